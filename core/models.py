@@ -1,0 +1,236 @@
+"""SQLModel tables: the single source of truth for everything tierbot knows.
+
+Conventions: every instant is a `UTCDateTime` (stored UTC, returned timezone-aware); money is
+integer minor units plus an ISO currency code (see core.money), never float; enumerations are
+short strings checked in core (a new kind needs no migration of a database enum type).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, Time, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.db_types import UTCDateTime
+
+ROLES = ("rep", "manager", "admin")
+STAGES = ("prospect", "active", "lost")
+PIPELINE_STAGES = ("lead", "contacted", "needs_confirmed", "proposal", "negotiation", "contract_sent")
+INTERACTION_KINDS = ("call", "visit", "meeting", "message", "email", "deal", "greeting", "note", "other")
+FEEDBACK_KINDS = ("complaint", "suggestion", "praise", "question")
+FEEDBACK_STATUSES = ("open", "in_progress", "resolved")
+FOLLOWUP_STATUSES = ("open", "done", "cancelled")
+NOTIFICATION_STATUSES = ("pending", "sent", "failed", "skipped")
+
+
+def _utc(**kwargs: Any) -> Any:
+    nullable = kwargs.pop("nullable", True)
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kwargs))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = _utc(nullable=False)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    name: str = Field(max_length=200)
+    username: str | None = Field(default=None, max_length=64)
+    role: str = Field(max_length=16)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="user.id")
+    language: str | None = Field(default=None, max_length=8)  # chosen in /settings
+    telegram_language: str | None = Field(default=None, max_length=16)  # from the client
+    timezone: str | None = Field(default=None, max_length=64)  # None → organisation default
+    country: str = Field(default="CN", max_length=2)  # working-day calendar
+    digest_time: time = Field(default=time(9, 0), sa_column=Column(Time, nullable=False))
+    quiet_start: time | None = Field(default=None, sa_column=Column(Time, nullable=True))
+    quiet_end: time | None = Field(default=None, sa_column=Column(Time, nullable=True))
+    quiet_off: bool = False  # the user switched quiet hours off explicitly
+    active: bool = True
+    blocked_at: datetime | None = _utc()
+    created_at: datetime = _utc(nullable=False)
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    expires_at: datetime = _utc(nullable=False)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    used_by_id: int | None = Field(default=None, foreign_key="user.id")
+    used_at: datetime | None = _utc()
+    created_at: datetime = _utc(nullable=False)
+
+
+class Customer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    company: str | None = Field(default=None, max_length=300)
+    industry: str | None = Field(default=None, max_length=100)
+    size: str | None = Field(default=None, max_length=50)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    account_manager_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    stage: str = Field(default="prospect", max_length=16)
+    region: str = Field(default="CN", max_length=2)
+    timezone: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    contract_start: date | None = None
+    annual_revenue_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    tags: list[str] = _json(list)
+    potential: int | None = None
+    influence: int | None = None
+    intention: int | None = None
+    expectation: int | None = None
+    satisfaction: int | None = None
+    pipeline_stage: str | None = Field(default=None, max_length=32)
+    expected_signing_date: date | None = None
+    external_id: str | None = Field(default=None, max_length=100, unique=True)
+    added_at: datetime = _utc(nullable=False)
+    archived: bool = False
+
+
+class Contact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    name: str = Field(max_length=200)
+    title: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    wechat: str | None = Field(default=None, max_length=100)
+    telegram: str | None = Field(default=None, max_length=64)
+    birthday: date | None = None
+    is_primary: bool = False
+
+
+class Interaction(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("source_chat_id", "source_message_id", name="uq_interaction_source"),
+        Index("ix_interaction_customer_occurred", "customer_id", "occurred_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    rep_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    kind: str = Field(max_length=16)
+    channel: str | None = Field(default=None, max_length=16)  # for deals: the visit or call
+    occurred_at: datetime = _utc(nullable=False)
+    amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    currency: str | None = Field(default=None, max_length=3)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    external_id: str | None = Field(default=None, max_length=100, unique=True)
+    source_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    source_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = _utc(nullable=False)
+
+
+class Feedback(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    interaction_id: int | None = Field(default=None, foreign_key="interaction.id")
+    rep_id: int | None = Field(default=None, foreign_key="user.id")
+    kind: str = Field(max_length=16)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    severity: str = Field(default="medium", max_length=8)
+    status: str = Field(default="open", max_length=16)
+    satisfaction: int | None = None
+    resolution: str | None = Field(default=None, sa_column=Column(Text))
+    resolved_at: datetime | None = _utc()
+    resolved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _utc(nullable=False)
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "followup"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    rep_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    due_at: datetime = _utc(nullable=False)
+    has_time: bool = False  # "tomorrow 10:00" keeps its time; "Friday" is a whole day
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=16)
+    interaction_id: int | None = Field(default=None, foreign_key="interaction.id")
+    created_at: datetime = _utc(nullable=False)
+    done_at: datetime | None = _utc()
+
+
+class TierAssignment(SQLModel, table=True):
+    """History: one row per decided tier change (and the first assignment)."""
+
+    __tablename__ = "tier_assignment"
+    __table_args__ = (Index("ix_tier_assignment_customer_model", "customer_id", "model", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    model: str = Field(max_length=32)
+    tier: str | None = Field(default=None, max_length=32)
+    previous_tier: str | None = Field(default=None, max_length=32)
+    score: float | None = None
+    breakdown: dict[str, Any] = _json(dict)
+    policy_version: str = Field(max_length=32)
+    reason: str = Field(default="", max_length=64)
+    at: datetime = _utc(nullable=False)
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: every message the bot sends on its own initiative is a row here first."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=32)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    payload: dict[str, Any] = _json(dict)
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    not_before: datetime | None = _utc()
+    sent_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _utc(nullable=False)
+    sent_at: datetime | None = _utc()
+
+
+class ActionKey(SQLModel, table=True):
+    """What a button means. Callback data carries only `key`; rights are checked on press."""
+
+    __tablename__ = "action_key"
+    key: str = Field(primary_key=True, max_length=24)
+    user_id: int | None = Field(default=None, foreign_key="user.id")  # who may press
+    action: str = Field(max_length=48)
+    payload: dict[str, Any] = _json(dict)
+    single_use: bool = True
+    valid_until: datetime = _utc(nullable=False)
+    done_at: datetime | None = _utc()
+    created_at: datetime = _utc(nullable=False)
+
+
+class PendingCard(SQLModel, table=True):
+    """An unfinished multi-step flow of one user (waiting for typed input or a confirmation)."""
+
+    __tablename__ = "pending_card"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", unique=True)
+    flow: str = Field(max_length=48)
+    data: dict[str, Any] = _json(dict)
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = _utc(nullable=False)
+    expires_at: datetime = _utc(nullable=False)
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=64)
+    target: str | None = Field(default=None, max_length=200)
+    detail: dict[str, Any] = _json(dict)
+    at: datetime = _utc(nullable=False)

@@ -1,0 +1,198 @@
+"""One Settings class, read from the environment and `.env`.
+
+Nothing is created at import time: call `load_settings()` where a process starts. A bad value
+raises `ConfigError` whose message is one line a person can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite:///data/tierbot.db"
+_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+# Plain URL schemes a person writes → the drivers this project installs.
+_DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+    "postgresql+psycopg2": "postgresql+psycopg",
+    "postgresql+asyncpg": "postgresql+psycopg",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Map `sqlite:///x` / `postgresql://…` (or a driver-suffixed form) to our drivers."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep or not rest:
+        raise ValueError(f"not a database URL: {url!r} (try sqlite:///data/tierbot.db)")
+    driver = _DRIVERS.get(scheme.lower())
+    if driver is None:
+        raise ValueError(f"unsupported database {scheme!r}: use sqlite:/// or postgresql://")
+    if driver == "sqlite" and not rest.startswith("/"):
+        raise ValueError(f"SQLite URLs look like sqlite:///path/to/file.db, not {url!r}")
+    return f"{driver}://{rest}"
+
+
+def parse_hhmm(value: str) -> time:
+    match = _HHMM.match(value.strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a time of day like 09:00")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time] | None:
+    """`21:00-08:00` → (21:00, 08:00); `off` or empty → None (no quiet hours)."""
+    text = value.strip().replace("–", "-").replace("—", "-")
+    if text.lower() in {"", "off", "none"}:
+        return None
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ValueError(f"{value!r} is not a range like 21:00-08:00")
+    quiet = parse_hhmm(start), parse_hhmm(end)
+    if quiet[0] == quiet[1]:
+        raise ValueError(f"{value!r} starts and ends at the same time")
+    return quiet
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name like Asia/Shanghai)")
+    return name
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    telegram_bot_token: str | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
+    )
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("TIERBOT_DATABASE_URL", "database_url"),
+    )
+    telegram_api_url: str = Field(
+        TELEGRAM_API_URL,
+        validation_alias=AliasChoices("TIERBOT_TELEGRAM_API_URL", "telegram_api_url"),
+    )
+    timezone: str = Field(
+        "Asia/Shanghai", validation_alias=AliasChoices("TIERBOT_TIMEZONE", "timezone")
+    )
+    policy_file: Path | None = Field(
+        None, validation_alias=AliasChoices("TIERBOT_POLICY_FILE", "policy_file")
+    )
+    currency: str = Field("CNY", validation_alias=AliasChoices("TIERBOT_CURRENCY", "currency"))
+    bot_username: str | None = Field(
+        None, validation_alias=AliasChoices("TIERBOT_BOT_USERNAME", "bot_username")
+    )
+    quiet_hours: str = Field(
+        "21:00-08:00", validation_alias=AliasChoices("TIERBOT_QUIET_HOURS", "quiet_hours")
+    )
+    send_rate: float = Field(
+        25.0, gt=0, le=1000, validation_alias=AliasChoices("TIERBOT_SEND_RATE", "send_rate")
+    )
+    invite_ttl_days: int = Field(
+        7, ge=1, le=365, validation_alias=AliasChoices("TIERBOT_INVITE_TTL_DAYS", "invite_ttl_days")
+    )
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not _TOKEN.match(value):
+            raise ValueError("malformed token: expected the form 123456789:ABC… from @BotFather")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError(f"{value!r} is not a three-letter currency code like CNY")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().lstrip("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            raise ValueError(f"{value!r} is not a Telegram bot username")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def default_quiet_hours(self) -> tuple[time, time] | None:
+        return parse_quiet_hours(self.quiet_hours)
+
+
+_ENV_NAMES = {
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "database_url": "TIERBOT_DATABASE_URL",
+    "telegram_api_url": "TIERBOT_TELEGRAM_API_URL",
+    "timezone": "TIERBOT_TIMEZONE",
+    "policy_file": "TIERBOT_POLICY_FILE",
+    "currency": "TIERBOT_CURRENCY",
+    "bot_username": "TIERBOT_BOT_USERNAME",
+    "quiet_hours": "TIERBOT_QUIET_HOURS",
+    "send_rate": "TIERBOT_SEND_RATE",
+    "invite_ttl_days": "TIERBOT_INVITE_TTL_DAYS",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a bad value becomes one `ConfigError` line naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        name = _ENV_NAMES.get(field, field)
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None
