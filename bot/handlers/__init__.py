@@ -1,0 +1,37 @@
+"""The one place that registers every handler. Order matters; it is explained line by line.
+
+Group -1 holds the access gate alone: it runs for every update and stops refused ones, so no
+handler below ever sees a stranger or a group chat. In group 0 the first matching handler wins.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+
+from bot import access, actions
+from bot.handlers import common, errors, help, invite, settings, start
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, access.gate), group=-1)
+    app.add_handlers(
+        [
+            # Commands first, each by name; /cancel is a plain command because flows live in the
+            # database (a ConversationHandler would keep them in memory only).
+            CommandHandler("start", start.start),
+            CommandHandler("help", help.show),
+            CommandHandler("settings", settings.show),
+            CommandHandler("invite", invite.create),
+            CommandHandler("cancel", common.cancel),
+            # Every button press: stored key → re-checked → the registered action.
+            CallbackQueryHandler(actions.on_press),
+            # A command we do not know (after the known ones, so they win).
+            MessageHandler(filters.COMMAND, common.unknown_command),
+            # Plain text: the pending flow's input if one waits, else a hint.
+            MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, common.text),
+            # Stickers, voice, photos without caption, files: say what the bot reads.
+            MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, common.unsupported),
+        ]
+    )
+    app.add_error_handler(errors.on_error)

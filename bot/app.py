@@ -1,0 +1,118 @@
+"""Build the Application: settings, database, clock, renderer, rate limiter, handlers, jobs.
+
+The same builder serves `tierbot run` (HTTPXRequest to the real Bot API at
+TIERBOT_TELEGRAM_API_URL), the console and the tests (LocalRequest to the in-process stand-in).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.render import Renderer
+from core.accounts import Account
+from core.clock import Clock
+from core.db import Database
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+COMMANDS = ("start", "help", "settings", "invite", "cancel")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    renderer: Renderer
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a core use case `fn(session, *args, **kwargs)` in one transaction, off the loop."""
+
+        def unit_of_work() -> T:
+            with self.db.session() as session:
+                return fn(session, *args, **kwargs)
+
+        return await asyncio.to_thread(unit_of_work)
+
+
+class BotData:
+    """`context.bot_data`: a typed holder instead of string keys in a dict."""
+
+    services: Services
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The context every handler gets: `services`, plus `account` set by the gate."""
+
+    __slots__ = ("account",)
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.account: Account | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    @property
+    def me(self) -> Account:
+        """The gate guarantees an account for every handler behind it."""
+        if self.account is None:
+            raise RuntimeError("handler reached without passing the access gate")
+        return self.account
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self.services.run(fn, *args, **kwargs)
+
+    def render(self, name: str, /, lang: str | None = None, **params: Any) -> str:
+        return self.services.renderer.render(lang or self.me.language, name, **params)
+
+    def label(self, key: str, /, lang: str | None = None, **params: Any) -> str:
+        return self.services.renderer.label(lang or self.me.language, key, **params)
+
+
+def build_application(services: Services, request: BaseRequest | None = None, *, token: str | None = None) -> Application:
+    from bot import handlers, jobs
+
+    settings = services.settings
+    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    builder: ApplicationBuilder = ApplicationBuilder().context_types(context_types)
+    builder = builder.token(token or settings.telegram_bot_token or "")
+    builder = builder.base_url(f"{settings.telegram_api_url}/bot")
+    builder = builder.base_file_url(f"{settings.telegram_api_url}/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.request(HTTPXRequest(connection_pool_size=16, read_timeout=15, connect_timeout=10))
+        builder = builder.get_updates_request(HTTPXRequest(read_timeout=40))
+        # Global pacing and RetryAfter handling; scheduled sends also pace themselves in the sender.
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3))
+    builder = builder.post_init(startup)
+    application = builder.build()
+    application.bot_data.services = services
+    handlers.register(application)
+    jobs.schedule(application)
+    return application
+
+
+async def startup(application: Application) -> None:
+    """After `initialize()`: publish the command menu in both languages."""
+    renderer = application.bot_data.services.renderer
+    for lang in ("en", "zh"):
+        menu = renderer.section(lang, "commands")
+        commands = [BotCommand(name, menu[name]) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+
+
+def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
+    return Services(settings=settings, db=db, clock=clock, renderer=Renderer())

@@ -1,0 +1,33 @@
+"""Inline keyboards whose callback data is an opaque stored key (see core.buttons)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.app import BotContext
+from core import buttons
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    single_use: bool = True
+
+
+async def markup(context: BotContext, rows: list[list[Button]], *, ttl: timedelta = buttons.DEFAULT_TTL) -> InlineKeyboardMarkup:
+    """Store one action key per button (for the current user only) and build the keyboard."""
+    flat = [b for row in rows for b in row]
+    specs = [buttons.ButtonSpec(b.action, b.payload, b.single_use) for b in flat]
+    keys = await context.run(
+        buttons.issue_many, user_id=context.me.id, specs=specs, now=context.services.clock.now(), ttl=ttl
+    )
+    by_button = iter(keys)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=next(by_button)) for b in row] for row in rows]
+    )

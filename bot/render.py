@@ -1,0 +1,103 @@
+"""Every word the bot says comes from `templates/<lang>/`: Jinja2 files for messages (HTML,
+autoescaped) and `strings.toml` for short labels (buttons, command descriptions).
+
+`split_message` cuts long texts at line boundaries so no message exceeds Telegram's 4,096
+characters and no HTML tag or entity is cut in half (templates keep each tag on one line).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+LANGUAGES = ("zh", "en")
+TELEGRAM_LIMIT = 4096
+_TAG_OR_ENTITY = re.compile(r"<[^>]*>|&[#\w]+;")
+
+
+class Renderer:
+    def __init__(self, directory: Path = TEMPLATES_DIR) -> None:
+        self.directory = directory
+        self.env = Environment(
+            loader=FileSystemLoader(str(directory)),
+            autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["money"] = _money
+
+    def render(self, lang: str, name: str, /, **context: Any) -> str:
+        """Render `templates/<lang>/<name>.html.j2`."""
+        lang = lang if lang in LANGUAGES else "en"
+        template = self.env.get_template(f"{lang}/{name}.html.j2")
+        text = template.render(lang=lang, t=lambda key, **kw: self.label(lang, key, **kw), **context)
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+    def label(self, lang: str, key: str, /, **params: Any) -> str:
+        """A short string from `templates/<lang>/strings.toml` by dotted key."""
+        node: Any = _strings(self.directory, lang if lang in LANGUAGES else "en")
+        for part in key.split("."):
+            node = node[part]
+        return str(node).format(**params) if params else str(node)
+
+    def section(self, lang: str, key: str) -> dict[str, Any]:
+        node: Any = _strings(self.directory, lang if lang in LANGUAGES else "en")
+        for part in key.split("."):
+            node = node[part]
+        return dict(node)
+
+
+@cache
+def _strings(directory: Path, lang: str) -> dict[str, Any]:
+    return tomllib.loads((directory / lang / "strings.toml").read_text(encoding="utf-8"))
+
+
+def _money(value: Any, currency: str = "") -> str:
+    text = f"{value:,.2f}" if value is not None else "—"
+    return f"{text} {currency}".strip()
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split at blank lines, then at lines; only a single over-long line is cut mid-line, and
+    then never inside a tag or an entity."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        pieces = _cut_line(line, limit) if len(line) > limit else [line]
+        for piece in pieces:
+            candidate = f"{current}\n{piece}" if current else piece
+            if len(candidate) > limit:
+                chunks.append(current)
+                current = piece
+            else:
+                current = candidate
+    if current:
+        chunks.append(current)
+    return [chunk for chunk in (c.strip("\n") for c in chunks) if chunk]
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """Cut one long line into pieces ≤ limit, moving each cut back before any tag/entity."""
+    pieces = []
+    while len(line) > limit:
+        cut = limit
+        for match in _TAG_OR_ENTITY.finditer(line, 0, limit + 16):
+            if match.start() < cut < match.end():
+                cut = match.start()
+        space = line.rfind(" ", 0, cut)
+        if space > cut - 200 and space > 0:
+            cut = space
+        pieces.append(line[:cut])
+        line = line[cut:].lstrip(" ")
+    pieces.append(line)
+    return pieces

@@ -1,0 +1,125 @@
+"""Action keys: what a button means, stored server-side.
+
+Callback data is only the opaque `key` (16 url-safe characters, far below Telegram's 64 bytes).
+Pressing looks the key up and re-checks who presses; a single-use action already done answers
+"already done" and does nothing twice; keys expire (reminder buttons stay valid 14 days).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import Session
+
+from core.models import ActionKey
+
+DEFAULT_TTL = timedelta(days=2)
+REMINDER_TTL = timedelta(days=14)
+KEY_BYTES = 12  # → 16 characters
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonSpec:
+    action: str
+    payload: dict[str, Any]
+    single_use: bool = True
+
+
+class PressStatus(StrEnum):
+    OK = "ok"
+    UNKNOWN = "unknown"  # forged, mistyped or purged key
+    NOT_YOURS = "not_yours"
+    DONE = "done"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    status: PressStatus
+    action: str = ""
+    payload: dict[str, Any] | None = None
+    key: str = ""
+
+
+def issue(
+    session: Session,
+    *,
+    user_id: int | None,
+    action: str,
+    payload: dict[str, Any],
+    now: datetime,
+    ttl: timedelta = DEFAULT_TTL,
+    single_use: bool = True,
+) -> str:
+    key = secrets.token_urlsafe(KEY_BYTES)
+    session.add(
+        ActionKey(
+            key=key,
+            user_id=user_id,
+            action=action,
+            payload=payload,
+            single_use=single_use,
+            valid_until=now + ttl,
+            created_at=now,
+        )
+    )
+    return key
+
+
+def issue_many(
+    session: Session, *, user_id: int | None, specs: list[ButtonSpec], now: datetime, ttl: timedelta
+) -> list[str]:
+    return [
+        issue(session, user_id=user_id, action=spec.action, payload=spec.payload, now=now, ttl=ttl,
+              single_use=spec.single_use)
+        for spec in specs
+    ]
+
+
+def press(session: Session, *, key: str, user_id: int, now: datetime) -> Press:
+    """Resolve a pressed key for `user_id`. A single-use key is claimed by one conditional UPDATE,
+    so of two presses racing (two taps, two workers) exactly one gets OK; `release` gives the
+    claim back when the action itself failed, so the button can be pressed again."""
+    row = session.get(ActionKey, key[:24]) if key else None
+    if row is None:
+        return Press(PressStatus.UNKNOWN)
+    if row.user_id is not None and row.user_id != user_id:
+        return Press(PressStatus.NOT_YOURS)
+    if row.done_at is not None:
+        return Press(PressStatus.DONE)
+    if row.valid_until <= now:
+        return Press(PressStatus.EXPIRED)
+    if row.single_use:
+        claimed = session.execute(
+            update(ActionKey)
+            .where(ActionKey.key == row.key, ActionKey.done_at.is_(None))  # type: ignore[union-attr]
+            .values(done_at=now)
+        )
+        if claimed.rowcount != 1:
+            return Press(PressStatus.DONE)
+    return Press(PressStatus.OK, row.action, dict(row.payload), row.key)
+
+
+def release(session: Session, *, key: str) -> None:
+    session.execute(update(ActionKey).where(ActionKey.key == key).values(done_at=None))
+
+
+def retire(session: Session, keys: list[str], now: datetime) -> None:
+    """Close sibling buttons of a message once one of them was used (e.g. a settings menu)."""
+    if keys:
+        session.execute(
+            update(ActionKey)
+            .where(ActionKey.key.in_(keys), ActionKey.done_at.is_(None))  # type: ignore[attr-defined]
+            .values(done_at=now)
+        )
+
+
+def purge_expired(session: Session, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Forget keys long past their validity (a pressed stale key then reads as unknown)."""
+    result = session.execute(delete(ActionKey).where(ActionKey.valid_until < now - keep))
+    return result.rowcount or 0

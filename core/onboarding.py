@@ -1,0 +1,69 @@
+"""Use cases around invites: create and revoke (audited), and onboard a person with a code
+(redeem, audit, and tell the inviter through the outbox — in one transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from core import accounts, audit, outbox
+from core.accounts import RedeemResult, RedeemStatus
+from core.models import Invite
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvite:
+    id: int
+    code: str
+    role: str
+    team: str | None
+    expires_at: datetime
+
+
+def create_invite(
+    session: Session, *, role: str, team: str | None, actor_id: int | None, now: datetime, ttl: timedelta
+) -> IssuedInvite:
+    invite = accounts.create_invite(session, role=role, team=team, created_by_id=actor_id, now=now, ttl=ttl)
+    audit.record(session, actor_id=actor_id, action="invite.create", now=now, target=f"invite:{invite.id}",
+                 role=role, team=team)
+    return IssuedInvite(invite.id or 0, invite.code, role, team, invite.expires_at)
+
+
+def revoke_invite(session: Session, *, invite_id: int, actor_id: int, now: datetime) -> bool:
+    """Make an unused invite expire now; False when it was already used or does not exist."""
+    result = session.execute(
+        update(Invite)
+        .where(Invite.id == invite_id, Invite.used_by_id.is_(None))  # type: ignore[union-attr]
+        .values(expires_at=now)
+    )
+    audit.record(session, actor_id=actor_id, action="invite.revoke", now=now, target=f"invite:{invite_id}")
+    return bool(result.rowcount)
+
+
+def onboard(
+    session: Session,
+    *,
+    code: str,
+    telegram_id: int,
+    name: str,
+    username: str | None,
+    telegram_language: str | None,
+    now: datetime,
+) -> RedeemResult:
+    result = accounts.redeem_invite(
+        session, code=code, telegram_id=telegram_id, name=name, username=username,
+        telegram_language=telegram_language, now=now,
+    )
+    joined = result.account
+    if result.status is not RedeemStatus.JOINED or joined is None:
+        return result
+    audit.record(session, actor_id=joined.id, action="user.joined", now=now, role=joined.role)
+    if result.inviter_id is not None:
+        outbox.enqueue(
+            session, recipient_id=result.inviter_id, kind="user_joined", dedupe_key=f"user_joined:{joined.id}",
+            now=now, payload={"template": "notify/user_joined", "params": {"name": joined.name, "role": joined.role}},
+        )
+    return result
