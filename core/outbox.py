@@ -56,8 +56,10 @@ def enqueue(
     )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = Notification.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return bool(session.execute(statement).rowcount)
+    statement = (
+        insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    )
+    return session.execute(statement).scalar() is not None
 
 
 def due(session: Session, now: datetime, limit: int = 100) -> list[OutgoingMessage]:

@@ -1,0 +1,184 @@
+"""The gate: strangers, group chats, roles, invites, and button keys that are forged, foreign,
+replayed or expired."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.testing import Harness
+from core import onboarding
+from core.models import ActionKey, AuditLog, Invite, Notification, User
+
+
+async def test_stranger_gets_one_polite_refusal_in_their_language(harness: Harness) -> None:
+    en = await harness.person(None, language="en")
+    zh = await harness.person(None, language="zh-hans")
+    for stranger in (en, zh):
+        replies = await harness.send(stranger, "/help")
+        assert len(replies) == 1
+    assert "invite" in harness.last(en).text
+    assert "邀请" in harness.last(zh).text
+    for text in ("hello", "/settings", "/start", "/invite admin"):
+        assert len(await harness.send(en, text)) == 1
+        assert "invite" in harness.last(en).text
+
+
+async def test_stranger_button_press_is_refused_without_effect(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    await harness.send(rep, "/settings")
+    menu = harness.last_with_buttons(rep)
+    stranger = await harness.person(None)
+    await harness.press_data(stranger, menu, menu.buttons[0][1])
+    assert "invite" in (harness.last_answer() or "")
+    assert harness.api.messages[(menu.chat_id, menu.message_id)].history == []
+
+
+async def test_group_chat_is_refused(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    group = {"id": -100123, "type": "supergroup", "title": "Sales"}
+    replies = await harness.send(rep, "/help", chat=group)
+    assert len(replies) == 1 and replies[0].chat_id == -100123
+    assert "private chat" in replies[0].text
+
+
+async def test_start_with_invite_onboards_once_and_tells_the_inviter(harness: Harness) -> None:
+    manager = await harness.person("manager", name="Wang", team="East")
+    with harness.db.session() as session:
+        invite = onboarding.create_invite(session, role="rep", team="East", actor_id=manager.account.id,
+                                          now=harness.clock.now(), ttl=timedelta(days=7))
+    newcomer = await harness.person(None, name="Li")
+    await harness.send(newcomer, f"/start {invite.code}")
+    assert "Welcome aboard" in harness.last(newcomer).text and "East" in harness.last(newcomer).text
+    with harness.db.session() as session:
+        user = session.exec(select(User).where(User.telegram_id == newcomer.chat_id)).one()
+        assert (user.role, user.manager_id) == ("rep", manager.account.id)
+        assert session.exec(select(AuditLog).where(AuditLog.action == "user.joined")).first() is not None
+    # The notice to the inviter goes through the outbox and the sender sweep.
+    assert harness.sent(manager) == []
+    await harness.advance_to(harness.clock.now() + timedelta(minutes=1))
+    assert "Li" in harness.last(manager).text and "joined" in harness.last(manager).text
+    # Now a member: the gate lets them in.
+    await harness.send(newcomer, "/help")
+    assert "help" in harness.last(newcomer).text
+
+
+async def test_used_expired_and_unknown_invites_are_refused(harness: Harness) -> None:
+    with harness.db.session() as session:
+        used = onboarding.create_invite(session, role="rep", team=None, actor_id=None, now=harness.clock.now(),
+                                        ttl=timedelta(days=7))
+        expired = onboarding.create_invite(session, role="rep", team=None, actor_id=None,
+                                           now=harness.clock.now() - timedelta(days=8), ttl=timedelta(days=7))
+    first, second, third = [await harness.person(None) for _ in range(3)]
+    await harness.send(first, f"/start {used.code}")
+    await harness.send(second, f"/start {used.code}")
+    assert "already been used" in harness.last(second).text
+    await harness.send(third, f"/start {expired.code}")
+    assert "expired" in harness.last(third).text
+    await harness.send(third, "/start not-a-real-code")
+    assert "not valid" in harness.last(third).text
+    with harness.db.session() as session:
+        members = session.exec(select(User).where(User.telegram_id.in_([second.chat_id, third.chat_id]))).all()
+        assert members == []
+
+
+async def test_rep_cannot_invite_manager_invites_reps_only_admin_any_role(harness: Harness) -> None:
+    rep = await harness.person("rep", team="East")
+    manager = await harness.person("manager", team="East")
+    admin = await harness.person("admin")
+    await harness.send(rep, "/invite rep")
+    assert "managers and administrators only" in harness.last(rep).text
+    await harness.send(manager, "/invite admin")
+    assert "/invite rep" in harness.last(manager).text
+    await harness.send(manager, "/invite rep")
+    assert "https://t.me/" in harness.last(manager).text and "East" in harness.last(manager).text
+    await harness.send(admin, "/invite manager West")
+    assert "West" in harness.last(admin).text
+    with harness.db.session() as session:
+        roles = sorted(i.role for i in session.exec(select(Invite)).all())
+    assert roles == ["manager", "rep"]
+
+
+async def test_forged_key_answers_invalid(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    await harness.send(rep, "/settings")
+    menu = harness.last_with_buttons(rep)
+    await harness.press_data(rep, menu, "forged-key-1234")
+    assert "no longer valid" in (harness.last_answer() or "")
+    await harness.press_data(rep, menu, "x" * 64)
+    assert "no longer valid" in (harness.last_answer() or "")
+    assert harness.api.messages[(menu.chat_id, menu.message_id)].history == []
+
+
+async def test_someone_elses_button_is_refused(harness: Harness) -> None:
+    owner = await harness.person("manager", team="East")
+    other = await harness.person("admin")
+    await harness.send(owner, "/invite rep")
+    card = harness.last_with_buttons(owner)
+    await harness.press_data(other, card, card.buttons[0][1])
+    assert "belongs to someone else" in (harness.last_answer() or "")
+    with harness.db.session() as session:
+        invite = session.exec(select(Invite)).one()
+        assert invite.expires_at > harness.clock.now()  # not revoked
+
+
+async def test_replayed_single_use_key_does_nothing_twice(harness: Harness) -> None:
+    manager = await harness.person("manager", team="East")
+    await harness.send(manager, "/invite rep")
+    card = harness.last_with_buttons(manager)
+    data = card.buttons[0][1]
+    await harness.press_data(manager, card, data)
+    assert "revoked" in harness.last(manager).text
+    audits_after_first = _count_audits("invite.revoke", harness)
+    await harness.press_data(manager, card, data)
+    assert harness.last_answer() == "Already done ✓"
+    assert _count_audits("invite.revoke", harness) == audits_after_first == 1
+
+
+async def test_expired_key_is_refused(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    await harness.send(rep, "/settings")
+    menu = harness.last_with_buttons(rep)
+    harness.clock.advance(timedelta(days=3))
+    await harness.press_data(rep, menu, menu.buttons[0][1])
+    assert "expired" in (harness.last_answer() or "")
+    with harness.db.session() as session:
+        assert session.get(ActionKey, menu.buttons[0][1]) is not None
+
+
+async def test_blocked_user_is_reachable_again_after_writing(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    with harness.db.session() as session:
+        user = session.get(User, rep.account.id)
+        user.blocked_at = harness.clock.now()
+        session.add(user)
+    await harness.send(rep, "/help")
+    with harness.db.session() as session:
+        assert session.get(User, rep.account.id).blocked_at is None
+
+
+def _count_audits(action: str, harness: Harness) -> int:
+    with harness.db.session() as session:
+        return len(session.exec(select(AuditLog).where(AuditLog.action == action)).all())
+
+
+async def test_notification_to_blocked_user_waits(harness: Harness) -> None:
+    """A 403 marks the user blocked; the row stays pending and is sent after they write again."""
+    from bot.local_api import Fault
+    from core import outbox
+
+    rep = await harness.person("rep")
+    with harness.db.session() as session:
+        outbox.enqueue(session, recipient_id=rep.account.id, kind="test", dedupe_key="t:1",
+                       payload={"template": "common/text_hint", "params": {}}, now=harness.clock.now())
+    harness.api.faults.append(Fault("sendMessage", 403, "Forbidden: bot was blocked by the user"))
+    await harness.advance_to(harness.clock.now() + timedelta(minutes=1))
+    with harness.db.session() as session:
+        assert session.get(User, rep.account.id).blocked_at is not None
+        assert session.exec(select(Notification)).one().status == "pending"
+    await harness.send(rep, "/help")
+    await harness.advance_to(harness.clock.now() + timedelta(minutes=1))
+    with harness.db.session() as session:
+        row = session.exec(select(Notification)).one()
+        assert row.status == "sent" and row.sent_message_id is not None

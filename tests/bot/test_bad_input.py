@@ -1,0 +1,70 @@
+"""Bad input gets a short helpful answer, never a traceback, and the bot keeps running."""
+
+from __future__ import annotations
+
+from bot.render import split_message
+from bot.testing import Harness
+
+
+async def test_unknown_command(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    await harness.send(rep, "/frobnicate now")
+    assert "/frobnicate" in harness.last(rep).text and "/help" in harness.last(rep).text
+
+
+async def test_long_emoji_and_rtl_messages(harness: Harness) -> None:
+    rep = await harness.person("rep", language="zh")
+    for text in ("字" * 5000, "🙂🎉👍" * 100, "مرحبا بالعالم שלום", "'; DROP TABLE customer; --", "<b>x</b>&"):
+        replies = await harness.send(rep, text)
+        assert len(replies) == 1 and 0 < len(replies[0].text) <= 4096
+    await harness.send(rep, "/help")
+    assert "使用帮助" in harness.last(rep).text
+
+
+async def test_stickers_voice_and_files_get_a_hint(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    update = harness.api.message(rep.telegram, None, sticker={
+        "file_id": "s1", "file_unique_id": "s1", "type": "regular", "width": 1, "height": 1,
+        "is_animated": False, "is_video": False})
+    await harness.feed(update)
+    assert "I read text messages" in harness.last(rep).text
+    await harness.upload(rep, "book.xlsx", b"PK\x03\x04 not really")
+    assert "files are not taken yet" in harness.last(rep).text
+
+
+async def test_user_name_with_html_is_escaped(harness: Harness) -> None:
+    rep = await harness.person("rep", name="<b>Acme & Co</b>")
+    await harness.send(rep, "/start")
+    assert "&lt;b&gt;Acme &amp; Co&lt;/b&gt;" in harness.last(rep).text
+
+
+async def test_failing_handler_answers_plainly_and_the_bot_keeps_running(harness: Harness, monkeypatch) -> None:
+    from bot.handlers import settings as settings_handlers
+
+    rep = await harness.person("rep")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setitem(settings_handlers._SETTERS, "digest", broken)
+    await harness.send(rep, "/settings")
+    await harness.press(rep, "Digest time")
+    await harness.press(rep, "08:00")
+    assert "something went wrong" in (harness.last_answer() or "").lower()
+    monkeypatch.undo()
+    await harness.send(rep, "/help")
+    assert "help" in harness.last(rep).text
+
+
+def test_split_message_respects_the_limit_and_tags() -> None:
+    line = "<b>客户</b> " + "x" * 50
+    text = "\n".join([line] * 300)
+    parts = split_message(text)
+    assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
+    assert "\n".join(parts) == text
+    long_line = ("<b>bold</b> &amp; " * 600).strip()
+    parts = split_message(long_line)
+    assert all(len(p) <= 4096 for p in parts)
+    for part in parts:
+        assert part.count("<b>") == part.count("</b>")
+        assert not part.endswith("&") and "&am" not in part.replace("&amp;", "")

@@ -1,0 +1,81 @@
+"""Shared fixtures: databases (SQLite always; PostgreSQL when TIERBOT_TEST_DATABASE_URL is set),
+a frozen clock, and the offline bot harness."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.testing import Harness
+from core.clock import ManualClock
+from core.db import Database, open_database
+from core.settings import normalise_database_url
+
+# Tuesday 2026-11-24 09:00 in Shanghai.
+TEST_START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+PG_ENV = "TIERBOT_TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once per run; each test gets a copy (migrations themselves are tested apart)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    open_database(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_db(migrated_sqlite: Path, tmp_path: Path) -> Iterator[Database]:
+    path = tmp_path / "tierbot.db"
+    shutil.copy(migrated_sqlite, path)
+    db = open_database(f"sqlite:///{path}")
+    yield db
+    db.dispose()
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(normalise_database_url(url))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_db() -> Iterator[Database]:
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it)")
+    reset_postgres(url)
+    db = open_database(url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest) -> Database:
+    """Runs the test on SQLite and on PostgreSQL."""
+    return request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "postgres_db")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(TEST_START)
+
+
+@pytest.fixture
+async def harness(any_db: Database, clock: ManualClock) -> AsyncIterator[Harness]:
+    bot = await Harness.start(any_db, clock, _env_file=None, telegram_bot_token=None,
+                              bot_username="tierbot_test_bot")
+    yield bot
+    await bot.stop()
