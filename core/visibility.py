@@ -1,0 +1,43 @@
+"""Who may see which customers — the one rule every customer query goes through.
+
+- a rep: customers they own or look after as dedicated account manager (重点客户经理);
+- a manager: customers owned by anyone in their team (themselves included), or by reps who
+  report to them, plus unassigned customers (someone has to assign them);
+- an admin: everything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, true
+from sqlmodel import Session, select
+
+from core.accounts import Account
+from core.models import Customer, User
+
+
+def customer_scope(account: Account) -> ColumnElement[bool]:
+    """A WHERE clause limiting `Customer` rows to what `account` may see."""
+    if not account.active:
+        return false()
+    if account.role == "admin":
+        return true()
+    mine = or_(Customer.owner_id == account.id, Customer.account_manager_id == account.id)
+    if account.role != "manager":
+        return mine
+    team_members = select(User.id).where(
+        or_(User.manager_id == account.id, *([User.team_id == account.team_id] if account.team_id else []))
+    )
+    return or_(
+        mine,
+        Customer.owner_id.is_(None),  # type: ignore[union-attr]
+        Customer.owner_id.in_(team_members),  # type: ignore[union-attr]
+    )
+
+
+def can_see_customer(session: Session, account: Account, customer_id: int) -> bool:
+    found = session.exec(select(Customer.id).where(Customer.id == customer_id, customer_scope(account))).first()
+    return found is not None
+
+
+def visible_customer_ids(session: Session, account: Account) -> set[int]:
+    return {row for row in session.exec(select(Customer.id).where(customer_scope(account))).all() if row}
