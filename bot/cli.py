@@ -11,8 +11,9 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from core.errors import ConfigError, InvalidInput
 from core.settings import Settings, load_settings
@@ -41,6 +42,26 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", choices=["rep", "manager", "admin"], required=True)
     invite.add_argument("--team", default=None)
     invite.add_argument("--ttl-days", type=int, default=None, help="validity (default TIERBOT_INVITE_TTL_DAYS)")
+
+    imports = sub.add_parser("import", help="import customers or interactions from CSV/XLSX")
+    imports.add_argument("what", choices=["customers", "interactions"])
+    imports.add_argument("file", type=Path)
+    imports.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the rest")
+
+    recompute = sub.add_parser("recompute", help="review run: re-tier every customer now (or --at)")
+    recompute.add_argument("--at", type=str, default=None, help="ISO datetime (without offset: TIERBOT_TIMEZONE)")
+
+    tiers = sub.add_parser("tiers", help="assigned tiers and live scores")
+    tiers.add_argument("--customer", type=int, default=None)
+    tiers.add_argument("--at", type=str, default=None)
+    tiers.add_argument("--format", choices=["json", "table"], default="table")
+    tiers.add_argument("--lang", choices=["en", "zh"], default="en")
+
+    policy = sub.add_parser("policy", help="tier policies")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    check = policy_sub.add_parser("check", help="validate a policy file; exit 1 on any error")
+    check.add_argument("file", type=Path)
+    policy_sub.add_parser("show", help="print the effective policy")
 
     admin = sub.add_parser("admin", help="manage administrators")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
@@ -181,10 +202,137 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_at(value: str | None, settings: Settings) -> datetime:
+    """`--at`: ISO date or datetime; without an offset it is in TIERBOT_TIMEZONE; default now."""
+    from core.clock import SystemClock
+
+    if value is None:
+        return SystemClock().now()
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(f"--at: {value!r} is not an ISO date or datetime like 2026-12-01T09:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(settings.timezone))
+    return moment.astimezone(UTC)
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from core import importer
+    from core.clock import SystemClock
+    from core.db import open_database
+    from core.policy_store import effective_policy
+    from core.tiers import recompute
+
+    policy = effective_policy(settings)
+    db = open_database(settings.database_url)
+    now = SystemClock().now()
+    try:
+        with db.session() as session:
+            if args.what == "customers":
+                report = importer.import_customers(session, args.file, now=now, currency=settings.currency,
+                                                   skip_invalid=args.skip_invalid)
+            else:
+                report = importer.import_interactions(session, args.file, now=now, currency=settings.currency,
+                                                      timezone=settings.timezone, skip_invalid=args.skip_invalid)
+            if not report.applied:
+                session.rollback()
+        if report.applied:
+            # new customers get their tiers at once; interactions move live scores only
+            recompute(db, policy, now, org_timezone=settings.timezone, review=False)
+    except importer.ImportFileError as exc:
+        print(f"tierbot: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"{args.file.name}: {report.rows} rows — {report.created} created, {report.updated} updated, "
+          f"{report.unchanged} unchanged")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for error in report.errors:
+        print(f"line {error.line}: {error.reason}")
+    if not report.applied:
+        print(f"refused: {len(report.errors)} bad row(s), nothing imported "
+              f"(fix them, or use --skip-invalid to import the valid rows)")
+        return 1
+    return 0
+
+
+def cmd_recompute(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from core.db import open_database
+    from core.policy_store import effective_policy
+    from core.tiers import recompute
+
+    at = parse_at(args.at, settings)
+    policy = effective_policy(settings)
+    db = open_database(settings.database_url)
+    try:
+        report = recompute(db, policy, at, org_timezone=settings.timezone, review=True)
+    finally:
+        db.dispose()
+    print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from core.db import open_database
+    from core.policy_store import effective_policy
+    from core.tier_report import tier_json, tier_table
+    from core.tiers import tier_views
+
+    at = parse_at(args.at, settings)
+    policy = effective_policy(settings)
+    db = open_database(settings.database_url)
+    try:
+        with db.session() as session:
+            views = tier_views(session, policy, at, org_timezone=settings.timezone, customer_id=args.customer)
+    finally:
+        db.dispose()
+    if args.customer is not None and not views:
+        print(f"tierbot: no customer with id {args.customer}", file=sys.stderr)
+        return 1
+    rows = [tier_json(view, policy, args.lang, settings.currency) for view in views]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(tier_table(rows))
+    return 0
+
+
+def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
+    from core.policies import default_policy_text
+    from core.policy_store import read_policy_file
+    from core.tiering import PolicyError, parse_policy
+
+    if args.policy_command == "show":
+        text = read_policy_file(settings.policy_file) if settings.policy_file else default_policy_text()
+        policy = parse_policy(text)
+        source = settings.policy_file or "built-in default"
+        print(f"# effective policy: {source} (version {policy.version})\n{text}")
+        return 0
+    try:
+        policy = parse_policy(read_policy_file(args.file))
+    except PolicyError as exc:
+        for issue in exc.issues:
+            print(f"{args.file}: {issue}")
+        print(f"{len(exc.issues)} error(s)")
+        return 1
+    print(f"{args.file}: ok (version {policy.version}, models: {', '.join(m.code for m in policy.models)})")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "run": cmd_run,
     "console": cmd_console,
     "db": cmd_db,
     "invite": cmd_invite,
     "admin": cmd_admin,
+    "import": cmd_import,
+    "recompute": cmd_recompute,
+    "tiers": cmd_tiers,
+    "policy": cmd_policy,
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, Time, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.db_types import UTCDateTime
@@ -88,6 +88,8 @@ class Customer(SQLModel, table=True):
     contract_start: date | None = None
     annual_revenue_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
     tags: list[str] = _json(list)
+    # free numeric facts for policy-defined models (e.g. sponsor amount, years); Decimal strings
+    attributes: dict[str, str] = _json(dict)
     potential: int | None = None
     influence: int | None = None
     intention: int | None = None
@@ -116,7 +118,11 @@ class Contact(SQLModel, table=True):
 class Interaction(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("source_chat_id", "source_message_id", name="uq_interaction_source"),
-        Index("ix_interaction_customer_occurred", "customer_id", "occurred_at"),
+        # Covering indexes for the set-based facts queries (core.facts): the activity pass and
+        # the deals pass read only the index, never the table rows.
+        Index("ix_interaction_activity", "customer_id", "occurred_at", "kind", "channel"),
+        Index("ix_interaction_deals", "customer_id", "currency", "occurred_at", "amount_minor",
+              sqlite_where=text("kind = 'deal'"), postgresql_where=text("kind = 'deal'")),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id")
@@ -179,6 +185,34 @@ class TierAssignment(SQLModel, table=True):
     policy_version: str = Field(max_length=32)
     reason: str = Field(default="", max_length=64)
     at: datetime = _utc(nullable=False)
+
+
+class CustomerTier(SQLModel, table=True):
+    """The tier a customer is served at under one model (decided; scores stay live)."""
+
+    __tablename__ = "customer_tier"
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    model: str = Field(max_length=32, primary_key=True)
+    tier: str | None = Field(default=None, max_length=32)
+    score: float | None = None
+    policy_version: str = Field(max_length=32)
+    reason: str = Field(default="", max_length=64)
+    assigned_at: datetime = _utc(nullable=False)
+
+
+class TierOverride(SQLModel, table=True):
+    """A manager's pinned tier (人工调档), with reason and optional expiry."""
+
+    __tablename__ = "tier_override"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    model: str = Field(max_length=32)
+    tier: str = Field(max_length=32)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    expires_at: datetime | None = _utc()
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _utc(nullable=False)
+    removed_at: datetime | None = _utc()
 
 
 class Notification(SQLModel, table=True):

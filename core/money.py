@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from functools import lru_cache
+
 from babel.numbers import get_currency_precision
 
 
+@lru_cache(maxsize=64)
 def precision(currency: str) -> int:
     return get_currency_precision(currency.upper())
 
@@ -18,5 +21,5 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 
 def from_minor(minor: int, currency: str) -> Decimal:
-    digits = precision(currency)
-    return (Decimal(minor) / (Decimal(10) ** digits)).quantize(Decimal(1).scaleb(-digits))
+    """Exact: 123456 CNY minor units → Decimal('1234.56') (a shift of the exponent, no division)."""
+    return Decimal(minor).scaleb(-precision(currency))

@@ -1,0 +1,33 @@
+"""Tiering engine: pure functions from facts + policy + now to tiers, cadence, actions and
+explanations. No I/O, no clock, no database: the caller passes aggregated facts and `now`.
+
+    policy = parse_policy(text)                       # PolicyError lists every issue
+    results = evaluate_book(facts, policy, now)       # whole book, O(n log n)
+    stats = build_stats(facts, policy)                # keep it for ...
+    result = evaluate_one(one, stats, policy, now)    # ... one customer after a change
+    cadence = cadence_for(one, stored_tiers, policy, now)
+    decision = decide_tier("value", previous, live, score, override, is_review, policy, now)
+"""
+
+from .actions import Action
+from .cadence import CadenceResult, Clock, cadence_for, live_cadence
+from .engine import evaluate_book, evaluate_one
+from .errors import BookError, PolicyError, PolicyIssue, TieringError
+from .explain import explain, explain_model
+from .facts import CustomerFacts, Occasion
+from .policy import Policy, parse_policy
+from .customer_result import CustomerResult
+from .results import (Component, ModelResult, PipelineResult, RfmResult, ServiceResult,
+                      WeightedResult)
+from .review import Assignment, Override, decide_tier, is_review_day, next_review_date
+from .stats import BookStats, build_stats
+from .texts import LocalText
+
+__all__ = [
+    "Action", "Assignment", "BookError", "BookStats", "CadenceResult", "Clock", "Component",
+    "CustomerFacts", "CustomerResult", "LocalText", "ModelResult", "Occasion", "Override",
+    "PipelineResult", "Policy", "PolicyError", "PolicyIssue", "RfmResult", "ServiceResult",
+    "TieringError", "WeightedResult", "build_stats", "cadence_for", "decide_tier",
+    "evaluate_book", "evaluate_one", "explain", "explain_model", "is_review_day",
+    "live_cadence", "next_review_date", "parse_policy",
+]

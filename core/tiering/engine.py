@@ -1,0 +1,159 @@
+"""Entry points: evaluate a whole book, or one customer against the book's statistics.
+
+    evaluate_book(facts, policy, now)        O(n log n): sorts the book once (build_stats),
+                                             then looks each customer's rank up
+    evaluate_one(facts, stats, policy, now)  one customer after a change, in microseconds,
+                                             against BookStats kept from the last recompute
+                                             (ranked by bisection among the others)
+
+Per customer: every model that applies to the stage is evaluated (value, RFM, pipeline,
+service, ... as the policy defines), then cadence and actions follow the tiers the customer
+is served at — the assigned tier from `facts.assigned_tiers` where it is a tier of the
+policy, else the live one.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, tzinfo
+
+from .actions import occasion_flags
+from .cadence import cadence_from_profile
+from .errors import BookError
+from .facts import CustomerFacts
+from .localtime import UTC, zone
+from .pipeline import evaluate_pipeline
+from .policy import Policy
+from .profiles import TierProfile, tier_profile
+from .customer_result import CustomerResult
+from .results import ModelResult
+from .rfm import evaluate_rfm
+from .service import evaluate_service
+from .specs import STAGES, ModelSpec, PipelineModel, RfmModel, ServiceModel, WeightedModel
+from .stats import BookStats, build_stats
+from .value import WeightedContext, weighted_evaluator
+
+
+def evaluate_book(book: Iterable[CustomerFacts], policy: Policy,
+                  now: datetime) -> tuple[CustomerResult, ...]:
+    """Results for every customer, in the order given."""
+    customers = list(book)
+    now = _utc_now(now)
+    with _collector_paused():
+        evaluate = _evaluator(build_stats(customers, policy), policy, now)
+        return tuple([evaluate(facts) for facts in customers])
+
+
+def evaluate_one(facts: CustomerFacts, stats: BookStats, policy: Policy,
+                 now: datetime) -> CustomerResult:
+    """One customer ranked against the others in `stats` (its own old entry is left out)."""
+    if stats.policy_version != policy.version:
+        raise BookError(f"statistics were built under policy {stats.policy_version}, "
+                        f"not {policy.version}")
+    return _evaluator(stats, policy, _utc_now(now))(facts)
+
+
+def _utc_now(now: datetime) -> datetime:
+    if now.tzinfo is None:
+        raise BookError("`now` must be timezone-aware")
+    return now.astimezone(UTC)
+
+
+@contextmanager
+def _collector_paused():
+    """A recompute allocates about a million small objects that all survive (the results).
+    The cyclic garbage collector would walk them again and again and find nothing to free
+    (results hold no reference cycles), which doubles the run time; pause it meanwhile."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+ModelStep = Callable[[CustomerFacts, date], ModelResult]
+
+
+def _evaluator(stats: BookStats, policy: Policy,
+               now: datetime) -> Callable[[CustomerFacts], CustomerResult]:
+    """The per-customer evaluation with everything constant for the batch bound once."""
+    steps = tuple((model.stage_set, _model_step(model, stats, policy, now))
+                  for model in policy.models)
+    # Few distinct timezones and tier combinations exist in a book: work each out once.
+    local_days: dict[str, tuple[tzinfo, bool, date]] = {}
+    profiles: dict[tuple, TierProfile] = {}
+
+    def evaluate(facts: CustomerFacts) -> CustomerResult:
+        local = local_days.get(facts.timezone)
+        if local is None:
+            zone_info, known = zone(facts.timezone)
+            local = local_days[facts.timezone] = (zone_info, known,
+                                                  now.astimezone(zone_info).date())
+        today, stage = local[2], facts.stage
+        results = tuple([step(facts, today) if stage in stages else None
+                         for stages, step in steps])
+        served, flags = served_tiers(facts, results, policy)
+        profile = profiles.get((stage, served))
+        if profile is None:
+            profile = profiles[stage, served] = tier_profile(policy, stage, served)
+        return _assemble(facts, results, served, flags, profile, policy, local)
+
+    return evaluate
+
+
+def _model_step(model: ModelSpec, stats: BookStats, policy: Policy, now: datetime) -> ModelStep:
+    if isinstance(model, WeightedModel):
+        evaluate = weighted_evaluator(
+            model, WeightedContext(stats.contribution.get(model.code), policy.fx, now))
+        return lambda facts, today: evaluate(facts)
+    if isinstance(model, RfmModel):
+        columns, fx = stats.rfm.get(model.code), policy.fx
+        return lambda facts, today: evaluate_rfm(facts, model, columns, fx, now)
+    if isinstance(model, PipelineModel):
+        return lambda facts, today: evaluate_pipeline(facts, model, today)
+    if isinstance(model, ServiceModel):
+        return lambda facts, today: evaluate_service(facts, model)
+    raise TypeError(f"no evaluator for {type(model).__name__}")
+
+
+def _assemble(facts: CustomerFacts, results: tuple[ModelResult | None, ...],
+              served: tuple[tuple[str, str], ...], flags: tuple[str, ...], profile: TierProfile,
+              policy: Policy, local: tuple[tzinfo, bool, date]) -> CustomerResult:
+    """Cadence and flags around the model results (actions are made when asked for)."""
+    zone_info, zone_known, today = local
+    cadence = cadence_from_profile(facts, profile, zone_info, today, zone_known)
+    flags += cadence.flags
+    if facts.occasions:
+        flags += occasion_flags(facts)
+    for result in results:
+        if result is not None and result.flags:
+            flags += result.flags
+    if facts.stage not in STAGES:
+        flags += (f"unknown_stage:{facts.stage}",)
+    return CustomerResult(facts.id, facts.stage, policy.version, policy.model_codes, results,
+                          served, cadence, tuple(sorted(set(flags))) if flags else (),
+                          facts, today, profile, policy)
+
+
+def served_tiers(facts: CustomerFacts, results: Sequence[ModelResult | None],
+                 policy: Policy) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(model, tier) pairs the customer is served at: assigned where valid, else live.
+    A stored tier the policy no longer has is flagged `unknown_tier:<model>:<tier>`."""
+    assigned_tiers = facts.assigned_tiers
+    served, flags = [], ()
+    for model, result in zip(policy.models, results):
+        if result is None:
+            continue
+        assigned = assigned_tiers.get(model.code) if assigned_tiers else None
+        if assigned is not None and assigned in model.tier_by_code:
+            served.append((model.code, assigned))
+            continue
+        if assigned is not None:
+            flags += (f"unknown_tier:{model.code}:{assigned}",)
+        if result.tier is not None:
+            served.append((model.code, result.tier))
+    return tuple(served), flags

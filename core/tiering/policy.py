@@ -1,0 +1,226 @@
+"""The tier policy: TOML text in, a validated frozen `Policy` out.
+
+A policy file has a few fixed tables and one table per model:
+
+    [policy]   name and title           [fx]       base currency and exchange rates
+    [review]   re-evaluation cycle      [actions]  situational actions: priority and words
+    [explain]  explanation sentences    [flags]    optional words for flag codes
+    [<model>]  any other table is a model: `type` = weighted | rfm | pipeline | service
+
+Reading the file is the caller's job (see core.policies); this module only parses text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cached_property
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from .errors import PolicyError, PolicyIssue
+from .policy_checks import (check_closing_action, check_explain_needs, check_model,
+                            check_templates)
+from .specs import (MODEL_TYPES, ActionsSpec, ExplainSpec, ModelSpec, PolicyInfo, ReviewSpec,
+                    RfmModel, ServiceModel, Spec, TierSpec)
+from .texts import LocalText
+
+SECTIONS = ("policy", "fx", "review", "actions", "explain", "flags")
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+_RATES = TypeAdapter(dict[Currency, Annotated[Decimal, Field(gt=0)]])
+_FLAGS = TypeAdapter(dict[str, LocalText])
+
+
+class Policy(Spec):
+    """A parsed policy. `version` is the first 12 hex digits of the SHA-256 of its text, so
+    results can record exactly which rules produced them."""
+
+    text: str = Field(repr=False)
+    version: str
+    info: PolicyInfo
+    base_currency: str
+    # Units of base currency per unit of each currency; includes the base itself at 1.
+    fx: dict[str, Decimal] = Field(repr=False)
+    review: ReviewSpec = Field(repr=False)
+    models: tuple[ModelSpec, ...] = Field(repr=False)
+    actions: ActionsSpec = Field(repr=False)
+    explain: ExplainSpec = Field(repr=False)
+    flags: dict[str, LocalText] = Field(default_factory=dict, repr=False)
+
+    def __hash__(self) -> int:
+        # The version is a hash of the full text, so it identifies the policy; this lets
+        # derived lookups be memoised per policy.
+        return hash(self.version)
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @cached_property
+    def model_by_code(self) -> dict[str, ModelSpec]:
+        return {model.code: model for model in self.models}
+
+    @cached_property
+    def model_index(self) -> dict[str, int]:
+        return {model.code: index for index, model in enumerate(self.models)}
+
+    @cached_property
+    def model_codes(self) -> tuple[str, ...]:
+        return tuple(model.code for model in self.models)
+
+    def model(self, code: str) -> ModelSpec:
+        return self.model_by_code[code]
+
+    def tier(self, model: str, code: str) -> TierSpec | None:
+        spec = self.model_by_code.get(model)
+        return spec.tier_by_code.get(code) if spec else None
+
+    @cached_property
+    def rfm_window_days(self) -> int | None:
+        """The RFM window the caller must query deals with: (now − days, now]."""
+        return next((m.window_days for m in self.models if isinstance(m, RfmModel)), None)
+
+    @cached_property
+    def time_allocation(self) -> Mapping[str, Decimal]:
+        """Target share of a rep's time per service grade (e.g. D 0.70, E 0.20, F 0.10)."""
+        service = next((m for m in self.models if isinstance(m, ServiceModel)), None)
+        if service is None:
+            return {}
+        return {t.code: t.time_share for t in service.tiers if t.time_share is not None}
+
+    @cached_property
+    def package_actions(self) -> Mapping[tuple[str, str], tuple]:
+        """Every tier's service package as ready-made actions, keyed (model, tier)."""
+        from .actions import package_actions  # actions builds on Policy: import late, no cycle
+
+        return package_actions(self)
+
+    def flag_text(self, code: str, lang: str) -> str:
+        """Words for a flag code; `unknown_currency:XYZ` uses the `unknown_currency` entry with
+        {arg} = XYZ. A code without words is shown as is."""
+        key, _, arg = code.partition(":")
+        text = self.flags.get(code) or self.flags.get(key)
+        return text.format(lang, {"arg": arg}) if text else code
+
+
+def parse_policy(text: str) -> Policy:
+    """Parse and validate policy TOML; raises PolicyError listing every issue with its key path."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise PolicyError([PolicyIssue("", f"not valid TOML: {problem}")]) from None
+    issues: list[PolicyIssue] = []
+    parts = _parse_sections(raw, issues)
+    models = _parse_models(raw, issues)
+    if issues:
+        raise PolicyError(issues)
+    by_code = {model.code: model for model in models}
+    issues += check_closing_action(parts["actions"], by_code)
+    issues += check_explain_needs(parts["explain"], by_code)
+    issues += check_templates(parts["actions"], parts["explain"], parts["flags"], by_code)
+    if issues:
+        raise PolicyError(issues)
+    version = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return Policy(text=text, version=version, models=tuple(models), **parts)
+
+
+def _parse_sections(raw: dict[str, Any], issues: list[PolicyIssue]) -> dict[str, Any]:
+    base, rates = _parse_fx(raw.get("fx"), issues)
+    return {
+        "info": _validate(PolicyInfo, raw.get("policy"), "policy", issues),
+        "base_currency": base,
+        "fx": rates,
+        "review": _validate(ReviewSpec, raw.get("review", {}), "review", issues),
+        "actions": _validate(ActionsSpec, raw.get("actions", {}), "actions", issues),
+        "explain": _validate(ExplainSpec, raw.get("explain"), "explain", issues),
+        "flags": _validate(_FLAGS, raw.get("flags", {}), "flags", issues),
+    }
+
+
+def _parse_fx(table: Any, issues: list[PolicyIssue]) -> tuple[str, dict[str, Decimal]]:
+    if not isinstance(table, dict):
+        issues.append(PolicyIssue("fx", "required table is missing (at least `base = \"CNY\"`)"))
+        return "", {}
+    rates = dict(table)
+    base = rates.pop("base", None)
+    if not isinstance(base, str) or len(base) != 3 or not base.isupper():
+        issues.append(PolicyIssue("fx.base", "must be a three-letter currency code like \"CNY\""))
+        base = ""
+    validated = _validate(_RATES, rates, "fx", issues) or {}
+    return base, {**validated, base: Decimal(1)}
+
+
+def _parse_models(raw: dict[str, Any], issues: list[PolicyIssue]) -> list[ModelSpec]:
+    models = []
+    for key, table in raw.items():
+        if key in SECTIONS:
+            continue
+        if not isinstance(table, dict):
+            issues.append(PolicyIssue(key, "unknown key (a model is a table with a `type`)"))
+            continue
+        model = _parse_model(key, table, issues)
+        if model is not None:
+            models.append(model)
+            issues += check_model(model)
+    if not models and not any(key not in SECTIONS for key in raw):
+        issues.append(PolicyIssue("", "the policy defines no models"))
+    return models
+
+
+def _parse_model(key: str, table: dict[str, Any], issues: list[PolicyIssue]) -> ModelSpec | None:
+    kind = table.get("type")
+    if kind not in MODEL_TYPES:
+        expected = ", ".join(MODEL_TYPES)
+        message = (f"unknown model type '{kind}' (expected one of {expected})" if "type" in table
+                   else f"required (one of {expected})")
+        issues.append(PolicyIssue(f"{key}.type", message))
+        return None
+    return _validate(MODEL_TYPES[kind], {**table, "code": key}, key, issues)
+
+
+def _validate(schema: Any, data: Any, path: str, issues: list[PolicyIssue]) -> Any:
+    if data is None:
+        issues.append(PolicyIssue(path, "required table is missing"))
+        return None
+    try:
+        if isinstance(schema, TypeAdapter):
+            return schema.validate_python(data)
+        return schema.model_validate(data)
+    except ValidationError as invalid:
+        issues.extend(PolicyIssue(_key_path(path, error["loc"]), _message(error))
+                      for error in invalid.errors())
+        return None
+
+
+def _key_path(prefix: str, loc: tuple[Any, ...]) -> str:
+    """('tiers', 1, 'min_score') under 'value' → 'value.tiers[1].min_score'."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part != "[key]":  # pydantic's marker for a bad dict key; the key itself is enough
+            path = f"{path}.{part}" if path else str(part)
+    return path
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind, context = error["type"], error.get("ctx", {})
+    if kind == "missing":
+        return "required"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "value_error":
+        return str(context.get("error", error["msg"]))
+    if kind == "greater_than_equal":
+        return f"must be at least {context['ge']}"
+    if kind == "greater_than":
+        return f"must be greater than {context['gt']}"
+    if kind == "less_than_equal":
+        return f"must be at most {context['le']}"
+    if kind == "string_pattern_mismatch":
+        return f"'{error['input']}' does not match {context['pattern']}"
+    return str(error["msg"])

@@ -1,0 +1,392 @@
+"""The shape of a policy: pydantic models (frozen) for every table of the TOML file.
+
+Field constraints here catch what one value can get wrong; `policy_checks` catches what
+values get wrong together (overlapping tiers, weights that are all zero, ...).
+Derived lookups the engine needs per customer are cached properties, computed once per policy.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from typing import Annotated, ClassVar, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from .texts import LocalText
+
+STAGES = ("prospect", "active", "lost")
+RATING_FIELDS = ("potential", "influence", "intention", "expectation", "satisfaction")
+
+Stage = Literal["prospect", "active", "lost"]
+Code = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=40)]
+
+
+def _between(low: float, high: float):
+    def check(value):
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return value
+    return AfterValidator(check)
+
+
+class Spec(BaseModel):
+    # Unknown keys are typos until proven otherwise.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- tiers and what hangs off them -----------------------------------------------------------
+
+class Interval(Spec):
+    """Days between contacts: `ideal` is when a contact becomes due, `max` when it is overdue."""
+
+    ideal: int = Field(ge=1)
+    max: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ideal_within_max(self) -> Interval:
+        if self.ideal > self.max:
+            raise ValueError(f"ideal ({self.ideal}) must not exceed max ({self.max})")
+        return self
+
+
+class Cadence(Spec):
+    any: Interval | None = None
+    visit: Interval | None = None
+
+
+class PackageItem(Spec):
+    code: Code
+    text: LocalText
+
+
+class TierSpec(Spec):
+    """Anything a customer can be classed as: a tier, a grade or an RFM segment."""
+
+    code: Code
+    name: LocalText
+    cadence: Cadence | None = None
+    lead_days: int | None = Field(default=None, ge=0, le=366)
+    package: tuple[PackageItem, ...] = ()
+
+
+class ScoredTier(TierSpec):
+    min_score: float
+
+
+class ServiceTier(ScoredTier):
+    time_share: Annotated[Decimal | None, _between(0, 1)] = None
+
+
+class Segment(TierSpec):
+    """An RFM segment row: inclusive score ranges `[low, high]` for R, F and M."""
+
+    r: tuple[int, int]
+    f: tuple[int, int]
+    m: tuple[int, int]
+
+    @model_validator(mode="after")
+    def _ranges_within_scores(self) -> Segment:
+        for name in ("r", "f", "m"):
+            low, high = getattr(self, name)
+            if not 1 <= low <= high <= 5:
+                raise ValueError(f"{name} = [{low}, {high}]: "
+                                 "ranges must satisfy 1 ≤ low ≤ high ≤ 5")
+        return self
+
+    def matches(self, r: int, f: int, m: int) -> bool:
+        return (self.r[0] <= r <= self.r[1] and self.f[0] <= f <= self.f[1]
+                and self.m[0] <= m <= self.m[1])
+
+
+# --- weighted models (value tiers, sponsor levels, ...) ---------------------------------------
+
+class Band(Spec):
+    """Points for an attribute at or above `min` (the highest band reached wins)."""
+
+    min: Decimal
+    points: Annotated[float, _between(0, 100)]
+
+
+class Dimension(Spec):
+    """One weighted dimension. `source` says where its 0–100 points come from:
+
+    contribution_percentile   12-month revenue as a percentile among the model's customers
+    rating:<field>            a 1–5 rating mapped through `points`
+    stability                 relationship length (`full_years` = full) and active months
+    attribute:<name>          a numeric fact mapped through `bands`
+    """
+
+    code: Code
+    name: LocalText
+    source: str
+    weight: float
+    points: tuple[Annotated[float, _between(0, 100)], ...] = (0, 25, 50, 75, 100)
+    missing_points: Annotated[float, _between(0, 100)] = 0
+    full_years: float = Field(default=5, gt=0)
+    bands: tuple[Band, ...] = ()
+
+    @cached_property
+    def source_kind(self) -> str:
+        return self.source.partition(":")[0]
+
+    @cached_property
+    def source_arg(self) -> str:
+        return self.source.partition(":")[2]
+
+
+class DevelopRule(Spec):
+    """Flag `develop` (重点培养) for customers below the top tier whose rating reaches `min`."""
+
+    rating: str = "potential"
+    min: int = Field(default=4, ge=1, le=5)
+
+
+class ModelBase(Spec):
+    code: str = ""  # the TOML table name, filled in by the parser
+    name: LocalText
+    applies_to: tuple[Stage, ...] = Field(min_length=1)
+    # Hysteresis is in the model's own score units, so each type has its own default:
+    # 5 points (weighted), 0.05 maturity (pipeline), 1 point of the total (service).
+    hysteresis: float = Field(default=0, ge=0)
+
+    @cached_property
+    def stage_set(self) -> frozenset[str]:
+        return frozenset(self.applies_to)
+
+    @cached_property
+    def shared_results(self) -> dict:
+        """Results fully determined by a few small inputs, made once and shared between
+        customers (results are immutable, so sharing is safe). Filled by the evaluators,
+        only for keys drawn from small finite sets so it stays bounded."""
+        return {}
+
+
+class OrderedModel(ModelBase):
+    """A model whose tiers are ordered by `min_score`, listed from the highest tier down."""
+
+    tiers: tuple[ScoredTier, ...] = Field(min_length=1)
+
+    @cached_property
+    def tier_rank(self) -> dict[str, int]:
+        """0 for the top tier, growing downwards."""
+        return {tier.code: index for index, tier in enumerate(self.tiers)}
+
+    @cached_property
+    def tier_by_code(self) -> dict[str, ScoredTier]:
+        return {tier.code: tier for tier in self.tiers}
+
+    def tier_for(self, score: float) -> ScoredTier:
+        for tier in self.tiers:
+            if score >= tier.min_score:
+                return tier
+        return self.tiers[-1]  # scores below the lowest threshold cannot pass validation
+
+
+class WeightedModel(OrderedModel):
+    type: Literal["weighted"]
+    hysteresis: float = Field(default=5, ge=0)
+    dimensions: tuple[Dimension, ...] = Field(min_length=1)
+    upsell_margin: float = Field(default=0, ge=0)
+    develop: DevelopRule | None = None
+
+    scale: ClassVar[tuple[float, float]] = (0.0, 100.0)
+
+    @cached_property
+    def total_weight(self) -> float:
+        return sum(dimension.weight for dimension in self.dimensions)
+
+    @cached_property
+    def dimension_codes(self) -> tuple[str, ...]:
+        return tuple(d.code for d in self.dimensions)
+
+    @cached_property
+    def dimension_weights(self) -> tuple[float, ...]:
+        return tuple(d.weight for d in self.dimensions)
+
+    @cached_property
+    def uses_contribution(self) -> bool:
+        return any(d.source_kind == "contribution_percentile" for d in self.dimensions)
+
+
+class TimingWindow(Spec):
+    within_days: int = Field(ge=0)
+    points: Annotated[float, _between(0, 1)]
+
+
+class PipelineStage(Spec):
+    code: Code
+    name: LocalText
+
+
+class PipelineWeights(Spec):
+    intention: float
+    progress: float
+    timing: float
+
+
+class PipelineModel(OrderedModel):
+    """Maturity 0–1 of a prospect from intention, progress through `stages` and signing timing."""
+
+    type: Literal["pipeline"]
+    hysteresis: float = Field(default=0.05, ge=0)
+    intention_rating: str = "intention"
+    weights: PipelineWeights
+    stages: tuple[PipelineStage, ...] = Field(min_length=2)
+    timing: tuple[TimingWindow, ...] = ()
+
+    scale: ClassVar[tuple[float, float]] = (0.0, 1.0)
+
+    @cached_property
+    def stage_index(self) -> dict[str, int]:
+        return {stage.code: index for index, stage in enumerate(self.stages)}
+
+
+class ServiceModel(OrderedModel):
+    """Service grade from expectation + satisfaction (2–10); feedback beats the stored rating."""
+
+    type: Literal["service"]
+    hysteresis: float = Field(default=1, ge=0)
+    tiers: tuple[ServiceTier, ...] = Field(min_length=1)
+
+    scale: ClassVar[tuple[float, float]] = (2.0, 10.0)
+
+
+class RfmModel(ModelBase):
+    type: Literal["rfm"]
+    window_days: int = Field(ge=1, le=3660)
+    segments: tuple[Segment, ...] = Field(min_length=1)
+    others: TierSpec
+    no_purchases: TierSpec
+
+    @cached_property
+    def tier_by_code(self) -> dict[str, TierSpec]:
+        rows = (*self.segments, self.others, self.no_purchases)
+        return {row.code: row for row in rows}
+
+    @cached_property
+    def segment_table(self) -> dict[tuple[int, int, int], TierSpec]:
+        """All 125 (r, f, m) combinations resolved once: first matching row, else others."""
+        scores = range(1, 6)
+        return {(r, f, m): next((s for s in self.segments if s.matches(r, f, m)), self.others)
+                for r in scores for f in scores for m in scores}
+
+    def segment_for(self, r: int, f: int, m: int) -> TierSpec:
+        return self.segment_table[r, f, m]
+
+
+ModelSpec = Union[WeightedModel, RfmModel, PipelineModel, ServiceModel]
+MODEL_TYPES = {"weighted": WeightedModel, "rfm": RfmModel,
+               "pipeline": PipelineModel, "service": ServiceModel}
+
+
+# --- policy-wide sections ---------------------------------------------------------------------
+
+def _month_day(value: str) -> str:
+    month, _, day = value.partition("-")
+    try:
+        date(2000, int(month), int(day))  # a leap year, so "02-29" is allowed
+    except ValueError:
+        raise ValueError(f"'{value}' is not a month-day like \"04-01\"") from None
+    return value
+
+
+class ReviewSpec(Spec):
+    """When tiers may move (re-evaluation 定期评估): `quarterly` (1 Jan/Apr/Jul/Oct on `day`),
+    `monthly` (on `day`, clamped to the month's end) or `dates` (a list of "MM-DD"; 29 Feb
+    is skipped in other years)."""
+
+    cycle: Literal["monthly", "quarterly", "dates"] = "quarterly"
+    day: int = Field(default=1, ge=1, le=31)
+    dates: tuple[Annotated[str, AfterValidator(_month_day)], ...] = ()
+
+    @model_validator(mode="after")
+    def _dates_for_dates_cycle(self) -> ReviewSpec:
+        if self.cycle == "dates" and not self.dates:
+            raise ValueError('cycle = "dates" needs at least one entry in dates')
+        return self
+
+    @cached_property
+    def month_days(self) -> tuple[tuple[int, int], ...]:
+        pairs = {(int(m), int(d)) for m, _, d in (value.partition("-") for value in self.dates)}
+        return tuple(sorted(pairs))
+
+
+class ActionText(Spec):
+    """A situational action: higher `priority` ranks first (see actions.rank)."""
+
+    priority: int = 50
+    text: LocalText
+    reason: LocalText
+
+
+class ActivityAction(ActionText):
+    # At risk when interactions of the last 90 days < ratio × those of the 90 days before.
+    ratio: Annotated[float, _between(0, 1)] = 0.5
+
+
+class ClosingAction(ActionText):
+    model: str = "pipeline"
+    tiers: tuple[str, ...] = ("A",)
+    within_days: int = Field(default=14, ge=0)
+
+
+class PackageAction(Spec):
+    priority: int = 10
+    reason: LocalText
+
+
+class ActionsSpec(Spec):
+    # Lead time for greetings when none of the customer's tiers sets `lead_days`.
+    default_lead_days: int = Field(default=1, ge=0, le=366)
+    contact_overdue: ActionText | None = None
+    visit_overdue: ActionText | None = None
+    open_complaint: ActionText | None = None
+    holiday: ActionText | None = None
+    birthday: ActionText | None = None
+    anniversary: ActionText | None = None
+    upsell: ActionText | None = None
+    activity_dropping: ActivityAction | None = None
+    closing_incentive: ClosingAction | None = None
+    package: PackageAction | None = None
+
+
+class ExplainSpec(Spec):
+    """Sentence templates for explanations (placeholders: see placeholders.EXPLAIN_PARAMS).
+    Only the templates of the model types a policy uses are required (EXPLAIN_NEEDS)."""
+
+    component: LocalText | None = None
+    score: LocalText | None = None
+    contribution: LocalText | None = None
+    contribution_alone: LocalText | None = None
+    rating: LocalText | None = None
+    stability: LocalText | None = None
+    attribute: LocalText | None = None
+    missing: LocalText | None = None
+    rfm: LocalText | None = None
+    rfm_none: LocalText | None = None
+    pipeline: LocalText | None = None
+    service: LocalText | None = None
+    service_unscored: LocalText | None = None
+    source_feedback: LocalText | None = None
+    source_rating: LocalText | None = None
+    flags: LocalText
+    separator: LocalText | None = None  # between flags in the notes line; "; " when absent
+
+
+EXPLAIN_NEEDS = {
+    "weighted": ("component", "score"),
+    "contribution_percentile": ("contribution", "contribution_alone"),
+    "rating": ("rating", "missing"),
+    "stability": ("stability",),
+    "attribute": ("attribute", "missing"),
+    "rfm": ("rfm", "rfm_none"),
+    "pipeline": ("pipeline", "missing"),
+    "service": ("service", "service_unscored", "source_feedback", "source_rating", "missing"),
+}
+
+
+class PolicyInfo(Spec):
+    name: str = Field(min_length=1)
+    title: LocalText

@@ -1,0 +1,141 @@
+"""Whole-book statistics: sorted columns built once, so one customer ranks in O(log n).
+
+Contribution percentiles and RFM positions compare a customer with *the other* customers of
+the book. Each column keeps every member's own value, so `evaluate_one` can rank a customer
+whose facts just changed against the others without rebuilding anything.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from operator import itemgetter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import BookError
+from .facts import CustomerFacts
+from .localtime import as_utc
+from .money import to_base
+from .policy import Policy
+from .specs import RfmModel, WeightedModel
+
+_ABSENT = object()
+
+
+@dataclass(frozen=True, slots=True)
+class PeerColumn:
+    """One metric of every customer a model covers, sorted ascending, with each member's value.
+
+    `rank_by_id` holds every member's answer precomputed in one pass over the sorted values,
+    so a batch recompute looks answers up; bisection is only needed when a customer's value
+    changed since the column was built (evaluate_one after a new deal) or it is not a member.
+    """
+
+    sorted_values: list[Any]
+    value_by_id: Mapping[int, Any]
+    lower_equal_by_id: Mapping[int, tuple[int, int]]  # (L, E) among the others
+    position_by_id: Mapping[int, int]
+
+    @classmethod
+    def of(cls, value_by_id: dict[int, Any]) -> PeerColumn:
+        """A column of values that may tie (revenues): members get (L, E)."""
+        ordered = sorted(value_by_id.items(), key=itemgetter(1))
+        values = [value for _, value in ordered]
+        lower_equal = {}
+        start = 0
+        for end in range(1, len(values) + 1):  # one pass over runs of equal values
+            if end == len(values) or values[end] != values[start]:
+                for index in range(start, end):
+                    lower_equal[ordered[index][0]] = (start, end - start - 1)
+                start = end
+        return cls(values, value_by_id, lower_equal, {})
+
+    @classmethod
+    def of_unique(cls, key_by_id: dict[int, Any]) -> PeerColumn:
+        """A column of unique keys (RFM keys end in the customer id): members get positions."""
+        ordered = sorted(key_by_id.items(), key=itemgetter(1))
+        position = {customer_id: index for index, (customer_id, _) in enumerate(ordered)}
+        return cls([key for _, key in ordered], key_by_id, {}, position)
+
+    def lower_equal_others(self, value: Any, customer_id: int) -> tuple[int, int, int]:
+        """(customers below `value`, customers equal to it, number of others), self excluded."""
+        others = len(self.sorted_values)
+        own = self.value_by_id.get(customer_id, _ABSENT)
+        if own is _ABSENT:
+            lower = bisect_left(self.sorted_values, value)
+            return lower, bisect_right(self.sorted_values, value) - lower, others
+        if own == value:
+            return (*self.lower_equal_by_id[customer_id], others - 1)
+        lower = bisect_left(self.sorted_values, value)
+        equal = bisect_right(self.sorted_values, value) - lower
+        return (lower - 1 if own < value else lower), equal, others - 1
+
+    def position(self, key: Any, customer_id: int) -> tuple[int, int]:
+        """(0-based position of `key` in ascending order, n) with the customer in the book.
+        Keys are unique (they end in the customer id), so a member's position is its index."""
+        size = len(self.sorted_values)
+        own = self.value_by_id.get(customer_id, _ABSENT)
+        if own is _ABSENT:
+            return bisect_left(self.sorted_values, key), size + 1
+        if own == key:
+            return self.position_by_id[customer_id], size
+        position = bisect_left(self.sorted_values, key)
+        return (position - 1 if own < key else position), size
+
+
+@dataclass(frozen=True, slots=True)
+class RfmColumns:
+    """Keys are (metric, customer id): ties are broken by ascending id."""
+
+    recency: PeerColumn
+    frequency: PeerColumn
+    monetary: PeerColumn
+
+
+@dataclass(frozen=True, slots=True)
+class BookStats:
+    policy_version: str
+    contribution: Mapping[str, PeerColumn]  # weighted model code → revenue of its customers
+    rfm: Mapping[str, RfmColumns]  # rfm model code → columns of its buyers
+    size: int
+
+
+def build_stats(book: Iterable[CustomerFacts], policy: Policy) -> BookStats:
+    """Sort the book's revenues and RFM metrics once per recompute: O(n log n)."""
+    customers = list(book)
+    if len({facts.id for facts in customers}) != len(customers):
+        raise BookError("customer ids in a book must be unique")
+    contribution = {model.code: _revenue_column(customers, model, policy)
+                    for model in policy.models
+                    if isinstance(model, WeightedModel) and model.uses_contribution}
+    rfm = {model.code: _rfm_columns(customers, model, policy)
+           for model in policy.models if isinstance(model, RfmModel)}
+    return BookStats(policy.version, contribution, rfm, len(customers))
+
+
+def _revenue_column(customers: list[CustomerFacts], model: WeightedModel,
+                    policy: Policy) -> PeerColumn:
+    stages, fx = model.stage_set, policy.fx
+    return PeerColumn.of({f.id: to_base(f.revenue_12m, fx)[0]
+                          for f in customers if f.stage in stages})
+
+
+def rfm_keys(facts: CustomerFacts, fx: Mapping) -> tuple[tuple, tuple, tuple] | None:
+    """(recency, frequency, monetary) sort keys, or None for a customer without purchases."""
+    if facts.rfm_deal_count <= 0 or facts.rfm_last_deal_at is None:
+        return None
+    amount = to_base(facts.rfm_amount, fx)[0]
+    return ((as_utc(facts.rfm_last_deal_at), facts.id), (facts.rfm_deal_count, facts.id),
+            (amount, facts.id))
+
+
+def _rfm_columns(customers: list[CustomerFacts], model: RfmModel, policy: Policy) -> RfmColumns:
+    keyed = {}
+    for facts in customers:
+        if facts.stage in model.stage_set:
+            keys = rfm_keys(facts, policy.fx)
+            if keys is not None:
+                keyed[facts.id] = keys
+    return RfmColumns(*(PeerColumn.of_unique({cid: keys[i] for cid, keys in keyed.items()})
+                        for i in range(3)))

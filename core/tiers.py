@@ -1,0 +1,222 @@
+"""The tiering service: load facts in bulk, run the pure engine, decide and store assigned tiers.
+
+- `recompute(..., review=False)`: customers without an assignment get one at once (new or
+  imported customers, a model that starts to apply after a stage change); nothing else moves.
+- `recompute(..., review=True)`: the review cycle (or `tierbot recompute`): score-driven changes
+  with hysteresis, manager overrides win while active.
+Writes go in small batches (one short transaction each), so interactive writes never wait long.
+Every change is stored in `tier_assignment` with old and new tier, score, reason and policy
+version; the run returns its list of changes for the notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from threading import Lock
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from core.db import Database
+from core.facts import load_facts
+from core.models import Customer, CustomerTier, TierAssignment, TierOverride, User
+from core.tiering import BookStats, CustomerResult, Override, Policy, build_stats, decide_tier, evaluate_one
+from core.tiering.results import jsonable
+
+BATCH = 2000
+STATS_MAX_AGE = timedelta(hours=1)
+
+
+class StatsCache:
+    """The book's ranking statistics, kept between recomputes so that re-tiering one customer
+    after a new interaction ranks it against the others without reloading the whole book.
+    Ranks may be up to STATS_MAX_AGE old; the review run always uses fresh ones."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._entries: dict[str, tuple[datetime, BookStats]] = {}
+
+    def put(self, policy: Policy, at: datetime, stats: BookStats) -> None:
+        with self._lock:
+            self._entries[policy.version] = (at, stats)
+
+    def get(self, session: Session, policy: Policy, now: datetime, org_timezone: str) -> BookStats:
+        with self._lock:
+            entry = self._entries.get(policy.version)
+        if entry is not None and abs(now - entry[0]) <= STATS_MAX_AGE:
+            return entry[1]
+        stats = build_stats(load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False), policy)
+        self.put(policy, now, stats)
+        return stats
+
+
+STATS = StatsCache()
+
+
+@dataclass(frozen=True, slots=True)
+class TierChange:
+    customer_id: int
+    model: str
+    old: str | None
+    new: str | None
+    score: float | None
+    reason: str
+
+
+@dataclass
+class RecomputeReport:
+    at: datetime
+    policy_version: str
+    review: bool
+    customers: int = 0
+    changes: list[TierChange] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(), "policy_version": self.policy_version, "review": self.review,
+            "customers": self.customers,
+            "changes": [{"customer_id": c.customer_id, "model": c.model, "old": c.old, "new": c.new,
+                         "score": c.score, "reason": c.reason} for c in self.changes],
+        }
+
+
+def recompute(db: Database, policy: Policy, now: datetime, *, org_timezone: str, review: bool,
+              customer_ids: Sequence[int] | None = None) -> RecomputeReport:
+    """Evaluate the whole book (ranks need everyone) and store the decided tiers."""
+    with db.session() as session:
+        facts = load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False)
+        overrides = active_overrides(session, now)
+    report = RecomputeReport(now, policy.version, review, customers=len(facts))
+    wanted = set(customer_ids) if customer_ids is not None else None
+    stats = build_stats(facts, policy)
+    STATS.put(policy, now, stats)
+    results = [evaluate_one(customer, stats, policy, now) for customer in facts]
+    rows = []
+    for customer, result in zip(facts, results, strict=True):
+        if wanted is not None and customer.id not in wanted:
+            continue
+        for model_code, model_result in result.models.items():
+            change = _decide(customer.assigned_tiers.get(model_code), model_code, model_result, policy,
+                             overrides.get((customer.id, model_code)), review, now)
+            if change is not None:
+                rows.append((TierChange(customer.id, model_code, *change), model_result))
+    for start in range(0, len(rows), BATCH):
+        with db.session() as session:
+            _store(session, rows[start:start + BATCH], policy, now)
+    report.changes = [change for change, _ in rows]
+    return report
+
+
+def retier_customer(session: Session, policy: Policy, customer_id: int, now: datetime, *,
+                    org_timezone: str) -> tuple[CustomerResult | None, list[TierChange]]:
+    """After a new interaction or an edit: the customer's live result, and any assignment it
+    gets now (a first tier, or a model that starts or stops applying). Score-driven moves wait
+    for the review."""
+    facts = load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=[customer_id])
+    if not facts:
+        return None, []
+    stats = STATS.get(session, policy, now, org_timezone)
+    result = evaluate_one(facts[0], stats, policy, now)
+    overrides = active_overrides(session, now, customer_id)
+    rows = []
+    for model_code, model_result in result.models.items():
+        change = _decide(facts[0].assigned_tiers.get(model_code), model_code, model_result, policy,
+                         overrides.get((customer_id, model_code)), False, now)
+        if change is not None:
+            rows.append((TierChange(customer_id, model_code, *change), model_result))
+    _store(session, rows, policy, now)
+    return result, [change for change, _ in rows]
+
+
+def _decide(previous: str | None, model_code: str, model_result: Any, policy: Policy,
+            override: Override | None, review: bool, now: datetime) -> tuple[str | None, str | None, float | None, str] | None:
+    """(old, new, score, reason) when the stored tier must change, else None."""
+    if model_result is None:  # the model does not apply (any more) to this customer's stage
+        return (previous, None, None, "not_applicable") if previous is not None else None
+    decision = decide_tier(model_code, previous, model_result.tier, model_result.score, override, review, policy, now)
+    if not decision.changed:
+        return None
+    return previous, decision.tier, model_result.score, decision.reason
+
+
+def _store(session: Session, rows: list[tuple[TierChange, Any]], policy: Policy, now: datetime) -> None:
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = CustomerTier.__table__  # type: ignore[attr-defined]
+    values = [dict(customer_id=c.customer_id, model=c.model, tier=c.new, score=c.score,
+                   policy_version=policy.version, reason=c.reason, assigned_at=now) for c, _ in rows]
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["customer_id", "model"],
+        set_={k: statement.excluded[k] for k in ("tier", "score", "policy_version", "reason", "assigned_at")},
+    )
+    session.execute(statement, values)
+    session.execute(
+        TierAssignment.__table__.insert(),  # type: ignore[attr-defined]
+        [dict(customer_id=c.customer_id, model=c.model, tier=c.new, previous_tier=c.old, score=c.score,
+              breakdown=jsonable(result.summary()) if result is not None else {},
+              policy_version=policy.version, reason=c.reason, at=now) for c, result in rows],
+    )
+
+
+def active_overrides(session: Session, now: datetime, customer_id: int | None = None) -> dict[tuple[int, str], Override]:
+    statement = select(TierOverride).where(TierOverride.removed_at.is_(None))  # type: ignore[union-attr]
+    if customer_id is not None:
+        statement = statement.where(TierOverride.customer_id == customer_id)
+    rows = session.exec(statement).all()
+    return {(o.customer_id, o.model): Override(o.tier, o.reason, o.expires_at) for o in rows
+            if o.expires_at is None or o.expires_at > now}
+
+
+# --- reading the tiers (`tierbot tiers`) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierView:
+    """One customer's identity, assigned tiers and live result, for JSON or a table."""
+
+    id: int
+    external_id: str | None
+    name: str
+    owner: str | None
+    stage: str
+    timezone: str
+    assigned: dict[str, str | None]
+    result: CustomerResult
+
+
+def tier_views(session: Session, policy: Policy, at: datetime, *, org_timezone: str,
+               customer_id: int | None = None) -> list[TierView]:
+    """Live results as of `at` (ranked against the whole book) with the stored assignments."""
+    facts = load_facts(session, policy, at, org_timezone=org_timezone)
+    stats = build_stats(facts, policy)
+    results = {f.id: evaluate_one(f, stats, policy, at) for f in facts}
+    ids = [customer_id] if customer_id is not None else list(results)
+    people = _identities(session, ids)
+    assigned: dict[int, dict[str, str | None]] = {}
+    for row in _in_ids(session, select(CustomerTier), CustomerTier.customer_id, ids):
+        assigned.setdefault(row.customer_id, {})[row.model] = row.tier
+    views = []
+    for cid in ids:
+        if cid not in results or cid not in people:
+            continue
+        external_id, name, owner, stage, zone = people[cid]
+        views.append(TierView(cid, external_id, name, owner, stage, zone or org_timezone,
+                              assigned.get(cid, {}), results[cid]))
+    return views
+
+
+def _identities(session: Session, ids: list[int]) -> dict[int, tuple[str | None, str, str | None, str, str | None]]:
+    statement = select(Customer.id, Customer.external_id, Customer.name, User.name, Customer.stage,
+                       Customer.timezone).outerjoin(User, User.id == Customer.owner_id)
+    return {row[0]: tuple(row[1:]) for row in _in_ids(session, statement, Customer.id, ids)}  # type: ignore[misc]
+
+
+def _in_ids(session: Session, statement: Any, column: Any, ids: list[int]) -> Iterable[Any]:
+    for start in range(0, len(ids), 5000):
+        yield from session.exec(statement.where(column.in_(ids[start:start + 5000])))

@@ -1,0 +1,79 @@
+"""`tierbot import`, `recompute`, `tiers` and `policy` as scripts use them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.e2e.conftest import TIERBOT
+
+ROOT = Path(__file__).resolve().parents[2]
+CUSTOMERS = """external_id,name,owner,stage,potential,influence,expectation,satisfaction,contract_start,intention,pipeline_stage,expected_signing_date,region
+C1,华为,Li Wei,active,5,5,4,4,2020-01-15,,,,CN
+C2,Acme,1001,prospect,3,2,,,,4,proposal,2026-12-20,US
+C3,Globex,,active,,,,,,,,,
+"""
+INTERACTIONS = """customer,kind,occurred_at,amount,summary
+C1,deal,2026-11-20,"500,000.25",signed
+Globex,visit,2026-10-01 10:00,,
+C3,deal,2026-06-01,120000,
+"""
+
+
+def _tierbot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([TIERBOT, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_import_recompute_and_tiers_json(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    (tmp_path / "c.csv").write_text(CUSTOMERS, encoding="utf-8-sig")
+    (tmp_path / "i.csv").write_text(INTERACTIONS)
+    assert _tierbot(cli_env, "admin", "add", "--telegram-id", "1001", "--name", "Li Wei").returncode == 0
+    imported = _tierbot(cli_env, "import", "customers", str(tmp_path / "c.csv"))
+    assert imported.returncode == 0 and "3 created" in imported.stdout, imported.stdout + imported.stderr
+    assert _tierbot(cli_env, "import", "interactions", str(tmp_path / "i.csv")).returncode == 0
+    again = _tierbot(cli_env, "import", "customers", str(tmp_path / "c.csv"))
+    assert "0 created" in again.stdout and "3 unchanged" in again.stdout
+
+    review = _tierbot(cli_env, "recompute", "--at", "2026-11-24T09:00")
+    assert review.returncode == 0, review.stderr
+    report = json.loads(review.stdout)
+    assert report["review"] is True and report["customers"] == 3
+    assert any(c["model"] == "value" and c["new"] == "vip" for c in report["changes"])
+
+    listed = _tierbot(cli_env, "tiers", "--format", "json", "--at", "2026-11-24T09:00", "--lang", "zh")
+    rows = {row["external_id"]: row for row in json.loads(listed.stdout)}
+    assert rows["C1"]["value"]["tier"] == "vip" and rows["C1"]["owner"] == "Li Wei"
+    assert rows["C2"]["pipeline"]["grade"] in ("A", "B", "C") and rows["C2"]["value"] is None
+    assert rows["C3"]["cadence"]["status"] in ("due", "overdue")
+    assert all("text" in a and "reason" in a for a in rows["C3"]["actions"])
+
+    one = _tierbot(cli_env, "tiers", "--customer", str(rows["C1"]["id"]), "--at", "2026-11-24T09:00")
+    assert one.returncode == 0 and "华为" in one.stdout and "value:vip" in one.stdout
+    missing = _tierbot(cli_env, "tiers", "--customer", "999")
+    assert missing.returncode == 1 and "no customer" in missing.stderr
+
+
+def test_bad_import_is_refused_whole_or_partly_with_skip_invalid(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("name,stage,potential,colour\nGood,active,3,red\nBad,active,9,blue\n")
+    refused = _tierbot(cli_env, "import", "customers", str(path))
+    assert refused.returncode == 1
+    assert "line 3: potential:" in refused.stdout and "nothing imported" in refused.stdout
+    assert "unknown column 'colour'" in refused.stdout
+    partial = _tierbot(cli_env, "import", "customers", str(path), "--skip-invalid")
+    assert partial.returncode == 0 and "1 created" in partial.stdout and "line 3" in partial.stdout
+    (tmp_path / "x.pdf").write_text("%PDF")
+    assert _tierbot(cli_env, "import", "customers", str(tmp_path / "x.pdf")).returncode == 1
+
+
+def test_policy_check_and_show(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    sponsor = ROOT / "core" / "policies" / "sponsor.toml"
+    ok = _tierbot(cli_env, "policy", "check", str(sponsor))
+    assert ok.returncode == 0 and "ok" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text(sponsor.read_text().replace("min_score = 0", "min_score = 140", 1))
+    checked = _tierbot(cli_env, "policy", "check", str(bad))
+    assert checked.returncode == 1 and ".min_score" in checked.stdout
+    shown = _tierbot({**cli_env, "TIERBOT_POLICY_FILE": str(sponsor)}, "policy", "show")
+    assert shown.returncode == 0 and "effective policy" in shown.stdout and "sponsor" in shown.stdout
