@@ -21,9 +21,10 @@ from telegram import Update
 from bot import jobs
 from bot.app import build_application, services_for, startup
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalRequest, Sent, user
-from core import demo
+from core import demo, tiers
 from core.clock import ManualClock, SystemClock
 from core.db import open_database
+from core.policy_store import effective_policy
 from core.settings import Settings
 
 _DURATION = re.compile(r"^(\d+)\s*([dhm])$")
@@ -58,6 +59,9 @@ class Console:
         self.db = open_database(f"sqlite:///{db_path}")
         with self.db.session() as session:
             self.people = demo.seed(session, start)
+            needs_tiers = not tiers.has_assignments(session)
+        if needs_tiers:  # a fresh demo book gets its tiers at once, as an import would
+            tiers.recompute(self.db, effective_policy(settings), start, org_timezone=settings.timezone, review=False)
         self.account = self.people[PERSONAS[persona]]
         self.tz = ZoneInfo(settings.timezone)
         self.api = LocalBotAPI()

@@ -164,6 +164,10 @@ def _store(session: Session, rows: list[tuple[TierChange, Any]], policy: Policy,
     )
 
 
+def has_assignments(session: Session) -> bool:
+    return session.exec(select(CustomerTier.customer_id).limit(1)).first() is not None
+
+
 def active_overrides(session: Session, now: datetime, customer_id: int | None = None) -> dict[tuple[int, str], Override]:
     statement = select(TierOverride).where(TierOverride.removed_at.is_(None))  # type: ignore[union-attr]
     if customer_id is not None:

@@ -57,10 +57,12 @@ def test_console_demo_book_is_seeded_once(tmp_path: Path, cli_env: dict[str, str
         names = [r[0] for r in connection.execute(text("SELECT name FROM customer"))]
         roles = sorted(r[0] for r in connection.execute(text("SELECT role FROM user")))
         deals = connection.execute(text("SELECT count(*) FROM interaction WHERE kind = 'deal'")).scalar()
+        value_tiers = {r[0] for r in connection.execute(text("SELECT tier FROM customer_tier WHERE model = 'value'"))}
     engine.dispose()
     assert 55 <= customers <= 65 and deals > 50
     assert "华为" in names and "Acme" in names
     assert roles == ["admin", "manager", "rep", "rep"]
+    assert {"vip", "key", "regular"} <= value_tiers  # the demo book is tiered on first start
 
 
 def test_console_bad_meta_commands_do_not_end_the_session(tmp_path: Path, cli_env: dict[str, str]) -> None:
