@@ -11,12 +11,12 @@ explanations. No I/O, no clock, no database: the caller passes aggregated facts 
 
 from .actions import Action
 from .cadence import CadenceResult, Clock, cadence_for, live_cadence
+from .customer_result import CustomerResult
 from .engine import evaluate_book, evaluate_one
 from .errors import BookError, PolicyError, PolicyIssue, TieringError
 from .explain import explain, explain_model
 from .facts import CustomerFacts, Occasion
 from .policy import Policy, parse_policy
-from .customer_result import CustomerResult
 from .results import (Component, ModelResult, PipelineResult, RfmResult, ServiceResult,
                       WeightedResult)
 from .review import Assignment, Override, decide_tier, is_review_day, next_review_date

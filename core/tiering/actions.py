@@ -65,7 +65,8 @@ class Action:
         return self.reason_template.format(lang, self.params)
 
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
-        params = {key: (value.en if isinstance(value, LocalText) else jsonable(value))
+        params = {key: (value.get(lang or "en") if isinstance(value, LocalText)
+                        else jsonable(value))
                   for key, value in self.params.items()}
         data = {"code": self.code, "kind": self.kind, "priority": self.priority,
                 "urgency": self.urgency, "params": params}

@@ -9,7 +9,11 @@
 Per customer: every model that applies to the stage is evaluated (value, RFM, pipeline,
 service, ... as the policy defines), then cadence and actions follow the tiers the customer
 is served at — the assigned tier from `facts.assigned_tiers` where it is a tier of the
-policy, else the live one.
+policy, else the live one. Actions are ranked when `CustomerResult.actions` is read.
+
+Measured with tests/tiering/time_evaluate_book.py: 100k synthetic customers in about 3 s on
+a small VM where `sum(range(1000))` takes 12 µs (roughly 2 s on a current laptop), of which
+sorting the book is 0.5 s; evaluate_one takes about 25 µs.
 """
 
 from __future__ import annotations
