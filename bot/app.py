@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from telegram import BotCommand
@@ -20,11 +21,13 @@ from bot.render import Renderer
 from core.accounts import Account
 from core.clock import Clock
 from core.db import Database
+from core.policy_store import effective_policy
 from core.settings import Settings
+from core.tiering import Policy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-COMMANDS = ("start", "help", "settings", "invite", "cancel")
+COMMANDS = ("today", "new", "find", "tier", "remind", "feedback", "undo", "settings", "help", "invite", "cancel", "start")
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Services:
     db: Database
     clock: Clock
     renderer: Renderer
+    policy: Policy
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a core use case `fn(session, *args, **kwargs)` in one transaction, off the loop."""
@@ -80,6 +84,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     def label(self, key: str, /, lang: str | None = None, **params: Any) -> str:
         return self.services.renderer.label(lang or self.me.language, key, **params)
 
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
 
 def build_application(services: Services, request: BaseRequest | None = None, *, token: str | None = None) -> Application:
     from bot import handlers, jobs
@@ -115,4 +122,4 @@ async def startup(application: Application) -> None:
 
 
 def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
-    return Services(settings=settings, db=db, clock=clock, renderer=Renderer())
+    return Services(settings=settings, db=db, clock=clock, renderer=Renderer(), policy=effective_policy(settings))

@@ -33,6 +33,10 @@ async def take_input(update: Update, context: BotContext, text: str) -> bool:
     return True
 
 
+async def pending(context: BotContext) -> flows.Pending | None:
+    return await context.run(flows.current, context.me.id, context.services.clock.now())
+
+
 async def begin(context: BotContext, flow: str, data: dict[str, Any]) -> None:
     await context.run(flows.start, user_id=context.me.id, flow=flow, data=data, now=context.services.clock.now())
 

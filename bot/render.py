@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,8 @@ def _strings(directory: Path, lang: str) -> dict[str, Any]:
 
 
 def _money(value: Any, currency: str = "") -> str:
-    text = f"{value:,.2f}" if value is not None else "—"
+    """1234567.5 → "1,234,567.50 CNY"; exact (Decimal), whatever form the amount comes in."""
+    text = f"{Decimal(str(value)):,.2f}" if value not in (None, "") else "—"
     return f"{text} {currency}".strip()
 
 

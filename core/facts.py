@@ -1,27 +1,35 @@
 """Customer facts for the tiering engine, computed set-based in SQL.
 
-One aggregate pass over `interaction` (grouped by customer) gives every count and date the engine
-needs; one more over deals gives money by currency. No Python loop over interaction rows: a
-recompute of 100k customers with 1M interactions is a handful of GROUP BY queries.
+One aggregate pass over `interaction` (grouped by customer) gives every count and date of
+activity; one pass over the deals' partial index gives money by currency and the RFM figures.
+No Python loop over interaction rows: a recompute of 100k customers with 1M interactions is a
+handful of GROUP BY queries, read as plain tuples (SQLAlchemy's per-row processing would cost
+more than the queries themselves).
+
+`load_book_facts` loads the whole book for a recompute with the interaction pass (most of the
+database time) on a second connection: SQLite and psycopg release the GIL while they work, so
+this thread reads the other tables and builds facts meanwhile.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, case, func, literal, literal_column, or_, select, type_coerce
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Connection, Engine, String, and_, func, literal, literal_column, or_, select, type_coerce
 from sqlmodel import Session
 
 from core import occasions
+from core.db import Database
 from core.models import Contact, Customer, CustomerTier, Feedback, Interaction
 from core.money import from_minor
-from core.tiering import CustomerFacts, Occasion, Policy
+from core.tiering import CustomerFacts, Occasion, Policy, collector_paused
 
 CHUNK = 5000  # customer ids per IN (...) when loading a subset
 MAX_LEAD_DAYS = 31  # occasions are looked up this far ahead; the policy's lead times are shorter
@@ -29,58 +37,166 @@ MAX_LEAD_DAYS = 31  # occasions are looked up this far ahead; the policy's lead 
 
 def load_facts(session: Session, policy: Policy, now: datetime, *, org_timezone: str,
                customer_ids: Sequence[int] | None = None, with_occasions: bool = True) -> list[CustomerFacts]:
-    """Facts of every non-archived customer (or of `customer_ids`) as of `now`."""
+    """Facts of every non-archived customer (or of `customer_ids`) as of `now`, all read on the
+    session's connection (so they include what the session wrote and has not committed)."""
     if customer_ids is not None and not customer_ids:
         return []
     ids = None if customer_ids is None else list(customer_ids)
-    customers = _customers(session, ids, with_attributes=_uses_attributes(policy))
+    queries = FactQueries(policy, now, org_timezone, session.get_bind().dialect.name)
+    connection = session.connection()
+    with collector_paused():
+        activity = _activity(_fetch(connection, queries.activity(), Interaction.customer_id, ids))
+        return _facts(connection, queries, ids, lambda: activity, with_occasions)
+
+
+def load_book_facts(db: Database, policy: Policy, now: datetime, *, org_timezone: str) -> list[CustomerFacts]:
+    """Facts of every non-archived customer as of `now`, without occasions (a recompute needs
+    none). The pass over `interaction` runs on a connection of its own in a worker thread while
+    this thread reads the other tables."""
+    queries = FactQueries(policy, now, org_timezone, db.engine.dialect.name)
+    if _in_memory(db.engine):  # a second connection would open another, empty database
+        with db.session() as session:
+            return load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False)
+    with ThreadPoolExecutor(max_workers=1) as worker, collector_paused():
+        activity = worker.submit(_rows_in_one_step, db.engine, queries.activity())
+        with db.session() as session:
+            return _facts(session.connection(), queries, None, lambda: _activity(activity.result()), False)
+
+
+def _in_memory(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+
+
+def _rows_in_one_step(engine: Engine, statement: Any) -> list[Any]:
+    """All rows of `statement` on a connection of its own, read so that the worker thread seldom
+    needs the GIL. SQLite steps once per row and takes the GIL back after each step, which
+    stalls while another thread runs Python; folded into one JSON array, the whole query is a
+    single step (GIL released) and one `json.loads`. psycopg reads a whole result at once."""
+    with engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            return connection.execute(statement).all()
+        columns = statement.subquery().c
+        return json.loads(connection.execute(select(func.json_group_array(func.json_array(*columns)))).scalar_one())
+
+
+def _facts(connection: Connection, queries: FactQueries, ids: list[int] | None,
+           activity_of: Callable[[], dict[int, Activity]], with_occasions: bool) -> list[CustomerFacts]:
+    """Read everything but the activity (`activity_of` waits for it), then build the facts."""
+    customers = _fetch(connection, queries.customers(), Customer.id, ids)
     if not customers:
         return []
-    activity = _activity(session, policy, now, org_timezone, ids)
-    money = _money(session, policy, now, ids)
-    feedback = _feedback(session, ids)
-    assigned = _assigned(session, ids)
-    birthdays = _birthdays(session, ids) if with_occasions else {}
+    deals = _deals(connection, queries, ids)
+    feedback = _feedback(connection, ids)
+    assigned = _assigned(connection, ids)
+    birthdays = _birthdays(connection, ids) if with_occasions else {}
+    activity = activity_of()
+    now, org_timezone = queries.now, queries.timezone
     facts = []
-    for row in customers:
-        cid = row.id
+    for (cid, stage, added_at, zone_name, contract_start, potential, influence, intention, expectation,
+         satisfaction, pipeline_stage, signing_date, region, attributes) in customers:
         act = activity.get(cid, NO_ACTIVITY)
-        revenue, rfm_amount = money.get(cid, ({}, {}))
-        satisfaction, complaints = feedback.get(cid, (None, 0))
-        zone_name = row.timezone or org_timezone
+        deal = deals.get(cid, NO_DEALS)
+        latest_satisfaction, complaints = feedback.get(cid, (None, 0))
+        zone_name = zone_name or org_timezone
+        contract_start = _as_date(contract_start)
         facts.append(CustomerFacts(
-            id=cid, stage=row.stage, added_at=row.added_at, timezone=zone_name,
-            contract_start=row.contract_start,
-            first_interaction_at=act.first_at,
-            potential=row.potential, influence=row.influence, intention=row.intention,
-            expectation=row.expectation, satisfaction=row.satisfaction,
-            latest_feedback_satisfaction=satisfaction,
-            pipeline_stage=row.pipeline_stage, expected_signing_date=row.expected_signing_date,
-            revenue_12m=revenue, rfm_amount=rfm_amount,
-            rfm_last_deal_at=act.last_deal_at, rfm_deal_count=int(act.deal_count),
-            active_months_12=int(act.active_months),
+            id=cid, stage=stage, added_at=_as_utc(added_at), timezone=zone_name,
+            contract_start=contract_start, first_interaction_at=act.first_at,
+            potential=potential, influence=influence, intention=intention,
+            expectation=expectation, satisfaction=satisfaction,
+            latest_feedback_satisfaction=latest_satisfaction,
+            pipeline_stage=pipeline_stage, expected_signing_date=_as_date(signing_date),
+            revenue_12m=deal.revenue, rfm_amount=deal.rfm_amount,
+            rfm_last_deal_at=deal.last_at, rfm_deal_count=deal.count,
+            active_months_12=act.active_months,
             last_contact_at=act.last_contact_at, last_visit_at=act.last_visit_at,
-            interactions_last_90=int(act.last_90), interactions_prev_90=int(act.prev_90),
+            interactions_last_90=act.last_90, interactions_prev_90=act.prev_90,
             open_complaints=complaints,
-            occasions=_occasions(row, birthdays.get(cid, ()), now, zone_name) if with_occasions else (),
-            attributes=_attributes(row.attributes),
+            occasions=(_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name)
+                       if with_occasions else ()),
+            attributes=_attributes(attributes) if attributes else {},
             assigned_tiers=assigned.get(cid, {}),
         ))
     return facts
 
 
-def _in_chunks(column: Any, ids: list[int] | None) -> list[ColumnElement[bool] | None]:
+def _fetch(connection: Connection, statement: Any, column: Any, ids: list[int] | None) -> list[Any]:
+    """All rows of `statement` (for `ids` only, in chunks, when given) as Core rows."""
     if ids is None:
-        return [None]
-    return [column.in_(ids[i:i + CHUNK]) for i in range(0, len(ids), CHUNK)]
+        return connection.execute(statement).all()
+    rows = []
+    for start in range(0, len(ids), CHUNK):
+        rows += connection.execute(statement.where(column.in_(ids[start:start + CHUNK]))).all()
+    return rows
 
 
-def _run(session: Session, statement: Any, column: Any, ids: list[int] | None) -> Iterable[Any]:
-    """Core execution on the session's connection: plain rows, no ORM result machinery (which
-    costs more than the query itself at 100k rows)."""
-    connection = session.connection()
-    for condition in _in_chunks(column, ids):
-        yield from connection.execute(statement if condition is None else statement.where(condition))
+class FactQueries:
+    """The aggregate statements as of `now`; windows and month boundaries are worked out once."""
+
+    def __init__(self, policy: Policy, now: datetime, timezone: str, dialect: str) -> None:
+        self.policy, self.now, self.timezone, self.dialect = policy, now, timezone, dialect
+        self.rfm_since = now - timedelta(days=policy.rfm_window_days or 730)
+
+    def customers(self) -> Any:
+        attributes = Customer.attributes if _uses_attributes(self.policy) else literal(None).label("attributes")
+        return select(
+            Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
+            Customer.potential, Customer.influence, Customer.intention, Customer.expectation,
+            Customer.satisfaction, Customer.pipeline_stage, _raw(Customer.expected_signing_date),
+            Customer.region, attributes,
+        ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+
+    def activity(self) -> Any:
+        i, now = Interaction, self.now
+        is_visit = or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit"))
+        day_90, day_180 = now - timedelta(days=90), now - timedelta(days=180)
+        # FILTER (WHERE …) rather than CASE: fewer steps per row on SQLite, the same on PostgreSQL
+        return (
+            select(
+                i.customer_id,
+                _raw(func.min(i.occurred_at)),
+                _raw(func.max(i.occurred_at).filter(i.kind != "note")),
+                _raw(func.max(i.occurred_at).filter(is_visit)),
+                func.count().filter(i.occurred_at > day_90),
+                func.count().filter(i.occurred_at > day_180, i.occurred_at <= day_90),
+                func.count(func.distinct(self._month_key(i.occurred_at))).filter(i.occurred_at >= self._months_start()),
+            )
+            .where(i.occurred_at <= now)
+            .group_by(i.customer_id)
+        )
+
+    def deals(self) -> Any:
+        """Per customer and currency: last deal and deal count of the RFM window, revenue of the
+        last 365 days and the RFM window's amount."""
+        i, now = Interaction, self.now
+        year_ago = now - timedelta(days=365)
+        in_rfm, in_year = i.occurred_at > self.rfm_since, i.occurred_at > year_ago
+        return (
+            select(
+                i.customer_id, i.currency,
+                _raw(func.max(i.occurred_at).filter(in_rfm)), func.count().filter(in_rfm),
+                func.sum(i.amount_minor).filter(in_year), func.sum(i.amount_minor).filter(in_rfm),
+            )
+            # a literal 'deal', not a bound parameter: SQLite uses the partial index only then
+            .where(i.kind == literal_column("'deal'"), i.occurred_at > min(self.rfm_since, year_ago),
+                   i.occurred_at <= now)
+            .group_by(i.customer_id, i.currency)
+        )
+
+    def _months_start(self) -> datetime:
+        """Start of the first of the last 12 calendar months, in the organisation's timezone."""
+        zone = ZoneInfo(self.timezone)
+        first_month = _months_back(self.now.astimezone(zone).date().replace(day=1), 11)
+        return datetime.combine(first_month, datetime.min.time(), zone)
+
+    def _month_key(self, column: Any) -> Any:
+        """Calendar month of an instant in the organisation's timezone. SQLite knows no zone
+        rules: it shifts by the zone's offset at `now` (exact for zones without daylight saving,
+        such as China's; off by an hour at most around a DST change elsewhere)."""
+        if self.dialect == "postgresql":
+            return func.to_char(func.timezone(self.timezone, column), "YYYY-MM")
+        offset = self.now.astimezone(ZoneInfo(self.timezone)).utcoffset() or timedelta()
+        return func.strftime("%Y-%m", column, f"{int(offset.total_seconds())} seconds")
 
 
 def _uses_attributes(policy: Policy) -> bool:
@@ -90,102 +206,61 @@ def _uses_attributes(policy: Policy) -> bool:
                for model in policy.models for dimension in getattr(model, "dimensions", ()))
 
 
-def _customers(session: Session, ids: list[int] | None, *, with_attributes: bool) -> list[Any]:
-    attributes = Customer.attributes if with_attributes else literal(None).label("attributes")
-    statement = select(
-        Customer.id, Customer.stage, Customer.added_at, Customer.timezone, Customer.contract_start,
-        Customer.potential, Customer.influence, Customer.intention, Customer.expectation, Customer.satisfaction,
-        Customer.pipeline_stage, Customer.expected_signing_date, Customer.region, attributes,
-    ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
-    return list(_run(session, statement, Customer.id, ids))
-
-
-def _month_key(session: Session, column: Any, timezone: str, now: datetime) -> Any:
-    """Calendar month of an instant in the organisation's timezone, as an expression per dialect.
-    SQLite knows no zone rules: it shifts by the zone's offset at `now` (exact for zones without
-    daylight saving, such as China's; off by an hour at most around a DST change elsewhere)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(timezone, column), "YYYY-MM")
-    offset = now.astimezone(ZoneInfo(timezone)).utcoffset() or timedelta()
-    return func.strftime("%Y-%m", column, f"{int(offset.total_seconds())} seconds")
-
-
 class Activity(NamedTuple):
     first_at: datetime | None
     last_contact_at: datetime | None
     last_visit_at: datetime | None
     last_90: int
     prev_90: int
-    last_deal_at: datetime | None
-    deal_count: int
     active_months: int
 
 
-NO_ACTIVITY = Activity(None, None, None, 0, 0, None, 0, 0)
+NO_ACTIVITY = Activity(None, None, None, 0, 0, 0)
 
 
-def _activity(session: Session, policy: Policy, now: datetime, timezone: str,
-              ids: list[int] | None) -> dict[int, Activity]:
-    i = Interaction
-    window = timedelta(days=policy.rfm_window_days or 730)
-    local_now = now.astimezone(ZoneInfo(timezone))
-    first_month = _months_back(local_now.date().replace(day=1), 11)
-    month_start = datetime.combine(first_month, datetime.min.time(), ZoneInfo(timezone))
-    is_deal_in_window = and_(i.kind == "deal", i.occurred_at > now - window)
-    is_visit = or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit"))
-    statement = (
-        select(
-            i.customer_id,
-            _raw(func.min(i.occurred_at)).label("first_at"),
-            _raw(func.max(case((i.kind != "note", i.occurred_at)))).label("last_contact_at"),
-            _raw(func.max(case((is_visit, i.occurred_at)))).label("last_visit_at"),
-            func.sum(case((i.occurred_at > now - timedelta(days=90), 1), else_=0)).label("last_90"),
-            func.sum(case((and_(i.occurred_at > now - timedelta(days=180), i.occurred_at <= now - timedelta(days=90)), 1),
-                          else_=0)).label("prev_90"),
-            _raw(func.max(case((is_deal_in_window, i.occurred_at)))).label("last_deal_at"),
-            func.sum(case((is_deal_in_window, 1), else_=0)).label("deal_count"),
-            func.count(func.distinct(case((i.occurred_at >= month_start, _month_key(session, i.occurred_at, timezone, now)))))
-            .label("active_months"),
-        )
-        .where(i.occurred_at <= now)
-        .group_by(i.customer_id)
-    )
-    result: dict[int, Activity] = {}
-    for cid, first, contact, visit, last_90, prev_90, deal, deals, months in _run(session, statement, i.customer_id, ids):
-        result[cid] = Activity(_as_utc(first), _as_utc(contact), _as_utc(visit), last_90 or 0, prev_90 or 0,
-                               _as_utc(deal), deals or 0, months or 0)
-    return result
+def _activity(rows: Iterable[Any]) -> dict[int, Activity]:
+    return {cid: Activity(_as_utc(first), _as_utc(contact), _as_utc(visit), last_90, prev_90, months)
+            for cid, first, contact, visit, last_90, prev_90, months in rows}
 
 
-def _money(session: Session, policy: Policy, now: datetime,
-           ids: list[int] | None) -> dict[int, tuple[dict[str, Decimal], dict[str, Decimal]]]:
-    """(revenue of the last 365 days, deal amount in the RFM window), each by currency."""
-    i = Interaction
-    window = max(timedelta(days=policy.rfm_window_days or 730), timedelta(days=365))
-    rfm_since = now - timedelta(days=policy.rfm_window_days or 730)
-    statement = (
-        select(
-            i.customer_id, i.currency,
-            func.sum(case((i.occurred_at > now - timedelta(days=365), i.amount_minor), else_=0)).label("revenue"),
-            func.sum(case((i.occurred_at > rfm_since, i.amount_minor), else_=0)).label("rfm"),
-        )
-        # a literal 'deal', not a bound parameter: SQLite uses the partial index only then
-        .where(i.kind == literal_column("'deal'"), i.amount_minor.is_not(None),  # type: ignore[union-attr]
-               i.occurred_at > now - window, i.occurred_at <= now)
-        .group_by(i.customer_id, i.currency)
-    )
-    money: dict[int, tuple[dict[str, Decimal], dict[str, Decimal]]] = defaultdict(lambda: ({}, {}))
-    for row in _run(session, statement, i.customer_id, ids):
-        currency = row.currency or policy.base_currency
-        revenue, rfm = money[row.customer_id]
-        if row.revenue:
-            revenue[currency] = from_minor(int(row.revenue), currency)
-        if row.rfm:
-            rfm[currency] = from_minor(int(row.rfm), currency)
-    return dict(money)
+class Deals(NamedTuple):
+    last_at: datetime | None
+    count: int
+    revenue: dict[str, Decimal]  # by currency
+    rfm_amount: dict[str, Decimal]
 
 
-def _feedback(session: Session, ids: list[int] | None) -> dict[int, tuple[int | None, int]]:
+NO_DEALS = Deals(None, 0, MappingProxyType({}), MappingProxyType({}))  # type: ignore[arg-type]
+
+
+def _deals(connection: Connection, queries: FactQueries, ids: list[int] | None) -> dict[int, Deals]:
+    """One row per customer and currency, merged per customer (most have a single currency)."""
+    base = queries.policy.base_currency
+    deals: dict[int, Deals] = {}
+    for cid, currency, last_at, count, revenue, rfm in _fetch(connection, queries.deals(), Interaction.customer_id, ids):
+        currency = currency or base  # deals without an amount carry no currency
+        one = Deals(_as_utc(last_at), count, _amounts(currency, revenue), _amounts(currency, rfm))
+        known = deals.get(cid)
+        deals[cid] = one if known is None else _merged(known, one)
+    return deals
+
+
+def _amounts(currency: str, minor: Any) -> dict[str, Decimal]:
+    """A sum of minor units (an int on SQLite, a Decimal on PostgreSQL) as money by currency."""
+    return {currency: from_minor(int(minor), currency)} if minor else {}
+
+
+def _merged(one: Deals, other: Deals) -> Deals:
+    """Two currencies' deals of one customer (or two spellings of the base currency)."""
+    dates = [at for at in (one.last_at, other.last_at) if at is not None]
+    revenue, rfm_amount = dict(one.revenue), dict(one.rfm_amount)
+    for merged, amounts in ((revenue, other.revenue), (rfm_amount, other.rfm_amount)):
+        for currency, amount in amounts.items():
+            merged[currency] = merged.get(currency, 0) + amount
+    return Deals(max(dates, default=None), one.count + other.count, revenue, rfm_amount)
+
+
+def _feedback(connection: Connection, ids: list[int] | None) -> dict[int, tuple[int | None, int]]:
     """(latest satisfaction score given in feedback, number of open complaints) per customer."""
     f = Feedback
     latest = (
@@ -202,48 +277,53 @@ def _feedback(session: Session, ids: list[int] | None) -> dict[int, tuple[int | 
         .group_by(f.customer_id)
     )
     result: dict[int, tuple[int | None, int]] = {}
-    for row in _run(session, scores, f.customer_id, ids):
-        result[row.customer_id] = (row.satisfaction, 0)
-    for row in _run(session, complaints, f.customer_id, ids):
-        result[row.customer_id] = (result.get(row.customer_id, (None, 0))[0], int(row.n))
+    for cid, satisfaction in _fetch(connection, scores, f.customer_id, ids):
+        result[cid] = (satisfaction, 0)
+    for cid, count in _fetch(connection, complaints, f.customer_id, ids):
+        result[cid] = (result.get(cid, (None, 0))[0], int(count))
     return result
 
 
-def _assigned(session: Session, ids: list[int] | None) -> dict[int, dict[str, str]]:
+def _assigned(connection: Connection, ids: list[int] | None) -> dict[int, dict[str, str]]:
     statement = select(CustomerTier.customer_id, CustomerTier.model, CustomerTier.tier).where(
         CustomerTier.tier.is_not(None))  # type: ignore[union-attr]
-    assigned: dict[int, dict[str, str]] = defaultdict(dict)
-    for row in _run(session, statement, CustomerTier.customer_id, ids):
-        assigned[row.customer_id][row.model] = row.tier
-    return dict(assigned)
+    assigned: dict[int, dict[str, str]] = {}
+    for cid, model, tier in _fetch(connection, statement, CustomerTier.customer_id, ids):
+        tiers = assigned.get(cid)
+        if tiers is None:
+            assigned[cid] = {model: tier}
+        else:
+            tiers[model] = tier
+    return assigned
 
 
-def _birthdays(session: Session, ids: list[int] | None) -> dict[int, list[tuple[str, date]]]:
+def _birthdays(connection: Connection, ids: list[int] | None) -> dict[int, list[tuple[str, date]]]:
     statement = select(Contact.customer_id, Contact.name, Contact.birthday).where(
         Contact.birthday.is_not(None))  # type: ignore[union-attr]
-    found: dict[int, list[tuple[str, date]]] = defaultdict(list)
-    for row in _run(session, statement, Contact.customer_id, ids):
-        found[row.customer_id].append((row.name, row.birthday))
-    return dict(found)
+    found: dict[int, list[tuple[str, date]]] = {}
+    for cid, name, birthday in _fetch(connection, statement, Contact.customer_id, ids):
+        found.setdefault(cid, []).append((name, birthday))
+    return found
 
 
-def _occasions(row: Any, birthdays: Iterable[tuple[str, date]], now: datetime, zone_name: str) -> tuple[Occasion, ...]:
+def _occasions(region: str, contract_start: date | None, birthdays: Iterable[tuple[str, date]], now: datetime,
+               zone_name: str) -> tuple[Occasion, ...]:
     today = now.astimezone(ZoneInfo(zone_name)).date()
-    found = [Occasion("holiday", day, name) for day, name in occasions.holidays_ahead(row.region, today, MAX_LEAD_DAYS)]
+    found = [Occasion("holiday", day, name) for day, name in occasions.holidays_ahead(region, today, MAX_LEAD_DAYS)]
     for name, birthday in birthdays:
         day = occasions.next_anniversary(birthday, today)
         if day is not None and (day - today).days <= MAX_LEAD_DAYS:
             found.append(Occasion("birthday", day, name))
-    if row.contract_start is not None:
-        day = occasions.next_anniversary(row.contract_start, today, skip_first=True)
+    if contract_start is not None:
+        day = occasions.next_anniversary(contract_start, today, skip_first=True)
         if day is not None and (day - today).days <= MAX_LEAD_DAYS:
-            found.append(Occasion("anniversary", day, str(day.year - row.contract_start.year)))
+            found.append(Occasion("anniversary", day, str(day.year - contract_start.year)))
     return tuple(sorted(found, key=lambda o: o.date))
 
 
 def _attributes(raw: Any) -> dict[str, Decimal]:
     values: dict[str, Decimal] = {}
-    for key, value in (raw or {}).items():
+    for key, value in (json.loads(raw) if isinstance(raw, str) else raw).items():
         try:
             values[str(key)] = Decimal(str(value))
         except ArithmeticError:
@@ -252,8 +332,9 @@ def _attributes(raw: Any) -> dict[str, Decimal]:
 
 
 def _raw(expression: Any) -> Any:
-    """An instant aggregate handed back untouched (text on SQLite, datetime on PostgreSQL):
-    `_as_utc` parses it with `fromisoformat`, far faster than the generic result processor."""
+    """A date or instant handed back untouched (text on SQLite, a date or datetime on
+    PostgreSQL): `_as_utc` / `_as_date` parse it with `fromisoformat`, far faster than the
+    generic result processor."""
     return type_coerce(expression, String())
 
 
@@ -263,10 +344,13 @@ def _months_back(first_of_month: date, months: int) -> date:
 
 
 def _as_utc(value: Any) -> datetime | None:
-    """Aggregates bypass the column type: SQLite hands back naive text or datetimes (UTC)."""
+    """Instants read raw: SQLite hands back naive UTC text, PostgreSQL aware datetimes."""
     if value is None:
         return None
-    if type(value) is str:  # SQLite keeps naive UTC text; parse it as UTC in one C call
+    if type(value) is str:  # parse naive UTC text as UTC in one C call
         return datetime.fromisoformat(value + "+00:00")
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
+def _as_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if type(value) is str else value

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot import access, actions
-from bot.handlers import common, errors, help, invite, settings, start
+from bot.handlers import agenda, common, customers, errors, help, invite, log, settings, start
 
 
 def register(app: Application) -> None:
@@ -24,13 +24,25 @@ def register(app: Application) -> None:
             CommandHandler("settings", settings.show),
             CommandHandler("invite", invite.create),
             CommandHandler("cancel", common.cancel),
+            CommandHandler("new", customers.new),
+            CommandHandler("find", customers.find),
+            CommandHandler("tier", customers.tier),
+            CommandHandler("today", agenda.today),
+            CommandHandler("remind", agenda.remind),
+            CommandHandler("feedback", agenda.feedback_command),
+            CommandHandler("undo", log.undo),
             # Every button press: stored key → re-checked → the registered action.
             CallbackQueryHandler(actions.on_press),
             # A command we do not know (after the known ones, so they win).
             MessageHandler(filters.COMMAND, common.unknown_command),
-            # Plain text: the pending flow's input if one waits, else a hint.
-            MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, common.text),
-            # Stickers, voice, photos without caption, files: say what the bot reads.
+            # An edited message whose log card is still open re-reads it (before the filters below,
+            # which take new messages only).
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & (filters.TEXT | filters.CAPTION), log.on_edited),
+            # Plain text, or a photo with a caption: the pending flow's input if one waits, else a log.
+            MessageHandler((filters.TEXT | (filters.PHOTO & filters.CAPTION)) & ~filters.COMMAND
+                           & ~filters.UpdateType.EDITED, common.text),
+            # Stickers, voice, photos without caption, files: say what the bot reads. Edits of
+            # anything else are ignored.
             MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, common.unsupported),
         ]
     )

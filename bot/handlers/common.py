@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot import flows
 from bot.app import BotContext
+from bot.handlers import log
 from bot.replies import reply
 
 
@@ -15,11 +16,13 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 
 async def text(update: Update, context: BotContext) -> None:
+    """Plain text, or a photo's caption: the answer a pending flow waits for, else a new log."""
     message = update.effective_message
     assert message is not None
-    if await flows.take_input(update, context, message.text or ""):
+    content = message.text if message.text is not None else (message.caption or "")
+    if await flows.take_input(update, context, content):
         return
-    await reply(update, context.render("common/text_hint"))
+    await log.on_text(update, context, content)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -30,5 +33,11 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 async def unsupported(update: Update, context: BotContext) -> None:
     message = update.effective_message
-    kind = "document" if message is not None and message.document is not None else "other"
+    kind = "other"
+    if message is not None and message.document is not None:
+        kind = "document"
+    elif message is not None and message.photo:
+        kind = "photo"
+    elif message is not None and (message.voice or message.audio):
+        kind = "voice"
     await reply(update, context.render("common/unsupported", kind=kind))

@@ -5,6 +5,7 @@ explanations. No I/O, no clock, no database: the caller passes aggregated facts 
     results = evaluate_book(facts, policy, now)       # whole book, O(n log n)
     stats = build_stats(facts, policy)                # keep it for ...
     result = evaluate_one(one, stats, policy, now)    # ... one customer after a change
+    models = evaluate_models(facts, stats, policy, now)  # model results only, for a recompute
     cadence = cadence_for(one, stored_tiers, policy, now)
     decision = decide_tier("value", previous, live, score, override, is_review, policy, now)
 """
@@ -12,7 +13,7 @@ explanations. No I/O, no clock, no database: the caller passes aggregated facts 
 from .actions import Action
 from .cadence import CadenceResult, Clock, cadence_for, live_cadence
 from .customer_result import CustomerResult
-from .engine import evaluate_book, evaluate_one
+from .engine import collector_paused, evaluate_book, evaluate_models, evaluate_one
 from .errors import BookError, PolicyError, PolicyIssue, TieringError
 from .explain import explain, explain_model
 from .facts import CustomerFacts, Occasion
@@ -27,7 +28,7 @@ __all__ = [
     "Action", "Assignment", "BookError", "BookStats", "CadenceResult", "Clock", "Component",
     "CustomerFacts", "CustomerResult", "LocalText", "ModelResult", "Occasion", "Override",
     "PipelineResult", "Policy", "PolicyError", "PolicyIssue", "RfmResult", "ServiceResult",
-    "TieringError", "WeightedResult", "build_stats", "cadence_for", "decide_tier",
-    "evaluate_book", "evaluate_one", "explain", "explain_model", "is_review_day",
+    "TieringError", "WeightedResult", "build_stats", "cadence_for", "collector_paused", "decide_tier",
+    "evaluate_book", "evaluate_models", "evaluate_one", "explain", "explain_model", "is_review_day",
     "live_cadence", "next_review_date", "parse_policy",
 ]

@@ -19,7 +19,7 @@ sorting the book is 0.5 s; evaluate_one takes about 25 µs.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, tzinfo
 
@@ -45,7 +45,7 @@ def evaluate_book(book: Iterable[CustomerFacts], policy: Policy,
     """Results for every customer, in the order given."""
     customers = list(book)
     now = _utc_now(now)
-    with _collector_paused():
+    with collector_paused():
         evaluate = _evaluator(build_stats(customers, policy), policy, now)
         return tuple([evaluate(facts) for facts in customers])
 
@@ -53,10 +53,25 @@ def evaluate_book(book: Iterable[CustomerFacts], policy: Policy,
 def evaluate_one(facts: CustomerFacts, stats: BookStats, policy: Policy,
                  now: datetime) -> CustomerResult:
     """One customer ranked against the others in `stats` (its own old entry is left out)."""
+    _check_stats(stats, policy)
+    return _evaluator(stats, policy, _utc_now(now))(facts)
+
+
+def evaluate_models(book: Iterable[CustomerFacts], stats: BookStats, policy: Policy,
+                    now: datetime) -> list[tuple[ModelResult | None, ...]]:
+    """Only the model results of every customer (in the policy's order, None where a model
+    does not apply), ranked against `stats`: all that deciding assigned tiers needs. Cadence
+    and flags, a quarter of a whole result, are left out; evaluate_one gives them."""
+    _check_stats(stats, policy)
+    models_of = _models_evaluator(stats, policy, _utc_now(now))
+    with collector_paused():
+        return [models_of(facts)[0] for facts in book]
+
+
+def _check_stats(stats: BookStats, policy: Policy) -> None:
     if stats.policy_version != policy.version:
         raise BookError(f"statistics were built under policy {stats.policy_version}, "
                         f"not {policy.version}")
-    return _evaluator(stats, policy, _utc_now(now))(facts)
 
 
 def _utc_now(now: datetime) -> datetime:
@@ -66,7 +81,7 @@ def _utc_now(now: datetime) -> datetime:
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused() -> Iterator[None]:
     """A recompute allocates about a million small objects that all survive (the results).
     The cyclic garbage collector would walk them again and again and find nothing to free
     (results hold no reference cycles), which doubles the run time; pause it meanwhile."""
@@ -85,28 +100,42 @@ ModelStep = Callable[[CustomerFacts, date], ModelResult]
 def _evaluator(stats: BookStats, policy: Policy,
                now: datetime) -> Callable[[CustomerFacts], CustomerResult]:
     """The per-customer evaluation with everything constant for the batch bound once."""
-    steps = tuple((model.stage_set, _model_step(model, stats, policy, now))
-                  for model in policy.models)
-    # Few distinct timezones and tier combinations exist in a book: work each out once.
-    local_days: dict[str, tuple[tzinfo, bool, date]] = {}
+    models_of = _models_evaluator(stats, policy, now)
+    # A book holds few distinct tier combinations: work each one's profile out once.
     profiles: dict[tuple, TierProfile] = {}
 
     def evaluate(facts: CustomerFacts) -> CustomerResult:
+        results, local = models_of(facts)
+        served, flags = served_tiers(facts, results, policy)
+        profile = profiles.get((facts.stage, served))
+        if profile is None:
+            profile = profiles[facts.stage, served] = tier_profile(policy, facts.stage, served)
+        return _assemble(facts, results, served, flags, profile, policy, local)
+
+    return evaluate
+
+
+LocalDay = tuple[tzinfo, bool, date]  # the customer's zone, whether it is known, its date at now
+
+
+def _models_evaluator(stats: BookStats, policy: Policy, now: datetime
+                      ) -> Callable[[CustomerFacts], tuple[tuple[ModelResult | None, ...], LocalDay]]:
+    """Every model's result for one customer, plus the customer's local day."""
+    steps = tuple((model.stage_set, _model_step(model, stats, policy, now))
+                  for model in policy.models)
+    local_days: dict[str, LocalDay] = {}  # a book holds few distinct timezones
+
+    def models_of(facts: CustomerFacts) -> tuple[tuple[ModelResult | None, ...], LocalDay]:
         local = local_days.get(facts.timezone)
         if local is None:
             zone_info, known = zone(facts.timezone)
             local = local_days[facts.timezone] = (zone_info, known,
                                                   now.astimezone(zone_info).date())
         today, stage = local[2], facts.stage
-        results = tuple([step(facts, today) if stage in stages else None
-                         for stages, step in steps])
-        served, flags = served_tiers(facts, results, policy)
-        profile = profiles.get((stage, served))
-        if profile is None:
-            profile = profiles[stage, served] = tier_profile(policy, stage, served)
-        return _assemble(facts, results, served, flags, profile, policy, local)
+        return tuple([step(facts, today) if stage in stages else None
+                      for stages, step in steps]), local
 
-    return evaluate
+    return models_of
 
 
 def _model_step(model: ModelSpec, stats: BookStats, policy: Policy, now: datetime) -> ModelStep:
@@ -126,7 +155,7 @@ def _model_step(model: ModelSpec, stats: BookStats, policy: Policy, now: datetim
 
 def _assemble(facts: CustomerFacts, results: tuple[ModelResult | None, ...],
               served: tuple[tuple[str, str], ...], flags: tuple[str, ...], profile: TierProfile,
-              policy: Policy, local: tuple[tzinfo, bool, date]) -> CustomerResult:
+              policy: Policy, local: LocalDay) -> CustomerResult:
     """Cadence and flags around the model results (actions are made when asked for)."""
     zone_info, zone_known, today = local
     cadence = cadence_from_profile(facts, profile, zone_info, today, zone_known)

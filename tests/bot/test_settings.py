@@ -71,7 +71,9 @@ async def test_cancel_leaves_a_flow_and_saves_nothing(harness: Harness) -> None:
     await harness.send(rep, "/cancel")
     assert "Cancelled" in harness.last(rep).text
     await harness.send(rep, "07:00")
-    assert "can't log notes" in harness.last(rep).text  # no longer read as the digest time
+    assert "Log this?" in harness.last(rep).text  # read as a new log, no longer as the digest time
+    await harness.send(rep, "/cancel")  # leaves the log card
+    assert "Cancelled" in harness.last(rep).text
     await harness.send(rep, "/cancel")
     assert "nothing to cancel" in harness.last(rep).text
     with harness.db.session() as session:

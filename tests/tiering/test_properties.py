@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.policies import default_policy_text
-from core.tiering import build_stats, evaluate_book, evaluate_one, parse_policy
+from core.tiering import build_stats, decide_tier, evaluate_book, evaluate_models, evaluate_one, parse_policy
 
 from .factories import NOW, TODAY, facts
 
@@ -81,3 +81,26 @@ def test_rfm_scores_spread_over_one_to_five_by_position(rows):
     for metric in ("r", "f", "m"):
         scores = sorted(getattr(r, metric) for r in results)
         assert scores == [1 + 5 * i // size for i in range(size)]
+
+
+tier_codes = st.one_of(st.none(), st.sampled_from(["vip", "key", "regular", "gone"]))
+
+
+@given(tier=tier_codes, score=st.one_of(st.none(), st.floats(min_value=0, max_value=100)),
+       review=st.booleans())
+def test_without_an_override_a_stored_tier_equal_to_the_live_one_stays(tier, score, review):
+    # core.tiers skips decide_tier for these (most customers at every recompute)
+    decision = decide_tier("value", tier, tier, score, None, review, POLICY, NOW)
+    assert (decision.tier, decision.changed) == (tier, False)
+
+
+@given(st.lists(st.tuples(customers, st.sampled_from(["prospect", "active", "lost"]),
+                          st.integers(min_value=0, max_value=5)), min_size=1, max_size=8))
+def test_evaluate_models_gives_the_model_results_of_evaluate_book(rows):
+    book = [facts(i, stage=stage, revenue_12m={"CNY": values["revenue"]}, potential=values["potential"],
+                  influence=values["influence"], active_months_12=values["active_months_12"],
+                  rfm_deal_count=deals, rfm_last_deal_at=NOW - timedelta(days=i) if deals else None,
+                  rfm_amount={"CNY": values["revenue"]} if deals else {})
+            for i, (values, stage, deals) in enumerate(rows, start=1)]
+    stats = build_stats(book, POLICY)
+    assert evaluate_models(book, stats, POLICY, NOW) == [r.results for r in evaluate_book(book, POLICY, NOW)]

@@ -1,0 +1,244 @@
+"""/today (the rep's ranked agenda, paginated), follow-ups (/remind, Done, Snooze) and
+feedback (/feedback, status changes, resolution notes)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+from telegram import Update
+
+from bot.actions import action
+from bot.app import BotContext
+from bot.flows import begin, expects, finish
+from bot.keyboards import Button, markup
+from bot.replies import edit, reply
+from core import agenda, book, buttons, customers, feedback, followups
+from core.accounts import Account
+from core.errors import InvalidInput, NotFound
+from core.parsing import parse
+
+PAGE = 6  # agenda items per message (each with its own buttons)
+
+
+# --- /today ------------------------------------------------------------------------------------
+
+
+async def today(update: Update, context: BotContext) -> None:
+    await _show_page(update, context, 0, new=True)
+
+
+@action("today.page")
+async def page(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _show_page(update, context, int(payload.get("page", 0)), new=False)
+
+
+async def _show_page(update: Update, context: BotContext, number: int, *, new: bool) -> None:
+    settings = context.services.settings
+    items = await context.run(agenda.build, context.me, context.services.policy, context.now(),
+                              org_timezone=settings.timezone, lang=context.me.language)
+    entries = _entries(items)
+    pages = max(1, -(-len(entries) // PAGE))
+    number = min(max(number, 0), pages - 1)
+    shown = entries[number * PAGE:(number + 1) * PAGE]
+    zone = ZoneInfo(context.me.timezone or settings.timezone)
+    text = context.render("agenda/today", agenda=items, entries=shown, start=number * PAGE, page=number + 1,
+                          pages=pages, zone=zone, empty=items.empty)
+    rows = [row for index, (kind, item) in enumerate(shown, start=number * PAGE + 1)
+            for row in [_item_buttons(context, index, kind, item)] if row]
+    nav = []
+    if number > 0:
+        nav.append(Button("◀", "today.page", {"page": number - 1}, single_use=False))
+    if number + 1 < pages:
+        nav.append(Button("▶", "today.page", {"page": number + 1}, single_use=False))
+    rows += [nav] if nav else []
+    keyboard = await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None
+    if new:
+        await reply(update, text, keyboard)
+    else:
+        await edit(update, text, keyboard)
+
+
+def _entries(items: agenda.Agenda) -> list[tuple[str, Any]]:
+    """Open complaints first, then follow-ups due (promises made), overdue contacts (tightest
+    cadence and most days late first), contacts due, greetings."""
+    overdue = [("contact", c) for c in items.contacts if c.status == "overdue"]
+    due = [("contact", c) for c in items.contacts if c.status != "overdue"]
+    return ([("complaint", c) for c in items.complaints] + [("followup", f) for f in items.follow_ups] + overdue
+            + due + [("greeting", g) for g in items.greetings])
+
+
+def _item_buttons(context: BotContext, index: int, kind: str, item: Any) -> list[Button]:
+    log = Button(f"{index} ✍", "customer.log", {"id": item.customer_id}, single_use=False)
+    if kind == "followup":
+        return [log, Button(f"{index} ✓", "followup.done", {"id": item.id}),
+                *[Button(f"{index} +{d}", "followup.snooze", {"id": item.id, "by": d}) for d in ("1d", "3d", "1w")]]
+    if kind == "complaint":
+        return [log, Button(f"{index} ✓", "feedback.resolve", {"id": item.id}, single_use=False)]
+    return [log, Button(f"{index} 📇", "customer.card", {"id": item.customer_id}, single_use=False)]
+
+
+# --- follow-ups -------------------------------------------------------------------------------------
+
+
+async def remind(update: Update, context: BotContext) -> None:
+    """/remind Acme Friday send the quote — customer, when (a time of day is kept), what."""
+    text = " ".join(context.args or []).strip()
+    if not text:
+        await reply(update, context.render("agenda/remind_usage"))
+        return
+    settings = context.services.settings
+    zone = context.me.timezone or settings.timezone
+    parsed = await context.run(_parse, context.me, f"提醒 {text}" if _is_chinese(text) else f"remind me {text}",
+                               context.now(), zone, settings.currency)
+    if not parsed.candidates or parsed.ambiguous:
+        await reply(update, context.render("agenda/remind_no_customer", text=text[:200],
+                                           names=[c.name for c in parsed.candidates[:5]]))
+        return
+    if parsed.follow_up is None:
+        await reply(update, context.render("agenda/remind_no_date"))
+        return
+    customer = parsed.candidates[0]
+    what = parsed.follow_up.text or text
+    await context.run(followups.create, context.me, customer.customer_id, due_at=parsed.follow_up.due,
+                      has_time=parsed.follow_up.has_time, text=what, now=context.now())
+    await reply(update, context.render("agenda/reminder_set", customer=customer.name, text=what,
+                                       due=parsed.follow_up.due.astimezone(ZoneInfo(zone)),
+                                       has_time=parsed.follow_up.has_time))
+
+
+def _parse(session: Session, account: Account, text: str, now: datetime, zone: str, currency: str):  # type: ignore[no-untyped-def]
+    return parse(text, book.index_for(session, account), now=now, timezone=zone, currency=currency,
+                 lang=account.language)
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@action("followup.start")
+async def followup_start(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await begin(context, "followup.for_customer", {"id": int(payload["id"])})
+    await reply(update, context.render("agenda/followup_prompt"))
+
+
+@expects("followup.for_customer")
+async def followup_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    settings = context.services.settings
+    zone = context.me.timezone or settings.timezone
+    parsed = await context.run(_parse, context.me, f"remind me {text}" if not _is_chinese(text) else f"提醒 {text}",
+                               context.now(), zone, settings.currency)
+    if parsed.follow_up is None:
+        await reply(update, context.render("agenda/remind_no_date"))
+        return
+    await finish(context)
+    await context.run(followups.create, context.me, int(data["id"]), due_at=parsed.follow_up.due,
+                      has_time=parsed.follow_up.has_time, text=parsed.follow_up.text or text, now=context.now())
+    name = await context.run(_name, context.me, int(data["id"]))
+    await reply(update, context.render("agenda/reminder_set", customer=name, text=parsed.follow_up.text or text,
+                                       due=parsed.follow_up.due.astimezone(ZoneInfo(zone)),
+                                       has_time=parsed.follow_up.has_time))
+
+
+def _name(session: Session, account: Account, customer_id: int) -> str:
+    return customers.get(session, account, customer_id).name
+
+
+@action("followup.done")
+async def followup_done(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+    item = await context.run(followups.done, context.me, int(payload["id"]), context.now())
+    return context.label("agenda.done", name=item.customer_name)
+
+
+@action("followup.snooze")
+async def followup_snooze(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+    item = await context.run(followups.snooze, context.me, int(payload["id"]), str(payload["by"]), context.now())
+    zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+    return context.label("agenda.snoozed", name=item.customer_name, due=item.due_at.astimezone(zone).strftime("%m-%d"))
+
+
+# --- feedback --------------------------------------------------------------------------------------
+
+
+async def feedback_command(update: Update, context: BotContext) -> None:
+    """/feedback NAME — record feedback for a customer; /feedback alone lists the open ones."""
+    query = " ".join(context.args or []).strip()
+    if not query:
+        items = await context.run(feedback.open_items, context.me)
+        rows = [[Button(f"{i} ▶", "feedback.progress", {"id": f.id}, single_use=False),
+                 Button(f"{i} ✓", "feedback.resolve", {"id": f.id}, single_use=False)]
+                for i, f in enumerate(items[:10], start=1)]
+        await reply(update, context.render("feedback/open", items=items[:10], total=len(items)),
+                    await markup(context, rows) if rows else None)
+        return
+    found = await context.run(_find, context.me, query[:200])
+    if not found:
+        await reply(update, context.render("customers/none_found", query=query[:100]))
+        return
+    rows = [[Button(c.name, "feedback.start", {"id": c.customer_id}, single_use=False)] for c in found]
+    await reply(update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows))
+
+
+def _find(session: Session, account: Account, query: str) -> list[Any]:
+    return book.index_for(session, account).find(query, limit=6)
+
+
+@action("feedback.start")
+async def feedback_start(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    kinds = [Button(context.label(f"feedback_kinds.{k}"), "feedback.kind", {"id": int(payload["id"]), "kind": k},
+                    single_use=False) for k in ("complaint", "suggestion", "praise", "question")]
+    await reply(update, context.render("feedback/kind"), await markup(context, [kinds[:2], kinds[2:]]))
+
+
+@action("feedback.kind")
+async def feedback_kind(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await begin(context, "feedback.text", {"id": int(payload["id"]), "kind": payload["kind"]})
+    await edit(update, context.render("feedback/text_prompt", kind=payload["kind"]))
+
+
+@expects("feedback.text")
+async def feedback_text(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    score = _trailing_score(text)
+    try:
+        await context.run(feedback.record, context.me, int(data["id"]), kind=str(data["kind"]), text=text,
+                          satisfaction=score, now=context.now(),
+                          severity="high" if data["kind"] == "complaint" else "medium")
+    except InvalidInput as exc:
+        await reply(update, context.render("log/invalid", code=exc.code))
+        return
+    await finish(context)
+    await reply(update, context.render("feedback/saved", kind=data["kind"], score=score))
+
+
+def _trailing_score(text: str) -> int | None:
+    """"…, 满意度3" / "satisfaction 4" at the end gives the satisfaction score."""
+    match = re.search(r"(?:满意度|satisfaction)\s*[:：]?\s*([1-5])\s*分?\s*$", text.strip(), re.I)
+    return int(match.group(1)) if match else None
+
+
+@action("feedback.progress")
+async def feedback_progress(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+    item = await context.run(feedback.set_status, context.me, int(payload["id"]), "in_progress", context.now())
+    return context.label("feedback.in_progress", name=item.customer_name)
+
+
+@action("feedback.resolve")
+async def feedback_resolve(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await begin(context, "feedback.resolution", {"id": int(payload["id"])})
+    await reply(update, context.render("feedback/resolution_prompt"))
+
+
+@expects("feedback.resolution")
+async def feedback_resolution(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    try:
+        item = await context.run(feedback.set_status, context.me, int(data["id"]), "resolved", context.now(),
+                                 resolution=text)
+    except (InvalidInput, NotFound) as exc:
+        await finish(context)
+        await reply(update, context.render("log/invalid", code=getattr(exc, "code", "not_found")))
+        return
+    await finish(context)
+    await reply(update, context.render("feedback/resolved", item=item))

@@ -1,0 +1,310 @@
+"""Customers in chat: /new (guided or one line), /find, the customer card and its buttons
+(Log · Feedback · Follow-up · Why this tier · History · Edit), and /tier NAME."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlmodel import Session
+from telegram import Update
+
+from bot.actions import action
+from bot.app import BotContext
+from bot.flows import begin, expects, finish, pending
+from bot.keyboards import Button, markup
+from bot.replies import edit, reply
+from core import book, cards, customers, interactions, tiers
+from core.accounts import Account
+from core.customers import NewCustomer
+from core.errors import InvalidInput, NotFound
+from core.parsing import Candidate
+from core.visibility import can_see_customer
+
+MATCH_SHOWN = 8
+SIMILAR_SCORE = 85.0  # rapidfuzz score (0–100) from which a name counts as "already there"
+HISTORY_PAGE = 5
+_SPLIT = re.compile(r"\s*[/|｜]\s*")
+EDIT_FIELDS = ("name", "stage", "contact_name", "phone", "email", "birthday", "potential", "influence",
+               "intention", "expectation", "satisfaction", "pipeline_stage", "expected_signing_date",
+               "contract_start", "industry", "company")
+
+
+# --- /new ---------------------------------------------------------------------------------------
+
+
+async def new(update: Update, context: BotContext) -> None:
+    text = " ".join(context.args or []).strip()
+    if not text:
+        await begin(context, "customer.new", {"step": "name"})
+        await reply(update, context.render("customers/new_prompt", step="name"))
+        return
+    parts = _SPLIT.split(text, maxsplit=2) + [None, None]  # type: ignore[list-item]
+    await _propose(update, context, NewCustomer(parts[0] or "", "prospect", parts[1], parts[2]))
+
+
+@expects("customer.new")
+async def new_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    if data.get("step") == "name":
+        await begin(context, "customer.new", {"step": "stage", "name": text.strip()[:200]})
+        stages = [Button(context.label(f"stages.{s}"), "customer.new_stage", {"stage": s}) for s in ("prospect", "active")]
+        await reply(update, context.render("customers/new_prompt", step="stage", name=text.strip()[:200]),
+                    await markup(context, [stages]))
+        return
+    if data.get("step") == "contact":
+        parts = _SPLIT.split(text.strip(), maxsplit=1) + [None]  # type: ignore[list-item]
+        await finish(context)
+        await _propose(update, context, NewCustomer(data["name"], data["stage"], parts[0], parts[1]))
+        return
+    await reply(update, context.render("customers/new_prompt", step="name"))
+
+
+@action("customer.new_stage")
+async def new_stage(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    flow = await pending(context)
+    if flow is None or flow.flow != "customer.new" or "name" not in flow.data:
+        await edit(update, context.render("common/flow_gone"))
+        return
+    await begin(context, "customer.new", {**flow.data, "step": "contact", "stage": payload["stage"]})
+    skip = Button(context.label("customers.skip_contact"), "customer.new_skip")
+    await edit(update, context.render("customers/new_prompt", step="contact", name=flow.data["name"]),
+               await markup(context, [[skip]]))
+
+
+@action("customer.new_skip")
+async def new_skip(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    flow = await pending(context)
+    await finish(context)
+    if flow is None or "name" not in flow.data:
+        await edit(update, context.render("common/flow_gone"))
+        return
+    await _propose(update, context, NewCustomer(flow.data["name"], flow.data.get("stage", "prospect")))
+
+
+async def _propose(update: Update, context: BotContext, values: NewCustomer) -> None:
+    """Create at once, unless a similar customer exists: then say so and let the rep choose."""
+    try:
+        values = customers.validate_new(values)
+    except InvalidInput as exc:
+        await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
+        return
+    similar = await context.run(_similar, context.me, values.name)
+    if not similar:
+        await _create(update, context, values)
+        return
+    rows = [[Button(context.label("customers.create_anyway"), "customer.create",
+                    {"name": values.name, "stage": values.stage, "contact": values.contact_name, "phone": values.phone})]]
+    rows += [[Button(s["name"], "customer.card", {"id": s["id"]}, single_use=False)] for s in similar if s["mine"]]
+    await reply(update, context.render("customers/similar", name=values.name, similar=similar), await markup(context, rows))
+
+
+def _similar(session: Session, account: Account, name: str) -> list[dict[str, Any]]:
+    found = book.index_for(session, None).find(name, limit=5)
+    similar = []
+    for candidate in found:
+        if candidate.score < SIMILAR_SCORE:
+            continue
+        mine = can_see_customer(session, account, candidate.customer_id)
+        similar.append({"id": candidate.customer_id, "name": candidate.name, "mine": mine,
+                        "owner": None if mine else customers.owner_name(session, candidate.customer_id)})
+    return similar
+
+
+@action("customer.create")
+async def create_anyway(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _create(update, context, NewCustomer(payload["name"], payload.get("stage", "prospect"),
+                                               payload.get("contact"), payload.get("phone")))
+
+
+async def _create(update: Update, context: BotContext, values: NewCustomer) -> None:
+    customer_id = await context.run(customers.create, context.me, values, context.now())
+    book.invalidate()
+    settings = context.services.settings
+    await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
+                      org_timezone=settings.timezone)
+    await reply(update, context.render("customers/created", name=values.name))
+    await show_card(update, context, customer_id, as_new_message=True)
+
+
+# --- /find and the card --------------------------------------------------------------------------
+
+
+async def find(update: Update, context: BotContext) -> None:
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await begin(context, "customer.find", {})
+        await reply(update, context.render("customers/find_prompt"))
+        return
+    await _find(update, context, query)
+
+
+@expects("customer.find")
+async def find_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    await finish(context)
+    await _find(update, context, text)
+
+
+async def _find(update: Update, context: BotContext, query: str, then: str = "customer.card") -> None:
+    found = await context.run(_search, context.me, query)
+    if not found:
+        await reply(update, context.render("customers/none_found", query=query[:100]))
+        return
+    rows = [[Button(c.name, then, {"id": c.customer_id}, single_use=False)] for c in found]
+    await reply(update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows))
+
+
+def _search(session: Session, account: Account, query: str) -> list[Candidate]:
+    return book.index_for(session, account).find(query[:200], limit=MATCH_SHOWN)
+
+
+@action("customer.card")
+async def card_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await show_card(update, context, int(payload["id"]))
+
+
+async def show_card(update: Update, context: BotContext, customer_id: int, *, as_new_message: bool = False) -> None:
+    settings = context.services.settings
+    try:
+        data = await context.run(cards.card, context.me, customer_id, context.services.policy, context.now(),
+                                 org_timezone=settings.timezone, lang=context.me.language, currency=settings.currency)
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+        return
+    text = context.render("customers/card", card=data, c=data.customer, currency=settings.currency)
+    keyboard = await markup(context, card_buttons(context, customer_id))
+    if as_new_message or update.callback_query is None:
+        await reply(update, text, keyboard)
+    else:
+        await edit(update, text, keyboard)
+
+
+def card_buttons(context: BotContext, customer_id: int) -> list[list[Button]]:
+    def button(key: str, act: str) -> Button:
+        return Button(context.label(f"card.{key}"), act, {"id": customer_id}, single_use=False)
+
+    return [[button("log", "customer.log"), button("feedback", "feedback.start"), button("followup", "followup.start")],
+            [button("why", "customer.why"), button("history", "customer.history"), button("edit", "customer.edit")]]
+
+
+@action("customer.why")
+async def why(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await explain(update, context, int(payload["id"]))
+
+
+async def explain(update: Update, context: BotContext, customer_id: int) -> None:
+    settings = context.services.settings
+    try:
+        view, badges, lines, actions = await context.run(
+            cards.explanation, context.me, customer_id, context.services.policy, context.now(),
+            org_timezone=settings.timezone, lang=context.me.language)
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+        return
+    back = Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)
+    await reply(update, context.render("customers/why", c=view, models=list(zip(badges, lines, strict=True)),
+                                       actions=actions), await markup(context, [[back]]))
+
+
+@action("customer.history")
+async def history(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    customer_id, offset = int(payload["id"]), int(payload.get("offset", 0))
+    try:
+        items, total = await context.run(interactions.history, context.me, customer_id, limit=HISTORY_PAGE,
+                                         offset=offset)
+        view = await context.run(customers.get, context.me, customer_id)
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+        return
+    rows = [[Button(f"🗑 {offset + i + 1}", "customer.delete_log", {"id": customer_id, "interaction": item.id})
+             for i, item in enumerate(items)]] if items else []
+    nav = []
+    if offset > 0:
+        nav.append(Button("◀", "customer.history", {"id": customer_id, "offset": max(offset - HISTORY_PAGE, 0)}, single_use=False))
+    if offset + HISTORY_PAGE < total:
+        nav.append(Button("▶", "customer.history", {"id": customer_id, "offset": offset + HISTORY_PAGE}, single_use=False))
+    rows += [nav] if nav else []
+    rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
+    zone = context.me.timezone or context.services.settings.timezone
+    await edit(update, context.render("customers/history", c=view, items=items, offset=offset, total=total, zone=zone),
+               await markup(context, rows))
+
+
+@action("customer.delete_log")
+async def delete_log(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    settings = context.services.settings
+    customer_id = await context.run(interactions.delete_interaction, context.me, int(payload["interaction"]), context.now())
+    await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
+                      org_timezone=settings.timezone)
+    await history(update, context, {"id": customer_id})
+    return context.label("card.deleted")  # type: ignore[return-value]
+
+
+# --- editing one field ---------------------------------------------------------------------------
+
+
+@action("customer.edit")
+async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    customer_id = int(payload["id"])
+    buttons = [Button(context.label(f"fields.{f}"), "customer.edit_field", {"id": customer_id, "field": f},
+                      single_use=False) for f in EDIT_FIELDS]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
+    await edit(update, context.render("customers/edit_menu"), await markup(context, rows))
+
+
+@action("customer.edit_field")
+async def edit_field(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    field = str(payload["field"])
+    if field not in EDIT_FIELDS:
+        return
+    await begin(context, "customer.edit", {"id": int(payload["id"]), "field": field})
+    await reply(update, context.render("customers/edit_prompt", field=field, label=context.label(f"fields.{field}")))
+
+
+@expects("customer.edit")
+async def edit_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    settings = context.services.settings
+    customer_id = int(data["id"])
+    try:
+        moves_tiers = await context.run(customers.edit_field, context.me, customer_id, str(data["field"]),
+                                        _stage_word(text), now=context.now(), currency=settings.currency)
+    except InvalidInput as exc:
+        await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
+        return
+    except NotFound:
+        await finish(context)
+        await reply(update, context.render("customers/not_found"))
+        return
+    await finish(context)
+    book.invalidate()
+    if moves_tiers:
+        await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
+                          org_timezone=settings.timezone)
+    await reply(update, context.render("customers/saved"))
+    await show_card(update, context, customer_id, as_new_message=True)
+
+
+_STAGE_WORDS = {"待签约": "prospect", "潜在": "prospect", "服务中": "active", "已签约": "active", "流失": "lost"}
+
+
+def _stage_word(text: str) -> str:
+    return _STAGE_WORDS.get(text.strip(), text)
+
+
+# --- /tier NAME -----------------------------------------------------------------------------------
+
+
+async def tier(update: Update, context: BotContext) -> None:
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await reply(update, context.render("customers/tier_usage"))
+        return
+    found = await context.run(_search, context.me, query)
+    if not found:
+        await reply(update, context.render("customers/none_found", query=query[:100]))
+    elif len(found) == 1 or found[0].score - found[1].score >= 10:
+        await explain(update, context, found[0].customer_id)
+    else:
+        rows = [[Button(c.name, "customer.why", {"id": c.customer_id}, single_use=False)] for c in found]
+        await reply(update, context.render("customers/found", query=query[:100], count=len(found)),
+                    await markup(context, rows))

@@ -1,0 +1,362 @@
+"""Logging by free text: a plain message → parsed → one confirmation card → ✅ → saved.
+
+The card's draft lives in the pending card (database), keyed to the Telegram message it came
+from: every part can be changed by a button, an edit of the original message re-reads it, and
+saving is idempotent on (chat, message) — a repeated delivery or a double tap saves once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+from telegram import Message, Update
+
+from bot.actions import action
+from bot.app import BotContext
+from bot.flows import begin, expects, finish, pending
+from bot.keyboards import Button, markup
+from bot.replies import edit, reply
+from core import book, cards, customers, interactions, tiers
+from core.accounts import Account
+from core.errors import InvalidInput, NotFound
+from core.importer import parse_amount
+from core.interactions import LogDraft
+from core.models import INTERACTION_KINDS
+from core.parsing import ParsedLog, parse
+
+FLOW = "log.confirm"
+LOG_KINDS = tuple(k for k in INTERACTION_KINDS if k != "other")
+MAX_TEXT = 4000
+
+
+def _parse(session: Session, account: Account, text: str, now: datetime, timezone: str, currency: str) -> ParsedLog:
+    return parse(text, book.index_for(session, account), now=now, timezone=timezone, currency=currency,
+                 lang=account.language)
+
+
+async def on_text(update: Update, context: BotContext, text: str, *, forced_customer: int | None = None) -> None:
+    """A message that is not a command and not the answer to a pending question."""
+    message = update.effective_message
+    assert message is not None
+    if not text.strip():
+        await reply(update, context.render("log/hint"))
+        return
+    parsed = await _read(context, text[:MAX_TEXT])
+    draft = _draft(parsed, text[:MAX_TEXT], forced_customer)
+    data = {"draft": draft.to_json(), "chat_id": message.chat_id, "message_id": message.message_id,
+            "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
+            "approximate": parsed.amount_approximate, "problems": list(parsed.problems)}
+    card = await reply(update, *(await _card(context, data)))
+    data["card_id"] = card.message_id
+    await begin(context, FLOW, data)
+
+
+async def _read(context: BotContext, text: str) -> ParsedLog:
+    zone = context.me.timezone or context.services.settings.timezone
+    return await context.run(_parse, context.me, text, context.now(), zone, context.services.settings.currency)
+
+
+def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraft:
+    sure = parsed.candidates and not parsed.ambiguous
+    customer_id = forced_customer or (parsed.candidates[0].customer_id if sure else None)
+    feedback_kind = parsed.feedback.kind if parsed.feedback else None
+    if feedback_kind is None and parsed.satisfaction is not None:
+        # a score alone is recorded as feedback the rep sees (and can change) on the card
+        feedback_kind = "praise" if parsed.satisfaction >= 4 else "complaint" if parsed.satisfaction <= 2 else "suggestion"
+    follow_up = parsed.follow_up
+    return LogDraft(
+        customer_id=customer_id, kind=parsed.kind, channel=parsed.channel,
+        occurred_at=parsed.occurred_at.isoformat(), summary=parsed.summary or text.strip(),
+        amount=str(parsed.amount) if parsed.amount is not None else None, currency=parsed.currency,
+        follow_up_due=follow_up.due.isoformat() if follow_up else None,
+        follow_up_has_time=follow_up.has_time if follow_up else False,
+        follow_up_text=follow_up.text if follow_up else None, feedback_kind=feedback_kind,
+        feedback_text=parsed.feedback.text if parsed.feedback else None, satisfaction=parsed.satisfaction,
+        customer_text=parsed.customer_text,
+    )
+
+
+async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Any]:
+    draft = LogDraft.from_json(data["draft"])
+    zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+    name = next((n for cid, n in data.get("candidates", []) if cid == draft.customer_id), None)
+    if draft.customer_id is not None and name is None:
+        name = await context.run(_customer_name, context.me, draft.customer_id)
+    text = context.render(
+        "log/confirm", d=draft, customer=name, candidates=data.get("candidates", []),
+        when=datetime.fromisoformat(draft.occurred_at).astimezone(zone),
+        follow_up=datetime.fromisoformat(draft.follow_up_due).astimezone(zone) if draft.follow_up_due else None,
+        approximate=data.get("approximate", False), problems=data.get("problems", []),
+        currency=draft.currency or context.services.settings.currency,
+    )
+    return text, await markup(context, _buttons(context, draft, data))
+
+
+def _customer_name(session: Session, account: Account, customer_id: int) -> str | None:
+    try:
+        return customers.get(session, account, customer_id).name
+    except NotFound:
+        return None
+
+
+def _buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list[list[Button]]:
+    def button(key: str, act: str, **payload: Any) -> Button:
+        return Button(context.label(f"log.{key}"), act, payload, single_use=False)
+
+    rows: list[list[Button]] = []
+    if draft.customer_id is None:
+        choices = [Button(name, "log.set", {"field": "customer_id", "value": cid}, single_use=False)
+                   for cid, name in data.get("candidates", [])]
+        rows += [choices[i:i + 3] for i in range(0, len(choices), 3)]
+        if draft.customer_text:
+            rows.append([button("create", "log.create_customer")])
+        rows.append([button("search", "log.ask", field="customer")])
+    else:
+        rows.append([Button(context.label("log.save"), "log.save", {}, single_use=True)])
+    rows.append([button("customer", "log.ask", field="customer"), button("kind", "log.pick", field="kind"),
+                 button("date", "log.pick", field="date")])
+    rows.append([button("amount", "log.ask", field="amount"), button("followup", "log.pick", field="followup"),
+                 button("feedback", "log.pick", field="feedback")])
+    rows.append([button("cancel", "log.cancel")])
+    return rows
+
+
+async def _current(update: Update, context: BotContext) -> dict[str, Any] | None:
+    flow = await pending(context)
+    if flow is None or flow.flow != FLOW:
+        await edit(update, context.render("common/flow_gone"))
+        return None
+    return flow.data
+
+
+async def _redraw(update: Update, context: BotContext, data: dict[str, Any], *, as_new: bool = False) -> None:
+    text, keyboard = await _card(context, data)
+    if as_new:
+        card = await reply(update, text, keyboard)
+        data["card_id"] = card.message_id
+    else:
+        await edit(update, text, keyboard)
+    await begin(context, FLOW, data)
+
+
+@action("log.set")
+async def set_part(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    data = await _current(update, context)
+    if data is None:
+        return
+    data["draft"] = LogDraft.from_json(data["draft"]).replace(**{str(payload["field"]): payload["value"]}).to_json()
+    await _redraw(update, context, data)
+
+
+@action("log.pick")
+async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """Buttons for one part: kind, date, follow-up or feedback."""
+    data = await _current(update, context)
+    if data is None:
+        return
+    field = payload["field"]
+    zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+    today = context.now().astimezone(zone)
+    options: list[Button]
+    if field == "kind":
+        options = [Button(context.label(f"kinds.{k}"), "log.set", {"field": "kind", "value": k}, single_use=False)
+                   for k in LOG_KINDS]
+    elif field == "date":
+        options = [Button(context.label(f"log.days_ago_{n}"), "log.set",
+                          {"field": "occurred_at", "value": (today - timedelta(days=n)).isoformat()}, single_use=False)
+                   for n in range(3)]
+        options.append(Button(context.label("log.type"), "log.ask", {"field": "date"}, single_use=False))
+    elif field == "followup":
+        options = [Button(context.label(f"log.in_{n}"), "log.set_followup", {"days": n}, single_use=False)
+                   for n in (1, 3, 7)]
+        options += [Button(context.label("log.none"), "log.set_followup", {"days": 0}, single_use=False),
+                    Button(context.label("log.type"), "log.ask", {"field": "followup"}, single_use=False)]
+    else:
+        options = [Button(context.label(f"feedback_kinds.{k}"), "log.set", {"field": "feedback_kind", "value": k},
+                          single_use=False) for k in ("complaint", "suggestion", "praise", "question")]
+        options.append(Button(context.label("log.none"), "log.set", {"field": "feedback_kind", "value": None},
+                              single_use=False))
+    rows = [options[i:i + 3] for i in range(0, len(options), 3)]
+    rows.append([Button(context.label("log.back"), "log.back", {}, single_use=False)])
+    await edit(update, context.render("log/pick", field=field), await markup(context, rows))
+
+
+@action("log.back")
+async def back(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    data = await _current(update, context)
+    if data is not None:
+        await _redraw(update, context, data)
+
+
+@action("log.set_followup")
+async def set_followup(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    data = await _current(update, context)
+    if data is None:
+        return
+    days = int(payload["days"])
+    draft = LogDraft.from_json(data["draft"])
+    if days == 0:
+        draft = draft.replace(follow_up_due=None, follow_up_has_time=False)
+    else:
+        zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+        day = context.now().astimezone(zone).date() + timedelta(days=days)
+        draft = draft.replace(follow_up_due=datetime.combine(day, time(9, 0), zone).isoformat(), follow_up_has_time=False)
+    data["draft"] = draft.to_json()
+    await _redraw(update, context, data)
+
+
+@action("log.ask")
+async def ask(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """Ask for one part to be typed (customer name, amount, date, follow-up)."""
+    data = await _current(update, context)
+    if data is None:
+        return
+    data["asking"] = payload["field"]
+    await begin(context, FLOW, data)
+    await reply(update, context.render("log/ask", field=payload["field"]))
+
+
+@expects(FLOW)
+async def typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    """Text while a card is open: the answer to a question, or else a new log (the card is replaced)."""
+    asking = data.pop("asking", None)
+    message = update.effective_message
+    if asking is None:
+        if message is not None and message.message_id == int(data.get("message_id", 0)):
+            return  # the same message delivered again: its card is already open
+        await on_text(update, context, text)
+        return
+    draft = LogDraft.from_json(data["draft"])
+    try:
+        draft, data = await _answer(context, asking, text, draft, data)
+    except InvalidInput as exc:
+        data["asking"] = asking
+        await begin(context, FLOW, data)
+        await reply(update, context.render("log/invalid", code=exc.code))
+        return
+    data["draft"] = draft.to_json()
+    await _redraw(update, context, data, as_new=True)
+
+
+async def _answer(context: BotContext, field: str, text: str, draft: LogDraft,
+                  data: dict[str, Any]) -> tuple[LogDraft, dict[str, Any]]:
+    if field == "amount":
+        return draft.replace(amount=_amount(text)), {**data, "approximate": False}
+    parsed = await _read(context, text)
+    if field == "customer":
+        if not parsed.candidates:
+            raise InvalidInput("no_customer")
+        sure = len(parsed.candidates) == 1 or not parsed.ambiguous
+        data = {**data, "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]]}
+        return draft.replace(customer_id=parsed.candidates[0].customer_id if sure else None), data
+    if field == "date":
+        if not parsed.occurred_date_given or parsed.problems:
+            raise InvalidInput("bad_date")
+        return draft.replace(occurred_at=parsed.occurred_at.isoformat()), data
+    if parsed.follow_up is None:
+        raise InvalidInput("bad_followup")
+    return draft.replace(follow_up_due=parsed.follow_up.due.isoformat(), follow_up_has_time=parsed.follow_up.has_time,
+                         follow_up_text=parsed.follow_up.text), data
+
+
+def _amount(text: str) -> str | None:
+    if text.strip() in ("-", "0", "—"):
+        return None
+    try:
+        amount = parse_amount(text.strip())
+    except (ValueError, InvalidOperation):
+        raise InvalidInput("bad_amount") from None
+    if amount is None or amount <= 0:
+        raise InvalidInput("bad_amount")
+    return str(amount.quantize(Decimal("0.01")))
+
+
+@action("log.cancel")
+async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await finish(context)
+    await edit(update, context.render("log/cancelled"))
+
+
+@action("log.create_customer")
+async def create_customer(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    data = await _current(update, context)
+    if data is None:
+        return
+    draft = LogDraft.from_json(data["draft"])
+    name = (draft.customer_text or "").strip()
+    if not name:
+        return
+    customer_id = await context.run(customers.create, context.me, customers.NewCustomer(name), context.now())
+    book.invalidate()
+    data["draft"] = draft.replace(customer_id=customer_id).to_json()
+    data["candidates"] = [[customer_id, name]]
+    await _redraw(update, context, data)
+
+
+@action("log.save")
+async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+    data = await _current(update, context)
+    if data is None:
+        return None
+    settings = context.services.settings
+    draft = LogDraft.from_json(data["draft"])
+    try:
+        saved = await context.run(interactions.save_log, context.me, draft, chat_id=int(data["chat_id"]),
+                                  message_id=int(data["message_id"]), now=context.now(), currency=settings.currency)
+    except (InvalidInput, NotFound) as exc:
+        await reply(update, context.render("log/invalid", code=getattr(exc, "code", "no_customer")))
+        raise
+    await finish(context)
+    _, changes = await context.run(tiers.retier_customer, context.services.policy, saved.customer_id, context.now(),
+                                   org_timezone=settings.timezone)
+    card = await context.run(cards.card, context.me, saved.customer_id, context.services.policy, context.now(),
+                             org_timezone=settings.timezone, lang=context.me.language, currency=settings.currency)
+    names = {b.model: b for b in card.badges}
+    await edit(update, context.render("log/saved", d=draft, saved=saved, cadence=card.cadence,
+                                      changes=[(names.get(c.model), c) for c in changes if c.old is not None]))
+    return None
+
+
+async def undo(update: Update, context: BotContext) -> None:
+    settings = context.services.settings
+    undone = await context.run(interactions.undo_last, context.me, context.now())
+    if undone is not None:
+        await context.run(tiers.retier_customer, context.services.policy, undone.customer_id, context.now(),
+                          org_timezone=settings.timezone)
+    await reply(update, context.render("log/undone", undone=undone))
+
+
+async def on_edited(update: Update, context: BotContext) -> None:
+    """The rep edited a message whose card is still open: read it again and redraw the card."""
+    message: Message | None = update.edited_message
+    if message is None:
+        return
+    flow = await pending(context)
+    if flow is None or flow.flow != FLOW or int(flow.data.get("message_id", 0)) != message.message_id:
+        return
+    text = (message.text or message.caption or "")[:MAX_TEXT]
+    parsed = await _read(context, text)
+    data = {**flow.data, "draft": _draft(parsed, text, None).to_json(),
+            "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
+            "approximate": parsed.amount_approximate, "problems": list(parsed.problems)}
+    text_out, keyboard = await _card(context, data)
+    await context.bot.edit_message_text(text_out, chat_id=message.chat_id, message_id=int(data["card_id"]),
+                                        parse_mode="HTML", reply_markup=keyboard)
+    await begin(context, FLOW, data)
+
+
+@action("customer.log")
+async def log_for_customer(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """The card's Log button: the next message is a log for this customer."""
+    await begin(context, "log.for_customer", {"id": int(payload["id"])})
+    await reply(update, context.render("log/ask", field="note"))
+
+
+@expects("log.for_customer")
+async def log_for_customer_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    await finish(context)
+    await on_text(update, context, text, forced_customer=int(data["id"]))

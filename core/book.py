@@ -1,0 +1,64 @@
+"""The in-memory customer index a rep's messages are matched against (see core.parsing).
+
+Built once per book and kept for a short while: matching a message must not scan every name in
+the database. Any customer change in this process invalidates it at once; changes made by
+another process are seen within INDEX_TTL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from threading import Lock
+
+from sqlmodel import Session, select
+
+from core.accounts import Account
+from core.models import Contact, Customer
+from core.parsing import BookEntry, CustomerIndex
+from core.visibility import customer_scope
+
+INDEX_TTL = 60.0  # seconds
+_version = itertools.count(1)
+_current_version = next(_version)
+_lock = Lock()
+_cache: dict[object, tuple[int, float, CustomerIndex]] = {}
+
+
+def invalidate() -> None:
+    """Call after creating, renaming, reassigning or archiving customers."""
+    global _current_version
+    with _lock:
+        _current_version = next(_version)
+
+
+def entries(session: Session, account: Account | None) -> list[BookEntry]:
+    """Every customer `account` may see (None: the whole organisation), with contact names."""
+    statement = select(Customer.id, Customer.name, Customer.company).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+    if account is not None:
+        statement = statement.where(customer_scope(account))
+    rows = session.exec(statement).all()
+    contacts: dict[int, list[str]] = defaultdict(list)
+    ids = [row[0] for row in rows]
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        for customer_id, name in session.exec(select(Contact.customer_id, Contact.name)
+                                              .where(Contact.customer_id.in_(chunk))):  # type: ignore[attr-defined]
+            contacts[customer_id].append(name)
+    return [BookEntry(cid, name, company, tuple(contacts.get(cid, ()))) for cid, name, company in rows]
+
+
+def index_for(session: Session, account: Account | None) -> CustomerIndex:
+    """The cached index of `account`'s book (None: the whole organisation, for duplicate checks)."""
+    key = account.id if account is not None else "all"
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get(key)
+        version = _current_version
+    if cached is not None and cached[0] == version and now - cached[1] < INDEX_TTL:
+        return cached[2]
+    index = CustomerIndex(entries(session, account))
+    with _lock:
+        _cache[key] = (version, now, index)
+    return index

@@ -1,0 +1,215 @@
+"""Customers: create (with a primary contact), look up within what the asker may see, edit
+one field with validation, and the customer card's data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, select
+
+from core import audit
+from core.accounts import Account
+from core.errors import InvalidInput, NotFound
+from core.importer import parse_amount, parse_date, parse_rating
+from core.models import PIPELINE_STAGES, STAGES, Contact, Customer, User
+from core.money import from_minor, to_minor
+from core.settings import check_timezone
+from core.visibility import can_see_customer
+
+_PHONE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RATINGS = ("potential", "influence", "intention", "expectation", "satisfaction")
+# field → (where it lives, how its text is checked); the card's Edit button offers these
+EDITABLE = ("name", "company", "industry", "stage", "pipeline_stage", "expected_signing_date", "contract_start",
+            "annual_revenue", "timezone", "language", *RATINGS, "contact_name", "contact_title", "phone", "email",
+            "wechat", "birthday")
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomer:
+    name: str
+    stage: str = "prospect"
+    contact_name: str | None = None
+    phone: str | None = None
+    company: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    id: int
+    name: str
+    title: str | None
+    phone: str | None
+    email: str | None
+    wechat: str | None
+    birthday: date | None
+    primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    id: int
+    name: str
+    company: str | None
+    industry: str | None
+    stage: str
+    owner_id: int | None
+    owner_name: str | None
+    account_manager_name: str | None
+    region: str
+    timezone: str | None
+    language: str | None
+    contract_start: date | None
+    annual_revenue: Decimal | None
+    ratings: dict[str, int | None]
+    pipeline_stage: str | None
+    expected_signing_date: date | None
+    added_at: datetime
+    contacts: tuple[ContactView, ...]
+
+
+def validate_new(values: NewCustomer) -> NewCustomer:
+    name = " ".join(values.name.split())
+    if not name:
+        raise InvalidInput("empty_name")
+    if len(name) > 200:
+        raise InvalidInput("name_too_long")
+    if values.stage not in STAGES:
+        raise InvalidInput("bad_stage", value=values.stage)
+    phone = values.phone.strip() if values.phone else None
+    if phone and not _PHONE.match(phone):
+        raise InvalidInput("bad_phone", value=phone[:40])
+    contact = " ".join(values.contact_name.split())[:200] if values.contact_name else None
+    return NewCustomer(name, values.stage, contact or None, phone or None, values.company)
+
+
+def create(session: Session, account: Account, values: NewCustomer, now: datetime) -> int:
+    """A new customer owned by `account`, with its primary contact when one was given."""
+    values = validate_new(values)
+    customer = Customer(name=values.name, company=values.company, stage=values.stage, owner_id=account.id,
+                        added_at=now)
+    session.add(customer)
+    session.flush()
+    if values.contact_name or values.phone:
+        session.add(Contact(customer_id=customer.id or 0, name=values.contact_name or values.name,
+                            phone=values.phone, is_primary=True))
+    audit.record(session, actor_id=account.id, action="customer.create", now=now, target=f"customer:{customer.id}")
+    session.flush()
+    return customer.id or 0
+
+
+def get(session: Session, account: Account, customer_id: int, currency: str = "CNY") -> CustomerView:
+    """The customer if `account` may see it; NotFound otherwise (the two are not told apart)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.archived or not can_see_customer(session, account, customer_id):
+        raise NotFound(f"customer {customer_id}")
+    owner = session.get(User, customer.owner_id) if customer.owner_id else None
+    manager = session.get(User, customer.account_manager_id) if customer.account_manager_id else None
+    contacts = session.exec(select(Contact).where(Contact.customer_id == customer_id)
+                            .order_by(Contact.is_primary.desc(), Contact.id)).all()  # type: ignore[attr-defined]
+    return CustomerView(
+        id=customer_id, name=customer.name, company=customer.company, industry=customer.industry,
+        stage=customer.stage, owner_id=customer.owner_id, owner_name=owner.name if owner else None,
+        account_manager_name=manager.name if manager else None, region=customer.region,
+        timezone=customer.timezone, language=customer.language, contract_start=customer.contract_start,
+        annual_revenue=from_minor(customer.annual_revenue_minor, currency) if customer.annual_revenue_minor else None,
+        ratings={name: getattr(customer, name) for name in RATINGS}, pipeline_stage=customer.pipeline_stage,
+        expected_signing_date=customer.expected_signing_date, added_at=customer.added_at,
+        contacts=tuple(ContactView(c.id or 0, c.name, c.title, c.phone, c.email, c.wechat, c.birthday, c.is_primary)
+                       for c in contacts),
+    )
+
+
+def owner_name(session: Session, customer_id: int) -> str | None:
+    row = session.exec(select(User.name).join(Customer, Customer.owner_id == User.id)
+                       .where(Customer.id == customer_id)).first()
+    return row
+
+
+def edit_field(session: Session, account: Account, customer_id: int, field: str, text: str, *,
+               now: datetime, currency: str) -> bool:
+    """Validate and store one field; True when the change can move tiers (re-tier after)."""
+    get(session, account, customer_id)  # visibility
+    if field not in EDITABLE:
+        raise InvalidInput("bad_field", value=field)
+    customer = session.get(Customer, customer_id)
+    assert customer is not None
+    text = text.strip()
+    if field.startswith("contact_") or field in ("phone", "email", "wechat", "birthday"):
+        _edit_contact(session, customer, field, text)
+    else:
+        setattr(customer, _column(field), _parse_field(field, text, currency))
+        session.add(customer)
+    audit.record(session, actor_id=account.id, action="customer.edit", now=now, target=f"customer:{customer_id}",
+                 field=field)
+    session.flush()
+    return field in (*RATINGS, "stage", "pipeline_stage", "expected_signing_date", "contract_start", "timezone")
+
+
+def _column(field: str) -> str:
+    return "annual_revenue_minor" if field == "annual_revenue" else field
+
+
+def _parse_field(field: str, text: str, currency: str) -> Any:
+    clear = text in ("-", "—", "")
+    try:
+        if field in RATINGS:
+            return None if clear else parse_rating(text)
+        if field in ("expected_signing_date", "contract_start"):
+            return None if clear else parse_date(text)
+        if field == "annual_revenue":
+            amount = None if clear else parse_amount(text)
+            return to_minor(amount, currency) if amount is not None else None
+    except ValueError:
+        raise InvalidInput(f"bad_{'rating' if field in RATINGS else 'date' if 'date' in field or field == 'contract_start' else 'amount'}",
+                           value=text[:40]) from None
+    if field == "stage":
+        if text not in STAGES:
+            raise InvalidInput("bad_stage", value=text[:40])
+        return text
+    if field == "pipeline_stage":
+        if text not in PIPELINE_STAGES and not clear:
+            raise InvalidInput("bad_pipeline_stage", value=text[:40])
+        return None if clear else text
+    if field == "timezone":
+        try:
+            return None if clear else check_timezone(text)
+        except ValueError:
+            raise InvalidInput("bad_timezone", value=text[:64]) from None
+    if field == "language":
+        if text not in ("zh", "en", "-"):
+            raise InvalidInput("bad_language")
+        return None if clear else text
+    if field == "name":
+        if clear or len(text) > 200:
+            raise InvalidInput("empty_name")
+        return " ".join(text.split())
+    return None if clear else text[:300]
+
+
+def _edit_contact(session: Session, customer: Customer, field: str, text: str) -> None:
+    contact = session.exec(select(Contact).where(Contact.customer_id == customer.id, Contact.is_primary)).first()
+    if contact is None:
+        contact = Contact(customer_id=customer.id or 0, name=customer.name, is_primary=True)
+    clear = text in ("-", "—", "")
+    if field == "phone" and not clear and not _PHONE.match(text):
+        raise InvalidInput("bad_phone", value=text[:40])
+    if field == "email" and not clear and not _EMAIL.match(text):
+        raise InvalidInput("bad_email", value=text[:60])
+    if field == "birthday" and not clear:
+        try:
+            contact.birthday = parse_date(text)
+        except ValueError:
+            raise InvalidInput("bad_date", value=text[:40]) from None
+    elif field == "birthday":
+        contact.birthday = None
+    else:
+        column = {"contact_name": "name", "contact_title": "title"}.get(field, field)
+        if column == "name" and clear:
+            raise InvalidInput("empty_name")
+        setattr(contact, column, None if clear else text[:200])
+    session.add(contact)

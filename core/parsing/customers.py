@@ -1,0 +1,351 @@
+"""Which customers a sentence is about, and /find.
+
+Built once per book. Mentions are found by hash look-ups, not by comparing the sentence with
+every customer: CJK aliases by substring, Latin aliases by word n-gram, IME homophone typos
+(华伟 for 华为) by the same look-up on pinyin, and Latin typos (Acmee) by rapidfuzz over a small
+block of aliases that share the word's first or last letter and about its length. That keeps a
+message on a 10k-customer book well under a millisecond for the lookup part.
+
+Alias weights (the best alias of a customer is its score; a second, independent kind of alias —
+a contact next to the company — adds a small bonus, and a contact that the named customer also
+has counts 30 less for the other customers who share it):
+    display name, full company          100
+    short company / name (no suffix)     92   星辰科技有限公司 → 星辰科技 → 星辰
+    contact person                       80   张总, Bob Smith
+    pinyin homophone of a CJK name       84   华伟 → 华为 (needs one character in common)
+    name written in pinyin               80   huawei → 华为
+    Latin typo                   ratio × 0.95  Acmee → Acme (ratio ≥ 85)
+    contact's first name alone           60   Bob (only when capitalised in the text)
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz, process
+
+from .model import BookEntry, Candidate
+from .text import has_cjk, is_cjk, lower, normalise
+from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, ZH_COMPANY_SUFFIXES, ZH_PLACES
+
+NAME, CORE, CONTACT, HOMOPHONE, PINYIN, FIRST_NAME = 100.0, 92.0, 80.0, 84.0, 80.0, 60.0
+FUZZY_CUTOFF, FUZZY_WEIGHT = 85.0, 0.95
+SECOND_KIND_BONUS = 5.0
+EXPLAINED_CONTACT_PENALTY = 30.0  # 张总 next to 星辰科技 is 星辰科技's 张总, not another customer's
+AMBIGUITY_GAP = 10.0  # candidates closer than this to the best one make the choice ambiguous
+MAX_NGRAM = 4
+
+_ZH_PLACE = re.compile("^(?:" + "|".join(ZH_PLACES) + ")[市省]?")
+_ZH_SUFFIX = re.compile("(?<=..)(?:" + "|".join(sorted(ZH_COMPANY_SUFFIXES, key=len, reverse=True)) + ")$")
+_ALL_CJK = re.compile("[\u4e00-\u9fff]+")
+_WORD = re.compile(r"[a-z0-9]+(?:[&'.+-][a-z0-9]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    customer_id: int
+    weight: float
+    is_contact: bool
+    written: str          # as the book writes it (case kept), for case-sensitive aliases
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    customer_id: int
+    score: float
+    start: int
+    end: int
+    is_contact: bool
+
+
+@lru_cache(maxsize=65536)
+def _syllable(char: str) -> str:
+    return lazy_pinyin(char, style=Style.NORMAL)[0] if is_cjk(char) else char
+
+
+@lru_cache(maxsize=65536)
+def _syllables(text: str) -> tuple[str, ...]:
+    return tuple(_syllable(c) for c in text)
+
+
+def _latin_key(text: str) -> str:
+    return " ".join(_WORD.findall(lower(text)))
+
+
+def _short_names(name: str) -> set[str]:
+    """星辰科技有限公司 → {星辰科技, 星辰}; Acme Corporation → {acme}; 深圳市鼎盛贸易 → {鼎盛贸易, 鼎盛}."""
+    out: set[str] = set()
+    if has_cjk(name):
+        current = name
+        for _ in range(3):
+            stripped = _ZH_PLACE.sub("", current) if len(current) > 4 else current
+            stripped = _ZH_SUFFIX.sub("", stripped)
+            if stripped == current or len(stripped) < 2:
+                break
+            out.add(stripped)
+            current = stripped
+        return out
+    words = _latin_key(name).split()
+    while len(words) > 1 and words[-1].strip(".") in LATIN_COMPANY_SUFFIXES:
+        words = words[:-1]
+        out.add(" ".join(words))
+    return out
+
+
+class CustomerIndex:
+    """Aliases of one book, ready for `mentions` (inside a sentence) and `find` (a search box)."""
+
+    def __init__(self, entries: Iterable[BookEntry]) -> None:
+        self._names: dict[int, str] = {}
+        self._cjk: dict[str, list[Alias]] = defaultdict(list)      # alias → who
+        self._latin: dict[str, list[Alias]] = defaultdict(list)    # "acme corporation" → who
+        self._sounds: dict[str, list[tuple[str, Alias]]] = defaultdict(list)  # "hua wei" → (华为, who)
+        self._blocks: dict[tuple[str, int], list[str]] = defaultdict(list)    # fuzzy blocks
+        self._search: list[str] = []           # /find: names, companies, contacts, pinyin; lowered
+        self._search_owner: list[int] = []
+        self._search_written: list[str] = []   # what /find shows as `matched`
+        self._initials: list[tuple[str, int, str]] = []   # ("hw", customer, "华为"): prefix only
+        for entry in entries:
+            self._add(entry)
+        # /find scans one joined string with str.find (C speed) instead of 50k Python compares.
+        self._blob = "\n" + "\n".join(self._search) + "\n"
+        self._offsets = list(accumulate((len(k) + 1 for k in self._search), initial=1))[:-1]
+        self._cjk_lengths = sorted({len(a) for a in self._cjk}, reverse=True)
+        self._sound_lengths = sorted({k.count(" ") + 1 for k in self._sounds}, reverse=True)
+        for key in self._latin:
+            if len(key) >= 4 and " " not in key and not key.isdigit():
+                self._blocks[(key[0], len(key))].append(key)
+                self._blocks[(key[-1] + "$", len(key))].append(key)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    # -- building -------------------------------------------------------------------------
+
+    def _add(self, entry: BookEntry) -> None:
+        cid = entry.customer_id
+        self._names[cid] = entry.name
+        names = [normalise(n).strip() for n in (entry.name, entry.company) if n and n.strip()]
+        for name in names:
+            self._alias(name, Alias(cid, NAME, False, name))
+            for short in _short_names(name):
+                self._alias(short, Alias(cid, CORE, False, short))
+        for contact in entry.contacts:
+            contact = normalise(contact).strip()
+            if not contact:
+                continue
+            self._alias(contact, Alias(cid, CONTACT, True, contact))
+            words = contact.split()
+            if len(words) > 1 and not has_cjk(contact):
+                self._latin[_latin_key(words[0])].append(Alias(cid, FIRST_NAME, True, words[0]))
+        for name in names:
+            self._search_entry(name, cid)
+        for contact in entry.contacts:
+            self._search_entry(normalise(contact), cid)
+
+    def _alias(self, text: str, alias: Alias) -> None:
+        if has_cjk(text):
+            key = lower(text)
+            if len(key) >= 2:
+                self._cjk[key].append(alias)
+                if not alias.is_contact and _ALL_CJK.fullmatch(key):
+                    syllables = _syllables(key)
+                    self._sounds[" ".join(syllables)].append((key, alias))
+                    spelled = "".join(syllables)
+                    if len(spelled) >= 5 and spelled not in COMMON_WORDS:
+                        self._latin[spelled].append(Alias(alias.customer_id, PINYIN, False, spelled))
+        else:
+            key = _latin_key(text)
+            if len(key) >= 2 and key.count(" ") < MAX_NGRAM:
+                self._latin[key].append(alias)
+
+    def _search_entry(self, text: str, cid: int) -> None:
+        keys = {lower(text)}
+        if has_cjk(text):
+            syllables = [s for s in _syllables(text) if s.strip()]
+            keys.add("".join(syllables))
+            self._initials.append(("".join(s[0] for s in syllables if s), cid, text))
+        for key in keys:
+            self._search.append(key)
+            self._search_owner.append(cid)
+            self._search_written.append(text)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def scan(self, text: str) -> list[Mention]:
+        """Every alias occurrence in already-normalised `text`, longest spans kept."""
+        low = lower(text)
+        found = self._scan_cjk(low) + self._scan_latin(text, low)
+        found += self._scan_sounds(low, found)
+        return _drop_contained(found)
+
+    def _scan_cjk(self, low: str) -> list[Mention]:
+        out = []
+        for i in range(len(low)):
+            for length in self._cjk_lengths:
+                if i + length > len(low):
+                    continue
+                aliases = self._cjk.get(low[i:i + length])
+                if aliases and _latin_bounded(low, i, i + length):
+                    out.extend(Mention(a.customer_id, a.weight, i, i + length, a.is_contact)
+                               for a in aliases)
+        return out
+
+    def _scan_latin(self, text: str, low: str) -> list[Mention]:
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(low)]
+        out: list[Mention] = []
+        exact_spans: set[tuple[int, int]] = set()
+        for i in range(len(words)):
+            for n in range(1, MAX_NGRAM + 1):
+                if i + n > len(words):
+                    break
+                start, end = words[i][0], words[i + n - 1][1]
+                key = " ".join(w[2] for w in words[i:i + n])
+                for alias in self._latin.get(key, ()):
+                    if _case_ok(alias, text[start:end], key):
+                        out.append(Mention(alias.customer_id, alias.weight, start, end,
+                                           alias.is_contact))
+                        exact_spans.add((start, end))
+        for start, end, word in words:
+            if (start, end) in exact_spans or len(word) < 4 or word in COMMON_WORDS \
+                    or not word.isalpha():
+                continue
+            out.extend(self._fuzzy(word, start, end))
+        return out
+
+    def _fuzzy(self, word: str, start: int, end: int) -> list[Mention]:
+        out = []
+        seen: set[str] = set()
+        for length in range(len(word) - 2, len(word) + 3):
+            for block in ((word[0], length), (word[-1] + "$", length)):
+                for key, score, _ in process.extract(word, self._blocks.get(block, ()),
+                                                     scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
+                                                     limit=5):
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.extend(Mention(a.customer_id, min(a.weight, NAME) * FUZZY_WEIGHT
+                                       * score / 100, start, end, a.is_contact)
+                               for a in self._latin[key] if a.weight >= CONTACT)
+        return out
+
+    def _scan_sounds(self, low: str, exact: list[Mention]) -> list[Mention]:
+        if not self._sounds or not has_cjk(low):
+            return []
+        taken = {(m.start, m.end) for m in exact}
+        syllables = _syllables(low)
+        out = []
+        for i in range(len(low)):
+            if not is_cjk(low[i]):
+                continue
+            for length in self._sound_lengths:
+                piece = low[i:i + length]
+                if len(piece) < length or (i, i + length) in taken:
+                    continue
+                for written, alias in self._sounds.get(" ".join(syllables[i:i + length]), ()):
+                    if written != piece and any(a == b for a, b in zip(written, piece)):
+                        out.append(Mention(alias.customer_id, HOMOPHONE * alias.weight / NAME,
+                                           i, i + length, False))
+        return out
+
+    def rank(self, mentions: list[Mention], text: str) -> list[Candidate]:
+        """One candidate per customer, best first; a contact plus a name of the same customer
+        earns a small bonus, so 张总（星辰科技） beats another customer who also has a 张总."""
+        best: dict[int, Mention] = {}
+        kinds: dict[int, set[bool]] = defaultdict(set)
+        for mention in mentions:
+            kinds[mention.customer_id].add(mention.is_contact)
+            if mention.customer_id not in best or mention.score > best[mention.customer_id].score:
+                best[mention.customer_id] = mention
+        named = {m.customer_id for m in mentions if not m.is_contact}
+        explained = {(m.start, m.end) for m in mentions if m.is_contact and m.customer_id in named}
+
+        def score(m: Mention) -> float:
+            value = m.score + _bonus(kinds[m.customer_id])
+            if m.customer_id not in named and (m.start, m.end) in explained:
+                value -= EXPLAINED_CONTACT_PENALTY
+            return value
+
+        ranked = sorted(best.values(), key=lambda m: (-score(m), m.start))
+        return [Candidate(m.customer_id, self._names[m.customer_id],
+                          round(min(100.0, score(m)), 1), text[m.start:m.end]) for m in ranked]
+
+    def mentions(self, text: str) -> list[Candidate]:
+        """Customers mentioned inside a free sentence, best first."""
+        norm = normalise(text or "")
+        return self.rank(self.scan(norm), norm)
+
+    def find(self, query: str, limit: int = 8) -> list[Candidate]:
+        """For /find: fuzzy over names, companies and contacts, in hanzi, Latin or pinyin
+        (huawei, hw → 华为). Exact, prefix and substring hits first, then initials, then
+        rapidfuzz's ratio for typos (≥ 75, only for queries of 3+ characters)."""
+        key = lower(normalise(query or "")).strip()
+        if not key or limit <= 0:
+            return []
+        scores: dict[int, tuple[float, str]] = {}
+
+        def offer(cid: int, score: float, matched: str) -> None:
+            if cid not in scores or score > scores[cid][0]:
+                scores[cid] = (score, matched)
+
+        key = key.replace("\n", " ")
+        position = self._blob.find(key)
+        while position != -1:
+            i = bisect_right(self._offsets, position) - 1
+            alias = self._search[i]
+            if position == self._offsets[i]:
+                score = 100.0 if len(alias) == len(key) else 95.0 - min(len(alias), 20) / 4
+            else:
+                score = 85.0
+            offer(self._search_owner[i], score, self._search_written[i])
+            position = self._blob.find(key, position + 1)
+        for initials, cid, written in self._initials:
+            if initials.startswith(key):
+                offer(cid, 90.0 if initials == key else 80.0, written)
+        if not scores and len(key) >= 3:
+            for _, score, i in process.extract(key, self._search, scorer=fuzz.ratio,
+                                               score_cutoff=75, limit=limit * 4):
+                offer(self._search_owner[i], score * 0.9, self._search_written[i])
+        ranked = sorted(scores.items(), key=lambda item: (-item[1][0], self._names[item[0]]))
+        return [Candidate(cid, self._names[cid], round(score, 1), matched)
+                for cid, (score, matched) in ranked[:limit]]
+
+
+def is_ambiguous(candidates: list[Candidate]) -> bool:
+    return len(candidates) > 1 and candidates[0].score - candidates[1].score < AMBIGUITY_GAP
+
+
+def _bonus(kinds: set[bool]) -> float:
+    return SECOND_KIND_BONUS if len(kinds) > 1 else 0.0
+
+
+def _latin_bounded(low: str, start: int, end: int) -> bool:
+    """A CJK alias that begins or ends with a Latin letter must not cut a Latin word."""
+    if low[start].isascii() and low[start].isalnum() and start > 0 and low[start - 1].isascii() \
+            and low[start - 1].isalnum():
+        return False
+    last = low[end - 1]
+    return not (last.isascii() and last.isalnum() and end < len(low) and low[end].isascii()
+                and low[end].isalnum())
+
+
+def _case_ok(alias: Alias, written: str, key: str) -> bool:
+    """Common words ("Target", "Shell") and first names ("Bob") count only when capitalised."""
+    if alias.weight == FIRST_NAME or key in COMMON_WORDS:
+        return written[:1].isupper()
+    return True
+
+
+def _drop_contained(mentions: list[Mention]) -> list[Mention]:
+    """华为云 beats 华为 inside it: a span strictly inside a longer matched span is dropped."""
+    spans = {(m.start, m.end) for m in mentions}
+    return [m for m in mentions
+            if not any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start)
+                       for s, e in spans)]

@@ -1,0 +1,279 @@
+"""parse(): one free-text message → a ParsedLog the rep confirms with one tap.
+
+Readers run in this order, each blanking out what it took so the next cannot misread it:
+customers (a customer called 3M is not an amount) → satisfaction (满意度4 is not a date or
+money) → dates and times → amount → kind and feedback (follow-up words do not set the kind).
+
+Times of the interaction: a written date with no time is 12:00 local on that day, except today,
+which keeps now's local time of day (the rep is usually logging what just happened). A written
+time is kept. A follow-up with no time is due at 09:00 local; a part of day sets its hour
+(上午 09:00, 中午 12:00, 下午 14:00, 晚上 19:00) and counts as a time. A date that cannot exist
+(2月30日) or an interaction in the future falls back to now, with a problem code, and
+occurred_date_given is then False.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times
+from .amounts import find_amount
+from .customers import CustomerIndex, is_ambiguous
+from .model import Feedback, FollowUp, ParsedLog
+from .signals import (ACTION_CUE, FOLLOW_UP_CUE, detect_feedback, detect_kind,
+                      detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past,
+                      unknown_name)
+from .text import clause_bounds, clause_of, has_cjk, lower, normalise
+
+UTC = dt_timezone.utc
+MAX_CANDIDATES = 8
+NOON = time(12)
+FOLLOW_UP_HOUR = time(9)
+DEFAULT_TEXT_CHARS = 60
+CUSTOMER_FILLER = "\x00"
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary and dateparser now (about a second) rather than on the first
+    message that needs them; call once at start-up."""
+    jieba_tokenizer()
+    find_dates("in a fortnight", datetime(2000, 1, 1), lang_en=True, lang_zh=False)
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> tzinfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return None
+
+
+def _blank(text: str, start: int, end: int, filler: str = " ") -> str:
+    return text[:start] + filler * (end - start) + text[end:]
+
+
+def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
+          currency: str = "CNY", lang: str = "zh") -> ParsedLog:
+    """Read one message. Never raises on any text; `now` is aware (a naive one is taken as UTC).
+    `lang` is the rep's language; both languages are read whatever it is."""
+    problems: list[str] = []
+    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
+    zone = _zone(timezone)
+    if zone is None:
+        problems.append("unknown_timezone")
+        zone = UTC
+    local_now = now.astimezone(zone)
+    summary = (text or "").strip()
+    norm = normalise(summary)
+    low = lower(norm)
+    bounds = clause_bounds(low)
+
+    mentions = index.scan(norm)
+    ranked = index.rank(mentions, norm)[:MAX_CANDIDATES]
+    masked = low
+    for mention in mentions:  # not blanks: a name is not the start of a clause ("Hooli visit …")
+        masked = _blank(masked, mention.start, mention.end, CUSTOMER_FILLER)
+
+    satisfaction = detect_satisfaction(masked)
+    if satisfaction:
+        masked = _blank(masked, satisfaction.start, satisfaction.end)
+        if satisfaction.value is None:
+            problems.append("invalid_satisfaction")
+
+    when = _read_when(masked, bounds, local_now, problems)
+    for start, end in when.spans:
+        masked = _blank(masked, start, end)
+
+    amount = find_amount(masked, bounds)
+
+    kind_text = masked
+    if when.follow_up_span:
+        kind_text = _blank(kind_text, *_plan_span(masked, bounds, when.follow_up_span))
+    kind, channel = detect_kind(kind_text)
+
+    cue = detect_feedback(kind_text)
+    feedback = None
+    if cue:
+        start, end = clause_of(bounds, cue.start)
+        feedback = Feedback(cue.kind, norm[start:end].strip() or norm[cue.start:cue.end])
+
+    follow_up = None
+    if when.follow_up_due is not None:
+        follow_up = FollowUp(when.follow_up_due.astimezone(UTC), when.follow_up_has_time,
+                             _follow_up_words(norm, low, when, ranked, bounds))
+        if follow_up.due < now - timedelta(minutes=1):
+            problems.append("follow_up_in_past")
+
+    return ParsedLog(
+        candidates=tuple(ranked),
+        customer_text=ranked[0].matched if ranked else unknown_name(norm),
+        ambiguous=is_ambiguous(ranked),
+        kind=kind,
+        channel=channel,
+        occurred_at=when.occurred.astimezone(UTC),
+        occurred_date_given=when.occurred_given,
+        amount=amount.value if amount else None,
+        currency=(amount.currency or currency.upper()) if amount else None,
+        amount_approximate=amount.approximate if amount else False,
+        follow_up=follow_up,
+        feedback=feedback,
+        satisfaction=satisfaction.value if satisfaction else None,
+        summary=summary,
+        problems=tuple(dict.fromkeys(problems)),
+    )
+
+
+@dataclass(slots=True)
+class _When:
+    occurred: datetime                        # local; now when nothing usable was written
+    occurred_given: bool = False
+    follow_up_due: datetime | None = None     # local
+    follow_up_has_time: bool = False
+    follow_up_span: tuple[int, int] | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)   # every date and time read
+
+
+_Reading = tuple[date, DateMention]
+
+
+def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
+               problems: list[str]) -> _When:
+    mentions = find_dates(masked, local_now, lang_en=re.search(r"[a-z]", masked) is not None,
+                          lang_zh=has_cjk(masked))
+    times = find_times(_blank_all(masked, [(d.start, d.end) for d in mentions]))
+    if any(d.invalid for d in mentions):
+        problems.append("invalid_date")
+    occurred, follow_up = _roles(masked, bounds, mentions)
+    attached = _attach_times(times, mentions, bounds)
+    occurred, follow_up = _lone_times(masked, bounds, times, attached, occurred, follow_up,
+                                      local_now)
+    when = _When(local_now, spans=[(d.start, d.end) for d in mentions] +
+                 [(t.start, t.end) for t in times])
+    if occurred is not None:
+        moment = _occurred_moment(occurred, _time_for(occurred[1], attached), local_now)
+        if moment > local_now + timedelta(minutes=1):
+            problems.append("future_date")
+        else:
+            when.occurred, when.occurred_given = moment, True
+    if follow_up is not None:
+        day, mention = follow_up
+        at = _time_for(mention, attached)
+        when.follow_up_due = datetime.combine(day, at.at if at else FOLLOW_UP_HOUR,
+                                              tzinfo=local_now.tzinfo)
+        when.follow_up_has_time = at is not None
+        when.follow_up_span = _follow_up_span(masked, bounds, mention)
+    return when
+
+
+def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading | None, _Reading | None]:
+    """The first date that says when it happened and the first that says when to follow up
+    (the rules are in dates.py)."""
+    occurred = follow_up = None
+    for mention in mentions:
+        if mention.invalid:
+            continue
+        cued = FOLLOW_UP_CUE.search(masked, *clause_of(bounds, mention.start)) is not None
+        ahead = mention.direction == FUTURE or mention.past_day is None or (
+            mention.direction == EITHER and cued)
+        if ahead and follow_up is None and mention.future_day is not None:
+            follow_up = (mention.future_day, mention)
+        elif not ahead and occurred is None and mention.past_day is not None:
+            occurred = (mention.past_day, mention)
+    return occurred, follow_up
+
+
+def _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now):
+    """A time with no date in its clause is today's: the follow-up's when the clause asks for
+    one (提醒我下午3点…; tomorrow's if that hour has passed), else when it happened."""
+    today = local_now.date()
+    for moment in times:
+        if moment in attached:
+            continue
+        if follow_up is None and FOLLOW_UP_CUE.search(masked, *clause_of(bounds, moment.start)):
+            day = today if moment.at > local_now.time() else today + timedelta(days=1)
+            follow_up = (day, DateMention(moment.start, moment.end, FUTURE, None, day))
+            attached[moment] = follow_up[1]
+        elif occurred is None and moment.exact:
+            occurred = (today, DateMention(moment.start, moment.end, EITHER, today, today))
+            attached[moment] = occurred[1]
+    return occurred, follow_up
+
+
+def _occurred_moment(reading: _Reading, at: TimeMention | None, local_now: datetime) -> datetime:
+    day = reading[0]
+    today = day == local_now.date()
+    if at is not None and (at.exact or not today):
+        clock = at.at
+    else:
+        clock = local_now.time().replace(tzinfo=None) if today else NOON
+    return datetime.combine(day, clock, tzinfo=local_now.tzinfo)
+
+
+def _blank_all(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in spans:
+        text = _blank(text, start, end)
+    return text
+
+
+def _attach_times(times: list[TimeMention], mentions: list[DateMention],
+                  bounds) -> dict[TimeMention, DateMention]:
+    """Each time of day goes with the nearest date in its clause (明天上午10点, tomorrow 10:00)."""
+    attached: dict[TimeMention, DateMention] = {}
+    for moment in times:
+        start, end = clause_of(bounds, moment.start)
+        near = [d for d in mentions if start <= d.start < end and not d.invalid]
+        if near:
+            attached[moment] = min(near, key=lambda d: abs(d.start - moment.start))
+    return attached
+
+
+def _time_for(mention: DateMention, attached: dict[TimeMention, DateMention]) -> TimeMention | None:
+    mine = sorted((t for t, d in attached.items() if d is mention), key=lambda t: not t.exact)
+    return mine[0] if mine else None
+
+
+def _follow_up_span(masked: str, bounds, mention) -> tuple[int, int]:
+    """From the earliest follow-up cue or the date itself, whichever comes first, to the end of
+    the clause: "Called Acme and will follow up Friday" keeps "Called Acme" for the kind."""
+    start, end = clause_of(bounds, mention.start)
+    cue = FOLLOW_UP_CUE.search(masked, start, end)
+    begin = min(mention.start, cue.start()) if cue else mention.start
+    return begin, end
+
+
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])")
+
+
+def _plan_span(masked: str, bounds, follow_up_span: tuple[int, int]) -> tuple[int, int]:
+    """What the kind must not read: the follow-up span, or — when its clause says nothing in the
+    past tense ("Globex call tomorrow 10:00", "约我下周四吃饭") — the clause up to the follow-up,
+    back to the last space a Chinese message uses as punctuation."""
+    start, end = clause_of(bounds, follow_up_span[0])
+    if said_in_past(masked, start, end):
+        return follow_up_span
+    gaps = [m.end() for m in _CJK_GAP.finditer(masked, start, follow_up_span[0])]
+    return (gaps[-1] if gaps else start), end
+
+
+def _follow_up_words(norm: str, low: str, when: _When, ranked, bounds) -> str:
+    start, end = when.follow_up_span or (0, 0)
+    piece = norm[start:end]
+    for s, e in when.spans:
+        if start <= s < end:
+            piece = _blank(piece, s - start, min(e, end) - start)
+    said = follow_up_text(piece)
+    substance = said.replace(ranked[0].matched, "") if ranked else said
+    if len(re.sub(r"[\W\d_]", "", substance)) >= 2:
+        return said
+    customer = ranked[0].name if ranked else ""
+    action = ACTION_CUE.search(low, start, end)
+    if action:
+        verb = norm[action.start():action.end()]
+        return f"{verb}{'' if has_cjk(verb) else ' '}{customer}".strip()
+    rest = [norm[s:e].strip() for s, e in bounds if e <= start or s >= end]
+    fallback = next((r for r in rest if r), customer or norm[:DEFAULT_TEXT_CHARS])
+    return fallback[:DEFAULT_TEXT_CHARS]

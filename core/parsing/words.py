@@ -1,0 +1,50 @@
+"""Word lists the readers share. Kept in Python (not a data file) so the package needs no
+package-data entry and the lists are compiled once at import."""
+
+from __future__ import annotations
+
+# English words that are never a customer unless written with the customer's own capitals
+# ("Target", "Shell"), and never worth a fuzzy look-up (a typo of "quote" is not a customer).
+COMMON_WORDS = frozenset("""
+a about above after again against all also am an and any are as at back be because been before
+being below between both but by can could did do does doing done down during each email emailed
+few for from further had has have having he her here hers him his how i if in into is it its
+just me more most my no nor not now of off on once only or other our out over own same she
+should so some such than that the their them then there these they this those through to too
+under until up very was we were what when where which while who whom why will with would you
+your yours call called calls calling phone phoned rang ring visit visited visiting meet met
+meeting meetings lunch dinner breakfast coffee drinks deal deals signed sign closed close won
+order ordered renewal renew renewed contract quote quoted price pricing invoice payment paid
+message messaged text texted wechat sms follow followup remind reminder next last this today
+tomorrow yesterday tonight morning afternoon evening week weeks month months year years day days
+monday tuesday wednesday thursday friday saturday sunday jan feb mar apr may jun jul aug sep
+sept oct nov dec january february march april june july august september october november
+december they them client clients customer customers team boss sent send sending asked ask about
+happy unhappy positive negative great good bad satisfaction rating complaint complained suggest
+suggested suggestion question questions want wants wanted need needs needed new old units unit
+pcs demo trial proposal product products service services support delivery issue issues problem
+problems discount budget target shell apple orange office general first second third one
+two three four five six seven eight nine ten hundred thousand million k m about around approx
+please thanks thank ok okay yes via re fw fwd went go going gone said says told tell talk talked
+chat chatted spoke speak discussed discuss discussion update updated mr mrs ms dr sir
+""".split())
+
+# Chinese words that start or end a name-like span when the customer is not in the book.
+ZH_COMPANY_SUFFIXES = (
+    "股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司", "集团", "科技", "技术", "物流",
+    "银行", "医院", "学校", "大学", "酒店", "工厂", "厂", "商贸", "贸易", "实业", "电子", "网络",
+    "传媒", "餐饮", "地产", "置业", "建设", "建筑", "制造", "机械", "电器", "汽车", "能源", "医药",
+    "药业", "食品", "服饰", "服装", "文化", "教育", "咨询", "设计", "工作室", "事务所", "商行",
+    "超市", "商场", "中心", "研究院", "软件", "信息", "控股", "投资", "基金", "证券", "保险",
+    "航空", "快递", "供应链", "新材料", "生物", "化工", "纺织", "家居", "装饰", "广告", "通信",
+)
+LATIN_COMPANY_SUFFIXES = (
+    "corporation", "corp", "incorporated", "inc", "limited", "ltd", "llc", "plc", "gmbh", "co",
+    "company", "group", "holdings", "sa", "ag", "bv", "pte", "pty", "lp", "llp",
+)
+# Leading places dropped to find a company's short name (深圳市星辰科技有限公司 → 星辰).
+ZH_PLACES = (
+    "北京", "上海", "天津", "重庆", "深圳", "广州", "杭州", "南京", "苏州", "成都", "武汉", "西安",
+    "厦门", "宁波", "青岛", "大连", "东莞", "佛山", "无锡", "长沙", "郑州", "济南", "合肥", "福州",
+    "昆明", "沈阳", "哈尔滨", "香港", "澳门", "台湾", "中国", "广东", "浙江", "江苏", "山东", "福建",
+)
