@@ -19,6 +19,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.render import Renderer
 from core.accounts import Account
+from core.parsing import warm_up
 from core.clock import Clock
 from core.db import Database
 from core.policy_store import effective_policy
@@ -113,7 +114,9 @@ def build_application(services: Services, request: BaseRequest | None = None, *,
 
 
 async def startup(application: Application) -> None:
-    """After `initialize()`: publish the command menu in both languages."""
+    """After `initialize()`: load the parser's dictionaries (once per process, off the loop) and
+    publish the command menu in both languages."""
+    await asyncio.to_thread(warm_up)
     renderer = application.bot_data.services.renderer
     for lang in ("en", "zh"):
         menu = renderer.section(lang, "commands")

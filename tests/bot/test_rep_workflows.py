@@ -98,23 +98,22 @@ async def test_double_tap_and_repeated_delivery_save_once(harness: Harness) -> N
 
 async def test_ambiguous_and_unknown_customers(harness: Harness) -> None:
     rep = await _rep_with_book(harness, language="en")
-    with harness.db.session() as session:
-        session.add(Customer(name="Acme Logistics", owner_id=rep.account.id, stage="active", added_at=harness.clock.now()))
-    book.invalidate()
-    await harness.send(rep, "called acme today")
+    await harness.send(rep, "met Acme and Globex today")  # two customers named: the rep chooses
     card = harness.last(rep)
+    assert "which customer" in card.text
     labels = [label for label, _ in card.buttons]
-    if "which customer" in card.text:
-        assert "Acme" in labels and "Acme Logistics" in labels
-        await harness.press(rep, "Acme Logistics")
+    assert "Acme" in labels and "Globex" in labels and not any("Save" in label for label in labels)
+    await harness.press(rep, "Globex")
     assert "Save" in " ".join(label for label, _ in harness.last(rep).buttons)
-    await harness.send(rep, "Visited Nimbus Dynamics today, great meeting")
+    await harness.press(rep, "Save")
+    assert [r.customer_id for r in _interactions(harness)] == [_customer(harness, "Globex").id]
+    await harness.send(rep, "拜访了新客户云帆科技")  # unknown: offer to create it
     card = harness.last(rep)
-    assert "not in your book" in card.text or "no customer recognised" in card.text
-    if "not in your book" in card.text:
-        await harness.press(rep, "Create this customer")
-        await harness.press(rep, "Save")
-        assert _customer(harness, "Nimbus Dynamics").owner_id == rep.account.id
+    assert "“云帆科技” is not in your book" in card.text
+    await harness.press(rep, "Create this customer")
+    await harness.press(rep, "Save")
+    assert _customer(harness, "云帆科技").owner_id == rep.account.id
+    assert len(_interactions(harness)) == 2
 
 
 async def test_complaint_creates_feedback_and_a_follow_up_and_shows_today(harness: Harness) -> None:
