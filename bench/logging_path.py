@@ -82,7 +82,11 @@ async def full_logs(path: Path, messages: int) -> tuple[list[float], list[float]
     with db.session() as session:
         rep = Person(person, accounts.find_by_telegram_id(session, 42))
     book.invalidate()
-    await harness.send(rep, "/help")  # warm: index build, jieba dictionary, templates
+    # steady state, as in a running bot: the rep's index built, the ranking statistics refreshed
+    # by their sweep, dictionaries and templates loaded
+    await harness.send(rep, "/help")
+    await harness.send(rep, "给客户00001科技打了电话")
+    await harness.advance_to(NOW + timedelta(minutes=30))
     rng = random.Random(5)
     per_update, per_log = [], []
     for i in range(messages):

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import Forbidden, RetryAfter
 from telegram.ext import Application, ContextTypes
 
 from bot.render import split_message
-from core import accounts, buttons, outbox
+from core import accounts, buttons, outbox, tiers
 from core.clock import ManualClock
 
 log = logging.getLogger("tierbot.jobs")
@@ -50,7 +50,7 @@ async def send_outbox(app: Application, now: datetime) -> None:
             await services.run(outbox.mark_recipient_blocked, message.recipient_id, now)
         except RetryAfter:
             return  # the rate limiter already retried; the rest waits for the next sweep
-        except (TelegramError, Exception) as exc:  # noqa: BLE001 - one bad row must not stop the sweep
+        except Exception as exc:  # noqa: BLE001 - one bad row must not stop the sweep
             log.warning("outbox %s failed: %s", message.dedupe_key, exc)
             await services.run(outbox.mark_failed, message.id, f"{type(exc).__name__}: {exc}", now)
 
@@ -61,8 +61,15 @@ async def housekeeping(app: Application, now: datetime) -> None:
         log.info("purged %d expired button keys", purged)
 
 
+async def refresh_tier_stats(app: Application, now: datetime) -> None:
+    """Rebuild the book's ranking statistics in the background, so no rep's message pays for it."""
+    services = app.bot_data.services
+    await services.run(tiers.refresh_stats, services.policy, now, services.settings.timezone)
+
+
 SWEEPS = (
     Sweep("outbox", timedelta(seconds=30), send_outbox),
+    Sweep("tier_stats", timedelta(minutes=30), refresh_tier_stats),
     Sweep("housekeeping", timedelta(hours=1), housekeeping),
 )
 

@@ -50,8 +50,9 @@ def pick_language(chosen: str | None, telegram_code: str | None) -> str:
     return "en"
 
 
-def _to_account(session: Session, user: User) -> Account:
-    team = session.get(Team, user.team_id) if user.team_id else None
+def _to_account(session: Session, user: User, team: Team | None = None) -> Account:
+    if team is None and user.team_id:
+        team = session.get(Team, user.team_id)
     quiet: tuple[time, time] | None = None
     if user.quiet_start is not None and user.quiet_end is not None:
         quiet = (user.quiet_start, user.quiet_end)
@@ -92,15 +93,17 @@ def recognise(
 
     Writing to the bot means the user can be reached again (clears `blocked_at`), and their
     client language may have changed; the row is written only when something did change."""
-    user = session.exec(select(User).where(User.telegram_id == telegram_id)).first()
-    if user is None or not user.active:
+    row = session.exec(select(User, Team).outerjoin(Team, Team.id == User.team_id)
+                        .where(User.telegram_id == telegram_id)).first()  # one query: it runs per update
+    if row is None or not row[0].active:
         return None
+    user, team = row
     changes = {"blocked_at": None, "telegram_language": telegram_language, "username": username}
     if any(getattr(user, field) != value for field, value in changes.items()):
         for field, value in changes.items():
             setattr(user, field, value)
         session.add(user)
-    return _to_account(session, user)
+    return _to_account(session, user, team)
 
 
 def ensure_team(session: Session, name: str, now: datetime) -> Team:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from core import audit
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
+from core.tiers import retier_customer
 from core.models import FEEDBACK_KINDS, INTERACTION_KINDS, Customer, Feedback, FollowUp, Interaction
 from core.money import from_minor, to_minor
 from core.visibility import can_see_customer
@@ -135,6 +136,30 @@ def _follow_up(session: Session, account: Account, customer: Customer, interacti
     session.add(follow_up)
     session.flush()
     return follow_up.id
+
+
+@dataclass(frozen=True)
+class LoggedResult:
+    """A save and what it changed: the customer's cadence after it and any tier changes."""
+
+    saved: SavedLog
+    status: str
+    next_due: Any
+    next_visit_due: Any
+    changes: list[Any]
+
+
+def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int,
+                   now: datetime, currency: str, policy: Any, org_timezone: str) -> LoggedResult:
+    """Save the log and re-tier its customer in one transaction (the reply shows both)."""
+    saved = save_log(session, account, draft, chat_id=chat_id, message_id=message_id, now=now, currency=currency)
+    session.flush()
+    result, changes = retier_customer(session, policy, saved.customer_id, now, org_timezone=org_timezone)
+    cadence = result.cadence if result is not None else None
+    return LoggedResult(saved, cadence.status if cadence else "none",
+                        cadence.any.next_due if cadence and cadence.any else None,
+                        cadence.visit.next_due if cadence and cadence.visit else None,
+                        [c for c in changes if c.old is not None])
 
 
 @dataclass(frozen=True)

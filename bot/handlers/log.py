@@ -20,7 +20,7 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import book, cards, customers, interactions, tiers
+from core import book, customers, interactions, tiers
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.importer import parse_amount
@@ -305,20 +305,24 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     settings = context.services.settings
     draft = LogDraft.from_json(data["draft"])
     try:
-        saved = await context.run(interactions.save_log, context.me, draft, chat_id=int(data["chat_id"]),
-                                  message_id=int(data["message_id"]), now=context.now(), currency=settings.currency)
+        logged = await context.run(interactions.log_and_retier, context.me, draft, chat_id=int(data["chat_id"]),
+                                   message_id=int(data["message_id"]), now=context.now(), currency=settings.currency,
+                                   policy=context.services.policy, org_timezone=settings.timezone)
     except (InvalidInput, NotFound) as exc:
         await reply(update, context.render("log/invalid", code=getattr(exc, "code", "no_customer")))
         raise
     await finish(context)
-    _, changes = await context.run(tiers.retier_customer, context.services.policy, saved.customer_id, context.now(),
-                                   org_timezone=settings.timezone)
-    card = await context.run(cards.card, context.me, saved.customer_id, context.services.policy, context.now(),
-                             org_timezone=settings.timezone, lang=context.me.language, currency=settings.currency)
-    names = {b.model: b for b in card.badges}
-    await edit(update, context.render("log/saved", d=draft, saved=saved, cadence=card.cadence,
-                                      changes=[(names.get(c.model), c) for c in changes if c.old is not None]))
+    policy, lang = context.services.policy, context.me.language
+    changes = [(policy.model(c.model).name.get(lang), _tier_name(policy, c.model, c.old, lang),
+                _tier_name(policy, c.model, c.new, lang)) for c in logged.changes]
+    await edit(update, context.render("log/saved", d=draft, saved=logged.saved, next_due=logged.next_due,
+                                      next_visit_due=logged.next_visit_due, changes=changes))
     return None
+
+
+def _tier_name(policy: Any, model: str, tier: str | None, lang: str) -> str:
+    spec = policy.tier(model, tier) if tier else None
+    return spec.name.get(lang) if spec else (tier or "—")
 
 
 async def undo(update: Update, context: BotContext) -> None:
