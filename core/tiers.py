@@ -234,3 +234,9 @@ def _identities(session: Session, ids: list[int]) -> dict[int, tuple[str | None,
 def _in_ids(session: Session, statement: Any, column: Any, ids: list[int]) -> Iterable[Any]:
     for start in range(0, len(ids), 5000):
         yield from session.exec(statement.where(column.in_(ids[start:start + 5000])))
+
+
+def refresh_stats(session: Session, policy: Policy, now: datetime, org_timezone: str) -> None:
+    """Rebuild the cached ranking statistics (a background sweep calls this)."""
+    STATS.put(policy, now, build_stats(load_facts(session, policy, now, org_timezone=org_timezone,
+                                                  with_occasions=False), policy))
