@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     policy_sub.add_parser("show", help="print the effective policy")
 
+    jobs = sub.add_parser("jobs", help="run a scheduled job now, or as of --at")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    run_job = jobs_sub.add_parser("run", help="do exactly what the sweep would do at that instant")
+    run_job.add_argument("job", choices=["digest", "nudges", "greetings", "retier"])
+    run_job.add_argument("--at", type=str, default=None, help="ISO datetime (without offset: TIERBOT_TIMEZONE)")
+    run_job.add_argument("--dry-run", action="store_true", help="record nothing; print each message")
+
     admin = sub.add_parser("admin", help="manage administrators")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
     add = admin_sub.add_parser("add", help="make a Telegram user an admin")
@@ -325,6 +332,43 @@ def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.jobs import render_payload
+    from bot.render import Renderer
+    from core import reminders
+    from core.accounts import get_account
+    from core.db import open_database
+    from core.policy_store import effective_policy
+
+    at = parse_at(args.at, settings)
+    policy = effective_policy(settings)
+    db = open_database(settings.database_url)
+    try:
+        if args.job == "retier" and not args.dry_run:
+            changed, notices = reminders.run_review(db, policy, settings, at)
+            print(f"retier: {changed} customer(s) changed tier, {notices} notice(s) queued")
+            return 0
+        planners = {"digest": reminders.plan_digests, "nudges": reminders.plan_nudges,
+                    "greetings": reminders.plan_greetings, "retier": reminders.plan_review_notices}
+        with db.session() as session:
+            planned = planners[args.job](session, policy, settings, at)
+            if args.dry_run:
+                session.rollback()
+                renderer = Renderer()
+                for item in planned:
+                    lang = get_account(session, item.recipient_id).language
+                    print(f"to {item.telegram_id} ({item.name}) · {item.kind} · {item.dedupe_key}")
+                    print(render_payload(renderer, lang, item.payload))
+                    print()
+                print(f"{args.job}: {len(planned)} message(s) planned (dry run: nothing recorded)")
+                return 0
+            queued = reminders.enqueue(session, planned, at)
+        print(f"{args.job}: {len(planned)} planned, {queued} new in the outbox (the bot's sender delivers them)")
+        return 0
+    finally:
+        db.dispose()
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "run": cmd_run,
     "console": cmd_console,
@@ -335,4 +379,5 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "recompute": cmd_recompute,
     "tiers": cmd_tiers,
     "policy": cmd_policy,
+    "jobs": cmd_jobs,
 }

@@ -8,17 +8,20 @@ every scheduled instant passed over runs, in order, with the clock set to that i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter
 from telegram.ext import Application, ContextTypes
 
-from bot.render import split_message
-from core import accounts, buttons, outbox, tiers
+from bot.render import Renderer, split_message
+from core import accounts, buttons, outbox, reminders, tiers
 from core.clock import ManualClock
 
 log = logging.getLogger("tierbot.jobs")
@@ -34,17 +37,19 @@ class Sweep:
 
 
 async def send_outbox(app: Application, now: datetime) -> None:
-    """Deliver due outbox rows, each rendered in the recipient's language at send time."""
+    """Deliver due outbox rows, each rendered in the recipient's language at send time, with its
+    buttons' keys issued for the recipient (valid 14 days)."""
     services = app.bot_data.services
     for message in await services.run(outbox.due, now, 200):
         account = await services.run(accounts.get_account, message.recipient_id)
-        template = str(message.payload.get("template", ""))
-        params = dict(message.payload.get("params", {}))
         try:
-            text = services.renderer.render(account.language, template, **params)
+            text = render_payload(services.renderer, account.language, message.payload)
+            markup = await _markup(services, account.id, message.payload.get("buttons") or [], now)
             sent = None
-            for part in split_message(text):
-                sent = await app.bot.send_message(message.telegram_id, part, parse_mode=ParseMode.HTML)
+            parts = split_message(text)
+            for index, part in enumerate(parts):
+                sent = await app.bot.send_message(message.telegram_id, part, parse_mode=ParseMode.HTML,
+                                                  reply_markup=markup if index == len(parts) - 1 else None)
             await services.run(outbox.mark_sent, message.id, sent.message_id if sent else None, now)
         except Forbidden:
             await services.run(outbox.mark_recipient_blocked, message.recipient_id, now)
@@ -53,6 +58,50 @@ async def send_outbox(app: Application, now: datetime) -> None:
         except Exception as exc:  # noqa: BLE001 - one bad row must not stop the sweep
             log.warning("outbox %s failed: %s", message.dedupe_key, exc)
             await services.run(outbox.mark_failed, message.id, f"{type(exc).__name__}: {exc}", now)
+
+
+def render_payload(renderer: Renderer, lang: str, payload: dict[str, Any]) -> str:
+    """The message text of an outbox payload; a template that fails falls back to plain text."""
+    template = str(payload.get("template", ""))
+    try:
+        return renderer.render(lang, template, **dict(payload.get("params", {})))
+    except Exception:  # noqa: BLE001 - a broken template (edited by a manager) must not stop sending
+        log.exception("template %s failed; sending the plain fallback", template)
+        return renderer.render(lang, "reminders/fallback", kind=template)
+
+
+async def _markup(services: Any, user_id: int, rows: list[list[dict[str, Any]]], now: datetime) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    specs = [buttons.ButtonSpec(b["action"], b.get("payload", {}), b.get("single_use", True)) for row in rows for b in row]
+    keys = iter(await services.run(buttons.issue_many, user_id=user_id, specs=specs, now=now, ttl=buttons.REMINDER_TTL))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b["label"], callback_data=next(keys)) for b in row] for row in rows])
+
+
+async def plan_and_enqueue(app: Application, now: datetime, planner: Any) -> None:
+    services = app.bot_data.services
+    await services.run(_plan_and_enqueue, planner, services.policy, services.settings, now)
+
+
+def _plan_and_enqueue(session: Any, planner: Any, policy: Any, settings: Any, now: datetime) -> int:
+    return reminders.enqueue(session, planner(session, policy, settings, now), now)
+
+
+async def digest(app: Application, now: datetime) -> None:
+    await plan_and_enqueue(app, now, reminders.plan_digests)
+
+
+async def nudges(app: Application, now: datetime) -> None:
+    await plan_and_enqueue(app, now, reminders.plan_afternoon)
+
+
+async def escalations(app: Application, now: datetime) -> None:
+    await plan_and_enqueue(app, now, reminders.plan_escalations)
+
+
+async def review(app: Application, now: datetime) -> None:
+    services = app.bot_data.services
+    await asyncio.to_thread(reminders.run_review, services.db, services.policy, services.settings, now)
 
 
 async def housekeeping(app: Application, now: datetime) -> None:
@@ -67,10 +116,15 @@ async def refresh_tier_stats(app: Application, now: datetime) -> None:
     await services.run(tiers.refresh_stats, services.policy, now, services.settings.timezone)
 
 
+# Order matters when several fall on one instant (the console's :advance): plan first, send last.
 SWEEPS = (
-    Sweep("outbox", timedelta(seconds=30), send_outbox),
+    Sweep("review", timedelta(hours=1), review),
     Sweep("tier_stats", timedelta(minutes=30), refresh_tier_stats),
+    Sweep("digest", timedelta(minutes=1), digest),
+    Sweep("nudges", timedelta(minutes=1), nudges),
+    Sweep("escalations", timedelta(minutes=15), escalations),
     Sweep("housekeeping", timedelta(hours=1), housekeeping),
+    Sweep("outbox", timedelta(seconds=10), send_outbox),
 )
 
 
@@ -110,7 +164,8 @@ def instants(every: timedelta, start: datetime, end: datetime) -> list[datetime]
 async def run_between(app: Application, clock: ManualClock, end: datetime) -> int:
     """Move `clock` to `end`, running each sweep at every instant passed over; returns runs."""
     start = clock.now()
-    plan = sorted((at, index) for index, sweep in enumerate(SWEEPS) for at in instants(sweep.every, start, end))
+    plan = sorted((at, index) for index, sweep in enumerate(SWEEPS)
+                  for at in instants(sweep.every if sweep.name != "outbox" else timedelta(minutes=1), start, end))
     for at, index in plan:
         clock.set(at)
         await SWEEPS[index].run(app, at)

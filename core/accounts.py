@@ -50,7 +50,7 @@ def pick_language(chosen: str | None, telegram_code: str | None) -> str:
     return "en"
 
 
-def _to_account(session: Session, user: User, team: Team | None = None) -> Account:
+def account_of(session: Session, user: User, team: Team | None = None) -> Account:
     if team is None and user.team_id:
         team = session.get(Team, user.team_id)
     quiet: tuple[time, time] | None = None
@@ -76,14 +76,14 @@ def find_by_telegram_id(session: Session, telegram_id: int) -> Account | None:
     user = session.exec(select(User).where(User.telegram_id == telegram_id)).first()
     if user is None or not user.active:
         return None
-    return _to_account(session, user)
+    return account_of(session, user)
 
 
 def get_account(session: Session, user_id: int) -> Account:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"user {user_id}")
-    return _to_account(session, user)
+    return account_of(session, user)
 
 
 def recognise(
@@ -103,7 +103,7 @@ def recognise(
         for field, value in changes.items():
             setattr(user, field, value)
         session.add(user)
-    return _to_account(session, user, team)
+    return account_of(session, user, team)
 
 
 def ensure_team(session: Session, name: str, now: datetime) -> Team:
@@ -140,7 +140,7 @@ def add_user(
     user.language = language or user.language
     session.add(user)
     session.flush()
-    return _to_account(session, user)
+    return account_of(session, user)
 
 
 def create_invite(
@@ -222,7 +222,7 @@ def redeem_invite(
     if claimed.rowcount != 1:
         session.rollback()
         return RedeemResult(RedeemStatus.USED)
-    return RedeemResult(RedeemStatus.JOINED, _to_account(session, user), invite.created_by_id)
+    return RedeemResult(RedeemStatus.JOINED, account_of(session, user), invite.created_by_id)
 
 
 def _team_manager_id(session: Session, team_id: int | None) -> int | None:
@@ -277,4 +277,4 @@ def _update(session: Session, user_id: int, **values: object) -> Account:
         setattr(user, field, value)
     session.add(user)
     session.flush()
-    return _to_account(session, user)
+    return account_of(session, user)

@@ -31,7 +31,7 @@ class ContactDue:
     clock: str  # any | visit
     days_late: int  # past the ideal (due) or past the maximum (overdue)
     tier: str  # "model:tier" that sets the cadence
-    tier_name: str
+    tier_label: dict[str, str]  # its name in zh and en
     next_due: date
     max_days: int
 
@@ -61,39 +61,71 @@ class Agenda:
         return len(self.contacts) + len(self.follow_ups) + len(self.complaints) + len(self.greetings)
 
 
-def my_customer_ids(session: Session, account: Account) -> list[int]:
-    """The customers a person owns or looks after (a manager's agenda is their own book too)."""
-    rows = session.exec(select(Customer.id).where(
-        Customer.archived.is_(False),  # type: ignore[attr-defined]
-        (Customer.owner_id == account.id) | (Customer.account_manager_id == account.id),
-    )).all()
-    return [row for row in rows if row is not None]
+def build(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str) -> Agenda:
+    return build_many(session, [account], policy, now, org_timezone=org_timezone)[account.id]
 
 
-def build(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str,
-          lang: str) -> Agenda:
-    ids = my_customer_ids(session, account)
-    facts = load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=ids)
-    stats = STATS.get(session, policy, now, org_timezone)
-    names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all()) if ids else {}  # type: ignore[attr-defined]
-    contacts: list[ContactDue] = []
-    greetings: list[Greeting] = []
-    zone = ZoneInfo(account.timezone or org_timezone)
-    today = now.astimezone(zone).date()
+def build_many(session: Session, people: list[Account], policy: Policy, now: datetime, *,
+               org_timezone: str) -> dict[int, Agenda]:
+    """Agendas of many people at once (the morning digest of every rep): one facts load and one
+    evaluation for all their customers, then grouped by person — not a query per rep."""
+    owners = _books(session, [p.id for p in people])
+    ids = sorted({cid for book in owners.values() for cid in book})
+    facts = load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=ids) if ids else []
+    stats = STATS.get(session, policy, now, org_timezone) if ids else None
+    names = _names(session, ids)
+    contacts_of: dict[int, list[ContactDue]] = {}
+    occasions_of: dict[int, tuple] = {}
     for fact in facts:
-        result = evaluate_one(fact, stats, policy, now)
-        contacts.extend(_contacts(result, names.get(fact.id, ""), policy, lang))
-        greetings.extend(Greeting(fact.id, names.get(fact.id, ""), o.kind, o.date, o.name) for o in fact.occasions
-                         if today <= o.date <= today + timedelta(days=GREETING_HORIZON))
-    end_of_day = datetime.combine(today + timedelta(days=1), time(0), zone)
-    contacts.sort(key=lambda c: (c.status != "overdue", c.max_days, -c.days_late, c.name))
-    greetings.sort(key=lambda g: (g.on, g.name))
-    return Agenda(contacts, followups.due(session, account, end_of_day),
-                  [f for f in feedback.open_items(session, account) if f.kind == "complaint" and f.customer_id in names],
-                  greetings)
+        result = evaluate_one(fact, stats, policy, now)  # type: ignore[arg-type]
+        contacts_of[fact.id] = _contacts(result, names.get(fact.id, ""), policy)
+        occasions_of[fact.id] = fact.occasions
+    follow_ups = followups.due_many(session, [p.id for p in people], _end_of_today(people, now, org_timezone))
+    complaints = feedback.open_complaints_of(session, ids)
+    agendas = {}
+    for person in people:
+        book = owners.get(person.id, set())
+        today = now.astimezone(ZoneInfo(person.timezone or org_timezone)).date()
+        contacts = sorted((c for cid in book for c in contacts_of.get(cid, ())),
+                          key=lambda c: (c.status != "overdue", c.max_days, -c.days_late, c.name))
+        greetings = sorted((Greeting(cid, names.get(cid, ""), o.kind, o.date, o.name)
+                            for cid in book for o in occasions_of.get(cid, ())
+                            if today <= o.date <= today + timedelta(days=GREETING_HORIZON)),
+                           key=lambda g: (g.on, g.name))
+        agendas[person.id] = Agenda(contacts, follow_ups.get(person.id, []),
+                                    [c for c in complaints if c.customer_id in book], greetings)
+    return agendas
 
 
-def _contacts(result: CustomerResult, name: str, policy: Policy, lang: str) -> list[ContactDue]:
+def _books(session: Session, user_ids: list[int]) -> dict[int, set[int]]:
+    """user id → the customers they own or look after (a manager's agenda is their own book)."""
+    books: dict[int, set[int]] = {uid: set() for uid in user_ids}
+    wanted = set(user_ids)
+    rows = session.exec(select(Customer.id, Customer.owner_id, Customer.account_manager_id)
+                        .where(Customer.archived.is_(False))).all()  # type: ignore[attr-defined]
+    for cid, owner, manager in rows:
+        for person in {owner, manager} & wanted:
+            books[person].add(cid)  # type: ignore[index]
+    return books
+
+
+def _names(session: Session, ids: list[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        names.update(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(chunk))).all())  # type: ignore[attr-defined, arg-type]
+    return names
+
+
+def _end_of_today(people: list[Account], now: datetime, org_timezone: str) -> dict[int, datetime]:
+    ends = {}
+    for person in people:
+        zone = ZoneInfo(person.timezone or org_timezone)
+        ends[person.id] = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(0), zone)
+    return ends
+
+
+def _contacts(result: CustomerResult, name: str, policy: Policy) -> list[ContactDue]:
     """The customer's due or overdue clock (the visit clock only when the other is fine)."""
     found = []
     for clock in (result.cadence.any, result.cadence.visit):
@@ -102,8 +134,9 @@ def _contacts(result: CustomerResult, name: str, policy: Policy, lang: str) -> l
         model, _, tier = clock.set_by.partition(":")
         spec = policy.tier(model, tier)
         late = clock.days_overdue if clock.status == "overdue" else clock.days_since - clock.ideal_days
+        label = {lang: spec.name.get(lang) if spec else tier for lang in ("zh", "en")}
         found.append(ContactDue(result.customer_id, name, clock.status, clock.kind, late, clock.set_by,
-                                spec.name.get(lang) if spec else tier, clock.next_due, clock.max_days))
+                                label, clock.next_due, clock.max_days))
     if len(found) == 2:  # one line per customer: the worse clock
         found.sort(key=lambda c: (c.status != "overdue", -c.days_late))
         found = found[:1]

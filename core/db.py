@@ -15,7 +15,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -73,9 +73,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
             connection.commit()
         try:
+            _foreign_keys(connection, on=False)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
             connection.commit()
+            _foreign_keys(connection, on=True)
         finally:
             if locked:
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
@@ -85,8 +87,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     config = alembic_config(engine)
     with engine.connect() as connection:
+        _foreign_keys(connection, on=False)
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+        connection.commit()
+        _foreign_keys(connection, on=True)
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    """SQLite's batch migrations copy a table and drop the old one; with foreign keys enforced
+    that fails as soon as another table points at it (user ← customer). Alembic's advice: switch
+    enforcement off around migrations. The PRAGMA only works outside a transaction."""
+    if connection.dialect.name == "sqlite":
+        connection.commit()
+        connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
         connection.commit()
 
 

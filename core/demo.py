@@ -134,7 +134,7 @@ def _customer(
         if stage == "prospect" else None,
         expected_signing_date=(now.date() + timedelta(days=rng.randint(5, 150))) if stage == "prospect" else None,
         external_id=f"DEMO-{index + 1:03d}",
-        added_at=now - timedelta(days=400),
+        added_at=now - timedelta(days=rng.randint(20, 120) if stage == "prospect" else 400),
         tags=["demo"],
     )
     return customer
@@ -159,10 +159,11 @@ def _contact(rng: random.Random, customer: Customer, chinese: bool) -> Contact:
 def _history(rng: random.Random, customer: Customer, now: datetime) -> list[Interaction]:
     """A year of touches, denser for bigger accounts; deals for signed customers."""
     touches = rng.randint(3, 30) if customer.stage != "lost" else rng.randint(1, 4)
-    quiet_days = rng.choice([0, 2, 10, 25, 60]) if customer.stage != "lost" else 200
+    # most customers were touched recently; a few have gone quiet (those are the reminders)
+    quiet_days = rng.choice([0, 1, 2, 3, 5, 8, 12, 20, 40]) if customer.stage != "lost" else 200
     rows = []
     for _ in range(touches):
-        days_ago = rng.randint(quiet_days, 365)
+        days_ago = rng.randint(quiet_days, quiet_days + 60) if _ == 0 else rng.randint(quiet_days, 365)
         when = datetime.combine(now.date() - timedelta(days=days_ago), time(rng.randint(1, 10), 0), now.tzinfo)
         kind = rng.choice(_KINDS)
         rows.append(_interaction(customer, kind, when, None, f"demo {kind}"))

@@ -83,6 +83,17 @@ def open_items(session: Session, account: Account, customer_id: int | None = Non
     return [_view(f, c) for f, c in session.exec(statement).all()]
 
 
+def open_complaints_of(session: Session, customer_ids: list[int]) -> list[FeedbackView]:
+    found = []
+    for start in range(0, len(customer_ids), 5000):
+        chunk = customer_ids[start:start + 5000]
+        found += [_view(f, c) for f, c in session.exec(
+            select(Feedback, Customer).join(Customer, Customer.id == Feedback.customer_id)
+            .where(Feedback.kind == "complaint", Feedback.status != "resolved", Feedback.customer_id.in_(chunk))  # type: ignore[attr-defined]
+            .order_by(Feedback.created_at)).all()]  # type: ignore[arg-type]
+    return found
+
+
 def _view(row: Feedback, customer: Customer | None) -> FeedbackView:
     return FeedbackView(row.id or 0, row.customer_id, customer.name if customer else "", row.kind, row.text,
                         row.severity, row.status, row.satisfaction, row.created_at, row.resolution)

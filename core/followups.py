@@ -11,7 +11,7 @@ from core import audit
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.models import Customer, FollowUp
-from core.visibility import can_see_customer, customer_scope
+from core.visibility import can_see_customer
 
 SNOOZES = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
 
@@ -64,15 +64,22 @@ def snooze(session: Session, account: Account, follow_up_id: int, how_long: str,
     return _view(session, row)
 
 
-def due(session: Session, account: Account, until: datetime) -> list[FollowUpView]:
-    """Open follow-ups of `account`'s customers due before `until`, oldest first."""
+def due_many(session: Session, user_ids: list[int], until: dict[int, datetime]) -> dict[int, list[FollowUpView]]:
+    """Open follow-ups of each user due before that user's `until`, oldest first."""
+    if not user_ids:
+        return {}
     rows = session.exec(
         select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
-        .where(FollowUp.status == "open", FollowUp.due_at < until, customer_scope(account),
-               FollowUp.rep_id == account.id)
+        .where(FollowUp.status == "open", FollowUp.rep_id.in_(user_ids),  # type: ignore[union-attr]
+               FollowUp.due_at < max(until.values()))
         .order_by(FollowUp.due_at)  # type: ignore[arg-type]
     ).all()
-    return [FollowUpView(f.id or 0, f.customer_id, name, f.due_at, f.has_time, f.text, f.status) for f, name in rows]
+    found: dict[int, list[FollowUpView]] = {}
+    for row, name in rows:
+        if row.rep_id is not None and row.due_at < until[row.rep_id]:
+            found.setdefault(row.rep_id, []).append(
+                FollowUpView(row.id or 0, row.customer_id, name, row.due_at, row.has_time, row.text, row.status))
+    return found
 
 
 def _view(session: Session, row: FollowUp) -> FollowUpView:

@@ -56,6 +56,8 @@ class User(SQLModel, table=True):
     quiet_start: time | None = Field(default=None, sa_column=Column(Time, nullable=True))
     quiet_end: time | None = Field(default=None, sa_column=Column(Time, nullable=True))
     quiet_off: bool = False  # the user switched quiet hours off explicitly
+    away_until: date | None = None  # /away: digests and nudges pause until (and including) this date
+    delegate_id: int | None = Field(default=None, foreign_key="user.id")  # gets escalations while away
     active: bool = True
     blocked_at: datetime | None = _utc()
     created_at: datetime = _utc(nullable=False)

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     quiet_hours: str = Field(
         "21:00-08:00", validation_alias=AliasChoices("TIERBOT_QUIET_HOURS", "quiet_hours")
     )
+    nudge_time: str = Field(
+        "15:00", validation_alias=AliasChoices("TIERBOT_NUDGE_TIME", "nudge_time")
+    )
     send_rate: float = Field(
         25.0, gt=0, le=1000, validation_alias=AliasChoices("TIERBOT_SEND_RATE", "send_rate")
     )
@@ -147,6 +150,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a three-letter currency code like CNY")
         return value
 
+    @field_validator("nudge_time")
+    @classmethod
+    def _nudge(cls, value: str) -> str:
+        parse_hhmm(value)
+        return value
+
     @field_validator("quiet_hours")
     @classmethod
     def _quiet(cls, value: str) -> str:
@@ -182,6 +191,7 @@ _ENV_NAMES = {
     "bot_username": "TIERBOT_BOT_USERNAME",
     "quiet_hours": "TIERBOT_QUIET_HOURS",
     "send_rate": "TIERBOT_SEND_RATE",
+    "nudge_time": "TIERBOT_NUDGE_TIME",
     "invite_ttl_days": "TIERBOT_INVITE_TTL_DAYS",
 }
 

@@ -86,8 +86,9 @@ class RecomputeReport:
 
 
 def recompute(db: Database, policy: Policy, now: datetime, *, org_timezone: str, review: bool,
-              customer_ids: Sequence[int] | None = None) -> RecomputeReport:
-    """Evaluate the whole book (ranks need everyone) and store the decided tiers."""
+              customer_ids: Sequence[int] | None = None, store: bool = True) -> RecomputeReport:
+    """Evaluate the whole book (ranks need everyone) and store the decided tiers (unless
+    `store` is False: a dry run that only reports what would change)."""
     facts = load_book_facts(db, policy, now, org_timezone=org_timezone)
     with db.session() as session:
         overrides = active_overrides(session, now)
@@ -100,7 +101,7 @@ def recompute(db: Database, policy: Policy, now: datetime, *, org_timezone: str,
         for customer, results in zip(facts, evaluate_models(facts, stats, policy, now), strict=True):
             if wanted is None or customer.id in wanted:
                 rows += _changes(customer, results, policy, overrides, review, now)
-    for start in range(0, len(rows), BATCH):
+    for start in range(0, len(rows) if store else 0, BATCH):
         with db.session() as session:
             _store(session, rows[start:start + BATCH], policy, now)
     report.changes = [change for change, _ in rows]

@@ -39,7 +39,7 @@ async def page(update: Update, context: BotContext, payload: dict[str, Any]) -> 
 async def _show_page(update: Update, context: BotContext, number: int, *, new: bool) -> None:
     settings = context.services.settings
     items = await context.run(agenda.build, context.me, context.services.policy, context.now(),
-                              org_timezone=settings.timezone, lang=context.me.language)
+                              org_timezone=settings.timezone)
     entries = _entries(items)
     pages = max(1, -(-len(entries) // PAGE))
     number = min(max(number, 0), pages - 1)

@@ -150,3 +150,26 @@ def test_migrations_and_models_agree(any_db: Database) -> None:
 
     with any_db.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+
+
+def test_migrations_upgrade_a_populated_database(tmp_path) -> None:
+    """Batch migrations on SQLite rebuild tables that others point at: data must survive."""
+    from core.db import open_database
+
+    db = open_database(f"sqlite:///{tmp_path / 'old.db'}", migrate=False)
+    upgrade(db.engine, "0002")
+    with db.engine.begin() as connection:  # rows as an older release wrote them (no ORM: old schema)
+        connection.exec_driver_sql(
+            "INSERT INTO user (id, telegram_id, name, role, country, digest_time, quiet_off, active, created_at)"
+            " VALUES (1, 5, 'r', 'rep', 'CN', '09:00:00', 0, 1, '2026-11-24 01:00:00')")
+        connection.exec_driver_sql(
+            "INSERT INTO customer (name, owner_id, stage, region, tags, attributes, added_at, archived)"
+            " VALUES ('Acme', 1, 'active', 'CN', '[]', '{}', '2026-11-24 01:00:00', 0)")
+    upgrade(db.engine)
+    downgrade(db.engine, "0002")
+    upgrade(db.engine)
+    with db.session() as session:
+        assert session.exec(select(Customer)).one().owner_id == 1
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    db.dispose()

@@ -1,0 +1,410 @@
+"""What the bot says first, and when: the morning digest, the afternoon nudge, follow-ups with a
+time of day, escalations to managers, greetings, and tier-change notices after a review.
+
+Each planner looks at the database as of `now` and returns `Planned` messages with a dedupe key;
+`enqueue` writes them to the outbox (a key already there is skipped), so a sweep that runs late,
+twice, or after a restart sends each message once. `tierbot jobs run … --dry-run` prints the plan.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from sqlmodel import Session, select
+
+from core import agenda, outbox
+from core.accounts import Account, account_of
+from core.db import Database
+from core.models import AuditLog, Customer, Feedback, FollowUp, Notification, Team, User
+from core.settings import Settings, parse_hhmm
+from core.tiering import Policy, is_review_day
+from core.tiers import recompute
+
+log = logging.getLogger("tierbot.reminders")
+ESCALATE_FACTOR = 1.5  # a VIP overdue by more than 1.5× its maximum interval goes to the manager
+COMPLAINT_ESCALATION = timedelta(hours=48)
+DIGEST_ITEMS = 15  # items listed in the digest message; /today pages through the rest
+
+
+@dataclass(frozen=True)
+class Planned:
+    recipient_id: int
+    telegram_id: int
+    name: str
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any]
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user as the planners see them: account plus the settings that decide timing."""
+
+    account: Account
+    telegram_id: int
+    zone: ZoneInfo
+    country: str
+    manager_id: int | None
+    away_until: date | None
+    delegate_id: int | None
+    blocked: bool = field(default=False)
+
+    def local(self, now: datetime) -> datetime:
+        return now.astimezone(self.zone)
+
+
+# --- calendars and quiet hours -----------------------------------------------------------------
+
+
+def working_day(country: str, day: date) -> bool:
+    """Mainland China: the official calendar (public holidays, and make-up working days on
+    weekends — 2026-02-14 works); elsewhere Monday–Friday minus public holidays. A country the
+    holidays package does not know: Monday–Friday."""
+    try:
+        calendar = _calendar(country.upper(), day.year)
+    except (NotImplementedError, KeyError):
+        return day.weekday() < 5
+    return calendar.is_working_day(day)
+
+
+def _calendar(country: str, year: int) -> holidays.HolidayBase:
+    return _CALENDARS.setdefault((country, year), holidays.country_holidays(country, years=year))
+
+
+_CALENDARS: dict[tuple[str, int], holidays.HolidayBase] = {}
+
+
+def quiet_window(person: Person, settings: Settings) -> tuple[time, time] | None:
+    if person.account.quiet_is_default:
+        return settings.default_quiet_hours
+    return person.account.quiet_hours
+
+
+def is_quiet(person: Person, settings: Settings, now: datetime) -> bool:
+    window = quiet_window(person, settings)
+    if window is None:
+        return False
+    start, end = window
+    moment = person.local(now).time()
+    return start <= moment or moment < end if start > end else start <= moment < end
+
+
+def quiet_ends(person: Person, settings: Settings, now: datetime) -> datetime:
+    """The next instant outside quiet hours (now itself when not quiet)."""
+    if not is_quiet(person, settings, now):
+        return now
+    window = quiet_window(person, settings)
+    assert window is not None
+    local = person.local(now)
+    end = datetime.combine(local.date(), window[1], person.zone)
+    return end if end > local else end + timedelta(days=1)
+
+
+def is_away(person: Person, today: date) -> bool:
+    return person.away_until is not None and today <= person.away_until
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+def people(session: Session, settings: Settings, *, with_books_only: bool = True) -> list[Person]:
+    """Active users (who own or look after customers, by default) with their timing settings."""
+    statement = select(User, Team).outerjoin(Team, Team.id == User.team_id).where(User.active)
+    if with_books_only:
+        owners = select(Customer.owner_id).where(Customer.archived.is_(False)).distinct()  # type: ignore[attr-defined]
+        managers = select(Customer.account_manager_id).where(Customer.archived.is_(False)).distinct()  # type: ignore[attr-defined]
+        statement = statement.where(User.id.in_(owners) | User.id.in_(managers))  # type: ignore[union-attr]
+    found = []
+    for user, team in session.exec(statement).all():
+        account = account_of(session, user, team)
+        found.append(Person(account, user.telegram_id, _zone(user.timezone, settings.timezone), user.country or "CN",
+                            user.manager_id, user.away_until, user.delegate_id, user.blocked_at is not None))
+    return found
+
+
+def _zone(name: str | None, default: str) -> ZoneInfo:
+    """The user's timezone; an invalid stored name falls back to the organisation's (logged)."""
+    try:
+        return ZoneInfo(name or default)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("invalid timezone %r: using %s", name, default)
+        return ZoneInfo(default)
+
+
+def _sent_keys(session: Session, prefix: str) -> set[str]:
+    return set(session.exec(select(Notification.dedupe_key).where(Notification.dedupe_key.startswith(prefix))).all())  # type: ignore[attr-defined]
+
+
+# --- the morning digest ------------------------------------------------------------------------------
+
+
+def plan_digests(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
+    """Everyone whose digest time has come today (a late sweep still sends it, the same day),
+    on a working day, outside quiet hours, not away, not sent yet — and with something due."""
+    due = []
+    for person in people(session, settings):
+        local = person.local(now)
+        key = f"digest:{person.account.id}:{local.date().isoformat()}"
+        if (local.time() < person.account.digest_time or not working_day(person.country, local.date())
+                or is_quiet(person, settings, now) or is_away(person, local.date())):
+            continue
+        due.append((person, key))
+    already = _sent_keys(session, "digest:")
+    due = [(p, k) for p, k in due if k not in already]
+    if not due:
+        return []
+    agendas = agenda.build_many(session, [p.account for p, _ in due], policy, now, org_timezone=settings.timezone)
+    planned = []
+    for person, key in due:
+        items = agendas[person.account.id]
+        if items.empty:
+            continue  # nothing due → no digest
+        planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "digest", key,
+                               digest_payload(items, person.zone)))
+    return planned
+
+
+def digest_payload(items: agenda.Agenda, zone: ZoneInfo) -> dict[str, Any]:
+    """JSON-safe: the digest is rendered at send time, in the recipient's language then."""
+    entries: list[dict[str, Any]] = [
+        {"kind": "complaint", "customer_id": c.customer_id, "name": c.customer_name, "text": c.text[:80], "id": c.id}
+        for c in items.complaints]
+    entries += [{"kind": "followup", "customer_id": f.customer_id, "name": f.customer_name, "text": f.text[:80],
+                 "id": f.id, "due": f.due_at.astimezone(zone).strftime("%m-%d %H:%M" if f.has_time else "%m-%d")}
+                for f in items.follow_ups]
+    entries += [{"kind": "contact", "customer_id": c.customer_id, "name": c.name, "status": c.status,
+                 "clock": c.clock, "days": c.days_late, "tier": c.tier_label} for c in items.contacts]
+    entries += [{"kind": "greeting", "customer_id": g.customer_id, "name": g.name, "occasion": g.occasion,
+                 "on": g.on.isoformat()} for g in items.greetings]
+    shown = entries[:DIGEST_ITEMS]
+    return {
+        "template": "reminders/digest",
+        "params": {"entries": shown, "more": len(entries) - len(shown),
+                   "counts": {"contacts": len(items.contacts), "follow_ups": len(items.follow_ups),
+                              "complaints": len(items.complaints), "greetings": len(items.greetings)}},
+        "buttons": _entry_buttons(shown),
+    }
+
+
+def _entry_buttons(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Per item: ✍ log, and ✓ done / snooze for follow-ups; labels carry no words (any language)."""
+    rows = []
+    for n, entry in enumerate(entries, start=1):
+        row = [{"label": f"{n} ✍", "action": "customer.log", "payload": {"id": entry["customer_id"]}, "single_use": False}]
+        if entry["kind"] == "followup":
+            row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": entry["id"]}})
+            row += [{"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": entry["id"], "by": d}}
+                    for d in ("1d", "3d")]
+        rows.append(row)
+    return rows
+
+
+# --- nudges, timed follow-ups and escalations --------------------------------------------------------
+
+
+def plan_nudges(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
+    """Nudges, timed follow-ups and escalations: what `tierbot jobs run nudges` does."""
+    return plan_afternoon(session, policy, settings, now) + plan_escalations(session, policy, settings, now)
+
+
+def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
+    """The afternoon nudge (VIP and A customers past their maximum interval, follow-ups due today
+    and not done) and follow-ups whose time of day has come."""
+    everyone = {p.account.id: p for p in people(session, settings, with_books_only=False)}
+    planned = _timed_follow_ups(session, everyone, settings, now)
+    nudge_at = parse_hhmm(settings.nudge_time)
+    waiting = []
+    for person in everyone.values():
+        local = person.local(now)
+        if (local.time() >= nudge_at and working_day(person.country, local.date())
+                and not is_quiet(person, settings, now) and not is_away(person, local.date())):
+            waiting.append((person, f"nudge:{person.account.id}:{local.date().isoformat()}"))
+    already = _sent_keys(session, "nudge:")
+    waiting = [(p, k) for p, k in waiting if k not in already]
+    agendas = agenda.build_many(session, [p.account for p, _ in waiting], policy, now,
+                                org_timezone=settings.timezone) if waiting else {}
+    for person, key in waiting:
+        items = agendas[person.account.id]
+        urgent = [c for c in items.contacts if c.status == "overdue" and _is_top_tier(c.tier)]
+        today = person.local(now).date()
+        follow_ups = [f for f in items.follow_ups if f.due_at.astimezone(person.zone).date() == today]
+        if urgent or follow_ups:
+            entries = ([{"kind": "contact", "customer_id": c.customer_id, "name": c.name, "status": c.status,
+                         "clock": c.clock, "days": c.days_late, "tier": c.tier_label} for c in urgent]
+                       + [{"kind": "followup", "customer_id": f.customer_id, "name": f.customer_name,
+                           "text": f.text[:80], "id": f.id, "due": ""} for f in follow_ups])
+            planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "nudge", key,
+                                   {"template": "reminders/nudge", "params": {"entries": entries[:DIGEST_ITEMS]},
+                                    "buttons": _entry_buttons(entries[:DIGEST_ITEMS])}))
+    return planned
+
+
+def _is_top_tier(tier: str) -> bool:
+    """VIP (value) or A (pipeline): the customers a nudge is for."""
+    model, _, code = tier.partition(":")
+    return code in ("vip", "A")
+
+
+def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: Settings,
+                      now: datetime) -> list[Planned]:
+    rows = session.exec(
+        select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
+        .where(FollowUp.status == "open", FollowUp.has_time, FollowUp.due_at <= now,
+               FollowUp.due_at > now - timedelta(days=2))
+    ).all()
+    planned = []
+    for follow_up, name in rows:
+        person = everyone.get(follow_up.rep_id or 0)
+        if person is None:
+            continue
+        key = f"followup:{follow_up.id}:{follow_up.due_at.isoformat()}"  # a snooze makes a new key
+        planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "followup", key,
+                               {"template": "reminders/followup",
+                                "params": {"name": name, "text": follow_up.text[:300],
+                                           "due": follow_up.due_at.astimezone(person.zone).strftime("%H:%M")},
+                                "buttons": [[{"label": "✓", "action": "followup.done", "payload": {"id": follow_up.id}},
+                                             *[{"label": f"+{d}", "action": "followup.snooze",
+                                                "payload": {"id": follow_up.id, "by": d}} for d in ("1d", "3d")]]]},
+                               not_before=quiet_ends(person, settings, now)))
+    return planned
+
+
+def plan_escalations(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
+    """VIPs overdue by more than 1.5× their maximum interval (once per overdue episode) and
+    complaints open longer than 48 hours (once per complaint), to the rep's manager — or, while
+    the rep is away, to their delegate."""
+    everyone = {p.account.id: p for p in people(session, settings, with_books_only=False)}
+    planned = []
+    reps = [p for p in everyone.values() if p.manager_id or p.delegate_id]
+    agendas = agenda.build_many(session, [p.account for p in reps], policy, now,
+                                org_timezone=settings.timezone) if reps else {}
+    for rep in reps:
+        target = _escalation_target(rep, everyone, now)
+        if target is None:
+            continue
+        for contact in agendas[rep.account.id].contacts:
+            if contact.status != "overdue" or not contact.tier.endswith(":vip"):
+                continue
+            if contact.days_late + contact.max_days <= ESCALATE_FACTOR * contact.max_days:
+                continue
+            # one per overdue episode: the due date moves when the customer is contacted again
+            episode = contact.next_due.isoformat()
+            planned.append(_escalation(target, rep, now, settings, f"escalation:vip:{contact.customer_id}:{episode}",
+                                       {"kind": "vip", "name": contact.name, "days": contact.days_late + contact.max_days,
+                                        "max": contact.max_days, "clock": contact.clock,
+                                        "customer_id": contact.customer_id}))
+    old = session.exec(
+        select(Feedback, Customer).join(Customer, Customer.id == Feedback.customer_id)
+        .where(Feedback.kind == "complaint", Feedback.status != "resolved",
+               Feedback.created_at <= now - COMPLAINT_ESCALATION)
+    ).all()
+    for complaint, customer in old:
+        rep = everyone.get(customer.owner_id or 0)
+        target = _escalation_target(rep, everyone, now) if rep else None
+        if rep is None or target is None:
+            continue
+        hours = int((now - complaint.created_at).total_seconds() // 3600)
+        planned.append(_escalation(target, rep, now, settings, f"escalation:complaint:{complaint.id}",
+                                   {"kind": "complaint", "name": customer.name, "text": complaint.text[:200],
+                                    "hours": hours, "customer_id": customer.id}))
+    return planned
+
+
+def _escalation_target(rep: Person | None, everyone: dict[int, Person], now: datetime) -> Person | None:
+    """The rep's manager — or, while the rep is away, their delegate (else the manager)."""
+    if rep is None:
+        return None
+    if is_away(rep, rep.local(now).date()) and rep.delegate_id in everyone:
+        return everyone[rep.delegate_id]  # type: ignore[index]
+    return everyone.get(rep.manager_id or 0)
+
+
+def _escalation(target: Person, rep: Person, now: datetime, settings: Settings, key: str,
+                params: dict[str, Any]) -> Planned:
+    return Planned(target.account.id, target.telegram_id, target.account.name, "escalation", key,
+                   {"template": "reminders/escalation", "params": {**params, "rep": rep.account.name}},
+                   not_before=quiet_ends(target, settings, now))
+
+
+# --- review cycle and tier-change notices -----------------------------------------------------------
+
+
+def review_due(session: Session, policy: Policy, settings: Settings, now: datetime) -> date | None:
+    """The review day to run now (the policy's cycle, in the organisation's timezone), if not run."""
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    if not is_review_day(policy, today):
+        return None
+    done = session.exec(select(AuditLog.id).where(AuditLog.action == "review.run",
+                                                  AuditLog.target == f"review:{today.isoformat()}")).first()
+    return None if done else today
+
+
+def change_notices(session: Session, changes: list[Any], day: date) -> list[Planned]:
+    """One message per rep listing their customers whose tier changed, old → new, and why."""
+    if not changes:
+        return []
+    ids = sorted({c.customer_id for c in changes})
+    owners = dict(session.exec(select(Customer.id, Customer.owner_id).where(Customer.id.in_(ids))).all())  # type: ignore[attr-defined, arg-type]
+    names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())  # type: ignore[attr-defined, arg-type]
+    by_rep: dict[int, list[dict[str, Any]]] = {}
+    for change in changes:
+        owner = owners.get(change.customer_id)
+        if owner is None or change.old is None:
+            continue
+        by_rep.setdefault(owner, []).append({"customer_id": change.customer_id, "name": names.get(change.customer_id, ""),
+                                             "model": change.model, "old": change.old, "new": change.new,
+                                             "reason": change.reason})
+    planned = []
+    for rep_id, items in by_rep.items():
+        user = session.get(User, rep_id)
+        if user is None or not user.active:
+            continue
+        planned.append(Planned(rep_id, user.telegram_id, user.name, "tier_changes",
+                               f"tier_changes:{rep_id}:{day.isoformat()}",
+                               {"template": "reminders/tier_changes", "params": {"changes": items[:40],
+                                                                               "more": max(len(items) - 40, 0)}}))
+    return planned
+
+
+# --- writing the plan ----------------------------------------------------------------------------------
+
+
+def enqueue(session: Session, planned: list[Planned], now: datetime) -> int:
+    """Write the planned messages to the outbox; returns how many were new."""
+    return sum(outbox.enqueue(session, recipient_id=p.recipient_id, kind=p.kind, dedupe_key=p.dedupe_key,
+                              payload=p.payload, now=now, not_before=p.not_before) for p in planned)
+
+
+def plan_review_notices(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
+    """Dry run of the review: the notices it would send, with nothing stored."""
+    day = review_due(session, policy, settings, now)
+    if day is None:
+        return []
+    db = Database(session.get_bind().engine if hasattr(session.get_bind(), "engine") else session.get_bind())  # type: ignore[arg-type]
+    report = recompute(db, policy, now, org_timezone=settings.timezone, review=True, store=False)
+    return change_notices(session, report.changes, day)
+
+
+def plan_greetings(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
+    return []
+
+
+def run_review(db: Database, policy: Policy, settings: Settings, now: datetime) -> tuple[int, int]:
+    """The review-cycle re-tiering, once per review day: (customers changed, notices queued)."""
+    with db.session() as session:
+        day = review_due(session, policy, settings, now)
+    if day is None:
+        return 0, 0
+    report = recompute(db, policy, now, org_timezone=settings.timezone, review=True)
+    with db.session() as session:
+        notices = change_notices(session, report.changes, day)
+        queued = enqueue(session, notices, now)
+        session.add(AuditLog(action="review.run", target=f"review:{day.isoformat()}", at=now,
+                             detail={"changes": len(report.changes), "policy_version": policy.version}))
+    return len({c.customer_id for c in report.changes}), queued
