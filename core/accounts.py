@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import update
@@ -267,6 +267,22 @@ def set_quiet_hours(session: Session, user_id: int, value: str) -> Account:
     if quiet is None:
         return _update(session, user_id, quiet_start=None, quiet_end=None, quiet_off=True)
     return _update(session, user_id, quiet_start=quiet[0], quiet_end=quiet[1], quiet_off=False)
+
+
+def set_away(session: Session, user_id: int, until: date | None, delegate: str | None, today: date) -> tuple[date | None, str | None]:
+    """`/away until DATE [@delegate]` (None: back now). The delegate is an active colleague named
+    by @username or name; returns (until, delegate's name)."""
+    if until is not None and until < today:
+        raise InvalidInput("away_in_past", value=until.isoformat())
+    delegate_user = None
+    if delegate:
+        wanted = delegate.strip().lstrip("@").casefold()
+        delegate_user = next((u for u in session.exec(select(User).where(User.active, User.id != user_id)).all()
+                              if wanted in ((u.username or "").casefold(), u.name.casefold())), None)
+        if delegate_user is None:
+            raise InvalidInput("unknown_delegate", value=delegate[:64])
+    _update(session, user_id, away_until=until, delegate_id=delegate_user.id if delegate_user else None)
+    return until, delegate_user.name if delegate_user else None
 
 
 def _update(session: Session, user_id: int, **values: object) -> Account:

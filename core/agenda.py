@@ -18,6 +18,7 @@ from core.accounts import Account
 from core.facts import load_facts
 from core.models import Customer
 from core.tiering import CustomerResult, Policy, evaluate_one
+from core.settings import zone_or_default
 from core.tiers import STATS
 
 GREETING_HORIZON = 7  # days
@@ -85,7 +86,7 @@ def build_many(session: Session, people: list[Account], policy: Policy, now: dat
     agendas = {}
     for person in people:
         book = owners.get(person.id, set())
-        today = now.astimezone(ZoneInfo(person.timezone or org_timezone)).date()
+        today = now.astimezone(zone_or_default(person.timezone, org_timezone)).date()
         contacts = sorted((c for cid in book for c in contacts_of.get(cid, ())),
                           key=lambda c: (c.status != "overdue", c.max_days, -c.days_late, c.name))
         greetings = sorted((Greeting(cid, names.get(cid, ""), o.kind, o.date, o.name)
@@ -120,7 +121,7 @@ def _names(session: Session, ids: list[int]) -> dict[int, str]:
 def _end_of_today(people: list[Account], now: datetime, org_timezone: str) -> dict[int, datetime]:
     ends = {}
     for person in people:
-        zone = ZoneInfo(person.timezone or org_timezone)
+        zone = zone_or_default(person.timezone, org_timezone)
         ends[person.id] = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(0), zone)
     return ends
 

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import holidays
 from sqlmodel import Session, select
@@ -21,7 +21,7 @@ from core import agenda, outbox
 from core.accounts import Account, account_of
 from core.db import Database
 from core.models import AuditLog, Customer, Feedback, FollowUp, Notification, Team, User
-from core.settings import Settings, parse_hhmm
+from core.settings import Settings, parse_hhmm, zone_or_default
 from core.tiering import Policy, is_review_day
 from core.tiers import recompute
 
@@ -130,11 +130,10 @@ def people(session: Session, settings: Settings, *, with_books_only: bool = True
 
 def _zone(name: str | None, default: str) -> ZoneInfo:
     """The user's timezone; an invalid stored name falls back to the organisation's (logged)."""
-    try:
-        return ZoneInfo(name or default)
-    except (ZoneInfoNotFoundError, ValueError):
+    zone = zone_or_default(name, default)
+    if name and zone.key != name:
         log.warning("invalid timezone %r: using %s", name, default)
-        return ZoneInfo(default)
+    return zone
 
 
 def _sent_keys(session: Session, prefix: str) -> set[str]:

@@ -75,6 +75,14 @@ def check_timezone(name: str) -> str:
     return name
 
 
+def zone_or_default(name: str | None, default: str) -> ZoneInfo:
+    """A stored timezone, or the organisation's when it is missing or no longer valid."""
+    try:
+        return ZoneInfo(name or default)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(default)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True

@@ -31,6 +31,7 @@ def register(app: Application) -> None:
             CommandHandler("remind", agenda.remind),
             CommandHandler("feedback", agenda.feedback_command),
             CommandHandler("undo", log.undo),
+            CommandHandler("away", agenda.away),
             # Every button press: stored key → re-checked → the registered action.
             CallbackQueryHandler(actions.on_press),
             # A command we do not know (after the known ones, so they win).

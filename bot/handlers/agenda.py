@@ -4,7 +4,7 @@ feedback (/feedback, status changes, resolution notes)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import agenda, book, buttons, customers, feedback, followups
+from core import accounts, agenda, book, buttons, customers, feedback, followups
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.parsing import parse
@@ -79,6 +79,37 @@ def _item_buttons(context: BotContext, index: int, kind: str, item: Any) -> list
     if kind == "complaint":
         return [log, Button(f"{index} ✓", "feedback.resolve", {"id": item.id}, single_use=False)]
     return [log, Button(f"{index} 📇", "customer.card", {"id": item.customer_id}, single_use=False)]
+
+
+# --- /away ---------------------------------------------------------------------------------------------
+
+
+async def away(update: Update, context: BotContext) -> None:
+    """/away until 2026-12-10 [@delegate] · /away off — digests and nudges pause; escalations and
+    VIP reminders go to the delegate, else to the manager."""
+    args = context.args or []
+    zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+    today = context.now().astimezone(zone).date()
+    if args and args[0].lower() in ("off", "back", "结束", "回来"):
+        await context.run(accounts.set_away, context.me.id, None, None, today)
+        await reply(update, context.render("agenda/away", until=None, delegate=None))
+        return
+    words = [w for w in args if w.lower() not in ("until", "到", "至")]
+    delegate = next((w for w in words if w.startswith("@")), None)
+    day_text = " ".join(w for w in words if w != delegate)
+    try:
+        until = date.fromisoformat(day_text) if day_text else None
+    except ValueError:
+        until = None
+    if until is None:
+        await reply(update, context.render("agenda/away_usage"))
+        return
+    try:
+        until, delegate_name = await context.run(accounts.set_away, context.me.id, until, delegate, today)
+    except InvalidInput as exc:
+        await reply(update, context.render("agenda/away_usage", code=exc.code, value=exc.params.get("value")))
+        return
+    await reply(update, context.render("agenda/away", until=until, delegate=delegate_name))
 
 
 # --- follow-ups -------------------------------------------------------------------------------------
