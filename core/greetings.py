@@ -32,14 +32,14 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
-from sqlalchemy import Connection, and_, extract, func, or_, select
+from sqlalchemy import Connection, String, and_, extract, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from core import occasions
 from core.models import Contact, Customer, CustomerTier, Interaction, User
 from core.occasions import Holiday
-from core.tiering import Policy
+from core.tiering import Policy, collector_paused
 
 log = logging.getLogger(__name__)
 
@@ -117,16 +117,14 @@ def due_greetings(session: Session, policy: Policy, renderer_env: jinja2.Environ
     """The greeting batches to send on `today`, sorted by rep, kind and occasion date."""
     connection = session.connection()
     leads = _LeadTimes(policy, value_model)
-    candidates = _candidates(connection, leads)
-    if not candidates:
-        return []
-    targets = {today + timedelta(days=days) for days in {c.lead_days for c in candidates}}
-    due = _holiday_items(candidates, today, targets)
-    due += _anniversary_items(candidates, today)
-    due += _birthday_items(connection, {c.id: c for c in candidates}, today, targets)
-    if not due:
-        return []
-    return _Assembler(connection, renderer_env, today, org_timezone).batches(due)
+    targets = {today + timedelta(days=days) for days in leads.possible}
+    with collector_paused():  # up to 100k candidates that all survive the sweep: nothing to find
+        candidates = _candidates(connection, leads, _regions_with_holidays(connection, targets), targets)
+        due = _holiday_items(candidates, today, targets)
+        due += _anniversary_items(candidates, today)
+        due += _birthday_items(connection, {c.id: c for c in candidates}, today, targets)
+        del candidates
+        return _Assembler(connection, renderer_env, today, org_timezone).batches(due) if due else []
 
 
 # --- who is due -----------------------------------------------------------------------------
@@ -139,7 +137,7 @@ class Candidate(NamedTuple):
     stage: str
     region: str
     language: str
-    contract_start: date | None
+    contract_start: Any  # a date, or its ISO text (SQLite, read raw: parsed only when needed)
     timezone: str | None
     tier: str  # template tier
     grade: str | None
@@ -164,6 +162,9 @@ class _LeadTimes:
         self.policy, self.value_model = policy, value_model
         self.default = policy.actions.default_lead_days
         self.pipeline_model = next((m.code for m in policy.models if m.type == "pipeline"), None)
+        self.possible = {self.default} | {
+            tier.lead_days for model in (value_model, self.pipeline_model) if model in policy.model_by_code
+            for tier in policy.model(model).tier_by_code.values() if tier.lead_days is not None}
 
     def of(self, stage: str, value_tier: str | None, grade: str | None) -> tuple[int, str, str | None]:
         """(lead days, template tier, grade that set the lead) for one customer."""
@@ -180,24 +181,39 @@ class _LeadTimes:
         return self.default, "regular", grade if stage == "prospect" else None
 
 
-def _candidates(connection: Connection, leads: _LeadTimes) -> list[Candidate]:
+def _candidates(connection: Connection, leads: _LeadTimes, regions: set[str], targets: set[date]) -> list[Candidate]:
+    """Customers that may be due on one of the target dates: those of a region with a holiday
+    then, those with a contract anniversary or a contact's birthday on a target month-day.
+    (Most days no region has a holiday: then only a few hundred rows come back.)"""
     value = aliased(CustomerTier)
     pipeline = aliased(CustomerTier)
+    month_days = _month_days(targets)
+    birthdays = select(Contact.customer_id).where(_on_month_days(Contact.birthday, month_days))
     statement = (
         select(Customer.id, Customer.name, Customer.owner_id, Customer.stage, Customer.region, Customer.language,
-               Customer.contract_start, Customer.timezone, value.tier, pipeline.tier)
+               type_coerce(Customer.contract_start, String()), Customer.timezone, value.tier, pipeline.tier)
         .outerjoin(value, and_(value.customer_id == Customer.id, value.model == leads.value_model))
         .outerjoin(pipeline, and_(pipeline.customer_id == Customer.id,
                                   pipeline.model == (leads.pipeline_model or "")))
         .where(Customer.archived.is_(False), Customer.owner_id.is_not(None),  # type: ignore[attr-defined,union-attr]
-               Customer.stage.in_(GREETED_STAGES))  # type: ignore[attr-defined]
+               Customer.stage.in_(GREETED_STAGES),  # type: ignore[attr-defined]
+               or_(Customer.region.in_(sorted(regions)),  # type: ignore[attr-defined]
+                   _on_month_days(Customer.contract_start, month_days),
+                   Customer.id.in_(birthdays)))  # type: ignore[union-attr]
     )
+    profiles: dict[tuple[str, str | None, str | None], tuple[int, str, str | None]] = {}
+    languages: dict[tuple[str | None, str | None], tuple[str, str]] = {}
     found = []
     for cid, name, owner, stage, region, language, start, zone, value_tier, grade in connection.execute(statement):
-        lead, tier, by_grade = leads.of(stage, value_tier, grade)
-        region = (region or "").strip().upper()
-        found.append(Candidate(cid, name, owner, stage, region, _language(language, region),
-                               _as_date(start), zone, tier, by_grade, lead))
+        profile = profiles.get((stage, value_tier, grade))
+        if profile is None:  # a handful of tier combinations in the whole book
+            profile = profiles[(stage, value_tier, grade)] = leads.of(stage, value_tier, grade)
+        place = languages.get((region, language))
+        if place is None:
+            code = (region or "").strip().upper()
+            place = languages[(region, language)] = (code, _language(language, code))
+        found.append(Candidate(cid, name, owner, stage, place[0], place[1], start, zone, profile[1], profile[2],
+                               profile[0]))
     return found
 
 
@@ -212,13 +228,17 @@ def _language(language: str | None, region: str) -> str:
 
 def _holiday_items(candidates: list[Candidate], today: date, targets: set[date]) -> list[Due]:
     calendars: dict[str, dict[date, tuple[Holiday, ...]]] = {}
+    occasion_day = {days: today + timedelta(days=days) for days in {c.lead_days for c in candidates}}
     found = []
     for customer in candidates:
-        if customer.region not in calendars:  # each region's calendar once per sweep
-            calendars[customer.region] = occasions.holidays_on(customer.region, targets)
-        day = today + timedelta(days=customer.lead_days)
-        for holiday in calendars[customer.region].get(day, ()):
-            found.append(Due("holiday", customer, day, holiday=holiday))
+        calendar = calendars.get(customer.region)
+        if calendar is None:  # each region's calendar once per sweep
+            calendar = calendars[customer.region] = occasions.holidays_on(customer.region, targets)
+        if not calendar:
+            continue
+        day = occasion_day[customer.lead_days]
+        for holiday in calendar.get(day, ()):
+            found.append(Due("holiday", customer, day, holiday))
     return found
 
 
@@ -226,25 +246,20 @@ def _anniversary_items(candidates: list[Candidate], today: date) -> list[Due]:
     """Contract anniversaries of active customers (year 0, the signing itself, is none)."""
     found = []
     for customer in candidates:
-        start = customer.contract_start
-        if start is None or customer.stage != "active":
+        if customer.contract_start is None or customer.stage != "active":
             continue
+        start = _as_date(customer.contract_start)
         day = today + timedelta(days=customer.lead_days)
-        if day.year > start.year and occasions.falls_on(start, day):
-            found.append(Due("anniversary", customer, day, years=day.year - start.year))
+        if day.year > start.year and occasions.falls_on(start, day):  # type: ignore[union-attr]
+            found.append(Due("anniversary", customer, day, years=day.year - start.year))  # type: ignore[union-attr]
     return found
 
 
 def _birthday_items(connection: Connection, by_id: Mapping[int, Candidate], today: date,
                     targets: set[date]) -> list[Due]:
-    """Contacts whose birthday is exactly their customer's lead time away. SQL keeps only the
-    few month-days of the target dates (29 Feb birthdays are greeted on 28 Feb in common years)."""
-    month_days = {(day.month, day.day) for day in targets}
-    month_days |= {(2, 29) for day in targets if (day.month, day.day) == (2, 28) and not _leap(day.year)}
-    month, day_of = extract("month", Contact.birthday), extract("day", Contact.birthday)
+    """Contacts whose birthday is exactly their customer's lead time away."""
     statement = select(Contact.id, Contact.customer_id, Contact.name, Contact.title, Contact.birthday).where(
-        Contact.birthday.is_not(None),  # type: ignore[union-attr]
-        or_(*(and_(month == m, day_of == d) for m, d in sorted(month_days))))
+        _on_month_days(Contact.birthday, _month_days(targets)))
     found = []
     for contact_id, customer_id, name, title, birthday in connection.execute(statement):
         customer = by_id.get(customer_id)
@@ -254,6 +269,23 @@ def _birthday_items(connection: Connection, by_id: Mapping[int, Candidate], toda
         if occasions.falls_on(_as_date(birthday), day):  # type: ignore[arg-type]
             found.append(Due("birthday", customer, day, contact=(contact_id, name, title)))
     return found
+
+
+def _regions_with_holidays(connection: Connection, targets: set[date]) -> set[str]:
+    """The customers' region values (as stored) whose calendar has a holiday on a target date."""
+    stored = connection.execute(select(Customer.region).distinct()).scalars()
+    return {region for region in stored if region is not None and occasions.holidays_on(region, targets)}
+
+
+def _month_days(targets: set[date]) -> set[tuple[int, int]]:
+    """The month-days of the target dates; 29 Feb joins 28 Feb of a common year."""
+    found = {(day.month, day.day) for day in targets}
+    return found | {(2, 29) for day in targets if (day.month, day.day) == (2, 28) and not _leap(day.year)}
+
+
+def _on_month_days(column: Any, month_days: set[tuple[int, int]]) -> Any:
+    month, day = extract("month", column), extract("day", column)
+    return and_(column.is_not(None), or_(*(and_(month == m, day == d) for m, d in sorted(month_days))))
 
 
 def _leap(year: int) -> bool:
@@ -430,8 +462,8 @@ def _built_in(lang: str, context: Mapping[str, Any]) -> str:
 
 def _tidy(text: str) -> str:
     """Trim each line and keep at most one blank line between paragraphs."""
-    lines = [line.strip() for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = "\n".join(line.strip() for line in text.strip().split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text) if "\n\n\n" in text else text
 
 
 def _batch_names(env: jinja2.Environment) -> dict[str, dict[str, str]]:

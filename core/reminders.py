@@ -140,6 +140,26 @@ def _sent_keys(session: Session, prefix: str) -> set[str]:
     return set(session.exec(select(Notification.dedupe_key).where(Notification.dedupe_key.startswith(prefix))).all())  # type: ignore[attr-defined]
 
 
+def wakeups(session: Session, settings: Settings, start: datetime, end: datetime) -> list[datetime]:
+    """The instants in (start, end] at which the digest and nudge planners' answers can change:
+    each person's digest time, nudge time, end of quiet hours and local midnight, and the times of
+    timed follow-ups. Between two of them nothing new can come due (the console and the tests
+    run the minute sweeps only there when they move the clock far)."""
+    found: set[datetime] = set()
+    nudge_at = parse_hhmm(settings.nudge_time)
+    for person in people(session, settings, with_books_only=False):
+        day = person.local(start).date()
+        while day <= person.local(end).date():
+            marks = [person.account.digest_time, nudge_at, time(0, 0)]
+            window = quiet_window(person, settings)
+            marks += [window[0], window[1]] if window else []
+            found.update(datetime.combine(day, mark, person.zone).astimezone(start.tzinfo) for mark in marks)
+            day += timedelta(days=1)
+    found.update(session.exec(select(FollowUp.due_at).where(FollowUp.status == "open", FollowUp.has_time,
+                                                           FollowUp.due_at > start, FollowUp.due_at <= end)).all())
+    return sorted(moment for moment in found if start < moment <= end)
+
+
 # --- the morning digest ------------------------------------------------------------------------------
 
 

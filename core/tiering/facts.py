@@ -14,6 +14,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal
 
+from .frozen import init_through_slots
+
 OccasionKind = Literal["holiday", "birthday", "anniversary"]
 
 _EMPTY: Mapping = MappingProxyType({})
@@ -34,6 +36,7 @@ class Occasion:
     name: str = ""
 
 
+@init_through_slots
 @dataclass(frozen=True, slots=True)
 class CustomerFacts:
     """Aggregated facts about one customer as of `now`.

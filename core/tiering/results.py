@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from .frozen import init_through_slots
 from .texts import LocalText
 
 
@@ -25,6 +26,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+@init_through_slots
 @dataclass(frozen=True, slots=True)
 class ModelResult:
     """One model's verdict for one customer. `tier` is a tier, grade or segment code."""
@@ -61,6 +63,7 @@ class Component:
                 "part": self.part, **{key: jsonable(value) for key, value in self.inputs}}
 
 
+@init_through_slots
 @dataclass(frozen=True, slots=True)
 class WeightedResult(ModelResult):
     """Score 0–100 = Σ parts; `gap` is how many points the next tier up is away.
@@ -131,6 +134,7 @@ def _component(dimension: Any, raw: Any, points: float, part: float, detail: Any
     return Component(dimension.code, raw, points, dimension.weight, part, inputs)
 
 
+@init_through_slots
 @dataclass(frozen=True, slots=True)
 class RfmResult(ModelResult):
     """RFM scores 1–5 (None without purchases); `tier` is the segment code, `score` None."""
@@ -150,6 +154,7 @@ class RfmResult(ModelResult):
                 "amount": jsonable(self.amount), "flags": list(self.flags)}
 
 
+@init_through_slots
 @dataclass(frozen=True, slots=True)
 class PipelineResult(ModelResult):
     """Maturity 0–1 (`score`) = Σ parts of intention, progress and timing."""
@@ -173,6 +178,7 @@ class PipelineResult(ModelResult):
                 "flags": list(self.flags)}
 
 
+@init_through_slots
 @dataclass(frozen=True, slots=True)
 class ServiceResult(ModelResult):
     """Total 2–10 (`score`) = expectation + satisfaction; no grade when either is missing."""
