@@ -90,7 +90,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return self.services.clock.now()
 
 
-def build_application(services: Services, request: BaseRequest | None = None, *, token: str | None = None) -> Application:
+def build_application(services: Services, request: BaseRequest | None = None, *, token: str | None = None,
+                      rate_limited: bool | None = None) -> Application:
+    """`rate_limited` defaults to True for the real Bot API and False for an in-process stand-in."""
     from bot import handlers, jobs
 
     settings = services.settings
@@ -104,8 +106,10 @@ def build_application(services: Services, request: BaseRequest | None = None, *,
     else:
         builder = builder.request(HTTPXRequest(connection_pool_size=16, read_timeout=15, connect_timeout=10))
         builder = builder.get_updates_request(HTTPXRequest(read_timeout=40))
-        # Global pacing and RetryAfter handling; scheduled sends also pace themselves in the sender.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3))
+    if rate_limited if rate_limited is not None else request is None:
+        # Telegram's global limit (TIERBOT_SEND_RATE per second), and RetryAfter waited out and retried.
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, overall_time_period=1,
+                                                      max_retries=3))
     builder = builder.post_init(startup)
     application = builder.build()
     application.bot_data.services = services

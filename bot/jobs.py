@@ -95,6 +95,10 @@ async def nudges(app: Application, now: datetime) -> None:
     await plan_and_enqueue(app, now, reminders.plan_afternoon)
 
 
+async def greetings(app: Application, now: datetime) -> None:
+    await plan_and_enqueue(app, now, reminders.plan_greetings)
+
+
 async def escalations(app: Application, now: datetime) -> None:
     await plan_and_enqueue(app, now, reminders.plan_escalations)
 
@@ -122,6 +126,7 @@ SWEEPS = (
     Sweep("tier_stats", timedelta(hours=1), refresh_tier_stats),
     Sweep("digest", timedelta(minutes=1), digest),
     Sweep("nudges", timedelta(minutes=1), nudges),
+    Sweep("greetings", timedelta(hours=1), greetings),  # drafts for the day: within the hour after the digest time
     Sweep("escalations", timedelta(hours=1), escalations),
     Sweep("housekeeping", timedelta(hours=1), housekeeping),
     Sweep("outbox", timedelta(seconds=10), send_outbox),

@@ -62,6 +62,7 @@ class Fault:
     description: str
     retry_after: int | None = None
     times: int = 1
+    every: int | None = None  # instead of `times`: every n-th call of the method fails (n, 2n, …)
 
 
 class LocalBotAPI:
@@ -109,8 +110,14 @@ class LocalBotAPI:
         return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'
 
     def _take_fault(self, method: str) -> Fault | None:
+        calls = sum(1 for name, _ in self.calls if name.lower() == method.lower())
         for fault in self.faults:
-            if fault.method.lower() == method.lower() and fault.times > 0:
+            if fault.method.lower() != method.lower():
+                continue
+            if fault.every is not None:
+                if calls % fault.every == 0:
+                    return fault
+            elif fault.times > 0:
                 fault.times -= 1
                 return fault
         return None

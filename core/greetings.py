@@ -14,12 +14,16 @@ that fails (syntax or rendering) is logged once per sweep and the draft falls ba
 template. Batch names for birthdays and anniversaries (and optional overrides of holiday names)
 live in `templates/greetings/names.toml`.
 
-Set-based: one query for the candidate customers with their tiers, one for the birthdays on the
-few target dates, then contacts, last interactions and rep names only for the customers due.
+Set-based: the target dates (today + each lead time the policy knows) decide everything. One
+query reads the customers that may be due — those of a region with a holiday on a target date,
+or with an anniversary or a contact's birthday on a target month-day — with their tiers; one reads
+those birthdays; contacts, last interactions and rep names are read for the customers due only.
+Region calendars are worked out once (and cached per region and year).
 """
 
 from __future__ import annotations
 
+import calendar
 import logging
 import re
 import tomllib
@@ -164,7 +168,8 @@ class _LeadTimes:
         self.pipeline_model = next((m.code for m in policy.models if m.type == "pipeline"), None)
         self.possible = {self.default} | {
             tier.lead_days for model in (value_model, self.pipeline_model) if model in policy.model_by_code
-            for tier in policy.model(model).tier_by_code.values() if tier.lead_days is not None}
+            for tier in getattr(policy.model(model), "tier_by_code", {}).values()
+            if getattr(tier, "lead_days", None) is not None}
 
     def of(self, stage: str, value_tier: str | None, grade: str | None) -> tuple[int, str, str | None]:
         """(lead days, template tier, grade that set the lead) for one customer."""
@@ -231,13 +236,13 @@ def _holiday_items(candidates: list[Candidate], today: date, targets: set[date])
     occasion_day = {days: today + timedelta(days=days) for days in {c.lead_days for c in candidates}}
     found = []
     for customer in candidates:
-        calendar = calendars.get(customer.region)
-        if calendar is None:  # each region's calendar once per sweep
-            calendar = calendars[customer.region] = occasions.holidays_on(customer.region, targets)
-        if not calendar:
+        on_day = calendars.get(customer.region)
+        if on_day is None:  # each region's calendar once per sweep
+            on_day = calendars[customer.region] = occasions.holidays_on(customer.region, targets)
+        if not on_day:
             continue
         day = occasion_day[customer.lead_days]
-        for holiday in calendar.get(day, ()):
+        for holiday in on_day.get(day, ()):
             found.append(Due("holiday", customer, day, holiday))
     return found
 
@@ -280,16 +285,12 @@ def _regions_with_holidays(connection: Connection, targets: set[date]) -> set[st
 def _month_days(targets: set[date]) -> set[tuple[int, int]]:
     """The month-days of the target dates; 29 Feb joins 28 Feb of a common year."""
     found = {(day.month, day.day) for day in targets}
-    return found | {(2, 29) for day in targets if (day.month, day.day) == (2, 28) and not _leap(day.year)}
+    return found | {(2, 29) for day in targets if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year)}
 
 
 def _on_month_days(column: Any, month_days: set[tuple[int, int]]) -> Any:
     month, day = extract("month", column), extract("day", column)
     return and_(column.is_not(None), or_(*(and_(month == m, day == d) for m, d in sorted(month_days))))
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 # --- batches and drafts ---------------------------------------------------------------------
@@ -384,20 +385,27 @@ class _Drafts:
     def render(self, occasion: str, tier: str, lang: str, context: dict[str, Any],
                customer_id: int) -> tuple[str, str]:
         template = self._template(occasion, tier, lang)
-        if template is not None and template.name not in self.broken:
-            try:
-                text = _tidy(template.render(context))
-                if text:
-                    return text, template.name or ""
-                raise ValueError("the template rendered no text")
-            except Exception as problem:  # any failure of an editable file: fall back, never crash
-                self._failed(template.name or "?", problem, customer_id)
+        if template is not None:
+            text = self._try(template, context, customer_id)
+            if text:
+                return text, template.name or ""
         return self._fallback(lang, context, customer_id), "fallback"
+
+    def _try(self, template: jinja2.Template, context: dict[str, Any], customer_id: int | None) -> str | None:
+        """The rendered text, or None (logged) when the template fails or renders nothing."""
+        try:
+            text = _tidy(template.render(context))
+        except Exception as problem:  # any failure of an editable file: fall back, never crash
+            self._failed(template.name or "?", problem, customer_id)
+            return None
+        if not text:
+            self._failed(template.name or "?", ValueError("the template rendered no text"), customer_id)
+        return text or None
 
     def _template(self, occasion: str, tier: str, lang: str) -> jinja2.Template | None:
         key = (occasion, tier, lang)
         if key not in self.chosen:
-            self.chosen[key] = self._load(_candidates_for(occasion, tier, lang))
+            self.chosen[key] = self._load(_template_names(occasion, tier, lang))
         return self.chosen[key]
 
     def _load(self, names: Iterable[str]) -> jinja2.Template | None:
@@ -416,23 +424,22 @@ class _Drafts:
 
     def _failed(self, name: str, problem: Exception, customer_id: int | None) -> None:
         if name not in self.broken:
-            where = f" (line {problem.lineno})" if isinstance(problem, jinja2.TemplateSyntaxError) else ""
+            where = ""
+            if isinstance(problem, jinja2.TemplateSyntaxError):  # maybe in a file it imports
+                inside = f"in {problem.name}, " if problem.name and problem.name != name else ""
+                where = f" ({inside}line {problem.lineno})"
             log.warning("greeting template %s is broken%s: %s: %s; drafts use the plain fallback text%s",
                         name, where, type(problem).__name__, problem,
                         f" (first: customer {customer_id})" if customer_id is not None else "")
         self.broken[name] += 1
 
     def _fallback(self, lang: str, context: dict[str, Any], customer_id: int) -> str:
-        name = f"greetings/fallback.{lang}.txt.j2"
-        if name not in self.broken:
-            try:
-                text = _tidy(self.env.get_template(name).render(context))
-                if text:
-                    return text
-                raise ValueError("the template rendered no text")
-            except Exception as problem:  # the last resort below needs no file
-                self._failed(name, problem, customer_id)
-        return _built_in(lang, context)
+        try:
+            template = self.env.get_template(f"greetings/fallback.{lang}.txt.j2")
+        except Exception as problem:  # the built-in sentence below needs no file
+            self._failed(f"greetings/fallback.{lang}.txt.j2", problem, customer_id)
+            return _built_in(lang, context)
+        return self._try(template, context, customer_id) or _built_in(lang, context)
 
     def report(self) -> None:
         for name, count in self.broken.items():
@@ -440,7 +447,7 @@ class _Drafts:
                 log.warning("greeting template %s: %d drafts used the plain fallback text", name, count)
 
 
-def _candidates_for(occasion: str, tier: str, lang: str) -> Iterator[str]:
+def _template_names(occasion: str, tier: str, lang: str) -> Iterator[str]:
     """The tier's template, then `regular`, then for a holiday the generic holiday templates."""
     seen = set()
     for code in (occasion, "holiday") if occasion not in ("birthday", "anniversary") else (occasion,):

@@ -162,6 +162,20 @@ def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_
                         [c for c in changes if c.old is not None])
 
 
+def mark_greeting_sent(session: Session, account: Account, customer_id: int, occasion_key: str,
+                       occasion_name: str, now: datetime) -> bool:
+    """Log the greeting the rep sent (it resets the cadence clock); False if already logged."""
+    if not can_see_customer(session, account, customer_id):
+        raise NotFound(f"customer {customer_id}")
+    external_id = f"greeting:{customer_id}:{occasion_key}"[:100]
+    if session.exec(select(Interaction.id).where(Interaction.external_id == external_id)).first() is not None:
+        return False
+    session.add(Interaction(customer_id=customer_id, rep_id=account.id, kind="greeting", occurred_at=now,
+                            summary=occasion_name[:300], external_id=external_id, created_at=now))
+    session.flush()
+    return True
+
+
 @dataclass(frozen=True)
 class Undone:
     interaction_id: int

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from sqlmodel import Session, select
 
-from core import agenda, outbox
+from core import agenda, greetings, outbox
 from core.accounts import Account, account_of
 from core.db import Database
 from core.models import AuditLog, Customer, Feedback, FollowUp, Notification, Team, User
@@ -411,7 +411,42 @@ def plan_review_notices(session: Session, policy: Policy, settings: Settings, no
 
 
 def plan_greetings(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
-    return []
+    """On each send date, at the rep's digest time (holidays included: greetings matter most
+    then), one message per occasion listing the customers whose lead time falls on that day, each
+    with a ready draft and Mark sent · Skip buttons."""
+    due: dict[date, dict[int, Person]] = {}
+    for person in people(session, settings):
+        local = person.local(now)
+        if local.time() >= person.account.digest_time and not is_quiet(person, settings, now) \
+                and not is_away(person, local.date()):
+            due.setdefault(local.date(), {})[person.account.id] = person
+    if not due:
+        return []
+    already = _sent_keys(session, "greeting:")
+    planned = []
+    for today, reps in due.items():
+        for batch in greetings.due_greetings(session, policy, greetings.greetings_environment(), today,
+                                             org_timezone=settings.timezone):
+            person = reps.get(batch.rep_id)
+            if person is None or batch.dedupe_key in already:
+                continue
+            planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "greeting",
+                                   batch.dedupe_key, greeting_payload(batch)))
+    return planned
+
+
+def greeting_payload(batch: greetings.GreetingBatch) -> dict[str, Any]:
+    items = [{"customer_id": i.customer_id, "name": i.customer_name, "contact": i.contact_name, "draft": i.draft,
+              "on": i.occasion_date.isoformat(), "language": i.language} for i in batch.items]
+    buttons = [[{"label": f"{n} ✓", "action": "greeting.sent",
+                 "payload": {"customer_id": i["customer_id"], "occasion": batch.occasion_key,
+                             "name": batch.occasion_name}},
+                {"label": f"{n} ✗", "action": "greeting.skip", "payload": {"customer_id": i["customer_id"]}}]
+               for n, i in enumerate(items, start=1)]
+    return {"template": "reminders/greetings",
+            "params": {"kind": batch.kind, "occasion": batch.occasion_name, "on": batch.occasion_date.isoformat(),
+                       "items": items},
+            "buttons": buttons}
 
 
 def run_review(db: Database, policy: Policy, settings: Settings, now: datetime) -> tuple[int, int]:

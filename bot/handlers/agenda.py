@@ -16,7 +16,7 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import accounts, agenda, book, buttons, customers, feedback, followups
+from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, tiers
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.parsing import parse
@@ -79,6 +79,27 @@ def _item_buttons(context: BotContext, index: int, kind: str, item: Any) -> list
     if kind == "complaint":
         return [log, Button(f"{index} ✓", "feedback.resolve", {"id": item.id}, single_use=False)]
     return [log, Button(f"{index} 📇", "customer.card", {"id": item.customer_id}, single_use=False)]
+
+
+# --- greetings (buttons on the greeting reminders) -------------------------------------------------------
+
+
+@action("greeting.sent")
+async def greeting_sent(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+    settings = context.services.settings
+    name = payload.get("name") or {}
+    label = name.get(context.me.language) or name.get("en") or str(payload["occasion"])
+    customer_id = int(payload["customer_id"])
+    await context.run(interactions.mark_greeting_sent, context.me, customer_id, str(payload["occasion"]), label,
+                      context.now())
+    await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
+                      org_timezone=settings.timezone)
+    return context.label("agenda.greeting_logged")
+
+
+@action("greeting.skip")
+async def greeting_skip(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+    return context.label("agenda.greeting_skipped")
 
 
 # --- /away ---------------------------------------------------------------------------------------------

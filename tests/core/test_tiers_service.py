@@ -3,6 +3,8 @@ with hysteresis and overrides, history, and the stable JSON of `tierbot tiers`."
 
 from __future__ import annotations
 
+import hashlib
+import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -10,7 +12,7 @@ from sqlmodel import Session, select
 
 from core import accounts
 from core.db import Database
-from core.facts import load_facts
+from core.facts import load_book_facts, load_facts
 from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, TierAssignment, TierOverride
 from core.money import to_minor
 from core.policies import default_policy_text
@@ -139,3 +141,50 @@ def test_tiers_json_shape(any_db: Database) -> None:
     assert blank["rfm"] == {"r": None, "f": None, "m": None, "segment": "no_purchases",
                             "segment_name": blank["rfm"]["segment_name"]}
     assert blank["value"] is None and blank["pipeline"]["grade"] == "C"
+
+
+def _seeded_book(db: Database, customers: int = 120) -> None:
+    """Customers of every stage with deals (two currencies), contacts, feedback and, for a
+    third of them, tiers assigned earlier."""
+    rng = random.Random(11)
+    with db.session() as session:
+        for n in range(customers):
+            cid = _customer(session, f"c{n}", stage=rng.choice(("active", "active", "prospect", "lost")),
+                            potential=rng.choice((None, 1, 3, 5)), influence=rng.randint(1, 5),
+                            intention=rng.randint(1, 5), pipeline_stage=rng.choice((None, "lead", "proposal")),
+                            contract_start=rng.choice((None, date(2020, 5, 1))),
+                            added_at=NOW - timedelta(days=rng.randint(10, 900)))
+            for _ in range(rng.randint(0, 12)):
+                kind = rng.choice(("call", "visit", "note", "deal", "deal"))
+                currency = rng.choice(("CNY", "CNY", "USD"))
+                session.add(Interaction(
+                    customer_id=cid, kind=kind, channel=rng.choice((None, "visit")),
+                    occurred_at=NOW - timedelta(hours=rng.randint(1, 800 * 24)), created_at=NOW,
+                    amount_minor=rng.randint(1, 10**7) if kind == "deal" else None,
+                    currency=currency if kind == "deal" else None))
+            if rng.random() < 0.2:
+                session.add(Feedback(customer_id=cid, kind="complaint", satisfaction=rng.randint(1, 5),
+                                     created_at=NOW - timedelta(days=rng.randint(1, 60))))
+            if n % 3 == 0:
+                session.add(CustomerTier(customer_id=cid, model="rfm", tier="others", policy_version="old",
+                                         reason="initial", assigned_at=NOW - timedelta(days=90)))
+
+
+# sha256 of the sorted (customer, model, new tier, score) of the seeded book's first
+# assignments, taken before the recompute was made faster (2026-11-24): the faster paths must
+# decide exactly the same. A change of the default policy or of a rule changes it on purpose.
+SEEDED_BOOK_DIGEST = "b389ae2df2bb2bcebf05e04860619a49651558d2ee1bdf7ea55a285843554426"
+
+
+def test_the_book_loads_and_decides_as_before(any_db: Database) -> None:
+    _seeded_book(any_db)
+    book = sorted(load_book_facts(any_db, POLICY, NOW, org_timezone=TZ), key=lambda f: f.id)
+    with any_db.session() as session:
+        one_session = sorted(load_facts(session, POLICY, NOW, org_timezone=TZ, with_occasions=False),
+                             key=lambda f: f.id)
+    assert book == one_session  # the threaded recompute path reads what one session reads
+    already = [f for f in book if f.assigned_tiers]
+    assert already and len({id(f.assigned_tiers) for f in already}) < len(already)  # shared mappings
+    report = recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
+    decided = sorted((c.customer_id, c.model, c.new or "", c.score or 0.0) for c in report.changes)
+    assert hashlib.sha256(repr(decided).encode()).hexdigest() == SEEDED_BOOK_DIGEST

@@ -205,3 +205,25 @@ def test_a_missing_tier_template_falls_back_to_regular(sqlite_db: Database, tmp_
         Book(session).customer("甲公司", tier="vip")
     [batch] = _due(sqlite_db, date(2027, 9, 8), env=greetings_environment(templates))
     assert batch.items[0].template == "greetings/mid_autumn/regular.zh.txt.j2"
+
+
+def test_a_template_failing_for_one_customer_still_serves_the_others(sqlite_db: Database, tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "templates" / "greetings", templates / "greetings")
+    (templates / "greetings/mid_autumn/vip.zh.txt.j2").write_text(
+        "{{ contact_title.upper() }}，中秋快乐！", encoding="utf-8")  # fails when a contact has no title
+    (templates / "greetings/_common.en.txt.j2").write_text("{% macro thanks( %}", encoding="utf-8")
+    with sqlite_db.session() as session:
+        book = Book(session)
+        book.contact(book.customer("甲公司", tier="vip"), "甲", title="ceo")
+        book.contact(book.customer("乙公司", tier="vip"), "乙")
+        book.customer("Acme", tier="vip", language="en")
+    with caplog.at_level(logging.WARNING, logger="core.greetings"):
+        [batch] = _due(sqlite_db, date(2027, 9, 8), env=greetings_environment(templates))
+    drafts = {i.customer_name: (i.template, i.draft) for i in batch.items}
+    assert drafts["甲公司"] == ("greetings/mid_autumn/vip.zh.txt.j2", "CEO，中秋快乐！")
+    assert drafts["乙公司"] == ("fallback", "乙，您好！值此中秋节之际，谨致诚挚问候，祝您一切顺利！")
+    assert drafts["Acme"][0] == "fallback" and drafts["Acme"][1].startswith("Dear Acme,")
+    assert "greetings/mid_autumn/vip.zh.txt.j2 is broken" in caplog.text
+    assert "greetings/mid_autumn/vip.en.txt.j2 is broken (in greetings/_common.en.txt.j2, line 1)" in caplog.text
