@@ -74,7 +74,11 @@ def working_day(country: str, day: date) -> bool:
 
 
 def _calendar(country: str, year: int) -> holidays.HolidayBase:
-    return _CALENDARS.setdefault((country, year), holidays.country_holidays(country, years=year))
+    """One calendar per country and year for the process (building one takes milliseconds)."""
+    key = (country, year)
+    if key not in _CALENDARS:
+        _CALENDARS[key] = holidays.country_holidays(country, years=year)
+    return _CALENDARS[key]
 
 
 _CALENDARS: dict[tuple[str, int], holidays.HolidayBase] = {}
