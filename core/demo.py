@@ -115,7 +115,7 @@ def _customer(
 ) -> Customer:
     stage = "lost" if index % 12 == 11 else ("prospect" if index % 4 == 3 else "active")
     owner = owners[0] if chinese else owners[1]
-    if index % 7 == 0:  # some cross-over, so each rep has both kinds of name
+    if index % 7 == 3:  # some cross-over, so each rep has both kinds of name
         owner = owners[1] if chinese else owners[0]
     years = rng.choice([0, 1, 2, 3, 5, 8])
     rating = lambda: rng.choice([None, 1, 2, 3, 3, 4, 4, 5])  # noqa: E731
