@@ -109,16 +109,6 @@ def release(session: Session, *, key: str) -> None:
     session.execute(update(ActionKey).where(ActionKey.key == key).values(done_at=None))
 
 
-def retire(session: Session, keys: list[str], now: datetime) -> None:
-    """Close sibling buttons of a message once one of them was used (e.g. a settings menu)."""
-    if keys:
-        session.execute(
-            update(ActionKey)
-            .where(ActionKey.key.in_(keys), ActionKey.done_at.is_(None))  # type: ignore[attr-defined]
-            .values(done_at=now)
-        )
-
-
 def purge_expired(session: Session, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
     """Forget keys long past their validity (a pressed stale key then reads as unknown)."""
     result = session.execute(delete(ActionKey).where(ActionKey.valid_until < now - keep))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -108,7 +108,3 @@ def mark_failed(session: Session, notification_id: int, error: str, now: datetim
 def mark_recipient_blocked(session: Session, recipient_id: int, now: datetime) -> None:
     """403 from Telegram: stop trying this user until they write to the bot again."""
     session.execute(update(User).where(User.id == recipient_id).values(blocked_at=now))
-
-
-def pending_count(session: Session) -> int:
-    return session.exec(select(func.count()).where(Notification.status == "pending")).one()
