@@ -17,6 +17,7 @@ from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.ordering import ChatOrderedUpdateProcessor
 from bot.render import Renderer
 from core.accounts import Account
 from core.parsing import warm_up
@@ -110,6 +111,7 @@ def build_application(services: Services, request: BaseRequest | None = None, *,
         # Telegram's global limit (TIERBOT_SEND_RATE per second), and RetryAfter waited out and retried.
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, overall_time_period=1,
                                                       max_retries=3))
+    builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
     builder = builder.post_init(startup)
     application = builder.build()
     application.bot_data.services = services
