@@ -245,8 +245,8 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
     waiting = []
     for person in everyone.values():
         local = person.local(now)
-        if (local.time() >= nudge_at and working_day(person.country, local.date())
-                and not is_quiet(person, settings, now) and not is_away(person, local.date())):
+        if local.time() >= nudge_at and working_day(person.country, local.date()) \
+                and not is_quiet(person, settings, now):
             waiting.append((person, f"nudge:{person.account.id}:{local.date().isoformat()}"))
     already = _sent_keys(session, "nudge:")
     waiting = [(p, k) for p, k in waiting if k not in already]
@@ -256,15 +256,20 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
         items = agendas[person.account.id]
         urgent = [c for c in items.contacts if c.status == "overdue" and _is_top_tier(c.tier)]
         today = person.local(now).date()
-        follow_ups = [f for f in items.follow_ups if f.due_at.astimezone(person.zone).date() == today]
-        if urgent or follow_ups:
-            entries = ([{"kind": "contact", "customer_id": c.customer_id, "name": c.name, "status": c.status,
-                         "clock": c.clock, "days": c.days_late, "tier": c.tier_label} for c in urgent]
-                       + [{"kind": "followup", "customer_id": f.customer_id, "name": f.customer_name,
-                           "text": f.text[:80], "id": f.id, "due": ""} for f in follow_ups])
-            planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "nudge", key,
-                                   {"template": "reminders/nudge", "params": {"entries": entries[:DIGEST_ITEMS]},
-                                    "buttons": _entry_buttons(entries[:DIGEST_ITEMS])}))
+        away = is_away(person, today)
+        # while a rep is away their VIP and A reminders go to the delegate (else the manager)
+        target = _escalation_target(person, everyone, now) if away else person
+        follow_ups = [] if away else [f for f in items.follow_ups if f.due_at.astimezone(person.zone).date() == today]
+        if target is None or not (urgent or follow_ups):
+            continue
+        entries = ([{"kind": "contact", "customer_id": c.customer_id, "name": c.name, "status": c.status,
+                     "clock": c.clock, "days": c.days_late, "tier": c.tier_label} for c in urgent]
+                   + [{"kind": "followup", "customer_id": f.customer_id, "name": f.customer_name,
+                       "text": f.text[:80], "id": f.id, "due": ""} for f in follow_ups])[:DIGEST_ITEMS]
+        planned.append(Planned(target.account.id, target.telegram_id, target.account.name, "nudge", key,
+                               {"template": "reminders/nudge",
+                                "params": {"entries": entries, "for_rep": person.account.name if away else None},
+                                "buttons": [] if away else _entry_buttons(entries)}))
     return planned
 
 

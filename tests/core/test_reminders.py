@@ -236,3 +236,21 @@ def test_dry_run_of_the_review_stores_nothing(any_db: Database) -> None:
         after = {(t.customer_id, t.model): t.tier for t in session.exec(select(CustomerTier)).all()}
         assert session.exec(select(Notification)).all() == []
     assert before == after
+
+
+def test_vip_reminders_of_an_away_rep_go_to_the_delegate(any_db: Database) -> None:
+    with any_db.session() as session:
+        manager_id, rep_id, _ = _book(session)
+        delegate = accounts.add_user(session, telegram_id=3, name="Zhao", role="rep", team="East",
+                                     now=at("2026-11-24", "09:00"))
+        user = session.get(User, rep_id)
+        user.away_until, user.delegate_id = date(2026, 11, 30), delegate.id
+        session.add(user)
+    [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
+    assert nudge.recipient_id == delegate.id and nudge.payload["params"]["for_rep"] == "Li"
+    with any_db.session() as session:
+        user = session.get(User, rep_id)
+        user.delegate_id = None
+        session.add(user)
+    [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
+    assert nudge.recipient_id == manager_id
