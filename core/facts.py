@@ -18,12 +18,25 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Connection, Engine, String, Text, and_, cast, func, literal, literal_column, or_, select,
-                        type_coerce)
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    Text,
+    and_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlmodel import Session
 
 from core import occasions
@@ -257,7 +270,10 @@ def _deals(connection: Connection, queries: FactQueries, ids: list[int] | None) 
     deals: dict[int, Deals] = {}
     for cid, currency, last_at, count, revenue, rfm in _fetch(connection, queries.deals(), Interaction.customer_id, ids):
         currency = currency or base  # deals without an amount carry no currency
-        one = Deals(_as_utc(last_at), count, _amounts(currency, revenue), _amounts(currency, rfm))
+        revenue_12m = _amounts(currency, revenue)
+        # Most customers' deals of the year are all their RFM window's: one mapping for both
+        rfm_amount = revenue_12m if rfm == revenue else _amounts(currency, rfm)
+        one = Deals(_as_utc(last_at), count, revenue_12m, rfm_amount)
         known = deals.get(cid)
         deals[cid] = one if known is None else _merged(known, one)
     return deals
@@ -280,6 +296,20 @@ def _merged(one: Deals, other: Deals) -> Deals:
 
 def _feedback(connection: Connection, ids: list[int] | None) -> dict[int, tuple[int | None, int]]:
     """(latest satisfaction score given in feedback, number of open complaints) per customer."""
+    scores, complaints = _feedback_statements()
+    f = Feedback
+    result: dict[int, tuple[int | None, int]] = {}
+    for cid, satisfaction in _fetch(connection, scores, f.customer_id, ids):
+        result[cid] = (satisfaction, 0)
+    for cid, count in _fetch(connection, complaints, f.customer_id, ids):
+        result[cid] = (result.get(cid, (None, 0))[0], int(count))
+    return result
+
+
+# Statements that do not depend on `now` are built once: re-tiering one customer (at most
+# 5 ms) would otherwise spend a fair part of it composing them.
+@cache
+def _feedback_statements() -> tuple[Any, Any]:
     f = Feedback
     latest = (
         select(f.customer_id, func.max(f.created_at).label("at"))
@@ -294,26 +324,26 @@ def _feedback(connection: Connection, ids: list[int] | None) -> dict[int, tuple[
         .where(f.kind == "complaint", f.status != "resolved")
         .group_by(f.customer_id)
     )
-    result: dict[int, tuple[int | None, int]] = {}
-    for cid, satisfaction in _fetch(connection, scores, f.customer_id, ids):
-        result[cid] = (satisfaction, 0)
-    for cid, count in _fetch(connection, complaints, f.customer_id, ids):
-        result[cid] = (result.get(cid, (None, 0))[0], int(count))
-    return result
+    return scores, complaints
+
+
+@cache
+def _assigned_statement(dialect: str) -> Any:
+    t = CustomerTier
+    as_object = func.json_object_agg if dialect == "postgresql" else func.json_group_object
+    return (select(t.customer_id, cast(as_object(t.model, t.tier), Text))
+            .where(t.tier.is_not(None))  # type: ignore[union-attr]
+            .group_by(t.customer_id))
 
 
 def _assigned(connection: Connection, ids: list[int] | None) -> dict[int, Mapping[str, str]]:
     """Stored tiers per customer, one JSON object per customer made in SQL. A book holds few
     distinct combinations, so customers with the same text share one read-only mapping:
     100k dicts fewer to build and to free."""
-    t = CustomerTier
-    as_object = func.json_object_agg if connection.dialect.name == "postgresql" else func.json_group_object
-    statement = (select(t.customer_id, cast(as_object(t.model, t.tier), Text))
-                 .where(t.tier.is_not(None))  # type: ignore[union-attr]
-                 .group_by(t.customer_id))
+    statement = _assigned_statement(connection.dialect.name)
     shared: dict[str, Mapping[str, str]] = {}
     assigned: dict[int, Mapping[str, str]] = {}
-    for cid, text in _fetch(connection, statement, t.customer_id, ids):
+    for cid, text in _fetch(connection, statement, CustomerTier.customer_id, ids):
         tiers = shared.get(text)
         if tiers is None:
             tiers = shared[text] = MappingProxyType(json.loads(text))

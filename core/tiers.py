@@ -89,23 +89,31 @@ def recompute(db: Database, policy: Policy, now: datetime, *, org_timezone: str,
               customer_ids: Sequence[int] | None = None, store: bool = True) -> RecomputeReport:
     """Evaluate the whole book (ranks need everyone) and store the decided tiers (unless
     `store` is False: a dry run that only reports what would change)."""
-    facts = load_book_facts(db, policy, now, org_timezone=org_timezone)
-    with db.session() as session:
-        overrides = active_overrides(session, now)
-    report = RecomputeReport(now, policy.version, review, customers=len(facts))
-    wanted = set(customer_ids) if customer_ids is not None else None
-    with collector_paused():  # 100k facts and results that all survive: nothing for it to find
-        stats = build_stats(facts, policy)
-        STATS.put(policy, now, stats)
-        rows = []
-        for customer, results in zip(facts, evaluate_models(facts, stats, policy, now), strict=True):
-            if wanted is None or customer.id in wanted:
-                rows += _changes(customer, results, policy, overrides, review, now)
+    # 100k facts and results, a million small objects without reference cycles: the cyclic
+    # collector stays off until they are freed again (it would walk them and find nothing).
+    with collector_paused():
+        customers, rows = _book_changes(db, policy, now, org_timezone, review, customer_ids)
     for start in range(0, len(rows) if store else 0, BATCH):
         with db.session() as session:
             _store(session, rows[start:start + BATCH], policy, now)
-    report.changes = [change for change, _ in rows]
-    return report
+    return RecomputeReport(now, policy.version, review, customers, [change for change, _ in rows])
+
+
+def _book_changes(db: Database, policy: Policy, now: datetime, org_timezone: str, review: bool,
+                  customer_ids: Sequence[int] | None) -> tuple[int, list[tuple[TierChange, ModelResult | None]]]:
+    """(customers evaluated, the changes of `customer_ids` or of everyone). Keeps the book's
+    ranking statistics for re-tiering single customers."""
+    facts = load_book_facts(db, policy, now, org_timezone=org_timezone)
+    with db.session() as session:
+        overrides = active_overrides(session, now)
+    wanted = set(customer_ids) if customer_ids is not None else None
+    stats = build_stats(facts, policy)
+    STATS.put(policy, now, stats)
+    rows = []
+    for customer, results in zip(facts, evaluate_models(facts, stats, policy, now), strict=True):
+        if wanted is None or customer.id in wanted:
+            rows += _changes(customer, results, policy, overrides, review, now)
+    return len(facts), rows
 
 
 def _changes(customer: CustomerFacts, results: Sequence[ModelResult | None], policy: Policy,

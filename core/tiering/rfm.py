@@ -47,7 +47,7 @@ def evaluate_rfm(facts: CustomerFacts, model: RfmModel, columns: RfmColumns | No
         f = _score(columns.frequency, (count, customer_id), customer_id)
         m = _score(columns.monetary, (amount, customer_id), customer_id)
     row = model.segment_table[r, f, m]
-    return RfmResult(model.code, row.code, None, tuple(sorted(flags)), row.name, r, f, m,
+    return RfmResult(model.code, row.code, None, tuple(sorted(flags)) if flags else (), row.name, r, f, m,
                      last, count, amount)
 
 

@@ -13,7 +13,15 @@ from sqlmodel import Session, select
 from core import accounts
 from core.db import Database
 from core.facts import load_book_facts, load_facts
-from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, TierAssignment, TierOverride
+from core.models import (
+    Contact,
+    Customer,
+    CustomerTier,
+    Feedback,
+    Interaction,
+    TierAssignment,
+    TierOverride,
+)
 from core.money import to_minor
 from core.policies import default_policy_text
 from core.tier_report import tier_json
