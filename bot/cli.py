@@ -10,11 +10,13 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from core.db import Database
 from core.errors import ConfigError, InvalidInput
 from core.settings import Settings, load_settings
 
@@ -78,6 +80,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def database(settings: Settings, *, migrate: bool = True) -> Iterator[Database]:
+    """The database of this command: migrated on open, disposed of however the command ends."""
+    from core.db import open_database
+
+    db = open_database(settings.database_url, migrate=migrate)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -102,21 +116,19 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.app import build_application, services_for
     from core.clock import SystemClock
-    from core.db import open_database
 
     if not settings.telegram_bot_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather, "
                           "or try the offline console with `make demo`")
-    db = open_database(settings.database_url)
-    application = build_application(services_for(settings, db, SystemClock()))
-    try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except InvalidToken:
-        raise ConfigError("TELEGRAM_BOT_TOKEN was rejected by the Bot API (check the token)") from None
-    except NetworkError as exc:
-        raise ConfigError(f"TIERBOT_TELEGRAM_API_URL: cannot reach the Bot API at {settings.telegram_api_url} ({exc})") from None
-    finally:
-        db.dispose()
+    with database(settings) as db:
+        application = build_application(services_for(settings, db, SystemClock()))
+        try:
+            application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        except InvalidToken:
+            raise ConfigError("TELEGRAM_BOT_TOKEN was rejected by the Bot API (check the token)") from None
+        except NetworkError as exc:
+            raise ConfigError(f"TIERBOT_TELEGRAM_API_URL: cannot reach the Bot API at "
+                              f"{settings.telegram_api_url} ({exc})") from None
     return 0
 
 
@@ -130,10 +142,9 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     from alembic import command
 
-    from core.db import alembic_config, downgrade, open_database
+    from core.db import alembic_config, downgrade
 
-    db = open_database(settings.database_url, migrate=args.db_command == "upgrade")
-    try:
+    with database(settings, migrate=args.db_command == "upgrade") as db:
         if args.db_command == "downgrade":
             downgrade(db.engine, args.revision)
         elif args.db_command == "current":
@@ -142,8 +153,6 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
                 config.attributes["connection"] = connection
                 command.current(config)
         print(f"database: {args.db_command} done")
-    finally:
-        db.dispose()
     return 0
 
 
@@ -151,17 +160,13 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.handlers.invite import invite_link
     from core import onboarding
     from core.clock import SystemClock
-    from core.db import open_database
 
-    db = open_database(settings.database_url)
     ttl = timedelta(days=args.ttl_days or settings.invite_ttl_days)
-    try:
+    with database(settings) as db:
         with db.session() as session:
             invite = onboarding.create_invite(
                 session, role=args.role, team=args.team, actor_id=None, now=SystemClock().now(), ttl=ttl
             )
-    finally:
-        db.dispose()
     username = _bot_username(settings)
     print(invite_link(username or "", invite.code))
     print(f"role {invite.role}{f', team {invite.team}' if invite.team else ''}; single use; "
@@ -195,16 +200,12 @@ def _bot_username(settings: Settings) -> str | None:
 def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     from core import accounts, audit
     from core.clock import SystemClock
-    from core.db import open_database
 
-    db = open_database(settings.database_url)
     now = SystemClock().now()
-    try:
+    with database(settings) as db:
         with db.session() as session:
             account = accounts.add_user(session, telegram_id=args.telegram_id, name=args.name, role="admin", now=now)
             audit.record(session, actor_id=None, action="admin.add", now=now, target=f"user:{account.id}")
-    finally:
-        db.dispose()
     print(f"admin: {account.name} (telegram id {account.telegram_id}) can now use the bot")
     return 0
 
@@ -227,31 +228,28 @@ def parse_at(value: str | None, settings: Settings) -> datetime:
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from core import importer
     from core.clock import SystemClock
-    from core.db import open_database
     from core.policy_store import effective_policy
     from core.tiers import recompute
 
     policy = effective_policy(settings)
-    db = open_database(settings.database_url)
     now = SystemClock().now()
-    try:
-        with db.session() as session:
-            if args.what == "customers":
-                report = importer.import_customers(session, args.file, now=now, currency=settings.currency,
-                                                   skip_invalid=args.skip_invalid)
-            else:
-                report = importer.import_interactions(session, args.file, now=now, currency=settings.currency,
-                                                      timezone=settings.timezone, skip_invalid=args.skip_invalid)
-            if not report.applied:
-                session.rollback()
+    with database(settings) as db:
+        try:
+            with db.session() as session:
+                if args.what == "customers":
+                    report = importer.import_customers(session, args.file, now=now, currency=settings.currency,
+                                                       skip_invalid=args.skip_invalid)
+                else:
+                    report = importer.import_interactions(session, args.file, now=now, currency=settings.currency,
+                                                          timezone=settings.timezone, skip_invalid=args.skip_invalid)
+                if not report.applied:
+                    session.rollback()
+        except importer.ImportFileError as exc:
+            print(f"tierbot: {exc}", file=sys.stderr)
+            return 1
         if report.applied:
             # new customers get their tiers at once; interactions move live scores only
             recompute(db, policy, now, org_timezone=settings.timezone, review=False)
-    except importer.ImportFileError as exc:
-        print(f"tierbot: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
     print(f"{args.file.name}: {report.rows} rows — {report.created} created, {report.updated} updated, "
           f"{report.unchanged} unchanged")
     for warning in report.warnings:
@@ -268,17 +266,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_recompute(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from core.db import open_database
     from core.policy_store import effective_policy
     from core.tiers import recompute
 
     at = parse_at(args.at, settings)
     policy = effective_policy(settings)
-    db = open_database(settings.database_url)
-    try:
+    with database(settings) as db:
         report = recompute(db, policy, at, org_timezone=settings.timezone, review=True)
-    finally:
-        db.dispose()
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     return 0
 
@@ -286,19 +280,15 @@ def cmd_recompute(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from core.db import open_database
     from core.policy_store import effective_policy
     from core.tier_report import tier_json, tier_table
     from core.tiers import tier_views
 
     at = parse_at(args.at, settings)
     policy = effective_policy(settings)
-    db = open_database(settings.database_url)
-    try:
+    with database(settings) as db:
         with db.session() as session:
             views = tier_views(session, policy, at, org_timezone=settings.timezone, customer_id=args.customer)
-    finally:
-        db.dispose()
     if args.customer is not None and not views:
         print(f"tierbot: no customer with id {args.customer}", file=sys.stderr)
         return 1
@@ -337,13 +327,11 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
     from bot.render import Renderer
     from core import reminders
     from core.accounts import get_account
-    from core.db import open_database
     from core.policy_store import effective_policy
 
     at = parse_at(args.at, settings)
     policy = effective_policy(settings)
-    db = open_database(settings.database_url)
-    try:
+    with database(settings) as db:
         if args.job == "retier" and not args.dry_run:
             changed, notices = reminders.run_review(db, policy, settings, at)
             print(f"retier: {changed} customer(s) changed tier, {notices} notice(s) queued")
@@ -365,8 +353,6 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
             queued = reminders.enqueue(session, planned, at)
         print(f"{args.job}: {len(planned)} planned, {queued} new in the outbox (the bot's sender delivers them)")
         return 0
-    finally:
-        db.dispose()
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
