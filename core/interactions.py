@@ -211,6 +211,20 @@ def delete_interaction(session: Session, account: Account, interaction_id: int, 
     return customer_id
 
 
+def edit_summary(session: Session, account: Account, interaction_id: int, text: str, now: datetime) -> int:
+    """Rewrite the note of one interaction from the customer's History; returns its customer id."""
+    row = session.get(Interaction, interaction_id)
+    if row is None or not can_see_customer(session, account, row.customer_id):
+        raise NotFound(f"interaction {interaction_id}")
+    if not text.strip():
+        raise InvalidInput("empty_text")
+    row.summary = text.strip()[:4000]
+    session.add(row)
+    audit.record(session, actor_id=account.id, action="interaction.edit", now=now,
+                 target=f"interaction:{interaction_id}")
+    return row.customer_id
+
+
 def _remove(session: Session, interaction_id: int) -> None:
     session.execute(delete(FollowUp).where(FollowUp.interaction_id == interaction_id))
     session.execute(delete(Feedback).where(Feedback.interaction_id == interaction_id))

@@ -215,8 +215,10 @@ async def history(update: Update, context: BotContext, payload: dict[str, Any]) 
     except NotFound:
         await reply(update, context.render("customers/not_found"))
         return
-    rows = [[Button(f"🗑 {offset + i + 1}", "customer.delete_log", {"id": customer_id, "interaction": item.id})
-             for i, item in enumerate(items)]] if items else []
+    rows = [[Button(f"{icon} {offset + i + 1}", act, {"id": customer_id, "interaction": item.id},
+                    single_use=act == "customer.delete_log")
+             for i, item in enumerate(items)]
+            for icon, act in (("✏️", "customer.edit_log"), ("🗑", "customer.delete_log"))] if items else []
     nav = []
     if offset > 0:
         nav.append(Button("◀", "customer.history", {"id": customer_id, "offset": max(offset - HISTORY_PAGE, 0)}, single_use=False))
@@ -237,6 +239,28 @@ async def delete_log(update: Update, context: BotContext, payload: dict[str, Any
                       org_timezone=settings.timezone)
     await history(update, context, {"id": customer_id})
     return context.label("card.deleted")  # type: ignore[return-value]
+
+
+@action("customer.edit_log")
+async def edit_log(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await begin(context, "customer.edit_log", {"id": int(payload["id"]), "interaction": int(payload["interaction"])})
+    await reply(update, context.render("customers/edit_log_prompt"))
+
+
+@expects("customer.edit_log")
+async def edit_log_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    try:
+        await context.run(interactions.edit_summary, context.me, int(data["interaction"]), text, context.now())
+    except InvalidInput as exc:
+        await reply(update, context.render("log/invalid", code=exc.code))
+        return
+    except NotFound:
+        await finish(context)
+        await reply(update, context.render("customers/not_found"))
+        return
+    await finish(context)
+    await reply(update, context.render("customers/saved"))
+    await show_card(update, context, int(data["id"]), as_new_message=True)
 
 
 # --- editing one field ---------------------------------------------------------------------------

@@ -259,3 +259,22 @@ async def test_bad_input_saves_nothing(harness: Harness) -> None:
         replies = await harness.send(rep, text)
         assert replies and all(len(r.text) <= 4096 for r in replies)
     assert _interactions(harness) == []
+
+
+async def test_history_edit_and_delete(harness: Harness) -> None:
+    rep = await _rep_with_book(harness, language="en")
+    for text in ("called acme about the quote", "visited acme, good talk"):
+        await harness.send(rep, text)
+        await harness.press(rep, "Save")
+    await harness.send(rep, "/find acme")
+    await harness.press(rep, "Acme")
+    await harness.press(rep, "History")
+    assert "history" in harness.last(rep).text and "(2)" in harness.last(rep).text
+    await harness.press(rep, "✏️ 1")
+    await harness.send(rep, "visited Acme: agreed on the Q1 order")
+    with harness.db.session() as session:
+        summaries = sorted(r.summary for r in session.exec(select(Interaction)).all())
+    assert summaries == ["called acme about the quote", "visited Acme: agreed on the Q1 order"]
+    await harness.press(rep, "History")
+    await harness.press(rep, "🗑 2")
+    assert [r.summary for r in _interactions(harness)] == ["visited Acme: agreed on the Q1 order"]
