@@ -11,6 +11,7 @@ from telegram import Update
 
 from bot.app import BotContext
 from core import buttons
+from core.errors import InvalidInput, NotFound
 
 ActionHandler = Callable[[Update, BotContext, dict[str, Any]], Awaitable[str | None]]
 _ACTIONS: dict[str, ActionHandler] = {}
@@ -45,6 +46,13 @@ async def on_press(update: Update, context: BotContext) -> None:
         return
     try:
         notice = await handler(update, context, pressed.payload or {})
+    except NotFound:  # the thing behind the button is gone (undone, deleted, reassigned)
+        await query.answer(context.label("buttons.gone"), show_alert=True)
+        return
+    except InvalidInput as exc:
+        await context.run(buttons.release, key=pressed.key)  # a bad value: the button can be pressed again
+        await query.answer(context.render("log/invalid", code=exc.code), show_alert=True)
+        return
     except Exception:
         await context.run(buttons.release, key=pressed.key)  # the action failed: pressable again
         raise

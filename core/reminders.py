@@ -168,13 +168,16 @@ def wakeups(session: Session, settings: Settings, start: datetime, end: datetime
 
 
 def plan_digests(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
-    """Everyone whose digest time has come today (a late sweep still sends it, the same day),
-    on a working day, outside quiet hours, not away, not sent yet — and with something due."""
+    """Everyone whose digest time has come today (a late sweep — after a restart — still sends it,
+    until the afternoon nudge takes over), on a working day, outside quiet hours, not away, not
+    sent yet — and with something due."""
     due = []
+    nudge_at = parse_hhmm(settings.nudge_time)
     for person in people(session, settings):
         local = person.local(now)
         key = f"digest:{person.account.id}:{local.date().isoformat()}"
-        if (local.time() < person.account.digest_time or not working_day(person.country, local.date())
+        late = local.time() >= nudge_at > person.account.digest_time  # no "good morning" at 17:00
+        if (local.time() < person.account.digest_time or late or not working_day(person.country, local.date())
                 or is_quiet(person, settings, now) or is_away(person, local.date())):
             continue
         due.append((person, key))

@@ -261,6 +261,10 @@ async def feedback_text(update: Update, context: BotContext, text: str, data: di
     except InvalidInput as exc:
         await reply(update, context.render("log/invalid", code=exc.code))
         return
+    except NotFound:  # reassigned or archived meanwhile: leave the flow, say so
+        await finish(context)
+        await reply(update, context.render("customers/not_found"))
+        return
     await finish(context)
     await reply(update, context.render("feedback/saved", kind=data["kind"], score=score))
 

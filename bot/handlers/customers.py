@@ -51,6 +51,11 @@ async def new_typed(update: Update, context: BotContext, text: str, data: dict[s
         await reply(update, context.render("customers/new_prompt", step="stage", name=text.strip()[:200]),
                     await markup(context, [stages]))
         return
+    if data.get("step") == "stage":  # typed instead of pressed: ask again with the buttons
+        stages = [Button(context.label(f"stages.{s}"), "customer.new_stage", {"stage": s}) for s in ("prospect", "active")]
+        await reply(update, context.render("customers/new_prompt", step="stage", name=data.get("name", "")),
+                    await markup(context, [stages]))
+        return
     if data.get("step") == "contact":
         parts = _SPLIT.split(text.strip(), maxsplit=1) + [None]  # type: ignore[list-item]
         await finish(context)
@@ -290,8 +295,10 @@ async def edit_typed(update: Update, context: BotContext, text: str, data: dict[
     settings = context.services.settings
     customer_id = int(data["id"])
     try:
-        moves_tiers = await context.run(customers.edit_field, context.me, customer_id, str(data["field"]),
-                                        _stage_word(text), now=context.now(), currency=settings.currency)
+        field = str(data["field"])
+        value = _stage_word(text) if field == "stage" else text
+        moves_tiers = await context.run(customers.edit_field, context.me, customer_id, field, value,
+                                        now=context.now(), currency=settings.currency)
     except InvalidInput as exc:
         await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
         return

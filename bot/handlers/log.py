@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 from telegram import Message, Update
+from telegram.error import BadRequest
 
 from bot.actions import action
 from bot.app import BotContext
 from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import book, customers, interactions, tiers
+from core import book, buttons, customers, interactions, tiers
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.importer import parse_amount
@@ -48,6 +49,7 @@ async def on_text(update: Update, context: BotContext, text: str, *, forced_cust
     parsed = await _read(context, text[:MAX_TEXT])
     draft = _draft(parsed, text[:MAX_TEXT], forced_customer)
     data = {"draft": draft.to_json(), "chat_id": message.chat_id, "message_id": message.message_id,
+            "forced_customer": forced_customer,
             "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
             "approximate": parsed.amount_approximate, "problems": list(parsed.problems)}
     card = await reply(update, *(await _card(context, data)))
@@ -93,7 +95,7 @@ async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Any]:
         approximate=data.get("approximate", False), problems=data.get("problems", []),
         currency=draft.currency or context.services.settings.currency,
     )
-    return text, await markup(context, _buttons(context, draft, data))
+    return text, await markup(context, _bind(_buttons(context, draft, data), data))
 
 
 def _customer_name(session: Session, account: Account, customer_id: int) -> str | None:
@@ -113,7 +115,7 @@ def _buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list
                    for cid, name in data.get("candidates", [])]
         rows += [choices[i:i + 3] for i in range(0, len(choices), 3)]
         if draft.customer_text:
-            rows.append([button("create", "log.create_customer")])
+            rows.append([Button(context.label("log.create"), "log.create_customer", {}, single_use=True)])
         rows.append([button("search", "log.ask", field="customer")])
     else:
         rows.append([Button(context.label("log.save"), "log.save", {}, single_use=True)])
@@ -125,12 +127,20 @@ def _buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list
     return rows
 
 
-async def _current(update: Update, context: BotContext) -> dict[str, Any] | None:
+async def _current(update: Update, context: BotContext, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The open card's data — only for buttons of that card: a button of an older card (whose
+    draft was replaced by a newer message) must not change or save the newer draft."""
     flow = await pending(context)
-    if flow is None or flow.flow != FLOW:
+    if flow is None or flow.flow != FLOW or payload.get("msg") != flow.data.get("message_id"):
         await edit(update, context.render("common/flow_gone"))
         return None
     return flow.data
+
+
+def _bind(rows: list[list[Button]], data: dict[str, Any]) -> list[list[Button]]:
+    """Tie every button of a card to the message the card is about (see `_current`)."""
+    return [[Button(b.label, b.action, {**b.payload, "msg": data["message_id"]}, b.single_use) for b in row]
+            for row in rows]
 
 
 async def _redraw(update: Update, context: BotContext, data: dict[str, Any], *, as_new: bool = False) -> None:
@@ -145,7 +155,7 @@ async def _redraw(update: Update, context: BotContext, data: dict[str, Any], *, 
 
 @action("log.set")
 async def set_part(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    data = await _current(update, context)
+    data = await _current(update, context, payload)
     if data is None:
         return
     data["draft"] = LogDraft.from_json(data["draft"]).replace(**{str(payload["field"]): payload["value"]}).to_json()
@@ -155,7 +165,7 @@ async def set_part(update: Update, context: BotContext, payload: dict[str, Any])
 @action("log.pick")
 async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """Buttons for one part: kind, date, follow-up or feedback."""
-    data = await _current(update, context)
+    data = await _current(update, context, payload)
     if data is None:
         return
     field = payload["field"]
@@ -182,19 +192,19 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
                               single_use=False))
     rows = [options[i:i + 3] for i in range(0, len(options), 3)]
     rows.append([Button(context.label("log.back"), "log.back", {}, single_use=False)])
-    await edit(update, context.render("log/pick", field=field), await markup(context, rows))
+    await edit(update, context.render("log/pick", field=field), await markup(context, _bind(rows, data)))
 
 
 @action("log.back")
 async def back(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    data = await _current(update, context)
+    data = await _current(update, context, payload)
     if data is not None:
         await _redraw(update, context, data)
 
 
 @action("log.set_followup")
 async def set_followup(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    data = await _current(update, context)
+    data = await _current(update, context, payload)
     if data is None:
         return
     days = int(payload["days"])
@@ -212,7 +222,7 @@ async def set_followup(update: Update, context: BotContext, payload: dict[str, A
 @action("log.ask")
 async def ask(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """Ask for one part to be typed (customer name, amount, date, follow-up)."""
-    data = await _current(update, context)
+    data = await _current(update, context, payload)
     if data is None:
         return
     data["asking"] = payload["field"]
@@ -283,12 +293,12 @@ async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -
 
 @action("log.create_customer")
 async def create_customer(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    data = await _current(update, context)
+    data = await _current(update, context, payload)
     if data is None:
         return
     draft = LogDraft.from_json(data["draft"])
     name = (draft.customer_text or "").strip()
-    if not name:
+    if not name or draft.customer_id is not None:
         return
     customer_id = await context.run(customers.create, context.me, customers.NewCustomer(name), context.now())
     book.invalidate()
@@ -299,7 +309,7 @@ async def create_customer(update: Update, context: BotContext, payload: dict[str
 
 @action("log.save")
 async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
-    data = await _current(update, context)
+    data = await _current(update, context, payload)
     if data is None:
         return None
     settings = context.services.settings
@@ -309,8 +319,9 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
                                    message_id=int(data["message_id"]), now=context.now(), currency=settings.currency,
                                    policy=context.services.policy, org_timezone=settings.timezone)
     except (InvalidInput, NotFound) as exc:
+        await context.run(buttons.release, key=str(update.callback_query.data if update.callback_query else ""))
         await reply(update, context.render("log/invalid", code=getattr(exc, "code", "no_customer")))
-        raise
+        return None
     await finish(context)
     policy, lang = context.services.policy, context.me.language
     changes = [(policy.model(c.model).name.get(lang), _tier_name(policy, c.model, c.old, lang),
@@ -344,12 +355,16 @@ async def on_edited(update: Update, context: BotContext) -> None:
         return
     text = (message.text or message.caption or "")[:MAX_TEXT]
     parsed = await _read(context, text)
-    data = {**flow.data, "draft": _draft(parsed, text, None).to_json(),
+    data = {**flow.data, "draft": _draft(parsed, text, flow.data.get("forced_customer")).to_json(),
             "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
             "approximate": parsed.amount_approximate, "problems": list(parsed.problems)}
     text_out, keyboard = await _card(context, data)
-    await context.bot.edit_message_text(text_out, chat_id=message.chat_id, message_id=int(data["card_id"]),
-                                        parse_mode="HTML", reply_markup=keyboard)
+    try:
+        await context.bot.edit_message_text(text_out, chat_id=message.chat_id, message_id=int(data["card_id"]),
+                                            parse_mode="HTML", reply_markup=keyboard)
+    except BadRequest as exc:  # "message is not modified" (an edit that changed nothing we read)
+        if "not modified" not in str(exc).lower():
+            raise
     await begin(context, FLOW, data)
 
 

@@ -180,7 +180,7 @@ async def test_new_customer_one_line_and_duplicate_warning(harness: Harness) -> 
     assert (contact.name, contact.phone, created.owner_id) == ("刘总", "13800000000", rep.account.id)
     await harness.send(rep, "/new 云帆科技")
     warning = harness.last(rep)
-    assert "相似" in warning.text and "Other Rep" in warning.text
+    assert "相似" in warning.text and "Other Rep" in warning.text and "云帆科技" not in warning.text.split("\n", 1)[1]
     assert [label for label, _ in warning.buttons] == ["仍然新建"]  # another rep's customer is not opened
     await harness.send(rep, "/new x / y / not-a-phone")
     assert "电话" in harness.last(rep).text
@@ -278,3 +278,29 @@ async def test_history_edit_and_delete(harness: Harness) -> None:
     await harness.press(rep, "History")
     await harness.press(rep, "🗑 2")
     assert [r.summary for r in _interactions(harness)] == ["visited Acme: agreed on the Q1 order"]
+
+
+async def test_an_older_cards_buttons_do_not_touch_the_newer_draft(harness: Harness) -> None:
+    rep = await _rep_with_book(harness, language="en")
+    await harness.send(rep, "called acme")
+    first = harness.last_with_buttons(rep)
+    await harness.send(rep, "visited globex")
+    await harness.press(rep, "Save", first)  # the first card's ✅, after a second message
+    assert "has already ended" in harness.api.messages[(first.chat_id, first.message_id)].text
+    assert _interactions(harness) == []
+    await harness.press(rep, "Save")  # the open card saves its own draft
+    assert [r.customer_id for r in _interactions(harness)] == [_customer(harness, "Globex").id]
+
+
+async def test_buttons_of_removed_items_answer_gone(harness: Harness) -> None:
+    rep = await _rep_with_book(harness, language="en")
+    await harness.send(rep, "/remind Acme tomorrow send the quote")
+    harness.clock.advance(timedelta(days=1, hours=1))
+    await harness.send(rep, "/today")
+    today = harness.last(rep)
+    with harness.db.session() as session:
+        for row in session.exec(select(FollowUp)).all():
+            session.delete(row)
+    done = next(label for label, _ in today.buttons if "✓" in label)
+    await harness.press(rep, done, today)
+    assert "no longer exists" in (harness.last_answer() or "")

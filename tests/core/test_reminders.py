@@ -115,6 +115,7 @@ def test_digest_late_after_a_restart_but_not_in_quiet_hours_and_not_on_holidays(
     with any_db.session() as session:
         _book(session)
     assert len(_plan(any_db, reminders.plan_digests, at("2026-11-24", "14:00"))) == 1  # missed at 09:00: sent late
+    assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "15:30")) == []  # the nudge has taken over
     assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "21:30")) == []  # quiet hours began
     assert _plan(any_db, reminders.plan_digests, at("2026-10-01", "09:00")) == []  # National Day
     assert len(_plan(any_db, reminders.plan_digests, at("2026-02-14", "09:00"))) == 1  # make-up working Saturday
