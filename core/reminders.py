@@ -20,10 +20,10 @@ from sqlmodel import Session, select
 from core import agenda, greetings, outbox
 from core.accounts import Account, account_of
 from core.db import Database
-from core.models import AuditLog, Customer, Feedback, FollowUp, Notification, Team, User
+from core.models import AuditLog, Customer, Feedback, FollowUp, Notification, Team, TierAssignment, User
 from core.settings import Settings, parse_hhmm, zone_or_default
 from core.tiering import Policy, is_review_day
-from core.tiers import recompute
+from core.tiers import TierChange, recompute
 
 log = logging.getLogger("tierbot.reminders")
 ESCALATE_FACTOR = 1.5  # a VIP overdue by more than 1.5× its maximum interval goes to the manager
@@ -366,14 +366,27 @@ def _escalation(target: Person, rep: Person, now: datetime, settings: Settings, 
 # --- review cycle and tier-change notices -----------------------------------------------------------
 
 
+REVIEW_CATCH_UP = 7  # days: a review missed while the bot was down still runs within a week
+
+
 def review_due(session: Session, policy: Policy, settings: Settings, now: datetime) -> date | None:
-    """The review day to run now (the policy's cycle, in the organisation's timezone), if not run."""
+    """The latest review day of the policy's cycle (organisation timezone) in the last week that
+    has not run yet — today's, or one missed while the bot was down."""
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    if not is_review_day(policy, today):
-        return None
-    done = session.exec(select(AuditLog.id).where(AuditLog.action == "review.run",
-                                                  AuditLog.target == f"review:{today.isoformat()}")).first()
-    return None if done else today
+    for back in range(REVIEW_CATCH_UP):
+        day = today - timedelta(days=back)
+        if is_review_day(policy, day):
+            done = session.exec(select(AuditLog.id).where(AuditLog.action == "review.run",
+                                                          AuditLog.target == f"review:{day.isoformat()}")).first()
+            return None if done else day
+    return None
+
+
+def _changes_since(session: Session, day: date, settings: Settings) -> list[Any]:
+    start = datetime.combine(day, time(0), ZoneInfo(settings.timezone))
+    rows = session.exec(select(TierAssignment).where(TierAssignment.at >= start,
+                                                     TierAssignment.previous_tier.is_not(None))).all()  # type: ignore[union-attr]
+    return [TierChange(r.customer_id, r.model, r.previous_tier, r.tier, r.score, r.reason) for r in rows]
 
 
 def change_notices(session: Session, changes: list[Any], day: date) -> list[Planned]:
@@ -469,7 +482,10 @@ def run_review(db: Database, policy: Policy, settings: Settings, now: datetime) 
         return 0, 0
     report = recompute(db, policy, now, org_timezone=settings.timezone, review=True)
     with db.session() as session:
-        notices = change_notices(session, report.changes, day)
+        # from the stored history, not from this run's report: if a crash came between the
+        # recompute and this point, the next run finds nothing left to change but still tells
+        # the reps what changed on this review day
+        notices = change_notices(session, _changes_since(session, day, settings), day)
         queued = enqueue(session, notices, now)
         session.add(AuditLog(action="review.run", target=f"review:{day.isoformat()}", at=now,
                              detail={"changes": len(report.changes), "policy_version": policy.version}))

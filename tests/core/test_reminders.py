@@ -255,3 +255,13 @@ def test_vip_reminders_of_an_away_rep_go_to_the_delegate(any_db: Database) -> No
         session.add(user)
     [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
     assert nudge.recipient_id == manager_id
+
+
+def test_a_review_missed_while_down_runs_within_the_week(any_db: Database) -> None:
+    with any_db.session() as session:
+        _book(session)
+    changed, notices = reminders.run_review(any_db, POLICY, SETTINGS, at("2027-01-03", "10:00"))  # 1 Jan missed
+    assert changed >= 1 and notices == 1
+    with any_db.session() as session:
+        assert reminders.review_due(session, POLICY, SETTINGS, at("2027-01-04", "10:00")) is None
+        assert reminders.review_due(session, POLICY, SETTINGS, at("2027-01-20", "10:00")) is None  # too late
