@@ -10,13 +10,14 @@ from __future__ import annotations
 import itertools
 import time
 from collections import defaultdict
+from datetime import datetime
 from threading import Lock
 
 from sqlmodel import Session, select
 
 from core.accounts import Account
 from core.models import Contact, Customer
-from core.parsing import BookEntry, CustomerIndex
+from core.parsing import BookEntry, Candidate, CustomerIndex, ParsedLog, parse
 from core.visibility import customer_scope
 
 INDEX_TTL = 60.0  # seconds
@@ -62,3 +63,15 @@ def index_for(session: Session, account: Account | None) -> CustomerIndex:
     with _lock:
         _cache[key] = (version, now, index)
     return index
+
+
+def read(session: Session, account: Account, text: str, *, now: datetime, timezone: str,
+         currency: str) -> ParsedLog:
+    """A rep's message, parsed against the rep's own book."""
+    return parse(text, index_for(session, account), now=now, timezone=timezone, currency=currency,
+                 lang=account.language)
+
+
+def search(session: Session, account: Account, query: str, limit: int) -> list[Candidate]:
+    """Fuzzy search (names, companies, contacts, pinyin) in the rep's own book."""
+    return index_for(session, account).find(query[:200], limit=limit)

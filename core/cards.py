@@ -9,10 +9,9 @@ from sqlmodel import Session, select
 
 from core import customers, feedback, interactions
 from core.accounts import Account
-from core.facts import load_facts
 from core.models import CustomerTier
-from core.tiering import CustomerResult, Policy, evaluate_one, explain_model
-from core.tiers import STATS, active_overrides
+from core.tiering import CustomerResult, Policy, explain_model
+from core.tiers import active_overrides, evaluate_customer
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,7 @@ class Card:
 def evaluate(session: Session, policy: Policy, customer_id: int, now: datetime,
              org_timezone: str) -> CustomerResult | None:
     """The live result of one customer, ranked against the book's cached statistics."""
-    facts = load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=[customer_id])
-    if not facts:
-        return None
-    return evaluate_one(facts[0], STATS.get(session, policy, now, org_timezone), policy, now)
+    return evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)[1]
 
 
 def card(session: Session, account: Account, customer_id: int, policy: Policy, now: datetime, *,

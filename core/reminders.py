@@ -201,11 +201,9 @@ def digest_payload(items: agenda.Agenda, zone: ZoneInfo) -> dict[str, Any]:
     entries: list[dict[str, Any]] = [
         {"kind": "complaint", "customer_id": c.customer_id, "name": c.customer_name, "text": c.text[:80], "id": c.id}
         for c in items.complaints]
-    entries += [{"kind": "followup", "customer_id": f.customer_id, "name": f.customer_name, "text": f.text[:80],
-                 "id": f.id, "due": f.due_at.astimezone(zone).strftime("%m-%d %H:%M" if f.has_time else "%m-%d")}
+    entries += [_follow_up_entry(f, f.due_at.astimezone(zone).strftime("%m-%d %H:%M" if f.has_time else "%m-%d"))
                 for f in items.follow_ups]
-    entries += [{"kind": "contact", "customer_id": c.customer_id, "name": c.name, "status": c.status,
-                 "clock": c.clock, "days": c.days_late, "tier": c.tier_label} for c in items.contacts]
+    entries += [_contact_entry(c) for c in items.contacts]
     entries += [{"kind": "greeting", "customer_id": g.customer_id, "name": g.name, "occasion": g.occasion,
                  "on": g.on.isoformat()} for g in items.greetings]
     shown = entries[:DIGEST_ITEMS]
@@ -216,6 +214,16 @@ def digest_payload(items: agenda.Agenda, zone: ZoneInfo) -> dict[str, Any]:
                               "complaints": len(items.complaints), "greetings": len(items.greetings)}},
         "buttons": _entry_buttons(shown),
     }
+
+
+def _contact_entry(contact: agenda.ContactDue) -> dict[str, Any]:
+    return {"kind": "contact", "customer_id": contact.customer_id, "name": contact.name, "status": contact.status,
+            "clock": contact.clock, "days": contact.days_late, "tier": contact.tier_label}
+
+
+def _follow_up_entry(follow_up: Any, due: str) -> dict[str, Any]:
+    return {"kind": "followup", "customer_id": follow_up.customer_id, "name": follow_up.customer_name,
+            "text": follow_up.text[:80], "id": follow_up.id, "due": due}
 
 
 def _entry_buttons(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -265,10 +273,7 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
         follow_ups = [] if away else [f for f in items.follow_ups if f.due_at.astimezone(person.zone).date() == today]
         if target is None or not (urgent or follow_ups):
             continue
-        entries = ([{"kind": "contact", "customer_id": c.customer_id, "name": c.name, "status": c.status,
-                     "clock": c.clock, "days": c.days_late, "tier": c.tier_label} for c in urgent]
-                   + [{"kind": "followup", "customer_id": f.customer_id, "name": f.customer_name,
-                       "text": f.text[:80], "id": f.id, "due": ""} for f in follow_ups])[:DIGEST_ITEMS]
+        entries = ([_contact_entry(c) for c in urgent] + [_follow_up_entry(f, "") for f in follow_ups])[:DIGEST_ITEMS]
         planned.append(Planned(target.account.id, target.telegram_id, target.account.name, "nudge", key,
                                {"template": "reminders/nudge",
                                 "params": {"entries": entries, "for_rep": person.account.name if away else None},

@@ -134,18 +134,25 @@ def _changes(customer: CustomerFacts, results: Sequence[ModelResult | None], pol
     return changes
 
 
+def evaluate_customer(session: Session, policy: Policy, customer_id: int, now: datetime, *,
+                      org_timezone: str) -> tuple[CustomerFacts | None, CustomerResult | None]:
+    """One customer's facts and live result, ranked against the book's cached statistics."""
+    facts = load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=[customer_id])
+    if not facts:
+        return None, None
+    return facts[0], evaluate_one(facts[0], STATS.get(session, policy, now, org_timezone), policy, now)
+
+
 def retier_customer(session: Session, policy: Policy, customer_id: int, now: datetime, *,
                     org_timezone: str) -> tuple[CustomerResult | None, list[TierChange]]:
     """After a new interaction or an edit: the customer's live result, and any assignment it
     gets now (a first tier, or a model that starts or stops applying). Score-driven moves wait
     for the review."""
-    facts = load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=[customer_id])
-    if not facts:
+    facts, result = evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+    if facts is None or result is None:
         return None, []
-    stats = STATS.get(session, policy, now, org_timezone)
-    result = evaluate_one(facts[0], stats, policy, now)
     overrides = active_overrides(session, now, customer_id)
-    rows = _changes(facts[0], result.results, policy, overrides, False, now)
+    rows = _changes(facts, result.results, policy, overrides, False, now)
     _store(session, rows, policy, now)
     return result, [change for change, _ in rows]
 

@@ -4,7 +4,7 @@ feedback (/feedback, status changes, resolution notes)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,6 @@ from bot.replies import edit, reply
 from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, tiers
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
-from core.parsing import parse
 
 PAGE = 6  # agenda items per message (each with its own buttons)
 
@@ -144,8 +143,8 @@ async def remind(update: Update, context: BotContext) -> None:
         return
     settings = context.services.settings
     zone = context.me.timezone or settings.timezone
-    parsed = await context.run(_parse, context.me, f"提醒 {text}" if _is_chinese(text) else f"remind me {text}",
-                               context.now(), zone, settings.currency)
+    parsed = await context.run(book.read, context.me, f"提醒 {text}" if _is_chinese(text) else f"remind me {text}",
+                               now=context.now(), timezone=zone, currency=settings.currency)
     if not parsed.candidates or parsed.ambiguous:
         await reply(update, context.render("agenda/remind_no_customer", text=text[:200],
                                            names=[c.name for c in parsed.candidates[:5]]))
@@ -162,11 +161,6 @@ async def remind(update: Update, context: BotContext) -> None:
                                        has_time=parsed.follow_up.has_time))
 
 
-def _parse(session: Session, account: Account, text: str, now: datetime, zone: str, currency: str):  # type: ignore[no-untyped-def]
-    return parse(text, book.index_for(session, account), now=now, timezone=zone, currency=currency,
-                 lang=account.language)
-
-
 def _is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -181,8 +175,8 @@ async def followup_start(update: Update, context: BotContext, payload: dict[str,
 async def followup_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     settings = context.services.settings
     zone = context.me.timezone or settings.timezone
-    parsed = await context.run(_parse, context.me, f"remind me {text}" if not _is_chinese(text) else f"提醒 {text}",
-                               context.now(), zone, settings.currency)
+    parsed = await context.run(book.read, context.me, f"remind me {text}" if not _is_chinese(text) else f"提醒 {text}",
+                               now=context.now(), timezone=zone, currency=settings.currency)
     if parsed.follow_up is None:
         await reply(update, context.render("agenda/remind_no_date"))
         return
@@ -226,16 +220,12 @@ async def feedback_command(update: Update, context: BotContext) -> None:
         await reply(update, context.render("feedback/open", items=items[:10], total=len(items)),
                     await markup(context, rows) if rows else None)
         return
-    found = await context.run(_find, context.me, query[:200])
+    found = await context.run(book.search, context.me, query, 6)
     if not found:
         await reply(update, context.render("customers/none_found", query=query[:100]))
         return
     rows = [[Button(c.name, "feedback.start", {"id": c.customer_id}, single_use=False)] for c in found]
     await reply(update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows))
-
-
-def _find(session: Session, account: Account, query: str) -> list[Any]:
-    return book.index_for(session, account).find(query, limit=6)
 
 
 @action("feedback.start")

@@ -18,7 +18,6 @@ from core import book, cards, customers, interactions, tiers
 from core.accounts import Account
 from core.customers import NewCustomer
 from core.errors import InvalidInput, NotFound
-from core.parsing import Candidate
 from core.visibility import can_see_customer
 
 MATCH_SHOWN = 8
@@ -149,17 +148,13 @@ async def find_typed(update: Update, context: BotContext, text: str, data: dict[
     await _find(update, context, text)
 
 
-async def _find(update: Update, context: BotContext, query: str, then: str = "customer.card") -> None:
-    found = await context.run(_search, context.me, query)
+async def _find(update: Update, context: BotContext, query: str) -> None:
+    found = await context.run(book.search, context.me, query, MATCH_SHOWN)
     if not found:
         await reply(update, context.render("customers/none_found", query=query[:100]))
         return
-    rows = [[Button(c.name, then, {"id": c.customer_id}, single_use=False)] for c in found]
+    rows = [[Button(c.name, "customer.card", {"id": c.customer_id}, single_use=False)] for c in found]
     await reply(update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows))
-
-
-def _search(session: Session, account: Account, query: str) -> list[Candidate]:
-    return book.index_for(session, account).find(query[:200], limit=MATCH_SHOWN)
 
 
 @action("customer.card")
@@ -330,7 +325,7 @@ async def tier(update: Update, context: BotContext) -> None:
     if not query:
         await reply(update, context.render("customers/tier_usage"))
         return
-    found = await context.run(_search, context.me, query)
+    found = await context.run(book.search, context.me, query, MATCH_SHOWN)
     if not found:
         await reply(update, context.render("customers/none_found", query=query[:100]))
     elif len(found) == 1 or found[0].score - found[1].score >= 10:

@@ -27,16 +27,11 @@ from core.errors import InvalidInput, NotFound
 from core.importer import parse_amount
 from core.interactions import LogDraft
 from core.models import INTERACTION_KINDS
-from core.parsing import ParsedLog, parse
+from core.parsing import ParsedLog
 
 FLOW = "log.confirm"
 LOG_KINDS = tuple(k for k in INTERACTION_KINDS if k != "other")
 MAX_TEXT = 4000
-
-
-def _parse(session: Session, account: Account, text: str, now: datetime, timezone: str, currency: str) -> ParsedLog:
-    return parse(text, book.index_for(session, account), now=now, timezone=timezone, currency=currency,
-                 lang=account.language)
 
 
 async def on_text(update: Update, context: BotContext, text: str, *, forced_customer: int | None = None) -> None:
@@ -59,7 +54,8 @@ async def on_text(update: Update, context: BotContext, text: str, *, forced_cust
 
 async def _read(context: BotContext, text: str) -> ParsedLog:
     zone = context.me.timezone or context.services.settings.timezone
-    return await context.run(_parse, context.me, text, context.now(), zone, context.services.settings.currency)
+    return await context.run(book.read, context.me, text, now=context.now(), timezone=zone,
+                             currency=context.services.settings.currency)
 
 
 def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraft:
