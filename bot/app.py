@@ -29,8 +29,8 @@ from core.tiering import Policy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-COMMANDS = ("today", "new", "find", "tier", "remind", "feedback", "undo", "away", "settings", "help", "invite",
-            "cancel", "start")
+COMMANDS = ("today", "new", "find", "tier", "remind", "feedback", "undo", "away", "summary", "team", "override",
+            "policy", "import", "export", "settings", "help", "invite", "cancel", "start")
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Every word the bot says comes from `templates/<lang>/`: Jinja2 files for messages (HTML,
-autoescaped) and `strings.toml` for short labels (buttons, command descriptions).
+autoescaped) and `strings.toml` (+ `strings/*.toml`) for short labels (buttons, command descriptions).
 
 `split_message` cuts long texts at line boundaries so no message exceeds Telegram's 4,096
 characters and no HTML tag or entity is cut in half (templates keep each tag on one line).
@@ -58,7 +58,15 @@ class Renderer:
 
 @cache
 def _strings(directory: Path, lang: str) -> dict[str, Any]:
-    return tomllib.loads((directory / lang / "strings.toml").read_text(encoding="utf-8"))
+    """`strings.toml` plus every `strings/<area>.toml` beside it (one file per feature area, so
+    areas are edited apart); a top-level section defined twice is an error, not a silent merge."""
+    merged = tomllib.loads((directory / lang / "strings.toml").read_text(encoding="utf-8"))
+    for extra in sorted((directory / lang / "strings").glob("*.toml")):
+        for key, value in tomllib.loads(extra.read_text(encoding="utf-8")).items():
+            if key in merged:
+                raise ValueError(f"{extra}: section [{key}] is already defined elsewhere")
+            merged[key] = value
+    return merged
 
 
 def _money(value: Any, currency: str = "") -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, Time, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text, Time, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.db_types import UTCDateTime
@@ -102,6 +102,9 @@ class Customer(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=100, unique=True)
     added_at: datetime = _utc(nullable=False)
     archived: bool = False
+    archived_at: datetime | None = _utc()
+    merged_into_id: int | None = Field(default=None, foreign_key="customer.id")  # merge: the kept record
+    erased_at: datetime | None = _utc()  # personal data removed on request (tierbot erase)
 
 
 class Contact(SQLModel, table=True):
@@ -232,6 +235,8 @@ class Notification(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = _utc(nullable=False)
     sent_at: datetime | None = _utc()
+    claimed_until: datetime | None = _utc()  # a sender owns the row until then (multi-worker safety)
+    parts_sent: int = 0  # of a message split in parts: how many already went out (resume, not repeat)
 
 
 class ActionKey(SQLModel, table=True):
@@ -270,3 +275,43 @@ class AuditLog(SQLModel, table=True):
     target: str | None = Field(default=None, max_length=200)
     detail: dict[str, Any] = _json(dict)
     at: datetime = _utc(nullable=False)
+
+
+class PolicyVersion(SQLModel, table=True):
+    """Every policy a manager uploaded. The effective one is the most recently activated; older
+    ones stay to be restored. Drafts (uploaded, previewed, not applied) have no `activated_at`."""
+
+    __tablename__ = "policy_version"
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=32, index=True)  # the content hash the engine reports
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    note: str = Field(default="", max_length=200)  # file name or "restored from #3"
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _utc(nullable=False)
+    activated_at: datetime | None = _utc()
+
+
+class Upload(SQLModel, table=True):
+    """A file sent in chat, kept between its preview and the confirmation (any worker may get the
+    confirming press)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=16)  # customers | interactions | policy
+    filename: str = Field(default="", max_length=200)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default="preview", max_length=16)  # preview | importing | done | cancelled
+    summary: dict[str, Any] = _json(dict)
+    created_at: datetime = _utc(nullable=False)
+    finished_at: datetime | None = _utc()
+
+
+class JobRun(SQLModel, table=True):
+    """When each sweep last ran and how it ended (`tierbot stats`)."""
+
+    __tablename__ = "job_run"
+    name: str = Field(primary_key=True, max_length=32)
+    last_started_at: datetime | None = _utc()
+    last_finished_at: datetime | None = _utc()
+    last_outcome: str = Field(default="", max_length=200)
+    runs: int = 0

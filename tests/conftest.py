@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from bot.testing import Harness
 from core.clock import ManualClock
@@ -39,8 +39,33 @@ def sqlite_db(migrated_sqlite: Path, tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
+_own_database: dict[str, str] = {}
+
+
 def postgres_url() -> str | None:
-    return os.environ.get(PG_ENV) or None
+    """A database of this test run's own on the server that TIERBOT_TEST_DATABASE_URL names, so
+    two runs (CI and a developer's, or parallel helpers) never reset each other's schema."""
+    base = os.environ.get(PG_ENV) or None
+    if base is None:
+        return None
+    if base not in _own_database:
+        url = make_url(normalise_database_url(base))
+        name = f"{url.database or 'test'}_run{os.getpid()}"
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        _own_database[base] = url.set(database=name).render_as_string(hide_password=False)
+    return _own_database[base]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for base, own in _own_database.items():
+        admin = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(own).database}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def reset_postgres(url: str) -> None:

@@ -66,5 +66,9 @@ def test_both_string_catalogs_have_the_same_keys() -> None:
             out |= keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key}
         return out
 
-    catalogs = [tomllib.loads((ROOT / "templates" / lang / "strings.toml").read_text()) for lang in ("zh", "en")]
+    from bot.render import _strings
+
+    catalogs = [_strings(ROOT / "templates", lang) for lang in ("zh", "en")]
     assert keys(catalogs[0]) == keys(catalogs[1])
+    areas = [{p.name for p in (ROOT / "templates" / lang / "strings").glob("*.toml")} for lang in ("zh", "en")]
+    assert areas[0] == areas[1]
