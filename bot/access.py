@@ -10,13 +10,16 @@ What a known user may see is checked again in core for every customer they touch
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
+from sqlmodel import Session
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.app import BotContext
-from core import accounts
+from core import accounts, buttons, flows
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +33,36 @@ async def gate(update: Update, context: BotContext) -> None:
     if chat is not None and chat.type != ChatType.PRIVATE:
         await _refuse(update, context, "access/private_only", lang)
         raise ApplicationHandlerStop
-    account = await context.run(accounts.recognise, user.id, user.language_code, user.username)
+    query = update.callback_query
+    arrival = await context.run(_arrive, user.id, user.language_code, user.username, context.now(),
+                                query.data or "" if query is not None else None)
+    account = arrival.account
     if account is None:
         if _is_start_with_code(update):
             return  # the onboarding handler redeems the code
         await _refuse(update, context, "access/unknown_user", lang)
         raise ApplicationHandlerStop
     context.account = account
+    context.flow = arrival.flow
+    context.pressed = arrival.pressed
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    account: accounts.Account | None
+    flow: flows.Pending | None = None
+    pressed: buttons.Press | None = None
+
+
+def _arrive(session: Session, telegram_id: int, language: str | None, username: str | None, now: datetime,
+            key: str | None) -> Arrival:
+    """One transaction per update for what every handler needs first: who it is, their pending
+    flow, and for a button press the claimed key (see core.buttons.press)."""
+    account = accounts.recognise(session, telegram_id, language, username)
+    if account is None:
+        return Arrival(None)
+    pressed = buttons.press(session, key=key, user_id=account.id, now=now) if key is not None else None
+    return Arrival(account, flows.current(session, account.id, now), pressed)
 
 
 def _is_start_with_code(update: Update) -> bool:

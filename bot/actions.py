@@ -36,9 +36,10 @@ def action(name: str) -> Callable[[ActionHandler], ActionHandler]:
 async def on_press(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    pressed = await context.run(
-        buttons.press, key=query.data or "", user_id=context.me.id, now=context.services.clock.now()
-    )
+    pressed = context.pressed  # claimed by the gate, in the transaction that read the account
+    if pressed is None:
+        pressed = await context.run(buttons.press, key=query.data or "", user_id=context.me.id,
+                                    now=context.services.clock.now())
     handler = _ACTIONS.get(pressed.action) if pressed.status is buttons.PressStatus.OK else None
     if handler is None:
         status = pressed.status if pressed.status is not buttons.PressStatus.OK else buttons.PressStatus.UNKNOWN

@@ -20,6 +20,8 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.render import Renderer
 from core.accounts import Account
+from core.buttons import Press
+from core.flows import Pending
 from core.parsing import warm_up
 from core.clock import Clock
 from core.db import Database
@@ -60,12 +62,16 @@ class BotData:
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """The context every handler gets: `services`, plus `account` set by the gate."""
 
-    __slots__ = ("account",)
+    __slots__ = ("account", "flow", "pressed")
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], chat_id: int | None = None,
                  user_id: int | None = None) -> None:
         super().__init__(application, chat_id, user_id)
         self.account: Account | None = None
+        # Loaded by the gate in the same transaction as the account (bot.access): the user's
+        # pending flow as of now (kept current by bot.flows) and, for a button, the claimed key.
+        self.flow: Pending | None = None
+        self.pressed: Press | None = None
 
     @property
     def services(self) -> Services:

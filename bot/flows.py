@@ -25,7 +25,7 @@ def expects(flow: str) -> Callable[[InputHandler], InputHandler]:
 
 async def take_input(update: Update, context: BotContext, text: str) -> bool:
     """Give `text` to the user's pending flow; False when no flow is waiting for it."""
-    pending = await context.run(flows.current, context.me.id, context.services.clock.now())
+    pending = context.flow
     handler = _INPUTS.get(pending.flow) if pending else None
     if handler is None or pending is None:
         return False
@@ -34,12 +34,27 @@ async def take_input(update: Update, context: BotContext, text: str) -> bool:
 
 
 async def pending(context: BotContext) -> flows.Pending | None:
-    return await context.run(flows.current, context.me.id, context.services.clock.now())
+    """The user's pending flow: read by the gate with the account, kept current by begin/finish
+    (updates of one chat are handled one at a time, see bot.ordering)."""
+    return context.flow
 
 
 async def begin(context: BotContext, flow: str, data: dict[str, Any]) -> None:
     await context.run(flows.start, user_id=context.me.id, flow=flow, data=data, now=context.services.clock.now())
+    started(context, flow, data)
+
+
+def started(context: BotContext, flow: str, data: dict[str, Any]) -> None:
+    """Record in the update's context a flow stored by a caller's own transaction."""
+    context.flow = flows.Pending(flow, dict(data), None, None)
 
 
 async def finish(context: BotContext) -> bool:
-    return await context.run(flows.clear, context.me.id)
+    had = await context.run(flows.clear, context.me.id)
+    finished(context)
+    return had
+
+
+def finished(context: BotContext) -> None:
+    """Record in the update's context a flow cleared by a caller's own transaction."""
+    context.flow = None

@@ -31,3 +31,27 @@ async def markup(context: BotContext, rows: list[list[Button]], *, ttl: timedelt
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=next(by_button)) for b in row] for row in rows]
     )
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A keyboard whose keys are not stored yet: show it, then `store` it in the transaction that
+    records the message (one commit instead of two). Safe because a chat's updates are handled one
+    at a time (bot.ordering): the keys are stored before that chat's next update — a press — runs."""
+
+    markup: InlineKeyboardMarkup
+    keys: list[str]
+    specs: list[buttons.ButtonSpec]
+    ttl: timedelta
+
+    def store(self, session: Any, user_id: int, now: Any) -> None:
+        buttons.store(session, user_id=user_id, keys=self.keys, specs=self.specs, now=now, ttl=self.ttl)
+
+
+def draft(rows: list[list[Button]], *, ttl: timedelta = buttons.DEFAULT_TTL) -> Draft:
+    flat = [b for row in rows for b in row]
+    keys = buttons.new_keys(len(flat))
+    by_button = iter(keys)
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=next(by_button)) for b in row]
+                                     for row in rows])
+    return Draft(keyboard, keys, [buttons.ButtonSpec(b.action, b.payload, b.single_use) for b in flat], ttl)

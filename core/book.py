@@ -50,15 +50,26 @@ def entries(session: Session, account: Account | None) -> list[BookEntry]:
     return [BookEntry(cid, name, company, tuple(contacts.get(cid, ()))) for cid, name, company in rows]
 
 
+def cached(account: Account | None) -> CustomerIndex | None:
+    """The index of `account`'s book if a fresh one is in memory, else None."""
+    key = account.id if account is not None else "all"
+    with _lock:
+        entry = _cache.get(key)
+        version = _current_version
+    if entry is not None and entry[0] == version and time.monotonic() - entry[1] < INDEX_TTL:
+        return entry[2]
+    return None
+
+
 def index_for(session: Session, account: Account | None) -> CustomerIndex:
     """The cached index of `account`'s book (None: the whole organisation, for duplicate checks)."""
     key = account.id if account is not None else "all"
-    now = time.monotonic()
+    index = cached(account)
+    if index is not None:
+        return index
     with _lock:
-        cached = _cache.get(key)
         version = _current_version
-    if cached is not None and cached[0] == version and now - cached[1] < INDEX_TTL:
-        return cached[2]
+    now = time.monotonic()
     index = CustomerIndex(entries(session, account))
     with _lock:
         _cache[key] = (version, now, index)
@@ -68,8 +79,12 @@ def index_for(session: Session, account: Account | None) -> CustomerIndex:
 def read(session: Session, account: Account, text: str, *, now: datetime, timezone: str,
          currency: str) -> ParsedLog:
     """A rep's message, parsed against the rep's own book."""
-    return parse(text, index_for(session, account), now=now, timezone=timezone, currency=currency,
-                 lang=account.language)
+    return read_in(index_for(session, account), account, text, now=now, timezone=timezone, currency=currency)
+
+
+def read_in(index: CustomerIndex, account: Account, text: str, *, now: datetime, timezone: str,
+            currency: str) -> ParsedLog:
+    return parse(text, index, now=now, timezone=timezone, currency=currency, lang=account.language)
 
 
 def search(session: Session, account: Account, query: str, limit: int) -> list[Candidate]:

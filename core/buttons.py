@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session
 
 from core.models import ActionKey
@@ -56,29 +56,32 @@ def issue(
     ttl: timedelta = DEFAULT_TTL,
     single_use: bool = True,
 ) -> str:
-    key = secrets.token_urlsafe(KEY_BYTES)
-    session.add(
-        ActionKey(
-            key=key,
-            user_id=user_id,
-            action=action,
-            payload=payload,
-            single_use=single_use,
-            valid_until=now + ttl,
-            created_at=now,
-        )
-    )
-    return key
+    return issue_many(session, user_id=user_id, specs=[ButtonSpec(action, payload, single_use)], now=now, ttl=ttl)[0]
 
 
 def issue_many(
     session: Session, *, user_id: int | None, specs: list[ButtonSpec], now: datetime, ttl: timedelta
 ) -> list[str]:
-    return [
-        issue(session, user_id=user_id, action=spec.action, payload=spec.payload, now=now, ttl=ttl,
-              single_use=spec.single_use)
-        for spec in specs
-    ]
+    keys = new_keys(len(specs))
+    store(session, user_id=user_id, keys=keys, specs=specs, now=now, ttl=ttl)
+    return keys
+
+
+def new_keys(count: int) -> list[str]:
+    """Fresh unguessable keys; `store` gives them a meaning (keys may be shown on a message
+    before they are stored, as long as they are stored before anyone can press them)."""
+    return [secrets.token_urlsafe(KEY_BYTES) for _ in range(count)]
+
+
+def store(session: Session, *, user_id: int | None, keys: list[str], specs: list[ButtonSpec], now: datetime,
+          ttl: timedelta) -> None:
+    if not specs:
+        return
+    session.execute(insert(ActionKey), [
+        {"key": key, "user_id": user_id, "action": spec.action, "payload": spec.payload,
+         "single_use": spec.single_use, "valid_until": now + ttl, "created_at": now}
+        for key, spec in zip(keys, specs, strict=True)
+    ])
 
 
 def press(session: Session, *, key: str, user_id: int, now: datetime) -> Press:

@@ -7,6 +7,7 @@ saving is idempotent on (chat, message) — a repeated delivery or a double tap 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,10 +19,12 @@ from telegram.error import BadRequest
 
 from bot.actions import action
 from bot.app import BotContext
-from bot.flows import begin, expects, finish, pending
-from bot.keyboards import Button, markup
+from bot.flows import begin, expects, finish, finished, pending, started
+from bot.keyboards import Button, Draft, markup
+from bot.keyboards import draft as keyboard_draft
 from bot.replies import edit, reply
 from core import book, buttons, customers, interactions, tiers
+from core import flows as core_flows
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.importer import parse_amount
@@ -47,15 +50,19 @@ async def on_text(update: Update, context: BotContext, text: str, *, forced_cust
             "forced_customer": forced_customer,
             "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
             "approximate": parsed.amount_approximate, "problems": list(parsed.problems)}
-    card = await reply(update, *(await _card(context, data)))
+    text_out, keyboard = await _card(context, data)
+    card = await reply(update, text_out, keyboard.markup)
     data["card_id"] = card.message_id
-    await begin(context, FLOW, data)
+    await _opened(context, data, keyboard)
 
 
 async def _read(context: BotContext, text: str) -> ParsedLog:
     zone = context.me.timezone or context.services.settings.timezone
-    return await context.run(book.read, context.me, text, now=context.now(), timezone=zone,
-                             currency=context.services.settings.currency)
+    options = {"now": context.now(), "timezone": zone, "currency": context.services.settings.currency}
+    index = book.cached(context.me)
+    if index is not None:  # the usual case: no database work at all, only the parse off the loop
+        return await asyncio.to_thread(book.read_in, index, context.me, text, **options)
+    return await context.run(book.read, context.me, text, **options)
 
 
 def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraft:
@@ -78,7 +85,19 @@ def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraf
     )
 
 
-async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Any]:
+async def _opened(context: BotContext, data: dict[str, Any], keyboard: Draft) -> None:
+    """The card is on screen: store its buttons and the pending card in one transaction."""
+    user_id, now = context.me.id, context.now()
+
+    def unit_of_work(session: Session) -> None:
+        keyboard.store(session, user_id, now)
+        core_flows.start(session, user_id=user_id, flow=FLOW, data=data, now=now)
+
+    await context.run(unit_of_work)
+    started(context, FLOW, data)
+
+
+async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Draft]:
     draft = LogDraft.from_json(data["draft"])
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
     name = next((n for cid, n in data.get("candidates", []) if cid == draft.customer_id), None)
@@ -91,7 +110,7 @@ async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Any]:
         approximate=data.get("approximate", False), problems=data.get("problems", []),
         currency=draft.currency or context.services.settings.currency,
     )
-    return text, await markup(context, _bind(_buttons(context, draft, data), data))
+    return text, keyboard_draft(_bind(_buttons(context, draft, data), data))
 
 
 def _customer_name(session: Session, account: Account, customer_id: int) -> str | None:
@@ -142,11 +161,11 @@ def _bind(rows: list[list[Button]], data: dict[str, Any]) -> list[list[Button]]:
 async def _redraw(update: Update, context: BotContext, data: dict[str, Any], *, as_new: bool = False) -> None:
     text, keyboard = await _card(context, data)
     if as_new:
-        card = await reply(update, text, keyboard)
+        card = await reply(update, text, keyboard.markup)
         data["card_id"] = card.message_id
     else:
-        await edit(update, text, keyboard)
-    await begin(context, FLOW, data)
+        await edit(update, text, keyboard.markup)
+    await _opened(context, data, keyboard)
 
 
 @action("log.set")
@@ -311,20 +330,27 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     settings = context.services.settings
     draft = LogDraft.from_json(data["draft"])
     try:
-        logged = await context.run(interactions.log_and_retier, context.me, draft, chat_id=int(data["chat_id"]),
+        logged = await context.run(_save_and_close, context.me, draft, chat_id=int(data["chat_id"]),
                                    message_id=int(data["message_id"]), now=context.now(), currency=settings.currency,
                                    policy=context.services.policy, org_timezone=settings.timezone)
     except (InvalidInput, NotFound) as exc:
         await context.run(buttons.release, key=str(update.callback_query.data if update.callback_query else ""))
         await reply(update, context.render("log/invalid", code=getattr(exc, "code", "no_customer")))
         return None
-    await finish(context)
+    finished(context)
     policy, lang = context.services.policy, context.me.language
     changes = [(policy.model(c.model).name.get(lang), _tier_name(policy, c.model, c.old, lang),
                 _tier_name(policy, c.model, c.new, lang)) for c in logged.changes]
     await edit(update, context.render("log/saved", d=draft, saved=logged.saved, next_due=logged.next_due,
                                       next_visit_due=logged.next_visit_due, changes=changes))
     return None
+
+
+def _save_and_close(session: Session, account: Account, draft: LogDraft, **kwargs: Any) -> interactions.LoggedResult:
+    """Save, re-tier and close the card in one transaction (one commit per ✅)."""
+    logged = interactions.log_and_retier(session, account, draft, **kwargs)
+    core_flows.clear(session, account.id)
+    return logged
 
 
 def _tier_name(policy: Any, model: str, tier: str | None, lang: str) -> str:
@@ -357,11 +383,11 @@ async def on_edited(update: Update, context: BotContext) -> None:
     text_out, keyboard = await _card(context, data)
     try:
         await context.bot.edit_message_text(text_out, chat_id=message.chat_id, message_id=int(data["card_id"]),
-                                            parse_mode="HTML", reply_markup=keyboard)
+                                            parse_mode="HTML", reply_markup=keyboard.markup)
     except BadRequest as exc:  # "message is not modified" (an edit that changed nothing we read)
         if "not modified" not in str(exc).lower():
             raise
-    await begin(context, FLOW, data)
+    await _opened(context, data, keyboard)
 
 
 @action("customer.log")
