@@ -8,16 +8,18 @@ an A prospect before a Regular), then by days late; the rest follow in time orde
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from core import feedback, followups
 from core.accounts import Account
-from core.facts import load_facts
+from core.facts import load_cadence_facts, load_facts
 from core.models import Customer
-from core.tiering import CustomerResult, Policy, collector_paused, evaluate_one
+from core.tiering import CadenceResult, Policy, cadence_of_assigned, collector_paused, evaluate_one
 from core.settings import zone_or_default
 from core.tiers import STATS
 
@@ -70,18 +72,26 @@ def build_many(session: Session, people: list[Account], policy: Policy, now: dat
                org_timezone: str) -> dict[int, Agenda]:
     """Agendas of many people at once (the morning digest of every rep): one facts load and one
     evaluation for all their customers, then grouped by person — not a query per rep."""
-    owners, total = _books(session, [p.id for p in people])
-    ids = sorted({cid for book in owners.values() for cid in book})
-    facts = _facts_of(session, policy, now, org_timezone, ids, whole_book=len(ids) > total // 2)
-    stats = STATS.get(session, policy, now, org_timezone) if ids else None
-    names = _names(session, ids)
+    owners, names, total = _books(session, [p.id for p in people])
+    ids = sorted(names)
     contacts_of: dict[int, list[ContactDue]] = {}
     occasions_of: dict[int, tuple] = {}
+    # Cadence follows the stored tiers: most customers need no model evaluated at all.
+    facts = _facts_of(session, policy, now, org_timezone, ids, whole_book=len(ids) > total // 2)
+    unserved = []
     with collector_paused():  # thousands of results that all survive the loop
-        for fact in facts:
-            result = evaluate_one(fact, stats, policy, now)  # type: ignore[arg-type]
-            contacts_of[fact.id] = _contacts(result, names.get(fact.id, ""), policy)
+        for fact, cadence in zip(facts, cadence_of_assigned(facts, policy, now)):
             occasions_of[fact.id] = fact.occasions
+            if cadence is None:
+                unserved.append(fact.id)
+            elif _needs_contact(cadence):
+                contacts_of[fact.id] = _contacts(fact.id, cadence, names.get(fact.id, ""), policy)
+    if unserved:  # not tiered yet under some model: the live tier serves, so evaluate them
+        stats = STATS.get(session, policy, now, org_timezone)
+        for fact in load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=unserved,
+                               with_occasions=False):
+            result = evaluate_one(fact, stats, policy, now)
+            contacts_of[fact.id] = _contacts(fact.id, result.cadence, names.get(fact.id, ""), policy)
     follow_ups = followups.due_many(session, [p.id for p in people], _end_of_today(people, now, org_timezone))
     complaints = feedback.open_complaints_of(session, ids)
     agendas = {}
@@ -106,30 +116,29 @@ def _facts_of(session: Session, policy: Policy, now: datetime, org_timezone: str
     if not ids:
         return []
     if not whole_book:
-        return load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=ids)
+        return load_cadence_facts(session, policy, now, org_timezone=org_timezone, customer_ids=ids)
     wanted = set(ids)
-    return [f for f in load_facts(session, policy, now, org_timezone=org_timezone) if f.id in wanted]
+    return [f for f in load_cadence_facts(session, policy, now, org_timezone=org_timezone) if f.id in wanted]
 
 
-def _books(session: Session, user_ids: list[int]) -> tuple[dict[int, set[int]], int]:
+def _books(session: Session, user_ids: list[int]) -> tuple[dict[int, set[int]], dict[int, str], int]:
     """user id → the customers they own or look after (a manager's agenda is their own book),
-    and how many customers the book has in all."""
+    those customers' names, and how many customers the book has in all."""
     books: dict[int, set[int]] = {uid: set() for uid in user_ids}
-    wanted = set(user_ids)
-    rows = session.exec(select(Customer.id, Customer.owner_id, Customer.account_manager_id)
-                        .where(Customer.archived.is_(False))).all()  # type: ignore[attr-defined]
-    for cid, owner, manager in rows:
-        for person in {owner, manager} & wanted:
-            books[person].add(cid)  # type: ignore[index]
-    return books, len(rows)
-
-
-def _names(session: Session, ids: list[int]) -> dict[int, str]:
     names: dict[int, str] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        names.update(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(chunk))).all())  # type: ignore[attr-defined, arg-type]
-    return names
+    wanted = set(user_ids)
+    live = Customer.archived.is_(False)  # type: ignore[attr-defined]
+    for start in range(0, len(user_ids), 1000):
+        chunk = user_ids[start:start + 1000]
+        rows = session.connection().execute(
+            select(Customer.id, Customer.owner_id, Customer.account_manager_id, Customer.name)
+            .where(live, or_(Customer.owner_id.in_(chunk), Customer.account_manager_id.in_(chunk)))).all()  # type: ignore[union-attr]
+        for cid, owner, manager, name in rows:
+            names[cid] = name
+            for person in {owner, manager} & wanted:
+                books[person].add(cid)  # type: ignore[index]
+    total = session.connection().execute(select(func.count()).select_from(Customer).where(live)).scalar_one()
+    return books, names, int(total)
 
 
 def _end_of_today(people: list[Account], now: datetime, org_timezone: str) -> dict[int, datetime]:
@@ -140,17 +149,30 @@ def _end_of_today(people: list[Account], now: datetime, org_timezone: str) -> di
     return ends
 
 
-def _contacts(result: CustomerResult, name: str, policy: Policy) -> list[ContactDue]:
+def _needs_contact(cadence: CadenceResult) -> bool:
+    """Is either clock due or overdue? (Most customers' are not; this is asked 100k times.)"""
+    any_clock, visit = cadence.any, cadence.visit
+    return ((any_clock is not None and any_clock.days_since >= any_clock.ideal_days)
+            or (visit is not None and visit.days_since >= visit.ideal_days))
+
+
+@lru_cache(maxsize=512)
+def _tier_label(policy: Policy, set_by: str) -> dict[str, str]:
+    """{zh, en} name of the "model:tier" that sets a cadence (shared: callers never change it)."""
+    model, _, tier = set_by.partition(":")
+    spec = policy.tier(model, tier)
+    return {lang: spec.name.get(lang) if spec else tier for lang in ("zh", "en")}
+
+
+def _contacts(customer_id: int, cadence: CadenceResult, name: str, policy: Policy) -> list[ContactDue]:
     """The customer's due or overdue clock (the visit clock only when the other is fine)."""
     found = []
-    for clock in (result.cadence.any, result.cadence.visit):
-        if clock is None or clock.status == "ok":
+    for clock in (cadence.any, cadence.visit):
+        if clock is None or clock.days_since < clock.ideal_days:  # status "ok", without the property
             continue
-        model, _, tier = clock.set_by.partition(":")
-        spec = policy.tier(model, tier)
         late = clock.days_overdue if clock.status == "overdue" else clock.days_since - clock.ideal_days
-        label = {lang: spec.name.get(lang) if spec else tier for lang in ("zh", "en")}
-        found.append(ContactDue(result.customer_id, name, clock.status, clock.kind, late, clock.set_by,
+        label = _tier_label(policy, clock.set_by)
+        found.append(ContactDue(customer_id, name, clock.status, clock.kind, late, clock.set_by,
                                 label, clock.next_due, clock.max_days))
     if len(found) == 2:  # one line per customer: the worse clock
         found.sort(key=lambda c: (c.status != "overdue", -c.days_late))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -75,6 +75,45 @@ def load_book_facts(db: Database, policy: Policy, now: datetime, *, org_timezone
         activity = worker.submit(lambda: _activity(_rows_in_one_step(db.engine, queries.activity())))
         with db.session() as session:
             return _facts(session.connection(), queries, None, activity.result, False)
+
+
+def load_cadence_facts(session: Session, policy: Policy, now: datetime, *, org_timezone: str,
+                       customer_ids: Sequence[int] | None = None) -> list[CustomerFacts]:
+    """Only what cadence and greetings need (stage, zone, last contact and visit, stored tiers,
+    occasions) for every non-archived customer or for `customer_ids`: the morning digest of a
+    whole book. Money, feedback and ratings are left out, so these facts are for
+    `cadence_of_assigned`, never for evaluating a model. For the whole book of a file database
+    the interaction pass runs on a second connection while this one reads the rest (as
+    `load_book_facts` does); it then sees only committed rows, which is all a sweep reads."""
+    if customer_ids is not None and not customer_ids:
+        return []
+    ids = None if customer_ids is None else list(customer_ids)
+    queries = FactQueries(policy, now, org_timezone, session.get_bind().dialect.name)
+    connection = session.connection()
+    engine = session.get_bind()
+    with ThreadPoolExecutor(max_workers=1) as worker, collector_paused():
+        if ids is None and isinstance(engine, Engine) and not _in_memory(engine):
+            pending = worker.submit(lambda: _rows_in_one_step(engine, queries.contacts()))
+            activity_rows: Callable[[], list[Any]] = pending.result
+        else:
+            rows = _fetch(connection, queries.contacts(), Interaction.customer_id, ids)
+            activity_rows = lambda: rows  # noqa: E731
+        customers = _fetch(connection, queries.customers_for_cadence(), Customer.id, ids)
+        assigned = _assigned(connection, ids)
+        birthdays = _birthdays(connection, ids)
+        last = {cid: (_as_utc(contact), _as_utc(visit)) for cid, contact, visit in activity_rows()}
+        facts = []
+        for cid, stage, added_at, zone_name, contract_start, region in customers:
+            zone_name = zone_name or org_timezone
+            contract_start = _as_date(contract_start)
+            contact, visit = last.get(cid, (None, None))
+            facts.append(CustomerFacts(
+                id=cid, stage=stage, added_at=_as_utc(added_at), timezone=zone_name,  # type: ignore[arg-type]
+                contract_start=contract_start, last_contact_at=contact, last_visit_at=visit,
+                occasions=_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name),
+                assigned_tiers=assigned.get(cid, NO_ENTRIES),
+            ))
+        return facts
 
 
 def _in_memory(engine: Engine) -> bool:
@@ -175,6 +214,23 @@ class FactQueries:
             Customer.satisfaction, Customer.pipeline_stage, _raw(Customer.expected_signing_date),
             Customer.region, attributes,
         ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+
+    def customers_for_cadence(self) -> Any:
+        return select(
+            Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
+            Customer.region,
+        ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+
+    def contacts(self) -> Any:
+        """Last contact and last visit per customer: the part of `activity` cadence needs."""
+        i = Interaction
+        is_visit = or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit"))
+        return (
+            select(i.customer_id, _raw(func.max(i.occurred_at).filter(i.kind != "note")),
+                   _raw(func.max(i.occurred_at).filter(is_visit)))
+            .where(i.occurred_at <= self.now)
+            .group_by(i.customer_id)
+        )
 
     def activity(self) -> Any:
         i, now = Interaction, self.now
@@ -362,8 +418,11 @@ def _birthdays(connection: Connection, ids: list[int] | None) -> dict[int, list[
 
 def _occasions(region: str, contract_start: date | None, birthdays: Iterable[tuple[str, date]], now: datetime,
                zone_name: str) -> tuple[Occasion, ...]:
-    today = now.astimezone(ZoneInfo(zone_name)).date()
-    found = [Occasion("holiday", day, name) for day, name in occasions.holidays_ahead(region, today, MAX_LEAD_DAYS)]
+    today = _local_today(now, zone_name)
+    holidays = _holidays_ahead(region, today)
+    if not birthdays and contract_start is None:
+        return holidays
+    found = list(holidays)
     for name, birthday in birthdays:
         day = occasions.next_anniversary(birthday, today)
         if day is not None and (day - today).days <= MAX_LEAD_DAYS:
@@ -373,6 +432,18 @@ def _occasions(region: str, contract_start: date | None, birthdays: Iterable[tup
         if day is not None and (day - today).days <= MAX_LEAD_DAYS:
             found.append(Occasion("anniversary", day, str(day.year - contract_start.year)))
     return tuple(sorted(found, key=lambda o: o.date))
+
+
+@lru_cache(maxsize=256)  # one per zone and instant: a book holds few zones
+def _local_today(now: datetime, zone_name: str) -> date:
+    return now.astimezone(ZoneInfo(zone_name)).date()
+
+
+@lru_cache(maxsize=256)
+def _holidays_ahead(region: str, today: date) -> tuple[Occasion, ...]:
+    """Shared by every customer of the region (facts are read-only)."""
+    return tuple(sorted((Occasion("holiday", day, name) for day, name in occasions.holidays_ahead(region, today, MAX_LEAD_DAYS)),
+                        key=lambda o: o.date))
 
 
 def _attributes(raw: Any) -> dict[str, Decimal]:

@@ -84,13 +84,19 @@ def open_items(session: Session, account: Account, customer_id: int | None = Non
 
 
 def open_complaints_of(session: Session, customer_ids: list[int]) -> list[FeedbackView]:
+    """Open complaints of these customers. For a large set (the morning digest of a whole book)
+    one pass over every open complaint, filtered here, beats binding 100k ids in IN (…) lists."""
+    statement = (select(Feedback, Customer).join(Customer, Customer.id == Feedback.customer_id)
+                 .where(Feedback.kind == "complaint", Feedback.status != "resolved")
+                 .order_by(Feedback.created_at))  # type: ignore[arg-type]
+    if len(customer_ids) > 5000:
+        wanted = set(customer_ids)
+        return [_view(f, c) for f, c in session.exec(statement).all() if f.customer_id in wanted]
     found = []
     for start in range(0, len(customer_ids), 5000):
         chunk = customer_ids[start:start + 5000]
-        found += [_view(f, c) for f, c in session.exec(
-            select(Feedback, Customer).join(Customer, Customer.id == Feedback.customer_id)
-            .where(Feedback.kind == "complaint", Feedback.status != "resolved", Feedback.customer_id.in_(chunk))  # type: ignore[attr-defined]
-            .order_by(Feedback.created_at)).all()]  # type: ignore[arg-type]
+        found += [_view(f, c) for f, c in session.exec(statement.where(Feedback.customer_id.in_(chunk))).all()]  # type: ignore[attr-defined]
+    found.sort(key=lambda v: v.created_at)
     return found
 
 

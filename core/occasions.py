@@ -134,6 +134,7 @@ def holidays_on(region: str | None, days: frozenset[date] | set[date]) -> dict[d
     return {day: tuple(items) for day, items in found.items()}
 
 
+@lru_cache(maxsize=1024)  # asked once per customer of a book, for a handful of (region, day)
 def holidays_ahead(region: str | None, today: date, days: int) -> tuple[tuple[date, str], ...]:
     """Greeted holidays of `region` in [today, today + days] with their names (Chinese for CN,
     else English); an unknown region has none. A holiday that began before `today` is not

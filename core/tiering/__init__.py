@@ -13,7 +13,7 @@ explanations. No I/O, no clock, no database: the caller passes aggregated facts 
 from .actions import Action
 from .cadence import CadenceResult, Clock, cadence_for, live_cadence
 from .customer_result import CustomerResult
-from .engine import collector_paused, evaluate_book, evaluate_models, evaluate_one
+from .engine import cadence_of_assigned, collector_paused, evaluate_book, evaluate_models, evaluate_one
 from .errors import BookError, PolicyError, PolicyIssue, TieringError
 from .explain import explain, explain_model
 from .facts import CustomerFacts, Occasion
@@ -28,7 +28,7 @@ __all__ = [
     "Action", "Assignment", "BookError", "BookStats", "CadenceResult", "Clock", "Component",
     "CustomerFacts", "CustomerResult", "LocalText", "ModelResult", "Occasion", "Override",
     "PipelineResult", "Policy", "PolicyError", "PolicyIssue", "RfmResult", "ServiceResult",
-    "TieringError", "WeightedResult", "build_stats", "cadence_for", "collector_paused", "decide_tier",
+    "TieringError", "WeightedResult", "build_stats", "cadence_for", "cadence_of_assigned", "collector_paused", "decide_tier",
     "evaluate_book", "evaluate_models", "evaluate_one", "explain", "explain_model", "is_review_day",
     "live_cadence", "next_review_date", "parse_policy",
 ]

@@ -19,12 +19,12 @@ sorting the book is 0.5 s; evaluate_one takes about 25 µs.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, tzinfo
 
 from .actions import occasion_flags
-from .cadence import cadence_from_profile
+from .cadence import CadenceResult, cadence_from_profile
 from .errors import BookError
 from .facts import CustomerFacts
 from .localtime import UTC, zone
@@ -66,6 +66,45 @@ def evaluate_models(book: Iterable[CustomerFacts], stats: BookStats, policy: Pol
     models_of = _models_evaluator(stats, policy, _utc_now(now))
     with collector_paused():
         return [models_of(facts)[0] for facts in book]
+
+
+def cadence_of_assigned(book: Iterable[CustomerFacts], policy: Policy,
+                        now: datetime) -> list[CadenceResult | None]:
+    """Cadence of every customer whose stored tiers cover all its models, from those tiers alone
+    (no model is evaluated: the morning digest of a whole book needs only this); None for the
+    others, which need `evaluate_one` (their served tier falls back to the live one). The same
+    answer as `evaluate_one(...).cadence` wherever it is not None."""
+    now = _utc_now(now)
+    local_days: dict[str, LocalDay] = {}
+    # A book holds few distinct (stage, stored tiers) pairs, and customers with the same stored
+    # tiers share one mapping (core.facts): work each pair's profile out once, keyed by identity.
+    profiles: dict[tuple[str, int], tuple[Mapping[str, str], TierProfile | None]] = {}
+    cadences: list[CadenceResult | None] = []
+    with collector_paused():
+        for facts in book:
+            assigned = facts.assigned_tiers
+            known = profiles.get((facts.stage, id(assigned)))
+            if known is None or known[0] is not assigned:
+                known = profiles[facts.stage, id(assigned)] = (assigned, _assigned_profile(policy, facts.stage, assigned))
+            profile = known[1]
+            if profile is None:
+                cadences.append(None)
+                continue
+            local = local_days.get(facts.timezone)
+            if local is None:
+                zone_info, known = zone(facts.timezone)
+                local = local_days[facts.timezone] = (zone_info, known, now.astimezone(zone_info).date())
+            cadences.append(cadence_from_profile(facts, profile, local[0], local[2], local[1]))
+    return cadences
+
+
+def _assigned_profile(policy: Policy, stage: str, assigned: Mapping[str, str]) -> TierProfile | None:
+    """The profile of the stored tiers when they cover every model of `stage`, else None."""
+    models = [m for m in policy.models if stage in m.stage_set]
+    served = tuple((m.code, assigned.get(m.code)) for m in models)
+    if not all(tier is not None and tier in model.tier_by_code for model, (_, tier) in zip(models, served)):
+        return None
+    return tier_profile(policy, stage, served)  # type: ignore[arg-type]
 
 
 def _check_stats(stats: BookStats, policy: Policy) -> None:
