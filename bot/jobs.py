@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -99,6 +100,11 @@ async def greetings(app: Application, now: datetime) -> None:
     await plan_and_enqueue(app, now, reminders.plan_greetings)
 
 
+async def greetings_on_time(app: Application, now: datetime) -> None:
+    """Greetings of the people whose digest minute just came (the hourly pass catches up)."""
+    await plan_and_enqueue(app, now, partial(reminders.plan_greetings, just_reached=timedelta(minutes=1)))
+
+
 async def escalations(app: Application, now: datetime) -> None:
     await plan_and_enqueue(app, now, reminders.plan_escalations)
 
@@ -126,7 +132,8 @@ SWEEPS = (
     Sweep("tier_stats", timedelta(hours=1), refresh_tier_stats),
     Sweep("digest", timedelta(minutes=1), digest),
     Sweep("nudges", timedelta(minutes=1), nudges),
-    Sweep("greetings", timedelta(hours=1), greetings),  # drafts for the day: within the hour after the digest time
+    Sweep("greetings_on_time", timedelta(minutes=1), greetings_on_time),  # at each rep's digest minute
+    Sweep("greetings", timedelta(hours=1), greetings),  # catch-up: restarts, quiet hours ending, late changes
     Sweep("escalations", timedelta(hours=1), escalations),
     Sweep("housekeeping", timedelta(hours=1), housekeeping),
     Sweep("outbox", timedelta(seconds=10), send_outbox),

@@ -292,7 +292,7 @@ def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: S
     rows = session.exec(
         select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
         .where(FollowUp.status == "open", FollowUp.has_time, FollowUp.due_at <= now,
-               FollowUp.due_at > now - timedelta(days=2))
+               FollowUp.due_at > now - timedelta(days=2), Customer.archived.is_(False))  # type: ignore[attr-defined]
     ).all()
     planned = []
     for follow_up, name in rows:
@@ -338,7 +338,7 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
     old = session.exec(
         select(Feedback, Customer).join(Customer, Customer.id == Feedback.customer_id)
         .where(Feedback.kind == "complaint", Feedback.status != "resolved",
-               Feedback.created_at <= now - COMPLAINT_ESCALATION)
+               Feedback.created_at <= now - COMPLAINT_ESCALATION, Customer.archived.is_(False))  # type: ignore[attr-defined]
     ).all()
     for complaint, customer in old:
         rep = everyone.get(customer.owner_id or 0)
@@ -440,13 +440,22 @@ def plan_review_notices(session: Session, policy: Policy, settings: Settings, no
     return change_notices(session, report.changes, day)
 
 
-def plan_greetings(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
+def plan_greetings(session: Session, policy: Policy, settings: Settings, now: datetime, *,
+                   just_reached: timedelta | None = None) -> list[Planned]:
     """On each send date, at the rep's digest time (holidays included: greetings matter most
     then), one message per occasion listing the customers whose lead time falls on that day, each
-    with a ready draft and Mark sent · Skip buttons."""
+    with a ready draft and Mark sent · Skip buttons.
+
+    With `just_reached` only people whose digest time came within that span before `now` are
+    planned: the minute sweep sends at the digest minute and reads the book only then; the
+    hourly full pass catches up (after a restart, when quiet hours end, a customer added later)."""
     due: dict[date, dict[int, Person]] = {}
     for person in people(session, settings):
         local = person.local(now)
+        if just_reached is not None:
+            reached = datetime.combine(local.date(), person.account.digest_time, person.zone)
+            if not now - just_reached < reached <= now:
+                continue
         if local.time() >= person.account.digest_time and not is_quiet(person, settings, now) \
                 and not is_away(person, local.date()):
             due.setdefault(local.date(), {})[person.account.id] = person
