@@ -4,7 +4,8 @@ Bot API stand-in, on a 10k-customer book.
     .venv/bin/python -m bench.logging_path [--customers 10000] [--messages 200] [--with-recompute]
 
 A full log is two updates: the message (parse → confirmation card) and the ✅ press (save →
-re-tier → reply). The echo baseline is one update answered by a handler that replies the text.
+re-tier → reply). The echo baseline is one update answered by a handler that replies the text, measured just before each
+full log (interleaved, so a busy machine weighs on both alike).
 Target (issue 4): a full log costs at most 100× an echo update; p95 per update ≤ 100 ms while a
 full recompute of 100k customers runs at the same time (`--with-recompute`, in a worker thread of
 the same process: the GIL contention a one-process bot would see).
@@ -52,27 +53,37 @@ def build_book(path: Path, customers: int) -> None:
     db.dispose()
 
 
-async def echo_baseline(messages: int) -> list[float]:
-    api = LocalBotAPI()
-    app = Application.builder().token(LOCAL_TOKEN).request(LocalRequest(api)).build()
+class Echo:
+    """The baseline: a bare echo handler's update, through the same stand-in."""
 
-    async def echo(update: Update, context) -> None:  # type: ignore[no-untyped-def]
-        await update.effective_chat.send_message(update.effective_message.text)
+    async def start(self) -> Echo:
+        self.api = LocalBotAPI()
+        self.app = Application.builder().token(LOCAL_TOKEN).request(LocalRequest(self.api)).build()
 
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    await app.initialize()
-    person = user(1, "Echo")
-    timings = []
-    for i in range(messages):
-        update = Update.de_json(api.message(person, f"hello {i}"), app.bot)
+        async def echo(update: Update, context) -> None:  # type: ignore[no-untyped-def]
+            await update.effective_chat.send_message(update.effective_message.text)
+
+        self.app.add_handler(MessageHandler(filters.TEXT, echo))
+        await self.app.initialize()
+        self.person = user(1, "Echo")
+        self.count = 0
+        return self
+
+    async def once(self) -> float:
+        self.count += 1
+        update = Update.de_json(self.api.message(self.person, f"hello {self.count}"), self.app.bot)
         started = time.perf_counter()
-        await app.process_update(update)
-        timings.append(time.perf_counter() - started)
-    await app.shutdown()
-    return timings
+        await self.app.process_update(update)
+        return time.perf_counter() - started
+
+    async def stop(self) -> None:
+        await self.app.shutdown()
 
 
-async def full_logs(path: Path, messages: int) -> tuple[list[float], list[float]]:
+async def full_logs(path: Path, messages: int) -> tuple[list[float], list[float], list[float]]:
+    """Each full log is measured right after an echo update, so both see the same machine load."""
+    echo = await Echo().start()
+    echoes: list[float] = []
     db = open_database(f"sqlite:///{path}")
     clock = ManualClock(NOW)
     harness = await Harness.start(db, clock, _env_file=None, telegram_bot_token=None)
@@ -92,6 +103,7 @@ async def full_logs(path: Path, messages: int) -> tuple[list[float], list[float]
     for i in range(messages):
         template = rng.choice(SENTENCES_ZH + SENTENCES_EN)
         text = template.format(n=rng.choice(names), a=rng.randint(1, 90))
+        echoes.append(await echo.once())
         started = time.perf_counter()
         await harness.send(rep, text)
         middle = time.perf_counter()
@@ -104,8 +116,9 @@ async def full_logs(path: Path, messages: int) -> tuple[list[float], list[float]
         per_log.append(ended - started)
         clock.advance(timedelta(minutes=1))
     await harness.stop()
+    await echo.stop()
     db.dispose()
-    return per_update, per_log
+    return echoes, per_update, per_log
 
 
 def p95(values: list[float]) -> float:
@@ -123,14 +136,13 @@ def main() -> None:
     if path.exists():
         path.unlink()
     build_book(path, args.customers)
-    echo = asyncio.run(echo_baseline(args.messages))
     stop = threading.Event()
     runs = []
     if args.with_recompute:
         worker = threading.Thread(target=_recompute_loop, args=(stop, runs), daemon=True)
         worker.start()
         time.sleep(2)  # let it get going
-    per_update, per_log = asyncio.run(full_logs(path, args.messages))
+    echo, per_update, per_log = asyncio.run(full_logs(path, args.messages))
     stop.set()
     ratio = statistics.median(per_log) / statistics.median(echo)
     print(f"| {args.customers:,} | {args.messages} | {'yes' if args.with_recompute else 'no'} "
