@@ -174,6 +174,7 @@ class RedeemStatus(StrEnum):
     INVALID = "invalid"
     USED = "used"
     EXPIRED = "expired"
+    TOO_MANY = "too_many"  # too many wrong codes from this person lately: not even checked
 
 
 @dataclass(frozen=True, slots=True)

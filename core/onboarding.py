@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import Session
+from sqlalchemy import func, update
+from sqlmodel import Session, select
 
 from core import accounts, audit, outbox
 from core.accounts import RedeemResult, RedeemStatus
-from core.models import Invite
+from core.models import AuditLog, Invite
+
+MAX_FAILED_CODES = 5
+FAILED_CODE_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +56,23 @@ def onboard(
     telegram_language: str | None,
     now: datetime,
 ) -> RedeemResult:
+    """Redeem `code` for this Telegram user. Guessing is rate-limited: after MAX_FAILED_CODES
+    wrong codes within FAILED_CODE_WINDOW the next attempts are refused unchecked (counted in the
+    audit log, so every worker sees the same count)."""
+    target = f"telegram:{telegram_id}"
+    failed = session.exec(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == "invite.failed", AuditLog.target == target,
+        AuditLog.at > now - FAILED_CODE_WINDOW)).one()
+    if failed >= MAX_FAILED_CODES:
+        return RedeemResult(RedeemStatus.TOO_MANY)
     result = accounts.redeem_invite(
         session, code=code, telegram_id=telegram_id, name=name, username=username,
         telegram_language=telegram_language, now=now,
     )
     joined = result.account
+    if result.status in (RedeemStatus.INVALID, RedeemStatus.USED, RedeemStatus.EXPIRED):
+        audit.record(session, actor_id=None, action="invite.failed", now=now, target=target,
+                     status=str(result.status))
     if result.status is not RedeemStatus.JOINED or joined is None:
         return result
     audit.record(session, actor_id=joined.id, action="user.joined", now=now, role=joined.role)

@@ -13,6 +13,7 @@ _REFUSED = {
     RedeemStatus.INVALID: "start/invite_invalid",
     RedeemStatus.USED: "start/invite_used",
     RedeemStatus.EXPIRED: "start/invite_expired",
+    RedeemStatus.TOO_MANY: "start/invite_too_many",
 }
 
 

@@ -83,6 +83,32 @@ async def test_used_expired_and_unknown_invites_are_refused(harness: Harness) ->
         assert members == []
 
 
+async def test_guessing_invite_codes_is_rate_limited(harness: Harness) -> None:
+    """Five wrong codes within an hour, then even a valid code is refused unchecked (zh and en);
+    an hour later the valid code works. Other people are not affected."""
+    with harness.db.session() as session:
+        good = onboarding.create_invite(session, role="rep", team=None, actor_id=None, now=harness.clock.now(),
+                                        ttl=timedelta(days=7))
+    guesser = await harness.person(None, language="zh")
+    for n in range(onboarding.MAX_FAILED_CODES):
+        await harness.send(guesser, f"/start guess{n:04d}")
+        assert "无效" in harness.last(guesser).text
+    await harness.send(guesser, f"/start {good.code}")
+    assert "错误次数过多" in harness.last(guesser).text
+    other = await harness.person(None, language="en")
+    for n in range(onboarding.MAX_FAILED_CODES):
+        await harness.send(other, f"/start other{n:04d}")
+    await harness.send(other, "/start another")
+    assert "Too many wrong invite codes" in harness.last(other).text
+    with harness.db.session() as session:
+        assert session.exec(select(User).where(User.telegram_id == guesser.chat_id)).first() is None
+        assert session.exec(select(Invite).where(Invite.id == good.id)).one().used_by_id is None
+    harness.clock.advance(onboarding.FAILED_CODE_WINDOW + timedelta(minutes=1))
+    await harness.send(guesser, f"/start {good.code}")
+    with harness.db.session() as session:
+        assert session.exec(select(User).where(User.telegram_id == guesser.chat_id)).one().role == "rep"
+
+
 async def test_rep_cannot_invite_manager_invites_reps_only_admin_any_role(harness: Harness) -> None:
     rep = await harness.person("rep", team="East")
     manager = await harness.person("manager", team="East")
