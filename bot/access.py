@@ -18,8 +18,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot import updatelog
 from bot.app import BotContext
-from core import accounts, buttons, flows
+from core import accounts, buttons, flows, people
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ async def gate(update: Update, context: BotContext) -> None:
     if account is None:
         if _is_start_with_code(update):
             return  # the onboarding handler redeems the code
-        await _refuse(update, context, "access/unknown_user", lang)
+        await _refuse(update, context, "access/deactivated" if arrival.deactivated else "access/unknown_user", lang)
         raise ApplicationHandlerStop
     context.account = account
     context.flow = arrival.flow
@@ -52,6 +53,7 @@ class Arrival:
     account: accounts.Account | None
     flow: flows.Pending | None = None
     pressed: buttons.Press | None = None
+    deactivated: bool = False  # a known person whose access was turned off (told so, politely)
 
 
 def _arrive(session: Session, telegram_id: int, language: str | None, username: str | None, now: datetime,
@@ -60,7 +62,7 @@ def _arrive(session: Session, telegram_id: int, language: str | None, username: 
     flow, and for a button press the claimed key (see core.buttons.press)."""
     account = accounts.recognise(session, telegram_id, language, username)
     if account is None:
-        return Arrival(None)
+        return Arrival(None, deactivated=people.is_deactivated(session, telegram_id))
     pressed = buttons.press(session, key=key, user_id=account.id, now=now) if key is not None else None
     return Arrival(account, flows.current(session, account.id, now), pressed)
 
@@ -72,6 +74,7 @@ def _is_start_with_code(update: Update) -> bool:
 
 
 async def _refuse(update: Update, context: BotContext, template: str, lang: str) -> None:
+    updatelog.mark("refused", "gate-refused")
     text = context.services.renderer.render(lang, template)
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.app import BotContext
 from core import buttons
@@ -57,4 +58,7 @@ async def on_press(update: Update, context: BotContext) -> None:
     except Exception:
         await context.run(buttons.release, key=pressed.key)  # the action failed: pressable again
         raise
-    await query.answer(notice)
+    try:
+        await query.answer(notice)
+    except BadRequest:  # a long action (an import) answered at once itself, or the query timed out
+        pass

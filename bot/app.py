@@ -17,6 +17,7 @@ from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.leader import Leadership
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.render import Renderer
 from core.accounts import Account
@@ -25,7 +26,7 @@ from core.flows import Pending
 from core.parsing import warm_up
 from core.clock import Clock
 from core.db import Database
-from core.policy_store import effective_policy
+from core.policy_store import PolicyHolder
 from core.settings import Settings
 from core.tiering import Policy
 
@@ -41,7 +42,13 @@ class Services:
     db: Database
     clock: Clock
     renderer: Renderer
-    policy: Policy
+    policies: PolicyHolder
+
+    @property
+    def policy(self) -> Policy:
+        """The policy in force now: re-checked in the database at most every 30 s, so an upload
+        or a restore done by any process reaches this one within a minute (core.policy_store)."""
+        return self.policies.policy
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a core use case `fn(session, *args, **kwargs)` in one transaction, off the loop."""
@@ -57,6 +64,8 @@ class BotData:
     """`context.bot_data`: a typed holder instead of string keys in a dict."""
 
     services: Services
+    # Several workers on PostgreSQL: sweeps run only while this worker holds the leader lock.
+    leadership: Leadership | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -138,4 +147,4 @@ async def startup(application: Application) -> None:
 
 
 def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
-    return Services(settings=settings, db=db, clock=clock, renderer=Renderer(), policy=effective_policy(settings))
+    return Services(settings=settings, db=db, clock=clock, renderer=Renderer(), policies=PolicyHolder(settings, db, clock))

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import ops_cli
 from core.db import Database
 from core.errors import ConfigError, InvalidInput
 from core.settings import Settings, load_settings
@@ -27,7 +28,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tierbot", description="Customer tiers and contact cadence for sales teams.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("run", help="run the bot (long polling against TIERBOT_TELEGRAM_API_URL)")
+    run = sub.add_parser("run", help="run the bot (long polling against TIERBOT_TELEGRAM_API_URL, or --webhook)")
+    run.add_argument("--webhook", action="store_true",
+                     help="receive updates on a webhook instead of polling (needs TIERBOT_WEBHOOK_SECRET)")
+    run.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT",
+                     help="where the webhook server listens (default 127.0.0.1:8080, behind a TLS proxy)")
+    run.add_argument("--public-url", default=None, metavar="URL",
+                     help="the HTTPS URL Telegram posts to; the server listens on its path")
 
     console = sub.add_parser("console", help="chat with the bot offline in this terminal (demo book)")
     console.add_argument("--as", dest="persona", choices=["rep", "rep-en", "manager", "admin"], default="rep")
@@ -68,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", help="run a scheduled job now, or as of --at")
     jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
     run_job = jobs_sub.add_parser("run", help="do exactly what the sweep would do at that instant")
-    run_job.add_argument("job", choices=["digest", "nudges", "greetings", "retier"])
+    run_job.add_argument("job", choices=["digest", "nudges", "greetings", "retier", "weekly"])
     run_job.add_argument("--at", type=str, default=None, help="ISO datetime (without offset: TIERBOT_TIMEZONE)")
     run_job.add_argument("--dry-run", action="store_true", help="record nothing; print each message")
 
@@ -77,6 +84,21 @@ def _parser() -> argparse.ArgumentParser:
     add = admin_sub.add_parser("add", help="make a Telegram user an admin")
     add.add_argument("--telegram-id", type=int, required=True)
     add.add_argument("--name", required=True)
+
+    users = sub.add_parser("user", help="people: list, change role or team, deactivate")
+    user_sub = users.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    listing = user_sub.add_parser("list", help="everyone, by team (--team: one team)")
+    listing.add_argument("--team", default=None)
+    set_role = user_sub.add_parser("set-role", help="rep, manager or admin")
+    set_role.add_argument("user", help="Telegram id, @username or name")
+    set_role.add_argument("role", choices=["rep", "manager", "admin"])
+    set_team = user_sub.add_parser("set-team", help="move to a team (created if new); their customers go along")
+    set_team.add_argument("user", help="Telegram id, @username or name")
+    set_team.add_argument("team")
+    for name, text in (("deactivate", "no digests, no access; their customers wait for reassignment"),
+                       ("activate", "give access back")):
+        user_sub.add_parser(name, help=text).add_argument("user", help="Telegram id, @username or name")
+    ops_cli.add_parsers(sub)  # backup, restore, erase, stats
     return parser
 
 
@@ -112,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from telegram import Update
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import BadRequest, InvalidToken, NetworkError
 
     from bot.app import build_application, services_for
     from core.clock import SystemClock
@@ -120,16 +142,54 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.telegram_bot_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather, "
                           "or try the offline console with `make demo`")
-    with database(settings) as db:
-        application = build_application(services_for(settings, db, SystemClock()))
-        try:
-            application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-        except InvalidToken:
-            raise ConfigError("TELEGRAM_BOT_TOKEN was rejected by the Bot API (check the token)") from None
-        except NetworkError as exc:
-            raise ConfigError(f"TIERBOT_TELEGRAM_API_URL: cannot reach the Bot API at "
-                              f"{settings.telegram_api_url} ({exc})") from None
+    if args.webhook:
+        _check_webhook_args(settings, args)
+    # SQLite: one bot per file (an OS lock, freed even on kill -9); PostgreSQL: one leader among
+    # the workers runs the sweeps and the outbox sender (bot.leader).
+    from bot.instance_lock import hold_for_run
+    from bot.leader import Leadership, install
+
+    instance = hold_for_run(settings.database_url)
+    try:
+        with database(settings) as db:
+            application = build_application(services_for(settings, db, SystemClock()))
+            leadership = None if settings.is_sqlite else Leadership(db.engine)
+            if leadership is not None:
+                install(application, leadership, settings.leader_check_seconds)
+            try:
+                if args.webhook:
+                    from bot import webhook
+
+                    webhook.serve(application, db, listen=args.listen, public_url=args.public_url,
+                                  secret=settings.webhook_secret or "")
+                else:
+                    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+            except InvalidToken:
+                raise ConfigError("TELEGRAM_BOT_TOKEN was rejected by the Bot API (check the token)") from None
+            except BadRequest as exc:  # setWebhook refused (Telegram wants an https URL on 443/80/88/8443)
+                raise ConfigError(f"--public-url: the Bot API refused the webhook ({exc.message})") from None
+            except NetworkError as exc:
+                raise ConfigError(f"TIERBOT_TELEGRAM_API_URL: cannot reach the Bot API at "
+                                  f"{settings.telegram_api_url} ({exc})") from None
+            finally:
+                if leadership is not None:
+                    leadership.close()
+    finally:
+        if instance is not None:
+            instance.release()
     return 0
+
+
+def _check_webhook_args(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.webhook import parse_listen, webhook_path
+
+    if not settings.webhook_secret:
+        raise ConfigError("TIERBOT_WEBHOOK_SECRET is not set: --webhook needs a secret of 16+ characters "
+                          "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    if not args.public_url:
+        raise ConfigError("--public-url is required with --webhook (the HTTPS URL Telegram posts to)")
+    parse_listen(args.listen)
+    webhook_path(args.public_url)
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
@@ -226,12 +286,13 @@ def parse_at(value: str | None, settings: Settings) -> datetime:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.import_texts import file_problem, row_line
+    from bot.render import Renderer
     from core import importer
     from core.clock import SystemClock
     from core.policy_store import effective_policy
     from core.tiers import recompute
 
-    policy = effective_policy(settings)
     now = SystemClock().now()
     with database(settings) as db:
         try:
@@ -245,17 +306,20 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
                 if not report.applied:
                     session.rollback()
         except importer.ImportFileError as exc:
-            print(f"tierbot: {exc}", file=sys.stderr)
+            print(f"tierbot: {args.file.name}: {file_problem(Renderer(), 'en', exc)}", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"tierbot: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         if report.applied:
             # new customers get their tiers at once; interactions move live scores only
-            recompute(db, policy, now, org_timezone=settings.timezone, review=False)
+            recompute(db, effective_policy(settings, db), now, org_timezone=settings.timezone, review=False)
     print(f"{args.file.name}: {report.rows} rows — {report.created} created, {report.updated} updated, "
           f"{report.unchanged} unchanged")
-    for warning in report.warnings:
-        print(f"warning: {warning}")
+    for column in report.unknown_columns:
+        print(f"warning: unknown column {column!r} ignored")
     for error in report.errors:
-        print(f"line {error.line}: {error.reason}")
+        print(row_line(Renderer(), "en", error))
     if not report.applied:
         print(f"refused: {len(report.errors)} bad row(s), nothing imported "
               f"(fix them, or use --skip-invalid to import the valid rows)")
@@ -270,9 +334,8 @@ def cmd_recompute(settings: Settings, args: argparse.Namespace) -> int:
     from core.tiers import recompute
 
     at = parse_at(args.at, settings)
-    policy = effective_policy(settings)
     with database(settings) as db:
-        report = recompute(db, policy, at, org_timezone=settings.timezone, review=True)
+        report = recompute(db, effective_policy(settings, db), at, org_timezone=settings.timezone, review=True)
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     return 0
 
@@ -285,8 +348,8 @@ def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
     from core.tiers import tier_views
 
     at = parse_at(args.at, settings)
-    policy = effective_policy(settings)
     with database(settings) as db:
+        policy = effective_policy(settings, db)
         with db.session() as session:
             views = tier_views(session, policy, at, org_timezone=settings.timezone, customer_id=args.customer)
     if args.customer is not None and not views:
@@ -301,15 +364,18 @@ def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
-    from core.policies import default_policy_text
-    from core.policy_store import read_policy_file
+    from core.policy_store import effective_source, read_policy_file
     from core.tiering import PolicyError, parse_policy
 
     if args.policy_command == "show":
-        text = read_policy_file(settings.policy_file) if settings.policy_file else default_policy_text()
-        policy = parse_policy(text)
-        source = settings.policy_file or "built-in default"
-        print(f"# effective policy: {source} (version {policy.version})\n{text}")
+        with database(settings) as db, db.session() as session:
+            found, text = effective_source(session, settings)
+        if found.kind == "database" and found.activated_at is not None:
+            source = (f"database version #{found.version_id} ({found.note or 'uploaded'}, by {found.by or '?'}, "
+                      f"active since {found.activated_at:%Y-%m-%d %H:%M} UTC)")
+        else:
+            source = f"TIERBOT_POLICY_FILE {found.path}" if found.kind == "file" else "built-in default"
+        print(f"# effective policy: {source} (version {parse_policy(text).version})\n{text}")
         return 0
     try:
         policy = parse_policy(read_policy_file(args.file))
@@ -325,19 +391,20 @@ def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
     from bot.jobs import render_payload
     from bot.render import Renderer
-    from core import reminders
+    from core import reminders, weekly
     from core.accounts import get_account
     from core.policy_store import effective_policy
 
     at = parse_at(args.at, settings)
-    policy = effective_policy(settings)
     with database(settings) as db:
+        policy = effective_policy(settings, db)
         if args.job == "retier" and not args.dry_run:
             changed, notices = reminders.run_review(db, policy, settings, at)
             print(f"retier: {changed} customer(s) changed tier, {notices} notice(s) queued")
             return 0
         planners = {"digest": reminders.plan_digests, "nudges": reminders.plan_nudges,
-                    "greetings": reminders.plan_greetings, "retier": reminders.plan_review_notices}
+                    "greetings": reminders.plan_greetings, "retier": reminders.plan_review_notices,
+                    "weekly": weekly.plan_weekly}
         with db.session() as session:
             planned = planners[args.job](session, policy, settings, at)
             if args.dry_run:
@@ -355,6 +422,56 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
+    """`tierbot user …`: the operator's people changes (audited, like /team in chat). A refused
+    change (unknown person, the last admin…) is one line on stderr and exit status 1."""
+    import html
+    import re
+
+    from bot.render import Renderer
+    from core import people
+    from core.clock import SystemClock
+
+    now = SystemClock().now()
+    with database(settings) as db:
+        try:
+            with db.session() as session:
+                if args.user_command == "list":
+                    print(_people_table(people.list_people(session, None, team=args.team)))
+                    return 0
+                user_id = people.find_user(session, None, args.user).id or 0
+                change = {"set-role": lambda: people.set_role(session, None, user_id, args.role, now),
+                          "set-team": lambda: people.set_team(session, None, user_id, args.team, now),
+                          "deactivate": lambda: people.deactivate(session, None, user_id, now),
+                          "activate": lambda: people.reactivate(session, None, user_id, now)}[args.user_command]()
+        except InvalidInput as exc:
+            text = Renderer().render("en", "team/error", **{**exc.params, "code": exc.code})
+            print(f"tierbot: {html.unescape(re.sub(r'<[^>]+>', '', text))}", file=sys.stderr)
+            return 1
+    what = {"set-role": "role", "set-team": "team"}.get(args.user_command, "access")
+    print(f"{change.person.name} (telegram id {change.person.telegram_id}): {what} {change.old or '—'} → {change.new}")
+    if args.user_command in ("deactivate", "set-team") and change.customers:
+        waits = "wait for reassignment" if args.user_command == "deactivate" else "go along"
+        print(f"their {change.customers} customer(s) {waits}")
+    return 0
+
+
+def _people_table(rows: Sequence[object]) -> str:
+    """A fixed-width table; CJK characters take two columns (unicodedata's East Asian width)."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    header = ("telegram id", "name", "username", "role", "team", "active", "customers", "manager")
+    lines = [header] + [(str(p.telegram_id), p.name, f"@{p.username}" if p.username else "—", p.role,  # type: ignore[attr-defined]
+                         p.team or "—", "yes" if p.active else "no", str(p.customers), p.manager or "—")  # type: ignore[attr-defined]
+                        for p in rows]
+    widths = [max(width(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(line)).rstrip()
+                     for line in lines)
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "run": cmd_run,
     "console": cmd_console,
@@ -366,4 +483,6 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "tiers": cmd_tiers,
     "policy": cmd_policy,
     "jobs": cmd_jobs,
+    "user": cmd_user,
+    **ops_cli.COMMANDS,
 }

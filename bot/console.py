@@ -61,7 +61,7 @@ class Console:
             self.people = demo.seed(session, start)
             needs_tiers = not tiers.has_assignments(session)
         if needs_tiers:  # a fresh demo book gets its tiers at once, as an import would
-            tiers.recompute(self.db, effective_policy(settings), start, org_timezone=settings.timezone, review=False)
+            tiers.recompute(self.db, effective_policy(settings, self.db), start, org_timezone=settings.timezone, review=False)
         self.account = self.people[PERSONAS[persona]]
         self.tz = ZoneInfo(settings.timezone)
         self.api = LocalBotAPI()

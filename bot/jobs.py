@@ -21,8 +21,9 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter
 from telegram.ext import Application, ContextTypes
 
+from bot import ops
 from bot.render import Renderer, split_message
-from core import accounts, buttons, outbox, reminders, tiers
+from core import accounts, buttons, outbox, overrides, policy_store, reminders, tiers, weekly
 from core.clock import ManualClock
 
 log = logging.getLogger("tierbot.jobs")
@@ -35,30 +36,59 @@ class Sweep:
     name: str
     every: timedelta
     run: SweepFn
+    every_worker: bool = False  # refreshes this process's own caches: runs on followers too
+
+
+OUTBOX_PER_SWEEP = 200
+OUTBOX_CLAIM = 25  # rows claimed at a time: a sender that dies holds at most these until the lease ends
 
 
 async def send_outbox(app: Application, now: datetime) -> None:
     """Deliver due outbox rows, each rendered in the recipient's language at send time, with its
-    buttons' keys issued for the recipient (valid 14 days)."""
+    buttons' keys issued for the recipient (valid 14 days). Rows are claimed first
+    (core.outbox.claim), so two senders never send the same row."""
     services = app.bot_data.services
-    for message in await services.run(outbox.due, now, 200):
-        account = await services.run(accounts.get_account, message.recipient_id)
-        try:
-            text = render_payload(services.renderer, account.language, message.payload)
-            markup = await _markup(services, account.id, message.payload.get("buttons") or [], now)
-            sent = None
-            parts = split_message(text)
-            for index, part in enumerate(parts):
-                sent = await app.bot.send_message(message.telegram_id, part, parse_mode=ParseMode.HTML,
-                                                  reply_markup=markup if index == len(parts) - 1 else None)
-            await services.run(outbox.mark_sent, message.id, sent.message_id if sent else None, now)
-        except Forbidden:
-            await services.run(outbox.mark_recipient_blocked, message.recipient_id, now)
-        except RetryAfter:
-            return  # the rate limiter already retried; the rest waits for the next sweep
-        except Exception as exc:  # noqa: BLE001 - one bad row must not stop the sweep
-            log.warning("outbox %s failed: %s", message.dedupe_key, exc)
-            await services.run(outbox.mark_failed, message.id, f"{type(exc).__name__}: {exc}", now)
+    lease = timedelta(seconds=services.settings.outbox_lease_seconds)
+    handled = 0
+    while handled < OUTBOX_PER_SWEEP:
+        batch = await services.run(outbox.claim, services.clock.now(), OUTBOX_CLAIM, lease)
+        if not batch:
+            return
+        handled += len(batch)
+        for position, message in enumerate(batch):
+            if not await _deliver(app, message, now):
+                await services.run(outbox.release, [m.id for m in batch[position:]])
+                return
+
+
+async def _deliver(app: Application, message: outbox.OutgoingMessage, now: datetime) -> bool:
+    """Send one claimed row; False when Telegram asks the sender to stop for now."""
+    services = app.bot_data.services
+    account = await services.run(accounts.get_account, message.recipient_id)
+    try:
+        text = render_payload(services.renderer, account.language, message.payload)
+        markup = await _markup(services, account.id, message.payload.get("buttons") or [], now)
+        sent = None
+        parts = split_message(text)
+        # Resume after the parts a previous attempt already sent (the last part always goes).
+        for index in range(min(message.parts_sent, len(parts) - 1), len(parts)):
+            last = index == len(parts) - 1
+            sent = await app.bot.send_message(message.telegram_id, parts[index], parse_mode=ParseMode.HTML,
+                                              reply_markup=markup if last else None)
+            if not last:
+                await services.run(outbox.mark_part_sent, message.id, index + 1)
+        await services.run(outbox.mark_sent, message.id, sent.message_id if sent else None, now)
+    except Forbidden:
+        await services.run(outbox.mark_recipient_blocked, message.recipient_id, now)
+    except RetryAfter:
+        return False  # the rate limiter already retried; the rest waits for the next sweep
+    except Exception as exc:  # noqa: BLE001 - one bad row must not stop the sweep
+        # TimedOut included: Telegram may or may not have delivered it. No immediate resend; the
+        # row backs off like any failure and a later sweep retries it, so at most this one
+        # message (or part) can arrive twice — at-least-once for the message in flight.
+        log.warning("outbox %s failed: %s", message.dedupe_key, exc)
+        await services.run(outbox.mark_failed, message.id, f"{type(exc).__name__}: {exc}", now)
+    return True
 
 
 def render_payload(renderer: Renderer, lang: str, payload: dict[str, Any]) -> str:
@@ -120,22 +150,50 @@ async def housekeeping(app: Application, now: datetime) -> None:
         log.info("purged %d expired button keys", purged)
 
 
+async def weekly_summaries(app: Application, now: datetime) -> None:
+    await plan_and_enqueue(app, now, weekly.plan_weekly)
+
+
 async def refresh_tier_stats(app: Application, now: datetime) -> None:
     """Rebuild the book's ranking statistics in the background, so no rep's message pays for it."""
     services = app.bot_data.services
     await services.run(tiers.refresh_stats, services.policy, now, services.settings.timezone)
 
 
+async def refresh_policy(app: Application, now: datetime) -> None:
+    """Swap in a policy version another process activated (the check is one small query; doing it
+    here, off the loop, keeps handlers from ever paying for it)."""
+    services = app.bot_data.services
+    await asyncio.to_thread(services.policies.refresh, now)
+
+
+async def settle_tiers(app: Application, now: datetime) -> None:
+    """Pins that ran out hand their models back to the scores; a policy activation whose
+    re-tiering was cut short (the process died) is finished."""
+    services = app.bot_data.services
+    settings = services.settings
+    await asyncio.to_thread(policy_store.retier_pending, services.db, settings, now)
+    await services.run(overrides.expire_due, services.policy, now, org_timezone=settings.timezone)
+
+
 # Order matters when several fall on one instant (the console's :advance): plan first, send last.
 SWEEPS = (
+    # first: the others use the policy in force; more often than the holder's own 30-s check, so
+    # handlers seldom make that check on the event loop. It and the ranking statistics are this
+    # process's own caches, refreshed on every worker; the rest runs on the leader only.
+    Sweep("policy", timedelta(seconds=20), refresh_policy, every_worker=True),
+    Sweep("settle_tiers", timedelta(hours=1), settle_tiers),
     Sweep("review", timedelta(hours=1), review),
-    Sweep("tier_stats", timedelta(hours=1), refresh_tier_stats),
+    Sweep("tier_stats", timedelta(hours=1), refresh_tier_stats, every_worker=True),
     Sweep("digest", timedelta(minutes=1), digest),
     Sweep("nudges", timedelta(minutes=1), nudges),
     Sweep("greetings_on_time", timedelta(minutes=1), greetings_on_time),  # at each rep's digest minute
     Sweep("greetings", timedelta(hours=1), greetings),  # catch-up: restarts, quiet hours ending, late changes
     Sweep("escalations", timedelta(hours=1), escalations),
     Sweep("housekeeping", timedelta(hours=1), housekeeping),
+    Sweep("backup", timedelta(hours=1), ops.nightly_backup),  # SQLite, from 03:00 organisation time, last 7 kept
+    Sweep("alerts", timedelta(hours=1), ops.check_outbox),  # messages given up on → one notice to admins
+    Sweep("weekly", timedelta(minutes=1), weekly_summaries),  # managers, Monday 09:00 local (core.weekly)
     Sweep("outbox", timedelta(seconds=10), send_outbox),
 )
 
@@ -155,8 +213,11 @@ def schedule(app: Application) -> None:
 def _job(sweep: Sweep) -> Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
     async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
         app = context.application
+        leadership = app.bot_data.leadership
+        if not sweep.every_worker and leadership is not None and not await leadership.confirm():
+            return  # another worker leads (bot.leader): it runs the sweeps and sends the outbox
         try:
-            await sweep.run(app, app.bot_data.services.clock.now())
+            await ops.run_recorded(app, sweep.name, sweep.run, app.bot_data.services.clock.now())  # JobRun
         except Exception:  # noqa: BLE001 - a failing sweep logs and tries again next time
             log.exception("sweep %s failed", sweep.name)
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from telegram.request import BaseRequest, RequestData
 
@@ -63,6 +64,12 @@ class Fault:
     retry_after: int | None = None
     times: int = 1
     every: int | None = None  # instead of `times`: every n-th call of the method fails (n, 2n, …)
+    delay: float = 0.0  # answer this many seconds late (a client timeout); status 200: late but done
+    body: str | None = None  # answer this raw text instead of JSON (a malformed answer)
+
+
+class RawBody(str):
+    """An answer sent as it is, not as JSON (Fault.body)."""
 
 
 class LocalBotAPI:
@@ -76,6 +83,7 @@ class LocalBotAPI:
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.faults: list[Fault] = []
+        self.webhook: dict[str, Any] | None = None  # the last setWebhook's parameters
         self.on_sent: Callable[[Sent], None] | None = None
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -89,7 +97,11 @@ class LocalBotAPI:
     async def call(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes, str]]) -> tuple[int, dict[str, Any]]:
         self.calls.append((method, params))
         fault = self._take_fault(method)
-        if fault is not None:
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault is not None and fault.body is not None:
+            return fault.status, RawBody(fault.body)  # type: ignore[return-value]
+        if fault is not None and fault.status != 200:
             body: dict[str, Any] = {"ok": False, "error_code": fault.status, "description": fault.description}
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
@@ -104,6 +116,7 @@ class LocalBotAPI:
         return 200, {"ok": True, "result": result}
 
     def download(self, file_path: str) -> tuple[int, bytes]:
+        file_path = unquote(file_path)  # clients percent-encode the path (a file name in Chinese)
         for path, content in self._files.values():
             if path == file_path:
                 return 200, content
@@ -132,9 +145,11 @@ class LocalBotAPI:
         return True
 
     def _m_deletewebhook(self, params: dict, files: dict) -> bool:
+        self.webhook = None
         return True
 
     def _m_setwebhook(self, params: dict, files: dict) -> bool:
+        self.webhook = dict(params)  # url, secret_token, allowed_updates: what a test checks
         return True
 
     def _m_setmycommands(self, params: dict, files: dict) -> bool:
@@ -348,7 +363,7 @@ class LocalRequest(BaseRequest):
         files = dict(request_data.multipart_data) if request_data and request_data.contains_files else {}
         files = {name: (v[0], v[1], v[2] if len(v) > 2 else "") for name, v in files.items()}  # type: ignore[misc]
         status, body = await self.api.call(api_method, params, files)
-        return status, json.dumps(body).encode()
+        return status, body.encode() if isinstance(body, RawBody) else json.dumps(body).encode()
 
 
 # --- served over HTTP --------------------------------------------------------------------------
@@ -387,6 +402,8 @@ async def serve(api: LocalBotAPI, host: str = "127.0.0.1", port: int = 0) -> tup
                     params[key] = str(value)
             params = _decode_form(params)
         status, body = await api.call(request.match_info["method"], params, files)
+        if isinstance(body, RawBody):
+            return web.Response(text=body, status=status, content_type="application/json")
         return web.json_response(body, status=status)
 
     async def file_download(request: web.Request) -> web.Response:
@@ -402,11 +419,15 @@ async def serve(api: LocalBotAPI, host: str = "127.0.0.1", port: int = 0) -> tup
              "reply_markup": s.reply_markup} for s in api.outgoing
         ])
 
+    async def webhook(request: web.Request) -> web.Response:
+        return web.json_response(api.webhook)
+
     app = web.Application()
     app.router.add_route("*", "/bot{token}/{method}", bot_method)
     app.router.add_get("/file/bot{token}/{path:.*}", file_download)
     app.router.add_post("/_local/updates", push_update)
     app.router.add_get("/_local/sent", list_sent)
+    app.router.add_get("/_local/webhook", webhook)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -14,6 +14,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot import updatelog
+
 MAX_CONCURRENT_UPDATES = 32
 
 
@@ -22,8 +24,10 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._recent = updatelog.RecentUpdates()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        coroutine = updatelog.observed(update, coroutine, self._recent)  # one log line per update; redeliveries dropped
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await coroutine

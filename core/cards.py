@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from core import customers, feedback, interactions
+from core import customers, feedback, interactions, overrides
 from core.accounts import Account
 from core.models import CustomerTier
 from core.tiering import CustomerResult, Policy, explain_model
@@ -50,6 +50,7 @@ class Card:
     interaction_count: int
     open_feedback: list[feedback.FeedbackView]
     actions: list[ActionView]
+    pins: list[overrides.PinView] = field(default_factory=list)  # a manager's pinned tiers (人工调档)
 
 
 def evaluate(session: Session, policy: Policy, customer_id: int, now: datetime,
@@ -66,7 +67,9 @@ def card(session: Session, account: Account, customer_id: int, policy: Policy, n
     recent, total = interactions.history(session, account, customer_id, limit=5)
     return Card(view, badges(session, policy, result, lang, now), _cadence(result), recent, total,
                 feedback.open_items(session, account, customer_id),
-                [ActionView(a.code, a.text(lang), a.reason(lang)) for a in result.actions[:actions]])
+                [ActionView(a.code, a.text(lang), a.reason(lang)) for a in result.actions[:actions]],
+                overrides.active_overrides(session, None, now, policy, lang=lang, timezone=org_timezone,
+                                           customer_ids=[customer_id]))
 
 
 def badges(session: Session, policy: Policy, result: CustomerResult, lang: str, now: datetime) -> list[TierBadge]:

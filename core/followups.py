@@ -71,7 +71,7 @@ def due_many(session: Session, user_ids: list[int], until: dict[int, datetime]) 
     rows = session.exec(
         select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
         .where(FollowUp.status == "open", FollowUp.rep_id.in_(user_ids),  # type: ignore[union-attr]
-               FollowUp.due_at < max(until.values()))
+               FollowUp.due_at < max(until.values()), Customer.archived.is_(False))  # type: ignore[attr-defined]
         .order_by(FollowUp.due_at)  # type: ignore[arg-type]
     ).all()
     found: dict[int, list[FollowUpView]] = {}

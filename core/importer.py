@@ -1,78 +1,129 @@
 """Import customers and interactions from CSV or XLSX (CRM exports), zh or en headers.
 
-The whole file is read and validated first. By default a file with any bad row is refused as a
-whole and nothing changes; with `skip_invalid` the valid rows are imported and the rest reported.
-Importing the same file twice creates no duplicates: customers match by external id, else by
-name + owner; interactions by external id, else by customer + kind + time + amount.
+Two steps, both on the same code: `plan` reads and validates every row and matches it against
+the database without writing (the chat's preview); `apply` writes the valid rows in bulk, in
+the caller's one transaction (all or nothing), reporting progress per chunk.
+
+Rights (`actor`; None is the server's CLI, which may do anything):
+- a rep imports into their own book: an empty owner is the rep; naming anyone else is a row error;
+- a manager imports for their team: the owner must be a member (or report) of the team, or the
+  manager; empty leaves the customer unassigned (the manager assigns it in /team);
+- an admin anywhere. A row that matches an existing customer outside the actor's view is an error.
+Interactions: the customer must be visible to the actor; the rep column follows the owner rules
+(empty: the customer's owner).
+
+No duplicates on a second import: customers match by external id, else by name + owner;
+interactions by external id, else by customer + kind + time + amount.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
+from core.accounts import Account
+from core.import_files import Columns, ImportFileError, Table, map_columns, read_bytes, read_table
+from core.import_values import (BadValue, day_first_of, parse_amount, parse_choice, parse_date, parse_instant,
+                                parse_rating, parse_region)
 from core.models import INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, Interaction, User
 from core.money import to_minor
 from core.settings import check_timezone
+from core.visibility import customer_scope
 
-MAX_ROWS = 200_000
+__all__ = ["CUSTOMER_COLUMNS", "INTERACTION_COLUMNS", "ImportFileError", "ImportReport", "RowError", "detect_kind",
+           "error_csv", "import_customers", "import_interactions", "import_table", "read_bytes"]
 
-# canonical column → accepted headers (compared case-insensitively, spaces and _ ignored)
+CHUNK = 5000  # rows per bulk statement (and at most one progress report per chunk)
+NAME_MAX = 200
+
+# canonical column → accepted headers (compared case-insensitively; spaces, _ and - ignored)
 CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("external_id", "id", "客户编号", "客户id", "编号", "account id", "crm id"),
-    "name": ("name", "customer", "客户", "客户名称", "account name", "account"),
-    "company": ("company", "公司名称", "公司全称", "company name", "full name"),
-    "owner": ("owner", "负责人", "客户经理", "account owner", "sales rep"),
-    "stage": ("stage", "阶段", "客户阶段", "status", "状态"),
-    "industry": ("industry", "行业"),
-    "region": ("region", "country", "地区", "国家"),
+    "external_id": ("external_id", "external id", "id", "客户编号", "客户id", "编号", "account id", "crm id", "外部编号"),
+    "name": ("name", "customer", "customer name", "客户", "客户名称", "客户全称", "account name", "account"),
+    "company": ("company", "company name", "公司名称", "公司", "公司全称", "企业名称", "full name"),
+    "owner": ("owner", "负责人", "客户经理", "account owner", "sales rep", "所有人", "归属人", "销售", "owner name"),
+    "stage": ("stage", "阶段", "客户阶段", "status", "状态", "客户状态", "type", "account type", "客户类型", "成交状态"),
+    "industry": ("industry", "行业", "所属行业"),
+    "region": ("region", "country", "地区", "国家", "国家/地区", "billing country"),
     "timezone": ("timezone", "时区", "time zone"),
     "language": ("language", "语言"),
-    "contact_name": ("contact_name", "contact", "联系人", "contact name"),
-    "contact_title": ("contact_title", "title", "职务", "职位", "contact title"),
-    "contact_phone": ("contact_phone", "phone", "电话", "手机", "mobile", "contact phone"),
-    "contact_email": ("contact_email", "email", "邮箱", "e-mail", "contact email"),
-    "birthday": ("birthday", "生日", "contact birthday"),
-    "contract_start": ("contract_start", "签约日期", "合作开始日期", "contract start", "customer since"),
-    "annual_revenue": ("annual_revenue", "年交易额", "年营收", "annual revenue"),
+    "contact_name": ("contact_name", "contact", "contact name", "联系人", "联系人姓名", "primary contact", "主要联系人"),
+    "contact_title": ("contact_title", "title", "contact title", "职务", "职位", "联系人职务"),
+    "contact_phone": ("contact_phone", "phone", "contact phone", "电话", "手机", "mobile", "联系电话", "手机号", "联系人电话"),
+    "contact_email": ("contact_email", "email", "e-mail", "contact email", "邮箱", "电子邮箱", "联系人邮箱"),
+    "birthday": ("birthday", "contact birthday", "生日", "联系人生日", "出生日期"),
+    "contract_start": ("contract_start", "contract start", "customer since", "签约日期", "合作开始日期", "成交日期"),
+    "annual_revenue": ("annual_revenue", "annual revenue", "年交易额", "年营收", "年销售额", "年成交额"),
     "potential": ("potential", "潜力"),
     "influence": ("influence", "影响力", "市场影响力"),
     "intention": ("intention", "意愿度", "签约意愿"),
     "expectation": ("expectation", "期望值"),
     "satisfaction": ("satisfaction", "满意度"),
-    "pipeline_stage": ("pipeline_stage", "销售阶段", "签约进度", "pipeline stage"),
-    "expected_signing_date": ("expected_signing_date", "预计签约日期", "签约时间", "expected close date", "close date"),
+    "pipeline_stage": ("pipeline_stage", "pipeline stage", "opportunity stage", "销售阶段", "签约进度", "商机阶段"),
+    "expected_signing_date": ("expected_signing_date", "expected close date", "close date", "预计签约日期",
+                              "签约时间", "预计成交日期"),
 }
+CUSTOMER_FALLBACKS = {"name": "company"}  # a lead export has Company and no Account Name
 INTERACTION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("external_id", "id", "编号", "记录编号"),
-    "customer": ("customer", "客户", "客户名称", "customer id", "客户编号", "account"),
-    "kind": ("kind", "type", "类型", "方式"),
-    "occurred_at": ("occurred_at", "date", "time", "日期", "时间", "发生时间"),
-    "amount": ("amount", "金额"),
+    "external_id": ("external_id", "external id", "id", "编号", "记录编号", "activity id", "跟进记录编号"),
+    "customer": ("customer", "客户", "客户名称", "account", "account name", "customer name", "关联客户"),
+    "customer_ref": ("customer_external_id", "customer external id", "customer id", "客户编号", "account id", "客户id"),
+    "kind": ("kind", "type", "类型", "方式", "activity type", "跟进方式", "跟进类型", "互动类型"),
+    "occurred_at": ("occurred_at", "date", "time", "日期", "时间", "发生时间", "activity date", "跟进时间", "date/time"),
+    "amount": ("amount", "金额", "成交金额", "deal amount"),
     "currency": ("currency", "币种", "货币"),
-    "summary": ("summary", "note", "notes", "内容", "摘要", "备注"),
+    "summary": ("summary", "note", "notes", "内容", "摘要", "备注", "subject", "description", "comments", "跟进内容",
+                "跟进记录"),
+    "rep": ("rep", "销售", "负责人", "owner", "assigned to", "跟进人", "客户经理", "sales rep", "记录人"),
 }
-_STAGE_WORDS = {"待签约": "prospect", "潜在": "prospect", "服务中": "active", "已签约": "active",
-                "customer": "active", "流失": "lost", "已流失": "lost"}
-_KIND_WORDS = {"电话": "call", "拜访": "visit", "会面": "meeting", "会议": "meeting", "消息": "message",
-               "微信": "message", "邮件": "email", "成交": "deal", "签约": "deal", "问候": "greeting",
-               "备注": "note", "其他": "other"}
+_STAGE_WORDS = {
+    "待签约": "prospect", "潜在": "prospect", "潜在客户": "prospect", "待签约客户": "prospect", "未成交": "prospect",
+    "意向客户": "prospect", "服务中": "active", "已签约": "active", "服务中客户": "active", "已成交": "active",
+    "成交客户": "active", "customer": "active", "active customer": "active", "customer - direct": "active",
+    "customer - channel": "active", "流失": "lost", "已流失": "lost", "流失客户": "lost", "churned": "lost",
+    "former customer": "lost",
+}
+_PIPELINE_WORDS = {
+    "线索": "lead", "prospecting": "lead", "已联系": "contacted", "初步接触": "contacted", "qualification": "contacted",
+    "需求确认": "needs_confirmed", "needs analysis": "needs_confirmed", "方案": "proposal", "报价": "proposal",
+    "方案报价": "proposal", "proposal/price quote": "proposal", "谈判": "negotiation", "商务谈判": "negotiation",
+    "negotiation/review": "negotiation", "合同已发": "contract_sent", "合同": "contract_sent",
+}
+_KIND_WORDS = {
+    "电话": "call", "电话沟通": "call", "phone call": "call", "拜访": "visit", "上门拜访": "visit", "拜访客户": "visit",
+    "site visit": "visit", "会面": "meeting", "会议": "meeting", "消息": "message", "微信": "message",
+    "微信沟通": "message", "wechat": "message", "邮件": "email", "e-mail": "email", "成交": "deal", "签约": "deal",
+    "sale": "deal", "问候": "greeting", "备注": "note", "其他": "other", "task": "other",
+}
+_LANGUAGE_WORDS = {"中文": "zh", "chinese": "zh", "英文": "en", "english": "en"}
+_DATE_FIELDS = ("contract_start", "expected_signing_date", "birthday")
+_CONTACT_FIELDS = {"contact_name": "name", "contact_title": "title", "contact_phone": "phone",
+                   "contact_email": "email", "birthday": "birthday"}
+_CONTACT_LIMITS = {"name": 200, "title": 100, "phone": 50, "email": 200}
+_CUSTOMER_FIELDS = ("company", "industry", "owner_id", "stage", "region", "timezone", "language", "contract_start",
+                    "annual_revenue_minor", "potential", "influence", "intention", "expectation", "satisfaction",
+                    "pipeline_stage", "expected_signing_date")
+_TEXT_LIMITS = {"external_id": 100, "company": 300, "industry": 100}
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
 class RowError:
     line: int
-    reason: str
+    code: str  # a key of the `import_errors` strings
+    column: str | None = None  # the header as written in the file
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,408 +134,562 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
     applied: bool = False
     created_ids: list[int] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    bad_rows: dict[int, list[str]] = field(default_factory=dict)  # line → cells, for the error file
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def ready(self) -> int:
+        return self.created + self.updated + self.unchanged
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, encoding, no header, too many rows)."""
+    def summary(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rows": self.rows, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "errors": len(self.errors), "applied": self.applied}
 
 
-# --- reading ---------------------------------------------------------------------------------
+def detect_kind(headers: list[str]) -> str | None:
+    """'interactions' when the headers have a kind and a date column, else 'customers' when they
+    name customers, else None (ask). Raises ImportFileError for duplicate customer headers, or
+    when no header means anything to either kind."""
+    try:
+        interaction = map_columns(headers, INTERACTION_COLUMNS).index
+    except ImportFileError:
+        interaction = {}
+    if {"kind", "occurred_at"} <= interaction.keys() and ({"customer", "customer_ref"} & interaction.keys()):
+        return "interactions"
+    try:
+        if "name" in map_columns(headers, CUSTOMER_COLUMNS, CUSTOMER_FALLBACKS).index:
+            return "customers"
+    except ImportFileError as exc:
+        if exc.code == "duplicate_header" or not interaction:
+            raise  # ambiguous whatever the file holds, or nothing in it is a column we know
+    return None
 
 
-def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Headers and (line number, cells) of a CSV or XLSX file; blank rows are skipped."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path)
-    elif suffix in (".csv", ".txt", ""):
-        rows = _csv_rows(path.read_bytes())
+def import_table(session: Session, kind: str, table: Table, *, actor: Account | None, now: datetime,
+                 currency: str, timezone: str, apply: bool, skip_invalid: bool = True,
+                 progress: Progress | None = None) -> ImportReport:
+    """Validate `table` as `kind` and, with `apply`, write it (unless it has bad rows and not
+    `skip_invalid`). Raises ImportFileError for a file-level problem."""
+    if kind == "customers":
+        plan: _Plan = _plan_customers(session, table, actor, now, currency)
+    elif kind == "interactions":
+        plan = _plan_interactions(session, table, actor, now, currency, ZoneInfo(timezone))
     else:
-        raise ImportFileError(f"{path.name}: not a CSV or XLSX file")
-    numbered = [(i, [_cell(c) for c in row]) for i, row in enumerate(rows, start=1)]
-    numbered = [(i, row) for i, row in numbered if any(row)]
-    if not numbered:
-        raise ImportFileError(f"{path.name}: the file is empty")
-    (_, headers), body = numbered[0], numbered[1:]
-    if len(body) > MAX_ROWS:
-        raise ImportFileError(f"{path.name}: {len(body)} rows is more than {MAX_ROWS}")
-    return headers, body
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ImportFileError("the file is neither UTF-8 nor GBK text")
-    if "\x00" in text:
-        raise ImportFileError("the file looks binary, not CSV")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    return list(csv.reader(io.StringIO(text), dialect))
-
-
-def _xlsx_rows(path: Path) -> list[list[Any]]:
-    from openpyxl import load_workbook  # imported here: only XLSX imports pay for it
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a broken file
-        raise ImportFileError(f"{path.name}: not a readable XLSX file ({type(exc).__name__})") from None
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def map_headers(headers: list[str], columns: dict[str, tuple[str, ...]]) -> tuple[dict[str, int], list[str]]:
-    """canonical name → column index, plus warnings for unknown and duplicate columns."""
-    lookup = {_norm(alias): name for name, aliases in columns.items() for alias in aliases}
-    mapping: dict[str, int] = {}
-    warnings = []
-    for index, header in enumerate(headers):
-        name = lookup.get(_norm(header))
-        if name is None:
-            if header:
-                warnings.append(f"unknown column {header!r} ignored")
-        elif name in mapping:
-            warnings.append(f"column {header!r} repeats {name!r}; the first one is used")
-        else:
-            mapping[name] = index
-    return mapping, warnings
-
-
-def _norm(header: str) -> str:
-    return re.sub(r"[\s_\-]+", "", header.strip().lower().lstrip("\ufeff"))
-
-
-# --- field parsers (each raises ValueError with the reason) ----------------------------------
-
-
-def parse_date(text: str) -> date | None:
-    if not text:
-        return None
-    cleaned = text.strip().replace("/", "-").replace(".", "-")
-    cleaned = re.sub(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"\1-\2-\3", cleaned)
-    try:
-        return datetime.fromisoformat(cleaned).date()
-    except ValueError:
-        parts = cleaned.split(" ")[0].split("-")
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            try:
-                return date(int(parts[0]), int(parts[1]), int(parts[2]))
-            except ValueError:
-                pass
-    raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)")
-
-
-def parse_instant(text: str, zone: ZoneInfo) -> datetime:
-    """ISO date or datetime; without an offset it is local time in `zone`; a date is noon."""
-    if not text:
-        raise ValueError("the time is missing")
-    cleaned = text.strip().replace("/", "-")
-    try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError:
-        moment = datetime.combine(parse_date(cleaned) or date.min, time(12, 0))
-    if len(cleaned) <= 10 and ":" not in cleaned:
-        moment = datetime.combine(moment.date(), time(12, 0))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
-
-
-def parse_rating(text: str) -> int | None:
-    if not text:
-        return None
-    try:
-        value = int(Decimal(text))
-    except (InvalidOperation, ValueError):
-        raise ValueError(f"{text!r} is not a rating from 1 to 5") from None
-    if not 1 <= value <= 5 or Decimal(text) != value:
-        raise ValueError(f"{text!r} is not a rating from 1 to 5")
-    return value
-
-
-def parse_amount(text: str) -> Decimal | None:
-    if not text:
-        return None
-    cleaned = re.sub(r"[,\s¥￥$€£]|CNY|RMB|USD|元", "", text, flags=re.I)
-    multiplier = Decimal(1)
-    if cleaned.endswith("万"):
-        cleaned, multiplier = cleaned[:-1], Decimal(10_000)
-    try:
-        amount = Decimal(cleaned) * multiplier
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount") from None
-    if not amount.is_finite() or abs(amount) >= Decimal("1e13"):
-        raise ValueError(f"{text!r} is not a plausible amount")
-    return amount
-
-
-def _choice(value: str, allowed: Iterable[str], words: dict[str, str], what: str) -> str:
-    key = value.strip()
-    lowered = key.lower().replace(" ", "_")
-    if lowered in allowed:
-        return lowered
-    if key in words or lowered in words:
-        return words.get(key) or words[lowered]
-    raise ValueError(f"{value!r} is not a {what} ({', '.join(allowed)})")
-
-
-# --- customers ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Owners:
-    by_telegram_id: dict[str, int]
-    by_name: dict[str, int]
-
-    def resolve(self, text: str) -> int | None:
-        if not text:
-            return None
-        found = self.by_telegram_id.get(text) or self.by_name.get(text.casefold())
-        if found is None:
-            raise ValueError(f"unknown owner {text!r} (a user's Telegram id or name)")
-        return found
-
-
-def _owners(session: Session) -> _Owners:
-    users = session.exec(select(User).where(User.active)).all()
-    return _Owners({str(u.telegram_id): u.id or 0 for u in users}, {u.name.casefold(): u.id or 0 for u in users})
-
-
-def _customer_values(cells: dict[str, str], owners: _Owners, currency: str) -> dict[str, Any]:
-    """Validated values of one customer row (raises ValueError naming the column)."""
-    values: dict[str, Any] = {}
-    parsers: dict[str, Callable[[str], Any]] = {
-        "stage": lambda v: _choice(v or "prospect", STAGES, _STAGE_WORDS, "stage"),
-        "pipeline_stage": lambda v: _choice(v, PIPELINE_STAGES, {}, "pipeline stage") if v else None,
-        "owner": owners.resolve,
-        "contract_start": parse_date, "expected_signing_date": parse_date, "birthday": parse_date,
-        "potential": parse_rating, "influence": parse_rating, "intention": parse_rating,
-        "expectation": parse_rating, "satisfaction": parse_rating,
-        "annual_revenue": lambda v: to_minor(a, currency) if (a := parse_amount(v)) is not None else None,
-        "timezone": lambda v: check_timezone(v) if v else None,
-        "language": lambda v: _choice(v, ("zh", "en"), {"中文": "zh", "英文": "en", "english": "en"}, "language") if v else None,
-        "region": lambda v: _region(v),
-    }
-    for column, text in cells.items():
-        try:
-            values[column] = parsers[column](text) if column in parsers else (text or None)
-        except ValueError as exc:
-            raise ValueError(f"{column}: {exc}") from None
-    if not values.get("name"):
-        raise ValueError("name: the customer's name is missing")
-    if len(values["name"]) > 200:
-        raise ValueError("name: longer than 200 characters")
-    return values
-
-
-def _region(text: str) -> str | None:
-    if not text:
-        return None
-    code = {"中国": "CN", "china": "CN", "美国": "US", "英国": "GB", "新加坡": "SG"}.get(text.strip().lower(), text.strip().upper())
-    if not re.fullmatch(r"[A-Z]{2}", code):
-        raise ValueError(f"{text!r} is not a two-letter country code like CN")
-    return code
-
-
-_CONTACT_FIELDS = {"contact_name": "name", "contact_title": "title", "contact_phone": "phone",
-                   "contact_email": "email", "birthday": "birthday"}
-_CUSTOMER_FIELDS = ("company", "industry", "owner", "stage", "region", "timezone", "language",
-                    "contract_start", "annual_revenue", "potential", "influence", "intention",
-                    "expectation", "satisfaction", "pipeline_stage", "expected_signing_date")
-
-
-def import_customers(session: Session, path: Path, *, now: datetime, currency: str,
-                     skip_invalid: bool = False) -> ImportReport:
-    headers, body = read_table(path)
-    mapping, warnings = map_headers(headers, CUSTOMER_COLUMNS)
-    report = ImportReport("customers", rows=len(body), warnings=warnings)
-    if "name" not in mapping:
-        report.errors.append(RowError(1, "no name column (name / 客户名称 / Account Name)"))
-        return report
-    owners = _owners(session)
-    valid: list[tuple[int, dict[str, Any]]] = []
-    seen: dict[tuple[str, ...], int] = {}
-    for line, row in body:
-        cells = {name: (row[i] if i < len(row) else "") for name, i in mapping.items()}
-        try:
-            values = _customer_values(cells, owners, currency)
-        except ValueError as exc:
-            report.errors.append(RowError(line, str(exc)))
-            continue
-        key = ("x", values["external_id"]) if values.get("external_id") else ("n", values["name"], str(values.get("owner")))
-        if key in seen:
-            report.errors.append(RowError(line, f"repeats line {seen[key]} (same external id, or same name and owner)"))
-            continue
-        seen[key] = line
-        valid.append((line, values))
-    if report.errors and not skip_invalid:
-        return report
-    _apply_customers(session, valid, report, now)
-    report.applied = True
+        raise ValueError(kind)
+    report = plan.report
+    if apply and (skip_invalid or report.ok):
+        plan.apply(session, progress or (lambda done, total: None))
+        report.applied = True
     return report
 
 
-def _apply_customers(session: Session, rows: list[tuple[int, dict[str, Any]]], report: ImportReport,
-                     now: datetime) -> None:
-    existing = session.exec(select(Customer)).all()
-    by_external = {c.external_id: c for c in existing if c.external_id}
-    by_name_owner = {(c.name, c.owner_id): c for c in existing}
-    created: list[Customer] = []
-    contacts: list[tuple[Customer, dict[str, Any]]] = []
-    for _line, values in rows:
-        customer = by_external.get(values.get("external_id")) or by_name_owner.get((values["name"], values.get("owner")))
-        fields = {f: values[f] for f in _CUSTOMER_FIELDS if f in values and values[f] is not None}
-        fields["owner_id"] = fields.pop("owner", None) if "owner" in values else None
-        if "annual_revenue" in fields:
-            fields["annual_revenue_minor"] = fields.pop("annual_revenue")
-        if customer is None:
-            customer = Customer(name=values["name"], external_id=values.get("external_id"), added_at=now,
-                                **{k: v for k, v in fields.items() if v is not None})
-            session.add(customer)
-            created.append(customer)
-        else:
-            changed = {k: v for k, v in fields.items() if v is not None and getattr(customer, k) != v}
-            for key, value in changed.items():
-                setattr(customer, key, value)
-            report.updated += bool(changed)
-            report.unchanged += not changed
-        contact = {_CONTACT_FIELDS[k]: v for k, v in values.items() if k in _CONTACT_FIELDS and v}
-        if contact.get("name"):
-            contacts.append((customer, contact))
-    session.flush()
-    report.created = len(created)
-    report.created_ids = [c.id or 0 for c in created]
-    _apply_contacts(session, contacts)
-
-
-def _apply_contacts(session: Session, contacts: list[tuple[Customer, dict[str, Any]]]) -> None:
-    """The primary contact of each customer: updated in place, or added."""
-    ids = [customer.id for customer, _ in contacts]
-    primaries = {c.customer_id: c for c in session.exec(
-        select(Contact).where(Contact.is_primary, Contact.customer_id.in_(ids))).all()} if ids else {}  # type: ignore[attr-defined]
-    for customer, values in contacts:
-        contact = primaries.get(customer.id or 0)
-        if contact is None:
-            session.add(Contact(customer_id=customer.id or 0, is_primary=True, **values))
-        else:
-            for key, value in values.items():
-                setattr(contact, key, value)
-            session.add(contact)
-    session.flush()
-
-
-# --- interactions --------------------------------------------------------------------------------
+def import_customers(session: Session, path: Path, *, now: datetime, currency: str, skip_invalid: bool = False,
+                     actor: Account | None = None) -> ImportReport:
+    return import_table(session, "customers", read_table(path), actor=actor, now=now, currency=currency,
+                        timezone="UTC", apply=True, skip_invalid=skip_invalid)
 
 
 def import_interactions(session: Session, path: Path, *, now: datetime, currency: str, timezone: str,
-                        skip_invalid: bool = False) -> ImportReport:
-    headers, body = read_table(path)
-    mapping, warnings = map_headers(headers, INTERACTION_COLUMNS)
-    report = ImportReport("interactions", rows=len(body), warnings=warnings)
-    missing = [c for c in ("customer", "kind", "occurred_at") if c not in mapping]
-    if missing:
-        report.errors.append(RowError(1, f"missing columns: {', '.join(missing)}"))
-        return report
-    zone = ZoneInfo(timezone)
-    customers = session.exec(select(Customer.id, Customer.external_id, Customer.name, Customer.owner_id)).all()
-    by_external = {external: cid for cid, external, _, _ in customers if external}
-    by_name: dict[str, list[int]] = {}
-    owner_of = {cid: owner for cid, _, _, owner in customers}
-    for cid, _, name, _ in customers:
-        by_name.setdefault(name, []).append(cid)
-    known = _existing_interaction_keys(session)
-    rows: list[Interaction] = []
-    for line, row in body:
-        cells = {name: (row[i] if i < len(row) else "") for name, i in mapping.items()}
+                        skip_invalid: bool = False, actor: Account | None = None) -> ImportReport:
+    return import_table(session, "interactions", read_table(path), actor=actor, now=now, currency=currency,
+                        timezone=timezone, apply=True, skip_invalid=skip_invalid)
+
+
+def error_csv(report: ImportReport, reasons: list[str], error_header: str) -> bytes:
+    """The rows with errors as they were, plus a column with the reason (UTF-8 with BOM, so Excel
+    reads Chinese right). `reasons` are the rendered texts of `report.errors`, in order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*report.headers, error_header])
+    by_line: dict[int, list[str]] = {}
+    for error, reason in zip(report.errors, reasons, strict=True):
+        by_line.setdefault(error.line, []).append(reason)
+    width = len(report.headers)
+    for line, texts in by_line.items():
+        cells = report.bad_rows.get(line, [])
+        writer.writerow([*(cells + [""] * width)[:max(width, len(cells))], "; ".join(texts)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- people and rights ------------------------------------------------------------------------------
+
+
+class _People:
+    """Resolves an owner or rep cell (a Telegram id or a name) within what `actor` may assign."""
+
+    def __init__(self, session: Session, actor: Account | None) -> None:
+        users = session.exec(select(User.id, User.telegram_id, User.name, User.team_id, User.manager_id)
+                             .where(User.active)).all()
+        self.by_telegram_id = {str(tid): uid for uid, tid, _, _, _ in users}
+        self.by_name: dict[str, list[int]] = {}
+        for uid, _, name, _, _ in users:
+            self.by_name.setdefault(name.strip().casefold(), []).append(uid)
+        self.actor = actor
+        self.allowed: set[int] | None = None
+        if actor is not None and actor.role == "rep":
+            self.allowed = {actor.id}
+        elif actor is not None and actor.role == "manager":
+            self.allowed = {uid for uid, _, _, team, manager in users
+                            if uid == actor.id or manager == actor.id or (actor.team_id and team == actor.team_id)}
+
+    @property
+    def default(self) -> int | None:
+        """Whose a row without an owner is: a rep's own; unassigned for managers and the CLI."""
+        return self.actor.id if self.actor is not None and self.actor.role == "rep" else None
+
+    def resolve(self, text: str) -> int | None:
+        text = text.strip()
+        if not text:
+            return self.default
+        found = self.by_telegram_id.get(text)
+        if found is None:
+            named = self.by_name.get(text.casefold(), [])
+            if len(named) > 1:
+                raise BadValue("owner_ambiguous", value=text)
+            if not named:
+                raise BadValue("owner_unknown", value=text)
+            found = named[0]
+        if self.allowed is not None and found not in self.allowed:
+            raise BadValue("owner_rep" if self.actor and self.actor.role == "rep" else "owner_team", value=text)
+        return found
+
+
+def _visible(session: Session, actor: Account | None) -> set[int] | None:
+    if actor is None or actor.role == "admin":
+        return None
+    scope = customer_scope(actor, include_archived=True)  # an archived customer is still the same customer
+    return {cid for cid in session.exec(select(Customer.id).where(scope)).all() if cid}
+
+
+def _cells(row: list[str], columns: Columns) -> dict[str, str]:
+    return {name: (row[i].strip() if i < len(row) else "") for name, i in columns.index.items()}
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, with_ids: bool) -> list[int]:
+    """Insert `rows` (all with the same keys); with `with_ids`, their new ids in order.
+
+    PostgreSQL: ids drawn from the table's sequence in one query, rows sent with COPY. (Written
+    by hand: SQLAlchemy's multi-row INSERT … RETURNING makes psycopg re-parse a 25,000-parameter
+    statement per page, about 1 ms a row.) SQLite: a multi-row INSERT … RETURNING, fast there."""
+    if not rows:
+        return []
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        if not with_ids:
+            session.execute(insert(table), rows)
+            return []
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(session.execute(statement, rows).scalars().all())
+    ids: list[int] = []
+    if with_ids:
+        sequence = connection.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar()
+        ids = [value for (value,) in connection.exec_driver_sql(
+            f"SELECT nextval('{sequence}') FROM generate_series(1, {len(rows)})")]
+        rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
+    columns = list(rows[0])
+    raw = connection.connection.driver_connection
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                            for v in (row[c] for c in columns)])
+    return ids
+
+
+def _write_chunks(items: list[Any]) -> Iterable[list[Any]]:
+    """Chunks for writing with progress: about a tenth of the rows each (100 to CHUNK)."""
+    size = min(CHUNK, max(100, -(-len(items) // 10)))
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class _Plan:
+    report: ImportReport
+
+    def apply(self, session: Session, progress: Progress) -> None:
+        raise NotImplementedError
+
+
+# --- customers -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _CustomerRow:
+    line: int
+    values: dict[str, Any]  # Customer columns
+    contact: dict[str, Any]  # primary contact fields present in the file
+    cells: list[str]
+    existing_id: int | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+def _customer_parsers(people: _People, currency: str, day_first: dict[str, bool | None]) -> dict[str, Callable[[str], Any]]:
+    def revenue(text: str) -> int | None:
+        amount = parse_amount(text)
+        return to_minor(amount, currency) if amount is not None else None
+
+    def zone(text: str) -> str | None:
+        if not text:
+            return None
         try:
-            interaction = _interaction(cells, by_external, by_name, zone, currency, now)
-        except ValueError as exc:
-            report.errors.append(RowError(line, str(exc)))
+            return check_timezone(text)
+        except ValueError:
+            raise BadValue("timezone", value=text) from None
+
+    parsers: dict[str, Callable[[str], Any]] = {
+        "stage": lambda v: parse_choice(v, STAGES, _STAGE_WORDS) if v else None,
+        "pipeline_stage": lambda v: parse_choice(v, PIPELINE_STAGES, _PIPELINE_WORDS) if v else None,
+        "owner": people.resolve,
+        "potential": parse_rating, "influence": parse_rating, "intention": parse_rating,
+        "expectation": parse_rating, "satisfaction": parse_rating,
+        "annual_revenue": revenue, "timezone": zone, "region": parse_region,
+        "language": lambda v: parse_choice(v, ("zh", "en"), _LANGUAGE_WORDS) if v else None,
+    }
+    for name in _DATE_FIELDS:
+        parsers[name] = lambda v, first=day_first.get(name): parse_date(v, first)
+    return parsers
+
+
+def _plan_customers(session: Session, table: Table, actor: Account | None, now: datetime,
+                    currency: str) -> _CustomerPlan:
+    columns = map_columns(table.headers, CUSTOMER_COLUMNS, CUSTOMER_FALLBACKS)
+    if "name" not in columns.index:
+        raise ImportFileError("missing_columns", columns="name / 客户名称 / Account Name")
+    report = ImportReport("customers", rows=len(table.rows), unknown_columns=columns.unknown,
+                          headers=table.headers)
+    people = _People(session, actor)
+    day_first = {name: day_first_of(row[i] for _, row in table.rows if i < len(row))
+                 for name, i in columns.index.items() if name in _DATE_FIELDS}
+    parsers = _customer_parsers(people, currency, day_first)
+    owner_given = "owner" in columns.index
+    rows: list[_CustomerRow] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for line, cells_row in table.rows:
+        cells = _cells(cells_row, columns)
+        parsed: dict[str, Any] = {}
+        failed = False
+        for name, text in cells.items():
+            try:
+                parsed[name] = parsers[name](text) if name in parsers else (text or None)
+                if name in _TEXT_LIMITS and text and len(text) > _TEXT_LIMITS[name]:
+                    raise BadValue("too_long", limit=_TEXT_LIMITS[name])
+            except BadValue as exc:
+                report.errors.append(RowError(line, exc.code, columns.header[name], exc.params))
+                failed = True
+        name = parsed.get("name")
+        if not failed and not name:
+            report.errors.append(RowError(line, "required", columns.header["name"]))
+            failed = True
+        elif not failed and len(name) > NAME_MAX:
+            report.errors.append(RowError(line, "too_long", columns.header["name"], {"limit": NAME_MAX}))
+            failed = True
+        if failed:
+            report.bad_rows[line] = cells_row
             continue
-        key = _interaction_key(interaction)
+        owner = parsed.pop("owner") if owner_given else people.default
+        key = ("x", parsed["external_id"]) if parsed.get("external_id") else ("n", name, owner)
+        if key in seen:
+            report.errors.append(RowError(line, "repeat", None, {"line": seen[key]}))
+            report.bad_rows[line] = cells_row
+            continue
+        seen[key] = line
+        values = {k: parsed[k] for k in ("name", "external_id", "company", "industry", "stage", "region", "timezone",
+                                          "language", "contract_start", "potential", "influence", "intention",
+                                          "expectation", "satisfaction", "pipeline_stage", "expected_signing_date")
+                  if k in parsed}
+        if "annual_revenue" in parsed:
+            values["annual_revenue_minor"] = parsed["annual_revenue"]
+        if owner_given or owner is not None:
+            values["owner_id"] = owner
+        contact = {_CONTACT_FIELDS[k]: parsed[k] for k in _CONTACT_FIELDS if k in parsed}
+        for key_name, limit in _CONTACT_LIMITS.items():
+            if contact.get(key_name) and len(contact[key_name]) > limit:
+                contact[key_name] = contact[key_name][:limit]
+        rows.append(_CustomerRow(line, values, contact, cells_row))
+    plan = _CustomerPlan(report, rows, now)
+    plan.match(session, _visible(session, actor))
+    report.errors.sort(key=lambda e: e.line)
+    return plan
+
+
+class _CustomerPlan(_Plan):
+    def __init__(self, report: ImportReport, rows: list[_CustomerRow], now: datetime) -> None:
+        self.report, self.rows, self.now = report, rows, now
+
+    def match(self, session: Session, visible: set[int] | None) -> None:
+        """Find each row's existing customer; decide create / update / unchanged (or an error)."""
+        table = Customer.__table__  # type: ignore[attr-defined]
+        by_external: dict[str, int] = {}
+        by_name_owner: dict[tuple[str, int | None], tuple[int, str | None]] = {}
+        for cid, external, name, owner in session.execute(
+                select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id)):
+            if external:
+                by_external[external] = cid
+            by_name_owner.setdefault((name, owner), (cid, external))
+        kept: list[_CustomerRow] = []
+        for row in self.rows:
+            external = row.values.get("external_id")
+            row.existing_id = by_external.get(external) if external else None
+            if row.existing_id is None:
+                # no external id in the row (or a new one): the same name and owner is the same
+                # customer, unless that record already carries another external id
+                candidate = by_name_owner.get((row.values["name"], row.values.get("owner_id")))
+                if candidate is not None and not (external and candidate[1]):
+                    row.existing_id = candidate[0]
+            if row.existing_id is not None and visible is not None and row.existing_id not in visible:
+                self.report.errors.append(RowError(row.line, "customer_not_allowed", None,
+                                                   {"value": external or row.values["name"]}))
+                self.report.bad_rows[row.line] = row.cells
+                continue
+            kept.append(row)
+        self.rows = kept
+        existing_ids = [r.existing_id for r in kept if r.existing_id is not None]
+        current = _load_rows(session, Customer, existing_ids)
+        contacts = _primary_contacts(session, existing_ids)
+        for row in kept:
+            if row.existing_id is None:
+                self.report.created += 1
+                continue
+            before = current[row.existing_id]
+            row.changes = {k: v for k, v in row.values.items()
+                           if k in _CUSTOMER_FIELDS + ("external_id", "name") and v is not None and before.get(k) != v}
+            if "owner_id" in row.values and row.values["owner_id"] != before.get("owner_id"):
+                row.changes["owner_id"] = row.values["owner_id"]
+            contact = contacts.get(row.existing_id)
+            contact_changed = bool(row.contact.get("name")) and (
+                contact is None or any(v is not None and contact.get(k) != v for k, v in row.contact.items()))
+            if row.changes or contact_changed:
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+        self._contacts = contacts
+
+    def apply(self, session: Session, progress: Progress) -> None:
+        table = Customer.__table__  # type: ignore[attr-defined]
+        new = [r for r in self.rows if r.existing_id is None]
+        changed = [r for r in self.rows if r.existing_id is not None and r.changes]
+        total, done = len(new) + len(changed), 0
+        defaults = {"company": None, "industry": None, "owner_id": None, "stage": "prospect", "region": "CN",
+                    "timezone": None, "language": None, "contract_start": None, "annual_revenue_minor": None,
+                    "potential": None, "influence": None, "intention": None, "expectation": None,
+                    "satisfaction": None, "pipeline_stage": None, "expected_signing_date": None, "external_id": None}
+        for chunk in _write_chunks(new):
+            values = [{**defaults, **{k: v for k, v in r.values.items() if v is not None}, "tags": [],
+                       "attributes": {}, "added_at": self.now, "archived": False} for r in chunk]
+            ids = _bulk_insert(session, table, values, with_ids=True)
+            for row, cid in zip(chunk, ids, strict=True):
+                row.existing_id = cid
+            self.report.created_ids.extend(ids)
+            done += len(chunk)
+            progress(done, total)
+        for chunk in _write_chunks(changed):
+            session.execute(update(Customer), [{"id": r.existing_id, **r.changes} for r in chunk])
+            done += len(chunk)
+            progress(done, total)
+        self._apply_contacts(session)
+
+    def _apply_contacts(self, session: Session) -> None:
+        """Each customer's primary contact: updated in place, or added."""
+        inserts, updates = [], []
+        for row in self.rows:
+            values = {k: v for k, v in row.contact.items() if v is not None}
+            if not values.get("name"):
+                continue
+            existing = self._contacts.get(row.existing_id or 0)
+            if existing is None:
+                inserts.append({"customer_id": row.existing_id, "is_primary": True, "name": values["name"],
+                                "title": None, "phone": None, "email": None, "wechat": None, "telegram": None,
+                                "birthday": None, **values})
+            elif any(existing.get(k) != v for k, v in values.items()):
+                updates.append({"id": existing["id"], **values})
+        for chunk in _chunks(inserts):
+            _bulk_insert(session, Contact.__table__, chunk, with_ids=False)  # type: ignore[attr-defined]
+        for chunk in _chunks(updates):
+            session.execute(update(Contact), chunk)
+
+
+def _load_rows(session: Session, model: Any, ids: list[int]) -> dict[int, dict[str, Any]]:
+    table = model.__table__
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(ids):
+        for row in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+            found[row["id"]] = dict(row)
+    return found
+
+
+def _primary_contacts(session: Session, customer_ids: list[int]) -> dict[int, dict[str, Any]]:
+    table = Contact.__table__  # type: ignore[attr-defined]
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(customer_ids):
+        statement = select(table).where(table.c.is_primary, table.c.customer_id.in_(chunk)).order_by(table.c.id)
+        for row in session.execute(statement).mappings():
+            found.setdefault(row["customer_id"], dict(row))
+    return found
+
+
+# --- interactions ----------------------------------------------------------------------------------------
+
+
+def _plan_interactions(session: Session, table: Table, actor: Account | None, now: datetime, currency: str,
+                       zone: ZoneInfo) -> _InteractionPlan:
+    columns = map_columns(table.headers, INTERACTION_COLUMNS)
+    missing = [c for c in ("kind", "occurred_at") if c not in columns.index]
+    if not {"customer", "customer_ref"} & columns.index.keys():
+        missing.insert(0, "customer")
+    if missing:
+        raise ImportFileError("missing_columns", columns=", ".join(missing))
+    report = ImportReport("interactions", rows=len(table.rows), unknown_columns=columns.unknown,
+                          headers=table.headers)
+    people = _People(session, actor)
+    visible = _visible(session, actor)
+    customers = _CustomerIndex(session, visible)
+    when = columns.index["occurred_at"]
+    day_first = day_first_of(row[when] for _, row in table.rows if when < len(row))
+    rows: list[dict[str, Any]] = []
+    for line, cells_row in table.rows:
+        cells = _cells(cells_row, columns)
+        try:
+            rows.append(_interaction(cells, columns, customers, people, zone, day_first, currency, now))
+        except _CellError as exc:
+            report.errors.append(RowError(line, exc.code, exc.column, exc.params))
+            report.bad_rows[line] = cells_row
+    plan = _InteractionPlan(report, [])
+    known = _existing_interaction_keys(session, rows)
+    for row in rows:
+        key = _interaction_key(row)
         if key in known:
             report.unchanged += 1
             continue
         known.add(key)
-        interaction.rep_id = owner_of.get(interaction.customer_id)
-        rows.append(interaction)
-    if report.errors and not skip_invalid:
-        return report
-    session.add_all(rows)
-    session.flush()
-    report.created, report.applied = len(rows), True
-    return report
+        plan.rows.append(row)
+    report.created = len(plan.rows)
+    return plan
 
 
-def _interaction(cells: dict[str, str], by_external: dict[str, int], by_name: dict[str, list[int]],
-                 zone: ZoneInfo, currency: str, now: datetime) -> Interaction:
-    ref = cells.get("customer", "")
-    customer_id = by_external.get(ref)
-    if customer_id is None:
-        matches = by_name.get(ref, [])
+class _CellError(Exception):
+    def __init__(self, code: str, column: str | None, params: dict[str, Any]) -> None:
+        super().__init__(code)
+        self.code, self.column, self.params = code, column, params
+
+
+class _CustomerIndex:
+    """Customer references of an interaction file: external id (anyone's, then checked against
+    the actor's view), else the exact name among the customers the actor sees."""
+
+    def __init__(self, session: Session, visible: set[int] | None) -> None:
+        table = Customer.__table__  # type: ignore[attr-defined]
+        self.visible = visible
+        self.by_external: dict[str, int] = {}
+        self.by_name: dict[str, list[int]] = {}
+        self.owner: dict[int, int | None] = {}
+        for cid, external, name, owner in session.execute(
+                select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id)
+                .where(table.c.merged_into_id.is_(None))):
+            if external:
+                self.by_external[external] = cid
+            if visible is None or cid in visible:
+                self.by_name.setdefault(name, []).append(cid)
+            self.owner[cid] = owner
+
+    def find(self, reference: str, name: str) -> int:
+        """`reference` is an external id or a name; `name` the name column when both are given."""
+        cid = self.by_external.get(reference)
+        if cid is not None:
+            if self.visible is not None and cid not in self.visible:
+                raise BadValue("customer_not_allowed", value=reference)
+            return cid
+        text = name or reference
+        matches = self.by_name.get(text, [])
         if len(matches) > 1:
-            raise ValueError(f"customer: {ref!r} names {len(matches)} customers; use the external id")
+            raise BadValue("customer_ambiguous", value=text, count=len(matches))
         if not matches:
-            raise ValueError(f"customer: no customer with external id or name {ref!r}")
-        customer_id = matches[0]
-    try:
-        kind = _choice(cells.get("kind", ""), INTERACTION_KINDS, _KIND_WORDS, "kind")
-        occurred_at = parse_instant(cells.get("occurred_at", ""), zone)
-        amount = parse_amount(cells.get("amount", ""))
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
+            raise BadValue("customer_unknown", value=text)
+        return matches[0]
+
+
+def _interaction(cells: dict[str, str], columns: Columns, customers: _CustomerIndex, people: _People,
+                 zone: ZoneInfo, day_first: bool | None, currency: str, now: datetime) -> dict[str, Any]:
+    def value(name: str, parse: Callable[[str], Any]) -> Any:
+        try:
+            return parse(cells.get(name, ""))
+        except BadValue as exc:
+            raise _CellError(exc.code, columns.header.get(name), exc.params) from None
+
+    reference = cells.get("customer_ref", "")
+    column = "customer_ref" if reference else "customer"
+    if not reference:
+        reference = cells.get("customer", "")
+    if not reference:
+        raise _CellError("required", columns.header.get(column), {})
+    name = cells.get("customer", "") if column == "customer_ref" else ""
+    customer_id = value(column, lambda _: customers.find(reference, name))
+    kind = value("kind", lambda v: parse_choice(v, INTERACTION_KINDS, _KIND_WORDS))
+    occurred_at = value("occurred_at", lambda v: parse_instant(v, zone, day_first))
+    amount = value("amount", parse_amount)
     row_currency = (cells.get("currency") or currency).strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", row_currency):
-        raise ValueError(f"currency: {row_currency!r} is not a three-letter code")
-    return Interaction(
-        customer_id=customer_id, kind=kind, occurred_at=occurred_at,
-        amount_minor=to_minor(amount, row_currency) if amount is not None else None,
-        currency=row_currency if amount is not None else None,
-        summary=cells.get("summary", "")[:4000], external_id=cells.get("external_id") or None, created_at=now,
-    )
+    if amount is not None and (len(row_currency) != 3 or not row_currency.isalpha()):
+        raise _CellError("currency", columns.header.get("currency"), {"value": row_currency})
+    rep = value("rep", people.resolve) if cells.get("rep") else None
+    if rep is None:
+        owner = customers.owner.get(customer_id)
+        rep = owner if owner is not None else people.default
+    external = cells.get("external_id") or None
+    if external and len(external) > 100:
+        raise _CellError("too_long", columns.header.get("external_id"), {"limit": 100})
+    return {
+        "customer_id": customer_id, "kind": kind, "occurred_at": occurred_at,
+        "amount_minor": to_minor(amount, row_currency) if amount is not None else None,
+        "currency": row_currency if amount is not None else None, "summary": cells.get("summary", "")[:4000],
+        "external_id": external, "rep_id": rep, "created_at": now, "contact_id": None, "channel": None,
+        "source_chat_id": None, "source_message_id": None,
+    }
 
 
-def _interaction_key(row: Interaction) -> tuple[Any, ...]:
-    if row.external_id:
-        return ("x", row.external_id)
-    return ("k", row.customer_id, row.kind, row.occurred_at, row.amount_minor)
+class _InteractionPlan(_Plan):
+    def __init__(self, report: ImportReport, rows: list[dict[str, Any]]) -> None:
+        self.report, self.rows = report, rows
+
+    def apply(self, session: Session, progress: Progress) -> None:
+        table = Interaction.__table__  # type: ignore[attr-defined]
+        done = 0
+        for chunk in _write_chunks(self.rows):
+            _bulk_insert(session, table, chunk, with_ids=False)
+            done += len(chunk)
+            progress(done, len(self.rows))
 
 
-def _existing_interaction_keys(session: Session) -> set[tuple[Any, ...]]:
+def _interaction_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    if row["external_id"]:
+        return ("x", row["external_id"])
+    return ("k", row["customer_id"], row["kind"], row["occurred_at"], row["amount_minor"])
+
+
+def _existing_interaction_keys(session: Session, rows: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """Keys of the stored interactions of the file's customers (and its external ids)."""
+    table = Interaction.__table__  # type: ignore[attr-defined]
     keys: set[tuple[Any, ...]] = set()
-    for external, customer_id, kind, occurred_at, amount in session.exec(
-        select(Interaction.external_id, Interaction.customer_id, Interaction.kind, Interaction.occurred_at,
-               Interaction.amount_minor)
-    ).all():
-        keys.add(("k", customer_id, kind, occurred_at, amount))
-        if external:
-            keys.add(("x", external))
+    customer_ids = sorted({r["customer_id"] for r in rows})
+    externals = sorted({r["external_id"] for r in rows if r["external_id"]})
+    columns = (table.c.external_id, table.c.customer_id, table.c.kind, table.c.occurred_at, table.c.amount_minor)
+    for chunk in _chunks(customer_ids):
+        for external, customer_id, kind, occurred_at, amount in session.execute(
+                select(*columns).where(table.c.customer_id.in_(chunk))):
+            keys.add(("k", customer_id, kind, occurred_at, amount))
+            if external:
+                keys.add(("x", external))
+    for chunk in _chunks(externals):
+        keys.update(("x", external) for (external,) in session.execute(
+            select(table.c.external_id).where(table.c.external_id.in_(chunk))))
     return keys

@@ -4,6 +4,16 @@ A row is written once per unique dedupe key (a second enqueue of the same key is
 the sender drains due rows, marks each sent with Telegram's message id, or reschedules it with a
 back-off. The payload names a template and its parameters; it is rendered at send time in the
 recipient's current language.
+
+Several workers (README "Run in production"): a sender first *claims* rows (`claim`), owning them
+for a lease; on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED`, on SQLite with a conditional
+UPDATE. Two senders never hold the same row; a row whose sender died is claimable again when the
+lease ends. A message split into parts records each part sent (`mark_part_sent`), so a retry
+resumes after it instead of repeating it.
+
+Delivery is at-least-once for the single message in flight: a sender killed (or timed out) after
+Telegram accepted a message but before `mark_sent` committed leaves the row pending, and the next
+claim sends it again — at most that one message (or part) twice, never the whole outbox.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ class OutgoingMessage:
     dedupe_key: str
     payload: dict[str, Any]
     attempts: int
+    parts_sent: int = 0  # of a message split in parts, how many already went out
 
 
 def enqueue(
@@ -62,31 +73,89 @@ def enqueue(
     return session.execute(statement).scalar() is not None
 
 
-def due(session: Session, now: datetime, limit: int = 100) -> list[OutgoingMessage]:
-    """Pending rows whose time has come, oldest first, skipping users who blocked the bot."""
-    rows = session.exec(
+def _due_query(now: datetime) -> Any:
+    """Pending rows whose time has come and that no sender owns, oldest first, skipping users who
+    blocked the bot."""
+    return (
         select(Notification, User.telegram_id)
         .join(User, User.id == Notification.recipient_id)
         .where(
             Notification.status == "pending",
             or_(Notification.not_before.is_(None), Notification.not_before <= now),  # type: ignore[union-attr]
+            _unclaimed(now),
             User.blocked_at.is_(None),  # type: ignore[union-attr]
             User.active,
         )
         .order_by(Notification.id)  # type: ignore[arg-type]
-        .limit(limit)
-    ).all()
-    return [
-        OutgoingMessage(n.id or 0, n.recipient_id, tg, n.kind, n.dedupe_key, dict(n.payload), n.attempts)
-        for n, tg in rows
-    ]
+    )
+
+
+def _unclaimed(now: datetime) -> Any:
+    return or_(Notification.claimed_until.is_(None), Notification.claimed_until < now)  # type: ignore[union-attr]
+
+
+def _message(n: Notification, telegram_id: int) -> OutgoingMessage:
+    return OutgoingMessage(n.id or 0, n.recipient_id, telegram_id, n.kind, n.dedupe_key, dict(n.payload),
+                           n.attempts, n.parts_sent)
+
+
+def due(session: Session, now: datetime, limit: int = 100) -> list[OutgoingMessage]:
+    """What a sender could claim now (read only; `claim` is what a sender calls)."""
+    return [_message(n, tg) for n, tg in session.exec(_due_query(now).limit(limit)).all()]
+
+
+def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list[OutgoingMessage]:
+    """Take ownership of up to `limit` due rows until `now + lease`; no other sender gets them.
+
+    PostgreSQL: the candidate rows are locked with FOR UPDATE SKIP LOCKED (a concurrent claimer
+    skips them instead of waiting) and stamped in the same transaction. SQLite serialises writers,
+    so each row is stamped by a conditional UPDATE that only succeeds while it is still free."""
+    until = now + lease
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.exec(
+            _due_query(now).limit(limit).with_for_update(skip_locked=True, of=Notification)  # type: ignore[arg-type]
+        ).all()
+        ids = [n.id for n, _ in rows]
+        if ids:
+            session.execute(update(Notification).where(Notification.id.in_(ids))  # type: ignore[union-attr]
+                            .values(claimed_until=until))
+        return [_message(n, tg) for n, tg in rows]
+    # The candidates are read before this transaction holds SQLite's write lock, so another
+    # sender may stamp them first; its first UPDATE takes the lock, so a second read is exact.
+    for _ in range(2):
+        candidates = session.exec(_due_query(now).limit(limit)).all()
+        claimed = []
+        for n, tg in candidates:
+            result = session.execute(
+                update(Notification)
+                .where(Notification.id == n.id, Notification.status == "pending", _unclaimed(now))
+                .values(claimed_until=until)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(_message(n, tg))
+        if claimed or not candidates:
+            return claimed
+    return []
+
+
+def release(session: Session, notification_ids: list[int]) -> None:
+    """Give claimed rows back (the sender stops early, e.g. on RetryAfter)."""
+    if notification_ids:
+        session.execute(update(Notification).where(Notification.id.in_(notification_ids),  # type: ignore[union-attr]
+                                                   Notification.status == "pending").values(claimed_until=None))
+
+
+def mark_part_sent(session: Session, notification_id: int, parts_sent: int) -> None:
+    """Part `parts_sent` of a split message went out: a retry starts after it."""
+    session.execute(update(Notification).where(Notification.id == notification_id).values(parts_sent=parts_sent))
 
 
 def mark_sent(session: Session, notification_id: int, message_id: int | None, now: datetime) -> None:
     session.execute(
         update(Notification)
         .where(Notification.id == notification_id)
-        .values(status="sent", sent_message_id=message_id, sent_at=now, attempts=Notification.attempts + 1)
+        .values(status="sent", sent_message_id=message_id, sent_at=now, attempts=Notification.attempts + 1,
+                claimed_until=None)
     )
 
 
@@ -97,6 +166,7 @@ def mark_failed(session: Session, notification_id: int, error: str, now: datetim
         return "missing"
     row.attempts += 1
     row.last_error = error[:500]
+    row.claimed_until = None  # claimable again once the back-off (not_before) has passed
     if row.attempts >= MAX_ATTEMPTS:
         row.status = "failed"
     else:
@@ -108,3 +178,5 @@ def mark_failed(session: Session, notification_id: int, error: str, now: datetim
 def mark_recipient_blocked(session: Session, recipient_id: int, now: datetime) -> None:
     """403 from Telegram: stop trying this user until they write to the bot again."""
     session.execute(update(User).where(User.id == recipient_id).values(blocked_at=now))
+    session.execute(update(Notification).where(Notification.recipient_id == recipient_id,
+                                               Notification.status == "pending").values(claimed_until=None))

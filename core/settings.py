@@ -19,6 +19,7 @@ from core.errors import ConfigError
 TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite:///data/tierbot.db"
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 # Plain URL schemes a person writes → the drivers this project installs.
@@ -121,6 +122,23 @@ class Settings(BaseSettings):
     invite_ttl_days: int = Field(
         7, ge=1, le=365, validation_alias=AliasChoices("TIERBOT_INVITE_TTL_DAYS", "invite_ttl_days")
     )
+    # Production mode (README "Run in production"): the webhook's secret token, how often each
+    # worker tries to become the leader that runs sweeps and sends the outbox, and how long a
+    # sender owns the outbox rows it claimed (a dead sender's rows are claimable again after it).
+    webhook_secret: str | None = Field(
+        None, validation_alias=AliasChoices("TIERBOT_WEBHOOK_SECRET", "webhook_secret")
+    )
+    leader_check_seconds: float = Field(
+        15.0, gt=0, le=60, validation_alias=AliasChoices("TIERBOT_LEADER_CHECK_SECONDS", "leader_check_seconds")
+    )
+    outbox_lease_seconds: float = Field(
+        60.0, ge=1, le=3600, validation_alias=AliasChoices("TIERBOT_OUTBOX_LEASE_SECONDS", "outbox_lease_seconds")
+    )
+    # Nightly SQLite backups (core.backup): the directory, or `off`; empty → `backups/` beside
+    # the database file (data/backups for the default database).
+    backup_dir: str = Field(
+        "", validation_alias=AliasChoices("TIERBOT_BACKUP_DIR", "backup_dir")
+    )
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -130,6 +148,18 @@ class Settings(BaseSettings):
         value = value.strip()
         if not _TOKEN.match(value):
             raise ValueError("malformed token: expected the form 123456789:ABC… from @BotFather")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        # Telegram allows 1-256 of these characters; fewer than 16 is too easy to guess.
+        if not _WEBHOOK_SECRET.fullmatch(value):
+            raise ValueError("use 16 to 256 characters of A-Z, a-z, 0-9, _ and - "
+                             "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
         return value
 
     @field_validator("database_url")
@@ -201,6 +231,10 @@ _ENV_NAMES = {
     "send_rate": "TIERBOT_SEND_RATE",
     "nudge_time": "TIERBOT_NUDGE_TIME",
     "invite_ttl_days": "TIERBOT_INVITE_TTL_DAYS",
+    "backup_dir": "TIERBOT_BACKUP_DIR",
+    "webhook_secret": "TIERBOT_WEBHOOK_SECRET",
+    "leader_check_seconds": "TIERBOT_LEADER_CHECK_SECONDS",
+    "outbox_lease_seconds": "TIERBOT_OUTBOX_LEASE_SECONDS",
 }
 
 

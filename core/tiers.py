@@ -144,14 +144,16 @@ def evaluate_customer(session: Session, policy: Policy, customer_id: int, now: d
 
 
 def retier_customer(session: Session, policy: Policy, customer_id: int, now: datetime, *,
-                    org_timezone: str) -> tuple[CustomerResult | None, list[TierChange]]:
+                    org_timezone: str, ended: dict[tuple[int, str], Override] | None = None
+                    ) -> tuple[CustomerResult | None, list[TierChange]]:
     """After a new interaction or an edit: the customer's live result, and any assignment it
     gets now (a first tier, or a model that starts or stops applying). Score-driven moves wait
-    for the review."""
+    for the review — except under a pin that just `ended` (removed or expired, core.overrides):
+    decide_tier then decides that model as at a review."""
     facts, result = evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     if facts is None or result is None:
         return None, []
-    overrides = active_overrides(session, now, customer_id)
+    overrides = {**(ended or {}), **active_overrides(session, now, customer_id)}
     rows = _changes(facts, result.results, policy, overrides, False, now)
     _store(session, rows, policy, now)
     return result, [change for change, _ in rows]

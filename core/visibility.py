@@ -4,21 +4,27 @@
 - a manager: customers owned by anyone in their team (themselves included), or by reps who
   report to them, plus unassigned customers (someone has to assign them);
 - an admin: everything.
+
+Archived customers (archived by a manager, or merged into another record) are out of every
+scope — agendas, digests, search, cards, tier stats — unless a caller asks for them
+(`include_archived=True`: the archive list, un-archive, merge).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session, select
 
 from core.accounts import Account
 from core.models import Customer, User
 
 
-def customer_scope(account: Account) -> ColumnElement[bool]:
+def customer_scope(account: Account, *, include_archived: bool = False) -> ColumnElement[bool]:
     """A WHERE clause limiting `Customer` rows to what `account` may see."""
     if not account.active:
         return false()
+    if not include_archived:
+        return and_(Customer.archived.is_(False), customer_scope(account, include_archived=True))  # type: ignore[attr-defined]
     if account.role == "admin":
         return true()
     mine = or_(Customer.owner_id == account.id, Customer.account_manager_id == account.id)
@@ -34,8 +40,9 @@ def customer_scope(account: Account) -> ColumnElement[bool]:
     )
 
 
-def can_see_customer(session: Session, account: Account, customer_id: int) -> bool:
-    found = session.exec(select(Customer.id).where(Customer.id == customer_id, customer_scope(account))).first()
+def can_see_customer(session: Session, account: Account, customer_id: int, *, include_archived: bool = False) -> bool:
+    found = session.exec(select(Customer.id).where(Customer.id == customer_id,
+                                                   customer_scope(account, include_archived=include_archived))).first()
     return found is not None
 
 

@@ -9,11 +9,17 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot import access, actions
-from bot.handlers import agenda, common, customers, errors, help, invite, log, settings, start
+from bot import access, actions, updatelog
+from bot.handlers import agenda, common, customers, errors, export, help, imports, invite, log, settings, start
+from bot.handlers import summary as summary_handlers
+from bot.handlers import overrides as override_handlers
+from bot.handlers import policy as policy_handlers
+from bot.handlers import team as team_handlers
 
 
 def register(app: Application) -> None:
+    # Group -2 only notes which callback below will take the update, for its log line (bot.updatelog).
+    app.add_handler(TypeHandler(Update, updatelog.note_handler), group=-2)
     app.add_handler(TypeHandler(Update, access.gate), group=-1)
     app.add_handlers(
         [
@@ -32,6 +38,12 @@ def register(app: Application) -> None:
             CommandHandler("feedback", agenda.feedback_command),
             CommandHandler("undo", log.undo),
             CommandHandler("away", agenda.away),
+            CommandHandler("team", team_handlers.command),
+            CommandHandler("import", imports.start),
+            CommandHandler("export", export.export),
+            CommandHandler("summary", summary_handlers.show),
+            CommandHandler("override", override_handlers.command),
+            CommandHandler("policy", policy_handlers.command),
             # Every button press: stored key → re-checked → the registered action.
             CallbackQueryHandler(actions.on_press),
             # A command we do not know (after the known ones, so they win).
@@ -42,6 +54,12 @@ def register(app: Application) -> None:
             # Plain text, or a photo with a caption: the pending flow's input if one waits, else a log.
             MessageHandler((filters.TEXT | (filters.PHOTO & filters.CAPTION)) & ~filters.COMMAND
                            & ~filters.UpdateType.EDITED, common.text),
+            # A `.toml` document: a tier policy upload (before any other document; size checked
+            # before downloading).
+            MessageHandler(filters.Document.FileExtension("toml") & ~filters.UpdateType.EDITED,
+                           policy_handlers.on_document),
+            # Any other document: a CSV/XLSX import (the size is checked before downloading).
+            MessageHandler(filters.Document.ALL & ~filters.UpdateType.EDITED, imports.on_document),
             # Stickers, voice, photos without caption, files: say what the bot reads. Edits of
             # anything else are ignored.
             MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, common.unsupported),

@@ -182,8 +182,11 @@ def card_buttons(context: BotContext, customer_id: int) -> list[list[Button]]:
     def button(key: str, act: str) -> Button:
         return Button(context.label(f"card.{key}"), act, {"id": customer_id}, single_use=False)
 
-    return [[button("log", "customer.log"), button("feedback", "feedback.start"), button("followup", "followup.start")],
+    rows = [[button("log", "customer.log"), button("feedback", "feedback.start"), button("followup", "followup.start")],
             [button("why", "customer.why"), button("history", "customer.history"), button("edit", "customer.edit")]]
+    if context.me.is_manager:  # 人工调档 (bot/handlers/overrides.py)
+        rows.append([Button(context.label("override_buttons.pin"), "override.start", {"id": customer_id}, single_use=False)])
+    return rows
 
 
 @action("customer.why")

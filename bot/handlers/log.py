@@ -93,7 +93,17 @@ async def _opened(context: BotContext, data: dict[str, Any], keyboard: Draft) ->
         keyboard.store(session, user_id, now)
         core_flows.start(session, user_id=user_id, flow=FLOW, data=data, now=now)
 
-    await context.run(unit_of_work)
+    try:
+        await context.run(unit_of_work)
+    except Exception:
+        # Nothing was stored (database busy or full): take the buttons off the card shown, so
+        # none answers "unknown"; the error handler tells the rep what happened.
+        try:
+            await context.bot.edit_message_reply_markup(chat_id=int(data["chat_id"]), message_id=int(data["card_id"]),
+                                                        reply_markup=None)
+        except Exception:  # noqa: BLE001 - best effort; the original failure is what matters
+            pass
+        raise
     started(context, FLOW, data)
 
 

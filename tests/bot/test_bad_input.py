@@ -28,8 +28,8 @@ async def test_stickers_voice_and_files_get_a_hint(harness: Harness) -> None:
         "is_animated": False, "is_video": False})
     await harness.feed(update)
     assert "I read text messages" in harness.last(rep).text
-    await harness.upload(rep, "book.xlsx", b"PK\x03\x04 not really")
-    assert "files are not taken yet" in harness.last(rep).text
+    await harness.upload(rep, "book.xlsx", b"PK\x03\x04 not really")  # documents are imports (issue 6)
+    assert "This XLSX file cannot be read" in harness.last(rep).text
 
 
 async def test_user_name_with_html_is_escaped(harness: Harness) -> None:

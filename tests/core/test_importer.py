@@ -40,7 +40,7 @@ def test_customers_import_with_every_documented_column(any_db: Database, rep, tm
     with any_db.session() as session:
         report = import_customers(session, path, now=NOW, currency="CNY")
     assert report.ok and report.applied and report.created == 3
-    assert report.warnings == ["unknown column 'favourite_colour' ignored"]
+    assert report.unknown_columns == ["favourite_colour"]
     with any_db.session() as session:
         huawei = session.exec(select(Customer).where(Customer.external_id == "C1")).one()
         assert (huawei.owner_id, huawei.stage, huawei.potential, huawei.expectation) == (rep.id, "active", 5, 4)
@@ -67,21 +67,22 @@ def test_a_bad_row_refuses_the_file_unless_skip_invalid(any_db: Database, rep, t
     path = _write(tmp_path, "c.csv", bad)
     with any_db.session() as session:
         report = import_customers(session, path, now=NOW, currency="CNY")
-    assert not report.applied and [e.line for e in report.errors] == [5]
-    assert "owner" in report.errors[0].reason
+    assert not report.applied and [e.line for e in report.errors] == [5, 5, 5]
+    assert [(e.column, e.code) for e in report.errors] == [
+        ("owner", "owner_unknown"), ("contract_start", "date"), ("potential", "rating")]
     with any_db.session() as session:
         assert session.exec(select(Customer)).all() == []
         report = import_customers(session, path, now=NOW, currency="CNY", skip_invalid=True)
-    assert report.applied and report.created == 3 and len(report.errors) == 1
+    assert report.applied and report.created == 3 and len(report.errors) == 3
 
 
 def test_row_errors_name_the_column(any_db: Database, rep, tmp_path: Path) -> None:
     text = "name,potential,contract_start,stage\nA,9,,active\nB,,2026-13-01,active\nC,,,maybe\n,,,\nD,3,,服务中\n"
     with any_db.session() as session:
         report = import_customers(session, _write(tmp_path, "c.csv", text), now=NOW, currency="CNY")
-    reasons = {e.line: e.reason for e in report.errors}
-    assert reasons[2].startswith("potential:") and reasons[3].startswith("contract_start:")
-    assert reasons[4].startswith("stage:") and 5 not in reasons  # blank rows are skipped
+    reasons = {e.line: (e.column, e.code) for e in report.errors}
+    assert reasons[2] == ("potential", "rating") and reasons[3] == ("contract_start", "date")
+    assert reasons[4] == ("stage", "choice") and 5 not in reasons  # blank rows are skipped
     assert not report.applied
 
 
@@ -115,12 +116,12 @@ def test_xlsx(any_db: Database, rep, tmp_path: Path) -> None:
 
 def test_unreadable_files(tmp_path: Path, any_db: Database) -> None:
     with any_db.session() as session:
-        with pytest.raises(ImportFileError, match="empty"):
-            import_customers(session, _write(tmp_path, "e.csv", "\n\n"), now=NOW, currency="CNY")
-        with pytest.raises(ImportFileError, match="not a CSV or XLSX"):
-            import_customers(session, _write(tmp_path, "e.pdf", "%PDF"), now=NOW, currency="CNY")
-        with pytest.raises(ImportFileError, match="XLSX"):
-            import_customers(session, _write(tmp_path, "e.xlsx", "not a zip"), now=NOW, currency="CNY")
+        for name, content, code in (("e.csv", "\n\n", "empty"), ("e.pdf", "%PDF-1.4", "not_table"),
+                                    ("e.xlsx", "PK\x03\x04 not a zip", "xlsx_unreadable"),
+                                    ("e.xlsx", "not a zip", "no_columns")):
+            with pytest.raises(ImportFileError) as caught:
+                import_customers(session, _write(tmp_path, name, content), now=NOW, currency="CNY")
+            assert caught.value.code == code
 
 
 def test_interactions_import(any_db: Database, rep, tmp_path: Path) -> None:
@@ -155,4 +156,5 @@ def test_interaction_errors(any_db: Database, rep, tmp_path: Path) -> None:
         report = import_interactions(session, _write(tmp_path, "i.csv", text), now=NOW, currency="CNY",
                                      timezone="Asia/Shanghai")
         assert session.exec(select(Interaction)).all() == []
-    assert [e.line for e in report.errors] == [2, 3, 4, 5] and not report.applied
+    assert [(e.line, e.code) for e in report.errors] == [
+        (2, "customer_unknown"), (3, "choice"), (4, "date"), (5, "amount")] and not report.applied

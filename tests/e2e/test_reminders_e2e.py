@@ -19,6 +19,7 @@ from bot.local_api import LOCAL_TOKEN, LocalBotAPI
 from core import accounts, outbox
 from core.db import open_database
 from tests.e2e.conftest import TIERBOT
+from tests.waiting import wait_until as _wait
 
 
 def test_console_shows_the_digest_when_the_clock_reaches_nine(tmp_path: Path, cli_env: dict[str, str]) -> None:
@@ -106,11 +107,3 @@ def _sent(url: str) -> list[str]:
 def _key(message: str) -> str:
     return next(word for word in message.replace("<b>", " ").replace("</b>", " ").split() if word.startswith("K"))
 
-
-def _wait(done, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if done():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not done within {seconds}s")

@@ -1,0 +1,240 @@
+"""Import in chat: /import (what to send, customers or interactions), a CSV/XLSX document →
+preview (rows ready, rows with errors and why) → ✅ Import / ✖ Cancel → one progress message
+edited as the rows are written → the result, and the rows with errors back as a CSV.
+
+A file over the limit is refused from `document.file_size`, before anything is downloaded.
+Rights are core's (core.importer): reps into their own book, managers for their team.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.actions import action
+from bot.app import BotContext
+from bot.flows import begin, expects, finish
+from bot.import_texts import error_reasons, file_problem, row_line
+from bot.keyboards import Button, markup
+from bot.replies import edit, reply
+from core import book, uploads
+from core.import_files import ImportFileError, Table, read_bytes
+from core.importer import ImportReport, detect_kind, error_csv
+from core.tiers import recompute
+
+log = logging.getLogger(__name__)
+PREVIEW_ERRORS = 5  # error lines shown in the preview; the rest are in the returned file
+PROGRESS_STEP = 10  # percent between two edits of the progress message
+WAIT_FLOW = "import.wait"
+
+
+# --- /import and the document ----------------------------------------------------------------------
+
+
+async def start(update: Update, context: BotContext) -> None:
+    rows = [[Button(context.label("import_buttons.customers"), "import.expect", {"kind": "customers"}),
+             Button(context.label("import_buttons.interactions"), "import.expect", {"kind": "interactions"})]]
+    await reply(update, context.render("imports/how", limit=_limit_mb()), await markup(context, rows))
+
+
+@action("import.expect")
+async def expect(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await begin(context, WAIT_FLOW, {"kind": payload["kind"]})
+    await edit(update, context.render("imports/send_now", kind=payload["kind"], limit=_limit_mb()))
+
+
+@expects(WAIT_FLOW)
+async def typed_while_waiting(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    await reply(update, context.render("imports/send_now", kind=data.get("kind", "customers"), limit=_limit_mb()))
+
+
+async def on_document(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    document = message.document
+    if document.file_size is not None and document.file_size > uploads.MAX_UPLOAD_BYTES:
+        await _refuse_size(update, context, document.file_size)  # before download: no getFile at all
+        return
+    telegram_file = await document.get_file()
+    content = bytes(await telegram_file.download_as_bytearray())
+    if len(content) > uploads.MAX_UPLOAD_BYTES:  # file_size is optional in the Bot API
+        await _refuse_size(update, context, len(content))
+        return
+    kind = context.flow.data.get("kind") if context.flow and context.flow.flow == WAIT_FLOW else None
+    if kind is not None:
+        await finish(context)
+    try:
+        table = await asyncio.to_thread(read_bytes, content)
+        kind = kind or detect_kind(table.headers)
+    except ImportFileError as exc:
+        await reply(update, context.render("imports/problem", problem=file_problem(context.services.renderer,
+                                                                                    context.me.language, exc)))
+        return
+    upload_id = await context.run(uploads.store, context.me, filename=document.file_name or "upload",
+                                  content=content, kind=kind, now=context.now())
+    if kind is None:
+        rows = [[Button(context.label(f"import_buttons.{k}"), "import.kind", {"upload": upload_id, "kind": k})
+                 for k in uploads.KINDS]]
+        await reply(update, context.render("imports/which_kind"), await markup(context, rows))
+        return
+    await _preview(update, context, upload_id, kind, table, as_edit=False)
+
+
+async def _refuse_size(update: Update, context: BotContext, size: int) -> None:
+    problem = context.label("import_errors.too_big", size=f"{size / 1024 / 1024:.1f}", limit=_limit_mb())
+    await reply(update, context.render("imports/problem", problem=problem))
+
+
+def _limit_mb() -> int:
+    return uploads.MAX_UPLOAD_BYTES // (1024 * 1024)
+
+
+@action("import.kind")
+async def choose_kind(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    content = await context.run(uploads.content_of, context.me, payload["upload"])
+    if not content:
+        await edit(update, context.render("imports/already"))
+        return
+    table = await asyncio.to_thread(read_bytes, content)
+    await _preview(update, context, payload["upload"], payload["kind"], table, as_edit=True)
+
+
+# --- preview ------------------------------------------------------------------------------------------------
+
+
+async def _preview(update: Update, context: BotContext, upload_id: int, kind: str, table: Table, *,
+                   as_edit: bool) -> None:
+    settings = context.services.settings
+    send = edit if as_edit else reply
+    try:
+        report = await context.run(uploads.preview, context.me, upload_id, kind, now=context.now(),
+                                   currency=settings.currency, timezone=settings.timezone, table=table)
+    except ImportFileError as exc:
+        await context.run(uploads.cancel, context.me, upload_id, now=context.now())
+        await send(update, context.render("imports/problem", problem=file_problem(context.services.renderer,
+                                                                                   context.me.language, exc)))
+        return
+    renderer, lang = context.services.renderer, context.me.language
+    shown = [row_line(renderer, lang, error) for error in report.errors[:PREVIEW_ERRORS]]
+    bad_lines = len({e.line for e in report.errors})
+    to_write = report.created + report.updated
+    text = context.render("imports/preview", kind=kind, file=_file_name(update), report=report, shown=shown,
+                          bad_lines=bad_lines, role=context.me.role)
+    if not to_write:
+        await context.run(uploads.cancel, context.me, upload_id, now=context.now())
+        await send(update, text)
+        if report.errors:
+            await _send_errors(update, context, report)
+        return
+    rows = [[Button(context.label("import_buttons.confirm", count=f"{to_write:,}"), "import.confirm",
+                    {"upload": upload_id}, single_use=False),
+             Button(context.label("import_buttons.cancel"), "import.cancel", {"upload": upload_id}, single_use=False)]]
+    await send(update, text, await markup(context, rows))
+
+
+def _file_name(update: Update) -> str:
+    message = update.effective_message
+    if message is not None and message.document is not None:
+        return message.document.file_name or ""
+    return ""
+
+
+@action("import.cancel")
+async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+    cancelled = await context.run(uploads.cancel, context.me, payload["upload"], now=context.now())
+    if not cancelled:
+        return context.label("buttons.done")
+    await edit(update, context.render("imports/cancelled"))
+    return None
+
+
+# --- import ------------------------------------------------------------------------------------------------
+
+
+@action("import.confirm")
+async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    await query.answer()
+    if query.message is not None:
+        try:
+            await query.edit_message_reply_markup(None)  # the preview stays; its buttons go
+        except TelegramError:
+            pass
+    progress = _Progress(context, update.effective_chat.id, asyncio.get_running_loop())
+    await progress.begin()
+    settings = context.services.settings
+    now = context.now()
+    report = await context.run(uploads.confirm, context.me, payload["upload"], now=now, currency=settings.currency,
+                               timezone=settings.timezone, progress=progress.report)
+    if report is None:
+        await progress.show(context.render("imports/already"))
+        return None
+    await progress.finish(report)
+    if report.kind == "customers" and (report.created or report.updated):
+        # new customers get their tiers at once (as `tierbot import` does); then the parse index
+        await asyncio.to_thread(recompute, context.services.db, context.services.policy, now,
+                                org_timezone=settings.timezone, review=False)
+    book.invalidate()
+    await reply(update, context.render("imports/result", report=report))
+    if report.errors:
+        await _send_errors(update, context, report)
+    return None
+
+
+class _Progress:
+    """One message edited as the import goes. `report` is called from the worker thread that
+    writes the rows: it waits for each edit (at most one per PROGRESS_STEP percent), so the
+    message moves in order and the edits cost the import no more than a few round trips."""
+
+    def __init__(self, context: BotContext, chat_id: int, loop: asyncio.AbstractEventLoop) -> None:
+        self.context, self.chat_id, self.loop = context, chat_id, loop
+        self.message_id: int | None = None
+        self.shown = -1
+
+    async def begin(self) -> None:
+        sent = await self.context.bot.send_message(self.chat_id, self.context.render("imports/progress", done=0,
+                                                                                    total=0, percent=0),
+                                                   parse_mode=ParseMode.HTML)
+        self.message_id = sent.message_id
+
+    def report(self, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if percent < 100 and percent < self.shown + PROGRESS_STEP:
+            return
+        self.shown = percent
+        text = self.context.render("imports/progress", done=done, total=total, percent=percent)
+        future = asyncio.run_coroutine_threadsafe(self.show(text), self.loop)
+        try:
+            future.result(timeout=30)
+        except Exception:  # noqa: BLE001 - progress is cosmetic: a slow or failed edit never stops the import
+            log.warning("import progress edit failed", exc_info=True)
+
+    async def show(self, text: str) -> None:
+        if self.message_id is None:
+            return
+        try:
+            await self.context.bot.edit_message_text(text, self.chat_id, self.message_id, parse_mode=ParseMode.HTML)
+        except TelegramError:  # "not modified", flood control: the next edit or the result follows
+            pass
+
+    async def finish(self, report: ImportReport) -> None:
+        total = report.created + report.updated
+        if self.shown < 100:
+            await self.show(self.context.render("imports/progress", done=total, total=total, percent=100))
+
+
+async def _send_errors(update: Update, context: BotContext, report: ImportReport) -> None:
+    renderer, lang = context.services.renderer, context.me.language
+    content = error_csv(report, error_reasons(renderer, lang, report), context.label("import_errors.error_header"))
+    chat = update.effective_chat
+    assert chat is not None
+    stamp = context.now().strftime("%Y%m%d-%H%M")
+    await chat.send_document(InputFile(content, filename=f"import-errors-{stamp}.csv"),
+                             caption=context.render("imports/errors_caption", count=len({e.line for e in report.errors})),
+                             parse_mode=ParseMode.HTML)

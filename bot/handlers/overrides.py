@@ -1,0 +1,234 @@
+"""Overrides in chat (人工调档), for managers and admins:
+
+    /override                              the pins in force in your scope, and how to pin
+    /override NAME TIER REASON [until DATE]   pin (TIER as code or name: VIP, 重要, key, A …)
+    /override NAME off                     remove the customer's pins
+
+and from the customer card: 📌 Pin tier → model → tier → the reason typed (optionally ending in
+`until DATE`), or ✖ Unpin. The model is inferred from the tier's name; when the name fits several
+models that grade the customer, buttons ask which. Rights and the audit are core's (core.overrides).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+
+from bot.actions import action
+from bot.app import BotContext
+from bot.flows import begin, expects, finish
+from bot.handlers.customers import show_card
+from bot.keyboards import Button, markup
+from bot.replies import edit, reply
+from core import book, overrides
+from core.errors import Forbidden, InvalidInput, NotFound
+
+MATCH_SHOWN = 8
+CLEAR_LEAD = 10  # rapidfuzz points by which the best match must lead to be taken without asking
+LISTED = 20  # pins listed by a bare /override
+REASON_FLOW = "override.reason"
+
+
+def _today(context: BotContext) -> date:
+    zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+    return context.now().astimezone(zone).date()
+
+
+def _zone(context: BotContext) -> str:
+    return context.me.timezone or context.services.settings.timezone
+
+
+async def _refuse(update: Update, context: BotContext) -> None:
+    await reply(update, context.render("common/not_allowed", need="manager"))
+
+
+# --- /override -------------------------------------------------------------------------------------
+
+
+async def command(update: Update, context: BotContext) -> None:
+    if not context.me.is_manager:
+        await _refuse(update, context)
+        return
+    policy = context.services.policy
+    text = " ".join(context.args or []).strip()
+    if not text:
+        pins = await context.run(overrides.active_overrides, context.me, context.now(), policy,
+                                 lang=context.me.language, timezone=_zone(context), limit=LISTED + 1)
+        await reply(update, context.render("overrides/usage", pins=pins[:LISTED], more=len(pins) > LISTED))
+        return
+    try:
+        args = overrides.parse_args(policy, text, _today(context))
+    except InvalidInput as exc:
+        await reply(update, context.render("overrides/invalid", code=exc.code, **exc.params))
+        return
+    payload = {"word": args.word, "choices": [[c.model, c.tier] for c in args.choices], "reason": args.reason,
+               "until": args.until.isoformat() if args.until else None, "off": args.off}
+    found = await context.run(book.search, context.me, args.name, MATCH_SHOWN)
+    if not found:
+        await reply(update, context.render("customers/none_found", query=args.name[:100]))
+    elif len(found) == 1 or found[0].score - found[1].score >= CLEAR_LEAD:
+        await _go(update, context, {**payload, "id": found[0].customer_id})
+    else:
+        rows = [[Button(c.name, "override.customer", {**payload, "id": c.customer_id})] for c in found]
+        await reply(update, context.render("overrides/choose_customer", query=args.name[:100]),
+                    await markup(context, rows))
+
+
+@action("override.customer")
+async def customer_chosen(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _go(update, context, payload)
+
+
+async def _go(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """A customer and what the command asked: remove, pin, or ask for the model or the reason."""
+    customer_id = int(payload["id"])
+    if payload.get("off"):
+        await _unpin(update, context, customer_id, None)
+        return
+    policy = context.services.policy
+    try:
+        models = await context.run(overrides.models_for, context.me, policy, customer_id)
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+        return
+    choices = [c for c in payload.get("choices", []) if c[0] in models]
+    if not choices:
+        await reply(update, context.render("overrides/invalid", code="override_no_model", value=payload.get("word", "")))
+        return
+    if len(choices) > 1:
+        rows = [[Button(policy.model(model).name.get(context.me.language), "override.model",
+                        {**payload, "model": model, "tier": tier})] for model, tier in choices]
+        await reply(update, context.render("overrides/choose_model", word=payload.get("word", "")),
+                    await markup(context, rows))
+        return
+    [(model, tier)] = choices
+    await _pin_or_ask(update, context, customer_id, model, tier, payload.get("reason", ""), payload.get("until"))
+
+
+@action("override.model")
+async def model_chosen(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _pin_or_ask(update, context, int(payload["id"]), payload["model"], payload["tier"],
+                      payload.get("reason", ""), payload.get("until"))
+
+
+async def _pin_or_ask(update: Update, context: BotContext, customer_id: int, model: str, tier: str, reason: str,
+                      until: str | None) -> None:
+    if reason.strip():
+        await _pin(update, context, customer_id, model, tier, reason, date.fromisoformat(until) if until else None)
+        return
+    await begin(context, REASON_FLOW, {"id": customer_id, "model": model, "tier": tier, "until": until})
+    await reply(update, context.render("overrides/reason_prompt", **_names(context, model, tier)))
+
+
+async def _pin(update: Update, context: BotContext, customer_id: int, model: str, tier: str, reason: str,
+               until: date | None) -> None:
+    settings = context.services.settings
+    try:
+        pinned = await context.run(overrides.pin, context.me, context.services.policy, customer_id, model, tier,
+                                   reason, context.now(), until=until, timezone=_zone(context),
+                                   org_timezone=settings.timezone)
+    except InvalidInput as exc:
+        await reply(update, context.render("overrides/invalid", code=exc.code, **exc.params))
+        return
+    except Forbidden:
+        await _refuse(update, context)
+        return
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+        return
+    replaced = context.services.policy.tier(model, pinned.replaced) if pinned.replaced else None
+    await reply(update, context.render("overrides/pinned", pin=pinned.pin,
+                                       replaced=replaced.name.get(context.me.language) if replaced else None))
+    await show_card(update, context, customer_id, as_new_message=True)
+
+
+@expects(REASON_FLOW)
+async def reason_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    try:
+        reason, until = overrides.split_until(text, _today(context))
+    except InvalidInput as exc:  # the flow stays: the manager types it again
+        await reply(update, context.render("overrides/invalid", code=exc.code, **exc.params))
+        return
+    if data.get("until") and until is None:
+        until = date.fromisoformat(data["until"])
+    if not reason:
+        await reply(update, context.render("overrides/reason_prompt", **_names(context, data["model"], data["tier"])))
+        return
+    await finish(context)
+    await _pin(update, context, int(data["id"]), data["model"], data["tier"], reason, until)
+
+
+def _names(context: BotContext, model: str, tier: str) -> dict[str, str]:
+    policy, lang = context.services.policy, context.me.language
+    spec = policy.tier(model, tier)
+    return {"model_name": policy.model(model).name.get(lang), "tier_name": spec.name.get(lang) if spec else tier}
+
+
+# --- from the card -----------------------------------------------------------------------------------
+
+
+@action("override.start")
+async def start_from_card(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    customer_id = int(payload["id"])
+    policy, lang = context.services.policy, context.me.language
+    try:
+        models = await context.run(overrides.models_for, context.me, policy, customer_id)
+    except Forbidden:
+        await _refuse(update, context)
+        return
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+        return
+    pins = await context.run(overrides.active_overrides, context.me, context.now(), policy, lang=lang,
+                             timezone=_zone(context), customer_ids=[customer_id])
+    rows = [[Button(policy.model(m).name.get(lang), "override.pick_model", {"id": customer_id, "model": m},
+                    single_use=False)] for m in models]
+    rows += [[Button(context.label("override_buttons.unpin", model=p.model_name), "override.remove",
+                     {"id": customer_id, "model": p.model})] for p in pins]
+    rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
+    await edit(update, context.render("overrides/menu", pins=pins, has_models=bool(models)), await markup(context, rows))
+
+
+@action("override.pick_model")
+async def pick_model(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    customer_id, model = int(payload["id"]), str(payload["model"])
+    policy, lang = context.services.policy, context.me.language
+    spec = policy.model_by_code.get(model)
+    if spec is None:  # the policy changed since the menu was shown
+        raise NotFound(f"model {model}")
+    rows = [[Button(tier.name.get(lang), "override.pick_tier", {"id": customer_id, "model": model, "tier": code},
+                    single_use=False)] for code, tier in spec.tier_by_code.items()]
+    rows.append([Button(context.label("card.back"), "override.start", {"id": customer_id}, single_use=False)])
+    await edit(update, context.render("overrides/choose_tier", model_name=spec.name.get(lang)), await markup(context, rows))
+
+
+@action("override.pick_tier")
+async def pick_tier(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    model, tier = str(payload["model"]), str(payload["tier"])
+    if context.services.policy.tier(model, tier) is None:
+        raise NotFound(f"tier {model}.{tier}")
+    await begin(context, REASON_FLOW, {"id": int(payload["id"]), "model": model, "tier": tier, "until": None})
+    await edit(update, context.render("overrides/reason_prompt", **_names(context, model, tier)))
+
+
+@action("override.remove")
+async def remove(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _unpin(update, context, int(payload["id"]), payload.get("model"))
+
+
+async def _unpin(update: Update, context: BotContext, customer_id: int, model: str | None) -> None:
+    try:
+        name, ended, _ = await context.run(overrides.unpin, context.me, context.services.policy, customer_id,
+                                           context.now(), org_timezone=context.services.settings.timezone, model=model)
+    except Forbidden:
+        await _refuse(update, context)
+        return
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+        return
+    await reply(update, context.render("overrides/removed", name=name, count=len(ended)))
+    if ended:
+        await show_card(update, context, customer_id, as_new_message=True)

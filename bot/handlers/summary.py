@@ -1,0 +1,169 @@
+"""/summary [team|@rep] [week|month|quarter]: the tier summary of a team, one person or the
+organisation, as one chart (PNG) and one message with buttons that drill down (a tier's
+customers, a person's overdue contacts). Managers and admins only.
+
+Nothing heavy runs on the event loop: the figures are computed in a worker thread in one
+transaction (`context.run`), the chart in another (`asyncio.to_thread`); the per-chat update
+processor (bot/ordering.py) keeps other users' messages flowing meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlmodel import Session
+from telegram import Update
+from telegram.constants import ChatAction
+
+from bot.actions import action
+from bot.app import BotContext
+from bot.handlers.customers import show_card
+from bot.keyboards import Button, markup
+from bot.render import Renderer
+from bot.replies import edit, reply
+from core import charts, summary
+from core.accounts import Account
+from core.errors import Forbidden, InvalidInput
+from core.tiering import Policy
+
+TIER_PAGE = 10
+OVERDUE_SHOWN = 15
+PEOPLE_BUTTONS = 6
+
+
+async def show(update: Update, context: BotContext) -> None:
+    if not context.me.is_manager:
+        await reply(update, context.render("common/not_allowed", need="manager"))
+        return
+    try:
+        request = summary.parse_request(list(context.args or []))
+    except InvalidInput as exc:
+        await reply(update, context.render("summary/usage", code=exc.code, **exc.params))
+        return
+    await send_summary(update, context, request)
+
+
+@action("summary.open")
+async def open_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """The button under the weekly push: the same summary, with its chart and buttons."""
+    await send_summary(update, context, summary.Request(period=str(payload.get("period", summary.DEFAULT_PERIOD))))
+
+
+async def send_summary(update: Update, context: BotContext, request: summary.Request) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    settings = context.services.settings
+    await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
+    try:
+        params = await context.run(_figures, context.me, context.services.policy, context.now(), settings.timezone,
+                                   request)
+    except InvalidInput as exc:
+        await reply(update, context.render("summary/usage", code=exc.code, **{"value": None, **exc.params}))
+        return
+    except Forbidden:
+        await reply(update, context.render("common/not_allowed", need="manager"))
+        return
+    lang = context.me.language
+    labels = chart_labels(context.services.renderer, lang, params)
+    png = await asyncio.to_thread(charts.summary_chart, params, lang, labels)
+    await chat.send_photo(png, filename="summary.png")
+    await reply(update, context.render("summary/summary", s=params), await markup(context, _buttons(context, params)))
+
+
+def _figures(session: Session, actor: Account, policy: Policy, now: Any, org_timezone: str,
+             request: summary.Request) -> dict[str, Any]:
+    scope = summary.resolve_scope(session, actor, request)
+    return summary.build(session, actor, policy, now, org_timezone=org_timezone, scope=scope,
+                         period=request.period).params()
+
+
+def chart_labels(renderer: Renderer, lang: str, params: dict[str, Any]) -> dict[str, str]:
+    """The chart's words in `lang`, the title naming the scope and the period."""
+    labels = renderer.section(lang, "summary_chart")
+    scope = renderer.render(lang, "summary/_scope", s=params)
+    period = renderer.label(lang, f"summary.period_{params['period']}")
+    return {**labels, "title": labels["title"].format(scope=scope, period=period)}
+
+
+def _buttons(context: BotContext, params: dict[str, Any]) -> list[list[Button]]:
+    """One button per tier that holds customers (ordered models), then the people with the most
+    overdue contacts."""
+    lang = context.me.language
+    scope = params["scope"]
+    tiers = [Button(context.label("summary.tier_button", name=tier["name"][lang], n=tier["customers"]), "summary.tier",
+                    {"scope": scope, "model": model["code"], "tier": tier["code"]}, single_use=False)
+             for model in params["models"] if model["ordered"] for tier in model["tiers"] if tier["customers"]]
+    people = [Button(context.label("summary.overdue_button", name=p["name"], n=p["overdue"]), "summary.overdue",
+                     {"user_id": p["user_id"]}, single_use=False)
+              for p in params["overdue_people"][:PEOPLE_BUTTONS]]
+    return [row for row in (*_rows(tiers, 3), *_rows(people, 2)) if row]
+
+
+def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
+    return [buttons[start:start + width] for start in range(0, len(buttons), width)]
+
+
+# --- drill-down -----------------------------------------------------------------------------------
+
+
+@action("summary.tier")
+async def tier_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    offset = max(int(payload.get("offset", 0)), 0)
+    try:
+        lines, total = await context.run(_tier_page, context.me, context.services.policy, payload, offset)
+    except Forbidden:
+        await reply(update, context.render("common/not_allowed", need="manager"))
+        return
+    policy = context.services.policy
+    model = policy.model_by_code.get(str(payload["model"]))
+    text = context.render("summary/tier_list", lines=lines, total=total, offset=offset,
+                          model_name={lang: model.name.get(lang) for lang in ("zh", "en")} if model else {},
+                          tier_name=summary.tier_label(policy, str(payload["model"]), str(payload["tier"])))
+    rows = [[Button(f"{offset + n} {context.label('summary.card')}", "summary.card", {"id": line.customer_id},
+                    single_use=False) for n, line in enumerate(lines[start:start + 5], start=start + 1)]
+            for start in range(0, len(lines), 5)]
+    nav = []
+    if offset > 0:
+        nav.append(Button(context.label("summary.back"), "summary.tier", {**payload, "offset": max(offset - TIER_PAGE, 0)},
+                          single_use=False))
+    if offset + len(lines) < total:
+        nav.append(Button(context.label("summary.more"), "summary.tier", {**payload, "offset": offset + TIER_PAGE},
+                          single_use=False))
+    keyboard = await markup(context, [*rows, nav] if nav else rows) if rows or nav else None
+    if "offset" in payload:  # paging: the list in place
+        await edit(update, text, keyboard)
+    else:  # from the summary: a new message, so the summary stays
+        await reply(update, text, keyboard)
+
+
+def _tier_page(session: Session, actor: Account, policy: Policy, payload: dict[str, Any],
+               offset: int) -> tuple[list[summary.CustomerLine], int]:
+    scope = summary.scope_from_payload(session, actor, dict(payload.get("scope") or {}))
+    return summary.tier_customers(session, actor, policy, scope, str(payload["model"]), str(payload["tier"]),
+                                  offset=offset, limit=TIER_PAGE)
+
+
+@action("summary.overdue")
+async def overdue_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    try:
+        name, contacts = await context.run(summary.overdue_of, context.me, context.services.policy, context.now(),
+                                           org_timezone=context.services.settings.timezone,
+                                           user_id=int(payload["user_id"]))
+    except Forbidden:
+        await reply(update, context.render("common/not_allowed", need="manager"))
+        return
+    except InvalidInput as exc:  # moved to another team since the summary was sent
+        await reply(update, context.render("summary/usage", code=exc.code, brief=True, **exc.params))
+        return
+    shown = contacts[:OVERDUE_SHOWN]
+    rows = [[Button(f"{n} {context.label('summary.card')}", "summary.card", {"id": c.customer_id}, single_use=False)
+             for n, c in enumerate(shown[start:start + 5], start=start + 1)] for start in range(0, len(shown), 5)]
+    text = context.render("summary/overdue_list", person=name, contacts=shown, total=len(contacts))
+    await reply(update, text, await markup(context, rows) if rows else None)
+
+
+@action("summary.card")
+async def card_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """A customer's card as a new message (the list it was picked from stays)."""
+    await show_card(update, context, int(payload["id"]), as_new_message=True)

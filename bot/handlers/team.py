@@ -1,0 +1,692 @@
+"""/team for managers and admins: the overview of their people, and the levers — reassign
+customers (one, a tier, a whole book), dedicated account managers for VIP customers, archive and
+merge customers, deactivate people, change roles and teams.
+
+Everything works with buttons from the overview, and as typed commands (`/team help`). Bulk and
+destructive changes show a confirmation with ✅ / ✖ first; the ✅ key carries exactly what was
+confirmed (the customer ids, the person), and core checks the rights again when it runs.
+Typed answers to prompts (a customer's name to archive, the two records to merge) go through
+the pending flow in the database (core.flows).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+from telegram import Update
+
+from bot.actions import action
+from bot.app import BotContext
+from bot.flows import begin, expects, finish
+from bot.keyboards import Button, markup
+from bot.replies import edit, reply
+from core import book, people, team
+from core.accounts import Account
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.tiering import Policy
+
+T = TypeVar("T")
+PAGE = 10  # people per overview page
+BOOK_PAGE = 10  # customers per page of a book
+PICK_MAX = 40  # people offered as buttons
+NAMES = re.compile(r"\s*[,，、|｜;；]\s*")
+MERGE_SPLIT = re.compile(r"\s*[|｜]\s*")
+# typed sub-commands, with Chinese aliases
+SUBCOMMANDS = {"reassign": "reassign", "转交": "reassign", "archive": "archive", "归档": "archive",
+               "unarchive": "unarchive", "恢复": "unarchive", "archived": "archived", "已归档": "archived",
+               "merge": "merge", "合并": "merge", "am": "am", "重点客户经理": "am",
+               "deactivate": "deactivate", "停用": "deactivate", "activate": "activate",
+               "reactivate": "activate", "启用": "activate", "role": "role", "角色": "role",
+               "move": "move", "调组": "move", "help": "help", "帮助": "help"}
+TIER_WORDS = ("tier", "档", "档次")
+ALL_WORDS = ("all", "全部")
+UNASSIGNED_WORDS = ("unassigned", "无负责人")
+NO_ONE = ("-", "—", "none", "无")
+
+
+class _Answered(Exception):
+    """The user already got the answer (an error in their language): stop quietly."""
+
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+def _guarded(handler: Handler) -> Handler:
+    @wraps(handler)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await handler(*args, **kwargs)
+        except _Answered:
+            return None
+
+    return run
+
+
+async def _say(update: Update, text: str, rows: Any = None) -> None:
+    """Edit the message a button sits on, or answer a typed command with a new message."""
+    if update.callback_query is not None:
+        await edit(update, text, rows)
+    else:
+        await reply(update, text, rows)
+
+
+async def _run(update: Update, context: BotContext, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A core call; refusals and bad input become one short answer in the user's language."""
+    try:
+        return await context.run(fn, *args, **kwargs)
+    except InvalidInput as exc:
+        text = context.render("team/error", **{**exc.params, "code": exc.code})
+    except NotFound:
+        text = context.render("team/error", code="team_gone")
+    except Forbidden:
+        text = context.render("common/not_allowed", need="manager")
+    await _say(update, text)
+    raise _Answered
+
+
+def _zone(context: BotContext) -> ZoneInfo:
+    return ZoneInfo(context.me.timezone or context.services.settings.timezone)
+
+
+def _now_and_zone(context: BotContext) -> dict[str, Any]:
+    return {"now": context.now(), "org_timezone": context.services.settings.timezone}
+
+
+def _pairs(buttons: list[Button], width: int = 2) -> list[list[Button]]:
+    return [buttons[i:i + width] for i in range(0, len(buttons), width)]
+
+
+# --- /team ----------------------------------------------------------------------------------------
+
+
+@_guarded
+async def command(update: Update, context: BotContext) -> None:
+    me = context.me
+    if not me.is_manager:
+        await reply(update, context.render("common/not_allowed", need="manager"))
+        return
+    args = context.args or []
+    if not args:
+        await _overview(update, context, 0, None)
+        return
+    sub = SUBCOMMANDS.get(args[0].casefold())
+    rest = " ".join(args[1:]).strip()
+    if sub is not None:
+        await TYPED[sub](update, context, rest)
+    elif args[0].startswith("@") and len(args) == 1:
+        person = await _run(update, context, people.find_person, me, args[0])
+        await _member(update, context, person.id)
+    elif me.role == "admin":
+        await _overview(update, context, 0, " ".join(args))
+    else:
+        await _usage(update, context, "")
+
+
+async def _usage(update: Update, context: BotContext, rest: str) -> None:
+    await _say(update, context.render("team/usage", admin=context.me.role == "admin"))
+
+
+@action("team.help")
+@_guarded
+async def help_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await reply(update, context.render("team/usage", admin=context.me.role == "admin"))
+
+
+# --- the overview -----------------------------------------------------------------------------------
+
+
+async def _overview(update: Update, context: BotContext, page: int, team_name: str | None) -> None:
+    me = context.me
+    found = await _run(update, context, team.overview, me, context.services.policy,
+                       team=team_name, **_now_and_zone(context))
+    pages = max(1, -(-len(found.members) // PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = found.members[page * PAGE:(page + 1) * PAGE]
+    everyone = me.role == "admin" and team_name is None
+    text = context.render("team/overview", o=found, members=shown, start=page * PAGE, page=page + 1, pages=pages,
+                          team=team_name or (None if everyone else me.team_name), everyone=everyone,
+                          show_teams=everyone, zone=_zone(context))
+    rows = _pairs([Button(f"{page * PAGE + n}. {m.name}{'' if m.active else ' ⛔'}", "team.member", {"id": m.id},
+                          single_use=False) for n, m in enumerate(shown, start=1)])
+    nav = []
+    if page > 0:
+        nav.append(Button("◀", "team.page", {"page": page - 1, "team": team_name}, single_use=False))
+    if page + 1 < pages:
+        nav.append(Button("▶", "team.page", {"page": page + 1, "team": team_name}, single_use=False))
+    rows += [nav] if nav else []
+    rows.append([Button(context.label("team.am"), "team.am", single_use=False),
+                 Button(context.label("team.archived"), "team.archived", single_use=False)])
+    rows.append([Button(context.label("team.archive"), "team.archive_prompt", single_use=False),
+                 Button(context.label("team.merge"), "team.merge_prompt", single_use=False),
+                 Button(context.label("team.help"), "team.help", single_use=False)])
+    await _say(update, text, await markup(context, rows))
+
+
+@action("team.page")
+@_guarded
+async def page_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _overview(update, context, int(payload.get("page", 0)), payload.get("team"))
+
+
+# --- one person -------------------------------------------------------------------------------------
+
+
+async def _member(update: Update, context: BotContext, user_id: int) -> None:
+    me = context.me
+    row = await _run(update, context, team.member, me, context.services.policy, user_id, **_now_and_zone(context))
+    text = context.render("team/member", m=row, tier_names=team.tier_names(context.services.policy), zone=_zone(context))
+    rows = [[Button(context.label("team.book"), "team.book", {"id": row.id}, single_use=False),
+             Button(context.label("team.reassign"), "team.scope", {"from": row.id}, single_use=False)]]
+    if row.id != me.id and (me.role == "admin" or row.role != "admin"):
+        access = (Button(context.label("team.deactivate"), "team.ask_deactivate", {"id": row.id}, single_use=False)
+                  if row.active else Button(context.label("team.reactivate"), "team.reactivate", {"id": row.id}))
+        people_row = [Button(context.label("team.role"), "team.roles", {"id": row.id}, single_use=False), access]
+        if me.role == "admin":
+            people_row.append(Button(context.label("team.move"), "team.teams", {"id": row.id}, single_use=False))
+        rows.append(people_row)
+    rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
+    await _say(update, text, await markup(context, rows))
+
+
+@action("team.member")
+@_guarded
+async def member_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _member(update, context, int(payload["id"]))
+
+
+@action("team.book")
+@_guarded
+async def book_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    user_id, offset = int(payload["id"]), int(payload.get("offset", 0))
+    policy = context.services.policy
+    lines, total = await _run(update, context, team.book_of, context.me, policy, user_id, offset=offset,
+                              limit=BOOK_PAGE)
+    person = await _run(update, context, people.person, context.me, user_id)
+    text = context.render("team/book", name=person.name, lines=lines, total=total, offset=offset, shown=len(lines),
+                          tier_names=team.tier_names(policy))
+    rows = _pairs([Button(f"{offset + n}. {line.name}", "team.customer", {"id": line.id}, single_use=False)
+                   for n, line in enumerate(lines, start=1)])
+    nav = []
+    if offset > 0:
+        nav.append(Button("◀", "team.book", {"id": user_id, "offset": max(offset - BOOK_PAGE, 0)}, single_use=False))
+    if offset + BOOK_PAGE < total:
+        nav.append(Button("▶", "team.book", {"id": user_id, "offset": offset + BOOK_PAGE}, single_use=False))
+    rows += [nav] if nav else []
+    rows.append([Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)])
+    await _say(update, text, await markup(context, rows))
+
+
+@action("team.customer")
+@_guarded
+async def customer_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    ref = await _run(update, context, team.customer_ref, context.me, int(payload["id"]))
+    label = context.label
+    rows = [[Button(label("team.card"), "customer.card", {"id": ref.id}, single_use=False),
+             Button(label("team.reassign"), "team.pick", {"ids": [ref.id]}, single_use=False)],
+            [Button(label("team.set_am"), "team.am_pick", {"customer": ref.id}, single_use=False),
+             Button(label("team.archive"), "team.ask_archive", {"id": ref.id}, single_use=False),
+             Button(label("team.merge_with"), "team.merge_with", {"id": ref.id}, single_use=False)]]
+    if ref.owner_id is not None:
+        rows.append([Button(label("team.back"), "team.book", {"id": ref.owner_id}, single_use=False)])
+    await _say(update, context.render("team/customer", c=ref), await markup(context, rows))
+
+
+# --- reassigning ------------------------------------------------------------------------------------
+
+
+@action("team.scope")
+@_guarded
+async def scope_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """Which of a person's customers: all, or one tier of the main model."""
+    user_id = int(payload["from"])
+    row = await _run(update, context, team.member, context.me, context.services.policy, user_id,
+                     **_now_and_zone(context))
+    if not row.book:
+        await _say(update, context.render("team/error", code="team_nothing_selected"))
+        return
+    model = team.main_model(context.services.policy)[0]
+    names = team.tier_names(context.services.policy)
+    options = [Button(context.label("team.all", n=row.book), "team.pick", {"from": user_id}, single_use=False)]
+    options += [Button(context.label("team.tier", name=names[code][context.me.language], n=row.mix[code]), "team.pick",
+                       {"from": user_id, "tier": [model, code]}, single_use=False)
+                for code in names if row.mix.get(code)]
+    rows = _pairs(options, 2) + [[Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)]]
+    await _say(update, context.render("team/scope", name=row.name), await markup(context, rows))
+
+
+def _selection(session: Session, actor: Account, payload: dict[str, Any]) -> team.Selection:
+    tier = payload.get("tier")
+    found = team.select_customers(session, actor, from_user_id=payload.get("from"),
+                                  unassigned=bool(payload.get("unassigned")),
+                                  tier=(tier[0], tier[1]) if tier else None, customer_ids=payload.get("ids"))
+    if not found.ids:
+        raise InvalidInput("team_nothing_selected")
+    return found
+
+
+def _targets(session: Session, actor: Account, besides: int | None) -> list[people.PersonView]:
+    return [p for p in people.list_people(session, actor) if p.active and p.id != besides][:PICK_MAX]
+
+
+@action("team.pick")
+@_guarded
+async def pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """To whom: the active people the presser manages."""
+    me = context.me
+    found = await _run(update, context, _selection, me, payload)
+    besides = payload.get("from")
+    if besides is None and len(found.ids) == 1:
+        besides = (await _run(update, context, team.customer_ref, me, found.ids[0])).owner_id
+    targets = await _run(update, context, _targets, me, besides)
+    rows = _pairs([Button(p.name, "team.ask_reassign", {**payload, "to": p.id}, single_use=False) for p in targets])
+    rows.append([Button(context.label("team.cancel"), "team.cancel")])
+    await _say(update, context.render("team/pick", what="reassign", count=len(found.ids), from_name=found.from_name),
+               await markup(context, rows))
+
+
+@action("team.ask_reassign")
+@_guarded
+async def ask_reassign_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _confirm_reassign(update, context, payload)
+
+
+async def _confirm_reassign(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    me = context.me
+    found = await _run(update, context, _selection, me, payload)
+    target = await _run(update, context, _target_name, me, int(payload["to"]))
+    tier = payload.get("tier")
+    tier_label = None
+    if tier:
+        spec = context.services.policy.tier(tier[0], tier[1])
+        tier_label = spec.name.get(me.language) if spec else tier[1]
+    text = context.render("team/confirm", op="reassign", count=len(found.ids), from_name=found.from_name,
+                          tier=tier_label, to_name=target, names=found.names)
+    await _ask(update, context, text, {"op": "reassign", "ids": found.ids, "to": int(payload["to"])})
+
+
+def _target_name(session: Session, actor: Account, user_id: int) -> str:
+    return team.target_user(session, actor, user_id).name
+
+
+async def _ask(update: Update, context: BotContext, text: str, payload: dict[str, Any]) -> None:
+    rows = [[Button(context.label("team.confirm"), "team.confirm", payload),
+             Button(context.label("team.cancel"), "team.cancel")]]
+    await _say(update, text, await markup(context, rows))
+
+
+@action("team.cancel")
+@_guarded
+async def cancel_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await finish(context)
+    await _say(update, context.render("team/done", op="cancelled"))
+
+
+@action("team.confirm")
+@_guarded
+async def confirm_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """The ✅ of a confirmation: do exactly what was shown (core checks the rights again)."""
+    me, now, op = context.me, context.now(), payload["op"]
+    policy = context.services.policy
+    if op == "reassign":
+        done = await _run(update, context, team.reassign, me, list(payload["ids"]), int(payload["to"]), now)
+        params: dict[str, Any] = {"moved": done.moved, "follow_ups": done.follow_ups, "to_name": done.to_name}
+    elif op == "archive":
+        params = {"name": await _run(update, context, team.archive, me, int(payload["id"]), now)}
+    elif op == "merge":
+        merged = await _run(update, context, team.merge, me, policy, int(payload["keep"]), int(payload["drop"]), now,
+                            org_timezone=context.services.settings.timezone)
+        params = {"kept": merged.kept_name, "dropped": merged.dropped_name, "moved": merged.moved}
+    elif op in ("deactivate", "role", "move"):
+        change = await _run(update, context, _people_change, me, op, int(payload["id"]), payload.get("value"), now)
+        params = {"name": change.person.name, "customers": change.customers, "new": change.new}
+    else:
+        return
+    book.invalidate()  # owners, archive and merges change what each person's search finds
+    await _say(update, context.render("team/done", op=op, **params))
+
+
+def _people_change(session: Session, actor: Account, op: str, user_id: int, value: str | None,
+                   now: Any) -> people.PeopleChange:
+    if op == "deactivate":
+        return people.deactivate(session, actor, user_id, now)
+    if op == "role":
+        return people.set_role(session, actor, user_id, value or "", now)
+    return people.set_team(session, actor, user_id, value or "", now)
+
+
+async def _typed_reassign(update: Update, context: BotContext, rest: str) -> None:
+    """`reassign @from @to [tier X|all]`, `reassign NAME, NAME @to`, `reassign unassigned @to`."""
+    tokens = rest.split()
+    tier_text = None
+    for word in TIER_WORDS:
+        if word in [t.casefold() for t in tokens]:
+            at = [t.casefold() for t in tokens].index(word)
+            tier_text, tokens = " ".join(tokens[at + 1:]), tokens[:at]
+            break
+    if tokens and tokens[-1].casefold() in ALL_WORDS:
+        tokens = tokens[:-1]
+    refs = [n for n, t in enumerate(tokens) if t.startswith("@")]
+    if not refs or refs[-1] == 0:
+        await _usage(update, context, rest)
+        return
+    source, to_ref = tokens[:refs[-1]], tokens[refs[-1]]
+    payload = await _run(update, context, _reassign_plan, context.me, context.services.policy, source, to_ref,
+                         tier_text)
+    await _confirm_reassign(update, context, payload)
+
+
+def _reassign_plan(session: Session, actor: Account, policy: Policy, source: list[str], to_ref: str,
+                   tier_text: str | None) -> dict[str, Any]:
+    """The typed reassignment as the payload the buttons would carry."""
+    payload: dict[str, Any] = {"to": people.find_user(session, actor, to_ref).id}
+    if tier_text:
+        payload["tier"] = list(team.parse_tier(policy, tier_text))
+    if len(source) == 1 and source[0].startswith("@"):
+        payload["from"] = people.find_user(session, actor, source[0]).id
+    elif len(source) == 1 and source[0].casefold() in UNASSIGNED_WORDS:
+        payload["unassigned"] = True
+    else:
+        names = [n for n in NAMES.split(" ".join(source)) if n]
+        payload["ids"] = [team.find_customer(session, actor, n).id for n in names]
+    _selection(session, actor, payload)  # nothing selected: say so before asking
+    return payload
+
+
+# --- dedicated account managers -------------------------------------------------------------------
+
+
+@action("team.am")
+@_guarded
+async def am_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _am_load(update, context)
+
+
+async def _am_load(update: Update, context: BotContext) -> None:
+    policy = context.services.policy
+    load = await _run(update, context, team.account_manager_load, context.me, policy)
+    names = team.tier_names(policy)
+    top_name = names.get(load.tier or "", {}).get(context.me.language, load.tier or "")
+    rows = _pairs([Button(f"{n}. {c['name']}", "team.am_pick", {"customer": c["id"]}, single_use=False)
+                   for n, c in enumerate(load.without, start=1)])
+    rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
+    await _say(update, context.render("team/am", load=load, top_name=top_name), await markup(context, rows))
+
+
+@action("team.am_pick")
+@_guarded
+async def am_pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    me = context.me
+    ref = await _run(update, context, team.customer_ref, me, int(payload["customer"]))
+    targets = await _run(update, context, _targets, me, None)
+    rows = _pairs([Button(p.name, "team.am_set", {"customer": ref.id, "user": p.id}) for p in targets])
+    rows.append([Button(context.label("team.remove_am"), "team.am_set", {"customer": ref.id, "user": None}),
+                 Button(context.label("team.cancel"), "team.cancel")])
+    await _say(update, context.render("team/pick", what="am", name=ref.name), await markup(context, rows))
+
+
+@action("team.am_set")
+@_guarded
+async def am_set_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    user = payload.get("user")
+    name, manager = await _run(update, context, team.set_account_manager, context.me, context.services.policy,
+                               int(payload["customer"]), int(user) if user is not None else None, context.now())
+    book.invalidate()
+    await _say(update, context.render("team/done", op="am", name=name, manager=manager))
+
+
+async def _typed_am(update: Update, context: BotContext, rest: str) -> None:
+    """`am` (the load) or `am NAME @user` (`-` instead of @user removes)."""
+    tokens = rest.split()
+    if not tokens:
+        await _am_load(update, context)
+        return
+    if len(tokens) < 2 or not (tokens[-1].startswith("@") or tokens[-1] in NO_ONE):
+        await _usage(update, context, rest)
+        return
+    name, manager = await _run(update, context, _am_typed, context.me, context.services.policy,
+                               " ".join(tokens[:-1]), tokens[-1], context.now())
+    book.invalidate()
+    await _say(update, context.render("team/done", op="am", name=name, manager=manager))
+
+
+def _am_typed(session: Session, actor: Account, policy: Policy, customer: str, user_ref: str,
+              now: Any) -> tuple[str, str | None]:
+    customer_id = team.find_customer(session, actor, customer).id
+    user_id = None if user_ref in NO_ONE else people.find_user(session, actor, user_ref).id
+    return team.set_account_manager(session, actor, policy, customer_id, user_id, now)
+
+
+# --- archive ----------------------------------------------------------------------------------------
+
+
+@action("team.archive_prompt")
+@_guarded
+async def archive_prompt_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _prompt_archive(update, context)
+
+
+async def _prompt_archive(update: Update, context: BotContext) -> None:
+    await begin(context, "team.archive", {})
+    await reply(update, context.render("team/prompt", step="archive"))
+
+
+@expects("team.archive")
+@_guarded
+async def archive_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    await _ask_archive_by_name(update, context, text)  # a bad name: the prompt stays, type again
+    await finish(context)
+
+
+async def _typed_archive(update: Update, context: BotContext, rest: str) -> None:
+    if not rest:
+        await _prompt_archive(update, context)
+        return
+    await _ask_archive_by_name(update, context, rest)
+
+
+async def _ask_archive_by_name(update: Update, context: BotContext, name: str) -> None:
+    ref = await _run(update, context, team.find_customer, context.me, name)
+    await _ask(update, context, context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
+               {"op": "archive", "id": ref.id})
+
+
+@action("team.ask_archive")
+@_guarded
+async def ask_archive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    ref = await _run(update, context, team.customer_ref, context.me, int(payload["id"]))
+    await _ask(update, context, context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
+               {"op": "archive", "id": ref.id})
+
+
+@action("team.archived")
+@_guarded
+async def archived_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _archived(update, context, int(payload.get("offset", 0)))
+
+
+async def _archived(update: Update, context: BotContext, offset: int) -> None:
+    lines, total = await _run(update, context, team.archived, context.me, offset=offset, limit=BOOK_PAGE)
+    rows = _pairs([Button(f"♻ {offset + n}", "team.unarchive", {"id": line.id})
+                   for n, line in enumerate(lines, start=1) if line.merged_into is None], 5)
+    nav = []
+    if offset > 0:
+        nav.append(Button("◀", "team.archived", {"offset": max(offset - BOOK_PAGE, 0)}, single_use=False))
+    if offset + BOOK_PAGE < total:
+        nav.append(Button("▶", "team.archived", {"offset": offset + BOOK_PAGE}, single_use=False))
+    rows += [nav] if nav else []
+    rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
+    await _say(update, context.render("team/archived", lines=lines, total=total, offset=offset, zone=_zone(context)),
+               await markup(context, rows))
+
+
+@action("team.unarchive")
+@_guarded
+async def unarchive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    name = await _run(update, context, team.unarchive, context.me, int(payload["id"]), context.now())
+    book.invalidate()
+    await reply(update, context.render("team/done", op="unarchive", name=name))
+
+
+async def _typed_unarchive(update: Update, context: BotContext, rest: str) -> None:
+    if not rest:
+        await _archived(update, context, 0)
+        return
+    name = await _run(update, context, _unarchive_typed, context.me, rest, context.now())
+    book.invalidate()
+    await reply(update, context.render("team/done", op="unarchive", name=name))
+
+
+def _unarchive_typed(session: Session, actor: Account, name: str, now: Any) -> str:
+    return team.unarchive(session, actor, team.find_customer(session, actor, name, archived=True).id, now)
+
+
+async def _typed_archived(update: Update, context: BotContext, rest: str) -> None:
+    await _archived(update, context, 0)
+
+
+# --- merge ------------------------------------------------------------------------------------------
+
+
+@action("team.merge_prompt")
+@_guarded
+async def merge_prompt_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await begin(context, "team.merge", {})
+    await reply(update, context.render("team/prompt", step="merge"))
+
+
+@action("team.merge_with")
+@_guarded
+async def merge_with_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    ref = await _run(update, context, team.customer_ref, context.me, int(payload["id"]))
+    await begin(context, "team.merge", {"first": ref.id})
+    await reply(update, context.render("team/prompt", step="merge_with", name=ref.name))
+
+
+@expects("team.merge")
+@_guarded
+async def merge_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    first = data.get("first")
+    names = [f"#{first}", text] if first else MERGE_SPLIT.split(text.strip(), maxsplit=1)
+    if len(names) != 2 or not all(n.strip() for n in names):
+        await reply(update, context.render("team/prompt", step="merge"))
+        return
+    await _ask_merge(update, context, names[0], names[1])  # a bad name: the prompt stays, type again
+    await finish(context)
+
+
+async def _typed_merge(update: Update, context: BotContext, rest: str) -> None:
+    names = MERGE_SPLIT.split(rest.strip(), maxsplit=1)
+    if len(names) != 2 or not all(n.strip() for n in names):
+        await _usage(update, context, rest)
+        return
+    await _ask_merge(update, context, names[0], names[1])
+
+
+async def _ask_merge(update: Update, context: BotContext, first: str, second: str) -> None:
+    records = await _run(update, context, _merge_pair, context.me, first, second)
+    rows = [[Button(context.label("team.keep", n=n, name=keep.name[:24]), "team.confirm",
+                    {"op": "merge", "keep": keep.id, "drop": other.id})]
+            for n, (keep, other) in enumerate((records, records[::-1]), start=1)]
+    rows.append([Button(context.label("team.cancel"), "team.cancel")])
+    await _say(update, context.render("team/merge", records=records), await markup(context, rows))
+
+
+def _merge_pair(session: Session, actor: Account, first: str, second: str) -> tuple[team.RecordView, team.RecordView]:
+    a, b = team.find_customer(session, actor, first), team.find_customer(session, actor, second)
+    return team.merge_preview(session, actor, a.id, b.id)
+
+
+# --- people -----------------------------------------------------------------------------------------
+
+
+@action("team.ask_deactivate")
+@_guarded
+async def ask_deactivate_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _ask_people(update, context, "deactivate", int(payload["id"]), None)
+
+
+async def _ask_people(update: Update, context: BotContext, op: str, user_id: int, value: str | None) -> None:
+    change = await _run(update, context, people.preview, context.me, user_id,
+                        "team" if op == "move" else op, value)
+    text = context.render("team/confirm", op=op, name=change.person.name, customers=change.customers,
+                          old=change.old, role=change.new, team=change.new)
+    await _ask(update, context, text, {"op": op, "id": user_id, "value": change.new})
+
+
+@action("team.reactivate")
+@_guarded
+async def reactivate_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _reactivate(update, context, int(payload["id"]))
+
+
+async def _reactivate(update: Update, context: BotContext, user_id: int) -> None:
+    change = await _run(update, context, people.reactivate, context.me, user_id, context.now())
+    await _say(update, context.render("team/done", op="reactivate", name=change.person.name))
+
+
+@action("team.roles")
+@_guarded
+async def roles_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    me, user_id = context.me, int(payload["id"])
+    person = await _run(update, context, people.person, me, user_id)
+    roles = ("rep", "manager", "admin") if me.role == "admin" else ("rep", "manager")
+    rows = [[Button(context.label(f"roles.{r}"), "team.ask_role", {"id": user_id, "role": r}, single_use=False)
+             for r in roles if r != person.role],
+            [Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)]]
+    await _say(update, context.render("team/pick", what="role", name=person.name, role=person.role),
+               await markup(context, rows))
+
+
+@action("team.ask_role")
+@_guarded
+async def ask_role_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _ask_people(update, context, "role", int(payload["id"]), str(payload["role"]))
+
+
+@action("team.teams")
+@_guarded
+async def teams_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    me, user_id = context.me, int(payload["id"])
+    person = await _run(update, context, people.person, me, user_id)
+    names = await _run(update, context, people.team_names)
+    rows = _pairs([Button(name, "team.ask_move", {"id": user_id, "team": name}, single_use=False)
+                   for name in names if name != person.team][:PICK_MAX], 3)
+    rows.append([Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)])
+    await _say(update, context.render("team/pick", what="move", name=person.name, ref=person.username or person.name),
+               await markup(context, rows))
+
+
+@action("team.ask_move")
+@_guarded
+async def ask_move_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await _ask_people(update, context, "move", int(payload["id"]), str(payload["team"]))
+
+
+def _typed_people(op: str) -> Callable[[Update, BotContext, str], Awaitable[None]]:
+    """`deactivate @user`, `activate @user`, `role @user ROLE`, `move @user TEAM`."""
+
+    async def typed(update: Update, context: BotContext, rest: str) -> None:
+        tokens = rest.split()
+        if not tokens or (op in ("role", "move") and len(tokens) < 2):
+            await _usage(update, context, rest)
+            return
+        person = await _run(update, context, people.find_person, context.me, tokens[0])
+        if op == "activate":
+            await _reactivate(update, context, person.id)
+            return
+        await _ask_people(update, context, op, person.id, " ".join(tokens[1:]) or None)
+
+    return typed
+
+
+TYPED: dict[str, Callable[[Update, BotContext, str], Awaitable[None]]] = {
+    "reassign": _typed_reassign, "archive": _typed_archive, "unarchive": _typed_unarchive,
+    "archived": _typed_archived, "merge": _typed_merge, "am": _typed_am, "help": _usage,
+    "deactivate": _typed_people("deactivate"), "activate": _typed_people("activate"),
+    "role": _typed_people("role"), "move": _typed_people("move"),
+}

@@ -1,0 +1,151 @@
+"""Webhook mode: `tierbot run --webhook --listen HOST:PORT --public-url URL`.
+
+python-telegram-bot's built-in webhook server compares the secret token with `!=` and serves a
+single path, so this follows its *custom webhook* pattern instead (the `customwebhookbot`
+example): the Application runs without polling, and a small aiohttp app of our own puts each
+update Telegram POSTs into `application.update_queue`.
+
+- POST <path of --public-url>: the `X-Telegram-Bot-Api-Secret-Token` header is compared with
+  TIERBOT_WEBHOOK_SECRET in constant time (wrong or missing → 403, nothing read or processed);
+  a body over MAX_BODY_BYTES → 413; not a JSON update → 400; else 200 and the update is queued.
+- GET /healthz: 200 {"ok": true, "leader": …} while the database answers `SELECT 1`, else 503.
+
+TLS is the reverse proxy's job (README "Run in production"): listen on loopback behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from sqlalchemy import text
+from telegram import Update
+from telegram.ext import Application
+
+from core.db import Database
+from core.errors import ConfigError
+
+log = logging.getLogger("tierbot.webhook")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY_BYTES = 1024 * 1024  # an update is a few KB; Telegram's own server limit is far below this
+HEALTH_PATH = "/healthz"
+HEALTH_TIMEOUT_SECONDS = 5.0
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`HOST:PORT` (IPv6 as `[::1]:8080`) → (host, port)."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"--listen: {value!r} is not HOST:PORT (e.g. 127.0.0.1:8080)")
+    return host, int(port)
+
+
+def webhook_path(public_url: str) -> str:
+    """The path the webhook listens on: the path of the public URL (the proxy forwards it as is)."""
+    parts = urlsplit(public_url.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(f"--public-url: {public_url!r} is not a URL like https://bot.example.com/telegram")
+    path = parts.path or "/"
+    if path == HEALTH_PATH:
+        raise ConfigError(f"--public-url: the path {HEALTH_PATH} is the health check; choose another")
+    return path
+
+
+def database_answers(db: Database) -> bool:
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        log.warning("healthz: the database does not answer (%s)", str(exc).splitlines()[0] if str(exc) else exc)
+        return False
+
+
+def webhook_app(application: Application, db: Database, *, path: str, secret: str) -> web.Application:
+    expected = secret.encode()
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, expected):
+            log.warning("webhook: refused a request with a wrong or missing secret token from %s", request.remote)
+            return web.json_response({"ok": False, "error": "forbidden"}, status=403)
+        try:
+            data = json.loads(await request.read())
+            if not isinstance(data, dict):
+                raise ValueError("an update is a JSON object")
+            update = Update.de_json(data, application.bot)
+        except web.HTTPRequestEntityTooLarge:
+            return web.json_response({"ok": False, "error": "too large"}, status=413)
+        except Exception as exc:  # noqa: BLE001 - bad JSON, or JSON that is not an update
+            log.warning("webhook: refused a malformed update (%s: %s)", type(exc).__name__, exc)
+            return web.json_response({"ok": False, "error": "malformed update"}, status=400)
+        await application.update_queue.put(update)
+        return web.json_response({"ok": True})
+
+    async def healthz(request: web.Request) -> web.Response:
+        try:
+            ok = await asyncio.wait_for(asyncio.to_thread(database_answers, db), HEALTH_TIMEOUT_SECONDS)
+        except TimeoutError:
+            ok = False
+        leadership = application.bot_data.leadership
+        leader = leadership.is_leader if leadership is not None else True  # SQLite: the only worker
+        return web.json_response({"ok": ok, "leader": leader}, status=200 if ok else 503)
+
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.router.add_post(path, receive)
+    app.router.add_get(HEALTH_PATH, healthz)
+    return app
+
+
+async def run_webhook(application: Application, db: Database, *, listen: str, public_url: str,
+                      secret: str) -> None:
+    """The Application's whole life in webhook mode, until SIGINT or SIGTERM: initialize, set the
+    webhook, serve, then stop taking requests, finish the queued updates, and shut down."""
+    host, port = parse_listen(listen)
+    path = webhook_path(public_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(webhook_app(application, db, path=path, secret=secret), access_log=None)
+    serving = False
+    await application.initialize()
+    try:
+        if application.post_init:  # run_polling/run_webhook call it; a custom server must too
+            await application.post_init(application)
+        # Every worker sets the same URL (idempotent). None deletes it on exit: the others still serve.
+        await application.bot.set_webhook(url=public_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        await application.start()
+        await runner.setup()
+        serving = True
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            raise ConfigError(f"--listen: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+        log.info("webhook: listening on %s:%d%s for %s", host, port, path, public_url)
+        await stop.wait()
+        log.info("webhook: stopping")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        if serving:
+            await runner.cleanup()  # no new requests; the ones in flight finish
+        if application.running:
+            await application.stop()  # processes the updates already queued, then stops the sweeps
+            if application.post_stop:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+def serve(application: Application, db: Database, *, listen: str, public_url: str, secret: str) -> None:
+    asyncio.run(run_webhook(application, db, listen=listen, public_url=public_url, secret=secret))
+

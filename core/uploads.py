@@ -1,0 +1,87 @@
+"""A CSV/XLSX file sent in chat, between its preview and the press of ✅ (table `upload`).
+
+The bytes are stored when the file arrives, so whichever worker gets the confirming press can
+import them. Confirming is exactly-once and all-or-nothing: the import runs in one transaction
+that first locks the upload row and checks it is still a `preview`, writes every valid row and
+marks the upload `done` — so a second press (a double tap, another worker) finds it done, and a
+process that dies half-way leaves no row written and the upload still a `preview`, which makes
+pressing ✅ again (the button is reusable for this reason) a safe retry. The stored bytes are
+dropped once the upload is done or cancelled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from core import audit
+from core.accounts import Account
+from core.errors import NotFound
+from core.import_files import Table, read_bytes
+from core.importer import ImportReport, Progress, import_table
+from core.models import Upload
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # well under the Bot API's 20 MB download limit; 50k CRM rows are ~10 MB
+KINDS = ("customers", "interactions")
+
+
+def store(session: Session, account: Account, *, filename: str, content: bytes, kind: str | None,
+          now: datetime) -> int:
+    row = Upload(user_id=account.id, kind=kind or "unknown", filename=filename[:200], content=content, created_at=now)
+    session.add(row)
+    session.flush()
+    return row.id or 0
+
+
+def preview(session: Session, account: Account, upload_id: int, kind: str, *, now: datetime, currency: str,
+            timezone: str, table: Table | None = None) -> ImportReport:
+    """Validate the upload as `kind` without writing any customer or interaction; remembers the
+    kind and the counts. `table` spares re-reading bytes the caller has just read."""
+    upload = _own(session, account, upload_id)
+    if table is None:
+        table = read_bytes(upload.content)
+    report = import_table(session, kind, table, actor=account, now=now, currency=currency, timezone=timezone,
+                          apply=False)
+    upload.kind, upload.summary = kind, report.summary()
+    session.add(upload)
+    return report
+
+
+def confirm(session: Session, account: Account, upload_id: int, *, now: datetime, currency: str, timezone: str,
+            progress: Progress | None = None) -> ImportReport | None:
+    """Import the upload's valid rows; None when it is no longer waiting (done or cancelled)."""
+    statement = select(Upload).where(Upload.id == upload_id, Upload.user_id == account.id).with_for_update()
+    upload = session.exec(statement).first()
+    if upload is None:
+        raise NotFound("upload")
+    if upload.status != "preview" or upload.kind not in KINDS:
+        return None
+    report = import_table(session, upload.kind, read_bytes(upload.content), actor=account, now=now,
+                          currency=currency, timezone=timezone, apply=True, skip_invalid=True, progress=progress)
+    upload.status, upload.summary, upload.finished_at, upload.content = "done", report.summary(), now, b""
+    session.add(upload)
+    audit.record(session, actor_id=account.id, action=f"import.{upload.kind}", now=now, target=f"upload:{upload.id}",
+                 file=upload.filename, **{k: v for k, v in report.summary().items() if k != "kind"})
+    return report
+
+
+def cancel(session: Session, account: Account, upload_id: int, *, now: datetime) -> bool:
+    """Drop a previewed upload; False when it was already done or cancelled."""
+    upload = _own(session, account, upload_id)
+    if upload.status != "preview":
+        return False
+    upload.status, upload.finished_at, upload.content = "cancelled", now, b""
+    session.add(upload)
+    return True
+
+
+def content_of(session: Session, account: Account, upload_id: int) -> bytes:
+    return _own(session, account, upload_id).content
+
+
+def _own(session: Session, account: Account, upload_id: int) -> Upload:
+    upload = session.get(Upload, upload_id)
+    if upload is None or upload.user_id != account.id:
+        raise NotFound("upload")
+    return upload

@@ -1,0 +1,156 @@
+"""/export (issue 6 §7): XLSX (customers with tiers and cadence, interactions, feedback) and a
+customers CSV; reps their own book, managers their team, admins all; headers in the user's
+language; an export imports back into a fresh database with nothing lost."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from bot.testing import Harness, Person
+from core import accounts, book
+from core.db import open_database
+from core.import_files import read_bytes
+from core.importer import import_table
+from core.models import Contact, Customer, Feedback, Interaction, User
+
+BOOK = ("external_id,name,company,owner,stage,industry,region,timezone,language,contact_name,contact_title,"
+        "contact_phone,contact_email,birthday,contract_start,annual_revenue,potential,influence,intention,"
+        "expectation,satisfaction,pipeline_stage,expected_signing_date\n"
+        "C1,华为,华为技术有限公司,李伟,active,通信,CN,Asia/Shanghai,zh,张总,采购总监,13800000000,zhang@hw.example,"
+        "1975-03-08,2020-01-15,1200000.50,5,5,,4,4,,\n"
+        "C2,Acme,Acme Corp,Emma,prospect,Manufacturing,US,America/New_York,en,Bob Smith,CEO,,bob@acme.example,,,,3,2,"
+        "4,,,proposal,2026-12-20\n"
+        ",星辰科技,,李伟,lost,软件,,,,,,,,,,,,,,,,,\n"
+        "W1,西部客户,,孙强,active,物流,,,,刘经理,,,,,2024-06-01,80000,,,,,,,\n")
+CUSTOMER_COLUMNS = ("external_id", "name", "company", "owner_id", "stage", "industry", "region", "timezone", "language",
+                    "contract_start", "annual_revenue_minor", "potential", "influence", "intention", "expectation",
+                    "satisfaction", "pipeline_stage", "expected_signing_date")
+CONTACT_COLUMNS = ("name", "title", "phone", "email", "birthday", "is_primary")
+
+
+@pytest.fixture(autouse=True)
+def fresh_index():
+    book.invalidate()
+    yield
+    book.invalidate()
+
+
+async def _book(harness: Harness) -> dict[str, Person]:
+    people = {
+        "li": await harness.person("rep", name="李伟", language="zh", team="East", telegram_id=61),
+        "emma": await harness.person("rep", name="Emma", language="en", team="East", telegram_id=62),
+        "sun": await harness.person("rep", name="孙强", language="zh", team="West", telegram_id=63),
+        "wang": await harness.person("manager", name="王芳", language="zh", team="East", telegram_id=64),
+        "admin": await harness.person("admin", name="Boss", language="en", telegram_id=65),
+    }
+    now = harness.clock.now()
+    with harness.db.session() as session:
+        report = import_table(session, "customers", read_bytes(BOOK.encode()), actor=None, now=now, currency="CNY",
+                              timezone="Asia/Shanghai", apply=True)
+        assert report.ok and report.created == 4
+        ids = {c.name: c.id for c in session.exec(select(Customer)).all()}
+        session.add(Interaction(customer_id=ids["华为"], rep_id=people["li"].account.id, kind="deal",
+                                occurred_at=now - timedelta(days=3), amount_minor=50_000_000, currency="CNY",
+                                summary="签约50万", created_at=now))
+        session.add(Interaction(customer_id=ids["西部客户"], rep_id=people["sun"].account.id, kind="visit",
+                                occurred_at=now - timedelta(days=100), summary="west visit", created_at=now))
+        session.add(Feedback(customer_id=ids["华为"], rep_id=people["li"].account.id, kind="complaint",
+                             text="交货慢", created_at=now))
+    return people
+
+
+def _workbook(sent) -> dict[str, list[list]]:
+    workbook = load_workbook(io.BytesIO(sent.file_bytes), read_only=True)
+    return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets}
+
+
+async def test_rep_gets_their_own_book_with_tiers_and_cadence(harness: Harness) -> None:
+    people = await _book(harness)
+    await harness.send(people["emma"], "/export")
+    xlsx, csv_file = harness.sent(people["emma"])[-2:]
+    assert xlsx.file_name == "tierbot-export-2026-11-24.xlsx" and "of your book: 1 customers" in xlsx.text
+    assert csv_file.file_name == "tierbot-export-2026-11-24-customers.csv"
+    sheets = _workbook(xlsx)
+    assert list(sheets) == ["Customers", "Interactions", "Feedback"]
+    header, *rows = sheets["Customers"]
+    assert header[:5] == ["External ID", "Name", "Company", "Owner", "Stage"]
+    assert "Tier: Value tier" in header and header[-4:] == ["Cadence", "Next due", "Next visit due", "Days overdue"]
+    assert [row[1] for row in rows] == ["Acme"] and rows[0][3] == "Emma" and rows[0][4] == "Prospect"
+    tiers = dict(zip(header, rows[0]))
+    assert any(key.startswith("Tier:") and value for key, value in tiers.items())
+    assert tiers["Cadence"] in ("On track", "Due", "Overdue") and tiers["Next due"] is not None
+    assert sheets["Interactions"] == [["External ID", "Customer", "Customer external ID", "Date", "Kind", "Amount",
+                                       "Currency", "Summary", "Rep"]]
+    text = csv_file.file_bytes.decode("utf-8-sig")
+    assert [row[1] for row in csv.reader(io.StringIO(text))] == ["Name", "Acme"]
+
+
+async def test_manager_gets_the_team_in_chinese_and_a_rep_only_theirs(harness: Harness) -> None:
+    people = await _book(harness)
+    await harness.send(people["wang"], "/export")
+    xlsx, _ = harness.sent(people["wang"])[-2:]
+    assert "（您的团队）：客户 3 个，互动记录 1 条，客户反馈 1 条" in xlsx.text
+    sheets = _workbook(xlsx)
+    assert list(sheets) == ["客户", "互动记录", "客户反馈"]
+    header, *rows = sheets["客户"]
+    assert header[:5] == ["客户编号", "客户名称", "公司名称", "负责人", "阶段"] and "档次：价值分档" in header
+    assert sorted(row[1] for row in rows) == ["Acme", "华为", "星辰科技"]  # not the West team's
+    huawei = dict(zip(header, next(row for row in rows if row[1] == "华为")))
+    assert (huawei["阶段"], huawei["联系人"], huawei["年交易额"], huawei["档次：价值分档"] is not None) == (
+        "服务中", "张总", 1200000.5, True)
+    [deal] = sheets["互动记录"][1:]
+    assert deal[1:3] == ["华为", "C1"] and deal[4:8] == ["成交", 500000, "CNY", "签约50万"]
+    [complaint] = sheets["客户反馈"][1:]
+    assert complaint[0] == "华为" and complaint[2:4] == ["投诉", "待处理"] and complaint[5] == "交货慢"
+    await harness.send(people["sun"], "/export")
+    rows = _workbook(harness.sent(people["sun"])[-2])["客户"][1:]
+    assert [row[1] for row in rows] == ["西部客户"]
+
+
+def _snapshot(db) -> dict[str, tuple]:
+    with db.session() as session:
+        owners = {u.id: u.name for u in session.exec(select(User)).all()}
+        customers = {}
+        for customer in session.exec(select(Customer)).all():
+            values = [getattr(customer, column) for column in CUSTOMER_COLUMNS]
+            values[3] = owners.get(customer.owner_id)
+            contacts = session.exec(select(Contact).where(Contact.customer_id == customer.id)).all()
+            customers[customer.name] = (tuple(values), tuple(tuple(getattr(c, k) for k in CONTACT_COLUMNS)
+                                                             for c in contacts))
+    return customers
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_export_then_import_into_a_fresh_database_loses_nothing(harness: Harness, tmp_path: Path,
+                                                                      language: str) -> None:
+    people = await _book(harness)
+    admin = await harness.person("admin", name="Root", language=language, telegram_id=66)
+    await harness.send(admin, "/export")
+    xlsx, csv_file = harness.sent(admin)[-2:]
+    before = _snapshot(harness.db)
+    assert len(before) == 4
+    for name, content in (("csv", csv_file.file_bytes), ("xlsx", xlsx.file_bytes)):
+        fresh = open_database(f"sqlite:///{tmp_path / f'fresh-{language}-{name}.db'}")
+        try:
+            with fresh.session() as session:
+                for person in [*people.values(), admin]:
+                    accounts.add_user(session, telegram_id=person.chat_id, name=person.account.name,
+                                      role=person.account.role, team=person.account.team_name, now=harness.clock.now())
+            with fresh.session() as session:
+                report = import_table(session, "customers", read_bytes(content), actor=None, now=harness.clock.now(),
+                                      currency="CNY", timezone="Asia/Shanghai", apply=True)
+            assert report.ok and report.created == 4 and report.unknown_columns == [], (name, report)
+            assert _snapshot(fresh) == before, name
+            with fresh.session() as session:  # and once more: nothing new, nothing changed
+                report = import_table(session, "customers", read_bytes(content), actor=None, now=harness.clock.now(),
+                                      currency="CNY", timezone="Asia/Shanghai", apply=True)
+            assert (report.created, report.updated, report.unchanged) == (0, 0, 4)
+        finally:
+            fresh.dispose()
