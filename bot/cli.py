@@ -150,6 +150,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.leader import Leadership, install
 
     instance = hold_for_run(settings.database_url)
+    import threading
+
+    from core import charts
+
+    # the first /summary chart would otherwise pay for loading matplotlib and the CJK font
+    threading.Thread(target=charts.warm_up, name="chart-warm-up", daemon=True).start()
     try:
         with database(settings) as db:
             application = build_application(services_for(settings, db, SystemClock()))

@@ -53,6 +53,19 @@ def resolved_font(lang: str) -> Any:
         return font_manager.findfont(font_manager.FontProperties())  # the family list of the style
 
 
+def warm_up() -> None:
+    """Load matplotlib and the CJK font and draw one small Chinese text (≈ 1 s, once per
+    process), so the first /summary of a running bot costs what every later one does. `tierbot
+    run` calls it in a background thread at start; tests and the console do not pay for it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with _LOCK, _style("zh"):
+        figure = Figure(figsize=(1, 1), dpi=DPI)
+        figure.text(0.1, 0.5, "分档 VIP")
+        FigureCanvasAgg(figure).draw()
+
+
 def summary_chart(params: Mapping[str, Any], lang: str, labels: Mapping[str, str]) -> bytes:
     """PNG bytes of the chart for a summary's `params` (core.summary.Summary.params())."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
