@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from core import accounts, audit, outbox
 from core.accounts import RedeemResult, RedeemStatus
-from core.models import AuditLog, Invite
+from core.models import AuditLog, Invite, User
 
 MAX_FAILED_CODES = 5
 FAILED_CODE_WINDOW = timedelta(hours=1)
@@ -36,13 +36,17 @@ def create_invite(
 
 
 def revoke_invite(session: Session, *, invite_id: int, actor_id: int, now: datetime) -> bool:
-    """Make an unused invite expire now; False when it was already used or does not exist."""
+    """Make an unused invite expire now; False when it was already used, does not exist, or is
+    not the actor's to revoke (a manager revokes their own invites, an admin any)."""
+    actor = session.get(User, actor_id)
+    mine = [] if actor is not None and actor.role == "admin" else [Invite.created_by_id == actor_id]
     result = session.execute(
         update(Invite)
-        .where(Invite.id == invite_id, Invite.used_by_id.is_(None))  # type: ignore[union-attr]
+        .where(Invite.id == invite_id, Invite.used_by_id.is_(None), *mine)  # type: ignore[union-attr]
         .values(expires_at=now)
     )
-    audit.record(session, actor_id=actor_id, action="invite.revoke", now=now, target=f"invite:{invite_id}")
+    if result.rowcount:
+        audit.record(session, actor_id=actor_id, action="invite.revoke", now=now, target=f"invite:{invite_id}")
     return bool(result.rowcount)
 
 

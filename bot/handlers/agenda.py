@@ -181,8 +181,12 @@ async def followup_typed(update: Update, context: BotContext, text: str, data: d
         await reply(update, context.render("agenda/remind_no_date"))
         return
     await finish(context)
-    await context.run(followups.create, context.me, int(data["id"]), due_at=parsed.follow_up.due,
-                      has_time=parsed.follow_up.has_time, text=parsed.follow_up.text or text, now=context.now())
+    try:
+        await context.run(followups.create, context.me, int(data["id"]), due_at=parsed.follow_up.due,
+                          has_time=parsed.follow_up.has_time, text=parsed.follow_up.text or text, now=context.now())
+    except NotFound:  # reassigned or archived meanwhile (or never visible): say so
+        await reply(update, context.render("customers/not_found"))
+        return
     name = await context.run(_name, context.me, int(data["id"]))
     await reply(update, context.render("agenda/reminder_set", customer=name, text=parsed.follow_up.text or text,
                                        due=parsed.follow_up.due.astimezone(ZoneInfo(zone)),

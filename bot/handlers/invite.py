@@ -13,6 +13,7 @@ from bot.app import BotContext
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import onboarding
+from core.errors import NotFound
 from core.models import ROLES
 
 
@@ -43,10 +44,12 @@ async def create(update: Update, context: BotContext) -> None:
 
 @action("invite.revoke")
 async def revoke(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await context.run(
+    revoked = await context.run(
         onboarding.revoke_invite, invite_id=int(payload["invite_id"]), actor_id=context.me.id,
         now=context.services.clock.now(),
     )
+    if not revoked:  # used meanwhile, or not this person's invite
+        raise NotFound("invite")
     await edit(update, context.render("invite/created", revoked=True))
 
 

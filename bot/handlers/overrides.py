@@ -91,6 +91,9 @@ async def _go(update: Update, context: BotContext, payload: dict[str, Any]) -> N
     policy = context.services.policy
     try:
         models = await context.run(overrides.models_for, context.me, policy, customer_id)
+    except Forbidden:
+        await _refuse(update, context)
+        return
     except NotFound:
         await reply(update, context.render("customers/not_found"))
         return
