@@ -89,13 +89,8 @@ async def _go(update: Update, context: BotContext, payload: dict[str, Any]) -> N
         await _unpin(update, context, customer_id, None)
         return
     policy = context.services.policy
-    try:
-        models = await context.run(overrides.models_for, context.me, policy, customer_id)
-    except Forbidden:
-        await _refuse(update, context)
-        return
-    except NotFound:
-        await reply(update, context.render("customers/not_found"))
+    found, models = await _reach(update, context, overrides.models_for, context.me, policy, customer_id)
+    if not found:
         return
     choices = [c for c in payload.get("choices", []) if c[0] in models]
     if not choices:
@@ -130,17 +125,13 @@ async def _pin(update: Update, context: BotContext, customer_id: int, model: str
                until: date | None) -> None:
     settings = context.services.settings
     try:
-        pinned = await context.run(overrides.pin, context.me, context.services.policy, customer_id, model, tier,
-                                   reason, context.now(), until=until, timezone=_zone(context),
-                                   org_timezone=settings.timezone)
+        found, pinned = await _reach(update, context, overrides.pin, context.me, context.services.policy, customer_id,
+                                     model, tier, reason, context.now(), until=until, timezone=_zone(context),
+                                     org_timezone=settings.timezone)
     except InvalidInput as exc:
         await reply(update, context.render("overrides/invalid", code=exc.code, **exc.params))
         return
-    except Forbidden:
-        await _refuse(update, context)
-        return
-    except NotFound:
-        await reply(update, context.render("customers/not_found"))
+    if not found:
         return
     replaced = context.services.policy.tier(model, pinned.replaced) if pinned.replaced else None
     await reply(update, context.render("overrides/pinned", pin=pinned.pin,
@@ -177,13 +168,8 @@ def _names(context: BotContext, model: str, tier: str) -> dict[str, str]:
 async def start_from_card(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     customer_id = int(payload["id"])
     policy, lang = context.services.policy, context.me.language
-    try:
-        models = await context.run(overrides.models_for, context.me, policy, customer_id)
-    except Forbidden:
-        await _refuse(update, context)
-        return
-    except NotFound:
-        await reply(update, context.render("customers/not_found"))
+    found, models = await _reach(update, context, overrides.models_for, context.me, policy, customer_id)
+    if not found:
         return
     pins = await context.run(overrides.active_overrides, context.me, context.now(), policy, lang=lang,
                              timezone=_zone(context), customer_ids=[customer_id])
@@ -223,15 +209,24 @@ async def remove(update: Update, context: BotContext, payload: dict[str, Any]) -
 
 
 async def _unpin(update: Update, context: BotContext, customer_id: int, model: str | None) -> None:
-    try:
-        name, ended, _ = await context.run(overrides.unpin, context.me, context.services.policy, customer_id,
-                                           context.now(), org_timezone=context.services.settings.timezone, model=model)
-    except Forbidden:
-        await _refuse(update, context)
+    found, unpinned = await _reach(update, context, overrides.unpin, context.me, context.services.policy,
+                                   customer_id, context.now(), org_timezone=context.services.settings.timezone,
+                                   model=model)
+    if not found:
         return
-    except NotFound:
-        await reply(update, context.render("customers/not_found"))
-        return
+    name, ended, _ = unpinned
     await reply(update, context.render("overrides/removed", name=name, count=len(ended)))
     if ended:
         await show_card(update, context, customer_id, as_new_message=True)
+
+
+async def _reach(update: Update, context: BotContext, fn: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """Run a use case on one customer; (False, None) after telling the user it is out of their
+    reach (reps: managers only) or gone."""
+    try:
+        return True, await context.run(fn, *args, **kwargs)
+    except Forbidden:
+        await _refuse(update, context)
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+    return False, None
