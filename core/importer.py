@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -315,11 +316,13 @@ def _write_chunks(items: list[Any]) -> Iterable[list[Any]]:
         yield items[start:start + size]
 
 
-class _Plan:
+class _Plan(ABC):
+    """A validated import, ready to write (customers or interactions)."""
+
     report: ImportReport
 
-    def apply(self, session: Session, progress: Progress) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def apply(self, session: Session, progress: Progress) -> None: ...
 
 
 # --- customers -----------------------------------------------------------------------------------------
