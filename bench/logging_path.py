@@ -144,6 +144,9 @@ def main() -> None:
         time.sleep(2)  # let it get going
     echo, per_update, per_log = asyncio.run(full_logs(path, args.messages))
     stop.set()
+    if args.with_recompute and not runs:
+        raise SystemExit("no recompute completed during the run (see the worker's error above): "
+                         "the p95 would not be measured under load")
     ratio = statistics.median(per_log) / statistics.median(echo)
     print(f"| {args.customers:,} | {args.messages} | {'yes' if args.with_recompute else 'no'} "
           f"| {statistics.median(echo) * 1000:.2f} ms | {statistics.median(per_log) * 1000:.1f} ms | {ratio:.0f}× "

@@ -30,3 +30,13 @@ async def test_one_chat_in_order_other_chats_in_parallel() -> None:
     assert finished.index("a1") < finished.index("a2")  # same chat: in order
     assert finished.index("b1") < finished.index("a1")  # another chat did not wait
     assert processor._locks == {}  # idle chats forgotten
+
+
+async def test_the_bot_gives_the_event_loop_the_gil_back_quickly(harness) -> None:  # type: ignore[no-untyped-def]
+    """A batch in a worker thread (review recompute, morning digests) must not hold other users'
+    updates for CPython's default 5 ms per thread hop (bench.logging_path --with-recompute)."""
+    import sys
+
+    from bot.app import GIL_SWITCH_INTERVAL
+
+    assert sys.getswitchinterval() == GIL_SWITCH_INTERVAL <= 0.001
