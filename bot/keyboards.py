@@ -20,6 +20,19 @@ class Button:
     single_use: bool = True
 
 
+def page_row(action: str, payload: dict[str, Any], *, at: int, step: int, end: int,
+             key: str = "offset") -> list[list[Button]]:
+    """◀ ▶ to the previous and next page of a list (as a row to add, or none on a single page):
+    `at` is the current page (key "page", step 1) or offset (key "offset", step = page size),
+    `end` the page count or the number of items."""
+    nav = []
+    if at > 0:
+        nav.append(Button("◀", action, {**payload, key: max(at - step, 0)}, single_use=False))
+    if at + step < end:
+        nav.append(Button("▶", action, {**payload, key: at + step}, single_use=False))
+    return [nav] if nav else []
+
+
 async def markup(context: BotContext, rows: list[list[Button]], *, ttl: timedelta = buttons.DEFAULT_TTL) -> InlineKeyboardMarkup:
     """Store one action key per button (for the current user only) and build the keyboard."""
     flat = [b for row in rows for b in row]

@@ -14,7 +14,7 @@ from telegram import Update
 from bot.actions import action
 from bot.app import BotContext
 from bot.flows import begin, expects, finish
-from bot.keyboards import Button, markup
+from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
 from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, tiers
 from core.accounts import Account
@@ -48,12 +48,7 @@ async def _show_page(update: Update, context: BotContext, number: int, *, new: b
                           pages=pages, zone=zone, empty=items.empty)
     rows = [row for index, (kind, item) in enumerate(shown, start=number * PAGE + 1)
             for row in [_item_buttons(context, index, kind, item)] if row]
-    nav = []
-    if number > 0:
-        nav.append(Button("◀", "today.page", {"page": number - 1}, single_use=False))
-    if number + 1 < pages:
-        nav.append(Button("▶", "today.page", {"page": number + 1}, single_use=False))
-    rows += [nav] if nav else []
+    rows += page_row("today.page", {}, at=number, step=1, end=pages, key="page")
     keyboard = await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None
     if new:
         await reply(update, text, keyboard)

@@ -12,7 +12,7 @@ from telegram import Update
 from bot.actions import action
 from bot.app import BotContext
 from bot.flows import begin, expects, finish, pending
-from bot.keyboards import Button, markup
+from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
 from core import book, cards, customers, interactions, tiers
 from core.accounts import Account
@@ -222,12 +222,7 @@ async def history(update: Update, context: BotContext, payload: dict[str, Any]) 
                     single_use=act == "customer.delete_log")
              for i, item in enumerate(items)]
             for icon, act in (("✏️", "customer.edit_log"), ("🗑", "customer.delete_log"))] if items else []
-    nav = []
-    if offset > 0:
-        nav.append(Button("◀", "customer.history", {"id": customer_id, "offset": max(offset - HISTORY_PAGE, 0)}, single_use=False))
-    if offset + HISTORY_PAGE < total:
-        nav.append(Button("▶", "customer.history", {"id": customer_id, "offset": offset + HISTORY_PAGE}, single_use=False))
-    rows += [nav] if nav else []
+    rows += page_row("customer.history", {"id": customer_id}, at=offset, step=HISTORY_PAGE, end=total)
     rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
     zone = context.me.timezone or context.services.settings.timezone
     await edit(update, context.render("customers/history", c=view, items=items, offset=offset, total=total, zone=zone),

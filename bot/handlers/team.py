@@ -23,7 +23,7 @@ from telegram import Update
 from bot.actions import action
 from bot.app import BotContext
 from bot.flows import begin, expects, finish
-from bot.keyboards import Button, markup
+from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
 from core import book, people, team
 from core.accounts import Account
@@ -153,12 +153,7 @@ async def _overview(update: Update, context: BotContext, page: int, team_name: s
                           show_teams=everyone, zone=_zone(context))
     rows = _pairs([Button(f"{page * PAGE + n}. {m.name}{'' if m.active else ' ⛔'}", "team.member", {"id": m.id},
                           single_use=False) for n, m in enumerate(shown, start=1)])
-    nav = []
-    if page > 0:
-        nav.append(Button("◀", "team.page", {"page": page - 1, "team": team_name}, single_use=False))
-    if page + 1 < pages:
-        nav.append(Button("▶", "team.page", {"page": page + 1, "team": team_name}, single_use=False))
-    rows += [nav] if nav else []
+    rows += page_row("team.page", {"team": team_name}, at=page, step=1, end=pages, key="page")
     rows.append([Button(context.label("team.am"), "team.am", single_use=False),
                  Button(context.label("team.archived"), "team.archived", single_use=False)])
     rows.append([Button(context.label("team.archive"), "team.archive_prompt", single_use=False),
@@ -211,12 +206,7 @@ async def book_pressed(update: Update, context: BotContext, payload: dict[str, A
                           tier_names=team.tier_names(policy))
     rows = _pairs([Button(f"{offset + n}. {line.name}", "team.customer", {"id": line.id}, single_use=False)
                    for n, line in enumerate(lines, start=1)])
-    nav = []
-    if offset > 0:
-        nav.append(Button("◀", "team.book", {"id": user_id, "offset": max(offset - BOOK_PAGE, 0)}, single_use=False))
-    if offset + BOOK_PAGE < total:
-        nav.append(Button("▶", "team.book", {"id": user_id, "offset": offset + BOOK_PAGE}, single_use=False))
-    rows += [nav] if nav else []
+    rows += page_row("team.book", {"id": user_id}, at=offset, step=BOOK_PAGE, end=total)
     rows.append([Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)])
     await _say(update, text, await markup(context, rows))
 
@@ -513,12 +503,7 @@ async def _archived(update: Update, context: BotContext, offset: int) -> None:
     lines, total = await _run(update, context, team.archived, context.me, offset=offset, limit=BOOK_PAGE)
     rows = _pairs([Button(f"♻ {offset + n}", "team.unarchive", {"id": line.id})
                    for n, line in enumerate(lines, start=1) if line.merged_into is None], 5)
-    nav = []
-    if offset > 0:
-        nav.append(Button("◀", "team.archived", {"offset": max(offset - BOOK_PAGE, 0)}, single_use=False))
-    if offset + BOOK_PAGE < total:
-        nav.append(Button("▶", "team.archived", {"offset": offset + BOOK_PAGE}, single_use=False))
-    rows += [nav] if nav else []
+    rows += page_row("team.archived", {}, at=offset, step=BOOK_PAGE, end=total)
     rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
     await _say(update, context.render("team/archived", lines=lines, total=total, offset=offset, zone=_zone(context)),
                await markup(context, rows))
