@@ -11,8 +11,8 @@ Call `warm_up()` at start-up to load jieba's dictionary before the first message
 """
 
 from .customers import CustomerIndex
-from .model import KINDS, BookEntry, Candidate, Feedback, FollowUp, ParsedLog
+from .model import KINDS, BookEntry, Candidate, Fact, Feedback, FollowUp, ParsedLog
 from .parser import parse, warm_up
 
-__all__ = ["KINDS", "BookEntry", "Candidate", "CustomerIndex", "Feedback", "FollowUp", "ParsedLog",
+__all__ = ["KINDS", "BookEntry", "Candidate", "CustomerIndex", "Fact", "Feedback", "FollowUp", "ParsedLog",
            "parse", "warm_up"]

@@ -10,7 +10,10 @@ Alias weights (the best alias of a customer is its score; a second, independent 
 a contact next to the company — adds a small bonus, and a contact that the named customer also
 has counts 30 less for the other customers who share it):
     display name, full company          100
+    learned alias                        96   阿里 → 阿里巴巴 (taught by a rep, or imported)
     short company / name (no suffix)     92   星辰科技有限公司 → 星辰科技 → 星辰
+    leading characters or words          88   中兴 → 中兴通讯, stark ind, Wayne Ent, vandelay
+    two-character short form             86   青啤 → 青岛啤酒, 东航 → 东方航空
     contact person                       80   张总, Bob Smith
     pinyin homophone of a CJK name       84   华伟 → 华为 (needs one character in common)
     name written in pinyin               80   huawei → 华为
@@ -36,9 +39,15 @@ from .text import has_cjk, is_cjk, lower, normalise
 from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, ZH_COMPANY_SUFFIXES, ZH_PLACES
 
 NAME, CORE, CONTACT, HOMOPHONE, PINYIN, FIRST_NAME = 100.0, 92.0, 80.0, 84.0, 80.0, 60.0
+ALIAS = 96.0          # a name the reps taught (阿里 → 阿里巴巴) or an import's 别名 column
+PREFIX = 88.0         # leading characters or words: 中兴 → 中兴通讯, stark ind → Stark Industries
+ABBREVIATION = 86.0   # first character of each part: 青啤 → 青岛啤酒, 东航 → 东方航空
+MIN_CJK_PREFIX, MIN_LATIN_PREFIX, MIN_FIRST_WORD = 2, 3, 4
 FUZZY_CUTOFF, FUZZY_WEIGHT = 85.0, 0.95
 SECOND_KIND_BONUS = 5.0
 EXPLAINED_CONTACT_PENALTY = 30.0  # 张总 next to 星辰科技 is 星辰科技's 张总, not another customer's
+OWNED_NAME_PENALTY = 20.0  # 华为 written: 华为云's short form 华为 counts 20 less
+MAX_ALIAS_CHARS = 40
 AMBIGUITY_GAP = 10.0  # candidates closer than this to the best one make the choice ambiguous
 MAX_NGRAM = 4
 
@@ -99,6 +108,53 @@ def _short_names(name: str) -> set[str]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    text: str
+    weight: float
+
+
+# Industries whose four-character names are shortened to two characters (青岛啤酒 → 青啤,
+# 东方航空 → 东航, 招商银行 → 招行); 中兴通讯 is 中兴, never 中通.
+ABBREVIATED_SUFFIXES = frozenset("啤酒 航空 银行 大学 医院 证券 保险 石化 石油 电力 钢铁 铁路".split())
+_GENERIC_HEADS = frozenset("中国 中华 国际 全国 国家 华东 华南 华北 华中 西南 西北 东北 亚洲 世界 环球 "
+                           "新兴 现代 未来 第一 一号 公司 集团 我们".split())
+
+
+def _is_place(text: str) -> bool:
+    return text in ZH_PLACES or text.rstrip("市省") in ZH_PLACES or text in _GENERIC_HEADS
+
+
+def name_forms(name: str, shorts: set[str] | None = None) -> list[NameForm]:
+    """The shorter forms reps type for a registered name, derived once when the book is indexed
+    (a rename re-derives them): leading characters of a Chinese name (中兴 → 中兴通讯, 字节 →
+    字节跳动), the two-character short form of a four-character one (青岛啤酒 → 青啤), the first
+    word of a Latin name and its leading words with the last one cut (vandelay, stark ind,
+    Wayne Ent). A place or a generic word (青岛, 中国) alone is never a form."""
+    shorts = _short_names(name) if shorts is None else shorts
+    out: dict[str, float] = {}
+    if has_cjk(name):
+        core = min(shorts, key=len) if shorts else name   # prefixes of the part without suffix
+        if _ALL_CJK.fullmatch(core):
+            for length in range(MIN_CJK_PREFIX, len(core)):
+                out.setdefault(core[:length], PREFIX)
+        for form in {name, *shorts}:
+            if len(form) == 4 and _ALL_CJK.fullmatch(form) and form[2:] in ABBREVIATED_SUFFIXES:
+                out.setdefault(form[0] + (form[3] if form.endswith("银行") else form[2]), ABBREVIATION)
+    else:
+        words = _latin_key(name).split()
+        if len(words) > 1:
+            if len(words[0]) >= MIN_FIRST_WORD and words[0] not in COMMON_WORDS and not words[0].isdigit():
+                out[words[0]] = PREFIX
+            for k in range(1, min(len(words), MAX_NGRAM)):
+                head = " ".join(words[:k])
+                for length in range(MIN_LATIN_PREFIX, len(words[k])):
+                    out.setdefault(f"{head} {words[k][:length]}", PREFIX)
+    taken = {lower(name), *(lower(s) for s in shorts)}
+    return [NameForm(text, weight) for text, weight in out.items()
+            if lower(text) not in taken and not _is_place(text)]
+
+
 class CustomerIndex:
     """Aliases of one book, ready for `mentions` (inside a sentence) and `find` (a search box)."""
 
@@ -135,8 +191,14 @@ class CustomerIndex:
         names = [normalise(n).strip() for n in (entry.name, entry.company) if n and n.strip()]
         for name in names:
             self._alias(name, Alias(cid, NAME, False, name))
-            for short in _short_names(name):
+            shorts = _short_names(name)
+            for short in shorts:
                 self._alias(short, Alias(cid, CORE, False, short))
+            for form in name_forms(name, shorts):
+                self._alias(form.text, Alias(cid, form.weight, False, form.text))
+        taught = [normalise(a).strip() for a in entry.aliases if a and a.strip()]
+        for alias in taught:
+            self._alias(alias, Alias(cid, ALIAS, False, alias))
         for contact in entry.contacts:
             contact = normalise(contact).strip()
             if not contact:
@@ -145,7 +207,7 @@ class CustomerIndex:
             words = contact.split()
             if len(words) > 1 and not has_cjk(contact):
                 self._latin[_latin_key(words[0])].append(Alias(cid, FIRST_NAME, True, words[0]))
-        for name in names:
+        for name in names + taught:
             self._search_entry(name, cid)
         for contact in entry.contacts:
             self._search_entry(normalise(contact), cid)
@@ -155,7 +217,8 @@ class CustomerIndex:
             key = lower(text)
             if len(key) >= 2:
                 self._cjk[key].append(alias)
-                if not alias.is_contact and _ALL_CJK.fullmatch(key):
+                # sounds and pinyin only for whole names: 华为云's leading 华为 is no "huawei"
+                if not alias.is_contact and alias.weight > PREFIX and _ALL_CJK.fullmatch(key):
                     syllables = _syllables(key)
                     self._sounds[" ".join(syllables)].append((key, alias))
                     spelled = "".join(syllables)
@@ -266,11 +329,15 @@ class CustomerIndex:
                 best[mention.customer_id] = mention
         named = {m.customer_id for m in mentions if not m.is_contact}
         explained = {(m.start, m.end) for m in mentions if m.is_contact and m.customer_id in named}
+        # A span that is one customer's own name (华为) is not another's short form (华为云 → 华为).
+        owned = {(m.start, m.end): m.customer_id for m in mentions if m.score >= ALIAS and not m.is_contact}
 
         def score(m: Mention) -> float:
             value = m.score + _bonus(kinds[m.customer_id])
             if m.customer_id not in named and (m.start, m.end) in explained:
                 value -= EXPLAINED_CONTACT_PENALTY
+            elif m.score < ALIAS and owned.get((m.start, m.end), m.customer_id) != m.customer_id:
+                value -= OWNED_NAME_PENALTY
             return value
 
         ranked = sorted(best.values(), key=lambda m: (-score(m), m.start))
@@ -281,6 +348,27 @@ class CustomerIndex:
         """Customers mentioned inside a free sentence, best first."""
         norm = normalise(text or "")
         return self.rank(self.scan(norm), norm)
+
+    def alias_problem(self, text: str, customer_id: int) -> tuple[str, str | None] | None:
+        """Why `text` cannot become an alias of `customer_id`, or None when it can:
+        ("too_short" | "too_long" | "no_letters", None), ("known", None) when it already finds
+        that customer by name, ("taken", other's name) when it is another customer's name or alias."""
+        norm = normalise(text or "").strip()
+        key = lower(norm) if has_cjk(norm) else _latin_key(norm)
+        if not re.search(r"[^\W\d_]", norm):
+            return ("no_letters", None)
+        if len(key) < 2:
+            return ("too_short", None)
+        if len(norm) > MAX_ALIAS_CHARS:
+            return ("too_long", None)
+        table = self._cjk if has_cjk(norm) else self._latin
+        holders = {a.customer_id for a in table.get(key, ()) if not a.is_contact and a.weight >= ALIAS}
+        others = holders - {customer_id}
+        if others:
+            return ("taken", self._names[min(others)])
+        if customer_id in holders:
+            return ("known", None)
+        return None
 
     def find(self, query: str, limit: int = 8) -> list[Candidate]:
         """For /find: fuzzy over names, companies and contacts, in hanzi, Latin or pinyin
