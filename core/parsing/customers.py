@@ -36,7 +36,7 @@ from rapidfuzz import fuzz, process
 
 from .model import BookEntry, Candidate
 from .text import has_cjk, is_cjk, lower, normalise
-from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, ZH_COMPANY_SUFFIXES, ZH_PLACES
+from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, WORDLIKE_NAMES, ZH_COMPANY_SUFFIXES, ZH_PLACES
 
 NAME, CORE, CONTACT, HOMOPHONE, PINYIN, FIRST_NAME = 100.0, 92.0, 80.0, 84.0, 80.0, 60.0
 ALIAS = 96.0          # a name the reps taught (阿里 → 阿里巴巴) or an import's 别名 column
@@ -63,6 +63,13 @@ class Alias:
     weight: float
     is_contact: bool
     written: str          # as the book writes it (case kept), for case-sensitive aliases
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    candidates: tuple[Candidate, ...]   # best first
+    others: tuple[Candidate, ...]       # further customers named in the same sentence
+    ambiguous: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +269,7 @@ class CustomerIndex:
         return out
 
     def _scan_latin(self, text: str, low: str) -> list[Mention]:
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(low)]
+        words = [_unpossessed(m.start(), m.end(), m.group()) for m in _WORD.finditer(low)]
         out: list[Mention] = []
         exact_spans: set[tuple[int, int]] = set()
         for i in range(len(words)):
@@ -342,7 +349,38 @@ class CustomerIndex:
 
         ranked = sorted(best.values(), key=lambda m: (-score(m), m.start))
         return [Candidate(m.customer_id, self._names[m.customer_id],
-                          round(min(100.0, score(m)), 1), text[m.start:m.end]) for m in ranked]
+                          round(min(100.0, score(m)), 1), text[m.start:m.end], m.start, m.end,
+                          m.is_contact) for m in ranked]
+
+    def resolve(self, mentions: list[Mention], text: str) -> Resolved:
+        """Who the sentence is about: the best candidates for the first customer named, and the
+        other customers named beside it ("Called Contoso and Fabrikam", 华为、小米、海尔).
+
+        Mentions whose spans overlap compete for one slot (a shared contact, 华为 in 华为云);
+        a slot whose winner is a customer's name (not a contact) and has no close rival names
+        a customer of its own. Two or more such slots: one log per customer, the first named
+        leads. Otherwise the ranking decides, ambiguous when the best two are close."""
+        ranked = self.rank(mentions, text)
+        slots: list[list[Candidate]] = []
+        for candidate in sorted(ranked, key=lambda c: c.start):
+            for slot in slots:
+                if any(candidate.start < c.end and c.start < candidate.end for c in slot):
+                    slot.append(candidate)
+                    break
+            else:
+                slots.append([candidate])
+        named = []
+        for slot in slots:
+            slot.sort(key=lambda c: -c.score)
+            clear = len(slot) == 1 or slot[0].score - slot[1].score >= AMBIGUITY_GAP
+            if clear and not slot[0].is_contact and slot[0].score >= ABBREVIATION:
+                named.append(slot[0])
+        if len(named) > 1:
+            lead = named[0]
+            taken = {c.customer_id for c in named}
+            rest = [c for c in ranked if c.customer_id not in taken]
+            return Resolved((lead, *rest), tuple(named[1:]), False)
+        return Resolved(tuple(ranked), (), is_ambiguous(ranked))
 
     def mentions(self, text: str) -> list[Candidate]:
         """Customers mentioned inside a free sentence, best first."""
@@ -424,9 +462,17 @@ def _latin_bounded(low: str, start: int, end: int) -> bool:
                 and low[end].isalnum())
 
 
+def _unpossessed(start: int, end: int, word: str) -> tuple[int, int, str]:
+    """vandelay's warehouse → vandelay."""
+    if word.endswith("'s") and len(word) > 3:
+        return start, end - 2, word[:-2]
+    return start, end, word
+
+
 def _case_ok(alias: Alias, written: str, key: str) -> bool:
-    """Common words ("Target", "Shell") and first names ("Bob") count only when capitalised."""
-    if alias.weight == FIRST_NAME or key in COMMON_WORDS:
+    """Common words ("Target", "Shell") count only when capitalised; so do first names that are
+    also words (Art, Bill, Will) — reps type "texted bruce", not "texted Bruce"."""
+    if key in COMMON_WORDS or (alias.weight == FIRST_NAME and key in WORDLIKE_NAMES):
         return written[:1].isupper()
     return True
 

@@ -29,6 +29,9 @@ class Candidate:
     name: str
     score: float
     matched: str
+    start: int = 0            # the matched span in the message (0, 0 for /find)
+    end: int = 0
+    is_contact: bool = False  # matched by a contact's name, not the customer's
 
 
 @dataclass(frozen=True, slots=True)

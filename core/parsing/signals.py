@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import is_cjk, to_int
-from .words import COMMON_WORDS, ZH_COMPANY_SUFFIXES
+from .words import COMMON_WORDS, LATIN_COMPANY_WORDS, ZH_COMPANY_SUFFIXES
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
@@ -26,7 +26,8 @@ def _any(*patterns: str) -> re.Pattern[str]:
 _DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
              r"打款|付了?款|收到.{0,4}款|已收.{0,2}款|采购了|购买了|"
              r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
-             r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|"
+             r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
+             r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
              r"new order|ordered|purchased|bought|renewed|paid|payment received|got the po|po received|"
              r"booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b")
 _NOT_YET = _any(r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争取|还没|没有|没|未|尚未|即将|可能|希望|等|待|提醒|催|讨论|谈|聊|商量|沟通|关于|问)\s*.{0,2}$",
@@ -34,19 +35,20 @@ _NOT_YET = _any(r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争�
                 r"\b(?:will|to|not|n't|about to|ready to|plans? to|planning to|going to|might|may|hope to|"
                 r"expects? to|close to|yet to|didn't|haven't|hasn't|no|hopefully|wants? to|almost)\s+(?:\w+\s+)?$")
 _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日快乐|新年快乐|春节快乐|中秋快乐|圣诞快乐|元旦快乐|"
-                 r"国庆快乐|端午安康|送了?.{0,4}(?:礼盒|月饼|礼品|礼物|粽子)",
+                 r"国庆快乐|端午安康|(?:送|寄)了?.{0,6}(?:礼盒|月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|茶叶|水果|年货|红包)",
                  r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"
                  r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
                  r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
                  r"thank[- ]you|festive) cards?)\b")
 CHANNELS = {
-    "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟",
+    "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?:去|到)\x00",
                   r"\b(?:visit|visited|visiting|on-?site|site visit|dropped by|stopped by|popped in|"
-                  r"went to (?:their|the|see)|went over to)\b"),
+                  r"went to (?:their|the|see)|went over to|went to (?=\x00)|(?:at|to) (?:their|\x00+(?:'s)?) "
+                  r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b"),
     "meeting": _any(r"会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
                     r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
                     r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
-                    r"\b(?:meeting|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
+                    r"\b(?:meeting|mtg|mtng|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
                     r"presentation|workshop|sat down|catch-?up|caught up|sync|synced)\b"),
     "call": _any(r"电话|致电|通话|来电|回电|打给|语音",
                  r"\b(?:call|called|calling|calls|phoned|phone|rang|ring|voicemail|voice mail|spoke|zoom call|"
@@ -62,11 +64,25 @@ CHANNELS = {
 def detect_kind(low: str) -> tuple[str, str | None]:
     """(kind, channel): channel is set for a deal or greeting made through a visit, call …"""
     first_channel = _first_channel(low)
-    if _deal_said(low):
+    if deal_said(low):
         return "deal", first_channel
     if _GREETING.search(low):
         return "greeting", first_channel
     return (first_channel, None) if first_channel else ("note", None)
+
+
+# A call (or a visit) that did not reach anyone is an attempt: logged, but no contact.
+_ATTEMPT = _any(r"没人接|没接|未接|无人接听?|不接|没打通|打不通|没通|未接通|没接通|关机|占线|停机|不在服务区|无法接通|"
+                r"没人应|没有人接|扑空|没见到人|人不在",
+                r"\b(?:no answer|no one (?:answered|picked up)|nobody (?:answered|picked up|was there)|"
+                r"didn'?t (?:answer|pick up)|did not (?:answer|pick up)|not picking up|no pick-?up|"
+                r"went (?:straight )?to (?:voicemail|vm)|left (?:a )?(?:voicemail|vm)|voicemail again|"
+                r"missed call|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
+                r"unreachable|not reachable|phone (?:was )?off|line (?:was )?busy|busy signal)\b")
+
+
+def detect_attempt(low: str) -> bool:
+    return _ATTEMPT.search(low) is not None
 
 
 def _first_channel(low: str) -> str | None:
@@ -78,7 +94,7 @@ def _first_channel(low: str) -> str | None:
     return best[1] if best else None
 
 
-def _deal_said(low: str) -> bool:
+def deal_said(low: str) -> bool:
     for m in _DEAL.finditer(low):
         before = low[max(0, m.start() - 24):m.start()]
         if not _NOT_YET.search(before):
@@ -92,21 +108,30 @@ def _deal_said(low: str) -> bool:
 _NO_COMPLAINT = re.compile(r"没有?(?:任何|什么)?(?:投诉|抱怨|不满|意见|异议)|无(?:投诉|意见|异议)|\bno complaints?\b|\bdidn't complain\b|"
                            r"\bnot complain(?:ing|ed)?\b|\bwithout complaint")
 FEEDBACK = [
-    ("complaint", _any(r"投诉|不满意|不满|抱怨|吐槽|埋怨|差评|生气|发火|不高兴|有意见|意见很大|不爽|失望|不太满意|很差|有异议",
+    ("complaint", _any(r"投诉|不满意|不满|抱怨|吐槽|埋怨|差评|生气|发火|不高兴|有意见|意见很大|不爽|失望|不太满意|很差|有异议|"
+                       r"恼火|火大|骂|要退|退货|索赔|流失|不续|不合作了|要换供应商|损坏|破损|质量问题|出问题|故障|延误|晚到|没到货|"
+                       r"谈崩|不顺利|很糟|糟糕",
                        r"\b(?:complain|complained|complains|complaint|complaints|complaining|unhappy|"
                        r"dissatisfied|not happy|not satisfied|not pleased|angry|upset|frustrated|annoyed|"
-                       r"disappointed|escalated|pissed)\b")),
-    ("suggestion", _any(r"建议|提议|希望我们|提了.{0,6}(?:需求|意见)",
+                       r"disappointed|escalated|pissed|went badly|go(?:ne|ing)? badly|went poorly|"
+                       r"(?:may|might|could|will|about to|likely to|threaten(?:ed|ing)? to) (?:churn|leave|cancel|walk)|"
+                       r"churn(?:ing|ed)?|furious|livid|damaged|broken|defective|faulty|late delivery|"
+                       r"threatened|terrible|awful|bad experience|not working|or (?:he|she|they) (?:walks?|leaves?|leave)|"
+                       r"(?:will|gonna|going to) walk)\b")),
+    ("suggestion", _any(r"建议|提议|希望我们|希望(?:能|可以|你们)?(?:增加|提供|加上?|改进|优化|支持|改善|开通|延长|降低)|"
+                        r"提了.{0,6}(?:需求|意见)|想要(?:增加|一个)",
                         r"\b(?:suggest|suggested|suggests|suggestion|suggestions|feature request|"
+                        r"recommended (?:we|that)|proposed (?:we|that)|would love (?:us to|a|an)|wish(?:ed|es)? (?:we|there was)|"
                         r"would like us to|wants us to|asked us to (?:add|improve|change|support))\b")),
     ("question", _any(r"咨询|询问|询价|问价|打听|想了解|想知道|有疑问|疑问|提问|(?<![提疑追责访])问(?![题候责卷])",
                       r"\b(?:ask(?:ed|ing|s)? (?:about|if|whether|how|when|what|why|where|which)|"
                       r"had (?:a |some |a few )?questions?|questions? (?:about|on|regarding)|enquired|"
                       r"enquiry|inquired|inquiry|wanted to know|wants to know|wondering)\b")),
-    ("praise", _any(r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢|感激|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
+    ("praise", _any(r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
                     r"\b(?:praised|praise|praising|very happy with|really happy with|so happy with|thanked|"
                     r"grateful|complimented|compliments|loved|loves (?:our|the)|very satisfied|"
-                    r"extremely satisfied|great feedback|positive feedback)\b")),
+                    r"extremely satisfied|great feedback|positive feedback|loved it|love it|loving it|"
+                    r"impressed|delighted|thrilled|kudos|raved|happy (?:with|w/)|pleased with|satisfied with)")),
 ]
 
 
@@ -200,7 +225,9 @@ _ZH_STOP = frozenset("了 给 和 与 跟 同 在 去 到 见 拜访 联系 电�
                      "合作 对接 意向 有 想 要 说 看 跑 见了 邮件 短信 回访 拜访了 联系了 一下 公司的".split())
 _EN_NAME = re.compile(
     r"\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,3})\s+(?:Inc|Ltd|LLC|Corp|Co|GmbH|Group|Holdings|Limited)\b"
-    r"|\b(?:from|at|with|to|called|call|met|visited|emailed|messaged|texted|for|new (?:client|customer|lead|prospect)[,:]?)\s+"
+    r"|\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2}\s+(?:" + "|".join(w.title() for w in LATIN_COMPANY_WORDS) + r"))\b"
+    r"|\b(?i:from|at|with|to|called|call|met|meet|visited|visit|emailed|messaged|texted|for|heard|"
+    r"new (?:client|customer|lead|prospect)[,:]?)\s+"
     r"([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})")
 
 
@@ -222,11 +249,22 @@ def unknown_name(norm: str) -> str | None:
         if found:
             return found
     for m in _EN_NAME.finditer(norm):
-        name = (m.group(1) or m.group(2) or "").strip()
-        words = [w for w in name.split() if w.lower() not in COMMON_WORDS]
-        if words and len(words) == len(name.split()):
-            return name
+        words = (m.group(1) or m.group(2) or m.group(3) or "").split()
+        while words and words[0].lower() in COMMON_WORDS:  # "Visited Blue Origin Logistics"
+            words = words[1:]
+        if words and all(w.lower() not in COMMON_WORDS for w in words[:-1]) and not _PERSONISH.match(words[0]):
+            return " ".join(words)
     return None
+
+
+# A capitalised pair that is a person, not a company (Met John Smith): a company word ends a
+# company name, so only names without one are checked.
+_PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
+
+
+_TITLES = r"(?:总监|总|经理|主任|老板|董事长|董|工|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)"
+_OF_PERSON = re.compile(rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?)的[\u4e00-\u9fff]{_TITLES}")
+_PERSON_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,2}}{_TITLES}$")
 
 
 def _zh_name(norm: str) -> str | None:
@@ -250,7 +288,10 @@ def _zh_name(norm: str) -> str | None:
         name = "".join(parts)
         if len(name) > len(token) or len(token) > 2 and token not in suffixes:
             return name
-    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户)[:\s]*([\u4e00-\u9fff]{2,6})", norm)
+    owner = _OF_PERSON.search(norm)  # 海底捞的王经理: the company the person is from
+    if owner and owner.group(1) not in _ZH_STOP:
+        return owner.group(1)
+    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户|拜访了?|走访了?|考察了?|去了|见了)[:\s]*([\u4e00-\u9fff]{2,6})", norm)
     if marker:
         words = list(jieba_tokenizer().cut(marker.group(1)))
         kept = []
@@ -259,5 +300,5 @@ def _zh_name(norm: str) -> str | None:
                 break
             kept.append(word)
         name = "".join(kept)
-        return name if len(name) >= 2 else None
+        return name if len(name) >= 2 and not _PERSON_NAME.match(name) else None
     return None

@@ -51,3 +51,19 @@ ZH_PLACES = (
     "厦门", "宁波", "青岛", "大连", "东莞", "佛山", "无锡", "长沙", "郑州", "济南", "合肥", "福州",
     "昆明", "沈阳", "哈尔滨", "香港", "澳门", "台湾", "中国", "广东", "浙江", "江苏", "山东", "福建",
 )
+
+# First names that are also ordinary words: matched alone only when capitalised.
+WORDLIKE_NAMES = frozenset("""
+art bill will mark rose grace hope joy frank jack sue pat rob sunny lily don max ray guy dean chase
+rich chip gene earl penny faith ivy dawn april june august summer autumn page grant lane bud buck
+hunter miles fox sandy rusty amber crystal holly heather jade ruby pearl angel honey cash king
+prince duke major cliff glen dale gale storm river brook sky star
+""".split())
+
+# Latin words that end a company name not in the book (Blue Origin Logistics).
+LATIN_COMPANY_WORDS = frozenset("""
+logistics systems technologies technology tech solutions partners labs industries enterprises foods
+motors pharma pharmaceuticals bank capital media group holdings consulting services networks
+software electronics energy airlines airways analytics dynamics ventures studios retail brands
+manufacturing robotics biotech health healthcare insurance financial properties realty
+""".split())

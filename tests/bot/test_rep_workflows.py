@@ -98,7 +98,7 @@ async def test_double_tap_and_repeated_delivery_save_once(harness: Harness) -> N
 
 async def test_ambiguous_and_unknown_customers(harness: Harness) -> None:
     rep = await _rep_with_book(harness, language="en")
-    await harness.send(rep, "met Acme and Globex today")  # two customers named: the rep chooses
+    await harness.send(rep, "met Bob and Alice today")  # two customers' contacts: the rep chooses
     card = harness.last(rep)
     assert "which customer" in card.text
     labels = [label for label, _ in card.buttons]
