@@ -94,7 +94,7 @@ _EN_RELATIVE_DAYS = {"the day before yesterday": -2, "day before yesterday": -2,
                      "today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0,
                      "this evening": 0, "earlier today": 0, "just now": 0,
                      "the day after tomorrow": 2, "day after tomorrow": 2, "tomorrow": 1,
-                     "tmrw": 1, "tmr": 1, "ytd": -1}
+                     "tmrw": 1, "tmr": 1, "ytd": -1, "yday": -1, "yest": -1, "yda": -1}
 
 
 def _direction(offset: int) -> str:
@@ -272,6 +272,7 @@ def _zh_rules(today: date):
         (re.compile(rf"((?:上上|上|本|这|下下|下)个?)?(周|星期|礼拜)([一二三四五六日天1-7末])"), week_day),
         (re.compile(rf"({ZH_COUNT})\s*(天|日|周|个?星期|个?礼拜|个?月|年)\s*(以后|之后|后|以前|之前|前)"),
          count_span),
+        (re.compile(rf"过\s*({ZH_COUNT})\s*(天|周|个?星期|个?礼拜|个?月)()"), count_span),  # 过两周回访
         (re.compile(r"(上个?|本|这个?|下个?)?月(底|末|初)"), month_edge),
         (re.compile(rf"({ZH_NUM})\s*月\s*({ZH_NUM})\s*[日号]"), month_day),
         (re.compile(rf"(上个?月|这个?月|本月|下个?月)\s*({ZH_NUM})\s*[日号]"), prefixed_day),
@@ -355,7 +356,7 @@ def _en_rules(today: date):
         (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"), iso),
         (re.compile(r"\b(the day before yesterday|day before yesterday|the day after tomorrow|"
                     r"day after tomorrow|yesterday|last night|last evening|today|tonight|this morning|this afternoon|"
-                    r"this evening|earlier today|just now|tomorrow|tmrw|tmr|ytd)\b"), relative),
+                    r"this evening|earlier today|just now|tomorrow|tmrw|tmr|ytd|yday|yest|yda)\b"), relative),
         (re.compile(r"\b(later today|later this (?:afternoon|evening)|this arvo)\b"), later_today),
         (re.compile(rf"\b(?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({MONTH})(?![a-z])"
                     r"(?:,?\s*(\d{4}))?"), day_month),
@@ -365,7 +366,7 @@ def _en_rules(today: date):
         (re.compile(r"\b(?:on\s+|by\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+of)"), day_of_month),
         (re.compile(rf"\b(this coming|last|past|previous|this|next|coming|on|by|until|till|before)\s+"
                     rf"({FULL_WEEKDAY}|{SHORT_WEEKDAY})\b"), weekday),
-        (re.compile(rf"\b()({FULL_WEEKDAY})\b"), weekday),
+        (re.compile(rf"\b()({FULL_WEEKDAY}|thurs|thur|tues|weds|fri)\b"), weekday),
         (re.compile(rf"\b(?:in|within|after)\s+({EN_COUNT})\s+(days?|weeks?|months?|years?)\b"), in_count),
         (re.compile(rf"\b({EN_COUNT})\s+(days?|weeks?|months?|years?)\s+(ago|from now|later|after)\b"),
          count_ago),

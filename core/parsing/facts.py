@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .dates import month_number
+from .text import to_int
 
 # A surname and a title: 李总, 王经理, 唐工 (the person a fact is about when the book has no
 # such contact yet).
@@ -20,14 +21,14 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 _PERSON_ZH = re.compile(rf"[{_SURNAMES}](?:总监|总|经理|主任|老板|董事长|董|工|姐|哥|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)")
 _PERSON_EN = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:'s|’s)?\s*$")
-_ZH_DAY = r"(?P<m>\d{1,2})\s*(?:月|[./-])\s*(?P<d>\d{1,2})\s*[日号]?"
+_ZH_DAY = r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月|[./-])\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]?"
 _EN_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
               r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 _EN_DAY = (rf"(?:(?P<mn>{_EN_MONTHS})\.?\s+(?P<dn>\d{{1,2}})(?:st|nd|rd|th)?\b|"
            rf"(?P<dn2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mn2>{_EN_MONTHS})\b|(?P<m3>\d{{1,2}})/(?P<d3>\d{{1,2}})\b)")
 _BIRTHDAY_WORD = r"(?:生日|生辰|\bbirthday\b|\bb-?day\b|\bbday\b|\bdob\b)"
 _BIRTHDAY = re.compile(
-    rf"{_BIRTHDAY_WORD}[^\d\n]{{0,8}}?(?:{_ZH_DAY}|{_EN_DAY})"
+    rf"{_BIRTHDAY_WORD}[^\d\n]{{0,30}}?(?:{_ZH_DAY}|{_EN_DAY})"
     rf"|(?:农历)?(?P<m4>\d{{1,2}})\s*月\s*(?P<d4>\d{{1,2}})\s*[日号]?\s*(?:是|过)?\s*(?:他|她)?的?{_BIRTHDAY_WORD}",
     re.IGNORECASE)
 _PHONE = re.compile(
@@ -57,7 +58,8 @@ def find_facts(text: str) -> list[FactSpan]:
         digits = re.sub(r"[ -]", "", m.group("number"))
         if not 7 <= len(digits.lstrip("+")) <= 15:
             continue
-        if not _PHONE_CHANGED.search(text, max(0, m.start() - 12), min(len(text), m.end() + 6)):
+        stated = re.search(r"[:：是为]\s*\+?\d", text[m.start():m.end()])
+        if not stated and not _PHONE_CHANGED.search(text, max(0, m.start() - 12), min(len(text), m.end() + 6)):
             continue
         found.append(FactSpan("phone", digits, m.start(), m.end()))
     return found
@@ -82,7 +84,7 @@ def _month_day(m: re.Match[str]) -> tuple[int | None, int]:
     if m.group("m4"):
         return int(m.group("m4")), int(m.group("d4"))
     if m.group("m"):
-        return int(m.group("m")), int(m.group("d"))
+        return to_int(m.group("m")), to_int(m.group("d")) or 0
     if m.group("m3"):
         return int(m.group("m3")), int(m.group("d3"))
     name, day = (m.group("mn"), m.group("dn")) if m.group("mn") else (m.group("mn2"), m.group("dn2"))

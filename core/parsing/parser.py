@@ -131,8 +131,10 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
 
     follow_up = None
     if when.follow_up_due is not None:
+        names = [c.name for c in ranked[:1]] + [c.name for c in resolved.others] if ranked else \
+            [new_customer] if new_customer else []
         follow_up = FollowUp(when.follow_up_due.astimezone(UTC), when.follow_up_has_time,
-                             _follow_up_words(norm, masked, when, ranked))
+                             _follow_up_words(norm, masked, when, ranked, names, attempt))
         if follow_up.due < now - timedelta(minutes=1):
             problems.append("follow_up_in_past")
 
@@ -336,14 +338,17 @@ def _plan_span(masked: str, bounds, follow_up_span: tuple[int, int]) -> tuple[in
     return (gaps[-1] if gaps else start), end
 
 
-def _follow_up_words(norm: str, masked: str, when: _When, ranked) -> str:
+def _follow_up_words(norm: str, masked: str, when: _When, ranked, names: list[str], attempt: bool) -> str:
+    """The task: what to do and with whom (tasks.py); `names` are the customers the message is
+    about, the first one the lead (several: 跟进小米、京东物流)."""
     start, end = when.follow_up_span or (0, 0)
     piece = norm[start:end]
     for s, e in when.spans:
         if start <= s < end:
             piece = _blank(piece, s - start, min(e, end) - start)
     said = follow_up_text(piece)
-    customer = ranked[0].name if ranked else ""
+    zh = has_cjk(norm)
+    customer = ("、" if zh else " and ").join(names)
     if ranked and ranked[0].matched:
-        said = said.replace(ranked[0].matched, customer)
-    return task_text(said, masked[start:end], masked, customer, has_cjk(norm))[:DEFAULT_TEXT_CHARS]
+        said = said.replace(ranked[0].matched, ranked[0].name)
+    return task_text(said, masked[start:end], masked, customer, zh, attempt)[:DEFAULT_TEXT_CHARS]

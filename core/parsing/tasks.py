@@ -23,7 +23,8 @@ import re
 
 
 _ACTIONS = [  # first match in the follow-up clause wins
-    ("call", re.compile(r"再打|打电话|打个电话|回电|致电|电话|再call|\b(?:call(?:\s+\w+)?\s+back|call|ring|phone)\b")),
+    ("call", re.compile(r"再打|打电话|打个电话|回电|致电|电话|再试|再call|\b(?:call(?:\s+\w+)?\s+back|call|ring|phone|"
+                        r"try (?:\w+ )?again)\b")),
     ("chase", re.compile(r"催|\b(?:chase|nudge|push)\b")),
     ("visit", re.compile(r"回访|拜访|上门|再去|\b(?:visit|drop by|stop by)\b")),
     ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit)\b")),
@@ -59,11 +60,13 @@ _FILLER = re.compile(r"一下|一趟|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
-def task_text(said: str, clause: str, masked: str, customer: str, zh: bool) -> str:
+def task_text(said: str, clause: str, masked: str, customer: str, zh: bool, attempt: bool = False) -> str:
     """`said`: the follow-up clause without dates and cue words; `clause`: that clause (lowered,
     masked); `masked`: the whole lowered message with customer names as \\x00; `customer`: the
     display name, or "" when no customer is known; `zh`: the message is written in Chinese."""
     action = next((name for name, pattern in _ACTIONS if pattern.search(clause)), None)
+    if action is None and attempt:  # 没人接 … 明早再试: the task is the call
+        action = "call"
     said = _FILLER.sub(" ", said).strip()
     kept = _named(said, customer, zh)
     if kept and _substance(said, action, customer):
@@ -74,8 +77,10 @@ def task_text(said: str, clause: str, masked: str, customer: str, zh: bool) -> s
         return f"{phrase}{'的' if zh else ': '}{rest}" if rest else phrase
     if not customer:
         return kept or ""
-    phrase = _PHRASES.get(action or "follow_up")[0 if zh else 1].format(c=customer)
     thing = _thing(masked)
+    if action == "send" and thing:
+        return ("给{c}发{o}" if zh else "Send {c} {o}").format(c=customer, o=thing)
+    phrase = _PHRASES.get(action or "follow_up")[0 if zh else 1].format(c=customer)
     if thing and action in (None, "follow_up", "chase", "call"):
         phrase += _ABOUT[0 if zh else 1].format(o=thing)
     return phrase

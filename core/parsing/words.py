@@ -16,7 +16,7 @@ your yours call called calls calling phone phoned rang ring visit visited visiti
 meeting meetings lunch dinner breakfast coffee drinks deal deals signed sign closed close won
 order ordered renewal renew renewed contract quote quoted price pricing invoice payment paid
 message messaged text texted wechat sms follow followup remind reminder next last this today
-tomorrow yesterday tonight morning afternoon evening week weeks month months year years day days
+tomorrow yesterday tonight morning afternoon evening week weeks month months year years day days heard rumor rumour
 monday tuesday wednesday thursday friday saturday sunday jan feb mar apr may jun jul aug sep
 sept oct nov dec january february march april june july august september october november
 december they them client clients customer customers team boss sent send sending asked ask about

@@ -129,5 +129,5 @@ if __name__ == "__main__":
     part = sys.argv[1] if len(sys.argv) > 1 else "dev"
     right, total, misses = score(part)
     print(table(right, total))
-    if part == "dev":
+    if part.startswith("dev"):
         print("\n".join(misses))
