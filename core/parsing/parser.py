@@ -176,14 +176,14 @@ def _read_facts(norm: str, masked: str, mentions, ranked, bounds) -> tuple[tuple
 
 
 def _fact_person(norm: str, found, mentions, ranked, bounds) -> tuple[str | None, int | None]:
-    """The book's contact nearest the fact in its clause (before it first), else a person
+    """The book's contact nearest the fact (in its clause first, then before it), else a person
     written next to it, who belongs to the customer the message is about."""
     start, end = clause_of(bounds, found.start)
-    contacts = [m for m in mentions if m.is_contact and start <= m.start < max(end, found.end)]
+    contacts = [m for m in mentions if m.is_contact]
     lead = ranked[0].customer_id if ranked else None
     if contacts:
-        best = min(contacts, key=lambda m: (m.start > found.start, abs(m.start - found.start),
-                                            m.customer_id != lead))
+        best = min(contacts, key=lambda m: (not start <= m.start < max(end, found.end), m.start > found.start,
+                                            abs(m.start - found.start), m.customer_id != lead))
         return norm[best.start:best.end], best.customer_id
     span = person_before(norm, found.start, found.end)
     if span is None:

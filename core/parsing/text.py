@@ -15,7 +15,9 @@ MAX_READ_CHARS = 1000
 CJK = "\u4e00-\u9fff"
 _CJK_CHAR = re.compile(f"[{CJK}]")
 # Clause breaks: CJK and Latin punctuation, but not a dot or comma inside a number (1.2m, 1,200).
-_CLAUSE_BREAK = re.compile(r"[;!?\n、。！？；]|[.,](?!\d)|(?<!\d)[.,]|\s[-–—]\s|\bbut\b|但是?|不过")
+# A space between two Chinese characters is punctuation too: reps type "邮件发给罗经理 周四电话跟进".
+_CLAUSE_BREAK = re.compile(r"[;!?\n、。！？；]|[.,](?!\d)|(?<!\d)[.,]|\s[-–—]\s|\bbut\b|但是?|不过|"
+                           r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 def normalise(text: str) -> str:
