@@ -48,6 +48,7 @@ SECOND_KIND_BONUS = 5.0
 EXPLAINED_CONTACT_PENALTY = 30.0  # 张总 next to 星辰科技 is 星辰科技's 张总, not another customer's
 OWNED_NAME_PENALTY = 20.0  # 华为 written: 华为云's short form 华为 counts 20 less
 MAX_ALIAS_CHARS = 40
+RANKED = 32  # candidates kept per message (the card shows 6)
 AMBIGUITY_GAP = 10.0  # candidates closer than this to the best one make the choice ambiguous
 MAX_NGRAM = 4
 
@@ -95,7 +96,8 @@ def _latin_key(text: str) -> str:
     return " ".join(_WORD.findall(lower(text)))
 
 
-def _short_names(name: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _short_names(name: str) -> frozenset[str]:
     """星辰科技有限公司 → {星辰科技, 星辰}; Acme Corporation → {acme}; 深圳市鼎盛贸易 → {鼎盛贸易, 鼎盛}."""
     out: set[str] = set()
     if has_cjk(name):
@@ -107,12 +109,12 @@ def _short_names(name: str) -> set[str]:
                 break
             out.add(stripped)
             current = stripped
-        return out
+        return frozenset(out)
     words = _latin_key(name).split()
     while len(words) > 1 and words[-1].strip(".") in LATIN_COMPANY_SUFFIXES:
         words = words[:-1]
         out.add(" ".join(words))
-    return out
+    return frozenset(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +134,8 @@ def _is_place(text: str) -> bool:
     return text in ZH_PLACES or text.rstrip("市省") in ZH_PLACES or text in _GENERIC_HEADS
 
 
-def name_forms(name: str, shorts: set[str] | None = None) -> list[NameForm]:
+@lru_cache(maxsize=65536)  # the index is rebuilt every minute from mostly the same names
+def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameForm, ...]:
     """The shorter forms reps type for a registered name, derived once when the book is indexed
     (a rename re-derives them): leading characters of a Chinese name (中兴 → 中兴通讯, 字节 →
     字节跳动), the two-character short form of a four-character one (青岛啤酒 → 青啤), the first
@@ -158,8 +161,8 @@ def name_forms(name: str, shorts: set[str] | None = None) -> list[NameForm]:
                 for length in range(MIN_LATIN_PREFIX, len(words[k])):
                     out.setdefault(f"{head} {words[k][:length]}", PREFIX)
     taken = {lower(name), *(lower(s) for s in shorts)}
-    return [NameForm(text, weight) for text, weight in out.items()
-            if lower(text) not in taken and not _is_place(text)]
+    return tuple(NameForm(text, weight) for text, weight in out.items()
+                 if lower(text) not in taken and not _is_place(text))
 
 
 class CustomerIndex:
@@ -347,10 +350,11 @@ class CustomerIndex:
                 value -= OWNED_NAME_PENALTY
             return value
 
-        ranked = sorted(best.values(), key=lambda m: (-score(m), m.start))
-        return [Candidate(m.customer_id, self._names[m.customer_id],
-                          round(min(100.0, score(m)), 1), text[m.start:m.end], m.start, m.end,
-                          m.is_contact) for m in ranked]
+        scored = sorted(((score(m), m) for m in best.values()), key=lambda pair: (-pair[0], pair[1].start))
+        # A short form shared by hundreds of customers (a 2-character prefix in a big book)
+        # makes no candidate below the best RANKED anyway: build only those.
+        return [Candidate(m.customer_id, self._names[m.customer_id], round(min(100.0, value), 1),
+                          text[m.start:m.end], m.start, m.end, m.is_contact) for value, m in scored[:RANKED]]
 
     def resolve(self, mentions: list[Mention], text: str) -> Resolved:
         """Who the sentence is about: the best candidates for the first customer named, and the

@@ -98,7 +98,7 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
 
     kind_text = masked
     if when.follow_up_span:
-        kind_text = _blank(kind_text, *_plan_span(masked, bounds, when.follow_up_span))
+        kind_text = _blank(kind_text, *_plan_span(masked, clause_bounds(low, spaces=False), when.follow_up_span))
     kind, channel = detect_kind(kind_text)
     attempt = detect_attempt(kind_text)
     if attempt and kind == "note":

@@ -41,7 +41,7 @@ _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日
                  r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"
                  r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
                  r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
-                 r"thank[- ]you|festive|thanksgiving|birthday|bday|b-day) (?:cards?|msg|message|wishes|note|hamper|basket|gift)|"
+                 r"thank[- ]you|festive|thanksgiving|birthday|bday|b-day) (?:cards?|msg|message|wishes|hamper|basket|gift)|"
                  r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|happy (?:bday|thanksgiving|diwali|hanukkah))\b")
 CHANNELS = {
     "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?:去|到)\x00",
@@ -64,9 +64,17 @@ CHANNELS = {
 }
 
 
+# A conversation whose channel is not said ("跟中星聊了下", "talked to Acme") is still a contact;
+# it is taken as a call, the usual way reps talk in between visits (one tap changes it). Words
+# that only report what a customer is doing ("they are comparing prices") stay a note.
+_TALKED = _any(r"聊了|聊过|聊了下|聊了聊|聊一下|沟通了|沟通过|交流了|谈了|谈过|对接了|碰了|通了个气|联系了|联系过|联系上",
+               r"\b(?:talked (?:to|with)|spoke (?:to|with)|chatted|touched base|connected with|checked in with|"
+               r"reached|got hold of|heard back from|had a chat|had a word)\b")
+
+
 def detect_kind(low: str) -> tuple[str, str | None]:
     """(kind, channel): channel is set for a deal or greeting made through a visit, call …"""
-    first_channel = _first_channel(low)
+    first_channel = _first_channel(low) or ("call" if _TALKED.search(low) else None)
     if deal_said(low):
         return "deal", first_channel
     if _GREETING.search(low):
@@ -199,7 +207,7 @@ def detect_satisfaction(low: str) -> Satisfaction | None:
 # -- follow-up intent ------------------------------------------------------------------------
 FOLLOW_UP_CUE = _any(
     r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末])前|到期|下次|需要|要(?!了)|"
-    r"确认|回复|约个|约一下|发过去|发给|发他|把|记得|"
+    r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把|记得|"
     r"得|准备|打算|计划|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到",
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|check (?:back|in)|call (?:\w+ )?back|"
     r"circle back|touch base|ping|chase|by|due|deadline|needs? to|will|should|plan(?:ning)? to|"
