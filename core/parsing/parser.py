@@ -26,7 +26,7 @@ from .customers import CustomerIndex
 from .facts import find_facts, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
-from .signals import (FOLLOW_UP_CUE, detect_attempt, detect_feedback, detect_kind,
+from .signals import (FOLLOW_UP_CUE, TOOL_NAMES, detect_attempt, detect_feedback, detect_kind,
                       detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past,
                       unknown_name)
 from .tasks import task_text
@@ -75,7 +75,9 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     low = lower(norm)
     bounds = clause_bounds(low)
 
-    mentions = index.scan(norm)
+    products = [m.span() for m in TOOL_NAMES.finditer(low)]
+    mentions = [m for m in index.scan(norm)   # 腾讯会议 is a meeting tool, not the customer 腾讯
+                if not any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) for s, e in products)]
     resolved = index.resolve(mentions, norm)
     ranked = list(resolved.candidates[:MAX_CANDIDATES])
     masked = low

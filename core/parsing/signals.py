@@ -103,6 +103,11 @@ def detect_attempt(low: str) -> bool:
     return _ATTEMPT.search(low) is not None
 
 
+# Tools named after companies: a customer called 腾讯 is not meant by 腾讯会议.
+TOOL_NAMES = re.compile(r"腾讯会议|企业微信|企微|飞书会议|钉钉会议|微信视频|微信电话|"
+                        r"\b(?:google meet|microsoft teams|teams (?:call|meeting)|zoom (?:call|meeting)|whatsapp call)\b")
+
+
 def _first_channel(low: str) -> str | None:
     best: tuple[int, str] | None = None
     for kind, pattern in CHANNELS.items():
