@@ -68,6 +68,7 @@ def export_book(session: Session, account: Account, policy: Policy, now: datetim
                 currency: str, lang: str, labels: ExportLabels) -> Export:
     from openpyxl import Workbook  # imported here: only an export pays for it
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
 
     zone = ZoneInfo(org_timezone)
     customers = list(_customer_rows(session, account, policy, now, org_timezone, currency, lang, labels))
@@ -78,11 +79,16 @@ def export_book(session: Session, account: Account, policy: Policy, now: datetim
     workbook = Workbook(write_only=True)
 
     def append(sheet: Any, row: list[Any]) -> None:
+        """Every text a string cell: openpyxl types text starting with = as a formula (quoting
+        took that away) and "#N/A" and the like as errors (those get a cell typed by hand; a
+        cell per value would make the whole export half again as slow)."""
         cells = []
         for value in row:
-            if isinstance(value, str):  # a string cell whatever the text looks like (never 'f')
-                value = WriteOnlyCell(sheet, quote_formula(value))
-                value.data_type = "s"
+            if isinstance(value, str):
+                value = quote_formula(value)
+                if value in ERROR_CODES:
+                    value = WriteOnlyCell(sheet, value)
+                    value.data_type = "s"
             cells.append(value)
         sheet.append(cells)
 

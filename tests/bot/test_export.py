@@ -160,7 +160,7 @@ async def test_export_then_import_into_a_fresh_database_loses_nothing(harness: H
 HOSTILE = ("external_id,name,company,owner,stage,industry,contact_name,contact_title,contact_phone,contact_email\n"
            'X1,"=HYPERLINK(""https:evil.example"",""Click"")",@SUM(A1),李伟,active,+1+2,-Bob,=1+1,+86 138 0000 0000,'
            "@evil.example\n"
-           "X2,''=already quoted,'plain quote,李伟,active,'''+two quotes,Ann,,,\n")  # each stored with one ' less
+           "X2,''=already quoted,'plain quote,李伟,active,'''+two quotes,Ann,#N/A,,\n")  # each stored with one ' less
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
