@@ -89,10 +89,12 @@ def similar(session: Session, account: Account, name: str, *, limit: int = 5) ->
     found = [c.customer_id for c in book.names(session).same_name(name, limit)]
     if not found:
         return []
-    visible = set(session.exec(select(Customer.id).where(Customer.id.in_(found), customer_scope(account))).all())  # type: ignore[union-attr]
-    owners = dict(session.exec(select(Customer.id, User.name).outerjoin(User, User.id == Customer.owner_id)
-                               .where(Customer.id.in_(found))).all())  # type: ignore[union-attr, arg-type]
-    names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(visible))).all()) if visible else {}  # type: ignore[union-attr, arg-type]
+    rows = session.exec(select(Customer.id, Customer.name, User.name, customer_scope(account))
+                        .outerjoin(User, User.id == Customer.owner_id)
+                        .where(Customer.id.in_(found))).all()  # type: ignore[union-attr]
+    names = {cid: name for cid, name, _, _ in rows}
+    owners = {cid: owner for cid, _, owner, _ in rows}
+    visible = {cid for cid, _, _, seen in rows if seen}
     mine = [Similar(cid, names[cid], owners.get(cid)) for cid in found if cid in visible]
     others: dict[str | None, Similar] = {}
     for cid in found:
