@@ -270,9 +270,16 @@ def set_quiet_hours(session: Session, user_id: int, value: str) -> Account:
     return _update(session, user_id, quiet_start=quiet[0], quiet_end=quiet[1], quiet_off=False)
 
 
+def may_delegate_to(team_id: int | None, manager_id: int | None, candidate_id: int | None,
+                    candidate_team_id: int | None) -> bool:
+    """Whom someone away may name as delegate: a colleague of their own team, or their manager.
+    (Someone else would receive the customers' escalations and VIP reminders of another team.)"""
+    return candidate_id == manager_id or (team_id is not None and candidate_team_id == team_id)
+
+
 def set_away(session: Session, user_id: int, until: date | None, delegate: str | None, today: date) -> tuple[date | None, str | None]:
-    """`/away until DATE [@delegate]` (None: back now). The delegate is an active colleague named
-    by @username or name; returns (until, delegate's name)."""
+    """`/away until DATE [@delegate]` (None: back now). The delegate is an active colleague of the
+    same team (or the manager) named by @username or name; returns (until, delegate's name)."""
     if until is not None and until < today:
         raise InvalidInput("away_in_past", value=until.isoformat())
     delegate_user = None
@@ -282,6 +289,11 @@ def set_away(session: Session, user_id: int, until: date | None, delegate: str |
                               if wanted in ((u.username or "").casefold(), u.name.casefold())), None)
         if delegate_user is None:
             raise InvalidInput("unknown_delegate", value=delegate[:64])
+        me = session.get(User, user_id)
+        if me is None:
+            raise NotFound(f"user {user_id}")
+        if not may_delegate_to(me.team_id, me.manager_id, delegate_user.id, delegate_user.team_id):
+            raise InvalidInput("delegate_other_team", value=delegate_user.name[:64])
     _update(session, user_id, away_until=until, delegate_id=delegate_user.id if delegate_user else None)
     return until, delegate_user.name if delegate_user else None
 

@@ -1,5 +1,5 @@
-"""Customers: create (with a primary contact), look up within what the asker may see, edit
-one field with validation, and the customer card's data."""
+"""Customers: create (with a primary contact), the duplicate check before it, look up within
+what the asker may see, edit one field with validation, and the customer card's data."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, book
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.importer import parse_amount, parse_date, parse_rating
 from core.models import PIPELINE_STAGES, STAGES, Contact, Customer, User
 from core.money import from_minor, to_minor
 from core.settings import check_timezone
-from core.visibility import can_see_customer
+from core.visibility import can_see_customer, customer_scope
 
 _PHONE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -72,6 +72,37 @@ class CustomerView:
     contacts: tuple[ContactView, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Similar:
+    """A customer that may be the one about to be created (客户查重). One the asker may see has its
+    id and name; another's only its owner's name (None: unassigned), nothing of the customer."""
+
+    customer_id: int | None
+    name: str | None
+    owner: str | None
+
+
+def similar(session: Session, account: Account, name: str, *, limit: int = 5) -> list[Similar]:
+    """Existing customers of the whole organisation named like `name` (names and short forms,
+    not contacts): two reps should not chase one customer. The asker's own first; of the others
+    one line per owner, so a name says no more than "already a customer of <owner>"."""
+    found = [c.customer_id for c in book.names(session).same_name(name, limit)]
+    if not found:
+        return []
+    rows = session.exec(select(Customer.id, Customer.name, User.name, customer_scope(account))
+                        .outerjoin(User, User.id == Customer.owner_id)
+                        .where(Customer.id.in_(found))).all()  # type: ignore[union-attr]
+    names = {cid: name for cid, name, _, _ in rows}
+    owners = {cid: owner for cid, _, owner, _ in rows}
+    visible = {cid for cid, _, _, seen in rows if seen}
+    mine = [Similar(cid, names[cid], owners.get(cid)) for cid in found if cid in visible]
+    others: dict[str | None, Similar] = {}
+    for cid in found:
+        if cid not in visible:
+            others.setdefault(owners.get(cid), Similar(None, None, owners.get(cid)))
+    return mine + list(others.values())
+
+
 def validate_new(values: NewCustomer) -> NewCustomer:
     name = " ".join(values.name.split())
     if not name:
@@ -122,12 +153,6 @@ def get(session: Session, account: Account, customer_id: int, currency: str = "C
         contacts=tuple(ContactView(c.id or 0, c.name, c.title, c.phone, c.email, c.wechat, c.birthday, c.is_primary)
                        for c in contacts),
     )
-
-
-def owner_name(session: Session, customer_id: int) -> str | None:
-    row = session.exec(select(User.name).join(Customer, Customer.owner_id == User.id)
-                       .where(Customer.id == customer_id)).first()
-    return row
 
 
 def edit_field(session: Session, account: Account, customer_id: int, field: str, text: str, *,

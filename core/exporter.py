@@ -5,7 +5,9 @@ The customers sheet is written so that importing it again restores every custome
 headers and values are words the importer knows (see core.importer), and the columns it cannot
 take back (tiers, cadence) carry headers the importer ignores. Words come from the caller
 (`ExportLabels`, read from the templates' strings), so core says nothing in any language.
-openpyxl's write-only mode streams rows instead of building cells in memory.
+openpyxl's write-only mode streams rows instead of building cells in memory. Every text cell is
+written as a string cell, quoted where a spreadsheet would run it as a formula (core.spreadsheet),
+in the XLSX and in the CSV.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from core.accounts import Account
 from core.facts import load_cadence_facts, load_facts
 from core.models import Contact, Customer, Feedback, Interaction, User
 from core.money import from_minor
+from core.spreadsheet import quote_formula
 from core.tiering import Policy, cadence_of_assigned, evaluate_one
 from core.tiers import STATS
 from core.visibility import customer_scope
@@ -64,6 +67,8 @@ class Export:
 def export_book(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str,
                 currency: str, lang: str, labels: ExportLabels) -> Export:
     from openpyxl import Workbook  # imported here: only an export pays for it
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
 
     zone = ZoneInfo(org_timezone)
     customers = list(_customer_rows(session, account, policy, now, org_timezone, currency, lang, labels))
@@ -72,21 +77,36 @@ def export_book(session: Session, account: Account, policy: Policy, now: datetim
                       [labels.customers[f] for f in CADENCE_FIELDS]
 
     workbook = Workbook(write_only=True)
+
+    def append(sheet: Any, row: list[Any]) -> None:
+        """Every text a string cell: openpyxl types text starting with = as a formula (quoting
+        took that away) and "#N/A" and the like as errors (those get a cell typed by hand; a
+        cell per value would make the whole export half again as slow)."""
+        cells = []
+        for value in row:
+            if isinstance(value, str):
+                value = quote_formula(value)
+                if value in ERROR_CODES:
+                    value = WriteOnlyCell(sheet, value)
+                    value.data_type = "s"
+            cells.append(value)
+        sheet.append(cells)
+
     sheet = workbook.create_sheet(labels.sheets["customers"])
-    sheet.append(customer_header)
+    append(sheet, customer_header)
     for row in customers:
-        sheet.append(row)
+        append(sheet, row)
     sheet = workbook.create_sheet(labels.sheets["interactions"])
-    sheet.append([labels.interactions[f] for f in INTERACTION_FIELDS])
+    append(sheet, [labels.interactions[f] for f in INTERACTION_FIELDS])
     interactions = 0
     for row in _interaction_rows(session, account, zone, currency, labels):
-        sheet.append(row)
+        append(sheet, row)
         interactions += 1
     sheet = workbook.create_sheet(labels.sheets["feedback"])
-    sheet.append([labels.feedback[f] for f in FEEDBACK_FIELDS])
+    append(sheet, [labels.feedback[f] for f in FEEDBACK_FIELDS])
     feedback = 0
     for row in _feedback_rows(session, account, zone, labels):
-        sheet.append(row)
+        append(sheet, row)
         feedback += 1
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -97,7 +117,8 @@ def _csv(rows: Iterable[list[Any]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)
     for row in rows:
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in row])
+        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else
+                         quote_formula(v) if isinstance(v, str) else v for v in row])
     return ("\ufeff" + text.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8 Chinese right
 
 

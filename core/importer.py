@@ -7,10 +7,13 @@ the caller's one transaction (all or nothing), reporting progress per chunk.
 Rights (`actor`; None is the server's CLI, which may do anything):
 - a rep imports into their own book: an empty owner is the rep; naming anyone else is a row error;
 - a manager imports for their team: the owner must be a member (or report) of the team, or the
-  manager; empty leaves the customer unassigned (the manager assigns it in /team);
-- an admin anywhere. A row that matches an existing customer outside the actor's view is an error.
-Interactions: the customer must be visible to the actor; the rep column follows the owner rules
-(empty: the customer's owner).
+  manager; empty leaves the customer unassigned in the manager's team (`Customer.team_id`: its
+  managers assign it in /team; a manager of no team keeps it as their own);
+- an admin anywhere (empty: unassigned in the admin's team, if any, else for the admins).
+Customers outside the actor's view are as good as absent: a name matches only customers the
+actor sees, and an external id of someone else's customer is refused without saying whose.
+Interactions: the customer must be visible to the actor (a reference to another's reads as an
+unknown customer); the rep column follows the owner rules (empty: the customer's owner).
 
 No duplicates on a second import: customers match by external id, else by name + owner;
 interactions by external id, else by customer + kind + time + amount.
@@ -242,8 +245,17 @@ class _People:
 
     @property
     def default(self) -> int | None:
-        """Whose a row without an owner is: a rep's own; unassigned for managers and the CLI."""
-        return self.actor.id if self.actor is not None and self.actor.role == "rep" else None
+        """Whose a row without an owner is: a rep's own, and a manager's of no team (an unassigned
+        customer of no team is for the admins alone); unassigned for other managers and the CLI."""
+        if self.actor is not None and (self.actor.role == "rep" or (self.actor.role == "manager"
+                                                                    and self.actor.team_id is None)):
+            return self.actor.id
+        return None
+
+    @property
+    def team(self) -> int | None:
+        """The team an unassigned customer waits in (its managers assign it): the importer's."""
+        return self.actor.team_id if self.actor is not None else None
 
     def resolve(self, text: str) -> int | None:
         text = text.strip()
@@ -416,6 +428,8 @@ def _plan_customers(session: Session, table: Table, actor: Account | None, now: 
             values["annual_revenue_minor"] = parsed["annual_revenue"]
         if owner_given or owner is not None:
             values["owner_id"] = owner
+        if owner is None:
+            values["team_id"] = people.team
         contact = {_CONTACT_FIELDS[k]: parsed[k] for k in _CONTACT_FIELDS if k in parsed}
         for key_name, limit in _CONTACT_LIMITS.items():
             if contact.get(key_name) and len(contact[key_name]) > limit:
@@ -440,7 +454,8 @@ class _CustomerPlan(_Plan):
                 select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id)):
             if external:
                 by_external[external] = cid
-            by_name_owner.setdefault((name, owner), (cid, external))
+            if visible is None or cid in visible:  # a name never finds what the actor cannot see
+                by_name_owner.setdefault((name, owner), (cid, external))
         kept: list[_CustomerRow] = []
         for row in self.rows:
             external = row.values.get("external_id")
@@ -452,8 +467,9 @@ class _CustomerPlan(_Plan):
                 if candidate is not None and not (external and candidate[1]):
                     row.existing_id = candidate[0]
             if row.existing_id is not None and visible is not None and row.existing_id not in visible:
-                self.report.errors.append(RowError(row.line, "customer_not_allowed", None,
-                                                   {"value": external or row.values["name"]}))
+                # external ids are unique across the organisation, so this one cannot be created
+                # either; the answer says nothing of the customer who has it
+                self.report.errors.append(RowError(row.line, "external_id_taken", None, {"value": external}))
                 self.report.bad_rows[row.line] = row.cells
                 continue
             kept.append(row)
@@ -470,6 +486,8 @@ class _CustomerPlan(_Plan):
                            if k in _CUSTOMER_FIELDS + ("external_id", "name") and v is not None and before.get(k) != v}
             if "owner_id" in row.values and row.values["owner_id"] != before.get("owner_id"):
                 row.changes["owner_id"] = row.values["owner_id"]
+                if row.values["owner_id"] is None:  # unassigned now: in the importer's team
+                    row.changes["team_id"] = row.values.get("team_id")
             contact = contacts.get(row.existing_id)
             contact_changed = bool(row.contact.get("name")) and (
                 contact is None or any(v is not None and contact.get(k) != v for k, v in row.contact.items()))
@@ -484,7 +502,8 @@ class _CustomerPlan(_Plan):
         new = [r for r in self.rows if r.existing_id is None]
         changed = [r for r in self.rows if r.existing_id is not None and r.changes]
         total, done = len(new) + len(changed), 0
-        defaults = {"company": None, "industry": None, "owner_id": None, "stage": "prospect", "region": "CN",
+        defaults = {"company": None, "industry": None, "owner_id": None, "team_id": None, "stage": "prospect",
+                    "region": "CN",
                     "timezone": None, "language": None, "contract_start": None, "annual_revenue_minor": None,
                     "potential": None, "influence": None, "intention": None, "expectation": None,
                     "satisfaction": None, "pipeline_stage": None, "expected_signing_date": None, "external_id": None}
@@ -609,10 +628,8 @@ class _CustomerIndex:
     def find(self, reference: str, name: str) -> int:
         """`reference` is an external id or a name; `name` the name column when both are given."""
         cid = self.by_external.get(reference)
-        if cid is not None:
-            if self.visible is not None and cid not in self.visible:
-                raise BadValue("customer_not_allowed", value=reference)
-            return cid
+        if cid is not None and (self.visible is None or cid in self.visible):
+            return cid  # another's external id reads as no customer at all, as a name would
         text = name or reference
         matches = self.by_name.get(text, [])
         if len(matches) > 1:

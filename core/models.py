@@ -83,6 +83,9 @@ class Customer(SQLModel, table=True):
     size: str | None = Field(default=None, max_length=50)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     account_manager_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # while the customer has no owner: the team whose managers may see and assign it (the
+    # importer's); None: the admins alone (core.visibility)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     stage: str = Field(default="prospect", max_length=16)
     region: str = Field(default="CN", max_length=2)
     timezone: str | None = Field(default=None, max_length=64)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlmodel import Session
 from telegram import Update
 
 from bot.actions import action
@@ -15,13 +14,10 @@ from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
 from core import book, cards, customers, interactions, tiers
-from core.accounts import Account
 from core.customers import NewCustomer
 from core.errors import InvalidInput, NotFound
-from core.visibility import can_see_customer
 
 MATCH_SHOWN = 8
-SIMILAR_SCORE = 85.0  # rapidfuzz score (0–100) from which a name counts as "already there"
 HISTORY_PAGE = 5
 _SPLIT = re.compile(r"\s*[/|｜]\s*")
 EDIT_FIELDS = ("name", "stage", "contact_name", "phone", "email", "birthday", "potential", "influence",
@@ -92,26 +88,15 @@ async def _propose(update: Update, context: BotContext, values: NewCustomer) -> 
     except InvalidInput as exc:
         await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
         return
-    similar = await context.run(_similar, context.me, values.name)
+    similar = await context.run(customers.similar, context.me, values.name)
     if not similar:
         await _create(update, context, values)
         return
     rows = [[Button(context.label("customers.create_anyway"), "customer.create",
                     {"name": values.name, "stage": values.stage, "contact": values.contact_name, "phone": values.phone})]]
-    rows += [[Button(s["name"], "customer.card", {"id": s["id"]}, single_use=False)] for s in similar if s["mine"]]
+    rows += [[Button(s.name or "", "customer.card", {"id": s.customer_id}, single_use=False)]
+             for s in similar if s.customer_id is not None]
     await reply(update, context.render("customers/similar", name=values.name, similar=similar), await markup(context, rows))
-
-
-def _similar(session: Session, account: Account, name: str) -> list[dict[str, Any]]:
-    found = book.index_for(session, None).find(name, limit=5)
-    similar = []
-    for candidate in found:
-        if candidate.score < SIMILAR_SCORE:
-            continue
-        mine = can_see_customer(session, account, candidate.customer_id)
-        similar.append({"id": candidate.customer_id, "name": candidate.name, "mine": mine,
-                        "owner": None if mine else customers.owner_name(session, candidate.customer_id)})
-    return similar
 
 
 @action("customer.create")

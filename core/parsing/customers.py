@@ -56,6 +56,8 @@ _ZH_PLACE = re.compile("^(?:" + "|".join(ZH_PLACES) + ")[市省]?")
 _ZH_SUFFIX = re.compile("(?<=..)(?:" + "|".join(sorted(ZH_COMPANY_SUFFIXES, key=len, reverse=True)) + ")$")
 _ALL_CJK = re.compile("[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[&'.+-][a-z0-9]+)*")
+_NOT_LETTER = re.compile(r"[\W_]+")
+SHARED_SHORT_MIN = 3  # duplicate check: two short forms alike count from this length (星辰科技, 星辰物流: 星辰)
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +448,46 @@ class CustomerIndex:
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], self._names[item[0]]))
         return [Candidate(cid, self._names[cid], round(score, 1), matched)
                 for cid, (score, matched) in ranked[:limit]]
+
+
+class NameIndex:
+    """Customer names and companies by their forms, for the duplicate check at /new (客户查重)."""
+
+    def __init__(self, entries: Iterable[BookEntry]) -> None:
+        self._names: dict[int, str] = {}
+        self._forms: dict[str, list[tuple[int, bool]]] = defaultdict(list)  # form → (who, is the full name)
+        for entry in entries:
+            self._names[entry.customer_id] = entry.name
+            for text in {entry.name, entry.company or "", *entry.aliases}:
+                own, keys = _name_forms(text)
+                for key in keys:
+                    self._forms[key].append((entry.customer_id, key == own))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def same_name(self, name: str, limit: int = 5) -> list[Candidate]:
+        """Customers that may be the one `name` means: their name or company is `name`, or a short
+        form of one is the other (深圳市星辰科技有限公司 ~ 星辰科技 ~ 星辰), or both shorten to the same
+        name of 3+ characters (Cobalt Mining Corp. ~ Cobalt Mining Corporation). Contacts never
+        count (a person's name, or a piece of one, is not a customer), nor do near spellings
+        (客户123 is not 客户1023): a warning must not name another team's owner for a likeness."""
+        full, keys = _name_forms(name)
+        scores: dict[int, float] = {}
+        for key in keys:
+            for cid, is_full in self._forms.get(key, ()):
+                if key == full or is_full or len(key) >= SHARED_SHORT_MIN:
+                    scores[cid] = max(scores.get(cid, 0.0), NAME if key == full and is_full else CORE)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], self._names[item[0]]))
+        return [Candidate(cid, self._names[cid], score, "") for cid, score in ranked[:limit]]
+
+
+def _name_forms(name: str) -> tuple[str, set[str]]:
+    """A name's key and the keys of all its forms (itself and its short forms), compared without
+    case, spaces or punctuation: 'Acme Corp.' → ('acmecorp', {'acmecorp', 'acme'})."""
+    text = normalise(name or "").strip()
+    forms = {_NOT_LETTER.sub("", lower(form)) for form in (text, *_short_names(text))}
+    return _NOT_LETTER.sub("", lower(text)), {key for key in forms if len(key) >= 2}
 
 
 def is_ambiguous(candidates: list[Candidate]) -> bool:

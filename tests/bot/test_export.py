@@ -154,3 +154,59 @@ async def test_export_then_import_into_a_fresh_database_loses_nothing(harness: H
             assert (report.created, report.updated, report.unchanged) == (0, 0, 4)
         finally:
             fresh.dispose()
+
+
+# Values a spreadsheet would run as formulas (issue 12 §3), in every kind of text column.
+HOSTILE = ("external_id,name,company,owner,stage,industry,contact_name,contact_title,contact_phone,contact_email\n"
+           'X1,"=HYPERLINK(""https:evil.example"",""Click"")",@SUM(A1),李伟,active,+1+2,-Bob,=1+1,+86 138 0000 0000,'
+           "@evil.example\n"
+           "X2,''=already quoted,'plain quote,李伟,active,'''+two quotes,Ann,#N/A,,\n")  # each stored with one ' less
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def test_export_writes_formula_like_text_as_quoted_strings_and_imports_back(harness: Harness,
+                                                                                 tmp_path: Path) -> None:
+    li = await harness.person("rep", name="李伟", language="zh", team="East", telegram_id=61)
+    admin = await harness.person("admin", name="Root", language="en", telegram_id=66)
+    now = harness.clock.now()
+    with harness.db.session() as session:
+        report = import_table(session, "customers", read_bytes(HOSTILE.encode()), actor=None, now=now,
+                              currency="CNY", timezone="Asia/Shanghai", apply=True)
+        assert report.ok and report.created == 2, report.errors
+        ids = {c.external_id: c.id for c in session.exec(select(Customer)).all()}
+        session.add(Interaction(customer_id=ids["X1"], rep_id=li.account.id, kind="call", occurred_at=now,
+                                summary="=cmd|' /C calc'!A0", created_at=now))
+        session.add(Feedback(customer_id=ids["X1"], rep_id=li.account.id, kind="complaint", text="-2+3",
+                             created_at=now))
+    before = _snapshot(harness.db)
+    assert '=HYPERLINK("https:evil.example","Click")' in before and "'=already quoted" in before
+    await harness.send(admin, "/export")
+    xlsx, csv_file = harness.sent(admin)[-2:]
+    workbook = load_workbook(io.BytesIO(xlsx.file_bytes))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert all(c.data_type == "s" for c in cells if isinstance(c.value, str))
+    assert not [t for t in texts if t.startswith(FORMULA_START)], texts
+    for expected in ("'=HYPERLINK(\"https:evil.example\",\"Click\")", "'@SUM(A1)", "'+1+2", "'-Bob", "'=1+1",
+                     "'+86 138 0000 0000", "'@evil.example", "''=already quoted", "'''+two quotes",
+                     "'=cmd|' /C calc'!A0", "'-2+3"):
+        assert expected in texts, expected
+    assert "'plain quote" in texts  # a quote before no formula sign is left as it is
+    rows = list(csv.reader(io.StringIO(csv_file.file_bytes.decode("utf-8-sig"))))
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_START)]
+    assert "'=HYPERLINK(\"https:evil.example\",\"Click\")" in rows[1] + rows[2] and "'+1+2" in rows[1] + rows[2]
+    for name, content in (("csv", csv_file.file_bytes), ("xlsx", xlsx.file_bytes)):  # the round trip loses nothing
+        fresh = open_database(f"sqlite:///{tmp_path / f'fresh-{name}.db'}")
+        try:
+            with fresh.session() as session:
+                for person in (li, admin):
+                    accounts.add_user(session, telegram_id=person.chat_id, name=person.account.name,
+                                      role=person.account.role, team=person.account.team_name, now=now)
+            with fresh.session() as session:
+                report = import_table(session, "customers", read_bytes(content), actor=None, now=now,
+                                      currency="CNY", timezone="Asia/Shanghai", apply=True)
+            assert report.ok and report.created == 2, (name, report.errors)
+            assert _snapshot(fresh) == before, name
+        finally:
+            fresh.dispose()
