@@ -227,22 +227,21 @@ def undo_last(session: Session, account: Account, now: datetime) -> Undone | Non
     ).first()
     if last is None:
         return None
-    customer = session.get(Customer, last.customer_id)
-    _remove(session, last.id or 0)
-    audit.record(session, actor_id=account.id, action="interaction.undo", now=now, target=f"interaction:{last.id}")
-    return Undone(last.id or 0, last.customer_id, customer.name if customer else "", last.kind,
-                  _undo_siblings(session, account, last, now))
-
-
-def _undo_siblings(session: Session, account: Account, last: Interaction, now: datetime) -> tuple[tuple[int, str], ...]:
-    """The same message's logs of further customers go with it (one message, one /undo)."""
-    rows = session.exec(select(Interaction, Customer.name).join(Customer, Customer.id == Interaction.customer_id)
-                        .where(Interaction.rep_id == account.id, Interaction.source_chat_id == last.source_chat_id,
-                               Interaction.source_message_id == last.source_message_id)).all()
-    for row, _ in rows:
+    logged = _same_message(session, account, last)  # one message may have logged several customers
+    for row, _ in logged:
         _remove(session, row.id or 0)
         audit.record(session, actor_id=account.id, action="interaction.undo", now=now, target=f"interaction:{row.id}")
-    return tuple((row.customer_id, name) for row, name in rows)
+    (first, name), more = logged[0], logged[1:]
+    return Undone(first.id or 0, first.customer_id, name, first.kind,
+                  tuple((row.customer_id, other) for row, other in more))
+
+
+def _same_message(session: Session, account: Account, last: Interaction) -> list[tuple[Interaction, str]]:
+    """The logs of the message `last` came from, in the order they were written."""
+    return list(session.exec(select(Interaction, Customer.name).join(Customer, Customer.id == Interaction.customer_id)
+                             .where(Interaction.rep_id == account.id, Interaction.source_chat_id == last.source_chat_id,
+                                    Interaction.source_message_id == last.source_message_id)
+                             .order_by(Interaction.id)).all())
 
 
 def delete_interaction(session: Session, account: Account, interaction_id: int, now: datetime) -> int:

@@ -430,7 +430,7 @@ async def log_for_customer_typed(update: Update, context: BotContext, text: str,
 # card calls in through _with_more, _more_view, _more_buttons, _typed_customer, _to_learn and
 # _chosen_others, and ✅ still saves through _save_and_close alone.
 
-_MORE_KEYS = ("named", "named_finds", "others", "facts", "picked")
+_MORE_KEYS = ("named", "named_finds", "others", "facts", "picked", "new_customer")
 MIN_NAME, MAX_NAME = 2, 200
 _WORDLIKE = re.compile(r"[^\W_]")  # a letter or digit of any script (emoji and punctuation are not)
 
@@ -455,18 +455,21 @@ def _with_more(parsed: ParsedLog, data: dict[str, Any]) -> dict[str, Any]:
     problems = data.get("problems", [])
     if any(f.kind == "birthday" for f in parsed.facts):
         problems = [p for p in problems if p != "future_date"]  # 生日是3月5号 is no date of the log
-    return {**data, "problems": problems, "named": named,
+    return {**data, "problems": problems, "named": named, "new_customer": parsed.new_customer,
             "named_finds": [c.customer_id for c in parsed.candidates if c.matched == named],
             "others": [[c.customer_id, c.name, False] for c in parsed.others if c.customer_id != first],
             "facts": facts}
 
 
 def _more_view(data: dict[str, Any]) -> dict[str, Any]:
-    return {"others": data.get("others", []), "facts": data.get("facts", [])}
+    return {"others": data.get("others", []), "facts": data.get("facts", []), "new_customer": data.get("new_customer")}
 
 
 def _more_buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list[list[Button]]:
     rows: list[list[Button]] = []
+    if draft.customer_id is not None and data.get("new_customer"):  # a company not in the book besides the one chosen
+        rows.append([Button(context.label("log_card.create", name=str(data["new_customer"])[:30]), "log.create_named",
+                            {}, single_use=True)])
     others = [Button(context.label("log_card.also_on" if chosen else "log_card.also", name=name), "log.other",
                      {"index": i}, single_use=False)
               for i, (cid, name, chosen) in enumerate(data.get("others", [])) if cid != draft.customer_id]
@@ -561,3 +564,18 @@ async def apply_fact(update: Update, context: BotContext, payload: dict[str, Any
     fact["applied"] = True
     await _redraw(update, context, data)
     return context.label("log_card.applied")
+
+
+@action("log.create_named")
+async def create_named(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """➕ Create the company the sentence named (not in the book) instead of the customer chosen."""
+    data = await _current(update, context, payload)
+    if data is None or not data.get("new_customer"):
+        return
+    name = str(data.pop("new_customer"))
+    customer_id = await context.run(customers.create_and_tier, context.me, customers.NewCustomer(name), context.now(),
+                                    policy=context.services.policy, org_timezone=context.services.settings.timezone)
+    data["draft"] = LogDraft.from_json(data["draft"]).replace(customer_id=customer_id).to_json()
+    data["candidates"] = [[customer_id, name]]
+    data["picked"] = True
+    await _redraw(update, context, data)
