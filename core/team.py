@@ -576,9 +576,9 @@ def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_i
     drop.archived, drop.archived_at, drop.merged_into_id = True, now, keep_id
     session.add_all([keep, drop])
     session.flush()
-    moved["aliases"] = aliases.move(session, drop_id, keep_id)
+    moved_aliases = aliases.move(session, drop_id, keep_id)
     audit.record(session, actor_id=actor.id, action="customer.merge", now=now, target=f"customer:{keep_id}",
-                 merged=drop_id, moved=moved, filled=filled)
+                 merged=drop_id, moved=moved, filled=filled, aliases=moved_aliases)
     retier_customer(session, policy, keep_id, now, org_timezone=org_timezone)
     return Merged(keep_id, keep.name, drop.name, moved)
 

@@ -190,6 +190,8 @@ async def set_part(update: Update, context: BotContext, payload: dict[str, Any])
     data["draft"] = LogDraft.from_json(data["draft"]).replace(**{str(payload["field"]): payload["value"]}).to_json()
     if payload["field"] == "customer_id":
         data["picked"] = True  # the rep chose: the message's name for it may be learned (see _to_learn)
+    if payload["field"] == "kind" and payload["value"] not in ("call", "message"):
+        data["draft"] = LogDraft.from_json(data["draft"]).replace(attempt=False).to_json()  # a visit is no missed call
     await _redraw(update, context, data)
 
 

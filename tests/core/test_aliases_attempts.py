@@ -223,3 +223,23 @@ def test_facts_update_or_create_the_contact(any_db: Database) -> None:
     assert (contacts["王经理"].birthday.month, contacts["王经理"].birthday.day, contacts["王经理"].is_primary) == (2, 29, False)
     with any_db.session() as session:  # a new contact is a name the index finds
         assert [c.name for c in book.index_for(session, rep).mentions("王经理来电")] == ["瑞丰医疗"]
+
+
+def test_merge_keeps_aliases_and_one_log_per_message(any_db: Database) -> None:
+    with any_db.session() as session:
+        manager, rep, _ = _people(session)
+        keep, drop = _customer(session, "Acme", rep), _customer(session, "Acme Corp", rep)
+        aliases.add(session, rep, keep, "Roadrunner", now=NOW)
+        for cid, text in ((drop, "roadrunner"), (drop, "Wile E")):
+            session.add(CustomerAlias(customer_id=cid, text=text, key=aliases.alias_key(text), source="manual",
+                                      created_at=NOW))
+        interactions.log_and_retier(session, rep, _draft(keep), others=[drop], chat_id=7, message_id=90, now=NOW,
+                                    currency="CNY", policy=POLICY, org_timezone="Asia/Shanghai")
+    from core import team
+
+    with any_db.session() as session:
+        team.merge(session, manager, POLICY, keep, drop, NOW, org_timezone="Asia/Shanghai")
+    with any_db.session() as session:
+        assert sorted(a.text for a in aliases.of_customer(session, rep, keep)) == ["Roadrunner", "Wile E"]
+        rows = session.exec(select(Interaction).where(Interaction.customer_id == keep)).all()
+        assert len(rows) == 2 and sorted(r.source_message_id is None for r in rows) == [False, True]
