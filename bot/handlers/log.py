@@ -2,7 +2,8 @@
 
 The card's draft lives in the pending card (database), keyed to the Telegram message it came
 from: every part can be changed by a button, an edit of the original message re-reads it, and
-saving is idempotent on (chat, message) — a repeated delivery or a double tap saves once.
+saving is idempotent on (chat, message, customer) — a repeated delivery or a double tap saves
+once, and one message may log several customers.
 """
 
 from __future__ import annotations

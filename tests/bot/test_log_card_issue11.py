@@ -77,7 +77,7 @@ async def test_a_name_the_rep_corrects_is_learned_and_finds_the_customer_next_ti
     assert "<b>阿里巴巴</b>" in card.text and any("保存" in label for label, _ in card.buttons)
     await harness.press(rep, "保存")
     saved = harness.last(rep).text
-    assert "已记录" in saved and "记住了：淘宝集团 = 阿里巴巴" in saved
+    assert "已记录" in saved and "\n🔤 记住了：淘宝集团 = 阿里巴巴\n" in saved
     with harness.db.session() as session:
         alias = session.exec(select(CustomerAlias)).one()
     assert (alias.customer_id, alias.text, alias.source) == (_id(harness, "阿里巴巴"), "淘宝集团", "learned")
@@ -160,7 +160,7 @@ async def test_a_missed_call_is_an_attempt_and_the_clock_keeps_running(harness: 
     assert "📵 未接通——算作一次尝试，不重置联络计时" in card
     await harness.press(rep, "保存")
     saved = harness.last(rep).text
-    assert "📵 未接通" in saved and "下次联系" not in saved  # its next contact would be in the past
+    assert "\n📵 未接通" in saved and "下次联系" not in saved  # its next contact would be in the past
     assert "逾期" in saved or "待联系" in saved
     [row] = _logs(harness)
     assert row.attempt is True and row.kind == "call"
