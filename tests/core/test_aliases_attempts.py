@@ -243,3 +243,17 @@ def test_merge_keeps_aliases_and_one_log_per_message(any_db: Database) -> None:
         assert sorted(a.text for a in aliases.of_customer(session, rep, keep)) == ["Roadrunner", "Wile E"]
         rows = session.exec(select(Interaction).where(Interaction.customer_id == keep)).all()
         assert len(rows) == 2 and sorted(r.source_message_id is None for r in rows) == [False, True]
+
+
+def test_erasing_a_customer_removes_its_aliases(any_db: Database) -> None:
+    from core.erase import erase_customer
+
+    with any_db.session() as session:
+        _, rep, _ = _people(session)
+        cid = _customer(session, "Acme", rep)
+        aliases.add(session, rep, cid, "Roadrunner", now=NOW)
+    with any_db.session() as session:
+        erase_customer(session, cid, operator="dpo", now=NOW)
+    with any_db.session() as session:
+        assert session.exec(select(CustomerAlias)).all() == []
+        assert all("Roadrunner" not in e.aliases for e in book.entries(session, None))
