@@ -191,8 +191,8 @@ async def set_part(update: Update, context: BotContext, payload: dict[str, Any])
     data["draft"] = LogDraft.from_json(data["draft"]).replace(**{str(payload["field"]): payload["value"]}).to_json()
     if payload["field"] == "customer_id":
         data["picked"] = True  # the rep chose: the message's name for it may be learned (see _to_learn)
-    if payload["field"] == "kind" and payload["value"] not in ("call", "message"):
-        data["draft"] = LogDraft.from_json(data["draft"]).replace(attempt=False).to_json()  # a visit is no missed call
+    if payload["field"] == "kind" and payload["value"] not in ATTEMPT_KINDS:
+        data["draft"] = LogDraft.from_json(data["draft"]).replace(attempt=False).to_json()  # a meeting is no attempt
     await _redraw(update, context, data)
 
 
@@ -433,6 +433,7 @@ async def log_for_customer_typed(update: Update, context: BotContext, text: str,
 # card calls in through _with_more, _more_view, _more_buttons, _typed_customer, _to_learn and
 # _chosen_others, and ✅ still saves through _save_and_close alone.
 
+ATTEMPT_KINDS = ("call", "message", "visit")  # what can fail to reach anyone (没人接, 没见到人)
 _MORE_KEYS = ("named", "named_finds", "others", "facts", "picked", "new_customer")
 MIN_NAME, MAX_NAME = 2, 200
 _WORDLIKE = re.compile(r"[^\W_]")  # a letter or digit of any script (emoji and punctuation are not)
