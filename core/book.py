@@ -14,10 +14,11 @@ from collections import defaultdict
 from datetime import datetime
 from threading import Lock
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from core.accounts import Account
-from core.models import Contact, Customer
+from core.models import Contact, Customer, CustomerAlias
 from core.parsing import BookEntry, Candidate, CustomerIndex, NameIndex, ParsedLog, parse
 from core.visibility import customer_scope
 
@@ -36,20 +37,32 @@ def invalidate() -> None:
         _current_version = next(_version)
 
 
+def invalidate_on_commit(session: Session) -> None:
+    """Invalidate once `session` commits (not before: a rebuild in between would cache the old
+    book under the new version)."""
+    event.listen(session, "after_commit", lambda _session: invalidate(), once=True)
+
+
 def entries(session: Session, account: Account | None) -> list[BookEntry]:
-    """Every customer `account` may see (None: the whole organisation), with contact names."""
+    """Every customer `account` may see (None: the whole organisation), with contact names and
+    aliases (read through the same scope: an alias is never shared beyond the customer's view)."""
     statement = select(Customer.id, Customer.name, Customer.company).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
     if account is not None:
         statement = statement.where(customer_scope(account))
     rows = session.exec(statement).all()
     contacts: dict[int, list[str]] = defaultdict(list)
+    aliases: dict[int, list[str]] = defaultdict(list)
     ids = [row[0] for row in rows]
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         for customer_id, name in session.exec(select(Contact.customer_id, Contact.name)
                                               .where(Contact.customer_id.in_(chunk))):  # type: ignore[attr-defined]
             contacts[customer_id].append(name)
-    return [BookEntry(cid, name, company, tuple(contacts.get(cid, ()))) for cid, name, company in rows]
+        for customer_id, text in session.exec(select(CustomerAlias.customer_id, CustomerAlias.text)
+                                              .where(CustomerAlias.customer_id.in_(chunk))):  # type: ignore[attr-defined]
+            aliases[customer_id].append(text)
+    return [BookEntry(cid, name, company, tuple(contacts.get(cid, ())), tuple(aliases.get(cid, ())))
+            for cid, name, company in rows]
 
 
 def cached(account: Account | None) -> CustomerIndex | None:

@@ -18,6 +18,7 @@ from core.importer import parse_amount, parse_date, parse_rating
 from core.models import PIPELINE_STAGES, STAGES, Contact, Customer, User
 from core.money import from_minor, to_minor
 from core.settings import check_timezone
+from core.tiers import retier_customer
 from core.visibility import can_see_customer, customer_scope
 
 _PHONE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
@@ -131,6 +132,20 @@ def create(session: Session, account: Account, values: NewCustomer, now: datetim
     audit.record(session, actor_id=account.id, action="customer.create", now=now, target=f"customer:{customer.id}")
     session.flush()
     return customer.id or 0
+
+
+def is_phone(text: str) -> bool:
+    return bool(_PHONE.match((text or "").strip()))
+
+
+def create_and_tier(session: Session, account: Account, values: NewCustomer, now: datetime, *, policy: Any,
+                    org_timezone: str) -> int:
+    """A new customer (the rep's own, with the defaults of `create`), its first tiers assigned,
+    and every cached index told once committed — one transaction (➕ Create on a log card)."""
+    customer_id = create(session, account, values, now)
+    retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+    book.invalidate_on_commit(session)
+    return customer_id
 
 
 def get(session: Session, account: Account, customer_id: int, currency: str = "CNY") -> CustomerView:

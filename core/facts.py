@@ -224,25 +224,23 @@ class FactQueries:
     def contacts(self) -> Any:
         """Last contact and last visit per customer: the part of `activity` cadence needs."""
         i = Interaction
-        is_visit = or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit"))
         return (
-            select(i.customer_id, _raw(func.max(i.occurred_at).filter(i.kind != "note")),
-                   _raw(func.max(i.occurred_at).filter(is_visit)))
+            select(i.customer_id, _raw(func.max(i.occurred_at).filter(is_contact(i))),
+                   _raw(func.max(i.occurred_at).filter(_is_visit(i))))
             .where(i.occurred_at <= self.now)
             .group_by(i.customer_id)
         )
 
     def activity(self) -> Any:
         i, now = Interaction, self.now
-        is_visit = or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit"))
         day_90, day_180 = now - timedelta(days=90), now - timedelta(days=180)
         # FILTER (WHERE …) rather than CASE: fewer steps per row on SQLite, the same on PostgreSQL
         return (
             select(
                 i.customer_id,
                 _raw(func.min(i.occurred_at)),
-                _raw(func.max(i.occurred_at).filter(i.kind != "note")),
-                _raw(func.max(i.occurred_at).filter(is_visit)),
+                _raw(func.max(i.occurred_at).filter(is_contact(i))),
+                _raw(func.max(i.occurred_at).filter(_is_visit(i))),
                 func.count().filter(i.occurred_at > day_90),
                 func.count().filter(i.occurred_at > day_180, i.occurred_at <= day_90),
                 func.count(func.distinct(self._month_key(i.occurred_at))).filter(i.occurred_at >= self._months_start()),
@@ -283,6 +281,18 @@ class FactQueries:
             return func.to_char(func.timezone(self.timezone, column), "YYYY-MM")
         offset = self.now.astimezone(ZoneInfo(self.timezone)).utcoffset() or timedelta()
         return func.strftime("%Y-%m", column, f"{int(offset.total_seconds())} seconds")
+
+
+def is_contact(i: Any = Interaction) -> Any:
+    """What counts as a contact — the one definition every cadence, agenda, digest and summary
+    reads: an interaction that is neither a plain note nor an attempt (a missed call, a message
+    left unanswered). Both are logged and shown, but neither resets the contact clock."""
+    return and_(i.kind != "note", i.attempt.is_(False))
+
+
+def _is_visit(i: Any = Interaction) -> Any:
+    """A face-to-face visit (or a deal made in one) that took place: resets the visit clock."""
+    return and_(or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit")), i.attempt.is_(False))
 
 
 def _uses_attributes(policy: Policy) -> bool:

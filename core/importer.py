@@ -39,7 +39,8 @@ from core.accounts import Account
 from core.import_files import Columns, ImportFileError, Table, map_columns, read_bytes, read_table
 from core.import_values import (BadValue, day_first_of, parse_amount, parse_choice, parse_date, parse_instant,
                                 parse_rating, parse_region)
-from core.models import INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, Interaction, User
+from core import aliases
+from core.models import INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, CustomerAlias, Interaction, User
 from core.money import to_minor
 from core.settings import check_timezone
 from core.visibility import customer_scope
@@ -76,6 +77,7 @@ CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
     "pipeline_stage": ("pipeline_stage", "pipeline stage", "opportunity stage", "销售阶段", "签约进度", "商机阶段"),
     "expected_signing_date": ("expected_signing_date", "expected close date", "close date", "预计签约日期",
                               "签约时间", "预计成交日期"),
+    "aliases": ("aliases", "alias", "别名", "简称", "aka", "also known as", "other names", "客户简称"),
 }
 CUSTOMER_FALLBACKS = {"name": "company"}  # a lead export has Company and no Account Name
 INTERACTION_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -222,6 +224,16 @@ def error_csv(report: ImportReport, reasons: list[str], error_header: str) -> by
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _parse_aliases(cell: str) -> list[str]:
+    """别名 / aliases: several names, separated by , ， ; ； 、 or /; each 2–40 characters with a letter."""
+    found = aliases.split_cell(cell)
+    for alias in found:
+        key = aliases.alias_key(alias)
+        if len(key) < 2 or len(alias) > 40 or not any(c.isalpha() for c in alias):
+            raise BadValue("alias_invalid", value=alias[:40])
+    return found
+
+
 # --- people and rights ------------------------------------------------------------------------------
 
 
@@ -348,6 +360,7 @@ class _CustomerRow:
     cells: list[str]
     existing_id: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)  # the 别名 / aliases cell, split
 
 
 def _customer_parsers(people: _People, currency: str, day_first: dict[str, bool | None]) -> dict[str, Callable[[str], Any]]:
@@ -371,6 +384,7 @@ def _customer_parsers(people: _People, currency: str, day_first: dict[str, bool 
         "expectation": parse_rating, "satisfaction": parse_rating,
         "annual_revenue": revenue, "timezone": zone, "region": parse_region,
         "language": lambda v: parse_choice(v, ("zh", "en"), _LANGUAGE_WORDS) if v else None,
+        "aliases": _parse_aliases,
     }
     for name in _DATE_FIELDS:
         parsers[name] = lambda v, first=day_first.get(name): parse_date(v, first)
@@ -434,28 +448,37 @@ def _plan_customers(session: Session, table: Table, actor: Account | None, now: 
         for key_name, limit in _CONTACT_LIMITS.items():
             if contact.get(key_name) and len(contact[key_name]) > limit:
                 contact[key_name] = contact[key_name][:limit]
-        rows.append(_CustomerRow(line, values, contact, cells_row))
-    plan = _CustomerPlan(report, rows, now)
+        rows.append(_CustomerRow(line, values, contact, cells_row, aliases=parsed.get("aliases") or []))
+    plan = _CustomerPlan(report, rows, now, actor.id if actor is not None else None, columns.header.get("aliases"))
     plan.match(session, _visible(session, actor))
     report.errors.sort(key=lambda e: e.line)
     return plan
 
 
 class _CustomerPlan(_Plan):
-    def __init__(self, report: ImportReport, rows: list[_CustomerRow], now: datetime) -> None:
-        self.report, self.rows, self.now = report, rows, now
+    def __init__(self, report: ImportReport, rows: list[_CustomerRow], now: datetime,
+                 actor_id: int | None = None, alias_header: str | None = None) -> None:
+        self.report, self.rows, self.now, self.actor_id = report, rows, now, actor_id
+        self._alias_header = alias_header
 
     def match(self, session: Session, visible: set[int] | None) -> None:
         """Find each row's existing customer; decide create / update / unchanged (or an error)."""
         table = Customer.__table__  # type: ignore[attr-defined]
         by_external: dict[str, int] = {}
         by_name_owner: dict[tuple[str, int | None], tuple[int, str | None]] = {}
+        names: dict[str, set[int]] = {}  # alias key → the visible customers of that name
         for cid, external, name, owner in session.execute(
                 select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id)):
             if external:
                 by_external[external] = cid
             if visible is None or cid in visible:  # a name never finds what the actor cannot see
                 by_name_owner.setdefault((name, owner), (cid, external))
+                names.setdefault(aliases.alias_key(name), set()).add(cid)
+        in_file: dict[str, int] = {}  # alias key of each row's name → how many rows bear it
+        if any(row.aliases for row in self.rows):
+            for row in self.rows:
+                key = aliases.alias_key(row.values["name"])
+                in_file[key] = in_file.get(key, 0) + 1
         kept: list[_CustomerRow] = []
         for row in self.rows:
             external = row.values.get("external_id")
@@ -471,6 +494,8 @@ class _CustomerPlan(_Plan):
                 # either; the answer says nothing of the customer who has it
                 self.report.errors.append(RowError(row.line, "external_id_taken", None, {"value": external}))
                 self.report.bad_rows[row.line] = row.cells
+                continue
+            if row.aliases and self._alias_taken(row, names, in_file):
                 continue
             kept.append(row)
         self.rows = kept
@@ -521,6 +546,37 @@ class _CustomerPlan(_Plan):
             done += len(chunk)
             progress(done, total)
         self._apply_contacts(session)
+        self._apply_aliases(session)
+
+    def _alias_taken(self, row: _CustomerRow, names: dict[str, set[int]], in_file: dict[str, int]) -> bool:
+        """An alias that is another customer's name (in the book or in this file) refuses the row."""
+        own = aliases.alias_key(row.values["name"])
+        row.aliases = [a for a in row.aliases if aliases.alias_key(a) != own]
+        for alias in row.aliases:
+            key = aliases.alias_key(alias)
+            others = names.get(key, set()) - ({row.existing_id} if row.existing_id else set())
+            if others or in_file.get(key):
+                self.report.errors.append(RowError(row.line, "alias_taken", self._alias_header, {"value": alias}))
+                self.report.bad_rows[row.line] = row.cells
+                return True
+        return False
+
+    def _apply_aliases(self, session: Session) -> None:
+        """Aliases of the 别名 / aliases column that the customers do not have yet."""
+        with_aliases = [r for r in self.rows if r.aliases and r.existing_id]
+        if not with_aliases:
+            return
+        known = aliases.existing_keys(session, [r.existing_id or 0 for r in with_aliases])
+        inserts = []
+        for row in with_aliases:
+            for alias in row.aliases:
+                key = (row.existing_id or 0, aliases.alias_key(alias))
+                if key not in known:
+                    known.add(key)
+                    inserts.append({"customer_id": key[0], "text": alias, "key": key[1], "source": "import",
+                                    "created_by_id": self.actor_id, "created_at": self.now})
+        for chunk in _chunks(inserts):
+            _bulk_insert(session, CustomerAlias.__table__, chunk, with_ids=False)  # type: ignore[attr-defined]
 
     def _apply_contacts(self, session: Session) -> None:
         """Each customer's primary contact: updated in place, or added."""

@@ -3,8 +3,9 @@ feedback), idempotent on the Telegram message it came from; /undo; history with 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +42,8 @@ class LogDraft:
     feedback_text: str | None = None
     satisfaction: int | None = None
     customer_text: str | None = None  # the name as written, when no customer matched
+    # issue 11: a call or message that did not connect — logged, but not a contact
+    attempt: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,10 +81,12 @@ def validate(draft: LogDraft) -> None:
 
 def save_log(session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int,
              now: datetime, currency: str) -> SavedLog:
-    """Store a confirmed draft in one transaction. The (chat, message) pair is unique, so a
-    repeated delivery or a double tap returns the first save instead of writing twice."""
+    """Store a confirmed draft in one transaction. (chat, message, customer) is unique, so a
+    repeated delivery or a double tap returns the first save instead of writing twice (one
+    message may log several customers, once each)."""
     existing = session.exec(select(Interaction).where(Interaction.source_chat_id == chat_id,
-                                                      Interaction.source_message_id == message_id)).first()
+                                                      Interaction.source_message_id == message_id,
+                                                      Interaction.customer_id == draft.customer_id)).first()
     if existing is not None:
         customer = session.get(Customer, existing.customer_id)
         return SavedLog(existing.id or 0, existing.customer_id, customer.name if customer else "", True, None, None)
@@ -96,6 +101,7 @@ def save_log(session: Session, account: Account, draft: LogDraft, *, chat_id: in
         occurred_at=datetime.fromisoformat(draft.occurred_at), summary=draft.summary[:4000],
         amount_minor=to_minor(Decimal(draft.amount), amount_currency) if draft.amount is not None and amount_currency else None,
         currency=amount_currency, source_chat_id=chat_id, source_message_id=message_id, created_at=now,
+        attempt=draft.attempt,
     )
     session.add(interaction)
     session.flush()
@@ -140,26 +146,53 @@ def _follow_up(session: Session, account: Account, customer: Customer, interacti
 
 @dataclass(frozen=True)
 class LoggedResult:
-    """A save and what it changed: the customer's cadence after it and any tier changes."""
+    """A save and what it changed: the customer's cadence after it and any tier changes.
+
+    `next_due` / `next_visit_due` are never in the past (None then): a clock that the log did
+    not reset (an attempt, a note, a back-dated log) is told as `due_since` instead."""
 
     saved: SavedLog
     status: str
     next_due: Any
     next_visit_due: Any
     changes: list[Any]
+    # issue 11: the same message logged for further customers; a past contact date; an alias learned
+    others: tuple[SavedLog, ...] = ()
+    due_since: date | None = None
+    learned: Any = None
 
 
 def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int,
-                   now: datetime, currency: str, policy: Any, org_timezone: str) -> LoggedResult:
-    """Save the log and re-tier its customer in one transaction (the reply shows both)."""
+                   now: datetime, currency: str, policy: Any, org_timezone: str,
+                   others: Sequence[int] = ()) -> LoggedResult:
+    """Save the log and re-tier its customer in one transaction (the reply shows both). `others`:
+    further customers the message is about, each logged with the same kind, date and note (the
+    amount, follow-up and feedback stay with the first) and re-tiered too."""
     saved = save_log(session, account, draft, chat_id=chat_id, message_id=message_id, now=now, currency=currency)
+    more = _log_others(session, account, draft, saved.customer_id, others, chat_id=chat_id, message_id=message_id,
+                       now=now, currency=currency)
     session.flush()
+    for extra in more:
+        retier_customer(session, policy, extra.customer_id, now, org_timezone=org_timezone)
     result, changes = retier_customer(session, policy, saved.customer_id, now, org_timezone=org_timezone)
     cadence = result.cadence if result is not None else None
-    return LoggedResult(saved, cadence.status if cadence else "none",
-                        cadence.any.next_due if cadence and cadence.any else None,
-                        cadence.visit.next_due if cadence and cadence.visit else None,
-                        [c for c in changes if c.old is not None])
+    next_due = cadence.any.next_due if cadence and cadence.any else None
+    next_visit = cadence.visit.next_due if cadence and cadence.visit else None
+    today = cadence.any.counted_from + timedelta(days=cadence.any.days_since) if cadence and cadence.any else None
+    due_since = next_due if next_due is not None and today is not None and next_due < today else None
+    if next_visit is not None and today is not None and next_visit < today:
+        next_visit = None
+    return LoggedResult(saved, cadence.status if cadence else "none", None if due_since else next_due, next_visit,
+                        [c for c in changes if c.old is not None], tuple(more), due_since)
+
+
+def _log_others(session: Session, account: Account, draft: LogDraft, first: int, others: Sequence[int], *,
+                chat_id: int, message_id: int, now: datetime, currency: str) -> list[SavedLog]:
+    plain = draft.replace(amount=None, currency=None, follow_up_due=None, follow_up_text=None,
+                          feedback_kind=None, feedback_text=None, satisfaction=None)
+    ids = list(dict.fromkeys(cid for cid in others if cid != first))
+    return [save_log(session, account, plain.replace(customer_id=cid), chat_id=chat_id, message_id=message_id,
+                     now=now, currency=currency) for cid in ids]
 
 
 def mark_greeting_sent(session: Session, account: Account, customer_id: int, occasion_key: str,
@@ -182,6 +215,7 @@ class Undone:
     customer_id: int
     customer_name: str
     kind: str
+    others: tuple[tuple[int, str], ...] = ()  # (id, name) of further customers the same message logged
 
 
 def undo_last(session: Session, account: Account, now: datetime) -> Undone | None:
@@ -193,10 +227,21 @@ def undo_last(session: Session, account: Account, now: datetime) -> Undone | Non
     ).first()
     if last is None:
         return None
-    customer = session.get(Customer, last.customer_id)
-    _remove(session, last.id or 0)
-    audit.record(session, actor_id=account.id, action="interaction.undo", now=now, target=f"interaction:{last.id}")
-    return Undone(last.id or 0, last.customer_id, customer.name if customer else "", last.kind)
+    logged = _same_message(session, account, last)  # one message may have logged several customers
+    for row, _ in logged:
+        _remove(session, row.id or 0)
+        audit.record(session, actor_id=account.id, action="interaction.undo", now=now, target=f"interaction:{row.id}")
+    (first, name), more = logged[0], logged[1:]
+    return Undone(first.id or 0, first.customer_id, name, first.kind,
+                  tuple((row.customer_id, other) for row, other in more))
+
+
+def _same_message(session: Session, account: Account, last: Interaction) -> list[tuple[Interaction, str]]:
+    """The logs of the message `last` came from, in the order they were written."""
+    return list(session.exec(select(Interaction, Customer.name).join(Customer, Customer.id == Interaction.customer_id)
+                             .where(Interaction.rep_id == account.id, Interaction.source_chat_id == last.source_chat_id,
+                                    Interaction.source_message_id == last.source_message_id)
+                             .order_by(Interaction.id)).all())
 
 
 def delete_interaction(session: Session, account: Account, interaction_id: int, now: datetime) -> int:

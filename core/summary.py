@@ -46,7 +46,7 @@ from sqlmodel import Session, select
 from core import agenda
 from core.accounts import Account, get_account
 from core.errors import Forbidden, InvalidInput
-from core.facts import load_cadence_facts, load_facts
+from core.facts import is_contact, load_cadence_facts, load_facts
 from core.models import Customer, CustomerTier, Feedback, Interaction, Team, TierAssignment, TierOverride, User
 from core.money import from_minor
 from core.people import find_user, in_domain
@@ -578,8 +578,8 @@ def _complaints(session: Session, clause: Any, now: datetime) -> tuple[int, int]
 
 def _allocation(session: Session, clause: Any, policy: Policy, since: datetime,
                 now: datetime) -> tuple[dict[str, str] | None, int, list[GradeShare]]:
-    """Interactions of the period (notes are not touches) per service grade of the customer
-    (the grade stored now), against the policy's target shares."""
+    """Contacts of the period (`core.facts.is_contact`: notes and attempts are not touches) per
+    service grade of the customer (the grade stored now), against the policy's target shares."""
     service = next((m for m in policy.models if isinstance(m, ServiceModel)), None)
     if service is None:
         return None, 0, []
@@ -589,7 +589,7 @@ def _allocation(session: Session, clause: Any, policy: Policy, since: datetime,
         .select_from(i)
         .join(t, and_(t.customer_id == i.customer_id, t.model == service.code))
         .join(Customer, Customer.id == i.customer_id)
-        .where(clause, i.occurred_at > since, i.occurred_at <= now, i.kind != "note",
+        .where(clause, i.occurred_at > since, i.occurred_at <= now, is_contact(i),
                t.tier.is_not(None))  # type: ignore[union-attr]
         .group_by(t.tier)).all())
     total = sum(int(n) for code, n in rows.items() if code in service.tier_by_code)

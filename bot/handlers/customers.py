@@ -13,7 +13,8 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import book, cards, customers, interactions, tiers
+from core import aliases, book, cards, customers, interactions, tiers
+from core.accounts import Account
 from core.customers import NewCustomer
 from core.errors import InvalidInput, NotFound
 
@@ -156,7 +157,7 @@ async def show_card(update: Update, context: BotContext, customer_id: int, *, as
         await reply(update, context.render("customers/not_found"))
         return
     text = context.render("customers/card", card=data, c=data.customer, currency=settings.currency)
-    keyboard = await markup(context, card_buttons(context, customer_id))
+    keyboard = await markup(context, card_buttons(context, customer_id) + alias_rows(context, customer_id, data.aliases))
     if as_new_message or update.callback_query is None:
         await reply(update, text, keyboard)
     else:
@@ -317,3 +318,48 @@ async def tier(update: Update, context: BotContext) -> None:
         rows = [[Button(c.name, "customer.why", {"id": c.customer_id}, single_use=False)] for c in found]
         await reply(update, context.render("customers/found", query=query[:100], count=len(found)),
                     await markup(context, rows))
+
+
+# --- aliases (别名) on the card: each removable with one tap, added by typing ------------------------
+
+
+def alias_rows(context: BotContext, customer_id: int, shown: list[aliases.AliasView]) -> list[list[Button]]:
+    removes = [Button(context.label("aliases.remove", text=a.text[:24]), "alias.remove",
+                      {"id": customer_id, "alias": a.id}, single_use=True) for a in shown]
+    rows = [removes[i:i + 3] for i in range(0, len(removes), 3)]
+    rows.append([Button(context.label("aliases.add"), "alias.add", {"id": customer_id}, single_use=False)])
+    return rows
+
+
+@action("alias.add")
+async def alias_add(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    customer_id = int(payload["id"])
+    view = await context.run(customers.get, context.me, customer_id)
+    await begin(context, "customer.alias", {"id": customer_id})
+    await reply(update, context.render("customers/alias_prompt", name=view.name))
+
+
+@expects("customer.alias")
+async def alias_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    customer_id = int(data["id"])
+    await finish(context)
+    try:
+        added = await context.run(aliases.add, context.me, customer_id, text[:200], now=context.now())
+    except InvalidInput as exc:
+        await reply(update, context.render("customers/alias_refused", code=exc.code, value=text.strip()[:40],
+                                           other=exc.params.get("other", "")))
+        await show_card(update, context, customer_id, as_new_message=True)
+        return
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+        return
+    view = await context.run(customers.get, context.me, customer_id)
+    await reply(update, context.render("customers/alias_added", value=added.text, name=view.name))
+    await show_card(update, context, customer_id, as_new_message=True)
+
+
+@action("alias.remove")
+async def alias_remove(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+    customer_id = await context.run(aliases.remove, context.me, int(payload["alias"]), now=context.now())
+    await show_card(update, context, customer_id)
+    return context.label("aliases.removed")

@@ -88,6 +88,10 @@ SPECS: dict[str, Spec] = {
     "log.cancel": Spec((same({}),), card=True),
     "log.create_customer": Spec((same({}),), card=True),
     "log.save": Spec((same({}),), card=True),
+    "log.other": Spec((same({"index": 0}),), card=True),
+    "log.reached": Spec((same({}),), card=True),
+    "log.fact": Spec((same({"index": 0}),), card=True),
+    "log.create_named": Spec((same({}),), card=True),
     "customer.log": Spec((lambda i: {"id": i["customer"]},), steps=(("text", CARD_TEXT), ("press", "log.save")),
                          owner="other_rep", owner_changes=True),
     # settings (one's own, always): invalid or harmless values change nothing
@@ -185,6 +189,10 @@ SPECS: dict[str, Spec] = {
     "customer.edit_log": Spec((lambda i: {"id": i["customer"], "interaction": i["interaction"]},),
                               steps=(("text", "rewritten by someone"),), owner="other_rep", owner_changes=True),
     "customer.edit": Spec((lambda i: {"id": i["customer"]},)),
+    "alias.add": Spec((lambda i: {"id": i["customer"]},), steps=(("text", "Cobble Rock"),),
+                      owner="other_rep", owner_changes=True),
+    "alias.remove": Spec((lambda i: {"id": i["customer"], "alias": i["alias"]},), owner="other_rep",
+                         owner_changes=True),
     "customer.edit_field": Spec((lambda i: {"id": i["customer"], "field": "company"},),
                                 steps=(("text", "Evil Corp"),), owner="other_rep", owner_changes=True),
 }
@@ -203,11 +211,11 @@ def ids_for(world: World, side: str, presser: str) -> Ids:
               "inactive": world.account("yuri").id, "ally": world.account(ally).id,
               "ally_customer": w[ally_customer], "ally_prefix": ally_customer.capitalize()}
     if side == "west":
-        return {**common, "customer": w["cobalt"], "interaction": w["cobalt_interaction"],
+        return {**common, "customer": w["cobalt"], "interaction": w["cobalt_interaction"], "alias": w["cobalt_alias"],
                 "feedback": w["cobalt_feedback"], "followup": w["cobalt_followup"],
                 "user": world.account("other_rep").id, "team_id": w["west_team"], "team_name": "West",
                 "prefix": "Cobalt"}
-    return {**common, "customer": w["borealis"], "interaction": w["borealis_interaction"],
+    return {**common, "customer": w["borealis"], "interaction": w["borealis_interaction"], "alias": w["borealis_alias"],
             "feedback": w["borealis_feedback"], "followup": w["borealis_followup"],
             "user": world.account("emma").id, "team_id": w["east_team"], "team_name": "East", "prefix": "Borealis"}
 

@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 from bot.testing import Harness, Person
 from core import book, onboarding, overrides, policy_store, uploads
 from core.accounts import Account
-from core.models import Contact, Customer, Feedback, FollowUp, Interaction, User
+from core.models import Contact, Customer, CustomerAlias, Feedback, FollowUp, Interaction, User
 from core.policies import default_policy_text
 from core.tiers import recompute
 
@@ -103,6 +103,11 @@ async def build(harness: Harness) -> World:
             key = name.split()[0].lower()
             world.ids[key] = customer.id or 0
             session.add(Contact(customer_id=customer.id, name=f"{name} contact", is_primary=True))
+            alias = CustomerAlias(customer_id=customer.id, text=f"{name} Group", key=f"{name} group".lower(),
+                                  source="manual", created_by_id=rep_id, created_at=now)
+            session.add(alias)
+            session.flush()
+            world.ids[f"{key}_alias"] = alias.id or 0
             interaction = Interaction(customer_id=customer.id, rep_id=rep_id, kind="call", summary=f"call with {name}",
                                       occurred_at=now - timedelta(days=200), created_at=now - timedelta(days=200))
             session.add(interaction)
