@@ -440,3 +440,13 @@ def _set_feedback(session: Session, account: Account, row: Interaction, existing
         feedback.kind = draft.feedback_kind
         feedback.severity = "high" if draft.feedback_kind == "complaint" else "medium"
         session.add(feedback)
+
+
+def entry(session: Session, account: Account, interaction_id: int) -> tuple[HistoryItem, str | None]:
+    """One saved log as the history shows it, with its feedback kind (for the correction menu)."""
+    row = session.get(Interaction, interaction_id)
+    if row is None or not can_see_customer(session, account, row.customer_id):
+        raise NotFound(f"interaction {interaction_id}")
+    feedback = session.exec(select(Feedback.kind).where(Feedback.interaction_id == interaction_id)).first()
+    amount = from_minor(row.amount_minor, row.currency or "CNY") if row.amount_minor is not None else None
+    return HistoryItem(row.id or 0, row.kind, row.channel, row.occurred_at, amount, row.currency, row.summary), feedback

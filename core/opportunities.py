@@ -23,6 +23,7 @@ from core.errors import InvalidInput, NotFound
 from core.import_values import BadValue, parse_date
 from core.models import PIPELINE_STAGES, Customer, Interaction, Opportunity
 from core.money import from_minor, parse_money, to_minor
+from core.tiering.specs import PipelineModel
 from core.tiers import retier_customer
 from core.visibility import can_see_customer
 
@@ -52,6 +53,12 @@ class Closed:
     customer_name: str
     deal_interaction_id: int | None
     changes: list[Any]
+
+
+def stage_names(policy: Any, lang: str) -> dict[str, str]:
+    """Pipeline stage code → its name in `lang`, from the policy's pipeline model(s)."""
+    return {stage.code: stage.name.get(lang) for model in policy.models if isinstance(model, PipelineModel)
+            for stage in model.stages}
 
 
 def view(row: Opportunity) -> OpportunityView:
@@ -94,6 +101,11 @@ def record_expected(session: Session, account: Account, customer: Customer, inte
     audit.record(session, actor_id=account.id, action="opportunity.create" if created else "opportunity.update",
                  now=now, target=f"opportunity:{match.id}", interaction=interaction.id)
     return match.id or 0, created
+
+
+def get_open(session: Session, account: Account, opportunity_id: int) -> OpportunityView:
+    """One open opportunity the account may see (NotFound; InvalidInput once it is closed)."""
+    return view(_open_row(session, account, opportunity_id))
 
 
 def _open_row(session: Session, account: Account, opportunity_id: int) -> Opportunity:

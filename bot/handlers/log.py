@@ -81,8 +81,9 @@ def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraf
         follow_up_has_time=follow_up.has_time if follow_up else False,
         follow_up_text=follow_up.text if follow_up else None, feedback_kind=feedback_kind,
         feedback_text=parsed.feedback.text if parsed.feedback else None, satisfaction=parsed.satisfaction,
-        customer_text=parsed.customer_text,
-    )
+        customer_text=parsed.customer_text, money=parsed.money,
+        expected_by=parsed.expected_by.isoformat() if parsed.expected_by else None,
+    ).coherent()
 
 
 async def _opened(context: BotContext, data: dict[str, Any], keyboard: Draft) -> None:
@@ -148,6 +149,8 @@ def _buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list
                  button("date", "log.pick", field="date")])
     rows.append([button("amount", "log.ask", field="amount"), button("followup", "log.pick", field="followup"),
                  button("feedback", "log.pick", field="feedback")])
+    if draft.amount is not None:  # booked, expected or a refund: one tap to say which
+        rows.append([button("money", "log.pick", field="money")])
     rows.append([button("cancel", "log.cancel")])
     return rows
 
@@ -183,7 +186,11 @@ async def set_part(update: Update, context: BotContext, payload: dict[str, Any])
     data = await _current(update, context, payload)
     if data is None:
         return
-    data["draft"] = LogDraft.from_json(data["draft"]).replace(**{str(payload["field"]): payload["value"]}).to_json()
+    draft = LogDraft.from_json(data["draft"])
+    field, value = str(payload["field"]), payload["value"]
+    if field == "kind" and value == "deal" and draft.money_kind == "expected":
+        draft = draft.replace(money="booked")  # the rep says it was signed
+    data["draft"] = draft.replace(**{field: value}).coherent().to_json()
     await _redraw(update, context, data)
 
 
@@ -205,6 +212,9 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
                           {"field": "occurred_at", "value": (today - timedelta(days=n)).isoformat()}, single_use=False)
                    for n in range(3)]
         options.append(Button(context.label("log.type"), "log.ask", {"field": "date"}, single_use=False))
+    elif field == "money":
+        options = [Button(context.label(f"log.money_{m}"), "log.set", {"field": "money", "value": m}, single_use=False)
+                   for m in interactions.MONEY]
     elif field == "followup":
         options = [Button(context.label(f"log.in_{n}"), "log.set_followup", {"days": n}, single_use=False)
                    for n in (1, 3, 7)]
