@@ -151,3 +151,15 @@ async def test_history_corrects_customer_kind_date_amount_and_feedback(harness: 
         globex = session.exec(select(Customer).where(Customer.name == "Globex")).one()
     assert (row.customer_id, row.kind, row.occurred_at.date()) == (globex.id, "deal", date(2026, 11, 20))
     assert [(f.kind, f.customer_id) for f in _rows(harness, Feedback)] == [("complaint", globex.id)]
+
+
+async def test_the_parser_reads_expected_money_and_the_save_opens_an_opportunity(harness: Harness) -> None:
+    """End to end with the real parser: 'sign 1.2m by Jan 15' is expected money, never a deal."""
+    rep = await _rep(harness, "en")
+    await harness.send(rep, "Met Acme, they want to sign 1.2m by Jan 15")
+    assert "🎯 expected 1,200,000.00 CNY · by 2027-01-15" in harness.last(rep).text
+    await harness.press(rep, "Save")
+    assert "New opportunity opened" in harness.last(rep).text
+    assert [r.amount_minor for r in _rows(harness, Interaction)] == [None]
+    [opportunity] = _rows(harness, Opportunity)
+    assert (opportunity.amount_minor, opportunity.expected_signing_date) == (120_000_000, date(2027, 1, 15))
