@@ -356,10 +356,8 @@ def _merged(one: Deals, other: Deals) -> Deals:
 
 def _open_opportunities(connection: Connection, ids: list[int] | None) -> dict[int, tuple[OpenOpportunity, ...]]:
     """Stage, intention and expected signing date of each customer's open opportunities."""
-    o = Opportunity
-    statement = select(o.customer_id, o.stage, o.intention, _raw(o.expected_signing_date)).where(o.status == "open")
     found: dict[int, list[OpenOpportunity]] = {}
-    for cid, stage, intention, signing in _fetch(connection, statement, o.customer_id, ids):
+    for cid, stage, intention, signing in _fetch(connection, _opportunity_statement(), Opportunity.customer_id, ids):
         found.setdefault(cid, []).append(OpenOpportunity(stage, intention, _as_date(signing)))
     return {cid: tuple(rows) for cid, rows in found.items()}
 
@@ -395,6 +393,12 @@ def _feedback_statements() -> tuple[Any, Any]:
         .group_by(f.customer_id)
     )
     return scores, complaints
+
+
+@cache
+def _opportunity_statement() -> Any:
+    o = Opportunity
+    return select(o.customer_id, o.stage, o.intention, _raw(o.expected_signing_date)).where(o.status == "open")
 
 
 @cache
