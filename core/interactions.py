@@ -66,12 +66,15 @@ class LogDraft:
 
     def coherent(self) -> LogDraft:
         """Expected money is never a deal: such a draft is saved as the contact it was made in
-        (or a note); a refund is a negative deal, made in the contact it was agreed in."""
+        (or a note). Money said to be booked, or a refund (a negative deal), is a deal made in
+        the contact it was agreed in."""
         money = self.money_kind
         if money == "expected" and self.kind == "deal":
             return self.replace(kind=self.channel if self.channel in CONTACT_KINDS else "note", channel=None)
+        if (money == "refund" or self.money == "booked") and self.kind in CONTACT_KINDS:
+            return self.replace(kind="deal", channel=self.kind)
         if money == "refund" and self.kind != "deal":
-            return self.replace(kind="deal", channel=self.kind if self.kind in CONTACT_KINDS else self.channel)
+            return self.replace(kind="deal")
         return self
 
 

@@ -239,3 +239,16 @@ def test_bad_opportunity_edits_write_nothing(any_db: Database) -> None:
         opportunities.edit(session, rep, oid, "amount", "3万 USD", now=NOW, policy=POLICY, org_timezone=TZ,
                            currency="CNY")
         assert (row.amount_minor, row.currency) == (3_000_000, "USD")
+
+
+@pytest.mark.parametrize(("kind", "channel", "money", "saved"), [
+    ("deal", "visit", "expected", ("visit", None)),  # expected money is never a deal
+    ("deal", None, "expected", ("note", None)),
+    ("call", None, "refund", ("deal", "call")),  # a refund is a (negative) deal
+    ("visit", None, "booked", ("deal", "visit")),  # booked money said so is a deal
+    ("visit", None, None, ("visit", None)),  # an amount nobody classified stays as logged
+])
+def test_what_a_draft_is_saved_as(kind: str, channel: str | None, money: str | None, saved: tuple) -> None:
+    draft = LogDraft(customer_id=1, kind=kind, channel=channel, occurred_at=NOW.isoformat(), summary="x",
+                     amount="100", currency="CNY", money=money).coherent()
+    assert (draft.kind, draft.channel) == saved
