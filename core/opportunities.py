@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from core import audit
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
-from core.import_values import BadValue, parse_date
+from core.import_values import BadValue, parse_date, parse_rating
 from core.models import PIPELINE_STAGES, Customer, Interaction, Opportunity
 from core.money import from_minor, parse_money, to_minor
 from core.tiering.specs import PipelineModel
@@ -28,7 +28,7 @@ from core.tiers import retier_customer
 from core.visibility import can_see_customer
 
 MAX_AMOUNT = Decimal("1e13")
-EDIT_FIELDS = ("amount", "expected_signing_date", "stage", "title")
+EDIT_FIELDS = ("amount", "expected_signing_date", "stage", "intention", "title")
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,8 @@ def lose(session: Session, account: Account, opportunity_id: int, reason: str, *
 
 def edit(session: Session, account: Account, opportunity_id: int, field: str, text: str, *, now: datetime,
          policy: Any, org_timezone: str, currency: str) -> OpportunityView:
-    """Change one field of an open opportunity from typed text (the stage from its code)."""
+    """Change one field of an open opportunity from typed text (the stage from its code, the
+    intention a rating 1–5)."""
     if field not in EDIT_FIELDS:
         raise InvalidInput("bad_field", value=field)
     row = _open_row(session, account, opportunity_id)
@@ -179,6 +180,13 @@ def edit(session: Session, account: Account, opportunity_id: int, field: str, te
         if text not in PIPELINE_STAGES:
             raise InvalidInput("bad_stage", value=text)
         row.stage = text
+    elif field == "intention":
+        try:
+            row.intention = parse_rating(text)
+        except BadValue:
+            raise InvalidInput("bad_rating") from None
+        if row.intention is None:
+            raise InvalidInput("bad_rating")
     else:
         if not text:
             raise InvalidInput("empty_text")

@@ -72,10 +72,9 @@ async def lost_reason(update: Update, context: BotContext, text: str, data: dict
 async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     opportunity_id = int(payload["id"])
     view = await context.run(opportunities.get_open, context.me, opportunity_id)
-    rows = [[Button(context.label(f"opportunity.{f}"), "opportunity.edit_field", {"id": opportunity_id, "field": f},
-                    single_use=False) for f in opportunities.EDIT_FIELDS[:2]],
-            [Button(context.label(f"opportunity.{f}"), "opportunity.edit_field", {"id": opportunity_id, "field": f},
-                    single_use=False) for f in opportunities.EDIT_FIELDS[2:]],
+    fields = [Button(context.label(f"opportunity.{f}"), "opportunity.edit_field", {"id": opportunity_id, "field": f},
+                     single_use=False) for f in opportunities.EDIT_FIELDS]
+    rows = [fields[:3], fields[3:],
             [Button(context.label("card.back"), "customer.card", {"id": view.customer_id}, single_use=False)]]
     await edit(update, context.render("opportunities/edit_menu", o=view, currency=context.services.settings.currency),
                await markup(context, rows))

@@ -113,12 +113,14 @@ def test_the_pipeline_grade_reads_open_opportunities(any_db: Database) -> None:
                       expected_by=(NOW.date() + timedelta(days=20)).isoformat())
         opportunities.edit(session, rep, logged.saved.opportunity_id, "stage", "negotiation", now=NOW,
                            policy=POLICY, org_timezone=TZ, currency="CNY")
+        opportunities.edit(session, rep, logged.saved.opportunity_id, "intention", "5", now=NOW,
+                           policy=POLICY, org_timezone=TZ, currency="CNY")
         during = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
         opportunities.lose(session, rep, logged.saved.opportunity_id, "chose a competitor", now=NOW,
                            policy=POLICY, org_timezone=TZ)
         after = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
     assert before.stage is None and before.signing_date is None
-    assert during.stage == "negotiation" and during.days_to_signing == 20
+    assert (during.stage, during.days_to_signing, during.rating) == ("negotiation", 20, 5)  # the customer's is 4
     assert during.score > before.score + 0.4
     assert after.score == before.score
     with any_db.session() as session:
@@ -227,7 +229,8 @@ def test_bad_opportunity_edits_write_nothing(any_db: Database) -> None:
         oid = _log(session, rep, cid, 1, amount="5000", currency="CNY", money="expected").saved.opportunity_id
         for field, text, code in (("amount", "lots", "bad_amount"), ("amount", "-5", "bad_amount"),
                                   ("expected_signing_date", "someday", "bad_date"), ("stage", "won", "bad_stage"),
-                                  ("title", "  ", "empty_text")):
+                                  ("title", "  ", "empty_text"), ("intention", "7", "bad_rating"),
+                                  ("intention", "", "bad_rating"), ("colour", "red", "bad_field")):
             with pytest.raises(InvalidInput) as raised:
                 opportunities.edit(session, rep, oid, field, text, now=NOW, policy=POLICY, org_timezone=TZ,
                                    currency="CNY")
