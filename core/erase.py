@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 
 from core import aliases, audit, book
 from core.errors import InvalidInput, NotFound
-from core.models import Contact, Customer, Feedback, FollowUp, Interaction, Notification, PendingCard, TierOverride
+from core.models import (Contact, Customer, Feedback, FollowUp, Interaction, Notification, Opportunity, PendingCard,
+                         TierOverride)
 
 MARKER = "[erased]"
 
@@ -80,6 +81,8 @@ def erase_customer(session: Session, customer_id: int, *, operator: str, now: da
                     .values(text=MARKER, resolution=None))
     session.execute(update(FollowUp).where(FollowUp.customer_id == customer_id).values(text=MARKER))
     session.execute(update(TierOverride).where(TierOverride.customer_id == customer_id).values(reason=MARKER))
+    session.execute(update(Opportunity).where(Opportunity.customer_id == customer_id)
+                    .values(title=MARKER, lost_reason=None))
     texts += _count(session, Feedback, customer_id) + _count(session, FollowUp, customer_id)
 
     name = erased_name(customer_id)

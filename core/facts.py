@@ -41,9 +41,9 @@ from sqlmodel import Session
 
 from core import occasions
 from core.db import Database
-from core.models import Contact, Customer, CustomerTier, Feedback, Interaction
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, Opportunity
 from core.money import from_minor
-from core.tiering import CustomerFacts, Occasion, Policy, collector_paused
+from core.tiering import CustomerFacts, Occasion, OpenOpportunity, Policy, collector_paused
 
 CHUNK = 5000  # customer ids per IN (...) when loading a subset
 MAX_LEAD_DAYS = 31  # occasions are looked up this far ahead; the policy's lead times are shorter
@@ -156,6 +156,7 @@ def _known_fields(connection: Connection, queries: FactQueries, ids: list[int] |
                   with_occasions: bool) -> list[dict[str, Any]]:
     """Each customer's facts but the activity, as keyword arguments of CustomerFacts."""
     deals = _deals(connection, queries, ids)
+    pipeline = _open_opportunities(connection, ids)
     feedback = _feedback(connection, ids)
     assigned = _assigned(connection, ids)
     birthdays = _birthdays(connection, ids) if with_occasions else {}
@@ -175,7 +176,7 @@ def _known_fields(connection: Connection, queries: FactQueries, ids: list[int] |
             pipeline_stage=pipeline_stage, expected_signing_date=_as_date(signing_date),
             revenue_12m=deal.revenue, rfm_amount=deal.rfm_amount,
             rfm_last_deal_at=deal.last_at, rfm_deal_count=deal.count,
-            open_complaints=complaints,
+            open_complaints=complaints, open_opportunities=pipeline.get(cid, ()),
             occasions=(_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name)
                        if with_occasions else ()),
             attributes=_attributes(attributes) if attributes else NO_ENTRIES,
@@ -250,15 +251,18 @@ class FactQueries:
         )
 
     def deals(self) -> Any:
-        """Per customer and currency: last deal and deal count of the RFM window, revenue of the
-        last 365 days and the RFM window's amount."""
+        """Per customer and currency: last purchase and purchase count of the RFM window, revenue
+        of the last 365 days and the RFM window's amount (both net of refunds)."""
         i, now = Interaction, self.now
         year_ago = now - timedelta(days=365)
         in_rfm, in_year = i.occurred_at > self.rfm_since, i.occurred_at > year_ago
+        # A refund (a negative amount) lowers the sums but is no purchase: it counts neither as
+        # the last deal nor towards the frequency, so it can never raise a tier.
+        purchase = or_(i.amount_minor.is_(None), i.amount_minor >= 0)  # type: ignore[union-attr]
         return (
             select(
                 i.customer_id, i.currency,
-                _raw(func.max(i.occurred_at).filter(in_rfm)), func.count().filter(in_rfm),
+                _raw(func.max(i.occurred_at).filter(in_rfm, purchase)), func.count().filter(in_rfm, purchase),
                 func.sum(i.amount_minor).filter(in_year), func.sum(i.amount_minor).filter(in_rfm),
             )
             # a literal 'deal', not a bound parameter: SQLite uses the partial index only then
@@ -360,6 +364,14 @@ def _merged(one: Deals, other: Deals) -> Deals:
     return Deals(max(dates, default=None), one.count + other.count, revenue, rfm_amount)
 
 
+def _open_opportunities(connection: Connection, ids: list[int] | None) -> dict[int, tuple[OpenOpportunity, ...]]:
+    """Stage, intention and expected signing date of each customer's open opportunities."""
+    found: dict[int, list[OpenOpportunity]] = {}
+    for cid, stage, intention, signing in _fetch(connection, _opportunity_statement(), Opportunity.customer_id, ids):
+        found.setdefault(cid, []).append(OpenOpportunity(stage, intention, _as_date(signing)))
+    return {cid: tuple(rows) for cid, rows in found.items()}
+
+
 def _feedback(connection: Connection, ids: list[int] | None) -> dict[int, tuple[int | None, int]]:
     """(latest satisfaction score given in feedback, number of open complaints) per customer."""
     scores, complaints = _feedback_statements()
@@ -391,6 +403,12 @@ def _feedback_statements() -> tuple[Any, Any]:
         .group_by(f.customer_id)
     )
     return scores, complaints
+
+
+@cache
+def _opportunity_statement() -> Any:
+    o = Opportunity
+    return select(o.customer_id, o.stage, o.intention, _raw(o.expected_signing_date)).where(o.status == "open")
 
 
 @cache

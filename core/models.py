@@ -24,6 +24,7 @@ FEEDBACK_STATUSES = ("open", "in_progress", "resolved")
 FOLLOWUP_STATUSES = ("open", "done", "cancelled")
 NOTIFICATION_STATUSES = ("pending", "sent", "failed", "skipped")
 ALIAS_SOURCES = ("learned", "import", "manual")
+OPPORTUNITY_STATUSES = ("open", "won", "lost")
 
 
 def _utc(**kwargs: Any) -> Any:
@@ -166,6 +167,29 @@ class CustomerAlias(SQLModel, table=True):
     source: str = Field(max_length=16)  # learned | import | manual
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = _utc(nullable=False)
+
+
+class Opportunity(SQLModel, table=True):
+    """Expected money (商机): an amount the customer may sign, by when, how far along. Never
+    revenue: only the deal logged when it is won counts. The pipeline grade reads the open ones."""
+
+    __table_args__ = (Index("ix_opportunity_customer_status", "customer_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    title: str = Field(default="", max_length=200)
+    amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    currency: str | None = Field(default=None, max_length=3)
+    expected_signing_date: date | None = None
+    stage: str | None = Field(default=None, max_length=32)  # one of PIPELINE_STAGES
+    intention: int | None = None  # 1–5, like Customer.intention
+    status: str = Field(default="open", max_length=8)  # OPPORTUNITY_STATUSES
+    lost_reason: str | None = Field(default=None, sa_column=Column(Text))
+    source_interaction_id: int | None = Field(default=None, foreign_key="interaction.id")  # the log that opened it
+    deal_interaction_id: int | None = Field(default=None, foreign_key="interaction.id")  # the deal it was won with
+    rep_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    closed_at: datetime | None = _utc()
 
 
 class Feedback(SQLModel, table=True):

@@ -639,14 +639,16 @@ def lifetime_values(policy: Policy, models: list[ModelFigures], retention_base: 
 
 def _retention(session: Session, clause: Any, now: datetime) -> tuple[int, int]:
     """(customers of the scope with a deal in the 12 months before the last 12, of them with a
-    deal in the last 12): one pass over the deals' partial index, grouped per customer."""
+    deal in the last 12): one pass over the deals' partial index, grouped per customer. A refund
+    (a negative amount) is no purchase: it keeps no one retained."""
     i = Interaction
     year_ago = now - YEAR
+    purchase = or_(i.amount_minor.is_(None), i.amount_minor >= 0)  # type: ignore[union-attr]
     per_customer = (
         select(i.customer_id.label("cid"),
                func.max(case((i.occurred_at > year_ago, 1), else_=0)).label("recent"),
                func.max(case((i.occurred_at <= year_ago, 1), else_=0)).label("earlier"))
-        .where(_deals(now, now - 2 * YEAR))
+        .where(_deals(now, now - 2 * YEAR), purchase)
         .group_by(i.customer_id)
         .subquery())
     base, kept = session.execute(

@@ -22,7 +22,8 @@ from sqlmodel import Session, select
 from core import agenda, aliases, audit, book, outbox
 from core.accounts import Account, account_of
 from core.errors import InvalidInput, NotFound
-from core.models import AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Team, TierOverride, User
+from core.models import (AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Opportunity, Team,
+                         TierOverride, User)
 from core.people import in_domain, members_clause, require_manager
 from core.tiering import Policy
 from core.tiers import retier_customer
@@ -508,7 +509,7 @@ class RecordView:
 
 
 MOVED = (("interactions", Interaction), ("feedback", Feedback), ("follow_ups", FollowUp), ("contacts", Contact),
-         ("overrides", TierOverride))
+         ("overrides", TierOverride), ("opportunities", Opportunity))
 # fields the kept record takes from the other one when it has none itself
 FILLED = ("company", "industry", "size", "account_manager_id", "timezone", "language", "contract_start",
           "annual_revenue_minor", "potential", "influence", "intention", "expectation", "satisfaction",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -157,14 +158,15 @@ async def show_card(update: Update, context: BotContext, customer_id: int, *, as
         await reply(update, context.render("customers/not_found"))
         return
     text = context.render("customers/card", card=data, c=data.customer, currency=settings.currency)
-    keyboard = await markup(context, card_buttons(context, customer_id) + alias_rows(context, customer_id, data.aliases))
+    keyboard = await markup(context, card_buttons(context, customer_id, [o.id for o in data.opportunities])
+                            + alias_rows(context, customer_id, data.aliases))
     if as_new_message or update.callback_query is None:
         await reply(update, text, keyboard)
     else:
         await edit(update, text, keyboard)
 
 
-def card_buttons(context: BotContext, customer_id: int) -> list[list[Button]]:
+def card_buttons(context: BotContext, customer_id: int, opportunity_ids: Sequence[int] = ()) -> list[list[Button]]:
     def button(key: str, act: str) -> Button:
         return Button(context.label(f"card.{key}"), act, {"id": customer_id}, single_use=False)
 
@@ -172,6 +174,11 @@ def card_buttons(context: BotContext, customer_id: int) -> list[list[Button]]:
             [button("why", "customer.why"), button("history", "customer.history"), button("edit", "customer.edit")]]
     if context.me.is_manager:  # 人工调档 (bot/handlers/overrides.py)
         rows.append([Button(context.label("override_buttons.pin"), "override.start", {"id": customer_id}, single_use=False)])
+    # open opportunities, numbered as the card lists them (bot/handlers/opportunities.py)
+    rows += [[Button(f"🏆 {n}", "opportunity.won", {"id": oid}),
+              Button(f"✖ {n}", "opportunity.lost", {"id": oid}, single_use=False),
+              Button(f"🎯 {n}", "opportunity.edit", {"id": oid}, single_use=False)]
+             for n, oid in enumerate(opportunity_ids, start=1)]
     return rows
 
 
@@ -223,12 +230,6 @@ async def delete_log(update: Update, context: BotContext, payload: dict[str, Any
                       org_timezone=settings.timezone)
     await history(update, context, {"id": customer_id})
     return context.label("card.deleted")  # type: ignore[return-value]
-
-
-@action("customer.edit_log")
-async def edit_log(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await begin(context, "customer.edit_log", {"id": int(payload["id"]), "interaction": int(payload["interaction"])})
-    await reply(update, context.render("customers/edit_log_prompt"))
 
 
 @expects("customer.edit_log")

@@ -85,8 +85,9 @@ def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraf
         follow_up_has_time=follow_up.has_time if follow_up else False,
         follow_up_text=follow_up.text if follow_up else None, feedback_kind=feedback_kind,
         feedback_text=parsed.feedback.text if parsed.feedback else None, satisfaction=parsed.satisfaction,
-        customer_text=_unknown_name(parsed), attempt=parsed.attempt,
-    )
+        customer_text=_unknown_name(parsed), attempt=parsed.attempt, money=parsed.money,
+        expected_by=parsed.expected_by.isoformat() if parsed.expected_by else None,
+    ).coherent()
 
 
 async def _opened(context: BotContext, data: dict[str, Any], keyboard: Draft) -> None:
@@ -153,6 +154,8 @@ def _buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list
                  button("date", "log.pick", field="date")])
     rows.append([button("amount", "log.ask", field="amount"), button("followup", "log.pick", field="followup"),
                  button("feedback", "log.pick", field="feedback")])
+    if draft.amount is not None:  # booked, expected or a refund: one tap to say which
+        rows.append([button("money", "log.pick", field="money")])
     rows.append([button("cancel", "log.cancel")])
     return rows
 
@@ -188,11 +191,16 @@ async def set_part(update: Update, context: BotContext, payload: dict[str, Any])
     data = await _current(update, context, payload)
     if data is None:
         return
-    data["draft"] = LogDraft.from_json(data["draft"]).replace(**{str(payload["field"]): payload["value"]}).to_json()
-    if payload["field"] == "customer_id":
+    draft = LogDraft.from_json(data["draft"])
+    field, value = str(payload["field"]), payload["value"]
+    if field == "kind" and value == "deal" and draft.money_kind == "expected":
+        draft = draft.replace(money="booked")  # the rep says it was signed
+    draft = draft.replace(**{field: value}).coherent()
+    if field == "customer_id":
         data["picked"] = True  # the rep chose: the message's name for it may be learned (see _to_learn)
-    if payload["field"] == "kind" and payload["value"] not in ATTEMPT_KINDS:
-        data["draft"] = LogDraft.from_json(data["draft"]).replace(attempt=False).to_json()  # a meeting is no attempt
+    if field == "kind" and value not in ATTEMPT_KINDS:
+        draft = draft.replace(attempt=False)  # a meeting is no attempt
+    data["draft"] = draft.to_json()
     await _redraw(update, context, data)
 
 
@@ -214,6 +222,9 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
                           {"field": "occurred_at", "value": (today - timedelta(days=n)).isoformat()}, single_use=False)
                    for n in range(3)]
         options.append(Button(context.label("log.type"), "log.ask", {"field": "date"}, single_use=False))
+    elif field == "money":
+        options = [Button(context.label(f"log.money_{m}"), "log.set", {"field": "money", "value": m}, single_use=False)
+                   for m in interactions.MONEY]
     elif field == "followup":
         options = [Button(context.label(f"log.in_{n}"), "log.set_followup", {"days": n}, single_use=False)
                    for n in (1, 3, 7)]

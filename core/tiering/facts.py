@@ -36,6 +36,15 @@ class Occasion:
     name: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class OpenOpportunity:
+    """An open opportunity (expected money) as the pipeline grade reads it."""
+
+    stage: str | None = None
+    intention: int | None = None  # rating 1–5
+    expected_signing_date: date | None = None
+
+
 @init_through_slots
 @dataclass(frozen=True, slots=True)
 class CustomerFacts:
@@ -52,6 +61,10 @@ class CustomerFacts:
     `assigned_tiers` are the stored tiers per model code (see review.decide_tier); cadence,
     service packages and closing incentives follow them, falling back to the live tier.
     `attributes` are free numeric facts for policy-defined models (sponsor amount, years, ...).
+    `open_opportunities` are the customer's open opportunities; the pipeline grade prefers
+    them to the customer's own intention, pipeline_stage and expected_signing_date.
+    Revenue and RFM amounts are net of refunds (negative deal amounts); a refund is no purchase
+    (it counts neither in rfm_deal_count nor as rfm_last_deal_at).
     """
 
     id: int
@@ -78,6 +91,7 @@ class CustomerFacts:
     interactions_last_90: int = 0
     interactions_prev_90: int = 0
     open_complaints: int = 0
+    open_opportunities: tuple[OpenOpportunity, ...] = ()
     occasions: tuple[Occasion, ...] = ()
     attributes: Mapping[str, Decimal] = _no_entries()
     assigned_tiers: Mapping[str, str] = _no_entries()

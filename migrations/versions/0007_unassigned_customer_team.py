@@ -1,7 +1,7 @@
 """unassigned customers belong to a team
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03 07:45:00
 
 `customer.team_id`: while a customer has no owner, the team whose managers may see and assign it
@@ -20,7 +20,7 @@ from alembic import op
 
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

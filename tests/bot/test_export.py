@@ -18,7 +18,7 @@ from core import accounts, book
 from core.db import open_database
 from core.import_files import read_bytes
 from core.importer import import_table
-from core.models import Contact, Customer, Feedback, Interaction, User
+from core.models import Contact, Customer, Feedback, Interaction, Opportunity, User
 
 BOOK = ("external_id,name,company,owner,stage,industry,region,timezone,language,contact_name,contact_title,"
         "contact_phone,contact_email,birthday,contract_start,annual_revenue,potential,influence,intention,"
@@ -63,6 +63,9 @@ async def _book(harness: Harness) -> dict[str, Person]:
                                 occurred_at=now - timedelta(days=100), summary="west visit", created_at=now))
         session.add(Feedback(customer_id=ids["华为"], rep_id=people["li"].account.id, kind="complaint",
                              text="交货慢", created_at=now))
+        session.add(Opportunity(customer_id=ids["华为"], rep_id=people["li"].account.id, title="二期扩容",
+                                amount_minor=80_000_000, currency="CNY", expected_signing_date=now.date() + timedelta(days=40),
+                                stage="proposal", created_at=now, updated_at=now))
     return people
 
 
@@ -78,7 +81,10 @@ async def test_rep_gets_their_own_book_with_tiers_and_cadence(harness: Harness) 
     assert xlsx.file_name == "tierbot-export-2026-11-24.xlsx" and "of your book: 1 customers" in xlsx.text
     assert csv_file.file_name == "tierbot-export-2026-11-24-customers.csv"
     sheets = _workbook(xlsx)
-    assert list(sheets) == ["Customers", "Interactions", "Feedback"]
+    assert list(sheets) == ["Customers", "Interactions", "Feedback", "Opportunities"]
+    assert sheets["Opportunities"] == [["Customer", "Title", "Expected amount (not revenue)", "Currency",
+                                        "Expected signing date", "Pipeline stage", "Status", "Lost reason", "Created",
+                                        "Updated", "Rep"]]  # 华为's is not in Emma's book
     header, *rows = sheets["Customers"]
     assert header[:5] == ["External ID", "Name", "Company", "Owner", "Stage"]
     assert "Tier: Value tier" in header and header[-4:] == ["Cadence", "Next due", "Next visit due", "Days overdue"]
@@ -98,7 +104,9 @@ async def test_manager_gets_the_team_in_chinese_and_a_rep_only_theirs(harness: H
     xlsx, _ = harness.sent(people["wang"])[-2:]
     assert "（您的团队）：客户 3 个，互动记录 1 条，客户反馈 1 条" in xlsx.text
     sheets = _workbook(xlsx)
-    assert list(sheets) == ["客户", "互动记录", "客户反馈"]
+    assert list(sheets) == ["客户", "互动记录", "客户反馈", "商机"]
+    [opportunity] = sheets["商机"][1:]  # expected money apart from the booked deal of 互动记录
+    assert opportunity[:4] == ["华为", "二期扩容", 800000, "CNY"] and opportunity[5:7] == ["方案报价", "进行中"]
     header, *rows = sheets["客户"]
     assert header[:5] == ["客户编号", "客户名称", "公司名称", "负责人", "阶段"] and "档次：价值分档" in header
     assert sorted(row[1] for row in rows) == ["Acme", "华为", "星辰科技"]  # not the West team's

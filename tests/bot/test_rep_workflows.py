@@ -296,6 +296,7 @@ async def test_history_edit_and_delete(harness: Harness) -> None:
     await harness.press(rep, "History")
     assert "history" in harness.last(rep).text and "(2)" in harness.last(rep).text
     await harness.press(rep, "✏️ 1")
+    await harness.press(rep, "Text")
     await harness.send(rep, "visited Acme: agreed on the Q1 order")
     with harness.db.session() as session:
         summaries = sorted(r.summary for r in session.exec(select(Interaction)).all())
