@@ -15,6 +15,14 @@ from core import buttons
 from core.errors import InvalidInput, NotFound
 
 ActionHandler = Callable[[Update, BotContext, dict[str, Any]], Awaitable[str | None]]
+
+
+class FailedAfterAnswer(Exception):
+    """An action that answered its press at once (a long import) failed later: Telegram takes
+    one answer per press, so the error handler tells the user in a new message. The failure
+    itself is the `__cause__`."""
+
+
 _ACTIONS: dict[str, ActionHandler] = {}
 _REFUSALS = {
     buttons.PressStatus.UNKNOWN: "buttons.unknown",

@@ -6,13 +6,15 @@ that first locks the upload row and checks it is still a `preview`, writes every
 marks the upload `done` — so a second press (a double tap, another worker) finds it done, and a
 process that dies half-way leaves no row written and the upload still a `preview`, which makes
 pressing ✅ again (the button is reusable for this reason) a safe retry. The stored bytes are
-dropped once the upload is done or cancelled.
+dropped once the upload is done or cancelled, and a preview never confirmed expires after
+PREVIEW_TTL (`purge_stale`, from the hourly housekeeping sweep).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core import audit
@@ -24,6 +26,7 @@ from core.models import Upload
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # well under the Bot API's 20 MB download limit; 50k CRM rows are ~10 MB
 KINDS = ("customers", "interactions")
+PREVIEW_TTL = timedelta(days=1)
 
 
 def store(session: Session, account: Account, *, filename: str, content: bytes, kind: str | None,
@@ -74,6 +77,14 @@ def cancel(session: Session, account: Account, upload_id: int, *, now: datetime)
     upload.status, upload.finished_at, upload.content = "cancelled", now, b""
     session.add(upload)
     return True
+
+
+def purge_stale(session: Session, now: datetime) -> int:
+    """Expire the previews older than PREVIEW_TTL, dropping their bytes; how many. One UPDATE: a
+    preview being imported right now is locked by its import and is `done` once that commits."""
+    statement = (update(Upload).where(Upload.status == "preview", Upload.created_at < now - PREVIEW_TTL)
+                 .values(status="expired", content=b"", finished_at=now))
+    return session.exec(statement).rowcount  # type: ignore[call-overload]
 
 
 def content_of(session: Session, account: Account, upload_id: int) -> bytes:

@@ -16,7 +16,7 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.actions import action
+from bot.actions import FailedAfterAnswer, action
 from bot.app import BotContext
 from bot.flows import begin, expects, finish
 from bot.import_texts import error_reasons, file_problem, row_line
@@ -158,20 +158,27 @@ async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -
 
 @action("import.confirm")
 async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+    """The preview keeps ✅ until the import has committed: a process killed half-way (nothing
+    written, the upload still a preview) leaves the same button to press again after the restart;
+    a failure is told in a new message (the press was answered at once) and keeps it too."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     await query.answer()
-    if query.message is not None:
-        try:
-            await query.edit_message_reply_markup(None)  # the preview stays; its buttons go
-        except TelegramError:
-            pass
     progress = _Progress(context, update.effective_chat.id, asyncio.get_running_loop())
     await progress.begin()
     settings = context.services.settings
     now = context.now()
-    report = await context.run(uploads.confirm, context.me, payload["upload"], now=now, currency=settings.currency,
-                               timezone=settings.timezone, progress=progress.report)
+    try:
+        report = await context.run(uploads.confirm, context.me, payload["upload"], now=now,
+                                   currency=settings.currency, timezone=settings.timezone, progress=progress.report)
+    except Exception as exc:
+        await progress.show(context.render("imports/stopped"))
+        raise FailedAfterAnswer from exc  # the error handler logs it and tells the user in a new message
+    if query.message is not None:
+        try:
+            await query.edit_message_reply_markup(None)  # committed: the preview stays, its buttons go
+        except TelegramError:
+            pass
     if report is None:
         await progress.show(context.render("imports/already"))
         return None

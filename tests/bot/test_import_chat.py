@@ -173,3 +173,23 @@ async def test_xlsx_document(harness: Harness) -> None:
     await harness.press(rep, "Import", preview)
     [initech] = _customers(harness)
     assert (initech.stage, initech.annual_revenue_minor, initech.owner_id) == ("active", 25_000_000, rep.account.id)
+
+
+async def test_previews_never_confirmed_are_purged_after_a_day(harness: Harness) -> None:
+    """Issue 12 §12: a preview keeps its file (up to 10 MB) for a day, then the sweep drops it."""
+    from datetime import timedelta
+
+    rep = await harness.person("rep", name="Emma", language="en")
+    [old] = await harness.upload(rep, "old.csv", b"Account Name\nAcme\n")
+    await harness.advance_to(harness.clock.now() + timedelta(hours=20))
+    [recent] = await harness.upload(rep, "recent.csv", b"Account Name\nGlobex\n")
+    await harness.advance_to(harness.clock.now() + timedelta(hours=5))  # the first is 25 h old, the second 5 h
+    with harness.db.session() as session:
+        uploads = {u.filename: u for u in session.exec(select(Upload)).all()}
+    assert (uploads["old.csv"].status, uploads["old.csv"].content) == ("expired", b"")
+    assert (uploads["recent.csv"].status, uploads["recent.csv"].content) == ("preview", b"Account Name\nGlobex\n")
+    await harness.press(rep, "Import", old)
+    assert "already imported or cancelled" in harness.last(rep).text
+    assert _customers(harness) == []
+    await harness.press(rep, "Import", recent)
+    assert [c.name for c in _customers(harness)] == ["Globex"]
