@@ -23,6 +23,7 @@ from bot.import_texts import error_reasons, file_problem, row_line
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import book, uploads
+from core.errors import NotFound
 from core.import_files import ImportFileError, Table, read_bytes
 from core.importer import ImportReport, detect_kind, error_csv
 from core.tiers import recompute
@@ -171,6 +172,13 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
     try:
         report = await context.run(uploads.confirm, context.me, payload["upload"], now=now,
                                    currency=settings.currency, timezone=settings.timezone, progress=progress.report)
+    except NotFound:  # not the presser's upload (a forged key)
+        await progress.show(context.label("buttons.gone"))
+        return None
+    except ImportFileError as exc:  # the stored file could not be read again (the reader's time limit)
+        await progress.show(context.render("imports/problem", problem=file_problem(context.services.renderer,
+                                                                                    context.me.language, exc)))
+        return None
     except Exception as exc:
         await progress.show(context.render("imports/stopped"))
         raise FailedAfterAnswer from exc  # the error handler logs it and tells the user in a new message
