@@ -53,11 +53,18 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+def _readers(pid: int) -> list[int]:
+    """The file reader children (started from worker threads: every thread's children), once
+    they run the reader (between fork and exec a child shows the parent's memory)."""
+    readers = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            for child in (task / "children").read_text().split():
+                if b"core.file_reader" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    readers.append(int(child))
+        except OSError:
+            pass
+    return readers
 
 
 class Sampler(threading.Thread):
@@ -68,7 +75,7 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while self.running:
             self.samples.append((time.monotonic(), _rss_kb(self.pid)))
-            self.child_peak_kb = max([self.child_peak_kb] + [_rss_kb(c) for c in _children(self.pid)])
+            self.child_peak_kb = max([self.child_peak_kb] + [_rss_kb(c) for c in _readers(self.pid)])
             time.sleep(0.01)
 
 
@@ -169,9 +176,11 @@ def main() -> None:
                 event = answers.expect(REP)
                 started = time.monotonic()
                 post(url, api.document(rep, name, content))
-                if not event.wait(120):
-                    alive = "alive" if process.poll() is None else f"dead (exit {process.returncode})"
-                    raise SystemExit(f"{name}: no answer in 120 s; the bot is {alive}")
+                deadline = started + 120
+                while not event.wait(0.5):
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        alive = "alive" if process.poll() is None else f"dead (exit {process.returncode})"
+                        raise SystemExit(f"{name}: no answer after {time.monotonic() - started:.1f} s; the bot is {alive}")
                 file_times[kind].append(time.monotonic() - started)
                 answer = answers.last[REP].text.splitlines()[0]
         files_ended = time.monotonic()
@@ -180,7 +189,8 @@ def main() -> None:
         loop.join()
         sampler.running = False
         sampler.join()
-        during_files = [ms for at, ms in during if files_started <= at <= files_ended]
+        # every /help whose wait overlapped the files being handled
+        during_files = [ms for at, ms in during if at <= files_ended and at + ms / 1000 >= files_started]
         peak_kb = max(kb for at, kb in sampler.samples if at >= files_started)
         print(f"tierbot: {args.tierbot}; {args.rounds} rounds of {', '.join(FILES[k][0] for k in kinds)}; "
               f"bot log {log_path}")

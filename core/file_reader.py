@@ -39,11 +39,18 @@ def read_in_child(data: bytes, *, memory: float = READ_MEMORY, seconds: float = 
     if done.returncode != 0:
         log.warning("file reader exited with %s: %s", done.returncode, done.stderr[-300:].decode(errors="replace"))
         raise ImportFileError("too_complex")
-    output = done.stdout
+    try:
+        return _table(done.stdout)
+    except (ValueError, KeyError, TypeError):  # not what a reader writes: count it as a reader that failed
+        log.warning("file reader: unreadable answer")
+        raise ImportFileError("too_complex") from None
+
+
+def _table(output: bytes) -> Table:
     end = output.find(b"\n")
     head = json.loads(output[:end])
     if "error" in head:
-        raise ImportFileError(head["error"], **head["params"])
+        raise ImportFileError(str(head["error"]), **dict(head["params"]))
     rows: list[tuple[int, list[str]]] = []
     while end + 1 < len(output):
         start, end = end + 1, output.find(b"\n", end + 1)

@@ -97,6 +97,10 @@ async def test_control_characters_in_a_log_and_in_new_are_stripped_at_the_gate(h
             created = session.exec(select(Customer).where(Customer.name == "Umbrella")).one()
             contact = session.exec(select(Contact).where(Contact.customer_id == created.id)).one()
         assert contact.name == "Alice"
+        # the command's entity shrinks with its text: "/fi\x00nd Acme" is /find Acme, not an unknown command
+        [clean] = await harness.send(rep, "/find Acme")
+        [stripped] = await harness.send(rep, "/fi\x00nd Acme")
+        assert stripped.text == clean.text and "Acme" in clean.text
         # a forged button whose data carries a NUL is an unknown button, not a database error
         await harness.press_data(rep, card, "abc\x00def")
         assert "something went wrong" not in (harness.last_answer() or "").lower()
