@@ -12,13 +12,14 @@ PREVIEW_TTL (`purge_stale`, from the hourly housekeeping sweep).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core import audit
-from core.accounts import Account
+from core.accounts import Account, get_account
 from core.errors import NotFound
 from core.import_files import Table, read_bytes
 from core.importer import ImportReport, Progress, import_table
@@ -49,6 +50,40 @@ def preview(session: Session, account: Account, upload_id: int, kind: str, *, no
     upload.kind, upload.summary = kind, report.summary()
     session.add(upload)
     return report
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """An import that began and never ended: where its progress was shown, in whose language."""
+
+    chat_id: int
+    message_id: int
+    language: str
+
+
+def begin_import(session: Session, account: Account, upload_id: int, *, chat_id: int, message_id: int) -> None:
+    """Note where the import's progress is shown, in a commit of its own before the import's
+    transaction: the import's commit replaces the note, so a note found at the next start
+    (`unfinished`) is an import the process died in."""
+    upload = _own(session, account, upload_id)
+    if upload.status == "preview":
+        upload.summary = {**upload.summary, "progress": [chat_id, message_id]}
+        session.add(upload)
+
+
+def unfinished(session: Session) -> list[Unfinished]:
+    """The imports cut short (their notes, cleared). A preview locked by an import running in
+    another worker right now is skipped (PostgreSQL; SQLite has one bot process)."""
+    statement = select(Upload).where(Upload.status == "preview").with_for_update(skip_locked=True)
+    found = []
+    for upload in session.exec(statement).all():
+        if "progress" not in upload.summary:
+            continue
+        chat_id, message_id = upload.summary["progress"]
+        upload.summary = {k: v for k, v in upload.summary.items() if k != "progress"}
+        session.add(upload)
+        found.append(Unfinished(int(chat_id), int(message_id), get_account(session, upload.user_id).language))
+    return found
 
 
 def confirm(session: Session, account: Account, upload_id: int, *, now: datetime, currency: str, timezone: str,

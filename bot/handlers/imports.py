@@ -160,8 +160,9 @@ async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -
 @action("import.confirm")
 async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
     """The preview keeps ✅ until the import has committed: a process killed half-way (nothing
-    written, the upload still a preview) leaves the same button to press again after the restart;
-    a failure is told in a new message (the press was answered at once) and keeps it too."""
+    written, the upload still a preview) leaves the same button to press again after the restart,
+    where `tell_unfinished` corrects the progress message; a failure is told in a new message
+    (the press was answered at once) and keeps it too."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     await query.answer()
@@ -170,6 +171,8 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
     settings = context.services.settings
     now = context.now()
     try:
+        await context.run(uploads.begin_import, context.me, payload["upload"], chat_id=update.effective_chat.id,
+                          message_id=progress.message_id or 0)
         report = await context.run(uploads.confirm, context.me, payload["upload"], now=now,
                                    currency=settings.currency, timezone=settings.timezone, progress=progress.report)
     except NotFound:  # not the presser's upload (a forged key)
@@ -200,6 +203,18 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
     if report.errors:
         await _send_errors(update, context, report)
     return None
+
+
+async def tell_unfinished(application: Any) -> None:
+    """At start: an import the process died in wrote nothing; its progress message, stuck at
+    some percent, now says so, and the preview's ✅ (kept until a commit) runs it again."""
+    services = application.bot_data.services
+    for item in await services.run(uploads.unfinished):
+        try:
+            await application.bot.edit_message_text(services.renderer.render(item.language, "imports/stopped"),
+                                                    item.chat_id, item.message_id, parse_mode=ParseMode.HTML)
+        except TelegramError:  # deleted, too old to edit: the ✅ on the preview is still there
+            pass
 
 
 class _Progress:

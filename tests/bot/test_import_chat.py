@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import book
+from core import book, uploads
 from core.models import AuditLog, Customer, Interaction, Upload
 from core.uploads import MAX_UPLOAD_BYTES
 from tests.crm_export import HEADERS, crm_export
@@ -74,6 +74,8 @@ async def test_confirm_twice_imports_once_and_cancel_changes_nothing(harness: Ha
     confirm_key = preview.buttons[0][1]
     await harness.press(rep, "Import", preview)
     assert "Import done: 2 new customers, 0 updated." in harness.last(rep).text
+    with harness.db.session() as session:
+        assert uploads.unfinished(session) == []  # a committed import leaves no note for the next start
     await harness.press_data(rep, preview, confirm_key)  # a second tap (or a retry) finds the upload done
     assert "already imported or cancelled" in harness.last(rep).text
     assert sorted(c.name for c in _customers(harness)) == ["Acme", "Globex"]

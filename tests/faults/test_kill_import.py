@@ -110,8 +110,12 @@ def test_sigkill_during_a_chat_import_leaves_the_preview_button_to_retry(
         process.wait(10)
     assert _count(database, "customer") == 0
     assert api.messages[(preview.chat_id, preview.message_id)].buttons, "the preview lost its ✅ before the commit"
+    [progress] = [s for s in api.sent_to(42) if _mid_way(s.text)]
     process = start()
     try:
+        # at start, the progress message stuck at some percent says the import did not finish
+        _wait_for(url, lambda rows: "did not finish" in progress.text)
+        assert "nothing was imported" in progress.text
         _post(url, api.press(rep, preview, confirm))
         _wait_for(url, lambda rows: any("Import done" in r["text"] for r in rows if r["chat_id"] == 42), seconds=300)
         assert _count(database, "customer") == ROWS
