@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import subprocess
 import sys
 
@@ -31,8 +32,10 @@ CHUNK_ROWS = 2000
 
 def read_in_child(data: bytes, *, memory: float = READ_MEMORY, seconds: float = READ_SECONDS) -> Table:
     command = [sys.executable, "-m", "core.file_reader", str(int(memory)), str(math.ceil(seconds))]
+    # the child parses what an attacker wrote: it gets no token, no database URL
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TIERBOT_"))}
     try:
-        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds, check=False)
+        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds, check=False, env=env)
     except subprocess.TimeoutExpired:
         log.warning("file reader: no answer within %.0f s; killed", seconds)
         raise ImportFileError("too_complex") from None

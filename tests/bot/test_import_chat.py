@@ -195,3 +195,21 @@ async def test_previews_never_confirmed_are_purged_after_a_day(harness: Harness)
     assert _customers(harness) == []
     await harness.press(rep, "Import", recent)
     assert [c.name for c in _customers(harness)] == ["Globex"]
+
+
+async def test_files_built_to_hurt_get_a_clear_answer_in_chinese(harness: Harness) -> None:
+    """Issue 12 §1, §7: refused before anything is read whole, in the user's language."""
+    from tests.hostile_files import ratio_bomb_xlsx, sparse_xlsx
+
+    rep = await harness.person("rep", name="李伟", language="zh")
+    [answer] = await harness.upload(rep, "sparse.xlsx", sparse_xlsx())
+    assert "工作表延伸到单元格 XFD1048576" in answer.text and "200,000 行" in answer.text
+    [answer] = await harness.upload(rep, "bomb.xlsx", ratio_bomb_xlsx())
+    assert "解压后远大于文件本身" in answer.text
+    wide = (",".join(f"列{n}" for n in range(101)) + "\n" + "华为\n").encode()
+    [answer] = await harness.upload(rep, "wide.csv", wide)
+    assert "第 1 行超过 100 列" in answer.text
+    assert all("没有导入任何内容" in s.text for s in harness.sent(rep))
+    assert _customers(harness) == []
+    with harness.db.session() as session:
+        assert session.exec(select(Upload)).all() == []  # nothing stored for a refused file
