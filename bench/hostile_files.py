@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,10 +99,16 @@ class Answers:
         return event
 
 
-def post(url: str, update: dict) -> None:
-    request = urllib.request.Request(f"{url}/_local/updates", data=json.dumps(update).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    urllib.request.urlopen(request, timeout=30).read()
+_posting = threading.Lock()
+
+
+def post(url: str, make_update: Callable[[], dict]) -> None:
+    """Build and queue an update under one lock: the stand-in numbers updates when they are
+    built, and the bot's getUpdates offset skips a lower id that arrives after a higher one."""
+    with _posting:
+        request = urllib.request.Request(f"{url}/_local/updates", data=json.dumps(make_update()).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
 
 
 def help_loop(api: LocalBotAPI, url: str, answers: Answers, stop: threading.Event, into: list[tuple[float, float]]) -> None:
@@ -109,7 +116,7 @@ def help_loop(api: LocalBotAPI, url: str, answers: Answers, stop: threading.Even
     while not stop.is_set():
         event = answers.expect(OTHER)
         started = time.monotonic()
-        post(url, api.message(other, "/help"))
+        post(url, lambda: api.message(other, "/help"))
         if not event.wait(60):
             raise SystemExit("/help got no answer in 60 s")
         into.append((started, (time.monotonic() - started) * 1000))
@@ -175,7 +182,7 @@ def main() -> None:
                 content = build()
                 event = answers.expect(REP)
                 started = time.monotonic()
-                post(url, api.document(rep, name, content))
+                post(url, lambda: api.document(rep, name, content))
                 deadline = started + 120
                 while not event.wait(0.5):
                     if process.poll() is not None or time.monotonic() > deadline:
