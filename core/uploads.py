@@ -64,25 +64,28 @@ class Unfinished:
 def begin_import(session: Session, account: Account, upload_id: int, *, chat_id: int, message_id: int) -> None:
     """Note where the import's progress is shown, in a commit of its own before the import's
     transaction: the import's commit replaces the note, so a note found at the next start
-    (`unfinished`) is an import the process died in."""
-    upload = _own(session, account, upload_id)
-    if upload.status == "preview":
-        upload.summary = {**upload.summary, "progress": [chat_id, message_id]}
-        session.add(upload)
+    (`unfinished`) is an import the process died in. (Columns, not the row: not the file's bytes.)"""
+    mine = (Upload.id == upload_id, Upload.user_id == account.id)
+    summary = session.exec(select(Upload.summary).where(*mine)).first()
+    if summary is None:
+        raise NotFound("upload")
+    session.exec(update(Upload).where(*mine, Upload.status == "preview")  # type: ignore[call-overload]
+                 .values(summary={**summary, "progress": [chat_id, message_id]}))
 
 
 def unfinished(session: Session) -> list[Unfinished]:
     """The imports cut short (their notes, cleared). A preview locked by an import running in
     another worker right now is skipped (PostgreSQL; SQLite has one bot process)."""
-    statement = select(Upload).where(Upload.status == "preview").with_for_update(skip_locked=True)
+    statement = (select(Upload.id, Upload.user_id, Upload.summary).where(Upload.status == "preview")
+                 .with_for_update(skip_locked=True))
     found = []
-    for upload in session.exec(statement).all():
-        if "progress" not in upload.summary:
+    for upload_id, user_id, summary in session.exec(statement).all():
+        if "progress" not in summary:
             continue
-        chat_id, message_id = upload.summary["progress"]
-        upload.summary = {k: v for k, v in upload.summary.items() if k != "progress"}
-        session.add(upload)
-        found.append(Unfinished(int(chat_id), int(message_id), get_account(session, upload.user_id).language))
+        chat_id, message_id = summary["progress"]
+        rest = {k: v for k, v in summary.items() if k != "progress"}
+        session.exec(update(Upload).where(Upload.id == upload_id).values(summary=rest))  # type: ignore[call-overload]
+        found.append(Unfinished(int(chat_id), int(message_id), get_account(session, user_id).language))
     return found
 
 
