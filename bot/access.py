@@ -1,5 +1,8 @@
 """The gate every update passes before any handler (group -1).
 
+- Every text a user sends (message text and caption, a document's name, their own name, a
+  button's data) loses its C0 control characters here, once (core.text): PostgreSQL refuses
+  NUL, and no handler below needs to think about them.
 - Group chats: one line saying the bot works in private chat only.
 - Unknown or deactivated users: one short polite refusal in their language, nothing else —
   except `/start <code>`, which is how a person is onboarded.
@@ -14,18 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
-from telegram import Update
+from telegram import Message, MessageEntity, TelegramObject, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot import updatelog
 from bot.app import BotContext
 from core import accounts, buttons, flows, people
+from core.text import CONTROL, strip_controls
 
 log = logging.getLogger(__name__)
 
 
 async def gate(update: Update, context: BotContext) -> None:
+    strip_control_characters(update)
     user = update.effective_user
     chat = update.effective_chat
     if user is None or user.is_bot:
@@ -65,6 +70,57 @@ def _arrive(session: Session, telegram_id: int, language: str | None, username: 
         return Arrival(None, deactivated=people.is_deactivated(session, telegram_id))
     pressed = buttons.press(session, key=key, user_id=account.id, now=now) if key is not None else None
     return Arrival(account, flows.current(session, account.id, now), pressed)
+
+
+def strip_control_characters(update: Update) -> None:
+    """Clean, in place, what the user typed; the handlers (and CommandHandler's arguments,
+    computed after this group) read the cleaned values. Entity offsets move with the text."""
+    for message in (update.message, update.edited_message):
+        if message is not None:
+            _clean_message(message)
+    if update.effective_user is not None:
+        _clean_fields(update.effective_user, "first_name", "last_name")
+    if update.callback_query is not None:
+        _clean_fields(update.callback_query, "data")
+
+
+def _clean_message(message: Message) -> None:
+    for field, entities_field in (("text", "entities"), ("caption", "caption_entities")):
+        text = getattr(message, field)
+        if text and CONTROL.search(text):
+            entities = _moved(text, getattr(message, entities_field))
+            with message._unfrozen():  # noqa: SLF001 - PTB objects are frozen; the gate is the one place that edits one
+                setattr(message, field, strip_controls(text))
+                setattr(message, entities_field, entities)
+    if message.document is not None:
+        _clean_fields(message.document, "file_name")
+
+
+def _clean_fields(obj: TelegramObject, *fields: str) -> None:
+    for field in fields:
+        value = getattr(obj, field)
+        if value and CONTROL.search(value):
+            with obj._unfrozen():  # noqa: SLF001 - as above
+                setattr(obj, field, strip_controls(value))
+
+
+def _moved(text: str, entities: tuple[MessageEntity, ...]) -> tuple[MessageEntity, ...]:
+    """The entities of `text` (offsets in UTF-16 units) placed on strip_controls(text)."""
+    if not entities:
+        return entities
+    after = [0]  # after[u]: the cleaned offset of the original UTF-16 offset u
+    for index, char in enumerate(text):
+        removed = (text[index + 1:index + 2] == "\n") if char == "\r" else bool(CONTROL.match(char))
+        width = 2 if ord(char) > 0xFFFF else 1
+        after += [after[-1] + (0 if removed else width)] * width
+    moved = []
+    for entity in entities:
+        last = len(after) - 1
+        start, end = after[min(entity.offset, last)], after[min(entity.offset + entity.length, last)]
+        if end > start:
+            moved.append(MessageEntity(entity.type, start, end - start, url=entity.url, user=entity.user,
+                                       language=entity.language, custom_emoji_id=entity.custom_emoji_id))
+    return tuple(moved)
 
 
 def _is_start_with_code(update: Update) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
 from bot.app import BotContext
@@ -15,6 +15,14 @@ from core import buttons
 from core.errors import InvalidInput, NotFound
 
 ActionHandler = Callable[[Update, BotContext, dict[str, Any]], Awaitable[str | None]]
+
+
+class FailedAfterAnswer(Exception):
+    """An action that answered its press at once (a long import) failed later: Telegram takes
+    one answer per press, so the error handler tells the user in a new message. The failure
+    itself is the `__cause__`."""
+
+
 _ACTIONS: dict[str, ActionHandler] = {}
 _REFUSALS = {
     buttons.PressStatus.UNKNOWN: "buttons.unknown",
@@ -49,16 +57,20 @@ async def on_press(update: Update, context: BotContext) -> None:
     try:
         notice = await handler(update, context, pressed.payload or {})
     except NotFound:  # the thing behind the button is gone (undone, deleted, reassigned)
-        await query.answer(context.label("buttons.gone"), show_alert=True)
+        await _answer(query, context.label("buttons.gone"), alert=True)
         return
     except InvalidInput as exc:
         await context.run(buttons.release, key=pressed.key)  # a bad value: the button can be pressed again
-        await query.answer(context.render("log/invalid", code=exc.code), show_alert=True)
+        await _answer(query, context.render("log/invalid", code=exc.code), alert=True)
         return
     except Exception:
         await context.run(buttons.release, key=pressed.key)  # the action failed: pressable again
         raise
+    await _answer(query, notice)
+
+
+async def _answer(query: CallbackQuery, text: str | None, *, alert: bool = False) -> None:
     try:
-        await query.answer(notice)
-    except BadRequest:  # a long action (an import) answered at once itself, or the query timed out
+        await query.answer(text, show_alert=alert)
+    except BadRequest:  # a long action (an import, a policy) answered at once itself, or the query timed out
         pass

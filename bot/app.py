@@ -146,14 +146,18 @@ def build_application(services: Services, request: BaseRequest | None = None, *,
 
 
 async def startup(application: Application) -> None:
-    """After `initialize()`: load the parser's dictionaries (once per process, off the loop) and
-    publish the command menu in both languages."""
+    """After `initialize()`: load the parser's dictionaries (once per process, off the loop),
+    publish the command menu in both languages, and tell the uploaders of imports a previous
+    process died in."""
+    from bot.handlers import imports
+
     await asyncio.to_thread(warm_up)
     renderer = application.bot_data.services.renderer
     for lang in ("en", "zh"):
         menu = renderer.section(lang, "commands")
         commands = [BotCommand(name, menu[name]) for name in COMMANDS]
         await application.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+    await imports.tell_unfinished(application)
 
 
 def services_for(settings: Settings, db: Database, clock: Clock) -> Services:

@@ -23,7 +23,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot import ops
 from bot.render import Renderer, split_message
-from core import accounts, buttons, outbox, overrides, policy_store, reminders, tiers, weekly
+from core import accounts, buttons, outbox, overrides, policy_store, reminders, tiers, uploads, weekly
 from core.clock import ManualClock
 
 log = logging.getLogger("tierbot.jobs")
@@ -145,9 +145,13 @@ async def review(app: Application, now: datetime) -> None:
 
 
 async def housekeeping(app: Application, now: datetime) -> None:
-    purged = await app.bot_data.services.run(buttons.purge_expired, now)
+    services = app.bot_data.services
+    purged = await services.run(buttons.purge_expired, now)
     if purged:
         log.info("purged %d expired button keys", purged)
+    expired = await services.run(uploads.purge_stale, now)  # previews never confirmed: up to 10 MB each
+    if expired:
+        log.info("expired %d upload previews older than a day", expired)
 
 
 async def weekly_summaries(app: Application, now: datetime) -> None:

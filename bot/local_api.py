@@ -164,6 +164,9 @@ class LocalBotAPI:
         return True
 
     def _m_answercallbackquery(self, params: dict, files: dict) -> bool:
+        if any(a.get("callback_query_id") == params.get("callback_query_id") for a in self.callback_answers):
+            # as Telegram: one answer per query
+            raise _ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self.callback_answers.append(params)
         return True
 

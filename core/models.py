@@ -347,7 +347,7 @@ class Upload(SQLModel, table=True):
     kind: str = Field(max_length=16)  # customers | interactions | policy
     filename: str = Field(default="", max_length=200)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    status: str = Field(default="preview", max_length=16)  # preview | importing | done | cancelled
+    status: str = Field(default="preview", max_length=16)  # preview | done | cancelled | expired (core.uploads)
     summary: dict[str, Any] = _json(dict)
     created_at: datetime = _utc(nullable=False)
     finished_at: datetime | None = _utc()

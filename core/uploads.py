@@ -6,17 +6,20 @@ that first locks the upload row and checks it is still a `preview`, writes every
 marks the upload `done` — so a second press (a double tap, another worker) finds it done, and a
 process that dies half-way leaves no row written and the upload still a `preview`, which makes
 pressing ✅ again (the button is reusable for this reason) a safe retry. The stored bytes are
-dropped once the upload is done or cancelled.
+dropped once the upload is done or cancelled, and a preview never confirmed expires after
+PREVIEW_TTL (`purge_stale`, from the hourly housekeeping sweep).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core import audit
-from core.accounts import Account
+from core.accounts import Account, get_account
 from core.errors import NotFound
 from core.import_files import Table, read_bytes
 from core.importer import ImportReport, Progress, import_table
@@ -24,6 +27,7 @@ from core.models import Upload
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # well under the Bot API's 20 MB download limit; 50k CRM rows are ~10 MB
 KINDS = ("customers", "interactions")
+PREVIEW_TTL = timedelta(days=1)
 
 
 def store(session: Session, account: Account, *, filename: str, content: bytes, kind: str | None,
@@ -46,6 +50,43 @@ def preview(session: Session, account: Account, upload_id: int, kind: str, *, no
     upload.kind, upload.summary = kind, report.summary()
     session.add(upload)
     return report
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """An import that began and never ended: where its progress was shown, in whose language."""
+
+    chat_id: int
+    message_id: int
+    language: str
+
+
+def begin_import(session: Session, account: Account, upload_id: int, *, chat_id: int, message_id: int) -> None:
+    """Note where the import's progress is shown, in a commit of its own before the import's
+    transaction: the import's commit replaces the note, so a note found at the next start
+    (`unfinished`) is an import the process died in. (Columns, not the row: not the file's bytes.)"""
+    mine = (Upload.id == upload_id, Upload.user_id == account.id)
+    summary = session.exec(select(Upload.summary).where(*mine)).first()
+    if summary is None:
+        raise NotFound("upload")
+    session.exec(update(Upload).where(*mine, Upload.status == "preview")  # type: ignore[call-overload]
+                 .values(summary={**summary, "progress": [chat_id, message_id]}))
+
+
+def unfinished(session: Session) -> list[Unfinished]:
+    """The imports cut short (their notes, cleared). A preview locked by an import running in
+    another worker right now is skipped (PostgreSQL; SQLite has one bot process)."""
+    statement = (select(Upload.id, Upload.user_id, Upload.summary).where(Upload.status == "preview")
+                 .with_for_update(skip_locked=True))
+    found = []
+    for upload_id, user_id, summary in session.exec(statement).all():
+        if "progress" not in summary:
+            continue
+        chat_id, message_id = summary["progress"]
+        rest = {k: v for k, v in summary.items() if k != "progress"}
+        session.exec(update(Upload).where(Upload.id == upload_id).values(summary=rest))  # type: ignore[call-overload]
+        found.append(Unfinished(int(chat_id), int(message_id), get_account(session, user_id).language))
+    return found
 
 
 def confirm(session: Session, account: Account, upload_id: int, *, now: datetime, currency: str, timezone: str,
@@ -74,6 +115,14 @@ def cancel(session: Session, account: Account, upload_id: int, *, now: datetime)
     upload.status, upload.finished_at, upload.content = "cancelled", now, b""
     session.add(upload)
     return True
+
+
+def purge_stale(session: Session, now: datetime) -> int:
+    """Expire the previews older than PREVIEW_TTL, dropping their bytes; how many. One UPDATE: a
+    preview being imported right now is locked by its import and is `done` once that commits."""
+    statement = (update(Upload).where(Upload.status == "preview", Upload.created_at < now - PREVIEW_TTL)
+                 .values(status="expired", content=b"", finished_at=now))
+    return session.exec(statement).rowcount  # type: ignore[call-overload]
 
 
 def content_of(session: Session, account: Account, upload_id: int) -> bytes:

@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import ops, updatelog
+from bot.actions import FailedAfterAnswer
 from bot.app import BotContext
 from core.accounts import pick_language
 from core.faults import database_fault
@@ -18,27 +19,31 @@ log = logging.getLogger("tierbot.errors")
 
 async def on_error(update: object, context: BotContext) -> None:
     updatelog.mark("error")
+    error = context.error
+    answered = isinstance(error, FailedAfterAnswer)
+    if answered and error is not None and error.__cause__ is not None:
+        error = error.__cause__
     # A busy or full database is the database's state, not a bug: a short answer, no traceback.
-    fault = database_fault(context.error)
-    if update is None and isinstance(context.error, TelegramError):
+    fault = database_fault(error)
+    if update is None and isinstance(error, TelegramError):
         # polling could not reach the Bot API (refused, 5xx, timeout, not JSON): PTB retries with
         # back-off; one line each, and the admins hear of it when it lasts (bot.ops)
         fault = "bot_api"
-        log.warning("Bot API: %s: %s", type(context.error).__name__, context.error)
+        log.warning("Bot API: %s: %s", type(error).__name__, error)
     elif fault is None:
-        log.error("update failed: %s", context.error, exc_info=context.error)
+        log.error("update failed: %s", error, exc_info=error)
     else:
-        log.warning("update failed: database %s (%s)", fault, context.error)
-    reason = str(getattr(context.error, "orig", None) or context.error).strip().splitlines() or [""]
+        log.warning("update failed: database %s (%s)", fault, error)
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines() or [""]
     kind = "bot_api" if fault == "bot_api" else f"db_{fault}" if fault else "errors"
-    await ops.note_failure(context.application, kind, f"{type(context.error).__name__}: {reason[0]}")
-    await _tell(update, context, fault)
+    await ops.note_failure(context.application, kind, f"{type(error).__name__}: {reason[0]}")
+    await _tell(update, context, fault, answered)
     # Stop here: an update whose gate failed (a busy database) must not reach the handlers, which
     # would run without an account and fail a second time.
     raise ApplicationHandlerStop
 
 
-async def _tell(update: object, context: BotContext, fault: str | None) -> None:
+async def _tell(update: object, context: BotContext, fault: str | None, answered: bool) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
@@ -46,7 +51,7 @@ async def _tell(update: object, context: BotContext, fault: str | None) -> None:
     text = context.services.renderer.render(lang, {"busy": "errors/busy", "full": "errors/storage_full"}
                                             .get(fault or "", "errors/unexpected"))
     try:
-        if update.callback_query is not None:
+        if update.callback_query is not None and not answered:
             await update.callback_query.answer(text, show_alert=True)
         else:
             await update.effective_chat.send_message(text)

@@ -16,13 +16,14 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.actions import action
+from bot.actions import FailedAfterAnswer, action
 from bot.app import BotContext
 from bot.flows import begin, expects, finish
 from bot.import_texts import error_reasons, file_problem, row_line
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import book, uploads
+from core.errors import NotFound
 from core.import_files import ImportFileError, Table, read_bytes
 from core.importer import ImportReport, detect_kind, error_csv
 from core.tiers import recompute
@@ -158,20 +159,37 @@ async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -
 
 @action("import.confirm")
 async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+    """The preview keeps ✅ until the import has committed: a process killed half-way (nothing
+    written, the upload still a preview) leaves the same button to press again after the restart,
+    where `tell_unfinished` corrects the progress message; a failure is told in a new message
+    (the press was answered at once) and keeps it too."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     await query.answer()
-    if query.message is not None:
-        try:
-            await query.edit_message_reply_markup(None)  # the preview stays; its buttons go
-        except TelegramError:
-            pass
     progress = _Progress(context, update.effective_chat.id, asyncio.get_running_loop())
     await progress.begin()
     settings = context.services.settings
     now = context.now()
-    report = await context.run(uploads.confirm, context.me, payload["upload"], now=now, currency=settings.currency,
-                               timezone=settings.timezone, progress=progress.report)
+    try:
+        await context.run(uploads.begin_import, context.me, payload["upload"], chat_id=update.effective_chat.id,
+                          message_id=progress.message_id or 0)
+        report = await context.run(uploads.confirm, context.me, payload["upload"], now=now,
+                                   currency=settings.currency, timezone=settings.timezone, progress=progress.report)
+    except NotFound:  # not the presser's upload (a forged key)
+        await progress.show(context.label("buttons.gone"))
+        return None
+    except ImportFileError as exc:  # the stored file could not be read again (the reader's time limit)
+        await progress.show(context.render("imports/problem", problem=file_problem(context.services.renderer,
+                                                                                    context.me.language, exc)))
+        return None
+    except Exception as exc:
+        await progress.show(context.render("imports/stopped"))
+        raise FailedAfterAnswer from exc  # the error handler logs it and tells the user in a new message
+    if query.message is not None:
+        try:
+            await query.edit_message_reply_markup(None)  # committed: the preview stays, its buttons go
+        except TelegramError:
+            pass
     if report is None:
         await progress.show(context.render("imports/already"))
         return None
@@ -185,6 +203,18 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
     if report.errors:
         await _send_errors(update, context, report)
     return None
+
+
+async def tell_unfinished(application: Any) -> None:
+    """At start: an import the process died in wrote nothing; its progress message, stuck at
+    some percent, now says so, and the preview's ✅ (kept until a commit) runs it again."""
+    services = application.bot_data.services
+    for item in await services.run(uploads.unfinished):
+        try:
+            await application.bot.edit_message_text(services.renderer.render(item.language, "imports/stopped"),
+                                                    item.chat_id, item.message_id, parse_mode=ParseMode.HTML)
+        except TelegramError:  # deleted, too old to edit: the ✅ on the preview is still there
+            pass
 
 
 class _Progress:

@@ -68,3 +68,63 @@ def test_split_message_respects_the_limit_and_tags() -> None:
     for part in parts:
         assert part.count("<b>") == part.count("</b>")
         assert not part.endswith("&") and "&am" not in part.replace("&amp;", "")
+
+
+# --- control characters (issue 12 §8): stripped at the gate and in every imported cell -------------------
+
+
+async def test_control_characters_in_a_log_and_in_new_are_stripped_at_the_gate(harness: Harness) -> None:
+    from sqlmodel import select
+
+    from core import book
+    from core.models import Contact, Customer, Interaction
+
+    rep = await harness.person("rep", name="Emma", language="en", team="East")
+    with harness.db.session() as session:
+        session.add(Customer(name="Acme", owner_id=rep.account.id, stage="active", added_at=harness.clock.now()))
+    book.invalidate()
+    try:
+        await harness.send(rep, "Called Ac\x00me\x01, they want\x7f a quote\x1b\tfor 200 units")
+        card = harness.last(rep)
+        assert "Acme" in card.text and card.buttons
+        await harness.press(rep, 0, card)  # ✅ (on PostgreSQL a NUL failed here)
+        assert "<b>Logged</b>: Acme" in harness.last(rep).text
+        with harness.db.session() as session:
+            [saved] = session.exec(select(Interaction)).all()
+        assert saved.summary == "Called Acme, they want a quote\tfor 200 units"
+        await harness.send(rep, "/new Um\x00brella / Al\x00ice / +1 555 0100")
+        with harness.db.session() as session:
+            created = session.exec(select(Customer).where(Customer.name == "Umbrella")).one()
+            contact = session.exec(select(Contact).where(Contact.customer_id == created.id)).one()
+        assert contact.name == "Alice"
+        # the command's entity shrinks with its text: "/fi\x00nd Acme" is /find Acme, not an unknown command
+        [clean] = await harness.send(rep, "/find Acme")
+        [stripped] = await harness.send(rep, "/fi\x00nd Acme")
+        assert stripped.text == clean.text and "Acme" in clean.text
+        # a forged button whose data carries a NUL is an unknown button, not a database error
+        await harness.press_data(rep, card, "abc\x00def")
+        assert "something went wrong" not in (harness.last_answer() or "").lower()
+    finally:
+        book.invalidate()
+
+
+async def test_an_import_with_a_nul_after_the_first_64_kb_imports_clean(harness: Harness) -> None:
+    from sqlmodel import select
+
+    from core import book
+    from core.models import Customer
+
+    rep = await harness.person("rep", name="Emma", language="en", team="East")
+    content = ("Account Name,Industry\n" + "".join(f"Customer {n},Tools\n" for n in range(4000))
+               + "Glo\x00bex,Too\x00ls\n").encode()
+    assert content.index(b"\x00") > 65_536
+    try:
+        [preview] = await harness.upload(rep, "accounts.csv", content)
+        assert "4,001 ready" in preview.text
+        await harness.press(rep, "Import", preview)
+        assert "Import done: 4,001 new customers" in harness.last(rep).text
+        with harness.db.session() as session:
+            globex = session.exec(select(Customer).where(Customer.name == "Globex")).one()
+        assert globex.industry == "Tools"
+    finally:
+        book.invalidate()

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import book
+from core import book, uploads
 from core.models import AuditLog, Customer, Interaction, Upload
 from core.uploads import MAX_UPLOAD_BYTES
 from tests.crm_export import HEADERS, crm_export
@@ -74,6 +74,8 @@ async def test_confirm_twice_imports_once_and_cancel_changes_nothing(harness: Ha
     confirm_key = preview.buttons[0][1]
     await harness.press(rep, "Import", preview)
     assert "Import done: 2 new customers, 0 updated." in harness.last(rep).text
+    with harness.db.session() as session:
+        assert uploads.unfinished(session) == []  # a committed import leaves no note for the next start
     await harness.press_data(rep, preview, confirm_key)  # a second tap (or a retry) finds the upload done
     assert "already imported or cancelled" in harness.last(rep).text
     assert sorted(c.name for c in _customers(harness)) == ["Acme", "Globex"]
@@ -173,3 +175,41 @@ async def test_xlsx_document(harness: Harness) -> None:
     await harness.press(rep, "Import", preview)
     [initech] = _customers(harness)
     assert (initech.stage, initech.annual_revenue_minor, initech.owner_id) == ("active", 25_000_000, rep.account.id)
+
+
+async def test_previews_never_confirmed_are_purged_after_a_day(harness: Harness) -> None:
+    """Issue 12 §12: a preview keeps its file (up to 10 MB) for a day, then the sweep drops it."""
+    from datetime import timedelta
+
+    rep = await harness.person("rep", name="Emma", language="en")
+    [old] = await harness.upload(rep, "old.csv", b"Account Name\nAcme\n")
+    await harness.advance_to(harness.clock.now() + timedelta(hours=20))
+    [recent] = await harness.upload(rep, "recent.csv", b"Account Name\nGlobex\n")
+    await harness.advance_to(harness.clock.now() + timedelta(hours=5))  # the first is 25 h old, the second 5 h
+    with harness.db.session() as session:
+        uploads = {u.filename: u for u in session.exec(select(Upload)).all()}
+    assert (uploads["old.csv"].status, uploads["old.csv"].content) == ("expired", b"")
+    assert (uploads["recent.csv"].status, uploads["recent.csv"].content) == ("preview", b"Account Name\nGlobex\n")
+    await harness.press(rep, "Import", old)
+    assert "already imported or cancelled" in harness.last(rep).text
+    assert _customers(harness) == []
+    await harness.press(rep, "Import", recent)
+    assert [c.name for c in _customers(harness)] == ["Globex"]
+
+
+async def test_files_built_to_hurt_get_a_clear_answer_in_chinese(harness: Harness) -> None:
+    """Issue 12 §1, §7: refused before anything is read whole, in the user's language."""
+    from tests.hostile_files import ratio_bomb_xlsx, sparse_xlsx
+
+    rep = await harness.person("rep", name="李伟", language="zh")
+    [answer] = await harness.upload(rep, "sparse.xlsx", sparse_xlsx())
+    assert "工作表延伸到单元格 XFD1048576" in answer.text and "200,000 行" in answer.text
+    [answer] = await harness.upload(rep, "bomb.xlsx", ratio_bomb_xlsx())
+    assert "解压后远大于文件本身" in answer.text
+    wide = (",".join(f"列{n}" for n in range(101)) + "\n" + "华为\n").encode()
+    [answer] = await harness.upload(rep, "wide.csv", wide)
+    assert "第 1 行超过 100 列" in answer.text
+    assert all("没有导入任何内容" in s.text for s in harness.sent(rep))
+    assert _customers(harness) == []
+    with harness.db.session() as session:
+        assert session.exec(select(Upload)).all() == []  # nothing stored for a refused file

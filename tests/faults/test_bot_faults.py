@@ -267,3 +267,31 @@ async def test_a_sweep_failing_again_and_again_tells_the_admins(bot: Harness) ->
     await jobs.send_outbox(bot.app, bot.clock.now())
     [notice] = bot.sent(admin)
     assert "“greetings” has failed several times" in notice.text and "calendar file missing" in notice.text
+
+
+async def test_an_import_that_fails_says_so_in_a_new_message_and_keeps_its_button(bot: Harness) -> None:
+    """Issue 12 §8, §9: the press was answered once at the start; the failure comes as a new
+    message, the progress message says the import stopped, and ✅ on the preview retries it."""
+    rep = await bot.person("rep", name="Emma", language="en", team="East")
+    content = ("Account Name,Industry,Notes\n"
+               + "".join(f"Customer {n},Tools,{'a long note ' * 20}\n" for n in range(3000))).encode()
+    [preview] = await bot.upload(rep, "accounts.csv", content)
+    assert "3,000 ready" in preview.text
+    disk = PageLimit(bot.db)
+    disk.fill()
+    try:
+        before = len(bot.sent(rep))
+        await bot.press(rep, "Import", preview)
+    finally:
+        disk.free()
+    answers = [a for a in bot.api.callback_answers if a.get("callback_query_id")]
+    assert len({a["callback_query_id"] for a in answers}) == len(answers)  # each press answered once
+    progress, *new = bot.sent(rep)[before:]
+    assert FULL["en"] in new[-1].text  # the failure, in a new message
+    assert "did not finish" in progress.text and "nothing was imported" in progress.text
+    assert bot.api.messages[(preview.chat_id, preview.message_id)].buttons  # ✅ is still there
+    assert _rows(bot, Customer) == []
+    await bot.press(rep, "Import", preview)  # room again: the same ✅ imports, once
+    assert "Import done: 3,000 new customers" in bot.last(rep).text
+    assert len(_rows(bot, Customer)) == 3000
+    assert bot.api.messages[(preview.chat_id, preview.message_id)].buttons == []  # committed: its buttons go
