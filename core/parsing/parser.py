@@ -100,7 +100,7 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
 
     kind_text = masked
     if when.follow_up_span:
-        kind_text = _blank(kind_text, *_plan_span(masked, clause_bounds(low, spaces=False), when.follow_up_span))
+        kind_text = _blank(kind_text, *_plan_span(masked, low, clause_bounds(low, spaces=False), when.follow_up_span))
     kind, channel = detect_kind(kind_text)
     attempt = detect_attempt(kind_text)
     if attempt and kind == "note":
@@ -329,14 +329,14 @@ def _follow_up_span(masked: str, bounds, mention) -> tuple[int, int]:
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])")
 
 
-def _plan_span(masked: str, bounds, follow_up_span: tuple[int, int]) -> tuple[int, int]:
+def _plan_span(masked: str, low: str, bounds, follow_up_span: tuple[int, int]) -> tuple[int, int]:
     """What the kind must not read: the follow-up span, or — when its clause says nothing in the
     past tense ("Globex call tomorrow 10:00", "约我下周四吃饭") — the clause up to the follow-up,
     back to the last space a Chinese message uses as punctuation."""
     start, end = clause_of(bounds, follow_up_span[0])
     if said_in_past(masked, start, end):
         return follow_up_span
-    gaps = [m.end() for m in _CJK_GAP.finditer(masked, start, follow_up_span[0])]
+    gaps = [m.end() for m in _CJK_GAP.finditer(low, start, follow_up_span[0])]  # names and dates unmasked
     return (gaps[-1] if gaps else start), end
 
 

@@ -24,11 +24,12 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # otherwise the first channel word in the message wins ("Called Acme, then emailed the quote"
 # is a call).
 _DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-             r"打款|付了?款|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,4}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
+             r"打款|付了?款|谈妥|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,4}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
              r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
              r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
              r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
-             r"wired|transferred|remitted|sent (?:the|their|us)? ?payment|paid (?:the|their|us) ?(?:invoice|deposit|balance)?|"
+             r"wired|transferred|remitted|po (?:is )?in|po arrived|agreed to (?:the|our|a)|said yes|accept(?:s|ed) (?:the|our) (?:price|offer|quote|deal|terms)|"
+             r"signing (?:for )?\$?\d|sent (?:the|their|us)? ?payment|paid (?:the|their|us) ?(?:invoice|deposit|balance)?|"
              r"new order|ordered|purchased|bought|renewed|paid|payment received|got the po|po received|"
              r"booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b")
 _NOT_YET = _any(r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争取|还没|没有|没|未|尚未|即将|可能|希望|等|待|提醒|催|讨论|谈|聊|商量|沟通|关于|问)\s*.{0,2}$",
@@ -37,21 +38,22 @@ _NOT_YET = _any(r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争�
                 r"\b(?:will|to|not|n't|about to|ready to|plans? to|planning to|going to|might|may|hope to|"
                 r"expects? to|close to|yet to|didn't|haven't|hasn't|no|hopefully|wants? to|almost)\s+(?:\w+\s+)?$")
 _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日快乐|新年快乐|春节快乐|中秋快乐|圣诞快乐|元旦快乐|"
-                 r"国庆快乐|端午安康|礼盒|台历|挂历|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券)",
+                 r"国庆快乐|端午安康|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券)",
                  r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"
                  r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
                  r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
                  r"thank[- ]you|festive|thanksgiving|birthday|bday|b-day) (?:cards?|msg|message|wishes|hamper|basket|gift)|"
-                 r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|happy (?:bday|thanksgiving|diwali|hanukkah))\b")
+                 r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|"
+                 r"(?:sent|gave|brought) (?:\w+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah))\b")
 CHANNELS = {
     "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?:去|到)\x00",
                   r"\b(?:visit|visited|visiting|on-?site|site visit|dropped by|stopped by|popped in|"
-                  r"went to (?:their|the|see)|went over to|went (?:to|by) (?=\x00)|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
-                  r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b"),
-    "meeting": _any(r"飞书视频|微信视频|视频|腾讯会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
+                  r"went to (?:their|the|see)|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
+                  r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)"),
+    "meeting": _any(r"飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
                     r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
                     r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
-                    r"\b(?:meeting|mtg|mtng|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
+                    r"\b(?:meeting|mtg|mtng|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
                     r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
                     r"teams (?:call|meeting))\b"),
     "call": _any(r"电话|致电|通话|来电|回电|打给|语音",
@@ -60,7 +62,7 @@ CHANNELS = {
                   r"\b(?:email|emailed|emails|emailing|e-mail|e-mailed|mail|mailed)\b"),
     "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微",
                     r"\b(?:wechat|wechatted|wx|sms|text|texted|texting|message|messaged|messaging|"
-                    r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slacked|qq)\b"),
+                    r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slack|slacked|qq)\b"),
 }
 
 
@@ -108,12 +110,42 @@ TOOL_NAMES = re.compile(r"腾讯会议|企业微信|企微|飞书会议|钉钉�
                         r"\b(?:google meet|microsoft teams|teams (?:call|meeting)|zoom (?:call|meeting)|whatsapp call)\b")
 
 
+# Where it happened decides between a meeting and a visit: at the customer's (在招行总部开会,
+# mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
+_AT_SITE = _any(r"在\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部)|"
+                r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
+                r"\b(?:at (?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
+                r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
+                r"drove (?:to|over to)|walk-?through|plant tour|factory tour)\b")
+# Work done for the customer online counts as a meeting: a demo, a training, a webinar.
+_ONLINE = _any(r"(?:做|开)了?.{0,4}(?:demo|演示|培训|分享会?|汇报|讲解)|线上(?:demo|演示|培训|会)",
+               r"\b(?:ran|gave|did|held|hosted|delivered) (?:a |an |the )?(?:\w+ )?(?:demo|training|webinar|workshop|walkthrough|"
+               r"presentation|session)|ran into|bumped into\b")
+# A call made through a chat app is a call (微信语音, 钉钉电话, voice call); a voice note is not.
+_VOICE = _any(r"(?:微信|钉钉|飞书|企微)(?:语音|电话)(?!消息|留言)|语音通话|视频通话",
+              r"\b(?:voice call|wechat call|whatsapp call|left a voice ?(?:msg|message|mail)|voice ?mail)\b")
+
+
+# A voice note sent (发来一段微信语音) is a message, not a call.
+_VOICE_NOTE = re.compile(r"(?:发来|发了|发个|一段|一条|条)\S{0,4}语音|语音(?:消息|留言|条)|\bvoice (?:note|memo)\b")
+
+
 def _first_channel(low: str) -> str | None:
+    if _VOICE_NOTE.search(low):
+        return "message"
+    if _VOICE.search(low):
+        return "call"
     best: tuple[int, str] | None = None
     for kind, pattern in CHANNELS.items():
         m = pattern.search(low)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), kind)
+    if best and best[1] == "meeting" and _AT_SITE.search(low):
+        return "visit"
+    if best is None and _AT_SITE.search(low):
+        return "visit"
+    if best is None and _ONLINE.search(low):
+        return "meeting"
     return best[1] if best else None
 
 
@@ -219,11 +251,15 @@ FOLLOW_UP_CUE = _any(
     r"going to|gonna|to do|todo|next step|schedul\w*|reschedul\w*|postpon\w*|moved to|pushed to|set up|"
     r"send|before|until|till)\b",
     # An order to oneself at the start of a clause: "…, call them Monday".
-    r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b")
+    r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b"
+    r"(?!\s+(?:from|w/|with)\b)")
 # Said in the past: a channel word next to a follow-up date counts only with one of these
 # ("Called Acme, follow up Friday" is a call; "Globex call tomorrow 10:00" is a plan, a note).
-_PAST_MARKER = re.compile(r"了|过|完|刚|已|\b(?:had|was|were|met|spoke|sent|went|saw|got|gave|took|made|rang|"
-                          r"did|left|came|paid|signed|told|said|bought|today|\w+ed)\b")
+# A message received is a contact that happened, whatever it says about the future
+# ("email from Lucius: can we hop on a call next week?", 小米宋经理微信说下周三给答复).
+_PAST_MARKER = re.compile(r"了|过|完|刚|已|(?<!再)说|来电|打来|发来|\b(?:had|was|were|met|spoke|sent|went|saw|got|gave|took|made|rang|"
+                          r"did|left|came|paid|signed|told|said|says|bought|today|from|wrote|\w+ed|"
+                          r"on (?:wechat|slack|whatsapp|teams|the phone|the call))\b|^\s*(?:call|mtg|meeting|email|text)\s+w(?:ith|/)")
 _NOT_PAST = frozenset("scheduled rescheduled planned booked arranged interested postponed supposed "
                       "needed expected moved pushed proposed".split())
 
