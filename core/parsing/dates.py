@@ -166,7 +166,7 @@ def _span(today: date, count: int, unit: str, sign: int) -> tuple[str, date, dat
         day = _add_months(today, sign * count)
     elif unit in ("年", "year", "years"):
         day = _add_months(today, sign * 12 * count)
-    elif unit in ("周", "星期", "礼拜", "week", "weeks"):
+    elif unit in ("周", "星期", "礼拜", "week", "weeks", "wk", "wks"):
         day = today + timedelta(weeks=sign * count)
     else:
         day = today + timedelta(days=sign * count)
@@ -268,7 +268,8 @@ def _zh_rules(today: date):
         (re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"), full_date),
         (re.compile(r"(大前天|前天|前日|昨天|昨日|昨晚|昨儿|昨早|今天|今日|今早|今晨|今晚|今儿|刚才|刚刚"
                     r"|明天|明日|明早|明晚|明儿|大后天|后天)"), relative),
-        (re.compile(r"(晚点|晚些|稍后|待会儿?|等会儿?|回头)(?=再|打|联系|回|发|问|去|跟)"), later_today),
+        (re.compile(r"(晚点|晚些|稍后|待会儿?|等会儿?|回头|过\s*(?:半|一|两|几|\d+)\s*个?小时)(?=\s*(?:再|打|联系|回|发|问|去|跟))"),
+         later_today),
         (re.compile(rf"((?:上上|上|本|这|下下|下)个?)?(周|星期|礼拜)([一二三四五六日天1-7末])"), week_day),
         (re.compile(rf"({ZH_COUNT})\s*(天|日|周|个?星期|个?礼拜|个?月|年)\s*(以后|之后|后|以前|之前|前)"),
          count_span),
@@ -367,7 +368,7 @@ def _en_rules(today: date):
         (re.compile(rf"\b(this coming|last|past|previous|this|next|coming|on|by|until|till|before)\s+"
                     rf"({FULL_WEEKDAY}|{SHORT_WEEKDAY})\b"), weekday),
         (re.compile(rf"\b()({FULL_WEEKDAY}|thurs|thur|tues|weds|fri)\b"), weekday),
-        (re.compile(rf"\b(?:in|within|after)\s+({EN_COUNT})\s+(days?|weeks?|months?|years?)\b"), in_count),
+        (re.compile(rf"\b(?:in|within|after)\s+({EN_COUNT})\s*(days?|weeks?|wks?|months?|years?)\b"), in_count),
         (re.compile(rf"\b({EN_COUNT})\s+(days?|weeks?|months?|years?)\s+(ago|from now|later|after)\b"),
          count_ago),
         (re.compile(r"\b(last|past|previous|this|next)\s+week\b"), week_only),

@@ -26,7 +26,7 @@ from .customers import CustomerIndex
 from .facts import find_facts, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
-from .signals import (FOLLOW_UP_CUE, TOOL_NAMES, detect_attempt, detect_feedback, detect_kind,
+from .signals import (FOLLOW_UP_CUE, MINE, NEUTRAL, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
                       detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past,
                       unknown_name)
 from .tasks import task_text
@@ -245,18 +245,22 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
 def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading | None, _Reading | None]:
     """The first date that says when it happened and the first that says when to follow up
     (the rules are in dates.py)."""
-    occurred = follow_up = None
+    occurred = None
+    ahead_of: dict[str, _Reading] = {}   # whose plan a future date is: mine | neutral | theirs
     for mention in mentions:
         if mention.invalid:
             continue
-        cued = FOLLOW_UP_CUE.search(masked, *clause_of(bounds, mention.start)) is not None
+        clause = clause_of(bounds, mention.start)
+        cued = FOLLOW_UP_CUE.search(masked, *clause) is not None
         ahead = mention.direction == FUTURE or mention.past_day is None or (
             mention.direction == EITHER and cued)
-        if ahead and follow_up is None and mention.future_day is not None:
-            follow_up = (mention.future_day, mention)
+        if ahead and mention.future_day is not None:
+            ahead_of.setdefault(plan_owner(masked, *clause), (mention.future_day, mention))
         elif not ahead and occurred is None and mention.past_day is not None:
             occurred = (mention.past_day, mention)
-    return occurred, follow_up
+    # The rep's own task wins; a date that is only the customer's plan (他们下个月招标, he'll call
+    # me back tmr) is no follow-up of the rep's.
+    return occurred, ahead_of.get(MINE) or ahead_of.get(NEUTRAL)
 
 
 def _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now):

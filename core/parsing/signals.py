@@ -253,6 +253,27 @@ FOLLOW_UP_CUE = _any(
     # An order to oneself at the start of a clause: "…, call them Monday".
     r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b"
     r"(?!\s+(?:from|w/|with)\b)")
+# Whose plan a future date is. The rep's (提醒我, 我周五先发个提醒, I'll chase, f/u, an order to
+# oneself: "send them the deck by thurs", "给中兴陈工回电话") makes the follow-up; the customer's
+# (他们下个月招标, 郑经理说下个月初付款, "he'll call me back tmr", a birthday) does not; a date
+# with neither (周五回访 is said without a subject) is the rep's.
+MINE, NEUTRAL, THEIRS = "mine", "neutral", "theirs"
+_MINE = _any(r"我|提醒|回访|跟进|再打|再约|再联系|再试|再问|问问|记得|催|复查|想约|约他|约她|约个|把|发他|发她|发给|发过去|"
+             r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)",
+             r"\b(?:i|i'll|i will|i'm|me|my|remind|f/u|follow(?:ing)?[ -]?up|followup|chase|ping|check (?:in|back)|"
+             r"touch base|circle back)\b|^\s*(?:book|send|call|email|ping|chase|prep|schedule|set up|visit|text|"
+             r"message|draft|prepare|get|arrange)\b(?!\s+(?:w/|with|from)\b)")
+_THEIRS = _any(r"他们|他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
+               r"\b(?:they|they'll|they're|he|he'll|he's|she|she'll|she's|says|said|will|wants?|plans?|"
+               r"decides?|board|birthday|bday|b-day)\b")
+
+
+def plan_owner(low: str, start: int, end: int) -> str:
+    if _MINE.search(low, start, end):
+        return MINE
+    return THEIRS if _THEIRS.search(low, start, end) else NEUTRAL
+
+
 # Said in the past: a channel word next to a follow-up date counts only with one of these
 # ("Called Acme, follow up Friday" is a call; "Globex call tomorrow 10:00" is a plan, a note).
 # A message received is a contact that happened, whatever it says about the future
