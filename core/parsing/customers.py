@@ -125,6 +125,7 @@ class NameForm:
     weight: float
 
 
+_LATIN_ARTICLES = frozenset("the los las la le el les der die das".split())
 # Industries whose four-character names are shortened to two characters (青岛啤酒 → 青啤,
 # 东方航空 → 东航, 招商银行 → 招行); 中兴通讯 is 中兴, never 中通.
 ABBREVIATED_SUFFIXES = frozenset("啤酒 航空 银行 大学 医院 证券 保险 石化 石油 电力 钢铁 铁路".split())
@@ -155,6 +156,14 @@ def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameFor
                 out.setdefault(form[0] + (form[3] if form.endswith("银行") else form[2]), ABBREVIATION)
     else:
         words = _latin_key(name).split()
+        if len(words) > 2 and words[0] in _LATIN_ARTICLES:  # Los Pollos Hermanos → pollos
+            out[" ".join(words[1:])] = PREFIX
+            out.setdefault(words[1], PREFIX) if len(words[1]) >= MIN_FIRST_WORD and words[1] not in COMMON_WORDS else None
+        core_words = [w for w in words if w not in LATIN_COMPANY_SUFFIXES]
+        if len(core_words) >= 3:  # Buy n Large → bnl
+            initials = "".join(w[0] for w in core_words)
+            if initials not in COMMON_WORDS:
+                out.setdefault(initials, ABBREVIATION)
         if len(words) > 1:
             if len(words[0]) >= MIN_FIRST_WORD and words[0] not in COMMON_WORDS and not words[0].isdigit():
                 out[words[0]] = PREFIX

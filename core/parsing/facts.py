@@ -28,12 +28,12 @@ _EN_DAY = (rf"(?:(?P<mn>{_EN_MONTHS})\.?\s+(?P<dn>\d{{1,2}})(?:st|nd|rd|th)?\b|"
            rf"(?P<dn2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mn2>{_EN_MONTHS})\b|(?P<m3>\d{{1,2}})/(?P<d3>\d{{1,2}})\b)")
 _BIRTHDAY_WORD = r"(?:生日|生辰|\bbirthday\b|\bb-?day\b|\bbday\b|\bdob\b)"
 _BIRTHDAY = re.compile(
-    rf"{_BIRTHDAY_WORD}[^\d\n]{{0,30}}?(?:{_ZH_DAY}|{_EN_DAY})"
+    rf"{_BIRTHDAY_WORD}[^\d\n]{{0,30}}?(?:\d{{4}}\s*[年./-]\s*)?(?:{_ZH_DAY}|{_EN_DAY})"
     rf"|(?:农历)?(?P<m4>\d{{1,2}})\s*月\s*(?P<d4>\d{{1,2}})\s*[日号]?\s*(?:是|过)?\s*(?:他|她)?的?{_BIRTHDAY_WORD}",
     re.IGNORECASE)
 _PHONE = re.compile(
-    r"(?:手机号码|手机号|手机|电话号码|号码|新号|换号|联系方式|微信号|电话|\bphone\b|\bmobile\b|\bcell\b|\bnumber\b|\bno\.)"
-    r"[^\d\n+]{0,8}?(?P<number>\+?\d[\d -]{5,18}\d)",
+    r"(?:手机号码|手机号|手机|电话号码|号码|新号|换号|联系方式|微信号|座机|电话|\bphone\b|\bmobile\b|\bcell\b|\bnumber\b|\bno\.)"
+    r"[^\d\n+(]{0,14}?(?P<number>(?:\+|\()?\d[\d ()-]{5,18}\d)",
     re.IGNORECASE)
 _PHONE_CHANGED = re.compile(r"换|新|改|更新|\bnew\b|\bchanged?\b|\bnow\b|\bupdated?\b", re.IGNORECASE)
 
@@ -55,7 +55,7 @@ def find_facts(text: str) -> list[FactSpan]:
             continue
         found.append(FactSpan("birthday", f"{month:02d}-{day:02d}", m.start(), m.end()))
     for m in _PHONE.finditer(text):
-        digits = re.sub(r"[ -]", "", m.group("number"))
+        digits = re.sub(r"[ ()-]", "", m.group("number"))
         if not 7 <= len(digits.lstrip("+")) <= 15:
             continue
         stated = re.search(r"[:：是为]\s*\+?\d", text[m.start():m.end()])

@@ -357,11 +357,13 @@ _PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
 
 
 _TITLES = r"(?:总监|总|经理|主任|老板|董事长|董|工|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)"
-_OF_PERSON = re.compile(rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?)的(?:[\u4e00-\u9fff]{_TITLES}|人|同事|采购|负责人|老板)")
+_OF_PERSON = re.compile(rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?|[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){{0,2}})的"
+                        rf"(?:[\u4e00-\u9fff]{_TITLES}|人|同事|采购|负责人|老板)")
 # Reps write the company first, then what happened: "携程 商旅部 视频会议", "农夫山泉 下单 15万".
 _LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
 # A span that starts with a time word or ends with a cue is no name (下周五再跟进, 今天).
-_NOT_A_NAME = re.compile(r"^(?:今|明|昨|前|后|上|下|这|本|每|刚|已|再|要|在|和|跟|给|去|到|电话|微信|短信|邮件|拜访|"
+_NOT_A_NAME = re.compile(r"^(?:今[天日晚早]|明[天日晚早]|昨[天日晚]|前[天几两]|后[天面]|[上下](?:周|个|次|午|月|星期|礼拜)|"
+                         r"这(?:周|个|次|边)|本[周月]|每|刚|已|再|要|在|和|跟|给|去|到|电话|微信|短信|邮件|拜访|听说|"
                          r"视频|会议|开会|见面|吃饭|签|回访|跟进|提醒|客户|新客户|我|他|她)|"
                          r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧)$")
 
@@ -398,7 +400,7 @@ def _zh_name(norm: str) -> str | None:
     owner = _OF_PERSON.search(norm)  # 海底捞的王经理: the company the person is from
     if owner and owner.group(1) not in _ZH_STOP:
         return owner.group(1)
-    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户|拜访了?|走访了?|考察了?|去了|见了)[:\s]*([\u4e00-\u9fff]{2,6})", norm)
+    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户|拜访了?|走访了?|考察了?|去了|见了|听说)[:\s]*([\u4e00-\u9fff]{2,6})", norm)
     if marker:
         words = list(jieba_tokenizer().cut(marker.group(1)))
         kept = []
