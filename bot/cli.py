@@ -391,6 +391,11 @@ def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{len(exc.issues)} error(s)")
         return 1
     print(f"{args.file}: ok (version {policy.version}, models: {', '.join(m.code for m in policy.models)})")
+    main = policy.main_model
+    priority = ", ".join(f"{model}:{tier}" for model, tier in sorted(policy.priority_tiers)) or "none"
+    print(f"main model: {main.code if main else 'none'} · priority tiers: {priority}")
+    for note in policy.notes:
+        print(f"{args.file}: note: {note}")
     return 0
 
 

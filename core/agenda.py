@@ -1,14 +1,20 @@
-"""A rep's agenda (/today, and the morning digest): overdue and due contacts, follow-ups due,
-open complaints and greetings coming up — ranked so the most important comes first.
+"""A rep's agenda (/today, the morning digest, the afternoon nudge): overdue and due contacts,
+follow-ups due, open complaints and greetings coming up — one line per customer, ranked so the
+most important comes first (`Agenda.lines`):
 
-Contacts rank by status (overdue before due), then by how tight the tier's cadence is (a VIP or
-an A prospect before a Regular), then by days late; the rest follow in time order.
+    0  a customer of a priority tier (the policy's `priority = true`) past its maximum interval
+    1  an open complaint
+    2  a follow-up due (today, or overdue for less than the policy's `rollup_days`)
+    3  the rest: overdue contacts, then contacts due, then greetings — the later the earlier
+
+Within a rank the most days late come first. A follow-up `rollup_days` past its day is no longer
+a reason of its own: it is counted in `Agenda.old_follow_ups` ("5 old follow-ups — review").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 from datetime import date, datetime, time, timedelta
 
@@ -37,6 +43,25 @@ class ContactDue:
     tier_label: dict[str, str]  # its name in zh and en
     next_due: date
     max_days: int
+    priority: bool = False  # one of the customer's tiers is a priority tier of the policy
+
+
+@dataclass(frozen=True)
+class Line:
+    """One customer on the agenda, every reason merged."""
+
+    customer_id: int
+    name: str
+    rank: int  # see the module docstring
+    lateness: int  # days: what orders lines of one rank
+    contact: ContactDue | None
+    complaints: tuple[feedback.FeedbackView, ...]
+    follow_ups: tuple[tuple[followups.FollowUpView, int], ...]  # (follow-up, days past its day)
+    greeting: Greeting | None
+
+    @property
+    def priority_overdue(self) -> bool:
+        return self.rank == 0
 
 
 @dataclass(frozen=True)
@@ -51,17 +76,75 @@ class Greeting:
 @dataclass(frozen=True)
 class Agenda:
     contacts: list[ContactDue]
-    follow_ups: list[followups.FollowUpView]
+    follow_ups: list[followups.FollowUpView]  # due by the end of today, not rolled up
     complaints: list[feedback.FeedbackView]
     greetings: list[Greeting]
+    today: date | None = None  # the person's local date
+    zone: str | None = None  # the person's timezone (follow-up ages are local days)
+    old_follow_ups: list[followups.FollowUpView] = field(default_factory=list)  # rolled up
 
     @property
     def empty(self) -> bool:
-        return not (self.contacts or self.follow_ups or self.complaints or self.greetings)
+        return not (self.contacts or self.follow_ups or self.complaints or self.greetings or self.old_follow_ups)
 
     @property
     def size(self) -> int:
         return len(self.contacts) + len(self.follow_ups) + len(self.complaints) + len(self.greetings)
+
+    @property
+    def overdue(self) -> list[ContactDue]:
+        """Customers past a maximum interval (contact or visit): what the summary counts late."""
+        return [c for c in self.contacts if c.status == "overdue"]
+
+    @cached_property
+    def lines(self) -> list[Line]:
+        return rank_lines(self)
+
+
+def follow_up_age(follow_up: followups.FollowUpView, today: date, zone: str) -> int:
+    """Whole local days past the follow-up's day (0: due today)."""
+    return max((today - follow_up.due_at.astimezone(zone_or_default(zone, zone)).date()).days, 0)
+
+
+def rank_lines(items: Agenda) -> list[Line]:
+    """One line per customer with the reasons merged, ranked (see the module docstring)."""
+    today, zone = items.today or date.min, items.zone or "UTC"
+    ids: dict[int, str] = {}
+    contact_of = {c.customer_id: c for c in items.contacts}
+    complaints: dict[int, list[feedback.FeedbackView]] = {}
+    for c in items.complaints:
+        complaints.setdefault(c.customer_id, []).append(c)
+        ids.setdefault(c.customer_id, c.customer_name)
+    follow: dict[int, list[tuple[followups.FollowUpView, int]]] = {}
+    for f in items.follow_ups:
+        follow.setdefault(f.customer_id, []).append((f, follow_up_age(f, today, zone)))
+        ids.setdefault(f.customer_id, f.customer_name)
+    for c in items.contacts:
+        ids.setdefault(c.customer_id, c.name)
+    greeting_of: dict[int, Greeting] = {}
+    for g in items.greetings:
+        greeting_of.setdefault(g.customer_id, g)
+        ids.setdefault(g.customer_id, g.name)
+    lines = []
+    for cid, name in ids.items():
+        contact, open_complaints, due = contact_of.get(cid), complaints.get(cid, []), follow.get(cid, [])
+        overdue = contact is not None and contact.status == "overdue"
+        if overdue and contact.priority:  # type: ignore[union-attr]
+            rank, lateness = 0, contact.days_late  # type: ignore[union-attr]
+        elif open_complaints:
+            rank, lateness = 1, max((today - c.created_at.date()).days for c in open_complaints)
+        elif due:
+            rank, lateness = 2, max(age for _, age in due)
+        elif contact is not None:
+            # overdue contacts before those merely due: lateness past the maximum counts above
+            # any lateness past the ideal
+            rank, lateness = 3, contact.days_late + (10_000 if overdue else 0)
+        else:
+            rank, lateness = 3, -10_000 - (greeting_of[cid].on - today).days
+        lines.append(Line(cid, name, rank, lateness, contact, tuple(open_complaints), tuple(due),
+                          greeting_of.get(cid)))
+    lines.sort(key=lambda line: (line.rank, -line.lateness, line.name, line.customer_id))
+    return lines
 
 
 def build(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str) -> Agenda:
@@ -85,27 +168,34 @@ def build_many(session: Session, people: list[Account], policy: Policy, now: dat
             if cadence is None:
                 unserved.append(fact.id)
             elif _needs_contact(cadence):
-                contacts_of[fact.id] = _contacts(fact.id, cadence, names.get(fact.id, ""), policy)
+                contacts_of[fact.id] = _contacts(fact.id, cadence, names.get(fact.id, ""), policy,
+                                                 fact.assigned_tiers)
     if unserved:  # not tiered yet under some model: the live tier serves, so evaluate them
         stats = STATS.get(session, policy, now, org_timezone)
         for fact in load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=unserved,
                                with_occasions=False):
             result = evaluate_one(fact, stats, policy, now)
-            contacts_of[fact.id] = _contacts(fact.id, result.cadence, names.get(fact.id, ""), policy)
+            served = {code: model.tier for code, model in result.models.items() if model is not None}
+            contacts_of[fact.id] = _contacts(fact.id, result.cadence, names.get(fact.id, ""), policy,
+                                             {**served, **fact.assigned_tiers})
     follow_ups = followups.due_many(session, [p.id for p in people], _end_of_today(people, now, org_timezone))
     complaints = feedback.open_complaints_of(session, ids)
+    rollup = policy.reminders.rollup_days
     agendas = {}
     for person in people:
         book = owners.get(person.id, set())
-        today = now.astimezone(zone_or_default(person.timezone, org_timezone)).date()
+        zone = zone_or_default(person.timezone, org_timezone)
+        today = now.astimezone(zone).date()
         contacts = sorted((c for cid in book for c in contacts_of.get(cid, ())),
-                          key=lambda c: (c.status != "overdue", c.max_days, -c.days_late, c.name))
+                          key=lambda c: (c.status != "overdue", not c.priority, -c.days_late, c.name))
+        mine = follow_ups.get(person.id, [])
+        old = [f for f in mine if follow_up_age(f, today, zone.key) >= rollup]
         greetings = sorted((Greeting(cid, names.get(cid, ""), o.kind, o.date, o.name)
                             for cid in book for o in occasions_of.get(cid, ())
                             if today <= o.date <= today + timedelta(days=GREETING_HORIZON)),
                            key=lambda g: (g.on, g.name))
-        agendas[person.id] = Agenda(contacts, follow_ups.get(person.id, []),
-                                    [c for c in complaints if c.customer_id in book], greetings)
+        agendas[person.id] = Agenda(contacts, [f for f in mine if f not in old],
+                                    [c for c in complaints if c.customer_id in book], greetings, today, zone.key, old)
     return agendas
 
 
@@ -164,8 +254,10 @@ def _tier_label(policy: Policy, set_by: str) -> dict[str, str]:
     return {lang: spec.name.get(lang) if spec else tier for lang in ("zh", "en")}
 
 
-def _contacts(customer_id: int, cadence: CadenceResult, name: str, policy: Policy) -> list[ContactDue]:
+def _contacts(customer_id: int, cadence: CadenceResult, name: str, policy: Policy,
+              tiers: Any) -> list[ContactDue]:
     """The customer's due or overdue clock (the visit clock only when the other is fine)."""
+    priority = policy.has_priority_tier(tiers)
     found = []
     for clock in (cadence.any, cadence.visit):
         if clock is None or clock.days_since < clock.ideal_days:  # status "ok", without the property
@@ -173,7 +265,8 @@ def _contacts(customer_id: int, cadence: CadenceResult, name: str, policy: Polic
         late = clock.days_overdue if clock.status == "overdue" else clock.days_since - clock.ideal_days
         label = _tier_label(policy, clock.set_by)
         found.append(ContactDue(customer_id, name, clock.status, clock.kind, late, clock.set_by,
-                                label, clock.next_due, clock.max_days))
+                                label, clock.next_due, clock.max_days,
+                                priority or policy.is_priority(*clock.set_by.partition(":")[::2])))
     if len(found) == 2:  # one line per customer: the worse clock
         found.sort(key=lambda c: (c.status != "overdue", -c.days_late))
         found = found[:1]

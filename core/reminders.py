@@ -26,9 +26,9 @@ from core.tiering import Policy, is_review_day
 from core.tiers import TierChange, recompute
 
 log = logging.getLogger("tierbot.reminders")
-ESCALATE_FACTOR = 1.5  # a VIP overdue by more than 1.5× its maximum interval goes to the manager
+ESCALATE_FACTOR = 1.5  # a priority-tier customer overdue by more than 1.5× its maximum interval goes to the manager
 COMPLAINT_ESCALATION = timedelta(hours=48)
-DIGEST_ITEMS = 15  # items listed in the digest message; /today pages through the rest
+MORNING_ENDS = time(12, 0)  # a digest sent later (a catch-up) does not say good morning
 
 
 @dataclass(frozen=True)
@@ -191,52 +191,78 @@ def plan_digests(session: Session, policy: Policy, settings: Settings, now: date
         items = agendas[person.account.id]
         if items.empty:
             continue  # nothing due → no digest
+        morning = person.local(now).time() < MORNING_ENDS
         planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "digest", key,
-                               digest_payload(items, person.zone)))
+                               digest_payload(items, person.zone, policy, morning=morning)))
     return planned
 
 
-def digest_payload(items: agenda.Agenda, zone: ZoneInfo) -> dict[str, Any]:
-    """JSON-safe: the digest is rendered at send time, in the recipient's language then."""
-    entries: list[dict[str, Any]] = [
-        {"kind": "complaint", "customer_id": c.customer_id, "name": c.customer_name, "text": c.text[:80], "id": c.id}
-        for c in items.complaints]
-    entries += [_follow_up_entry(f, f.due_at.astimezone(zone).strftime("%m-%d %H:%M" if f.has_time else "%m-%d"))
-                for f in items.follow_ups]
-    entries += [_contact_entry(c) for c in items.contacts]
-    entries += [{"kind": "greeting", "customer_id": g.customer_id, "name": g.name, "occasion": g.occasion,
-                 "on": g.on.isoformat()} for g in items.greetings]
-    shown = entries[:DIGEST_ITEMS]
+def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morning: bool = True) -> dict[str, Any]:
+    """JSON-safe: the digest is rendered at send time, in the recipient's language then. At most
+    the policy's `digest_lines` lines, one row of buttons each; old follow-ups take one line."""
+    limit = policy.reminders.digest_lines
+    lines = items.lines
+    room = limit - 1 if items.old_follow_ups else limit
+    shown = [line_entry(line, zone) for line in lines[:room]]
+    buttons = _entry_buttons(shown)
+    if items.old_follow_ups:
+        buttons.append([_review_button(len(shown) + 1)])
     return {
         "template": "reminders/digest",
-        "params": {"entries": shown, "more": len(entries) - len(shown),
-                   "counts": {"contacts": len(items.contacts), "follow_ups": len(items.follow_ups),
-                              "complaints": len(items.complaints), "greetings": len(items.greetings)}},
-        "buttons": _entry_buttons(shown),
+        "params": {"entries": shown, "more": len(lines) - len(shown), "morning": morning,
+                   "old_follow_ups": len(items.old_follow_ups), "rollup_days": policy.reminders.rollup_days,
+                   "counts": digest_counts(items)},
+        "buttons": buttons,
     }
 
 
-def _contact_entry(contact: agenda.ContactDue) -> dict[str, Any]:
-    return {"kind": "contact", "customer_id": contact.customer_id, "name": contact.name, "status": contact.status,
-            "clock": contact.clock, "days": contact.days_late, "tier": contact.tier_label}
+def digest_counts(items: agenda.Agenda) -> dict[str, int]:
+    """The header figures; `overdue` counts customers past a maximum interval, as the summary's
+    "contacted on time" and the escalations do."""
+    return {"customers": len(items.lines), "overdue": len(items.overdue), "contacts": len(items.contacts),
+            "follow_ups": len(items.follow_ups) + len(items.old_follow_ups), "complaints": len(items.complaints),
+            "greetings": len(items.greetings)}
 
 
-def _follow_up_entry(follow_up: Any, due: str) -> dict[str, Any]:
-    return {"kind": "followup", "customer_id": follow_up.customer_id, "name": follow_up.customer_name,
-            "text": follow_up.text[:80], "id": follow_up.id, "due": due}
+def line_entry(line: agenda.Line, zone: ZoneInfo) -> dict[str, Any]:
+    """One customer's line: the contact clock, the first complaint and follow-up (with how many
+    more), a greeting coming up."""
+    contact = line.contact
+    follow_up, late = line.follow_ups[0] if line.follow_ups else (None, 0)
+    return {
+        "customer_id": line.customer_id, "name": line.name, "priority": line.priority_overdue,
+        "contact": {"status": contact.status, "clock": contact.clock, "days": contact.days_late,
+                    "tier": contact.tier_label} if contact else None,
+        "complaint": {"id": line.complaints[0].id, "text": line.complaints[0].text[:80]} if line.complaints else None,
+        "complaints": len(line.complaints),
+        "followup": {"id": follow_up.id, "text": follow_up.text[:80], "late": late,
+                     "due": follow_up.due_at.astimezone(zone).strftime("%H:%M") if follow_up.has_time and not late
+                     else ""} if follow_up else None,
+        "follow_ups": len(line.follow_ups),
+        "greeting": {"occasion": line.greeting.occasion, "on": line.greeting.on.isoformat()} if line.greeting else None,
+    }
 
 
 def _entry_buttons(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Per item: ✍ log, and ✓ done / snooze for follow-ups; labels carry no words (any language)."""
+    """One row per line: ✍ log, and ✓ done / snooze for its follow-up, or ✓ resolve for its
+    complaint; labels carry no words (any language)."""
     rows = []
     for n, entry in enumerate(entries, start=1):
         row = [{"label": f"{n} ✍", "action": "customer.log", "payload": {"id": entry["customer_id"]}, "single_use": False}]
-        if entry["kind"] == "followup":
-            row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": entry["id"]}})
-            row += [{"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": entry["id"], "by": d}}
+        if entry["followup"]:
+            follow_up = entry["followup"]["id"]
+            row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": follow_up}})
+            row += [{"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": follow_up, "by": d}}
                     for d in ("1d", "3d")]
+        elif entry["complaint"]:
+            row.append({"label": f"{n} ✓", "action": "feedback.resolve", "payload": {"id": entry["complaint"]["id"]},
+                        "single_use": False})
         rows.append(row)
     return rows
+
+
+def _review_button(n: int) -> dict[str, Any]:
+    return {"label": f"{n} 🗂", "action": "followup.review", "payload": {}, "single_use": False}
 
 
 # --- nudges, timed follow-ups and escalations --------------------------------------------------------
@@ -248,8 +274,8 @@ def plan_nudges(session: Session, policy: Policy, settings: Settings, now: datet
 
 
 def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
-    """The afternoon nudge (VIP and A customers past their maximum interval, follow-ups due today
-    and not done) and follow-ups whose time of day has come."""
+    """The afternoon nudge (customers of a priority tier past their maximum interval, follow-ups
+    due today and not done) and follow-ups whose time of day has come."""
     everyone = {p.account.id: p for p in people(session, settings, with_books_only=False)}
     planned = _timed_follow_ups(session, everyone, settings, now)
     nudge_at = parse_hhmm(settings.nudge_time)
@@ -265,26 +291,21 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
                                 org_timezone=settings.timezone) if waiting else {}
     for person, key in waiting:
         items = agendas[person.account.id]
-        urgent = [c for c in items.contacts if c.status == "overdue" and _is_top_tier(c.tier)]
-        today = person.local(now).date()
-        away = is_away(person, today)
-        # while a rep is away their VIP and A reminders go to the delegate (else the manager)
+        away = is_away(person, person.local(now).date())
+        # while a rep is away their priority reminders go to the delegate (else the manager)
         target = _escalation_target(person, everyone, now) if away else person
-        follow_ups = [] if away else [f for f in items.follow_ups if f.due_at.astimezone(person.zone).date() == today]
-        if target is None or not (urgent or follow_ups):
+        lines = [line for line in items.lines
+                 if line.priority_overdue or not away and any(age == 0 for _, age in line.follow_ups)]
+        if target is None or not lines:
             continue
-        entries = ([_contact_entry(c) for c in urgent] + [_follow_up_entry(f, "") for f in follow_ups])[:DIGEST_ITEMS]
+        limit = policy.reminders.digest_lines
+        entries = [line_entry(line, person.zone) for line in lines[:limit]]
         planned.append(Planned(target.account.id, target.telegram_id, target.account.name, "nudge", key,
                                {"template": "reminders/nudge",
-                                "params": {"entries": entries, "for_rep": person.account.name if away else None},
+                                "params": {"entries": entries, "more": len(lines) - len(entries),
+                                           "for_rep": person.account.name if away else None},
                                 "buttons": [] if away else _entry_buttons(entries)}))
     return planned
-
-
-def _is_top_tier(tier: str) -> bool:
-    """VIP (value) or A (pipeline): the customers a nudge is for."""
-    model, _, code = tier.partition(":")
-    return code in ("vip", "A")
 
 
 def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: Settings,
@@ -312,9 +333,9 @@ def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: S
 
 
 def plan_escalations(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
-    """VIPs overdue by more than 1.5× their maximum interval (once per overdue episode) and
-    complaints open longer than 48 hours (once per complaint), to the rep's manager — or, while
-    the rep is away, to their delegate."""
+    """Customers of a priority tier overdue by more than 1.5× their maximum interval (once per
+    overdue episode) and complaints open longer than 48 hours (once per complaint), to the rep's
+    manager — or, while the rep is away, to their delegate."""
     everyone = {p.account.id: p for p in people(session, settings, with_books_only=False)}
     planned = []
     reps = [p for p in everyone.values() if p.manager_id or p.delegate_id]
@@ -325,14 +346,16 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
         if target is None:
             continue
         for contact in agendas[rep.account.id].contacts:
-            if contact.status != "overdue" or not contact.tier.endswith(":vip"):
+            if contact.status != "overdue" or not contact.priority:
                 continue
             if contact.days_late + contact.max_days <= ESCALATE_FACTOR * contact.max_days:
                 continue
             # one per overdue episode: the due date moves when the customer is contacted again
             episode = contact.next_due.isoformat()
-            planned.append(_escalation(target, rep, now, settings, f"escalation:vip:{contact.customer_id}:{episode}",
-                                       {"kind": "vip", "name": contact.name, "days": contact.days_late + contact.max_days,
+            planned.append(_escalation(target, rep, now, settings,
+                                       f"escalation:overdue:{contact.customer_id}:{episode}",
+                                       {"kind": "overdue", "name": contact.name, "tier": contact.tier_label,
+                                        "days": contact.days_late + contact.max_days,
                                         "max": contact.max_days, "clock": contact.clock,
                                         "customer_id": contact.customer_id}))
     old = session.exec(

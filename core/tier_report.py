@@ -1,7 +1,8 @@
 """The stable JSON of `tierbot tiers` (scripts rely on it) and its plain-text table.
 
-Per customer: id, external_id, name, owner, stage; `value`, `rfm`, `pipeline`, `service` (None
-where the model does not apply); `models` (every model of the policy by code, built-in or not);
+Per customer: id, external_id, name, owner, stage; `value` (the policy's main model, when it is a
+weighted one), `rfm`, `pipeline`, `service` (the first model of each type; None where the model
+does not apply); `models` (every model of the policy by code, built-in or not);
 flags; cadence; actions. Tiers are stable codes; money is a decimal string in the organisation
 currency; dates are ISO dates in the customer's timezone; texts are in the asked language.
 """
@@ -14,20 +15,18 @@ from core.tiering import Policy
 from core.tiering.results import ModelResult, PipelineResult, RfmResult, ServiceResult, WeightedResult, jsonable
 from core.tiers import TierView
 
-VALUE_MODEL = "value"
-
-
 def tier_json(view: TierView, policy: Policy, lang: str, currency: str) -> dict[str, Any]:
     result = view.result
     models = result.models
     cadence = result.cadence
+    main = policy.main_model.code if policy.main_model else ""
     return {
         "id": view.id,
         "external_id": view.external_id,
         "name": view.name,
         "owner": view.owner,
         "stage": view.stage,
-        "value": _value(models.get(VALUE_MODEL), view.assigned.get(VALUE_MODEL)),
+        "value": _value(models.get(main), view.assigned.get(main)),
         "rfm": _first(models, RfmResult, lambda r: {"r": r.r, "f": r.f, "m": r.m, "segment": r.tier,
                                                     "segment_name": r.name(lang)}),
         "pipeline": _first(models, PipelineResult, lambda r: {"grade": r.tier, "maturity": r.score}),

@@ -16,11 +16,12 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, tiers
+from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, reminders, tiers
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 
-PAGE = 6  # agenda items per message (each with its own buttons)
+PAGE = 6  # agenda lines per message (each with its own buttons)
+REVIEW_SHOWN = 10  # old follow-ups listed by the review button
 
 
 # --- /today ------------------------------------------------------------------------------------
@@ -37,17 +38,19 @@ async def page(update: Update, context: BotContext, payload: dict[str, Any]) -> 
 
 async def _show_page(update: Update, context: BotContext, number: int, *, new: bool) -> None:
     settings = context.services.settings
-    items = await context.run(agenda.build, context.me, context.services.policy, context.now(),
-                              org_timezone=settings.timezone)
-    entries = _entries(items)
+    policy = context.services.policy
+    items = await context.run(agenda.build, context.me, policy, context.now(), org_timezone=settings.timezone)
+    zone = ZoneInfo(context.me.timezone or settings.timezone)
+    entries = [reminders.line_entry(line, zone) for line in items.lines]
     pages = max(1, -(-len(entries) // PAGE))
     number = min(max(number, 0), pages - 1)
     shown = entries[number * PAGE:(number + 1) * PAGE]
-    zone = ZoneInfo(context.me.timezone or settings.timezone)
-    text = context.render("agenda/today", agenda=items, entries=shown, start=number * PAGE, page=number + 1,
-                          pages=pages, zone=zone, empty=items.empty)
-    rows = [row for index, (kind, item) in enumerate(shown, start=number * PAGE + 1)
-            for row in [_item_buttons(context, index, kind, item)] if row]
+    text = context.render("agenda/today", entries=shown, start=number * PAGE, page=number + 1, pages=pages,
+                          empty=items.empty, counts=reminders.digest_counts(items),
+                          old_follow_ups=len(items.old_follow_ups), rollup_days=policy.reminders.rollup_days)
+    rows = [_item_buttons(index, entry) for index, entry in enumerate(shown, start=number * PAGE + 1)]
+    if items.old_follow_ups:
+        rows.append([Button("🗂", "followup.review", {}, single_use=False)])
     rows += page_row("today.page", {}, at=number, step=1, end=pages, key="page")
     keyboard = await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None
     if new:
@@ -56,23 +59,33 @@ async def _show_page(update: Update, context: BotContext, number: int, *, new: b
         await edit(update, text, keyboard)
 
 
-def _entries(items: agenda.Agenda) -> list[tuple[str, Any]]:
-    """Open complaints first, then follow-ups due (promises made), overdue contacts (tightest
-    cadence and most days late first), contacts due, greetings."""
-    overdue = [("contact", c) for c in items.contacts if c.status == "overdue"]
-    due = [("contact", c) for c in items.contacts if c.status != "overdue"]
-    return ([("complaint", c) for c in items.complaints] + [("followup", f) for f in items.follow_ups] + overdue
-            + due + [("greeting", g) for g in items.greetings])
+def _item_buttons(index: int, entry: dict[str, Any]) -> list[Button]:
+    """One row per customer line: ✍ log, then its follow-up's ✓ and snoozes, or its complaint's
+    ✓, or the customer card."""
+    log = Button(f"{index} ✍", "customer.log", {"id": entry["customer_id"]}, single_use=False)
+    if entry["followup"]:
+        follow_up = entry["followup"]["id"]
+        return [log, Button(f"{index} ✓", "followup.done", {"id": follow_up}),
+                *[Button(f"{index} +{d}", "followup.snooze", {"id": follow_up, "by": d}) for d in ("1d", "3d", "1w")]]
+    if entry["complaint"]:
+        return [log, Button(f"{index} ✓", "feedback.resolve", {"id": entry["complaint"]["id"]}, single_use=False)]
+    return [log, Button(f"{index} 📇", "customer.card", {"id": entry["customer_id"]}, single_use=False)]
 
 
-def _item_buttons(context: BotContext, index: int, kind: str, item: Any) -> list[Button]:
-    log = Button(f"{index} ✍", "customer.log", {"id": item.customer_id}, single_use=False)
-    if kind == "followup":
-        return [log, Button(f"{index} ✓", "followup.done", {"id": item.id}),
-                *[Button(f"{index} +{d}", "followup.snooze", {"id": item.id, "by": d}) for d in ("1d", "3d", "1w")]]
-    if kind == "complaint":
-        return [log, Button(f"{index} ✓", "feedback.resolve", {"id": item.id}, single_use=False)]
-    return [log, Button(f"{index} 📇", "customer.card", {"id": item.customer_id}, single_use=False)]
+@action("followup.review")
+async def review_old(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """The follow-ups rolled up as "old" in the digest and /today, each with ✓ and +1w."""
+    settings = context.services.settings
+    policy = context.services.policy
+    items = await context.run(agenda.build, context.me, policy, context.now(), org_timezone=settings.timezone)
+    old = items.old_follow_ups
+    shown = [{"name": f.customer_name, "text": f.text[:80], "id": f.id,
+              "late": agenda.follow_up_age(f, items.today, items.zone)} for f in old[:REVIEW_SHOWN]]  # type: ignore[arg-type]
+    rows = [[Button(f"{n} ✓", "followup.done", {"id": i["id"]}),
+             Button(f"{n} +1w", "followup.snooze", {"id": i["id"], "by": "1w"})] for n, i in enumerate(shown, start=1)]
+    await reply(update, context.render("agenda/old_followups", items=shown, total=len(old),
+                                       rollup_days=policy.reminders.rollup_days),
+                await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None)
 
 
 # --- greetings (buttons on the greeting reminders) -------------------------------------------------------

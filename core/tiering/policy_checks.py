@@ -12,7 +12,7 @@ from typing import Any
 from .errors import PolicyIssue
 from .placeholders import ACTION_PARAMS, EXPLAIN_PARAMS, FLAG_PARAMS
 from .specs import (EXPLAIN_NEEDS, RATING_FIELDS, ActionsSpec, Dimension, ExplainSpec,
-                    ModelSpec, OrderedModel,
+                    ModelSpec, OrderedModel, PolicyInfo,
                     PipelineModel, RfmModel, ServiceModel, TierSpec, WeightedModel)
 from .texts import LANGS, LocalText
 
@@ -235,3 +235,14 @@ def check_template(text: LocalText, params: Mapping[str, Any], path: str) -> lis
         except (ValueError, IndexError, AttributeError, TypeError) as problem:
             issues.append(PolicyIssue(f"{path}.{lang}", f"cannot be formatted: {problem}"))
     return issues
+
+
+def check_main_model(info: PolicyInfo, models: Mapping[str, ModelSpec]) -> list[PolicyIssue]:
+    """`[policy] main_model` names a model with ordered tiers (not RFM segments)."""
+    code = info.main_model
+    if code is None or isinstance(models.get(code), OrderedModel):
+        return []
+    if code not in models:
+        return [PolicyIssue("policy.main_model", f"'{code}' is not a model of this policy "
+                                                 f"(models: {', '.join(models)})")]
+    return [PolicyIssue("policy.main_model", f"'{code}' has no ordered tiers (an RFM model cannot be the main one)")]
