@@ -1,19 +1,29 @@
-"""Follow-ups: dated to-dos for a customer (from logs, /remind, complaints); done or snoozed."""
+"""Follow-ups: dated to-dos for a customer (from logs, /remind, complaints); done or snoozed.
+
+A follow-up closes when the rep presses ✓, when a logged interaction answers it (a call logged
+for a "call back" due by the next day: `settle_after_log`), or when the complaint it came from
+is resolved (core.feedback). Past its day the agenda shows its age; `rollup_days` past it, it is
+counted among the old follow-ups instead of listed (core.agenda)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from core import audit
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
-from core.models import Customer, FollowUp
+from core.models import Customer, FollowUp, Interaction
+from core.parsing import answered_by
 from core.visibility import can_see_customer
 
 SNOOZES = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
+# an interaction answers a follow-up due at most this long after it ("call back tomorrow" and a
+# call today: answered; a call today does not answer "call them next month")
+ANSWER_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -86,3 +96,48 @@ def _view(session: Session, row: FollowUp) -> FollowUpView:
     customer = session.get(Customer, row.customer_id)
     return FollowUpView(row.id or 0, row.customer_id, customer.name if customer else "", row.due_at, row.has_time,
                         row.text, row.status)
+
+
+def settle_after_log(session: Session, customer_id: int, interaction_id: int, now: datetime
+                     ) -> tuple[tuple[FollowUpView, ...], tuple[FollowUpView, ...]]:
+    """After a log: close the customer's open follow-ups it answers; return (closed, still open).
+    Follow-ups of a complaint close with the complaint, and the log's own follow-up stays."""
+    interaction = session.get(Interaction, interaction_id)
+    if interaction is None:
+        return (), ()
+    rows = session.exec(
+        select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
+        .where(FollowUp.customer_id == customer_id, FollowUp.status == "open", FollowUp.feedback_id.is_(None),  # type: ignore[union-attr]
+               or_(FollowUp.interaction_id.is_(None), FollowUp.interaction_id != interaction_id))  # type: ignore[union-attr]
+        .order_by(FollowUp.due_at)  # type: ignore[arg-type]
+    ).all()
+    closed, still_open = [], []
+    for row, name in rows:
+        if row.due_at <= interaction.occurred_at + ANSWER_WINDOW and \
+                answered_by(row.text, interaction.kind, interaction.channel):
+            row.status, row.done_at = "done", now
+            session.add(row)
+            closed.append(_as_view(row, name))
+        else:
+            still_open.append(_as_view(row, name))
+    return tuple(closed), tuple(still_open)
+
+
+def close_many(session: Session, account: Account, follow_up_ids: list[int], now: datetime) -> int:
+    """✓ on the saved log's "close the open follow-ups": how many were still open and are done now."""
+    done_now = 0
+    for follow_up_id in follow_up_ids:
+        try:
+            row = _mine(session, account, follow_up_id)
+        except NotFound:
+            continue  # reassigned or deleted meanwhile: nothing to close
+        if row.status == "open":
+            row.status, row.done_at = "done", now
+            session.add(row)
+            audit.record(session, actor_id=account.id, action="followup.done", now=now, target=f"followup:{follow_up_id}")
+            done_now += 1
+    return done_now
+
+
+def _as_view(row: FollowUp, name: str) -> FollowUpView:
+    return FollowUpView(row.id or 0, row.customer_id, name, row.due_at, row.has_time, row.text, row.status)

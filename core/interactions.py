@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, followups
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.tiers import retier_customer
@@ -121,7 +121,7 @@ def _feedback(session: Session, account: Account, customer: Customer, interactio
         # a complaint always gets a follow-up for the owner, even when none was asked for
         session.add(FollowUp(customer_id=customer.id or 0, rep_id=customer.owner_id or account.id,
                              due_at=now + COMPLAINT_FOLLOW_UP, text=(draft.feedback_text or draft.summary)[:500],
-                             interaction_id=interaction.id, created_at=now))
+                             interaction_id=interaction.id, created_at=now, feedback_id=feedback.id))
     return feedback.id
 
 
@@ -147,6 +147,8 @@ class LoggedResult:
     next_due: Any
     next_visit_due: Any
     changes: list[Any]
+    closed_follow_ups: tuple[Any, ...] = ()  # open follow-ups this log answered (closed with it)
+    open_follow_ups: tuple[Any, ...] = ()  # the customer's follow-ups still open: offered for closing
 
 
 def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int,
@@ -154,12 +156,14 @@ def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_
     """Save the log and re-tier its customer in one transaction (the reply shows both)."""
     saved = save_log(session, account, draft, chat_id=chat_id, message_id=message_id, now=now, currency=currency)
     session.flush()
+    closed, still_open = ((), ()) if saved.duplicate else followups.settle_after_log(
+        session, saved.customer_id, saved.interaction_id, now)
     result, changes = retier_customer(session, policy, saved.customer_id, now, org_timezone=org_timezone)
     cadence = result.cadence if result is not None else None
     return LoggedResult(saved, cadence.status if cadence else "none",
                         cadence.any.next_due if cadence and cadence.any else None,
                         cadence.visit.next_due if cadence and cadence.visit else None,
-                        [c for c in changes if c.old is not None])
+                        [c for c in changes if c.old is not None], closed, still_open)
 
 
 def mark_greeting_sent(session: Session, account: Account, customer_id: int, occasion_key: str,

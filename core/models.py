@@ -173,6 +173,7 @@ class FollowUp(SQLModel, table=True):
     interaction_id: int | None = Field(default=None, foreign_key="interaction.id")
     created_at: datetime = _utc(nullable=False)
     done_at: datetime | None = _utc()
+    feedback_id: int | None = Field(default=None, foreign_key="feedback.id")  # the complaint it follows up
 
 
 class TierAssignment(SQLModel, table=True):

@@ -204,7 +204,7 @@ def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morn
     lines = items.lines
     room = limit - 1 if items.old_follow_ups else limit
     shown = [line_entry(line, zone) for line in lines[:room]]
-    buttons = _entry_buttons(shown)
+    buttons = _entry_buttons(shown, "digest")
     if items.old_follow_ups:
         buttons.append([_review_button(len(shown) + 1)])
     return {
@@ -243,16 +243,17 @@ def line_entry(line: agenda.Line, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _entry_buttons(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def _entry_buttons(entries: list[dict[str, Any]], view: str) -> list[list[dict[str, Any]]]:
     """One row per line: ✍ log, and ✓ done / snooze for its follow-up, or ✓ resolve for its
-    complaint; labels carry no words (any language)."""
+    complaint; labels carry no words (any language). `view` (digest | nudge) lets ✓ and snooze
+    redraw the message they sit on."""
     rows = []
     for n, entry in enumerate(entries, start=1):
         row = [{"label": f"{n} ✍", "action": "customer.log", "payload": {"id": entry["customer_id"]}, "single_use": False}]
         if entry["followup"]:
             follow_up = entry["followup"]["id"]
-            row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": follow_up}})
-            row += [{"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": follow_up, "by": d}}
+            row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": follow_up, "view": view}})
+            row += [{"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": follow_up, "by": d, "view": view}}
                     for d in ("1d", "3d")]
         elif entry["complaint"]:
             row.append({"label": f"{n} ✓", "action": "feedback.resolve", "payload": {"id": entry["complaint"]["id"]},
@@ -294,18 +295,25 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
         away = is_away(person, person.local(now).date())
         # while a rep is away their priority reminders go to the delegate (else the manager)
         target = _escalation_target(person, everyone, now) if away else person
-        lines = [line for line in items.lines
-                 if line.priority_overdue or not away and any(age == 0 for _, age in line.follow_ups)]
-        if target is None or not lines:
+        payload = nudge_payload(items, person.zone, policy, for_rep=person.account.name if away else None)
+        if target is None or payload is None:
             continue
-        limit = policy.reminders.digest_lines
-        entries = [line_entry(line, person.zone) for line in lines[:limit]]
-        planned.append(Planned(target.account.id, target.telegram_id, target.account.name, "nudge", key,
-                               {"template": "reminders/nudge",
-                                "params": {"entries": entries, "more": len(lines) - len(entries),
-                                           "for_rep": person.account.name if away else None},
-                                "buttons": [] if away else _entry_buttons(entries)}))
+        planned.append(Planned(target.account.id, target.telegram_id, target.account.name, "nudge", key, payload))
     return planned
+
+
+def nudge_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *,
+                  for_rep: str | None = None) -> dict[str, Any] | None:
+    """The afternoon nudge: priority-tier customers overdue, follow-ups due today (not while the
+    rep is away: then it goes to `for_rep`'s delegate without buttons); None when nothing is."""
+    lines = [line for line in items.lines
+             if line.priority_overdue or for_rep is None and any(age == 0 for _, age in line.follow_ups)]
+    if not lines:
+        return None
+    entries = [line_entry(line, zone) for line in lines[:policy.reminders.digest_lines]]
+    return {"template": "reminders/nudge",
+            "params": {"entries": entries, "more": len(lines) - len(entries), "for_rep": for_rep},
+            "buttons": [] if for_rep else _entry_buttons(entries, "nudge")}
 
 
 def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: Settings,

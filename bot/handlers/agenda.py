@@ -64,9 +64,9 @@ def _item_buttons(index: int, entry: dict[str, Any]) -> list[Button]:
     ✓, or the customer card."""
     log = Button(f"{index} ✍", "customer.log", {"id": entry["customer_id"]}, single_use=False)
     if entry["followup"]:
-        follow_up = entry["followup"]["id"]
-        return [log, Button(f"{index} ✓", "followup.done", {"id": follow_up}),
-                *[Button(f"{index} +{d}", "followup.snooze", {"id": follow_up, "by": d}) for d in ("1d", "3d", "1w")]]
+        here = {"id": entry["followup"]["id"], "view": "today", "page": (index - 1) // PAGE}
+        return [log, Button(f"{index} ✓", "followup.done", here),
+                *[Button(f"{index} +{d}", "followup.snooze", {**here, "by": d}) for d in ("1d", "3d", "1w")]]
     if entry["complaint"]:
         return [log, Button(f"{index} ✓", "feedback.resolve", {"id": entry["complaint"]["id"]}, single_use=False)]
     return [log, Button(f"{index} 📇", "customer.card", {"id": entry["customer_id"]}, single_use=False)]
@@ -208,6 +208,7 @@ def _name(session: Session, account: Account, customer_id: int) -> str:
 @action("followup.done")
 async def followup_done(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
     item = await context.run(followups.done, context.me, int(payload["id"]), context.now())
+    await _refresh(update, context, payload)
     return context.label("agenda.done", name=item.customer_name)
 
 
@@ -215,7 +216,45 @@ async def followup_done(update: Update, context: BotContext, payload: dict[str, 
 async def followup_snooze(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
     item = await context.run(followups.snooze, context.me, int(payload["id"]), str(payload["by"]), context.now())
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+    await _refresh(update, context, payload)
     return context.label("agenda.snoozed", name=item.customer_name, due=item.due_at.astimezone(zone).strftime("%m-%d"))
+
+
+@action("followup.close_many")
+async def followup_close_many(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+    """✓ under a saved log: close the customer's other open follow-ups; the button goes away."""
+    closed = await context.run(followups.close_many, context.me, [int(i) for i in payload.get("ids", [])],
+                               context.now())
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_reply_markup(None)
+    return context.label("followups.closed", n=closed)
+
+
+async def _refresh(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """Redraw the digest, nudge or /today page a ✓ or snooze was pressed on, as of now (the
+    message of a button without a view — a timed follow-up — stays as it is)."""
+    view = payload.get("view")
+    if view == "today":
+        await _show_page(update, context, int(payload.get("page", 0)), new=False)
+        return
+    if view not in ("digest", "nudge"):
+        return
+    settings, policy = context.services.settings, context.services.policy
+    now = context.now()
+    items = await context.run(agenda.build, context.me, policy, now, org_timezone=settings.timezone)
+    zone = ZoneInfo(context.me.timezone or settings.timezone)
+    message = (reminders.digest_payload(items, zone, policy,
+                                        morning=now.astimezone(zone).time() < reminders.MORNING_ENDS)
+               if view == "digest" and not items.empty else
+               reminders.nudge_payload(items, zone, policy) if view == "nudge" else None)
+    if message is None:
+        await edit(update, context.render("agenda/all_done"))
+        return
+    rows = [[Button(b["label"], b["action"], b.get("payload", {}), single_use=b.get("single_use", True)) for b in row]
+            for row in message["buttons"]]
+    await edit(update, context.render(message["template"], **message["params"]),
+               await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None)
 
 
 # --- feedback --------------------------------------------------------------------------------------
@@ -225,12 +264,7 @@ async def feedback_command(update: Update, context: BotContext) -> None:
     """/feedback NAME — record feedback for a customer; /feedback alone lists the open ones."""
     query = " ".join(context.args or []).strip()
     if not query:
-        items = await context.run(feedback.open_items, context.me)
-        rows = [[Button(f"{i} ▶", "feedback.progress", {"id": f.id}, single_use=False),
-                 Button(f"{i} ✓", "feedback.resolve", {"id": f.id}, single_use=False)]
-                for i, f in enumerate(items[:10], start=1)]
-        await reply(update, context.render("feedback/open", items=items[:10], total=len(items)),
-                    await markup(context, rows) if rows else None)
+        await _feedback_list(update, context, new=True)
         return
     found = await context.run(book.search, context.me, query, 6)
     if not found:
@@ -238,6 +272,20 @@ async def feedback_command(update: Update, context: BotContext) -> None:
         return
     rows = [[Button(c.name, "feedback.start", {"id": c.customer_id}, single_use=False)] for c in found]
     await reply(update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows))
+
+
+async def _feedback_list(update: Update, context: BotContext, *, new: bool) -> None:
+    """The open feedback with ▶ in progress and ✓ resolve; ▶ redraws this list in place."""
+    items = await context.run(feedback.open_items, context.me)
+    rows = [[Button(f"{i} ▶", "feedback.progress", {"id": f.id, "view": "feedback"}, single_use=False),
+             Button(f"{i} ✓", "feedback.resolve", {"id": f.id}, single_use=False)]
+            for i, f in enumerate(items[:10], start=1)]
+    text = context.render("feedback/open", items=items[:10], total=len(items))
+    keyboard = await markup(context, rows) if rows else None
+    if new:
+        await reply(update, text, keyboard)
+    else:
+        await edit(update, text, keyboard)
 
 
 @action("feedback.start")
@@ -280,6 +328,8 @@ def _trailing_score(text: str) -> int | None:
 @action("feedback.progress")
 async def feedback_progress(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
     item = await context.run(feedback.set_status, context.me, int(payload["id"]), "in_progress", context.now())
+    if payload.get("view") == "feedback":
+        await _feedback_list(update, context, new=False)
     return context.label("feedback.in_progress", name=item.customer_name)
 
 

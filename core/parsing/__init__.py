@@ -13,6 +13,7 @@ Call `warm_up()` at start-up to load jieba's dictionary before the first message
 from .customers import CustomerIndex
 from .model import KINDS, BookEntry, Candidate, Feedback, FollowUp, ParsedLog
 from .parser import parse, warm_up
+from .signals import answered_by
 
 __all__ = ["KINDS", "BookEntry", "Candidate", "CustomerIndex", "Feedback", "FollowUp", "ParsedLog",
-           "parse", "warm_up"]
+           "answered_by", "parse", "warm_up"]

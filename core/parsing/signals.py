@@ -69,6 +69,20 @@ def detect_kind(low: str) -> tuple[str, str | None]:
     return (first_channel, None) if first_channel else ("note", None)
 
 
+_FACE_TO_FACE = frozenset(("visit", "meeting"))
+
+
+def answered_by(follow_up_text: str, kind: str, channel: str | None) -> bool:
+    """Does an interaction of `kind` (made through `channel`) do what a follow-up asks? Only a
+    follow-up that names a channel can tell: "回电" / "call back" is answered by a call (or a deal
+    closed in a call), "拜访" / "visit them" by a visit or a meeting; "send the quote" by none."""
+    wanted = _first_channel(follow_up_text.lower())
+    if wanted is None:
+        return False
+    done = {kind, channel}
+    return bool(done & _FACE_TO_FACE) if wanted in _FACE_TO_FACE else wanted in done
+
+
 def _first_channel(low: str) -> str | None:
     best: tuple[int, str] | None = None
     for kind, pattern in CHANNELS.items():
