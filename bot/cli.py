@@ -365,7 +365,13 @@ def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        print(tier_table(rows))
+        from bot.render import Renderer
+
+        renderer = Renderer()
+        words = {"lang": args.lang, "header": renderer.section(args.lang, "tiers_table"),
+                 "stages": renderer.section(args.lang, "stages"),
+                 "cadence": renderer.section(args.lang, "export_cadence")}
+        print(tier_table(rows, policy, words))
     return 0
 
 

@@ -425,10 +425,14 @@ def _changes_since(session: Session, day: date, settings: Settings) -> list[Any]
     return [TierChange(r.customer_id, r.model, r.previous_tier, r.tier, r.score, r.reason) for r in rows]
 
 
-def change_notices(session: Session, changes: list[Any], day: date) -> list[Planned]:
-    """One message per rep listing their customers whose tier changed, old → new, and why."""
+def change_notices(session: Session, changes: list[Any], day: date, policy: Policy,
+                   cause: dict[str, Any] | None = None) -> list[Planned]:
+    """One message per rep listing their customers whose tier changed, old → new by the policy's
+    names in both languages (rendered in the reader's), up or down, and why: `cause` is
+    {"kind": "review", "day": …} (the default) or {"kind": "policy", "by": name, "version": id}."""
     if not changes:
         return []
+    cause = cause or {"kind": "review", "day": day.isoformat()}
     ids = sorted({c.customer_id for c in changes})
     owners = dict(session.exec(select(Customer.id, Customer.owner_id).where(Customer.id.in_(ids))).all())  # type: ignore[attr-defined, arg-type]
     names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())  # type: ignore[attr-defined, arg-type]
@@ -438,8 +442,7 @@ def change_notices(session: Session, changes: list[Any], day: date) -> list[Plan
         if owner is None or change.old is None:
             continue
         by_rep.setdefault(owner, []).append({"customer_id": change.customer_id, "name": names.get(change.customer_id, ""),
-                                             "model": change.model, "old": change.old, "new": change.new,
-                                             "reason": change.reason})
+                                             **tier_change_words(policy, change.model, change.old, change.new)})
     planned = []
     for rep_id, items in by_rep.items():
         user = session.get(User, rep_id)
@@ -447,9 +450,32 @@ def change_notices(session: Session, changes: list[Any], day: date) -> list[Plan
             continue
         planned.append(Planned(rep_id, user.telegram_id, user.name, "tier_changes",
                                f"tier_changes:{rep_id}:{day.isoformat()}",
-                               {"template": "reminders/tier_changes", "params": {"changes": items[:40],
+                               {"template": "reminders/tier_changes", "params": {"changes": items[:40], "cause": cause,
                                                                                "more": max(len(items) - 40, 0)}}))
     return planned
+
+
+def tier_change_words(policy: Policy, model: str, old: str | None, new: str | None) -> dict[str, Any]:
+    """JSON-safe words of one change: model and tier names {zh, en} (a code the policy no longer
+    knows stands for itself) and its direction by the model's order of tiers (up | down |
+    changed: RFM segments have no order)."""
+    spec = policy.model_by_code.get(model)
+    rank = getattr(spec, "tier_rank", None) or {}
+    direction = "changed"
+    if old in rank and new in rank:
+        direction = "up" if rank[new] < rank[old] else "down" if rank[new] > rank[old] else "changed"
+    return {"model": _words(spec.name if spec else None, model), "direction": direction,
+            "old": _words(_tier_name(policy, model, old), old or "—"),
+            "new": _words(_tier_name(policy, model, new), new or "—")}
+
+
+def _tier_name(policy: Policy, model: str, tier: str | None) -> Any:
+    spec = policy.tier(model, tier) if tier else None
+    return spec.name if spec else None
+
+
+def _words(text: Any, fallback: str) -> dict[str, str]:
+    return {lang: text.get(lang) if text is not None else fallback for lang in ("zh", "en")}
 
 
 # --- writing the plan ----------------------------------------------------------------------------------
@@ -468,7 +494,7 @@ def plan_review_notices(session: Session, policy: Policy, settings: Settings, no
         return []
     db = Database(session.get_bind().engine if hasattr(session.get_bind(), "engine") else session.get_bind())  # type: ignore[arg-type]
     report = recompute(db, policy, now, org_timezone=settings.timezone, review=True, store=False)
-    return change_notices(session, report.changes, day)
+    return change_notices(session, report.changes, day, policy)
 
 
 def plan_greetings(session: Session, policy: Policy, settings: Settings, now: datetime, *,
@@ -530,7 +556,7 @@ def run_review(db: Database, policy: Policy, settings: Settings, now: datetime) 
         # from the stored history, not from this run's report: if a crash came between the
         # recompute and this point, the next run finds nothing left to change but still tells
         # the reps what changed on this review day
-        notices = change_notices(session, _changes_since(session, day, settings), day)
+        notices = change_notices(session, _changes_since(session, day, settings), day, policy)
         queued = enqueue(session, notices, now)
         session.add(AuditLog(action="review.run", target=f"review:{day.isoformat()}", at=now,
                              detail={"changes": len(report.changes), "policy_version": policy.version}))

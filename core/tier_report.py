@@ -72,20 +72,33 @@ def _model(model: ModelResult | None, assigned: str | None, lang: str) -> dict[s
             "name": model.name(lang)}
 
 
-def tier_table(rows: list[dict[str, Any]]) -> str:
-    """A compact fixed-width table: one line per customer."""
-    header = ("id", "name", "owner", "stage", "models", "score", "cadence", "next due")
-    lines = [header]
+def tier_table(rows: list[dict[str, Any]], policy: Policy, words: dict[str, dict[str, str]]) -> str:
+    """A compact fixed-width table: one line per customer, in the language of `rows` (their
+    `--lang`): `words` holds the column headers (`header`), stage names (`stages`) and cadence
+    statuses (`cadence`) from the templates; tiers are shown by their policy names."""
+    columns = ("id", "name", "owner", "stage", "models", "score", "cadence", "next_due")
+    lines = [tuple(words["header"].get(c, c) for c in columns)]
     for row in rows:
         value = row["value"] or {}
-        tiers = " ".join(f"{code}:{m['tier']}" for code, m in row["models"].items() if m and m.get("tier"))
+        tiers = " ".join(_tier_word(policy, code, m["tier"], m.get("name"), words["lang"])
+                         for code, m in row["models"].items() if m and m.get("tier"))
         score = value.get("score")
-        lines.append((str(row["id"]), row["name"][:24], (row["owner"] or "—")[:16], row["stage"], tiers,
-                      f"{score:.1f}" if isinstance(score, float) else "—", row["cadence"]["status"],
+        lines.append((str(row["id"]), row["name"][:24], (row["owner"] or "—")[:16],
+                      words["stages"].get(row["stage"], row["stage"]), tiers,
+                      f"{score:.1f}" if isinstance(score, float) else "—",
+                      words["cadence"].get(row["cadence"]["status"], row["cadence"]["status"]),
                       row["cadence"]["next_due"] or "—"))
-    widths = [max(_width(line[i]) for line in lines) for i in range(len(header))]
+    widths = [max(_width(line[i]) for line in lines) for i in range(len(columns))]
     return "\n".join("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(line)).rstrip()
                      for line in lines)
+
+
+def _tier_word(policy: Policy, model: str, tier: str, live_name: str | None, lang: str) -> str:
+    """'价值分档:VIP客户': the model and the assigned tier by their names in `lang`."""
+    spec = policy.model_by_code.get(model)
+    tier_spec = policy.tier(model, tier)
+    model_name = spec.name.get(lang) if spec else model
+    return f"{model_name}:{tier_spec.name.get(lang) if tier_spec else live_name or tier}"
 
 
 def _width(text: str) -> int:

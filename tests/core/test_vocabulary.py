@@ -8,15 +8,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from bot.jobs import render_payload
 from bot.render import Renderer
-from core import accounts, agenda, greetings, reminders, summary
+from core import accounts, agenda, greetings, overrides, reminders, summary
 from core.db import Database
-from core.models import Contact, Customer, CustomerTier, Interaction
+from core.models import Contact, Customer, CustomerTier, Interaction, Notification
 from core.settings import load_settings
 from core.tiering import PolicyError, parse_policy
 from core.tiering.specs import OrderedModel, RfmModel
+from core.tiers import TierChange
 from tests.vocabulary import VOCABULARIES, Vocabulary
 
 SETTINGS = load_settings(_env_file=None)
@@ -163,3 +165,42 @@ def test_policy_check_explains_a_policy_that_names_no_main_model_or_priority_tie
     assert VOCABULARIES["default"].policy.notes == ()
     with pytest.raises(PolicyError, match="policy.main_model"):
         parse_policy(text.replace('name = "sponsor"', 'name = "sponsor"\nmain_model = "nope"'))
+
+
+def test_tier_change_notices_name_tiers_and_models_in_the_readers_language(any_db: Database,
+                                                                          vocabulary: Vocabulary) -> None:
+    ids = make_book(any_db, vocabulary)
+    changes = [TierChange(ids["middle"], vocabulary.main, vocabulary.middle, vocabulary.top, 80.0, "upgrade"),
+               TierChange(ids["lowest"], vocabulary.main, vocabulary.middle, vocabulary.lowest, 10.0, "downgrade")]
+    with any_db.session() as session:
+        [review] = reminders.change_notices(session, changes, TODAY, vocabulary.policy)
+        [by_policy] = reminders.change_notices(session, changes, TODAY, vocabulary.policy,
+                                               {"kind": "policy", "by": "Wang", "version": 7})
+    main = vocabulary.policy.main_model
+    assert main is not None
+    name = vocabulary.name
+    zh, en = texts(review)["zh"], texts(review)["en"]
+    assert (f"<b>Middle Co</b> · {main.name.get('zh')}：{name(vocabulary.middle, 'zh')} → "
+            f"<b>{name(vocabulary.top, 'zh')}</b>（升档）") in zh
+    assert f"{name(vocabulary.middle, 'zh')} → <b>{name(vocabulary.lowest, 'zh')}</b>（降档）" in zh
+    assert "定期评估（2026-11-24）" in zh and "Review of 2026-11-24" in en
+    assert f"{main.name.get('en')}: {name(vocabulary.middle, 'en')} → <b>{name(vocabulary.top, 'en')}</b> (upgrade)" in en
+    assert "分档规则已更新（Wang 修改）" in texts(by_policy)["zh"]
+    for text in (zh, en):
+        assert f"{vocabulary.main}:" not in text and "upgrade)" not in zh
+
+
+def test_a_managers_pin_tells_the_rep_whose_customer_it_is(any_db: Database, vocabulary: Vocabulary) -> None:
+    ids = make_book(any_db, vocabulary)
+    with any_db.session() as session:
+        manager = accounts.get_account(session, ids["manager"])
+        overrides.pin(session, manager, vocabulary.policy, ids["lowest"], vocabulary.main, vocabulary.top,
+                      "strategic partner", at("10:00"), until=date(2027, 3, 31), timezone="Asia/Shanghai",
+                      org_timezone="Asia/Shanghai")
+    with any_db.session() as session:
+        [notice] = session.exec(select(Notification).where(Notification.dedupe_key.startswith("pin:"))).all()
+    assert notice.recipient_id == ids["rep"]
+    zh = render_payload(RENDERER, "zh", notice.payload)
+    assert (f"Wang 人工调档：<b>Lowest Co</b> · {vocabulary.policy.main_model.name.get('zh')}："  # type: ignore[union-attr]
+            f"{vocabulary.name(vocabulary.lowest, 'zh')} → <b>{vocabulary.name(vocabulary.top, 'zh')}</b>（升档）") in zh
+    assert "理由：strategic partner · 有效至 2027-03-31" in zh
