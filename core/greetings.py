@@ -44,7 +44,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from core import occasions
-from core.models import Contact, Customer, CustomerTier, Interaction, User
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, User
 from core.occasions import Holiday
 from core.tiering import Policy, collector_paused
 
@@ -59,6 +59,11 @@ GREETED_STAGES = ("active", "prospect")
 RECALLED_KINDS = ("visit", "meeting", "call", "deal", "message", "email")
 RECALL_WITHIN = timedelta(days=365)
 SNIPPET_CHARS = {"zh": 24, "en": 60}
+# A Chinese contact name that already ends in a form of address ("黄总", "王经理") takes no title
+# after it: never "黄总总经理". (Name data, like the parser's word lists; the words around it
+# are in the templates.)
+HONORIFIC_ENDINGS = ("总", "董", "经理", "主任", "老师", "先生", "女士", "小姐", "博士", "教授", "部长", "局长",
+                     "处长", "院长", "校长", "书记", "主席", "总监", "主管", "律师", "医生")
 CHUNK = 5000
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_END = re.compile(r"[。！？；;!?，,\n]|\.(?=\s|$)")
@@ -340,7 +345,7 @@ class _Assembler:
         if holiday is not None:
             region = due[0].customer.region
             occasion_key = f"holiday:{region}:{holiday.day.isoformat()}:{holiday.key}"
-            name = dict(self.names.get(holiday.code) or holiday.names)
+            name = _holiday_names(self.names, holiday)
             code = holiday.code
         else:
             region = None
@@ -362,13 +367,35 @@ class _Assembler:
         context = {
             "lang": lang, "tier": customer.tier, "occasion": code, "occasion_name": name.get(lang) or code,
             "occasion_date": due.occasion_date, "customer_name": customer.name, "contact_name": contact_name,
-            "contact_title": contact_title, "rep_name": rep_name, "years": due.years,
+            "contact_title": contact_title, "addressee": addressee(contact_name, contact_title),
+            "rep_name": rep_name, "years": due.years,
             "last_touch": _for_language(touch, lang),
         }
         draft, template = self.drafts.render(code, customer.tier, lang, context, customer.id)
         return GreetingItem(customer.id, customer.name, contact_name, contact_title, lang, customer.tier,
                             due.occasion_date, draft, contact_id, customer.lead_days, customer.grade, due.years,
                             touch, template)
+
+
+def _holiday_names(names: Mapping[str, Mapping[str, str]], holiday: Holiday) -> dict[str, str]:
+    """The holiday's name per language: `names.toml` by occasion code (CN's), then by key (other
+    regions' holidays), over the package's names; a name the package has in English only is not
+    put in a Chinese message — `untranslated` stands in."""
+    found = dict(holiday.names)
+    found.update(names.get(holiday.code, {}) if holiday.code != "holiday" else {})
+    found.update(names.get(holiday.key, {}))
+    if not _CJK.search(found.get("zh", "")) and "zh" in names.get("untranslated", {}):
+        found["zh"] = names["untranslated"]["zh"]
+    return found
+
+
+def addressee(name: str | None, title: str | None) -> str:
+    """How a draft addresses the contact: name and title once — "黄总" stays "黄总" (title 总经理),
+    "张伟" with 总经理 is "张伟总经理", a title already in the name is not repeated."""
+    name, title = (name or "").strip(), (title or "").strip()
+    if not title or not _CJK.search(title) or title in name or name.endswith(HONORIFIC_ENDINGS):
+        return name
+    return name + title
 
 
 def _group_key(item: Due) -> tuple[Any, ...]:
@@ -527,20 +554,27 @@ def _primary_contacts(connection: Connection, ids: list[int]) -> dict[int, tuple
 
 def _last_touches(connection: Connection, ids: list[int], today: date, org_timezone: str,
                   zones: Mapping[int, str | None]) -> dict[int, LastTouch]:
-    """The latest recalled interaction of each customer within RECALL_WITHIN, up to today."""
+    """The latest recalled interaction of each customer within RECALL_WITHIN, up to today — when
+    it was a good one: a draft never thanks a customer for the call in which they complained
+    (then it quotes nothing rather than an older touch)."""
     until = datetime.combine(today + timedelta(days=1), time(0), _zone(org_timezone, org_timezone)).astimezone(UTC)
     since = until - RECALL_WITHIN
     found: dict[int, LastTouch] = {}
     for chunk in _chunks(ids):
         ranked = select(
-            Interaction.customer_id, Interaction.occurred_at, Interaction.kind, Interaction.summary,
+            Interaction.customer_id, Interaction.occurred_at, Interaction.kind, Interaction.summary, Interaction.id,
             func.row_number().over(partition_by=Interaction.customer_id,
                                    order_by=(Interaction.occurred_at.desc(), Interaction.id.desc())).label("rank"),  # type: ignore[union-attr,attr-defined]
         ).where(Interaction.customer_id.in_(chunk), Interaction.kind.in_(RECALLED_KINDS),  # type: ignore[attr-defined]
                 Interaction.occurred_at >= since, Interaction.occurred_at < until).subquery()
-        statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary).where(
-            ranked.c.rank == 1)
-        for customer_id, occurred_at, kind, summary in connection.execute(statement):
+        statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary,
+                           ranked.c.id).where(ranked.c.rank == 1)
+        latest = connection.execute(statement).all()
+        complained = set(connection.execute(select(Feedback.interaction_id).where(
+            Feedback.kind == "complaint", Feedback.interaction_id.in_([row[4] for row in latest]))).scalars())  # type: ignore[union-attr]
+        for customer_id, occurred_at, kind, summary, interaction_id in latest:
+            if interaction_id in complained:
+                continue
             zone = _zone(zones.get(customer_id), org_timezone)
             local = _as_utc(occurred_at).astimezone(zone).date()
             found[customer_id] = LastTouch(local, kind, _snippet(summary))

@@ -22,6 +22,7 @@ from core.errors import InvalidInput, NotFound
 
 PAGE = 6  # agenda lines per message (each with its own buttons)
 REVIEW_SHOWN = 10  # old follow-ups listed by the review button
+AWAY_CHOICES = 12  # colleagues offered as delegates by /away
 
 
 # --- /today ------------------------------------------------------------------------------------
@@ -123,21 +124,36 @@ async def away(update: Update, context: BotContext) -> None:
         await reply(update, context.render("agenda/away", until=None, delegate=None))
         return
     words = [w for w in args if w.lower() not in ("until", "到", "至")]
-    delegate = next((w for w in words if w.startswith("@")), None)
-    day_text = " ".join(w for w in words if w != delegate)
-    try:
-        until = date.fromisoformat(day_text) if day_text else None
-    except ValueError:
-        until = None
+    until = next((day for day in map(_iso_day, words) if day is not None), None)
     if until is None:
         await reply(update, context.render("agenda/away_usage"))
         return
+    delegate = " ".join(w for w in words if _iso_day(w) is None) or None  # @username, a name, an id
     try:
         until, delegate_name = await context.run(accounts.set_away, context.me.id, until, delegate, today)
     except InvalidInput as exc:
         await reply(update, context.render("agenda/away_usage", code=exc.code, value=exc.params.get("value")))
         return
-    await reply(update, context.render("agenda/away", until=until, delegate=delegate_name))
+    team = [] if delegate_name else await context.run(accounts.teammates, context.me.id)
+    rows = [[Button(name, "away.delegate", {"id": uid})] for uid, name in team[:AWAY_CHOICES]]
+    await reply(update, context.render("agenda/away", until=until, delegate=delegate_name, choose=bool(rows)),
+                await markup(context, rows) if rows else None)
+
+
+def _iso_day(word: str) -> date | None:
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        return None
+
+
+@action("away.delegate")
+async def away_delegate(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """A colleague picked from the /away button list takes over escalations and priority reminders."""
+    zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+    today = context.now().astimezone(zone).date()
+    until, name = await context.run(accounts.set_delegate, context.me.id, int(payload["id"]), today)
+    await edit(update, context.render("agenda/away", until=until, delegate=name, choose=False))
 
 
 # --- follow-ups -------------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ SPECS: dict[str, Spec] = {
                             owner="other_rep", owner_changes=True),
     "followup.close_many": Spec((lambda i: {"ids": [i["followup"]]},), owner="other_rep", owner_changes=True),
     "followup.review": Spec((same({}),), self_only=True),
+    "away.delegate": Spec((lambda i: {"id": i["user"]},)),
     "feedback.start": Spec((lambda i: {"id": i["customer"]},)),
     "feedback.kind": Spec((lambda i: {"id": i["customer"], "kind": "complaint"},),
                           steps=(("text", "late delivery again"),), owner="other_rep", owner_changes=True),
