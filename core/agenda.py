@@ -22,6 +22,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from core import feedback, followups
+from core import greetings as greetings_names
 from core.accounts import Account
 from core.facts import load_cadence_facts, load_facts
 from core.models import Customer
@@ -50,7 +51,7 @@ class ContactDue:
 class Line:
     """One customer on the agenda, every reason merged."""
 
-    customer_id: int
+    customer_id: int | None  # None: a personal reminder of the rep's (no customer)
     name: str
     rank: int  # see the module docstring
     lateness: int  # days: what orders lines of one rank
@@ -70,7 +71,8 @@ class Greeting:
     name: str
     kind: str  # holiday | birthday | anniversary
     on: date
-    occasion: str
+    occasion: str  # a holiday's name in the customer's region's language; a contact's name; years
+    names: dict[str, str] | None = None  # holidays: the name in each language (reader's choice)
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,9 @@ def rank_lines(items: Agenda) -> list[Line]:
         ids.setdefault(c.customer_id, c.customer_name)
     follow: dict[int, list[tuple[followups.FollowUpView, int]]] = {}
     for f in items.follow_ups:
-        follow.setdefault(f.customer_id, []).append((f, follow_up_age(f, today, zone)))
-        ids.setdefault(f.customer_id, f.customer_name)
+        key = f.customer_id if f.customer_id is not None else -f.id  # each personal reminder a line
+        follow.setdefault(key, []).append((f, follow_up_age(f, today, zone)))
+        ids.setdefault(key, f.customer_name)
     for c in items.contacts:
         ids.setdefault(c.customer_id, c.name)
     greeting_of: dict[int, Greeting] = {}
@@ -141,9 +144,9 @@ def rank_lines(items: Agenda) -> list[Line]:
             rank, lateness = 3, contact.days_late + (10_000 if overdue else 0)
         else:
             rank, lateness = 3, -10_000 - (greeting_of[cid].on - today).days
-        lines.append(Line(cid, name, rank, lateness, contact, tuple(open_complaints), tuple(due),
-                          greeting_of.get(cid)))
-    lines.sort(key=lambda line: (line.rank, -line.lateness, line.name, line.customer_id))
+        lines.append(Line(cid if cid > 0 else None, name, rank, lateness, contact, tuple(open_complaints),
+                          tuple(due), greeting_of.get(cid)))
+    lines.sort(key=lambda line: (line.rank, -line.lateness, line.name, line.customer_id or 0))
     return lines
 
 
@@ -190,7 +193,8 @@ def build_many(session: Session, people: list[Account], policy: Policy, now: dat
                           key=lambda c: (c.status != "overdue", not c.priority, -c.days_late, c.name))
         mine = follow_ups.get(person.id, [])
         old = [f for f in mine if follow_up_age(f, today, zone.key) >= rollup]
-        greetings = sorted((Greeting(cid, names.get(cid, ""), o.kind, o.date, o.name)
+        greetings = sorted((Greeting(cid, names.get(cid, ""), o.kind, o.date, o.name,
+                                     greetings_names.occasion_names(o.names) if o.names else None)
                             for cid in book for o in occasions_of.get(cid, ())
                             if today <= o.date <= today + timedelta(days=GREETING_HORIZON)),
                            key=lambda g: (g.on, g.name))

@@ -29,7 +29,7 @@ ANSWER_WINDOW = timedelta(days=1)
 @dataclass(frozen=True)
 class FollowUpView:
     id: int
-    customer_id: int
+    customer_id: int | None  # None: a personal reminder (`/remind 下周二 交季度报表`)
     customer_name: str
     due_at: datetime
     has_time: bool
@@ -37,9 +37,10 @@ class FollowUpView:
     status: str
 
 
-def create(session: Session, account: Account, customer_id: int, *, due_at: datetime, has_time: bool, text: str,
-           now: datetime) -> int:
-    if not can_see_customer(session, account, customer_id):
+def create(session: Session, account: Account, customer_id: int | None, *, due_at: datetime, has_time: bool,
+           text: str, now: datetime) -> int:
+    """A follow-up for a customer the account may see, or (customer None) a personal reminder."""
+    if customer_id is not None and not can_see_customer(session, account, customer_id):
         raise NotFound(f"customer {customer_id}")
     if not text.strip():
         raise InvalidInput("empty_text")
@@ -52,7 +53,8 @@ def create(session: Session, account: Account, customer_id: int, *, due_at: date
 
 def _mine(session: Session, account: Account, follow_up_id: int) -> FollowUp:
     row = session.get(FollowUp, follow_up_id)
-    if row is None or not can_see_customer(session, account, row.customer_id):
+    if row is None or (row.rep_id != account.id if row.customer_id is None
+                       else not can_see_customer(session, account, row.customer_id)):
         raise NotFound(f"follow-up {follow_up_id}")
     return row
 
@@ -79,21 +81,22 @@ def due_many(session: Session, user_ids: list[int], until: dict[int, datetime]) 
     if not user_ids:
         return {}
     rows = session.exec(
-        select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
+        select(FollowUp, Customer.name).outerjoin(Customer, Customer.id == FollowUp.customer_id)
         .where(FollowUp.status == "open", FollowUp.rep_id.in_(user_ids),  # type: ignore[union-attr]
-               FollowUp.due_at < max(until.values()), Customer.archived.is_(False))  # type: ignore[attr-defined]
+               FollowUp.due_at < max(until.values()),
+               or_(FollowUp.customer_id.is_(None), Customer.archived.is_(False)))  # type: ignore[union-attr, attr-defined]
         .order_by(FollowUp.due_at)  # type: ignore[arg-type]
     ).all()
     found: dict[int, list[FollowUpView]] = {}
     for row, name in rows:
         if row.rep_id is not None and row.due_at < until[row.rep_id]:
             found.setdefault(row.rep_id, []).append(
-                FollowUpView(row.id or 0, row.customer_id, name, row.due_at, row.has_time, row.text, row.status))
+                FollowUpView(row.id or 0, row.customer_id, name or "", row.due_at, row.has_time, row.text, row.status))
     return found
 
 
 def _view(session: Session, row: FollowUp) -> FollowUpView:
-    customer = session.get(Customer, row.customer_id)
+    customer = session.get(Customer, row.customer_id) if row.customer_id is not None else None
     return FollowUpView(row.id or 0, row.customer_id, customer.name if customer else "", row.due_at, row.has_time,
                         row.text, row.status)
 

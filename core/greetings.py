@@ -33,6 +33,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -396,6 +397,27 @@ def addressee(name: str | None, title: str | None) -> str:
     if not title or not _CJK.search(title) or title in name or name.endswith(HONORIFIC_ENDINGS):
         return name
     return name + title
+
+
+def occasion_names(names: Mapping[str, str]) -> dict[str, str]:
+    """A holiday's names for a reader (agenda, digest) as the greeting drafts name it: the shipped
+    `names.toml` by key over the package's names, `untranslated` for an English-only one."""
+    return dict(_occasion_names(tuple(sorted(names.items()))))
+
+
+@lru_cache(maxsize=1024)  # asked for every customer of a region with a holiday coming
+def _occasion_names(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    names = dict(pairs)
+    table = _shipped_names()
+    found = {**names, **table.get(occasions.key_of(names.get("en", "")), {})}
+    if not _CJK.search(found.get("zh", "")) and "zh" in table.get("untranslated", {}):
+        found["zh"] = table["untranslated"]["zh"]
+    return tuple(found.items())
+
+
+@lru_cache(maxsize=1)
+def _shipped_names() -> dict[str, dict[str, str]]:
+    return _batch_names(greetings_environment())
 
 
 def _group_key(item: Due) -> tuple[Any, ...]:

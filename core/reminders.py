@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from core import agenda, greetings, outbox
@@ -231,6 +232,7 @@ def line_entry(line: agenda.Line, zone: ZoneInfo) -> dict[str, Any]:
     follow_up, late = line.follow_ups[0] if line.follow_ups else (None, 0)
     return {
         "customer_id": line.customer_id, "name": line.name, "priority": line.priority_overdue,
+        "personal": line.customer_id is None,
         "contact": {"status": contact.status, "clock": contact.clock, "days": contact.days_late,
                     "tier": contact.tier_label} if contact else None,
         "complaint": {"id": line.complaints[0].id, "text": line.complaints[0].text[:80]} if line.complaints else None,
@@ -239,7 +241,9 @@ def line_entry(line: agenda.Line, zone: ZoneInfo) -> dict[str, Any]:
                      "due": follow_up.due_at.astimezone(zone).strftime("%H:%M") if follow_up.has_time and not late
                      else ""} if follow_up else None,
         "follow_ups": len(line.follow_ups),
-        "greeting": {"occasion": line.greeting.occasion, "on": line.greeting.on.isoformat()} if line.greeting else None,
+        "greeting": {"kind": line.greeting.kind, "on": line.greeting.on.isoformat(),
+                     "occasion": line.greeting.names or {"zh": line.greeting.occasion, "en": line.greeting.occasion}}
+        if line.greeting else None,
     }
 
 
@@ -249,7 +253,8 @@ def _entry_buttons(entries: list[dict[str, Any]], view: str) -> list[list[dict[s
     redraw the message they sit on."""
     rows = []
     for n, entry in enumerate(entries, start=1):
-        row = [{"label": f"{n} ✍", "action": "customer.log", "payload": {"id": entry["customer_id"]}, "single_use": False}]
+        row = [] if entry["personal"] else [{"label": f"{n} ✍", "action": "customer.log",
+                                             "payload": {"id": entry["customer_id"]}, "single_use": False}]
         if entry["followup"]:
             follow_up = entry["followup"]["id"]
             row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": follow_up, "view": view}})
@@ -319,9 +324,10 @@ def nudge_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *,
 def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: Settings,
                       now: datetime) -> list[Planned]:
     rows = session.exec(
-        select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
+        select(FollowUp, Customer.name).outerjoin(Customer, Customer.id == FollowUp.customer_id)
         .where(FollowUp.status == "open", FollowUp.has_time, FollowUp.due_at <= now,
-               FollowUp.due_at > now - timedelta(days=2), Customer.archived.is_(False))  # type: ignore[attr-defined]
+               FollowUp.due_at > now - timedelta(days=2),
+               or_(FollowUp.customer_id.is_(None), Customer.archived.is_(False)))  # type: ignore[union-attr, attr-defined]
     ).all()
     planned = []
     for follow_up, name in rows:

@@ -63,14 +63,15 @@ async def _show_page(update: Update, context: BotContext, number: int, *, new: b
 def _item_buttons(index: int, entry: dict[str, Any]) -> list[Button]:
     """One row per customer line: ✍ log, then its follow-up's ✓ and snoozes, or its complaint's
     ✓, or the customer card."""
-    log = Button(f"{index} ✍", "customer.log", {"id": entry["customer_id"]}, single_use=False)
+    log = [] if entry["personal"] else [Button(f"{index} ✍", "customer.log", {"id": entry["customer_id"]},
+                                               single_use=False)]
     if entry["followup"]:
         here = {"id": entry["followup"]["id"], "view": "today", "page": (index - 1) // PAGE}
-        return [log, Button(f"{index} ✓", "followup.done", here),
+        return [*log, Button(f"{index} ✓", "followup.done", here),
                 *[Button(f"{index} +{d}", "followup.snooze", {**here, "by": d}) for d in ("1d", "3d", "1w")]]
     if entry["complaint"]:
-        return [log, Button(f"{index} ✓", "feedback.resolve", {"id": entry["complaint"]["id"]}, single_use=False)]
-    return [log, Button(f"{index} 📇", "customer.card", {"id": entry["customer_id"]}, single_use=False)]
+        return [*log, Button(f"{index} ✓", "feedback.resolve", {"id": entry["complaint"]["id"]}, single_use=False)]
+    return [*log, Button(f"{index} 📇", "customer.card", {"id": entry["customer_id"]}, single_use=False)]
 
 
 @action("followup.review")
@@ -169,18 +170,18 @@ async def remind(update: Update, context: BotContext) -> None:
     zone = context.me.timezone or settings.timezone
     parsed = await context.run(book.read, context.me, f"提醒 {text}" if _is_chinese(text) else f"remind me {text}",
                                now=context.now(), timezone=zone, currency=settings.currency)
-    if not parsed.candidates or parsed.ambiguous:
+    if parsed.ambiguous:
         await reply(update, context.render("agenda/remind_no_customer", text=text[:200],
                                            names=[c.name for c in parsed.candidates[:5]]))
         return
     if parsed.follow_up is None:
         await reply(update, context.render("agenda/remind_no_date"))
         return
-    customer = parsed.candidates[0]
+    customer = parsed.candidates[0] if parsed.candidates else None  # none named: a personal reminder
     what = parsed.follow_up.text or text
-    await context.run(followups.create, context.me, customer.customer_id, due_at=parsed.follow_up.due,
-                      has_time=parsed.follow_up.has_time, text=what, now=context.now())
-    await reply(update, context.render("agenda/reminder_set", customer=customer.name, text=what,
+    await context.run(followups.create, context.me, customer.customer_id if customer else None,
+                      due_at=parsed.follow_up.due, has_time=parsed.follow_up.has_time, text=what, now=context.now())
+    await reply(update, context.render("agenda/reminder_set", customer=customer.name if customer else None, text=what,
                                        due=parsed.follow_up.due.astimezone(ZoneInfo(zone)),
                                        has_time=parsed.follow_up.has_time))
 

@@ -41,7 +41,7 @@ async def on_text(update: Update, context: BotContext, text: str, *, forced_cust
     """A message that is not a command and not the answer to a pending question."""
     message = update.effective_message
     assert message is not None
-    if not text.strip():
+    if not any(ch.isalnum() for ch in text):  # "", "-", "." … say nothing to log
         await reply(update, context.render("log/hint"))
         return
     parsed = await _read(context, text[:MAX_TEXT])

@@ -1,4 +1,4 @@
-"""follow-up of a complaint: followup.feedback_id
+"""follow-up of a complaint: followup.feedback_id; personal reminders: followup.customer_id nullable
 
 A complaint creates a follow-up for the customer's owner; resolving the complaint closes it, so
 the follow-up records which complaint it came from. Existing complaint follow-ups are linked by
@@ -24,6 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table('followup', schema=None) as batch_op:
         batch_op.add_column(sa.Column('feedback_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_followup_feedback_id_feedback', 'feedback', ['feedback_id'], ['id'])
+        batch_op.alter_column('customer_id', existing_type=sa.Integer(), nullable=True)
     op.execute(
         "UPDATE followup SET feedback_id = (SELECT f.id FROM feedback f WHERE f.kind = 'complaint' "
         "AND f.customer_id = followup.customer_id AND f.created_at = followup.created_at "
@@ -31,6 +32,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM followup WHERE customer_id IS NULL")  # personal reminders have no place before 0010
     with op.batch_alter_table('followup', schema=None) as batch_op:
+        batch_op.alter_column('customer_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_constraint('fk_followup_feedback_id_feedback', type_='foreignkey')
         batch_op.drop_column('feedback_id')

@@ -68,3 +68,10 @@ def test_split_message_respects_the_limit_and_tags() -> None:
     for part in parts:
         assert part.count("<b>") == part.count("</b>")
         assert not part.endswith("&") and "&am" not in part.replace("&amp;", "")
+
+
+async def test_a_lone_dash_or_dot_is_not_logged(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    for text in ("-", ".", " … ", "。"):
+        [answer] = await harness.send(rep, text)
+        assert not answer.buttons and "Save" not in answer.text  # a hint, not a log card

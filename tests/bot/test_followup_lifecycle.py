@@ -87,3 +87,19 @@ async def test_done_on_a_digest_and_on_today_redraws_the_message_in_place(harnes
     after = await harness.press(rep, "1 ✓", today)
     assert after is not None and after.message_id == today.message_id
     assert "call about the contract" not in after.text
+
+
+async def test_remind_without_a_customer_is_a_personal_reminder(harness: Harness) -> None:
+    rep, _ = await _rep(harness)
+    await harness.send(rep, "/remind 下周二 交季度报表")
+    assert "个人提醒" in harness.last(rep).text and "交季度报表" in harness.last(rep).text
+    with harness.db.session() as session:
+        [reminder] = session.exec(select(FollowUp)).all()
+    assert reminder.customer_id is None and reminder.rep_id == rep.account.id
+    harness.clock.set(reminder.due_at + timedelta(hours=2))
+    await harness.send(rep, "/today")
+    today = harness.last(rep)
+    assert "📝 个人提醒" in today.text and "交季度报表" in today.text
+    assert [label for label, _ in today.buttons if label.startswith("1 ")] == ["1 ✓", "1 +1d", "1 +3d", "1 +1w"]
+    await harness.press(rep, "1 ✓", today)
+    assert _statuses(harness) == {"交季度报表": "done"}
