@@ -13,6 +13,7 @@ a reason of its own: it is counted in `Agenda.old_follow_ups` ("5 old follow-ups
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -108,46 +109,56 @@ def follow_up_age(follow_up: followups.FollowUpView, today: date, zone: str) -> 
     return max((today - follow_up.due_at.astimezone(zone_or_default(zone, zone)).date()).days, 0)
 
 
-def rank_lines(items: Agenda) -> list[Line]:
-    """One line per customer with the reasons merged, ranked (see the module docstring)."""
+def rank_lines(items: Agenda, limit: int | None = None) -> list[Line]:
+    """One line per customer with the reasons merged, ranked (see the module docstring); with
+    `limit`, only the first `limit` lines (the digest: every customer is ranked, few are shown)."""
     today, zone = items.today or date.min, items.zone or "UTC"
-    ids: dict[int, str] = {}
-    contact_of = {c.customer_id: c for c in items.contacts}
     complaints: dict[int, list[feedback.FeedbackView]] = {}
     for c in items.complaints:
         complaints.setdefault(c.customer_id, []).append(c)
-        ids.setdefault(c.customer_id, c.customer_name)
     follow: dict[int, list[tuple[followups.FollowUpView, int]]] = {}
+    names: dict[int, str] = {}
     for f in items.follow_ups:
         key = f.customer_id if f.customer_id is not None else -f.id  # each personal reminder a line
         follow.setdefault(key, []).append((f, follow_up_age(f, today, zone)))
-        ids.setdefault(key, f.customer_name)
-    for c in items.contacts:
-        ids.setdefault(c.customer_id, c.name)
+        names[key] = f.customer_name
+    contact_of = {c.customer_id: c for c in items.contacts}
     greeting_of: dict[int, Greeting] = {}
     for g in items.greetings:
         greeting_of.setdefault(g.customer_id, g)
-        ids.setdefault(g.customer_id, g.name)
-    lines = []
-    for cid, name in ids.items():
-        contact, open_complaints, due = contact_of.get(cid), complaints.get(cid, []), follow.get(cid, [])
-        overdue = contact is not None and contact.status == "overdue"
-        if overdue and contact.priority:  # type: ignore[union-attr]
-            rank, lateness = 0, contact.days_late  # type: ignore[union-attr]
+    ranked = []  # (rank, -lateness, name, id): cheap tuples for every customer, lines for the shown
+    for cid, contact in contact_of.items():
+        if cid in complaints or cid in follow:
+            continue  # ranked below with its other reasons
+        overdue = contact.status == "overdue"
+        if overdue and contact.priority:
+            ranked.append((0, -contact.days_late, contact.name, cid))
+        else:  # overdue contacts before those merely due, whatever the lateness past the ideal
+            ranked.append((3, -contact.days_late - (10_000 if overdue else 0), contact.name, cid))
+    for cid in complaints.keys() | follow.keys():
+        contact, open_complaints, due = contact_of.get(cid), complaints.get(cid), follow.get(cid)
+        name = contact.name if contact else open_complaints[0].customer_name if open_complaints else names[cid]
+        if contact is not None and contact.status == "overdue" and contact.priority:
+            ranked.append((0, -contact.days_late, name, cid))
         elif open_complaints:
-            rank, lateness = 1, max((today - c.created_at.date()).days for c in open_complaints)
-        elif due:
-            rank, lateness = 2, max(age for _, age in due)
-        elif contact is not None:
-            # overdue contacts before those merely due: lateness past the maximum counts above
-            # any lateness past the ideal
-            rank, lateness = 3, contact.days_late + (10_000 if overdue else 0)
+            ranked.append((1, -max((today - c.created_at.date()).days for c in open_complaints), name, cid))
         else:
-            rank, lateness = 3, -10_000 - (greeting_of[cid].on - today).days
-        lines.append(Line(cid if cid > 0 else None, name, rank, lateness, contact, tuple(open_complaints),
-                          tuple(due), greeting_of.get(cid)))
-    lines.sort(key=lambda line: (line.rank, -line.lateness, line.name, line.customer_id or 0))
-    return lines
+            ranked.append((2, -max(age for _, age in due or ()), name, cid))
+    for cid, g in greeting_of.items():
+        if cid not in contact_of and cid not in complaints and cid not in follow:
+            ranked.append((3, 10_000 + (g.on - today).days, g.name, cid))
+    chosen = sorted(ranked) if limit is None else heapq.nsmallest(limit, ranked)
+    return [Line(cid if cid > 0 else None, name, rank, -minus_late, contact_of.get(cid),
+                 tuple(complaints.get(cid, ())), tuple(follow.get(cid, ())), greeting_of.get(cid))
+            for rank, minus_late, name, cid in chosen]
+
+
+def line_count(items: Agenda) -> int:
+    """How many lines `rank_lines` gives: customers with a reason, and personal reminders."""
+    customers = {c.customer_id for c in items.contacts} | {c.customer_id for c in items.complaints} | \
+        {g.customer_id for g in items.greetings}
+    customers |= {f.customer_id if f.customer_id is not None else -f.id for f in items.follow_ups}
+    return len(customers)
 
 
 def build(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str) -> Agenda:
@@ -165,14 +176,21 @@ def build_many(session: Session, people: list[Account], policy: Policy, now: dat
     # Cadence follows the stored tiers: most customers need no model evaluated at all.
     facts = _facts_of(session, policy, now, org_timezone, ids, whole_book=len(ids) > total // 2)
     unserved = []
+    priority_of: dict[int, bool] = {}
+    kept: list[Any] = []
     with collector_paused():  # thousands of results that all survive the loop
         for fact, cadence in zip(facts, cadence_of_assigned(facts, policy, now)):
             occasions_of[fact.id] = fact.occasions
             if cadence is None:
                 unserved.append(fact.id)
             elif _needs_contact(cadence):
-                contacts_of[fact.id] = _contacts(fact.id, cadence, names.get(fact.id, ""), policy,
-                                                 fact.assigned_tiers)
+                # customers with the same stored tiers share one mapping (core.facts): ask once
+                assigned = fact.assigned_tiers
+                priority = priority_of.get(id(assigned))
+                if priority is None:
+                    priority = priority_of[id(assigned)] = policy.has_priority_tier(assigned)
+                    kept.append(assigned)  # keeps the id valid for the loop
+                contacts_of[fact.id] = _contacts(fact.id, cadence, names.get(fact.id, ""), policy, priority)
     if unserved:  # not tiered yet under some model: the live tier serves, so evaluate them
         stats = STATS.get(session, policy, now, org_timezone)
         for fact in load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=unserved,
@@ -180,7 +198,7 @@ def build_many(session: Session, people: list[Account], policy: Policy, now: dat
             result = evaluate_one(fact, stats, policy, now)
             served = {code: model.tier for code, model in result.models.items() if model is not None}
             contacts_of[fact.id] = _contacts(fact.id, result.cadence, names.get(fact.id, ""), policy,
-                                             {**served, **fact.assigned_tiers})
+                                             policy.has_priority_tier({**served, **fact.assigned_tiers}))
     follow_ups = followups.due_many(session, [p.id for p in people], _end_of_today(people, now, org_timezone))
     complaints = feedback.open_complaints_of(session, ids)
     rollup = policy.reminders.rollup_days
@@ -189,8 +207,9 @@ def build_many(session: Session, people: list[Account], policy: Policy, now: dat
         book = owners.get(person.id, set())
         zone = zone_or_default(person.timezone, org_timezone)
         today = now.astimezone(zone).date()
-        contacts = sorted((c for cid in book for c in contacts_of.get(cid, ())),
-                          key=lambda c: (c.status != "overdue", not c.priority, -c.days_late, c.name))
+        # in no particular order: `lines` ranks them (sorting 100k contacts per morning for
+        # nothing would cost the digest sweep a tenth of its time)
+        contacts = [c for cid in book for c in contacts_of.get(cid, ())]
         mine = follow_ups.get(person.id, [])
         old = [f for f in mine if follow_up_age(f, today, zone.key) >= rollup]
         greetings = sorted((Greeting(cid, names.get(cid, ""), o.kind, o.date, o.name,
@@ -258,10 +277,17 @@ def _tier_label(policy: Policy, set_by: str) -> dict[str, str]:
     return {lang: spec.name.get(lang) if spec else tier for lang in ("zh", "en")}
 
 
+@lru_cache(maxsize=512)
+def _sets_priority(policy: Policy, set_by: str) -> bool:
+    model, _, tier = set_by.partition(":")
+    return policy.is_priority(model, tier)
+
+
 def _contacts(customer_id: int, cadence: CadenceResult, name: str, policy: Policy,
-              tiers: Any) -> list[ContactDue]:
-    """The customer's due or overdue clock (the visit clock only when the other is fine)."""
-    priority = policy.has_priority_tier(tiers)
+              priority: bool) -> list[ContactDue]:
+    """The customer's due or overdue clock (the visit clock only when the other is fine);
+    `priority`: one of the customer's tiers is a priority tier (the one that sets the clock may
+    be, too)."""
     found = []
     for clock in (cadence.any, cadence.visit):
         if clock is None or clock.days_since < clock.ideal_days:  # status "ok", without the property
@@ -269,8 +295,7 @@ def _contacts(customer_id: int, cadence: CadenceResult, name: str, policy: Polic
         late = clock.days_overdue if clock.status == "overdue" else clock.days_since - clock.ideal_days
         label = _tier_label(policy, clock.set_by)
         found.append(ContactDue(customer_id, name, clock.status, clock.kind, late, clock.set_by,
-                                label, clock.next_due, clock.max_days,
-                                priority or policy.is_priority(*clock.set_by.partition(":")[::2])))
+                                label, clock.next_due, clock.max_days, priority or _sets_priority(policy, clock.set_by)))
     if len(found) == 2:  # one line per customer: the worse clock
         found.sort(key=lambda c: (c.status != "overdue", -c.days_late))
         found = found[:1]

@@ -202,15 +202,15 @@ def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morn
     """JSON-safe: the digest is rendered at send time, in the recipient's language then. At most
     the policy's `digest_lines` lines, one row of buttons each; old follow-ups take one line."""
     limit = policy.reminders.digest_lines
-    lines = items.lines
     room = limit - 1 if items.old_follow_ups else limit
-    shown = [line_entry(line, zone) for line in lines[:room]]
+    total = agenda.line_count(items)
+    shown = [line_entry(line, zone) for line in agenda.rank_lines(items, room)]
     buttons = _entry_buttons(shown, "digest")
     if items.old_follow_ups:
         buttons.append([_review_button(len(shown) + 1)])
     return {
         "template": "reminders/digest",
-        "params": {"entries": shown, "more": len(lines) - len(shown), "morning": morning,
+        "params": {"entries": shown, "more": total - len(shown), "morning": morning,
                    "old_follow_ups": len(items.old_follow_ups), "rollup_days": policy.reminders.rollup_days,
                    "counts": digest_counts(items)},
         "buttons": buttons,
@@ -220,7 +220,7 @@ def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morn
 def digest_counts(items: agenda.Agenda) -> dict[str, int]:
     """The header figures; `overdue` counts customers past a maximum interval, as the summary's
     "contacted on time" and the escalations do."""
-    return {"customers": len(items.lines), "overdue": len(items.overdue), "contacts": len(items.contacts),
+    return {"customers": agenda.line_count(items), "overdue": len(items.overdue), "contacts": len(items.contacts),
             "follow_ups": len(items.follow_ups) + len(items.old_follow_ups), "complaints": len(items.complaints),
             "greetings": len(items.greetings)}
 

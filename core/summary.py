@@ -713,7 +713,7 @@ def overdue_of(session: Session, actor: Account, policy: Policy, now: datetime, 
     if not in_domain(session, actor, user_id):
         raise InvalidInput("summary_other_team", value=person.name, name=person.name)
     items = agenda.build(session, person, policy, now, org_timezone=org_timezone)
-    return person.name, [c for c in items.contacts if c.status == "overdue"]
+    return person.name, sorted(items.overdue, key=lambda c: (not c.priority, -c.days_late, c.name))
 
 
 # --- helpers -----------------------------------------------------------------------------------
