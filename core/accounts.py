@@ -270,10 +270,17 @@ def set_quiet_hours(session: Session, user_id: int, value: str) -> Account:
     return _update(session, user_id, quiet_start=quiet[0], quiet_end=quiet[1], quiet_off=False)
 
 
+def may_delegate_to(team_id: int | None, manager_id: int | None, candidate_id: int | None,
+                    candidate_team_id: int | None) -> bool:
+    """Whom someone away may name as delegate: a colleague of their own team, or their manager.
+    (Someone else would receive the customers' escalations and VIP reminders of another team.)"""
+    return candidate_id == manager_id or (team_id is not None and candidate_team_id == team_id)
+
+
 def set_away(session: Session, user_id: int, until: date | None, delegate: str | None, today: date) -> tuple[date | None, str | None]:
-    """`/away until DATE [colleague]` (None: back now). The delegate is an active colleague named
-    by @username, by name (or its first word, when only one colleague has it) or by user id;
-    returns (until, delegate's name)."""
+    """`/away until DATE [colleague]` (None: back now). The delegate is an active colleague of the
+    same team (or the manager) named by @username, by name (or its first word, when only one
+    colleague has it) or by user id; returns (until, delegate's name)."""
     if until is not None and until < today:
         raise InvalidInput("away_in_past", value=until.isoformat())
     delegate_user = None
@@ -281,6 +288,11 @@ def set_away(session: Session, user_id: int, until: date | None, delegate: str |
         delegate_user = _colleague(session, user_id, delegate)
         if delegate_user is None:
             raise InvalidInput("unknown_delegate", value=delegate[:64])
+        me = session.get(User, user_id)
+        if me is None:
+            raise NotFound(f"user {user_id}")
+        if not may_delegate_to(me.team_id, me.manager_id, delegate_user.id, delegate_user.team_id):
+            raise InvalidInput("delegate_other_team", value=delegate_user.name[:64])
     _update(session, user_id, away_until=until, delegate_id=delegate_user.id if delegate_user else None)
     return until, delegate_user.name if delegate_user else None
 
@@ -296,12 +308,15 @@ def _colleague(session: Session, user_id: int, word: str) -> User | None:
 
 
 def teammates(session: Session, user_id: int) -> list[tuple[int, str]]:
-    """Active colleagues of the user's team (the manager included), for a hand-off button list."""
+    """Whom the user may hand off to (`may_delegate_to`): active colleagues of their team and
+    their manager, for the /away button list."""
     user = session.get(User, user_id)
-    if user is None or user.team_id is None:
+    if user is None:
         return []
-    rows = session.exec(select(User.id, User.name).where(User.active, User.team_id == user.team_id,
-                                                         User.id != user_id).order_by(User.name)).all()
+    same_team = User.team_id == user.team_id if user.team_id is not None else User.id.is_(None)  # type: ignore[union-attr]
+    rows = session.exec(select(User.id, User.name).where(User.active, User.id != user_id,
+                                                         same_team | (User.id == user.manager_id))  # type: ignore[operator]
+                        .order_by(User.name)).all()
     return [(int(uid), name) for uid, name in rows]
 
 

@@ -1,4 +1,5 @@
-"""The in-memory customer index a rep's messages are matched against (see core.parsing).
+"""The in-memory customer index a rep's messages are matched against (see core.parsing), and
+the organisation's customer names for the duplicate check at /new.
 
 Built once per book and kept for a short while: matching a message must not scan every name in
 the database. Any customer change in this process invalidates it at once; changes made by
@@ -13,11 +14,12 @@ from collections import defaultdict
 from datetime import datetime
 from threading import Lock
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from core.accounts import Account
-from core.models import Contact, Customer
-from core.parsing import BookEntry, Candidate, CustomerIndex, ParsedLog, parse
+from core.models import Contact, Customer, CustomerAlias
+from core.parsing import BookEntry, Candidate, CustomerIndex, NameIndex, ParsedLog, parse
 from core.visibility import customer_scope
 
 INDEX_TTL = 60.0  # seconds
@@ -25,6 +27,7 @@ _version = itertools.count(1)
 _current_version = next(_version)
 _lock = Lock()
 _cache: dict[object, tuple[int, float, CustomerIndex]] = {}
+_names: list[tuple[int, float, NameIndex]] = []  # the organisation's, at most one
 
 
 def invalidate() -> None:
@@ -34,20 +37,32 @@ def invalidate() -> None:
         _current_version = next(_version)
 
 
+def invalidate_on_commit(session: Session) -> None:
+    """Invalidate once `session` commits (not before: a rebuild in between would cache the old
+    book under the new version)."""
+    event.listen(session, "after_commit", lambda _session: invalidate(), once=True)
+
+
 def entries(session: Session, account: Account | None) -> list[BookEntry]:
-    """Every customer `account` may see (None: the whole organisation), with contact names."""
+    """Every customer `account` may see (None: the whole organisation), with contact names and
+    aliases (read through the same scope: an alias is never shared beyond the customer's view)."""
     statement = select(Customer.id, Customer.name, Customer.company).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
     if account is not None:
         statement = statement.where(customer_scope(account))
     rows = session.exec(statement).all()
     contacts: dict[int, list[str]] = defaultdict(list)
+    aliases: dict[int, list[str]] = defaultdict(list)
     ids = [row[0] for row in rows]
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         for customer_id, name in session.exec(select(Contact.customer_id, Contact.name)
                                               .where(Contact.customer_id.in_(chunk))):  # type: ignore[attr-defined]
             contacts[customer_id].append(name)
-    return [BookEntry(cid, name, company, tuple(contacts.get(cid, ()))) for cid, name, company in rows]
+        for customer_id, text in session.exec(select(CustomerAlias.customer_id, CustomerAlias.text)
+                                              .where(CustomerAlias.customer_id.in_(chunk))):  # type: ignore[attr-defined]
+            aliases[customer_id].append(text)
+    return [BookEntry(cid, name, company, tuple(contacts.get(cid, ())), tuple(aliases.get(cid, ())))
+            for cid, name, company in rows]
 
 
 def cached(account: Account | None) -> CustomerIndex | None:
@@ -62,7 +77,7 @@ def cached(account: Account | None) -> CustomerIndex | None:
 
 
 def index_for(session: Session, account: Account | None) -> CustomerIndex:
-    """The cached index of `account`'s book (None: the whole organisation, for duplicate checks)."""
+    """The cached index of `account`'s book (None: the whole organisation)."""
     key = account.id if account is not None else "all"
     index = cached(account)
     if index is not None:
@@ -73,6 +88,22 @@ def index_for(session: Session, account: Account | None) -> CustomerIndex:
     index = CustomerIndex(entries(session, account))
     with _lock:
         _cache[key] = (version, now, index)
+    return index
+
+
+def names(session: Session) -> NameIndex:
+    """Every customer's name and company (not archived), by their forms: the duplicate check."""
+    with _lock:
+        version = _current_version
+        found = _names[0] if _names else None
+    if found is not None and found[0] == version and time.monotonic() - found[1] < INDEX_TTL:
+        return found[2]
+    now = time.monotonic()
+    rows = session.exec(select(Customer.id, Customer.name, Customer.company)
+                        .where(Customer.archived.is_(False))).all()  # type: ignore[attr-defined]
+    index = NameIndex(BookEntry(cid, name, company) for cid, name, company in rows)
+    with _lock:
+        _names[:] = [(version, now, index)]
     return index
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from core import customers, feedback, interactions, overrides
+from core import aliases, customers, feedback, interactions, opportunities, overrides
 from core.accounts import Account
 from core.models import CustomerTier
 from core.tiering import CustomerResult, Policy, explain_model
@@ -51,6 +51,9 @@ class Card:
     open_feedback: list[feedback.FeedbackView]
     actions: list[ActionView]
     pins: list[overrides.PinView] = field(default_factory=list)  # a manager's pinned tiers (人工调档)
+    opportunities: list[opportunities.OpportunityView] = field(default_factory=list)  # open ones (expected money)
+    stage_names: dict[str, str] = field(default_factory=dict)  # pipeline stage code → name
+    aliases: list[aliases.AliasView] = field(default_factory=list)  # 别名: each removable on the card
 
 
 def evaluate(session: Session, policy: Policy, customer_id: int, now: datetime,
@@ -69,7 +72,9 @@ def card(session: Session, account: Account, customer_id: int, policy: Policy, n
                 feedback.open_items(session, account, customer_id),
                 [ActionView(a.code, a.text(lang), a.reason(lang)) for a in result.actions[:actions]],
                 overrides.active_overrides(session, None, now, policy, lang=lang, timezone=org_timezone,
-                                           customer_ids=[customer_id]))
+                                           customer_ids=[customer_id]),
+                opportunities.open_for(session, account, customer_id), opportunities.stage_names(policy, lang),
+                aliases=aliases.of_customer(session, account, customer_id))
 
 
 def badges(session: Session, policy: Policy, result: CustomerResult, lang: str, now: datetime) -> list[TierBadge]:

@@ -1,5 +1,5 @@
-"""Customers: create (with a primary contact), look up within what the asker may see, edit
-one field with validation, and the customer card's data."""
+"""Customers: create (with a primary contact), the duplicate check before it, look up within
+what the asker may see, edit one field with validation, and the customer card's data."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, book
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.importer import parse_amount, parse_date, parse_rating
 from core.models import PIPELINE_STAGES, STAGES, Contact, Customer, User
 from core.money import from_minor, to_minor
 from core.settings import check_timezone
-from core.visibility import can_see_customer
+from core.tiers import retier_customer
+from core.visibility import can_see_customer, customer_scope
 
 _PHONE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -74,6 +75,37 @@ class CustomerView:
     contacts: tuple[ContactView, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Similar:
+    """A customer that may be the one about to be created (客户查重). One the asker may see has its
+    id and name; another's only its owner's name (None: unassigned), nothing of the customer."""
+
+    customer_id: int | None
+    name: str | None
+    owner: str | None
+
+
+def similar(session: Session, account: Account, name: str, *, limit: int = 5) -> list[Similar]:
+    """Existing customers of the whole organisation named like `name` (names and short forms,
+    not contacts): two reps should not chase one customer. The asker's own first; of the others
+    one line per owner, so a name says no more than "already a customer of <owner>"."""
+    found = [c.customer_id for c in book.names(session).same_name(name, limit)]
+    if not found:
+        return []
+    rows = session.exec(select(Customer.id, Customer.name, User.name, customer_scope(account))
+                        .outerjoin(User, User.id == Customer.owner_id)
+                        .where(Customer.id.in_(found))).all()  # type: ignore[union-attr]
+    names = {cid: name for cid, name, _, _ in rows}
+    owners = {cid: owner for cid, _, owner, _ in rows}
+    visible = {cid for cid, _, _, seen in rows if seen}
+    mine = [Similar(cid, names[cid], owners.get(cid)) for cid in found if cid in visible]
+    others: dict[str | None, Similar] = {}
+    for cid in found:
+        if cid not in visible:
+            others.setdefault(owners.get(cid), Similar(None, None, owners.get(cid)))
+    return mine + list(others.values())
+
+
 def validate_new(values: NewCustomer) -> NewCustomer:
     name = " ".join(values.name.split())
     if not name:
@@ -109,6 +141,20 @@ def create(session: Session, account: Account, values: NewCustomer, now: datetim
     return customer.id or 0
 
 
+def is_phone(text: str) -> bool:
+    return bool(_PHONE.match((text or "").strip()))
+
+
+def create_and_tier(session: Session, account: Account, values: NewCustomer, now: datetime, *, policy: Any,
+                    org_timezone: str) -> int:
+    """A new customer (the rep's own, with the defaults of `create`), its first tiers assigned,
+    and every cached index told once committed — one transaction (➕ Create on a log card)."""
+    customer_id = create(session, account, values, now)
+    retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+    book.invalidate_on_commit(session)
+    return customer_id
+
+
 def get(session: Session, account: Account, customer_id: int, currency: str = "CNY") -> CustomerView:
     """The customer if `account` may see it; NotFound otherwise (the two are not told apart)."""
     customer = session.get(Customer, customer_id)
@@ -129,12 +175,6 @@ def get(session: Session, account: Account, customer_id: int, currency: str = "C
         contacts=tuple(ContactView(c.id or 0, c.name, c.title, c.phone, c.email, c.wechat, c.birthday, c.is_primary)
                        for c in contacts),
     )
-
-
-def owner_name(session: Session, customer_id: int) -> str | None:
-    row = session.exec(select(User.name).join(Customer, Customer.owner_id == User.id)
-                       .where(Customer.id == customer_id)).first()
-    return row
 
 
 def edit_field(session: Session, account: Account, customer_id: int, field: str, text: str, *,

@@ -1,5 +1,6 @@
 """A seeded demo book: a team with a manager, two reps and an admin, about 60 customers with
-Chinese and English names, their contacts, and a year of interactions and deals.
+Chinese and English names, their contacts, a year of interactions and deals, and a few open
+opportunities (expected money).
 
 Deterministic for a given `now` (fixed random seed), so demos and tests see the same book.
 """
@@ -14,7 +15,7 @@ from decimal import Decimal
 from sqlmodel import Session, func, select
 
 from core import accounts
-from core.models import Contact, Customer, Interaction, User
+from core.models import Contact, Customer, Interaction, Opportunity, User
 from core.money import to_minor
 
 TEAM = "华东销售 East China"
@@ -106,7 +107,28 @@ def seed(session: Session, now: datetime) -> dict[str, accounts.Account]:
         if customer.stage != "prospect" or rng.random() < 0.6:
             session.add_all(_history(rng, customer, now))
     session.flush()
+    _opportunities(session, now)
     return people
+
+
+# Open opportunities (expected money, not revenue), so the pipeline shows on cards and grades:
+# (customer, title, amount, currency, days to the expected signing, stage)
+_OPPORTUNITIES = [
+    ("美的", "空调产线升级项目", "800000", "CNY", 45, "proposal"),
+    ("华为", "二期扩容", "500000", "CNY", 75, "negotiation"),
+    ("Pied Piper", "Compression platform licence", "120000", "USD", 20, "negotiation"),
+]
+
+
+def _opportunities(session: Session, now: datetime) -> None:
+    for name, title, amount, currency, days, stage in _OPPORTUNITIES:
+        customer = session.exec(select(Customer).where(Customer.name == name)).first()
+        if customer is None:
+            continue
+        session.add(Opportunity(customer_id=customer.id or 0, title=title, amount_minor=to_minor(Decimal(amount), currency),
+                                currency=currency, expected_signing_date=now.date() + timedelta(days=days), stage=stage,
+                                rep_id=customer.owner_id, created_at=now, updated_at=now))
+    session.flush()
 
 
 def _customer(

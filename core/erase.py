@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from core import audit, book
+from core import aliases, audit, book
 from core.errors import InvalidInput, NotFound
-from core.models import Contact, Customer, Feedback, FollowUp, Interaction, Notification, PendingCard, TierOverride
+from core.models import (Contact, Customer, Feedback, FollowUp, Interaction, Notification, Opportunity, PendingCard,
+                         TierOverride)
 
 MARKER = "[erased]"
 
@@ -68,6 +69,8 @@ def erase_customer(session: Session, customer_id: int, *, operator: str, now: da
         raise NotFound(f"customer:{customer_id}")
     contacts = session.exec(select(Contact).where(Contact.customer_id == customer_id)).all()
     personal = _personal_strings(customer, contacts)
+    personal += [a.text for a in aliases.of_customer_unchecked(session, customer_id) if len(a.text) >= 2]
+    aliases.delete_of(session, customer_id)  # a customer's other names are personal too
 
     session.execute(update(Interaction).where(Interaction.customer_id == customer_id)
                     .values(contact_id=None, summary=MARKER))
@@ -78,6 +81,8 @@ def erase_customer(session: Session, customer_id: int, *, operator: str, now: da
                     .values(text=MARKER, resolution=None))
     session.execute(update(FollowUp).where(FollowUp.customer_id == customer_id).values(text=MARKER))
     session.execute(update(TierOverride).where(TierOverride.customer_id == customer_id).values(reason=MARKER))
+    session.execute(update(Opportunity).where(Opportunity.customer_id == customer_id)
+                    .values(title=MARKER, lost_reason=None))
     texts += _count(session, Feedback, customer_id) + _count(session, FollowUp, customer_id)
 
     name = erased_name(customer_id)

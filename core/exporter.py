@@ -1,11 +1,13 @@
 """Export what an account may see: an XLSX workbook (customers with every tier per model,
-cadence status and owner; interactions; feedback) and the customers sheet as a CSV.
+cadence status and owner; interactions; feedback; opportunities — expected money, kept apart) and the customers sheet as a CSV.
 
 The customers sheet is written so that importing it again restores every customer field: its
 headers and values are words the importer knows (see core.importer), and the columns it cannot
 take back (tiers, cadence) carry headers the importer ignores. Words come from the caller
 (`ExportLabels`, read from the templates' strings), so core says nothing in any language.
-openpyxl's write-only mode streams rows instead of building cells in memory.
+openpyxl's write-only mode streams rows instead of building cells in memory. Every text cell is
+written as a string cell, quoted where a spreadsheet would run it as a formula (core.spreadsheet),
+in the XLSX and in the CSV.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,8 +25,9 @@ from sqlmodel import Session, select
 
 from core.accounts import Account
 from core.facts import load_cadence_facts, load_facts
-from core.models import Contact, Customer, Feedback, Interaction, User
+from core.models import Contact, Customer, Feedback, Interaction, Opportunity, User
 from core.money import from_minor
+from core.spreadsheet import quote_formula
 from core.tiering import Policy, cadence_of_assigned, evaluate_one
 from core.tiers import STATS
 from core.visibility import customer_scope
@@ -37,6 +40,9 @@ CADENCE_FIELDS = ("cadence", "next_due", "next_visit_due", "days_overdue")
 INTERACTION_FIELDS = ("external_id", "customer", "customer_ref", "occurred_at", "kind", "amount", "currency",
                       "summary", "rep")
 FEEDBACK_FIELDS = ("customer", "created_at", "kind", "status", "severity", "text", "resolution", "resolved_at", "rep")
+# expected money, apart from the interactions' booked amounts: never to be added to revenue
+OPPORTUNITY_FIELDS = ("customer", "title", "expected_amount", "currency", "expected_signing_date", "stage", "status",
+                      "lost_reason", "created_at", "updated_at", "rep")
 CHUNK = 5000
 
 
@@ -49,7 +55,9 @@ class ExportLabels:
     interactions: dict[str, str]
     feedback: dict[str, str]
     tier_header: str  # "Tier: {model}"
-    values: dict[str, dict[str, str]]  # stage | pipeline_stage | kind | feedback_kind | status | severity | cadence
+    # stage | pipeline_stage | kind | feedback_kind | status | severity | cadence | opportunity_status
+    values: dict[str, dict[str, str]]
+    opportunities: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,8 @@ class Export:
 def export_book(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str,
                 currency: str, lang: str, labels: ExportLabels) -> Export:
     from openpyxl import Workbook  # imported here: only an export pays for it
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
 
     zone = ZoneInfo(org_timezone)
     customers = list(_customer_rows(session, account, policy, now, org_timezone, currency, lang, labels))
@@ -72,22 +82,41 @@ def export_book(session: Session, account: Account, policy: Policy, now: datetim
                       [labels.customers[f] for f in CADENCE_FIELDS]
 
     workbook = Workbook(write_only=True)
+
+    def append(sheet: Any, row: list[Any]) -> None:
+        """Every text a string cell: openpyxl types text starting with = as a formula (quoting
+        took that away) and "#N/A" and the like as errors (those get a cell typed by hand; a
+        cell per value would make the whole export half again as slow)."""
+        cells = []
+        for value in row:
+            if isinstance(value, str):
+                value = quote_formula(value)
+                if value in ERROR_CODES:
+                    value = WriteOnlyCell(sheet, value)
+                    value.data_type = "s"
+            cells.append(value)
+        sheet.append(cells)
+
     sheet = workbook.create_sheet(labels.sheets["customers"])
-    sheet.append(customer_header)
+    append(sheet, customer_header)
     for row in customers:
-        sheet.append(row)
+        append(sheet, row)
     sheet = workbook.create_sheet(labels.sheets["interactions"])
-    sheet.append([labels.interactions[f] for f in INTERACTION_FIELDS])
+    append(sheet, [labels.interactions[f] for f in INTERACTION_FIELDS])
     interactions = 0
     for row in _interaction_rows(session, account, zone, currency, labels):
-        sheet.append(row)
+        append(sheet, row)
         interactions += 1
     sheet = workbook.create_sheet(labels.sheets["feedback"])
-    sheet.append([labels.feedback[f] for f in FEEDBACK_FIELDS])
+    append(sheet, [labels.feedback[f] for f in FEEDBACK_FIELDS])
     feedback = 0
     for row in _feedback_rows(session, account, zone, labels):
-        sheet.append(row)
+        append(sheet, row)
         feedback += 1
+    sheet = workbook.create_sheet(labels.sheets["opportunities"])
+    sheet.append([labels.opportunities[f] for f in OPPORTUNITY_FIELDS])
+    for row in _opportunity_rows(session, account, zone, labels):
+        sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Export(buffer.getvalue(), _csv([customer_header, *customers]), len(customers), interactions, feedback)
@@ -97,7 +126,8 @@ def _csv(rows: Iterable[list[Any]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)
     for row in rows:
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in row])
+        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else
+                         quote_formula(v) if isinstance(v, str) else v for v in row])
     return ("\ufeff" + text.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8 Chinese right
 
 
@@ -204,3 +234,18 @@ def _feedback_rows(session: Session, account: Account, zone: ZoneInfo, labels: E
         yield [name, _local(created_at, zone), kinds.get(kind, kind), statuses.get(status, status),
                severities.get(severity, severity), text, resolution, _local(resolved_at, zone), rep]
 
+
+
+def _opportunity_rows(session: Session, account: Account, zone: ZoneInfo, labels: ExportLabels) -> Iterator[list[Any]]:
+    o, c = Opportunity, Customer
+    statement = (select(c.name, o.title, o.amount_minor, o.currency, o.expected_signing_date, o.stage, o.status,
+                        o.lost_reason, o.created_at, o.updated_at, User.name)
+                 .join(c, c.id == o.customer_id).outerjoin(User, User.id == o.rep_id)
+                 .where(customer_scope(account)).order_by(o.created_at, o.id))
+    stages, statuses = labels.values["pipeline_stage"], labels.values["opportunity_status"]
+    for name, title, amount, currency, signing, stage, status, reason, created_at, updated_at, rep in \
+            session.execute(statement):
+        money = from_minor(amount, currency or "CNY") if amount is not None else None
+        yield [name, title, money, currency if amount is not None else None, signing,
+               stages.get(stage or "", stage), statuses.get(status, status), reason, _local(created_at, zone),
+               _local(updated_at, zone), rep]

@@ -41,9 +41,9 @@ from sqlmodel import Session
 
 from core import occasions
 from core.db import Database
-from core.models import Contact, Customer, CustomerTier, Feedback, Interaction
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, Opportunity
 from core.money import from_minor
-from core.tiering import CustomerFacts, Occasion, Policy, collector_paused
+from core.tiering import CustomerFacts, Occasion, OpenOpportunity, Policy, collector_paused
 
 CHUNK = 5000  # customer ids per IN (...) when loading a subset
 MAX_LEAD_DAYS = 31  # occasions are looked up this far ahead; the policy's lead times are shorter
@@ -156,6 +156,7 @@ def _known_fields(connection: Connection, queries: FactQueries, ids: list[int] |
                   with_occasions: bool) -> list[dict[str, Any]]:
     """Each customer's facts but the activity, as keyword arguments of CustomerFacts."""
     deals = _deals(connection, queries, ids)
+    pipeline = _open_opportunities(connection, ids)
     feedback = _feedback(connection, ids)
     assigned = _assigned(connection, ids)
     birthdays = _birthdays(connection, ids) if with_occasions else {}
@@ -175,7 +176,7 @@ def _known_fields(connection: Connection, queries: FactQueries, ids: list[int] |
             pipeline_stage=pipeline_stage, expected_signing_date=_as_date(signing_date),
             revenue_12m=deal.revenue, rfm_amount=deal.rfm_amount,
             rfm_last_deal_at=deal.last_at, rfm_deal_count=deal.count,
-            open_complaints=complaints,
+            open_complaints=complaints, open_opportunities=pipeline.get(cid, ()),
             occasions=(_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name)
                        if with_occasions else ()),
             attributes=_attributes(attributes) if attributes else NO_ENTRIES,
@@ -224,25 +225,23 @@ class FactQueries:
     def contacts(self) -> Any:
         """Last contact and last visit per customer: the part of `activity` cadence needs."""
         i = Interaction
-        is_visit = or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit"))
         return (
-            select(i.customer_id, _raw(func.max(i.occurred_at).filter(i.kind != "note")),
-                   _raw(func.max(i.occurred_at).filter(is_visit)))
+            select(i.customer_id, _raw(func.max(i.occurred_at).filter(is_contact(i))),
+                   _raw(func.max(i.occurred_at).filter(_is_visit(i))))
             .where(i.occurred_at <= self.now)
             .group_by(i.customer_id)
         )
 
     def activity(self) -> Any:
         i, now = Interaction, self.now
-        is_visit = or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit"))
         day_90, day_180 = now - timedelta(days=90), now - timedelta(days=180)
         # FILTER (WHERE …) rather than CASE: fewer steps per row on SQLite, the same on PostgreSQL
         return (
             select(
                 i.customer_id,
                 _raw(func.min(i.occurred_at)),
-                _raw(func.max(i.occurred_at).filter(i.kind != "note")),
-                _raw(func.max(i.occurred_at).filter(is_visit)),
+                _raw(func.max(i.occurred_at).filter(is_contact(i))),
+                _raw(func.max(i.occurred_at).filter(_is_visit(i))),
                 func.count().filter(i.occurred_at > day_90),
                 func.count().filter(i.occurred_at > day_180, i.occurred_at <= day_90),
                 func.count(func.distinct(self._month_key(i.occurred_at))).filter(i.occurred_at >= self._months_start()),
@@ -252,15 +251,18 @@ class FactQueries:
         )
 
     def deals(self) -> Any:
-        """Per customer and currency: last deal and deal count of the RFM window, revenue of the
-        last 365 days and the RFM window's amount."""
+        """Per customer and currency: last purchase and purchase count of the RFM window, revenue
+        of the last 365 days and the RFM window's amount (both net of refunds)."""
         i, now = Interaction, self.now
         year_ago = now - timedelta(days=365)
         in_rfm, in_year = i.occurred_at > self.rfm_since, i.occurred_at > year_ago
+        # A refund (a negative amount) lowers the sums but is no purchase: it counts neither as
+        # the last deal nor towards the frequency, so it can never raise a tier.
+        purchase = or_(i.amount_minor.is_(None), i.amount_minor >= 0)  # type: ignore[union-attr]
         return (
             select(
                 i.customer_id, i.currency,
-                _raw(func.max(i.occurred_at).filter(in_rfm)), func.count().filter(in_rfm),
+                _raw(func.max(i.occurred_at).filter(in_rfm, purchase)), func.count().filter(in_rfm, purchase),
                 func.sum(i.amount_minor).filter(in_year), func.sum(i.amount_minor).filter(in_rfm),
             )
             # a literal 'deal', not a bound parameter: SQLite uses the partial index only then
@@ -283,6 +285,18 @@ class FactQueries:
             return func.to_char(func.timezone(self.timezone, column), "YYYY-MM")
         offset = self.now.astimezone(ZoneInfo(self.timezone)).utcoffset() or timedelta()
         return func.strftime("%Y-%m", column, f"{int(offset.total_seconds())} seconds")
+
+
+def is_contact(i: Any = Interaction) -> Any:
+    """What counts as a contact — the one definition every cadence, agenda, digest and summary
+    reads: an interaction that is neither a plain note nor an attempt (a missed call, a message
+    left unanswered). Both are logged and shown, but neither resets the contact clock."""
+    return and_(i.kind != "note", i.attempt.is_(False))
+
+
+def _is_visit(i: Any = Interaction) -> Any:
+    """A face-to-face visit (or a deal made in one) that took place: resets the visit clock."""
+    return and_(or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit")), i.attempt.is_(False))
 
 
 def _uses_attributes(policy: Policy) -> bool:
@@ -350,6 +364,14 @@ def _merged(one: Deals, other: Deals) -> Deals:
     return Deals(max(dates, default=None), one.count + other.count, revenue, rfm_amount)
 
 
+def _open_opportunities(connection: Connection, ids: list[int] | None) -> dict[int, tuple[OpenOpportunity, ...]]:
+    """Stage, intention and expected signing date of each customer's open opportunities."""
+    found: dict[int, list[OpenOpportunity]] = {}
+    for cid, stage, intention, signing in _fetch(connection, _opportunity_statement(), Opportunity.customer_id, ids):
+        found.setdefault(cid, []).append(OpenOpportunity(stage, intention, _as_date(signing)))
+    return {cid: tuple(rows) for cid, rows in found.items()}
+
+
 def _feedback(connection: Connection, ids: list[int] | None) -> dict[int, tuple[int | None, int]]:
     """(latest satisfaction score given in feedback, number of open complaints) per customer."""
     scores, complaints = _feedback_statements()
@@ -381,6 +403,12 @@ def _feedback_statements() -> tuple[Any, Any]:
         .group_by(f.customer_id)
     )
     return scores, complaints
+
+
+@cache
+def _opportunity_statement() -> Any:
+    o = Opportunity
+    return select(o.customer_id, o.stage, o.intention, _raw(o.expected_signing_date)).where(o.status == "open")
 
 
 @cache

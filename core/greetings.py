@@ -588,6 +588,7 @@ def _last_touches(connection: Connection, ids: list[int], today: date, org_timez
             func.row_number().over(partition_by=Interaction.customer_id,
                                    order_by=(Interaction.occurred_at.desc(), Interaction.id.desc())).label("rank"),  # type: ignore[union-attr,attr-defined]
         ).where(Interaction.customer_id.in_(chunk), Interaction.kind.in_(RECALLED_KINDS),  # type: ignore[attr-defined]
+                Interaction.attempt.is_(False),  # a missed call is no touch to recall  # type: ignore[attr-defined]
                 Interaction.occurred_at >= since, Interaction.occurred_at < until).subquery()
         statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary,
                            ranked.c.id).where(ranked.c.rank == 1)

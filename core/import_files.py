@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import TierbotError
+from core.spreadsheet import unquote_formula
 
 MAX_ROWS = 200_000
 _ZIP = b"PK\x03\x04"
@@ -94,6 +95,9 @@ def _csv_rows(text: str) -> list[list[str]]:
         dialect: Any = csv.Sniffer().sniff(first_line if first_line.strip() else text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    # A header line without quotes makes the sniffer guess doublequote=False, which splits
+    # "a ""quoted"" name" apart; every spreadsheet and CRM doubles quotes inside quoted cells.
+    dialect.doublequote = True
     try:
         return list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error:
@@ -123,7 +127,7 @@ def cell_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return unquote_formula(str(value).strip())  # the ' our export puts before = + - @
 
 
 # --- headers ------------------------------------------------------------------------------------

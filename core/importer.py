@@ -7,10 +7,13 @@ the caller's one transaction (all or nothing), reporting progress per chunk.
 Rights (`actor`; None is the server's CLI, which may do anything):
 - a rep imports into their own book: an empty owner is the rep; naming anyone else is a row error;
 - a manager imports for their team: the owner must be a member (or report) of the team, or the
-  manager; empty leaves the customer unassigned (the manager assigns it in /team);
-- an admin anywhere. A row that matches an existing customer outside the actor's view is an error.
-Interactions: the customer must be visible to the actor; the rep column follows the owner rules
-(empty: the customer's owner).
+  manager; empty leaves the customer unassigned in the manager's team (`Customer.team_id`: its
+  managers assign it in /team; a manager of no team keeps it as their own);
+- an admin anywhere (empty: unassigned in the admin's team, if any, else for the admins).
+Customers outside the actor's view are as good as absent: a name matches only customers the
+actor sees, and an external id of someone else's customer is refused without saying whose.
+Interactions: the customer must be visible to the actor (a reference to another's reads as an
+unknown customer); the rep column follows the owner rules (empty: the customer's owner).
 
 No duplicates on a second import: customers match by external id, else by name + owner;
 interactions by external id, else by customer + kind + time + amount.
@@ -36,7 +39,8 @@ from core.accounts import Account
 from core.import_files import Columns, ImportFileError, Table, map_columns, read_bytes, read_table
 from core.import_values import (BadValue, day_first_of, parse_amount, parse_choice, parse_date, parse_instant,
                                 parse_rating, parse_region)
-from core.models import INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, Interaction, User
+from core import aliases
+from core.models import INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, CustomerAlias, Interaction, User
 from core.money import to_minor
 from core.settings import check_timezone
 from core.visibility import customer_scope
@@ -73,6 +77,7 @@ CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
     "pipeline_stage": ("pipeline_stage", "pipeline stage", "opportunity stage", "销售阶段", "签约进度", "商机阶段"),
     "expected_signing_date": ("expected_signing_date", "expected close date", "close date", "预计签约日期",
                               "签约时间", "预计成交日期"),
+    "aliases": ("aliases", "alias", "别名", "简称", "aka", "also known as", "other names", "客户简称"),
 }
 CUSTOMER_FALLBACKS = {"name": "company"}  # a lead export has Company and no Account Name
 INTERACTION_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -219,6 +224,16 @@ def error_csv(report: ImportReport, reasons: list[str], error_header: str) -> by
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _parse_aliases(cell: str) -> list[str]:
+    """别名 / aliases: several names, separated by , ， ; ； 、 or /; each 2–40 characters with a letter."""
+    found = aliases.split_cell(cell)
+    for alias in found:
+        key = aliases.alias_key(alias)
+        if len(key) < 2 or len(alias) > 40 or not any(c.isalpha() for c in alias):
+            raise BadValue("alias_invalid", value=alias[:40])
+    return found
+
+
 # --- people and rights ------------------------------------------------------------------------------
 
 
@@ -242,8 +257,17 @@ class _People:
 
     @property
     def default(self) -> int | None:
-        """Whose a row without an owner is: a rep's own; unassigned for managers and the CLI."""
-        return self.actor.id if self.actor is not None and self.actor.role == "rep" else None
+        """Whose a row without an owner is: a rep's own, and a manager's of no team (an unassigned
+        customer of no team is for the admins alone); unassigned for other managers and the CLI."""
+        if self.actor is not None and (self.actor.role == "rep" or (self.actor.role == "manager"
+                                                                    and self.actor.team_id is None)):
+            return self.actor.id
+        return None
+
+    @property
+    def team(self) -> int | None:
+        """The team an unassigned customer waits in (its managers assign it): the importer's."""
+        return self.actor.team_id if self.actor is not None else None
 
     def resolve(self, text: str) -> int | None:
         text = text.strip()
@@ -336,6 +360,7 @@ class _CustomerRow:
     cells: list[str]
     existing_id: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)  # the 别名 / aliases cell, split
 
 
 def _customer_parsers(people: _People, currency: str, day_first: dict[str, bool | None]) -> dict[str, Callable[[str], Any]]:
@@ -359,6 +384,7 @@ def _customer_parsers(people: _People, currency: str, day_first: dict[str, bool 
         "expectation": parse_rating, "satisfaction": parse_rating,
         "annual_revenue": revenue, "timezone": zone, "region": parse_region,
         "language": lambda v: parse_choice(v, ("zh", "en"), _LANGUAGE_WORDS) if v else None,
+        "aliases": _parse_aliases,
     }
     for name in _DATE_FIELDS:
         parsers[name] = lambda v, first=day_first.get(name): parse_date(v, first)
@@ -416,31 +442,43 @@ def _plan_customers(session: Session, table: Table, actor: Account | None, now: 
             values["annual_revenue_minor"] = parsed["annual_revenue"]
         if owner_given or owner is not None:
             values["owner_id"] = owner
+        if owner is None:
+            values["team_id"] = people.team
         contact = {_CONTACT_FIELDS[k]: parsed[k] for k in _CONTACT_FIELDS if k in parsed}
         for key_name, limit in _CONTACT_LIMITS.items():
             if contact.get(key_name) and len(contact[key_name]) > limit:
                 contact[key_name] = contact[key_name][:limit]
-        rows.append(_CustomerRow(line, values, contact, cells_row))
-    plan = _CustomerPlan(report, rows, now)
+        rows.append(_CustomerRow(line, values, contact, cells_row, aliases=parsed.get("aliases") or []))
+    plan = _CustomerPlan(report, rows, now, actor.id if actor is not None else None, columns.header.get("aliases"))
     plan.match(session, _visible(session, actor))
     report.errors.sort(key=lambda e: e.line)
     return plan
 
 
 class _CustomerPlan(_Plan):
-    def __init__(self, report: ImportReport, rows: list[_CustomerRow], now: datetime) -> None:
-        self.report, self.rows, self.now = report, rows, now
+    def __init__(self, report: ImportReport, rows: list[_CustomerRow], now: datetime,
+                 actor_id: int | None = None, alias_header: str | None = None) -> None:
+        self.report, self.rows, self.now, self.actor_id = report, rows, now, actor_id
+        self._alias_header = alias_header
 
     def match(self, session: Session, visible: set[int] | None) -> None:
         """Find each row's existing customer; decide create / update / unchanged (or an error)."""
         table = Customer.__table__  # type: ignore[attr-defined]
         by_external: dict[str, int] = {}
         by_name_owner: dict[tuple[str, int | None], tuple[int, str | None]] = {}
+        names: dict[str, set[int]] = {}  # alias key → the visible customers of that name
         for cid, external, name, owner in session.execute(
                 select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id)):
             if external:
                 by_external[external] = cid
-            by_name_owner.setdefault((name, owner), (cid, external))
+            if visible is None or cid in visible:  # a name never finds what the actor cannot see
+                by_name_owner.setdefault((name, owner), (cid, external))
+                names.setdefault(aliases.alias_key(name), set()).add(cid)
+        in_file: dict[str, int] = {}  # alias key of each row's name → how many rows bear it
+        if any(row.aliases for row in self.rows):
+            for row in self.rows:
+                key = aliases.alias_key(row.values["name"])
+                in_file[key] = in_file.get(key, 0) + 1
         kept: list[_CustomerRow] = []
         for row in self.rows:
             external = row.values.get("external_id")
@@ -452,9 +490,12 @@ class _CustomerPlan(_Plan):
                 if candidate is not None and not (external and candidate[1]):
                     row.existing_id = candidate[0]
             if row.existing_id is not None and visible is not None and row.existing_id not in visible:
-                self.report.errors.append(RowError(row.line, "customer_not_allowed", None,
-                                                   {"value": external or row.values["name"]}))
+                # external ids are unique across the organisation, so this one cannot be created
+                # either; the answer says nothing of the customer who has it
+                self.report.errors.append(RowError(row.line, "external_id_taken", None, {"value": external}))
                 self.report.bad_rows[row.line] = row.cells
+                continue
+            if row.aliases and self._alias_taken(row, names, in_file):
                 continue
             kept.append(row)
         self.rows = kept
@@ -470,6 +511,8 @@ class _CustomerPlan(_Plan):
                            if k in _CUSTOMER_FIELDS + ("external_id", "name") and v is not None and before.get(k) != v}
             if "owner_id" in row.values and row.values["owner_id"] != before.get("owner_id"):
                 row.changes["owner_id"] = row.values["owner_id"]
+                if row.values["owner_id"] is None:  # unassigned now: in the importer's team
+                    row.changes["team_id"] = row.values.get("team_id")
             contact = contacts.get(row.existing_id)
             contact_changed = bool(row.contact.get("name")) and (
                 contact is None or any(v is not None and contact.get(k) != v for k, v in row.contact.items()))
@@ -484,7 +527,8 @@ class _CustomerPlan(_Plan):
         new = [r for r in self.rows if r.existing_id is None]
         changed = [r for r in self.rows if r.existing_id is not None and r.changes]
         total, done = len(new) + len(changed), 0
-        defaults = {"company": None, "industry": None, "owner_id": None, "stage": "prospect", "region": "CN",
+        defaults = {"company": None, "industry": None, "owner_id": None, "team_id": None, "stage": "prospect",
+                    "region": "CN",
                     "timezone": None, "language": None, "contract_start": None, "annual_revenue_minor": None,
                     "potential": None, "influence": None, "intention": None, "expectation": None,
                     "satisfaction": None, "pipeline_stage": None, "expected_signing_date": None, "external_id": None}
@@ -502,6 +546,37 @@ class _CustomerPlan(_Plan):
             done += len(chunk)
             progress(done, total)
         self._apply_contacts(session)
+        self._apply_aliases(session)
+
+    def _alias_taken(self, row: _CustomerRow, names: dict[str, set[int]], in_file: dict[str, int]) -> bool:
+        """An alias that is another customer's name (in the book or in this file) refuses the row."""
+        own = aliases.alias_key(row.values["name"])
+        row.aliases = [a for a in row.aliases if aliases.alias_key(a) != own]
+        for alias in row.aliases:
+            key = aliases.alias_key(alias)
+            others = names.get(key, set()) - ({row.existing_id} if row.existing_id else set())
+            if others or in_file.get(key):
+                self.report.errors.append(RowError(row.line, "alias_taken", self._alias_header, {"value": alias}))
+                self.report.bad_rows[row.line] = row.cells
+                return True
+        return False
+
+    def _apply_aliases(self, session: Session) -> None:
+        """Aliases of the 别名 / aliases column that the customers do not have yet."""
+        with_aliases = [r for r in self.rows if r.aliases and r.existing_id]
+        if not with_aliases:
+            return
+        known = aliases.existing_keys(session, [r.existing_id or 0 for r in with_aliases])
+        inserts = []
+        for row in with_aliases:
+            for alias in row.aliases:
+                key = (row.existing_id or 0, aliases.alias_key(alias))
+                if key not in known:
+                    known.add(key)
+                    inserts.append({"customer_id": key[0], "text": alias, "key": key[1], "source": "import",
+                                    "created_by_id": self.actor_id, "created_at": self.now})
+        for chunk in _chunks(inserts):
+            _bulk_insert(session, CustomerAlias.__table__, chunk, with_ids=False)  # type: ignore[attr-defined]
 
     def _apply_contacts(self, session: Session) -> None:
         """Each customer's primary contact: updated in place, or added."""
@@ -609,10 +684,8 @@ class _CustomerIndex:
     def find(self, reference: str, name: str) -> int:
         """`reference` is an external id or a name; `name` the name column when both are given."""
         cid = self.by_external.get(reference)
-        if cid is not None:
-            if self.visible is not None and cid not in self.visible:
-                raise BadValue("customer_not_allowed", value=reference)
-            return cid
+        if cid is not None and (self.visible is None or cid in self.visible):
+            return cid  # another's external id reads as no customer at all, as a name would
         text = name or reference
         matches = self.by_name.get(text, [])
         if len(matches) > 1:

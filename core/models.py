@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, Text, Time, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, LargeBinary, Text, Time, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from core.db_types import UTCDateTime
@@ -23,6 +23,8 @@ FEEDBACK_KINDS = ("complaint", "suggestion", "praise", "question")
 FEEDBACK_STATUSES = ("open", "in_progress", "resolved")
 FOLLOWUP_STATUSES = ("open", "done", "cancelled")
 NOTIFICATION_STATUSES = ("pending", "sent", "failed", "skipped")
+ALIAS_SOURCES = ("learned", "import", "manual")
+OPPORTUNITY_STATUSES = ("open", "won", "lost")
 
 
 def _utc(**kwargs: Any) -> Any:
@@ -83,6 +85,9 @@ class Customer(SQLModel, table=True):
     size: str | None = Field(default=None, max_length=50)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     account_manager_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # while the customer has no owner: the team whose managers may see and assign it (the
+    # importer's); None: the admins alone (core.visibility)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     stage: str = Field(default="prospect", max_length=16)
     region: str = Field(default="CN", max_length=2)
     timezone: str | None = Field(default=None, max_length=64)
@@ -122,10 +127,11 @@ class Contact(SQLModel, table=True):
 
 class Interaction(SQLModel, table=True):
     __table_args__ = (
-        UniqueConstraint("source_chat_id", "source_message_id", name="uq_interaction_source"),
+        # one Telegram message is one log per customer it is about (Called Contoso and Fabrikam …)
+        UniqueConstraint("source_chat_id", "source_message_id", "customer_id", name="uq_interaction_source"),
         # Covering indexes for the set-based facts queries (core.facts): the activity pass and
         # the deals pass read only the index, never the table rows.
-        Index("ix_interaction_activity", "customer_id", "occurred_at", "kind", "channel"),
+        Index("ix_interaction_activity", "customer_id", "occurred_at", "kind", "channel", "attempt"),
         Index("ix_interaction_deals", "customer_id", "currency", "occurred_at", "amount_minor",
               sqlite_where=text("kind = 'deal'"), postgresql_where=text("kind = 'deal'")),
     )
@@ -143,6 +149,47 @@ class Interaction(SQLModel, table=True):
     source_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     source_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = _utc(nullable=False)
+    # a call or message that did not connect (没人接, voicemail): logged, but not a contact
+    attempt: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+
+
+class CustomerAlias(SQLModel, table=True):
+    """Another name of a customer (阿里 → 阿里巴巴): learned from a rep's correction, imported
+    from an 别名 / aliases column, or typed on the card. Read only through the visibility rule:
+    whoever can see the customer finds it by its aliases, nobody else."""
+
+    __tablename__ = "customer_alias"
+    __table_args__ = (UniqueConstraint("customer_id", "key", name="uq_customer_alias"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    text: str = Field(max_length=100)   # as written
+    key: str = Field(max_length=100)    # normalised and lower-cased: unique per customer
+    source: str = Field(max_length=16)  # learned | import | manual
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _utc(nullable=False)
+
+
+class Opportunity(SQLModel, table=True):
+    """Expected money (商机): an amount the customer may sign, by when, how far along. Never
+    revenue: only the deal logged when it is won counts. The pipeline grade reads the open ones."""
+
+    __table_args__ = (Index("ix_opportunity_customer_status", "customer_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    title: str = Field(default="", max_length=200)
+    amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    currency: str | None = Field(default=None, max_length=3)
+    expected_signing_date: date | None = None
+    stage: str | None = Field(default=None, max_length=32)  # one of PIPELINE_STAGES
+    intention: int | None = None  # 1–5, like Customer.intention
+    status: str = Field(default="open", max_length=8)  # OPPORTUNITY_STATUSES
+    lost_reason: str | None = Field(default=None, sa_column=Column(Text))
+    source_interaction_id: int | None = Field(default=None, foreign_key="interaction.id")  # the log that opened it
+    deal_interaction_id: int | None = Field(default=None, foreign_key="interaction.id")  # the deal it was won with
+    rep_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    closed_at: datetime | None = _utc()
 
 
 class Feedback(SQLModel, table=True):

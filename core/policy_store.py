@@ -38,11 +38,10 @@ from core.errors import ConfigError, Forbidden, NotFound
 from core.models import AuditLog, CustomerTier, PolicyVersion, User
 from core.policies import default_policy_text
 from core.settings import Settings
-from core.tiering import LocalText, Policy, PolicyError, parse_policy
+from core.tiering import MAX_POLICY_BYTES, LocalText, Policy, PolicyError, PolicyIssue, parse_policy
 
 log = logging.getLogger("tierbot.policy")
 REFRESH_INTERVAL = timedelta(seconds=30)
-MAX_POLICY_BYTES = 256 * 1024  # a policy is ~17 KB; anything far larger is not one
 VERSIONS_SHOWN = 10
 
 
@@ -54,8 +53,14 @@ class PolicyPinned(Forbidden):
 
 
 def read_policy_file(path: Path) -> str:
+    """The file's text; a file larger than a policy can be is a PolicyError, found without reading
+    more than the limit (a 10 GB file costs no more than a 256 KB one)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as file:
+            data = file.read(MAX_POLICY_BYTES + 1)
+        if len(data) > MAX_POLICY_BYTES:
+            raise PolicyError([PolicyIssue("", f"the policy is larger than {MAX_POLICY_BYTES // 1024} KB")])
+        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")  # as read_text did
     except FileNotFoundError:
         raise ConfigError(f"TIERBOT_POLICY_FILE: no such file {path}") from None
     except (OSError, UnicodeDecodeError) as exc:

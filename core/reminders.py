@@ -19,7 +19,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from core import agenda, greetings, outbox
-from core.accounts import Account, account_of
+from core.accounts import Account, account_of, may_delegate_to
 from core.db import Database
 from core.models import AuditLog, Customer, Feedback, FollowUp, Notification, Team, TierAssignment, User
 from core.settings import Settings, parse_hhmm, zone_or_default
@@ -299,7 +299,7 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
         items = agendas[person.account.id]
         away = is_away(person, person.local(now).date())
         # while a rep is away their priority reminders go to the delegate (else the manager)
-        target = _escalation_target(person, everyone, now) if away else person
+        target = (_delegate(person, everyone) or everyone.get(person.manager_id or 0)) if away else person
         payload = nudge_payload(items, person.zone, policy, for_rep=person.account.name if away else None)
         if target is None or payload is None:
             continue
@@ -349,15 +349,16 @@ def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: S
 def plan_escalations(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
     """Customers of a priority tier overdue by more than 1.5× their maximum interval (once per
     overdue episode) and complaints open longer than 48 hours (once per complaint), to the rep's
-    manager — or, while the rep is away, to their delegate."""
+    manager — and, while the rep is away, to their delegate as well (each recipient under their
+    own dedupe key)."""
     everyone = {p.account.id: p for p in people(session, settings, with_books_only=False)}
     planned = []
     reps = [p for p in everyone.values() if p.manager_id or p.delegate_id]
     agendas = agenda.build_many(session, [p.account for p in reps], policy, now,
                                 org_timezone=settings.timezone) if reps else {}
     for rep in reps:
-        target = _escalation_target(rep, everyone, now)
-        if target is None:
+        targets = _escalation_targets(rep, everyone, now)
+        if not targets:
             continue
         for contact in agendas[rep.account.id].contacts:
             if contact.status != "overdue" or not contact.priority:
@@ -366,12 +367,11 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
                 continue
             # one per overdue episode: the due date moves when the customer is contacted again
             episode = contact.next_due.isoformat()
-            planned.append(_escalation(target, rep, now, settings,
-                                       f"escalation:overdue:{contact.customer_id}:{episode}",
-                                       {"kind": "overdue", "name": contact.name, "tier": contact.tier_label,
-                                        "days": contact.days_late + contact.max_days,
-                                        "max": contact.max_days, "clock": contact.clock,
-                                        "customer_id": contact.customer_id}))
+            planned += _escalations(targets, rep, now, settings, f"escalation:overdue:{contact.customer_id}:{episode}",
+                                    {"kind": "overdue", "name": contact.name, "tier": contact.tier_label,
+                                     "days": contact.days_late + contact.max_days,
+                                     "max": contact.max_days, "clock": contact.clock,
+                                     "customer_id": contact.customer_id})
     old = session.exec(
         select(Feedback, Customer).join(Customer, Customer.id == Feedback.customer_id)
         .where(Feedback.kind == "complaint", Feedback.status != "resolved",
@@ -379,30 +379,47 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
     ).all()
     for complaint, customer in old:
         rep = everyone.get(customer.owner_id or 0)
-        target = _escalation_target(rep, everyone, now) if rep else None
-        if rep is None or target is None:
+        targets = _escalation_targets(rep, everyone, now) if rep else []
+        if rep is None or not targets:
             continue
         hours = int((now - complaint.created_at).total_seconds() // 3600)
-        planned.append(_escalation(target, rep, now, settings, f"escalation:complaint:{complaint.id}",
-                                   {"kind": "complaint", "name": customer.name, "text": complaint.text[:200],
-                                    "hours": hours, "customer_id": customer.id}))
+        planned += _escalations(targets, rep, now, settings, f"escalation:complaint:{complaint.id}",
+                                {"kind": "complaint", "name": customer.name, "text": complaint.text[:200],
+                                 "hours": hours, "customer_id": customer.id})
     return planned
 
 
-def _escalation_target(rep: Person | None, everyone: dict[int, Person], now: datetime) -> Person | None:
-    """The rep's manager — or, while the rep is away, their delegate (else the manager)."""
-    if rep is None:
+def _delegate(rep: Person, everyone: dict[int, Person]) -> Person | None:
+    """The rep's delegate, if still one they may have (active, of their team, or their manager):
+    a delegate named before that rule, or who changed teams since, gets nothing of theirs."""
+    delegate = everyone.get(rep.delegate_id or 0)
+    if delegate is None or not may_delegate_to(rep.account.team_id, rep.manager_id, delegate.account.id,
+                                               delegate.account.team_id):
         return None
-    if is_away(rep, rep.local(now).date()) and rep.delegate_id in everyone:
-        return everyone[rep.delegate_id]  # type: ignore[index]
-    return everyone.get(rep.manager_id or 0)
+    return delegate
 
 
-def _escalation(target: Person, rep: Person, now: datetime, settings: Settings, key: str,
-                params: dict[str, Any]) -> Planned:
-    return Planned(target.account.id, target.telegram_id, target.account.name, "escalation", key,
-                   {"template": "reminders/escalation", "params": {**params, "rep": rep.account.name}},
-                   not_before=quiet_ends(target, settings, now))
+def _escalation_targets(rep: Person | None, everyone: dict[int, Person], now: datetime) -> list[Person]:
+    """The rep's manager, and while the rep is away their delegate too (the manager first)."""
+    if rep is None:
+        return []
+    targets = [everyone[rep.manager_id]] if rep.manager_id in everyone else []
+    delegate = _delegate(rep, everyone) if is_away(rep, rep.local(now).date()) else None
+    if delegate is not None and all(t.account.id != delegate.account.id for t in targets):
+        targets.append(delegate)
+    return targets
+
+
+def _escalations(targets: list[Person], rep: Person, now: datetime, settings: Settings, key: str,
+                 params: dict[str, Any]) -> list[Planned]:
+    """One message per recipient. The manager's copy keeps the plain key (the one escalations
+    had before delegates got copies, so nothing already sent is sent again); anyone else's
+    carries their id, so one recipient's copy never stands in for another's."""
+    manager_id = rep.manager_id
+    return [Planned(target.account.id, target.telegram_id, target.account.name, "escalation",
+                    key if target.account.id == manager_id else f"{key}:to:{target.account.id}",
+                    {"template": "reminders/escalation", "params": {**params, "rep": rep.account.name}},
+                    not_before=quiet_ends(target, settings, now)) for target in targets]
 
 
 # --- review cycle and tier-change notices -----------------------------------------------------------

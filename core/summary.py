@@ -46,7 +46,7 @@ from sqlmodel import Session, select
 from core import agenda
 from core.accounts import Account, get_account
 from core.errors import Forbidden, InvalidInput
-from core.facts import load_cadence_facts, load_facts
+from core.facts import is_contact, load_cadence_facts, load_facts
 from core.models import Customer, CustomerTier, Feedback, Interaction, Team, TierAssignment, TierOverride, User
 from core.money import from_minor
 from core.people import find_user, in_domain
@@ -581,8 +581,8 @@ def _complaints(session: Session, clause: Any, now: datetime) -> tuple[int, int]
 
 def _allocation(session: Session, clause: Any, policy: Policy, since: datetime,
                 now: datetime) -> tuple[dict[str, str] | None, int, list[GradeShare]]:
-    """Interactions of the period (notes are not touches) per service grade of the customer
-    (the grade stored now), against the policy's target shares."""
+    """Contacts of the period (`core.facts.is_contact`: notes and attempts are not touches) per
+    service grade of the customer (the grade stored now), against the policy's target shares."""
     service = next((m for m in policy.models if isinstance(m, ServiceModel)), None)
     if service is None:
         return None, 0, []
@@ -592,7 +592,7 @@ def _allocation(session: Session, clause: Any, policy: Policy, since: datetime,
         .select_from(i)
         .join(t, and_(t.customer_id == i.customer_id, t.model == service.code))
         .join(Customer, Customer.id == i.customer_id)
-        .where(clause, i.occurred_at > since, i.occurred_at <= now, i.kind != "note",
+        .where(clause, i.occurred_at > since, i.occurred_at <= now, is_contact(i),
                t.tier.is_not(None))  # type: ignore[union-attr]
         .group_by(t.tier)).all())
     total = sum(int(n) for code, n in rows.items() if code in service.tier_by_code)
@@ -641,14 +641,16 @@ def lifetime_values(policy: Policy, models: list[ModelFigures], retention_base: 
 
 def _retention(session: Session, clause: Any, now: datetime) -> tuple[int, int]:
     """(customers of the scope with a deal in the 12 months before the last 12, of them with a
-    deal in the last 12): one pass over the deals' partial index, grouped per customer."""
+    deal in the last 12): one pass over the deals' partial index, grouped per customer. A refund
+    (a negative amount) is no purchase: it keeps no one retained."""
     i = Interaction
     year_ago = now - YEAR
+    purchase = or_(i.amount_minor.is_(None), i.amount_minor >= 0)  # type: ignore[union-attr]
     per_customer = (
         select(i.customer_id.label("cid"),
                func.max(case((i.occurred_at > year_ago, 1), else_=0)).label("recent"),
                func.max(case((i.occurred_at <= year_ago, 1), else_=0)).label("earlier"))
-        .where(_deals(now, now - 2 * YEAR))
+        .where(_deals(now, now - 2 * YEAR), purchase)
         .group_by(i.customer_id)
         .subquery())
     base, kept = session.execute(

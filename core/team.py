@@ -19,10 +19,11 @@ from rapidfuzz import fuzz
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
-from core import agenda, audit, book, outbox
+from core import agenda, aliases, audit, book, outbox
 from core.accounts import Account, account_of
 from core.errors import InvalidInput, NotFound
-from core.models import AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Team, TierOverride, User
+from core.models import (AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Opportunity, Team,
+                         TierOverride, User)
 from core.people import in_domain, members_clause, require_manager
 from core.tiering import Policy
 from core.tiers import retier_customer
@@ -505,7 +506,7 @@ class RecordView:
 
 
 MOVED = (("interactions", Interaction), ("feedback", Feedback), ("follow_ups", FollowUp), ("contacts", Contact),
-         ("overrides", TierOverride))
+         ("overrides", TierOverride), ("opportunities", Opportunity))
 # fields the kept record takes from the other one when it has none itself
 FILLED = ("company", "industry", "size", "account_manager_id", "timezone", "language", "contract_start",
           "annual_revenue_minor", "potential", "influence", "intention", "expectation", "satisfaction",
@@ -544,6 +545,7 @@ def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_i
     if keep_id == drop_id:
         raise InvalidInput("team_merge_same")
     keep, drop = _visible(session, actor, keep_id), _visible(session, actor, drop_id)
+    _one_log_per_message(session, keep_id, drop_id)
     moved = {}
     for name, table in MOVED:
         moved[name] = session.execute(update(table).where(table.customer_id == drop_id)  # type: ignore[attr-defined]
@@ -572,10 +574,27 @@ def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_i
     drop.archived, drop.archived_at, drop.merged_into_id = True, now, keep_id
     session.add_all([keep, drop])
     session.flush()
+    moved_aliases = aliases.move(session, drop_id, keep_id)
     audit.record(session, actor_id=actor.id, action="customer.merge", now=now, target=f"customer:{keep_id}",
-                 merged=drop_id, moved=moved, filled=filled)
+                 merged=drop_id, moved=moved, filled=filled, aliases=moved_aliases)
     retier_customer(session, policy, keep_id, now, org_timezone=org_timezone)
     return Merged(keep_id, keep.name, drop.name, moved)
+
+
+def _one_log_per_message(session: Session, keep_id: int, drop_id: int) -> None:
+    """A message that logged both records (Called Acme and Acme Corp …) stays one log per
+    customer: the dropped record's copy keeps its content but no longer its source message."""
+    keep_sources = set(session.exec(select(Interaction.source_chat_id, Interaction.source_message_id)
+                                    .where(Interaction.customer_id == keep_id,
+                                           Interaction.source_message_id.is_not(None))).all())  # type: ignore[union-attr]
+    if not keep_sources:
+        return
+    for row in session.exec(select(Interaction).where(Interaction.customer_id == drop_id,
+                                                      Interaction.source_message_id.is_not(None))).all():  # type: ignore[union-attr]
+        if (row.source_chat_id, row.source_message_id) in keep_sources:
+            row.source_chat_id = row.source_message_id = None
+            session.add(row)
+    session.flush()
 
 
 def _one_active_override_per_model(session: Session, customer_id: int, now: datetime) -> None:

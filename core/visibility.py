@@ -2,8 +2,9 @@
 
 - a rep: customers they own or look after as dedicated account manager (重点客户经理);
 - a manager: customers owned by anyone in their team (themselves included), or by reps who
-  report to them, plus unassigned customers (someone has to assign them);
-- an admin: everything.
+  report to them, plus their team's unassigned customers (someone has to assign them: an
+  unassigned customer records the team it was imported in, `Customer.team_id`);
+- an admin: everything, unassigned customers of no team included.
 
 Archived customers (archived by a manager, or merged into another record) are out of every
 scope — agendas, digests, search, cards, tier stats — unless a caller asks for them
@@ -33,11 +34,9 @@ def customer_scope(account: Account, *, include_archived: bool = False) -> Colum
     team_members = select(User.id).where(
         or_(User.manager_id == account.id, *([User.team_id == account.team_id] if account.team_id else []))
     )
-    return or_(
-        mine,
-        Customer.owner_id.is_(None),  # type: ignore[union-attr]
-        Customer.owner_id.in_(team_members),  # type: ignore[union-attr]
-    )
+    unassigned = [and_(Customer.owner_id.is_(None), Customer.team_id == account.team_id)] \
+        if account.team_id else []  # type: ignore[union-attr]
+    return or_(mine, *unassigned, Customer.owner_id.in_(team_members))  # type: ignore[union-attr]
 
 
 def can_see_customer(session: Session, account: Account, customer_id: int, *, include_archived: bool = False) -> bool:

@@ -11,6 +11,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import access, actions, updatelog
 from bot.handlers import agenda, common, customers, errors, export, help, imports, invite, log, settings, start
+# button-only features: importing them registers their @action and @expects handlers
+from bot.handlers import corrections, opportunities  # noqa: F401
 from bot.handlers import summary as summary_handlers
 from bot.handlers import overrides as override_handlers
 from bot.handlers import policy as policy_handlers

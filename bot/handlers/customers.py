@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import Session
 from telegram import Update
 
 from bot.actions import action
@@ -14,14 +14,12 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import book, cards, customers, interactions, tiers
+from core import aliases, book, cards, customers, interactions, tiers
 from core.accounts import Account
 from core.customers import NewCustomer
 from core.errors import InvalidInput, NotFound
-from core.visibility import can_see_customer
 
 MATCH_SHOWN = 8
-SIMILAR_SCORE = 85.0  # rapidfuzz score (0–100) from which a name counts as "already there"
 HISTORY_PAGE = 5
 _SPLIT = re.compile(r"\s*[/|｜]\s*")
 EDIT_FIELDS = ("name", "stage", "contact_name", "phone", "email", "birthday", "potential", "influence",
@@ -92,26 +90,15 @@ async def _propose(update: Update, context: BotContext, values: NewCustomer) -> 
     except InvalidInput as exc:
         await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
         return
-    similar = await context.run(_similar, context.me, values.name)
+    similar = await context.run(customers.similar, context.me, values.name)
     if not similar:
         await _create(update, context, values)
         return
     rows = [[Button(context.label("customers.create_anyway"), "customer.create",
                     {"name": values.name, "stage": values.stage, "contact": values.contact_name, "phone": values.phone})]]
-    rows += [[Button(s["name"], "customer.card", {"id": s["id"]}, single_use=False)] for s in similar if s["mine"]]
+    rows += [[Button(s.name or "", "customer.card", {"id": s.customer_id}, single_use=False)]
+             for s in similar if s.customer_id is not None]
     await reply(update, context.render("customers/similar", name=values.name, similar=similar), await markup(context, rows))
-
-
-def _similar(session: Session, account: Account, name: str) -> list[dict[str, Any]]:
-    found = book.index_for(session, None).find(name, limit=5)
-    similar = []
-    for candidate in found:
-        if candidate.score < SIMILAR_SCORE:
-            continue
-        mine = can_see_customer(session, account, candidate.customer_id)
-        similar.append({"id": candidate.customer_id, "name": candidate.name, "mine": mine,
-                        "owner": None if mine else customers.owner_name(session, candidate.customer_id)})
-    return similar
 
 
 @action("customer.create")
@@ -171,14 +158,15 @@ async def show_card(update: Update, context: BotContext, customer_id: int, *, as
         await reply(update, context.render("customers/not_found"))
         return
     text = context.render("customers/card", card=data, c=data.customer, currency=settings.currency)
-    keyboard = await markup(context, card_buttons(context, customer_id))
+    keyboard = await markup(context, card_buttons(context, customer_id, [o.id for o in data.opportunities])
+                            + alias_rows(context, customer_id, data.aliases))
     if as_new_message or update.callback_query is None:
         await reply(update, text, keyboard)
     else:
         await edit(update, text, keyboard)
 
 
-def card_buttons(context: BotContext, customer_id: int) -> list[list[Button]]:
+def card_buttons(context: BotContext, customer_id: int, opportunity_ids: Sequence[int] = ()) -> list[list[Button]]:
     def button(key: str, act: str) -> Button:
         return Button(context.label(f"card.{key}"), act, {"id": customer_id}, single_use=False)
 
@@ -186,6 +174,11 @@ def card_buttons(context: BotContext, customer_id: int) -> list[list[Button]]:
             [button("why", "customer.why"), button("history", "customer.history"), button("edit", "customer.edit")]]
     if context.me.is_manager:  # 人工调档 (bot/handlers/overrides.py)
         rows.append([Button(context.label("override_buttons.pin"), "override.start", {"id": customer_id}, single_use=False)])
+    # open opportunities, numbered as the card lists them (bot/handlers/opportunities.py)
+    rows += [[Button(f"🏆 {n}", "opportunity.won", {"id": oid}),
+              Button(f"✖ {n}", "opportunity.lost", {"id": oid}, single_use=False),
+              Button(f"🎯 {n}", "opportunity.edit", {"id": oid}, single_use=False)]
+             for n, oid in enumerate(opportunity_ids, start=1)]
     return rows
 
 
@@ -237,12 +230,6 @@ async def delete_log(update: Update, context: BotContext, payload: dict[str, Any
                       org_timezone=settings.timezone)
     await history(update, context, {"id": customer_id})
     return context.label("card.deleted")  # type: ignore[return-value]
-
-
-@action("customer.edit_log")
-async def edit_log(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await begin(context, "customer.edit_log", {"id": int(payload["id"]), "interaction": int(payload["interaction"])})
-    await reply(update, context.render("customers/edit_log_prompt"))
 
 
 @expects("customer.edit_log")
@@ -332,3 +319,48 @@ async def tier(update: Update, context: BotContext) -> None:
         rows = [[Button(c.name, "customer.why", {"id": c.customer_id}, single_use=False)] for c in found]
         await reply(update, context.render("customers/found", query=query[:100], count=len(found)),
                     await markup(context, rows))
+
+
+# --- aliases (别名) on the card: each removable with one tap, added by typing ------------------------
+
+
+def alias_rows(context: BotContext, customer_id: int, shown: list[aliases.AliasView]) -> list[list[Button]]:
+    removes = [Button(context.label("aliases.remove", text=a.text[:24]), "alias.remove",
+                      {"id": customer_id, "alias": a.id}, single_use=True) for a in shown]
+    rows = [removes[i:i + 3] for i in range(0, len(removes), 3)]
+    rows.append([Button(context.label("aliases.add"), "alias.add", {"id": customer_id}, single_use=False)])
+    return rows
+
+
+@action("alias.add")
+async def alias_add(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    customer_id = int(payload["id"])
+    view = await context.run(customers.get, context.me, customer_id)
+    await begin(context, "customer.alias", {"id": customer_id})
+    await reply(update, context.render("customers/alias_prompt", name=view.name))
+
+
+@expects("customer.alias")
+async def alias_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    customer_id = int(data["id"])
+    await finish(context)
+    try:
+        added = await context.run(aliases.add, context.me, customer_id, text[:200], now=context.now())
+    except InvalidInput as exc:
+        await reply(update, context.render("customers/alias_refused", code=exc.code, value=text.strip()[:40],
+                                           other=exc.params.get("other", "")))
+        await show_card(update, context, customer_id, as_new_message=True)
+        return
+    except NotFound:
+        await reply(update, context.render("customers/not_found"))
+        return
+    view = await context.run(customers.get, context.me, customer_id)
+    await reply(update, context.render("customers/alias_added", value=added.text, name=view.name))
+    await show_card(update, context, customer_id, as_new_message=True)
+
+
+@action("alias.remove")
+async def alias_remove(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+    customer_id = await context.run(aliases.remove, context.me, int(payload["alias"]), now=context.now())
+    await show_card(update, context, customer_id)
+    return context.label("aliases.removed")

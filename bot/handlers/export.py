@@ -8,7 +8,8 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 
 from bot.app import BotContext
-from core.exporter import CADENCE_FIELDS, CUSTOMER_FIELDS, FEEDBACK_FIELDS, INTERACTION_FIELDS, ExportLabels, export_book
+from core.exporter import (CADENCE_FIELDS, CUSTOMER_FIELDS, FEEDBACK_FIELDS, INTERACTION_FIELDS, OPPORTUNITY_FIELDS,
+                           ExportLabels, export_book)
 
 
 def labels_for(context: BotContext, lang: str) -> ExportLabels:
@@ -21,11 +22,13 @@ def labels_for(context: BotContext, lang: str) -> ExportLabels:
     assert set(CUSTOMER_FIELDS + CADENCE_FIELDS) <= customers.keys()
     interactions, feedback = section("export_interactions"), section("export_feedback")
     assert set(INTERACTION_FIELDS) <= interactions.keys() and set(FEEDBACK_FIELDS) <= feedback.keys()
+    opportunities = section("export_opportunities")
+    assert set(OPPORTUNITY_FIELDS) <= opportunities.keys()
     values = {name: section(f"export_{name}") for name in ("stage", "pipeline_stage", "kind", "feedback_kind",
-                                                            "status", "severity", "cadence")}
+                                                            "status", "severity", "cadence", "opportunity_status")}
     return ExportLabels(sheets=section("export_sheets"), customers=customers, interactions=interactions,
                         feedback=feedback, tier_header=renderer.label(lang, "export_files.tier_header"),
-                        values=values)
+                        values=values, opportunities=opportunities)
 
 
 async def export(update: Update, context: BotContext) -> None:

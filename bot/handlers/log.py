@@ -2,12 +2,15 @@
 
 The card's draft lives in the pending card (database), keyed to the Telegram message it came
 from: every part can be changed by a button, an edit of the original message re-reads it, and
-saving is idempotent on (chat, message) — a repeated delivery or a double tap saves once.
+saving is idempotent on (chat, message, customer) — a repeated delivery or a double tap saves
+once, and one message may log several customers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,7 +26,7 @@ from bot.flows import begin, expects, finish, finished, pending, started
 from bot.keyboards import Button, Draft, markup
 from bot.keyboards import draft as keyboard_draft
 from bot.replies import edit, reply
-from core import book, buttons, customers, interactions, tiers
+from core import aliases, book, buttons, contact_facts, customers, interactions, tiers
 from core import flows as core_flows
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
@@ -41,7 +44,7 @@ async def on_text(update: Update, context: BotContext, text: str, *, forced_cust
     """A message that is not a command and not the answer to a pending question."""
     message = update.effective_message
     assert message is not None
-    if not any(ch.isalnum() for ch in text):  # "", "-", "." … say nothing to log
+    if not _has_words(text):  # empty, or only emoji and punctuation: nothing to log
         await reply(update, context.render("log/hint"))
         return
     parsed = await _read(context, text[:MAX_TEXT])
@@ -50,6 +53,7 @@ async def on_text(update: Update, context: BotContext, text: str, *, forced_cust
             "forced_customer": forced_customer,
             "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
             "approximate": parsed.amount_approximate, "problems": list(parsed.problems)}
+    data = _with_more(parsed, data)
     text_out, keyboard = await _card(context, data)
     card = await reply(update, text_out, keyboard.markup)
     data["card_id"] = card.message_id
@@ -81,8 +85,9 @@ def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraf
         follow_up_has_time=follow_up.has_time if follow_up else False,
         follow_up_text=follow_up.text if follow_up else None, feedback_kind=feedback_kind,
         feedback_text=parsed.feedback.text if parsed.feedback else None, satisfaction=parsed.satisfaction,
-        customer_text=parsed.customer_text,
-    )
+        customer_text=_unknown_name(parsed), attempt=parsed.attempt, money=parsed.money,
+        expected_by=parsed.expected_by.isoformat() if parsed.expected_by else None,
+    ).coherent()
 
 
 async def _opened(context: BotContext, data: dict[str, Any], keyboard: Draft) -> None:
@@ -118,7 +123,7 @@ async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Draft]:
         when=datetime.fromisoformat(draft.occurred_at).astimezone(zone),
         follow_up=datetime.fromisoformat(draft.follow_up_due).astimezone(zone) if draft.follow_up_due else None,
         approximate=data.get("approximate", False), problems=data.get("problems", []),
-        currency=draft.currency or context.services.settings.currency,
+        currency=draft.currency or context.services.settings.currency, more=_more_view(data),
     )
     return text, keyboard_draft(_bind(_buttons(context, draft, data), data))
 
@@ -144,10 +149,13 @@ def _buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list
         rows.append([button("search", "log.ask", field="customer")])
     else:
         rows.append([Button(context.label("log.save"), "log.save", {}, single_use=True)])
+    rows += _more_buttons(context, draft, data)
     rows.append([button("customer", "log.ask", field="customer"), button("kind", "log.pick", field="kind"),
                  button("date", "log.pick", field="date")])
     rows.append([button("amount", "log.ask", field="amount"), button("followup", "log.pick", field="followup"),
                  button("feedback", "log.pick", field="feedback")])
+    if draft.amount is not None:  # booked, expected or a refund: one tap to say which
+        rows.append([button("money", "log.pick", field="money")])
     rows.append([button("cancel", "log.cancel")])
     return rows
 
@@ -183,7 +191,16 @@ async def set_part(update: Update, context: BotContext, payload: dict[str, Any])
     data = await _current(update, context, payload)
     if data is None:
         return
-    data["draft"] = LogDraft.from_json(data["draft"]).replace(**{str(payload["field"]): payload["value"]}).to_json()
+    draft = LogDraft.from_json(data["draft"])
+    field, value = str(payload["field"]), payload["value"]
+    if field == "kind" and value == "deal" and draft.money_kind == "expected":
+        draft = draft.replace(money="booked")  # the rep says it was signed
+    draft = draft.replace(**{field: value}).coherent()
+    if field == "customer_id":
+        data["picked"] = True  # the rep chose: the message's name for it may be learned (see _to_learn)
+    if field == "kind" and value not in ATTEMPT_KINDS:
+        draft = draft.replace(attempt=False)  # a meeting is no attempt
+    data["draft"] = draft.to_json()
     await _redraw(update, context, data)
 
 
@@ -205,6 +222,9 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
                           {"field": "occurred_at", "value": (today - timedelta(days=n)).isoformat()}, single_use=False)
                    for n in range(3)]
         options.append(Button(context.label("log.type"), "log.ask", {"field": "date"}, single_use=False))
+    elif field == "money":
+        options = [Button(context.label(f"log.money_{m}"), "log.set", {"field": "money", "value": m}, single_use=False)
+                   for m in interactions.MONEY]
     elif field == "followup":
         options = [Button(context.label(f"log.in_{n}"), "log.set_followup", {"days": n}, single_use=False)
                    for n in (1, 3, 7)]
@@ -281,13 +301,9 @@ async def _answer(context: BotContext, field: str, text: str, draft: LogDraft,
                   data: dict[str, Any]) -> tuple[LogDraft, dict[str, Any]]:
     if field == "amount":
         return draft.replace(amount=_amount(text)), {**data, "approximate": False}
-    parsed = await _read(context, text)
     if field == "customer":
-        if not parsed.candidates:
-            raise InvalidInput("no_customer")
-        sure = len(parsed.candidates) == 1 or not parsed.ambiguous
-        data = {**data, "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]]}
-        return draft.replace(customer_id=parsed.candidates[0].customer_id if sure else None), data
+        return await _typed_customer(context, text, draft, data)
+    parsed = await _read(context, text)
     if field == "date":
         if not parsed.occurred_date_given or parsed.problems:
             raise InvalidInput("bad_date")
@@ -312,8 +328,10 @@ def _amount(text: str) -> str | None:
 
 @action("log.cancel")
 async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    flow = await pending(context)
+    applied = flow is not None and flow.flow == FLOW and any(f.get("applied") for f in flow.data.get("facts", []))
     await finish(context)
-    await edit(update, context.render("log/cancelled"))
+    await edit(update, context.render("log/cancelled_kept" if applied else "log/cancelled"))
 
 
 @action("log.create_customer")
@@ -325,10 +343,11 @@ async def create_customer(update: Update, context: BotContext, payload: dict[str
     name = (draft.customer_text or "").strip()
     if not name or draft.customer_id is not None:
         return
-    customer_id = await context.run(customers.create, context.me, customers.NewCustomer(name), context.now())
-    book.invalidate()
+    customer_id = await context.run(customers.create_and_tier, context.me, customers.NewCustomer(name), context.now(),
+                                    policy=context.services.policy, org_timezone=context.services.settings.timezone)
     data["draft"] = draft.replace(customer_id=customer_id).to_json()
     data["candidates"] = [[customer_id, name]]
+    data["picked"] = True
     await _redraw(update, context, data)
 
 
@@ -342,7 +361,8 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     try:
         logged = await context.run(_save_and_close, context.me, draft, chat_id=int(data["chat_id"]),
                                    message_id=int(data["message_id"]), now=context.now(), currency=settings.currency,
-                                   policy=context.services.policy, org_timezone=settings.timezone)
+                                   policy=context.services.policy, org_timezone=settings.timezone,
+                                   others=_chosen_others(draft, data), learn=_to_learn(draft, data))
     except (InvalidInput, NotFound) as exc:
         await context.run(buttons.release, key=str(update.callback_query.data if update.callback_query else ""))
         await reply(update, context.render("log/invalid", code=getattr(exc, "code", "no_customer")))
@@ -352,7 +372,7 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     changes = [(policy.model(c.model).name.get(lang), _tier_name(policy, c.model, c.old, lang),
                 _tier_name(policy, c.model, c.new, lang)) for c in logged.changes]
     text = context.render("log/saved", d=draft, saved=logged.saved, next_due=logged.next_due,
-                          next_visit_due=logged.next_visit_due, changes=changes)
+                          next_visit_due=logged.next_visit_due, changes=changes, logged=logged)
     text, keyboard = await _follow_ups_block(context, text, logged)
     await edit(update, text, keyboard)
     return None
@@ -373,9 +393,14 @@ async def _follow_ups_block(context: BotContext, text: str, logged: interactions
     return text, await markup(context, [row], ttl=buttons.REMINDER_TTL)
 
 
-def _save_and_close(session: Session, account: Account, draft: LogDraft, **kwargs: Any) -> interactions.LoggedResult:
-    """Save, re-tier and close the card in one transaction (one commit per ✅)."""
+def _save_and_close(session: Session, account: Account, draft: LogDraft, *, learn: str | None = None,
+                    **kwargs: Any) -> interactions.LoggedResult:
+    """Save (for every chosen customer of the message), re-tier, learn the name the message used
+    for the customer the rep picked, and close the card — one transaction (one commit per ✅)."""
     logged = interactions.log_and_retier(session, account, draft, **kwargs)
+    if learn and not logged.saved.duplicate:
+        logged = replace(logged, learned=aliases.learn(session, account, logged.saved.customer_id, learn,
+                                                       now=kwargs["now"]))
     core_flows.clear(session, account.id)
     return logged
 
@@ -388,8 +413,8 @@ def _tier_name(policy: Any, model: str, tier: str | None, lang: str) -> str:
 async def undo(update: Update, context: BotContext) -> None:
     settings = context.services.settings
     undone = await context.run(interactions.undo_last, context.me, context.now())
-    if undone is not None:
-        await context.run(tiers.retier_customer, context.services.policy, undone.customer_id, context.now(),
+    for customer_id in ([undone.customer_id] + [cid for cid, _ in undone.others]) if undone is not None else []:
+        await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
                           org_timezone=settings.timezone)
     await reply(update, context.render("log/undone", undone=undone))
 
@@ -407,6 +432,7 @@ async def on_edited(update: Update, context: BotContext) -> None:
     data = {**flow.data, "draft": _draft(parsed, text, flow.data.get("forced_customer")).to_json(),
             "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
             "approximate": parsed.amount_approximate, "problems": list(parsed.problems)}
+    data = _with_more(parsed, {k: v for k, v in data.items() if k not in _MORE_KEYS})
     text_out, keyboard = await _card(context, data)
     try:
         await context.bot.edit_message_text(text_out, chat_id=message.chat_id, message_id=int(data["card_id"]),
@@ -428,3 +454,160 @@ async def log_for_customer(update: Update, context: BotContext, payload: dict[st
 async def log_for_customer_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     await finish(context)
     await on_text(update, context, text, forced_customer=int(data["id"]))
+
+
+# --- issue 11: unknown customers, names typed like /find, learned aliases, several customers
+# in one message, attempts, facts stated about contacts. Kept apart from the card above; the
+# card calls in through _with_more, _more_view, _more_buttons, _typed_customer, _to_learn and
+# _chosen_others, and ✅ still saves through _save_and_close alone.
+
+ATTEMPT_KINDS = ("call", "message", "visit")  # what can fail to reach anyone (没人接, 没见到人)
+_MORE_KEYS = ("named", "named_finds", "others", "facts", "picked", "new_customer")
+MIN_NAME, MAX_NAME = 2, 200
+_WORDLIKE = re.compile(r"[^\W_]")  # a letter or digit of any script (emoji and punctuation are not)
+
+
+def _has_words(text: str) -> bool:
+    return _WORDLIKE.search(text or "") is not None
+
+
+def _unknown_name(parsed: ParsedLog) -> str | None:
+    """The name the card offers to ➕ Create (when no customer is chosen): the company the
+    parser found not in the book, else the name-like span it read."""
+    return parsed.new_customer or parsed.customer_text
+
+
+def _with_more(parsed: ParsedLog, data: dict[str, Any]) -> dict[str, Any]:
+    """What the card keeps besides the draft: the text the message named the customer by (and
+    whom that text already finds), further customers, facts about contacts."""
+    named = parsed.candidates[0].matched if parsed.candidates else (parsed.new_customer or parsed.customer_text)
+    first = parsed.candidates[0].customer_id if parsed.candidates else None
+    facts = [{"kind": f.kind, "contact": f.contact, "value": f.value, "customer_id": f.customer_id, "applied": False}
+             for f in parsed.facts]
+    problems = data.get("problems", [])
+    if any(f.kind == "birthday" for f in parsed.facts):
+        problems = [p for p in problems if p != "future_date"]  # 生日是3月5号 is no date of the log
+    return {**data, "problems": problems, "named": named, "new_customer": parsed.new_customer,
+            "named_finds": [c.customer_id for c in parsed.candidates if c.matched == named],
+            "others": [[c.customer_id, c.name, False] for c in parsed.others if c.customer_id != first],
+            "facts": facts}
+
+
+def _more_view(data: dict[str, Any]) -> dict[str, Any]:
+    return {"others": data.get("others", []), "facts": data.get("facts", []), "new_customer": data.get("new_customer")}
+
+
+def _more_buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list[list[Button]]:
+    rows: list[list[Button]] = []
+    if draft.customer_id is not None and data.get("new_customer"):  # a company not in the book besides the one chosen
+        rows.append([Button(context.label("log_card.create", name=str(data["new_customer"])[:30]), "log.create_named",
+                            {}, single_use=True)])
+    others = [Button(context.label("log_card.also_on" if chosen else "log_card.also", name=name), "log.other",
+                     {"index": i}, single_use=False)
+              for i, (cid, name, chosen) in enumerate(data.get("others", [])) if cid != draft.customer_id]
+    rows += [others[i:i + 2] for i in range(0, len(others), 2)]
+    for i, fact in enumerate(data.get("facts", [])):
+        if not fact.get("applied") and (fact.get("customer_id") or draft.customer_id):
+            rows.append([Button(context.label(f"log_card.apply_{fact['kind']}", contact=fact["contact"][:20],
+                                              value=fact["value"]), "log.fact", {"index": i}, single_use=True)])
+    if draft.attempt:
+        rows.append([Button(context.label("log_card.reached"), "log.reached", {}, single_use=False)])
+    return rows
+
+
+def _chosen_others(draft: LogDraft, data: dict[str, Any]) -> list[int]:
+    return [int(cid) for cid, _, chosen in data.get("others", []) if chosen and cid != draft.customer_id]
+
+
+def _to_learn(draft: LogDraft, data: dict[str, Any]) -> str | None:
+    """The message's name for the customer, when the rep picked (or typed, or created) a
+    customer that name did not already find: 阿里 for 阿里巴巴. Never for a card opened from a
+    customer (Log on the card): the sentence may name the customer any way."""
+    named = data.get("named")
+    if not named or not data.get("picked") or data.get("forced_customer") or draft.customer_id is None:
+        return None
+    return None if draft.customer_id in data.get("named_finds", []) else str(named)
+
+
+def _typed_name(text: str) -> str:
+    name = " ".join(text.split())
+    if not _has_words(name):
+        raise InvalidInput("no_name")
+    if len(re.sub(r"[\W_]", "", name)) < MIN_NAME:
+        raise InvalidInput("name_too_short")
+    if len(name) > MAX_NAME:
+        raise InvalidInput("name_too_long")
+    return name
+
+
+async def _typed_customer(context: BotContext, text: str, draft: LogDraft,
+                          data: dict[str, Any]) -> tuple[LogDraft, dict[str, Any]]:
+    """🔎 Type a name: matched like /find (fuzzy, pinyin, aliases). One clear fit is taken;
+    several are offered as choices; none → the card offers ➕ Create with the name typed."""
+    name = _typed_name(text)
+    found = await context.run(book.search, context.me, name, 6)
+    data = {**data, "picked": True, "candidates": [[c.customer_id, c.name] for c in found]}
+    if not found:
+        return draft.replace(customer_id=None, customer_text=name), data
+    sure = len(found) == 1 or found[0].score - found[1].score >= 10
+    return draft.replace(customer_id=found[0].customer_id if sure else None), data
+
+
+@action("log.other")
+async def toggle_other(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """➕ also Fabrikam: log the same message for a further customer it names (or not)."""
+    data = await _current(update, context, payload)
+    if data is None:
+        return
+    others = data.get("others", [])
+    index = int(payload["index"])
+    if 0 <= index < len(others):
+        others[index][2] = not others[index][2]
+    await _redraw(update, context, data)
+
+
+@action("log.reached")
+async def reached(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """The parser read a missed call, the rep says they did talk: a contact after all."""
+    data = await _current(update, context, payload)
+    if data is None:
+        return
+    data["draft"] = LogDraft.from_json(data["draft"]).replace(attempt=False).to_json()
+    await _redraw(update, context, data)
+
+
+@action("log.fact")
+async def apply_fact(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+    """🎂 / 📱 Apply: set the contact's birthday or phone (the log itself waits for ✅)."""
+    data = await _current(update, context, payload)
+    if data is None:
+        return None
+    facts = data.get("facts", [])
+    index = int(payload["index"])
+    draft = LogDraft.from_json(data["draft"])
+    if not 0 <= index < len(facts) or facts[index].get("applied"):
+        return None
+    fact = facts[index]
+    customer_id = fact.get("customer_id") or draft.customer_id
+    if customer_id is None:
+        return None
+    await context.run(contact_facts.apply, context.me, int(customer_id), fact["kind"], fact["contact"], fact["value"],
+                      now=context.now())
+    fact["applied"] = True
+    await _redraw(update, context, data)
+    return context.label("log_card.applied")
+
+
+@action("log.create_named")
+async def create_named(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """➕ Create the company the sentence named (not in the book) instead of the customer chosen."""
+    data = await _current(update, context, payload)
+    if data is None or not data.get("new_customer"):
+        return
+    name = str(data.pop("new_customer"))
+    customer_id = await context.run(customers.create_and_tier, context.me, customers.NewCustomer(name), context.now(),
+                                    policy=context.services.policy, org_timezone=context.services.settings.timezone)
+    data["draft"] = LogDraft.from_json(data["draft"]).replace(customer_id=customer_id).to_json()
+    data["candidates"] = [[customer_id, name]]
+    data["picked"] = True
+    await _redraw(update, context, data)

@@ -10,10 +10,10 @@ readers run in and the default times of day in `parser`; alias weights in `custo
 Call `warm_up()` at start-up to load jieba's dictionary before the first message needs it.
 """
 
-from .customers import CustomerIndex
-from .model import KINDS, BookEntry, Candidate, Feedback, FollowUp, ParsedLog
+from .customers import CustomerIndex, NameIndex
+from .model import KINDS, BookEntry, Candidate, Fact, Feedback, FollowUp, ParsedLog
 from .parser import parse, warm_up
 from .signals import answered_by
 
-__all__ = ["KINDS", "BookEntry", "Candidate", "CustomerIndex", "Feedback", "FollowUp", "ParsedLog",
-           "answered_by", "parse", "warm_up"]
+__all__ = ["KINDS", "BookEntry", "Candidate", "CustomerIndex", "Fact", "Feedback", "FollowUp", "NameIndex",
+           "ParsedLog", "answered_by", "parse", "warm_up"]

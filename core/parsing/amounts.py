@@ -50,9 +50,9 @@ _UNIT_AFTER = re.compile(
     r"|批|辆|部|本|款|点|分|星|km|平米|平方|㎡|米|周年|倍|折|成|/|:)")
 _ID_BEFORE = re.compile(r"(?:#|no\.?|编号|单号|订单号|电话|手机|tel|phone|ext|room|v|version|q|fy|第|尾号|工号)\s*$")
 _MONEY_CUE = re.compile(
-    r"金额|价格|报价|预算|合同额|合同金额|货款|回款|付款|首付|尾款|总价|单价|签约|签单|成交|订单|采购|续费|续约|打款|收款|到账|"
+    r"退款|退了|退费|金额|价格|报价|预算|合同额|合同金额|货款|回款|付款|首付|尾款|总价|单价|签约|签单|成交|订单|采购|续费|续约|打款|收款|到账|"
     r"\b(?:deal|signed|order|ordered|worth|value|budget|price|priced|quote|quoted|paid|payment|"
-    r"invoice|amount|renewal|renewed|contract|purchase|po|total|closed|won)\b")
+    r"invoice|amount|renewal|renewed|contract|purchase|po|total|closed|won|refund|refunded|wired)\b")
 _VAGUE = re.compile(r"几[十百千万]|[十百千万]把")
 
 

@@ -10,7 +10,10 @@ Alias weights (the best alias of a customer is its score; a second, independent 
 a contact next to the company — adds a small bonus, and a contact that the named customer also
 has counts 30 less for the other customers who share it):
     display name, full company          100
+    learned alias                        96   阿里 → 阿里巴巴 (taught by a rep, or imported)
     short company / name (no suffix)     92   星辰科技有限公司 → 星辰科技 → 星辰
+    leading characters or words          88   中兴 → 中兴通讯, stark ind, Wayne Ent, vandelay
+    two-character short form             86   青啤 → 青岛啤酒, 东航 → 东方航空
     contact person                       80   张总, Bob Smith
     pinyin homophone of a CJK name       84   华伟 → 华为 (needs one character in common)
     name written in pinyin               80   huawei → 华为
@@ -33,12 +36,19 @@ from rapidfuzz import fuzz, process
 
 from .model import BookEntry, Candidate
 from .text import has_cjk, is_cjk, lower, normalise
-from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, ZH_COMPANY_SUFFIXES, ZH_PLACES
+from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, WORDLIKE_NAMES, ZH_COMPANY_SUFFIXES, ZH_PLACES
 
 NAME, CORE, CONTACT, HOMOPHONE, PINYIN, FIRST_NAME = 100.0, 92.0, 80.0, 84.0, 80.0, 60.0
+ALIAS = 96.0          # a name the reps taught (阿里 → 阿里巴巴) or an import's 别名 column
+PREFIX = 88.0         # leading characters or words: 中兴 → 中兴通讯, stark ind → Stark Industries
+ABBREVIATION = 86.0   # first character of each part: 青啤 → 青岛啤酒, 东航 → 东方航空
+MIN_CJK_PREFIX, MIN_LATIN_PREFIX, MIN_FIRST_WORD = 2, 3, 4
 FUZZY_CUTOFF, FUZZY_WEIGHT = 85.0, 0.95
 SECOND_KIND_BONUS = 5.0
 EXPLAINED_CONTACT_PENALTY = 30.0  # 张总 next to 星辰科技 is 星辰科技's 张总, not another customer's
+OWNED_NAME_PENALTY = 20.0  # 华为 written: 华为云's short form 华为 counts 20 less
+MAX_ALIAS_CHARS = 40
+RANKED = 32  # candidates kept per message (the card shows 6)
 AMBIGUITY_GAP = 10.0  # candidates closer than this to the best one make the choice ambiguous
 MAX_NGRAM = 4
 
@@ -46,6 +56,8 @@ _ZH_PLACE = re.compile("^(?:" + "|".join(ZH_PLACES) + ")[市省]?")
 _ZH_SUFFIX = re.compile("(?<=..)(?:" + "|".join(sorted(ZH_COMPANY_SUFFIXES, key=len, reverse=True)) + ")$")
 _ALL_CJK = re.compile("[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[&'.+-][a-z0-9]+)*")
+_NOT_LETTER = re.compile(r"[\W_]+")
+SHARED_SHORT_MIN = 3  # duplicate check: two short forms alike count from this length (星辰科技, 星辰物流: 星辰)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,13 @@ class Alias:
     weight: float
     is_contact: bool
     written: str          # as the book writes it (case kept), for case-sensitive aliases
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    candidates: tuple[Candidate, ...]   # best first
+    others: tuple[Candidate, ...]       # further customers named in the same sentence
+    ambiguous: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +98,8 @@ def _latin_key(text: str) -> str:
     return " ".join(_WORD.findall(lower(text)))
 
 
-def _short_names(name: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _short_names(name: str) -> frozenset[str]:
     """星辰科技有限公司 → {星辰科技, 星辰}; Acme Corporation → {acme}; 深圳市鼎盛贸易 → {鼎盛贸易, 鼎盛}."""
     out: set[str] = set()
     if has_cjk(name):
@@ -91,12 +111,60 @@ def _short_names(name: str) -> set[str]:
                 break
             out.add(stripped)
             current = stripped
-        return out
+        return frozenset(out)
     words = _latin_key(name).split()
     while len(words) > 1 and words[-1].strip(".") in LATIN_COMPANY_SUFFIXES:
         words = words[:-1]
         out.add(" ".join(words))
-    return out
+    return frozenset(out)
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    text: str
+    weight: float
+
+
+# Industries whose four-character names are shortened to two characters (青岛啤酒 → 青啤,
+# 东方航空 → 东航, 招商银行 → 招行); 中兴通讯 is 中兴, never 中通.
+ABBREVIATED_SUFFIXES = frozenset("啤酒 航空 银行 大学 医院 证券 保险 石化 石油 电力 钢铁 铁路".split())
+_GENERIC_HEADS = frozenset("中国 中华 国际 全国 国家 华东 华南 华北 华中 西南 西北 东北 亚洲 世界 环球 "
+                           "新兴 现代 未来 第一 一号 公司 集团 我们".split())
+
+
+def _is_place(text: str) -> bool:
+    return text in ZH_PLACES or text.rstrip("市省") in ZH_PLACES or text in _GENERIC_HEADS
+
+
+@lru_cache(maxsize=65536)  # the index is rebuilt every minute from mostly the same names
+def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameForm, ...]:
+    """The shorter forms reps type for a registered name, derived once when the book is indexed
+    (a rename re-derives them): leading characters of a Chinese name (中兴 → 中兴通讯, 字节 →
+    字节跳动), the two-character short form of a four-character one (青岛啤酒 → 青啤), the first
+    word of a Latin name and its leading words with the last one cut (vandelay, stark ind,
+    Wayne Ent). A place or a generic word (青岛, 中国) alone is never a form."""
+    shorts = _short_names(name) if shorts is None else shorts
+    out: dict[str, float] = {}
+    if has_cjk(name):
+        core = min(shorts, key=len) if shorts else name   # prefixes of the part without suffix
+        if _ALL_CJK.fullmatch(core):
+            for length in range(MIN_CJK_PREFIX, len(core)):
+                out.setdefault(core[:length], PREFIX)
+        for form in {name, *shorts}:
+            if len(form) == 4 and _ALL_CJK.fullmatch(form) and form[2:] in ABBREVIATED_SUFFIXES:
+                out.setdefault(form[0] + (form[3] if form.endswith("银行") else form[2]), ABBREVIATION)
+    else:
+        words = _latin_key(name).split()
+        if len(words) > 1:
+            if len(words[0]) >= MIN_FIRST_WORD and words[0] not in COMMON_WORDS and not words[0].isdigit():
+                out[words[0]] = PREFIX
+            for k in range(1, min(len(words), MAX_NGRAM)):
+                head = " ".join(words[:k])
+                for length in range(MIN_LATIN_PREFIX, len(words[k])):
+                    out.setdefault(f"{head} {words[k][:length]}", PREFIX)
+    taken = {lower(name), *(lower(s) for s in shorts)}
+    return tuple(NameForm(text, weight) for text, weight in out.items()
+                 if lower(text) not in taken and not _is_place(text))
 
 
 class CustomerIndex:
@@ -135,8 +203,14 @@ class CustomerIndex:
         names = [normalise(n).strip() for n in (entry.name, entry.company) if n and n.strip()]
         for name in names:
             self._alias(name, Alias(cid, NAME, False, name))
-            for short in _short_names(name):
+            shorts = _short_names(name)
+            for short in shorts:
                 self._alias(short, Alias(cid, CORE, False, short))
+            for form in name_forms(name, shorts):
+                self._alias(form.text, Alias(cid, form.weight, False, form.text))
+        taught = [normalise(a).strip() for a in entry.aliases if a and a.strip()]
+        for alias in taught:
+            self._alias(alias, Alias(cid, ALIAS, False, alias))
         for contact in entry.contacts:
             contact = normalise(contact).strip()
             if not contact:
@@ -145,7 +219,7 @@ class CustomerIndex:
             words = contact.split()
             if len(words) > 1 and not has_cjk(contact):
                 self._latin[_latin_key(words[0])].append(Alias(cid, FIRST_NAME, True, words[0]))
-        for name in names:
+        for name in names + taught:
             self._search_entry(name, cid)
         for contact in entry.contacts:
             self._search_entry(normalise(contact), cid)
@@ -155,7 +229,8 @@ class CustomerIndex:
             key = lower(text)
             if len(key) >= 2:
                 self._cjk[key].append(alias)
-                if not alias.is_contact and _ALL_CJK.fullmatch(key):
+                # sounds and pinyin only for whole names: 华为云's leading 华为 is no "huawei"
+                if not alias.is_contact and alias.weight > PREFIX and _ALL_CJK.fullmatch(key):
                     syllables = _syllables(key)
                     self._sounds[" ".join(syllables)].append((key, alias))
                     spelled = "".join(syllables)
@@ -199,7 +274,7 @@ class CustomerIndex:
         return out
 
     def _scan_latin(self, text: str, low: str) -> list[Mention]:
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(low)]
+        words = [_unpossessed(m.start(), m.end(), m.group()) for m in _WORD.finditer(low)]
         out: list[Mention] = []
         exact_spans: set[tuple[int, int]] = set()
         for i in range(len(words)):
@@ -266,21 +341,78 @@ class CustomerIndex:
                 best[mention.customer_id] = mention
         named = {m.customer_id for m in mentions if not m.is_contact}
         explained = {(m.start, m.end) for m in mentions if m.is_contact and m.customer_id in named}
+        # A span that is one customer's own name (华为) is not another's short form (华为云 → 华为).
+        owned = {(m.start, m.end): m.customer_id for m in mentions if m.score >= ALIAS and not m.is_contact}
 
         def score(m: Mention) -> float:
             value = m.score + _bonus(kinds[m.customer_id])
             if m.customer_id not in named and (m.start, m.end) in explained:
                 value -= EXPLAINED_CONTACT_PENALTY
+            elif m.score < ALIAS and owned.get((m.start, m.end), m.customer_id) != m.customer_id:
+                value -= OWNED_NAME_PENALTY
             return value
 
-        ranked = sorted(best.values(), key=lambda m: (-score(m), m.start))
-        return [Candidate(m.customer_id, self._names[m.customer_id],
-                          round(min(100.0, score(m)), 1), text[m.start:m.end]) for m in ranked]
+        scored = sorted(((score(m), m) for m in best.values()), key=lambda pair: (-pair[0], pair[1].start))
+        # A short form shared by hundreds of customers (a 2-character prefix in a big book)
+        # makes no candidate below the best RANKED anyway: build only those.
+        return [Candidate(m.customer_id, self._names[m.customer_id], round(min(100.0, value), 1),
+                          text[m.start:m.end], m.start, m.end, m.is_contact) for value, m in scored[:RANKED]]
+
+    def resolve(self, mentions: list[Mention], text: str) -> Resolved:
+        """Who the sentence is about: the best candidates for the first customer named, and the
+        other customers named beside it ("Called Contoso and Fabrikam", 华为、小米、海尔).
+
+        Mentions whose spans overlap compete for one slot (a shared contact, 华为 in 华为云);
+        a slot whose winner is a customer's name (not a contact) and has no close rival names
+        a customer of its own. Two or more such slots: one log per customer, the first named
+        leads. Otherwise the ranking decides, ambiguous when the best two are close."""
+        ranked = self.rank(mentions, text)
+        slots: list[list[Candidate]] = []
+        for candidate in sorted(ranked, key=lambda c: c.start):
+            for slot in slots:
+                if any(candidate.start < c.end and c.start < candidate.end for c in slot):
+                    slot.append(candidate)
+                    break
+            else:
+                slots.append([candidate])
+        named = []
+        for slot in slots:
+            slot.sort(key=lambda c: -c.score)
+            clear = len(slot) == 1 or slot[0].score - slot[1].score >= AMBIGUITY_GAP
+            if clear and not slot[0].is_contact and slot[0].score >= ABBREVIATION:
+                named.append(slot[0])
+        if len(named) > 1:
+            lead = named[0]
+            taken = {c.customer_id for c in named}
+            rest = [c for c in ranked if c.customer_id not in taken]
+            return Resolved((lead, *rest), tuple(named[1:]), False)
+        return Resolved(tuple(ranked), (), is_ambiguous(ranked))
 
     def mentions(self, text: str) -> list[Candidate]:
         """Customers mentioned inside a free sentence, best first."""
         norm = normalise(text or "")
         return self.rank(self.scan(norm), norm)
+
+    def alias_problem(self, text: str, customer_id: int) -> tuple[str, str | None] | None:
+        """Why `text` cannot become an alias of `customer_id`, or None when it can:
+        ("too_short" | "too_long" | "no_letters", None), ("known", None) when it already finds
+        that customer by name, ("taken", other's name) when it is another customer's name or alias."""
+        norm = normalise(text or "").strip()
+        key = lower(norm) if has_cjk(norm) else _latin_key(norm)
+        if not re.search(r"[^\W\d_]", norm):
+            return ("no_letters", None)
+        if len(key) < 2:
+            return ("too_short", None)
+        if len(norm) > MAX_ALIAS_CHARS:
+            return ("too_long", None)
+        table = self._cjk if has_cjk(norm) else self._latin
+        holders = {a.customer_id for a in table.get(key, ()) if not a.is_contact and a.weight >= ALIAS}
+        others = holders - {customer_id}
+        if others:
+            return ("taken", self._names[min(others)])
+        if customer_id in holders:
+            return ("known", None)
+        return None
 
     def find(self, query: str, limit: int = 8) -> list[Candidate]:
         """For /find: fuzzy over names, companies and contacts, in hanzi, Latin or pinyin
@@ -318,6 +450,46 @@ class CustomerIndex:
                 for cid, (score, matched) in ranked[:limit]]
 
 
+class NameIndex:
+    """Customer names and companies by their forms, for the duplicate check at /new (客户查重)."""
+
+    def __init__(self, entries: Iterable[BookEntry]) -> None:
+        self._names: dict[int, str] = {}
+        self._forms: dict[str, list[tuple[int, bool]]] = defaultdict(list)  # form → (who, is the full name)
+        for entry in entries:
+            self._names[entry.customer_id] = entry.name
+            for text in {entry.name, entry.company or "", *entry.aliases}:
+                own, keys = _name_forms(text)
+                for key in keys:
+                    self._forms[key].append((entry.customer_id, key == own))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def same_name(self, name: str, limit: int = 5) -> list[Candidate]:
+        """Customers that may be the one `name` means: their name or company is `name`, or a short
+        form of one is the other (深圳市星辰科技有限公司 ~ 星辰科技 ~ 星辰), or both shorten to the same
+        name of 3+ characters (Cobalt Mining Corp. ~ Cobalt Mining Corporation). Contacts never
+        count (a person's name, or a piece of one, is not a customer), nor do near spellings
+        (客户123 is not 客户1023): a warning must not name another team's owner for a likeness."""
+        full, keys = _name_forms(name)
+        scores: dict[int, float] = {}
+        for key in keys:
+            for cid, is_full in self._forms.get(key, ()):
+                if key == full or is_full or len(key) >= SHARED_SHORT_MIN:
+                    scores[cid] = max(scores.get(cid, 0.0), NAME if key == full and is_full else CORE)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], self._names[item[0]]))
+        return [Candidate(cid, self._names[cid], score, "") for cid, score in ranked[:limit]]
+
+
+def _name_forms(name: str) -> tuple[str, set[str]]:
+    """A name's key and the keys of all its forms (itself and its short forms), compared without
+    case, spaces or punctuation: 'Acme Corp.' → ('acmecorp', {'acmecorp', 'acme'})."""
+    text = normalise(name or "").strip()
+    forms = {_NOT_LETTER.sub("", lower(form)) for form in (text, *_short_names(text))}
+    return _NOT_LETTER.sub("", lower(text)), {key for key in forms if len(key) >= 2}
+
+
 def is_ambiguous(candidates: list[Candidate]) -> bool:
     return len(candidates) > 1 and candidates[0].score - candidates[1].score < AMBIGUITY_GAP
 
@@ -336,9 +508,17 @@ def _latin_bounded(low: str, start: int, end: int) -> bool:
                 and low[end].isalnum())
 
 
+def _unpossessed(start: int, end: int, word: str) -> tuple[int, int, str]:
+    """vandelay's warehouse → vandelay."""
+    if word.endswith("'s") and len(word) > 3:
+        return start, end - 2, word[:-2]
+    return start, end, word
+
+
 def _case_ok(alias: Alias, written: str, key: str) -> bool:
-    """Common words ("Target", "Shell") and first names ("Bob") count only when capitalised."""
-    if alias.weight == FIRST_NAME or key in COMMON_WORDS:
+    """Common words ("Target", "Shell") count only when capitalised; so do first names that are
+    also words (Art, Bill, Will) — reps type "texted bruce", not "texted Bruce"."""
+    if key in COMMON_WORDS or (alias.weight == FIRST_NAME and key in WORDLIKE_NAMES):
         return written[:1].isupper()
     return True
 

@@ -73,6 +73,11 @@ _MONTHS = {"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3
            "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
            "november": 11, "dec": 12, "december": 12}
 MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+
+
+def month_number(name: str) -> int | None:
+    """'Mar', 'march', 'Sept' → 3, 3, 9."""
+    return _MONTHS.get(name.lower().rstrip("."))
 FULL_WEEKDAY = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 SHORT_WEEKDAY = "tues|thurs|thur|mon|tue|wed|thu|fri|sat|sun|weekend"
 EN_COUNT = rf"(?:\d{{1,3}}|{EN_NUMBER_WORDS})"
@@ -89,7 +94,7 @@ _EN_RELATIVE_DAYS = {"the day before yesterday": -2, "day before yesterday": -2,
                      "today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0,
                      "this evening": 0, "earlier today": 0, "just now": 0,
                      "the day after tomorrow": 2, "day after tomorrow": 2, "tomorrow": 1,
-                     "tmrw": 1, "tmr": 1, "ytd": -1}
+                     "tmrw": 1, "tmr": 1, "ytd": -1, "yday": -1, "yest": -1, "yda": -1}
 
 
 def _direction(offset: int) -> str:
@@ -195,6 +200,9 @@ def _zh_rules(today: date):
     def relative(m):
         return _at(today, _ZH_RELATIVE_DAYS[m.group(1)])
 
+    def later_today(m):
+        return FUTURE, None, today
+
     def week_day(m):
         prefix = (m.group(1) or "").replace("个", "")
         return _weekday(today, _ZH_WEEKDAY[m.group(3)], _WEEK_SHIFT_ZH.get(prefix) if prefix else None)
@@ -260,9 +268,11 @@ def _zh_rules(today: date):
         (re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"), full_date),
         (re.compile(r"(大前天|前天|前日|昨天|昨日|昨晚|昨儿|昨早|今天|今日|今早|今晨|今晚|今儿|刚才|刚刚"
                     r"|明天|明日|明早|明晚|明儿|大后天|后天)"), relative),
+        (re.compile(r"(晚点|晚些|稍后|待会儿?|等会儿?|回头)(?=再|打|联系|回|发|问|去|跟)"), later_today),
         (re.compile(rf"((?:上上|上|本|这|下下|下)个?)?(周|星期|礼拜)([一二三四五六日天1-7末])"), week_day),
         (re.compile(rf"({ZH_COUNT})\s*(天|日|周|个?星期|个?礼拜|个?月|年)\s*(以后|之后|后|以前|之前|前)"),
          count_span),
+        (re.compile(rf"过\s*({ZH_COUNT})\s*(天|周|个?星期|个?礼拜|个?月)()"), count_span),  # 过两周回访
         (re.compile(r"(上个?|本|这个?|下个?)?月(底|末|初)"), month_edge),
         (re.compile(rf"({ZH_NUM})\s*月\s*({ZH_NUM})\s*[日号]"), month_day),
         (re.compile(rf"(上个?月|这个?月|本月|下个?月)\s*({ZH_NUM})\s*[日号]"), prefixed_day),
@@ -277,6 +287,9 @@ def _zh_rules(today: date):
 def _en_rules(today: date):
     def relative(m):
         return _at(today, _EN_RELATIVE_DAYS[m.group(1)])
+
+    def later_today(m):
+        return FUTURE, None, today
 
     def weekday(m):
         qualifier = (m.group(1) or "").strip()
@@ -343,7 +356,8 @@ def _en_rules(today: date):
         (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"), iso),
         (re.compile(r"\b(the day before yesterday|day before yesterday|the day after tomorrow|"
                     r"day after tomorrow|yesterday|last night|last evening|today|tonight|this morning|this afternoon|"
-                    r"this evening|earlier today|just now|tomorrow|tmrw|tmr|ytd)\b"), relative),
+                    r"this evening|earlier today|just now|tomorrow|tmrw|tmr|ytd|yday|yest|yda)\b"), relative),
+        (re.compile(r"\b(later today|later this (?:afternoon|evening)|this arvo)\b"), later_today),
         (re.compile(rf"\b(?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({MONTH})(?![a-z])"
                     r"(?:,?\s*(\d{4}))?"), day_month),
         (re.compile(rf"\b({MONTH})(?<![a-z]{{4}}may)\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s*(\d{{4}}))?"),
@@ -352,7 +366,7 @@ def _en_rules(today: date):
         (re.compile(r"\b(?:on\s+|by\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+of)"), day_of_month),
         (re.compile(rf"\b(this coming|last|past|previous|this|next|coming|on|by|until|till|before)\s+"
                     rf"({FULL_WEEKDAY}|{SHORT_WEEKDAY})\b"), weekday),
-        (re.compile(rf"\b()({FULL_WEEKDAY})\b"), weekday),
+        (re.compile(rf"\b()({FULL_WEEKDAY}|thurs|thur|tues|weds|fri)\b"), weekday),
         (re.compile(rf"\b(?:in|within|after)\s+({EN_COUNT})\s+(days?|weeks?|months?|years?)\b"), in_count),
         (re.compile(rf"\b({EN_COUNT})\s+(days?|weeks?|months?|years?)\s+(ago|from now|later|after)\b"),
          count_ago),
@@ -422,9 +436,23 @@ def find_dates(low: str, local_now: datetime, lang_en: bool, lang_zh: bool) -> l
 _PART_OF_DAY = [
     (re.compile(r"(上午|早上|早晨|清早|今早|明早|昨早|今晨|\bmorning\b)"), time(9)),
     (re.compile(r"(中午|\bnoon\b|\bmidday\b|\blunchtime\b)"), time(12)),
-    (re.compile(r"(下午|\bafternoon\b)"), time(14)),
-    (re.compile(r"(傍晚|晚上|今晚|明晚|昨晚|夜里|\bevening\b|\btonight\b)"), time(19)),
+    (re.compile(r"(下午|\bafternoon\b|\barvo\b)"), time(14)),
+    (re.compile(r"(傍晚|晚上|今晚|明晚|昨晚|夜里|\bevening\b|\btonight\b|\blast night\b)"), time(19)),
 ]
+# Meals say when it happened when nothing else does (lunch w/ Pepper → 12:00).
+_MEALS = [
+    (re.compile(r"早餐|早饭|早茶|\bbreakfast\b"), time(8)),
+    (re.compile(r"午餐|午饭|\blunch\b"), time(12)),
+    (re.compile(r"晚餐|晚饭|宵夜|\bdinner\b|\bdrinks\b"), time(19)),
+]
+
+
+def part_of_day(text: str, meals: bool = False) -> time | None:
+    """The hour a part of day (or, with `meals`, a meal) written in `text` stands for."""
+    for pattern, at in _PART_OF_DAY + (_MEALS if meals else []):
+        if pattern.search(text):
+            return at
+    return None
 _ZH_TIME = re.compile(rf"(上午|早上|早晨|中午|下午|傍晚|晚上|今晚|明晚|明早|今早|夜里)?\s*({ZH_NUM})\s*(?:点|點|时)"
                       rf"(?:\s*(半|一刻|三刻|(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*分))?"
                       r"(?![零一二两三四五六七八九十\d万亿千百元块])")  # 一点五万 is money, not 1:05

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 KINDS = ("call", "visit", "meeting", "message", "email", "deal", "greeting", "note")
@@ -18,6 +18,7 @@ class BookEntry:
     name: str
     company: str | None = None
     contacts: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()     # names the reps taught it (阿里 → 阿里巴巴) or an import gave
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,9 @@ class Candidate:
     name: str
     score: float
     matched: str
+    start: int = 0            # the matched span in the message (0, 0 for /find)
+    end: int = 0
+    is_contact: bool = False  # matched by a contact's name, not the customer's
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,16 @@ class Feedback:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """A fact about a contact stated in the sentence, proposed for one tap to apply."""
+
+    kind: str                 # birthday | phone
+    contact: str              # the contact as written (李总, Bruce)
+    value: str                # birthday: "MM-DD"; phone: digits, with a leading + if written
+    customer_id: int | None   # whose contact it is, when the book tells
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedLog:
     """One free-text message read as an interaction. Every field is a proposal the rep confirms.
 
@@ -56,6 +70,14 @@ class ParsedLog:
     currency        set only with an amount: the written one, else the organisation's
     problems        invalid_date, future_date, invalid_satisfaction, follow_up_in_past,
                     unknown_timezone (each at most once, in the order found)
+    attempt         a call or message that did not connect (没人接, voicemail): not a contact
+    money           booked | expected | refund, None without an amount: only booked money is a
+                    deal; a budget or quote is expected money, a refund is negative
+    expected_by     the local day expected money is to be signed by, when said
+    others          further customers the message is about (Called Contoso and Fabrikam …),
+                    each distinct from candidates[0]: one log per customer
+    new_customer    a company named in the sentence that is not in the book (offered ➕ Create)
+    facts           birthdays and phone numbers stated about contacts
     """
 
     candidates: tuple[Candidate, ...]
@@ -73,3 +95,9 @@ class ParsedLog:
     satisfaction: int | None
     summary: str
     problems: tuple[str, ...]
+    attempt: bool = False
+    money: str | None = None
+    expected_by: date | None = None
+    others: tuple[Candidate, ...] = ()
+    new_customer: str | None = None
+    facts: tuple[Fact, ...] = ()

@@ -20,13 +20,16 @@ from datetime import date, datetime, time, timedelta, timezone as dt_timezone, t
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times
+from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times, part_of_day
 from .amounts import find_amount
-from .customers import CustomerIndex, is_ambiguous
-from .model import Feedback, FollowUp, ParsedLog
-from .signals import (ACTION_CUE, FOLLOW_UP_CUE, detect_feedback, detect_kind,
+from .customers import CustomerIndex
+from .facts import find_facts, person_before
+from .model import Fact, Feedback, FollowUp, ParsedLog
+from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
+from .signals import (FOLLOW_UP_CUE, TOOL_NAMES, detect_attempt, detect_feedback, detect_kind,
                       detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past,
                       unknown_name)
+from .tasks import task_text
 from .text import clause_bounds, clause_of, has_cjk, lower, normalise
 
 UTC = dt_timezone.utc
@@ -72,11 +75,16 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     low = lower(norm)
     bounds = clause_bounds(low)
 
-    mentions = index.scan(norm)
-    ranked = index.rank(mentions, norm)[:MAX_CANDIDATES]
+    products = [m.span() for m in TOOL_NAMES.finditer(low)]
+    mentions = [m for m in index.scan(norm)   # 腾讯会议 is a meeting tool, not the customer 腾讯
+                if not any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) for s, e in products)]
+    resolved = index.resolve(mentions, norm)
+    ranked = list(resolved.candidates[:MAX_CANDIDATES])
     masked = low
     for mention in mentions:  # not blanks: a name is not the start of a clause ("Hooli visit …")
         masked = _blank(masked, mention.start, mention.end, CUSTOMER_FILLER)
+
+    facts, masked = _read_facts(norm, masked, mentions, ranked, bounds)
 
     satisfaction = detect_satisfaction(masked)
     if satisfaction:
@@ -92,8 +100,22 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
 
     kind_text = masked
     if when.follow_up_span:
-        kind_text = _blank(kind_text, *_plan_span(masked, bounds, when.follow_up_span))
+        kind_text = _blank(kind_text, *_plan_span(masked, clause_bounds(low, spaces=False), when.follow_up_span))
     kind, channel = detect_kind(kind_text)
+    attempt = detect_attempt(kind_text)
+    if attempt and kind == "note":
+        kind = "call"
+
+    money = expected_by = None
+    if amount:
+        money = money_role(masked, bounds, amount.start, deal=kind == "deal")
+        if money == REFUND:  # booked as a negative amount against the customer's deals
+            kind, channel = "deal", channel
+        elif money != BOOKED and kind == "deal":
+            kind, channel = (channel, None) if channel else ("note", None)
+        if money == EXPECTED and when.follow_up_due is not None \
+                and signing_only(masked, clause_of(bounds, when.follow_up_span[0])):
+            expected_by, when.follow_up_due = when.follow_up_due.date(), None
 
     cue = detect_feedback(kind_text)
     feedback = None
@@ -101,17 +123,27 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         start, end = clause_of(bounds, cue.start)
         feedback = Feedback(cue.kind, norm[start:end].strip() or norm[cue.start:cue.end])
 
+    new_customer = None
+    if not ranked or all(c.is_contact for c in ranked):
+        new_customer = unknown_name(norm)
+        if new_customer and any(new_customer in c.matched or c.matched in new_customer for c in ranked):
+            new_customer = None   # the person is a contact in the book (张总), not a company
+        elif new_customer and ranked:  # 恒达集团的李总: the 李总 of a company not in the book
+            ranked = []
+
     follow_up = None
     if when.follow_up_due is not None:
+        names = [c.name for c in ranked[:1]] + [c.name for c in resolved.others] if ranked else \
+            [new_customer] if new_customer else []
         follow_up = FollowUp(when.follow_up_due.astimezone(UTC), when.follow_up_has_time,
-                             _follow_up_words(norm, low, when, ranked, bounds))
+                             _follow_up_words(norm, masked, when, ranked, names, attempt))
         if follow_up.due < now - timedelta(minutes=1):
             problems.append("follow_up_in_past")
 
     return ParsedLog(
         candidates=tuple(ranked),
-        customer_text=ranked[0].matched if ranked else unknown_name(norm),
-        ambiguous=is_ambiguous(ranked),
+        customer_text=ranked[0].matched if ranked else new_customer,
+        ambiguous=resolved.ambiguous and bool(ranked),
         kind=kind,
         channel=channel,
         occurred_at=when.occurred.astimezone(UTC),
@@ -124,7 +156,41 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         satisfaction=satisfaction.value if satisfaction else None,
         summary=summary,
         problems=tuple(dict.fromkeys(problems)),
+        attempt=attempt,
+        money=money,
+        expected_by=expected_by,
+        others=resolved.others if ranked else (),
+        new_customer=new_customer,
+        facts=facts,
     )
+
+
+def _read_facts(norm: str, masked: str, mentions, ranked, bounds) -> tuple[tuple[Fact, ...], str]:
+    """Birthdays and phone numbers stated about contacts; their spans are blanked so the date
+    is no follow-up and the number no amount."""
+    facts = []
+    for found in find_facts(norm):
+        masked = _blank(masked, found.start, found.end)
+        contact, customer_id = _fact_person(norm, found, mentions, ranked, bounds)
+        if contact:
+            facts.append(Fact(found.kind, contact, found.value, customer_id))
+    return tuple(facts), masked
+
+
+def _fact_person(norm: str, found, mentions, ranked, bounds) -> tuple[str | None, int | None]:
+    """The book's contact nearest the fact (in its clause first, then before it), else a person
+    written next to it, who belongs to the customer the message is about."""
+    start, end = clause_of(bounds, found.start)
+    contacts = [m for m in mentions if m.is_contact]
+    lead = ranked[0].customer_id if ranked else None
+    if contacts:
+        best = min(contacts, key=lambda m: (not start <= m.start < max(end, found.end), m.start > found.start,
+                                            abs(m.start - found.start), m.customer_id != lead))
+        return norm[best.start:best.end], best.customer_id
+    span = person_before(norm, found.start, found.end)
+    if span is None:
+        return None, None
+    return norm[span[0]:span[1]], lead
 
 
 @dataclass(slots=True)
@@ -154,11 +220,18 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
     when = _When(local_now, spans=[(d.start, d.end) for d in mentions] +
                  [(t.start, t.end) for t in times])
     if occurred is not None:
-        moment = _occurred_moment(occurred, _time_for(occurred[1], attached), local_now)
+        mention = occurred[1]
+        hint = part_of_day(masked[mention.start:mention.end]) or \
+            part_of_day(masked[slice(*clause_of(bounds, mention.start))], meals=True)
+        moment = _occurred_moment(occurred, _time_for(mention, attached), local_now, hint)
         if moment > local_now + timedelta(minutes=1):
             problems.append("future_date")
         else:
             when.occurred, when.occurred_given = moment, True
+    else:
+        hint = part_of_day(_blank_all(masked, [(d.start, d.end) for d in mentions if d.future_day]), meals=True)
+        if hint is not None and hint <= local_now.time().replace(tzinfo=None):
+            when.occurred = datetime.combine(local_now.date(), hint, tzinfo=local_now.tzinfo)
     if follow_up is not None:
         day, mention = follow_up
         at = _time_for(mention, attached)
@@ -203,13 +276,21 @@ def _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now)
     return occurred, follow_up
 
 
-def _occurred_moment(reading: _Reading, at: TimeMention | None, local_now: datetime) -> datetime:
+def _occurred_moment(reading: _Reading, at: TimeMention | None, local_now: datetime,
+                     hint: time | None) -> datetime:
+    """A written time; else the part of day or meal said (昨晚 → 19:00, this morning → 09:00,
+    lunch → 12:00) unless that is still ahead today; else now for today, noon for another day."""
     day = reading[0]
     today = day == local_now.date()
+    now_clock = local_now.time().replace(tzinfo=None)
     if at is not None and (at.exact or not today):
         clock = at.at
+    elif hint is not None and not (today and hint > now_clock):
+        clock = hint
+    elif at is not None and at.at <= now_clock:
+        clock = at.at
     else:
-        clock = local_now.time().replace(tzinfo=None) if today else NOON
+        clock = now_clock if today else NOON
     return datetime.combine(day, clock, tzinfo=local_now.tzinfo)
 
 
@@ -259,21 +340,17 @@ def _plan_span(masked: str, bounds, follow_up_span: tuple[int, int]) -> tuple[in
     return (gaps[-1] if gaps else start), end
 
 
-def _follow_up_words(norm: str, low: str, when: _When, ranked, bounds) -> str:
+def _follow_up_words(norm: str, masked: str, when: _When, ranked, names: list[str], attempt: bool) -> str:
+    """The task: what to do and with whom (tasks.py); `names` are the customers the message is
+    about, the first one the lead (several: 跟进小米、京东物流)."""
     start, end = when.follow_up_span or (0, 0)
     piece = norm[start:end]
     for s, e in when.spans:
         if start <= s < end:
             piece = _blank(piece, s - start, min(e, end) - start)
     said = follow_up_text(piece)
-    substance = said.replace(ranked[0].matched, "") if ranked else said
-    if len(re.sub(r"[\W\d_]", "", substance)) >= 2:
-        return said
-    customer = ranked[0].name if ranked else ""
-    action = ACTION_CUE.search(low, start, end)
-    if action:
-        verb = norm[action.start():action.end()]
-        return f"{verb}{'' if has_cjk(verb) else ' '}{customer}".strip()
-    rest = [norm[s:e].strip() for s, e in bounds if e <= start or s >= end]
-    fallback = next((r for r in rest if r), customer or norm[:DEFAULT_TEXT_CHARS])
-    return fallback[:DEFAULT_TEXT_CHARS]
+    zh = has_cjk(norm)
+    customer = ("、" if zh else " and ").join(names)
+    if ranked and ranked[0].matched:
+        said = said.replace(ranked[0].matched, ranked[0].name)
+    return task_text(said, masked[start:end], masked, customer, zh, attempt)[:DEFAULT_TEXT_CHARS]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import is_cjk, to_int
-from .words import COMMON_WORDS, ZH_COMPANY_SUFFIXES
+from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, ZH_COMPANY_SUFFIXES
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
@@ -24,33 +24,38 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # otherwise the first channel word in the message wins ("Called Acme, then emailed the quote"
 # is a call).
 _DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-             r"打款|付了?款|收到.{0,4}款|已收.{0,2}款|采购了|购买了|"
+             r"打款|付了?款|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,4}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
              r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
-             r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|"
+             r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
+             r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
+             r"wired|transferred|remitted|sent (?:the|their|us)? ?payment|paid (?:the|their|us) ?(?:invoice|deposit|balance)?|"
              r"new order|ordered|purchased|bought|renewed|paid|payment received|got the po|po received|"
              r"booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b")
 _NOT_YET = _any(r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争取|还没|没有|没|未|尚未|即将|可能|希望|等|待|提醒|催|讨论|谈|聊|商量|沟通|关于|问)\s*.{0,2}$",
+                r"(?:能不能|能否|可不可以|可否|是否|会不会)\s*.{0,6}$",
                 r"被.{0,6}$",
                 r"\b(?:will|to|not|n't|about to|ready to|plans? to|planning to|going to|might|may|hope to|"
                 r"expects? to|close to|yet to|didn't|haven't|hasn't|no|hopefully|wants? to|almost)\s+(?:\w+\s+)?$")
 _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日快乐|新年快乐|春节快乐|中秋快乐|圣诞快乐|元旦快乐|"
-                 r"国庆快乐|端午安康|送了?.{0,4}(?:礼盒|月饼|礼品|礼物|粽子)",
+                 r"国庆快乐|端午安康|礼盒|台历|挂历|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券)",
                  r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"
                  r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
                  r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
-                 r"thank[- ]you|festive) cards?)\b")
+                 r"thank[- ]you|festive|thanksgiving|birthday|bday|b-day) (?:cards?|msg|message|wishes|hamper|basket|gift)|"
+                 r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|happy (?:bday|thanksgiving|diwali|hanukkah))\b")
 CHANNELS = {
-    "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟",
+    "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?:去|到)\x00",
                   r"\b(?:visit|visited|visiting|on-?site|site visit|dropped by|stopped by|popped in|"
-                  r"went to (?:their|the|see)|went over to)\b"),
-    "meeting": _any(r"会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
+                  r"went to (?:their|the|see)|went over to|went (?:to|by) (?=\x00)|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
+                  r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b"),
+    "meeting": _any(r"飞书视频|微信视频|视频|腾讯会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
                     r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
                     r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
-                    r"\b(?:meeting|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
-                    r"presentation|workshop|sat down|catch-?up|caught up|sync|synced)\b"),
+                    r"\b(?:meeting|mtg|mtng|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
+                    r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
+                    r"teams (?:call|meeting))\b"),
     "call": _any(r"电话|致电|通话|来电|回电|打给|语音",
-                 r"\b(?:call|called|calling|calls|phoned|phone|rang|ring|voicemail|voice mail|spoke|zoom call|"
-                 r"teams call)\b"),
+                 r"\b(?:call|called|calling|calls|phoned|phone|rang|ring|voicemail|voice mail|spoke)\b"),
     "email": _any(r"邮件|邮箱|发邮|电邮",
                   r"\b(?:email|emailed|emails|emailing|e-mail|e-mailed|mail|mailed)\b"),
     "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微",
@@ -59,10 +64,18 @@ CHANNELS = {
 }
 
 
+# A conversation whose channel is not said ("跟中星聊了下", "talked to Acme") is still a contact;
+# it is taken as a call, the usual way reps talk in between visits (one tap changes it). Words
+# that only report what a customer is doing ("they are comparing prices") stay a note.
+_TALKED = _any(r"聊了|聊过|聊了下|聊了聊|聊一下|沟通了|沟通过|交流了|谈了|谈过|对接了|碰了|通了个气|联系了|联系过|联系上",
+               r"\b(?:talked (?:to|with)|spoke (?:to|with)|chatted|touched base|connected with|checked in with|"
+               r"reached|got hold of|heard back from|had a chat|had a word)\b")
+
+
 def detect_kind(low: str) -> tuple[str, str | None]:
     """(kind, channel): channel is set for a deal or greeting made through a visit, call …"""
-    first_channel = _first_channel(low)
-    if _deal_said(low):
+    first_channel = _first_channel(low) or ("call" if _TALKED.search(low) else None)
+    if deal_said(low):
         return "deal", first_channel
     if _GREETING.search(low):
         return "greeting", first_channel
@@ -83,6 +96,32 @@ def answered_by(follow_up_text: str, kind: str, channel: str | None) -> bool:
     return bool(done & _FACE_TO_FACE) if wanted in _FACE_TO_FACE else wanted in done
 
 
+# A call (or a visit) that did not reach anyone is an attempt: logged, but no contact.
+_ATTEMPT = _any(r"没人接|没接|未接|无人接听?|不接|没打通|打不通|没通|未接通|没接通|关机|占线|停机|不在服务区|无法接通|"
+                r"没人应|没有人接|扑空|没见到人|人不在|不在(?!乎|意|话下)|白跑|出差了",
+                r"\b(?:no answer|no one (?:answered|picked up)|nobody (?:answered|picked up|was there)|"
+                r"didn'?t (?:answer|pick up)|did not (?:answer|pick up)|not picking up|no pick-?up|"
+                r"went (?:straight )?to (?:voicemail|vm)|left (?:a )?(?:voicemail|vm)|voicemail again|"
+                r"missed call|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
+                r"unreachable|not reachable|phone (?:was )?off|line (?:was )?busy|busy signal|missed my call|"
+                r"wasn'?t (?:in|there|around|available)|was (?:out|away|off)(?! of)|out sick|not in (?:the office|today))\b")
+
+
+def _channel_or_cue(text: str) -> bool:
+    low = text.lower()
+    return any(p.search(low) for p in CHANNELS.values()) or _DEAL.search(low) is not None \
+        or _GREETING.search(low) is not None or FOLLOW_UP_CUE.search(low) is not None
+
+
+def detect_attempt(low: str) -> bool:
+    return _ATTEMPT.search(low) is not None
+
+
+# Tools named after companies: a customer called 腾讯 is not meant by 腾讯会议.
+TOOL_NAMES = re.compile(r"腾讯会议|企业微信|企微|飞书会议|钉钉会议|微信视频|微信电话|"
+                        r"\b(?:google meet|microsoft teams|teams (?:call|meeting)|zoom (?:call|meeting)|whatsapp call)\b")
+
+
 def _first_channel(low: str) -> str | None:
     best: tuple[int, str] | None = None
     for kind, pattern in CHANNELS.items():
@@ -92,7 +131,7 @@ def _first_channel(low: str) -> str | None:
     return best[1] if best else None
 
 
-def _deal_said(low: str) -> bool:
+def deal_said(low: str) -> bool:
     for m in _DEAL.finditer(low):
         before = low[max(0, m.start() - 24):m.start()]
         if not _NOT_YET.search(before):
@@ -106,21 +145,35 @@ def _deal_said(low: str) -> bool:
 _NO_COMPLAINT = re.compile(r"没有?(?:任何|什么)?(?:投诉|抱怨|不满|意见|异议)|无(?:投诉|意见|异议)|\bno complaints?\b|\bdidn't complain\b|"
                            r"\bnot complain(?:ing|ed)?\b|\bwithout complaint")
 FEEDBACK = [
-    ("complaint", _any(r"投诉|不满意|不满|抱怨|吐槽|埋怨|差评|生气|发火|不高兴|有意见|意见很大|不爽|失望|不太满意|很差|有异议",
+    ("complaint", _any(r"投诉|不满意|不满|抱怨|吐槽|埋怨|差评|生气|发火|不高兴|有意见|意见很大|不爽|失望|不太满意|很差|有异议|"
+                       r"恼火|火大|骂|要退|退货|索赔|流失|不续|不合作了|要换供应商|损坏|破损|质量问题|出问题|故障|延误|晚到|没到货|"
+                       r"谈崩|不顺利|很糟|糟糕|对不上|太慢|太差|太贵|卡顿|报错|不稳定|质量差",
                        r"\b(?:complain|complained|complains|complaint|complaints|complaining|unhappy|"
                        r"dissatisfied|not happy|not satisfied|not pleased|angry|upset|frustrated|annoyed|"
-                       r"disappointed|escalated|pissed)\b")),
-    ("suggestion", _any(r"建议|提议|希望我们|提了.{0,6}(?:需求|意见)",
-                        r"\b(?:suggest|suggested|suggests|suggestion|suggestions|feature request|"
+                       r"disappointed|escalated|pissed|went badly|go(?:ne|ing)? badly|went poorly|"
+                       r"(?:may|might|could|will|about to|likely to|threaten(?:ed|ing)? to) (?:churn|leave|cancel|walk)|"
+                       r"churn(?:ing|ed)?|furious|livid|damaged|broken|defective|faulty|late delivery|"
+                       r"threatened|terrible|awful|bad experience|not working|or (?:he|she|they) (?:walks?|leaves?|leave)|"
+                       r"(?:will|gonna|going to) walk|grumpy|too slow|buggy|crash(?:es|ed|ing)?|keeps? failing)\b")),
+    ("suggestion", _any(r"建议|提议|希望我们|希望(?:能|可以|你们)?(?:增加|提供|加上?|改进|优化|支持|改善|开通|延长|降低)|"
+                        r"提了.{0,6}(?:需求|意见)|想要(?:增加|一个)",
+                        r"\b(?:suggest|suggested|suggests|suggesting|suggestion|suggestions|feature request|"
+                        r"maybe (?:we )?(?:offer|add|do|try|give|build)|how about|what if we|"
+                        r"recommended (?:we|that)|proposed (?:we|that)|would love (?:us to|a|an)|wish(?:ed|es)? (?:we|there was)|"
                         r"would like us to|wants us to|asked us to (?:add|improve|change|support))\b")),
-    ("question", _any(r"咨询|询问|询价|问价|打听|想了解|想知道|有疑问|疑问|提问|(?<![提疑追责访])问(?![题候责卷])",
+    ("question", _any(r"咨询|询问|询价|问价|打听|想了解|想知道|有疑问|疑问|提问|(?<![提疑追责访])问(?![题候责卷])|"
+                      r"(?:能不能|能否|可不可以|是否).{0,12}[?？]|[吗么][?？]",
                       r"\b(?:ask(?:ed|ing|s)? (?:about|if|whether|how|when|what|why|where|which)|"
                       r"had (?:a |some |a few )?questions?|questions? (?:about|on|regarding)|enquired|"
-                      r"enquiry|inquired|inquiry|wanted to know|wants to know|wondering)\b")),
-    ("praise", _any(r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢|感激|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
+                      r"enquiry|inquired|inquiry|wanted to know|wants to know|wondering)\b|"
+                      r"\b(?:can|could|would|will|do|does|is|are) (?:we|you|it|they|i)\b[^?.!]{0,60}\?")),
+    ("praise", _any(r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|谢谢我们|感谢我们|很有帮助|(?:整体|都|比较|挺|还算|基本)满意|稳定多了|好用|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
                     r"\b(?:praised|praise|praising|very happy with|really happy with|so happy with|thanked|"
                     r"grateful|complimented|compliments|loved|loves (?:our|the)|very satisfied|"
-                    r"extremely satisfied|great feedback|positive feedback)\b")),
+                    r"extremely satisfied|great feedback|positive feedback|loved it|love it|loving it|"
+                    r"impressed|delighted|thrilled|kudos|raved|happy (?:with|w/)|pleased with|satisfied with|"
+                    r"great job|good job|well done|positive about (?:our|the|us)|loves? (?:the|our|us)|"
+                    r"(?:called|wrote|texted) to (?:say )?thank|thanked us|went smooth(?:ly)?|smooth rollout)")),
 ]
 
 
@@ -172,7 +225,8 @@ def detect_satisfaction(low: str) -> Satisfaction | None:
 
 # -- follow-up intent ------------------------------------------------------------------------
 FOLLOW_UP_CUE = _any(
-    r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|复查|待办|截止|之前|到期|下次|需要|要(?!了)|"
+    r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末])前|到期|下次|需要|要(?!了)|"
+    r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把|记得|"
     r"得|准备|打算|计划|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到",
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|check (?:back|in)|call (?:\w+ )?back|"
     r"circle back|touch base|ping|chase|by|due|deadline|needs? to|will|should|plan(?:ning)? to|"
@@ -214,7 +268,9 @@ _ZH_STOP = frozenset("了 给 和 与 跟 同 在 去 到 见 拜访 联系 电�
                      "合作 对接 意向 有 想 要 说 看 跑 见了 邮件 短信 回访 拜访了 联系了 一下 公司的".split())
 _EN_NAME = re.compile(
     r"\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,3})\s+(?:Inc|Ltd|LLC|Corp|Co|GmbH|Group|Holdings|Limited)\b"
-    r"|\b(?:from|at|with|to|called|call|met|visited|emailed|messaged|texted|for|new (?:client|customer|lead|prospect)[,:]?)\s+"
+    r"|\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2}\s+(?:" + "|".join(w.title() for w in LATIN_COMPANY_WORDS) + r"))\b"
+    r"|\b(?i:from|at|with|to|called|call|met|meet|visited|visit|emailed|messaged|texted|for|heard|"
+    r"new (?:client|customer|lead|prospect)[,:]?)\s+"
     r"([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})")
 
 
@@ -233,17 +289,49 @@ def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
     if any(is_cjk(c) for c in norm):
         found = _zh_name(norm)
-        if found:
+        if found and _name_like(found):
             return found
+    leading = _EN_LEADING.match(norm.strip())
+    words = leading.group(1).split() if leading else []
+    if len(words) > 1 and words[-1].lower().strip(".") in LATIN_COMPANY_SUFFIXES:
+        words = words[:-1]  # Zentrix Ltd → Zentrix
+    if words and not any(w.lower() in COMMON_WORDS for w in words):
+        return " ".join(words)
     for m in _EN_NAME.finditer(norm):
-        name = (m.group(1) or m.group(2) or "").strip()
-        words = [w for w in name.split() if w.lower() not in COMMON_WORDS]
-        if words and len(words) == len(name.split()):
-            return name
+        words = (m.group(1) or m.group(2) or m.group(3) or "").split()
+        while words and words[0].lower() in COMMON_WORDS:  # "Visited Blue Origin Logistics"
+            words = words[1:]
+        if words and all(w.lower() not in COMMON_WORDS for w in words[:-1]) and not _PERSONISH.match(words[0]):
+            return " ".join(words)
     return None
 
 
+# A capitalised pair that is a person, not a company (Met John Smith): a company word ends a
+# company name, so only names without one are checked.
+# An English message that opens with a capitalised name: "Spacely Sprockets quote request …".
+_EN_LEADING = re.compile(r"^([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})(?=\s+[a-z~$\d]|[,:]|$)")
+_PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
+
+
+_TITLES = r"(?:总监|总|经理|主任|老板|董事长|董|工|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)"
+_OF_PERSON = re.compile(rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?)的(?:[\u4e00-\u9fff]{_TITLES}|人|同事|采购|负责人|老板)")
+# Reps write the company first, then what happened: "携程 商旅部 视频会议", "农夫山泉 下单 15万".
+_LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
+# A span that starts with a time word or ends with a cue is no name (下周五再跟进, 今天).
+_NOT_A_NAME = re.compile(r"^(?:今|明|昨|前|后|上|下|这|本|每|刚|已|再|要|在|和|跟|给|去|到|电话|微信|短信|邮件|拜访|"
+                         r"视频|会议|开会|见面|吃饭|签|回访|跟进|提醒|客户|新客户|我|他|她)|"
+                         r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧)$")
+
+
+def _name_like(name: str) -> bool:
+    return 2 <= len(name) <= 12 and not _NOT_A_NAME.search(name) and not _PERSON_NAME.match(name)
+_PERSON_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,2}}{_TITLES}$")
+
+
 def _zh_name(norm: str) -> str | None:
+    leading = _LEADING_NAME.match(norm.strip())
+    if leading and _name_like(leading.group(1)) and not _channel_or_cue(leading.group(1)):
+        return leading.group(1)
     tokens = list(jieba_tokenizer().cut(norm))
     suffixes = set(ZH_COMPANY_SUFFIXES)
     for i, token in enumerate(tokens):
@@ -264,7 +352,10 @@ def _zh_name(norm: str) -> str | None:
         name = "".join(parts)
         if len(name) > len(token) or len(token) > 2 and token not in suffixes:
             return name
-    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户)[:\s]*([\u4e00-\u9fff]{2,6})", norm)
+    owner = _OF_PERSON.search(norm)  # 海底捞的王经理: the company the person is from
+    if owner and owner.group(1) not in _ZH_STOP:
+        return owner.group(1)
+    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户|拜访了?|走访了?|考察了?|去了|见了)[:\s]*([\u4e00-\u9fff]{2,6})", norm)
     if marker:
         words = list(jieba_tokenizer().cut(marker.group(1)))
         kept = []
@@ -273,5 +364,5 @@ def _zh_name(norm: str) -> str | None:
                 break
             kept.append(word)
         name = "".join(kept)
-        return name if len(name) >= 2 else None
+        return name if _name_like(name) else None
     return None

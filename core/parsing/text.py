@@ -15,7 +15,9 @@ MAX_READ_CHARS = 1000
 CJK = "\u4e00-\u9fff"
 _CJK_CHAR = re.compile(f"[{CJK}]")
 # Clause breaks: CJK and Latin punctuation, but not a dot or comma inside a number (1.2m, 1,200).
-_CLAUSE_BREAK = re.compile(r"[;!?\n、。！？；]|[.,](?!\d)|(?<!\d)[.,]|\s[-–—]\s|\bbut\b|但是?|不过")
+_SENTENCE_BREAK = re.compile(r"[;!?\n、。！？；]|[.,](?!\d)|(?<!\d)[.,]|\s[-–—]\s|\bbut\b|但是?|不过")
+# A space between two Chinese characters is punctuation too: reps type "邮件发给罗经理 周四电话跟进".
+_CLAUSE_BREAK = re.compile(_SENTENCE_BREAK.pattern + r"|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 def normalise(text: str) -> str:
@@ -47,10 +49,11 @@ def is_cjk(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff"
 
 
-def clause_bounds(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each clause; readers use them to keep a cue with its own date or amount."""
+def clause_bounds(text: str, *, spaces: bool = True) -> list[tuple[int, int]]:
+    """(start, end) of each clause; readers use them to keep a cue with its own date or amount.
+    `spaces` False: only punctuation ends a clause (a Chinese message's spaced phrases stay one)."""
     bounds, start = [], 0
-    for match in _CLAUSE_BREAK.finditer(text):
+    for match in (_CLAUSE_BREAK if spaces else _SENTENCE_BREAK).finditer(text):
         if match.start() > start:
             bounds.append((start, match.start()))
         start = match.end()

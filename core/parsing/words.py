@@ -16,7 +16,7 @@ your yours call called calls calling phone phoned rang ring visit visited visiti
 meeting meetings lunch dinner breakfast coffee drinks deal deals signed sign closed close won
 order ordered renewal renew renewed contract quote quoted price pricing invoice payment paid
 message messaged text texted wechat sms follow followup remind reminder next last this today
-tomorrow yesterday tonight morning afternoon evening week weeks month months year years day days
+tomorrow yesterday tonight morning afternoon evening week weeks month months year years day days heard rumor rumour
 monday tuesday wednesday thursday friday saturday sunday jan feb mar apr may jun jul aug sep
 sept oct nov dec january february march april june july august september october november
 december they them client clients customer customers team boss sent send sending asked ask about
@@ -37,6 +37,9 @@ ZH_COMPANY_SUFFIXES = (
     "药业", "食品", "服饰", "服装", "文化", "教育", "咨询", "设计", "工作室", "事务所", "商行",
     "超市", "商场", "中心", "研究院", "软件", "信息", "控股", "投资", "基金", "证券", "保险",
     "航空", "快递", "供应链", "新材料", "生物", "化工", "纺织", "家居", "装饰", "广告", "通信",
+    "股份", "乳业", "通讯", "数据", "医疗", "啤酒", "电气", "速运", "快运", "石油", "石化", "电力",
+    "重工", "钢铁", "矿业", "光电", "半导体", "微电子", "智能", "健康", "制药", "器械", "环保",
+    "新能源", "系统", "电商", "零售", "百货", "酒业", "饮料", "日化", "物业",
 )
 LATIN_COMPANY_SUFFIXES = (
     "corporation", "corp", "incorporated", "inc", "limited", "ltd", "llc", "plc", "gmbh", "co",
@@ -48,3 +51,19 @@ ZH_PLACES = (
     "厦门", "宁波", "青岛", "大连", "东莞", "佛山", "无锡", "长沙", "郑州", "济南", "合肥", "福州",
     "昆明", "沈阳", "哈尔滨", "香港", "澳门", "台湾", "中国", "广东", "浙江", "江苏", "山东", "福建",
 )
+
+# First names that are also ordinary words: matched alone only when capitalised.
+WORDLIKE_NAMES = frozenset("""
+art bill will mark rose grace hope joy frank jack sue pat rob sunny lily don max ray guy dean chase
+rich chip gene earl penny faith ivy dawn april june august summer autumn page grant lane bud buck
+hunter miles fox sandy rusty amber crystal holly heather jade ruby pearl angel honey cash king
+prince duke major cliff glen dale gale storm river brook sky star
+""".split())
+
+# Latin words that end a company name not in the book (Blue Origin Logistics).
+LATIN_COMPANY_WORDS = frozenset("""
+logistics systems technologies technology tech solutions partners labs industries enterprises foods
+motors pharma pharmaceuticals bank capital media group holdings consulting services networks
+software electronics energy airlines airways analytics dynamics ventures studios retail brands
+manufacturing robotics biotech health healthcare insurance financial properties realty
+""".split())

@@ -37,6 +37,15 @@ class Occasion:
     names: Mapping[str, str] | None = None  # a holiday's name per language ({"zh": …, "en": …})
 
 
+@dataclass(frozen=True, slots=True)
+class OpenOpportunity:
+    """An open opportunity (expected money) as the pipeline grade reads it."""
+
+    stage: str | None = None
+    intention: int | None = None  # rating 1–5
+    expected_signing_date: date | None = None
+
+
 @init_through_slots
 @dataclass(frozen=True, slots=True)
 class CustomerFacts:
@@ -47,11 +56,16 @@ class CustomerFacts:
       rfm_*             deals with occurred_at in (now − policy.rfm_window_days, now]
       active_months_12  how many of the last 12 calendar months had at least one interaction
       interactions_*    counts of the last 90 days and of the 90 days before those
-      last_contact_at   last interaction that is not a note (a visit counts too)
+      last_contact_at   last contact: an interaction that is neither a note nor an attempt (a visit
+                        counts too; see core.facts.is_contact)
       last_visit_at     last visit, or deal closed in a visit
     `assigned_tiers` are the stored tiers per model code (see review.decide_tier); cadence,
     service packages and closing incentives follow them, falling back to the live tier.
     `attributes` are free numeric facts for policy-defined models (sponsor amount, years, ...).
+    `open_opportunities` are the customer's open opportunities; the pipeline grade prefers
+    them to the customer's own intention, pipeline_stage and expected_signing_date.
+    Revenue and RFM amounts are net of refunds (negative deal amounts); a refund is no purchase
+    (it counts neither in rfm_deal_count nor as rfm_last_deal_at).
     """
 
     id: int
@@ -78,6 +92,7 @@ class CustomerFacts:
     interactions_last_90: int = 0
     interactions_prev_90: int = 0
     open_complaints: int = 0
+    open_opportunities: tuple[OpenOpportunity, ...] = ()
     occasions: tuple[Occasion, ...] = ()
     attributes: Mapping[str, Decimal] = _no_entries()
     assigned_tiers: Mapping[str, str] = _no_entries()

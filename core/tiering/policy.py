@@ -8,7 +8,10 @@ A policy file has a few fixed tables and one table per model:
     [reminders] digest length, follow-up roll-up
     [<model>]  any other table is a model: `type` = weighted | rfm | pipeline | service
 
-Reading the file is the caller's job (see core.policies); this module only parses text.
+Reading the file is the caller's job (see core.policies); this module only parses text. Whatever
+the text, parsing ends in a Policy or a PolicyError listing every issue with its key path: the
+size is checked before anything else, and TOML that cannot be read (too deep, a 5,000-digit
+number) is an issue like any other, never a RecursionError or a ValueError.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from .specs import (MODEL_TYPES, ActionsSpec, ExplainSpec, ModelSpec, OrderedMod
 from .texts import LocalText
 
 SECTIONS = ("policy", "fx", "review", "actions", "explain", "flags", "reminders")
+MAX_POLICY_BYTES = 256 * 1024  # a policy is ~20 KB; anything far larger is not one
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-_RATES = TypeAdapter(dict[Currency, Annotated[Decimal, Field(gt=0)]])
+_RATES = TypeAdapter(dict[Currency, Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000_000), allow_inf_nan=False)]])
 _FLAGS = TypeAdapter(dict[str, LocalText])
 
 
@@ -147,24 +151,42 @@ class Policy(Spec):
 
 def parse_policy(text: str) -> Policy:
     """Parse and validate policy TOML; raises PolicyError listing every issue with its key path."""
+    if len(text) > MAX_POLICY_BYTES or len(text.encode()) > MAX_POLICY_BYTES:
+        raise PolicyError([PolicyIssue("", f"the policy is larger than {MAX_POLICY_BYTES // 1024} KB")])
     try:
         raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as problem:
+    except (tomllib.TOMLDecodeError, ValueError) as problem:  # ValueError: an integer of 4,300+ digits
         raise PolicyError([PolicyIssue("", f"not valid TOML: {problem}")]) from None
+    except RecursionError:
+        raise PolicyError([PolicyIssue("", "not valid TOML: nested too deeply")]) from None
     issues: list[PolicyIssue] = []
-    parts = _parse_sections(raw, issues)
-    models = _parse_models(raw, issues)
-    if issues:
-        raise PolicyError(issues)
-    by_code = {model.code: model for model in models}
-    issues += check_closing_action(parts["actions"], by_code)
-    issues += check_explain_needs(parts["explain"], by_code)
-    issues += check_templates(parts["actions"], parts["explain"], parts["flags"], by_code)
-    issues += check_main_model(parts["info"], by_code)
+    try:
+        parts = _parse_sections(raw, issues)
+        models, broken = _parse_models(raw, issues)
+        issues += _cross_checks(parts, models, broken)
+    except RecursionError:  # nesting tomllib managed but validation does not
+        raise PolicyError([*issues, PolicyIssue("", "nested too deeply")]) from None
     if issues:
         raise PolicyError(issues)
     version = hashlib.sha256(text.encode()).hexdigest()[:12]
     return Policy(text=text, version=version, models=tuple(models), **parts)
+
+
+def _cross_checks(parts: dict[str, Any], models: list[ModelSpec], broken: set[str]) -> list[PolicyIssue]:
+    """What the tables get wrong together, for the tables that parsed (so one bad table does not
+    hide another's mistakes); a reference to a model that failed to parse is not checked."""
+    by_code = {model.code: model for model in models}
+    actions, explain = parts["actions"], parts["explain"]
+    issues = []
+    closing = actions.closing_incentive if actions is not None else None
+    if closing is not None and closing.model not in broken:
+        issues += check_closing_action(actions, by_code)
+    if explain is not None:
+        issues += check_explain_needs(explain, by_code)
+    issues += check_templates(actions, explain, parts["flags"], by_code)
+    if parts["info"] is not None and (parts["info"].main_model or "") not in broken:
+        issues += check_main_model(parts["info"], by_code)
+    return issues
 
 
 def _parse_sections(raw: dict[str, Any], issues: list[PolicyIssue]) -> dict[str, Any]:
@@ -194,8 +216,9 @@ def _parse_fx(table: Any, issues: list[PolicyIssue]) -> tuple[str, dict[str, Dec
     return base, {**validated, base: Decimal(1)}
 
 
-def _parse_models(raw: dict[str, Any], issues: list[PolicyIssue]) -> list[ModelSpec]:
-    models = []
+def _parse_models(raw: dict[str, Any], issues: list[PolicyIssue]) -> tuple[list[ModelSpec], set[str]]:
+    """The models that parsed, and the keys of the model tables that did not."""
+    models, broken = [], set()
     for key, table in raw.items():
         if key in SECTIONS:
             continue
@@ -206,9 +229,11 @@ def _parse_models(raw: dict[str, Any], issues: list[PolicyIssue]) -> list[ModelS
         if model is not None:
             models.append(model)
             issues += check_model(model)
+        else:
+            broken.add(key)
     if not models and not any(key not in SECTIONS for key in raw):
         issues.append(PolicyIssue("", "the policy defines no models"))
-    return models
+    return models, broken
 
 
 def _parse_model(key: str, table: dict[str, Any], issues: list[PolicyIssue]) -> ModelSpec | None:
@@ -260,7 +285,13 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "greater_than":
         return f"must be greater than {context['gt']}"
     if kind == "less_than_equal":
-        return f"must be at most {context['le']}"
+        limit = context["le"]
+        return f"must be at most {int(limit) if float(limit).is_integer() else limit}"
+    if kind in ("finite_number", "decimal_parsing") and str(error.get("input", "")).lower().lstrip("+-") in (
+            "inf", "infinity", "nan"):
+        return "must be a finite number"
+    if kind == "string_too_long":
+        return f"must be at most {context['max_length']} characters"
     if kind == "string_pattern_mismatch":
         return f"'{error['input']}' does not match {context['pattern']}"
     return str(error["msg"])

@@ -7,6 +7,7 @@ Each check returns a list of PolicyIssue with a key path in the form the TOML au
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from string import Formatter
 from typing import Any
 
 from .errors import PolicyIssue
@@ -187,18 +188,19 @@ def check_explain_needs(explain: ExplainSpec,
             for name, code in needed.items() if getattr(explain, name) is None]
 
 
-def check_templates(actions: ActionsSpec, explain: ExplainSpec, flags: Mapping[str, LocalText],
-                    models: Mapping[str, ModelSpec]) -> list[PolicyIssue]:
+def check_templates(actions: ActionsSpec | None, explain: ExplainSpec | None,
+                    flags: Mapping[str, LocalText] | None, models: Mapping[str, ModelSpec]) -> list[PolicyIssue]:
+    """Every text the engine formats (None: that table did not parse, nothing to check)."""
     issues = []
     for name, params in ACTION_PARAMS.items():
-        spec = getattr(actions, name)
+        spec = getattr(actions, name) if actions is not None else None
         for field in ("text", "reason"):
             if spec is not None and getattr(spec, field, None) is not None:
                 issues += check_template(getattr(spec, field), params, f"actions.{name}.{field}")
     for name, params in EXPLAIN_PARAMS.items():
-        if getattr(explain, name) is not None:
+        if explain is not None and getattr(explain, name) is not None:
             issues += check_template(getattr(explain, name), params, f"explain.{name}")
-    for code, text in flags.items():
+    for code, text in (flags or {}).items():
         issues += check_template(text, FLAG_PARAMS, f"flags.{code}")
     for path, item in _package_items(models):
         # package items are formatted with the package action's placeholders
@@ -223,9 +225,22 @@ def _rows_with_paths(model: ModelSpec):
 
 
 def check_template(text: LocalText, params: Mapping[str, Any], path: str) -> list[PolicyIssue]:
-    """Format the template with sample values so mistakes surface at load time."""
+    """Format the template with sample values so mistakes surface at load time — after making
+    sure formatting is cheap: a width or precision (`{days:1000000000}`) would cost a gigabyte
+    here and in every reply, so a format spec may not hold digits or nested fields."""
     issues = []
     for lang in LANGS:
+        try:
+            widths = [_field_text(name, conversion, spec)
+                      for _, name, spec, conversion in Formatter().parse(text.get(lang))
+                      if name is not None and spec and (any(c.isdigit() for c in spec) or "{" in spec)]
+        except ValueError as problem:
+            issues.append(PolicyIssue(f"{path}.{lang}", f"cannot be formatted: {problem}"))
+            continue
+        if widths:
+            issues += [PolicyIssue(f"{path}.{lang}", f"{{{field}}} sets a width or precision (write {{{bare}}} alone)")
+                       for field, bare in widths]
+            continue
         try:
             text.format(lang, params)
         except KeyError as missing:
@@ -235,6 +250,12 @@ def check_template(text: LocalText, params: Mapping[str, Any], path: str) -> lis
         except (ValueError, IndexError, AttributeError, TypeError) as problem:
             issues.append(PolicyIssue(f"{path}.{lang}", f"cannot be formatted: {problem}"))
     return issues
+
+
+def _field_text(name: str, conversion: str | None, spec: str) -> tuple[str, str]:
+    """('days:100', 'days') for a replacement field as written, and the same without its spec."""
+    bare = f"{name}!{conversion}" if conversion else name
+    return f"{bare}:{spec}", bare
 
 
 def check_main_model(info: PolicyInfo, models: Mapping[str, ModelSpec]) -> list[PolicyIssue]:

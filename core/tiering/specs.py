@@ -1,7 +1,9 @@
 """The shape of a policy: pydantic models (frozen) for every table of the TOML file.
 
 Field constraints here catch what one value can get wrong; `policy_checks` catches what
-values get wrong together (overlapping tiers, weights that are all zero, ...).
+values get wrong together (overlapping tiers, weights that are all zero, ...). Every number has a
+sane upper bound and none may be inf or nan: a policy that validates must never overflow a date
+or a sum later (a cadence of 10⁹ days would fail every card of its tier).
 Derived lookups the engine needs per customer are cached properties, computed once per policy.
 """
 
@@ -21,6 +23,10 @@ RATING_FIELDS = ("potential", "influence", "intention", "expectation", "satisfac
 
 Stage = Literal["prospect", "active", "lost"]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=40)]
+MAX_DAYS = 3660  # ten years: the longest interval, window or lead a policy may name
+MAX_WEIGHT = 1000  # weights are relative; 1000 : 1 is already more than any policy needs
+MAX_PRIORITY = 1000
+MAX_AMOUNT = Decimal("1e15")  # attribute band thresholds, in the attribute's own unit
 
 
 def _between(low: float, high: float):
@@ -33,7 +39,7 @@ def _between(low: float, high: float):
 
 class Spec(BaseModel):
     # Unknown keys are typos until proven otherwise.
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 # --- tiers and what hangs off them -----------------------------------------------------------
@@ -41,8 +47,8 @@ class Spec(BaseModel):
 class Interval(Spec):
     """Days between contacts: `ideal` is when a contact becomes due, `max` when it is overdue."""
 
-    ideal: int = Field(ge=1)
-    max: int = Field(ge=1)
+    ideal: int = Field(ge=1, le=MAX_DAYS)
+    max: int = Field(ge=1, le=MAX_DAYS)
 
     @model_validator(mode="after")
     def _ideal_within_max(self) -> Interval:
@@ -108,7 +114,7 @@ class Segment(TierSpec):
 class Band(Spec):
     """Points for an attribute at or above `min` (the highest band reached wins)."""
 
-    min: Decimal
+    min: Decimal = Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)
     points: Annotated[float, _between(0, 100)]
 
 
@@ -124,10 +130,10 @@ class Dimension(Spec):
     code: Code
     name: LocalText
     source: str
-    weight: float
+    weight: float = Field(le=MAX_WEIGHT)  # negative: policy_checks says so in words
     points: tuple[Annotated[float, _between(0, 100)], ...] = (0, 25, 50, 75, 100)
     missing_points: Annotated[float, _between(0, 100)] = 0
-    full_years: float = Field(default=5, gt=0)
+    full_years: float = Field(default=5, gt=0, le=100)
     bands: tuple[Band, ...] = ()
 
     @cached_property
@@ -152,7 +158,7 @@ class ModelBase(Spec):
     applies_to: tuple[Stage, ...] = Field(min_length=1)
     # Hysteresis is in the model's own score units, so each type has its own default:
     # 5 points (weighted), 0.05 maturity (pipeline), 1 point of the total (service).
-    hysteresis: float = Field(default=0, ge=0)
+    hysteresis: float = Field(default=0, ge=0, le=100)
 
     @cached_property
     def stage_set(self) -> frozenset[str]:
@@ -189,9 +195,9 @@ class OrderedModel(ModelBase):
 
 class WeightedModel(OrderedModel):
     type: Literal["weighted"]
-    hysteresis: float = Field(default=5, ge=0)
+    hysteresis: float = Field(default=5, ge=0, le=100)
     dimensions: tuple[Dimension, ...] = Field(min_length=1)
-    upsell_margin: float = Field(default=0, ge=0)
+    upsell_margin: float = Field(default=0, ge=0, le=100)
     develop: DevelopRule | None = None
 
     scale: ClassVar[tuple[float, float]] = (0.0, 100.0)
@@ -214,7 +220,7 @@ class WeightedModel(OrderedModel):
 
 
 class TimingWindow(Spec):
-    within_days: int = Field(ge=0)
+    within_days: int = Field(ge=0, le=MAX_DAYS)
     points: Annotated[float, _between(0, 1)]
 
 
@@ -224,16 +230,16 @@ class PipelineStage(Spec):
 
 
 class PipelineWeights(Spec):
-    intention: float
-    progress: float
-    timing: float
+    intention: float = Field(le=MAX_WEIGHT)
+    progress: float = Field(le=MAX_WEIGHT)
+    timing: float = Field(le=MAX_WEIGHT)
 
 
 class PipelineModel(OrderedModel):
     """Maturity 0–1 of a prospect from intention, progress through `stages` and signing timing."""
 
     type: Literal["pipeline"]
-    hysteresis: float = Field(default=0.05, ge=0)
+    hysteresis: float = Field(default=0.05, ge=0, le=1)
     intention_rating: str = "intention"
     weights: PipelineWeights
     stages: tuple[PipelineStage, ...] = Field(min_length=2)
@@ -250,7 +256,7 @@ class ServiceModel(OrderedModel):
     """Service grade from expectation + satisfaction (2–10); feedback beats the stored rating."""
 
     type: Literal["service"]
-    hysteresis: float = Field(default=1, ge=0)
+    hysteresis: float = Field(default=1, ge=0, le=8)
     tiers: tuple[ServiceTier, ...] = Field(min_length=1)
 
     scale: ClassVar[tuple[float, float]] = (2.0, 10.0)
@@ -258,7 +264,7 @@ class ServiceModel(OrderedModel):
 
 class RfmModel(ModelBase):
     type: Literal["rfm"]
-    window_days: int = Field(ge=1, le=3660)
+    window_days: int = Field(ge=1, le=MAX_DAYS)
     segments: tuple[Segment, ...] = Field(min_length=1)
     others: TierSpec
     no_purchases: TierSpec
@@ -319,7 +325,7 @@ class ReviewSpec(Spec):
 class ActionText(Spec):
     """A situational action: higher `priority` ranks first (see actions.rank)."""
 
-    priority: int = 50
+    priority: int = Field(default=50, ge=0, le=MAX_PRIORITY)
     text: LocalText
     reason: LocalText
 
@@ -332,11 +338,11 @@ class ActivityAction(ActionText):
 class ClosingAction(ActionText):
     model: str
     tiers: tuple[str, ...] = Field(min_length=1)
-    within_days: int = Field(default=14, ge=0)
+    within_days: int = Field(default=14, ge=0, le=MAX_DAYS)
 
 
 class PackageAction(Spec):
-    priority: int = 10
+    priority: int = Field(default=10, ge=0, le=MAX_PRIORITY)
     reason: LocalText
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
+MAX_TEXT = 1000  # characters: a name or a sentence, never a page (every card repeats it)
 
 
 class LocalText(BaseModel):
@@ -19,8 +20,8 @@ class LocalText(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1, max_length=MAX_TEXT)
+    zh: str = Field(min_length=1, max_length=MAX_TEXT)
 
     def get(self, lang: str) -> str:
         # Anything that is not Chinese falls back to English rather than failing a reply.

@@ -5,7 +5,7 @@ the follow-up records which complaint it came from. Existing complaint follow-up
 what created them together: same customer, same instant, the complaint's text.
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-03 08:00:00
 """
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0010'
-down_revision: str | None = '0004'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,7 +18,7 @@ from core import accounts, book
 from core.db import open_database
 from core.import_files import read_bytes
 from core.importer import import_table
-from core.models import Contact, Customer, Feedback, Interaction, User
+from core.models import Contact, Customer, Feedback, Interaction, Opportunity, User
 
 BOOK = ("external_id,name,company,owner,stage,industry,region,timezone,language,contact_name,contact_title,"
         "contact_phone,contact_email,birthday,contract_start,annual_revenue,potential,influence,intention,"
@@ -63,6 +63,9 @@ async def _book(harness: Harness) -> dict[str, Person]:
                                 occurred_at=now - timedelta(days=100), summary="west visit", created_at=now))
         session.add(Feedback(customer_id=ids["华为"], rep_id=people["li"].account.id, kind="complaint",
                              text="交货慢", created_at=now))
+        session.add(Opportunity(customer_id=ids["华为"], rep_id=people["li"].account.id, title="二期扩容",
+                                amount_minor=80_000_000, currency="CNY", expected_signing_date=now.date() + timedelta(days=40),
+                                stage="proposal", created_at=now, updated_at=now))
     return people
 
 
@@ -78,7 +81,10 @@ async def test_rep_gets_their_own_book_with_tiers_and_cadence(harness: Harness) 
     assert xlsx.file_name == "tierbot-export-2026-11-24.xlsx" and "of your book: 1 customers" in xlsx.text
     assert csv_file.file_name == "tierbot-export-2026-11-24-customers.csv"
     sheets = _workbook(xlsx)
-    assert list(sheets) == ["Customers", "Interactions", "Feedback"]
+    assert list(sheets) == ["Customers", "Interactions", "Feedback", "Opportunities"]
+    assert sheets["Opportunities"] == [["Customer", "Title", "Expected amount (not revenue)", "Currency",
+                                        "Expected signing date", "Pipeline stage", "Status", "Lost reason", "Created",
+                                        "Updated", "Rep"]]  # 华为's is not in Emma's book
     header, *rows = sheets["Customers"]
     assert header[:5] == ["External ID", "Name", "Company", "Owner", "Stage"]
     assert "Tier: Value tier" in header and header[-4:] == ["Cadence", "Next due", "Next visit due", "Days overdue"]
@@ -98,7 +104,9 @@ async def test_manager_gets_the_team_in_chinese_and_a_rep_only_theirs(harness: H
     xlsx, _ = harness.sent(people["wang"])[-2:]
     assert "（您的团队）：客户 3 个，互动记录 1 条，客户反馈 1 条" in xlsx.text
     sheets = _workbook(xlsx)
-    assert list(sheets) == ["客户", "互动记录", "客户反馈"]
+    assert list(sheets) == ["客户", "互动记录", "客户反馈", "商机"]
+    [opportunity] = sheets["商机"][1:]  # expected money apart from the booked deal of 互动记录
+    assert opportunity[:4] == ["华为", "二期扩容", 800000, "CNY"] and opportunity[5:7] == ["方案报价", "进行中"]
     header, *rows = sheets["客户"]
     assert header[:5] == ["客户编号", "客户名称", "公司名称", "负责人", "阶段"] and "档次：价值分档" in header
     assert sorted(row[1] for row in rows) == ["Acme", "华为", "星辰科技"]  # not the West team's
@@ -152,5 +160,61 @@ async def test_export_then_import_into_a_fresh_database_loses_nothing(harness: H
                 report = import_table(session, "customers", read_bytes(content), actor=None, now=harness.clock.now(),
                                       currency="CNY", timezone="Asia/Shanghai", apply=True)
             assert (report.created, report.updated, report.unchanged) == (0, 0, 4)
+        finally:
+            fresh.dispose()
+
+
+# Values a spreadsheet would run as formulas (issue 12 §3), in every kind of text column.
+HOSTILE = ("external_id,name,company,owner,stage,industry,contact_name,contact_title,contact_phone,contact_email\n"
+           'X1,"=HYPERLINK(""https:evil.example"",""Click"")",@SUM(A1),李伟,active,+1+2,-Bob,=1+1,+86 138 0000 0000,'
+           "@evil.example\n"
+           "X2,''=already quoted,'plain quote,李伟,active,'''+two quotes,Ann,#N/A,,\n")  # each stored with one ' less
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def test_export_writes_formula_like_text_as_quoted_strings_and_imports_back(harness: Harness,
+                                                                                 tmp_path: Path) -> None:
+    li = await harness.person("rep", name="李伟", language="zh", team="East", telegram_id=61)
+    admin = await harness.person("admin", name="Root", language="en", telegram_id=66)
+    now = harness.clock.now()
+    with harness.db.session() as session:
+        report = import_table(session, "customers", read_bytes(HOSTILE.encode()), actor=None, now=now,
+                              currency="CNY", timezone="Asia/Shanghai", apply=True)
+        assert report.ok and report.created == 2, report.errors
+        ids = {c.external_id: c.id for c in session.exec(select(Customer)).all()}
+        session.add(Interaction(customer_id=ids["X1"], rep_id=li.account.id, kind="call", occurred_at=now,
+                                summary="=cmd|' /C calc'!A0", created_at=now))
+        session.add(Feedback(customer_id=ids["X1"], rep_id=li.account.id, kind="complaint", text="-2+3",
+                             created_at=now))
+    before = _snapshot(harness.db)
+    assert '=HYPERLINK("https:evil.example","Click")' in before and "'=already quoted" in before
+    await harness.send(admin, "/export")
+    xlsx, csv_file = harness.sent(admin)[-2:]
+    workbook = load_workbook(io.BytesIO(xlsx.file_bytes))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert all(c.data_type == "s" for c in cells if isinstance(c.value, str))
+    assert not [t for t in texts if t.startswith(FORMULA_START)], texts
+    for expected in ("'=HYPERLINK(\"https:evil.example\",\"Click\")", "'@SUM(A1)", "'+1+2", "'-Bob", "'=1+1",
+                     "'+86 138 0000 0000", "'@evil.example", "''=already quoted", "'''+two quotes",
+                     "'=cmd|' /C calc'!A0", "'-2+3"):
+        assert expected in texts, expected
+    assert "'plain quote" in texts  # a quote before no formula sign is left as it is
+    rows = list(csv.reader(io.StringIO(csv_file.file_bytes.decode("utf-8-sig"))))
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_START)]
+    assert "'=HYPERLINK(\"https:evil.example\",\"Click\")" in rows[1] + rows[2] and "'+1+2" in rows[1] + rows[2]
+    for name, content in (("csv", csv_file.file_bytes), ("xlsx", xlsx.file_bytes)):  # the round trip loses nothing
+        fresh = open_database(f"sqlite:///{tmp_path / f'fresh-{name}.db'}")
+        try:
+            with fresh.session() as session:
+                for person in (li, admin):
+                    accounts.add_user(session, telegram_id=person.chat_id, name=person.account.name,
+                                      role=person.account.role, team=person.account.team_name, now=now)
+            with fresh.session() as session:
+                report = import_table(session, "customers", read_bytes(content), actor=None, now=now,
+                                      currency="CNY", timezone="Asia/Shanghai", apply=True)
+            assert report.ok and report.created == 2, (name, report.errors)
+            assert _snapshot(fresh) == before, name
         finally:
             fresh.dispose()

@@ -133,6 +133,20 @@ async def test_invalid_files_get_their_errors_with_key_paths(harness: Harness) -
     assert _versions(harness) == [] and value_tiers(harness.db)["Orion"] == "key"
 
 
+async def test_hostile_policies_are_refused_with_their_key_paths(harness: Harness) -> None:
+    """Issue 12 §6: a cadence of 10⁹ days would apply and then fail every card of its tier; deep
+    nesting raised RecursionError. Both get the list of errors, and nothing is stored."""
+    manager, _ = await _team(harness)
+    huge = default_policy_text().replace("cadence = { any = { ideal = 7, max = 14 }",
+                                         "cadence = { any = { ideal = 7, max = 1000000000 }", 1)
+    [answer] = await harness.upload(manager, "huge.toml", huge.encode())
+    assert "<code>value.tiers[0].cadence.any.max</code>: must be at most 3660" in answer.text
+    deep = default_policy_text() + "\nx = " + "[" * 3000 + "]" * 3000 + "\n"
+    [answer] = await harness.upload(manager, "deep.toml", deep.encode())
+    assert "is not a valid policy" in answer.text and "nested too deeply" in answer.text
+    assert _versions(harness) == [] and value_tiers(harness.db)["Orion"] == "key"
+
+
 async def test_oversized_and_unauthorised_uploads_are_refused_before_download(harness: Harness) -> None:
     manager, rep = await _team(harness)
     [big] = await harness.upload(manager, "huge.toml", b"# " + b"x" * (300 * 1024))

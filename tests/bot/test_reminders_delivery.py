@@ -62,6 +62,18 @@ async def test_away_pauses_the_digest(harness: Harness) -> None:
         assert session.get(User, rep.account.id).away_until is None
 
 
+async def test_away_refuses_a_delegate_of_another_team(harness: Harness) -> None:
+    rep = await _rep(harness, "zh")
+    await harness.person("rep", name="Zoe", language="en", team="West")
+    await harness.person("rep", name="Zhao", language="zh", team="East")
+    await harness.send(rep, "/away until 2026-11-26 @Zoe")
+    assert "Zoe 不在您的团队" in harness.last(rep).text
+    with harness.db.session() as session:
+        assert session.get(User, rep.account.id).delegate_id is None
+    await harness.send(rep, "/away until 2026-11-26 @Zhao")
+    assert "Zhao" in harness.last(rep).text and "您的主管" in harness.last(rep).text
+
+
 def test_a_broken_template_falls_back_to_plain_text(tmp_path) -> None:
     templates = tmp_path / "templates"
     for lang in ("en", "zh"):

@@ -98,7 +98,7 @@ async def test_double_tap_and_repeated_delivery_save_once(harness: Harness) -> N
 
 async def test_ambiguous_and_unknown_customers(harness: Harness) -> None:
     rep = await _rep_with_book(harness, language="en")
-    await harness.send(rep, "met Acme and Globex today")  # two customers named: the rep chooses
+    await harness.send(rep, "met Bob and Alice today")  # two customers' contacts: the rep chooses
     card = harness.last(rep)
     assert "which customer" in card.text
     labels = [label for label, _ in card.buttons]
@@ -186,6 +186,31 @@ async def test_new_customer_one_line_and_duplicate_warning(harness: Harness) -> 
     assert "电话" in harness.last(rep).text
 
 
+async def test_duplicate_check_matches_customer_names_and_short_forms_not_contacts(harness: Harness) -> None:
+    """Issue 12 §14: 查重 warns of the same customer (its name or a short form of it), shows another
+    team's only as "already a customer of <owner>", and a piece of a contact's name is no match."""
+    rep = await _rep_with_book(harness)
+    other = await harness.person("rep", name="Zoe Quinn", team="West")
+    with harness.db.session() as session:
+        for name, contact in (("深圳市云帆科技有限公司", "王小明"), ("Cobalt Mining Corporation", "Mining Contact")):
+            row = Customer(name=name, owner_id=other.account.id, stage="active", added_at=harness.clock.now())
+            session.add(row)
+            session.flush()
+            session.add(Contact(customer_id=row.id, name=contact, is_primary=True))
+    book.invalidate()
+    for name in ("云帆科技", "Cobalt Mining", "COBALT MINING CORP."):
+        await harness.send(rep, f"/new {name}")
+        warning = harness.last(rep)
+        assert "已是 Zoe Quinn 的客户" in warning.text, (name, warning.text)
+        assert "深圳市云帆科技有限公司" not in warning.text and "Cobalt Mining Corporation" not in warning.text
+        assert [label for label, _ in warning.buttons] == ["仍然新建"]
+    await harness.send(rep, "/new 星辰")  # the short form of one of the rep's own: theirs to open
+    assert [label for label, _ in harness.last(rep).buttons] == ["仍然新建", "星辰科技"]
+    for name in ("王小", "Mining Contact", "Mining"):  # contacts' names, or a piece of one: no match
+        await harness.send(rep, f"/new {name}")
+        assert "已新建客户" in harness.sent(rep)[-2].text, (name, harness.last(rep).text)
+
+
 async def test_guided_new_customer(harness: Harness) -> None:
     rep = await _rep_with_book(harness, language="en")
     await harness.send(rep, "/new")
@@ -271,6 +296,7 @@ async def test_history_edit_and_delete(harness: Harness) -> None:
     await harness.press(rep, "History")
     assert "history" in harness.last(rep).text and "(2)" in harness.last(rep).text
     await harness.press(rep, "✏️ 1")
+    await harness.press(rep, "Text")
     await harness.send(rep, "visited Acme: agreed on the Q1 order")
     with harness.db.session() as session:
         summaries = sorted(r.summary for r in session.exec(select(Interaction)).all())

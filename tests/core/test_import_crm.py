@@ -194,12 +194,35 @@ def test_owners_and_rights_rep_manager_admin(any_db: Database) -> None:
     # a rep's file without owners: everything is theirs; a row naming another book's customer is refused
     _import(any_db, "客户编号,客户名称,负责人\nW1,西部客户,孙强\n".encode(), people["admin"])
     report = _import(any_db, "客户编号,客户名称,行业\nW1,西部客户,被改了\nL1,李的客户,软件\n".encode(), people["li"])
-    assert [(e.line, e.code) for e in report.errors] == [(2, "customer_not_allowed")] and report.created == 1
+    assert [(e.line, e.code) for e in report.errors] == [(2, "external_id_taken")] and report.created == 1
     customers = _customers(any_db)
     assert customers["西部客户"].industry is None and customers["李的客户"].owner_id == people["li"].id
     # a manager updates a team member's customer and reassigns it within the team
     report = _import(any_db, "客户名称,负责人,行业\n甲,李伟,制造\n".encode(), people["wang"])
     assert (report.updated, report.created) == (1, 0) and _customers(any_db)["甲"].industry == "制造"
+
+
+def test_another_teams_customers_are_as_good_as_absent(any_db: Database) -> None:
+    """Issue 12 §14: an interaction naming another team's external id gets the answer of one that
+    names no customer; a customer row with another team's name (unassigned there) is a new customer
+    here; another team's external id is refused without a word about its customer."""
+    people = _people(any_db)
+    with any_db.session() as session:
+        west = accounts.add_user(session, telegram_id=16, name="Omar", role="manager", team="West", now=NOW)
+    _import(any_db, "客户编号,客户名称,负责人\nW1,西部客户,孙强\n".encode(), people["admin"])
+    _import(any_db, "客户名称\n共享名称\n".encode(), west)  # unassigned, in team West
+    text = "客户编号,日期,类型\n{ref},2026-11-20,电话\n"
+    hidden = _import(any_db, text.format(ref="W1").encode(), people["wang"], kind="interactions", apply=False)
+    absent = _import(any_db, text.format(ref="W9").encode(), people["wang"], kind="interactions", apply=False)
+    assert [(e.code, e.params) for e in hidden.errors] == [(e.code, {"value": "W1"}) for e in absent.errors] == [
+        ("customer_unknown", {"value": "W1"})]
+    report = _import(any_db, "客户名称\n共享名称\n".encode(), people["wang"])
+    assert report.ok and report.created == 1
+    with any_db.session() as session:
+        rows = session.exec(select(Customer).where(Customer.name == "共享名称")).all()
+        assert sorted(r.team_id for r in rows) == sorted([west.team_id, people["wang"].team_id])
+    taken = _import(any_db, "客户编号,客户名称\nW1,东部客户\n".encode(), people["wang"], apply=False)
+    assert [(e.code, e.params) for e in taken.errors] == [("external_id_taken", {"value": "W1"})]
 
 
 def test_ambiguous_owner_names_need_the_telegram_id(any_db: Database) -> None:

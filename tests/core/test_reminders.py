@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from core import accounts, reminders
 from core.db import Database
+from core.errors import InvalidInput
 from core.models import Customer, CustomerTier, Feedback, FollowUp, Interaction, Notification, User
 from core.policies import default_policy_text
 from core.settings import load_settings
@@ -210,7 +211,67 @@ def test_complaint_escalation_after_48_hours_and_to_the_delegate_when_away(any_d
         user = session.get(User, rep_id)
         user.away_until, user.delegate_id = date(2026, 11, 30), delegate.id
         session.add(user)
-    assert complaint_targets(at("2026-11-26", "10:00")) == [delegate.id]
+    assert complaint_targets(at("2026-11-26", "10:00")) == [manager_id, delegate.id]  # the manager too
+
+
+def test_escalations_reach_the_manager_and_the_delegate_each_once(any_db: Database) -> None:
+    """Issue 12 §5: one dedupe key per recipient, so the delegate's copy never takes the manager's."""
+    with any_db.session() as session:
+        manager_id, rep_id, vip_id = _book(session)
+        delegate = accounts.add_user(session, telegram_id=3, name="Zhao", role="rep", team="East",
+                                     now=at("2026-11-24", "09:00"))
+        session.add(Feedback(customer_id=vip_id, kind="complaint", text="late delivery", status="open",
+                             created_at=at("2026-11-24", "10:00")))
+        user = session.get(User, rep_id)
+        user.away_until, user.delegate_id = date(2026, 11, 30), delegate.id
+        session.add(user)
+    planned = _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00"))
+    by_kind = {kind: sorted(p.recipient_id for p in planned if f":{kind}:" in p.dedupe_key) for kind in ("overdue", "complaint")}
+    assert by_kind == {"overdue": sorted([manager_id, delegate.id]), "complaint": sorted([manager_id, delegate.id])}
+    assert len({p.dedupe_key for p in planned}) == len(planned) == 4
+    assert _enqueue(any_db, planned, at("2026-11-26", "10:00")) == 4
+    with any_db.session() as session:
+        stored = session.exec(select(Notification).where(Notification.kind == "escalation")).all()
+    assert sorted(n.recipient_id for n in stored) == sorted([manager_id, manager_id, delegate.id, delegate.id])
+    assert _enqueue(any_db, _plan(any_db, reminders.plan_escalations, at("2026-11-27", "10:00")),
+                    at("2026-11-27", "10:00")) == 0  # and each only once
+
+
+def test_a_delegate_of_another_team_gets_nothing_of_the_rep(any_db: Database) -> None:
+    """A delegate stored before the rule (or whose team changed since) is not in the rep's team:
+    escalations and VIP reminders go to the manager alone."""
+    with any_db.session() as session:
+        manager_id, rep_id, vip_id = _book(session)
+        stranger = accounts.add_user(session, telegram_id=4, name="Zoe", role="rep", team="West",
+                                     now=at("2026-11-24", "09:00"))
+        session.add(Feedback(customer_id=vip_id, kind="complaint", text="late delivery", status="open",
+                             created_at=at("2026-11-24", "10:00")))
+        user = session.get(User, rep_id)
+        user.away_until, user.delegate_id = date(2026, 11, 30), stranger.id
+        session.add(user)
+    planned = _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00"))
+    assert planned and {p.recipient_id for p in planned} == {manager_id}
+    [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
+    assert nudge.recipient_id == manager_id
+
+
+def test_away_takes_a_delegate_from_the_own_team_or_the_manager(any_db: Database) -> None:
+    today = date(2026, 11, 24)
+    with any_db.session() as session:
+        manager_id, rep_id, _ = _book(session)
+        accounts.add_user(session, telegram_id=3, name="Zhao", role="rep", team="East", now=at("2026-11-24", "09:00"))
+        accounts.add_user(session, telegram_id=4, name="Zoe", role="rep", team="West", now=at("2026-11-24", "09:00"))
+        accounts.add_user(session, telegram_id=5, name="Omar", role="manager", team="West",
+                          now=at("2026-11-24", "09:00"))
+    for name in ("Zoe", "Omar"):
+        with any_db.session() as session, pytest.raises(InvalidInput) as refused:
+            accounts.set_away(session, rep_id, date(2026, 11, 30), f"@{name}", today)
+        assert (refused.value.code, refused.value.params["value"]) == ("delegate_other_team", name)
+    with any_db.session() as session:
+        assert session.get(User, rep_id).delegate_id is None and session.get(User, rep_id).away_until is None
+        assert accounts.set_away(session, rep_id, date(2026, 11, 30), "@Zhao", today) == (date(2026, 11, 30), "Zhao")
+        assert accounts.set_away(session, rep_id, date(2026, 11, 30), "@Wang", today) == (date(2026, 11, 30), "Wang")
+        assert session.get(User, rep_id).delegate_id == manager_id
 
 
 def test_review_day_runs_once_and_tells_reps_what_changed(any_db: Database) -> None:

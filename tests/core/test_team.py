@@ -15,7 +15,7 @@ from core.accounts import Account
 from core.db import Database
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import (AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Notification,
-                         TierOverride, User)
+                         Opportunity, TierOverride, User)
 from core.policies import default_policy_text
 from core.settings import load_settings
 from core.tiering import parse_policy
@@ -257,7 +257,7 @@ def test_archived_customers_leave_every_list_and_come_back(any_db: Database) -> 
 
 def _counts(session: Session) -> dict[str, int]:
     return {table.__name__: session.exec(select(func.count()).select_from(table)).one()
-            for table in (Interaction, Feedback, FollowUp, Contact, TierOverride)}
+            for table in (Interaction, Feedback, FollowUp, Contact, TierOverride, Opportunity)}
 
 
 def test_merge_moves_everything_and_loses_nothing(any_db: Database) -> None:
@@ -270,7 +270,9 @@ def test_merge_moves_everything_and_loses_nothing(any_db: Database) -> None:
                          Contact(customer_id=drop, name="李经理", is_primary=True),
                          Feedback(customer_id=drop, kind="praise", text="great", status="resolved", created_at=NOW),
                          FollowUp(customer_id=drop, rep_id=o["emma"].id, due_at=NOW, text="visit", created_at=NOW),
-                         TierOverride(customer_id=drop, model="value", tier="vip", reason="strategic", created_at=NOW)])
+                         TierOverride(customer_id=drop, model="value", tier="vip", reason="strategic", created_at=NOW),
+                         Opportunity(customer_id=drop, title="二期", amount_minor=100, currency="CNY", created_at=NOW,
+                                     updated_at=NOW)])
     with any_db.session() as session:
         before = _counts(session)
         first, second = team.merge_preview(session, o["wang"], drop, keep)
@@ -282,10 +284,11 @@ def test_merge_moves_everything_and_loses_nothing(any_db: Database) -> None:
             team.merge(session, o["wang"], POLICY, keep, o["c"]["West Co"], NOW, org_timezone=ZONE)
     with any_db.session() as session:
         merged = team.merge(session, o["wang"], POLICY, keep, drop, NOW, org_timezone=ZONE)
-        assert merged.moved == {"interactions": 1, "feedback": 1, "follow_ups": 1, "contacts": 1, "overrides": 1}
+        assert merged.moved == {"interactions": 1, "feedback": 1, "follow_ups": 1, "contacts": 1, "overrides": 1,
+                                "opportunities": 1}
     with any_db.session() as session:
         assert _counts(session) == before  # nothing deleted
-        for table in (Interaction, Feedback, FollowUp, Contact, TierOverride):
+        for table in (Interaction, Feedback, FollowUp, Contact, TierOverride, Opportunity):
             assert session.exec(select(func.count()).select_from(table).where(table.customer_id == drop)).one() == 0
         kept, gone = session.get(Customer, keep), session.get(Customer, drop)
         assert (gone.archived, gone.merged_into_id, gone.archived_at) == (True, keep, NOW)

@@ -21,7 +21,7 @@ from core import accounts, backup, erase, outbox, stats
 from core.clock import ManualClock
 from core.db import Database, downgrade, open_database
 from core.models import (AuditLog, Contact, Customer, Feedback, FollowUp, Interaction, JobRun, Notification,
-                         PendingCard)
+                         Opportunity, PendingCard)
 from tests.conftest import TEST_START, postgres_url
 
 NOW = TEST_START
@@ -215,6 +215,8 @@ def _customer_with_history(db: Database) -> tuple[int, int, int]:
         session.add(Feedback(customer_id=customer.id, interaction_id=interaction.id, kind="complaint",
                              text="张总 complained about delivery", resolution="called 张总 back", created_at=NOW))
         session.add(FollowUp(customer_id=customer.id, rep_id=rep.id, due_at=NOW, text="回访张总", created_at=NOW))
+        session.add(Opportunity(customer_id=customer.id, title="张总的二期项目", amount_minor=100, currency="CNY",
+                                status="lost", lost_reason="张总 chose a rival", created_at=NOW, updated_at=NOW))
         outbox.enqueue(session, recipient_id=rep.id, kind="followup", dedupe_key="followup:x", now=NOW,
                        payload={"template": "reminders/followup",
                                 "params": {"name": "星辰科技", "text": "回访张总", "due": ""}})
@@ -242,6 +244,8 @@ def test_erase_removes_personal_data_and_keeps_anonymous_counts(any_db: Database
         feedback = session.exec(select(Feedback)).one()
         assert (feedback.kind, feedback.text, feedback.resolution) == ("complaint", "[erased]", None)
         assert session.exec(select(FollowUp)).one().text == "[erased]"
+        opportunity = session.exec(select(Opportunity)).one()
+        assert (opportunity.title, opportunity.lost_reason, opportunity.amount_minor) == ("[erased]", None, 100)
         dump = json.dumps([n.payload for n in session.exec(select(Notification)).all()]
                           + [c.data for c in session.exec(select(PendingCard)).all()], ensure_ascii=False)
         assert "星辰" not in dump and "张总" not in dump and "Acme" in dump  # the other customer untouched

@@ -29,7 +29,7 @@ BOOK = (
     BookEntry(12, "小米", "小米科技有限责任公司", ("刘经理",)),
     BookEntry(13, "京东物流", "京东物流集团", ("周总",)),
     BookEntry(14, "Stark Industries", "Stark Industries Ltd", ("Pepper Potts",)),
-    BookEntry(15, "Wayne Enterprises", None, ("Lucius Fox",)),
+    BookEntry(15, "Wayne Enterprises", None, ("Lucius Fox", "Bruce Wayne")),
     BookEntry(16, "美团", None, ("赵总",)),
     BookEntry(17, "比亚迪", "比亚迪股份有限公司", ("孙总",)),
     BookEntry(18, "Soylent", "Soylent Corp", ("Tom Lee",)),
@@ -39,6 +39,19 @@ BOOK = (
     BookEntry(22, "Cyberdyne", "Cyberdyne Systems", ("Miles Dyson",)),
     BookEntry(23, "华为云", "华为云计算技术有限公司", ()),
     BookEntry(24, "Initrode", "Initrode Inc", ()),
+    # registered full names that reps shorten (issue 11): 中兴, 瑞丰, stark ind, 青啤, 东航 …
+    BookEntry(25, "中兴通讯", "中兴通讯股份有限公司", ("黄经理",)),
+    BookEntry(26, "瑞丰医疗", None, ("李总",)),
+    BookEntry(27, "蒙牛乳业", None, ()),
+    BookEntry(28, "字节跳动", None, ("Kevin Zhang",)),
+    BookEntry(29, "格力电器", "珠海格力电器股份有限公司", ("董总",)),
+    BookEntry(30, "青岛啤酒", "青岛啤酒股份有限公司", ()),
+    BookEntry(31, "东方航空", "中国东方航空股份有限公司", ()),
+    BookEntry(32, "Aperture Science", None, ("Cave Johnson",)),
+    BookEntry(33, "百度", "百度在线网络技术有限公司", ()),
+    BookEntry(34, "中星电子", None, ()),
+    BookEntry(35, "Contoso", "Contoso Ltd", ()),
+    BookEntry(36, "Fabrikam", "Fabrikam Inc", ()),
 )
 
 

@@ -48,6 +48,7 @@ def observed(log: ParsedLog) -> dict:
         "satisfaction": log.satisfaction,
         "approximate": log.amount_approximate,
         "customer_text": log.customer_text,
+        "others": [c.name for c in log.others],
     }
 
 
@@ -57,6 +58,8 @@ def expected(row: dict) -> dict:
     out["approximate"] = row.get("approximate", False)
     if "customer_text" in row:
         out["customer_text"] = row["customer_text"]
+    if "others" in row:
+        out["others"] = row["others"]
     return out
 
 

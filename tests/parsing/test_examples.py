@@ -61,7 +61,7 @@ def test_email_and_remind_me_in_three_days(read) -> None:
     assert log.candidates[0].name == "Initech"
     assert log.kind == "email"
     assert local(log.follow_up.due).date() == date(2026, 11, 27)
-    assert log.follow_up.text == "email to initech about the invoice"
+    assert log.follow_up.text == "Follow up with Initech on the invoice"  # never the first clause
 
 
 def test_call_two_days_ago_with_suggestion(read) -> None:

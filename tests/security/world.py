@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 from bot.testing import Harness, Person
 from core import book, onboarding, overrides, policy_store, uploads
 from core.accounts import Account
-from core.models import Contact, Customer, Feedback, FollowUp, Interaction, User
+from core.models import Contact, Customer, CustomerAlias, Feedback, FollowUp, Interaction, Opportunity, User
 from core.policies import default_policy_text
 from core.tiers import recompute
 
@@ -103,6 +103,11 @@ async def build(harness: Harness) -> World:
             key = name.split()[0].lower()
             world.ids[key] = customer.id or 0
             session.add(Contact(customer_id=customer.id, name=f"{name} contact", is_primary=True))
+            alias = CustomerAlias(customer_id=customer.id, text=f"{name} Group", key=f"{name} group".lower(),
+                                  source="manual", created_by_id=rep_id, created_at=now)
+            session.add(alias)
+            session.flush()
+            world.ids[f"{key}_alias"] = alias.id or 0
             interaction = Interaction(customer_id=customer.id, rep_id=rep_id, kind="call", summary=f"call with {name}",
                                       occurred_at=now - timedelta(days=200), created_at=now - timedelta(days=200))
             session.add(interaction)
@@ -112,9 +117,12 @@ async def build(harness: Harness) -> World:
                                 severity="high", created_at=now - timedelta(days=3))
             follow_up = FollowUp(customer_id=customer.id, rep_id=rep_id, due_at=now - timedelta(hours=1),
                                  text=f"call {name} back", created_at=now - timedelta(days=2))
-            session.add_all([feedback, follow_up])
+            opportunity = Opportunity(customer_id=customer.id or 0, title=f"{name} expansion", amount_minor=5_000_000,
+                                      currency="CNY", stage="proposal", rep_id=rep_id, created_at=now, updated_at=now)
+            session.add_all([feedback, follow_up, opportunity])
             session.flush()
             world.ids[f"{key}_feedback"], world.ids[f"{key}_followup"] = feedback.id or 0, follow_up.id or 0
+            world.ids[f"{key}_opportunity"] = opportunity.id or 0
     recompute(h.db, h.services.policy, now, org_timezone=h.services.settings.timezone, review=False)
     with h.db.session() as session:
         pinned = overrides.pin(session, world.account("other_manager"), h.services.policy, world.ids["cobalt"],

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core.tiering import evaluate_book
+from core.tiering import OpenOpportunity, evaluate_book
 
 from .factories import NOW, date_in, facts
 
@@ -74,6 +74,30 @@ def test_signing_timing_uses_the_customers_local_date(policy):
 
 def test_pipeline_applies_to_prospects_only(policy):
     assert evaluate_book([facts()], policy, NOW)[0].model("pipeline") is None
+
+
+def test_open_opportunities_give_intention_stage_and_signing_date(policy):
+    """The highest intention, the furthest known stage and the nearest date not yet passed of the
+    open opportunities win over the customer's own fields."""
+    opportunities = (OpenOpportunity("lead", 2, date_in(60)), OpenOpportunity("negotiation", None, date_in(-5)),
+                     OpenOpportunity("lost-in-translation", 5, date_in(20)))
+    result = pipeline(policy, intention=1, pipeline_stage="contacted", expected_signing_date=date_in(200),
+                      open_opportunities=opportunities)
+    assert (result.rating, result.stage, result.days_to_signing) == (5, "negotiation", 20)
+    assert result.score == 0.92 and result.tier == "A"  # 0.4 + 0.32 + 0.2
+
+
+def test_what_no_opportunity_says_comes_from_the_customer(policy):
+    result = pipeline(policy, intention=4, pipeline_stage="proposal", expected_signing_date=date_in(10),
+                      open_opportunities=(OpenOpportunity(None, None, None),))
+    assert (result.rating, result.stage, result.days_to_signing) == (4, "proposal", 10)
+
+
+def test_when_every_signing_date_has_passed_the_latest_is_flagged(policy):
+    result = pipeline(policy, intention=3, pipeline_stage="lead",
+                      open_opportunities=(OpenOpportunity(None, None, date_in(-30)),
+                                          OpenOpportunity(None, None, date_in(-2))))
+    assert result.days_to_signing == -2 and "signing_date_passed" in result.flags
 
 
 # --- service --------------------------------------------------------------------------------

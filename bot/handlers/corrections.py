@@ -1,0 +1,137 @@
+"""Correcting a saved log from the customer's History (✏️ n): text, customer, kind, date, amount
+and currency, feedback. Each correction is one core call that validates like a new log and
+re-tiers the customer (both, when the log moves) in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+
+from bot.actions import action
+from bot.app import BotContext
+from bot.flows import begin, expects, finish
+from bot.handlers.customers import show_card
+from bot.handlers.opportunities import tier_changes
+from bot.keyboards import Button, markup
+from bot.replies import edit, reply
+from core import book, interactions
+from core.errors import InvalidInput, NotFound
+from core.import_values import parse_instant
+from core.models import FEEDBACK_KINDS, INTERACTION_KINDS
+
+FLOW = "customer.fix_log"
+FIELDS = ("summary", "customer", "kind", "occurred_at", "amount", "feedback")
+TYPED = ("customer", "occurred_at", "amount")
+CLEAR_LEAD = 10.0  # rapidfuzz points by which the best customer must lead to be taken without asking
+
+
+@action("customer.edit_log")
+async def menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    customer_id, interaction_id = int(payload["id"]), int(payload["interaction"])
+    item, feedback = await context.run(interactions.entry, context.me, interaction_id)
+    ref = {"id": customer_id, "interaction": interaction_id}
+    buttons = [Button(context.label(f"correct.{f}"), "customer.fix_log", {**ref, "field": f}, single_use=False)
+               for f in FIELDS]
+    rows = [buttons[:3], buttons[3:],
+            [Button(context.label("correct.back"), "customer.history", {"id": customer_id}, single_use=False)]]
+    zone = context.me.timezone or context.services.settings.timezone
+    await edit(update, context.render("corrections/menu", i=item, feedback=feedback, zone=zone),
+               await markup(context, rows))
+
+
+@action("customer.fix_log")
+async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    field = str(payload["field"])
+    ref = {"id": int(payload["id"]), "interaction": int(payload["interaction"])}
+    await context.run(interactions.entry, context.me, ref["interaction"])  # still there, still visible
+    if field == "summary":  # the note itself: the History's text edit (bot/handlers/customers.py)
+        await begin(context, "customer.edit_log", ref)
+        await reply(update, context.render("customers/edit_log_prompt"))
+        return
+    if field in TYPED:
+        await begin(context, FLOW, {**ref, "field": field})
+        await reply(update, context.render("corrections/ask", field=field))
+        return
+    if field == "kind":
+        options = [Button(context.label(f"kinds.{k}"), "customer.fix_log_set", {**ref, "field": "kind", "value": k},
+                          single_use=False) for k in INTERACTION_KINDS if k != "other"]
+    elif field == "feedback":
+        options = [Button(context.label(f"feedback_kinds.{k}"), "customer.fix_log_set",
+                          {**ref, "field": "feedback", "value": k}, single_use=False) for k in FEEDBACK_KINDS]
+        options.append(Button(context.label("log.none"), "customer.fix_log_set", {**ref, "field": "feedback", "value": None},
+                              single_use=False))
+    else:
+        return
+    rows = [options[i:i + 3] for i in range(0, len(options), 3)]
+    rows.append([Button(context.label("log.back"), "customer.edit_log", ref, single_use=False)])
+    await edit(update, context.render("corrections/ask", field=field), await markup(context, rows))
+
+
+@action("customer.fix_log_set")
+async def set_value(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    field = str(payload["field"])
+    done = await _correct(context, int(payload["interaction"]), field, payload.get("value"))
+    await _show(update, context, field, done)
+
+
+@expects(FLOW)
+async def typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    field, interaction_id = str(data["field"]), int(data["interaction"])
+    try:
+        value = await _typed_value(update, context, field, text, data)
+        if value is None:
+            return  # a choice of customers is on screen
+        done = await _correct(context, interaction_id, field, value)
+    except InvalidInput as exc:  # the question stays open: type it again, or /cancel
+        await reply(update, context.render("log/invalid", code=exc.code))
+        return
+    except NotFound:
+        await finish(context)
+        await reply(update, context.render("customers/not_found"))
+        return
+    await finish(context)
+    await _show(update, context, field, done)
+
+
+async def _typed_value(update: Update, context: BotContext, field: str, text: str, data: dict[str, Any]) -> Any:
+    settings = context.services.settings
+    if field == "amount":
+        return text
+    if field == "occurred_at":
+        zone = context.me.timezone or settings.timezone
+        try:  # a written-out date (2026-11-20 15:00, 20/11/2026) first, else words (昨天, last Friday)
+            return parse_instant(text.strip(), ZoneInfo(zone)).isoformat()
+        except ValueError:
+            pass
+        parsed = await context.run(book.read, context.me, text, now=context.now(), timezone=zone,
+                                   currency=settings.currency)
+        if not parsed.occurred_date_given or "invalid_date" in parsed.problems:
+            raise InvalidInput("bad_date")
+        return parsed.occurred_at.isoformat()
+    found = await context.run(book.search, context.me, text, 6)
+    if not found:
+        raise InvalidInput("no_customer")
+    if len(found) == 1 or found[0].score - found[1].score >= CLEAR_LEAD:
+        return found[0].customer_id
+    await finish(context)
+    ref = {"id": int(data["id"]), "interaction": int(data["interaction"])}
+    rows = [[Button(c.name, "customer.fix_log_set", {**ref, "field": "customer", "value": c.customer_id},
+                    single_use=False)] for c in found]
+    await reply(update, context.render("corrections/ask", field="customer_choice"), await markup(context, rows))
+    return None
+
+
+async def _correct(context: BotContext, interaction_id: int, field: str, value: Any) -> interactions.Corrected:
+    settings = context.services.settings
+    return await context.run(interactions.correct, context.me, interaction_id, field, value, now=context.now(),
+                             policy=context.services.policy, org_timezone=settings.timezone,
+                             currency=settings.currency)
+
+
+async def _show(update: Update, context: BotContext, field: str, done: interactions.Corrected) -> None:
+    await reply(update, context.render("corrections/saved", field=field,
+                                       moved=done.customer_id != done.previous_customer_id,
+                                       changes=tier_changes(context, done.changes)))
+    await show_card(update, context, done.customer_id, as_new_message=True)

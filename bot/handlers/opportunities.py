@@ -1,0 +1,128 @@
+"""Open opportunities on the customer card: 🏆 won (logs the deal), ✖ lost (asks the reason),
+🎯 edit (amount, signing date, stage, title)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+
+from bot.actions import action
+from bot.app import BotContext
+from bot.flows import begin, expects, finish
+from bot.handlers.customers import show_card
+from bot.keyboards import Button, markup
+from bot.replies import edit, reply
+from core import opportunities
+from core.errors import InvalidInput, NotFound
+from core.models import PIPELINE_STAGES
+
+
+def tier_changes(context: BotContext, changes: list[Any]) -> list[tuple[str, str, str]]:
+    """(model, old tier, new tier) names of tier changes, for a reply."""
+    policy, lang = context.services.policy, context.me.language
+
+    def name(model: str, tier: str | None) -> str:
+        spec = policy.tier(model, tier) if tier else None
+        return spec.name.get(lang) if spec else (tier or "—")
+
+    return [(policy.model(c.model).name.get(lang), name(c.model, c.old), name(c.model, c.new)) for c in changes]
+
+
+@action("opportunity.won")
+async def won(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    settings = context.services.settings
+    closed = await context.run(opportunities.win, context.me, int(payload["id"]), now=context.now(),
+                               policy=context.services.policy, org_timezone=settings.timezone)
+    await reply(update, context.render("opportunities/closed", closed=closed, o=closed.opportunity,
+                                       changes=tier_changes(context, closed.changes), currency=settings.currency))
+    await show_card(update, context, closed.opportunity.customer_id, as_new_message=True)
+
+
+@action("opportunity.lost")
+async def lost(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    await begin(context, "opportunity.lost", {"id": int(payload["id"])})
+    await reply(update, context.render("opportunities/ask", field="lost_reason"))
+
+
+@expects("opportunity.lost")
+async def lost_reason(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    settings = context.services.settings
+    try:
+        closed = await context.run(opportunities.lose, context.me, int(data["id"]), text, now=context.now(),
+                                   policy=context.services.policy, org_timezone=settings.timezone)
+    except InvalidInput as exc:
+        if exc.code == "empty_text":  # ask again, the flow stays
+            await reply(update, context.render("log/invalid", code=exc.code))
+            return
+        await finish(context)
+        await reply(update, context.render("log/invalid", code=exc.code))
+        return
+    except NotFound:
+        await finish(context)
+        await reply(update, context.render("customers/not_found"))
+        return
+    await finish(context)
+    await reply(update, context.render("opportunities/closed", closed=closed, o=closed.opportunity,
+                                       changes=tier_changes(context, closed.changes), currency=settings.currency))
+    await show_card(update, context, closed.opportunity.customer_id, as_new_message=True)
+
+
+@action("opportunity.edit")
+async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    opportunity_id = int(payload["id"])
+    view = await context.run(opportunities.get_open, context.me, opportunity_id)
+    fields = [Button(context.label(f"opportunity.{f}"), "opportunity.edit_field", {"id": opportunity_id, "field": f},
+                     single_use=False) for f in opportunities.EDIT_FIELDS]
+    rows = [fields[:3], fields[3:],
+            [Button(context.label("card.back"), "customer.card", {"id": view.customer_id}, single_use=False)]]
+    await edit(update, context.render("opportunities/edit_menu", o=view, currency=context.services.settings.currency),
+               await markup(context, rows))
+
+
+@action("opportunity.edit_field")
+async def edit_field(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    opportunity_id, field = int(payload["id"]), str(payload["field"])
+    if field not in opportunities.EDIT_FIELDS:
+        return
+    await context.run(opportunities.get_open, context.me, opportunity_id)
+    if field == "stage":
+        names = opportunities.stage_names(context.services.policy, context.me.language)
+        buttons = [Button(names.get(s, s), "opportunity.set_stage", {"id": opportunity_id, "stage": s},
+                          single_use=False) for s in PIPELINE_STAGES]
+        await edit(update, context.render("opportunities/ask", field="stage"),
+                   await markup(context, [buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
+        return
+    await begin(context, "opportunity.edit", {"id": opportunity_id, "field": field})
+    await reply(update, context.render("opportunities/ask", field=field))
+
+
+@action("opportunity.set_stage")
+async def set_stage(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    view = await _save(context, int(payload["id"]), "stage", str(payload["stage"]))
+    await show_card(update, context, view.customer_id)
+
+
+@expects("opportunity.edit")
+async def edit_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
+    try:
+        view = await _save(context, int(data["id"]), str(data["field"]), text)
+    except InvalidInput as exc:
+        await reply(update, context.render("log/invalid", code=exc.code))
+        if exc.code == "opportunity_closed":
+            await finish(context)
+        return  # else the question stays open: type it again, or /cancel
+    except NotFound:
+        await finish(context)
+        await reply(update, context.render("customers/not_found"))
+        return
+    await finish(context)
+    await reply(update, context.render("customers/saved"))
+    await show_card(update, context, view.customer_id, as_new_message=True)
+
+
+async def _save(context: BotContext, opportunity_id: int, field: str, value: str) -> opportunities.OpportunityView:
+    settings = context.services.settings
+    return await context.run(opportunities.edit, context.me, opportunity_id, field, value, now=context.now(),
+                             policy=context.services.policy, org_timezone=settings.timezone,
+                             currency=settings.currency)

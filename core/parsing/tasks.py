@@ -1,0 +1,121 @@
+"""The follow-up's task text: what the rep will read on the reminder, days later, out of context.
+
+It must say what to do and with whom — never the first clause of the message, never a bare
+customer name:
+
+    百度 电话 没人接 周五再打                  → 给百度打电话
+    mtg w/ acme today, went well. f/u next friday → Follow up with Acme
+    sent Globex the contract, chase them in 2 weeks → Chase Globex on the contract
+    提醒我月底给阿里发报价                      → 给阿里发报价
+
+What the follow-up clause itself says (after dates and cue words are gone) is kept when it has
+substance beyond the action word; the customer is named in it (a pronoun — them, 他们 — is
+replaced, else the name is added). Otherwise the task is composed from the action the clause
+asks for (call, visit, chase, send, meet, email, message, follow up) and, for a chase or a
+follow-up, the thing sent earlier in the message (the contract, 报价). The phrasing is in the
+language of the follow-up clause. These phrases are the parser's own output language, like its
+cue tables; they are stored as the follow-up's text and shown as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+_ACTIONS = [  # first match in the follow-up clause wins
+    ("call", re.compile(r"再打|打电话|打个电话|回电|致电|电话|再试|再call|\b(?:call(?:\s+\w+)?\s+back|call|ring|phone|"
+                        r"try (?:\w+ )?again)\b")),
+    ("chase", re.compile(r"催|\b(?:chase|nudge|push)\b")),
+    ("visit", re.compile(r"回访|拜访|上门|再去|\b(?:visit|drop by|stop by)\b")),
+    ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit)\b")),
+    ("email", re.compile(r"邮件|\b(?:e-?mail)\b")),
+    ("message", re.compile(r"微信|短信|\b(?:text|wechat|message|whatsapp)\b")),
+    ("meet", re.compile(r"见面|再约|约|开会|吃饭|\b(?:meet|meeting|lunch|dinner|coffee)\b")),
+    ("follow_up", re.compile(r"跟进|跟踪|再联系|联系|复查|\b(?:follow(?:ing)?[ -]?up|followup|f/u|check (?:in|back)|"
+                             r"touch base|circle back|ping|reach out)\b")),
+]
+_PHRASES = {  # (zh, en)
+    "call": ("给{c}打电话", "Call {c}"),
+    "chase": ("催一下{c}", "Chase {c}"),
+    "visit": ("回访{c}", "Visit {c}"),
+    "send": ("给{c}发资料", "Send {c} the materials"),
+    "email": ("给{c}发邮件", "Email {c}"),
+    "message": ("给{c}发消息", "Message {c}"),
+    "meet": ("约{c}见面", "Meet {c}"),
+    "follow_up": ("跟进{c}", "Follow up with {c}"),
+}
+_ABOUT = ("（{o}）", " on {o}")
+_PRONOUN_EN = re.compile(r"\b(?:them|him|her|they|it|the client|the customer)\b", re.IGNORECASE)
+_PRONOUN_ZH = re.compile(r"他们|她们|他|她|对方|客户")
+_VERB_FIRST_EN = re.compile(r"^(send|email|call|text|ping|chase|visit|meet|remind|ask|tell|update|invite|pay|show)\b",
+                            re.IGNORECASE)
+_VERB_FIRST_ZH = re.compile(r"^(?:发|打|送|寄|回|报|交|约|问|催|提交|确认|安排)")
+# The business thing the message is about: "sent Globex the contract", "给阿里发了报价".
+_THING_EN = re.compile(r"\b(contract|quote|quotation|proposal|invoice|po|purchase order|samples?|pricing|price list|"
+                       r"renewal|sow|nda|msa|agreement|redlines?|deck|demo|trial|rfp|rfq|tender|bid|order|"
+                       r"payment|deposit|specs?|catalog(?:ue)?|brochure|estimate|budget)\b")
+_THING_ZH = re.compile(r"(框架协议|合同|报价单|报价|方案|样品|资料|标书|发票|账单|对账单|协议|清单|价格表|目录|"
+                       r"续约|续费|订单|回款|尾款|预付款|付款|试用|演示|招标|投标|预算)")
+_FILLER = re.compile(r"一下|一趟|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前")
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def task_text(said: str, clause: str, masked: str, customer: str, zh: bool, attempt: bool = False) -> str:
+    """`said`: the follow-up clause without dates and cue words; `clause`: that clause (lowered,
+    masked); `masked`: the whole lowered message with customer names as \\x00; `customer`: the
+    display name, or "" when no customer is known; `zh`: the message is written in Chinese."""
+    action = next((name for name, pattern in _ACTIONS if pattern.search(clause)), None)
+    if action is None and attempt:  # 没人接 … 明早再试: the task is the call
+        action = "call"
+    said = _FILLER.sub(" ", said).strip()
+    kept = _named(said, customer, zh)
+    if kept and _substance(said, action, customer):
+        if action is None or _VERB_FIRST_ZH.match(said) or _VERB_FIRST_EN.match(said) or not customer:
+            return kept
+        rest = " ".join(said.replace(customer, " ").split()).strip(" ：:,，的")
+        phrase = _PHRASES[action][0 if zh else 1].format(c=customer)
+        return f"{phrase}{'的' if zh else ': '}{rest}" if rest else phrase
+    if not customer:
+        return kept or ""
+    thing = _thing(masked)
+    if action == "send" and thing:
+        return ("给{c}发{o}" if zh else "Send {c} {o}").format(c=customer, o=thing)
+    phrase = _PHRASES.get(action or "follow_up")[0 if zh else 1].format(c=customer)
+    if thing and action in (None, "follow_up", "chase", "call"):
+        phrase += _ABOUT[0 if zh else 1].format(o=thing)
+    return phrase
+
+
+def _substance(said: str, action: str | None, customer: str) -> bool:
+    """Words beyond the customer, pronouns and the bare action word (打, call, f/u)."""
+    rest = said.replace(customer, " ") if customer else said
+    rest = _PRONOUN_ZH.sub(" ", _PRONOUN_EN.sub(" ", rest))
+    if action is not None:
+        pattern = dict(_ACTIONS)[action]
+        rest = pattern.sub(" ", rest, count=1)
+    rest = re.sub(r"^(?:再|要|去|给|and|to|with|the)\b|[再要去给]", " ", rest.strip())
+    return len(_LETTERS.findall(rest)) >= 2
+
+
+def _named(said: str, customer: str, zh: bool) -> str:
+    """The rep's own words with the customer in them."""
+    said = said.strip(" ,.;:!?，。、")
+    if not said or not customer or customer.lower() in said.lower():
+        return said[:1].upper() + said[1:] if said and not zh else said
+    pronoun = _PRONOUN_ZH if zh else _PRONOUN_EN
+    if pronoun.search(said):
+        out = pronoun.sub(customer, said, count=1)
+    elif zh:
+        out = f"给{customer}{said}" if _VERB_FIRST_ZH.match(said) else f"{customer}：{said}"
+    else:
+        verb = _VERB_FIRST_EN.match(said)
+        out = f"{said[:verb.end()]} {customer}{said[verb.end():]}" if verb else f"{said} ({customer})"
+    return out[:1].upper() + out[1:] if not zh else out
+
+
+def _thing(masked: str) -> str | None:
+    m = _THING_ZH.search(masked)
+    if m:
+        return m.group(1)
+    m = _THING_EN.search(masked)
+    return f"the {m.group(1).upper() if len(m.group(1)) <= 3 else m.group(1)}" if m else None
