@@ -115,8 +115,9 @@ async def greeting_skip(update: Update, context: BotContext, payload: dict[str, 
 
 
 async def away(update: Update, context: BotContext) -> None:
-    """/away until 2026-12-10 [@delegate] · /away off — digests and nudges pause; escalations and
-    VIP reminders go to the delegate, else to the manager."""
+    """/away until 2026-12-10 [@delegate or a name] · /away off — digests and nudges pause;
+    priority-customer reminders go to the delegate (else the manager), escalations to both.
+    Without a delegate, buttons offer the team and the manager."""
     args = context.args or []
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
     today = context.now().astimezone(zone).date()
