@@ -365,7 +365,13 @@ def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        print(tier_table(rows))
+        from bot.render import Renderer
+
+        renderer = Renderer()
+        words = {"lang": args.lang, "header": renderer.section(args.lang, "tiers_table"),
+                 "stages": renderer.section(args.lang, "stages"),
+                 "cadence": renderer.section(args.lang, "export_cadence")}
+        print(tier_table(rows, policy, words))
     return 0
 
 
@@ -391,6 +397,11 @@ def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{len(exc.issues)} error(s)")
         return 1
     print(f"{args.file}: ok (version {policy.version}, models: {', '.join(m.code for m in policy.models)})")
+    main = policy.main_model
+    priority = ", ".join(f"{model}:{tier}" for model, tier in sorted(policy.priority_tiers)) or "none"
+    print(f"main model: {main.code if main else 'none'} · priority tiers: {priority}")
+    for note in policy.notes:
+        print(f"{args.file}: note: {note}")
     return 0
 
 

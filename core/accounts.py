@@ -278,15 +278,14 @@ def may_delegate_to(team_id: int | None, manager_id: int | None, candidate_id: i
 
 
 def set_away(session: Session, user_id: int, until: date | None, delegate: str | None, today: date) -> tuple[date | None, str | None]:
-    """`/away until DATE [@delegate]` (None: back now). The delegate is an active colleague of the
-    same team (or the manager) named by @username or name; returns (until, delegate's name)."""
+    """`/away until DATE [colleague]` (None: back now). The delegate is an active colleague of the
+    same team (or the manager) named by @username, by name (or its first word, when only one
+    colleague has it) or by user id; returns (until, delegate's name)."""
     if until is not None and until < today:
         raise InvalidInput("away_in_past", value=until.isoformat())
     delegate_user = None
     if delegate:
-        wanted = delegate.strip().lstrip("@").casefold()
-        delegate_user = next((u for u in session.exec(select(User).where(User.active, User.id != user_id)).all()
-                              if wanted in ((u.username or "").casefold(), u.name.casefold())), None)
+        delegate_user = _colleague(session, user_id, delegate)
         if delegate_user is None:
             raise InvalidInput("unknown_delegate", value=delegate[:64])
         me = session.get(User, user_id)
@@ -296,6 +295,40 @@ def set_away(session: Session, user_id: int, until: date | None, delegate: str |
             raise InvalidInput("delegate_other_team", value=delegate_user.name[:64])
     _update(session, user_id, away_until=until, delegate_id=delegate_user.id if delegate_user else None)
     return until, delegate_user.name if delegate_user else None
+
+
+def _colleague(session: Session, user_id: int, word: str) -> User | None:
+    wanted = word.strip().lstrip("@").casefold()
+    others = session.exec(select(User).where(User.active, User.id != user_id)).all()
+    exact = [u for u in others if wanted in ((u.username or "").casefold(), u.name.casefold(), str(u.id))]
+    if exact:
+        return exact[0]
+    by_first = [u for u in others if u.name.split() and u.name.split()[0].casefold() == wanted]
+    return by_first[0] if len(by_first) == 1 else None
+
+
+def teammates(session: Session, user_id: int) -> list[tuple[int, str]]:
+    """Whom the user may hand off to (`may_delegate_to`): active colleagues of their team and
+    their manager, for the /away button list."""
+    user = session.get(User, user_id)
+    if user is None:
+        return []
+    same_team = User.team_id == user.team_id if user.team_id is not None else User.id.is_(None)  # type: ignore[union-attr]
+    rows = session.exec(select(User.id, User.name).where(User.active, User.id != user_id,
+                                                         same_team | (User.id == user.manager_id))  # type: ignore[operator]
+                        .order_by(User.name)).all()
+    return [(int(uid), name) for uid, name in rows]
+
+
+def set_delegate(session: Session, user_id: int, delegate_id: int, today: date) -> tuple[date | None, str]:
+    """The /away button list: a teammate takes over while the user is away; (until, their name).
+    NotFound for anyone else, or when the user is not away (any more)."""
+    user = session.get(User, user_id)
+    names = dict(teammates(session, user_id))
+    if user is None or delegate_id not in names or user.away_until is None or user.away_until < today:
+        raise NotFound(f"delegate {delegate_id}")
+    _update(session, user_id, delegate_id=delegate_id)
+    return user.away_until, names[delegate_id]
 
 
 def _update(session: Session, user_id: int, **values: object) -> Account:

@@ -62,7 +62,7 @@ def warm_up() -> None:
 
     with _LOCK, _style("zh"):
         figure = Figure(figsize=(1, 1), dpi=DPI)
-        figure.text(0.1, 0.5, "分档 VIP")
+        figure.text(0.1, 0.5, "分档 Tier")
         FigureCanvasAgg(figure).draw()
 
 

@@ -37,6 +37,8 @@ class NewCustomer:
     contact_name: str | None = None
     phone: str | None = None
     company: str | None = None
+    region: str | None = None  # ISO country; None: the creating rep's
+    language: str | None = None  # zh | en; None: the creating rep's
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +118,19 @@ def validate_new(values: NewCustomer) -> NewCustomer:
     if phone and not _PHONE.match(phone):
         raise InvalidInput("bad_phone", value=phone[:40])
     contact = " ".join(values.contact_name.split())[:200] if values.contact_name else None
-    return NewCustomer(name, values.stage, contact or None, phone or None, values.company)
+    return NewCustomer(name, values.stage, contact or None, phone or None, values.company, values.region,
+                       values.language)
 
 
 def create(session: Session, account: Account, values: NewCustomer, now: datetime) -> int:
-    """A new customer owned by `account`, with its primary contact when one was given."""
+    """A new customer owned by `account`, with its primary contact when one was given. Unless
+    told otherwise it speaks the rep's language and lives in the rep's region (holidays and
+    greetings follow both)."""
     values = validate_new(values)
+    rep = session.get(User, account.id)
     customer = Customer(name=values.name, company=values.company, stage=values.stage, owner_id=account.id,
-                        added_at=now)
+                        added_at=now, region=(values.region or (rep.country if rep else None) or "CN").upper()[:2],
+                        language=values.language or account.language)
     session.add(customer)
     session.flush()
     if values.contact_name or values.phone:

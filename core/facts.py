@@ -470,7 +470,9 @@ def _local_today(now: datetime, zone_name: str) -> date:
 @lru_cache(maxsize=256)
 def _holidays_ahead(region: str, today: date) -> tuple[Occasion, ...]:
     """Shared by every customer of the region (facts are read-only)."""
-    return tuple(sorted((Occasion("holiday", day, name) for day, name in occasions.holidays_ahead(region, today, MAX_LEAD_DAYS)),
+    language = "zh" if (region or "").strip().upper() == "CN" else "en"
+    return tuple(sorted((Occasion("holiday", day, names[language], names)
+                         for day, names in occasions.holidays_ahead_named(region, today, MAX_LEAD_DAYS)),
                         key=lambda o: o.date))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core import audit
@@ -52,7 +53,8 @@ def record(session: Session, account: Account, customer_id: int, *, kind: str, t
     session.flush()
     if kind == "complaint":
         session.add(FollowUp(customer_id=customer_id, rep_id=customer.owner_id or account.id,
-                             due_at=now + timedelta(days=1), text=text.strip()[:500], created_at=now))
+                             due_at=now + timedelta(days=1), text=text.strip()[:500], created_at=now,
+                             feedback_id=row.id))
     audit.record(session, actor_id=account.id, action="feedback.create", now=now, target=f"feedback:{row.id}", kind=kind)
     return row.id or 0
 
@@ -69,6 +71,9 @@ def set_status(session: Session, account: Account, feedback_id: int, status: str
     row.status = status
     if status == "resolved":
         row.resolution, row.resolved_at, row.resolved_by_id = (resolution or "").strip()[:4000], now, account.id
+        # the complaint's own follow-up is answered by its resolution
+        session.execute(update(FollowUp).where(FollowUp.feedback_id == feedback_id, FollowUp.status == "open")
+                        .values(status="done", done_at=now))
     session.add(row)
     audit.record(session, actor_id=account.id, action=f"feedback.{status}", now=now, target=f"feedback:{feedback_id}")
     return _view(row, session.get(Customer, row.customer_id))

@@ -1,14 +1,17 @@
 """Greetings due on a send date: holidays, contacts' birthdays and contract anniversaries.
 
 On `today` (the send date) a customer is due for an occasion that falls exactly its lead time
-ahead: `today + lead_days`. The lead time comes from the policy — the customer's assigned value
-tier (VIP 7, Key 3, Regular 1 in the default policy); a prospect's pipeline grade when the policy
-gives that grade one; else `actions.default_lead_days`. The rep (the customer's owner) gets one
+ahead: `today + lead_days`. The lead time comes from the policy — the customer's assigned tier of
+the policy's main model (VIP 7, Key 3, Regular 1 in the default policy); a prospect's pipeline
+grade when the policy gives that grade one; else `actions.default_lead_days`. The rep (the customer's owner) gets one
 batch per occasion: one per holiday, one for all birthdays and one for all anniversaries due on
 that send date; each item carries a ready-to-send draft in the customer's language.
 
-Drafts are Jinja2 files a manager can edit: `templates/greetings/<occasion>/<tier>.<lang>.txt.j2`,
-looked up for the tier, then `regular`, then (holidays) the generic `holiday/` templates. A file
+Drafts are Jinja2 files a manager can edit: `templates/greetings/<occasion>/<style>.<lang>.txt.j2`,
+looked up for the style, then `standard`, then (holidays) the generic `holiday/` templates. The
+style follows the policy, never a tier code: `personal` for a priority tier (`priority = true`;
+the draft recalls the last good touch), `warm` for the main model's other tiers above its lowest,
+`standard` for the rest. A file
 that fails (syntax or rendering) is logged once per sweep and the draft falls back to
 `greetings/fallback.<lang>.txt.j2`, then to one built-in sentence: a sweep never fails on a
 template. Batch names for birthdays and anniversaries (and optional overrides of holiday names)
@@ -30,6 +33,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,7 +45,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from core import occasions
-from core.models import Contact, Customer, CustomerTier, Interaction, User
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, User
 from core.occasions import Holiday
 from core.tiering import Policy, collector_paused
 
@@ -49,13 +53,18 @@ log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 KINDS = ("holiday", "birthday", "anniversary")
-TEMPLATE_TIERS = ("vip", "key", "regular")
+STYLES = ("personal", "warm", "standard")  # draft styles, most personal first
 LANGUAGES = ("zh", "en")
 GREETED_STAGES = ("active", "prospect")
-# Touches worth recalling in a VIP draft (not notes, nor earlier greetings).
+# Touches worth recalling in a personal draft (not notes, nor earlier greetings).
 RECALLED_KINDS = ("visit", "meeting", "call", "deal", "message", "email")
 RECALL_WITHIN = timedelta(days=365)
 SNIPPET_CHARS = {"zh": 24, "en": 60}
+# A Chinese contact name that already ends in a form of address ("黄总", "王经理") takes no title
+# after it: never "黄总总经理". (Name data, like the parser's word lists; the words around it
+# are in the templates.)
+HONORIFIC_ENDINGS = ("总", "董", "经理", "主任", "老师", "先生", "女士", "小姐", "博士", "教授", "部长", "局长",
+                     "处长", "院长", "校长", "书记", "主席", "总监", "主管", "律师", "医生")
 CHUNK = 5000
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_END = re.compile(r"[。！？；;!?，,\n]|\.(?=\s|$)")
@@ -79,14 +88,14 @@ class GreetingItem:
     contact_name: str | None
     contact_title: str | None
     language: str  # zh | en: the draft's language
-    tier: str  # vip | key | regular: template tier (prospects and untiered customers: regular)
+    tier: str  # draft style: personal | warm | standard (see STYLES)
     occasion_date: date
     draft: str  # plain text, ready to send
     contact_id: int | None = None
     lead_days: int = 1
     grade: str | None = None  # the tier that set the lead time when it is not the value tier
     years: int | None = None  # anniversaries: years of partnership
-    last_touch: LastTouch | None = None  # VIP items only
+    last_touch: LastTouch | None = None  # personal drafts only
     template: str = ""  # the template the draft came from, or "fallback"
 
 
@@ -105,7 +114,7 @@ class GreetingBatch:
     @property
     def dedupe_key(self) -> str:
         """Unique per rep, occasion and send date: one holiday reaches a rep on several send
-        dates (VIP 7 days ahead, Key 3, Regular 1), each a message of its own."""
+        dates (e.g. 7 days ahead for one tier, 3 and 1 for others), each a message of its own."""
         return f"greeting:{self.rep_id}:{self.send_date.isoformat()}:{self.occasion_key}"
 
 
@@ -117,10 +126,10 @@ def greetings_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environ
 
 
 def due_greetings(session: Session, policy: Policy, renderer_env: jinja2.Environment, today: date, *,
-                  org_timezone: str, value_model: str = "value") -> list[GreetingBatch]:
+                  org_timezone: str) -> list[GreetingBatch]:
     """The greeting batches to send on `today`, sorted by rep, kind and occasion date."""
     connection = session.connection()
-    leads = _LeadTimes(policy, value_model)
+    leads = _LeadTimes(policy)
     targets = {today + timedelta(days=days) for days in leads.possible}
     with collector_paused():  # up to 100k candidates that all survive the sweep: nothing to find
         candidates = _candidates(connection, leads, _regions_with_holidays(connection, targets), targets)
@@ -143,7 +152,7 @@ class Candidate(NamedTuple):
     language: str
     contract_start: Any  # a date, or its ISO text (SQLite, read raw: parsed only when needed)
     timezone: str | None
-    tier: str  # template tier
+    tier: str  # draft style
     grade: str | None
     lead_days: int
 
@@ -160,30 +169,39 @@ class Due(NamedTuple):
 
 
 class _LeadTimes:
-    """Lead time and template tier of a customer from its assigned tiers."""
+    """Lead time and draft style of a customer from its assigned tiers."""
 
-    def __init__(self, policy: Policy, value_model: str) -> None:
-        self.policy, self.value_model = policy, value_model
+    def __init__(self, policy: Policy) -> None:
+        main = policy.main_model
+        self.policy, self.value_model = policy, main.code if main else ""
+        self.lowest = main.tiers[-1].code if main else None
         self.default = policy.actions.default_lead_days
         self.pipeline_model = next((m.code for m in policy.models if m.type == "pipeline"), None)
         self.possible = {self.default} | {
-            tier.lead_days for model in (value_model, self.pipeline_model) if model in policy.model_by_code
+            tier.lead_days for model in (self.value_model, self.pipeline_model) if model in policy.model_by_code
             for tier in getattr(policy.model(model), "tier_by_code", {}).values()
             if getattr(tier, "lead_days", None) is not None}
 
     def of(self, stage: str, value_tier: str | None, grade: str | None) -> tuple[int, str, str | None]:
-        """(lead days, template tier, grade that set the lead) for one customer."""
+        """(lead days, draft style, grade that set the lead) for one customer."""
         if stage == "active" and value_tier:
             spec = self.policy.tier(self.value_model, value_tier)
-            tier = value_tier if value_tier in TEMPLATE_TIERS else "regular"
+            style = self._style(self.value_model, value_tier, spec)
             if spec is not None and spec.lead_days is not None:
-                return spec.lead_days, tier, None
-            return self.default, tier, None
+                return spec.lead_days, style, None
+            return self.default, style, None
         if stage == "prospect" and grade and self.pipeline_model:
             spec = self.policy.tier(self.pipeline_model, grade)
+            style = "personal" if self.policy.is_priority(self.pipeline_model, grade) else "standard"
             if spec is not None and spec.lead_days is not None:
-                return spec.lead_days, "regular", grade
-        return self.default, "regular", grade if stage == "prospect" else None
+                return spec.lead_days, style, grade
+            return self.default, style, grade
+        return self.default, "standard", grade if stage == "prospect" else None
+
+    def _style(self, model: str, tier: str, spec: Any) -> str:
+        if self.policy.is_priority(model, tier):
+            return "personal"
+        return "warm" if spec is not None and tier != self.lowest else "standard"
 
 
 def _candidates(connection: Connection, leads: _LeadTimes, regions: set[str], targets: set[date]) -> list[Candidate]:
@@ -308,8 +326,8 @@ class _Assembler:
     def batches(self, due: list[Due]) -> list[GreetingBatch]:
         ids = sorted({d.customer.id for d in due})
         contacts = _primary_contacts(self.connection, ids)
-        vip_ids = sorted({d.customer.id for d in due if d.customer.tier == "vip"})
-        touches = _last_touches(self.connection, vip_ids, self.today, self.org_timezone,
+        personal = sorted({d.customer.id for d in due if d.customer.tier == "personal"})
+        touches = _last_touches(self.connection, personal, self.today, self.org_timezone,
                                 {d.customer.id: d.customer.timezone for d in due})
         reps = _rep_names(self.connection, sorted({d.customer.owner_id for d in due}))
         groups: dict[tuple[Any, ...], list[Due]] = {}
@@ -328,7 +346,7 @@ class _Assembler:
         if holiday is not None:
             region = due[0].customer.region
             occasion_key = f"holiday:{region}:{holiday.day.isoformat()}:{holiday.key}"
-            name = dict(self.names.get(holiday.code) or holiday.names)
+            name = _holiday_names(self.names, holiday)
             code = holiday.code
         else:
             region = None
@@ -336,7 +354,7 @@ class _Assembler:
             name = dict(self.names.get(kind) or {lang: kind for lang in LANGUAGES})
             code = kind
         items = [self._item(d, code, name, contacts, touches, reps.get(rep_id)) for d in due]
-        items.sort(key=lambda i: (i.occasion_date, TEMPLATE_TIERS.index(i.tier), i.customer_name,
+        items.sort(key=lambda i: (i.occasion_date, STYLES.index(i.tier), i.customer_name,
                                   i.contact_name or "", i.customer_id))
         return GreetingBatch(rep_id, kind, occasion_key, name, first, self.today, tuple(items), code, region)
 
@@ -345,18 +363,61 @@ class _Assembler:
         customer = due.customer
         contact = due.contact or contacts.get(customer.id)
         contact_id, contact_name, contact_title = contact if contact else (None, None, None)
-        touch = touches.get(customer.id) if customer.tier == "vip" else None
+        touch = touches.get(customer.id) if customer.tier == "personal" else None
         lang = customer.language
         context = {
             "lang": lang, "tier": customer.tier, "occasion": code, "occasion_name": name.get(lang) or code,
             "occasion_date": due.occasion_date, "customer_name": customer.name, "contact_name": contact_name,
-            "contact_title": contact_title, "rep_name": rep_name, "years": due.years,
+            "contact_title": contact_title, "addressee": addressee(contact_name, contact_title),
+            "rep_name": rep_name, "years": due.years,
             "last_touch": _for_language(touch, lang),
         }
         draft, template = self.drafts.render(code, customer.tier, lang, context, customer.id)
         return GreetingItem(customer.id, customer.name, contact_name, contact_title, lang, customer.tier,
                             due.occasion_date, draft, contact_id, customer.lead_days, customer.grade, due.years,
                             touch, template)
+
+
+def _holiday_names(names: Mapping[str, Mapping[str, str]], holiday: Holiday) -> dict[str, str]:
+    """The holiday's name per language: `names.toml` by occasion code (CN's), then by key (other
+    regions' holidays), over the package's names; a name the package has in English only is not
+    put in a Chinese message — `untranslated` stands in."""
+    found = dict(holiday.names)
+    found.update(names.get(holiday.code, {}) if holiday.code != "holiday" else {})
+    found.update(names.get(holiday.key, {}))
+    if not _CJK.search(found.get("zh", "")) and "zh" in names.get("untranslated", {}):
+        found["zh"] = names["untranslated"]["zh"]
+    return found
+
+
+def addressee(name: str | None, title: str | None) -> str:
+    """How a draft addresses the contact: name and title once — "黄总" stays "黄总" (title 总经理),
+    "张伟" with 总经理 is "张伟总经理", a title already in the name is not repeated."""
+    name, title = (name or "").strip(), (title or "").strip()
+    if not title or not _CJK.search(title) or title in name or name.endswith(HONORIFIC_ENDINGS):
+        return name
+    return name + title
+
+
+def occasion_names(names: Mapping[str, str]) -> dict[str, str]:
+    """A holiday's names for a reader (agenda, digest) as the greeting drafts name it: the shipped
+    `names.toml` by key over the package's names, `untranslated` for an English-only one."""
+    return dict(_occasion_names(tuple(sorted(names.items()))))
+
+
+@lru_cache(maxsize=1024)  # asked for every customer of a region with a holiday coming
+def _occasion_names(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    names = dict(pairs)
+    table = _shipped_names()
+    found = {**names, **table.get(occasions.key_of(names.get("en", "")), {})}
+    if not _CJK.search(found.get("zh", "")) and "zh" in table.get("untranslated", {}):
+        found["zh"] = table["untranslated"]["zh"]
+    return tuple(found.items())
+
+
+@lru_cache(maxsize=1)
+def _shipped_names() -> dict[str, dict[str, str]]:
+    return _batch_names(greetings_environment())
 
 
 def _group_key(item: Due) -> tuple[Any, ...]:
@@ -448,10 +509,10 @@ class _Drafts:
 
 
 def _template_names(occasion: str, tier: str, lang: str) -> Iterator[str]:
-    """The tier's template, then `regular`, then for a holiday the generic holiday templates."""
+    """The style's template, then `standard`, then for a holiday the generic holiday templates."""
     seen = set()
     for code in (occasion, "holiday") if occasion not in ("birthday", "anniversary") else (occasion,):
-        for level in (tier, "regular"):
+        for level in (tier, "standard"):
             name = f"greetings/{code}/{level}.{lang}.txt.j2"
             if name not in seen:
                 seen.add(name)
@@ -515,21 +576,28 @@ def _primary_contacts(connection: Connection, ids: list[int]) -> dict[int, tuple
 
 def _last_touches(connection: Connection, ids: list[int], today: date, org_timezone: str,
                   zones: Mapping[int, str | None]) -> dict[int, LastTouch]:
-    """The latest recalled interaction of each customer within RECALL_WITHIN, up to today."""
+    """The latest recalled interaction of each customer within RECALL_WITHIN, up to today — when
+    it was a good one: a draft never thanks a customer for the call in which they complained
+    (then it quotes nothing rather than an older touch)."""
     until = datetime.combine(today + timedelta(days=1), time(0), _zone(org_timezone, org_timezone)).astimezone(UTC)
     since = until - RECALL_WITHIN
     found: dict[int, LastTouch] = {}
     for chunk in _chunks(ids):
         ranked = select(
-            Interaction.customer_id, Interaction.occurred_at, Interaction.kind, Interaction.summary,
+            Interaction.customer_id, Interaction.occurred_at, Interaction.kind, Interaction.summary, Interaction.id,
             func.row_number().over(partition_by=Interaction.customer_id,
                                    order_by=(Interaction.occurred_at.desc(), Interaction.id.desc())).label("rank"),  # type: ignore[union-attr,attr-defined]
         ).where(Interaction.customer_id.in_(chunk), Interaction.kind.in_(RECALLED_KINDS),  # type: ignore[attr-defined]
                 Interaction.attempt.is_(False),  # a missed call is no touch to recall  # type: ignore[attr-defined]
                 Interaction.occurred_at >= since, Interaction.occurred_at < until).subquery()
-        statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary).where(
-            ranked.c.rank == 1)
-        for customer_id, occurred_at, kind, summary in connection.execute(statement):
+        statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary,
+                           ranked.c.id).where(ranked.c.rank == 1)
+        latest = connection.execute(statement).all()
+        complained = set(connection.execute(select(Feedback.interaction_id).where(
+            Feedback.kind == "complaint", Feedback.interaction_id.in_([row[4] for row in latest]))).scalars())  # type: ignore[union-attr]
+        for customer_id, occurred_at, kind, summary, interaction_id in latest:
+            if interaction_id in complained:
+                continue
             zone = _zone(zones.get(customer_id), org_timezone)
             local = _as_utc(occurred_at).astimezone(zone).date()
             found[customer_id] = LastTouch(local, kind, _snippet(summary))

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
-from core import audit, opportunities
+from core import audit, followups, opportunities
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.tiers import retier_customer
@@ -188,7 +187,7 @@ def _feedback(session: Session, account: Account, customer: Customer, interactio
         # a complaint always gets a follow-up for the owner, even when none was asked for
         session.add(FollowUp(customer_id=customer.id or 0, rep_id=customer.owner_id or account.id,
                              due_at=now + COMPLAINT_FOLLOW_UP, text=(draft.feedback_text or draft.summary)[:500],
-                             interaction_id=interaction.id, created_at=now))
+                             interaction_id=interaction.id, created_at=now, feedback_id=feedback.id))
     return feedback.id
 
 
@@ -221,6 +220,8 @@ class LoggedResult:
     others: tuple[SavedLog, ...] = ()
     due_since: date | None = None
     learned: Any = None
+    closed_follow_ups: tuple[Any, ...] = ()  # open follow-ups this log answered (closed with it)
+    open_follow_ups: tuple[Any, ...] = ()  # the customer's follow-ups still open: offered for closing
 
 
 def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int,
@@ -233,6 +234,8 @@ def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_
     more = _log_others(session, account, draft, saved.customer_id, others, chat_id=chat_id, message_id=message_id,
                        now=now, currency=currency)
     session.flush()
+    closed, still_open = ((), ()) if saved.duplicate else followups.settle_after_log(
+        session, saved.customer_id, saved.interaction_id, now)
     for extra in more:
         retier_customer(session, policy, extra.customer_id, now, org_timezone=org_timezone)
     result, changes = retier_customer(session, policy, saved.customer_id, now, org_timezone=org_timezone)
@@ -244,7 +247,8 @@ def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_
     if next_visit is not None and today is not None and next_visit < today:
         next_visit = None
     return LoggedResult(saved, cadence.status if cadence else "none", None if due_since else next_due, next_visit,
-                        [c for c in changes if c.old is not None], tuple(more), due_since)
+                        [c for c in changes if c.old is not None], tuple(more), due_since,
+                        closed_follow_ups=closed, open_follow_ups=still_open)
 
 
 def _log_others(session: Session, account: Account, draft: LogDraft, first: int, others: Sequence[int], *,

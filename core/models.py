@@ -211,7 +211,7 @@ class Feedback(SQLModel, table=True):
 class FollowUp(SQLModel, table=True):
     __tablename__ = "followup"
     id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)  # None: a personal reminder
     rep_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     due_at: datetime = _utc(nullable=False)
     has_time: bool = False  # "tomorrow 10:00" keeps its time; "Friday" is a whole day
@@ -220,6 +220,7 @@ class FollowUp(SQLModel, table=True):
     interaction_id: int | None = Field(default=None, foreign_key="interaction.id")
     created_at: datetime = _utc(nullable=False)
     done_at: datetime | None = _utc()
+    feedback_id: int | None = Field(default=None, foreign_key="feedback.id")  # the complaint it follows up
 
 
 class TierAssignment(SQLModel, table=True):

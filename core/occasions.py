@@ -139,10 +139,24 @@ def holidays_ahead(region: str | None, today: date, days: int) -> tuple[tuple[da
     """Greeted holidays of `region` in [today, today + days] with their names (Chinese for CN,
     else English); an unknown region has none. A holiday that began before `today` is not
     announced again on its later days."""
+    return tuple((day, names[_language(region)]) for day, names in holidays_ahead_named(region, today, days))
+
+
+@lru_cache(maxsize=1024)
+def holidays_ahead_named(region: str | None, today: date, days: int) -> tuple[tuple[date, Mapping[str, str]], ...]:
+    """As `holidays_ahead`, with each holiday's names in both languages."""
     end = today + timedelta(days=days)
-    language = "zh" if (region or "").strip().upper() == "CN" else "en"
-    return tuple((h.day, h.names[language]) for year in range(today.year, end.year + 1)
+    return tuple((h.day, h.names) for year in range(today.year, end.year + 1)
                  for h in greeting_holidays(region, year) if today <= h.day <= end)
+
+
+def _language(region: str | None) -> str:
+    return "zh" if (region or "").strip().upper() == "CN" else "en"
+
+
+def key_of(english_name: str) -> str:
+    """The stable key of a holiday by its English name: its template code, else a slug."""
+    return ANY_REGION_CODES.get(english_name) or _slug(english_name)
 
 
 def next_anniversary(origin: date, today: date, *, skip_first: bool = False) -> date | None:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from core import audit
+from core import audit, outbox
 from core.accounts import Account
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Customer, TierOverride, User
@@ -209,7 +209,26 @@ def pin(session: Session, actor: Account, policy: Policy, customer_id: int, mode
                  replaced=replaced[0].tier if replaced else None)
     _, changes = retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     view = _views(session, policy, [(row, customer.name)], actor.language, timezone)[0]
+    _tell_owner(session, policy, actor, customer, row, changes, until, now)
     return Pinned(view, changes, replaced[0].tier if replaced else None)
+
+
+def _tell_owner(session: Session, policy: Policy, actor: Account, customer: Customer, row: TierOverride,
+                changes: list[TierChange], until: date | None, now: datetime) -> None:
+    """The rep whose customer a manager pinned hears of it (in their language: rendered at send
+    time), with the change it made and the manager's reason."""
+    if customer.owner_id is None or customer.owner_id == actor.id:
+        return
+    from core.reminders import tier_change_words  # reminders builds on tiers too: import late
+
+    moved = next((c for c in changes if c.model == row.model), None)
+    old = moved.old if moved is not None else row.tier
+    outbox.enqueue(session, recipient_id=customer.owner_id, kind="tier_changes", dedupe_key=f"pin:{row.id}",
+                   payload={"template": "reminders/pinned",
+                            "params": {"by": actor.name, "name": customer.name, "reason": row.reason,
+                                       "until": until.isoformat() if until else None,
+                                       **tier_change_words(policy, row.model, old, row.tier)}},
+                   now=now)
 
 
 def unpin(session: Session, actor: Account, policy: Policy, customer_id: int, now: datetime, *, org_timezone: str,

@@ -380,8 +380,11 @@ def retier_book(db: Database, settings: Settings, version_id: int, policy: Polic
     report = recompute(db, policy, now, org_timezone=settings.timezone, review=True)
     with db.session() as session:
         day = now.astimezone(ZoneInfo(settings.timezone)).date()
+        row = session.get(PolicyVersion, version_id)
+        cause = {"kind": "policy", "version": version_id,
+                 "by": _user_name(session, row.created_by_id) if row is not None else None}
         planned = [replace(p, dedupe_key=f"tier_changes:{p.recipient_id}:policy:{version_id}")
-                   for p in change_notices(session, report.changes, day)]
+                   for p in change_notices(session, report.changes, day, policy, cause)]
         queued = enqueue(session, planned, now)
         session.add(AuditLog(action="policy.retier", target=f"policy_version:{version_id}", at=now,
                              detail={"changes": len(report.changes), "policy_version": policy.version,

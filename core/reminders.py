@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from core import agenda, greetings, outbox
@@ -26,9 +27,9 @@ from core.tiering import Policy, is_review_day
 from core.tiers import TierChange, recompute
 
 log = logging.getLogger("tierbot.reminders")
-ESCALATE_FACTOR = 1.5  # a VIP overdue by more than 1.5× its maximum interval goes to the manager
+ESCALATE_FACTOR = 1.5  # a priority-tier customer overdue by more than 1.5× its maximum interval goes to the manager
 COMPLAINT_ESCALATION = timedelta(hours=48)
-DIGEST_ITEMS = 15  # items listed in the digest message; /today pages through the rest
+MORNING_ENDS = time(12, 0)  # a digest sent later (a catch-up) does not say good morning
 
 
 @dataclass(frozen=True)
@@ -191,52 +192,83 @@ def plan_digests(session: Session, policy: Policy, settings: Settings, now: date
         items = agendas[person.account.id]
         if items.empty:
             continue  # nothing due → no digest
+        morning = person.local(now).time() < MORNING_ENDS
         planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "digest", key,
-                               digest_payload(items, person.zone)))
+                               digest_payload(items, person.zone, policy, morning=morning)))
     return planned
 
 
-def digest_payload(items: agenda.Agenda, zone: ZoneInfo) -> dict[str, Any]:
-    """JSON-safe: the digest is rendered at send time, in the recipient's language then."""
-    entries: list[dict[str, Any]] = [
-        {"kind": "complaint", "customer_id": c.customer_id, "name": c.customer_name, "text": c.text[:80], "id": c.id}
-        for c in items.complaints]
-    entries += [_follow_up_entry(f, f.due_at.astimezone(zone).strftime("%m-%d %H:%M" if f.has_time else "%m-%d"))
-                for f in items.follow_ups]
-    entries += [_contact_entry(c) for c in items.contacts]
-    entries += [{"kind": "greeting", "customer_id": g.customer_id, "name": g.name, "occasion": g.occasion,
-                 "on": g.on.isoformat()} for g in items.greetings]
-    shown = entries[:DIGEST_ITEMS]
+def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morning: bool = True) -> dict[str, Any]:
+    """JSON-safe: the digest is rendered at send time, in the recipient's language then. At most
+    the policy's `digest_lines` lines, one row of buttons each; old follow-ups take one line."""
+    limit = policy.reminders.digest_lines
+    room = limit - 1 if items.old_follow_ups else limit
+    total = agenda.line_count(items)
+    shown = [line_entry(line, zone) for line in agenda.rank_lines(items, room)]
+    buttons = _entry_buttons(shown, "digest")
+    if items.old_follow_ups:
+        buttons.append([_review_button(len(shown) + 1)])
     return {
         "template": "reminders/digest",
-        "params": {"entries": shown, "more": len(entries) - len(shown),
-                   "counts": {"contacts": len(items.contacts), "follow_ups": len(items.follow_ups),
-                              "complaints": len(items.complaints), "greetings": len(items.greetings)}},
-        "buttons": _entry_buttons(shown),
+        "params": {"entries": shown, "more": total - len(shown), "morning": morning,
+                   "old_follow_ups": len(items.old_follow_ups), "rollup_days": policy.reminders.rollup_days,
+                   "counts": digest_counts(items)},
+        "buttons": buttons,
     }
 
 
-def _contact_entry(contact: agenda.ContactDue) -> dict[str, Any]:
-    return {"kind": "contact", "customer_id": contact.customer_id, "name": contact.name, "status": contact.status,
-            "clock": contact.clock, "days": contact.days_late, "tier": contact.tier_label}
+def digest_counts(items: agenda.Agenda) -> dict[str, int]:
+    """The header figures; `overdue` counts customers past a maximum interval, as the summary's
+    "contacted on time" and the escalations do."""
+    return {"customers": agenda.line_count(items), "overdue": len(items.overdue), "contacts": len(items.contacts),
+            "follow_ups": len(items.follow_ups) + len(items.old_follow_ups), "complaints": len(items.complaints),
+            "greetings": len(items.greetings)}
 
 
-def _follow_up_entry(follow_up: Any, due: str) -> dict[str, Any]:
-    return {"kind": "followup", "customer_id": follow_up.customer_id, "name": follow_up.customer_name,
-            "text": follow_up.text[:80], "id": follow_up.id, "due": due}
+def line_entry(line: agenda.Line, zone: ZoneInfo) -> dict[str, Any]:
+    """One customer's line: the contact clock, the first complaint and follow-up (with how many
+    more), a greeting coming up."""
+    contact = line.contact
+    follow_up, late = line.follow_ups[0] if line.follow_ups else (None, 0)
+    return {
+        "customer_id": line.customer_id, "name": line.name, "priority": line.priority_overdue,
+        "personal": line.customer_id is None,
+        "contact": {"status": contact.status, "clock": contact.clock, "days": contact.days_late,
+                    "tier": contact.tier_label} if contact else None,
+        "complaint": {"id": line.complaints[0].id, "text": line.complaints[0].text[:80]} if line.complaints else None,
+        "complaints": len(line.complaints),
+        "followup": {"id": follow_up.id, "text": follow_up.text[:80], "late": late,
+                     "due": follow_up.due_at.astimezone(zone).strftime("%H:%M") if follow_up.has_time and not late
+                     else ""} if follow_up else None,
+        "follow_ups": len(line.follow_ups),
+        "greeting": {"kind": line.greeting.kind, "on": line.greeting.on.isoformat(),
+                     "occasion": line.greeting.names or {"zh": line.greeting.occasion, "en": line.greeting.occasion}}
+        if line.greeting else None,
+    }
 
 
-def _entry_buttons(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Per item: ✍ log, and ✓ done / snooze for follow-ups; labels carry no words (any language)."""
+def _entry_buttons(entries: list[dict[str, Any]], view: str) -> list[list[dict[str, Any]]]:
+    """One row per line: ✍ log, and ✓ done / snooze for its follow-up, or ✓ resolve for its
+    complaint; labels carry no words (any language). `view` (digest | nudge) lets ✓ and snooze
+    redraw the message they sit on."""
     rows = []
     for n, entry in enumerate(entries, start=1):
-        row = [{"label": f"{n} ✍", "action": "customer.log", "payload": {"id": entry["customer_id"]}, "single_use": False}]
-        if entry["kind"] == "followup":
-            row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": entry["id"]}})
-            row += [{"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": entry["id"], "by": d}}
+        row = [] if entry["personal"] else [{"label": f"{n} ✍", "action": "customer.log",
+                                             "payload": {"id": entry["customer_id"]}, "single_use": False}]
+        if entry["followup"]:
+            follow_up = entry["followup"]["id"]
+            row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": follow_up, "view": view}})
+            row += [{"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": follow_up, "by": d, "view": view}}
                     for d in ("1d", "3d")]
+        elif entry["complaint"]:
+            row.append({"label": f"{n} ✓", "action": "feedback.resolve", "payload": {"id": entry["complaint"]["id"]},
+                        "single_use": False})
         rows.append(row)
     return rows
+
+
+def _review_button(n: int) -> dict[str, Any]:
+    return {"label": f"{n} 🗂", "action": "followup.review", "payload": {}, "single_use": False}
 
 
 # --- nudges, timed follow-ups and escalations --------------------------------------------------------
@@ -248,8 +280,8 @@ def plan_nudges(session: Session, policy: Policy, settings: Settings, now: datet
 
 
 def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
-    """The afternoon nudge (VIP and A customers past their maximum interval, follow-ups due today
-    and not done) and follow-ups whose time of day has come."""
+    """The afternoon nudge (customers of a priority tier past their maximum interval, follow-ups
+    due today and not done) and follow-ups whose time of day has come."""
     everyone = {p.account.id: p for p in people(session, settings, with_books_only=False)}
     planned = _timed_follow_ups(session, everyone, settings, now)
     nudge_at = parse_hhmm(settings.nudge_time)
@@ -265,34 +297,37 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
                                 org_timezone=settings.timezone) if waiting else {}
     for person, key in waiting:
         items = agendas[person.account.id]
-        urgent = [c for c in items.contacts if c.status == "overdue" and _is_top_tier(c.tier)]
-        today = person.local(now).date()
-        away = is_away(person, today)
-        # while a rep is away their VIP and A reminders go to the delegate (else the manager)
+        away = is_away(person, person.local(now).date())
+        # while a rep is away their priority reminders go to the delegate (else the manager)
         target = (_delegate(person, everyone) or everyone.get(person.manager_id or 0)) if away else person
-        follow_ups = [] if away else [f for f in items.follow_ups if f.due_at.astimezone(person.zone).date() == today]
-        if target is None or not (urgent or follow_ups):
+        payload = nudge_payload(items, person.zone, policy, for_rep=person.account.name if away else None)
+        if target is None or payload is None:
             continue
-        entries = ([_contact_entry(c) for c in urgent] + [_follow_up_entry(f, "") for f in follow_ups])[:DIGEST_ITEMS]
-        planned.append(Planned(target.account.id, target.telegram_id, target.account.name, "nudge", key,
-                               {"template": "reminders/nudge",
-                                "params": {"entries": entries, "for_rep": person.account.name if away else None},
-                                "buttons": [] if away else _entry_buttons(entries)}))
+        planned.append(Planned(target.account.id, target.telegram_id, target.account.name, "nudge", key, payload))
     return planned
 
 
-def _is_top_tier(tier: str) -> bool:
-    """VIP (value) or A (pipeline): the customers a nudge is for."""
-    model, _, code = tier.partition(":")
-    return code in ("vip", "A")
+def nudge_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *,
+                  for_rep: str | None = None) -> dict[str, Any] | None:
+    """The afternoon nudge: priority-tier customers overdue, follow-ups due today (not while the
+    rep is away: then it goes to `for_rep`'s delegate without buttons); None when nothing is."""
+    lines = [line for line in items.lines
+             if line.priority_overdue or for_rep is None and any(age == 0 for _, age in line.follow_ups)]
+    if not lines:
+        return None
+    entries = [line_entry(line, zone) for line in lines[:policy.reminders.digest_lines]]
+    return {"template": "reminders/nudge",
+            "params": {"entries": entries, "more": len(lines) - len(entries), "for_rep": for_rep},
+            "buttons": [] if for_rep else _entry_buttons(entries, "nudge")}
 
 
 def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: Settings,
                       now: datetime) -> list[Planned]:
     rows = session.exec(
-        select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
+        select(FollowUp, Customer.name).outerjoin(Customer, Customer.id == FollowUp.customer_id)
         .where(FollowUp.status == "open", FollowUp.has_time, FollowUp.due_at <= now,
-               FollowUp.due_at > now - timedelta(days=2), Customer.archived.is_(False))  # type: ignore[attr-defined]
+               FollowUp.due_at > now - timedelta(days=2),
+               or_(FollowUp.customer_id.is_(None), Customer.archived.is_(False)))  # type: ignore[union-attr, attr-defined]
     ).all()
     planned = []
     for follow_up, name in rows:
@@ -312,9 +347,10 @@ def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: S
 
 
 def plan_escalations(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
-    """VIPs overdue by more than 1.5× their maximum interval (once per overdue episode) and
-    complaints open longer than 48 hours (once per complaint), to the rep's manager — and, while
-    the rep is away, to their delegate as well (each recipient under their own dedupe key)."""
+    """Customers of a priority tier overdue by more than 1.5× their maximum interval (once per
+    overdue episode) and complaints open longer than 48 hours (once per complaint), to the rep's
+    manager — and, while the rep is away, to their delegate as well (each recipient under their
+    own dedupe key)."""
     everyone = {p.account.id: p for p in people(session, settings, with_books_only=False)}
     planned = []
     reps = [p for p in everyone.values() if p.manager_id or p.delegate_id]
@@ -325,14 +361,15 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
         if not targets:
             continue
         for contact in agendas[rep.account.id].contacts:
-            if contact.status != "overdue" or not contact.tier.endswith(":vip"):
+            if contact.status != "overdue" or not contact.priority:
                 continue
             if contact.days_late + contact.max_days <= ESCALATE_FACTOR * contact.max_days:
                 continue
             # one per overdue episode: the due date moves when the customer is contacted again
             episode = contact.next_due.isoformat()
-            planned += _escalations(targets, rep, now, settings, f"escalation:vip:{contact.customer_id}:{episode}",
-                                    {"kind": "vip", "name": contact.name, "days": contact.days_late + contact.max_days,
+            planned += _escalations(targets, rep, now, settings, f"escalation:overdue:{contact.customer_id}:{episode}",
+                                    {"kind": "overdue", "name": contact.name, "tier": contact.tier_label,
+                                     "days": contact.days_late + contact.max_days,
                                      "max": contact.max_days, "clock": contact.clock,
                                      "customer_id": contact.customer_id})
     old = session.exec(
@@ -411,10 +448,14 @@ def _changes_since(session: Session, day: date, settings: Settings) -> list[Any]
     return [TierChange(r.customer_id, r.model, r.previous_tier, r.tier, r.score, r.reason) for r in rows]
 
 
-def change_notices(session: Session, changes: list[Any], day: date) -> list[Planned]:
-    """One message per rep listing their customers whose tier changed, old → new, and why."""
+def change_notices(session: Session, changes: list[Any], day: date, policy: Policy,
+                   cause: dict[str, Any] | None = None) -> list[Planned]:
+    """One message per rep listing their customers whose tier changed, old → new by the policy's
+    names in both languages (rendered in the reader's), up or down, and why: `cause` is
+    {"kind": "review", "day": …} (the default) or {"kind": "policy", "by": name, "version": id}."""
     if not changes:
         return []
+    cause = cause or {"kind": "review", "day": day.isoformat()}
     ids = sorted({c.customer_id for c in changes})
     owners = dict(session.exec(select(Customer.id, Customer.owner_id).where(Customer.id.in_(ids))).all())  # type: ignore[attr-defined, arg-type]
     names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())  # type: ignore[attr-defined, arg-type]
@@ -424,8 +465,7 @@ def change_notices(session: Session, changes: list[Any], day: date) -> list[Plan
         if owner is None or change.old is None:
             continue
         by_rep.setdefault(owner, []).append({"customer_id": change.customer_id, "name": names.get(change.customer_id, ""),
-                                             "model": change.model, "old": change.old, "new": change.new,
-                                             "reason": change.reason})
+                                             **tier_change_words(policy, change.model, change.old, change.new)})
     planned = []
     for rep_id, items in by_rep.items():
         user = session.get(User, rep_id)
@@ -433,9 +473,32 @@ def change_notices(session: Session, changes: list[Any], day: date) -> list[Plan
             continue
         planned.append(Planned(rep_id, user.telegram_id, user.name, "tier_changes",
                                f"tier_changes:{rep_id}:{day.isoformat()}",
-                               {"template": "reminders/tier_changes", "params": {"changes": items[:40],
+                               {"template": "reminders/tier_changes", "params": {"changes": items[:40], "cause": cause,
                                                                                "more": max(len(items) - 40, 0)}}))
     return planned
+
+
+def tier_change_words(policy: Policy, model: str, old: str | None, new: str | None) -> dict[str, Any]:
+    """JSON-safe words of one change: model and tier names {zh, en} (a code the policy no longer
+    knows stands for itself) and its direction by the model's order of tiers (up | down |
+    changed: RFM segments have no order)."""
+    spec = policy.model_by_code.get(model)
+    rank = getattr(spec, "tier_rank", None) or {}
+    direction = "changed"
+    if old in rank and new in rank:
+        direction = "up" if rank[new] < rank[old] else "down" if rank[new] > rank[old] else "changed"
+    return {"model": _words(spec.name if spec else None, model), "direction": direction,
+            "old": _words(_tier_name(policy, model, old), old or "—"),
+            "new": _words(_tier_name(policy, model, new), new or "—")}
+
+
+def _tier_name(policy: Policy, model: str, tier: str | None) -> Any:
+    spec = policy.tier(model, tier) if tier else None
+    return spec.name if spec else None
+
+
+def _words(text: Any, fallback: str) -> dict[str, str]:
+    return {lang: text.get(lang) if text is not None else fallback for lang in ("zh", "en")}
 
 
 # --- writing the plan ----------------------------------------------------------------------------------
@@ -454,7 +517,7 @@ def plan_review_notices(session: Session, policy: Policy, settings: Settings, no
         return []
     db = Database(session.get_bind().engine if hasattr(session.get_bind(), "engine") else session.get_bind())  # type: ignore[arg-type]
     report = recompute(db, policy, now, org_timezone=settings.timezone, review=True, store=False)
-    return change_notices(session, report.changes, day)
+    return change_notices(session, report.changes, day, policy)
 
 
 def plan_greetings(session: Session, policy: Policy, settings: Settings, now: datetime, *,
@@ -516,7 +579,7 @@ def run_review(db: Database, policy: Policy, settings: Settings, now: datetime) 
         # from the stored history, not from this run's report: if a crash came between the
         # recompute and this point, the next run finds nothing left to change but still tells
         # the reps what changed on this review day
-        notices = change_notices(session, _changes_since(session, day, settings), day)
+        notices = change_notices(session, _changes_since(session, day, settings), day, policy)
         queued = enqueue(session, notices, now)
         session.add(AuditLog(action="review.run", target=f"review:{day.isoformat()}", at=now,
                              detail={"changes": len(report.changes), "policy_version": policy.version}))

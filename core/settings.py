@@ -48,10 +48,21 @@ def normalise_database_url(url: str) -> str:
 
 
 def parse_hhmm(value: str) -> time:
-    match = _HHMM.match(value.strip())
+    """`09:00`, `8:45`, `8：45`, `8点45`, `8点45分`, `8点半`, `8点` → a time of day."""
+    match = _HHMM.match(_colon_form(value.strip()))
     if not match:
         raise ValueError(f"{value!r} is not a time of day like 09:00")
     return time(int(match.group(1)), int(match.group(2)))
+
+
+def _colon_form(text: str) -> str:
+    """How people write a time in Chinese, to the HH:MM form: 8点45分 → 8:45, 8点半 → 8:30, 8点 → 8:00."""
+    text = text.replace("：", ":").removesuffix("分")
+    if text.endswith("点半"):
+        return text[:-2] + ":30"
+    if text.endswith("点"):
+        return text[:-1] + ":00"
+    return text.replace("点", ":")
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:

@@ -51,7 +51,7 @@ from core.models import Customer, CustomerTier, Feedback, Interaction, Team, Tie
 from core.money import from_minor
 from core.people import find_user, in_domain
 from core.tiering import CadenceResult, Policy, collector_paused, cadence_of_assigned, evaluate_one
-from core.tiering.specs import OrderedModel, ServiceModel, WeightedModel
+from core.tiering.specs import OrderedModel, ServiceModel
 from core.tiers import STATS
 from core.visibility import customer_scope
 
@@ -477,11 +477,14 @@ def _count(customer_id: int, assigned: Any, cadence: CadenceResult, tally: Count
            mappings: dict[int, Any], overdue: list[int]) -> None:
     # `days_since > max_days` is Clock.status == "overdue", without the property's other checks
     # (as core.agenda reads the clocks in its 100k-customer loop)
+    # late: past either maximum interval (contact or visit), so "contacted on time" counts the
+    # same overdue customers as the digest and the escalations
     clock, visit = cadence.any, cadence.visit
-    late = clock is not None and clock.days_since > clock.max_days
-    if late or (visit is not None and visit.days_since > visit.max_days):
+    late = (clock is not None and clock.days_since > clock.max_days) or \
+        (visit is not None and visit.days_since > visit.max_days)
+    if late:
         overdue.append(customer_id)
-    if clock is None or not assigned:
+    if (clock is None and visit is None) or not assigned:
         return
     # customers with the same stored tiers share one mapping (core.facts): tally per mapping
     key = id(assigned)
@@ -601,8 +604,8 @@ def _allocation(session: Session, clause: Any, policy: Policy, since: datetime,
 
 def lifetime_values(policy: Policy, models: list[ModelFigures], retention_base: int, retained: int
                     ) -> tuple[dict[str, str] | None, float | None, list[LifetimeValue]]:
-    """Customer lifetime value per tier of the main model (the first weighted model — value
-    tiers in the default policy):
+    """Customer lifetime value per tier of the policy's main model (value tiers in the default
+    policy):
 
         CLV(tier)      = average annual revenue(tier) × expected lifetime
         average annual revenue(tier) = deals of the last 365 days of the tier's customers
@@ -616,8 +619,7 @@ def lifetime_values(policy: Policy, models: list[ModelFigures], retention_base: 
     who left are no longer in a value tier (it grades active customers), so a per-tier r would
     count only those who stayed. Without any deal in the previous year, r and CLV are unknown.
     Returns (the model's name, r, values per tier)."""
-    main = next((m for m in policy.models if isinstance(m, WeightedModel)), None) or \
-        next((m for m in policy.models if isinstance(m, OrderedModel)), None)
+    main = policy.main_model
     if main is None:
         return None, None, []
     retention = retained / retention_base if retention_base else None
@@ -713,7 +715,7 @@ def overdue_of(session: Session, actor: Account, policy: Policy, now: datetime, 
     if not in_domain(session, actor, user_id):
         raise InvalidInput("summary_other_team", value=person.name, name=person.name)
     items = agenda.build(session, person, policy, now, org_timezone=org_timezone)
-    return person.name, [c for c in items.contacts if c.status == "overdue"]
+    return person.name, sorted(items.overdue, key=lambda c: (not c.priority, -c.days_late, c.name))
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -64,13 +64,10 @@ class Overview:
 
 
 def main_model(policy: Policy) -> tuple[str | None, list[Any]]:
-    """The model whose tiers the overview counts and whose top tier is 'VIP' for dedicated
-    account managers: the first model with ordered tiers (value in the default policy)."""
-    for model in policy.models:
-        tiers = getattr(model, "tiers", None)
-        if tiers:
-            return model.code, list(tiers)
-    return None, []
+    """The model whose tiers the overview counts and whose top tier gets dedicated account
+    managers: the policy's main model (`[policy] main_model`)."""
+    model = policy.main_model
+    return (model.code, list(model.tiers)) if model else (None, [])
 
 
 def top_tier(policy: Policy) -> tuple[str | None, str | None]:

@@ -16,11 +16,13 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, tiers
+from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, reminders, tiers
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 
-PAGE = 6  # agenda items per message (each with its own buttons)
+PAGE = 6  # agenda lines per message (each with its own buttons)
+REVIEW_SHOWN = 10  # old follow-ups listed by the review button
+AWAY_CHOICES = 12  # colleagues offered as delegates by /away
 
 
 # --- /today ------------------------------------------------------------------------------------
@@ -37,17 +39,19 @@ async def page(update: Update, context: BotContext, payload: dict[str, Any]) -> 
 
 async def _show_page(update: Update, context: BotContext, number: int, *, new: bool) -> None:
     settings = context.services.settings
-    items = await context.run(agenda.build, context.me, context.services.policy, context.now(),
-                              org_timezone=settings.timezone)
-    entries = _entries(items)
+    policy = context.services.policy
+    items = await context.run(agenda.build, context.me, policy, context.now(), org_timezone=settings.timezone)
+    zone = ZoneInfo(context.me.timezone or settings.timezone)
+    entries = [reminders.line_entry(line, zone) for line in items.lines]
     pages = max(1, -(-len(entries) // PAGE))
     number = min(max(number, 0), pages - 1)
     shown = entries[number * PAGE:(number + 1) * PAGE]
-    zone = ZoneInfo(context.me.timezone or settings.timezone)
-    text = context.render("agenda/today", agenda=items, entries=shown, start=number * PAGE, page=number + 1,
-                          pages=pages, zone=zone, empty=items.empty)
-    rows = [row for index, (kind, item) in enumerate(shown, start=number * PAGE + 1)
-            for row in [_item_buttons(context, index, kind, item)] if row]
+    text = context.render("agenda/today", entries=shown, start=number * PAGE, page=number + 1, pages=pages,
+                          empty=items.empty, counts=reminders.digest_counts(items),
+                          old_follow_ups=len(items.old_follow_ups), rollup_days=policy.reminders.rollup_days)
+    rows = [_item_buttons(index, entry) for index, entry in enumerate(shown, start=number * PAGE + 1)]
+    if items.old_follow_ups:
+        rows.append([Button("🗂", "followup.review", {}, single_use=False)])
     rows += page_row("today.page", {}, at=number, step=1, end=pages, key="page")
     keyboard = await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None
     if new:
@@ -56,23 +60,34 @@ async def _show_page(update: Update, context: BotContext, number: int, *, new: b
         await edit(update, text, keyboard)
 
 
-def _entries(items: agenda.Agenda) -> list[tuple[str, Any]]:
-    """Open complaints first, then follow-ups due (promises made), overdue contacts (tightest
-    cadence and most days late first), contacts due, greetings."""
-    overdue = [("contact", c) for c in items.contacts if c.status == "overdue"]
-    due = [("contact", c) for c in items.contacts if c.status != "overdue"]
-    return ([("complaint", c) for c in items.complaints] + [("followup", f) for f in items.follow_ups] + overdue
-            + due + [("greeting", g) for g in items.greetings])
+def _item_buttons(index: int, entry: dict[str, Any]) -> list[Button]:
+    """One row per customer line: ✍ log, then its follow-up's ✓ and snoozes, or its complaint's
+    ✓, or the customer card."""
+    log = [] if entry["personal"] else [Button(f"{index} ✍", "customer.log", {"id": entry["customer_id"]},
+                                               single_use=False)]
+    if entry["followup"]:
+        here = {"id": entry["followup"]["id"], "view": "today", "page": (index - 1) // PAGE}
+        return [*log, Button(f"{index} ✓", "followup.done", here),
+                *[Button(f"{index} +{d}", "followup.snooze", {**here, "by": d}) for d in ("1d", "3d", "1w")]]
+    if entry["complaint"]:
+        return [*log, Button(f"{index} ✓", "feedback.resolve", {"id": entry["complaint"]["id"]}, single_use=False)]
+    return [*log, Button(f"{index} 📇", "customer.card", {"id": entry["customer_id"]}, single_use=False)]
 
 
-def _item_buttons(context: BotContext, index: int, kind: str, item: Any) -> list[Button]:
-    log = Button(f"{index} ✍", "customer.log", {"id": item.customer_id}, single_use=False)
-    if kind == "followup":
-        return [log, Button(f"{index} ✓", "followup.done", {"id": item.id}),
-                *[Button(f"{index} +{d}", "followup.snooze", {"id": item.id, "by": d}) for d in ("1d", "3d", "1w")]]
-    if kind == "complaint":
-        return [log, Button(f"{index} ✓", "feedback.resolve", {"id": item.id}, single_use=False)]
-    return [log, Button(f"{index} 📇", "customer.card", {"id": item.customer_id}, single_use=False)]
+@action("followup.review")
+async def review_old(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """The follow-ups rolled up as "old" in the digest and /today, each with ✓ and +1w."""
+    settings = context.services.settings
+    policy = context.services.policy
+    items = await context.run(agenda.build, context.me, policy, context.now(), org_timezone=settings.timezone)
+    old = items.old_follow_ups
+    shown = [{"name": f.customer_name, "text": f.text[:80], "id": f.id,
+              "late": agenda.follow_up_age(f, items.today, items.zone)} for f in old[:REVIEW_SHOWN]]  # type: ignore[arg-type]
+    rows = [[Button(f"{n} ✓", "followup.done", {"id": i["id"]}),
+             Button(f"{n} +1w", "followup.snooze", {"id": i["id"], "by": "1w"})] for n, i in enumerate(shown, start=1)]
+    await reply(update, context.render("agenda/old_followups", items=shown, total=len(old),
+                                       rollup_days=policy.reminders.rollup_days),
+                await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None)
 
 
 # --- greetings (buttons on the greeting reminders) -------------------------------------------------------
@@ -100,8 +115,9 @@ async def greeting_skip(update: Update, context: BotContext, payload: dict[str, 
 
 
 async def away(update: Update, context: BotContext) -> None:
-    """/away until 2026-12-10 [@delegate] · /away off — digests and nudges pause; escalations and
-    VIP reminders go to the delegate, else to the manager."""
+    """/away until 2026-12-10 [@delegate or a name] · /away off — digests and nudges pause;
+    priority-customer reminders go to the delegate (else the manager), escalations to both.
+    Without a delegate, buttons offer the team and the manager."""
     args = context.args or []
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
     today = context.now().astimezone(zone).date()
@@ -110,21 +126,36 @@ async def away(update: Update, context: BotContext) -> None:
         await reply(update, context.render("agenda/away", until=None, delegate=None))
         return
     words = [w for w in args if w.lower() not in ("until", "到", "至")]
-    delegate = next((w for w in words if w.startswith("@")), None)
-    day_text = " ".join(w for w in words if w != delegate)
-    try:
-        until = date.fromisoformat(day_text) if day_text else None
-    except ValueError:
-        until = None
+    until = next((day for day in map(_iso_day, words) if day is not None), None)
     if until is None:
         await reply(update, context.render("agenda/away_usage"))
         return
+    delegate = " ".join(w for w in words if _iso_day(w) is None) or None  # @username, a name, an id
     try:
         until, delegate_name = await context.run(accounts.set_away, context.me.id, until, delegate, today)
     except InvalidInput as exc:
         await reply(update, context.render("agenda/away_usage", code=exc.code, value=exc.params.get("value")))
         return
-    await reply(update, context.render("agenda/away", until=until, delegate=delegate_name))
+    team = [] if delegate_name else await context.run(accounts.teammates, context.me.id)
+    rows = [[Button(name, "away.delegate", {"id": uid})] for uid, name in team[:AWAY_CHOICES]]
+    await reply(update, context.render("agenda/away", until=until, delegate=delegate_name, choose=bool(rows)),
+                await markup(context, rows) if rows else None)
+
+
+def _iso_day(word: str) -> date | None:
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        return None
+
+
+@action("away.delegate")
+async def away_delegate(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """A colleague picked from the /away button list takes over escalations and priority reminders."""
+    zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+    today = context.now().astimezone(zone).date()
+    until, name = await context.run(accounts.set_delegate, context.me.id, int(payload["id"]), today)
+    await edit(update, context.render("agenda/away", until=until, delegate=name, choose=False))
 
 
 # --- follow-ups -------------------------------------------------------------------------------------
@@ -140,18 +171,18 @@ async def remind(update: Update, context: BotContext) -> None:
     zone = context.me.timezone or settings.timezone
     parsed = await context.run(book.read, context.me, f"提醒 {text}" if _is_chinese(text) else f"remind me {text}",
                                now=context.now(), timezone=zone, currency=settings.currency)
-    if not parsed.candidates or parsed.ambiguous:
+    if parsed.ambiguous:
         await reply(update, context.render("agenda/remind_no_customer", text=text[:200],
                                            names=[c.name for c in parsed.candidates[:5]]))
         return
     if parsed.follow_up is None:
         await reply(update, context.render("agenda/remind_no_date"))
         return
-    customer = parsed.candidates[0]
+    customer = parsed.candidates[0] if parsed.candidates else None  # none named: a personal reminder
     what = parsed.follow_up.text or text
-    await context.run(followups.create, context.me, customer.customer_id, due_at=parsed.follow_up.due,
-                      has_time=parsed.follow_up.has_time, text=what, now=context.now())
-    await reply(update, context.render("agenda/reminder_set", customer=customer.name, text=what,
+    await context.run(followups.create, context.me, customer.customer_id if customer else None,
+                      due_at=parsed.follow_up.due, has_time=parsed.follow_up.has_time, text=what, now=context.now())
+    await reply(update, context.render("agenda/reminder_set", customer=customer.name if customer else None, text=what,
                                        due=parsed.follow_up.due.astimezone(ZoneInfo(zone)),
                                        has_time=parsed.follow_up.has_time))
 
@@ -195,6 +226,7 @@ def _name(session: Session, account: Account, customer_id: int) -> str:
 @action("followup.done")
 async def followup_done(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
     item = await context.run(followups.done, context.me, int(payload["id"]), context.now())
+    await _refresh(update, context, payload)
     return context.label("agenda.done", name=item.customer_name)
 
 
@@ -202,7 +234,45 @@ async def followup_done(update: Update, context: BotContext, payload: dict[str, 
 async def followup_snooze(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
     item = await context.run(followups.snooze, context.me, int(payload["id"]), str(payload["by"]), context.now())
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
+    await _refresh(update, context, payload)
     return context.label("agenda.snoozed", name=item.customer_name, due=item.due_at.astimezone(zone).strftime("%m-%d"))
+
+
+@action("followup.close_many")
+async def followup_close_many(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+    """✓ under a saved log: close the customer's other open follow-ups; the button goes away."""
+    closed = await context.run(followups.close_many, context.me, [int(i) for i in payload.get("ids", [])],
+                               context.now())
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_reply_markup(None)
+    return context.label("followups.closed", n=closed)
+
+
+async def _refresh(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    """Redraw the digest, nudge or /today page a ✓ or snooze was pressed on, as of now (the
+    message of a button without a view — a timed follow-up — stays as it is)."""
+    view = payload.get("view")
+    if view == "today":
+        await _show_page(update, context, int(payload.get("page", 0)), new=False)
+        return
+    if view not in ("digest", "nudge"):
+        return
+    settings, policy = context.services.settings, context.services.policy
+    now = context.now()
+    items = await context.run(agenda.build, context.me, policy, now, org_timezone=settings.timezone)
+    zone = ZoneInfo(context.me.timezone or settings.timezone)
+    message = (reminders.digest_payload(items, zone, policy,
+                                        morning=now.astimezone(zone).time() < reminders.MORNING_ENDS)
+               if view == "digest" and not items.empty else
+               reminders.nudge_payload(items, zone, policy) if view == "nudge" else None)
+    if message is None:
+        await edit(update, context.render("agenda/all_done"))
+        return
+    rows = [[Button(b["label"], b["action"], b.get("payload", {}), single_use=b.get("single_use", True)) for b in row]
+            for row in message["buttons"]]
+    await edit(update, context.render(message["template"], **message["params"]),
+               await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None)
 
 
 # --- feedback --------------------------------------------------------------------------------------
@@ -212,12 +282,7 @@ async def feedback_command(update: Update, context: BotContext) -> None:
     """/feedback NAME — record feedback for a customer; /feedback alone lists the open ones."""
     query = " ".join(context.args or []).strip()
     if not query:
-        items = await context.run(feedback.open_items, context.me)
-        rows = [[Button(f"{i} ▶", "feedback.progress", {"id": f.id}, single_use=False),
-                 Button(f"{i} ✓", "feedback.resolve", {"id": f.id}, single_use=False)]
-                for i, f in enumerate(items[:10], start=1)]
-        await reply(update, context.render("feedback/open", items=items[:10], total=len(items)),
-                    await markup(context, rows) if rows else None)
+        await _feedback_list(update, context, new=True)
         return
     found = await context.run(book.search, context.me, query, 6)
     if not found:
@@ -225,6 +290,20 @@ async def feedback_command(update: Update, context: BotContext) -> None:
         return
     rows = [[Button(c.name, "feedback.start", {"id": c.customer_id}, single_use=False)] for c in found]
     await reply(update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows))
+
+
+async def _feedback_list(update: Update, context: BotContext, *, new: bool) -> None:
+    """The open feedback with ▶ in progress and ✓ resolve; ▶ redraws this list in place."""
+    items = await context.run(feedback.open_items, context.me)
+    rows = [[Button(f"{i} ▶", "feedback.progress", {"id": f.id, "view": "feedback"}, single_use=False),
+             Button(f"{i} ✓", "feedback.resolve", {"id": f.id}, single_use=False)]
+            for i, f in enumerate(items[:10], start=1)]
+    text = context.render("feedback/open", items=items[:10], total=len(items))
+    keyboard = await markup(context, rows) if rows else None
+    if new:
+        await reply(update, text, keyboard)
+    else:
+        await edit(update, text, keyboard)
 
 
 @action("feedback.start")
@@ -267,6 +346,8 @@ def _trailing_score(text: str) -> int | None:
 @action("feedback.progress")
 async def feedback_progress(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
     item = await context.run(feedback.set_status, context.me, int(payload["id"]), "in_progress", context.now())
+    if payload.get("view") == "feedback":
+        await _feedback_list(update, context, new=False)
     return context.label("feedback.in_progress", name=item.customer_name)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.actions import action
@@ -371,9 +371,26 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     policy, lang = context.services.policy, context.me.language
     changes = [(policy.model(c.model).name.get(lang), _tier_name(policy, c.model, c.old, lang),
                 _tier_name(policy, c.model, c.new, lang)) for c in logged.changes]
-    await edit(update, context.render("log/saved", d=draft, saved=logged.saved, next_due=logged.next_due,
-                                      next_visit_due=logged.next_visit_due, changes=changes, logged=logged))
+    text = context.render("log/saved", d=draft, saved=logged.saved, next_due=logged.next_due,
+                          next_visit_due=logged.next_visit_due, changes=changes, logged=logged)
+    text, keyboard = await _follow_ups_block(context, text, logged)
+    await edit(update, text, keyboard)
     return None
+
+
+async def _follow_ups_block(context: BotContext, text: str, logged: interactions.LoggedResult
+                            ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Follow-up life cycle under the saved reply: what the log answered, and one ✓ to close the
+    customer's other open follow-ups."""
+    if not (logged.closed_follow_ups or logged.open_follow_ups):
+        return text, None
+    text += "\n\n" + context.render("log/follow_ups", closed=logged.closed_follow_ups,
+                                      still_open=logged.open_follow_ups)
+    if not logged.open_follow_ups:
+        return text, None
+    ids = [f.id for f in logged.open_follow_ups]
+    row = [Button(context.label("followups.close_open", n=len(ids)), "followup.close_many", {"ids": ids})]
+    return text, await markup(context, [row], ttl=buttons.REMINDER_TTL)
 
 
 def _save_and_close(session: Session, account: Account, draft: LogDraft, *, learn: str | None = None,

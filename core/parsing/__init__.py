@@ -13,7 +13,7 @@ Call `warm_up()` at start-up to load jieba's dictionary before the first message
 from .customers import CustomerIndex, NameIndex
 from .model import KINDS, BookEntry, Candidate, Fact, Feedback, FollowUp, ParsedLog
 from .parser import parse, warm_up
+from .signals import answered_by
 
 __all__ = ["KINDS", "BookEntry", "Candidate", "CustomerIndex", "Fact", "Feedback", "FollowUp", "NameIndex",
-           "ParsedLog",
-           "parse", "warm_up"]
+           "ParsedLog", "answered_by", "parse", "warm_up"]

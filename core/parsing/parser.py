@@ -26,7 +26,7 @@ from .customers import CustomerIndex
 from .facts import find_facts, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
-from .signals import (FOLLOW_UP_CUE, MINE, NEUTRAL, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
+from .signals import (FOLLOW_UP_CUE, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
                       detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past,
                       unknown_name)
 from .tasks import task_text
@@ -116,6 +116,9 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         if money == EXPECTED and when.follow_up_due is not None \
                 and signing_only(masked, clause_of(bounds, when.follow_up_span[0])):
             expected_by, when.follow_up_due = when.follow_up_due.date(), None
+        elif money == EXPECTED and when.their_plan is not None \
+                and signing_only(masked, clause_of(bounds, when.their_plan[1].start)):
+            expected_by = when.their_plan[0]   # "they want to sign 1.2m by Jan 15"
 
     cue = detect_feedback(kind_text)
     feedback = None
@@ -201,6 +204,7 @@ class _When:
     follow_up_has_time: bool = False
     follow_up_span: tuple[int, int] | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)   # every date and time read
+    their_plan: _Reading | None = None        # a future date that is the customer's plan
 
 
 _Reading = tuple[date, DateMention]
@@ -213,12 +217,12 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
     times = find_times(_blank_all(masked, [(d.start, d.end) for d in mentions]))
     if any(d.invalid for d in mentions):
         problems.append("invalid_date")
-    occurred, follow_up = _roles(masked, bounds, mentions)
+    occurred, follow_up, their_plan = _roles(masked, bounds, mentions)
     attached = _attach_times(times, mentions, bounds)
     occurred, follow_up = _lone_times(masked, bounds, times, attached, occurred, follow_up,
                                       local_now)
     when = _When(local_now, spans=[(d.start, d.end) for d in mentions] +
-                 [(t.start, t.end) for t in times])
+                 [(t.start, t.end) for t in times], their_plan=their_plan)
     if occurred is not None:
         mention = occurred[1]
         hint = part_of_day(masked[mention.start:mention.end]) or \
@@ -242,7 +246,8 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
     return when
 
 
-def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading | None, _Reading | None]:
+def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading | None, _Reading | None,
+                                                                      _Reading | None]:
     """The first date that says when it happened and the first that says when to follow up
     (the rules are in dates.py)."""
     occurred = None
@@ -260,7 +265,7 @@ def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading |
             occurred = (mention.past_day, mention)
     # The rep's own task wins; a date that is only the customer's plan (他们下个月招标, he'll call
     # me back tmr) is no follow-up of the rep's.
-    return occurred, ahead_of.get(MINE) or ahead_of.get(NEUTRAL)
+    return occurred, ahead_of.get(MINE) or ahead_of.get(NEUTRAL), ahead_of.get(THEIRS)
 
 
 def _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now):

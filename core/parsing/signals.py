@@ -84,6 +84,20 @@ def detect_kind(low: str) -> tuple[str, str | None]:
     return (first_channel, None) if first_channel else ("note", None)
 
 
+_FACE_TO_FACE = frozenset(("visit", "meeting"))
+
+
+def answered_by(follow_up_text: str, kind: str, channel: str | None) -> bool:
+    """Does an interaction of `kind` (made through `channel`) do what a follow-up asks? Only a
+    follow-up that names a channel can tell: "回电" / "call back" is answered by a call (or a deal
+    closed in a call), "拜访" / "visit them" by a visit or a meeting; "send the quote" by none."""
+    wanted = _first_channel(follow_up_text.lower())
+    if wanted is None:
+        return False
+    done = {kind, channel}
+    return bool(done & _FACE_TO_FACE) if wanted in _FACE_TO_FACE else wanted in done
+
+
 # A call (or a visit) that did not reach anyone is an attempt: logged, but no contact.
 _ATTEMPT = _any(r"没人接|没接|未接|无人接听?|不接|没打通|打不通|没通|未接通|没接通|关机|占线|停机|不在服务区|无法接通|"
                 r"没人应|没有人接|扑空|没见到人|人不在|不在(?!乎|意|话下)|白跑|出差了",

@@ -7,7 +7,7 @@ explanations. No I/O, no clock, no database: the caller passes aggregated facts 
     result = evaluate_one(one, stats, policy, now)    # ... one customer after a change
     models = evaluate_models(facts, stats, policy, now)  # model results only, for a recompute
     cadence = cadence_for(one, stored_tiers, policy, now)
-    decision = decide_tier("value", previous, live, score, override, is_review, policy, now)
+    decision = decide_tier(model_code, previous, live, score, override, is_review, policy, now)
 """
 
 from .actions import Action

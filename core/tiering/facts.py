@@ -34,6 +34,7 @@ class Occasion:
     kind: OccasionKind
     date: date
     name: str = ""
+    names: Mapping[str, str] | None = None  # a holiday's name per language ({"zh": …, "en": …})
 
 
 @dataclass(frozen=True, slots=True)

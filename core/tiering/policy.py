@@ -5,6 +5,7 @@ A policy file has a few fixed tables and one table per model:
     [policy]   name and title           [fx]       base currency and exchange rates
     [review]   re-evaluation cycle      [actions]  situational actions: priority and words
     [explain]  explanation sentences    [flags]    optional words for flag codes
+    [reminders] digest length, follow-up roll-up
     [<model>]  any other table is a model: `type` = weighted | rfm | pipeline | service
 
 Reading the file is the caller's job (see core.policies); this module only parses text. Whatever
@@ -25,13 +26,13 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from .errors import PolicyError, PolicyIssue
-from .policy_checks import (check_closing_action, check_explain_needs, check_model,
-                            check_templates)
-from .specs import (MODEL_TYPES, ActionsSpec, ExplainSpec, ModelSpec, PolicyInfo, ReviewSpec,
-                    RfmModel, ServiceModel, Spec, TierSpec)
+from .policy_checks import (check_closing_action, check_explain_needs, check_main_model,
+                            check_model, check_templates)
+from .specs import (MODEL_TYPES, ActionsSpec, ExplainSpec, ModelSpec, OrderedModel, PolicyInfo,
+                    RemindersSpec, ReviewSpec, RfmModel, ServiceModel, Spec, TierSpec)
 from .texts import LocalText
 
-SECTIONS = ("policy", "fx", "review", "actions", "explain", "flags")
+SECTIONS = ("policy", "fx", "review", "actions", "explain", "flags", "reminders")
 MAX_POLICY_BYTES = 256 * 1024  # a policy is ~20 KB; anything far larger is not one
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -54,6 +55,7 @@ class Policy(Spec):
     actions: ActionsSpec = Field(repr=False)
     explain: ExplainSpec = Field(repr=False)
     flags: dict[str, LocalText] = Field(default_factory=dict, repr=False)
+    reminders: RemindersSpec = Field(default_factory=RemindersSpec, repr=False)
 
     def __hash__(self) -> int:
         # The version is a hash of the full text, so it identifies the policy; this lets
@@ -82,6 +84,42 @@ class Policy(Spec):
     def tier(self, model: str, code: str) -> TierSpec | None:
         spec = self.model_by_code.get(model)
         return spec.tier_by_code.get(code) if spec else None
+
+    @cached_property
+    def main_model(self) -> OrderedModel | None:
+        """`[policy] main_model`, else the first model with ordered tiers (None: no such model)."""
+        if self.info.main_model is not None:
+            model = self.model_by_code[self.info.main_model]
+            return model if isinstance(model, OrderedModel) else None
+        return next((m for m in self.models if isinstance(m, OrderedModel)), None)
+
+    @cached_property
+    def priority_tiers(self) -> frozenset[tuple[str, str]]:
+        """(model, tier) of every tier marked `priority = true`."""
+        return frozenset((model.code, tier.code) for model in self.models
+                         for tier in getattr(model, "tier_by_code", {}).values() if tier.priority)
+
+    def is_priority(self, model: str, tier: str | None) -> bool:
+        return (model, tier) in self.priority_tiers
+
+    def has_priority_tier(self, tiers: Mapping[str, str | None]) -> bool:
+        """Does any of a customer's tiers (model → tier code) make it a priority customer?"""
+        return any((model, tier) in self.priority_tiers for model, tier in tiers.items())
+
+    @cached_property
+    def notes(self) -> tuple[str, ...]:
+        """What a valid policy leaves to defaults that change what the bot does (policy check)."""
+        found = []
+        if self.info.main_model is None:
+            main = self.main_model
+            found.append("policy.main_model is not set: "
+                         + (f"the first model with ordered tiers, '{main.code}', is the main one"
+                            if main else "no model has ordered tiers, so there is no main model"))
+        if not self.priority_tiers:
+            found.append("no tier has `priority = true`: no afternoon nudges for overdue customers, "
+                         "no escalations of long-overdue customers to managers, and every greeting "
+                         "draft uses the standard template")
+        return tuple(found)
 
     @cached_property
     def rfm_window_days(self) -> int | None:
@@ -146,6 +184,8 @@ def _cross_checks(parts: dict[str, Any], models: list[ModelSpec], broken: set[st
     if explain is not None:
         issues += check_explain_needs(explain, by_code)
     issues += check_templates(actions, explain, parts["flags"], by_code)
+    if parts["info"] is not None and (parts["info"].main_model or "") not in broken:
+        issues += check_main_model(parts["info"], by_code)
     return issues
 
 
@@ -159,6 +199,7 @@ def _parse_sections(raw: dict[str, Any], issues: list[PolicyIssue]) -> dict[str,
         "actions": _validate(ActionsSpec, raw.get("actions", {}), "actions", issues),
         "explain": _validate(ExplainSpec, raw.get("explain"), "explain", issues),
         "flags": _validate(_FLAGS, raw.get("flags", {}), "flags", issues),
+        "reminders": _validate(RemindersSpec, raw.get("reminders", {}), "reminders", issues),
     }
 
 

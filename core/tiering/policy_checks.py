@@ -13,7 +13,7 @@ from typing import Any
 from .errors import PolicyIssue
 from .placeholders import ACTION_PARAMS, EXPLAIN_PARAMS, FLAG_PARAMS
 from .specs import (EXPLAIN_NEEDS, RATING_FIELDS, ActionsSpec, Dimension, ExplainSpec,
-                    ModelSpec, OrderedModel,
+                    ModelSpec, OrderedModel, PolicyInfo,
                     PipelineModel, RfmModel, ServiceModel, TierSpec, WeightedModel)
 from .texts import LANGS, LocalText
 
@@ -256,3 +256,14 @@ def _field_text(name: str, conversion: str | None, spec: str) -> tuple[str, str]
     """('days:100', 'days') for a replacement field as written, and the same without its spec."""
     bare = f"{name}!{conversion}" if conversion else name
     return f"{bare}:{spec}", bare
+
+
+def check_main_model(info: PolicyInfo, models: Mapping[str, ModelSpec]) -> list[PolicyIssue]:
+    """`[policy] main_model` names a model with ordered tiers (not RFM segments)."""
+    code = info.main_model
+    if code is None or isinstance(models.get(code), OrderedModel):
+        return []
+    if code not in models:
+        return [PolicyIssue("policy.main_model", f"'{code}' is not a model of this policy "
+                                                 f"(models: {', '.join(models)})")]
+    return [PolicyIssue("policy.main_model", f"'{code}' has no ordered tiers (an RFM model cannot be the main one)")]

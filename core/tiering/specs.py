@@ -75,6 +75,9 @@ class TierSpec(Spec):
     cadence: Cadence | None = None
     lead_days: int | None = Field(default=None, ge=0, le=366)
     package: tuple[PackageItem, ...] = ()
+    # A priority tier's customers are nudged in the afternoon when overdue, escalated to the
+    # manager when long overdue, ranked first in the digest and greeted with the personal draft.
+    priority: bool = False
 
 
 class ScoredTier(TierSpec):
@@ -333,8 +336,8 @@ class ActivityAction(ActionText):
 
 
 class ClosingAction(ActionText):
-    model: str = "pipeline"
-    tiers: tuple[str, ...] = ("A",)
+    model: str
+    tiers: tuple[str, ...] = Field(min_length=1)
     within_days: int = Field(default=14, ge=0, le=MAX_DAYS)
 
 
@@ -396,3 +399,15 @@ EXPLAIN_NEEDS = {
 class PolicyInfo(Spec):
     name: str = Field(min_length=1)
     title: LocalText
+    # The model whose tiers the team overview, greetings, lifetime values and `tierbot tiers`
+    # speak of first; when absent, the first model with ordered tiers (policy check says so).
+    main_model: str | None = None
+
+
+class RemindersSpec(Spec):
+    """How much the morning digest and /today show."""
+
+    digest_lines: int = Field(default=10, ge=1, le=30)  # one line (and one button row) per customer
+    # an open follow-up this many days past its day is no longer listed on its own but counted
+    # in one "old follow-ups — review" line
+    rollup_days: int = Field(default=14, ge=1, le=365)

@@ -128,3 +128,10 @@ async def test_an_import_with_a_nul_after_the_first_64_kb_imports_clean(harness:
         assert globex.industry == "Tools"
     finally:
         book.invalidate()
+
+
+async def test_a_lone_dash_or_dot_is_not_logged(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    for text in ("-", ".", " … ", "。"):
+        [answer] = await harness.send(rep, text)
+        assert not answer.buttons and "Save" not in answer.text  # a hint, not a log card

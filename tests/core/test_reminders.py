@@ -160,8 +160,9 @@ def test_afternoon_nudge_lists_overdue_vips_and_todays_follow_ups(any_db: Databa
                              created_at=at("2026-11-20", "09:00")))
     assert [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "14:59")) if p.kind == "nudge"] == []
     [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
-    kinds = [e["kind"] for e in nudge.payload["params"]["entries"]]
-    assert kinds == ["contact", "followup"] and nudge.dedupe_key == f"nudge:{rep_id}:2026-11-24"
+    [line] = nudge.payload["params"]["entries"]  # one line per customer: the overdue VIP and its follow-up
+    assert line["priority"] and line["contact"]["status"] == "overdue" and line["followup"]["text"] == "send quote"
+    assert nudge.dedupe_key == f"nudge:{rep_id}:2026-11-24"
 
 
 def test_follow_up_with_a_time_is_pushed_at_that_time_and_waits_for_quiet_hours_to_end(any_db: Database) -> None:
@@ -182,8 +183,8 @@ def test_vip_escalation_once_per_overdue_episode(any_db: Database) -> None:
     with any_db.session() as session:
         manager_id, _, vip_id = _book(session)
     # VIP max 14 days; 20 days since the last call = 1.43× → not yet
-    assert [p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-24", "10:00")) if "vip" in p.dedupe_key] == []
-    [first] = [p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00")) if "vip" in p.dedupe_key]
+    assert [p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-24", "10:00")) if "overdue" in p.dedupe_key] == []
+    [first] = [p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00")) if "overdue" in p.dedupe_key]
     assert first.recipient_id == manager_id and first.kind == "escalation"
     _enqueue(any_db, [first], at("2026-11-26", "10:00"))
     again = _plan(any_db, reminders.plan_escalations, at("2026-11-28", "10:00"))
@@ -191,7 +192,7 @@ def test_vip_escalation_once_per_overdue_episode(any_db: Database) -> None:
     with any_db.session() as session:  # contacted, then overdue again: a new episode
         session.add(Interaction(customer_id=vip_id, kind="visit", occurred_at=at("2026-11-29", "10:00"),
                                 created_at=at("2026-11-29", "10:00")))
-    later = [p for p in _plan(any_db, reminders.plan_escalations, at("2026-12-21", "10:00")) if "vip" in p.dedupe_key]
+    later = [p for p in _plan(any_db, reminders.plan_escalations, at("2026-12-21", "10:00")) if "overdue" in p.dedupe_key]
     assert len(later) == 1 and _enqueue(any_db, later, at("2026-12-21", "10:00")) == 1
 
 
@@ -225,8 +226,8 @@ def test_escalations_reach_the_manager_and_the_delegate_each_once(any_db: Databa
         user.away_until, user.delegate_id = date(2026, 11, 30), delegate.id
         session.add(user)
     planned = _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00"))
-    by_kind = {kind: sorted(p.recipient_id for p in planned if f":{kind}:" in p.dedupe_key) for kind in ("vip", "complaint")}
-    assert by_kind == {"vip": sorted([manager_id, delegate.id]), "complaint": sorted([manager_id, delegate.id])}
+    by_kind = {kind: sorted(p.recipient_id for p in planned if f":{kind}:" in p.dedupe_key) for kind in ("overdue", "complaint")}
+    assert by_kind == {"overdue": sorted([manager_id, delegate.id]), "complaint": sorted([manager_id, delegate.id])}
     assert len({p.dedupe_key for p in planned}) == len(planned) == 4
     assert _enqueue(any_db, planned, at("2026-11-26", "10:00")) == 4
     with any_db.session() as session:

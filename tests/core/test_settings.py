@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from core.errors import ConfigError
-from core.settings import load_settings, normalise_database_url, parse_quiet_hours
+from core.settings import load_settings, normalise_database_url, parse_hhmm, parse_quiet_hours
 
 
 @pytest.mark.parametrize(("given", "expected"), [
@@ -61,3 +63,17 @@ def test_quiet_hours_parsing() -> None:
     assert (start.hour, end.hour) == (21, 8)
     with pytest.raises(ValueError):
         parse_quiet_hours("08:00-08:00")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("8:45", time(8, 45)), ("08:45", time(8, 45)), ("8：45", time(8, 45)), ("8点45", time(8, 45)),
+    ("8点45分", time(8, 45)), ("8点半", time(8, 30)), ("8点", time(8, 0)), ("21:00", time(21, 0)),
+])
+def test_a_time_of_day_as_people_write_it(text: str, expected: time) -> None:
+    assert parse_hhmm(text) == expected
+
+
+@pytest.mark.parametrize("text", ["25:00", "8点61", "半", "eight"])
+def test_a_time_of_day_that_is_none(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_hhmm(text)

@@ -49,7 +49,12 @@ def test_import_recompute_and_tiers_json(tmp_path: Path, cli_env: dict[str, str]
     assert all("text" in a and "reason" in a for a in rows["C3"]["actions"])
 
     one = _tierbot(cli_env, "tiers", "--customer", str(rows["C1"]["id"]), "--at", "2026-11-24T09:00")
-    assert one.returncode == 0 and "华为" in one.stdout and "value:vip" in one.stdout
+    assert one.returncode == 0 and "华为" in one.stdout and "Value tier:VIP" in one.stdout
+    table = _tierbot(cli_env, "tiers", "--format", "table", "--lang", "zh", "--at", "2026-11-24T09:00")
+    header, *lines = table.stdout.splitlines()
+    assert header.split() == ["编号", "客户", "负责人", "阶段", "分档", "得分", "联络状态", "下次联系"]
+    assert "价值分档:VIP客户" in table.stdout and "服务中客户" in table.stdout and "待签约客户" in table.stdout
+    assert "value:" not in table.stdout and "active" not in table.stdout and len(lines) == 3
     missing = _tierbot(cli_env, "tiers", "--customer", "999")
     assert missing.returncode == 1 and "no customer" in missing.stderr
 
@@ -71,6 +76,12 @@ def test_policy_check_and_show(tmp_path: Path, cli_env: dict[str, str]) -> None:
     sponsor = ROOT / "core" / "policies" / "sponsor.toml"
     ok = _tierbot(cli_env, "policy", "check", str(sponsor))
     assert ok.returncode == 0 and "ok" in ok.stdout
+    assert "main model: sponsor · priority tiers: sponsor:high" in ok.stdout and "note:" not in ok.stdout
+    bare = tmp_path / "bare.toml"
+    bare.write_text(sponsor.read_text().replace('main_model = "sponsor"', "").replace("priority = true", ""))
+    noted = _tierbot(cli_env, "policy", "check", str(bare))
+    assert noted.returncode == 0 and "note: policy.main_model is not set" in noted.stdout
+    assert "note: no tier has `priority = true`" in noted.stdout
     bad = tmp_path / "bad.toml"
     bad.write_text(sponsor.read_text().replace("min_score = 0", "min_score = 140", 1))
     checked = _tierbot(cli_env, "policy", "check", str(bad))

@@ -52,9 +52,9 @@ def test_lead_time_follows_the_tier(any_db: Database) -> None:
             assert batch.occasion_name == {"zh": "中秋节", "en": "Mid-Autumn Festival"}
     [vip] = _due(any_db, date(2027, 9, 8))[0].items
     [key] = _due(any_db, date(2027, 9, 12))[0].items
-    assert (vip.tier, vip.lead_days, key.tier, key.lead_days) == ("vip", 7, "key", 3)
+    assert (vip.tier, vip.lead_days, key.tier, key.lead_days) == ("personal", 7, "warm", 3)
     prospect = next(i for i in _due(any_db, date(2027, 9, 14))[0].items if i.customer_name == "Prospect Co")
-    assert (prospect.tier, prospect.grade, prospect.lead_days) == ("regular", "A", 1)
+    assert (prospect.tier, prospect.grade, prospect.lead_days) == ("personal", "A", 1)  # A is a priority tier
 
 
 def test_a_pipeline_grade_with_lead_days_sets_the_prospect_lead_time(sqlite_db: Database) -> None:
@@ -133,7 +133,7 @@ def test_other_countries_get_their_holidays_with_the_generic_template(sqlite_db:
         Book(session).customer("Yankee Inc", tier="key", region="US")
     [batch] = _due(sqlite_db, date(2027, 7, 1))
     assert batch.occasion_key == "holiday:US:2027-07-04:independence_day"
-    assert batch.items[0].template == "greetings/holiday/key.en.txt.j2"
+    assert batch.items[0].template == "greetings/holiday/warm.en.txt.j2"
     assert "Independence Day" in batch.items[0].draft
 
 
@@ -169,8 +169,8 @@ def test_a_broken_template_gives_a_log_line_and_the_fallback_text(sqlite_db: Dat
                                                                   caplog: pytest.LogCaptureFixture) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(Path(__file__).resolve().parents[2] / "templates" / "greetings", templates / "greetings")
-    (templates / "greetings/mid_autumn/vip.zh.txt.j2").write_text("{% if %}中秋", encoding="utf-8")  # syntax
-    (templates / "greetings/birthday/vip.zh.txt.j2").write_text("{{ 1 // 0 }}", encoding="utf-8")  # runtime
+    (templates / "greetings/mid_autumn/personal.zh.txt.j2").write_text("{% if %}中秋", encoding="utf-8")  # syntax
+    (templates / "greetings/birthday/personal.zh.txt.j2").write_text("{{ 1 // 0 }}", encoding="utf-8")  # runtime
     (templates / "greetings/names.toml").write_text("[birthday", encoding="utf-8")
     with sqlite_db.session() as session:
         book = Book(session)
@@ -185,10 +185,10 @@ def test_a_broken_template_gives_a_log_line_and_the_fallback_text(sqlite_db: Dat
             assert item.template == "fallback"
             assert item.draft.startswith(f"{item.customer_name}联系人，您好！")
     logged = caplog.text
-    assert "greetings/mid_autumn/vip.zh.txt.j2 is broken (line 1)" in logged
-    assert "greetings/birthday/vip.zh.txt.j2 is broken" in logged and "ZeroDivisionError" in logged
+    assert "greetings/mid_autumn/personal.zh.txt.j2 is broken (line 1)" in logged
+    assert "greetings/birthday/personal.zh.txt.j2 is broken" in logged and "ZeroDivisionError" in logged
     assert "names.toml is broken" in logged
-    assert logged.count("greetings/mid_autumn/vip.zh.txt.j2 is broken") == 1  # once per sweep
+    assert logged.count("greetings/mid_autumn/personal.zh.txt.j2 is broken") == 1  # once per sweep
 
     (templates / "greetings/fallback.zh.txt.j2").write_text("{{ missing }}", encoding="utf-8")
     batches = _due(sqlite_db, date(2027, 9, 8), env=greetings_environment(templates))
@@ -196,22 +196,22 @@ def test_a_broken_template_gives_a_log_line_and_the_fallback_text(sqlite_db: Dat
     assert next(i for i in holiday.items if i.customer_name == "甲公司").draft == "甲公司联系人，您好！值此中秋节之际，谨致诚挚问候，祝您一切顺利！"
 
 
-def test_a_missing_tier_template_falls_back_to_regular(sqlite_db: Database, tmp_path: Path) -> None:
+def test_a_missing_style_template_falls_back_to_standard(sqlite_db: Database, tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(Path(__file__).resolve().parents[2] / "templates" / "greetings", templates / "greetings")
-    (templates / "greetings/mid_autumn/vip.zh.txt.j2").unlink()
-    (templates / "greetings/holiday/vip.zh.txt.j2").unlink()
+    (templates / "greetings/mid_autumn/personal.zh.txt.j2").unlink()
+    (templates / "greetings/holiday/personal.zh.txt.j2").unlink()
     with sqlite_db.session() as session:
         Book(session).customer("甲公司", tier="vip")
     [batch] = _due(sqlite_db, date(2027, 9, 8), env=greetings_environment(templates))
-    assert batch.items[0].template == "greetings/mid_autumn/regular.zh.txt.j2"
+    assert batch.items[0].template == "greetings/mid_autumn/standard.zh.txt.j2"
 
 
 def test_a_template_failing_for_one_customer_still_serves_the_others(sqlite_db: Database, tmp_path: Path,
                                                                     caplog: pytest.LogCaptureFixture) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(Path(__file__).resolve().parents[2] / "templates" / "greetings", templates / "greetings")
-    (templates / "greetings/mid_autumn/vip.zh.txt.j2").write_text(
+    (templates / "greetings/mid_autumn/personal.zh.txt.j2").write_text(
         "{{ contact_title.upper() }}，中秋快乐！", encoding="utf-8")  # fails when a contact has no title
     (templates / "greetings/_common.en.txt.j2").write_text("{% macro thanks( %}", encoding="utf-8")
     with sqlite_db.session() as session:
@@ -222,8 +222,8 @@ def test_a_template_failing_for_one_customer_still_serves_the_others(sqlite_db: 
     with caplog.at_level(logging.WARNING, logger="core.greetings"):
         [batch] = _due(sqlite_db, date(2027, 9, 8), env=greetings_environment(templates))
     drafts = {i.customer_name: (i.template, i.draft) for i in batch.items}
-    assert drafts["甲公司"] == ("greetings/mid_autumn/vip.zh.txt.j2", "CEO，中秋快乐！")
+    assert drafts["甲公司"] == ("greetings/mid_autumn/personal.zh.txt.j2", "CEO，中秋快乐！")
     assert drafts["乙公司"] == ("fallback", "乙，您好！值此中秋节之际，谨致诚挚问候，祝您一切顺利！")
     assert drafts["Acme"][0] == "fallback" and drafts["Acme"][1].startswith("Dear Acme,")
-    assert "greetings/mid_autumn/vip.zh.txt.j2 is broken" in caplog.text
-    assert "greetings/mid_autumn/vip.en.txt.j2 is broken (in greetings/_common.en.txt.j2, line 1)" in caplog.text
+    assert "greetings/mid_autumn/personal.zh.txt.j2 is broken" in caplog.text
+    assert "greetings/mid_autumn/personal.en.txt.j2 is broken (in greetings/_common.en.txt.j2, line 1)" in caplog.text
