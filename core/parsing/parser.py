@@ -27,7 +27,7 @@ from .facts import find_facts, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
 from .signals import (FOLLOW_UP_CUE, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
-                      detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past,
+                      detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past, SELF_NOTE, TODO_CALL,
                       unknown_name)
 from .tasks import task_text
 from .text import clause_bounds, clause_of, has_cjk, lower, normalise
@@ -103,6 +103,9 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         kind_text = _blank(kind_text, *_plan_span(masked, low, clause_bounds(low, spaces=False), when.follow_up_span))
     kind, channel = detect_kind(kind_text)
     attempt = detect_attempt(kind_text)
+    if kind not in ("note", "deal", "greeting") and not attempt and SELF_NOTE.search(kind_text) \
+            and not said_in_past(masked, 0, len(masked)):
+        kind, channel = "note", None
     if attempt and kind == "note":
         kind = "call"
 
@@ -234,8 +237,18 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
             when.occurred, when.occurred_given = moment, True
     else:
         hint = part_of_day(_blank_all(masked, [(d.start, d.end) for d in mentions if d.future_day]), meals=True)
-        if hint is not None and hint <= local_now.time().replace(tzinfo=None):
-            when.occurred = datetime.combine(local_now.date(), hint, tzinfo=local_now.tzinfo)
+        if hint is not None:
+            # A meal or part of day still ahead today was yesterday's: at 09:00, "晚饭 w/ 韩总
+            # 喝多了" is last night's dinner (a log is never in the future).
+            # A meal in the clause of a future date is part of the plan ("Initech lunch tmrw").
+            ahead = hint > local_now.time().replace(tzinfo=None)
+            if ahead and part_of_day(_blank_all(masked, [clause_of(bounds, d.start) for d in mentions
+                                                         if d.future_day]), meals=True) is None:
+                hint = None
+            if hint is not None:
+                day = local_now.date() - timedelta(days=1) if ahead else local_now.date()
+                when.occurred = datetime.combine(day, hint, tzinfo=local_now.tzinfo)
+                when.occurred_given = ahead
     if follow_up is not None:
         day, mention = follow_up
         at = _time_for(mention, attached)
@@ -253,10 +266,11 @@ def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading |
     occurred = None
     ahead_of: dict[str, _Reading] = {}   # whose plan a future date is: mine | neutral | theirs
     for mention in mentions:
-        if mention.invalid:
-            continue
+        if mention.invalid or masked.startswith(("'s ", "’s "), mention.end):
+            continue   # "a recap of yesterday's call": a date that names another event
         clause = clause_of(bounds, mention.start)
-        cued = FOLLOW_UP_CUE.search(masked, *clause) is not None
+        cued = FOLLOW_UP_CUE.search(masked, *clause) is not None or (
+            TODO_CALL.search(masked, *clause) is not None and not said_in_past(masked, 0, len(masked)))
         ahead = mention.direction == FUTURE or mention.past_day is None or (
             mention.direction == EITHER and cued)
         if ahead and mention.future_day is not None:

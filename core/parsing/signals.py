@@ -44,7 +44,7 @@ _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日
                  r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
                  r"thank[- ]you|festive|thanksgiving|birthday|bday|b-day) (?:cards?|msg|message|wishes|hamper|basket|gift)|"
                  r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|"
-                 r"(?:sent|gave|brought) (?:\w+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah))\b")
+                 r"(?:sent|gave|brought) (?:[\w\x00]+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah))\b")
 CHANNELS = {
     "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?:去|到)\x00",
                   r"\b(?:visit|visited|visiting|on-?site|site visit|dropped by|stopped by|popped in|"
@@ -179,15 +179,17 @@ _NO_COMPLAINT = re.compile(r"没有?(?:任何|什么)?(?:投诉|抱怨|不满|�
 FEEDBACK = [
     ("complaint", _any(r"投诉|不满意|不满|抱怨|吐槽|埋怨|差评|生气|发火|不高兴|有意见|意见很大|不爽|失望|不太满意|很差|有异议|"
                        r"恼火|火大|骂|要退|退货|索赔|流失|不续|不合作了|要换供应商|损坏|破损|质量问题|出问题|故障|延误|晚到|没到货|"
-                       r"谈崩|不顺利|很糟|糟糕|对不上|太慢|太差|太贵|卡顿|报错|不稳定|质量差",
+                       r"谈崩|不顺利|很糟|糟糕|对不上|太慢|太差|太贵|卡顿|报错|不稳定|质量差|宕机|崩了|挂了|开错|搞错|弄错|出错|"
+                       r"停摆|瘫痪|很急",
                        r"\b(?:complain|complained|complains|complaint|complaints|complaining|unhappy|"
                        r"dissatisfied|not happy|not satisfied|not pleased|angry|upset|frustrated|annoyed|"
                        r"disappointed|escalated|pissed|went badly|go(?:ne|ing)? badly|went poorly|"
                        r"(?:may|might|could|will|about to|likely to|threaten(?:ed|ing)? to) (?:churn|leave|cancel|walk)|"
                        r"churn(?:ing|ed)?|furious|livid|damaged|broken|defective|faulty|late delivery|"
-                       r"threatened|terrible|awful|bad experience|not working|or (?:he|she|they) (?:walks?|leaves?|leave)|"
+                       r"threatened|terrible|awful|bad experience|not working|outage|(?:is|was|went|been) down|wrong invoice|"
+                       r"or (?:he|she|they) (?:walks?|leaves?|leave)|"
                        r"(?:will|gonna|going to) walk|grumpy|too slow|buggy|crash(?:es|ed|ing)?|keeps? failing)\b")),
-    ("suggestion", _any(r"建议|提议|希望我们|希望(?:能|可以|你们)?(?:增加|提供|加上?|改进|优化|支持|改善|开通|延长|降低)|"
+    ("suggestion", _any(r"建议|提议|希望我们|希望(?:能|可以|你们)?(?:增加|提供|加上?|改进|优化|支持|改善|开通|延长|降低|提前|加快|尽快)|"
                         r"提了.{0,6}(?:需求|意见)|想要(?:增加|一个)",
                         r"\b(?:suggest|suggested|suggests|suggesting|suggestion|suggestions|feature request|"
                         r"maybe (?:we )?(?:offer|add|do|try|give|build)|how about|what if we|"
@@ -199,9 +201,9 @@ FEEDBACK = [
                       r"had (?:a |some |a few )?questions?|questions? (?:about|on|regarding)|enquired|"
                       r"enquiry|inquired|inquiry|wanted to know|wants to know|wondering)\b|"
                       r"\b(?:can|could|would|will|do|does|is|are) (?:we|you|it|they|i)\b[^?.!]{0,60}\?")),
-    ("praise", _any(r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|谢谢我们|感谢我们|很有帮助|(?:整体|都|比较|挺|还算|基本)满意|稳定多了|好用|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
+    ("praise", _any(r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|谢谢我们|感谢我们|很有帮助|(?:整体|都|比较|挺|还算|基本)满意|稳定多了|好用|反响(?:不错|很好|挺好)|效果(?:不错|很好|挺好)|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
                     r"\b(?:praised|praise|praising|very happy with|really happy with|so happy with|thanked|"
-                    r"grateful|complimented|compliments|loved|loves (?:our|the)|very satisfied|"
+                    r"grateful|(?:super|really|very) helpful|complimented|compliments|loved|loves (?:our|the)|very satisfied|"
                     r"extremely satisfied|great feedback|positive feedback|loved it|love it|loving it|"
                     r"impressed|delighted|thrilled|kudos|raved|happy (?:with|w/)|pleased with|satisfied with|"
                     r"great job|good job|well done|positive about (?:our|the|us)|loves? (?:the|our|us)|"
@@ -216,11 +218,26 @@ class FeedbackCue:
     end: int
 
 
+# A complaint about someone else (their current vendor, a competitor) is news, not feedback
+# about us — unless we are named beside it ("比竞品贵", "worse than us" stay complaints).
+_THIRD_PARTY = _any(r"供应商|服务商|竞品|竞争对手|友商|对手|别家|其他家|原厂商",
+                    r"\b(?:(?:their|his|her|current|other|existing|old)(?: [\w-]+){0,2} (?:vendor|provider|supplier|partner)s?|"
+                    r"competitors?|not us)\b")
+_US = _any(r"我们|咱们|我司|本公司", r"\b(?:than (?:us|ours|we)|with us|about us|at us|blames? us|"
+                                   r"our (?:product|service|system|price|team|support|delivery|invoice)s?)\b")
+
+
+def _about_others(low: str, start: int, end: int) -> bool:
+    window = low[max(0, start - 12):end + 24]
+    return _THIRD_PARTY.search(window) is not None and _US.search(window.replace("not us", "")) is None
+
+
 def detect_feedback(low: str) -> FeedbackCue | None:
     cleaned = _NO_COMPLAINT.sub(lambda m: " " * len(m.group()), low)
     for kind, pattern in FEEDBACK:
-        m = pattern.search(cleaned)
-        if m:
+        for m in pattern.finditer(cleaned):
+            if kind == "complaint" and _about_others(cleaned, m.start(), m.end()):
+                continue
             return FeedbackCue(kind, m.start(), m.end())
     return None
 
@@ -257,9 +274,9 @@ def detect_satisfaction(low: str) -> Satisfaction | None:
 
 # -- follow-up intent ------------------------------------------------------------------------
 FOLLOW_UP_CUE = _any(
-    r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末])前|到期|下次|需要|要(?!了)|"
+    r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末号])前|到期|下次|需要|要(?!了)|"
     r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把|记得|"
-    r"得|准备|打算|计划|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到",
+    r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到",
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|check (?:back|in)|call (?:\w+ )?back|"
     r"circle back|touch base|ping|chase|by|due|deadline|needs? to|will|should|plan(?:ning)? to|"
     r"going to|gonna|to do|todo|next step|schedul\w*|reschedul\w*|postpon\w*|moved to|pushed to|set up|"
@@ -295,12 +312,24 @@ def plan_owner(low: str, start: int, end: int) -> str:
 _PAST_MARKER = re.compile(r"了|过|完|刚|已|(?<!再)说|来电|打来|发来|\b(?:had|was|were|met|spoke|sent|went|saw|got|gave|took|made|rang|"
                           r"did|left|came|paid|signed|told|said|says|bought|today|from|wrote|\w+ed|"
                           r"on (?:wechat|slack|whatsapp|teams|the phone|the call))\b|^\s*(?:call|mtg|meeting|email|text)\s+w(?:ith|/)")
-_NOT_PAST = frozenset("scheduled rescheduled planned booked arranged interested postponed supposed "
+_NOT_PAST = frozenset("need needs feed speed proceed indeed red bed scheduled rescheduled planned booked arranged interested postponed supposed "
                       "needed expected moved pushed proposed".split())
 
 
 def said_in_past(low: str, start: int, end: int) -> bool:
     return any(m.group() not in _NOT_PAST for m in _PAST_MARKER.finditer(low, start, end))
+
+
+# A note to oneself: a to-do list line or a preparation, with nothing said in the past tense
+# ("plan: demo for initech next wed", "need to prep the wayne ent QBR deck", 整理华为的方案).
+SELF_NOTE = _any(r"^\s*(?:待办|备忘|计划|笔记|备注)\s*[:：]|准备(?!好了)|整理|要做|得做",
+                 r"^\s*(?:plan|todo|to-?do|note|memo|reminder)\s*[:：]|"
+                 r"\b(?:prep|prepare|preparing|need to|needs to|have to|has to|gotta|must|draft)\b")
+
+
+# A rep's to-do written as a bare instruction: with no past marker in the message, a weekday
+# before it is the day it is due (周三上午给中兴陈工回电话 on a Tuesday is tomorrow's task).
+TODO_CALL = re.compile(r"给.{1,12}?(?:回个?电话|打个?电话|回电|发(?:个|一下)?(?:微信|邮件|报价|资料|合同|方案))|^\s*\S{0,8}?(?:回电话|回电)")
 
 
 # Cues whose own words make a sensible default follow-up text (回访 华为, Follow up Acme).
