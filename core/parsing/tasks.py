@@ -45,17 +45,17 @@ _PHRASES = {  # (zh, en)
     "follow_up": ("跟进{c}", "Follow up with {c}"),
 }
 _ABOUT = ("（{o}）", " on {o}")
-_PRONOUN_EN = re.compile(r"\b(?:them|him|her|they|it|the client|the customer)\b", re.IGNORECASE)
+_PRONOUN_EN = re.compile(r"\b(?:them|em|him|her|they|it|the client|the customer)\b", re.IGNORECASE)
 _PRONOUN_ZH = re.compile(r"他们|她们|他|她|对方|客户")
 _VERB_FIRST_EN = re.compile(r"^(send|email|call|text|ping|chase|visit|meet|remind|ask|tell|update|invite|pay|show)\b",
                             re.IGNORECASE)
-_VERB_FIRST_ZH = re.compile(r"^(?:发|打|送|寄|回|报|交|约|问|催|提交|确认|安排)")
+_VERB_FIRST_ZH = re.compile(r"^(?:发|打|送|寄|回|报|交|约|问|催|提交|确认|安排|整理|准备|改|写|更新|订|预订|做)")
 # The business thing the message is about: "sent Globex the contract", "给阿里发了报价".
 _THING_EN = re.compile(r"\b(contract|quote|quotation|proposal|invoice|po|purchase order|samples?|pricing|price list|"
                        r"renewal|sow|nda|msa|agreement|redlines?|deck|demo|trial|rfp|rfq|tender|bid|order|"
-                       r"payment|deposit|specs?|catalog(?:ue)?|brochure|estimate|budget)\b")
+                       r"payment|deposit|specs?|catalog(?:ue)?|brochure|estimate|budget|case stud(?:y|ies)|report)\b")
 _THING_ZH = re.compile(r"(框架协议|合同|报价单|报价|方案|样品|资料|标书|发票|账单|对账单|协议|清单|价格表|目录|"
-                       r"续约|续费|订单|回款|尾款|预付款|付款|试用|演示|招标|投标|预算)")
+                       r"续约|续费|订单|回款|尾款|预付款|付款|试用|演示|招标|投标|预算|案例|报告)")
 _FILLER = re.compile(r"一下|一趟|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
@@ -71,13 +71,19 @@ def task_text(said: str, clause: str, masked: str, customer: str, zh: bool, atte
     kept = _named(said, customer, zh)
     if kept and _substance(said, action, customer):
         if action is None or _VERB_FIRST_ZH.match(said) or _VERB_FIRST_EN.match(said) or not customer:
+            thing = _thing(masked)   # 改好再发 → 给海尔改好再发（方案）
+            if thing and customer and thing.removeprefix("the ").lower() not in said.lower():
+                return kept + _ABOUT[0 if zh else 1].format(o=thing)
             return kept
         rest = " ".join(said.replace(customer, " ").split()).strip(" ：:,，的")
-        phrase = _PHRASES[action][0 if zh else 1].format(c=customer)
-        return f"{phrase}{'的' if zh else ': '}{rest}" if rest else phrase
+        return _composed(action, customer, _thing(masked), zh) + (("：" if zh else ": ") + rest if rest else "")
     if not customer:
         return kept or ""
-    thing = _thing(masked)
+    return _composed(action, customer, _thing(masked), zh)
+
+
+def _composed(action: str | None, customer: str, thing: str | None, zh: bool) -> str:
+    """The task from its action, the customer and the thing the message is about."""
     if action == "send" and thing:
         return ("给{c}发{o}" if zh else "Send {c} {o}").format(c=customer, o=thing)
     phrase = _PHRASES.get(action or "follow_up")[0 if zh else 1].format(c=customer)
