@@ -360,6 +360,15 @@ _EN_NAME = re.compile(
     r"([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})")
 
 
+# Reps type names in lower case too: "visited northwind traders", "proseware's CFO". Without
+# capitals only a company word or a possessive before a job title marks a name.
+_EN_NAME_LOWER = re.compile(
+    r"\b(?:from|at|with|w/|to|called|met|visited|emailed|zoom w/|call w/|mtg w/)\s+"
+    r"([a-z][\w&'-]+(?:\s+[a-z][\w&'-]+){0,2}\s+(?:" + "|".join(LATIN_COMPANY_WORDS) + r"))\b"
+    r"|\b([a-z][\w&-]{2,})'s\s+(?i:ceo|cfo|coo|cto|cio|vp|svp|evp|head of|procurement|purchasing|buyer|"
+    r"it (?:team|dept|director)|ops|finance team|legal team)\b")
+
+
 @lru_cache(maxsize=1)
 def jieba_tokenizer():
     """One quiet jieba tokenizer per process (its dictionary takes ~0.8 s to load)."""
@@ -388,6 +397,12 @@ def unknown_name(norm: str) -> str | None:
         while words and words[0].lower() in COMMON_WORDS:  # "Visited Blue Origin Logistics"
             words = words[1:]
         if words and all(w.lower() not in COMMON_WORDS for w in words[:-1]) and not _PERSONISH.match(words[0]):
+            return " ".join(words)
+    for m in _EN_NAME_LOWER.finditer(norm):
+        words = (m.group(1) or m.group(2)).split()
+        while words and words[0] in COMMON_WORDS:
+            words = words[1:]
+        if len(words) > (1 if m.group(1) else 0) and not any(w in COMMON_WORDS for w in words[:-1]):
             return " ".join(words)
     return None
 

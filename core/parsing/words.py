@@ -66,4 +66,5 @@ logistics systems technologies technology tech solutions partners labs industrie
 motors pharma pharmaceuticals bank capital media group holdings consulting services networks
 software electronics energy airlines airways analytics dynamics ventures studios retail brands
 manufacturing robotics biotech health healthcare insurance financial properties realty
+traders trading works supply supplies corporation company industrial textiles chemicals steel
 """.split())
