@@ -28,6 +28,7 @@ RATINGS = ("potential", "influence", "intention", "expectation", "satisfaction")
 EDITABLE = ("name", "company", "industry", "stage", "pipeline_stage", "expected_signing_date", "contract_start",
             "annual_revenue", "timezone", "language", *RATINGS, "contact_name", "contact_title", "phone", "email",
             "wechat", "birthday")
+TIER_FIELDS = (*RATINGS, "stage", "pipeline_stage", "expected_signing_date", "contract_start", "timezone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +179,9 @@ def get(session: Session, account: Account, customer_id: int, currency: str = "C
 
 
 def edit_field(session: Session, account: Account, customer_id: int, field: str, text: str, *,
-               now: datetime, currency: str) -> bool:
-    """Validate and store one field; True when the change can move tiers (re-tier after)."""
+               now: datetime, currency: str, policy: Any, org_timezone: str) -> None:
+    """Validate and store one field, re-tier the customer when the field can move tiers, and
+    tell every cached index once committed — one transaction."""
     get(session, account, customer_id)  # visibility
     if field not in EDITABLE:
         raise InvalidInput("bad_field", value=field)
@@ -194,7 +196,9 @@ def edit_field(session: Session, account: Account, customer_id: int, field: str,
     audit.record(session, actor_id=account.id, action="customer.edit", now=now, target=f"customer:{customer_id}",
                  field=field)
     session.flush()
-    return field in (*RATINGS, "stage", "pipeline_stage", "expected_signing_date", "contract_start", "timezone")
+    if field in TIER_FIELDS:
+        retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+    book.invalidate_on_commit(session)  # a name, company or contact changes what searches find
 
 
 def _column(field: str) -> str:

@@ -14,7 +14,7 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import aliases, book, cards, customers, interactions, tiers
+from core import aliases, book, cards, customers, interactions
 from core.accounts import Account
 from core.customers import NewCustomer
 from core.errors import InvalidInput, NotFound
@@ -76,11 +76,14 @@ async def new_stage(update: Update, context: BotContext, payload: dict[str, Any]
 @action("customer.new_skip")
 async def new_skip(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     flow = await pending(context)
-    await finish(context)
     if flow is None or "name" not in flow.data:
+        await finish(context)
         await edit(update, context.render("common/flow_gone"))
         return
+    # the customer first: its transaction claims this button (a kill before it leaves the flow
+    # and the button as they were)
     await _propose(update, context, NewCustomer(flow.data["name"], flow.data.get("stage", "prospect")))
+    await finish(context)
 
 
 async def _propose(update: Update, context: BotContext, values: NewCustomer) -> None:
@@ -108,11 +111,8 @@ async def create_anyway(update: Update, context: BotContext, payload: dict[str, 
 
 
 async def _create(update: Update, context: BotContext, values: NewCustomer) -> None:
-    customer_id = await context.run(customers.create, context.me, values, context.now())
-    book.invalidate()
-    settings = context.services.settings
-    await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
-                      org_timezone=settings.timezone)
+    customer_id = await context.run(customers.create_and_tier, context.me, values, context.now(),
+                                    policy=context.services.policy, org_timezone=context.services.settings.timezone)
     await reply(update, context.render("customers/created", name=values.name))
     await show_card(update, context, customer_id, as_new_message=True)
 
@@ -224,10 +224,9 @@ async def history(update: Update, context: BotContext, payload: dict[str, Any]) 
 
 @action("customer.delete_log")
 async def delete_log(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    settings = context.services.settings
-    customer_id = await context.run(interactions.delete_interaction, context.me, int(payload["interaction"]), context.now())
-    await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
-                      org_timezone=settings.timezone)
+    customer_id = await context.run(interactions.delete_interaction, context.me, int(payload["interaction"]),
+                                    context.now(), policy=context.services.policy,
+                                    org_timezone=context.services.settings.timezone)
     await history(update, context, {"id": customer_id})
     return context.label("card.deleted")  # type: ignore[return-value]
 
@@ -277,8 +276,8 @@ async def edit_typed(update: Update, context: BotContext, text: str, data: dict[
     try:
         field = str(data["field"])
         value = _stage_word(text) if field == "stage" else text
-        moves_tiers = await context.run(customers.edit_field, context.me, customer_id, field, value,
-                                        now=context.now(), currency=settings.currency)
+        await context.run(customers.edit_field, context.me, customer_id, field, value, now=context.now(),
+                          currency=settings.currency, policy=context.services.policy, org_timezone=settings.timezone)
     except InvalidInput as exc:
         await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
         return
@@ -287,10 +286,6 @@ async def edit_typed(update: Update, context: BotContext, text: str, data: dict[
         await reply(update, context.render("customers/not_found"))
         return
     await finish(context)
-    book.invalidate()
-    if moves_tiers:
-        await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
-                          org_timezone=settings.timezone)
     await reply(update, context.render("customers/saved"))
     await show_card(update, context, customer_id, as_new_message=True)
 

@@ -13,6 +13,7 @@ from sqlmodel import select
 from core import accounts, buttons, flows, onboarding, outbox
 from core.accounts import RedeemStatus
 from core.db import Database, downgrade, upgrade
+from core.errors import AlreadyDone
 from core.models import Customer, Interaction, Notification
 from core.money import from_minor, to_minor
 
@@ -123,11 +124,15 @@ def test_button_keys(any_db: Database) -> None:
     with any_db.session() as session:
         assert buttons.press(session, key=key, user_id=other.id, now=NOW).status is buttons.PressStatus.NOT_YOURS
         pressed = buttons.press(session, key=key, user_id=owner.id, now=NOW + timedelta(days=13))
-        assert pressed.status is buttons.PressStatus.OK and pressed.payload == {"n": 1}
-        assert buttons.press(session, key=key, user_id=owner.id, now=NOW).status is buttons.PressStatus.DONE
-        buttons.release(session, key=key)
+        assert pressed.status is buttons.PressStatus.OK and pressed.payload == {"n": 1} and pressed.single_use
+        # resolving claims nothing: the action's own transaction does (see tests/faults/test_kill_save.py)
+        assert buttons.press(session, key=key, user_id=owner.id, now=NOW).status is buttons.PressStatus.OK
         assert buttons.press(session, key=key, user_id=owner.id, now=NOW + timedelta(days=15)).status \
             is buttons.PressStatus.EXPIRED
+        buttons.claim(session, key=key, now=NOW)
+        assert buttons.press(session, key=key, user_id=owner.id, now=NOW).status is buttons.PressStatus.DONE
+        with pytest.raises(AlreadyDone):
+            buttons.claim(session, key=key, now=NOW)
         assert buttons.press(session, key="nope", user_id=owner.id, now=NOW).status is buttons.PressStatus.UNKNOWN
 
 
