@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from core import accounts, buttons, flows, onboarding, outbox
 from core.accounts import RedeemStatus
-from core.db import Database, downgrade, upgrade
+from core.db import Database, WriteWatch, downgrade, upgrade
 from core.errors import AlreadyDone
 from core.models import Customer, Interaction, Notification
 from core.money import from_minor, to_minor
@@ -178,3 +178,23 @@ def test_migrations_upgrade_a_populated_database(tmp_path) -> None:
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.dispose()
+
+
+def test_write_watch_sees_every_kind_of_write_and_no_read(any_db: Database) -> None:
+    """What claims a pressed key with the action's write (bot.app): reads never count; an ORM
+    flush, an executed statement and plain SQL do, whichever comes first."""
+    with any_db.session() as session:
+        rep = accounts.add_user(session, telegram_id=1, name="a", role="rep", now=NOW)
+    writes = [
+        lambda s: s.add(Customer(name="Acme", owner_id=rep.id, stage="active", added_at=NOW)),
+        lambda s: buttons.issue(s, user_id=rep.id, action="x.do", payload={}, now=NOW),
+        lambda s: s.execute(text("UPDATE \"user\" SET name = 'b'")),
+    ]
+    for write in writes:
+        with any_db.session() as session:
+            watch = WriteWatch(session)
+            session.exec(select(Customer)).all()
+            flows.current(session, rep.id, NOW)
+            assert not watch.wrote()
+            write(session)
+            assert watch.wrote()
