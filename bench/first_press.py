@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -126,8 +127,12 @@ def main() -> None:
     parser.add_argument("--later", type=int, default=4)
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    path = OUT / f"first_press_{args.customers}.db"
-    build_book(path, args.customers)
+    book = OUT / f"first_press_{args.customers}.db"
+    build_book(book, args.customers)
+    path = OUT / f"first_press_{args.customers}.run.db"  # every run starts from the same book
+    shutil.copy(book, path)
+    for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
     served = Served()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIERBOT_", "TELEGRAM_"))}
     env.update(TIERBOT_DATABASE_URL=f"sqlite:///{path}", TELEGRAM_BOT_TOKEN=LOCAL_TOKEN,

@@ -28,6 +28,7 @@ from core.flows import Pending
 from core.parsing import warm_up
 from core.clock import Clock
 from core.db import Database, WriteWatch
+from core.errors import AlreadyDone
 from core.policy_store import PolicyHolder
 from core.settings import Settings
 from core.tiering import Policy
@@ -72,13 +73,23 @@ class Services:
         lost the claim to another (AlreadyDone) rolls back what it wrote."""
 
         def unit_of_work() -> tuple[T, bool]:
-            with self.db.session() as session:
-                watch = WriteWatch(session) if claim is not None and not claim.claimed else None
-                result = fn(session, *args, **kwargs)
-                claims = watch is not None and watch.wrote()
-                if claims:
-                    assert claim is not None
-                    buttons.claim(session, key=claim.key, now=claim.now)
+            open_claim = claim if claim is not None and not claim.claimed else None
+            try:
+                with self.db.session() as session:
+                    watch = WriteWatch(session) if open_claim is not None else None
+                    result = fn(session, *args, **kwargs)
+                    claims = watch is not None and watch.wrote()
+                    if claims:
+                        assert open_claim is not None
+                        buttons.claim(session, key=open_claim.key, now=open_claim.now)
+            except AlreadyDone:
+                raise
+            except Exception as error:
+                # another worker's press of the same key committed first, and this write failed on
+                # it (the log it would save twice): that press is done, this one was never needed
+                if open_claim is not None and self._done_elsewhere(open_claim.key):
+                    raise AlreadyDone(open_claim.key) from error
+                raise
             return result, claims
 
         result, claimed = await asyncio.to_thread(unit_of_work)
@@ -86,6 +97,10 @@ class Services:
             assert claim is not None
             claim.claimed = True  # committed
         return result
+
+    def _done_elsewhere(self, key: str) -> bool:
+        with self.db.session() as session:
+            return buttons.is_done(session, key=key)
 
 
 class BotData:

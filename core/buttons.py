@@ -119,6 +119,11 @@ def claim(session: Session, *, key: str, now: datetime) -> None:
         raise AlreadyDone(key)
 
 
+def is_done(session: Session, *, key: str) -> bool:
+    row = session.get(ActionKey, key)
+    return row is not None and row.done_at is not None
+
+
 def purge_expired(session: Session, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
     """Forget keys long past their validity (a pressed stale key then reads as unknown)."""
     result = session.execute(delete(ActionKey).where(ActionKey.valid_until < now - keep))

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot import access
@@ -101,6 +102,30 @@ async def test_a_press_that_loses_the_claim_to_another_worker_writes_nothing(har
     await harness.press(rep, "Save")
     assert _logs(harness) == 0
     assert harness.last_answer() == "Already done ✓"
+
+
+async def test_a_press_whose_write_fails_on_another_workers_commit_answers_already_done(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL the other worker's commit can make this one's write fail (the same log,
+    the unique index) before its claim: that is "already done", not an error."""
+    rep, save = await _card(harness)
+    resolve = access._arrive
+
+    def arrive_then_the_other_worker_commits(session: Any, *args: Any, **kwargs: Any) -> Any:
+        arrival = resolve(session, *args, **kwargs)
+        with harness.db.session() as other:
+            other.get(ActionKey, save).done_at = harness.clock.now()
+        return arrival
+
+    def the_other_worker_won(*args: Any, **kwargs: Any) -> Any:
+        raise IntegrityError("INSERT INTO interaction …", {}, Exception("uq_interaction_source"))
+
+    monkeypatch.setattr(access, "_arrive", arrive_then_the_other_worker_commits)
+    monkeypatch.setattr(interactions, "retier_customer", the_other_worker_won)
+    before = len(harness.sent(rep))
+    await harness.press(rep, "Save")
+    assert harness.last_answer() == "Already done ✓"
+    assert len(harness.sent(rep)) == before and _logs(harness) == 0  # no error message, nothing of its own
 
 
 async def test_a_button_whose_write_is_the_question_it_asks_is_claimed_with_it(harness: Harness) -> None:
