@@ -99,8 +99,11 @@ class Services:
         return result
 
     def _done_elsewhere(self, key: str) -> bool:
-        with self.db.session() as session:
-            return buttons.is_done(session, key=key)
+        try:
+            with self.db.session() as session:
+                return buttons.is_done(session, key=key)
+        except Exception:  # noqa: BLE001 - the database is what failed: the first error is the one to tell
+            return False
 
 
 class BotData:
