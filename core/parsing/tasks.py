@@ -70,7 +70,8 @@ def task_text(said: str, clause: str, masked: str, customer: str, zh: bool, atte
     said = _FILLER.sub(" ", said).strip()
     kept = _named(said, customer, zh)
     if kept and _substance(said, action, customer):
-        if action is None or _VERB_FIRST_ZH.match(said) or _VERB_FIRST_EN.match(said) or not customer:
+        if action is None or _VERB_FIRST_ZH.match(said) or said.startswith("给") or _VERB_FIRST_EN.match(said) \
+                or not customer:
             thing = _thing(masked)   # 改好再发 → 给海尔改好再发（方案）
             if thing and customer and thing.removeprefix("the ").lower() not in said.lower():
                 return kept + _ABOUT[0 if zh else 1].format(o=thing)
@@ -111,6 +112,8 @@ def _named(said: str, customer: str, zh: bool) -> str:
     pronoun = _PRONOUN_ZH if zh else _PRONOUN_EN
     if pronoun.search(said):
         out = pronoun.sub(customer, said, count=1)
+    elif zh and said.startswith("给"):   # 给 陈工回电话 (the customer's name was taken out)
+        out = f"给{customer}{said[1:].strip()}"
     elif zh:
         out = f"给{customer}{said}" if _VERB_FIRST_ZH.match(said) else f"{customer}：{said}"
     else:
