@@ -59,7 +59,10 @@ def find_facts(text: str) -> list[FactSpan]:
         digits = re.sub(r"[ ()-]", "", m.group("number"))
         if not 7 <= len(digits.lstrip("+")) <= 15:
             continue
-        stated = re.search(r"[:：是为]\s*\+?\d", text[m.start():m.end()])
+        # stated: "电话：…", "手机是…", or a keyword and the number ending the message (中兴周经理手机 139…)
+        stated = re.search(r"[:：是为]\s*\+?\d", text[m.start():m.end()]) or (
+            re.fullmatch(r"\D{0,14}?\s*", text[m.start():m.start("number")]) is not None
+            and not text[m.end():].strip(" .。!！"))
         if not stated and not _PHONE_CHANGED.search(text, max(0, m.start() - 12), min(len(text), m.end() + 6)):
             continue
         found.append(FactSpan("phone", digits, m.start(), m.end()))

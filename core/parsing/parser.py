@@ -255,7 +255,11 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
         hint = part_of_day(masked[mention.start:mention.end]) or \
             part_of_day(masked[slice(*clause_of(bounds, mention.start))], meals=True)
         moment = _occurred_moment(occurred, _time_for(mention, attached), local_now, hint)
-        if moment > local_now + timedelta(minutes=1):
+        if moment > local_now + timedelta(minutes=1) and follow_up is None and moment.date() == local_now.date() \
+                and not said_in_past(plain := _blank_all(masked, [(d.start, d.end) for d in mentions] +
+                                                         [(t.start, t.end) for t in times]), 0, len(plain)):
+            follow_up = occurred   # "3pm today mtg w bob at acme" at 09:00: a plan for later today
+        elif moment > local_now + timedelta(minutes=1):
             problems.append("future_date")
         else:
             when.occurred, when.occurred_given = moment, True
