@@ -370,6 +370,8 @@ _EN_NAME = re.compile(
 _EN_NAME_LOWER = re.compile(
     r"\b(?:from|at|with|w/|to|called|met|visited|emailed|zoom w/|call w/|mtg w/)\s+"
     r"([a-z][\w&'-]+(?:\s+[a-z][\w&'-]+){0,2}\s+(?:" + "|".join(LATIN_COMPANY_WORDS) + r"))\b"
+    r"|\b(?:new (?:lead|client|customer|prospect)|(?:ceo|cfo|coo|cto|cio|vp|head of \w+) (?:of|at|from))[,:]?\s+"
+    r"([a-z][\w&'-]+(?:\s+[a-z][\w&'-]+)?)(?=\s*(?:[,.;:!?—-]|$|\s(?:at|to|and|is|are|was|they|who|wants?|signed|said|-)\b))"
     r"|\b([a-z][\w&-]{2,})'s\s+(?i:ceo|cfo|coo|cto|cio|vp|svp|evp|head of|procurement|purchasing|buyer|"
     r"it (?:team|dept|director)|ops|finance team|legal team)\b")
 
@@ -404,7 +406,7 @@ def unknown_name(norm: str) -> str | None:
         if words and all(w.lower() not in COMMON_WORDS for w in words[:-1]) and not _PERSONISH.match(words[0]):
             return " ".join(words)
     for m in _EN_NAME_LOWER.finditer(norm):
-        words = (m.group(1) or m.group(2)).split()
+        words = (m.group(1) or m.group(2) or m.group(3)).split()
         while words and words[0] in COMMON_WORDS:
             words = words[1:]
         if len(words) > (1 if m.group(1) else 0) and not any(w in COMMON_WORDS for w in words[:-1]):
@@ -425,7 +427,7 @@ _OF_PERSON = re.compile(rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6
 # Reps write the company first, then what happened: "携程 商旅部 视频会议", "农夫山泉 下单 15万".
 _LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
 # A span that starts with a time word or ends with a cue is no name (下周五再跟进, 今天).
-_NOT_A_NAME = re.compile(r"^(?:今[天日晚早]|明[天日晚早]|昨[天日晚]|前[天几两]|后[天面]|[上下](?:周|个|次|午|月|星期|礼拜)|"
+_NOT_A_NAME = re.compile(r"^(?:接到|收到|今[天日晚早]|明[天日晚早]|昨[天日晚]|前[天几两]|后[天面]|[上下](?:周|个|次|午|月|星期|礼拜)|"
                          r"这(?:周|个|次|边)|本[周月]|每|刚|已|再|要|在|和|跟|给|去|到|电话|微信|短信|邮件|拜访|听说|"
                          r"视频|会议|开会|见面|吃饭|签|回访|跟进|提醒|客户|新客户|我|他|她)|"
                          r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧)$")
@@ -463,7 +465,8 @@ def _zh_name(norm: str) -> str | None:
     owner = _OF_PERSON.search(norm)  # 海底捞的王经理: the company the person is from
     if owner and owner.group(1) not in _ZH_STOP:
         return owner.group(1)
-    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户|拜访了?|走访了?|考察了?|去了|见了|听说)[:\s]*([\u4e00-\u9fff]{2,6})", norm)
+    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户|拜访了?|走访了?|考察了?|去了|见了|听说|接到|收到|"
+                       r"(?i:new (?:client|lead|customer|prospect)))[:：,\s]*([\u4e00-\u9fff]{2,6})", norm)
     if marker:
         words = list(jieba_tokenizer().cut(marker.group(1)))
         kept = []
