@@ -86,14 +86,14 @@ async def test_rep_gets_their_own_book_with_tiers_and_cadence(harness: Harness) 
                                         "Expected signing date", "Pipeline stage", "Status", "Lost reason", "Created",
                                         "Updated", "Rep"]]  # 华为's is not in Emma's book
     header, *rows = sheets["Customers"]
-    assert header[:5] == ["External ID", "Name", "Company", "Owner", "Stage"]
-    assert "Tier: Value tier" in header and header[-4:] == ["Cadence", "Next due", "Next visit due", "Days overdue"]
-    assert [row[1] for row in rows] == ["Acme"] and rows[0][3] == "Emma" and rows[0][4] == "Prospect"
+    assert header[:5] == ["External ID", "Name", "Owner", "Tier: Value tier", "Score: Value tier"]
+    assert {"Company", "Stage", "Cadence", "Next due", "Next visit due", "Days overdue"} <= set(header)
     tiers = dict(zip(header, rows[0]))
+    assert [row[1] for row in rows] == ["Acme"] and (tiers["Owner"], tiers["Stage"]) == ("Emma", "Prospect")
     assert any(key.startswith("Tier:") and value for key, value in tiers.items())
     assert tiers["Cadence"] in ("On track", "Due", "Overdue") and tiers["Next due"] is not None
-    assert sheets["Interactions"] == [["External ID", "Customer", "Customer external ID", "Date", "Kind", "Amount",
-                                       "Currency", "Summary", "Rep"]]
+    assert sheets["Interactions"] == [["Record ID", "External ID", "Customer", "Customer external ID", "Date", "Kind",
+                                       "Amount", "Currency", "Summary", "Rep"]]
     text = csv_file.file_bytes.decode("utf-8-sig")
     assert [row[1] for row in csv.reader(io.StringIO(text))] == ["Name", "Acme"]
 
@@ -108,13 +108,13 @@ async def test_manager_gets_the_team_in_chinese_and_a_rep_only_theirs(harness: H
     [opportunity] = sheets["商机"][1:]  # expected money apart from the booked deal of 互动记录
     assert opportunity[:4] == ["华为", "二期扩容", 800000, "CNY"] and opportunity[5:7] == ["方案报价", "进行中"]
     header, *rows = sheets["客户"]
-    assert header[:5] == ["客户编号", "客户名称", "公司名称", "负责人", "阶段"] and "档次：价值分档" in header
+    assert header[:5] == ["客户编号", "客户名称", "负责人", "档次：价值分档", "分数：价值分档"]
     assert sorted(row[1] for row in rows) == ["Acme", "华为", "星辰科技"]  # not the West team's
     huawei = dict(zip(header, next(row for row in rows if row[1] == "华为")))
     assert (huawei["阶段"], huawei["联系人"], huawei["年交易额"], huawei["档次：价值分档"] is not None) == (
         "服务中", "张总", 1200000.5, True)
     [deal] = sheets["互动记录"][1:]
-    assert deal[1:3] == ["华为", "C1"] and deal[4:8] == ["成交", 500000, "CNY", "签约50万"]
+    assert deal[2:4] == ["华为", "C1"] and deal[5:9] == ["成交", 500000, "CNY", "签约50万"]
     [complaint] = sheets["客户反馈"][1:]
     assert complaint[0] == "华为" and complaint[2:4] == ["投诉", "待处理"] and complaint[5] == "交货慢"
     await harness.send(people["sun"], "/export")
@@ -167,7 +167,7 @@ async def test_export_then_import_into_a_fresh_database_loses_nothing(harness: H
 # Values a spreadsheet would run as formulas (issue 12 §3), in every kind of text column.
 HOSTILE = ("external_id,name,company,owner,stage,industry,contact_name,contact_title,contact_phone,contact_email\n"
            'X1,"=HYPERLINK(""https:evil.example"",""Click"")",@SUM(A1),李伟,active,+1+2,-Bob,=1+1,+86 138 0000 0000,'
-           "@evil.example\n"
+           "-x@evil.example\n"  # an e-mail address must be one (issue 14 §3), and may still start with -
            "X2,''=already quoted,'plain quote,李伟,active,'''+two quotes,Ann,#N/A,,\n")  # each stored with one ' less
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -197,7 +197,7 @@ async def test_export_writes_formula_like_text_as_quoted_strings_and_imports_bac
     assert all(c.data_type == "s" for c in cells if isinstance(c.value, str))
     assert not [t for t in texts if t.startswith(FORMULA_START)], texts
     for expected in ("'=HYPERLINK(\"https:evil.example\",\"Click\")", "'@SUM(A1)", "'+1+2", "'-Bob", "'=1+1",
-                     "'+86 138 0000 0000", "'@evil.example", "''=already quoted", "'''+two quotes",
+                     "'+86 138 0000 0000", "'-x@evil.example", "''=already quoted", "'''+two quotes",
                      "'=cmd|' /C calc'!A0", "'-2+3"):
         assert expected in texts, expected
     assert "'plain quote" in texts  # a quote before no formula sign is left as it is

@@ -57,7 +57,7 @@ def test_realistic_gbk_crm_export_imports_exactly_and_twice_creates_nothing(any_
     assert report.applied and (report.created, report.updated, report.unchanged) == (465, 0, 0)
     assert {e.line: e.code for e in report.errors} == export.bad
     assert {e.column for e in report.errors} == {"负责人", "签约日期", "年交易额", "客户名称"}
-    assert report.unknown_columns == ["客户来源", "创建时间"]
+    assert report.unknown_columns == ["客户来源"]  # 创建时间 is when the relationship began (issue 14 §2)
     customers = _customers(any_db)
     assert len(customers) == 465 and {c.owner_id for c in customers.values()} == {people["li"].id}
     first = export.rows[0]
@@ -246,7 +246,7 @@ def test_interactions_with_zh_and_en_headers(any_db: Database) -> None:
           "华为,2026-11-23,电话,,,赵六\n")
     assert detect_kind(read_bytes(zh.encode("gbk")).headers) == "interactions"
     report = _import(any_db, zh.encode("gbk"), people["wang"], kind="interactions")
-    assert [(e.line, e.code) for e in report.errors] == [(5, "customer_unknown"), (6, "choice"), (7, "owner_unknown")]
+    assert [(e.line, e.code) for e in report.errors] == [(5, "customer_unknown"), (6, "choice_kind"), (7, "owner_unknown")]
     assert report.created == 3
     with any_db.session() as session:
         rows = {r.summary: r for r in session.exec(select(Interaction)).all()}
