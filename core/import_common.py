@@ -80,7 +80,7 @@ class ImportReport:
     def ready(self) -> int:
         return self.created + self.updated + self.unchanged
 
-    def refuse(self, line: int, code: str, column: str | None = None, **params: Any) -> None:
+    def refuse(self, line: int, code: str, column: str | None = None, /, **params: Any) -> None:
         self.errors.append(RowError(line, code, column, params))
         self.outcomes[line] = "refused"
 
