@@ -16,7 +16,8 @@ a string cell, quoted where a spreadsheet would run it as a formula (core.spread
 XLSX and in the CSV.
 
 Telegram takes files up to 50 MB: a workbook over `MAX_FILE_BYTES` comes as one workbook per
-sheet, a sheet still over it in parts of rows, and a CSV over it zipped (`Export.split` says so).
+sheet, a sheet still over it in parts of rows (written again, as many rows per part as its size
+says fit), and a CSV over it zipped (`Export.split` says so).
 """
 
 from __future__ import annotations
@@ -147,11 +148,9 @@ def export_book(session: Session, account: Account, policy: Policy, now: datetim
     whole = _workbook(sheets)
     split = len(whole) > limit
     files = [ExportFile("workbook", whole)]
-    if split:
-        # each sheet on its own; as if the whole size were one sheet's, its rows per part fit for sure
+    if split:  # each sheet a workbook of its own, in parts of rows where it is still too large
         files = [ExportFile("workbook", content, sheet.key, index, len(parts)) for sheet in sheets
-                 for parts in [_sheet_parts(sheet, max(1, int(sheet.count * 0.9 * limit / len(whole))))]
-                 for index, content in enumerate(parts, 1)]
+                 for parts in [_sheet_parts(sheet, limit)] for index, content in enumerate(parts, 1)]
     table = _csv([customer_header, *customers])
     if len(table) > limit:
         split = True
@@ -222,9 +221,13 @@ def _write_sheet(target: Any, sheet: _Sheet, rows: Iterable[list[Any]]) -> int:
     return count
 
 
-def _sheet_parts(sheet: _Sheet, per_part: int) -> list[bytes]:
-    """One sheet as its own workbook, in parts of at most `per_part` rows (rows streamed: only
-    one part's rows are held at a time)."""
+def _sheet_parts(sheet: _Sheet, limit: int) -> list[bytes]:
+    """One sheet as its own workbook; over `limit`, written again in parts of rows, as many per
+    part as its size says fit (rows streamed: only one part's rows are held at a time)."""
+    whole = _workbook([sheet])
+    if len(whole) <= limit or sheet.count <= 1:
+        return [whole]
+    per_part = max(1, int(sheet.count * 0.9 * limit / len(whole)))
     parts, batch, total = [], [], 0
     for row in sheet.rows():
         batch.append(row)

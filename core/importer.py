@@ -224,7 +224,7 @@ def parse_attribute(text: str) -> str | None:
         amount = parse_amount(text)
     except BadValue:
         raise BadValue("attribute", value=text[:60]) from None
-    return str(amount.normalize()) if amount is not None else None
+    return format(amount.normalize(), "f") if amount is not None else None  # 600000, not 6E+5
 
 
 # --- customers -----------------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ def check_explain_needs(explain: ExplainSpec,
         kinds = [model.type]
         if isinstance(model, WeightedModel):
             kinds += [dimension.source_kind for dimension in model.dimensions]
-        if isinstance(model, WeightedModel) and model.imported_revenue != "never":
+        if isinstance(model, WeightedModel) and model.imported_revenue != "never" and model.uses_contribution:
             kinds.append("imported_revenue")
         for kind in kinds:
             for name in EXPLAIN_NEEDS.get(kind, ()):
