@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -167,19 +169,35 @@ def parse_choice(text: str, allowed: Iterable[str], words: dict[str, str], code:
     raise BadValue(code, value=text[:60])
 
 
+# The plain ASCII form nearly every address has: dot-atoms of letters, digits and the few signs
+# RFC 5322 allows, a domain of letter-or-digit labels and a letter TLD. What matches it (within
+# the lengths, and outside the special-use domains) email-validator accepts too — tested — so
+# only the rest pays for the library's full check (about 50 µs an address: 2.5 s of a 50k file).
+_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                          r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+
+
 def parse_email(text: str) -> str | None:
     """An e-mail address as written (stripped), or BadValue `email`: one @, a local part, a
-    domain with a dot (contact@@example and contact@example are refused)."""
-    from email_validator import EmailNotValidError, validate_email
-
+    domain with a dot (contact@@example and contact@example are refused). Syntax only, by
+    email-validator (no DNS look-up)."""
     text = text.strip()
     if not text:
         return None
-    try:
-        validate_email(text, check_deliverability=False)
-    except EmailNotValidError:
-        raise BadValue("email", value=text[:60]) from None
+    if not _plain_email(text):
+        try:
+            validate_email(text, check_deliverability=False)
+        except EmailNotValidError:
+            raise BadValue("email", value=text[:60]) from None
     return text
+
+
+def _plain_email(text: str) -> bool:
+    if len(text) > 254 or not _PLAIN_EMAIL.fullmatch(text):
+        return False
+    local, _, domain = text.rpartition("@")
+    # "--" in a label (xn--, ab--) is Punycode's business: the library judges those
+    return len(local) <= 64 and "--" not in domain and domain.rsplit(".", 1)[-1].lower() not in SPECIAL_USE_DOMAIN_NAMES
 
 
 _PHONE_CHARS = re.compile(r"^\+?[\d\s\-()./]+$")
