@@ -65,7 +65,10 @@ CHUNK = 5000
 MAX_FILE_BYTES = 49 * 1024 * 1024  # Telegram's bots send documents up to 50 MB
 WIDTH_SAMPLE = 200  # rows read for the column widths
 MIN_WIDTH, MAX_WIDTH = 6, 60
-MONEY, INTEGER, SCORE, DAY, MOMENT = "#,##0.00", "0", "0.00", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+# number formats: money with separators and cents, scores with two decimals, dates and instants;
+# whole numbers (ids, counts, ratings, days) read right in General and cost no styled cell
+MONEY, SCORE, DAY, MOMENT = "#,##0.00", "0.00", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+INTEGER = None
 
 
 @dataclass(frozen=True)
