@@ -51,7 +51,8 @@ class ImportReport:
     `columns` are the headers read, each with the field it fills; `unknown_columns` the headers
     no field takes (said by name in the preview, never dropped silently); `derived_columns` the
     ones an export adds and an import cannot take back (tiers, cadence, scores). `outcomes` has
-    each row's line → created | updated | unchanged | refused (why: `errors`). `touched_ids` are
+    each row's line → created | updated | unchanged | refused (why: `errors`; `bad_rows` their
+    cells). `touched_ids` are
     the customers whose facts the import changes: they are re-tiered once at the end."""
 
     kind: str
@@ -93,16 +94,6 @@ def note_columns(report: ImportReport, columns: Columns, derived: list[str]) -> 
     report.columns = [(header, name) for name, header in sorted(columns.header.items(),
                                                                 key=lambda item: columns.index[item[0]])]
     report.unknown_columns, report.derived_columns = columns.unknown, derived
-
-
-def error_csv(report: ImportReport, reasons: list[str], error_header: str) -> bytes:
-    """The rows with errors as they were, plus a column with the reason (UTF-8 with BOM, so Excel
-    reads Chinese right). `reasons` are the rendered texts of `report.errors`, in order."""
-    by_line = _reasons_by_line(report, reasons)
-    width = len(report.headers)
-    rows = [[*(report.bad_rows.get(line, []) + [""] * width)[:max(width, len(report.bad_rows.get(line, [])))],
-             "; ".join(texts)] for line, texts in by_line.items()]
-    return _csv([[*report.headers, error_header], *rows])
 
 
 def outcome_csv(report: ImportReport, reasons: list[str], headers: tuple[str, str], words: dict[str, str]) -> bytes:

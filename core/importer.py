@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from core import aliases
 from core.accounts import Account
 from core.import_common import (CellError, CustomerIndex, ImportReport, People, Plan, Progress, RowError,
-                                bulk_insert, cells_of, chunks, error_csv, note_columns, outcome_csv, visible,
+                                bulk_insert, cells_of, chunks, note_columns, outcome_csv, visible,
                                 write_chunks)
 from core.import_files import Columns, ImportFileError, Table, map_columns, normalise_header, read_bytes, read_table
 from core.import_values import (BadValue, day_first_of, parse_amount, parse_choice, parse_date, parse_email,
@@ -42,7 +42,7 @@ from core.settings import check_timezone
 from core.tiering import Policy
 
 __all__ = ["CUSTOMER_COLUMNS", "INTERACTION_COLUMNS", "ImportFileError", "ImportReport", "RowError", "detect_kind",
-           "error_csv", "import_customers", "import_interactions", "import_table", "outcome_csv", "read_bytes"]
+           "import_customers", "import_interactions", "import_table", "outcome_csv", "read_bytes"]
 
 NAME_MAX = 200
 

@@ -62,7 +62,6 @@ def preview(session: Session, account: Account, upload_id: int, kind: str, *, no
         finally:
             savepoint.rollback()
         report.created_ids, report.touched_ids = [], set()
-    upload = _own(session, account, upload_id)
     upload.kind, upload.summary = kind, report.summary()
     session.add(upload)
     return report

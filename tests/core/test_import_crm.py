@@ -16,7 +16,7 @@ from core import accounts
 from core.accounts import Account
 from core.db import Database
 from core.import_files import ImportFileError, read_bytes
-from core.importer import ImportReport, detect_kind, error_csv, import_table
+from core.importer import ImportReport, detect_kind, import_table, outcome_csv
 from core.models import Contact, Customer, Interaction
 from core.money import from_minor
 from tests.crm_export import HEADERS, crm_export
@@ -79,20 +79,23 @@ def test_realistic_gbk_crm_export_imports_exactly_and_twice_creates_nothing(any_
         assert len(session.exec(select(Contact)).all()) == 465
 
 
-def test_error_file_has_the_bad_rows_as_they_were_plus_the_reason(any_db: Database) -> None:
+def test_report_file_has_every_row_as_it_was_with_its_outcome_and_the_reason(any_db: Database) -> None:
     people = _people(any_db)
     export = crm_export(["李伟"])
     report = _import(any_db, export.content, people["li"], apply=False)
-    content = error_csv(report, [f"{e.code}@{e.column}" for e in report.errors], "错误")
+    words = {"created": "新增", "updated": "更新", "unchanged": "无变化", "refused": "未导入"}
+    content = outcome_csv(report, [f"{e.code}@{e.column}" for e in report.errors], ("导入结果", "未导入原因"), words)
     assert content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert rows[0] == [*HEADERS, "错误"]
-    assert len(rows) == 1 + len(export.bad) == 36
+    assert rows[0] == [*HEADERS, "导入结果", "未导入原因"]
+    assert len(rows) == 1 + 500
     by_external = {r[0]: r for r in rows[1:]}
     for line, code in export.bad.items():
         original = export.rows[line - 2]
-        assert by_external[original[0]][:-1] == original
+        assert by_external[original[0]][:-2] == original and by_external[original[0]][-2] == "未导入"
         assert by_external[original[0]][-1].startswith(code)
+    good = [r for r in rows[1:] if r[-2] != "未导入"]
+    assert len(good) == 465 and {(r[-2], r[-1]) for r in good} == {("新增", "")}
 
 
 def test_synonyms_of_the_issue_in_english_and_chinese(any_db: Database) -> None:

@@ -17,7 +17,7 @@ from core.db import Database
 from core.import_files import read_bytes
 from core.importer import detect_kind
 from core.models import Customer, CustomerTier, Interaction, Opportunity
-from tests.core.test_import_onboarding import POLICY, confirm, preview
+from tests.core.test_import_onboarding import confirm, preview
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 BOOK = ("客户编号,客户名称,负责人,阶段,年交易额,签约日期\n"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from statistics import median
 
 from sqlmodel import select
