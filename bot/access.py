@@ -64,7 +64,8 @@ class Arrival:
 def _arrive(session: Session, telegram_id: int, language: str | None, username: str | None, now: datetime,
             key: str | None) -> Arrival:
     """One transaction per update for what every handler needs first: who it is, their pending
-    flow, and for a button press the claimed key (see core.buttons.press)."""
+    flow, and for a button press the resolved key (claimed later, with the action's write: see
+    bot.actions)."""
     account = accounts.recognise(session, telegram_id, language, username)
     if account is None:
         return Arrival(None, deactivated=people.is_deactivated(session, telegram_id))

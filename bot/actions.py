@@ -1,6 +1,11 @@
 """Button presses: one CallbackQueryHandler resolves the stored key, re-checks the presser and
 dispatches to the feature that registered the action name with `@action("…")`. A handler
-returns the text of a short notice to show the presser, or None."""
+returns the text of a short notice to show the presser, or None.
+
+A single-use key is claimed in the first transaction of its action that writes (bot.app), so a
+process killed at any moment leaves the button either done with its write, or pressable with
+nothing written. An action that fails leaves it pressable (its transaction rolled back the
+claim); one that writes nothing claims it once it has run."""
 
 from __future__ import annotations
 
@@ -10,9 +15,9 @@ from typing import Any
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
-from bot.app import BotContext
+from bot.app import BotContext, PendingClaim
 from core import buttons
-from core.errors import InvalidInput, NotFound
+from core.errors import AlreadyDone, InvalidInput, NotFound
 
 ActionHandler = Callable[[Update, BotContext, dict[str, Any]], Awaitable[str | None]]
 
@@ -45,7 +50,7 @@ def action(name: str) -> Callable[[ActionHandler], ActionHandler]:
 async def on_press(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    pressed = context.pressed  # claimed by the gate, in the transaction that read the account
+    pressed = context.pressed  # resolved by the gate, in the transaction that read the account
     if pressed is None:
         pressed = await context.run(buttons.press, key=query.data or "", user_id=context.me.id,
                                     now=context.services.clock.now())
@@ -54,19 +59,42 @@ async def on_press(update: Update, context: BotContext) -> None:
         status = pressed.status if pressed.status is not buttons.PressStatus.OK else buttons.PressStatus.UNKNOWN
         await query.answer(context.label(_REFUSALS[status]), show_alert=status is not buttons.PressStatus.DONE)
         return
+    if pressed.single_use:
+        context.claim = PendingClaim(pressed.key, context.services.clock.now())
+    # A failure rolls back the transaction it happened in, with the claim if it was in it: the
+    # button stays pressable unless what it did was committed before the failure.
     try:
         notice = await handler(update, context, pressed.payload or {})
+    except AlreadyDone:  # another worker's press of the same key committed first
+        await _answer(query, context.label("buttons.done"))
+        return
     except NotFound:  # the thing behind the button is gone (undone, deleted, reassigned)
         await _answer(query, context.label("buttons.gone"), alert=True)
         return
-    except InvalidInput as exc:
-        await context.run(buttons.release, key=pressed.key)  # a bad value: the button can be pressed again
+    except InvalidInput as exc:  # a bad value: nothing written, the button can be pressed again
         await _answer(query, context.render("log/invalid", code=exc.code), alert=True)
         return
-    except Exception:
-        await context.run(buttons.release, key=pressed.key)  # the action failed: pressable again
-        raise
+    await _claim_unwritten(context)
     await _answer(query, notice)
+
+
+def leave_pressable(context: BotContext) -> None:
+    """The action answered without doing anything (a bad value, told in a message): its key is
+    not claimed, so the button can be pressed again."""
+    context.claim = None
+
+
+async def _claim_unwritten(context: BotContext) -> None:
+    """A single-use action that wrote nothing through `context.run` (it only showed something,
+    or its work is idempotent and ran elsewhere, like a policy's activation) is done now."""
+    claim = context.claim
+    if claim is None or claim.claimed:
+        return
+    try:
+        await context.services.run(buttons.claim, key=claim.key, now=claim.now)
+    except AlreadyDone:  # a press racing this one: the action ran, either answer is true
+        pass
+    claim.claimed = True
 
 
 async def _answer(query: CallbackQuery, text: str | None, *, alert: bool = False) -> None:

@@ -32,8 +32,17 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            cache_size=-1,  # every template stays compiled (there are a few hundred, see `warm_up`)
         )
         self.env.filters["money"] = _money
+
+    def warm_up(self) -> None:
+        """Compile every template and read every label file now (about a second), so no
+        message pays for its template's first use."""
+        for name in self.env.list_templates(extensions=["j2"]):
+            self.env.get_template(name)
+        for lang in LANGUAGES:
+            _strings(self.directory, lang)
 
     def render(self, lang: str, name: str, /, **context: Any) -> str:
         """Render `templates/<lang>/<name>.html.j2`."""

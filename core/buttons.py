@@ -3,6 +3,11 @@
 Callback data is only the opaque `key` (16 url-safe characters, far below Telegram's 64 bytes).
 Pressing looks the key up and re-checks who presses; a single-use action already done answers
 "already done" and does nothing twice; keys expire (reminder buttons stay valid 14 days).
+
+A single-use key is marked done by `claim`, in the transaction of the write its action makes
+(bot.app runs the claim in the first unit of work of the press that writes): a process killed
+before that commit leaves neither the write nor the claim, so the button can be pressed again;
+after it, both are there and the button answers "already done".
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session
 
+from core.errors import AlreadyDone
 from core.models import ActionKey
 
 DEFAULT_TTL = timedelta(days=2)
@@ -44,6 +50,7 @@ class Press:
     action: str = ""
     payload: dict[str, Any] | None = None
     key: str = ""
+    single_use: bool = False  # OK and single-use: `claim` it with the action's write
 
 
 def issue(
@@ -85,9 +92,8 @@ def store(session: Session, *, user_id: int | None, keys: list[str], specs: list
 
 
 def press(session: Session, *, key: str, user_id: int, now: datetime) -> Press:
-    """Resolve a pressed key for `user_id`. A single-use key is claimed by one conditional UPDATE,
-    so of two presses racing (two taps, two workers) exactly one gets OK; `release` gives the
-    claim back when the action itself failed, so the button can be pressed again."""
+    """Resolve a pressed key for `user_id`, claiming nothing: a single-use key is claimed with
+    the action's own write (`claim`), so a press that never reaches its commit left no trace."""
     row = session.get(ActionKey, key[:24]) if key else None
     if row is None:
         return Press(PressStatus.UNKNOWN)
@@ -97,19 +103,25 @@ def press(session: Session, *, key: str, user_id: int, now: datetime) -> Press:
         return Press(PressStatus.DONE)
     if row.valid_until <= now:
         return Press(PressStatus.EXPIRED)
-    if row.single_use:
-        claimed = session.execute(
-            update(ActionKey)
-            .where(ActionKey.key == row.key, ActionKey.done_at.is_(None))  # type: ignore[union-attr]
-            .values(done_at=now)
-        )
-        if claimed.rowcount != 1:
-            return Press(PressStatus.DONE)
-    return Press(PressStatus.OK, row.action, dict(row.payload), row.key)
+    return Press(PressStatus.OK, row.action, dict(row.payload), row.key, row.single_use)
 
 
-def release(session: Session, *, key: str) -> None:
-    session.execute(update(ActionKey).where(ActionKey.key == key).values(done_at=None))
+def claim(session: Session, *, key: str, now: datetime) -> None:
+    """Mark a single-use key done in the caller's transaction: one conditional UPDATE, so of two
+    presses racing (two workers) exactly one claims it; the other raises AlreadyDone, and its
+    transaction — with whatever the action wrote in it — rolls back."""
+    claimed = session.execute(
+        update(ActionKey)
+        .where(ActionKey.key == key, ActionKey.done_at.is_(None))  # type: ignore[union-attr]
+        .values(done_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise AlreadyDone(key)
+
+
+def is_done(session: Session, *, key: str) -> bool:
+    row = session.get(ActionKey, key)
+    return row is not None and row.done_at is not None
 
 
 def purge_expired(session: Session, now: datetime, keep: timedelta = timedelta(days=30)) -> int:

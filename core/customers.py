@@ -30,9 +30,9 @@ RATINGS = ("potential", "influence", "intention", "expectation", "satisfaction")
 EDITABLE = ("name", "company", "industry", "stage", "pipeline_stage", "expected_signing_date", "contract_start",
             "customer_since", "annual_revenue", "timezone", "language", *RATINGS, "contact_name", "contact_title",
             "phone", "email", "wechat", "birthday", "notes")
-# edits that can move a tier (the caller re-tiers after them)
-_TIER_FIELDS = (*RATINGS, "stage", "pipeline_stage", "expected_signing_date", "contract_start", "customer_since",
-                "annual_revenue", "timezone")
+# edits that can move a tier (edit_field re-tiers after them, in the same transaction)
+TIER_FIELDS = (*RATINGS, "stage", "pipeline_stage", "expected_signing_date", "contract_start", "customer_since",
+               "annual_revenue", "timezone")
 ATTRIBUTE = "attr:"
 
 
@@ -192,11 +192,12 @@ def get(session: Session, account: Account, customer_id: int, currency: str = "C
 
 
 def edit_field(session: Session, account: Account, customer_id: int, field: str, text: str, *,
-               now: datetime, currency: str, policy: Policy | None = None) -> bool:
-    """Validate and store one field (attr:<name>: one of `policy`'s own inputs); True when the
-    change can move tiers (re-tier after)."""
+               now: datetime, currency: str, policy: Policy, org_timezone: str) -> None:
+    """Validate and store one field (attr:<name>: one of `policy`'s own inputs), re-tier the
+    customer when the field can move tiers, and tell every cached index once committed — one
+    transaction."""
     get(session, account, customer_id)  # visibility
-    inputs = {item.name for item in policy.inputs} if policy is not None else set()
+    inputs = {item.name for item in policy.inputs}
     if field not in EDITABLE and field.removeprefix(ATTRIBUTE) not in inputs:
         raise InvalidInput("bad_field", value=field)
     customer = session.get(Customer, customer_id)
@@ -217,7 +218,9 @@ def edit_field(session: Session, account: Account, customer_id: int, field: str,
     audit.record(session, actor_id=account.id, action="customer.edit", now=now, target=f"customer:{customer_id}",
                  field=field)
     session.flush()
-    return field in _TIER_FIELDS or field.startswith(ATTRIBUTE)
+    if field in TIER_FIELDS or field.startswith(ATTRIBUTE):
+        retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+    book.invalidate_on_commit(session)  # a name, company or contact changes what searches find
 
 
 def parse_input(text: str) -> str | None:

@@ -8,6 +8,7 @@ database. SQLite runs in WAL mode with a busy timeout so the bot and CLI command
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -123,6 +125,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_DML = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|REPLACE|MERGE)\b", re.IGNORECASE)
+
+
+class WriteWatch:
+    """Whether the transaction of `session` has written anything: every INSERT, UPDATE or DELETE
+    on the session's connection counts, whether the ORM flushed it or a statement was executed
+    (text and driver SQL too). Start watching before the work, ask `wrote()` at its end."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._wrote = False
+        event.listen(session.connection(), "before_cursor_execute", self._seen)
+
+    def _seen(self, connection: Connection, cursor: DBAPICursor, statement: str, parameters: object,
+              context: ExecutionContext | None, executemany: bool) -> None:
+        if not self._wrote:
+            flags = context is not None and (context.isinsert or context.isupdate or context.isdelete)  # type: ignore[attr-defined]
+            self._wrote = bool(flags) or _DML.match(statement) is not None
+
+    def wrote(self) -> bool:
+        self.session.flush()  # what is still pending in the session is a write as well
+        return self._wrote
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:

@@ -4,6 +4,7 @@
     ├── ConfigError        a setting is missing or malformed (start-up stops with one line)
     ├── NotFound           the thing asked for does not exist (or is not visible to the asker)
     ├── Forbidden          the asker's role does not allow it
+    ├── AlreadyDone        a single-use button was claimed by another press meanwhile
     └── InvalidInput       a value failed validation; `.code` names the template to answer with
 """
 
@@ -21,6 +22,10 @@ class NotFound(TierbotError):
 
 
 class Forbidden(TierbotError):
+    pass
+
+
+class AlreadyDone(TierbotError):
     pass
 
 

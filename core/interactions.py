@@ -13,10 +13,11 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from core import audit, followups, opportunities
-from core.accounts import Account
+from core.accounts import Account, account_of
+from core.db import Database
 from core.errors import InvalidInput, NotFound
 from core.tiers import retier_customer
-from core.models import FEEDBACK_KINDS, INTERACTION_KINDS, Customer, Feedback, FollowUp, Interaction
+from core.models import FEEDBACK_KINDS, INTERACTION_KINDS, Customer, Feedback, FollowUp, Interaction, User
 from core.money import from_minor, parse_money, to_minor
 from core.visibility import can_see_customer
 
@@ -251,6 +252,24 @@ def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_
                         closed_follow_ups=closed, open_follow_ups=still_open)
 
 
+def rehearse_log(db: Database, now: datetime, *, currency: str, policy: Any, org_timezone: str) -> None:
+    """Log a call for one customer and roll it back (nothing is ever committed): at start, so the
+    statements a ✅ runs are compiled before the first rep's ✅ (bot.app.warm_start)."""
+    with Session(db.engine) as session:
+        try:
+            found = session.exec(select(Customer.id, User).join(User, User.id == Customer.owner_id)
+                                 .where(Customer.archived.is_(False), User.active.is_(True))  # type: ignore[attr-defined]
+                                 .limit(1)).first()
+            if found is None:
+                return
+            customer_id, owner = found
+            draft = LogDraft(customer_id=customer_id, kind="call", occurred_at=now.isoformat(), summary="rehearsal")
+            log_and_retier(session, account_of(session, owner), draft, chat_id=0, message_id=0, now=now,
+                           currency=currency, policy=policy, org_timezone=org_timezone)
+        finally:
+            session.rollback()
+
+
 def _log_others(session: Session, account: Account, draft: LogDraft, first: int, others: Sequence[int], *,
                 chat_id: int, message_id: int, now: datetime, currency: str) -> list[SavedLog]:
     plain = draft.replace(amount=None, currency=None, follow_up_due=None, follow_up_text=None,
@@ -261,8 +280,9 @@ def _log_others(session: Session, account: Account, draft: LogDraft, first: int,
 
 
 def mark_greeting_sent(session: Session, account: Account, customer_id: int, occasion_key: str,
-                       occasion_name: str, now: datetime) -> bool:
-    """Log the greeting the rep sent (it resets the cadence clock); False if already logged."""
+                       occasion_name: str, now: datetime, *, policy: Any, org_timezone: str) -> bool:
+    """Log the greeting the rep sent (it resets the cadence clock) and re-tier the customer, in
+    one transaction; False if already logged."""
     if not can_see_customer(session, account, customer_id):
         raise NotFound(f"customer {customer_id}")
     external_id = f"greeting:{customer_id}:{occasion_key}"[:100]
@@ -271,6 +291,7 @@ def mark_greeting_sent(session: Session, account: Account, customer_id: int, occ
     session.add(Interaction(customer_id=customer_id, rep_id=account.id, kind="greeting", occurred_at=now,
                             summary=occasion_name[:300], external_id=external_id, created_at=now))
     session.flush()
+    retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     return True
 
 
@@ -283,8 +304,9 @@ class Undone:
     others: tuple[tuple[int, str], ...] = ()  # (id, name) of further customers the same message logged
 
 
-def undo_last(session: Session, account: Account, now: datetime) -> Undone | None:
-    """Remove the rep's last log of the last 24 hours, with what it created; None if none."""
+def undo_last(session: Session, account: Account, now: datetime, *, policy: Any, org_timezone: str) -> Undone | None:
+    """Remove the rep's last log of the last 24 hours, with what it created, and re-tier the
+    customers it was about, in one transaction; None if none."""
     last = session.exec(
         select(Interaction).where(Interaction.rep_id == account.id, Interaction.created_at > now - UNDO_WINDOW,
                                   Interaction.source_message_id.is_not(None))  # type: ignore[union-attr]
@@ -296,6 +318,9 @@ def undo_last(session: Session, account: Account, now: datetime) -> Undone | Non
     for row, _ in logged:
         _remove(session, row.id or 0, now)
         audit.record(session, actor_id=account.id, action="interaction.undo", now=now, target=f"interaction:{row.id}")
+    session.flush()
+    for customer_id in dict.fromkeys(row.customer_id for row, _ in logged):
+        retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     (first, name), more = logged[0], logged[1:]
     return Undone(first.id or 0, first.customer_id, name, first.kind,
                   tuple((row.customer_id, other) for row, other in more))
@@ -309,8 +334,10 @@ def _same_message(session: Session, account: Account, last: Interaction) -> list
                              .order_by(Interaction.id)).all())
 
 
-def delete_interaction(session: Session, account: Account, interaction_id: int, now: datetime) -> int:
-    """Delete one interaction from a customer's history; returns its customer id."""
+def delete_interaction(session: Session, account: Account, interaction_id: int, now: datetime, *, policy: Any,
+                       org_timezone: str) -> int:
+    """Delete one interaction from a customer's history and re-tier the customer, in one
+    transaction; returns its customer id."""
     row = session.get(Interaction, interaction_id)
     if row is None or not can_see_customer(session, account, row.customer_id):
         raise NotFound(f"interaction {interaction_id}")
@@ -318,6 +345,8 @@ def delete_interaction(session: Session, account: Account, interaction_id: int, 
     _remove(session, interaction_id, now)
     audit.record(session, actor_id=account.id, action="interaction.delete", now=now,
                  target=f"interaction:{interaction_id}")
+    session.flush()
+    retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     return customer_id
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from core.db import Database
 from core.facts import load_book_facts, load_facts
@@ -301,6 +301,20 @@ def _identities(session: Session, ids: list[int]) -> dict[int, tuple[str | None,
 def _in_ids(session: Session, statement: Any, column: Any, ids: list[int]) -> Iterable[Any]:
     for start in range(0, len(ids), 5000):
         yield from session.exec(statement.where(column.in_(ids[start:start + 5000])))
+
+
+WARM_REGIONS = 50  # at most this many regions' holidays loaded at start (a book has a handful)
+
+
+def warm_up(session: Session, policy: Policy, now: datetime, *, org_timezone: str) -> None:
+    """At start, what the first re-tier would otherwise pay for: the book's ranking statistics,
+    and one customer of each region evaluated (its queries compiled, its region's holidays
+    loaded). Reads only."""
+    refresh_stats(session, policy, now, org_timezone)
+    firsts = session.exec(select(func.min(Customer.id)).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+                          .group_by(Customer.region).limit(WARM_REGIONS)).all()
+    for customer_id in firsts:
+        evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)
 
 
 def refresh_stats(session: Session, policy: Policy, now: datetime, org_timezone: str) -> None:

@@ -16,7 +16,7 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, reminders, tiers
+from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, reminders
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 
@@ -100,9 +100,7 @@ async def greeting_sent(update: Update, context: BotContext, payload: dict[str, 
     label = name.get(context.me.language) or name.get("en") or str(payload["occasion"])
     customer_id = int(payload["customer_id"])
     await context.run(interactions.mark_greeting_sent, context.me, customer_id, str(payload["occasion"]), label,
-                      context.now())
-    await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
-                      org_timezone=settings.timezone)
+                      context.now(), policy=context.services.policy, org_timezone=settings.timezone)
     return context.label("agenda.greeting_logged")
 
 

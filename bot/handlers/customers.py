@@ -14,7 +14,7 @@ from bot.app import BotContext
 from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import aliases, book, cards, customers, interactions, tiers
+from core import aliases, book, cards, customers, interactions
 from core.accounts import Account
 from core.customers import NewCustomer
 from core.errors import InvalidInput, NotFound
@@ -83,10 +83,12 @@ async def _next_input(update: Update, context: BotContext, data: dict[str, Any],
     done = set(data.get("done", []))
     missing = [item for item in context.services.policy.inputs if item.name not in done]
     if not missing:
-        await finish(context)
+        # the customer first: its transaction claims the button pressed (a kill before it leaves
+        # the flow and the button as they were)
         await _propose(update, context, NewCustomer(data["name"], data.get("stage", "prospect"), data.get("contact"),
                                                     data.get("phone"),
                                                     attributes=tuple(sorted(data.get("inputs", {}).items()))))
+        await finish(context)
         return
     item = missing[0]
     await begin(context, "customer.new", {**data, "step": "input", "input": item.name})
@@ -155,11 +157,8 @@ async def create_anyway(update: Update, context: BotContext, payload: dict[str, 
 
 
 async def _create(update: Update, context: BotContext, values: NewCustomer) -> None:
-    customer_id = await context.run(customers.create, context.me, values, context.now())
-    book.invalidate()
-    settings = context.services.settings
-    await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
-                      org_timezone=settings.timezone)
+    customer_id = await context.run(customers.create_and_tier, context.me, values, context.now(),
+                                    policy=context.services.policy, org_timezone=context.services.settings.timezone)
     await reply(update, context.render("customers/created", name=values.name))
     await show_card(update, context, customer_id, as_new_message=True)
 
@@ -271,10 +270,9 @@ async def history(update: Update, context: BotContext, payload: dict[str, Any]) 
 
 @action("customer.delete_log")
 async def delete_log(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    settings = context.services.settings
-    customer_id = await context.run(interactions.delete_interaction, context.me, int(payload["interaction"]), context.now())
-    await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
-                      org_timezone=settings.timezone)
+    customer_id = await context.run(interactions.delete_interaction, context.me, int(payload["interaction"]),
+                                    context.now(), policy=context.services.policy,
+                                    org_timezone=context.services.settings.timezone)
     await history(update, context, {"id": customer_id})
     return context.label("card.deleted")  # type: ignore[return-value]
 
@@ -325,9 +323,8 @@ async def edit_typed(update: Update, context: BotContext, text: str, data: dict[
     try:
         field = str(data["field"])
         value = _stage_word(text) if field == "stage" else text
-        moves_tiers = await context.run(customers.edit_field, context.me, customer_id, field, value,
-                                        now=context.now(), currency=settings.currency,
-                                        policy=context.services.policy)
+        await context.run(customers.edit_field, context.me, customer_id, field, value, now=context.now(),
+                          currency=settings.currency, policy=context.services.policy, org_timezone=settings.timezone)
     except InvalidInput as exc:
         await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
         return
@@ -336,10 +333,6 @@ async def edit_typed(update: Update, context: BotContext, text: str, data: dict[
         await reply(update, context.render("customers/not_found"))
         return
     await finish(context)
-    book.invalidate()
-    if moves_tiers:
-        await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
-                          org_timezone=settings.timezone)
     await reply(update, context.render("customers/saved"))
     await show_card(update, context, customer_id, as_new_message=True)
 

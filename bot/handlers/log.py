@@ -20,13 +20,13 @@ from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.actions import action
+from bot.actions import action, leave_pressable
 from bot.app import BotContext
 from bot.flows import begin, expects, finish, finished, pending, started
 from bot.keyboards import Button, Draft, markup
 from bot.keyboards import draft as keyboard_draft
 from bot.replies import edit, reply
-from core import aliases, book, buttons, contact_facts, customers, interactions, tiers
+from core import aliases, book, buttons, contact_facts, customers, interactions
 from core import flows as core_flows
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
@@ -363,8 +363,8 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
                                    message_id=int(data["message_id"]), now=context.now(), currency=settings.currency,
                                    policy=context.services.policy, org_timezone=settings.timezone,
                                    others=_chosen_others(draft, data), learn=_to_learn(draft, data))
-    except (InvalidInput, NotFound) as exc:
-        await context.run(buttons.release, key=str(update.callback_query.data if update.callback_query else ""))
+    except (InvalidInput, NotFound) as exc:  # nothing saved, nothing claimed: ✅ can be pressed again
+        leave_pressable(context)
         await reply(update, context.render("log/invalid", code=getattr(exc, "code", "no_customer")))
         return None
     finished(context)
@@ -411,11 +411,8 @@ def _tier_name(policy: Any, model: str, tier: str | None, lang: str) -> str:
 
 
 async def undo(update: Update, context: BotContext) -> None:
-    settings = context.services.settings
-    undone = await context.run(interactions.undo_last, context.me, context.now())
-    for customer_id in ([undone.customer_id] + [cid for cid, _ in undone.others]) if undone is not None else []:
-        await context.run(tiers.retier_customer, context.services.policy, customer_id, context.now(),
-                          org_timezone=settings.timezone)
+    undone = await context.run(interactions.undo_last, context.me, context.now(), policy=context.services.policy,
+                               org_timezone=context.services.settings.timezone)
     await reply(update, context.render("log/undone", undone=undone))
 
 

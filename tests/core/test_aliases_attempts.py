@@ -176,7 +176,7 @@ def test_one_message_logs_each_chosen_customer_once(any_db: Database) -> None:
         interactions.log_and_retier(session, rep, _draft(contoso), others=[hidden], **{**options, "message_id": 71})
     with any_db.session() as session:
         assert len(session.exec(select(Interaction)).all()) == 2
-        undone = interactions.undo_last(session, rep, NOW)
+        undone = interactions.undo_last(session, rep, NOW, policy=POLICY, org_timezone="Asia/Shanghai")
     assert undone is not None and {undone.customer_id, *(cid for cid, _ in undone.others)} == {contoso, fabrikam}
     with any_db.session() as session:
         assert session.exec(select(Interaction)).all() == []

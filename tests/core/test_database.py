@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from core import accounts, buttons, flows, onboarding, outbox
 from core.accounts import RedeemStatus
-from core.db import Database, downgrade, upgrade
+from core.db import Database, WriteWatch, downgrade, upgrade
+from core.errors import AlreadyDone
 from core.models import Customer, Interaction, Notification
 from core.money import from_minor, to_minor
 
@@ -123,11 +124,15 @@ def test_button_keys(any_db: Database) -> None:
     with any_db.session() as session:
         assert buttons.press(session, key=key, user_id=other.id, now=NOW).status is buttons.PressStatus.NOT_YOURS
         pressed = buttons.press(session, key=key, user_id=owner.id, now=NOW + timedelta(days=13))
-        assert pressed.status is buttons.PressStatus.OK and pressed.payload == {"n": 1}
-        assert buttons.press(session, key=key, user_id=owner.id, now=NOW).status is buttons.PressStatus.DONE
-        buttons.release(session, key=key)
+        assert pressed.status is buttons.PressStatus.OK and pressed.payload == {"n": 1} and pressed.single_use
+        # resolving claims nothing: the action's own transaction does (see tests/faults/test_kill_save.py)
+        assert buttons.press(session, key=key, user_id=owner.id, now=NOW).status is buttons.PressStatus.OK
         assert buttons.press(session, key=key, user_id=owner.id, now=NOW + timedelta(days=15)).status \
             is buttons.PressStatus.EXPIRED
+        buttons.claim(session, key=key, now=NOW)
+        assert buttons.press(session, key=key, user_id=owner.id, now=NOW).status is buttons.PressStatus.DONE
+        with pytest.raises(AlreadyDone):
+            buttons.claim(session, key=key, now=NOW)
         assert buttons.press(session, key="nope", user_id=owner.id, now=NOW).status is buttons.PressStatus.UNKNOWN
 
 
@@ -173,3 +178,23 @@ def test_migrations_upgrade_a_populated_database(tmp_path) -> None:
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.dispose()
+
+
+def test_write_watch_sees_every_kind_of_write_and_no_read(any_db: Database) -> None:
+    """What claims a pressed key with the action's write (bot.app): reads never count; an ORM
+    flush, an executed statement and plain SQL do, whichever comes first."""
+    with any_db.session() as session:
+        rep = accounts.add_user(session, telegram_id=1, name="a", role="rep", now=NOW)
+    writes = [
+        lambda s: s.add(Customer(name="Acme", owner_id=rep.id, stage="active", added_at=NOW)),
+        lambda s: buttons.issue(s, user_id=rep.id, action="x.do", payload={}, now=NOW),
+        lambda s: s.execute(text("UPDATE \"user\" SET name = 'b'")),
+    ]
+    for write in writes:
+        with any_db.session() as session:
+            watch = WriteWatch(session)
+            session.exec(select(Customer)).all()
+            flows.current(session, rep.id, NOW)
+            assert not watch.wrote()
+            write(session)
+            assert watch.wrote()

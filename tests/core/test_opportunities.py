@@ -217,7 +217,7 @@ def test_undo_of_the_log_that_opened_an_opportunity_removes_it(any_db: Database)
         cid = _customer(session, rep.id, "Wayne")
         logged = _log(session, rep, cid, 1, amount="5000", currency="CNY", money="expected")
     with any_db.session() as session:
-        assert undo_last(session, rep, NOW + timedelta(minutes=5)) is not None
+        assert undo_last(session, rep, NOW + timedelta(minutes=5), policy=POLICY, org_timezone="Asia/Shanghai") is not None
     with any_db.session() as session:
         assert session.get(Opportunity, logged.saved.opportunity_id) is None
 
