@@ -52,8 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--team", default=None)
     invite.add_argument("--ttl-days", type=int, default=None, help="validity (default TIERBOT_INVITE_TTL_DAYS)")
 
-    imports = sub.add_parser("import", help="import customers or interactions from CSV/XLSX")
-    imports.add_argument("what", choices=["customers", "interactions"])
+    imports = sub.add_parser("import", help="import customers, interactions or deals from CSV/XLSX")
+    imports.add_argument("what", choices=["customers", "interactions", "deals"])
     imports.add_argument("file", type=Path)
     imports.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the rest")
 
@@ -301,14 +301,12 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     now = SystemClock().now()
     with database(settings) as db:
+        policy = effective_policy(settings, db)
         try:
             with db.session() as session:
-                if args.what == "customers":
-                    report = importer.import_customers(session, args.file, now=now, currency=settings.currency,
-                                                       skip_invalid=args.skip_invalid)
-                else:
-                    report = importer.import_interactions(session, args.file, now=now, currency=settings.currency,
-                                                          timezone=settings.timezone, skip_invalid=args.skip_invalid)
+                report = importer.import_table(session, args.what, importer.read_table(args.file), actor=None,
+                                               now=now, currency=settings.currency, timezone=settings.timezone,
+                                               apply=True, skip_invalid=args.skip_invalid, policy=policy)
                 if not report.applied:
                     session.rollback()
         except importer.ImportFileError as exc:
@@ -317,13 +315,16 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"tierbot: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
             return 1
-        if report.applied:
-            # new customers get their tiers at once; interactions move live scores only
-            recompute(db, effective_policy(settings, db), now, org_timezone=settings.timezone, review=False)
+        changes = []
+        if report.applied and report.touched_ids:
+            # the customers the file touched are re-tiered once, as a review would (pins stay)
+            changes = recompute(db, policy, now, org_timezone=settings.timezone, review=True,
+                                customer_ids=sorted(report.touched_ids)).changes
     print(f"{args.file.name}: {report.rows} rows — {report.created} created, {report.updated} updated, "
-          f"{report.unchanged} unchanged")
+          f"{report.unchanged} unchanged; {len(changes)} tier change(s) for "
+          f"{len({c.customer_id for c in changes})} customer(s)")
     for column in report.unknown_columns:
-        print(f"warning: unknown column {column!r} ignored")
+        print(f"warning: unknown column {column!r}: not used (no field takes it)")
     for error in report.errors:
         print(row_line(Renderer(), "en", error))
     if not report.applied:
@@ -400,9 +401,33 @@ def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
     main = policy.main_model
     priority = ", ".join(f"{model}:{tier}" for model, tier in sorted(policy.priority_tiers)) or "none"
     print(f"main model: {main.code if main else 'none'} · priority tiers: {priority}")
+    for line in _policy_inputs(policy):
+        print(line)
     for note in policy.notes:
         print(f"{args.file}: note: {note}")
     return 0
+
+
+def _policy_inputs(policy) -> list[str]:  # type: ignore[no-untyped-def]
+    """What an import feeds the policy with: the stated annual revenue (per weighted model that
+    ranks revenue) and the policy's own inputs (attribute:<name>), with the columns they come from."""
+    from core.tiering.specs import WeightedModel
+
+    lines = []
+    for model in policy.models:
+        if not isinstance(model, WeightedModel) or not model.uses_contribution:
+            continue
+        if model.imported_revenue == "until_deals":
+            how = (f"counts as the 12-month revenue (when higher) until the customer has {model.own_deals} booked "
+                   f"deal(s) of its own in 365 days")
+        else:
+            how = "never counts: booked deals only"
+        lines.append(f"imported revenue: {model.code}: the annual revenue on the customer record (import column "
+                     f"年交易额 / Annual Revenue, or the card) {how} (imported_revenue = \"{model.imported_revenue}\")")
+    for found in policy.inputs:
+        lines.append(f"input: {found.name} — a number; import column \"{found.name}\", \"{found.label.get('en')}\" "
+                     f"or \"{found.label.get('zh')}\"; edited on the customer card and in /new")
+    return lines
 
 
 def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:

@@ -54,6 +54,7 @@ class Card:
     opportunities: list[opportunities.OpportunityView] = field(default_factory=list)  # open ones (expected money)
     stage_names: dict[str, str] = field(default_factory=dict)  # pipeline stage code → name
     aliases: list[aliases.AliasView] = field(default_factory=list)  # 别名: each removable on the card
+    inputs: list[tuple[str, str, str | None]] = field(default_factory=list)  # the policy's own: (name, label, value)
 
 
 def evaluate(session: Session, policy: Policy, customer_id: int, now: datetime,
@@ -74,7 +75,8 @@ def card(session: Session, account: Account, customer_id: int, policy: Policy, n
                 overrides.active_overrides(session, None, now, policy, lang=lang, timezone=org_timezone,
                                            customer_ids=[customer_id]),
                 opportunities.open_for(session, account, customer_id), opportunities.stage_names(policy, lang),
-                aliases=aliases.of_customer(session, account, customer_id))
+                aliases=aliases.of_customer(session, account, customer_id),
+                inputs=[(item.name, item.label.get(lang), view.attributes.get(item.name)) for item in policy.inputs])
 
 
 def badges(session: Session, policy: Policy, result: CustomerResult, lang: str, now: datetime) -> list[TierBadge]:

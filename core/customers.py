@@ -14,21 +14,26 @@ from sqlmodel import Session, select
 from core import audit, book
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
-from core.importer import parse_amount, parse_date, parse_rating
+from core.import_values import BadValue, parse_email, parse_phone
+from core.importer import parse_amount, parse_attribute, parse_date, parse_rating
 from core.models import PIPELINE_STAGES, STAGES, Contact, Customer, User
 from core.money import from_minor, to_minor
 from core.settings import check_timezone
+from core.tiering import Policy
 from core.tiers import retier_customer
 from core.visibility import can_see_customer, customer_scope
 
 _PHONE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RATINGS = ("potential", "influence", "intention", "expectation", "satisfaction")
-# field → (where it lives, how its text is checked); the card's Edit button offers these
+# field → (where it lives, how its text is checked); the card's Edit button offers these, and
+# attr:<name> for each of the policy's own inputs (Policy.inputs)
 EDITABLE = ("name", "company", "industry", "stage", "pipeline_stage", "expected_signing_date", "contract_start",
-            "annual_revenue", "timezone", "language", *RATINGS, "contact_name", "contact_title", "phone", "email",
-            "wechat", "birthday")
-TIER_FIELDS = (*RATINGS, "stage", "pipeline_stage", "expected_signing_date", "contract_start", "timezone")
+            "customer_since", "annual_revenue", "timezone", "language", *RATINGS, "contact_name", "contact_title",
+            "phone", "email", "wechat", "birthday", "notes")
+# edits that can move a tier (edit_field re-tiers after them, in the same transaction)
+TIER_FIELDS = (*RATINGS, "stage", "pipeline_stage", "expected_signing_date", "contract_start", "customer_since",
+               "annual_revenue", "timezone")
+ATTRIBUTE = "attr:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,7 @@ class NewCustomer:
     company: str | None = None
     region: str | None = None  # ISO country; None: the creating rep's
     language: str | None = None  # zh | en; None: the creating rep's
+    attributes: tuple[tuple[str, str], ...] = ()  # the policy's own inputs (name, Decimal text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,10 @@ class CustomerView:
     timezone: str | None
     language: str | None
     contract_start: date | None
+    customer_since: date | None
     annual_revenue: Decimal | None
+    notes: str | None
+    attributes: dict[str, str]  # the policy's own inputs as stored (Decimal text)
     ratings: dict[str, int | None]
     pipeline_stage: str | None
     expected_signing_date: date | None
@@ -116,11 +125,13 @@ def validate_new(values: NewCustomer) -> NewCustomer:
     if values.stage not in STAGES:
         raise InvalidInput("bad_stage", value=values.stage)
     phone = values.phone.strip() if values.phone else None
-    if phone and not _PHONE.match(phone):
-        raise InvalidInput("bad_phone", value=phone[:40])
+    try:
+        parse_phone(phone or "", values.region or "CN")
+    except BadValue:
+        raise InvalidInput("bad_phone", value=(phone or "")[:40]) from None
     contact = " ".join(values.contact_name.split())[:200] if values.contact_name else None
     return NewCustomer(name, values.stage, contact or None, phone or None, values.company, values.region,
-                       values.language)
+                       values.language, values.attributes)
 
 
 def create(session: Session, account: Account, values: NewCustomer, now: datetime) -> int:
@@ -131,7 +142,7 @@ def create(session: Session, account: Account, values: NewCustomer, now: datetim
     rep = session.get(User, account.id)
     customer = Customer(name=values.name, company=values.company, stage=values.stage, owner_id=account.id,
                         added_at=now, region=(values.region or (rep.country if rep else None) or "CN").upper()[:2],
-                        language=values.language or account.language)
+                        language=values.language or account.language, attributes=dict(values.attributes))
     session.add(customer)
     session.flush()
     if values.contact_name or values.phone:
@@ -170,7 +181,9 @@ def get(session: Session, account: Account, customer_id: int, currency: str = "C
         stage=customer.stage, owner_id=customer.owner_id, owner_name=owner.name if owner else None,
         account_manager_name=manager.name if manager else None, region=customer.region,
         timezone=customer.timezone, language=customer.language, contract_start=customer.contract_start,
-        annual_revenue=from_minor(customer.annual_revenue_minor, currency) if customer.annual_revenue_minor else None,
+        customer_since=customer.customer_since, notes=customer.notes, attributes=dict(customer.attributes or {}),
+        annual_revenue=from_minor(customer.annual_revenue_minor, customer.annual_revenue_currency or currency)
+        if customer.annual_revenue_minor else None,
         ratings={name: getattr(customer, name) for name in RATINGS}, pipeline_stage=customer.pipeline_stage,
         expected_signing_date=customer.expected_signing_date, added_at=customer.added_at,
         contacts=tuple(ContactView(c.id or 0, c.name, c.title, c.phone, c.email, c.wechat, c.birthday, c.is_primary)
@@ -179,30 +192,51 @@ def get(session: Session, account: Account, customer_id: int, currency: str = "C
 
 
 def edit_field(session: Session, account: Account, customer_id: int, field: str, text: str, *,
-               now: datetime, currency: str, policy: Any, org_timezone: str) -> None:
-    """Validate and store one field, re-tier the customer when the field can move tiers, and
-    tell every cached index once committed — one transaction."""
+               now: datetime, currency: str, policy: Policy, org_timezone: str) -> None:
+    """Validate and store one field (attr:<name>: one of `policy`'s own inputs), re-tier the
+    customer when the field can move tiers, and tell every cached index once committed — one
+    transaction."""
     get(session, account, customer_id)  # visibility
-    if field not in EDITABLE:
+    inputs = {item.name for item in policy.inputs}
+    if field not in EDITABLE and field.removeprefix(ATTRIBUTE) not in inputs:
         raise InvalidInput("bad_field", value=field)
     customer = session.get(Customer, customer_id)
     assert customer is not None
     text = text.strip()
-    if field.startswith("contact_") or field in ("phone", "email", "wechat", "birthday"):
+    if field.startswith(ATTRIBUTE):
+        customer.attributes = _edit_attribute(customer.attributes or {}, field.removeprefix(ATTRIBUTE), text)
+        session.add(customer)
+    elif field.startswith("contact_") or field in ("phone", "email", "wechat", "birthday"):
         _edit_contact(session, customer, field, text)
     else:
-        setattr(customer, _column(field), _parse_field(field, text, currency))
+        value = _parse_field(field, text, currency)
+        if field == "annual_revenue":
+            customer.annual_revenue_minor, customer.annual_revenue_currency = value, currency if value else None
+        else:
+            setattr(customer, field, value)
         session.add(customer)
     audit.record(session, actor_id=account.id, action="customer.edit", now=now, target=f"customer:{customer_id}",
                  field=field)
     session.flush()
-    if field in TIER_FIELDS:
+    if field in TIER_FIELDS or field.startswith(ATTRIBUTE):
         retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     book.invalidate_on_commit(session)  # a name, company or contact changes what searches find
 
 
-def _column(field: str) -> str:
-    return "annual_revenue_minor" if field == "annual_revenue" else field
+def parse_input(text: str) -> str | None:
+    """A policy input typed in chat: a number (50000, 5万, 3), as Decimal text; None to clear."""
+    if text.strip() in ("-", "—", ""):
+        return None
+    try:
+        return parse_attribute(text.strip())
+    except ValueError:
+        raise InvalidInput("bad_number", value=text[:40]) from None
+
+
+def _edit_attribute(attributes: dict[str, str], name: str, text: str) -> dict[str, str]:
+    value = parse_input(text)
+    changed = {k: v for k, v in attributes.items() if k != name}
+    return changed | ({name: value} if value is not None else {})
 
 
 def _parse_field(field: str, text: str, currency: str) -> Any:
@@ -210,13 +244,13 @@ def _parse_field(field: str, text: str, currency: str) -> Any:
     try:
         if field in RATINGS:
             return None if clear else parse_rating(text)
-        if field in ("expected_signing_date", "contract_start"):
+        if field in ("expected_signing_date", "contract_start", "customer_since"):
             return None if clear else parse_date(text)
         if field == "annual_revenue":
             amount = None if clear else parse_amount(text)
             return to_minor(amount, currency) if amount is not None else None
     except ValueError:
-        raise InvalidInput(f"bad_{'rating' if field in RATINGS else 'date' if 'date' in field or field == 'contract_start' else 'amount'}",
+        raise InvalidInput(f"bad_{'rating' if field in RATINGS else 'amount' if field == 'annual_revenue' else 'date'}",
                            value=text[:40]) from None
     if field == "stage":
         if text not in STAGES:
@@ -239,6 +273,8 @@ def _parse_field(field: str, text: str, currency: str) -> Any:
         if clear or len(text) > 200:
             raise InvalidInput("empty_name")
         return " ".join(text.split())
+    if field == "notes":
+        return None if clear else text[:4000]
     return None if clear else text[:300]
 
 
@@ -247,10 +283,13 @@ def _edit_contact(session: Session, customer: Customer, field: str, text: str) -
     if contact is None:
         contact = Contact(customer_id=customer.id or 0, name=customer.name, is_primary=True)
     clear = text in ("-", "—", "")
-    if field == "phone" and not clear and not _PHONE.match(text):
-        raise InvalidInput("bad_phone", value=text[:40])
-    if field == "email" and not clear and not _EMAIL.match(text):
-        raise InvalidInput("bad_email", value=text[:60])
+    try:  # the import's checks (email-validator, Chinese mobile numbers): one rule for both paths
+        if field == "phone" and not clear:
+            parse_phone(text, customer.region)
+        if field == "email" and not clear:
+            parse_email(text)
+    except BadValue:
+        raise InvalidInput(f"bad_{field}", value=text[:60]) from None
     if field == "birthday" and not clear:
         try:
             contact.birthday = parse_date(text)

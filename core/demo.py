@@ -141,13 +141,16 @@ def _customer(
         owner = owners[1] if chinese else owners[0]
     years = rng.choice([0, 1, 2, 3, 5, 8])
     rating = lambda: rng.choice([None, 1, 2, 3, 3, 4, 4, 5])  # noqa: E731
+    region = "CN" if chinese else rng.choice(["US", "GB", "SG"])
+    zone = None if chinese else rng.choice(["America/New_York", "Europe/London", "Asia/Singapore"])
+    contract_start = (now.date() - timedelta(days=365 * years + rng.randint(0, 300))) if stage != "prospect" else None
+    # The demo book is one the bot has tracked for a year: its revenue is its deals. A stated annual
+    # revenue (which ranks until a customer has deals of its own) is left out; its draw stays, so
+    # the rest of the book is what it always was.
+    rng.choice([5, 20, 50, 120, 300, 800])
     customer = Customer(
-        name=name, company=company, industry=industry, owner_id=owner, stage=stage,
-        region="CN" if chinese else rng.choice(["US", "GB", "SG"]),
-        timezone=None if chinese else rng.choice(["America/New_York", "Europe/London", "Asia/Singapore"]),
-        language="zh" if chinese else "en",
-        contract_start=(now.date() - timedelta(days=365 * years + rng.randint(0, 300))) if stage != "prospect" else None,
-        annual_revenue_minor=to_minor(Decimal(rng.choice([5, 20, 50, 120, 300, 800])) * 10_000, "CNY"),
+        name=name, company=company, industry=industry, owner_id=owner, stage=stage, region=region, timezone=zone,
+        language="zh" if chinese else "en", contract_start=contract_start,
         potential=rating(), influence=rating(),
         intention=rating() if stage == "prospect" else None,
         expectation=rating() if stage == "active" else None,

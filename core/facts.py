@@ -162,20 +162,24 @@ def _known_fields(connection: Connection, queries: FactQueries, ids: list[int] |
     birthdays = _birthdays(connection, ids) if with_occasions else {}
     now, org_timezone = queries.now, queries.timezone
     known = []
+    base = queries.policy.base_currency
     for (cid, stage, added_at, zone_name, contract_start, potential, influence, intention, expectation,
-         satisfaction, pipeline_stage, signing_date, region, attributes) in customers:
+         satisfaction, pipeline_stage, signing_date, region, attributes, customer_since, stated_minor,
+         stated_currency) in customers:
         deal = deals.get(cid, NO_DEALS)
         latest_satisfaction, complaints = feedback.get(cid, (None, 0))
         zone_name = zone_name or org_timezone
         contract_start = _as_date(contract_start)
         known.append(dict(
             id=cid, stage=stage, added_at=_as_utc(added_at), timezone=zone_name,
-            contract_start=contract_start, potential=potential, influence=influence, intention=intention,
+            contract_start=contract_start, customer_since=_as_date(customer_since),
+            potential=potential, influence=influence, intention=intention,
             expectation=expectation, satisfaction=satisfaction,
             latest_feedback_satisfaction=latest_satisfaction,
             pipeline_stage=pipeline_stage, expected_signing_date=_as_date(signing_date),
-            revenue_12m=deal.revenue, rfm_amount=deal.rfm_amount,
+            revenue_12m=deal.revenue, rfm_amount=deal.rfm_amount, deals_12m=deal.year_count,
             rfm_last_deal_at=deal.last_at, rfm_deal_count=deal.count,
+            stated_revenue=_amounts(stated_currency or base, stated_minor) if stated_minor else NO_ENTRIES,
             open_complaints=complaints, open_opportunities=pipeline.get(cid, ()),
             occasions=(_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name)
                        if with_occasions else ()),
@@ -213,7 +217,8 @@ class FactQueries:
             Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
             Customer.potential, Customer.influence, Customer.intention, Customer.expectation,
             Customer.satisfaction, Customer.pipeline_stage, _raw(Customer.expected_signing_date),
-            Customer.region, attributes,
+            Customer.region, attributes, _raw(Customer.customer_since), Customer.annual_revenue_minor,
+            Customer.annual_revenue_currency,
         ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
 
     def customers_for_cadence(self) -> Any:
@@ -252,7 +257,8 @@ class FactQueries:
 
     def deals(self) -> Any:
         """Per customer and currency: last purchase and purchase count of the RFM window, revenue
-        of the last 365 days and the RFM window's amount (both net of refunds)."""
+        of the last 365 days and the RFM window's amount (both net of refunds), and the purchases
+        of the 365 days."""
         i, now = Interaction, self.now
         year_ago = now - timedelta(days=365)
         in_rfm, in_year = i.occurred_at > self.rfm_since, i.occurred_at > year_ago
@@ -264,6 +270,7 @@ class FactQueries:
                 i.customer_id, i.currency,
                 _raw(func.max(i.occurred_at).filter(in_rfm, purchase)), func.count().filter(in_rfm, purchase),
                 func.sum(i.amount_minor).filter(in_year), func.sum(i.amount_minor).filter(in_rfm),
+                func.count().filter(in_year, purchase),
             )
             # a literal 'deal', not a bound parameter: SQLite uses the partial index only then
             .where(i.kind == literal_column("'deal'"), i.occurred_at > min(self.rfm_since, year_ago),
@@ -328,22 +335,24 @@ class Deals(NamedTuple):
     count: int
     revenue: dict[str, Decimal]  # by currency
     rfm_amount: dict[str, Decimal]
+    year_count: int  # purchases of the last 365 days
 
 
 NO_ENTRIES: Mapping[Any, Any] = MappingProxyType({})  # shared by every customer without any
-NO_DEALS = Deals(None, 0, NO_ENTRIES, NO_ENTRIES)  # type: ignore[arg-type]
+NO_DEALS = Deals(None, 0, NO_ENTRIES, NO_ENTRIES, 0)  # type: ignore[arg-type]
 
 
 def _deals(connection: Connection, queries: FactQueries, ids: list[int] | None) -> dict[int, Deals]:
     """One row per customer and currency, merged per customer (most have a single currency)."""
     base = queries.policy.base_currency
     deals: dict[int, Deals] = {}
-    for cid, currency, last_at, count, revenue, rfm in _fetch(connection, queries.deals(), Interaction.customer_id, ids):
+    for cid, currency, last_at, count, revenue, rfm, year_count in _fetch(connection, queries.deals(),
+                                                                         Interaction.customer_id, ids):
         currency = currency or base  # deals without an amount carry no currency
         revenue_12m = _amounts(currency, revenue)
         # Most customers' deals of the year are all their RFM window's: one mapping for both
         rfm_amount = revenue_12m if rfm == revenue else _amounts(currency, rfm)
-        one = Deals(_as_utc(last_at), count, revenue_12m, rfm_amount)
+        one = Deals(_as_utc(last_at), count, revenue_12m, rfm_amount, year_count)
         known = deals.get(cid)
         deals[cid] = one if known is None else _merged(known, one)
     return deals
@@ -361,7 +370,8 @@ def _merged(one: Deals, other: Deals) -> Deals:
     for merged, amounts in ((revenue, other.revenue), (rfm_amount, other.rfm_amount)):
         for currency, amount in amounts.items():
             merged[currency] = merged.get(currency, 0) + amount
-    return Deals(max(dates, default=None), one.count + other.count, revenue, rfm_amount)
+    return Deals(max(dates, default=None), one.count + other.count, revenue, rfm_amount,
+                 one.year_count + other.year_count)
 
 
 def _open_opportunities(connection: Connection, ids: list[int] | None) -> dict[int, tuple[OpenOpportunity, ...]]:

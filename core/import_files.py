@@ -195,16 +195,22 @@ def cell_text(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Columns:
-    """canonical field → column index, the headers not understood, and the header text of each field."""
+    """canonical field → column index, the headers not understood, the header text of each field,
+    and the headers an export writes that an import takes no value from (tiers, cadence)."""
 
     index: dict[str, int]
     unknown: list[str] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
+    derived: list[str] = field(default_factory=list)
 
 
-# Columns an export adds that an import takes no value from (tiers, cadence): ignored silently.
-_READ_ONLY_PREFIXES = ("tier:", "档次:", "档次：")
-_READ_ONLY = {"cadence", "nextdue", "nextvisitdue", "daysoverdue", "联络状态", "下次联系", "下次拜访", "逾期天数"}
+# Columns an export adds that an import takes no value from (tiers, scores, cadence, figures the
+# bot computes): named apart in the preview, never read. Normalised (see normalise_header).
+_READ_ONLY_PREFIXES = ("tier:", "档次:", "档次：", "score:", "分数:", "分数：")
+_READ_ONLY = {"cadence", "nextdue", "nextvisitdue", "daysoverdue", "联络状态", "下次联系", "下次拜访", "逾期天数",
+              "bookedrevenue12months", "近12个月成交额", "openexpectedrevenue", "未结商机预计金额",
+              "lastcontact", "最近联系", "openfollowups", "未完成跟进", "opencomplaints", "未处理投诉",
+              "recordid", "记录id", "importoutcome", "导入结果", "whyrefused", "未导入原因"}
 
 
 def normalise_header(header: str) -> str:
@@ -222,11 +228,14 @@ def map_columns(headers: list[str], spec: dict[str, tuple[str, ...]],
     lookup = {normalise_header(alias): name for name, aliases in spec.items() for alias in aliases}
     index: dict[str, int] = {}
     unknown: list[str] = []
+    derived: list[str] = []
     for position, header in enumerate(headers):
         key = normalise_header(header)
         name = lookup.get(key)
         if name is None:
-            if header and key not in _READ_ONLY and not key.startswith(_READ_ONLY_PREFIXES):
+            if header and (key in _READ_ONLY or key.startswith(_READ_ONLY_PREFIXES)):
+                derived.append(header)
+            elif header:
                 unknown.append(header)
             continue
         if name in index:
@@ -238,7 +247,7 @@ def map_columns(headers: list[str], spec: dict[str, tuple[str, ...]],
             index[wanted] = index.pop(other)
     if not index:
         raise ImportFileError("no_columns", first=", ".join(h for h in headers[:6] if h)[:200])
-    return Columns(index, unknown, {name: headers[i] for name, i in index.items()})
+    return Columns(index, unknown, {name: headers[i] for name, i in index.items()}, derived)
 
 
 def column_letter(index: int) -> str:

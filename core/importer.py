@@ -1,19 +1,16 @@
-"""Import customers and interactions from CSV or XLSX (CRM exports), zh or en headers.
+"""Import customers, interactions and deals from CSV or XLSX (CRM exports), zh or en headers.
 
 Two steps, both on the same code: `plan` reads and validates every row and matches it against
 the database without writing (the chat's preview); `apply` writes the valid rows in bulk, in
-the caller's one transaction (all or nothing), reporting progress per chunk.
+the caller's one transaction (all or nothing), reporting progress per chunk. Rights and the
+report every kind shares: core.import_common; deals exports: core.import_deals.
 
-Rights (`actor`; None is the server's CLI, which may do anything):
-- a rep imports into their own book: an empty owner is the rep; naming anyone else is a row error;
-- a manager imports for their team: the owner must be a member (or report) of the team, or the
-  manager; empty leaves the customer unassigned in the manager's team (`Customer.team_id`: its
-  managers assign it in /team; a manager of no team keeps it as their own);
-- an admin anywhere (empty: unassigned in the admin's team, if any, else for the admins).
-Customers outside the actor's view are as good as absent: a name matches only customers the
-actor sees, and an external id of someone else's customer is refused without saying whose.
-Interactions: the customer must be visible to the actor (a reference to another's reads as an
-unknown customer); the rep column follows the owner rules (empty: the customer's owner).
+Nothing in a file is dropped without a word: every column is mapped to a field or named in the
+report as unknown (or as one of an export's computed columns), and every row ends created,
+updated, unchanged or refused with its reason. A contact's phone, e-mail or birthday given
+without a contact name makes the customer's primary contact under the customer's own name (a
+person customer). The policy's own inputs (`attribute:<name>` dimensions) import from a column
+named by the attribute or by its dimension's name in either language.
 
 No duplicates on a second import: customers match by external id, else by name + owner;
 interactions by external id, else by customer + kind + time + amount.
@@ -21,34 +18,32 @@ interactions by external id, else by customer + kind + time + amount.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from core.accounts import Account
-from core.import_files import Columns, ImportFileError, Table, map_columns, read_bytes, read_table
-from core.import_values import (BadValue, day_first_of, parse_amount, parse_choice, parse_date, parse_instant,
-                                parse_rating, parse_region)
 from core import aliases
-from core.models import INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, CustomerAlias, Interaction, User
+from core.accounts import Account
+from core.import_common import (CellError, CustomerIndex, ImportReport, People, Plan, Progress, RowError,
+                                bulk_insert, cells_of, chunks, note_columns, outcome_csv, visible,
+                                write_chunks)
+from core.import_files import Columns, ImportFileError, Table, map_columns, normalise_header, read_bytes, read_table
+from core.import_values import (BadValue, day_first_of, parse_amount, parse_choice, parse_date, parse_email,
+                                parse_instant, parse_phone, parse_rating, parse_region)
+from core.models import INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, CustomerAlias, Interaction
 from core.money import to_minor
 from core.settings import check_timezone
-from core.visibility import customer_scope
+from core.tiering import Policy
 
 __all__ = ["CUSTOMER_COLUMNS", "INTERACTION_COLUMNS", "ImportFileError", "ImportReport", "RowError", "detect_kind",
-           "error_csv", "import_customers", "import_interactions", "import_table", "read_bytes"]
+           "import_customers", "import_interactions", "import_table", "outcome_csv", "read_bytes"]
 
-CHUNK = 5000  # rows per bulk statement (and at most one progress report per chunk)
 NAME_MAX = 200
 
 # canonical column → accepted headers (compared case-insensitively; spaces, _ and - ignored)
@@ -67,7 +62,11 @@ CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
     "contact_phone": ("contact_phone", "phone", "contact phone", "电话", "手机", "mobile", "联系电话", "手机号", "联系人电话"),
     "contact_email": ("contact_email", "email", "e-mail", "contact email", "邮箱", "电子邮箱", "联系人邮箱"),
     "birthday": ("birthday", "contact birthday", "生日", "联系人生日", "出生日期"),
-    "contract_start": ("contract_start", "contract start", "customer since", "签约日期", "合作开始日期", "成交日期"),
+    "contract_start": ("contract_start", "contract start", "签约日期", "合作开始日期", "成交日期"),
+    # when the relationship began (stability), a CRM's record creation: not a contract anniversary
+    "customer_since": ("customer_since", "customer since", "创建时间", "客户创建日期", "客户创建时间", "创建日期",
+                       "created time", "created date", "create date", "creation date", "date created", "建档日期"),
+    "notes": ("notes", "note", "备注", "客户备注", "备注信息", "description", "描述", "客户描述", "remarks", "comments"),
     "annual_revenue": ("annual_revenue", "annual revenue", "年交易额", "年营收", "年销售额", "年成交额"),
     "potential": ("potential", "潜力"),
     "influence": ("influence", "影响力", "市场影响力"),
@@ -112,63 +111,34 @@ _KIND_WORDS = {
     "sale": "deal", "问候": "greeting", "备注": "note", "其他": "other", "task": "other",
 }
 _LANGUAGE_WORDS = {"中文": "zh", "chinese": "zh", "英文": "en", "english": "en"}
-_DATE_FIELDS = ("contract_start", "expected_signing_date", "birthday")
+_DATE_FIELDS = ("contract_start", "customer_since", "expected_signing_date", "birthday")
 _CONTACT_FIELDS = {"contact_name": "name", "contact_title": "title", "contact_phone": "phone",
                    "contact_email": "email", "birthday": "birthday"}
 _CONTACT_LIMITS = {"name": 200, "title": 100, "phone": 50, "email": 200}
 _CUSTOMER_FIELDS = ("company", "industry", "owner_id", "stage", "region", "timezone", "language", "contract_start",
-                    "annual_revenue_minor", "potential", "influence", "intention", "expectation", "satisfaction",
-                    "pipeline_stage", "expected_signing_date")
-_TEXT_LIMITS = {"external_id": 100, "company": 300, "industry": 100}
-
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    code: str  # a key of the `import_errors` strings
-    column: str | None = None  # the header as written in the file
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    unknown_columns: list[str] = field(default_factory=list)
-    applied: bool = False
-    created_ids: list[int] = field(default_factory=list)
-    headers: list[str] = field(default_factory=list)
-    bad_rows: dict[int, list[str]] = field(default_factory=dict)  # line → cells, for the error file
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def ready(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-    def summary(self) -> dict[str, Any]:
-        return {"kind": self.kind, "rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "errors": len(self.errors), "applied": self.applied}
+                    "customer_since", "annual_revenue_minor", "annual_revenue_currency", "potential", "influence",
+                    "intention", "expectation", "satisfaction", "pipeline_stage", "expected_signing_date", "notes")
+_TEXT_LIMITS = {"external_id": 100, "company": 300, "industry": 100, "notes": 4000}
+ATTRIBUTE_PREFIX = "attr:"  # field of a policy input: attr:<attribute name>
 
 
 def detect_kind(headers: list[str]) -> str | None:
-    """'interactions' when the headers have a kind and a date column, else 'customers' when they
-    name customers, else None (ask). Raises ImportFileError for duplicate customer headers, or
-    when no header means anything to either kind."""
+    """'interactions' when the headers have a kind and a date column, 'deals' when they name a
+    deal (Deal Name / 商机名称), else 'customers' when they name customers, else None (ask).
+    Raises ImportFileError for duplicate customer headers, or when no header means anything."""
+    from core.import_deals import DEAL_COLUMNS
+
     try:
         interaction = map_columns(headers, INTERACTION_COLUMNS).index
     except ImportFileError:
         interaction = {}
     if {"kind", "occurred_at"} <= interaction.keys() and ({"customer", "customer_ref"} & interaction.keys()):
         return "interactions"
+    try:
+        if "deal_name" in map_columns(headers, DEAL_COLUMNS).index:
+            return "deals"
+    except ImportFileError:
+        pass
     try:
         if "name" in map_columns(headers, CUSTOMER_COLUMNS, CUSTOMER_FALLBACKS).index:
             return "customers"
@@ -180,15 +150,12 @@ def detect_kind(headers: list[str]) -> str | None:
 
 def import_table(session: Session, kind: str, table: Table, *, actor: Account | None, now: datetime,
                  currency: str, timezone: str, apply: bool, skip_invalid: bool = True,
-                 progress: Progress | None = None) -> ImportReport:
+                 progress: Progress | None = None, policy: Policy | None = None) -> ImportReport:
     """Validate `table` as `kind` and, with `apply`, write it (unless it has bad rows and not
-    `skip_invalid`). Raises ImportFileError for a file-level problem."""
-    if kind == "customers":
-        plan: _Plan = _plan_customers(session, table, actor, now, currency)
-    elif kind == "interactions":
-        plan = _plan_interactions(session, table, actor, now, currency, ZoneInfo(timezone))
-    else:
-        raise ValueError(kind)
+    `skip_invalid`). `policy` names the policy's own inputs (attribute columns of a customers
+    file). Raises ImportFileError for a file-level problem."""
+    plan = plan_table(session, kind, table, actor=actor, now=now, currency=currency, timezone=timezone,
+                      policy=policy)
     report = plan.report
     if apply and (skip_invalid or report.ok):
         plan.apply(session, progress or (lambda done, total: None))
@@ -196,32 +163,33 @@ def import_table(session: Session, kind: str, table: Table, *, actor: Account | 
     return report
 
 
+def plan_table(session: Session, kind: str, table: Table, *, actor: Account | None, now: datetime,
+               currency: str, timezone: str, policy: Policy | None = None) -> Plan:
+    """The validated, matched rows of `table` as `kind`, ready to `apply` (nothing written yet)."""
+    if kind == "customers":
+        plan: Plan = _plan_customers(session, table, actor, now, currency, policy)
+    elif kind == "interactions":
+        plan = _plan_interactions(session, table, actor, now, currency, ZoneInfo(timezone))
+    elif kind == "deals":
+        from core.import_deals import plan_deals
+
+        plan = plan_deals(session, table, actor, now, currency, ZoneInfo(timezone))
+    else:
+        raise ValueError(kind)
+    plan.report.lines = table.rows
+    return plan
+
+
 def import_customers(session: Session, path: Path, *, now: datetime, currency: str, skip_invalid: bool = False,
-                     actor: Account | None = None) -> ImportReport:
+                     actor: Account | None = None, policy: Policy | None = None) -> ImportReport:
     return import_table(session, "customers", read_table(path), actor=actor, now=now, currency=currency,
-                        timezone="UTC", apply=True, skip_invalid=skip_invalid)
+                        timezone="UTC", apply=True, skip_invalid=skip_invalid, policy=policy)
 
 
 def import_interactions(session: Session, path: Path, *, now: datetime, currency: str, timezone: str,
                         skip_invalid: bool = False, actor: Account | None = None) -> ImportReport:
     return import_table(session, "interactions", read_table(path), actor=actor, now=now, currency=currency,
                         timezone=timezone, apply=True, skip_invalid=skip_invalid)
-
-
-def error_csv(report: ImportReport, reasons: list[str], error_header: str) -> bytes:
-    """The rows with errors as they were, plus a column with the reason (UTF-8 with BOM, so Excel
-    reads Chinese right). `reasons` are the rendered texts of `report.errors`, in order."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([*report.headers, error_header])
-    by_line: dict[int, list[str]] = {}
-    for error, reason in zip(report.errors, reasons, strict=True):
-        by_line.setdefault(error.line, []).append(reason)
-    width = len(report.headers)
-    for line, texts in by_line.items():
-        cells = report.bad_rows.get(line, [])
-        writer.writerow([*(cells + [""] * width)[:max(width, len(cells))], "; ".join(texts)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def _parse_aliases(cell: str) -> list[str]:
@@ -234,119 +202,29 @@ def _parse_aliases(cell: str) -> list[str]:
     return found
 
 
-# --- people and rights ------------------------------------------------------------------------------
+def attribute_columns(policy: Policy | None) -> dict[str, tuple[str, ...]]:
+    """attr:<name> → the headers that fill the policy input <name>: the attribute's own name and
+    its dimension's name in either language (赞助金额 / Sponsorship amount). A header one of our
+    own columns already takes stays ours."""
+    taken = {normalise_header(alias) for names in CUSTOMER_COLUMNS.values() for alias in names}
+    found: dict[str, tuple[str, ...]] = {}
+    for item in (policy.inputs if policy is not None else ()):
+        names = (item.name, item.label.get("en"), item.label.get("zh"))
+        free = tuple(dict.fromkeys(n for n in names if normalise_header(n) not in taken))
+        if free:
+            found[ATTRIBUTE_PREFIX + item.name] = free
+    return found
 
 
-class _People:
-    """Resolves an owner or rep cell (a Telegram id or a name) within what `actor` may assign."""
-
-    def __init__(self, session: Session, actor: Account | None) -> None:
-        users = session.exec(select(User.id, User.telegram_id, User.name, User.team_id, User.manager_id)
-                             .where(User.active)).all()
-        self.by_telegram_id = {str(tid): uid for uid, tid, _, _, _ in users}
-        self.by_name: dict[str, list[int]] = {}
-        for uid, _, name, _, _ in users:
-            self.by_name.setdefault(name.strip().casefold(), []).append(uid)
-        self.actor = actor
-        self.allowed: set[int] | None = None
-        if actor is not None and actor.role == "rep":
-            self.allowed = {actor.id}
-        elif actor is not None and actor.role == "manager":
-            self.allowed = {uid for uid, _, _, team, manager in users
-                            if uid == actor.id or manager == actor.id or (actor.team_id and team == actor.team_id)}
-
-    @property
-    def default(self) -> int | None:
-        """Whose a row without an owner is: a rep's own, and a manager's of no team (an unassigned
-        customer of no team is for the admins alone); unassigned for other managers and the CLI."""
-        if self.actor is not None and (self.actor.role == "rep" or (self.actor.role == "manager"
-                                                                    and self.actor.team_id is None)):
-            return self.actor.id
+def parse_attribute(text: str) -> str | None:
+    """A policy input's value: a number (50000, 5万, 1,200.5), stored as a Decimal string."""
+    if not text:
         return None
-
-    @property
-    def team(self) -> int | None:
-        """The team an unassigned customer waits in (its managers assign it): the importer's."""
-        return self.actor.team_id if self.actor is not None else None
-
-    def resolve(self, text: str) -> int | None:
-        text = text.strip()
-        if not text:
-            return self.default
-        found = self.by_telegram_id.get(text)
-        if found is None:
-            named = self.by_name.get(text.casefold(), [])
-            if len(named) > 1:
-                raise BadValue("owner_ambiguous", value=text)
-            if not named:
-                raise BadValue("owner_unknown", value=text)
-            found = named[0]
-        if self.allowed is not None and found not in self.allowed:
-            raise BadValue("owner_rep" if self.actor and self.actor.role == "rep" else "owner_team", value=text)
-        return found
-
-
-def _visible(session: Session, actor: Account | None) -> set[int] | None:
-    if actor is None or actor.role == "admin":
-        return None
-    scope = customer_scope(actor, include_archived=True)  # an archived customer is still the same customer
-    return {cid for cid in session.exec(select(Customer.id).where(scope)).all() if cid}
-
-
-def _cells(row: list[str], columns: Columns) -> dict[str, str]:
-    return {name: (row[i].strip() if i < len(row) else "") for name, i in columns.index.items()}
-
-
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, with_ids: bool) -> list[int]:
-    """Insert `rows` (all with the same keys); with `with_ids`, their new ids in order.
-
-    PostgreSQL: ids drawn from the table's sequence in one query, rows sent with COPY. (Written
-    by hand: SQLAlchemy's multi-row INSERT … RETURNING makes psycopg re-parse a 25,000-parameter
-    statement per page, about 1 ms a row.) SQLite: a multi-row INSERT … RETURNING, fast there."""
-    if not rows:
-        return []
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        if not with_ids:
-            session.execute(insert(table), rows)
-            return []
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(session.execute(statement, rows).scalars().all())
-    ids: list[int] = []
-    if with_ids:
-        sequence = connection.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar()
-        ids = [value for (value,) in connection.exec_driver_sql(
-            f"SELECT nextval('{sequence}') FROM generate_series(1, {len(rows)})")]
-        rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
-    columns = list(rows[0])
-    raw = connection.connection.driver_connection
-    quoted = ", ".join(f'"{column}"' for column in columns)
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
-                            for v in (row[c] for c in columns)])
-    return ids
-
-
-def _write_chunks(items: list[Any]) -> Iterable[list[Any]]:
-    """Chunks for writing with progress: about a tenth of the rows each (100 to CHUNK)."""
-    size = min(CHUNK, max(100, -(-len(items) // 10)))
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-class _Plan(ABC):
-    """A validated import, ready to write (customers or interactions)."""
-
-    report: ImportReport
-
-    @abstractmethod
-    def apply(self, session: Session, progress: Progress) -> None: ...
+    try:
+        amount = parse_amount(text)
+    except BadValue:
+        raise BadValue("attribute", value=text[:60]) from None
+    return format(amount.normalize(), "f") if amount is not None else None  # 600000, not 6E+5
 
 
 # --- customers -----------------------------------------------------------------------------------------
@@ -361,11 +239,16 @@ class _CustomerRow:
     existing_id: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)  # the 别名 / aliases cell, split
+    attributes: dict[str, str] = field(default_factory=dict)  # policy inputs given in the row
+    contact_changed: bool = False
 
 
-def _customer_parsers(people: _People, currency: str, day_first: dict[str, bool | None]) -> dict[str, Callable[[str], Any]]:
+def _customer_parsers(people: People, currency: str, day_first: dict[str, bool | None],
+                      today: date) -> dict[str, Callable[[str], Any]]:
     def revenue(text: str) -> int | None:
         amount = parse_amount(text)
+        if amount is not None and amount < 0:
+            raise BadValue("amount_negative", value=text[:40])
         return to_minor(amount, currency) if amount is not None else None
 
     def zone(text: str) -> str | None:
@@ -376,53 +259,71 @@ def _customer_parsers(people: _People, currency: str, day_first: dict[str, bool 
         except ValueError:
             raise BadValue("timezone", value=text) from None
 
+    def birthday(text: str) -> date | None:
+        day = parse_date(text, day_first.get("birthday"))
+        if day is not None and not date(1900, 1, 1) <= day <= today:
+            raise BadValue("birthday_range", value=text[:40])
+        return day
+
     parsers: dict[str, Callable[[str], Any]] = {
-        "stage": lambda v: parse_choice(v, STAGES, _STAGE_WORDS) if v else None,
-        "pipeline_stage": lambda v: parse_choice(v, PIPELINE_STAGES, _PIPELINE_WORDS) if v else None,
+        "stage": lambda v: parse_choice(v, STAGES, _STAGE_WORDS, "choice_stage") if v else None,
+        "pipeline_stage": lambda v: (parse_choice(v, PIPELINE_STAGES, _PIPELINE_WORDS, "choice_pipeline_stage")
+                                     if v else None),
         "owner": people.resolve,
         "potential": parse_rating, "influence": parse_rating, "intention": parse_rating,
         "expectation": parse_rating, "satisfaction": parse_rating,
         "annual_revenue": revenue, "timezone": zone, "region": parse_region,
-        "language": lambda v: parse_choice(v, ("zh", "en"), _LANGUAGE_WORDS) if v else None,
-        "aliases": _parse_aliases,
+        "language": lambda v: parse_choice(v, ("zh", "en"), _LANGUAGE_WORDS, "choice_language") if v else None,
+        "aliases": _parse_aliases, "contact_email": parse_email,
+        "contact_phone": lambda v: v or None,  # checked with the row's region (_check_phone)
     }
     for name in _DATE_FIELDS:
         parsers[name] = lambda v, first=day_first.get(name): parse_date(v, first)
+    parsers["birthday"] = birthday
     return parsers
 
 
 def _plan_customers(session: Session, table: Table, actor: Account | None, now: datetime,
-                    currency: str) -> _CustomerPlan:
-    columns = map_columns(table.headers, CUSTOMER_COLUMNS, CUSTOMER_FALLBACKS)
+                    currency: str, policy: Policy | None) -> _CustomerPlan:
+    columns = map_columns(table.headers, {**CUSTOMER_COLUMNS, **attribute_columns(policy)}, CUSTOMER_FALLBACKS)
     if "name" not in columns.index:
         raise ImportFileError("missing_columns", columns="name / 客户名称 / Account Name")
-    report = ImportReport("customers", rows=len(table.rows), unknown_columns=columns.unknown,
-                          headers=table.headers)
-    people = _People(session, actor)
+    report = ImportReport("customers", rows=len(table.rows), headers=table.headers)
+    note_columns(report, columns, columns.derived)
+    people = People(session, actor)
     day_first = {name: day_first_of(row[i] for _, row in table.rows if i < len(row))
                  for name, i in columns.index.items() if name in _DATE_FIELDS}
-    parsers = _customer_parsers(people, currency, day_first)
+    parsers = _customer_parsers(people, currency, day_first, now.date())
     owner_given = "owner" in columns.index
     rows: list[_CustomerRow] = []
     seen: dict[tuple[Any, ...], int] = {}
     for line, cells_row in table.rows:
-        cells = _cells(cells_row, columns)
+        cells = cells_of(cells_row, columns)
         parsed: dict[str, Any] = {}
         failed = False
         for name, text in cells.items():
             try:
-                parsed[name] = parsers[name](text) if name in parsers else (text or None)
+                if name.startswith(ATTRIBUTE_PREFIX):
+                    parsed[name] = parse_attribute(text)
+                else:
+                    parsed[name] = parsers[name](text) if name in parsers else (text or None)
                 if name in _TEXT_LIMITS and text and len(text) > _TEXT_LIMITS[name]:
                     raise BadValue("too_long", limit=_TEXT_LIMITS[name])
             except BadValue as exc:
-                report.errors.append(RowError(line, exc.code, columns.header[name], exc.params))
+                report.refuse(line, exc.code, columns.header[name], **exc.params)
+                failed = True
+        if parsed.get("contact_phone"):
+            try:
+                parse_phone(parsed["contact_phone"], parsed.get("region") or "CN")
+            except BadValue as exc:
+                report.refuse(line, exc.code, columns.header["contact_phone"], **exc.params)
                 failed = True
         name = parsed.get("name")
         if not failed and not name:
-            report.errors.append(RowError(line, "required", columns.header["name"]))
+            report.refuse(line, "required", columns.header["name"])
             failed = True
         elif not failed and len(name) > NAME_MAX:
-            report.errors.append(RowError(line, "too_long", columns.header["name"], {"limit": NAME_MAX}))
+            report.refuse(line, "too_long", columns.header["name"], limit=NAME_MAX)
             failed = True
         if failed:
             report.bad_rows[line] = cells_row
@@ -430,16 +331,17 @@ def _plan_customers(session: Session, table: Table, actor: Account | None, now: 
         owner = parsed.pop("owner") if owner_given else people.default
         key = ("x", parsed["external_id"]) if parsed.get("external_id") else ("n", name, owner)
         if key in seen:
-            report.errors.append(RowError(line, "repeat", None, {"line": seen[key]}))
+            report.refuse(line, "repeat", None, line=seen[key])
             report.bad_rows[line] = cells_row
             continue
         seen[key] = line
         values = {k: parsed[k] for k in ("name", "external_id", "company", "industry", "stage", "region", "timezone",
-                                          "language", "contract_start", "potential", "influence", "intention",
-                                          "expectation", "satisfaction", "pipeline_stage", "expected_signing_date")
+                                          "language", "contract_start", "customer_since", "potential", "influence",
+                                          "intention", "expectation", "satisfaction", "pipeline_stage",
+                                          "expected_signing_date", "notes")
                   if k in parsed}
-        if "annual_revenue" in parsed:
-            values["annual_revenue_minor"] = parsed["annual_revenue"]
+        if parsed.get("annual_revenue") is not None:
+            values["annual_revenue_minor"], values["annual_revenue_currency"] = parsed["annual_revenue"], currency
         if owner_given or owner is not None:
             values["owner_id"] = owner
         if owner is None:
@@ -448,18 +350,22 @@ def _plan_customers(session: Session, table: Table, actor: Account | None, now: 
         for key_name, limit in _CONTACT_LIMITS.items():
             if contact.get(key_name) and len(contact[key_name]) > limit:
                 contact[key_name] = contact[key_name][:limit]
-        rows.append(_CustomerRow(line, values, contact, cells_row, aliases=parsed.get("aliases") or []))
+        attributes = {k.removeprefix(ATTRIBUTE_PREFIX): v for k, v in parsed.items()
+                      if k.startswith(ATTRIBUTE_PREFIX) and v is not None}
+        rows.append(_CustomerRow(line, values, contact, cells_row, aliases=parsed.get("aliases") or [],
+                                 attributes=attributes))
     plan = _CustomerPlan(report, rows, now, actor.id if actor is not None else None, columns.header.get("aliases"))
-    plan.match(session, _visible(session, actor))
+    plan.match(session, visible(session, actor))
     report.errors.sort(key=lambda e: e.line)
     return plan
 
 
-class _CustomerPlan(_Plan):
+class _CustomerPlan(Plan):
     def __init__(self, report: ImportReport, rows: list[_CustomerRow], now: datetime,
                  actor_id: int | None = None, alias_header: str | None = None) -> None:
         self.report, self.rows, self.now, self.actor_id = report, rows, now, actor_id
         self._alias_header = alias_header
+        self._contacts: dict[int, dict[str, Any]] = {}
 
     def match(self, session: Session, visible: set[int] | None) -> None:
         """Find each row's existing customer; decide create / update / unchanged (or an error)."""
@@ -492,7 +398,7 @@ class _CustomerPlan(_Plan):
             if row.existing_id is not None and visible is not None and row.existing_id not in visible:
                 # external ids are unique across the organisation, so this one cannot be created
                 # either; the answer says nothing of the customer who has it
-                self.report.errors.append(RowError(row.line, "external_id_taken", None, {"value": external}))
+                self.report.refuse(row.line, "external_id_taken", None, value=external)
                 self.report.bad_rows[row.line] = row.cells
                 continue
             if row.aliases and self._alias_taken(row, names, in_file):
@@ -502,9 +408,12 @@ class _CustomerPlan(_Plan):
         existing_ids = [r.existing_id for r in kept if r.existing_id is not None]
         current = _load_rows(session, Customer, existing_ids)
         contacts = _primary_contacts(session, existing_ids)
+        known_aliases = aliases.existing_keys(session, [r.existing_id or 0 for r in kept
+                                                        if r.aliases and r.existing_id])
         for row in kept:
             if row.existing_id is None:
                 self.report.created += 1
+                self.report.outcomes[row.line] = "created"
                 continue
             before = current[row.existing_id]
             row.changes = {k: v for k, v in row.values.items()
@@ -513,13 +422,17 @@ class _CustomerPlan(_Plan):
                 row.changes["owner_id"] = row.values["owner_id"]
                 if row.values["owner_id"] is None:  # unassigned now: in the importer's team
                     row.changes["team_id"] = row.values.get("team_id")
+            if row.attributes:
+                merged = {**(before.get("attributes") or {}), **row.attributes}
+                if merged != (before.get("attributes") or {}):
+                    row.changes["attributes"] = merged
             contact = contacts.get(row.existing_id)
-            contact_changed = bool(row.contact.get("name")) and (
-                contact is None or any(v is not None and contact.get(k) != v for k, v in row.contact.items()))
-            if row.changes or contact_changed:
-                self.report.updated += 1
-            else:
-                self.report.unchanged += 1
+            given = {k: v for k, v in row.contact.items() if v is not None}
+            row.contact_changed = bool(given) and (contact is None or any(contact.get(k) != v for k, v in given.items()))
+            new_alias = any((row.existing_id, aliases.alias_key(a)) not in known_aliases for a in row.aliases)
+            outcome = "updated" if row.changes or row.contact_changed or new_alias else "unchanged"
+            setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+            self.report.outcomes[row.line] = outcome
         self._contacts = contacts
 
     def apply(self, session: Session, progress: Progress) -> None:
@@ -528,23 +441,26 @@ class _CustomerPlan(_Plan):
         changed = [r for r in self.rows if r.existing_id is not None and r.changes]
         total, done = len(new) + len(changed), 0
         defaults = {"company": None, "industry": None, "owner_id": None, "team_id": None, "stage": "prospect",
-                    "region": "CN",
-                    "timezone": None, "language": None, "contract_start": None, "annual_revenue_minor": None,
+                    "region": "CN", "timezone": None, "language": None, "contract_start": None,
+                    "customer_since": None, "annual_revenue_minor": None, "annual_revenue_currency": None,
                     "potential": None, "influence": None, "intention": None, "expectation": None,
-                    "satisfaction": None, "pipeline_stage": None, "expected_signing_date": None, "external_id": None}
-        for chunk in _write_chunks(new):
+                    "satisfaction": None, "pipeline_stage": None, "expected_signing_date": None, "external_id": None,
+                    "notes": None}
+        for chunk in write_chunks(new):
             values = [{**defaults, **{k: v for k, v in r.values.items() if v is not None}, "tags": [],
-                       "attributes": {}, "added_at": self.now, "archived": False} for r in chunk]
-            ids = _bulk_insert(session, table, values, with_ids=True)
+                       "attributes": r.attributes, "added_at": self.now, "archived": False} for r in chunk]
+            ids = bulk_insert(session, table, values, with_ids=True)
             for row, cid in zip(chunk, ids, strict=True):
                 row.existing_id = cid
             self.report.created_ids.extend(ids)
             done += len(chunk)
             progress(done, total)
-        for chunk in _write_chunks(changed):
+        for chunk in write_chunks(changed):
             session.execute(update(Customer), [{"id": r.existing_id, **r.changes} for r in chunk])
             done += len(chunk)
             progress(done, total)
+        self.report.touched_ids.update(self.report.created_ids)
+        self.report.touched_ids.update(r.existing_id for r in changed if r.existing_id is not None)
         self._apply_contacts(session)
         self._apply_aliases(session)
 
@@ -556,7 +472,7 @@ class _CustomerPlan(_Plan):
             key = aliases.alias_key(alias)
             others = names.get(key, set()) - ({row.existing_id} if row.existing_id else set())
             if others or in_file.get(key):
-                self.report.errors.append(RowError(row.line, "alias_taken", self._alias_header, {"value": alias}))
+                self.report.refuse(row.line, "alias_taken", self._alias_header, value=alias)
                 self.report.bad_rows[row.line] = row.cells
                 return True
         return False
@@ -575,33 +491,34 @@ class _CustomerPlan(_Plan):
                     known.add(key)
                     inserts.append({"customer_id": key[0], "text": alias, "key": key[1], "source": "import",
                                     "created_by_id": self.actor_id, "created_at": self.now})
-        for chunk in _chunks(inserts):
-            _bulk_insert(session, CustomerAlias.__table__, chunk, with_ids=False)  # type: ignore[attr-defined]
+        for chunk in chunks(inserts):
+            bulk_insert(session, CustomerAlias.__table__, chunk, with_ids=False)  # type: ignore[attr-defined]
 
     def _apply_contacts(self, session: Session) -> None:
-        """Each customer's primary contact: updated in place, or added."""
+        """Each customer's primary contact: updated in place, or added — under the customer's own
+        name when the row gives a phone, e-mail or birthday but no contact name (a person)."""
         inserts, updates = [], []
         for row in self.rows:
             values = {k: v for k, v in row.contact.items() if v is not None}
-            if not values.get("name"):
+            if not values:
                 continue
             existing = self._contacts.get(row.existing_id or 0)
             if existing is None:
-                inserts.append({"customer_id": row.existing_id, "is_primary": True, "name": values["name"],
-                                "title": None, "phone": None, "email": None, "wechat": None, "telegram": None,
-                                "birthday": None, **values})
+                inserts.append({"customer_id": row.existing_id, "is_primary": True, "title": None, "phone": None,
+                                "email": None, "wechat": None, "telegram": None, "birthday": None,
+                                **values, "name": values.get("name") or row.values["name"]})
             elif any(existing.get(k) != v for k, v in values.items()):
                 updates.append({"id": existing["id"], **values})
-        for chunk in _chunks(inserts):
-            _bulk_insert(session, Contact.__table__, chunk, with_ids=False)  # type: ignore[attr-defined]
-        for chunk in _chunks(updates):
+        for chunk in chunks(inserts):
+            bulk_insert(session, Contact.__table__, chunk, with_ids=False)  # type: ignore[attr-defined]
+        for chunk in chunks(updates):
             session.execute(update(Contact), chunk)
 
 
 def _load_rows(session: Session, model: Any, ids: list[int]) -> dict[int, dict[str, Any]]:
     table = model.__table__
     found: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for row in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
             found[row["id"]] = dict(row)
     return found
@@ -610,7 +527,7 @@ def _load_rows(session: Session, model: Any, ids: list[int]) -> dict[int, dict[s
 def _primary_contacts(session: Session, customer_ids: list[int]) -> dict[int, dict[str, Any]]:
     table = Contact.__table__  # type: ignore[attr-defined]
     found: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(customer_ids):
+    for chunk in chunks(customer_ids):
         statement = select(table).where(table.c.is_primary, table.c.customer_id.in_(chunk)).order_by(table.c.id)
         for row in session.execute(statement).mappings():
             found.setdefault(row["customer_id"], dict(row))
@@ -628,102 +545,64 @@ def _plan_interactions(session: Session, table: Table, actor: Account | None, no
         missing.insert(0, "customer")
     if missing:
         raise ImportFileError("missing_columns", columns=", ".join(missing))
-    report = ImportReport("interactions", rows=len(table.rows), unknown_columns=columns.unknown,
-                          headers=table.headers)
-    people = _People(session, actor)
-    visible = _visible(session, actor)
-    customers = _CustomerIndex(session, visible)
+    report = ImportReport("interactions", rows=len(table.rows), headers=table.headers)
+    note_columns(report, columns, columns.derived)
+    people = People(session, actor)
+    customers = CustomerIndex(session, visible(session, actor))
     when = columns.index["occurred_at"]
     day_first = day_first_of(row[when] for _, row in table.rows if when < len(row))
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     for line, cells_row in table.rows:
-        cells = _cells(cells_row, columns)
+        cells = cells_of(cells_row, columns)
         try:
-            rows.append(_interaction(cells, columns, customers, people, zone, day_first, currency, now))
-        except _CellError as exc:
-            report.errors.append(RowError(line, exc.code, exc.column, exc.params))
+            rows.append((line, _interaction(cells, columns, customers, people, zone, day_first, currency, now)))
+        except CellError as exc:
+            report.refuse(line, exc.code, exc.column, **exc.params)
             report.bad_rows[line] = cells_row
     plan = _InteractionPlan(report, [])
-    known = _existing_interaction_keys(session, rows)
-    for row in rows:
+    known = _existing_interaction_keys(session, [row for _, row in rows])
+    for line, row in rows:
         key = _interaction_key(row)
         if key in known:
             report.unchanged += 1
+            report.outcomes[line] = "unchanged"
             continue
         known.add(key)
         plan.rows.append(row)
+        report.outcomes[line] = "created"
     report.created = len(plan.rows)
     return plan
 
 
-class _CellError(Exception):
-    def __init__(self, code: str, column: str | None, params: dict[str, Any]) -> None:
-        super().__init__(code)
-        self.code, self.column, self.params = code, column, params
-
-
-class _CustomerIndex:
-    """Customer references of an interaction file: external id (anyone's, then checked against
-    the actor's view), else the exact name among the customers the actor sees."""
-
-    def __init__(self, session: Session, visible: set[int] | None) -> None:
-        table = Customer.__table__  # type: ignore[attr-defined]
-        self.visible = visible
-        self.by_external: dict[str, int] = {}
-        self.by_name: dict[str, list[int]] = {}
-        self.owner: dict[int, int | None] = {}
-        for cid, external, name, owner in session.execute(
-                select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id)
-                .where(table.c.merged_into_id.is_(None))):
-            if external:
-                self.by_external[external] = cid
-            if visible is None or cid in visible:
-                self.by_name.setdefault(name, []).append(cid)
-            self.owner[cid] = owner
-
-    def find(self, reference: str, name: str) -> int:
-        """`reference` is an external id or a name; `name` the name column when both are given."""
-        cid = self.by_external.get(reference)
-        if cid is not None and (self.visible is None or cid in self.visible):
-            return cid  # another's external id reads as no customer at all, as a name would
-        text = name or reference
-        matches = self.by_name.get(text, [])
-        if len(matches) > 1:
-            raise BadValue("customer_ambiguous", value=text, count=len(matches))
-        if not matches:
-            raise BadValue("customer_unknown", value=text)
-        return matches[0]
-
-
-def _interaction(cells: dict[str, str], columns: Columns, customers: _CustomerIndex, people: _People,
+def _interaction(cells: dict[str, str], columns: Columns, customers: CustomerIndex, people: People,
                  zone: ZoneInfo, day_first: bool | None, currency: str, now: datetime) -> dict[str, Any]:
     def value(name: str, parse: Callable[[str], Any]) -> Any:
         try:
             return parse(cells.get(name, ""))
         except BadValue as exc:
-            raise _CellError(exc.code, columns.header.get(name), exc.params) from None
+            raise CellError(exc.code, columns.header.get(name), exc.params) from None
 
     reference = cells.get("customer_ref", "")
     column = "customer_ref" if reference else "customer"
     if not reference:
         reference = cells.get("customer", "")
     if not reference:
-        raise _CellError("required", columns.header.get(column), {})
+        raise CellError("required", columns.header.get(column), {})
     name = cells.get("customer", "") if column == "customer_ref" else ""
     customer_id = value(column, lambda _: customers.find(reference, name))
-    kind = value("kind", lambda v: parse_choice(v, INTERACTION_KINDS, _KIND_WORDS))
+    kind = value("kind", lambda v: parse_choice(v, INTERACTION_KINDS, _KIND_WORDS, "choice_kind"))
     occurred_at = value("occurred_at", lambda v: parse_instant(v, zone, day_first))
     amount = value("amount", parse_amount)
     row_currency = (cells.get("currency") or currency).strip().upper()
     if amount is not None and (len(row_currency) != 3 or not row_currency.isalpha()):
-        raise _CellError("currency", columns.header.get("currency"), {"value": row_currency})
+        raise CellError("currency", columns.header.get("currency"), {"value": row_currency})
     rep = value("rep", people.resolve) if cells.get("rep") else None
     if rep is None:
         owner = customers.owner.get(customer_id)
         rep = owner if owner is not None else people.default
     external = cells.get("external_id") or None
     if external and len(external) > 100:
-        raise _CellError("too_long", columns.header.get("external_id"), {"limit": 100})
+        raise CellError("too_long", columns.header.get("external_id"), {"limit": 100})
     return {
         "customer_id": customer_id, "kind": kind, "occurred_at": occurred_at,
         "amount_minor": to_minor(amount, row_currency) if amount is not None else None,
@@ -733,17 +612,18 @@ def _interaction(cells: dict[str, str], columns: Columns, customers: _CustomerIn
     }
 
 
-class _InteractionPlan(_Plan):
+class _InteractionPlan(Plan):
     def __init__(self, report: ImportReport, rows: list[dict[str, Any]]) -> None:
         self.report, self.rows = report, rows
 
     def apply(self, session: Session, progress: Progress) -> None:
         table = Interaction.__table__  # type: ignore[attr-defined]
         done = 0
-        for chunk in _write_chunks(self.rows):
-            _bulk_insert(session, table, chunk, with_ids=False)
+        for chunk in write_chunks(self.rows):
+            bulk_insert(session, table, chunk, with_ids=False)
             done += len(chunk)
             progress(done, len(self.rows))
+        self.report.touched_ids.update(row["customer_id"] for row in self.rows)
 
 
 def _interaction_key(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -759,13 +639,13 @@ def _existing_interaction_keys(session: Session, rows: list[dict[str, Any]]) -> 
     customer_ids = sorted({r["customer_id"] for r in rows})
     externals = sorted({r["external_id"] for r in rows if r["external_id"]})
     columns = (table.c.external_id, table.c.customer_id, table.c.kind, table.c.occurred_at, table.c.amount_minor)
-    for chunk in _chunks(customer_ids):
+    for chunk in chunks(customer_ids):
         for external, customer_id, kind, occurred_at, amount in session.execute(
                 select(*columns).where(table.c.customer_id.in_(chunk))):
             keys.add(("k", customer_id, kind, occurred_at, amount))
             if external:
                 keys.add(("x", external))
-    for chunk in _chunks(externals):
+    for chunk in chunks(externals):
         keys.update(("x", external) for (external,) in session.execute(
             select(table.c.external_id).where(table.c.external_id.in_(chunk))))
     return keys

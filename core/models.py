@@ -93,7 +93,13 @@ class Customer(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=8)
     contract_start: date | None = None
+    # when the relationship began (customer since / 创建时间), for stability when no contract start
+    # is known; not a contract anniversary
+    customer_since: date | None = None
+    # stated annual revenue (imported, or typed on the card): contribution until own deals suffice
     annual_revenue_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
+    annual_revenue_currency: str | None = Field(default=None, max_length=3)  # None: the policy's base
+    notes: str | None = Field(default=None, sa_column=Column(Text))  # the CRM's 备注 / description
     tags: list[str] = _json(list)
     # free numeric facts for policy-defined models (e.g. sponsor amount, years); Decimal strings
     attributes: dict[str, str] = _json(dict)
@@ -176,6 +182,7 @@ class Opportunity(SQLModel, table=True):
     __table_args__ = (Index("ix_opportunity_customer_status", "customer_id", "status"),)
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id")
+    external_id: str | None = Field(default=None, max_length=100, unique=True)  # the CRM's deal id (import)
     title: str = Field(default="", max_length=200)
     amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger))
     currency: str | None = Field(default=None, max_length=3)

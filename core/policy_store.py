@@ -20,11 +20,11 @@ way, so the history reads in order. Drafts never applied stay out of the version
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from threading import Lock
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
@@ -38,7 +38,7 @@ from core.errors import ConfigError, Forbidden, NotFound
 from core.models import AuditLog, CustomerTier, PolicyVersion, User
 from core.policies import default_policy_text
 from core.settings import Settings
-from core.tiering import MAX_POLICY_BYTES, LocalText, Policy, PolicyError, PolicyIssue, parse_policy
+from core.tiering import MAX_POLICY_BYTES, Policy, PolicyError, PolicyIssue, parse_policy
 
 log = logging.getLogger("tierbot.policy")
 REFRESH_INTERVAL = timedelta(seconds=30)
@@ -301,23 +301,10 @@ def _user_names(session: Session, ids: set[int | None]) -> dict[int | None, str]
 
 
 @dataclass(frozen=True)
-class Movement:
-    """`count` customers whose stored tier under `model` goes from `old` to `new` (None: none)."""
-
-    model: str
-    model_name: LocalText | None
-    old: str | None
-    old_name: LocalText | None
-    new: str | None
-    new_name: LocalText | None
-    count: int
-
-
-@dataclass(frozen=True)
 class Preview:
     customers: int  # evaluated
     changed: int  # customers with at least one change
-    movements: list[Movement]
+    movements: list[Any]  # core.tiers.Movement
     dropped_models: dict[str, int]  # models the new policy no longer has → customers with a stored tier
 
 
@@ -325,27 +312,16 @@ def preview_changes(db: Database, new: Policy, current: Policy, now: datetime, *
     """What re-tiering the book under `new` would change against the stored tiers: the review's
     rules (overrides win, hysteresis) in a dry run, nothing written. Whole-book work (a few
     seconds for 100k customers): call it off the event loop."""
-    from core.tiers import recompute  # the tiering service imports nothing of ours; late import keeps start-up light
+    from core.tiers import movements, recompute  # the tiering service imports nothing of ours; late import keeps start-up light
 
     report = recompute(db, new, now, org_timezone=org_timezone, review=True, store=False)
-    counts = Counter((c.model, c.old, c.new) for c in report.changes)
-    order = {code: index for index, code in enumerate(new.model_codes)}
-
-    def name(code: str | None, model: str) -> LocalText | None:
-        if code is None:
-            return None
-        spec = new.tier(model, code) or current.tier(model, code)
-        return spec.name if spec else None
-
-    movements = [Movement(model, new.model(model).name, old, name(old, model), to, name(to, model), count)
-                 for (model, old, to), count in counts.items()]
-    movements.sort(key=lambda m: (order.get(m.model, 99), -m.count, m.old or "", m.new or ""))
     with db.session() as session:
         dropped = dict(session.exec(select(CustomerTier.model, func.count())
                                     .where(CustomerTier.model.not_in(new.model_codes),  # type: ignore[attr-defined]
                                            CustomerTier.tier.is_not(None))  # type: ignore[union-attr]
                                     .group_by(CustomerTier.model)).all())
-    return Preview(report.customers, len({c.customer_id for c in report.changes}), movements,
+    return Preview(report.customers, len({c.customer_id for c in report.changes}),
+                   movements(report.changes, new, current),
                    {str(k): int(v) for k, v in dropped.items()})
 
 

@@ -11,6 +11,7 @@ version; the run returns its list of changes for the notices.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,8 +25,8 @@ from sqlmodel import Session, func, select
 from core.db import Database
 from core.facts import load_book_facts, load_facts
 from core.models import Customer, CustomerTier, TierAssignment, TierOverride, User
-from core.tiering import (BookStats, CustomerFacts, CustomerResult, ModelResult, Override, Policy, build_stats,
-                          collector_paused, decide_tier, evaluate_models, evaluate_one)
+from core.tiering import (BookStats, CustomerFacts, CustomerResult, LocalText, ModelResult, Override, Policy,
+                          build_stats, collector_paused, decide_tier, evaluate_models, evaluate_one)
 from core.tiering.results import jsonable
 
 BATCH = 2000
@@ -132,6 +133,54 @@ def _changes(customer: CustomerFacts, results: Sequence[ModelResult | None], pol
         if change is not None:
             changes.append((TierChange(customer.id, model.code, *change), result))
     return changes
+
+
+def pending_changes(session: Session, policy: Policy, now: datetime, *, org_timezone: str,
+                    customer_ids: Iterable[int], review: bool = True) -> list[TierChange]:
+    """What re-tiering `customer_ids` would change, read on the session's connection (so it sees
+    what the session wrote and has not committed: an import's preview writes, asks, rolls back).
+    Ranked against the whole book; nothing stored."""
+    wanted = set(customer_ids)
+    if not wanted:
+        return []
+    facts = load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False)
+    stats = build_stats(facts, policy)
+    chosen = [f for f in facts if f.id in wanted]
+    overrides = active_overrides(session, now)
+    return [change for customer, results in zip(chosen, evaluate_models(chosen, stats, policy, now), strict=True)
+            for change, _ in _changes(customer, results, policy, overrides, review, now)]
+
+
+@dataclass(frozen=True)
+class Movement:
+    """`count` customers whose stored tier under `model` goes from `old` to `new` (None: none)."""
+
+    model: str
+    model_name: LocalText | None
+    old: str | None
+    old_name: LocalText | None
+    new: str | None
+    new_name: LocalText | None
+    count: int
+
+
+def movements(changes: Iterable[TierChange], policy: Policy, former: Policy | None = None) -> list[Movement]:
+    """Changes counted per model and (old → new), in the policy's model order, biggest first;
+    tier names from `policy`, else from `former` (a tier the new policy no longer has)."""
+    counts = Counter((c.model, c.old, c.new) for c in changes)
+    order = {code: index for index, code in enumerate(policy.model_codes)}
+
+    def name(code: str | None, model: str) -> LocalText | None:
+        if code is None:
+            return None
+        spec = policy.tier(model, code) or (former.tier(model, code) if former is not None else None)
+        return spec.name if spec else None
+
+    found = [Movement(model, policy.model(model).name if model in policy.model_by_code else None, old,
+                      name(old, model), new, name(new, model), count)
+             for (model, old, new), count in counts.items()]
+    found.sort(key=lambda m: (order.get(m.model, 99), -m.count, m.old or "", m.new or ""))
+    return found
 
 
 def evaluate_customer(session: Session, policy: Policy, customer_id: int, now: datetime, *,

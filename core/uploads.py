@@ -22,11 +22,13 @@ from core import audit
 from core.accounts import Account, get_account
 from core.errors import NotFound
 from core.import_files import Table, read_bytes
-from core.importer import ImportReport, Progress, import_table
+from core.importer import ImportReport, Progress, import_table, plan_table
 from core.models import Upload
+from core.tiering import Policy
+from core.tiers import pending_changes
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # well under the Bot API's 20 MB download limit; 50k CRM rows are ~10 MB
-KINDS = ("customers", "interactions")
+KINDS = ("customers", "interactions", "deals")
 PREVIEW_TTL = timedelta(days=1)
 
 
@@ -39,14 +41,27 @@ def store(session: Session, account: Account, *, filename: str, content: bytes, 
 
 
 def preview(session: Session, account: Account, upload_id: int, kind: str, *, now: datetime, currency: str,
-            timezone: str, table: Table | None = None) -> ImportReport:
-    """Validate the upload as `kind` without writing any customer or interaction; remembers the
-    kind and the counts. `table` spares re-reading bytes the caller has just read."""
+            timezone: str, policy: Policy, table: Table | None = None) -> ImportReport:
+    """Validate the upload as `kind` without keeping anything it would write; remembers the kind
+    and the counts. The report says which tiers the import would change: the rows are written
+    under a savepoint, the touched customers re-tiered as the import's end will do (a review's
+    rules: pins stay, hysteresis), and the savepoint rolled back. `table` spares re-reading
+    bytes the caller has just read."""
     upload = _own(session, account, upload_id)
     if table is None:
         table = read_bytes(upload.content)
-    report = import_table(session, kind, table, actor=account, now=now, currency=currency, timezone=timezone,
-                          apply=False)
+    plan = plan_table(session, kind, table, actor=account, now=now, currency=currency, timezone=timezone,
+                      policy=policy)
+    report = plan.report
+    if report.created or report.updated:
+        savepoint = session.begin_nested()
+        try:
+            plan.apply(session, lambda done, total: None)
+            report.tier_changes = pending_changes(session, policy, now, org_timezone=timezone,
+                                                  customer_ids=report.touched_ids)
+        finally:
+            savepoint.rollback()
+        report.created_ids, report.touched_ids = [], set()
     upload.kind, upload.summary = kind, report.summary()
     session.add(upload)
     return report
@@ -90,7 +105,7 @@ def unfinished(session: Session) -> list[Unfinished]:
 
 
 def confirm(session: Session, account: Account, upload_id: int, *, now: datetime, currency: str, timezone: str,
-            progress: Progress | None = None) -> ImportReport | None:
+            policy: Policy, progress: Progress | None = None) -> ImportReport | None:
     """Import the upload's valid rows; None when it is no longer waiting (done or cancelled)."""
     statement = select(Upload).where(Upload.id == upload_id, Upload.user_id == account.id).with_for_update()
     upload = session.exec(statement).first()
@@ -99,7 +114,8 @@ def confirm(session: Session, account: Account, upload_id: int, *, now: datetime
     if upload.status != "preview" or upload.kind not in KINDS:
         return None
     report = import_table(session, upload.kind, read_bytes(upload.content), actor=account, now=now,
-                          currency=currency, timezone=timezone, apply=True, skip_invalid=True, progress=progress)
+                          currency=currency, timezone=timezone, apply=True, skip_invalid=True, progress=progress,
+                          policy=policy)
     upload.status, upload.summary, upload.finished_at, upload.content = "done", report.summary(), now, b""
     session.add(upload)
     audit.record(session, actor_id=account.id, action=f"import.{upload.kind}", now=now, target=f"upload:{upload.id}",

@@ -58,3 +58,53 @@ def crm_export(owners: list[str], *, rows: int = 500, encoding: str = "gbk", see
     writer.writerow(HEADERS)
     writer.writerows(body)
     return CrmExport(text.getvalue().encode(encoding), body, bad)
+
+
+ONBOARDING_HEADERS = ["客户编号", "客户名称", "负责人", "客户状态", "行业", "电话", "邮箱", "生日", "年销售额", "创建时间",
+                      "备注", "客户来源"]
+
+
+@dataclass
+class OnboardingExport:
+    content: bytes
+    rows: list[list[str]]
+    revenue: dict[str, int]  # customer name → annual revenue in yuan (0: none given)
+    bad: dict[int, str] = field(default_factory=dict)  # file line → expected error code
+
+    @property
+    def valid(self) -> int:
+        return len(self.rows) - len(self.bad)
+
+
+def onboarding_export(owner: str, *, rows: int = 500, seed: int = 14) -> OnboardingExport:
+    """A team's first import (issue 14): 500 customers in GBK as a Chinese CRM writes them, every
+    one already served (客户状态 服务中), with an annual revenue (年销售额, a third in 万), the date
+    the record was made (创建时间, 2012–2025, with a time), a note (备注), and — with no contact
+    name column at all — a phone, an e-mail and a birthday for the customer itself. Every 25th
+    row has a malformed e-mail (contact@@example), every 40th a 10-digit mobile number."""
+    rng = random.Random(seed)
+    body: list[list[str]] = []
+    revenue: dict[str, int] = {}
+    bad: dict[int, str] = {}
+    for i in range(rows):
+        line = i + 2
+        name = f"{rng.choice(_SURNAMES)}记{_INDUSTRIES[i % 6]}{i:03d}"
+        yuan = rng.choice([0, 1, 1, 1]) * rng.randint(1, 900) * 10_000
+        cell = "" if not yuan else (f"{yuan // 10_000}万" if i % 3 == 0 else f"{yuan:,}.00")
+        created = f"{rng.randint(2012, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} 10:{i % 60:02d}"
+        email = f"boss{i}@example.cn"
+        phone = f"139{i:08d}"
+        if i % 25 == 4:
+            email, bad[line] = "contact@@example", "email"
+        elif i % 40 == 9:
+            phone, bad[line] = f"139{i:07d}", "phone_cn_mobile"
+        body.append([f"ON{i:04d}", name, owner, "服务中", _INDUSTRIES[i % 6], phone, email,
+                     f"{rng.randint(1960, 1995)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", cell, created,
+                     f"老客户，{rng.choice(['关注价格', '重视服务', '决策慢'])}", rng.choice(["展会", "转介绍"])])
+        if line not in bad:
+            revenue[name] = yuan
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(ONBOARDING_HEADERS)
+    writer.writerows(body)
+    return OnboardingExport(text.getvalue().encode("gbk"), body, revenue, bad)

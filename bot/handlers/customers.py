@@ -24,7 +24,15 @@ HISTORY_PAGE = 5
 _SPLIT = re.compile(r"\s*[/|｜]\s*")
 EDIT_FIELDS = ("name", "stage", "contact_name", "phone", "email", "birthday", "potential", "influence",
                "intention", "expectation", "satisfaction", "pipeline_stage", "expected_signing_date",
-               "contract_start", "industry", "company")
+               "contract_start", "customer_since", "annual_revenue", "industry", "company", "notes")
+ATTRIBUTE = customers.ATTRIBUTE  # attr:<name>: one of the policy's own inputs (sponsorship amount …)
+
+
+def _fields(context: BotContext) -> list[tuple[str, str]]:
+    """(field, label) of every field Edit offers: ours, then the policy's own inputs."""
+    lang = context.me.language
+    return ([(f, context.label(f"fields.{f}")) for f in EDIT_FIELDS]
+            + [(ATTRIBUTE + item.name, item.label.get(lang)) for item in context.services.policy.inputs])
 
 
 # --- /new ---------------------------------------------------------------------------------------
@@ -55,10 +63,49 @@ async def new_typed(update: Update, context: BotContext, text: str, data: dict[s
         return
     if data.get("step") == "contact":
         parts = _SPLIT.split(text.strip(), maxsplit=1) + [None]  # type: ignore[list-item]
-        await finish(context)
-        await _propose(update, context, NewCustomer(data["name"], data["stage"], parts[0], parts[1]))
+        await _next_input(update, context, {**data, "contact": parts[0], "phone": parts[1], "inputs": {}})
+        return
+    if data.get("step") == "input":  # one of the policy's own inputs, typed
+        try:
+            value = customers.parse_input(text)
+        except InvalidInput as exc:
+            await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
+            return
+        name = str(data["input"])
+        inputs = {**data.get("inputs", {}), **({name: value} if value is not None else {})}
+        await _next_input(update, context, {**data, "inputs": inputs, "done": [*data.get("done", []), name]})
         return
     await reply(update, context.render("customers/new_prompt", step="name"))
+
+
+async def _next_input(update: Update, context: BotContext, data: dict[str, Any], *, as_edit: bool = False) -> None:
+    """Ask for the next of the policy's own inputs (a number, or Skip); none left: propose."""
+    done = set(data.get("done", []))
+    missing = [item for item in context.services.policy.inputs if item.name not in done]
+    if not missing:
+        # the customer first: its transaction claims the button pressed (a kill before it leaves
+        # the flow and the button as they were)
+        await _propose(update, context, NewCustomer(data["name"], data.get("stage", "prospect"), data.get("contact"),
+                                                    data.get("phone"),
+                                                    attributes=tuple(sorted(data.get("inputs", {}).items()))))
+        await finish(context)
+        return
+    item = missing[0]
+    await begin(context, "customer.new", {**data, "step": "input", "input": item.name})
+    skip = Button(context.label("customers.skip_contact"), "customer.new_skip_input")
+    send = edit if as_edit else reply
+    await send(update, context.render("customers/new_prompt", step="input", name=data["name"],
+                                      label=item.label.get(context.me.language)), await markup(context, [[skip]]))
+
+
+@action("customer.new_skip_input")
+async def new_skip_input(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+    flow = await pending(context)
+    if flow is None or flow.flow != "customer.new" or flow.data.get("step") != "input":
+        await edit(update, context.render("common/flow_gone"))
+        return
+    data = flow.data
+    await _next_input(update, context, {**data, "done": [*data.get("done", []), data["input"]]}, as_edit=True)
 
 
 @action("customer.new_stage")
@@ -80,10 +127,7 @@ async def new_skip(update: Update, context: BotContext, payload: dict[str, Any])
         await finish(context)
         await edit(update, context.render("common/flow_gone"))
         return
-    # the customer first: its transaction claims this button (a kill before it leaves the flow
-    # and the button as they were)
-    await _propose(update, context, NewCustomer(flow.data["name"], flow.data.get("stage", "prospect")))
-    await finish(context)
+    await _next_input(update, context, {**flow.data, "inputs": {}}, as_edit=bool(context.services.policy.inputs))
 
 
 async def _propose(update: Update, context: BotContext, values: NewCustomer) -> None:
@@ -98,7 +142,8 @@ async def _propose(update: Update, context: BotContext, values: NewCustomer) -> 
         await _create(update, context, values)
         return
     rows = [[Button(context.label("customers.create_anyway"), "customer.create",
-                    {"name": values.name, "stage": values.stage, "contact": values.contact_name, "phone": values.phone})]]
+                    {"name": values.name, "stage": values.stage, "contact": values.contact_name, "phone": values.phone,
+                     "inputs": dict(values.attributes)})]]
     rows += [[Button(s.name or "", "customer.card", {"id": s.customer_id}, single_use=False)]
              for s in similar if s.customer_id is not None]
     await reply(update, context.render("customers/similar", name=values.name, similar=similar), await markup(context, rows))
@@ -107,7 +152,8 @@ async def _propose(update: Update, context: BotContext, values: NewCustomer) -> 
 @action("customer.create")
 async def create_anyway(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _create(update, context, NewCustomer(payload["name"], payload.get("stage", "prospect"),
-                                               payload.get("contact"), payload.get("phone")))
+                                               payload.get("contact"), payload.get("phone"),
+                                               attributes=tuple(sorted(payload.get("inputs", {}).items()))))
 
 
 async def _create(update: Update, context: BotContext, values: NewCustomer) -> None:
@@ -253,8 +299,8 @@ async def edit_log_typed(update: Update, context: BotContext, text: str, data: d
 @action("customer.edit")
 async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     customer_id = int(payload["id"])
-    buttons = [Button(context.label(f"fields.{f}"), "customer.edit_field", {"id": customer_id, "field": f},
-                      single_use=False) for f in EDIT_FIELDS]
+    buttons = [Button(label, "customer.edit_field", {"id": customer_id, "field": f}, single_use=False)
+               for f, label in _fields(context)]
     rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
     rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
     await edit(update, context.render("customers/edit_menu"), await markup(context, rows))
@@ -263,10 +309,11 @@ async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]
 @action("customer.edit_field")
 async def edit_field(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     field = str(payload["field"])
-    if field not in EDIT_FIELDS:
+    labels = dict(_fields(context))
+    if field not in labels:
         return
     await begin(context, "customer.edit", {"id": int(payload["id"]), "field": field})
-    await reply(update, context.render("customers/edit_prompt", field=field, label=context.label(f"fields.{field}")))
+    await reply(update, context.render("customers/edit_prompt", field=field, label=labels[field]))
 
 
 @expects("customer.edit")

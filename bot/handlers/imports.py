@@ -1,6 +1,8 @@
-"""Import in chat: /import (what to send, customers or interactions), a CSV/XLSX document →
-preview (rows ready, rows with errors and why) → ✅ Import / ✖ Cancel → one progress message
-edited as the rows are written → the result, and the rows with errors back as a CSV.
+"""Import in chat: /import (what to send: customers, interactions or deals), a CSV/XLSX document →
+preview (rows ready, rows with errors and why, every column read or not used by name, the tiers
+the import will change) → ✅ Import / ✖ Cancel → one progress message edited as the rows are
+written → the customers it touched re-tiered once → the result, and every row's outcome back as
+a CSV (refused rows with their reason: fix them and send the file again).
 
 A file over the limit is refused from `document.file_size`, before anything is downloaded.
 Rights are core's (core.importer): reps into their own book, managers for their team.
@@ -25,8 +27,9 @@ from bot.replies import edit, reply
 from core import book, uploads
 from core.errors import NotFound
 from core.import_files import ImportFileError, Table, read_bytes
-from core.importer import ImportReport, detect_kind, error_csv
-from core.tiers import recompute
+from core.import_files import normalise_header
+from core.importer import ImportReport, detect_kind, outcome_csv
+from core.tiers import movements, recompute
 
 log = logging.getLogger(__name__)
 PREVIEW_ERRORS = 5  # error lines shown in the preview; the rest are in the returned file
@@ -38,8 +41,7 @@ WAIT_FLOW = "import.wait"
 
 
 async def start(update: Update, context: BotContext) -> None:
-    rows = [[Button(context.label("import_buttons.customers"), "import.expect", {"kind": "customers"}),
-             Button(context.label("import_buttons.interactions"), "import.expect", {"kind": "interactions"})]]
+    rows = [[Button(context.label(f"import_buttons.{kind}"), "import.expect", {"kind": kind}) for kind in uploads.KINDS]]
     await reply(update, context.render("imports/how", limit=_limit_mb()), await markup(context, rows))
 
 
@@ -114,7 +116,8 @@ async def _preview(update: Update, context: BotContext, upload_id: int, kind: st
     send = edit if as_edit else reply
     try:
         report = await context.run(uploads.preview, context.me, upload_id, kind, now=context.now(),
-                                   currency=settings.currency, timezone=settings.timezone, table=table)
+                                   currency=settings.currency, timezone=settings.timezone,
+                                   policy=context.services.policy, table=table)
     except ImportFileError as exc:
         await context.run(uploads.cancel, context.me, upload_id, now=context.now())
         await send(update, context.render("imports/problem", problem=file_problem(context.services.renderer,
@@ -125,12 +128,14 @@ async def _preview(update: Update, context: BotContext, upload_id: int, kind: st
     bad_lines = len({e.line for e in report.errors})
     to_write = report.created + report.updated
     text = context.render("imports/preview", kind=kind, file=_file_name(update), report=report, shown=shown,
-                          bad_lines=bad_lines, role=context.me.role)
+                          bad_lines=bad_lines, role=context.me.role, columns=_column_words(context, report),
+                          movements=movements(report.tier_changes, context.services.policy),
+                          tier_customers=len({c.customer_id for c in report.tier_changes}))
     if not to_write:
         await context.run(uploads.cancel, context.me, upload_id, now=context.now())
         await send(update, text)
         if report.errors:
-            await _send_errors(update, context, report)
+            await _send_outcomes(update, context, report)
         return
     rows = [[Button(context.label("import_buttons.confirm", count=f"{to_write:,}"), "import.confirm",
                     {"upload": upload_id}, single_use=False),
@@ -174,7 +179,8 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
         await context.run(uploads.begin_import, context.me, payload["upload"], chat_id=update.effective_chat.id,
                           message_id=progress.message_id or 0)
         report = await context.run(uploads.confirm, context.me, payload["upload"], now=now,
-                                   currency=settings.currency, timezone=settings.timezone, progress=progress.report)
+                                   currency=settings.currency, timezone=settings.timezone,
+                                   policy=context.services.policy, progress=progress.report)
     except NotFound:  # not the presser's upload (a forged key)
         await progress.show(context.label("buttons.gone"))
         return None
@@ -194,14 +200,17 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
         await progress.show(context.render("imports/already"))
         return None
     await progress.finish(report)
-    if report.kind == "customers" and (report.created or report.updated):
-        # new customers get their tiers at once (as `tierbot import` does); then the parse index
-        await asyncio.to_thread(recompute, context.services.db, context.services.policy, now,
-                                org_timezone=settings.timezone, review=False)
+    changes = []
+    if report.touched_ids:
+        # the customers the file touched are re-tiered once, as the preview said (as `tierbot import` does)
+        changes = (await asyncio.to_thread(recompute, context.services.db, context.services.policy, now,
+                                           org_timezone=settings.timezone, review=True,
+                                           customer_ids=sorted(report.touched_ids))).changes
     book.invalidate()
-    await reply(update, context.render("imports/result", report=report))
-    if report.errors:
-        await _send_errors(update, context, report)
+    await reply(update, context.render("imports/result", report=report,
+                                       movements=movements(changes, context.services.policy),
+                                       tier_customers=len({c.customer_id for c in changes})))
+    await _send_outcomes(update, context, report)
     return None
 
 
@@ -259,12 +268,32 @@ class _Progress:
             await self.show(self.context.render("imports/progress", done=total, total=total, percent=100))
 
 
-async def _send_errors(update: Update, context: BotContext, report: ImportReport) -> None:
+async def _send_outcomes(update: Update, context: BotContext, report: ImportReport) -> None:
+    """Every row of the file with its outcome, and why for a refused one (the file can be fixed
+    and sent again as it is: rows already in come out unchanged)."""
     renderer, lang = context.services.renderer, context.me.language
-    content = error_csv(report, error_reasons(renderer, lang, report), context.label("import_errors.error_header"))
+    content = outcome_csv(report, error_reasons(renderer, lang, report),
+                          (context.label("import_errors.outcome_header"), context.label("import_errors.reason_header")),
+                          {k: str(v) for k, v in renderer.section(lang, "import_outcomes").items()})
     chat = update.effective_chat
     assert chat is not None
     stamp = context.now().strftime("%Y%m%d-%H%M")
-    await chat.send_document(InputFile(content, filename=f"import-errors-{stamp}.csv"),
-                             caption=context.render("imports/errors_caption", count=len({e.line for e in report.errors})),
+    await chat.send_document(InputFile(content, filename=f"import-report-{stamp}.csv"),
+                             caption=context.render("imports/errors_caption", report=report,
+                                                    count=len({e.line for e in report.errors})),
                              parse_mode=ParseMode.HTML)
+
+
+def _column_words(context: BotContext, report: ImportReport) -> list[tuple[str, str | None]]:
+    """Each column read, with the field it fills in the reader's words when its header says it
+    otherwise (创建时间 → 客户创建日期); None when the header is the field's own name."""
+    renderer, lang = context.services.renderer, context.me.language
+    section = {"customers": "export_customers", "interactions": "export_interactions",
+               "deals": "import_deal_fields"}[report.kind]
+    words = {k: str(v) for k, v in renderer.section(lang, section).items()}
+    words |= {f"attr:{item.name}": item.label.get(lang) for item in context.services.policy.inputs}
+    found = []
+    for header, name in report.columns:
+        word = words.get(name, name)
+        found.append((header, None if normalise_header(word) == normalise_header(header) else word))
+    return found

@@ -31,6 +31,7 @@ _BIRTHDAY = re.compile(
     rf"{_BIRTHDAY_WORD}[^\d\n]{{0,30}}?(?:\d{{4}}\s*[年./-]\s*)?(?:{_ZH_DAY}|{_EN_DAY})"
     rf"|(?:农历)?(?P<m4>\d{{1,2}})\s*月\s*(?P<d4>\d{{1,2}})\s*[日号]?\s*(?:是|过)?\s*(?:他|她)?的?{_BIRTHDAY_WORD}",
     re.IGNORECASE)
+BIRTHDAY_WORD = re.compile(_BIRTHDAY_WORD, re.IGNORECASE)
 _PHONE = re.compile(
     r"(?:手机号码|手机号|手机|电话号码|号码|新号|换号|联系方式|微信号|座机|电话|\bphone\b|\bmobile\b|\bcell\b|\bnumber\b|\bno\.)"
     r"[^\d\n+(]{0,14}?(?P<number>(?:\+|\()?\d[\d ()-]{5,18}\d)",
@@ -58,7 +59,10 @@ def find_facts(text: str) -> list[FactSpan]:
         digits = re.sub(r"[ ()-]", "", m.group("number"))
         if not 7 <= len(digits.lstrip("+")) <= 15:
             continue
-        stated = re.search(r"[:：是为]\s*\+?\d", text[m.start():m.end()])
+        # stated: "电话：…", "手机是…", or a keyword and the number ending the message (中兴周经理手机 139…)
+        stated = re.search(r"[:：是为]\s*\+?\d", text[m.start():m.end()]) or (
+            re.fullmatch(r"\D{0,14}?\s*", text[m.start():m.start("number")]) is not None
+            and not text[m.end():].strip(" .。!！"))
         if not stated and not _PHONE_CHANGED.search(text, max(0, m.start() - 12), min(len(text), m.end() + 6)):
             continue
         found.append(FactSpan("phone", digits, m.start(), m.end()))

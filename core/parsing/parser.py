@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times, part_of_day
 from .amounts import find_amount
 from .customers import CustomerIndex
-from .facts import find_facts, person_before
+from .facts import BIRTHDAY_WORD, FactSpan, find_facts, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
 from .signals import (FOLLOW_UP_CUE, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
@@ -84,7 +84,7 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     for mention in mentions:  # not blanks: a name is not the start of a clause ("Hooli visit …")
         masked = _blank(masked, mention.start, mention.end, CUSTOMER_FILLER)
 
-    facts, masked = _read_facts(norm, masked, mentions, ranked, bounds)
+    facts, masked = _read_facts(norm, masked, mentions, ranked, bounds, local_now)
 
     satisfaction = detect_satisfaction(masked)
     if satisfaction:
@@ -171,16 +171,40 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     )
 
 
-def _read_facts(norm: str, masked: str, mentions, ranked, bounds) -> tuple[tuple[Fact, ...], str]:
+def _read_facts(norm: str, masked: str, mentions, ranked, bounds,
+                local_now: datetime) -> tuple[tuple[Fact, ...], str]:
     """Birthdays and phone numbers stated about contacts; their spans are blanked so the date
     is no follow-up and the number no amount."""
     facts = []
-    for found in find_facts(norm):
+    found_all = find_facts(norm)
+    found_all += _relative_birthdays(masked, found_all, bounds, local_now)
+    for found in found_all:
         masked = _blank(masked, found.start, found.end)
         contact, customer_id = _fact_person(norm, found, mentions, ranked, bounds)
         if contact:
             facts.append(Fact(found.kind, contact, found.value, customer_id))
     return tuple(facts), masked
+
+
+def _relative_birthdays(masked: str, found: list[FactSpan], bounds, local_now: datetime) -> list[FactSpan]:
+    """A birthday given by a relative day (小米宋经理这周六生日, 今天是黄总生日, his bday is next
+    friday): the day it falls on this time, read like any other date in its clause."""
+    words = [m for m in BIRTHDAY_WORD.finditer(masked)
+             if not any(f.start <= m.start() < f.end for f in found)]
+    if not words:
+        return []
+    dates = find_dates(masked, local_now, lang_en=re.search(r"[a-z]", masked) is not None,
+                       lang_zh=has_cjk(masked))
+    out = []
+    for word in words:
+        start, end = clause_of(bounds, word.start())
+        near = [d for d in dates if start <= d.start < end and not d.invalid and (d.future_day or d.past_day)]
+        if not near:
+            continue
+        mention = min(near, key=lambda d: abs(d.start - word.start()))
+        day = mention.future_day or mention.past_day
+        out.append(FactSpan("birthday", f"{day.month:02d}-{day.day:02d}", mention.start, mention.end))
+    return out
 
 
 def _fact_person(norm: str, found, mentions, ranked, bounds) -> tuple[str | None, int | None]:
@@ -231,7 +255,11 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
         hint = part_of_day(masked[mention.start:mention.end]) or \
             part_of_day(masked[slice(*clause_of(bounds, mention.start))], meals=True)
         moment = _occurred_moment(occurred, _time_for(mention, attached), local_now, hint)
-        if moment > local_now + timedelta(minutes=1):
+        if moment > local_now + timedelta(minutes=1) and follow_up is None and moment.date() == local_now.date() \
+                and not said_in_past(plain := _blank_all(masked, [(d.start, d.end) for d in mentions] +
+                                                         [(t.start, t.end) for t in times]), 0, len(plain)):
+            follow_up = occurred   # "3pm today mtg w bob at acme" at 09:00: a plan for later today
+        elif moment > local_now + timedelta(minutes=1):
             problems.append("future_date")
         else:
             when.occurred, when.occurred_given = moment, True

@@ -16,7 +16,7 @@ from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, ZH
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.ASCII)  # ASCII \b: a Latin word glued to Chinese (发email) keeps its word boundary
 
 
 # -- kind ------------------------------------------------------------------------------------
@@ -24,7 +24,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # otherwise the first channel word in the message wins ("Called Acme, then emailed the quote"
 # is a call).
 _DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-             r"打款|付了?款|谈妥|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,4}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
+             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,4}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
              r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
              r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
              r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
@@ -38,7 +38,7 @@ _NOT_YET = _any(r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争�
                 r"\b(?:will|to|not|n't|about to|ready to|plans? to|planning to|going to|might|may|hope to|"
                 r"expects? to|close to|yet to|didn't|haven't|hasn't|no|hopefully|wants? to|almost)\s+(?:\w+\s+)?$")
 _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日快乐|新年快乐|春节快乐|中秋快乐|圣诞快乐|元旦快乐|"
-                 r"国庆快乐|端午安康|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券)",
+                 r"国庆快乐|端午安康|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券)",
                  r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"
                  r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
                  r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
@@ -47,19 +47,20 @@ _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日
                  r"(?:sent|gave|brought) (?:[\w\x00]+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah))\b")
 CHANNELS = {
     "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?:去|到)\x00",
-                  r"\b(?:visit|visited|visiting|on-?site|site visit|dropped by|stopped by|popped in|"
+                  r"\b(?:visit|visited|visiting|visitd|visted|vistied|on[- ]?site|site visit|dropped by|stopped by|popped in|"
                   r"went to (?:their|the|see)|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
                   r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)"),
-    "meeting": _any(r"飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
+    "meeting": _any(r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
                     r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
                     r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
                     r"\b(?:meeting|mtg|mtng|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
                     r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
-                    r"teams (?:call|meeting))\b"),
+                    r"teams (?:call|meeting)|quarterly review|business review|review w(?:ith|/)?)\b"),
     "call": _any(r"电话|致电|通话|来电|回电|打给|语音",
                  r"\b(?:call|called|calling|calls|phoned|phone|rang|ring|voicemail|voice mail|spoke)\b"),
     "email": _any(r"邮件|邮箱|发邮|电邮",
-                  r"\b(?:email|emailed|emails|emailing|e-mail|e-mailed|mail|mailed)\b"),
+                  r"\b(?:email|emailed|emails|emailing|e-mail|e-mailed|mail|mailed|"
+                  r"sent (?:the |a |our |them the |\x00+ the )?(?:deck|slides|pdf|docs?|proposal|quote|deck))\b"),
     "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微",
                     r"\b(?:wechat|wechatted|wx|sms|text|texted|texting|message|messaged|messaging|"
                     r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slack|slacked|qq)\b"),
@@ -69,7 +70,9 @@ CHANNELS = {
 # A conversation whose channel is not said ("跟中星聊了下", "talked to Acme") is still a contact;
 # it is taken as a call, the usual way reps talk in between visits (one tap changes it). Words
 # that only report what a customer is doing ("they are comparing prices") stay a note.
-_TALKED = _any(r"聊了|聊过|聊了下|聊了聊|聊一下|沟通了|沟通过|交流了|谈了|谈过|对接了|碰了|通了个气|联系了|联系过|联系上",
+_TALKED = _any(r"聊了|聊过|聊了下|聊了聊|聊一下|沟通了|沟通过|交流了|谈了|谈过|对接了|碰了|通了个气|联系了|联系过|联系上|"
+               # the contact picked up (伊利郭总接了)
+               r"(?<=[总工理\x00])接了|接通了|打通了",
                r"\b(?:talked (?:to|with)|spoke (?:to|with)|chatted|touched base|connected with|checked in with|"
                r"reached|got hold of|heard back from|had a chat|had a word)\b")
 
@@ -179,14 +182,14 @@ _NO_COMPLAINT = re.compile(r"没有?(?:任何|什么)?(?:投诉|抱怨|不满|�
 FEEDBACK = [
     ("complaint", _any(r"投诉|不满意|不满|抱怨|吐槽|埋怨|差评|生气|发火|不高兴|有意见|意见很大|不爽|失望|不太满意|很差|有异议|"
                        r"恼火|火大|骂|要退|退货|索赔|流失|不续|不合作了|要换供应商|损坏|破损|质量问题|出问题|故障|延误|晚到|没到货|"
-                       r"谈崩|不顺利|很糟|糟糕|对不上|太慢|太差|太贵|卡顿|报错|不稳定|质量差|宕机|崩了|挂了|开错|搞错|弄错|出错|"
+                       r"谈崩|不顺利|很糟|糟糕|对不上|太慢|太差|太贵|断连|掉线|断线|卡顿|报错|不稳定|质量差|宕机|崩了|挂了|开错|搞错|弄错|出错|"
                        r"停摆|瘫痪|很急",
                        r"\b(?:complain|complained|complains|complaint|complaints|complaining|unhappy|"
                        r"dissatisfied|not happy|not satisfied|not pleased|angry|upset|frustrated|annoyed|"
                        r"disappointed|escalated|pissed|went badly|go(?:ne|ing)? badly|went poorly|"
                        r"(?:may|might|could|will|about to|likely to|threaten(?:ed|ing)? to) (?:churn|leave|cancel|walk)|"
                        r"churn(?:ing|ed)?|furious|livid|damaged|broken|defective|faulty|late delivery|"
-                       r"threatened|terrible|awful|bad experience|not working|outage|(?:is|was|went|been) down|wrong invoice|"
+                       r"threatened|terrible|awful|bad experience|not working|too (?:high|expensive|pricey)|overpriced|outage|(?:is|was|went|been) down|wrong invoice|"
                        r"or (?:he|she|they) (?:walks?|leaves?|leave)|"
                        r"(?:will|gonna|going to) walk|grumpy|too slow|buggy|crash(?:es|ed|ing)?|keeps? failing)\b")),
     ("suggestion", _any(r"建议|提议|希望我们|希望(?:能|可以|你们)?(?:增加|提供|加上?|改进|优化|支持|改善|开通|延长|降低|提前|加快|尽快)|"
@@ -195,17 +198,18 @@ FEEDBACK = [
                         r"maybe (?:we )?(?:offer|add|do|try|give|build)|how about|what if we|"
                         r"recommended (?:we|that)|proposed (?:we|that)|would love (?:us to|a|an)|wish(?:ed|es)? (?:we|there was)|"
                         r"would like us to|wants us to|asked us to (?:add|improve|change|support))\b")),
-    ("question", _any(r"咨询|询问|询价|问价|打听|想了解|想知道|有疑问|疑问|提问|(?<![提疑追责访])问(?![题候责卷])|"
+    ("question", _any(r"咨询|询问|询价|问价|打听|想了解|想知道|有疑问|疑问|提问|(?<![提疑追责访])问(?![题候责卷他她])|"
                       r"(?:能不能|能否|可不可以|是否).{0,12}[?？]|[吗么][?？]",
                       r"\b(?:ask(?:ed|ing|s)? (?:about|if|whether|how|when|what|why|where|which)|"
                       r"had (?:a |some |a few )?questions?|questions? (?:about|on|regarding)|enquired|"
                       r"enquiry|inquired|inquiry|wanted to know|wants to know|wondering)\b|"
                       r"\b(?:can|could|would|will|do|does|is|are) (?:we|you|it|they|i)\b[^?.!]{0,60}\?")),
-    ("praise", _any(r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|谢谢我们|感谢我们|很有帮助|(?:整体|都|比较|挺|还算|基本)满意|稳定多了|好用|反响(?:不错|很好|挺好)|效果(?:不错|很好|挺好)|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
+    ("praise", _any(r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|谢谢我们|感谢我们|很有帮助|(?:整体|都|比较|挺|还算|基本)满意|稳定多了|好用|好多了|(?:比|跟).{1,8}(?:好|强)(?:多了|很多|不少)|反响(?:不错|很好|挺好)|效果(?:不错|很好|挺好)|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
                     r"\b(?:praised|praise|praising|very happy with|really happy with|so happy with|thanked|"
-                    r"grateful|(?:super|really|very) helpful|complimented|compliments|loved|loves (?:our|the)|very satisfied|"
+                    r"grateful|(?:super|really|very) helpful|excellent|awesome|amazing|fantastic|the best|thanks for|"
+                    r"thank you for|to say thanks|complimented|compliments|loved|loves (?:our|the)|very satisfied|"
                     r"extremely satisfied|great feedback|positive feedback|loved it|love it|loving it|"
-                    r"impressed|delighted|thrilled|kudos|raved|happy (?:with|w/)|pleased with|satisfied with|"
+                    r"impressed|delighted|thrilled|kudos|raved|happy (?:with|w/|w)|pleased with|satisfied with|"
                     r"great job|good job|well done|positive about (?:our|the|us)|loves? (?:the|our|us)|"
                     r"(?:called|wrote|texted) to (?:say )?thank|thanked us|went smooth(?:ly)?|smooth rollout)")),
 ]
@@ -220,16 +224,17 @@ class FeedbackCue:
 
 # A complaint about someone else (their current vendor, a competitor) is news, not feedback
 # about us — unless we are named beside it ("比竞品贵", "worse than us" stay complaints).
-_THIRD_PARTY = _any(r"供应商|服务商|竞品|竞争对手|友商|对手|别家|其他家|原厂商",
+_THIRD_PARTY = _any(r"供应商|服务商|供货商|厂商|竞品|竞争对手|友商|对手|别家|其他家|上一家|原厂商",
                     r"\b(?:(?:their|his|her|current|other|existing|old)(?: [\w-]+){0,2} (?:vendor|provider|supplier|partner)s?|"
+                    r"(?:cloud|pos|mes|erp|crm|it|hosting|logistics|shipping) (?:vendor|provider|supplier)s?|"
                     r"competitors?|not us)\b")
 _US = _any(r"我们|咱们|我司|本公司", r"\b(?:than (?:us|ours|we)|with us|about us|at us|blames? us|"
                                    r"our (?:product|service|system|price|team|support|delivery|invoice)s?)\b")
 
 
 def _about_others(low: str, start: int, end: int) -> bool:
-    window = low[max(0, start - 12):end + 24]
-    return _THIRD_PARTY.search(window) is not None and _US.search(window.replace("not us", "")) is None
+    window = low[max(0, start - 12):end + 40]
+    return _THIRD_PARTY.search(window) is not None and _US.search(low.replace("not us", "")) is None
 
 
 def detect_feedback(low: str) -> FeedbackCue | None:
@@ -283,7 +288,7 @@ FOLLOW_UP_CUE = _any(
     r"send|before|until|till)\b",
     # An order to oneself at the start of a clause: "…, call them Monday".
     r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b"
-    r"(?!\s+(?:from|w/|with)\b)")
+    r"(?!\s+(?:from|w/|with)\b)(?![了过完])")
 # Whose plan a future date is. The rep's (提醒我, 我周五先发个提醒, I'll chase, f/u, an order to
 # oneself: "send them the deck by thurs", "给中兴陈工回电话") makes the follow-up; the customer's
 # (他们下个月招标, 郑经理说下个月初付款, "he'll call me back tmr", a birthday) does not; a date
@@ -322,7 +327,7 @@ def said_in_past(low: str, start: int, end: int) -> bool:
 
 # A note to oneself: a to-do list line or a preparation, with nothing said in the past tense
 # ("plan: demo for initech next wed", "need to prep the wayne ent QBR deck", 整理华为的方案).
-SELF_NOTE = _any(r"^\s*(?:待办|备忘|计划|笔记|备注)\s*[:：]|准备(?!好了)|整理|要做|得做",
+SELF_NOTE = _any(r"^\s*(?:待办|备忘|计划|笔记|备注)\s*[:：]|^\s*(?:要|得|需要)(?!了)|准备(?!好了)|整理|要做|得做",
                  r"^\s*(?:plan|todo|to-?do|note|memo|reminder)\s*[:：]|"
                  r"\b(?:prep|prepare|preparing|need to|needs to|have to|has to|gotta|must|draft)\b")
 
@@ -365,6 +370,8 @@ _EN_NAME = re.compile(
 _EN_NAME_LOWER = re.compile(
     r"\b(?:from|at|with|w/|to|called|met|visited|emailed|zoom w/|call w/|mtg w/)\s+"
     r"([a-z][\w&'-]+(?:\s+[a-z][\w&'-]+){0,2}\s+(?:" + "|".join(LATIN_COMPANY_WORDS) + r"))\b"
+    r"|\b(?:new (?:lead|client|customer|prospect)|(?:ceo|cfo|coo|cto|cio|vp|head of \w+) (?:of|at|from))[,:]?\s+"
+    r"([a-z][\w&'-]+(?:\s+[a-z][\w&'-]+)?)(?=\s*(?:[,.;:!?—-]|$|\s(?:at|to|and|is|are|was|they|who|wants?|signed|said|-)\b))"
     r"|\b([a-z][\w&-]{2,})'s\s+(?i:ceo|cfo|coo|cto|cio|vp|svp|evp|head of|procurement|purchasing|buyer|"
     r"it (?:team|dept|director)|ops|finance team|legal team)\b")
 
@@ -399,7 +406,7 @@ def unknown_name(norm: str) -> str | None:
         if words and all(w.lower() not in COMMON_WORDS for w in words[:-1]) and not _PERSONISH.match(words[0]):
             return " ".join(words)
     for m in _EN_NAME_LOWER.finditer(norm):
-        words = (m.group(1) or m.group(2)).split()
+        words = (m.group(1) or m.group(2) or m.group(3)).split()
         while words and words[0] in COMMON_WORDS:
             words = words[1:]
         if len(words) > (1 if m.group(1) else 0) and not any(w in COMMON_WORDS for w in words[:-1]):
@@ -420,7 +427,7 @@ _OF_PERSON = re.compile(rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6
 # Reps write the company first, then what happened: "携程 商旅部 视频会议", "农夫山泉 下单 15万".
 _LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
 # A span that starts with a time word or ends with a cue is no name (下周五再跟进, 今天).
-_NOT_A_NAME = re.compile(r"^(?:今[天日晚早]|明[天日晚早]|昨[天日晚]|前[天几两]|后[天面]|[上下](?:周|个|次|午|月|星期|礼拜)|"
+_NOT_A_NAME = re.compile(r"^(?:接到|收到|今[天日晚早]|明[天日晚早]|昨[天日晚]|前[天几两]|后[天面]|[上下](?:周|个|次|午|月|星期|礼拜)|"
                          r"这(?:周|个|次|边)|本[周月]|每|刚|已|再|要|在|和|跟|给|去|到|电话|微信|短信|邮件|拜访|听说|"
                          r"视频|会议|开会|见面|吃饭|签|回访|跟进|提醒|客户|新客户|我|他|她)|"
                          r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧)$")
@@ -458,7 +465,8 @@ def _zh_name(norm: str) -> str | None:
     owner = _OF_PERSON.search(norm)  # 海底捞的王经理: the company the person is from
     if owner and owner.group(1) not in _ZH_STOP:
         return owner.group(1)
-    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户|拜访了?|走访了?|考察了?|去了|见了|听说)[:\s]*([\u4e00-\u9fff]{2,6})", norm)
+    marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户|拜访了?|走访了?|考察了?|去了|见了|听说|接到|收到|"
+                       r"(?i:new (?:client|lead|customer|prospect)))[:：,\s]*([\u4e00-\u9fff]{2,6})", norm)
     if marker:
         words = list(jieba_tokenizer().cut(marker.group(1)))
         kept = []

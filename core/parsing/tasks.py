@@ -70,23 +70,28 @@ def task_text(said: str, clause: str, masked: str, customer: str, zh: bool, atte
     said = _FILLER.sub(" ", said).strip()
     kept = _named(said, customer, zh)
     if kept and _substance(said, action, customer):
-        if action is None or _VERB_FIRST_ZH.match(said) or _VERB_FIRST_EN.match(said) or not customer:
+        if action is None or _VERB_FIRST_ZH.match(said) or said.startswith("给") or _VERB_FIRST_EN.match(said) \
+                or not customer:
             thing = _thing(masked)   # 改好再发 → 给海尔改好再发（方案）
             if thing and customer and thing.removeprefix("the ").lower() not in said.lower():
                 return kept + _ABOUT[0 if zh else 1].format(o=thing)
             return kept
         rest = " ".join(said.replace(customer, " ").split()).strip(" ：:,，的")
-        return _composed(action, customer, _thing(masked), zh) + (("：" if zh else ": ") + rest if rest else "")
+        return _composed(action, customer, _thing(masked), zh, clause) + (("：" if zh else ": ") + rest if rest else "")
     if not customer:
         return kept or ""
-    return _composed(action, customer, _thing(masked), zh)
+    return _composed(action, customer, _thing(masked), zh, clause)
 
 
-def _composed(action: str | None, customer: str, thing: str | None, zh: bool) -> str:
+def _composed(action: str | None, customer: str, thing: str | None, zh: bool, clause: str = "") -> str:
     """The task from its action, the customer and the thing the message is about."""
     if action == "send" and thing:
         return ("给{c}发{o}" if zh else "Send {c} {o}").format(c=customer, o=thing)
     phrase = _PHRASES.get(action or "follow_up")[0 if zh else 1].format(c=customer)
+    if zh and action == "visit" and "回访" not in clause:
+        phrase = f"拜访{customer}"          # 明天去拜访蒙牛: a visit, not a follow-up call
+    elif zh and action == "meet" and "饭" in clause:
+        phrase = f"约{customer}吃饭"
     if thing and action in (None, "follow_up", "chase", "call"):
         phrase += _ABOUT[0 if zh else 1].format(o=thing)
     return phrase
@@ -111,6 +116,8 @@ def _named(said: str, customer: str, zh: bool) -> str:
     pronoun = _PRONOUN_ZH if zh else _PRONOUN_EN
     if pronoun.search(said):
         out = pronoun.sub(customer, said, count=1)
+    elif zh and said.startswith("给"):   # 给 陈工回电话 (the customer's name was taken out)
+        out = f"给{customer}{said[1:].strip()}"
     elif zh:
         out = f"给{customer}{said}" if _VERB_FIRST_ZH.match(said) else f"{customer}：{said}"
     else:

@@ -180,7 +180,7 @@ def _models_evaluator(stats: BookStats, policy: Policy, now: datetime
 def _model_step(model: ModelSpec, stats: BookStats, policy: Policy, now: datetime) -> ModelStep:
     if isinstance(model, WeightedModel):
         evaluate = weighted_evaluator(
-            model, WeightedContext(stats.contribution.get(model.code), policy.fx, now))
+            model, WeightedContext(stats.contribution.get(model.code), policy.fx, now, model))
         return lambda facts, today: evaluate(facts)
     if isinstance(model, RfmModel):
         columns, fx = stats.rfm.get(model.code), policy.fx

@@ -49,7 +49,7 @@ def _weighted(result: WeightedResult, policy: Policy, lang: str) -> list[str]:
     lines = []
     for dimension, component in zip(model.dimensions, result.components):
         lines.append(policy.explain.component.format(lang, {
-            "name": dimension.name.get(lang), "raw": _raw(component, dimension, policy, lang),
+            "name": dimension.name.get(lang), "raw": _raw(component, dimension, model, policy, lang),
             "points": f"{component.points:.2f}", "weight": _num(component.weight),
             "total_weight": _num(result.total_weight), "part": f"{component.part:.2f}"}))
     lines.append(policy.explain.score.format(lang, {
@@ -58,13 +58,16 @@ def _weighted(result: WeightedResult, policy: Policy, lang: str) -> list[str]:
     return lines
 
 
-def _raw(component: Component, dimension: Dimension, policy: Policy, lang: str) -> str:
+def _raw(component: Component, dimension: Dimension, model: WeightedModel, policy: Policy, lang: str) -> str:
     texts, kind, raw = policy.explain, dimension.source_kind, component.raw
     inputs = dict(component.inputs)
     if kind == "contribution_percentile":
         params = {"revenue": display_money(raw), "currency": policy.base_currency,
                   "lower": str(inputs["lower"]), "equal": str(inputs["equal"]),
                   "others": str(inputs["others"])}
+        if inputs.get("imported"):  # the annual revenue on the record, until own deals suffice
+            return texts.contribution_imported.format(lang, params | {
+                "deals": str(inputs["own_deals"]), "own_deals": str(model.own_deals)})
         template = texts.contribution if inputs["others"] else texts.contribution_alone
         return template.format(lang, params)
     if kind == "stability":

@@ -61,6 +61,11 @@ class CustomerFacts:
       last_visit_at     last visit, or deal closed in a visit
     `assigned_tiers` are the stored tiers per model code (see review.decide_tier); cadence,
     service packages and closing incentives follow them, falling back to the live tier.
+    `stated_revenue` is the annual revenue on the customer record (imported, or typed on the card),
+    by currency; `deals_12m` the purchases (deals not refunds) of the same 365 days as revenue_12m:
+    a model with `imported_revenue = "until_deals"` counts the first until the second suffices.
+    `customer_since` is when the relationship began (customer since / 创建时间), for stability
+    when no contract start is known.
     `attributes` are free numeric facts for policy-defined models (sponsor amount, years, ...).
     `open_opportunities` are the customer's open opportunities; the pipeline grade prefers
     them to the customer's own intention, pipeline_stage and expected_signing_date.
@@ -73,6 +78,7 @@ class CustomerFacts:
     added_at: datetime
     timezone: str = "UTC"  # IANA name, for local dates
     contract_start: date | None = None
+    customer_since: date | None = None
     first_interaction_at: datetime | None = None
     potential: int | None = None
     influence: int | None = None
@@ -83,6 +89,8 @@ class CustomerFacts:
     pipeline_stage: str | None = None
     expected_signing_date: date | None = None
     revenue_12m: Mapping[str, Decimal] = _no_entries()
+    deals_12m: int = 0
+    stated_revenue: Mapping[str, Decimal] = _no_entries()
     rfm_last_deal_at: datetime | None = None
     rfm_deal_count: int = 0
     rfm_amount: Mapping[str, Decimal] = _no_entries()

@@ -40,6 +40,8 @@ EXPLAIN_PARAMS = MappingProxyType({
     "score": dict.fromkeys(("model", "score", "tier"), _S),
     "contribution": dict.fromkeys(("revenue", "currency", "lower", "equal", "others"), _S),
     "contribution_alone": dict.fromkeys(("revenue", "currency"), _S),
+    "contribution_imported": dict.fromkeys(("revenue", "currency", "lower", "equal", "others", "deals",
+                                            "own_deals"), _S),
     "rating": {"rating": _S},
     "stability": dict.fromkeys(("years", "months"), _S),
     "attribute": {"value": _S},

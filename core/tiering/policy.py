@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Any
@@ -38,6 +39,16 @@ MAX_POLICY_BYTES = 256 * 1024  # a policy is ~20 KB; anything far larger is not 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 _RATES = TypeAdapter(dict[Currency, Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000_000), allow_inf_nan=False)]])
 _FLAGS = TypeAdapter(dict[str, LocalText])
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyInput:
+    """A customer input only the policy defines: the attribute an `attribute:<name>` dimension
+    grades (sponsorship amount, years …), named like its first dimension. Imports read it from
+    a column named `name` or `label` (either language); the card edits and shows it."""
+
+    name: str
+    label: LocalText
 
 
 class Policy(Spec):
@@ -120,6 +131,16 @@ class Policy(Spec):
                          "no escalations of long-overdue customers to managers, and every greeting "
                          "draft uses the standard template")
         return tuple(found)
+
+    @cached_property
+    def inputs(self) -> tuple[PolicyInput, ...]:
+        """The attributes the policy's weighted models grade on, each once, in the policy's order."""
+        found: dict[str, PolicyInput] = {}
+        for model in self.models:
+            for dimension in getattr(model, "dimensions", ()):
+                if dimension.source_kind == "attribute" and dimension.source_arg not in found:
+                    found[dimension.source_arg] = PolicyInput(dimension.source_arg, dimension.name)
+        return tuple(found.values())
 
     @cached_property
     def rfm_window_days(self) -> int | None:

@@ -27,6 +27,9 @@ def check_model(model: ModelSpec) -> list[PolicyIssue]:
     if isinstance(model, WeightedModel):
         issues += _check_dimensions(model)
         issues += _check_develop(model)
+        if model.imported_revenue != "never" and not model.uses_contribution:
+            issues.append(PolicyIssue(f"{model.code}.imported_revenue",
+                                      "needs a contribution_percentile dimension (the revenue it stands in for)"))
     elif isinstance(model, PipelineModel):
         issues += _check_pipeline(model)
     elif isinstance(model, ServiceModel):
@@ -181,6 +184,8 @@ def check_explain_needs(explain: ExplainSpec,
         kinds = [model.type]
         if isinstance(model, WeightedModel):
             kinds += [dimension.source_kind for dimension in model.dimensions]
+        if isinstance(model, WeightedModel) and model.imported_revenue != "never" and model.uses_contribution:
+            kinds.append("imported_revenue")
         for kind in kinds:
             for name in EXPLAIN_NEEDS.get(kind, ()):
                 needed.setdefault(name, code)

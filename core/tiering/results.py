@@ -72,7 +72,8 @@ class WeightedResult(ModelResult):
     builds 100k of these; `components` assembles the readable form on demand. Per source:
 
       source                   raw                      detail
-      contribution_percentile  revenue (Decimal, base)  (lower, equal, others)
+      contribution_percentile  revenue (Decimal, base)  (lower, equal, others), + (True, own deals)
+                                                        when the stated annual revenue was used
       rating:<field>           the rating as given      MISSING when scored missing_points
       stability                (years, active months)   the start date used (or None)
       attribute:<name>         the value as given       MISSING when scored missing_points
@@ -125,8 +126,8 @@ MISSING = "missing"  # detail of a dimension whose input was missing or invalid
 
 def _component(dimension: Any, raw: Any, points: float, part: float, detail: Any) -> Component:
     kind = dimension.source_kind
-    if kind == "contribution_percentile":
-        inputs = tuple(zip(("lower", "equal", "others"), detail))
+    if kind == "contribution_percentile":  # (lower, equal, others[, imported, own deals])
+        inputs = tuple(zip(("lower", "equal", "others", "imported", "own_deals"), detail))
     elif kind == "stability":
         raw, inputs = {"years": raw[0], "active_months": raw[1]}, (("since", detail),)
     else:

@@ -199,6 +199,11 @@ class WeightedModel(OrderedModel):
     dimensions: tuple[Dimension, ...] = Field(min_length=1)
     upsell_margin: float = Field(default=0, ge=0, le=100)
     develop: DevelopRule | None = None
+    # The annual revenue on the customer record (an import's 年交易额 column, or typed on the card):
+    # "until_deals" counts it as the 12-month revenue (when higher) until the customer has
+    # `own_deals` booked deals of its own in the 365 days; "never" counts booked deals only.
+    imported_revenue: Literal["until_deals", "never"] = "never"
+    own_deals: int = Field(default=3, ge=1, le=1000)
 
     scale: ClassVar[tuple[float, float]] = (0.0, 100.0)
 
@@ -369,6 +374,7 @@ class ExplainSpec(Spec):
     score: LocalText | None = None
     contribution: LocalText | None = None
     contribution_alone: LocalText | None = None
+    contribution_imported: LocalText | None = None
     rating: LocalText | None = None
     stability: LocalText | None = None
     attribute: LocalText | None = None
@@ -387,6 +393,7 @@ class ExplainSpec(Spec):
 EXPLAIN_NEEDS = {
     "weighted": ("component", "score"),
     "contribution_percentile": ("contribution", "contribution_alone"),
+    "imported_revenue": ("contribution_imported",),
     "rating": ("rating", "missing"),
     "stability": ("stability",),
     "attribute": ("attribute", "missing"),

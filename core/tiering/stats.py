@@ -119,9 +119,12 @@ def build_stats(book: Iterable[CustomerFacts], policy: Policy) -> BookStats:
 
 def _revenue_column(customers: list[CustomerFacts], model: WeightedModel,
                     policy: Policy) -> PeerColumn:
+    from .value import contribution_revenue  # value ranks against these columns: import late, no cycle
+
     stages, fx = model.stage_set, policy.fx
-    return PeerColumn.of({f.id: to_base(f.revenue_12m, fx)[0]
-                          for f in customers if f.stage in stages})
+    if model.imported_revenue == "never":
+        return PeerColumn.of({f.id: to_base(f.revenue_12m, fx)[0] for f in customers if f.stage in stages})
+    return PeerColumn.of({f.id: contribution_revenue(f, model, fx)[0] for f in customers if f.stage in stages})
 
 
 def rfm_keys(facts: CustomerFacts, fx: Mapping) -> tuple[tuple, tuple, tuple] | None:

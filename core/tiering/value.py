@@ -28,10 +28,10 @@ Scored = tuple[Any, float, tuple[str, ...], Any]
 class WeightedContext:
     """What dimension scorers need besides the customer: the book column and the clock."""
 
-    __slots__ = ("column", "fx", "now")
+    __slots__ = ("column", "fx", "model", "now")
 
-    def __init__(self, column: PeerColumn | None, fx, now: datetime) -> None:
-        self.column, self.fx, self.now = column, fx, now
+    def __init__(self, column: PeerColumn | None, fx, now: datetime, model: WeightedModel) -> None:
+        self.column, self.fx, self.now, self.model = column, fx, now, model
 
 
 def weighted_evaluator(model: WeightedModel,
@@ -94,8 +94,21 @@ def contribution_points(revenue: Decimal, lower: int, equal: int, others: int) -
     return round(100 * (lower + equal / 2) / others, 2)
 
 
+def contribution_revenue(facts: CustomerFacts, model: WeightedModel, fx) -> tuple[Decimal, tuple[str, ...], bool]:
+    """The revenue a weighted model ranks: booked revenue of the 365 days, or — under
+    `imported_revenue = "until_deals"`, while the customer has fewer than `own_deals` booked deals
+    in those days — the annual revenue stated on its record when that is higher. (revenue, flags,
+    whether the stated figure was used)."""
+    revenue, flags = to_base(facts.revenue_12m, fx)
+    if model.imported_revenue == "until_deals" and facts.stated_revenue and facts.deals_12m < model.own_deals:
+        stated, stated_flags = to_base(facts.stated_revenue, fx)
+        if stated > revenue:
+            return stated, flags + stated_flags, True
+    return revenue, flags, False
+
+
 def _contribution(facts: CustomerFacts, dimension: Dimension, context: WeightedContext) -> Scored:
-    revenue, flags = to_base(facts.revenue_12m, context.fx)
+    revenue, flags, stated = contribution_revenue(facts, context.model, context.fx)
     if revenue < 0:
         flags += ("negative_revenue",)
     if context.column is None:  # no book: the customer is alone
@@ -103,7 +116,8 @@ def _contribution(facts: CustomerFacts, dimension: Dimension, context: WeightedC
     else:
         lower, equal, others = context.column.lower_equal_others(revenue, facts.id)
     points = contribution_points(revenue, lower, equal, others)
-    return revenue, points, flags, (lower, equal, others)
+    detail = (lower, equal, others, True, facts.deals_12m) if stated else (lower, equal, others)
+    return revenue, points, flags, detail
 
 
 def _rating(facts: CustomerFacts, dimension: Dimension, context: WeightedContext) -> Scored:
@@ -115,7 +129,7 @@ def _rating(facts: CustomerFacts, dimension: Dimension, context: WeightedContext
 
 
 def _stability(facts: CustomerFacts, dimension: Dimension, context: WeightedContext) -> Scored:
-    """Half from relationship length (contract start, else first interaction; `full_years`
+    """Half from relationship length (contract start, else customer since, else first interaction; `full_years`
     or more = full, linear below), half from active months of the last 12."""
     days, since, flags = _relationship_days(facts, context.now)
     months = facts.active_months_12
@@ -130,6 +144,9 @@ def _stability(facts: CustomerFacts, dimension: Dimension, context: WeightedCont
 def _relationship_days(facts: CustomerFacts, now: datetime) -> tuple[int, Any, tuple[str, ...]]:
     if facts.contract_start is not None:
         start, field = facts.contract_start, "contract_start"
+        days = (now.date() - start).days
+    elif facts.customer_since is not None:
+        start, field = facts.customer_since, "customer_since"
         days = (now.date() - start).days
     elif facts.first_interaction_at is not None:
         start, field = facts.first_interaction_at, "first_interaction_at"

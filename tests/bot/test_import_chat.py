@@ -38,7 +38,8 @@ async def test_crm_export_in_chinese_preview_confirm_progress_result_and_error_f
     [preview] = await harness.upload(rep, "纷享销客-客户.csv", export.content)
     assert "共 500 行" in preview.text and "465 行可导入" in preview.text and "35 行有错误" in preview.text
     assert "第 9 行：负责人：没有名为“赵六”的用户" in preview.text
-    assert "已忽略的列：客户来源、创建时间" in preview.text and "客户将导入到您自己名下" in preview.text
+    assert "未使用的列（没有对应字段）：客户来源" in preview.text and "创建时间 → 客户创建日期" in preview.text
+    assert "客户将导入到您自己名下" in preview.text
     assert [label for label, _ in preview.buttons] == ["✅ 导入 465 行", "✖ 取消"]
     assert _customers(harness) == []  # nothing before ✅
     await harness.press(rep, "导入", preview)
@@ -49,8 +50,9 @@ async def test_crm_export_in_chinese_preview_confirm_progress_result_and_error_f
     assert "新增客户 465 条" in result.text and "35 行有错误未导入" in result.text
     assert errors.kind == "document" and errors.file_name.endswith(".csv") and "35 行有错误" in errors.text
     rows = list(csv.reader(io.StringIO(errors.file_bytes.decode("utf-8-sig"))))
-    assert rows[0] == [*HEADERS, "错误"] and len(rows) == 36
-    reasons = {r[0]: r[-1] for r in rows[1:]}
+    assert rows[0] == [*HEADERS, "导入结果", "未导入原因"] and len(rows) == 501  # every row's outcome (issue 14 §2)
+    assert sorted(r[-2] for r in rows[1:]).count("未导入") == 35 and [r[-2] for r in rows[1:]].count("新增") == 465
+    reasons = {r[0]: r[-1] for r in rows[1:] if r[-2] == "未导入"}
     assert reasons[export.rows[7][0]] == "负责人：没有名为“赵六”的用户（请写姓名或 Telegram ID）"
     assert reasons[export.rows[19][0]] == "签约日期：“2023-02-30”不是日期（请写成 2026-03-08）"
     assert len(_customers(harness)) == 465
@@ -73,7 +75,8 @@ async def test_confirm_twice_imports_once_and_cancel_changes_nothing(harness: Ha
     assert "2 ready: 2 new, 0 to update" in preview.text and "into your own book" in preview.text
     confirm_key = preview.buttons[0][1]
     await harness.press(rep, "Import", preview)
-    assert "Import done: 2 new customers, 0 updated." in harness.last(rep).text
+    result, report = harness.sent(rep)[-2:]  # the result, then every row's outcome as a CSV
+    assert "Import done: 2 new customers, 0 updated." in result.text and report.kind == "document"
     with harness.db.session() as session:
         assert uploads.unfinished(session) == []  # a committed import leaves no note for the next start
     await harness.press_data(rep, preview, confirm_key)  # a second tap (or a retry) finds the upload done
@@ -145,7 +148,7 @@ async def test_import_command_chooses_the_kind_and_interactions_import(harness: 
     [preview] = await harness.upload(rep, "跟进记录.csv", content)
     assert "（互动记录）" in preview.text and "2 行可导入" in preview.text
     await harness.press(rep, "导入", preview)
-    assert "新增互动记录 2 条" in harness.last(rep).text
+    assert "新增互动记录 2 条" in harness.sent(rep)[-2].text
     with harness.db.session() as session:
         rows = session.exec(select(Interaction)).all()
     assert sorted(r.kind for r in rows) == ["call", "visit"] and {r.rep_id for r in rows} == {rep.account.id}
@@ -156,7 +159,7 @@ async def test_a_file_of_unknown_kind_asks_which(harness: Harness) -> None:
     [question] = await harness.upload(rep, "x.csv", b"Account,Industry,Contact\nAcme,Tools,Bob\n")
     assert "customers" in question.text  # Account is a customer name: detected without asking
     [question] = await harness.upload(rep, "y.csv", b"Industry,Phone\nTools,123\n")
-    assert question.text == "Does this file hold customers or interactions?"
+    assert question.text == "Does this file hold customers, interactions or deals?"
     await harness.press(rep, "Customers", question)
     assert "A column is missing: name / 客户名称 / Account Name." in harness.last(rep).text
 

@@ -16,7 +16,7 @@ from core import accounts
 from core.accounts import Account
 from core.db import Database
 from core.import_files import ImportFileError, read_bytes
-from core.importer import ImportReport, detect_kind, error_csv, import_table
+from core.importer import ImportReport, detect_kind, import_table, outcome_csv
 from core.models import Contact, Customer, Interaction
 from core.money import from_minor
 from tests.crm_export import HEADERS, crm_export
@@ -57,7 +57,7 @@ def test_realistic_gbk_crm_export_imports_exactly_and_twice_creates_nothing(any_
     assert report.applied and (report.created, report.updated, report.unchanged) == (465, 0, 0)
     assert {e.line: e.code for e in report.errors} == export.bad
     assert {e.column for e in report.errors} == {"负责人", "签约日期", "年交易额", "客户名称"}
-    assert report.unknown_columns == ["客户来源", "创建时间"]
+    assert report.unknown_columns == ["客户来源"]  # 创建时间 is when the relationship began (issue 14 §2)
     customers = _customers(any_db)
     assert len(customers) == 465 and {c.owner_id for c in customers.values()} == {people["li"].id}
     first = export.rows[0]
@@ -79,20 +79,23 @@ def test_realistic_gbk_crm_export_imports_exactly_and_twice_creates_nothing(any_
         assert len(session.exec(select(Contact)).all()) == 465
 
 
-def test_error_file_has_the_bad_rows_as_they_were_plus_the_reason(any_db: Database) -> None:
+def test_report_file_has_every_row_as_it_was_with_its_outcome_and_the_reason(any_db: Database) -> None:
     people = _people(any_db)
     export = crm_export(["李伟"])
     report = _import(any_db, export.content, people["li"], apply=False)
-    content = error_csv(report, [f"{e.code}@{e.column}" for e in report.errors], "错误")
+    words = {"created": "新增", "updated": "更新", "unchanged": "无变化", "refused": "未导入"}
+    content = outcome_csv(report, [f"{e.code}@{e.column}" for e in report.errors], ("导入结果", "未导入原因"), words)
     assert content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert rows[0] == [*HEADERS, "错误"]
-    assert len(rows) == 1 + len(export.bad) == 36
+    assert rows[0] == [*HEADERS, "导入结果", "未导入原因"]
+    assert len(rows) == 1 + 500
     by_external = {r[0]: r for r in rows[1:]}
     for line, code in export.bad.items():
         original = export.rows[line - 2]
-        assert by_external[original[0]][:-1] == original
+        assert by_external[original[0]][:-2] == original and by_external[original[0]][-2] == "未导入"
         assert by_external[original[0]][-1].startswith(code)
+    good = [r for r in rows[1:] if r[-2] != "未导入"]
+    assert len(good) == 465 and {(r[-2], r[-1]) for r in good} == {("新增", "")}
 
 
 def test_synonyms_of_the_issue_in_english_and_chinese(any_db: Database) -> None:
@@ -246,7 +249,7 @@ def test_interactions_with_zh_and_en_headers(any_db: Database) -> None:
           "华为,2026-11-23,电话,,,赵六\n")
     assert detect_kind(read_bytes(zh.encode("gbk")).headers) == "interactions"
     report = _import(any_db, zh.encode("gbk"), people["wang"], kind="interactions")
-    assert [(e.line, e.code) for e in report.errors] == [(5, "customer_unknown"), (6, "choice"), (7, "owner_unknown")]
+    assert [(e.line, e.code) for e in report.errors] == [(5, "customer_unknown"), (6, "choice_kind"), (7, "owner_unknown")]
     assert report.created == 3
     with any_db.session() as session:
         rows = {r.summary: r for r in session.exec(select(Interaction)).all()}

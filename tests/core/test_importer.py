@@ -82,7 +82,7 @@ def test_row_errors_name_the_column(any_db: Database, rep, tmp_path: Path) -> No
         report = import_customers(session, _write(tmp_path, "c.csv", text), now=NOW, currency="CNY")
     reasons = {e.line: (e.column, e.code) for e in report.errors}
     assert reasons[2] == ("potential", "rating") and reasons[3] == ("contract_start", "date")
-    assert reasons[4] == ("stage", "choice") and 5 not in reasons  # blank rows are skipped
+    assert reasons[4] == ("stage", "choice_stage") and 5 not in reasons  # blank rows are skipped
     assert not report.applied
 
 
@@ -157,4 +157,4 @@ def test_interaction_errors(any_db: Database, rep, tmp_path: Path) -> None:
                                      timezone="Asia/Shanghai")
         assert session.exec(select(Interaction)).all() == []
     assert [(e.line, e.code) for e in report.errors] == [
-        (2, "customer_unknown"), (3, "choice"), (4, "date"), (5, "amount")] and not report.applied
+        (2, "customer_unknown"), (3, "choice_kind"), (4, "date"), (5, "amount")] and not report.applied

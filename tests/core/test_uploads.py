@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from core import accounts, uploads
 from core.db import Database
+from core.policies import default_policy_text
+from core.tiering import parse_policy
 from tests.conftest import TEST_START
 
 CSV = b"Account Name\nAcme\nGlobex\n"
@@ -19,7 +21,8 @@ def test_an_import_cut_short_is_found_once_and_a_committed_one_never(any_db: Dat
         uploads.begin_import(session, rep, cut, chat_id=77, message_id=5)
         uploads.begin_import(session, rep, done, chat_id=77, message_id=9)
     with any_db.session() as session:
-        report = uploads.confirm(session, rep, done, now=TEST_START, currency="CNY", timezone="Asia/Shanghai")
+        report = uploads.confirm(session, rep, done, now=TEST_START, currency="CNY", timezone="Asia/Shanghai",
+                                 policy=parse_policy(default_policy_text()))
         assert report is not None and report.created == 2
     with any_db.session() as session:
         assert uploads.unfinished(session) == [uploads.Unfinished(77, 5, "zh")]

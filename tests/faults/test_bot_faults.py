@@ -292,6 +292,6 @@ async def test_an_import_that_fails_says_so_in_a_new_message_and_keeps_its_butto
     assert bot.api.messages[(preview.chat_id, preview.message_id)].buttons  # ✅ is still there
     assert _rows(bot, Customer) == []
     await bot.press(rep, "Import", preview)  # room again: the same ✅ imports, once
-    assert "Import done: 3,000 new customers" in bot.last(rep).text
+    assert "Import done: 3,000 new customers" in bot.sent(rep)[-2].text  # then the outcome CSV
     assert len(_rows(bot, Customer)) == 3000
     assert bot.api.messages[(preview.chat_id, preview.message_id)].buttons == []  # committed: its buttons go

@@ -1,7 +1,7 @@
 """The field set (tests/parsing/field): messages written and labelled blind, scored per field.
 
 `make test` prints the table of the held-out part, which is never tuned on (its misses are
-never printed). The floors below are the scores measured when the set was frozen, less a
+never printed). The floors below are the scores last measured (session 4), less a
 point or two of slack: they catch a change that makes the parser worse on text nobody tuned
 it for. The issue's target is 97% per field; bench/README.md records where each field stands.
 """
@@ -12,9 +12,9 @@ import pytest
 
 from .field.score import score, table
 
-HOLDOUT_FLOORS = {"customer": 98.0, "new_customer": 75.0, "kind": 93.0, "attempt": 97.0, "date": 98.0,
-                  "part_of_day": 80.0, "amount": 98.0, "money": 97.0, "currency": 98.0, "follow_up": 95.0,
-                  "follow_up_text": 95.0, "feedback": 97.0, "fact": 90.0}
+HOLDOUT_FLOORS = {"customer": 98.0, "new_customer": 80.0, "kind": 94.0, "attempt": 97.0, "date": 97.0,
+                  "part_of_day": 95.0, "amount": 98.0, "money": 97.0, "currency": 98.0, "follow_up": 95.0,
+                  "follow_up_text": 95.0, "feedback": 97.5, "fact": 90.0}
 DEV_FLOOR = 95.0
 
 

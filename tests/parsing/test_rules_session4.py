@@ -97,3 +97,8 @@ def test_a_task_keeps_the_thing_the_message_is_about(read) -> None:
 
 def test_a_gift_sent_is_a_greeting(read) -> None:
     assert read("sent Bob a bottle of tequila for the store opening").kind == "greeting"
+
+
+def test_a_task_to_someone_at_the_customer_names_both(read) -> None:
+    log = read("周三上午给华为李经理回电话")
+    assert log.follow_up is not None and log.follow_up.text == "给华为李经理回电话"

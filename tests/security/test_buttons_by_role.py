@@ -187,6 +187,7 @@ SPECS: dict[str, Spec] = {
     # customers and the card
     "customer.new_stage": Spec((same({"stage": "active"}),)),
     "customer.new_skip": Spec((same({}),)),
+    "customer.new_skip_input": Spec((same({}),)),
     "customer.create": Spec((same({"name": "Zenith Forged", "stage": "prospect", "contact": None, "phone": None}),),
                             self_only=True),
     "customer.card": Spec((lambda i: {"id": i["customer"]},), owner="other_rep", owner_sees=COBALT),

@@ -19,7 +19,8 @@ async def test_west_managers_unassigned_import_stays_in_west(harness: Harness,
     settings = harness.services.settings
     with harness.db.session() as session:  # Omar confirms his upload of "West Two" (no owner column)
         report = uploads.confirm(session, world.account("other_manager"), world.ids["manager_upload"],
-                                 now=harness.clock.now(), currency=settings.currency, timezone=settings.timezone)
+                                 now=harness.clock.now(), currency=settings.currency, timezone=settings.timezone,
+                                 policy=harness.services.policy)
         assert report is not None and report.created == 1
         west_two = session.exec(select(Customer).where(Customer.name == "West Two")).one()
         assert (west_two.owner_id, west_two.team_id) == (None, world.ids["west_team"])
