@@ -186,6 +186,10 @@ def _read_facts(norm: str, masked: str, mentions, ranked, bounds,
     return tuple(facts), masked
 
 
+def _dates(masked: str, local_now: datetime) -> list[DateMention]:
+    return find_dates(masked, local_now, lang_en=re.search(r"[a-z]", masked) is not None, lang_zh=has_cjk(masked))
+
+
 def _relative_birthdays(masked: str, found: list[FactSpan], bounds, local_now: datetime) -> list[FactSpan]:
     """A birthday given by a relative day (小米宋经理这周六生日, 今天是黄总生日, his bday is next
     friday): the day it falls on this time, read like any other date in its clause."""
@@ -193,8 +197,7 @@ def _relative_birthdays(masked: str, found: list[FactSpan], bounds, local_now: d
              if not any(f.start <= m.start() < f.end for f in found)]
     if not words:
         return []
-    dates = find_dates(masked, local_now, lang_en=re.search(r"[a-z]", masked) is not None,
-                       lang_zh=has_cjk(masked))
+    dates = _dates(masked, local_now)
     out = []
     for word in words:
         start, end = clause_of(bounds, word.start())
@@ -239,8 +242,7 @@ _Reading = tuple[date, DateMention]
 
 def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
                problems: list[str]) -> _When:
-    mentions = find_dates(masked, local_now, lang_en=re.search(r"[a-z]", masked) is not None,
-                          lang_zh=has_cjk(masked))
+    mentions = _dates(masked, local_now)
     times = find_times(_blank_all(masked, [(d.start, d.end) for d in mentions]))
     if any(d.invalid for d in mentions):
         problems.append("invalid_date")
@@ -255,12 +257,12 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
         hint = part_of_day(masked[mention.start:mention.end]) or \
             part_of_day(masked[slice(*clause_of(bounds, mention.start))], meals=True)
         moment = _occurred_moment(occurred, _time_for(mention, attached), local_now, hint)
-        if moment > local_now + timedelta(minutes=1) and follow_up is None and moment.date() == local_now.date() \
-                and not said_in_past(plain := _blank_all(masked, [(d.start, d.end) for d in mentions] +
-                                                         [(t.start, t.end) for t in times]), 0, len(plain)):
-            follow_up = occurred   # "3pm today mtg w bob at acme" at 09:00: a plan for later today
-        elif moment > local_now + timedelta(minutes=1):
-            problems.append("future_date")
+        if moment > local_now + timedelta(minutes=1):
+            plain = _blank_all(masked, when.spans)   # "today" alone says nothing of the past
+            if follow_up is None and moment.date() == local_now.date() and not said_in_past(plain, 0, len(plain)):
+                follow_up = occurred   # "3pm today mtg w bob at acme" at 09:00: a plan for later today
+            else:
+                problems.append("future_date")
         else:
             when.occurred, when.occurred_given = moment, True
     else:

@@ -234,7 +234,7 @@ _US = _any(r"我们|咱们|我司|本公司", r"\b(?:than (?:us|ours|we)|with us
 
 def _about_others(low: str, start: int, end: int) -> bool:
     window = low[max(0, start - 12):end + 40]
-    return _THIRD_PARTY.search(window) is not None and _US.search(low.replace("not us", "")) is None
+    return _THIRD_PARTY.search(window) is not None and _US.search(low) is None
 
 
 def detect_feedback(low: str) -> FeedbackCue | None:

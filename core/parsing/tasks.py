@@ -26,7 +26,8 @@ _ACTIONS = [  # first match in the follow-up clause wins
     ("call", re.compile(r"再打|打电话|打个电话|回电|致电|电话|再试|再call|\b(?:call(?:\s+\w+)?\s+back|call|ring|phone|"
                         r"try (?:\w+ )?again)\b")),
     ("chase", re.compile(r"催|\b(?:chase|nudge|push)\b")),
-    ("visit", re.compile(r"回访|拜访|上门|再去|\b(?:visit|drop by|stop by)\b")),
+    ("revisit", re.compile(r"回访")),
+    ("visit", re.compile(r"拜访|上门|再去|\b(?:visit|drop by|stop by)\b")),
     ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit)\b")),
     ("email", re.compile(r"邮件|\b(?:e-?mail)\b")),
     ("message", re.compile(r"微信|短信|\b(?:text|wechat|message|whatsapp)\b")),
@@ -37,7 +38,8 @@ _ACTIONS = [  # first match in the follow-up clause wins
 _PHRASES = {  # (zh, en)
     "call": ("给{c}打电话", "Call {c}"),
     "chase": ("催一下{c}", "Chase {c}"),
-    "visit": ("回访{c}", "Visit {c}"),
+    "revisit": ("回访{c}", "Visit {c}"),
+    "visit": ("拜访{c}", "Visit {c}"),   # 明天去拜访蒙牛: a visit, not a follow-up call
     "send": ("给{c}发资料", "Send {c} the materials"),
     "email": ("给{c}发邮件", "Email {c}"),
     "message": ("给{c}发消息", "Message {c}"),
@@ -88,9 +90,7 @@ def _composed(action: str | None, customer: str, thing: str | None, zh: bool, cl
     if action == "send" and thing:
         return ("给{c}发{o}" if zh else "Send {c} {o}").format(c=customer, o=thing)
     phrase = _PHRASES.get(action or "follow_up")[0 if zh else 1].format(c=customer)
-    if zh and action == "visit" and "回访" not in clause:
-        phrase = f"拜访{customer}"          # 明天去拜访蒙牛: a visit, not a follow-up call
-    elif zh and action == "meet" and "饭" in clause:
+    if zh and action == "meet" and "饭" in clause:
         phrase = f"约{customer}吃饭"
     if thing and action in (None, "follow_up", "chase", "call"):
         phrase += _ABOUT[0 if zh else 1].format(o=thing)
