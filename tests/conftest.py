@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,14 +78,31 @@ def reset_postgres(url: str) -> None:
 
 
 @pytest.fixture
-def postgres_db() -> Iterator[Database]:
+def postgres_fresh_url() -> str:
+    """The run's own PostgreSQL database, emptied; the test is skipped without PG_ENV."""
     url = postgres_url()
     if url is None:
         pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it)")
     reset_postgres(url)
-    db = open_database(url)
+    return url
+
+
+@pytest.fixture
+def postgres_db(postgres_fresh_url: str) -> Iterator[Database]:
+    db = open_database(postgres_fresh_url)
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen]]:
+    """Processes a test starts (bots, webhook workers): killed at its end if still running."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

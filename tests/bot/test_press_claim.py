@@ -85,20 +85,25 @@ async def test_a_fault_after_the_write_rolls_back_the_claim_with_it(harness: Har
     assert harness.last_answer() == "Already done ✓" and _logs(harness) == 1
 
 
+def _arrive_then_the_other_worker_commits(harness: Harness, key: str) -> Any:
+    """The gate's read, after which another worker's press of `key` commits its claim."""
+    resolve = access._arrive
+
+    def arrive(session: Any, *args: Any, **kwargs: Any) -> Any:
+        arrival = resolve(session, *args, **kwargs)
+        with harness.db.session() as other:
+            other.get(ActionKey, key).done_at = harness.clock.now()
+        return arrival
+
+    return arrive
+
+
 async def test_a_press_that_loses_the_claim_to_another_worker_writes_nothing(harness: Harness,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Two workers took the same ✅ (both passed the gate); the other one committed first: this
     one's save is rolled back with its failed claim, and it answers "already done"."""
     rep, save = await _card(harness)
-    resolve = access._arrive
-
-    def arrive_then_the_other_worker_commits(session: Any, *args: Any, **kwargs: Any) -> Any:
-        arrival = resolve(session, *args, **kwargs)
-        with harness.db.session() as other:
-            other.get(ActionKey, save).done_at = harness.clock.now()
-        return arrival
-
-    monkeypatch.setattr(access, "_arrive", arrive_then_the_other_worker_commits)
+    monkeypatch.setattr(access, "_arrive", _arrive_then_the_other_worker_commits(harness, save))
     await harness.press(rep, "Save")
     assert _logs(harness) == 0
     assert harness.last_answer() == "Already done ✓"
@@ -109,18 +114,10 @@ async def test_a_press_whose_write_fails_on_another_workers_commit_answers_alrea
     """On PostgreSQL the other worker's commit can make this one's write fail (the same log,
     the unique index) before its claim: that is "already done", not an error."""
     rep, save = await _card(harness)
-    resolve = access._arrive
-
-    def arrive_then_the_other_worker_commits(session: Any, *args: Any, **kwargs: Any) -> Any:
-        arrival = resolve(session, *args, **kwargs)
-        with harness.db.session() as other:
-            other.get(ActionKey, save).done_at = harness.clock.now()
-        return arrival
-
     def the_other_worker_won(*args: Any, **kwargs: Any) -> Any:
         raise IntegrityError("INSERT INTO interaction …", {}, Exception("uq_interaction_source"))
 
-    monkeypatch.setattr(access, "_arrive", arrive_then_the_other_worker_commits)
+    monkeypatch.setattr(access, "_arrive", _arrive_then_the_other_worker_commits(harness, save))
     monkeypatch.setattr(interactions, "retier_customer", the_other_worker_won)
     before = len(harness.sent(rep))
     await harness.press(rep, "Save")

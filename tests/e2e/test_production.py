@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from bot.local_api import LOCAL_TOKEN, LocalBotAPI, user
 from core import accounts, outbox
 from core.db import open_database
 from core.settings import normalise_database_url
-from tests.conftest import PG_ENV, postgres_url, reset_postgres
 from tests.e2e.conftest import TIERBOT
 from tests.waiting import wait_until as _wait
 
@@ -34,22 +33,13 @@ REP = 777
 
 
 @pytest.fixture
-def pg_url() -> str:
-    url = postgres_url()
-    if url is None:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it)")
-    reset_postgres(url)
-    return url
+def pg_url(postgres_fresh_url: str) -> str:
+    return postgres_fresh_url
 
 
 @pytest.fixture
-def workers() -> Iterator[list[subprocess.Popen]]:
-    started: list[subprocess.Popen] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+def workers(processes: list[subprocess.Popen]) -> list[subprocess.Popen]:
+    return processes
 
 
 def _env(cli_env: dict[str, str], api_url: str, database_url: str | None = None, **extra: str) -> dict[str, str]:

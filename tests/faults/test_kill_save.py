@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from core import accounts
 from core.db import open_database
 from core.models import Customer
 from core.settings import normalise_database_url
-from tests.conftest import PG_ENV, postgres_url, reset_postgres
 from tests.e2e.conftest import TIERBOT
 from tests.e2e.test_cli import _post
 from tests.waiting import wait_until
@@ -36,21 +34,12 @@ DELAYS_MS = (0, 20, 80, 250)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'kill.db'}"
-    url = postgres_url()
-    if url is None:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it)")
-    reset_postgres(url)
-    return url
+    return request.getfixturevalue("postgres_fresh_url")
 
 
 @pytest.fixture
-def bots() -> Iterator[list[subprocess.Popen]]:
-    started: list[subprocess.Popen] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+def bots(processes: list[subprocess.Popen]) -> list[subprocess.Popen]:
+    return processes
 
 
 def _interactions(database_url: str) -> int:
