@@ -29,6 +29,7 @@ class FailedAfterAnswer(Exception):
 
 
 _ACTIONS: dict[str, ActionHandler] = {}
+_WHEN_DONE: dict[str, ActionHandler] = {}
 _REFUSALS = {
     buttons.PressStatus.UNKNOWN: "buttons.unknown",
     buttons.PressStatus.NOT_YOURS: "buttons.not_yours",
@@ -37,11 +38,16 @@ _REFUSALS = {
 }
 
 
-def action(name: str) -> Callable[[ActionHandler], ActionHandler]:
+def action(name: str, *, when_done: ActionHandler | None = None) -> Callable[[ActionHandler], ActionHandler]:
+    """Register `name`'s handler. `when_done` redraws the message of a single-use button pressed
+    again after its work was committed: a process killed between the commit and the edit of the
+    card left the card as it was, and the next press shows what was done instead of a stale card."""
     def register(handler: ActionHandler) -> ActionHandler:
         if name in _ACTIONS:
             raise ValueError(f"action {name!r} registered twice")
         _ACTIONS[name] = handler
+        if when_done is not None:
+            _WHEN_DONE[name] = when_done
         return handler
 
     return register
@@ -54,10 +60,13 @@ async def on_press(update: Update, context: BotContext) -> None:
     if pressed is None:
         pressed = await context.run(buttons.press, key=query.data or "", user_id=context.me.id,
                                     now=context.services.clock.now())
+    if pressed.status is buttons.PressStatus.DONE:
+        await _already_done(update, context, pressed.action, pressed.payload or {})
+        return
     handler = _ACTIONS.get(pressed.action) if pressed.status is buttons.PressStatus.OK else None
     if handler is None:
         status = pressed.status if pressed.status is not buttons.PressStatus.OK else buttons.PressStatus.UNKNOWN
-        await query.answer(context.label(_REFUSALS[status]), show_alert=status is not buttons.PressStatus.DONE)
+        await query.answer(context.label(_REFUSALS[status]), show_alert=True)
         return
     if pressed.single_use:
         context.claim = PendingClaim(pressed.key, context.services.clock.now())
@@ -66,7 +75,7 @@ async def on_press(update: Update, context: BotContext) -> None:
     try:
         notice = await handler(update, context, pressed.payload or {})
     except AlreadyDone:  # another worker's press of the same key committed first
-        await _answer(query, context.label("buttons.done"))
+        await _already_done(update, context, pressed.action, pressed.payload or {})
         return
     except NotFound:  # the thing behind the button is gone (undone, deleted, reassigned)
         await _answer(query, context.label("buttons.gone"), alert=True)
@@ -76,6 +85,19 @@ async def on_press(update: Update, context: BotContext) -> None:
         return
     await _claim_unwritten(context)
     await _answer(query, notice)
+
+
+async def _already_done(update: Update, context: BotContext, name: str, payload: dict[str, Any]) -> None:
+    """A single-use button whose work was committed: show the done state again where the action
+    knows how (`when_done`), and say so."""
+    redraw = _WHEN_DONE.get(name)
+    if redraw is not None:
+        try:
+            await redraw(update, context, payload)
+        except NotFound:  # what it did was undone since: the notice alone is true
+            pass
+    assert update.callback_query is not None
+    await _answer(update.callback_query, context.label("buttons.done"))
 
 
 def leave_pressable(context: BotContext) -> None:

@@ -99,8 +99,8 @@ def press(session: Session, *, key: str, user_id: int, now: datetime) -> Press:
         return Press(PressStatus.UNKNOWN)
     if row.user_id is not None and row.user_id != user_id:
         return Press(PressStatus.NOT_YOURS)
-    if row.done_at is not None:
-        return Press(PressStatus.DONE)
+    if row.done_at is not None:  # what it was for, so the transport can show the done state again
+        return Press(PressStatus.DONE, row.action, dict(row.payload), row.key, row.single_use)
     if row.valid_until <= now:
         return Press(PressStatus.EXPIRED)
     return Press(PressStatus.OK, row.action, dict(row.payload), row.key, row.single_use)

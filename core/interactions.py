@@ -314,7 +314,7 @@ def undo_last(session: Session, account: Account, now: datetime, *, policy: Any,
     ).first()
     if last is None:
         return None
-    logged = _same_message(session, account, last)  # one message may have logged several customers
+    logged = _same_message(session, account, last.source_chat_id, last.source_message_id)  # maybe several customers
     for row, _ in logged:
         _remove(session, row.id or 0, now)
         audit.record(session, actor_id=account.id, action="interaction.undo", now=now, target=f"interaction:{row.id}")
@@ -326,12 +326,28 @@ def undo_last(session: Session, account: Account, now: datetime, *, policy: Any,
                   tuple((row.customer_id, other) for row, other in more))
 
 
-def _same_message(session: Session, account: Account, last: Interaction) -> list[tuple[Interaction, str]]:
-    """The logs of the message `last` came from, in the order they were written."""
+def _same_message(session: Session, account: Account, chat_id: int | None, message_id: int | None
+                  ) -> list[tuple[Interaction, str]]:
+    """The rep's logs of one Telegram message, in the order they were written."""
     return list(session.exec(select(Interaction, Customer.name).join(Customer, Customer.id == Interaction.customer_id)
-                             .where(Interaction.rep_id == account.id, Interaction.source_chat_id == last.source_chat_id,
-                                    Interaction.source_message_id == last.source_message_id)
+                             .where(Interaction.rep_id == account.id, Interaction.source_chat_id == chat_id,
+                                    Interaction.source_message_id == message_id)
                              .order_by(Interaction.id)).all())
+
+
+@dataclass(frozen=True)
+class LoggedBefore:
+    customer_name: str
+    kind: str
+    amount: Decimal | None
+    currency: str | None
+
+
+def logged_from_message(session: Session, account: Account, *, chat_id: int, message_id: int) -> list[LoggedBefore]:
+    """What the rep's message was saved as (empty if nothing, or if it was undone since)."""
+    return [LoggedBefore(name, row.kind, from_minor(row.amount_minor, row.currency or "")
+                         if row.amount_minor is not None else None, row.currency)
+            for row, name in _same_message(session, account, chat_id, message_id)]
 
 
 def delete_interaction(session: Session, account: Account, interaction_id: int, now: datetime, *, policy: Any,

@@ -351,7 +351,20 @@ async def create_customer(update: Update, context: BotContext, payload: dict[str
     await _redraw(update, context, data)
 
 
-@action("log.save")
+async def _saved_before(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+    """✅ pressed again after its save was committed (the process may have died before the card
+    was redrawn): show what the message was saved as."""
+    query = update.callback_query
+    if query is None or query.message is None or "msg" not in payload:
+        return None
+    logged = await context.run(interactions.logged_from_message, context.me, chat_id=query.message.chat.id,
+                               message_id=int(payload["msg"]))
+    if logged:
+        await edit(update, context.render("log/saved_before", logged=logged))
+    return None
+
+
+@action("log.save", when_done=_saved_before)
 async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
     data = await _current(update, context, payload)
     if data is None:

@@ -148,3 +148,32 @@ async def test_a_button_that_writes_nothing_is_done_once_it_has_run(harness: Har
     assert harness.last_answer() == "Skipped" and _done_at(harness, key) is not None
     await harness.press_data(rep, harness.last(rep), key)
     assert harness.last_answer() == "Already done ✓"
+
+
+async def test_a_save_committed_before_the_card_was_redrawn_shows_it_on_the_next_tap(harness: Harness) -> None:
+    """A process killed after the save's commit but before the card's edit leaves "Log this?" on
+    screen with the key done: the next ✅ redraws the card as saved instead of only saying
+    "already done" under a card that still asks."""
+    rep, save = await _card(harness)
+    card = harness.last_with_buttons(rep)
+    asked, markup = card.text, card.reply_markup
+    await harness.press_data(rep, card, save)
+    assert _logs(harness) == 1
+    shown = harness.api.messages[(card.chat_id, card.message_id)]
+    shown.text, shown.reply_markup = asked, markup  # as the killed process left it
+    await harness.press_data(rep, card, save)
+    assert harness.last_answer() == "Already done ✓" and _logs(harness) == 1
+    redrawn = harness.api.messages[(card.chat_id, card.message_id)]
+    assert redrawn.text.startswith("✅") and "Acme" in redrawn.text and "Call" in redrawn.text
+    assert not redrawn.buttons
+
+
+async def test_a_done_save_undone_since_leaves_the_card_and_says_done(harness: Harness) -> None:
+    rep, save = await _card(harness)
+    card = harness.last_with_buttons(rep)
+    await harness.press_data(rep, card, save)
+    await harness.send(rep, "/undo")
+    saved_text = harness.api.messages[(card.chat_id, card.message_id)].text
+    await harness.press_data(rep, card, save)
+    assert harness.last_answer() == "Already done ✓" and _logs(harness) == 0
+    assert harness.api.messages[(card.chat_id, card.message_id)].text == saved_text
