@@ -33,8 +33,8 @@ _BIRTHDAY = re.compile(
     re.IGNORECASE)
 BIRTHDAY_WORD = re.compile(_BIRTHDAY_WORD, re.IGNORECASE)
 _PHONE = re.compile(
-    r"(?:手机号码|手机号|手机|电话号码|号码|新号|换号|联系方式|微信号|座机|电话|\bphone\b|\bmobile\b|\bcell\b|\bnumber\b|\bno\.)"
-    r"[^\d\n+(]{0,14}?(?P<number>(?:\+|\()?\d[\d ()-]{5,18}\d)",
+    r"(?:手机号码|手机号|手机|电话号码|号码|新号|换号|联系方式|微信号|座机|电话|\bphone\b|\bmobile\b|\bcell\b|\bnumber\b|\bno\.|\bnew\s*#|\b(?:phone|tel|cell)\s*#)"
+    r"[^\d\n+(]{0,24}?(?P<number>(?:\+|\()?\d[\d ()-]{5,18}\d)",
     re.IGNORECASE)
 _PHONE_CHANGED = re.compile(r"换|新|改|更新|\bnew\b|\bchanged?\b|\bnow\b|\bupdated?\b", re.IGNORECASE)
 
