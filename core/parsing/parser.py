@@ -101,6 +101,9 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     kind_text = masked
     if when.follow_up_span:
         kind_text = _blank(kind_text, *_plan_span(masked, low, clause_bounds(low, spaces=False), when.follow_up_span))
+    if when.their_plan is not None:   # what the customer will do is no contact or deal yet (郑经理说下个月初付款)
+        plan_at = when.their_plan[1].start
+        kind_text = _blank(kind_text, plan_at, clause_of(bounds, plan_at)[1])
     kind, channel = detect_kind(kind_text)
     attempt = detect_attempt(kind_text)
     if kind not in ("note", "deal", "greeting") and not attempt and SELF_NOTE.search(kind_text) \

@@ -36,7 +36,8 @@ _NOT_YET = _any(r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争�
                 r"(?:能不能|能否|可不可以|可否|是否|会不会)\s*.{0,6}$",
                 r"被.{0,6}$",
                 r"\b(?:will|to|not|n't|about to|ready to|plans? to|planning to|going to|might|may|hope to|"
-                r"expects? to|close to|yet to|didn't|haven't|hasn't|no|hopefully|wants? to|almost)\s+(?:\w+\s+)?$")
+                r"expects? to|close to|yet to|didn't|haven't|hasn't|no|hopefully|wants? to|almost)\s+(?:\w+\s+)?$",
+                r"\b(?:will|going to|plans? to|planning to|wants? to|expects? to|hope to)\s+(?:\w+\s+){2}$")
 _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日快乐|新年快乐|春节快乐|中秋快乐|圣诞快乐|元旦快乐|"
                  r"国庆快乐|端午安康|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券)",
                  r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"

@@ -19,3 +19,15 @@ def test_a_new_number_written_the_short_way(read, text: str, contact: str, numbe
 def test_a_number_far_from_its_word_is_no_phone(read) -> None:
     """An order number is not a phone: no phone word within reach of the digits."""
     assert not [f for f in read("Globex PO received, ref 4500012345, shipping next week").facts if f.kind == "phone"]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("去华为园区开会 李经理说下个月初付款", "visit"),   # the customer's plan to pay is no deal yet
+    ("globex will send the signed contract by friday", "note"),
+])
+def test_money_the_customer_will_pay_or_sign_later_is_no_deal(read, text: str, kind: str) -> None:
+    assert read(text).kind == kind
+
+
+def test_a_deal_said_before_the_customers_next_plan_stays_a_deal(read) -> None:
+    assert read("华为签约50万 李经理说下个月付首款").kind == "deal"
