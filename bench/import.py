@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text
 
 from core import accounts, uploads
 from core.db import open_database
-from core.import_files import read_bytes
+from core.file_reader import read_bytes
 from core.importer import import_table
 from core.policies import default_policy_text
 from core.settings import normalise_database_url

@@ -22,7 +22,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot import updatelog
-from bot.app import BotContext
+from bot.context import BotContext
 from core import accounts, buttons, flows, people
 from core.text import CONTROL, strip_controls
 

@@ -15,7 +15,7 @@ from typing import Any
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
-from bot.app import BotContext, PendingClaim
+from bot.context import BotContext, PendingClaim
 from core import buttons
 from core.errors import AlreadyDone, InvalidInput, NotFound
 

@@ -10,14 +10,14 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import ops_cli
-from core.db import Database
+from core.db import Database, database_for_command
 from core.errors import ConfigError, InvalidInput
 from core.settings import Settings, load_settings
 
@@ -102,16 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-@contextmanager
-def database(settings: Settings, *, migrate: bool = True) -> Iterator[Database]:
-    """The database of this command: migrated on open, disposed of however the command ends."""
-    from core.db import open_database
-
-    db = open_database(settings.database_url, migrate=migrate)
-    try:
-        yield db
-    finally:
-        db.dispose()
+def database(settings: Settings, *, migrate: bool = True) -> AbstractContextManager[Database]:
+    """The database of this command (core.db.database_for_command)."""
+    return database_for_command(settings.database_url, migrate=migrate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import BotContext
+from bot.context import BotContext
 from core import flows
 
 InputHandler = Callable[[Update, BotContext, str, dict[str, Any]], Awaitable[None]]

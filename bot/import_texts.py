@@ -4,7 +4,7 @@ parameters, the strings `import_errors` say them in zh or en."""
 from __future__ import annotations
 
 from bot.render import Renderer
-from core.import_files import ImportFileError
+from core.errors import ImportFileError
 from core.importer import ImportReport, RowError
 
 

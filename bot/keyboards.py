@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.app import BotContext
+from bot.context import BotContext
 from core import buttons
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.db import database_for_command
 from core.settings import Settings
 
 
@@ -85,12 +86,11 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.cli import database
     from core import erase
     from core.clock import SystemClock
     from core.errors import NotFound
 
-    with database(settings) as db:
+    with database_for_command(settings.database_url) as db:
         try:
             with db.session() as session:
                 found = erase.preview(session, args.id)
@@ -115,11 +115,10 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.cli import database
     from core import stats
     from core.clock import SystemClock
 
-    with database(settings) as db:
+    with database_for_command(settings.database_url) as db:
         with db.session() as session:
             figures = stats.collect(session, SystemClock().now())
     print(json.dumps(figures.as_json(), ensure_ascii=False, indent=2) if args.json else stats.table(figures))

@@ -165,3 +165,13 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise ConfigError(f"TIERBOT_DATABASE_URL: cannot open the database ({reason})") from None
     return Database(engine)
+
+
+@contextmanager
+def database_for_command(url: str, *, migrate: bool = True) -> Iterator[Database]:
+    """The database of one CLI command: migrated on open, disposed of however the command ends."""
+    db = open_database(url, migrate=migrate)
+    try:
+        yield db
+    finally:
+        db.dispose()

@@ -5,7 +5,8 @@
     ├── NotFound           the thing asked for does not exist (or is not visible to the asker)
     ├── Forbidden          the asker's role does not allow it
     ├── AlreadyDone        a single-use button was claimed by another press meanwhile
-    └── InvalidInput       a value failed validation; `.code` names the template to answer with
+    ├── InvalidInput       a value failed validation; `.code` names the template to answer with
+    └── ImportFileError    an uploaded file as a whole cannot be imported; `.code` names the message
 """
 
 
@@ -32,5 +33,14 @@ class AlreadyDone(TierbotError):
 class InvalidInput(TierbotError):
     def __init__(self, code: str, **params: object) -> None:
         super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+class ImportFileError(TierbotError):
+    """The file as a whole cannot be imported. `code` names the message (strings `import_errors`)."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(f"{code} {params}" if params else code)
         self.code = code
         self.params = params

@@ -22,12 +22,26 @@ import os
 import subprocess
 import sys
 
-from core.import_files import ImportFileError, Table, parse_bytes
+from pathlib import Path
+
+from core.errors import ImportFileError
+from core.import_files import Table, parse_bytes
 
 log = logging.getLogger(__name__)
 READ_MEMORY = 1024 * 1024 * 1024  # address space: the largest sheet allowed (200,001 × 100 cells) reads in 700 MB
 READ_SECONDS = 60.0
 CHUNK_ROWS = 2000
+
+
+def read_table(path: Path) -> Table:
+    return read_bytes(path.read_bytes())
+
+
+def read_bytes(data: bytes, **limits: float) -> Table:
+    """Headers and rows of a CSV or XLSX file given as bytes, read in a child process with a
+    memory and a time limit (`limits`: memory, seconds), so no file can take the caller down
+    with it."""
+    return read_in_child(data, **limits)
 
 
 def read_in_child(data: bytes, *, memory: float = READ_MEMORY, seconds: float = READ_SECONDS) -> Table:

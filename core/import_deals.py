@@ -28,7 +28,8 @@ from sqlmodel import Session, select
 from core.accounts import Account
 from core.import_common import (CellError, CustomerIndex, ImportReport, People, Plan, Progress, bulk_insert,
                                 cells_of, chunks, note_columns, visible, write_chunks)
-from core.import_files import ImportFileError, Table, map_columns
+from core.errors import ImportFileError
+from core.import_files import Table, map_columns
 from core.import_values import BadValue, day_first_of, parse_amount, parse_date
 from core.models import Customer, Interaction, Opportunity
 from core.money import to_minor

@@ -5,7 +5,7 @@ an OLE2 file, and anything else must decode as text (UTF-8 with or without BOM, 
 BOM, or GBK/GB18030 as Chinese Excel saves it) without control characters. Every refusal is an
 `ImportFileError` with a code the transport renders in the user's language.
 
-The file is untrusted: `read_bytes` reads it in a child process (core.file_reader) that streams
+The file is untrusted: `core.file_reader.read_bytes` reads it in a child process that streams
 its rows and stops past the limits below, an XLSX only after its extent has been checked
 (core.xlsx_guard). Control characters are stripped from every cell (core.text).
 """
@@ -17,10 +17,11 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from core.errors import TierbotError
+from openpyxl.utils.cell import get_column_letter
+
+from core.errors import ImportFileError
 from core.spreadsheet import unquote_formula
 from core.text import CONTROL, strip_controls
 
@@ -34,34 +35,12 @@ _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"R
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-class ImportFileError(TierbotError):
-    """The file as a whole cannot be imported. `code` names the message (strings `import_errors`)."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(f"{code} {params}" if params else code)
-        self.code = code
-        self.params = params
-
-
 @dataclass(frozen=True)
 class Table:
     headers: list[str]
     rows: list[tuple[int, list[str]]]  # (line in the file, cells); blank rows are left out
     source: str  # csv | xlsx
     encoding: str | None = None
-
-
-def read_table(path: Path) -> Table:
-    return read_bytes(path.read_bytes())
-
-
-def read_bytes(data: bytes, **limits: float) -> Table:
-    """Headers and rows of a CSV or XLSX file given as bytes, read in a child process with a
-    memory and a time limit (core.file_reader; `limits`: memory, seconds), so no file can take
-    the caller down with it."""
-    from core.file_reader import read_in_child
-
-    return read_in_child(data, **limits)
 
 
 def parse_bytes(data: bytes) -> Table:
@@ -240,7 +219,7 @@ def map_columns(headers: list[str], spec: dict[str, tuple[str, ...]],
             continue
         if name in index:
             raise ImportFileError("duplicate_header", first=headers[index[name]], second=header,
-                                  first_column=column_letter(index[name]), second_column=column_letter(position))
+                                  first_column=get_column_letter(index[name] + 1), second_column=get_column_letter(position + 1))
         index[name] = position
     for wanted, other in (fallbacks or {}).items():
         if wanted not in index and other in index:
@@ -249,12 +228,3 @@ def map_columns(headers: list[str], spec: dict[str, tuple[str, ...]],
         raise ImportFileError("no_columns", first=", ".join(h for h in headers[:6] if h)[:200])
     return Columns(index, unknown, {name: headers[i] for name, i in index.items()}, derived)
 
-
-def column_letter(index: int) -> str:
-    """0 → A, 26 → AA (as a spreadsheet labels columns)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

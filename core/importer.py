@@ -33,7 +33,9 @@ from core.accounts import Account
 from core.import_common import (CellError, CustomerIndex, ImportReport, People, Plan, Progress, RowError,
                                 bulk_insert, cells_of, chunks, note_columns, outcome_csv, visible,
                                 write_chunks)
-from core.import_files import Columns, ImportFileError, Table, map_columns, normalise_header, read_bytes, read_table
+from core.errors import ImportFileError
+from core.file_reader import read_bytes, read_table
+from core.import_files import Columns, Table, map_columns, normalise_header
 from core.import_values import (BadValue, day_first_of, parse_amount, parse_choice, parse_date, parse_email,
                                 parse_instant, parse_phone, parse_rating, parse_region)
 from core.models import INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, CustomerAlias, Interaction

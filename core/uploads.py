@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 from core import audit
 from core.accounts import Account, get_account
 from core.errors import NotFound
-from core.import_files import Table, read_bytes
+from core.file_reader import read_bytes
+from core.import_files import Table
 from core.importer import ImportReport, Progress, import_table, plan_table
 from core.models import Upload
 from core.tiering import Policy

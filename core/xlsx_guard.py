@@ -31,8 +31,9 @@ from xml.parsers import expat
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as parse_xml
+from openpyxl.utils.cell import get_column_letter
 
-from core.import_files import ImportFileError, column_letter
+from core.errors import ImportFileError
 
 MAX_PARTS = 10_000
 MAX_INFLATED = 512 * 1024 * 1024  # a 10 MB upload of real sheets inflates to about 100 MB
@@ -167,7 +168,7 @@ class _Extent:
 
     def __init__(self, max_rows: int, max_columns: int) -> None:
         self.max_rows, self.max_columns = max_rows, max_columns
-        self.widest = column_letter(max_columns - 1)  # "CV": letters compare as (length, text)
+        self.widest = get_column_letter(max_columns)  # "CV": letters compare as (length, text)
         self.row = self.column = 0
         self.last_reference: str | None = None  # of the last <c>, parsed only when a cell without one follows
         # the open <c> until it shows content or another element starts: its reference, or (row, column)
@@ -231,7 +232,7 @@ class _Extent:
 
     def _check(self, row: int, column: int, reference: str | None = None) -> None:
         if row > self.max_rows or column > self.max_columns:
-            self._refuse(reference or f"{column_letter(column - 1)}{row}")
+            self._refuse(reference or f"{get_column_letter(column)}{row}")
 
     def _refuse(self, reference: str) -> None:
         raise ImportFileError("sheet_too_large", cell=reference[:20], rows=f"{self.max_rows - 1:,}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import flows
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.handlers import log
 from bot.replies import reply
 

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 
 from bot.actions import action
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply

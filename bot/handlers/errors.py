@@ -10,7 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import ops, updatelog
 from bot.actions import FailedAfterAnswer
-from bot.app import BotContext
+from bot.context import BotContext
 from core.accounts import pick_language
 from core.faults import database_fault
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 
-from bot.app import BotContext
+from bot.context import BotContext
 from core.exporter import (CADENCE_FIELDS, CUSTOMER_FIELDS, FEEDBACK_FIELDS, FIGURE_FIELDS, INTERACTION_FIELDS,
                            OPPORTUNITY_FIELDS, ExportFile, ExportLabels, export_book)
 

@@ -2,7 +2,7 @@
 
 from telegram import Update
 
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.replies import reply
 
 

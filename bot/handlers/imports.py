@@ -19,14 +19,16 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.actions import FailedAfterAnswer, action
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.flows import begin, expects, finish
 from bot.import_texts import error_reasons, file_problem, row_line
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import book, uploads
 from core.errors import NotFound
-from core.import_files import ImportFileError, Table, read_bytes
+from core.errors import ImportFileError
+from core.file_reader import read_bytes
+from core.import_files import Table
 from core.import_files import normalise_header
 from core.importer import ImportReport, detect_kind, outcome_csv
 from core.tiers import movements, recompute

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.actions import action
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import onboarding

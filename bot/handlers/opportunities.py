@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 
 from bot.actions import action
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.flows import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.actions import action
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.flows import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup

@@ -24,7 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.actions import action
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import policy_store

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.actions import action
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply

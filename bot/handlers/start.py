@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.replies import reply
 from core import accounts, onboarding
 from core.accounts import RedeemStatus

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.constants import ChatAction
 
 from bot.actions import action
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
 from bot.render import Renderer

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from telegram import Update
 
 from bot.actions import action
-from bot.app import BotContext
+from bot.context import BotContext
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply

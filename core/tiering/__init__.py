@@ -11,8 +11,8 @@ explanations. No I/O, no clock, no database: the caller passes aggregated facts 
 """
 
 from .actions import Action
-from .cadence import CadenceResult, Clock, cadence_for, live_cadence
-from .customer_result import CustomerResult
+from .cadence import CadenceResult, Clock, cadence_for
+from .customer_result import CustomerResult, live_cadence
 from .engine import cadence_of_assigned, collector_paused, evaluate_book, evaluate_models, evaluate_one
 from .errors import BookError, PolicyError, PolicyIssue, TieringError
 from .explain import explain, explain_model

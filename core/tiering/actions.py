@@ -20,59 +20,19 @@ hurts), else `actions.default_lead_days`; an occasion counts from 0 (today) to l
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from .cadence import CadenceResult, Clock
 from .facts import CustomerFacts
+from .packages import Action
 from .placeholders import ACTION_PARAM_NAMES
 from .policy import Policy
 from .profiles import TierProfile
-from .results import ModelResult, PipelineResult, WeightedResult, jsonable
+from .results import ModelResult, PipelineResult, WeightedResult
 from .specs import ActionText
-from .texts import LocalText
 
 OCCASION_KINDS = ("holiday", "birthday", "anniversary")
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One recommended action. Placeholder values are kept as a tuple in the order of
-    `names` (shared per action code): 100k customers' actions stay small."""
-
-    code: str  # situational: the action's name; package: the package item's code
-    kind: str  # 'situational' | 'package'
-    priority: int
-    urgency: float
-    names: tuple[str, ...]
-    values: tuple[Any, ...]
-    template: LocalText = field(compare=False, repr=False)
-    reason_template: LocalText = field(compare=False, repr=False)
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(zip(self.names, self.values))
-
-    @property
-    def rank_key(self) -> tuple[int, float]:
-        return (-self.priority, -self.urgency)
-
-    def text(self, lang: str) -> str:
-        return self.template.format(lang, self.params)
-
-    def reason(self, lang: str) -> str:
-        return self.reason_template.format(lang, self.params)
-
-    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
-        params = {key: (value.get(lang or "en") if isinstance(value, LocalText)
-                        else jsonable(value))
-                  for key, value in self.params.items()}
-        data = {"code": self.code, "kind": self.kind, "priority": self.priority,
-                "urgency": self.urgency, "params": params}
-        if lang is not None:
-            data |= {"text": self.text(lang), "reason": self.reason(lang)}
-        return data
 
 
 def recommend(facts: CustomerFacts, results: Sequence[ModelResult | None],
@@ -182,20 +142,3 @@ def _closing(results: Sequence[ModelResult | None], served: Sequence[tuple[str, 
     days = result.days_to_signing
     if days is not None and 0 <= days <= spec.within_days:
         found.append(_situational(spec, "closing_incentive", -days, result.signing_date, days))
-
-
-def package_actions(policy: Policy) -> dict[tuple[str, str], tuple[Action, ...]]:
-    """The package of every tier as ready-made actions, shared by all customers of the tier."""
-    spec = policy.actions.package
-    if spec is None:
-        return {}
-    names = ACTION_PARAM_NAMES["package"]
-    built = {}
-    for model in policy.models:
-        for tier in model.tier_by_code.values():
-            values = (model.name, tier.name)
-            built[(model.code, tier.code)] = tuple(
-                Action(item.code, "package", spec.priority, 0.0, names, values, item.text,
-                       spec.reason)
-                for item in tier.package)
-    return built

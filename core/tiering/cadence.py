@@ -19,16 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .facts import CustomerFacts
 from .localtime import as_utc, local_date, zone
 from .policy import Policy
 from .profiles import Span, TierProfile, tier_profile
 from .results import jsonable
-
-if TYPE_CHECKING:
-    from .customer_result import CustomerResult
 
 _SEVERITY = {"ok": 1, "due": 2, "overdue": 3}
 
@@ -110,12 +107,6 @@ def cadence_for(facts: CustomerFacts, tiers: Mapping[str, str], policy: Policy,
     profile = tier_profile(policy, facts.stage, tuple(tiers.items()))
     today = as_utc(now).astimezone(zone_info).date()
     return cadence_from_profile(facts, profile, zone_info, today, known)
-
-
-def live_cadence(facts: CustomerFacts, result: CustomerResult, policy: Policy,
-                 now: datetime) -> CadenceResult:
-    """Cadence from the live tiers of an engine result rather than the stored ones."""
-    return cadence_for(facts, result.live_tiers, policy, now)
 
 
 def cadence_from_profile(facts: CustomerFacts, profile: TierProfile, zone_info: tzinfo,

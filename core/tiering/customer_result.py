@@ -9,11 +9,11 @@ twice gives the same answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from .actions import Action, recommend
-from .cadence import CadenceResult
+from .cadence import CadenceResult, cadence_for
 from .facts import CustomerFacts
 from .policy import Policy
 from .profiles import TierProfile
@@ -79,3 +79,9 @@ class CustomerResult:
                 "tiers": self.tiers, "cadence": self.cadence.to_dict(),
                 "actions": [action.to_dict(lang) for action in self.actions],
                 "flags": list(self.flags)}
+
+
+def live_cadence(facts: CustomerFacts, result: CustomerResult, policy: Policy,
+                 now: datetime) -> CadenceResult:
+    """Cadence from the live tiers of an engine result rather than the stored ones."""
+    return cadence_for(facts, result.live_tiers, policy, now)

@@ -158,7 +158,7 @@ class Policy(Spec):
     @cached_property
     def package_actions(self) -> Mapping[tuple[str, str], tuple]:
         """Every tier's service package as ready-made actions, keyed (model, tier)."""
-        from .actions import package_actions  # actions builds on Policy: import late, no cycle
+        from .packages import package_actions  # it reads the policy without importing this module
 
         return package_actions(self)
 

@@ -17,7 +17,8 @@ from .localtime import as_utc
 from .money import to_base
 from .results import RfmResult
 from .specs import RfmModel
-from .stats import PeerColumn, RfmColumns
+from .peers import PeerColumn
+from .stats import RfmColumns
 
 
 def position_score(position: int, size: int) -> int:

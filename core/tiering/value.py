@@ -17,7 +17,7 @@ from .localtime import as_utc
 from .money import to_base
 from .results import MISSING, WeightedResult
 from .specs import Dimension, WeightedModel
-from .stats import PeerColumn
+from .peers import PeerColumn
 
 DAYS_PER_YEAR = 365  # a year of relationship is 365 days, so a calendar year always counts full
 

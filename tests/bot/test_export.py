@@ -17,7 +17,7 @@ from sqlmodel import select
 from bot.testing import Harness, Person
 from core import accounts, book
 from core.db import open_database
-from core.import_files import read_bytes
+from core.file_reader import read_bytes
 from core.importer import import_table
 from core.models import Contact, Customer, CustomerAlias, Feedback, Interaction, Opportunity, User
 

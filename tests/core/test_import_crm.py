@@ -15,7 +15,8 @@ from sqlmodel import select
 from core import accounts
 from core.accounts import Account
 from core.db import Database
-from core.import_files import ImportFileError, read_bytes
+from core.errors import ImportFileError
+from core.file_reader import read_bytes
 from core.importer import ImportReport, detect_kind, import_table, outcome_csv
 from core.models import Contact, Customer, Interaction
 from core.money import from_minor

@@ -14,7 +14,7 @@ from bot.import_texts import row_reason
 from bot.render import Renderer
 from core import accounts
 from core.db import Database
-from core.import_files import read_bytes
+from core.file_reader import read_bytes
 from core.importer import detect_kind
 from core.models import Customer, CustomerTier, Interaction, Opportunity
 from tests.core.test_import_onboarding import confirm, preview

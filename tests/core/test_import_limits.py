@@ -10,7 +10,9 @@ import tracemalloc
 
 import pytest
 
-from core.import_files import (MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, ImportFileError, parse_bytes, read_bytes)
+from core.errors import ImportFileError
+from core.file_reader import read_bytes
+from core.import_files import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, parse_bytes
 from tests.hostile_files import (entity_sheet_xlsx, lying_size_xlsx, ratio_bomb_xlsx, sheet_xml, short_rows_csv,
                                  sparse_xlsx, xlsx_of_sheet)
 

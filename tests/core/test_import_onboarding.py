@@ -16,7 +16,7 @@ from bot.render import Renderer
 from core import accounts, cards, uploads
 from core.accounts import Account
 from core.db import Database
-from core.import_files import read_bytes
+from core.file_reader import read_bytes
 from core.importer import ImportReport, outcome_csv
 from core.models import Contact, Customer, CustomerTier, TierAssignment
 from core.policies import default_policy_text

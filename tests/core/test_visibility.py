@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from core import accounts, team, uploads
 from core.db import Database, downgrade, upgrade
-from core.import_files import read_bytes
+from core.file_reader import read_bytes
 from core.importer import import_table
 from core.models import Customer, Team, Upload
 from core.visibility import can_see_customer, visible_customer_ids
