@@ -101,6 +101,10 @@ async def startup(application: Application) -> None:
         commands = [BotCommand(name, menu[name]) for name in COMMANDS]
         await application.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
     await imports.tell_unfinished(application)
+    if application.bot_data.services.settings.web_public_url:
+        from bot import webapp
+
+        await webapp.publish_menu_button(application)
 
 
 def services_for(settings: Settings, db: Database, clock: Clock) -> Services:

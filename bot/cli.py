@@ -33,12 +33,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="receive updates on a webhook instead of polling (needs TIERBOT_WEBHOOK_SECRET)")
     run.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT",
                      help="where the webhook server listens (default 127.0.0.1:8080, behind a TLS proxy)")
+    run.add_argument("--web-listen", default=None, metavar="HOST:PORT",
+                     help="also serve the Mini App here (behind the same TLS proxy; TIERBOT_WEB_PUBLIC_URL is its address)")
     run.add_argument("--public-url", default=None, metavar="URL",
                      help="the HTTPS URL Telegram posts to; the server listens on its path")
 
     console = sub.add_parser("console", help="chat with the bot offline in this terminal (demo book)")
     console.add_argument("--as", dest="persona", choices=["rep", "rep-en", "manager", "admin"], default="rep")
     console.add_argument("--db", type=Path, default=Path("data/demo.db"), help="SQLite file (default data/demo.db)")
+    console.add_argument("--web", default="127.0.0.1:8765", metavar="HOST:PORT",
+                         help="serve the Mini App for a browser here (default 127.0.0.1:8765; off: none)")
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -137,6 +141,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                           "or try the offline console with `make demo`")
     if args.webhook:
         _check_webhook_args(settings, args)
+    if args.web_listen:
+        from bot.webhook import parse_listen
+
+        parse_listen(args.web_listen)
     # SQLite: one bot per file (an OS lock, freed even on kill -9); PostgreSQL: one leader among
     # the workers runs the sweeps and the outbox sender (bot.leader).
     from bot.instance_lock import hold_for_run
@@ -152,6 +160,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with database(settings) as db:
             application = build_application(services_for(settings, db, SystemClock()))
+            if args.web_listen:
+                from bot import webapp
+
+                webapp.attach(application, args.web_listen)
             leadership = None if settings.is_sqlite else Leadership(db.engine)
             if leadership is not None:
                 install(application, leadership, settings.leader_check_seconds)
@@ -195,7 +207,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     logging.getLogger().setLevel(logging.WARNING)  # the chat is the output
-    return asyncio.run(run_console(settings, args.persona, args.db))
+    return asyncio.run(run_console(settings, args.persona, args.db, web=None if args.web == "off" else args.web))
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ input exits with status 0.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import sys
@@ -50,7 +51,9 @@ def parse_duration(text: str) -> timedelta:
 
 
 class Console:
-    def __init__(self, settings: Settings, persona: str, db_path: Path, out: TextIO) -> None:
+    def __init__(self, settings: Settings, persona: str, db_path: Path, out: TextIO, web: str | None = None) -> None:
+        self.web = web  # HOST:PORT of the Mini App for a browser (None: not served)
+        self.web_base: str | None = None
         self.out = out
         self.tty = out.isatty()
         self.db_path = db_path
@@ -76,20 +79,32 @@ class Console:
     async def run(self, lines: TextIO) -> int:
         await self.app.initialize()
         await startup(self.app)
+        runner = None
+        if self.web is not None:
+            from bot import webapp
+
+            runner = await webapp.start_server(self.services, LOCAL_TOKEN, self.web)
+            host, port = webapp.parse_listen(self.web)
+            self.web_base = f"http://{host}:{port}"
         self._say(self.services.renderer.render(
             self.account.language, "console/banner", db=self.db_path, name=self.account.name, role=self.account.role))
+        if self.web_base is not None:
+            self._say(self._web_link())
         self._say(f"🕘 {self._local(self.clock.now())}")
         try:
             while True:
                 if self.tty and lines.isatty():
                     self.out.write("> ")
                     self.out.flush()
-                line = lines.readline()
+                # read off the loop: the Mini App's server answers the browser meanwhile
+                line = await asyncio.to_thread(lines.readline) if self.web_base else lines.readline()
                 if not line:
                     return 0
                 if not await self.handle(line.rstrip("\n")):
                     return 0
         finally:
+            if runner is not None:
+                await runner.cleanup()
             await self.app.shutdown()
             self.db.dispose()
 
@@ -121,10 +136,12 @@ class Console:
                 await self._move_to(target.astimezone(UTC))
             elif verb == ":advance":
                 await self._move_to(self.clock.now() + parse_duration(arg))
+            elif verb == ":web":
+                self._say(self._web_link() if self.web_base else "⚠ the Mini App is off (--web off)")
             elif verb == ":now":
                 self._say(f"🕘 {self._local(self.clock.now())}")
             else:
-                self._say(":at YYYY-MM-DD HH:MM · :advance 1d|2h|30m · :now · :quit · /upload PATH · a number presses a button")
+                self._say(":at YYYY-MM-DD HH:MM · :advance 1d|2h|30m · :now · :web · :quit · /upload PATH · a number presses a button")
         except ValueError as exc:
             self._say(f"⚠ {exc}")
 
@@ -173,6 +190,16 @@ class Console:
             self.keyboard = sent
             self._say("  ".join(f"[{i}] {label}" for i, (label, _) in enumerate(sent.buttons, 1)))
 
+    def _web_link(self) -> str:
+        """The Mini App in a browser, signed in as this console's user (real initData, valid for
+        TIERBOT_WEB_AUTH_MAX_AGE of the console's clock: `:web` prints a fresh one)."""
+        from bot import webapp
+
+        assert self.web_base is not None
+        link = webapp.local_link(self.web_base, LOCAL_TOKEN, self.account.telegram_id, self.account.name,
+                                 self.account.language, self.clock.now())
+        return f"📋 Mini App: {link}"
+
     def _local(self, moment: datetime) -> str:
         return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
 
@@ -181,6 +208,6 @@ class Console:
         self.out.flush()
 
 
-async def run_console(settings: Settings, persona: str, db_path: Path) -> int:
-    console = Console(settings, persona, db_path, sys.stdout)
+async def run_console(settings: Settings, persona: str, db_path: Path, web: str | None = None) -> int:
+    console = Console(settings, persona, db_path, sys.stdout, web)
     return await console.run(sys.stdin)

@@ -37,6 +37,12 @@ def invalidate() -> None:
         _current_version = next(_version)
 
 
+def version() -> int:
+    """Changes whenever `invalidate` is called (core.customer_table keeps its rows by it)."""
+    with _lock:
+        return _current_version
+
+
 def invalidate_on_commit(session: Session) -> None:
     """Invalidate once `session` commits (not before: a rebuild in between would cache the old
     book under the new version)."""

@@ -151,6 +151,25 @@ class Settings(BaseSettings):
         "", validation_alias=AliasChoices("TIERBOT_BACKUP_DIR", "backup_dir")
     )
 
+    # The Mini App (web/): the HTTPS address it is reachable at (menu button and 📋 Open buttons
+    # appear only when set) and how old a Web App initData may be.
+    web_public_url: str | None = Field(
+        None, validation_alias=AliasChoices("TIERBOT_WEB_PUBLIC_URL", "web_public_url")
+    )
+    web_auth_max_age: int = Field(
+        3600, ge=60, le=7 * 86400, validation_alias=AliasChoices("TIERBOT_WEB_AUTH_MAX_AGE", "web_auth_max_age")
+    )
+
+    @field_validator("web_public_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https://[^/\s]+", value):
+            raise ValueError("Telegram opens Mini Apps over HTTPS only: use an https:// URL")
+        return value
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: str | None) -> str | None:
@@ -246,6 +265,8 @@ _ENV_NAMES = {
     "webhook_secret": "TIERBOT_WEBHOOK_SECRET",
     "leader_check_seconds": "TIERBOT_LEADER_CHECK_SECONDS",
     "outbox_lease_seconds": "TIERBOT_OUTBOX_LEASE_SECONDS",
+    "web_public_url": "TIERBOT_WEB_PUBLIC_URL",
+    "web_auth_max_age": "TIERBOT_WEB_AUTH_MAX_AGE",
 }
 
 
