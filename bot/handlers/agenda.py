@@ -125,8 +125,9 @@ async def away(update: Update, context: BotContext) -> None:
         return
     words = [w for w in args if w.lower() not in ("until", "到", "至")]
     until = next((day for day in map(_iso_day, words) if day is not None), None)
-    if until is None:
-        await reply(update, context.render("agenda/away_usage"))
+    if until is None:  # bare, or no date we read (`/away tomorrow`): the usage, naming what was not a date
+        await reply(update, context.render("agenda/away_usage", code="no_date" if words else None,
+                                           value=" ".join(words)[:64]))
         return
     delegate = " ".join(w for w in words if _iso_day(w) is None) or None  # @username, a name, an id
     try:

@@ -11,6 +11,7 @@ without a row in TABLE fails `test_every_registered_command_has_a_row`.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -141,3 +142,86 @@ async def _stranger_redeems_an_invite(harness: Harness, world: World) -> None:
     assert_no_leak(texts, hidden_from("stranger"), "/start CODE")
     with harness.db.session() as session:
         assert session.exec(select(User).where(User.telegram_id == stranger.chat_id)).one().role == "rep"
+
+
+# --- bare and garbage -------------------------------------------------------------------------------
+# Issue 12 §10: every command sent bare and with garbage, by every role, gets its usage or a clear
+# answer in the person's language — never silence, the error template, or another language's words.
+
+GARBAGE = ("💥💥", "xyz", "tomorrow", "99999 @nobody", "a\x00b\x07c\x1b[31m", "<b>&amp;</b> %s {0} {{x}}",
+           "长" * 3900)
+# What a command reads in its arguments, spelled wrong: a subcommand without its operands, a date
+# that is not one, a person or team nobody has.
+SPECIFIC: dict[str, tuple[str, ...]] = {
+    "start": ("/start 💥", "/start x y z"),
+    "invite": ("/invite 💥", "/invite admin", "/invite rep Nowhere", "/invite manager"),
+    "new": ("/new 💥", "/new 📞 13800138000"),
+    "find": ("/find 💥", "/find %"),
+    "tier": ("/tier 💥", "/tier %"),
+    "remind": ("/remind {own}", "/remind tomorrow", "/remind {own} 2099-99-99 x"),
+    "feedback": ("/feedback 💥 complaint",),
+    "away": ("/away tomorrow", "/away until 2026-12-10 @Zoe Quinn", "/away until 2026-12-10 @nobody",
+             "/away until 2020-01-01", "/away until", "/away 2026-13-45", "/away until 2026-12-10 @Wang Fang"),
+    "team": ("/team reassign 99999 @nobody", "/team reassign", "/team merge |", "/team merge", "/team archive",
+             "/team am 💥", "/team @nobody", "/team unarchive 💥", "/team role @nobody admin",
+             "/team deactivate", "/team archived 💥"),
+    "summary": ("/summary xyz", "/summary team Nowhere", "/summary @nobody", "/summary team", "/summary 99999"),
+    "override": ("/override {own} 💥", "/override 💥 VIP", "/override {own}", "/override {own} VIP",
+                 "/override {own} off"),
+    "policy": ("/policy 💥", "/policy apply 99999", "/policy show"),
+    "import": ("/import 💥",),
+    "export": ("/export 💥",),
+}
+ZH_ROLES = frozenset({"rep", "other_manager"})
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def garbage_invocations(command: str) -> list[str]:
+    return [f"/{command}", *(f"/{command} {g}" for g in GARBAGE), *SPECIFIC.get(command, ())]
+
+
+@pytest.mark.parametrize("command", sorted(TABLE))
+async def test_bare_and_garbage_for_every_role(harness: Harness, caplog: pytest.LogCaptureFixture,
+                                               command: str) -> None:
+    caplog.set_level(logging.WARNING)
+    world = await build(harness)
+    row = TABLE[command]
+    problems = []
+    for role in ROLES:
+        person = world.person(role)
+        for invocation in garbage_invocations(command):
+            text = invocation.replace("{own}", OWN[role])
+            what = f"{text[:60]!r} as {role}"
+            mark = Mark(harness)
+            caplog.clear()
+            try:
+                await harness.send(person, text)
+                texts = mark.texts(person)
+                assert texts, f"{what}: no answer"
+                assert_no_error_answer(harness, texts, what)
+                assert_no_leak(texts, hidden_from(role), what)
+                if not (role == "stranger" and _is_start_with_code(text)):  # answered by /start itself
+                    _assert_allowed_or_refused(harness, world, role, row, texts, what)
+                _assert_language(role, text, texts, what)
+                assert_no_error_logged(caplog, what)
+            except AssertionError as exc:
+                problems.append(str(exc).splitlines()[0][:400])
+            _clear_flow(world, role)
+    assert not problems, "\n".join(problems)
+
+
+def _assert_language(role: str, sent: str, texts: list[str], what: str) -> None:
+    """A zh person reads Chinese (beyond what they typed) in every message; an en person's
+    message is mostly Latin letters (an English answer may quote a Chinese header or example)."""
+    for text in (t for t in texts if t.strip()):  # a chart without caption has no words
+        chinese = [c for c in CJK.findall(text) if c not in sent]
+        if role in ZH_ROLES:
+            assert chinese, f"{what}: not in Chinese: {text[:200]!r}"
+        else:
+            assert len(chinese) < len(LATIN.findall(text)), f"{what}: Chinese in an English answer: {text[:200]!r}"
+
+
+def _is_start_with_code(text: str) -> bool:
+    parts = text.split()
+    return len(parts) == 2 and parts[0] == "/start"
