@@ -288,31 +288,27 @@ def revenue_12m(session: Session, policy: Policy, now: datetime, ids: list[int])
     in the policy counts 0, as in /summary's revenue by tier)."""
     i = Interaction
     deals = and_(i.kind == literal_column("'deal'"), i.occurred_at > now - YEAR, i.occurred_at <= now)
-    totals: dict[int, Decimal] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        for cid, currency, minor in session.execute(
-                select(i.customer_id, i.currency, func.sum(i.amount_minor))
-                .where(deals, i.customer_id.in_(chunk))  # type: ignore[attr-defined]
-                .group_by(i.customer_id, i.currency)):
-            if not minor:
-                continue
-            currency = currency or policy.base_currency
-            amount = from_minor(int(minor), currency) * policy.fx.get(currency, Decimal(0))
-            totals[cid] = totals.get(cid, Decimal(0)) + amount
-    return totals
+    return _in_base_currency(session, policy, ids, lambda chunk: (
+        select(i.customer_id, i.currency, func.sum(i.amount_minor))
+        .where(deals, i.customer_id.in_(chunk))  # type: ignore[attr-defined]
+        .group_by(i.customer_id, i.currency)))
 
 
 def expected_money(session: Session, policy: Policy, ids: list[int]) -> dict[int, Decimal]:
     """Open opportunities per customer in the base currency (expected, never booked)."""
     o = Opportunity
+    return _in_base_currency(session, policy, ids, lambda chunk: (
+        select(o.customer_id, o.currency, func.sum(o.amount_minor))
+        .where(o.status == "open", o.customer_id.in_(chunk))  # type: ignore[attr-defined]
+        .group_by(o.customer_id, o.currency)))
+
+
+def _in_base_currency(session: Session, policy: Policy, ids: list[int], query: Any) -> dict[int, Decimal]:
+    """Sum per customer, in the base currency, of `query(chunk)`'s (customer id, currency,
+    minor units) rows, run for the ids a chunk at a time."""
     totals: dict[int, Decimal] = {}
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        for cid, currency, minor in session.execute(
-                select(o.customer_id, o.currency, func.sum(o.amount_minor))
-                .where(o.status == "open", o.customer_id.in_(chunk))  # type: ignore[attr-defined]
-                .group_by(o.customer_id, o.currency)):
+        for cid, currency, minor in session.execute(query(ids[start:start + _CHUNK])):
             if not minor:
                 continue
             currency = currency or policy.base_currency
