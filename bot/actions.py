@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext, PendingClaim
@@ -91,13 +91,21 @@ async def _already_done(update: Update, context: BotContext, name: str, payload:
     """A single-use button whose work was committed: show the done state again where the action
     knows how (`when_done`), and say so."""
     redraw = _WHEN_DONE.get(name)
-    if redraw is not None:
+    if redraw is not None and _still_offered(update.callback_query):
         try:
             await redraw(update, context, payload)
         except NotFound:  # what it did was undone since: the notice alone is true
             pass
     assert update.callback_query is not None
     await _answer(update.callback_query, context.label("buttons.done"))
+
+
+def _still_offered(query: CallbackQuery | None) -> bool:
+    """The pressed button is still on its message: the action's own edit never happened (a
+    double tap after a normal save finds the saved card, which is left as it is)."""
+    markup = query.message.reply_markup if query is not None and isinstance(query.message, Message) else None
+    return markup is not None and any(button.callback_data == query.data  # type: ignore[union-attr]
+                                      for row in markup.inline_keyboard for button in row)
 
 
 def leave_pressable(context: BotContext) -> None:
