@@ -33,7 +33,6 @@ _WHEN_DONE: dict[str, ActionHandler] = {}
 _REFUSALS = {
     buttons.PressStatus.UNKNOWN: "buttons.unknown",
     buttons.PressStatus.NOT_YOURS: "buttons.not_yours",
-    buttons.PressStatus.DONE: "buttons.done",
     buttons.PressStatus.EXPIRED: "buttons.expired",
 }
 
@@ -92,10 +91,7 @@ async def _already_done(update: Update, context: BotContext, name: str, payload:
     knows how (`when_done`), and say so."""
     redraw = _WHEN_DONE.get(name)
     if redraw is not None and _still_offered(update.callback_query):
-        try:
-            await redraw(update, context, payload)
-        except NotFound:  # what it did was undone since: the notice alone is true
-            pass
+        await redraw(update, context, payload)  # nothing to show (undone since): it leaves the card
     assert update.callback_query is not None
     await _answer(update.callback_query, context.label("buttons.done"))
 
