@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -47,6 +47,7 @@ from core import agenda
 from core.accounts import Account, get_account
 from core.errors import Forbidden, InvalidInput
 from core.facts import is_contact, load_cadence_facts, load_facts
+from core.json_values import jsonable
 from core.models import Customer, CustomerTier, Feedback, Interaction, Team, TierAssignment, TierOverride, User
 from core.money import from_minor
 from core.people import find_user, in_domain
@@ -300,7 +301,7 @@ class Summary:
     def params(self) -> dict[str, Any]:
         """JSON-safe (the weekly push stores it in the outbox): money as strings, instants and
         dates in ISO form."""
-        return _jsonable(asdict(self))
+        return jsonable(asdict(self))
 
 
 def build(session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str,
@@ -736,17 +737,3 @@ def _names(text: Any) -> dict[str, str]:
 
 def _ratio(part: Any, whole: Any) -> float | None:
     return round(float(part) / float(whole), 4) if whole else None
-
-
-def _jsonable(value: Any) -> Any:
-    if is_dataclass(value):
-        value = asdict(value)  # type: ignore[arg-type]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value

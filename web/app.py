@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import asdict, is_dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +22,7 @@ from aiohttp import web
 from core import accounts, book, cards, customer_table, customers, dashboard, feedback, followups, interactions, team
 from core.accounts import Account
 from core.errors import Forbidden, InvalidInput, NotFound
+from core.json_values import jsonable
 from web.initdata import InvalidInitData, verify
 
 log = logging.getLogger("tierbot.web")
@@ -382,19 +382,3 @@ async def reassign(request: web.Request) -> web.Response:
     book.invalidate()  # owners change what each person's search finds (as the chat's /reassign)
     return web.json_response({"moved": done.moved, "follow_ups": done.follow_ups, "to": done.to_name})
 
-
-# --- JSON ----------------------------------------------------------------------------------
-
-
-def jsonable(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        value = asdict(value)
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
