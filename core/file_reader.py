@@ -21,7 +21,6 @@ import math
 import os
 import subprocess
 import sys
-
 from pathlib import Path
 
 from core.errors import ImportFileError
@@ -37,14 +36,9 @@ def read_table(path: Path) -> Table:
     return read_bytes(path.read_bytes())
 
 
-def read_bytes(data: bytes, **limits: float) -> Table:
+def read_bytes(data: bytes, *, memory: float = READ_MEMORY, seconds: float = READ_SECONDS) -> Table:
     """Headers and rows of a CSV or XLSX file given as bytes, read in a child process with a
-    memory and a time limit (`limits`: memory, seconds), so no file can take the caller down
-    with it."""
-    return read_in_child(data, **limits)
-
-
-def read_in_child(data: bytes, *, memory: float = READ_MEMORY, seconds: float = READ_SECONDS) -> Table:
+    memory and a time limit, so no file can take the caller down with it."""
     command = [sys.executable, "-m", "core.file_reader", str(int(memory)), str(math.ceil(seconds))]
     # the child parses what an attacker wrote: it gets no token, no database URL
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TIERBOT_"))}
