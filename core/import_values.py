@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from core.money import NotMoney, parse_money
+
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -136,23 +138,17 @@ def parse_rating(text: str) -> int | None:
     return int(value)
 
 
-_MONEY_NOISE = re.compile(r"[,\s¥￥$€£]|CNY|RMB|USD|EUR|元", re.I)
-
-
 def parse_amount(text: str) -> Decimal | None:
+    """An amount as reps and CRMs write it (120,000.00 · ¥12万 · 35w · 50k · 1.2M · 800万元); its
+    currency comes from the file's currency column, not from here. The chat's own reader
+    (core.money) does the work, so a file takes what a message takes."""
     if not text:
         return None
-    cleaned = _MONEY_NOISE.sub("", text)
-    multiplier = Decimal(1)
-    for suffix, factor in (("万", 10_000), ("亿", 100_000_000), ("k", 1_000), ("K", 1_000), ("M", 1_000_000)):
-        if cleaned.endswith(suffix):
-            cleaned, multiplier = cleaned[: -len(suffix)], Decimal(factor)
-            break
     try:
-        amount = Decimal(cleaned) * multiplier
-    except InvalidOperation:
+        amount, _ = parse_money(text, "CNY")
+    except NotMoney:
         raise BadValue("amount", value=text) from None
-    if not amount.is_finite() or abs(amount) >= Decimal("1e13"):
+    if abs(amount) >= Decimal("1e13"):
         raise BadValue("amount", value=text)
     return amount
 

@@ -362,6 +362,12 @@ def _plan_customers(session: Session, table: Table, actor: Account | None, now: 
     return plan
 
 
+def _new_stage(values: dict[str, Any]) -> str:
+    """A new customer's stage when the file has none: one with revenue of its own (an annual
+    revenue above zero) is already served, so it is tiered as a customer; the rest are prospects."""
+    return "active" if (values.get("annual_revenue_minor") or 0) > 0 else "prospect"
+
+
 class _CustomerPlan(Plan):
     def __init__(self, report: ImportReport, rows: list[_CustomerRow], now: datetime,
                  actor_id: int | None = None, alias_header: str | None = None) -> None:
@@ -449,7 +455,8 @@ class _CustomerPlan(Plan):
                     "satisfaction": None, "pipeline_stage": None, "expected_signing_date": None, "external_id": None,
                     "notes": None}
         for chunk in write_chunks(new):
-            values = [{**defaults, **{k: v for k, v in r.values.items() if v is not None}, "tags": [],
+            values = [{**defaults, "stage": _new_stage(r.values),
+                       **{k: v for k, v in r.values.items() if v is not None}, "tags": [],
                        "attributes": r.attributes, "added_at": self.now, "archived": False} for r in chunk]
             ids = bulk_insert(session, table, values, with_ids=True)
             for row, cid in zip(chunk, ids, strict=True):

@@ -214,3 +214,21 @@ def test_customer_since_counts_for_stability_and_is_no_contract_anniversary(any_
     stability = result.model("value").component("stability")
     assert stability.raw["years"] > 9.9 and dict(stability.inputs)["since"] == date(2016, 12, 1)
     assert not [o for o in result.facts.occasions if o.kind == "anniversary"]
+
+
+def test_amounts_as_reps_write_them_and_a_book_without_stages_is_served_where_it_has_revenue(any_db: Database) -> None:
+    """A spreadsheet kept by hand: 35w, 50k, ¥12万, 1.2M and 800万元 are amounts as in a message; with
+    no stage column, a customer with revenue of its own is served (tiered as a customer), the rest
+    are prospects — not 800万 a year filed as 待签约."""
+    rep = _rep(any_db)
+    content = ("客户名称,年交易额\n光明乳业,800万元\n小米,35w\n蔚来,\"1,200,000\"\n星巴克,50k\n"
+               "Acme,1.2M\n甲公司,¥12万\n新线索,\n").encode()
+    upload, report = preview(any_db, rep, content)
+    assert (report.created, report.errors) == (7, [])
+    confirm(any_db, rep, upload)
+    with any_db.session() as session:
+        rows = {c.name: (c.stage, c.annual_revenue_minor) for c in session.exec(select(Customer)).all()}
+    assert rows == {"光明乳业": ("active", 800_000_000), "小米": ("active", 35_000_000),
+                    "蔚来": ("active", 120_000_000), "星巴克": ("active", 5_000_000),
+                    "Acme": ("active", 120_000_000), "甲公司": ("active", 12_000_000), "新线索": ("prospect", None)}
+    assert _tiers(any_db)["光明乳业"] is not None  # value-tiered as a served customer from day one
