@@ -24,6 +24,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import updatelog
 from bot.context import BotContext
 from core import accounts, buttons, flows, people
+from core.policy_store import PolicyHolder
 from core.text import CONTROL, strip_controls
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,8 @@ async def gate(update: Update, context: BotContext) -> None:
         await _refuse(update, context, "access/private_only", lang)
         raise ApplicationHandlerStop
     query = update.callback_query
-    arrival = await context.run(_arrive, user.id, user.language_code, user.username, context.now(),
-                                query.data or "" if query is not None else None)
+    arrival = await context.run(_arrive, context.services.policies, user.id, user.language_code, user.username,
+                                context.now(), query.data or "" if query is not None else None)
     account = arrival.account
     if account is None:
         if _is_start_with_code(update):
@@ -61,11 +62,12 @@ class Arrival:
     deactivated: bool = False  # a known person whose access was turned off (told so, politely)
 
 
-def _arrive(session: Session, telegram_id: int, language: str | None, username: str | None, now: datetime,
-            key: str | None) -> Arrival:
+def _arrive(session: Session, policies: PolicyHolder, telegram_id: int, language: str | None, username: str | None,
+            now: datetime, key: str | None) -> Arrival:
     """One transaction per update for what every handler needs first: who it is, their pending
     flow, and for a button press the resolved key (claimed later, with the action's write: see
-    bot.actions)."""
+    bot.actions). The policy's periodic check rides along, off the event loop."""
+    policies.refresh_if_due(session, now)
     account = accounts.recognise(session, telegram_id, language, username)
     if account is None:
         return Arrival(None, deactivated=people.is_deactivated(session, telegram_id))

@@ -157,19 +157,31 @@ class PolicyHolder:
     def policy(self) -> Policy:
         if self._pinned is None:
             now = self.clock.now()
-            checked = self._checked
-            if checked is None or not checked <= now < checked + self.interval:
+            if self._due(now):
                 self.refresh(now)
         return self._policy
+
+    def _due(self, now: datetime) -> bool:
+        checked = self._checked
+        return checked is None or not checked <= now < checked + self.interval
+
+    def refresh_if_due(self, session: Session, now: datetime) -> None:
+        """The check `policy` makes when its interval has lapsed, in the caller's transaction: the
+        bot's gate makes it in the worker thread it already runs each update's first reads in, so
+        the handlers after it read the policy from memory on the event loop (no query there)."""
+        if self._pinned is None and self._due(now):
+            self._check(session, now)
 
     def refresh(self, now: datetime | None = None) -> bool:
         """Look for another active version now; True when the policy changed."""
         if self._pinned is not None:
             return False
-        now = now or self.clock.now()
         with self.db.session() as session:
-            marker = _latest_marker(session)
-            text = session.get(PolicyVersion, marker[0]).text if marker and marker != self._marker else None  # type: ignore[union-attr]
+            return self._check(session, now or self.clock.now())
+
+    def _check(self, session: Session, now: datetime) -> bool:
+        marker = _latest_marker(session)
+        text = session.get(PolicyVersion, marker[0]).text if marker and marker != self._marker else None  # type: ignore[union-attr]
         with self._lock:
             self._checked = now
             if marker == self._marker:

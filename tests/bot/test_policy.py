@@ -207,3 +207,33 @@ async def test_the_cli_uses_the_policy_in_the_database(harness: Harness, monkeyp
     assert rows["Cygnus"]["value"]["live_tier"] == "key"  # 42.5: Key from 30 under the uploaded policy
     assert cli.main(["policy", "show"]) == 0
     assert "database version #1 (lower.toml, by 王芳" in capsys.readouterr().out
+
+
+async def test_the_periodic_policy_check_runs_in_the_gates_worker_thread_not_on_the_event_loop(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database query on the event loop stalls every chat for its duration: the check that a
+    lapsed interval triggers is made in the gate's own worker-thread transaction, and a version
+    activated elsewhere is still in force for the very next message."""
+    import threading
+
+    manager, rep = await _team(harness)
+    loop_thread = threading.get_ident()
+    checks: list[int] = []
+    check = policy_store.PolicyHolder._check
+
+    def recorded(self: policy_store.PolicyHolder, session: object, now: object) -> bool:
+        checks.append(threading.get_ident())
+        return check(self, session, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(policy_store.PolicyHolder, "_check", recorded)
+    other = services_for(harness.services.settings, harness.db, harness.clock)  # another process applies
+    with harness.db.session() as session:
+        draft = policy_store.store_draft(session, other.settings, manager.account, LOWER_THRESHOLDS, note="x.toml",
+                                         now=harness.clock.now())
+    policy_store.apply(harness.db, other.settings, manager.account, draft.id, harness.clock.now())
+    checks.clear()
+    harness.clock.advance(policy_store.REFRESH_INTERVAL + timedelta(seconds=1))
+    await harness.send(rep, "/help")
+    assert checks and loop_thread not in checks  # checked, and never on the loop
+    assert harness.services.policy.version == LOWER.version
+    assert len(checks) == 1  # the handler's reads found it fresh
