@@ -57,6 +57,7 @@ _ZH_SUFFIX = re.compile("(?<=..)(?:" + "|".join(sorted(ZH_COMPANY_SUFFIXES, key=
 _ALL_CJK = re.compile("[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[&'.+-][a-z0-9]+)*")
 _NOT_LETTER = re.compile(r"[\W_]+")
+_DERIVED_WEIGHTS = frozenset({PREFIX, ABBREVIATION})  # forms the index derives, not names anyone wrote
 SHARED_SHORT_MIN = 3  # duplicate check: two short forms alike count from this length (星辰科技, 星辰物流: 星辰)
 
 
@@ -191,6 +192,7 @@ class CustomerIndex:
         self._initials: list[tuple[str, int, str]] = []   # ("hw", customer, "华为"): prefix only
         for entry in entries:
             self._add(entry)
+        self._drop_crowded_forms()
         # /find scans one joined string with str.find (C speed) instead of 50k Python compares.
         self._blob = "\n" + "\n".join(self._search) + "\n"
         self._offsets = list(accumulate((len(k) + 1 for k in self._search), initial=1))[:-1]
@@ -232,6 +234,18 @@ class CustomerIndex:
             self._search_entry(name, cid)
         for contact in entry.contacts:
             self._search_entry(normalise(contact), cid)
+
+    def _drop_crowded_forms(self) -> None:
+        """A derived short form that more than RANKED customers share (the leading words of
+        "Company 00017 Ltd" in a book of such names, a two-character prefix in a big book) names
+        none of them: it is left out of the sentence scan — a message would otherwise build a
+        mention per customer sharing it, thousands in a big book, for a choice the card could not
+        offer. Names, taught aliases, contacts and the forms of a few customers stay."""
+        for table in (self._cjk, self._latin):
+            for key, aliases in table.items():
+                derived = [a for a in aliases if a.weight in _DERIVED_WEIGHTS]
+                if len({a.customer_id for a in derived}) > RANKED:
+                    table[key] = [a for a in aliases if a.weight not in _DERIVED_WEIGHTS]
 
     def _alias(self, text: str, alias: Alias) -> None:
         if has_cjk(text):
