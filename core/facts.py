@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     cast,
     func,
     literal,
@@ -59,7 +60,7 @@ def load_facts(session: Session, policy: Policy, now: datetime, *, org_timezone:
     queries = FactQueries(policy, now, org_timezone, session.get_bind().dialect.name)
     connection = session.connection()
     with collector_paused():
-        activity = _activity(_fetch(connection, queries.activity(), Interaction.customer_id, ids))
+        activity = _activity(_fetch(connection, queries.activity(), Interaction.customer_id, ids, queries.params))
         return _facts(connection, queries, ids, lambda: activity, with_occasions)
 
 
@@ -72,7 +73,7 @@ def load_book_facts(db: Database, policy: Policy, now: datetime, *, org_timezone
         with db.session() as session:
             return load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False)
     with ThreadPoolExecutor(max_workers=1) as worker, collector_paused():
-        activity = worker.submit(lambda: _activity(_rows_in_one_step(db.engine, queries.activity())))
+        activity = worker.submit(lambda: _activity(_rows_in_one_step(db.engine, queries.activity(), queries.params)))
         with db.session() as session:
             return _facts(session.connection(), queries, None, activity.result, False)
 
@@ -93,10 +94,10 @@ def load_cadence_facts(session: Session, policy: Policy, now: datetime, *, org_t
     engine = session.get_bind()
     with ThreadPoolExecutor(max_workers=1) as worker, collector_paused():
         if ids is None and isinstance(engine, Engine) and not _in_memory(engine):
-            pending = worker.submit(lambda: _rows_in_one_step(engine, queries.contacts()))
+            pending = worker.submit(lambda: _rows_in_one_step(engine, queries.contacts(), queries.params))
             activity_rows: Callable[[], list[Any]] = pending.result
         else:
-            rows = _fetch(connection, queries.contacts(), Interaction.customer_id, ids)
+            rows = _fetch(connection, queries.contacts(), Interaction.customer_id, ids, queries.params)
             activity_rows = lambda: rows  # noqa: E731
         customers = _fetch(connection, queries.customers_for_cadence(), Customer.id, ids)
         assigned = _assigned(connection, ids)
@@ -120,16 +121,17 @@ def _in_memory(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
 
 
-def _rows_in_one_step(engine: Engine, statement: Any) -> list[Any]:
+def _rows_in_one_step(engine: Engine, statement: Any, params: Mapping[str, Any]) -> list[Any]:
     """All rows of `statement` on a connection of its own, read so that the worker thread seldom
     needs the GIL. SQLite steps once per row and takes the GIL back after each step, which
     stalls while another thread runs Python; folded into one JSON array, the whole query is a
     single step (GIL released) and one `json.loads`. psycopg reads a whole result at once."""
     with engine.connect() as connection:
         if connection.dialect.name != "sqlite":
-            return connection.execute(statement).all()
+            return connection.execute(statement, dict(params)).all()
         columns = statement.subquery().c
-        return json.loads(connection.execute(select(func.json_group_array(func.json_array(*columns)))).scalar_one())
+        folded = select(func.json_group_array(func.json_array(*columns)))
+        return json.loads(connection.execute(folded, dict(params)).scalar_one())
 
 
 def _facts(connection: Connection, queries: FactQueries, ids: list[int] | None,
@@ -189,109 +191,155 @@ def _known_fields(connection: Connection, queries: FactQueries, ids: list[int] |
     return known
 
 
-def _fetch(connection: Connection, statement: Any, column: Any, ids: list[int] | None) -> list[tuple[Any, ...]]:
+def _fetch(connection: Connection, statement: Any, column: Any, ids: list[int] | None,
+           params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """All rows of `statement` (for `ids` only, in chunks, when given) as the driver's tuples.
     SQLAlchemy binds the parameters, but the rows skip its Row objects and result processors
     (a third of the reading time): every value read here is raw on purpose (`_raw` instants,
     numbers, text, JSON as text or as parsed by the driver)."""
-    statements = [statement] if ids is None else [
-        statement.where(column.in_(ids[start:start + CHUNK])) for start in range(0, len(ids), CHUNK)]
+    given = dict(params or {})
+    if ids is None:
+        runs = [(statement, given)]
+    else:
+        for_ids = _for_ids(statement, column)
+        runs = [(for_ids, {**given, "ids": ids[start:start + CHUNK]}) for start in range(0, len(ids), CHUNK)]
     rows: list[tuple[Any, ...]] = []
-    for one in statements:
-        result = connection.execute(one)
+    for one, values in runs:
+        result = connection.execute(one, values)
         rows += result.cursor.fetchall()  # type: ignore[attr-defined]
         result.close()
     return rows
 
 
+_FOR_IDS: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+
+def _for_ids(statement: Any, column: Any) -> Any:
+    """`statement` for a list of customer ids (an expanding `ids` parameter), built once per
+    statement: the statements are module-level and few, so this never grows past a dozen."""
+    key = (id(statement), id(column))
+    known = _FOR_IDS.get(key)
+    if known is None:  # the statement and column are kept too, so their ids stay theirs
+        known = _FOR_IDS[key] = (statement, column, statement.where(column.in_(bindparam("ids", expanding=True))))
+    return known[2]
+
+
 class FactQueries:
-    """The aggregate statements as of `now`; windows and month boundaries are worked out once."""
+    """The aggregate statements as of `now`: built once per (policy's columns, timezone,
+    dialect) with `now`, its windows and month boundaries as bound parameters (`params`), worked
+    out once per call. Re-tiering one customer thus composes no statement: SQLAlchemy's
+    construction and cache key cost more than the queries for one customer."""
 
     def __init__(self, policy: Policy, now: datetime, timezone: str, dialect: str) -> None:
         self.policy, self.now, self.timezone, self.dialect = policy, now, timezone, dialect
-        self.rfm_since = now - timedelta(days=policy.rfm_window_days or 730)
+        rfm_since = now - timedelta(days=policy.rfm_window_days or 730)
+        year_ago = now - timedelta(days=365)
+        zone = ZoneInfo(timezone)
+        first_month = _months_back(now.astimezone(zone).date().replace(day=1), 11)
+        offset = now.astimezone(zone).utcoffset() or timedelta()
+        self.params: dict[str, Any] = {
+            "now": now, "day_90": now - timedelta(days=90), "day_180": now - timedelta(days=180),
+            "months_start": datetime.combine(first_month, datetime.min.time(), zone),
+            "month_offset": f"{int(offset.total_seconds())} seconds",
+            "rfm_since": rfm_since, "year_ago": year_ago, "deal_since": min(rfm_since, year_ago),
+        }
+        self._built = _statements(_uses_attributes(policy), timezone, dialect)
 
     def customers(self) -> Any:
-        attributes = Customer.attributes if _uses_attributes(self.policy) else literal(None).label("attributes")
-        return select(
-            Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
-            Customer.potential, Customer.influence, Customer.intention, Customer.expectation,
-            Customer.satisfaction, Customer.pipeline_stage, _raw(Customer.expected_signing_date),
-            Customer.region, attributes, _raw(Customer.customer_since), Customer.annual_revenue_minor,
-            Customer.annual_revenue_currency,
-        ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+        return self._built.customers
 
     def customers_for_cadence(self) -> Any:
-        return select(
-            Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
-            Customer.region,
-        ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+        return self._built.customers_for_cadence
 
     def contacts(self) -> Any:
         """Last contact and last visit per customer: the part of `activity` cadence needs."""
-        i = Interaction
-        return (
-            select(i.customer_id, _raw(func.max(i.occurred_at).filter(is_contact(i))),
-                   _raw(func.max(i.occurred_at).filter(_is_visit(i))))
-            .where(i.occurred_at <= self.now)
-            .group_by(i.customer_id)
-        )
+        return self._built.contacts
 
     def activity(self) -> Any:
-        i, now = Interaction, self.now
-        day_90, day_180 = now - timedelta(days=90), now - timedelta(days=180)
-        # FILTER (WHERE …) rather than CASE: fewer steps per row on SQLite, the same on PostgreSQL
-        return (
-            select(
-                i.customer_id,
-                _raw(func.min(i.occurred_at)),
-                _raw(func.max(i.occurred_at).filter(is_contact(i))),
-                _raw(func.max(i.occurred_at).filter(_is_visit(i))),
-                func.count().filter(i.occurred_at > day_90),
-                func.count().filter(i.occurred_at > day_180, i.occurred_at <= day_90),
-                func.count(func.distinct(self._month_key(i.occurred_at))).filter(i.occurred_at >= self._months_start()),
-            )
-            .where(i.occurred_at <= now)
-            .group_by(i.customer_id)
-        )
+        return self._built.activity
 
     def deals(self) -> Any:
         """Per customer and currency: last purchase and purchase count of the RFM window, revenue
         of the last 365 days and the RFM window's amount (both net of refunds), and the purchases
         of the 365 days."""
-        i, now = Interaction, self.now
-        year_ago = now - timedelta(days=365)
-        in_rfm, in_year = i.occurred_at > self.rfm_since, i.occurred_at > year_ago
-        # A refund (a negative amount) lowers the sums but is no purchase: it counts neither as
-        # the last deal nor towards the frequency, so it can never raise a tier.
-        purchase = or_(i.amount_minor.is_(None), i.amount_minor >= 0)  # type: ignore[union-attr]
-        return (
-            select(
-                i.customer_id, i.currency,
-                _raw(func.max(i.occurred_at).filter(in_rfm, purchase)), func.count().filter(in_rfm, purchase),
-                func.sum(i.amount_minor).filter(in_year), func.sum(i.amount_minor).filter(in_rfm),
-                func.count().filter(in_year, purchase),
-            )
-            # a literal 'deal', not a bound parameter: SQLite uses the partial index only then
-            .where(i.kind == literal_column("'deal'"), i.occurred_at > min(self.rfm_since, year_ago),
-                   i.occurred_at <= now)
-            .group_by(i.customer_id, i.currency)
+        return self._built.deals
+
+
+class _Statements(NamedTuple):
+    customers: Any
+    customers_for_cadence: Any
+    contacts: Any
+    activity: Any
+    deals: Any
+
+
+def _instant(name: str) -> Any:
+    return bindparam(name, type_=Interaction.__table__.c.occurred_at.type)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=32)
+def _statements(uses_attributes: bool, timezone: str, dialect: str) -> _Statements:
+    i = Interaction
+    now, day_90, day_180 = _instant("now"), _instant("day_90"), _instant("day_180")
+    attributes = Customer.attributes if uses_attributes else literal(None).label("attributes")
+    customers = select(
+        Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
+        Customer.potential, Customer.influence, Customer.intention, Customer.expectation,
+        Customer.satisfaction, Customer.pipeline_stage, _raw(Customer.expected_signing_date),
+        Customer.region, attributes, _raw(Customer.customer_since), Customer.annual_revenue_minor,
+        Customer.annual_revenue_currency,
+    ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+    customers_for_cadence = select(
+        Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
+        Customer.region,
+    ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+    contacts = (
+        select(i.customer_id, _raw(func.max(i.occurred_at).filter(is_contact(i))),
+               _raw(func.max(i.occurred_at).filter(_is_visit(i))))
+        .where(i.occurred_at <= now)
+        .group_by(i.customer_id)
+    )
+    # FILTER (WHERE …) rather than CASE: fewer steps per row on SQLite, the same on PostgreSQL
+    activity = (
+        select(
+            i.customer_id,
+            _raw(func.min(i.occurred_at)),
+            _raw(func.max(i.occurred_at).filter(is_contact(i))),
+            _raw(func.max(i.occurred_at).filter(_is_visit(i))),
+            func.count().filter(i.occurred_at > day_90),
+            func.count().filter(i.occurred_at > day_180, i.occurred_at <= day_90),
+            func.count(func.distinct(_month_key(i.occurred_at, timezone, dialect)))
+            .filter(i.occurred_at >= _instant("months_start")),
         )
+        .where(i.occurred_at <= now)
+        .group_by(i.customer_id)
+    )
+    in_rfm, in_year = i.occurred_at > _instant("rfm_since"), i.occurred_at > _instant("year_ago")
+    # A refund (a negative amount) lowers the sums but is no purchase: it counts neither as
+    # the last deal nor towards the frequency, so it can never raise a tier.
+    purchase = or_(i.amount_minor.is_(None), i.amount_minor >= 0)  # type: ignore[union-attr]
+    deals = (
+        select(
+            i.customer_id, i.currency,
+            _raw(func.max(i.occurred_at).filter(in_rfm, purchase)), func.count().filter(in_rfm, purchase),
+            func.sum(i.amount_minor).filter(in_year), func.sum(i.amount_minor).filter(in_rfm),
+            func.count().filter(in_year, purchase),
+        )
+        # a literal 'deal', not a bound parameter: SQLite uses the partial index only then
+        .where(i.kind == literal_column("'deal'"), i.occurred_at > _instant("deal_since"), i.occurred_at <= now)
+        .group_by(i.customer_id, i.currency)
+    )
+    return _Statements(customers, customers_for_cadence, contacts, activity, deals)
 
-    def _months_start(self) -> datetime:
-        """Start of the first of the last 12 calendar months, in the organisation's timezone."""
-        zone = ZoneInfo(self.timezone)
-        first_month = _months_back(self.now.astimezone(zone).date().replace(day=1), 11)
-        return datetime.combine(first_month, datetime.min.time(), zone)
 
-    def _month_key(self, column: Any) -> Any:
-        """Calendar month of an instant in the organisation's timezone. SQLite knows no zone
-        rules: it shifts by the zone's offset at `now` (exact for zones without daylight saving,
-        such as China's; off by an hour at most around a DST change elsewhere)."""
-        if self.dialect == "postgresql":
-            return func.to_char(func.timezone(self.timezone, column), "YYYY-MM")
-        offset = self.now.astimezone(ZoneInfo(self.timezone)).utcoffset() or timedelta()
-        return func.strftime("%Y-%m", column, f"{int(offset.total_seconds())} seconds")
+def _month_key(column: Any, timezone: str, dialect: str) -> Any:
+    """Calendar month of an instant in the organisation's timezone. SQLite knows no zone
+    rules: it shifts by the zone's offset at `now` (the `month_offset` parameter; exact for
+    zones without daylight saving, such as China's; off by an hour at most around a DST change
+    elsewhere)."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone(timezone, column), "YYYY-MM")
+    return func.strftime("%Y-%m", column, bindparam("month_offset", type_=String()))
 
 
 def is_contact(i: Any = Interaction) -> Any:
@@ -347,7 +395,7 @@ def _deals(connection: Connection, queries: FactQueries, ids: list[int] | None) 
     base = queries.policy.base_currency
     deals: dict[int, Deals] = {}
     for cid, currency, last_at, count, revenue, rfm, year_count in _fetch(connection, queries.deals(),
-                                                                         Interaction.customer_id, ids):
+                                                                         Interaction.customer_id, ids, queries.params):
         currency = currency or base  # deals without an amount carry no currency
         revenue_12m = _amounts(currency, revenue)
         # Most customers' deals of the year are all their RFM window's: one mapping for both
@@ -445,9 +493,14 @@ def _assigned(connection: Connection, ids: list[int] | None) -> dict[int, Mappin
     return assigned
 
 
-def _birthdays(connection: Connection, ids: list[int] | None) -> dict[int, list[tuple[str, date]]]:
-    statement = select(Contact.customer_id, Contact.name, Contact.birthday).where(
+@cache
+def _birthdays_statement() -> Any:
+    return select(Contact.customer_id, Contact.name, Contact.birthday).where(
         Contact.birthday.is_not(None))  # type: ignore[union-attr]
+
+
+def _birthdays(connection: Connection, ids: list[int] | None) -> dict[int, list[tuple[str, date]]]:
+    statement = _birthdays_statement()
     found: dict[int, list[tuple[str, date]]] = {}
     for cid, name, birthday in _fetch(connection, statement, Contact.customer_id, ids):
         found.setdefault(cid, []).append((name, _as_date(birthday)))
