@@ -307,7 +307,7 @@ def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading |
         ahead = mention.direction == FUTURE or mention.past_day is None or (
             mention.direction == EITHER and cued)
         if ahead and mention.future_day is not None:
-            ahead_of.setdefault(plan_owner(masked, *clause), (mention.future_day, mention))
+            ahead_of.setdefault(plan_owner(masked, *clause, mention.start), (mention.future_day, mention))
         elif not ahead and occurred is None and mention.past_day is not None:
             occurred = (mention.past_day, mention)
     # The rep's own task wins; a date that is only the customer's plan (他们下个月招标, he'll call

@@ -24,7 +24,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # otherwise the first channel word in the message wins ("Called Acme, then emailed the quote"
 # is a call).
 _DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,4}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
+             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,4}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
              r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
              r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
              r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
@@ -44,7 +44,7 @@ _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日
                  r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
                  r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
                  r"thank[- ]you|festive|thanksgiving|birthday|bday|b-day) (?:cards?|msg|message|wishes|hamper|basket|gift)|"
-                 r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|"
+                 r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|sent (?:him|her|them|\x00) a card|"
                  r"(?:sent|gave|brought) (?:[\w\x00]+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah))\b")
 CHANNELS = {
     "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?:去|到)\x00",
@@ -57,7 +57,7 @@ CHANNELS = {
                     r"\b(?:meeting|mtg|mtng|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
                     r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
                     r"teams (?:call|meeting)|quarterly review|business review|review w(?:ith|/)?)\b"),
-    "call": _any(r"电话|致电|通话|来电|回电|打给|语音",
+    "call": _any(r"电话|致电|通话|来电|回电|打给|语音|打(?:了)?过来|(?<=[总工理\x00])打来",
                  r"\b(?:call|called|calling|calls|phoned|phone|rang|ring|voicemail|voice mail|spoke)\b"),
     "email": _any(r"邮件|邮箱|发邮|电邮",
                   r"\b(?:email|emailed|emails|emailing|e-mail|e-mailed|mail|mailed|"
@@ -73,9 +73,14 @@ CHANNELS = {
 # that only report what a customer is doing ("they are comparing prices") stay a note.
 _TALKED = _any(r"聊了|聊过|聊了下|聊了聊|聊一下|沟通了|沟通过|交流了|谈了|谈过|对接了|碰了|通了个气|联系了|联系过|联系上|"
                # the contact picked up (伊利郭总接了)
-               r"(?<=[总工理\x00])接了|接通了|打通了",
+               r"(?<=[总工理\x00])接了|接通了|打通了|"
+               # what a contact said is a conversation (黄总说下周三给答复, Pepper说…); not 听说/据说
+               r"(?<!听.)(?<!听..)(?<!听...)(?<!听....)(?<=[总工理姐哥董\x00a-z])说",
                r"\b(?:talked (?:to|with)|spoke (?:to|with)|chatted|touched base|connected with|checked in with|"
-               r"reached|got hold of|heard back from|had a chat|had a word)\b")
+               r"reached|got hold of|heard back from|had a chat|had a word)\b",
+               r"\x00 (?:says|said|told (?:me|us)|mentioned)\b",
+               r"\b(?!(?:it|this|that|which|who|report|news|article|website|site|doc|document|email|mail|message|text|"
+               r"contract|invoice|po|quote|sign|system|app|one|everyone|nobody|someone|rumou?r)\b)[a-z]{3,} (?:says|said)\b")
 
 
 def detect_kind(low: str) -> tuple[str, str | None]:
@@ -130,11 +135,11 @@ TOOL_NAMES = re.compile(r"腾讯会议|企业微信|企微|飞书会议|钉钉�
 
 # Where it happened decides between a meeting and a visit: at the customer's (在招行总部开会,
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
-_AT_SITE = _any(r"在\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部)|"
+_AT_SITE = _any(r"在\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
                 r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
-                r"\b(?:at (?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
+                r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
                 r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
-                r"drove (?:to|over to)|walk-?through|plant tour|factory tour)\b")
+                r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour)\b")
 # Work done for the customer online counts as a meeting: a demo, a training, a webinar.
 _ONLINE = _any(r"(?:做|开)了?.{0,4}(?:demo|演示|培训|分享会?|汇报|讲解)|线上(?:demo|演示|培训|会)",
                r"\b(?:ran|gave|did|held|hosted|delivered) (?:a |an |the )?(?:\w+ )?(?:demo|training|webinar|workshop|walkthrough|"
@@ -305,7 +310,21 @@ _THEIRS = _any(r"他们|他|她|对方|(?<![我再])说|透露|表示|生日|内
                r"decides?|board|birthday|bday|b-day)\b")
 
 
-def plan_owner(low: str, start: int, end: int) -> str:
+# Reported speech before a date makes it the speaker's plan (郑经理说月底前把款付了, 唐工说过两天来我们
+# 公司, "he said he'd call me back tmr"), unless the rep speaks in the first person in between
+# (韩总说… 我下周一再跟进). "我们" / "us" as an object (给我们PO, 来我们公司) is no first person.
+_SAID = _any(r"(?<![我再听据])说", r"\b(?:says|said|told (?:me|us))\b")
+_FIRST_PERSON = _any(r"我(?![们司方])", r"\b(?:i|i'll|i'm|i will|i'd)\b")
+
+
+def plan_owner(low: str, start: int, end: int, at: int | None = None) -> str:
+    """Whose plan a future date is (at `at`, in the clause start…end)."""
+    if at is not None:
+        said = None
+        for said in _SAID.finditer(low, start, at):
+            pass
+        if said is not None and not _FIRST_PERSON.search(low, said.end(), at):
+            return THEIRS
     if _MINE.search(low, start, end):
         return MINE
     return THEIRS if _THEIRS.search(low, start, end) else NEUTRAL
@@ -394,6 +413,9 @@ def unknown_name(norm: str) -> str | None:
         found = _zh_name(norm)
         if found and _name_like(found):
             return found
+        found = _latin_in_chinese(norm)
+        if found:
+            return found
     leading = _EN_LEADING.match(norm.strip())
     words = leading.group(1).split() if leading else []
     if len(words) > 1 and words[-1].lower().strip(".") in LATIN_COMPANY_SUFFIXES:
@@ -412,6 +434,32 @@ def unknown_name(norm: str) -> str | None:
             words = words[1:]
         if len(words) > (1 if m.group(1) else 0) and not any(w in COMMON_WORDS for w in words[:-1]):
             return " ".join(words)
+    return None
+
+
+# A Latin company name inside a Chinese sentence: 拜访了Zorg Industries, 和InGen的CTO开了个zoom,
+# Nuka Cola的procurement head, Oceanic Airlines签了. Capitalised words glued to Chinese (or to
+# the sentence's start) with a Chinese word, 的 or the end after them; titles and acronyms of the
+# trade (CTO, PO, POC …) are no company.
+_LATIN_IN_ZH = re.compile(r"(?:^|(?<=[\u4e00-\u9fff\s]))([A-Z][A-Za-z0-9&'-]*(?: [A-Z][A-Za-z0-9&'-]*){0,3})(?:'s)?"
+                          r"(?=的|[\u4e00-\u9fff]|\s[\u4e00-\u9fff]|\s*$)")
+_TRADE_ACRONYMS = frozenset("CEO CFO COO CTO CIO CMO VP PO POC QBR IT HR PM RFP RFQ SAAS CRM ERP API BD KA OK PPT PDF".split())
+
+
+def _latin_in_chinese(norm: str) -> str | None:
+    for m in _LATIN_IN_ZH.finditer(norm):
+        words = m.group(1).split()
+        while words and words[0].lower() in COMMON_WORDS:
+            words = words[1:]
+        if len(words) > 1 and words[-1].lower().strip(".") in LATIN_COMPANY_SUFFIXES \
+                and words[-1] not in ("Industries", "Airlines", "Analytics", "Bank"):
+            words = words[:-1]
+        name = " ".join(words)
+        if len(words) == 1 and name.isupper():
+            continue  # ZTE陈工, CATL唐工: an acronym beside a contact is a registered customer's English short name
+        if words and name.upper() not in _TRADE_ACRONYMS and len(name) >= 3 \
+                and not any(w.lower() in COMMON_WORDS for w in words) and not _PERSONISH.match(name):
+            return name
     return None
 
 
