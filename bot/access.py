@@ -4,8 +4,9 @@
   button's data) loses its C0 control characters here, once (core.text): PostgreSQL refuses
   NUL, and no handler below needs to think about them.
 - Group chats: one line saying the bot works in private chat only.
-- Unknown or deactivated users: one short polite refusal in their language, nothing else —
-  except `/start <code>`, which is how a person is onboarded.
+- Unknown or deactivated users: one short polite refusal in their language, then an hour of
+  silence (core.strangers; a pressed button only stops spinning) — except `/start <code>`,
+  which is how a person is onboarded and is always read.
 - Known users: `context.account` is set for the handlers; writing to the bot clears "blocked".
 What a known user may see is checked again in core for every customer they touch.
 """
@@ -23,7 +24,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import updatelog
 from bot.context import BotContext
-from core import accounts, buttons, flows, people
+from core import accounts, buttons, flows, people, strangers
 from core.policy_store import PolicyHolder
 from core.text import CONTROL, strip_controls
 
@@ -41,13 +42,18 @@ async def gate(update: Update, context: BotContext) -> None:
         await _refuse(update, context, "access/private_only", lang)
         raise ApplicationHandlerStop
     query = update.callback_query
+    joining = _is_start_with_code(update)
     arrival = await context.run(_arrive, context.services.policies, user.id, user.language_code, user.username,
-                                context.now(), query.data or "" if query is not None else None)
+                                context.now(), query.data or "" if query is not None else None, joining)
     account = arrival.account
     if account is None:
-        if _is_start_with_code(update):
+        if joining:
             return  # the onboarding handler redeems the code
-        await _refuse(update, context, "access/deactivated" if arrival.deactivated else "access/unknown_user", lang)
+        if arrival.refuse:
+            await _refuse(update, context, "access/deactivated" if arrival.deactivated else "access/unknown_user",
+                          lang)
+        else:
+            await _stay_silent(update)
         raise ApplicationHandlerStop
     context.account = account
     context.flow = arrival.flow
@@ -60,17 +66,21 @@ class Arrival:
     flow: flows.Pending | None = None
     pressed: buttons.Press | None = None
     deactivated: bool = False  # a known person whose access was turned off (told so, politely)
+    refuse: bool = False  # no account, and not refused within the hour: say so once
 
 
 def _arrive(session: Session, policies: PolicyHolder, telegram_id: int, language: str | None, username: str | None,
-            now: datetime, key: str | None) -> Arrival:
+            now: datetime, key: str | None, joining: bool = False) -> Arrival:
     """One transaction per update for what every handler needs first: who it is, their pending
     flow, and for a button press the resolved key (claimed later, with the action's write: see
-    bot.actions). The policy's periodic check rides along, off the event loop."""
+    bot.actions). The policy's periodic check rides along, off the event loop. For someone
+    without an account, whether this message gets the refusal (`joining`: an invite code, which
+    the onboarding handler answers, and which uses up no refusal)."""
     policies.refresh_if_due(session, now)
     account = accounts.recognise(session, telegram_id, language, username)
     if account is None:
-        return Arrival(None, deactivated=people.is_deactivated(session, telegram_id))
+        refuse = not joining and strangers.may_refuse(session, telegram_id, now)
+        return Arrival(None, deactivated=people.is_deactivated(session, telegram_id), refuse=refuse)
     pressed = buttons.press(session, key=key, user_id=account.id, now=now) if key is not None else None
     return Arrival(account, flows.current(session, account.id, now), pressed)
 
@@ -130,6 +140,14 @@ def _is_start_with_code(update: Update) -> bool:
     text = update.message.text if update.message and update.message.text else ""
     parts = text.split()
     return len(parts) == 2 and parts[0].split("@")[0] == "/start"
+
+
+async def _stay_silent(update: Update) -> None:
+    """Within a stranger's hour of silence: nothing is sent; a pressed button is answered
+    without text, so that it stops spinning."""
+    updatelog.mark("refused", "gate-silent")
+    if update.callback_query is not None:
+        await update.callback_query.answer()
 
 
 async def _refuse(update: Update, context: BotContext, template: str, lang: str) -> None:

@@ -23,7 +23,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot import ops
 from bot.render import Renderer, split_message
-from core import accounts, buttons, outbox, overrides, policy_store, reminders, tiers, uploads, weekly
+from core import accounts, buttons, outbox, overrides, policy_store, reminders, strangers, tiers, uploads, weekly
 from core.clock import ManualClock
 
 log = logging.getLogger("tierbot.jobs")
@@ -152,6 +152,7 @@ async def housekeeping(app: Application, now: datetime) -> None:
     expired = await services.run(uploads.purge_stale, now)  # previews never confirmed: up to 10 MB each
     if expired:
         log.info("expired %d upload previews older than a day", expired)
+    await services.run(strangers.purge, now)  # their hour of silence is over: they'd be answered anyway
 
 
 async def weekly_summaries(app: Application, now: datetime) -> None:

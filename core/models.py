@@ -370,3 +370,12 @@ class JobRun(SQLModel, table=True):
     last_finished_at: datetime | None = _utc()
     last_outcome: str = Field(default="", max_length=200)
     runs: int = 0
+
+
+class StrangerRefusal(SQLModel, table=True):
+    """When a Telegram user without an account was last refused (core.strangers): one refusal, then
+    an hour of silence. Rows older than that are purged by the housekeeping sweep."""
+
+    __tablename__ = "stranger_refusal"
+    telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    refused_at: datetime = _utc(nullable=False, index=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from core import accounts, audit, outbox
+from core import accounts, audit, outbox, strangers
 from core.accounts import RedeemResult, RedeemStatus
 from core.models import AuditLog, Invite, User
 
@@ -62,13 +62,14 @@ def onboard(
 ) -> RedeemResult:
     """Redeem `code` for this Telegram user. Guessing is rate-limited: after MAX_FAILED_CODES
     wrong codes within FAILED_CODE_WINDOW the next attempts are refused unchecked (counted in the
-    audit log, so every worker sees the same count)."""
+    audit log, so every worker sees the same count), and said so once an hour: a script trying
+    codes gets no answer to each try (core.strangers)."""
     target = f"telegram:{telegram_id}"
     failed = session.exec(select(func.count()).select_from(AuditLog).where(
         AuditLog.action == "invite.failed", AuditLog.target == target,
         AuditLog.at > now - FAILED_CODE_WINDOW)).one()
     if failed >= MAX_FAILED_CODES:
-        return RedeemResult(RedeemStatus.TOO_MANY)
+        return RedeemResult(RedeemStatus.TOO_MANY, answer=strangers.may_refuse(session, telegram_id, now))
     result = accounts.redeem_invite(
         session, code=code, telegram_id=telegram_id, name=name, username=username,
         telegram_language=telegram_language, now=now,

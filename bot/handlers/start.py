@@ -33,6 +33,8 @@ async def _redeem(update: Update, context: BotContext, code: str) -> None:
         onboarding.onboard, code=code[:64], telegram_id=user.id, name=name, username=user.username,
         telegram_language=user.language_code, now=context.services.clock.now(),
     )
+    if not result.answer:
+        return  # still refused, and told so within the hour
     if result.status in _REFUSED or result.account is None:
         await reply(update, context.services.renderer.render(lang, _REFUSED.get(result.status, "start/invite_invalid")))
         return

@@ -8,11 +8,12 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import onboarding
-from core.models import ActionKey, AuditLog, Invite, Notification, User
+from core import onboarding, strangers
+from core.models import ActionKey, AuditLog, Invite, Notification, StrangerRefusal, User
 
 
-async def test_stranger_gets_one_polite_refusal_in_their_language(harness: Harness) -> None:
+async def test_stranger_gets_one_polite_refusal_in_their_language_then_an_hour_of_silence(harness: Harness) -> None:
+    """Issue 12 §13: one refusal, then nothing for an hour (whatever they send), then one again."""
     en = await harness.person(None, language="en")
     zh = await harness.person(None, language="zh-hans")
     for stranger in (en, zh):
@@ -21,8 +22,58 @@ async def test_stranger_gets_one_polite_refusal_in_their_language(harness: Harne
     assert "invite" in harness.last(en).text
     assert "邀请" in harness.last(zh).text
     for text in ("hello", "/settings", "/start", "/invite admin"):
-        assert len(await harness.send(en, text)) == 1
-        assert "invite" in harness.last(en).text
+        assert await harness.send(en, text) == [], text
+    harness.clock.advance(strangers.SILENCE - timedelta(seconds=1))
+    assert await harness.send(zh, "在吗") == []
+    harness.clock.advance(timedelta(seconds=1))
+    assert len(await harness.send(zh, "在吗")) == 1 and "邀请" in harness.last(zh).text
+    assert len(await harness.send(en, "hello?")) == 1 and "invite" in harness.last(en).text
+    assert await harness.send(en, "hello??") == []
+
+
+async def test_a_strangers_silence_outlives_a_restart_and_is_purged_after_the_hour(harness: Harness) -> None:
+    """The silence is a database row (every process and a restart agree); the hourly sweep drops
+    it once the hour is over, and the stranger is then answered as before."""
+    stranger = await harness.person(None, language="en")
+    assert len(await harness.send(stranger, "hi")) == 1
+    restarted = await Harness.start(harness.db, harness.clock, _env_file=None)
+    try:
+        assert await restarted.send(stranger, "hi again") == []
+    finally:
+        await restarted.stop()
+    harness.clock.advance(strangers.SILENCE + timedelta(minutes=1))
+    with harness.db.session() as session:
+        assert strangers.purge(session, harness.clock.now()) == 1
+        session.commit()
+        assert session.exec(select(StrangerRefusal)).all() == []
+    assert len(await harness.send(stranger, "hi")) == 1
+
+
+async def test_a_silenced_strangers_button_stops_spinning_without_a_word(harness: Harness) -> None:
+    rep = await harness.person("rep")
+    await harness.send(rep, "/settings")
+    menu = harness.last_with_buttons(rep)
+    stranger = await harness.person(None)
+    await harness.send(stranger, "hi")
+    answers = len(harness.api.callback_answers)
+    await harness.press_data(stranger, menu, menu.buttons[0][1])
+    assert len(harness.api.callback_answers) == answers + 1 and harness.last_answer() is None
+    assert harness.api.messages[(menu.chat_id, menu.message_id)].history == []
+
+
+async def test_an_invite_code_is_read_within_the_silence_and_uses_up_no_refusal(harness: Harness) -> None:
+    with harness.db.session() as session:
+        invite = onboarding.create_invite(session, role="rep", team=None, actor_id=None, now=harness.clock.now(),
+                                          ttl=timedelta(days=7))
+    newcomer = await harness.person(None, language="en")
+    await harness.send(newcomer, "hello")
+    await harness.send(newcomer, "/start not-a-real-code")
+    assert "not valid" in harness.last(newcomer).text  # a mistyped code is always answered
+    await harness.send(newcomer, f"/start {invite.code}")
+    assert "Welcome aboard" in harness.last(newcomer).text
+    late = await harness.person(None, language="en")
+    await harness.send(late, "/start not-a-real-code")
+    assert len(await harness.send(late, "hello")) == 1  # the code took no refusal of theirs
 
 
 async def test_stranger_button_press_is_refused_without_effect(harness: Harness) -> None:
@@ -100,6 +151,7 @@ async def test_guessing_invite_codes_is_rate_limited(harness: Harness) -> None:
         await harness.send(other, f"/start other{n:04d}")
     await harness.send(other, "/start another")
     assert "Too many wrong invite codes" in harness.last(other).text
+    assert await harness.send(other, "/start another-one") == []  # said once an hour, not to every try
     with harness.db.session() as session:
         assert session.exec(select(User).where(User.telegram_id == guesser.chat_id)).first() is None
         assert session.exec(select(Invite).where(Invite.id == good.id)).one().used_by_id is None

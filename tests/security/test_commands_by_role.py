@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import select
 from telegram.ext import ApplicationBuilder, CommandHandler
 
 from bot.handlers import register
 from bot.testing import Harness
 from core import flows, onboarding
-from core.models import User
+from core.models import StrangerRefusal, User
 from tests.security.checks import (Mark, assert_no_error_answer, assert_no_error_logged, assert_no_leak,
                                    refusal_text)
 from tests.security.world import ROLES, World, build, hidden_from
@@ -123,10 +124,15 @@ def _assert_allowed_or_refused(harness: Harness, world: World, role: str, row: R
 
 
 def _clear_flow(world: World, role: str) -> None:
+    """Between two messages of the matrix: no pending flow, and a stranger's hour of silence
+    over (each message is asked as if it were their first)."""
     account = world.person(role).account
-    if account is not None:
-        with world.harness.db.session() as session:
+    with world.harness.db.session() as session:
+        if account is not None:
             flows.clear(session, account.id)
+        else:
+            session.execute(delete(StrangerRefusal))
+            session.commit()
 
 
 async def _stranger_redeems_an_invite(harness: Harness, world: World) -> None:

@@ -34,7 +34,7 @@ WEST_CUSTOMERS = ("Cobalt Mining", "Echo Archived", "Delta Metals")
 LOWER_THRESHOLDS = default_policy_text().replace("min_score = 75", "min_score = 45", 1) \
                                         .replace("min_score = 50", "min_score = 30", 1)
 # Tables a press may change without meaning anything: its own claimed key and the user's flow.
-VOLATILE = {"action_key", "pending_card", "job_run"}
+VOLATILE = {"action_key", "pending_card", "job_run", "stranger_refusal"}
 
 
 @dataclass
