@@ -10,6 +10,10 @@ update Telegram POSTs into `application.update_queue`.
   a body over MAX_BODY_BYTES → 413; not a JSON update → 400; else 200 and the update is queued.
 - GET /healthz: 200 {"ok": true, "leader": …} while the database answers `SELECT 1`, else 503.
 
+Slow and numerous connections are bounded by bot/webhook_guard.py (a request head within 10 s,
+a body within 10 s, a connection cap below the open-file limit), and the errors they cause are
+logged once a minute with a count, never a traceback each (bot/log_throttle.py).
+
 TLS is the reverse proxy's job (README "Run in production"): listen on loopback behind it.
 """
 
@@ -20,13 +24,25 @@ import hmac
 import json
 import logging
 import signal
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application
 
+from bot import log_throttle
+from bot.webhook_guard import (
+    BODY_TIMEOUT_SECONDS,
+    HEAD_LIMITS,
+    HEADER_TIMEOUT_SECONDS,
+    LISTEN_BACKLOG,
+    ConnectionGuard,
+    connection_cap,
+    open_file_limit,
+)
 from core.db import Database
 from core.errors import ConfigError
 
@@ -68,7 +84,8 @@ def database_answers(db: Database) -> bool:
         return False
 
 
-def webhook_app(application: Application, db: Database, *, path: str, secret: str) -> web.Application:
+def webhook_app(application: Application, db: Database, *, path: str, secret: str,
+                middlewares: Iterable[Middleware] = ()) -> web.Application:
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -77,12 +94,19 @@ def webhook_app(application: Application, db: Database, *, path: str, secret: st
             log.warning("webhook: refused a request with a wrong or missing secret token from %s", request.remote)
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         try:
-            data = json.loads(await request.read())
+            async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+                body = await request.read()
+        except TimeoutError:
+            log.warning("webhook: gave up on a body not sent within %.0f s", BODY_TIMEOUT_SECONDS)
+            return web.json_response({"ok": False, "error": "body too slow"}, status=408,
+                                     headers={"Connection": "close"})
+        except web.HTTPRequestEntityTooLarge:
+            return web.json_response({"ok": False, "error": "too large"}, status=413)
+        try:
+            data = json.loads(body)
             if not isinstance(data, dict):
                 raise ValueError("an update is a JSON object")
             update = Update.de_json(data, application.bot)
-        except web.HTTPRequestEntityTooLarge:
-            return web.json_response({"ok": False, "error": "too large"}, status=413)
         except Exception as exc:  # noqa: BLE001 - bad JSON, or JSON that is not an update
             log.warning("webhook: refused a malformed update (%s: %s)", type(exc).__name__, exc)
             return web.json_response({"ok": False, "error": "malformed update"}, status=400)
@@ -98,7 +122,7 @@ def webhook_app(application: Application, db: Database, *, path: str, secret: st
         leader = leadership.is_leader if leadership is not None else True  # SQLite: the only worker
         return web.json_response({"ok": ok, "leader": leader}, status=200 if ok else 503)
 
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
     app.router.add_post(path, receive)
     app.router.add_get(HEALTH_PATH, healthz)
     return app
@@ -114,7 +138,14 @@ async def run_webhook(application: Application, db: Database, *, listen: str, pu
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(webhook_app(application, db, path=path, secret=secret), access_log=None)
+    log_throttle.install()
+    # Our own listening socket, not a TCPSite: its protocol factory is the guard (aiohttp has no
+    # connection cap). keepalive_timeout is also the request head's timeout (bot.webhook_guard).
+    open_files = open_file_limit()
+    guard = ConnectionGuard(connection_cap(open_files))
+    app = webhook_app(application, db, path=path, secret=secret, middlewares=(guard.middleware,))
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=HEADER_TIMEOUT_SECONDS, **HEAD_LIMITS)
+    listener: asyncio.Server | None = None
     serving = False
     await application.initialize()
     try:
@@ -125,18 +156,23 @@ async def run_webhook(application: Application, db: Database, *, listen: str, pu
         await application.start()
         await runner.setup()
         serving = True
+        guard.server = runner.server
         try:
-            await web.TCPSite(runner, host, port).start()
+            listener = await loop.create_server(guard, host, port, reuse_address=True, backlog=LISTEN_BACKLOG)
         except OSError as exc:
             raise ConfigError(f"--listen: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
-        log.info("webhook: listening on %s:%d%s for %s", host, port, path, public_url)
+        log.info("webhook: listening on %s:%d%s for %s (at most %d connections under an open-file limit of "
+                 "%d; a request head within %.0f s, a body within %.0f s)", host, port, path, public_url,
+                 guard.cap, open_files, HEADER_TIMEOUT_SECONDS, BODY_TIMEOUT_SECONDS)
         await stop.wait()
         log.info("webhook: stopping")
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        if listener is not None:
+            listener.close()  # no new connections
         if serving:
-            await runner.cleanup()  # no new requests; the ones in flight finish
+            await runner.cleanup()  # idle connections closed; the requests in flight finish
         if application.running:
             await application.stop()  # processes the updates already queued, then stops the sweeps
             if application.post_stop:
