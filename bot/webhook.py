@@ -24,7 +24,9 @@ import hmac
 import json
 import logging
 import signal
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -36,10 +38,11 @@ from telegram.ext import Application
 from bot import log_throttle
 from bot.webhook_guard import (
     BODY_TIMEOUT_SECONDS,
-    HEAD_LIMITS,
-    HEADER_TIMEOUT_SECONDS,
     LISTEN_BACKLOG,
+    MAX_FIELD_SIZE,
+    MAX_HEADERS,
     ConnectionGuard,
+    Limits,
     connection_cap,
     open_file_limit,
 )
@@ -85,7 +88,8 @@ def database_answers(db: Database) -> bool:
 
 
 def webhook_app(application: Application, db: Database, *, path: str, secret: str,
-                middlewares: Iterable[Middleware] = ()) -> web.Application:
+                middlewares: Iterable[Middleware] = (),
+                body_timeout: float = BODY_TIMEOUT_SECONDS) -> web.Application:
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -94,12 +98,12 @@ def webhook_app(application: Application, db: Database, *, path: str, secret: st
             log.warning("webhook: refused a request with a wrong or missing secret token from %s", request.remote)
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         try:
-            async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            async with asyncio.timeout(body_timeout):
                 body = await request.read()
         except TimeoutError:
-            log.warning("webhook: gave up on a body not sent within %.0f s", BODY_TIMEOUT_SECONDS)
-            return web.json_response({"ok": False, "error": "body too slow"}, status=408,
-                                     headers={"Connection": "close"})
+            log.warning("webhook: gave up on a body not sent within %g s", body_timeout)
+            return await _answer_and_close(request, web.json_response({"ok": False, "error": "body too slow"},
+                                                                      status=408))
         except web.HTTPRequestEntityTooLarge:
             return web.json_response({"ok": False, "error": "too large"}, status=413)
         try:
@@ -128,6 +132,55 @@ def webhook_app(application: Application, db: Database, *, path: str, secret: st
     return app
 
 
+async def _answer_and_close(request: web.Request, response: web.Response) -> web.Response:
+    """Send `response`, then close the connection at once: for a body that is still on its way,
+    aiohttp would otherwise linger reading it (up to 10 s), and a slow client keep its connection."""
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()
+    return response
+
+
+@dataclass(frozen=True)
+class Serving:
+    """aiohttp's server on a listening socket of our own, whose protocol factory is the guard."""
+
+    runner: web.AppRunner
+    listener: asyncio.Server
+    guard: ConnectionGuard
+
+    @property
+    def port(self) -> int:
+        return int(self.listener.sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        self.listener.close()  # no new connections
+        await self.runner.cleanup()  # idle connections closed; the requests in flight finish
+
+
+async def start_serving(application: Application, db: Database, *, host: str, port: int, path: str,
+                        secret: str, limits: Limits,
+                        clock: Callable[[], float] = time.monotonic) -> Serving:
+    """Serve the webhook within `limits`. Not a TCPSite: aiohttp has no connection cap, so the
+    guard is the listening socket's protocol factory; keepalive_timeout is also the request head's
+    timeout (bot.webhook_guard)."""
+    guard = ConnectionGuard(limits.connections, clock=clock)
+    app = webhook_app(application, db, path=path, secret=secret, middlewares=(guard.middleware,),
+                      body_timeout=limits.body_timeout)
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=limits.header_timeout,
+                           max_field_size=MAX_FIELD_SIZE, max_headers=MAX_HEADERS)
+    await runner.setup()
+    guard.server = runner.server
+    try:
+        listener = await asyncio.get_running_loop().create_server(guard, host, port, reuse_address=True,
+                                                                  backlog=LISTEN_BACKLOG)
+    except OSError as exc:
+        await runner.cleanup()
+        raise ConfigError(f"--listen: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+    return Serving(runner, listener, guard)
+
+
 async def run_webhook(application: Application, db: Database, *, listen: str, public_url: str,
                       secret: str) -> None:
     """The Application's whole life in webhook mode, until SIGINT or SIGTERM: initialize, set the
@@ -139,14 +192,9 @@ async def run_webhook(application: Application, db: Database, *, listen: str, pu
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log_throttle.install()
-    # Our own listening socket, not a TCPSite: its protocol factory is the guard (aiohttp has no
-    # connection cap). keepalive_timeout is also the request head's timeout (bot.webhook_guard).
     open_files = open_file_limit()
-    guard = ConnectionGuard(connection_cap(open_files))
-    app = webhook_app(application, db, path=path, secret=secret, middlewares=(guard.middleware,))
-    runner = web.AppRunner(app, access_log=None, keepalive_timeout=HEADER_TIMEOUT_SECONDS, **HEAD_LIMITS)
-    listener: asyncio.Server | None = None
-    serving = False
+    limits = Limits(connections=connection_cap(open_files))
+    serving: Serving | None = None
     await application.initialize()
     try:
         if application.post_init:  # run_polling/run_webhook call it; a custom server must too
@@ -154,25 +202,18 @@ async def run_webhook(application: Application, db: Database, *, listen: str, pu
         # Every worker sets the same URL (idempotent). None deletes it on exit: the others still serve.
         await application.bot.set_webhook(url=public_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
         await application.start()
-        await runner.setup()
-        serving = True
-        guard.server = runner.server
-        try:
-            listener = await loop.create_server(guard, host, port, reuse_address=True, backlog=LISTEN_BACKLOG)
-        except OSError as exc:
-            raise ConfigError(f"--listen: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+        serving = await start_serving(application, db, host=host, port=port, path=path, secret=secret,
+                                      limits=limits)
         log.info("webhook: listening on %s:%d%s for %s (at most %d connections under an open-file limit of "
                  "%d; a request head within %.0f s, a body within %.0f s)", host, port, path, public_url,
-                 guard.cap, open_files, HEADER_TIMEOUT_SECONDS, BODY_TIMEOUT_SECONDS)
+                 limits.connections, open_files, limits.header_timeout, limits.body_timeout)
         await stop.wait()
         log.info("webhook: stopping")
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        if listener is not None:
-            listener.close()  # no new connections
-        if serving:
-            await runner.cleanup()  # idle connections closed; the requests in flight finish
+        if serving is not None:
+            await serving.close()
         if application.running:
             await application.stop()  # processes the updates already queued, then stops the sweeps
             if application.post_stop:

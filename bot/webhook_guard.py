@@ -7,9 +7,10 @@ two aiohttp's own:
 - the *request head* must arrive within HEADER_TIMEOUT_SECONDS of the connection (or of the
   previous answer on a kept-alive connection): aiohttp ≥ 3.14.4 starts its keep-alive timer at
   connect and closes a connection still waiting for a complete head when it fires, so
-  `keepalive_timeout` is the header timeout; heads are also kept small (max_field_size,
-  max_headers);
-- the *body* must arrive within BODY_TIMEOUT_SECONDS (bot/webhook.py: 408), and is at most
+  `keepalive_timeout` is the header timeout; heads are also kept small (MAX_FIELD_SIZE,
+  MAX_HEADERS);
+- the *body* must arrive within BODY_TIMEOUT_SECONDS (bot/webhook.py: 408, and the connection
+  closed at once rather than left to aiohttp's 10-s lingering read), and is at most
   MAX_BODY_BYTES (413) — only once the secret token has been checked;
 - at most `connection_cap()` connections at once. aiohttp has no such setting, so
   `ConnectionGuard`, the protocol factory of our listening socket, counts aiohttp's connections.
@@ -27,6 +28,7 @@ import logging
 import resource
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.web import RequestHandler
@@ -43,9 +45,18 @@ LISTEN_BACKLOG = 128
 FILES_FOR_THE_REST = 256
 MIN_CONNECTIONS = 16
 EVICT_IDLE_SECONDS = 1.0
-HEAD_LIMITS = {"max_field_size": 4096, "max_headers": 32}  # Telegram sends a handful of short headers
+MAX_FIELD_SIZE, MAX_HEADERS = 4096, 32  # Telegram sends a handful of short headers
 REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
            b"Retry-After: 1\r\n\r\n")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds one webhook server is started with: production's, or a test's shorter ones."""
+
+    header_timeout: float = HEADER_TIMEOUT_SECONDS
+    body_timeout: float = BODY_TIMEOUT_SECONDS
+    connections: int = MAX_CONNECTIONS
 
 
 def open_file_limit() -> int:
@@ -76,6 +87,12 @@ class ConnectionGuard:
         self._clock = clock
         # Connections waiting for a request head (new, or kept alive after an answer), since when.
         self._waiting_since: dict[RequestHandler, float] = {}
+
+    @property
+    def waiting(self) -> int:
+        """Connections waiting for a request head, the ones that may be closed to make room."""
+        live = set(self.server.connections) if self.server is not None else set()
+        return sum(1 for handler in self._waiting_since if handler in live)
 
     def __call__(self) -> asyncio.Protocol:
         assert self.server is not None
