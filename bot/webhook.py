@@ -10,6 +10,10 @@ update Telegram POSTs into `application.update_queue`.
   a body over MAX_BODY_BYTES → 413; not a JSON update → 400; else 200 and the update is queued.
 - GET /healthz: 200 {"ok": true, "leader": …} while the database answers `SELECT 1`, else 503.
 
+Slow and numerous connections are bounded by bot/webhook_guard.py (a request head within 10 s,
+a body within 10 s, a connection cap below the open-file limit), and the errors they cause are
+logged once a minute with a count, never a traceback each (bot/log_throttle.py).
+
 TLS is the reverse proxy's job (README "Run in production"): listen on loopback behind it.
 """
 
@@ -20,13 +24,28 @@ import hmac
 import json
 import logging
 import signal
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application
 
+from bot import log_throttle
+from bot.webhook_guard import (
+    BODY_TIMEOUT_SECONDS,
+    LISTEN_BACKLOG,
+    MAX_FIELD_SIZE,
+    MAX_HEADERS,
+    ConnectionGuard,
+    Limits,
+    connection_cap,
+    open_file_limit,
+)
 from core.db import Database
 from core.errors import ConfigError
 
@@ -68,7 +87,9 @@ def database_answers(db: Database) -> bool:
         return False
 
 
-def webhook_app(application: Application, db: Database, *, path: str, secret: str) -> web.Application:
+def webhook_app(application: Application, db: Database, *, path: str, secret: str,
+                middlewares: Iterable[Middleware] = (),
+                body_timeout: float = BODY_TIMEOUT_SECONDS) -> web.Application:
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -77,12 +98,19 @@ def webhook_app(application: Application, db: Database, *, path: str, secret: st
             log.warning("webhook: refused a request with a wrong or missing secret token from %s", request.remote)
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
         try:
-            data = json.loads(await request.read())
+            async with asyncio.timeout(body_timeout):
+                body = await request.read()
+        except TimeoutError:
+            log.warning("webhook: gave up on a body not sent within %g s", body_timeout)
+            return await _answer_and_close(request, web.json_response({"ok": False, "error": "body too slow"},
+                                                                      status=408))
+        except web.HTTPRequestEntityTooLarge:
+            return web.json_response({"ok": False, "error": "too large"}, status=413)
+        try:
+            data = json.loads(body)
             if not isinstance(data, dict):
                 raise ValueError("an update is a JSON object")
             update = Update.de_json(data, application.bot)
-        except web.HTTPRequestEntityTooLarge:
-            return web.json_response({"ok": False, "error": "too large"}, status=413)
         except Exception as exc:  # noqa: BLE001 - bad JSON, or JSON that is not an update
             log.warning("webhook: refused a malformed update (%s: %s)", type(exc).__name__, exc)
             return web.json_response({"ok": False, "error": "malformed update"}, status=400)
@@ -98,10 +126,59 @@ def webhook_app(application: Application, db: Database, *, path: str, secret: st
         leader = leadership.is_leader if leadership is not None else True  # SQLite: the only worker
         return web.json_response({"ok": ok, "leader": leader}, status=200 if ok else 503)
 
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
     app.router.add_post(path, receive)
     app.router.add_get(HEALTH_PATH, healthz)
     return app
+
+
+async def _answer_and_close(request: web.Request, response: web.Response) -> web.Response:
+    """Send `response`, then close the connection at once: for a body that is still on its way,
+    aiohttp would otherwise linger reading it (up to 10 s), and a slow client keep its connection."""
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()
+    return response
+
+
+@dataclass(frozen=True)
+class Serving:
+    """aiohttp's server on a listening socket of our own, whose protocol factory is the guard."""
+
+    runner: web.AppRunner
+    listener: asyncio.Server
+    guard: ConnectionGuard
+
+    @property
+    def port(self) -> int:
+        return int(self.listener.sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        self.listener.close()  # no new connections
+        await self.runner.cleanup()  # idle connections closed; the requests in flight finish
+
+
+async def start_serving(application: Application, db: Database, *, host: str, port: int, path: str,
+                        secret: str, limits: Limits,
+                        clock: Callable[[], float] = time.monotonic) -> Serving:
+    """Serve the webhook within `limits`. Not a TCPSite: aiohttp has no connection cap, so the
+    guard is the listening socket's protocol factory; keepalive_timeout is also the request head's
+    timeout (bot.webhook_guard)."""
+    guard = ConnectionGuard(limits.connections, clock=clock)
+    app = webhook_app(application, db, path=path, secret=secret, middlewares=(guard.middleware,),
+                      body_timeout=limits.body_timeout)
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=limits.header_timeout,
+                           max_field_size=MAX_FIELD_SIZE, max_headers=MAX_HEADERS)
+    await runner.setup()
+    guard.server = runner.server
+    try:
+        listener = await asyncio.get_running_loop().create_server(guard, host, port, reuse_address=True,
+                                                                  backlog=LISTEN_BACKLOG)
+    except OSError as exc:
+        await runner.cleanup()
+        raise ConfigError(f"--listen: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+    return Serving(runner, listener, guard)
 
 
 async def run_webhook(application: Application, db: Database, *, listen: str, public_url: str,
@@ -114,8 +191,10 @@ async def run_webhook(application: Application, db: Database, *, listen: str, pu
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(webhook_app(application, db, path=path, secret=secret), access_log=None)
-    serving = False
+    log_throttle.install()
+    open_files = open_file_limit()
+    limits = Limits(connections=connection_cap(open_files))
+    serving: Serving | None = None
     await application.initialize()
     try:
         if application.post_init:  # run_polling/run_webhook call it; a custom server must too
@@ -123,20 +202,18 @@ async def run_webhook(application: Application, db: Database, *, listen: str, pu
         # Every worker sets the same URL (idempotent). None deletes it on exit: the others still serve.
         await application.bot.set_webhook(url=public_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
         await application.start()
-        await runner.setup()
-        serving = True
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except OSError as exc:
-            raise ConfigError(f"--listen: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
-        log.info("webhook: listening on %s:%d%s for %s", host, port, path, public_url)
+        serving = await start_serving(application, db, host=host, port=port, path=path, secret=secret,
+                                      limits=limits)
+        log.info("webhook: listening on %s:%d%s for %s (at most %d connections under an open-file limit of "
+                 "%d; a request head within %.0f s, a body within %.0f s)", host, port, path, public_url,
+                 limits.connections, open_files, limits.header_timeout, limits.body_timeout)
         await stop.wait()
         log.info("webhook: stopping")
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        if serving:
-            await runner.cleanup()  # no new requests; the ones in flight finish
+        if serving is not None:
+            await serving.close()
         if application.running:
             await application.stop()  # processes the updates already queued, then stops the sweeps
             if application.post_stop:
