@@ -20,6 +20,12 @@ from core.visibility import can_see_customer, customer_scope
 SEVERITIES = ("low", "medium", "high")
 
 
+def kind_for_score(satisfaction: int) -> str:
+    """The feedback a satisfaction score alone stands for (1–5): 4 and 5 are praise, 1 and 2 a
+    complaint, 3 a suggestion. The card shows it, and the rep can change it before ✅."""
+    return "praise" if satisfaction >= 4 else "complaint" if satisfaction <= 2 else "suggestion"
+
+
 @dataclass(frozen=True)
 class FeedbackView:
     id: int

@@ -26,7 +26,7 @@ from bot.flows import begin, expects, finish, finished, pending, started
 from bot.keyboards import Button, Draft, markup
 from bot.keyboards import draft as keyboard_draft
 from bot.replies import edit, reply
-from core import aliases, book, buttons, contact_facts, customers, interactions
+from core import aliases, book, buttons, contact_facts, customers, feedback, interactions
 from core import flows as core_flows
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
@@ -74,8 +74,7 @@ def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraf
     customer_id = forced_customer or (parsed.candidates[0].customer_id if sure else None)
     feedback_kind = parsed.feedback.kind if parsed.feedback else None
     if feedback_kind is None and parsed.satisfaction is not None:
-        # a score alone is recorded as feedback the rep sees (and can change) on the card
-        feedback_kind = "praise" if parsed.satisfaction >= 4 else "complaint" if parsed.satisfaction <= 2 else "suggestion"
+        feedback_kind = feedback.kind_for_score(parsed.satisfaction)
     follow_up = parsed.follow_up
     return LogDraft(
         customer_id=customer_id, kind=parsed.kind, channel=parsed.channel,

@@ -330,3 +330,16 @@ async def test_buttons_of_removed_items_answer_gone(harness: Harness) -> None:
     done = next(label for label, _ in today.buttons if "✓" in label)
     await harness.press(rep, done, today)
     assert "no longer exists" in (harness.last_answer() or "")
+
+
+@pytest.mark.parametrize(("score", "kind"), [(5, "praise"), (4, "praise"), (3, "suggestion"), (2, "complaint"),
+                                             (1, "complaint")])
+async def test_a_satisfaction_score_alone_is_saved_as_the_feedback_it_stands_for(harness: Harness, score: int,
+                                                                                 kind: str) -> None:
+    """The rule lives in core (core.feedback.kind_for_score); the card offers it and ✅ saves it."""
+    rep = await _rep_with_book(harness, language="en", name="Lee")
+    await harness.send(rep, f"Lunch with Globex yesterday, satisfaction {score}")
+    await harness.press(rep, "Save")
+    with harness.db.session() as session:
+        [row] = session.exec(select(Feedback)).all()
+    assert (row.kind, row.satisfaction) == (kind, score)
