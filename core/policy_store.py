@@ -117,6 +117,12 @@ def effective_source(session: Session, settings: Settings) -> tuple[Source, str]
                   note=row.note), row.text
 
 
+def policy_in_force(session: Session, settings: Settings) -> tuple[Source, Policy]:
+    """(where it comes from, the policy itself): what /policy shows."""
+    source, text = effective_source(session, settings)
+    return source, parse_policy(text)
+
+
 def latest_active(session: Session) -> PolicyVersion | None:
     return session.exec(select(PolicyVersion).where(PolicyVersion.activated_at.is_not(None))  # type: ignore[union-attr]
                         .order_by(PolicyVersion.activated_at.desc(), PolicyVersion.id.desc())  # type: ignore[union-attr]

@@ -18,7 +18,6 @@ import asyncio
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -29,8 +28,7 @@ from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import policy_store
 from core.errors import Forbidden, NotFound
-from core.settings import Settings
-from core.tiering import Policy, PolicyError, parse_policy
+from core.tiering import PolicyError, parse_policy
 
 ISSUES_SHOWN = 10
 
@@ -49,16 +47,11 @@ def _zone(context: BotContext) -> ZoneInfo:
 # --- /policy -----------------------------------------------------------------------------------------
 
 
-def _effective(session: Session, settings: Settings) -> tuple[policy_store.Source, Policy]:
-    source, text = policy_store.effective_source(session, settings)
-    return source, parse_policy(text)
-
-
 async def command(update: Update, context: BotContext) -> None:
     if not context.me.is_manager:
         await _refused(update, context, Forbidden("policy"))
         return
-    source, policy = await context.run(_effective, context.services.settings)
+    source, policy = await context.run(policy_store.policy_in_force, context.services.settings)
     rows = [[Button(context.label("policy_buttons.download"), "policy.download", single_use=False),
              Button(context.label("policy_buttons.versions"), "policy.versions", single_use=False)]]
     await reply(update, context.render("policy/show", policy=policy, source=source, lang=context.me.language,
