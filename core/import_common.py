@@ -72,6 +72,11 @@ class ImportReport:
     lines: list[tuple[int, list[str]]] = field(default_factory=list)  # every row as read, for the report file
     outcomes: dict[int, str] = field(default_factory=dict)
     tier_changes: list[Any] = field(default_factory=list)  # core.tiers.TierChange: what re-tiering moves
+    # new names that look like a customer already in the book (小米科技 ~ 小米): (name in the file,
+    # the existing one's name when the actor sees it, else its owner's — None: unassigned, else
+    # nothing of it), the first LOOK_ALIKES_SHOWN; `look_alike_count` all of them
+    look_alikes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    look_alike_count: int = 0
 
     @property
     def ok(self) -> bool:

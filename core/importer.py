@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from core import aliases
+from core import aliases, book
 from core.accounts import Account
 from core.import_common import (CellError, CustomerIndex, ImportReport, People, Plan, Progress, RowError,
                                 bulk_insert, cells_of, chunks, note_columns, outcome_csv, visible,
@@ -38,7 +38,8 @@ from core.file_reader import read_bytes, read_table
 from core.import_files import Columns, Table, map_columns, normalise_header
 from core.import_values import (BadValue, day_first_of, parse_amount, parse_choice, parse_date, parse_email,
                                 parse_instant, parse_phone, parse_rating, parse_region)
-from core.models import INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, CustomerAlias, Interaction
+from core.models import (INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, CustomerAlias, Interaction,
+                         User)
 from core.money import to_minor
 from core.settings import check_timezone
 from core.tiering import Policy
@@ -47,6 +48,7 @@ __all__ = ["CUSTOMER_COLUMNS", "INTERACTION_COLUMNS", "ImportFileError", "Import
            "import_customers", "import_interactions", "import_table", "outcome_csv", "read_bytes"]
 
 NAME_MAX = 200
+LOOK_ALIKES_SHOWN = 5
 
 # canonical column → accepted headers (compared case-insensitively; spaces, _ and - ignored)
 CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -442,6 +444,28 @@ class _CustomerPlan(Plan):
             setattr(self.report, outcome, getattr(self.report, outcome) + 1)
             self.report.outcomes[row.line] = outcome
         self._contacts = contacts
+        self._look_alikes(session, [r.values["name"] for r in kept if r.existing_id is None], visible)
+
+    def _look_alikes(self, session: Session, new_names: list[str], visible: set[int] | None) -> None:
+        """New names that may be a customer the book already has (the /new duplicate check's
+        likeness: names and short forms, never contacts): the preview says so before two records
+        of one company exist. Another team's customer is named only by its owner."""
+        if not new_names:
+            return
+        index = book.names(session)
+        found: list[tuple[str, int]] = []
+        for name in dict.fromkeys(new_names):
+            same = index.same_name(name, 1)
+            if same:  # the same name under another owner, too: the import would create a second one
+                found.append((name, same[0].customer_id))
+        self.report.look_alike_count = len(found)
+        shown = found[:LOOK_ALIKES_SHOWN]
+        rows = {cid: (name, owner) for cid, name, owner in session.execute(
+            select(Customer.id, Customer.name, User.name).outerjoin(User, User.id == Customer.owner_id)
+            .where(Customer.id.in_([cid for _, cid in shown])))}  # type: ignore[union-attr]
+        self.report.look_alikes = [
+            (new, rows[cid][0], None) if visible is None or cid in visible else (new, None, rows[cid][1])
+            for new, cid in shown if cid in rows]
 
     def apply(self, session: Session, progress: Progress) -> None:
         table = Customer.__table__  # type: ignore[attr-defined]

@@ -216,3 +216,24 @@ async def test_files_built_to_hurt_get_a_clear_answer_in_chinese(harness: Harnes
     assert _customers(harness) == []
     with harness.db.session() as session:
         assert session.exec(select(Upload)).all() == []  # nothing stored for a refused file
+
+
+async def test_the_preview_names_new_customers_that_look_like_ones_in_the_book(harness: Harness) -> None:
+    """小米科技有限公司 in the file, 小米 in the book: the import would create a second record of one
+    company, so the preview says so (a customer of another team only by its owner, as /new does)."""
+    rep = await harness.person("rep", name="李伟", language="zh", team="East")
+    other = await harness.person("rep", name="Zoe Quinn", language="en", team="West")
+    with harness.db.session() as session:
+        session.add(Customer(name="小米", owner_id=rep.account.id, stage="active", added_at=harness.clock.now()))
+        session.add(Customer(name="Stark Industries", owner_id=other.account.id, stage="active",
+                             added_at=harness.clock.now()))
+    book.invalidate()
+    content = "客户名称,行业\n小米科技有限公司,电子\nStark Industries Inc.,制造\n光明乳业,食品\n".encode()
+    [preview] = await harness.upload(rep, "客户.csv", content)
+    assert "🔁 2 个新客户名与已有客户相似" in preview.text
+    assert "• 小米科技有限公司 ~ 小米" in preview.text
+    assert "• Stark Industries Inc. ~ 已是 Zoe Quinn 的客户" in preview.text
+    assert "光明乳业 ~" not in preview.text
+    [en_preview] = await harness.upload(other, "book.csv", "Account Name\nstark industries\n".encode())
+    assert "1 new name looks like a customer already in the book" in en_preview.text
+    assert "• stark industries ~ Stark Industries" in en_preview.text
