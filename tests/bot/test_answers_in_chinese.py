@@ -10,14 +10,16 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import onboarding, uploads
+from core import book, onboarding, uploads
 from core.clock import ManualClock
 from core.db import Database
-from core.models import Customer, Feedback, Interaction, PolicyVersion
+from core.models import Customer, Feedback, Interaction, Opportunity, PolicyVersion
 from core.policies import example_policy_text
 from tests.bot.test_followup_lifecycle import _rep as _rep_with_huawei
+from tests.bot.test_log_card_issue11 import _rep as _rep_with_card_book
 from tests.bot.test_pipeline_money import _rep, _rows
 from tests.bot.test_policy import _team
+from tests.bot.test_team import _team as _two_teams
 
 
 async def test_a_group_chat_is_refused_in_chinese(harness: Harness) -> None:
@@ -155,3 +157,62 @@ async def test_a_pinned_policy_refuses_an_upload_in_chinese(any_db: Database, cl
         assert refused.text.startswith("📌 分档规则已由运维通过 TIERBOT_POLICY_FILE 固定") and str(path) in refused.text
     finally:
         await harness.stop()
+
+
+async def test_a_name_typed_on_the_log_card_is_refused_in_chinese(harness: Harness) -> None:
+    rep = await _rep_with_card_book(harness, language="zh")
+    await harness.send(rep, "吃了顿长午饭，聊了明年的计划")
+    await harness.press(rep, "输入客户名")
+    await harness.send(rep, "a")
+    assert harness.last(rep).text == "名称太短——请至少输入客户名称的2个字。"
+
+
+async def test_a_save_committed_before_the_card_was_redrawn_shows_it_in_chinese(harness: Harness) -> None:
+    rep = await harness.person("rep", name="李伟", language="zh", team="East")
+    with harness.db.session() as session:
+        session.add(Customer(name="华为", owner_id=rep.account.id, stage="active",
+                             added_at=harness.clock.now() - timedelta(days=60)))
+    book.invalidate()
+    await harness.send(rep, "给华为打了电话，聊了报价")
+    card = harness.last_with_buttons(rep)
+    save = next(data for label, data in card.buttons if "保存" in label)
+    asked, markup = card.text, card.reply_markup
+    await harness.press_data(rep, card, save)
+    shown = harness.api.messages[(card.chat_id, card.message_id)]
+    shown.text, shown.reply_markup = asked, markup  # as a process killed before the card's edit left it
+    await harness.press_data(rep, card, save)
+    redrawn = harness.api.messages[(card.chat_id, card.message_id)]
+    assert redrawn.text.startswith("✅ <b>已记录</b>：华为 · ") and "24小时内发送 /undo 可撤销。" in redrawn.text
+    assert len(_rows(harness, Interaction)) == 1
+
+
+async def test_an_opportunity_edit_menu_in_chinese(harness: Harness) -> None:
+    rep = await _rep(harness, "zh")
+    now = harness.clock.now()
+    with harness.db.session() as session:
+        huawei = session.exec(select(Customer).where(Customer.name == "华为")).one()
+        session.add(Opportunity(customer_id=huawei.id or 0, title="二期扩容", amount_minor=80_000_000, currency="CNY",
+                                stage="proposal", rep_id=rep.account.id, created_at=now, updated_at=now))
+    await harness.send(rep, "/find 华为")
+    await harness.press(rep, "华为")
+    await harness.press(rep, "🎯 1")
+    menu = harness.last(rep).text
+    assert menu.startswith("🎯 <b>商机</b>：二期扩容") and "预计 800,000.00 CNY" in menu and "要修改哪一项？" in menu
+
+
+async def test_the_inviter_and_a_rep_given_customers_are_told_in_chinese(harness: Harness) -> None:
+    t = await _two_teams(harness, "zh")
+    for who in ("wang", "li"):  # their language is stored with their first message
+        await harness.send(t[who], "/help")
+    with harness.db.session() as session:
+        invite = onboarding.create_invite(session, role="rep", team="East", actor_id=t["wang"].account.id,
+                                          now=harness.clock.now(), ttl=timedelta(days=7))
+    await harness.send(await harness.person(None, name="小陈", language="zh"), f"/start {invite.code}")
+    admin = await harness.person("admin", name="Ada")
+    await harness.send(admin, "/team reassign West Co @李伟")
+    await harness.press(admin, "Confirm")
+    await harness.advance_to(harness.clock.now() + timedelta(minutes=2))  # the outbox delivers both
+    told = [m.text for m in harness.sent(t["wang"])]
+    assert any(text.startswith("👤 <b>小陈</b> 已接受您的邀请，以") for text in told), told
+    given = [m.text for m in harness.sent(t["li"])]
+    assert "📥 Ada 将 1 位客户转交给您：West Co。从现在起它们会出现在您的 /today 中。" in given, given

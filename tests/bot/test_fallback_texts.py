@@ -30,8 +30,10 @@ async def test_the_console_opens_with_its_banner_in_the_persona_language(tmp_pat
     assert expected in banner and str(tmp_path / "demo.db") in banner
 
 
-@pytest.mark.parametrize(("lang", "expected"), [("zh", "您有一条 tierbot 提醒——发送 /today 查看详情。"),
-                                                ("en", "You have a reminder from tierbot — open /today for the details.")])
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", "您有一条 tierbot 提醒——发送 /today 查看详情。"),
+    ("en", "You have a reminder from tierbot — open /today for the details."),
+])
 def test_a_payload_whose_template_fails_is_sent_as_the_plain_reminder(lang: str, expected: str,
                                                                       caplog: pytest.LogCaptureFixture) -> None:
     payload = {"template": "reminders/followup", "params": {}}  # its parameters are missing
