@@ -18,6 +18,9 @@ from core.clock import ManualClock
 from core.db import Database, open_database
 from core.settings import normalise_database_url
 
+# pytester: the template-coverage plugin is tested by running it on a small tree of its own.
+pytest_plugins = ("pytester", "tests.template_coverage")
+
 # Tuesday 2026-11-24 09:00 in Shanghai.
 TEST_START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 PG_ENV = "TIERBOT_TEST_DATABASE_URL"

@@ -249,7 +249,7 @@ async def test_notification_to_blocked_user_waits(harness: Harness) -> None:
     rep = await harness.person("rep")
     with harness.db.session() as session:
         outbox.enqueue(session, recipient_id=rep.account.id, kind="test", dedupe_key="t:1",
-                       payload={"template": "common/text_hint", "params": {}}, now=harness.clock.now())
+                       payload={"template": "reminders/fallback", "params": {"kind": "test"}}, now=harness.clock.now())
     harness.api.faults.append(Fault("sendMessage", 403, "Forbidden: bot was blocked by the user"))
     await harness.advance_to(harness.clock.now() + timedelta(minutes=1))
     with harness.db.session() as session:
