@@ -472,7 +472,7 @@ _PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
 
 _TITLES = r"(?:总监|总|经理|主任|老板|董事长|董|工|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)"
 _OF_PERSON = re.compile(rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?|[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){{0,2}})的"
-                        rf"(?:[\u4e00-\u9fff]{_TITLES}|人|同事|采购|负责人|老板)")
+                        rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|采购|负责人|老板|市场部|采购部|技术部|IT部)")
 # Reps write the company first, then what happened: "携程 商旅部 视频会议", "农夫山泉 下单 15万".
 _LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
 # A span that starts with a time word or ends with a cue is no name (下周五再跟进, 今天).
@@ -487,10 +487,21 @@ def _name_like(name: str) -> bool:
 _PERSON_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,2}}{_TITLES}$")
 
 
+# A brand written bare, then its department or what it did: 大疆采购部打电话来, 携程商旅部发来邮件,
+# 隆基绿能签了第一单, 安踏体育下了试用订单 (the shortest name before the word).
+_BRAND_THEN = re.compile(r"(?:^|[\s，,。；;])((?:(?!的)[\u4e00-\u9fff]){2,6}?)(?:采购部|采购经理|采购总监|商旅部|市场部|技术部|"
+                         r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|签了|签约了|下了|下单|打电话来|打来电话|来电|发来)")
+# Words that begin a span _OF_PERSON takes but belong to the sentence: 给用友的赵经理 → 用友.
+_LEAD_WORDS = "给和跟与同在陪找约对向把让请帮见去到"
+
+
 def _zh_name(norm: str) -> str | None:
     leading = _LEADING_NAME.match(norm.strip())
     if leading and _name_like(leading.group(1)) and not _channel_or_cue(leading.group(1)):
         return leading.group(1)
+    brand = _BRAND_THEN.search(norm)
+    if brand and _name_like(brand.group(1)) and not _channel_or_cue(brand.group(1)):
+        return brand.group(1)
     tokens = list(jieba_tokenizer().cut(norm))
     suffixes = set(ZH_COMPANY_SUFFIXES)
     for i, token in enumerate(tokens):
@@ -513,7 +524,8 @@ def _zh_name(norm: str) -> str | None:
             return name
     owner = _OF_PERSON.search(norm)  # 海底捞的王经理: the company the person is from
     if owner and owner.group(1) not in _ZH_STOP:
-        return owner.group(1)
+        name = re.split(f"[{_LEAD_WORDS}]", owner.group(1))[-1]  # 微信给海信的采购 → 海信
+        return name if len(name) >= 2 else owner.group(1)
     marker = re.search(r"(?:新客户|潜在客户|潜客|新的客户|客户|拜访了?|走访了?|考察了?|去了|见了|听说|接到|收到|"
                        r"(?i:new (?:client|lead|customer|prospect)))[:：,\s]*([\u4e00-\u9fff]{2,6})", norm)
     if marker:
