@@ -28,7 +28,7 @@ from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
 from .signals import (FOLLOW_UP_CUE, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
                       detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past, SELF_NOTE, TODO_CALL,
-                      unknown_name)
+                      introduced_name, unknown_name)
 from .tasks import task_text
 from .text import clause_bounds, clause_of, has_cjk, lower, normalise
 
@@ -139,6 +139,10 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
             new_customer = None   # the person is a contact in the book (张总), not a company
         elif new_customer and ranked:  # 恒达集团的李总: the 李总 of a company not in the book
             ranked = []
+    else:  # 华为林工介绍了立讯精密的采购: the card is 华为's, 立讯精密 is offered beside it
+        new_customer = introduced_name(norm)
+        if new_customer and any(new_customer in c.matched or c.matched in new_customer for c in ranked):
+            new_customer = None
 
     follow_up = None
     if when.follow_up_due is not None:

@@ -381,6 +381,7 @@ _EN_NAME = re.compile(
     r"\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,3})\s+(?:Inc|Ltd|LLC|Corp|Co|GmbH|Group|Holdings|Limited)\b"
     r"|\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2}\s+(?:" + "|".join(w.title() for w in LATIN_COMPANY_WORDS) + r"))\b"
     r"|\b(?i:from|at|with|to|called|call|met|meet|visited|visit|emailed|messaged|texted|for|heard|"
+    r"(?:ceo|cfo|coo|cto|cio|vp|founder|owner) of|"
     r"new (?:client|customer|lead|prospect)[,:]?)\s+"
     r"([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})")
 
@@ -389,7 +390,8 @@ _EN_NAME = re.compile(
 # capitals only a company word or a possessive before a job title marks a name.
 _EN_NAME_LOWER = re.compile(
     r"\b(?:from|at|with|w/|to|called|met|visited|emailed|zoom w/|call w/|mtg w/)\s+"
-    r"([a-z][\w&'-]+(?:\s+[a-z][\w&'-]+){0,2}\s+(?:" + "|".join(LATIN_COMPANY_WORDS) + r"))\b"
+    r"([a-z][\w&'-]+(?:\s+[a-z][\w&'-]+){0,2}\s+(?:" + "|".join(LATIN_COMPANY_WORDS) + r"|inc|ltd|llc|corp|gmbh|plc))\b"
+    r"|\b(?:from|at)\s+(?!(?:follow|check|sign|kick|co|e|pick|drop|set|log)-)([a-z]+-[a-z]+)\b(?!-)"  # from weyland-yutani
     r"|\b(?:new (?:lead|client|customer|prospect)|(?:ceo|cfo|coo|cto|cio|vp|head of \w+) (?:of|at|from))[,:]?\s+"
     r"([a-z][\w&'-]+(?:\s+[a-z][\w&'-]+)?)(?=\s*(?:[,.;:!?—-]|$|\s(?:at|to|and|is|are|was|they|who|wants?|signed|said|-)\b))"
     r"|\b([a-z][\w&-]{2,})'s\s+(?i:ceo|cfo|coo|cto|cio|vp|svp|evp|head of|procurement|purchasing|buyer|"
@@ -407,6 +409,39 @@ def jieba_tokenizer():
     return tokenizer
 
 
+# A legal form is dropped from a leading name (Zentrix Ltd → Zentrix); a word like Company stays.
+_LEGAL_FORMS = frozenset(LATIN_COMPANY_SUFFIXES) - {"company", "group", "holdings"}
+# Reps type a new company's name in lower case at the start, then what it did: "adventure works
+# signed a pilot", "dharma initiative emailed back" (two or three words, none of them common).
+_EN_LEADING_LOWER = re.compile(
+    r"^([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){1,2}) (?=(?:signed|wants|want|emailed|called|rang|asked|replied|"
+    r"texted|messaged|placed|paid|needs|is looking|are looking|reached out|got back|sent)\b)")
+
+
+# A company a book customer's person introduced, or that the rep met through them: 华为林工介绍了
+# 立讯精密的采购, 百度何总推荐了小红书的市场部, 在招行钱经理的饭局上认识了平安保险的刘总, 陪腾讯梁总去了趟
+# 长城汽车, "acme's bob introduced us to Spacely Sprockets". The sentence is about the book customer;
+# the new one is offered beside it.
+_INTRODUCED_ZH = re.compile(r"(?:介绍了?|推荐了?|引荐了?|认识了)((?:(?!的|给)[\u4e00-\u9fff]){2,6}?)(?=的|给|[\s，,。]|$)"
+                            r"|去了趟((?:(?!的)[\u4e00-\u9fff]){2,6})(?=[\s，,。]|$)")
+_INTRODUCED_EN = re.compile(r"\b(?:introduced|introducing|referred|intro'?d|connected) (?:us|me) (?:to|with) "
+                            r"((?:[A-Z][\w&'-]*|[a-z][\w&'-]*-[\w&'-]+)(?: [A-Z][\w&'-]*){0,3})")
+
+
+def introduced_name(norm: str) -> str | None:
+    """The new company in a sentence about a book customer: only where someone introduced it."""
+    found = _INTRODUCED_ZH.search(norm)
+    if found:
+        name = found.group(1) or found.group(2)
+        if found.group(2) and not name.endswith(tuple(ZH_COMPANY_SUFFIXES)):
+            return None  # 去了趟上海: a trip to a place, not to a company
+        return name if _name_like(name) and not _channel_or_cue(name) and name not in _ZH_STOP else None
+    found = _INTRODUCED_EN.search(norm)
+    if found and not any(w.lower() in COMMON_WORDS for w in found.group(1).split()):
+        return found.group(1)
+    return None
+
+
 def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
     if any(is_cjk(c) for c in norm):
@@ -418,10 +453,13 @@ def unknown_name(norm: str) -> str | None:
             return found
     leading = _EN_LEADING.match(norm.strip())
     words = leading.group(1).split() if leading else []
-    if len(words) > 1 and words[-1].lower().strip(".") in LATIN_COMPANY_SUFFIXES:
-        words = words[:-1]  # Zentrix Ltd → Zentrix
+    if len(words) > 1 and words[-1].lower().strip(".") in _LEGAL_FORMS:
+        words = words[:-1]  # Zentrix Ltd → Zentrix; "Bluth Company" keeps its word
     if words and not any(w.lower() in COMMON_WORDS for w in words):
         return " ".join(words)
+    lower = _EN_LEADING_LOWER.match(norm.strip())
+    if lower and not any(w in COMMON_WORDS for w in lower.group(1).split()):
+        return lower.group(1)
     for m in _EN_NAME.finditer(norm):
         words = (m.group(1) or m.group(2) or m.group(3) or "").split()
         while words and words[0].lower() in COMMON_WORDS:  # "Visited Blue Origin Logistics"
@@ -429,7 +467,7 @@ def unknown_name(norm: str) -> str | None:
         if words and all(w.lower() not in COMMON_WORDS for w in words[:-1]) and not _PERSONISH.match(words[0]):
             return " ".join(words)
     for m in _EN_NAME_LOWER.finditer(norm):
-        words = (m.group(1) or m.group(2) or m.group(3)).split()
+        words = (m.group(1) or m.group(2) or m.group(3) or m.group(4)).split()
         while words and words[0] in COMMON_WORDS:
             words = words[1:]
         if len(words) > (1 if m.group(1) else 0) and not any(w in COMMON_WORDS for w in words[:-1]):
