@@ -46,8 +46,8 @@ _AMOUNT = re.compile(
 _UNIT_AFTER = re.compile(
     r"\s*(?:units?|pcs|pieces|people|persons|users|seats|licen[cs]es?|boxes|sets|items|hours?|hrs?"
     r"|mins?|minutes?|days?|weeks?|months?|years?|%|percent|times|stores?|sites?|employees|staff"
-    r"|台|个|件|套|人|位|次|天|日|周|月|年|小时|分钟|箱|吨|公斤|斤|kg|号|楼|层|岁|家|条|份|张|瓶|包|盒"
-    r"|批|辆|部|本|款|点|分|星|km|平米|平方|㎡|米|周年|倍|折|成|/|:)")
+    r"|台|个|件|套|人|位|次|天|日|周|月|年|小时|分钟|箱|吨|公斤|斤|kg|号|楼|层|岁|家|条|份|张|瓶|包(?!装|括|含)|盒"
+    r"|批|辆|部|本|款(?!项)|点|分|星|km|平米|平方|㎡|米|周年|倍|折|成|/|:)")
 _ID_BEFORE = re.compile(r"(?:#|no\.?|编号|单号|订单号|电话|手机|tel|phone|ext|room|v|version|q|fy|第|尾号|工号)\s*$")
 _MONEY_CUE = re.compile(
     r"退款|退了|退费|金额|价格|报价|预算|合同额|合同金额|货款|回款|付款|首付|尾款|总价|单价|签约|签单|成交|订单|采购|续费|续约|打款|收款|到账|"

@@ -26,17 +26,21 @@ _EN_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?
               r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 _EN_DAY = (rf"(?:(?P<mn>{_EN_MONTHS})\.?\s+(?P<dn>\d{{1,2}})(?:st|nd|rd|th)?\b|"
            rf"(?P<dn2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mn2>{_EN_MONTHS})\b|(?P<m3>\d{{1,2}})/(?P<d3>\d{{1,2}})\b)")
-_BIRTHDAY_WORD = r"(?:生日|生辰|\bbirthday\b|\bb-?day\b|\bbday\b|\bdob\b)"
+# "turns 30 on feb 14" says a birthday as plainly as the word does.
+_BIRTHDAY_WORD = r"(?:生日|生辰|\bbirthday\b|\bb-?day\b|\bbday\b|\bdob\b|\bturns \d{1,3}(?= on\b))"
 _BIRTHDAY = re.compile(
     rf"{_BIRTHDAY_WORD}[^\d\n]{{0,30}}?(?:\d{{4}}\s*[年./-]\s*)?(?:{_ZH_DAY}|{_EN_DAY})"
     rf"|(?:农历)?(?P<m4>\d{{1,2}})\s*月\s*(?P<d4>\d{{1,2}})\s*[日号]?\s*(?:是|过)?\s*(?:他|她)?的?{_BIRTHDAY_WORD}",
     re.IGNORECASE)
 BIRTHDAY_WORD = re.compile(_BIRTHDAY_WORD, re.IGNORECASE)
 _PHONE = re.compile(
-    r"(?:手机号码|手机号|手机|电话号码|号码|新号|换号|联系方式|微信号|座机|电话|\bphone\b|\bmobile\b|\bcell\b|\bnumber\b|\bno\.|\bnew\s*#|\b(?:phone|tel|cell)\s*#)"
-    r"[^\d\n+(]{0,24}?(?P<number>(?:\+|\()?\d[\d ()-]{5,18}\d)",
+    r"(?:手机号码|手机号|手机|电话号码|号码|新号|换号|联系方式|微信号|微信同号|同号|座机|电话|\bphone\b|\bmobile\b|\bcell\b|\bnumber\b|"
+    r"\bdirect line\b|\bno\.|\bnew\s*#|\b(?:phone|tel|cell)\s*#)"
+    r"[^\d\n+(]{0,24}?(?P<number>(?:\+|\()?\d[\d ().-]{5,18}\d)",
     re.IGNORECASE)
-_PHONE_CHANGED = re.compile(r"换|新|改|更新|\bnew\b|\bchanged?\b|\bnow\b|\bupdated?\b", re.IGNORECASE)
+# A changed number, or one the rep is told to use from now on (以后直接打这个, 同号, direct line).
+_PHONE_CHANGED = re.compile(r"换|新|改|更新|以后|今后|直接打|存一下|记一下|同号|\bnew\b|\bchanged?\b|\bnow\b|\bupdated?\b|"
+                            r"\bdirect line\b|\bfrom now on\b|\breach (?:him|her|them) at\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +60,11 @@ def find_facts(text: str) -> list[FactSpan]:
             continue
         found.append(FactSpan("birthday", f"{month:02d}-{day:02d}", m.start(), m.end()))
     for m in _PHONE.finditer(text):
-        digits = re.sub(r"[ ()-]", "", m.group("number"))
+        digits = re.sub(r"[ ().-]", "", m.group("number"))
         if not 7 <= len(digits.lstrip("+")) <= 15:
             continue
         # stated: "电话：…", "手机是…", or a keyword and the number ending the message (中兴周经理手机 139…)
-        stated = re.search(r"[:：是为]\s*\+?\d", text[m.start():m.end()]) or (
+        stated = re.search(r"(?:[:：是为]|\bis)\s*[+(]?\d", text[m.start():m.end()]) or (
             re.fullmatch(r"\D{0,14}?\s*", text[m.start():m.start("number")]) is not None
             and not text[m.end():].strip(" .。!！"))
         if not stated and not _PHONE_CHANGED.search(text, max(0, m.start() - 12), min(len(text), m.end() + 6)):

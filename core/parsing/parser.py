@@ -104,7 +104,14 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     if when.their_plan is not None:   # what the customer will do is no contact or deal yet (郑经理说下个月初付款)
         plan_at = when.their_plan[1].start
         kind_text = _blank(kind_text, plan_at, clause_of(bounds, plan_at)[1])
+    for asked in _ASKED_FOR.finditer(kind_text):  # "wants a demo" asks for one; none was held
+        kind_text = _blank(kind_text, asked.start(), asked.end())
     kind, channel = detect_kind(kind_text)
+    planned = _PLANNED.match(low)
+    if planned and kind in ("meeting", "call", "visit") and when.follow_up_span is not None \
+            and not when.occurred_given and not said_in_past(masked, planned.end(), len(masked)) \
+            and re.fullmatch(r"[^,，:：;；.。]{1,24}", low[planned.end():when.follow_up_span[0]]):
+        kind, channel = "note", None  # "meeting w/ jared tmr 2pm": a plan, kept as its follow-up
     attempt = detect_attempt(kind_text)
     if kind not in ("note", "deal", "greeting") and not attempt and SELF_NOTE.search(kind_text) \
             and not said_in_past(masked, 0, len(masked)):
@@ -178,6 +185,14 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     )
 
 
+_ASKED_FOR = re.compile(r"\b(?:wants?|wanted|asked for|asking for|requested|would like|needs?) (?:a |an |another )?"
+                        r"(?:demo|meeting|call|visit|walkthrough)\b")
+# A message that opens with the meeting it plans: "meeting w/ jared tmr 2pm", "lunch with bob fri".
+_PLANNED = re.compile(r"^(?:meeting|mtg|call|lunch|dinner|coffee|zoom|demo|visit)\s+(?:w/?|with)\s")
+_PHONE_LABEL = re.compile(r"(?:手机号?|电话号?码?|微信同号|微信|号码|新号码?|(?:new |direct |cell |mobile )?(?:number|line|phone|cell)"
+                          r")[\s:：是为改成换成]*$")
+
+
 def _read_facts(norm: str, masked: str, mentions, ranked, bounds,
                 local_now: datetime) -> tuple[tuple[Fact, ...], str]:
     """Birthdays and phone numbers stated about contacts; their spans are blanked so the date
@@ -187,6 +202,9 @@ def _read_facts(norm: str, masked: str, mentions, ranked, bounds,
     found_all += _relative_birthdays(masked, found_all, bounds, local_now)
     for found in found_all:
         masked = _blank(masked, found.start, found.end)
+        label = _PHONE_LABEL.search(masked[:found.start]) if found.kind == "phone" else None
+        if label:  # 唐工电话 189…, 微信同号 139…: the number's label is no call or message
+            masked = _blank(masked, label.start(), label.end())
         contact, customer_id = _fact_person(norm, found, mentions, ranked, bounds)
         if contact:
             facts.append(Fact(found.kind, contact, found.value, customer_id))

@@ -24,7 +24,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # otherwise the first channel word in the message wins ("Called Acme, then emailed the quote"
 # is a call).
 _DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,4}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
+             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
              r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
              r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
              r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
@@ -45,14 +45,14 @@ _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日
                  r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
                  r"thank[- ]you|festive|thanksgiving|birthday|bday|b-day) (?:cards?|msg|message|wishes|hamper|basket|gift)|"
                  r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|sent (?:him|her|them|\x00) a card|"
-                 r"(?:sent|gave|brought) (?:[\w\x00]+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah))\b")
+                 r"(?:sent|gave|brought) (?:[\w\x00]+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah)|(?:thanksgiving|christmas|xmas|holiday|new year|diwali|birthday|bday) (?:turkey|ham|cake|wine|chocolates?|cookies|card|hamper|basket|gift|flowers))\b")
 CHANNELS = {
-    "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?:去|到)\x00",
+    "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?<![收接得遇找想提])(?:去|到)\x00",
                   r"\b(?:visit|visited|visiting|visitd|visted|vistied|on[- ]?site|site visit|dropped by|stopped by|popped in|"
                   r"went to (?:their|the|see)|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
                   r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)"),
     "meeting": _any(r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
-                    r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
+                    r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
                     r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
                     r"\b(?:meeting|mtg|mtng|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
                     r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
@@ -64,7 +64,7 @@ CHANNELS = {
                   r"sent (?:the |a |our |them the |\x00+ the )?(?:deck|slides|pdf|docs?|proposal|quote|deck))\b"),
     "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微",
                     r"\b(?:wechat|wechatted|wx|sms|text|texted|texting|message|messaged|messaging|"
-                    r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slack|slacked|qq)\b"),
+                    r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slack|slacked|qq|pinged|teams chat)\b"),
 }
 
 
@@ -135,7 +135,7 @@ TOOL_NAMES = re.compile(r"腾讯会议|企业微信|企微|飞书会议|钉钉�
 
 # Where it happened decides between a meeting and a visit: at the customer's (在招行总部开会,
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
-_AT_SITE = _any(r"在\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
+_AT_SITE = _any(r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
                 r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
                 r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
                 r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
