@@ -150,11 +150,16 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         new_customer = introduced_name(norm)
         if new_customer and any(new_customer in c.matched or c.matched in new_customer for c in ranked):
             new_customer = None
+    introduced = bool(new_customer and ranked)
 
     follow_up = None
     if when.follow_up_due is not None:
-        names = [c.name for c in ranked[:1]] + [c.name for c in resolved.others] if ranked else \
-            [new_customer] if new_customer else []
+        if introduced:  # …约了明天打电话: the next step is with the company introduced
+            names = [new_customer]
+        else:
+            names = [c.name for c in ranked[:1]] + [c.name for c in resolved.others] if ranked else \
+                [new_customer] if new_customer else []
+
         follow_up = FollowUp(when.follow_up_due.astimezone(UTC), when.follow_up_has_time,
                              _follow_up_words(norm, masked, when, ranked, names, attempt))
         if follow_up.due < now - timedelta(minutes=1):

@@ -58,7 +58,7 @@ _THING_EN = re.compile(r"\b(contract|quote|quotation|proposal|invoice|po|purchas
                        r"payment|deposit|specs?|catalog(?:ue)?|brochure|estimate|budget|case stud(?:y|ies)|report)\b")
 _THING_ZH = re.compile(r"(框架协议|合同|报价单|报价|方案|样品|资料|标书|发票|账单|对账单|协议|清单|价格表|目录|"
                        r"续约|续费|订单|回款|尾款|预付款|付款|试用|演示|招标|投标|预算|案例|报告)")
-_FILLER = re.compile(r"一下|一趟|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前")
+_FILLER = re.compile(r"^约(?:了|好了?)(?=\s)|一下|一趟|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 

@@ -119,3 +119,8 @@ def test_a_number_to_use_from_now_on_is_a_phone_fact_and_the_message_a_note(read
 def test_turning_an_age_on_a_day_is_a_birthday(read) -> None:
     [fact] = read("Richard Hendricks turns 30 on feb 14").facts
     assert (fact.kind, fact.value) == ("birthday", "02-14")
+
+
+def test_the_next_step_after_an_introduction_is_with_the_company_introduced(read) -> None:
+    log = read("华为林工介绍了立讯精密的采购给我们 约了明天打电话")
+    assert log.follow_up is not None and log.follow_up.text == "给立讯精密打电话"   # no stray 约了
