@@ -20,6 +20,8 @@ from datetime import date, datetime, time, timedelta, timezone as dt_timezone, t
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rapidfuzz import fuzz
+
 from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times, part_of_day
 from .amounts import find_amount
 from .customers import CustomerIndex
@@ -144,6 +146,9 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         new_customer = unknown_name(norm)
         if new_customer and any(new_customer in c.matched or c.matched in new_customer for c in ranked):
             new_customer = None   # the person is a contact in the book (张总), not a company
+        elif new_customer and any(new_customer[0] == c.name[0] and fuzz.partial_ratio(new_customer, c.name) >= 50
+                                  for c in ranked):
+            new_customer = None   # 蒙午王经理: a slip for the contact's own company (蒙牛乳业)
         elif new_customer and ranked:  # 恒达集团的李总: the 李总 of a company not in the book
             ranked = []
     else:  # 华为林工介绍了立讯精密的采购: the card is 华为's, 立讯精密 is offered beside it
@@ -151,6 +156,9 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         if new_customer and any(new_customer in c.matched or c.matched in new_customer for c in ranked):
             new_customer = None
     introduced = bool(new_customer and ranked)
+    if new_customer and (at := norm.find(new_customer)) >= 0 and len(norm) == len(summary):
+        typed = summary[at:at + len(new_customer)]   # 統一企業 is created as the rep typed it
+        new_customer = typed if normalise(typed) == new_customer else new_customer
 
     follow_up = None
     if when.follow_up_due is not None:

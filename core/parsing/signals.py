@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import is_cjk, to_int
-from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, ZH_COMPANY_SUFFIXES
+from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, SURNAMES as _SURNAMES, ZH_COMPANY_SUFFIXES
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
@@ -417,6 +417,19 @@ _EN_LEADING_LOWER = re.compile(
     r"^([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){1,2}) (?=(?:signed|wants|want|emailed|called|rang|asked|replied|"
     r"texted|messaged|placed|paid|needs|is looking|are looking|reached out|got back|sent)\b)")
 
+# ... or before a colon, a dash or the person or paper it is about: "nakatomi trading: rang twice",
+# "sirius cybernetics - follow up", "bluth company cfo on zoom", "virtucon invoice paid".
+_EN_LEADING_MARKED = re.compile(
+    r"^(?!(?:bday|birthday|note|notes|todo|to-do|fyi|reminder|update|re|fwd|memo|task)\b)"
+    r"([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){0,2})(?=\s*:|\s+[-–—]\s|\s+(?:ceo|cfo|coo|cto|cio|vp|procurement|purchasing|"
+    r"facilities|plant manager|office manager|buyer|invoice|refund|po)\b)")
+# ... or after what the rep did, two or three words before a comma, a number or the end: "drove out
+# to cogswell cogs, plant manager …", "emailed prestige worldwide 3 case studies"; one word only
+# after "cold called" (a single lower-case word after "called" is as often a person: "called bob,").
+_EN_AFTER_VERB_LOWER = re.compile(
+    r"\b(?:(?:called|emailed|visited|drove (?:out )?to|met with|rang)\s+([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){1,2})"
+    r"|cold called\s+([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){0,2}))(?=\s*(?:[,;]|$|\s\d))")
+
 
 # A company a book customer's person introduced, or that the rep met through them: 华为林工介绍了
 # 立讯精密的采购, 百度何总推荐了小红书的市场部, 在招行钱经理的饭局上认识了平安保险的刘总, 陪腾讯梁总去了趟
@@ -425,17 +438,24 @@ _EN_LEADING_LOWER = re.compile(
 _INTRODUCED_ZH = re.compile(r"(?:介绍了?|推荐了?|引荐了?|认识了)((?:(?!的|给)[\u4e00-\u9fff]){2,6}?)(?=的|给|[\s，,。]|$)"
                             r"|去了趟((?:(?!的)[\u4e00-\u9fff]){2,6})(?=[\s，,。]|$)")
 _INTRODUCED_EN = re.compile(r"\b(?:introduced|introducing|referred|intro'?d|connected) (?:us|me) (?:to|with) "
-                            r"((?:[A-Z][\w&'-]*|[a-z][\w&'-]*-[\w&'-]+)(?: [A-Z][\w&'-]*){0,3})")
+                            r"((?:[A-Z][\w&'-]*|[a-z][\w&'-]*-[\w&'-]+)(?: [A-Z][\w&'-]*){0,3}"
+                            r"|[a-z][\w&'-]+(?: [a-z][\w&'-]+){0,2}(?=\s*(?:[,;.]|$|\s(?:for|and|who|-)\s)))")
+# "acme 介绍了一个新客户 globalnet": the new client named in Latin letters after 新客户.
+_INTRODUCED_LATIN = re.compile(r"(?:介绍|推荐|引荐)了?(?:一个|一家|个|家)?新客户[:：\s]*([A-Za-z][\w&'-]+(?: [A-Za-z][\w&'-]+){0,2})")
 
 
 def introduced_name(norm: str) -> str | None:
     """The new company in a sentence about a book customer: only where someone introduced it."""
+    latin = _INTRODUCED_LATIN.search(norm)
+    if latin and not any(w.lower() in COMMON_WORDS for w in latin.group(1).split()):
+        return latin.group(1)
     found = _INTRODUCED_ZH.search(norm)
     if found:
         name = found.group(1) or found.group(2)
         if found.group(2) and not name.endswith(tuple(ZH_COMPANY_SUFFIXES)):
             return None  # 去了趟上海: a trip to a place, not to a company
-        return name if _name_like(name) and not _channel_or_cue(name) and name not in _ZH_STOP else None
+        return name if _name_like(name) and not _channel_or_cue(name) and name not in _ZH_STOP \
+            and not re.search("新客户|一个|一家", name) else None
     found = _INTRODUCED_EN.search(norm)
     if found and not any(w.lower() in COMMON_WORDS for w in found.group(1).split()):
         return found.group(1)
@@ -446,20 +466,29 @@ def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
     if any(is_cjk(c) for c in norm):
         found = _zh_name(norm)
+        found = found[:-1] if found and found.endswith("的") else found   # 大疆的 procurement team
         if found and _name_like(found):
             return found
         found = _latin_in_chinese(norm)
         if found:
             return found
+    found = _en_name(norm)
+    return found if found and not any(is_cjk(c) for c in found) else None   # not "BYD合同signed"
+
+
+def _en_name(norm: str) -> str | None:
+    """The English rules of unknown_name: a capitalised or lower-case company where reps put one."""
     leading = _EN_LEADING.match(norm.strip())
     words = leading.group(1).split() if leading else []
     if len(words) > 1 and words[-1].lower().strip(".") in _LEGAL_FORMS:
         words = words[:-1]  # Zentrix Ltd → Zentrix; "Bluth Company" keeps its word
     if words and not any(w.lower() in COMMON_WORDS for w in words):
         return " ".join(words)
-    lower = _EN_LEADING_LOWER.match(norm.strip())
-    if lower and not any(w in COMMON_WORDS for w in lower.group(1).split()):
-        return lower.group(1)
+    for rule in (_EN_LEADING_MARKED, _EN_LEADING_LOWER, _EN_AFTER_VERB_LOWER):
+        lower = rule.search(norm.strip())
+        name = lower and (lower.group(1) or lower.group(lower.lastindex or 1))
+        if name and not any(w in COMMON_WORDS for w in name.split()):
+            return name
     for m in _EN_NAME.finditer(norm):
         words = (m.group(1) or m.group(2) or m.group(3) or "").split()
         while words and words[0].lower() in COMMON_WORDS:  # "Visited Blue Origin Logistics"
@@ -510,7 +539,7 @@ _PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
 
 _TITLES = r"(?:总监|总|经理|主任|老板|董事长|董|工|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)"
 _OF_PERSON = re.compile(rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?|[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){{0,2}})的"
-                        rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|采购|负责人|老板|市场部|采购部|技术部|IT部)")
+                        rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|[\u4e00-\u9fff]{{0,4}}(?:采购|负责人|部|组|团队)|老板|IT部)")
 # Reps write the company first, then what happened: "携程 商旅部 视频会议", "农夫山泉 下单 15万".
 _LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
 # A span that starts with a time word or ends with a cue is no name (下周五再跟进, 今天).
@@ -528,12 +557,31 @@ _PERSON_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,2}}{_TITLES}$")
 # A brand written bare, then its department or what it did: 大疆采购部打电话来, 携程商旅部发来邮件,
 # 隆基绿能签了第一单, 安踏体育下了试用订单 (the shortest name before the word).
 _BRAND_THEN = re.compile(r"(?:^|[\s，,。；;])((?:(?!的)[\u4e00-\u9fff]){2,6}?)(?:采购部|采购经理|采购总监|商旅部|市场部|技术部|"
-                         r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|签了|签约了|下了|下单|打电话来|打来电话|来电|发来)")
+                         r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|签了|签约了|下了|下单|打电话来|打来电话|来电|发来|想要)")
 # Words that begin a span _OF_PERSON takes but belong to the sentence: 给用友的赵经理 → 用友.
 _LEAD_WORDS = "给和跟与同在陪找约对向把让请帮见去到"
 
 
+# Where the rep went, or whom money went to: 去卓越物流谈仓配, 去海信拜访, 给三只松鼠退了…
+_WENT_TO = re.compile(r"(?:^|[\s，,。；;])(?:今天|昨天|明天|后天|上午|下午|晚上)?(?:去|到|给)((?:(?![的了])[\u4e00-\u9fff]){2,6}?)"
+                      r"(?:谈|拜访|参观|考察|开会|签|退了?|打款|回款|付|\s*(?:visit|onsite|demo)\b)")
+# A company written right before a person: 中天科技王总, 波司登李经理.
+_NAME_THEN_PERSON = re.compile(rf"^((?:(?!的)[\u4e00-\u9fff]){{2,8}}?)[{_SURNAMES}]{_TITLES}")
+_DEPARTMENT = re.compile(r"(?:部|组|处|科|中心|团队)$")
+_DEPARTMENT_TAIL = re.compile(r"(?:市场|采购|技术|销售|财务|行政|人事|信息|商旅|电商|IT|运营|法务|客服)(?:部|中心)$|项目组$")
+
+
 def _zh_name(norm: str) -> str | None:
+    person_after = _NAME_THEN_PERSON.match(norm.strip())
+    if person_after:
+        name = _DEPARTMENT_TAIL.sub("", person_after.group(1))   # 三只松鼠市场部王总监 → 三只松鼠
+        if len(name) >= 2 and _name_like(name) and not _channel_or_cue(name) \
+                and not re.search(f"[{_LEAD_WORDS}]|^(?:中午|上午|下午|晚上|早上|刚才|刚刚)", name):
+            return name
+    went = _WENT_TO.search(norm)
+    if went and _name_like(went.group(1)) and not _channel_or_cue(went.group(1)) \
+            and not _DEPARTMENT.search(went.group(1)):
+        return went.group(1)
     leading = _LEADING_NAME.match(norm.strip())
     if leading and _name_like(leading.group(1)) and not _channel_or_cue(leading.group(1)):
         return leading.group(1)
@@ -574,5 +622,5 @@ def _zh_name(norm: str) -> str | None:
                 break
             kept.append(word)
         name = "".join(kept)
-        return name if _name_like(name) else None
+        return name if _name_like(name) and not _DEPARTMENT.search(name) else None  # 拜访了采购部: no company
     return None

@@ -1,0 +1,89 @@
+"""Rules added after the field set's eighth part (dev7, written blind), one rule per test."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("text, name", [
+    ("中天科技王总说下周来公司看样品", "中天科技"),        # a company right before a person
+    ("波司登市场部钱经理发来了方案", "波司登"),         # ... with its department dropped
+])
+def test_a_company_written_right_before_a_person_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+@pytest.mark.parametrize("text, name", [
+    ("去卓尔物流谈了仓储合作", "卓尔物流"),               # where the rep went, then what for
+    ("明天去李宁 visit 一下", "李宁"),                    # ... in English after a space
+    ("给良品铺子退了2万货款", "良品铺子"),                 # whom money went back to
+])
+def test_where_the_rep_went_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+def test_a_department_is_no_company(read) -> None:
+    assert read("拜访了采购部 聊了交期").new_customer is None
+
+
+def test_a_brand_that_wants_something_is_offered(read) -> None:
+    assert read("喜茶想要试用三个月").new_customer == "喜茶"
+
+
+def test_a_traditional_name_is_offered_as_typed(read) -> None:
+    assert read("今天拜訪了統一企業 採購部林經理很客氣").new_customer == "統一企業"
+
+
+def test_a_trailing_possessive_is_not_part_of_the_name(read) -> None:
+    assert read("大疆的 procurement team 今天 onsite").new_customer == "大疆"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("vought systems: rang twice, no pickup", "vought systems"),        # before a colon
+    ("tyrell labs - follow up next tue on pricing", "tyrell labs"),  # before a dash
+    ("wonka cfo on zoom, wants net 60 terms", "wonka"),                  # before a role
+    ("virtucon invoice paid, 6,200 usd", "virtucon"),                      # before its paper
+])
+def test_a_lower_case_name_before_a_colon_dash_role_or_paper_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+@pytest.mark.parametrize("text", ["bday: lucy liu, feb 14", "note: they want net 60", "todo - send the deck"])
+def test_a_label_before_a_colon_is_no_company(read, text: str) -> None:
+    assert read(text).new_customer is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("drove out to dunder mifflin, the manager showed us around", "dunder mifflin"),
+    ("emailed pied piper 2 case studies", "pied piper"),
+    ("cold called massive dynamic, got the receptionist", "massive dynamic"),
+    ("cold called ingen, got voicemail", "ingen"),
+])
+def test_a_lower_case_name_after_what_the_rep_did_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+def test_one_lower_case_word_after_called_is_a_person_not_a_company(read) -> None:
+    assert read("called bob, no answer").new_customer is None
+
+
+def test_a_lower_case_company_introduced_by_a_book_customer_is_offered(read) -> None:
+    log = read("stark ind intro'd us to rand corp, call set for thu")
+    assert log.new_customer == "rand corp" and log.candidates[0].name == "Stark Industries"
+
+
+def test_a_latin_new_client_after_an_introduction_is_offered(read) -> None:
+    assert read("acme 介绍了一个新客户 globalnet 下周 call").new_customer == "globalnet"
+
+
+def test_chinese_and_latin_glued_together_is_no_english_name(read) -> None:
+    assert read("XYZ合同signed 300w").new_customer is None
+
+
+def test_a_different_company_sharing_a_suffix_is_no_slip_for_the_contacts(read) -> None:
+    assert read("光明乳业的王经理加了微信").new_customer == "光明乳业"
+
+
+def test_a_slip_for_the_contacts_own_company_is_no_new_company(read) -> None:
+    log = read("格立董总微信说发票收到了")   # 格力电器's 董总
+    assert log.new_customer is None and log.candidates[0].name == "格力电器"
