@@ -199,7 +199,12 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
 
 
 _ASKED_FOR = re.compile(r"\b(?:wants?|wanted|asked for|asking for|requested|would like|needs?) (?:a |an |another )?"
-                        r"(?:demo|meeting|call|visit|walkthrough)\b")
+                        r"(?:demo|meeting|call|visit|walkthrough)\b"
+                        # meetings to come: "wants to meet thurs", "invited us to their demo day", "call set for thu"
+                        r"|\b(?:wants?|would like|asked) to (?:meet|move|reschedule|push|set up|schedule)\b[^,.;]*"
+                        r"|\binvited (?:us|me) to\b[^,.;]*"
+                        r"|\b(?:call|meeting|mtg|demo|visit|lunch|zoom) (?:is )?(?:set|scheduled|booked|planned) for\b"
+                        r"|(?:要|想要|想看|约)\s*(?:demo|演示)")
 # A message that opens with the meeting it plans: "meeting w/ jared tmr 2pm", "lunch with bob fri".
 _PLANNED = re.compile(r"^(?:meeting|mtg|call|lunch|dinner|coffee|zoom|demo|visit)\s+(?:w/?|with)\s")
 _PHONE_LABEL = re.compile(r"(?:手机号?|电话号?码?|微信同号|微信|号码|新号码?|(?:new |direct |cell |mobile )?(?:number|line|phone|cell)"

@@ -23,10 +23,10 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # A deal beats everything (its channel is the visit/call/... it was closed in); a greeting next;
 # otherwise the first channel word in the message wins ("Called Acme, then emailed the quote"
 # is a call).
-_DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
+_DEAL = _any(r"签约|签了(?!字)|签下|签单|签合同|签署|(?:今天|已经?|刚)?签字了|签了字|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
+             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,3}(?:打过来|打来|转过来|汇过来)了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
              r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
-             r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
+             r"\b(?:signed(?! (?:the |an? )?(?:nda|mou|loi)\b)|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
              r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
              r"wired|transferred|remitted|po (?:is )?in|po arrived|agreed to (?:the|our|a)|said yes|accept(?:s|ed) (?:the|our) (?:price|offer|quote|deal|terms)|"
              r"signing (?:for )?\$?\d|sent (?:the|their|us)? ?payment|paid (?:the|their|us) ?(?:invoice|deposit|balance)?|"
@@ -34,6 +34,9 @@ _DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了
              r"booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b")
 _NOT_YET = _any(r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争取|还没|没有|没|未|尚未|即将|可能|希望|等|待|提醒|催|讨论|谈|聊|商量|沟通|关于|问)\s*.{0,2}$",
                 r"(?:能不能|能否|可不可以|可否|是否|会不会)\s*.{0,6}$",
+                r"(?:这周|本周|下周|这个月|本月|下个?月|月底|年底|年前|明天|后天|周[一二三四五六日末])内?\s*$",
+                r"(?:^|\s)内\s*$",   # the date itself is blanked by then: "这周内付款" reads "   内付款"
+                r"(?:谈|聊|讨论|商量|沟通)了?(?:一下|下)?.{0,4}的\s*$",
                 r"被.{0,6}$",
                 r"\b(?:will|to|not|n't|about to|ready to|plans? to|planning to|going to|might|may|hope to|"
                 r"expects? to|close to|yet to|didn't|haven't|hasn't|no|hopefully|wants? to|almost)\s+(?:\w+\s+)?$",
@@ -47,14 +50,14 @@ _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日
                  r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|sent (?:him|her|them|\x00) a card|"
                  r"(?:sent|gave|brought) (?:[\w\x00]+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah)|(?:thanksgiving|christmas|xmas|holiday|new year|diwali|birthday|bday) (?:turkey|ham|cake|wine|chocolates?|cookies|card|hamper|basket|gift|flowers))\b")
 CHANNELS = {
-    "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?<![收接得遇找想提])(?:去|到)\x00",
+    "visit": _any(r"拜访|上门|前台|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?<![收接得遇找想提碰见看])(?:去|到)\x00",
                   r"\b(?:visit|visited|visiting|visitd|visted|vistied|on[- ]?site|site visit|dropped by|stopped by|popped in|"
                   r"went to (?:their|the|see)|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
                   r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)"),
     "meeting": _any(r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
-                    r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
+                    r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
                     r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
-                    r"\b(?:meeting|mtg|mtng|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
+                    r"\b(?:meeting|mtg|mtng|no-?show|no show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
                     r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
                     r"teams (?:call|meeting)|quarterly review|business review|review w(?:ith|/)?)\b"),
     "call": _any(r"电话|致电|通话|来电|回电|打给|语音|打(?:了)?过来|(?<=[总工理\x00])打来",
@@ -62,9 +65,9 @@ CHANNELS = {
     "email": _any(r"邮件|邮箱|发邮|电邮",
                   r"\b(?:email|emailed|emails|emailing|e-mail|e-mailed|mail|mailed|"
                   r"sent (?:the |a |our |them the |\x00+ the )?(?:deck|slides|pdf|docs?|proposal|quote|deck))\b"),
-    "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微",
+    "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微|ping\s*(?:了|过)",
                     r"\b(?:wechat|wechatted|wx|sms|text|texted|texting|message|messaged|messaging|"
-                    r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slack|slacked|qq|pinged|teams chat)\b"),
+                    r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slack|slacked|qq|pinged|msg|msged|inmail|teams chat)\b"),
 }
 
 
@@ -83,9 +86,14 @@ _TALKED = _any(r"聊了|聊过|聊了下|聊了聊|聊一下|沟通了|沟通过
                r"contract|invoice|po|quote|sign|system|app|one|everyone|nobody|someone|rumou?r)\b)[a-z]{3,} (?:says|said)\b")
 
 
+# What the rep heard from someone else (听中兴的周经理说…) is no conversation with them.
+_HEARSAY = re.compile(r"(?:听|据)[^，,。；;\s]{0,10}?说")
+
+
 def detect_kind(low: str) -> tuple[str, str | None]:
     """(kind, channel): channel is set for a deal or greeting made through a visit, call …"""
-    first_channel = _first_channel(low) or ("call" if _TALKED.search(low) else None)
+    talk = _HEARSAY.sub(lambda m: " " * len(m.group()), low)
+    first_channel = _first_channel(low) or ("call" if _TALKED.search(talk) else None)
     if deal_said(low):
         return "deal", first_channel
     if _GREETING.search(low):
@@ -109,11 +117,11 @@ def answered_by(follow_up_text: str, kind: str, channel: str | None) -> bool:
 
 # A call (or a visit) that did not reach anyone is an attempt: logged, but no contact.
 _ATTEMPT = _any(r"没人接|没接|未接|无人接听?|不接|没打通|打不通|没通|未接通|没接通|关机|占线|停机|不在服务区|无法接通|"
-                r"没人应|没有人接|扑空|没见到人|人不在|不在(?!乎|意|话下)|白跑|出差了",
+                r"没人应|没有人接|扑空|没见到人|没见着|不让进|找不到对接人|人不在|不在(?!乎|意|话下)|白跑|出差了",
                 r"\b(?:no answer|no one (?:answered|picked up)|nobody (?:answered|picked up|was there)|"
                 r"didn'?t (?:answer|pick up)|did not (?:answer|pick up)|not picking up|no pick-?up|"
                 r"went (?:straight )?to (?:voicemail|vm)|left (?:a )?(?:voicemail|vm)|voicemail again|"
-                r"missed call|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
+                r"missed call|no-?show|no show|stood (?:us|me) up|didn'?t show(?: up)?|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
                 r"unreachable|not reachable|phone (?:was )?off|line (?:was )?busy|busy signal|missed my call|"
                 r"wasn'?t (?:in|there|around|available)|was (?:out|away|off)(?! of)|out sick|not in (?:the office|today))\b")
 
@@ -136,7 +144,7 @@ TOOL_NAMES = re.compile(r"腾讯会议|企业微信|企微|飞书会议|钉钉�
 # Where it happened decides between a meeting and a visit: at the customer's (在招行总部开会,
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
 _AT_SITE = _any(r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
-                r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
+                r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
                 r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
                 r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
                 r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour)\b")
@@ -286,7 +294,7 @@ def detect_satisfaction(low: str) -> Satisfaction | None:
 # -- follow-up intent ------------------------------------------------------------------------
 FOLLOW_UP_CUE = _any(
     r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末号])前|到期|下次|需要|要(?!了)|"
-    r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把|记得|"
+    r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把(?![^，,。；\s]{0,8}了)|记得|"
     r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到",
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|check (?:back|in)|call (?:\w+ )?back|"
     r"circle back|touch base|ping|chase|by|due|deadline|needs? to|will|should|plan(?:ning)? to|"

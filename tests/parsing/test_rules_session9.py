@@ -87,3 +87,46 @@ def test_a_different_company_sharing_a_suffix_is_no_slip_for_the_contacts(read) 
 def test_a_slip_for_the_contacts_own_company_is_no_new_company(read) -> None:
     log = read("格立董总微信说发票收到了")   # 格力电器's 董总
     assert log.new_customer is None and log.candidates[0].name == "格力电器"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("星辰科技张总今天签字了 合同金额66万", "deal"),              # 签字了 is a signature
+    ("瑞丰医疗李总今天把尾款打过来了 12.5万", "deal"),            # money came in, not "今天把…" to do
+    ("收到 soylent 的 payment $56k", "deal"),
+    ("emailed tom lee the signed nda", "email"),                  # a signed NDA is no deal
+    ("阿里巴巴陈总微信说发票收到了 这周内付款 38万", "message"),  # a payment to come this week
+    ("去海尔拜访吴经理 谈了明年的续约", "visit"),                 # talked about the renewal
+])
+def test_deals_are_told_from_deals_to_come(read, text: str, kind: str) -> None:
+    assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("百度 找不到对接人 前台不让进", "visit"),          # the reception desk is at their site
+    ("腾讯马经理办公室坐了半小时 聊明年预算", "visit"),
+    ("昨天峰会上碰到腾讯马经理 简单聊了几句", "meeting"),  # met at an event, not a visit to them
+    ("美团 赵总 ping 了一下", "message"),
+    ("contoso procurement, msg on linkedin, no reply yet", "message"),
+    ("gavin belson no-show at yesterday's 10am, rescheduling", "meeting"),
+])
+def test_where_and_how_it_happened_sets_the_kind(read, text: str, kind: str) -> None:
+    assert read(text).kind == kind
+
+
+def test_a_no_show_is_an_attempt(read) -> None:
+    assert read("gavin belson no-show at yesterday's 10am").attempt
+
+
+@pytest.mark.parametrize("text", [
+    "听中兴的黄经理说下个月要招标",                       # heard from someone: no conversation
+    "bruce wayne invited us to their offsite demo day on dec 3",
+    "pepper potts wants to move the kickoff to 12/1",
+    "gavin wants to meet thurs at their campus",
+    "peter gibbons intro'd us to rand corp, call set for thu",
+])
+def test_hearsay_and_meetings_to_come_are_notes(read, text: str) -> None:
+    assert read(text).kind == "note"
+
+
+def test_ping_her_then_is_no_message_sent(read) -> None:
+    assert read("pepper's on vacation till monday, ping her then").kind == "note"
