@@ -28,7 +28,7 @@ from .customers import CustomerIndex
 from .facts import BIRTHDAY_WORD, FactSpan, find_facts, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
-from .signals import (FOLLOW_UP_CUE, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
+from .signals import (FOLLOW_UP_CUE, JOINT, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
                       detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past, SELF_NOTE, TODO_CALL,
                       introduced_name, unknown_name)
 from .tasks import task_text
@@ -352,7 +352,7 @@ def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading |
             occurred = (mention.past_day, mention)
     # The rep's own task wins; a date that is only the customer's plan (他们下个月招标, he'll call
     # me back tmr) is no follow-up of the rep's.
-    return occurred, ahead_of.get(MINE) or ahead_of.get(NEUTRAL), ahead_of.get(THEIRS)
+    return occurred, ahead_of.get(MINE) or ahead_of.get(NEUTRAL) or ahead_of.get(JOINT), ahead_of.get(THEIRS)
 
 
 def _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now):

@@ -295,10 +295,11 @@ def detect_satisfaction(low: str) -> Satisfaction | None:
 FOLLOW_UP_CUE = _any(
     r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末号])前|到期|下次|需要|要(?!了)|"
     r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把(?![^，,。；\s]{0,8}了)|记得|"
-    r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到",
+    r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到|约\s*(?:demo|演示|见面|开会|拜访)",
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|check (?:back|in)|call (?:\w+ )?back|"
     r"circle back|touch base|ping|chase|by|due|deadline|needs? to|will|should|plan(?:ning)? to|"
     r"going to|gonna|to do|todo|next step|schedul\w*|reschedul\w*|postpon\w*|moved to|pushed to|set up|"
+    r"wants? to (?:meet|move|reschedule)|invited (?:us|me) to|(?:set|booked) for|wants? a (?:call|meeting|demo)|"
     r"send|before|until|till)\b",
     # An order to oneself at the start of a clause: "…, call them Monday".
     r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b"
@@ -308,12 +309,13 @@ FOLLOW_UP_CUE = _any(
 # (他们下个月招标, 郑经理说下个月初付款, "he'll call me back tmr", a birthday) does not; a date
 # with neither (周五回访 is said without a subject) is the rep's.
 MINE, NEUTRAL, THEIRS = "mine", "neutral", "theirs"
+JOINT = "joint"   # the customer's date for a meeting with the rep: the rep's follow-up when no other is
 _MINE = _any(r"我|提醒|回访|跟进|再打|再约|再联系|再试|再问|问问|记得|催|复查|想约|约他|约她|约个|把|发他|发她|发给|发过去|"
              r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)",
              r"\b(?:i|i'll|i will|i'm|me|my|remind|f/u|follow(?:ing)?[ -]?up|followup|chase|ping|check (?:in|back)|"
              r"touch base|circle back)\b|^\s*(?:book|send|call|email|ping|chase|prep|schedule|set up|visit|text|"
              r"message|draft|prepare|get|arrange)\b(?!\s+(?:w/|with|from)\b)")
-_THEIRS = _any(r"他们|他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
+_THEIRS = _any(r"(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
                r"\b(?:they|they'll|they're|he|he'll|he's|she|she'll|she's|says|said|will|wants?|plans?|"
                r"decides?|board|birthday|bday|b-day)\b")
 
@@ -325,8 +327,21 @@ _SAID = _any(r"(?<![我再听据])说", r"\b(?:says|said|told (?:me|us))\b")
 _FIRST_PERSON = _any(r"我(?![们司方])", r"\b(?:i|i'll|i'm|i will|i'd)\b")
 
 
+# A meeting both sides will be at is the rep's date too: "wants to meet thurs", 说下周一 kickoff.
+_APPOINTMENT = _any(r"见面|开会|会议|kickoff|饭局|吃饭|拜访|面谈|演示|demo",
+                    r"\b(?:meet|meeting|mtg|kickoff|kick-off|sync|lunch|dinner|demo|offsite|zoom|visit|a call)\b")
+
+_INTERNAL = _any(r"内部", r"\binternal(?:ly)?\b")
+
+
 def plan_owner(low: str, start: int, end: int, at: int | None = None) -> str:
     """Whose plan a future date is (at `at`, in the clause start…end)."""
+    owner = _plan_owner(low, start, end, at)
+    joint = _APPOINTMENT.search(low, start, end) and not _INTERNAL.search(low, start, end)
+    return JOINT if owner == THEIRS and joint else owner
+
+
+def _plan_owner(low: str, start: int, end: int, at: int | None) -> str:
     if at is not None:
         said = None
         for said in _SAID.finditer(low, start, at):
@@ -342,7 +357,7 @@ def plan_owner(low: str, start: int, end: int, at: int | None = None) -> str:
 # ("Called Acme, follow up Friday" is a call; "Globex call tomorrow 10:00" is a plan, a note).
 # A message received is a contact that happened, whatever it says about the future
 # ("email from Lucius: can we hop on a call next week?", 小米宋经理微信说下周三给答复).
-_PAST_MARKER = re.compile(r"了|过|完|刚|已|(?<!再)说|来电|打来|发来|\b(?:had|was|were|met|spoke|sent|went|saw|got|gave|took|made|rang|"
+_PAST_MARKER = re.compile(r"了|过|完|约好|刚|已|(?<!再)说|来电|打来|发来|\b(?:had|was|were|met|spoke|sent|went|saw|got|gave|took|made|rang|"
                           r"did|left|came|paid|signed|told|said|says|bought|today|from|wrote|\w+ed|"
                           r"on (?:wechat|slack|whatsapp|teams|the phone|the call))\b|^\s*(?:call|mtg|meeting|email|text)\s+w(?:ith|/)")
 _NOT_PAST = frozenset("need needs feed speed proceed indeed red bed scheduled rescheduled planned booked arranged interested postponed supposed "

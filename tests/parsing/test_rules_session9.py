@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import local
+
 
 @pytest.mark.parametrize("text, name", [
     ("中天科技王总说下周来公司看样品", "中天科技"),        # a company right before a person
@@ -130,3 +132,42 @@ def test_hearsay_and_meetings_to_come_are_notes(read, text: str) -> None:
 
 def test_ping_her_then_is_no_message_sent(read) -> None:
     assert read("pepper's on vacation till monday, ping her then").kind == "note"
+
+
+@pytest.mark.parametrize("text, day", [
+    ("gavin wants to meet thurs, lunch at their campus", 26),   # the customer's date for a meeting with us
+    ("pepper potts wants to move the kickoff to 12/1", 1),
+    ("bruce wayne invited us to their demo day on dec 3", 3),
+    ("中兴 黄经理 wechat 说下周一 kickoff", 30),
+    ("美团 赵总 ping 了一下 约 demo 周四", 26),
+])
+def test_a_meeting_with_the_customer_on_their_date_is_a_follow_up(read, text: str, day: int) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and local(follow_up.due).day == day
+
+
+def test_their_internal_meeting_is_no_follow_up(read) -> None:
+    assert read("海尔吴经理来电 说他们下周一内部开会讨论").follow_up is None
+
+
+def test_the_reps_own_task_beats_the_customers_meeting_date(read) -> None:
+    follow_up = read("Initech wants a demo next week, send them the deck by thurs").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 26
+
+
+def test_going_to_their_site_is_the_reps_plan(read) -> None:
+    follow_up = read("阿里巴巴陈总约了下周三下午去他们西溪园区").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 2
+
+
+def test_arranged_over_wechat_keeps_the_message(read) -> None:
+    log = read("微信上跟腾讯马经理约好周四上午去他们公司")
+    assert log.kind == "message" and log.follow_up is not None
+
+
+@pytest.mark.parametrize("text, word", [
+    ("bill pushed our sync with initech to next wed", "Meet"),
+    ("中兴 黄经理 wechat 说下周一 kickoff", "约"),
+])
+def test_a_kickoff_or_sync_is_a_meeting_to_attend(read, text: str, word: str) -> None:
+    assert word in read(text).follow_up.text
