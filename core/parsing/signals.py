@@ -311,7 +311,10 @@ FOLLOW_UP_CUE = _any(
 MINE, NEUTRAL, THEIRS = "mine", "neutral", "theirs"
 JOINT = "joint"   # the customer's date for a meeting with the rep: the rep's follow-up when no other is
 _MINE = _any(r"我|提醒|回访|跟进|再打|再约|再联系|再试|再问|问问|记得|催|复查|想约|约他|约她|约个|把|发他|发她|发给|发过去|"
-             r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)",
+             r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)|"
+             r"前要(?:报价|方案|样品|合同|资料|发票)",   # 下周一前要报价: what the customer asked of us
+             r"\b(?:try|trying) (?:\w+ )?again\b|\bwants? (?:a |an |the |our )?(?:\w+ )?(?:quote|proposal|deck|contract|"
+             r"samples?|pricing|report|docs?|specs?|price list|draft)\b",
              r"\b(?:i|i'll|i will|i'm|me|my|remind|f/u|follow(?:ing)?[ -]?up|followup|chase|ping|check (?:in|back)|"
              r"touch base|circle back)\b|^\s*(?:book|send|call|email|ping|chase|prep|schedule|set up|visit|text|"
              r"message|draft|prepare|get|arrange)\b(?!\s+(?:w/|with|from)\b)")

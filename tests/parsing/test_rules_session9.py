@@ -171,3 +171,27 @@ def test_arranged_over_wechat_keeps_the_message(read) -> None:
 ])
 def test_a_kickoff_or_sync_is_a_meeting_to_attend(read, text: str, word: str) -> None:
     assert word in read(text).follow_up.text
+
+
+@pytest.mark.parametrize("text, day", [
+    ("peter intro'd us to rand corp, call set for thu", 26),      # a bare "thu" is Thursday
+    ("lunch set for wed with initech", 25),
+])
+def test_a_bare_short_weekday_is_a_day(read, text: str, day: int) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and local(follow_up.due).day == day
+
+
+def test_a_short_weekday_before_next_week_is_next_weeks(read) -> None:
+    follow_up = read("dont forget cyberdyne renewal paperwork wed next week").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 2
+
+
+@pytest.mark.parametrize("text, day", [
+    ("pepper potts no answer x2, will try again tmr", 25),              # "will try again": the rep's
+    ("called pepper re renewal, she wants a revised quote by fri", 27),  # what she asked of us
+    ("百度邮件发来规格书 下周一前要报价", 30),
+])
+def test_what_the_customer_asked_of_the_rep_is_the_reps_follow_up(read, text: str, day: int) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and local(follow_up.due).day == day
