@@ -195,3 +195,25 @@ def test_a_short_weekday_before_next_week_is_next_weeks(read) -> None:
 def test_what_the_customer_asked_of_the_rep_is_the_reps_follow_up(read, text: str, day: int) -> None:
     follow_up = read(text).follow_up
     assert follow_up is not None and local(follow_up.due).day == day
+
+
+@pytest.mark.parametrize("text, value", [
+    ("阿里巴巴签了3万5的单", 35000),         # spoken money drops the last unit
+    ("青岛啤酒货款收到了 十一万五", 115000),
+    ("华为续费 三万五", 35000),
+    ("海尔下单 3万5千", 35000),
+])
+def test_spoken_money_with_the_last_unit_dropped(read, text: str, value: int) -> None:
+    assert read(text).amount == value
+
+
+def test_a_measure_word_after_a_space_is_no_unit(read) -> None:
+    assert read("跟京东物流合同签了 28万 款还没到").amount == 280000   # 款 is the money, not "28万 models"
+
+
+def test_models_counted_are_no_money(read) -> None:
+    assert read("华为买了3款产品").amount is None
+
+
+def test_an_overpayment_given_back_is_a_refund(read) -> None:
+    assert read("给百度退了上个月的多付款 4500元").money == "refund"
