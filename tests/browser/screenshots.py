@@ -34,6 +34,7 @@ async def shoot(out: Path) -> list[Path]:
                                       bot_username="tierbot_demo_bot")
         try:
             people = support.seed_demo(harness)
+            support.liven_up(harness, people)  # tier movements and a complaint on the dashboard
             with db.session() as session:
                 customer = session.exec(select(Customer.id).where(Customer.name == SHOWN_CUSTOMER)).one()
             written = []
@@ -71,6 +72,16 @@ async def _view(browser, base, harness, people, view, customer, lang, dark, path
     await page.context.close()
     if opened.errors:
         raise RuntimeError(f"{path.name}: {opened.errors}")
+    _shrink(path)
+
+
+def _shrink(path: Path) -> None:
+    """256 colours are plenty for flat UI: about a third of the bytes (Pillow, matplotlib's)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, Page, Playwright, async_playwright
 from bot.local_api import LOCAL_TOKEN
 from bot.testing import Harness
 from bot.webapp import local_link
-from core import accounts, book, customer_table, demo, tiers
+from core import accounts, book, customer_table, demo, feedback, interactions, tiers
 from web.app import create_app
 
 CHROMIUM = Path(os.environ.get("TIERBOT_CHROMIUM", "/usr/bin/chromium"))
@@ -76,6 +76,35 @@ def seed_demo(harness: Harness, age: timedelta = timedelta(0)) -> dict[str, acco
     book.invalidate()
     customer_table.forget()
     return people
+
+
+def liven_up(harness: Harness, people: dict[str, accounts.Account], *, deals: int = 3) -> list[int]:
+    """A day of news on the demo book, so every dashboard figure has something behind it: big
+    deals for `deals` of the main model's lowest-tier customers and a complaint about one, then
+    the next day's review run (their tier movements). The customers with deals, by id."""
+    policy, settings = harness.services.policy, harness.services.settings
+    main = policy.main_model
+    assert main is not None
+    now = harness.clock.now()
+    with harness.db.session() as session:
+        rows = customer_table.search(session, people["manager"], policy,
+                                     customer_table.Query(tiers={main.code: (main.tiers[-1].code,)}, sort="name"),
+                                     now, org_timezone=settings.timezone).rows[:deals]
+        for number, row in enumerate(rows):
+            owner = next(p for p in people.values() if p.id == row.owner_id)
+            draft = interactions.LogDraft(customer_id=row.id, kind="deal", summary="签约年度框架合同 annual contract",
+                                          occurred_at=(now - timedelta(hours=3)).isoformat(), amount="6000000")
+            interactions.log_and_retier(session, owner, draft, chat_id=-owner.telegram_id, message_id=9000 + number,
+                                        now=now, currency=settings.currency, policy=policy,
+                                        org_timezone=settings.timezone)
+        owner = next(p for p in people.values() if p.id == rows[0].owner_id)
+        feedback.record(session, owner, rows[0].id, kind="complaint", text="交付延期两周 delivery two weeks late",
+                        now=now, severity="high")
+        session.commit()
+    harness.clock.set(now + timedelta(days=1))
+    tiers.recompute(harness.db, policy, harness.clock.now(), org_timezone=settings.timezone, review=True)
+    customer_table.forget()
+    return [row.id for row in rows]
 
 
 @asynccontextmanager

@@ -156,6 +156,7 @@ async def test_a_manager_drills_from_dashboard_bars_to_their_customers_and_reass
         harness: Harness, demo_app: Any, chromium: Browser) -> None:
     base, people = demo_app
     manager = people["manager"]
+    dealt = support.liven_up(harness, people)  # deals that move tiers, a complaint
     opened = await support.open_app(chromium, base, manager, harness, hash_path="#/dash")
     page = opened.page
     await page.wait_for_selector("#chart-overdue")
@@ -183,7 +184,35 @@ async def test_a_manager_drills_from_dashboard_bars_to_their_customers_and_reass
     assert behind.total == tier["customers"] > 0
     assert await shown_ids(page) == [row.id for row in behind.rows]
 
-    # and from one of them, reassignment to the other rep
+    # the complaints tile: the customer complained about
+    await page.go_back()
+    await page.wait_for_selector("#chart-revenue")
+    assert board["complaints_open"] == 1
+    await page.click("button.tile[data-drill='complaints=1']")
+    await wait_rows(page, 1)
+    assert await shown_ids(page) == [dealt[0]]
+
+    # tier movements: the main model's upgrades bar lists exactly the customers it counts
+    await page.go_back()
+    await page.wait_for_selector("#chart-movements")
+    main = harness.services.policy.main_model
+    assert main is not None
+    ups = {m["customer_id"] for m in board["movements"] if m["model"] == main.code and m["direction"] == "up"}
+    assert set(dealt) <= ups
+    moved_models = await page.evaluate("() => Chart.getChart(document.getElementById('chart-movements')).data.labels")
+    await bar_click(page, "chart-movements", moved_models.index(main.name.get(manager.language)), 0)
+    await page.wait_for_function("(n) => document.querySelectorAll('#movements li').length === n", arg=len(ups))
+    listed = await page.locator("#movements li").evaluate_all("items => items.map(i => Number(i.dataset.customer))")
+    assert set(listed) == ups
+    await page.click(f"#movements li[data-customer='{dealt[1]}']")
+    await page.wait_for_selector("#history")
+    assert dealt[1] in {int(x) for x in [page.url.rsplit("/", 1)[1]]}
+
+    # and from a tier's customers, reassignment to the other rep
+    await page.go_back()
+    await page.wait_for_selector("#chart-revenue")
+    await bar_click(page, "chart-revenue", 1)
+    await wait_rows(page, tier["customers"])
     customer = behind.rows[0]
     other = next(p for key, p in people.items() if key in ("rep", "rep_en") and p.id != customer.owner_id)
     await page.click(f"tr.customer[data-id='{customer.id}']")

@@ -198,7 +198,7 @@ async function start() {
   S.me = await api("/api/me");
   document.documentElement.lang = S.me.language === "zh" ? "zh-CN" : "en";
   $("#tabs").replaceChildren(el("button", { class: "plain", onclick: () => go("#/") }, L("customers")),
-    S.me.role !== "rep" ? el("button", { class: "plain", id: "tab-dash", onclick: () => go("#/dash") }, L("dashboard")) : null);
+    S.me.role !== "rep" ? el("button", { class: "plain", id: "tab-dash", onclick: () => go("#/dash") }, L("dashboard")) : "");
   route();
   // Telegram's script from telegram.org, without blocking: absent offline, the page works as is.
   const script = el("script", { src: "https://telegram.org/js/telegram-web-app.js", async: "" });

@@ -142,7 +142,7 @@ function movements(d, lang) {
       `${x.direction === "up" ? "▲" : x.direction === "down" ? "▼" : "•"} ${x.name}: ${x.old_name[lang]} → ${x.new_name[lang]}`)));
   const directions = [["up", L("upgrades"), "#4caf50"], ["down", L("downgrades"), "#e0533d"], ["changed", L("changed"), themeColour("--hint")]]
     .filter(([code]) => d.movements.some((x) => x.direction === code));
-  const chart = figure("chart-movements", "", rowsHeight(moved.length), horizontalBars(moved.map((m) => m.name[lang]),
+  const chart = figure("chart-movements", "", rowsHeight(moved.length, 40) + 30, horizontalBars(moved.map((m) => m.name[lang]),
     directions.map(([code, label, colour]) => ({ label, data: moved.map((m) => d.movements.filter((x) => x.model === m.code && x.direction === code).length), backgroundColor: colour })),
     { stacked: true, legend: true, ticks: { precision: 0 } }), [], (index, datasetIndex) => show(moved[index].code, directions[datasetIndex][0]));
   chart.querySelector("h2").remove();
