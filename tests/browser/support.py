@@ -59,8 +59,11 @@ def _fontconfig() -> Path:
 
     conf = Path(tempfile.gettempdir()) / f"tierbot-fonts-{os.getuid()}.conf"
     system = '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-    conf.write_text(f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{system}'
-                    f"<dir>{Path(FONT_PATH).parent}</dir></fontconfig>", encoding="utf-8")
+    text = (f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{system}'
+            f"<dir>{Path(FONT_PATH).parent}</dir></fontconfig>")
+    scratch = conf.with_suffix(f".{os.getpid()}")
+    scratch.write_text(text, encoding="utf-8")
+    scratch.replace(conf)  # atomic: parallel runs never read half a file
     return conf
 
 
@@ -129,7 +132,8 @@ class Opened:
 
 
 async def open_app(browser: Browser, base: str, account: accounts.Account, harness: Harness, *,
-                   lang: str | None = None, dark: bool = False, hash_path: str = "") -> Opened:
+                   lang: str | None = None, dark: bool = False, hash_path: str = "",
+                   before_load: str | None = None) -> Opened:
     """A phone-sized page signed in as `account` with initData signed by the bot's token (the
     console's link); telegram.org's script is refused, as where only the bot server is reachable."""
     context = await browser.new_context(viewport=PHONE, device_scale_factor=1, color_scheme="dark" if dark else "light",
@@ -141,6 +145,8 @@ async def open_app(browser: Browser, base: str, account: accounts.Account, harne
     page.on("console", lambda message: errors.append(message.text) if message.type == "error"
             and "telegram.org" not in message.text and "ERR_FAILED" not in message.text else None)
     await page.route("https://telegram.org/**", lambda route: route.abort())
+    if before_load:
+        await page.add_init_script(before_load)
     link = local_link(base, LOCAL_TOKEN, account.telegram_id, account.name, lang or account.language,
                       harness.clock.now())
     await page.goto(link)

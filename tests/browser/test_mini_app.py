@@ -225,6 +225,27 @@ async def test_a_manager_drills_from_dashboard_bars_to_their_customers_and_reass
     assert opened.errors == []
 
 
+async def test_the_page_and_its_charts_take_telegrams_theme_and_the_dark_scheme(
+        harness: Harness, demo_app: Any, chromium: Browser) -> None:
+    base, people = demo_app
+    manager = people["manager"]
+    colour = "() => [getComputedStyle(document.body).backgroundColor, " \
+             "Chart.getChart(document.getElementById('chart-mix')).data.datasets[0].backgroundColor[0]]"
+    dark = await support.open_app(chromium, base, manager, harness, dark=True, hash_path="#/dash")
+    await dark.page.wait_for_selector("#chart-mix")
+    light = await support.open_app(chromium, base, manager, harness, hash_path="#/dash")
+    await light.page.wait_for_selector("#chart-mix")
+    assert await dark.page.evaluate(colour) == ["rgb(23, 33, 43)", "#2481cc"]
+    assert await light.page.evaluate(colour) == ["rgb(255, 255, 255)", "#2481cc"]
+    # inside Telegram, telegram-web-app.js sets --tg-theme-* on the page: they win, charts too
+    theme = ("document.addEventListener('DOMContentLoaded', () => { const s = document.documentElement.style;"
+             " s.setProperty('--tg-theme-bg-color', '#101010'); s.setProperty('--tg-theme-button-color', '#ff8800'); })")
+    telegram = await support.open_app(chromium, base, manager, harness, dark=True, hash_path="#/dash", before_load=theme)
+    await telegram.page.wait_for_selector("#chart-mix")
+    assert await telegram.page.evaluate(colour) == ["rgb(16, 16, 16)", "#ff8800"]
+    assert dark.errors == light.errors == telegram.errors == []
+
+
 def test_without_chromium_the_tests_fail_and_say_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.setattr(support, "CHROMIUM", tmp_path / "no-chromium")
     with pytest.raises(RuntimeError, match="apt-get install chromium"):
