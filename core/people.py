@@ -73,6 +73,25 @@ def in_domain(session: Session, actor: Account | None, user_id: int) -> bool:
     return session.exec(select(User.id).where(User.id == user_id, members_clause(actor))).first() is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Assignee:
+    id: int
+    name: str
+    role: str
+    team: str | None
+
+
+def assignable(session: Session, actor: Account) -> list[Assignee]:
+    """The active people `actor` may give customers to (core.team.reassign's targets), by name:
+    the Mini App's reassignment picker."""
+    require_manager(actor)
+    rows = session.exec(select(User, Team).outerjoin(Team, Team.id == User.team_id)
+                        .where(members_clause(actor), User.active.is_(True))).all()  # type: ignore[attr-defined]
+    people = [Assignee(user.id, user.name, user.role, team.name if team else None)  # type: ignore[arg-type]
+              for user, team in rows]
+    return sorted(people, key=lambda p: (p.team or "\uffff", p.name.casefold()))
+
+
 def find_user(session: Session, actor: Account | None, ref: str) -> User:
     """A user named by `@username`, name (spaces may be left out or written as _), or Telegram
     id; within what `actor` manages. Someone outside it is named in the error (a manager asked
