@@ -138,8 +138,15 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
     assert opened.errors == []
 
 
+async def chart_ready(page: Page, canvas: str) -> None:
+    """The canvas is in the page before Chart.js has drawn on it: wait for the chart itself."""
+    await page.wait_for_function("(id) => window.Chart !== undefined && "
+                                 "Chart.getChart(document.getElementById(id)) !== undefined", arg=canvas)
+
+
 async def bar_click(page: Page, canvas: str, index: int, dataset: int = 0) -> None:
     """Tap the middle of bar/slice `index` of a Chart.js chart, as a finger would."""
+    await chart_ready(page, canvas)
     await page.locator(f"#{canvas}").scroll_into_view_if_needed()
     point = await page.evaluate(
         """([id, index, dataset]) => {
@@ -199,6 +206,7 @@ async def test_a_manager_drills_from_dashboard_bars_to_their_customers_and_reass
     assert main is not None
     ups = {m["customer_id"] for m in board["movements"] if m["model"] == main.code and m["direction"] == "up"}
     assert set(dealt) <= ups
+    await chart_ready(page, "chart-movements")
     moved_models = await page.evaluate("() => Chart.getChart(document.getElementById('chart-movements')).data.labels")
     await bar_click(page, "chart-movements", moved_models.index(main.name.get(manager.language)), 0)
     await page.wait_for_function("(n) => document.querySelectorAll('#movements li').length === n", arg=len(ups))
@@ -232,16 +240,16 @@ async def test_the_page_and_its_charts_take_telegrams_theme_and_the_dark_scheme(
     colour = "() => [getComputedStyle(document.body).backgroundColor, " \
              "Chart.getChart(document.getElementById('chart-mix')).data.datasets[0].backgroundColor[0]]"
     dark = await support.open_app(chromium, base, manager, harness, dark=True, hash_path="#/dash")
-    await dark.page.wait_for_selector("#chart-mix")
+    await chart_ready(dark.page, "chart-mix")
     light = await support.open_app(chromium, base, manager, harness, hash_path="#/dash")
-    await light.page.wait_for_selector("#chart-mix")
+    await chart_ready(light.page, "chart-mix")
     assert await dark.page.evaluate(colour) == ["rgb(23, 33, 43)", "#2481cc"]
     assert await light.page.evaluate(colour) == ["rgb(255, 255, 255)", "#2481cc"]
     # inside Telegram, telegram-web-app.js sets --tg-theme-* on the page: they win, charts too
     theme = ("document.addEventListener('DOMContentLoaded', () => { const s = document.documentElement.style;"
              " s.setProperty('--tg-theme-bg-color', '#101010'); s.setProperty('--tg-theme-button-color', '#ff8800'); })")
     telegram = await support.open_app(chromium, base, manager, harness, dark=True, hash_path="#/dash", before_load=theme)
-    await telegram.page.wait_for_selector("#chart-mix")
+    await chart_ready(telegram.page, "chart-mix")
     assert await telegram.page.evaluate(colour) == ["rgb(16, 16, 16)", "#ff8800"]
     assert dark.errors == light.errors == telegram.errors == []
 
