@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .text import to_int
+from .text import is_cjk, to_int
 
 _PREFIX_CURRENCY = {"us$": "USD", "usd": "USD", "hk$": "HKD", "hkd": "HKD", "s$": "SGD",
                     "a$": "AUD", "c$": "CAD", "rmb": "CNY", "cny": "CNY", "eur": "EUR",
@@ -40,7 +40,7 @@ _AMOUNT = re.compile(
     rf"(?P<pre>{_APPROX_BEFORE})?\s*"
     rf"(?P<cur1>{_alternation(_PREFIX_CURRENCY)})?\s*"
     r"(?<![a-z0-9_#])(?<!\d[.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿点]*)"
-    rf"(?:\s*(?P<mult>{_alternation(_MULTIPLIER)})(?![a-z]))?"
+    rf"(?:\s*(?P<mult>{_alternation(_MULTIPLIER)})(?:(?<=[万亿千百])|(?![a-z])))?"   # 25万rmb; not 5 mins
     rf"\s*(?P<cur2>{_alternation(_SUFFIX_CURRENCY)}(?![a-z]))?"
     r"(?P<post>\s*(?:左右|上下|多|出头|\+|\?|ish\b))?")
 _UNIT_AFTER = re.compile(
@@ -112,6 +112,9 @@ def find_amount(low: str, clauses: list[tuple[int, int]]) -> Amount | None:
         if _VAGUE.search(low, max(0, m.start("num") - 1), m.end("num") + 1):
             continue
         has_unit_after = _UNIT_AFTER.match(low, m.end("mult") if multiplier else m.end("num"))
+        if has_unit_after and multiplier and has_unit_after.group()[:1].isspace() \
+                and is_cjk(has_unit_after.group().strip()[:1] or "a"):
+            has_unit_after = None   # 96万 年付: "a year", not 960,000 years
         currency = _PREFIX_CURRENCY.get(cur1 or "") or _SUFFIX_CURRENCY.get(cur2 or "")
         if has_unit_after and not (cur1 or cur2):
             continue

@@ -24,9 +24,9 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # otherwise the first channel word in the message wins ("Called Acme, then emailed the quote"
 # is a call).
 _DEAL = _any(r"签约|签了(?!字)|签下|签单|签合同|签署|(?:今天|已经?|刚)?签字了|签了字|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,3}(?:打过来|打来|转过来|汇过来)了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
+             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
              r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
-             r"\b(?:signed(?! (?:the |an? )?(?:nda|mou|loi)\b)|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
+             r"\b(?:signed(?! (?:the |an? )?(?:nda|mou|loi)\b)|(?:(?:called|rang|emailed|wrote) to )?confirm(?:ed|s)? (?:[\w\x00]+'s |the |their |our |an? )?order|po\b.{0,24}\bapproved|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
              r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
              r"wired|transferred|remitted|po (?:is )?in|po arrived|agreed to (?:the|our|a)|said yes|accept(?:s|ed) (?:the|our) (?:price|offer|quote|deal|terms)|"
              r"signing (?:for )?\$?\d|sent (?:the|their|us)? ?payment|paid (?:the|their|us) ?(?:invoice|deposit|balance)?|"
@@ -117,11 +117,11 @@ def answered_by(follow_up_text: str, kind: str, channel: str | None) -> bool:
 
 # A call (or a visit) that did not reach anyone is an attempt: logged, but no contact.
 _ATTEMPT = _any(r"没人接|没接|未接|无人接听?|不接|没打通|打不通|没通|未接通|没接通|关机|占线|停机|不在服务区|无法接通|"
-                r"没人应|没有人接|扑空|没见到人|没见着|不让进|找不到对接人|人不在|不在(?!乎|意|话下)|白跑|出差了",
+                r"没人应|没有人接|扑空|没见到|没见着|不让进|找不到对接人|都没人|没人在|人不在|不在(?!乎|意|话下)|白跑|出差了",
                 r"\b(?:no answer|no one (?:answered|picked up)|nobody (?:answered|picked up|was there)|"
                 r"didn'?t (?:answer|pick up)|did not (?:answer|pick up)|not picking up|no pick-?up|"
                 r"went (?:straight )?to (?:voicemail|vm)|left (?:a )?(?:voicemail|vm)|voicemail again|"
-                r"missed call|no-?show|no show|stood (?:us|me) up|didn'?t show(?: up)?|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
+                r"missed call|(?:straight|went) to (?:voicemail|vm)|voicemail (?:both times|twice|again)|gatekeeper|wouldn'?t put (?:me|us) through|no-?show|no show|stood (?:us|me) up|didn'?t show(?: up)?|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
                 r"unreachable|not reachable|phone (?:was )?off|line (?:was )?busy|busy signal|missed my call|"
                 r"wasn'?t (?:in|there|around|available)|was (?:out|away|off)(?! of)|out sick|not in (?:the office|today))\b")
 

@@ -217,3 +217,46 @@ def test_models_counted_are_no_money(read) -> None:
 
 def test_an_overpayment_given_back_is_a_refund(read) -> None:
     assert read("给百度退了上个月的多付款 4500元").money == "refund"
+
+
+@pytest.mark.parametrize("text", [
+    "百度邮件说第二期款项50万已经打过来了",
+    "华为那边合同签好了 一年服务费36万",
+    "海尔吴经理那边订单下来了 12万8",
+    "Tom Lee called to confirm soylent's order, $75,000",
+    "Pepper from Stark: PO for 250k EUR approved",
+    "腾讯 和 阿里巴巴 的 deal 都 close 了 一共 200万",
+])
+def test_booked_money_said_the_quick_way(read, text: str) -> None:
+    assert read(text).money == "booked"
+
+
+@pytest.mark.parametrize("text", [
+    "小米刘经理电话里说 上个月多收的5000块服务费 我们同意退了",
+    "刚跟美团赵总 call 完 他们要退¥2000 的 license fee",
+])
+def test_money_agreed_to_be_given_back_is_a_refund(read, text: str) -> None:
+    assert read(text).money == "refund"
+
+
+@pytest.mark.parametrize("text, value", [
+    ("中兴黄经理电话说尾款25万rmb本周五付", 250000),   # a currency glued to 万
+    ("腾讯的合同终于签了 一共96万 年付", 960000),       # 年 after a space is "a year", no unit
+])
+def test_money_before_a_currency_or_a_spaced_word(read, text: str, value: int) -> None:
+    assert read(text).amount == value
+
+
+def test_people_counted_are_still_no_money(read) -> None:
+    assert read("华为有10万人").amount is None
+
+
+@pytest.mark.parametrize("text", [
+    "拜访海尔 没见到吴经理 改约周四上午",
+    "腾讯马经理办公室去了两次都没人",
+    "called Initech's front desk, straight to voicemail",
+    "Called Hooli twice, voicemail both times",
+    "called Soylent, gatekeeper wouldn't put me through",
+])
+def test_nobody_reached_is_an_attempt(read, text: str) -> None:
+    assert read(text).attempt
