@@ -404,7 +404,7 @@ _ZH_STOP = frozenset("了 给 和 与 跟 同 在 去 到 见 拜访 联系 电�
                      "今日 上午 下午 晚上 发 发了 打 打了 约 约了 谈 谈了 聊 聊了 接触 认识 介绍 签约 签了 成交 叫 名 "
                      "合作 对接 意向 有 想 要 说 看 跑 见了 邮件 短信 回访 拜访了 联系了 一下 公司的".split())
 _EN_NAME = re.compile(
-    r"\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,3})\s+(?:Inc|Ltd|LLC|Corp|Co|GmbH|Group|Holdings|Limited)\b"
+    r"\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,3}\s+(?:Inc|Ltd|LLC|Corp|Co|GmbH|Group|Holdings|Limited)\b\.?)"
     r"|\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2}\s+(?:" + "|".join(w.title() for w in LATIN_COMPANY_WORDS) + r"))\b"
     r"|\b(?i:from|at|with|to|called|call|met|meet|visited|visit|emailed|messaged|texted|for|heard|"
     r"(?:ceo|cfo|coo|cto|cio|vp|founder|owner) of|"
@@ -467,7 +467,11 @@ _INTRODUCED_EN = re.compile(r"\b(?:introduced|introducing|referred|intro'?d|conn
                             r"((?:[A-Z][\w&'-]*|[a-z][\w&'-]*-[\w&'-]+)(?: [A-Z][\w&'-]*){0,3}"
                             r"|[a-z][\w&'-]+(?: [a-z][\w&'-]+){0,2}(?=\s*(?:[,;.]|$|\s(?:for|and|who|-)\s)))")
 # "acme 介绍了一个新客户 globalnet": the new client named in Latin letters after 新客户.
-_INTRODUCED_LATIN = re.compile(r"(?:介绍|推荐|引荐)了?(?:一个|一家|个|家)?新客户[:：\s]*([A-Za-z][\w&'-]+(?: [A-Za-z][\w&'-]+){0,2})")
+_INTRODUCED_LATIN = re.compile(r"(?:介绍|推荐|引荐)了?(?:一个|一家|个|家)?新客户[:：\s]*([A-Za-z][\w&'-]+(?: [A-Za-z][\w&'-]+){0,2}"
+                               r"|[\u4e00-\u9fff]{2,10}(?=[\s，,。]|$))")
+# The name a rep writes right after saying it is a new client, set off by a space or a colon.
+_NEW_CLIENT_NAMED = re.compile(r"(?:新客户|潜在客户|新的客户|潜客)[:：]?\s+(?:(?:叫|是)\s*)?(?:([\u4e00-\u9fff]{2,12})(?=[\s，,。]|$)"
+                               r"|([A-Za-z][\w&'.-]*(?: [A-Za-z][\w&'.-]*){0,3})(?=\s*(?:[\u4e00-\u9fff，,。]|$)))")
 
 
 def introduced_name(norm: str) -> str | None:
@@ -490,6 +494,16 @@ def introduced_name(norm: str) -> str | None:
 
 def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
+    found = _unknown_name(norm)
+    return None if found and found.lower().strip(".") in _CALENDAR_WORDS else found   # "send by Fri"
+
+
+def _unknown_name(norm: str) -> str | None:
+    named = _NEW_CLIENT_NAMED.search(norm)
+    if named:
+        name = named.group(1) or named.group(2)
+        if name and (_name_like(name) or not is_cjk(name[0])) and not any(w.lower() in COMMON_WORDS for w in name.split()):
+            return name
     if any(is_cjk(c) for c in norm):
         found = _zh_name(norm)
         found = found[:-1] if found and found.endswith("的") else found   # 大疆的 procurement team
@@ -502,12 +516,20 @@ def unknown_name(norm: str) -> str | None:
     return found if found and not any(is_cjk(c) for c in found) else None   # not "BYD合同signed"
 
 
+_CALENDAR_WORDS = frozenset("monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
+                            "fri sat sun today tomorrow tonight january february march april may june july august "
+                            "september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split())
+
+
 def _en_name(norm: str) -> str | None:
     """The English rules of unknown_name: a capitalised or lower-case company where reps put one."""
+    person_at = _PERSON_AT.search(norm)   # "call with John at Proseware": the company, not John
+    if person_at and not any(w.lower() in COMMON_WORDS for w in person_at.group(1).split()):
+        return person_at.group(1)
     leading = _EN_LEADING.match(norm.strip())
     words = leading.group(1).split() if leading else []
-    if len(words) > 1 and words[-1].lower().strip(".") in _LEGAL_FORMS:
-        words = words[:-1]  # Zentrix Ltd → Zentrix; "Bluth Company" keeps its word
+    if len(words) > 1 and words[-1].lower().strip(".") in _LEGAL_FORMS:   # Zentrix Ltd. is offered as typed
+        words[-1] += "." if norm.strip()[leading.end(1):leading.end(1) + 1] == "." else ""
     if words and not any(w.lower() in COMMON_WORDS for w in words):
         return " ".join(words)
     for rule in (_EN_LEADING_MARKED, _EN_LEADING_LOWER, _EN_AFTER_VERB_LOWER):
@@ -539,14 +561,19 @@ _LATIN_IN_ZH = re.compile(r"(?:^|(?<=[\u4e00-\u9fff\s]))([A-Z][A-Za-z0-9&'-]*(?:
 _TRADE_ACRONYMS = frozenset("CEO CFO COO CTO CIO CMO VP PO POC QBR IT HR PM RFP RFQ SAAS CRM ERP API BD KA OK PPT PDF".split())
 
 
+_LATIN_LOWER_IN_ZH = re.compile(r"(?:^|(?<=[\u4e00-\u9fff\s]))([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){0,3})\s*"
+                                r"(?:的\s*(?:[\u4e00-\u9fff]{1,2}(?:总监|总|经理|工|主任|老板)|采购|cto|ceo|cfo|buyer|老板)|(?=\s+(?:发了|发|打了|打)))")
+
+
 def _latin_in_chinese(norm: str) -> str | None:
+    for m in _LATIN_LOWER_IN_ZH.finditer(norm):   # 拜访了 kingsoft cloud 的王总, 给 alpine ski house 发了
+        words = m.group(1).split()
+        if len(" ".join(words)) >= 3 and not any(w in COMMON_WORDS or w.upper() in _TRADE_ACRONYMS for w in words):
+            return " ".join(words)
     for m in _LATIN_IN_ZH.finditer(norm):
         words = m.group(1).split()
         while words and words[0].lower() in COMMON_WORDS:
             words = words[1:]
-        if len(words) > 1 and words[-1].lower().strip(".") in LATIN_COMPANY_SUFFIXES \
-                and words[-1] not in ("Industries", "Airlines", "Analytics", "Bank"):
-            words = words[:-1]
         name = " ".join(words)
         if len(words) == 1 and name.isupper():
             continue  # ZTE陈工, CATL唐工: an acronym beside a contact is a registered customer's English short name
@@ -559,6 +586,8 @@ def _latin_in_chinese(norm: str) -> str | None:
 # A capitalised pair that is a person, not a company (Met John Smith): a company word ends a
 # company name, so only names without one are checked.
 # An English message that opens with a capitalised name: "Spacely Sprockets quote request …".
+_PERSON_AT = re.compile(r"\b(?:with|w/|to|from|called|emailed|met|texted)\s+[A-Z][a-z]+(?: [A-Z][a-z]+)?\s+(?:at|from|of)\s+"
+                        r"([A-Z][\w&'-]+(?: [A-Z][\w&'-]+){0,3})")
 _EN_LEADING = re.compile(r"^([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})(?=\s+[a-z~$\d]|[,:]|$)")
 _PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
 
@@ -571,8 +600,8 @@ _LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
 # A span that starts with a time word or ends with a cue is no name (下周五再跟进, 今天).
 _NOT_A_NAME = re.compile(r"^(?:接到|收到|今[天日晚早]|明[天日晚早]|昨[天日晚]|前[天几两]|后[天面]|[上下](?:周|个|次|午|月|星期|礼拜)|"
                          r"这(?:周|个|次|边)|本[周月]|每|刚|已|再|要|在|和|跟|给|去|到|电话|微信|短信|邮件|拜访|听说|"
-                         r"视频|会议|开会|见面|吃饭|签|回访|跟进|提醒|客户|新客户|我|他|她)|"
-                         r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧)$")
+                         r"视频|会议|开会|见面|吃饭|签|回访|跟进|提醒|客户|新客户|我|他|她|对接人|联系人|负责人)|"
+                         r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧|是|对接人|联系人)$")
 
 
 def _name_like(name: str) -> bool:
@@ -582,7 +611,7 @@ _PERSON_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,2}}{_TITLES}$")
 
 # A brand written bare, then its department or what it did: 大疆采购部打电话来, 携程商旅部发来邮件,
 # 隆基绿能签了第一单, 安踏体育下了试用订单 (the shortest name before the word).
-_BRAND_THEN = re.compile(r"(?:^|[\s，,。；;])((?:(?!的)[\u4e00-\u9fff]){2,6}?)(?:采购部|采购经理|采购总监|商旅部|市场部|技术部|"
+_BRAND_THEN = re.compile(r"(?:^|[\s，,。；;])(?:(?:刚刚|刚才|今天|昨天|上午|下午)?[跟和与同])?((?:(?!的)[\u4e00-\u9fff]){2,6}?)(?:采购部|采购经理|采购总监|商旅部|市场部|技术部|"
                          r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|签了|签约了|下了|下单|打电话来|打来电话|来电|发来|想要)")
 # Words that begin a span _OF_PERSON takes but belong to the sentence: 给用友的赵经理 → 用友.
 _LEAD_WORDS = "给和跟与同在陪找约对向把让请帮见去到"
@@ -631,6 +660,12 @@ def _zh_name(norm: str) -> str | None:
         while k < len(tokens) and tokens[k] in suffixes:
             parts.append(tokens[k])
             k += 1
+        for span in range(1, 4):   # ...and a registered form ahead: 苏州绿源环保 / 设备 / 有限公司
+            ahead = tokens[k:k + span]
+            if len(ahead) == span and all(is_cjk(c) for t in ahead for c in t) and not set(ahead) & _ZH_STOP \
+                    and "".join(ahead).endswith(("有限公司", "股份公司", "集团", "公司")):
+                parts += ahead
+                break
         name = "".join(parts)
         if len(name) > len(token) or len(token) > 2 and token not in suffixes:
             return name

@@ -35,7 +35,7 @@ def test_a_possessive_is_no_brand(read) -> None:
     ("met jane from weyland-yutani for coffee", "weyland-yutani"),     # a hyphenated name after "from"
     ("met the CTO of Tailspin Toys at the expo", "Tailspin Toys"),     # "the CTO of X"
     ("Bluth Company called asking about bulk pricing", "Bluth Company"),  # Company is part of the name
-    ("Zentrix Ltd called asking about pricing", "Zentrix"),            # a legal form is not
+    ("Zentrix Ltd called asking about pricing", "Zentrix Ltd"),        # a legal form too, as typed
 ])
 def test_english_names_typed_the_quick_way_are_offered(read, text: str, name: str) -> None:
     assert read(text).new_customer == name

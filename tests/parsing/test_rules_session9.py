@@ -260,3 +260,54 @@ def test_people_counted_are_still_no_money(read) -> None:
 ])
 def test_nobody_reached_is_an_attempt(read, text: str) -> None:
     assert read(text).attempt
+
+
+@pytest.mark.parametrize("text, name", [
+    ("拜访了一家新客户 远大能源 对接人是采购部钱总 下周二再去一次", "远大能源"),   # named right after 新客户
+    ("新客户 BrightPath Solutions 周四来公司demo", "BrightPath Solutions"),
+    ("跟一个新客户 Vertex Labs 在星巴克聊了一下", "Vertex Labs"),
+])
+def test_the_name_written_after_new_client_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+def test_the_contact_person_word_is_no_company(read) -> None:
+    assert read("见了对接人是采购部钱总").new_customer != "对接人是"
+
+
+def test_a_chinese_new_client_introduced_by_a_book_customer(read) -> None:
+    log = read("海尔介绍了一家新客户 万和电气 下周一一起去拜访")
+    assert log.new_customer == "万和电气" and log.candidates[0].name == "海尔"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("拜访了 kingsoft cloud 的钱总 下周二 follow up", "kingsoft cloud"),   # lower case before 的 and a title
+    ("给 alpine ski house 发了 intro email", "alpine ski house"),            # after 给, before what was sent
+])
+def test_a_lower_case_latin_name_inside_a_chinese_sentence(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+@pytest.mark.parametrize("text, name", [
+    ("quick call with John at Proseware yesterday, send case studies tmr", "Proseware"),   # not John
+    ("WhatsApp'd the contract draft to Dana at Relecloud", "Relecloud"),
+])
+def test_the_company_of_a_person_at_it_is_offered_not_the_person(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Visited Tailspin Toys Inc. — CFO interested", "Tailspin Toys Inc."),   # a legal form, as typed
+    ("Zava Inc wants a quote for 50 licences", "Zava Inc"),
+    ("电话联系了苏州绿源环保设备有限公司的钱经理", "苏州绿源环保设备有限公司"),   # the registered form whole
+])
+def test_a_name_with_its_legal_form_is_offered_as_typed(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+def test_a_brand_signed_with_after_a_lead_word(read) -> None:
+    assert read("刚刚跟华南宏达签约了 合同金额18万").new_customer == "华南宏达"
+
+
+def test_a_weekday_is_no_company(read) -> None:
+    assert read("张总 asked for the updated price list, send by Fri").new_customer is None
