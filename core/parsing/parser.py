@@ -28,7 +28,7 @@ from .customers import CustomerIndex
 from .facts import BIRTHDAY_WORD, FactSpan, find_facts, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
-from .signals import (FOLLOW_UP_CUE, JOINT, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
+from .signals import (COMING_TO_US, FOLLOW_UP_CUE, JOINT, SAID, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
                       detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past, SELF_NOTE, TODO_CALL,
                       introduced_name, unknown_name)
 from .tasks import task_text
@@ -289,7 +289,7 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
     times = find_times(_blank_all(masked, [(d.start, d.end) for d in mentions]))
     if any(d.invalid for d in mentions):
         problems.append("invalid_date")
-    occurred, follow_up, their_plan = _roles(masked, bounds, mentions)
+    occurred, follow_up, their_plan = _roles(masked, bounds, mentions, local_now.date())
     attached = _attach_times(times, mentions, bounds)
     occurred, follow_up = _lone_times(masked, bounds, times, attached, occurred, follow_up,
                                       local_now)
@@ -332,7 +332,7 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
     return when
 
 
-def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading | None, _Reading | None,
+def _roles(masked: str, bounds, mentions: list[DateMention], today: date) -> tuple[_Reading | None, _Reading | None,
                                                                       _Reading | None]:
     """The first date that says when it happened and the first that says when to follow up
     (the rules are in dates.py)."""
@@ -345,7 +345,11 @@ def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading |
         cued = FOLLOW_UP_CUE.search(masked, *clause) is not None or (
             TODO_CALL.search(masked, *clause) is not None and not said_in_past(masked, 0, len(masked)))
         ahead = mention.direction == FUTURE or mention.past_day is None or (
-            mention.direction == EITHER and cued)
+            mention.direction == EITHER and cued) or (
+            mention.past_day > today and SAID.search(masked, *clause) is not None) or (   # 微信说12月3号来
+            mention.direction == EITHER and COMING_TO_US.search(masked, *clause) is not None
+            and not said_in_past(unsaid := SAID.sub(lambda m: " " * len(m.group()), masked), 0, len(unsaid)))
+        # 周五来看样品, 李经理说周五来看样品: they come on Friday (what they said is no past)
         if ahead and mention.future_day is not None:
             ahead_of.setdefault(plan_owner(masked, *clause, mention.start), (mention.future_day, mention))
         elif not ahead and occurred is None and mention.past_day is not None:
@@ -445,8 +449,10 @@ def _follow_up_words(norm: str, masked: str, when: _When, ranked, names: list[st
         if start <= s < end:
             piece = _blank(piece, s - start, min(e, end) - start)
     said = follow_up_text(piece)
-    zh = has_cjk(norm)
+    around = next((masked[s:e] for s, e in clause_bounds(masked) if s <= start < e), "")
+    letters = re.sub(r"[\W\d_\x00]", "", masked[start:end])
+    zh = has_cjk(letters) if letters else has_cjk(norm)   # "张总 asked …, send by Fri": an English task
     customer = ("、" if zh else " and ").join(names)
     if ranked and ranked[0].matched:
         said = said.replace(ranked[0].matched, ranked[0].name)
-    return task_text(said, masked[start:end], masked, customer, zh, attempt)[:DEFAULT_TEXT_CHARS]
+    return task_text(said, masked[start:end], masked, customer, zh, attempt, around)[:DEFAULT_TEXT_CHARS]

@@ -295,15 +295,22 @@ def detect_satisfaction(low: str) -> Satisfaction | None:
 FOLLOW_UP_CUE = _any(
     r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末号])前|到期|下次|需要|要(?!了)|"
     r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把(?![^，,。；\s]{0,8}了)|记得|"
-    r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到|约\s*(?:demo|演示|见面|开会|拜访)",
+    r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到|约\s*(?:demo|演示|见面|开会|拜访)|"
+    r"改约|重约|约(?=\s*(?:周|星期|礼拜|明天|后天|下周|\d))|对方让|让我们|让我",
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|check (?:back|in)|call (?:\w+ )?back|"
     r"circle back|touch base|ping|chase|by|due|deadline|needs? to|will|should|plan(?:ning)? to|"
     r"going to|gonna|to do|todo|next step|schedul\w*|reschedul\w*|postpon\w*|moved to|pushed to|set up|"
     r"wants? to (?:meet|move|reschedule)|invited (?:us|me) to|(?:set|booked) for|wants? a (?:call|meeting|demo)|"
+    r"wants? (?:us|me) to|set (?:it|that|this|one) up|(?:meeting|mtg|call|demo|visit|lunch|dinner)\b[^,.;]{0,30}\bconfirmed|"
+    r"swing by|come (?:in|by|over)|"
     r"send|before|until|till)\b",
     # An order to oneself at the start of a clause: "…, call them Monday".
     r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b"
     r"(?!\s+(?:from|w/|with)\b)(?![了过完])")
+# The customer coming to us (周五来看样品, 下周三过来): a day ahead when nothing is said in the past.
+COMING_TO_US = re.compile(r"来(?:我们|我司|公司|看|访|参观)|过来")
+
+
 # Whose plan a future date is. The rep's (提醒我, 我周五先发个提醒, I'll chase, f/u, an order to
 # oneself: "send them the deck by thurs", "给中兴陈工回电话") makes the follow-up; the customer's
 # (他们下个月招标, 郑经理说下个月初付款, "he'll call me back tmr", a birthday) does not; a date
@@ -312,7 +319,8 @@ MINE, NEUTRAL, THEIRS = "mine", "neutral", "theirs"
 JOINT = "joint"   # the customer's date for a meeting with the rep: the rep's follow-up when no other is
 _MINE = _any(r"我|提醒|回访|跟进|再打|再约|再联系|再试|再问|问问|记得|催|复查|想约|约他|约她|约个|把|发他|发她|发给|发过去|"
              r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)|"
-             r"前要(?:报价|方案|样品|合同|资料|发票)",   # 下周一前要报价: what the customer asked of us
+             r"前要(?:报价|方案|样品|合同|资料|发票)|对方让|让我们|让我",   # 下周一前要报价: what the customer asked of us
+             r"(?:^|[,.;:]\s*)will\b|\bwants? (?:us|me) to\b|"
              r"\b(?:try|trying) (?:\w+ )?again\b|\bwants? (?:a |an |the |our )?(?:\w+ )?(?:quote|proposal|deck|contract|"
              r"samples?|pricing|report|docs?|specs?|price list|draft)\b",
              r"\b(?:i|i'll|i will|i'm|me|my|remind|f/u|follow(?:ing)?[ -]?up|followup|chase|ping|check (?:in|back)|"
@@ -326,13 +334,14 @@ _THEIRS = _any(r"(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|
 # Reported speech before a date makes it the speaker's plan (郑经理说月底前把款付了, 唐工说过两天来我们
 # 公司, "he said he'd call me back tmr"), unless the rep speaks in the first person in between
 # (韩总说… 我下周一再跟进). "我们" / "us" as an object (给我们PO, 来我们公司) is no first person.
-_SAID = _any(r"(?<![我再听据])说", r"\b(?:says|said|told (?:me|us))\b")
+SAID = _any(r"(?<![我再听据])说", r"\b(?:says|said|told (?:me|us))\b")
 _FIRST_PERSON = _any(r"我(?![们司方])", r"\b(?:i|i'll|i'm|i will|i'd)\b")
 
 
 # A meeting both sides will be at is the rep's date too: "wants to meet thurs", 说下周一 kickoff.
-_APPOINTMENT = _any(r"见面|开会|会议|kickoff|饭局|吃饭|拜访|面谈|演示|demo",
-                    r"\b(?:meet|meeting|mtg|kickoff|kick-off|sync|lunch|dinner|demo|offsite|zoom|visit|a call)\b")
+_APPOINTMENT = _any(r"见面|开会|会议|kickoff|饭局|吃饭|拜访|面谈|演示|demo|来(?:我们|我司|公司|看|访|.{0,3}office)|过来|参观",
+                    r"\b(?:meet|meeting|mtg|kickoff|kick-off|sync|lunch|dinner|demo|offsite|zoom|visit|a call|"
+                    r"our (?:call|meeting|sync|demo)|present|presentation|come (?:in|by|over))\b")
 
 _INTERNAL = _any(r"内部", r"\binternal(?:ly)?\b")
 
@@ -347,7 +356,7 @@ def plan_owner(low: str, start: int, end: int, at: int | None = None) -> str:
 def _plan_owner(low: str, start: int, end: int, at: int | None) -> str:
     if at is not None:
         said = None
-        for said in _SAID.finditer(low, start, at):
+        for said in SAID.finditer(low, start, at):
             pass
         if said is not None and not _FIRST_PERSON.search(low, said.end(), at):
             return THEIRS
