@@ -20,7 +20,7 @@ from typing import Any
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import feedback, followups
 from core import greetings as greetings_names
@@ -240,12 +240,12 @@ def _books(session: Session, user_ids: list[int]) -> tuple[dict[int, set[int]], 
     books: dict[int, set[int]] = {uid: set() for uid in user_ids}
     names: dict[int, str] = {}
     wanted = set(user_ids)
-    live = Customer.archived.is_(False)  # type: ignore[attr-defined]
+    live = col(Customer.archived).is_(False)
     for start in range(0, len(user_ids), 1000):
         chunk = user_ids[start:start + 1000]
         rows = session.connection().execute(
             select(Customer.id, Customer.owner_id, Customer.account_manager_id, Customer.name)
-            .where(live, or_(Customer.owner_id.in_(chunk), Customer.account_manager_id.in_(chunk)))).all()  # type: ignore[union-attr]
+            .where(live, or_(col(Customer.owner_id).in_(chunk), col(Customer.account_manager_id).in_(chunk)))).all()
         for cid, owner, manager, name in rows:
             names[cid] = name
             for person in {owner, manager} & wanted:

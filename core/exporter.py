@@ -34,7 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.accounts import Account
 from core.facts import load_facts
@@ -307,9 +307,9 @@ def _customer_columns(policy: Policy, lang: str, labels: ExportLabels) -> tuple[
 def _customer_rows(session: Session, account: Account, policy: Policy, now: datetime, org_timezone: str,
                    currency: str, lang: str, labels: ExportLabels, zone: ZoneInfo) -> Iterator[list[Any]]:
     c = Customer
-    statement = (select(c, User.name).outerjoin(User, User.id == c.owner_id)
-                 .where(customer_scope(account), c.archived.is_(False), c.merged_into_id.is_(None))  # type: ignore[attr-defined,union-attr]
-                 .order_by(c.id))
+    statement = (select(c, col(User.name)).outerjoin(User, col(User.id) == col(c.owner_id))
+                 .where(customer_scope(account), col(c.archived).is_(False), col(c.merged_into_id).is_(None))
+                 .order_by(col(c.id)))
     rows = session.exec(statement).all()
     ids = [customer.id or 0 for customer, _ in rows]
     contacts = _primary_contacts(session, ids)
@@ -376,8 +376,8 @@ def _primary_contacts(session: Session, ids: list[int]) -> dict[int, Contact]:
     found: dict[int, Contact] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        statement = select(Contact).where(Contact.customer_id.in_(chunk)).order_by(  # type: ignore[attr-defined]
-            Contact.is_primary.desc(), Contact.id)  # type: ignore[attr-defined]
+        statement = select(Contact).where(col(Contact.customer_id).in_(chunk)).order_by(
+            col(Contact.is_primary).desc(), col(Contact.id))
         for contact in session.exec(statement).all():
             found.setdefault(contact.customer_id, contact)
     return found
@@ -387,8 +387,8 @@ def _aliases(session: Session, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     for start in range(0, len(ids), CHUNK):
         statement = (select(CustomerAlias.customer_id, CustomerAlias.text)
-                     .where(CustomerAlias.customer_id.in_(ids[start:start + CHUNK]))  # type: ignore[attr-defined]
-                     .order_by(CustomerAlias.customer_id, CustomerAlias.id))
+                     .where(col(CustomerAlias.customer_id).in_(ids[start:start + CHUNK]))
+                     .order_by(col(CustomerAlias.customer_id), col(CustomerAlias.id)))
         for cid, text in session.exec(statement).all():
             found.setdefault(cid, []).append(text)
     return found
@@ -400,9 +400,9 @@ def _open_expected(session: Session, ids: list[int]) -> dict[int, dict[str, Deci
     found: dict[int, dict[str, Decimal]] = {}
     for start in range(0, len(ids), CHUNK):
         statement = (select(o.customer_id, o.currency, func.sum(o.amount_minor))
-                     .where(o.status == "open", o.amount_minor.is_not(None),  # type: ignore[union-attr]
-                            o.customer_id.in_(ids[start:start + CHUNK]))  # type: ignore[attr-defined]
-                     .group_by(o.customer_id, o.currency))
+                     .where(o.status == "open", col(o.amount_minor).is_not(None),
+                            col(o.customer_id).in_(ids[start:start + CHUNK]))
+                     .group_by(col(o.customer_id), col(o.currency)))
         for cid, row_currency, minor in session.exec(statement).all():
             found.setdefault(cid, {})[row_currency or "CNY"] = from_minor(int(minor), row_currency or "CNY")
     return found
@@ -413,8 +413,8 @@ def _open_followups(session: Session, ids: list[int]) -> dict[int, int]:
     for start in range(0, len(ids), CHUNK):
         statement = (select(FollowUp.customer_id, func.count())
                      .where(FollowUp.status == "open",
-                            FollowUp.customer_id.in_(ids[start:start + CHUNK]))  # type: ignore[union-attr]
-                     .group_by(FollowUp.customer_id))
+                            col(FollowUp.customer_id).in_(ids[start:start + CHUNK]))
+                     .group_by(col(FollowUp.customer_id)))
         found.update({cid: int(n) for cid, n in session.exec(statement).all() if cid is not None})
     return found
 
@@ -431,10 +431,10 @@ def _interaction_rows(session: Session, account: Account, zone: ZoneInfo, curren
                       labels: ExportLabels) -> Iterator[list[Any]]:
     """Newest first, each with its id (the one History and corrections speak of)."""
     i, c = Interaction, Customer
-    statement = (select(i.id, i.external_id, c.name, c.external_id, i.occurred_at, i.kind, i.amount_minor,
+    statement = (select(col(i.id), col(i.external_id), col(c.name), col(c.external_id), col(i.occurred_at), col(i.kind), col(i.amount_minor),
                         i.currency, i.summary, User.name)
                  .join(c, c.id == i.customer_id).outerjoin(User, User.id == i.rep_id)
-                 .where(customer_scope(account)).order_by(i.occurred_at.desc(), i.id.desc()))  # type: ignore[attr-defined]
+                 .where(customer_scope(account)).order_by(col(i.occurred_at).desc(), col(i.id).desc()))
     kinds = labels.values["kind"]
     for interaction_id, external, name, customer_ref, occurred_at, kind, amount, row_currency, summary, rep in \
             session.execute(statement).yield_per(CHUNK):
@@ -445,7 +445,7 @@ def _interaction_rows(session: Session, account: Account, zone: ZoneInfo, curren
 
 def _feedback_rows(session: Session, account: Account, zone: ZoneInfo, labels: ExportLabels) -> Iterator[list[Any]]:
     f, c = Feedback, Customer
-    statement = (select(c.name, f.created_at, f.kind, f.status, f.severity, f.text, f.resolution, f.resolved_at,
+    statement = (select(col(c.name), col(f.created_at), col(f.kind), col(f.status), col(f.severity), col(f.text), col(f.resolution), col(f.resolved_at),
                         User.name)
                  .join(c, c.id == f.customer_id).outerjoin(User, User.id == f.rep_id)
                  .where(customer_scope(account)).order_by(f.created_at, f.id))
@@ -457,7 +457,7 @@ def _feedback_rows(session: Session, account: Account, zone: ZoneInfo, labels: E
 
 def _opportunity_rows(session: Session, account: Account, zone: ZoneInfo, labels: ExportLabels) -> Iterator[list[Any]]:
     o, c = Opportunity, Customer
-    statement = (select(c.name, o.title, o.amount_minor, o.currency, o.expected_signing_date, o.stage, o.status,
+    statement = (select(col(c.name), col(o.title), col(o.amount_minor), col(o.currency), col(o.expected_signing_date), col(o.stage), col(o.status),
                         o.lost_reason, o.created_at, o.updated_at, User.name)
                  .join(c, c.id == o.customer_id).outerjoin(User, User.id == o.rep_id)
                  .where(customer_scope(account)).order_by(o.created_at, o.id))

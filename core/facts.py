@@ -38,7 +38,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core import occasions
 from core.db import Database
@@ -206,7 +206,7 @@ def _fetch(connection: Connection, statement: Any, column: Any, ids: list[int] |
     rows: list[tuple[Any, ...]] = []
     for one, values in runs:
         result = connection.execute(one, values)
-        rows += result.cursor.fetchall()  # type: ignore[attr-defined]
+        rows += result.cursor.fetchall()
         result.close()
     return rows
 
@@ -288,16 +288,16 @@ def _statements(uses_attributes: bool, timezone: str, dialect: str) -> _Statemen
         Customer.satisfaction, Customer.pipeline_stage, _raw(Customer.expected_signing_date),
         Customer.region, attributes, _raw(Customer.customer_since), Customer.annual_revenue_minor,
         Customer.annual_revenue_currency,
-    ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+    ).where(col(Customer.archived).is_(False))
     customers_for_cadence = select(
         Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
         Customer.region,
-    ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+    ).where(col(Customer.archived).is_(False))
     contacts = (
-        select(i.customer_id, _raw(func.max(i.occurred_at).filter(is_contact(i))),
+        select(col(i.customer_id), _raw(func.max(col(i.occurred_at)).filter(is_contact(i))),
                _raw(func.max(i.occurred_at).filter(_is_visit(i))))
         .where(i.occurred_at <= now)
-        .group_by(i.customer_id)
+        .group_by(col(i.customer_id))
     )
     # FILTER (WHERE …) rather than CASE: fewer steps per row on SQLite, the same on PostgreSQL
     activity = (
@@ -317,7 +317,7 @@ def _statements(uses_attributes: bool, timezone: str, dialect: str) -> _Statemen
     in_rfm, in_year = i.occurred_at > _instant("rfm_since"), i.occurred_at > _instant("year_ago")
     # A refund (a negative amount) lowers the sums but is no purchase: it counts neither as
     # the last deal nor towards the frequency, so it can never raise a tier.
-    purchase = or_(i.amount_minor.is_(None), i.amount_minor >= 0)  # type: ignore[union-attr]
+    purchase = or_(col(i.amount_minor).is_(None), col(i.amount_minor) >= 0)
     deals = (
         select(
             i.customer_id, i.currency,
@@ -448,17 +448,17 @@ def _feedback(connection: Connection, ids: list[int] | None) -> dict[int, tuple[
 def _feedback_statements() -> tuple[Any, Any]:
     f = Feedback
     latest = (
-        select(f.customer_id, func.max(f.created_at).label("at"))
-        .where(f.satisfaction.is_not(None))  # type: ignore[union-attr]
-        .group_by(f.customer_id)
+        select(col(f.customer_id), func.max(col(f.created_at)).label("at"))
+        .where(col(f.satisfaction).is_not(None))
+        .group_by(col(f.customer_id))
         .subquery()
     )
-    scores = select(f.customer_id, f.satisfaction).join(
+    scores = select(col(f.customer_id), col(f.satisfaction)).join(
         latest, and_(latest.c.customer_id == f.customer_id, latest.c.at == f.created_at))
     complaints = (
-        select(f.customer_id, func.count().label("n"))
-        .where(f.kind == "complaint", f.status != "resolved")
-        .group_by(f.customer_id)
+        select(col(f.customer_id), func.count().label("n"))
+        .where(col(f.kind) == "complaint", col(f.status) != "resolved")
+        .group_by(col(f.customer_id))
     )
     return scores, complaints
 
@@ -466,16 +466,16 @@ def _feedback_statements() -> tuple[Any, Any]:
 @cache
 def _opportunity_statement() -> Any:
     o = Opportunity
-    return select(o.customer_id, o.stage, o.intention, _raw(o.expected_signing_date)).where(o.status == "open")
+    return select(col(o.customer_id), col(o.stage), col(o.intention), _raw(col(o.expected_signing_date))).where(col(o.status) == "open")
 
 
 @cache
 def _assigned_statement(dialect: str) -> Any:
     t = CustomerTier
     as_object = func.json_object_agg if dialect == "postgresql" else func.json_group_object
-    return (select(t.customer_id, cast(as_object(t.model, t.tier), Text))
-            .where(t.tier.is_not(None))  # type: ignore[union-attr]
-            .group_by(t.customer_id))
+    return (select(col(t.customer_id), cast(as_object(col(t.model), col(t.tier)), Text))
+            .where(col(t.tier).is_not(None))
+            .group_by(col(t.customer_id)))
 
 
 def _assigned(connection: Connection, ids: list[int] | None) -> dict[int, Mapping[str, str]]:
@@ -495,8 +495,8 @@ def _assigned(connection: Connection, ids: list[int] | None) -> dict[int, Mappin
 
 @cache
 def _birthdays_statement() -> Any:
-    return select(Contact.customer_id, Contact.name, Contact.birthday).where(
-        Contact.birthday.is_not(None))  # type: ignore[union-attr]
+    return select(col(Contact.customer_id), col(Contact.name), col(Contact.birthday)).where(
+        col(Contact.birthday).is_not(None))
 
 
 def _birthdays(connection: Connection, ids: list[int] | None) -> dict[int, list[tuple[str, date]]]:

@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 from sqlalchemy import Connection, String, and_, extract, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core import occasions
 from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, User
@@ -211,18 +211,18 @@ def _candidates(connection: Connection, leads: _LeadTimes, regions: set[str], ta
     value = aliased(CustomerTier)
     pipeline = aliased(CustomerTier)
     month_days = _month_days(targets)
-    birthdays = select(Contact.customer_id).where(_on_month_days(Contact.birthday, month_days))
+    birthdays = select(col(Contact.customer_id)).where(_on_month_days(col(Contact.birthday), month_days))
     statement = (
-        select(Customer.id, Customer.name, Customer.owner_id, Customer.stage, Customer.region, Customer.language,
+        select(col(Customer.id), col(Customer.name), col(Customer.owner_id), col(Customer.stage), col(Customer.region), col(Customer.language),
                type_coerce(Customer.contract_start, String()), Customer.timezone, value.tier, pipeline.tier)
-        .outerjoin(value, and_(value.customer_id == Customer.id, value.model == leads.value_model))
-        .outerjoin(pipeline, and_(pipeline.customer_id == Customer.id,
+        .outerjoin(value, and_(value.customer_id == col(Customer.id), value.model == leads.value_model))
+        .outerjoin(pipeline, and_(pipeline.customer_id == col(Customer.id),
                                   pipeline.model == (leads.pipeline_model or "")))
-        .where(Customer.archived.is_(False), Customer.owner_id.is_not(None),  # type: ignore[attr-defined,union-attr]
-               Customer.stage.in_(GREETED_STAGES),  # type: ignore[attr-defined]
-               or_(Customer.region.in_(sorted(regions)),  # type: ignore[attr-defined]
+        .where(col(Customer.archived).is_(False), col(Customer.owner_id).is_not(None),
+               col(Customer.stage).in_(GREETED_STAGES),
+               or_(col(Customer.region).in_(sorted(regions)),
                    _on_month_days(Customer.contract_start, month_days),
-                   Customer.id.in_(birthdays)))  # type: ignore[union-attr]
+                   col(Customer.id).in_(birthdays)))
     )
     profiles: dict[tuple[str, str | None, str | None], tuple[int, str, str | None]] = {}
     languages: dict[tuple[str | None, str | None], tuple[str, str]] = {}
@@ -281,7 +281,7 @@ def _anniversary_items(candidates: list[Candidate], today: date) -> list[Due]:
 def _birthday_items(connection: Connection, by_id: Mapping[int, Candidate], today: date,
                     targets: set[date]) -> list[Due]:
     """Contacts whose birthday is exactly their customer's lead time away."""
-    statement = select(Contact.id, Contact.customer_id, Contact.name, Contact.title, Contact.birthday).where(
+    statement = select(col(Contact.id), col(Contact.customer_id), col(Contact.name), col(Contact.title), col(Contact.birthday)).where(
         _on_month_days(Contact.birthday, _month_days(targets)))
     found = []
     for contact_id, customer_id, name, title, birthday in connection.execute(statement):
@@ -296,7 +296,7 @@ def _birthday_items(connection: Connection, by_id: Mapping[int, Candidate], toda
 
 def _regions_with_holidays(connection: Connection, targets: set[date]) -> set[str]:
     """The customers' region values (as stored) whose calendar has a holiday on a target date."""
-    stored = connection.execute(select(Customer.region).distinct()).scalars()
+    stored = connection.execute(select(col(Customer.region)).distinct()).scalars()
     return {region for region in stored if region is not None and occasions.holidays_on(region, targets)}
 
 
@@ -565,8 +565,8 @@ def _primary_contacts(connection: Connection, ids: list[int]) -> dict[int, tuple
     """Each customer's primary contact, else its first one."""
     best: dict[int, tuple[bool, int, str, str | None]] = {}
     for chunk in _chunks(ids):
-        statement = select(Contact.customer_id, Contact.is_primary, Contact.id, Contact.name, Contact.title).where(
-            Contact.customer_id.in_(chunk))  # type: ignore[attr-defined]
+        statement = select(col(Contact.customer_id), col(Contact.is_primary), col(Contact.id), col(Contact.name), col(Contact.title)).where(
+            col(Contact.customer_id).in_(chunk))
         for customer_id, primary, contact_id, name, title in connection.execute(statement):
             current = best.get(customer_id)
             if current is None or (bool(primary), -contact_id) > (current[0], -current[1]):
@@ -585,16 +585,16 @@ def _last_touches(connection: Connection, ids: list[int], today: date, org_timez
     for chunk in _chunks(ids):
         ranked = select(
             Interaction.customer_id, Interaction.occurred_at, Interaction.kind, Interaction.summary, Interaction.id,
-            func.row_number().over(partition_by=Interaction.customer_id,
-                                   order_by=(Interaction.occurred_at.desc(), Interaction.id.desc())).label("rank"),  # type: ignore[union-attr,attr-defined]
-        ).where(Interaction.customer_id.in_(chunk), Interaction.kind.in_(RECALLED_KINDS),  # type: ignore[attr-defined]
-                Interaction.attempt.is_(False),  # a missed call is no touch to recall  # type: ignore[attr-defined]
+            func.row_number().over(partition_by=col(Interaction.customer_id),
+                                   order_by=(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())).label("rank"),
+        ).where(col(Interaction.customer_id).in_(chunk), col(Interaction.kind).in_(RECALLED_KINDS),
+                col(Interaction.attempt).is_(False),  # a missed call is no touch to recall  # type: ignore[attr-defined]
                 Interaction.occurred_at >= since, Interaction.occurred_at < until).subquery()
         statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary,
                            ranked.c.id).where(ranked.c.rank == 1)
         latest = connection.execute(statement).all()
-        complained = set(connection.execute(select(Feedback.interaction_id).where(
-            Feedback.kind == "complaint", Feedback.interaction_id.in_([row[4] for row in latest]))).scalars())  # type: ignore[union-attr]
+        complained = set(connection.execute(select(col(Feedback.interaction_id)).where(
+            col(Feedback.kind) == "complaint", col(Feedback.interaction_id).in_([row[4] for row in latest]))).scalars())
         for customer_id, occurred_at, kind, summary, interaction_id in latest:
             if interaction_id in complained:
                 continue
@@ -618,7 +618,7 @@ def _rep_names(connection: Connection, ids: list[int]) -> dict[int, str]:
     names: dict[int, str] = {}
     for chunk in _chunks(ids):
         names.update((uid, name) for uid, name in connection.execute(
-            select(User.id, User.name).where(User.id.in_(chunk))))  # type: ignore[union-attr,attr-defined]
+            select(col(User.id), col(User.name)).where(col(User.id).in_(chunk))))
     return names
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.accounts import Account
 from core.import_files import Columns
@@ -135,7 +135,7 @@ class People:
     """Resolves an owner or rep cell (a Telegram id or a name) within what `actor` may assign."""
 
     def __init__(self, session: Session, actor: Account | None) -> None:
-        users = session.exec(select(User.id, User.telegram_id, User.name, User.team_id, User.manager_id)
+        users = session.exec(select(col(User.id), col(User.telegram_id), col(User.name), col(User.team_id), col(User.manager_id))
                              .where(User.active)).all()
         self.by_telegram_id = {str(tid): uid for uid, tid, _, _, _ in users}
         self.by_name: dict[str, list[int]] = {}

@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import aliases, book
 from core.accounts import Account
@@ -461,8 +461,8 @@ class _CustomerPlan(Plan):
         self.report.look_alike_count = len(found)
         shown = found[:LOOK_ALIKES_SHOWN]
         rows = {cid: (name, owner) for cid, name, owner in session.execute(
-            select(Customer.id, Customer.name, User.name).outerjoin(User, User.id == Customer.owner_id)
-            .where(Customer.id.in_([cid for _, cid in shown])))}  # type: ignore[union-attr]
+            select(Customer.id, col(Customer.name), col(User.name)).outerjoin(User, col(User.id) == col(Customer.owner_id))
+            .where(col(Customer.id).in_([cid for _, cid in shown])))}
         self.report.look_alikes = [
             (new, rows[cid][0], None) if visible is None or cid in visible else (new, None, rows[cid][1])
             for new, cid in shown if cid in rows]

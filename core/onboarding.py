@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import accounts, audit, outbox, strangers
 from core.accounts import RedeemResult, RedeemStatus
@@ -42,7 +42,7 @@ def revoke_invite(session: Session, *, invite_id: int, actor_id: int, now: datet
     mine = [] if actor is not None and actor.role == "admin" else [Invite.created_by_id == actor_id]
     result = session.execute(
         update(Invite)
-        .where(Invite.id == invite_id, Invite.used_by_id.is_(None), *mine)  # type: ignore[union-attr]
+        .where(col(Invite.id) == invite_id, col(Invite.used_by_id).is_(None), *mine)
         .values(expires_at=now)
     )
     if result.rowcount:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.models import StrangerRefusal
 
@@ -33,4 +33,4 @@ def may_refuse(session: Session, telegram_id: int, now: datetime) -> bool:
 
 def purge(session: Session, now: datetime) -> int:
     """Forget refusals past their silence (the stranger would be answered anyway); how many."""
-    return session.execute(delete(StrangerRefusal).where(StrangerRefusal.refused_at <= now - SILENCE)).rowcount or 0
+    return session.execute(delete(StrangerRefusal).where(col(StrangerRefusal.refused_at) <= now - SILENCE)).rowcount or 0

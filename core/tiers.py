@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from core.db import Database
 from core.facts import load_book_facts, load_facts
@@ -246,7 +246,7 @@ def has_assignments(session: Session) -> bool:
 
 
 def active_overrides(session: Session, now: datetime, customer_id: int | None = None) -> dict[tuple[int, str], Override]:
-    statement = select(TierOverride).where(TierOverride.removed_at.is_(None))  # type: ignore[union-attr]
+    statement = select(TierOverride).where(col(TierOverride.removed_at).is_(None))
     if customer_id is not None:
         statement = statement.where(TierOverride.customer_id == customer_id)
     rows = session.exec(statement).all()
@@ -293,9 +293,9 @@ def tier_views(session: Session, policy: Policy, at: datetime, *, org_timezone: 
 
 
 def _identities(session: Session, ids: list[int]) -> dict[int, tuple[str | None, str, str | None, str, str | None]]:
-    statement = select(Customer.id, Customer.external_id, Customer.name, User.name, Customer.stage,
+    statement = select(col(Customer.id), col(Customer.external_id), col(Customer.name), col(User.name), col(Customer.stage),
                        Customer.timezone).outerjoin(User, User.id == Customer.owner_id)
-    return {row[0]: tuple(row[1:]) for row in _in_ids(session, statement, Customer.id, ids)}  # type: ignore[misc]
+    return {row[0]: tuple(row[1:]) for row in _in_ids(session, statement, col(Customer.id), ids)}
 
 
 def _in_ids(session: Session, statement: Any, column: Any, ids: list[int]) -> Iterable[Any]:
@@ -311,7 +311,7 @@ def warm_up(session: Session, policy: Policy, now: datetime, *, org_timezone: st
     and one customer of each region evaluated (its queries compiled, its region's holidays
     loaded). Reads only."""
     refresh_stats(session, policy, now, org_timezone)
-    firsts = session.exec(select(func.min(Customer.id)).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+    firsts = session.exec(select(func.min(col(Customer.id))).where(col(Customer.archived).is_(False))
                           .group_by(Customer.region).limit(WARM_REGIONS)).all()
     for customer_id in firsts:
         evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)

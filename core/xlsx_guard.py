@@ -207,9 +207,9 @@ class _Extent:
             if pending is not None:
                 self.pending = None
                 if pending.__class__ is str:
-                    self._check_reference(pending)  # type: ignore[arg-type]
+                    self._check_reference(pending)
                 else:
-                    self._check(*pending)  # type: ignore[misc]
+                    self._check(*pending)
         elif local == "row":
             number = attrs.get("r")
             self.row = int(number) if number else self.row + 1

@@ -38,7 +38,7 @@ def init_through_slots(cls: T) -> T:
         body.append(f"    _set_{f.name}(self, {f.name})")
     exec(f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(body), namespace)  # noqa: S102 (our own field names)
     init = namespace["__init__"]
-    init.__annotations__ = {f.name: f.type for f in fields(cls)} | {"return": None}  # type: ignore[attr-defined]
+    init.__annotations__ = {f.name: f.type for f in fields(cls)} | {"return": None}
     init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
     cls.__init__ = init  # type: ignore[misc]
     return cls
