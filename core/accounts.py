@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
-from core.models import ROLES, Invite, Team, User
+from core.models import ROLES, Invite, Team, User, pk
 from core.settings import check_timezone, parse_hhmm, parse_quiet_hours
 
 LANGUAGES = ("zh", "en")
@@ -216,7 +216,7 @@ def redeem_invite(
     user.team_id, user.manager_id = invite.team_id, manager_id
     session.add(user)
     session.flush()
-    claimed = session.execute(
+    claimed = session.exec(
         update(Invite)
         .where(col(Invite.id) == invite.id, col(Invite.used_by_id).is_(None))
         .values(used_by_id=user.id, used_at=now)
@@ -315,8 +315,8 @@ def teammates(session: Session, user_id: int) -> list[tuple[int, str]]:
     if user is None:
         return []
     same_team = col(User.team_id) == user.team_id if user.team_id is not None else col(User.id).is_(None)
-    rows = session.exec(select(User.id, User.name).where(User.active, User.id != user_id,
-                                                         same_team | (User.id == user.manager_id))
+    rows = session.exec(select(pk(User.id), col(User.name)).where(User.active, User.id != user_id,
+                                                                 same_team | (col(User.id) == user.manager_id))
                         .order_by(User.name)).all()
     return [(int(uid), name) for uid, name in rows]
 

@@ -172,6 +172,6 @@ def existing_keys(session: Session, customer_ids: Iterable[int]) -> set[tuple[in
 
 def delete_of(session: Session, customer_id: int) -> int:
     """Every alias of one customer (erasure); returns how many."""
-    result = session.execute(delete(CustomerAlias).where(col(CustomerAlias.customer_id) == customer_id))
+    result = session.exec(delete(CustomerAlias).where(col(CustomerAlias.customer_id) == customer_id))
     book.invalidate_on_commit(session)
     return int(result.rowcount or 0)

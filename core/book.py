@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from core.accounts import Account
-from core.models import Contact, Customer, CustomerAlias
+from core.models import Contact, Customer, CustomerAlias, pk
 from core.parsing import BookEntry, Candidate, CustomerIndex, NameIndex, ParsedLog, parse
 from core.visibility import customer_scope
 
@@ -52,7 +52,7 @@ def invalidate_on_commit(session: Session) -> None:
 def entries(session: Session, account: Account | None) -> list[BookEntry]:
     """Every customer `account` may see (None: the whole organisation), with contact names and
     aliases (read through the same scope: an alias is never shared beyond the customer's view)."""
-    statement = select(col(Customer.id), col(Customer.name), col(Customer.company)).where(col(Customer.archived).is_(False))
+    statement = select(pk(Customer.id), col(Customer.name), col(Customer.company)).where(col(Customer.archived).is_(False))
     if account is not None:
         statement = statement.where(customer_scope(account))
     rows = session.exec(statement).all()
@@ -105,7 +105,7 @@ def names(session: Session) -> NameIndex:
     if found is not None and found[0] == version and time.monotonic() - found[1] < INDEX_TTL:
         return found[2]
     now = time.monotonic()
-    rows = session.exec(select(Customer.id, Customer.name, Customer.company)
+    rows = session.exec(select(pk(Customer.id), col(Customer.name), col(Customer.company))
                         .where(col(Customer.archived).is_(False))).all()
     index = NameIndex(BookEntry(cid, name, company) for cid, name, company in rows)
     with _lock:

@@ -12,6 +12,7 @@ who asked for it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -106,7 +107,7 @@ def _count(session: Session, model: Any, customer_id: int) -> int:
     return len(session.exec(select(model.id).where(model.customer_id == customer_id)).all())
 
 
-def _personal_strings(customer: Customer, contacts: list[Contact]) -> list[str]:
+def _personal_strings(customer: Customer, contacts: Sequence[Contact]) -> list[str]:
     values = [customer.name, customer.company]
     for contact in contacts:
         values += [contact.name, contact.phone, contact.email, contact.wechat, contact.telegram]

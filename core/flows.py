@@ -56,6 +56,6 @@ def current(session: Session, user_id: int, now: datetime) -> Pending | None:
 
 
 def clear(session: Session, user_id: int) -> bool:
-    result = session.execute(delete(PendingCard).where(col(PendingCard.user_id) == user_id))
+    result = session.exec(delete(PendingCard).where(col(PendingCard.user_id) == user_id))
     session.flush()
     return bool(result.rowcount)

@@ -214,7 +214,7 @@ def _candidates(connection: Connection, leads: _LeadTimes, regions: set[str], ta
     birthdays = select(col(Contact.customer_id)).where(_on_month_days(col(Contact.birthday), month_days))
     statement = (
         select(col(Customer.id), col(Customer.name), col(Customer.owner_id), col(Customer.stage), col(Customer.region), col(Customer.language),
-               type_coerce(Customer.contract_start, String()), Customer.timezone, value.tier, pipeline.tier)
+               type_coerce(col(Customer.contract_start), String()), col(Customer.timezone), col(value.tier), col(pipeline.tier))
         .outerjoin(value, and_(value.customer_id == col(Customer.id), value.model == leads.value_model))
         .outerjoin(pipeline, and_(pipeline.customer_id == col(Customer.id),
                                   pipeline.model == (leads.pipeline_model or "")))
@@ -584,12 +584,12 @@ def _last_touches(connection: Connection, ids: list[int], today: date, org_timez
     found: dict[int, LastTouch] = {}
     for chunk in _chunks(ids):
         ranked = select(
-            Interaction.customer_id, Interaction.occurred_at, Interaction.kind, Interaction.summary, Interaction.id,
+            col(Interaction.customer_id), col(Interaction.occurred_at), col(Interaction.kind), col(Interaction.summary), col(Interaction.id),
             func.row_number().over(partition_by=col(Interaction.customer_id),
                                    order_by=(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())).label("rank"),
         ).where(col(Interaction.customer_id).in_(chunk), col(Interaction.kind).in_(RECALLED_KINDS),
                 col(Interaction.attempt).is_(False),  # a missed call is no touch to recall  # type: ignore[attr-defined]
-                Interaction.occurred_at >= since, Interaction.occurred_at < until).subquery()
+                col(Interaction.occurred_at) >= since, col(Interaction.occurred_at) < until).subquery()
         statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary,
                            ranked.c.id).where(ranked.c.rank == 1)
         latest = connection.execute(statement).all()

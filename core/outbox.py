@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from core.models import Notification, User
+from core.models import Notification, User, table_of
 
 MAX_ATTEMPTS = 6
 
@@ -66,7 +66,7 @@ def enqueue(
         created_at=now,
     )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = Notification.__table__  # type: ignore[attr-defined]
+    table = table_of(Notification)
     statement = (
         insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
     )
@@ -126,12 +126,12 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
         candidates = session.exec(_due_query(now).limit(limit)).all()
         claimed = []
         for n, tg in candidates:
-            result = session.execute(
+            result = session.exec(
                 update(Notification)
                 .where(Notification.id == n.id, col(Notification.status) == "pending", _unclaimed(now))
                 .values(claimed_until=until)
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
+            if result.rowcount == 1:
                 claimed.append(_message(n, tg))
         if claimed or not candidates:
             return claimed

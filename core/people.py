@@ -63,9 +63,9 @@ def members_clause(actor: Account | None) -> ColumnElement[bool]:
     The same people whose customers `core.visibility.customer_scope` shows a manager."""
     if actor is None or actor.role == "admin":
         return true()
-    ways = [User.manager_id == actor.id, User.id == actor.id]
+    ways = [col(User.manager_id) == actor.id, col(User.id) == actor.id]
     if actor.team_id is not None:
-        ways.append(User.team_id == actor.team_id)
+        ways.append(col(User.team_id) == actor.team_id)
     return or_(*ways)
 
 

@@ -35,7 +35,7 @@ from core.accounts import Account
 from core.clock import Clock
 from core.db import Database
 from core.errors import ConfigError, Forbidden, NotFound
-from core.models import AuditLog, CustomerTier, PolicyVersion, User
+from core.models import AuditLog, CustomerTier, PolicyVersion, User, pk
 from core.policies import default_policy_text
 from core.settings import Settings
 from core.tiering import MAX_POLICY_BYTES, Policy, PolicyError, PolicyIssue, parse_policy
@@ -131,7 +131,7 @@ def latest_active(session: Session) -> PolicyVersion | None:
 
 def _latest_marker(session: Session) -> tuple[int, str] | None:
     """The active version's (id, content hash): one small row, the holder's periodic check."""
-    row = session.exec(select(PolicyVersion.id, PolicyVersion.version)
+    row = session.exec(select(pk(PolicyVersion.id), col(PolicyVersion.version))
                        .where(col(PolicyVersion.activated_at).is_not(None))
                        .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
                        .limit(1)).first()

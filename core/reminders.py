@@ -378,12 +378,12 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
                col(Feedback.created_at) <= now - COMPLAINT_ESCALATION, col(Customer.archived).is_(False))
     ).all()
     for complaint, customer in old:
-        rep = everyone.get(customer.owner_id or 0)
-        targets = _escalation_targets(rep, everyone, now) if rep else []
-        if rep is None or not targets:
+        owner = everyone.get(customer.owner_id or 0)
+        targets = _escalation_targets(owner, everyone, now) if owner else []
+        if owner is None or not targets:
             continue
         hours = int((now - complaint.created_at).total_seconds() // 3600)
-        planned += _escalations(targets, rep, now, settings, f"escalation:complaint:{complaint.id}",
+        planned += _escalations(targets, owner, now, settings, f"escalation:complaint:{complaint.id}",
                                 {"kind": "complaint", "name": customer.name, "text": complaint.text[:200],
                                  "hours": hours, "customer_id": customer.id})
     return planned
@@ -546,10 +546,10 @@ def plan_greetings(session: Session, policy: Policy, settings: Settings, now: da
     for today, reps in due.items():
         for batch in greetings.due_greetings(session, policy, greetings.greetings_environment(), today,
                                              org_timezone=settings.timezone):
-            person = reps.get(batch.rep_id)
-            if person is None or batch.dedupe_key in already:
+            recipient = reps.get(batch.rep_id)
+            if recipient is None or batch.dedupe_key in already:
                 continue
-            planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "greeting",
+            planned.append(Planned(recipient.account.id, recipient.telegram_id, recipient.account.name, "greeting",
                                    batch.dedupe_key, greeting_payload(batch)))
     return planned
 

@@ -11,20 +11,20 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from core.models import Customer, Feedback, FollowUp, Interaction, JobRun, Notification, User
+from core.models import Customer, Feedback, FollowUp, Interaction, JobRun, Notification, User, table_of
 
 OUTCOME_MAX = 200
 
 
 def _upsert(session: Session, name: str, values: dict[str, Any], on_conflict: dict[str, Any]) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = JobRun.__table__  # type: ignore[attr-defined]
+    table = table_of(JobRun)
     statement = insert(table).values(name=name, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["name"], set_=on_conflict))
 
 
 def sweep_started(session: Session, name: str, now: datetime) -> None:
-    table = JobRun.__table__  # type: ignore[attr-defined]
+    table = table_of(JobRun)
     _upsert(session, name, {"last_started_at": now, "runs": 1, "last_outcome": "running"},
             {"last_started_at": now, "runs": table.c.runs + 1})
 

@@ -11,6 +11,7 @@ the numbers are the ones each person's /today shows).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from core import agenda, aliases, audit, book, outbox
 from core.accounts import Account, account_of
 from core.errors import InvalidInput, NotFound
 from core.models import (AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Opportunity, Team,
-                         TierOverride, User)
+                         TierOverride, User, pk)
 from core.people import in_domain, members_clause, require_manager
 from core.tiering import Policy
 from core.tiers import retier_customer
@@ -115,7 +116,7 @@ def tier_names(policy: Policy) -> dict[str, dict[str, str]]:
     return {t.code: {"zh": t.name.get("zh"), "en": t.name.get("en")} for t in main_model(policy)[1]}
 
 
-def _member_rows(session: Session, people: list[tuple[User, Team | None]], policy: Policy, now: datetime,
+def _member_rows(session: Session, people: Sequence[tuple[User, Team | None]], policy: Policy, now: datetime,
                  org_timezone: str) -> list[MemberRow]:
     """Figures of many people in a few GROUP BY queries plus one agenda build for all of them."""
     ids: list[int | None] = [u.id for u, _ in people]
@@ -207,7 +208,7 @@ def find_customer(session: Session, actor: Account, text: str, *, archived: bool
 def _fuzzy(session: Session, actor: Account, query: str, archived: bool) -> list[int]:
     """The best match (alone when clearly ahead), else the close ones."""
     if archived:  # the archive is small and not in the search index: rapidfuzz over its names
-        rows = session.exec(select(Customer.id, Customer.name).where(
+        rows = session.exec(select(pk(Customer.id), col(Customer.name)).where(
             customer_scope(actor, include_archived=True), col(Customer.archived).is_(True))).all()
         scored = sorted(((fuzz.WRatio(query, name), cid) for cid, name in rows), reverse=True)
     else:
@@ -263,7 +264,7 @@ def book_of(session: Session, actor: Account, policy: Policy, user_id: int, *, o
         raise NotFound(f"user {user_id}")
     model, tiers = main_model(policy)
     order = {t.code: n for n, t in enumerate(tiers)}
-    rows = session.exec(select(Customer.id, Customer.name, CustomerTier.tier)
+    rows = session.exec(select(pk(Customer.id), col(Customer.name), col(CustomerTier.tier))
                         .outerjoin(CustomerTier, (col(CustomerTier.customer_id) == col(Customer.id)) & (col(CustomerTier.model) == (model or "")))
                         .where(Customer.owner_id == user_id, customer_scope(actor))).all()
     lines = sorted((BookLine(cid, name, tier) for cid, name, tier in rows),
@@ -301,7 +302,7 @@ def select_customers(session: Session, actor: Account, *, from_user_id: int | No
                      customer_ids: list[int] | None = None) -> Selection:
     """Customers `actor` may see: of one person, or without owner, or the given ones; of one tier."""
     require_manager(actor)
-    statement = select(Customer.id, col(Customer.name)).where(customer_scope(actor)).order_by(Customer.name)
+    statement = select(pk(Customer.id), col(Customer.name)).where(customer_scope(actor)).order_by(Customer.name)
     from_name = None
     if from_user_id is not None:
         owner = session.get(User, from_user_id)
@@ -362,8 +363,8 @@ def reassign(session: Session, actor: Account, customer_ids: list[int], to_user_
             chunk = ids[start:start + CHUNK]
             session.execute(update(Customer).where(col(Customer.id).in_(chunk)).values(owner_id=to_user_id))
             same_rep = col(FollowUp.rep_id).is_(None) if old is None else col(FollowUp.rep_id) == old
-            follow_ups += session.execute(
-                update(FollowUp).where(col(FollowUp.customer_id).in_(chunk), col(FollowUp.status) == "open", same_rep)  # type: ignore[attr-defined]
+            follow_ups += session.exec(
+                update(FollowUp).where(col(FollowUp.customer_id).in_(chunk), col(FollowUp.status) == "open", same_rep)
                 .values(rep_id=to_user_id)).rowcount or 0
     if moving:
         session.execute(insert(AuditLog), [
@@ -411,7 +412,7 @@ def account_manager_load(session: Session, actor: Account, policy: Policy, *, li
     tops = dict(session.exec(select(Customer.account_manager_id, func.count())
                              .where(scope, is_top, col(Customer.account_manager_id).is_not(None))
                              .group_by(col(Customer.account_manager_id))).all())
-    managers = sorted(({"id": uid, "name": name, "active": active, "customers": n, "top": tops.get(uid, 0)}
+    managers: list[dict[str, Any]] = sorted(({"id": uid, "name": name, "active": active, "customers": n, "top": tops.get(uid, 0)}
                        for uid, name, active, n in loads), key=lambda m: (-m["customers"], m["name"]))
     missing = select(Customer.id, col(Customer.name), col(User.name)).outerjoin(User, col(User.id) == col(Customer.owner_id)) \
         .where(scope, is_top, col(Customer.account_manager_id).is_(None)).order_by(Customer.name)
@@ -548,7 +549,7 @@ def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_i
     _one_log_per_message(session, keep_id, drop_id)
     moved = {}
     for name, table in MOVED:
-        moved[name] = session.execute(update(table).where(table.customer_id == drop_id)  # type: ignore[attr-defined]
+        moved[name] = session.exec(update(table).where(col(table.customer_id) == drop_id)
                                       .values(customer_id=keep_id)).rowcount or 0
     # one primary contact: the kept record's, if it had one
     primaries = session.exec(select(Contact).where(Contact.customer_id == keep_id, Contact.is_primary)

@@ -81,7 +81,7 @@ def begin_import(session: Session, account: Account, upload_id: int, *, chat_id:
     """Note where the import's progress is shown, in a commit of its own before the import's
     transaction: the import's commit replaces the note, so a note found at the next start
     (`unfinished`) is an import the process died in. (Columns, not the row: not the file's bytes.)"""
-    mine = (Upload.id == upload_id, Upload.user_id == account.id)
+    mine = (col(Upload.id) == upload_id, col(Upload.user_id) == account.id)
     summary = session.exec(select(Upload.summary).where(*mine)).first()
     if summary is None:
         raise NotFound("upload")

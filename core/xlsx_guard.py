@@ -25,6 +25,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from typing import NoReturn
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
@@ -226,7 +227,8 @@ class _Extent:
         letters = reference.rstrip("0123456789")
         digits = reference[len(letters):]
         if not (0 < len(letters) <= 3 and 0 < len(digits) <= 7 and letters.isalpha() and letters.isascii()):
-            self._check(*reversed(_position(reference)), reference)
+            column, row = _position(reference)
+            self._check(row, column, reference)
         elif (len(letters), letters.upper()) > (len(self.widest), self.widest) or int(digits) > self.max_rows:
             self._refuse(reference)
 
@@ -261,5 +263,5 @@ def _forbid_entity(name: str, *args: object) -> None:
     raise EntitiesForbidden(name, None, None, None, None, None)
 
 
-def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> None:
+def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> NoReturn:
     raise ExternalReferenceForbidden(context, base, sysid, pubid)

@@ -126,7 +126,7 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
             kind, channel = "deal", channel
         elif money != BOOKED and kind == "deal":
             kind, channel = (channel, None) if channel else ("note", None)
-        if money == EXPECTED and when.follow_up_due is not None \
+        if money == EXPECTED and when.follow_up_due is not None and when.follow_up_span is not None \
                 and signing_only(masked, clause_of(bounds, when.follow_up_span[0])):
             expected_by, when.follow_up_due = when.follow_up_due.date(), None
         elif money == EXPECTED and when.their_plan is not None \
@@ -154,7 +154,7 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
 
     follow_up = None
     if when.follow_up_due is not None:
-        if introduced:  # …约了明天打电话: the next step is with the company introduced
+        if introduced and new_customer:  # …约了明天打电话: the next step is with the company introduced
             names = [new_customer]
         else:
             names = [c.name for c in ranked[:1]] + [c.name for c in resolved.others] if ranked else \
@@ -236,6 +236,7 @@ def _relative_birthdays(masked: str, found: list[FactSpan], bounds, local_now: d
             continue
         mention = min(near, key=lambda d: abs(d.start - word.start()))
         day = mention.future_day or mention.past_day
+        assert day is not None  # `near` holds only dates with a day
         out.append(FactSpan("birthday", f"{day.month:02d}-{day.day:02d}", mention.start, mention.end))
     return out
 

@@ -92,8 +92,8 @@ def cadence_of_assigned(book: Iterable[CustomerFacts], policy: Policy,
                 continue
             local = local_days.get(facts.timezone)
             if local is None:
-                zone_info, known = zone(facts.timezone)
-                local = local_days[facts.timezone] = (zone_info, known, now.astimezone(zone_info).date())
+                zone_info, zone_known = zone(facts.timezone)
+                local = local_days[facts.timezone] = (zone_info, zone_known, now.astimezone(zone_info).date())
             cadences.append(cadence_from_profile(facts, profile, local[0], local[2], local[1]))
     return cadences
 
@@ -216,7 +216,8 @@ def served_tiers(facts: CustomerFacts, results: Sequence[ModelResult | None],
     """(model, tier) pairs the customer is served at: assigned where valid, else live.
     A stored tier the policy no longer has is flagged `unknown_tier:<model>:<tier>`."""
     assigned_tiers = facts.assigned_tiers
-    served, flags = [], ()
+    served: list[tuple[str, str]] = []
+    flags: tuple[str, ...] = ()
     for model, result in zip(policy.models, results):
         if result is None:
             continue
