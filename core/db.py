@@ -143,6 +143,7 @@ class WriteWatch:
     def _seen(self, connection: Connection, cursor: DBAPICursor, statement: str, parameters: object,
               context: ExecutionContext | None, executemany: bool) -> None:
         if not self._wrote:
+            # sqlalchemy: only DefaultExecutionContext declares isinsert/isupdate/isdelete, the interface does not
             flags = context is not None and (context.isinsert or context.isupdate or context.isdelete)  # type: ignore[attr-defined]
             self._wrote = bool(flags) or _DML.match(statement) is not None
 

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -43,7 +43,7 @@ from sqlmodel import Session, col
 
 from core import occasions
 from core.db import Database
-from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, Opportunity, pk, table_of
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, Opportunity, table_of
 from core.money import from_minor
 from core.tiering import CustomerFacts, Occasion, OpenOpportunity, Policy, collector_paused
 
@@ -110,7 +110,7 @@ def load_cadence_facts(session: Session, policy: Policy, now: datetime, *, org_t
             contract_start = _as_date(contract_start)
             contact, visit = last.get(cid, (None, None))
             facts.append(CustomerFacts(
-                id=cid, stage=stage, added_at=_as_utc(added_at), timezone=zone_name,  # type: ignore[arg-type]
+                id=cid, stage=stage, added_at=_as_utc(added_at), timezone=zone_name,
                 contract_start=contract_start, last_contact_at=contact, last_visit_at=visit,
                 occasions=_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name),
                 assigned_tiers=assigned.get(cid, NO_ENTRIES),
@@ -562,6 +562,10 @@ def _months_back(first_of_month: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+@overload
+def _as_utc(value: None) -> None: ...
+@overload
+def _as_utc(value: str | datetime) -> datetime: ...
 def _as_utc(value: Any) -> datetime | None:
     """Instants read raw: SQLite hands back naive UTC text, PostgreSQL aware datetimes."""
     if value is None:

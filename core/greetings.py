@@ -31,7 +31,7 @@ import logging
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
@@ -45,7 +45,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from core import occasions
-from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, User
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, User, pk
 from core.occasions import Holiday
 from core.tiering import Policy, collector_paused
 
@@ -215,9 +215,9 @@ def _candidates(connection: Connection, leads: _LeadTimes, regions: set[str], ta
     statement = (
         select(col(Customer.id), col(Customer.name), col(Customer.owner_id), col(Customer.stage), col(Customer.region), col(Customer.language),
                type_coerce(col(Customer.contract_start), String()), col(Customer.timezone), col(value.tier), col(pipeline.tier))
-        .outerjoin(value, and_(value.customer_id == col(Customer.id), value.model == leads.value_model))
-        .outerjoin(pipeline, and_(pipeline.customer_id == col(Customer.id),
-                                  pipeline.model == (leads.pipeline_model or "")))
+        .outerjoin(value, and_(col(value.customer_id) == col(Customer.id), col(value.model) == leads.value_model))
+        .outerjoin(pipeline, and_(col(pipeline.customer_id) == col(Customer.id),
+                                  col(pipeline.model) == (leads.pipeline_model or "")))
         .where(col(Customer.archived).is_(False), col(Customer.owner_id).is_not(None),
                col(Customer.stage).in_(GREETED_STAGES),
                or_(col(Customer.region).in_(sorted(regions)),
@@ -227,7 +227,8 @@ def _candidates(connection: Connection, leads: _LeadTimes, regions: set[str], ta
     profiles: dict[tuple[str, str | None, str | None], tuple[int, str, str | None]] = {}
     languages: dict[tuple[str | None, str | None], tuple[str, str]] = {}
     found = []
-    for cid, name, owner, stage, region, language, start, zone, value_tier, grade in connection.execute(statement):
+    rows: Iterable[Any] = connection.execute(statement)  # (ten columns: SQLAlchemy types them as variadic)
+    for cid, name, owner, stage, region, language, start, zone, value_tier, grade in rows:
         profile = profiles.get((stage, value_tier, grade))
         if profile is None:  # a handful of tier combinations in the whole book
             profile = profiles[(stage, value_tier, grade)] = leads.of(stage, value_tier, grade)
@@ -273,15 +274,15 @@ def _anniversary_items(candidates: list[Candidate], today: date) -> list[Due]:
             continue
         start = _as_date(customer.contract_start)
         day = today + timedelta(days=customer.lead_days)
-        if day.year > start.year and occasions.falls_on(start, day):  # type: ignore[union-attr]
-            found.append(Due("anniversary", customer, day, years=day.year - start.year))  # type: ignore[union-attr]
+        if start is not None and day.year > start.year and occasions.falls_on(start, day):
+            found.append(Due("anniversary", customer, day, years=day.year - start.year))
     return found
 
 
 def _birthday_items(connection: Connection, by_id: Mapping[int, Candidate], today: date,
                     targets: set[date]) -> list[Due]:
     """Contacts whose birthday is exactly their customer's lead time away."""
-    statement = select(col(Contact.id), col(Contact.customer_id), col(Contact.name), col(Contact.title), col(Contact.birthday)).where(
+    statement = select(pk(Contact.id), col(Contact.customer_id), col(Contact.name), col(Contact.title), col(Contact.birthday)).where(
         _on_month_days(Contact.birthday, _month_days(targets)))
     found = []
     for contact_id, customer_id, name, title, birthday in connection.execute(statement):
@@ -289,7 +290,8 @@ def _birthday_items(connection: Connection, by_id: Mapping[int, Candidate], toda
         if customer is None:
             continue
         day = today + timedelta(days=customer.lead_days)
-        if occasions.falls_on(_as_date(birthday), day):  # type: ignore[arg-type]
+        born = _as_date(birthday)
+        if born is not None and occasions.falls_on(born, day):
             found.append(Due("birthday", customer, day, contact=(contact_id, name, title)))
     return found
 
@@ -565,7 +567,7 @@ def _primary_contacts(connection: Connection, ids: list[int]) -> dict[int, tuple
     """Each customer's primary contact, else its first one."""
     best: dict[int, tuple[bool, int, str, str | None]] = {}
     for chunk in _chunks(ids):
-        statement = select(col(Contact.customer_id), col(Contact.is_primary), col(Contact.id), col(Contact.name), col(Contact.title)).where(
+        statement = select(col(Contact.customer_id), col(Contact.is_primary), pk(Contact.id), col(Contact.name), col(Contact.title)).where(
             col(Contact.customer_id).in_(chunk))
         for customer_id, primary, contact_id, name, title in connection.execute(statement):
             current = best.get(customer_id)
@@ -588,11 +590,11 @@ def _last_touches(connection: Connection, ids: list[int], today: date, org_timez
             func.row_number().over(partition_by=col(Interaction.customer_id),
                                    order_by=(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())).label("rank"),
         ).where(col(Interaction.customer_id).in_(chunk), col(Interaction.kind).in_(RECALLED_KINDS),
-                col(Interaction.attempt).is_(False),  # a missed call is no touch to recall  # type: ignore[attr-defined]
+                col(Interaction.attempt).is_(False),  # a missed call is no touch to recall
                 col(Interaction.occurred_at) >= since, col(Interaction.occurred_at) < until).subquery()
         statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary,
                            ranked.c.id).where(ranked.c.rank == 1)
-        latest = connection.execute(statement).all()
+        latest: Sequence[Any] = connection.execute(statement).all()  # (columns of a subquery: untyped)
         complained = set(connection.execute(select(col(Feedback.interaction_id)).where(
             col(Feedback.kind) == "complaint", col(Feedback.interaction_id).in_([row[4] for row in latest]))).scalars())
         for customer_id, occurred_at, kind, summary, interaction_id in latest:
@@ -618,7 +620,7 @@ def _rep_names(connection: Connection, ids: list[int]) -> dict[int, str]:
     names: dict[int, str] = {}
     for chunk in _chunks(ids):
         names.update((uid, name) for uid, name in connection.execute(
-            select(col(User.id), col(User.name)).where(col(User.id).in_(chunk))))
+            select(pk(User.id), col(User.name)).where(col(User.id).in_(chunk))))
     return names
 
 

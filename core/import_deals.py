@@ -22,9 +22,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa  # sa.select: Core rows (sqlmodel's select() types at most 4 model columns)
-from sqlalchemy import bindparam, func, update
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, func, select, update
+from sqlmodel import Session
 
 from core.accounts import Account
 from core.import_common import (CellError, CustomerIndex, ImportReport, People, Plan, Progress, bulk_insert,
@@ -344,9 +343,9 @@ def _opportunities(session: Session, customer_ids: list[int], externals: list[st
     table = table_of(Opportunity)
     found: dict[int, dict[str, Any]] = {}
     for chunk in chunks(customer_ids):
-        for row in session.execute(sa.select(table).where(table.c.customer_id.in_(chunk))).mappings():
+        for row in session.execute(select(table).where(table.c.customer_id.in_(chunk))).mappings():
             found[row["id"]] = dict(row)
     for chunk in chunks(externals):
-        for row in session.execute(sa.select(table).where(table.c.external_id.in_(chunk))).mappings():
+        for row in session.execute(select(table).where(table.c.external_id.in_(chunk))).mappings():
             found[row["id"]] = dict(row)
     return list(found.values())

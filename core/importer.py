@@ -310,16 +310,16 @@ def _plan_customers(session: Session, table: Table, actor: Account | None, now: 
         cells = cells_of(cells_row, columns)
         parsed: dict[str, Any] = {}
         failed = False
-        for field, text in cells.items():
+        for column, text in cells.items():
             try:
-                if field.startswith(ATTRIBUTE_PREFIX):
-                    parsed[field] = parse_attribute(text)
+                if column.startswith(ATTRIBUTE_PREFIX):
+                    parsed[column] = parse_attribute(text)
                 else:
-                    parsed[field] = parsers[field](text) if field in parsers else (text or None)
-                if field in _TEXT_LIMITS and text and len(text) > _TEXT_LIMITS[field]:
-                    raise BadValue("too_long", limit=_TEXT_LIMITS[field])
+                    parsed[column] = parsers[column](text) if column in parsers else (text or None)
+                if column in _TEXT_LIMITS and text and len(text) > _TEXT_LIMITS[column]:
+                    raise BadValue("too_long", limit=_TEXT_LIMITS[column])
             except BadValue as exc:
-                report.refuse(line, exc.code, columns.header[field], **exc.params)
+                report.refuse(line, exc.code, columns.header[column], **exc.params)
                 failed = True
         if parsed.get("contact_phone"):
             try:

@@ -187,7 +187,8 @@ class PolicyHolder:
 
     def _check(self, session: Session, now: datetime) -> bool:
         marker = _latest_marker(session)
-        text = session.get(PolicyVersion, marker[0]).text if marker and marker != self._marker else None  # type: ignore[union-attr]
+        version = session.get(PolicyVersion, marker[0]) if marker and marker != self._marker else None
+        text = version.text if version is not None else None
         with self._lock:
             self._checked = now
             if marker == self._marker:

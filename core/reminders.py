@@ -515,7 +515,7 @@ def plan_review_notices(session: Session, policy: Policy, settings: Settings, no
     day = review_due(session, policy, settings, now)
     if day is None:
         return []
-    db = Database(session.get_bind().engine if hasattr(session.get_bind(), "engine") else session.get_bind())  # type: ignore[arg-type]
+    db = Database(session.get_bind().engine)  # an Engine's .engine is itself, a Connection's its engine
     report = recompute(db, policy, now, org_timezone=settings.timezone, review=True, store=False)
     return change_notices(session, report.changes, day, policy)
 

@@ -31,7 +31,7 @@ Figures, each a set-based query (GROUP BY) over the scope's customers:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -40,6 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa  # sa.select: rows of more than 4 columns (sqlmodel's select() types at most 4)
 from sqlalchemy import ColumnElement, Engine, and_, case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
@@ -382,15 +383,14 @@ class _Aside:
 @contextmanager
 def _beside(session: Session) -> Iterator[_Inline | _Aside]:
     engine = session.get_bind()
-    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-    if not isinstance(engine, Engine) or in_memory:
+    if not isinstance(engine, Engine) or engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
         yield _Inline(session)
         return
     with ThreadPoolExecutor(max_workers=1) as worker:
         yield _Aside(engine, worker)
 
 
-def _raw_rows(session: Session, statement: Any) -> list[tuple[Any, ...]]:
+def _raw_rows(session: Session, statement: Any) -> Sequence[tuple[Any, ...]]:
     """The driver's tuples, without SQLAlchemy's Row objects (a third of the time for 100k
     plain integers, as core.facts does)."""
     result = session.connection().execute(statement)
@@ -401,7 +401,7 @@ def _raw_rows(session: Session, statement: Any) -> list[tuple[Any, ...]]:
 
 
 def _tier_counts(session: Session, clause: Any) -> dict[tuple[str, str], int]:
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(CustomerTier.model, CustomerTier.tier, func.count())
         .join(Customer, col(Customer.id) == col(CustomerTier.customer_id))
         .where(clause, col(CustomerTier.tier).is_not(None))
@@ -419,7 +419,7 @@ def _tier_revenue(session: Session, clause: Any, policy: Policy, now: datetime) 
     """Deals of the last 365 days per (model, tier), in the base currency (a currency without
     a rate in the policy counts 0, as in the tiering engine)."""
     i, t = Interaction, CustomerTier
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(t.model, t.tier, i.currency, func.sum(i.amount_minor))
         .select_from(i)
         .join(t, col(t.customer_id) == col(i.customer_id))
@@ -443,7 +443,7 @@ def _cadence(session: Session, policy: Policy, now: datetime, org_timezone: str,
     evaluation for customers not tiered under every model yet — as the agenda does."""
     if not book:
         return {}, []
-    total = session.execute(select(func.count()).select_from(Customer)
+    total: int = session.execute(select(func.count()).select_from(Customer)
                             .where(col(Customer.archived).is_(False))).scalar_one()
     if len(book) > total // 2:  # most of the book: one pass beats thousands of IN (…) lookups
         facts = [f for f in load_cadence_facts(session, policy, now, org_timezone=org_timezone) if f.id in book]
@@ -501,7 +501,7 @@ def _movements(session: Session, book: dict[int, Any], policy: Policy, since: da
     The period's history rows are read alone and kept when their customer is in the scope
     (`book`): joined to the scope instead, the query walks every customer's history."""
     a = TierAssignment
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(a.customer_id, a.model, a.previous_tier, a.tier)
         .where(a.at > since, col(a.at) <= now, col(a.previous_tier).is_not(None))  # first assignments are no move
         .order_by(col(a.at), col(a.id))).all()
@@ -562,8 +562,8 @@ def _overdue_people(session: Session, overdue: list[int], book: dict[int, tuple[
     per_person: Counter[int] = Counter()
     for cid in overdue:
         owner, account_manager = book[cid]
-        for person in {owner, account_manager} - {None}:
-            per_person[person] += 1  # type: ignore[index]
+        for person in {p for p in (owner, account_manager) if p is not None}:
+            per_person[person] += 1
     top = per_person.most_common()
     names = dict(session.execute(select(User.id, col(User.name)).where(
         col(User.id).in_([uid for uid, _ in top[:OVERDUE_PEOPLE_SHOWN]]))).all())
@@ -573,7 +573,7 @@ def _overdue_people(session: Session, overdue: list[int], book: dict[int, tuple[
 
 def _complaints(session: Session, clause: Any, now: datetime) -> tuple[int, int]:
     f = Feedback
-    open_, old = session.execute(
+    open_, old = session.exec(
         select(func.count(), func.count().filter(col(f.created_at) <= now - COMPLAINT_OLD))
         .select_from(f).join(Customer, col(Customer.id) == col(f.customer_id))
         .where(clause, f.kind == "complaint", f.status != "resolved")).one()
@@ -654,7 +654,7 @@ def _retention(session: Session, clause: Any, now: datetime) -> tuple[int, int]:
         .where(_deals(now, now - 2 * YEAR), purchase)
         .group_by(col(i.customer_id))
         .subquery())
-    base, kept = session.execute(
+    base, kept = session.exec(
         select(func.count().filter(per_customer.c.earlier == 1),
                func.count().filter(per_customer.c.earlier == 1, per_customer.c.recent == 1))
         .select_from(per_customer).join(Customer, col(Customer.id) == per_customer.c.cid).where(clause)).one()
@@ -665,12 +665,13 @@ def _overrides(session: Session, clause: Any, policy: Policy, now: datetime,
                org_timezone: str) -> tuple[list[OverrideLine], int]:
     o = TierOverride
     active = and_(clause, col(o.removed_at).is_(None), or_(col(o.expires_at).is_(None), col(o.expires_at) > now))
-    total = session.execute(select(func.count()).select_from(o).join(Customer, col(Customer.id) == col(o.customer_id))
+    total: int = session.execute(select(func.count()).select_from(o).join(Customer, col(Customer.id) == col(o.customer_id))
                             .where(active)).scalar_one()
-    rows = session.execute(
-        select(col(o.customer_id), col(Customer.name), col(o.model), col(o.tier), col(o.reason), col(o.expires_at), col(User.name))
-        .join(Customer, Customer.id == o.customer_id)
-        .outerjoin(User, User.id == o.created_by_id)
+    rows: Sequence[Any] = session.execute(
+        sa.select(col(o.customer_id), col(Customer.name), col(o.model), col(o.tier), col(o.reason), col(o.expires_at),
+                  col(User.name))
+        .join(Customer, col(Customer.id) == col(o.customer_id))
+        .outerjoin(User, col(User.id) == col(o.created_by_id))
         .where(active).order_by(col(o.created_at).desc(), col(o.id).desc()).limit(OVERRIDES_SHOWN)).all()
     lines = []
     for cid, name, model, tier, reason, expires, by in rows:
@@ -698,9 +699,9 @@ def tier_customers(session: Session, actor: Account, policy: Policy, scope: Scop
     if policy.tier(model, tier) is None:
         raise InvalidInput("summary_usage", value=f"{model}:{tier}")
     where = and_(scope_clause(actor, scope), col(CustomerTier.model) == model, col(CustomerTier.tier) == tier)
-    total = session.execute(select(func.count()).select_from(CustomerTier)
+    total: int = session.execute(select(func.count()).select_from(CustomerTier)
                             .join(Customer, col(Customer.id) == col(CustomerTier.customer_id)).where(where)).scalar_one()
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(Customer.id, Customer.name, User.name)
         .select_from(CustomerTier).join(Customer, col(Customer.id) == col(CustomerTier.customer_id))
         .outerjoin(User, col(User.id) == col(Customer.owner_id))

@@ -351,8 +351,8 @@ def reassign(session: Session, actor: Account, customer_ids: list[int], to_user_
     owners: dict[int, int | None] = {}
     for start in range(0, len(customer_ids), CHUNK):
         chunk = customer_ids[start:start + CHUNK]
-        owners.update(session.exec(select(Customer.id, Customer.owner_id)
-                                   .where(col(Customer.id).in_(chunk), customer_scope(actor))).all())  # type: ignore[arg-type]
+        owners.update(session.exec(select(pk(Customer.id), col(Customer.owner_id))
+                                   .where(col(Customer.id).in_(chunk), customer_scope(actor))).all())
     moving = {cid: old for cid, old in owners.items() if old != to_user_id}
     by_owner: dict[int | None, list[int]] = {}
     for cid, old in moving.items():

@@ -100,11 +100,14 @@ def cadence_of_assigned(book: Iterable[CustomerFacts], policy: Policy,
 
 def _assigned_profile(policy: Policy, stage: str, assigned: Mapping[str, str]) -> TierProfile | None:
     """The profile of the stored tiers when they cover every model of `stage`, else None."""
-    models = [m for m in policy.models if stage in m.stage_set]
-    served = tuple((m.code, assigned.get(m.code)) for m in models)
-    if not all(tier is not None and tier in model.tier_by_code for model, (_, tier) in zip(models, served)):
-        return None
-    return tier_profile(policy, stage, served)  # type: ignore[arg-type]
+    served = []
+    for model in policy.models:
+        if stage in model.stage_set:
+            tier = assigned.get(model.code)
+            if tier is None or tier not in model.tier_by_code:
+                return None
+            served.append((model.code, tier))
+    return tier_profile(policy, stage, tuple(served))
 
 
 def _check_stats(stats: BookStats, policy: Policy) -> None:

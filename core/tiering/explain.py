@@ -33,7 +33,7 @@ def explain(result: CustomerResult, policy: Policy, lang: str) -> str:
     return "\n".join(lines)
 
 
-def explain_model(result: ModelResult, policy: Policy, lang: str) -> list[str]:
+def explain_model(result: ModelResult | None, policy: Policy, lang: str) -> list[str]:
     if isinstance(result, WeightedResult):
         return _weighted(result, policy, lang)
     if isinstance(result, RfmResult):
