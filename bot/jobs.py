@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
 from datetime import UTC, datetime, timedelta
@@ -19,9 +19,10 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import ops
+from bot.context import BotContext
 from bot.render import Renderer, split_message
 from core import accounts, buttons, outbox, overrides, policy_store, reminders, strangers, tiers, uploads, weekly
 from core.clock import ManualClock
@@ -215,8 +216,8 @@ def schedule(app: Application) -> None:
         )
 
 
-def _job(sweep: Sweep) -> Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
+def _job(sweep: Sweep) -> Callable[[BotContext], Coroutine[Any, Any, None]]:
+    async def run(context: BotContext) -> None:
         app = context.application
         leadership = app.bot_data.leadership
         if not sweep.every_worker and leadership is not None and not await leadership.confirm():

@@ -15,11 +15,15 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
 from core import alerts, backup, stats
+
+if TYPE_CHECKING:
+    from bot.context import Services
 
 log = logging.getLogger("tierbot.ops")
 THRESHOLD = 3
@@ -96,9 +100,9 @@ async def run_recorded(app: Application, name: str, run: Callable[[Application, 
     await _record(services, stats.sweep_finished, name, services.clock.now(), "ok")
 
 
-async def _record(services: object, fn: Callable[..., None], *args: object) -> None:
+async def _record(services: Services, fn: Callable[..., None], *args: object) -> None:
     try:
-        await services.run(fn, *args)  # type: ignore[attr-defined]
+        await services.run(fn, *args)
     except Exception:  # noqa: BLE001 - bookkeeping must never stop a sweep
         log.warning("could not record sweep run %s", args[0], exc_info=True)
 
