@@ -97,7 +97,7 @@ def render_payload(renderer: Renderer, lang: str, payload: dict[str, Any]) -> st
     template = str(payload.get("template", ""))
     try:
         return renderer.render(lang, template, **dict(payload.get("params", {})))
-    except Exception:  # noqa: BLE001 - a broken template (edited by a manager) must not stop sending
+    except Exception:  # a broken template (edited by a manager) must not stop sending
         log.exception("template %s failed; sending the plain fallback", template)
         return renderer.render(lang, "reminders/fallback", kind=template)
 
@@ -224,7 +224,7 @@ def _job(sweep: Sweep) -> Callable[[BotContext], Coroutine[Any, Any, None]]:
             return  # another worker leads (bot.leader): it runs the sweeps and sends the outbox
         try:
             await ops.run_recorded(app, sweep.name, sweep.run, app.bot_data.services.clock.now())  # JobRun
-        except Exception:  # noqa: BLE001 - a failing sweep logs and tries again next time
+        except Exception:  # a failing sweep logs and tries again next time
             log.exception("sweep %s failed", sweep.name)
 
     return run

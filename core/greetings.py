@@ -458,7 +458,7 @@ class _Drafts:
         """The rendered text, or None (logged) when the template fails or renders nothing."""
         try:
             text = _tidy(template.render(context))
-        except Exception as problem:  # any failure of an editable file: fall back, never crash
+        except Exception as problem:  # noqa: BLE001 - any failure of an editable file: fall back, never crash
             self._failed(template.name or "?", problem, customer_id)
             return None
         if not text:
@@ -479,7 +479,7 @@ class _Drafts:
                 return self.env.get_template(name)
             except jinja2.TemplateNotFound:
                 continue
-            except Exception as problem:  # a syntax error: fall back for every draft of it
+            except Exception as problem:  # noqa: BLE001 - a syntax error: fall back for every draft of it
                 self._failed(name, problem, None)
                 return None
         log.warning("no greeting template found (tried %s): plain fallback text", ", ".join(tried))
@@ -499,7 +499,7 @@ class _Drafts:
     def _fallback(self, lang: str, context: dict[str, Any], customer_id: int) -> str:
         try:
             template = self.env.get_template(f"greetings/fallback.{lang}.txt.j2")
-        except Exception as problem:  # the built-in sentence below needs no file
+        except Exception as problem:  # noqa: BLE001 - the built-in sentence below needs no file
             self._failed(f"greetings/fallback.{lang}.txt.j2", problem, customer_id)
             return _built_in(lang, context)
         return self._try(template, context, customer_id) or _built_in(lang, context)
@@ -547,7 +547,7 @@ def _batch_names(env: jinja2.Environment) -> dict[str, dict[str, str]]:
     except jinja2.TemplateNotFound:
         log.warning("%s is missing: occasion codes stand in for batch names", name)
         return {}
-    except Exception as problem:  # an editable file: never crash the sweep
+    except Exception as problem:  # noqa: BLE001 - an editable file: never crash the sweep
         log.warning("%s is broken (%s: %s): occasion codes stand in for batch names", name,
                     type(problem).__name__, problem)
         return {}

@@ -84,7 +84,7 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {name!r} (use an IANA name like Asia/Shanghai)")
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name like Asia/Shanghai)") from None
     return name
 
 

@@ -144,7 +144,7 @@ def _first_sheet(archive: zipfile.ZipFile, data: bytes) -> str | None:
     return name if name in archive.namelist() else None
 
 
-def _small_xml(archive: zipfile.ZipFile, data: bytes, name: str):  # noqa: ANN202 - an ElementTree element
+def _small_xml(archive: zipfile.ZipFile, data: bytes, name: str):  # an ElementTree element
     try:
         info = archive.getinfo(name)
     except KeyError:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo, UTC
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,7 +32,7 @@ from .signals import (FOLLOW_UP_CUE, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_a
 from .tasks import task_text
 from .text import clause_bounds, clause_of, has_cjk, lower, normalise
 
-UTC = dt_timezone.utc
+UTC = UTC
 MAX_CANDIDATES = 8
 NOON = time(12)
 FOLLOW_UP_HOUR = time(9)
@@ -44,7 +44,7 @@ def warm_up() -> None:
     """Load jieba's dictionary and dateparser now (about a second) rather than on the first
     message that needs them; call once at start-up."""
     jieba_tokenizer()
-    find_dates("in a fortnight", datetime(2000, 1, 1), lang_en=True, lang_zh=False)
+    find_dates("in a fortnight", datetime(2000, 1, 1), lang_en=True, lang_zh=False)  # noqa: DTZ001 - any instant warms it
 
 
 @lru_cache(maxsize=256)

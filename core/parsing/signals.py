@@ -321,7 +321,7 @@ def plan_owner(low: str, start: int, end: int, at: int | None = None) -> str:
     """Whose plan a future date is (at `at`, in the clause start…end)."""
     if at is not None:
         said = None
-        for said in _SAID.finditer(low, start, at):
+        for said in _SAID.finditer(low, start, at):  # noqa: B007 - the last match is the one wanted
             pass
         if said is not None and not _FIRST_PERSON.search(low, said.end(), at):
             return THEIRS

@@ -221,7 +221,7 @@ def check_templates(actions: ActionsSpec | None, explain: ExplainSpec | None,
 
 
 def _package_items(models: Mapping[str, ModelSpec]):
-    for code, model in models.items():
+    for model in models.values():
         for path, row in _rows_with_paths(model):
             for j, item in enumerate(row.package):
                 yield f"{path}.package[{j}].text", item

@@ -46,7 +46,7 @@ def weighted_evaluator(model: WeightedModel,
             *[scorer(facts, dimension, context) for scorer, dimension in scorers])
         parts = tuple([round(p * w / total_weight, 2) for p, w in zip(points, weights)])
         score = round(sum(parts), 2)
-        for rank, tier in ranked_tiers:
+        for rank, tier in ranked_tiers:  # noqa: B007 - rank is read after the loop
             if score >= tier.min_score:
                 break
         flags = [flag for group in dimension_flags for flag in group]
