@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test run bench lint clean
+.PHONY: install demo test run bench lint clean chromium screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tierbot needs Python 3.11 or newer")'
@@ -20,8 +20,28 @@ install: $(STAMP)
 demo: $(STAMP)  ## chat with the bot offline on the seeded demo book (data/demo.db)
 	$(BIN)/tierbot console $(ARGS)
 
-test: $(STAMP)  ## the whole suite (PostgreSQL tests need TIERBOT_TEST_DATABASE_URL)
+# The browser tests (tests/browser) drive Debian's chromium through Playwright, never a browser
+# Playwright downloads: installed here with apt-get when missing. Without it (no apt-get, no
+# root) this only says so, and those tests fail with the same message.
+CHROMIUM := /usr/bin/chromium
+APT_GET  := $(shell command -v apt-get 2>/dev/null)
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ -n "$(APT_GET)" ]; then \
+	  echo "installing Debian's chromium for the browser tests (apt-get install chromium fonts-noto-color-emoji)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null \
+	    || echo "⚠ apt-get install chromium failed: install it as root (apt-get install chromium); tests/browser will fail until $(CHROMIUM) exists"; \
+	else \
+	  echo "⚠ $(CHROMIUM) is missing and apt-get is not available: install Chromium there; tests/browser will fail until it exists"; \
+	fi
+
+test: $(STAMP) chromium  ## the whole suite (PostgreSQL tests need TIERBOT_TEST_DATABASE_URL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+screenshots: $(STAMP) chromium  ## docs/screenshots: the Mini App's views, zh/en, light/dark, at phone width
+	$(BIN)/python -m tests.browser.screenshots
 
 run: $(STAMP)  ## the real bot (needs TELEGRAM_BOT_TOKEN)
 	$(BIN)/tierbot run

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from core import audit, flows
 from core.accounts import Account, ensure_team
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.models import ROLES, Customer, Team, User
+from core.models import ROLES, Customer, Team, User, pk
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,25 @@ def members_clause(actor: Account | None) -> ColumnElement[bool]:
 
 def in_domain(session: Session, actor: Account | None, user_id: int) -> bool:
     return session.exec(select(User.id).where(User.id == user_id, members_clause(actor))).first() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignee:
+    id: int
+    name: str
+    role: str
+    team: str | None
+
+
+def assignable(session: Session, actor: Account) -> list[Assignee]:
+    """The active people `actor` may give customers to (core.team.reassign's targets), by name:
+    the Mini App's reassignment picker."""
+    require_manager(actor)
+    rows = session.exec(select(pk(User.id), col(User.name), col(User.role), col(Team.name))
+                        .outerjoin(Team, col(Team.id) == col(User.team_id))
+                        .where(members_clause(actor), col(User.active).is_(True))).all()
+    people = [Assignee(user_id, name, role, team) for user_id, name, role, team in rows]
+    return sorted(people, key=lambda p: (p.team or "\uffff", p.name.casefold()))
 
 
 def find_user(session: Session, actor: Account | None, ref: str) -> User:

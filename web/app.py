@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from core import accounts, book, cards, customer_table, customers, dashboard, feedback, followups, interactions, team
+from core import (accounts, book, cards, customer_table, customers, dashboard, feedback, followups, interactions,
+                  people, team)
 from core.accounts import Account
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.json_values import jsonable
@@ -62,6 +63,7 @@ def create_app(services: Services, *, bot_token: str) -> web.Application:
     app.router.add_post("/api/customers/{id}/feedback", add_feedback)
     app.router.add_post("/api/customers/{id}/edit", edit_field)
     app.router.add_get("/api/dashboard", dashboard_view)
+    app.router.add_get("/api/people", assignees)
     app.router.add_post("/api/reassign", reassign)
     app.router.add_static("/static/", STATIC, show_index=False)
     return app
@@ -365,6 +367,12 @@ async def dashboard_view(request: web.Request) -> web.Response:
                                  org_timezone=services.settings.timezone, period=period,
                                  person=query.get("person") or None, team=query.get("team") or None)
     return web.json_response(figures)
+
+
+async def assignees(request: web.Request) -> web.Response:
+    """Whom a manager may reassign customers to (403 for reps)."""
+    found = await _services(request).run(people.assignable, _me(request))
+    return web.json_response({"people": [{"id": p.id, "name": p.name, "role": p.role, "team": p.team} for p in found]})
 
 
 async def reassign(request: web.Request) -> web.Response:

@@ -47,7 +47,7 @@ _UNIT_AFTER = re.compile(
     r"\s*(?:units?|pcs|pieces|people|persons|users|seats|licen[cs]es?|boxes|sets|items|hours?|hrs?"
     r"|mins?|minutes?|days?|weeks?|months?|years?|%|percent|times|stores?|sites?|employees|staff"
     r"|台|个|件|套|人|位|次|天|日|周|月|年|小时|分钟|箱|吨|公斤|斤|kg|号|楼|层|岁|家|条|份|张|瓶|包(?!装|括|含)|盒"
-    r"|批|辆|部|本|款(?!项)|点|分|星|km|平米|平方|㎡|米|周年|倍|折|成|/|:)")
+    r"|批|辆|部|本|(?<=[\d万千百十亿])款(?!项)|点|分|星|km|平米|平方|㎡|米|周年|倍|折|成|/|:)")
 _ID_BEFORE = re.compile(r"(?:#|no\.?|编号|单号|订单号|电话|手机|tel|phone|ext|room|v|version|q|fy|第|尾号|工号)\s*$")
 _MONEY_CUE = re.compile(
     r"退款|退了|退费|金额|价格|报价|预算|合同额|合同金额|货款|回款|付款|首付|尾款|总价|单价|签约|签单|成交|订单|采购|续费|续约|打款|收款|到账|"
@@ -71,17 +71,26 @@ def _value(number: str, multiplier: str | None) -> Decimal | None:
             return _scaled(Decimal(number.replace(",", "")), multiplier)
         except InvalidOperation:
             return None
+    tail = _WAN_TAIL.fullmatch(number)
+    if tail:  # 十一万五: 十一万 and five thousand (the way it is said)
+        head, thousands = to_int(tail.group(1)), to_int(tail.group(2))
+        return None if head is None or thousands is None else _scaled(Decimal(head + thousands * 1000), multiplier)
     if "点" not in number:
         whole = to_int(number)
         return None if whole is None else _scaled(Decimal(whole), multiplier)
-    head, _, tail = number.partition("点")  # 一点五万 → 1.5 × 万 (cn2an reads no decimals)
-    unit = tail.lstrip("零〇一二两三四五六七八九")
-    decimals = "".join(str(to_int(c)) for c in tail[: len(tail) - len(unit)])
-    whole = to_int(head)
+    whole_text, _, fraction = number.partition("点")  # 一点五万 → 1.5 × 万 (cn2an reads no decimals)
+    unit = fraction.lstrip("零〇一二两三四五六七八九")
+    decimals = "".join(str(to_int(c)) for c in fraction[: len(fraction) - len(unit)])
+    whole = to_int(whole_text)
     if whole is None or not decimals or (unit and unit not in _MULTIPLIER):
         return None
     value = Decimal(f"{whole}.{decimals}") * (_MULTIPLIER[unit] if unit else 1)
     return _scaled(value, multiplier)
+
+
+# Spoken money drops the last unit: 3万5 and 十一万五 are 35,000 and 115,000 (cn2an reads neither).
+_WAN_TAIL = re.compile(r"(.+万)([一二两三四五六七八九])")
+_DIGIT_AFTER_WAN = re.compile(r"([1-9])(?:千)?(?![\d.,%]|\s*(?:百|k|w|个|人|台|件|套|年|月|天|号|点))")
 
 
 def _scaled(value: Decimal, multiplier: str | None) -> Decimal:
@@ -98,7 +107,7 @@ def find_amount(low: str, clauses: list[tuple[int, int]]) -> Amount | None:
         number, multiplier = m.group("num"), m.group("mult")
         cur1, cur2 = m.group("cur1"), m.group("cur2")
         is_zh_numeral = not number[0].isdigit()
-        if is_zh_numeral and not (multiplier or cur2 or number[-1] in "万亿千百"):
+        if is_zh_numeral and not (multiplier or cur2 or number[-1] in "万亿千百" or _WAN_TAIL.fullmatch(number)):
             continue
         if _VAGUE.search(low, max(0, m.start("num") - 1), m.end("num") + 1):
             continue
@@ -118,8 +127,11 @@ def find_amount(low: str, clauses: list[tuple[int, int]]) -> Amount | None:
         value = _value(number, multiplier)
         if value is None or value <= 0:
             continue
+        end = m.end()
+        if multiplier == "万" and not cur2 and (tail := _DIGIT_AFTER_WAN.match(low, m.end("mult"))):
+            value, end = value + int(tail.group(1)) * 1000, tail.end()   # 3万5 = 35,000
         approximate = bool(m.group("pre") or m.group("post")) or _near_approx(low, m.start("num"))
-        amount = Amount(value, currency, approximate, m.start("num"), m.end())
+        amount = Amount(value, currency, approximate, m.start("num"), max(end, m.end()))
         if cur1 or cur2 or multiplier or is_zh_numeral:
             strong = strong or amount
             break

@@ -300,6 +300,11 @@ def _en_rules(today: date):
             return _weekday(today, 5, 0)
         return _weekday(today, day, shift)
 
+    def weekday_of_week(m):   # "wed next week"
+        if m.group(1) == "weekend":
+            return None
+        return _weekday(today, _EN_WEEKDAY[m.group(1)], _WEEK_SHIFT_EN.get(m.group(2)))
+
     def iso(m):
         return _month_day(today, int(m.group(2)), int(m.group(3)), int(m.group(1)))
 
@@ -365,9 +370,10 @@ def _en_rules(today: date):
          month_day),
         (re.compile(r"\b(?:end of (?:the )?(month|year|week)|(eom|eoy|eow))\b"), end_of),
         (re.compile(r"\b(?:on\s+|by\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+of)"), day_of_month),
+        (re.compile(rf"\b({FULL_WEEKDAY}|{SHORT_WEEKDAY})\s+(next|this|last) week\b"), weekday_of_week),
         (re.compile(rf"\b(this coming|last|past|previous|this|next|coming|on|by|until|till|before)\s+"
                     rf"({FULL_WEEKDAY}|{SHORT_WEEKDAY})\b"), weekday),
-        (re.compile(rf"\b()({FULL_WEEKDAY}|thurs|thur|tues|weds|fri)\b"), weekday),
+        (re.compile(rf"\b()({FULL_WEEKDAY}|thurs|thur|thu|tues|tue|weds|wed|fri)\b(?!\s+(?:next|this|last) week)"), weekday),
         (re.compile(rf"\b(?:in|within|after)\s+({EN_COUNT})\s*(days?|weeks?|wks?|months?|years?)\b"), in_count),
         (re.compile(rf"\b({EN_COUNT})\s+(days?|weeks?|months?|years?)\s+(ago|from now|later|after)\b"),
          count_ago),

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 from .dates import month_number
 from .text import to_int
+from .words import SURNAMES as _SURNAMES
 
 # A surname and a title: 李总, 王经理, 唐工 (the person a fact is about when the book has no
 # such contact yet).
-_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
-             "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 _PERSON_ZH = re.compile(rf"[{_SURNAMES}](?:总监|总|经理|主任|老板|董事长|董|工|姐|哥|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)")
 _PERSON_EN = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:'s|’s)?\s*$")
 _ZH_DAY = r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月|[./-])\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]?"

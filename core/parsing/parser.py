@@ -20,13 +20,15 @@ from datetime import date, datetime, time, timedelta, tzinfo, UTC
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rapidfuzz import fuzz
+
 from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times, part_of_day
 from .amounts import find_amount
 from .customers import CustomerIndex
 from .facts import BIRTHDAY_WORD, FactSpan, find_facts, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
-from .signals import (FOLLOW_UP_CUE, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
+from .signals import (FOLLOW_UP_CUE, JOINT, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
                       detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past, SELF_NOTE, TODO_CALL,
                       introduced_name, unknown_name)
 from .tasks import task_text
@@ -144,6 +146,9 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         new_customer = unknown_name(norm)
         if new_customer and any(new_customer in c.matched or c.matched in new_customer for c in ranked):
             new_customer = None   # the person is a contact in the book (张总), not a company
+        elif new_customer and any(new_customer[0] == c.name[0] and fuzz.partial_ratio(new_customer, c.name) >= 50
+                                  for c in ranked):
+            new_customer = None   # 蒙午王经理: a slip for the contact's own company (蒙牛乳业)
         elif new_customer and ranked:  # 恒达集团的李总: the 李总 of a company not in the book
             ranked = []
     else:  # 华为林工介绍了立讯精密的采购: the card is 华为's, 立讯精密 is offered beside it
@@ -151,6 +156,9 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         if new_customer and any(new_customer in c.matched or c.matched in new_customer for c in ranked):
             new_customer = None
     introduced = bool(new_customer and ranked)
+    if new_customer and (at := norm.find(new_customer)) >= 0 and len(norm) == len(summary):
+        typed = summary[at:at + len(new_customer)]   # 統一企業 is created as the rep typed it
+        new_customer = typed if normalise(typed) == new_customer else new_customer
 
     follow_up = None
     if when.follow_up_due is not None:
@@ -191,7 +199,12 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
 
 
 _ASKED_FOR = re.compile(r"\b(?:wants?|wanted|asked for|asking for|requested|would like|needs?) (?:a |an |another )?"
-                        r"(?:demo|meeting|call|visit|walkthrough)\b")
+                        r"(?:demo|meeting|call|visit|walkthrough)\b"
+                        # meetings to come: "wants to meet thurs", "invited us to their demo day", "call set for thu"
+                        r"|\b(?:wants?|would like|asked) to (?:meet|move|reschedule|push|set up|schedule)\b[^,.;]*"
+                        r"|\binvited (?:us|me) to\b[^,.;]*"
+                        r"|\b(?:call|meeting|mtg|demo|visit|lunch|zoom) (?:is )?(?:set|scheduled|booked|planned) for\b"
+                        r"|(?:要|想要|想看|约)\s*(?:demo|演示)")
 # A message that opens with the meeting it plans: "meeting w/ jared tmr 2pm", "lunch with bob fri".
 _PLANNED = re.compile(r"^(?:meeting|mtg|call|lunch|dinner|coffee|zoom|demo|visit)\s+(?:w/?|with)\s")
 _PHONE_LABEL = re.compile(r"(?:手机号?|电话号?码?|微信同号|微信|号码|新号码?|(?:new |direct |cell |mobile )?(?:number|line|phone|cell)"
@@ -340,7 +353,7 @@ def _roles(masked: str, bounds, mentions: list[DateMention]) -> tuple[_Reading |
             occurred = (mention.past_day, mention)
     # The rep's own task wins; a date that is only the customer's plan (他们下个月招标, he'll call
     # me back tmr) is no follow-up of the rep's.
-    return occurred, ahead_of.get(MINE) or ahead_of.get(NEUTRAL), ahead_of.get(THEIRS)
+    return occurred, ahead_of.get(MINE) or ahead_of.get(NEUTRAL) or ahead_of.get(JOINT), ahead_of.get(THEIRS)
 
 
 def _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now):

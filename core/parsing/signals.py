@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import is_cjk, to_int
-from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, ZH_COMPANY_SUFFIXES
+from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, SURNAMES as _SURNAMES, ZH_COMPANY_SUFFIXES
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
@@ -23,10 +23,10 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # A deal beats everything (its channel is the visit/call/... it was closed in); a greeting next;
 # otherwise the first channel word in the message wins ("Called Acme, then emailed the quote"
 # is a call).
-_DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|付了.{0,3}(?:款|尾款|定金|订金)|"
+_DEAL = _any(r"签约|签了(?!字)|签下|签单|签合同|签署|(?:今天|已经?|刚)?签字了|签了字|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
+             r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,3}(?:打过来|打来|转过来|汇过来)了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
              r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
-             r"\b(?:signed|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
+             r"\b(?:signed(?! (?:the |an? )?(?:nda|mou|loi)\b)|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
              r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
              r"wired|transferred|remitted|po (?:is )?in|po arrived|agreed to (?:the|our|a)|said yes|accept(?:s|ed) (?:the|our) (?:price|offer|quote|deal|terms)|"
              r"signing (?:for )?\$?\d|sent (?:the|their|us)? ?payment|paid (?:the|their|us) ?(?:invoice|deposit|balance)?|"
@@ -34,6 +34,9 @@ _DEAL = _any(r"签约|签了|签下|签单|签合同|签署|成交|下单|下了
              r"booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b")
 _NOT_YET = _any(r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争取|还没|没有|没|未|尚未|即将|可能|希望|等|待|提醒|催|讨论|谈|聊|商量|沟通|关于|问)\s*.{0,2}$",
                 r"(?:能不能|能否|可不可以|可否|是否|会不会)\s*.{0,6}$",
+                r"(?:这周|本周|下周|这个月|本月|下个?月|月底|年底|年前|明天|后天|周[一二三四五六日末])内?\s*$",
+                r"(?:^|\s)内\s*$",   # the date itself is blanked by then: "这周内付款" reads "   内付款"
+                r"(?:谈|聊|讨论|商量|沟通)了?(?:一下|下)?.{0,4}的\s*$",
                 r"被.{0,6}$",
                 r"\b(?:will|to|not|n't|about to|ready to|plans? to|planning to|going to|might|may|hope to|"
                 r"expects? to|close to|yet to|didn't|haven't|hasn't|no|hopefully|wants? to|almost)\s+(?:\w+\s+)?$",
@@ -47,14 +50,14 @@ _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日
                  r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|sent (?:him|her|them|\x00) a card|"
                  r"(?:sent|gave|brought) (?:[\w\x00]+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah)|(?:thanksgiving|christmas|xmas|holiday|new year|diwali|birthday|bday) (?:turkey|ham|cake|wine|chocolates?|cookies|card|hamper|basket|gift|flowers))\b")
 CHANNELS = {
-    "visit": _any(r"拜访|上门|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?<![收接得遇找想提])(?:去|到)\x00",
+    "visit": _any(r"拜访|上门|前台|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?<![收接得遇找想提碰见看])(?:去|到)\x00",
                   r"\b(?:visit|visited|visiting|visitd|visted|vistied|on[- ]?site|site visit|dropped by|stopped by|popped in|"
                   r"went to (?:their|the|see)|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
                   r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)"),
     "meeting": _any(r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
-                    r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
+                    r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
                     r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
-                    r"\b(?:meeting|mtg|mtng|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
+                    r"\b(?:meeting|mtg|mtng|no-?show|no show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
                     r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
                     r"teams (?:call|meeting)|quarterly review|business review|review w(?:ith|/)?)\b"),
     "call": _any(r"电话|致电|通话|来电|回电|打给|语音|打(?:了)?过来|(?<=[总工理\x00])打来",
@@ -62,9 +65,9 @@ CHANNELS = {
     "email": _any(r"邮件|邮箱|发邮|电邮",
                   r"\b(?:email|emailed|emails|emailing|e-mail|e-mailed|mail|mailed|"
                   r"sent (?:the |a |our |them the |\x00+ the )?(?:deck|slides|pdf|docs?|proposal|quote|deck))\b"),
-    "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微",
+    "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微|ping\s*(?:了|过)",
                     r"\b(?:wechat|wechatted|wx|sms|text|texted|texting|message|messaged|messaging|"
-                    r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slack|slacked|qq|pinged|teams chat)\b"),
+                    r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slack|slacked|qq|pinged|msg|msged|inmail|teams chat)\b"),
 }
 
 
@@ -83,9 +86,14 @@ _TALKED = _any(r"聊了|聊过|聊了下|聊了聊|聊一下|沟通了|沟通过
                r"contract|invoice|po|quote|sign|system|app|one|everyone|nobody|someone|rumou?r)\b)[a-z]{3,} (?:says|said)\b")
 
 
+# What the rep heard from someone else (听中兴的周经理说…) is no conversation with them.
+_HEARSAY = re.compile(r"(?:听|据)[^，,。；;\s]{0,10}?说")
+
+
 def detect_kind(low: str) -> tuple[str, str | None]:
     """(kind, channel): channel is set for a deal or greeting made through a visit, call …"""
-    first_channel = _first_channel(low) or ("call" if _TALKED.search(low) else None)
+    talk = _HEARSAY.sub(lambda m: " " * len(m.group()), low)
+    first_channel = _first_channel(low) or ("call" if _TALKED.search(talk) else None)
     if deal_said(low):
         return "deal", first_channel
     if _GREETING.search(low):
@@ -109,11 +117,11 @@ def answered_by(follow_up_text: str, kind: str, channel: str | None) -> bool:
 
 # A call (or a visit) that did not reach anyone is an attempt: logged, but no contact.
 _ATTEMPT = _any(r"没人接|没接|未接|无人接听?|不接|没打通|打不通|没通|未接通|没接通|关机|占线|停机|不在服务区|无法接通|"
-                r"没人应|没有人接|扑空|没见到人|人不在|不在(?!乎|意|话下)|白跑|出差了",
+                r"没人应|没有人接|扑空|没见到人|没见着|不让进|找不到对接人|人不在|不在(?!乎|意|话下)|白跑|出差了",
                 r"\b(?:no answer|no one (?:answered|picked up)|nobody (?:answered|picked up|was there)|"
                 r"didn'?t (?:answer|pick up)|did not (?:answer|pick up)|not picking up|no pick-?up|"
                 r"went (?:straight )?to (?:voicemail|vm)|left (?:a )?(?:voicemail|vm)|voicemail again|"
-                r"missed call|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
+                r"missed call|no-?show|no show|stood (?:us|me) up|didn'?t show(?: up)?|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
                 r"unreachable|not reachable|phone (?:was )?off|line (?:was )?busy|busy signal|missed my call|"
                 r"wasn'?t (?:in|there|around|available)|was (?:out|away|off)(?! of)|out sick|not in (?:the office|today))\b")
 
@@ -136,7 +144,7 @@ TOOL_NAMES = re.compile(r"腾讯会议|企业微信|企微|飞书会议|钉钉�
 # Where it happened decides between a meeting and a visit: at the customer's (在招行总部开会,
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
 _AT_SITE = _any(r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
-                r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
+                r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
                 r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
                 r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
                 r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour)\b")
@@ -286,11 +294,12 @@ def detect_satisfaction(low: str) -> Satisfaction | None:
 # -- follow-up intent ------------------------------------------------------------------------
 FOLLOW_UP_CUE = _any(
     r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末号])前|到期|下次|需要|要(?!了)|"
-    r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把|记得|"
-    r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到",
+    r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把(?![^，,。；\s]{0,8}了)|记得|"
+    r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到|约\s*(?:demo|演示|见面|开会|拜访)",
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|check (?:back|in)|call (?:\w+ )?back|"
     r"circle back|touch base|ping|chase|by|due|deadline|needs? to|will|should|plan(?:ning)? to|"
     r"going to|gonna|to do|todo|next step|schedul\w*|reschedul\w*|postpon\w*|moved to|pushed to|set up|"
+    r"wants? to (?:meet|move|reschedule)|invited (?:us|me) to|(?:set|booked) for|wants? a (?:call|meeting|demo)|"
     r"send|before|until|till)\b",
     # An order to oneself at the start of a clause: "…, call them Monday".
     r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b"
@@ -300,12 +309,16 @@ FOLLOW_UP_CUE = _any(
 # (他们下个月招标, 郑经理说下个月初付款, "he'll call me back tmr", a birthday) does not; a date
 # with neither (周五回访 is said without a subject) is the rep's.
 MINE, NEUTRAL, THEIRS = "mine", "neutral", "theirs"
+JOINT = "joint"   # the customer's date for a meeting with the rep: the rep's follow-up when no other is
 _MINE = _any(r"我|提醒|回访|跟进|再打|再约|再联系|再试|再问|问问|记得|催|复查|想约|约他|约她|约个|把|发他|发她|发给|发过去|"
-             r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)",
+             r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)|"
+             r"前要(?:报价|方案|样品|合同|资料|发票)",   # 下周一前要报价: what the customer asked of us
+             r"\b(?:try|trying) (?:\w+ )?again\b|\bwants? (?:a |an |the |our )?(?:\w+ )?(?:quote|proposal|deck|contract|"
+             r"samples?|pricing|report|docs?|specs?|price list|draft)\b",
              r"\b(?:i|i'll|i will|i'm|me|my|remind|f/u|follow(?:ing)?[ -]?up|followup|chase|ping|check (?:in|back)|"
              r"touch base|circle back)\b|^\s*(?:book|send|call|email|ping|chase|prep|schedule|set up|visit|text|"
              r"message|draft|prepare|get|arrange)\b(?!\s+(?:w/|with|from)\b)")
-_THEIRS = _any(r"他们|他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
+_THEIRS = _any(r"(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
                r"\b(?:they|they'll|they're|he|he'll|he's|she|she'll|she's|says|said|will|wants?|plans?|"
                r"decides?|board|birthday|bday|b-day)\b")
 
@@ -317,8 +330,21 @@ _SAID = _any(r"(?<![我再听据])说", r"\b(?:says|said|told (?:me|us))\b")
 _FIRST_PERSON = _any(r"我(?![们司方])", r"\b(?:i|i'll|i'm|i will|i'd)\b")
 
 
+# A meeting both sides will be at is the rep's date too: "wants to meet thurs", 说下周一 kickoff.
+_APPOINTMENT = _any(r"见面|开会|会议|kickoff|饭局|吃饭|拜访|面谈|演示|demo",
+                    r"\b(?:meet|meeting|mtg|kickoff|kick-off|sync|lunch|dinner|demo|offsite|zoom|visit|a call)\b")
+
+_INTERNAL = _any(r"内部", r"\binternal(?:ly)?\b")
+
+
 def plan_owner(low: str, start: int, end: int, at: int | None = None) -> str:
     """Whose plan a future date is (at `at`, in the clause start…end)."""
+    owner = _plan_owner(low, start, end, at)
+    joint = _APPOINTMENT.search(low, start, end) and not _INTERNAL.search(low, start, end)
+    return JOINT if owner == THEIRS and joint else owner
+
+
+def _plan_owner(low: str, start: int, end: int, at: int | None) -> str:
     if at is not None:
         said = None
         for said in _SAID.finditer(low, start, at):  # noqa: B007 - the last match is the one wanted
@@ -334,7 +360,7 @@ def plan_owner(low: str, start: int, end: int, at: int | None = None) -> str:
 # ("Called Acme, follow up Friday" is a call; "Globex call tomorrow 10:00" is a plan, a note).
 # A message received is a contact that happened, whatever it says about the future
 # ("email from Lucius: can we hop on a call next week?", 小米宋经理微信说下周三给答复).
-_PAST_MARKER = re.compile(r"了|过|完|刚|已|(?<!再)说|来电|打来|发来|\b(?:had|was|were|met|spoke|sent|went|saw|got|gave|took|made|rang|"
+_PAST_MARKER = re.compile(r"了|过|完|约好|刚|已|(?<!再)说|来电|打来|发来|\b(?:had|was|were|met|spoke|sent|went|saw|got|gave|took|made|rang|"
                           r"did|left|came|paid|signed|told|said|says|bought|today|from|wrote|\w+ed|"
                           r"on (?:wechat|slack|whatsapp|teams|the phone|the call))\b|^\s*(?:call|mtg|meeting|email|text)\s+w(?:ith|/)")
 _NOT_PAST = frozenset("need needs feed speed proceed indeed red bed scheduled rescheduled planned booked arranged interested postponed supposed "
@@ -417,6 +443,19 @@ _EN_LEADING_LOWER = re.compile(
     r"^([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){1,2}) (?=(?:signed|wants|want|emailed|called|rang|asked|replied|"
     r"texted|messaged|placed|paid|needs|is looking|are looking|reached out|got back|sent)\b)")
 
+# ... or before a colon, a dash or the person or paper it is about: "nakatomi trading: rang twice",
+# "sirius cybernetics - follow up", "bluth company cfo on zoom", "virtucon invoice paid".
+_EN_LEADING_MARKED = re.compile(
+    r"^(?!(?:bday|birthday|note|notes|todo|to-do|fyi|reminder|update|re|fwd|memo|task)\b)"
+    r"([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){0,2})(?=\s*:|\s+[-–—]\s|\s+(?:ceo|cfo|coo|cto|cio|vp|procurement|purchasing|"
+    r"facilities|plant manager|office manager|buyer|invoice|refund|po)\b)")
+# ... or after what the rep did, two or three words before a comma, a number or the end: "drove out
+# to cogswell cogs, plant manager …", "emailed prestige worldwide 3 case studies"; one word only
+# after "cold called" (a single lower-case word after "called" is as often a person: "called bob,").
+_EN_AFTER_VERB_LOWER = re.compile(
+    r"\b(?:(?:called|emailed|visited|drove (?:out )?to|met with|rang)\s+([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){1,2})"
+    r"|cold called\s+([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){0,2}))(?=\s*(?:[,;]|$|\s\d))")
+
 
 # A company a book customer's person introduced, or that the rep met through them: 华为林工介绍了
 # 立讯精密的采购, 百度何总推荐了小红书的市场部, 在招行钱经理的饭局上认识了平安保险的刘总, 陪腾讯梁总去了趟
@@ -425,17 +464,24 @@ _EN_LEADING_LOWER = re.compile(
 _INTRODUCED_ZH = re.compile(r"(?:介绍了?|推荐了?|引荐了?|认识了)((?:(?!的|给)[\u4e00-\u9fff]){2,6}?)(?=的|给|[\s，,。]|$)"
                             r"|去了趟((?:(?!的)[\u4e00-\u9fff]){2,6})(?=[\s，,。]|$)")
 _INTRODUCED_EN = re.compile(r"\b(?:introduced|introducing|referred|intro'?d|connected) (?:us|me) (?:to|with) "
-                            r"((?:[A-Z][\w&'-]*|[a-z][\w&'-]*-[\w&'-]+)(?: [A-Z][\w&'-]*){0,3})")
+                            r"((?:[A-Z][\w&'-]*|[a-z][\w&'-]*-[\w&'-]+)(?: [A-Z][\w&'-]*){0,3}"
+                            r"|[a-z][\w&'-]+(?: [a-z][\w&'-]+){0,2}(?=\s*(?:[,;.]|$|\s(?:for|and|who|-)\s)))")
+# "acme 介绍了一个新客户 globalnet": the new client named in Latin letters after 新客户.
+_INTRODUCED_LATIN = re.compile(r"(?:介绍|推荐|引荐)了?(?:一个|一家|个|家)?新客户[:：\s]*([A-Za-z][\w&'-]+(?: [A-Za-z][\w&'-]+){0,2})")
 
 
 def introduced_name(norm: str) -> str | None:
     """The new company in a sentence about a book customer: only where someone introduced it."""
+    latin = _INTRODUCED_LATIN.search(norm)
+    if latin and not any(w.lower() in COMMON_WORDS for w in latin.group(1).split()):
+        return latin.group(1)
     found = _INTRODUCED_ZH.search(norm)
     if found:
         name = found.group(1) or found.group(2)
         if found.group(2) and not name.endswith(tuple(ZH_COMPANY_SUFFIXES)):
             return None  # 去了趟上海: a trip to a place, not to a company
-        return name if _name_like(name) and not _channel_or_cue(name) and name not in _ZH_STOP else None
+        return name if _name_like(name) and not _channel_or_cue(name) and name not in _ZH_STOP \
+            and not re.search("新客户|一个|一家", name) else None
     found = _INTRODUCED_EN.search(norm)
     if found and not any(w.lower() in COMMON_WORDS for w in found.group(1).split()):
         return found.group(1)
@@ -446,20 +492,29 @@ def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
     if any(is_cjk(c) for c in norm):
         found = _zh_name(norm)
+        found = found[:-1] if found and found.endswith("的") else found   # 大疆的 procurement team
         if found and _name_like(found):
             return found
         found = _latin_in_chinese(norm)
         if found:
             return found
+    found = _en_name(norm)
+    return found if found and not any(is_cjk(c) for c in found) else None   # not "BYD合同signed"
+
+
+def _en_name(norm: str) -> str | None:
+    """The English rules of unknown_name: a capitalised or lower-case company where reps put one."""
     leading = _EN_LEADING.match(norm.strip())
     words = leading.group(1).split() if leading else []
     if len(words) > 1 and words[-1].lower().strip(".") in _LEGAL_FORMS:
         words = words[:-1]  # Zentrix Ltd → Zentrix; "Bluth Company" keeps its word
     if words and not any(w.lower() in COMMON_WORDS for w in words):
         return " ".join(words)
-    lower = _EN_LEADING_LOWER.match(norm.strip())
-    if lower and not any(w in COMMON_WORDS for w in lower.group(1).split()):
-        return lower.group(1)
+    for rule in (_EN_LEADING_MARKED, _EN_LEADING_LOWER, _EN_AFTER_VERB_LOWER):
+        lower = rule.search(norm.strip())
+        name = lower and (lower.group(1) or lower.group(lower.lastindex or 1))
+        if name and not any(w in COMMON_WORDS for w in name.split()):
+            return name
     for m in _EN_NAME.finditer(norm):
         words = (m.group(1) or m.group(2) or m.group(3) or "").split()
         while words and words[0].lower() in COMMON_WORDS:  # "Visited Blue Origin Logistics"
@@ -510,7 +565,7 @@ _PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
 
 _TITLES = r"(?:总监|总|经理|主任|老板|董事长|董|工|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)"
 _OF_PERSON = re.compile(rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?|[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){{0,2}})的"
-                        rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|采购|负责人|老板|市场部|采购部|技术部|IT部)")
+                        rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|[\u4e00-\u9fff]{{0,4}}(?:采购|负责人|部|组|团队)|老板|IT部)")
 # Reps write the company first, then what happened: "携程 商旅部 视频会议", "农夫山泉 下单 15万".
 _LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
 # A span that starts with a time word or ends with a cue is no name (下周五再跟进, 今天).
@@ -528,12 +583,31 @@ _PERSON_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,2}}{_TITLES}$")
 # A brand written bare, then its department or what it did: 大疆采购部打电话来, 携程商旅部发来邮件,
 # 隆基绿能签了第一单, 安踏体育下了试用订单 (the shortest name before the word).
 _BRAND_THEN = re.compile(r"(?:^|[\s，,。；;])((?:(?!的)[\u4e00-\u9fff]){2,6}?)(?:采购部|采购经理|采购总监|商旅部|市场部|技术部|"
-                         r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|签了|签约了|下了|下单|打电话来|打来电话|来电|发来)")
+                         r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|签了|签约了|下了|下单|打电话来|打来电话|来电|发来|想要)")
 # Words that begin a span _OF_PERSON takes but belong to the sentence: 给用友的赵经理 → 用友.
 _LEAD_WORDS = "给和跟与同在陪找约对向把让请帮见去到"
 
 
+# Where the rep went, or whom money went to: 去卓越物流谈仓配, 去海信拜访, 给三只松鼠退了…
+_WENT_TO = re.compile(r"(?:^|[\s，,。；;])(?:今天|昨天|明天|后天|上午|下午|晚上)?(?:去|到|给)((?:(?![的了])[\u4e00-\u9fff]){2,6}?)"
+                      r"(?:谈|拜访|参观|考察|开会|签|退了?|打款|回款|付|\s*(?:visit|onsite|demo)\b)")
+# A company written right before a person: 中天科技王总, 波司登李经理.
+_NAME_THEN_PERSON = re.compile(rf"^((?:(?!的)[\u4e00-\u9fff]){{2,8}}?)[{_SURNAMES}]{_TITLES}")
+_DEPARTMENT = re.compile(r"(?:部|组|处|科|中心|团队)$")
+_DEPARTMENT_TAIL = re.compile(r"(?:市场|采购|技术|销售|财务|行政|人事|信息|商旅|电商|IT|运营|法务|客服)(?:部|中心)$|项目组$")
+
+
 def _zh_name(norm: str) -> str | None:
+    person_after = _NAME_THEN_PERSON.match(norm.strip())
+    if person_after:
+        name = _DEPARTMENT_TAIL.sub("", person_after.group(1))   # 三只松鼠市场部王总监 → 三只松鼠
+        if len(name) >= 2 and _name_like(name) and not _channel_or_cue(name) \
+                and not re.search(f"[{_LEAD_WORDS}]|^(?:中午|上午|下午|晚上|早上|刚才|刚刚)", name):
+            return name
+    went = _WENT_TO.search(norm)
+    if went and _name_like(went.group(1)) and not _channel_or_cue(went.group(1)) \
+            and not _DEPARTMENT.search(went.group(1)):
+        return went.group(1)
     leading = _LEADING_NAME.match(norm.strip())
     if leading and _name_like(leading.group(1)) and not _channel_or_cue(leading.group(1)):
         return leading.group(1)
@@ -574,5 +648,5 @@ def _zh_name(norm: str) -> str | None:
                 break
             kept.append(word)
         name = "".join(kept)
-        return name if _name_like(name) else None
+        return name if _name_like(name) and not _DEPARTMENT.search(name) else None  # 拜访了采购部: no company
     return None

@@ -31,10 +31,12 @@ _ACTIONS = [  # first match in the follow-up clause wins
     ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit)\b")),
     ("email", re.compile(r"邮件|\b(?:e-?mail)\b")),
     ("message", re.compile(r"微信|短信|\b(?:text|wechat|message|whatsapp)\b")),
-    ("meet", re.compile(r"见面|再约|约|开会|吃饭|\b(?:meet|meeting|lunch|dinner|coffee)\b")),
+    ("meet", re.compile(r"见面|再约|约|开会|吃饭|\b(?:meet|meeting|lunch|dinner|coffee|kickoff|kick-off|sync|offsite|zoom)\b")),
     ("follow_up", re.compile(r"跟进|跟踪|再联系|联系|复查|\b(?:follow(?:ing)?[ -]?up|followup|f/u|check (?:in|back)|"
                              r"touch base|circle back|ping|reach out)\b")),
 ]
+_MEET = dict(_ACTIONS)["meet"]
+_MOVED = re.compile(r"\b(?:pushed|moved|rescheduled|postponed)\b|改到|改期|推迟|延期|延到")
 _PHRASES = {  # (zh, en)
     "call": ("给{c}打电话", "Call {c}"),
     "chase": ("催一下{c}", "Chase {c}"),
@@ -67,6 +69,8 @@ def task_text(said: str, clause: str, masked: str, customer: str, zh: bool, atte
     masked); `masked`: the whole lowered message with customer names as \\x00; `customer`: the
     display name, or "" when no customer is known; `zh`: the message is written in Chinese."""
     action = next((name for name, pattern in _ACTIONS if pattern.search(clause)), None)
+    if action in (None, "follow_up") and _MOVED.search(masked) and _MEET.search(masked):
+        action = "meet"   # "pushed our sync to next wed": the task is the meeting, on its new day
     if action is None and attempt:  # 没人接 … 明早再试: the task is the call
         action = "call"
     said = _FILLER.sub(" ", said).strip()

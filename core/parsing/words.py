@@ -68,3 +68,7 @@ software electronics energy airlines airways analytics dynamics ventures studios
 manufacturing robotics biotech health healthcare insurance financial properties realty
 traders trading works supply supplies corporation company industrial textiles chemicals steel
 """.split())
+
+# Common surnames: 李总, 王经理, 唐工 are a person when one of these leads the title.
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+           "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")

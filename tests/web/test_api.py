@@ -260,3 +260,20 @@ async def test_posts_validate_like_the_chat_and_write_whole_or_nothing(harness: 
     assert response.status == 200
     status, page = await get(client, "/api/customers?q=green%20tea", rep)
     assert [row["name"] for row in page["rows"]] == ["华为"]
+
+
+async def test_people_to_reassign_to_are_the_managers_own_and_reps_get_403(harness: Harness,
+                                                                          client: TestClient) -> None:
+    people, ids = await team_book(harness)
+    status, found = await get(client, "/api/people", auth(harness, people["manager"]))
+    assert status == 200
+    assert {p["name"] for p in found["people"]} == {"王芳", "李伟", "Emma"}  # not Carl of West, not the admin
+    status, everyone = await get(client, "/api/people", auth(harness, people["admin"]))
+    assert status == 200 and {"Carl", "Root"} <= {p["name"] for p in everyone["people"]}
+    assert (await get(client, "/api/people", auth(harness, people["a"])))[0] == 403
+    emma = next(p["id"] for p in found["people"] if p["name"] == "Emma")
+    response = await client.post("/api/reassign", headers=auth(harness, people["manager"]),
+                                 json={"customer_ids": [ids["华为"]], "to_user_id": emma})
+    assert response.status == 200 and (await response.json())["moved"] == 1
+    status, page = await get(client, "/api/customers?limit=200", auth(harness, people["b"]))
+    assert "华为" in {row["name"] for row in page["rows"]}

@@ -51,13 +51,18 @@ async function route() {
   const card = hash.match(/^#\/c\/(\d+)/);
   if (card) return showCustomer(card[1]);
   if (hash.startsWith("#/dash")) return showDashboard(new URLSearchParams(hash.split("?")[1] || ""));
-  if (hash.startsWith("#/list?")) { S.query = Object.fromEntries(new URLSearchParams(hash.split("?")[1])); S.query.offset = 0; S.query.limit = 30; history.replaceState(null, "", "#/"); }
+  // a drill-down from the dashboard: the filter stays in the address (back returns to it)
+  if (hash.startsWith("#/list?")) S.query = { sort: "name", offset: 0, limit: 30, ...Object.fromEntries(new URLSearchParams(hash.split("?")[1])) };
   return showList();
 }
 
 // --- the table ------------------------------------------------------------------------------
 function listParams() { const p = new URLSearchParams(); for (const [k, v] of Object.entries(S.query)) if (v !== "" && v !== null && v !== undefined) p.set(k, v); return p; }
-function setQuery(changes) { Object.assign(S.query, changes, { offset: changes.offset ?? 0 }); loadRows(); }
+function setQuery(changes) {
+  Object.assign(S.query, changes, { offset: changes.offset ?? 0 });
+  if (location.hash.startsWith("#/list?")) history.replaceState(null, "", "#/list?" + listParams());
+  loadRows();
+}
 
 function showList() {
   $("#title").textContent = L("customers");
@@ -80,21 +85,22 @@ function showList() {
     el("summary", {}, L("filters")),
     el("div", { class: "row" }, selects, cadence, stage),
     el("div", { class: "row" }, number("silent_days", L("silent")), number("revenue_min", L("revenue_min")), number("revenue_max", L("revenue_max")), tag));
-  $("#view").replaceChildren(search, filters, el("p", { id: "total", class: "muted" }), el("div", { id: "rows" }), el("div", { class: "row", id: "pager" }));
+  const drilled = location.hash.startsWith("#/list?") ? el("p", { class: "chip", id: "drilled" }, L("from_dashboard"),
+    el("button", { class: "plain", onclick: () => { S.query = { sort: "name", offset: 0, limit: 30 }; go("#/"); } }, "✖ " + L("clear"))) : null;
+  $("#view").replaceChildren(drilled || "", search, filters, el("p", { id: "total", class: "muted" }), el("div", { id: "rows" }), el("div", { class: "row", id: "pager" }));
   loadRows();
 }
 
 async function loadRows() {
+  const seq = (S.seq = (S.seq || 0) + 1);
   const page = await api("/api/customers?" + listParams());
+  if (seq !== S.seq) return; // a later filter's answer is (or will be) shown
   $("#total").textContent = L("total", { n: page.total }) + " · " + L("revenue") + " " + money(page.revenue_total);
   const sortBy = (key) => () => setQuery({ sort: key, desc: S.query.sort === key && S.query.desc !== "1" ? "1" : "" });
+  const th = (key, label, cls) => el("th", { "data-sort": key, class: [cls, S.query.sort === key ? (S.query.desc === "1" ? "desc" : "asc") : null].filter(Boolean).join(" ") || null, onclick: sortBy(key) }, label);
   const main = S.me.models[0];
-  const head = el("tr", {}, el("th", { onclick: sortBy("name") }, L("name")),
-    main ? el("th", { onclick: sortBy("tier:" + main.code) }, main.name) : null,
-    el("th", { onclick: sortBy("cadence") }, L("cadence")),
-    el("th", { class: "wide", onclick: sortBy("last_contact") }, L("last_contact")),
-    el("th", { class: "num", onclick: sortBy("revenue") }, L("revenue")),
-    el("th", { class: "wide", onclick: sortBy("owner") }, L("owner")));
+  const head = el("tr", {}, th("name", L("name")), main ? th("tier:" + main.code, main.name) : null, th("cadence", L("cadence")),
+    th("last_contact", L("last_contact"), "wide"), th("revenue", L("revenue"), "num"), th("owner", L("owner"), "wide"));
   const rows = page.rows.map((r) => el("tr", { class: "customer", "data-id": r.id, onclick: () => go("#/c/" + r.id) },
     el("td", {}, r.name, r.company ? el("div", { class: "muted" }, r.company) : null,
       S.me.models.slice(1).map((m) => r.tiers[m.code] ? el("span", { class: "badge" }, tierName(m.code, r.tiers[m.code])) : null)),
@@ -108,6 +114,7 @@ async function loadRows() {
   $("#pager").replaceChildren(
     offset > 0 ? el("button", { class: "plain", onclick: () => setQuery({ offset: Math.max(0, offset - limit) }) }, L("prev")) : el("span"),
     offset + limit < page.total ? el("button", { class: "plain", onclick: () => setQuery({ offset: offset + limit }) }, L("next")) : el("span"));
+  $("#total").dataset.total = page.total; // the rows of this answer are shown
 }
 
 // --- one customer ---------------------------------------------------------------------------
@@ -120,6 +127,7 @@ async function showCustomer(id) {
   const history = data.history.map((h) => el("li", {}, day(h.occurred_at) + " " + (S.me.labels.kinds[h.kind] || h.kind) + (h.amount ? " " + money(h.amount) : "") + " — " + h.summary));
   const why = data.why.map((w) => el("details", {}, el("summary", {}, w.badge.model_name + ": " + (w.badge.tier_name || "—")), el("ul", {}, w.lines.map((l) => el("li", {}, l)))));
   const actions = data.actions.map((a) => el("li", {}, a.text, el("div", { class: "muted" }, a.reason)));
+  const reassign = S.me.role !== "rep" ? await reassignment(id, c) : null;
   const contacts = c.contacts.map((k) => el("div", {}, [k.name, k.title, k.phone, k.email, k.wechat].filter(Boolean).join(" · ")));
   $("#view").replaceChildren(
     el("section", {}, badges, el("p", { class: cad.status }, L("cadence") + ": " + (cad.status === "none" ? "—" : L(cad.status)) + (cad.next_due ? " · " + L("next_due") + " " + cad.next_due : "")),
@@ -127,7 +135,20 @@ async function showCustomer(id) {
     el("section", {}, el("h2", {}, L("actions")), el("ul", {}, actions)),
     el("section", {}, el("h2", {}, L("why")), why),
     el("section", {}, el("h2", {}, L("history") + " (" + data.history_total + ")"), el("ul", { id: "history" }, history)),
-    forms(id));
+    forms(id), reassign);
+}
+
+// Managers and admins: give the customer to someone of theirs (the chat's /team reassign rules).
+async function reassignment(id, customer) {
+  S.people = S.people || (await api("/api/people")).people;
+  const select = el("select", { id: "reassign-to" }, el("option", { value: "" }, L("choose")),
+    S.people.filter((p) => p.name !== customer.owner_name).map((p) => el("option", { value: p.id }, p.name + (p.team ? " · " + p.team : ""))));
+  const run = async () => {
+    if (!select.value) return;
+    const done = await api("/api/reassign", { customer_ids: [Number(id)], to_user_id: Number(select.value) });
+    toast(L("reassign_done", { n: done.moved, name: done.to })); route();
+  };
+  return el("section", { id: "reassign" }, el("h2", {}, L("reassign")), el("div", { class: "row" }, select, el("button", { onclick: run }, L("save"))));
 }
 
 function form(title, fields, submit) {
@@ -159,35 +180,7 @@ function forms(id) {
     form("edit", [["field", L("field"), "select", fields], ["value", L("value"), "text"]], (v) => post("edit", v)));
 }
 
-// --- the dashboard ------------------------------------------------------------------------------
-function bars(items, max) {
-  return items.map(([label, value, shown, drill]) => el("div", { class: "bar", onclick: drill ? () => go("#/list?" + new URLSearchParams(drill)) : null, "data-drill": drill ? "1" : null },
-    el("span", { style: `width:${max ? Math.round((100 * value) / max) : 0}%` }), el("b", {}, label + " · " + shown)));
-}
-
-async function showDashboard(params) {
-  $("#title").textContent = L("dashboard");
-  const period = params.get("period") || "month";
-  const d = await api("/api/dashboard?period=" + period);
-  const lang = S.me.language;
-  const periods = el("div", { class: "row" }, ["week", "month", "quarter"].map((p) => el("button", { class: p === period ? "" : "plain", onclick: () => go("#/dash?period=" + p) }, L(p))));
-  const models = d.models.map((m) => {
-    const maxRevenue = Math.max(...m.tiers.map((t) => Number(t.revenue)), 1);
-    return el("section", {}, el("h2", {}, m.name[lang] + " — " + m.customers),
-      bars(m.tiers.map((t) => [t.name[lang] + " " + t.customers, Number(t.revenue), money(t.revenue), t.drill]), maxRevenue));
-  });
-  const allocation = el("section", {}, el("h2", {}, L("allocation")),
-    bars(d.allocation.map((a) => [a.name[lang], a.share || 0, Math.round(100 * (a.share || 0)) + "% / " + Math.round(100 * (a.target || 0)) + "%", a.drill]), 1));
-  const maxOverdue = Math.max(...d.overdue_people.map((p) => p.overdue), 1);
-  const overdue = el("section", {}, el("h2", {}, L("overdue_by_rep") + " — " + d.overdue_total),
-    bars(d.overdue_people.map((p) => [p.name, p.overdue, p.overdue, p.drill]), maxOverdue));
-  const moves = el("section", {}, el("h2", {}, L("movements")), el("ul", {}, d.movements.map((m) =>
-    el("li", { class: "link", onclick: () => go("#/c/" + m.customer_id) }, `${m.name}: ${m.old_name[lang]} → ${m.new_name[lang]}`))));
-  const link = (text, drill) => el("p", { class: "link", onclick: () => go("#/list?" + new URLSearchParams(drill)) }, text);
-  $("#view").replaceChildren(periods, models,
-    link(L("pipeline") + ": " + money(d.pipeline.expected) + " " + d.currency, d.pipeline.drill),
-    link(L("complaints") + ": " + d.complaints_open, d.drill.complaints), allocation, overdue, moves);
-}
+// --- the dashboard: web/static/dashboard.js (showDashboard) ---------------------------------------
 
 // --- start ---------------------------------------------------------------------------------------
 function telegramReady() {
@@ -195,6 +188,7 @@ function telegramReady() {
   app.ready(); app.expand();
   app.BackButton.onClick(() => history.back());
   app.MainButton.onClick(() => S.mainAction && S.mainAction());
+  app.onEvent("themeChanged", redrawDashboard);
   route();
 }
 
@@ -204,7 +198,7 @@ async function start() {
   S.me = await api("/api/me");
   document.documentElement.lang = S.me.language === "zh" ? "zh-CN" : "en";
   $("#tabs").replaceChildren(el("button", { class: "plain", onclick: () => go("#/") }, L("customers")),
-    S.me.role !== "rep" ? el("button", { class: "plain", id: "tab-dash", onclick: () => go("#/dash") }, L("dashboard")) : null);
+    S.me.role !== "rep" ? el("button", { class: "plain", id: "tab-dash", onclick: () => go("#/dash") }, L("dashboard")) : "");
   route();
   // Telegram's script from telegram.org, without blocking: absent offline, the page works as is.
   const script = el("script", { src: "https://telegram.org/js/telegram-web-app.js", async: "" });

@@ -1,0 +1,219 @@
+"""Rules added after the field set's eighth part (dev7, written blind), one rule per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import local
+
+
+@pytest.mark.parametrize("text, name", [
+    ("中天科技王总说下周来公司看样品", "中天科技"),        # a company right before a person
+    ("波司登市场部钱经理发来了方案", "波司登"),         # ... with its department dropped
+])
+def test_a_company_written_right_before_a_person_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+@pytest.mark.parametrize("text, name", [
+    ("去卓尔物流谈了仓储合作", "卓尔物流"),               # where the rep went, then what for
+    ("明天去李宁 visit 一下", "李宁"),                    # ... in English after a space
+    ("给良品铺子退了2万货款", "良品铺子"),                 # whom money went back to
+])
+def test_where_the_rep_went_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+def test_a_department_is_no_company(read) -> None:
+    assert read("拜访了采购部 聊了交期").new_customer is None
+
+
+def test_a_brand_that_wants_something_is_offered(read) -> None:
+    assert read("喜茶想要试用三个月").new_customer == "喜茶"
+
+
+def test_a_traditional_name_is_offered_as_typed(read) -> None:
+    assert read("今天拜訪了統一企業 採購部林經理很客氣").new_customer == "統一企業"
+
+
+def test_a_trailing_possessive_is_not_part_of_the_name(read) -> None:
+    assert read("大疆的 procurement team 今天 onsite").new_customer == "大疆"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("vought systems: rang twice, no pickup", "vought systems"),        # before a colon
+    ("tyrell labs - follow up next tue on pricing", "tyrell labs"),  # before a dash
+    ("wonka cfo on zoom, wants net 60 terms", "wonka"),                  # before a role
+    ("virtucon invoice paid, 6,200 usd", "virtucon"),                      # before its paper
+])
+def test_a_lower_case_name_before_a_colon_dash_role_or_paper_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+@pytest.mark.parametrize("text", ["bday: lucy liu, feb 14", "note: they want net 60", "todo - send the deck"])
+def test_a_label_before_a_colon_is_no_company(read, text: str) -> None:
+    assert read(text).new_customer is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("drove out to dunder mifflin, the manager showed us around", "dunder mifflin"),
+    ("emailed pied piper 2 case studies", "pied piper"),
+    ("cold called massive dynamic, got the receptionist", "massive dynamic"),
+    ("cold called ingen, got voicemail", "ingen"),
+])
+def test_a_lower_case_name_after_what_the_rep_did_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+def test_one_lower_case_word_after_called_is_a_person_not_a_company(read) -> None:
+    assert read("called bob, no answer").new_customer is None
+
+
+def test_a_lower_case_company_introduced_by_a_book_customer_is_offered(read) -> None:
+    log = read("stark ind intro'd us to rand corp, call set for thu")
+    assert log.new_customer == "rand corp" and log.candidates[0].name == "Stark Industries"
+
+
+def test_a_latin_new_client_after_an_introduction_is_offered(read) -> None:
+    assert read("acme 介绍了一个新客户 globalnet 下周 call").new_customer == "globalnet"
+
+
+def test_chinese_and_latin_glued_together_is_no_english_name(read) -> None:
+    assert read("XYZ合同signed 300w").new_customer is None
+
+
+def test_a_different_company_sharing_a_suffix_is_no_slip_for_the_contacts(read) -> None:
+    assert read("光明乳业的王经理加了微信").new_customer == "光明乳业"
+
+
+def test_a_slip_for_the_contacts_own_company_is_no_new_company(read) -> None:
+    log = read("格立董总微信说发票收到了")   # 格力电器's 董总
+    assert log.new_customer is None and log.candidates[0].name == "格力电器"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("星辰科技张总今天签字了 合同金额66万", "deal"),              # 签字了 is a signature
+    ("瑞丰医疗李总今天把尾款打过来了 12.5万", "deal"),            # money came in, not "今天把…" to do
+    ("收到 soylent 的 payment $56k", "deal"),
+    ("emailed tom lee the signed nda", "email"),                  # a signed NDA is no deal
+    ("阿里巴巴陈总微信说发票收到了 这周内付款 38万", "message"),  # a payment to come this week
+    ("去海尔拜访吴经理 谈了明年的续约", "visit"),                 # talked about the renewal
+])
+def test_deals_are_told_from_deals_to_come(read, text: str, kind: str) -> None:
+    assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("百度 找不到对接人 前台不让进", "visit"),          # the reception desk is at their site
+    ("腾讯马经理办公室坐了半小时 聊明年预算", "visit"),
+    ("昨天峰会上碰到腾讯马经理 简单聊了几句", "meeting"),  # met at an event, not a visit to them
+    ("美团 赵总 ping 了一下", "message"),
+    ("contoso procurement, msg on linkedin, no reply yet", "message"),
+    ("gavin belson no-show at yesterday's 10am, rescheduling", "meeting"),
+])
+def test_where_and_how_it_happened_sets_the_kind(read, text: str, kind: str) -> None:
+    assert read(text).kind == kind
+
+
+def test_a_no_show_is_an_attempt(read) -> None:
+    assert read("gavin belson no-show at yesterday's 10am").attempt
+
+
+@pytest.mark.parametrize("text", [
+    "听中兴的黄经理说下个月要招标",                       # heard from someone: no conversation
+    "bruce wayne invited us to their offsite demo day on dec 3",
+    "pepper potts wants to move the kickoff to 12/1",
+    "gavin wants to meet thurs at their campus",
+    "peter gibbons intro'd us to rand corp, call set for thu",
+])
+def test_hearsay_and_meetings_to_come_are_notes(read, text: str) -> None:
+    assert read(text).kind == "note"
+
+
+def test_ping_her_then_is_no_message_sent(read) -> None:
+    assert read("pepper's on vacation till monday, ping her then").kind == "note"
+
+
+@pytest.mark.parametrize("text, day", [
+    ("gavin wants to meet thurs, lunch at their campus", 26),   # the customer's date for a meeting with us
+    ("pepper potts wants to move the kickoff to 12/1", 1),
+    ("bruce wayne invited us to their demo day on dec 3", 3),
+    ("中兴 黄经理 wechat 说下周一 kickoff", 30),
+    ("美团 赵总 ping 了一下 约 demo 周四", 26),
+])
+def test_a_meeting_with_the_customer_on_their_date_is_a_follow_up(read, text: str, day: int) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and local(follow_up.due).day == day
+
+
+def test_their_internal_meeting_is_no_follow_up(read) -> None:
+    assert read("海尔吴经理来电 说他们下周一内部开会讨论").follow_up is None
+
+
+def test_the_reps_own_task_beats_the_customers_meeting_date(read) -> None:
+    follow_up = read("Initech wants a demo next week, send them the deck by thurs").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 26
+
+
+def test_going_to_their_site_is_the_reps_plan(read) -> None:
+    follow_up = read("阿里巴巴陈总约了下周三下午去他们西溪园区").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 2
+
+
+def test_arranged_over_wechat_keeps_the_message(read) -> None:
+    log = read("微信上跟腾讯马经理约好周四上午去他们公司")
+    assert log.kind == "message" and log.follow_up is not None
+
+
+@pytest.mark.parametrize("text, word", [
+    ("bill pushed our sync with initech to next wed", "Meet"),
+    ("中兴 黄经理 wechat 说下周一 kickoff", "约"),
+])
+def test_a_kickoff_or_sync_is_a_meeting_to_attend(read, text: str, word: str) -> None:
+    assert word in read(text).follow_up.text
+
+
+@pytest.mark.parametrize("text, day", [
+    ("peter intro'd us to rand corp, call set for thu", 26),      # a bare "thu" is Thursday
+    ("lunch set for wed with initech", 25),
+])
+def test_a_bare_short_weekday_is_a_day(read, text: str, day: int) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and local(follow_up.due).day == day
+
+
+def test_a_short_weekday_before_next_week_is_next_weeks(read) -> None:
+    follow_up = read("dont forget cyberdyne renewal paperwork wed next week").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 2
+
+
+@pytest.mark.parametrize("text, day", [
+    ("pepper potts no answer x2, will try again tmr", 25),              # "will try again": the rep's
+    ("called pepper re renewal, she wants a revised quote by fri", 27),  # what she asked of us
+    ("百度邮件发来规格书 下周一前要报价", 30),
+])
+def test_what_the_customer_asked_of_the_rep_is_the_reps_follow_up(read, text: str, day: int) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and local(follow_up.due).day == day
+
+
+@pytest.mark.parametrize("text, value", [
+    ("阿里巴巴签了3万5的单", 35000),         # spoken money drops the last unit
+    ("青岛啤酒货款收到了 十一万五", 115000),
+    ("华为续费 三万五", 35000),
+    ("海尔下单 3万5千", 35000),
+])
+def test_spoken_money_with_the_last_unit_dropped(read, text: str, value: int) -> None:
+    assert read(text).amount == value
+
+
+def test_a_measure_word_after_a_space_is_no_unit(read) -> None:
+    assert read("跟京东物流合同签了 28万 款还没到").amount == 280000   # 款 is the money, not "28万 models"
+
+
+def test_models_counted_are_no_money(read) -> None:
+    assert read("华为买了3款产品").amount is None
+
+
+def test_an_overpayment_given_back_is_a_refund(read) -> None:
+    assert read("给百度退了上个月的多付款 4500元").money == "refund"
