@@ -46,8 +46,10 @@ screenshots: $(STAMP) chromium  ## docs/screenshots: the Mini App's views, zh/en
 run: $(STAMP)  ## the real bot (needs TELEGRAM_BOT_TOKEN)
 	$(BIN)/tierbot run
 
-lint: $(STAMP)
+lint: $(STAMP)  ## import contracts, ruff's checks, mypy (settings in pyproject.toml)
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy core bot web
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info .mypy_cache .ruff_cache

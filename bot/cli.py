@@ -14,12 +14,17 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import ops_cli
 from core.db import Database, database_for_command
 from core.errors import ConfigError, InvalidInput
 from core.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # imported where used: a command loads only what it needs
+    from core.people import PersonView
+    from core.tiering import Policy
 
 log = logging.getLogger("tierbot")
 
@@ -413,7 +418,7 @@ def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _policy_inputs(policy) -> list[str]:  # type: ignore[no-untyped-def]
+def _policy_inputs(policy: Policy) -> list[str]:
     """What an import feeds the policy with: the stated annual revenue (per weighted model that
     ranks revenue) and the policy's own inputs (attribute:<name>), with the columns they come from."""
     from core.tiering.specs import WeightedModel
@@ -503,7 +508,7 @@ def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _people_table(rows: Sequence[object]) -> str:
+def _people_table(rows: Sequence[PersonView]) -> str:
     """A fixed-width table; CJK characters take two columns (unicodedata's East Asian width)."""
     import unicodedata
 
@@ -511,8 +516,8 @@ def _people_table(rows: Sequence[object]) -> str:
         return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
     header = ("telegram id", "name", "username", "role", "team", "active", "customers", "manager")
-    lines = [header] + [(str(p.telegram_id), p.name, f"@{p.username}" if p.username else "—", p.role,  # type: ignore[attr-defined]
-                         p.team or "—", "yes" if p.active else "no", str(p.customers), p.manager or "—")  # type: ignore[attr-defined]
+    lines = [header] + [(str(p.telegram_id), p.name, f"@{p.username}" if p.username else "—", p.role,
+                         p.team or "—", "yes" if p.active else "no", str(p.customers), p.manager or "—")
                         for p in rows]
     widths = [max(width(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(line)).rstrip()

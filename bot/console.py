@@ -161,7 +161,7 @@ class Console:
         await self._feed(self.api.press(self.me, self.keyboard, options[number - 1][1]))
 
     async def _upload(self, path: str) -> None:
-        file = Path(path).expanduser()
+        file = Path(path).expanduser()  # noqa: ASYNC240 - the offline console, a local file
         if not file.is_file():
             self._say(f"⚠ no such file: {path}")
             return

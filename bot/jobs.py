@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
 from datetime import UTC, datetime, timedelta
@@ -19,9 +19,10 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import ops
+from bot.context import BotContext
 from bot.render import Renderer, split_message
 from core import accounts, buttons, outbox, overrides, policy_store, reminders, strangers, tiers, uploads, weekly
 from core.clock import ManualClock
@@ -96,7 +97,7 @@ def render_payload(renderer: Renderer, lang: str, payload: dict[str, Any]) -> st
     template = str(payload.get("template", ""))
     try:
         return renderer.render(lang, template, **dict(payload.get("params", {})))
-    except Exception:  # noqa: BLE001 - a broken template (edited by a manager) must not stop sending
+    except Exception:  # a broken template (edited by a manager) must not stop sending
         log.exception("template %s failed; sending the plain fallback", template)
         return renderer.render(lang, "reminders/fallback", kind=template)
 
@@ -215,15 +216,15 @@ def schedule(app: Application) -> None:
         )
 
 
-def _job(sweep: Sweep) -> Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
+def _job(sweep: Sweep) -> Callable[[BotContext], Coroutine[Any, Any, None]]:
+    async def run(context: BotContext) -> None:
         app = context.application
         leadership = app.bot_data.leadership
         if not sweep.every_worker and leadership is not None and not await leadership.confirm():
             return  # another worker leads (bot.leader): it runs the sweeps and sends the outbox
         try:
             await ops.run_recorded(app, sweep.name, sweep.run, app.bot_data.services.clock.now())  # JobRun
-        except Exception:  # noqa: BLE001 - a failing sweep logs and tries again next time
+        except Exception:  # a failing sweep logs and tries again next time
             log.exception("sweep %s failed", sweep.name)
 
     return run

@@ -15,11 +15,15 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
 from core import alerts, backup, stats
+
+if TYPE_CHECKING:
+    from bot.context import Services
 
 log = logging.getLogger("tierbot.ops")
 THRESHOLD = 3
@@ -67,7 +71,7 @@ async def note_failure(app: Application, kind: str, detail: str) -> bool:
 async def _alert(app: Application, kind: str, now: datetime, **params: object) -> bool:
     try:
         queued = await app.bot_data.services.run(alerts.alert_admins, kind, now, **params)
-    except Exception:  # noqa: BLE001 - a full or locked database cannot take the notice either
+    except Exception:  # a full or locked database cannot take the notice either
         log.critical("persistent failure %s (%s); the admins' notice is queued when the database lets it",
                      kind, params, exc_info=True)
         _of(app).unsent[kind] = params  # the alerts sweep tries again
@@ -96,10 +100,10 @@ async def run_recorded(app: Application, name: str, run: Callable[[Application, 
     await _record(services, stats.sweep_finished, name, services.clock.now(), "ok")
 
 
-async def _record(services: object, fn: Callable[..., None], *args: object) -> None:
+async def _record(services: Services, fn: Callable[..., None], *args: object) -> None:
     try:
-        await services.run(fn, *args)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - bookkeeping must never stop a sweep
+        await services.run(fn, *args)
+    except Exception:  # bookkeeping must never stop a sweep
         log.warning("could not record sweep run %s", args[0], exc_info=True)
 
 

@@ -11,10 +11,10 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
-from core.models import ROLES, Invite, Team, User
+from core.models import ROLES, Invite, Team, User, pk
 from core.settings import check_timezone, parse_hhmm, parse_quiet_hours
 
 LANGUAGES = ("zh", "en")
@@ -44,7 +44,7 @@ class Account:
 def pick_language(chosen: str | None, telegram_code: str | None) -> str:
     """The user's setting, else Telegram's language_code (zh* → zh), else English."""
     if chosen in LANGUAGES:
-        return chosen  # type: ignore[return-value]
+        return chosen
     if telegram_code and telegram_code.lower().startswith("zh"):
         return "zh"
     return "en"
@@ -93,7 +93,7 @@ def recognise(
 
     Writing to the bot means the user can be reached again (clears `blocked_at`), and their
     client language may have changed; the row is written only when something did change."""
-    row = session.exec(select(User, Team).outerjoin(Team, Team.id == User.team_id)
+    row = session.exec(select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id))
                         .where(User.telegram_id == telegram_id)).first()  # one query: it runs per update
     if row is None or not row[0].active:
         return None
@@ -216,9 +216,9 @@ def redeem_invite(
     user.team_id, user.manager_id = invite.team_id, manager_id
     session.add(user)
     session.flush()
-    claimed = session.execute(
+    claimed = session.exec(
         update(Invite)
-        .where(Invite.id == invite.id, Invite.used_by_id.is_(None))  # type: ignore[union-attr]
+        .where(col(Invite.id) == invite.id, col(Invite.used_by_id).is_(None))
         .values(used_by_id=user.id, used_at=now)
     )
     if claimed.rowcount != 1:
@@ -314,9 +314,9 @@ def teammates(session: Session, user_id: int) -> list[tuple[int, str]]:
     user = session.get(User, user_id)
     if user is None:
         return []
-    same_team = User.team_id == user.team_id if user.team_id is not None else User.id.is_(None)  # type: ignore[union-attr]
-    rows = session.exec(select(User.id, User.name).where(User.active, User.id != user_id,
-                                                         same_team | (User.id == user.manager_id))  # type: ignore[operator]
+    same_team = col(User.team_id) == user.team_id if user.team_id is not None else col(User.id).is_(None)
+    rows = session.exec(select(pk(User.id), col(User.name)).where(User.active, User.id != user_id,
+                                                                 same_team | (col(User.id) == user.manager_id))
                         .order_by(User.name)).all()
     return [(int(uid), name) for uid, name in rows]
 

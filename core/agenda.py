@@ -20,13 +20,13 @@ from typing import Any
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import feedback, followups
 from core import greetings as greetings_names
 from core.accounts import Account
 from core.facts import load_cadence_facts, load_facts
-from core.models import Customer
+from core.models import Customer, pk
 from core.tiering import CadenceResult, Policy, cadence_of_assigned, collector_paused, evaluate_one
 from core.settings import zone_or_default
 from core.tiers import STATS
@@ -136,10 +136,10 @@ def rank_lines(items: Agenda, limit: int | None = None) -> list[Line]:
         else:  # overdue contacts before those merely due, whatever the lateness past the ideal
             ranked.append((3, -contact.days_late - (10_000 if overdue else 0), contact.name, cid))
     for cid in complaints.keys() | follow.keys():
-        contact, open_complaints, due = contact_of.get(cid), complaints.get(cid), follow.get(cid)
-        name = contact.name if contact else open_complaints[0].customer_name if open_complaints else names[cid]
-        if contact is not None and contact.status == "overdue" and contact.priority:
-            ranked.append((0, -contact.days_late, name, cid))
+        due_contact, open_complaints, due = contact_of.get(cid), complaints.get(cid), follow.get(cid)
+        name = due_contact.name if due_contact else open_complaints[0].customer_name if open_complaints else names[cid]
+        if due_contact is not None and due_contact.status == "overdue" and due_contact.priority:
+            ranked.append((0, -due_contact.days_late, name, cid))
         elif open_complaints:
             ranked.append((1, -max((today - c.created_at.date()).days for c in open_complaints), name, cid))
         else:
@@ -240,16 +240,16 @@ def _books(session: Session, user_ids: list[int]) -> tuple[dict[int, set[int]], 
     books: dict[int, set[int]] = {uid: set() for uid in user_ids}
     names: dict[int, str] = {}
     wanted = set(user_ids)
-    live = Customer.archived.is_(False)  # type: ignore[attr-defined]
+    live = col(Customer.archived).is_(False)
     for start in range(0, len(user_ids), 1000):
         chunk = user_ids[start:start + 1000]
         rows = session.connection().execute(
-            select(Customer.id, Customer.owner_id, Customer.account_manager_id, Customer.name)
-            .where(live, or_(Customer.owner_id.in_(chunk), Customer.account_manager_id.in_(chunk)))).all()  # type: ignore[union-attr]
+            select(pk(Customer.id), col(Customer.owner_id), col(Customer.account_manager_id), col(Customer.name))
+            .where(live, or_(col(Customer.owner_id).in_(chunk), col(Customer.account_manager_id).in_(chunk)))).all()
         for cid, owner, manager, name in rows:
             names[cid] = name
-            for person in {owner, manager} & wanted:
-                books[person].add(cid)  # type: ignore[index]
+            for person in wanted.intersection((owner, manager)):
+                books[person].add(cid)
     total = session.connection().execute(select(func.count()).select_from(Customer).where(live)).scalar_one()
     return books, names, int(total)
 

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import outbox
-from core.models import Notification, User
+from core.models import Notification, User, pk
 
 KIND = "alert"
 
@@ -25,7 +25,7 @@ KIND = "alert"
 def alert_admins(session: Session, kind: str, now: datetime, **params: Any) -> int:
     """Queue the notice for every active admin; returns how many new rows (0: already told)."""
     hour = now.strftime("%Y-%m-%dT%H")
-    admins = session.exec(select(User.id).where(User.role == "admin", User.active)).all()
+    admins = session.exec(select(pk(User.id)).where(User.role == "admin", User.active)).all()
     payload = {"template": "ops/alert", "params": {"kind": kind, **params}}
     return sum(outbox.enqueue(session, recipient_id=admin, kind=KIND, dedupe_key=f"alert:{kind}:{hour}:{admin}",
                               payload=payload, now=now) for admin in admins)
@@ -35,12 +35,12 @@ def check_outbox(session: Session, now: datetime) -> int:
     """Alert about messages that failed for good since the last such alert (by row id)."""
     reported = 0
     last = session.exec(select(Notification.payload).where(
-        Notification.kind == KIND, Notification.dedupe_key.like("alert:outbox_failed:%"))  # type: ignore[attr-defined]
-        .order_by(Notification.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+        col(Notification.kind) == KIND, col(Notification.dedupe_key).like("alert:outbox_failed:%"))
+        .order_by(col(Notification.id).desc()).limit(1)).first()
     if last is not None:
         reported = int(last.get("params", {}).get("last_id", 0))
     count, newest = session.exec(select(func.count(), func.max(Notification.id)).where(
-        Notification.status == "failed", Notification.id > reported, Notification.kind != KIND)).one()
+        col(Notification.status) == "failed", col(Notification.id) > reported, col(Notification.kind) != KIND)).one()
     if not count:
         return 0
     error = session.exec(select(Notification.last_error).where(Notification.id == newest)).one()

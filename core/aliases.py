@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit, book
 from core.accounts import Account
@@ -68,14 +68,14 @@ def of_customer(session: Session, account: Account, customer_id: int) -> list[Al
     if not can_see_customer(session, account, customer_id):
         raise NotFound(f"customer {customer_id}")
     rows = session.exec(select(CustomerAlias).where(CustomerAlias.customer_id == customer_id)
-                        .order_by(CustomerAlias.id).limit(MAX_SHOWN)).all()  # type: ignore[arg-type]
+                        .order_by(col(CustomerAlias.id)).limit(MAX_SHOWN)).all()
     return [AliasView(r.id or 0, r.text, r.source) for r in rows]
 
 
 def of_customer_unchecked(session: Session, customer_id: int) -> list[AliasView]:
     """Every alias of a customer, for the server's own jobs (erasure, merge): no visibility check."""
     rows = session.exec(select(CustomerAlias).where(CustomerAlias.customer_id == customer_id)
-                        .order_by(CustomerAlias.id)).all()  # type: ignore[arg-type]
+                        .order_by(col(CustomerAlias.id))).all()
     return [AliasView(r.id or 0, r.text, r.source) for r in rows]
 
 
@@ -166,12 +166,12 @@ def existing_keys(session: Session, customer_ids: Iterable[int]) -> set[tuple[in
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         found.update(session.exec(select(CustomerAlias.customer_id, CustomerAlias.key)
-                                  .where(CustomerAlias.customer_id.in_(chunk))).all())  # type: ignore[attr-defined]
+                                  .where(col(CustomerAlias.customer_id).in_(chunk))).all())
     return found
 
 
 def delete_of(session: Session, customer_id: int) -> int:
     """Every alias of one customer (erasure); returns how many."""
-    result = session.execute(delete(CustomerAlias).where(CustomerAlias.customer_id == customer_id))  # type: ignore[arg-type]
+    result = session.exec(delete(CustomerAlias).where(col(CustomerAlias.customer_id) == customer_id))
     book.invalidate_on_commit(session)
     return int(result.rowcount or 0)

@@ -15,10 +15,10 @@ from datetime import datetime
 from threading import Lock
 
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.accounts import Account
-from core.models import Contact, Customer, CustomerAlias
+from core.models import Contact, Customer, CustomerAlias, pk
 from core.parsing import BookEntry, Candidate, CustomerIndex, NameIndex, ParsedLog, parse
 from core.visibility import customer_scope
 
@@ -52,7 +52,7 @@ def invalidate_on_commit(session: Session) -> None:
 def entries(session: Session, account: Account | None) -> list[BookEntry]:
     """Every customer `account` may see (None: the whole organisation), with contact names and
     aliases (read through the same scope: an alias is never shared beyond the customer's view)."""
-    statement = select(Customer.id, Customer.name, Customer.company).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+    statement = select(pk(Customer.id), col(Customer.name), col(Customer.company)).where(col(Customer.archived).is_(False))
     if account is not None:
         statement = statement.where(customer_scope(account))
     rows = session.exec(statement).all()
@@ -62,10 +62,10 @@ def entries(session: Session, account: Account | None) -> list[BookEntry]:
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         for customer_id, name in session.exec(select(Contact.customer_id, Contact.name)
-                                              .where(Contact.customer_id.in_(chunk))):  # type: ignore[attr-defined]
+                                              .where(col(Contact.customer_id).in_(chunk))):
             contacts[customer_id].append(name)
         for customer_id, text in session.exec(select(CustomerAlias.customer_id, CustomerAlias.text)
-                                              .where(CustomerAlias.customer_id.in_(chunk))):  # type: ignore[attr-defined]
+                                              .where(col(CustomerAlias.customer_id).in_(chunk))):
             aliases[customer_id].append(text)
     return [BookEntry(cid, name, company, tuple(contacts.get(cid, ())), tuple(aliases.get(cid, ())))
             for cid, name, company in rows]
@@ -105,8 +105,8 @@ def names(session: Session) -> NameIndex:
     if found is not None and found[0] == version and time.monotonic() - found[1] < INDEX_TTL:
         return found[2]
     now = time.monotonic()
-    rows = session.exec(select(Customer.id, Customer.name, Customer.company)
-                        .where(Customer.archived.is_(False))).all()  # type: ignore[attr-defined]
+    rows = session.exec(select(pk(Customer.id), col(Customer.name), col(Customer.company))
+                        .where(col(Customer.archived).is_(False))).all()
     index = NameIndex(BookEntry(cid, name, company) for cid, name, company in rows)
     with _lock:
         _names[:] = [(version, now, index)]

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, insert, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.errors import AlreadyDone
 from core.models import ActionKey
@@ -110,9 +110,9 @@ def claim(session: Session, *, key: str, now: datetime) -> None:
     """Mark a single-use key done in the caller's transaction: one conditional UPDATE, so of two
     presses racing (two workers) exactly one claims it; the other raises AlreadyDone, and its
     transaction — with whatever the action wrote in it — rolls back."""
-    claimed = session.execute(
+    claimed = session.exec(
         update(ActionKey)
-        .where(ActionKey.key == key, ActionKey.done_at.is_(None))  # type: ignore[union-attr]
+        .where(col(ActionKey.key) == key, col(ActionKey.done_at).is_(None))
         .values(done_at=now)
     )
     if claimed.rowcount != 1:
@@ -126,5 +126,5 @@ def is_done(session: Session, *, key: str) -> bool:
 
 def purge_expired(session: Session, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
     """Forget keys long past their validity (a pressed stale key then reads as unknown)."""
-    result = session.execute(delete(ActionKey).where(ActionKey.valid_until < now - keep))
+    result = session.exec(delete(ActionKey).where(col(ActionKey.valid_until) < now - keep))
     return result.rowcount or 0

@@ -108,6 +108,6 @@ def explanation(session: Session, account: Account, customer_id: int, policy: Po
     result = evaluate(session, policy, customer_id, now, org_timezone)
     assert result is not None
     found = badges(session, policy, result, lang, now)
-    lines = [explain_model(result.model(b.model), policy, lang) for b in found]  # type: ignore[arg-type]
+    lines = [explain_model(result.model(b.model), policy, lang) for b in found]
     return view, found, lines, [ActionView(a.code, a.text(lang), a.reason(lang)) for a in result.actions]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit, book
 from core.accounts import Account
@@ -69,7 +69,7 @@ def apply(session: Session, account: Account, customer_id: int, kind: str, conta
 def _contact_named(session: Session, customer_id: int, written: str) -> Contact | None:
     """The customer's contact written so: the same name, else (Latin) the first name of one (Bruce → Bruce Wayne)."""
     contacts = session.exec(select(Contact).where(Contact.customer_id == customer_id)
-                            .order_by(Contact.is_primary.desc(), Contact.id)).all()  # type: ignore[attr-defined]
+                            .order_by(col(Contact.is_primary).desc(), col(Contact.id))).all()
     key = lower(written)
     same = [c for c in contacts if lower(normalise(c.name)) == key]
     if same:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit, book
 from core.accounts import Account
@@ -103,8 +103,8 @@ def similar(session: Session, account: Account, name: str, *, limit: int = 5) ->
     if not found:
         return []
     rows = session.exec(select(Customer.id, Customer.name, User.name, customer_scope(account))
-                        .outerjoin(User, User.id == Customer.owner_id)
-                        .where(Customer.id.in_(found))).all()  # type: ignore[union-attr]
+                        .outerjoin(User, col(User.id) == col(Customer.owner_id))
+                        .where(col(Customer.id).in_(found))).all()
     names = {cid: name for cid, name, _, _ in rows}
     owners = {cid: owner for cid, _, owner, _ in rows}
     visible = {cid for cid, _, _, seen in rows if seen}
@@ -175,7 +175,7 @@ def get(session: Session, account: Account, customer_id: int, currency: str = "C
     owner = session.get(User, customer.owner_id) if customer.owner_id else None
     manager = session.get(User, customer.account_manager_id) if customer.account_manager_id else None
     contacts = session.exec(select(Contact).where(Contact.customer_id == customer_id)
-                            .order_by(Contact.is_primary.desc(), Contact.id)).all()  # type: ignore[attr-defined]
+                            .order_by(col(Contact.is_primary).desc(), col(Contact.id))).all()
     return CustomerView(
         id=customer_id, name=customer.name, company=customer.company, industry=customer.industry,
         stage=customer.stage, owner_id=customer.owner_id, owner_name=owner.name if owner else None,

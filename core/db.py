@@ -48,7 +48,7 @@ def _sqlite_engine(url: str) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -143,6 +143,7 @@ class WriteWatch:
     def _seen(self, connection: Connection, cursor: DBAPICursor, statement: str, parameters: object,
               context: ExecutionContext | None, executemany: bool) -> None:
         if not self._wrote:
+            # sqlalchemy: only DefaultExecutionContext declares isinsert/isupdate/isdelete, the interface does not
             flags = context is not None and (context.isinsert or context.isupdate or context.isdelete)  # type: ignore[attr-defined]
             self._wrote = bool(flags) or _DML.match(statement) is not None
 

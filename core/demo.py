@@ -8,6 +8,7 @@ Deterministic for a given `now` (fixed random seed), so demos and tests see the 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -133,7 +134,7 @@ def _opportunities(session: Session, now: datetime) -> None:
 
 def _customer(
     rng: random.Random, index: int, name: str, company: str, industry: str, chinese: bool,
-    owners: list[int | None], now: datetime,
+    owners: Sequence[int | None], now: datetime,
 ) -> Customer:
     stage = "lost" if index % 12 == 11 else ("prospect" if index % 4 == 3 else "active")
     owner = owners[0] if chinese else owners[1]

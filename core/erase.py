@@ -12,12 +12,13 @@ who asked for it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import aliases, audit, book
 from core.errors import InvalidInput, NotFound
@@ -72,16 +73,16 @@ def erase_customer(session: Session, customer_id: int, *, operator: str, now: da
     personal += [a.text for a in aliases.of_customer_unchecked(session, customer_id) if len(a.text) >= 2]
     aliases.delete_of(session, customer_id)  # a customer's other names are personal too
 
-    session.execute(update(Interaction).where(Interaction.customer_id == customer_id)
+    session.execute(update(Interaction).where(col(Interaction.customer_id) == customer_id)
                     .values(contact_id=None, summary=MARKER))
     for contact in contacts:
         session.delete(contact)
     texts = _count(session, Interaction, customer_id)
-    session.execute(update(Feedback).where(Feedback.customer_id == customer_id)
+    session.execute(update(Feedback).where(col(Feedback.customer_id) == customer_id)
                     .values(text=MARKER, resolution=None))
-    session.execute(update(FollowUp).where(FollowUp.customer_id == customer_id).values(text=MARKER))
-    session.execute(update(TierOverride).where(TierOverride.customer_id == customer_id).values(reason=MARKER))
-    session.execute(update(Opportunity).where(Opportunity.customer_id == customer_id)
+    session.execute(update(FollowUp).where(col(FollowUp.customer_id) == customer_id).values(text=MARKER))
+    session.execute(update(TierOverride).where(col(TierOverride.customer_id) == customer_id).values(reason=MARKER))
+    session.execute(update(Opportunity).where(col(Opportunity.customer_id) == customer_id)
                     .values(title=MARKER, lost_reason=None))
     texts += _count(session, Feedback, customer_id) + _count(session, FollowUp, customer_id)
 
@@ -106,7 +107,7 @@ def _count(session: Session, model: Any, customer_id: int) -> int:
     return len(session.exec(select(model.id).where(model.customer_id == customer_id)).all())
 
 
-def _personal_strings(customer: Customer, contacts: list[Contact]) -> list[str]:
+def _personal_strings(customer: Customer, contacts: Sequence[Contact]) -> list[str]:
     values = [customer.name, customer.company]
     for contact in contacts:
         values += [contact.name, contact.phone, contact.email, contact.wechat, contact.telegram]

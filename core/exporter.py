@@ -33,8 +33,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa  # sa.select: Core rows (sqlmodel's select() types at most 4 model columns)
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.accounts import Account
 from core.facts import load_facts
@@ -307,9 +308,9 @@ def _customer_columns(policy: Policy, lang: str, labels: ExportLabels) -> tuple[
 def _customer_rows(session: Session, account: Account, policy: Policy, now: datetime, org_timezone: str,
                    currency: str, lang: str, labels: ExportLabels, zone: ZoneInfo) -> Iterator[list[Any]]:
     c = Customer
-    statement = (select(c, User.name).outerjoin(User, User.id == c.owner_id)
-                 .where(customer_scope(account), c.archived.is_(False), c.merged_into_id.is_(None))  # type: ignore[attr-defined,union-attr]
-                 .order_by(c.id))
+    statement = (select(c, col(User.name)).outerjoin(User, col(User.id) == col(c.owner_id))
+                 .where(customer_scope(account), col(c.archived).is_(False), col(c.merged_into_id).is_(None))
+                 .order_by(col(c.id)))
     rows = session.exec(statement).all()
     ids = [customer.id or 0 for customer, _ in rows]
     contacts = _primary_contacts(session, ids)
@@ -376,8 +377,8 @@ def _primary_contacts(session: Session, ids: list[int]) -> dict[int, Contact]:
     found: dict[int, Contact] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        statement = select(Contact).where(Contact.customer_id.in_(chunk)).order_by(  # type: ignore[attr-defined]
-            Contact.is_primary.desc(), Contact.id)  # type: ignore[attr-defined]
+        statement = select(Contact).where(col(Contact.customer_id).in_(chunk)).order_by(
+            col(Contact.is_primary).desc(), col(Contact.id))
         for contact in session.exec(statement).all():
             found.setdefault(contact.customer_id, contact)
     return found
@@ -387,8 +388,8 @@ def _aliases(session: Session, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     for start in range(0, len(ids), CHUNK):
         statement = (select(CustomerAlias.customer_id, CustomerAlias.text)
-                     .where(CustomerAlias.customer_id.in_(ids[start:start + CHUNK]))  # type: ignore[attr-defined]
-                     .order_by(CustomerAlias.customer_id, CustomerAlias.id))
+                     .where(col(CustomerAlias.customer_id).in_(ids[start:start + CHUNK]))
+                     .order_by(col(CustomerAlias.customer_id), col(CustomerAlias.id)))
         for cid, text in session.exec(statement).all():
             found.setdefault(cid, []).append(text)
     return found
@@ -400,10 +401,11 @@ def _open_expected(session: Session, ids: list[int]) -> dict[int, dict[str, Deci
     found: dict[int, dict[str, Decimal]] = {}
     for start in range(0, len(ids), CHUNK):
         statement = (select(o.customer_id, o.currency, func.sum(o.amount_minor))
-                     .where(o.status == "open", o.amount_minor.is_not(None),  # type: ignore[union-attr]
-                            o.customer_id.in_(ids[start:start + CHUNK]))  # type: ignore[attr-defined]
-                     .group_by(o.customer_id, o.currency))
+                     .where(o.status == "open", col(o.amount_minor).is_not(None),
+                            col(o.customer_id).in_(ids[start:start + CHUNK]))
+                     .group_by(col(o.customer_id), col(o.currency)))
         for cid, row_currency, minor in session.exec(statement).all():
+            assert minor is not None  # a sum over amounts that are all set
             found.setdefault(cid, {})[row_currency or "CNY"] = from_minor(int(minor), row_currency or "CNY")
     return found
 
@@ -413,8 +415,8 @@ def _open_followups(session: Session, ids: list[int]) -> dict[int, int]:
     for start in range(0, len(ids), CHUNK):
         statement = (select(FollowUp.customer_id, func.count())
                      .where(FollowUp.status == "open",
-                            FollowUp.customer_id.in_(ids[start:start + CHUNK]))  # type: ignore[union-attr]
-                     .group_by(FollowUp.customer_id))
+                            col(FollowUp.customer_id).in_(ids[start:start + CHUNK]))
+                     .group_by(col(FollowUp.customer_id)))
         found.update({cid: int(n) for cid, n in session.exec(statement).all() if cid is not None})
     return found
 
@@ -431,13 +433,13 @@ def _interaction_rows(session: Session, account: Account, zone: ZoneInfo, curren
                       labels: ExportLabels) -> Iterator[list[Any]]:
     """Newest first, each with its id (the one History and corrections speak of)."""
     i, c = Interaction, Customer
-    statement = (select(i.id, i.external_id, c.name, c.external_id, i.occurred_at, i.kind, i.amount_minor,
-                        i.currency, i.summary, User.name)
-                 .join(c, c.id == i.customer_id).outerjoin(User, User.id == i.rep_id)
-                 .where(customer_scope(account)).order_by(i.occurred_at.desc(), i.id.desc()))  # type: ignore[attr-defined]
+    statement = (sa.select(col(i.id), col(i.external_id), col(c.name), col(c.external_id), col(i.occurred_at), col(i.kind), col(i.amount_minor),
+                        col(i.currency), col(i.summary), col(User.name))
+                 .join(c, col(c.id) == col(i.customer_id)).outerjoin(User, col(User.id) == col(i.rep_id))
+                 .where(customer_scope(account)).order_by(col(i.occurred_at).desc(), col(i.id).desc()))
     kinds = labels.values["kind"]
-    for interaction_id, external, name, customer_ref, occurred_at, kind, amount, row_currency, summary, rep in \
-            session.execute(statement).yield_per(CHUNK):
+    rows: Iterable[Any] = session.execute(statement).yield_per(CHUNK)  # (Session.execute: untyped rows)
+    for interaction_id, external, name, customer_ref, occurred_at, kind, amount, row_currency, summary, rep in rows:
         money: Decimal | None = from_minor(amount, row_currency or currency) if amount is not None else None
         yield [interaction_id, external, name, customer_ref, _local(occurred_at, zone), kinds.get(kind, kind), money,
                row_currency if amount is not None else None, summary, rep]
@@ -445,25 +447,26 @@ def _interaction_rows(session: Session, account: Account, zone: ZoneInfo, curren
 
 def _feedback_rows(session: Session, account: Account, zone: ZoneInfo, labels: ExportLabels) -> Iterator[list[Any]]:
     f, c = Feedback, Customer
-    statement = (select(c.name, f.created_at, f.kind, f.status, f.severity, f.text, f.resolution, f.resolved_at,
-                        User.name)
-                 .join(c, c.id == f.customer_id).outerjoin(User, User.id == f.rep_id)
-                 .where(customer_scope(account)).order_by(f.created_at, f.id))
+    statement = (sa.select(col(c.name), col(f.created_at), col(f.kind), col(f.status), col(f.severity), col(f.text), col(f.resolution), col(f.resolved_at),
+                        col(User.name))
+                 .join(c, col(c.id) == col(f.customer_id)).outerjoin(User, col(User.id) == col(f.rep_id))
+                 .where(customer_scope(account)).order_by(col(f.created_at), col(f.id)))
     kinds, statuses, severities = (labels.values[k] for k in ("feedback_kind", "status", "severity"))
-    for name, created_at, kind, status, severity, text, resolution, resolved_at, rep in session.execute(statement):
+    rows: Iterable[Any] = session.execute(statement)  # (Session.execute: untyped rows)
+    for name, created_at, kind, status, severity, text, resolution, resolved_at, rep in rows:
         yield [name, _local(created_at, zone), kinds.get(kind, kind), statuses.get(status, status),
                severities.get(severity, severity), text, resolution, _local(resolved_at, zone), rep]
 
 
 def _opportunity_rows(session: Session, account: Account, zone: ZoneInfo, labels: ExportLabels) -> Iterator[list[Any]]:
     o, c = Opportunity, Customer
-    statement = (select(c.name, o.title, o.amount_minor, o.currency, o.expected_signing_date, o.stage, o.status,
-                        o.lost_reason, o.created_at, o.updated_at, User.name)
-                 .join(c, c.id == o.customer_id).outerjoin(User, User.id == o.rep_id)
-                 .where(customer_scope(account)).order_by(o.created_at, o.id))
+    statement = (sa.select(col(c.name), col(o.title), col(o.amount_minor), col(o.currency), col(o.expected_signing_date), col(o.stage), col(o.status),
+                        col(o.lost_reason), col(o.created_at), col(o.updated_at), col(User.name))
+                 .join(c, col(c.id) == col(o.customer_id)).outerjoin(User, col(User.id) == col(o.rep_id))
+                 .where(customer_scope(account)).order_by(col(o.created_at), col(o.id)))
     stages, statuses = labels.values["pipeline_stage"], labels.values["opportunity_status"]
-    for name, title, amount, currency, signing, stage, status, reason, created_at, updated_at, rep in \
-            session.execute(statement):
+    rows: Iterable[Any] = session.execute(statement)  # (Session.execute: untyped rows)
+    for name, title, amount, currency, signing, stage, status, reason, created_at, updated_at, rep in rows:
         money = from_minor(amount, currency or "CNY") if amount is not None else None
         yield [name, title, money, currency if amount is not None else None, signing,
                stages.get(stage or "", stage), statuses.get(status, status), reason, _local(created_at, zone),

@@ -14,13 +14,14 @@ this thread reads the other tables and builds facts meanwhile.
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -38,11 +39,11 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core import occasions
 from core.db import Database
-from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, Opportunity
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, Opportunity, table_of
 from core.money import from_minor
 from core.tiering import CustomerFacts, Occasion, OpenOpportunity, Policy, collector_paused
 
@@ -95,7 +96,7 @@ def load_cadence_facts(session: Session, policy: Policy, now: datetime, *, org_t
     with ThreadPoolExecutor(max_workers=1) as worker, collector_paused():
         if ids is None and isinstance(engine, Engine) and not _in_memory(engine):
             pending = worker.submit(lambda: _rows_in_one_step(engine, queries.contacts(), queries.params))
-            activity_rows: Callable[[], list[Any]] = pending.result
+            activity_rows: Callable[[], Sequence[Any]] = pending.result
         else:
             rows = _fetch(connection, queries.contacts(), Interaction.customer_id, ids, queries.params)
             activity_rows = lambda: rows  # noqa: E731
@@ -109,7 +110,7 @@ def load_cadence_facts(session: Session, policy: Policy, now: datetime, *, org_t
             contract_start = _as_date(contract_start)
             contact, visit = last.get(cid, (None, None))
             facts.append(CustomerFacts(
-                id=cid, stage=stage, added_at=_as_utc(added_at), timezone=zone_name,  # type: ignore[arg-type]
+                id=cid, stage=stage, added_at=_as_utc(added_at), timezone=zone_name,
                 contract_start=contract_start, last_contact_at=contact, last_visit_at=visit,
                 occasions=_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name),
                 assigned_tiers=assigned.get(cid, NO_ENTRIES),
@@ -121,7 +122,7 @@ def _in_memory(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
 
 
-def _rows_in_one_step(engine: Engine, statement: Any, params: Mapping[str, Any]) -> list[Any]:
+def _rows_in_one_step(engine: Engine, statement: Any, params: Mapping[str, Any]) -> Sequence[Any]:
     """All rows of `statement` on a connection of its own, read so that the worker thread seldom
     needs the GIL. SQLite steps once per row and takes the GIL back after each step, which
     stalls while another thread runs Python; folded into one JSON array, the whole query is a
@@ -180,7 +181,7 @@ def _known_fields(connection: Connection, queries: FactQueries, ids: list[int] |
             latest_feedback_satisfaction=latest_satisfaction,
             pipeline_stage=pipeline_stage, expected_signing_date=_as_date(signing_date),
             revenue_12m=deal.revenue, rfm_amount=deal.rfm_amount, deals_12m=deal.year_count,
-            rfm_last_deal_at=deal.last_at, rfm_deal_count=deal.count,
+            rfm_last_deal_at=deal.last_at, rfm_deal_count=deal.deal_count,
             stated_revenue=_amounts(stated_currency or base, stated_minor) if stated_minor else NO_ENTRIES,
             open_complaints=complaints, open_opportunities=pipeline.get(cid, ()),
             occasions=(_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name)
@@ -206,7 +207,7 @@ def _fetch(connection: Connection, statement: Any, column: Any, ids: list[int] |
     rows: list[tuple[Any, ...]] = []
     for one, values in runs:
         result = connection.execute(one, values)
-        rows += result.cursor.fetchall()  # type: ignore[attr-defined]
+        rows += result.cursor.fetchall()
         result.close()
     return rows
 
@@ -274,60 +275,60 @@ class _Statements(NamedTuple):
 
 
 def _instant(name: str) -> Any:
-    return bindparam(name, type_=Interaction.__table__.c.occurred_at.type)  # type: ignore[attr-defined]
+    return bindparam(name, type_=table_of(Interaction).c.occurred_at.type)
 
 
 @lru_cache(maxsize=32)
 def _statements(uses_attributes: bool, timezone: str, dialect: str) -> _Statements:
     i = Interaction
     now, day_90, day_180 = _instant("now"), _instant("day_90"), _instant("day_180")
-    attributes = Customer.attributes if uses_attributes else literal(None).label("attributes")
+    attributes = col(Customer.attributes) if uses_attributes else literal(None).label("attributes")
     customers = select(
-        Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
-        Customer.potential, Customer.influence, Customer.intention, Customer.expectation,
-        Customer.satisfaction, Customer.pipeline_stage, _raw(Customer.expected_signing_date),
-        Customer.region, attributes, _raw(Customer.customer_since), Customer.annual_revenue_minor,
-        Customer.annual_revenue_currency,
-    ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+        col(Customer.id), col(Customer.stage), _raw(col(Customer.added_at)), col(Customer.timezone), _raw(col(Customer.contract_start)),
+        col(Customer.potential), col(Customer.influence), col(Customer.intention), col(Customer.expectation),
+        col(Customer.satisfaction), col(Customer.pipeline_stage), _raw(col(Customer.expected_signing_date)),
+        col(Customer.region), attributes, _raw(col(Customer.customer_since)), col(Customer.annual_revenue_minor),
+        col(Customer.annual_revenue_currency),
+    ).where(col(Customer.archived).is_(False))
     customers_for_cadence = select(
-        Customer.id, Customer.stage, _raw(Customer.added_at), Customer.timezone, _raw(Customer.contract_start),
-        Customer.region,
-    ).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+        col(Customer.id), col(Customer.stage), _raw(col(Customer.added_at)), col(Customer.timezone), _raw(col(Customer.contract_start)),
+        col(Customer.region),
+    ).where(col(Customer.archived).is_(False))
     contacts = (
-        select(i.customer_id, _raw(func.max(i.occurred_at).filter(is_contact(i))),
+        select(col(i.customer_id), _raw(func.max(col(i.occurred_at)).filter(is_contact(i))),
                _raw(func.max(i.occurred_at).filter(_is_visit(i))))
         .where(i.occurred_at <= now)
-        .group_by(i.customer_id)
+        .group_by(col(i.customer_id))
     )
     # FILTER (WHERE …) rather than CASE: fewer steps per row on SQLite, the same on PostgreSQL
     activity = (
         select(
-            i.customer_id,
-            _raw(func.min(i.occurred_at)),
-            _raw(func.max(i.occurred_at).filter(is_contact(i))),
-            _raw(func.max(i.occurred_at).filter(_is_visit(i))),
-            func.count().filter(i.occurred_at > day_90),
-            func.count().filter(i.occurred_at > day_180, i.occurred_at <= day_90),
-            func.count(func.distinct(_month_key(i.occurred_at, timezone, dialect)))
-            .filter(i.occurred_at >= _instant("months_start")),
+            col(i.customer_id),
+            _raw(func.min(col(i.occurred_at))),
+            _raw(func.max(col(i.occurred_at)).filter(is_contact(i))),
+            _raw(func.max(col(i.occurred_at)).filter(_is_visit(i))),
+            func.count().filter(col(i.occurred_at) > day_90),
+            func.count().filter(col(i.occurred_at) > day_180, col(i.occurred_at) <= day_90),
+            func.count(func.distinct(_month_key(col(i.occurred_at), timezone, dialect)))
+            .filter(col(i.occurred_at) >= _instant("months_start")),
         )
         .where(i.occurred_at <= now)
-        .group_by(i.customer_id)
+        .group_by(col(i.customer_id))
     )
     in_rfm, in_year = i.occurred_at > _instant("rfm_since"), i.occurred_at > _instant("year_ago")
     # A refund (a negative amount) lowers the sums but is no purchase: it counts neither as
     # the last deal nor towards the frequency, so it can never raise a tier.
-    purchase = or_(i.amount_minor.is_(None), i.amount_minor >= 0)  # type: ignore[union-attr]
+    purchase = or_(col(i.amount_minor).is_(None), col(i.amount_minor) >= 0)
     deals = (
         select(
-            i.customer_id, i.currency,
-            _raw(func.max(i.occurred_at).filter(in_rfm, purchase)), func.count().filter(in_rfm, purchase),
-            func.sum(i.amount_minor).filter(in_year), func.sum(i.amount_minor).filter(in_rfm),
+            col(i.customer_id), col(i.currency),
+            _raw(func.max(col(i.occurred_at)).filter(in_rfm, purchase)), func.count().filter(in_rfm, purchase),
+            func.sum(col(i.amount_minor)).filter(in_year), func.sum(col(i.amount_minor)).filter(in_rfm),
             func.count().filter(in_year, purchase),
         )
         # a literal 'deal', not a bound parameter: SQLite uses the partial index only then
-        .where(i.kind == literal_column("'deal'"), i.occurred_at > _instant("deal_since"), i.occurred_at <= now)
-        .group_by(i.customer_id, i.currency)
+        .where(col(i.kind) == literal_column("'deal'"), col(i.occurred_at) > _instant("deal_since"), col(i.occurred_at) <= now)
+        .group_by(col(i.customer_id), col(i.currency))
     )
     return _Statements(customers, customers_for_cadence, contacts, activity, deals)
 
@@ -380,14 +381,14 @@ def _activity(rows: Iterable[Any]) -> dict[int, Activity]:
 
 class Deals(NamedTuple):
     last_at: datetime | None
-    count: int
-    revenue: dict[str, Decimal]  # by currency
-    rfm_amount: dict[str, Decimal]
+    deal_count: int
+    revenue: Mapping[str, Decimal]  # by currency
+    rfm_amount: Mapping[str, Decimal]
     year_count: int  # purchases of the last 365 days
 
 
 NO_ENTRIES: Mapping[Any, Any] = MappingProxyType({})  # shared by every customer without any
-NO_DEALS = Deals(None, 0, NO_ENTRIES, NO_ENTRIES, 0)  # type: ignore[arg-type]
+NO_DEALS = Deals(None, 0, NO_ENTRIES, NO_ENTRIES, 0)
 
 
 def _deals(connection: Connection, queries: FactQueries, ids: list[int] | None) -> dict[int, Deals]:
@@ -418,7 +419,7 @@ def _merged(one: Deals, other: Deals) -> Deals:
     for merged, amounts in ((revenue, other.revenue), (rfm_amount, other.rfm_amount)):
         for currency, amount in amounts.items():
             merged[currency] = merged.get(currency, 0) + amount
-    return Deals(max(dates, default=None), one.count + other.count, revenue, rfm_amount,
+    return Deals(max(dates, default=None), one.deal_count + other.deal_count, revenue, rfm_amount,
                  one.year_count + other.year_count)
 
 
@@ -448,17 +449,17 @@ def _feedback(connection: Connection, ids: list[int] | None) -> dict[int, tuple[
 def _feedback_statements() -> tuple[Any, Any]:
     f = Feedback
     latest = (
-        select(f.customer_id, func.max(f.created_at).label("at"))
-        .where(f.satisfaction.is_not(None))  # type: ignore[union-attr]
-        .group_by(f.customer_id)
+        select(col(f.customer_id), func.max(col(f.created_at)).label("at"))
+        .where(col(f.satisfaction).is_not(None))
+        .group_by(col(f.customer_id))
         .subquery()
     )
-    scores = select(f.customer_id, f.satisfaction).join(
+    scores = select(col(f.customer_id), col(f.satisfaction)).join(
         latest, and_(latest.c.customer_id == f.customer_id, latest.c.at == f.created_at))
     complaints = (
-        select(f.customer_id, func.count().label("n"))
-        .where(f.kind == "complaint", f.status != "resolved")
-        .group_by(f.customer_id)
+        select(col(f.customer_id), func.count().label("n"))
+        .where(col(f.kind) == "complaint", col(f.status) != "resolved")
+        .group_by(col(f.customer_id))
     )
     return scores, complaints
 
@@ -466,16 +467,16 @@ def _feedback_statements() -> tuple[Any, Any]:
 @cache
 def _opportunity_statement() -> Any:
     o = Opportunity
-    return select(o.customer_id, o.stage, o.intention, _raw(o.expected_signing_date)).where(o.status == "open")
+    return select(col(o.customer_id), col(o.stage), col(o.intention), _raw(col(o.expected_signing_date))).where(col(o.status) == "open")
 
 
 @cache
 def _assigned_statement(dialect: str) -> Any:
     t = CustomerTier
     as_object = func.json_object_agg if dialect == "postgresql" else func.json_group_object
-    return (select(t.customer_id, cast(as_object(t.model, t.tier), Text))
-            .where(t.tier.is_not(None))  # type: ignore[union-attr]
-            .group_by(t.customer_id))
+    return (select(col(t.customer_id), cast(as_object(col(t.model), col(t.tier)), Text))
+            .where(col(t.tier).is_not(None))
+            .group_by(col(t.customer_id)))
 
 
 def _assigned(connection: Connection, ids: list[int] | None) -> dict[int, Mapping[str, str]]:
@@ -495,15 +496,15 @@ def _assigned(connection: Connection, ids: list[int] | None) -> dict[int, Mappin
 
 @cache
 def _birthdays_statement() -> Any:
-    return select(Contact.customer_id, Contact.name, Contact.birthday).where(
-        Contact.birthday.is_not(None))  # type: ignore[union-attr]
+    return select(col(Contact.customer_id), col(Contact.name), col(Contact.birthday)).where(
+        col(Contact.birthday).is_not(None))
 
 
 def _birthdays(connection: Connection, ids: list[int] | None) -> dict[int, list[tuple[str, date]]]:
     statement = _birthdays_statement()
     found: dict[int, list[tuple[str, date]]] = {}
     for cid, name, birthday in _fetch(connection, statement, Contact.customer_id, ids):
-        found.setdefault(cid, []).append((name, _as_date(birthday)))
+        found.setdefault(cid, []).append((name, typing.cast(date, _as_date(birthday))))  # the query skips NULL
     return found
 
 
@@ -561,6 +562,10 @@ def _months_back(first_of_month: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+@overload
+def _as_utc(value: None) -> None: ...
+@overload
+def _as_utc(value: str | datetime) -> datetime: ...
 def _as_utc(value: Any) -> datetime | None:
     """Instants read raw: SQLite hands back naive UTC text, PostgreSQL aware datetimes."""
     if value is None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.models import PendingCard
 
@@ -56,6 +56,6 @@ def current(session: Session, user_id: int, now: datetime) -> Pending | None:
 
 
 def clear(session: Session, user_id: int) -> bool:
-    result = session.execute(delete(PendingCard).where(PendingCard.user_id == user_id))
+    result = session.exec(delete(PendingCard).where(col(PendingCard.user_id) == user_id))
     session.flush()
     return bool(result.rowcount)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit
 from core.accounts import Account
@@ -81,11 +81,11 @@ def due_many(session: Session, user_ids: list[int], until: dict[int, datetime]) 
     if not user_ids:
         return {}
     rows = session.exec(
-        select(FollowUp, Customer.name).outerjoin(Customer, Customer.id == FollowUp.customer_id)
-        .where(FollowUp.status == "open", FollowUp.rep_id.in_(user_ids),  # type: ignore[union-attr]
+        select(FollowUp, col(Customer.name)).outerjoin(Customer, col(Customer.id) == col(FollowUp.customer_id))
+        .where(FollowUp.status == "open", col(FollowUp.rep_id).in_(user_ids),
                FollowUp.due_at < max(until.values()),
-               or_(FollowUp.customer_id.is_(None), Customer.archived.is_(False)))  # type: ignore[union-attr, attr-defined]
-        .order_by(FollowUp.due_at)  # type: ignore[arg-type]
+               or_(col(FollowUp.customer_id).is_(None), col(Customer.archived).is_(False)))
+        .order_by(col(FollowUp.due_at))
     ).all()
     found: dict[int, list[FollowUpView]] = {}
     for row, name in rows:
@@ -109,10 +109,10 @@ def settle_after_log(session: Session, customer_id: int, interaction_id: int, no
     if interaction is None:
         return (), ()
     rows = session.exec(
-        select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
-        .where(FollowUp.customer_id == customer_id, FollowUp.status == "open", FollowUp.feedback_id.is_(None),  # type: ignore[union-attr]
-               or_(FollowUp.interaction_id.is_(None), FollowUp.interaction_id != interaction_id))  # type: ignore[union-attr]
-        .order_by(FollowUp.due_at)  # type: ignore[arg-type]
+        select(FollowUp, col(Customer.name)).join(Customer, col(Customer.id) == col(FollowUp.customer_id))
+        .where(FollowUp.customer_id == customer_id, col(FollowUp.status) == "open", col(FollowUp.feedback_id).is_(None),
+               or_(col(FollowUp.interaction_id).is_(None), col(FollowUp.interaction_id) != interaction_id))
+        .order_by(col(FollowUp.due_at))
     ).all()
     closed, still_open = [], []
     for row, name in rows:

@@ -31,7 +31,7 @@ import logging
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
@@ -42,10 +42,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 from sqlalchemy import Connection, String, and_, extract, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core import occasions
-from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, User
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, User, pk
 from core.occasions import Holiday
 from core.tiering import Policy, collector_paused
 
@@ -211,23 +211,24 @@ def _candidates(connection: Connection, leads: _LeadTimes, regions: set[str], ta
     value = aliased(CustomerTier)
     pipeline = aliased(CustomerTier)
     month_days = _month_days(targets)
-    birthdays = select(Contact.customer_id).where(_on_month_days(Contact.birthday, month_days))
+    birthdays = select(col(Contact.customer_id)).where(_on_month_days(col(Contact.birthday), month_days))
     statement = (
-        select(Customer.id, Customer.name, Customer.owner_id, Customer.stage, Customer.region, Customer.language,
-               type_coerce(Customer.contract_start, String()), Customer.timezone, value.tier, pipeline.tier)
-        .outerjoin(value, and_(value.customer_id == Customer.id, value.model == leads.value_model))
-        .outerjoin(pipeline, and_(pipeline.customer_id == Customer.id,
-                                  pipeline.model == (leads.pipeline_model or "")))
-        .where(Customer.archived.is_(False), Customer.owner_id.is_not(None),  # type: ignore[attr-defined,union-attr]
-               Customer.stage.in_(GREETED_STAGES),  # type: ignore[attr-defined]
-               or_(Customer.region.in_(sorted(regions)),  # type: ignore[attr-defined]
+        select(col(Customer.id), col(Customer.name), col(Customer.owner_id), col(Customer.stage), col(Customer.region), col(Customer.language),
+               type_coerce(col(Customer.contract_start), String()), col(Customer.timezone), col(value.tier), col(pipeline.tier))
+        .outerjoin(value, and_(col(value.customer_id) == col(Customer.id), col(value.model) == leads.value_model))
+        .outerjoin(pipeline, and_(col(pipeline.customer_id) == col(Customer.id),
+                                  col(pipeline.model) == (leads.pipeline_model or "")))
+        .where(col(Customer.archived).is_(False), col(Customer.owner_id).is_not(None),
+               col(Customer.stage).in_(GREETED_STAGES),
+               or_(col(Customer.region).in_(sorted(regions)),
                    _on_month_days(Customer.contract_start, month_days),
-                   Customer.id.in_(birthdays)))  # type: ignore[union-attr]
+                   col(Customer.id).in_(birthdays)))
     )
     profiles: dict[tuple[str, str | None, str | None], tuple[int, str, str | None]] = {}
     languages: dict[tuple[str | None, str | None], tuple[str, str]] = {}
     found = []
-    for cid, name, owner, stage, region, language, start, zone, value_tier, grade in connection.execute(statement):
+    rows: Iterable[Any] = connection.execute(statement)  # (ten columns: SQLAlchemy types them as variadic)
+    for cid, name, owner, stage, region, language, start, zone, value_tier, grade in rows:
         profile = profiles.get((stage, value_tier, grade))
         if profile is None:  # a handful of tier combinations in the whole book
             profile = profiles[(stage, value_tier, grade)] = leads.of(stage, value_tier, grade)
@@ -273,15 +274,15 @@ def _anniversary_items(candidates: list[Candidate], today: date) -> list[Due]:
             continue
         start = _as_date(customer.contract_start)
         day = today + timedelta(days=customer.lead_days)
-        if day.year > start.year and occasions.falls_on(start, day):  # type: ignore[union-attr]
-            found.append(Due("anniversary", customer, day, years=day.year - start.year))  # type: ignore[union-attr]
+        if start is not None and day.year > start.year and occasions.falls_on(start, day):
+            found.append(Due("anniversary", customer, day, years=day.year - start.year))
     return found
 
 
 def _birthday_items(connection: Connection, by_id: Mapping[int, Candidate], today: date,
                     targets: set[date]) -> list[Due]:
     """Contacts whose birthday is exactly their customer's lead time away."""
-    statement = select(Contact.id, Contact.customer_id, Contact.name, Contact.title, Contact.birthday).where(
+    statement = select(pk(Contact.id), col(Contact.customer_id), col(Contact.name), col(Contact.title), col(Contact.birthday)).where(
         _on_month_days(Contact.birthday, _month_days(targets)))
     found = []
     for contact_id, customer_id, name, title, birthday in connection.execute(statement):
@@ -289,14 +290,15 @@ def _birthday_items(connection: Connection, by_id: Mapping[int, Candidate], toda
         if customer is None:
             continue
         day = today + timedelta(days=customer.lead_days)
-        if occasions.falls_on(_as_date(birthday), day):  # type: ignore[arg-type]
+        born = _as_date(birthday)
+        if born is not None and occasions.falls_on(born, day):
             found.append(Due("birthday", customer, day, contact=(contact_id, name, title)))
     return found
 
 
 def _regions_with_holidays(connection: Connection, targets: set[date]) -> set[str]:
     """The customers' region values (as stored) whose calendar has a holiday on a target date."""
-    stored = connection.execute(select(Customer.region).distinct()).scalars()
+    stored = connection.execute(select(col(Customer.region)).distinct()).scalars()
     return {region for region in stored if region is not None and occasions.holidays_on(region, targets)}
 
 
@@ -456,7 +458,7 @@ class _Drafts:
         """The rendered text, or None (logged) when the template fails or renders nothing."""
         try:
             text = _tidy(template.render(context))
-        except Exception as problem:  # any failure of an editable file: fall back, never crash
+        except Exception as problem:  # noqa: BLE001 - any failure of an editable file: fall back, never crash
             self._failed(template.name or "?", problem, customer_id)
             return None
         if not text:
@@ -477,7 +479,7 @@ class _Drafts:
                 return self.env.get_template(name)
             except jinja2.TemplateNotFound:
                 continue
-            except Exception as problem:  # a syntax error: fall back for every draft of it
+            except Exception as problem:  # noqa: BLE001 - a syntax error: fall back for every draft of it
                 self._failed(name, problem, None)
                 return None
         log.warning("no greeting template found (tried %s): plain fallback text", ", ".join(tried))
@@ -497,7 +499,7 @@ class _Drafts:
     def _fallback(self, lang: str, context: dict[str, Any], customer_id: int) -> str:
         try:
             template = self.env.get_template(f"greetings/fallback.{lang}.txt.j2")
-        except Exception as problem:  # the built-in sentence below needs no file
+        except Exception as problem:  # noqa: BLE001 - the built-in sentence below needs no file
             self._failed(f"greetings/fallback.{lang}.txt.j2", problem, customer_id)
             return _built_in(lang, context)
         return self._try(template, context, customer_id) or _built_in(lang, context)
@@ -545,7 +547,7 @@ def _batch_names(env: jinja2.Environment) -> dict[str, dict[str, str]]:
     except jinja2.TemplateNotFound:
         log.warning("%s is missing: occasion codes stand in for batch names", name)
         return {}
-    except Exception as problem:  # an editable file: never crash the sweep
+    except Exception as problem:  # noqa: BLE001 - an editable file: never crash the sweep
         log.warning("%s is broken (%s: %s): occasion codes stand in for batch names", name,
                     type(problem).__name__, problem)
         return {}
@@ -565,8 +567,8 @@ def _primary_contacts(connection: Connection, ids: list[int]) -> dict[int, tuple
     """Each customer's primary contact, else its first one."""
     best: dict[int, tuple[bool, int, str, str | None]] = {}
     for chunk in _chunks(ids):
-        statement = select(Contact.customer_id, Contact.is_primary, Contact.id, Contact.name, Contact.title).where(
-            Contact.customer_id.in_(chunk))  # type: ignore[attr-defined]
+        statement = select(col(Contact.customer_id), col(Contact.is_primary), pk(Contact.id), col(Contact.name), col(Contact.title)).where(
+            col(Contact.customer_id).in_(chunk))
         for customer_id, primary, contact_id, name, title in connection.execute(statement):
             current = best.get(customer_id)
             if current is None or (bool(primary), -contact_id) > (current[0], -current[1]):
@@ -584,17 +586,17 @@ def _last_touches(connection: Connection, ids: list[int], today: date, org_timez
     found: dict[int, LastTouch] = {}
     for chunk in _chunks(ids):
         ranked = select(
-            Interaction.customer_id, Interaction.occurred_at, Interaction.kind, Interaction.summary, Interaction.id,
-            func.row_number().over(partition_by=Interaction.customer_id,
-                                   order_by=(Interaction.occurred_at.desc(), Interaction.id.desc())).label("rank"),  # type: ignore[union-attr,attr-defined]
-        ).where(Interaction.customer_id.in_(chunk), Interaction.kind.in_(RECALLED_KINDS),  # type: ignore[attr-defined]
-                Interaction.attempt.is_(False),  # a missed call is no touch to recall  # type: ignore[attr-defined]
-                Interaction.occurred_at >= since, Interaction.occurred_at < until).subquery()
+            col(Interaction.customer_id), col(Interaction.occurred_at), col(Interaction.kind), col(Interaction.summary), col(Interaction.id),
+            func.row_number().over(partition_by=col(Interaction.customer_id),
+                                   order_by=(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())).label("rank"),
+        ).where(col(Interaction.customer_id).in_(chunk), col(Interaction.kind).in_(RECALLED_KINDS),
+                col(Interaction.attempt).is_(False),  # a missed call is no touch to recall
+                col(Interaction.occurred_at) >= since, col(Interaction.occurred_at) < until).subquery()
         statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary,
                            ranked.c.id).where(ranked.c.rank == 1)
-        latest = connection.execute(statement).all()
-        complained = set(connection.execute(select(Feedback.interaction_id).where(
-            Feedback.kind == "complaint", Feedback.interaction_id.in_([row[4] for row in latest]))).scalars())  # type: ignore[union-attr]
+        latest: Sequence[Any] = connection.execute(statement).all()  # (columns of a subquery: untyped)
+        complained = set(connection.execute(select(col(Feedback.interaction_id)).where(
+            col(Feedback.kind) == "complaint", col(Feedback.interaction_id).in_([row[4] for row in latest]))).scalars())
         for customer_id, occurred_at, kind, summary, interaction_id in latest:
             if interaction_id in complained:
                 continue
@@ -618,7 +620,7 @@ def _rep_names(connection: Connection, ids: list[int]) -> dict[int, str]:
     names: dict[int, str] = {}
     for chunk in _chunks(ids):
         names.update((uid, name) for uid, name in connection.execute(
-            select(User.id, User.name).where(User.id.in_(chunk))))  # type: ignore[union-attr,attr-defined]
+            select(pk(User.id), col(User.name)).where(col(User.id).in_(chunk))))
     return names
 
 

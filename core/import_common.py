@@ -17,17 +17,18 @@ import csv
 import io
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa  # sa.select: Core rows (sqlmodel's select() types at most 4 model columns)
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.accounts import Account
 from core.import_files import Columns
 from core.import_values import BadValue
-from core.models import Customer, User
+from core.models import Customer, User, table_of
 from core.visibility import customer_scope
 
 CHUNK = 5000  # rows per bulk statement (and at most one progress report per chunk)
@@ -135,8 +136,9 @@ class People:
     """Resolves an owner or rep cell (a Telegram id or a name) within what `actor` may assign."""
 
     def __init__(self, session: Session, actor: Account | None) -> None:
-        users = session.exec(select(User.id, User.telegram_id, User.name, User.team_id, User.manager_id)
-                             .where(User.active)).all()
+        users: Sequence[Any] = session.execute(  # (Session.execute: untyped rows)
+            sa.select(col(User.id), col(User.telegram_id), col(User.name), col(User.team_id), col(User.manager_id))
+            .where(col(User.active))).all()
         self.by_telegram_id = {str(tid): uid for uid, tid, _, _, _ in users}
         self.by_name: dict[str, list[int]] = {}
         for uid, _, name, _, _ in users:
@@ -192,15 +194,16 @@ class CustomerIndex:
     against the actor's view), else the exact name among the customers the actor sees."""
 
     def __init__(self, session: Session, visible: set[int] | None) -> None:
-        table = Customer.__table__  # type: ignore[attr-defined]
+        table = table_of(Customer)
         self.visible = visible
         self.by_external: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = {}
         self.owner: dict[int, int | None] = {}
         self.stage: dict[int, str] = {}
-        for cid, external, name, owner, stage in session.execute(
-                select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id, table.c.stage)
-                .where(table.c.merged_into_id.is_(None))):
+        rows: Iterable[Any] = session.execute(  # (Session.execute: untyped rows)
+            sa.select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id, table.c.stage)
+            .where(table.c.merged_into_id.is_(None)))
+        for cid, external, name, owner, stage in rows:
             if external:
                 self.by_external[external] = cid
             if visible is None or cid in visible:
@@ -265,11 +268,11 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, wit
     ids: list[int] = []
     if with_ids:
         sequence = connection.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar()
-        ids = [value for (value,) in connection.exec_driver_sql(
-            f"SELECT nextval('{sequence}') FROM generate_series(1, {len(rows)})")]
+        ids = list(connection.exec_driver_sql(
+            f"SELECT nextval('{sequence}') FROM generate_series(1, {len(rows)})").scalars())
         rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
     columns = list(rows[0])
-    raw = connection.connection.driver_connection
+    raw: Any = connection.connection.driver_connection  # psycopg's connection (PostgreSQL only here)
     quoted = ", ".join(f'"{column}"' for column in columns)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:

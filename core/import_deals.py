@@ -22,8 +22,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, update
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, func, select, update
+from sqlmodel import Session
 
 from core.accounts import Account
 from core.import_common import (CellError, CustomerIndex, ImportReport, People, Plan, Progress, bulk_insert,
@@ -31,7 +31,7 @@ from core.import_common import (CellError, CustomerIndex, ImportReport, People, 
 from core.errors import ImportFileError
 from core.import_files import Table, map_columns
 from core.import_values import BadValue, day_first_of, parse_amount, parse_date
-from core.models import Customer, Interaction, Opportunity
+from core.models import Customer, Interaction, Opportunity, table_of
 from core.money import to_minor
 
 DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -297,7 +297,7 @@ class _DealPlan(Plan):
                                                          ("external_id", row.external_id)) if v is not None}})
                 else:
                     updates.append({"id": row.existing["id"], **row.changes, "updated_at": self.now})
-            bulk_insert(session, Opportunity.__table__, inserts, with_ids=False)  # type: ignore[attr-defined]
+            bulk_insert(session, table_of(Opportunity), inserts, with_ids=False)
             for part in _same_keys(updates):
                 session.execute(update(Opportunity), part)
             done += len(chunk)
@@ -313,7 +313,7 @@ class _DealPlan(Plan):
                    "source_message_id": None, "created_at": self.now, "attempt": False} for r in won]
         ids: list[int] = []
         for chunk in chunks(values):
-            ids += bulk_insert(session, Interaction.__table__, chunk, with_ids=True)  # type: ignore[attr-defined]
+            ids += bulk_insert(session, table_of(Interaction), chunk, with_ids=True)
         return {row.line: deal_id for row, deal_id in zip(won, ids, strict=True)}
 
     def _sign(self, session: Session, won: list[_DealRow]) -> None:
@@ -325,7 +325,7 @@ class _DealPlan(Plan):
                 first[row.customer_id] = min(first.get(row.customer_id, row.closing), row.closing)
         if not first:
             return
-        table = Customer.__table__  # type: ignore[attr-defined]
+        table = table_of(Customer)
         statement = update(table).where(table.c.id == bindparam("cid")).values(
             stage="active", contract_start=func.coalesce(table.c.contract_start, bindparam("day")))
         session.execute(statement, [{"cid": cid, "day": day} for cid, day in first.items()])
@@ -340,7 +340,7 @@ def _same_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def _opportunities(session: Session, customer_ids: list[int], externals: list[str]) -> list[dict[str, Any]]:
-    table = Opportunity.__table__  # type: ignore[attr-defined]
+    table = table_of(Opportunity)
     found: dict[int, dict[str, Any]] = {}
     for chunk in chunks(customer_ids):
         for row in session.execute(select(table).where(table.c.customer_id.in_(chunk))).mappings():

@@ -91,7 +91,7 @@ def _date(text: str, day_first: bool | None) -> date:
     cleaned = re.sub(r"[,\s]+", " ", text.replace(".", " ")).strip()
     for pattern in _NAMED_FORMATS:
         try:
-            return datetime.strptime(cleaned, pattern).date()
+            return datetime.strptime(cleaned, pattern).date()  # noqa: DTZ007 - only the day is kept
         except ValueError:
             continue
     raise BadValue("date", value=text)

@@ -18,15 +18,16 @@ interactions by external id, else by customer + kind + time + amount.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa  # sa.select: Core rows (sqlmodel's select() types at most 4 model columns)
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import aliases, book
 from core.accounts import Account
@@ -39,7 +40,7 @@ from core.import_files import Columns, Table, map_columns, normalise_header
 from core.import_values import (BadValue, day_first_of, parse_amount, parse_choice, parse_date, parse_email,
                                 parse_instant, parse_phone, parse_rating, parse_region)
 from core.models import (INTERACTION_KINDS, PIPELINE_STAGES, STAGES, Contact, Customer, CustomerAlias, Interaction,
-                         User)
+                         User, pk, table_of)
 from core.money import to_minor
 from core.settings import check_timezone
 from core.tiering import Policy
@@ -247,6 +248,10 @@ class _CustomerRow:
     contact_changed: bool = False
 
 
+def _date_parser(day_first: bool | None) -> Callable[[str], date | None]:
+    return lambda text: parse_date(text, day_first)
+
+
 def _customer_parsers(people: People, currency: str, day_first: dict[str, bool | None],
                       today: date) -> dict[str, Callable[[str], Any]]:
     def revenue(text: str) -> int | None:
@@ -282,7 +287,7 @@ def _customer_parsers(people: People, currency: str, day_first: dict[str, bool |
         "contact_phone": lambda v: v or None,  # checked with the row's region (_check_phone)
     }
     for name in _DATE_FIELDS:
-        parsers[name] = lambda v, first=day_first.get(name): parse_date(v, first)
+        parsers[name] = _date_parser(day_first.get(name))
     parsers["birthday"] = birthday
     return parsers
 
@@ -305,16 +310,16 @@ def _plan_customers(session: Session, table: Table, actor: Account | None, now: 
         cells = cells_of(cells_row, columns)
         parsed: dict[str, Any] = {}
         failed = False
-        for name, text in cells.items():
+        for column, text in cells.items():
             try:
-                if name.startswith(ATTRIBUTE_PREFIX):
-                    parsed[name] = parse_attribute(text)
+                if column.startswith(ATTRIBUTE_PREFIX):
+                    parsed[column] = parse_attribute(text)
                 else:
-                    parsed[name] = parsers[name](text) if name in parsers else (text or None)
-                if name in _TEXT_LIMITS and text and len(text) > _TEXT_LIMITS[name]:
-                    raise BadValue("too_long", limit=_TEXT_LIMITS[name])
+                    parsed[column] = parsers[column](text) if column in parsers else (text or None)
+                if column in _TEXT_LIMITS and text and len(text) > _TEXT_LIMITS[column]:
+                    raise BadValue("too_long", limit=_TEXT_LIMITS[column])
             except BadValue as exc:
-                report.refuse(line, exc.code, columns.header[name], **exc.params)
+                report.refuse(line, exc.code, columns.header[column], **exc.params)
                 failed = True
         if parsed.get("contact_phone"):
             try:
@@ -322,7 +327,7 @@ def _plan_customers(session: Session, table: Table, actor: Account | None, now: 
             except BadValue as exc:
                 report.refuse(line, exc.code, columns.header["contact_phone"], **exc.params)
                 failed = True
-        name = parsed.get("name")
+        name: Any = parsed.get("name")  # parsed values are Any
         if not failed and not name:
             report.refuse(line, "required", columns.header["name"])
             failed = True
@@ -379,12 +384,13 @@ class _CustomerPlan(Plan):
 
     def match(self, session: Session, visible: set[int] | None) -> None:
         """Find each row's existing customer; decide create / update / unchanged (or an error)."""
-        table = Customer.__table__  # type: ignore[attr-defined]
+        table = table_of(Customer)
         by_external: dict[str, int] = {}
         by_name_owner: dict[tuple[str, int | None], tuple[int, str | None]] = {}
         names: dict[str, set[int]] = {}  # alias key → the visible customers of that name
-        for cid, external, name, owner in session.execute(
-                select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id)):
+        rows: Iterable[Any] = session.execute(  # (Session.execute: untyped rows)
+            sa.select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id))
+        for cid, external, name, owner in rows:
             if external:
                 by_external[external] = cid
             if visible is None or cid in visible:  # a name never finds what the actor cannot see
@@ -460,15 +466,15 @@ class _CustomerPlan(Plan):
                 found.append((name, same[0].customer_id))
         self.report.look_alike_count = len(found)
         shown = found[:LOOK_ALIKES_SHOWN]
-        rows = {cid: (name, owner) for cid, name, owner in session.execute(
-            select(Customer.id, Customer.name, User.name).outerjoin(User, User.id == Customer.owner_id)
-            .where(Customer.id.in_([cid for _, cid in shown])))}  # type: ignore[union-attr]
+        rows = {cid: (name, owner) for cid, name, owner in session.exec(
+            select(pk(Customer.id), col(Customer.name), col(User.name)).outerjoin(User, col(User.id) == col(Customer.owner_id))
+            .where(col(Customer.id).in_([cid for _, cid in shown])))}
         self.report.look_alikes = [
             (new, rows[cid][0], None) if visible is None or cid in visible else (new, None, rows[cid][1])
             for new, cid in shown if cid in rows]
 
     def apply(self, session: Session, progress: Progress) -> None:
-        table = Customer.__table__  # type: ignore[attr-defined]
+        table = table_of(Customer)
         new = [r for r in self.rows if r.existing_id is None]
         changed = [r for r in self.rows if r.existing_id is not None and r.changes]
         total, done = len(new) + len(changed), 0
@@ -525,7 +531,7 @@ class _CustomerPlan(Plan):
                     inserts.append({"customer_id": key[0], "text": alias, "key": key[1], "source": "import",
                                     "created_by_id": self.actor_id, "created_at": self.now})
         for chunk in chunks(inserts):
-            bulk_insert(session, CustomerAlias.__table__, chunk, with_ids=False)  # type: ignore[attr-defined]
+            bulk_insert(session, table_of(CustomerAlias), chunk, with_ids=False)
 
     def _apply_contacts(self, session: Session) -> None:
         """Each customer's primary contact: updated in place, or added — under the customer's own
@@ -543,7 +549,7 @@ class _CustomerPlan(Plan):
             elif any(existing.get(k) != v for k, v in values.items()):
                 updates.append({"id": existing["id"], **values})
         for chunk in chunks(inserts):
-            bulk_insert(session, Contact.__table__, chunk, with_ids=False)  # type: ignore[attr-defined]
+            bulk_insert(session, table_of(Contact), chunk, with_ids=False)
         for chunk in chunks(updates):
             session.execute(update(Contact), chunk)
 
@@ -558,10 +564,10 @@ def _load_rows(session: Session, model: Any, ids: list[int]) -> dict[int, dict[s
 
 
 def _primary_contacts(session: Session, customer_ids: list[int]) -> dict[int, dict[str, Any]]:
-    table = Contact.__table__  # type: ignore[attr-defined]
+    table = table_of(Contact)
     found: dict[int, dict[str, Any]] = {}
     for chunk in chunks(customer_ids):
-        statement = select(table).where(table.c.is_primary, table.c.customer_id.in_(chunk)).order_by(table.c.id)
+        statement = sa.select(table).where(table.c.is_primary, table.c.customer_id.in_(chunk)).order_by(table.c.id)
         for row in session.execute(statement).mappings():
             found.setdefault(row["customer_id"], dict(row))
     return found
@@ -650,7 +656,7 @@ class _InteractionPlan(Plan):
         self.report, self.rows = report, rows
 
     def apply(self, session: Session, progress: Progress) -> None:
-        table = Interaction.__table__  # type: ignore[attr-defined]
+        table = table_of(Interaction)
         done = 0
         for chunk in write_chunks(self.rows):
             bulk_insert(session, table, chunk, with_ids=False)
@@ -667,14 +673,14 @@ def _interaction_key(row: dict[str, Any]) -> tuple[Any, ...]:
 
 def _existing_interaction_keys(session: Session, rows: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
     """Keys of the stored interactions of the file's customers (and its external ids)."""
-    table = Interaction.__table__  # type: ignore[attr-defined]
+    table = table_of(Interaction)
     keys: set[tuple[Any, ...]] = set()
     customer_ids = sorted({r["customer_id"] for r in rows})
     externals = sorted({r["external_id"] for r in rows if r["external_id"]})
     columns = (table.c.external_id, table.c.customer_id, table.c.kind, table.c.occurred_at, table.c.amount_minor)
     for chunk in chunks(customer_ids):
         for external, customer_id, kind, occurred_at, amount in session.execute(
-                select(*columns).where(table.c.customer_id.in_(chunk))):
+                sa.select(*columns).where(table.c.customer_id.in_(chunk))):
             keys.add(("k", customer_id, kind, occurred_at, amount))
             if external:
                 keys.add(("x", external))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit, followups, opportunities
 from core.accounts import Account, account_of
@@ -257,8 +257,8 @@ def rehearse_log(db: Database, now: datetime, *, currency: str, policy: Any, org
     statements a ✅ runs are compiled before the first rep's ✅ (bot.app.warm_start)."""
     with Session(db.engine) as session:
         try:
-            found = session.exec(select(Customer.id, User).join(User, User.id == Customer.owner_id)
-                                 .where(Customer.archived.is_(False), User.active.is_(True))  # type: ignore[attr-defined]
+            found = session.exec(select(Customer.id, User).join(User, col(User.id) == col(Customer.owner_id))
+                                 .where(col(Customer.archived).is_(False), col(User.active).is_(True))
                                  .limit(1)).first()
             if found is None:
                 return
@@ -309,8 +309,8 @@ def undo_last(session: Session, account: Account, now: datetime, *, policy: Any,
     customers it was about, in one transaction; None if none."""
     last = session.exec(
         select(Interaction).where(Interaction.rep_id == account.id, Interaction.created_at > now - UNDO_WINDOW,
-                                  Interaction.source_message_id.is_not(None))  # type: ignore[union-attr]
-        .order_by(Interaction.created_at.desc(), Interaction.id.desc())  # type: ignore[attr-defined]
+                                  col(Interaction.source_message_id).is_not(None))
+        .order_by(col(Interaction.created_at).desc(), col(Interaction.id).desc())
     ).first()
     if last is None:
         return None
@@ -329,10 +329,10 @@ def undo_last(session: Session, account: Account, now: datetime, *, policy: Any,
 def _same_message(session: Session, account: Account, chat_id: int | None, message_id: int | None
                   ) -> list[tuple[Interaction, str]]:
     """The rep's logs of one Telegram message, in the order they were written."""
-    return list(session.exec(select(Interaction, Customer.name).join(Customer, Customer.id == Interaction.customer_id)
+    return list(session.exec(select(Interaction, col(Customer.name)).join(Customer, col(Customer.id) == col(Interaction.customer_id))
                              .where(Interaction.rep_id == account.id, Interaction.source_chat_id == chat_id,
                                     Interaction.source_message_id == message_id)
-                             .order_by(Interaction.id)).all())
+                             .order_by(col(Interaction.id))).all())
 
 
 @dataclass(frozen=True)
@@ -382,9 +382,9 @@ def edit_summary(session: Session, account: Account, interaction_id: int, text: 
 
 def _remove(session: Session, interaction_id: int, now: datetime) -> None:
     opportunities.detach_interaction(session, interaction_id, now)
-    session.execute(delete(FollowUp).where(FollowUp.interaction_id == interaction_id))
-    session.execute(delete(Feedback).where(Feedback.interaction_id == interaction_id))
-    session.execute(delete(Interaction).where(Interaction.id == interaction_id))
+    session.execute(delete(FollowUp).where(col(FollowUp.interaction_id) == interaction_id))
+    session.execute(delete(Feedback).where(col(Feedback.interaction_id) == interaction_id))
+    session.execute(delete(Interaction).where(col(Interaction.id) == interaction_id))
 
 
 @dataclass(frozen=True)
@@ -405,7 +405,7 @@ def history(session: Session, account: Account, customer_id: int, *, limit: int 
         raise NotFound(f"customer {customer_id}")
     total = session.exec(select(func.count()).where(Interaction.customer_id == customer_id)).one()
     rows = session.exec(select(Interaction).where(Interaction.customer_id == customer_id)
-                        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())  # type: ignore[attr-defined]
+                        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
                         .offset(offset).limit(limit)).all()
     return [HistoryItem(r.id or 0, r.kind, r.channel, r.occurred_at,
                         from_minor(r.amount_minor, r.currency or "CNY") if r.amount_minor is not None else None,
@@ -513,15 +513,15 @@ def _move(session: Session, account: Account, row: Interaction, target: Customer
     it opened go with it."""
     interaction_id, target_id = row.id, target.id or 0
     row.customer_id = target_id
-    session.execute(update(Feedback).where(Feedback.interaction_id == interaction_id).values(customer_id=target_id))
-    session.execute(update(FollowUp).where(FollowUp.interaction_id == interaction_id).values(customer_id=target_id))
+    session.execute(update(Feedback).where(col(Feedback.interaction_id) == interaction_id).values(customer_id=target_id))
+    session.execute(update(FollowUp).where(col(FollowUp.interaction_id) == interaction_id).values(customer_id=target_id))
     opportunities.move_opened_by(session, interaction_id or 0, target_id)
 
 
 def _set_feedback(session: Session, account: Account, row: Interaction, existing: Sequence[Feedback],
                   draft: LogDraft, now: datetime) -> None:
     if draft.feedback_kind is None:
-        session.execute(delete(Feedback).where(Feedback.interaction_id == row.id))
+        session.execute(delete(Feedback).where(col(Feedback.interaction_id) == row.id))
         return
     if not existing:
         customer = session.get(Customer, row.customer_id)

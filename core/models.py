@@ -8,9 +8,12 @@ short strings checked in core (a new kind needs no migration of a database enum 
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, LargeBinary, Text, Time, UniqueConstraint, false, text
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Column, Index, LargeBinary, Table, Text, Time, UniqueConstraint, false, text,
+)
+from sqlalchemy.orm import Mapped
 from sqlmodel import Field, SQLModel
 
 from core.db_types import UTCDateTime
@@ -379,3 +382,15 @@ class StrangerRefusal(SQLModel, table=True):
     __tablename__ = "stranger_refusal"
     telegram_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     refused_at: datetime = _utc(nullable=False, index=True)
+
+
+def pk(column: int | None) -> Mapped[int]:
+    """A primary key in a query, typed as what it reads back: an int. (SQLModel types `id` as
+    `int | None`, the value of an object not yet saved.)"""
+    return cast("Mapped[int]", column)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's SQLAlchemy `Table`, for Core statements (bulk inserts, raw columns)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # sqlmodel sets __table__ without declaring it
+    return table

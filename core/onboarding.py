@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import accounts, audit, outbox, strangers
 from core.accounts import RedeemResult, RedeemStatus
@@ -39,10 +39,10 @@ def revoke_invite(session: Session, *, invite_id: int, actor_id: int, now: datet
     """Make an unused invite expire now; False when it was already used, does not exist, or is
     not the actor's to revoke (a manager revokes their own invites, an admin any)."""
     actor = session.get(User, actor_id)
-    mine = [] if actor is not None and actor.role == "admin" else [Invite.created_by_id == actor_id]
-    result = session.execute(
+    mine = [] if actor is not None and actor.role == "admin" else [col(Invite.created_by_id) == actor_id]
+    result = session.exec(
         update(Invite)
-        .where(Invite.id == invite_id, Invite.used_by_id.is_(None), *mine)  # type: ignore[union-attr]
+        .where(col(Invite.id) == invite_id, col(Invite.used_by_id).is_(None), *mine)
         .values(expires_at=now)
     )
     if result.rowcount:

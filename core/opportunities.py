@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit
 from core.accounts import Account
@@ -83,7 +83,7 @@ def record_expected(session: Session, account: Account, customer: Customer, inte
     match = session.exec(
         select(Opportunity).where(Opportunity.customer_id == customer.id, Opportunity.status == "open",
                                   Opportunity.currency == currency)
-        .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc())  # type: ignore[attr-defined]
+        .order_by(col(Opportunity.updated_at).desc(), col(Opportunity.id).desc())
     ).first()
     minor = to_minor(amount, currency)
     if match is None:
@@ -229,5 +229,5 @@ def detach_interaction(session: Session, interaction_id: int, now: datetime) -> 
 
 def move_opened_by(session: Session, interaction_id: int, customer_id: int) -> None:
     """A log moved to another customer: the open opportunity it opened moves with it."""
-    session.execute(update(Opportunity).where(Opportunity.source_interaction_id == interaction_id,
-                                              Opportunity.status == "open").values(customer_id=customer_id))
+    session.execute(update(Opportunity).where(col(Opportunity.source_interaction_id) == interaction_id,
+                                              col(Opportunity.status) == "open").values(customer_id=customer_id))

@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from core.models import Notification, User
+from core.models import Notification, User, table_of
 
 MAX_ATTEMPTS = 6
 
@@ -66,7 +66,7 @@ def enqueue(
         created_at=now,
     )
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = Notification.__table__  # type: ignore[attr-defined]
+    table = table_of(Notification)
     statement = (
         insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
     )
@@ -78,20 +78,20 @@ def _due_query(now: datetime) -> Any:
     blocked the bot."""
     return (
         select(Notification, User.telegram_id)
-        .join(User, User.id == Notification.recipient_id)
+        .join(User, col(User.id) == col(Notification.recipient_id))
         .where(
             Notification.status == "pending",
-            or_(Notification.not_before.is_(None), Notification.not_before <= now),  # type: ignore[union-attr]
+            or_(col(Notification.not_before).is_(None), col(Notification.not_before) <= now),
             _unclaimed(now),
-            User.blocked_at.is_(None),  # type: ignore[union-attr]
+            col(User.blocked_at).is_(None),
             User.active,
         )
-        .order_by(Notification.id)  # type: ignore[arg-type]
+        .order_by(col(Notification.id))
     )
 
 
 def _unclaimed(now: datetime) -> Any:
-    return or_(Notification.claimed_until.is_(None), Notification.claimed_until < now)  # type: ignore[union-attr]
+    return or_(col(Notification.claimed_until).is_(None), col(Notification.claimed_until) < now)
 
 
 def _message(n: Notification, telegram_id: int) -> OutgoingMessage:
@@ -113,11 +113,11 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
     until = now + lease
     if session.get_bind().dialect.name == "postgresql":
         rows = session.exec(
-            _due_query(now).limit(limit).with_for_update(skip_locked=True, of=Notification)  # type: ignore[arg-type]
+            _due_query(now).limit(limit).with_for_update(skip_locked=True, of=Notification)
         ).all()
         ids = [n.id for n, _ in rows]
         if ids:
-            session.execute(update(Notification).where(Notification.id.in_(ids))  # type: ignore[union-attr]
+            session.execute(update(Notification).where(col(Notification.id).in_(ids))
                             .values(claimed_until=until))
         return [_message(n, tg) for n, tg in rows]
     # The candidates are read before this transaction holds SQLite's write lock, so another
@@ -126,12 +126,12 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
         candidates = session.exec(_due_query(now).limit(limit)).all()
         claimed = []
         for n, tg in candidates:
-            result = session.execute(
+            result = session.exec(
                 update(Notification)
-                .where(Notification.id == n.id, Notification.status == "pending", _unclaimed(now))
+                .where(Notification.id == n.id, col(Notification.status) == "pending", _unclaimed(now))
                 .values(claimed_until=until)
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
+            if result.rowcount == 1:
                 claimed.append(_message(n, tg))
         if claimed or not candidates:
             return claimed
@@ -141,19 +141,19 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
 def release(session: Session, notification_ids: list[int]) -> None:
     """Give claimed rows back (the sender stops early, e.g. on RetryAfter)."""
     if notification_ids:
-        session.execute(update(Notification).where(Notification.id.in_(notification_ids),  # type: ignore[union-attr]
-                                                   Notification.status == "pending").values(claimed_until=None))
+        session.execute(update(Notification).where(col(Notification.id).in_(notification_ids),
+                                                   col(Notification.status) == "pending").values(claimed_until=None))
 
 
 def mark_part_sent(session: Session, notification_id: int, parts_sent: int) -> None:
     """Part `parts_sent` of a split message went out: a retry starts after it."""
-    session.execute(update(Notification).where(Notification.id == notification_id).values(parts_sent=parts_sent))
+    session.execute(update(Notification).where(col(Notification.id) == notification_id).values(parts_sent=parts_sent))
 
 
 def mark_sent(session: Session, notification_id: int, message_id: int | None, now: datetime) -> None:
     session.execute(
         update(Notification)
-        .where(Notification.id == notification_id)
+        .where(col(Notification.id) == notification_id)
         .values(status="sent", sent_message_id=message_id, sent_at=now, attempts=Notification.attempts + 1,
                 claimed_until=None)
     )
@@ -177,6 +177,6 @@ def mark_failed(session: Session, notification_id: int, error: str, now: datetim
 
 def mark_recipient_blocked(session: Session, recipient_id: int, now: datetime) -> None:
     """403 from Telegram: stop trying this user until they write to the bot again."""
-    session.execute(update(User).where(User.id == recipient_id).values(blocked_at=now))
-    session.execute(update(Notification).where(Notification.recipient_id == recipient_id,
-                                               Notification.status == "pending").values(claimed_until=None))
+    session.execute(update(User).where(col(User.id) == recipient_id).values(blocked_at=now))
+    session.execute(update(Notification).where(col(Notification.recipient_id) == recipient_id,
+                                               col(Notification.status) == "pending").values(claimed_until=None))

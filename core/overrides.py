@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit, outbox
 from core.accounts import Account
@@ -249,7 +249,7 @@ def unpin(session: Session, actor: Account, policy: Policy, customer_id: int, no
 
 def _end_pins(session: Session, customer_id: int, now: datetime, *, model: str | None) -> list[TierOverride]:
     statement = select(TierOverride).where(TierOverride.customer_id == customer_id,
-                                           TierOverride.removed_at.is_(None))  # type: ignore[union-attr]
+                                           col(TierOverride.removed_at).is_(None))
     if model is not None:
         statement = statement.where(TierOverride.model == model)
     rows = list(session.exec(statement).all())  # expired ones not yet settled by expire_due too
@@ -265,14 +265,14 @@ def active_overrides(session: Session, actor: Account | None, now: datetime, pol
                      limit: int | None = None) -> list[PinView]:
     """The pins in force among the customers `actor` may see (None: the whole organisation),
     newest first — for the card, `/override` and the summary."""
-    statement = (select(TierOverride, Customer.name).join(Customer, Customer.id == TierOverride.customer_id)
-                 .where(TierOverride.removed_at.is_(None))  # type: ignore[union-attr]
-                 .where((TierOverride.expires_at.is_(None)) | (TierOverride.expires_at > now))  # type: ignore[union-attr, operator]
-                 .order_by(TierOverride.created_at.desc(), TierOverride.id.desc()))  # type: ignore[union-attr]
+    statement = (select(TierOverride, col(Customer.name)).join(Customer, col(Customer.id) == col(TierOverride.customer_id))
+                 .where(col(TierOverride.removed_at).is_(None))
+                 .where((col(TierOverride.expires_at).is_(None)) | (col(TierOverride.expires_at) > now))
+                 .order_by(col(TierOverride.created_at).desc(), col(TierOverride.id).desc()))
     if actor is not None:
         statement = statement.where(customer_scope(actor))
     if customer_ids is not None:
-        statement = statement.where(TierOverride.customer_id.in_(customer_ids))  # type: ignore[attr-defined]
+        statement = statement.where(col(TierOverride.customer_id).in_(customer_ids))
     if limit is not None:
         statement = statement.limit(limit)
     return _views(session, policy, list(session.exec(statement).all()), lang, timezone)
@@ -281,7 +281,7 @@ def active_overrides(session: Session, actor: Account | None, now: datetime, pol
 def _views(session: Session, policy: Policy, rows: list[tuple[TierOverride, str]], lang: str,
            timezone: str) -> list[PinView]:
     authors = {r.created_by_id for r, _ in rows if r.created_by_id}
-    names = dict(session.exec(select(User.id, User.name).where(User.id.in_(authors))).all()) if authors else {}  # type: ignore[union-attr, arg-type]
+    names = dict(session.exec(select(col(User.id), col(User.name)).where(col(User.id).in_(authors))).all()) if authors else {}
     views = []
     for row, customer_name in rows:
         model = policy.model_by_code.get(row.model)
@@ -303,8 +303,8 @@ def expire_due(session: Session, policy: Policy, now: datetime, *, org_timezone:
     """Close the pins whose expiry has passed and hand their models back to the scores (as at a
     review); returns how many. Run hourly: the engine already ignores them from `expires_at` on,
     this settles the stored tier and records it."""
-    rows = session.exec(select(TierOverride).where(TierOverride.removed_at.is_(None),  # type: ignore[union-attr]
-                                                   TierOverride.expires_at <= now)).all()  # type: ignore[operator]
+    rows = session.exec(select(TierOverride).where(col(TierOverride.removed_at).is_(None),
+                                                   col(TierOverride.expires_at) <= now)).all()
     by_customer: dict[int, list[TierOverride]] = {}
     for row in rows:
         row.removed_at = now

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, true, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit, flows
 from core.accounts import Account, ensure_team
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.models import ROLES, Customer, Team, User
+from core.models import ROLES, Customer, Team, User, pk
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +63,9 @@ def members_clause(actor: Account | None) -> ColumnElement[bool]:
     The same people whose customers `core.visibility.customer_scope` shows a manager."""
     if actor is None or actor.role == "admin":
         return true()
-    ways = [User.manager_id == actor.id, User.id == actor.id]
+    ways = [col(User.manager_id) == actor.id, col(User.id) == actor.id]
     if actor.team_id is not None:
-        ways.append(User.team_id == actor.team_id)
+        ways.append(col(User.team_id) == actor.team_id)
     return or_(*ways)
 
 
@@ -85,10 +85,10 @@ def assignable(session: Session, actor: Account) -> list[Assignee]:
     """The active people `actor` may give customers to (core.team.reassign's targets), by name:
     the Mini App's reassignment picker."""
     require_manager(actor)
-    rows = session.exec(select(User, Team).outerjoin(Team, Team.id == User.team_id)
-                        .where(members_clause(actor), User.active.is_(True))).all()  # type: ignore[attr-defined]
-    people = [Assignee(user.id, user.name, user.role, team.name if team else None)  # type: ignore[arg-type]
-              for user, team in rows]
+    rows = session.exec(select(pk(User.id), col(User.name), col(User.role), col(Team.name))
+                        .outerjoin(Team, col(Team.id) == col(User.team_id))
+                        .where(members_clause(actor), col(User.active).is_(True))).all()
+    people = [Assignee(user_id, name, role, team) for user_id, name, role, team in rows]
     return sorted(people, key=lambda p: (p.team or "\uffff", p.name.casefold()))
 
 
@@ -150,10 +150,10 @@ def _keep_an_admin(session: Session, user: User) -> None:
 def list_people(session: Session, actor: Account | None, *, team: str | None = None) -> list[PersonView]:
     """Everyone `actor` manages (the operator: everyone), by team then name."""
     owned = (select(Customer.owner_id, func.count().label("n"))
-             .where(Customer.archived.is_(False)).group_by(Customer.owner_id).subquery())  # type: ignore[attr-defined]
+             .where(col(Customer.archived).is_(False)).group_by(col(Customer.owner_id)).subquery())
     boss = select(User.id, User.name).subquery()
     statement = (select(User, Team.name, owned.c.n, boss.c.name)
-                 .outerjoin(Team, Team.id == User.team_id)
+                 .outerjoin(Team, col(Team.id) == col(User.team_id))
                  .outerjoin(owned, owned.c.owner_id == User.id)
                  .outerjoin(boss, boss.c.id == User.manager_id)
                  .where(members_clause(actor)))
@@ -169,15 +169,15 @@ def view(session: Session, user: User) -> PersonView:
     team = session.get(Team, user.team_id) if user.team_id else None
     boss = session.get(User, user.manager_id) if user.manager_id else None
     owned = session.exec(select(func.count()).select_from(Customer)
-                         .where(Customer.owner_id == user.id, Customer.archived.is_(False))).one()  # type: ignore[attr-defined]
+                         .where(Customer.owner_id == user.id, col(Customer.archived).is_(False))).one()
     return PersonView(user.id or 0, user.telegram_id, user.name, user.username, user.role,
                       team.name if team else None, user.active, owned, boss.name if boss else None)
 
 
 def is_deactivated(session: Session, telegram_id: int) -> bool:
     """A known person whose access was turned off (the gate tells them so, politely)."""
-    return session.exec(select(User.id).where(User.telegram_id == telegram_id, User.active.is_(False))).first() \
-        is not None  # type: ignore[attr-defined]
+    return session.exec(select(User.id).where(User.telegram_id == telegram_id, col(User.active).is_(False))).first() \
+        is not None
 
 
 # --- changes ------------------------------------------------------------------------------------
@@ -321,14 +321,14 @@ def _team_manager(session: Session, team_id: int | None, *, besides: int | None)
     if team_id is None:
         return None
     found = session.exec(select(User.id).where(User.team_id == team_id, User.role == "manager", User.active,
-                                               User.id != besides).order_by(User.id)).first()  # type: ignore[arg-type]
+                                               col(User.id) != besides).order_by(col(User.id))).first()
     return found
 
 
 def _rehome_reports(session: Session, user: User, team_id: int | None) -> None:
     """Reps who reported to `user` (no longer their manager) report to another active manager
     of that team, or to nobody until one comes — escalations then reach a person who acts."""
-    session.execute(update(User).where(User.manager_id == user.id)
+    session.execute(update(User).where(col(User.manager_id) == user.id)
                     .values(manager_id=_team_manager(session, team_id, besides=user.id)))
 
 
@@ -337,9 +337,9 @@ def _adopt_team(session: Session, manager: User) -> None:
     if manager.team_id is None or not manager.active:
         return
     active_managers = select(User.id).where(User.role == "manager", User.active)
-    session.execute(update(User).where(User.team_id == manager.team_id, User.role == "rep", User.id != manager.id,
-                                       or_(User.manager_id.is_(None),  # type: ignore[union-attr]
-                                           User.manager_id.not_in(active_managers)))  # type: ignore[union-attr]
+    session.execute(update(User).where(col(User.team_id) == manager.team_id, col(User.role) == "rep", col(User.id) != manager.id,
+                                       or_(col(User.manager_id).is_(None),
+                                           col(User.manager_id).not_in(active_managers)))
                     .values(manager_id=manager.id))
 
 

@@ -28,14 +28,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from core import audit
 from core.accounts import Account
 from core.clock import Clock
 from core.db import Database
 from core.errors import ConfigError, Forbidden, NotFound
-from core.models import AuditLog, CustomerTier, PolicyVersion, User
+from core.models import AuditLog, CustomerTier, PolicyVersion, User, pk
 from core.policies import default_policy_text
 from core.settings import Settings
 from core.tiering import MAX_POLICY_BYTES, Policy, PolicyError, PolicyIssue, parse_policy
@@ -124,16 +124,16 @@ def policy_in_force(session: Session, settings: Settings) -> tuple[Source, Polic
 
 
 def latest_active(session: Session) -> PolicyVersion | None:
-    return session.exec(select(PolicyVersion).where(PolicyVersion.activated_at.is_not(None))  # type: ignore[union-attr]
-                        .order_by(PolicyVersion.activated_at.desc(), PolicyVersion.id.desc())  # type: ignore[union-attr]
+    return session.exec(select(PolicyVersion).where(col(PolicyVersion.activated_at).is_not(None))
+                        .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
                         .limit(1)).first()
 
 
 def _latest_marker(session: Session) -> tuple[int, str] | None:
     """The active version's (id, content hash): one small row, the holder's periodic check."""
-    row = session.exec(select(PolicyVersion.id, PolicyVersion.version)
-                       .where(PolicyVersion.activated_at.is_not(None))  # type: ignore[union-attr]
-                       .order_by(PolicyVersion.activated_at.desc(), PolicyVersion.id.desc())  # type: ignore[union-attr]
+    row = session.exec(select(pk(PolicyVersion.id), col(PolicyVersion.version))
+                       .where(col(PolicyVersion.activated_at).is_not(None))
+                       .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
                        .limit(1)).first()
     return (int(row[0]), str(row[1])) if row is not None else None
 
@@ -187,7 +187,8 @@ class PolicyHolder:
 
     def _check(self, session: Session, now: datetime) -> bool:
         marker = _latest_marker(session)
-        text = session.get(PolicyVersion, marker[0]).text if marker and marker != self._marker else None  # type: ignore[union-attr]
+        version = session.get(PolicyVersion, marker[0]) if marker and marker != self._marker else None
+        text = version.text if version is not None else None
         with self._lock:
             self._checked = now
             if marker == self._marker:
@@ -238,9 +239,9 @@ class VersionView:
 
 def versions(session: Session, *, limit: int = VERSIONS_SHOWN) -> tuple[list[VersionView], int]:
     """Activated versions, the one in force first, and how many there are in all."""
-    activated = PolicyVersion.activated_at.is_not(None)  # type: ignore[union-attr]
+    activated = col(PolicyVersion.activated_at).is_not(None)
     rows = session.exec(select(PolicyVersion).where(activated)
-                        .order_by(PolicyVersion.activated_at.desc(), PolicyVersion.id.desc())  # type: ignore[union-attr]
+                        .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
                         .limit(limit)).all()
     total = session.exec(select(func.count()).select_from(PolicyVersion).where(activated)).one()
     names = _user_names(session, {row.created_by_id for row in rows})
@@ -282,7 +283,7 @@ def discard(session: Session, actor: Account, draft_id: int) -> bool:
     row = session.get(PolicyVersion, draft_id)
     if row is None or row.activated_at is not None or row.created_by_id != actor.id:
         return False
-    session.execute(delete(PolicyVersion).where(PolicyVersion.id == draft_id, PolicyVersion.activated_at.is_(None)))  # type: ignore[union-attr]
+    session.execute(delete(PolicyVersion).where(col(PolicyVersion.id) == draft_id, col(PolicyVersion.activated_at).is_(None)))
     return True
 
 
@@ -312,7 +313,7 @@ def _user_names(session: Session, ids: set[int | None]) -> dict[int | None, str]
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    return dict(session.exec(select(User.id, User.name).where(User.id.in_(wanted))).all())  # type: ignore[union-attr, arg-type]
+    return dict(session.exec(select(col(User.id), col(User.name)).where(col(User.id).in_(wanted))).all())
 
 
 # --- what a new policy would change ------------------------------------------------------------------
@@ -335,8 +336,8 @@ def preview_changes(db: Database, new: Policy, current: Policy, now: datetime, *
     report = recompute(db, new, now, org_timezone=org_timezone, review=True, store=False)
     with db.session() as session:
         dropped = dict(session.exec(select(CustomerTier.model, func.count())
-                                    .where(CustomerTier.model.not_in(new.model_codes),  # type: ignore[attr-defined]
-                                           CustomerTier.tier.is_not(None))  # type: ignore[union-attr]
+                                    .where(col(CustomerTier.model).not_in(new.model_codes),
+                                           col(CustomerTier.tier).is_not(None))
                                     .group_by(CustomerTier.model)).all())
     return Preview(report.customers, len({c.customer_id for c in report.changes}),
                    movements(report.changes, new, current),

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import agenda, greetings, outbox
 from core.accounts import Account, account_of, may_delegate_to
@@ -120,11 +120,11 @@ def is_away(person: Person, today: date) -> bool:
 
 def people(session: Session, settings: Settings, *, with_books_only: bool = True) -> list[Person]:
     """Active users (who own or look after customers, by default) with their timing settings."""
-    statement = select(User, Team).outerjoin(Team, Team.id == User.team_id).where(User.active)
+    statement = select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id)).where(User.active)
     if with_books_only:
-        owners = select(Customer.owner_id).where(Customer.archived.is_(False)).distinct()  # type: ignore[attr-defined]
-        managers = select(Customer.account_manager_id).where(Customer.archived.is_(False)).distinct()  # type: ignore[attr-defined]
-        statement = statement.where(User.id.in_(owners) | User.id.in_(managers))  # type: ignore[union-attr]
+        owners = select(col(Customer.owner_id)).where(col(Customer.archived).is_(False)).distinct()
+        managers = select(col(Customer.account_manager_id)).where(col(Customer.archived).is_(False)).distinct()
+        statement = statement.where(col(User.id).in_(owners) | col(User.id).in_(managers))
     found = []
     for user, team in session.exec(statement).all():
         account = account_of(session, user, team)
@@ -142,7 +142,7 @@ def _zone(name: str | None, default: str) -> ZoneInfo:
 
 
 def _sent_keys(session: Session, prefix: str) -> set[str]:
-    return set(session.exec(select(Notification.dedupe_key).where(Notification.dedupe_key.startswith(prefix))).all())  # type: ignore[attr-defined]
+    return set(session.exec(select(Notification.dedupe_key).where(Notification.dedupe_key.startswith(prefix))).all())
 
 
 def wakeups(session: Session, settings: Settings, start: datetime, end: datetime) -> list[datetime]:
@@ -324,10 +324,10 @@ def nudge_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *,
 def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: Settings,
                       now: datetime) -> list[Planned]:
     rows = session.exec(
-        select(FollowUp, Customer.name).outerjoin(Customer, Customer.id == FollowUp.customer_id)
+        select(FollowUp, col(Customer.name)).outerjoin(Customer, col(Customer.id) == col(FollowUp.customer_id))
         .where(FollowUp.status == "open", FollowUp.has_time, FollowUp.due_at <= now,
                FollowUp.due_at > now - timedelta(days=2),
-               or_(FollowUp.customer_id.is_(None), Customer.archived.is_(False)))  # type: ignore[union-attr, attr-defined]
+               or_(col(FollowUp.customer_id).is_(None), col(Customer.archived).is_(False)))
     ).all()
     planned = []
     for follow_up, name in rows:
@@ -373,17 +373,17 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
                                      "max": contact.max_days, "clock": contact.clock,
                                      "customer_id": contact.customer_id})
     old = session.exec(
-        select(Feedback, Customer).join(Customer, Customer.id == Feedback.customer_id)
+        select(Feedback, Customer).join(Customer, col(Customer.id) == col(Feedback.customer_id))
         .where(Feedback.kind == "complaint", Feedback.status != "resolved",
-               Feedback.created_at <= now - COMPLAINT_ESCALATION, Customer.archived.is_(False))  # type: ignore[attr-defined]
+               col(Feedback.created_at) <= now - COMPLAINT_ESCALATION, col(Customer.archived).is_(False))
     ).all()
     for complaint, customer in old:
-        rep = everyone.get(customer.owner_id or 0)
-        targets = _escalation_targets(rep, everyone, now) if rep else []
-        if rep is None or not targets:
+        owner = everyone.get(customer.owner_id or 0)
+        targets = _escalation_targets(owner, everyone, now) if owner else []
+        if owner is None or not targets:
             continue
         hours = int((now - complaint.created_at).total_seconds() // 3600)
-        planned += _escalations(targets, rep, now, settings, f"escalation:complaint:{complaint.id}",
+        planned += _escalations(targets, owner, now, settings, f"escalation:complaint:{complaint.id}",
                                 {"kind": "complaint", "name": customer.name, "text": complaint.text[:200],
                                  "hours": hours, "customer_id": customer.id})
     return planned
@@ -444,7 +444,7 @@ def review_due(session: Session, policy: Policy, settings: Settings, now: dateti
 def _changes_since(session: Session, day: date, settings: Settings) -> list[Any]:
     start = datetime.combine(day, time(0), ZoneInfo(settings.timezone))
     rows = session.exec(select(TierAssignment).where(TierAssignment.at >= start,
-                                                     TierAssignment.previous_tier.is_not(None))).all()  # type: ignore[union-attr]
+                                                     col(TierAssignment.previous_tier).is_not(None))).all()
     return [TierChange(r.customer_id, r.model, r.previous_tier, r.tier, r.score, r.reason) for r in rows]
 
 
@@ -457,8 +457,8 @@ def change_notices(session: Session, changes: list[Any], day: date, policy: Poli
         return []
     cause = cause or {"kind": "review", "day": day.isoformat()}
     ids = sorted({c.customer_id for c in changes})
-    owners = dict(session.exec(select(Customer.id, Customer.owner_id).where(Customer.id.in_(ids))).all())  # type: ignore[attr-defined, arg-type]
-    names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())  # type: ignore[attr-defined, arg-type]
+    owners = dict(session.exec(select(col(Customer.id), col(Customer.owner_id)).where(col(Customer.id).in_(ids))).all())
+    names = dict(session.exec(select(col(Customer.id), col(Customer.name)).where(col(Customer.id).in_(ids))).all())
     by_rep: dict[int, list[dict[str, Any]]] = {}
     for change in changes:
         owner = owners.get(change.customer_id)
@@ -515,7 +515,7 @@ def plan_review_notices(session: Session, policy: Policy, settings: Settings, no
     day = review_due(session, policy, settings, now)
     if day is None:
         return []
-    db = Database(session.get_bind().engine if hasattr(session.get_bind(), "engine") else session.get_bind())  # type: ignore[arg-type]
+    db = Database(session.get_bind().engine)  # an Engine's .engine is itself, a Connection's its engine
     report = recompute(db, policy, now, org_timezone=settings.timezone, review=True, store=False)
     return change_notices(session, report.changes, day, policy)
 
@@ -546,10 +546,10 @@ def plan_greetings(session: Session, policy: Policy, settings: Settings, now: da
     for today, reps in due.items():
         for batch in greetings.due_greetings(session, policy, greetings.greetings_environment(), today,
                                              org_timezone=settings.timezone):
-            person = reps.get(batch.rep_id)
-            if person is None or batch.dedupe_key in already:
+            recipient = reps.get(batch.rep_id)
+            if recipient is None or batch.dedupe_key in already:
                 continue
-            planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "greeting",
+            planned.append(Planned(recipient.account.id, recipient.telegram_id, recipient.account.name, "greeting",
                                    batch.dedupe_key, greeting_payload(batch)))
     return planned
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -83,7 +84,7 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {name!r} (use an IANA name like Asia/Shanghai)")
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name like Asia/Shanghai)") from None
     return name
 
 
@@ -270,7 +271,7 @@ _ENV_NAMES = {
 }
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings; a bad value becomes one `ConfigError` line naming the variable."""
     try:
         return Settings(**overrides)

@@ -9,22 +9,22 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from core.models import Customer, Feedback, FollowUp, Interaction, JobRun, Notification, User
+from core.models import Customer, Feedback, FollowUp, Interaction, JobRun, Notification, User, table_of
 
 OUTCOME_MAX = 200
 
 
 def _upsert(session: Session, name: str, values: dict[str, Any], on_conflict: dict[str, Any]) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = JobRun.__table__  # type: ignore[attr-defined]
+    table = table_of(JobRun)
     statement = insert(table).values(name=name, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["name"], set_=on_conflict))
 
 
 def sweep_started(session: Session, name: str, now: datetime) -> None:
-    table = JobRun.__table__  # type: ignore[attr-defined]
+    table = table_of(JobRun)
     _upsert(session, name, {"last_started_at": now, "runs": 1, "last_outcome": "running"},
             {"last_started_at": now, "runs": table.c.runs + 1})
 
@@ -65,11 +65,11 @@ def collect(session: Session, now: datetime) -> Stats:
     archived = session.exec(select(func.count()).select_from(Customer).where(Customer.archived)).one()
     total = session.exec(select(func.count()).select_from(Customer)).one()
     erased = session.exec(select(func.count()).select_from(Customer)
-                          .where(Customer.erased_at.is_not(None))).one()  # type: ignore[union-attr]
+                          .where(col(Customer.erased_at).is_not(None))).one()
     outbox: dict[str, dict[str, int]] = {"pending": {}, "failed": {}}
     for status, kind, count in session.exec(
             select(Notification.status, Notification.kind, func.count())
-            .where(Notification.status.in_(("pending", "failed")))  # type: ignore[attr-defined]
+            .where(col(Notification.status).in_(("pending", "failed")))
             .group_by(Notification.status, Notification.kind)).all():
         outbox[status][kind] = count
     oldest = session.exec(select(func.min(Notification.created_at)).where(Notification.status == "pending")).one()

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from core.models import StrangerRefusal
+from core.models import StrangerRefusal, table_of
 
 SILENCE = timedelta(hours=1)
 
@@ -23,7 +23,7 @@ SILENCE = timedelta(hours=1)
 def may_refuse(session: Session, telegram_id: int, now: datetime) -> bool:
     """True, and the refusal recorded, when this stranger was not refused within SILENCE."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = StrangerRefusal.__table__  # type: ignore[attr-defined]
+    table = table_of(StrangerRefusal)
     statement = insert(table).values(telegram_id=telegram_id, refused_at=now).on_conflict_do_update(
         index_elements=["telegram_id"], set_={"refused_at": now}, where=table.c.refused_at <= now - SILENCE,
     ).returning(table.c.telegram_id)
@@ -33,4 +33,4 @@ def may_refuse(session: Session, telegram_id: int, now: datetime) -> bool:
 
 def purge(session: Session, now: datetime) -> int:
     """Forget refusals past their silence (the stranger would be answered anyway); how many."""
-    return session.execute(delete(StrangerRefusal).where(StrangerRefusal.refused_at <= now - SILENCE)).rowcount or 0
+    return session.exec(delete(StrangerRefusal).where(col(StrangerRefusal.refused_at) <= now - SILENCE)).rowcount or 0

@@ -31,7 +31,7 @@ Figures, each a set-based query (GROUP BY) over the scope's customers:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -40,8 +40,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa  # sa.select: rows of more than 4 columns (sqlmodel's select() types at most 4)
 from sqlalchemy import ColumnElement, Engine, and_, case, func, literal_column, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import agenda
 from core.accounts import Account, get_account
@@ -183,10 +184,10 @@ def scope_clause(actor: Account, scope: Scope) -> ColumnElement[bool]:
     """WHERE clause on `Customer`: the scope, never beyond what `actor` may see."""
     visible = customer_scope(actor)
     if scope.kind == "person":
-        return and_(visible, or_(Customer.owner_id == scope.user_id, Customer.account_manager_id == scope.user_id))
+        return and_(visible, or_(col(Customer.owner_id) == scope.user_id, col(Customer.account_manager_id) == scope.user_id))
     if scope.kind == "team" and actor.role == "admin":
         members = select(User.id).where(User.team_id == scope.team_id)
-        return and_(visible, Customer.owner_id.in_(members))  # type: ignore[union-attr]
+        return and_(visible, col(Customer.owner_id).in_(members))
     return visible
 
 
@@ -382,50 +383,49 @@ class _Aside:
 @contextmanager
 def _beside(session: Session) -> Iterator[_Inline | _Aside]:
     engine = session.get_bind()
-    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-    if not isinstance(engine, Engine) or in_memory:
+    if not isinstance(engine, Engine) or engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
         yield _Inline(session)
         return
     with ThreadPoolExecutor(max_workers=1) as worker:
         yield _Aside(engine, worker)
 
 
-def _raw_rows(session: Session, statement: Any) -> list[tuple[Any, ...]]:
+def _raw_rows(session: Session, statement: Any) -> Sequence[tuple[Any, ...]]:
     """The driver's tuples, without SQLAlchemy's Row objects (a third of the time for 100k
     plain integers, as core.facts does)."""
     result = session.connection().execute(statement)
     try:
-        return result.cursor.fetchall()  # type: ignore[union-attr]
+        return result.cursor.fetchall()
     finally:
         result.close()
 
 
 def _tier_counts(session: Session, clause: Any) -> dict[tuple[str, str], int]:
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(CustomerTier.model, CustomerTier.tier, func.count())
-        .join(Customer, Customer.id == CustomerTier.customer_id)
-        .where(clause, CustomerTier.tier.is_not(None))  # type: ignore[union-attr]
-        .group_by(CustomerTier.model, CustomerTier.tier)).all()
+        .join(Customer, col(Customer.id) == col(CustomerTier.customer_id))
+        .where(clause, col(CustomerTier.tier).is_not(None))
+        .group_by(CustomerTier.model, col(CustomerTier.tier))).all()
     return {(model, tier): int(n) for model, tier, n in rows}
 
 
 def _deals(now: datetime, since: datetime) -> Any:
     # a literal 'deal', not a bound parameter: SQLite uses the partial deals index only then
     i = Interaction
-    return and_(i.kind == literal_column("'deal'"), i.occurred_at > since, i.occurred_at <= now)
+    return and_(col(i.kind) == literal_column("'deal'"), col(i.occurred_at) > since, col(i.occurred_at) <= now)
 
 
 def _tier_revenue(session: Session, clause: Any, policy: Policy, now: datetime) -> dict[tuple[str, str], Decimal]:
     """Deals of the last 365 days per (model, tier), in the base currency (a currency without
     a rate in the policy counts 0, as in the tiering engine)."""
     i, t = Interaction, CustomerTier
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(t.model, t.tier, i.currency, func.sum(i.amount_minor))
         .select_from(i)
-        .join(t, t.customer_id == i.customer_id)
-        .join(Customer, Customer.id == i.customer_id)
-        .where(_deals(now, now - YEAR), clause, t.tier.is_not(None))  # type: ignore[union-attr]
-        .group_by(t.model, t.tier, i.currency)).all()
+        .join(t, col(t.customer_id) == col(i.customer_id))
+        .join(Customer, col(Customer.id) == col(i.customer_id))
+        .where(_deals(now, now - YEAR), clause, col(t.tier).is_not(None))
+        .group_by(t.model, col(t.tier), col(i.currency))).all()
     found: dict[tuple[str, str], Decimal] = {}
     for model, tier, currency, minor in rows:
         if not minor:
@@ -443,8 +443,8 @@ def _cadence(session: Session, policy: Policy, now: datetime, org_timezone: str,
     evaluation for customers not tiered under every model yet — as the agenda does."""
     if not book:
         return {}, []
-    total = session.execute(select(func.count()).select_from(Customer)
-                            .where(Customer.archived.is_(False))).scalar_one()  # type: ignore[attr-defined]
+    total: int = session.execute(select(func.count()).select_from(Customer)
+                            .where(col(Customer.archived).is_(False))).scalar_one()
     if len(book) > total // 2:  # most of the book: one pass beats thousands of IN (…) lookups
         facts = [f for f in load_cadence_facts(session, policy, now, org_timezone=org_timezone) if f.id in book]
     else:
@@ -501,10 +501,10 @@ def _movements(session: Session, book: dict[int, Any], policy: Policy, since: da
     The period's history rows are read alone and kept when their customer is in the scope
     (`book`): joined to the scope instead, the query walks every customer's history."""
     a = TierAssignment
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(a.customer_id, a.model, a.previous_tier, a.tier)
-        .where(a.at > since, a.at <= now, a.previous_tier.is_not(None))  # first assignments are no move
-        .order_by(a.at, a.id)).all()
+        .where(a.at > since, col(a.at) <= now, col(a.previous_tier).is_not(None))  # first assignments are no move
+        .order_by(col(a.at), col(a.id))).all()
     first_last: dict[tuple[int, str], list[Any]] = {}
     for cid, model, old, new in rows:
         if cid not in book:
@@ -528,8 +528,8 @@ def _movements(session: Session, book: dict[int, Any], policy: Policy, since: da
     order = {code: n for n, code in enumerate(policy.model_codes)}
     moved.sort(key=lambda m: (order.get(m[1], 99), m[0]))
     shown = [m for m in moved if m[4] == "up"][:MOVEMENTS_SHOWN] + [m for m in moved if m[4] == "down"][:MOVEMENTS_SHOWN]
-    names = dict(session.execute(select(Customer.id, Customer.name).where(
-        Customer.id.in_([m[0] for m in shown]))).all())  # type: ignore[union-attr]
+    names = dict(session.execute(select(Customer.id, col(Customer.name)).where(
+        col(Customer.id).in_([m[0] for m in shown]))).all())
     found = [Movement(cid, names.get(cid, ""), code, _names(policy.model(code).name), old, _tier_name(policy, code, old),
                       new, _tier_name(policy, code, new), direction) for cid, code, old, new, direction in shown]
     found.sort(key=lambda m: (m.direction != "up", order.get(m.model, 99), m.name.casefold()))
@@ -562,20 +562,20 @@ def _overdue_people(session: Session, overdue: list[int], book: dict[int, tuple[
     per_person: Counter[int] = Counter()
     for cid in overdue:
         owner, account_manager = book[cid]
-        for person in {owner, account_manager} - {None}:
-            per_person[person] += 1  # type: ignore[index]
+        for person in {p for p in (owner, account_manager) if p is not None}:
+            per_person[person] += 1
     top = per_person.most_common()
-    names = dict(session.execute(select(User.id, User.name).where(
-        User.id.in_([uid for uid, _ in top[:OVERDUE_PEOPLE_SHOWN]]))).all())  # type: ignore[union-attr]
+    names = dict(session.execute(select(User.id, col(User.name)).where(
+        col(User.id).in_([uid for uid, _ in top[:OVERDUE_PEOPLE_SHOWN]]))).all())
     shown = [PersonOverdue(uid, names.get(uid, "?"), n) for uid, n in top[:OVERDUE_PEOPLE_SHOWN]]
     return shown, max(len(top) - OVERDUE_PEOPLE_SHOWN, 0), len(overdue)
 
 
 def _complaints(session: Session, clause: Any, now: datetime) -> tuple[int, int]:
     f = Feedback
-    open_, old = session.execute(
-        select(func.count(), func.count().filter(f.created_at <= now - COMPLAINT_OLD))
-        .select_from(f).join(Customer, Customer.id == f.customer_id)
+    open_, old = session.exec(
+        select(func.count(), func.count().filter(col(f.created_at) <= now - COMPLAINT_OLD))
+        .select_from(f).join(Customer, col(Customer.id) == col(f.customer_id))
         .where(clause, f.kind == "complaint", f.status != "resolved")).one()
     return int(open_), int(old or 0)
 
@@ -591,10 +591,10 @@ def _allocation(session: Session, clause: Any, policy: Policy, since: datetime,
     rows = dict(session.execute(
         select(t.tier, func.count())
         .select_from(i)
-        .join(t, and_(t.customer_id == i.customer_id, t.model == service.code))
-        .join(Customer, Customer.id == i.customer_id)
+        .join(t, and_(col(t.customer_id) == col(i.customer_id), col(t.model) == service.code))
+        .join(Customer, col(Customer.id) == col(i.customer_id))
         .where(clause, i.occurred_at > since, i.occurred_at <= now, is_contact(i),
-               t.tier.is_not(None))  # type: ignore[union-attr]
+               col(t.tier).is_not(None))
         .group_by(t.tier)).all())
     total = sum(int(n) for code, n in rows.items() if code in service.tier_by_code)
     targets = policy.time_allocation
@@ -646,32 +646,33 @@ def _retention(session: Session, clause: Any, now: datetime) -> tuple[int, int]:
     (a negative amount) is no purchase: it keeps no one retained."""
     i = Interaction
     year_ago = now - YEAR
-    purchase = or_(i.amount_minor.is_(None), i.amount_minor >= 0)  # type: ignore[union-attr]
+    purchase = or_(col(i.amount_minor).is_(None), col(i.amount_minor) >= 0)
     per_customer = (
-        select(i.customer_id.label("cid"),
-               func.max(case((i.occurred_at > year_ago, 1), else_=0)).label("recent"),
-               func.max(case((i.occurred_at <= year_ago, 1), else_=0)).label("earlier"))
+        select(col(i.customer_id).label("cid"),
+               func.max(case((col(i.occurred_at) > year_ago, 1), else_=0)).label("recent"),
+               func.max(case((col(i.occurred_at) <= year_ago, 1), else_=0)).label("earlier"))
         .where(_deals(now, now - 2 * YEAR), purchase)
-        .group_by(i.customer_id)
+        .group_by(col(i.customer_id))
         .subquery())
-    base, kept = session.execute(
+    base, kept = session.exec(
         select(func.count().filter(per_customer.c.earlier == 1),
                func.count().filter(per_customer.c.earlier == 1, per_customer.c.recent == 1))
-        .select_from(per_customer).join(Customer, Customer.id == per_customer.c.cid).where(clause)).one()
+        .select_from(per_customer).join(Customer, col(Customer.id) == per_customer.c.cid).where(clause)).one()
     return int(base or 0), int(kept or 0)
 
 
 def _overrides(session: Session, clause: Any, policy: Policy, now: datetime,
                org_timezone: str) -> tuple[list[OverrideLine], int]:
     o = TierOverride
-    active = and_(clause, o.removed_at.is_(None), or_(o.expires_at.is_(None), o.expires_at > now))  # type: ignore[union-attr]
-    total = session.execute(select(func.count()).select_from(o).join(Customer, Customer.id == o.customer_id)
+    active = and_(clause, col(o.removed_at).is_(None), or_(col(o.expires_at).is_(None), col(o.expires_at) > now))
+    total: int = session.execute(select(func.count()).select_from(o).join(Customer, col(Customer.id) == col(o.customer_id))
                             .where(active)).scalar_one()
-    rows = session.execute(
-        select(o.customer_id, Customer.name, o.model, o.tier, o.reason, o.expires_at, User.name)
-        .join(Customer, Customer.id == o.customer_id)
-        .outerjoin(User, User.id == o.created_by_id)
-        .where(active).order_by(o.created_at.desc(), o.id.desc()).limit(OVERRIDES_SHOWN)).all()  # type: ignore[attr-defined, union-attr]
+    rows: Sequence[Any] = session.execute(
+        sa.select(col(o.customer_id), col(Customer.name), col(o.model), col(o.tier), col(o.reason), col(o.expires_at),
+                  col(User.name))
+        .join(Customer, col(Customer.id) == col(o.customer_id))
+        .outerjoin(User, col(User.id) == col(o.created_by_id))
+        .where(active).order_by(col(o.created_at).desc(), col(o.id).desc()).limit(OVERRIDES_SHOWN)).all()
     lines = []
     for cid, name, model, tier, reason, expires, by in rows:
         spec = policy.model_by_code.get(model)
@@ -697,14 +698,14 @@ def tier_customers(session: Session, actor: Account, policy: Policy, scope: Scop
     require_summary_rights(actor)
     if policy.tier(model, tier) is None:
         raise InvalidInput("summary_usage", value=f"{model}:{tier}")
-    where = and_(scope_clause(actor, scope), CustomerTier.model == model, CustomerTier.tier == tier)
-    total = session.execute(select(func.count()).select_from(CustomerTier)
-                            .join(Customer, Customer.id == CustomerTier.customer_id).where(where)).scalar_one()
-    rows = session.execute(
+    where = and_(scope_clause(actor, scope), col(CustomerTier.model) == model, col(CustomerTier.tier) == tier)
+    total: int = session.execute(select(func.count()).select_from(CustomerTier)
+                            .join(Customer, col(Customer.id) == col(CustomerTier.customer_id)).where(where)).scalar_one()
+    rows: Sequence[Any] = session.execute(
         select(Customer.id, Customer.name, User.name)
-        .select_from(CustomerTier).join(Customer, Customer.id == CustomerTier.customer_id)
-        .outerjoin(User, User.id == Customer.owner_id)
-        .where(where).order_by(Customer.name, Customer.id).offset(offset).limit(limit)).all()
+        .select_from(CustomerTier).join(Customer, col(Customer.id) == col(CustomerTier.customer_id))
+        .outerjoin(User, col(User.id) == col(Customer.owner_id))
+        .where(where).order_by(Customer.name, col(Customer.id)).offset(offset).limit(limit)).all()
     return [CustomerLine(cid, name, owner) for cid, name, owner in rows], int(total)
 
 

@@ -11,19 +11,20 @@ the numbers are the ones each person's /today shows).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import func, insert, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import agenda, aliases, audit, book, outbox
 from core.accounts import Account, account_of
 from core.errors import InvalidInput, NotFound
 from core.models import (AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Opportunity, Team,
-                         TierOverride, User)
+                         TierOverride, User, pk)
 from core.people import in_domain, members_clause, require_manager
 from core.tiering import Policy
 from core.tiers import retier_customer
@@ -79,7 +80,7 @@ def overview(session: Session, actor: Account, policy: Policy, now: datetime, *,
              team: str | None = None) -> Overview:
     """The people `actor` manages (an admin: everyone, or one `team`) with their figures."""
     require_manager(actor)
-    statement = select(User, Team).outerjoin(Team, Team.id == User.team_id).where(members_clause(actor))
+    statement = select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id)).where(members_clause(actor))
     if team is not None:
         if session.exec(select(Team.id).where(func.lower(Team.name) == team.strip().lower())).first() is None:
             raise InvalidInput("team_unknown_team", value=team[:100])
@@ -89,13 +90,13 @@ def overview(session: Session, actor: Account, policy: Policy, now: datetime, *,
     members.sort(key=lambda m: (m.team or "\uffff", not m.active, m.role != "manager", m.name.casefold()))
     visible = customer_scope(actor)
     if team is not None:  # an admin's view of one team: that team's customers
-        visible = visible & Customer.owner_id.in_([u.id for u, _ in people])  # type: ignore[union-attr]
+        visible = visible & col(Customer.owner_id).in_([u.id for u, _ in people])
     customers = session.exec(select(func.count()).select_from(Customer).where(visible)).one()
-    inactive = select(User.id).where(User.active.is_(False))  # type: ignore[attr-defined]
+    inactive = select(col(User.id)).where(col(User.active).is_(False))
     waiting = session.exec(select(func.count()).select_from(Customer)
-                           .where(visible, Customer.owner_id.in_(inactive))).one()  # type: ignore[union-attr]
+                           .where(visible, col(Customer.owner_id).in_(inactive))).one()
     unassigned = session.exec(select(func.count()).select_from(Customer)
-                              .where(customer_scope(actor), Customer.owner_id.is_(None))).one()  # type: ignore[union-attr]
+                              .where(customer_scope(actor), col(Customer.owner_id).is_(None))).one()
     return Overview(members, main_model(policy)[0], tier_names(policy), customers, waiting, unassigned)
 
 
@@ -103,7 +104,7 @@ def member(session: Session, actor: Account, policy: Policy, user_id: int, now: 
            org_timezone: str) -> MemberRow:
     """One person's row (someone `actor` manages)."""
     require_manager(actor)
-    row = session.exec(select(User, Team).outerjoin(Team, Team.id == User.team_id)
+    row = session.exec(select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id))
                        .where(User.id == user_id, members_clause(actor))).first()
     if row is None:
         raise NotFound(f"user {user_id}")
@@ -115,24 +116,24 @@ def tier_names(policy: Policy) -> dict[str, dict[str, str]]:
     return {t.code: {"zh": t.name.get("zh"), "en": t.name.get("en")} for t in main_model(policy)[1]}
 
 
-def _member_rows(session: Session, people: list[tuple[User, Team | None]], policy: Policy, now: datetime,
+def _member_rows(session: Session, people: Sequence[tuple[User, Team | None]], policy: Policy, now: datetime,
                  org_timezone: str) -> list[MemberRow]:
     """Figures of many people in a few GROUP BY queries plus one agenda build for all of them."""
     ids: list[int | None] = [u.id for u, _ in people]
     model = main_model(policy)[0]
-    not_archived = Customer.archived.is_(False)  # type: ignore[attr-defined]
+    not_archived = col(Customer.archived).is_(False)
     books = _counts(session, select(Customer.owner_id, func.count()).where(not_archived)
-                    .group_by(Customer.owner_id), Customer.owner_id, ids)
+                    .group_by(col(Customer.owner_id)), col(Customer.owner_id), ids)
     am = _counts(session, select(Customer.account_manager_id, func.count()).where(not_archived)
-                 .group_by(Customer.account_manager_id), Customer.account_manager_id, ids)
+                 .group_by(col(Customer.account_manager_id)), col(Customer.account_manager_id), ids)
     last = _counts(session, select(Interaction.rep_id, func.max(Interaction.occurred_at))
-                   .where(Interaction.occurred_at <= now).group_by(Interaction.rep_id), Interaction.rep_id, ids)
+                   .where(col(Interaction.occurred_at) <= now).group_by(col(Interaction.rep_id)), col(Interaction.rep_id), ids)
     mix: dict[int, dict[str, int]] = {}
     if model is not None:
         rows = _rows(session, select(Customer.owner_id, CustomerTier.tier, func.count())
-                     .join(CustomerTier, CustomerTier.customer_id == Customer.id)
+                     .join(CustomerTier, col(CustomerTier.customer_id) == col(Customer.id))
                      .where(CustomerTier.model == model, not_archived)
-                     .group_by(Customer.owner_id, CustomerTier.tier), Customer.owner_id, ids)
+                     .group_by(col(Customer.owner_id), col(CustomerTier.tier)), col(Customer.owner_id), ids)
         for owner, tier, count in rows:
             if tier is not None:
                 mix.setdefault(owner, {})[tier] = count
@@ -179,14 +180,14 @@ def find_customer(session: Session, actor: Account, text: str, *, archived: bool
     query = text.strip()
     if not query:
         raise InvalidInput("team_customer_not_found", value="")
-    scope = customer_scope(actor, include_archived=True) & (Customer.archived.is_(archived))  # type: ignore[attr-defined]
+    scope = customer_scope(actor, include_archived=True) & (col(Customer.archived).is_(archived))
     if query.startswith("#") and query[1:].isdigit():
         row = session.exec(select(Customer).where(Customer.id == int(query[1:]), scope)).first()
         if row is None:
             raise InvalidInput("team_customer_not_found", value=query[:100])
         return _ref(session, row)
     exact = session.exec(select(Customer).where(func.lower(Customer.name) == query.lower(), scope)
-                         .order_by(Customer.id)).all()  # type: ignore[arg-type]
+                         .order_by(col(Customer.id))).all()
     if len(exact) == 1:
         return _ref(session, exact[0])
     if len(exact) > 1:
@@ -207,8 +208,8 @@ def find_customer(session: Session, actor: Account, text: str, *, archived: bool
 def _fuzzy(session: Session, actor: Account, query: str, archived: bool) -> list[int]:
     """The best match (alone when clearly ahead), else the close ones."""
     if archived:  # the archive is small and not in the search index: rapidfuzz over its names
-        rows = session.exec(select(Customer.id, Customer.name).where(
-            customer_scope(actor, include_archived=True), Customer.archived.is_(True))).all()  # type: ignore[attr-defined]
+        rows = session.exec(select(pk(Customer.id), col(Customer.name)).where(
+            customer_scope(actor, include_archived=True), col(Customer.archived).is_(True))).all()
         scored = sorted(((fuzz.WRatio(query, name), cid) for cid, name in rows), reverse=True)
     else:
         scored = [(c.score, c.customer_id) for c in book.search(session, actor, query, 8)]
@@ -238,7 +239,7 @@ def _visible(session: Session, actor: Account, customer_id: int, *, archived: bo
     require_manager(actor)
     statement = select(Customer).where(Customer.id == customer_id, customer_scope(actor, include_archived=True))
     if archived is not None:
-        statement = statement.where(Customer.archived.is_(archived))  # type: ignore[attr-defined]
+        statement = statement.where(col(Customer.archived).is_(archived))
     row = session.exec(statement).first()
     if row is None:
         raise NotFound(f"customer {customer_id}")
@@ -263,8 +264,8 @@ def book_of(session: Session, actor: Account, policy: Policy, user_id: int, *, o
         raise NotFound(f"user {user_id}")
     model, tiers = main_model(policy)
     order = {t.code: n for n, t in enumerate(tiers)}
-    rows = session.exec(select(Customer.id, Customer.name, CustomerTier.tier)
-                        .outerjoin(CustomerTier, (CustomerTier.customer_id == Customer.id) & (CustomerTier.model == (model or "")))
+    rows = session.exec(select(pk(Customer.id), col(Customer.name), col(CustomerTier.tier))
+                        .outerjoin(CustomerTier, (col(CustomerTier.customer_id) == col(Customer.id)) & (col(CustomerTier.model) == (model or "")))
                         .where(Customer.owner_id == user_id, customer_scope(actor))).all()
     lines = sorted((BookLine(cid, name, tier) for cid, name, tier in rows),
                    key=lambda line: (order.get(line.tier or "", len(order)), line.name.casefold()))
@@ -301,7 +302,7 @@ def select_customers(session: Session, actor: Account, *, from_user_id: int | No
                      customer_ids: list[int] | None = None) -> Selection:
     """Customers `actor` may see: of one person, or without owner, or the given ones; of one tier."""
     require_manager(actor)
-    statement = select(Customer.id, Customer.name).where(customer_scope(actor)).order_by(Customer.name)  # type: ignore[arg-type]
+    statement = select(pk(Customer.id), col(Customer.name)).where(customer_scope(actor)).order_by(Customer.name)
     from_name = None
     if from_user_id is not None:
         owner = session.get(User, from_user_id)
@@ -310,12 +311,12 @@ def select_customers(session: Session, actor: Account, *, from_user_id: int | No
         from_name = owner.name
         statement = statement.where(Customer.owner_id == from_user_id)
     elif unassigned:
-        statement = statement.where(Customer.owner_id.is_(None))  # type: ignore[union-attr]
+        statement = statement.where(col(Customer.owner_id).is_(None))
     if customer_ids is not None:
-        statement = statement.where(Customer.id.in_(customer_ids))  # type: ignore[union-attr]
+        statement = statement.where(col(Customer.id).in_(customer_ids))
     if tier is not None:
         tiered = select(CustomerTier.customer_id).where(CustomerTier.model == tier[0], CustomerTier.tier == tier[1])
-        statement = statement.where(Customer.id.in_(tiered))  # type: ignore[union-attr]
+        statement = statement.where(col(Customer.id).in_(tiered))
     rows = session.exec(statement).all()
     return Selection([cid for cid, _ in rows], from_user_id, from_name, tier[1] if tier else None,
                      [name for _, name in rows[:5]])
@@ -350,8 +351,8 @@ def reassign(session: Session, actor: Account, customer_ids: list[int], to_user_
     owners: dict[int, int | None] = {}
     for start in range(0, len(customer_ids), CHUNK):
         chunk = customer_ids[start:start + CHUNK]
-        owners.update(session.exec(select(Customer.id, Customer.owner_id)
-                                   .where(Customer.id.in_(chunk), customer_scope(actor))).all())  # type: ignore[union-attr, arg-type]
+        owners.update(session.exec(select(pk(Customer.id), col(Customer.owner_id))
+                                   .where(col(Customer.id).in_(chunk), customer_scope(actor))).all())
     moving = {cid: old for cid, old in owners.items() if old != to_user_id}
     by_owner: dict[int | None, list[int]] = {}
     for cid, old in moving.items():
@@ -360,10 +361,10 @@ def reassign(session: Session, actor: Account, customer_ids: list[int], to_user_
     for old, ids in by_owner.items():
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]
-            session.execute(update(Customer).where(Customer.id.in_(chunk)).values(owner_id=to_user_id))  # type: ignore[union-attr]
-            same_rep = FollowUp.rep_id.is_(None) if old is None else FollowUp.rep_id == old  # type: ignore[union-attr]
-            follow_ups += session.execute(
-                update(FollowUp).where(FollowUp.customer_id.in_(chunk), FollowUp.status == "open", same_rep)  # type: ignore[attr-defined]
+            session.execute(update(Customer).where(col(Customer.id).in_(chunk)).values(owner_id=to_user_id))
+            same_rep = col(FollowUp.rep_id).is_(None) if old is None else col(FollowUp.rep_id) == old
+            follow_ups += session.exec(
+                update(FollowUp).where(col(FollowUp.customer_id).in_(chunk), col(FollowUp.status) == "open", same_rep)
                 .values(rep_id=to_user_id)).rowcount or 0
     if moving:
         session.execute(insert(AuditLog), [
@@ -382,7 +383,7 @@ def reassign(session: Session, actor: Account, customer_ids: list[int], to_user_
 
 
 def _names(session: Session, ids: list[int]) -> list[str]:
-    return list(session.exec(select(Customer.name).where(Customer.id.in_(ids)).order_by(Customer.name)).all())  # type: ignore[union-attr, arg-type]
+    return list(session.exec(select(col(Customer.name)).where(col(Customer.id).in_(ids)).order_by(col(Customer.name))).all())
 
 
 # --- dedicated account managers (重点客户经理) ------------------------------------------------------
@@ -403,21 +404,21 @@ def account_manager_load(session: Session, actor: Account, policy: Policy, *, li
     require_manager(actor)
     model, top = top_tier(policy)
     scope = customer_scope(actor)
-    is_top = Customer.id.in_(select(CustomerTier.customer_id).where(CustomerTier.model == (model or ""),  # type: ignore[union-attr]
+    is_top = col(Customer.id).in_(select(CustomerTier.customer_id).where(CustomerTier.model == (model or ""),
                                                                    CustomerTier.tier == (top or "")))
-    loads = session.exec(select(User.id, User.name, User.active, func.count(Customer.id))
-                         .join(Customer, Customer.account_manager_id == User.id)
-                         .where(scope).group_by(User.id, User.name, User.active)).all()
+    loads = session.exec(select(col(User.id), col(User.name), col(User.active), func.count(col(Customer.id)))
+                         .join(Customer, col(Customer.account_manager_id) == col(User.id))
+                         .where(scope).group_by(col(User.id), col(User.name), col(User.active))).all()
     tops = dict(session.exec(select(Customer.account_manager_id, func.count())
-                             .where(scope, is_top, Customer.account_manager_id.is_not(None))  # type: ignore[union-attr]
-                             .group_by(Customer.account_manager_id)).all())
-    managers = sorted(({"id": uid, "name": name, "active": active, "customers": n, "top": tops.get(uid, 0)}
+                             .where(scope, is_top, col(Customer.account_manager_id).is_not(None))
+                             .group_by(col(Customer.account_manager_id))).all())
+    managers: list[dict[str, Any]] = sorted(({"id": uid, "name": name, "active": active, "customers": n, "top": tops.get(uid, 0)}
                        for uid, name, active, n in loads), key=lambda m: (-m["customers"], m["name"]))
-    missing = select(Customer.id, Customer.name, User.name).outerjoin(User, User.id == Customer.owner_id) \
-        .where(scope, is_top, Customer.account_manager_id.is_(None)).order_by(Customer.name)  # type: ignore[union-attr, arg-type]
+    missing = select(Customer.id, col(Customer.name), col(User.name)).outerjoin(User, col(User.id) == col(Customer.owner_id)) \
+        .where(scope, is_top, col(Customer.account_manager_id).is_(None)).order_by(Customer.name)
     without = [{"id": cid, "name": name, "owner": owner} for cid, name, owner in session.exec(missing.limit(limit)).all()]
     without_total = session.exec(select(func.count()).select_from(Customer)
-                                 .where(scope, is_top, Customer.account_manager_id.is_(None))).one()  # type: ignore[union-attr]
+                                 .where(scope, is_top, col(Customer.account_manager_id).is_(None))).one()
     top_total = session.exec(select(func.count()).select_from(Customer).where(scope, is_top)).one()
     return AmLoad(managers, without, without_total, top_total, top)
 
@@ -481,13 +482,13 @@ class ArchivedLine:
 
 def archived(session: Session, actor: Account, *, offset: int = 0, limit: int = 10) -> tuple[list[ArchivedLine], int]:
     require_manager(actor)
-    scope = customer_scope(actor, include_archived=True) & Customer.archived.is_(True)  # type: ignore[attr-defined]
+    scope = customer_scope(actor, include_archived=True) & col(Customer.archived).is_(True)
     total = session.exec(select(func.count()).select_from(Customer).where(scope)).one()
-    rows = session.exec(select(Customer, User.name).outerjoin(User, User.id == Customer.owner_id).where(scope)
-                        .order_by(Customer.archived_at.desc(), Customer.id.desc())  # type: ignore[union-attr]
+    rows = session.exec(select(Customer, col(User.name)).outerjoin(User, col(User.id) == col(Customer.owner_id)).where(scope)
+                        .order_by(col(Customer.archived_at).desc(), col(Customer.id).desc())
                         .offset(offset).limit(limit)).all()
     kept = {c.merged_into_id for c, _ in rows if c.merged_into_id}
-    kept_names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(kept))).all()) if kept else {}  # type: ignore[union-attr, arg-type]
+    kept_names = dict(session.exec(select(col(Customer.id), col(Customer.name)).where(col(Customer.id).in_(kept))).all()) if kept else {}
     return [ArchivedLine(c.id or 0, c.name, owner, c.archived_at, kept_names.get(c.merged_into_id))
             for c, owner in rows], total
 
@@ -516,7 +517,7 @@ FILLED = ("company", "industry", "size", "account_manager_id", "timezone", "lang
 def record_view(session: Session, actor: Account, customer_id: int) -> RecordView:
     row = _visible(session, actor, customer_id)
     owner = session.get(User, row.owner_id) if row.owner_id else None
-    counts = {name: session.exec(select(func.count()).select_from(table).where(table.customer_id == customer_id)).one()  # type: ignore[attr-defined]
+    counts = {name: session.exec(select(func.count()).select_from(table).where(table.customer_id == customer_id)).one()
               for name, table in MOVED}
     return RecordView(customer_id, row.name, row.company, owner.name if owner else None, row.added_at, counts)
 
@@ -548,18 +549,18 @@ def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_i
     _one_log_per_message(session, keep_id, drop_id)
     moved = {}
     for name, table in MOVED:
-        moved[name] = session.execute(update(table).where(table.customer_id == drop_id)  # type: ignore[attr-defined]
+        moved[name] = session.exec(update(table).where(col(table.customer_id) == drop_id)
                                       .values(customer_id=keep_id)).rowcount or 0
     # one primary contact: the kept record's, if it had one
     primaries = session.exec(select(Contact).where(Contact.customer_id == keep_id, Contact.is_primary)
-                             .order_by(Contact.id)).all()  # type: ignore[arg-type]
+                             .order_by(col(Contact.id))).all()
     for extra in primaries[1:]:
         extra.is_primary = False
         session.add(extra)
     _one_active_override_per_model(session, keep_id, now)
     if keep.owner_id is not None and drop.owner_id not in (None, keep.owner_id):  # their open promises move too
-        session.execute(update(FollowUp).where(FollowUp.customer_id == keep_id, FollowUp.status == "open",
-                                               FollowUp.rep_id == drop.owner_id).values(rep_id=keep.owner_id))
+        session.execute(update(FollowUp).where(col(FollowUp.customer_id) == keep_id, col(FollowUp.status) == "open",
+                                               col(FollowUp.rep_id) == drop.owner_id).values(rep_id=keep.owner_id))
     filled = [name for name in FILLED if getattr(keep, name) is None and getattr(drop, name) is not None]
     for name in filled:
         setattr(keep, name, getattr(drop, name))
@@ -586,11 +587,11 @@ def _one_log_per_message(session: Session, keep_id: int, drop_id: int) -> None:
     customer: the dropped record's copy keeps its content but no longer its source message."""
     keep_sources = set(session.exec(select(Interaction.source_chat_id, Interaction.source_message_id)
                                     .where(Interaction.customer_id == keep_id,
-                                           Interaction.source_message_id.is_not(None))).all())  # type: ignore[union-attr]
+                                           col(Interaction.source_message_id).is_not(None))).all())
     if not keep_sources:
         return
     for row in session.exec(select(Interaction).where(Interaction.customer_id == drop_id,
-                                                      Interaction.source_message_id.is_not(None))).all():  # type: ignore[union-attr]
+                                                      col(Interaction.source_message_id).is_not(None))).all():
         if (row.source_chat_id, row.source_message_id) in keep_sources:
             row.source_chat_id = row.source_message_id = None
             session.add(row)
@@ -600,8 +601,8 @@ def _one_log_per_message(session: Session, keep_id: int, drop_id: int) -> None:
 def _one_active_override_per_model(session: Session, customer_id: int, now: datetime) -> None:
     """Two records may both carry a pin for the same model: the newest stays active."""
     rows = session.exec(select(TierOverride).where(TierOverride.customer_id == customer_id,
-                                                   TierOverride.removed_at.is_(None))  # type: ignore[union-attr]
-                        .order_by(TierOverride.created_at.desc(), TierOverride.id.desc())).all()  # type: ignore[union-attr]
+                                                   col(TierOverride.removed_at).is_(None))
+                        .order_by(col(TierOverride.created_at).desc(), col(TierOverride.id).desc())).all()
     seen: set[str] = set()
     for row in rows:
         if row.model in seen:

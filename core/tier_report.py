@@ -72,7 +72,7 @@ def _model(model: ModelResult | None, assigned: str | None, lang: str) -> dict[s
             "name": model.name(lang)}
 
 
-def tier_table(rows: list[dict[str, Any]], policy: Policy, words: dict[str, dict[str, str]]) -> str:
+def tier_table(rows: list[dict[str, Any]], policy: Policy, words: dict[str, Any]) -> str:
     """A compact fixed-width table: one line per customer, in the language of `rows` (their
     `--lang`): `words` holds the column headers (`header`), stage names (`stages`) and cadence
     statuses (`cadence`) from the templates; tiers are shown by their policy names."""

@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 from threading import Lock
 from typing import Any
 
+import sqlalchemy as sa  # sa.select: Core rows (sqlmodel's select() types at most 4 model columns)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from core.db import Database
 from core.facts import load_book_facts, load_facts
-from core.models import Customer, CustomerTier, TierAssignment, TierOverride, User
+from core.models import Customer, CustomerTier, TierAssignment, TierOverride, User, pk, table_of
 from core.tiering import (BookStats, CustomerFacts, CustomerResult, LocalText, ModelResult, Override, Policy,
                           build_stats, collector_paused, decide_tier, evaluate_models, evaluate_one)
 from core.tiering.results import jsonable
@@ -224,7 +225,7 @@ def _store(session: Session, rows: list[tuple[TierChange, ModelResult | None]], 
     if not rows:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = CustomerTier.__table__  # type: ignore[attr-defined]
+    table = table_of(CustomerTier)
     values = [dict(customer_id=c.customer_id, model=c.model, tier=c.new, score=c.score,
                    policy_version=policy.version, reason=c.reason, assigned_at=now) for c, _ in rows]
     statement = insert(table)
@@ -234,7 +235,7 @@ def _store(session: Session, rows: list[tuple[TierChange, ModelResult | None]], 
     )
     session.execute(statement, values)
     session.execute(
-        TierAssignment.__table__.insert(),  # type: ignore[attr-defined]
+        table_of(TierAssignment).insert(),
         [dict(customer_id=c.customer_id, model=c.model, tier=c.new, previous_tier=c.old, score=c.score,
               breakdown=jsonable(result.summary()) if result is not None else {},
               policy_version=policy.version, reason=c.reason, at=now) for c, result in rows],
@@ -246,7 +247,7 @@ def has_assignments(session: Session) -> bool:
 
 
 def active_overrides(session: Session, now: datetime, customer_id: int | None = None) -> dict[tuple[int, str], Override]:
-    statement = select(TierOverride).where(TierOverride.removed_at.is_(None))  # type: ignore[union-attr]
+    statement = select(TierOverride).where(col(TierOverride.removed_at).is_(None))
     if customer_id is not None:
         statement = statement.where(TierOverride.customer_id == customer_id)
     rows = session.exec(statement).all()
@@ -293,9 +294,9 @@ def tier_views(session: Session, policy: Policy, at: datetime, *, org_timezone: 
 
 
 def _identities(session: Session, ids: list[int]) -> dict[int, tuple[str | None, str, str | None, str, str | None]]:
-    statement = select(Customer.id, Customer.external_id, Customer.name, User.name, Customer.stage,
-                       Customer.timezone).outerjoin(User, User.id == Customer.owner_id)
-    return {row[0]: tuple(row[1:]) for row in _in_ids(session, statement, Customer.id, ids)}  # type: ignore[misc]
+    statement = sa.select(col(Customer.id), col(Customer.external_id), col(Customer.name), col(User.name), col(Customer.stage),
+                          col(Customer.timezone)).outerjoin(User, col(User.id) == col(Customer.owner_id))
+    return {row[0]: tuple(row[1:]) for row in _in_ids(session, statement, col(Customer.id), ids)}
 
 
 def _in_ids(session: Session, statement: Any, column: Any, ids: list[int]) -> Iterable[Any]:
@@ -311,7 +312,7 @@ def warm_up(session: Session, policy: Policy, now: datetime, *, org_timezone: st
     and one customer of each region evaluated (its queries compiled, its region's holidays
     loaded). Reads only."""
     refresh_stats(session, policy, now, org_timezone)
-    firsts = session.exec(select(func.min(Customer.id)).where(Customer.archived.is_(False))  # type: ignore[attr-defined]
+    firsts = session.exec(select(func.min(pk(Customer.id))).where(col(Customer.archived).is_(False))
                           .group_by(Customer.region).limit(WARM_REGIONS)).all()
     for customer_id in firsts:
         evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit
 from core.accounts import Account, get_account
@@ -81,11 +81,11 @@ def begin_import(session: Session, account: Account, upload_id: int, *, chat_id:
     """Note where the import's progress is shown, in a commit of its own before the import's
     transaction: the import's commit replaces the note, so a note found at the next start
     (`unfinished`) is an import the process died in. (Columns, not the row: not the file's bytes.)"""
-    mine = (Upload.id == upload_id, Upload.user_id == account.id)
+    mine = (col(Upload.id) == upload_id, col(Upload.user_id) == account.id)
     summary = session.exec(select(Upload.summary).where(*mine)).first()
     if summary is None:
         raise NotFound("upload")
-    session.exec(update(Upload).where(*mine, Upload.status == "preview")  # type: ignore[call-overload]
+    session.exec(update(Upload).where(*mine, col(Upload.status) == "preview")
                  .values(summary={**summary, "progress": [chat_id, message_id]}))
 
 
@@ -100,7 +100,7 @@ def unfinished(session: Session) -> list[Unfinished]:
             continue
         chat_id, message_id = summary["progress"]
         rest = {k: v for k, v in summary.items() if k != "progress"}
-        session.exec(update(Upload).where(Upload.id == upload_id).values(summary=rest))  # type: ignore[call-overload]
+        session.exec(update(Upload).where(col(Upload.id) == upload_id).values(summary=rest))
         found.append(Unfinished(int(chat_id), int(message_id), get_account(session, user_id).language))
     return found
 
@@ -137,9 +137,9 @@ def cancel(session: Session, account: Account, upload_id: int, *, now: datetime)
 def purge_stale(session: Session, now: datetime) -> int:
     """Expire the previews older than PREVIEW_TTL, dropping their bytes; how many. One UPDATE: a
     preview being imported right now is locked by its import and is `done` once that commits."""
-    statement = (update(Upload).where(Upload.status == "preview", Upload.created_at < now - PREVIEW_TTL)
+    statement = (update(Upload).where(col(Upload.status) == "preview", col(Upload.created_at) < now - PREVIEW_TTL)
                  .values(status="expired", content=b"", finished_at=now))
-    return session.exec(statement).rowcount  # type: ignore[call-overload]
+    return session.exec(statement).rowcount
 
 
 def content_of(session: Session, account: Account, upload_id: int) -> bytes:

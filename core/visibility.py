@@ -14,7 +14,7 @@ scope — agendas, digests, search, cards, tier stats — unless a caller asks f
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.accounts import Account
 from core.models import Customer, User
@@ -25,18 +25,18 @@ def customer_scope(account: Account, *, include_archived: bool = False) -> Colum
     if not account.active:
         return false()
     if not include_archived:
-        return and_(Customer.archived.is_(False), customer_scope(account, include_archived=True))  # type: ignore[attr-defined]
+        return and_(col(Customer.archived).is_(False), customer_scope(account, include_archived=True))
     if account.role == "admin":
         return true()
-    mine = or_(Customer.owner_id == account.id, Customer.account_manager_id == account.id)
+    mine = or_(col(Customer.owner_id) == account.id, col(Customer.account_manager_id) == account.id)
     if account.role != "manager":
         return mine
     team_members = select(User.id).where(
-        or_(User.manager_id == account.id, *([User.team_id == account.team_id] if account.team_id else []))
+        or_(col(User.manager_id) == account.id, *([col(User.team_id) == account.team_id] if account.team_id else []))
     )
-    unassigned = [and_(Customer.owner_id.is_(None), Customer.team_id == account.team_id)] \
-        if account.team_id else []  # type: ignore[union-attr]
-    return or_(mine, *unassigned, Customer.owner_id.in_(team_members))  # type: ignore[union-attr]
+    unassigned = [and_(col(Customer.owner_id).is_(None), col(Customer.team_id) == account.team_id)] \
+        if account.team_id else []
+    return or_(mine, *unassigned, col(Customer.owner_id).in_(team_members))
 
 
 def can_see_customer(session: Session, account: Account, customer_id: int, *, include_archived: bool = False) -> bool:

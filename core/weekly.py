@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import summary
 from core.accounts import account_of
@@ -35,7 +35,7 @@ def plan_weekly(session: Session, policy: Policy, settings: Settings, now: datet
     if not due:
         return []
     already = set(session.exec(select(Notification.dedupe_key).where(
-        Notification.dedupe_key.in_([key for _, key in due]))).all())  # type: ignore[attr-defined]
+        col(Notification.dedupe_key).in_([key for _, key in due]))).all())
     planned = []
     for person, key in due:
         if key in already:
@@ -59,7 +59,7 @@ def payload(figures: summary.Summary) -> dict[str, Any]:
 
 def _due(session: Session, settings: Settings, now: datetime) -> list[tuple[Person, str]]:
     found = []
-    rows = session.exec(select(User, Team).outerjoin(Team, Team.id == User.team_id)
+    rows = session.exec(select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id))
                         .where(User.active, User.role == "manager")).all()
     for user, team in rows:
         zone = zone_or_default(user.timezone, settings.timezone)

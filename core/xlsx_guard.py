@@ -25,6 +25,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from typing import NoReturn
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
@@ -143,7 +144,7 @@ def _first_sheet(archive: zipfile.ZipFile, data: bytes) -> str | None:
     return name if name in archive.namelist() else None
 
 
-def _small_xml(archive: zipfile.ZipFile, data: bytes, name: str):  # noqa: ANN202 - an ElementTree element
+def _small_xml(archive: zipfile.ZipFile, data: bytes, name: str):  # an ElementTree element
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -207,9 +208,9 @@ class _Extent:
             if pending is not None:
                 self.pending = None
                 if pending.__class__ is str:
-                    self._check_reference(pending)  # type: ignore[arg-type]
+                    self._check_reference(pending)
                 else:
-                    self._check(*pending)  # type: ignore[misc]
+                    self._check(*pending)
         elif local == "row":
             number = attrs.get("r")
             self.row = int(number) if number else self.row + 1
@@ -226,7 +227,8 @@ class _Extent:
         letters = reference.rstrip("0123456789")
         digits = reference[len(letters):]
         if not (0 < len(letters) <= 3 and 0 < len(digits) <= 7 and letters.isalpha() and letters.isascii()):
-            self._check(*reversed(_position(reference)), reference)
+            column, row = _position(reference)
+            self._check(row, column, reference)
         elif (len(letters), letters.upper()) > (len(self.widest), self.widest) or int(digits) > self.max_rows:
             self._refuse(reference)
 
@@ -261,5 +263,5 @@ def _forbid_entity(name: str, *args: object) -> None:
     raise EntitiesForbidden(name, None, None, None, None, None)
 
 
-def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> None:
+def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> NoReturn:
     raise ExternalReferenceForbidden(context, base, sysid, pubid)

@@ -58,7 +58,6 @@ def test_every_template_exists_in_both_languages() -> None:
 
 
 def test_both_string_catalogs_have_the_same_keys() -> None:
-    import tomllib
 
     def keys(node: dict, prefix: str = "") -> set[str]:
         out: set[str] = set()

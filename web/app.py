@@ -74,7 +74,7 @@ def _services(request: web.Request) -> Any:
 
 
 def _me(request: web.Request) -> Account:
-    return request[ACCOUNT]  # type: ignore[no-any-return]
+    return request[ACCOUNT]
 
 
 # --- middlewares ------------------------------------------------------------------------------

@@ -73,15 +73,15 @@ def _value(number: str, multiplier: str | None) -> Decimal | None:
             return None
     tail = _WAN_TAIL.fullmatch(number)
     if tail:  # 十一万五: 十一万 and five thousand (the way it is said)
-        head = to_int(tail.group(1))
-        return None if head is None else _scaled(Decimal(head + to_int(tail.group(2)) * 1000), multiplier)
+        head, thousands = to_int(tail.group(1)), to_int(tail.group(2))
+        return None if head is None or thousands is None else _scaled(Decimal(head + thousands * 1000), multiplier)
     if "点" not in number:
         whole = to_int(number)
         return None if whole is None else _scaled(Decimal(whole), multiplier)
-    head, _, tail = number.partition("点")  # 一点五万 → 1.5 × 万 (cn2an reads no decimals)
-    unit = tail.lstrip("零〇一二两三四五六七八九")
-    decimals = "".join(str(to_int(c)) for c in tail[: len(tail) - len(unit)])
-    whole = to_int(head)
+    whole_text, _, fraction = number.partition("点")  # 一点五万 → 1.5 × 万 (cn2an reads no decimals)
+    unit = fraction.lstrip("零〇一二两三四五六七八九")
+    decimals = "".join(str(to_int(c)) for c in fraction[: len(fraction) - len(unit)])
+    whole = to_int(whole_text)
     if whole is None or not decimals or (unit and unit not in _MULTIPLIER):
         return None
     value = Decimal(f"{whole}.{decimals}") * (_MULTIPLIER[unit] if unit else 1)

@@ -285,7 +285,7 @@ class CustomerIndex:
         return _drop_contained(found)
 
     def _scan_cjk(self, low: str) -> list[Mention]:
-        out = []
+        out: list[Mention] = []
         for i in range(len(low)):
             for length in self._cjk_lengths:
                 if i + length > len(low):
@@ -319,7 +319,7 @@ class CustomerIndex:
         return out
 
     def _fuzzy(self, word: str, start: int, end: int) -> list[Mention]:
-        out = []
+        out: list[Mention] = []
         seen: set[str] = set()
         for length in range(len(word) - 2, len(word) + 3):
             for block in ((word[0], length), (word[-1] + "$", length)):

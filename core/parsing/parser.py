@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo, UTC
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +34,7 @@ from .signals import (COMING_TO_US, FOLLOW_UP_CUE, JOINT, SAID, MINE, NEUTRAL, T
 from .tasks import task_text
 from .text import clause_bounds, clause_of, has_cjk, lower, normalise
 
-UTC = dt_timezone.utc
+UTC = UTC
 MAX_CANDIDATES = 8
 NOON = time(12)
 FOLLOW_UP_HOUR = time(9)
@@ -46,7 +46,7 @@ def warm_up() -> None:
     """Load jieba's dictionary and dateparser now (about a second) rather than on the first
     message that needs them; call once at start-up."""
     jieba_tokenizer()
-    find_dates("in a fortnight", datetime(2000, 1, 1), lang_en=True, lang_zh=False)
+    find_dates("in a fortnight", datetime(2000, 1, 1), lang_en=True, lang_zh=False)  # noqa: DTZ001 - any instant warms it
 
 
 @lru_cache(maxsize=256)
@@ -128,7 +128,7 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
             kind, channel = "deal", channel
         elif money != BOOKED and kind == "deal":
             kind, channel = (channel, None) if channel else ("note", None)
-        if money == EXPECTED and when.follow_up_due is not None \
+        if money == EXPECTED and when.follow_up_due is not None and when.follow_up_span is not None \
                 and signing_only(masked, clause_of(bounds, when.follow_up_span[0])):
             expected_by, when.follow_up_due = when.follow_up_due.date(), None
         elif money == EXPECTED and when.their_plan is not None \
@@ -162,7 +162,7 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
 
     follow_up = None
     if when.follow_up_due is not None:
-        if introduced:  # …约了明天打电话: the next step is with the company introduced
+        if introduced and new_customer:  # …约了明天打电话: the next step is with the company introduced
             names = [new_customer]
         else:
             names = [c.name for c in ranked[:1]] + [c.name for c in resolved.others] if ranked else \
@@ -249,6 +249,7 @@ def _relative_birthdays(masked: str, found: list[FactSpan], bounds, local_now: d
             continue
         mention = min(near, key=lambda d: abs(d.start - word.start()))
         day = mention.future_day or mention.past_day
+        assert day is not None  # `near` holds only dates with a day
         out.append(FactSpan("birthday", f"{day.month:02d}-{day.day:02d}", mention.start, mention.end))
     return out
 

@@ -356,7 +356,7 @@ def plan_owner(low: str, start: int, end: int, at: int | None = None) -> str:
 def _plan_owner(low: str, start: int, end: int, at: int | None) -> str:
     if at is not None:
         said = None
-        for said in SAID.finditer(low, start, at):
+        for said in SAID.finditer(low, start, at):  # noqa: B007 - the last match is the one wanted
             pass
         if said is not None and not _FIRST_PERSON.search(low, said.end(), at):
             return THEIRS

@@ -103,7 +103,7 @@ def _composed(action: str | None, customer: str, thing: str | None, zh: bool, cl
     """The task from its action, the customer and the thing the message is about."""
     if action == "send" and thing:
         return ("给{c}发{o}" if zh else "Send {c} {o}").format(c=customer, o=thing)
-    phrase = _PHRASES.get(action or "follow_up")[0 if zh else 1].format(c=customer)
+    phrase = _PHRASES[action or "follow_up"][0 if zh else 1].format(c=customer)
     if zh and action == "meet" and "饭" in clause:
         phrase = f"约{customer}吃饭"
     elif zh and action == "meet" and "开会" in clause:

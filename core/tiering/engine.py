@@ -92,19 +92,22 @@ def cadence_of_assigned(book: Iterable[CustomerFacts], policy: Policy,
                 continue
             local = local_days.get(facts.timezone)
             if local is None:
-                zone_info, known = zone(facts.timezone)
-                local = local_days[facts.timezone] = (zone_info, known, now.astimezone(zone_info).date())
+                zone_info, zone_known = zone(facts.timezone)
+                local = local_days[facts.timezone] = (zone_info, zone_known, now.astimezone(zone_info).date())
             cadences.append(cadence_from_profile(facts, profile, local[0], local[2], local[1]))
     return cadences
 
 
 def _assigned_profile(policy: Policy, stage: str, assigned: Mapping[str, str]) -> TierProfile | None:
     """The profile of the stored tiers when they cover every model of `stage`, else None."""
-    models = [m for m in policy.models if stage in m.stage_set]
-    served = tuple((m.code, assigned.get(m.code)) for m in models)
-    if not all(tier is not None and tier in model.tier_by_code for model, (_, tier) in zip(models, served)):
-        return None
-    return tier_profile(policy, stage, served)  # type: ignore[arg-type]
+    served = []
+    for model in policy.models:
+        if stage in model.stage_set:
+            tier = assigned.get(model.code)
+            if tier is None or tier not in model.tier_by_code:
+                return None
+            served.append((model.code, tier))
+    return tier_profile(policy, stage, tuple(served))
 
 
 def _check_stats(stats: BookStats, policy: Policy) -> None:
@@ -216,7 +219,8 @@ def served_tiers(facts: CustomerFacts, results: Sequence[ModelResult | None],
     """(model, tier) pairs the customer is served at: assigned where valid, else live.
     A stored tier the policy no longer has is flagged `unknown_tier:<model>:<tier>`."""
     assigned_tiers = facts.assigned_tiers
-    served, flags = [], ()
+    served: list[tuple[str, str]] = []
+    flags: tuple[str, ...] = ()
     for model, result in zip(policy.models, results):
         if result is None:
             continue

@@ -4,7 +4,8 @@ about 200k model results."""
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
-from typing import TypeVar
+from types import FunctionType
+from typing import Any, TypeVar
 
 T = TypeVar("T", bound=type)
 
@@ -22,7 +23,7 @@ def init_through_slots(cls: T) -> T:
     `object.__setattr__` per field (a frozen class refuses its own __setattr__), which cost
     more than the reading of 100k customers' facts; the class stays frozen for everyone else.
     Apply it above @dataclass(frozen=True, slots=True); there is no __post_init__ to call."""
-    namespace: dict[str, object] = {"_NO_VALUE": _Factory()}
+    namespace: dict[str, Any] = {"_NO_VALUE": _Factory()}
     parameters, body = [], []
     for f in fields(cls):
         namespace[f"_set_{f.name}"] = getattr(cls, f.name).__set__  # the slot's member descriptor
@@ -37,8 +38,8 @@ def init_through_slots(cls: T) -> T:
             parameters.append(f.name)
         body.append(f"    _set_{f.name}(self, {f.name})")
     exec(f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(body), namespace)  # noqa: S102 (our own field names)
-    init = namespace["__init__"]
-    init.__annotations__ = {f.name: f.type for f in fields(cls)} | {"return": None}  # type: ignore[attr-defined]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[misc]
+    init: FunctionType = namespace["__init__"]
+    init.__annotations__ = {f.name: f.type for f in fields(cls)} | {"return": None}
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[misc]  # mypy refuses assigning a method; replacing __init__ is this module's point
     return cls

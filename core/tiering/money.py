@@ -17,7 +17,8 @@ def to_base(amounts: Mapping[str, Decimal],
     """
     if not amounts:
         return ZERO, ()
-    total, flags = ZERO, ()
+    total = ZERO
+    flags: tuple[str, ...] = ()
     for currency, amount in amounts.items():
         rate = fx.get(currency)
         if rate is None:

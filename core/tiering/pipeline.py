@@ -27,7 +27,7 @@ from .value import rating_flags, valid_rating
 
 def evaluate_pipeline(facts: CustomerFacts, model: PipelineModel, today: date) -> PipelineResult:
     opportunities = facts.open_opportunities
-    ratings = [o.intention for o in opportunities if valid_rating(o.intention) is not None]
+    ratings = [rating for o in opportunities if (rating := valid_rating(o.intention)) is not None]
     raw_rating = max(ratings) if ratings else facts.rating(model.intention_rating)
     rating = valid_rating(raw_rating)
     flags = rating_flags(model.intention_rating, raw_rating)

@@ -8,8 +8,10 @@ the value (`{name:.2f}`) is a PolicyError at load time, never a failed reply lat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
+from typing import Any
 
 _DAY = date(2025, 1, 31)
 
@@ -17,7 +19,7 @@ _DAY = date(2025, 1, 31)
 _OVERDUE = {"days": 3, "since": 17, "ideal_days": 7, "max_days": 14, "last_date": _DAY}
 _OCCASION = {"name": "x", "date": _DAY, "days": 2}
 
-ACTION_PARAMS = MappingProxyType({
+ACTION_PARAMS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
     "contact_overdue": _OVERDUE,
     "visit_overdue": _OVERDUE,
     "open_complaint": {"count": 1},

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from string import Formatter
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import PolicyIssue
 from .placeholders import ACTION_PARAMS, EXPLAIN_PARAMS, FLAG_PARAMS
 from .specs import (EXPLAIN_NEEDS, RATING_FIELDS, ActionsSpec, Dimension, ExplainSpec,
                     ModelSpec, OrderedModel, PolicyInfo,
-                    PipelineModel, RfmModel, ServiceModel, TierSpec, WeightedModel)
+                    PipelineModel, RfmModel, ServiceModel, WeightedModel)
 from .texts import LANGS, LocalText
 
 SOURCE_KINDS = ("contribution_percentile", "rating:<field>", "stability", "attribute:<name>")
@@ -66,7 +66,14 @@ def check_tiers(path: str, tiers: Sequence[Any], scale: tuple[float, float]) -> 
     return issues
 
 
-def _check_unique_codes(rows: Iterable[TierSpec], paths: Sequence[str]) -> list[PolicyIssue]:
+class _Coded(Protocol):
+    """A policy row with a code (tier, dimension, pipeline stage)."""
+
+    @property
+    def code(self) -> str: ...
+
+
+def _check_unique_codes(rows: Iterable[_Coded], paths: Sequence[str]) -> list[PolicyIssue]:
     issues, seen = [], set()
     for row, path in zip(rows, paths):
         if row.code in seen:
@@ -181,7 +188,7 @@ def check_explain_needs(explain: ExplainSpec,
     """Every model type in use needs its explanation sentences."""
     needed: dict[str, str] = {}
     for code, model in models.items():
-        kinds = [model.type]
+        kinds: list[str] = [model.type]
         if isinstance(model, WeightedModel):
             kinds += [dimension.source_kind for dimension in model.dimensions]
         if isinstance(model, WeightedModel) and model.imported_revenue != "never" and model.uses_contribution:
@@ -214,7 +221,7 @@ def check_templates(actions: ActionsSpec | None, explain: ExplainSpec | None,
 
 
 def _package_items(models: Mapping[str, ModelSpec]):
-    for code, model in models.items():
+    for model in models.values():
         for path, row in _rows_with_paths(model):
             for j, item in enumerate(row.package):
                 yield f"{path}.package[{j}].text", item

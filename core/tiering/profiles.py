@@ -34,7 +34,9 @@ def tier_profile(policy: Policy, stage: str, tiers: tuple[tuple[str, str], ...])
 @lru_cache(maxsize=4096)
 def _profile(policy: Policy, stage: str, tiers: tuple[tuple[str, str], ...]) -> TierProfile:
     spans: dict[str, list[tuple[Interval, str]]] = {"any": [], "visit": []}
-    leads, packages, flags = [], [], []
+    leads: list[int] = []
+    packages: list[Any] = []
+    flags: list[str] = []
     for model_code, tier_code in tiers:
         model = policy.model_by_code.get(model_code)
         if model is None or stage not in model.stage_set:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -290,7 +290,7 @@ class RfmModel(ModelBase):
         return self.segment_table[r, f, m]
 
 
-ModelSpec = Union[WeightedModel, RfmModel, PipelineModel, ServiceModel]
+ModelSpec = WeightedModel | RfmModel | PipelineModel | ServiceModel
 MODEL_TYPES = {"weighted": WeightedModel, "rfm": RfmModel,
                "pipeline": PipelineModel, "service": ServiceModel}
 

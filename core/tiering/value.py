@@ -46,7 +46,7 @@ def weighted_evaluator(model: WeightedModel,
             *[scorer(facts, dimension, context) for scorer, dimension in scorers])
         parts = tuple([round(p * w / total_weight, 2) for p, w in zip(points, weights)])
         score = round(sum(parts), 2)
-        for rank, tier in ranked_tiers:
+        for rank, tier in ranked_tiers:  # noqa: B007 - rank is read after the loop
             if score >= tier.min_score:
                 break
         flags = [flag for group in dimension_flags for flag in group]
@@ -63,6 +63,7 @@ def weighted_evaluator(model: WeightedModel,
 def _develop_flag(facts: CustomerFacts, model: WeightedModel) -> tuple[str, ...]:
     """`develop` (重点培养): below the top tier with a high enough rating."""
     rule = model.develop
+    assert rule is not None  # the caller checked
     rating = valid_rating(facts.rating(rule.rating))
     return ("develop",) if rating is not None and rating >= rule.min else ()
 
@@ -160,7 +161,7 @@ def _relationship_days(facts: CustomerFacts, now: datetime) -> tuple[int, Any, t
 
 def _attribute(facts: CustomerFacts, dimension: Dimension, context: WeightedContext) -> Scored:
     name = dimension.source_arg
-    value = facts.attributes.get(name)
+    value: object = facts.attributes.get(name)  # JSON: an int is possible whatever the type says
     if type(value) is int:
         value = Decimal(value)
     if not isinstance(value, Decimal) or not value.is_finite():

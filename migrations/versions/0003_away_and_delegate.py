@@ -7,10 +7,7 @@ Create Date: 2026-11-24 04:55:20.164346
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
-import core.db_types
 
 
 revision: str = '0003'

@@ -234,6 +234,6 @@ async def test_the_preview_names_new_customers_that_look_like_ones_in_the_book(h
     assert "• 小米科技有限公司 ~ 小米" in preview.text
     assert "• Stark Industries Inc. ~ 已是 Zoe Quinn 的客户" in preview.text
     assert "光明乳业 ~" not in preview.text
-    [en_preview] = await harness.upload(other, "book.csv", "Account Name\nstark industries\n".encode())
+    [en_preview] = await harness.upload(other, "book.csv", b"Account Name\nstark industries\n")
     assert "1 new name looks like a customer already in the book" in en_preview.text
     assert "• stark industries ~ Stark Industries" in en_preview.text

@@ -177,7 +177,7 @@ def test_mixed_date_formats_in_one_column(any_db: Database) -> None:
     customers = _customers(any_db)
     assert {name: customers[name].contract_start for name in dates} == {n: d for n, (_, d) in dates.items()}
     # with no value showing the order, 03/04/2024 is refused rather than guessed
-    report = _import(any_db, "name,contract_start\nK,03/04/2024\nL,2024-13-01\nM,04/04/2024\n".encode(),
+    report = _import(any_db, b"name,contract_start\nK,03/04/2024\nL,2024-13-01\nM,04/04/2024\n",
                      people["li"], apply=False)
     assert [(e.line, e.code) for e in report.errors] == [(2, "date_ambiguous"), (3, "date")]
     assert report.created == 1  # 04/04 reads the same both ways

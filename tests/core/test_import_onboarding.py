@@ -203,8 +203,8 @@ def test_a_phone_or_email_without_a_contact_name_is_the_customers_own_and_update
 
 def test_customer_since_counts_for_stability_and_is_no_contract_anniversary(any_db: Database) -> None:
     rep = _rep(any_db)
-    upload, _ = preview(any_db, rep, "Account Name,Type,Created Time,Description\nAcme,Customer,2016-12-01 09:30,"
-                                     "\"Key account, pays late\"\n".encode())
+    upload, _ = preview(any_db, rep, b"Account Name,Type,Created Time,Description\nAcme,Customer,2016-12-01 09:30,"
+                                     b"\"Key account, pays late\"\n")
     confirm(any_db, rep, upload)
     with any_db.session() as session:
         [acme] = session.exec(select(Customer)).all()

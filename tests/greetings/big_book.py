@@ -4,14 +4,12 @@ benchmark (bench.greetings) and its correctness test on a smaller size."""
 from __future__ import annotations
 
 import random
-import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 
 from sqlalchemy import insert
 
 from core.db import Database
-from core.greetings import due_greetings, greetings_environment
 from core.models import Contact, Customer, CustomerTier, Interaction, User
 from core.policies import default_policy_text
 from core.tiering import parse_policy

@@ -4,7 +4,7 @@ companies, task texts that keep the thing the message is about."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 
 import pytest
 

@@ -77,7 +77,7 @@ async def _policy_restore(harness: Harness, world: World) -> None:
 
 async def _import(harness: Harness, world: World) -> None:
     manager = world.person("manager")
-    await harness.upload(manager, "team.csv", "Account Name,Owner\nNewco,Li Wei\n".encode())
+    await harness.upload(manager, "team.csv", b"Account Name,Owner\nNewco,Li Wei\n")
     await press_action(harness, manager, "import.confirm")
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from decimal import Decimal
 
 from core.policies import default_policy_text
 from core.tiering import CustomerFacts, parse_policy
 
-NOW = datetime(2025, 6, 15, 12, 0, tzinfo=timezone.utc)  # a Sunday, 20:00 in Shanghai
+NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)  # a Sunday, 20:00 in Shanghai
 TODAY = NOW.date()
 
 

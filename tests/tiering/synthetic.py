@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 
 from core.tiering import CustomerFacts, Occasion
 
-NOW = datetime(2025, 6, 15, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 ZONES = ("Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC", "Asia/Tokyo")
 STAGES = ("active",) * 6 + ("prospect",) * 3 + ("lost",)
 PIPELINE = ("lead", "contacted", "needs_confirmed", "proposal", "negotiation", "contract_sent")

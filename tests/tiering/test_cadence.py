@@ -1,6 +1,6 @@
 """Contact cadence: ok / due / overdue, tightest wins, local dates, assigned vs live tiers."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 
 import pytest
 
@@ -66,7 +66,7 @@ def test_never_contacted_counts_from_added_at(policy):
 
 
 def test_dates_are_local_to_the_customer(policy):
-    contact = datetime(2025, 6, 10, 23, 30, tzinfo=timezone.utc)  # 11 June, 07:30 in Shanghai
+    contact = datetime(2025, 6, 10, 23, 30, tzinfo=UTC)  # 11 June, 07:30 in Shanghai
     shanghai = cadence_for(facts(timezone="Asia/Shanghai", last_contact_at=contact,
                                  last_visit_at=None), VIP, policy, NOW)
     utc = cadence_for(facts(last_contact_at=contact, last_visit_at=None), VIP, policy, NOW)

@@ -1,6 +1,6 @@
 """Pipeline grades A/B/C for prospects and service grades D/E/F for active customers."""
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -62,7 +62,7 @@ def test_missing_inputs_count_zero_and_are_flagged(policy):
 
 def test_signing_timing_uses_the_customers_local_date(policy):
     # 20:00 UTC on 15 June is already 16 June in Shanghai: 16 July is 30 days away there
-    evening = datetime(2025, 6, 15, 20, 0, tzinfo=timezone.utc)
+    evening = datetime(2025, 6, 15, 20, 0, tzinfo=UTC)
     signing = datetime(2025, 7, 16).date()
     in_shanghai = pipeline(policy, now=evening, timezone="Asia/Shanghai", intention=3,
                            pipeline_stage="lead", expected_signing_date=signing)
