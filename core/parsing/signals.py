@@ -537,7 +537,7 @@ def _en_name(norm: str) -> str | None:
         return person_at.group(1)
     leading = _EN_LEADING.match(norm.strip())
     words = leading.group(1).split() if leading else []
-    if len(words) > 1 and words[-1].lower().strip(".") in _LEGAL_FORMS:   # Zentrix Ltd. is offered as typed
+    if leading and len(words) > 1 and words[-1].lower().strip(".") in _LEGAL_FORMS:   # Zentrix Ltd. is offered as typed
         words[-1] += "." if norm.strip()[leading.end(1):leading.end(1) + 1] == "." else ""
     if words and not any(w.lower() in COMMON_WORDS for w in words):
         return " ".join(words)
