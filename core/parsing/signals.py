@@ -50,14 +50,14 @@ _GREETING = _any(r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日
                  r"gifts?|hampers?|flowers|bouquet|fruit basket|gift basket|sent (?:him|her|them|\x00) a card|"
                  r"(?:sent|gave|brought) (?:[\w\x00]+ )?(?:a|some|two|2) (?:bottles?|box|boxes|basket|case|bouquet|hamper)|happy (?:bday|thanksgiving|diwali|hanukkah)|(?:thanksgiving|christmas|xmas|holiday|new year|diwali|birthday|bday) (?:turkey|ham|cake|wine|chocolates?|cookies|card|hamper|basket|gift|flowers))\b")
 CHANNELS = {
-    "visit": _any(r"拜访|上门|前台|走访|到访|来访|登门|实地|参观|去了|去过|跑了一趟|现场|(?<![收接得遇找想提碰见看])(?:去|到)\x00",
+    "visit": _any(r"拜访|上门|前台|走访|到访|来访|登门|实地|参观|(?<![发送寄传])(?<!发过)(?<!送过)(?<!寄过)(?<!传过)去了|去过|(?:去|到)\s+[a-z]|跑了一趟|现场|(?<![收接得遇找想提碰见看])(?:去|到)\x00",
                   r"\b(?:visit|visited|visiting|visitd|visted|vistied|on[- ]?site|site visit|dropped by|stopped by|popped in|"
                   r"went to (?:their|the|see)|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
                   r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)"),
     "meeting": _any(r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
-                    r"请客|喝茶|喝咖啡|喝酒|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
+                    r"请客|喝茶|喝咖啡|喝酒|喝了.{0,3}酒|星巴克|咖啡馆|咖啡厅|茶馆|餐厅|饭店|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
                     r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
-                    r"\b(?:meeting|mtg|mtng|no-?show|no show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
+                    r"\b(?:meeting|mtg|mtng|expo|trade show|summit|no-?show|no show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
                     r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
                     r"teams (?:call|meeting)|quarterly review|business review|review w(?:ith|/)?)\b"),
     "call": _any(r"电话|致电|通话|来电|回电|打给|语音|打(?:了)?过来|(?<=[总工理\x00])打来",
@@ -65,9 +65,9 @@ CHANNELS = {
     "email": _any(r"邮件|邮箱|发邮|电邮",
                   r"\b(?:email|emailed|emails|emailing|e-mail|e-mailed|mail|mailed|"
                   r"sent (?:the |a |our |them the |\x00+ the )?(?:deck|slides|pdf|docs?|proposal|quote|deck))\b"),
-    "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微|ping\s*(?:了|过)",
+    "message": _any(r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微|ping\s*(?:了|过)|linkedin\s*上(?=.{0,3}(?:联系|发|私信|留言|聊))",
                     r"\b(?:wechat|wechatted|wx|sms|text|texted|texting|message|messaged|messaging|"
-                    r"whatsapp|whatsapped|telegram|tg|dm|dmed|dm'd|slack|slacked|qq|pinged|msg|msged|inmail|teams chat)\b"),
+                    r"whatsapp|whatsapped|whatsapp'd|(?<!saw it )(?<!saw )(?<!read )(?<!posted )on linkedin|telegram|tg|dm|dmed|dm'd|slack|slacked|qq|pinged|msg|msged|inmail|teams chat)\b"),
 }
 
 
@@ -144,7 +144,7 @@ TOOL_NAMES = re.compile(r"腾讯会议|企业微信|企微|飞书会议|钉钉�
 # Where it happened decides between a meeting and a visit: at the customer's (在招行总部开会,
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
 _AT_SITE = _any(r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
-                r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
+                r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
                 r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
                 r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
                 r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour)\b")
@@ -384,7 +384,7 @@ def said_in_past(low: str, start: int, end: int) -> bool:
 # ("plan: demo for initech next wed", "need to prep the wayne ent QBR deck", 整理华为的方案).
 SELF_NOTE = _any(r"^\s*(?:待办|备忘|计划|笔记|备注)\s*[:：]|^\s*(?:要|得|需要)(?!了)|准备(?!好了)|整理|要做|得做",
                  r"^\s*(?:plan|todo|to-?do|note|memo|reminder)\s*[:：]|"
-                 r"\b(?:prep|prepare|preparing|need to|needs to|have to|has to|gotta|must|draft)\b")
+                 r"\b(?:prep|prepare|preparing|need to|needs to|have to|has to|gotta|must)\b|^\s*draft\b")   # not "the contract draft"
 
 
 # A rep's to-do written as a bare instruction: with no past marker in the message, a weekday

@@ -326,3 +326,21 @@ def test_the_customer_coming_to_us_is_the_reps_follow_up(read, text: str, day: i
 
 def test_a_visit_to_us_that_happened_is_no_follow_up(read) -> None:
     assert read("华为李经理周五来看了样品").follow_up is None
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("万科许总那边报价发过去了 总价260万 等回复", "note"),     # 发过去了 sent something: no visit
+    ("昨天到云帆科技刘总那里坐了坐", "visit"),                 # sat at their place
+    ("昨晚跟京东物流周总喝了点酒", "meeting"),
+    ("跟一个新客户 Vertex Labs 在星巴克聊了一下", "meeting"),  # at a café
+    ("Pepper Potts and Lucius Fox both at the expo yesterday, chatted briefly", "meeting"),
+    ("WhatsApp'd the contract draft to Dana at Relecloud", "message"),
+    ("在 linkedin 上联系了 Nimbus Data 的 CTO", "message"),
+    ("到 Coho Winery 见 manager", "visit"),                     # went to a new company
+])
+def test_where_it_happened_said_the_dev8_way(read, text: str, kind: str) -> None:
+    assert read(text).kind == kind
+
+
+def test_a_post_seen_on_linkedin_is_no_message(read) -> None:
+    assert read("pollos hermanos opening 3 new stores (saw it on linkedin)").kind == "note"
