@@ -103,12 +103,6 @@ def _still_offered(query: CallbackQuery | None) -> bool:
                                       for row in markup.inline_keyboard for button in row)
 
 
-def leave_pressable(context: BotContext) -> None:
-    """The action answered without doing anything (a bad value, told in a message): its key is
-    not claimed, so the button can be pressed again."""
-    context.claim = None
-
-
 async def _claim_unwritten(context: BotContext) -> None:
     """A single-use action that wrote nothing through `context.run` (it only showed something,
     or its work is idempotent and ran elsewhere, like a policy's activation) is done now."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import wraps
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
@@ -27,6 +28,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.import_texts import file_problem
+from bot.render import Renderer
 from bot.replies import edit, reply
 from core.errors import (AlreadyDone, Forbidden, ImportFileError, InvalidInput, NotFound, PolicyPinned,
                          Refusal)
@@ -38,15 +40,21 @@ Channel = Literal["reply", "say", "alert"]
 @dataclass(frozen=True)
 class Say:
     """One answer: a template (a strings key with `label=True`) and its fixed parameters; an
-    InvalidInput's `code` and `params` are added (and override these defaults)."""
+    InvalidInput's `code` and `params` are added (and override these defaults). `channel`, when
+    given, overrides the area's."""
 
     name: str
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     label: bool = False
+    channel: Channel | None = None
 
 
 def _not_found(error: Refusal) -> bool:
     return isinstance(error, NotFound)
+
+
+def _gone_or_closed(error: Refusal) -> bool:
+    return isinstance(error, NotFound) or (isinstance(error, InvalidInput) and error.code == "opportunity_closed")
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class Area:
 NOT_FOUND = Say("customers/not_found")
 NOT_ALLOWED = Say("common/not_allowed", {"need": "manager"})
 LOG_INVALID = Say("log/invalid")
+GONE_ALERT = Say("buttons.gone", label=True, channel="alert")  # the thing behind a button is gone
 
 BASE: Mapping[type[Refusal], Say] = {
     Refusal: Say("errors/unexpected"),  # a refusal no table names more closely
@@ -67,7 +76,7 @@ BASE: Mapping[type[Refusal], Say] = {
     NotFound: NOT_FOUND,
     Forbidden: NOT_ALLOWED,
     PolicyPinned: Say("policy/pinned"),
-    ImportFileError: Say("imports/problem"),
+    ImportFileError: Say("imports/problem", channel="reply"),  # a sentence or two: too long for a pop-up
     AlreadyDone: Say("buttons.done", label=True),
 }
 
@@ -75,27 +84,25 @@ AREAS: Mapping[str, Area] = {
     # a command, a message or a typed answer whose handler names no area
     "chat": Area({}),
     # a button press whose action names no area: nothing written, the button can be pressed again
-    "buttons": Area({InvalidInput: LOG_INVALID, NotFound: Say("buttons.gone", label=True)}, channel="alert"),
+    "buttons": Area({InvalidInput: LOG_INVALID, NotFound: GONE_ALERT}, channel="alert"),
     "log": Area({InvalidInput: LOG_INVALID}),
     # ✅ on a log card: the customer gone meanwhile is "no such customer" like a misspelt one
     "log.save": Area({InvalidInput: LOG_INVALID, NotFound: Say("log/invalid", {"code": "no_customer"})}),
     "customers": Area({InvalidInput: Say("customers/invalid")}),
     "feedback.resolution": Area({InvalidInput: LOG_INVALID, NotFound: Say("log/invalid", {"code": "not_found"})},
                                 ends_flow=lambda error: True),
-    "opportunities": Area({InvalidInput: LOG_INVALID},
-                          ends_flow=lambda error: isinstance(error, NotFound) or
-                          (isinstance(error, InvalidInput) and error.code == "opportunity_closed")),
+    "opportunities": Area({InvalidInput: LOG_INVALID}, ends_flow=_gone_or_closed),
     "overrides": Area({InvalidInput: Say("overrides/invalid")}),
     "settings": Area({InvalidInput: Say("errors/invalid")}),
     "away": Area({InvalidInput: Say("agenda/away_usage", {"value": None})}),
-    "summary": Area({InvalidInput: Say("summary/usage", {"value": None})}),
+    "summary": Area({InvalidInput: Say("summary/usage", {"value": None}), NotFound: GONE_ALERT}),
     # a drill-down button of a summary: the short form of the usage
-    "summary.drill": Area({InvalidInput: Say("summary/usage", {"value": None, "brief": True})}),
+    "summary.drill": Area({InvalidInput: Say("summary/usage", {"value": None, "brief": True}), NotFound: GONE_ALERT}),
     # a typed answer to a /team prompt that names no one (or no customer) leaves the prompt open
     "team": Area({InvalidInput: Say("team/error"), NotFound: Say("team/error", {"code": "team_gone"})},
                  channel="say", ends_flow=lambda error: False),
-    "policy": Area({}),
-    "imports": Area({NotFound: Say("buttons.gone", label=True)}),
+    # a policy's buttons: one gone is said in a pop-up, a refusal (pinned, not a manager) in a message
+    "policy": Area({NotFound: GONE_ALERT}),
 }
 
 _AREA_OF: dict[Callable[..., Any], str] = {}
@@ -127,19 +134,25 @@ def answer_for(area: str, error: Refusal) -> tuple[Say, dict[str, Any]]:
     return say, params
 
 
-def text_for(context: BotContext, area: str, error: Refusal) -> str:
+def text_for(renderer: Renderer, lang: str, area: str, error: Refusal, *, policy_file: Path | None = None) -> str:
+    """The words of the answer in `lang` (`policy_file`: the pinned policy a PolicyPinned names)."""
     say, params = answer_for(area, error)
     if isinstance(error, ImportFileError):
-        params["problem"] = file_problem(context.services.renderer, context.me.language, error)
+        params["problem"] = file_problem(renderer, lang, error)
     if isinstance(error, PolicyPinned):
-        params["path"] = str(context.services.settings.policy_file)
-    return context.label(say.name, **params) if say.label else context.render(say.name, **params)
+        params["path"] = str(policy_file)
+    text = renderer.label(lang, say.name, **params) if say.label else renderer.render(lang, say.name, **params)
+    # a code the area's template has no words for (its short form, say): the generic answer, not
+    # an empty message Telegram would refuse
+    return text if text.strip() else renderer.render(lang, BASE[Refusal].name)
 
 
 async def tell(update: Update, context: BotContext, area: str, error: Refusal) -> None:
     """Answer `error` as `area` says; a press is always answered, so its button stops spinning."""
-    text = text_for(context, area, error)
-    channel = AREAS[area].channel
+    services = context.services
+    say, _ = answer_for(area, error)
+    text = text_for(services.renderer, context.me.language, area, error, policy_file=services.settings.policy_file)
+    channel = say.channel or AREAS[area].channel
     query = update.callback_query
     if query is not None and channel == "alert":
         await _answer_press(update, text, alert=True)
