@@ -1,6 +1,7 @@
 """Button presses: one CallbackQueryHandler resolves the stored key, re-checks the presser and
 dispatches to the feature that registered the action name with `@action("…")`. A handler
-returns the text of a short notice to show the presser, or None.
+returns the text of a short notice to show the presser, or None; a refusal it raises (NotFound,
+InvalidInput, …) is answered from its area (bot.error_replies, "buttons" unless it names one).
 
 A single-use key is claimed in the first transaction of its action that writes (bot.app), so a
 process killed at any moment leaves the button either done with its write, or pressable with
@@ -15,9 +16,10 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 
+from bot import error_replies
 from bot.context import BotContext, PendingClaim
 from core import buttons
-from core.errors import AlreadyDone, InvalidInput, NotFound
+from core.errors import AlreadyDone, Refusal
 
 ActionHandler = Callable[[Update, BotContext, dict[str, Any]], Awaitable[str | None]]
 
@@ -76,11 +78,8 @@ async def on_press(update: Update, context: BotContext) -> None:
     except AlreadyDone:  # another worker's press of the same key committed first
         await _already_done(update, context, pressed.action, pressed.payload or {})
         return
-    except NotFound:  # the thing behind the button is gone (undone, deleted, reassigned)
-        await _answer(query, context.label("buttons.gone"), alert=True)
-        return
-    except InvalidInput as exc:  # a bad value: nothing written, the button can be pressed again
-        await _answer(query, context.render("log/invalid", code=exc.code), alert=True)
+    except Refusal as error:  # gone meanwhile, a bad value, not allowed: nothing claimed, pressable again
+        await error_replies.tell(update, context, error_replies.area_of(handler, "buttons"), error)
         return
     await _claim_unwritten(context)
     await _answer(query, notice)
@@ -102,12 +101,6 @@ def _still_offered(query: CallbackQuery | None) -> bool:
     markup = query.message.reply_markup if query is not None and isinstance(query.message, Message) else None
     return markup is not None and any(button.callback_data == query.data  # type: ignore[union-attr]
                                       for row in markup.inline_keyboard for button in row)
-
-
-def leave_pressable(context: BotContext) -> None:
-    """The action answered without doing anything (a bad value, told in a message): its key is
-    not claimed, so the button can be pressed again."""
-    context.claim = None
 
 
 async def _claim_unwritten(context: BotContext) -> None:

@@ -1,5 +1,7 @@
 """Typed input for multi-step flows: the pending card (in the database) names the flow waiting
-for text; a feature registers its input handler with `@expects("…")`."""
+for text; a feature registers its input handler with `@expects("…")`. A refusal the handler
+raises is answered from its area (bot.error_replies, "chat" unless it names one), and ends the
+flow when the area says so (by default: what the question was about is gone)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ from typing import Any
 
 from telegram import Update
 
+from bot import error_replies
 from bot.context import BotContext
 from core import flows
+from core.errors import Refusal
 
 InputHandler = Callable[[Update, BotContext, str, dict[str, Any]], Awaitable[None]]
 _INPUTS: dict[str, InputHandler] = {}
@@ -29,7 +33,13 @@ async def take_input(update: Update, context: BotContext, text: str) -> bool:
     handler = _INPUTS.get(pending.flow) if pending else None
     if handler is None or pending is None:
         return False
-    await handler(update, context, text, pending.data)
+    try:
+        await handler(update, context, text, pending.data)
+    except Refusal as error:
+        area = error_replies.area_of(handler, "chat")
+        if context.flow is not None and error_replies.ends_flow(area, error):
+            await finish(context)
+        await error_replies.tell(update, context, area, error)
     return True
 
 

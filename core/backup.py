@@ -26,14 +26,10 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from core.db import MIGRATIONS_DIR, open_database
-from core.errors import TierbotError
+from core.errors import BackupError
 
 KEEP = 7
 NIGHTLY_HOUR = 3  # organisation time
-
-
-class BackupError(TierbotError):
-    """A backup or restore that cannot be done; the message is one line a person can act on."""
 
 
 def sqlite_path(database_url: str) -> Path | None:

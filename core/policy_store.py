@@ -34,7 +34,7 @@ from core import audit
 from core.accounts import Account
 from core.clock import Clock
 from core.db import Database
-from core.errors import ConfigError, Forbidden, NotFound
+from core.errors import ConfigError, Forbidden, NotFound, PolicyPinned
 from core.models import AuditLog, CustomerTier, PolicyVersion, User, pk
 from core.policies import default_policy_text
 from core.settings import Settings
@@ -43,10 +43,6 @@ from core.tiering import MAX_POLICY_BYTES, Policy, PolicyError, PolicyIssue, par
 log = logging.getLogger("tierbot.policy")
 REFRESH_INTERVAL = timedelta(seconds=30)
 VERSIONS_SHOWN = 10
-
-
-class PolicyPinned(Forbidden):
-    """TIERBOT_POLICY_FILE is set: the operator pinned the policy, chat cannot change it."""
 
 
 # --- the effective policy --------------------------------------------------------------------------

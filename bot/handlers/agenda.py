@@ -13,12 +13,12 @@ from telegram import Update
 
 from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
 from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, reminders
 from core.accounts import Account
-from core.errors import InvalidInput, NotFound
 
 PAGE = 6  # agenda lines per message (each with its own buttons)
 REVIEW_SHOWN = 10  # old follow-ups listed by the review button
@@ -112,6 +112,7 @@ async def greeting_skip(update: Update, context: BotContext, payload: dict[str, 
 # --- /away ---------------------------------------------------------------------------------------------
 
 
+@answers("away")
 async def away(update: Update, context: BotContext) -> None:
     """/away until 2026-12-10 [@delegate or a name] · /away off — digests and nudges pause;
     priority-customer reminders go to the delegate (else the manager), escalations to both.
@@ -130,11 +131,7 @@ async def away(update: Update, context: BotContext) -> None:
                                            value=" ".join(words)[:64]))
         return
     delegate = " ".join(w for w in words if _iso_day(w) is None) or None  # @username, a name, an id
-    try:
-        until, delegate_name = await context.run(accounts.set_away, context.me.id, until, delegate, today)
-    except InvalidInput as exc:
-        await reply(update, context.render("agenda/away_usage", code=exc.code, value=exc.params.get("value")))
-        return
+    until, delegate_name = await context.run(accounts.set_away, context.me.id, until, delegate, today)
     team = [] if delegate_name else await context.run(accounts.teammates, context.me.id)
     rows = [[Button(name, "away.delegate", {"id": uid})] for uid, name in team[:AWAY_CHOICES]]
     await reply(update, context.render("agenda/away", until=until, delegate=delegate_name, choose=bool(rows)),
@@ -197,6 +194,7 @@ async def followup_start(update: Update, context: BotContext, payload: dict[str,
 
 
 @expects("followup.for_customer")
+@answers("log")
 async def followup_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     settings = context.services.settings
     zone = context.me.timezone or settings.timezone
@@ -206,12 +204,9 @@ async def followup_typed(update: Update, context: BotContext, text: str, data: d
         await reply(update, context.render("agenda/remind_no_date"))
         return
     await finish(context)
-    try:
-        await context.run(followups.create, context.me, int(data["id"]), due_at=parsed.follow_up.due,
-                          has_time=parsed.follow_up.has_time, text=parsed.follow_up.text or text, now=context.now())
-    except NotFound:  # reassigned or archived meanwhile (or never visible): say so
-        await reply(update, context.render("customers/not_found"))
-        return
+    # reassigned or archived meanwhile (or never visible): NotFound says so (bot.error_replies)
+    await context.run(followups.create, context.me, int(data["id"]), due_at=parsed.follow_up.due,
+                      has_time=parsed.follow_up.has_time, text=parsed.follow_up.text or text, now=context.now())
     name = await context.run(_name, context.me, int(data["id"]))
     await reply(update, context.render("agenda/reminder_set", customer=name, text=parsed.follow_up.text or text,
                                        due=parsed.follow_up.due.astimezone(ZoneInfo(zone)),
@@ -319,19 +314,13 @@ async def feedback_kind(update: Update, context: BotContext, payload: dict[str, 
 
 
 @expects("feedback.text")
+@answers("log")
 async def feedback_text(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     score = _trailing_score(text)
-    try:
-        await context.run(feedback.record, context.me, int(data["id"]), kind=str(data["kind"]), text=text,
-                          satisfaction=score, now=context.now(),
-                          severity="high" if data["kind"] == "complaint" else "medium")
-    except InvalidInput as exc:
-        await reply(update, context.render("log/invalid", code=exc.code))
-        return
-    except NotFound:  # reassigned or archived meanwhile: leave the flow, say so
-        await finish(context)
-        await reply(update, context.render("customers/not_found"))
-        return
+    # a bad value keeps the question open; the customer gone meanwhile ends it (bot.error_replies)
+    await context.run(feedback.record, context.me, int(data["id"]), kind=str(data["kind"]), text=text,
+                      satisfaction=score, now=context.now(),
+                      severity="high" if data["kind"] == "complaint" else "medium")
     await finish(context)
     await reply(update, context.render("feedback/saved", kind=data["kind"], score=score))
 
@@ -357,13 +346,9 @@ async def feedback_resolve(update: Update, context: BotContext, payload: dict[st
 
 
 @expects("feedback.resolution")
+@answers("feedback.resolution")
 async def feedback_resolution(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
-    try:
-        item = await context.run(feedback.set_status, context.me, int(data["id"]), "resolved", context.now(),
-                                 resolution=text)
-    except (InvalidInput, NotFound) as exc:
-        await finish(context)
-        await reply(update, context.render("log/invalid", code=getattr(exc, "code", "not_found")))
-        return
+    item = await context.run(feedback.set_status, context.me, int(data["id"]), "resolved", context.now(),
+                             resolution=text)
     await finish(context)
     await reply(update, context.render("feedback/resolved", item=item))

@@ -11,13 +11,14 @@ from telegram import Update
 
 from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.flows import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.handlers.opportunities import tier_changes
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import book, interactions
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.import_values import parse_instant
 from core.models import FEEDBACK_KINDS, INTERACTION_KINDS
 
@@ -77,20 +78,14 @@ async def set_value(update: Update, context: BotContext, payload: dict[str, Any]
 
 
 @expects(FLOW)
+@answers("log")
 async def typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     field, interaction_id = str(data["field"]), int(data["interaction"])
-    try:
-        value = await _typed_value(update, context, field, text, data)
-        if value is None:
-            return  # a choice of customers is on screen
-        done = await _correct(context, interaction_id, field, value)
-    except InvalidInput as exc:  # the question stays open: type it again, or /cancel
-        await reply(update, context.render("log/invalid", code=exc.code))
-        return
-    except NotFound:
-        await finish(context)
-        await reply(update, context.render("customers/not_found"))
-        return
+    # a bad value keeps the question open (type it again, or /cancel); a log gone ends it (bot.error_replies)
+    value = await _typed_value(update, context, field, text, data)
+    if value is None:
+        return  # a choice of customers is on screen
+    done = await _correct(context, interaction_id, field, value)
     await finish(context)
     await _show(update, context, field, done)
 

@@ -11,6 +11,7 @@ from telegram import Update
 
 from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
@@ -38,6 +39,7 @@ def _fields(context: BotContext) -> list[tuple[str, str]]:
 # --- /new ---------------------------------------------------------------------------------------
 
 
+@answers("customers")
 async def new(update: Update, context: BotContext) -> None:
     text = " ".join(context.args or []).strip()
     if not text:
@@ -49,6 +51,7 @@ async def new(update: Update, context: BotContext) -> None:
 
 
 @expects("customer.new")
+@answers("customers")
 async def new_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     if data.get("step") == "name":
         await begin(context, "customer.new", {"step": "stage", "name": text.strip()[:200]})
@@ -66,11 +69,7 @@ async def new_typed(update: Update, context: BotContext, text: str, data: dict[s
         await _next_input(update, context, {**data, "contact": parts[0], "phone": parts[1], "inputs": {}})
         return
     if data.get("step") == "input":  # one of the policy's own inputs, typed
-        try:
-            value = customers.parse_input(text)
-        except InvalidInput as exc:
-            await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
-            return
+        value = customers.parse_input(text)  # not a number: said, and the question stays (bot.error_replies)
         name = str(data["input"])
         inputs = {**data.get("inputs", {}), **({name: value} if value is not None else {})}
         await _next_input(update, context, {**data, "inputs": inputs, "done": [*data.get("done", []), name]})
@@ -131,7 +130,9 @@ async def new_skip(update: Update, context: BotContext, payload: dict[str, Any])
 
 
 async def _propose(update: Update, context: BotContext, values: NewCustomer) -> None:
-    """Create at once, unless a similar customer exists: then say so and let the rep choose."""
+    """Create at once, unless a similar customer exists: then say so and let the rep choose. An
+    invalid name or phone is said here, not by bot.error_replies: the caller goes on (the flow of
+    /new ends after it either way)."""
     try:
         values = customers.validate_new(values)
     except InvalidInput as exc:
@@ -200,7 +201,7 @@ async def show_card(update: Update, context: BotContext, customer_id: int, *, as
     try:
         data = await context.run(cards.card, context.me, customer_id, context.services.policy, context.now(),
                                  org_timezone=settings.timezone, lang=context.me.language, currency=settings.currency)
-    except NotFound:
+    except NotFound:  # the card is drawn after the work of every area (a pin, a log): said here
         await reply(update, context.render("customers/not_found"))
         return
     text = context.render("customers/card", card=data, c=data.customer, currency=settings.currency)
@@ -229,34 +230,28 @@ def card_buttons(context: BotContext, customer_id: int, opportunity_ids: Sequenc
 
 
 @action("customer.why")
+@answers("customers")
 async def why(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await explain(update, context, int(payload["id"]))
 
 
 async def explain(update: Update, context: BotContext, customer_id: int) -> None:
     settings = context.services.settings
-    try:
-        view, badges, lines, actions = await context.run(
-            cards.explanation, context.me, customer_id, context.services.policy, context.now(),
-            org_timezone=settings.timezone, lang=context.me.language)
-    except NotFound:
-        await reply(update, context.render("customers/not_found"))
-        return
+    view, badges, lines, actions = await context.run(
+        cards.explanation, context.me, customer_id, context.services.policy, context.now(),
+        org_timezone=settings.timezone, lang=context.me.language)
     back = Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)
     await reply(update, context.render("customers/why", c=view, models=list(zip(badges, lines, strict=True)),
                                        actions=actions), await markup(context, [[back]]))
 
 
 @action("customer.history")
+@answers("customers")
 async def history(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     customer_id, offset = int(payload["id"]), int(payload.get("offset", 0))
-    try:
-        items, total = await context.run(interactions.history, context.me, customer_id, limit=HISTORY_PAGE,
-                                         offset=offset)
-        view = await context.run(customers.get, context.me, customer_id)
-    except NotFound:
-        await reply(update, context.render("customers/not_found"))
-        return
+    items, total = await context.run(interactions.history, context.me, customer_id, limit=HISTORY_PAGE,
+                                     offset=offset)
+    view = await context.run(customers.get, context.me, customer_id)
     rows = [[Button(f"{icon} {offset + i + 1}", act, {"id": customer_id, "interaction": item.id},
                     single_use=act == "customer.delete_log")
              for i, item in enumerate(items)]
@@ -278,16 +273,9 @@ async def delete_log(update: Update, context: BotContext, payload: dict[str, Any
 
 
 @expects("customer.edit_log")
+@answers("log")
 async def edit_log_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
-    try:
-        await context.run(interactions.edit_summary, context.me, int(data["interaction"]), text, context.now())
-    except InvalidInput as exc:
-        await reply(update, context.render("log/invalid", code=exc.code))
-        return
-    except NotFound:
-        await finish(context)
-        await reply(update, context.render("customers/not_found"))
-        return
+    await context.run(interactions.edit_summary, context.me, int(data["interaction"]), text, context.now())
     await finish(context)
     await reply(update, context.render("customers/saved"))
     await show_card(update, context, int(data["id"]), as_new_message=True)
@@ -317,21 +305,14 @@ async def edit_field(update: Update, context: BotContext, payload: dict[str, Any
 
 
 @expects("customer.edit")
+@answers("customers")
 async def edit_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     settings = context.services.settings
     customer_id = int(data["id"])
-    try:
-        field = str(data["field"])
-        value = _stage_word(text) if field == "stage" else text
-        await context.run(customers.edit_field, context.me, customer_id, field, value, now=context.now(),
-                          currency=settings.currency, policy=context.services.policy, org_timezone=settings.timezone)
-    except InvalidInput as exc:
-        await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
-        return
-    except NotFound:
-        await finish(context)
-        await reply(update, context.render("customers/not_found"))
-        return
+    field = str(data["field"])
+    value = _stage_word(text) if field == "stage" else text
+    await context.run(customers.edit_field, context.me, customer_id, field, value, now=context.now(),
+                      currency=settings.currency, policy=context.services.policy, org_timezone=settings.timezone)
     await finish(context)
     await reply(update, context.render("customers/saved"))
     await show_card(update, context, customer_id, as_new_message=True)
@@ -347,6 +328,7 @@ def _stage_word(text: str) -> str:
 # --- /tier NAME -----------------------------------------------------------------------------------
 
 
+@answers("customers")
 async def tier(update: Update, context: BotContext) -> None:
     query = " ".join(context.args or []).strip()
     if not query:
@@ -383,18 +365,16 @@ async def alias_add(update: Update, context: BotContext, payload: dict[str, Any]
 
 
 @expects("customer.alias")
+@answers("customers")
 async def alias_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     customer_id = int(data["id"])
     await finish(context)
     try:
         added = await context.run(aliases.add, context.me, customer_id, text[:200], now=context.now())
-    except InvalidInput as exc:
+    except InvalidInput as exc:  # said with the text typed, and the card again to try another
         await reply(update, context.render("customers/alias_refused", code=exc.code, value=text.strip()[:40],
                                            other=exc.params.get("other", "")))
         await show_card(update, context, customer_id, as_new_message=True)
-        return
-    except NotFound:
-        await reply(update, context.render("customers/not_found"))
         return
     view = await context.run(customers.get, context.me, customer_id)
     await reply(update, context.render("customers/alias_added", value=added.text, name=view.name))

@@ -73,13 +73,9 @@ async def on_document(update: Update, context: BotContext) -> None:
     kind = context.flow.data.get("kind") if context.flow and context.flow.flow == WAIT_FLOW else None
     if kind is not None:
         await finish(context)
-    try:
-        table = await asyncio.to_thread(read_bytes, content)
-        kind = kind or detect_kind(table.headers)
-    except ImportFileError as exc:
-        await reply(update, context.render("imports/problem", problem=file_problem(context.services.renderer,
-                                                                                    context.me.language, exc)))
-        return
+    # a file that cannot be read at all: ImportFileError, said by bot.error_replies
+    table = await asyncio.to_thread(read_bytes, content)
+    kind = kind or detect_kind(table.headers)
     upload_id = await context.run(uploads.store, context.me, filename=document.file_name or "upload",
                                   content=content, kind=kind, now=context.now())
     if kind is None:
@@ -120,7 +116,7 @@ async def _preview(update: Update, context: BotContext, upload_id: int, kind: st
         report = await context.run(uploads.preview, context.me, upload_id, kind, now=context.now(),
                                    currency=settings.currency, timezone=settings.timezone,
                                    policy=context.services.policy, table=table)
-    except ImportFileError as exc:
+    except ImportFileError as exc:  # the upload is dropped first; said where the preview would be
         await context.run(uploads.cancel, context.me, upload_id, now=context.now())
         await send(update, context.render("imports/problem", problem=file_problem(context.services.renderer,
                                                                                    context.me.language, exc)))

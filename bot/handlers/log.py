@@ -20,8 +20,9 @@ from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.actions import action, leave_pressable
+from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.flows import begin, expects, finish, finished, pending, started
 from bot.keyboards import Button, Draft, markup
 from bot.keyboards import draft as keyboard_draft
@@ -287,7 +288,7 @@ async def typed(update: Update, context: BotContext, text: str, data: dict[str, 
     draft = LogDraft.from_json(data["draft"])
     try:
         draft, data = await _answer(context, asking, text, draft, data)
-    except InvalidInput as exc:
+    except InvalidInput as exc:  # the question is asked again: the flow is stored with it (not a mere reply)
         data["asking"] = asking
         await begin(context, FLOW, data)
         await reply(update, context.render("log/invalid", code=exc.code))
@@ -364,21 +365,18 @@ async def _saved_before(update: Update, context: BotContext, payload: dict[str, 
 
 
 @action("log.save", when_done=_saved_before)
+@answers("log.save")
 async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
     data = await _current(update, context, payload)
     if data is None:
         return None
     settings = context.services.settings
     draft = LogDraft.from_json(data["draft"])
-    try:
-        logged = await context.run(_save_and_close, context.me, draft, chat_id=int(data["chat_id"]),
-                                   message_id=int(data["message_id"]), now=context.now(), currency=settings.currency,
-                                   policy=context.services.policy, org_timezone=settings.timezone,
-                                   others=_chosen_others(draft, data), learn=_to_learn(draft, data))
-    except (InvalidInput, NotFound) as exc:  # nothing saved, nothing claimed: ✅ can be pressed again
-        leave_pressable(context)
-        await reply(update, context.render("log/invalid", code=getattr(exc, "code", "no_customer")))
-        return None
+    # a refusal (bot.error_replies, "log.save"): nothing saved, nothing claimed, ✅ can be pressed again
+    logged = await context.run(_save_and_close, context.me, draft, chat_id=int(data["chat_id"]),
+                               message_id=int(data["message_id"]), now=context.now(), currency=settings.currency,
+                               policy=context.services.policy, org_timezone=settings.timezone,
+                               others=_chosen_others(draft, data), learn=_to_learn(draft, data))
     finished(context)
     policy, lang = context.services.policy, context.me.language
     changes = [(policy.model(c.model).name.get(lang), _tier_name(policy, c.model, c.old, lang),

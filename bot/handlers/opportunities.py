@@ -9,12 +9,12 @@ from telegram import Update
 
 from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.flows import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import opportunities
-from core.errors import InvalidInput, NotFound
 from core.models import PIPELINE_STAGES
 
 
@@ -46,22 +46,12 @@ async def lost(update: Update, context: BotContext, payload: dict[str, Any]) -> 
 
 
 @expects("opportunity.lost")
+@answers("opportunities")
 async def lost_reason(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     settings = context.services.settings
-    try:
-        closed = await context.run(opportunities.lose, context.me, int(data["id"]), text, now=context.now(),
-                                   policy=context.services.policy, org_timezone=settings.timezone)
-    except InvalidInput as exc:
-        if exc.code == "empty_text":  # ask again, the flow stays
-            await reply(update, context.render("log/invalid", code=exc.code))
-            return
-        await finish(context)
-        await reply(update, context.render("log/invalid", code=exc.code))
-        return
-    except NotFound:
-        await finish(context)
-        await reply(update, context.render("customers/not_found"))
-        return
+    # no reason given: asked again; closed or gone meanwhile: the flow ends (bot.error_replies)
+    closed = await context.run(opportunities.lose, context.me, int(data["id"]), text, now=context.now(),
+                               policy=context.services.policy, org_timezone=settings.timezone)
     await finish(context)
     await reply(update, context.render("opportunities/closed", closed=closed, o=closed.opportunity,
                                        changes=tier_changes(context, closed.changes), currency=settings.currency))
@@ -104,18 +94,11 @@ async def set_stage(update: Update, context: BotContext, payload: dict[str, Any]
 
 
 @expects("opportunity.edit")
+@answers("opportunities")
 async def edit_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
-    try:
-        view = await _save(context, int(data["id"]), str(data["field"]), text)
-    except InvalidInput as exc:
-        await reply(update, context.render("log/invalid", code=exc.code))
-        if exc.code == "opportunity_closed":
-            await finish(context)
-        return  # else the question stays open: type it again, or /cancel
-    except NotFound:
-        await finish(context)
-        await reply(update, context.render("customers/not_found"))
-        return
+    # a bad value keeps the question open (type it again, or /cancel); closed or gone meanwhile
+    # ends it (bot.error_replies)
+    view = await _save(context, int(data["id"]), str(data["field"]), text)
     await finish(context)
     await reply(update, context.render("customers/saved"))
     await show_card(update, context, view.customer_id, as_new_message=True)

@@ -19,12 +19,13 @@ from telegram import Update
 
 from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.flows import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import book, overrides
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import NotFound
 
 MATCH_SHOWN = 8
 CLEAR_LEAD = 10  # rapidfuzz points by which the best match must lead to be taken without asking
@@ -41,16 +42,13 @@ def _zone(context: BotContext) -> str:
     return context.me.timezone or context.services.settings.timezone
 
 
-async def _refuse(update: Update, context: BotContext) -> None:
-    await reply(update, context.render("common/not_allowed", need="manager"))
-
-
 # --- /override -------------------------------------------------------------------------------------
 
 
+@answers("overrides")
 async def command(update: Update, context: BotContext) -> None:
     if not context.me.is_manager:
-        await _refuse(update, context)
+        await reply(update, context.render("common/not_allowed", need="manager"))
         return
     policy = context.services.policy
     text = " ".join(context.args or []).strip()
@@ -59,11 +57,7 @@ async def command(update: Update, context: BotContext) -> None:
                                  lang=context.me.language, timezone=_zone(context), limit=LISTED + 1)
         await reply(update, context.render("overrides/usage", pins=pins[:LISTED], more=len(pins) > LISTED))
         return
-    try:
-        args = overrides.parse_args(policy, text, _today(context))
-    except InvalidInput as exc:
-        await reply(update, context.render("overrides/invalid", code=exc.code, **exc.params))
-        return
+    args = overrides.parse_args(policy, text, _today(context))
     payload = {"word": args.word, "choices": [[c.model, c.tier] for c in args.choices], "reason": args.reason,
                "until": args.until.isoformat() if args.until else None, "off": args.off}
     found = await context.run(book.search, context.me, args.name, MATCH_SHOWN)
@@ -78,6 +72,7 @@ async def command(update: Update, context: BotContext) -> None:
 
 
 @action("override.customer")
+@answers("overrides")
 async def customer_chosen(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _go(update, context, payload)
 
@@ -89,9 +84,7 @@ async def _go(update: Update, context: BotContext, payload: dict[str, Any]) -> N
         await _unpin(update, context, customer_id, None)
         return
     policy = context.services.policy
-    found, models = await _reach(update, context, overrides.models_for, context.me, policy, customer_id)
-    if not found:
-        return
+    models = await context.run(overrides.models_for, context.me, policy, customer_id)
     choices = [c for c in payload.get("choices", []) if c[0] in models]
     if not choices:
         await reply(update, context.render("overrides/invalid", code="override_no_model", value=payload.get("word", "")))
@@ -107,6 +100,7 @@ async def _go(update: Update, context: BotContext, payload: dict[str, Any]) -> N
 
 
 @action("override.model")
+@answers("overrides")
 async def model_chosen(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _pin_or_ask(update, context, int(payload["id"]), payload["model"], payload["tier"],
                       payload.get("reason", ""), payload.get("until"))
@@ -124,15 +118,8 @@ async def _pin_or_ask(update: Update, context: BotContext, customer_id: int, mod
 async def _pin(update: Update, context: BotContext, customer_id: int, model: str, tier: str, reason: str,
                until: date | None) -> None:
     settings = context.services.settings
-    try:
-        found, pinned = await _reach(update, context, overrides.pin, context.me, context.services.policy, customer_id,
-                                     model, tier, reason, context.now(), until=until, timezone=_zone(context),
-                                     org_timezone=settings.timezone)
-    except InvalidInput as exc:
-        await reply(update, context.render("overrides/invalid", code=exc.code, **exc.params))
-        return
-    if not found:
-        return
+    pinned = await context.run(overrides.pin, context.me, context.services.policy, customer_id, model, tier, reason,
+                               context.now(), until=until, timezone=_zone(context), org_timezone=settings.timezone)
     replaced = context.services.policy.tier(model, pinned.replaced) if pinned.replaced else None
     await reply(update, context.render("overrides/pinned", pin=pinned.pin,
                                        replaced=replaced.name.get(context.me.language) if replaced else None))
@@ -140,12 +127,9 @@ async def _pin(update: Update, context: BotContext, customer_id: int, model: str
 
 
 @expects(REASON_FLOW)
+@answers("overrides")
 async def reason_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
-    try:
-        reason, until = overrides.split_until(text, _today(context))
-    except InvalidInput as exc:  # the flow stays: the manager types it again
-        await reply(update, context.render("overrides/invalid", code=exc.code, **exc.params))
-        return
+    reason, until = overrides.split_until(text, _today(context))  # unreadable: said, the flow stays
     if data.get("until") and until is None:
         until = date.fromisoformat(data["until"])
     if not reason:
@@ -165,12 +149,11 @@ def _names(context: BotContext, model: str, tier: str) -> dict[str, str]:
 
 
 @action("override.start")
+@answers("overrides")
 async def start_from_card(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     customer_id = int(payload["id"])
     policy, lang = context.services.policy, context.me.language
-    found, models = await _reach(update, context, overrides.models_for, context.me, policy, customer_id)
-    if not found:
-        return
+    models = await context.run(overrides.models_for, context.me, policy, customer_id)
     pins = await context.run(overrides.active_overrides, context.me, context.now(), policy, lang=lang,
                              timezone=_zone(context), customer_ids=[customer_id])
     rows = [[Button(policy.model(m).name.get(lang), "override.pick_model", {"id": customer_id, "model": m},
@@ -204,29 +187,15 @@ async def pick_tier(update: Update, context: BotContext, payload: dict[str, Any]
 
 
 @action("override.remove")
+@answers("overrides")
 async def remove(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _unpin(update, context, int(payload["id"]), payload.get("model"))
 
 
 async def _unpin(update: Update, context: BotContext, customer_id: int, model: str | None) -> None:
-    found, unpinned = await _reach(update, context, overrides.unpin, context.me, context.services.policy,
-                                   customer_id, context.now(), org_timezone=context.services.settings.timezone,
-                                   model=model)
-    if not found:
-        return
+    unpinned = await context.run(overrides.unpin, context.me, context.services.policy, customer_id, context.now(),
+                                 org_timezone=context.services.settings.timezone, model=model)
     name, ended, _ = unpinned
     await reply(update, context.render("overrides/removed", name=name, count=len(ended)))
     if ended:
         await show_card(update, context, customer_id, as_new_message=True)
-
-
-async def _reach(update: Update, context: BotContext, fn: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
-    """Run a use case on one customer; (False, None) after telling the user it is out of their
-    reach (reps: managers only) or gone."""
-    try:
-        return True, await context.run(fn, *args, **kwargs)
-    except Forbidden:
-        await _refuse(update, context)
-    except NotFound:
-        await reply(update, context.render("customers/not_found"))
-    return False, None

@@ -24,20 +24,14 @@ from telegram.error import TelegramError
 
 from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import policy_store
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from core.tiering import PolicyError, parse_policy
 
 ISSUES_SHOWN = 10
-
-
-async def _refused(update: Update, context: BotContext, exc: Exception | None = None) -> None:
-    if isinstance(exc, policy_store.PolicyPinned) or (exc is None and context.services.settings.policy_file):
-        await reply(update, context.render("policy/pinned", path=str(context.services.settings.policy_file)))
-    else:
-        await reply(update, context.render("common/not_allowed", need="manager"))
 
 
 def _zone(context: BotContext) -> ZoneInfo:
@@ -49,7 +43,7 @@ def _zone(context: BotContext) -> ZoneInfo:
 
 async def command(update: Update, context: BotContext) -> None:
     if not context.me.is_manager:
-        await _refused(update, context, Forbidden("policy"))
+        await reply(update, context.render("common/not_allowed", need="manager"))
         return
     source, policy = await context.run(policy_store.policy_in_force, context.services.settings)
     rows = [[Button(context.label("policy_buttons.download"), "policy.download", single_use=False),
@@ -88,28 +82,22 @@ async def versions(update: Update, context: BotContext, payload: dict[str, Any])
 
 
 @action("policy.restore")
+@answers("policy")
 async def restore(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    try:
-        draft = await context.run(policy_store.draft_from_version, context.services.settings, context.me,
-                                  payload.get("id"), now=context.now())
-    except Forbidden as exc:
-        await _refused(update, context, exc)
-        return
+    draft = await context.run(policy_store.draft_from_version, context.services.settings, context.me,
+                              payload.get("id"), now=context.now())
     await _preview(update, context, draft)
 
 
 # --- an uploaded .toml -------------------------------------------------------------------------------------
 
 
+@answers("policy")
 async def on_document(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and message.document is not None
     document = message.document
-    try:
-        policy_store.require_changeable(context.services.settings, context.me)
-    except Forbidden as exc:
-        await _refused(update, context, exc)
-        return
+    policy_store.require_changeable(context.services.settings, context.me)  # pinned, or not a manager: said
     limit_kb = policy_store.MAX_POLICY_BYTES // 1024
     if document.file_size is not None and document.file_size > policy_store.MAX_POLICY_BYTES:
         # before download: no getFile at all
@@ -130,12 +118,9 @@ async def on_document(update: Update, context: BotContext) -> None:
     try:
         draft = await context.run(policy_store.store_draft, context.services.settings, context.me, text,
                                   note=name, now=context.now())
-    except PolicyError as exc:
+    except PolicyError as exc:  # every issue, with the file's name: said here
         await reply(update, context.render("policy/invalid", file=name, issues=exc.issues[:ISSUES_SHOWN],
                                            more=max(len(exc.issues) - ISSUES_SHOWN, 0)))
-        return
-    except Forbidden as exc:
-        await _refused(update, context, exc)
         return
     await _preview(update, context, draft)
 
@@ -164,17 +149,14 @@ async def _preview(update: Update, context: BotContext, draft: policy_store.Draf
 
 
 @action("policy.apply")
+@answers("policy")
 async def apply(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
     query = update.callback_query
     assert query is not None
     await query.answer(context.label("policy_buttons.applying"))  # the re-tiering takes a while
     services = context.services
-    try:
-        applied = await asyncio.to_thread(policy_store.apply, services.db, services.settings, context.me,
-                                          int(payload["draft"]), context.now())
-    except Forbidden as exc:
-        await _refused(update, context, exc)
-        return None
+    applied = await asyncio.to_thread(policy_store.apply, services.db, services.settings, context.me,
+                                      int(payload["draft"]), context.now())
     if applied is None:
         await edit(update, context.render("policy/already"))
         return None

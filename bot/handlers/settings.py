@@ -8,12 +8,12 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import accounts
 from core.accounts import Account
-from core.errors import InvalidInput
 
 FIELDS = ("language", "timezone", "digest", "quiet")
 TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo", "Europe/London",
@@ -55,6 +55,7 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
 
 
 @action("settings.set")
+@answers("settings")
 async def choose(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     account = await _save(update, context, str(payload.get("field")), str(payload.get("value")))
     if account is not None:
@@ -73,6 +74,7 @@ async def ask_to_type(update: Update, context: BotContext, payload: dict[str, An
 
 
 @expects("settings.input")
+@answers("settings")
 async def typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     account = await _save(update, context, str(data.get("field")), text)
     if account is not None:
@@ -82,15 +84,11 @@ async def typed(update: Update, context: BotContext, text: str, data: dict[str, 
 
 
 async def _save(update: Update, context: BotContext, field: str, value: str) -> Account | None:
-    """Store one setting; an invalid value gets its explanation and changes nothing."""
+    """Store one setting; an invalid value changes nothing and is explained (bot.error_replies)."""
     setter = _SETTERS.get(field)
     if setter is None:
         return None
-    try:
-        account = await context.run(setter, context.me.id, value)
-    except InvalidInput as exc:
-        await reply(update, context.render("errors/invalid", code=exc.code, **exc.params))
-        return None
+    account = await context.run(setter, context.me.id, value)
     context.account = account
     return account
 

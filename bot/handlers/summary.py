@@ -18,13 +18,13 @@ from telegram.constants import ChatAction
 
 from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
 from bot.render import Renderer
 from bot.replies import edit, reply
 from core import charts, summary
 from core.accounts import Account
-from core.errors import Forbidden, InvalidInput
 from core.tiering import Policy
 
 TIER_PAGE = 10
@@ -32,19 +32,17 @@ OVERDUE_SHOWN = 15
 PEOPLE_BUTTONS = 6
 
 
+@answers("summary")
 async def show(update: Update, context: BotContext) -> None:
     if not context.me.is_manager:
         await reply(update, context.render("common/not_allowed", need="manager"))
         return
-    try:
-        request = summary.parse_request(list(context.args or []))
-    except InvalidInput as exc:
-        await reply(update, context.render("summary/usage", code=exc.code, **exc.params))
-        return
+    request = summary.parse_request(list(context.args or []))
     await send_summary(update, context, request)
 
 
 @action("summary.open")
+@answers("summary")
 async def open_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """The button under the weekly push: the same summary, with its chart and buttons."""
     await send_summary(update, context, summary.Request(period=str(payload.get("period", summary.DEFAULT_PERIOD))))
@@ -55,15 +53,8 @@ async def send_summary(update: Update, context: BotContext, request: summary.Req
     assert chat is not None
     settings = context.services.settings
     await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
-    try:
-        params = await context.run(_figures, context.me, context.services.policy, context.now(), settings.timezone,
-                                   request)
-    except InvalidInput as exc:
-        await reply(update, context.render("summary/usage", code=exc.code, **{"value": None, **exc.params}))
-        return
-    except Forbidden:
-        await reply(update, context.render("common/not_allowed", need="manager"))
-        return
+    params = await context.run(_figures, context.me, context.services.policy, context.now(), settings.timezone,
+                               request)
     lang = context.me.language
     labels = chart_labels(context.services.renderer, lang, params)
     png = await asyncio.to_thread(charts.summary_chart, params, lang, labels)
@@ -108,13 +99,10 @@ def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
 
 
 @action("summary.tier")
+@answers("summary.drill")
 async def tier_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     offset = max(int(payload.get("offset", 0)), 0)
-    try:
-        lines, total = await context.run(_tier_page, context.me, context.services.policy, payload, offset)
-    except Forbidden:
-        await reply(update, context.render("common/not_allowed", need="manager"))
-        return
+    lines, total = await context.run(_tier_page, context.me, context.services.policy, payload, offset)
     policy = context.services.policy
     model = policy.model_by_code.get(str(payload["model"]))
     text = context.render("summary/tier_list", lines=lines, total=total, offset=offset,
@@ -145,17 +133,12 @@ def _tier_page(session: Session, actor: Account, policy: Policy, payload: dict[s
 
 
 @action("summary.overdue")
+@answers("summary.drill")
 async def overdue_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    try:
-        name, contacts = await context.run(summary.overdue_of, context.me, context.services.policy, context.now(),
-                                           org_timezone=context.services.settings.timezone,
-                                           user_id=int(payload["user_id"]))
-    except Forbidden:
-        await reply(update, context.render("common/not_allowed", need="manager"))
-        return
-    except InvalidInput as exc:  # moved to another team since the summary was sent
-        await reply(update, context.render("summary/usage", code=exc.code, brief=True, **exc.params))
-        return
+    # moved to another team since the summary was sent: InvalidInput, said briefly (bot.error_replies)
+    name, contacts = await context.run(summary.overdue_of, context.me, context.services.policy, context.now(),
+                                       org_timezone=context.services.settings.timezone,
+                                       user_id=int(payload["user_id"]))
     shown = contacts[:OVERDUE_SHOWN]
     rows = [[Button(f"{n} {context.label('summary.card')}", "summary.card", {"id": c.customer_id}, single_use=False)
              for n, c in enumerate(shown[start:start + 5], start=start + 1)] for start in range(0, len(shown), 5)]

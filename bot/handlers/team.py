@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -22,15 +21,15 @@ from telegram import Update
 
 from bot.actions import action
 from bot.context import BotContext
+from bot.error_replies import answers
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
 from core import book, people, team
 from core.accounts import Account
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.tiering import Policy
 
-T = TypeVar("T")
 PAGE = 10  # people per overview page
 BOOK_PAGE = 10  # customers per page of a book
 PICK_MAX = 40  # people offered as buttons
@@ -49,44 +48,12 @@ UNASSIGNED_WORDS = ("unassigned", "无负责人")
 NO_ONE = ("-", "—", "none", "无")
 
 
-class _Answered(Exception):
-    """The user already got the answer (an error in their language): stop quietly."""
-
-
-Handler = Callable[..., Awaitable[Any]]
-
-
-def _guarded(handler: Handler) -> Handler:
-    @wraps(handler)
-    async def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await handler(*args, **kwargs)
-        except _Answered:
-            return None
-
-    return run
-
-
 async def _say(update: Update, text: str, rows: Any = None) -> None:
     """Edit the message a button sits on, or answer a typed command with a new message."""
     if update.callback_query is not None:
         await edit(update, text, rows)
     else:
         await reply(update, text, rows)
-
-
-async def _run(update: Update, context: BotContext, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """A core call; refusals and bad input become one short answer in the user's language."""
-    try:
-        return await context.run(fn, *args, **kwargs)
-    except InvalidInput as exc:
-        text = context.render("team/error", **{**exc.params, "code": exc.code})
-    except NotFound:
-        text = context.render("team/error", code="team_gone")
-    except Forbidden:
-        text = context.render("common/not_allowed", need="manager")
-    await _say(update, text)
-    raise _Answered
 
 
 def _zone(context: BotContext) -> ZoneInfo:
@@ -104,7 +71,7 @@ def _pairs(buttons: list[Button], width: int = 2) -> list[list[Button]]:
 # --- /team ----------------------------------------------------------------------------------------
 
 
-@_guarded
+@answers("team")
 async def command(update: Update, context: BotContext) -> None:
     me = context.me
     if not me.is_manager:
@@ -119,7 +86,7 @@ async def command(update: Update, context: BotContext) -> None:
     if sub is not None:
         await TYPED[sub](update, context, rest)
     elif args[0].startswith("@") and len(args) == 1:
-        person = await _run(update, context, people.find_person, me, args[0])
+        person = await context.run(people.find_person, me, args[0])
         await _member(update, context, person.id)
     elif me.role == "admin":
         await _overview(update, context, 0, " ".join(args))
@@ -132,7 +99,7 @@ async def _usage(update: Update, context: BotContext, rest: str) -> None:
 
 
 @action("team.help")
-@_guarded
+@answers("team")
 async def help_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await reply(update, context.render("team/usage", admin=context.me.role == "admin"))
 
@@ -142,7 +109,7 @@ async def help_pressed(update: Update, context: BotContext, payload: dict[str, A
 
 async def _overview(update: Update, context: BotContext, page: int, team_name: str | None) -> None:
     me = context.me
-    found = await _run(update, context, team.overview, me, context.services.policy,
+    found = await context.run(team.overview, me, context.services.policy,
                        team=team_name, **_now_and_zone(context))
     pages = max(1, -(-len(found.members) // PAGE))
     page = min(max(page, 0), pages - 1)
@@ -163,7 +130,7 @@ async def _overview(update: Update, context: BotContext, page: int, team_name: s
 
 
 @action("team.page")
-@_guarded
+@answers("team")
 async def page_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _overview(update, context, int(payload.get("page", 0)), payload.get("team"))
 
@@ -173,7 +140,7 @@ async def page_pressed(update: Update, context: BotContext, payload: dict[str, A
 
 async def _member(update: Update, context: BotContext, user_id: int) -> None:
     me = context.me
-    row = await _run(update, context, team.member, me, context.services.policy, user_id, **_now_and_zone(context))
+    row = await context.run(team.member, me, context.services.policy, user_id, **_now_and_zone(context))
     text = context.render("team/member", m=row, tier_names=team.tier_names(context.services.policy), zone=_zone(context))
     rows = [[Button(context.label("team.book"), "team.book", {"id": row.id}, single_use=False),
              Button(context.label("team.reassign"), "team.scope", {"from": row.id}, single_use=False)]]
@@ -189,19 +156,19 @@ async def _member(update: Update, context: BotContext, user_id: int) -> None:
 
 
 @action("team.member")
-@_guarded
+@answers("team")
 async def member_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _member(update, context, int(payload["id"]))
 
 
 @action("team.book")
-@_guarded
+@answers("team")
 async def book_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     user_id, offset = int(payload["id"]), int(payload.get("offset", 0))
     policy = context.services.policy
-    lines, total = await _run(update, context, team.book_of, context.me, policy, user_id, offset=offset,
+    lines, total = await context.run(team.book_of, context.me, policy, user_id, offset=offset,
                               limit=BOOK_PAGE)
-    person = await _run(update, context, people.person, context.me, user_id)
+    person = await context.run(people.person, context.me, user_id)
     text = context.render("team/book", name=person.name, lines=lines, total=total, offset=offset, shown=len(lines),
                           tier_names=team.tier_names(policy))
     rows = _pairs([Button(f"{offset + n}. {line.name}", "team.customer", {"id": line.id}, single_use=False)
@@ -212,9 +179,9 @@ async def book_pressed(update: Update, context: BotContext, payload: dict[str, A
 
 
 @action("team.customer")
-@_guarded
+@answers("team")
 async def customer_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    ref = await _run(update, context, team.customer_ref, context.me, int(payload["id"]))
+    ref = await context.run(team.customer_ref, context.me, int(payload["id"]))
     label = context.label
     rows = [[Button(label("team.card"), "customer.card", {"id": ref.id}, single_use=False),
              Button(label("team.reassign"), "team.pick", {"ids": [ref.id]}, single_use=False)],
@@ -230,11 +197,11 @@ async def customer_pressed(update: Update, context: BotContext, payload: dict[st
 
 
 @action("team.scope")
-@_guarded
+@answers("team")
 async def scope_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """Which of a person's customers: all, or one tier of the main model."""
     user_id = int(payload["from"])
-    row = await _run(update, context, team.member, context.me, context.services.policy, user_id,
+    row = await context.run(team.member, context.me, context.services.policy, user_id,
                      **_now_and_zone(context))
     if not row.book:
         await _say(update, context.render("team/error", code="team_nothing_selected"))
@@ -264,15 +231,15 @@ def _targets(session: Session, actor: Account, besides: int | None) -> list[peop
 
 
 @action("team.pick")
-@_guarded
+@answers("team")
 async def pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """To whom: the active people the presser manages."""
     me = context.me
-    found = await _run(update, context, _selection, me, payload)
+    found = await context.run(_selection, me, payload)
     besides = payload.get("from")
     if besides is None and len(found.ids) == 1:
-        besides = (await _run(update, context, team.customer_ref, me, found.ids[0])).owner_id
-    targets = await _run(update, context, _targets, me, besides)
+        besides = (await context.run(team.customer_ref, me, found.ids[0])).owner_id
+    targets = await context.run(_targets, me, besides)
     rows = _pairs([Button(p.name, "team.ask_reassign", {**payload, "to": p.id}, single_use=False) for p in targets])
     rows.append([Button(context.label("team.cancel"), "team.cancel")])
     await _say(update, context.render("team/pick", what="reassign", count=len(found.ids), from_name=found.from_name),
@@ -280,15 +247,15 @@ async def pick_pressed(update: Update, context: BotContext, payload: dict[str, A
 
 
 @action("team.ask_reassign")
-@_guarded
+@answers("team")
 async def ask_reassign_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _confirm_reassign(update, context, payload)
 
 
 async def _confirm_reassign(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     me = context.me
-    found = await _run(update, context, _selection, me, payload)
-    target = await _run(update, context, _target_name, me, int(payload["to"]))
+    found = await context.run(_selection, me, payload)
+    target = await context.run(_target_name, me, int(payload["to"]))
     tier = payload.get("tier")
     tier_label = None
     if tier:
@@ -310,29 +277,29 @@ async def _ask(update: Update, context: BotContext, text: str, payload: dict[str
 
 
 @action("team.cancel")
-@_guarded
+@answers("team")
 async def cancel_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await finish(context)
     await _say(update, context.render("team/done", op="cancelled"))
 
 
 @action("team.confirm")
-@_guarded
+@answers("team")
 async def confirm_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """The ✅ of a confirmation: do exactly what was shown (core checks the rights again)."""
     me, now, op = context.me, context.now(), payload["op"]
     policy = context.services.policy
     if op == "reassign":
-        done = await _run(update, context, team.reassign, me, list(payload["ids"]), int(payload["to"]), now)
+        done = await context.run(team.reassign, me, list(payload["ids"]), int(payload["to"]), now)
         params: dict[str, Any] = {"moved": done.moved, "follow_ups": done.follow_ups, "to_name": done.to_name}
     elif op == "archive":
-        params = {"name": await _run(update, context, team.archive, me, int(payload["id"]), now)}
+        params = {"name": await context.run(team.archive, me, int(payload["id"]), now)}
     elif op == "merge":
-        merged = await _run(update, context, team.merge, me, policy, int(payload["keep"]), int(payload["drop"]), now,
+        merged = await context.run(team.merge, me, policy, int(payload["keep"]), int(payload["drop"]), now,
                             org_timezone=context.services.settings.timezone)
         params = {"kept": merged.kept_name, "dropped": merged.dropped_name, "moved": merged.moved}
     elif op in ("deactivate", "role", "move"):
-        change = await _run(update, context, _people_change, me, op, int(payload["id"]), payload.get("value"), now)
+        change = await context.run(_people_change, me, op, int(payload["id"]), payload.get("value"), now)
         params = {"name": change.person.name, "customers": change.customers, "new": change.new}
     else:
         return
@@ -365,7 +332,7 @@ async def _typed_reassign(update: Update, context: BotContext, rest: str) -> Non
         await _usage(update, context, rest)
         return
     source, to_ref = tokens[:refs[-1]], tokens[refs[-1]]
-    payload = await _run(update, context, _reassign_plan, context.me, context.services.policy, source, to_ref,
+    payload = await context.run(_reassign_plan, context.me, context.services.policy, source, to_ref,
                          tier_text)
     await _confirm_reassign(update, context, payload)
 
@@ -391,14 +358,14 @@ def _reassign_plan(session: Session, actor: Account, policy: Policy, source: lis
 
 
 @action("team.am")
-@_guarded
+@answers("team")
 async def am_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _am_load(update, context)
 
 
 async def _am_load(update: Update, context: BotContext) -> None:
     policy = context.services.policy
-    load = await _run(update, context, team.account_manager_load, context.me, policy)
+    load = await context.run(team.account_manager_load, context.me, policy)
     names = team.tier_names(policy)
     top_name = names.get(load.tier or "", {}).get(context.me.language, load.tier or "")
     rows = _pairs([Button(f"{n}. {c['name']}", "team.am_pick", {"customer": c["id"]}, single_use=False)
@@ -408,11 +375,11 @@ async def _am_load(update: Update, context: BotContext) -> None:
 
 
 @action("team.am_pick")
-@_guarded
+@answers("team")
 async def am_pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     me = context.me
-    ref = await _run(update, context, team.customer_ref, me, int(payload["customer"]))
-    targets = await _run(update, context, _targets, me, None)
+    ref = await context.run(team.customer_ref, me, int(payload["customer"]))
+    targets = await context.run(_targets, me, None)
     rows = _pairs([Button(p.name, "team.am_set", {"customer": ref.id, "user": p.id}) for p in targets])
     rows.append([Button(context.label("team.remove_am"), "team.am_set", {"customer": ref.id, "user": None}),
                  Button(context.label("team.cancel"), "team.cancel")])
@@ -420,10 +387,10 @@ async def am_pick_pressed(update: Update, context: BotContext, payload: dict[str
 
 
 @action("team.am_set")
-@_guarded
+@answers("team")
 async def am_set_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     user = payload.get("user")
-    name, manager = await _run(update, context, team.set_account_manager, context.me, context.services.policy,
+    name, manager = await context.run(team.set_account_manager, context.me, context.services.policy,
                                int(payload["customer"]), int(user) if user is not None else None, context.now())
     book.invalidate()
     await _say(update, context.render("team/done", op="am", name=name, manager=manager))
@@ -438,7 +405,7 @@ async def _typed_am(update: Update, context: BotContext, rest: str) -> None:
     if len(tokens) < 2 or not (tokens[-1].startswith("@") or tokens[-1] in NO_ONE):
         await _usage(update, context, rest)
         return
-    name, manager = await _run(update, context, _am_typed, context.me, context.services.policy,
+    name, manager = await context.run(_am_typed, context.me, context.services.policy,
                                " ".join(tokens[:-1]), tokens[-1], context.now())
     book.invalidate()
     await _say(update, context.render("team/done", op="am", name=name, manager=manager))
@@ -455,7 +422,7 @@ def _am_typed(session: Session, actor: Account, policy: Policy, customer: str, u
 
 
 @action("team.archive_prompt")
-@_guarded
+@answers("team")
 async def archive_prompt_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _prompt_archive(update, context)
 
@@ -466,7 +433,7 @@ async def _prompt_archive(update: Update, context: BotContext) -> None:
 
 
 @expects("team.archive")
-@_guarded
+@answers("team")
 async def archive_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     await _ask_archive_by_name(update, context, text)  # a bad name: the prompt stays, type again
     await finish(context)
@@ -480,27 +447,27 @@ async def _typed_archive(update: Update, context: BotContext, rest: str) -> None
 
 
 async def _ask_archive_by_name(update: Update, context: BotContext, name: str) -> None:
-    ref = await _run(update, context, team.find_customer, context.me, name)
+    ref = await context.run(team.find_customer, context.me, name)
     await _ask(update, context, context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
                {"op": "archive", "id": ref.id})
 
 
 @action("team.ask_archive")
-@_guarded
+@answers("team")
 async def ask_archive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    ref = await _run(update, context, team.customer_ref, context.me, int(payload["id"]))
+    ref = await context.run(team.customer_ref, context.me, int(payload["id"]))
     await _ask(update, context, context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
                {"op": "archive", "id": ref.id})
 
 
 @action("team.archived")
-@_guarded
+@answers("team")
 async def archived_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _archived(update, context, int(payload.get("offset", 0)))
 
 
 async def _archived(update: Update, context: BotContext, offset: int) -> None:
-    lines, total = await _run(update, context, team.archived, context.me, offset=offset, limit=BOOK_PAGE)
+    lines, total = await context.run(team.archived, context.me, offset=offset, limit=BOOK_PAGE)
     rows = _pairs([Button(f"♻ {offset + n}", "team.unarchive", {"id": line.id})
                    for n, line in enumerate(lines, start=1) if line.merged_into is None], 5)
     rows += page_row("team.archived", {}, at=offset, step=BOOK_PAGE, end=total)
@@ -510,9 +477,9 @@ async def _archived(update: Update, context: BotContext, offset: int) -> None:
 
 
 @action("team.unarchive")
-@_guarded
+@answers("team")
 async def unarchive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    name = await _run(update, context, team.unarchive, context.me, int(payload["id"]), context.now())
+    name = await context.run(team.unarchive, context.me, int(payload["id"]), context.now())
     book.invalidate()
     await reply(update, context.render("team/done", op="unarchive", name=name))
 
@@ -521,7 +488,7 @@ async def _typed_unarchive(update: Update, context: BotContext, rest: str) -> No
     if not rest:
         await _archived(update, context, 0)
         return
-    name = await _run(update, context, _unarchive_typed, context.me, rest, context.now())
+    name = await context.run(_unarchive_typed, context.me, rest, context.now())
     book.invalidate()
     await reply(update, context.render("team/done", op="unarchive", name=name))
 
@@ -538,22 +505,22 @@ async def _typed_archived(update: Update, context: BotContext, rest: str) -> Non
 
 
 @action("team.merge_prompt")
-@_guarded
+@answers("team")
 async def merge_prompt_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await begin(context, "team.merge", {})
     await reply(update, context.render("team/prompt", step="merge"))
 
 
 @action("team.merge_with")
-@_guarded
+@answers("team")
 async def merge_with_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    ref = await _run(update, context, team.customer_ref, context.me, int(payload["id"]))
+    ref = await context.run(team.customer_ref, context.me, int(payload["id"]))
     await begin(context, "team.merge", {"first": ref.id})
     await reply(update, context.render("team/prompt", step="merge_with", name=ref.name))
 
 
 @expects("team.merge")
-@_guarded
+@answers("team")
 async def merge_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     first = data.get("first")
     names = [f"#{first}", text] if first else MERGE_SPLIT.split(text.strip(), maxsplit=1)
@@ -573,7 +540,7 @@ async def _typed_merge(update: Update, context: BotContext, rest: str) -> None:
 
 
 async def _ask_merge(update: Update, context: BotContext, first: str, second: str) -> None:
-    records = await _run(update, context, _merge_pair, context.me, first, second)
+    records = await context.run(_merge_pair, context.me, first, second)
     rows = [[Button(context.label("team.keep", n=n, name=keep.name[:24]), "team.confirm",
                     {"op": "merge", "keep": keep.id, "drop": other.id})]
             for n, (keep, other) in enumerate((records, records[::-1]), start=1)]
@@ -590,13 +557,13 @@ def _merge_pair(session: Session, actor: Account, first: str, second: str) -> tu
 
 
 @action("team.ask_deactivate")
-@_guarded
+@answers("team")
 async def ask_deactivate_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _ask_people(update, context, "deactivate", int(payload["id"]), None)
 
 
 async def _ask_people(update: Update, context: BotContext, op: str, user_id: int, value: str | None) -> None:
-    change = await _run(update, context, people.preview, context.me, user_id,
+    change = await context.run(people.preview, context.me, user_id,
                         "team" if op == "move" else op, value)
     text = context.render("team/confirm", op=op, name=change.person.name, customers=change.customers,
                           old=change.old, role=change.new, team=change.new)
@@ -604,21 +571,21 @@ async def _ask_people(update: Update, context: BotContext, op: str, user_id: int
 
 
 @action("team.reactivate")
-@_guarded
+@answers("team")
 async def reactivate_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _reactivate(update, context, int(payload["id"]))
 
 
 async def _reactivate(update: Update, context: BotContext, user_id: int) -> None:
-    change = await _run(update, context, people.reactivate, context.me, user_id, context.now())
+    change = await context.run(people.reactivate, context.me, user_id, context.now())
     await _say(update, context.render("team/done", op="reactivate", name=change.person.name))
 
 
 @action("team.roles")
-@_guarded
+@answers("team")
 async def roles_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     me, user_id = context.me, int(payload["id"])
-    person = await _run(update, context, people.person, me, user_id)
+    person = await context.run(people.person, me, user_id)
     roles = ("rep", "manager", "admin") if me.role == "admin" else ("rep", "manager")
     rows = [[Button(context.label(f"roles.{r}"), "team.ask_role", {"id": user_id, "role": r}, single_use=False)
              for r in roles if r != person.role],
@@ -628,17 +595,17 @@ async def roles_pressed(update: Update, context: BotContext, payload: dict[str, 
 
 
 @action("team.ask_role")
-@_guarded
+@answers("team")
 async def ask_role_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _ask_people(update, context, "role", int(payload["id"]), str(payload["role"]))
 
 
 @action("team.teams")
-@_guarded
+@answers("team")
 async def teams_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     me, user_id = context.me, int(payload["id"])
-    person = await _run(update, context, people.person, me, user_id)
-    names = await _run(update, context, people.team_names)
+    person = await context.run(people.person, me, user_id)
+    names = await context.run(people.team_names)
     rows = _pairs([Button(name, "team.ask_move", {"id": user_id, "team": name}, single_use=False)
                    for name in names if name != person.team][:PICK_MAX], 3)
     rows.append([Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)])
@@ -647,7 +614,7 @@ async def teams_pressed(update: Update, context: BotContext, payload: dict[str, 
 
 
 @action("team.ask_move")
-@_guarded
+@answers("team")
 async def ask_move_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     await _ask_people(update, context, "move", int(payload["id"]), str(payload["team"]))
 
@@ -660,7 +627,7 @@ def _typed_people(op: str) -> Callable[[Update, BotContext, str], Awaitable[None
         if not tokens or (op in ("role", "move") and len(tokens) < 2):
             await _usage(update, context, rest)
             return
-        person = await _run(update, context, people.find_person, context.me, tokens[0])
+        person = await context.run(people.find_person, context.me, tokens[0])
         if op == "activate":
             await _reactivate(update, context, person.id)
             return
