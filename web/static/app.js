@@ -168,7 +168,7 @@ function bars(items, max) {
 async function showDashboard(params) {
   $("#title").textContent = L("dashboard");
   const period = params.get("period") || "month";
-  const d = await api("/api/dashboard?period=" + period);
+  const d = await api("/api/dashboard?" + new URLSearchParams({ person: params.get("person") || "", team: params.get("team") || "", period }));
   const lang = S.me.language;
   const periods = el("div", { class: "row" }, ["week", "month", "quarter"].map((p) => el("button", { class: p === period ? "" : "plain", onclick: () => go("#/dash?period=" + p) }, L(p))));
   const models = d.models.map((m) => {
@@ -198,13 +198,24 @@ function telegramReady() {
   route();
 }
 
+// The chat's "📋 Open" buttons name a view in the query string (bot/app_links.py): ?open=list&<table
+// filters> or ?open=dash&period=…&person=…&team=…; read once, before the fragment is tidied away.
+function requestedView() {
+  const params = new URLSearchParams(location.search);
+  const view = { list: "#/list?", dash: "#/dash?" }[params.get("open")];
+  params.delete("open");
+  return view ? view + params : null;
+}
+
 async function start() {
+  const view = requestedView();
   S.initData = readInitData();
   $("#back").addEventListener("click", () => history.back());
   S.me = await api("/api/me");
   document.documentElement.lang = S.me.language === "zh" ? "zh-CN" : "en";
   $("#tabs").replaceChildren(el("button", { class: "plain", onclick: () => go("#/") }, L("customers")),
     S.me.role !== "rep" ? el("button", { class: "plain", id: "tab-dash", onclick: () => go("#/dash") }, L("dashboard")) : null);
+  if (view) history.replaceState(null, "", location.pathname + view);
   route();
   // Telegram's script from telegram.org, without blocking: absent offline, the page works as is.
   const script = el("script", { src: "https://telegram.org/js/telegram-web-app.js", async: "" });
