@@ -15,6 +15,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -158,7 +159,12 @@ class Console:
         if not 1 <= number <= len(options):
             self._say(f"⚠ no button {number} (1–{len(options)})")
             return
-        await self._feed(self.api.press(self.me, self.keyboard, options[number - 1][1]))
+        label, data = options[number - 1]
+        opens = dict(self.keyboard.web_apps).get(label) if not data else None
+        if opens is not None:  # 📋 Open: Telegram would open the Mini App at this view, the console links it
+            self._say(self._web_link(urlsplit(opens).query) if self.web_base else f"📋 {opens}")
+            return
+        await self._feed(self.api.press(self.me, self.keyboard, data))
 
     async def _upload(self, path: str) -> None:
         file = Path(path).expanduser()  # noqa: ASYNC240 - the offline console, a local file
@@ -190,15 +196,16 @@ class Console:
             self.keyboard = sent
             self._say("  ".join(f"[{i}] {label}" for i, (label, _) in enumerate(sent.buttons, 1)))
 
-    def _web_link(self) -> str:
+    def _web_link(self, view: str = "") -> str:
         """The Mini App in a browser, signed in as this console's user (real initData, valid for
-        TIERBOT_WEB_AUTH_MAX_AGE of the console's clock: `:web` prints a fresh one)."""
+        TIERBOT_WEB_AUTH_MAX_AGE of the console's clock: `:web` prints a fresh one), opened at
+        `view` (a 📋 Open button's query string) when given."""
         from bot import webapp
 
         assert self.web_base is not None
         link = webapp.local_link(self.web_base, LOCAL_TOKEN, self.account.telegram_id, self.account.name,
                                  self.account.language, self.clock.now())
-        return f"📋 Mini App: {link}"
+        return f"📋 Mini App: {link.replace('/#', f'/?{view}#', 1) if view else link}"
 
     def _local(self, moment: datetime) -> str:
         return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")

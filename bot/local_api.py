@@ -53,6 +53,12 @@ class Sent:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
         return [(b.get("text", ""), b.get("callback_data", "")) for row in rows for b in row]
 
+    @property
+    def web_apps(self) -> list[tuple[str, str]]:
+        """(label, url) of every inline button that opens the Mini App (`web_app`)."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b.get("text", ""), b["web_app"]["url"]) for row in rows for b in row if b.get("web_app")]
+
 
 @dataclass
 class Fault:
@@ -84,6 +90,7 @@ class LocalBotAPI:
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.faults: list[Fault] = []
         self.webhook: dict[str, Any] | None = None  # the last setWebhook's parameters
+        self.menu_button: dict[str, Any] | None = None  # the last setChatMenuButton's menu_button
         self.on_sent: Callable[[Sent], None] | None = None
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -153,6 +160,10 @@ class LocalBotAPI:
         self.webhook = dict(params)  # url, secret_token, allowed_updates: what a test checks
         return True
 
+    def _m_setchatmenubutton(self, params: dict, files: dict) -> bool:
+        self.menu_button = params.get("menu_button")
+        return True
+
     def _m_setmycommands(self, params: dict, files: dict) -> bool:
         self.commands[str(params.get("language_code", ""))] = list(params.get("commands", []))
         return True
@@ -190,6 +201,7 @@ class LocalBotAPI:
         text = str(params.get("text", ""))
         if len(text) > 4096:
             raise _ApiError(400, "Bad Request: message is too long")
+        _check_markup(sent.chat_id, params.get("reply_markup"))
         if text == sent.text and params.get("reply_markup") == sent.reply_markup:
             raise _ApiError(400, "Bad Request: message is not modified")
         sent.history.append(sent.text)
@@ -229,6 +241,7 @@ class LocalBotAPI:
 
     def _store(self, params: dict, kind: str, text: str, **extra: Any) -> dict:
         chat_id = int(params["chat_id"])
+        _check_markup(chat_id, params.get("reply_markup"))
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))
         sent = Sent(chat_id, next(counter), kind, text, params.get("reply_markup"), params.get("parse_mode"), **extra)
         self.messages[(chat_id, sent.message_id)] = sent
@@ -322,6 +335,13 @@ class LocalBotAPI:
 
     def sent_to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.outgoing if s.chat_id == chat_id and not s.deleted]
+
+
+def _check_markup(chat_id: int, markup: Any) -> None:
+    """As Telegram: a `web_app` inline button is accepted in private chats only."""
+    if chat_id < 0 and isinstance(markup, dict) and any(
+            button.get("web_app") for row in markup.get("inline_keyboard", []) for button in row):
+        raise _ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
 
 
 class _ApiError(Exception):

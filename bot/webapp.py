@@ -15,6 +15,7 @@ from aiohttp import web
 from telegram import MenuButtonWebApp, WebAppInfo
 from telegram.ext import Application
 
+from bot.app_links import app_url
 from bot.webhook import parse_listen
 from web.app import create_app
 from web.initdata import sign
@@ -50,11 +51,6 @@ def attach(application: Application, listen: str) -> None:
 
     application.post_init = post_init
     application.post_shutdown = post_shutdown
-
-
-def app_url(settings: Any) -> str | None:
-    """The Mini App's HTTPS address (None: the bot says nothing about the app)."""
-    return f"{settings.web_public_url}/" if settings.web_public_url else None
 
 
 async def publish_menu_button(application: Application) -> None:

@@ -140,17 +140,20 @@ def search(session: Session, account: Account, policy: Policy, query: Query, now
     matching = select_rows(all_rows, query, now, lambda: book.index_for(session, account))
     ordered = sort_rows(matching, query.sort, query.descending, policy)
     return Page(ordered[query.offset:query.offset + query.limit], len(ordered),
-                sum((row.revenue for row in ordered), Decimal(0)), query.offset, query.limit)
+                sum([row.revenue for row in ordered], Decimal(0)), query.offset, query.limit)
 
 
 def select_rows(all_rows: Sequence[Row], query: Query, now: datetime, index: Any) -> list[Row]:
+    """The rows matching `query`, in the order of `all_rows`. One plain comprehension per filter:
+    on a 10k book they cost a few ms each, where one generic predicate cost tens."""
     found: Iterable[Row] = all_rows
     text = " ".join(query.text.split()).casefold()
     if text:
         named = {c.customer_id for c in index().find(text, limit=len(all_rows) or 1)}
         found = [row for row in found if row.id in named or text in row.text]
-    if query.tiers:
-        found = [row for row in found if all(row.tiers.get(model) in wanted for model, wanted in query.tiers.items())]
+    for model, wanted in query.tiers.items():
+        tiers = frozenset(wanted)
+        found = [row for row in found if row.tiers.get(model) in tiers]
     if query.cadence:
         found = [row for row in found if row.cadence in query.cadence]
     if query.stages:
@@ -180,8 +183,9 @@ _CADENCE_ORDER = {status: n for n, status in enumerate(CADENCE_STATUSES)}
 
 
 def sort_rows(found: list[Row], sort: str, descending: bool, policy: Policy) -> list[Row]:
-    """Stable: ties keep the name order; empty values last whichever the direction."""
-    by_name = sorted(found, key=lambda row: (row.name.casefold(), row.id))
+    """`found` in name order (as build_rows keeps them and select_rows leaves them), sorted by
+    `sort`. Stable: ties keep the name order; empty values last whichever the direction."""
+    by_name = found
     if sort == "name":
         return by_name[::-1] if descending else by_name
     if sort.startswith("tier:"):
@@ -203,9 +207,14 @@ def sort_rows(found: list[Row], sort: str, descending: bool, policy: Policy) -> 
 
 
 def _sorted(rows_: list[Row], key: Any, descending: bool) -> list[Row]:
-    present = [row for row in rows_ if key(row) is not None]
-    empty = [row for row in rows_ if key(row) is None]
-    return sorted(present, key=key, reverse=descending) + empty
+    keyed = [(key(row), row) for row in rows_]  # each key computed once
+    present = [pair for pair in keyed if pair[0] is not None]
+    present.sort(key=_first, reverse=descending)  # stable in both directions: ties keep the name order
+    return [row for _, row in present] + [row for value, row in keyed if value is None]
+
+
+def _first(pair: tuple[Any, Row]) -> Any:
+    return pair[0]
 
 
 # --- the rows, built and kept ----------------------------------------------------------------
@@ -270,6 +279,7 @@ def build_rows(session: Session, account: Account, policy: Policy, now: datetime
         built.append(Row(cid, name, company, stage, pipeline_stage, owner_id, owner_name, team_id, am_id, assigned,
                          status, next_due, last_contact, revenue.get(cid, Decimal(0)), tags, added_at,
                          expected.get(cid, Decimal(0)), complaints.get(cid, 0), text))
+    built.sort(key=lambda row: (row.name.casefold(), row.id))  # the name order every sort starts from
     return built
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from telegram import Update
 
 from bot.actions import action
+from bot.app_links import table_view, with_open_button
 from bot.context import BotContext
 from bot.error_replies import answers
 from bot.flows import begin, expects, finish
@@ -54,6 +55,9 @@ async def _show_page(update: Update, context: BotContext, number: int, *, new: b
         rows.append([Button("🗂", "followup.review", {}, single_use=False)])
     rows += page_row("today.page", {}, at=number, step=1, end=pages, key="page")
     keyboard = await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None
+    # the table of the same customers: this person's overdue and due contacts, most urgent first
+    keyboard = with_open_button(update, context, keyboard,
+                                table_view(cadence="overdue,due", person=context.me.id, sort="next_due"))
     if new:
         await reply(update, text, keyboard)
     else:

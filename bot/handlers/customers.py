@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Update
 
 from bot.actions import action
+from bot.app_links import table_view, with_open_button
 from bot.context import BotContext
 from bot.error_replies import answers
 from bot.flows import begin, expects, finish, pending
@@ -184,11 +185,15 @@ async def find_typed(update: Update, context: BotContext, text: str, data: dict[
 
 async def _find(update: Update, context: BotContext, query: str) -> None:
     found = await context.run(book.search, context.me, query, MATCH_SHOWN)
+    # the table searched for the same text (which also reads notes, phones and tags)
+    view = table_view(q=query[:200])
     if not found:
-        await reply(update, context.render("customers/none_found", query=query[:100]))
+        await reply(update, context.render("customers/none_found", query=query[:100]),
+                    with_open_button(update, context, None, view))
         return
     rows = [[Button(c.name, "customer.card", {"id": c.customer_id}, single_use=False)] for c in found]
-    await reply(update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows))
+    await reply(update, context.render("customers/found", query=query[:100], count=len(found)),
+                with_open_button(update, context, await markup(context, rows), view))
 
 
 @action("customer.card")

@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.constants import ChatAction
 
 from bot.actions import action
+from bot.app_links import dashboard_view, with_open_button
 from bot.context import BotContext
 from bot.error_replies import answers
 from bot.handlers.customers import show_card
@@ -59,7 +60,9 @@ async def send_summary(update: Update, context: BotContext, request: summary.Req
     labels = chart_labels(context.services.renderer, lang, params)
     png = await asyncio.to_thread(charts.summary_chart, params, lang, labels)
     await chat.send_photo(png, filename="summary.png")
-    await reply(update, context.render("summary/summary", s=params), await markup(context, _buttons(context, params)))
+    keyboard = with_open_button(update, context, await markup(context, _buttons(context, params)),
+                                dashboard_view(params["period"], request.person, request.team))
+    await reply(update, context.render("summary/summary", s=params), keyboard)
 
 
 def _figures(session: Session, actor: Account, policy: Policy, now: Any, org_timezone: str,

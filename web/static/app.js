@@ -192,13 +192,24 @@ function telegramReady() {
   route();
 }
 
+// The chat's "📋 Open" buttons name a view in the query string (bot/app_links.py): ?open=list&<table
+// filters> or ?open=dash&period=…&person=…&team=…; read once, before the fragment is tidied away.
+function requestedView() {
+  const params = new URLSearchParams(location.search);
+  const view = { list: "#/list?", dash: "#/dash?" }[params.get("open")];
+  params.delete("open");
+  return view ? view + params : null;
+}
+
 async function start() {
+  const view = requestedView();
   S.initData = readInitData();
   $("#back").addEventListener("click", () => history.back());
   S.me = await api("/api/me");
   document.documentElement.lang = S.me.language === "zh" ? "zh-CN" : "en";
   $("#tabs").replaceChildren(el("button", { class: "plain", onclick: () => go("#/") }, L("customers")),
     S.me.role !== "rep" ? el("button", { class: "plain", id: "tab-dash", onclick: () => go("#/dash") }, L("dashboard")) : "");
+  if (view) history.replaceState(null, "", location.pathname + view);
   route();
   // Telegram's script from telegram.org, without blocking: absent offline, the page works as is.
   const script = el("script", { src: "https://telegram.org/js/telegram-web-app.js", async: "" });

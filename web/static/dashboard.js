@@ -68,7 +68,9 @@ function tile(label, value, drill, cls = "") {
 async function showDashboard(params) {
   $("#title").textContent = L("dashboard");
   const period = params.get("period") || "month";
-  const data = await api("/api/dashboard?period=" + period);
+  // the scope the chat's /summary asked for (bot/app_links.py): one person or one team
+  const scope = { person: params.get("person") || "", team: params.get("team") || "" };
+  const data = await api("/api/dashboard?" + new URLSearchParams({ period, ...scope }));
   Dash.last = { params, data };
   drawDashboard(params, data);
 }
@@ -78,7 +80,8 @@ function drawDashboard(params, d) {
   for (const canvas of document.querySelectorAll("#view canvas")) { const c = Chart.getChart(canvas); if (c) c.destroy(); }
   chartDefaults();
   const lang = S.me.language, period = params.get("period") || "month";
-  const link = (changes) => "#/dash?" + new URLSearchParams({ period, model: params.get("model") || "", ...changes });
+  const link = (changes) => "#/dash?" + new URLSearchParams({ period, model: params.get("model") || "",
+    person: params.get("person") || "", team: params.get("team") || "", ...changes });   // the scope stays
   const periods = el("div", { class: "row segmented" }, ["week", "month", "quarter"].map((p) =>
     el("button", { class: p === period ? "" : "plain", onclick: () => go(link({ period: p })) }, L(p))));
   const tiles = el("div", { class: "tiles" },
