@@ -310,7 +310,8 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
         else:
             when.occurred, when.occurred_given = moment, True
     else:
-        hint = part_of_day(_blank_all(masked, [(d.start, d.end) for d in mentions if d.future_day]), meals=True)
+        planned = [clause_of(bounds, m.start()) for m in FOLLOW_UP_CUE.finditer(masked)]   # 下午再试: the plan's
+        hint = part_of_day(_blank_all(masked, [(d.start, d.end) for d in mentions if d.future_day] + planned), meals=True)
         if hint is not None:
             # A meal or part of day still ahead today was yesterday's: at 09:00, "晚饭 w/ 韩总
             # 喝多了" is last night's dinner (a log is never in the future).
@@ -349,8 +350,10 @@ def _roles(masked: str, bounds, mentions: list[DateMention], today: date) -> tup
             mention.direction == EITHER and cued) or (
             mention.past_day > today and SAID.search(masked, *clause) is not None) or (   # 微信说12月3号来
             mention.direction == EITHER and COMING_TO_US.search(masked, *clause) is not None
-            and not said_in_past(unsaid := SAID.sub(lambda m: " " * len(m.group()), masked), 0, len(unsaid)))
-        # 周五来看样品, 李经理说周五来看样品: they come on Friday (what they said is no past)
+            and mention.future_day is not None and mention.future_day > today
+            and not said_in_past(SAID.sub(lambda m: " " * len(m.group()), masked), *clause))
+        # 周五来看样品, 李经理说周五来看样品, 微信加上了 说周五来看样品: they come on Friday (what they
+        # said, or did in another clause, is no past of theirs)
         if ahead and mention.future_day is not None:
             ahead_of.setdefault(plan_owner(masked, *clause, mention.start), (mention.future_day, mention))
         elif not ahead and occurred is None and mention.past_day is not None:

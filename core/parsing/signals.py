@@ -308,7 +308,7 @@ FOLLOW_UP_CUE = _any(
     r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b"
     r"(?!\s+(?:from|w/|with)\b)(?![了过完])")
 # The customer coming to us (周五来看样品, 下周三过来): a day ahead when nothing is said in the past.
-COMING_TO_US = re.compile(r"来(?:我们|我司|公司|看|访|参观)|过来")
+COMING_TO_US = re.compile(r"来(?:我们|我司|公司|看|参观)|过来")   # not 来访: a visit that happened
 
 
 # Whose plan a future date is. The rep's (提醒我, 我周五先发个提醒, I'll chase, f/u, an order to
@@ -320,13 +320,13 @@ JOINT = "joint"   # the customer's date for a meeting with the rep: the rep's fo
 _MINE = _any(r"我|提醒|回访|跟进|再打|再约|再联系|再试|再问|问问|记得|催|复查|想约|约他|约她|约个|把|发他|发她|发给|发过去|"
              r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)|"
              r"前要(?:报价|方案|样品|合同|资料|发票)|对方让|让我们|让我",   # 下周一前要报价: what the customer asked of us
-             r"(?:^|[,.;:]\s*)will\b|\bwants? (?:us|me) to\b|"
+             r"(?:^|(?<=[,.;:!])|(?<=[,.;:!] ))will\b|\bwants? (?:us|me) to\b|"
              r"\b(?:try|trying) (?:\w+ )?again\b|\bwants? (?:a |an |the |our )?(?:\w+ )?(?:quote|proposal|deck|contract|"
              r"samples?|pricing|report|docs?|specs?|price list|draft)\b",
              r"\b(?:i|i'll|i will|i'm|me|my|remind|f/u|follow(?:ing)?[ -]?up|followup|chase|ping|check (?:in|back)|"
              r"touch base|circle back)\b|^\s*(?:book|send|call|email|ping|chase|prep|schedule|set up|visit|text|"
              r"message|draft|prepare|get|arrange)\b(?!\s+(?:w/|with|from)\b)")
-_THEIRS = _any(r"(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
+_THEIRS = _any(r"(?<=[总工理\x00])那边|(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
                r"\b(?:they|they'll|they're|he|he'll|he's|she|she'll|she's|says|said|will|wants?|plans?|"
                r"decides?|board|birthday|bday|b-day)\b")
 

@@ -344,3 +344,23 @@ def test_where_it_happened_said_the_dev8_way(read, text: str, kind: str) -> None
 
 def test_a_post_seen_on_linkedin_is_no_message(read) -> None:
     assert read("pollos hermanos opening 3 new stores (saw it on linkedin)").kind == "note"
+
+
+def test_the_part_of_day_of_a_retry_is_no_time_it_happened(read) -> None:
+    log = read("美团赵总打电话没人接 下午再试")   # 09:00: the call was this morning, the retry this afternoon
+    assert local(log.occurred_at).date() == local(read("x").occurred_at).date()
+
+
+def test_they_come_on_friday_after_something_done_in_another_clause(read) -> None:
+    log = read("海尔吴经理微信加上了 说周五来看样品")
+    assert log.follow_up is not None and local(log.follow_up.due).day == 27
+    assert local(log.occurred_at).day == 24   # not last Friday
+
+
+def test_a_subjectless_will_is_the_reps(read) -> None:
+    follow_up = read("went to vandelay, art was out, left brochure. will swing by again Fri").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 27
+
+
+def test_their_side_s_process_is_no_follow_up(read) -> None:
+    assert read("跟中兴签了，合同额120万，黄经理那边下周一走付款流程").follow_up is None
