@@ -398,11 +398,13 @@ class CustomerIndex:
                     break
             else:
                 slots.append([candidate])
-        named = []
+        named: list[Candidate] = []
         for slot in slots:
             slot.sort(key=lambda c: -c.score)
             clear = len(slot) == 1 or slot[0].score - slot[1].score >= AMBIGUITY_GAP
-            if clear and not slot[0].is_contact and slot[0].score >= ABBREVIATION:
+            full_person = slot[0].is_contact and len(slot[0].matched.split()) >= 2   # "Albert Wesker"
+            names_one = slot[0].score >= ABBREVIATION and not slot[0].is_contact or full_person and slot[0].score >= CONTACT
+            if clear and names_one and all(c.customer_id != slot[0].customer_id for c in named):   # one log per customer
                 named.append(slot[0])
         if len(named) > 1:
             lead = named[0]

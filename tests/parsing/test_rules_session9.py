@@ -364,3 +364,13 @@ def test_a_subjectless_will_is_the_reps(read) -> None:
 
 def test_their_side_s_process_is_no_follow_up(read) -> None:
     assert read("跟中兴签了，合同额120万，黄经理那边下周一走付款流程").follow_up is None
+
+
+def test_two_contacts_named_in_full_are_two_customers(read) -> None:
+    log = read("Sent Thanksgiving greetings to Pepper Potts and Tom Lee")
+    assert not log.ambiguous and [log.candidates[0].name, *(c.name for c in log.others)] == ["Stark Industries", "Soylent"]
+
+
+def test_a_customer_and_its_own_contact_are_one_customer(read) -> None:
+    log = read("Visited Stark Industries, Pepper Potts showed us the lab")
+    assert log.candidates[0].name == "Stark Industries" and log.others == ()
