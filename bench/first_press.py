@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -106,6 +107,12 @@ class Served:
                 self.changed.wait(min(left, 0.05))
 
 
+def polling_since(api: LocalBotAPI, since: int) -> Callable[[], bool]:
+    """Whether the bot has called getUpdates after the first `since` API calls (`since` bound
+    here, not read from the caller's loop when the predicate runs)."""
+    return lambda: any(method == "getUpdates" for method, _ in api.calls[since:])
+
+
 def one_log(served: Served, rep: dict, n: int) -> tuple[float, float]:
     """(message → card, ✅ → saved) in seconds."""
     api = served.api
@@ -147,7 +154,7 @@ def main() -> None:
         process = subprocess.Popen([TIERBOT, "run"], env=env, stdout=subprocess.DEVNULL,
                                    stderr=open(OUT / f"first_press_{start}.log", "w"))
         try:
-            served.wait(lambda: any(m == "getUpdates" for m, _ in served.api.calls[calls:]), seconds=120)
+            served.wait(polling_since(served.api, calls), seconds=120)
             readies.append(time.perf_counter() - started)
             time.sleep(0.5)  # a rep's first tap comes after the bot is up, not in its first millisecond
             for i in range(1 + args.later):

@@ -32,6 +32,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from bench.workers import serve_stand_in
@@ -182,7 +183,7 @@ def main() -> None:
                 content = build()
                 event = answers.expect(REP)
                 started = time.monotonic()
-                post(url, lambda: api.document(rep, name, content))
+                post(url, partial(api.document, rep, name, content))  # this round's file, bound now
                 deadline = started + 120
                 while not event.wait(0.5):
                     if process.poll() is not None or time.monotonic() > deadline:

@@ -100,7 +100,7 @@ async def full_logs(path: Path, messages: int) -> tuple[list[float], list[float]
     await harness.advance_to(NOW + timedelta(minutes=30))
     rng = random.Random(5)
     per_update, per_log = [], []
-    for i in range(messages):
+    for _ in range(messages):
         template = rng.choice(SENTENCES_ZH + SENTENCES_EN)
         text = template.format(n=rng.choice(names), a=rng.randint(1, 90))
         echoes.append(await echo.once())

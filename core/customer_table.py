@@ -25,14 +25,17 @@ from decimal import Decimal
 from threading import Lock
 from typing import Any
 
+import sqlalchemy as sa  # sa.select: rows of more than 4 columns (sqlmodel's select() types at most 4)
 from sqlalchemy import and_, func, literal_column
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import book
 from core.accounts import Account
 from core.errors import InvalidInput
 from core.facts import load_cadence_facts, load_facts
-from core.models import STAGES, Contact, Customer, Feedback, Interaction, Opportunity, TierAssignment, User
+from core.models import (
+    STAGES, Contact, Customer, Feedback, Interaction, Opportunity, TierAssignment, User, pk, table_of,
+)
 from core.money import from_minor
 from core.tiering import Policy, cadence_of_assigned, collector_paused, evaluate_one
 from core.tiering.specs import RfmModel
@@ -243,28 +246,27 @@ def forget() -> None:
 
 
 def _stamp(session: Session, policy: Policy, now: datetime) -> tuple[Any, ...]:
-    newest_interaction = session.execute(select(func.max(Interaction.id))).scalar_one()
-    newest_tier = session.execute(select(func.max(TierAssignment.id))).scalar_one()
-    newest_feedback = session.execute(select(func.max(Feedback.id))).scalar_one()
-    newest_opportunity = session.execute(select(func.max(Opportunity.id))).scalar_one()
-    return (book.version(), newest_interaction, newest_tier, newest_feedback, newest_opportunity, policy.version, now.replace(minute=0, second=0,
-                                                                                          microsecond=0))
+    newest_interaction: int | None = session.execute(select(func.max(pk(Interaction.id)))).scalar_one()
+    newest_tier: int | None = session.execute(select(func.max(pk(TierAssignment.id)))).scalar_one()
+    newest_feedback: int | None = session.execute(select(func.max(pk(Feedback.id)))).scalar_one()
+    newest_opportunity: int | None = session.execute(select(func.max(pk(Opportunity.id)))).scalar_one()
+    return (book.version(), newest_interaction, newest_tier, newest_feedback, newest_opportunity, policy.version,
+            now.replace(minute=0, second=0, microsecond=0))
 
 
 def build_rows(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str) -> list[Row]:
-    owner = User.__table__.alias("owner")  # type: ignore[attr-defined]
-    found = session.execute(
-        select(Customer.id, Customer.name, Customer.company, Customer.stage, Customer.pipeline_stage,
-               Customer.owner_id, owner.c.name, owner.c.team_id, Customer.account_manager_id, Customer.tags,
-               Customer.notes,
-               Customer.added_at)
-        .outerjoin(owner, owner.c.id == Customer.owner_id)
+    owner = table_of(User).alias("owner")
+    found: Sequence[Any] = session.execute(  # (twelve columns: SQLAlchemy types them as variadic)
+        sa.select(pk(Customer.id), col(Customer.name), col(Customer.company), col(Customer.stage),
+                  col(Customer.pipeline_stage), col(Customer.owner_id), owner.c.name, owner.c.team_id,
+                  col(Customer.account_manager_id), col(Customer.tags), col(Customer.notes), col(Customer.added_at))
+        .outerjoin(owner, owner.c.id == col(Customer.owner_id))
         .where(customer_scope(account))).all()
-    ids = [row[0] for row in found]
+    ids: list[int] = [row[0] for row in found]
     if not ids:
         return []
     # the scope as a subquery, not thousands of bound ids (their expansion cost more than the queries)
-    visible = select(Customer.id).where(customer_scope(account))
+    visible = select(pk(Customer.id)).where(customer_scope(account))
     contacts = _contact_text(session, visible)
     revenue = revenue_12m(session, policy, now, visible)
     cadence = _cadence(session, policy, now, org_timezone, ids)
@@ -285,9 +287,10 @@ def build_rows(session: Session, account: Account, policy: Policy, now: datetime
 
 def _contact_text(session: Session, visible: Any) -> dict[int, str]:
     found: dict[int, list[str]] = {}
-    for cid, phone, email, wechat in session.execute(
-            select(Contact.customer_id, Contact.phone, Contact.email, Contact.wechat)
-            .where(Contact.customer_id.in_(visible))):  # type: ignore[attr-defined]
+    contacts: Iterable[Any] = session.execute(
+        select(col(Contact.customer_id), col(Contact.phone), col(Contact.email), col(Contact.wechat))
+        .where(col(Contact.customer_id).in_(visible)))
+    for cid, phone, email, wechat in contacts:
         found.setdefault(cid, []).extend(value for value in (phone, email, wechat) if value)
     return {cid: " ".join(values) for cid, values in found.items()}
 
@@ -307,29 +310,30 @@ def revenue_12m(session: Session, policy: Policy, now: datetime, visible: Any) -
     """Deals of the last 365 days per customer in the base currency (a currency without a rate
     in the policy counts 0, as in /summary's revenue by tier)."""
     i = Interaction
-    deals = and_(i.kind == literal_column("'deal'"), i.occurred_at > now - YEAR, i.occurred_at <= now)
+    deals = and_(col(i.kind) == literal_column("'deal'"), col(i.occurred_at) > now - YEAR, col(i.occurred_at) <= now)
     return _in_base_currency(policy, session.execute(
-        select(i.customer_id, i.currency, func.sum(i.amount_minor))
-        .where(deals, i.customer_id.in_(visible))  # type: ignore[attr-defined]
-        .group_by(i.customer_id, i.currency)))
+        select(col(i.customer_id), col(i.currency), func.sum(col(i.amount_minor)))
+        .where(deals, col(i.customer_id).in_(visible))
+        .group_by(col(i.customer_id), col(i.currency))))
 
 
 def expected_money(session: Session, policy: Policy, visible: Any) -> dict[int, Decimal]:
     """Open opportunities per customer in the base currency (expected, never booked)."""
     o = Opportunity
     return _in_base_currency(policy, session.execute(
-        select(o.customer_id, o.currency, func.sum(o.amount_minor))
-        .where(o.status == "open", o.customer_id.in_(visible))  # type: ignore[attr-defined]
-        .group_by(o.customer_id, o.currency)))
+        select(col(o.customer_id), col(o.currency), func.sum(col(o.amount_minor)))
+        .where(col(o.status) == "open", col(o.customer_id).in_(visible))
+        .group_by(col(o.customer_id), col(o.currency))))
 
 
 def _open_complaints(session: Session, visible: Any) -> dict[int, int]:
     """Open complaints per customer, as /summary counts them (not resolved)."""
     f = Feedback
-    return {int(cid): int(n) for cid, n in session.execute(
-        select(f.customer_id, func.count()).where(f.kind == "complaint", f.status != "resolved",
-                                                  f.customer_id.in_(visible))  # type: ignore[attr-defined]
-        .group_by(f.customer_id))}
+    counts: Iterable[Any] = session.execute(
+        select(col(f.customer_id), func.count()).where(col(f.kind) == "complaint", col(f.status) != "resolved",
+                                                       col(f.customer_id).in_(visible))
+        .group_by(col(f.customer_id)))
+    return {int(cid): int(n) for cid, n in counts}
 
 
 def _cadence(session: Session, policy: Policy, now: datetime, org_timezone: str, ids: list[int]
@@ -337,8 +341,8 @@ def _cadence(session: Session, policy: Policy, now: datetime, org_timezone: str,
     """Per customer: (assigned tiers, cadence status, next contact due, last contact) — the
     engine's cadence of the stored tiers, or a live evaluation for a customer not tiered under
     every model yet, as /summary and the digest do."""
-    total = session.execute(select(func.count()).select_from(Customer)
-                            .where(Customer.archived.is_(False))).scalar_one()  # type: ignore[attr-defined]
+    total: int = session.execute(select(func.count()).select_from(Customer)
+                                 .where(col(Customer.archived).is_(False))).scalar_one()
     if len(ids) > total // 2:  # most of the book: one pass beats thousands of IN (…) lookups (as /summary)
         wanted = set(ids)
         facts = [f for f in load_cadence_facts(session, policy, now, org_timezone=org_timezone) if f.id in wanted]

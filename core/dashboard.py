@@ -5,12 +5,13 @@ figure the table filter (core.customer_table.Query fields) that lists the custom
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import summary
 from core.accounts import Account
@@ -58,9 +59,9 @@ def pipeline_expected(session: Session, actor: Account, policy: Policy, scope: s
     """Open opportunities of the scope's customers in the base currency (expected money: never
     counted as revenue; a currency without a rate in the policy counts 0)."""
     o = Opportunity
-    rows = session.execute(
-        select(o.currency, func.sum(o.amount_minor)).join(Customer, Customer.id == o.customer_id)
-        .where(and_(summary.scope_clause(actor, scope), o.status == "open")).group_by(o.currency)).all()
+    rows: Sequence[Any] = session.execute(
+        select(col(o.currency), func.sum(col(o.amount_minor))).join(Customer, col(Customer.id) == col(o.customer_id))
+        .where(and_(summary.scope_clause(actor, scope), col(o.status) == "open")).group_by(col(o.currency))).all()
     total = Decimal(0)
     for currency, minor in rows:
         if minor:
