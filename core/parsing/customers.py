@@ -463,6 +463,9 @@ class CustomerIndex:
                 score = 85.0
             offer(self._search_owner[i], score, self._search_written[i])
             position = self._blob.find(key, position + 1)
+        for alias in (*self._cjk.get(key, ()), *self._latin.get(_latin_key(key), ())):
+            if alias.weight == ABBREVIATION and not alias.is_contact:   # 青啤, 东航: as the card reads them
+                offer(alias.customer_id, ABBREVIATION, alias.written)
         for initials, cid, written in self._initials:
             if initials.startswith(key):
                 offer(cid, 90.0 if initials == key else 80.0, written)

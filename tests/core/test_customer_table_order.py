@@ -50,3 +50,12 @@ def test_tier_filters_of_two_models_both_apply_and_keep_the_order() -> None:
     assert _names(found) == ["Bravo", "delta"]
     assert _names(select_rows(ROWS, Query(tiers={"value": ("vip", "key")}, silent_days=30), NOW, lambda: None)) \
         == ["alpha", "Charlie", "delta"]
+
+
+def test_search_finds_a_customer_by_its_two_character_short_form() -> None:
+    from core.parsing import BookEntry, CustomerIndex
+
+    rows = sorted([_row(7, "青岛啤酒"), _row(8, "东方航空"), _row(9, "青岛港")], key=lambda row: (row.name, row.id))
+    index = CustomerIndex([BookEntry(r.id, r.name, None, ()) for r in rows])
+    found = select_rows(rows, Query(text="青啤"), NOW, lambda: index)
+    assert _names(found) == ["青岛啤酒"]

@@ -374,3 +374,8 @@ def test_two_contacts_named_in_full_are_two_customers(read) -> None:
 def test_a_customer_and_its_own_contact_are_one_customer(read) -> None:
     log = read("Visited Stark Industries, Pepper Potts showed us the lab")
     assert log.candidates[0].name == "Stark Industries" and log.others == ()
+
+
+@pytest.mark.parametrize("query, name", [("青啤", "青岛啤酒"), ("东航", "东方航空")])
+def test_find_reads_the_short_forms_the_card_reads(index, query: str, name: str) -> None:
+    assert [c.name for c in index.find(query)][:1] == [name]   # /find and the Mini App's search
