@@ -397,7 +397,7 @@ ACTION_CUE = _any(r"回访|跟进|再联系|复查", r"\b(?:follow[ -]?up|check 
 _CUE_NOISE = re.compile(r"提醒我|提醒|回访|跟进|待办|截止|到期|"
                         r"\b(?:remind me(?: to)?|reminder(?: to)?|follow(?:ing)?[ -]?up(?: with| on)?|"
                         r"followup|f/u|by|due|until|till|on|at|in|next|this|coming)\b", re.IGNORECASE)
-_LEADING = re.compile(r"^(?:[\s,.:;!?\-()]|to\b|and\b|then\b|with\b|about\b|re\b|之前|以前|前|再|要|需要|并|然后|和|再次)+",
+_LEADING = re.compile(r"^(?:[\s,.:;!?\-()]|to\b|and\b|then\b|with\b|about\b|re\b|will\b|i'll\b|we'll\b|i will\b|之前|以前|前|再|要|需要|并|然后|和|再次)+",
                       re.IGNORECASE)
 
 

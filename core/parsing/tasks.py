@@ -29,7 +29,7 @@ _ACTIONS = [  # first match in the follow-up clause wins
     # the customer coming to us: 周五来看样品, 下周三过来, "meeting at our office"
     ("host", re.compile(r"来(?:我们|我司|公司|看|访|参观|.{0,3}office)|过来|\b(?:at our office|come (?:in|by|over)|visit us)\b")),
     ("revisit", re.compile(r"回访")),
-    ("visit", re.compile(r"拜访|上门|再去|\b(?:visit|drop by|stop by)\b")),
+    ("visit", re.compile(r"拜访|上门|再去|\b(?:visit|drop by|stop by|swing by|pop by|drop in)\b")),
     ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit)\b")),
     ("email", re.compile(r"邮件|\b(?:e-?mail)\b")),
     ("message", re.compile(r"微信|短信|\b(?:text|wechat|message|whatsapp)\b")),
@@ -64,8 +64,9 @@ _THING_EN = re.compile(r"\b(contract|quote|quotation|proposal|invoice|po|purchas
                        r"(?:security )?white ?paper|price list|pricing sheet|roadmap|sla|timeline)\b")
 _THING_ZH = re.compile(r"(框架协议|合同|报价单|报价|方案|样品|资料|标书|发票|账单|对账单|协议|清单|价格表|目录|"
                        r"续约|续费|订单|回款|尾款|预付款|付款|试用|演示|招标|投标|预算|案例|报告)")
-_FILLER = re.compile(r"^约(?:了|好了?)(?=\s)|一下|一趟|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前|"
-                     r"\b(?:(?:is )?(?:set|booked|scheduled) for|rescheduled to|to (?:both|them all|all of them))\b", re.IGNORECASE)
+_FILLER = re.compile(r"^约(?:了|好了?)(?=\s)|一下|一趟|(?<=去)一次|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前|"
+                     r"\b(?:(?:is )?(?:set|booked|scheduled) for|rescheduled to|to (?:both|them all|all of them)|"
+                     r"swing(?: by| over)?(?: again)?|pop(?: by| in)?(?: again)?)\b", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 

@@ -379,3 +379,11 @@ def test_a_customer_and_its_own_contact_are_one_customer(read) -> None:
 @pytest.mark.parametrize("query, name", [("青啤", "青岛啤酒"), ("东航", "东方航空")])
 def test_find_reads_the_short_forms_the_card_reads(index, query: str, name: str) -> None:
     assert [c.name for c in index.find(query)][:1] == [name]   # /find and the Mini App's search
+
+
+@pytest.mark.parametrize("text, task", [
+    ("拜访了一家新客户 远景能源 下周二再去一次", "拜访远景能源"),                      # no stray 去一次
+    ("went to initech, peter was out. will swing by again Fri", "Visit Initech"),   # no stray "will swing"
+])
+def test_a_visit_again_reads_as_a_visit(read, text: str, task: str) -> None:
+    assert read(text).follow_up.text == task
