@@ -1,4 +1,5 @@
-# Two commands: `make demo` runs the product offline, `make test` runs the whole suite.
+# Two commands: `make demo` runs the product offline, `make test` runs the whole suite
+# (`make test-fast`: all but the tests that start programs).
 # Both create .venv and install the project on first use (only python3 ≥ 3.11 and make needed).
 
 PYTHON ?= python3
@@ -6,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test run bench lint clean chromium screenshots
+.PHONY: install demo test test-fast run bench lint clean chromium screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tierbot needs Python 3.11 or newer")'
@@ -39,6 +40,9 @@ chromium:
 
 test: $(STAMP) chromium  ## the whole suite (PostgreSQL tests need TIERBOT_TEST_DATABASE_URL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) chromium  ## the suite without the tests that start programs (tierbot, lint-imports, pg_dump)
+	$(BIN)/python -m pytest -m "not processes" $(PYTEST_ARGS)
 
 screenshots: $(STAMP) chromium  ## docs/screenshots: the Mini App's views, zh/en, light/dark, at phone width
 	$(BIN)/python -m tests.browser.screenshots

@@ -9,9 +9,10 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from bot.testing import Harness
 from core.clock import ManualClock
@@ -36,14 +37,44 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def sqlite_db(migrated_sqlite: Path, tmp_path: Path) -> Iterator[Database]:
+    """A copy of the migrated file: already at head, so not migrated again (alembic's no-op
+    check cost ~30 ms a test)."""
     path = tmp_path / "tierbot.db"
     shutil.copy(migrated_sqlite, path)
-    db = open_database(f"sqlite:///{path}")
+    db = open_database(f"sqlite:///{path}", migrate=False)
     yield db
     db.dispose()
 
 
 _own_database: dict[str, str] = {}
+_admin_engines: dict[str, Engine] = {}
+_templates: dict[str, str] = {}
+
+
+def _admin(base: str) -> Engine:
+    """One AUTOCOMMIT engine a run on the database TIERBOT_TEST_DATABASE_URL names, for
+    CREATE/DROP DATABASE (reused: connecting costs more than the statements)."""
+    if base not in _admin_engines:
+        _admin_engines[base] = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
+    return _admin_engines[base]
+
+
+def _create_database(base: str, name: str, template: str | None = None) -> str:
+    """(Re)create `name`, empty or as a copy of `template`, and return its URL. Commits in it
+    do not wait for the WAL to reach the disk (synchronous_commit=off, as SQLite's
+    synchronous=NORMAL): only a crash of the server itself could lose one, which no test does;
+    what other sessions see after a commit is unchanged."""
+    with _admin(base).connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    url = make_url(normalise_database_url(base)).set(database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def _run_name(base: str) -> str:
+    return f"{make_url(normalise_database_url(base)).database or 'test'}_run{os.getpid()}"
 
 
 def postgres_url() -> str | None:
@@ -53,22 +84,26 @@ def postgres_url() -> str | None:
     if base is None:
         return None
     if base not in _own_database:
-        url = make_url(normalise_database_url(base))
-        name = f"{url.database or 'test'}_run{os.getpid()}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        _own_database[base] = url.set(database=name).render_as_string(hide_password=False)
+        _own_database[base] = _create_database(base, _run_name(base))
     return _own_database[base]
 
 
+def _migrated_template(base: str) -> str:
+    """The run's migrated PostgreSQL database, built once: every postgres_db is a copy of it
+    (CREATE DATABASE … TEMPLATE), never connected to itself, so copies can be made."""
+    if base not in _templates:
+        url = _create_database(base, f"{_run_name(base)}_template")
+        open_database(url).dispose()
+        _templates[base] = make_url(url).database or ""
+    return _templates[base]
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    for base, own in _own_database.items():
-        admin = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
+    for base, admin in _admin_engines.items():
+        run = _run_name(base)
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(own).database}" WITH (FORCE)'))
+            for name in (f"{run}_db", f"{run}_template", run):
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -80,21 +115,57 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _postgres_base() -> str:
+    base = os.environ.get(PG_ENV) or None
+    if base is None:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it)")
+    return base
+
+
 @pytest.fixture
 def postgres_fresh_url() -> str:
-    """The run's own PostgreSQL database, emptied; the test is skipped without PG_ENV."""
+    """The run's own PostgreSQL database, emptied (no schema: the test migrates it, or a
+    process it starts does); the test is skipped without PG_ENV."""
+    _postgres_base()
     url = postgres_url()
-    if url is None:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it)")
+    assert url is not None
     reset_postgres(url)
     return url
 
 
 @pytest.fixture
-def postgres_db(postgres_fresh_url: str) -> Iterator[Database]:
-    db = open_database(postgres_fresh_url)
+def postgres_db() -> Iterator[Database]:
+    """A fresh copy of the run's migrated template, as if just migrated: a test may write,
+    downgrade or drop anything in it, the next one gets a new copy. The URL is the engine's
+    (`postgres_db.engine.url`)."""
+    base = _postgres_base()
+    url = _create_database(base, f"{_run_name(base)}_db", template=_migrated_template(base))
+    db = open_database(url, migrate=False)
     yield db
     db.dispose()
+
+
+# The file reader's child (`python -m core.file_reader`, core/file_reader.py) is how every import
+# reads its file, in process or not: it is part of the fast suite.
+_IN_PROCESS_CHILDREN = (("-m", "core.file_reader"),)
+
+
+@pytest.fixture(autouse=True)
+def _processes_are_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts a program (other than the file reader) must carry
+    `@pytest.mark.processes`, so `make test-fast` (`-m "not processes"`) really leaves every
+    such test out: without the mark, starting one fails the test."""
+    if request.node.get_closest_marker("processes"):
+        return
+    execute_child = subprocess.Popen._execute_child  # type: ignore[attr-defined]
+
+    def refuse(self: subprocess.Popen, args: Any, *rest: Any, **kwargs: Any) -> None:
+        argv = [args] if isinstance(args, str | bytes | os.PathLike) else list(args)
+        if tuple(str(a) for a in argv[1:3]) in _IN_PROCESS_CHILDREN:
+            return execute_child(self, args, *rest, **kwargs)
+        raise AssertionError(f"{request.node.nodeid} starts {argv[0]!s}: mark it @pytest.mark.processes")
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
 
 
 @pytest.fixture

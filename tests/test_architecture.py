@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -44,6 +46,7 @@ def test_tiering_is_pure() -> None:
             assert call not in source, f"{path.name} calls {call}"
 
 
+@pytest.mark.processes  # runs lint-imports
 def test_import_linter_contracts_hold() -> None:
     result = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)

@@ -9,8 +9,12 @@ import subprocess
 import time
 import urllib.request
 
+import pytest
+
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, user
 from tests.e2e.conftest import TIERBOT
+
+pytestmark = pytest.mark.processes  # starts the tierbot program: left out of `make test-fast`
 
 
 def _run(args: list[str], env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess[str]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import TIERBOT
+
+pytestmark = pytest.mark.processes  # starts the tierbot program: left out of `make test-fast`
 
 SCRIPT = """/start
 /help

@@ -9,12 +9,16 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, user
 from core import accounts
 from core.db import open_database
 from tests.e2e.conftest import TIERBOT
 from tests.e2e.test_cli import _post, _wait_for
 from tests.hostile_files import short_rows_csv, sparse_xlsx
+
+pytestmark = pytest.mark.processes  # starts the tierbot program: left out of `make test-fast`
 
 REP, OTHER = 42, 43
 

@@ -27,6 +27,8 @@ from core.settings import normalise_database_url
 from tests.e2e.conftest import TIERBOT
 from tests.waiting import wait_until as _wait
 
+pytestmark = pytest.mark.processes  # starts the tierbot program: left out of `make test-fast`
+
 SECRET = "e2e-webhook-secret_0123456789"
 REP = 777
 

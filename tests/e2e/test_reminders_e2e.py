@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI
@@ -20,6 +21,8 @@ from core import accounts, outbox
 from core.db import Database, open_database
 from tests.e2e.conftest import TIERBOT
 from tests.waiting import wait_until as _wait
+
+pytestmark = pytest.mark.processes  # starts the tierbot program: left out of `make test-fast`
 
 
 def test_console_shows_the_digest_when_the_clock_reaches_nine(tmp_path: Path, cli_env: dict[str, str]) -> None:

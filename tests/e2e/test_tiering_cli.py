@@ -6,7 +6,11 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import TIERBOT
+
+pytestmark = pytest.mark.processes  # starts the tierbot program: left out of `make test-fast`
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMERS = """external_id,name,owner,stage,potential,influence,expectation,satisfaction,contract_start,intention,pipeline_stage,expected_signing_date,region

@@ -6,12 +6,15 @@ from __future__ import annotations
 import subprocess
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import select
 
 from core import accounts
 from core.db import open_database
 from core.models import AuditLog, Customer, User
 from tests.e2e.conftest import TIERBOT
+
+pytestmark = pytest.mark.processes  # starts the tierbot program: left out of `make test-fast`
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 

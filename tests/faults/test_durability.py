@@ -22,7 +22,7 @@ from core.clock import ManualClock
 from core.db import Database, downgrade, open_database
 from core.models import (AuditLog, Contact, Customer, Feedback, FollowUp, Interaction, JobRun, Notification,
                          Opportunity, PendingCard)
-from tests.conftest import TEST_START, postgres_url
+from tests.conftest import TEST_START
 
 NOW = TEST_START
 
@@ -172,11 +172,11 @@ def test_backup_and_restore_commands(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "no file" in capsys.readouterr().err
 
 
+@pytest.mark.processes  # runs pg_dump
 def test_postgres_backup_runs_pg_dump_and_restore_prints_the_steps(
         postgres_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    url = postgres_url()
-    assert url is not None
+    url = postgres_db.engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("TIERBOT_DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)
     assert backup.libpq_url(url).startswith("postgresql://")  # no SQLAlchemy driver suffix for libpq

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import select
 from telegram.request import HTTPXRequest
 
@@ -113,6 +114,7 @@ def _post(url: str, update: dict) -> None:
 
 
 
+@pytest.mark.processes  # starts `tierbot run`
 def test_a_running_bot_rides_out_api_errors_and_an_outage(cli_env: dict[str, str], tmp_path: Path) -> None:
     api = LocalBotAPI()
     server = Server(api)

@@ -13,11 +13,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, user
 from core import accounts
 from core.db import open_database
 from tests.e2e.conftest import TIERBOT
 from tests.e2e.test_cli import _post, _wait_for
+
+pytestmark = pytest.mark.processes  # starts the tierbot program: left out of `make test-fast`
 
 ROWS = 15_000
 

@@ -26,6 +26,8 @@ from tests.e2e.conftest import TIERBOT
 from tests.e2e.test_cli import _post
 from tests.waiting import wait_until
 
+pytestmark = pytest.mark.processes  # starts the tierbot program: left out of `make test-fast`
+
 REP = 4242
 DELAYS_MS = (0, 20, 80, 250)
 
