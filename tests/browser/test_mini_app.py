@@ -20,6 +20,9 @@ from core import accounts, book, customer_table, interactions
 from core.models import Customer, Interaction
 from tests.browser import support
 
+# Chromium runs as a child process (via Playwright's driver): `make test-fast` leaves these out.
+pytestmark = pytest.mark.processes
+
 # Short names reps type for demo customers (the book's index derives them: core/book.py).
 SHORT_NAMES = {"瑞丰医疗": "瑞丰", "青岛啤酒": "青岛", "明远教育": "明远"}
 BOOK_AGE = timedelta(days=45)  # the demo book seeded 45 days ago: enough key customers gone quiet
