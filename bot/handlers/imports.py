@@ -244,7 +244,7 @@ class _Progress:
         future = asyncio.run_coroutine_threadsafe(self.show(text), self.loop)
         try:
             future.result(timeout=30)
-        except Exception:  # noqa: BLE001 - progress is cosmetic: a slow or failed edit never stops the import
+        except Exception:  # progress is cosmetic: a slow or failed edit never stops the import
             log.warning("import progress edit failed", exc_info=True)
 
     async def show(self, text: str) -> None:

@@ -60,11 +60,12 @@ async def on_text(update: Update, context: BotContext, text: str, *, forced_cust
 
 async def _read(context: BotContext, text: str) -> ParsedLog:
     zone = context.me.timezone or context.services.settings.timezone
-    options = {"now": context.now(), "timezone": zone, "currency": context.services.settings.currency}
+    now, currency = context.now(), context.services.settings.currency
     index = book.cached(context.me)
     if index is not None:  # the usual case: no database work at all, only the parse off the loop
-        return await asyncio.to_thread(book.read_in, index, context.me, text, **options)
-    return await context.run(book.read, context.me, text, **options)
+        return await asyncio.to_thread(book.read_in, index, context.me, text, now=now, timezone=zone,
+                                       currency=currency)
+    return await context.run(book.read, context.me, text, now=now, timezone=zone, currency=currency)
 
 
 def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraft:
