@@ -26,7 +26,8 @@ from core.accounts import Account, account_of
 from core.errors import InvalidInput, NotFound
 from core.models import (AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Opportunity, Team,
                          TierOverride, User, pk)
-from core.people import PersonView, find_user, in_domain, list_people, members_clause, require_manager
+from core.people import (PersonView, find_user, in_domain, list_people, members_clause, person,
+                         require_manager)
 from core.tiering import Policy
 from core.tiers import retier_customer
 from core.visibility import customer_scope
@@ -271,6 +272,20 @@ def book_of(session: Session, actor: Account, policy: Policy, user_id: int, *, o
     lines = sorted((BookLine(cid, name, tier) for cid, name, tier in rows),
                    key=lambda line: (order.get(line.tier or "", len(order)), line.name.casefold()))
     return lines[offset:offset + limit], len(lines)
+
+
+@dataclass(frozen=True)
+class BookPage:
+    name: str  # whose book
+    lines: list[BookLine]
+    total: int
+
+
+def book_page(session: Session, actor: Account, policy: Policy, user_id: int, *, offset: int = 0,
+              limit: int = 10) -> BookPage:
+    """A page of a person's book (`book_of`) with their name."""
+    lines, total = book_of(session, actor, policy, user_id, offset=offset, limit=limit)
+    return BookPage(person(session, actor, user_id).name, lines, total)
 
 
 # --- reassigning ----------------------------------------------------------------------------------

@@ -160,10 +160,9 @@ async def member_pressed(update: Update, context: BotContext, payload: dict[str,
 async def book_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     user_id, offset = int(payload["id"]), int(payload.get("offset", 0))
     policy = context.services.policy
-    lines, total = await context.run(team.book_of, context.me, policy, user_id, offset=offset,
-                              limit=BOOK_PAGE)
-    person = await context.run(people.person, context.me, user_id)
-    text = context.render("team/book", name=person.name, lines=lines, total=total, offset=offset, shown=len(lines),
+    page = await context.run(team.book_page, context.me, policy, user_id, offset=offset, limit=BOOK_PAGE)
+    lines, total = page.lines, page.total
+    text = context.render("team/book", name=page.name, lines=lines, total=total, offset=offset, shown=len(lines),
                           tier_names=team.tier_names(policy))
     rows = _pairs([Button(f"{offset + n}. {line.name}", "team.customer", {"id": line.id}, single_use=False)
                    for n, line in enumerate(lines, start=1)])
