@@ -57,10 +57,9 @@ def action(name: str, *, when_done: ActionHandler | None = None) -> Callable[[Ac
 async def on_press(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    pressed = context.pressed  # resolved by the gate, in the transaction that read the account
-    if pressed is None:
-        pressed = await context.run(buttons.press, key=query.data or "", user_id=context.me.id,
-                                    now=context.services.clock.now())
+    # resolved by the gate, in the transaction that read the account
+    pressed: buttons.Press = context.pressed if context.pressed is not None else await context.run(
+        buttons.press, key=query.data or "", user_id=context.me.id, now=context.services.clock.now())
     if pressed.status is buttons.PressStatus.DONE:
         await _already_done(update, context, pressed.action, pressed.payload or {})
         return

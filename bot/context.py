@@ -138,11 +138,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await self.services.run_claiming(self.claim, fn, *args, **kwargs)
 
-    def render(self, name: str, /, lang: str | None = None, **params: Any) -> str:
-        return self.services.renderer.render(lang or self.me.language, name, **params)
+    def render(self, name: str, /, **params: Any) -> str:
+        """Template `name` in the caller's language (another language: services.renderer)."""
+        return self.services.renderer.render(self.me.language, name, **params)
 
-    def label(self, key: str, /, lang: str | None = None, **params: Any) -> str:
-        return self.services.renderer.label(lang or self.me.language, key, **params)
+    def label(self, key: str, /, **params: Any) -> str:
+        return self.services.renderer.label(self.me.language, key, **params)
 
     def now(self) -> datetime:
         return self.services.clock.now()

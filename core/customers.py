@@ -191,6 +191,19 @@ def get(session: Session, account: Account, customer_id: int, currency: str = "C
     )
 
 
+def name_of(session: Session, account: Account, customer_id: int) -> str:
+    """The customer's name if `account` may see it; NotFound otherwise."""
+    return get(session, account, customer_id).name
+
+
+def name_or_none(session: Session, account: Account, customer_id: int) -> str | None:
+    """As `name_of`, None for a customer gone or out of sight."""
+    try:
+        return name_of(session, account, customer_id)
+    except NotFound:
+        return None
+
+
 def edit_field(session: Session, account: Account, customer_id: int, field: str, text: str, *,
                now: datetime, currency: str, policy: Policy, org_timezone: str) -> None:
     """Validate and store one field (attr:<name>: one of `policy`'s own inputs), re-tier the

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from core import buttons
+from core.buttons import ButtonSpec
 from core.models import PendingCard
 
 FLOW_TTL = timedelta(hours=24)
@@ -46,6 +48,14 @@ def start(
             expires_at=now + FLOW_TTL,
         )
     )
+
+
+def open_card(session: Session, *, user_id: int, flow: str, data: dict[str, Any], now: datetime,
+              keys: list[str], specs: list[ButtonSpec], ttl: timedelta) -> None:
+    """A card is on screen: store its buttons (core.buttons.store) and begin its flow, in one
+    transaction (one commit for the message)."""
+    buttons.store(session, user_id=user_id, keys=keys, specs=specs, now=now, ttl=ttl)
+    start(session, user_id=user_id, flow=flow, data=data, now=now)
 
 
 def current(session: Session, user_id: int, now: datetime) -> Pending | None:

@@ -4,7 +4,7 @@ feedback), idempotent on the Telegram message it came from; /undo; history with 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from core import audit, followups, opportunities
+from core import aliases, audit, flows, followups, opportunities
 from core.accounts import Account, account_of
 from core.db import Database
 from core.errors import InvalidInput, NotFound
@@ -250,6 +250,20 @@ def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_
     return LoggedResult(saved, cadence.status if cadence else "none", None if due_since else next_due, next_visit,
                         [c for c in changes if c.old is not None], tuple(more), due_since,
                         closed_follow_ups=closed, open_follow_ups=still_open)
+
+
+def save_and_close(session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int,
+                   now: datetime, currency: str, policy: Any, org_timezone: str, others: Sequence[int] = (),
+                   learn: str | None = None) -> LoggedResult:
+    """✅ on a log card: save (for every chosen customer of the message) and re-tier
+    (`log_and_retier`), learn the name the message used for the customer the rep picked
+    (`learn`), and close the card — one transaction, one commit per ✅."""
+    logged = log_and_retier(session, account, draft, chat_id=chat_id, message_id=message_id, now=now,
+                            currency=currency, policy=policy, org_timezone=org_timezone, others=others)
+    if learn and not logged.saved.duplicate:
+        logged = replace(logged, learned=aliases.learn(session, account, logged.saved.customer_id, learn, now=now))
+    flows.clear(session, account.id)
+    return logged
 
 
 def rehearse_log(db: Database, now: datetime, *, currency: str, policy: Any, org_timezone: str) -> None:

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, or_, true, update
 from sqlmodel import Session, col, select
 
-from core import audit, flows
+from core import audit, book, flows
 from core.accounts import Account, ensure_team
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import ROLES, Customer, Team, User, pk
@@ -284,6 +284,20 @@ def set_team(session: Session, actor: Account | None, user_id: int, team: str, n
         _rehome_reports(session, user, old_team_id)
         _adopt_team(session, user)
     return _done(session, actor, user, "user.team", old, new, now)
+
+
+def change(session: Session, actor: Account | None, op: str, user_id: int, value: str | None,
+           now: datetime) -> PeopleChange:
+    """A confirmed people change: `op` is "deactivate", "role" (to `value`) or "move" (to team
+    `value`). Who owns and who sees which customers changes with it, so the cached book goes."""
+    if op == "deactivate":
+        done = deactivate(session, actor, user_id, now)
+    elif op == "role":
+        done = set_role(session, actor, user_id, value or "", now)
+    else:
+        done = set_team(session, actor, user_id, value or "", now)
+    book.invalidate_on_commit(session)
+    return done
 
 
 def _done(session: Session, actor: Account | None, user: User, action: str, old: str | None, new: str | None,

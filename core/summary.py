@@ -334,6 +334,13 @@ def build(session: Session, actor: Account, policy: Policy, now: datetime, *, or
                    allocation, clv_model, retention, figures.retention_base, lifetimes, overrides, overrides_total)
 
 
+def figures(session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str,
+            request: Request) -> dict[str, Any]:
+    """The summary `request` asks for (its scope within what `actor` may see), JSON-safe."""
+    scope = resolve_scope(session, actor, request)
+    return build(session, actor, policy, now, org_timezone=org_timezone, scope=scope, period=request.period).params()
+
+
 @dataclass(frozen=True)
 class _Aggregates:
     counts: dict[tuple[str, str], int]
@@ -707,6 +714,13 @@ def tier_customers(session: Session, actor: Account, policy: Policy, scope: Scop
         .outerjoin(User, col(User.id) == col(Customer.owner_id))
         .where(where).order_by(Customer.name, col(Customer.id)).offset(offset).limit(limit)).all()
     return [CustomerLine(cid, name, owner) for cid, name, owner in rows], int(total)
+
+
+def tier_page(session: Session, actor: Account, policy: Policy, scope: dict[str, Any], model: str, tier: str, *,
+              offset: int = 0, limit: int = 10) -> tuple[list[CustomerLine], int]:
+    """`tier_customers` of a scope stored behind a drill-down button (re-checked for `actor`)."""
+    return tier_customers(session, actor, policy, scope_from_payload(session, actor, scope), model, tier,
+                          offset=offset, limit=limit)
 
 
 def overdue_of(session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str,

@@ -10,6 +10,7 @@ the numbers are the ones each person's /today shows).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from core.accounts import Account, account_of
 from core.errors import InvalidInput, NotFound
 from core.models import (AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Opportunity, Team,
                          TierOverride, User, pk)
-from core.people import in_domain, members_clause, require_manager
+from core.people import (PersonView, find_user, in_domain, list_people, members_clause, person,
+                         require_manager)
 from core.tiering import Policy
 from core.tiers import retier_customer
 from core.visibility import customer_scope
@@ -272,6 +274,20 @@ def book_of(session: Session, actor: Account, policy: Policy, user_id: int, *, o
     return lines[offset:offset + limit], len(lines)
 
 
+@dataclass(frozen=True)
+class BookPage:
+    name: str  # whose book
+    lines: list[BookLine]
+    total: int
+
+
+def book_page(session: Session, actor: Account, policy: Policy, user_id: int, *, offset: int = 0,
+              limit: int = 10) -> BookPage:
+    """A page of a person's book (`book_of`) with their name."""
+    lines, total = book_of(session, actor, policy, user_id, offset=offset, limit=limit)
+    return BookPage(person(session, actor, user_id).name, lines, total)
+
+
 # --- reassigning ----------------------------------------------------------------------------------
 
 
@@ -320,6 +336,89 @@ def select_customers(session: Session, actor: Account, *, from_user_id: int | No
     rows = session.exec(statement).all()
     return Selection([cid for cid, _ in rows], from_user_id, from_name, tier[1] if tier else None,
                      [name for _, name in rows[:5]])
+
+
+def selection(session: Session, actor: Account, *, from_user_id: int | None = None, unassigned: bool = False,
+              tier: tuple[str, str] | None = None, customer_ids: list[int] | None = None) -> Selection:
+    """As `select_customers`, refusing an empty selection (InvalidInput team_nothing_selected)."""
+    found = select_customers(session, actor, from_user_id=from_user_id, unassigned=unassigned, tier=tier,
+                             customer_ids=customer_ids)
+    if not found.ids:
+        raise InvalidInput("team_nothing_selected")
+    return found
+
+
+@dataclass(frozen=True)
+class ReassignChoice:
+    """A selection and the people it may go to (every active person `actor` manages but the
+    current owner, at most `limit`)."""
+
+    selection: Selection
+    targets: list[PersonView]
+
+
+def reassign_choice(session: Session, actor: Account, *, from_user_id: int | None = None, unassigned: bool = False,
+                    tier: tuple[str, str] | None = None, customer_ids: list[int] | None = None,
+                    limit: int) -> ReassignChoice:
+    found = selection(session, actor, from_user_id=from_user_id, unassigned=unassigned, tier=tier,
+                      customer_ids=customer_ids)
+    besides = from_user_id
+    if besides is None and len(found.ids) == 1:
+        besides = customer_ref(session, actor, found.ids[0]).owner_id
+    return ReassignChoice(found, targets(session, actor, besides=besides, limit=limit))
+
+
+def targets(session: Session, actor: Account, *, besides: int | None, limit: int) -> list[PersonView]:
+    """The active people `actor` manages, but `besides`: whom customers can go to."""
+    return [p for p in list_people(session, actor) if p.active and p.id != besides][:limit]
+
+
+@dataclass(frozen=True)
+class ReassignPreview:
+    selection: Selection
+    to_name: str
+
+
+def reassign_preview(session: Session, actor: Account, to_user_id: int, *, from_user_id: int | None = None,
+                     unassigned: bool = False, tier: tuple[str, str] | None = None,
+                     customer_ids: list[int] | None = None) -> ReassignPreview:
+    """What a reassignment's confirmation shows: the customers and whom they go to."""
+    found = selection(session, actor, from_user_id=from_user_id, unassigned=unassigned, tier=tier,
+                      customer_ids=customer_ids)
+    return ReassignPreview(found, target_user(session, actor, to_user_id).name)
+
+
+UNASSIGNED_WORDS = ("unassigned", "无负责人")
+NAMES = re.compile(r"\s*[,，、|｜;；]\s*")
+
+
+@dataclass(frozen=True)
+class ReassignPlan:
+    """A typed reassignment resolved to ids: what the buttons of the confirmation carry."""
+
+    to_user_id: int
+    tier: tuple[str, str] | None = None
+    from_user_id: int | None = None
+    unassigned: bool = False
+    customer_ids: list[int] | None = None
+
+
+def plan_reassign(session: Session, actor: Account, policy: Policy, source: list[str], to_ref: str,
+                  tier_text: str | None) -> ReassignPlan:
+    """`@from`, `unassigned` or customers' names (separated by commas) → `to_ref`, optionally
+    one tier; refused when it selects nothing, before anything is asked."""
+    to_user_id = find_user(session, actor, to_ref).id or 0
+    tier = parse_tier(policy, tier_text) if tier_text else None
+    if len(source) == 1 and source[0].startswith("@"):
+        plan = ReassignPlan(to_user_id, tier, from_user_id=find_user(session, actor, source[0]).id)
+    elif len(source) == 1 and source[0].casefold() in UNASSIGNED_WORDS:
+        plan = ReassignPlan(to_user_id, tier, unassigned=True)
+    else:
+        names = [n for n in NAMES.split(" ".join(source)) if n]
+        plan = ReassignPlan(to_user_id, tier, customer_ids=[find_customer(session, actor, n).id for n in names])
+    selection(session, actor, from_user_id=plan.from_user_id, unassigned=plan.unassigned, tier=plan.tier,
+              customer_ids=plan.customer_ids)  # nothing selected: say so before asking
+    return plan
 
 
 @dataclass(frozen=True)
@@ -379,6 +478,7 @@ def reassign(session: Session, actor: Account, customer_ids: list[int], to_user_
                            payload={"template": "team/notify_reassigned",
                                     "params": {"count": len(moving), "by": actor.name,
                                                "names": _names(session, sorted(moving)[:5])}})
+    book.invalidate_on_commit(session)  # owners change what each person's search finds
     return Reassigned(len(moving), follow_ups, to_user_id, target.name)
 
 
@@ -441,7 +541,27 @@ def set_account_manager(session: Session, actor: Account, policy: Policy, custom
     audit.record(session, actor_id=actor.id, action="customer.account_manager", now=now,
                  target=f"customer:{customer_id}", old=old, new=user_id)
     session.flush()
+    book.invalidate_on_commit(session)
     return customer.name, manager.name if manager else None
+
+
+@dataclass(frozen=True)
+class AmChoice:
+    customer: CustomerRef
+    targets: list[PersonView]
+
+
+def account_manager_choice(session: Session, actor: Account, customer_id: int, *, limit: int) -> AmChoice:
+    """A customer and the people who can become its dedicated account manager."""
+    return AmChoice(customer_ref(session, actor, customer_id), targets(session, actor, besides=None, limit=limit))
+
+
+def set_account_manager_by_name(session: Session, actor: Account, policy: Policy, customer: str,
+                                user_ref: str | None, now: datetime) -> tuple[str, str | None]:
+    """As `set_account_manager`, for a customer's name and a person's @username (None: remove)."""
+    customer_id = find_customer(session, actor, customer).id
+    user_id = None if user_ref is None else find_user(session, actor, user_ref).id
+    return set_account_manager(session, actor, policy, customer_id, user_id, now)
 
 
 # --- archive ------------------------------------------------------------------------------------
@@ -455,6 +575,7 @@ def archive(session: Session, actor: Account, customer_id: int, now: datetime) -
     audit.record(session, actor_id=actor.id, action="customer.archive", now=now, target=f"customer:{customer_id}",
                  old="active", new="archived")
     session.flush()
+    book.invalidate_on_commit(session)  # out of every search
     return customer.name
 
 
@@ -468,7 +589,12 @@ def unarchive(session: Session, actor: Account, customer_id: int, now: datetime)
     audit.record(session, actor_id=actor.id, action="customer.unarchive", now=now, target=f"customer:{customer_id}",
                  old="archived", new="active")
     session.flush()
+    book.invalidate_on_commit(session)
     return customer.name
+
+
+def unarchive_by_name(session: Session, actor: Account, name: str, now: datetime) -> str:
+    return unarchive(session, actor, find_customer(session, actor, name, archived=True).id, now)
 
 
 @dataclass(frozen=True)
@@ -530,6 +656,11 @@ def merge_preview(session: Session, actor: Account, first_id: int, second_id: in
     return (a, b) if sum(a.counts.values()) >= sum(b.counts.values()) else (b, a)
 
 
+def merge_preview_by_name(session: Session, actor: Account, first: str, second: str) -> tuple[RecordView, RecordView]:
+    return merge_preview(session, actor, find_customer(session, actor, first).id,
+                         find_customer(session, actor, second).id)
+
+
 @dataclass(frozen=True)
 class Merged:
     kept_id: int
@@ -579,6 +710,7 @@ def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_i
     audit.record(session, actor_id=actor.id, action="customer.merge", now=now, target=f"customer:{keep_id}",
                  merged=drop_id, moved=moved, filled=filled, aliases=moved_aliases)
     retier_customer(session, policy, keep_id, now, org_timezone=org_timezone)
+    book.invalidate_on_commit(session)  # one record fewer to find
     return Merged(keep_id, keep.name, drop.name, moved)
 
 

@@ -12,21 +12,23 @@ PREVIEW_TTL (`purge_stale`, from the hourly housekeeping sweep).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from core import audit
+from core import audit, book
 from core.accounts import Account, get_account
+from core.db import Database
 from core.errors import NotFound
 from core.file_reader import read_bytes
 from core.import_files import Table
 from core.importer import ImportReport, Progress, import_table, plan_table
 from core.models import Upload
 from core.tiering import Policy
-from core.tiers import pending_changes
+from core.tiers import TierChange, pending_changes, recompute
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # well under the Bot API's 20 MB download limit; 50k CRM rows are ~10 MB
 KINDS = ("customers", "interactions", "deals")
@@ -121,7 +123,18 @@ def confirm(session: Session, account: Account, upload_id: int, *, now: datetime
     session.add(upload)
     audit.record(session, actor_id=account.id, action=f"import.{upload.kind}", now=now, target=f"upload:{upload.id}",
                  file=upload.filename, **{k: v for k, v in report.summary().items() if k != "kind"})
+    book.invalidate_on_commit(session)  # new customers, names and owners to find
     return report
+
+
+def retier_imported(db: Database, policy: Policy, now: datetime, *, org_timezone: str,
+                    touched_ids: Iterable[int]) -> list[TierChange]:
+    """After a committed import: the customers it touched re-tiered once, as its preview said
+    (a review's rules, as `tierbot import` does); the tier changes."""
+    ids = sorted(touched_ids)
+    if not ids:
+        return []
+    return recompute(db, policy, now, org_timezone=org_timezone, review=True, customer_ids=ids).changes
 
 
 def cancel(session: Session, account: Account, upload_id: int, *, now: datetime) -> bool:

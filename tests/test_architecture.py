@@ -46,6 +46,16 @@ def test_tiering_is_pure() -> None:
             assert call not in source, f"{path.name} calls {call}"
 
 
+def test_handlers_open_no_session() -> None:
+    """A handler reads Telegram, calls one core use case (which owns its unit of work), renders
+    and replies: no handler module reaches the database itself."""
+    assert _offenders("bot/handlers", ("sqlmodel", "sqlalchemy")) == []
+    for path in (ROOT / "bot" / "handlers").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for call in ("db.session(", "Session(", "book.invalidate("):
+            assert call not in source, f"{path.relative_to(ROOT)} calls {call}"
+
+
 @pytest.mark.processes  # runs lint-imports
 def test_import_linter_contracts_hold() -> None:
     result = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=ROOT,

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from core import (accounts, book, cards, customer_table, customers, dashboard, feedback, followups, interactions,
+from core import (accounts, cards, customer_table, customers, dashboard, feedback, followups, interactions,
                   people, team)
 from core.accounts import Account
 from core.errors import Forbidden, InvalidInput, NotFound
@@ -386,7 +386,6 @@ async def reassign(request: web.Request) -> web.Response:
     if not isinstance(ids, list) or not ids or len(ids) > 10_000 or not all(isinstance(i, int) for i in ids) \
             or not isinstance(to, int):
         raise InvalidInput("web_bad_json", value="customer_ids")
-    done = await services.run(team.reassign, account, ids, to, services.clock.now())
-    book.invalidate()  # owners change what each person's search finds (as the chat's /reassign)
+    done = await services.run(team.reassign, account, ids, to, services.clock.now())  # invalidates the book itself
     return web.json_response({"moved": done.moved, "follow_ups": done.follow_ups, "to": done.to_name})
 

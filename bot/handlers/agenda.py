@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
 from telegram import Update
 
 from bot.actions import action
@@ -19,7 +18,6 @@ from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
 from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, reminders
-from core.accounts import Account
 
 PAGE = 6  # agenda lines per message (each with its own buttons)
 REVIEW_SHOWN = 10  # old follow-ups listed by the review button
@@ -211,14 +209,10 @@ async def followup_typed(update: Update, context: BotContext, text: str, data: d
     # reassigned or archived meanwhile (or never visible): NotFound says so (bot.error_replies)
     await context.run(followups.create, context.me, int(data["id"]), due_at=parsed.follow_up.due,
                       has_time=parsed.follow_up.has_time, text=parsed.follow_up.text or text, now=context.now())
-    name = await context.run(_name, context.me, int(data["id"]))
+    name = await context.run(customers.name_of, context.me, int(data["id"]))
     await reply(update, context.render("agenda/reminder_set", customer=name, text=parsed.follow_up.text or text,
                                        due=parsed.follow_up.due.astimezone(ZoneInfo(zone)),
                                        has_time=parsed.follow_up.has_time))
-
-
-def _name(session: Session, account: Account, customer_id: int) -> str:
-    return customers.get(session, account, customer_id).name
 
 
 @action("followup.done")

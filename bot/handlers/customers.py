@@ -17,7 +17,6 @@ from bot.flows import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
 from core import aliases, book, cards, customers, interactions
-from core.accounts import Account
 from core.customers import NewCustomer
 from core.errors import InvalidInput, NotFound
 
@@ -47,7 +46,7 @@ async def new(update: Update, context: BotContext) -> None:
         await begin(context, "customer.new", {"step": "name"})
         await reply(update, context.render("customers/new_prompt", step="name"))
         return
-    parts = _SPLIT.split(text, maxsplit=2) + [None, None]  # type: ignore[list-item]
+    parts = _SPLIT.split(text, maxsplit=2) + [None, None]
     await _propose(update, context, NewCustomer(parts[0] or "", "prospect", parts[1], parts[2]))
 
 
@@ -66,7 +65,7 @@ async def new_typed(update: Update, context: BotContext, text: str, data: dict[s
                     await markup(context, [stages]))
         return
     if data.get("step") == "contact":
-        parts = _SPLIT.split(text.strip(), maxsplit=1) + [None]  # type: ignore[list-item]
+        parts = _SPLIT.split(text.strip(), maxsplit=1) + [None]
         await _next_input(update, context, {**data, "contact": parts[0], "phone": parts[1], "inputs": {}})
         return
     if data.get("step") == "input":  # one of the policy's own inputs, typed

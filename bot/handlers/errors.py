@@ -19,7 +19,7 @@ log = logging.getLogger("tierbot.errors")
 
 async def on_error(update: object, context: BotContext) -> None:
     updatelog.mark("error")
-    error = context.error
+    error: BaseException | None = context.error
     answered = isinstance(error, FailedAfterAnswer)
     if answered and error is not None and error.__cause__ is not None:
         error = error.__cause__
@@ -55,5 +55,5 @@ async def _tell(update: object, context: BotContext, fault: str | None, answered
             await update.callback_query.answer(text, show_alert=True)
         else:
             await update.effective_chat.send_message(text)
-    except Exception:  # noqa: BLE001 - the network may be why we are here; the log has it
+    except Exception:  # the network may be why we are here; the log has it
         log.warning("could not tell the user about the failure", exc_info=True)

@@ -24,14 +24,14 @@ from bot.flows import begin, expects, finish
 from bot.import_texts import error_reasons, file_problem, row_line
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import book, uploads
+from core import uploads
 from core.errors import NotFound
 from core.errors import ImportFileError
 from core.file_reader import read_bytes
 from core.import_files import Table
 from core.import_files import normalise_header
 from core.importer import ImportReport, detect_kind, outcome_csv
-from core.tiers import movements, recompute
+from core.tiers import movements
 
 log = logging.getLogger(__name__)
 PREVIEW_ERRORS = 5  # error lines shown in the preview; the rest are in the returned file
@@ -198,13 +198,8 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
         await progress.show(context.render("imports/already"))
         return None
     await progress.finish(report)
-    changes = []
-    if report.touched_ids:
-        # the customers the file touched are re-tiered once, as the preview said (as `tierbot import` does)
-        changes = (await asyncio.to_thread(recompute, context.services.db, context.services.policy, now,
-                                           org_timezone=settings.timezone, review=True,
-                                           customer_ids=sorted(report.touched_ids))).changes
-    book.invalidate()
+    changes = await asyncio.to_thread(uploads.retier_imported, context.services.db, context.services.policy, now,
+                                      org_timezone=settings.timezone, touched_ids=report.touched_ids)
     await reply(update, context.render("imports/result", report=report,
                                        movements=movements(changes, context.services.policy),
                                        tier_customers=len({c.customer_id for c in changes})))
@@ -249,7 +244,7 @@ class _Progress:
         future = asyncio.run_coroutine_threadsafe(self.show(text), self.loop)
         try:
             future.result(timeout=30)
-        except Exception:  # noqa: BLE001 - progress is cosmetic: a slow or failed edit never stops the import
+        except Exception:  # progress is cosmetic: a slow or failed edit never stops the import
             log.warning("import progress edit failed", exc_info=True)
 
     async def show(self, text: str) -> None:

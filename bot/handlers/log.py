@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
@@ -27,10 +25,9 @@ from bot.flows import begin, expects, finish, finished, pending, started
 from bot.keyboards import Button, Draft, markup
 from bot.keyboards import draft as keyboard_draft
 from bot.replies import edit, reply
-from core import aliases, book, buttons, contact_facts, customers, feedback, interactions
+from core import book, buttons, contact_facts, customers, feedback, interactions
 from core import flows as core_flows
-from core.accounts import Account
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.importer import parse_amount
 from core.interactions import LogDraft
 from core.models import INTERACTION_KINDS
@@ -63,11 +60,12 @@ async def on_text(update: Update, context: BotContext, text: str, *, forced_cust
 
 async def _read(context: BotContext, text: str) -> ParsedLog:
     zone = context.me.timezone or context.services.settings.timezone
-    options = {"now": context.now(), "timezone": zone, "currency": context.services.settings.currency}
+    now, currency = context.now(), context.services.settings.currency
     index = book.cached(context.me)
     if index is not None:  # the usual case: no database work at all, only the parse off the loop
-        return await asyncio.to_thread(book.read_in, index, context.me, text, **options)
-    return await context.run(book.read, context.me, text, **options)
+        return await asyncio.to_thread(book.read_in, index, context.me, text, now=now, timezone=zone,
+                                       currency=currency)
+    return await context.run(book.read, context.me, text, now=now, timezone=zone, currency=currency)
 
 
 def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraft:
@@ -92,14 +90,9 @@ def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraf
 
 async def _opened(context: BotContext, data: dict[str, Any], keyboard: Draft) -> None:
     """The card is on screen: store its buttons and the pending card in one transaction."""
-    user_id, now = context.me.id, context.now()
-
-    def unit_of_work(session: Session) -> None:
-        keyboard.store(session, user_id, now)
-        core_flows.start(session, user_id=user_id, flow=FLOW, data=data, now=now)
-
     try:
-        await context.run(unit_of_work)
+        await context.run(core_flows.open_card, user_id=context.me.id, flow=FLOW, data=data, now=context.now(),
+                          keys=keyboard.keys, specs=keyboard.specs, ttl=keyboard.ttl)
     except Exception:
         # Nothing was stored (database busy or full): take the buttons off the card shown, so
         # none answers "unknown"; the error handler tells the rep what happened.
@@ -117,7 +110,7 @@ async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Draft]:
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
     name = next((n for cid, n in data.get("candidates", []) if cid == draft.customer_id), None)
     if draft.customer_id is not None and name is None:
-        name = await context.run(_customer_name, context.me, draft.customer_id)
+        name = await context.run(customers.name_or_none, context.me, draft.customer_id)
     text = context.render(
         "log/confirm", d=draft, customer=name, candidates=data.get("candidates", []),
         when=datetime.fromisoformat(draft.occurred_at).astimezone(zone),
@@ -126,13 +119,6 @@ async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Draft]:
         currency=draft.currency or context.services.settings.currency, more=_more_view(data),
     )
     return text, keyboard_draft(_bind(_buttons(context, draft, data), data))
-
-
-def _customer_name(session: Session, account: Account, customer_id: int) -> str | None:
-    try:
-        return customers.get(session, account, customer_id).name
-    except NotFound:
-        return None
 
 
 def _buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list[list[Button]]:
@@ -373,7 +359,7 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     settings = context.services.settings
     draft = LogDraft.from_json(data["draft"])
     # a refusal (bot.error_replies, "log.save"): nothing saved, nothing claimed, ✅ can be pressed again
-    logged = await context.run(_save_and_close, context.me, draft, chat_id=int(data["chat_id"]),
+    logged = await context.run(interactions.save_and_close, context.me, draft, chat_id=int(data["chat_id"]),
                                message_id=int(data["message_id"]), now=context.now(), currency=settings.currency,
                                policy=context.services.policy, org_timezone=settings.timezone,
                                others=_chosen_others(draft, data), learn=_to_learn(draft, data))
@@ -401,18 +387,6 @@ async def _follow_ups_block(context: BotContext, text: str, logged: interactions
     ids = [f.id for f in logged.open_follow_ups]
     row = [Button(context.label("followups.close_open", n=len(ids)), "followup.close_many", {"ids": ids})]
     return text, await markup(context, [row], ttl=buttons.REMINDER_TTL)
-
-
-def _save_and_close(session: Session, account: Account, draft: LogDraft, *, learn: str | None = None,
-                    **kwargs: Any) -> interactions.LoggedResult:
-    """Save (for every chosen customer of the message), re-tier, learn the name the message used
-    for the customer the rep picked, and close the card — one transaction (one commit per ✅)."""
-    logged = interactions.log_and_retier(session, account, draft, **kwargs)
-    if learn and not logged.saved.duplicate:
-        logged = replace(logged, learned=aliases.learn(session, account, logged.saved.customer_id, learn,
-                                                       now=kwargs["now"]))
-    core_flows.clear(session, account.id)
-    return logged
 
 
 def _tier_name(policy: Any, model: str, tier: str | None, lang: str) -> str:

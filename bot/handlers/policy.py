@@ -48,8 +48,7 @@ async def command(update: Update, context: BotContext) -> None:
     source, policy = await context.run(policy_store.policy_in_force, context.services.settings)
     rows = [[Button(context.label("policy_buttons.download"), "policy.download", single_use=False),
              Button(context.label("policy_buttons.versions"), "policy.versions", single_use=False)]]
-    await reply(update, context.render("policy/show", policy=policy, source=source, lang=context.me.language,
-                                       zone=_zone(context)), await markup(context, rows))
+    await reply(update, context.render("policy/show", policy=policy, source=source, zone=_zone(context)), await markup(context, rows))
 
 
 @action("policy.download")
@@ -140,7 +139,7 @@ async def _preview(update: Update, context: BotContext, draft: policy_store.Draf
     rows = [[Button(context.label("policy_buttons.apply"), "policy.apply", {"draft": draft.id}),
              Button(context.label("policy_buttons.cancel"), "policy.cancel", {"draft": draft.id})]]
     text = context.render("policy/preview", draft=draft, policy=draft.policy, preview=preview,
-                          current=services.policy.version, lang=context.me.language)
+                          current=services.policy.version)
     keyboard = await markup(context, rows)
     try:
         await waiting.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)

@@ -114,12 +114,12 @@ async def _menu(context: BotContext, account: Account, *, saved: bool) -> tuple[
     lang = account.language
     text = context.services.renderer.render(
         lang, "settings/menu", saved=saved,
-        language_name=context.label(f"languages.{lang}", lang=lang),
+        language_name=context.services.renderer.label(lang, f"languages.{lang}"),
         timezone=account.timezone or settings.timezone, timezone_default=account.timezone is None,
         digest_time=account.digest_time.strftime("%H:%M"),
         quiet=f"{quiet[0]:%H:%M}–{quiet[1]:%H:%M}" if quiet else None,
         quiet_default=account.quiet_is_default,
     )
-    rows = [[Button(context.label(f"settings.{f}", lang=lang), "settings.pick", {"field": f}, single_use=False)
+    rows = [[Button(context.services.renderer.label(lang, f"settings.{f}"), "settings.pick", {"field": f}, single_use=False)
              for f in pair] for pair in (FIELDS[:2], FIELDS[2:])]
     return text, await markup(context, rows)

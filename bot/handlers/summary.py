@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlmodel import Session
 from telegram import Update
 from telegram.constants import ChatAction
 
@@ -25,8 +24,6 @@ from bot.keyboards import Button, markup
 from bot.render import Renderer
 from bot.replies import edit, reply
 from core import charts, summary
-from core.accounts import Account
-from core.tiering import Policy
 
 TIER_PAGE = 10
 OVERDUE_SHOWN = 15
@@ -54,8 +51,8 @@ async def send_summary(update: Update, context: BotContext, request: summary.Req
     assert chat is not None
     settings = context.services.settings
     await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
-    params = await context.run(_figures, context.me, context.services.policy, context.now(), settings.timezone,
-                               request)
+    params = await context.run(summary.figures, context.me, context.services.policy, context.now(),
+                               org_timezone=settings.timezone, request=request)
     lang = context.me.language
     labels = chart_labels(context.services.renderer, lang, params)
     png = await asyncio.to_thread(charts.summary_chart, params, lang, labels)
@@ -63,13 +60,6 @@ async def send_summary(update: Update, context: BotContext, request: summary.Req
     keyboard = with_open_button(update, context, await markup(context, _buttons(context, params)),
                                 dashboard_view(params["period"], request.person, request.team))
     await reply(update, context.render("summary/summary", s=params), keyboard)
-
-
-def _figures(session: Session, actor: Account, policy: Policy, now: Any, org_timezone: str,
-             request: summary.Request) -> dict[str, Any]:
-    scope = summary.resolve_scope(session, actor, request)
-    return summary.build(session, actor, policy, now, org_timezone=org_timezone, scope=scope,
-                         period=request.period).params()
 
 
 def chart_labels(renderer: Renderer, lang: str, params: dict[str, Any]) -> dict[str, str]:
@@ -105,7 +95,9 @@ def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
 @answers("summary.drill")
 async def tier_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     offset = max(int(payload.get("offset", 0)), 0)
-    lines, total = await context.run(_tier_page, context.me, context.services.policy, payload, offset)
+    lines, total = await context.run(summary.tier_page, context.me, context.services.policy,
+                                     dict(payload.get("scope") or {}), str(payload["model"]), str(payload["tier"]),
+                                     offset=offset, limit=TIER_PAGE)
     policy = context.services.policy
     model = policy.model_by_code.get(str(payload["model"]))
     text = context.render("summary/tier_list", lines=lines, total=total, offset=offset,
@@ -126,13 +118,6 @@ async def tier_pressed(update: Update, context: BotContext, payload: dict[str, A
         await edit(update, text, keyboard)
     else:  # from the summary: a new message, so the summary stays
         await reply(update, text, keyboard)
-
-
-def _tier_page(session: Session, actor: Account, policy: Policy, payload: dict[str, Any],
-               offset: int) -> tuple[list[summary.CustomerLine], int]:
-    scope = summary.scope_from_payload(session, actor, dict(payload.get("scope") or {}))
-    return summary.tier_customers(session, actor, policy, scope, str(payload["model"]), str(payload["tier"]),
-                                  offset=offset, limit=TIER_PAGE)
 
 
 @action("summary.overdue")

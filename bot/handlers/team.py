@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
 from telegram import Update
 
 from bot.actions import action
@@ -25,15 +24,11 @@ from bot.error_replies import answers
 from bot.flows import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import book, people, team
-from core.accounts import Account
-from core.errors import InvalidInput
-from core.tiering import Policy
+from core import people, team
 
 PAGE = 10  # people per overview page
 BOOK_PAGE = 10  # customers per page of a book
 PICK_MAX = 40  # people offered as buttons
-NAMES = re.compile(r"\s*[,，、|｜;；]\s*")
 MERGE_SPLIT = re.compile(r"\s*[|｜]\s*")
 # typed sub-commands, with Chinese aliases
 SUBCOMMANDS = {"reassign": "reassign", "转交": "reassign", "archive": "archive", "归档": "archive",
@@ -44,7 +39,6 @@ SUBCOMMANDS = {"reassign": "reassign", "转交": "reassign", "archive": "archive
                "move": "move", "调组": "move", "help": "help", "帮助": "help"}
 TIER_WORDS = ("tier", "档", "档次")
 ALL_WORDS = ("all", "全部")
-UNASSIGNED_WORDS = ("unassigned", "无负责人")
 NO_ONE = ("-", "—", "none", "无")
 
 
@@ -166,10 +160,9 @@ async def member_pressed(update: Update, context: BotContext, payload: dict[str,
 async def book_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     user_id, offset = int(payload["id"]), int(payload.get("offset", 0))
     policy = context.services.policy
-    lines, total = await context.run(team.book_of, context.me, policy, user_id, offset=offset,
-                              limit=BOOK_PAGE)
-    person = await context.run(people.person, context.me, user_id)
-    text = context.render("team/book", name=person.name, lines=lines, total=total, offset=offset, shown=len(lines),
+    page = await context.run(team.book_page, context.me, policy, user_id, offset=offset, limit=BOOK_PAGE)
+    lines, total = page.lines, page.total
+    text = context.render("team/book", name=page.name, lines=lines, total=total, offset=offset, shown=len(lines),
                           tier_names=team.tier_names(policy))
     rows = _pairs([Button(f"{offset + n}. {line.name}", "team.customer", {"id": line.id}, single_use=False)
                    for n, line in enumerate(lines, start=1)])
@@ -216,31 +209,21 @@ async def scope_pressed(update: Update, context: BotContext, payload: dict[str, 
     await _say(update, context.render("team/scope", name=row.name), await markup(context, rows))
 
 
-def _selection(session: Session, actor: Account, payload: dict[str, Any]) -> team.Selection:
+def _selection(payload: dict[str, Any]) -> dict[str, Any]:
+    """The selection a button's payload names, as core.team.selection's arguments."""
     tier = payload.get("tier")
-    found = team.select_customers(session, actor, from_user_id=payload.get("from"),
-                                  unassigned=bool(payload.get("unassigned")),
-                                  tier=(tier[0], tier[1]) if tier else None, customer_ids=payload.get("ids"))
-    if not found.ids:
-        raise InvalidInput("team_nothing_selected")
-    return found
-
-
-def _targets(session: Session, actor: Account, besides: int | None) -> list[people.PersonView]:
-    return [p for p in people.list_people(session, actor) if p.active and p.id != besides][:PICK_MAX]
+    return {"from_user_id": payload.get("from"), "unassigned": bool(payload.get("unassigned")),
+            "tier": (tier[0], tier[1]) if tier else None, "customer_ids": payload.get("ids")}
 
 
 @action("team.pick")
 @answers("team")
 async def pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """To whom: the active people the presser manages."""
-    me = context.me
-    found = await context.run(_selection, me, payload)
-    besides = payload.get("from")
-    if besides is None and len(found.ids) == 1:
-        besides = (await context.run(team.customer_ref, me, found.ids[0])).owner_id
-    targets = await context.run(_targets, me, besides)
-    rows = _pairs([Button(p.name, "team.ask_reassign", {**payload, "to": p.id}, single_use=False) for p in targets])
+    choice = await context.run(team.reassign_choice, context.me, **_selection(payload), limit=PICK_MAX)
+    found = choice.selection
+    rows = _pairs([Button(p.name, "team.ask_reassign", {**payload, "to": p.id}, single_use=False)
+                   for p in choice.targets])
     rows.append([Button(context.label("team.cancel"), "team.cancel")])
     await _say(update, context.render("team/pick", what="reassign", count=len(found.ids), from_name=found.from_name),
                await markup(context, rows))
@@ -254,8 +237,8 @@ async def ask_reassign_pressed(update: Update, context: BotContext, payload: dic
 
 async def _confirm_reassign(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     me = context.me
-    found = await context.run(_selection, me, payload)
-    target = await context.run(_target_name, me, int(payload["to"]))
+    preview = await context.run(team.reassign_preview, me, int(payload["to"]), **_selection(payload))
+    found, target = preview.selection, preview.to_name
     tier = payload.get("tier")
     tier_label = None
     if tier:
@@ -264,10 +247,6 @@ async def _confirm_reassign(update: Update, context: BotContext, payload: dict[s
     text = context.render("team/confirm", op="reassign", count=len(found.ids), from_name=found.from_name,
                           tier=tier_label, to_name=target, names=found.names)
     await _ask(update, context, text, {"op": "reassign", "ids": found.ids, "to": int(payload["to"])})
-
-
-def _target_name(session: Session, actor: Account, user_id: int) -> str:
-    return team.target_user(session, actor, user_id).name
 
 
 async def _ask(update: Update, context: BotContext, text: str, payload: dict[str, Any]) -> None:
@@ -299,21 +278,11 @@ async def confirm_pressed(update: Update, context: BotContext, payload: dict[str
                             org_timezone=context.services.settings.timezone)
         params = {"kept": merged.kept_name, "dropped": merged.dropped_name, "moved": merged.moved}
     elif op in ("deactivate", "role", "move"):
-        change = await context.run(_people_change, me, op, int(payload["id"]), payload.get("value"), now)
+        change = await context.run(people.change, me, op, int(payload["id"]), payload.get("value"), now)
         params = {"name": change.person.name, "customers": change.customers, "new": change.new}
     else:
         return
-    book.invalidate()  # owners, archive and merges change what each person's search finds
     await _say(update, context.render("team/done", op=op, **params))
-
-
-def _people_change(session: Session, actor: Account, op: str, user_id: int, value: str | None,
-                   now: Any) -> people.PeopleChange:
-    if op == "deactivate":
-        return people.deactivate(session, actor, user_id, now)
-    if op == "role":
-        return people.set_role(session, actor, user_id, value or "", now)
-    return people.set_team(session, actor, user_id, value or "", now)
 
 
 async def _typed_reassign(update: Update, context: BotContext, rest: str) -> None:
@@ -332,25 +301,21 @@ async def _typed_reassign(update: Update, context: BotContext, rest: str) -> Non
         await _usage(update, context, rest)
         return
     source, to_ref = tokens[:refs[-1]], tokens[refs[-1]]
-    payload = await context.run(_reassign_plan, context.me, context.services.policy, source, to_ref,
-                         tier_text)
-    await _confirm_reassign(update, context, payload)
+    plan = await context.run(team.plan_reassign, context.me, context.services.policy, source, to_ref, tier_text)
+    await _confirm_reassign(update, context, _plan_payload(plan))
 
 
-def _reassign_plan(session: Session, actor: Account, policy: Policy, source: list[str], to_ref: str,
-                   tier_text: str | None) -> dict[str, Any]:
+def _plan_payload(plan: team.ReassignPlan) -> dict[str, Any]:
     """The typed reassignment as the payload the buttons would carry."""
-    payload: dict[str, Any] = {"to": people.find_user(session, actor, to_ref).id}
-    if tier_text:
-        payload["tier"] = list(team.parse_tier(policy, tier_text))
-    if len(source) == 1 and source[0].startswith("@"):
-        payload["from"] = people.find_user(session, actor, source[0]).id
-    elif len(source) == 1 and source[0].casefold() in UNASSIGNED_WORDS:
+    payload: dict[str, Any] = {"to": plan.to_user_id}
+    if plan.tier:
+        payload["tier"] = list(plan.tier)
+    if plan.from_user_id is not None:
+        payload["from"] = plan.from_user_id
+    elif plan.unassigned:
         payload["unassigned"] = True
     else:
-        names = [n for n in NAMES.split(" ".join(source)) if n]
-        payload["ids"] = [team.find_customer(session, actor, n).id for n in names]
-    _selection(session, actor, payload)  # nothing selected: say so before asking
+        payload["ids"] = plan.customer_ids
     return payload
 
 
@@ -377,10 +342,9 @@ async def _am_load(update: Update, context: BotContext) -> None:
 @action("team.am_pick")
 @answers("team")
 async def am_pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    me = context.me
-    ref = await context.run(team.customer_ref, me, int(payload["customer"]))
-    targets = await context.run(_targets, me, None)
-    rows = _pairs([Button(p.name, "team.am_set", {"customer": ref.id, "user": p.id}) for p in targets])
+    choice = await context.run(team.account_manager_choice, context.me, int(payload["customer"]), limit=PICK_MAX)
+    ref = choice.customer
+    rows = _pairs([Button(p.name, "team.am_set", {"customer": ref.id, "user": p.id}) for p in choice.targets])
     rows.append([Button(context.label("team.remove_am"), "team.am_set", {"customer": ref.id, "user": None}),
                  Button(context.label("team.cancel"), "team.cancel")])
     await _say(update, context.render("team/pick", what="am", name=ref.name), await markup(context, rows))
@@ -392,7 +356,6 @@ async def am_set_pressed(update: Update, context: BotContext, payload: dict[str,
     user = payload.get("user")
     name, manager = await context.run(team.set_account_manager, context.me, context.services.policy,
                                int(payload["customer"]), int(user) if user is not None else None, context.now())
-    book.invalidate()
     await _say(update, context.render("team/done", op="am", name=name, manager=manager))
 
 
@@ -405,17 +368,10 @@ async def _typed_am(update: Update, context: BotContext, rest: str) -> None:
     if len(tokens) < 2 or not (tokens[-1].startswith("@") or tokens[-1] in NO_ONE):
         await _usage(update, context, rest)
         return
-    name, manager = await context.run(_am_typed, context.me, context.services.policy,
-                               " ".join(tokens[:-1]), tokens[-1], context.now())
-    book.invalidate()
+    user_ref = None if tokens[-1] in NO_ONE else tokens[-1]
+    name, manager = await context.run(team.set_account_manager_by_name, context.me, context.services.policy,
+                                      " ".join(tokens[:-1]), user_ref, context.now())
     await _say(update, context.render("team/done", op="am", name=name, manager=manager))
-
-
-def _am_typed(session: Session, actor: Account, policy: Policy, customer: str, user_ref: str,
-              now: Any) -> tuple[str, str | None]:
-    customer_id = team.find_customer(session, actor, customer).id
-    user_id = None if user_ref in NO_ONE else people.find_user(session, actor, user_ref).id
-    return team.set_account_manager(session, actor, policy, customer_id, user_id, now)
 
 
 # --- archive ----------------------------------------------------------------------------------------
@@ -480,7 +436,6 @@ async def _archived(update: Update, context: BotContext, offset: int) -> None:
 @answers("team")
 async def unarchive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     name = await context.run(team.unarchive, context.me, int(payload["id"]), context.now())
-    book.invalidate()
     await reply(update, context.render("team/done", op="unarchive", name=name))
 
 
@@ -488,13 +443,8 @@ async def _typed_unarchive(update: Update, context: BotContext, rest: str) -> No
     if not rest:
         await _archived(update, context, 0)
         return
-    name = await context.run(_unarchive_typed, context.me, rest, context.now())
-    book.invalidate()
+    name = await context.run(team.unarchive_by_name, context.me, rest, context.now())
     await reply(update, context.render("team/done", op="unarchive", name=name))
-
-
-def _unarchive_typed(session: Session, actor: Account, name: str, now: Any) -> str:
-    return team.unarchive(session, actor, team.find_customer(session, actor, name, archived=True).id, now)
 
 
 async def _typed_archived(update: Update, context: BotContext, rest: str) -> None:
@@ -540,17 +490,12 @@ async def _typed_merge(update: Update, context: BotContext, rest: str) -> None:
 
 
 async def _ask_merge(update: Update, context: BotContext, first: str, second: str) -> None:
-    records = await context.run(_merge_pair, context.me, first, second)
+    records = await context.run(team.merge_preview_by_name, context.me, first, second)
     rows = [[Button(context.label("team.keep", n=n, name=keep.name[:24]), "team.confirm",
                     {"op": "merge", "keep": keep.id, "drop": other.id})]
             for n, (keep, other) in enumerate((records, records[::-1]), start=1)]
     rows.append([Button(context.label("team.cancel"), "team.cancel")])
     await _say(update, context.render("team/merge", records=records), await markup(context, rows))
-
-
-def _merge_pair(session: Session, actor: Account, first: str, second: str) -> tuple[team.RecordView, team.RecordView]:
-    a, b = team.find_customer(session, actor, first), team.find_customer(session, actor, second)
-    return team.merge_preview(session, actor, a.id, b.id)
 
 
 # --- people -----------------------------------------------------------------------------------------

@@ -376,3 +376,30 @@ def test_demoted_manager_hands_reports_to_another_manager(any_db: Database) -> N
         people.set_role(session, o["ada"], o["wang"].id, "rep", NOW)
         assert session.get(User, o["li"].id).manager_id == second.id
         assert session.get(User, o["wang"].id).manager_id == second.id
+
+
+def test_team_changes_invalidate_the_name_index_once_committed(any_db: Database) -> None:
+    """The use cases own the cache: each change to owners, records or people invalidates the
+    cached book when its transaction commits — not before (a rebuild in between would cache the
+    old book), and not at all when it is refused (nothing changed)."""
+    with any_db.session() as session:
+        o = _org(session)
+    wang, li, emma = o["wang"], o["li"], o["emma"]
+    steps = [
+        lambda s: team.reassign(s, _fresh(s, wang), [o["c"]["Acme"]], emma.id, NOW),
+        lambda s: team.set_account_manager(s, _fresh(s, wang), POLICY, o["c"]["华为"], emma.id, NOW),
+        lambda s: team.archive(s, _fresh(s, wang), o["c"]["Acme"], NOW),
+        lambda s: team.unarchive_by_name(s, _fresh(s, wang), "Acme", NOW),
+        lambda s: team.merge(s, _fresh(s, wang), POLICY, o["c"]["华为"], o["c"]["Acme"], NOW, org_timezone=ZONE),
+        lambda s: people.change(s, _fresh(s, wang), "deactivate", li.id, None, NOW),
+    ]
+    for step in steps:
+        before = book.version()
+        with any_db.session() as session:
+            step(session)
+            assert book.version() == before  # not yet committed
+        assert book.version() != before
+    before = book.version()
+    with pytest.raises(InvalidInput), any_db.session() as session:
+        team.reassign(session, _fresh(session, wang), [o["c"]["West Co"]], o["zoe"].id, NOW)  # another team's
+    assert book.version() == before
