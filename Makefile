@@ -50,9 +50,10 @@ screenshots: $(STAMP) chromium  ## docs/screenshots: the Mini App's views, zh/en
 run: $(STAMP)  ## the real bot (needs TELEGRAM_BOT_TOKEN)
 	$(BIN)/tierbot run
 
-lint: $(STAMP)  ## import contracts, ruff's checks, mypy (settings in pyproject.toml)
+lint: $(STAMP)  ## import contracts, ruff's checks and format, mypy (settings in pyproject.toml)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy core bot web
 
 clean:

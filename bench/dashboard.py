@@ -42,8 +42,17 @@ from core.tiering import parse_policy
 OPPORTUNITIES = 20_000
 PG_DATABASE = "bench_dashboard"
 # the tables the dashboard reads, in an order their foreign keys accept
-TABLES = ("team", "user", "customer", "interaction", "customer_tier", "tier_assignment", "feedback",
-          "tier_override", "opportunity")
+TABLES = (
+    "team",
+    "user",
+    "customer",
+    "interaction",
+    "customer_tier",
+    "tier_assignment",
+    "feedback",
+    "tier_override",
+    "opportunity",
+)
 
 
 def prepare_sqlite(customers: int, interactions: int) -> Path:
@@ -59,8 +68,18 @@ def prepare_sqlite(customers: int, interactions: int) -> Path:
     connection.executemany(
         "INSERT INTO opportunity (customer_id, title, amount_minor, currency, stage, status, created_at, updated_at)"
         " VALUES (?, 'bench deal', ?, ?, 'proposal', ?, ?, ?)",
-        [(rng.randint(1, customers), rng.randint(1_000, 500_000) * 100, rng.choice(("CNY", "CNY", "USD")),
-          rng.choice(("open", "open", "open", "won", "lost")), stamp, stamp) for _ in range(OPPORTUNITIES)])
+        [
+            (
+                rng.randint(1, customers),
+                rng.randint(1_000, 500_000) * 100,
+                rng.choice(("CNY", "CNY", "USD")),
+                rng.choice(("open", "open", "open", "won", "lost")),
+                stamp,
+                stamp,
+            )
+            for _ in range(OPPORTUNITIES)
+        ],
+    )
     connection.commit()
     connection.execute("ANALYZE")
     connection.close()
@@ -81,8 +100,9 @@ def prepare_postgres(base_url: str, sqlite_path: Path) -> str:
     admin.dispose()
     db = open_database(target)  # the project's migrations: its own schema and indexes
     with db.engine.connect() as connection:
-        connection.execute(text("CREATE TABLE IF NOT EXISTS baseline (customer_id integer, occurred_at timestamp, "
-                                "amount bigint)"))
+        connection.execute(
+            text("CREATE TABLE IF NOT EXISTS baseline (customer_id integer, occurred_at timestamp, amount bigint)")
+        )
         connection.commit()
         have = {table: connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one() for table in wanted}
     if have == wanted:
@@ -112,8 +132,11 @@ def prepare_postgres(base_url: str, sqlite_path: Path) -> str:
 
 
 def _boolean_columns(cursor: object, table: str) -> set[str]:
-    cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "  # type: ignore[attr-defined]
-                   "AND data_type = 'boolean'", (table,))
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "  # type: ignore[attr-defined]
+        "AND data_type = 'boolean'",
+        (table,),
+    )
     return {row[0] for row in cursor.fetchall()}  # type: ignore[attr-defined]
 
 
@@ -141,8 +164,11 @@ def measure(db: Database, rounds: int) -> dict[str, float]:
         runs += timed(figures, 1)
     assert result[0]["customers"] >= 90_000, result[0]["customers"]
     assert float(result[0]["pipeline"]["expected"]) > 0
-    return {"customers": result[0]["customers"], "baseline": statistics.median(base),
-            "dashboard": statistics.median(runs)}
+    return {
+        "customers": result[0]["customers"],
+        "baseline": statistics.median(base),
+        "dashboard": statistics.median(runs),
+    }
 
 
 def main() -> None:
@@ -150,8 +176,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--postgres", default=os.environ.get("TIERBOT_TEST_DATABASE_URL"),
-                        help="a PostgreSQL server URL (default: TIERBOT_TEST_DATABASE_URL); none: SQLite only")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("TIERBOT_TEST_DATABASE_URL"),
+        help="a PostgreSQL server URL (default: TIERBOT_TEST_DATABASE_URL); none: SQLite only",
+    )
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     path = prepare_sqlite(args.customers, args.interactions)
@@ -163,8 +192,10 @@ def main() -> None:
         db = open_database(url)
         found = measure(db, args.rounds)
         db.dispose()
-        print(f"| {name} | {found['customers']:,} | {found['baseline']:.2f} s | {found['dashboard']:.2f} s "
-              f"| {found['dashboard'] / found['baseline']:.1f}× |")
+        print(
+            f"| {name} | {found['customers']:,} | {found['baseline']:.2f} s | {found['dashboard']:.2f} s "
+            f"| {found['dashboard'] / found['baseline']:.1f}× |"
+        )
 
 
 if __name__ == "__main__":

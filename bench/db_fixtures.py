@@ -30,8 +30,15 @@ from pathlib import Path
 from sqlalchemy import text
 
 from core.db import Database, open_database
-from tests.conftest import (PG_ENV, _admin, _create_database, _migrated_template, _run_name, pytest_sessionfinish,
-                            reset_postgres)
+from tests.conftest import (
+    PG_ENV,
+    _admin,
+    _create_database,
+    _migrated_template,
+    _run_name,
+    pytest_sessionfinish,
+    reset_postgres,
+)
 
 
 def _touch(db: Database) -> None:
@@ -49,10 +56,13 @@ def ways(workdir: Path) -> dict[str, Callable[[], None]]:
         def run() -> None:
             shutil.copy(template, copy)
             _touch(open_database(f"sqlite:///{copy}", migrate=migrate))
+
         return run
 
-    found: dict[str, Callable[[], None]] = {"sqlite, migrate check (before)": sqlite(True),
-                                           "sqlite, copy only (now)": sqlite(False)}
+    found: dict[str, Callable[[], None]] = {
+        "sqlite, migrate check (before)": sqlite(True),
+        "sqlite, copy only (now)": sqlite(False),
+    }
     base = os.environ.get(PG_ENV)
     if base:
         reset_url = _create_database(base, f"{_run_name(base)}_reset")

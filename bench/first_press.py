@@ -45,11 +45,19 @@ def build_book(path: Path, customers: int) -> None:
     rng = random.Random(7)
     now = datetime.now(UTC)
     with db.session() as session:
-        rep = accounts.add_user(session, telegram_id=REP, name="Bench Rep", role="rep", now=now, team="Bench",
-                                language="en")
-        rows = [Customer(name=f"Company {i:05d} Ltd", owner_id=rep.id, stage=rng.choice(["active", "prospect"]),
-                         added_at=now - timedelta(days=rng.randint(30, 900)), potential=rng.randint(1, 5))
-                for i in range(customers)]
+        rep = accounts.add_user(
+            session, telegram_id=REP, name="Bench Rep", role="rep", now=now, team="Bench", language="en"
+        )
+        rows = [
+            Customer(
+                name=f"Company {i:05d} Ltd",
+                owner_id=rep.id,
+                stage=rng.choice(["active", "prospect"]),
+                added_at=now - timedelta(days=rng.randint(30, 900)),
+                potential=rng.randint(1, 5),
+            )
+            for i in range(customers)
+        ]
         session.add_all(rows)
         session.flush()
         ids = [c.id for c in rows]
@@ -58,11 +66,18 @@ def build_book(path: Path, customers: int) -> None:
         for customer_id in ids:
             for _ in range(rng.randint(0, 8)):
                 kind = rng.choice(kinds)
-                interactions.append(Interaction(
-                    customer_id=customer_id, rep_id=rep.id, kind=kind, summary="seeded", created_at=now,
-                    occurred_at=now - timedelta(days=rng.randint(1, 365)),
-                    amount_minor=rng.randint(1, 500) * 100_000 if kind == "deal" else None,
-                    currency="CNY" if kind == "deal" else None))
+                interactions.append(
+                    Interaction(
+                        customer_id=customer_id,
+                        rep_id=rep.id,
+                        kind=kind,
+                        summary="seeded",
+                        created_at=now,
+                        occurred_at=now - timedelta(days=rng.randint(1, 365)),
+                        amount_minor=rng.randint(1, 500) * 100_000 if kind == "deal" else None,
+                        currency="CNY" if kind == "deal" else None,
+                    )
+                )
         session.add_all(interactions)
     db.dispose()
 
@@ -143,16 +158,18 @@ def main() -> None:
         stale.unlink(missing_ok=True)
     served = Served()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIERBOT_", "TELEGRAM_"))}
-    env.update(TIERBOT_DATABASE_URL=f"sqlite:///{path}", TELEGRAM_BOT_TOKEN=LOCAL_TOKEN,
-               TIERBOT_TELEGRAM_API_URL=served.url)
+    env.update(
+        TIERBOT_DATABASE_URL=f"sqlite:///{path}", TELEGRAM_BOT_TOKEN=LOCAL_TOKEN, TIERBOT_TELEGRAM_API_URL=served.url
+    )
     rep = user(REP, "Bench Rep")
     readies, first_cards, firsts, laters = [], [], [], []
     n = random.Random().randrange(args.customers)
     for start in range(args.starts):
         calls = len(served.api.calls)
         started = time.perf_counter()
-        process = subprocess.Popen([TIERBOT, "run"], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=open(OUT / f"first_press_{start}.log", "w"))
+        process = subprocess.Popen(
+            [TIERBOT, "run"], env=env, stdout=subprocess.DEVNULL, stderr=open(OUT / f"first_press_{start}.log", "w")
+        )
         try:
             served.wait(polling_since(served.api, calls), seconds=120)
             readies.append(time.perf_counter() - started)
@@ -168,13 +185,18 @@ def main() -> None:
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(60)
-        print(f"start {start + 1}: polling after {readies[-1]:.1f} s, first card {first_cards[-1] * 1000:.0f} ms, first ✅ {firsts[-1] * 1000:.0f} ms, "
-              f"later ✅ {' '.join(f'{s * 1000:.0f}' for s in laters[-args.later:])} ms", flush=True)
-    print(f"\n{args.customers:,} customers, {args.starts} starts: polling after {statistics.median(readies):.1f} s "
-          f"(median); first card median "
-          f"{statistics.median(first_cards) * 1000:.0f} ms; first ✅ median {statistics.median(firsts) * 1000:.0f} ms "
-          f"(max {max(firsts) * 1000:.0f}); later ✅ median {statistics.median(laters) * 1000:.0f} ms "
-          f"(max {max(laters) * 1000:.0f})")
+        print(
+            f"start {start + 1}: polling after {readies[-1]:.1f} s, first card {first_cards[-1] * 1000:.0f} ms, first ✅ {firsts[-1] * 1000:.0f} ms, "
+            f"later ✅ {' '.join(f'{s * 1000:.0f}' for s in laters[-args.later :])} ms",
+            flush=True,
+        )
+    print(
+        f"\n{args.customers:,} customers, {args.starts} starts: polling after {statistics.median(readies):.1f} s "
+        f"(median); first card median "
+        f"{statistics.median(first_cards) * 1000:.0f} ms; first ✅ median {statistics.median(firsts) * 1000:.0f} ms "
+        f"(max {max(firsts) * 1000:.0f}); later ✅ median {statistics.median(laters) * 1000:.0f} ms "
+        f"(max {max(laters) * 1000:.0f})"
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Target (issue 6): the heaviest day composes in a few seconds on a 2-core machine
 suite checks the same composition on a smaller book for correctness only (no timing).
 """
 
-
 from __future__ import annotations
 
 import argparse

@@ -107,12 +107,18 @@ def post(url: str, make_update: Callable[[], dict]) -> None:
     """Build and queue an update under one lock: the stand-in numbers updates when they are
     built, and the bot's getUpdates offset skips a lower id that arrives after a higher one."""
     with _posting:
-        request = urllib.request.Request(f"{url}/_local/updates", data=json.dumps(make_update()).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
+        request = urllib.request.Request(
+            f"{url}/_local/updates",
+            data=json.dumps(make_update()).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         urllib.request.urlopen(request, timeout=30).read()
 
 
-def help_loop(api: LocalBotAPI, url: str, answers: Answers, stop: threading.Event, into: list[tuple[float, float]]) -> None:
+def help_loop(
+    api: LocalBotAPI, url: str, answers: Answers, stop: threading.Event, into: list[tuple[float, float]]
+) -> None:
     other = user(OTHER, "Zoe")
     while not stop.is_set():
         event = answers.expect(OTHER)
@@ -148,8 +154,12 @@ def main() -> None:
     url = serve_stand_in(api)
     answers = Answers(api)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIERBOT_", "TELEGRAM_"))}
-    env.update(TELEGRAM_BOT_TOKEN=LOCAL_TOKEN, TIERBOT_TELEGRAM_API_URL=url, TIERBOT_DATABASE_URL=database_url,
-               TIERBOT_QUIET_HOURS="off")
+    env.update(
+        TELEGRAM_BOT_TOKEN=LOCAL_TOKEN,
+        TIERBOT_TELEGRAM_API_URL=url,
+        TIERBOT_DATABASE_URL=database_url,
+        TIERBOT_QUIET_HOURS="off",
+    )
     log_path = workdir / "bot.log"
     process = subprocess.Popen([args.tierbot, "run"], env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("w"))
     sampler = Sampler(process.pid)
@@ -188,7 +198,9 @@ def main() -> None:
                 while not event.wait(0.5):
                     if process.poll() is not None or time.monotonic() > deadline:
                         alive = "alive" if process.poll() is None else f"dead (exit {process.returncode})"
-                        raise SystemExit(f"{name}: no answer after {time.monotonic() - started:.1f} s; the bot is {alive}")
+                        raise SystemExit(
+                            f"{name}: no answer after {time.monotonic() - started:.1f} s; the bot is {alive}"
+                        )
                 file_times[kind].append(time.monotonic() - started)
                 answer = answers.last[REP].text.splitlines()[0]
         files_ended = time.monotonic()
@@ -200,19 +212,27 @@ def main() -> None:
         # every /help whose wait overlapped the files being handled
         during_files = [ms for at, ms in during if at <= files_ended and at + ms / 1000 >= files_started]
         peak_kb = max(kb for at, kb in sampler.samples if at >= files_started)
-        print(f"tierbot: {args.tierbot}; {args.rounds} rounds of {', '.join(FILES[k][0] for k in kinds)}; "
-              f"bot log {log_path}")
+        print(
+            f"tierbot: {args.tierbot}; {args.rounds} rounds of {', '.join(FILES[k][0] for k in kinds)}; "
+            f"bot log {log_path}"
+        )
         print(f"  last answer: {answer}")
         for kind in kinds:
             times = file_times[kind]
             print(f"  {FILES[kind][0]}: answered in {statistics.median(times):.2f} s (median; max {max(times):.2f} s)")
-        print(f"  bot RSS idle {baseline_kb / 1024:.0f} MB, peak while the files were handled "
-              f"{peak_kb / 1024:.0f} MB: +{(peak_kb - baseline_kb) / 1024:.0f} MB; "
-              f"file reader child peak {sampler.child_peak_kb / 1024:.0f} MB")
+        print(
+            f"  bot RSS idle {baseline_kb / 1024:.0f} MB, peak while the files were handled "
+            f"{peak_kb / 1024:.0f} MB: +{(peak_kb - baseline_kb) / 1024:.0f} MB; "
+            f"file reader child peak {sampler.child_peak_kb / 1024:.0f} MB"
+        )
         idle_ms = [ms for _, ms in idle]
-        print(f"  /help idle: {len(idle_ms)} answers, p50 {statistics.median(idle_ms):.1f} ms, p95 {p95(idle_ms):.1f} ms")
-        print(f"  /help during the files: {len(during_files)} answers, p50 {statistics.median(during_files):.1f} ms, "
-              f"p95 {p95(during_files):.1f} ms, max {max(during_files):.1f} ms")
+        print(
+            f"  /help idle: {len(idle_ms)} answers, p50 {statistics.median(idle_ms):.1f} ms, p95 {p95(idle_ms):.1f} ms"
+        )
+        print(
+            f"  /help during the files: {len(during_files)} answers, p50 {statistics.median(during_files):.1f} ms, "
+            f"p95 {p95(during_files):.1f} ms, max {max(during_files):.1f} ms"
+        )
         print(f"  the bot is {'alive' if process.poll() is None else f'dead (exit {process.returncode})'}")
     finally:
         sampler.running = False

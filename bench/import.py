@@ -87,8 +87,9 @@ def run(rows: int, form: str, url: str | None, file: str) -> None:
     started = time.perf_counter()
     with db.session() as session:
         upload = uploads.store(session, admin, filename="bench.csv", content=content, kind="customers", now=NOW)
-        seen = uploads.preview(session, admin, upload, "customers", now=NOW, currency="CNY", timezone=ZONE,
-                               policy=policy)
+        seen = uploads.preview(
+            session, admin, upload, "customers", now=NOW, currency="CNY", timezone=ZONE, policy=policy
+        )
     preview = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -99,8 +100,18 @@ def run(rows: int, form: str, url: str | None, file: str) -> None:
     with db.session() as session:
         table = read_bytes(content)
         read = time.perf_counter() - started
-        report = import_table(session, "customers", table, actor=admin, now=NOW, currency="CNY", timezone=ZONE,
-                              apply=True, progress=progress, policy=policy)
+        report = import_table(
+            session,
+            "customers",
+            table,
+            actor=admin,
+            now=NOW,
+            currency="CNY",
+            timezone=ZONE,
+            apply=True,
+            progress=progress,
+            policy=policy,
+        )
         written = time.perf_counter() - started
     total = time.perf_counter() - started
     tier_start = time.perf_counter()
@@ -108,20 +119,37 @@ def run(rows: int, form: str, url: str | None, file: str) -> None:
     tiers = time.perf_counter() - tier_start
     again_start = time.perf_counter()
     with db.session() as session:
-        again = import_table(session, "customers", read_bytes(content), actor=admin, now=NOW, currency="CNY",
-                             timezone=ZONE, apply=True, policy=policy)
+        again = import_table(
+            session,
+            "customers",
+            read_bytes(content),
+            actor=admin,
+            now=NOW,
+            currency="CNY",
+            timezone=ZONE,
+            apply=True,
+            policy=policy,
+        )
     again_time = time.perf_counter() - again_start
     db.dispose()
     engine = "PostgreSQL" if url else "SQLite"
     print(f"{rows:,} rows ({file}), {form}, {len(content) / 1e6:.1f} MB, {engine}")
-    print(f"  preview {preview:.2f} s (ready {seen.created:,}, errors {len(seen.errors):,}, "
-          f"{len(seen.tier_changes):,} tier changes foreseen)")
-    print(f"  read {read:.2f} s · validate + match + write {written - read:.2f} s · commit {total - written:.2f} s "
-          f"→ import {total:.2f} s (created {report.created:,}, errors {len(report.errors):,})")
-    print(f"  first progress report at {steps[0][0]:.2f} s, {len(steps)} reports: "
-          + ", ".join(f"{100 * d // t}%" for _, d, t in steps))
-    print(f"  re-tier the {len(report.touched_ids):,} customers touched {tiers:.2f} s ({len(retier.changes):,} "
-          f"changes) → import + tiers {total + tiers:.2f} s; with the preview {preview + total + tiers:.2f} s")
+    print(
+        f"  preview {preview:.2f} s (ready {seen.created:,}, errors {len(seen.errors):,}, "
+        f"{len(seen.tier_changes):,} tier changes foreseen)"
+    )
+    print(
+        f"  read {read:.2f} s · validate + match + write {written - read:.2f} s · commit {total - written:.2f} s "
+        f"→ import {total:.2f} s (created {report.created:,}, errors {len(report.errors):,})"
+    )
+    print(
+        f"  first progress report at {steps[0][0]:.2f} s, {len(steps)} reports: "
+        + ", ".join(f"{100 * d // t}%" for _, d, t in steps)
+    )
+    print(
+        f"  re-tier the {len(report.touched_ids):,} customers touched {tiers:.2f} s ({len(retier.changes):,} "
+        f"changes) → import + tiers {total + tiers:.2f} s; with the preview {preview + total + tiers:.2f} s"
+    )
     print(f"  the same file again {again_time:.2f} s (created {again.created}, unchanged {again.unchanged:,})")
 
 

@@ -35,10 +35,18 @@ from core.models import Customer
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 OUT = Path(__file__).resolve().parent / "out"
-SENTENCES_ZH = ["拜访了{n}，签约{a}万，下周三回访", "给{n}打了电话，周五跟进", "微信联系{n}，对交付时间不满意",
-                "前天电话回访了{n}，客户建议增加夜间配送"]
-SENTENCES_EN = ["Called {n}, they want a quote. Follow up Friday", "Lunch with {n} yesterday, satisfaction 5",
-                "{n} signed the renewal {a}k", "email to {n} about the invoice, remind me in 3 days"]
+SENTENCES_ZH = [
+    "拜访了{n}，签约{a}万，下周三回访",
+    "给{n}打了电话，周五跟进",
+    "微信联系{n}，对交付时间不满意",
+    "前天电话回访了{n}，客户建议增加夜间配送",
+]
+SENTENCES_EN = [
+    "Called {n}, they want a quote. Follow up Friday",
+    "Lunch with {n} yesterday, satisfaction 5",
+    "{n} signed the renewal {a}k",
+    "email to {n} about the invoice, remind me in 3 days",
+]
 
 
 def build_book(path: Path, customers: int) -> None:
@@ -48,8 +56,15 @@ def build_book(path: Path, customers: int) -> None:
         rep = accounts.add_user(session, telegram_id=42, name="Bench Rep", role="rep", now=NOW, team="Bench")
         for i in range(customers):
             name = f"客户{i:05d}科技" if i % 2 else f"Company {i:05d} Ltd"
-            session.add(Customer(name=name, owner_id=rep.id, stage=rng.choice(["active", "prospect"]),
-                                 added_at=NOW - timedelta(days=rng.randint(1, 900)), potential=rng.randint(1, 5)))
+            session.add(
+                Customer(
+                    name=name,
+                    owner_id=rep.id,
+                    stage=rng.choice(["active", "prospect"]),
+                    added_at=NOW - timedelta(days=rng.randint(1, 900)),
+                    potential=rng.randint(1, 5),
+                )
+            )
     db.dispose()
 
 
@@ -145,12 +160,16 @@ def main() -> None:
     echo, per_update, per_log = asyncio.run(full_logs(path, args.messages))
     stop.set()
     if args.with_recompute and not runs:
-        raise SystemExit("no recompute completed during the run (see the worker's error above): "
-                         "the p95 would not be measured under load")
+        raise SystemExit(
+            "no recompute completed during the run (see the worker's error above): "
+            "the p95 would not be measured under load"
+        )
     ratio = statistics.median(per_log) / statistics.median(echo)
-    print(f"| {args.customers:,} | {args.messages} | {'yes' if args.with_recompute else 'no'} "
-          f"| {statistics.median(echo) * 1000:.2f} ms | {statistics.median(per_log) * 1000:.1f} ms | {ratio:.0f}× "
-          f"| {statistics.median(per_update) * 1000:.1f} ms | {p95(per_update) * 1000:.1f} ms | {len(runs)} |")
+    print(
+        f"| {args.customers:,} | {args.messages} | {'yes' if args.with_recompute else 'no'} "
+        f"| {statistics.median(echo) * 1000:.2f} ms | {statistics.median(per_log) * 1000:.1f} ms | {ratio:.0f}× "
+        f"| {statistics.median(per_update) * 1000:.1f} ms | {p95(per_update) * 1000:.1f} ms | {len(runs)} |"
+    )
 
 
 def _recompute_loop(stop: threading.Event, runs: list[float]) -> None:

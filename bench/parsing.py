@@ -24,8 +24,12 @@ TESTS = Path(__file__).resolve().parents[1] / "tests" / "parsing"
 
 def _messages() -> list[str]:
     files = [TESTS / "corpus.jsonl", TESTS / "field" / "dev.jsonl", TESTS / "field" / "dev2.jsonl"]
-    return [json.loads(line)["text"] for path in files
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)["text"]
+        for path in files
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def main() -> None:
@@ -48,9 +52,11 @@ def main() -> None:
             parse(text, index, now=NOW, timezone=ZONE)
             timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    print(f"book {args.customers:,} customers: index build median {statistics.median(builds):.0f} ms; "
-          f"parse median {statistics.median(timings):.2f} ms, p95 {timings[int(0.95 * len(timings))]:.2f} ms, "
-          f"max {timings[-1]:.1f} ms over {len(timings)} messages")
+    print(
+        f"book {args.customers:,} customers: index build median {statistics.median(builds):.0f} ms; "
+        f"parse median {statistics.median(timings):.2f} ms, p95 {timings[int(0.95 * len(timings))]:.2f} ms, "
+        f"max {timings[-1]:.1f} ms over {len(timings)} messages"
+    )
 
 
 if __name__ == "__main__":

@@ -78,13 +78,20 @@ async def dispatch(path: Path, messages: int, faults: bool) -> tuple[float, int,
     with db.session() as session:
         for n in range(messages):
             person = accounts.add_user(session, telegram_id=100_000 + n, name=f"rep {n}", role="rep", now=now)
-            outbox.enqueue(session, recipient_id=person.id, kind="bench", dedupe_key=f"bench:{n}", now=now,
-                           payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": ""}})
+            outbox.enqueue(
+                session,
+                recipient_id=person.id,
+                kind="bench",
+                dedupe_key=f"bench:{n}",
+                now=now,
+                payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": ""}},
+            )
     api = LocalBotAPI()
     if faults:
         api.faults.append(Fault("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, every=200))
-    app = build_application(services_for(settings, db, ManualClock(now)), LocalRequest(api), token=LOCAL_TOKEN,
-                            rate_limited=True)
+    app = build_application(
+        services_for(settings, db, ManualClock(now)), LocalRequest(api), token=LOCAL_TOKEN, rate_limited=True
+    )
     await app.initialize()
     started = time.perf_counter()
     while True:
@@ -106,16 +113,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     base, run, count = compose(args.rounds)
-    print(f"| compose {count} digests (2,000 reps, 100k customers) | baseline {base:.2f} s | {run:.2f} s "
-          f"| {run / base:.1f}× |")
+    print(
+        f"| compose {count} digests (2,000 reps, 100k customers) | baseline {base:.2f} s | {run:.2f} s "
+        f"| {run / base:.1f}× |"
+    )
     rate = load_settings(_env_file=None).send_rate
     for faults in (False, True):
         elapsed, sent, delivered = asyncio.run(dispatch(OUT / "dispatch.db", args.messages, faults))
         lost = sent - len(delivered)
         twice = sum(c - 1 for c in delivered.values() if c > 1)
         achieved = sent / elapsed
-        print(f"| dispatch {sent} {'with 429 every 200' if faults else 'clean'} | {achieved:.1f} msg/s "
-              f"| {achieved / rate:.0%} of {rate:g}/s | lost {lost} | twice {twice} |")
+        print(
+            f"| dispatch {sent} {'with 429 every 200' if faults else 'clean'} | {achieved:.1f} msg/s "
+            f"| {achieved / rate:.0%} of {rate:g}/s | lost {lost} | twice {twice} |"
+        )
 
 
 if __name__ == "__main__":

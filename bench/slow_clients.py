@@ -47,8 +47,12 @@ def free_port() -> int:
 
 
 def post(url: str, body: bytes) -> bool:
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET})
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status == 200
@@ -142,22 +146,38 @@ def main() -> None:
         stale.unlink(missing_ok=True)
     db = open_database(f"sqlite:///{db_path}")
     with db.session() as session:
-        accounts.add_user(session, telegram_id=REP, name="Bench Rep", role="rep", language="en",
-                          now=datetime.now(UTC))
+        accounts.add_user(session, telegram_id=REP, name="Bench Rep", role="rep", language="en", now=datetime.now(UTC))
     db.dispose()
     served = Served()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIERBOT_", "TELEGRAM_"))}
-    env.update(TIERBOT_DATABASE_URL=f"sqlite:///{db_path}", TELEGRAM_BOT_TOKEN=LOCAL_TOKEN,
-               TIERBOT_TELEGRAM_API_URL=served.url, TIERBOT_WEBHOOK_SECRET=SECRET, TIERBOT_QUIET_HOURS="off")
+    env.update(
+        TIERBOT_DATABASE_URL=f"sqlite:///{db_path}",
+        TELEGRAM_BOT_TOKEN=LOCAL_TOKEN,
+        TIERBOT_TELEGRAM_API_URL=served.url,
+        TIERBOT_WEBHOOK_SECRET=SECRET,
+        TIERBOT_QUIET_HOURS="off",
+    )
     log_path = OUT / "slow_clients.log"
 
     def limit_files() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (args.nofile, args.nofile))
 
-    process = subprocess.Popen([args.tierbot, "run", "--webhook", "--listen", f"127.0.0.1:{port}",
-                                "--public-url", f"https://bot.example.com{PATH}"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("w"), preexec_fn=limit_files)
+    process = subprocess.Popen(
+        [
+            args.tierbot,
+            "run",
+            "--webhook",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--public-url",
+            f"https://bot.example.com{PATH}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log_path.open("w"),
+        preexec_fn=limit_files,
+    )
     url = f"http://127.0.0.1:{port}{PATH}"
     rep = user(REP, "Bench Rep")
     try:
@@ -193,8 +213,10 @@ def main() -> None:
     def ms(values: list[float]) -> str:
         return f"{statistics.median(values) * 1000:.0f} / {max(values) * 1000:.0f} ms"
 
-    print(f"open-file limit {args.nofile}; {args.slow} slow clients ({slow.failed_to_connect} could not connect, "
-          f"opened in {opened:.1f} s), held {args.hold:.0f} s+")
+    print(
+        f"open-file limit {args.nofile}; {args.slow} slow clients ({slow.failed_to_connect} could not connect, "
+        f"opened in {opened:.1f} s), held {args.hold:.0f} s+"
+    )
     print(f"/help latency p50 / max: idle {ms(idle)}; with slow clients {ms(during)}; after {ms(after)}")
     print(f"slow connections closed by the server while held: {closed} of {args.slow - slow.failed_to_connect}")
     print(f"bot log during the flood: {flood_log:,} bytes, {text.count('Traceback')} tracebacks in all")

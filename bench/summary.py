@@ -74,25 +74,44 @@ def prepare(customers: int, interactions: int) -> Path:
     connection.execute(
         "INSERT INTO user (id, telegram_id, name, role, team_id, country, digest_time, quiet_off, active, created_at) "
         "VALUES (2001, ?, 'Bench Manager', 'manager', 1, 'CN', '09:00:00.000000', 0, 1, ?)",
-        (MANAGER_TELEGRAM_ID, stamp))
+        (MANAGER_TELEGRAM_ID, stamp),
+    )
     tiers = ("vip", "key", "regular")
     connection.executemany(
         "INSERT INTO tier_assignment (customer_id, model, tier, previous_tier, score, breakdown, policy_version, reason, at)"
         " VALUES (?, 'value', ?, ?, NULL, '{}', 'bench', 'review', ?)",
-        [(cid, new, old, _ts(NOW - timedelta(minutes=rng.randint(1, 90 * 24 * 60))))
-         for cid in rng.sample(range(1, customers + 1), 5000)
-         for old, new in [rng.sample(tiers, 2)]])
+        [
+            (cid, new, old, _ts(NOW - timedelta(minutes=rng.randint(1, 90 * 24 * 60))))
+            for cid in rng.sample(range(1, customers + 1), 5000)
+            for old, new in [rng.sample(tiers, 2)]
+        ],
+    )
     connection.executemany(
         "INSERT INTO feedback (customer_id, kind, text, severity, status, created_at) VALUES (?, 'complaint', 'late', "
         "'high', ?, ?)",
-        [(rng.randint(1, customers), rng.choice(("open", "in_progress", "resolved")),
-          _ts(NOW - timedelta(hours=rng.randint(1, 2000)))) for _ in range(2000)])
+        [
+            (
+                rng.randint(1, customers),
+                rng.choice(("open", "in_progress", "resolved")),
+                _ts(NOW - timedelta(hours=rng.randint(1, 2000))),
+            )
+            for _ in range(2000)
+        ],
+    )
     connection.executemany(
         "INSERT INTO tier_override (customer_id, model, tier, reason, expires_at, created_by_id, created_at, removed_at)"
         " VALUES (?, 'value', ?, 'strategic account', ?, 2001, ?, ?)",
-        [(rng.randint(1, customers), rng.choice(tiers),
-          _ts(NOW + timedelta(days=rng.randint(-30, 90))) if n % 2 else None, stamp,
-          _ts(NOW) if n % 7 == 0 else None) for n in range(300)])
+        [
+            (
+                rng.randint(1, customers),
+                rng.choice(tiers),
+                _ts(NOW + timedelta(days=rng.randint(-30, 90))) if n % 2 else None,
+                stamp,
+                _ts(NOW) if n % 7 == 0 else None,
+            )
+            for n in range(300)
+        ],
+    )
     connection.commit()
     connection.execute("ANALYZE")
     connection.close()
@@ -129,17 +148,24 @@ def figures_and_chart(db: Database, rounds: int) -> dict[str, float]:
     labels = chart_labels(Renderer(), "zh", params)
     first_chart = timed(lambda: charts.summary_chart(params, "zh", labels), 1)[0]
     chart = statistics.median(timed(lambda: charts.summary_chart(params, "zh", labels), 5))
-    return {"customers": result[0].customers, "baseline": statistics.median(base),
-            "figures": statistics.median(runs), "first_chart": first_chart, "chart": chart}
+    return {
+        "customers": result[0].customers,
+        "baseline": statistics.median(base),
+        "figures": statistics.median(runs),
+        "first_chart": first_chart,
+        "chart": chart,
+    }
 
 
 async def echo_during_summary(db: Database, echoes: int, summaries: int) -> dict[str, float]:
     """A rep's /help latency with nothing else running, then while the manager's /summary runs."""
-    harness = await Harness.start(db, ManualClock(NOW), _env_file=None, telegram_bot_token=None,
-                                  bot_username="tierbot_bench_bot")
+    harness = await Harness.start(
+        db, ManualClock(NOW), _env_file=None, telegram_bot_token=None, bot_username="tierbot_bench_bot"
+    )
     with db.session() as session:
-        manager = Person(user(MANAGER_TELEGRAM_ID, "Bench Manager", "zh"),
-                         accounts.find_by_telegram_id(session, MANAGER_TELEGRAM_ID))
+        manager = Person(
+            user(MANAGER_TELEGRAM_ID, "Bench Manager", "zh"), accounts.find_by_telegram_id(session, MANAGER_TELEGRAM_ID)
+        )
         rep = Person(user(REP_TELEGRAM_ID, "rep 1", "zh"), accounts.find_by_telegram_id(session, REP_TELEGRAM_ID))
 
     async def one_help() -> float:
@@ -161,8 +187,14 @@ async def echo_during_summary(db: Database, echoes: int, summaries: int) -> dict
         durations.append(time.perf_counter() - started)
         assert [m.kind for m in sent if m.chat_id == manager.chat_id] == ["photo", "text"], sent
     await harness.stop()
-    return {"idle_p50": statistics.median(idle), "idle_p95": _p95(idle), "busy_p50": statistics.median(busy),
-            "busy_p95": _p95(busy), "busy_n": len(busy), "summary_update": statistics.median(durations)}
+    return {
+        "idle_p50": statistics.median(idle),
+        "idle_p95": _p95(idle),
+        "busy_p50": statistics.median(busy),
+        "busy_p95": _p95(busy),
+        "busy_n": len(busy),
+        "summary_update": statistics.median(durations),
+    }
 
 
 def _p95(values: list[float]) -> float:
@@ -183,12 +215,16 @@ def main() -> None:
     f = figures_and_chart(db, args.rounds)
     ratio = f["figures"] / f["baseline"]
     print("| customers | baseline | summary figures | ratio | first chart | chart |")
-    print(f"| {f['customers']:,} | {f['baseline']:.2f} s | {f['figures']:.2f} s | {ratio:.1f}× "
-          f"| {f['first_chart']:.2f} s | {f['chart']:.2f} s |")
+    print(
+        f"| {f['customers']:,} | {f['baseline']:.2f} s | {f['figures']:.2f} s | {ratio:.1f}× "
+        f"| {f['first_chart']:.2f} s | {f['chart']:.2f} s |"
+    )
     e = asyncio.run(echo_during_summary(db, args.echoes, args.summaries))
     print("| /help idle p50 | idle p95 | during /summary p50 | during /summary p95 | updates | /summary update |")
-    print(f"| {e['idle_p50'] * 1000:.1f} ms | {e['idle_p95'] * 1000:.1f} ms | {e['busy_p50'] * 1000:.1f} ms "
-          f"| {e['busy_p95'] * 1000:.1f} ms | {e['busy_n']} | {e['summary_update']:.2f} s |")
+    print(
+        f"| {e['idle_p50'] * 1000:.1f} ms | {e['idle_p95'] * 1000:.1f} ms | {e['busy_p50'] * 1000:.1f} ms "
+        f"| {e['busy_p95'] * 1000:.1f} ms | {e['busy_n']} | {e['summary_update']:.2f} s |"
+    )
     db.dispose()
 
 

@@ -49,21 +49,44 @@ def build_book(path: Path, customers: int, interactions: int) -> None:
         "INSERT INTO customer (id, name, owner_id, stage, region, tags, attributes, potential, influence, intention,"
         " expectation, satisfaction, pipeline_stage, added_at, archived) "
         "VALUES (?, ?, ?, ?, 'CN', '[]', '{}', ?, ?, ?, ?, ?, ?, ?, 0)",
-        ((i, f"customer {i}", rng.randint(1, 2000), rng.choice(stages), rng.choice((None, 1, 2, 3, 4, 5)),
-          rng.randint(1, 5), rng.randint(1, 5), rng.randint(1, 5), rng.randint(1, 5),
-          rng.choice(("lead", "proposal", "negotiation")), _ts(NOW - timedelta(days=rng.randint(30, 2000))))
-         for i in range(1, customers + 1)),
+        (
+            (
+                i,
+                f"customer {i}",
+                rng.randint(1, 2000),
+                rng.choice(stages),
+                rng.choice((None, 1, 2, 3, 4, 5)),
+                rng.randint(1, 5),
+                rng.randint(1, 5),
+                rng.randint(1, 5),
+                rng.randint(1, 5),
+                rng.choice(("lead", "proposal", "negotiation")),
+                _ts(NOW - timedelta(days=rng.randint(30, 2000))),
+            )
+            for i in range(1, customers + 1)
+        ),
     )
     rows = []
     for n in range(interactions):
         kind = rng.choice(KINDS)
         when = NOW - timedelta(minutes=rng.randint(1, 730 * 24 * 60))
         amount = rng.randint(1_000, 5_000_000) * 100 if kind == "deal" else None
-        rows.append((rng.randint(1, customers), kind, "visit" if kind == "deal" and n % 3 == 0 else None,
-                     _ts(when), amount, "CNY" if amount else None, stamp))
+        rows.append(
+            (
+                rng.randint(1, customers),
+                kind,
+                "visit" if kind == "deal" and n % 3 == 0 else None,
+                _ts(when),
+                amount,
+                "CNY" if amount else None,
+                stamp,
+            )
+        )
     connection.executemany(
         "INSERT INTO interaction (customer_id, kind, channel, occurred_at, amount_minor, currency, summary, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, '', ?)", rows)
+        " VALUES (?, ?, ?, ?, ?, ?, '', ?)",
+        rows,
+    )
     connection.execute("CREATE TABLE baseline (customer_id INTEGER, occurred_at TEXT, amount INTEGER)")
     connection.execute("INSERT INTO baseline SELECT customer_id, occurred_at, amount_minor FROM interaction")
     connection.execute("CREATE INDEX ix_baseline ON baseline (customer_id, occurred_at)")
@@ -114,8 +137,10 @@ def main() -> None:
     runs = timed(full, args.rounds)
     one = _retier_one(db, policy, args.customers)
     ratio = statistics.median(runs) / statistics.median(base)
-    print(f"| {args.customers:,} | {args.interactions:,} | {statistics.median(base):.2f} s "
-          f"| {statistics.median(runs):.2f} s | {ratio:.1f}× | {first:.2f} s | {one * 1000:.2f} ms |")
+    print(
+        f"| {args.customers:,} | {args.interactions:,} | {statistics.median(base):.2f} s "
+        f"| {statistics.median(runs):.2f} s | {ratio:.1f}× | {first:.2f} s | {one * 1000:.2f} ms |"
+    )
     db.dispose()
 
 

@@ -56,11 +56,17 @@ def seed(database_url: str, reps: int) -> None:
     now = datetime.now(UTC)
     with db.session() as session:
         for n in range(reps):
-            rep = accounts.add_user(session, telegram_id=FIRST_REP + n, name=f"Rep {n}", role="rep",
-                                    language="en", now=now)
-            session.execute(text("INSERT INTO customer (name, owner_id, stage, region, tags, attributes, added_at, "
-                                 "archived) VALUES ('Acme', :owner, 'active', 'CN', '[]', '{}', "
-                                 "'2025-01-01 00:00:00', false)"), {"owner": rep.id})
+            rep = accounts.add_user(
+                session, telegram_id=FIRST_REP + n, name=f"Rep {n}", role="rep", language="en", now=now
+            )
+            session.execute(
+                text(
+                    "INSERT INTO customer (name, owner_id, stage, region, tags, attributes, added_at, "
+                    "archived) VALUES ('Acme', :owner, 'active', 'CN', '[]', '{}', "
+                    "'2025-01-01 00:00:00', false)"
+                ),
+                {"owner": rep.id},
+            )
     db.dispose()
 
 
@@ -91,9 +97,22 @@ def start_workers(count: int, env: dict[str, str], logs: Path) -> tuple[list[sub
     processes, bases = [], []
     for index in range(count):
         port = free_port()
-        processes.append(subprocess.Popen(
-            [TIERBOT, "run", "--webhook", "--listen", f"127.0.0.1:{port}", "--public-url", "https://bench.example/hook"],
-            env=env, stdout=subprocess.DEVNULL, stderr=(logs / f"worker{count}-{index}.log").open("w")))
+        processes.append(
+            subprocess.Popen(
+                [
+                    TIERBOT,
+                    "run",
+                    "--webhook",
+                    "--listen",
+                    f"127.0.0.1:{port}",
+                    "--public-url",
+                    "https://bench.example/hook",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=(logs / f"worker{count}-{index}.log").open("w"),
+            )
+        )
         bases.append(f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 60
     for base in bases:
@@ -111,11 +130,15 @@ def start_workers(count: int, env: dict[str, str], logs: Path) -> tuple[list[sub
     return processes, bases
 
 
-async def load(api: LocalBotAPI, bases: list[str], updates: int, concurrency: int, reps: int) -> tuple[float, list[float]]:
+async def load(
+    api: LocalBotAPI, bases: list[str], updates: int, concurrency: int, reps: int
+) -> tuple[float, list[float]]:
     """POST `updates` logs; returns (seconds until every card arrived, HTTP answer times in ms)."""
     users = [user(FIRST_REP + n, f"Rep {n}") for n in range(reps)]
-    bodies = [json.dumps(api.message(users[i % reps], f"Called Acme about the quote, attempt {i}")).encode()
-              for i in range(updates)]
+    bodies = [
+        json.dumps(api.message(users[i % reps], f"Called Acme about the quote, attempt {i}")).encode()
+        for i in range(updates)
+    ]
     before = len(api.outgoing)
     answers: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -139,7 +162,9 @@ async def load(api: LocalBotAPI, bases: list[str], updates: int, concurrency: in
     return time.perf_counter() - started, answers
 
 
-def run_config(workers: int, args: argparse.Namespace, api: LocalBotAPI, env: dict[str, str], logs: Path) -> dict[str, float]:
+def run_config(
+    workers: int, args: argparse.Namespace, api: LocalBotAPI, env: dict[str, str], logs: Path
+) -> dict[str, float]:
     processes, bases = start_workers(workers, env, logs)
     try:
         asyncio.run(load(api, bases, min(40, args.updates), args.concurrency, args.reps))  # warm-up
@@ -149,8 +174,13 @@ def run_config(workers: int, args: argparse.Namespace, api: LocalBotAPI, env: di
             process.terminate()
             process.wait(30)
     answers.sort()
-    return {"workers": workers, "per_second": args.updates / elapsed, "seconds": elapsed,
-            "http_p50": statistics.median(answers), "http_p95": answers[int(len(answers) * 0.95) - 1]}
+    return {
+        "workers": workers,
+        "per_second": args.updates / elapsed,
+        "seconds": elapsed,
+        "http_p50": statistics.median(answers),
+        "http_p95": answers[int(len(answers) * 0.95) - 1],
+    }
 
 
 def main() -> None:
@@ -167,16 +197,25 @@ def main() -> None:
     api = LocalBotAPI()
     api_url = serve_stand_in(api)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIERBOT_", "TELEGRAM_"))}
-    env.update(TELEGRAM_BOT_TOKEN=LOCAL_TOKEN, TIERBOT_TELEGRAM_API_URL=api_url, TIERBOT_DATABASE_URL=database_url,
-               TIERBOT_WEBHOOK_SECRET=SECRET, TIERBOT_SEND_RATE="1000", TIERBOT_QUIET_HOURS="off")
+    env.update(
+        TELEGRAM_BOT_TOKEN=LOCAL_TOKEN,
+        TIERBOT_TELEGRAM_API_URL=api_url,
+        TIERBOT_DATABASE_URL=database_url,
+        TIERBOT_WEBHOOK_SECRET=SECRET,
+        TIERBOT_SEND_RATE="1000",
+        TIERBOT_QUIET_HOURS="off",
+    )
     logs = Path(tempfile.mkdtemp(prefix="bench-workers-"))
     print(f"{args.updates} free-text logs from {args.reps} reps, {args.concurrency} in flight; worker logs in {logs}")
     print("| workers | updates/s | total | webhook answer p50 | p95 |")
     print("|---|---|---|---|---|")
     for workers in (1, 2):
         row = run_config(workers, args, api, env, logs)
-        print(f"| {row['workers']} | {row['per_second']:.0f} | {row['seconds']:.1f} s | "
-              f"{row['http_p50']:.1f} ms | {row['http_p95']:.1f} ms |", flush=True)
+        print(
+            f"| {row['workers']} | {row['per_second']:.0f} | {row['seconds']:.1f} s | "
+            f"{row['http_p50']:.1f} ms | {row['http_p95']:.1f} ms |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -43,15 +43,22 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     query = update.callback_query
     joining = _is_start_with_code(update)
-    arrival = await context.run(_arrive, context.services.policies, user.id, user.language_code, user.username,
-                                context.now(), query.data or "" if query is not None else None, joining)
+    arrival = await context.run(
+        _arrive,
+        context.services.policies,
+        user.id,
+        user.language_code,
+        user.username,
+        context.now(),
+        query.data or "" if query is not None else None,
+        joining,
+    )
     account = arrival.account
     if account is None:
         if joining:
             return  # the onboarding handler redeems the code
         if arrival.refuse:
-            await _refuse(update, context, "access/deactivated" if arrival.deactivated else "access/unknown_user",
-                          lang)
+            await _refuse(update, context, "access/deactivated" if arrival.deactivated else "access/unknown_user", lang)
         else:
             await _stay_silent(update)
         raise ApplicationHandlerStop
@@ -69,8 +76,16 @@ class Arrival:
     refuse: bool = False  # no account, and not refused within the hour: say so once
 
 
-def _arrive(session: Session, policies: PolicyHolder, telegram_id: int, language: str | None, username: str | None,
-            now: datetime, key: str | None, joining: bool = False) -> Arrival:
+def _arrive(
+    session: Session,
+    policies: PolicyHolder,
+    telegram_id: int,
+    language: str | None,
+    username: str | None,
+    now: datetime,
+    key: str | None,
+    joining: bool = False,
+) -> Arrival:
     """One transaction per update for what every handler needs first: who it is, their pending
     flow, and for a button press the resolved key (claimed later, with the action's write: see
     bot.actions). The policy's periodic check rides along, off the event loop. For someone
@@ -123,7 +138,7 @@ def _moved(text: str, entities: tuple[MessageEntity, ...]) -> tuple[MessageEntit
         return entities
     after = [0]  # after[u]: the cleaned offset of the original UTF-16 offset u
     for index, char in enumerate(text):
-        removed = (text[index + 1:index + 2] == "\n") if char == "\r" else bool(CONTROL.match(char))
+        removed = (text[index + 1 : index + 2] == "\n") if char == "\r" else bool(CONTROL.match(char))
         width = 2 if ord(char) > 0xFFFF else 1
         after += [after[-1] + (0 if removed else width)] * width
     moved = []
@@ -131,8 +146,17 @@ def _moved(text: str, entities: tuple[MessageEntity, ...]) -> tuple[MessageEntit
         last = len(after) - 1
         start, end = after[min(entity.offset, last)], after[min(entity.offset + entity.length, last)]
         if end > start:
-            moved.append(MessageEntity(entity.type, start, end - start, url=entity.url, user=entity.user,
-                                       language=entity.language, custom_emoji_id=entity.custom_emoji_id))
+            moved.append(
+                MessageEntity(
+                    entity.type,
+                    start,
+                    end - start,
+                    url=entity.url,
+                    user=entity.user,
+                    language=entity.language,
+                    custom_emoji_id=entity.custom_emoji_id,
+                )
+            )
     return tuple(moved)
 
 

@@ -43,6 +43,7 @@ def action(name: str, *, when_done: ActionHandler | None = None) -> Callable[[Ac
     """Register `name`'s handler. `when_done` redraws the message of a single-use button pressed
     again after its work was committed: a process killed between the commit and the edit of the
     card left the card as it was, and the next press shows what was done instead of a stale card."""
+
     def register(handler: ActionHandler) -> ActionHandler:
         if name in _ACTIONS:
             raise ValueError(f"action {name!r} registered twice")
@@ -58,8 +59,13 @@ async def on_press(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     # resolved by the gate, in the transaction that read the account
-    pressed: buttons.Press = context.pressed if context.pressed is not None else await context.run(
-        buttons.press, key=query.data or "", user_id=context.me.id, now=context.services.clock.now())
+    pressed: buttons.Press = (
+        context.pressed
+        if context.pressed is not None
+        else await context.run(
+            buttons.press, key=query.data or "", user_id=context.me.id, now=context.services.clock.now()
+        )
+    )
     if pressed.status is buttons.PressStatus.DONE:
         await _already_done(update, context, pressed.action, pressed.payload or {})
         return
@@ -97,9 +103,10 @@ async def _already_done(update: Update, context: BotContext, name: str, payload:
 def _still_offered(query: CallbackQuery | None) -> bool:
     """The pressed button is still on its message: the action's own edit never happened (a
     double tap after a normal save finds the saved card, which is left as it is)."""
-    markup = query.message.reply_markup if query is not None and isinstance(query.message, Message) else None
-    return markup is not None and any(button.callback_data == query.data  # type: ignore[union-attr]
-                                      for row in markup.inline_keyboard for button in row)
+    if query is None or not isinstance(query.message, Message) or query.message.reply_markup is None:
+        return False
+    rows = query.message.reply_markup.inline_keyboard
+    return any(button.callback_data == query.data for row in rows for button in row)
 
 
 async def _claim_unwritten(context: BotContext) -> None:

@@ -25,8 +25,27 @@ from core.policy_store import PolicyHolder
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
-COMMANDS = ("today", "new", "find", "tier", "remind", "feedback", "undo", "away", "summary", "team", "override",
-            "policy", "import", "export", "settings", "help", "invite", "cancel", "start")
+COMMANDS = (
+    "today",
+    "new",
+    "find",
+    "tier",
+    "remind",
+    "feedback",
+    "undo",
+    "away",
+    "summary",
+    "team",
+    "override",
+    "policy",
+    "import",
+    "export",
+    "settings",
+    "help",
+    "invite",
+    "cancel",
+    "start",
+)
 
 
 # Latency over throughput: while a batch runs in a worker thread of the bot's process (the review's
@@ -36,8 +55,13 @@ COMMANDS = ("today", "new", "find", "tier", "remind", "feedback", "undo", "away"
 GIL_SWITCH_INTERVAL = 0.001
 
 
-def build_application(services: Services, request: BaseRequest | None = None, *, token: str | None = None,
-                      rate_limited: bool | None = None) -> Application:
+def build_application(
+    services: Services,
+    request: BaseRequest | None = None,
+    *,
+    token: str | None = None,
+    rate_limited: bool | None = None,
+) -> Application:
     """`rate_limited` defaults to True for the real Bot API and False for an in-process stand-in."""
     from bot import handlers, jobs
 
@@ -56,8 +80,9 @@ def build_application(services: Services, request: BaseRequest | None = None, *,
         builder = builder.get_updates_request(HTTPXRequest(read_timeout=40))
     if rate_limited if rate_limited is not None else request is None:
         # Telegram's global limit (TIERBOT_SEND_RATE per second), and RetryAfter waited out and retried.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, overall_time_period=1,
-                                                      max_retries=3))
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.send_rate, overall_time_period=1, max_retries=3)
+        )
     builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
     builder = builder.post_init(post_init)
     application = builder.build()
@@ -84,8 +109,9 @@ def warm_start(services: Services) -> None:
     policy, settings, now = services.policy, services.settings, services.clock.now()
     with services.db.session() as session:
         tiers.warm_up(session, policy, now, org_timezone=settings.timezone)
-    interactions.rehearse_log(services.db, now, currency=settings.currency, policy=policy,
-                              org_timezone=settings.timezone)
+    interactions.rehearse_log(
+        services.db, now, currency=settings.currency, policy=policy, org_timezone=settings.timezone
+    )
 
 
 async def startup(application: Application) -> None:
@@ -108,4 +134,6 @@ async def startup(application: Application) -> None:
 
 
 def services_for(settings: Settings, db: Database, clock: Clock) -> Services:
-    return Services(settings=settings, db=db, clock=clock, renderer=Renderer(), policies=PolicyHolder(settings, db, clock))
+    return Services(
+        settings=settings, db=db, clock=clock, renderer=Renderer(), policies=PolicyHolder(settings, db, clock)
+    )

@@ -35,8 +35,9 @@ def open_button(update: Update, context: BotContext, view: dict[str, str]) -> In
     return InlineKeyboardButton(context.label("web.open"), web_app=WebAppInfo(url))
 
 
-def with_open_button(update: Update, context: BotContext, keyboard: InlineKeyboardMarkup | None,
-                     view: dict[str, str]) -> InlineKeyboardMarkup | None:
+def with_open_button(
+    update: Update, context: BotContext, keyboard: InlineKeyboardMarkup | None, view: dict[str, str]
+) -> InlineKeyboardMarkup | None:
     """`keyboard` with 📋 Open as its last row (the keyboard unchanged when there is no button)."""
     button = open_button(update, context, view)
     if button is None:
@@ -52,5 +53,9 @@ def table_view(**filters: Any) -> dict[str, str]:
 
 def dashboard_view(period: str, person: str | None = None, team: str | None = None) -> dict[str, str]:
     """The dashboard for /summary's scope and period (the words /summary was given)."""
-    return {"open": "dash", "period": period, **({"person": person} if person else {}),
-            **({"team": team} if team else {})}
+    return {
+        "open": "dash",
+        "period": period,
+        **({"person": person} if person else {}),
+        **({"team": team} if team else {}),
+    }

@@ -34,20 +34,39 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the bot (long polling against TIERBOT_TELEGRAM_API_URL, or --webhook)")
-    run.add_argument("--webhook", action="store_true",
-                     help="receive updates on a webhook instead of polling (needs TIERBOT_WEBHOOK_SECRET)")
-    run.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT",
-                     help="where the webhook server listens (default 127.0.0.1:8080, behind a TLS proxy)")
-    run.add_argument("--web-listen", default=None, metavar="HOST:PORT",
-                     help="also serve the Mini App here (behind the same TLS proxy; TIERBOT_WEB_PUBLIC_URL is its address)")
-    run.add_argument("--public-url", default=None, metavar="URL",
-                     help="the HTTPS URL Telegram posts to; the server listens on its path")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on a webhook instead of polling (needs TIERBOT_WEBHOOK_SECRET)",
+    )
+    run.add_argument(
+        "--listen",
+        default="127.0.0.1:8080",
+        metavar="HOST:PORT",
+        help="where the webhook server listens (default 127.0.0.1:8080, behind a TLS proxy)",
+    )
+    run.add_argument(
+        "--web-listen",
+        default=None,
+        metavar="HOST:PORT",
+        help="also serve the Mini App here (behind the same TLS proxy; TIERBOT_WEB_PUBLIC_URL is its address)",
+    )
+    run.add_argument(
+        "--public-url",
+        default=None,
+        metavar="URL",
+        help="the HTTPS URL Telegram posts to; the server listens on its path",
+    )
 
     console = sub.add_parser("console", help="chat with the bot offline in this terminal (demo book)")
     console.add_argument("--as", dest="persona", choices=["rep", "rep-en", "manager", "admin"], default="rep")
     console.add_argument("--db", type=Path, default=Path("data/demo.db"), help="SQLite file (default data/demo.db)")
-    console.add_argument("--web", default="127.0.0.1:8765", metavar="HOST:PORT",
-                         help="serve the Mini App for a browser here (default 127.0.0.1:8765; off: none)")
+    console.add_argument(
+        "--web",
+        default="127.0.0.1:8765",
+        metavar="HOST:PORT",
+        help="serve the Mini App for a browser here (default 127.0.0.1:8765; off: none)",
+    )
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -104,8 +123,10 @@ def _parser() -> argparse.ArgumentParser:
     set_team = user_sub.add_parser("set-team", help="move to a team (created if new); their customers go along")
     set_team.add_argument("user", help="Telegram id, @username or name")
     set_team.add_argument("team")
-    for name, text in (("deactivate", "no digests, no access; their customers wait for reassignment"),
-                       ("activate", "give access back")):
+    for name, text in (
+        ("deactivate", "no digests, no access; their customers wait for reassignment"),
+        ("activate", "give access back"),
+    ):
         user_sub.add_parser(name, help=text).add_argument("user", help="Telegram id, @username or name")
     ops_cli.add_parsers(sub)  # backup, restore, erase, stats
     return parser
@@ -142,8 +163,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from core.clock import SystemClock
 
     if not settings.telegram_bot_token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather, "
-                          "or try the offline console with `make demo`")
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather, or try the offline console with `make demo`"
+        )
     if args.webhook:
         _check_webhook_args(settings, args)
     if args.web_listen:
@@ -176,8 +198,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 if args.webhook:
                     from bot import webhook
 
-                    webhook.serve(application, db, listen=args.listen, public_url=args.public_url,
-                                  secret=settings.webhook_secret or "")
+                    webhook.serve(
+                        application,
+                        db,
+                        listen=args.listen,
+                        public_url=args.public_url,
+                        secret=settings.webhook_secret or "",
+                    )
                 else:
                     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
             except InvalidToken:
@@ -185,8 +212,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             except BadRequest as exc:  # setWebhook refused (Telegram wants an https URL on 443/80/88/8443)
                 raise ConfigError(f"--public-url: the Bot API refused the webhook ({exc.message})") from None
             except NetworkError as exc:
-                raise ConfigError(f"TIERBOT_TELEGRAM_API_URL: cannot reach the Bot API at "
-                                  f"{settings.telegram_api_url} ({exc})") from None
+                raise ConfigError(
+                    f"TIERBOT_TELEGRAM_API_URL: cannot reach the Bot API at {settings.telegram_api_url} ({exc})"
+                ) from None
             finally:
                 if leadership is not None:
                     leadership.close()
@@ -200,8 +228,10 @@ def _check_webhook_args(settings: Settings, args: argparse.Namespace) -> None:
     from bot.webhook import parse_listen, webhook_path
 
     if not settings.webhook_secret:
-        raise ConfigError("TIERBOT_WEBHOOK_SECRET is not set: --webhook needs a secret of 16+ characters "
-                          "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        raise ConfigError(
+            "TIERBOT_WEBHOOK_SECRET is not set: --webhook needs a secret of 16+ characters "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
     if not args.public_url:
         raise ConfigError("--public-url is required with --webhook (the HTTPS URL Telegram posts to)")
     parse_listen(args.listen)
@@ -245,11 +275,16 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             )
     username = _bot_username(settings)
     print(invite_link(username or "", invite.code))
-    print(f"role {invite.role}{f', team {invite.team}' if invite.team else ''}; single use; "
-          f"expires {invite.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(
+        f"role {invite.role}{f', team {invite.team}' if invite.team else ''}; single use; "
+        f"expires {invite.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
     if not username:
-        print("note: bot username unknown (no TELEGRAM_BOT_TOKEN reachable and no TIERBOT_BOT_USERNAME): "
-              "the person sends the /start line above to the bot", file=sys.stderr)
+        print(
+            "note: bot username unknown (no TELEGRAM_BOT_TOKEN reachable and no TIERBOT_BOT_USERNAME): "
+            "the person sends the /start line above to the bot",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -261,8 +296,11 @@ def _bot_username(settings: Settings) -> str | None:
         from telegram.request import HTTPXRequest
 
         async def get_me() -> str | None:
-            bot = Bot(settings.telegram_bot_token or "", base_url=f"{settings.telegram_api_url}/bot",
-                      request=HTTPXRequest(connect_timeout=5, read_timeout=5))
+            bot = Bot(
+                settings.telegram_bot_token or "",
+                base_url=f"{settings.telegram_api_url}/bot",
+                request=HTTPXRequest(connect_timeout=5, read_timeout=5),
+            )
             async with bot:
                 return bot.username
 
@@ -314,9 +352,18 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         policy = effective_policy(settings, db)
         try:
             with db.session() as session:
-                report = importer.import_table(session, args.what, importer.read_table(args.file), actor=None,
-                                               now=now, currency=settings.currency, timezone=settings.timezone,
-                                               apply=True, skip_invalid=args.skip_invalid, policy=policy)
+                report = importer.import_table(
+                    session,
+                    args.what,
+                    importer.read_table(args.file),
+                    actor=None,
+                    now=now,
+                    currency=settings.currency,
+                    timezone=settings.timezone,
+                    apply=True,
+                    skip_invalid=args.skip_invalid,
+                    policy=policy,
+                )
                 if not report.applied:
                     session.rollback()
         except importer.ImportFileError as exc:
@@ -328,18 +375,23 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         changes = []
         if report.applied and report.touched_ids:
             # the customers the file touched are re-tiered once, as a review would (pins stay)
-            changes = recompute(db, policy, now, org_timezone=settings.timezone, review=True,
-                                customer_ids=sorted(report.touched_ids)).changes
-    print(f"{args.file.name}: {report.rows} rows — {report.created} created, {report.updated} updated, "
-          f"{report.unchanged} unchanged; {len(changes)} tier change(s) for "
-          f"{len({c.customer_id for c in changes})} customer(s)")
+            changes = recompute(
+                db, policy, now, org_timezone=settings.timezone, review=True, customer_ids=sorted(report.touched_ids)
+            ).changes
+    print(
+        f"{args.file.name}: {report.rows} rows — {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged; {len(changes)} tier change(s) for "
+        f"{len({c.customer_id for c in changes})} customer(s)"
+    )
     for column in report.unknown_columns:
         print(f"warning: unknown column {column!r}: not used (no field takes it)")
     for error in report.errors:
         print(row_line(Renderer(), "en", error))
     if not report.applied:
-        print(f"refused: {len(report.errors)} bad row(s), nothing imported "
-              f"(fix them, or use --skip-invalid to import the valid rows)")
+        print(
+            f"refused: {len(report.errors)} bad row(s), nothing imported "
+            f"(fix them, or use --skip-invalid to import the valid rows)"
+        )
         return 1
     return 0
 
@@ -379,9 +431,12 @@ def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
         from bot.render import Renderer
 
         renderer = Renderer()
-        words = {"lang": args.lang, "header": renderer.section(args.lang, "tiers_table"),
-                 "stages": renderer.section(args.lang, "stages"),
-                 "cadence": renderer.section(args.lang, "export_cadence")}
+        words = {
+            "lang": args.lang,
+            "header": renderer.section(args.lang, "tiers_table"),
+            "stages": renderer.section(args.lang, "stages"),
+            "cadence": renderer.section(args.lang, "export_cadence"),
+        }
         print(tier_table(rows, policy, words))
     return 0
 
@@ -394,8 +449,10 @@ def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
         with database(settings) as db, db.session() as session:
             found, text = effective_source(session, settings)
         if found.kind == "database" and found.activated_at is not None:
-            source = (f"database version #{found.version_id} ({found.note or 'uploaded'}, by {found.by or '?'}, "
-                      f"active since {found.activated_at:%Y-%m-%d %H:%M} UTC)")
+            source = (
+                f"database version #{found.version_id} ({found.note or 'uploaded'}, by {found.by or '?'}, "
+                f"active since {found.activated_at:%Y-%m-%d %H:%M} UTC)"
+            )
         else:
             source = f"TIERBOT_POLICY_FILE {found.path}" if found.kind == "file" else "built-in default"
         print(f"# effective policy: {source} (version {parse_policy(text).version})\n{text}")
@@ -428,15 +485,21 @@ def _policy_inputs(policy: Policy) -> list[str]:
         if not isinstance(model, WeightedModel) or not model.uses_contribution:
             continue
         if model.imported_revenue == "until_deals":
-            how = (f"counts as the 12-month revenue (when higher) until the customer has {model.own_deals} booked "
-                   f"deal(s) of its own in 365 days")
+            how = (
+                f"counts as the 12-month revenue (when higher) until the customer has {model.own_deals} booked "
+                f"deal(s) of its own in 365 days"
+            )
         else:
             how = "never counts: booked deals only"
-        lines.append(f"imported revenue: {model.code}: the annual revenue on the customer record (import column "
-                     f"年交易额 / Annual Revenue, or the card) {how} (imported_revenue = \"{model.imported_revenue}\")")
+        lines.append(
+            f"imported revenue: {model.code}: the annual revenue on the customer record (import column "
+            f'年交易额 / Annual Revenue, or the card) {how} (imported_revenue = "{model.imported_revenue}")'
+        )
     for found in policy.inputs:
-        lines.append(f"input: {found.name} — a number; import column \"{found.name}\", \"{found.label.get('en')}\" "
-                     f"or \"{found.label.get('zh')}\"; edited on the customer card and in /new")
+        lines.append(
+            f'input: {found.name} — a number; import column "{found.name}", "{found.label.get("en")}" '
+            f'or "{found.label.get("zh")}"; edited on the customer card and in /new'
+        )
     return lines
 
 
@@ -454,9 +517,13 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
             changed, notices = reminders.run_review(db, policy, settings, at)
             print(f"retier: {changed} customer(s) changed tier, {notices} notice(s) queued")
             return 0
-        planners = {"digest": reminders.plan_digests, "nudges": reminders.plan_nudges,
-                    "greetings": reminders.plan_greetings, "retier": reminders.plan_review_notices,
-                    "weekly": weekly.plan_weekly}
+        planners = {
+            "digest": reminders.plan_digests,
+            "nudges": reminders.plan_nudges,
+            "greetings": reminders.plan_greetings,
+            "retier": reminders.plan_review_notices,
+            "weekly": weekly.plan_weekly,
+        }
         with db.session() as session:
             planned = planners[args.job](session, policy, settings, at)
             if args.dry_run:
@@ -492,10 +559,12 @@ def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
                     print(_people_table(people.list_people(session, None, team=args.team)))
                     return 0
                 user_id = people.find_user(session, None, args.user).id or 0
-                change = {"set-role": lambda: people.set_role(session, None, user_id, args.role, now),
-                          "set-team": lambda: people.set_team(session, None, user_id, args.team, now),
-                          "deactivate": lambda: people.deactivate(session, None, user_id, now),
-                          "activate": lambda: people.reactivate(session, None, user_id, now)}[args.user_command]()
+                change = {
+                    "set-role": lambda: people.set_role(session, None, user_id, args.role, now),
+                    "set-team": lambda: people.set_team(session, None, user_id, args.team, now),
+                    "deactivate": lambda: people.deactivate(session, None, user_id, now),
+                    "activate": lambda: people.reactivate(session, None, user_id, now),
+                }[args.user_command]()
         except InvalidInput as exc:
             text = Renderer().render("en", "team/error", **{**exc.params, "code": exc.code})
             print(f"tierbot: {html.unescape(re.sub(r'<[^>]+>', '', text))}", file=sys.stderr)
@@ -516,12 +585,23 @@ def _people_table(rows: Sequence[PersonView]) -> str:
         return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
     header = ("telegram id", "name", "username", "role", "team", "active", "customers", "manager")
-    lines = [header] + [(str(p.telegram_id), p.name, f"@{p.username}" if p.username else "—", p.role,
-                         p.team or "—", "yes" if p.active else "no", str(p.customers), p.manager or "—")
-                        for p in rows]
+    lines = [header] + [
+        (
+            str(p.telegram_id),
+            p.name,
+            f"@{p.username}" if p.username else "—",
+            p.role,
+            p.team or "—",
+            "yes" if p.active else "no",
+            str(p.customers),
+            p.manager or "—",
+        )
+        for p in rows
+    ]
     widths = [max(width(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(line)).rstrip()
-                     for line in lines)
+    return "\n".join(
+        "  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(line)).rstrip() for line in lines
+    )
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {

@@ -65,7 +65,9 @@ class Console:
             self.people = demo.seed(session, start)
             needs_tiers = not tiers.has_assignments(session)
         if needs_tiers:  # a fresh demo book gets its tiers at once, as an import would
-            tiers.recompute(self.db, effective_policy(settings, self.db), start, org_timezone=settings.timezone, review=False)
+            tiers.recompute(
+                self.db, effective_policy(settings, self.db), start, org_timezone=settings.timezone, review=False
+            )
         self.account = self.people[PERSONAS[persona]]
         self.tz = ZoneInfo(settings.timezone)
         self.api = LocalBotAPI()
@@ -87,8 +89,11 @@ class Console:
             runner = await webapp.start_server(self.services, LOCAL_TOKEN, self.web)
             host, port = webapp.parse_listen(self.web)
             self.web_base = f"http://{host}:{port}"
-        self._say(self.services.renderer.render(
-            self.account.language, "console/banner", db=self.db_path, name=self.account.name, role=self.account.role))
+        self._say(
+            self.services.renderer.render(
+                self.account.language, "console/banner", db=self.db_path, name=self.account.name, role=self.account.role
+            )
+        )
         if self.web_base is not None:
             self._say(self._web_link())
         self._say(f"🕘 {self._local(self.clock.now())}")
@@ -142,7 +147,9 @@ class Console:
             elif verb == ":now":
                 self._say(f"🕘 {self._local(self.clock.now())}")
             else:
-                self._say(":at YYYY-MM-DD HH:MM · :advance 1d|2h|30m · :now · :web · :quit · /upload PATH · a number presses a button")
+                self._say(
+                    ":at YYYY-MM-DD HH:MM · :advance 1d|2h|30m · :now · :web · :quit · /upload PATH · a number presses a button"
+                )
         except ValueError as exc:
             self._say(f"⚠ {exc}")
 
@@ -176,7 +183,7 @@ class Console:
     async def _feed(self, update: dict) -> None:
         await self.app.process_update(Update.de_json(update, self.app.bot))
         # outgoing answers to button presses (notices) are shown after the update is handled
-        for answer in self.api.callback_answers[self._answers_seen:]:
+        for answer in self.api.callback_answers[self._answers_seen :]:
             if answer.get("text"):
                 self._say(f"💬 {answer['text']}")
         self._answers_seen = len(self.api.callback_answers)
@@ -203,8 +210,14 @@ class Console:
         from bot import webapp
 
         assert self.web_base is not None
-        link = webapp.local_link(self.web_base, LOCAL_TOKEN, self.account.telegram_id, self.account.name,
-                                 self.account.language, self.clock.now())
+        link = webapp.local_link(
+            self.web_base,
+            LOCAL_TOKEN,
+            self.account.telegram_id,
+            self.account.name,
+            self.account.language,
+            self.clock.now(),
+        )
         return f"📋 Mini App: {link.replace('/#', f'/?{view}#', 1) if view else link}"
 
     def _local(self, moment: datetime) -> str:

@@ -113,8 +113,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     __slots__ = ("account", "claim", "flow", "pressed")
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], chat_id: int | None = None,
-                 user_id: int | None = None) -> None:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
         super().__init__(application, chat_id, user_id)
         self.account: Account | None = None
         # Loaded by the gate in the same transaction as the account (bot.access): the user's

@@ -30,8 +30,7 @@ from bot.context import BotContext
 from bot.import_texts import file_problem
 from bot.render import Renderer
 from bot.replies import edit, reply
-from core.errors import (AlreadyDone, Forbidden, ImportFileError, InvalidInput, NotFound, PolicyPinned,
-                         Refusal)
+from core.errors import AlreadyDone, Forbidden, ImportFileError, InvalidInput, NotFound, PolicyPinned, Refusal
 
 H = TypeVar("H", bound=Callable[..., Any])
 Channel = Literal["reply", "say", "alert"]
@@ -89,8 +88,9 @@ AREAS: Mapping[str, Area] = {
     # ✅ on a log card: the customer gone meanwhile is "no such customer" like a misspelt one
     "log.save": Area({InvalidInput: LOG_INVALID, NotFound: Say("log/invalid", {"code": "no_customer"})}),
     "customers": Area({InvalidInput: Say("customers/invalid")}),
-    "feedback.resolution": Area({InvalidInput: LOG_INVALID, NotFound: Say("log/invalid", {"code": "not_found"})},
-                                ends_flow=lambda error: True),
+    "feedback.resolution": Area(
+        {InvalidInput: LOG_INVALID, NotFound: Say("log/invalid", {"code": "not_found"})}, ends_flow=lambda error: True
+    ),
     "opportunities": Area({InvalidInput: LOG_INVALID}, ends_flow=_gone_or_closed),
     "overrides": Area({InvalidInput: Say("overrides/invalid")}),
     "settings": Area({InvalidInput: Say("errors/invalid")}),
@@ -99,8 +99,11 @@ AREAS: Mapping[str, Area] = {
     # a drill-down button of a summary: the short form of the usage
     "summary.drill": Area({InvalidInput: Say("summary/usage", {"value": None, "brief": True}), NotFound: GONE_ALERT}),
     # a typed answer to a /team prompt that names no one (or no customer) leaves the prompt open
-    "team": Area({InvalidInput: Say("team/error"), NotFound: Say("team/error", {"code": "team_gone"})},
-                 channel="say", ends_flow=lambda error: False),
+    "team": Area(
+        {InvalidInput: Say("team/error"), NotFound: Say("team/error", {"code": "team_gone"})},
+        channel="say",
+        ends_flow=lambda error: False,
+    ),
     # a policy's buttons: one gone is said in a pop-up, a refusal (pinned, not a manager) in a message
     "policy": Area({NotFound: GONE_ALERT}),
 }

@@ -12,8 +12,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from functools import partial
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -74,8 +74,9 @@ async def _deliver(app: Application, message: outbox.OutgoingMessage, now: datet
         # Resume after the parts a previous attempt already sent (the last part always goes).
         for index in range(min(message.parts_sent, len(parts) - 1), len(parts)):
             last = index == len(parts) - 1
-            sent = await app.bot.send_message(message.telegram_id, parts[index], parse_mode=ParseMode.HTML,
-                                              reply_markup=markup if last else None)
+            sent = await app.bot.send_message(
+                message.telegram_id, parts[index], parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+            )
             if not last:
                 await services.run(outbox.mark_part_sent, message.id, index + 1)
         await services.run(outbox.mark_sent, message.id, sent.message_id if sent else None, now)
@@ -102,12 +103,18 @@ def render_payload(renderer: Renderer, lang: str, payload: dict[str, Any]) -> st
         return renderer.render(lang, "reminders/fallback", kind=template)
 
 
-async def _markup(services: Any, user_id: int, rows: list[list[dict[str, Any]]], now: datetime) -> InlineKeyboardMarkup | None:
+async def _markup(
+    services: Any, user_id: int, rows: list[list[dict[str, Any]]], now: datetime
+) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    specs = [buttons.ButtonSpec(b["action"], b.get("payload", {}), b.get("single_use", True)) for row in rows for b in row]
+    specs = [
+        buttons.ButtonSpec(b["action"], b.get("payload", {}), b.get("single_use", True)) for row in rows for b in row
+    ]
     keys = iter(await services.run(buttons.issue_many, user_id=user_id, specs=specs, now=now, ttl=buttons.REMINDER_TTL))
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b["label"], callback_data=next(keys)) for b in row] for row in rows])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b["label"], callback_data=next(keys)) for b in row] for row in rows]
+    )
 
 
 async def plan_and_enqueue(app: Application, now: datetime, planner: Any) -> None:
@@ -210,7 +217,10 @@ def schedule(app: Application) -> None:
         return
     for sweep in SWEEPS:
         app.job_queue.run_repeating(
-            _job(sweep), interval=sweep.every, first=5, name=sweep.name,
+            _job(sweep),
+            interval=sweep.every,
+            first=5,
+            name=sweep.name,
             # a sweep that missed its instant (busy loop, suspended host) still runs, once
             job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )

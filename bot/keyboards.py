@@ -20,8 +20,9 @@ class Button:
     single_use: bool = True
 
 
-def page_row(action: str, payload: dict[str, Any], *, at: int, step: int, end: int,
-             key: str = "offset") -> list[list[Button]]:
+def page_row(
+    action: str, payload: dict[str, Any], *, at: int, step: int, end: int, key: str = "offset"
+) -> list[list[Button]]:
     """◀ ▶ to the previous and next page of a list (as a row to add, or none on a single page):
     `at` is the current page (key "page", step 1) or offset (key "offset", step = page size),
     `end` the page count or the number of items."""
@@ -33,7 +34,9 @@ def page_row(action: str, payload: dict[str, Any], *, at: int, step: int, end: i
     return [nav] if nav else []
 
 
-async def markup(context: BotContext, rows: list[list[Button]], *, ttl: timedelta = buttons.DEFAULT_TTL) -> InlineKeyboardMarkup:
+async def markup(
+    context: BotContext, rows: list[list[Button]], *, ttl: timedelta = buttons.DEFAULT_TTL
+) -> InlineKeyboardMarkup:
     """Store one action key per button (for the current user only) and build the keyboard."""
     flat = [b for row in rows for b in row]
     specs = [buttons.ButtonSpec(b.action, b.payload, b.single_use) for b in flat]
@@ -65,6 +68,7 @@ def draft(rows: list[list[Button]], *, ttl: timedelta = buttons.DEFAULT_TTL) -> 
     flat = [b for row in rows for b in row]
     keys = buttons.new_keys(len(flat))
     by_button = iter(keys)
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=next(by_button)) for b in row]
-                                     for row in rows])
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=next(by_button)) for b in row] for row in rows]
+    )
     return Draft(keyboard, keys, [buttons.ButtonSpec(b.action, b.payload, b.single_use) for b in flat], ttl)

@@ -81,8 +81,9 @@ class Leadership:
                 return self._ping()
             if self._connection is None:
                 self._connection = self._engine.connect()  # autocommit: never idle in a transaction
-            got = bool(self._connection.execute(text("SELECT pg_try_advisory_lock(:id)"),
-                                                {"id": LEADER_LOCK_ID}).scalar())
+            got = bool(
+                self._connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": LEADER_LOCK_ID}).scalar()
+            )
             if got:
                 self._held = True
                 log.info("leader: this worker now runs the sweeps and sends the outbox")
@@ -135,6 +136,10 @@ def install(application: Any, leadership: Leadership, every_seconds: float) -> N
         await leadership.refresh()
 
     if application.job_queue is not None:
-        application.job_queue.run_repeating(refresh, interval=every_seconds, first=0, name="leadership",
-                                            job_kwargs={"misfire_grace_time": None, "coalesce": True,
-                                                        "max_instances": 1})
+        application.job_queue.run_repeating(
+            refresh,
+            interval=every_seconds,
+            first=0,
+            name="leadership",
+            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )

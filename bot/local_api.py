@@ -80,9 +80,15 @@ class RawBody(str):
 
 class LocalBotAPI:
     def __init__(self, *, username: str = BOT_USERNAME) -> None:
-        self.me = {"id": BOT_ID, "is_bot": True, "first_name": "tierbot", "username": username,
-                   "can_join_groups": True, "can_read_all_group_messages": False,
-                   "supports_inline_queries": False}
+        self.me = {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "tierbot",
+            "username": username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.messages: dict[tuple[int, int], Sent] = {}
         self.outgoing: list[Sent] = []  # in the order sent; edits do not append
@@ -101,8 +107,9 @@ class LocalBotAPI:
 
     # --- Bot API side -------------------------------------------------------------------------
 
-    async def call(self, method: str, params: dict[str, Any],
-                   files: dict[str, tuple[str, bytes, str]]) -> tuple[int, dict[str, Any] | RawBody]:
+    async def call(
+        self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes, str]]
+    ) -> tuple[int, dict[str, Any] | RawBody]:
         self.calls.append((method, params))
         fault = self._take_fault(method)
         if fault is not None and fault.delay:
@@ -266,7 +273,8 @@ class LocalBotAPI:
 
     def _message_json(self, sent: Sent) -> dict:
         message: dict[str, Any] = {
-            "message_id": sent.message_id, "date": int(time.time()),
+            "message_id": sent.message_id,
+            "date": int(time.time()),
             "chat": {"id": sent.chat_id, "type": "private" if sent.chat_id > 0 else "group"},
             "from": self.me,
         }
@@ -277,7 +285,8 @@ class LocalBotAPI:
             file_id = f"sent-{sent.chat_id}-{sent.message_id}"
             message[sent.kind] = (
                 [{"file_id": file_id, "file_unique_id": file_id, "width": 1, "height": 1}]
-                if sent.kind == "photo" else {"file_id": file_id, "file_unique_id": file_id, "file_name": sent.file_name}
+                if sent.kind == "photo"
+                else {"file_id": file_id, "file_unique_id": file_id, "file_name": sent.file_name}
             )
         if sent.reply_markup:
             message["reply_markup"] = sent.reply_markup
@@ -301,11 +310,17 @@ class LocalBotAPI:
             self._new_update.set()
         return update
 
-    def message(self, user: dict[str, Any], text: str | None = None, *, chat: dict[str, Any] | None = None,
-                **extra: Any) -> dict[str, Any]:
+    def message(
+        self, user: dict[str, Any], text: str | None = None, *, chat: dict[str, Any] | None = None, **extra: Any
+    ) -> dict[str, Any]:
         chat = chat or {"id": user["id"], "type": "private", "first_name": user.get("first_name", "")}
-        message: dict[str, Any] = {"message_id": next(self._message_ids.setdefault(chat["id"], itertools.count(1))),
-                                   "date": int(time.time()), "chat": chat, "from": user, **extra}
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids.setdefault(chat["id"], itertools.count(1))),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            **extra,
+        }
         if text is not None:
             message["text"] = text
             if text.startswith("/"):
@@ -317,17 +332,27 @@ class LocalBotAPI:
         return {
             "update_id": next(self._update_ids),
             "callback_query": {
-                "id": f"cq{next(self._update_ids)}", "from": user, "chat_instance": str(sent.chat_id),
-                "data": callback_data, "message": self._message_json(sent),
+                "id": f"cq{next(self._update_ids)}",
+                "from": user,
+                "chat_instance": str(sent.chat_id),
+                "data": callback_data,
+                "message": self._message_json(sent),
             },
         }
 
-    def document(self, user: dict[str, Any], file_name: str, content: bytes, caption: str | None = None) -> dict[str, Any]:
+    def document(
+        self, user: dict[str, Any], file_name: str, content: bytes, caption: str | None = None
+    ) -> dict[str, Any]:
         file_id = f"doc{next(self._file_ids)}"
         self._files[file_id] = (f"documents/{file_id}_{Path(file_name).name}", content)
         mime = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
-        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": Path(file_name).name,
-                    "mime_type": mime, "file_size": len(content)}
+        document = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": Path(file_name).name,
+            "mime_type": mime,
+            "file_size": len(content),
+        }
         extra: dict[str, Any] = {"document": document}
         if caption:
             extra["caption"] = caption
@@ -339,8 +364,11 @@ class LocalBotAPI:
 
 def _check_markup(chat_id: int, markup: Any) -> None:
     """As Telegram: a `web_app` inline button is accepted in private chats only."""
-    if chat_id < 0 and isinstance(markup, dict) and any(
-            button.get("web_app") for row in markup.get("inline_keyboard", []) for button in row):
+    if (
+        chat_id < 0
+        and isinstance(markup, dict)
+        and any(button.get("web_app") for row in markup.get("inline_keyboard", []) for button in row)
+    ):
         raise _ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
 
 
@@ -350,8 +378,9 @@ class _ApiError(Exception):
         self.status, self.description = status, description
 
 
-def user(telegram_id: int, first_name: str = "Test", language_code: str | None = "en",
-         username: str | None = None) -> dict[str, Any]:
+def user(
+    telegram_id: int, first_name: str = "Test", language_code: str | None = "en", username: str | None = None
+) -> dict[str, Any]:
     """A Telegram `User` object as JSON."""
     data: dict[str, Any] = {"id": telegram_id, "is_bot": False, "first_name": first_name}
     if language_code:
@@ -377,9 +406,16 @@ class LocalRequest(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = None, write_timeout: Any = None,
-                         connect_timeout: Any = None, pool_timeout: Any = None) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
         if "/file/bot" in url:
             return self.api.download(url.split("/file/bot", 1)[1].split("/", 1)[1])
         api_method = url.rsplit("/", 1)[-1]
@@ -392,6 +428,7 @@ class LocalRequest(BaseRequest):
 
 
 # --- served over HTTP --------------------------------------------------------------------------
+
 
 def _decode_form(fields: dict[str, str]) -> dict[str, Any]:
     """Form values from HTTPXRequest are JSON-encoded, except plain strings (sent as they are)."""
@@ -439,10 +476,18 @@ async def serve(api: LocalBotAPI, host: str = "127.0.0.1", port: int = 0) -> tup
         return web.json_response(api.push(await request.json()))
 
     async def list_sent(request: web.Request) -> web.Response:
-        return web.json_response([
-            {"chat_id": s.chat_id, "message_id": s.message_id, "kind": s.kind, "text": s.text,
-             "reply_markup": s.reply_markup} for s in api.outgoing
-        ])
+        return web.json_response(
+            [
+                {
+                    "chat_id": s.chat_id,
+                    "message_id": s.message_id,
+                    "kind": s.kind,
+                    "text": s.text,
+                    "reply_markup": s.reply_markup,
+                }
+                for s in api.outgoing
+            ]
+        )
 
     async def webhook(request: web.Request) -> web.Response:
         return web.json_response(api.webhook)

@@ -24,8 +24,7 @@ FLOODED_LOGGERS = ("asyncio", "aiohttp.server", "aiohttp.web", "tierbot.webhook"
 
 
 class OncePerInterval(logging.Filter):
-    def __init__(self, interval: float = LOG_INTERVAL_SECONDS, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, interval: float = LOG_INTERVAL_SECONDS, *, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.interval = interval
         self._clock = clock

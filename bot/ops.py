@@ -72,8 +72,12 @@ async def _alert(app: Application, kind: str, now: datetime, **params: object) -
     try:
         queued = await app.bot_data.services.run(alerts.alert_admins, kind, now, **params)
     except Exception:  # a full or locked database cannot take the notice either
-        log.critical("persistent failure %s (%s); the admins' notice is queued when the database lets it",
-                     kind, params, exc_info=True)
+        log.critical(
+            "persistent failure %s (%s); the admins' notice is queued when the database lets it",
+            kind,
+            params,
+            exc_info=True,
+        )
         _of(app).unsent[kind] = params  # the alerts sweep tries again
         return False
     _of(app).unsent.pop(kind, None)
@@ -82,8 +86,9 @@ async def _alert(app: Application, kind: str, now: datetime, **params: object) -
     return bool(queued)
 
 
-async def run_recorded(app: Application, name: str, run: Callable[[Application, datetime], Awaitable[None]],
-                       now: datetime) -> None:
+async def run_recorded(
+    app: Application, name: str, run: Callable[[Application, datetime], Awaitable[None]], now: datetime
+) -> None:
     """Run one sweep, recording its start, end and outcome; a failure is re-raised after that."""
     services = app.bot_data.services
     await _record(services, stats.sweep_started, name, now)
@@ -94,7 +99,9 @@ async def run_recorded(app: Application, name: str, run: Callable[[Application, 
         failures.streaks[name] = failures.streaks.get(name, 0) + 1
         await _record(services, stats.sweep_finished, name, services.clock.now(), f"error: {type(exc).__name__}: {exc}")
         if failures.streaks[name] >= THRESHOLD:
-            await _alert(app, "sweep_failed", services.clock.now(), sweep=name, error=f"{type(exc).__name__}: {exc}"[:200])
+            await _alert(
+                app, "sweep_failed", services.clock.now(), sweep=name, error=f"{type(exc).__name__}: {exc}"[:200]
+            )
         raise
     _of(app).streaks[name] = 0
     await _record(services, stats.sweep_finished, name, services.clock.now(), "ok")

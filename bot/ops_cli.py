@@ -17,15 +17,19 @@ from core.settings import Settings
 
 def add_parsers(sub: Any) -> None:
     backup = sub.add_parser(
-        "backup", help="back up the database to PATH (SQLite: consistent online copy; PostgreSQL: pg_dump)",
+        "backup",
+        help="back up the database to PATH (SQLite: consistent online copy; PostgreSQL: pg_dump)",
         description="SQLite: a consistent copy made with SQLite's online backup, safe while the bot runs. "
-                    "PostgreSQL: runs `pg_dump --format=custom` when pg_dump is on PATH, else prints the command.")
+        "PostgreSQL: runs `pg_dump --format=custom` when pg_dump is on PATH, else prints the command.",
+    )
     backup.add_argument("path", type=Path)
     restore = sub.add_parser(
-        "restore", help="replace the database with a backup (SQLite; PostgreSQL: prints the pg_restore steps)",
+        "restore",
+        help="replace the database with a backup (SQLite; PostgreSQL: prints the pg_restore steps)",
         description="SQLite: refused while `tierbot run` holds the database; the backup must be a tierbot "
-                    "database at a known schema revision; it is migrated up, then swapped in atomically and the "
-                    "current file is kept as <db>.before-restore-<time>. PostgreSQL: prints the pg_restore steps.")
+        "database at a known schema revision; it is migrated up, then swapped in atomically and the "
+        "current file is kept as <db>.before-restore-<time>. PostgreSQL: prints the pg_restore steps.",
+    )
     restore.add_argument("path", type=Path)
     erase = sub.add_parser("erase", help="remove a customer's personal data on request (keeps anonymous counts)")
     erase_sub = erase.add_subparsers(dest="erase_what", required=True, metavar="WHAT")
@@ -78,8 +82,10 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     except backup.BackupError as exc:
         print(f"tierbot: {exc}", file=sys.stderr)
         return 1
-    print(f"restored {database} from {args.path} (schema {restored.revision}"
-          f"{f' migrated to {restored.head}' if restored.revision != restored.head else ''})")
+    print(
+        f"restored {database} from {args.path} (schema {restored.revision}"
+        f"{f' migrated to {restored.head}' if restored.revision != restored.head else ''})"
+    )
     if restored.previous is not None:
         print(f"the replaced database is kept as {restored.previous}")
     return 0
@@ -100,17 +106,22 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
         if found.erased_at is not None:
             print(f"customer #{args.id} was already erased on {found.erased_at:%Y-%m-%d %H:%M} UTC; erasing again")
         if not args.yes:
-            print(f"Erase the personal data of customer #{found.id} “{found.name}” ({found.contacts} contact(s), "
-                  f"{found.interactions} interaction(s) kept anonymous)? This cannot be undone. Type yes: ",
-                  end="", flush=True)
+            print(
+                f"Erase the personal data of customer #{found.id} “{found.name}” ({found.contacts} contact(s), "
+                f"{found.interactions} interaction(s) kept anonymous)? This cannot be undone. Type yes: ",
+                end="",
+                flush=True,
+            )
             if sys.stdin.readline().strip().lower() != "yes":
                 print("nothing erased")
                 return 1
         with db.session() as session:
             done = erase.erase_customer(session, args.id, operator=args.by, now=SystemClock().now())
-    print(f"customer #{done.id} erased: {done.contacts} contact(s) removed, {done.texts} text(s) and "
-          f"{done.notifications} message(s) cleared; {done.interactions_kept} interaction(s) kept without "
-          f"personal data; recorded in the audit log (by {args.by})")
+    print(
+        f"customer #{done.id} erased: {done.contacts} contact(s) removed, {done.texts} text(s) and "
+        f"{done.notifications} message(s) cleared; {done.interactions_kept} interaction(s) kept without "
+        f"personal data; recorded in the audit log (by {args.by})"
+    )
     return 0
 
 

@@ -17,7 +17,9 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         message = await chat.send_message(
-            part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None,
+            part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if last else None,
             disable_web_page_preview=True,
         )
     assert message is not None
@@ -31,8 +33,9 @@ async def edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
         await reply(update, text, markup)
         return
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                      disable_web_page_preview=True)
+        await query.edit_message_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+        )
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             await reply(update, text, markup)

@@ -1,10 +1,10 @@
 """Drive the whole bot offline: the test harness (also used by the benchmarks).
 
-    harness = await Harness.start(db, clock)
-    rep = await harness.person("rep", team="East")
-    await harness.send(rep, "/settings")
-    await harness.press(rep, "Language")          # by label text, or by index
-    harness.last(rep).text, harness.sent(rep)     # everything the bot sent to that chat
+harness = await Harness.start(db, clock)
+rep = await harness.person("rep", team="East")
+await harness.send(rep, "/settings")
+await harness.press(rep, "Language")          # by label text, or by index
+harness.last(rep).text, harness.sent(rep)     # everything the bot sent to that chat
 """
 
 from __future__ import annotations
@@ -56,15 +56,23 @@ class Harness:
     async def stop(self) -> None:
         await self.app.shutdown()
 
-    async def person(self, role: str | None, *, name: str = "Tester", language: str | None = "en",
-                     team: str | None = None, telegram_id: int | None = None) -> Person:
+    async def person(
+        self,
+        role: str | None,
+        *,
+        name: str = "Tester",
+        language: str | None = "en",
+        team: str | None = None,
+        telegram_id: int | None = None,
+    ) -> Person:
         """A user of `role` (None: a stranger the bot does not know)."""
         telegram_id = telegram_id or next(_telegram_ids)
         account = None
         if role is not None:
             with self.db.session() as session:
-                account = accounts.add_user(session, telegram_id=telegram_id, name=name, role=role,
-                                            team=team, now=self.clock.now())
+                account = accounts.add_user(
+                    session, telegram_id=telegram_id, name=name, role=role, team=team, now=self.clock.now()
+                )
         return Person(user(telegram_id, name, language), account)
 
     async def feed(self, update: dict[str, Any]) -> None:

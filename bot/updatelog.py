@@ -80,8 +80,15 @@ async def observed(update: object, coroutine: Awaitable[Any], recent: RecentUpda
         elapsed = (time.perf_counter() - started) * 1000
         pressed = getattr(record.context, "pressed", None)
         action = getattr(pressed, "action", None) or "-"
-        log.info("update id=%s user=%s handler=%s action=%s ms=%.1f outcome=%s", update.update_id, user,
-                 record.handler, action, elapsed, record.outcome)
+        log.info(
+            "update id=%s user=%s handler=%s action=%s ms=%.1f outcome=%s",
+            update.update_id,
+            user,
+            record.handler,
+            action,
+            elapsed,
+            record.outcome,
+        )
 
 
 def current() -> Record | None:

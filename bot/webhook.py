@@ -87,9 +87,15 @@ def database_answers(db: Database) -> bool:
         return False
 
 
-def webhook_app(application: Application, db: Database, *, path: str, secret: str,
-                middlewares: Iterable[Middleware] = (),
-                body_timeout: float = BODY_TIMEOUT_SECONDS) -> web.Application:
+def webhook_app(
+    application: Application,
+    db: Database,
+    *,
+    path: str,
+    secret: str,
+    middlewares: Iterable[Middleware] = (),
+    body_timeout: float = BODY_TIMEOUT_SECONDS,
+) -> web.Application:
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -102,8 +108,9 @@ def webhook_app(application: Application, db: Database, *, path: str, secret: st
                 body = await request.read()
         except TimeoutError:
             log.warning("webhook: gave up on a body not sent within %g s", body_timeout)
-            return await _answer_and_close(request, web.json_response({"ok": False, "error": "body too slow"},
-                                                                      status=408))
+            return await _answer_and_close(
+                request, web.json_response({"ok": False, "error": "body too slow"}, status=408)
+            )
         except web.HTTPRequestEntityTooLarge:
             return web.json_response({"ok": False, "error": "too large"}, status=413)
         try:
@@ -159,30 +166,44 @@ class Serving:
         await self.runner.cleanup()  # idle connections closed; the requests in flight finish
 
 
-async def start_serving(application: Application, db: Database, *, host: str, port: int, path: str,
-                        secret: str, limits: Limits,
-                        clock: Callable[[], float] = time.monotonic) -> Serving:
+async def start_serving(
+    application: Application,
+    db: Database,
+    *,
+    host: str,
+    port: int,
+    path: str,
+    secret: str,
+    limits: Limits,
+    clock: Callable[[], float] = time.monotonic,
+) -> Serving:
     """Serve the webhook within `limits`. Not a TCPSite: aiohttp has no connection cap, so the
     guard is the listening socket's protocol factory; keepalive_timeout is also the request head's
     timeout (bot.webhook_guard)."""
     guard = ConnectionGuard(limits.connections, clock=clock)
-    app = webhook_app(application, db, path=path, secret=secret, middlewares=(guard.middleware,),
-                      body_timeout=limits.body_timeout)
-    runner = web.AppRunner(app, access_log=None, keepalive_timeout=limits.header_timeout,
-                           max_field_size=MAX_FIELD_SIZE, max_headers=MAX_HEADERS)
+    app = webhook_app(
+        application, db, path=path, secret=secret, middlewares=(guard.middleware,), body_timeout=limits.body_timeout
+    )
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        keepalive_timeout=limits.header_timeout,
+        max_field_size=MAX_FIELD_SIZE,
+        max_headers=MAX_HEADERS,
+    )
     await runner.setup()
     guard.server = runner.server
     try:
-        listener = await asyncio.get_running_loop().create_server(guard, host, port, reuse_address=True,
-                                                                  backlog=LISTEN_BACKLOG)
+        listener = await asyncio.get_running_loop().create_server(
+            guard, host, port, reuse_address=True, backlog=LISTEN_BACKLOG
+        )
     except OSError as exc:
         await runner.cleanup()
         raise ConfigError(f"--listen: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
     return Serving(runner, listener, guard)
 
 
-async def run_webhook(application: Application, db: Database, *, listen: str, public_url: str,
-                      secret: str) -> None:
+async def run_webhook(application: Application, db: Database, *, listen: str, public_url: str, secret: str) -> None:
     """The Application's whole life in webhook mode, until SIGINT or SIGTERM: initialize, set the
     webhook, serve, then stop taking requests, finish the queued updates, and shut down."""
     host, port = parse_listen(listen)
@@ -202,11 +223,19 @@ async def run_webhook(application: Application, db: Database, *, listen: str, pu
         # Every worker sets the same URL (idempotent). None deletes it on exit: the others still serve.
         await application.bot.set_webhook(url=public_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
         await application.start()
-        serving = await start_serving(application, db, host=host, port=port, path=path, secret=secret,
-                                      limits=limits)
-        log.info("webhook: listening on %s:%d%s for %s (at most %d connections under an open-file limit of "
-                 "%d; a request head within %.0f s, a body within %.0f s)", host, port, path, public_url,
-                 limits.connections, open_files, limits.header_timeout, limits.body_timeout)
+        serving = await start_serving(application, db, host=host, port=port, path=path, secret=secret, limits=limits)
+        log.info(
+            "webhook: listening on %s:%d%s for %s (at most %d connections under an open-file limit of "
+            "%d; a request head within %.0f s, a body within %.0f s)",
+            host,
+            port,
+            path,
+            public_url,
+            limits.connections,
+            open_files,
+            limits.header_timeout,
+            limits.body_timeout,
+        )
         await stop.wait()
         log.info("webhook: stopping")
     finally:
@@ -225,4 +254,3 @@ async def run_webhook(application: Application, db: Database, *, listen: str, pu
 
 def serve(application: Application, db: Database, *, listen: str, public_url: str, secret: str) -> None:
     asyncio.run(run_webhook(application, db, listen=listen, public_url=public_url, secret=secret))
-

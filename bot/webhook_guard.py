@@ -46,8 +46,7 @@ FILES_FOR_THE_REST = 256
 MIN_CONNECTIONS = 16
 EVICT_IDLE_SECONDS = 1.0
 MAX_FIELD_SIZE, MAX_HEADERS = 4096, 32  # Telegram sends a handful of short headers
-REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
-           b"Retry-After: 1\r\n\r\n")
+REFUSAL = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,7 @@ class ConnectionGuard:
         assert self.server is not None
         live = self.server.connections
         if len(live) >= self.cap and not self._evict_the_longest_waiting(live):
-            log.warning("webhook: refused a connection: %d open, the cap (every one busy with a request)",
-                        len(live))
+            log.warning("webhook: refused a connection: %d open, the cap (every one busy with a request)", len(live))
             return _Refused()
         handler = self.server()
         self._waiting_since[handler] = self._clock()
@@ -117,13 +115,17 @@ class ConnectionGuard:
             return False
         del self._waiting_since[handler]
         handler.force_close()
-        log.warning("webhook: %d connections open, the cap: closed the one that had waited longest "
-                    "for a request (%.1f s)", len(live), waited)
+        log.warning(
+            "webhook: %d connections open, the cap: closed the one that had waited longest for a request (%.1f s)",
+            len(live),
+            waited,
+        )
         return True
 
     @web.middleware
-    async def middleware(self, request: web.Request,
-                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         """A connection serving a request is not waiting; once answered, it waits again."""
         self._waiting_since.pop(request.protocol, None)
         try:

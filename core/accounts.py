@@ -93,8 +93,9 @@ def recognise(
 
     Writing to the bot means the user can be reached again (clears `blocked_at`), and their
     client language may have changed; the row is written only when something did change."""
-    row = session.exec(select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id))
-                        .where(User.telegram_id == telegram_id)).first()  # one query: it runs per update
+    row = session.exec(
+        select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id)).where(User.telegram_id == telegram_id)
+    ).first()  # one query: it runs per update
     if row is None or not row[0].active:
         return None
     user, team = row
@@ -230,9 +231,7 @@ def redeem_invite(
 def _team_manager_id(session: Session, team_id: int | None) -> int | None:
     if team_id is None:
         return None
-    manager = session.exec(
-        select(User).where(User.team_id == team_id, User.role == "manager", User.active)
-    ).first()
+    manager = session.exec(select(User).where(User.team_id == team_id, User.role == "manager", User.active)).first()
     return manager.id if manager else None
 
 
@@ -271,14 +270,17 @@ def set_quiet_hours(session: Session, user_id: int, value: str) -> Account:
     return _update(session, user_id, quiet_start=quiet[0], quiet_end=quiet[1], quiet_off=False)
 
 
-def may_delegate_to(team_id: int | None, manager_id: int | None, candidate_id: int | None,
-                    candidate_team_id: int | None) -> bool:
+def may_delegate_to(
+    team_id: int | None, manager_id: int | None, candidate_id: int | None, candidate_team_id: int | None
+) -> bool:
     """Whom someone away may name as delegate: a colleague of their own team, or their manager.
     (Someone else would receive the customers' escalations and VIP reminders of another team.)"""
     return candidate_id == manager_id or (team_id is not None and candidate_team_id == team_id)
 
 
-def set_away(session: Session, user_id: int, until: date | None, delegate: str | None, today: date) -> tuple[date | None, str | None]:
+def set_away(
+    session: Session, user_id: int, until: date | None, delegate: str | None, today: date
+) -> tuple[date | None, str | None]:
     """`/away until DATE [colleague]` (None: back now). The delegate is an active colleague of the
     same team (or the manager) named by @username, by name (or its first word, when only one
     colleague has it) or by user id; returns (until, delegate's name)."""
@@ -315,9 +317,11 @@ def teammates(session: Session, user_id: int) -> list[tuple[int, str]]:
     if user is None:
         return []
     same_team = col(User.team_id) == user.team_id if user.team_id is not None else col(User.id).is_(None)
-    rows = session.exec(select(pk(User.id), col(User.name)).where(User.active, User.id != user_id,
-                                                                 same_team | (col(User.id) == user.manager_id))
-                        .order_by(User.name)).all()
+    rows = session.exec(
+        select(pk(User.id), col(User.name))
+        .where(User.active, User.id != user_id, same_team | (col(User.id) == user.manager_id))
+        .order_by(User.name)
+    ).all()
     return [(int(uid), name) for uid, name in rows]
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
-from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -27,8 +27,8 @@ from core import greetings as greetings_names
 from core.accounts import Account
 from core.facts import load_cadence_facts, load_facts
 from core.models import Customer, pk
-from core.tiering import CadenceResult, Policy, cadence_of_assigned, collector_paused, evaluate_one
 from core.settings import zone_or_default
+from core.tiering import CadenceResult, Policy, cadence_of_assigned, collector_paused, evaluate_one
 from core.tiers import STATS
 
 GREETING_HORIZON = 7  # days
@@ -148,15 +148,28 @@ def rank_lines(items: Agenda, limit: int | None = None) -> list[Line]:
         if cid not in contact_of and cid not in complaints and cid not in follow:
             ranked.append((3, 10_000 + (g.on - today).days, g.name, cid))
     chosen = sorted(ranked) if limit is None else heapq.nsmallest(limit, ranked)
-    return [Line(cid if cid > 0 else None, name, rank, -minus_late, contact_of.get(cid),
-                 tuple(complaints.get(cid, ())), tuple(follow.get(cid, ())), greeting_of.get(cid))
-            for rank, minus_late, name, cid in chosen]
+    return [
+        Line(
+            cid if cid > 0 else None,
+            name,
+            rank,
+            -minus_late,
+            contact_of.get(cid),
+            tuple(complaints.get(cid, ())),
+            tuple(follow.get(cid, ())),
+            greeting_of.get(cid),
+        )
+        for rank, minus_late, name, cid in chosen
+    ]
 
 
 def line_count(items: Agenda) -> int:
     """How many lines `rank_lines` gives: customers with a reason, and personal reminders."""
-    customers = {c.customer_id for c in items.contacts} | {c.customer_id for c in items.complaints} | \
-        {g.customer_id for g in items.greetings}
+    customers = (
+        {c.customer_id for c in items.contacts}
+        | {c.customer_id for c in items.complaints}
+        | {g.customer_id for g in items.greetings}
+    )
     customers |= {f.customer_id if f.customer_id is not None else -f.id for f in items.follow_ups}
     return len(customers)
 
@@ -165,8 +178,9 @@ def build(session: Session, account: Account, policy: Policy, now: datetime, *, 
     return build_many(session, [account], policy, now, org_timezone=org_timezone)[account.id]
 
 
-def build_many(session: Session, people: list[Account], policy: Policy, now: datetime, *,
-               org_timezone: str) -> dict[int, Agenda]:
+def build_many(
+    session: Session, people: list[Account], policy: Policy, now: datetime, *, org_timezone: str
+) -> dict[int, Agenda]:
     """Agendas of many people at once (the morning digest of every rep): one facts load and one
     evaluation for all their customers, then grouped by person — not a query per rep."""
     owners, names, total = _books(session, [p.id for p in people])
@@ -193,12 +207,18 @@ def build_many(session: Session, people: list[Account], policy: Policy, now: dat
                 contacts_of[fact.id] = _contacts(fact.id, cadence, names.get(fact.id, ""), policy, priority)
     if unserved:  # not tiered yet under some model: the live tier serves, so evaluate them
         stats = STATS.get(session, policy, now, org_timezone)
-        for fact in load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=unserved,
-                               with_occasions=False):
+        for fact in load_facts(
+            session, policy, now, org_timezone=org_timezone, customer_ids=unserved, with_occasions=False
+        ):
             result = evaluate_one(fact, stats, policy, now)
             served = {code: model.tier for code, model in result.models.items() if model is not None}
-            contacts_of[fact.id] = _contacts(fact.id, result.cadence, names.get(fact.id, ""), policy,
-                                             policy.has_priority_tier({**served, **fact.assigned_tiers}))
+            contacts_of[fact.id] = _contacts(
+                fact.id,
+                result.cadence,
+                names.get(fact.id, ""),
+                policy,
+                policy.has_priority_tier({**served, **fact.assigned_tiers}),
+            )
     follow_ups = followups.due_many(session, [p.id for p in people], _end_of_today(people, now, org_timezone))
     complaints = feedback.open_complaints_of(session, ids)
     rollup = policy.reminders.rollup_days
@@ -212,18 +232,37 @@ def build_many(session: Session, people: list[Account], policy: Policy, now: dat
         contacts = [c for cid in book for c in contacts_of.get(cid, ())]
         mine = follow_ups.get(person.id, [])
         old = [f for f in mine if follow_up_age(f, today, zone.key) >= rollup]
-        greetings = sorted((Greeting(cid, names.get(cid, ""), o.kind, o.date, o.name,
-                                     greetings_names.occasion_names(o.names) if o.names else None)
-                            for cid in book for o in occasions_of.get(cid, ())
-                            if today <= o.date <= today + timedelta(days=GREETING_HORIZON)),
-                           key=lambda g: (g.on, g.name))
-        agendas[person.id] = Agenda(contacts, [f for f in mine if f not in old],
-                                    [c for c in complaints if c.customer_id in book], greetings, today, zone.key, old)
+        greetings = sorted(
+            (
+                Greeting(
+                    cid,
+                    names.get(cid, ""),
+                    o.kind,
+                    o.date,
+                    o.name,
+                    greetings_names.occasion_names(o.names) if o.names else None,
+                )
+                for cid in book
+                for o in occasions_of.get(cid, ())
+                if today <= o.date <= today + timedelta(days=GREETING_HORIZON)
+            ),
+            key=lambda g: (g.on, g.name),
+        )
+        agendas[person.id] = Agenda(
+            contacts,
+            [f for f in mine if f not in old],
+            [c for c in complaints if c.customer_id in book],
+            greetings,
+            today,
+            zone.key,
+            old,
+        )
     return agendas
 
 
-def _facts_of(session: Session, policy: Policy, now: datetime, org_timezone: str, ids: list[int], *,
-              whole_book: bool) -> list[Any]:
+def _facts_of(
+    session: Session, policy: Policy, now: datetime, org_timezone: str, ids: list[int], *, whole_book: bool
+) -> list[Any]:
     """Facts of `ids`; when they are most of the book (the morning digest of every rep), one
     pass over the whole book is cheaper than thousands of IN (…) lookups."""
     if not ids:
@@ -242,10 +281,16 @@ def _books(session: Session, user_ids: list[int]) -> tuple[dict[int, set[int]], 
     wanted = set(user_ids)
     live = col(Customer.archived).is_(False)
     for start in range(0, len(user_ids), 1000):
-        chunk = user_ids[start:start + 1000]
-        rows = session.connection().execute(
-            select(pk(Customer.id), col(Customer.owner_id), col(Customer.account_manager_id), col(Customer.name))
-            .where(live, or_(col(Customer.owner_id).in_(chunk), col(Customer.account_manager_id).in_(chunk)))).all()
+        chunk = user_ids[start : start + 1000]
+        rows = (
+            session.connection()
+            .execute(
+                select(
+                    pk(Customer.id), col(Customer.owner_id), col(Customer.account_manager_id), col(Customer.name)
+                ).where(live, or_(col(Customer.owner_id).in_(chunk), col(Customer.account_manager_id).in_(chunk)))
+            )
+            .all()
+        )
         for cid, owner, manager, name in rows:
             names[cid] = name
             for person in wanted.intersection((owner, manager)):
@@ -265,8 +310,9 @@ def _end_of_today(people: list[Account], now: datetime, org_timezone: str) -> di
 def _needs_contact(cadence: CadenceResult) -> bool:
     """Is either clock due or overdue? (Most customers' are not; this is asked 100k times.)"""
     any_clock, visit = cadence.any, cadence.visit
-    return ((any_clock is not None and any_clock.days_since >= any_clock.ideal_days)
-            or (visit is not None and visit.days_since >= visit.ideal_days))
+    return (any_clock is not None and any_clock.days_since >= any_clock.ideal_days) or (
+        visit is not None and visit.days_since >= visit.ideal_days
+    )
 
 
 @lru_cache(maxsize=512)
@@ -283,8 +329,7 @@ def _sets_priority(policy: Policy, set_by: str) -> bool:
     return policy.is_priority(model, tier)
 
 
-def _contacts(customer_id: int, cadence: CadenceResult, name: str, policy: Policy,
-              priority: bool) -> list[ContactDue]:
+def _contacts(customer_id: int, cadence: CadenceResult, name: str, policy: Policy, priority: bool) -> list[ContactDue]:
     """The customer's due or overdue clock (the visit clock only when the other is fine);
     `priority`: one of the customer's tiers is a priority tier (the one that sets the clock may
     be, too)."""
@@ -294,8 +339,20 @@ def _contacts(customer_id: int, cadence: CadenceResult, name: str, policy: Polic
             continue
         late = clock.days_overdue if clock.status == "overdue" else clock.days_since - clock.ideal_days
         label = _tier_label(policy, clock.set_by)
-        found.append(ContactDue(customer_id, name, clock.status, clock.kind, late, clock.set_by,
-                                label, clock.next_due, clock.max_days, priority or _sets_priority(policy, clock.set_by)))
+        found.append(
+            ContactDue(
+                customer_id,
+                name,
+                clock.status,
+                clock.kind,
+                late,
+                clock.set_by,
+                label,
+                clock.next_due,
+                clock.max_days,
+                priority or _sets_priority(policy, clock.set_by),
+            )
+        )
     if len(found) == 2:  # one line per customer: the worse clock
         found.sort(key=lambda c: (c.status != "overdue", -c.days_late))
         found = found[:1]

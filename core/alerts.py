@@ -27,20 +27,30 @@ def alert_admins(session: Session, kind: str, now: datetime, **params: Any) -> i
     hour = now.strftime("%Y-%m-%dT%H")
     admins = session.exec(select(pk(User.id)).where(User.role == "admin", User.active)).all()
     payload = {"template": "ops/alert", "params": {"kind": kind, **params}}
-    return sum(outbox.enqueue(session, recipient_id=admin, kind=KIND, dedupe_key=f"alert:{kind}:{hour}:{admin}",
-                              payload=payload, now=now) for admin in admins)
+    return sum(
+        outbox.enqueue(
+            session, recipient_id=admin, kind=KIND, dedupe_key=f"alert:{kind}:{hour}:{admin}", payload=payload, now=now
+        )
+        for admin in admins
+    )
 
 
 def check_outbox(session: Session, now: datetime) -> int:
     """Alert about messages that failed for good since the last such alert (by row id)."""
     reported = 0
-    last = session.exec(select(Notification.payload).where(
-        col(Notification.kind) == KIND, col(Notification.dedupe_key).like("alert:outbox_failed:%"))
-        .order_by(col(Notification.id).desc()).limit(1)).first()
+    last = session.exec(
+        select(Notification.payload)
+        .where(col(Notification.kind) == KIND, col(Notification.dedupe_key).like("alert:outbox_failed:%"))
+        .order_by(col(Notification.id).desc())
+        .limit(1)
+    ).first()
     if last is not None:
         reported = int(last.get("params", {}).get("last_id", 0))
-    count, newest = session.exec(select(func.count(), func.max(Notification.id)).where(
-        col(Notification.status) == "failed", col(Notification.id) > reported, col(Notification.kind) != KIND)).one()
+    count, newest = session.exec(
+        select(func.count(), func.max(Notification.id)).where(
+            col(Notification.status) == "failed", col(Notification.id) > reported, col(Notification.kind) != KIND
+        )
+    ).one()
     if not count:
         return 0
     error = session.exec(select(Notification.last_error).where(Notification.id == newest)).one()

@@ -67,15 +67,20 @@ def of_customer(session: Session, account: Account, customer_id: int) -> list[Al
     """The customer's aliases (oldest first), if `account` may see the customer."""
     if not can_see_customer(session, account, customer_id):
         raise NotFound(f"customer {customer_id}")
-    rows = session.exec(select(CustomerAlias).where(CustomerAlias.customer_id == customer_id)
-                        .order_by(col(CustomerAlias.id)).limit(MAX_SHOWN)).all()
+    rows = session.exec(
+        select(CustomerAlias)
+        .where(CustomerAlias.customer_id == customer_id)
+        .order_by(col(CustomerAlias.id))
+        .limit(MAX_SHOWN)
+    ).all()
     return [AliasView(r.id or 0, r.text, r.source) for r in rows]
 
 
 def of_customer_unchecked(session: Session, customer_id: int) -> list[AliasView]:
     """Every alias of a customer, for the server's own jobs (erasure, merge): no visibility check."""
-    rows = session.exec(select(CustomerAlias).where(CustomerAlias.customer_id == customer_id)
-                        .order_by(col(CustomerAlias.id))).all()
+    rows = session.exec(
+        select(CustomerAlias).where(CustomerAlias.customer_id == customer_id).order_by(col(CustomerAlias.id))
+    ).all()
     return [AliasView(r.id or 0, r.text, r.source) for r in rows]
 
 
@@ -101,8 +106,9 @@ def problem(session: Session, account: Account, customer_id: int, text: str) -> 
     return book.index_for(session, account).alias_problem(text, customer_id)
 
 
-def add(session: Session, account: Account, customer_id: int, text: str, *, now: datetime,
-        source: str = "manual") -> AliasView:
+def add(
+    session: Session, account: Account, customer_id: int, text: str, *, now: datetime, source: str = "manual"
+) -> AliasView:
     """Add an alias typed on the card. InvalidInput("alias_<problem>", other=NAME) when refused."""
     if not can_see_customer(session, account, customer_id):
         raise NotFound(f"customer {customer_id}")
@@ -115,8 +121,7 @@ def add(session: Session, account: Account, customer_id: int, text: str, *, now:
     return AliasView(row.id or 0, row.text, row.source)
 
 
-def learn(session: Session, account: Account, customer_id: int, text: str | None, *,
-          now: datetime) -> Learned | None:
+def learn(session: Session, account: Account, customer_id: int, text: str | None, *, now: datetime) -> Learned | None:
     """Teach the text a message named the customer by (阿里 for 阿里巴巴), in the caller's
     transaction; None when there is nothing to learn or `alias_problem` refuses it."""
     text = " ".join(normalise(text or "").split())
@@ -136,25 +141,35 @@ def remove(session: Session, account: Account, alias_id: int, *, now: datetime) 
         raise NotFound(f"alias {alias_id}")
     customer_id = row.customer_id
     session.delete(row)
-    audit.record(session, actor_id=account.id, action="alias.remove", now=now, target=f"customer:{customer_id}",
-                 alias=row.text)
+    audit.record(
+        session, actor_id=account.id, action="alias.remove", now=now, target=f"customer:{customer_id}", alias=row.text
+    )
     book.invalidate_on_commit(session)
     return customer_id
 
 
-def _insert(session: Session, account: Account, customer_id: int, text: str, source: str,
-            now: datetime) -> CustomerAlias:
+def _insert(
+    session: Session, account: Account, customer_id: int, text: str, source: str, now: datetime
+) -> CustomerAlias:
     key = alias_key(text)
-    existing = session.exec(select(CustomerAlias).where(CustomerAlias.customer_id == customer_id,
-                                                        CustomerAlias.key == key)).first()
+    existing = session.exec(
+        select(CustomerAlias).where(CustomerAlias.customer_id == customer_id, CustomerAlias.key == key)
+    ).first()
     if existing is not None:
         return existing
-    row = CustomerAlias(customer_id=customer_id, text=text[:100], key=key[:100], source=source,
-                        created_by_id=account.id, created_at=now)
+    row = CustomerAlias(
+        customer_id=customer_id, text=text[:100], key=key[:100], source=source, created_by_id=account.id, created_at=now
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=account.id, action=f"alias.{source}", now=now, target=f"customer:{customer_id}",
-                 alias=row.text)
+    audit.record(
+        session,
+        actor_id=account.id,
+        action=f"alias.{source}",
+        now=now,
+        target=f"customer:{customer_id}",
+        alias=row.text,
+    )
     book.invalidate_on_commit(session)
     return row
 
@@ -164,9 +179,12 @@ def existing_keys(session: Session, customer_ids: Iterable[int]) -> set[tuple[in
     ids = list(customer_ids)
     found: set[tuple[int, str]] = set()
     for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        found.update(session.exec(select(CustomerAlias.customer_id, CustomerAlias.key)
-                                  .where(col(CustomerAlias.customer_id).in_(chunk))).all())
+        chunk = ids[start : start + 5000]
+        found.update(
+            session.exec(
+                select(CustomerAlias.customer_id, CustomerAlias.key).where(col(CustomerAlias.customer_id).in_(chunk))
+            ).all()
+        )
     return found
 
 

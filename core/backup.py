@@ -102,8 +102,9 @@ def nightly(database: Path, directory: Path, day: date, keep: int = KEEP) -> Pat
         backup_sqlite(database, target)
         made = target
     pattern = re.compile(re.escape(database.stem) + r"-\d{4}-\d{2}-\d{2}\.db")
-    dated = sorted((p for p in directory.glob(f"{database.stem}-*.db") if pattern.fullmatch(p.name)),
-                   key=lambda p: p.name)
+    dated = sorted(
+        (p for p in directory.glob(f"{database.stem}-*.db") if pattern.fullmatch(p.name)), key=lambda p: p.name
+    )
     for old in dated[:-keep] if keep > 0 else dated:
         old.unlink(missing_ok=True)
     return made
@@ -142,8 +143,10 @@ def backup_revision(path: Path) -> str:
         raise BackupError(f"{path} is not an SQLite database ({exc})") from None
     revision = row[0] if row else ""
     if revision not in known_revisions():
-        raise BackupError(f"{path} is at schema revision {revision or 'none'!r}, which this tierbot does not "
-                          f"know (a newer release made it?)")
+        raise BackupError(
+            f"{path} is at schema revision {revision or 'none'!r}, which this tierbot does not "
+            f"know (a newer release made it?)"
+        )
     return revision
 
 
@@ -194,7 +197,16 @@ def pg_restore_commands(database_url: str, backup: Path) -> list[str]:
     """Stop every bot process first; then these lines (and start the bots again)."""
     url = libpq_url(database_url)
     return [
-        shlex.join(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                    f"--dbname={url}", str(backup)]),
+        shlex.join(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={url}",
+                str(backup),
+            ]
+        ),
         "tierbot db upgrade",
     ]

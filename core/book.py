@@ -52,7 +52,9 @@ def invalidate_on_commit(session: Session) -> None:
 def entries(session: Session, account: Account | None) -> list[BookEntry]:
     """Every customer `account` may see (None: the whole organisation), with contact names and
     aliases (read through the same scope: an alias is never shared beyond the customer's view)."""
-    statement = select(pk(Customer.id), col(Customer.name), col(Customer.company)).where(col(Customer.archived).is_(False))
+    statement = select(pk(Customer.id), col(Customer.name), col(Customer.company)).where(
+        col(Customer.archived).is_(False)
+    )
     if account is not None:
         statement = statement.where(customer_scope(account))
     rows = session.exec(statement).all()
@@ -60,15 +62,19 @@ def entries(session: Session, account: Account | None) -> list[BookEntry]:
     aliases: dict[int, list[str]] = defaultdict(list)
     ids = [row[0] for row in rows]
     for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        for customer_id, name in session.exec(select(Contact.customer_id, Contact.name)
-                                              .where(col(Contact.customer_id).in_(chunk))):
+        chunk = ids[start : start + 5000]
+        for customer_id, name in session.exec(
+            select(Contact.customer_id, Contact.name).where(col(Contact.customer_id).in_(chunk))
+        ):
             contacts[customer_id].append(name)
-        for customer_id, text in session.exec(select(CustomerAlias.customer_id, CustomerAlias.text)
-                                              .where(col(CustomerAlias.customer_id).in_(chunk))):
+        for customer_id, text in session.exec(
+            select(CustomerAlias.customer_id, CustomerAlias.text).where(col(CustomerAlias.customer_id).in_(chunk))
+        ):
             aliases[customer_id].append(text)
-    return [BookEntry(cid, name, company, tuple(contacts.get(cid, ())), tuple(aliases.get(cid, ())))
-            for cid, name, company in rows]
+    return [
+        BookEntry(cid, name, company, tuple(contacts.get(cid, ())), tuple(aliases.get(cid, ())))
+        for cid, name, company in rows
+    ]
 
 
 def cached(account: Account | None) -> CustomerIndex | None:
@@ -105,22 +111,23 @@ def names(session: Session) -> NameIndex:
     if found is not None and found[0] == version and time.monotonic() - found[1] < INDEX_TTL:
         return found[2]
     now = time.monotonic()
-    rows = session.exec(select(pk(Customer.id), col(Customer.name), col(Customer.company))
-                        .where(col(Customer.archived).is_(False))).all()
+    rows = session.exec(
+        select(pk(Customer.id), col(Customer.name), col(Customer.company)).where(col(Customer.archived).is_(False))
+    ).all()
     index = NameIndex(BookEntry(cid, name, company) for cid, name, company in rows)
     with _lock:
         _names[:] = [(version, now, index)]
     return index
 
 
-def read(session: Session, account: Account, text: str, *, now: datetime, timezone: str,
-         currency: str) -> ParsedLog:
+def read(session: Session, account: Account, text: str, *, now: datetime, timezone: str, currency: str) -> ParsedLog:
     """A rep's message, parsed against the rep's own book."""
     return read_in(index_for(session, account), account, text, now=now, timezone=timezone, currency=currency)
 
 
-def read_in(index: CustomerIndex, account: Account, text: str, *, now: datetime, timezone: str,
-            currency: str) -> ParsedLog:
+def read_in(
+    index: CustomerIndex, account: Account, text: str, *, now: datetime, timezone: str, currency: str
+) -> ParsedLog:
     return parse(text, index, now=now, timezone=timezone, currency=currency, lang=account.language)
 
 

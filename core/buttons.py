@@ -80,15 +80,26 @@ def new_keys(count: int) -> list[str]:
     return [secrets.token_urlsafe(KEY_BYTES) for _ in range(count)]
 
 
-def store(session: Session, *, user_id: int | None, keys: list[str], specs: list[ButtonSpec], now: datetime,
-          ttl: timedelta) -> None:
+def store(
+    session: Session, *, user_id: int | None, keys: list[str], specs: list[ButtonSpec], now: datetime, ttl: timedelta
+) -> None:
     if not specs:
         return
-    session.execute(insert(ActionKey), [
-        {"key": key, "user_id": user_id, "action": spec.action, "payload": spec.payload,
-         "single_use": spec.single_use, "valid_until": now + ttl, "created_at": now}
-        for key, spec in zip(keys, specs, strict=True)
-    ])
+    session.execute(
+        insert(ActionKey),
+        [
+            {
+                "key": key,
+                "user_id": user_id,
+                "action": spec.action,
+                "payload": spec.payload,
+                "single_use": spec.single_use,
+                "valid_until": now + ttl,
+                "created_at": now,
+            }
+            for key, spec in zip(keys, specs, strict=True)
+        ],
+    )
 
 
 def press(session: Session, *, key: str, user_id: int, now: datetime) -> Press:
@@ -111,9 +122,7 @@ def claim(session: Session, *, key: str, now: datetime) -> None:
     presses racing (two workers) exactly one claims it; the other raises AlreadyDone, and its
     transaction — with whatever the action wrote in it — rolls back."""
     claimed = session.exec(
-        update(ActionKey)
-        .where(col(ActionKey.key) == key, col(ActionKey.done_at).is_(None))
-        .values(done_at=now)
+        update(ActionKey).where(col(ActionKey.key) == key, col(ActionKey.done_at).is_(None)).values(done_at=now)
     )
     if claimed.rowcount != 1:
         raise AlreadyDone(key)

@@ -91,10 +91,15 @@ def build_figure(params: Mapping[str, Any], lang: str, labels: Mapping[str, str]
 def _style(lang: str) -> Any:
     import matplotlib
 
-    return matplotlib.rc_context({
-        "font.family": families(lang), "axes.unicode_minus": False,  # a list: per-glyph fallback
-        "font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
-    })
+    return matplotlib.rc_context(
+        {
+            "font.family": families(lang),
+            "axes.unicode_minus": False,  # a list: per-glyph fallback
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
 
 
 def _figure(params: Mapping[str, Any], lang: str, labels: Mapping[str, str]) -> Any:

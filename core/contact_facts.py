@@ -34,8 +34,9 @@ class AppliedFact:
     created_contact: bool
 
 
-def apply(session: Session, account: Account, customer_id: int, kind: str, contact: str, value: str, *,
-          now: datetime) -> AppliedFact:
+def apply(
+    session: Session, account: Account, customer_id: int, kind: str, contact: str, value: str, *, now: datetime
+) -> AppliedFact:
     """Set the birthday ("MM-DD") or phone of `contact` (as written) of the customer."""
     customer = session.get(Customer, customer_id)
     if customer is None or customer.archived or not can_see_customer(session, account, customer_id):
@@ -50,8 +51,10 @@ def apply(session: Session, account: Account, customer_id: int, kind: str, conta
     row = _contact_named(session, customer_id, name)
     created = row is None
     if row is None:
-        has_primary = session.exec(select(Contact.id).where(Contact.customer_id == customer_id,
-                                                            Contact.is_primary)).first() is not None
+        has_primary = (
+            session.exec(select(Contact.id).where(Contact.customer_id == customer_id, Contact.is_primary)).first()
+            is not None
+        )
         row = Contact(customer_id=customer_id, name=name, is_primary=not has_primary)
     if kind == "birthday":
         row.birthday = _birthday(value, row.birthday)
@@ -59,8 +62,15 @@ def apply(session: Session, account: Account, customer_id: int, kind: str, conta
         row.phone = value.strip()[:50]
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=account.id, action=f"contact.{kind}", now=now, target=f"customer:{customer_id}",
-                 contact=row.id, created=created)
+    audit.record(
+        session,
+        actor_id=account.id,
+        action=f"contact.{kind}",
+        now=now,
+        target=f"customer:{customer_id}",
+        contact=row.id,
+        created=created,
+    )
     if created:
         book.invalidate_on_commit(session)  # contacts are names the index finds
     return AppliedFact(customer_id, row.id or 0, row.name, kind, value, created)
@@ -68,8 +78,11 @@ def apply(session: Session, account: Account, customer_id: int, kind: str, conta
 
 def _contact_named(session: Session, customer_id: int, written: str) -> Contact | None:
     """The customer's contact written so: the same name, else (Latin) the first name of one (Bruce → Bruce Wayne)."""
-    contacts = session.exec(select(Contact).where(Contact.customer_id == customer_id)
-                            .order_by(col(Contact.is_primary).desc(), col(Contact.id))).all()
+    contacts = session.exec(
+        select(Contact)
+        .where(Contact.customer_id == customer_id)
+        .order_by(col(Contact.is_primary).desc(), col(Contact.id))
+    ).all()
     key = lower(written)
     same = [c for c in contacts if lower(normalise(c.name)) == key]
     if same:

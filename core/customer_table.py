@@ -34,7 +34,16 @@ from core.accounts import Account
 from core.errors import InvalidInput
 from core.facts import load_cadence_facts, load_facts
 from core.models import (
-    STAGES, Contact, Customer, Feedback, Interaction, Opportunity, TierAssignment, User, pk, table_of,
+    STAGES,
+    Contact,
+    Customer,
+    Feedback,
+    Interaction,
+    Opportunity,
+    TierAssignment,
+    User,
+    pk,
+    table_of,
 )
 from core.money import from_minor
 from core.tiering import Policy, cadence_of_assigned, collector_paused, evaluate_one
@@ -135,15 +144,21 @@ def validate(query: Query, policy: Policy) -> Query:
     return query
 
 
-def search(session: Session, account: Account, policy: Policy, query: Query, now: datetime, *,
-           org_timezone: str) -> Page:
+def search(
+    session: Session, account: Account, policy: Policy, query: Query, now: datetime, *, org_timezone: str
+) -> Page:
     """A page of `account`'s book matching `query` (validated here)."""
     query = validate(query, policy)
     all_rows = rows(session, account, policy, now, org_timezone=org_timezone)
     matching = select_rows(all_rows, query, now, lambda: book.index_for(session, account))
     ordered = sort_rows(matching, query.sort, query.descending, policy)
-    return Page(ordered[query.offset:query.offset + query.limit], len(ordered),
-                sum([row.revenue for row in ordered], Decimal(0)), query.offset, query.limit)
+    return Page(
+        ordered[query.offset : query.offset + query.limit],
+        len(ordered),
+        sum([row.revenue for row in ordered], Decimal(0)),
+        query.offset,
+        query.limit,
+    )
 
 
 def select_rows(all_rows: Sequence[Row], query: Query, now: datetime, index: Any) -> list[Row]:
@@ -250,18 +265,37 @@ def _stamp(session: Session, policy: Policy, now: datetime) -> tuple[Any, ...]:
     newest_tier: int | None = session.execute(select(func.max(pk(TierAssignment.id)))).scalar_one()
     newest_feedback: int | None = session.execute(select(func.max(pk(Feedback.id)))).scalar_one()
     newest_opportunity: int | None = session.execute(select(func.max(pk(Opportunity.id)))).scalar_one()
-    return (book.version(), newest_interaction, newest_tier, newest_feedback, newest_opportunity, policy.version,
-            now.replace(minute=0, second=0, microsecond=0))
+    return (
+        book.version(),
+        newest_interaction,
+        newest_tier,
+        newest_feedback,
+        newest_opportunity,
+        policy.version,
+        now.replace(minute=0, second=0, microsecond=0),
+    )
 
 
 def build_rows(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str) -> list[Row]:
     owner = table_of(User).alias("owner")
     found: Sequence[Any] = session.execute(  # (twelve columns: SQLAlchemy types them as variadic)
-        sa.select(pk(Customer.id), col(Customer.name), col(Customer.company), col(Customer.stage),
-                  col(Customer.pipeline_stage), col(Customer.owner_id), owner.c.name, owner.c.team_id,
-                  col(Customer.account_manager_id), col(Customer.tags), col(Customer.notes), col(Customer.added_at))
+        sa.select(
+            pk(Customer.id),
+            col(Customer.name),
+            col(Customer.company),
+            col(Customer.stage),
+            col(Customer.pipeline_stage),
+            col(Customer.owner_id),
+            owner.c.name,
+            owner.c.team_id,
+            col(Customer.account_manager_id),
+            col(Customer.tags),
+            col(Customer.notes),
+            col(Customer.added_at),
+        )
         .outerjoin(owner, owner.c.id == col(Customer.owner_id))
-        .where(customer_scope(account))).all()
+        .where(customer_scope(account))
+    ).all()
     ids: list[int] = [row[0] for row in found]
     if not ids:
         return []
@@ -273,14 +307,33 @@ def build_rows(session: Session, account: Account, policy: Policy, now: datetime
     expected = expected_money(session, policy, visible)
     complaints = _open_complaints(session, visible)
     built = []
-    for cid, name, company, stage, pipeline_stage, owner_id, owner_name, team_id, am_id, tags, notes, added_at \
-            in found:
+    for cid, name, company, stage, pipeline_stage, owner_id, owner_name, team_id, am_id, tags, notes, added_at in found:
         assigned, status, next_due, last_contact = cadence.get(cid, ({}, "none", None, None))
         tags = tuple(str(tag) for tag in (tags or ()))
         text = " ".join(filter(None, (notes, contacts.get(cid), " ".join(tags)))).casefold()
-        built.append(Row(cid, name, company, stage, pipeline_stage, owner_id, owner_name, team_id, am_id, assigned,
-                         status, next_due, last_contact, revenue.get(cid, Decimal(0)), tags, added_at,
-                         expected.get(cid, Decimal(0)), complaints.get(cid, 0), text))
+        built.append(
+            Row(
+                cid,
+                name,
+                company,
+                stage,
+                pipeline_stage,
+                owner_id,
+                owner_name,
+                team_id,
+                am_id,
+                assigned,
+                status,
+                next_due,
+                last_contact,
+                revenue.get(cid, Decimal(0)),
+                tags,
+                added_at,
+                expected.get(cid, Decimal(0)),
+                complaints.get(cid, 0),
+                text,
+            )
+        )
     built.sort(key=lambda row: (row.name.casefold(), row.id))  # the name order every sort starts from
     return built
 
@@ -288,8 +341,10 @@ def build_rows(session: Session, account: Account, policy: Policy, now: datetime
 def _contact_text(session: Session, visible: Any) -> dict[int, str]:
     found: dict[int, list[str]] = {}
     contacts: Iterable[Any] = session.execute(
-        select(col(Contact.customer_id), col(Contact.phone), col(Contact.email), col(Contact.wechat))
-        .where(col(Contact.customer_id).in_(visible)))
+        select(col(Contact.customer_id), col(Contact.phone), col(Contact.email), col(Contact.wechat)).where(
+            col(Contact.customer_id).in_(visible)
+        )
+    )
     for cid, phone, email, wechat in contacts:
         found.setdefault(cid, []).extend(value for value in (phone, email, wechat) if value)
     return {cid: " ".join(values) for cid, values in found.items()}
@@ -311,38 +366,49 @@ def revenue_12m(session: Session, policy: Policy, now: datetime, visible: Any) -
     in the policy counts 0, as in /summary's revenue by tier)."""
     i = Interaction
     deals = and_(col(i.kind) == literal_column("'deal'"), col(i.occurred_at) > now - YEAR, col(i.occurred_at) <= now)
-    return _in_base_currency(policy, session.execute(
-        select(col(i.customer_id), col(i.currency), func.sum(col(i.amount_minor)))
-        .where(deals, col(i.customer_id).in_(visible))
-        .group_by(col(i.customer_id), col(i.currency))))
+    return _in_base_currency(
+        policy,
+        session.execute(
+            select(col(i.customer_id), col(i.currency), func.sum(col(i.amount_minor)))
+            .where(deals, col(i.customer_id).in_(visible))
+            .group_by(col(i.customer_id), col(i.currency))
+        ),
+    )
 
 
 def expected_money(session: Session, policy: Policy, visible: Any) -> dict[int, Decimal]:
     """Open opportunities per customer in the base currency (expected, never booked)."""
     o = Opportunity
-    return _in_base_currency(policy, session.execute(
-        select(col(o.customer_id), col(o.currency), func.sum(col(o.amount_minor)))
-        .where(col(o.status) == "open", col(o.customer_id).in_(visible))
-        .group_by(col(o.customer_id), col(o.currency))))
+    return _in_base_currency(
+        policy,
+        session.execute(
+            select(col(o.customer_id), col(o.currency), func.sum(col(o.amount_minor)))
+            .where(col(o.status) == "open", col(o.customer_id).in_(visible))
+            .group_by(col(o.customer_id), col(o.currency))
+        ),
+    )
 
 
 def _open_complaints(session: Session, visible: Any) -> dict[int, int]:
     """Open complaints per customer, as /summary counts them (not resolved)."""
     f = Feedback
     counts: Iterable[Any] = session.execute(
-        select(col(f.customer_id), func.count()).where(col(f.kind) == "complaint", col(f.status) != "resolved",
-                                                       col(f.customer_id).in_(visible))
-        .group_by(col(f.customer_id)))
+        select(col(f.customer_id), func.count())
+        .where(col(f.kind) == "complaint", col(f.status) != "resolved", col(f.customer_id).in_(visible))
+        .group_by(col(f.customer_id))
+    )
     return {int(cid): int(n) for cid, n in counts}
 
 
-def _cadence(session: Session, policy: Policy, now: datetime, org_timezone: str, ids: list[int]
-             ) -> dict[int, tuple[Mapping[str, str], str, str | None, datetime | None]]:
+def _cadence(
+    session: Session, policy: Policy, now: datetime, org_timezone: str, ids: list[int]
+) -> dict[int, tuple[Mapping[str, str], str, str | None, datetime | None]]:
     """Per customer: (assigned tiers, cadence status, next contact due, last contact) — the
     engine's cadence of the stored tiers, or a live evaluation for a customer not tiered under
     every model yet, as /summary and the digest do."""
-    total: int = session.execute(select(func.count()).select_from(Customer)
-                                 .where(col(Customer.archived).is_(False))).scalar_one()
+    total: int = session.execute(
+        select(func.count()).select_from(Customer).where(col(Customer.archived).is_(False))
+    ).scalar_one()
     if len(ids) > total // 2:  # most of the book: one pass beats thousands of IN (…) lookups (as /summary)
         wanted = set(ids)
         facts = [f for f in load_cadence_facts(session, policy, now, org_timezone=org_timezone) if f.id in wanted]
@@ -358,8 +424,9 @@ def _cadence(session: Session, policy: Policy, now: datetime, org_timezone: str,
             found[fact.id] = (fact.assigned_tiers, result.status, _iso(result.next_due), fact.last_contact_at)
         if unserved:
             stats = STATS.get(session, policy, now, org_timezone)
-            for fact in load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=unserved,
-                                   with_occasions=False):
+            for fact in load_facts(
+                session, policy, now, org_timezone=org_timezone, customer_ids=unserved, with_occasions=False
+            ):
                 result = evaluate_one(fact, stats, policy, now).cadence
                 found[fact.id] = (fact.assigned_tiers, result.status, _iso(result.next_due), fact.last_contact_at)
     return found

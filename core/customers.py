@@ -27,12 +27,38 @@ _PHONE = re.compile(r"^\+?[\d\s\-()]{5,20}$")
 RATINGS = ("potential", "influence", "intention", "expectation", "satisfaction")
 # field → (where it lives, how its text is checked); the card's Edit button offers these, and
 # attr:<name> for each of the policy's own inputs (Policy.inputs)
-EDITABLE = ("name", "company", "industry", "stage", "pipeline_stage", "expected_signing_date", "contract_start",
-            "customer_since", "annual_revenue", "timezone", "language", *RATINGS, "contact_name", "contact_title",
-            "phone", "email", "wechat", "birthday", "notes")
+EDITABLE = (
+    "name",
+    "company",
+    "industry",
+    "stage",
+    "pipeline_stage",
+    "expected_signing_date",
+    "contract_start",
+    "customer_since",
+    "annual_revenue",
+    "timezone",
+    "language",
+    *RATINGS,
+    "contact_name",
+    "contact_title",
+    "phone",
+    "email",
+    "wechat",
+    "birthday",
+    "notes",
+)
 # edits that can move a tier (edit_field re-tiers after them, in the same transaction)
-TIER_FIELDS = (*RATINGS, "stage", "pipeline_stage", "expected_signing_date", "contract_start", "customer_since",
-               "annual_revenue", "timezone")
+TIER_FIELDS = (
+    *RATINGS,
+    "stage",
+    "pipeline_stage",
+    "expected_signing_date",
+    "contract_start",
+    "customer_since",
+    "annual_revenue",
+    "timezone",
+)
 ATTRIBUTE = "attr:"
 
 
@@ -102,9 +128,11 @@ def similar(session: Session, account: Account, name: str, *, limit: int = 5) ->
     found = [c.customer_id for c in book.names(session).same_name(name, limit)]
     if not found:
         return []
-    rows = session.exec(select(Customer.id, Customer.name, User.name, customer_scope(account))
-                        .outerjoin(User, col(User.id) == col(Customer.owner_id))
-                        .where(col(Customer.id).in_(found))).all()
+    rows = session.exec(
+        select(Customer.id, Customer.name, User.name, customer_scope(account))
+        .outerjoin(User, col(User.id) == col(Customer.owner_id))
+        .where(col(Customer.id).in_(found))
+    ).all()
     names = {cid: name for cid, name, _, _ in rows}
     owners = {cid: owner for cid, _, owner, _ in rows}
     visible = {cid for cid, _, _, seen in rows if seen}
@@ -130,8 +158,16 @@ def validate_new(values: NewCustomer) -> NewCustomer:
     except BadValue:
         raise InvalidInput("bad_phone", value=(phone or "")[:40]) from None
     contact = " ".join(values.contact_name.split())[:200] if values.contact_name else None
-    return NewCustomer(name, values.stage, contact or None, phone or None, values.company, values.region,
-                       values.language, values.attributes)
+    return NewCustomer(
+        name,
+        values.stage,
+        contact or None,
+        phone or None,
+        values.company,
+        values.region,
+        values.language,
+        values.attributes,
+    )
 
 
 def create(session: Session, account: Account, values: NewCustomer, now: datetime) -> int:
@@ -140,14 +176,27 @@ def create(session: Session, account: Account, values: NewCustomer, now: datetim
     greetings follow both)."""
     values = validate_new(values)
     rep = session.get(User, account.id)
-    customer = Customer(name=values.name, company=values.company, stage=values.stage, owner_id=account.id,
-                        added_at=now, region=(values.region or (rep.country if rep else None) or "CN").upper()[:2],
-                        language=values.language or account.language, attributes=dict(values.attributes))
+    customer = Customer(
+        name=values.name,
+        company=values.company,
+        stage=values.stage,
+        owner_id=account.id,
+        added_at=now,
+        region=(values.region or (rep.country if rep else None) or "CN").upper()[:2],
+        language=values.language or account.language,
+        attributes=dict(values.attributes),
+    )
     session.add(customer)
     session.flush()
     if values.contact_name or values.phone:
-        session.add(Contact(customer_id=customer.id or 0, name=values.contact_name or values.name,
-                            phone=values.phone, is_primary=True))
+        session.add(
+            Contact(
+                customer_id=customer.id or 0,
+                name=values.contact_name or values.name,
+                phone=values.phone,
+                is_primary=True,
+            )
+        )
     audit.record(session, actor_id=account.id, action="customer.create", now=now, target=f"customer:{customer.id}")
     session.flush()
     return customer.id or 0
@@ -157,8 +206,9 @@ def is_phone(text: str) -> bool:
     return bool(_PHONE.match((text or "").strip()))
 
 
-def create_and_tier(session: Session, account: Account, values: NewCustomer, now: datetime, *, policy: Any,
-                    org_timezone: str) -> int:
+def create_and_tier(
+    session: Session, account: Account, values: NewCustomer, now: datetime, *, policy: Any, org_timezone: str
+) -> int:
     """A new customer (the rep's own, with the defaults of `create`), its first tiers assigned,
     and every cached index told once committed — one transaction (➕ Create on a log card)."""
     customer_id = create(session, account, values, now)
@@ -174,20 +224,38 @@ def get(session: Session, account: Account, customer_id: int, currency: str = "C
         raise NotFound(f"customer {customer_id}")
     owner = session.get(User, customer.owner_id) if customer.owner_id else None
     manager = session.get(User, customer.account_manager_id) if customer.account_manager_id else None
-    contacts = session.exec(select(Contact).where(Contact.customer_id == customer_id)
-                            .order_by(col(Contact.is_primary).desc(), col(Contact.id))).all()
+    contacts = session.exec(
+        select(Contact)
+        .where(Contact.customer_id == customer_id)
+        .order_by(col(Contact.is_primary).desc(), col(Contact.id))
+    ).all()
     return CustomerView(
-        id=customer_id, name=customer.name, company=customer.company, industry=customer.industry,
-        stage=customer.stage, owner_id=customer.owner_id, owner_name=owner.name if owner else None,
-        account_manager_name=manager.name if manager else None, region=customer.region,
-        timezone=customer.timezone, language=customer.language, contract_start=customer.contract_start,
-        customer_since=customer.customer_since, notes=customer.notes, attributes=dict(customer.attributes or {}),
+        id=customer_id,
+        name=customer.name,
+        company=customer.company,
+        industry=customer.industry,
+        stage=customer.stage,
+        owner_id=customer.owner_id,
+        owner_name=owner.name if owner else None,
+        account_manager_name=manager.name if manager else None,
+        region=customer.region,
+        timezone=customer.timezone,
+        language=customer.language,
+        contract_start=customer.contract_start,
+        customer_since=customer.customer_since,
+        notes=customer.notes,
+        attributes=dict(customer.attributes or {}),
         annual_revenue=from_minor(customer.annual_revenue_minor, customer.annual_revenue_currency or currency)
-        if customer.annual_revenue_minor else None,
-        ratings={name: getattr(customer, name) for name in RATINGS}, pipeline_stage=customer.pipeline_stage,
-        expected_signing_date=customer.expected_signing_date, added_at=customer.added_at,
-        contacts=tuple(ContactView(c.id or 0, c.name, c.title, c.phone, c.email, c.wechat, c.birthday, c.is_primary)
-                       for c in contacts),
+        if customer.annual_revenue_minor
+        else None,
+        ratings={name: getattr(customer, name) for name in RATINGS},
+        pipeline_stage=customer.pipeline_stage,
+        expected_signing_date=customer.expected_signing_date,
+        added_at=customer.added_at,
+        contacts=tuple(
+            ContactView(c.id or 0, c.name, c.title, c.phone, c.email, c.wechat, c.birthday, c.is_primary)
+            for c in contacts
+        ),
     )
 
 
@@ -204,8 +272,18 @@ def name_or_none(session: Session, account: Account, customer_id: int) -> str | 
         return None
 
 
-def edit_field(session: Session, account: Account, customer_id: int, field: str, text: str, *,
-               now: datetime, currency: str, policy: Policy, org_timezone: str) -> None:
+def edit_field(
+    session: Session,
+    account: Account,
+    customer_id: int,
+    field: str,
+    text: str,
+    *,
+    now: datetime,
+    currency: str,
+    policy: Policy,
+    org_timezone: str,
+) -> None:
     """Validate and store one field (attr:<name>: one of `policy`'s own inputs), re-tier the
     customer when the field can move tiers, and tell every cached index once committed — one
     transaction."""
@@ -228,8 +306,9 @@ def edit_field(session: Session, account: Account, customer_id: int, field: str,
         else:
             setattr(customer, field, value)
         session.add(customer)
-    audit.record(session, actor_id=account.id, action="customer.edit", now=now, target=f"customer:{customer_id}",
-                 field=field)
+    audit.record(
+        session, actor_id=account.id, action="customer.edit", now=now, target=f"customer:{customer_id}", field=field
+    )
     session.flush()
     if field in TIER_FIELDS or field.startswith(ATTRIBUTE):
         retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
@@ -263,8 +342,10 @@ def _parse_field(field: str, text: str, currency: str) -> Any:
             amount = None if clear else parse_amount(text)
             return to_minor(amount, currency) if amount is not None else None
     except ValueError:
-        raise InvalidInput(f"bad_{'rating' if field in RATINGS else 'amount' if field == 'annual_revenue' else 'date'}",
-                           value=text[:40]) from None
+        raise InvalidInput(
+            f"bad_{'rating' if field in RATINGS else 'amount' if field == 'annual_revenue' else 'date'}",
+            value=text[:40],
+        ) from None
     if field == "stage":
         if text not in STAGES:
             raise InvalidInput("bad_stage", value=text[:40])

@@ -21,19 +21,32 @@ from core.tiering import Policy
 from core.tiering.specs import ServiceModel
 
 
-def build(session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str,
-          period: str = summary.DEFAULT_PERIOD, person: str | None = None, team: str | None = None) -> dict[str, Any]:
+def build(
+    session: Session,
+    actor: Account,
+    policy: Policy,
+    now: datetime,
+    *,
+    org_timezone: str,
+    period: str = summary.DEFAULT_PERIOD,
+    person: str | None = None,
+    team: str | None = None,
+) -> dict[str, Any]:
     """JSON-safe figures (summary.Summary.params()) plus `pipeline` and `drill` filters.
     Forbidden for reps; InvalidInput (summary_*) for a scope the actor may not see."""
     request = summary.Request(period=period, person=person, team=team)
     scope = summary.resolve_scope(session, actor, request)
-    figures = summary.build(session, actor, policy, now, org_timezone=org_timezone, scope=scope,
-                            period=period).params()
+    figures = summary.build(session, actor, policy, now, org_timezone=org_timezone, scope=scope, period=period).params()
     base = scope_filter(actor, scope)
-    figures["pipeline"] = {"expected": str(pipeline_expected(session, actor, policy, scope)),
-                           "drill": {**base, "expected": "1", "sort": "expected", "desc": "1"}}
-    figures["drill"] = {"scope": base, "overdue": {**base, "cadence": "overdue"},
-                        "complaints": {**base, "complaints": "1"}}
+    figures["pipeline"] = {
+        "expected": str(pipeline_expected(session, actor, policy, scope)),
+        "drill": {**base, "expected": "1", "sort": "expected", "desc": "1"},
+    }
+    figures["drill"] = {
+        "scope": base,
+        "overdue": {**base, "cadence": "overdue"},
+        "complaints": {**base, "complaints": "1"},
+    }
     for model in figures["models"]:
         for tier in model["tiers"]:
             tier["drill"] = {**base, f"tier.{model['code']}": tier["code"], "sort": "revenue", "desc": "1"}
@@ -60,8 +73,11 @@ def pipeline_expected(session: Session, actor: Account, policy: Policy, scope: s
     counted as revenue; a currency without a rate in the policy counts 0)."""
     o = Opportunity
     rows: Sequence[Any] = session.execute(
-        select(col(o.currency), func.sum(col(o.amount_minor))).join(Customer, col(Customer.id) == col(o.customer_id))
-        .where(and_(summary.scope_clause(actor, scope), col(o.status) == "open")).group_by(col(o.currency))).all()
+        select(col(o.currency), func.sum(col(o.amount_minor)))
+        .join(Customer, col(Customer.id) == col(o.customer_id))
+        .where(and_(summary.scope_clause(actor, scope), col(o.status) == "open"))
+        .group_by(col(o.currency))
+    ).all()
     total = Decimal(0)
     for currency, minor in rows:
         if minor:

@@ -43,9 +43,7 @@ def _sqlite_engine(url: str) -> Engine:
     path = url.removeprefix("sqlite:///")
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-    )
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
@@ -140,8 +138,15 @@ class WriteWatch:
         self._wrote = False
         event.listen(session.connection(), "before_cursor_execute", self._seen)
 
-    def _seen(self, connection: Connection, cursor: DBAPICursor, statement: str, parameters: object,
-              context: ExecutionContext | None, executemany: bool) -> None:
+    def _seen(
+        self,
+        connection: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        parameters: object,
+        context: ExecutionContext | None,
+        executemany: bool,
+    ) -> None:
         if not self._wrote:
             # sqlalchemy: only DefaultExecutionContext declares isinsert/isupdate/isdelete, the interface does not
             flags = context is not None and (context.isinsert or context.isupdate or context.isdelete)  # type: ignore[attr-defined]

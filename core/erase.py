@@ -22,8 +22,17 @@ from sqlmodel import Session, col, select
 
 from core import aliases, audit, book
 from core.errors import InvalidInput, NotFound
-from core.models import (Contact, Customer, Feedback, FollowUp, Interaction, Notification, Opportunity, PendingCard,
-                         TierOverride)
+from core.models import (
+    Contact,
+    Customer,
+    Feedback,
+    FollowUp,
+    Interaction,
+    Notification,
+    Opportunity,
+    PendingCard,
+    TierOverride,
+)
 
 MARKER = "[erased]"
 
@@ -59,8 +68,9 @@ def preview(session: Session, customer_id: int) -> Preview:
     return Preview(customer_id, customer.name, contacts, interactions, customer.erased_at)
 
 
-def erase_customer(session: Session, customer_id: int, *, operator: str, now: datetime,
-                   actor_id: int | None = None) -> Erased:
+def erase_customer(
+    session: Session, customer_id: int, *, operator: str, now: datetime, actor_id: int | None = None
+) -> Erased:
     """One transaction: everything personal about the customer, or nothing."""
     operator = operator.strip()
     if not operator:
@@ -73,17 +83,20 @@ def erase_customer(session: Session, customer_id: int, *, operator: str, now: da
     personal += [a.text for a in aliases.of_customer_unchecked(session, customer_id) if len(a.text) >= 2]
     aliases.delete_of(session, customer_id)  # a customer's other names are personal too
 
-    session.execute(update(Interaction).where(col(Interaction.customer_id) == customer_id)
-                    .values(contact_id=None, summary=MARKER))
+    session.execute(
+        update(Interaction).where(col(Interaction.customer_id) == customer_id).values(contact_id=None, summary=MARKER)
+    )
     for contact in contacts:
         session.delete(contact)
     texts = _count(session, Interaction, customer_id)
-    session.execute(update(Feedback).where(col(Feedback.customer_id) == customer_id)
-                    .values(text=MARKER, resolution=None))
+    session.execute(
+        update(Feedback).where(col(Feedback.customer_id) == customer_id).values(text=MARKER, resolution=None)
+    )
     session.execute(update(FollowUp).where(col(FollowUp.customer_id) == customer_id).values(text=MARKER))
     session.execute(update(TierOverride).where(col(TierOverride.customer_id) == customer_id).values(reason=MARKER))
-    session.execute(update(Opportunity).where(col(Opportunity.customer_id) == customer_id)
-                    .values(title=MARKER, lost_reason=None))
+    session.execute(
+        update(Opportunity).where(col(Opportunity.customer_id) == customer_id).values(title=MARKER, lost_reason=None)
+    )
     texts += _count(session, Feedback, customer_id) + _count(session, FollowUp, customer_id)
 
     name = erased_name(customer_id)
@@ -96,8 +109,16 @@ def erase_customer(session: Session, customer_id: int, *, operator: str, now: da
 
     notifications = _scrub_rows(session, Notification, "payload", customer_id, personal, name)
     _scrub_rows(session, PendingCard, "data", customer_id, personal, name)
-    audit.record(session, actor_id=actor_id, action="customer.erase", now=now, target=f"customer:{customer_id}",
-                 by=operator, contacts=len(contacts), texts=texts)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="customer.erase",
+        now=now,
+        target=f"customer:{customer_id}",
+        by=operator,
+        contacts=len(contacts),
+        texts=texts,
+    )
     session.flush()
     book.invalidate()
     return Erased(customer_id, len(contacts), texts, notifications, _count(session, Interaction, customer_id))
@@ -115,8 +136,7 @@ def _personal_strings(customer: Customer, contacts: Sequence[Contact]) -> list[s
     return sorted({v.strip() for v in values if v and len(v.strip()) >= 2}, key=len, reverse=True)
 
 
-def _scrub_rows(session: Session, model: Any, column: str, customer_id: int, personal: list[str],
-                name: str) -> int:
+def _scrub_rows(session: Session, model: Any, column: str, customer_id: int, personal: list[str], name: str) -> int:
     """Rewrite the JSON of rows that mention the customer; returns how many changed."""
     changed = 0
     for row in session.exec(select(model)).all():
@@ -132,10 +152,16 @@ def _scrub_rows(session: Session, model: Any, column: str, customer_id: int, per
 def _scrub(value: Any, customer_id: int, personal: list[str], name: str) -> Any:
     if isinstance(value, dict):
         about = value.get("customer_id") == customer_id
-        return {k: (MARKER if about and k in ("text", "summary", "contact") and isinstance(v, str)
-                    else name if about and k == "name" and isinstance(v, str)
-                    else _scrub(v, customer_id, personal, name))
-                for k, v in value.items()}
+        return {
+            k: (
+                MARKER
+                if about and k in ("text", "summary", "contact") and isinstance(v, str)
+                else name
+                if about and k == "name" and isinstance(v, str)
+                else _scrub(v, customer_id, personal, name)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_scrub(v, customer_id, personal, name) for v in value]
     if isinstance(value, str):

@@ -48,19 +48,64 @@ from core.tiers import STATS
 from core.visibility import customer_scope
 
 # The record: what an import reads back (headers the importer knows), then the policy's own inputs.
-CUSTOMER_FIELDS = ("external_id", "name", "company", "aliases", "owner", "stage", "industry", "region", "timezone",
-                   "language", "contact_name", "contact_title", "contact_phone", "contact_email", "birthday",
-                   "contract_start", "customer_since", "annual_revenue", "potential", "influence", "intention",
-                   "expectation", "satisfaction", "pipeline_stage", "expected_signing_date", "notes")
+CUSTOMER_FIELDS = (
+    "external_id",
+    "name",
+    "company",
+    "aliases",
+    "owner",
+    "stage",
+    "industry",
+    "region",
+    "timezone",
+    "language",
+    "contact_name",
+    "contact_title",
+    "contact_phone",
+    "contact_email",
+    "birthday",
+    "contract_start",
+    "customer_since",
+    "annual_revenue",
+    "potential",
+    "influence",
+    "intention",
+    "expectation",
+    "satisfaction",
+    "pipeline_stage",
+    "expected_signing_date",
+    "notes",
+)
 # What the bot works out (read-only on import): after the tier and score of each model.
 FIGURE_FIELDS = ("booked_revenue", "open_expected", "last_contact")
 CADENCE_FIELDS = ("cadence", "next_due", "next_visit_due", "days_overdue", "open_followups", "open_complaints")
-INTERACTION_FIELDS = ("id", "external_id", "customer", "customer_ref", "occurred_at", "kind", "amount", "currency",
-                      "summary", "rep")
+INTERACTION_FIELDS = (
+    "id",
+    "external_id",
+    "customer",
+    "customer_ref",
+    "occurred_at",
+    "kind",
+    "amount",
+    "currency",
+    "summary",
+    "rep",
+)
 FEEDBACK_FIELDS = ("customer", "created_at", "kind", "status", "severity", "text", "resolution", "resolved_at", "rep")
 # expected money, apart from the interactions' booked amounts: never to be added to revenue
-OPPORTUNITY_FIELDS = ("customer", "title", "expected_amount", "currency", "expected_signing_date", "stage", "status",
-                      "lost_reason", "created_at", "updated_at", "rep")
+OPPORTUNITY_FIELDS = (
+    "customer",
+    "title",
+    "expected_amount",
+    "currency",
+    "expected_signing_date",
+    "stage",
+    "status",
+    "lost_reason",
+    "created_at",
+    "updated_at",
+    "rep",
+)
 SHEETS = ("customers", "interactions", "feedback", "opportunities")
 CHUNK = 5000
 MAX_FILE_BYTES = 49 * 1024 * 1024  # Telegram's bots send documents up to 50 MB
@@ -131,30 +176,56 @@ class _Sheet:
     count: int = 0
 
 
-def export_book(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str,
-                currency: str, lang: str, labels: ExportLabels, max_bytes: int | None = None) -> Export:
+def export_book(
+    session: Session,
+    account: Account,
+    policy: Policy,
+    now: datetime,
+    *,
+    org_timezone: str,
+    currency: str,
+    lang: str,
+    labels: ExportLabels,
+    max_bytes: int | None = None,
+) -> Export:
     limit = max_bytes or MAX_FILE_BYTES
     zone = ZoneInfo(org_timezone)
     customer_header, customer_formats = _customer_columns(policy, lang, labels)
     customers = list(_customer_rows(session, account, policy, now, org_timezone, currency, lang, labels, zone))
     sheets = [
         _Sheet("customers", labels.sheets["customers"], customer_header, customer_formats, lambda: customers),
-        _Sheet("interactions", labels.sheets["interactions"], [labels.interactions[f] for f in INTERACTION_FIELDS],
-               [INTEGER, None, None, None, MOMENT, None, MONEY, None, None, None],
-               lambda: _interaction_rows(session, account, zone, currency, labels)),
-        _Sheet("feedback", labels.sheets["feedback"], [labels.feedback[f] for f in FEEDBACK_FIELDS],
-               [None, MOMENT, None, None, None, None, None, MOMENT, None],
-               lambda: _feedback_rows(session, account, zone, labels)),
-        _Sheet("opportunities", labels.sheets["opportunities"], [labels.opportunities[f] for f in OPPORTUNITY_FIELDS],
-               [None, None, MONEY, None, DAY, None, None, None, MOMENT, MOMENT, None],
-               lambda: _opportunity_rows(session, account, zone, labels)),
+        _Sheet(
+            "interactions",
+            labels.sheets["interactions"],
+            [labels.interactions[f] for f in INTERACTION_FIELDS],
+            [INTEGER, None, None, None, MOMENT, None, MONEY, None, None, None],
+            lambda: _interaction_rows(session, account, zone, currency, labels),
+        ),
+        _Sheet(
+            "feedback",
+            labels.sheets["feedback"],
+            [labels.feedback[f] for f in FEEDBACK_FIELDS],
+            [None, MOMENT, None, None, None, None, None, MOMENT, None],
+            lambda: _feedback_rows(session, account, zone, labels),
+        ),
+        _Sheet(
+            "opportunities",
+            labels.sheets["opportunities"],
+            [labels.opportunities[f] for f in OPPORTUNITY_FIELDS],
+            [None, None, MONEY, None, DAY, None, None, None, MOMENT, MOMENT, None],
+            lambda: _opportunity_rows(session, account, zone, labels),
+        ),
     ]
     whole = _workbook(sheets)
     split = len(whole) > limit
     files = [ExportFile("workbook", whole)]
     if split:  # each sheet a workbook of its own, in parts of rows where it is still too large
-        files = [ExportFile("workbook", content, sheet.key, index, len(parts)) for sheet in sheets
-                 for parts in [_sheet_parts(sheet, limit)] for index, content in enumerate(parts, 1)]
+        files = [
+            ExportFile("workbook", content, sheet.key, index, len(parts))
+            for sheet in sheets
+            for parts in [_sheet_parts(sheet, limit)]
+            for index, content in enumerate(parts, 1)
+        ]
     table = _csv([customer_header, *customers])
     if len(table) > limit:
         split = True
@@ -174,8 +245,9 @@ def _workbook(sheets: list[_Sheet], rows: dict[str, Iterable[list[Any]]] | None 
 
     workbook = Workbook(write_only=True)
     for sheet in sheets:
-        sheet.count = _write_sheet(workbook.create_sheet(sheet.title), sheet,
-                                   rows[sheet.key] if rows is not None else sheet.rows())
+        sheet.count = _write_sheet(
+            workbook.create_sheet(sheet.title), sheet, rows[sheet.key] if rows is not None else sheet.rows()
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -191,7 +263,9 @@ def _write_sheet(target: Any, sheet: _Sheet, rows: Iterable[list[Any]]) -> int:
     iterator = iter(rows)
     first = [row for _, row in zip(range(WIDTH_SAMPLE), iterator)]
     for index, header in enumerate(sheet.header):
-        width = max([_display_width(header)] + [_display_width(_shown(row[index])) for row in first if index < len(row)])
+        width = max(
+            [_display_width(header)] + [_display_width(_shown(row[index])) for row in first if index < len(row)]
+        )
         target.column_dimensions[get_column_letter(index + 1)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
     target.freeze_panes = "A2"
     formats = sheet.formats
@@ -266,9 +340,20 @@ def _csv(rows: Iterable[list[Any]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)
     for row in rows:
-        writer.writerow(["" if v is None else v.isoformat(sep=" ") if isinstance(v, datetime) else
-                         v.isoformat() if isinstance(v, date) else
-                         quote_formula(v) if isinstance(v, str) else v for v in row])
+        writer.writerow(
+            [
+                ""
+                if v is None
+                else v.isoformat(sep=" ")
+                if isinstance(v, datetime)
+                else v.isoformat()
+                if isinstance(v, date)
+                else quote_formula(v)
+                if isinstance(v, str)
+                else v
+                for v in row
+            ]
+        )
     return ("\ufeff" + text.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8 Chinese right
 
 
@@ -291,34 +376,60 @@ def _customer_columns(policy: Policy, lang: str, labels: ExportLabels) -> tuple[
         name = model.name.get(lang)
         header += [labels.tier_header.format(model=name), labels.score_header.format(model=name)]
         formats += [None, SCORE]
-    header += [labels.customers["booked_revenue"].format(currency=base),
-               labels.customers["open_expected"].format(currency=base), labels.customers["last_contact"]]
+    header += [
+        labels.customers["booked_revenue"].format(currency=base),
+        labels.customers["open_expected"].format(currency=base),
+        labels.customers["last_contact"],
+    ]
     formats += [MONEY, MONEY, MOMENT]
     header += [labels.customers[f] for f in CADENCE_FIELDS]
     formats += [None, DAY, DAY, INTEGER, INTEGER, INTEGER]
     record = [f for f in CUSTOMER_FIELDS if f not in ("external_id", "name", "owner")]
     header += [labels.customers[f] for f in record] + [item.label.get(lang) for item in policy.inputs]
-    kinds = {"birthday": DAY, "contract_start": DAY, "customer_since": DAY, "expected_signing_date": DAY,
-             "annual_revenue": MONEY, "potential": INTEGER, "influence": INTEGER, "intention": INTEGER,
-             "expectation": INTEGER, "satisfaction": INTEGER}
+    kinds = {
+        "birthday": DAY,
+        "contract_start": DAY,
+        "customer_since": DAY,
+        "expected_signing_date": DAY,
+        "annual_revenue": MONEY,
+        "potential": INTEGER,
+        "influence": INTEGER,
+        "intention": INTEGER,
+        "expectation": INTEGER,
+        "satisfaction": INTEGER,
+    }
     formats += [kinds.get(f) for f in record] + [None] * len(policy.inputs)
     return header, formats
 
 
-def _customer_rows(session: Session, account: Account, policy: Policy, now: datetime, org_timezone: str,
-                   currency: str, lang: str, labels: ExportLabels, zone: ZoneInfo) -> Iterator[list[Any]]:
+def _customer_rows(
+    session: Session,
+    account: Account,
+    policy: Policy,
+    now: datetime,
+    org_timezone: str,
+    currency: str,
+    lang: str,
+    labels: ExportLabels,
+    zone: ZoneInfo,
+) -> Iterator[list[Any]]:
     c = Customer
-    statement = (select(c, col(User.name)).outerjoin(User, col(User.id) == col(c.owner_id))
-                 .where(customer_scope(account), col(c.archived).is_(False), col(c.merged_into_id).is_(None))
-                 .order_by(col(c.id)))
+    statement = (
+        select(c, col(User.name))
+        .outerjoin(User, col(User.id) == col(c.owner_id))
+        .where(customer_scope(account), col(c.archived).is_(False), col(c.merged_into_id).is_(None))
+        .order_by(col(c.id))
+    )
     rows = session.exec(statement).all()
     ids = [customer.id or 0 for customer, _ in rows]
     contacts = _primary_contacts(session, ids)
     alias_texts = _aliases(session, ids)
     expected = _open_expected(session, ids)
     followups = _open_followups(session, ids)
-    facts = {f.id: f for f in load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=ids,
-                                          with_occasions=False)}
+    facts = {
+        f.id: f
+        for f in load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=ids, with_occasions=False)
+    }
     stats = STATS.get(session, policy, now, org_timezone) if facts else None
     stage_words, pipeline_words = labels.values["stage"], labels.values["pipeline_stage"]
     cadence_words = labels.values["cadence"]
@@ -333,28 +444,50 @@ def _customer_rows(session: Session, account: Account, policy: Policy, now: date
         tiers: list[Any] = []
         for model in policy.models:
             live = models.get(model.code)
-            tiers += [_tier_name(policy, model.code, served.get(model.code), lang),
-                      live.score if live is not None else None]
+            tiers += [
+                _tier_name(policy, model.code, served.get(model.code), lang),
+                live.score if live is not None else None,
+            ]
         attributes = customer.attributes or {}
         yield [
-            customer.external_id, customer.name, owner, *tiers,
+            customer.external_id,
+            customer.name,
+            owner,
+            *tiers,
             to_base(fact.revenue_12m, policy.fx)[0] if fact is not None else None,
             to_base(expected[cid], policy.fx)[0] if cid in expected else None,
             _local(fact.last_contact_at, zone) if fact is not None else None,
             cadence_words.get(cadence.status, cadence.status) if cadence else None,
-            cadence.next_due if cadence else None, cadence.next_visit_due if cadence else None,
-            cadence.days_overdue if cadence else None, followups.get(cid, 0),
+            cadence.next_due if cadence else None,
+            cadence.next_visit_due if cadence else None,
+            cadence.days_overdue if cadence else None,
+            followups.get(cid, 0),
             fact.open_complaints if fact is not None else 0,
-            customer.company, labels.list_separator.join(alias_texts.get(cid, [])) or None,
-            stage_words.get(customer.stage, customer.stage), customer.industry, customer.region, customer.timezone,
-            customer.language, contact.name if contact else None, contact.title if contact else None,
-            contact.phone if contact else None, contact.email if contact else None,
-            contact.birthday if contact else None, customer.contract_start, customer.customer_since,
+            customer.company,
+            labels.list_separator.join(alias_texts.get(cid, [])) or None,
+            stage_words.get(customer.stage, customer.stage),
+            customer.industry,
+            customer.region,
+            customer.timezone,
+            customer.language,
+            contact.name if contact else None,
+            contact.title if contact else None,
+            contact.phone if contact else None,
+            contact.email if contact else None,
+            contact.birthday if contact else None,
+            customer.contract_start,
+            customer.customer_since,
             from_minor(customer.annual_revenue_minor, customer.annual_revenue_currency or currency)
-            if customer.annual_revenue_minor is not None else None,
-            customer.potential, customer.influence, customer.intention, customer.expectation, customer.satisfaction,
+            if customer.annual_revenue_minor is not None
+            else None,
+            customer.potential,
+            customer.influence,
+            customer.intention,
+            customer.expectation,
+            customer.satisfaction,
             pipeline_words.get(customer.pipeline_stage or "", customer.pipeline_stage),
-            customer.expected_signing_date, customer.notes,
+            customer.expected_signing_date,
+            customer.notes,
             *[_number(attributes.get(item.name)) for item in policy.inputs],
         ]
 
@@ -376,9 +509,12 @@ def _tier_name(policy: Policy, model: str, tier: str | None, lang: str) -> str |
 def _primary_contacts(session: Session, ids: list[int]) -> dict[int, Contact]:
     found: dict[int, Contact] = {}
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        statement = select(Contact).where(col(Contact.customer_id).in_(chunk)).order_by(
-            col(Contact.is_primary).desc(), col(Contact.id))
+        chunk = ids[start : start + CHUNK]
+        statement = (
+            select(Contact)
+            .where(col(Contact.customer_id).in_(chunk))
+            .order_by(col(Contact.is_primary).desc(), col(Contact.id))
+        )
         for contact in session.exec(statement).all():
             found.setdefault(contact.customer_id, contact)
     return found
@@ -387,9 +523,11 @@ def _primary_contacts(session: Session, ids: list[int]) -> dict[int, Contact]:
 def _aliases(session: Session, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     for start in range(0, len(ids), CHUNK):
-        statement = (select(CustomerAlias.customer_id, CustomerAlias.text)
-                     .where(col(CustomerAlias.customer_id).in_(ids[start:start + CHUNK]))
-                     .order_by(col(CustomerAlias.customer_id), col(CustomerAlias.id)))
+        statement = (
+            select(CustomerAlias.customer_id, CustomerAlias.text)
+            .where(col(CustomerAlias.customer_id).in_(ids[start : start + CHUNK]))
+            .order_by(col(CustomerAlias.customer_id), col(CustomerAlias.id))
+        )
         for cid, text in session.exec(statement).all():
             found.setdefault(cid, []).append(text)
     return found
@@ -400,10 +538,13 @@ def _open_expected(session: Session, ids: list[int]) -> dict[int, dict[str, Deci
     o = Opportunity
     found: dict[int, dict[str, Decimal]] = {}
     for start in range(0, len(ids), CHUNK):
-        statement = (select(o.customer_id, o.currency, func.sum(o.amount_minor))
-                     .where(o.status == "open", col(o.amount_minor).is_not(None),
-                            col(o.customer_id).in_(ids[start:start + CHUNK]))
-                     .group_by(col(o.customer_id), col(o.currency)))
+        statement = (
+            select(o.customer_id, o.currency, func.sum(o.amount_minor))
+            .where(
+                o.status == "open", col(o.amount_minor).is_not(None), col(o.customer_id).in_(ids[start : start + CHUNK])
+            )
+            .group_by(col(o.customer_id), col(o.currency))
+        )
         for cid, row_currency, minor in session.exec(statement).all():
             assert minor is not None  # a sum over amounts that are all set
             found.setdefault(cid, {})[row_currency or "CNY"] = from_minor(int(minor), row_currency or "CNY")
@@ -413,10 +554,11 @@ def _open_expected(session: Session, ids: list[int]) -> dict[int, dict[str, Deci
 def _open_followups(session: Session, ids: list[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     for start in range(0, len(ids), CHUNK):
-        statement = (select(FollowUp.customer_id, func.count())
-                     .where(FollowUp.status == "open",
-                            col(FollowUp.customer_id).in_(ids[start:start + CHUNK]))
-                     .group_by(col(FollowUp.customer_id)))
+        statement = (
+            select(FollowUp.customer_id, func.count())
+            .where(FollowUp.status == "open", col(FollowUp.customer_id).in_(ids[start : start + CHUNK]))
+            .group_by(col(FollowUp.customer_id))
+        )
         found.update({cid: int(n) for cid, n in session.exec(statement).all() if cid is not None})
     return found
 
@@ -429,45 +571,117 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 # --- the other sheets --------------------------------------------------------------------------------------
 
 
-def _interaction_rows(session: Session, account: Account, zone: ZoneInfo, currency: str,
-                      labels: ExportLabels) -> Iterator[list[Any]]:
+def _interaction_rows(
+    session: Session, account: Account, zone: ZoneInfo, currency: str, labels: ExportLabels
+) -> Iterator[list[Any]]:
     """Newest first, each with its id (the one History and corrections speak of)."""
     i, c = Interaction, Customer
-    statement = (sa.select(col(i.id), col(i.external_id), col(c.name), col(c.external_id), col(i.occurred_at), col(i.kind), col(i.amount_minor),
-                        col(i.currency), col(i.summary), col(User.name))
-                 .join(c, col(c.id) == col(i.customer_id)).outerjoin(User, col(User.id) == col(i.rep_id))
-                 .where(customer_scope(account)).order_by(col(i.occurred_at).desc(), col(i.id).desc()))
+    statement = (
+        sa.select(
+            col(i.id),
+            col(i.external_id),
+            col(c.name),
+            col(c.external_id),
+            col(i.occurred_at),
+            col(i.kind),
+            col(i.amount_minor),
+            col(i.currency),
+            col(i.summary),
+            col(User.name),
+        )
+        .join(c, col(c.id) == col(i.customer_id))
+        .outerjoin(User, col(User.id) == col(i.rep_id))
+        .where(customer_scope(account))
+        .order_by(col(i.occurred_at).desc(), col(i.id).desc())
+    )
     kinds = labels.values["kind"]
     rows: Iterable[Any] = session.execute(statement).yield_per(CHUNK)  # (Session.execute: untyped rows)
     for interaction_id, external, name, customer_ref, occurred_at, kind, amount, row_currency, summary, rep in rows:
         money: Decimal | None = from_minor(amount, row_currency or currency) if amount is not None else None
-        yield [interaction_id, external, name, customer_ref, _local(occurred_at, zone), kinds.get(kind, kind), money,
-               row_currency if amount is not None else None, summary, rep]
+        yield [
+            interaction_id,
+            external,
+            name,
+            customer_ref,
+            _local(occurred_at, zone),
+            kinds.get(kind, kind),
+            money,
+            row_currency if amount is not None else None,
+            summary,
+            rep,
+        ]
 
 
 def _feedback_rows(session: Session, account: Account, zone: ZoneInfo, labels: ExportLabels) -> Iterator[list[Any]]:
     f, c = Feedback, Customer
-    statement = (sa.select(col(c.name), col(f.created_at), col(f.kind), col(f.status), col(f.severity), col(f.text), col(f.resolution), col(f.resolved_at),
-                        col(User.name))
-                 .join(c, col(c.id) == col(f.customer_id)).outerjoin(User, col(User.id) == col(f.rep_id))
-                 .where(customer_scope(account)).order_by(col(f.created_at), col(f.id)))
+    statement = (
+        sa.select(
+            col(c.name),
+            col(f.created_at),
+            col(f.kind),
+            col(f.status),
+            col(f.severity),
+            col(f.text),
+            col(f.resolution),
+            col(f.resolved_at),
+            col(User.name),
+        )
+        .join(c, col(c.id) == col(f.customer_id))
+        .outerjoin(User, col(User.id) == col(f.rep_id))
+        .where(customer_scope(account))
+        .order_by(col(f.created_at), col(f.id))
+    )
     kinds, statuses, severities = (labels.values[k] for k in ("feedback_kind", "status", "severity"))
     rows: Iterable[Any] = session.execute(statement)  # (Session.execute: untyped rows)
     for name, created_at, kind, status, severity, text, resolution, resolved_at, rep in rows:
-        yield [name, _local(created_at, zone), kinds.get(kind, kind), statuses.get(status, status),
-               severities.get(severity, severity), text, resolution, _local(resolved_at, zone), rep]
+        yield [
+            name,
+            _local(created_at, zone),
+            kinds.get(kind, kind),
+            statuses.get(status, status),
+            severities.get(severity, severity),
+            text,
+            resolution,
+            _local(resolved_at, zone),
+            rep,
+        ]
 
 
 def _opportunity_rows(session: Session, account: Account, zone: ZoneInfo, labels: ExportLabels) -> Iterator[list[Any]]:
     o, c = Opportunity, Customer
-    statement = (sa.select(col(c.name), col(o.title), col(o.amount_minor), col(o.currency), col(o.expected_signing_date), col(o.stage), col(o.status),
-                        col(o.lost_reason), col(o.created_at), col(o.updated_at), col(User.name))
-                 .join(c, col(c.id) == col(o.customer_id)).outerjoin(User, col(User.id) == col(o.rep_id))
-                 .where(customer_scope(account)).order_by(col(o.created_at), col(o.id)))
+    statement = (
+        sa.select(
+            col(c.name),
+            col(o.title),
+            col(o.amount_minor),
+            col(o.currency),
+            col(o.expected_signing_date),
+            col(o.stage),
+            col(o.status),
+            col(o.lost_reason),
+            col(o.created_at),
+            col(o.updated_at),
+            col(User.name),
+        )
+        .join(c, col(c.id) == col(o.customer_id))
+        .outerjoin(User, col(User.id) == col(o.rep_id))
+        .where(customer_scope(account))
+        .order_by(col(o.created_at), col(o.id))
+    )
     stages, statuses = labels.values["pipeline_stage"], labels.values["opportunity_status"]
     rows: Iterable[Any] = session.execute(statement)  # (Session.execute: untyped rows)
     for name, title, amount, currency, signing, stage, status, reason, created_at, updated_at, rep in rows:
         money = from_minor(amount, currency or "CNY") if amount is not None else None
-        yield [name, title, money, currency if amount is not None else None, signing,
-               stages.get(stage or "", stage), statuses.get(status, status), reason, _local(created_at, zone),
-               _local(updated_at, zone), rep]
+        yield [
+            name,
+            title,
+            money,
+            currency if amount is not None else None,
+            signing,
+            stages.get(stage or "", stage),
+            statuses.get(status, status),
+            reason,
+            _local(created_at, zone),
+            _local(updated_at, zone),
+            rep,
+        ]

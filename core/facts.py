@@ -51,8 +51,15 @@ CHUNK = 5000  # customer ids per IN (...) when loading a subset
 MAX_LEAD_DAYS = 31  # occasions are looked up this far ahead; the policy's lead times are shorter
 
 
-def load_facts(session: Session, policy: Policy, now: datetime, *, org_timezone: str,
-               customer_ids: Sequence[int] | None = None, with_occasions: bool = True) -> list[CustomerFacts]:
+def load_facts(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    *,
+    org_timezone: str,
+    customer_ids: Sequence[int] | None = None,
+    with_occasions: bool = True,
+) -> list[CustomerFacts]:
     """Facts of every non-archived customer (or of `customer_ids`) as of `now`, all read on the
     session's connection (so they include what the session wrote and has not committed)."""
     if customer_ids is not None and not customer_ids:
@@ -79,8 +86,9 @@ def load_book_facts(db: Database, policy: Policy, now: datetime, *, org_timezone
             return _facts(session.connection(), queries, None, activity.result, False)
 
 
-def load_cadence_facts(session: Session, policy: Policy, now: datetime, *, org_timezone: str,
-                       customer_ids: Sequence[int] | None = None) -> list[CustomerFacts]:
+def load_cadence_facts(
+    session: Session, policy: Policy, now: datetime, *, org_timezone: str, customer_ids: Sequence[int] | None = None
+) -> list[CustomerFacts]:
     """Only what cadence and greetings need (stage, zone, last contact and visit, stored tiers,
     occasions) for every non-archived customer or for `customer_ids`: the morning digest of a
     whole book. Money, feedback and ratings are left out, so these facts are for
@@ -109,12 +117,19 @@ def load_cadence_facts(session: Session, policy: Policy, now: datetime, *, org_t
             zone_name = zone_name or org_timezone
             contract_start = _as_date(contract_start)
             contact, visit = last.get(cid, (None, None))
-            facts.append(CustomerFacts(
-                id=cid, stage=stage, added_at=_as_utc(added_at), timezone=zone_name,
-                contract_start=contract_start, last_contact_at=contact, last_visit_at=visit,
-                occasions=_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name),
-                assigned_tiers=assigned.get(cid, NO_ENTRIES),
-            ))
+            facts.append(
+                CustomerFacts(
+                    id=cid,
+                    stage=stage,
+                    added_at=_as_utc(added_at),
+                    timezone=zone_name,
+                    contract_start=contract_start,
+                    last_contact_at=contact,
+                    last_visit_at=visit,
+                    occasions=_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name),
+                    assigned_tiers=assigned.get(cid, NO_ENTRIES),
+                )
+            )
         return facts
 
 
@@ -135,8 +150,13 @@ def _rows_in_one_step(engine: Engine, statement: Any, params: Mapping[str, Any])
         return json.loads(connection.execute(folded, dict(params)).scalar_one())
 
 
-def _facts(connection: Connection, queries: FactQueries, ids: list[int] | None,
-           activity_of: Callable[[], dict[int, Activity]], with_occasions: bool) -> list[CustomerFacts]:
+def _facts(
+    connection: Connection,
+    queries: FactQueries,
+    ids: list[int] | None,
+    activity_of: Callable[[], dict[int, Activity]],
+    with_occasions: bool,
+) -> list[CustomerFacts]:
     """Everything but the activity first (`activity_of` waits for it, so a recompute prepares
     the customers while the interaction pass still runs), then the facts."""
     customers = _fetch(connection, queries.customers(), Customer.id, ids)
@@ -147,16 +167,23 @@ def _facts(connection: Connection, queries: FactQueries, ids: list[int] | None,
     facts = []
     for fields in known:
         act = activity.get(fields["id"], NO_ACTIVITY)
-        facts.append(CustomerFacts(
-            **fields, first_interaction_at=act.first_at, active_months_12=act.active_months,
-            last_contact_at=act.last_contact_at, last_visit_at=act.last_visit_at,
-            interactions_last_90=act.last_90, interactions_prev_90=act.prev_90,
-        ))
+        facts.append(
+            CustomerFacts(
+                **fields,
+                first_interaction_at=act.first_at,
+                active_months_12=act.active_months,
+                last_contact_at=act.last_contact_at,
+                last_visit_at=act.last_visit_at,
+                interactions_last_90=act.last_90,
+                interactions_prev_90=act.prev_90,
+            )
+        )
     return facts
 
 
-def _known_fields(connection: Connection, queries: FactQueries, ids: list[int] | None, customers: list[Any],
-                  with_occasions: bool) -> list[dict[str, Any]]:
+def _known_fields(
+    connection: Connection, queries: FactQueries, ids: list[int] | None, customers: list[Any], with_occasions: bool
+) -> list[dict[str, Any]]:
     """Each customer's facts but the activity, as keyword arguments of CustomerFacts."""
     deals = _deals(connection, queries, ids)
     pipeline = _open_opportunities(connection, ids)
@@ -166,34 +193,66 @@ def _known_fields(connection: Connection, queries: FactQueries, ids: list[int] |
     now, org_timezone = queries.now, queries.timezone
     known = []
     base = queries.policy.base_currency
-    for (cid, stage, added_at, zone_name, contract_start, potential, influence, intention, expectation,
-         satisfaction, pipeline_stage, signing_date, region, attributes, customer_since, stated_minor,
-         stated_currency) in customers:
+    for (
+        cid,
+        stage,
+        added_at,
+        zone_name,
+        contract_start,
+        potential,
+        influence,
+        intention,
+        expectation,
+        satisfaction,
+        pipeline_stage,
+        signing_date,
+        region,
+        attributes,
+        customer_since,
+        stated_minor,
+        stated_currency,
+    ) in customers:
         deal = deals.get(cid, NO_DEALS)
         latest_satisfaction, complaints = feedback.get(cid, (None, 0))
         zone_name = zone_name or org_timezone
         contract_start = _as_date(contract_start)
-        known.append(dict(
-            id=cid, stage=stage, added_at=_as_utc(added_at), timezone=zone_name,
-            contract_start=contract_start, customer_since=_as_date(customer_since),
-            potential=potential, influence=influence, intention=intention,
-            expectation=expectation, satisfaction=satisfaction,
-            latest_feedback_satisfaction=latest_satisfaction,
-            pipeline_stage=pipeline_stage, expected_signing_date=_as_date(signing_date),
-            revenue_12m=deal.revenue, rfm_amount=deal.rfm_amount, deals_12m=deal.year_count,
-            rfm_last_deal_at=deal.last_at, rfm_deal_count=deal.deal_count,
-            stated_revenue=_amounts(stated_currency or base, stated_minor) if stated_minor else NO_ENTRIES,
-            open_complaints=complaints, open_opportunities=pipeline.get(cid, ()),
-            occasions=(_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name)
-                       if with_occasions else ()),
-            attributes=_attributes(attributes) if attributes else NO_ENTRIES,
-            assigned_tiers=assigned.get(cid, NO_ENTRIES),
-        ))
+        known.append(
+            dict(
+                id=cid,
+                stage=stage,
+                added_at=_as_utc(added_at),
+                timezone=zone_name,
+                contract_start=contract_start,
+                customer_since=_as_date(customer_since),
+                potential=potential,
+                influence=influence,
+                intention=intention,
+                expectation=expectation,
+                satisfaction=satisfaction,
+                latest_feedback_satisfaction=latest_satisfaction,
+                pipeline_stage=pipeline_stage,
+                expected_signing_date=_as_date(signing_date),
+                revenue_12m=deal.revenue,
+                rfm_amount=deal.rfm_amount,
+                deals_12m=deal.year_count,
+                rfm_last_deal_at=deal.last_at,
+                rfm_deal_count=deal.deal_count,
+                stated_revenue=_amounts(stated_currency or base, stated_minor) if stated_minor else NO_ENTRIES,
+                open_complaints=complaints,
+                open_opportunities=pipeline.get(cid, ()),
+                occasions=(
+                    _occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name) if with_occasions else ()
+                ),
+                attributes=_attributes(attributes) if attributes else NO_ENTRIES,
+                assigned_tiers=assigned.get(cid, NO_ENTRIES),
+            )
+        )
     return known
 
 
-def _fetch(connection: Connection, statement: Any, column: Any, ids: list[int] | None,
-           params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+def _fetch(
+    connection: Connection, statement: Any, column: Any, ids: list[int] | None, params: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
     """All rows of `statement` (for `ids` only, in chunks, when given) as the driver's tuples.
     SQLAlchemy binds the parameters, but the rows skip its Row objects and result processors
     (a third of the reading time): every value read here is raw on purpose (`_raw` instants,
@@ -203,7 +262,7 @@ def _fetch(connection: Connection, statement: Any, column: Any, ids: list[int] |
         runs = [(statement, given)]
     else:
         for_ids = _for_ids(statement, column)
-        runs = [(for_ids, {**given, "ids": ids[start:start + CHUNK]}) for start in range(0, len(ids), CHUNK)]
+        runs = [(for_ids, {**given, "ids": ids[start : start + CHUNK]}) for start in range(0, len(ids), CHUNK)]
     rows: list[tuple[Any, ...]] = []
     for one, values in runs:
         result = connection.execute(one, values)
@@ -239,10 +298,14 @@ class FactQueries:
         first_month = _months_back(now.astimezone(zone).date().replace(day=1), 11)
         offset = now.astimezone(zone).utcoffset() or timedelta()
         self.params: dict[str, Any] = {
-            "now": now, "day_90": now - timedelta(days=90), "day_180": now - timedelta(days=180),
+            "now": now,
+            "day_90": now - timedelta(days=90),
+            "day_180": now - timedelta(days=180),
             "months_start": datetime.combine(first_month, datetime.min.time(), zone),
             "month_offset": f"{int(offset.total_seconds())} seconds",
-            "rfm_since": rfm_since, "year_ago": year_ago, "deal_since": min(rfm_since, year_ago),
+            "rfm_since": rfm_since,
+            "year_ago": year_ago,
+            "deal_since": min(rfm_since, year_ago),
         }
         self._built = _statements(_uses_attributes(policy), timezone, dialect)
 
@@ -284,19 +347,38 @@ def _statements(uses_attributes: bool, timezone: str, dialect: str) -> _Statemen
     now, day_90, day_180 = _instant("now"), _instant("day_90"), _instant("day_180")
     attributes = col(Customer.attributes) if uses_attributes else literal(None).label("attributes")
     customers = select(
-        col(Customer.id), col(Customer.stage), _raw(col(Customer.added_at)), col(Customer.timezone), _raw(col(Customer.contract_start)),
-        col(Customer.potential), col(Customer.influence), col(Customer.intention), col(Customer.expectation),
-        col(Customer.satisfaction), col(Customer.pipeline_stage), _raw(col(Customer.expected_signing_date)),
-        col(Customer.region), attributes, _raw(col(Customer.customer_since)), col(Customer.annual_revenue_minor),
+        col(Customer.id),
+        col(Customer.stage),
+        _raw(col(Customer.added_at)),
+        col(Customer.timezone),
+        _raw(col(Customer.contract_start)),
+        col(Customer.potential),
+        col(Customer.influence),
+        col(Customer.intention),
+        col(Customer.expectation),
+        col(Customer.satisfaction),
+        col(Customer.pipeline_stage),
+        _raw(col(Customer.expected_signing_date)),
+        col(Customer.region),
+        attributes,
+        _raw(col(Customer.customer_since)),
+        col(Customer.annual_revenue_minor),
         col(Customer.annual_revenue_currency),
     ).where(col(Customer.archived).is_(False))
     customers_for_cadence = select(
-        col(Customer.id), col(Customer.stage), _raw(col(Customer.added_at)), col(Customer.timezone), _raw(col(Customer.contract_start)),
+        col(Customer.id),
+        col(Customer.stage),
+        _raw(col(Customer.added_at)),
+        col(Customer.timezone),
+        _raw(col(Customer.contract_start)),
         col(Customer.region),
     ).where(col(Customer.archived).is_(False))
     contacts = (
-        select(col(i.customer_id), _raw(func.max(col(i.occurred_at)).filter(is_contact(i))),
-               _raw(func.max(i.occurred_at).filter(_is_visit(i))))
+        select(
+            col(i.customer_id),
+            _raw(func.max(col(i.occurred_at)).filter(is_contact(i))),
+            _raw(func.max(i.occurred_at).filter(_is_visit(i))),
+        )
         .where(i.occurred_at <= now)
         .group_by(col(i.customer_id))
     )
@@ -309,8 +391,9 @@ def _statements(uses_attributes: bool, timezone: str, dialect: str) -> _Statemen
             _raw(func.max(col(i.occurred_at)).filter(_is_visit(i))),
             func.count().filter(col(i.occurred_at) > day_90),
             func.count().filter(col(i.occurred_at) > day_180, col(i.occurred_at) <= day_90),
-            func.count(func.distinct(_month_key(col(i.occurred_at), timezone, dialect)))
-            .filter(col(i.occurred_at) >= _instant("months_start")),
+            func.count(func.distinct(_month_key(col(i.occurred_at), timezone, dialect))).filter(
+                col(i.occurred_at) >= _instant("months_start")
+            ),
         )
         .where(i.occurred_at <= now)
         .group_by(col(i.customer_id))
@@ -321,13 +404,20 @@ def _statements(uses_attributes: bool, timezone: str, dialect: str) -> _Statemen
     purchase = or_(col(i.amount_minor).is_(None), col(i.amount_minor) >= 0)
     deals = (
         select(
-            col(i.customer_id), col(i.currency),
-            _raw(func.max(col(i.occurred_at)).filter(in_rfm, purchase)), func.count().filter(in_rfm, purchase),
-            func.sum(col(i.amount_minor)).filter(in_year), func.sum(col(i.amount_minor)).filter(in_rfm),
+            col(i.customer_id),
+            col(i.currency),
+            _raw(func.max(col(i.occurred_at)).filter(in_rfm, purchase)),
+            func.count().filter(in_rfm, purchase),
+            func.sum(col(i.amount_minor)).filter(in_year),
+            func.sum(col(i.amount_minor)).filter(in_rfm),
             func.count().filter(in_year, purchase),
         )
         # a literal 'deal', not a bound parameter: SQLite uses the partial index only then
-        .where(col(i.kind) == literal_column("'deal'"), col(i.occurred_at) > _instant("deal_since"), col(i.occurred_at) <= now)
+        .where(
+            col(i.kind) == literal_column("'deal'"),
+            col(i.occurred_at) > _instant("deal_since"),
+            col(i.occurred_at) <= now,
+        )
         .group_by(col(i.customer_id), col(i.currency))
     )
     return _Statements(customers, customers_for_cadence, contacts, activity, deals)
@@ -358,8 +448,11 @@ def _is_visit(i: Any = Interaction) -> Any:
 def _uses_attributes(policy: Policy) -> bool:
     """Only policies with `attribute:<name>` dimensions read the attributes (JSON decoding
     100k of them costs more than the rest of the customer query)."""
-    return any(getattr(dimension, "source_kind", "") == "attribute"
-               for model in policy.models for dimension in getattr(model, "dimensions", ()))
+    return any(
+        getattr(dimension, "source_kind", "") == "attribute"
+        for model in policy.models
+        for dimension in getattr(model, "dimensions", ())
+    )
 
 
 class Activity(NamedTuple):
@@ -375,8 +468,10 @@ NO_ACTIVITY = Activity(None, None, None, 0, 0, 0)
 
 
 def _activity(rows: Iterable[Any]) -> dict[int, Activity]:
-    return {cid: Activity(_as_utc(first), _as_utc(contact), _as_utc(visit), last_90, prev_90, months)
-            for cid, first, contact, visit, last_90, prev_90, months in rows}
+    return {
+        cid: Activity(_as_utc(first), _as_utc(contact), _as_utc(visit), last_90, prev_90, months)
+        for cid, first, contact, visit, last_90, prev_90, months in rows
+    }
 
 
 class Deals(NamedTuple):
@@ -395,8 +490,9 @@ def _deals(connection: Connection, queries: FactQueries, ids: list[int] | None) 
     """One row per customer and currency, merged per customer (most have a single currency)."""
     base = queries.policy.base_currency
     deals: dict[int, Deals] = {}
-    for cid, currency, last_at, count, revenue, rfm, year_count in _fetch(connection, queries.deals(),
-                                                                         Interaction.customer_id, ids, queries.params):
+    for cid, currency, last_at, count, revenue, rfm, year_count in _fetch(
+        connection, queries.deals(), Interaction.customer_id, ids, queries.params
+    ):
         currency = currency or base  # deals without an amount carry no currency
         revenue_12m = _amounts(currency, revenue)
         # Most customers' deals of the year are all their RFM window's: one mapping for both
@@ -419,8 +515,13 @@ def _merged(one: Deals, other: Deals) -> Deals:
     for merged, amounts in ((revenue, other.revenue), (rfm_amount, other.rfm_amount)):
         for currency, amount in amounts.items():
             merged[currency] = merged.get(currency, 0) + amount
-    return Deals(max(dates, default=None), one.deal_count + other.deal_count, revenue, rfm_amount,
-                 one.year_count + other.year_count)
+    return Deals(
+        max(dates, default=None),
+        one.deal_count + other.deal_count,
+        revenue,
+        rfm_amount,
+        one.year_count + other.year_count,
+    )
 
 
 def _open_opportunities(connection: Connection, ids: list[int] | None) -> dict[int, tuple[OpenOpportunity, ...]]:
@@ -455,7 +556,8 @@ def _feedback_statements() -> tuple[Any, Any]:
         .subquery()
     )
     scores = select(col(f.customer_id), col(f.satisfaction)).join(
-        latest, and_(latest.c.customer_id == f.customer_id, latest.c.at == f.created_at))
+        latest, and_(latest.c.customer_id == f.customer_id, latest.c.at == f.created_at)
+    )
     complaints = (
         select(col(f.customer_id), func.count().label("n"))
         .where(col(f.kind) == "complaint", col(f.status) != "resolved")
@@ -467,16 +569,20 @@ def _feedback_statements() -> tuple[Any, Any]:
 @cache
 def _opportunity_statement() -> Any:
     o = Opportunity
-    return select(col(o.customer_id), col(o.stage), col(o.intention), _raw(col(o.expected_signing_date))).where(col(o.status) == "open")
+    return select(col(o.customer_id), col(o.stage), col(o.intention), _raw(col(o.expected_signing_date))).where(
+        col(o.status) == "open"
+    )
 
 
 @cache
 def _assigned_statement(dialect: str) -> Any:
     t = CustomerTier
     as_object = func.json_object_agg if dialect == "postgresql" else func.json_group_object
-    return (select(col(t.customer_id), cast(as_object(col(t.model), col(t.tier)), Text))
-            .where(col(t.tier).is_not(None))
-            .group_by(col(t.customer_id)))
+    return (
+        select(col(t.customer_id), cast(as_object(col(t.model), col(t.tier)), Text))
+        .where(col(t.tier).is_not(None))
+        .group_by(col(t.customer_id))
+    )
 
 
 def _assigned(connection: Connection, ids: list[int] | None) -> dict[int, Mapping[str, str]]:
@@ -497,7 +603,8 @@ def _assigned(connection: Connection, ids: list[int] | None) -> dict[int, Mappin
 @cache
 def _birthdays_statement() -> Any:
     return select(col(Contact.customer_id), col(Contact.name), col(Contact.birthday)).where(
-        col(Contact.birthday).is_not(None))
+        col(Contact.birthday).is_not(None)
+    )
 
 
 def _birthdays(connection: Connection, ids: list[int] | None) -> dict[int, list[tuple[str, date]]]:
@@ -508,8 +615,9 @@ def _birthdays(connection: Connection, ids: list[int] | None) -> dict[int, list[
     return found
 
 
-def _occasions(region: str, contract_start: date | None, birthdays: Iterable[tuple[str, date]], now: datetime,
-               zone_name: str) -> tuple[Occasion, ...]:
+def _occasions(
+    region: str, contract_start: date | None, birthdays: Iterable[tuple[str, date]], now: datetime, zone_name: str
+) -> tuple[Occasion, ...]:
     today = _local_today(now, zone_name)
     holidays = _holidays_ahead(region, today)
     if not birthdays and contract_start is None:
@@ -535,9 +643,15 @@ def _local_today(now: datetime, zone_name: str) -> date:
 def _holidays_ahead(region: str, today: date) -> tuple[Occasion, ...]:
     """Shared by every customer of the region (facts are read-only)."""
     language = "zh" if (region or "").strip().upper() == "CN" else "en"
-    return tuple(sorted((Occasion("holiday", day, names[language], names)
-                         for day, names in occasions.holidays_ahead_named(region, today, MAX_LEAD_DAYS)),
-                        key=lambda o: o.date))
+    return tuple(
+        sorted(
+            (
+                Occasion("holiday", day, names[language], names)
+                for day, names in occasions.holidays_ahead_named(region, today, MAX_LEAD_DAYS)
+            ),
+            key=lambda o: o.date,
+        )
+    )
 
 
 def _attributes(raw: Any) -> dict[str, Decimal]:

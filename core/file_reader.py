@@ -87,7 +87,7 @@ def main() -> None:
     head = {"headers": table.headers, "source": table.source, "encoding": table.encoding}
     out.write(json.dumps(head, ensure_ascii=False).encode() + b"\n")
     for start in range(0, len(table.rows), CHUNK_ROWS):
-        out.write(json.dumps(table.rows[start:start + CHUNK_ROWS], ensure_ascii=False).encode() + b"\n")
+        out.write(json.dumps(table.rows[start : start + CHUNK_ROWS], ensure_ascii=False).encode() + b"\n")
 
 
 if __name__ == "__main__":

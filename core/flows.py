@@ -50,8 +50,17 @@ def start(
     )
 
 
-def open_card(session: Session, *, user_id: int, flow: str, data: dict[str, Any], now: datetime,
-              keys: list[str], specs: list[ButtonSpec], ttl: timedelta) -> None:
+def open_card(
+    session: Session,
+    *,
+    user_id: int,
+    flow: str,
+    data: dict[str, Any],
+    now: datetime,
+    keys: list[str],
+    specs: list[ButtonSpec],
+    ttl: timedelta,
+) -> None:
     """A card is on screen: store its buttons (core.buttons.store) and begin its flow, in one
     transaction (one commit for the message)."""
     buttons.store(session, user_id=user_id, keys=keys, specs=specs, now=now, ttl=ttl)

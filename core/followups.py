@@ -37,15 +37,29 @@ class FollowUpView:
     status: str
 
 
-def create(session: Session, account: Account, customer_id: int | None, *, due_at: datetime, has_time: bool,
-           text: str, now: datetime) -> int:
+def create(
+    session: Session,
+    account: Account,
+    customer_id: int | None,
+    *,
+    due_at: datetime,
+    has_time: bool,
+    text: str,
+    now: datetime,
+) -> int:
     """A follow-up for a customer the account may see, or (customer None) a personal reminder."""
     if customer_id is not None and not can_see_customer(session, account, customer_id):
         raise NotFound(f"customer {customer_id}")
     if not text.strip():
         raise InvalidInput("empty_text")
-    row = FollowUp(customer_id=customer_id, rep_id=account.id, due_at=due_at, has_time=has_time,
-                   text=text.strip()[:500], created_at=now)
+    row = FollowUp(
+        customer_id=customer_id,
+        rep_id=account.id,
+        due_at=due_at,
+        has_time=has_time,
+        text=text.strip()[:500],
+        created_at=now,
+    )
     session.add(row)
     session.flush()
     return row.id or 0
@@ -53,8 +67,9 @@ def create(session: Session, account: Account, customer_id: int | None, *, due_a
 
 def _mine(session: Session, account: Account, follow_up_id: int) -> FollowUp:
     row = session.get(FollowUp, follow_up_id)
-    if row is None or (row.rep_id != account.id if row.customer_id is None
-                       else not can_see_customer(session, account, row.customer_id)):
+    if row is None or (
+        row.rep_id != account.id if row.customer_id is None else not can_see_customer(session, account, row.customer_id)
+    ):
         raise NotFound(f"follow-up {follow_up_id}")
     return row
 
@@ -81,43 +96,56 @@ def due_many(session: Session, user_ids: list[int], until: dict[int, datetime]) 
     if not user_ids:
         return {}
     rows = session.exec(
-        select(FollowUp, col(Customer.name)).outerjoin(Customer, col(Customer.id) == col(FollowUp.customer_id))
-        .where(FollowUp.status == "open", col(FollowUp.rep_id).in_(user_ids),
-               FollowUp.due_at < max(until.values()),
-               or_(col(FollowUp.customer_id).is_(None), col(Customer.archived).is_(False)))
+        select(FollowUp, col(Customer.name))
+        .outerjoin(Customer, col(Customer.id) == col(FollowUp.customer_id))
+        .where(
+            FollowUp.status == "open",
+            col(FollowUp.rep_id).in_(user_ids),
+            FollowUp.due_at < max(until.values()),
+            or_(col(FollowUp.customer_id).is_(None), col(Customer.archived).is_(False)),
+        )
         .order_by(col(FollowUp.due_at))
     ).all()
     found: dict[int, list[FollowUpView]] = {}
     for row, name in rows:
         if row.rep_id is not None and row.due_at < until[row.rep_id]:
             found.setdefault(row.rep_id, []).append(
-                FollowUpView(row.id or 0, row.customer_id, name or "", row.due_at, row.has_time, row.text, row.status))
+                FollowUpView(row.id or 0, row.customer_id, name or "", row.due_at, row.has_time, row.text, row.status)
+            )
     return found
 
 
 def _view(session: Session, row: FollowUp) -> FollowUpView:
     customer = session.get(Customer, row.customer_id) if row.customer_id is not None else None
-    return FollowUpView(row.id or 0, row.customer_id, customer.name if customer else "", row.due_at, row.has_time,
-                        row.text, row.status)
+    return FollowUpView(
+        row.id or 0, row.customer_id, customer.name if customer else "", row.due_at, row.has_time, row.text, row.status
+    )
 
 
-def settle_after_log(session: Session, customer_id: int, interaction_id: int, now: datetime
-                     ) -> tuple[tuple[FollowUpView, ...], tuple[FollowUpView, ...]]:
+def settle_after_log(
+    session: Session, customer_id: int, interaction_id: int, now: datetime
+) -> tuple[tuple[FollowUpView, ...], tuple[FollowUpView, ...]]:
     """After a log: close the customer's open follow-ups it answers; return (closed, still open).
     Follow-ups of a complaint close with the complaint, and the log's own follow-up stays."""
     interaction = session.get(Interaction, interaction_id)
     if interaction is None:
         return (), ()
     rows = session.exec(
-        select(FollowUp, col(Customer.name)).join(Customer, col(Customer.id) == col(FollowUp.customer_id))
-        .where(FollowUp.customer_id == customer_id, col(FollowUp.status) == "open", col(FollowUp.feedback_id).is_(None),
-               or_(col(FollowUp.interaction_id).is_(None), col(FollowUp.interaction_id) != interaction_id))
+        select(FollowUp, col(Customer.name))
+        .join(Customer, col(Customer.id) == col(FollowUp.customer_id))
+        .where(
+            FollowUp.customer_id == customer_id,
+            col(FollowUp.status) == "open",
+            col(FollowUp.feedback_id).is_(None),
+            or_(col(FollowUp.interaction_id).is_(None), col(FollowUp.interaction_id) != interaction_id),
+        )
         .order_by(col(FollowUp.due_at))
     ).all()
     closed, still_open = [], []
     for row, name in rows:
-        if row.due_at <= interaction.occurred_at + ANSWER_WINDOW and \
-                answered_by(row.text, interaction.kind, interaction.channel):
+        if row.due_at <= interaction.occurred_at + ANSWER_WINDOW and answered_by(
+            row.text, interaction.kind, interaction.channel
+        ):
             row.status, row.done_at = "done", now
             session.add(row)
             closed.append(_as_view(row, name))
@@ -137,7 +165,9 @@ def close_many(session: Session, account: Account, follow_up_ids: list[int], now
         if row.status == "open":
             row.status, row.done_at = "done", now
             session.add(row)
-            audit.record(session, actor_id=account.id, action="followup.done", now=now, target=f"followup:{follow_up_id}")
+            audit.record(
+                session, actor_id=account.id, action="followup.done", now=now, target=f"followup:{follow_up_id}"
+            )
             done_now += 1
     return done_now
 

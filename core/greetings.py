@@ -33,8 +33,8 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -63,8 +63,29 @@ SNIPPET_CHARS = {"zh": 24, "en": 60}
 # A Chinese contact name that already ends in a form of address ("黄总", "王经理") takes no title
 # after it: never "黄总总经理". (Name data, like the parser's word lists; the words around it
 # are in the templates.)
-HONORIFIC_ENDINGS = ("总", "董", "经理", "主任", "老师", "先生", "女士", "小姐", "博士", "教授", "部长", "局长",
-                     "处长", "院长", "校长", "书记", "主席", "总监", "主管", "律师", "医生")
+HONORIFIC_ENDINGS = (
+    "总",
+    "董",
+    "经理",
+    "主任",
+    "老师",
+    "先生",
+    "女士",
+    "小姐",
+    "博士",
+    "教授",
+    "部长",
+    "局长",
+    "处长",
+    "院长",
+    "校长",
+    "书记",
+    "主席",
+    "总监",
+    "主管",
+    "律师",
+    "医生",
+)
 CHUNK = 5000
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_END = re.compile(r"[。！？；;!?，,\n]|\.(?=\s|$)")
@@ -121,12 +142,18 @@ class GreetingBatch:
 def greetings_environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
     """A plain-text environment on the templates directory (for the CLI and tests; the bot's
     Renderer environment works as well)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir)), autoescape=False,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def due_greetings(session: Session, policy: Policy, renderer_env: jinja2.Environment, today: date, *,
-                  org_timezone: str) -> list[GreetingBatch]:
+def due_greetings(
+    session: Session, policy: Policy, renderer_env: jinja2.Environment, today: date, *, org_timezone: str
+) -> list[GreetingBatch]:
     """The greeting batches to send on `today`, sorted by rep, kind and occasion date."""
     connection = session.connection()
     leads = _LeadTimes(policy)
@@ -178,9 +205,12 @@ class _LeadTimes:
         self.default = policy.actions.default_lead_days
         self.pipeline_model = next((m.code for m in policy.models if m.type == "pipeline"), None)
         self.possible = {self.default} | {
-            tier.lead_days for model in (self.value_model, self.pipeline_model) if model in policy.model_by_code
+            tier.lead_days
+            for model in (self.value_model, self.pipeline_model)
+            if model in policy.model_by_code
             for tier in getattr(policy.model(model), "tier_by_code", {}).values()
-            if getattr(tier, "lead_days", None) is not None}
+            if getattr(tier, "lead_days", None) is not None
+        }
 
     def of(self, stage: str, value_tier: str | None, grade: str | None) -> tuple[int, str, str | None]:
         """(lead days, draft style, grade that set the lead) for one customer."""
@@ -213,16 +243,33 @@ def _candidates(connection: Connection, leads: _LeadTimes, regions: set[str], ta
     month_days = _month_days(targets)
     birthdays = select(col(Contact.customer_id)).where(_on_month_days(col(Contact.birthday), month_days))
     statement = (
-        select(col(Customer.id), col(Customer.name), col(Customer.owner_id), col(Customer.stage), col(Customer.region), col(Customer.language),
-               type_coerce(col(Customer.contract_start), String()), col(Customer.timezone), col(value.tier), col(pipeline.tier))
+        select(
+            col(Customer.id),
+            col(Customer.name),
+            col(Customer.owner_id),
+            col(Customer.stage),
+            col(Customer.region),
+            col(Customer.language),
+            type_coerce(col(Customer.contract_start), String()),
+            col(Customer.timezone),
+            col(value.tier),
+            col(pipeline.tier),
+        )
         .outerjoin(value, and_(col(value.customer_id) == col(Customer.id), col(value.model) == leads.value_model))
-        .outerjoin(pipeline, and_(col(pipeline.customer_id) == col(Customer.id),
-                                  col(pipeline.model) == (leads.pipeline_model or "")))
-        .where(col(Customer.archived).is_(False), col(Customer.owner_id).is_not(None),
-               col(Customer.stage).in_(GREETED_STAGES),
-               or_(col(Customer.region).in_(sorted(regions)),
-                   _on_month_days(Customer.contract_start, month_days),
-                   col(Customer.id).in_(birthdays)))
+        .outerjoin(
+            pipeline,
+            and_(col(pipeline.customer_id) == col(Customer.id), col(pipeline.model) == (leads.pipeline_model or "")),
+        )
+        .where(
+            col(Customer.archived).is_(False),
+            col(Customer.owner_id).is_not(None),
+            col(Customer.stage).in_(GREETED_STAGES),
+            or_(
+                col(Customer.region).in_(sorted(regions)),
+                _on_month_days(Customer.contract_start, month_days),
+                col(Customer.id).in_(birthdays),
+            ),
+        )
     )
     profiles: dict[tuple[str, str | None, str | None], tuple[int, str, str | None]] = {}
     languages: dict[tuple[str | None, str | None], tuple[str, str]] = {}
@@ -236,8 +283,9 @@ def _candidates(connection: Connection, leads: _LeadTimes, regions: set[str], ta
         if place is None:
             code = (region or "").strip().upper()
             place = languages[(region, language)] = (code, _language(language, code))
-        found.append(Candidate(cid, name, owner, stage, place[0], place[1], start, zone, profile[1], profile[2],
-                               profile[0]))
+        found.append(
+            Candidate(cid, name, owner, stage, place[0], place[1], start, zone, profile[1], profile[2], profile[0])
+        )
     return found
 
 
@@ -279,11 +327,13 @@ def _anniversary_items(candidates: list[Candidate], today: date) -> list[Due]:
     return found
 
 
-def _birthday_items(connection: Connection, by_id: Mapping[int, Candidate], today: date,
-                    targets: set[date]) -> list[Due]:
+def _birthday_items(
+    connection: Connection, by_id: Mapping[int, Candidate], today: date, targets: set[date]
+) -> list[Due]:
     """Contacts whose birthday is exactly their customer's lead time away."""
-    statement = select(pk(Contact.id), col(Contact.customer_id), col(Contact.name), col(Contact.title), col(Contact.birthday)).where(
-        _on_month_days(Contact.birthday, _month_days(targets)))
+    statement = select(
+        pk(Contact.id), col(Contact.customer_id), col(Contact.name), col(Contact.title), col(Contact.birthday)
+    ).where(_on_month_days(Contact.birthday, _month_days(targets)))
     found = []
     for contact_id, customer_id, name, title, birthday in connection.execute(statement):
         customer = by_id.get(customer_id)
@@ -329,8 +379,9 @@ class _Assembler:
         ids = sorted({d.customer.id for d in due})
         contacts = _primary_contacts(self.connection, ids)
         personal = sorted({d.customer.id for d in due if d.customer.tier == "personal"})
-        touches = _last_touches(self.connection, personal, self.today, self.org_timezone,
-                                {d.customer.id: d.customer.timezone for d in due})
+        touches = _last_touches(
+            self.connection, personal, self.today, self.org_timezone, {d.customer.id: d.customer.timezone for d in due}
+        )
         reps = _rep_names(self.connection, sorted({d.customer.owner_id for d in due}))
         groups: dict[tuple[Any, ...], list[Due]] = {}
         for item in due:
@@ -340,8 +391,14 @@ class _Assembler:
         batches.sort(key=lambda b: (b.rep_id, KINDS.index(b.kind), b.occasion_date, b.occasion_key))
         return batches
 
-    def _batch(self, key: tuple[Any, ...], due: list[Due], contacts: Mapping[int, tuple[int, str, str | None]],
-               touches: Mapping[int, LastTouch], reps: Mapping[int, str]) -> GreetingBatch:
+    def _batch(
+        self,
+        key: tuple[Any, ...],
+        due: list[Due],
+        contacts: Mapping[int, tuple[int, str, str | None]],
+        touches: Mapping[int, LastTouch],
+        reps: Mapping[int, str],
+    ) -> GreetingBatch:
         rep_id, kind = key[0], key[1]
         first = min(d.occasion_date for d in due)
         holiday = due[0].holiday
@@ -356,28 +413,56 @@ class _Assembler:
             name = dict(self.names.get(kind) or {lang: kind for lang in LANGUAGES})
             code = kind
         items = [self._item(d, code, name, contacts, touches, reps.get(rep_id)) for d in due]
-        items.sort(key=lambda i: (i.occasion_date, STYLES.index(i.tier), i.customer_name,
-                                  i.contact_name or "", i.customer_id))
+        items.sort(
+            key=lambda i: (i.occasion_date, STYLES.index(i.tier), i.customer_name, i.contact_name or "", i.customer_id)
+        )
         return GreetingBatch(rep_id, kind, occasion_key, name, first, self.today, tuple(items), code, region)
 
-    def _item(self, due: Due, code: str, name: Mapping[str, str], contacts: Mapping[int, tuple[int, str, str | None]],
-              touches: Mapping[int, LastTouch], rep_name: str | None) -> GreetingItem:
+    def _item(
+        self,
+        due: Due,
+        code: str,
+        name: Mapping[str, str],
+        contacts: Mapping[int, tuple[int, str, str | None]],
+        touches: Mapping[int, LastTouch],
+        rep_name: str | None,
+    ) -> GreetingItem:
         customer = due.customer
         contact = due.contact or contacts.get(customer.id)
         contact_id, contact_name, contact_title = contact if contact else (None, None, None)
         touch = touches.get(customer.id) if customer.tier == "personal" else None
         lang = customer.language
         context = {
-            "lang": lang, "tier": customer.tier, "occasion": code, "occasion_name": name.get(lang) or code,
-            "occasion_date": due.occasion_date, "customer_name": customer.name, "contact_name": contact_name,
-            "contact_title": contact_title, "addressee": addressee(contact_name, contact_title),
-            "rep_name": rep_name, "years": due.years,
+            "lang": lang,
+            "tier": customer.tier,
+            "occasion": code,
+            "occasion_name": name.get(lang) or code,
+            "occasion_date": due.occasion_date,
+            "customer_name": customer.name,
+            "contact_name": contact_name,
+            "contact_title": contact_title,
+            "addressee": addressee(contact_name, contact_title),
+            "rep_name": rep_name,
+            "years": due.years,
             "last_touch": _for_language(touch, lang),
         }
         draft, template = self.drafts.render(code, customer.tier, lang, context, customer.id)
-        return GreetingItem(customer.id, customer.name, contact_name, contact_title, lang, customer.tier,
-                            due.occasion_date, draft, contact_id, customer.lead_days, customer.grade, due.years,
-                            touch, template)
+        return GreetingItem(
+            customer.id,
+            customer.name,
+            contact_name,
+            contact_title,
+            lang,
+            customer.tier,
+            due.occasion_date,
+            draft,
+            contact_id,
+            customer.lead_days,
+            customer.grade,
+            due.years,
+            touch,
+            template,
+        )
 
 
 def _holiday_names(names: Mapping[str, Mapping[str, str]], holiday: Holiday) -> dict[str, str]:
@@ -445,8 +530,7 @@ class _Drafts:
         self.chosen: dict[tuple[str, str, str], jinja2.Template | None] = {}
         self.broken: Counter[str] = Counter()
 
-    def render(self, occasion: str, tier: str, lang: str, context: dict[str, Any],
-               customer_id: int) -> tuple[str, str]:
+    def render(self, occasion: str, tier: str, lang: str, context: dict[str, Any], customer_id: int) -> tuple[str, str]:
         template = self._template(occasion, tier, lang)
         if template is not None:
             text = self._try(template, context, customer_id)
@@ -491,9 +575,14 @@ class _Drafts:
             if isinstance(problem, jinja2.TemplateSyntaxError):  # maybe in a file it imports
                 inside = f"in {problem.name}, " if problem.name and problem.name != name else ""
                 where = f" ({inside}line {problem.lineno})"
-            log.warning("greeting template %s is broken%s: %s: %s; drafts use the plain fallback text%s",
-                        name, where, type(problem).__name__, problem,
-                        f" (first: customer {customer_id})" if customer_id is not None else "")
+            log.warning(
+                "greeting template %s is broken%s: %s: %s; drafts use the plain fallback text%s",
+                name,
+                where,
+                type(problem).__name__,
+                problem,
+                f" (first: customer {customer_id})" if customer_id is not None else "",
+            )
         self.broken[name] += 1
 
     def _fallback(self, lang: str, context: dict[str, Any], customer_id: int) -> str:
@@ -548,11 +637,15 @@ def _batch_names(env: jinja2.Environment) -> dict[str, dict[str, str]]:
         log.warning("%s is missing: occasion codes stand in for batch names", name)
         return {}
     except Exception as problem:  # noqa: BLE001 - an editable file: never crash the sweep
-        log.warning("%s is broken (%s: %s): occasion codes stand in for batch names", name,
-                    type(problem).__name__, problem)
+        log.warning(
+            "%s is broken (%s: %s): occasion codes stand in for batch names", name, type(problem).__name__, problem
+        )
         return {}
-    return {code: {lang: str(text) for lang, text in names.items() if lang in LANGUAGES}
-            for code, names in raw.items() if isinstance(names, dict)}
+    return {
+        code: {lang: str(text) for lang, text in names.items() if lang in LANGUAGES}
+        for code, names in raw.items()
+        if isinstance(names, dict)
+    }
 
 
 # --- data for the drafts --------------------------------------------------------------------
@@ -560,15 +653,16 @@ def _batch_names(env: jinja2.Environment) -> dict[str, dict[str, str]]:
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]
 
 
 def _primary_contacts(connection: Connection, ids: list[int]) -> dict[int, tuple[int, str, str | None]]:
     """Each customer's primary contact, else its first one."""
     best: dict[int, tuple[bool, int, str, str | None]] = {}
     for chunk in _chunks(ids):
-        statement = select(col(Contact.customer_id), col(Contact.is_primary), pk(Contact.id), col(Contact.name), col(Contact.title)).where(
-            col(Contact.customer_id).in_(chunk))
+        statement = select(
+            col(Contact.customer_id), col(Contact.is_primary), pk(Contact.id), col(Contact.name), col(Contact.title)
+        ).where(col(Contact.customer_id).in_(chunk))
         for customer_id, primary, contact_id, name, title in connection.execute(statement):
             current = best.get(customer_id)
             if current is None or (bool(primary), -contact_id) > (current[0], -current[1]):
@@ -576,8 +670,9 @@ def _primary_contacts(connection: Connection, ids: list[int]) -> dict[int, tuple
     return {cid: (contact_id, name, title) for cid, (_, contact_id, name, title) in best.items()}
 
 
-def _last_touches(connection: Connection, ids: list[int], today: date, org_timezone: str,
-                  zones: Mapping[int, str | None]) -> dict[int, LastTouch]:
+def _last_touches(
+    connection: Connection, ids: list[int], today: date, org_timezone: str, zones: Mapping[int, str | None]
+) -> dict[int, LastTouch]:
     """The latest recalled interaction of each customer within RECALL_WITHIN, up to today — when
     it was a good one: a draft never thanks a customer for the call in which they complained
     (then it quotes nothing rather than an older touch)."""
@@ -585,18 +680,40 @@ def _last_touches(connection: Connection, ids: list[int], today: date, org_timez
     since = until - RECALL_WITHIN
     found: dict[int, LastTouch] = {}
     for chunk in _chunks(ids):
-        ranked = select(
-            col(Interaction.customer_id), col(Interaction.occurred_at), col(Interaction.kind), col(Interaction.summary), col(Interaction.id),
-            func.row_number().over(partition_by=col(Interaction.customer_id),
-                                   order_by=(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())).label("rank"),
-        ).where(col(Interaction.customer_id).in_(chunk), col(Interaction.kind).in_(RECALLED_KINDS),
+        ranked = (
+            select(
+                col(Interaction.customer_id),
+                col(Interaction.occurred_at),
+                col(Interaction.kind),
+                col(Interaction.summary),
+                col(Interaction.id),
+                func.row_number()
+                .over(
+                    partition_by=col(Interaction.customer_id),
+                    order_by=(col(Interaction.occurred_at).desc(), col(Interaction.id).desc()),
+                )
+                .label("rank"),
+            )
+            .where(
+                col(Interaction.customer_id).in_(chunk),
+                col(Interaction.kind).in_(RECALLED_KINDS),
                 col(Interaction.attempt).is_(False),  # a missed call is no touch to recall
-                col(Interaction.occurred_at) >= since, col(Interaction.occurred_at) < until).subquery()
-        statement = select(ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary,
-                           ranked.c.id).where(ranked.c.rank == 1)
+                col(Interaction.occurred_at) >= since,
+                col(Interaction.occurred_at) < until,
+            )
+            .subquery()
+        )
+        statement = select(
+            ranked.c.customer_id, ranked.c.occurred_at, ranked.c.kind, ranked.c.summary, ranked.c.id
+        ).where(ranked.c.rank == 1)
         latest: Sequence[Any] = connection.execute(statement).all()  # (columns of a subquery: untyped)
-        complained = set(connection.execute(select(col(Feedback.interaction_id)).where(
-            col(Feedback.kind) == "complaint", col(Feedback.interaction_id).in_([row[4] for row in latest]))).scalars())
+        complained = set(
+            connection.execute(
+                select(col(Feedback.interaction_id)).where(
+                    col(Feedback.kind) == "complaint", col(Feedback.interaction_id).in_([row[4] for row in latest])
+                )
+            ).scalars()
+        )
         for customer_id, occurred_at, kind, summary, interaction_id in latest:
             if interaction_id in complained:
                 continue
@@ -613,14 +730,16 @@ def _snippet(summary: str | None) -> str | None:
         return None
     first = _CLAUSE_END.split(text, maxsplit=1)[0].strip()
     limit = SNIPPET_CHARS["zh" if _CJK.search(first) else "en"]
-    return first if len(first) <= limit else first[:limit - 1].rstrip() + "…"
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
 def _rep_names(connection: Connection, ids: list[int]) -> dict[int, str]:
     names: dict[int, str] = {}
     for chunk in _chunks(ids):
-        names.update((uid, name) for uid, name in connection.execute(
-            select(pk(User.id), col(User.name)).where(col(User.id).in_(chunk))))
+        names.update(
+            (uid, name)
+            for uid, name in connection.execute(select(pk(User.id), col(User.name)).where(col(User.id).in_(chunk)))
+        )
     return names
 
 

@@ -92,13 +92,21 @@ class ImportReport:
         self.outcomes[line] = "refused"
 
     def summary(self) -> dict[str, Any]:
-        return {"kind": self.kind, "rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "errors": len(self.errors), "applied": self.applied}
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": len(self.errors),
+            "applied": self.applied,
+        }
 
 
 def note_columns(report: ImportReport, columns: Columns, derived: list[str]) -> None:
-    report.columns = [(header, name) for name, header in sorted(columns.header.items(),
-                                                                key=lambda item: columns.index[item[0]])]
+    report.columns = [
+        (header, name) for name, header in sorted(columns.header.items(), key=lambda item: columns.index[item[0]])
+    ]
     report.unknown_columns, report.derived_columns = columns.unknown, derived
 
 
@@ -111,8 +119,9 @@ def outcome_csv(report: ImportReport, reasons: list[str], headers: tuple[str, st
     rows = []
     for line, cells in report.lines:
         outcome = report.outcomes.get(line, "refused" if line in by_line else "unchanged")
-        rows.append([*(cells + [""] * width)[:max(width, len(cells))], words[outcome],
-                     "; ".join(by_line.get(line, []))])
+        rows.append(
+            [*(cells + [""] * width)[: max(width, len(cells))], words[outcome], "; ".join(by_line.get(line, []))]
+        )
     return _csv([[*report.headers, *headers], *rows])
 
 
@@ -137,8 +146,10 @@ class People:
 
     def __init__(self, session: Session, actor: Account | None) -> None:
         users: Sequence[Any] = session.execute(  # (Session.execute: untyped rows)
-            sa.select(col(User.id), col(User.telegram_id), col(User.name), col(User.team_id), col(User.manager_id))
-            .where(col(User.active))).all()
+            sa.select(
+                col(User.id), col(User.telegram_id), col(User.name), col(User.team_id), col(User.manager_id)
+            ).where(col(User.active))
+        ).all()
         self.by_telegram_id = {str(tid): uid for uid, tid, _, _, _ in users}
         self.by_name: dict[str, list[int]] = {}
         for uid, _, name, _, _ in users:
@@ -148,15 +159,19 @@ class People:
         if actor is not None and actor.role == "rep":
             self.allowed = {actor.id}
         elif actor is not None and actor.role == "manager":
-            self.allowed = {uid for uid, _, _, team, manager in users
-                            if uid == actor.id or manager == actor.id or (actor.team_id and team == actor.team_id)}
+            self.allowed = {
+                uid
+                for uid, _, _, team, manager in users
+                if uid == actor.id or manager == actor.id or (actor.team_id and team == actor.team_id)
+            }
 
     @property
     def default(self) -> int | None:
         """Whose a row without an owner is: a rep's own, and a manager's of no team (an unassigned
         customer of no team is for the admins alone); unassigned for other managers and the CLI."""
-        if self.actor is not None and (self.actor.role == "rep" or (self.actor.role == "manager"
-                                                                    and self.actor.team_id is None)):
+        if self.actor is not None and (
+            self.actor.role == "rep" or (self.actor.role == "manager" and self.actor.team_id is None)
+        ):
             return self.actor.id
         return None
 
@@ -201,8 +216,10 @@ class CustomerIndex:
         self.owner: dict[int, int | None] = {}
         self.stage: dict[int, str] = {}
         rows: Iterable[Any] = session.execute(  # (Session.execute: untyped rows)
-            sa.select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id, table.c.stage)
-            .where(table.c.merged_into_id.is_(None)))
+            sa.select(table.c.id, table.c.external_id, table.c.name, table.c.owner_id, table.c.stage).where(
+                table.c.merged_into_id.is_(None)
+            )
+        )
         for cid, external, name, owner, stage in rows:
             if external:
                 self.by_external[external] = cid
@@ -240,14 +257,14 @@ def cells_of(row: list[str], columns: Columns) -> dict[str, str]:
 
 def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def write_chunks(items: list[Any]) -> Iterable[list[Any]]:
     """Chunks for writing with progress: about a tenth of the rows each (100 to CHUNK)."""
     size = min(CHUNK, max(100, -(-len(items) // 10)))
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, with_ids: bool) -> list[int]:
@@ -268,16 +285,21 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]], *, wit
     ids: list[int] = []
     if with_ids:
         sequence = connection.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar()
-        ids = list(connection.exec_driver_sql(
-            f"SELECT nextval('{sequence}') FROM generate_series(1, {len(rows)})").scalars())
+        ids = list(
+            connection.exec_driver_sql(f"SELECT nextval('{sequence}') FROM generate_series(1, {len(rows)})").scalars()
+        )
         rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
     columns = list(rows[0])
     raw: Any = connection.connection.driver_connection  # psycopg's connection (PostgreSQL only here)
     quoted = ", ".join(f'"{column}"' for column in columns)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
-                            for v in (row[c] for c in columns)])
+            copy.write_row(
+                [
+                    json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+                    for v in (row[c] for c in columns)
+                ]
+            )
     return ids
 
 

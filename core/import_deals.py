@@ -26,52 +26,150 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from core.accounts import Account
-from core.import_common import (CellError, CustomerIndex, ImportReport, People, Plan, Progress, bulk_insert,
-                                cells_of, chunks, note_columns, visible, write_chunks)
 from core.errors import ImportFileError
+from core.import_common import (
+    CellError,
+    CustomerIndex,
+    ImportReport,
+    People,
+    Plan,
+    Progress,
+    bulk_insert,
+    cells_of,
+    chunks,
+    note_columns,
+    visible,
+    write_chunks,
+)
 from core.import_files import Table, map_columns
 from core.import_values import BadValue, day_first_of, parse_amount, parse_date
 from core.models import Customer, Interaction, Opportunity, table_of
 from core.money import to_minor
 
 DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("external_id", "external id", "record id", "deal id", "opportunity id", "商机编号", "商机id",
-                    "id"),
-    "deal_name": ("deal_name", "deal name", "deal", "deal title", "opportunity name", "opportunity", "商机名称",
-                  "商机", "商机主题", "机会名称"),
-    "customer": ("customer", "account name", "account", "客户名称", "客户", "关联客户", "company", "company name",
-                 "公司名称", "associated company", "associated company (primary)"),
-    "customer_ref": ("customer_external_id", "customer external id", "account id", "客户编号", "客户id",
-                     "customer id"),
+    "external_id": ("external_id", "external id", "record id", "deal id", "opportunity id", "商机编号", "商机id", "id"),
+    "deal_name": (
+        "deal_name",
+        "deal name",
+        "deal",
+        "deal title",
+        "opportunity name",
+        "opportunity",
+        "商机名称",
+        "商机",
+        "商机主题",
+        "机会名称",
+    ),
+    "customer": (
+        "customer",
+        "account name",
+        "account",
+        "客户名称",
+        "客户",
+        "关联客户",
+        "company",
+        "company name",
+        "公司名称",
+        "associated company",
+        "associated company (primary)",
+    ),
+    "customer_ref": ("customer_external_id", "customer external id", "account id", "客户编号", "客户id", "customer id"),
     "amount": ("amount", "金额", "商机金额", "deal amount", "成交金额", "预计金额"),
     "currency": ("currency", "币种", "货币"),
     "stage": ("stage", "deal stage", "阶段", "商机阶段", "销售阶段"),
-    "closing_date": ("closing date", "close date", "closing_date", "expected close date", "预计成交日期",
-                     "预计签约日期", "成交日期", "结单日期"),
+    "closing_date": (
+        "closing date",
+        "close date",
+        "closing_date",
+        "expected close date",
+        "预计成交日期",
+        "预计签约日期",
+        "成交日期",
+        "结单日期",
+    ),
     "owner": ("owner", "deal owner", "opportunity owner", "负责人", "商机负责人", "所有人", "销售"),
-    "lost_reason": ("lost reason", "reason for loss", "closed lost reason", "loss reason", "输单原因", "丢单原因",
-                    "失败原因"),
+    "lost_reason": (
+        "lost reason",
+        "reason for loss",
+        "closed lost reason",
+        "loss reason",
+        "输单原因",
+        "丢单原因",
+        "失败原因",
+    ),
     "probability": ("probability", "赢率", "成交概率", "赢单概率"),
 }
 # stage words → "won" | "lost" | a pipeline stage code (an open deal)
-_WON = ("closed won", "closedwon", "closed - won", "closed-won", "won", "deal won", "赢单", "已赢单", "成交", "已成交",
-        "签约", "已签约")
-_LOST = ("closed lost", "closedlost", "closed - lost", "closed-lost", "lost", "deal lost", "closed lost to competition",
-         "closed-lost to competition", "输单", "已输单", "丢单", "失败", "商机失败")
+_WON = (
+    "closed won",
+    "closedwon",
+    "closed - won",
+    "closed-won",
+    "won",
+    "deal won",
+    "赢单",
+    "已赢单",
+    "成交",
+    "已成交",
+    "签约",
+    "已签约",
+)
+_LOST = (
+    "closed lost",
+    "closedlost",
+    "closed - lost",
+    "closed-lost",
+    "lost",
+    "deal lost",
+    "closed lost to competition",
+    "closed-lost to competition",
+    "输单",
+    "已输单",
+    "丢单",
+    "失败",
+    "商机失败",
+)
 _OPEN = {
-    "prospecting": "lead", "lead": "lead", "线索": "lead", "初步线索": "lead",
-    "qualification": "contacted", "appointment scheduled": "contacted", "appointmentscheduled": "contacted",
-    "初步接洽": "contacted", "已联系": "contacted", "初步接触": "contacted", "验证客户": "contacted",
-    "needs analysis": "needs_confirmed", "qualified to buy": "needs_confirmed", "qualifiedtobuy": "needs_confirmed",
-    "id. decision makers": "needs_confirmed", "identify decision makers": "needs_confirmed",
-    "perception analysis": "needs_confirmed", "需求分析": "needs_confirmed", "需求确认": "needs_confirmed",
-    "value proposition": "proposal", "proposal/price quote": "proposal", "proposal": "proposal",
-    "presentation scheduled": "proposal", "presentationscheduled": "proposal", "方案": "proposal",
-    "报价": "proposal", "方案报价": "proposal", "方案/报价": "proposal",
-    "negotiation/review": "negotiation", "negotiation": "negotiation", "decision maker bought-in": "negotiation",
-    "decisionmakerboughtin": "negotiation", "谈判": "negotiation", "商务谈判": "negotiation", "谈判审核": "negotiation",
-    "contract sent": "contract_sent", "contractsent": "contract_sent", "合同已发": "contract_sent",
-    "合同": "contract_sent", "签约中": "contract_sent",
+    "prospecting": "lead",
+    "lead": "lead",
+    "线索": "lead",
+    "初步线索": "lead",
+    "qualification": "contacted",
+    "appointment scheduled": "contacted",
+    "appointmentscheduled": "contacted",
+    "初步接洽": "contacted",
+    "已联系": "contacted",
+    "初步接触": "contacted",
+    "验证客户": "contacted",
+    "needs analysis": "needs_confirmed",
+    "qualified to buy": "needs_confirmed",
+    "qualifiedtobuy": "needs_confirmed",
+    "id. decision makers": "needs_confirmed",
+    "identify decision makers": "needs_confirmed",
+    "perception analysis": "needs_confirmed",
+    "需求分析": "needs_confirmed",
+    "需求确认": "needs_confirmed",
+    "value proposition": "proposal",
+    "proposal/price quote": "proposal",
+    "proposal": "proposal",
+    "presentation scheduled": "proposal",
+    "presentationscheduled": "proposal",
+    "方案": "proposal",
+    "报价": "proposal",
+    "方案报价": "proposal",
+    "方案/报价": "proposal",
+    "negotiation/review": "negotiation",
+    "negotiation": "negotiation",
+    "decision maker bought-in": "negotiation",
+    "decisionmakerboughtin": "negotiation",
+    "谈判": "negotiation",
+    "商务谈判": "negotiation",
+    "谈判审核": "negotiation",
+    "contract sent": "contract_sent",
+    "contractsent": "contract_sent",
+    "合同已发": "contract_sent",
+    "合同": "contract_sent",
+    "签约中": "contract_sent",
 }
 _STATUS = {**{w: "won" for w in _WON}, **{w: "lost" for w in _LOST}}
 
@@ -123,16 +221,21 @@ def _intention(text: str) -> int | None:
     return min(5, 1 + int(value) // 20)
 
 
-def plan_deals(session: Session, table: Table, actor: Account | None, now: datetime, currency: str,
-               zone: ZoneInfo) -> _DealPlan:
+def plan_deals(
+    session: Session, table: Table, actor: Account | None, now: datetime, currency: str, zone: ZoneInfo
+) -> _DealPlan:
     columns = map_columns(table.headers, DEAL_COLUMNS)
     missing = [name for name in ("deal_name", "stage") if name not in columns.index]
     if not {"customer", "customer_ref"} & columns.index.keys():
         missing.insert(1, "customer")
     if missing:
-        raise ImportFileError("missing_columns", columns=", ".join(
-            {"deal_name": "Deal Name / 商机名称", "customer": "Account Name / 客户名称", "stage": "Stage / 阶段"}[m]
-            for m in missing))
+        raise ImportFileError(
+            "missing_columns",
+            columns=", ".join(
+                {"deal_name": "Deal Name / 商机名称", "customer": "Account Name / 客户名称", "stage": "Stage / 阶段"}[m]
+                for m in missing
+            ),
+        )
     report = ImportReport("deals", rows=len(table.rows), headers=table.headers)
     note_columns(report, columns, columns.derived)
     people = People(session, actor)
@@ -162,8 +265,17 @@ def plan_deals(session: Session, table: Table, actor: Account | None, now: datet
     return plan
 
 
-def _deal(line: int, cells: dict[str, str], headers: dict[str, str], customers: CustomerIndex, people: People,
-          zone: ZoneInfo, day_first: bool | None, currency: str, now: datetime) -> _DealRow:
+def _deal(
+    line: int,
+    cells: dict[str, str],
+    headers: dict[str, str],
+    customers: CustomerIndex,
+    people: People,
+    zone: ZoneInfo,
+    day_first: bool | None,
+    currency: str,
+    now: datetime,
+) -> _DealRow:
     def value(name: str, parse: Any) -> Any:
         try:
             return parse(cells.get(name, ""))
@@ -185,8 +297,9 @@ def _deal(line: int, cells: dict[str, str], headers: dict[str, str], customers: 
         try:
             return customers.find(reference, name)
         except BadValue as exc:
-            raise BadValue("deal_customer_unknown" if exc.code == "customer_unknown" else exc.code,
-                           **exc.params) from None
+            raise BadValue(
+                "deal_customer_unknown" if exc.code == "customer_unknown" else exc.code, **exc.params
+            ) from None
 
     customer_id = value(column, find)
     status, stage = value("stage", parse_stage)
@@ -213,11 +326,22 @@ def _deal(line: int, cells: dict[str, str], headers: dict[str, str], customers: 
     external = cells.get("external_id") or None
     if external and len(external) > 100:
         raise CellError("too_long", headers.get("external_id"), {"limit": 100})
-    return _DealRow(line, customer_id, title, status, stage,
-                    to_minor(amount, row_currency) if amount is not None else None,
-                    row_currency if amount is not None else None, closing, occurred_at, closed_at,
-                    value("probability", _intention), (cells.get("lost_reason") or "")[:1000] or None,
-                    external, rep)
+    return _DealRow(
+        line,
+        customer_id,
+        title,
+        status,
+        stage,
+        to_minor(amount, row_currency) if amount is not None else None,
+        row_currency if amount is not None else None,
+        closing,
+        occurred_at,
+        closed_at,
+        value("probability", _intention),
+        (cells.get("lost_reason") or "")[:1000] or None,
+        external,
+        rep,
+    )
 
 
 class _DealPlan(Plan):
@@ -226,8 +350,11 @@ class _DealPlan(Plan):
 
     def match(self, session: Session, cells: dict[int, list[str]]) -> None:
         """Each row's opportunity (by the CRM's id, else customer + deal name) and what happens to it."""
-        existing = _opportunities(session, sorted({r.customer_id for r in self.rows}),
-                                  sorted({r.external_id for r in self.rows if r.external_id}))
+        existing = _opportunities(
+            session,
+            sorted({r.customer_id for r in self.rows}),
+            sorted({r.external_id for r in self.rows if r.external_id}),
+        )
         by_external = {o["external_id"]: o for o in existing if o["external_id"]}
         by_title: dict[tuple[int, str], dict[str, Any]] = {}
         for o in sorted(existing, key=lambda o: (o["status"] != "open", o["id"])):  # an open one first
@@ -267,34 +394,70 @@ class _DealPlan(Plan):
             return "updated" if row.changes else "unchanged"
         if row.status != "open":
             return "updated"  # closed now: won (the deal is booked) or lost
-        wanted = {"amount_minor": row.amount_minor, "currency": row.currency, "expected_signing_date": row.closing,
-                  "stage": row.stage, "intention": row.intention, "external_id": row.external_id}
+        wanted = {
+            "amount_minor": row.amount_minor,
+            "currency": row.currency,
+            "expected_signing_date": row.closing,
+            "stage": row.stage,
+            "intention": row.intention,
+            "external_id": row.external_id,
+        }
         row.changes = {k: v for k, v in wanted.items() if v is not None and old[k] != v}
         return "updated" if row.changes else "unchanged"
 
     def apply(self, session: Session, progress: Progress) -> None:
-        work = [r for r in self.rows if r.existing is None or r.changes or
-                (r.existing["status"] == "open" and r.status != "open")]
+        work = [
+            r
+            for r in self.rows
+            if r.existing is None or r.changes or (r.existing["status"] == "open" and r.status != "open")
+        ]
         won = [r for r in work if r.status == "won" and (r.existing is None or r.existing["status"] == "open")]
         deal_ids = self._book(session, won)
         done = 0
         for chunk in write_chunks(work):
             inserts, updates = [], []
             for row in chunk:
-                closed = {"status": row.status, "closed_at": row.closed_at,
-                          "deal_interaction_id": deal_ids.get(row.line), "updated_at": self.now}
+                closed = {
+                    "status": row.status,
+                    "closed_at": row.closed_at,
+                    "deal_interaction_id": deal_ids.get(row.line),
+                    "updated_at": self.now,
+                }
                 if row.existing is None:
-                    inserts.append({"source_interaction_id": None, "customer_id": row.customer_id, "title": row.title,
-                                    "amount_minor": row.amount_minor, "currency": row.currency,
-                                    "expected_signing_date": row.closing, "stage": row.stage,
-                                    "intention": row.intention, "lost_reason": row.lost_reason,
-                                    "external_id": row.external_id, "rep_id": row.rep_id, "created_at": self.now,
-                                    **closed})
+                    inserts.append(
+                        {
+                            "source_interaction_id": None,
+                            "customer_id": row.customer_id,
+                            "title": row.title,
+                            "amount_minor": row.amount_minor,
+                            "currency": row.currency,
+                            "expected_signing_date": row.closing,
+                            "stage": row.stage,
+                            "intention": row.intention,
+                            "lost_reason": row.lost_reason,
+                            "external_id": row.external_id,
+                            "rep_id": row.rep_id,
+                            "created_at": self.now,
+                            **closed,
+                        }
+                    )
                 elif row.existing["status"] == "open" and row.status != "open":
-                    updates.append({"id": row.existing["id"], **closed, "lost_reason": row.lost_reason,
-                                    **{k: v for k, v in (("amount_minor", row.amount_minor),
-                                                         ("currency", row.currency),
-                                                         ("external_id", row.external_id)) if v is not None}})
+                    updates.append(
+                        {
+                            "id": row.existing["id"],
+                            **closed,
+                            "lost_reason": row.lost_reason,
+                            **{
+                                k: v
+                                for k, v in (
+                                    ("amount_minor", row.amount_minor),
+                                    ("currency", row.currency),
+                                    ("external_id", row.external_id),
+                                )
+                                if v is not None
+                            },
+                        }
+                    )
                 else:
                     updates.append({"id": row.existing["id"], **row.changes, "updated_at": self.now})
             bulk_insert(session, table_of(Opportunity), inserts, with_ids=False)
@@ -307,10 +470,25 @@ class _DealPlan(Plan):
 
     def _book(self, session: Session, won: list[_DealRow]) -> dict[int, int]:
         """The won deals as booked revenue: one deal interaction each; line → its id."""
-        values = [{"customer_id": r.customer_id, "contact_id": None, "rep_id": r.rep_id, "kind": "deal",
-                   "channel": None, "occurred_at": r.occurred_at, "amount_minor": r.amount_minor,
-                   "currency": r.currency, "summary": r.title, "external_id": None, "source_chat_id": None,
-                   "source_message_id": None, "created_at": self.now, "attempt": False} for r in won]
+        values = [
+            {
+                "customer_id": r.customer_id,
+                "contact_id": None,
+                "rep_id": r.rep_id,
+                "kind": "deal",
+                "channel": None,
+                "occurred_at": r.occurred_at,
+                "amount_minor": r.amount_minor,
+                "currency": r.currency,
+                "summary": r.title,
+                "external_id": None,
+                "source_chat_id": None,
+                "source_message_id": None,
+                "created_at": self.now,
+                "attempt": False,
+            }
+            for r in won
+        ]
         ids: list[int] = []
         for chunk in chunks(values):
             ids += bulk_insert(session, table_of(Interaction), chunk, with_ids=True)
@@ -326,8 +504,11 @@ class _DealPlan(Plan):
         if not first:
             return
         table = table_of(Customer)
-        statement = update(table).where(table.c.id == bindparam("cid")).values(
-            stage="active", contract_start=func.coalesce(table.c.contract_start, bindparam("day")))
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("cid"))
+            .values(stage="active", contract_start=func.coalesce(table.c.contract_start, bindparam("day")))
+        )
         session.execute(statement, [{"cid": cid, "day": day} for cid, day in first.items()])
 
 

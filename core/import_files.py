@@ -186,10 +186,32 @@ class Columns:
 # Columns an export adds that an import takes no value from (tiers, scores, cadence, figures the
 # bot computes): named apart in the preview, never read. Normalised (see normalise_header).
 _READ_ONLY_PREFIXES = ("tier:", "档次:", "档次：", "score:", "分数:", "分数：")
-_READ_ONLY = {"cadence", "nextdue", "nextvisitdue", "daysoverdue", "联络状态", "下次联系", "下次拜访", "逾期天数",
-              "bookedrevenue12months", "近12个月成交额", "openexpectedrevenue", "未结商机预计金额",
-              "lastcontact", "最近联系", "openfollowups", "未完成跟进", "opencomplaints", "未处理投诉",
-              "recordid", "记录id", "importoutcome", "导入结果", "whyrefused", "未导入原因"}
+_READ_ONLY = {
+    "cadence",
+    "nextdue",
+    "nextvisitdue",
+    "daysoverdue",
+    "联络状态",
+    "下次联系",
+    "下次拜访",
+    "逾期天数",
+    "bookedrevenue12months",
+    "近12个月成交额",
+    "openexpectedrevenue",
+    "未结商机预计金额",
+    "lastcontact",
+    "最近联系",
+    "openfollowups",
+    "未完成跟进",
+    "opencomplaints",
+    "未处理投诉",
+    "recordid",
+    "记录id",
+    "importoutcome",
+    "导入结果",
+    "whyrefused",
+    "未导入原因",
+}
 
 
 def normalise_header(header: str) -> str:
@@ -199,8 +221,9 @@ def normalise_header(header: str) -> str:
     return re.sub(r"[\s_\-]+", "", text)
 
 
-def map_columns(headers: list[str], spec: dict[str, tuple[str, ...]],
-                fallbacks: dict[str, str] | None = None) -> Columns:
+def map_columns(
+    headers: list[str], spec: dict[str, tuple[str, ...]], fallbacks: dict[str, str] | None = None
+) -> Columns:
     """Map headers to fields. Two columns meaning the same field refuse the file (which one would
     be meant?). `fallbacks` {field: other}: when `field` has no column, `other`'s column stands in
     (a lead export's Company is the customer's name)."""
@@ -218,8 +241,13 @@ def map_columns(headers: list[str], spec: dict[str, tuple[str, ...]],
                 unknown.append(header)
             continue
         if name in index:
-            raise ImportFileError("duplicate_header", first=headers[index[name]], second=header,
-                                  first_column=get_column_letter(index[name] + 1), second_column=get_column_letter(position + 1))
+            raise ImportFileError(
+                "duplicate_header",
+                first=headers[index[name]],
+                second=header,
+                first_column=get_column_letter(index[name] + 1),
+                second_column=get_column_letter(position + 1),
+            )
         index[name] = position
     for wanted, other in (fallbacks or {}).items():
         if wanted not in index and other in index:
@@ -227,4 +255,3 @@ def map_columns(headers: list[str], spec: dict[str, tuple[str, ...]],
     if not index:
         raise ImportFileError("no_columns", first=", ".join(h for h in headers[:6] if h)[:200])
     return Columns(index, unknown, {name: headers[i] for name, i in index.items()}, derived)
-

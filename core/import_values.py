@@ -169,8 +169,10 @@ def parse_choice(text: str, allowed: Iterable[str], words: dict[str, str], code:
 # RFC 5322 allows, a domain of letter-or-digit labels and a letter TLD. What matches it (within
 # the lengths, and outside the special-use domains) email-validator accepts too — tested — so
 # only the rest pays for the library's full check (about 50 µs an address: 2.5 s of a 50k file).
-_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-                          r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
 
 
 def parse_email(text: str) -> str | None:
@@ -236,7 +238,23 @@ def parse_region(text: str) -> str | None:
     return code
 
 
-_COUNTRIES = {"中国": "CN", "中国大陆": "CN", "china": "CN", "美国": "US", "united states": "US", "usa": "US",
-              "英国": "GB", "united kingdom": "GB", "uk": "GB", "新加坡": "SG", "singapore": "SG",
-              "日本": "JP", "japan": "JP", "德国": "DE", "germany": "DE", "香港": "HK", "中国香港": "HK",
-              "hong kong": "HK"}
+_COUNTRIES = {
+    "中国": "CN",
+    "中国大陆": "CN",
+    "china": "CN",
+    "美国": "US",
+    "united states": "US",
+    "usa": "US",
+    "英国": "GB",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "新加坡": "SG",
+    "singapore": "SG",
+    "日本": "JP",
+    "japan": "JP",
+    "德国": "DE",
+    "germany": "DE",
+    "香港": "HK",
+    "中国香港": "HK",
+    "hong kong": "HK",
+}

@@ -16,9 +16,9 @@ from core import aliases, audit, flows, followups, opportunities
 from core.accounts import Account, account_of
 from core.db import Database
 from core.errors import InvalidInput, NotFound
-from core.tiers import retier_customer
 from core.models import FEEDBACK_KINDS, INTERACTION_KINDS, Customer, Feedback, FollowUp, Interaction, User
 from core.money import from_minor, parse_money, to_minor
+from core.tiers import retier_customer
 from core.visibility import can_see_customer
 
 MONEY = ("booked", "expected", "refund")
@@ -118,14 +118,19 @@ def validate(draft: LogDraft) -> None:
             raise InvalidInput("bad_date", value=draft.expected_by) from None
 
 
-def save_log(session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int,
-             now: datetime, currency: str) -> SavedLog:
+def save_log(
+    session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int, now: datetime, currency: str
+) -> SavedLog:
     """Store a confirmed draft in one transaction. (chat, message, customer) is unique, so a
     repeated delivery or a double tap returns the first save instead of writing twice (one
     message may log several customers, once each)."""
-    existing = session.exec(select(Interaction).where(Interaction.source_chat_id == chat_id,
-                                                      Interaction.source_message_id == message_id,
-                                                      Interaction.customer_id == draft.customer_id)).first()
+    existing = session.exec(
+        select(Interaction).where(
+            Interaction.source_chat_id == chat_id,
+            Interaction.source_message_id == message_id,
+            Interaction.customer_id == draft.customer_id,
+        )
+    ).first()
     if existing is not None:
         customer = session.get(Customer, existing.customer_id)
         return SavedLog(existing.id or 0, existing.customer_id, customer.name if customer else "", True, None, None)
@@ -137,10 +142,18 @@ def save_log(session: Session, account: Account, draft: LogDraft, *, chat_id: in
     amount_currency = (draft.currency or currency).upper() if money is not None else None
     booked = _signed_minor(draft.amount, amount_currency, money) if money in ("booked", "refund") else None
     interaction = Interaction(
-        customer_id=customer.id or 0, rep_id=account.id, kind=draft.kind, channel=draft.channel,
-        occurred_at=datetime.fromisoformat(draft.occurred_at), summary=draft.summary[:4000],
-        amount_minor=booked, currency=amount_currency if booked is not None else None,
-        source_chat_id=chat_id, source_message_id=message_id, created_at=now, attempt=draft.attempt,
+        customer_id=customer.id or 0,
+        rep_id=account.id,
+        kind=draft.kind,
+        channel=draft.channel,
+        occurred_at=datetime.fromisoformat(draft.occurred_at),
+        summary=draft.summary[:4000],
+        amount_minor=booked,
+        currency=amount_currency if booked is not None else None,
+        source_chat_id=chat_id,
+        source_message_id=message_id,
+        created_at=now,
+        attempt=draft.attempt,
     )
     session.add(interaction)
     session.flush()
@@ -148,14 +161,23 @@ def save_log(session: Session, account: Account, draft: LogDraft, *, chat_id: in
     if money == "expected":  # expected money is never revenue: it goes to the pipeline
         assert draft.amount is not None and amount_currency is not None
         opportunity = opportunities.record_expected(
-            session, account, customer, interaction, amount=Decimal(draft.amount), currency=amount_currency,
-            expected_by=date.fromisoformat(draft.expected_by) if draft.expected_by else None, now=now)
+            session,
+            account,
+            customer,
+            interaction,
+            amount=Decimal(draft.amount),
+            currency=amount_currency,
+            expected_by=date.fromisoformat(draft.expected_by) if draft.expected_by else None,
+            now=now,
+        )
     feedback_id = _feedback(session, account, customer, interaction, draft, now)
     follow_up_id = _follow_up(session, account, customer, interaction, draft, now)
-    audit.record(session, actor_id=account.id, action="interaction.create", now=now,
-                 target=f"interaction:{interaction.id}")
-    return SavedLog(interaction.id or 0, customer.id or 0, customer.name, False, follow_up_id, feedback_id,
-                    *opportunity)
+    audit.record(
+        session, actor_id=account.id, action="interaction.create", now=now, target=f"interaction:{interaction.id}"
+    )
+    return SavedLog(
+        interaction.id or 0, customer.id or 0, customer.name, False, follow_up_id, feedback_id, *opportunity
+    )
 
 
 def _visible_customer(session: Session, account: Account, customer_id: int) -> Customer:
@@ -173,33 +195,54 @@ def _signed_minor(amount: str | None, currency: str | None, money: str | None) -
     return -minor if money == "refund" else minor
 
 
-def _feedback(session: Session, account: Account, customer: Customer, interaction: Interaction, draft: LogDraft,
-              now: datetime) -> int | None:
+def _feedback(
+    session: Session, account: Account, customer: Customer, interaction: Interaction, draft: LogDraft, now: datetime
+) -> int | None:
     if draft.feedback_kind is None:
         return None
-    feedback = Feedback(customer_id=customer.id or 0, interaction_id=interaction.id, rep_id=account.id,
-                        kind=draft.feedback_kind, text=(draft.feedback_text or draft.summary)[:4000],
-                        severity="high" if draft.feedback_kind == "complaint" else "medium",
-                        status="open" if draft.feedback_kind in ("complaint", "suggestion", "question") else "resolved",
-                        satisfaction=draft.satisfaction, created_at=now)
+    feedback = Feedback(
+        customer_id=customer.id or 0,
+        interaction_id=interaction.id,
+        rep_id=account.id,
+        kind=draft.feedback_kind,
+        text=(draft.feedback_text or draft.summary)[:4000],
+        severity="high" if draft.feedback_kind == "complaint" else "medium",
+        status="open" if draft.feedback_kind in ("complaint", "suggestion", "question") else "resolved",
+        satisfaction=draft.satisfaction,
+        created_at=now,
+    )
     session.add(feedback)
     session.flush()
     if draft.feedback_kind == "complaint" and draft.follow_up_due is None:
         # a complaint always gets a follow-up for the owner, even when none was asked for
-        session.add(FollowUp(customer_id=customer.id or 0, rep_id=customer.owner_id or account.id,
-                             due_at=now + COMPLAINT_FOLLOW_UP, text=(draft.feedback_text or draft.summary)[:500],
-                             interaction_id=interaction.id, created_at=now, feedback_id=feedback.id))
+        session.add(
+            FollowUp(
+                customer_id=customer.id or 0,
+                rep_id=customer.owner_id or account.id,
+                due_at=now + COMPLAINT_FOLLOW_UP,
+                text=(draft.feedback_text or draft.summary)[:500],
+                interaction_id=interaction.id,
+                created_at=now,
+                feedback_id=feedback.id,
+            )
+        )
     return feedback.id
 
 
-def _follow_up(session: Session, account: Account, customer: Customer, interaction: Interaction, draft: LogDraft,
-               now: datetime) -> int | None:
+def _follow_up(
+    session: Session, account: Account, customer: Customer, interaction: Interaction, draft: LogDraft, now: datetime
+) -> int | None:
     if draft.follow_up_due is None:
         return None
-    follow_up = FollowUp(customer_id=customer.id or 0, rep_id=account.id,
-                         due_at=datetime.fromisoformat(draft.follow_up_due), has_time=draft.follow_up_has_time,
-                         text=(draft.follow_up_text or draft.summary)[:500], interaction_id=interaction.id,
-                         created_at=now)
+    follow_up = FollowUp(
+        customer_id=customer.id or 0,
+        rep_id=account.id,
+        due_at=datetime.fromisoformat(draft.follow_up_due),
+        has_time=draft.follow_up_has_time,
+        text=(draft.follow_up_text or draft.summary)[:500],
+        interaction_id=interaction.id,
+        created_at=now,
+    )
     session.add(follow_up)
     session.flush()
     return follow_up.id
@@ -225,18 +268,40 @@ class LoggedResult:
     open_follow_ups: tuple[Any, ...] = ()  # the customer's follow-ups still open: offered for closing
 
 
-def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int,
-                   now: datetime, currency: str, policy: Any, org_timezone: str,
-                   others: Sequence[int] = ()) -> LoggedResult:
+def log_and_retier(
+    session: Session,
+    account: Account,
+    draft: LogDraft,
+    *,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+    currency: str,
+    policy: Any,
+    org_timezone: str,
+    others: Sequence[int] = (),
+) -> LoggedResult:
     """Save the log and re-tier its customer in one transaction (the reply shows both). `others`:
     further customers the message is about, each logged with the same kind, date and note (the
     amount, follow-up and feedback stay with the first) and re-tiered too."""
     saved = save_log(session, account, draft, chat_id=chat_id, message_id=message_id, now=now, currency=currency)
-    more = _log_others(session, account, draft, saved.customer_id, others, chat_id=chat_id, message_id=message_id,
-                       now=now, currency=currency)
+    more = _log_others(
+        session,
+        account,
+        draft,
+        saved.customer_id,
+        others,
+        chat_id=chat_id,
+        message_id=message_id,
+        now=now,
+        currency=currency,
+    )
     session.flush()
-    closed, still_open = ((), ()) if saved.duplicate else followups.settle_after_log(
-        session, saved.customer_id, saved.interaction_id, now)
+    closed, still_open = (
+        ((), ())
+        if saved.duplicate
+        else followups.settle_after_log(session, saved.customer_id, saved.interaction_id, now)
+    )
     for extra in more:
         retier_customer(session, policy, extra.customer_id, now, org_timezone=org_timezone)
     result, changes = retier_customer(session, policy, saved.customer_id, now, org_timezone=org_timezone)
@@ -247,19 +312,48 @@ def log_and_retier(session: Session, account: Account, draft: LogDraft, *, chat_
     due_since = next_due if next_due is not None and today is not None and next_due < today else None
     if next_visit is not None and today is not None and next_visit < today:
         next_visit = None
-    return LoggedResult(saved, cadence.status if cadence else "none", None if due_since else next_due, next_visit,
-                        [c for c in changes if c.old is not None], tuple(more), due_since,
-                        closed_follow_ups=closed, open_follow_ups=still_open)
+    return LoggedResult(
+        saved,
+        cadence.status if cadence else "none",
+        None if due_since else next_due,
+        next_visit,
+        [c for c in changes if c.old is not None],
+        tuple(more),
+        due_since,
+        closed_follow_ups=closed,
+        open_follow_ups=still_open,
+    )
 
 
-def save_and_close(session: Session, account: Account, draft: LogDraft, *, chat_id: int, message_id: int,
-                   now: datetime, currency: str, policy: Any, org_timezone: str, others: Sequence[int] = (),
-                   learn: str | None = None) -> LoggedResult:
+def save_and_close(
+    session: Session,
+    account: Account,
+    draft: LogDraft,
+    *,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+    currency: str,
+    policy: Any,
+    org_timezone: str,
+    others: Sequence[int] = (),
+    learn: str | None = None,
+) -> LoggedResult:
     """✅ on a log card: save (for every chosen customer of the message) and re-tier
     (`log_and_retier`), learn the name the message used for the customer the rep picked
     (`learn`), and close the card — one transaction, one commit per ✅."""
-    logged = log_and_retier(session, account, draft, chat_id=chat_id, message_id=message_id, now=now,
-                            currency=currency, policy=policy, org_timezone=org_timezone, others=others)
+    logged = log_and_retier(
+        session,
+        account,
+        draft,
+        chat_id=chat_id,
+        message_id=message_id,
+        now=now,
+        currency=currency,
+        policy=policy,
+        org_timezone=org_timezone,
+        others=others,
+    )
     if learn and not logged.saved.duplicate:
         logged = replace(logged, learned=aliases.learn(session, account, logged.saved.customer_id, learn, now=now))
     flows.clear(session, account.id)
@@ -271,30 +365,78 @@ def rehearse_log(db: Database, now: datetime, *, currency: str, policy: Any, org
     statements a ✅ runs are compiled before the first rep's ✅ (bot.app.warm_start)."""
     with Session(db.engine) as session:
         try:
-            found = session.exec(select(Customer.id, User).join(User, col(User.id) == col(Customer.owner_id))
-                                 .where(col(Customer.archived).is_(False), col(User.active).is_(True))
-                                 .limit(1)).first()
+            found = session.exec(
+                select(Customer.id, User)
+                .join(User, col(User.id) == col(Customer.owner_id))
+                .where(col(Customer.archived).is_(False), col(User.active).is_(True))
+                .limit(1)
+            ).first()
             if found is None:
                 return
             customer_id, owner = found
             draft = LogDraft(customer_id=customer_id, kind="call", occurred_at=now.isoformat(), summary="rehearsal")
-            log_and_retier(session, account_of(session, owner), draft, chat_id=0, message_id=0, now=now,
-                           currency=currency, policy=policy, org_timezone=org_timezone)
+            log_and_retier(
+                session,
+                account_of(session, owner),
+                draft,
+                chat_id=0,
+                message_id=0,
+                now=now,
+                currency=currency,
+                policy=policy,
+                org_timezone=org_timezone,
+            )
         finally:
             session.rollback()
 
 
-def _log_others(session: Session, account: Account, draft: LogDraft, first: int, others: Sequence[int], *,
-                chat_id: int, message_id: int, now: datetime, currency: str) -> list[SavedLog]:
-    plain = draft.replace(amount=None, currency=None, follow_up_due=None, follow_up_text=None,
-                          feedback_kind=None, feedback_text=None, satisfaction=None)
+def _log_others(
+    session: Session,
+    account: Account,
+    draft: LogDraft,
+    first: int,
+    others: Sequence[int],
+    *,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+    currency: str,
+) -> list[SavedLog]:
+    plain = draft.replace(
+        amount=None,
+        currency=None,
+        follow_up_due=None,
+        follow_up_text=None,
+        feedback_kind=None,
+        feedback_text=None,
+        satisfaction=None,
+    )
     ids = list(dict.fromkeys(cid for cid in others if cid != first))
-    return [save_log(session, account, plain.replace(customer_id=cid), chat_id=chat_id, message_id=message_id,
-                     now=now, currency=currency) for cid in ids]
+    return [
+        save_log(
+            session,
+            account,
+            plain.replace(customer_id=cid),
+            chat_id=chat_id,
+            message_id=message_id,
+            now=now,
+            currency=currency,
+        )
+        for cid in ids
+    ]
 
 
-def mark_greeting_sent(session: Session, account: Account, customer_id: int, occasion_key: str,
-                       occasion_name: str, now: datetime, *, policy: Any, org_timezone: str) -> bool:
+def mark_greeting_sent(
+    session: Session,
+    account: Account,
+    customer_id: int,
+    occasion_key: str,
+    occasion_name: str,
+    now: datetime,
+    *,
+    policy: Any,
+    org_timezone: str,
+) -> bool:
     """Log the greeting the rep sent (it resets the cadence clock) and re-tier the customer, in
     one transaction; False if already logged."""
     if not can_see_customer(session, account, customer_id):
@@ -302,8 +444,17 @@ def mark_greeting_sent(session: Session, account: Account, customer_id: int, occ
     external_id = f"greeting:{customer_id}:{occasion_key}"[:100]
     if session.exec(select(Interaction.id).where(Interaction.external_id == external_id)).first() is not None:
         return False
-    session.add(Interaction(customer_id=customer_id, rep_id=account.id, kind="greeting", occurred_at=now,
-                            summary=occasion_name[:300], external_id=external_id, created_at=now))
+    session.add(
+        Interaction(
+            customer_id=customer_id,
+            rep_id=account.id,
+            kind="greeting",
+            occurred_at=now,
+            summary=occasion_name[:300],
+            external_id=external_id,
+            created_at=now,
+        )
+    )
     session.flush()
     retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     return True
@@ -322,8 +473,12 @@ def undo_last(session: Session, account: Account, now: datetime, *, policy: Any,
     """Remove the rep's last log of the last 24 hours, with what it created, and re-tier the
     customers it was about, in one transaction; None if none."""
     last = session.exec(
-        select(Interaction).where(Interaction.rep_id == account.id, Interaction.created_at > now - UNDO_WINDOW,
-                                  col(Interaction.source_message_id).is_not(None))
+        select(Interaction)
+        .where(
+            Interaction.rep_id == account.id,
+            Interaction.created_at > now - UNDO_WINDOW,
+            col(Interaction.source_message_id).is_not(None),
+        )
         .order_by(col(Interaction.created_at).desc(), col(Interaction.id).desc())
     ).first()
     if last is None:
@@ -336,17 +491,27 @@ def undo_last(session: Session, account: Account, now: datetime, *, policy: Any,
     for customer_id in dict.fromkeys(row.customer_id for row, _ in logged):
         retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     (first, name), more = logged[0], logged[1:]
-    return Undone(first.id or 0, first.customer_id, name, first.kind,
-                  tuple((row.customer_id, other) for row, other in more))
+    return Undone(
+        first.id or 0, first.customer_id, name, first.kind, tuple((row.customer_id, other) for row, other in more)
+    )
 
 
-def _same_message(session: Session, account: Account, chat_id: int | None, message_id: int | None
-                  ) -> list[tuple[Interaction, str]]:
+def _same_message(
+    session: Session, account: Account, chat_id: int | None, message_id: int | None
+) -> list[tuple[Interaction, str]]:
     """The rep's logs of one Telegram message, in the order they were written."""
-    return list(session.exec(select(Interaction, col(Customer.name)).join(Customer, col(Customer.id) == col(Interaction.customer_id))
-                             .where(Interaction.rep_id == account.id, Interaction.source_chat_id == chat_id,
-                                    Interaction.source_message_id == message_id)
-                             .order_by(col(Interaction.id))).all())
+    return list(
+        session.exec(
+            select(Interaction, col(Customer.name))
+            .join(Customer, col(Customer.id) == col(Interaction.customer_id))
+            .where(
+                Interaction.rep_id == account.id,
+                Interaction.source_chat_id == chat_id,
+                Interaction.source_message_id == message_id,
+            )
+            .order_by(col(Interaction.id))
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -359,13 +524,20 @@ class LoggedBefore:
 
 def logged_from_message(session: Session, account: Account, *, chat_id: int, message_id: int) -> list[LoggedBefore]:
     """What the rep's message was saved as (empty if nothing, or if it was undone since)."""
-    return [LoggedBefore(name, row.kind, from_minor(row.amount_minor, row.currency or "")
-                         if row.amount_minor is not None else None, row.currency)
-            for row, name in _same_message(session, account, chat_id, message_id)]
+    return [
+        LoggedBefore(
+            name,
+            row.kind,
+            from_minor(row.amount_minor, row.currency or "") if row.amount_minor is not None else None,
+            row.currency,
+        )
+        for row, name in _same_message(session, account, chat_id, message_id)
+    ]
 
 
-def delete_interaction(session: Session, account: Account, interaction_id: int, now: datetime, *, policy: Any,
-                       org_timezone: str) -> int:
+def delete_interaction(
+    session: Session, account: Account, interaction_id: int, now: datetime, *, policy: Any, org_timezone: str
+) -> int:
     """Delete one interaction from a customer's history and re-tier the customer, in one
     transaction; returns its customer id."""
     row = session.get(Interaction, interaction_id)
@@ -373,8 +545,9 @@ def delete_interaction(session: Session, account: Account, interaction_id: int, 
         raise NotFound(f"interaction {interaction_id}")
     customer_id = row.customer_id
     _remove(session, interaction_id, now)
-    audit.record(session, actor_id=account.id, action="interaction.delete", now=now,
-                 target=f"interaction:{interaction_id}")
+    audit.record(
+        session, actor_id=account.id, action="interaction.delete", now=now, target=f"interaction:{interaction_id}"
+    )
     session.flush()
     retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     return customer_id
@@ -389,8 +562,9 @@ def edit_summary(session: Session, account: Account, interaction_id: int, text: 
         raise InvalidInput("empty_text")
     row.summary = text.strip()[:4000]
     session.add(row)
-    audit.record(session, actor_id=account.id, action="interaction.edit", now=now,
-                 target=f"interaction:{interaction_id}")
+    audit.record(
+        session, actor_id=account.id, action="interaction.edit", now=now, target=f"interaction:{interaction_id}"
+    )
     return row.customer_id
 
 
@@ -412,18 +586,32 @@ class HistoryItem:
     summary: str
 
 
-def history(session: Session, account: Account, customer_id: int, *, limit: int = 5,
-            offset: int = 0) -> tuple[list[HistoryItem], int]:
+def history(
+    session: Session, account: Account, customer_id: int, *, limit: int = 5, offset: int = 0
+) -> tuple[list[HistoryItem], int]:
     """The customer's interactions, newest first, and how many there are in all."""
     if not can_see_customer(session, account, customer_id):
         raise NotFound(f"customer {customer_id}")
     total = session.exec(select(func.count()).where(Interaction.customer_id == customer_id)).one()
-    rows = session.exec(select(Interaction).where(Interaction.customer_id == customer_id)
-                        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
-                        .offset(offset).limit(limit)).all()
-    return [HistoryItem(r.id or 0, r.kind, r.channel, r.occurred_at,
-                        from_minor(r.amount_minor, r.currency or "CNY") if r.amount_minor is not None else None,
-                        r.currency, r.summary) for r in rows], total
+    rows = session.exec(
+        select(Interaction)
+        .where(Interaction.customer_id == customer_id)
+        .order_by(col(Interaction.occurred_at).desc(), col(Interaction.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [
+        HistoryItem(
+            r.id or 0,
+            r.kind,
+            r.channel,
+            r.occurred_at,
+            from_minor(r.amount_minor, r.currency or "CNY") if r.amount_minor is not None else None,
+            r.currency,
+            r.summary,
+        )
+        for r in rows
+    ], total
 
 
 # --- correcting a saved log from the history ---------------------------------------------------
@@ -439,8 +627,18 @@ class Corrected:
     changes: list[Any]  # tier changes of either customer
 
 
-def correct(session: Session, account: Account, interaction_id: int, field: str, value: Any, *, now: datetime,
-            policy: Any, org_timezone: str, currency: str) -> Corrected:
+def correct(
+    session: Session,
+    account: Account,
+    interaction_id: int,
+    field: str,
+    value: Any,
+    *,
+    now: datetime,
+    policy: Any,
+    org_timezone: str,
+    currency: str,
+) -> Corrected:
     """Change one part of a saved log — customer (an id), kind (a code), occurred_at (ISO,
     aware), amount (typed text, "-" for none, negative for a refund) or feedback (a kind or
     None) — validated like a new log, and re-tier the customer (both, when it moves) in the
@@ -470,8 +668,15 @@ def correct(session: Session, account: Account, interaction_id: int, field: str,
         _set_feedback(session, account, row, feedback_rows, draft, now)
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=account.id, action="interaction.correct", now=now,
-                 target=f"interaction:{interaction_id}", field=field, moved_from=previous if field == "customer" else None)
+    audit.record(
+        session,
+        actor_id=account.id,
+        action="interaction.correct",
+        now=now,
+        target=f"interaction:{interaction_id}",
+        field=field,
+        moved_from=previous if field == "customer" else None,
+    )
     changes: list[Any] = []
     for customer_id in dict.fromkeys((previous, row.customer_id)):
         _, found = retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
@@ -481,12 +686,18 @@ def correct(session: Session, account: Account, interaction_id: int, field: str,
 
 def _draft_of(row: Interaction, feedback: Feedback | None) -> LogDraft:
     amount = from_minor(row.amount_minor, row.currency or "CNY") if row.amount_minor is not None else None
-    return LogDraft(customer_id=row.customer_id, kind=row.kind, occurred_at=row.occurred_at.isoformat(),
-                    summary=row.summary, channel=row.channel,
-                    amount=str(abs(amount)) if amount is not None else None, currency=row.currency,
-                    money=("refund" if amount < 0 else "booked") if amount is not None else None,
-                    feedback_kind=feedback.kind if feedback else None,
-                    feedback_text=feedback.text if feedback else None)
+    return LogDraft(
+        customer_id=row.customer_id,
+        kind=row.kind,
+        occurred_at=row.occurred_at.isoformat(),
+        summary=row.summary,
+        channel=row.channel,
+        amount=str(abs(amount)) if amount is not None else None,
+        currency=row.currency,
+        money=("refund" if amount < 0 else "booked") if amount is not None else None,
+        feedback_kind=feedback.kind if feedback else None,
+        feedback_text=feedback.text if feedback else None,
+    )
 
 
 def _corrected(draft: LogDraft, field: str, value: Any, currency: str) -> LogDraft:
@@ -517,8 +728,9 @@ def _corrected(draft: LogDraft, field: str, value: Any, currency: str) -> LogDra
             raise InvalidInput("bad_amount") from None
         if amount == 0:
             raise InvalidInput("bad_amount")
-        return draft.replace(amount=str(abs(amount)), currency=money_currency,
-                             money="refund" if amount < 0 else "booked")
+        return draft.replace(
+            amount=str(abs(amount)), currency=money_currency, money="refund" if amount < 0 else "booked"
+        )
     return draft.replace(feedback_kind=value or None)
 
 
@@ -527,13 +739,18 @@ def _move(session: Session, account: Account, row: Interaction, target: Customer
     it opened go with it."""
     interaction_id, target_id = row.id, target.id or 0
     row.customer_id = target_id
-    session.execute(update(Feedback).where(col(Feedback.interaction_id) == interaction_id).values(customer_id=target_id))
-    session.execute(update(FollowUp).where(col(FollowUp.interaction_id) == interaction_id).values(customer_id=target_id))
+    session.execute(
+        update(Feedback).where(col(Feedback.interaction_id) == interaction_id).values(customer_id=target_id)
+    )
+    session.execute(
+        update(FollowUp).where(col(FollowUp.interaction_id) == interaction_id).values(customer_id=target_id)
+    )
     opportunities.move_opened_by(session, interaction_id or 0, target_id)
 
 
-def _set_feedback(session: Session, account: Account, row: Interaction, existing: Sequence[Feedback],
-                  draft: LogDraft, now: datetime) -> None:
+def _set_feedback(
+    session: Session, account: Account, row: Interaction, existing: Sequence[Feedback], draft: LogDraft, now: datetime
+) -> None:
     if draft.feedback_kind is None:
         session.execute(delete(Feedback).where(col(Feedback.interaction_id) == row.id))
         return

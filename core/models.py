@@ -11,7 +11,18 @@ from datetime import date, datetime, time
 from typing import Any, cast
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Column, Index, LargeBinary, Table, Text, Time, UniqueConstraint, false, text,
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped
 from sqlmodel import Field, SQLModel
@@ -141,8 +152,15 @@ class Interaction(SQLModel, table=True):
         # Covering indexes for the set-based facts queries (core.facts): the activity pass and
         # the deals pass read only the index, never the table rows.
         Index("ix_interaction_activity", "customer_id", "occurred_at", "kind", "channel", "attempt"),
-        Index("ix_interaction_deals", "customer_id", "currency", "occurred_at", "amount_minor",
-              sqlite_where=text("kind = 'deal'"), postgresql_where=text("kind = 'deal'")),
+        Index(
+            "ix_interaction_deals",
+            "customer_id",
+            "currency",
+            "occurred_at",
+            "amount_minor",
+            sqlite_where=text("kind = 'deal'"),
+            postgresql_where=text("kind = 'deal'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id")
@@ -171,8 +189,8 @@ class CustomerAlias(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("customer_id", "key", name="uq_customer_alias"),)
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
-    text: str = Field(max_length=100)   # as written
-    key: str = Field(max_length=100)    # normalised and lower-cased: unique per customer
+    text: str = Field(max_length=100)  # as written
+    key: str = Field(max_length=100)  # normalised and lower-cased: unique per customer
     source: str = Field(max_length=16)  # learned | import | manual
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = _utc(nullable=False)

@@ -28,13 +28,36 @@ def from_minor(minor: int, currency: str) -> Decimal:
 # A typed amount with its currency ("5万 USD", "$2,000", "300 欧元", "-5000" for a refund): the
 # symbols and words reps type. Hand-written because babel parses numbers of one locale only and
 # knows neither 万 nor the Chinese currency words.
-_SYMBOLS = (("us$", "USD"), ("hk$", "HKD"), ("s$", "SGD"), ("¥", "CNY"), ("￥", "CNY"), ("$", "USD"),
-            ("€", "EUR"), ("£", "GBP"), ("元人民币", "CNY"), ("人民币", "CNY"), ("美元", "USD"), ("美金", "USD"),
-            ("欧元", "EUR"), ("英镑", "GBP"), ("港币", "HKD"), ("港元", "HKD"), ("日元", "JPY"), ("元", "CNY"),
-            ("块", "CNY"), ("rmb", "CNY"))
+_SYMBOLS = (
+    ("us$", "USD"),
+    ("hk$", "HKD"),
+    ("s$", "SGD"),
+    ("¥", "CNY"),
+    ("￥", "CNY"),
+    ("$", "USD"),
+    ("€", "EUR"),
+    ("£", "GBP"),
+    ("元人民币", "CNY"),
+    ("人民币", "CNY"),
+    ("美元", "USD"),
+    ("美金", "USD"),
+    ("欧元", "EUR"),
+    ("英镑", "GBP"),
+    ("港币", "HKD"),
+    ("港元", "HKD"),
+    ("日元", "JPY"),
+    ("元", "CNY"),
+    ("块", "CNY"),
+    ("rmb", "CNY"),
+)
 _CODE = re.compile(r"\b([A-Za-z]{3})\b")
-_MULTIPLIERS = (("亿", Decimal(10) ** 8), ("万", Decimal(10) ** 4), ("w", Decimal(10) ** 4),
-                ("k", Decimal(10) ** 3), ("m", Decimal(10) ** 6))
+_MULTIPLIERS = (
+    ("亿", Decimal(10) ** 8),
+    ("万", Decimal(10) ** 4),
+    ("w", Decimal(10) ** 4),
+    ("k", Decimal(10) ** 3),
+    ("m", Decimal(10) ** 6),
+)
 
 
 def parse_money(text: str, default_currency: str) -> tuple[Decimal, str]:
@@ -48,7 +71,7 @@ def parse_money(text: str, default_currency: str) -> tuple[Decimal, str]:
         code = code_match.group(1).upper()
         if not is_currency(code):
             raise NotMoney(text)
-        rest, currency = rest[:code_match.start()] + rest[code_match.end():], code
+        rest, currency = rest[: code_match.start()] + rest[code_match.end() :], code
     rest = rest.replace(",", "").replace(" ", "")
     factor = Decimal(1)
     for suffix, scale in _MULTIPLIERS:

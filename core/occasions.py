@@ -27,14 +27,16 @@ from types import MappingProxyType
 import holidays
 
 # English holiday name in the package → template occasion code.
-CN_GREETED = MappingProxyType({
-    "New Year's Day": "new_year",
-    "Chinese New Year (Spring Festival)": "spring_festival",
-    "Tomb-Sweeping Day": "qingming",
-    "Dragon Boat Festival": "dragon_boat",
-    "Mid-Autumn Festival": "mid_autumn",
-    "National Day": "national_day",
-})
+CN_GREETED = MappingProxyType(
+    {
+        "New Year's Day": "new_year",
+        "Chinese New Year (Spring Festival)": "spring_festival",
+        "Tomb-Sweeping Day": "qingming",
+        "Dragon Boat Festival": "dragon_boat",
+        "Mid-Autumn Festival": "mid_autumn",
+        "National Day": "national_day",
+    }
+)
 ANY_REGION_CODES = MappingProxyType({"New Year's Day": "new_year", "Chinese New Year": "spring_festival"})
 LANTERN_AFTER_SPRING_FESTIVAL = timedelta(days=14)  # 正月十五 = 正月初一 + 14 days
 # The package has no 元宵; its names, like the package's own, are data of the calendar.
@@ -99,8 +101,11 @@ def _calendars(region: str, year: int) -> tuple[holidays.HolidayBase, holidays.H
     try:
         english = holidays.country_holidays(region, years=years, language="en_US", observed=False)
         languages = getattr(english, "supported_languages", ()) or ()
-        chinese = (holidays.country_holidays(region, years=years, language="zh_CN", observed=False)
-                   if "zh_CN" in languages else english)
+        chinese = (
+            holidays.country_holidays(region, years=years, language="zh_CN", observed=False)
+            if "zh_CN" in languages
+            else english
+        )
     except (NotImplementedError, KeyError, ValueError):
         return None
     return english, chinese
@@ -146,8 +151,12 @@ def holidays_ahead(region: str | None, today: date, days: int) -> tuple[tuple[da
 def holidays_ahead_named(region: str | None, today: date, days: int) -> tuple[tuple[date, Mapping[str, str]], ...]:
     """As `holidays_ahead`, with each holiday's names in both languages."""
     end = today + timedelta(days=days)
-    return tuple((h.day, h.names) for year in range(today.year, end.year + 1)
-                 for h in greeting_holidays(region, year) if today <= h.day <= end)
+    return tuple(
+        (h.day, h.names)
+        for year in range(today.year, end.year + 1)
+        for h in greeting_holidays(region, year)
+        if today <= h.day <= end
+    )
 
 
 def _language(region: str | None) -> str:

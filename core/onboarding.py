@@ -30,8 +30,9 @@ def create_invite(
     session: Session, *, role: str, team: str | None, actor_id: int | None, now: datetime, ttl: timedelta
 ) -> IssuedInvite:
     invite = accounts.create_invite(session, role=role, team=team, created_by_id=actor_id, now=now, ttl=ttl)
-    audit.record(session, actor_id=actor_id, action="invite.create", now=now, target=f"invite:{invite.id}",
-                 role=role, team=team)
+    audit.record(
+        session, actor_id=actor_id, action="invite.create", now=now, target=f"invite:{invite.id}", role=role, team=team
+    )
     return IssuedInvite(invite.id or 0, invite.code, role, team, invite.expires_at)
 
 
@@ -65,25 +66,35 @@ def onboard(
     audit log, so every worker sees the same count), and said so once an hour: a script trying
     codes gets no answer to each try (core.strangers)."""
     target = f"telegram:{telegram_id}"
-    failed = session.exec(select(func.count()).select_from(AuditLog).where(
-        AuditLog.action == "invite.failed", AuditLog.target == target,
-        AuditLog.at > now - FAILED_CODE_WINDOW)).one()
+    failed = session.exec(
+        select(func.count())
+        .select_from(AuditLog)
+        .where(AuditLog.action == "invite.failed", AuditLog.target == target, AuditLog.at > now - FAILED_CODE_WINDOW)
+    ).one()
     if failed >= MAX_FAILED_CODES:
         return RedeemResult(RedeemStatus.TOO_MANY, answer=strangers.may_refuse(session, telegram_id, now))
     result = accounts.redeem_invite(
-        session, code=code, telegram_id=telegram_id, name=name, username=username,
-        telegram_language=telegram_language, now=now,
+        session,
+        code=code,
+        telegram_id=telegram_id,
+        name=name,
+        username=username,
+        telegram_language=telegram_language,
+        now=now,
     )
     joined = result.account
     if result.status in (RedeemStatus.INVALID, RedeemStatus.USED, RedeemStatus.EXPIRED):
-        audit.record(session, actor_id=None, action="invite.failed", now=now, target=target,
-                     status=str(result.status))
+        audit.record(session, actor_id=None, action="invite.failed", now=now, target=target, status=str(result.status))
     if result.status is not RedeemStatus.JOINED or joined is None:
         return result
     audit.record(session, actor_id=joined.id, action="user.joined", now=now, role=joined.role)
     if result.inviter_id is not None:
         outbox.enqueue(
-            session, recipient_id=result.inviter_id, kind="user_joined", dedupe_key=f"user_joined:{joined.id}",
-            now=now, payload={"template": "notify/user_joined", "params": {"name": joined.name, "role": joined.role}},
+            session,
+            recipient_id=result.inviter_id,
+            kind="user_joined",
+            dedupe_key=f"user_joined:{joined.id}",
+            now=now,
+            payload={"template": "notify/user_joined", "params": {"name": joined.name, "role": joined.role}},
         )
     return result

@@ -57,39 +57,72 @@ class Closed:
 
 def stage_names(policy: Any, lang: str) -> dict[str, str]:
     """Pipeline stage code → its name in `lang`, from the policy's pipeline model(s)."""
-    return {stage.code: stage.name.get(lang) for model in policy.models if isinstance(model, PipelineModel)
-            for stage in model.stages}
+    return {
+        stage.code: stage.name.get(lang)
+        for model in policy.models
+        if isinstance(model, PipelineModel)
+        for stage in model.stages
+    }
 
 
 def view(row: Opportunity) -> OpportunityView:
     amount = from_minor(row.amount_minor, row.currency or "CNY") if row.amount_minor is not None else None
-    return OpportunityView(row.id or 0, row.customer_id, row.title, amount, row.currency, row.expected_signing_date,
-                           row.stage, row.status, row.lost_reason, row.updated_at)
+    return OpportunityView(
+        row.id or 0,
+        row.customer_id,
+        row.title,
+        amount,
+        row.currency,
+        row.expected_signing_date,
+        row.stage,
+        row.status,
+        row.lost_reason,
+        row.updated_at,
+    )
 
 
 def open_for(session: Session, account: Account, customer_id: int) -> list[OpportunityView]:
     """The customer's open opportunities, the nearest signing date first (undated last)."""
     if not can_see_customer(session, account, customer_id):
         raise NotFound(f"customer {customer_id}")
-    rows = session.exec(select(Opportunity).where(Opportunity.customer_id == customer_id,
-                                                  Opportunity.status == "open")).all()
+    rows = session.exec(
+        select(Opportunity).where(Opportunity.customer_id == customer_id, Opportunity.status == "open")
+    ).all()
     return [view(r) for r in sorted(rows, key=lambda r: (r.expected_signing_date or date.max, r.id or 0))]
 
 
-def record_expected(session: Session, account: Account, customer: Customer, interaction: Interaction, *,
-                    amount: Decimal, currency: str, expected_by: date | None, now: datetime) -> tuple[int, bool]:
+def record_expected(
+    session: Session,
+    account: Account,
+    customer: Customer,
+    interaction: Interaction,
+    *,
+    amount: Decimal,
+    currency: str,
+    expected_by: date | None,
+    now: datetime,
+) -> tuple[int, bool]:
     """A logged expected amount: update the customer's matching open opportunity (same currency,
     the most recently updated one), else open a new one. Returns (id, created)."""
     match = session.exec(
-        select(Opportunity).where(Opportunity.customer_id == customer.id, Opportunity.status == "open",
-                                  Opportunity.currency == currency)
+        select(Opportunity)
+        .where(Opportunity.customer_id == customer.id, Opportunity.status == "open", Opportunity.currency == currency)
         .order_by(col(Opportunity.updated_at).desc(), col(Opportunity.id).desc())
     ).first()
     minor = to_minor(amount, currency)
     if match is None:
-        match = Opportunity(customer_id=customer.id or 0, title=interaction.summary[:200], amount_minor=minor,
-                            currency=currency, expected_signing_date=expected_by, stage=customer.pipeline_stage,
-                            source_interaction_id=interaction.id, rep_id=account.id, created_at=now, updated_at=now)
+        match = Opportunity(
+            customer_id=customer.id or 0,
+            title=interaction.summary[:200],
+            amount_minor=minor,
+            currency=currency,
+            expected_signing_date=expected_by,
+            stage=customer.pipeline_stage,
+            source_interaction_id=interaction.id,
+            rep_id=account.id,
+            created_at=now,
+            updated_at=now,
+        )
         created = True
     else:
         match.amount_minor = minor
@@ -98,8 +131,14 @@ def record_expected(session: Session, account: Account, customer: Customer, inte
         created = False
     session.add(match)
     session.flush()
-    audit.record(session, actor_id=account.id, action="opportunity.create" if created else "opportunity.update",
-                 now=now, target=f"opportunity:{match.id}", interaction=interaction.id)
+    audit.record(
+        session,
+        actor_id=account.id,
+        action="opportunity.create" if created else "opportunity.update",
+        now=now,
+        target=f"opportunity:{match.id}",
+        interaction=interaction.id,
+    )
     return match.id or 0, created
 
 
@@ -117,16 +156,24 @@ def _open_row(session: Session, account: Account, opportunity_id: int) -> Opport
     return row
 
 
-def win(session: Session, account: Account, opportunity_id: int, *, now: datetime, policy: Any,
-        org_timezone: str) -> Closed:
+def win(
+    session: Session, account: Account, opportunity_id: int, *, now: datetime, policy: Any, org_timezone: str
+) -> Closed:
     """Won: log the deal (its amount becomes booked revenue now), close the opportunity, make a
     prospect an active customer, re-tier — one transaction."""
     row = _open_row(session, account, opportunity_id)
     customer = session.get(Customer, row.customer_id)
     assert customer is not None
-    deal = Interaction(customer_id=row.customer_id, rep_id=account.id, kind="deal", occurred_at=now,
-                       amount_minor=row.amount_minor, currency=row.currency if row.amount_minor is not None else None,
-                       summary=row.title[:4000], created_at=now)
+    deal = Interaction(
+        customer_id=row.customer_id,
+        rep_id=account.id,
+        kind="deal",
+        occurred_at=now,
+        amount_minor=row.amount_minor,
+        currency=row.currency if row.amount_minor is not None else None,
+        summary=row.title[:4000],
+        created_at=now,
+    )
     session.add(deal)
     session.flush()
     row.status, row.deal_interaction_id, row.closed_at, row.updated_at = "won", deal.id, now, now
@@ -135,15 +182,29 @@ def win(session: Session, account: Account, opportunity_id: int, *, now: datetim
         customer.stage = "active"
         customer.contract_start = customer.contract_start or now.date()
         session.add(customer)
-    audit.record(session, actor_id=account.id, action="opportunity.won", now=now, target=f"opportunity:{row.id}",
-                 interaction=deal.id)
+    audit.record(
+        session,
+        actor_id=account.id,
+        action="opportunity.won",
+        now=now,
+        target=f"opportunity:{row.id}",
+        interaction=deal.id,
+    )
     session.flush()
     _, changes = retier_customer(session, policy, row.customer_id, now, org_timezone=org_timezone)
     return Closed(view(row), customer.name, deal.id, [c for c in changes if c.old is not None])
 
 
-def lose(session: Session, account: Account, opportunity_id: int, reason: str, *, now: datetime, policy: Any,
-         org_timezone: str) -> Closed:
+def lose(
+    session: Session,
+    account: Account,
+    opportunity_id: int,
+    reason: str,
+    *,
+    now: datetime,
+    policy: Any,
+    org_timezone: str,
+) -> Closed:
     """Lost (输单), with the reason the rep gave; re-tiers the customer."""
     if not reason.strip():
         raise InvalidInput("empty_text")
@@ -158,8 +219,18 @@ def lose(session: Session, account: Account, opportunity_id: int, reason: str, *
     return Closed(view(row), customer.name, None, [c for c in changes if c.old is not None])
 
 
-def edit(session: Session, account: Account, opportunity_id: int, field: str, text: str, *, now: datetime,
-         policy: Any, org_timezone: str, currency: str) -> OpportunityView:
+def edit(
+    session: Session,
+    account: Account,
+    opportunity_id: int,
+    field: str,
+    text: str,
+    *,
+    now: datetime,
+    policy: Any,
+    org_timezone: str,
+    currency: str,
+) -> OpportunityView:
     """Change one field of an open opportunity from typed text (the stage from its code, the
     intention a rating 1–5)."""
     if field not in EDIT_FIELDS:
@@ -193,8 +264,9 @@ def edit(session: Session, account: Account, opportunity_id: int, field: str, te
         row.title = text[:200]
     row.updated_at = now
     session.add(row)
-    audit.record(session, actor_id=account.id, action="opportunity.edit", now=now, target=f"opportunity:{row.id}",
-                 field=field)
+    audit.record(
+        session, actor_id=account.id, action="opportunity.edit", now=now, target=f"opportunity:{row.id}", field=field
+    )
     session.flush()
     retier_customer(session, policy, row.customer_id, now, org_timezone=org_timezone)
     return view(row)
@@ -213,9 +285,11 @@ def _date(text: str) -> date:
 def detach_interaction(session: Session, interaction_id: int, now: datetime) -> None:
     """An interaction is about to be deleted (undo, history): the open opportunity it opened
     goes with it; one it won reopens (the deal is gone); other links are cleared."""
-    for row in session.exec(select(Opportunity).where(
-            (Opportunity.source_interaction_id == interaction_id)
-            | (Opportunity.deal_interaction_id == interaction_id))).all():
+    for row in session.exec(
+        select(Opportunity).where(
+            (Opportunity.source_interaction_id == interaction_id) | (Opportunity.deal_interaction_id == interaction_id)
+        )
+    ).all():
         if row.deal_interaction_id == interaction_id:
             row.status, row.deal_interaction_id, row.closed_at, row.updated_at = "open", None, None, now
         if row.source_interaction_id == interaction_id:
@@ -229,5 +303,8 @@ def detach_interaction(session: Session, interaction_id: int, now: datetime) -> 
 
 def move_opened_by(session: Session, interaction_id: int, customer_id: int) -> None:
     """A log moved to another customer: the open opportunity it opened moves with it."""
-    session.execute(update(Opportunity).where(col(Opportunity.source_interaction_id) == interaction_id,
-                                              col(Opportunity.status) == "open").values(customer_id=customer_id))
+    session.execute(
+        update(Opportunity)
+        .where(col(Opportunity.source_interaction_id) == interaction_id, col(Opportunity.status) == "open")
+        .values(customer_id=customer_id)
+    )

@@ -95,8 +95,9 @@ def _unclaimed(now: datetime) -> Any:
 
 
 def _message(n: Notification, telegram_id: int) -> OutgoingMessage:
-    return OutgoingMessage(n.id or 0, n.recipient_id, telegram_id, n.kind, n.dedupe_key, dict(n.payload),
-                           n.attempts, n.parts_sent)
+    return OutgoingMessage(
+        n.id or 0, n.recipient_id, telegram_id, n.kind, n.dedupe_key, dict(n.payload), n.attempts, n.parts_sent
+    )
 
 
 def due(session: Session, now: datetime, limit: int = 100) -> list[OutgoingMessage]:
@@ -112,13 +113,10 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
     so each row is stamped by a conditional UPDATE that only succeeds while it is still free."""
     until = now + lease
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.exec(
-            _due_query(now).limit(limit).with_for_update(skip_locked=True, of=Notification)
-        ).all()
+        rows = session.exec(_due_query(now).limit(limit).with_for_update(skip_locked=True, of=Notification)).all()
         ids = [n.id for n, _ in rows]
         if ids:
-            session.execute(update(Notification).where(col(Notification.id).in_(ids))
-                            .values(claimed_until=until))
+            session.execute(update(Notification).where(col(Notification.id).in_(ids)).values(claimed_until=until))
         return [_message(n, tg) for n, tg in rows]
     # The candidates are read before this transaction holds SQLite's write lock, so another
     # sender may stamp them first; its first UPDATE takes the lock, so a second read is exact.
@@ -141,8 +139,11 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
 def release(session: Session, notification_ids: list[int]) -> None:
     """Give claimed rows back (the sender stops early, e.g. on RetryAfter)."""
     if notification_ids:
-        session.execute(update(Notification).where(col(Notification.id).in_(notification_ids),
-                                                   col(Notification.status) == "pending").values(claimed_until=None))
+        session.execute(
+            update(Notification)
+            .where(col(Notification.id).in_(notification_ids), col(Notification.status) == "pending")
+            .values(claimed_until=None)
+        )
 
 
 def mark_part_sent(session: Session, notification_id: int, parts_sent: int) -> None:
@@ -154,8 +155,13 @@ def mark_sent(session: Session, notification_id: int, message_id: int | None, no
     session.execute(
         update(Notification)
         .where(col(Notification.id) == notification_id)
-        .values(status="sent", sent_message_id=message_id, sent_at=now, attempts=Notification.attempts + 1,
-                claimed_until=None)
+        .values(
+            status="sent",
+            sent_message_id=message_id,
+            sent_at=now,
+            attempts=Notification.attempts + 1,
+            claimed_until=None,
+        )
     )
 
 
@@ -178,5 +184,8 @@ def mark_failed(session: Session, notification_id: int, error: str, now: datetim
 def mark_recipient_blocked(session: Session, recipient_id: int, now: datetime) -> None:
     """403 from Telegram: stop trying this user until they write to the bot again."""
     session.execute(update(User).where(col(User.id) == recipient_id).values(blocked_at=now))
-    session.execute(update(Notification).where(col(Notification.recipient_id) == recipient_id,
-                                               col(Notification.status) == "pending").values(claimed_until=None))
+    session.execute(
+        update(Notification)
+        .where(col(Notification.recipient_id) == recipient_id, col(Notification.status) == "pending")
+        .values(claimed_until=None)
+    )

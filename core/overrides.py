@@ -99,7 +99,7 @@ def parse_args(policy: Policy, text: str, today: date) -> OverrideArgs:
         if word in OFF_WORDS:
             return OverrideArgs(name, "", [], "", None, off=True)
         if word in aliases:
-            reason, until = split_until(" ".join(words[index + 1:]), today)
+            reason, until = split_until(" ".join(words[index + 1 :]), today)
             return OverrideArgs(name, words[index], list(aliases[word]), reason, until)
     raise InvalidInput("override_usage")
 
@@ -117,7 +117,7 @@ def split_until(text: str, today: date) -> tuple[str, date | None]:
         return text, None  # 到/至 inside a Chinese reason, not followed by a date
     if day <= today:
         raise InvalidInput("override_past_date", value=day.isoformat())
-    return text[:match.start()].strip(), day
+    return text[: match.start()].strip(), day
 
 
 def _future_day(text: str, today: date) -> date | None:
@@ -125,7 +125,7 @@ def _future_day(text: str, today: date) -> date | None:
     low = text.strip().casefold()
     local_now = datetime.combine(today, time(12))
     mentions = [m for m in find_dates(low, local_now, True, True) if not m.invalid]
-    if len(mentions) != 1 or low[:mentions[0].start].strip() or low[mentions[0].end:].strip(" .。"):
+    if len(mentions) != 1 or low[: mentions[0].start].strip() or low[mentions[0].end :].strip(" .。"):
         return None
     return mentions[0].future_day
 
@@ -182,8 +182,20 @@ def models_for(session: Session, actor: Account, policy: Policy, customer_id: in
     return [m.code for m in policy.models if stage in m.stage_set]
 
 
-def pin(session: Session, actor: Account, policy: Policy, customer_id: int, model: str, tier: str, reason: str,
-        now: datetime, *, until: date | None, timezone: str, org_timezone: str) -> Pinned:
+def pin(
+    session: Session,
+    actor: Account,
+    policy: Policy,
+    customer_id: int,
+    model: str,
+    tier: str,
+    reason: str,
+    now: datetime,
+    *,
+    until: date | None,
+    timezone: str,
+    org_timezone: str,
+) -> Pinned:
     """Pin `tier` under `model` (replacing an active pin of that model) and re-tier the customer.
     `until` is a date in `timezone` through which the pin holds."""
     customer = _customer(session, actor, customer_id)
@@ -191,30 +203,60 @@ def pin(session: Session, actor: Account, policy: Policy, customer_id: int, mode
     if spec is None or tier not in spec.tier_by_code:
         raise InvalidInput("override_bad_tier", value=tier)
     if customer.stage not in spec.stage_set:
-        raise InvalidInput("override_model_not_applicable", model=spec.name.get(actor.language),
-                           stage=customer.stage, name=customer.name)
+        raise InvalidInput(
+            "override_model_not_applicable",
+            model=spec.name.get(actor.language),
+            stage=customer.stage,
+            name=customer.name,
+        )
     reason = " ".join(reason.split())[:REASON_MAX]
     if not reason:
         raise InvalidInput("override_no_reason")
     expires_at = expiry_instant(until, timezone)
     if expires_at is not None and expires_at <= now:
         raise InvalidInput("override_past_date", value=until.isoformat() if until else "")
-    replaced = [r for r in _end_pins(session, customer_id, now, model=model) if r.expires_at is None or r.expires_at > now]
-    row = TierOverride(customer_id=customer_id, model=model, tier=tier, reason=reason, expires_at=expires_at,
-                       created_by_id=actor.id, created_at=now)
+    replaced = [
+        r for r in _end_pins(session, customer_id, now, model=model) if r.expires_at is None or r.expires_at > now
+    ]
+    row = TierOverride(
+        customer_id=customer_id,
+        model=model,
+        tier=tier,
+        reason=reason,
+        expires_at=expires_at,
+        created_by_id=actor.id,
+        created_at=now,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="override.pin", now=now, target=f"customer:{customer_id}",
-                 model=model, tier=tier, reason=reason, expires_at=expires_at.isoformat() if expires_at else None,
-                 replaced=replaced[0].tier if replaced else None)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="override.pin",
+        now=now,
+        target=f"customer:{customer_id}",
+        model=model,
+        tier=tier,
+        reason=reason,
+        expires_at=expires_at.isoformat() if expires_at else None,
+        replaced=replaced[0].tier if replaced else None,
+    )
     _, changes = retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
     view = _views(session, policy, [(row, customer.name)], actor.language, timezone)[0]
     _tell_owner(session, policy, actor, customer, row, changes, until, now)
     return Pinned(view, changes, replaced[0].tier if replaced else None)
 
 
-def _tell_owner(session: Session, policy: Policy, actor: Account, customer: Customer, row: TierOverride,
-                changes: list[TierChange], until: date | None, now: datetime) -> None:
+def _tell_owner(
+    session: Session,
+    policy: Policy,
+    actor: Account,
+    customer: Customer,
+    row: TierOverride,
+    changes: list[TierChange],
+    until: date | None,
+    now: datetime,
+) -> None:
     """The rep whose customer a manager pinned hears of it (in their language: rendered at send
     time), with the change it made and the manager's reason."""
     if customer.owner_id is None or customer.owner_id == actor.id:
@@ -223,16 +265,35 @@ def _tell_owner(session: Session, policy: Policy, actor: Account, customer: Cust
 
     moved = next((c for c in changes if c.model == row.model), None)
     old = moved.old if moved is not None else row.tier
-    outbox.enqueue(session, recipient_id=customer.owner_id, kind="tier_changes", dedupe_key=f"pin:{row.id}",
-                   payload={"template": "reminders/pinned",
-                            "params": {"by": actor.name, "name": customer.name, "reason": row.reason,
-                                       "until": until.isoformat() if until else None,
-                                       **tier_change_words(policy, row.model, old, row.tier)}},
-                   now=now)
+    outbox.enqueue(
+        session,
+        recipient_id=customer.owner_id,
+        kind="tier_changes",
+        dedupe_key=f"pin:{row.id}",
+        payload={
+            "template": "reminders/pinned",
+            "params": {
+                "by": actor.name,
+                "name": customer.name,
+                "reason": row.reason,
+                "until": until.isoformat() if until else None,
+                **tier_change_words(policy, row.model, old, row.tier),
+            },
+        },
+        now=now,
+    )
 
 
-def unpin(session: Session, actor: Account, policy: Policy, customer_id: int, now: datetime, *, org_timezone: str,
-          model: str | None = None) -> tuple[str, list[TierOverride], list[TierChange]]:
+def unpin(
+    session: Session,
+    actor: Account,
+    policy: Policy,
+    customer_id: int,
+    now: datetime,
+    *,
+    org_timezone: str,
+    model: str | None = None,
+) -> tuple[str, list[TierOverride], list[TierChange]]:
     """End the customer's active pins (of `model`, or all); the models go back to their scores
     as at a review. (customer name, pins ended, tier changes)."""
     customer = _customer(session, actor, customer_id)
@@ -240,16 +301,30 @@ def unpin(session: Session, actor: Account, policy: Policy, customer_id: int, no
     if not ended:
         return customer.name, [], []
     for row in ended:
-        audit.record(session, actor_id=actor.id, action="override.remove", now=now, target=f"customer:{customer_id}",
-                     model=row.model, tier=row.tier)
-    _, changes = retier_customer(session, policy, customer_id, now, org_timezone=org_timezone,
-                                 ended={(customer_id, row.model): Override(row.tier, row.reason, now) for row in ended})
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action="override.remove",
+            now=now,
+            target=f"customer:{customer_id}",
+            model=row.model,
+            tier=row.tier,
+        )
+    _, changes = retier_customer(
+        session,
+        policy,
+        customer_id,
+        now,
+        org_timezone=org_timezone,
+        ended={(customer_id, row.model): Override(row.tier, row.reason, now) for row in ended},
+    )
     return customer.name, ended, changes
 
 
 def _end_pins(session: Session, customer_id: int, now: datetime, *, model: str | None) -> list[TierOverride]:
-    statement = select(TierOverride).where(TierOverride.customer_id == customer_id,
-                                           col(TierOverride.removed_at).is_(None))
+    statement = select(TierOverride).where(
+        TierOverride.customer_id == customer_id, col(TierOverride.removed_at).is_(None)
+    )
     if model is not None:
         statement = statement.where(TierOverride.model == model)
     rows = list(session.exec(statement).all())  # expired ones not yet settled by expire_due too
@@ -260,15 +335,26 @@ def _end_pins(session: Session, customer_id: int, now: datetime, *, model: str |
     return rows
 
 
-def active_overrides(session: Session, actor: Account | None, now: datetime, policy: Policy, *, lang: str = "en",
-                     timezone: str = "UTC", customer_ids: list[int] | None = None,
-                     limit: int | None = None) -> list[PinView]:
+def active_overrides(
+    session: Session,
+    actor: Account | None,
+    now: datetime,
+    policy: Policy,
+    *,
+    lang: str = "en",
+    timezone: str = "UTC",
+    customer_ids: list[int] | None = None,
+    limit: int | None = None,
+) -> list[PinView]:
     """The pins in force among the customers `actor` may see (None: the whole organisation),
     newest first — for the card, `/override` and the summary."""
-    statement = (select(TierOverride, col(Customer.name)).join(Customer, col(Customer.id) == col(TierOverride.customer_id))
-                 .where(col(TierOverride.removed_at).is_(None))
-                 .where((col(TierOverride.expires_at).is_(None)) | (col(TierOverride.expires_at) > now))
-                 .order_by(col(TierOverride.created_at).desc(), col(TierOverride.id).desc()))
+    statement = (
+        select(TierOverride, col(Customer.name))
+        .join(Customer, col(Customer.id) == col(TierOverride.customer_id))
+        .where(col(TierOverride.removed_at).is_(None))
+        .where((col(TierOverride.expires_at).is_(None)) | (col(TierOverride.expires_at) > now))
+        .order_by(col(TierOverride.created_at).desc(), col(TierOverride.id).desc())
+    )
     if actor is not None:
         statement = statement.where(customer_scope(actor))
     if customer_ids is not None:
@@ -278,18 +364,35 @@ def active_overrides(session: Session, actor: Account | None, now: datetime, pol
     return _views(session, policy, list(session.exec(statement).all()), lang, timezone)
 
 
-def _views(session: Session, policy: Policy, rows: list[tuple[TierOverride, str]], lang: str,
-           timezone: str) -> list[PinView]:
+def _views(
+    session: Session, policy: Policy, rows: list[tuple[TierOverride, str]], lang: str, timezone: str
+) -> list[PinView]:
     authors = {r.created_by_id for r, _ in rows if r.created_by_id}
-    names = dict(session.exec(select(col(User.id), col(User.name)).where(col(User.id).in_(authors))).all()) if authors else {}
+    names = (
+        dict(session.exec(select(col(User.id), col(User.name)).where(col(User.id).in_(authors))).all())
+        if authors
+        else {}
+    )
     views = []
     for row, customer_name in rows:
         model = policy.model_by_code.get(row.model)
         tier = policy.tier(row.model, row.tier)
-        views.append(PinView(row.id or 0, row.customer_id, customer_name, row.model,
-                             model.name.get(lang) if model else row.model, row.tier,
-                             tier.name.get(lang) if tier else row.tier, row.reason, names.get(row.created_by_id),
-                             row.created_at, row.expires_at, _last_day(row.expires_at, timezone)))
+        views.append(
+            PinView(
+                row.id or 0,
+                row.customer_id,
+                customer_name,
+                row.model,
+                model.name.get(lang) if model else row.model,
+                row.tier,
+                tier.name.get(lang) if tier else row.tier,
+                row.reason,
+                names.get(row.created_by_id),
+                row.created_at,
+                row.expires_at,
+                _last_day(row.expires_at, timezone),
+            )
+        )
     return views
 
 
@@ -303,17 +406,32 @@ def expire_due(session: Session, policy: Policy, now: datetime, *, org_timezone:
     """Close the pins whose expiry has passed and hand their models back to the scores (as at a
     review); returns how many. Run hourly: the engine already ignores them from `expires_at` on,
     this settles the stored tier and records it."""
-    rows = session.exec(select(TierOverride).where(col(TierOverride.removed_at).is_(None),
-                                                   col(TierOverride.expires_at) <= now)).all()
+    rows = session.exec(
+        select(TierOverride).where(col(TierOverride.removed_at).is_(None), col(TierOverride.expires_at) <= now)
+    ).all()
     by_customer: dict[int, list[TierOverride]] = {}
     for row in rows:
         row.removed_at = now
         session.add(row)
         by_customer.setdefault(row.customer_id, []).append(row)
-        audit.record(session, actor_id=None, action="override.expired", now=now, target=f"customer:{row.customer_id}",
-                     model=row.model, tier=row.tier, expires_at=row.expires_at.isoformat() if row.expires_at else None)
+        audit.record(
+            session,
+            actor_id=None,
+            action="override.expired",
+            now=now,
+            target=f"customer:{row.customer_id}",
+            model=row.model,
+            tier=row.tier,
+            expires_at=row.expires_at.isoformat() if row.expires_at else None,
+        )
     session.flush()
     for customer_id, ended in by_customer.items():
-        retier_customer(session, policy, customer_id, now, org_timezone=org_timezone,
-                        ended={(customer_id, r.model): Override(r.tier, r.reason, r.expires_at) for r in ended})
+        retier_customer(
+            session,
+            policy,
+            customer_id,
+            now,
+            org_timezone=org_timezone,
+            ended={(customer_id, r.model): Override(r.tier, r.reason, r.expires_at) for r in ended},
+        )
     return len(rows)

@@ -85,9 +85,11 @@ def assignable(session: Session, actor: Account) -> list[Assignee]:
     """The active people `actor` may give customers to (core.team.reassign's targets), by name:
     the Mini App's reassignment picker."""
     require_manager(actor)
-    rows = session.exec(select(pk(User.id), col(User.name), col(User.role), col(Team.name))
-                        .outerjoin(Team, col(Team.id) == col(User.team_id))
-                        .where(members_clause(actor), col(User.active).is_(True))).all()
+    rows = session.exec(
+        select(pk(User.id), col(User.name), col(User.role), col(Team.name))
+        .outerjoin(Team, col(Team.id) == col(User.team_id))
+        .where(members_clause(actor), col(User.active).is_(True))
+    ).all()
     people = [Assignee(user_id, name, role, team) for user_id, name, role, team in rows]
     return sorted(people, key=lambda p: (p.team or "\uffff", p.name.casefold()))
 
@@ -111,8 +113,11 @@ def find_user(session: Session, actor: Account | None, ref: str) -> User:
     if not mine:
         raise InvalidInput("team_other_team", name=matches[0].name)
     if len(mine) > 1:
-        raise InvalidInput("team_ambiguous_user", value=ref.strip()[:64],
-                           names=[f"{u.name} (@{u.username})" if u.username else u.name for u in mine])
+        raise InvalidInput(
+            "team_ambiguous_user",
+            value=ref.strip()[:64],
+            names=[f"{u.name} (@{u.username})" if u.username else u.name for u in mine],
+        )
     return mine[0]
 
 
@@ -138,8 +143,9 @@ def _keep_an_admin(session: Session, user: User) -> None:
     """Refuse to remove the last active admin (nobody could manage the organisation then)."""
     if user.role != "admin" or not user.active:
         return
-    others = session.exec(select(func.count()).select_from(User)
-                          .where(User.role == "admin", User.active, User.id != user.id)).one()
+    others = session.exec(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active, User.id != user.id)
+    ).one()
     if not others:
         raise InvalidInput("team_last_admin", name=user.name)
 
@@ -149,35 +155,57 @@ def _keep_an_admin(session: Session, user: User) -> None:
 
 def list_people(session: Session, actor: Account | None, *, team: str | None = None) -> list[PersonView]:
     """Everyone `actor` manages (the operator: everyone), by team then name."""
-    owned = (select(Customer.owner_id, func.count().label("n"))
-             .where(col(Customer.archived).is_(False)).group_by(col(Customer.owner_id)).subquery())
+    owned = (
+        select(Customer.owner_id, func.count().label("n"))
+        .where(col(Customer.archived).is_(False))
+        .group_by(col(Customer.owner_id))
+        .subquery()
+    )
     boss = select(User.id, User.name).subquery()
-    statement = (select(User, Team.name, owned.c.n, boss.c.name)
-                 .outerjoin(Team, col(Team.id) == col(User.team_id))
-                 .outerjoin(owned, owned.c.owner_id == User.id)
-                 .outerjoin(boss, boss.c.id == User.manager_id)
-                 .where(members_clause(actor)))
+    statement = (
+        select(User, Team.name, owned.c.n, boss.c.name)
+        .outerjoin(Team, col(Team.id) == col(User.team_id))
+        .outerjoin(owned, owned.c.owner_id == User.id)
+        .outerjoin(boss, boss.c.id == User.manager_id)
+        .where(members_clause(actor))
+    )
     if team is not None:
         statement = statement.where(func.lower(Team.name) == team.strip().lower())
     rows = session.exec(statement).all()
-    found = [PersonView(u.id or 0, u.telegram_id, u.name, u.username, u.role, team_name, u.active, n or 0, boss_name)
-             for u, team_name, n, boss_name in rows]
+    found = [
+        PersonView(u.id or 0, u.telegram_id, u.name, u.username, u.role, team_name, u.active, n or 0, boss_name)
+        for u, team_name, n, boss_name in rows
+    ]
     return sorted(found, key=lambda p: (p.team or "\uffff", not p.active, p.name.casefold()))
 
 
 def view(session: Session, user: User) -> PersonView:
     team = session.get(Team, user.team_id) if user.team_id else None
     boss = session.get(User, user.manager_id) if user.manager_id else None
-    owned = session.exec(select(func.count()).select_from(Customer)
-                         .where(Customer.owner_id == user.id, col(Customer.archived).is_(False))).one()
-    return PersonView(user.id or 0, user.telegram_id, user.name, user.username, user.role,
-                      team.name if team else None, user.active, owned, boss.name if boss else None)
+    owned = session.exec(
+        select(func.count())
+        .select_from(Customer)
+        .where(Customer.owner_id == user.id, col(Customer.archived).is_(False))
+    ).one()
+    return PersonView(
+        user.id or 0,
+        user.telegram_id,
+        user.name,
+        user.username,
+        user.role,
+        team.name if team else None,
+        user.active,
+        owned,
+        boss.name if boss else None,
+    )
 
 
 def is_deactivated(session: Session, telegram_id: int) -> bool:
     """A known person whose access was turned off (the gate tells them so, politely)."""
-    return session.exec(select(User.id).where(User.telegram_id == telegram_id, col(User.active).is_(False))).first() \
+    return (
+        session.exec(select(User.id).where(User.telegram_id == telegram_id, col(User.active).is_(False))).first()
         is not None
+    )
 
 
 # --- changes ------------------------------------------------------------------------------------
@@ -194,8 +222,9 @@ def preview(session: Session, actor: Account | None, user_id: int, op: str, valu
     return PeopleChange(person, old, new, person.customers)
 
 
-def _validate(session: Session, actor: Account | None, user: User, op: str,
-              value: str | None) -> tuple[str | None, str | None]:
+def _validate(
+    session: Session, actor: Account | None, user: User, op: str, value: str | None
+) -> tuple[str | None, str | None]:
     """(old, new) of the change, or InvalidInput saying why it may not happen."""
     if op == "team":  # before the target check: a manager learns it is for admins only
         require_manager(actor)
@@ -286,8 +315,9 @@ def set_team(session: Session, actor: Account | None, user_id: int, team: str, n
     return _done(session, actor, user, "user.team", old, new, now)
 
 
-def change(session: Session, actor: Account | None, op: str, user_id: int, value: str | None,
-           now: datetime) -> PeopleChange:
+def change(
+    session: Session, actor: Account | None, op: str, user_id: int, value: str | None, now: datetime
+) -> PeopleChange:
     """A confirmed people change: `op` is "deactivate", "role" (to `value`) or "move" (to team
     `value`). Who owns and who sees which customers changes with it, so the cached book goes."""
     if op == "deactivate":
@@ -300,12 +330,22 @@ def change(session: Session, actor: Account | None, op: str, user_id: int, value
     return done
 
 
-def _done(session: Session, actor: Account | None, user: User, action: str, old: str | None, new: str | None,
-          now: datetime) -> PeopleChange:
+def _done(
+    session: Session, actor: Account | None, user: User, action: str, old: str | None, new: str | None, now: datetime
+) -> PeopleChange:
     session.flush()
     person = view(session, user)
-    audit.record(session, actor_id=_actor_id(actor), action=action, now=now, target=f"user:{user.id}",
-                 old=old, new=new, customers=person.customers, via=_via(actor))
+    audit.record(
+        session,
+        actor_id=_actor_id(actor),
+        action=action,
+        now=now,
+        target=f"user:{user.id}",
+        old=old,
+        new=new,
+        customers=person.customers,
+        via=_via(actor),
+    )
     return PeopleChange(person, old, new, person.customers)
 
 
@@ -334,16 +374,22 @@ def _user(session: Session, user_id: int) -> User:
 def _team_manager(session: Session, team_id: int | None, *, besides: int | None) -> int | None:
     if team_id is None:
         return None
-    found = session.exec(select(User.id).where(User.team_id == team_id, User.role == "manager", User.active,
-                                               col(User.id) != besides).order_by(col(User.id))).first()
+    found = session.exec(
+        select(User.id)
+        .where(User.team_id == team_id, User.role == "manager", User.active, col(User.id) != besides)
+        .order_by(col(User.id))
+    ).first()
     return found
 
 
 def _rehome_reports(session: Session, user: User, team_id: int | None) -> None:
     """Reps who reported to `user` (no longer their manager) report to another active manager
     of that team, or to nobody until one comes — escalations then reach a person who acts."""
-    session.execute(update(User).where(col(User.manager_id) == user.id)
-                    .values(manager_id=_team_manager(session, team_id, besides=user.id)))
+    session.execute(
+        update(User)
+        .where(col(User.manager_id) == user.id)
+        .values(manager_id=_team_manager(session, team_id, besides=user.id))
+    )
 
 
 def _adopt_team(session: Session, manager: User) -> None:
@@ -351,10 +397,16 @@ def _adopt_team(session: Session, manager: User) -> None:
     if manager.team_id is None or not manager.active:
         return
     active_managers = select(User.id).where(User.role == "manager", User.active)
-    session.execute(update(User).where(col(User.team_id) == manager.team_id, col(User.role) == "rep", col(User.id) != manager.id,
-                                       or_(col(User.manager_id).is_(None),
-                                           col(User.manager_id).not_in(active_managers)))
-                    .values(manager_id=manager.id))
+    session.execute(
+        update(User)
+        .where(
+            col(User.team_id) == manager.team_id,
+            col(User.role) == "rep",
+            col(User.id) != manager.id,
+            or_(col(User.manager_id).is_(None), col(User.manager_id).not_in(active_managers)),
+        )
+        .values(manager_id=manager.id)
+    )
 
 
 def _actor_id(actor: Account | None) -> int | None:

@@ -72,8 +72,10 @@ def pinned_policy(settings: Settings) -> Policy | None:
     except PolicyError as exc:
         first = exc.issues[0] if exc.issues else None
         detail = f"{first.path}: {first.message}" if first else str(exc)
-        raise ConfigError(f"TIERBOT_POLICY_FILE: {settings.policy_file} is invalid ({detail}; "
-                          f"`tierbot policy check` lists every error)") from None
+        raise ConfigError(
+            f"TIERBOT_POLICY_FILE: {settings.policy_file} is invalid ({detail}; "
+            f"`tierbot policy check` lists every error)"
+        ) from None
 
 
 def effective_policy(settings: Settings, db: Database | None = None) -> Policy:
@@ -109,8 +111,13 @@ def effective_source(session: Session, settings: Settings) -> tuple[Source, str]
     row = latest_active(session)
     if row is None:
         return Source("default"), default_policy_text()
-    return Source("database", version_id=row.id, activated_at=row.activated_at, by=_user_name(session, row.created_by_id),
-                  note=row.note), row.text
+    return Source(
+        "database",
+        version_id=row.id,
+        activated_at=row.activated_at,
+        by=_user_name(session, row.created_by_id),
+        note=row.note,
+    ), row.text
 
 
 def policy_in_force(session: Session, settings: Settings) -> tuple[Source, Policy]:
@@ -120,17 +127,22 @@ def policy_in_force(session: Session, settings: Settings) -> tuple[Source, Polic
 
 
 def latest_active(session: Session) -> PolicyVersion | None:
-    return session.exec(select(PolicyVersion).where(col(PolicyVersion.activated_at).is_not(None))
-                        .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
-                        .limit(1)).first()
+    return session.exec(
+        select(PolicyVersion)
+        .where(col(PolicyVersion.activated_at).is_not(None))
+        .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
+        .limit(1)
+    ).first()
 
 
 def _latest_marker(session: Session) -> tuple[int, str] | None:
     """The active version's (id, content hash): one small row, the holder's periodic check."""
-    row = session.exec(select(pk(PolicyVersion.id), col(PolicyVersion.version))
-                       .where(col(PolicyVersion.activated_at).is_not(None))
-                       .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
-                       .limit(1)).first()
+    row = session.exec(
+        select(pk(PolicyVersion.id), col(PolicyVersion.version))
+        .where(col(PolicyVersion.activated_at).is_not(None))
+        .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
+        .limit(1)
+    ).first()
     return (int(row[0]), str(row[1])) if row is not None else None
 
 
@@ -140,7 +152,9 @@ class PolicyHolder:
     swaps it in. A pinned file is never re-read. Thread-safe: handlers read it on the event loop,
     sweeps refresh it from worker threads."""
 
-    def __init__(self, settings: Settings, db: Database, clock: Clock, *, interval: timedelta = REFRESH_INTERVAL) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, clock: Clock, *, interval: timedelta = REFRESH_INTERVAL
+    ) -> None:
         self.settings, self.db, self.clock, self.interval = settings, db, clock, interval
         self._lock = Lock()
         self._pinned = pinned_policy(settings)
@@ -192,8 +206,12 @@ class PolicyHolder:
             try:
                 policy = parse_policy(text) if text is not None else self._shipped()
             except PolicyError as exc:  # stored valid, but this code reads it otherwise (an upgrade)
-                log.error("policy version #%s no longer parses; keeping %s: %s", marker and marker[0],
-                          self._policy.version, exc)
+                log.error(
+                    "policy version #%s no longer parses; keeping %s: %s",
+                    marker and marker[0],
+                    self._policy.version,
+                    exc,
+                )
                 self._marker = marker
                 return False
             changed = policy.version != self._policy.version
@@ -236,13 +254,26 @@ class VersionView:
 def versions(session: Session, *, limit: int = VERSIONS_SHOWN) -> tuple[list[VersionView], int]:
     """Activated versions, the one in force first, and how many there are in all."""
     activated = col(PolicyVersion.activated_at).is_not(None)
-    rows = session.exec(select(PolicyVersion).where(activated)
-                        .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
-                        .limit(limit)).all()
+    rows = session.exec(
+        select(PolicyVersion)
+        .where(activated)
+        .order_by(col(PolicyVersion.activated_at).desc(), col(PolicyVersion.id).desc())
+        .limit(limit)
+    ).all()
     total = session.exec(select(func.count()).select_from(PolicyVersion).where(activated)).one()
     names = _user_names(session, {row.created_by_id for row in rows})
-    return [VersionView(row.id or 0, row.version, row.note, names.get(row.created_by_id), row.created_at,
-                        row.activated_at, index == 0) for index, row in enumerate(rows)], int(total)
+    return [
+        VersionView(
+            row.id or 0,
+            row.version,
+            row.note,
+            names.get(row.created_by_id),
+            row.created_at,
+            row.activated_at,
+            index == 0,
+        )
+        for index, row in enumerate(rows)
+    ], int(total)
 
 
 @dataclass(frozen=True)
@@ -262,8 +293,9 @@ def store_draft(session: Session, settings: Settings, actor: Account, text: str,
     return Draft(row.id or 0, policy, row.note)
 
 
-def draft_from_version(session: Session, settings: Settings, actor: Account, version_id: int | None, *,
-                       now: datetime) -> Draft:
+def draft_from_version(
+    session: Session, settings: Settings, actor: Account, version_id: int | None, *, now: datetime
+) -> Draft:
     """A restore: an earlier version (None: the shipped default) copied into a new draft."""
     require_changeable(settings, actor)
     if version_id is None:
@@ -279,11 +311,15 @@ def discard(session: Session, actor: Account, draft_id: int) -> bool:
     row = session.get(PolicyVersion, draft_id)
     if row is None or row.activated_at is not None or row.created_by_id != actor.id:
         return False
-    session.execute(delete(PolicyVersion).where(col(PolicyVersion.id) == draft_id, col(PolicyVersion.activated_at).is_(None)))
+    session.execute(
+        delete(PolicyVersion).where(col(PolicyVersion.id) == draft_id, col(PolicyVersion.activated_at).is_(None))
+    )
     return True
 
 
-def activate(session: Session, settings: Settings, actor: Account, draft_id: int, now: datetime) -> PolicyVersion | None:
+def activate(
+    session: Session, settings: Settings, actor: Account, draft_id: int, now: datetime
+) -> PolicyVersion | None:
     """Make the draft the policy in force (audited); None when it is no longer a draft (a double
     tap, another worker). The row lock makes two presses racing apply it once."""
     require_changeable(settings, actor)
@@ -296,8 +332,16 @@ def activate(session: Session, settings: Settings, actor: Account, draft_id: int
     row.activated_at = now
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="policy.apply", now=now, target=f"policy_version:{row.id}",
-                 version=row.version, note=row.note, previous=previous.version if previous else None)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="policy.apply",
+        now=now,
+        target=f"policy_version:{row.id}",
+        version=row.version,
+        note=row.note,
+        previous=previous.version if previous else None,
+    )
     return row
 
 
@@ -327,17 +371,26 @@ def preview_changes(db: Database, new: Policy, current: Policy, now: datetime, *
     """What re-tiering the book under `new` would change against the stored tiers: the review's
     rules (overrides win, hysteresis) in a dry run, nothing written. Whole-book work (a few
     seconds for 100k customers): call it off the event loop."""
-    from core.tiers import movements, recompute  # the tiering service imports nothing of ours; late import keeps start-up light
+    from core.tiers import (
+        movements,
+        recompute,
+    )  # the tiering service imports nothing of ours; late import keeps start-up light
 
     report = recompute(db, new, now, org_timezone=org_timezone, review=True, store=False)
     with db.session() as session:
-        dropped = dict(session.exec(select(CustomerTier.model, func.count())
-                                    .where(col(CustomerTier.model).not_in(new.model_codes),
-                                           col(CustomerTier.tier).is_not(None))
-                                    .group_by(CustomerTier.model)).all())
-    return Preview(report.customers, len({c.customer_id for c in report.changes}),
-                   movements(report.changes, new, current),
-                   {str(k): int(v) for k, v in dropped.items()})
+        dropped = dict(
+            session.exec(
+                select(CustomerTier.model, func.count())
+                .where(col(CustomerTier.model).not_in(new.model_codes), col(CustomerTier.tier).is_not(None))
+                .group_by(CustomerTier.model)
+            ).all()
+        )
+    return Preview(
+        report.customers,
+        len({c.customer_id for c in report.changes}),
+        movements(report.changes, new, current),
+        {str(k): int(v) for k, v in dropped.items()},
+    )
 
 
 # --- applying ----------------------------------------------------------------------------------------
@@ -372,14 +425,24 @@ def retier_book(db: Database, settings: Settings, version_id: int, policy: Polic
     with db.session() as session:
         day = now.astimezone(ZoneInfo(settings.timezone)).date()
         row = session.get(PolicyVersion, version_id)
-        cause = {"kind": "policy", "version": version_id,
-                 "by": _user_name(session, row.created_by_id) if row is not None else None}
-        planned = [replace(p, dedupe_key=f"tier_changes:{p.recipient_id}:policy:{version_id}")
-                   for p in change_notices(session, report.changes, day, policy, cause)]
+        cause = {
+            "kind": "policy",
+            "version": version_id,
+            "by": _user_name(session, row.created_by_id) if row is not None else None,
+        }
+        planned = [
+            replace(p, dedupe_key=f"tier_changes:{p.recipient_id}:policy:{version_id}")
+            for p in change_notices(session, report.changes, day, policy, cause)
+        ]
         queued = enqueue(session, planned, now)
-        session.add(AuditLog(action="policy.retier", target=f"policy_version:{version_id}", at=now,
-                             detail={"changes": len(report.changes), "policy_version": policy.version,
-                                     "notices": queued}))
+        session.add(
+            AuditLog(
+                action="policy.retier",
+                target=f"policy_version:{version_id}",
+                at=now,
+                detail={"changes": len(report.changes), "policy_version": policy.version, "notices": queued},
+            )
+        )
     return len({c.customer_id for c in report.changes}), queued
 
 
@@ -392,8 +455,9 @@ def retier_pending(db: Database, settings: Settings, now: datetime) -> bool:
         row = latest_active(session)
         if row is None:
             return False
-        done = session.exec(select(AuditLog.id).where(AuditLog.action == "policy.retier",
-                                                      AuditLog.target == f"policy_version:{row.id}")).first()
+        done = session.exec(
+            select(AuditLog.id).where(AuditLog.action == "policy.retier", AuditLog.target == f"policy_version:{row.id}")
+        ).first()
     if done is not None:
         return False
     retier_book(db, settings, row.id or 0, parse_policy(row.text), now)

@@ -128,8 +128,18 @@ def people(session: Session, settings: Settings, *, with_books_only: bool = True
     found = []
     for user, team in session.exec(statement).all():
         account = account_of(session, user, team)
-        found.append(Person(account, user.telegram_id, _zone(user.timezone, settings.timezone), user.country or "CN",
-                            user.manager_id, user.away_until, user.delegate_id, user.blocked_at is not None))
+        found.append(
+            Person(
+                account,
+                user.telegram_id,
+                _zone(user.timezone, settings.timezone),
+                user.country or "CN",
+                user.manager_id,
+                user.away_until,
+                user.delegate_id,
+                user.blocked_at is not None,
+            )
+        )
     return found
 
 
@@ -160,8 +170,13 @@ def wakeups(session: Session, settings: Settings, start: datetime, end: datetime
             marks += [window[0], window[1]] if window else []
             found.update(datetime.combine(day, mark, person.zone).astimezone(start.tzinfo) for mark in marks)
             day += timedelta(days=1)
-    found.update(session.exec(select(FollowUp.due_at).where(FollowUp.status == "open", FollowUp.has_time,
-                                                           FollowUp.due_at > start, FollowUp.due_at <= end)).all())
+    found.update(
+        session.exec(
+            select(FollowUp.due_at).where(
+                FollowUp.status == "open", FollowUp.has_time, FollowUp.due_at > start, FollowUp.due_at <= end
+            )
+        ).all()
+    )
     return sorted(moment for moment in found if start < moment <= end)
 
 
@@ -178,8 +193,13 @@ def plan_digests(session: Session, policy: Policy, settings: Settings, now: date
         local = person.local(now)
         key = f"digest:{person.account.id}:{local.date().isoformat()}"
         late = local.time() >= nudge_at > person.account.digest_time  # no "good morning" at 17:00
-        if (local.time() < person.account.digest_time or late or not working_day(person.country, local.date())
-                or is_quiet(person, settings, now) or is_away(person, local.date())):
+        if (
+            local.time() < person.account.digest_time
+            or late
+            or not working_day(person.country, local.date())
+            or is_quiet(person, settings, now)
+            or is_away(person, local.date())
+        ):
             continue
         due.append((person, key))
     already = _sent_keys(session, "digest:")
@@ -193,8 +213,16 @@ def plan_digests(session: Session, policy: Policy, settings: Settings, now: date
         if items.empty:
             continue  # nothing due → no digest
         morning = person.local(now).time() < MORNING_ENDS
-        planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "digest", key,
-                               digest_payload(items, person.zone, policy, morning=morning)))
+        planned.append(
+            Planned(
+                person.account.id,
+                person.telegram_id,
+                person.account.name,
+                "digest",
+                key,
+                digest_payload(items, person.zone, policy, morning=morning),
+            )
+        )
     return planned
 
 
@@ -210,9 +238,14 @@ def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morn
         buttons.append([_review_button(len(shown) + 1)])
     return {
         "template": "reminders/digest",
-        "params": {"entries": shown, "more": total - len(shown), "morning": morning,
-                   "old_follow_ups": len(items.old_follow_ups), "rollup_days": policy.reminders.rollup_days,
-                   "counts": digest_counts(items)},
+        "params": {
+            "entries": shown,
+            "more": total - len(shown),
+            "morning": morning,
+            "old_follow_ups": len(items.old_follow_ups),
+            "rollup_days": policy.reminders.rollup_days,
+            "counts": digest_counts(items),
+        },
         "buttons": buttons,
     }
 
@@ -220,9 +253,14 @@ def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morn
 def digest_counts(items: agenda.Agenda) -> dict[str, int]:
     """The header figures; `overdue` counts customers past a maximum interval, as the summary's
     "contacted on time" and the escalations do."""
-    return {"customers": agenda.line_count(items), "overdue": len(items.overdue), "contacts": len(items.contacts),
-            "follow_ups": len(items.follow_ups) + len(items.old_follow_ups), "complaints": len(items.complaints),
-            "greetings": len(items.greetings)}
+    return {
+        "customers": agenda.line_count(items),
+        "overdue": len(items.overdue),
+        "contacts": len(items.contacts),
+        "follow_ups": len(items.follow_ups) + len(items.old_follow_ups),
+        "complaints": len(items.complaints),
+        "greetings": len(items.greetings),
+    }
 
 
 def line_entry(line: agenda.Line, zone: ZoneInfo) -> dict[str, Any]:
@@ -231,19 +269,36 @@ def line_entry(line: agenda.Line, zone: ZoneInfo) -> dict[str, Any]:
     contact = line.contact
     follow_up, late = line.follow_ups[0] if line.follow_ups else (None, 0)
     return {
-        "customer_id": line.customer_id, "name": line.name, "priority": line.priority_overdue,
+        "customer_id": line.customer_id,
+        "name": line.name,
+        "priority": line.priority_overdue,
         "personal": line.customer_id is None,
-        "contact": {"status": contact.status, "clock": contact.clock, "days": contact.days_late,
-                    "tier": contact.tier_label} if contact else None,
+        "contact": {
+            "status": contact.status,
+            "clock": contact.clock,
+            "days": contact.days_late,
+            "tier": contact.tier_label,
+        }
+        if contact
+        else None,
         "complaint": {"id": line.complaints[0].id, "text": line.complaints[0].text[:80]} if line.complaints else None,
         "complaints": len(line.complaints),
-        "followup": {"id": follow_up.id, "text": follow_up.text[:80], "late": late,
-                     "due": follow_up.due_at.astimezone(zone).strftime("%H:%M") if follow_up.has_time and not late
-                     else ""} if follow_up else None,
+        "followup": {
+            "id": follow_up.id,
+            "text": follow_up.text[:80],
+            "late": late,
+            "due": follow_up.due_at.astimezone(zone).strftime("%H:%M") if follow_up.has_time and not late else "",
+        }
+        if follow_up
+        else None,
         "follow_ups": len(line.follow_ups),
-        "greeting": {"kind": line.greeting.kind, "on": line.greeting.on.isoformat(),
-                     "occasion": line.greeting.names or {"zh": line.greeting.occasion, "en": line.greeting.occasion}}
-        if line.greeting else None,
+        "greeting": {
+            "kind": line.greeting.kind,
+            "on": line.greeting.on.isoformat(),
+            "occasion": line.greeting.names or {"zh": line.greeting.occasion, "en": line.greeting.occasion},
+        }
+        if line.greeting
+        else None,
     }
 
 
@@ -253,16 +308,34 @@ def _entry_buttons(entries: list[dict[str, Any]], view: str) -> list[list[dict[s
     redraw the message they sit on."""
     rows = []
     for n, entry in enumerate(entries, start=1):
-        row = [] if entry["personal"] else [{"label": f"{n} ✍", "action": "customer.log",
-                                             "payload": {"id": entry["customer_id"]}, "single_use": False}]
+        row = (
+            []
+            if entry["personal"]
+            else [
+                {
+                    "label": f"{n} ✍",
+                    "action": "customer.log",
+                    "payload": {"id": entry["customer_id"]},
+                    "single_use": False,
+                }
+            ]
+        )
         if entry["followup"]:
             follow_up = entry["followup"]["id"]
             row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": follow_up, "view": view}})
-            row += [{"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": follow_up, "by": d, "view": view}}
-                    for d in ("1d", "3d")]
+            row += [
+                {"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": follow_up, "by": d, "view": view}}
+                for d in ("1d", "3d")
+            ]
         elif entry["complaint"]:
-            row.append({"label": f"{n} ✓", "action": "feedback.resolve", "payload": {"id": entry["complaint"]["id"]},
-                        "single_use": False})
+            row.append(
+                {
+                    "label": f"{n} ✓",
+                    "action": "feedback.resolve",
+                    "payload": {"id": entry["complaint"]["id"]},
+                    "single_use": False,
+                }
+            )
         rows.append(row)
     return rows
 
@@ -288,13 +361,19 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
     waiting = []
     for person in everyone.values():
         local = person.local(now)
-        if local.time() >= nudge_at and working_day(person.country, local.date()) \
-                and not is_quiet(person, settings, now):
+        if (
+            local.time() >= nudge_at
+            and working_day(person.country, local.date())
+            and not is_quiet(person, settings, now)
+        ):
             waiting.append((person, f"nudge:{person.account.id}:{local.date().isoformat()}"))
     already = _sent_keys(session, "nudge:")
     waiting = [(p, k) for p, k in waiting if k not in already]
-    agendas = agenda.build_many(session, [p.account for p, _ in waiting], policy, now,
-                                org_timezone=settings.timezone) if waiting else {}
+    agendas = (
+        agenda.build_many(session, [p.account for p, _ in waiting], policy, now, org_timezone=settings.timezone)
+        if waiting
+        else {}
+    )
     for person, key in waiting:
         items = agendas[person.account.id]
         away = is_away(person, person.local(now).date())
@@ -307,27 +386,39 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
     return planned
 
 
-def nudge_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *,
-                  for_rep: str | None = None) -> dict[str, Any] | None:
+def nudge_payload(
+    items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, for_rep: str | None = None
+) -> dict[str, Any] | None:
     """The afternoon nudge: priority-tier customers overdue, follow-ups due today (not while the
     rep is away: then it goes to `for_rep`'s delegate without buttons); None when nothing is."""
-    lines = [line for line in items.lines
-             if line.priority_overdue or for_rep is None and any(age == 0 for _, age in line.follow_ups)]
+    lines = [
+        line
+        for line in items.lines
+        if line.priority_overdue or for_rep is None and any(age == 0 for _, age in line.follow_ups)
+    ]
     if not lines:
         return None
-    entries = [line_entry(line, zone) for line in lines[:policy.reminders.digest_lines]]
-    return {"template": "reminders/nudge",
-            "params": {"entries": entries, "more": len(lines) - len(entries), "for_rep": for_rep},
-            "buttons": [] if for_rep else _entry_buttons(entries, "nudge")}
+    entries = [line_entry(line, zone) for line in lines[: policy.reminders.digest_lines]]
+    return {
+        "template": "reminders/nudge",
+        "params": {"entries": entries, "more": len(lines) - len(entries), "for_rep": for_rep},
+        "buttons": [] if for_rep else _entry_buttons(entries, "nudge"),
+    }
 
 
-def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: Settings,
-                      now: datetime) -> list[Planned]:
+def _timed_follow_ups(
+    session: Session, everyone: dict[int, Person], settings: Settings, now: datetime
+) -> list[Planned]:
     rows = session.exec(
-        select(FollowUp, col(Customer.name)).outerjoin(Customer, col(Customer.id) == col(FollowUp.customer_id))
-        .where(FollowUp.status == "open", FollowUp.has_time, FollowUp.due_at <= now,
-               FollowUp.due_at > now - timedelta(days=2),
-               or_(col(FollowUp.customer_id).is_(None), col(Customer.archived).is_(False)))
+        select(FollowUp, col(Customer.name))
+        .outerjoin(Customer, col(Customer.id) == col(FollowUp.customer_id))
+        .where(
+            FollowUp.status == "open",
+            FollowUp.has_time,
+            FollowUp.due_at <= now,
+            FollowUp.due_at > now - timedelta(days=2),
+            or_(col(FollowUp.customer_id).is_(None), col(Customer.archived).is_(False)),
+        )
     ).all()
     planned = []
     for follow_up, name in rows:
@@ -335,14 +426,37 @@ def _timed_follow_ups(session: Session, everyone: dict[int, Person], settings: S
         if person is None:
             continue
         key = f"followup:{follow_up.id}:{follow_up.due_at.isoformat()}"  # a snooze makes a new key
-        planned.append(Planned(person.account.id, person.telegram_id, person.account.name, "followup", key,
-                               {"template": "reminders/followup",
-                                "params": {"name": name, "text": follow_up.text[:300],
-                                           "due": follow_up.due_at.astimezone(person.zone).strftime("%H:%M")},
-                                "buttons": [[{"label": "✓", "action": "followup.done", "payload": {"id": follow_up.id}},
-                                             *[{"label": f"+{d}", "action": "followup.snooze",
-                                                "payload": {"id": follow_up.id, "by": d}} for d in ("1d", "3d")]]]},
-                               not_before=quiet_ends(person, settings, now)))
+        planned.append(
+            Planned(
+                person.account.id,
+                person.telegram_id,
+                person.account.name,
+                "followup",
+                key,
+                {
+                    "template": "reminders/followup",
+                    "params": {
+                        "name": name,
+                        "text": follow_up.text[:300],
+                        "due": follow_up.due_at.astimezone(person.zone).strftime("%H:%M"),
+                    },
+                    "buttons": [
+                        [
+                            {"label": "✓", "action": "followup.done", "payload": {"id": follow_up.id}},
+                            *[
+                                {
+                                    "label": f"+{d}",
+                                    "action": "followup.snooze",
+                                    "payload": {"id": follow_up.id, "by": d},
+                                }
+                                for d in ("1d", "3d")
+                            ],
+                        ]
+                    ],
+                },
+                not_before=quiet_ends(person, settings, now),
+            )
+        )
     return planned
 
 
@@ -354,8 +468,11 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
     everyone = {p.account.id: p for p in people(session, settings, with_books_only=False)}
     planned = []
     reps = [p for p in everyone.values() if p.manager_id or p.delegate_id]
-    agendas = agenda.build_many(session, [p.account for p in reps], policy, now,
-                                org_timezone=settings.timezone) if reps else {}
+    agendas = (
+        agenda.build_many(session, [p.account for p in reps], policy, now, org_timezone=settings.timezone)
+        if reps
+        else {}
+    )
     for rep in reps:
         targets = _escalation_targets(rep, everyone, now)
         if not targets:
@@ -367,15 +484,31 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
                 continue
             # one per overdue episode: the due date moves when the customer is contacted again
             episode = contact.next_due.isoformat()
-            planned += _escalations(targets, rep, now, settings, f"escalation:overdue:{contact.customer_id}:{episode}",
-                                    {"kind": "overdue", "name": contact.name, "tier": contact.tier_label,
-                                     "days": contact.days_late + contact.max_days,
-                                     "max": contact.max_days, "clock": contact.clock,
-                                     "customer_id": contact.customer_id})
+            planned += _escalations(
+                targets,
+                rep,
+                now,
+                settings,
+                f"escalation:overdue:{contact.customer_id}:{episode}",
+                {
+                    "kind": "overdue",
+                    "name": contact.name,
+                    "tier": contact.tier_label,
+                    "days": contact.days_late + contact.max_days,
+                    "max": contact.max_days,
+                    "clock": contact.clock,
+                    "customer_id": contact.customer_id,
+                },
+            )
     old = session.exec(
-        select(Feedback, Customer).join(Customer, col(Customer.id) == col(Feedback.customer_id))
-        .where(Feedback.kind == "complaint", Feedback.status != "resolved",
-               col(Feedback.created_at) <= now - COMPLAINT_ESCALATION, col(Customer.archived).is_(False))
+        select(Feedback, Customer)
+        .join(Customer, col(Customer.id) == col(Feedback.customer_id))
+        .where(
+            Feedback.kind == "complaint",
+            Feedback.status != "resolved",
+            col(Feedback.created_at) <= now - COMPLAINT_ESCALATION,
+            col(Customer.archived).is_(False),
+        )
     ).all()
     for complaint, customer in old:
         owner = everyone.get(customer.owner_id or 0)
@@ -383,9 +516,20 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
         if owner is None or not targets:
             continue
         hours = int((now - complaint.created_at).total_seconds() // 3600)
-        planned += _escalations(targets, owner, now, settings, f"escalation:complaint:{complaint.id}",
-                                {"kind": "complaint", "name": customer.name, "text": complaint.text[:200],
-                                 "hours": hours, "customer_id": customer.id})
+        planned += _escalations(
+            targets,
+            owner,
+            now,
+            settings,
+            f"escalation:complaint:{complaint.id}",
+            {
+                "kind": "complaint",
+                "name": customer.name,
+                "text": complaint.text[:200],
+                "hours": hours,
+                "customer_id": customer.id,
+            },
+        )
     return planned
 
 
@@ -393,8 +537,9 @@ def _delegate(rep: Person, everyone: dict[int, Person]) -> Person | None:
     """The rep's delegate, if still one they may have (active, of their team, or their manager):
     a delegate named before that rule, or who changed teams since, gets nothing of theirs."""
     delegate = everyone.get(rep.delegate_id or 0)
-    if delegate is None or not may_delegate_to(rep.account.team_id, rep.manager_id, delegate.account.id,
-                                               delegate.account.team_id):
+    if delegate is None or not may_delegate_to(
+        rep.account.team_id, rep.manager_id, delegate.account.id, delegate.account.team_id
+    ):
         return None
     return delegate
 
@@ -410,16 +555,25 @@ def _escalation_targets(rep: Person | None, everyone: dict[int, Person], now: da
     return targets
 
 
-def _escalations(targets: list[Person], rep: Person, now: datetime, settings: Settings, key: str,
-                 params: dict[str, Any]) -> list[Planned]:
+def _escalations(
+    targets: list[Person], rep: Person, now: datetime, settings: Settings, key: str, params: dict[str, Any]
+) -> list[Planned]:
     """One message per recipient. The manager's copy keeps the plain key (the one escalations
     had before delegates got copies, so nothing already sent is sent again); anyone else's
     carries their id, so one recipient's copy never stands in for another's."""
     manager_id = rep.manager_id
-    return [Planned(target.account.id, target.telegram_id, target.account.name, "escalation",
-                    key if target.account.id == manager_id else f"{key}:to:{target.account.id}",
-                    {"template": "reminders/escalation", "params": {**params, "rep": rep.account.name}},
-                    not_before=quiet_ends(target, settings, now)) for target in targets]
+    return [
+        Planned(
+            target.account.id,
+            target.telegram_id,
+            target.account.name,
+            "escalation",
+            key if target.account.id == manager_id else f"{key}:to:{target.account.id}",
+            {"template": "reminders/escalation", "params": {**params, "rep": rep.account.name}},
+            not_before=quiet_ends(target, settings, now),
+        )
+        for target in targets
+    ]
 
 
 # --- review cycle and tier-change notices -----------------------------------------------------------
@@ -435,21 +589,26 @@ def review_due(session: Session, policy: Policy, settings: Settings, now: dateti
     for back in range(REVIEW_CATCH_UP):
         day = today - timedelta(days=back)
         if is_review_day(policy, day):
-            done = session.exec(select(AuditLog.id).where(AuditLog.action == "review.run",
-                                                          AuditLog.target == f"review:{day.isoformat()}")).first()
+            done = session.exec(
+                select(AuditLog.id).where(
+                    AuditLog.action == "review.run", AuditLog.target == f"review:{day.isoformat()}"
+                )
+            ).first()
             return None if done else day
     return None
 
 
 def _changes_since(session: Session, day: date, settings: Settings) -> list[Any]:
     start = datetime.combine(day, time(0), ZoneInfo(settings.timezone))
-    rows = session.exec(select(TierAssignment).where(TierAssignment.at >= start,
-                                                     col(TierAssignment.previous_tier).is_not(None))).all()
+    rows = session.exec(
+        select(TierAssignment).where(TierAssignment.at >= start, col(TierAssignment.previous_tier).is_not(None))
+    ).all()
     return [TierChange(r.customer_id, r.model, r.previous_tier, r.tier, r.score, r.reason) for r in rows]
 
 
-def change_notices(session: Session, changes: list[Any], day: date, policy: Policy,
-                   cause: dict[str, Any] | None = None) -> list[Planned]:
+def change_notices(
+    session: Session, changes: list[Any], day: date, policy: Policy, cause: dict[str, Any] | None = None
+) -> list[Planned]:
     """One message per rep listing their customers whose tier changed, old → new by the policy's
     names in both languages (rendered in the reader's), up or down, and why: `cause` is
     {"kind": "review", "day": …} (the default) or {"kind": "policy", "by": name, "version": id}."""
@@ -464,17 +623,31 @@ def change_notices(session: Session, changes: list[Any], day: date, policy: Poli
         owner = owners.get(change.customer_id)
         if owner is None or change.old is None:
             continue
-        by_rep.setdefault(owner, []).append({"customer_id": change.customer_id, "name": names.get(change.customer_id, ""),
-                                             **tier_change_words(policy, change.model, change.old, change.new)})
+        by_rep.setdefault(owner, []).append(
+            {
+                "customer_id": change.customer_id,
+                "name": names.get(change.customer_id, ""),
+                **tier_change_words(policy, change.model, change.old, change.new),
+            }
+        )
     planned = []
     for rep_id, items in by_rep.items():
         user = session.get(User, rep_id)
         if user is None or not user.active:
             continue
-        planned.append(Planned(rep_id, user.telegram_id, user.name, "tier_changes",
-                               f"tier_changes:{rep_id}:{day.isoformat()}",
-                               {"template": "reminders/tier_changes", "params": {"changes": items[:40], "cause": cause,
-                                                                               "more": max(len(items) - 40, 0)}}))
+        planned.append(
+            Planned(
+                rep_id,
+                user.telegram_id,
+                user.name,
+                "tier_changes",
+                f"tier_changes:{rep_id}:{day.isoformat()}",
+                {
+                    "template": "reminders/tier_changes",
+                    "params": {"changes": items[:40], "cause": cause, "more": max(len(items) - 40, 0)},
+                },
+            )
+        )
     return planned
 
 
@@ -487,9 +660,12 @@ def tier_change_words(policy: Policy, model: str, old: str | None, new: str | No
     direction = "changed"
     if old in rank and new in rank:
         direction = "up" if rank[new] < rank[old] else "down" if rank[new] > rank[old] else "changed"
-    return {"model": _words(spec.name if spec else None, model), "direction": direction,
-            "old": _words(_tier_name(policy, model, old), old or "—"),
-            "new": _words(_tier_name(policy, model, new), new or "—")}
+    return {
+        "model": _words(spec.name if spec else None, model),
+        "direction": direction,
+        "old": _words(_tier_name(policy, model, old), old or "—"),
+        "new": _words(_tier_name(policy, model, new), new or "—"),
+    }
 
 
 def _tier_name(policy: Policy, model: str, tier: str | None) -> Any:
@@ -506,8 +682,18 @@ def _words(text: Any, fallback: str) -> dict[str, str]:
 
 def enqueue(session: Session, planned: list[Planned], now: datetime) -> int:
     """Write the planned messages to the outbox; returns how many were new."""
-    return sum(outbox.enqueue(session, recipient_id=p.recipient_id, kind=p.kind, dedupe_key=p.dedupe_key,
-                              payload=p.payload, now=now, not_before=p.not_before) for p in planned)
+    return sum(
+        outbox.enqueue(
+            session,
+            recipient_id=p.recipient_id,
+            kind=p.kind,
+            dedupe_key=p.dedupe_key,
+            payload=p.payload,
+            now=now,
+            not_before=p.not_before,
+        )
+        for p in planned
+    )
 
 
 def plan_review_notices(session: Session, policy: Policy, settings: Settings, now: datetime) -> list[Planned]:
@@ -520,8 +706,9 @@ def plan_review_notices(session: Session, policy: Policy, settings: Settings, no
     return change_notices(session, report.changes, day, policy)
 
 
-def plan_greetings(session: Session, policy: Policy, settings: Settings, now: datetime, *,
-                   just_reached: timedelta | None = None) -> list[Planned]:
+def plan_greetings(
+    session: Session, policy: Policy, settings: Settings, now: datetime, *, just_reached: timedelta | None = None
+) -> list[Planned]:
     """On each send date, at the rep's digest time (holidays included: greetings matter most
     then), one message per occasion listing the customers whose lead time falls on that day, each
     with a ready draft and Mark sent · Skip buttons.
@@ -536,36 +723,73 @@ def plan_greetings(session: Session, policy: Policy, settings: Settings, now: da
             reached = datetime.combine(local.date(), person.account.digest_time, person.zone)
             if not now - just_reached < reached <= now:
                 continue
-        if local.time() >= person.account.digest_time and not is_quiet(person, settings, now) \
-                and not is_away(person, local.date()):
+        if (
+            local.time() >= person.account.digest_time
+            and not is_quiet(person, settings, now)
+            and not is_away(person, local.date())
+        ):
             due.setdefault(local.date(), {})[person.account.id] = person
     if not due:
         return []
     already = _sent_keys(session, "greeting:")
     planned = []
     for today, reps in due.items():
-        for batch in greetings.due_greetings(session, policy, greetings.greetings_environment(), today,
-                                             org_timezone=settings.timezone):
+        for batch in greetings.due_greetings(
+            session, policy, greetings.greetings_environment(), today, org_timezone=settings.timezone
+        ):
             recipient = reps.get(batch.rep_id)
             if recipient is None or batch.dedupe_key in already:
                 continue
-            planned.append(Planned(recipient.account.id, recipient.telegram_id, recipient.account.name, "greeting",
-                                   batch.dedupe_key, greeting_payload(batch)))
+            planned.append(
+                Planned(
+                    recipient.account.id,
+                    recipient.telegram_id,
+                    recipient.account.name,
+                    "greeting",
+                    batch.dedupe_key,
+                    greeting_payload(batch),
+                )
+            )
     return planned
 
 
 def greeting_payload(batch: greetings.GreetingBatch) -> dict[str, Any]:
-    items = [{"customer_id": i.customer_id, "name": i.customer_name, "contact": i.contact_name, "draft": i.draft,
-              "on": i.occasion_date.isoformat(), "language": i.language} for i in batch.items]
-    buttons = [[{"label": f"{n} ✓", "action": "greeting.sent",
-                 "payload": {"customer_id": i["customer_id"], "occasion": batch.occasion_key,
-                             "name": batch.occasion_name}},
-                {"label": f"{n} ✗", "action": "greeting.skip", "payload": {"customer_id": i["customer_id"]}}]
-               for n, i in enumerate(items, start=1)]
-    return {"template": "reminders/greetings",
-            "params": {"kind": batch.kind, "occasion": batch.occasion_name, "on": batch.occasion_date.isoformat(),
-                       "items": items},
-            "buttons": buttons}
+    items = [
+        {
+            "customer_id": i.customer_id,
+            "name": i.customer_name,
+            "contact": i.contact_name,
+            "draft": i.draft,
+            "on": i.occasion_date.isoformat(),
+            "language": i.language,
+        }
+        for i in batch.items
+    ]
+    buttons = [
+        [
+            {
+                "label": f"{n} ✓",
+                "action": "greeting.sent",
+                "payload": {
+                    "customer_id": i["customer_id"],
+                    "occasion": batch.occasion_key,
+                    "name": batch.occasion_name,
+                },
+            },
+            {"label": f"{n} ✗", "action": "greeting.skip", "payload": {"customer_id": i["customer_id"]}},
+        ]
+        for n, i in enumerate(items, start=1)
+    ]
+    return {
+        "template": "reminders/greetings",
+        "params": {
+            "kind": batch.kind,
+            "occasion": batch.occasion_name,
+            "on": batch.occasion_date.isoformat(),
+            "items": items,
+        },
+        "buttons": buttons,
+    }
 
 
 def run_review(db: Database, policy: Policy, settings: Settings, now: datetime) -> tuple[int, int]:
@@ -581,6 +805,12 @@ def run_review(db: Database, policy: Policy, settings: Settings, now: datetime) 
         # the reps what changed on this review day
         notices = change_notices(session, _changes_since(session, day, settings), day, policy)
         queued = enqueue(session, notices, now)
-        session.add(AuditLog(action="review.run", target=f"review:{day.isoformat()}", at=now,
-                             detail={"changes": len(report.changes), "policy_version": policy.version}))
+        session.add(
+            AuditLog(
+                action="review.run",
+                target=f"review:{day.isoformat()}",
+                at=now,
+                detail={"changes": len(report.changes), "policy_version": policy.version},
+            )
+        )
     return len({c.customer_id for c in report.changes}), queued

@@ -97,9 +97,7 @@ def zone_or_default(name: str | None, default: str) -> ZoneInfo:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
     telegram_bot_token: str | None = Field(
         None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
@@ -112,34 +110,20 @@ class Settings(BaseSettings):
         TELEGRAM_API_URL,
         validation_alias=AliasChoices("TIERBOT_TELEGRAM_API_URL", "telegram_api_url"),
     )
-    timezone: str = Field(
-        "Asia/Shanghai", validation_alias=AliasChoices("TIERBOT_TIMEZONE", "timezone")
-    )
-    policy_file: Path | None = Field(
-        None, validation_alias=AliasChoices("TIERBOT_POLICY_FILE", "policy_file")
-    )
+    timezone: str = Field("Asia/Shanghai", validation_alias=AliasChoices("TIERBOT_TIMEZONE", "timezone"))
+    policy_file: Path | None = Field(None, validation_alias=AliasChoices("TIERBOT_POLICY_FILE", "policy_file"))
     currency: str = Field("CNY", validation_alias=AliasChoices("TIERBOT_CURRENCY", "currency"))
-    bot_username: str | None = Field(
-        None, validation_alias=AliasChoices("TIERBOT_BOT_USERNAME", "bot_username")
-    )
-    quiet_hours: str = Field(
-        "21:00-08:00", validation_alias=AliasChoices("TIERBOT_QUIET_HOURS", "quiet_hours")
-    )
-    nudge_time: str = Field(
-        "15:00", validation_alias=AliasChoices("TIERBOT_NUDGE_TIME", "nudge_time")
-    )
-    send_rate: float = Field(
-        25.0, gt=0, le=1000, validation_alias=AliasChoices("TIERBOT_SEND_RATE", "send_rate")
-    )
+    bot_username: str | None = Field(None, validation_alias=AliasChoices("TIERBOT_BOT_USERNAME", "bot_username"))
+    quiet_hours: str = Field("21:00-08:00", validation_alias=AliasChoices("TIERBOT_QUIET_HOURS", "quiet_hours"))
+    nudge_time: str = Field("15:00", validation_alias=AliasChoices("TIERBOT_NUDGE_TIME", "nudge_time"))
+    send_rate: float = Field(25.0, gt=0, le=1000, validation_alias=AliasChoices("TIERBOT_SEND_RATE", "send_rate"))
     invite_ttl_days: int = Field(
         7, ge=1, le=365, validation_alias=AliasChoices("TIERBOT_INVITE_TTL_DAYS", "invite_ttl_days")
     )
     # Production mode (README "Run in production"): the webhook's secret token, how often each
     # worker tries to become the leader that runs sweeps and sends the outbox, and how long a
     # sender owns the outbox rows it claimed (a dead sender's rows are claimable again after it).
-    webhook_secret: str | None = Field(
-        None, validation_alias=AliasChoices("TIERBOT_WEBHOOK_SECRET", "webhook_secret")
-    )
+    webhook_secret: str | None = Field(None, validation_alias=AliasChoices("TIERBOT_WEBHOOK_SECRET", "webhook_secret"))
     leader_check_seconds: float = Field(
         15.0, gt=0, le=60, validation_alias=AliasChoices("TIERBOT_LEADER_CHECK_SECONDS", "leader_check_seconds")
     )
@@ -148,15 +132,11 @@ class Settings(BaseSettings):
     )
     # Nightly SQLite backups (core.backup): the directory, or `off`; empty → `backups/` beside
     # the database file (data/backups for the default database).
-    backup_dir: str = Field(
-        "", validation_alias=AliasChoices("TIERBOT_BACKUP_DIR", "backup_dir")
-    )
+    backup_dir: str = Field("", validation_alias=AliasChoices("TIERBOT_BACKUP_DIR", "backup_dir"))
 
     # The Mini App (web/): the HTTPS address it is reachable at (menu button and 📋 Open buttons
     # appear only when set) and how old a Web App initData may be.
-    web_public_url: str | None = Field(
-        None, validation_alias=AliasChoices("TIERBOT_WEB_PUBLIC_URL", "web_public_url")
-    )
+    web_public_url: str | None = Field(None, validation_alias=AliasChoices("TIERBOT_WEB_PUBLIC_URL", "web_public_url"))
     web_auth_max_age: int = Field(
         3600, ge=60, le=7 * 86400, validation_alias=AliasChoices("TIERBOT_WEB_AUTH_MAX_AGE", "web_auth_max_age")
     )
@@ -189,8 +169,10 @@ class Settings(BaseSettings):
         value = value.strip()
         # Telegram allows 1-256 of these characters; fewer than 16 is too easy to guess.
         if not _WEBHOOK_SECRET.fullmatch(value):
-            raise ValueError("use 16 to 256 characters of A-Z, a-z, 0-9, _ and - "
-                             "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+            raise ValueError(
+                "use 16 to 256 characters of A-Z, a-z, 0-9, _ and - "
+                "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         return value
 
     @field_validator("database_url")

@@ -25,14 +25,22 @@ def _upsert(session: Session, name: str, values: dict[str, Any], on_conflict: di
 
 def sweep_started(session: Session, name: str, now: datetime) -> None:
     table = table_of(JobRun)
-    _upsert(session, name, {"last_started_at": now, "runs": 1, "last_outcome": "running"},
-            {"last_started_at": now, "runs": table.c.runs + 1})
+    _upsert(
+        session,
+        name,
+        {"last_started_at": now, "runs": 1, "last_outcome": "running"},
+        {"last_started_at": now, "runs": table.c.runs + 1},
+    )
 
 
 def sweep_finished(session: Session, name: str, now: datetime, outcome: str) -> None:
     outcome = outcome.replace("\n", " ")[:OUTCOME_MAX]
-    _upsert(session, name, {"last_finished_at": now, "last_outcome": outcome, "runs": 0},
-            {"last_finished_at": now, "last_outcome": outcome})
+    _upsert(
+        session,
+        name,
+        {"last_finished_at": now, "last_outcome": outcome, "runs": 0},
+        {"last_finished_at": now, "last_outcome": outcome},
+    )
 
 
 @dataclass(frozen=True)
@@ -64,25 +72,30 @@ def collect(session: Session, now: datetime) -> Stats:
     users = dict(session.exec(select(User.role, func.count()).where(User.active).group_by(User.role)).all())
     archived = session.exec(select(func.count()).select_from(Customer).where(Customer.archived)).one()
     total = session.exec(select(func.count()).select_from(Customer)).one()
-    erased = session.exec(select(func.count()).select_from(Customer)
-                          .where(col(Customer.erased_at).is_not(None))).one()
+    erased = session.exec(select(func.count()).select_from(Customer).where(col(Customer.erased_at).is_not(None))).one()
     outbox: dict[str, dict[str, int]] = {"pending": {}, "failed": {}}
     for status, kind, count in session.exec(
-            select(Notification.status, Notification.kind, func.count())
-            .where(col(Notification.status).in_(("pending", "failed")))
-            .group_by(Notification.status, Notification.kind)).all():
+        select(Notification.status, Notification.kind, func.count())
+        .where(col(Notification.status).in_(("pending", "failed")))
+        .group_by(Notification.status, Notification.kind)
+    ).all():
         outbox[status][kind] = count
     oldest = session.exec(select(func.min(Notification.created_at)).where(Notification.status == "pending")).one()
-    sweeps = [SweepStatus(r.name, _iso(r.last_started_at), _iso(r.last_finished_at), r.last_outcome, r.runs)
-              for r in session.exec(select(JobRun).order_by(JobRun.name)).all()]
+    sweeps = [
+        SweepStatus(r.name, _iso(r.last_started_at), _iso(r.last_finished_at), r.last_outcome, r.runs)
+        for r in session.exec(select(JobRun).order_by(JobRun.name)).all()
+    ]
     return Stats(
         at=now.isoformat(timespec="seconds"),
         users={role: users.get(role, 0) for role in ("rep", "manager", "admin")},
         customers={"active": total - archived, "archived": archived, "erased": erased},
         interactions=session.exec(select(func.count()).select_from(Interaction)).one(),
         open_follow_ups=session.exec(select(func.count()).select_from(FollowUp).where(FollowUp.status == "open")).one(),
-        open_complaints=session.exec(select(func.count()).select_from(Feedback)
-                                     .where(Feedback.kind == "complaint", Feedback.status != "resolved")).one(),
+        open_complaints=session.exec(
+            select(func.count())
+            .select_from(Feedback)
+            .where(Feedback.kind == "complaint", Feedback.status != "resolved")
+        ).one(),
         outbox=outbox,
         oldest_pending_seconds=int((now - oldest).total_seconds()) if oldest is not None else None,
         sweeps=sweeps,
@@ -98,8 +111,10 @@ def table(stats: Stats) -> str:
     lines = [f"tierbot stats at {stats.at}", ""]
     lines.append("users      " + "  ".join(f"{role} {n}" for role, n in stats.users.items()))
     lines.append("customers  " + "  ".join(f"{state} {n}" for state, n in stats.customers.items()))
-    lines.append(f"interactions {stats.interactions}   open follow-ups {stats.open_follow_ups}   "
-                 f"open complaints {stats.open_complaints}")
+    lines.append(
+        f"interactions {stats.interactions}   open follow-ups {stats.open_follow_ups}   "
+        f"open complaints {stats.open_complaints}"
+    )
     lines.append("")
     for status in ("pending", "failed"):
         kinds = stats.outbox[status]
@@ -114,8 +129,10 @@ def table(stats: Stats) -> str:
         width = max(len(s.name) for s in stats.sweeps)
         lines.append(f"{'sweep':<{width}}  {'last start':<25}  {'last finish':<25}  {'runs':>6}  outcome")
         for s in stats.sweeps:
-            lines.append(f"{s.name:<{width}}  {s.last_started_at or '—':<25}  {s.last_finished_at or '—':<25}  "
-                         f"{s.runs:>6}  {s.last_outcome}")
+            lines.append(
+                f"{s.name:<{width}}  {s.last_started_at or '—':<25}  {s.last_finished_at or '—':<25}  "
+                f"{s.runs:>6}  {s.last_outcome}"
+            )
     return "\n".join(lines)
 
 

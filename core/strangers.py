@@ -24,9 +24,16 @@ def may_refuse(session: Session, telegram_id: int, now: datetime) -> bool:
     """True, and the refusal recorded, when this stranger was not refused within SILENCE."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = table_of(StrangerRefusal)
-    statement = insert(table).values(telegram_id=telegram_id, refused_at=now).on_conflict_do_update(
-        index_elements=["telegram_id"], set_={"refused_at": now}, where=table.c.refused_at <= now - SILENCE,
-    ).returning(table.c.telegram_id)
+    statement = (
+        insert(table)
+        .values(telegram_id=telegram_id, refused_at=now)
+        .on_conflict_do_update(
+            index_elements=["telegram_id"],
+            set_={"refused_at": now},
+            where=table.c.refused_at <= now - SILENCE,
+        )
+        .returning(table.c.telegram_id)
+    )
     # RETURNING, not rowcount: psycopg reports 1 for a conflict whose update the WHERE skipped.
     return session.execute(statement).first() is not None
 

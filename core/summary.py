@@ -52,7 +52,7 @@ from core.json_values import jsonable
 from core.models import Customer, CustomerTier, Feedback, Interaction, Team, TierAssignment, TierOverride, User
 from core.money import from_minor
 from core.people import find_user, in_domain
-from core.tiering import CadenceResult, Policy, collector_paused, cadence_of_assigned, evaluate_one
+from core.tiering import CadenceResult, Policy, cadence_of_assigned, collector_paused, evaluate_one
 from core.tiering.specs import OrderedModel, ServiceModel
 from core.tiers import STATS
 from core.visibility import customer_scope
@@ -60,10 +60,26 @@ from core.visibility import customer_scope
 PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 91}
 DEFAULT_PERIOD = "month"
 _PERIOD_WORDS = {
-    "week": "week", "weekly": "week", "w": "week", "周": "week", "本周": "week", "一周": "week", "每周": "week",
-    "month": "month", "monthly": "month", "m": "month", "月": "month", "本月": "month", "一个月": "month",
-    "quarter": "quarter", "quarterly": "quarter", "q": "quarter", "季": "quarter", "季度": "quarter",
-    "本季度": "quarter", "本季": "quarter",
+    "week": "week",
+    "weekly": "week",
+    "w": "week",
+    "周": "week",
+    "本周": "week",
+    "一周": "week",
+    "每周": "week",
+    "month": "month",
+    "monthly": "month",
+    "m": "month",
+    "月": "month",
+    "本月": "month",
+    "一个月": "month",
+    "quarter": "quarter",
+    "quarterly": "quarter",
+    "q": "quarter",
+    "季": "quarter",
+    "季度": "quarter",
+    "本季度": "quarter",
+    "本季": "quarter",
 }
 _TEAM_WORDS = {"team", "团队", "小组", "本组"}
 MOVEMENTS_SHOWN = 10  # per direction
@@ -149,8 +165,9 @@ def resolve_scope(session: Session, actor: Account, request: Request) -> Scope:
         try:
             user = find_user(session, actor, request.person)
         except InvalidInput as exc:
-            code = {"team_other_team": "summary_other_team",
-                    "team_ambiguous_user": "summary_ambiguous_user"}.get(exc.code, "summary_unknown_user")
+            code = {"team_other_team": "summary_other_team", "team_ambiguous_user": "summary_ambiguous_user"}.get(
+                exc.code, "summary_unknown_user"
+            )
             raise InvalidInput(code, **{"value": request.person[:64], **exc.params}) from None
         return Scope("person", user.name, user_id=user.id)
     if request.team:
@@ -184,7 +201,9 @@ def scope_clause(actor: Account, scope: Scope) -> ColumnElement[bool]:
     """WHERE clause on `Customer`: the scope, never beyond what `actor` may see."""
     visible = customer_scope(actor)
     if scope.kind == "person":
-        return and_(visible, or_(col(Customer.owner_id) == scope.user_id, col(Customer.account_manager_id) == scope.user_id))
+        return and_(
+            visible, or_(col(Customer.owner_id) == scope.user_id, col(Customer.account_manager_id) == scope.user_id)
+        )
     if scope.kind == "team" and actor.role == "admin":
         members = select(User.id).where(User.team_id == scope.team_id)
         return and_(visible, col(Customer.owner_id).in_(members))
@@ -305,8 +324,16 @@ class Summary:
         return jsonable(asdict(self))
 
 
-def build(session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str,
-          scope: Scope, period: str = DEFAULT_PERIOD) -> Summary:
+def build(
+    session: Session,
+    actor: Account,
+    policy: Policy,
+    now: datetime,
+    *,
+    org_timezone: str,
+    scope: Scope,
+    period: str = DEFAULT_PERIOD,
+) -> Summary:
     require_summary_rights(actor)
     if period not in PERIOD_DAYS:
         raise InvalidInput("summary_usage", value=period)
@@ -316,8 +343,12 @@ def build(session: Session, actor: Account, policy: Policy, now: datetime, *, or
         # The pure GROUP BY figures run on a second connection while this thread builds the
         # cadence (Python): the database works without the GIL meanwhile.
         pending = beside.submit(_aggregates, clause, policy, since, now, org_timezone)
-        book = {cid: (owner, am) for cid, owner, am in _raw_rows(
-            session, select(Customer.id, Customer.owner_id, Customer.account_manager_id).where(clause))}
+        book = {
+            cid: (owner, am)
+            for cid, owner, am in _raw_rows(
+                session, select(Customer.id, Customer.owner_id, Customer.account_manager_id).where(clause)
+            )
+        }
         coverage, overdue = _cadence(session, policy, now, org_timezone, book)
         moves, movements = _movements(session, book, policy, since, now)
         people, people_more, overdue_total = _overdue_people(session, overdue, book)
@@ -328,14 +359,37 @@ def build(session: Session, actor: Account, policy: Policy, now: datetime, *, or
     allocation_model, allocation_total, allocation = figures.allocation
     overrides, overrides_total = figures.overrides
     zone = ZoneInfo(org_timezone)
-    return Summary(scope, period, since, now, since.astimezone(zone).date(), now.astimezone(zone).date(),
-                   policy.base_currency, len(book), models, movements, overdue_total,
-                   people, people_more, complaints_open, complaints_old, allocation_model, allocation_total,
-                   allocation, clv_model, retention, figures.retention_base, lifetimes, overrides, overrides_total)
+    return Summary(
+        scope,
+        period,
+        since,
+        now,
+        since.astimezone(zone).date(),
+        now.astimezone(zone).date(),
+        policy.base_currency,
+        len(book),
+        models,
+        movements,
+        overdue_total,
+        people,
+        people_more,
+        complaints_open,
+        complaints_old,
+        allocation_model,
+        allocation_total,
+        allocation,
+        clv_model,
+        retention,
+        figures.retention_base,
+        lifetimes,
+        overrides,
+        overrides_total,
+    )
 
 
-def figures(session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str,
-            request: Request) -> dict[str, Any]:
+def figures(
+    session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str, request: Request
+) -> dict[str, Any]:
     """The summary `request` asks for (its scope within what `actor` may see), JSON-safe."""
     scope = resolve_scope(session, actor, request)
     return build(session, actor, policy, now, org_timezone=org_timezone, scope=scope, period=request.period).params()
@@ -352,12 +406,18 @@ class _Aggregates:
     overrides: tuple[list[OverrideLine], int]
 
 
-def _aggregates(session: Session, clause: Any, policy: Policy, since: datetime, now: datetime,
-                org_timezone: str) -> _Aggregates:
+def _aggregates(
+    session: Session, clause: Any, policy: Policy, since: datetime, now: datetime, org_timezone: str
+) -> _Aggregates:
     """Every figure that is one GROUP BY (or a count) and nothing else."""
-    return _Aggregates(_tier_counts(session, clause), _tier_revenue(session, clause, policy, now),
-                       _complaints(session, clause, now), _allocation(session, clause, policy, since, now),
-                       *_retention(session, clause, now), _overrides(session, clause, policy, now, org_timezone))
+    return _Aggregates(
+        _tier_counts(session, clause),
+        _tier_revenue(session, clause, policy, now),
+        _complaints(session, clause, now),
+        _allocation(session, clause, policy, since, now),
+        *_retention(session, clause, now),
+        _overrides(session, clause, policy, now, org_timezone),
+    )
 
 
 class _Inline:
@@ -390,7 +450,11 @@ class _Aside:
 @contextmanager
 def _beside(session: Session) -> Iterator[_Inline | _Aside]:
     engine = session.get_bind()
-    if not isinstance(engine, Engine) or engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+    if (
+        not isinstance(engine, Engine)
+        or engine.dialect.name == "sqlite"
+        and engine.url.database in (None, "", ":memory:")
+    ):
         yield _Inline(session)
         return
     with ThreadPoolExecutor(max_workers=1) as worker:
@@ -412,7 +476,8 @@ def _tier_counts(session: Session, clause: Any) -> dict[tuple[str, str], int]:
         select(CustomerTier.model, CustomerTier.tier, func.count())
         .join(Customer, col(Customer.id) == col(CustomerTier.customer_id))
         .where(clause, col(CustomerTier.tier).is_not(None))
-        .group_by(CustomerTier.model, col(CustomerTier.tier))).all()
+        .group_by(CustomerTier.model, col(CustomerTier.tier))
+    ).all()
     return {(model, tier): int(n) for model, tier, n in rows}
 
 
@@ -432,7 +497,8 @@ def _tier_revenue(session: Session, clause: Any, policy: Policy, now: datetime) 
         .join(t, col(t.customer_id) == col(i.customer_id))
         .join(Customer, col(Customer.id) == col(i.customer_id))
         .where(_deals(now, now - YEAR), clause, col(t.tier).is_not(None))
-        .group_by(t.model, col(t.tier), col(i.currency))).all()
+        .group_by(t.model, col(t.tier), col(i.currency))
+    ).all()
     found: dict[tuple[str, str], Decimal] = {}
     for model, tier, currency, minor in rows:
         if not minor:
@@ -443,15 +509,17 @@ def _tier_revenue(session: Session, clause: Any, policy: Policy, now: datetime) 
     return found
 
 
-def _cadence(session: Session, policy: Policy, now: datetime, org_timezone: str,
-             book: dict[int, tuple[int | None, int | None]]) -> tuple[dict[tuple[str, str], tuple[int, int]], list[int]]:
+def _cadence(
+    session: Session, policy: Policy, now: datetime, org_timezone: str, book: dict[int, tuple[int | None, int | None]]
+) -> tuple[dict[tuple[str, str], tuple[int, int]], list[int]]:
     """((model, tier) → (customers with a contact interval, of them not overdue), overdue
     customers). Cadence is the engine's: stored tiers through `cadence_of_assigned`, and a live
     evaluation for customers not tiered under every model yet — as the agenda does."""
     if not book:
         return {}, []
-    total: int = session.execute(select(func.count()).select_from(Customer)
-                            .where(col(Customer.archived).is_(False))).scalar_one()
+    total: int = session.execute(
+        select(func.count()).select_from(Customer).where(col(Customer.archived).is_(False))
+    ).scalar_one()
     if len(book) > total // 2:  # most of the book: one pass beats thousands of IN (…) lookups
         facts = [f for f in load_cadence_facts(session, policy, now, org_timezone=org_timezone) if f.id in book]
     else:
@@ -468,10 +536,17 @@ def _cadence(session: Session, policy: Policy, now: datetime, org_timezone: str,
                 _count(fact.id, fact.assigned_tiers, cadence, tally, mappings, overdue)
         if unserved:
             stats = STATS.get(session, policy, now, org_timezone)
-            for fact in load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=unserved,
-                                   with_occasions=False):
-                _count(fact.id, fact.assigned_tiers, evaluate_one(fact, stats, policy, now).cadence, tally,
-                       mappings, overdue)
+            for fact in load_facts(
+                session, policy, now, org_timezone=org_timezone, customer_ids=unserved, with_occasions=False
+            ):
+                _count(
+                    fact.id,
+                    fact.assigned_tiers,
+                    evaluate_one(fact, stats, policy, now).cadence,
+                    tally,
+                    mappings,
+                    overdue,
+                )
     coverage: dict[tuple[str, str], list[int]] = {}
     for (key, fine), n in tally.items():
         for model, tier in mappings[key].items():
@@ -481,15 +556,22 @@ def _cadence(session: Session, policy: Policy, now: datetime, org_timezone: str,
     return {key: (entry[0], entry[1]) for key, entry in coverage.items()}, overdue
 
 
-def _count(customer_id: int, assigned: Any, cadence: CadenceResult, tally: Counter[tuple[int, bool]],
-           mappings: dict[int, Any], overdue: list[int]) -> None:
+def _count(
+    customer_id: int,
+    assigned: Any,
+    cadence: CadenceResult,
+    tally: Counter[tuple[int, bool]],
+    mappings: dict[int, Any],
+    overdue: list[int],
+) -> None:
     # `days_since > max_days` is Clock.status == "overdue", without the property's other checks
     # (as core.agenda reads the clocks in its 100k-customer loop)
     # late: past either maximum interval (contact or visit), so "contacted on time" counts the
     # same overdue customers as the digest and the escalations
     clock, visit = cadence.any, cadence.visit
-    late = (clock is not None and clock.days_since > clock.max_days) or \
-        (visit is not None and visit.days_since > visit.max_days)
+    late = (clock is not None and clock.days_since > clock.max_days) or (
+        visit is not None and visit.days_since > visit.max_days
+    )
     if late:
         overdue.append(customer_id)
     if (clock is None and visit is None) or not assigned:
@@ -501,8 +583,9 @@ def _count(customer_id: int, assigned: Any, cadence: CadenceResult, tally: Count
     tally[key, not late] += 1
 
 
-def _movements(session: Session, book: dict[int, Any], policy: Policy, since: datetime,
-               now: datetime) -> tuple[dict[str, Counter[str]], list[Movement]]:
+def _movements(
+    session: Session, book: dict[int, Any], policy: Policy, since: datetime, now: datetime
+) -> tuple[dict[str, Counter[str]], list[Movement]]:
     """Net tier change per customer and model over the period (first old tier → last new
     tier), counted per model and direction; the first MOVEMENTS_SHOWN each way with names.
     The period's history rows are read alone and kept when their customer is in the scope
@@ -511,7 +594,8 @@ def _movements(session: Session, book: dict[int, Any], policy: Policy, since: da
     rows: Sequence[Any] = session.execute(
         select(a.customer_id, a.model, a.previous_tier, a.tier)
         .where(a.at > since, col(a.at) <= now, col(a.previous_tier).is_not(None))  # first assignments are no move
-        .order_by(col(a.at), col(a.id))).all()
+        .order_by(col(a.at), col(a.id))
+    ).all()
     first_last: dict[tuple[int, str], list[Any]] = {}
     for cid, model, old, new in rows:
         if cid not in book:
@@ -534,18 +618,39 @@ def _movements(session: Session, book: dict[int, Any], policy: Policy, since: da
         moved.append((cid, code, old, new, direction))
     order = {code: n for n, code in enumerate(policy.model_codes)}
     moved.sort(key=lambda m: (order.get(m[1], 99), m[0]))
-    shown = [m for m in moved if m[4] == "up"][:MOVEMENTS_SHOWN] + [m for m in moved if m[4] == "down"][:MOVEMENTS_SHOWN]
-    names = dict(session.execute(select(Customer.id, col(Customer.name)).where(
-        col(Customer.id).in_([m[0] for m in shown]))).all())
-    found = [Movement(cid, names.get(cid, ""), code, _names(policy.model(code).name), old, _tier_name(policy, code, old),
-                      new, _tier_name(policy, code, new), direction) for cid, code, old, new, direction in shown]
+    shown = [m for m in moved if m[4] == "up"][:MOVEMENTS_SHOWN] + [m for m in moved if m[4] == "down"][
+        :MOVEMENTS_SHOWN
+    ]
+    names = dict(
+        session.execute(
+            select(Customer.id, col(Customer.name)).where(col(Customer.id).in_([m[0] for m in shown]))
+        ).all()
+    )
+    found = [
+        Movement(
+            cid,
+            names.get(cid, ""),
+            code,
+            _names(policy.model(code).name),
+            old,
+            _tier_name(policy, code, old),
+            new,
+            _tier_name(policy, code, new),
+            direction,
+        )
+        for cid, code, old, new, direction in shown
+    ]
     found.sort(key=lambda m: (m.direction != "up", order.get(m.model, 99), m.name.casefold()))
     return counts, found
 
 
-def _model_figures(model: Any, counts: dict[tuple[str, str], int], revenue: dict[tuple[str, str], Decimal],
-                   coverage: dict[tuple[str, str], tuple[int, int]],
-                   moves: dict[str, Counter[str]]) -> ModelFigures:
+def _model_figures(
+    model: Any,
+    counts: dict[tuple[str, str], int],
+    revenue: dict[tuple[str, str], Decimal],
+    coverage: dict[tuple[str, str], tuple[int, int]],
+    moves: dict[str, Counter[str]],
+) -> ModelFigures:
     ordered = isinstance(model, OrderedModel)
     codes = list(model.tier_by_code)
     customers = sum(counts.get((model.code, code), 0) for code in codes)
@@ -557,23 +662,47 @@ def _model_figures(model: Any, counts: dict[tuple[str, str], int], revenue: dict
             continue  # RFM: only the segments that hold someone
         money = revenue.get((model.code, code), Decimal(0))
         with_cadence, covered = coverage.get((model.code, code), (0, 0))
-        tiers.append(TierFigures(code, _names(model.tier_by_code[code].name), n, _ratio(n, customers), money,
-                                 _ratio(money, total_revenue), with_cadence, covered, _ratio(covered, with_cadence)))
+        tiers.append(
+            TierFigures(
+                code,
+                _names(model.tier_by_code[code].name),
+                n,
+                _ratio(n, customers),
+                money,
+                _ratio(money, total_revenue),
+                with_cadence,
+                covered,
+                _ratio(covered, with_cadence),
+            )
+        )
     moved = moves.get(model.code, Counter())
-    return ModelFigures(model.code, _names(model.name), ordered, customers, total_revenue, tiers,
-                        moved["up"], moved["down"], moved["changed"])
+    return ModelFigures(
+        model.code,
+        _names(model.name),
+        ordered,
+        customers,
+        total_revenue,
+        tiers,
+        moved["up"],
+        moved["down"],
+        moved["changed"],
+    )
 
 
-def _overdue_people(session: Session, overdue: list[int], book: dict[int, tuple[int | None, int | None]]
-                    ) -> tuple[list[PersonOverdue], int, int]:
+def _overdue_people(
+    session: Session, overdue: list[int], book: dict[int, tuple[int | None, int | None]]
+) -> tuple[list[PersonOverdue], int, int]:
     per_person: Counter[int] = Counter()
     for cid in overdue:
         owner, account_manager = book[cid]
         for person in {p for p in (owner, account_manager) if p is not None}:
             per_person[person] += 1
     top = per_person.most_common()
-    names = dict(session.execute(select(User.id, col(User.name)).where(
-        col(User.id).in_([uid for uid, _ in top[:OVERDUE_PEOPLE_SHOWN]]))).all())
+    names = dict(
+        session.execute(
+            select(User.id, col(User.name)).where(col(User.id).in_([uid for uid, _ in top[:OVERDUE_PEOPLE_SHOWN]]))
+        ).all()
+    )
     shown = [PersonOverdue(uid, names.get(uid, "?"), n) for uid, n in top[:OVERDUE_PEOPLE_SHOWN]]
     return shown, max(len(top) - OVERDUE_PEOPLE_SHOWN, 0), len(overdue)
 
@@ -582,36 +711,50 @@ def _complaints(session: Session, clause: Any, now: datetime) -> tuple[int, int]
     f = Feedback
     open_, old = session.exec(
         select(func.count(), func.count().filter(col(f.created_at) <= now - COMPLAINT_OLD))
-        .select_from(f).join(Customer, col(Customer.id) == col(f.customer_id))
-        .where(clause, f.kind == "complaint", f.status != "resolved")).one()
+        .select_from(f)
+        .join(Customer, col(Customer.id) == col(f.customer_id))
+        .where(clause, f.kind == "complaint", f.status != "resolved")
+    ).one()
     return int(open_), int(old or 0)
 
 
-def _allocation(session: Session, clause: Any, policy: Policy, since: datetime,
-                now: datetime) -> tuple[dict[str, str] | None, int, list[GradeShare]]:
+def _allocation(
+    session: Session, clause: Any, policy: Policy, since: datetime, now: datetime
+) -> tuple[dict[str, str] | None, int, list[GradeShare]]:
     """Contacts of the period (`core.facts.is_contact`: notes and attempts are not touches) per
     service grade of the customer (the grade stored now), against the policy's target shares."""
     service = next((m for m in policy.models if isinstance(m, ServiceModel)), None)
     if service is None:
         return None, 0, []
     i, t = Interaction, CustomerTier
-    rows = dict(session.execute(
-        select(t.tier, func.count())
-        .select_from(i)
-        .join(t, and_(col(t.customer_id) == col(i.customer_id), col(t.model) == service.code))
-        .join(Customer, col(Customer.id) == col(i.customer_id))
-        .where(clause, i.occurred_at > since, i.occurred_at <= now, is_contact(i),
-               col(t.tier).is_not(None))
-        .group_by(t.tier)).all())
+    rows = dict(
+        session.execute(
+            select(t.tier, func.count())
+            .select_from(i)
+            .join(t, and_(col(t.customer_id) == col(i.customer_id), col(t.model) == service.code))
+            .join(Customer, col(Customer.id) == col(i.customer_id))
+            .where(clause, i.occurred_at > since, i.occurred_at <= now, is_contact(i), col(t.tier).is_not(None))
+            .group_by(t.tier)
+        ).all()
+    )
     total = sum(int(n) for code, n in rows.items() if code in service.tier_by_code)
     targets = policy.time_allocation
-    shares = [GradeShare(tier.code, _names(tier.name), int(rows.get(tier.code, 0)), _ratio(rows.get(tier.code, 0), total),
-                         float(targets[tier.code]) if tier.code in targets else None) for tier in service.tiers]
+    shares = [
+        GradeShare(
+            tier.code,
+            _names(tier.name),
+            int(rows.get(tier.code, 0)),
+            _ratio(rows.get(tier.code, 0), total),
+            float(targets[tier.code]) if tier.code in targets else None,
+        )
+        for tier in service.tiers
+    ]
     return _names(service.name), total, shares
 
 
-def lifetime_values(policy: Policy, models: list[ModelFigures], retention_base: int, retained: int
-                    ) -> tuple[dict[str, str] | None, float | None, list[LifetimeValue]]:
+def lifetime_values(
+    policy: Policy, models: list[ModelFigures], retention_base: int, retained: int
+) -> tuple[dict[str, str] | None, float | None, list[LifetimeValue]]:
     """Customer lifetime value per tier of the policy's main model (value tiers in the default
     policy):
 
@@ -637,13 +780,19 @@ def lifetime_values(policy: Policy, models: list[ModelFigures], retention_base: 
     figures = next(m for m in models if m.code == main.code)
     values = []
     for tier in figures.tiers:
-        average = (tier.revenue / tier.customers).quantize(Decimal("0.01"), ROUND_HALF_UP) if tier.customers \
+        average = (
+            (tier.revenue / tier.customers).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if tier.customers
             else Decimal("0.00")
+        )
         clv = None
         if lifetime is not None:
             clv = (average * Decimal(str(round(lifetime, 4)))).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        values.append(LifetimeValue(tier.code, tier.name, tier.customers, average,
-                                    round(lifetime, 2) if lifetime is not None else None, clv))
+        values.append(
+            LifetimeValue(
+                tier.code, tier.name, tier.customers, average, round(lifetime, 2) if lifetime is not None else None, clv
+            )
+        )
     return _names(main.name), retention, values
 
 
@@ -655,37 +804,67 @@ def _retention(session: Session, clause: Any, now: datetime) -> tuple[int, int]:
     year_ago = now - YEAR
     purchase = or_(col(i.amount_minor).is_(None), col(i.amount_minor) >= 0)
     per_customer = (
-        select(col(i.customer_id).label("cid"),
-               func.max(case((col(i.occurred_at) > year_ago, 1), else_=0)).label("recent"),
-               func.max(case((col(i.occurred_at) <= year_ago, 1), else_=0)).label("earlier"))
+        select(
+            col(i.customer_id).label("cid"),
+            func.max(case((col(i.occurred_at) > year_ago, 1), else_=0)).label("recent"),
+            func.max(case((col(i.occurred_at) <= year_ago, 1), else_=0)).label("earlier"),
+        )
         .where(_deals(now, now - 2 * YEAR), purchase)
         .group_by(col(i.customer_id))
-        .subquery())
+        .subquery()
+    )
     base, kept = session.exec(
-        select(func.count().filter(per_customer.c.earlier == 1),
-               func.count().filter(per_customer.c.earlier == 1, per_customer.c.recent == 1))
-        .select_from(per_customer).join(Customer, col(Customer.id) == per_customer.c.cid).where(clause)).one()
+        select(
+            func.count().filter(per_customer.c.earlier == 1),
+            func.count().filter(per_customer.c.earlier == 1, per_customer.c.recent == 1),
+        )
+        .select_from(per_customer)
+        .join(Customer, col(Customer.id) == per_customer.c.cid)
+        .where(clause)
+    ).one()
     return int(base or 0), int(kept or 0)
 
 
-def _overrides(session: Session, clause: Any, policy: Policy, now: datetime,
-               org_timezone: str) -> tuple[list[OverrideLine], int]:
+def _overrides(
+    session: Session, clause: Any, policy: Policy, now: datetime, org_timezone: str
+) -> tuple[list[OverrideLine], int]:
     o = TierOverride
     active = and_(clause, col(o.removed_at).is_(None), or_(col(o.expires_at).is_(None), col(o.expires_at) > now))
-    total: int = session.execute(select(func.count()).select_from(o).join(Customer, col(Customer.id) == col(o.customer_id))
-                            .where(active)).scalar_one()
+    total: int = session.execute(
+        select(func.count()).select_from(o).join(Customer, col(Customer.id) == col(o.customer_id)).where(active)
+    ).scalar_one()
     rows: Sequence[Any] = session.execute(
-        sa.select(col(o.customer_id), col(Customer.name), col(o.model), col(o.tier), col(o.reason), col(o.expires_at),
-                  col(User.name))
+        sa.select(
+            col(o.customer_id),
+            col(Customer.name),
+            col(o.model),
+            col(o.tier),
+            col(o.reason),
+            col(o.expires_at),
+            col(User.name),
+        )
         .join(Customer, col(Customer.id) == col(o.customer_id))
         .outerjoin(User, col(User.id) == col(o.created_by_id))
-        .where(active).order_by(col(o.created_at).desc(), col(o.id).desc()).limit(OVERRIDES_SHOWN)).all()
+        .where(active)
+        .order_by(col(o.created_at).desc(), col(o.id).desc())
+        .limit(OVERRIDES_SHOWN)
+    ).all()
     lines = []
     for cid, name, model, tier, reason, expires, by in rows:
         spec = policy.model_by_code.get(model)
-        lines.append(OverrideLine(cid, name, model, _names(spec.name) if spec else {"zh": model, "en": model}, tier,
-                                  _tier_name(policy, model, tier), reason or "",
-                                  expires.astimezone(ZoneInfo(org_timezone)).date() if expires else None, by))
+        lines.append(
+            OverrideLine(
+                cid,
+                name,
+                model,
+                _names(spec.name) if spec else {"zh": model, "en": model},
+                tier,
+                _tier_name(policy, model, tier),
+                reason or "",
+                expires.astimezone(ZoneInfo(org_timezone)).date() if expires else None,
+                by,
+            )
+        )
     return lines, int(total)
 
 
@@ -699,32 +878,61 @@ class CustomerLine:
     owner: str | None
 
 
-def tier_customers(session: Session, actor: Account, policy: Policy, scope: Scope, model: str, tier: str, *,
-                   offset: int = 0, limit: int = 10) -> tuple[list[CustomerLine], int]:
+def tier_customers(
+    session: Session,
+    actor: Account,
+    policy: Policy,
+    scope: Scope,
+    model: str,
+    tier: str,
+    *,
+    offset: int = 0,
+    limit: int = 10,
+) -> tuple[list[CustomerLine], int]:
     """A page of the scope's customers assigned `tier` under `model`, by name, and how many."""
     require_summary_rights(actor)
     if policy.tier(model, tier) is None:
         raise InvalidInput("summary_usage", value=f"{model}:{tier}")
     where = and_(scope_clause(actor, scope), col(CustomerTier.model) == model, col(CustomerTier.tier) == tier)
-    total: int = session.execute(select(func.count()).select_from(CustomerTier)
-                            .join(Customer, col(Customer.id) == col(CustomerTier.customer_id)).where(where)).scalar_one()
+    total: int = session.execute(
+        select(func.count())
+        .select_from(CustomerTier)
+        .join(Customer, col(Customer.id) == col(CustomerTier.customer_id))
+        .where(where)
+    ).scalar_one()
     rows: Sequence[Any] = session.execute(
         select(Customer.id, Customer.name, User.name)
-        .select_from(CustomerTier).join(Customer, col(Customer.id) == col(CustomerTier.customer_id))
+        .select_from(CustomerTier)
+        .join(Customer, col(Customer.id) == col(CustomerTier.customer_id))
         .outerjoin(User, col(User.id) == col(Customer.owner_id))
-        .where(where).order_by(Customer.name, col(Customer.id)).offset(offset).limit(limit)).all()
+        .where(where)
+        .order_by(Customer.name, col(Customer.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
     return [CustomerLine(cid, name, owner) for cid, name, owner in rows], int(total)
 
 
-def tier_page(session: Session, actor: Account, policy: Policy, scope: dict[str, Any], model: str, tier: str, *,
-              offset: int = 0, limit: int = 10) -> tuple[list[CustomerLine], int]:
+def tier_page(
+    session: Session,
+    actor: Account,
+    policy: Policy,
+    scope: dict[str, Any],
+    model: str,
+    tier: str,
+    *,
+    offset: int = 0,
+    limit: int = 10,
+) -> tuple[list[CustomerLine], int]:
     """`tier_customers` of a scope stored behind a drill-down button (re-checked for `actor`)."""
-    return tier_customers(session, actor, policy, scope_from_payload(session, actor, scope), model, tier,
-                          offset=offset, limit=limit)
+    return tier_customers(
+        session, actor, policy, scope_from_payload(session, actor, scope), model, tier, offset=offset, limit=limit
+    )
 
 
-def overdue_of(session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str,
-               user_id: int) -> tuple[str, list[agenda.ContactDue]]:
+def overdue_of(
+    session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str, user_id: int
+) -> tuple[str, list[agenda.ContactDue]]:
     """The overdue contacts of one person `actor` manages: exactly those of their /today."""
     require_summary_rights(actor)
     person = get_account(session, user_id)

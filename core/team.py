@@ -24,10 +24,21 @@ from sqlmodel import Session, col, select
 from core import agenda, aliases, audit, book, outbox
 from core.accounts import Account, account_of
 from core.errors import InvalidInput, NotFound
-from core.models import (AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Opportunity, Team,
-                         TierOverride, User, pk)
-from core.people import (PersonView, find_user, in_domain, list_people, members_clause, person,
-                         require_manager)
+from core.models import (
+    AuditLog,
+    Contact,
+    Customer,
+    CustomerTier,
+    Feedback,
+    FollowUp,
+    Interaction,
+    Opportunity,
+    Team,
+    TierOverride,
+    User,
+    pk,
+)
+from core.people import PersonView, find_user, in_domain, list_people, members_clause, person, require_manager
 from core.tiering import Policy
 from core.tiers import retier_customer
 from core.visibility import customer_scope
@@ -78,8 +89,9 @@ def top_tier(policy: Policy) -> tuple[str | None, str | None]:
     return model, tiers[0].code if tiers else None
 
 
-def overview(session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str,
-             team: str | None = None) -> Overview:
+def overview(
+    session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str, team: str | None = None
+) -> Overview:
     """The people `actor` manages (an admin: everyone, or one `team`) with their figures."""
     require_manager(actor)
     statement = select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id)).where(members_clause(actor))
@@ -95,19 +107,25 @@ def overview(session: Session, actor: Account, policy: Policy, now: datetime, *,
         visible = visible & col(Customer.owner_id).in_([u.id for u, _ in people])
     customers = session.exec(select(func.count()).select_from(Customer).where(visible)).one()
     inactive = select(col(User.id)).where(col(User.active).is_(False))
-    waiting = session.exec(select(func.count()).select_from(Customer)
-                           .where(visible, col(Customer.owner_id).in_(inactive))).one()
-    unassigned = session.exec(select(func.count()).select_from(Customer)
-                              .where(customer_scope(actor), col(Customer.owner_id).is_(None))).one()
+    waiting = session.exec(
+        select(func.count()).select_from(Customer).where(visible, col(Customer.owner_id).in_(inactive))
+    ).one()
+    unassigned = session.exec(
+        select(func.count()).select_from(Customer).where(customer_scope(actor), col(Customer.owner_id).is_(None))
+    ).one()
     return Overview(members, main_model(policy)[0], tier_names(policy), customers, waiting, unassigned)
 
 
-def member(session: Session, actor: Account, policy: Policy, user_id: int, now: datetime, *,
-           org_timezone: str) -> MemberRow:
+def member(
+    session: Session, actor: Account, policy: Policy, user_id: int, now: datetime, *, org_timezone: str
+) -> MemberRow:
     """One person's row (someone `actor` manages)."""
     require_manager(actor)
-    row = session.exec(select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id))
-                       .where(User.id == user_id, members_clause(actor))).first()
+    row = session.exec(
+        select(User, Team)
+        .outerjoin(Team, col(Team.id) == col(User.team_id))
+        .where(User.id == user_id, members_clause(actor))
+    ).first()
     if row is None:
         raise NotFound(f"user {user_id}")
     return _member_rows(session, [row], policy, now, org_timezone)[0]
@@ -118,24 +136,46 @@ def tier_names(policy: Policy) -> dict[str, dict[str, str]]:
     return {t.code: {"zh": t.name.get("zh"), "en": t.name.get("en")} for t in main_model(policy)[1]}
 
 
-def _member_rows(session: Session, people: Sequence[tuple[User, Team | None]], policy: Policy, now: datetime,
-                 org_timezone: str) -> list[MemberRow]:
+def _member_rows(
+    session: Session, people: Sequence[tuple[User, Team | None]], policy: Policy, now: datetime, org_timezone: str
+) -> list[MemberRow]:
     """Figures of many people in a few GROUP BY queries plus one agenda build for all of them."""
     ids: list[int | None] = [u.id for u, _ in people]
     model = main_model(policy)[0]
     not_archived = col(Customer.archived).is_(False)
-    books = _counts(session, select(Customer.owner_id, func.count()).where(not_archived)
-                    .group_by(col(Customer.owner_id)), col(Customer.owner_id), ids)
-    am = _counts(session, select(Customer.account_manager_id, func.count()).where(not_archived)
-                 .group_by(col(Customer.account_manager_id)), col(Customer.account_manager_id), ids)
-    last = _counts(session, select(Interaction.rep_id, func.max(Interaction.occurred_at))
-                   .where(col(Interaction.occurred_at) <= now).group_by(col(Interaction.rep_id)), col(Interaction.rep_id), ids)
+    books = _counts(
+        session,
+        select(Customer.owner_id, func.count()).where(not_archived).group_by(col(Customer.owner_id)),
+        col(Customer.owner_id),
+        ids,
+    )
+    am = _counts(
+        session,
+        select(Customer.account_manager_id, func.count())
+        .where(not_archived)
+        .group_by(col(Customer.account_manager_id)),
+        col(Customer.account_manager_id),
+        ids,
+    )
+    last = _counts(
+        session,
+        select(Interaction.rep_id, func.max(Interaction.occurred_at))
+        .where(col(Interaction.occurred_at) <= now)
+        .group_by(col(Interaction.rep_id)),
+        col(Interaction.rep_id),
+        ids,
+    )
     mix: dict[int, dict[str, int]] = {}
     if model is not None:
-        rows = _rows(session, select(Customer.owner_id, CustomerTier.tier, func.count())
-                     .join(CustomerTier, col(CustomerTier.customer_id) == col(Customer.id))
-                     .where(CustomerTier.model == model, not_archived)
-                     .group_by(col(Customer.owner_id), col(CustomerTier.tier)), col(Customer.owner_id), ids)
+        rows = _rows(
+            session,
+            select(Customer.owner_id, CustomerTier.tier, func.count())
+            .join(CustomerTier, col(CustomerTier.customer_id) == col(Customer.id))
+            .where(CustomerTier.model == model, not_archived)
+            .group_by(col(Customer.owner_id), col(CustomerTier.tier)),
+            col(Customer.owner_id),
+            ids,
+        )
         for owner, tier, count in rows:
             if tier is not None:
                 mix.setdefault(owner, {})[tier] = count
@@ -144,16 +184,29 @@ def _member_rows(session: Session, people: Sequence[tuple[User, Team | None]], p
     members = []
     for (user, team_row), account in zip(people, accounts, strict=True):
         statuses = Counter(c.status for c in agendas[account.id].contacts)
-        members.append(MemberRow(user.id or 0, user.name, user.username, user.role, team_row.name if team_row else None,
-                                 user.active, books.get(user.id, 0), mix.get(user.id or 0, {}),
-                                 statuses["overdue"], statuses["due"], last.get(user.id), am.get(user.id, 0)))
+        members.append(
+            MemberRow(
+                user.id or 0,
+                user.name,
+                user.username,
+                user.role,
+                team_row.name if team_row else None,
+                user.active,
+                books.get(user.id, 0),
+                mix.get(user.id or 0, {}),
+                statuses["overdue"],
+                statuses["due"],
+                last.get(user.id),
+                am.get(user.id, 0),
+            )
+        )
     return members
 
 
 def _rows(session: Session, statement: Any, column: Any, ids: list[int | None]) -> list[Any]:
     found: list[Any] = []
     for start in range(0, len(ids), CHUNK):
-        found += session.exec(statement.where(column.in_(ids[start:start + CHUNK]))).all()
+        found += session.exec(statement.where(column.in_(ids[start : start + CHUNK]))).all()
     return found
 
 
@@ -188,20 +241,25 @@ def find_customer(session: Session, actor: Account, text: str, *, archived: bool
         if row is None:
             raise InvalidInput("team_customer_not_found", value=query[:100])
         return _ref(session, row)
-    exact = session.exec(select(Customer).where(func.lower(Customer.name) == query.lower(), scope)
-                         .order_by(col(Customer.id))).all()
+    exact = session.exec(
+        select(Customer).where(func.lower(Customer.name) == query.lower(), scope).order_by(col(Customer.id))
+    ).all()
     if len(exact) == 1:
         return _ref(session, exact[0])
     if len(exact) > 1:
-        raise InvalidInput("team_ambiguous_customer", value=query[:100],
-                           candidates=[_candidate(session, row) for row in exact[:8]])
+        raise InvalidInput(
+            "team_ambiguous_customer", value=query[:100], candidates=[_candidate(session, row) for row in exact[:8]]
+        )
     ids = _fuzzy(session, actor, query, archived)
     if not ids:
         raise InvalidInput("team_customer_not_found", value=query[:100])
     if len(ids) > 1:
         rows = [session.get(Customer, cid) for cid in ids[:8]]
-        raise InvalidInput("team_ambiguous_customer", value=query[:100],
-                           candidates=[_candidate(session, row) for row in rows if row is not None])
+        raise InvalidInput(
+            "team_ambiguous_customer",
+            value=query[:100],
+            candidates=[_candidate(session, row) for row in rows if row is not None],
+        )
     row = session.get(Customer, ids[0])
     assert row is not None
     return _ref(session, row)
@@ -210,8 +268,11 @@ def find_customer(session: Session, actor: Account, text: str, *, archived: bool
 def _fuzzy(session: Session, actor: Account, query: str, archived: bool) -> list[int]:
     """The best match (alone when clearly ahead), else the close ones."""
     if archived:  # the archive is small and not in the search index: rapidfuzz over its names
-        rows = session.exec(select(pk(Customer.id), col(Customer.name)).where(
-            customer_scope(actor, include_archived=True), col(Customer.archived).is_(True))).all()
+        rows = session.exec(
+            select(pk(Customer.id), col(Customer.name)).where(
+                customer_scope(actor, include_archived=True), col(Customer.archived).is_(True)
+            )
+        ).all()
         scored = sorted(((fuzz.WRatio(query, name), cid) for cid, name in rows), reverse=True)
     else:
         scored = [(c.score, c.customer_id) for c in book.search(session, actor, query, 8)]
@@ -258,20 +319,28 @@ class BookLine:
     tier: str | None  # main model's tier code
 
 
-def book_of(session: Session, actor: Account, policy: Policy, user_id: int, *, offset: int = 0,
-            limit: int = 10) -> tuple[list[BookLine], int]:
+def book_of(
+    session: Session, actor: Account, policy: Policy, user_id: int, *, offset: int = 0, limit: int = 10
+) -> tuple[list[BookLine], int]:
     """A person's customers (by tier, then name), a page of them and how many in all."""
     require_manager(actor)
     if not in_domain(session, actor, user_id):
         raise NotFound(f"user {user_id}")
     model, tiers = main_model(policy)
     order = {t.code: n for n, t in enumerate(tiers)}
-    rows = session.exec(select(pk(Customer.id), col(Customer.name), col(CustomerTier.tier))
-                        .outerjoin(CustomerTier, (col(CustomerTier.customer_id) == col(Customer.id)) & (col(CustomerTier.model) == (model or "")))
-                        .where(Customer.owner_id == user_id, customer_scope(actor))).all()
-    lines = sorted((BookLine(cid, name, tier) for cid, name, tier in rows),
-                   key=lambda line: (order.get(line.tier or "", len(order)), line.name.casefold()))
-    return lines[offset:offset + limit], len(lines)
+    rows = session.exec(
+        select(pk(Customer.id), col(Customer.name), col(CustomerTier.tier))
+        .outerjoin(
+            CustomerTier,
+            (col(CustomerTier.customer_id) == col(Customer.id)) & (col(CustomerTier.model) == (model or "")),
+        )
+        .where(Customer.owner_id == user_id, customer_scope(actor))
+    ).all()
+    lines = sorted(
+        (BookLine(cid, name, tier) for cid, name, tier in rows),
+        key=lambda line: (order.get(line.tier or "", len(order)), line.name.casefold()),
+    )
+    return lines[offset : offset + limit], len(lines)
 
 
 @dataclass(frozen=True)
@@ -281,8 +350,9 @@ class BookPage:
     total: int
 
 
-def book_page(session: Session, actor: Account, policy: Policy, user_id: int, *, offset: int = 0,
-              limit: int = 10) -> BookPage:
+def book_page(
+    session: Session, actor: Account, policy: Policy, user_id: int, *, offset: int = 0, limit: int = 10
+) -> BookPage:
     """A page of a person's book (`book_of`) with their name."""
     lines, total = book_of(session, actor, policy, user_id, offset=offset, limit=limit)
     return BookPage(person(session, actor, user_id).name, lines, total)
@@ -313,9 +383,15 @@ def parse_tier(policy: Policy, text: str) -> tuple[str, str]:
     raise InvalidInput("team_bad_tier", value=text.strip()[:32])
 
 
-def select_customers(session: Session, actor: Account, *, from_user_id: int | None = None,
-                     unassigned: bool = False, tier: tuple[str, str] | None = None,
-                     customer_ids: list[int] | None = None) -> Selection:
+def select_customers(
+    session: Session,
+    actor: Account,
+    *,
+    from_user_id: int | None = None,
+    unassigned: bool = False,
+    tier: tuple[str, str] | None = None,
+    customer_ids: list[int] | None = None,
+) -> Selection:
     """Customers `actor` may see: of one person, or without owner, or the given ones; of one tier."""
     require_manager(actor)
     statement = select(pk(Customer.id), col(Customer.name)).where(customer_scope(actor)).order_by(Customer.name)
@@ -334,15 +410,24 @@ def select_customers(session: Session, actor: Account, *, from_user_id: int | No
         tiered = select(CustomerTier.customer_id).where(CustomerTier.model == tier[0], CustomerTier.tier == tier[1])
         statement = statement.where(col(Customer.id).in_(tiered))
     rows = session.exec(statement).all()
-    return Selection([cid for cid, _ in rows], from_user_id, from_name, tier[1] if tier else None,
-                     [name for _, name in rows[:5]])
+    return Selection(
+        [cid for cid, _ in rows], from_user_id, from_name, tier[1] if tier else None, [name for _, name in rows[:5]]
+    )
 
 
-def selection(session: Session, actor: Account, *, from_user_id: int | None = None, unassigned: bool = False,
-              tier: tuple[str, str] | None = None, customer_ids: list[int] | None = None) -> Selection:
+def selection(
+    session: Session,
+    actor: Account,
+    *,
+    from_user_id: int | None = None,
+    unassigned: bool = False,
+    tier: tuple[str, str] | None = None,
+    customer_ids: list[int] | None = None,
+) -> Selection:
     """As `select_customers`, refusing an empty selection (InvalidInput team_nothing_selected)."""
-    found = select_customers(session, actor, from_user_id=from_user_id, unassigned=unassigned, tier=tier,
-                             customer_ids=customer_ids)
+    found = select_customers(
+        session, actor, from_user_id=from_user_id, unassigned=unassigned, tier=tier, customer_ids=customer_ids
+    )
     if not found.ids:
         raise InvalidInput("team_nothing_selected")
     return found
@@ -357,11 +442,19 @@ class ReassignChoice:
     targets: list[PersonView]
 
 
-def reassign_choice(session: Session, actor: Account, *, from_user_id: int | None = None, unassigned: bool = False,
-                    tier: tuple[str, str] | None = None, customer_ids: list[int] | None = None,
-                    limit: int) -> ReassignChoice:
-    found = selection(session, actor, from_user_id=from_user_id, unassigned=unassigned, tier=tier,
-                      customer_ids=customer_ids)
+def reassign_choice(
+    session: Session,
+    actor: Account,
+    *,
+    from_user_id: int | None = None,
+    unassigned: bool = False,
+    tier: tuple[str, str] | None = None,
+    customer_ids: list[int] | None = None,
+    limit: int,
+) -> ReassignChoice:
+    found = selection(
+        session, actor, from_user_id=from_user_id, unassigned=unassigned, tier=tier, customer_ids=customer_ids
+    )
     besides = from_user_id
     if besides is None and len(found.ids) == 1:
         besides = customer_ref(session, actor, found.ids[0]).owner_id
@@ -379,12 +472,20 @@ class ReassignPreview:
     to_name: str
 
 
-def reassign_preview(session: Session, actor: Account, to_user_id: int, *, from_user_id: int | None = None,
-                     unassigned: bool = False, tier: tuple[str, str] | None = None,
-                     customer_ids: list[int] | None = None) -> ReassignPreview:
+def reassign_preview(
+    session: Session,
+    actor: Account,
+    to_user_id: int,
+    *,
+    from_user_id: int | None = None,
+    unassigned: bool = False,
+    tier: tuple[str, str] | None = None,
+    customer_ids: list[int] | None = None,
+) -> ReassignPreview:
     """What a reassignment's confirmation shows: the customers and whom they go to."""
-    found = selection(session, actor, from_user_id=from_user_id, unassigned=unassigned, tier=tier,
-                      customer_ids=customer_ids)
+    found = selection(
+        session, actor, from_user_id=from_user_id, unassigned=unassigned, tier=tier, customer_ids=customer_ids
+    )
     return ReassignPreview(found, target_user(session, actor, to_user_id).name)
 
 
@@ -403,8 +504,9 @@ class ReassignPlan:
     customer_ids: list[int] | None = None
 
 
-def plan_reassign(session: Session, actor: Account, policy: Policy, source: list[str], to_ref: str,
-                  tier_text: str | None) -> ReassignPlan:
+def plan_reassign(
+    session: Session, actor: Account, policy: Policy, source: list[str], to_ref: str, tier_text: str | None
+) -> ReassignPlan:
     """`@from`, `unassigned` or customers' names (separated by commas) → `to_ref`, optionally
     one tier; refused when it selects nothing, before anything is asked."""
     to_user_id = find_user(session, actor, to_ref).id or 0
@@ -416,8 +518,14 @@ def plan_reassign(session: Session, actor: Account, policy: Policy, source: list
     else:
         names = [n for n in NAMES.split(" ".join(source)) if n]
         plan = ReassignPlan(to_user_id, tier, customer_ids=[find_customer(session, actor, n).id for n in names])
-    selection(session, actor, from_user_id=plan.from_user_id, unassigned=plan.unassigned, tier=plan.tier,
-              customer_ids=plan.customer_ids)  # nothing selected: say so before asking
+    selection(
+        session,
+        actor,
+        from_user_id=plan.from_user_id,
+        unassigned=plan.unassigned,
+        tier=plan.tier,
+        customer_ids=plan.customer_ids,
+    )  # nothing selected: say so before asking
     return plan
 
 
@@ -449,9 +557,14 @@ def reassign(session: Session, actor: Account, customer_ids: list[int], to_user_
     target = target_user(session, actor, to_user_id)
     owners: dict[int, int | None] = {}
     for start in range(0, len(customer_ids), CHUNK):
-        chunk = customer_ids[start:start + CHUNK]
-        owners.update(session.exec(select(pk(Customer.id), col(Customer.owner_id))
-                                   .where(col(Customer.id).in_(chunk), customer_scope(actor))).all())
+        chunk = customer_ids[start : start + CHUNK]
+        owners.update(
+            session.exec(
+                select(pk(Customer.id), col(Customer.owner_id)).where(
+                    col(Customer.id).in_(chunk), customer_scope(actor)
+                )
+            ).all()
+        )
     moving = {cid: old for cid, old in owners.items() if old != to_user_id}
     by_owner: dict[int | None, list[int]] = {}
     for cid, old in moving.items():
@@ -459,31 +572,61 @@ def reassign(session: Session, actor: Account, customer_ids: list[int], to_user_
     follow_ups = 0
     for old, ids in by_owner.items():
         for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
+            chunk = ids[start : start + CHUNK]
             session.execute(update(Customer).where(col(Customer.id).in_(chunk)).values(owner_id=to_user_id))
             same_rep = col(FollowUp.rep_id).is_(None) if old is None else col(FollowUp.rep_id) == old
-            follow_ups += session.exec(
-                update(FollowUp).where(col(FollowUp.customer_id).in_(chunk), col(FollowUp.status) == "open", same_rep)
-                .values(rep_id=to_user_id)).rowcount or 0
+            follow_ups += (
+                session.exec(
+                    update(FollowUp)
+                    .where(col(FollowUp.customer_id).in_(chunk), col(FollowUp.status) == "open", same_rep)
+                    .values(rep_id=to_user_id)
+                ).rowcount
+                or 0
+            )
     if moving:
-        session.execute(insert(AuditLog), [
-            {"actor_id": actor.id, "action": "customer.owner", "target": f"customer:{cid}",
-             "detail": {"old": old, "new": to_user_id}, "at": now} for cid, old in moving.items()])
-        audit.record(session, actor_id=actor.id, action="team.reassign", now=now, target=f"user:{to_user_id}",
-                     customers=len(moving), from_owners=sorted({o for o in by_owner if o is not None}),
-                     follow_ups=follow_ups)
+        session.execute(
+            insert(AuditLog),
+            [
+                {
+                    "actor_id": actor.id,
+                    "action": "customer.owner",
+                    "target": f"customer:{cid}",
+                    "detail": {"old": old, "new": to_user_id},
+                    "at": now,
+                }
+                for cid, old in moving.items()
+            ],
+        )
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action="team.reassign",
+            now=now,
+            target=f"user:{to_user_id}",
+            customers=len(moving),
+            from_owners=sorted({o for o in by_owner if o is not None}),
+            follow_ups=follow_ups,
+        )
         if target.id != actor.id:
-            outbox.enqueue(session, recipient_id=to_user_id, kind="team_reassigned",
-                           dedupe_key=f"team_reassigned:{to_user_id}:{now.isoformat()}:{min(moving)}", now=now,
-                           payload={"template": "team/notify_reassigned",
-                                    "params": {"count": len(moving), "by": actor.name,
-                                               "names": _names(session, sorted(moving)[:5])}})
+            outbox.enqueue(
+                session,
+                recipient_id=to_user_id,
+                kind="team_reassigned",
+                dedupe_key=f"team_reassigned:{to_user_id}:{now.isoformat()}:{min(moving)}",
+                now=now,
+                payload={
+                    "template": "team/notify_reassigned",
+                    "params": {"count": len(moving), "by": actor.name, "names": _names(session, sorted(moving)[:5])},
+                },
+            )
     book.invalidate_on_commit(session)  # owners change what each person's search finds
     return Reassigned(len(moving), follow_ups, to_user_id, target.name)
 
 
 def _names(session: Session, ids: list[int]) -> list[str]:
-    return list(session.exec(select(col(Customer.name)).where(col(Customer.id).in_(ids)).order_by(col(Customer.name))).all())
+    return list(
+        session.exec(select(col(Customer.name)).where(col(Customer.id).in_(ids)).order_by(col(Customer.name))).all()
+    )
 
 
 # --- dedicated account managers (重点客户经理) ------------------------------------------------------
@@ -504,27 +647,48 @@ def account_manager_load(session: Session, actor: Account, policy: Policy, *, li
     require_manager(actor)
     model, top = top_tier(policy)
     scope = customer_scope(actor)
-    is_top = col(Customer.id).in_(select(CustomerTier.customer_id).where(CustomerTier.model == (model or ""),
-                                                                   CustomerTier.tier == (top or "")))
-    loads = session.exec(select(col(User.id), col(User.name), col(User.active), func.count(col(Customer.id)))
-                         .join(Customer, col(Customer.account_manager_id) == col(User.id))
-                         .where(scope).group_by(col(User.id), col(User.name), col(User.active))).all()
-    tops = dict(session.exec(select(Customer.account_manager_id, func.count())
-                             .where(scope, is_top, col(Customer.account_manager_id).is_not(None))
-                             .group_by(col(Customer.account_manager_id))).all())
-    managers: list[dict[str, Any]] = sorted(({"id": uid, "name": name, "active": active, "customers": n, "top": tops.get(uid, 0)}
-                       for uid, name, active, n in loads), key=lambda m: (-m["customers"], m["name"]))
-    missing = select(Customer.id, col(Customer.name), col(User.name)).outerjoin(User, col(User.id) == col(Customer.owner_id)) \
-        .where(scope, is_top, col(Customer.account_manager_id).is_(None)).order_by(Customer.name)
-    without = [{"id": cid, "name": name, "owner": owner} for cid, name, owner in session.exec(missing.limit(limit)).all()]
-    without_total = session.exec(select(func.count()).select_from(Customer)
-                                 .where(scope, is_top, col(Customer.account_manager_id).is_(None))).one()
+    is_top = col(Customer.id).in_(
+        select(CustomerTier.customer_id).where(CustomerTier.model == (model or ""), CustomerTier.tier == (top or ""))
+    )
+    loads = session.exec(
+        select(col(User.id), col(User.name), col(User.active), func.count(col(Customer.id)))
+        .join(Customer, col(Customer.account_manager_id) == col(User.id))
+        .where(scope)
+        .group_by(col(User.id), col(User.name), col(User.active))
+    ).all()
+    tops = dict(
+        session.exec(
+            select(Customer.account_manager_id, func.count())
+            .where(scope, is_top, col(Customer.account_manager_id).is_not(None))
+            .group_by(col(Customer.account_manager_id))
+        ).all()
+    )
+    managers: list[dict[str, Any]] = sorted(
+        (
+            {"id": uid, "name": name, "active": active, "customers": n, "top": tops.get(uid, 0)}
+            for uid, name, active, n in loads
+        ),
+        key=lambda m: (-m["customers"], m["name"]),
+    )
+    missing = (
+        select(Customer.id, col(Customer.name), col(User.name))
+        .outerjoin(User, col(User.id) == col(Customer.owner_id))
+        .where(scope, is_top, col(Customer.account_manager_id).is_(None))
+        .order_by(Customer.name)
+    )
+    without = [
+        {"id": cid, "name": name, "owner": owner} for cid, name, owner in session.exec(missing.limit(limit)).all()
+    ]
+    without_total = session.exec(
+        select(func.count()).select_from(Customer).where(scope, is_top, col(Customer.account_manager_id).is_(None))
+    ).one()
     top_total = session.exec(select(func.count()).select_from(Customer).where(scope, is_top)).one()
     return AmLoad(managers, without, without_total, top_total, top)
 
 
-def set_account_manager(session: Session, actor: Account, policy: Policy, customer_id: int, user_id: int | None,
-                        now: datetime) -> tuple[str, str | None]:
+def set_account_manager(
+    session: Session, actor: Account, policy: Policy, customer_id: int, user_id: int | None, now: datetime
+) -> tuple[str, str | None]:
     """Make `user_id` the customer's dedicated account manager (None: remove). The customer must
     be in the top tier (VIP) of the main model. Returns (customer name, manager name)."""
     customer = _visible(session, actor, customer_id)
@@ -538,8 +702,15 @@ def set_account_manager(session: Session, actor: Account, policy: Policy, custom
     old = customer.account_manager_id
     customer.account_manager_id = user_id
     session.add(customer)
-    audit.record(session, actor_id=actor.id, action="customer.account_manager", now=now,
-                 target=f"customer:{customer_id}", old=old, new=user_id)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="customer.account_manager",
+        now=now,
+        target=f"customer:{customer_id}",
+        old=old,
+        new=user_id,
+    )
     session.flush()
     book.invalidate_on_commit(session)
     return customer.name, manager.name if manager else None
@@ -556,8 +727,9 @@ def account_manager_choice(session: Session, actor: Account, customer_id: int, *
     return AmChoice(customer_ref(session, actor, customer_id), targets(session, actor, besides=None, limit=limit))
 
 
-def set_account_manager_by_name(session: Session, actor: Account, policy: Policy, customer: str,
-                                user_ref: str | None, now: datetime) -> tuple[str, str | None]:
+def set_account_manager_by_name(
+    session: Session, actor: Account, policy: Policy, customer: str, user_ref: str | None, now: datetime
+) -> tuple[str, str | None]:
     """As `set_account_manager`, for a customer's name and a person's @username (None: remove)."""
     customer_id = find_customer(session, actor, customer).id
     user_id = None if user_ref is None else find_user(session, actor, user_ref).id
@@ -572,8 +744,15 @@ def archive(session: Session, actor: Account, customer_id: int, now: datetime) -
     customer = _visible(session, actor, customer_id)
     customer.archived, customer.archived_at = True, now
     session.add(customer)
-    audit.record(session, actor_id=actor.id, action="customer.archive", now=now, target=f"customer:{customer_id}",
-                 old="active", new="archived")
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="customer.archive",
+        now=now,
+        target=f"customer:{customer_id}",
+        old="active",
+        new="archived",
+    )
     session.flush()
     book.invalidate_on_commit(session)  # out of every search
     return customer.name
@@ -586,8 +765,15 @@ def unarchive(session: Session, actor: Account, customer_id: int, now: datetime)
         raise InvalidInput("team_merged_record", name=customer.name, kept=kept.name if kept else "")
     customer.archived, customer.archived_at = False, None
     session.add(customer)
-    audit.record(session, actor_id=actor.id, action="customer.unarchive", now=now, target=f"customer:{customer_id}",
-                 old="archived", new="active")
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="customer.unarchive",
+        now=now,
+        target=f"customer:{customer_id}",
+        old="archived",
+        new="active",
+    )
     session.flush()
     book.invalidate_on_commit(session)
     return customer.name
@@ -610,13 +796,23 @@ def archived(session: Session, actor: Account, *, offset: int = 0, limit: int = 
     require_manager(actor)
     scope = customer_scope(actor, include_archived=True) & col(Customer.archived).is_(True)
     total = session.exec(select(func.count()).select_from(Customer).where(scope)).one()
-    rows = session.exec(select(Customer, col(User.name)).outerjoin(User, col(User.id) == col(Customer.owner_id)).where(scope)
-                        .order_by(col(Customer.archived_at).desc(), col(Customer.id).desc())
-                        .offset(offset).limit(limit)).all()
+    rows = session.exec(
+        select(Customer, col(User.name))
+        .outerjoin(User, col(User.id) == col(Customer.owner_id))
+        .where(scope)
+        .order_by(col(Customer.archived_at).desc(), col(Customer.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
     kept = {c.merged_into_id for c, _ in rows if c.merged_into_id}
-    kept_names = dict(session.exec(select(col(Customer.id), col(Customer.name)).where(col(Customer.id).in_(kept))).all()) if kept else {}
-    return [ArchivedLine(c.id or 0, c.name, owner, c.archived_at, kept_names.get(c.merged_into_id))
-            for c, owner in rows], total
+    kept_names = (
+        dict(session.exec(select(col(Customer.id), col(Customer.name)).where(col(Customer.id).in_(kept))).all())
+        if kept
+        else {}
+    )
+    return [
+        ArchivedLine(c.id or 0, c.name, owner, c.archived_at, kept_names.get(c.merged_into_id)) for c, owner in rows
+    ], total
 
 
 # --- merge --------------------------------------------------------------------------------------
@@ -632,19 +828,41 @@ class RecordView:
     counts: dict[str, int]  # interactions, feedback, follow_ups, contacts, overrides
 
 
-MOVED = (("interactions", Interaction), ("feedback", Feedback), ("follow_ups", FollowUp), ("contacts", Contact),
-         ("overrides", TierOverride), ("opportunities", Opportunity))
+MOVED = (
+    ("interactions", Interaction),
+    ("feedback", Feedback),
+    ("follow_ups", FollowUp),
+    ("contacts", Contact),
+    ("overrides", TierOverride),
+    ("opportunities", Opportunity),
+)
 # fields the kept record takes from the other one when it has none itself
-FILLED = ("company", "industry", "size", "account_manager_id", "timezone", "language", "contract_start",
-          "annual_revenue_minor", "potential", "influence", "intention", "expectation", "satisfaction",
-          "pipeline_stage", "expected_signing_date")
+FILLED = (
+    "company",
+    "industry",
+    "size",
+    "account_manager_id",
+    "timezone",
+    "language",
+    "contract_start",
+    "annual_revenue_minor",
+    "potential",
+    "influence",
+    "intention",
+    "expectation",
+    "satisfaction",
+    "pipeline_stage",
+    "expected_signing_date",
+)
 
 
 def record_view(session: Session, actor: Account, customer_id: int) -> RecordView:
     row = _visible(session, actor, customer_id)
     owner = session.get(User, row.owner_id) if row.owner_id else None
-    counts = {name: session.exec(select(func.count()).select_from(table).where(table.customer_id == customer_id)).one()
-              for name, table in MOVED}
+    counts = {
+        name: session.exec(select(func.count()).select_from(table).where(table.customer_id == customer_id)).one()
+        for name, table in MOVED
+    }
     return RecordView(customer_id, row.name, row.company, owner.name if owner else None, row.added_at, counts)
 
 
@@ -657,8 +875,9 @@ def merge_preview(session: Session, actor: Account, first_id: int, second_id: in
 
 
 def merge_preview_by_name(session: Session, actor: Account, first: str, second: str) -> tuple[RecordView, RecordView]:
-    return merge_preview(session, actor, find_customer(session, actor, first).id,
-                         find_customer(session, actor, second).id)
+    return merge_preview(
+        session, actor, find_customer(session, actor, first).id, find_customer(session, actor, second).id
+    )
 
 
 @dataclass(frozen=True)
@@ -669,8 +888,9 @@ class Merged:
     moved: dict[str, int]
 
 
-def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_id: int, now: datetime, *,
-          org_timezone: str) -> Merged:
+def merge(
+    session: Session, actor: Account, policy: Policy, keep_id: int, drop_id: int, now: datetime, *, org_timezone: str
+) -> Merged:
     """Two records of the same customer become one: interactions, feedback, follow-ups,
     contacts and tier overrides move to the kept record, which takes the other's facts where it
     has none; the other is archived with `merged_into_id`. The kept one is re-tiered."""
@@ -680,18 +900,28 @@ def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_i
     _one_log_per_message(session, keep_id, drop_id)
     moved = {}
     for name, table in MOVED:
-        moved[name] = session.exec(update(table).where(col(table.customer_id) == drop_id)
-                                      .values(customer_id=keep_id)).rowcount or 0
+        moved[name] = (
+            session.exec(update(table).where(col(table.customer_id) == drop_id).values(customer_id=keep_id)).rowcount
+            or 0
+        )
     # one primary contact: the kept record's, if it had one
-    primaries = session.exec(select(Contact).where(Contact.customer_id == keep_id, Contact.is_primary)
-                             .order_by(col(Contact.id))).all()
+    primaries = session.exec(
+        select(Contact).where(Contact.customer_id == keep_id, Contact.is_primary).order_by(col(Contact.id))
+    ).all()
     for extra in primaries[1:]:
         extra.is_primary = False
         session.add(extra)
     _one_active_override_per_model(session, keep_id, now)
     if keep.owner_id is not None and drop.owner_id not in (None, keep.owner_id):  # their open promises move too
-        session.execute(update(FollowUp).where(col(FollowUp.customer_id) == keep_id, col(FollowUp.status) == "open",
-                                               col(FollowUp.rep_id) == drop.owner_id).values(rep_id=keep.owner_id))
+        session.execute(
+            update(FollowUp)
+            .where(
+                col(FollowUp.customer_id) == keep_id,
+                col(FollowUp.status) == "open",
+                col(FollowUp.rep_id) == drop.owner_id,
+            )
+            .values(rep_id=keep.owner_id)
+        )
     filled = [name for name in FILLED if getattr(keep, name) is None and getattr(drop, name) is not None]
     for name in filled:
         setattr(keep, name, getattr(drop, name))
@@ -707,8 +937,17 @@ def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_i
     session.add_all([keep, drop])
     session.flush()
     moved_aliases = aliases.move(session, drop_id, keep_id)
-    audit.record(session, actor_id=actor.id, action="customer.merge", now=now, target=f"customer:{keep_id}",
-                 merged=drop_id, moved=moved, filled=filled, aliases=moved_aliases)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="customer.merge",
+        now=now,
+        target=f"customer:{keep_id}",
+        merged=drop_id,
+        moved=moved,
+        filled=filled,
+        aliases=moved_aliases,
+    )
     retier_customer(session, policy, keep_id, now, org_timezone=org_timezone)
     book.invalidate_on_commit(session)  # one record fewer to find
     return Merged(keep_id, keep.name, drop.name, moved)
@@ -717,13 +956,18 @@ def merge(session: Session, actor: Account, policy: Policy, keep_id: int, drop_i
 def _one_log_per_message(session: Session, keep_id: int, drop_id: int) -> None:
     """A message that logged both records (Called Acme and Acme Corp …) stays one log per
     customer: the dropped record's copy keeps its content but no longer its source message."""
-    keep_sources = set(session.exec(select(Interaction.source_chat_id, Interaction.source_message_id)
-                                    .where(Interaction.customer_id == keep_id,
-                                           col(Interaction.source_message_id).is_not(None))).all())
+    keep_sources = set(
+        session.exec(
+            select(Interaction.source_chat_id, Interaction.source_message_id).where(
+                Interaction.customer_id == keep_id, col(Interaction.source_message_id).is_not(None)
+            )
+        ).all()
+    )
     if not keep_sources:
         return
-    for row in session.exec(select(Interaction).where(Interaction.customer_id == drop_id,
-                                                      col(Interaction.source_message_id).is_not(None))).all():
+    for row in session.exec(
+        select(Interaction).where(Interaction.customer_id == drop_id, col(Interaction.source_message_id).is_not(None))
+    ).all():
         if (row.source_chat_id, row.source_message_id) in keep_sources:
             row.source_chat_id = row.source_message_id = None
             session.add(row)
@@ -732,9 +976,11 @@ def _one_log_per_message(session: Session, keep_id: int, drop_id: int) -> None:
 
 def _one_active_override_per_model(session: Session, customer_id: int, now: datetime) -> None:
     """Two records may both carry a pin for the same model: the newest stays active."""
-    rows = session.exec(select(TierOverride).where(TierOverride.customer_id == customer_id,
-                                                   col(TierOverride.removed_at).is_(None))
-                        .order_by(col(TierOverride.created_at).desc(), col(TierOverride.id).desc())).all()
+    rows = session.exec(
+        select(TierOverride)
+        .where(TierOverride.customer_id == customer_id, col(TierOverride.removed_at).is_(None))
+        .order_by(col(TierOverride.created_at).desc(), col(TierOverride.id).desc())
+    ).all()
     seen: set[str] = set()
     for row in rows:
         if row.model in seen:

@@ -15,6 +15,7 @@ from core.tiering import Policy
 from core.tiering.results import ModelResult, PipelineResult, RfmResult, ServiceResult, WeightedResult, jsonable
 from core.tiers import TierView
 
+
 def tier_json(view: TierView, policy: Policy, lang: str, currency: str) -> dict[str, Any]:
     result = view.result
     models = result.models
@@ -27,8 +28,9 @@ def tier_json(view: TierView, policy: Policy, lang: str, currency: str) -> dict[
         "owner": view.owner,
         "stage": view.stage,
         "value": _value(models.get(main), view.assigned.get(main)),
-        "rfm": _first(models, RfmResult, lambda r: {"r": r.r, "f": r.f, "m": r.m, "segment": r.tier,
-                                                    "segment_name": r.name(lang)}),
+        "rfm": _first(
+            models, RfmResult, lambda r: {"r": r.r, "f": r.f, "m": r.m, "segment": r.tier, "segment_name": r.name(lang)}
+        ),
         "pipeline": _first(models, PipelineResult, lambda r: {"grade": r.tier, "maturity": r.score}),
         "service": _first(models, ServiceResult, lambda r: {"grade": r.tier, "total": r.score}),
         "models": {code: _model(model, view.assigned.get(code), lang) for code, model in models.items()},
@@ -51,8 +53,9 @@ def _value(model: ModelResult | None, assigned: str | None) -> dict[str, Any] | 
         "tier": assigned if assigned is not None else model.tier,
         "live_tier": model.tier,
         "score": model.score,
-        "components": {c.code: {"raw": jsonable(c.raw), "points": c.points, "weight": c.weight}
-                       for c in model.components},
+        "components": {
+            c.code: {"raw": jsonable(c.raw), "points": c.points, "weight": c.weight} for c in model.components
+        },
     }
 
 
@@ -68,8 +71,12 @@ def _model(model: ModelResult | None, assigned: str | None, lang: str) -> dict[s
     if model is None:
         return None
     summary = jsonable(model.summary())
-    return {**summary, "tier": assigned if assigned is not None else model.tier, "live_tier": model.tier,
-            "name": model.name(lang)}
+    return {
+        **summary,
+        "tier": assigned if assigned is not None else model.tier,
+        "live_tier": model.tier,
+        "name": model.name(lang),
+    }
 
 
 def tier_table(rows: list[dict[str, Any]], policy: Policy, words: dict[str, Any]) -> str:
@@ -80,17 +87,28 @@ def tier_table(rows: list[dict[str, Any]], policy: Policy, words: dict[str, Any]
     lines = [tuple(words["header"].get(c, c) for c in columns)]
     for row in rows:
         value = row["value"] or {}
-        tiers = " ".join(_tier_word(policy, code, m["tier"], m.get("name"), words["lang"])
-                         for code, m in row["models"].items() if m and m.get("tier"))
+        tiers = " ".join(
+            _tier_word(policy, code, m["tier"], m.get("name"), words["lang"])
+            for code, m in row["models"].items()
+            if m and m.get("tier")
+        )
         score = value.get("score")
-        lines.append((str(row["id"]), row["name"][:24], (row["owner"] or "—")[:16],
-                      words["stages"].get(row["stage"], row["stage"]), tiers,
-                      f"{score:.1f}" if isinstance(score, float) else "—",
-                      words["cadence"].get(row["cadence"]["status"], row["cadence"]["status"]),
-                      row["cadence"]["next_due"] or "—"))
+        lines.append(
+            (
+                str(row["id"]),
+                row["name"][:24],
+                (row["owner"] or "—")[:16],
+                words["stages"].get(row["stage"], row["stage"]),
+                tiers,
+                f"{score:.1f}" if isinstance(score, float) else "—",
+                words["cadence"].get(row["cadence"]["status"], row["cadence"]["status"]),
+                row["cadence"]["next_due"] or "—",
+            )
+        )
     widths = [max(_width(line[i]) for line in lines) for i in range(len(columns))]
-    return "\n".join("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(line)).rstrip()
-                     for line in lines)
+    return "\n".join(
+        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(line)).rstrip() for line in lines
+    )
 
 
 def _tier_word(policy: Policy, model: str, tier: str, live_name: str | None, lang: str) -> str:

@@ -26,8 +26,20 @@ from sqlmodel import Session, col, func, select
 from core.db import Database
 from core.facts import load_book_facts, load_facts
 from core.models import Customer, CustomerTier, TierAssignment, TierOverride, User, pk, table_of
-from core.tiering import (BookStats, CustomerFacts, CustomerResult, LocalText, ModelResult, Override, Policy,
-                          build_stats, collector_paused, decide_tier, evaluate_models, evaluate_one)
+from core.tiering import (
+    BookStats,
+    CustomerFacts,
+    CustomerResult,
+    LocalText,
+    ModelResult,
+    Override,
+    Policy,
+    build_stats,
+    collector_paused,
+    decide_tier,
+    evaluate_models,
+    evaluate_one,
+)
 from core.tiering.results import jsonable
 
 BATCH = 2000
@@ -80,15 +92,34 @@ class RecomputeReport:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "at": self.at.isoformat(), "policy_version": self.policy_version, "review": self.review,
+            "at": self.at.isoformat(),
+            "policy_version": self.policy_version,
+            "review": self.review,
             "customers": self.customers,
-            "changes": [{"customer_id": c.customer_id, "model": c.model, "old": c.old, "new": c.new,
-                         "score": c.score, "reason": c.reason} for c in self.changes],
+            "changes": [
+                {
+                    "customer_id": c.customer_id,
+                    "model": c.model,
+                    "old": c.old,
+                    "new": c.new,
+                    "score": c.score,
+                    "reason": c.reason,
+                }
+                for c in self.changes
+            ],
         }
 
 
-def recompute(db: Database, policy: Policy, now: datetime, *, org_timezone: str, review: bool,
-              customer_ids: Sequence[int] | None = None, store: bool = True) -> RecomputeReport:
+def recompute(
+    db: Database,
+    policy: Policy,
+    now: datetime,
+    *,
+    org_timezone: str,
+    review: bool,
+    customer_ids: Sequence[int] | None = None,
+    store: bool = True,
+) -> RecomputeReport:
     """Evaluate the whole book (ranks need everyone) and store the decided tiers (unless
     `store` is False: a dry run that only reports what would change)."""
     # 100k facts and results, a million small objects without reference cycles: the cyclic
@@ -97,12 +128,13 @@ def recompute(db: Database, policy: Policy, now: datetime, *, org_timezone: str,
         customers, rows = _book_changes(db, policy, now, org_timezone, review, customer_ids)
     for start in range(0, len(rows) if store else 0, BATCH):
         with db.session() as session:
-            _store(session, rows[start:start + BATCH], policy, now)
+            _store(session, rows[start : start + BATCH], policy, now)
     return RecomputeReport(now, policy.version, review, customers, [change for change, _ in rows])
 
 
-def _book_changes(db: Database, policy: Policy, now: datetime, org_timezone: str, review: bool,
-                  customer_ids: Sequence[int] | None) -> tuple[int, list[tuple[TierChange, ModelResult | None]]]:
+def _book_changes(
+    db: Database, policy: Policy, now: datetime, org_timezone: str, review: bool, customer_ids: Sequence[int] | None
+) -> tuple[int, list[tuple[TierChange, ModelResult | None]]]:
     """(customers evaluated, the changes of `customer_ids` or of everyone). Keeps the book's
     ranking statistics for re-tiering single customers."""
     facts = load_book_facts(db, policy, now, org_timezone=org_timezone)
@@ -118,9 +150,14 @@ def _book_changes(db: Database, policy: Policy, now: datetime, org_timezone: str
     return len(facts), rows
 
 
-def _changes(customer: CustomerFacts, results: Sequence[ModelResult | None], policy: Policy,
-             overrides: dict[tuple[int, str], Override], review: bool,
-             now: datetime) -> list[tuple[TierChange, ModelResult | None]]:
+def _changes(
+    customer: CustomerFacts,
+    results: Sequence[ModelResult | None],
+    policy: Policy,
+    overrides: dict[tuple[int, str], Override],
+    review: bool,
+    now: datetime,
+) -> list[tuple[TierChange, ModelResult | None]]:
     """The customer's stored tiers that must change, with the model results behind them."""
     changes = []
     for model, result in zip(policy.models, results):
@@ -136,8 +173,15 @@ def _changes(customer: CustomerFacts, results: Sequence[ModelResult | None], pol
     return changes
 
 
-def pending_changes(session: Session, policy: Policy, now: datetime, *, org_timezone: str,
-                    customer_ids: Iterable[int], review: bool = True) -> list[TierChange]:
+def pending_changes(
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    *,
+    org_timezone: str,
+    customer_ids: Iterable[int],
+    review: bool = True,
+) -> list[TierChange]:
     """What re-tiering `customer_ids` would change, read on the session's connection (so it sees
     what the session wrote and has not committed: an import's preview writes, asks, rolls back).
     Ranked against the whole book; nothing stored."""
@@ -148,8 +192,11 @@ def pending_changes(session: Session, policy: Policy, now: datetime, *, org_time
     stats = build_stats(facts, policy)
     chosen = [f for f in facts if f.id in wanted]
     overrides = active_overrides(session, now)
-    return [change for customer, results in zip(chosen, evaluate_models(chosen, stats, policy, now), strict=True)
-            for change, _ in _changes(customer, results, policy, overrides, review, now)]
+    return [
+        change
+        for customer, results in zip(chosen, evaluate_models(chosen, stats, policy, now), strict=True)
+        for change, _ in _changes(customer, results, policy, overrides, review, now)
+    ]
 
 
 @dataclass(frozen=True)
@@ -177,15 +224,25 @@ def movements(changes: Iterable[TierChange], policy: Policy, former: Policy | No
         spec = policy.tier(model, code) or (former.tier(model, code) if former is not None else None)
         return spec.name if spec else None
 
-    found = [Movement(model, policy.model(model).name if model in policy.model_by_code else None, old,
-                      name(old, model), new, name(new, model), count)
-             for (model, old, new), count in counts.items()]
+    found = [
+        Movement(
+            model,
+            policy.model(model).name if model in policy.model_by_code else None,
+            old,
+            name(old, model),
+            new,
+            name(new, model),
+            count,
+        )
+        for (model, old, new), count in counts.items()
+    ]
     found.sort(key=lambda m: (order.get(m.model, 99), -m.count, m.old or "", m.new or ""))
     return found
 
 
-def evaluate_customer(session: Session, policy: Policy, customer_id: int, now: datetime, *,
-                      org_timezone: str) -> tuple[CustomerFacts | None, CustomerResult | None]:
+def evaluate_customer(
+    session: Session, policy: Policy, customer_id: int, now: datetime, *, org_timezone: str
+) -> tuple[CustomerFacts | None, CustomerResult | None]:
     """One customer's facts and live result, ranked against the book's cached statistics."""
     facts = load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=[customer_id])
     if not facts:
@@ -193,9 +250,15 @@ def evaluate_customer(session: Session, policy: Policy, customer_id: int, now: d
     return facts[0], evaluate_one(facts[0], STATS.get(session, policy, now, org_timezone), policy, now)
 
 
-def retier_customer(session: Session, policy: Policy, customer_id: int, now: datetime, *,
-                    org_timezone: str, ended: dict[tuple[int, str], Override] | None = None
-                    ) -> tuple[CustomerResult | None, list[TierChange]]:
+def retier_customer(
+    session: Session,
+    policy: Policy,
+    customer_id: int,
+    now: datetime,
+    *,
+    org_timezone: str,
+    ended: dict[tuple[int, str], Override] | None = None,
+) -> tuple[CustomerResult | None, list[TierChange]]:
     """After a new interaction or an edit: the customer's live result, and any assignment it
     gets now (a first tier, or a model that starts or stops applying). Score-driven moves wait
     for the review — except under a pin that just `ended` (removed or expired, core.overrides):
@@ -209,8 +272,15 @@ def retier_customer(session: Session, policy: Policy, customer_id: int, now: dat
     return result, [change for change, _ in rows]
 
 
-def _decide(previous: str | None, model_code: str, model_result: ModelResult | None, policy: Policy,
-            override: Override | None, review: bool, now: datetime) -> tuple[str | None, str | None, float | None, str] | None:
+def _decide(
+    previous: str | None,
+    model_code: str,
+    model_result: ModelResult | None,
+    policy: Policy,
+    override: Override | None,
+    review: bool,
+    now: datetime,
+) -> tuple[str | None, str | None, float | None, str] | None:
     """(old, new, score, reason) when the stored tier must change, else None."""
     if model_result is None:  # the model does not apply (any more) to this customer's stage
         return (previous, None, None, "not_applicable") if previous is not None else None
@@ -220,14 +290,23 @@ def _decide(previous: str | None, model_code: str, model_result: ModelResult | N
     return previous, decision.tier, model_result.score, decision.reason
 
 
-def _store(session: Session, rows: list[tuple[TierChange, ModelResult | None]], policy: Policy,
-           now: datetime) -> None:
+def _store(session: Session, rows: list[tuple[TierChange, ModelResult | None]], policy: Policy, now: datetime) -> None:
     if not rows:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = table_of(CustomerTier)
-    values = [dict(customer_id=c.customer_id, model=c.model, tier=c.new, score=c.score,
-                   policy_version=policy.version, reason=c.reason, assigned_at=now) for c, _ in rows]
+    values = [
+        dict(
+            customer_id=c.customer_id,
+            model=c.model,
+            tier=c.new,
+            score=c.score,
+            policy_version=policy.version,
+            reason=c.reason,
+            assigned_at=now,
+        )
+        for c, _ in rows
+    ]
     statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["customer_id", "model"],
@@ -236,9 +315,20 @@ def _store(session: Session, rows: list[tuple[TierChange, ModelResult | None]], 
     session.execute(statement, values)
     session.execute(
         table_of(TierAssignment).insert(),
-        [dict(customer_id=c.customer_id, model=c.model, tier=c.new, previous_tier=c.old, score=c.score,
-              breakdown=jsonable(result.summary()) if result is not None else {},
-              policy_version=policy.version, reason=c.reason, at=now) for c, result in rows],
+        [
+            dict(
+                customer_id=c.customer_id,
+                model=c.model,
+                tier=c.new,
+                previous_tier=c.old,
+                score=c.score,
+                breakdown=jsonable(result.summary()) if result is not None else {},
+                policy_version=policy.version,
+                reason=c.reason,
+                at=now,
+            )
+            for c, result in rows
+        ],
     )
 
 
@@ -246,13 +336,18 @@ def has_assignments(session: Session) -> bool:
     return session.exec(select(CustomerTier.customer_id).limit(1)).first() is not None
 
 
-def active_overrides(session: Session, now: datetime, customer_id: int | None = None) -> dict[tuple[int, str], Override]:
+def active_overrides(
+    session: Session, now: datetime, customer_id: int | None = None
+) -> dict[tuple[int, str], Override]:
     statement = select(TierOverride).where(col(TierOverride.removed_at).is_(None))
     if customer_id is not None:
         statement = statement.where(TierOverride.customer_id == customer_id)
     rows = session.exec(statement).all()
-    return {(o.customer_id, o.model): Override(o.tier, o.reason, o.expires_at) for o in rows
-            if o.expires_at is None or o.expires_at > now}
+    return {
+        (o.customer_id, o.model): Override(o.tier, o.reason, o.expires_at)
+        for o in rows
+        if o.expires_at is None or o.expires_at > now
+    }
 
 
 # --- reading the tiers (`tierbot tiers`) -----------------------------------------------------
@@ -272,8 +367,9 @@ class TierView:
     result: CustomerResult
 
 
-def tier_views(session: Session, policy: Policy, at: datetime, *, org_timezone: str,
-               customer_id: int | None = None) -> list[TierView]:
+def tier_views(
+    session: Session, policy: Policy, at: datetime, *, org_timezone: str, customer_id: int | None = None
+) -> list[TierView]:
     """Live results as of `at` (ranked against the whole book) with the stored assignments."""
     facts = load_facts(session, policy, at, org_timezone=org_timezone)
     stats = build_stats(facts, policy)
@@ -288,20 +384,27 @@ def tier_views(session: Session, policy: Policy, at: datetime, *, org_timezone: 
         if cid not in results or cid not in people:
             continue
         external_id, name, owner, stage, zone = people[cid]
-        views.append(TierView(cid, external_id, name, owner, stage, zone or org_timezone,
-                              assigned.get(cid, {}), results[cid]))
+        views.append(
+            TierView(cid, external_id, name, owner, stage, zone or org_timezone, assigned.get(cid, {}), results[cid])
+        )
     return views
 
 
 def _identities(session: Session, ids: list[int]) -> dict[int, tuple[str | None, str, str | None, str, str | None]]:
-    statement = sa.select(col(Customer.id), col(Customer.external_id), col(Customer.name), col(User.name), col(Customer.stage),
-                          col(Customer.timezone)).outerjoin(User, col(User.id) == col(Customer.owner_id))
+    statement = sa.select(
+        col(Customer.id),
+        col(Customer.external_id),
+        col(Customer.name),
+        col(User.name),
+        col(Customer.stage),
+        col(Customer.timezone),
+    ).outerjoin(User, col(User.id) == col(Customer.owner_id))
     return {row[0]: tuple(row[1:]) for row in _in_ids(session, statement, col(Customer.id), ids)}
 
 
 def _in_ids(session: Session, statement: Any, column: Any, ids: list[int]) -> Iterable[Any]:
     for start in range(0, len(ids), 5000):
-        yield from session.exec(statement.where(column.in_(ids[start:start + 5000])))
+        yield from session.exec(statement.where(column.in_(ids[start : start + 5000])))
 
 
 WARM_REGIONS = 50  # at most this many regions' holidays loaded at start (a book has a handful)
@@ -312,13 +415,20 @@ def warm_up(session: Session, policy: Policy, now: datetime, *, org_timezone: st
     and one customer of each region evaluated (its queries compiled, its region's holidays
     loaded). Reads only."""
     refresh_stats(session, policy, now, org_timezone)
-    firsts = session.exec(select(func.min(pk(Customer.id))).where(col(Customer.archived).is_(False))
-                          .group_by(Customer.region).limit(WARM_REGIONS)).all()
+    firsts = session.exec(
+        select(func.min(pk(Customer.id)))
+        .where(col(Customer.archived).is_(False))
+        .group_by(Customer.region)
+        .limit(WARM_REGIONS)
+    ).all()
     for customer_id in firsts:
         evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)
 
 
 def refresh_stats(session: Session, policy: Policy, now: datetime, org_timezone: str) -> None:
     """Rebuild the cached ranking statistics (a background sweep calls this)."""
-    STATS.put(policy, now, build_stats(load_facts(session, policy, now, org_timezone=org_timezone,
-                                                  with_occasions=False), policy))
+    STATS.put(
+        policy,
+        now,
+        build_stats(load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False), policy),
+    )

@@ -35,16 +35,25 @@ KINDS = ("customers", "interactions", "deals")
 PREVIEW_TTL = timedelta(days=1)
 
 
-def store(session: Session, account: Account, *, filename: str, content: bytes, kind: str | None,
-          now: datetime) -> int:
+def store(session: Session, account: Account, *, filename: str, content: bytes, kind: str | None, now: datetime) -> int:
     row = Upload(user_id=account.id, kind=kind or "unknown", filename=filename[:200], content=content, created_at=now)
     session.add(row)
     session.flush()
     return row.id or 0
 
 
-def preview(session: Session, account: Account, upload_id: int, kind: str, *, now: datetime, currency: str,
-            timezone: str, policy: Policy, table: Table | None = None) -> ImportReport:
+def preview(
+    session: Session,
+    account: Account,
+    upload_id: int,
+    kind: str,
+    *,
+    now: datetime,
+    currency: str,
+    timezone: str,
+    policy: Policy,
+    table: Table | None = None,
+) -> ImportReport:
     """Validate the upload as `kind` without keeping anything it would write; remembers the kind
     and the counts. The report says which tiers the import would change: the rows are written
     under a savepoint, the touched customers re-tiered as the import's end will do (a review's
@@ -53,15 +62,15 @@ def preview(session: Session, account: Account, upload_id: int, kind: str, *, no
     upload = _own(session, account, upload_id)
     if table is None:
         table = read_bytes(upload.content)
-    plan = plan_table(session, kind, table, actor=account, now=now, currency=currency, timezone=timezone,
-                      policy=policy)
+    plan = plan_table(session, kind, table, actor=account, now=now, currency=currency, timezone=timezone, policy=policy)
     report = plan.report
     if report.created or report.updated:
         savepoint = session.begin_nested()
         try:
             plan.apply(session, lambda done, total: None)
-            report.tier_changes = pending_changes(session, policy, now, org_timezone=timezone,
-                                                  customer_ids=report.touched_ids)
+            report.tier_changes = pending_changes(
+                session, policy, now, org_timezone=timezone, customer_ids=report.touched_ids
+            )
         finally:
             savepoint.rollback()
         report.created_ids, report.touched_ids = [], set()
@@ -87,15 +96,21 @@ def begin_import(session: Session, account: Account, upload_id: int, *, chat_id:
     summary = session.exec(select(Upload.summary).where(*mine)).first()
     if summary is None:
         raise NotFound("upload")
-    session.exec(update(Upload).where(*mine, col(Upload.status) == "preview")
-                 .values(summary={**summary, "progress": [chat_id, message_id]}))
+    session.exec(
+        update(Upload)
+        .where(*mine, col(Upload.status) == "preview")
+        .values(summary={**summary, "progress": [chat_id, message_id]})
+    )
 
 
 def unfinished(session: Session) -> list[Unfinished]:
     """The imports cut short (their notes, cleared). A preview locked by an import running in
     another worker right now is skipped (PostgreSQL; SQLite has one bot process)."""
-    statement = (select(Upload.id, Upload.user_id, Upload.summary).where(Upload.status == "preview")
-                 .with_for_update(skip_locked=True))
+    statement = (
+        select(Upload.id, Upload.user_id, Upload.summary)
+        .where(Upload.status == "preview")
+        .with_for_update(skip_locked=True)
+    )
     found = []
     for upload_id, user_id, summary in session.exec(statement).all():
         if "progress" not in summary:
@@ -107,8 +122,17 @@ def unfinished(session: Session) -> list[Unfinished]:
     return found
 
 
-def confirm(session: Session, account: Account, upload_id: int, *, now: datetime, currency: str, timezone: str,
-            policy: Policy, progress: Progress | None = None) -> ImportReport | None:
+def confirm(
+    session: Session,
+    account: Account,
+    upload_id: int,
+    *,
+    now: datetime,
+    currency: str,
+    timezone: str,
+    policy: Policy,
+    progress: Progress | None = None,
+) -> ImportReport | None:
     """Import the upload's valid rows; None when it is no longer waiting (done or cancelled)."""
     statement = select(Upload).where(Upload.id == upload_id, Upload.user_id == account.id).with_for_update()
     upload = session.exec(statement).first()
@@ -116,19 +140,37 @@ def confirm(session: Session, account: Account, upload_id: int, *, now: datetime
         raise NotFound("upload")
     if upload.status != "preview" or upload.kind not in KINDS:
         return None
-    report = import_table(session, upload.kind, read_bytes(upload.content), actor=account, now=now,
-                          currency=currency, timezone=timezone, apply=True, skip_invalid=True, progress=progress,
-                          policy=policy)
+    report = import_table(
+        session,
+        upload.kind,
+        read_bytes(upload.content),
+        actor=account,
+        now=now,
+        currency=currency,
+        timezone=timezone,
+        apply=True,
+        skip_invalid=True,
+        progress=progress,
+        policy=policy,
+    )
     upload.status, upload.summary, upload.finished_at, upload.content = "done", report.summary(), now, b""
     session.add(upload)
-    audit.record(session, actor_id=account.id, action=f"import.{upload.kind}", now=now, target=f"upload:{upload.id}",
-                 file=upload.filename, **{k: v for k, v in report.summary().items() if k != "kind"})
+    audit.record(
+        session,
+        actor_id=account.id,
+        action=f"import.{upload.kind}",
+        now=now,
+        target=f"upload:{upload.id}",
+        file=upload.filename,
+        **{k: v for k, v in report.summary().items() if k != "kind"},
+    )
     book.invalidate_on_commit(session)  # new customers, names and owners to find
     return report
 
 
-def retier_imported(db: Database, policy: Policy, now: datetime, *, org_timezone: str,
-                    touched_ids: Iterable[int]) -> list[TierChange]:
+def retier_imported(
+    db: Database, policy: Policy, now: datetime, *, org_timezone: str, touched_ids: Iterable[int]
+) -> list[TierChange]:
     """After a committed import: the customers it touched re-tiered once, as its preview said
     (a review's rules, as `tierbot import` does); the tier changes."""
     ids = sorted(touched_ids)
@@ -150,8 +192,11 @@ def cancel(session: Session, account: Account, upload_id: int, *, now: datetime)
 def purge_stale(session: Session, now: datetime) -> int:
     """Expire the previews older than PREVIEW_TTL, dropping their bytes; how many. One UPDATE: a
     preview being imported right now is locked by its import and is `done` once that commits."""
-    statement = (update(Upload).where(col(Upload.status) == "preview", col(Upload.created_at) < now - PREVIEW_TTL)
-                 .values(status="expired", content=b"", finished_at=now))
+    statement = (
+        update(Upload)
+        .where(col(Upload.status) == "preview", col(Upload.created_at) < now - PREVIEW_TTL)
+        .values(status="expired", content=b"", finished_at=now)
+    )
     return session.exec(statement).rowcount
 
 

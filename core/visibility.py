@@ -34,14 +34,18 @@ def customer_scope(account: Account, *, include_archived: bool = False) -> Colum
     team_members = select(User.id).where(
         or_(col(User.manager_id) == account.id, *([col(User.team_id) == account.team_id] if account.team_id else []))
     )
-    unassigned = [and_(col(Customer.owner_id).is_(None), col(Customer.team_id) == account.team_id)] \
-        if account.team_id else []
+    unassigned = (
+        [and_(col(Customer.owner_id).is_(None), col(Customer.team_id) == account.team_id)] if account.team_id else []
+    )
     return or_(mine, *unassigned, col(Customer.owner_id).in_(team_members))
 
 
 def can_see_customer(session: Session, account: Account, customer_id: int, *, include_archived: bool = False) -> bool:
-    found = session.exec(select(Customer.id).where(Customer.id == customer_id,
-                                                   customer_scope(account, include_archived=include_archived))).first()
+    found = session.exec(
+        select(Customer.id).where(
+            Customer.id == customer_id, customer_scope(account, include_archived=include_archived)
+        )
+    ).first()
     return found is not None
 
 

@@ -34,16 +34,20 @@ def plan_weekly(session: Session, policy: Policy, settings: Settings, now: datet
     due = _due(session, settings, now)
     if not due:
         return []
-    already = set(session.exec(select(Notification.dedupe_key).where(
-        col(Notification.dedupe_key).in_([key for _, key in due]))).all())
+    already = set(
+        session.exec(
+            select(Notification.dedupe_key).where(col(Notification.dedupe_key).in_([key for _, key in due]))
+        ).all()
+    )
     planned = []
     for person, key in due:
         if key in already:
             continue
         account = person.account
         scope = summary.resolve_scope(session, account, summary.Request(period="week"))
-        figures = summary.build(session, account, policy, now, org_timezone=settings.timezone, scope=scope,
-                                period="week")
+        figures = summary.build(
+            session, account, policy, now, org_timezone=settings.timezone, scope=scope, period="week"
+        )
         if not figures.customers:
             continue
         planned.append(Planned(account.id, person.telegram_id, account.name, "weekly", key, payload(figures)))
@@ -53,22 +57,38 @@ def plan_weekly(session: Session, policy: Policy, settings: Settings, now: datet
 def payload(figures: summary.Summary) -> dict[str, Any]:
     """JSON-safe; rendered at send time in the recipient's language. The button's label has no
     words (the sender does not translate labels)."""
-    return {"template": "summary/weekly", "params": {"s": figures.params()},
-            "buttons": [[{"label": "📊", "action": "summary.open", "payload": {"period": "week"}, "single_use": False}]]}
+    return {
+        "template": "summary/weekly",
+        "params": {"s": figures.params()},
+        "buttons": [[{"label": "📊", "action": "summary.open", "payload": {"period": "week"}, "single_use": False}]],
+    }
 
 
 def _due(session: Session, settings: Settings, now: datetime) -> list[tuple[Person, str]]:
     found = []
-    rows = session.exec(select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id))
-                        .where(User.active, User.role == "manager")).all()
+    rows = session.exec(
+        select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id)).where(User.active, User.role == "manager")
+    ).all()
     for user, team in rows:
         zone = zone_or_default(user.timezone, settings.timezone)
-        person = Person(account_of(session, user, team), user.telegram_id, zone, user.country or "CN",
-                        user.manager_id, user.away_until, user.delegate_id, user.blocked_at is not None)
+        person = Person(
+            account_of(session, user, team),
+            user.telegram_id,
+            zone,
+            user.country or "CN",
+            user.manager_id,
+            user.away_until,
+            user.delegate_id,
+            user.blocked_at is not None,
+        )
         local = person.local(now)
         today = local.date()
-        if (local.time() < WEEKLY_AT or today != first_working_day(person.country, today)
-                or is_quiet(person, settings, now) or is_away(person, today)):
+        if (
+            local.time() < WEEKLY_AT
+            or today != first_working_day(person.country, today)
+            or is_quiet(person, settings, now)
+            or is_away(person, today)
+        ):
             continue
         year, week, _ = today.isocalendar()
         found.append((person, f"weekly:{person.account.id}:{year}-W{week:02d}"))

@@ -25,8 +25,8 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import NoReturn
 from pathlib import PurePosixPath
+from typing import NoReturn
 from xml.parsers import expat
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -52,7 +52,9 @@ def check_xlsx(data: bytes, *, max_rows: int, max_columns: int) -> None:
     `data` stays within the limits."""
     archive = _archive(data)
     sheet = _first_sheet(archive, data)
-    sheets = [sheet] if sheet else [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    sheets = (
+        [sheet] if sheet else [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    )
     for name in sheets:
         _Extent(max_rows, max_columns).scan(_inflate(data, archive.getinfo(name)))
     for info in archive.infolist():
@@ -88,19 +90,19 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
     if fields[0] != b"PK\x03\x04":
         raise ImportFileError("xlsx_unreadable")
     start = offset + _LOCAL_HEADER.size + fields[10] + fields[11]  # name and extra field lengths
-    raw = memoryview(data)[start:start + info.compress_size]
+    raw = memoryview(data)[start : start + info.compress_size]
     if len(raw) < info.compress_size:
         raise ImportFileError("xlsx_unreadable")
     if info.compress_type == zipfile.ZIP_STORED:
         if info.compress_size != info.file_size:
             raise ImportFileError("xlsx_unsafe")
         for position in range(0, len(raw), _CHUNK):
-            yield bytes(raw[position:position + _CHUNK])
+            yield bytes(raw[position : position + _CHUNK])
         return
     inflater, produced = zlib.decompressobj(-zlib.MAX_WBITS), 0
     try:
         for position in range(0, len(raw), _CHUNK):
-            pending = bytes(raw[position:position + _CHUNK])
+            pending = bytes(raw[position : position + _CHUNK])
             while pending:
                 out = inflater.decompress(pending, min(_CHUNK, info.file_size - produced + 1))
                 produced += len(out)
@@ -127,10 +129,19 @@ def _first_sheet(archive: zipfile.ZipFile, data: bytes) -> str | None:
     if workbook is None or relations is None:
         return None
     first = next((e for e in workbook.iter() if _local(e.tag) == "sheet"), None)
-    relation_id = next((v for k, v in first.attrib.items() if k.startswith("{") and _local(k) == "id"), None) \
-        if first is not None else None
-    target = next((e.get("Target", "") for e in relations.iter()
-                   if _local(e.tag) == "Relationship" and e.get("Id") == relation_id), None)
+    relation_id = (
+        next((v for k, v in first.attrib.items() if k.startswith("{") and _local(k) == "id"), None)
+        if first is not None
+        else None
+    )
+    target = next(
+        (
+            e.get("Target", "")
+            for e in relations.iter()
+            if _local(e.tag) == "Relationship" and e.get("Id") == relation_id
+        ),
+        None,
+    )
     if not target:
         return None
     path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
@@ -225,7 +236,7 @@ class _Extent:
 
     def _check_reference(self, reference: str) -> None:
         letters = reference.rstrip("0123456789")
-        digits = reference[len(letters):]
+        digits = reference[len(letters) :]
         if not (0 < len(letters) <= 3 and 0 < len(digits) <= 7 and letters.isalpha() and letters.isascii()):
             column, row = _position(reference)
             self._check(row, column, reference)
@@ -237,8 +248,13 @@ class _Extent:
             self._refuse(reference or f"{get_column_letter(column)}{row}")
 
     def _refuse(self, reference: str) -> None:
-        raise ImportFileError("sheet_too_large", cell=reference[:20], rows=f"{self.max_rows - 1:,}",
-                              columns=f"{self.max_columns}", last=self.widest)
+        raise ImportFileError(
+            "sheet_too_large",
+            cell=reference[:20],
+            rows=f"{self.max_rows - 1:,}",
+            columns=f"{self.max_columns}",
+            last=self.widest,
+        )
 
 
 def _position(reference: str) -> tuple[int, int]:
@@ -246,8 +262,8 @@ def _position(reference: str) -> tuple[int, int]:
     match = _REFERENCE.fullmatch(reference)
     if match is None:
         letters = reference.rstrip("0123456789")
-        if letters.isalpha() and letters.isascii() and reference[len(letters):].isdigit():
-            return 10 ** 9, 10 ** 9  # more letters or digits than any sheet has: beyond every limit
+        if letters.isalpha() and letters.isascii() and reference[len(letters) :].isdigit():
+            return 10**9, 10**9  # more letters or digits than any sheet has: beyond every limit
         raise ImportFileError("xlsx_unreadable")
     column = 0
     for char in match.group(1).upper():

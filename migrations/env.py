@@ -2,9 +2,9 @@
 
 from alembic import context
 from sqlalchemy import Connection
+from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 config = context.config

@@ -192,7 +192,6 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def harness(any_db: Database, clock: ManualClock) -> AsyncIterator[Harness]:
-    bot = await Harness.start(any_db, clock, _env_file=None, telegram_bot_token=None,
-                              bot_username="tierbot_test_bot")
+    bot = await Harness.start(any_db, clock, _env_file=None, telegram_bot_token=None, bot_username="tierbot_test_bot")
     yield bot
     await bot.stop()

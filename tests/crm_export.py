@@ -9,8 +9,21 @@ import io
 import random
 from dataclasses import dataclass, field
 
-HEADERS = ["客户编号", "客户名称", "负责人", "阶段", "行业", "联系人", "电话", "邮箱", "生日", "签约日期", "年交易额",
-           "客户来源", "创建时间"]
+HEADERS = [
+    "客户编号",
+    "客户名称",
+    "负责人",
+    "阶段",
+    "行业",
+    "联系人",
+    "电话",
+    "邮箱",
+    "生日",
+    "签约日期",
+    "年交易额",
+    "客户来源",
+    "创建时间",
+]
 _STAGES = ["服务中", "待签约", "已签约", "潜在", "流失"]
 _INDUSTRIES = ["制造业", "零售", "通信", "物流", "金融", "教育"]
 _SURNAMES = "王李张刘陈杨黄赵吴周"
@@ -28,8 +41,9 @@ class CrmExport:
         return len(self.rows) - len(self.bad)
 
 
-def crm_export(owners: list[str], *, rows: int = 500, encoding: str = "gbk", seed: int = 6,
-               outsider: str = "赵六") -> CrmExport:
+def crm_export(
+    owners: list[str], *, rows: int = 500, encoding: str = "gbk", seed: int = 6, outsider: str = "赵六"
+) -> CrmExport:
     """`owners` take turns as 负责人; every 50 rows, four rows go wrong on purpose: an owner
     nobody knows (`outsider`), an impossible date, an amount in words, and (every 100) no name."""
     rng = random.Random(seed)
@@ -40,10 +54,21 @@ def crm_export(owners: list[str], *, rows: int = 500, encoding: str = "gbk", see
         y, m, d = rng.randint(2015, 2025), rng.randint(1, 12), rng.randint(1, 28)
         signed = rng.choice(_DATE_FORMATS).format(y=y, m=m, d=d)
         revenue = rng.choice([f"{rng.randint(1, 500) * 10_000:,}.00", f"{rng.randint(1, 300)}万", ""])
-        row = [f"FX{i:05d}", f"{rng.choice(_SURNAMES)}氏{_INDUSTRIES[i % 6]}公司{i}", owners[i % len(owners)],
-               rng.choice(_STAGES), _INDUSTRIES[i % 6], f"{rng.choice(_SURNAMES)}经理", f"138{i:08d}",
-               f"contact{i}@example.cn", f"{rng.randint(1960, 1995)}/{rng.randint(1, 12)}/{rng.randint(1, 28)}",
-               signed, revenue, rng.choice(["展会", "转介绍", "官网"]), "2024-01-01 10:00"]
+        row = [
+            f"FX{i:05d}",
+            f"{rng.choice(_SURNAMES)}氏{_INDUSTRIES[i % 6]}公司{i}",
+            owners[i % len(owners)],
+            rng.choice(_STAGES),
+            _INDUSTRIES[i % 6],
+            f"{rng.choice(_SURNAMES)}经理",
+            f"138{i:08d}",
+            f"contact{i}@example.cn",
+            f"{rng.randint(1960, 1995)}/{rng.randint(1, 12)}/{rng.randint(1, 28)}",
+            signed,
+            revenue,
+            rng.choice(["展会", "转介绍", "官网"]),
+            "2024-01-01 10:00",
+        ]
         if i % 50 == 7:
             row[2], bad[line] = outsider, "owner_unknown"
         elif i % 50 == 19:
@@ -60,8 +85,20 @@ def crm_export(owners: list[str], *, rows: int = 500, encoding: str = "gbk", see
     return CrmExport(text.getvalue().encode(encoding), body, bad)
 
 
-ONBOARDING_HEADERS = ["客户编号", "客户名称", "负责人", "客户状态", "行业", "电话", "邮箱", "生日", "年销售额", "创建时间",
-                      "备注", "客户来源"]
+ONBOARDING_HEADERS = [
+    "客户编号",
+    "客户名称",
+    "负责人",
+    "客户状态",
+    "行业",
+    "电话",
+    "邮箱",
+    "生日",
+    "年销售额",
+    "创建时间",
+    "备注",
+    "客户来源",
+]
 
 
 @dataclass
@@ -98,9 +135,22 @@ def onboarding_export(owner: str, *, rows: int = 500, seed: int = 14) -> Onboard
             email, bad[line] = "contact@@example", "email"
         elif i % 40 == 9:
             phone, bad[line] = f"139{i:07d}", "phone_cn_mobile"
-        body.append([f"ON{i:04d}", name, owner, "服务中", _INDUSTRIES[i % 6], phone, email,
-                     f"{rng.randint(1960, 1995)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", cell, created,
-                     f"老客户，{rng.choice(['关注价格', '重视服务', '决策慢'])}", rng.choice(["展会", "转介绍"])])
+        body.append(
+            [
+                f"ON{i:04d}",
+                name,
+                owner,
+                "服务中",
+                _INDUSTRIES[i % 6],
+                phone,
+                email,
+                f"{rng.randint(1960, 1995)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                cell,
+                created,
+                f"老客户，{rng.choice(['关注价格', '重视服务', '决策慢'])}",
+                rng.choice(["展会", "转介绍"]),
+            ]
+        )
         if line not in bad:
             revenue[name] = yuan
     text = io.StringIO()

@@ -13,19 +13,23 @@ _CONTENT_TYPES = (
     '<Override PartName="/xl/workbook.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-    'Target="xl/workbook.xml"/></Relationships>')
+    'Target="xl/workbook.xml"/></Relationships>'
+)
 _WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-    '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
 _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-    'Target="worksheets/sheet1.xml"/></Relationships>')
+    'Target="worksheets/sheet1.xml"/></Relationships>'
+)
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
@@ -48,16 +52,19 @@ def xlsx_of_sheet(sheet_xml: str | bytes, *, compression: int = zipfile.ZIP_DEFL
 def sheet_xml(rows: dict[int, list[tuple[str, str]]], *, dimension: str | None = None, prolog: str = "") -> str:
     """rows: row number → [(cell reference, text)]."""
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    body = "".join(f'<row r="{number}">{"".join(_cell(ref, text) for ref, text in cells)}</row>'
-                   for number, cells in sorted(rows.items()))
+    body = "".join(
+        f'<row r="{number}">{"".join(_cell(ref, text) for ref, text in cells)}</row>'
+        for number, cells in sorted(rows.items())
+    )
     return f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet xmlns="{_MAIN_NS}">{dim}<sheetData>{body}</sheetData></worksheet>'
 
 
 def sparse_xlsx(last: str = "XFD1048576", *, dimension: bool = True) -> bytes:
     """One cell at A1 and one at `last`: about 1.5 KB that a dense reader makes 512 GiB of."""
     row = int("".join(c for c in last if c.isdigit()))
-    return xlsx_of_sheet(sheet_xml({1: [("A1", "Account Name")], row: [(last, "x")]},
-                                   dimension=f"A1:{last}" if dimension else None))
+    return xlsx_of_sheet(
+        sheet_xml({1: [("A1", "Account Name")], row: [(last, "x")]}, dimension=f"A1:{last}" if dimension else None)
+    )
 
 
 def short_rows_csv(size: int = 10 * 1024 * 1024 - 1024) -> bytes:
@@ -68,8 +75,10 @@ def short_rows_csv(size: int = 10 * 1024 * 1024 - 1024) -> bytes:
 
 def entity_sheet_xlsx() -> bytes:
     """A sheet that declares entities (the "billion laughs" shape, kept small)."""
-    prolog = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-              '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+    prolog = (
+        '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+    )
     return xlsx_of_sheet(sheet_xml({1: [("A1", "Account Name")], 2: [("A2", "&c;")]}, prolog=prolog))
 
 
@@ -81,16 +90,19 @@ def lying_size_xlsx() -> bytes:
     archive = zipfile.ZipFile(io.BytesIO(content))
     data = bytearray(content)
     position = archive.start_dir
-    while data[position:position + 4] == b"PK\x01\x02":  # central directory entries
-        name_length, extra_length, comment_length = (int.from_bytes(data[position + i:position + i + 2], "little")
-                                                     for i in (28, 30, 32))
-        if data[position + 46:position + 46 + name_length] == b"xl/worksheets/sheet1.xml":
-            data[position + 24:position + 28] = (100).to_bytes(4, "little")  # the uncompressed size
+    while data[position : position + 4] == b"PK\x01\x02":  # central directory entries
+        name_length, extra_length, comment_length = (
+            int.from_bytes(data[position + i : position + i + 2], "little") for i in (28, 30, 32)
+        )
+        if data[position + 46 : position + 46 + name_length] == b"xl/worksheets/sheet1.xml":
+            data[position + 24 : position + 28] = (100).to_bytes(4, "little")  # the uncompressed size
         position += 46 + name_length + extra_length + comment_length
     return bytes(data)
 
 
 def ratio_bomb_xlsx(megabytes: int = 20) -> bytes:
     """A sheet of `megabytes` MB of spaces: a few hundred KB compressed (ratio ≈ 1000:1)."""
-    sheet = sheet_xml({1: [("A1", "Account Name")]}).replace("<sheetData>", " " * (megabytes * 1024 * 1024) + "<sheetData>")
+    sheet = sheet_xml({1: [("A1", "Account Name")]}).replace(
+        "<sheetData>", " " * (megabytes * 1024 * 1024) + "<sheetData>"
+    )
     return xlsx_of_sheet(sheet)

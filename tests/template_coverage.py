@@ -49,8 +49,9 @@ def _install() -> None:
     original = jinja2.Template.__dict__["_from_namespace"]  # a classmethod
     _original_from_namespace = original
 
-    def from_namespace(cls: type[jinja2.Template], environment: jinja2.Environment, namespace: Any,
-                       globals: Any) -> jinja2.Template:
+    def from_namespace(
+        cls: type[jinja2.Template], environment: jinja2.Environment, namespace: Any, globals: Any
+    ) -> jinja2.Template:
         template = original.__func__(cls, environment, namespace, globals)
         if template.filename:
             template.root_render_func = _recording(template.root_render_func, template.filename)
@@ -81,8 +82,11 @@ def never_rendered(templates_dir: Path, pattern: str, rendered: Iterable[str]) -
     """The template files under `templates_dir` (matching `pattern`, any depth) whose body never
     ran, as sorted paths relative to `templates_dir`."""
     seen = {Path(name).resolve() for name in rendered}
-    return sorted(path.relative_to(templates_dir).as_posix() for path in templates_dir.rglob(pattern)
-                  if path.is_file() and path.resolve() not in seen)
+    return sorted(
+        path.relative_to(templates_dir).as_posix()
+        for path in templates_dir.rglob(pattern)
+        if path.is_file() and path.resolve() not in seen
+    )
 
 
 def known_gaps(config: pytest.Config) -> list[str]:
@@ -99,8 +103,12 @@ def known_gaps(config: pytest.Config) -> list[str]:
 def suite_files(directories: Iterable[Path], patterns: Iterable[str]) -> set[Path]:
     """Every file pytest would collect as a test module under `directories`."""
     patterns = list(patterns)
-    return {path.resolve() for directory in directories for path in directory.rglob("*.py")
-            if any(fnmatch.fnmatch(path.name, p) for p in patterns)}
+    return {
+        path.resolve()
+        for directory in directories
+        for path in directory.rglob("*.py")
+        if any(fnmatch.fnmatch(path.name, p) for p in patterns)
+    }
 
 
 class TemplateCoverage:
@@ -163,8 +171,7 @@ class TemplateCoverage:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.missing:
-            terminalreporter.write_sep("=", f"{len(self.missing)} templates never rendered by the suite",
-                                       red=True)
+            terminalreporter.write_sep("=", f"{len(self.missing)} templates never rendered by the suite", red=True)
             for name in self.missing:
                 terminalreporter.write_line(f"{self.templates_dir.name}/{name}")
             terminalreporter.write_line("Every template needs a test that renders it (tests/template_coverage.py).")
@@ -177,8 +184,11 @@ class TemplateCoverage:
     def pytest_sessionfinish(self) -> None:
         report = self.config.getoption("template_report")
         if report:
-            names = sorted(Path(name).relative_to(self.templates_dir).as_posix() for name in self.rendered
-                           if Path(name).is_relative_to(self.templates_dir))
+            names = sorted(
+                Path(name).relative_to(self.templates_dir).as_posix()
+                for name in self.rendered
+                if Path(name).is_relative_to(self.templates_dir)
+            )
             Path(report).write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
 
 
@@ -189,8 +199,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("template_coverage_dir", "templates every whole-suite run must render", default="templates")
     parser.addini("template_coverage_glob", "which files under it are templates", default="*.j2")
     parser.addini("template_coverage_known_gaps", "a file naming templates no test renders yet", default="")
-    parser.addoption("--template-report", metavar="PATH", default=None,
-                     help="write the templates this run rendered to PATH, one a line")
+    parser.addoption(
+        "--template-report",
+        metavar="PATH",
+        default=None,
+        help="write the templates this run rendered to PATH, one a line",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

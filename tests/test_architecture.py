@@ -58,8 +58,9 @@ def test_handlers_open_no_session() -> None:
 
 @pytest.mark.processes  # runs lint-imports
 def test_import_linter_contracts_hold() -> None:
-    result = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports"))], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

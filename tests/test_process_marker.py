@@ -16,5 +16,7 @@ def test_an_unmarked_test_cannot_start_a_program() -> None:
 
 @pytest.mark.processes
 def test_a_marked_test_can() -> None:
-    assert subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True,
-                          check=True).stdout == "42\n"
+    assert (
+        subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True, text=True, check=True).stdout
+        == "42\n"
+    )

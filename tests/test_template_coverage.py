@@ -83,8 +83,15 @@ def test_a_whole_run_that_renders_every_template_passes(tree: pytest.Pytester) -
     assert "never rendered" not in result.stdout.str()
 
 
-@pytest.mark.parametrize("selection", [["-k", "page"], ["suite/test_page.py"], ["suite/test_page.py::test_page"],
-                                       ["--deselect", "suite/test_other.py::test_lonely_is_compiled_only"]])
+@pytest.mark.parametrize(
+    "selection",
+    [
+        ["-k", "page"],
+        ["suite/test_page.py"],
+        ["suite/test_page.py::test_page"],
+        ["--deselect", "suite/test_other.py::test_lonely_is_compiled_only"],
+    ],
+)
 def test_a_partial_run_is_not_judged(tree: pytest.Pytester, selection: list[str]) -> None:
     result = _run(tree, *selection)
     result.assert_outcomes(passed=1, deselected=1 if selection[0] in ("-k", "--deselect") else 0)
@@ -101,7 +108,8 @@ def test_a_failing_run_is_not_judged_twice(tree: pytest.Pytester) -> None:
 
 def test_a_module_skipped_at_collection_still_counts_as_collected(tree: pytest.Pytester) -> None:
     (tree.path / "suite" / "test_skipped.py").write_text(
-        "import pytest\npytest.skip('no database', allow_module_level=True)\n", encoding="utf-8")
+        "import pytest\npytest.skip('no database', allow_module_level=True)\n", encoding="utf-8"
+    )
     result = _run(tree)
     result.stdout.fnmatch_lines(["tpl/en/lonely.html.j2"])
 
@@ -109,8 +117,7 @@ def test_a_module_skipped_at_collection_still_counts_as_collected(tree: pytest.P
 def test_the_report_lists_what_a_partial_run_rendered(tree: pytest.Pytester) -> None:
     report = tree.path / "rendered.txt"
     _run(tree, "suite/test_page.py", f"--template-report={report}").assert_outcomes(passed=1)
-    assert report.read_text(encoding="utf-8").split() == ["en/_macros.html.j2", "en/_part.html.j2",
-                                                          "en/page.html.j2"]
+    assert report.read_text(encoding="utf-8").split() == ["en/_macros.html.j2", "en/_part.html.j2", "en/page.html.j2"]
 
 
 def test_a_known_gap_is_not_reported_and_a_closed_one_must_leave_the_list(tree: pytest.Pytester) -> None:
@@ -122,8 +129,9 @@ def test_a_known_gap_is_not_reported_and_a_closed_one_must_leave_the_list(tree: 
     (tree.path / "suite" / "test_other.py").write_text(RENDERS_LONELY, encoding="utf-8")
     result = _run(tree)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*1 known gaps are rendered now (or gone)*", "tpl/en/lonely.html.j2",
-                                 "Remove them from gaps.txt."])
+    result.stdout.fnmatch_lines(
+        ["*1 known gaps are rendered now (or gone)*", "tpl/en/lonely.html.j2", "Remove them from gaps.txt."]
+    )
 
 
 def test_never_rendered_compares_files_not_names(tmp_path: Path) -> None:

@@ -19,8 +19,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from core import (accounts, cards, customer_table, customers, dashboard, feedback, followups, interactions,
-                  people, team)
+from core import accounts, cards, customer_table, customers, dashboard, feedback, followups, interactions, people, team
 from core.accounts import Account
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.json_values import jsonable
@@ -140,21 +139,49 @@ async def me(request: web.Request) -> web.Response:
     account, services = _me(request), _services(request)
     lang, policy = account.language, services.policy
     renderer = services.renderer
-    models = [{"code": model.code, "name": model.name.get(lang),
-               "tiers": [{"code": tier.code, "name": tier.name.get(lang)} for tier in customer_table.model_tiers(model)]}
-              for model in policy.models]
-    labels = {section: renderer.section(lang, section) for section in ("web", "stages", "kinds", "feedback_kinds", "fields")}
-    return web.json_response({
-        "user": {"id": account.id, "name": account.name, "team": account.team_name},
-        "role": account.role, "language": lang, "currency": policy.base_currency, "models": models,
-        "labels": labels, "editable": list(customers.EDITABLE),
-    })
+    models = [
+        {
+            "code": model.code,
+            "name": model.name.get(lang),
+            "tiers": [{"code": tier.code, "name": tier.name.get(lang)} for tier in customer_table.model_tiers(model)],
+        }
+        for model in policy.models
+    ]
+    labels = {
+        section: renderer.section(lang, section) for section in ("web", "stages", "kinds", "feedback_kinds", "fields")
+    }
+    return web.json_response(
+        {
+            "user": {"id": account.id, "name": account.name, "team": account.team_name},
+            "role": account.role,
+            "language": lang,
+            "currency": policy.base_currency,
+            "models": models,
+            "labels": labels,
+            "editable": list(customers.EDITABLE),
+        }
+    )
 
 
 # --- the table --------------------------------------------------------------------------------
 
-_KNOWN = {"q", "cadence", "stage", "silent_days", "revenue_min", "revenue_max", "tag", "person", "team", "expected",
-          "complaints", "sort", "desc", "offset", "limit"}
+_KNOWN = {
+    "q",
+    "cadence",
+    "stage",
+    "silent_days",
+    "revenue_min",
+    "revenue_max",
+    "tag",
+    "person",
+    "team",
+    "expected",
+    "complaints",
+    "sort",
+    "desc",
+    "offset",
+    "limit",
+}
 
 
 def parse_query(params: Any) -> customer_table.Query:
@@ -170,12 +197,23 @@ def parse_query(params: Any) -> customer_table.Query:
         return tuple(v for value in params.getall(key, []) for v in value.split(",") if v)
 
     return customer_table.Query(
-        text=params.get("q", ""), tiers=tiers, cadence=many("cadence"), stages=many("stage"),
-        silent_days=_int(params, "silent_days"), revenue_min=_decimal(params, "revenue_min"),
-        revenue_max=_decimal(params, "revenue_max"), tags=many("tag"), person=_int(params, "person"),
-        team=_int(params, "team"), expected=params.get("expected") == "1", complaints=params.get("complaints") == "1",
-        sort=params.get("sort", "name"), descending=params.get("desc") == "1",
-        offset=_or(_int(params, "offset"), 0), limit=_or(_int(params, "limit"), 50))
+        text=params.get("q", ""),
+        tiers=tiers,
+        cadence=many("cadence"),
+        stages=many("stage"),
+        silent_days=_int(params, "silent_days"),
+        revenue_min=_decimal(params, "revenue_min"),
+        revenue_max=_decimal(params, "revenue_max"),
+        tags=many("tag"),
+        person=_int(params, "person"),
+        team=_int(params, "team"),
+        expected=params.get("expected") == "1",
+        complaints=params.get("complaints") == "1",
+        sort=params.get("sort", "name"),
+        descending=params.get("desc") == "1",
+        offset=_or(_int(params, "offset"), 0),
+        limit=_or(_int(params, "limit"), 50),
+    )
 
 
 def _or(value: int | None, default: int) -> int:
@@ -190,7 +228,7 @@ def _int(params: Any, key: str) -> int | None:
         number = int(value)
     except ValueError:
         raise InvalidInput("web_bad_filter", value=f"{key}={value}"[:64]) from None
-    if not -10**9 < number < 10**9:
+    if not -(10**9) < number < 10**9:
         raise InvalidInput("web_bad_page" if key in ("offset", "limit") else "web_bad_filter", value=f"{key}"[:64])
     return number
 
@@ -211,19 +249,41 @@ def _decimal(params: Any, key: str) -> Decimal | None:
 async def customer_list(request: web.Request) -> web.Response:
     account, services = _me(request), _services(request)
     query = parse_query(request.query)
-    page = await services.run(customer_table.search, account, services.policy, query, services.clock.now(),
-                              org_timezone=services.settings.timezone)
-    return web.json_response({
-        "total": page.total, "offset": page.offset, "limit": page.limit, "revenue_total": str(page.revenue_total),
-        "rows": [_row(row) for row in page.rows]})
+    page = await services.run(
+        customer_table.search,
+        account,
+        services.policy,
+        query,
+        services.clock.now(),
+        org_timezone=services.settings.timezone,
+    )
+    return web.json_response(
+        {
+            "total": page.total,
+            "offset": page.offset,
+            "limit": page.limit,
+            "revenue_total": str(page.revenue_total),
+            "rows": [_row(row) for row in page.rows],
+        }
+    )
 
 
 def _row(row: customer_table.Row) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "company": row.company, "stage": row.stage, "owner": row.owner_name,
-            "tiers": dict(row.tiers), "cadence": row.cadence, "next_due": row.next_due,
-            "last_contact": row.last_contact_at.isoformat() if row.last_contact_at else None,
-            "revenue": str(row.revenue), "expected": str(row.expected), "tags": list(row.tags),
-            "open_complaints": row.open_complaints}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "company": row.company,
+        "stage": row.stage,
+        "owner": row.owner_name,
+        "tiers": dict(row.tiers),
+        "cadence": row.cadence,
+        "next_due": row.next_due,
+        "last_contact": row.last_contact_at.isoformat() if row.last_contact_at else None,
+        "revenue": str(row.revenue),
+        "expected": str(row.expected),
+        "tags": list(row.tags),
+        "open_complaints": row.open_complaints,
+    }
 
 
 # --- one customer ----------------------------------------------------------------------------
@@ -239,23 +299,38 @@ def _customer_id(request: web.Request) -> int:
     return value
 
 
-def _detail(session: Any, account: Account, customer_id: int, policy: Any, now: datetime, *, org_timezone: str,
-            currency: str) -> dict[str, Any]:
+def _detail(
+    session: Any, account: Account, customer_id: int, policy: Any, now: datetime, *, org_timezone: str, currency: str
+) -> dict[str, Any]:
     lang = account.language
-    card = cards.card(session, account, customer_id, policy, now, org_timezone=org_timezone, lang=lang,
-                      currency=currency)
-    _, badges, why, actions = cards.explanation(session, account, customer_id, policy, now,
-                                                org_timezone=org_timezone, lang=lang)
+    card = cards.card(
+        session, account, customer_id, policy, now, org_timezone=org_timezone, lang=lang, currency=currency
+    )
+    _, badges, why, actions = cards.explanation(
+        session, account, customer_id, policy, now, org_timezone=org_timezone, lang=lang
+    )
     history, total = interactions.history(session, account, customer_id, limit=20)
-    return {"card": jsonable(card), "why": [{"badge": jsonable(b), "lines": lines} for b, lines in zip(badges, why)],
-            "actions": jsonable(actions), "history": jsonable(history), "history_total": total}
+    return {
+        "card": jsonable(card),
+        "why": [{"badge": jsonable(b), "lines": lines} for b, lines in zip(badges, why)],
+        "actions": jsonable(actions),
+        "history": jsonable(history),
+        "history_total": total,
+    }
 
 
 async def customer_detail(request: web.Request) -> web.Response:
     account, services = _me(request), _services(request)
     settings = services.settings
-    found = await services.run(_detail, account, _customer_id(request), services.policy, services.clock.now(),
-                               org_timezone=settings.timezone, currency=settings.currency)
+    found = await services.run(
+        _detail,
+        account,
+        _customer_id(request),
+        services.policy,
+        services.clock.now(),
+        org_timezone=settings.timezone,
+        currency=settings.currency,
+    )
     return web.json_response(found)
 
 
@@ -306,20 +381,36 @@ async def log_interaction(request: web.Request) -> web.Response:
     if satisfaction is not None and not isinstance(satisfaction, int):
         raise InvalidInput("bad_rating", value=str(satisfaction)[:10])
     draft = interactions.LogDraft(
-        customer_id=customer_id, kind=_text(body, "kind", "") or "", occurred_at=occurred.isoformat(),
-        summary=(_text(body, "summary", "") or "")[:4000], amount=_text(body, "amount") or None,
-        money=_text(body, "money") or None, follow_up_due=follow_up.isoformat() if follow_up else None,
-        follow_up_text=_text(body, "follow_up_text"), feedback_kind=_text(body, "feedback_kind") or None,
-        feedback_text=_text(body, "feedback_text"), satisfaction=satisfaction)
+        customer_id=customer_id,
+        kind=_text(body, "kind", "") or "",
+        occurred_at=occurred.isoformat(),
+        summary=(_text(body, "summary", "") or "")[:4000],
+        amount=_text(body, "amount") or None,
+        money=_text(body, "money") or None,
+        follow_up_due=follow_up.isoformat() if follow_up else None,
+        follow_up_text=_text(body, "follow_up_text"),
+        feedback_kind=_text(body, "feedback_kind") or None,
+        feedback_text=_text(body, "feedback_text"),
+        satisfaction=satisfaction,
+    )
     request_id = body.get("request_id")
     if not isinstance(request_id, int) or not 0 < request_id < 2**62:
         raise InvalidInput("web_bad_json", value="request_id")
     # idempotent like a Telegram message: (the user's chat, the page's request id) is written once
-    result = await services.run(interactions.log_and_retier, account, draft, chat_id=-account.telegram_id,
-                                message_id=request_id, now=now, currency=settings.currency, policy=services.policy,
-                                org_timezone=settings.timezone)
-    return web.json_response({"interaction_id": result.saved.interaction_id, "duplicate": result.saved.duplicate,
-                              "status": result.status})
+    result = await services.run(
+        interactions.log_and_retier,
+        account,
+        draft,
+        chat_id=-account.telegram_id,
+        message_id=request_id,
+        now=now,
+        currency=settings.currency,
+        policy=services.policy,
+        org_timezone=settings.timezone,
+    )
+    return web.json_response(
+        {"interaction_id": result.saved.interaction_id, "duplicate": result.saved.duplicate, "status": result.status}
+    )
 
 
 async def add_follow_up(request: web.Request) -> web.Response:
@@ -328,9 +419,15 @@ async def add_follow_up(request: web.Request) -> web.Response:
     due = _when(_text(body, "due"), None, services.settings.timezone)
     if due is None:
         raise InvalidInput("bad_date", value="")
-    follow_up_id = await services.run(followups.create, account, _customer_id(request), due_at=due,
-                                      has_time="T" in (_text(body, "due") or ""), text=_text(body, "text", "") or "",
-                                      now=services.clock.now())
+    follow_up_id = await services.run(
+        followups.create,
+        account,
+        _customer_id(request),
+        due_at=due,
+        has_time="T" in (_text(body, "due") or ""),
+        text=_text(body, "text", "") or "",
+        now=services.clock.now(),
+    )
     return web.json_response({"follow_up_id": follow_up_id})
 
 
@@ -340,9 +437,16 @@ async def add_feedback(request: web.Request) -> web.Response:
     satisfaction = body.get("satisfaction")
     if satisfaction is not None and not isinstance(satisfaction, int):
         raise InvalidInput("bad_rating", value=str(satisfaction)[:10])
-    feedback_id = await services.run(feedback.record, account, _customer_id(request), kind=_text(body, "kind", "") or "",
-                                     text=_text(body, "text", "") or "", now=services.clock.now(),
-                                     severity=_text(body, "severity", "medium") or "medium", satisfaction=satisfaction)
+    feedback_id = await services.run(
+        feedback.record,
+        account,
+        _customer_id(request),
+        kind=_text(body, "kind", "") or "",
+        text=_text(body, "text", "") or "",
+        now=services.clock.now(),
+        severity=_text(body, "severity", "medium") or "medium",
+        satisfaction=satisfaction,
+    )
     return web.json_response({"feedback_id": feedback_id})
 
 
@@ -350,9 +454,17 @@ async def edit_field(request: web.Request) -> web.Response:
     account, services = _me(request), _services(request)
     settings = services.settings
     body = await _body(request)
-    await services.run(customers.edit_field, account, _customer_id(request), _text(body, "field", "") or "",
-                       _text(body, "value", "") or "", now=services.clock.now(), currency=settings.currency,
-                       policy=services.policy, org_timezone=settings.timezone)
+    await services.run(
+        customers.edit_field,
+        account,
+        _customer_id(request),
+        _text(body, "field", "") or "",
+        _text(body, "value", "") or "",
+        now=services.clock.now(),
+        currency=settings.currency,
+        policy=services.policy,
+        org_timezone=settings.timezone,
+    )
     return web.json_response({"ok": True})
 
 
@@ -363,9 +475,16 @@ async def dashboard_view(request: web.Request) -> web.Response:
     account, services = _me(request), _services(request)
     query = request.query
     period = query.get("period", "month")
-    figures = await services.run(dashboard.build, account, services.policy, services.clock.now(),
-                                 org_timezone=services.settings.timezone, period=period,
-                                 person=query.get("person") or None, team=query.get("team") or None)
+    figures = await services.run(
+        dashboard.build,
+        account,
+        services.policy,
+        services.clock.now(),
+        org_timezone=services.settings.timezone,
+        period=period,
+        person=query.get("person") or None,
+        team=query.get("team") or None,
+    )
     return web.json_response(figures)
 
 
@@ -383,9 +502,13 @@ async def reassign(request: web.Request) -> web.Response:
         raise Forbidden("managers only")
     body = await _body(request)
     ids, to = body.get("customer_ids"), body.get("to_user_id")
-    if not isinstance(ids, list) or not ids or len(ids) > 10_000 or not all(isinstance(i, int) for i in ids) \
-            or not isinstance(to, int):
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or len(ids) > 10_000
+        or not all(isinstance(i, int) for i in ids)
+        or not isinstance(to, int)
+    ):
         raise InvalidInput("web_bad_json", value="customer_ids")
     done = await services.run(team.reassign, account, ids, to, services.clock.now())  # invalidates the book itself
     return web.json_response({"moved": done.moved, "follow_ups": done.follow_ups, "to": done.to_name})
-

@@ -46,8 +46,12 @@ def _check_string(fields: dict[str, str]) -> str:
 
 def sign(bot_token: str, user: dict[str, object], auth_date: datetime, **extra: str) -> str:
     """initData for `user` (Telegram's WebAppUser fields), signed with `bot_token`."""
-    fields = {"auth_date": str(int(auth_date.timestamp())), "query_id": "local",
-              "user": json.dumps(user, ensure_ascii=False, separators=(",", ":")), **extra}
+    fields = {
+        "auth_date": str(int(auth_date.timestamp())),
+        "query_id": "local",
+        "user": json.dumps(user, ensure_ascii=False, separators=(",", ":")),
+        **extra,
+    }
     digest = hmac.new(_secret(bot_token), _check_string(fields).encode(), hashlib.sha256).hexdigest()
     return urlencode({**fields, "hash": digest})
 
@@ -70,8 +74,9 @@ def verify(init_data: str | None, bot_token: str, now: datetime, max_age: timede
     try:
         signed_at = int(fields["auth_date"])
         user = json.loads(fields["user"])
-        found = WebAppUser(int(user["id"]), str(user.get("first_name", "")), user.get("language_code"),
-                           user.get("username"))
+        found = WebAppUser(
+            int(user["id"]), str(user.get("first_name", "")), user.get("language_code"), user.get("username")
+        )
     except (KeyError, ValueError, TypeError):
         raise InvalidInitData("fields") from None
     age = now.timestamp() - signed_at

@@ -14,12 +14,26 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import access, actions, updatelog
 from bot.error_replies import guard
-from bot.handlers import agenda, common, customers, errors, export, help, imports, invite, log, settings, start
+
 # button-only features: importing them registers their @action and @expects handlers
-from bot.handlers import corrections, opportunities  # noqa: F401
-from bot.handlers import summary as summary_handlers
+from bot.handlers import (  # noqa: F401
+    agenda,
+    common,
+    corrections,
+    customers,
+    errors,
+    export,
+    help,
+    imports,
+    invite,
+    log,
+    opportunities,
+    settings,
+    start,
+)
 from bot.handlers import overrides as override_handlers
 from bot.handlers import policy as policy_handlers
+from bot.handlers import summary as summary_handlers
 from bot.handlers import team as team_handlers
 
 
@@ -58,12 +72,15 @@ def register(app: Application) -> None:
             # which take new messages only).
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & (filters.TEXT | filters.CAPTION), guard(log.on_edited)),
             # Plain text, or a photo with a caption: the pending flow's input if one waits, else a log.
-            MessageHandler((filters.TEXT | (filters.PHOTO & filters.CAPTION)) & ~filters.COMMAND
-                           & ~filters.UpdateType.EDITED, guard(common.text)),
+            MessageHandler(
+                (filters.TEXT | (filters.PHOTO & filters.CAPTION)) & ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                guard(common.text),
+            ),
             # A `.toml` document: a tier policy upload (before any other document; size checked
             # before downloading).
-            MessageHandler(filters.Document.FileExtension("toml") & ~filters.UpdateType.EDITED,
-                           guard(policy_handlers.on_document)),
+            MessageHandler(
+                filters.Document.FileExtension("toml") & ~filters.UpdateType.EDITED, guard(policy_handlers.on_document)
+            ),
             # Any other document: a CSV/XLSX import (the size is checked before downloading).
             MessageHandler(filters.Document.ALL & ~filters.UpdateType.EDITED, guard(imports.on_document)),
             # Stickers, voice, photos without caption, files: say what the bot reads. Edits of

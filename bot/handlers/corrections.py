@@ -33,13 +33,18 @@ async def menu(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     customer_id, interaction_id = int(payload["id"]), int(payload["interaction"])
     item, feedback = await context.run(interactions.entry, context.me, interaction_id)
     ref = {"id": customer_id, "interaction": interaction_id}
-    buttons = [Button(context.label(f"correct.{f}"), "customer.fix_log", {**ref, "field": f}, single_use=False)
-               for f in FIELDS]
-    rows = [buttons[:3], buttons[3:],
-            [Button(context.label("correct.back"), "customer.history", {"id": customer_id}, single_use=False)]]
+    buttons = [
+        Button(context.label(f"correct.{f}"), "customer.fix_log", {**ref, "field": f}, single_use=False) for f in FIELDS
+    ]
+    rows = [
+        buttons[:3],
+        buttons[3:],
+        [Button(context.label("correct.back"), "customer.history", {"id": customer_id}, single_use=False)],
+    ]
     zone = context.me.timezone or context.services.settings.timezone
-    await edit(update, context.render("corrections/menu", i=item, feedback=feedback, zone=zone),
-               await markup(context, rows))
+    await edit(
+        update, context.render("corrections/menu", i=item, feedback=feedback, zone=zone), await markup(context, rows)
+    )
 
 
 @action("customer.fix_log")
@@ -56,16 +61,37 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
         await reply(update, context.render("corrections/ask", field=field))
         return
     if field == "kind":
-        options = [Button(context.label(f"kinds.{k}"), "customer.fix_log_set", {**ref, "field": "kind", "value": k},
-                          single_use=False) for k in INTERACTION_KINDS if k != "other"]
+        options = [
+            Button(
+                context.label(f"kinds.{k}"),
+                "customer.fix_log_set",
+                {**ref, "field": "kind", "value": k},
+                single_use=False,
+            )
+            for k in INTERACTION_KINDS
+            if k != "other"
+        ]
     elif field == "feedback":
-        options = [Button(context.label(f"feedback_kinds.{k}"), "customer.fix_log_set",
-                          {**ref, "field": "feedback", "value": k}, single_use=False) for k in FEEDBACK_KINDS]
-        options.append(Button(context.label("log.none"), "customer.fix_log_set", {**ref, "field": "feedback", "value": None},
-                              single_use=False))
+        options = [
+            Button(
+                context.label(f"feedback_kinds.{k}"),
+                "customer.fix_log_set",
+                {**ref, "field": "feedback", "value": k},
+                single_use=False,
+            )
+            for k in FEEDBACK_KINDS
+        ]
+        options.append(
+            Button(
+                context.label("log.none"),
+                "customer.fix_log_set",
+                {**ref, "field": "feedback", "value": None},
+                single_use=False,
+            )
+        )
     else:
         return
-    rows = [options[i:i + 3] for i in range(0, len(options), 3)]
+    rows = [options[i : i + 3] for i in range(0, len(options), 3)]
     rows.append([Button(context.label("log.back"), "customer.edit_log", ref, single_use=False)])
     await edit(update, context.render("corrections/ask", field=field), await markup(context, rows))
 
@@ -100,8 +126,9 @@ async def _typed_value(update: Update, context: BotContext, field: str, text: st
             return parse_instant(text.strip(), ZoneInfo(zone)).isoformat()
         except ValueError:
             pass
-        parsed = await context.run(book.read, context.me, text, now=context.now(), timezone=zone,
-                                   currency=settings.currency)
+        parsed = await context.run(
+            book.read, context.me, text, now=context.now(), timezone=zone, currency=settings.currency
+        )
         if not parsed.occurred_date_given or "invalid_date" in parsed.problems:
             raise InvalidInput("bad_date")
         return parsed.occurred_at.isoformat()
@@ -112,21 +139,37 @@ async def _typed_value(update: Update, context: BotContext, field: str, text: st
         return found[0].customer_id
     await finish(context)
     ref = {"id": int(data["id"]), "interaction": int(data["interaction"])}
-    rows = [[Button(c.name, "customer.fix_log_set", {**ref, "field": "customer", "value": c.customer_id},
-                    single_use=False)] for c in found]
+    rows = [
+        [Button(c.name, "customer.fix_log_set", {**ref, "field": "customer", "value": c.customer_id}, single_use=False)]
+        for c in found
+    ]
     await reply(update, context.render("corrections/ask", field="customer_choice"), await markup(context, rows))
     return None
 
 
 async def _correct(context: BotContext, interaction_id: int, field: str, value: Any) -> interactions.Corrected:
     settings = context.services.settings
-    return await context.run(interactions.correct, context.me, interaction_id, field, value, now=context.now(),
-                             policy=context.services.policy, org_timezone=settings.timezone,
-                             currency=settings.currency)
+    return await context.run(
+        interactions.correct,
+        context.me,
+        interaction_id,
+        field,
+        value,
+        now=context.now(),
+        policy=context.services.policy,
+        org_timezone=settings.timezone,
+        currency=settings.currency,
+    )
 
 
 async def _show(update: Update, context: BotContext, field: str, done: interactions.Corrected) -> None:
-    await reply(update, context.render("corrections/saved", field=field,
-                                       moved=done.customer_id != done.previous_customer_id,
-                                       changes=tier_changes(context, done.changes)))
+    await reply(
+        update,
+        context.render(
+            "corrections/saved",
+            field=field,
+            moved=done.customer_id != done.previous_customer_id,
+            changes=tier_changes(context, done.changes),
+        ),
+    )
     await show_card(update, context, done.customer_id, as_new_message=True)

@@ -23,17 +23,36 @@ from core.errors import InvalidInput, NotFound
 MATCH_SHOWN = 8
 HISTORY_PAGE = 5
 _SPLIT = re.compile(r"\s*[/|｜]\s*")
-EDIT_FIELDS = ("name", "stage", "contact_name", "phone", "email", "birthday", "potential", "influence",
-               "intention", "expectation", "satisfaction", "pipeline_stage", "expected_signing_date",
-               "contract_start", "customer_since", "annual_revenue", "industry", "company", "notes")
+EDIT_FIELDS = (
+    "name",
+    "stage",
+    "contact_name",
+    "phone",
+    "email",
+    "birthday",
+    "potential",
+    "influence",
+    "intention",
+    "expectation",
+    "satisfaction",
+    "pipeline_stage",
+    "expected_signing_date",
+    "contract_start",
+    "customer_since",
+    "annual_revenue",
+    "industry",
+    "company",
+    "notes",
+)
 ATTRIBUTE = customers.ATTRIBUTE  # attr:<name>: one of the policy's own inputs (sponsorship amount …)
 
 
 def _fields(context: BotContext) -> list[tuple[str, str]]:
     """(field, label) of every field Edit offers: ours, then the policy's own inputs."""
     lang = context.me.language
-    return ([(f, context.label(f"fields.{f}")) for f in EDIT_FIELDS]
-            + [(ATTRIBUTE + item.name, item.label.get(lang)) for item in context.services.policy.inputs])
+    return [(f, context.label(f"fields.{f}")) for f in EDIT_FIELDS] + [
+        (ATTRIBUTE + item.name, item.label.get(lang)) for item in context.services.policy.inputs
+    ]
 
 
 # --- /new ---------------------------------------------------------------------------------------
@@ -55,14 +74,24 @@ async def new(update: Update, context: BotContext) -> None:
 async def new_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     if data.get("step") == "name":
         await begin(context, "customer.new", {"step": "stage", "name": text.strip()[:200]})
-        stages = [Button(context.label(f"stages.{s}"), "customer.new_stage", {"stage": s}) for s in ("prospect", "active")]
-        await reply(update, context.render("customers/new_prompt", step="stage", name=text.strip()[:200]),
-                    await markup(context, [stages]))
+        stages = [
+            Button(context.label(f"stages.{s}"), "customer.new_stage", {"stage": s}) for s in ("prospect", "active")
+        ]
+        await reply(
+            update,
+            context.render("customers/new_prompt", step="stage", name=text.strip()[:200]),
+            await markup(context, [stages]),
+        )
         return
     if data.get("step") == "stage":  # typed instead of pressed: ask again with the buttons
-        stages = [Button(context.label(f"stages.{s}"), "customer.new_stage", {"stage": s}) for s in ("prospect", "active")]
-        await reply(update, context.render("customers/new_prompt", step="stage", name=data.get("name", "")),
-                    await markup(context, [stages]))
+        stages = [
+            Button(context.label(f"stages.{s}"), "customer.new_stage", {"stage": s}) for s in ("prospect", "active")
+        ]
+        await reply(
+            update,
+            context.render("customers/new_prompt", step="stage", name=data.get("name", "")),
+            await markup(context, [stages]),
+        )
         return
     if data.get("step") == "contact":
         parts = _SPLIT.split(text.strip(), maxsplit=1) + [None]
@@ -84,17 +113,30 @@ async def _next_input(update: Update, context: BotContext, data: dict[str, Any],
     if not missing:
         # the customer first: its transaction claims the button pressed (a kill before it leaves
         # the flow and the button as they were)
-        await _propose(update, context, NewCustomer(data["name"], data.get("stage", "prospect"), data.get("contact"),
-                                                    data.get("phone"),
-                                                    attributes=tuple(sorted(data.get("inputs", {}).items()))))
+        await _propose(
+            update,
+            context,
+            NewCustomer(
+                data["name"],
+                data.get("stage", "prospect"),
+                data.get("contact"),
+                data.get("phone"),
+                attributes=tuple(sorted(data.get("inputs", {}).items())),
+            ),
+        )
         await finish(context)
         return
     item = missing[0]
     await begin(context, "customer.new", {**data, "step": "input", "input": item.name})
     skip = Button(context.label("customers.skip_contact"), "customer.new_skip_input")
     send = edit if as_edit else reply
-    await send(update, context.render("customers/new_prompt", step="input", name=data["name"],
-                                      label=item.label.get(context.me.language)), await markup(context, [[skip]]))
+    await send(
+        update,
+        context.render(
+            "customers/new_prompt", step="input", name=data["name"], label=item.label.get(context.me.language)
+        ),
+        await markup(context, [[skip]]),
+    )
 
 
 @action("customer.new_skip_input")
@@ -115,8 +157,11 @@ async def new_stage(update: Update, context: BotContext, payload: dict[str, Any]
         return
     await begin(context, "customer.new", {**flow.data, "step": "contact", "stage": payload["stage"]})
     skip = Button(context.label("customers.skip_contact"), "customer.new_skip")
-    await edit(update, context.render("customers/new_prompt", step="contact", name=flow.data["name"]),
-               await markup(context, [[skip]]))
+    await edit(
+        update,
+        context.render("customers/new_prompt", step="contact", name=flow.data["name"]),
+        await markup(context, [[skip]]),
+    )
 
 
 @action("customer.new_skip")
@@ -142,24 +187,55 @@ async def _propose(update: Update, context: BotContext, values: NewCustomer) -> 
     if not similar:
         await _create(update, context, values)
         return
-    rows = [[Button(context.label("customers.create_anyway"), "customer.create",
-                    {"name": values.name, "stage": values.stage, "contact": values.contact_name, "phone": values.phone,
-                     "inputs": dict(values.attributes)})]]
-    rows += [[Button(s.name or "", "customer.card", {"id": s.customer_id}, single_use=False)]
-             for s in similar if s.customer_id is not None]
-    await reply(update, context.render("customers/similar", name=values.name, similar=similar), await markup(context, rows))
+    rows = [
+        [
+            Button(
+                context.label("customers.create_anyway"),
+                "customer.create",
+                {
+                    "name": values.name,
+                    "stage": values.stage,
+                    "contact": values.contact_name,
+                    "phone": values.phone,
+                    "inputs": dict(values.attributes),
+                },
+            )
+        ]
+    ]
+    rows += [
+        [Button(s.name or "", "customer.card", {"id": s.customer_id}, single_use=False)]
+        for s in similar
+        if s.customer_id is not None
+    ]
+    await reply(
+        update, context.render("customers/similar", name=values.name, similar=similar), await markup(context, rows)
+    )
 
 
 @action("customer.create")
 async def create_anyway(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _create(update, context, NewCustomer(payload["name"], payload.get("stage", "prospect"),
-                                               payload.get("contact"), payload.get("phone"),
-                                               attributes=tuple(sorted(payload.get("inputs", {}).items()))))
+    await _create(
+        update,
+        context,
+        NewCustomer(
+            payload["name"],
+            payload.get("stage", "prospect"),
+            payload.get("contact"),
+            payload.get("phone"),
+            attributes=tuple(sorted(payload.get("inputs", {}).items())),
+        ),
+    )
 
 
 async def _create(update: Update, context: BotContext, values: NewCustomer) -> None:
-    customer_id = await context.run(customers.create_and_tier, context.me, values, context.now(),
-                                    policy=context.services.policy, org_timezone=context.services.settings.timezone)
+    customer_id = await context.run(
+        customers.create_and_tier,
+        context.me,
+        values,
+        context.now(),
+        policy=context.services.policy,
+        org_timezone=context.services.settings.timezone,
+    )
     await reply(update, context.render("customers/created", name=values.name))
     await show_card(update, context, customer_id, as_new_message=True)
 
@@ -187,12 +263,18 @@ async def _find(update: Update, context: BotContext, query: str) -> None:
     # the table searched for the same text (which also reads notes, phones and tags)
     view = table_view(q=query[:200])
     if not found:
-        await reply(update, context.render("customers/none_found", query=query[:100]),
-                    with_open_button(update, context, None, view))
+        await reply(
+            update,
+            context.render("customers/none_found", query=query[:100]),
+            with_open_button(update, context, None, view),
+        )
         return
     rows = [[Button(c.name, "customer.card", {"id": c.customer_id}, single_use=False)] for c in found]
-    await reply(update, context.render("customers/found", query=query[:100], count=len(found)),
-                with_open_button(update, context, await markup(context, rows), view))
+    await reply(
+        update,
+        context.render("customers/found", query=query[:100], count=len(found)),
+        with_open_button(update, context, await markup(context, rows), view),
+    )
 
 
 @action("customer.card")
@@ -203,14 +285,25 @@ async def card_pressed(update: Update, context: BotContext, payload: dict[str, A
 async def show_card(update: Update, context: BotContext, customer_id: int, *, as_new_message: bool = False) -> None:
     settings = context.services.settings
     try:
-        data = await context.run(cards.card, context.me, customer_id, context.services.policy, context.now(),
-                                 org_timezone=settings.timezone, lang=context.me.language, currency=settings.currency)
+        data = await context.run(
+            cards.card,
+            context.me,
+            customer_id,
+            context.services.policy,
+            context.now(),
+            org_timezone=settings.timezone,
+            lang=context.me.language,
+            currency=settings.currency,
+        )
     except NotFound:  # the card is drawn after the work of every area (a pin, a log): said here
         await reply(update, context.render("customers/not_found"))
         return
     text = context.render("customers/card", card=data, c=data.customer, currency=settings.currency)
-    keyboard = await markup(context, card_buttons(context, customer_id, [o.id for o in data.opportunities])
-                            + alias_rows(context, customer_id, data.aliases))
+    keyboard = await markup(
+        context,
+        card_buttons(context, customer_id, [o.id for o in data.opportunities])
+        + alias_rows(context, customer_id, data.aliases),
+    )
     if as_new_message or update.callback_query is None:
         await reply(update, text, keyboard)
     else:
@@ -221,15 +314,23 @@ def card_buttons(context: BotContext, customer_id: int, opportunity_ids: Sequenc
     def button(key: str, act: str) -> Button:
         return Button(context.label(f"card.{key}"), act, {"id": customer_id}, single_use=False)
 
-    rows = [[button("log", "customer.log"), button("feedback", "feedback.start"), button("followup", "followup.start")],
-            [button("why", "customer.why"), button("history", "customer.history"), button("edit", "customer.edit")]]
+    rows = [
+        [button("log", "customer.log"), button("feedback", "feedback.start"), button("followup", "followup.start")],
+        [button("why", "customer.why"), button("history", "customer.history"), button("edit", "customer.edit")],
+    ]
     if context.me.is_manager:  # 人工调档 (bot/handlers/overrides.py)
-        rows.append([Button(context.label("override_buttons.pin"), "override.start", {"id": customer_id}, single_use=False)])
+        rows.append(
+            [Button(context.label("override_buttons.pin"), "override.start", {"id": customer_id}, single_use=False)]
+        )
     # open opportunities, numbered as the card lists them (bot/handlers/opportunities.py)
-    rows += [[Button(f"🏆 {n}", "opportunity.won", {"id": oid}),
-              Button(f"✖ {n}", "opportunity.lost", {"id": oid}, single_use=False),
-              Button(f"🎯 {n}", "opportunity.edit", {"id": oid}, single_use=False)]
-             for n, oid in enumerate(opportunity_ids, start=1)]
+    rows += [
+        [
+            Button(f"🏆 {n}", "opportunity.won", {"id": oid}),
+            Button(f"✖ {n}", "opportunity.lost", {"id": oid}, single_use=False),
+            Button(f"🎯 {n}", "opportunity.edit", {"id": oid}, single_use=False),
+        ]
+        for n, oid in enumerate(opportunity_ids, start=1)
+    ]
     return rows
 
 
@@ -242,38 +343,66 @@ async def why(update: Update, context: BotContext, payload: dict[str, Any]) -> N
 async def explain(update: Update, context: BotContext, customer_id: int) -> None:
     settings = context.services.settings
     view, badges, lines, actions = await context.run(
-        cards.explanation, context.me, customer_id, context.services.policy, context.now(),
-        org_timezone=settings.timezone, lang=context.me.language)
+        cards.explanation,
+        context.me,
+        customer_id,
+        context.services.policy,
+        context.now(),
+        org_timezone=settings.timezone,
+        lang=context.me.language,
+    )
     back = Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)
-    await reply(update, context.render("customers/why", c=view, models=list(zip(badges, lines, strict=True)),
-                                       actions=actions), await markup(context, [[back]]))
+    await reply(
+        update,
+        context.render("customers/why", c=view, models=list(zip(badges, lines, strict=True)), actions=actions),
+        await markup(context, [[back]]),
+    )
 
 
 @action("customer.history")
 @answers("customers")
 async def history(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     customer_id, offset = int(payload["id"]), int(payload.get("offset", 0))
-    items, total = await context.run(interactions.history, context.me, customer_id, limit=HISTORY_PAGE,
-                                     offset=offset)
+    items, total = await context.run(interactions.history, context.me, customer_id, limit=HISTORY_PAGE, offset=offset)
     view = await context.run(customers.get, context.me, customer_id)
-    rows = [[Button(f"{icon} {offset + i + 1}", act, {"id": customer_id, "interaction": item.id},
-                    single_use=act == "customer.delete_log")
-             for i, item in enumerate(items)]
-            for icon, act in (("✏️", "customer.edit_log"), ("🗑", "customer.delete_log"))] if items else []
+    rows = (
+        [
+            [
+                Button(
+                    f"{icon} {offset + i + 1}",
+                    act,
+                    {"id": customer_id, "interaction": item.id},
+                    single_use=act == "customer.delete_log",
+                )
+                for i, item in enumerate(items)
+            ]
+            for icon, act in (("✏️", "customer.edit_log"), ("🗑", "customer.delete_log"))
+        ]
+        if items
+        else []
+    )
     rows += page_row("customer.history", {"id": customer_id}, at=offset, step=HISTORY_PAGE, end=total)
     rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
     zone = context.me.timezone or context.services.settings.timezone
-    await edit(update, context.render("customers/history", c=view, items=items, offset=offset, total=total, zone=zone),
-               await markup(context, rows))
+    await edit(
+        update,
+        context.render("customers/history", c=view, items=items, offset=offset, total=total, zone=zone),
+        await markup(context, rows),
+    )
 
 
 @action("customer.delete_log")
-async def delete_log(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    customer_id = await context.run(interactions.delete_interaction, context.me, int(payload["interaction"]),
-                                    context.now(), policy=context.services.policy,
-                                    org_timezone=context.services.settings.timezone)
+async def delete_log(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+    customer_id = await context.run(
+        interactions.delete_interaction,
+        context.me,
+        int(payload["interaction"]),
+        context.now(),
+        policy=context.services.policy,
+        org_timezone=context.services.settings.timezone,
+    )
     await history(update, context, {"id": customer_id})
-    return context.label("card.deleted")  # type: ignore[return-value]
+    return context.label("card.deleted")  # the pop-up the press is answered with
 
 
 @expects("customer.edit_log")
@@ -291,9 +420,11 @@ async def edit_log_typed(update: Update, context: BotContext, text: str, data: d
 @action("customer.edit")
 async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     customer_id = int(payload["id"])
-    buttons = [Button(label, "customer.edit_field", {"id": customer_id, "field": f}, single_use=False)
-               for f, label in _fields(context)]
-    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    buttons = [
+        Button(label, "customer.edit_field", {"id": customer_id, "field": f}, single_use=False)
+        for f, label in _fields(context)
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
     await edit(update, context.render("customers/edit_menu"), await markup(context, rows))
 
@@ -315,8 +446,17 @@ async def edit_typed(update: Update, context: BotContext, text: str, data: dict[
     customer_id = int(data["id"])
     field = str(data["field"])
     value = _stage_word(text) if field == "stage" else text
-    await context.run(customers.edit_field, context.me, customer_id, field, value, now=context.now(),
-                      currency=settings.currency, policy=context.services.policy, org_timezone=settings.timezone)
+    await context.run(
+        customers.edit_field,
+        context.me,
+        customer_id,
+        field,
+        value,
+        now=context.now(),
+        currency=settings.currency,
+        policy=context.services.policy,
+        org_timezone=settings.timezone,
+    )
     await finish(context)
     await reply(update, context.render("customers/saved"))
     await show_card(update, context, customer_id, as_new_message=True)
@@ -345,17 +485,25 @@ async def tier(update: Update, context: BotContext) -> None:
         await explain(update, context, found[0].customer_id)
     else:
         rows = [[Button(c.name, "customer.why", {"id": c.customer_id}, single_use=False)] for c in found]
-        await reply(update, context.render("customers/found", query=query[:100], count=len(found)),
-                    await markup(context, rows))
+        await reply(
+            update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows)
+        )
 
 
 # --- aliases (别名) on the card: each removable with one tap, added by typing ------------------------
 
 
 def alias_rows(context: BotContext, customer_id: int, shown: list[aliases.AliasView]) -> list[list[Button]]:
-    removes = [Button(context.label("aliases.remove", text=a.text[:24]), "alias.remove",
-                      {"id": customer_id, "alias": a.id}, single_use=True) for a in shown]
-    rows = [removes[i:i + 3] for i in range(0, len(removes), 3)]
+    removes = [
+        Button(
+            context.label("aliases.remove", text=a.text[:24]),
+            "alias.remove",
+            {"id": customer_id, "alias": a.id},
+            single_use=True,
+        )
+        for a in shown
+    ]
+    rows = [removes[i : i + 3] for i in range(0, len(removes), 3)]
     rows.append([Button(context.label("aliases.add"), "alias.add", {"id": customer_id}, single_use=False)])
     return rows
 
@@ -376,8 +524,12 @@ async def alias_typed(update: Update, context: BotContext, text: str, data: dict
     try:
         added = await context.run(aliases.add, context.me, customer_id, text[:200], now=context.now())
     except InvalidInput as exc:  # said with the text typed, and the card again to try another
-        await reply(update, context.render("customers/alias_refused", code=exc.code, value=text.strip()[:40],
-                                           other=exc.params.get("other", "")))
+        await reply(
+            update,
+            context.render(
+                "customers/alias_refused", code=exc.code, value=text.strip()[:40], other=exc.params.get("other", "")
+            ),
+        )
         await show_card(update, context, customer_id, as_new_message=True)
         return
     view = await context.run(customers.get, context.me, customer_id)

@@ -48,8 +48,9 @@ async def _tell(update: object, context: BotContext, fault: str | None, answered
         return
     user = update.effective_user
     lang = context.account.language if context.account else pick_language(None, user.language_code if user else None)
-    text = context.services.renderer.render(lang, {"busy": "errors/busy", "full": "errors/storage_full"}
-                                            .get(fault or "", "errors/unexpected"))
+    text = context.services.renderer.render(
+        lang, {"busy": "errors/busy", "full": "errors/storage_full"}.get(fault or "", "errors/unexpected")
+    )
     try:
         if update.callback_query is not None and not answered:
             await update.callback_query.answer(text, show_alert=True)

@@ -10,8 +10,17 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 
 from bot.context import BotContext
-from core.exporter import (CADENCE_FIELDS, CUSTOMER_FIELDS, FEEDBACK_FIELDS, FIGURE_FIELDS, INTERACTION_FIELDS,
-                           OPPORTUNITY_FIELDS, ExportFile, ExportLabels, export_book)
+from core.exporter import (
+    CADENCE_FIELDS,
+    CUSTOMER_FIELDS,
+    FEEDBACK_FIELDS,
+    FIGURE_FIELDS,
+    INTERACTION_FIELDS,
+    OPPORTUNITY_FIELDS,
+    ExportFile,
+    ExportLabels,
+    export_book,
+)
 
 
 def labels_for(context: BotContext, lang: str) -> ExportLabels:
@@ -26,13 +35,31 @@ def labels_for(context: BotContext, lang: str) -> ExportLabels:
     assert set(INTERACTION_FIELDS) <= interactions.keys() and set(FEEDBACK_FIELDS) <= feedback.keys()
     opportunities = section("export_opportunities")
     assert set(OPPORTUNITY_FIELDS) <= opportunities.keys()
-    values = {name: section(f"export_{name}") for name in ("stage", "pipeline_stage", "kind", "feedback_kind",
-                                                            "status", "severity", "cadence", "opportunity_status")}
+    values = {
+        name: section(f"export_{name}")
+        for name in (
+            "stage",
+            "pipeline_stage",
+            "kind",
+            "feedback_kind",
+            "status",
+            "severity",
+            "cadence",
+            "opportunity_status",
+        )
+    }
     files = section("export_files")
-    return ExportLabels(sheets=section("export_sheets"), customers=customers, interactions=interactions,
-                        feedback=feedback, tier_header=files["tier_header"], values=values,
-                        opportunities=opportunities, score_header=files["score_header"],
-                        list_separator=files["list_separator"])
+    return ExportLabels(
+        sheets=section("export_sheets"),
+        customers=customers,
+        interactions=interactions,
+        feedback=feedback,
+        tier_header=files["tier_header"],
+        values=values,
+        opportunities=opportunities,
+        score_header=files["score_header"],
+        list_separator=files["list_separator"],
+    )
 
 
 async def export(update: Update, context: BotContext) -> None:
@@ -41,18 +68,34 @@ async def export(update: Update, context: BotContext) -> None:
     await chat.send_action(ChatAction.UPLOAD_DOCUMENT)
     settings, lang, now = context.services.settings, context.me.language, context.now()
     labels = labels_for(context, lang)
-    result = await context.run(export_book, context.me, context.services.policy, now,
-                               org_timezone=settings.timezone, currency=settings.currency, lang=lang, labels=labels)
+    result = await context.run(
+        export_book,
+        context.me,
+        context.services.policy,
+        now,
+        org_timezone=settings.timezone,
+        currency=settings.currency,
+        lang=lang,
+        labels=labels,
+    )
     stem = f"{context.label('export_files.stem')}-{now.date().isoformat()}"
-    caption = context.render("export/sent", role=context.me.role, customers=result.customers,
-                             interactions=result.interactions, feedback=result.feedback, split=result.split,
-                             files=len(result.files))
+    caption = context.render(
+        "export/sent",
+        role=context.me.role,
+        customers=result.customers,
+        interactions=result.interactions,
+        feedback=result.feedback,
+        split=result.split,
+        files=len(result.files),
+    )
     for index, item in enumerate(result.files):
-        await chat.send_document(InputFile(item.content, filename=_file_name(stem, item, labels, context)),
-                                 caption=caption if index == 0 else (
-                                     context.render("export/csv_caption", zipped=item.zipped)
-                                     if item.kind == "customers_csv" else None),
-                                 parse_mode=ParseMode.HTML)
+        await chat.send_document(
+            InputFile(item.content, filename=_file_name(stem, item, labels, context)),
+            caption=caption
+            if index == 0
+            else (context.render("export/csv_caption", zipped=item.zipped) if item.kind == "customers_csv" else None),
+            parse_mode=ParseMode.HTML,
+        )
 
 
 def _file_name(stem: str, item: ExportFile, labels: ExportLabels, context: BotContext) -> str:

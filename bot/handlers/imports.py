@@ -25,11 +25,9 @@ from bot.import_texts import error_reasons, file_problem, row_line
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import uploads
-from core.errors import NotFound
-from core.errors import ImportFileError
+from core.errors import ImportFileError, NotFound
 from core.file_reader import read_bytes
-from core.import_files import Table
-from core.import_files import normalise_header
+from core.import_files import Table, normalise_header
 from core.importer import ImportReport, detect_kind, outcome_csv
 from core.tiers import movements
 
@@ -43,7 +41,9 @@ WAIT_FLOW = "import.wait"
 
 
 async def start(update: Update, context: BotContext) -> None:
-    rows = [[Button(context.label(f"import_buttons.{kind}"), "import.expect", {"kind": kind}) for kind in uploads.KINDS]]
+    rows = [
+        [Button(context.label(f"import_buttons.{kind}"), "import.expect", {"kind": kind}) for kind in uploads.KINDS]
+    ]
     await reply(update, context.render("imports/how", limit=_limit_mb()), await markup(context, rows))
 
 
@@ -76,11 +76,21 @@ async def on_document(update: Update, context: BotContext) -> None:
     # a file that cannot be read at all: ImportFileError, said by bot.error_replies
     table = await asyncio.to_thread(read_bytes, content)
     kind = kind or detect_kind(table.headers)
-    upload_id = await context.run(uploads.store, context.me, filename=document.file_name or "upload",
-                                  content=content, kind=kind, now=context.now())
+    upload_id = await context.run(
+        uploads.store,
+        context.me,
+        filename=document.file_name or "upload",
+        content=content,
+        kind=kind,
+        now=context.now(),
+    )
     if kind is None:
-        rows = [[Button(context.label(f"import_buttons.{k}"), "import.kind", {"upload": upload_id, "kind": k})
-                 for k in uploads.KINDS]]
+        rows = [
+            [
+                Button(context.label(f"import_buttons.{k}"), "import.kind", {"upload": upload_id, "kind": k})
+                for k in uploads.KINDS
+            ]
+        ]
         await reply(update, context.render("imports/which_kind"), await markup(context, rows))
         return
     await _preview(update, context, upload_id, kind, table, as_edit=False)
@@ -108,36 +118,65 @@ async def choose_kind(update: Update, context: BotContext, payload: dict[str, An
 # --- preview ------------------------------------------------------------------------------------------------
 
 
-async def _preview(update: Update, context: BotContext, upload_id: int, kind: str, table: Table, *,
-                   as_edit: bool) -> None:
+async def _preview(
+    update: Update, context: BotContext, upload_id: int, kind: str, table: Table, *, as_edit: bool
+) -> None:
     settings = context.services.settings
     send = edit if as_edit else reply
     try:
-        report = await context.run(uploads.preview, context.me, upload_id, kind, now=context.now(),
-                                   currency=settings.currency, timezone=settings.timezone,
-                                   policy=context.services.policy, table=table)
+        report = await context.run(
+            uploads.preview,
+            context.me,
+            upload_id,
+            kind,
+            now=context.now(),
+            currency=settings.currency,
+            timezone=settings.timezone,
+            policy=context.services.policy,
+            table=table,
+        )
     except ImportFileError as exc:  # the upload is dropped first; said where the preview would be
         await context.run(uploads.cancel, context.me, upload_id, now=context.now())
-        await send(update, context.render("imports/problem", problem=file_problem(context.services.renderer,
-                                                                                   context.me.language, exc)))
+        await send(
+            update,
+            context.render(
+                "imports/problem", problem=file_problem(context.services.renderer, context.me.language, exc)
+            ),
+        )
         return
     renderer, lang = context.services.renderer, context.me.language
     shown = [row_line(renderer, lang, error) for error in report.errors[:PREVIEW_ERRORS]]
     bad_lines = len({e.line for e in report.errors})
     to_write = report.created + report.updated
-    text = context.render("imports/preview", kind=kind, file=_file_name(update), report=report, shown=shown,
-                          bad_lines=bad_lines, role=context.me.role, columns=_column_words(context, report),
-                          movements=movements(report.tier_changes, context.services.policy),
-                          tier_customers=len({c.customer_id for c in report.tier_changes}))
+    text = context.render(
+        "imports/preview",
+        kind=kind,
+        file=_file_name(update),
+        report=report,
+        shown=shown,
+        bad_lines=bad_lines,
+        role=context.me.role,
+        columns=_column_words(context, report),
+        movements=movements(report.tier_changes, context.services.policy),
+        tier_customers=len({c.customer_id for c in report.tier_changes}),
+    )
     if not to_write:
         await context.run(uploads.cancel, context.me, upload_id, now=context.now())
         await send(update, text)
         if report.errors:
             await _send_outcomes(update, context, report)
         return
-    rows = [[Button(context.label("import_buttons.confirm", count=f"{to_write:,}"), "import.confirm",
-                    {"upload": upload_id}, single_use=False),
-             Button(context.label("import_buttons.cancel"), "import.cancel", {"upload": upload_id}, single_use=False)]]
+    rows = [
+        [
+            Button(
+                context.label("import_buttons.confirm", count=f"{to_write:,}"),
+                "import.confirm",
+                {"upload": upload_id},
+                single_use=False,
+            ),
+            Button(context.label("import_buttons.cancel"), "import.cancel", {"upload": upload_id}, single_use=False),
+        ]
+    ]
     await send(update, text, await markup(context, rows))
 
 
@@ -174,17 +213,30 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
     settings = context.services.settings
     now = context.now()
     try:
-        await context.run(uploads.begin_import, context.me, payload["upload"], chat_id=update.effective_chat.id,
-                          message_id=progress.message_id or 0)
-        report = await context.run(uploads.confirm, context.me, payload["upload"], now=now,
-                                   currency=settings.currency, timezone=settings.timezone,
-                                   policy=context.services.policy, progress=progress.report)
+        await context.run(
+            uploads.begin_import,
+            context.me,
+            payload["upload"],
+            chat_id=update.effective_chat.id,
+            message_id=progress.message_id or 0,
+        )
+        report = await context.run(
+            uploads.confirm,
+            context.me,
+            payload["upload"],
+            now=now,
+            currency=settings.currency,
+            timezone=settings.timezone,
+            policy=context.services.policy,
+            progress=progress.report,
+        )
     except NotFound:  # not the presser's upload (a forged key)
         await progress.show(context.label("buttons.gone"))
         return None
     except ImportFileError as exc:  # the stored file could not be read again (the reader's time limit)
-        await progress.show(context.render("imports/problem", problem=file_problem(context.services.renderer,
-                                                                                    context.me.language, exc)))
+        await progress.show(
+            context.render("imports/problem", problem=file_problem(context.services.renderer, context.me.language, exc))
+        )
         return None
     except Exception as exc:
         await progress.show(context.render("imports/stopped"))
@@ -198,11 +250,23 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
         await progress.show(context.render("imports/already"))
         return None
     await progress.finish(report)
-    changes = await asyncio.to_thread(uploads.retier_imported, context.services.db, context.services.policy, now,
-                                      org_timezone=settings.timezone, touched_ids=report.touched_ids)
-    await reply(update, context.render("imports/result", report=report,
-                                       movements=movements(changes, context.services.policy),
-                                       tier_customers=len({c.customer_id for c in changes})))
+    changes = await asyncio.to_thread(
+        uploads.retier_imported,
+        context.services.db,
+        context.services.policy,
+        now,
+        org_timezone=settings.timezone,
+        touched_ids=report.touched_ids,
+    )
+    await reply(
+        update,
+        context.render(
+            "imports/result",
+            report=report,
+            movements=movements(changes, context.services.policy),
+            tier_customers=len({c.customer_id for c in changes}),
+        ),
+    )
     await _send_outcomes(update, context, report)
     return None
 
@@ -213,8 +277,12 @@ async def tell_unfinished(application: Any) -> None:
     services = application.bot_data.services
     for item in await services.run(uploads.unfinished):
         try:
-            await application.bot.edit_message_text(services.renderer.render(item.language, "imports/stopped"),
-                                                    item.chat_id, item.message_id, parse_mode=ParseMode.HTML)
+            await application.bot.edit_message_text(
+                services.renderer.render(item.language, "imports/stopped"),
+                item.chat_id,
+                item.message_id,
+                parse_mode=ParseMode.HTML,
+            )
         except TelegramError:  # deleted, too old to edit: the ✅ on the preview is still there
             pass
 
@@ -230,9 +298,9 @@ class _Progress:
         self.shown = -1
 
     async def begin(self) -> None:
-        sent = await self.context.bot.send_message(self.chat_id, self.context.render("imports/progress", done=0,
-                                                                                    total=0, percent=0),
-                                                   parse_mode=ParseMode.HTML)
+        sent = await self.context.bot.send_message(
+            self.chat_id, self.context.render("imports/progress", done=0, total=0, percent=0), parse_mode=ParseMode.HTML
+        )
         self.message_id = sent.message_id
 
     def report(self, done: int, total: int) -> None:
@@ -265,24 +333,29 @@ async def _send_outcomes(update: Update, context: BotContext, report: ImportRepo
     """Every row of the file with its outcome, and why for a refused one (the file can be fixed
     and sent again as it is: rows already in come out unchanged)."""
     renderer, lang = context.services.renderer, context.me.language
-    content = outcome_csv(report, error_reasons(renderer, lang, report),
-                          (context.label("import_errors.outcome_header"), context.label("import_errors.reason_header")),
-                          {k: str(v) for k, v in renderer.section(lang, "import_outcomes").items()})
+    content = outcome_csv(
+        report,
+        error_reasons(renderer, lang, report),
+        (context.label("import_errors.outcome_header"), context.label("import_errors.reason_header")),
+        {k: str(v) for k, v in renderer.section(lang, "import_outcomes").items()},
+    )
     chat = update.effective_chat
     assert chat is not None
     stamp = context.now().strftime("%Y%m%d-%H%M")
-    await chat.send_document(InputFile(content, filename=f"import-report-{stamp}.csv"),
-                             caption=context.render("imports/errors_caption", report=report,
-                                                    count=len({e.line for e in report.errors})),
-                             parse_mode=ParseMode.HTML)
+    await chat.send_document(
+        InputFile(content, filename=f"import-report-{stamp}.csv"),
+        caption=context.render("imports/errors_caption", report=report, count=len({e.line for e in report.errors})),
+        parse_mode=ParseMode.HTML,
+    )
 
 
 def _column_words(context: BotContext, report: ImportReport) -> list[tuple[str, str | None]]:
     """Each column read, with the field it fills in the reader's words when its header says it
     otherwise (创建时间 → 客户创建日期); None when the header is the field's own name."""
     renderer, lang = context.services.renderer, context.me.language
-    section = {"customers": "export_customers", "interactions": "export_interactions",
-               "deals": "import_deal_fields"}[report.kind]
+    section = {"customers": "export_customers", "interactions": "export_interactions", "deals": "import_deal_fields"}[
+        report.kind
+    ]
     words = {k: str(v) for k, v in renderer.section(lang, section).items()}
     words |= {f"attr:{item.name}": item.label.get(lang) for item in context.services.policy.inputs}
     found = []

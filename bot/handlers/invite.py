@@ -23,7 +23,7 @@ async def create(update: Update, context: BotContext) -> None:
         await reply(update, context.render("common/not_allowed", need="manager"))
         return
     args = context.args or []
-    role = (args[0].lower() if args else "rep")
+    role = args[0].lower() if args else "rep"
     team = " ".join(args[1:]).strip() or me.team_name
     if role not in ROLES or (me.role == "manager" and role != "rep"):
         await reply(update, context.render("invite/usage", admin=me.role == "admin"))
@@ -45,7 +45,9 @@ async def create(update: Update, context: BotContext) -> None:
 @action("invite.revoke")
 async def revoke(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     revoked = await context.run(
-        onboarding.revoke_invite, invite_id=int(payload["invite_id"]), actor_id=context.me.id,
+        onboarding.revoke_invite,
+        invite_id=int(payload["invite_id"]),
+        actor_id=context.me.id,
         now=context.services.clock.now(),
     )
     if not revoked:  # used meanwhile, or not this person's invite

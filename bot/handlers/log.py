@@ -47,10 +47,15 @@ async def on_text(update: Update, context: BotContext, text: str, *, forced_cust
         return
     parsed = await _read(context, text[:MAX_TEXT])
     draft = _draft(parsed, text[:MAX_TEXT], forced_customer)
-    data = {"draft": draft.to_json(), "chat_id": message.chat_id, "message_id": message.message_id,
-            "forced_customer": forced_customer,
-            "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
-            "approximate": parsed.amount_approximate, "problems": list(parsed.problems)}
+    data = {
+        "draft": draft.to_json(),
+        "chat_id": message.chat_id,
+        "message_id": message.message_id,
+        "forced_customer": forced_customer,
+        "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
+        "approximate": parsed.amount_approximate,
+        "problems": list(parsed.problems),
+    }
     data = _with_more(parsed, data)
     text_out, keyboard = await _card(context, data)
     card = await reply(update, text_out, keyboard.markup)
@@ -63,8 +68,7 @@ async def _read(context: BotContext, text: str) -> ParsedLog:
     now, currency = context.now(), context.services.settings.currency
     index = book.cached(context.me)
     if index is not None:  # the usual case: no database work at all, only the parse off the loop
-        return await asyncio.to_thread(book.read_in, index, context.me, text, now=now, timezone=zone,
-                                       currency=currency)
+        return await asyncio.to_thread(book.read_in, index, context.me, text, now=now, timezone=zone, currency=currency)
     return await context.run(book.read, context.me, text, now=now, timezone=zone, currency=currency)
 
 
@@ -76,14 +80,22 @@ def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraf
         feedback_kind = feedback.kind_for_score(parsed.satisfaction)
     follow_up = parsed.follow_up
     return LogDraft(
-        customer_id=customer_id, kind=parsed.kind, channel=parsed.channel,
-        occurred_at=parsed.occurred_at.isoformat(), summary=parsed.summary or text.strip(),
-        amount=str(parsed.amount) if parsed.amount is not None else None, currency=parsed.currency,
+        customer_id=customer_id,
+        kind=parsed.kind,
+        channel=parsed.channel,
+        occurred_at=parsed.occurred_at.isoformat(),
+        summary=parsed.summary or text.strip(),
+        amount=str(parsed.amount) if parsed.amount is not None else None,
+        currency=parsed.currency,
         follow_up_due=follow_up.due.isoformat() if follow_up else None,
         follow_up_has_time=follow_up.has_time if follow_up else False,
-        follow_up_text=follow_up.text if follow_up else None, feedback_kind=feedback_kind,
-        feedback_text=parsed.feedback.text if parsed.feedback else None, satisfaction=parsed.satisfaction,
-        customer_text=_unknown_name(parsed), attempt=parsed.attempt, money=parsed.money,
+        follow_up_text=follow_up.text if follow_up else None,
+        feedback_kind=feedback_kind,
+        feedback_text=parsed.feedback.text if parsed.feedback else None,
+        satisfaction=parsed.satisfaction,
+        customer_text=_unknown_name(parsed),
+        attempt=parsed.attempt,
+        money=parsed.money,
         expected_by=parsed.expected_by.isoformat() if parsed.expected_by else None,
     ).coherent()
 
@@ -91,14 +103,23 @@ def _draft(parsed: ParsedLog, text: str, forced_customer: int | None) -> LogDraf
 async def _opened(context: BotContext, data: dict[str, Any], keyboard: Draft) -> None:
     """The card is on screen: store its buttons and the pending card in one transaction."""
     try:
-        await context.run(core_flows.open_card, user_id=context.me.id, flow=FLOW, data=data, now=context.now(),
-                          keys=keyboard.keys, specs=keyboard.specs, ttl=keyboard.ttl)
+        await context.run(
+            core_flows.open_card,
+            user_id=context.me.id,
+            flow=FLOW,
+            data=data,
+            now=context.now(),
+            keys=keyboard.keys,
+            specs=keyboard.specs,
+            ttl=keyboard.ttl,
+        )
     except Exception:
         # Nothing was stored (database busy or full): take the buttons off the card shown, so
         # none answers "unknown"; the error handler tells the rep what happened.
         try:
-            await context.bot.edit_message_reply_markup(chat_id=int(data["chat_id"]), message_id=int(data["card_id"]),
-                                                        reply_markup=None)
+            await context.bot.edit_message_reply_markup(
+                chat_id=int(data["chat_id"]), message_id=int(data["card_id"]), reply_markup=None
+            )
         except Exception:  # noqa: BLE001 - best effort; the original failure is what matters
             pass
         raise
@@ -112,11 +133,16 @@ async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Draft]:
     if draft.customer_id is not None and name is None:
         name = await context.run(customers.name_or_none, context.me, draft.customer_id)
     text = context.render(
-        "log/confirm", d=draft, customer=name, candidates=data.get("candidates", []),
+        "log/confirm",
+        d=draft,
+        customer=name,
+        candidates=data.get("candidates", []),
         when=datetime.fromisoformat(draft.occurred_at).astimezone(zone),
         follow_up=datetime.fromisoformat(draft.follow_up_due).astimezone(zone) if draft.follow_up_due else None,
-        approximate=data.get("approximate", False), problems=data.get("problems", []),
-        currency=draft.currency or context.services.settings.currency, more=_more_view(data),
+        approximate=data.get("approximate", False),
+        problems=data.get("problems", []),
+        currency=draft.currency or context.services.settings.currency,
+        more=_more_view(data),
     )
     return text, keyboard_draft(_bind(_buttons(context, draft, data), data))
 
@@ -127,19 +153,31 @@ def _buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list
 
     rows: list[list[Button]] = []
     if draft.customer_id is None:
-        choices = [Button(name, "log.set", {"field": "customer_id", "value": cid}, single_use=False)
-                   for cid, name in data.get("candidates", [])]
-        rows += [choices[i:i + 3] for i in range(0, len(choices), 3)]
+        choices = [
+            Button(name, "log.set", {"field": "customer_id", "value": cid}, single_use=False)
+            for cid, name in data.get("candidates", [])
+        ]
+        rows += [choices[i : i + 3] for i in range(0, len(choices), 3)]
         if draft.customer_text:
             rows.append([Button(context.label("log.create"), "log.create_customer", {}, single_use=True)])
         rows.append([button("search", "log.ask", field="customer")])
     else:
         rows.append([Button(context.label("log.save"), "log.save", {}, single_use=True)])
     rows += _more_buttons(context, draft, data)
-    rows.append([button("customer", "log.ask", field="customer"), button("kind", "log.pick", field="kind"),
-                 button("date", "log.pick", field="date")])
-    rows.append([button("amount", "log.ask", field="amount"), button("followup", "log.pick", field="followup"),
-                 button("feedback", "log.pick", field="feedback")])
+    rows.append(
+        [
+            button("customer", "log.ask", field="customer"),
+            button("kind", "log.pick", field="kind"),
+            button("date", "log.pick", field="date"),
+        ]
+    )
+    rows.append(
+        [
+            button("amount", "log.ask", field="amount"),
+            button("followup", "log.pick", field="followup"),
+            button("feedback", "log.pick", field="feedback"),
+        ]
+    )
     if draft.amount is not None:  # booked, expected or a refund: one tap to say which
         rows.append([button("money", "log.pick", field="money")])
     rows.append([button("cancel", "log.cancel")])
@@ -158,8 +196,9 @@ async def _current(update: Update, context: BotContext, payload: dict[str, Any])
 
 def _bind(rows: list[list[Button]], data: dict[str, Any]) -> list[list[Button]]:
     """Tie every button of a card to the message the card is about (see `_current`)."""
-    return [[Button(b.label, b.action, {**b.payload, "msg": data["message_id"]}, b.single_use) for b in row]
-            for row in rows]
+    return [
+        [Button(b.label, b.action, {**b.payload, "msg": data["message_id"]}, b.single_use) for b in row] for row in rows
+    ]
 
 
 async def _redraw(update: Update, context: BotContext, data: dict[str, Any], *, as_new: bool = False) -> None:
@@ -201,27 +240,48 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     today = context.now().astimezone(zone)
     options: list[Button]
     if field == "kind":
-        options = [Button(context.label(f"kinds.{k}"), "log.set", {"field": "kind", "value": k}, single_use=False)
-                   for k in LOG_KINDS]
+        options = [
+            Button(context.label(f"kinds.{k}"), "log.set", {"field": "kind", "value": k}, single_use=False)
+            for k in LOG_KINDS
+        ]
     elif field == "date":
-        options = [Button(context.label(f"log.days_ago_{n}"), "log.set",
-                          {"field": "occurred_at", "value": (today - timedelta(days=n)).isoformat()}, single_use=False)
-                   for n in range(3)]
+        options = [
+            Button(
+                context.label(f"log.days_ago_{n}"),
+                "log.set",
+                {"field": "occurred_at", "value": (today - timedelta(days=n)).isoformat()},
+                single_use=False,
+            )
+            for n in range(3)
+        ]
         options.append(Button(context.label("log.type"), "log.ask", {"field": "date"}, single_use=False))
     elif field == "money":
-        options = [Button(context.label(f"log.money_{m}"), "log.set", {"field": "money", "value": m}, single_use=False)
-                   for m in interactions.MONEY]
+        options = [
+            Button(context.label(f"log.money_{m}"), "log.set", {"field": "money", "value": m}, single_use=False)
+            for m in interactions.MONEY
+        ]
     elif field == "followup":
-        options = [Button(context.label(f"log.in_{n}"), "log.set_followup", {"days": n}, single_use=False)
-                   for n in (1, 3, 7)]
-        options += [Button(context.label("log.none"), "log.set_followup", {"days": 0}, single_use=False),
-                    Button(context.label("log.type"), "log.ask", {"field": "followup"}, single_use=False)]
+        options = [
+            Button(context.label(f"log.in_{n}"), "log.set_followup", {"days": n}, single_use=False) for n in (1, 3, 7)
+        ]
+        options += [
+            Button(context.label("log.none"), "log.set_followup", {"days": 0}, single_use=False),
+            Button(context.label("log.type"), "log.ask", {"field": "followup"}, single_use=False),
+        ]
     else:
-        options = [Button(context.label(f"feedback_kinds.{k}"), "log.set", {"field": "feedback_kind", "value": k},
-                          single_use=False) for k in ("complaint", "suggestion", "praise", "question")]
-        options.append(Button(context.label("log.none"), "log.set", {"field": "feedback_kind", "value": None},
-                              single_use=False))
-    rows = [options[i:i + 3] for i in range(0, len(options), 3)]
+        options = [
+            Button(
+                context.label(f"feedback_kinds.{k}"),
+                "log.set",
+                {"field": "feedback_kind", "value": k},
+                single_use=False,
+            )
+            for k in ("complaint", "suggestion", "praise", "question")
+        ]
+        options.append(
+            Button(context.label("log.none"), "log.set", {"field": "feedback_kind", "value": None}, single_use=False)
+        )
+    rows = [options[i : i + 3] for i in range(0, len(options), 3)]
     rows.append([Button(context.label("log.back"), "log.back", {}, single_use=False)])
     await edit(update, context.render("log/pick", field=field), await markup(context, _bind(rows, data)))
 
@@ -245,7 +305,9 @@ async def set_followup(update: Update, context: BotContext, payload: dict[str, A
     else:
         zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
         day = context.now().astimezone(zone).date() + timedelta(days=days)
-        draft = draft.replace(follow_up_due=datetime.combine(day, time(9, 0), zone).isoformat(), follow_up_has_time=False)
+        draft = draft.replace(
+            follow_up_due=datetime.combine(day, time(9, 0), zone).isoformat(), follow_up_has_time=False
+        )
     data["draft"] = draft.to_json()
     await _redraw(update, context, data)
 
@@ -283,8 +345,9 @@ async def typed(update: Update, context: BotContext, text: str, data: dict[str, 
     await _redraw(update, context, data, as_new=True)
 
 
-async def _answer(context: BotContext, field: str, text: str, draft: LogDraft,
-                  data: dict[str, Any]) -> tuple[LogDraft, dict[str, Any]]:
+async def _answer(
+    context: BotContext, field: str, text: str, draft: LogDraft, data: dict[str, Any]
+) -> tuple[LogDraft, dict[str, Any]]:
     if field == "amount":
         return draft.replace(amount=_amount(text)), {**data, "approximate": False}
     if field == "customer":
@@ -296,8 +359,11 @@ async def _answer(context: BotContext, field: str, text: str, draft: LogDraft,
         return draft.replace(occurred_at=parsed.occurred_at.isoformat()), data
     if parsed.follow_up is None:
         raise InvalidInput("bad_followup")
-    return draft.replace(follow_up_due=parsed.follow_up.due.isoformat(), follow_up_has_time=parsed.follow_up.has_time,
-                         follow_up_text=parsed.follow_up.text), data
+    return draft.replace(
+        follow_up_due=parsed.follow_up.due.isoformat(),
+        follow_up_has_time=parsed.follow_up.has_time,
+        follow_up_text=parsed.follow_up.text,
+    ), data
 
 
 def _amount(text: str) -> str | None:
@@ -329,8 +395,14 @@ async def create_customer(update: Update, context: BotContext, payload: dict[str
     name = (draft.customer_text or "").strip()
     if not name or draft.customer_id is not None:
         return
-    customer_id = await context.run(customers.create_and_tier, context.me, customers.NewCustomer(name), context.now(),
-                                    policy=context.services.policy, org_timezone=context.services.settings.timezone)
+    customer_id = await context.run(
+        customers.create_and_tier,
+        context.me,
+        customers.NewCustomer(name),
+        context.now(),
+        policy=context.services.policy,
+        org_timezone=context.services.settings.timezone,
+    )
     data["draft"] = draft.replace(customer_id=customer_id).to_json()
     data["candidates"] = [[customer_id, name]]
     data["picked"] = True
@@ -343,8 +415,9 @@ async def _saved_before(update: Update, context: BotContext, payload: dict[str, 
     query = update.callback_query
     if query is None or query.message is None or "msg" not in payload:
         return None
-    logged = await context.run(interactions.logged_from_message, context.me, chat_id=query.message.chat.id,
-                               message_id=int(payload["msg"]))
+    logged = await context.run(
+        interactions.logged_from_message, context.me, chat_id=query.message.chat.id, message_id=int(payload["msg"])
+    )
     if logged:
         await edit(update, context.render("log/saved_before", logged=logged))
     return None
@@ -359,29 +432,53 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     settings = context.services.settings
     draft = LogDraft.from_json(data["draft"])
     # a refusal (bot.error_replies, "log.save"): nothing saved, nothing claimed, ✅ can be pressed again
-    logged = await context.run(interactions.save_and_close, context.me, draft, chat_id=int(data["chat_id"]),
-                               message_id=int(data["message_id"]), now=context.now(), currency=settings.currency,
-                               policy=context.services.policy, org_timezone=settings.timezone,
-                               others=_chosen_others(draft, data), learn=_to_learn(draft, data))
+    logged = await context.run(
+        interactions.save_and_close,
+        context.me,
+        draft,
+        chat_id=int(data["chat_id"]),
+        message_id=int(data["message_id"]),
+        now=context.now(),
+        currency=settings.currency,
+        policy=context.services.policy,
+        org_timezone=settings.timezone,
+        others=_chosen_others(draft, data),
+        learn=_to_learn(draft, data),
+    )
     finished(context)
     policy, lang = context.services.policy, context.me.language
-    changes = [(policy.model(c.model).name.get(lang), _tier_name(policy, c.model, c.old, lang),
-                _tier_name(policy, c.model, c.new, lang)) for c in logged.changes]
-    text = context.render("log/saved", d=draft, saved=logged.saved, next_due=logged.next_due,
-                          next_visit_due=logged.next_visit_due, changes=changes, logged=logged)
+    changes = [
+        (
+            policy.model(c.model).name.get(lang),
+            _tier_name(policy, c.model, c.old, lang),
+            _tier_name(policy, c.model, c.new, lang),
+        )
+        for c in logged.changes
+    ]
+    text = context.render(
+        "log/saved",
+        d=draft,
+        saved=logged.saved,
+        next_due=logged.next_due,
+        next_visit_due=logged.next_visit_due,
+        changes=changes,
+        logged=logged,
+    )
     text, keyboard = await _follow_ups_block(context, text, logged)
     await edit(update, text, keyboard)
     return None
 
 
-async def _follow_ups_block(context: BotContext, text: str, logged: interactions.LoggedResult
-                            ) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _follow_ups_block(
+    context: BotContext, text: str, logged: interactions.LoggedResult
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """Follow-up life cycle under the saved reply: what the log answered, and one ✓ to close the
     customer's other open follow-ups."""
     if not (logged.closed_follow_ups or logged.open_follow_ups):
         return text, None
-    text += "\n\n" + context.render("log/follow_ups", closed=logged.closed_follow_ups,
-                                      still_open=logged.open_follow_ups)
+    text += "\n\n" + context.render(
+        "log/follow_ups", closed=logged.closed_follow_ups, still_open=logged.open_follow_ups
+    )
     if not logged.open_follow_ups:
         return text, None
     ids = [f.id for f in logged.open_follow_ups]
@@ -395,8 +492,13 @@ def _tier_name(policy: Any, model: str, tier: str | None, lang: str) -> str:
 
 
 async def undo(update: Update, context: BotContext) -> None:
-    undone = await context.run(interactions.undo_last, context.me, context.now(), policy=context.services.policy,
-                               org_timezone=context.services.settings.timezone)
+    undone = await context.run(
+        interactions.undo_last,
+        context.me,
+        context.now(),
+        policy=context.services.policy,
+        org_timezone=context.services.settings.timezone,
+    )
     await reply(update, context.render("log/undone", undone=undone))
 
 
@@ -410,14 +512,23 @@ async def on_edited(update: Update, context: BotContext) -> None:
         return
     text = (message.text or message.caption or "")[:MAX_TEXT]
     parsed = await _read(context, text)
-    data = {**flow.data, "draft": _draft(parsed, text, flow.data.get("forced_customer")).to_json(),
-            "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
-            "approximate": parsed.amount_approximate, "problems": list(parsed.problems)}
+    data = {
+        **flow.data,
+        "draft": _draft(parsed, text, flow.data.get("forced_customer")).to_json(),
+        "candidates": [[c.customer_id, c.name] for c in parsed.candidates[:6]],
+        "approximate": parsed.amount_approximate,
+        "problems": list(parsed.problems),
+    }
     data = _with_more(parsed, {k: v for k, v in data.items() if k not in _MORE_KEYS})
     text_out, keyboard = await _card(context, data)
     try:
-        await context.bot.edit_message_text(text_out, chat_id=message.chat_id, message_id=int(data["card_id"]),
-                                            parse_mode="HTML", reply_markup=keyboard.markup)
+        await context.bot.edit_message_text(
+            text_out,
+            chat_id=message.chat_id,
+            message_id=int(data["card_id"]),
+            parse_mode="HTML",
+            reply_markup=keyboard.markup,
+        )
     except BadRequest as exc:  # "message is not modified" (an edit that changed nothing we read)
         if "not modified" not in str(exc).lower():
             raise
@@ -463,15 +574,22 @@ def _with_more(parsed: ParsedLog, data: dict[str, Any]) -> dict[str, Any]:
     whom that text already finds), further customers, facts about contacts."""
     named = parsed.candidates[0].matched if parsed.candidates else (parsed.new_customer or parsed.customer_text)
     first = parsed.candidates[0].customer_id if parsed.candidates else None
-    facts = [{"kind": f.kind, "contact": f.contact, "value": f.value, "customer_id": f.customer_id, "applied": False}
-             for f in parsed.facts]
+    facts = [
+        {"kind": f.kind, "contact": f.contact, "value": f.value, "customer_id": f.customer_id, "applied": False}
+        for f in parsed.facts
+    ]
     problems = data.get("problems", [])
     if any(f.kind == "birthday" for f in parsed.facts):
         problems = [p for p in problems if p != "future_date"]  # 生日是3月5号 is no date of the log
-    return {**data, "problems": problems, "named": named, "new_customer": parsed.new_customer,
-            "named_finds": [c.customer_id for c in parsed.candidates if c.matched == named],
-            "others": [[c.customer_id, c.name, False] for c in parsed.others if c.customer_id != first],
-            "facts": facts}
+    return {
+        **data,
+        "problems": problems,
+        "named": named,
+        "new_customer": parsed.new_customer,
+        "named_finds": [c.customer_id for c in parsed.candidates if c.matched == named],
+        "others": [[c.customer_id, c.name, False] for c in parsed.others if c.customer_id != first],
+        "facts": facts,
+    }
 
 
 def _more_view(data: dict[str, Any]) -> dict[str, Any]:
@@ -481,16 +599,41 @@ def _more_view(data: dict[str, Any]) -> dict[str, Any]:
 def _more_buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list[list[Button]]:
     rows: list[list[Button]] = []
     if draft.customer_id is not None and data.get("new_customer"):  # a company not in the book besides the one chosen
-        rows.append([Button(context.label("log_card.create", name=str(data["new_customer"])[:30]), "log.create_named",
-                            {}, single_use=True)])
-    others = [Button(context.label("log_card.also_on" if chosen else "log_card.also", name=name), "log.other",
-                     {"index": i}, single_use=False)
-              for i, (cid, name, chosen) in enumerate(data.get("others", [])) if cid != draft.customer_id]
-    rows += [others[i:i + 2] for i in range(0, len(others), 2)]
+        rows.append(
+            [
+                Button(
+                    context.label("log_card.create", name=str(data["new_customer"])[:30]),
+                    "log.create_named",
+                    {},
+                    single_use=True,
+                )
+            ]
+        )
+    others = [
+        Button(
+            context.label("log_card.also_on" if chosen else "log_card.also", name=name),
+            "log.other",
+            {"index": i},
+            single_use=False,
+        )
+        for i, (cid, name, chosen) in enumerate(data.get("others", []))
+        if cid != draft.customer_id
+    ]
+    rows += [others[i : i + 2] for i in range(0, len(others), 2)]
     for i, fact in enumerate(data.get("facts", [])):
         if not fact.get("applied") and (fact.get("customer_id") or draft.customer_id):
-            rows.append([Button(context.label(f"log_card.apply_{fact['kind']}", contact=fact["contact"][:20],
-                                              value=fact["value"]), "log.fact", {"index": i}, single_use=True)])
+            rows.append(
+                [
+                    Button(
+                        context.label(
+                            f"log_card.apply_{fact['kind']}", contact=fact["contact"][:20], value=fact["value"]
+                        ),
+                        "log.fact",
+                        {"index": i},
+                        single_use=True,
+                    )
+                ]
+            )
     if draft.attempt:
         rows.append([Button(context.label("log_card.reached"), "log.reached", {}, single_use=False)])
     return rows
@@ -521,8 +664,9 @@ def _typed_name(text: str) -> str:
     return name
 
 
-async def _typed_customer(context: BotContext, text: str, draft: LogDraft,
-                          data: dict[str, Any]) -> tuple[LogDraft, dict[str, Any]]:
+async def _typed_customer(
+    context: BotContext, text: str, draft: LogDraft, data: dict[str, Any]
+) -> tuple[LogDraft, dict[str, Any]]:
     """🔎 Type a name: matched like /find (fuzzy, pinyin, aliases). One clear fit is taken;
     several are offered as choices; none → the card offers ➕ Create with the name typed."""
     name = _typed_name(text)
@@ -572,8 +716,15 @@ async def apply_fact(update: Update, context: BotContext, payload: dict[str, Any
     customer_id = fact.get("customer_id") or draft.customer_id
     if customer_id is None:
         return None
-    await context.run(contact_facts.apply, context.me, int(customer_id), fact["kind"], fact["contact"], fact["value"],
-                      now=context.now())
+    await context.run(
+        contact_facts.apply,
+        context.me,
+        int(customer_id),
+        fact["kind"],
+        fact["contact"],
+        fact["value"],
+        now=context.now(),
+    )
     fact["applied"] = True
     await _redraw(update, context, data)
     return context.label("log_card.applied")
@@ -586,8 +737,14 @@ async def create_named(update: Update, context: BotContext, payload: dict[str, A
     if data is None or not data.get("new_customer"):
         return
     name = str(data.pop("new_customer"))
-    customer_id = await context.run(customers.create_and_tier, context.me, customers.NewCustomer(name), context.now(),
-                                    policy=context.services.policy, org_timezone=context.services.settings.timezone)
+    customer_id = await context.run(
+        customers.create_and_tier,
+        context.me,
+        customers.NewCustomer(name),
+        context.now(),
+        policy=context.services.policy,
+        org_timezone=context.services.settings.timezone,
+    )
     data["draft"] = LogDraft.from_json(data["draft"]).replace(customer_id=customer_id).to_json()
     data["candidates"] = [[customer_id, name]]
     data["picked"] = True

@@ -32,10 +32,24 @@ def tier_changes(context: BotContext, changes: list[Any]) -> list[tuple[str, str
 @action("opportunity.won")
 async def won(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     settings = context.services.settings
-    closed = await context.run(opportunities.win, context.me, int(payload["id"]), now=context.now(),
-                               policy=context.services.policy, org_timezone=settings.timezone)
-    await reply(update, context.render("opportunities/closed", closed=closed, o=closed.opportunity,
-                                       changes=tier_changes(context, closed.changes), currency=settings.currency))
+    closed = await context.run(
+        opportunities.win,
+        context.me,
+        int(payload["id"]),
+        now=context.now(),
+        policy=context.services.policy,
+        org_timezone=settings.timezone,
+    )
+    await reply(
+        update,
+        context.render(
+            "opportunities/closed",
+            closed=closed,
+            o=closed.opportunity,
+            changes=tier_changes(context, closed.changes),
+            currency=settings.currency,
+        ),
+    )
     await show_card(update, context, closed.opportunity.customer_id, as_new_message=True)
 
 
@@ -50,11 +64,26 @@ async def lost(update: Update, context: BotContext, payload: dict[str, Any]) -> 
 async def lost_reason(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     settings = context.services.settings
     # no reason given: asked again; closed or gone meanwhile: the flow ends (bot.error_replies)
-    closed = await context.run(opportunities.lose, context.me, int(data["id"]), text, now=context.now(),
-                               policy=context.services.policy, org_timezone=settings.timezone)
+    closed = await context.run(
+        opportunities.lose,
+        context.me,
+        int(data["id"]),
+        text,
+        now=context.now(),
+        policy=context.services.policy,
+        org_timezone=settings.timezone,
+    )
     await finish(context)
-    await reply(update, context.render("opportunities/closed", closed=closed, o=closed.opportunity,
-                                       changes=tier_changes(context, closed.changes), currency=settings.currency))
+    await reply(
+        update,
+        context.render(
+            "opportunities/closed",
+            closed=closed,
+            o=closed.opportunity,
+            changes=tier_changes(context, closed.changes),
+            currency=settings.currency,
+        ),
+    )
     await show_card(update, context, closed.opportunity.customer_id, as_new_message=True)
 
 
@@ -62,12 +91,25 @@ async def lost_reason(update: Update, context: BotContext, text: str, data: dict
 async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     opportunity_id = int(payload["id"])
     view = await context.run(opportunities.get_open, context.me, opportunity_id)
-    fields = [Button(context.label(f"opportunity.{f}"), "opportunity.edit_field", {"id": opportunity_id, "field": f},
-                     single_use=False) for f in opportunities.EDIT_FIELDS]
-    rows = [fields[:3], fields[3:],
-            [Button(context.label("card.back"), "customer.card", {"id": view.customer_id}, single_use=False)]]
-    await edit(update, context.render("opportunities/edit_menu", o=view, currency=context.services.settings.currency),
-               await markup(context, rows))
+    fields = [
+        Button(
+            context.label(f"opportunity.{f}"),
+            "opportunity.edit_field",
+            {"id": opportunity_id, "field": f},
+            single_use=False,
+        )
+        for f in opportunities.EDIT_FIELDS
+    ]
+    rows = [
+        fields[:3],
+        fields[3:],
+        [Button(context.label("card.back"), "customer.card", {"id": view.customer_id}, single_use=False)],
+    ]
+    await edit(
+        update,
+        context.render("opportunities/edit_menu", o=view, currency=context.services.settings.currency),
+        await markup(context, rows),
+    )
 
 
 @action("opportunity.edit_field")
@@ -78,10 +120,15 @@ async def edit_field(update: Update, context: BotContext, payload: dict[str, Any
     await context.run(opportunities.get_open, context.me, opportunity_id)
     if field == "stage":
         names = opportunities.stage_names(context.services.policy, context.me.language)
-        buttons = [Button(names.get(s, s), "opportunity.set_stage", {"id": opportunity_id, "stage": s},
-                          single_use=False) for s in PIPELINE_STAGES]
-        await edit(update, context.render("opportunities/ask", field="stage"),
-                   await markup(context, [buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
+        buttons = [
+            Button(names.get(s, s), "opportunity.set_stage", {"id": opportunity_id, "stage": s}, single_use=False)
+            for s in PIPELINE_STAGES
+        ]
+        await edit(
+            update,
+            context.render("opportunities/ask", field="stage"),
+            await markup(context, [buttons[i : i + 3] for i in range(0, len(buttons), 3)]),
+        )
         return
     await begin(context, "opportunity.edit", {"id": opportunity_id, "field": field})
     await reply(update, context.render("opportunities/ask", field=field))
@@ -106,6 +153,14 @@ async def edit_typed(update: Update, context: BotContext, text: str, data: dict[
 
 async def _save(context: BotContext, opportunity_id: int, field: str, value: str) -> opportunities.OpportunityView:
     settings = context.services.settings
-    return await context.run(opportunities.edit, context.me, opportunity_id, field, value, now=context.now(),
-                             policy=context.services.policy, org_timezone=settings.timezone,
-                             currency=settings.currency)
+    return await context.run(
+        opportunities.edit,
+        context.me,
+        opportunity_id,
+        field,
+        value,
+        now=context.now(),
+        policy=context.services.policy,
+        org_timezone=settings.timezone,
+        currency=settings.currency,
+    )

@@ -53,13 +53,25 @@ async def command(update: Update, context: BotContext) -> None:
     policy = context.services.policy
     text = " ".join(context.args or []).strip()
     if not text:
-        pins = await context.run(overrides.active_overrides, context.me, context.now(), policy,
-                                 lang=context.me.language, timezone=_zone(context), limit=LISTED + 1)
+        pins = await context.run(
+            overrides.active_overrides,
+            context.me,
+            context.now(),
+            policy,
+            lang=context.me.language,
+            timezone=_zone(context),
+            limit=LISTED + 1,
+        )
         await reply(update, context.render("overrides/usage", pins=pins[:LISTED], more=len(pins) > LISTED))
         return
     args = overrides.parse_args(policy, text, _today(context))
-    payload = {"word": args.word, "choices": [[c.model, c.tier] for c in args.choices], "reason": args.reason,
-               "until": args.until.isoformat() if args.until else None, "off": args.off}
+    payload = {
+        "word": args.word,
+        "choices": [[c.model, c.tier] for c in args.choices],
+        "reason": args.reason,
+        "until": args.until.isoformat() if args.until else None,
+        "off": args.off,
+    }
     found = await context.run(book.search, context.me, args.name, MATCH_SHOWN)
     if not found:
         await reply(update, context.render("customers/none_found", query=args.name[:100]))
@@ -67,8 +79,9 @@ async def command(update: Update, context: BotContext) -> None:
         await _go(update, context, {**payload, "id": found[0].customer_id})
     else:
         rows = [[Button(c.name, "override.customer", {**payload, "id": c.customer_id})] for c in found]
-        await reply(update, context.render("overrides/choose_customer", query=args.name[:100]),
-                    await markup(context, rows))
+        await reply(
+            update, context.render("overrides/choose_customer", query=args.name[:100]), await markup(context, rows)
+        )
 
 
 @action("override.customer")
@@ -87,13 +100,24 @@ async def _go(update: Update, context: BotContext, payload: dict[str, Any]) -> N
     models = await context.run(overrides.models_for, context.me, policy, customer_id)
     choices = [c for c in payload.get("choices", []) if c[0] in models]
     if not choices:
-        await reply(update, context.render("overrides/invalid", code="override_no_model", value=payload.get("word", "")))
+        await reply(
+            update, context.render("overrides/invalid", code="override_no_model", value=payload.get("word", ""))
+        )
         return
     if len(choices) > 1:
-        rows = [[Button(policy.model(model).name.get(context.me.language), "override.model",
-                        {**payload, "model": model, "tier": tier})] for model, tier in choices]
-        await reply(update, context.render("overrides/choose_model", word=payload.get("word", "")),
-                    await markup(context, rows))
+        rows = [
+            [
+                Button(
+                    policy.model(model).name.get(context.me.language),
+                    "override.model",
+                    {**payload, "model": model, "tier": tier},
+                )
+            ]
+            for model, tier in choices
+        ]
+        await reply(
+            update, context.render("overrides/choose_model", word=payload.get("word", "")), await markup(context, rows)
+        )
         return
     [(model, tier)] = choices
     await _pin_or_ask(update, context, customer_id, model, tier, payload.get("reason", ""), payload.get("until"))
@@ -102,12 +126,20 @@ async def _go(update: Update, context: BotContext, payload: dict[str, Any]) -> N
 @action("override.model")
 @answers("overrides")
 async def model_chosen(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _pin_or_ask(update, context, int(payload["id"]), payload["model"], payload["tier"],
-                      payload.get("reason", ""), payload.get("until"))
+    await _pin_or_ask(
+        update,
+        context,
+        int(payload["id"]),
+        payload["model"],
+        payload["tier"],
+        payload.get("reason", ""),
+        payload.get("until"),
+    )
 
 
-async def _pin_or_ask(update: Update, context: BotContext, customer_id: int, model: str, tier: str, reason: str,
-                      until: str | None) -> None:
+async def _pin_or_ask(
+    update: Update, context: BotContext, customer_id: int, model: str, tier: str, reason: str, until: str | None
+) -> None:
     if reason.strip():
         await _pin(update, context, customer_id, model, tier, reason, date.fromisoformat(until) if until else None)
         return
@@ -115,14 +147,30 @@ async def _pin_or_ask(update: Update, context: BotContext, customer_id: int, mod
     await reply(update, context.render("overrides/reason_prompt", **_names(context, model, tier)))
 
 
-async def _pin(update: Update, context: BotContext, customer_id: int, model: str, tier: str, reason: str,
-               until: date | None) -> None:
+async def _pin(
+    update: Update, context: BotContext, customer_id: int, model: str, tier: str, reason: str, until: date | None
+) -> None:
     settings = context.services.settings
-    pinned = await context.run(overrides.pin, context.me, context.services.policy, customer_id, model, tier, reason,
-                               context.now(), until=until, timezone=_zone(context), org_timezone=settings.timezone)
+    pinned = await context.run(
+        overrides.pin,
+        context.me,
+        context.services.policy,
+        customer_id,
+        model,
+        tier,
+        reason,
+        context.now(),
+        until=until,
+        timezone=_zone(context),
+        org_timezone=settings.timezone,
+    )
     replaced = context.services.policy.tier(model, pinned.replaced) if pinned.replaced else None
-    await reply(update, context.render("overrides/pinned", pin=pinned.pin,
-                                       replaced=replaced.name.get(context.me.language) if replaced else None))
+    await reply(
+        update,
+        context.render(
+            "overrides/pinned", pin=pinned.pin, replaced=replaced.name.get(context.me.language) if replaced else None
+        ),
+    )
     await show_card(update, context, customer_id, as_new_message=True)
 
 
@@ -154,14 +202,37 @@ async def start_from_card(update: Update, context: BotContext, payload: dict[str
     customer_id = int(payload["id"])
     policy, lang = context.services.policy, context.me.language
     models = await context.run(overrides.models_for, context.me, policy, customer_id)
-    pins = await context.run(overrides.active_overrides, context.me, context.now(), policy, lang=lang,
-                             timezone=_zone(context), customer_ids=[customer_id])
-    rows = [[Button(policy.model(m).name.get(lang), "override.pick_model", {"id": customer_id, "model": m},
-                    single_use=False)] for m in models]
-    rows += [[Button(context.label("override_buttons.unpin", model=p.model_name), "override.remove",
-                     {"id": customer_id, "model": p.model})] for p in pins]
+    pins = await context.run(
+        overrides.active_overrides,
+        context.me,
+        context.now(),
+        policy,
+        lang=lang,
+        timezone=_zone(context),
+        customer_ids=[customer_id],
+    )
+    rows = [
+        [
+            Button(
+                policy.model(m).name.get(lang), "override.pick_model", {"id": customer_id, "model": m}, single_use=False
+            )
+        ]
+        for m in models
+    ]
+    rows += [
+        [
+            Button(
+                context.label("override_buttons.unpin", model=p.model_name),
+                "override.remove",
+                {"id": customer_id, "model": p.model},
+            )
+        ]
+        for p in pins
+    ]
     rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
-    await edit(update, context.render("overrides/menu", pins=pins, has_models=bool(models)), await markup(context, rows))
+    await edit(
+        update, context.render("overrides/menu", pins=pins, has_models=bool(models)), await markup(context, rows)
+    )
 
 
 @action("override.pick_model")
@@ -171,10 +242,21 @@ async def pick_model(update: Update, context: BotContext, payload: dict[str, Any
     spec = policy.model_by_code.get(model)
     if spec is None:  # the policy changed since the menu was shown
         raise NotFound(f"model {model}")
-    rows = [[Button(tier.name.get(lang), "override.pick_tier", {"id": customer_id, "model": model, "tier": code},
-                    single_use=False)] for code, tier in spec.tier_by_code.items()]
+    rows = [
+        [
+            Button(
+                tier.name.get(lang),
+                "override.pick_tier",
+                {"id": customer_id, "model": model, "tier": code},
+                single_use=False,
+            )
+        ]
+        for code, tier in spec.tier_by_code.items()
+    ]
     rows.append([Button(context.label("card.back"), "override.start", {"id": customer_id}, single_use=False)])
-    await edit(update, context.render("overrides/choose_tier", model_name=spec.name.get(lang)), await markup(context, rows))
+    await edit(
+        update, context.render("overrides/choose_tier", model_name=spec.name.get(lang)), await markup(context, rows)
+    )
 
 
 @action("override.pick_tier")
@@ -193,8 +275,15 @@ async def remove(update: Update, context: BotContext, payload: dict[str, Any]) -
 
 
 async def _unpin(update: Update, context: BotContext, customer_id: int, model: str | None) -> None:
-    unpinned = await context.run(overrides.unpin, context.me, context.services.policy, customer_id, context.now(),
-                                 org_timezone=context.services.settings.timezone, model=model)
+    unpinned = await context.run(
+        overrides.unpin,
+        context.me,
+        context.services.policy,
+        customer_id,
+        context.now(),
+        org_timezone=context.services.settings.timezone,
+        model=model,
+    )
     name, ended, _ = unpinned
     await reply(update, context.render("overrides/removed", name=name, count=len(ended)))
     if ended:

@@ -46,9 +46,17 @@ async def command(update: Update, context: BotContext) -> None:
         await reply(update, context.render("common/not_allowed", need="manager"))
         return
     source, policy = await context.run(policy_store.policy_in_force, context.services.settings)
-    rows = [[Button(context.label("policy_buttons.download"), "policy.download", single_use=False),
-             Button(context.label("policy_buttons.versions"), "policy.versions", single_use=False)]]
-    await reply(update, context.render("policy/show", policy=policy, source=source, zone=_zone(context)), await markup(context, rows))
+    rows = [
+        [
+            Button(context.label("policy_buttons.download"), "policy.download", single_use=False),
+            Button(context.label("policy_buttons.versions"), "policy.versions", single_use=False),
+        ]
+    ]
+    await reply(
+        update,
+        context.render("policy/show", policy=policy, source=source, zone=_zone(context)),
+        await markup(context, rows),
+    )
 
 
 @action("policy.download")
@@ -59,9 +67,11 @@ async def download(update: Update, context: BotContext, payload: dict[str, Any])
     version = parse_policy(text).version
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_document(InputFile(text.encode("utf-8"), filename=f"tier-policy-{version}.toml"),
-                             caption=context.render("policy/download_caption", source=source, version=version),
-                             parse_mode=ParseMode.HTML)
+    await chat.send_document(
+        InputFile(text.encode("utf-8"), filename=f"tier-policy-{version}.toml"),
+        caption=context.render("policy/download_caption", source=source, version=version),
+        parse_mode=ParseMode.HTML,
+    )
 
 
 @action("policy.versions")
@@ -70,21 +80,37 @@ async def versions(update: Update, context: BotContext, payload: dict[str, Any])
         raise NotFound("policy")
     found, total = await context.run(policy_store.versions)
     pinned = context.services.settings.policy_file is not None
-    rows = [] if pinned else [
-        [Button(context.label("policy_buttons.restore", id=v.id), "policy.restore", {"id": v.id})]
-        for v in found if not v.current]
+    rows = (
+        []
+        if pinned
+        else [
+            [Button(context.label("policy_buttons.restore", id=v.id), "policy.restore", {"id": v.id})]
+            for v in found
+            if not v.current
+        ]
+    )
     if not pinned and found:
         rows.append([Button(context.label("policy_buttons.restore_default"), "policy.restore", {"id": None})])
-    await reply(update, context.render("policy/versions", versions=found, total=total, pinned=pinned,
-                                       path=str(context.services.settings.policy_file), zone=_zone(context)),
-                await markup(context, rows) if rows else None)
+    await reply(
+        update,
+        context.render(
+            "policy/versions",
+            versions=found,
+            total=total,
+            pinned=pinned,
+            path=str(context.services.settings.policy_file),
+            zone=_zone(context),
+        ),
+        await markup(context, rows) if rows else None,
+    )
 
 
 @action("policy.restore")
 @answers("policy")
 async def restore(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    draft = await context.run(policy_store.draft_from_version, context.services.settings, context.me,
-                              payload.get("id"), now=context.now())
+    draft = await context.run(
+        policy_store.draft_from_version, context.services.settings, context.me, payload.get("id"), now=context.now()
+    )
     await _preview(update, context, draft)
 
 
@@ -115,11 +141,19 @@ async def on_document(update: Update, context: BotContext) -> None:
         await reply(update, context.render("policy/not_text", file=name))
         return
     try:
-        draft = await context.run(policy_store.store_draft, context.services.settings, context.me, text,
-                                  note=name, now=context.now())
+        draft = await context.run(
+            policy_store.store_draft, context.services.settings, context.me, text, note=name, now=context.now()
+        )
     except PolicyError as exc:  # every issue, with the file's name: said here
-        await reply(update, context.render("policy/invalid", file=name, issues=exc.issues[:ISSUES_SHOWN],
-                                           more=max(len(exc.issues) - ISSUES_SHOWN, 0)))
+        await reply(
+            update,
+            context.render(
+                "policy/invalid",
+                file=name,
+                issues=exc.issues[:ISSUES_SHOWN],
+                more=max(len(exc.issues) - ISSUES_SHOWN, 0),
+            ),
+        )
         return
     await _preview(update, context, draft)
 
@@ -134,12 +168,23 @@ async def _preview(update: Update, context: BotContext, draft: policy_store.Draf
     assert chat is not None
     waiting = await chat.send_message(context.render("policy/checking", note=draft.note), parse_mode=ParseMode.HTML)
     services = context.services
-    preview = await asyncio.to_thread(policy_store.preview_changes, services.db, draft.policy, services.policy,
-                                      context.now(), org_timezone=services.settings.timezone)
-    rows = [[Button(context.label("policy_buttons.apply"), "policy.apply", {"draft": draft.id}),
-             Button(context.label("policy_buttons.cancel"), "policy.cancel", {"draft": draft.id})]]
-    text = context.render("policy/preview", draft=draft, policy=draft.policy, preview=preview,
-                          current=services.policy.version)
+    preview = await asyncio.to_thread(
+        policy_store.preview_changes,
+        services.db,
+        draft.policy,
+        services.policy,
+        context.now(),
+        org_timezone=services.settings.timezone,
+    )
+    rows = [
+        [
+            Button(context.label("policy_buttons.apply"), "policy.apply", {"draft": draft.id}),
+            Button(context.label("policy_buttons.cancel"), "policy.cancel", {"draft": draft.id}),
+        ]
+    ]
+    text = context.render(
+        "policy/preview", draft=draft, policy=draft.policy, preview=preview, current=services.policy.version
+    )
     keyboard = await markup(context, rows)
     try:
         await waiting.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
@@ -154,8 +199,9 @@ async def apply(update: Update, context: BotContext, payload: dict[str, Any]) ->
     assert query is not None
     await query.answer(context.label("policy_buttons.applying"))  # the re-tiering takes a while
     services = context.services
-    applied = await asyncio.to_thread(policy_store.apply, services.db, services.settings, context.me,
-                                      int(payload["draft"]), context.now())
+    applied = await asyncio.to_thread(
+        policy_store.apply, services.db, services.settings, context.me, int(payload["draft"]), context.now()
+    )
     if applied is None:
         await edit(update, context.render("policy/already"))
         return None

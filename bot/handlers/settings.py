@@ -16,8 +16,17 @@ from core import accounts
 from core.accounts import Account
 
 FIELDS = ("language", "timezone", "digest", "quiet")
-TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo", "Europe/London",
-             "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC")
+TIMEZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "UTC",
+)
 DIGEST_TIMES = ("07:30", "08:00", "08:30", "09:00", "09:30", "10:00")
 QUIET_RANGES = ("21:00-08:00", "22:00-07:00", "20:00-09:00", "23:00-07:00", "off")
 _SETTERS = {
@@ -45,10 +54,12 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     if field not in FIELDS:
         return None
     choices = _choices(context, field)
-    rows = [choices[i:i + 3] for i in range(0, len(choices), 3)]
+    rows = [choices[i : i + 3] for i in range(0, len(choices), 3)]
     extra = [Button(context.label("settings.back"), "settings.menu", single_use=False)]
     if field != "language":
-        extra.insert(0, Button(context.label("settings.type_other"), "settings.type", {"field": field}, single_use=False))
+        extra.insert(
+            0, Button(context.label("settings.type_other"), "settings.type", {"field": field}, single_use=False)
+        )
     keyboard = await markup(context, [*rows, extra])
     await edit(update, context.render("settings/pick", field=field), keyboard)
     return None
@@ -113,13 +124,23 @@ async def _menu(context: BotContext, account: Account, *, saved: bool) -> tuple[
         quiet = settings.default_quiet_hours
     lang = account.language
     text = context.services.renderer.render(
-        lang, "settings/menu", saved=saved,
+        lang,
+        "settings/menu",
+        saved=saved,
         language_name=context.services.renderer.label(lang, f"languages.{lang}"),
-        timezone=account.timezone or settings.timezone, timezone_default=account.timezone is None,
+        timezone=account.timezone or settings.timezone,
+        timezone_default=account.timezone is None,
         digest_time=account.digest_time.strftime("%H:%M"),
         quiet=f"{quiet[0]:%H:%M}–{quiet[1]:%H:%M}" if quiet else None,
         quiet_default=account.quiet_is_default,
     )
-    rows = [[Button(context.services.renderer.label(lang, f"settings.{f}"), "settings.pick", {"field": f}, single_use=False)
-             for f in pair] for pair in (FIELDS[:2], FIELDS[2:])]
+    rows = [
+        [
+            Button(
+                context.services.renderer.label(lang, f"settings.{f}"), "settings.pick", {"field": f}, single_use=False
+            )
+            for f in pair
+        ]
+        for pair in (FIELDS[:2], FIELDS[2:])
+    ]
     return text, await markup(context, rows)

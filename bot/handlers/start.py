@@ -30,8 +30,13 @@ async def _redeem(update: Update, context: BotContext, code: str) -> None:
     lang = accounts.pick_language(None, user.language_code)
     name = " ".join(filter(None, [user.first_name, user.last_name])) or user.username or str(user.id)
     result = await context.run(
-        onboarding.onboard, code=code[:64], telegram_id=user.id, name=name, username=user.username,
-        telegram_language=user.language_code, now=context.services.clock.now(),
+        onboarding.onboard,
+        code=code[:64],
+        telegram_id=user.id,
+        name=name,
+        username=user.username,
+        telegram_language=user.language_code,
+        now=context.services.clock.now(),
     )
     if not result.answer:
         return  # still refused, and told so within the hour
@@ -44,6 +49,10 @@ async def _redeem(update: Update, context: BotContext, code: str) -> None:
 
 def _welcome(context: BotContext, account: accounts.Account, *, joined: bool) -> str:
     return context.services.renderer.render(
-        account.language, "start/welcome", joined=joined, name=account.name, role=account.role,
+        account.language,
+        "start/welcome",
+        joined=joined,
+        name=account.name,
+        role=account.role,
         team=account.team_name,
     )

@@ -51,14 +51,24 @@ async def send_summary(update: Update, context: BotContext, request: summary.Req
     assert chat is not None
     settings = context.services.settings
     await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
-    params = await context.run(summary.figures, context.me, context.services.policy, context.now(),
-                               org_timezone=settings.timezone, request=request)
+    params = await context.run(
+        summary.figures,
+        context.me,
+        context.services.policy,
+        context.now(),
+        org_timezone=settings.timezone,
+        request=request,
+    )
     lang = context.me.language
     labels = chart_labels(context.services.renderer, lang, params)
     png = await asyncio.to_thread(charts.summary_chart, params, lang, labels)
     await chat.send_photo(png, filename="summary.png")
-    keyboard = with_open_button(update, context, await markup(context, _buttons(context, params)),
-                                dashboard_view(params["period"], request.person, request.team))
+    keyboard = with_open_button(
+        update,
+        context,
+        await markup(context, _buttons(context, params)),
+        dashboard_view(params["period"], request.person, request.team),
+    )
     await reply(update, context.render("summary/summary", s=params), keyboard)
 
 
@@ -75,17 +85,32 @@ def _buttons(context: BotContext, params: dict[str, Any]) -> list[list[Button]]:
     overdue contacts."""
     lang = context.me.language
     scope = params["scope"]
-    tiers = [Button(context.label("summary.tier_button", name=tier["name"][lang], n=tier["customers"]), "summary.tier",
-                    {"scope": scope, "model": model["code"], "tier": tier["code"]}, single_use=False)
-             for model in params["models"] if model["ordered"] for tier in model["tiers"] if tier["customers"]]
-    people = [Button(context.label("summary.overdue_button", name=p["name"], n=p["overdue"]), "summary.overdue",
-                     {"user_id": p["user_id"]}, single_use=False)
-              for p in params["overdue_people"][:PEOPLE_BUTTONS]]
+    tiers = [
+        Button(
+            context.label("summary.tier_button", name=tier["name"][lang], n=tier["customers"]),
+            "summary.tier",
+            {"scope": scope, "model": model["code"], "tier": tier["code"]},
+            single_use=False,
+        )
+        for model in params["models"]
+        if model["ordered"]
+        for tier in model["tiers"]
+        if tier["customers"]
+    ]
+    people = [
+        Button(
+            context.label("summary.overdue_button", name=p["name"], n=p["overdue"]),
+            "summary.overdue",
+            {"user_id": p["user_id"]},
+            single_use=False,
+        )
+        for p in params["overdue_people"][:PEOPLE_BUTTONS]
+    ]
     return [row for row in (*_rows(tiers, 3), *_rows(people, 2)) if row]
 
 
 def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
-    return [buttons[start:start + width] for start in range(0, len(buttons), width)]
+    return [buttons[start : start + width] for start in range(0, len(buttons), width)]
 
 
 # --- drill-down -----------------------------------------------------------------------------------
@@ -95,24 +120,57 @@ def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
 @answers("summary.drill")
 async def tier_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     offset = max(int(payload.get("offset", 0)), 0)
-    lines, total = await context.run(summary.tier_page, context.me, context.services.policy,
-                                     dict(payload.get("scope") or {}), str(payload["model"]), str(payload["tier"]),
-                                     offset=offset, limit=TIER_PAGE)
+    lines, total = await context.run(
+        summary.tier_page,
+        context.me,
+        context.services.policy,
+        dict(payload.get("scope") or {}),
+        str(payload["model"]),
+        str(payload["tier"]),
+        offset=offset,
+        limit=TIER_PAGE,
+    )
     policy = context.services.policy
     model = policy.model_by_code.get(str(payload["model"]))
-    text = context.render("summary/tier_list", lines=lines, total=total, offset=offset,
-                          model_name={lang: model.name.get(lang) for lang in ("zh", "en")} if model else {},
-                          tier_name=summary.tier_label(policy, str(payload["model"]), str(payload["tier"])))
-    rows = [[Button(f"{offset + n} {context.label('summary.card')}", "summary.card", {"id": line.customer_id},
-                    single_use=False) for n, line in enumerate(lines[start:start + 5], start=start + 1)]
-            for start in range(0, len(lines), 5)]
+    text = context.render(
+        "summary/tier_list",
+        lines=lines,
+        total=total,
+        offset=offset,
+        model_name={lang: model.name.get(lang) for lang in ("zh", "en")} if model else {},
+        tier_name=summary.tier_label(policy, str(payload["model"]), str(payload["tier"])),
+    )
+    rows = [
+        [
+            Button(
+                f"{offset + n} {context.label('summary.card')}",
+                "summary.card",
+                {"id": line.customer_id},
+                single_use=False,
+            )
+            for n, line in enumerate(lines[start : start + 5], start=start + 1)
+        ]
+        for start in range(0, len(lines), 5)
+    ]
     nav = []
     if offset > 0:
-        nav.append(Button(context.label("summary.back"), "summary.tier", {**payload, "offset": max(offset - TIER_PAGE, 0)},
-                          single_use=False))
+        nav.append(
+            Button(
+                context.label("summary.back"),
+                "summary.tier",
+                {**payload, "offset": max(offset - TIER_PAGE, 0)},
+                single_use=False,
+            )
+        )
     if offset + len(lines) < total:
-        nav.append(Button(context.label("summary.more"), "summary.tier", {**payload, "offset": offset + TIER_PAGE},
-                          single_use=False))
+        nav.append(
+            Button(
+                context.label("summary.more"),
+                "summary.tier",
+                {**payload, "offset": offset + TIER_PAGE},
+                single_use=False,
+            )
+        )
     keyboard = await markup(context, [*rows, nav] if nav else rows) if rows or nav else None
     if "offset" in payload:  # paging: the list in place
         await edit(update, text, keyboard)
@@ -124,12 +182,22 @@ async def tier_pressed(update: Update, context: BotContext, payload: dict[str, A
 @answers("summary.drill")
 async def overdue_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     # moved to another team since the summary was sent: InvalidInput, said briefly (bot.error_replies)
-    name, contacts = await context.run(summary.overdue_of, context.me, context.services.policy, context.now(),
-                                       org_timezone=context.services.settings.timezone,
-                                       user_id=int(payload["user_id"]))
+    name, contacts = await context.run(
+        summary.overdue_of,
+        context.me,
+        context.services.policy,
+        context.now(),
+        org_timezone=context.services.settings.timezone,
+        user_id=int(payload["user_id"]),
+    )
     shown = contacts[:OVERDUE_SHOWN]
-    rows = [[Button(f"{n} {context.label('summary.card')}", "summary.card", {"id": c.customer_id}, single_use=False)
-             for n, c in enumerate(shown[start:start + 5], start=start + 1)] for start in range(0, len(shown), 5)]
+    rows = [
+        [
+            Button(f"{n} {context.label('summary.card')}", "summary.card", {"id": c.customer_id}, single_use=False)
+            for n, c in enumerate(shown[start : start + 5], start=start + 1)
+        ]
+        for start in range(0, len(shown), 5)
+    ]
     text = context.render("summary/overdue_list", person=name, contacts=shown, total=len(contacts))
     await reply(update, text, await markup(context, rows) if rows else None)
 

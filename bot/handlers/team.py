@@ -31,12 +31,31 @@ BOOK_PAGE = 10  # customers per page of a book
 PICK_MAX = 40  # people offered as buttons
 MERGE_SPLIT = re.compile(r"\s*[|｜]\s*")
 # typed sub-commands, with Chinese aliases
-SUBCOMMANDS = {"reassign": "reassign", "转交": "reassign", "archive": "archive", "归档": "archive",
-               "unarchive": "unarchive", "恢复": "unarchive", "archived": "archived", "已归档": "archived",
-               "merge": "merge", "合并": "merge", "am": "am", "重点客户经理": "am",
-               "deactivate": "deactivate", "停用": "deactivate", "activate": "activate",
-               "reactivate": "activate", "启用": "activate", "role": "role", "角色": "role",
-               "move": "move", "调组": "move", "help": "help", "帮助": "help"}
+SUBCOMMANDS = {
+    "reassign": "reassign",
+    "转交": "reassign",
+    "archive": "archive",
+    "归档": "archive",
+    "unarchive": "unarchive",
+    "恢复": "unarchive",
+    "archived": "archived",
+    "已归档": "archived",
+    "merge": "merge",
+    "合并": "merge",
+    "am": "am",
+    "重点客户经理": "am",
+    "deactivate": "deactivate",
+    "停用": "deactivate",
+    "activate": "activate",
+    "reactivate": "activate",
+    "启用": "activate",
+    "role": "role",
+    "角色": "role",
+    "move": "move",
+    "调组": "move",
+    "help": "help",
+    "帮助": "help",
+}
 TIER_WORDS = ("tier", "档", "档次")
 ALL_WORDS = ("all", "全部")
 NO_ONE = ("-", "—", "none", "无")
@@ -59,7 +78,7 @@ def _now_and_zone(context: BotContext) -> dict[str, Any]:
 
 
 def _pairs(buttons: list[Button], width: int = 2) -> list[list[Button]]:
-    return [buttons[i:i + width] for i in range(0, len(buttons), width)]
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 # --- /team ----------------------------------------------------------------------------------------
@@ -103,23 +122,45 @@ async def help_pressed(update: Update, context: BotContext, payload: dict[str, A
 
 async def _overview(update: Update, context: BotContext, page: int, team_name: str | None) -> None:
     me = context.me
-    found = await context.run(team.overview, me, context.services.policy,
-                       team=team_name, **_now_and_zone(context))
+    found = await context.run(team.overview, me, context.services.policy, team=team_name, **_now_and_zone(context))
     pages = max(1, -(-len(found.members) // PAGE))
     page = min(max(page, 0), pages - 1)
-    shown = found.members[page * PAGE:(page + 1) * PAGE]
+    shown = found.members[page * PAGE : (page + 1) * PAGE]
     everyone = me.role == "admin" and team_name is None
-    text = context.render("team/overview", o=found, members=shown, start=page * PAGE, page=page + 1, pages=pages,
-                          team=team_name or (None if everyone else me.team_name), everyone=everyone,
-                          show_teams=everyone, zone=_zone(context))
-    rows = _pairs([Button(f"{page * PAGE + n}. {m.name}{'' if m.active else ' ⛔'}", "team.member", {"id": m.id},
-                          single_use=False) for n, m in enumerate(shown, start=1)])
+    text = context.render(
+        "team/overview",
+        o=found,
+        members=shown,
+        start=page * PAGE,
+        page=page + 1,
+        pages=pages,
+        team=team_name or (None if everyone else me.team_name),
+        everyone=everyone,
+        show_teams=everyone,
+        zone=_zone(context),
+    )
+    rows = _pairs(
+        [
+            Button(
+                f"{page * PAGE + n}. {m.name}{'' if m.active else ' ⛔'}", "team.member", {"id": m.id}, single_use=False
+            )
+            for n, m in enumerate(shown, start=1)
+        ]
+    )
     rows += page_row("team.page", {"team": team_name}, at=page, step=1, end=pages, key="page")
-    rows.append([Button(context.label("team.am"), "team.am", single_use=False),
-                 Button(context.label("team.archived"), "team.archived", single_use=False)])
-    rows.append([Button(context.label("team.archive"), "team.archive_prompt", single_use=False),
-                 Button(context.label("team.merge"), "team.merge_prompt", single_use=False),
-                 Button(context.label("team.help"), "team.help", single_use=False)])
+    rows.append(
+        [
+            Button(context.label("team.am"), "team.am", single_use=False),
+            Button(context.label("team.archived"), "team.archived", single_use=False),
+        ]
+    )
+    rows.append(
+        [
+            Button(context.label("team.archive"), "team.archive_prompt", single_use=False),
+            Button(context.label("team.merge"), "team.merge_prompt", single_use=False),
+            Button(context.label("team.help"), "team.help", single_use=False),
+        ]
+    )
     await _say(update, text, await markup(context, rows))
 
 
@@ -135,12 +176,21 @@ async def page_pressed(update: Update, context: BotContext, payload: dict[str, A
 async def _member(update: Update, context: BotContext, user_id: int) -> None:
     me = context.me
     row = await context.run(team.member, me, context.services.policy, user_id, **_now_and_zone(context))
-    text = context.render("team/member", m=row, tier_names=team.tier_names(context.services.policy), zone=_zone(context))
-    rows = [[Button(context.label("team.book"), "team.book", {"id": row.id}, single_use=False),
-             Button(context.label("team.reassign"), "team.scope", {"from": row.id}, single_use=False)]]
+    text = context.render(
+        "team/member", m=row, tier_names=team.tier_names(context.services.policy), zone=_zone(context)
+    )
+    rows = [
+        [
+            Button(context.label("team.book"), "team.book", {"id": row.id}, single_use=False),
+            Button(context.label("team.reassign"), "team.scope", {"from": row.id}, single_use=False),
+        ]
+    ]
     if row.id != me.id and (me.role == "admin" or row.role != "admin"):
-        access = (Button(context.label("team.deactivate"), "team.ask_deactivate", {"id": row.id}, single_use=False)
-                  if row.active else Button(context.label("team.reactivate"), "team.reactivate", {"id": row.id}))
+        access = (
+            Button(context.label("team.deactivate"), "team.ask_deactivate", {"id": row.id}, single_use=False)
+            if row.active
+            else Button(context.label("team.reactivate"), "team.reactivate", {"id": row.id})
+        )
         people_row = [Button(context.label("team.role"), "team.roles", {"id": row.id}, single_use=False), access]
         if me.role == "admin":
             people_row.append(Button(context.label("team.move"), "team.teams", {"id": row.id}, single_use=False))
@@ -162,10 +212,21 @@ async def book_pressed(update: Update, context: BotContext, payload: dict[str, A
     policy = context.services.policy
     page = await context.run(team.book_page, context.me, policy, user_id, offset=offset, limit=BOOK_PAGE)
     lines, total = page.lines, page.total
-    text = context.render("team/book", name=page.name, lines=lines, total=total, offset=offset, shown=len(lines),
-                          tier_names=team.tier_names(policy))
-    rows = _pairs([Button(f"{offset + n}. {line.name}", "team.customer", {"id": line.id}, single_use=False)
-                   for n, line in enumerate(lines, start=1)])
+    text = context.render(
+        "team/book",
+        name=page.name,
+        lines=lines,
+        total=total,
+        offset=offset,
+        shown=len(lines),
+        tier_names=team.tier_names(policy),
+    )
+    rows = _pairs(
+        [
+            Button(f"{offset + n}. {line.name}", "team.customer", {"id": line.id}, single_use=False)
+            for n, line in enumerate(lines, start=1)
+        ]
+    )
     rows += page_row("team.book", {"id": user_id}, at=offset, step=BOOK_PAGE, end=total)
     rows.append([Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)])
     await _say(update, text, await markup(context, rows))
@@ -176,11 +237,17 @@ async def book_pressed(update: Update, context: BotContext, payload: dict[str, A
 async def customer_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     ref = await context.run(team.customer_ref, context.me, int(payload["id"]))
     label = context.label
-    rows = [[Button(label("team.card"), "customer.card", {"id": ref.id}, single_use=False),
-             Button(label("team.reassign"), "team.pick", {"ids": [ref.id]}, single_use=False)],
-            [Button(label("team.set_am"), "team.am_pick", {"customer": ref.id}, single_use=False),
-             Button(label("team.archive"), "team.ask_archive", {"id": ref.id}, single_use=False),
-             Button(label("team.merge_with"), "team.merge_with", {"id": ref.id}, single_use=False)]]
+    rows = [
+        [
+            Button(label("team.card"), "customer.card", {"id": ref.id}, single_use=False),
+            Button(label("team.reassign"), "team.pick", {"ids": [ref.id]}, single_use=False),
+        ],
+        [
+            Button(label("team.set_am"), "team.am_pick", {"customer": ref.id}, single_use=False),
+            Button(label("team.archive"), "team.ask_archive", {"id": ref.id}, single_use=False),
+            Button(label("team.merge_with"), "team.merge_with", {"id": ref.id}, single_use=False),
+        ],
+    ]
     if ref.owner_id is not None:
         rows.append([Button(label("team.back"), "team.book", {"id": ref.owner_id}, single_use=False)])
     await _say(update, context.render("team/customer", c=ref), await markup(context, rows))
@@ -194,17 +261,23 @@ async def customer_pressed(update: Update, context: BotContext, payload: dict[st
 async def scope_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """Which of a person's customers: all, or one tier of the main model."""
     user_id = int(payload["from"])
-    row = await context.run(team.member, context.me, context.services.policy, user_id,
-                     **_now_and_zone(context))
+    row = await context.run(team.member, context.me, context.services.policy, user_id, **_now_and_zone(context))
     if not row.book:
         await _say(update, context.render("team/error", code="team_nothing_selected"))
         return
     model = team.main_model(context.services.policy)[0]
     names = team.tier_names(context.services.policy)
     options = [Button(context.label("team.all", n=row.book), "team.pick", {"from": user_id}, single_use=False)]
-    options += [Button(context.label("team.tier", name=names[code][context.me.language], n=row.mix[code]), "team.pick",
-                       {"from": user_id, "tier": [model, code]}, single_use=False)
-                for code in names if row.mix.get(code)]
+    options += [
+        Button(
+            context.label("team.tier", name=names[code][context.me.language], n=row.mix[code]),
+            "team.pick",
+            {"from": user_id, "tier": [model, code]},
+            single_use=False,
+        )
+        for code in names
+        if row.mix.get(code)
+    ]
     rows = _pairs(options, 2) + [[Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)]]
     await _say(update, context.render("team/scope", name=row.name), await markup(context, rows))
 
@@ -212,8 +285,12 @@ async def scope_pressed(update: Update, context: BotContext, payload: dict[str, 
 def _selection(payload: dict[str, Any]) -> dict[str, Any]:
     """The selection a button's payload names, as core.team.selection's arguments."""
     tier = payload.get("tier")
-    return {"from_user_id": payload.get("from"), "unassigned": bool(payload.get("unassigned")),
-            "tier": (tier[0], tier[1]) if tier else None, "customer_ids": payload.get("ids")}
+    return {
+        "from_user_id": payload.get("from"),
+        "unassigned": bool(payload.get("unassigned")),
+        "tier": (tier[0], tier[1]) if tier else None,
+        "customer_ids": payload.get("ids"),
+    }
 
 
 @action("team.pick")
@@ -222,11 +299,15 @@ async def pick_pressed(update: Update, context: BotContext, payload: dict[str, A
     """To whom: the active people the presser manages."""
     choice = await context.run(team.reassign_choice, context.me, **_selection(payload), limit=PICK_MAX)
     found = choice.selection
-    rows = _pairs([Button(p.name, "team.ask_reassign", {**payload, "to": p.id}, single_use=False)
-                   for p in choice.targets])
+    rows = _pairs(
+        [Button(p.name, "team.ask_reassign", {**payload, "to": p.id}, single_use=False) for p in choice.targets]
+    )
     rows.append([Button(context.label("team.cancel"), "team.cancel")])
-    await _say(update, context.render("team/pick", what="reassign", count=len(found.ids), from_name=found.from_name),
-               await markup(context, rows))
+    await _say(
+        update,
+        context.render("team/pick", what="reassign", count=len(found.ids), from_name=found.from_name),
+        await markup(context, rows),
+    )
 
 
 @action("team.ask_reassign")
@@ -244,14 +325,25 @@ async def _confirm_reassign(update: Update, context: BotContext, payload: dict[s
     if tier:
         spec = context.services.policy.tier(tier[0], tier[1])
         tier_label = spec.name.get(me.language) if spec else tier[1]
-    text = context.render("team/confirm", op="reassign", count=len(found.ids), from_name=found.from_name,
-                          tier=tier_label, to_name=target, names=found.names)
+    text = context.render(
+        "team/confirm",
+        op="reassign",
+        count=len(found.ids),
+        from_name=found.from_name,
+        tier=tier_label,
+        to_name=target,
+        names=found.names,
+    )
     await _ask(update, context, text, {"op": "reassign", "ids": found.ids, "to": int(payload["to"])})
 
 
 async def _ask(update: Update, context: BotContext, text: str, payload: dict[str, Any]) -> None:
-    rows = [[Button(context.label("team.confirm"), "team.confirm", payload),
-             Button(context.label("team.cancel"), "team.cancel")]]
+    rows = [
+        [
+            Button(context.label("team.confirm"), "team.confirm", payload),
+            Button(context.label("team.cancel"), "team.cancel"),
+        ]
+    ]
     await _say(update, text, await markup(context, rows))
 
 
@@ -274,8 +366,15 @@ async def confirm_pressed(update: Update, context: BotContext, payload: dict[str
     elif op == "archive":
         params = {"name": await context.run(team.archive, me, int(payload["id"]), now)}
     elif op == "merge":
-        merged = await context.run(team.merge, me, policy, int(payload["keep"]), int(payload["drop"]), now,
-                            org_timezone=context.services.settings.timezone)
+        merged = await context.run(
+            team.merge,
+            me,
+            policy,
+            int(payload["keep"]),
+            int(payload["drop"]),
+            now,
+            org_timezone=context.services.settings.timezone,
+        )
         params = {"kept": merged.kept_name, "dropped": merged.dropped_name, "moved": merged.moved}
     elif op in ("deactivate", "role", "move"):
         change = await context.run(people.change, me, op, int(payload["id"]), payload.get("value"), now)
@@ -292,7 +391,7 @@ async def _typed_reassign(update: Update, context: BotContext, rest: str) -> Non
     for word in TIER_WORDS:
         if word in [t.casefold() for t in tokens]:
             at = [t.casefold() for t in tokens].index(word)
-            tier_text, tokens = " ".join(tokens[at + 1:]), tokens[:at]
+            tier_text, tokens = " ".join(tokens[at + 1 :]), tokens[:at]
             break
     if tokens and tokens[-1].casefold() in ALL_WORDS:
         tokens = tokens[:-1]
@@ -300,7 +399,7 @@ async def _typed_reassign(update: Update, context: BotContext, rest: str) -> Non
     if not refs or refs[-1] == 0:
         await _usage(update, context, rest)
         return
-    source, to_ref = tokens[:refs[-1]], tokens[refs[-1]]
+    source, to_ref = tokens[: refs[-1]], tokens[refs[-1]]
     plan = await context.run(team.plan_reassign, context.me, context.services.policy, source, to_ref, tier_text)
     await _confirm_reassign(update, context, _plan_payload(plan))
 
@@ -333,8 +432,12 @@ async def _am_load(update: Update, context: BotContext) -> None:
     load = await context.run(team.account_manager_load, context.me, policy)
     names = team.tier_names(policy)
     top_name = names.get(load.tier or "", {}).get(context.me.language, load.tier or "")
-    rows = _pairs([Button(f"{n}. {c['name']}", "team.am_pick", {"customer": c["id"]}, single_use=False)
-                   for n, c in enumerate(load.without, start=1)])
+    rows = _pairs(
+        [
+            Button(f"{n}. {c['name']}", "team.am_pick", {"customer": c["id"]}, single_use=False)
+            for n, c in enumerate(load.without, start=1)
+        ]
+    )
     rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
     await _say(update, context.render("team/am", load=load, top_name=top_name), await markup(context, rows))
 
@@ -345,8 +448,12 @@ async def am_pick_pressed(update: Update, context: BotContext, payload: dict[str
     choice = await context.run(team.account_manager_choice, context.me, int(payload["customer"]), limit=PICK_MAX)
     ref = choice.customer
     rows = _pairs([Button(p.name, "team.am_set", {"customer": ref.id, "user": p.id}) for p in choice.targets])
-    rows.append([Button(context.label("team.remove_am"), "team.am_set", {"customer": ref.id, "user": None}),
-                 Button(context.label("team.cancel"), "team.cancel")])
+    rows.append(
+        [
+            Button(context.label("team.remove_am"), "team.am_set", {"customer": ref.id, "user": None}),
+            Button(context.label("team.cancel"), "team.cancel"),
+        ]
+    )
     await _say(update, context.render("team/pick", what="am", name=ref.name), await markup(context, rows))
 
 
@@ -354,8 +461,14 @@ async def am_pick_pressed(update: Update, context: BotContext, payload: dict[str
 @answers("team")
 async def am_set_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     user = payload.get("user")
-    name, manager = await context.run(team.set_account_manager, context.me, context.services.policy,
-                               int(payload["customer"]), int(user) if user is not None else None, context.now())
+    name, manager = await context.run(
+        team.set_account_manager,
+        context.me,
+        context.services.policy,
+        int(payload["customer"]),
+        int(user) if user is not None else None,
+        context.now(),
+    )
     await _say(update, context.render("team/done", op="am", name=name, manager=manager))
 
 
@@ -369,8 +482,14 @@ async def _typed_am(update: Update, context: BotContext, rest: str) -> None:
         await _usage(update, context, rest)
         return
     user_ref = None if tokens[-1] in NO_ONE else tokens[-1]
-    name, manager = await context.run(team.set_account_manager_by_name, context.me, context.services.policy,
-                                      " ".join(tokens[:-1]), user_ref, context.now())
+    name, manager = await context.run(
+        team.set_account_manager_by_name,
+        context.me,
+        context.services.policy,
+        " ".join(tokens[:-1]),
+        user_ref,
+        context.now(),
+    )
     await _say(update, context.render("team/done", op="am", name=name, manager=manager))
 
 
@@ -404,16 +523,24 @@ async def _typed_archive(update: Update, context: BotContext, rest: str) -> None
 
 async def _ask_archive_by_name(update: Update, context: BotContext, name: str) -> None:
     ref = await context.run(team.find_customer, context.me, name)
-    await _ask(update, context, context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
-               {"op": "archive", "id": ref.id})
+    await _ask(
+        update,
+        context,
+        context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
+        {"op": "archive", "id": ref.id},
+    )
 
 
 @action("team.ask_archive")
 @answers("team")
 async def ask_archive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     ref = await context.run(team.customer_ref, context.me, int(payload["id"]))
-    await _ask(update, context, context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
-               {"op": "archive", "id": ref.id})
+    await _ask(
+        update,
+        context,
+        context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
+        {"op": "archive", "id": ref.id},
+    )
 
 
 @action("team.archived")
@@ -424,12 +551,21 @@ async def archived_pressed(update: Update, context: BotContext, payload: dict[st
 
 async def _archived(update: Update, context: BotContext, offset: int) -> None:
     lines, total = await context.run(team.archived, context.me, offset=offset, limit=BOOK_PAGE)
-    rows = _pairs([Button(f"♻ {offset + n}", "team.unarchive", {"id": line.id})
-                   for n, line in enumerate(lines, start=1) if line.merged_into is None], 5)
+    rows = _pairs(
+        [
+            Button(f"♻ {offset + n}", "team.unarchive", {"id": line.id})
+            for n, line in enumerate(lines, start=1)
+            if line.merged_into is None
+        ],
+        5,
+    )
     rows += page_row("team.archived", {}, at=offset, step=BOOK_PAGE, end=total)
     rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
-    await _say(update, context.render("team/archived", lines=lines, total=total, offset=offset, zone=_zone(context)),
-               await markup(context, rows))
+    await _say(
+        update,
+        context.render("team/archived", lines=lines, total=total, offset=offset, zone=_zone(context)),
+        await markup(context, rows),
+    )
 
 
 @action("team.unarchive")
@@ -491,9 +627,16 @@ async def _typed_merge(update: Update, context: BotContext, rest: str) -> None:
 
 async def _ask_merge(update: Update, context: BotContext, first: str, second: str) -> None:
     records = await context.run(team.merge_preview_by_name, context.me, first, second)
-    rows = [[Button(context.label("team.keep", n=n, name=keep.name[:24]), "team.confirm",
-                    {"op": "merge", "keep": keep.id, "drop": other.id})]
-            for n, (keep, other) in enumerate((records, records[::-1]), start=1)]
+    rows = [
+        [
+            Button(
+                context.label("team.keep", n=n, name=keep.name[:24]),
+                "team.confirm",
+                {"op": "merge", "keep": keep.id, "drop": other.id},
+            )
+        ]
+        for n, (keep, other) in enumerate((records, records[::-1]), start=1)
+    ]
     rows.append([Button(context.label("team.cancel"), "team.cancel")])
     await _say(update, context.render("team/merge", records=records), await markup(context, rows))
 
@@ -508,10 +651,16 @@ async def ask_deactivate_pressed(update: Update, context: BotContext, payload: d
 
 
 async def _ask_people(update: Update, context: BotContext, op: str, user_id: int, value: str | None) -> None:
-    change = await context.run(people.preview, context.me, user_id,
-                        "team" if op == "move" else op, value)
-    text = context.render("team/confirm", op=op, name=change.person.name, customers=change.customers,
-                          old=change.old, role=change.new, team=change.new)
+    change = await context.run(people.preview, context.me, user_id, "team" if op == "move" else op, value)
+    text = context.render(
+        "team/confirm",
+        op=op,
+        name=change.person.name,
+        customers=change.customers,
+        old=change.old,
+        role=change.new,
+        team=change.new,
+    )
     await _ask(update, context, text, {"op": op, "id": user_id, "value": change.new})
 
 
@@ -532,11 +681,19 @@ async def roles_pressed(update: Update, context: BotContext, payload: dict[str, 
     me, user_id = context.me, int(payload["id"])
     person = await context.run(people.person, me, user_id)
     roles = ("rep", "manager", "admin") if me.role == "admin" else ("rep", "manager")
-    rows = [[Button(context.label(f"roles.{r}"), "team.ask_role", {"id": user_id, "role": r}, single_use=False)
-             for r in roles if r != person.role],
-            [Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)]]
-    await _say(update, context.render("team/pick", what="role", name=person.name, role=person.role),
-               await markup(context, rows))
+    rows = [
+        [
+            Button(context.label(f"roles.{r}"), "team.ask_role", {"id": user_id, "role": r}, single_use=False)
+            for r in roles
+            if r != person.role
+        ],
+        [Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)],
+    ]
+    await _say(
+        update,
+        context.render("team/pick", what="role", name=person.name, role=person.role),
+        await markup(context, rows),
+    )
 
 
 @action("team.ask_role")
@@ -551,11 +708,20 @@ async def teams_pressed(update: Update, context: BotContext, payload: dict[str, 
     me, user_id = context.me, int(payload["id"])
     person = await context.run(people.person, me, user_id)
     names = await context.run(people.team_names)
-    rows = _pairs([Button(name, "team.ask_move", {"id": user_id, "team": name}, single_use=False)
-                   for name in names if name != person.team][:PICK_MAX], 3)
+    rows = _pairs(
+        [
+            Button(name, "team.ask_move", {"id": user_id, "team": name}, single_use=False)
+            for name in names
+            if name != person.team
+        ][:PICK_MAX],
+        3,
+    )
     rows.append([Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)])
-    await _say(update, context.render("team/pick", what="move", name=person.name, ref=person.username or person.name),
-               await markup(context, rows))
+    await _say(
+        update,
+        context.render("team/pick", what="move", name=person.name, ref=person.username or person.name),
+        await markup(context, rows),
+    )
 
 
 @action("team.ask_move")
@@ -582,8 +748,15 @@ def _typed_people(op: str) -> Callable[[Update, BotContext, str], Awaitable[None
 
 
 TYPED: dict[str, Callable[[Update, BotContext, str], Awaitable[None]]] = {
-    "reassign": _typed_reassign, "archive": _typed_archive, "unarchive": _typed_unarchive,
-    "archived": _typed_archived, "merge": _typed_merge, "am": _typed_am, "help": _usage,
-    "deactivate": _typed_people("deactivate"), "activate": _typed_people("activate"),
-    "role": _typed_people("role"), "move": _typed_people("move"),
+    "reassign": _typed_reassign,
+    "archive": _typed_archive,
+    "unarchive": _typed_unarchive,
+    "archived": _typed_archived,
+    "merge": _typed_merge,
+    "am": _typed_am,
+    "help": _usage,
+    "deactivate": _typed_people("deactivate"),
+    "activate": _typed_people("activate"),
+    "role": _typed_people("role"),
+    "move": _typed_people("move"),
 }

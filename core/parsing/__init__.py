@@ -15,5 +15,17 @@ from .model import KINDS, BookEntry, Candidate, Fact, Feedback, FollowUp, Parsed
 from .parser import parse, warm_up
 from .signals import answered_by
 
-__all__ = ["KINDS", "BookEntry", "Candidate", "CustomerIndex", "Fact", "Feedback", "FollowUp", "NameIndex",
-           "ParsedLog", "answered_by", "parse", "warm_up"]
+__all__ = [
+    "KINDS",
+    "BookEntry",
+    "Candidate",
+    "CustomerIndex",
+    "Fact",
+    "Feedback",
+    "FollowUp",
+    "NameIndex",
+    "ParsedLog",
+    "answered_by",
+    "parse",
+    "warm_up",
+]

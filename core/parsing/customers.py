@@ -39,9 +39,9 @@ from .text import has_cjk, is_cjk, lower, normalise
 from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, WORDLIKE_NAMES, ZH_COMPANY_SUFFIXES, ZH_PLACES
 
 NAME, CORE, CONTACT, HOMOPHONE, PINYIN, FIRST_NAME = 100.0, 92.0, 80.0, 84.0, 80.0, 60.0
-ALIAS = 96.0          # a name the reps taught (阿里 → 阿里巴巴) or an import's 别名 column
-PREFIX = 88.0         # leading characters or words: 中兴 → 中兴通讯, stark ind → Stark Industries
-ABBREVIATION = 86.0   # first character of each part: 青啤 → 青岛啤酒, 东航 → 东方航空
+ALIAS = 96.0  # a name the reps taught (阿里 → 阿里巴巴) or an import's 别名 column
+PREFIX = 88.0  # leading characters or words: 中兴 → 中兴通讯, stark ind → Stark Industries
+ABBREVIATION = 86.0  # first character of each part: 青啤 → 青岛啤酒, 东航 → 东方航空
 MIN_CJK_PREFIX, MIN_LATIN_PREFIX, MIN_FIRST_WORD = 2, 3, 4
 FUZZY_CUTOFF, FUZZY_WEIGHT = 85.0, 0.95
 SECOND_KIND_BONUS = 5.0
@@ -66,13 +66,13 @@ class Alias:
     customer_id: int
     weight: float
     is_contact: bool
-    written: str          # as the book writes it (case kept), for case-sensitive aliases
+    written: str  # as the book writes it (case kept), for case-sensitive aliases
 
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    candidates: tuple[Candidate, ...]   # best first
-    others: tuple[Candidate, ...]       # further customers named in the same sentence
+    candidates: tuple[Candidate, ...]  # best first
+    others: tuple[Candidate, ...]  # further customers named in the same sentence
     ambiguous: bool
 
 
@@ -130,8 +130,10 @@ _LATIN_ARTICLES = frozenset("the los las la le el les der die das".split())
 # Industries whose four-character names are shortened to two characters (青岛啤酒 → 青啤,
 # 东方航空 → 东航, 招商银行 → 招行); 中兴通讯 is 中兴, never 中通.
 ABBREVIATED_SUFFIXES = frozenset("啤酒 航空 银行 大学 医院 证券 保险 石化 石油 电力 钢铁 铁路".split())
-_GENERIC_HEADS = frozenset("中国 中华 国际 全国 国家 华东 华南 华北 华中 西南 西北 东北 亚洲 世界 环球 "
-                           "新兴 现代 未来 第一 一号 公司 集团 我们".split())
+_GENERIC_HEADS = frozenset(
+    "中国 中华 国际 全国 国家 华东 华南 华北 华中 西南 西北 东北 亚洲 世界 环球 "
+    "新兴 现代 未来 第一 一号 公司 集团 我们".split()
+)
 
 
 def _is_place(text: str) -> bool:
@@ -148,7 +150,7 @@ def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameFor
     shorts = _short_names(name) if shorts is None else shorts
     out: dict[str, float] = {}
     if has_cjk(name):
-        core = min(shorts, key=len) if shorts else name   # prefixes of the part without suffix
+        core = min(shorts, key=len) if shorts else name  # prefixes of the part without suffix
         if _ALL_CJK.fullmatch(core):
             for length in range(MIN_CJK_PREFIX, len(core)):
                 out.setdefault(core[:length], PREFIX)
@@ -159,7 +161,9 @@ def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameFor
         words = _latin_key(name).split()
         if len(words) > 2 and words[0] in _LATIN_ARTICLES:  # Los Pollos Hermanos → pollos
             out[" ".join(words[1:])] = PREFIX
-            out.setdefault(words[1], PREFIX) if len(words[1]) >= MIN_FIRST_WORD and words[1] not in COMMON_WORDS else None
+            out.setdefault(words[1], PREFIX) if len(words[1]) >= MIN_FIRST_WORD and words[
+                1
+            ] not in COMMON_WORDS else None
         core_words = [w for w in words if w not in LATIN_COMPANY_SUFFIXES]
         if len(core_words) >= 3:  # Buy n Large → bnl
             initials = "".join(w[0] for w in core_words)
@@ -173,8 +177,9 @@ def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameFor
                 for length in range(MIN_LATIN_PREFIX, len(words[k])):
                     out.setdefault(f"{head} {words[k][:length]}", PREFIX)
     taken = {lower(name), *(lower(s) for s in shorts)}
-    return tuple(NameForm(text, weight) for text, weight in out.items()
-                 if lower(text) not in taken and not _is_place(text))
+    return tuple(
+        NameForm(text, weight) for text, weight in out.items() if lower(text) not in taken and not _is_place(text)
+    )
 
 
 class CustomerIndex:
@@ -182,14 +187,14 @@ class CustomerIndex:
 
     def __init__(self, entries: Iterable[BookEntry]) -> None:
         self._names: dict[int, str] = {}
-        self._cjk: dict[str, list[Alias]] = defaultdict(list)      # alias → who
-        self._latin: dict[str, list[Alias]] = defaultdict(list)    # "acme corporation" → who
+        self._cjk: dict[str, list[Alias]] = defaultdict(list)  # alias → who
+        self._latin: dict[str, list[Alias]] = defaultdict(list)  # "acme corporation" → who
         self._sounds: dict[str, list[tuple[str, Alias]]] = defaultdict(list)  # "hua wei" → (华为, who)
-        self._blocks: dict[tuple[str, int], list[str]] = defaultdict(list)    # fuzzy blocks
-        self._search: list[str] = []           # /find: names, companies, contacts, pinyin; lowered
+        self._blocks: dict[tuple[str, int], list[str]] = defaultdict(list)  # fuzzy blocks
+        self._search: list[str] = []  # /find: names, companies, contacts, pinyin; lowered
         self._search_owner: list[int] = []
-        self._search_written: list[str] = []   # what /find shows as `matched`
-        self._initials: list[tuple[str, int, str]] = []   # ("hw", customer, "华为"): prefix only
+        self._search_written: list[str] = []  # what /find shows as `matched`
+        self._initials: list[tuple[str, int, str]] = []  # ("hw", customer, "华为"): prefix only
         for entry in entries:
             self._add(entry)
         self._drop_crowded_forms()
@@ -290,10 +295,9 @@ class CustomerIndex:
             for length in self._cjk_lengths:
                 if i + length > len(low):
                     continue
-                aliases = self._cjk.get(low[i:i + length])
+                aliases = self._cjk.get(low[i : i + length])
                 if aliases and _latin_bounded(low, i, i + length):
-                    out.extend(Mention(a.customer_id, a.weight, i, i + length, a.is_contact)
-                               for a in aliases)
+                    out.extend(Mention(a.customer_id, a.weight, i, i + length, a.is_contact) for a in aliases)
         return out
 
     def _scan_latin(self, text: str, low: str) -> list[Mention]:
@@ -305,15 +309,13 @@ class CustomerIndex:
                 if i + n > len(words):
                     break
                 start, end = words[i][0], words[i + n - 1][1]
-                key = " ".join(w[2] for w in words[i:i + n])
+                key = " ".join(w[2] for w in words[i : i + n])
                 for alias in self._latin.get(key, ()):
                     if _case_ok(alias, text[start:end], key):
-                        out.append(Mention(alias.customer_id, alias.weight, start, end,
-                                           alias.is_contact))
+                        out.append(Mention(alias.customer_id, alias.weight, start, end, alias.is_contact))
                         exact_spans.add((start, end))
         for start, end, word in words:
-            if (start, end) in exact_spans or len(word) < 4 or word in COMMON_WORDS \
-                    or not word.isalpha():
+            if (start, end) in exact_spans or len(word) < 4 or word in COMMON_WORDS or not word.isalpha():
                 continue
             out.extend(self._fuzzy(word, start, end))
         return out
@@ -323,15 +325,19 @@ class CustomerIndex:
         seen: set[str] = set()
         for length in range(len(word) - 2, len(word) + 3):
             for block in ((word[0], length), (word[-1] + "$", length)):
-                for key, score, _ in process.extract(word, self._blocks.get(block, ()),
-                                                     scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
-                                                     limit=5):
+                for key, score, _ in process.extract(
+                    word, self._blocks.get(block, ()), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5
+                ):
                     if key in seen:
                         continue
                     seen.add(key)
-                    out.extend(Mention(a.customer_id, min(a.weight, NAME) * FUZZY_WEIGHT
-                                       * score / 100, start, end, a.is_contact)
-                               for a in self._latin[key] if a.weight >= CONTACT)
+                    out.extend(
+                        Mention(
+                            a.customer_id, min(a.weight, NAME) * FUZZY_WEIGHT * score / 100, start, end, a.is_contact
+                        )
+                        for a in self._latin[key]
+                        if a.weight >= CONTACT
+                    )
         return out
 
     def _scan_sounds(self, low: str, exact: list[Mention]) -> list[Mention]:
@@ -344,13 +350,12 @@ class CustomerIndex:
             if not is_cjk(low[i]):
                 continue
             for length in self._sound_lengths:
-                piece = low[i:i + length]
+                piece = low[i : i + length]
                 if len(piece) < length or (i, i + length) in taken:
                     continue
-                for written, alias in self._sounds.get(" ".join(syllables[i:i + length]), ()):
+                for written, alias in self._sounds.get(" ".join(syllables[i : i + length]), ()):
                     if written != piece and any(a == b for a, b in zip(written, piece)):
-                        out.append(Mention(alias.customer_id, HOMOPHONE * alias.weight / NAME,
-                                           i, i + length, False))
+                        out.append(Mention(alias.customer_id, HOMOPHONE * alias.weight / NAME, i, i + length, False))
         return out
 
     def rank(self, mentions: list[Mention], text: str) -> list[Candidate]:
@@ -378,8 +383,18 @@ class CustomerIndex:
         scored = sorted(((score(m), m) for m in best.values()), key=lambda pair: (-pair[0], pair[1].start))
         # A short form shared by hundreds of customers (a 2-character prefix in a big book)
         # makes no candidate below the best RANKED anyway: build only those.
-        return [Candidate(m.customer_id, self._names[m.customer_id], round(min(100.0, value), 1),
-                          text[m.start:m.end], m.start, m.end, m.is_contact) for value, m in scored[:RANKED]]
+        return [
+            Candidate(
+                m.customer_id,
+                self._names[m.customer_id],
+                round(min(100.0, value), 1),
+                text[m.start : m.end],
+                m.start,
+                m.end,
+                m.is_contact,
+            )
+            for value, m in scored[:RANKED]
+        ]
 
     def resolve(self, mentions: list[Mention], text: str) -> Resolved:
         """Who the sentence is about: the best candidates for the first customer named, and the
@@ -402,9 +417,11 @@ class CustomerIndex:
         for slot in slots:
             slot.sort(key=lambda c: -c.score)
             clear = len(slot) == 1 or slot[0].score - slot[1].score >= AMBIGUITY_GAP
-            full_person = slot[0].is_contact and len(slot[0].matched.split()) >= 2   # "Albert Wesker"
-            names_one = slot[0].score >= ABBREVIATION and not slot[0].is_contact or full_person and slot[0].score >= CONTACT
-            if clear and names_one and all(c.customer_id != slot[0].customer_id for c in named):   # one log per customer
+            full_person = slot[0].is_contact and len(slot[0].matched.split()) >= 2  # "Albert Wesker"
+            names_one = (
+                slot[0].score >= ABBREVIATION and not slot[0].is_contact or full_person and slot[0].score >= CONTACT
+            )
+            if clear and names_one and all(c.customer_id != slot[0].customer_id for c in named):  # one log per customer
                 named.append(slot[0])
         if len(named) > 1:
             lead = named[0]
@@ -464,18 +481,16 @@ class CustomerIndex:
             offer(self._search_owner[i], score, self._search_written[i])
             position = self._blob.find(key, position + 1)
         for alias in (*self._cjk.get(key, ()), *self._latin.get(_latin_key(key), ())):
-            if alias.weight == ABBREVIATION and not alias.is_contact:   # 青啤, 东航: as the card reads them
+            if alias.weight == ABBREVIATION and not alias.is_contact:  # 青啤, 东航: as the card reads them
                 offer(alias.customer_id, ABBREVIATION, alias.written)
         for initials, cid, written in self._initials:
             if initials.startswith(key):
                 offer(cid, 90.0 if initials == key else 80.0, written)
         if not scores and len(key) >= 3:
-            for _, score, i in process.extract(key, self._search, scorer=fuzz.ratio,
-                                               score_cutoff=75, limit=limit * 4):
+            for _, score, i in process.extract(key, self._search, scorer=fuzz.ratio, score_cutoff=75, limit=limit * 4):
                 offer(self._search_owner[i], score * 0.9, self._search_written[i])
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], self._names[item[0]]))
-        return [Candidate(cid, self._names[cid], round(score, 1), matched)
-                for cid, (score, matched) in ranked[:limit]]
+        return [Candidate(cid, self._names[cid], round(score, 1), matched) for cid, (score, matched) in ranked[:limit]]
 
 
 class NameIndex:
@@ -528,12 +543,16 @@ def _bonus(kinds: set[bool]) -> float:
 
 def _latin_bounded(low: str, start: int, end: int) -> bool:
     """A CJK alias that begins or ends with a Latin letter must not cut a Latin word."""
-    if low[start].isascii() and low[start].isalnum() and start > 0 and low[start - 1].isascii() \
-            and low[start - 1].isalnum():
+    if (
+        low[start].isascii()
+        and low[start].isalnum()
+        and start > 0
+        and low[start - 1].isascii()
+        and low[start - 1].isalnum()
+    ):
         return False
     last = low[end - 1]
-    return not (last.isascii() and last.isalnum() and end < len(low) and low[end].isascii()
-                and low[end].isalnum())
+    return not (last.isascii() and last.isalnum() and end < len(low) and low[end].isascii() and low[end].isalnum())
 
 
 def _unpossessed(start: int, end: int, word: str) -> tuple[int, int, str]:
@@ -554,6 +573,6 @@ def _case_ok(alias: Alias, written: str, key: str) -> bool:
 def _drop_contained(mentions: list[Mention]) -> list[Mention]:
     """华为云 beats 华为 inside it: a span strictly inside a longer matched span is dropped."""
     spans = {(m.start, m.end) for m in mentions}
-    return [m for m in mentions
-            if not any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start)
-                       for s, e in spans)]
+    return [
+        m for m in mentions if not any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start) for s, e in spans)
+    ]

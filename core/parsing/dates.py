@@ -47,10 +47,10 @@ PAST, FUTURE, EITHER = "past", "future", "either"
 class DateMention:
     start: int
     end: int
-    direction: str            # past | future | either
-    past_day: date | None     # the reading when it is when the interaction happened
-    future_day: date | None   # the reading when it is the follow-up
-    invalid: bool = False     # written but impossible (2月30日)
+    direction: str  # past | future | either
+    past_day: date | None  # the reading when it is when the interaction happened
+    future_day: date | None  # the reading when it is the follow-up
+    invalid: bool = False  # written but impossible (2月30日)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,26 +58,83 @@ class TimeMention:
     start: int
     end: int
     at: time
-    exact: bool               # False for a part of day (上午, evening)
+    exact: bool  # False for a part of day (上午, evening)
 
 
 ZH_NUM = r"(?:\d{1,2}|[一二两三四五六七八九十]{1,3})"
 ZH_COUNT = r"(?:\d{1,3}|[一二两三四五六七八九十百半]{1,4})"
-_ZH_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5,
-               "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
-_EN_WEEKDAY = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
-               "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
-               "saturday": 5, "sat": 5, "sunday": 6, "sun": 6, "weekend": 5}
-_MONTHS = {"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
-           "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
-           "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
-           "november": 11, "dec": 12, "december": 12}
+_ZH_WEEKDAY = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "末": 5,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+}
+_EN_WEEKDAY = {
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tue": 1,
+    "tues": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
+    "weekend": 5,
+}
+_MONTHS = {
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
+}
 MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 
 
 def month_number(name: str) -> int | None:
     """'Mar', 'march', 'Sept' → 3, 3, 9."""
     return _MONTHS.get(name.lower().rstrip("."))
+
+
 FULL_WEEKDAY = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 SHORT_WEEKDAY = "tues|thurs|thur|mon|tue|wed|thu|fri|sat|sun|weekend"
 EN_COUNT = rf"(?:\d{{1,3}}|{EN_NUMBER_WORDS})"
@@ -85,16 +142,54 @@ _NOT_AMOUNT = r"(?!\s*(?:[kmw万亿千百元块分星%]|stars?\b|points?\b|out o
 
 # Each (pattern, reader) is tried in this order; a later match overlapping an earlier one is
 # dropped, so the specific forms (下周三) win over the general ones (周三).
-_ZH_RELATIVE_DAYS = {"大前天": -3, "前天": -2, "前日": -2, "昨天": -1, "昨日": -1, "昨晚": -1,
-                     "昨儿": -1, "昨早": -1, "今天": 0, "今日": 0, "今早": 0, "今晨": 0, "今晚": 0,
-                     "今儿": 0, "刚才": 0, "刚刚": 0, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
-                     "明儿": 1, "后天": 2, "大后天": 3}
-_EN_RELATIVE_DAYS = {"the day before yesterday": -2, "day before yesterday": -2, "yesterday": -1,
-                     "last night": -1, "last evening": -1,
-                     "today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0,
-                     "this evening": 0, "earlier today": 0, "just now": 0,
-                     "the day after tomorrow": 2, "day after tomorrow": 2, "tomorrow": 1,
-                     "tmrw": 1, "tmr": 1, "ytd": -1, "yday": -1, "yest": -1, "yda": -1}
+_ZH_RELATIVE_DAYS = {
+    "大前天": -3,
+    "前天": -2,
+    "前日": -2,
+    "昨天": -1,
+    "昨日": -1,
+    "昨晚": -1,
+    "昨儿": -1,
+    "昨早": -1,
+    "今天": 0,
+    "今日": 0,
+    "今早": 0,
+    "今晨": 0,
+    "今晚": 0,
+    "今儿": 0,
+    "刚才": 0,
+    "刚刚": 0,
+    "明天": 1,
+    "明日": 1,
+    "明早": 1,
+    "明晚": 1,
+    "明儿": 1,
+    "后天": 2,
+    "大后天": 3,
+}
+_EN_RELATIVE_DAYS = {
+    "the day before yesterday": -2,
+    "day before yesterday": -2,
+    "yesterday": -1,
+    "last night": -1,
+    "last evening": -1,
+    "today": 0,
+    "tonight": 0,
+    "this morning": 0,
+    "this afternoon": 0,
+    "this evening": 0,
+    "earlier today": 0,
+    "just now": 0,
+    "the day after tomorrow": 2,
+    "day after tomorrow": 2,
+    "tomorrow": 1,
+    "tmrw": 1,
+    "tmr": 1,
+    "ytd": -1,
+    "yday": -1,
+    "yest": -1,
+    "yda": -1,
+}
 
 
 def _direction(offset: int) -> str:
@@ -185,8 +280,20 @@ def _first_of_month(today: date, months_ahead: int) -> tuple[str, date, date]:
 
 
 _WEEK_SHIFT_ZH = {"上上": -2, "上": -1, "本": 0, "这": 0, "下下": 2, "下": 1}
-_WEEK_SHIFT_EN = {"last": -1, "past": -1, "previous": -1, "this": 0, "next": 1, "coming": None,
-                  "on": None, "by": None, "until": None, "till": None, "before": None, "this coming": None}
+_WEEK_SHIFT_EN = {
+    "last": -1,
+    "past": -1,
+    "previous": -1,
+    "this": 0,
+    "next": 1,
+    "coming": None,
+    "on": None,
+    "by": None,
+    "until": None,
+    "till": None,
+    "before": None,
+    "this coming": None,
+}
 
 
 def _zh_count(word: str) -> float | None:
@@ -197,6 +304,7 @@ def _zh_count(word: str) -> float | None:
 
 def _zh_rules(today: date):
     """(regex, reader(match) → (direction, past_day, future_day) | None for invalid)."""
+
     def relative(m):
         return _at(today, _ZH_RELATIVE_DAYS[m.group(1)])
 
@@ -247,7 +355,9 @@ def _zh_rules(today: date):
         unit, way = m.group(2).lstrip("个"), m.group(3)
         sign = -1 if way in ("前", "以前", "之前") else 1
         if count == 0.5:
-            return _span(today, 15, "天", sign) if unit == "月" else _span(today, 3 if unit != "年" else 182, "天", sign)
+            return (
+                _span(today, 15, "天", sign) if unit == "月" else _span(today, 3 if unit != "年" else 182, "天", sign)
+            )
         return _span(today, int(count), unit, sign)
 
     def month_edge(m):
@@ -266,13 +376,21 @@ def _zh_rules(today: date):
 
     return [
         (re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"), full_date),
-        (re.compile(r"(大前天|前天|前日|昨天|昨日|昨晚|昨儿|昨早|今天|今日|今早|今晨|今晚|今儿|刚才|刚刚"
-                    r"|明天|明日|明早|明晚|明儿|大后天|后天)"), relative),
-        (re.compile(r"(晚点|晚些|稍后|待会儿?|等会儿?|回头|过\s*(?:半|一|两|几|\d+)\s*个?小时)(?=\s*(?:再|打|联系|回|发|问|去|跟))"),
-         later_today),
+        (
+            re.compile(
+                r"(大前天|前天|前日|昨天|昨日|昨晚|昨儿|昨早|今天|今日|今早|今晨|今晚|今儿|刚才|刚刚"
+                r"|明天|明日|明早|明晚|明儿|大后天|后天)"
+            ),
+            relative,
+        ),
+        (
+            re.compile(
+                r"(晚点|晚些|稍后|待会儿?|等会儿?|回头|过\s*(?:半|一|两|几|\d+)\s*个?小时)(?=\s*(?:再|打|联系|回|发|问|去|跟))"
+            ),
+            later_today,
+        ),
         (re.compile(r"((?:上上|上|本|这|下下|下)个?)?(周|星期|礼拜)([一二三四五六日天1-7末])"), week_day),
-        (re.compile(rf"({ZH_COUNT})\s*(天|日|周|个?星期|个?礼拜|个?月|年)\s*(以后|之后|后|以前|之前|前)"),
-         count_span),
+        (re.compile(rf"({ZH_COUNT})\s*(天|日|周|个?星期|个?礼拜|个?月|年)\s*(以后|之后|后|以前|之前|前)"), count_span),
         (re.compile(rf"过\s*({ZH_COUNT})\s*(天|周|个?星期|个?礼拜|个?月)()"), count_span),  # 过两周回访
         (re.compile(r"(上个?|本|这个?|下个?)?月(底|末|初)"), month_edge),
         (re.compile(rf"({ZH_NUM})\s*月\s*({ZH_NUM})\s*[日号]"), month_day),
@@ -300,7 +418,7 @@ def _en_rules(today: date):
             return _weekday(today, 5, 0)
         return _weekday(today, day, shift)
 
-    def weekday_of_week(m):   # "wed next week"
+    def weekday_of_week(m):  # "wed next week"
         if m.group(1) == "weekend":
             return None
         return _weekday(today, _EN_WEEKDAY[m.group(1)], _WEEK_SHIFT_EN.get(m.group(2)))
@@ -360,23 +478,42 @@ def _en_rules(today: date):
 
     return [
         (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"), iso),
-        (re.compile(r"\b(the day before yesterday|day before yesterday|the day after tomorrow|"
-                    r"day after tomorrow|yesterday|last night|last evening|today|tonight|this morning|this afternoon|"
-                    r"this evening|earlier today|just now|tomorrow|tmrw|tmr|ytd|yday|yest|yda)\b"), relative),
+        (
+            re.compile(
+                r"\b(the day before yesterday|day before yesterday|the day after tomorrow|"
+                r"day after tomorrow|yesterday|last night|last evening|today|tonight|this morning|this afternoon|"
+                r"this evening|earlier today|just now|tomorrow|tmrw|tmr|ytd|yday|yest|yda)\b"
+            ),
+            relative,
+        ),
         (re.compile(r"\b(later today|later this (?:afternoon|evening)|this arvo)\b"), later_today),
-        (re.compile(rf"\b(?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({MONTH})(?![a-z])"
-                    r"(?:,?\s*(\d{4}))?"), day_month),
-        (re.compile(rf"\b({MONTH})(?<![a-z]{{4}}may)\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s*(\d{{4}}))?"),
-         month_day),
+        (
+            re.compile(
+                rf"\b(?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({MONTH})(?![a-z])"
+                r"(?:,?\s*(\d{4}))?"
+            ),
+            day_month,
+        ),
+        (
+            re.compile(rf"\b({MONTH})(?<![a-z]{{4}}may)\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s*(\d{{4}}))?"),
+            month_day,
+        ),
         (re.compile(r"\b(?:end of (?:the )?(month|year|week)|(eom|eoy|eow))\b"), end_of),
         (re.compile(r"\b(?:on\s+|by\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+of)"), day_of_month),
         (re.compile(rf"\b({FULL_WEEKDAY}|{SHORT_WEEKDAY})\s+(next|this|last) week\b"), weekday_of_week),
-        (re.compile(rf"\b(this coming|last|past|previous|this|next|coming|on|by|until|till|before)\s+"
-                    rf"({FULL_WEEKDAY}|{SHORT_WEEKDAY})\b"), weekday),
-        (re.compile(rf"\b()({FULL_WEEKDAY}|thurs|thur|thu|tues|tue|weds|wed|fri)\b(?!\s+(?:next|this|last) week)"), weekday),
+        (
+            re.compile(
+                rf"\b(this coming|last|past|previous|this|next|coming|on|by|until|till|before)\s+"
+                rf"({FULL_WEEKDAY}|{SHORT_WEEKDAY})\b"
+            ),
+            weekday,
+        ),
+        (
+            re.compile(rf"\b()({FULL_WEEKDAY}|thurs|thur|thu|tues|tue|weds|wed|fri)\b(?!\s+(?:next|this|last) week)"),
+            weekday,
+        ),
         (re.compile(rf"\b(?:in|within|after)\s+({EN_COUNT})\s*(days?|weeks?|wks?|months?|years?)\b"), in_count),
-        (re.compile(rf"\b({EN_COUNT})\s+(days?|weeks?|months?|years?)\s+(ago|from now|later|after)\b"),
-         count_ago),
+        (re.compile(rf"\b({EN_COUNT})\s+(days?|weeks?|months?|years?)\s+(ago|from now|later|after)\b"), count_ago),
         (re.compile(r"\b(last|past|previous|this|next)\s+week\b"), week_only),
         (re.compile(r"\b(last|this|next)\s+month\b"), month_only),
         (re.compile(rf"(?<![\d.$¥€£/])\b(\d{{1,2}})/(\d{{1,2}})(?:/(\d{{4}}|\d{{2}}))?\b(?!/){_NOT_AMOUNT}"), slashed),
@@ -387,7 +524,8 @@ def _en_rules(today: date):
 _EN_LEFTOVER = re.compile(
     r"\b(?:(?:in|within)\s+)?(?:a|an|one|half an?|a couple of|\w+)\s+(?:fortnight|hours?)"
     r"(?:\s+(?:ago|from now|later))?\b"
-    r"|\b\w+\s+(?:days?|weeks?|months?)\s+(?:ago|from now|later)\b")
+    r"|\b\w+\s+(?:days?|weeks?|months?)\s+(?:ago|from now|later)\b"
+)
 
 
 @lru_cache(maxsize=1)
@@ -401,9 +539,11 @@ def _via_dateparser(phrase: str, local_now: datetime) -> tuple[str, date | None,
     base = local_now.replace(tzinfo=None)
     readings = {}
     for prefer in ("past", "future"):
-        parsed = _dateparser().parse(phrase, languages=["en"],
-                                     settings={"PREFER_DATES_FROM": prefer, "RELATIVE_BASE": base,
-                                               "RETURN_AS_TIMEZONE_AWARE": False})
+        parsed = _dateparser().parse(
+            phrase,
+            languages=["en"],
+            settings={"PREFER_DATES_FROM": prefer, "RELATIVE_BASE": base, "RETURN_AS_TIMEZONE_AWARE": False},
+        )
         readings[prefer] = parsed.date() if parsed else None
     past, future = readings["past"], readings["future"]
     if past is None and future is None:
@@ -460,11 +600,17 @@ def part_of_day(text: str, meals: bool = False) -> time | None:
         if pattern.search(text):
             return at
     return None
-_ZH_TIME = re.compile(rf"(上午|早上|早晨|中午|下午|傍晚|晚上|今晚|明晚|明早|今早|夜里)?\s*({ZH_NUM})\s*(?:点|點|时)"
-                      rf"(?:\s*(半|一刻|三刻|(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*分))?"
-                      r"(?![零一二两三四五六七八九十\d万亿千百元块])")  # 一点五万 is money, not 1:05
+
+
+_ZH_TIME = re.compile(
+    rf"(上午|早上|早晨|中午|下午|傍晚|晚上|今晚|明晚|明早|今早|夜里)?\s*({ZH_NUM})\s*(?:点|點|时)"
+    rf"(?:\s*(半|一刻|三刻|(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*分))?"
+    r"(?![零一二两三四五六七八九十\d万亿千百元块])"
+)  # 一点五万 is money, not 1:05
 _CLOCK = re.compile(r"(?<![\d.:/])(\d{1,2}):(\d{2})(?![\d/])(?:\s*(am|pm|a\.m\.|p\.m\.))?")
-_EN_TIME = re.compile(r"\b(?:at\s+)?(\d{1,2})(?:\.(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)(?![a-z])|\bat\s+(\d{1,2})\b(?![:\d./%]|\s*(?:units?|pcs|people|stores?|sites?))")
+_EN_TIME = re.compile(
+    r"\b(?:at\s+)?(\d{1,2})(?:\.(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)(?![a-z])|\bat\s+(\d{1,2})\b(?![:\d./%]|\s*(?:units?|pcs|people|stores?|sites?))"
+)
 
 
 def _hour(hour: int, part: str | None) -> int:
@@ -483,8 +629,7 @@ def find_times(low: str) -> list[TimeMention]:
     found: list[TimeMention] = []
 
     def add(start: int, end: int, hour: int, minute: int, exact: bool) -> None:
-        if 0 <= hour <= 23 and 0 <= minute <= 59 and \
-                not any(start < t.end and t.start < end for t in found):
+        if 0 <= hour <= 23 and 0 <= minute <= 59 and not any(start < t.end and t.start < end for t in found):
             found.append(TimeMention(start, end, time(hour, minute), exact))
 
     for m in _ZH_TIME.finditer(low):
@@ -492,12 +637,26 @@ def find_times(low: str) -> list[TimeMention]:
         if hour is None:
             continue
         minute_word = m.group(3)
-        minute = 30 if minute_word == "半" else 15 if minute_word == "一刻" else \
-            45 if minute_word == "三刻" else (to_int(m.group(4)) or 0) if minute_word else 0
+        minute = (
+            30
+            if minute_word == "半"
+            else 15
+            if minute_word == "一刻"
+            else 45
+            if minute_word == "三刻"
+            else (to_int(m.group(4)) or 0)
+            if minute_word
+            else 0
+        )
         add(m.start(), m.end(), _hour(hour, m.group(1)), minute, True)
     for m in _CLOCK.finditer(low):
-        add(m.start(), m.end(), _hour(int(m.group(1)), m.group(3) or ("" if int(m.group(1)) > 6 else None)),
-            int(m.group(2)), True)
+        add(
+            m.start(),
+            m.end(),
+            _hour(int(m.group(1)), m.group(3) or ("" if int(m.group(1)) > 6 else None)),
+            int(m.group(2)),
+            True,
+        )
     for m in _EN_TIME.finditer(low):
         if m.group(1):
             add(m.start(), m.end(), _hour(int(m.group(1)), m.group(3)), int(m.group(2) or 0), True)

@@ -18,33 +18,46 @@ from .words import SURNAMES as _SURNAMES
 
 # A surname and a title: 李总, 王经理, 唐工 (the person a fact is about when the book has no
 # such contact yet).
-_PERSON_ZH = re.compile(rf"[{_SURNAMES}](?:总监|总|经理|主任|老板|董事长|董|工|姐|哥|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)")
+_PERSON_ZH = re.compile(
+    rf"[{_SURNAMES}](?:总监|总|经理|主任|老板|董事长|董|工|姐|哥|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)"
+)
 _PERSON_EN = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:'s|’s)?\s*$")
-_ZH_DAY = r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月|[./-])\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]?"
-_EN_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-              r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
-_EN_DAY = (rf"(?:(?P<mn>{_EN_MONTHS})\.?\s+(?P<dn>\d{{1,2}})(?:st|nd|rd|th)?\b|"
-           rf"(?P<dn2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mn2>{_EN_MONTHS})\b|(?P<m3>\d{{1,2}})/(?P<d3>\d{{1,2}})\b)")
+_ZH_DAY = (
+    r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月|[./-])\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]?"
+)
+_EN_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_EN_DAY = (
+    rf"(?:(?P<mn>{_EN_MONTHS})\.?\s+(?P<dn>\d{{1,2}})(?:st|nd|rd|th)?\b|"
+    rf"(?P<dn2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mn2>{_EN_MONTHS})\b|(?P<m3>\d{{1,2}})/(?P<d3>\d{{1,2}})\b)"
+)
 # "turns 30 on feb 14" says a birthday as plainly as the word does.
 _BIRTHDAY_WORD = r"(?:生日|生辰|\bbirthday\b|\bb-?day\b|\bbday\b|\bdob\b|\bturns \d{1,3}(?= on\b))"
 _BIRTHDAY = re.compile(
     rf"{_BIRTHDAY_WORD}[^\d\n]{{0,30}}?(?:\d{{4}}\s*[年./-]\s*)?(?:{_ZH_DAY}|{_EN_DAY})"
     rf"|(?:农历)?(?P<m4>\d{{1,2}})\s*月\s*(?P<d4>\d{{1,2}})\s*[日号]?\s*(?:是|过)?\s*(?:他|她)?的?{_BIRTHDAY_WORD}",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 BIRTHDAY_WORD = re.compile(_BIRTHDAY_WORD, re.IGNORECASE)
 _PHONE = re.compile(
     r"(?:手机号码|手机号|手机|电话号码|号码|新号|换号|联系方式|微信号|微信同号|同号|座机|电话|\bphone\b|\bmobile\b|\bcell\b|\bnumber\b|"
     r"\bdirect line\b|\bno\.|\bnew\s*#|\b(?:phone|tel|cell)\s*#)"
     r"[^\d\n+(]{0,24}?(?P<number>(?:\+|\()?\d[\d ().-]{5,18}\d)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # A changed number, or one the rep is told to use from now on (以后直接打这个, 同号, direct line).
-_PHONE_CHANGED = re.compile(r"换|新|改|更新|以后|今后|直接打|存一下|记一下|同号|\bnew\b|\bchanged?\b|\bnow\b|\bupdated?\b|"
-                            r"\bdirect line\b|\bfrom now on\b|\breach (?:him|her|them) at\b", re.IGNORECASE)
+_PHONE_CHANGED = re.compile(
+    r"换|新|改|更新|以后|今后|直接打|存一下|记一下|同号|\bnew\b|\bchanged?\b|\bnow\b|\bupdated?\b|"
+    r"\bdirect line\b|\bfrom now on\b|\breach (?:him|her|them) at\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class FactSpan:
-    kind: str            # birthday | phone
+    kind: str  # birthday | phone
     value: str
     start: int
     end: int
@@ -63,9 +76,10 @@ def find_facts(text: str) -> list[FactSpan]:
         if not 7 <= len(digits.lstrip("+")) <= 15:
             continue
         # stated: "电话：…", "手机是…", or a keyword and the number ending the message (中兴周经理手机 139…)
-        stated = re.search(r"(?:[:：是为]|\bis)\s*[+(]?\d", text[m.start():m.end()]) or (
-            re.fullmatch(r"\D{0,14}?\s*", text[m.start():m.start("number")]) is not None
-            and not text[m.end():].strip(" .。!！"))
+        stated = re.search(r"(?:[:：是为]|\bis)\s*[+(]?\d", text[m.start() : m.end()]) or (
+            re.fullmatch(r"\D{0,14}?\s*", text[m.start() : m.start("number")]) is not None
+            and not text[m.end() :].strip(" .。!！")
+        )
         if not stated and not _PHONE_CHANGED.search(text, max(0, m.start() - 12), min(len(text), m.end() + 6)):
             continue
         found.append(FactSpan("phone", digits, m.start(), m.end()))
@@ -80,7 +94,7 @@ def person_before(text: str, start: int, end: int) -> tuple[int, int] | None:
     if near:
         best = min(near, key=lambda m: (m.end() > start, abs(m.end() - start)))
         return best.span()
-    m = _PERSON_EN.search(text[max(0, start - 40):start])
+    m = _PERSON_EN.search(text[max(0, start - 40) : start])
     if m and m.group(1).split()[0].lower() not in ("new", "the", "his", "her", "their", "my", "our"):
         offset = max(0, start - 40)
         return offset + m.start(1), offset + m.end(1)

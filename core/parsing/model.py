@@ -18,7 +18,7 @@ class BookEntry:
     name: str
     company: str | None = None
     contacts: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()     # names the reps taught it (阿里 → 阿里巴巴) or an import gave
+    aliases: tuple[str, ...] = ()  # names the reps taught it (阿里 → 阿里巴巴) or an import gave
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,32 +29,32 @@ class Candidate:
     name: str
     score: float
     matched: str
-    start: int = 0            # the matched span in the message (0, 0 for /find)
+    start: int = 0  # the matched span in the message (0, 0 for /find)
     end: int = 0
     is_contact: bool = False  # matched by a contact's name, not the customer's
 
 
 @dataclass(frozen=True, slots=True)
 class FollowUp:
-    due: datetime          # aware UTC
-    has_time: bool         # False: no time of day was written, `due` is 09:00 local
-    text: str              # what to do ("send the quote"), else a short default from the sentence
+    due: datetime  # aware UTC
+    has_time: bool  # False: no time of day was written, `due` is 09:00 local
+    text: str  # what to do ("send the quote"), else a short default from the sentence
 
 
 @dataclass(frozen=True, slots=True)
 class Feedback:
-    kind: str              # complaint | suggestion | praise | question
-    text: str              # the clause that carries it
+    kind: str  # complaint | suggestion | praise | question
+    text: str  # the clause that carries it
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
     """A fact about a contact stated in the sentence, proposed for one tap to apply."""
 
-    kind: str                 # birthday | phone
-    contact: str              # the contact as written (李总, Bruce)
-    value: str                # birthday: "MM-DD"; phone: digits, with a leading + if written
-    customer_id: int | None   # whose contact it is, when the book tells
+    kind: str  # birthday | phone
+    contact: str  # the contact as written (李总, Bruce)
+    value: str  # birthday: "MM-DD"; phone: digits, with a leading + if written
+    customer_id: int | None  # whose contact it is, when the book tells
 
 
 @dataclass(frozen=True, slots=True)

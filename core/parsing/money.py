@@ -25,14 +25,20 @@ BOOKED, EXPECTED, REFUND = "booked", "expected", "refund"
 _REFUND = re.compile(
     r"退款|退了?.{0,8}(?:款|钱|费)|(?:同意|答应|已经?)退了?|退\s*[¥￥$]|退给|退还|退押金|押金退|退了\s*(?:\d|[一二两三四五六七八九十])|退钱|退费|退回|返还|返款|退货款|赔付|赔款|赔了|扣款|"
     r"\b(?:refund(?:ed|s|ing)?|reimburs\w*|credit(?:ed)? (?:note|back)|chargeback|charged back|"
-    r"money back|paid (?:them|him|her) back|gave (?:them|him|her) back)\b", re.ASCII)
+    r"money back|paid (?:them|him|her) back|gave (?:them|him|her) back)\b",
+    re.ASCII,
+)
 _SIGNING = re.compile(
     r"签|成交|下单|落单|采购|付款|打款|回款|定下来|拍板|"
-    r"\b(?:sign(?:s|ed|ing)?|close[sd]?|closing|order|po|purchase|buy|commit|award(?:ed)?)\b", re.ASCII)
+    r"\b(?:sign(?:s|ed|ing)?|close[sd]?|closing|order|po|purchase|buy|commit|award(?:ed)?)\b",
+    re.ASCII,
+)
 _ASKED = re.compile(
     r"回访|跟进|跟踪|提醒|再联系|再打|再约|再问|催|复查|"
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|chase|check (?:back|in)|call|ping|"
-    r"touch base|circle back|email|visit|meet)\b", re.ASCII)
+    r"touch base|circle back|email|visit|meet)\b",
+    re.ASCII,
+)
 
 
 def money_role(low: str, bounds: list[tuple[int, int]], start: int, *, deal: bool) -> str:
@@ -53,10 +59,12 @@ def money_role(low: str, bounds: list[tuple[int, int]], start: int, *, deal: boo
 _SIGNING_AHEAD = re.compile(
     r"预算|报价|预计|预估|估计|意向|计划|打算|准备|有望|争取|可能|商机|规模|项目|要签|会签|将签|待签|"
     r"\b(?:budget\w*|quote[sd]?|quoting|proposal|estimate[sd]?|forecast|pipeline|potential|"
-    r"opportunity|looking at|could|might|may|would|will|expect\w*|likely|rfq|rfp|tender|bid)\b", re.ASCII)
+    r"opportunity|looking at|could|might|may|would|will|expect\w*|likely|rfq|rfp|tender|bid)\b",
+    re.ASCII,
+)
 
 
 def signing_only(low: str, span: tuple[int, int]) -> bool:
     """The follow-up clause names a signing day and asks for no action (sign by Jan 15)."""
-    piece = low[span[0]:span[1]]
+    piece = low[span[0] : span[1]]
     return _SIGNING.search(piece) is not None and _ASKED.search(piece) is None

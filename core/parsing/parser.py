@@ -16,21 +16,40 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo, UTC
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz
 
-from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times, part_of_day
 from .amounts import find_amount
 from .customers import CustomerIndex
+from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times, part_of_day
 from .facts import BIRTHDAY_WORD, FactSpan, find_facts, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
-from .signals import (COMING_TO_US, FOLLOW_UP_CUE, JOINT, SAID, MINE, NEUTRAL, THEIRS, TOOL_NAMES, detect_attempt, plan_owner, detect_feedback, detect_kind,
-                      detect_satisfaction, follow_up_text, jieba_tokenizer, said_in_past, SELF_NOTE, TODO_CALL,
-                      introduced_name, unknown_name)
+from .signals import (
+    COMING_TO_US,
+    FOLLOW_UP_CUE,
+    JOINT,
+    MINE,
+    NEUTRAL,
+    SAID,
+    SELF_NOTE,
+    THEIRS,
+    TODO_CALL,
+    TOOL_NAMES,
+    detect_attempt,
+    detect_feedback,
+    detect_kind,
+    detect_satisfaction,
+    follow_up_text,
+    introduced_name,
+    jieba_tokenizer,
+    plan_owner,
+    said_in_past,
+    unknown_name,
+)
 from .tasks import task_text
 from .text import clause_bounds, clause_of, has_cjk, lower, normalise
 
@@ -61,8 +80,9 @@ def _blank(text: str, start: int, end: int, filler: str = " ") -> str:
     return text[:start] + filler * (end - start) + text[end:]
 
 
-def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
-          currency: str = "CNY", lang: str = "zh") -> ParsedLog:
+def parse(
+    text: str, index: CustomerIndex, *, now: datetime, timezone: str, currency: str = "CNY", lang: str = "zh"
+) -> ParsedLog:
     """Read one message. Never raises on any text; `now` is aware (a naive one is taken as UTC).
     `lang` is the rep's language; both languages are read whatever it is."""
     problems: list[str] = []
@@ -78,8 +98,11 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     bounds = clause_bounds(low)
 
     products = [m.span() for m in TOOL_NAMES.finditer(low)]
-    mentions = [m for m in index.scan(norm)   # 腾讯会议 is a meeting tool, not the customer 腾讯
-                if not any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) for s, e in products)]
+    mentions = [
+        m
+        for m in index.scan(norm)  # 腾讯会议 is a meeting tool, not the customer 腾讯
+        if not any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) for s, e in products)
+    ]
     resolved = index.resolve(mentions, norm)
     ranked = list(resolved.candidates[:MAX_CANDIDATES])
     masked = low
@@ -103,20 +126,29 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     kind_text = masked
     if when.follow_up_span:
         kind_text = _blank(kind_text, *_plan_span(masked, low, clause_bounds(low, spaces=False), when.follow_up_span))
-    if when.their_plan is not None:   # what the customer will do is no contact or deal yet (郑经理说下个月初付款)
+    if when.their_plan is not None:  # what the customer will do is no contact or deal yet (郑经理说下个月初付款)
         plan_at = when.their_plan[1].start
         kind_text = _blank(kind_text, plan_at, clause_of(bounds, plan_at)[1])
     for asked in _ASKED_FOR.finditer(kind_text):  # "wants a demo" asks for one; none was held
         kind_text = _blank(kind_text, asked.start(), asked.end())
     kind, channel = detect_kind(kind_text)
     planned = _PLANNED.match(low)
-    if planned and kind in ("meeting", "call", "visit") and when.follow_up_span is not None \
-            and not when.occurred_given and not said_in_past(masked, planned.end(), len(masked)) \
-            and re.fullmatch(r"[^,，:：;；.。]{1,24}", low[planned.end():when.follow_up_span[0]]):
+    if (
+        planned
+        and kind in ("meeting", "call", "visit")
+        and when.follow_up_span is not None
+        and not when.occurred_given
+        and not said_in_past(masked, planned.end(), len(masked))
+        and re.fullmatch(r"[^,，:：;；.。]{1,24}", low[planned.end() : when.follow_up_span[0]])
+    ):
         kind, channel = "note", None  # "meeting w/ jared tmr 2pm": a plan, kept as its follow-up
     attempt = detect_attempt(kind_text)
-    if kind not in ("note", "deal", "greeting") and not attempt and SELF_NOTE.search(kind_text) \
-            and not said_in_past(masked, 0, len(masked)):
+    if (
+        kind not in ("note", "deal", "greeting")
+        and not attempt
+        and SELF_NOTE.search(kind_text)
+        and not said_in_past(masked, 0, len(masked))
+    ):
         kind, channel = "note", None
     if attempt and kind == "note":
         kind = "call"
@@ -128,27 +160,35 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
             kind, channel = "deal", channel
         elif money != BOOKED and kind == "deal":
             kind, channel = (channel, None) if channel else ("note", None)
-        if money == EXPECTED and when.follow_up_due is not None and when.follow_up_span is not None \
-                and signing_only(masked, clause_of(bounds, when.follow_up_span[0])):
+        if (
+            money == EXPECTED
+            and when.follow_up_due is not None
+            and when.follow_up_span is not None
+            and signing_only(masked, clause_of(bounds, when.follow_up_span[0]))
+        ):
             expected_by, when.follow_up_due = when.follow_up_due.date(), None
-        elif money == EXPECTED and when.their_plan is not None \
-                and signing_only(masked, clause_of(bounds, when.their_plan[1].start)):
-            expected_by = when.their_plan[0]   # "they want to sign 1.2m by Jan 15"
+        elif (
+            money == EXPECTED
+            and when.their_plan is not None
+            and signing_only(masked, clause_of(bounds, when.their_plan[1].start))
+        ):
+            expected_by = when.their_plan[0]  # "they want to sign 1.2m by Jan 15"
 
     cue = detect_feedback(kind_text)
     feedback = None
     if cue:
         start, end = clause_of(bounds, cue.start)
-        feedback = Feedback(cue.kind, norm[start:end].strip() or norm[cue.start:cue.end])
+        feedback = Feedback(cue.kind, norm[start:end].strip() or norm[cue.start : cue.end])
 
     new_customer = None
     if not ranked or all(c.is_contact for c in ranked):
         new_customer = unknown_name(norm)
         if new_customer and any(new_customer in c.matched or c.matched in new_customer for c in ranked):
-            new_customer = None   # the person is a contact in the book (张总), not a company
-        elif new_customer and any(new_customer[0] == c.name[0] and fuzz.partial_ratio(new_customer, c.name) >= 50
-                                  for c in ranked):
-            new_customer = None   # 蒙午王经理: a slip for the contact's own company (蒙牛乳业)
+            new_customer = None  # the person is a contact in the book (张总), not a company
+        elif new_customer and any(
+            new_customer[0] == c.name[0] and fuzz.partial_ratio(new_customer, c.name) >= 50 for c in ranked
+        ):
+            new_customer = None  # 蒙午王经理: a slip for the contact's own company (蒙牛乳业)
         elif new_customer and ranked:  # 恒达集团的李总: the 李总 of a company not in the book
             ranked = []
     else:  # 华为林工介绍了立讯精密的采购: the card is 华为's, 立讯精密 is offered beside it
@@ -157,7 +197,7 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
             new_customer = None
     introduced = bool(new_customer and ranked)
     if new_customer and (at := norm.find(new_customer)) >= 0 and len(norm) == len(summary):
-        typed = summary[at:at + len(new_customer)]   # 統一企業 is created as the rep typed it
+        typed = summary[at : at + len(new_customer)]  # 統一企業 is created as the rep typed it
         new_customer = typed if normalise(typed) == new_customer else new_customer
 
     follow_up = None
@@ -165,11 +205,19 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
         if introduced and new_customer:  # …约了明天打电话: the next step is with the company introduced
             names = [new_customer]
         else:
-            names = [c.name for c in ranked[:1]] + [c.name for c in resolved.others] if ranked else \
-                [new_customer] if new_customer else []
+            names = (
+                [c.name for c in ranked[:1]] + [c.name for c in resolved.others]
+                if ranked
+                else [new_customer]
+                if new_customer
+                else []
+            )
 
-        follow_up = FollowUp(when.follow_up_due.astimezone(UTC), when.follow_up_has_time,
-                             _follow_up_words(norm, masked, when, ranked, names, attempt))
+        follow_up = FollowUp(
+            when.follow_up_due.astimezone(UTC),
+            when.follow_up_has_time,
+            _follow_up_words(norm, masked, when, ranked, names, attempt),
+        )
         if follow_up.due < now - timedelta(minutes=1):
             problems.append("follow_up_in_past")
 
@@ -198,21 +246,24 @@ def parse(text: str, index: CustomerIndex, *, now: datetime, timezone: str,
     )
 
 
-_ASKED_FOR = re.compile(r"\b(?:wants?|wanted|asked for|asking for|requested|would like|needs?) (?:a |an |another )?"
-                        r"(?:demo|meeting|call|visit|walkthrough)\b"
-                        # meetings to come: "wants to meet thurs", "invited us to their demo day", "call set for thu"
-                        r"|\b(?:wants?|would like|asked) to (?:meet|move|reschedule|push|set up|schedule)\b[^,.;]*"
-                        r"|\binvited (?:us|me) to\b[^,.;]*"
-                        r"|\b(?:call|meeting|mtg|demo|visit|lunch|zoom) (?:is )?(?:set|scheduled|booked|planned) for\b"
-                        r"|(?:要|想要|想看|约)\s*(?:demo|演示)")
+_ASKED_FOR = re.compile(
+    r"\b(?:wants?|wanted|asked for|asking for|requested|would like|needs?) (?:a |an |another )?"
+    r"(?:demo|meeting|call|visit|walkthrough)\b"
+    # meetings to come: "wants to meet thurs", "invited us to their demo day", "call set for thu"
+    r"|\b(?:wants?|would like|asked) to (?:meet|move|reschedule|push|set up|schedule)\b[^,.;]*"
+    r"|\binvited (?:us|me) to\b[^,.;]*"
+    r"|\b(?:call|meeting|mtg|demo|visit|lunch|zoom) (?:is )?(?:set|scheduled|booked|planned) for\b"
+    r"|(?:要|想要|想看|约)\s*(?:demo|演示)"
+)
 # A message that opens with the meeting it plans: "meeting w/ jared tmr 2pm", "lunch with bob fri".
 _PLANNED = re.compile(r"^(?:meeting|mtg|call|lunch|dinner|coffee|zoom|demo|visit)\s+(?:w/?|with)\s")
-_PHONE_LABEL = re.compile(r"(?:手机号?|电话号?码?|微信同号|微信|号码|新号码?|(?:new |direct |cell |mobile )?(?:number|line|phone|cell)"
-                          r")[\s:：是为改成换成]*$")
+_PHONE_LABEL = re.compile(
+    r"(?:手机号?|电话号?码?|微信同号|微信|号码|新号码?|(?:new |direct |cell |mobile )?(?:number|line|phone|cell)"
+    r")[\s:：是为改成换成]*$"
+)
 
 
-def _read_facts(norm: str, masked: str, mentions, ranked, bounds,
-                local_now: datetime) -> tuple[tuple[Fact, ...], str]:
+def _read_facts(norm: str, masked: str, mentions, ranked, bounds, local_now: datetime) -> tuple[tuple[Fact, ...], str]:
     """Birthdays and phone numbers stated about contacts; their spans are blanked so the date
     is no follow-up and the number no amount."""
     facts = []
@@ -220,7 +271,7 @@ def _read_facts(norm: str, masked: str, mentions, ranked, bounds,
     found_all += _relative_birthdays(masked, found_all, bounds, local_now)
     for found in found_all:
         masked = _blank(masked, found.start, found.end)
-        label = _PHONE_LABEL.search(masked[:found.start]) if found.kind == "phone" else None
+        label = _PHONE_LABEL.search(masked[: found.start]) if found.kind == "phone" else None
         if label:  # 唐工电话 189…, 微信同号 139…: the number's label is no call or message
             masked = _blank(masked, label.start(), label.end())
         contact, customer_id = _fact_person(norm, found, mentions, ranked, bounds)
@@ -236,8 +287,7 @@ def _dates(masked: str, local_now: datetime) -> list[DateMention]:
 def _relative_birthdays(masked: str, found: list[FactSpan], bounds, local_now: datetime) -> list[FactSpan]:
     """A birthday given by a relative day (小米宋经理这周六生日, 今天是黄总生日, his bday is next
     friday): the day it falls on this time, read like any other date in its clause."""
-    words = [m for m in BIRTHDAY_WORD.finditer(masked)
-             if not any(f.start <= m.start() < f.end for f in found)]
+    words = [m for m in BIRTHDAY_WORD.finditer(masked) if not any(f.start <= m.start() < f.end for f in found)]
     if not words:
         return []
     dates = _dates(masked, local_now)
@@ -261,64 +311,78 @@ def _fact_person(norm: str, found, mentions, ranked, bounds) -> tuple[str | None
     contacts = [m for m in mentions if m.is_contact]
     lead = ranked[0].customer_id if ranked else None
     if contacts:
-        best = min(contacts, key=lambda m: (not start <= m.start < max(end, found.end), m.start > found.start,
-                                            abs(m.start - found.start), m.customer_id != lead))
-        return norm[best.start:best.end], best.customer_id
+        best = min(
+            contacts,
+            key=lambda m: (
+                not start <= m.start < max(end, found.end),
+                m.start > found.start,
+                abs(m.start - found.start),
+                m.customer_id != lead,
+            ),
+        )
+        return norm[best.start : best.end], best.customer_id
     span = person_before(norm, found.start, found.end)
     if span is None:
         return None, None
-    return norm[span[0]:span[1]], lead
+    return norm[span[0] : span[1]], lead
 
 
 @dataclass(slots=True)
 class _When:
-    occurred: datetime                        # local; now when nothing usable was written
+    occurred: datetime  # local; now when nothing usable was written
     occurred_given: bool = False
-    follow_up_due: datetime | None = None     # local
+    follow_up_due: datetime | None = None  # local
     follow_up_has_time: bool = False
     follow_up_span: tuple[int, int] | None = None
-    spans: list[tuple[int, int]] = field(default_factory=list)   # every date and time read
-    their_plan: _Reading | None = None        # a future date that is the customer's plan
+    spans: list[tuple[int, int]] = field(default_factory=list)  # every date and time read
+    their_plan: _Reading | None = None  # a future date that is the customer's plan
 
 
 _Reading = tuple[date, DateMention]
 
 
-def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
-               problems: list[str]) -> _When:
+def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime, problems: list[str]) -> _When:
     mentions = _dates(masked, local_now)
     times = find_times(_blank_all(masked, [(d.start, d.end) for d in mentions]))
     if any(d.invalid for d in mentions):
         problems.append("invalid_date")
     occurred, follow_up, their_plan = _roles(masked, bounds, mentions, local_now.date())
     attached = _attach_times(times, mentions, bounds)
-    occurred, follow_up = _lone_times(masked, bounds, times, attached, occurred, follow_up,
-                                      local_now)
-    when = _When(local_now, spans=[(d.start, d.end) for d in mentions] +
-                 [(t.start, t.end) for t in times], their_plan=their_plan)
+    occurred, follow_up = _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now)
+    when = _When(
+        local_now, spans=[(d.start, d.end) for d in mentions] + [(t.start, t.end) for t in times], their_plan=their_plan
+    )
     if occurred is not None:
         mention = occurred[1]
-        hint = part_of_day(masked[mention.start:mention.end]) or \
-            part_of_day(masked[slice(*clause_of(bounds, mention.start))], meals=True)
+        hint = part_of_day(masked[mention.start : mention.end]) or part_of_day(
+            masked[slice(*clause_of(bounds, mention.start))], meals=True
+        )
         moment = _occurred_moment(occurred, _time_for(mention, attached), local_now, hint)
         if moment > local_now + timedelta(minutes=1):
-            plain = _blank_all(masked, when.spans)   # "today" alone says nothing of the past
+            plain = _blank_all(masked, when.spans)  # "today" alone says nothing of the past
             if follow_up is None and moment.date() == local_now.date() and not said_in_past(plain, 0, len(plain)):
-                follow_up = occurred   # "3pm today mtg w bob at acme" at 09:00: a plan for later today
+                follow_up = occurred  # "3pm today mtg w bob at acme" at 09:00: a plan for later today
             else:
                 problems.append("future_date")
         else:
             when.occurred, when.occurred_given = moment, True
     else:
-        planned = [clause_of(bounds, m.start()) for m in FOLLOW_UP_CUE.finditer(masked)]   # 下午再试: the plan's
-        hint = part_of_day(_blank_all(masked, [(d.start, d.end) for d in mentions if d.future_day] + planned), meals=True)
+        planned = [clause_of(bounds, m.start()) for m in FOLLOW_UP_CUE.finditer(masked)]  # 下午再试: the plan's
+        hint = part_of_day(
+            _blank_all(masked, [(d.start, d.end) for d in mentions if d.future_day] + planned), meals=True
+        )
         if hint is not None:
             # A meal or part of day still ahead today was yesterday's: at 09:00, "晚饭 w/ 韩总
             # 喝多了" is last night's dinner (a log is never in the future).
             # A meal in the clause of a future date is part of the plan ("Initech lunch tmrw").
             ahead = hint > local_now.time().replace(tzinfo=None)
-            if ahead and part_of_day(_blank_all(masked, [clause_of(bounds, d.start) for d in mentions
-                                                         if d.future_day]), meals=True) is None:
+            if (
+                ahead
+                and part_of_day(
+                    _blank_all(masked, [clause_of(bounds, d.start) for d in mentions if d.future_day]), meals=True
+                )
+                is None
+            ):
                 hint = None
             if hint is not None:
                 day = local_now.date() - timedelta(days=1) if ahead else local_now.date()
@@ -327,31 +391,39 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime,
     if follow_up is not None:
         day, mention = follow_up
         at = _time_for(mention, attached)
-        when.follow_up_due = datetime.combine(day, at.at if at else FOLLOW_UP_HOUR,
-                                              tzinfo=local_now.tzinfo)
+        when.follow_up_due = datetime.combine(day, at.at if at else FOLLOW_UP_HOUR, tzinfo=local_now.tzinfo)
         when.follow_up_has_time = at is not None
         when.follow_up_span = _follow_up_span(masked, bounds, mention)
     return when
 
 
-def _roles(masked: str, bounds, mentions: list[DateMention], today: date) -> tuple[_Reading | None, _Reading | None,
-                                                                      _Reading | None]:
+def _roles(
+    masked: str, bounds, mentions: list[DateMention], today: date
+) -> tuple[_Reading | None, _Reading | None, _Reading | None]:
     """The first date that says when it happened and the first that says when to follow up
     (the rules are in dates.py)."""
     occurred = None
-    ahead_of: dict[str, _Reading] = {}   # whose plan a future date is: mine | neutral | theirs
+    ahead_of: dict[str, _Reading] = {}  # whose plan a future date is: mine | neutral | theirs
     for mention in mentions:
         if mention.invalid or masked.startswith(("'s ", "’s "), mention.end):
-            continue   # "a recap of yesterday's call": a date that names another event
+            continue  # "a recap of yesterday's call": a date that names another event
         clause = clause_of(bounds, mention.start)
         cued = FOLLOW_UP_CUE.search(masked, *clause) is not None or (
-            TODO_CALL.search(masked, *clause) is not None and not said_in_past(masked, 0, len(masked)))
-        ahead = mention.direction == FUTURE or mention.past_day is None or (
-            mention.direction == EITHER and cued) or (
-            mention.past_day > today and SAID.search(masked, *clause) is not None) or (   # 微信说12月3号来
-            mention.direction == EITHER and COMING_TO_US.search(masked, *clause) is not None
-            and mention.future_day is not None and mention.future_day > today
-            and not said_in_past(SAID.sub(lambda m: " " * len(m.group()), masked), *clause))
+            TODO_CALL.search(masked, *clause) is not None and not said_in_past(masked, 0, len(masked))
+        )
+        ahead = (
+            mention.direction == FUTURE
+            or mention.past_day is None
+            or (mention.direction == EITHER and cued)
+            or (mention.past_day > today and SAID.search(masked, *clause) is not None)
+            or (  # 微信说12月3号来
+                mention.direction == EITHER
+                and COMING_TO_US.search(masked, *clause) is not None
+                and mention.future_day is not None
+                and mention.future_day > today
+                and not said_in_past(SAID.sub(lambda m: " " * len(m.group()), masked), *clause)
+            )
+        )
         # 周五来看样品, 李经理说周五来看样品, 微信加上了 说周五来看样品: they come on Friday (what they
         # said, or did in another clause, is no past of theirs)
         if ahead and mention.future_day is not None:
@@ -380,8 +452,7 @@ def _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now)
     return occurred, follow_up
 
 
-def _occurred_moment(reading: _Reading, at: TimeMention | None, local_now: datetime,
-                     hint: time | None) -> datetime:
+def _occurred_moment(reading: _Reading, at: TimeMention | None, local_now: datetime, hint: time | None) -> datetime:
     """A written time; else the part of day or meal said (昨晚 → 19:00, this morning → 09:00,
     lunch → 12:00) unless that is still ahead today; else now for today, noon for another day."""
     day = reading[0]
@@ -404,8 +475,7 @@ def _blank_all(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
-def _attach_times(times: list[TimeMention], mentions: list[DateMention],
-                  bounds) -> dict[TimeMention, DateMention]:
+def _attach_times(times: list[TimeMention], mentions: list[DateMention], bounds) -> dict[TimeMention, DateMention]:
     """Each time of day goes with the nearest date in its clause (明天上午10点, tomorrow 10:00)."""
     attached: dict[TimeMention, DateMention] = {}
     for moment in times:
@@ -455,7 +525,7 @@ def _follow_up_words(norm: str, masked: str, when: _When, ranked, names: list[st
     said = follow_up_text(piece)
     around = next((masked[s:e] for s, e in clause_bounds(masked) if s <= start < e), "")
     letters = re.sub(r"[\W\d_\x00]", "", masked[start:end])
-    zh = has_cjk(letters) if letters else has_cjk(norm)   # "张总 asked …, send by Fri": an English task
+    zh = has_cjk(letters) if letters else has_cjk(norm)  # "张总 asked …, send by Fri": an English task
     customer = ("、" if zh else " and ").join(names)
     if ranked and ranked[0].matched:
         said = said.replace(ranked[0].matched, ranked[0].name)

@@ -21,21 +21,40 @@ from __future__ import annotations
 
 import re
 
-
 _ACTIONS = [  # first match in the follow-up clause wins
-    ("call", re.compile(r"再打|打电话|打个电话|回电|致电|电话|再试|再call|\b(?:call(?:\s+\w+)?\s+back|call|ring|phone|"
-                        r"try (?:\w+ )?again)\b")),
+    (
+        "call",
+        re.compile(
+            r"再打|打电话|打个电话|回电|致电|电话|再试|再call|\b(?:call(?:\s+\w+)?\s+back|call|ring|phone|"
+            r"try (?:\w+ )?again)\b"
+        ),
+    ),
     ("chase", re.compile(r"催|\b(?:chase|nudge|push)\b")),
     # the customer coming to us: 周五来看样品, 下周三过来, "meeting at our office"
-    ("host", re.compile(r"来(?:我们|我司|公司|看|访|参观|.{0,3}office)|过来|\b(?:at our office|come (?:in|by|over)|visit us)\b")),
+    (
+        "host",
+        re.compile(
+            r"来(?:我们|我司|公司|看|访|参观|.{0,3}office)|过来|\b(?:at our office|come (?:in|by|over)|visit us)\b"
+        ),
+    ),
     ("revisit", re.compile(r"回访")),
     ("visit", re.compile(r"拜访|上门|再去|\b(?:visit|drop by|stop by|swing by|pop by|drop in)\b")),
     ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit)\b")),
     ("email", re.compile(r"邮件|\b(?:e-?mail)\b")),
     ("message", re.compile(r"微信|短信|\b(?:text|wechat|message|whatsapp)\b")),
-    ("meet", re.compile(r"见面|再约|约|开会|吃饭|\b(?:meet|meeting|mtg|lunch|dinner|coffee|kickoff|kick-off|sync|offsite|zoom)\b")),
-    ("follow_up", re.compile(r"跟进|跟踪|再联系|联系|复查|\b(?:follow(?:ing)?[ -]?up|followup|f/u|check (?:in|back)|"
-                             r"touch base|circle back|ping|reach out)\b")),
+    (
+        "meet",
+        re.compile(
+            r"见面|再约|约|开会|吃饭|\b(?:meet|meeting|mtg|lunch|dinner|coffee|kickoff|kick-off|sync|offsite|zoom)\b"
+        ),
+    ),
+    (
+        "follow_up",
+        re.compile(
+            r"跟进|跟踪|再联系|联系|复查|\b(?:follow(?:ing)?[ -]?up|followup|f/u|check (?:in|back)|"
+            r"touch base|circle back|ping|reach out)\b"
+        ),
+    ),
 ]
 _MEET = dict(_ACTIONS)["meet"]
 _MOVED = re.compile(r"\b(?:pushed|moved|rescheduled|postponed)\b|改到|改期|推迟|延期|延到")
@@ -44,7 +63,7 @@ _PHRASES = {  # (zh, en)
     "chase": ("催一下{c}", "Chase {c}"),
     "host": ("接待{c}来访", "Host {c} at our office"),
     "revisit": ("回访{c}", "Visit {c}"),
-    "visit": ("拜访{c}", "Visit {c}"),   # 明天去拜访蒙牛: a visit, not a follow-up call
+    "visit": ("拜访{c}", "Visit {c}"),  # 明天去拜访蒙牛: a visit, not a follow-up call
     "send": ("给{c}发资料", "Send {c} the materials"),
     "email": ("给{c}发邮件", "Email {c}"),
     "message": ("给{c}发消息", "Message {c}"),
@@ -54,42 +73,57 @@ _PHRASES = {  # (zh, en)
 _ABOUT = ("（{o}）", " on {o}")
 _PRONOUN_EN = re.compile(r"\b(?:them|em|him|her|they|it|the client|the customer)\b", re.IGNORECASE)
 _PRONOUN_ZH = re.compile(r"他们|她们|他|她|对方|客户")
-_VERB_FIRST_EN = re.compile(r"^(send|email|call|text|ping|chase|visit|meet|remind|ask|tell|update|invite|pay|show)\b",
-                            re.IGNORECASE)
+_VERB_FIRST_EN = re.compile(
+    r"^(send|email|call|text|ping|chase|visit|meet|remind|ask|tell|update|invite|pay|show)\b", re.IGNORECASE
+)
 _VERB_FIRST_ZH = re.compile(r"^(?:发|打|送|寄|回|报|交|约|问|催|提交|确认|安排|整理|准备|改|写|更新|订|预订|做)")
 # The business thing the message is about: "sent Globex the contract", "给阿里发了报价".
-_THING_EN = re.compile(r"\b(contract|quote|quotation|proposal|invoice|po|purchase order|samples?|pricing|price list|"
-                       r"renewal|sow|nda|msa|agreement|redlines?|deck|demo|trial|rfp|rfq|tender|bid|order|"
-                       r"payment|deposit|specs?|catalog(?:ue)?|brochure|estimate|budget|case stud(?:y|ies)|report|"
-                       r"(?:security )?white ?paper|price list|pricing sheet|roadmap|sla|timeline)\b")
-_THING_ZH = re.compile(r"(框架协议|合同|报价单|报价|方案|样品|资料|标书|发票|账单|对账单|协议|清单|价格表|目录|"
-                       r"续约|续费|订单|回款|尾款|预付款|付款|试用|演示|招标|投标|预算|案例|报告)")
-_FILLER = re.compile(r"^约(?:了|好了?)(?=\s)|一下|一趟|(?<=去)一次|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前|"
-                     r"\b(?:(?:is )?(?:set|booked|scheduled) for|rescheduled to|to (?:both|them all|all of them)|"
-                     r"swing(?: by| over)?(?: again)?|pop(?: by| in)?(?: again)?)\b", re.IGNORECASE)
+_THING_EN = re.compile(
+    r"\b(contract|quote|quotation|proposal|invoice|po|purchase order|samples?|pricing|price list|"
+    r"renewal|sow|nda|msa|agreement|redlines?|deck|demo|trial|rfp|rfq|tender|bid|order|"
+    r"payment|deposit|specs?|catalog(?:ue)?|brochure|estimate|budget|case stud(?:y|ies)|report|"
+    r"(?:security )?white ?paper|price list|pricing sheet|roadmap|sla|timeline)\b"
+)
+_THING_ZH = re.compile(
+    r"(框架协议|合同|报价单|报价|方案|样品|资料|标书|发票|账单|对账单|协议|清单|价格表|目录|"
+    r"续约|续费|订单|回款|尾款|预付款|付款|试用|演示|招标|投标|预算|案例|报告)"
+)
+_FILLER = re.compile(
+    r"^约(?:了|好了?)(?=\s)|一下|一趟|(?<=去)一次|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前|"
+    r"\b(?:(?:is )?(?:set|booked|scheduled) for|rescheduled to|to (?:both|them all|all of them)|"
+    r"swing(?: by| over)?(?: again)?|pop(?: by| in)?(?: again)?)\b",
+    re.IGNORECASE,
+)
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
-def task_text(said: str, clause: str, masked: str, customer: str, zh: bool, attempt: bool = False,
-              around: str = "") -> str:
+def task_text(
+    said: str, clause: str, masked: str, customer: str, zh: bool, attempt: bool = False, around: str = ""
+) -> str:
     """`said`: the follow-up clause without dates and cue words; `clause`: that clause (lowered,
     masked); `masked`: the whole lowered message with customer names as \\x00; `customer`: the
     display name, or "" when no customer is known; `zh`: the message is written in Chinese;
     `around`: the whole sentence part the follow-up is in ("intro call set for Thu")."""
-    action = next((name for name, pattern in _ACTIONS if pattern.search(clause)), None) or \
-        next((name for name, pattern in _ACTIONS if name != "follow_up" and pattern.search(around)), None)
+    action = next((name for name, pattern in _ACTIONS if pattern.search(clause)), None) or next(
+        (name for name, pattern in _ACTIONS if name != "follow_up" and pattern.search(around)), None
+    )
     if action in (None, "follow_up") and _MOVED.search(masked) and _MEET.search(masked):
-        action = "meet"   # "pushed our sync to next wed": the task is the meeting, on its new day
+        action = "meet"  # "pushed our sync to next wed": the task is the meeting, on its new day
     if action is None and attempt:  # 没人接 … 明早再试: the task is the call
         action = "call"
     said = _FILLER.sub(" ", said).strip()
-    if action == "host" and customer:   # 周五来看样品: receive them; the rest is how they said it
+    if action == "host" and customer:  # 周五来看样品: receive them; the rest is how they said it
         return _composed(action, customer, _thing(masked), zh, clause)
     kept = _named(said, customer, zh)
     if kept and _substance(said, action, customer):
-        if action is None or _VERB_FIRST_ZH.match(said) or said.startswith("给") or _VERB_FIRST_EN.match(said) \
-                or not customer:
-            thing = _thing(masked)   # 改好再发 → 给海尔改好再发（方案）
+        if (
+            action is None
+            or _VERB_FIRST_ZH.match(said)
+            or said.startswith("给")
+            or _VERB_FIRST_EN.match(said)
+            or not customer
+        ):
+            thing = _thing(masked)  # 改好再发 → 给海尔改好再发（方案）
             if thing and customer and thing.removeprefix("the ").lower() not in said.lower():
                 return kept + _ABOUT[0 if zh else 1].format(o=thing)
             return kept
@@ -133,13 +167,13 @@ def _named(said: str, customer: str, zh: bool) -> str:
     pronoun = _PRONOUN_ZH if zh else _PRONOUN_EN
     if pronoun.search(said):
         out = pronoun.sub(customer, said, count=1)
-    elif zh and said.startswith("给"):   # 给 陈工回电话 (the customer's name was taken out)
+    elif zh and said.startswith("给"):  # 给 陈工回电话 (the customer's name was taken out)
         out = f"给{customer}{said[1:].strip()}"
     elif zh:
         out = f"给{customer}{said}" if _VERB_FIRST_ZH.match(said) else f"{customer}：{said}"
     else:
         verb = _VERB_FIRST_EN.match(said)
-        out = f"{said[:verb.end()]} {customer}{said[verb.end():]}" if verb else f"{said} ({customer})"
+        out = f"{said[: verb.end()]} {customer}{said[verb.end() :]}" if verb else f"{said} ({customer})"
     return out[:1].upper() + out[1:] if not zh else out
 
 

@@ -90,9 +90,24 @@ def clause_of(bounds: list[tuple[int, int]], position: int) -> tuple[int, int]:
 
 ZH_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _ENGLISH_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple": 2, "a couple of": 2,
-    "few": 3, "a few": 3,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "couple": 2,
+    "a couple of": 2,
+    "few": 3,
+    "a few": 3,
 }
 EN_NUMBER_WORDS = "|".join(sorted(_ENGLISH_NUMBERS, key=len, reverse=True))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 # English words that are never a customer unless written with the customer's own capitals
 # ("Target", "Shell"), and never worth a fuzzy look-up (a typo of "quote" is not a customer).
-COMMON_WORDS = frozenset("""
+COMMON_WORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at back be because been before
 being below between both but by can could did do does doing done down during each email emailed
 few for from further had has have having he her here hers him his how i if in into is it its
@@ -27,48 +28,195 @@ problems discount budget target shell apple orange office general first second t
 two three four five six seven eight nine ten hundred thousand million k m about around approx
 please thanks thank ok okay yes via re fw fwd went go going gone said says told tell talk talked
 chat chatted spoke speak discussed discuss discussion update updated mr mrs ms dr sir
-""".split())
+""".split()
+)
 
 # Chinese words that start or end a name-like span when the customer is not in the book.
 ZH_COMPANY_SUFFIXES = (
-    "股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司", "集团", "科技", "技术", "物流",
-    "银行", "医院", "学校", "大学", "酒店", "工厂", "厂", "商贸", "贸易", "实业", "电子", "网络",
-    "传媒", "餐饮", "地产", "置业", "建设", "建筑", "制造", "机械", "电器", "汽车", "能源", "医药",
-    "药业", "食品", "服饰", "服装", "文化", "教育", "咨询", "设计", "工作室", "事务所", "商行",
-    "超市", "商场", "中心", "研究院", "软件", "信息", "控股", "投资", "基金", "证券", "保险",
-    "航空", "快递", "供应链", "新材料", "生物", "化工", "纺织", "家居", "装饰", "广告", "通信",
-    "股份", "乳业", "通讯", "数据", "医疗", "啤酒", "电气", "速运", "快运", "石油", "石化", "电力",
-    "重工", "钢铁", "矿业", "光电", "半导体", "微电子", "智能", "健康", "制药", "器械", "环保",
-    "新能源", "系统", "电商", "零售", "百货", "酒业", "饮料", "日化", "物业",
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "公司",
+    "集团",
+    "科技",
+    "技术",
+    "物流",
+    "银行",
+    "医院",
+    "学校",
+    "大学",
+    "酒店",
+    "工厂",
+    "厂",
+    "商贸",
+    "贸易",
+    "实业",
+    "电子",
+    "网络",
+    "传媒",
+    "餐饮",
+    "地产",
+    "置业",
+    "建设",
+    "建筑",
+    "制造",
+    "机械",
+    "电器",
+    "汽车",
+    "能源",
+    "医药",
+    "药业",
+    "食品",
+    "服饰",
+    "服装",
+    "文化",
+    "教育",
+    "咨询",
+    "设计",
+    "工作室",
+    "事务所",
+    "商行",
+    "超市",
+    "商场",
+    "中心",
+    "研究院",
+    "软件",
+    "信息",
+    "控股",
+    "投资",
+    "基金",
+    "证券",
+    "保险",
+    "航空",
+    "快递",
+    "供应链",
+    "新材料",
+    "生物",
+    "化工",
+    "纺织",
+    "家居",
+    "装饰",
+    "广告",
+    "通信",
+    "股份",
+    "乳业",
+    "通讯",
+    "数据",
+    "医疗",
+    "啤酒",
+    "电气",
+    "速运",
+    "快运",
+    "石油",
+    "石化",
+    "电力",
+    "重工",
+    "钢铁",
+    "矿业",
+    "光电",
+    "半导体",
+    "微电子",
+    "智能",
+    "健康",
+    "制药",
+    "器械",
+    "环保",
+    "新能源",
+    "系统",
+    "电商",
+    "零售",
+    "百货",
+    "酒业",
+    "饮料",
+    "日化",
+    "物业",
 )
 LATIN_COMPANY_SUFFIXES = (
-    "corporation", "corp", "incorporated", "inc", "limited", "ltd", "llc", "plc", "gmbh", "co",
-    "company", "group", "holdings", "sa", "ag", "bv", "pte", "pty", "lp", "llp",
+    "corporation",
+    "corp",
+    "incorporated",
+    "inc",
+    "limited",
+    "ltd",
+    "llc",
+    "plc",
+    "gmbh",
+    "co",
+    "company",
+    "group",
+    "holdings",
+    "sa",
+    "ag",
+    "bv",
+    "pte",
+    "pty",
+    "lp",
+    "llp",
 )
 # Leading places dropped to find a company's short name (深圳市星辰科技有限公司 → 星辰).
 ZH_PLACES = (
-    "北京", "上海", "天津", "重庆", "深圳", "广州", "杭州", "南京", "苏州", "成都", "武汉", "西安",
-    "厦门", "宁波", "青岛", "大连", "东莞", "佛山", "无锡", "长沙", "郑州", "济南", "合肥", "福州",
-    "昆明", "沈阳", "哈尔滨", "香港", "澳门", "台湾", "中国", "广东", "浙江", "江苏", "山东", "福建",
+    "北京",
+    "上海",
+    "天津",
+    "重庆",
+    "深圳",
+    "广州",
+    "杭州",
+    "南京",
+    "苏州",
+    "成都",
+    "武汉",
+    "西安",
+    "厦门",
+    "宁波",
+    "青岛",
+    "大连",
+    "东莞",
+    "佛山",
+    "无锡",
+    "长沙",
+    "郑州",
+    "济南",
+    "合肥",
+    "福州",
+    "昆明",
+    "沈阳",
+    "哈尔滨",
+    "香港",
+    "澳门",
+    "台湾",
+    "中国",
+    "广东",
+    "浙江",
+    "江苏",
+    "山东",
+    "福建",
 )
 
 # First names that are also ordinary words: matched alone only when capitalised.
-WORDLIKE_NAMES = frozenset("""
+WORDLIKE_NAMES = frozenset(
+    """
 art bill will mark rose grace hope joy frank jack sue pat rob sunny lily don max ray guy dean chase
 rich chip gene earl penny faith ivy dawn april june august summer autumn page grant lane bud buck
 hunter miles fox sandy rusty amber crystal holly heather jade ruby pearl angel honey cash king
 prince duke major cliff glen dale gale storm river brook sky star
-""".split())
+""".split()
+)
 
 # Latin words that end a company name not in the book (Blue Origin Logistics).
-LATIN_COMPANY_WORDS = frozenset("""
+LATIN_COMPANY_WORDS = frozenset(
+    """
 logistics systems technologies technology tech solutions partners labs industries enterprises foods
 motors pharma pharmaceuticals bank capital media group holdings consulting services networks
 software electronics energy airlines airways analytics dynamics ventures studios retail brands
 manufacturing robotics biotech health healthcare insurance financial properties realty
 traders trading works supply supplies corporation company industrial textiles chemicals steel
-""".split())
+""".split()
+)
 
 # Common surnames: 李总, 王经理, 唐工 are a person when one of these leads the title.
-SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
-           "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)

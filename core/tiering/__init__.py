@@ -18,17 +18,47 @@ from .errors import BookError, PolicyError, PolicyIssue, TieringError
 from .explain import explain, explain_model
 from .facts import CustomerFacts, Occasion, OpenOpportunity
 from .policy import MAX_POLICY_BYTES, Policy, parse_policy
-from .results import (Component, ModelResult, PipelineResult, RfmResult, ServiceResult,
-                      WeightedResult)
+from .results import Component, ModelResult, PipelineResult, RfmResult, ServiceResult, WeightedResult
 from .review import Assignment, Override, decide_tier, is_review_day, next_review_date
 from .stats import BookStats, build_stats
 from .texts import LocalText
 
 __all__ = [
-    "MAX_POLICY_BYTES", "Action", "Assignment", "BookError", "BookStats", "CadenceResult", "Clock", "Component",
-    "CustomerFacts", "CustomerResult", "LocalText", "ModelResult", "Occasion", "OpenOpportunity", "Override",
-    "PipelineResult", "Policy", "PolicyError", "PolicyIssue", "RfmResult", "ServiceResult",
-    "TieringError", "WeightedResult", "build_stats", "cadence_for", "cadence_of_assigned", "collector_paused", "decide_tier",
-    "evaluate_book", "evaluate_models", "evaluate_one", "explain", "explain_model", "is_review_day",
-    "live_cadence", "next_review_date", "parse_policy",
+    "MAX_POLICY_BYTES",
+    "Action",
+    "Assignment",
+    "BookError",
+    "BookStats",
+    "CadenceResult",
+    "Clock",
+    "Component",
+    "CustomerFacts",
+    "CustomerResult",
+    "LocalText",
+    "ModelResult",
+    "Occasion",
+    "OpenOpportunity",
+    "Override",
+    "PipelineResult",
+    "Policy",
+    "PolicyError",
+    "PolicyIssue",
+    "RfmResult",
+    "ServiceResult",
+    "TieringError",
+    "WeightedResult",
+    "build_stats",
+    "cadence_for",
+    "cadence_of_assigned",
+    "collector_paused",
+    "decide_tier",
+    "evaluate_book",
+    "evaluate_models",
+    "evaluate_one",
+    "explain",
+    "explain_model",
+    "is_review_day",
+    "live_cadence",
+    "next_review_date",
+    "parse_policy",
 ]

@@ -35,9 +35,15 @@ from .specs import ActionText
 OCCASION_KINDS = ("holiday", "birthday", "anniversary")
 
 
-def recommend(facts: CustomerFacts, results: Sequence[ModelResult | None],
-              served: Sequence[tuple[str, str]], profile: TierProfile, cadence: CadenceResult,
-              policy: Policy, today: date) -> tuple[Action, ...]:
+def recommend(
+    facts: CustomerFacts,
+    results: Sequence[ModelResult | None],
+    served: Sequence[tuple[str, str]],
+    profile: TierProfile,
+    cadence: CadenceResult,
+    policy: Policy,
+    today: date,
+) -> tuple[Action, ...]:
     """Ranked actions for one customer.
 
     `results` are the live model results in the policy's order (upsell compares live
@@ -64,11 +70,11 @@ def _rank(action: Action) -> tuple[int, float]:
 
 
 def _situational(spec: ActionText, code: str, urgency: float, *values: Any) -> Action:
-    return Action(code, "situational", spec.priority, urgency, ACTION_PARAM_NAMES[code],
-                  values, spec.text, spec.reason)
+    return Action(code, "situational", spec.priority, urgency, ACTION_PARAM_NAMES[code], values, spec.text, spec.reason)
 
 
 # Each finder below appends what it finds to `found`: one list per customer, not six.
+
 
 def _overdue(cadence: CadenceResult, policy: Policy, found: list[Action]) -> None:
     for code, clock in (("contact_overdue", cadence.any), ("visit_overdue", cadence.visit)):
@@ -80,33 +86,30 @@ def _overdue(cadence: CadenceResult, policy: Policy, found: list[Action]) -> Non
 
 def _overdue_action(code: str, clock: Clock, spec: ActionText) -> Action:
     days = clock.days_since - clock.max_days
-    return _situational(spec, code, days, days, clock.days_since, clock.ideal_days,
-                        clock.max_days, clock.counted_from)
+    return _situational(spec, code, days, days, clock.days_since, clock.ideal_days, clock.max_days, clock.counted_from)
 
 
 def _complaints(facts: CustomerFacts, policy: Policy, found: list[Action]) -> None:
     spec = policy.actions.open_complaint
     if spec is not None and facts.open_complaints > 0:
-        found.append(_situational(spec, "open_complaint", facts.open_complaints,
-                                  facts.open_complaints))
+        found.append(_situational(spec, "open_complaint", facts.open_complaints, facts.open_complaints))
 
 
-def _occasions(facts: CustomerFacts, lead: int, policy: Policy, today: date,
-               found: list[Action]) -> None:
+def _occasions(facts: CustomerFacts, lead: int, policy: Policy, today: date, found: list[Action]) -> None:
     for occasion in facts.occasions:
         if occasion.kind not in OCCASION_KINDS:
             continue  # flagged by occasion_flags
         spec = getattr(policy.actions, occasion.kind)
         days = (occasion.date - today).days
         if spec is not None and 0 <= days <= lead:
-            found.append(_situational(spec, occasion.kind, -days, occasion.name,
-                                      occasion.date, days))
+            found.append(_situational(spec, occasion.kind, -days, occasion.name, occasion.date, days))
 
 
 def occasion_flags(facts: CustomerFacts) -> tuple[str, ...]:
     """`unknown_occasion:<kind>` for occasions the engine cannot greet."""
-    return tuple(f"unknown_occasion:{occasion.kind}" for occasion in facts.occasions
-                 if occasion.kind not in OCCASION_KINDS)
+    return tuple(
+        f"unknown_occasion:{occasion.kind}" for occasion in facts.occasions if occasion.kind not in OCCASION_KINDS
+    )
 
 
 def _upsell(results: Sequence[ModelResult | None], policy: Policy, found: list[Action]) -> None:
@@ -114,13 +117,26 @@ def _upsell(results: Sequence[ModelResult | None], policy: Policy, found: list[A
     if spec is None:
         return
     for result in results:
-        if isinstance(result, WeightedResult) and result.gap is not None \
-                and 0 < result.gap <= result.spec.upsell_margin:
+        if (
+            isinstance(result, WeightedResult)
+            and result.gap is not None
+            and 0 < result.gap <= result.spec.upsell_margin
+        ):
             model = result.spec
             above = model.tier_by_code[result.next_tier]
-            found.append(_situational(spec, "upsell", -result.gap, model.name, above.name,
-                                      result.label, f"{result.gap:.2f}",
-                                      f"{result.score:.2f}", f"{above.min_score:g}"))
+            found.append(
+                _situational(
+                    spec,
+                    "upsell",
+                    -result.gap,
+                    model.name,
+                    above.name,
+                    result.label,
+                    f"{result.gap:.2f}",
+                    f"{result.score:.2f}",
+                    f"{above.min_score:g}",
+                )
+            )
 
 
 def _activity(facts: CustomerFacts, policy: Policy, found: list[Action]) -> None:
@@ -130,14 +146,14 @@ def _activity(facts: CustomerFacts, policy: Policy, found: list[Action]) -> None
         found.append(_situational(spec, "activity_dropping", prev - last, last, prev))
 
 
-def _closing(results: Sequence[ModelResult | None], served: Sequence[tuple[str, str]],
-             policy: Policy, found: list[Action]) -> None:
+def _closing(
+    results: Sequence[ModelResult | None], served: Sequence[tuple[str, str]], policy: Policy, found: list[Action]
+) -> None:
     spec = policy.actions.closing_incentive
     if spec is None:
         return
     result = results[policy.model_index[spec.model]]
-    if not isinstance(result, PipelineResult) or \
-            not any((spec.model, tier) in served for tier in spec.tiers):
+    if not isinstance(result, PipelineResult) or not any((spec.model, tier) in served for tier in spec.tiers):
         return
     days = result.days_to_signing
     if days is not None and 0 <= days <= spec.within_days:

@@ -90,16 +90,18 @@ class CadenceResult:
         return max((c.days_overdue for c in (self.any, self.visit) if c), default=0)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "next_due": jsonable(self.next_due),
-                "next_visit_due": jsonable(self.next_visit_due),
-                "days_overdue": self.days_overdue,
-                "any": self.any.to_dict() if self.any else None,
-                "visit": self.visit.to_dict() if self.visit else None,
-                "flags": list(self.flags)}
+        return {
+            "status": self.status,
+            "next_due": jsonable(self.next_due),
+            "next_visit_due": jsonable(self.next_visit_due),
+            "days_overdue": self.days_overdue,
+            "any": self.any.to_dict() if self.any else None,
+            "visit": self.visit.to_dict() if self.visit else None,
+            "flags": list(self.flags),
+        }
 
 
-def cadence_for(facts: CustomerFacts, tiers: Mapping[str, str], policy: Policy,
-                now: datetime) -> CadenceResult:
+def cadence_for(facts: CustomerFacts, tiers: Mapping[str, str], policy: Policy, now: datetime) -> CadenceResult:
     """Cadence from the given tiers {model code: tier code}, e.g. the stored assigned tiers.
     Tiers of models that do not apply to the customer's stage are ignored; tiers the policy
     does not know are ignored and flagged `unknown_tier:<model>:<tier>`."""
@@ -109,25 +111,33 @@ def cadence_for(facts: CustomerFacts, tiers: Mapping[str, str], policy: Policy,
     return cadence_from_profile(facts, profile, zone_info, today, known)
 
 
-def cadence_from_profile(facts: CustomerFacts, profile: TierProfile, zone_info: tzinfo,
-                         today: date, zone_known: bool) -> CadenceResult:
+def cadence_from_profile(
+    facts: CustomerFacts, profile: TierProfile, zone_info: tzinfo, today: date, zone_known: bool
+) -> CadenceResult:
     flags = [*profile.flags, "unknown_timezone"] if not zone_known else list(profile.flags)
     any_clock = visit_clock = None
     if profile.any is not None:
         last = facts.last_contact_at
-        if facts.last_visit_at is not None and (last is None or
-                                                as_utc(facts.last_visit_at) > as_utc(last)):
+        if facts.last_visit_at is not None and (last is None or as_utc(facts.last_visit_at) > as_utc(last)):
             last = facts.last_visit_at
-        any_clock = _clock("any", last, "last_contact_at", facts, profile.any, zone_info,
-                           today, flags)
+        any_clock = _clock("any", last, "last_contact_at", facts, profile.any, zone_info, today, flags)
     if profile.visit is not None:
-        visit_clock = _clock("visit", facts.last_visit_at, "last_visit_at", facts,
-                             profile.visit, zone_info, today, flags)
+        visit_clock = _clock(
+            "visit", facts.last_visit_at, "last_visit_at", facts, profile.visit, zone_info, today, flags
+        )
     return CadenceResult(any_clock, visit_clock, tuple(sorted(set(flags))) if flags else ())
 
 
-def _clock(kind: str, last: datetime | None, field: str, facts: CustomerFacts, span: Span,
-           zone_info: tzinfo, today: date, flags: list[str]) -> Clock:
+def _clock(
+    kind: str,
+    last: datetime | None,
+    field: str,
+    facts: CustomerFacts,
+    span: Span,
+    zone_info: tzinfo,
+    today: date,
+    flags: list[str],
+) -> Clock:
     counted_from = local_date(last if last is not None else facts.added_at, zone_info)
     days_since = (today - counted_from).days
     if days_since < 0:  # a date after now: shown as is, flagged, never overdue

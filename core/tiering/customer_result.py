@@ -47,8 +47,7 @@ class CustomerResult:
 
     @property
     def actions(self) -> tuple[Action, ...]:
-        return recommend(self.facts, self.results, self.served, self.profile, self.cadence,
-                         self.policy, self.today)
+        return recommend(self.facts, self.results, self.served, self.profile, self.cadence, self.policy, self.today)
 
     @property
     def models(self) -> dict[str, ModelResult | None]:
@@ -67,21 +66,28 @@ class CustomerResult:
 
     @property
     def live_tiers(self) -> dict[str, str]:
-        return {code: result.tier for code, result in zip(self.model_codes, self.results)
-                if result is not None and result.tier is not None}
+        return {
+            code: result.tier
+            for code, result in zip(self.model_codes, self.results)
+            if result is not None and result.tier is not None
+        }
 
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
         """JSON-ready form; with `lang`, actions carry their text and reason in that language."""
-        return {"customer_id": self.customer_id, "stage": self.stage,
-                "policy_version": self.policy_version,
-                "models": {code: (result.summary() if result else None)
-                           for code, result in zip(self.model_codes, self.results)},
-                "tiers": self.tiers, "cadence": self.cadence.to_dict(),
-                "actions": [action.to_dict(lang) for action in self.actions],
-                "flags": list(self.flags)}
+        return {
+            "customer_id": self.customer_id,
+            "stage": self.stage,
+            "policy_version": self.policy_version,
+            "models": {
+                code: (result.summary() if result else None) for code, result in zip(self.model_codes, self.results)
+            },
+            "tiers": self.tiers,
+            "cadence": self.cadence.to_dict(),
+            "actions": [action.to_dict(lang) for action in self.actions],
+            "flags": list(self.flags),
+        }
 
 
-def live_cadence(facts: CustomerFacts, result: CustomerResult, policy: Policy,
-                 now: datetime) -> CadenceResult:
+def live_cadence(facts: CustomerFacts, result: CustomerResult, policy: Policy, now: datetime) -> CadenceResult:
     """Cadence from the live tiers of an engine result rather than the stored ones."""
     return cadence_for(facts, result.live_tiers, policy, now)

@@ -25,13 +25,13 @@ from datetime import date, datetime, tzinfo
 
 from .actions import occasion_flags
 from .cadence import CadenceResult, cadence_from_profile
+from .customer_result import CustomerResult
 from .errors import BookError
 from .facts import CustomerFacts
 from .localtime import UTC, zone
 from .pipeline import evaluate_pipeline
 from .policy import Policy
 from .profiles import TierProfile, tier_profile
-from .customer_result import CustomerResult
 from .results import ModelResult
 from .rfm import evaluate_rfm
 from .service import evaluate_service
@@ -40,8 +40,7 @@ from .stats import BookStats, build_stats
 from .value import WeightedContext, weighted_evaluator
 
 
-def evaluate_book(book: Iterable[CustomerFacts], policy: Policy,
-                  now: datetime) -> tuple[CustomerResult, ...]:
+def evaluate_book(book: Iterable[CustomerFacts], policy: Policy, now: datetime) -> tuple[CustomerResult, ...]:
     """Results for every customer, in the order given."""
     customers = list(book)
     now = _utc_now(now)
@@ -50,15 +49,15 @@ def evaluate_book(book: Iterable[CustomerFacts], policy: Policy,
         return tuple([evaluate(facts) for facts in customers])
 
 
-def evaluate_one(facts: CustomerFacts, stats: BookStats, policy: Policy,
-                 now: datetime) -> CustomerResult:
+def evaluate_one(facts: CustomerFacts, stats: BookStats, policy: Policy, now: datetime) -> CustomerResult:
     """One customer ranked against the others in `stats` (its own old entry is left out)."""
     _check_stats(stats, policy)
     return _evaluator(stats, policy, _utc_now(now))(facts)
 
 
-def evaluate_models(book: Iterable[CustomerFacts], stats: BookStats, policy: Policy,
-                    now: datetime) -> list[tuple[ModelResult | None, ...]]:
+def evaluate_models(
+    book: Iterable[CustomerFacts], stats: BookStats, policy: Policy, now: datetime
+) -> list[tuple[ModelResult | None, ...]]:
     """Only the model results of every customer (in the policy's order, None where a model
     does not apply), ranked against `stats`: all that deciding assigned tiers needs. Cadence
     and flags, a quarter of a whole result, are left out; evaluate_one gives them."""
@@ -68,8 +67,7 @@ def evaluate_models(book: Iterable[CustomerFacts], stats: BookStats, policy: Pol
         return [models_of(facts)[0] for facts in book]
 
 
-def cadence_of_assigned(book: Iterable[CustomerFacts], policy: Policy,
-                        now: datetime) -> list[CadenceResult | None]:
+def cadence_of_assigned(book: Iterable[CustomerFacts], policy: Policy, now: datetime) -> list[CadenceResult | None]:
     """Cadence of every customer whose stored tiers cover all its models, from those tiers alone
     (no model is evaluated: the morning digest of a whole book needs only this); None for the
     others, which need `evaluate_one` (their served tier falls back to the live one). The same
@@ -85,7 +83,10 @@ def cadence_of_assigned(book: Iterable[CustomerFacts], policy: Policy,
             assigned = facts.assigned_tiers
             known = profiles.get((facts.stage, id(assigned)))
             if known is None or known[0] is not assigned:
-                known = profiles[facts.stage, id(assigned)] = (assigned, _assigned_profile(policy, facts.stage, assigned))
+                known = profiles[facts.stage, id(assigned)] = (
+                    assigned,
+                    _assigned_profile(policy, facts.stage, assigned),
+                )
             profile = known[1]
             if profile is None:
                 cadences.append(None)
@@ -112,8 +113,7 @@ def _assigned_profile(policy: Policy, stage: str, assigned: Mapping[str, str]) -
 
 def _check_stats(stats: BookStats, policy: Policy) -> None:
     if stats.policy_version != policy.version:
-        raise BookError(f"statistics were built under policy {stats.policy_version}, "
-                        f"not {policy.version}")
+        raise BookError(f"statistics were built under policy {stats.policy_version}, not {policy.version}")
 
 
 def _utc_now(now: datetime) -> datetime:
@@ -139,8 +139,7 @@ def collector_paused() -> Iterator[None]:
 ModelStep = Callable[[CustomerFacts, date], ModelResult]
 
 
-def _evaluator(stats: BookStats, policy: Policy,
-               now: datetime) -> Callable[[CustomerFacts], CustomerResult]:
+def _evaluator(stats: BookStats, policy: Policy, now: datetime) -> Callable[[CustomerFacts], CustomerResult]:
     """The per-customer evaluation with everything constant for the batch bound once."""
     models_of = _models_evaluator(stats, policy, now)
     # A book holds few distinct tier combinations: work each one's profile out once.
@@ -160,30 +159,27 @@ def _evaluator(stats: BookStats, policy: Policy,
 LocalDay = tuple[tzinfo, bool, date]  # the customer's zone, whether it is known, its date at now
 
 
-def _models_evaluator(stats: BookStats, policy: Policy, now: datetime
-                      ) -> Callable[[CustomerFacts], tuple[tuple[ModelResult | None, ...], LocalDay]]:
+def _models_evaluator(
+    stats: BookStats, policy: Policy, now: datetime
+) -> Callable[[CustomerFacts], tuple[tuple[ModelResult | None, ...], LocalDay]]:
     """Every model's result for one customer, plus the customer's local day."""
-    steps = tuple((model.stage_set, _model_step(model, stats, policy, now))
-                  for model in policy.models)
+    steps = tuple((model.stage_set, _model_step(model, stats, policy, now)) for model in policy.models)
     local_days: dict[str, LocalDay] = {}  # a book holds few distinct timezones
 
     def models_of(facts: CustomerFacts) -> tuple[tuple[ModelResult | None, ...], LocalDay]:
         local = local_days.get(facts.timezone)
         if local is None:
             zone_info, known = zone(facts.timezone)
-            local = local_days[facts.timezone] = (zone_info, known,
-                                                  now.astimezone(zone_info).date())
+            local = local_days[facts.timezone] = (zone_info, known, now.astimezone(zone_info).date())
         today, stage = local[2], facts.stage
-        return tuple([step(facts, today) if stage in stages else None
-                      for stages, step in steps]), local
+        return tuple([step(facts, today) if stage in stages else None for stages, step in steps]), local
 
     return models_of
 
 
 def _model_step(model: ModelSpec, stats: BookStats, policy: Policy, now: datetime) -> ModelStep:
     if isinstance(model, WeightedModel):
-        evaluate = weighted_evaluator(
-            model, WeightedContext(stats.contribution.get(model.code), policy.fx, now, model))
+        evaluate = weighted_evaluator(model, WeightedContext(stats.contribution.get(model.code), policy.fx, now, model))
         return lambda facts, today: evaluate(facts)
     if isinstance(model, RfmModel):
         columns, fx = stats.rfm.get(model.code), policy.fx
@@ -195,9 +191,15 @@ def _model_step(model: ModelSpec, stats: BookStats, policy: Policy, now: datetim
     raise TypeError(f"no evaluator for {type(model).__name__}")
 
 
-def _assemble(facts: CustomerFacts, results: tuple[ModelResult | None, ...],
-              served: tuple[tuple[str, str], ...], flags: tuple[str, ...], profile: TierProfile,
-              policy: Policy, local: LocalDay) -> CustomerResult:
+def _assemble(
+    facts: CustomerFacts,
+    results: tuple[ModelResult | None, ...],
+    served: tuple[tuple[str, str], ...],
+    flags: tuple[str, ...],
+    profile: TierProfile,
+    policy: Policy,
+    local: LocalDay,
+) -> CustomerResult:
     """Cadence and flags around the model results (actions are made when asked for)."""
     zone_info, zone_known, today = local
     cadence = cadence_from_profile(facts, profile, zone_info, today, zone_known)
@@ -209,13 +211,25 @@ def _assemble(facts: CustomerFacts, results: tuple[ModelResult | None, ...],
             flags += result.flags
     if facts.stage not in STAGES:
         flags += (f"unknown_stage:{facts.stage}",)
-    return CustomerResult(facts.id, facts.stage, policy.version, policy.model_codes, results,
-                          served, cadence, tuple(sorted(set(flags))) if flags else (),
-                          facts, today, profile, policy)
+    return CustomerResult(
+        facts.id,
+        facts.stage,
+        policy.version,
+        policy.model_codes,
+        results,
+        served,
+        cadence,
+        tuple(sorted(set(flags))) if flags else (),
+        facts,
+        today,
+        profile,
+        policy,
+    )
 
 
-def served_tiers(facts: CustomerFacts, results: Sequence[ModelResult | None],
-                 policy: Policy) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+def served_tiers(
+    facts: CustomerFacts, results: Sequence[ModelResult | None], policy: Policy
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
     """(model, tier) pairs the customer is served at: assigned where valid, else live.
     A stored tier the policy no longer has is flagged `unknown_tier:<model>:<tier>`."""
     assigned_tiers = facts.assigned_tiers

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from .customer_result import CustomerResult
 from .money import display_money
 from .policy import Policy
-from .customer_result import CustomerResult
-from .results import (Component, ModelResult, PipelineResult, RfmResult,
-                      ServiceResult, WeightedResult)
+from .results import Component, ModelResult, PipelineResult, RfmResult, ServiceResult, WeightedResult
 from .specs import Dimension, ModelSpec, PipelineModel, RfmModel, ServiceModel, WeightedModel
 from .texts import LocalText
 
@@ -66,13 +65,24 @@ def _weighted(result: WeightedResult, policy: Policy, lang: str) -> list[str]:
     model = _model(policy, result.model, WeightedModel)
     lines = []
     for dimension, component in zip(model.dimensions, result.components):
-        lines.append(_sentence(policy.explain.component).format(lang, {
-            "name": dimension.name.get(lang), "raw": _raw(component, dimension, model, policy, lang),
-            "points": f"{component.points:.2f}", "weight": _num(component.weight),
-            "total_weight": _num(result.total_weight), "part": f"{component.part:.2f}"}))
-    lines.append(_sentence(policy.explain.score).format(lang, {
-        "model": model.name.get(lang), "score": f"{result.score:.2f}",
-        "tier": result.name(lang)}))
+        lines.append(
+            _sentence(policy.explain.component).format(
+                lang,
+                {
+                    "name": dimension.name.get(lang),
+                    "raw": _raw(component, dimension, model, policy, lang),
+                    "points": f"{component.points:.2f}",
+                    "weight": _num(component.weight),
+                    "total_weight": _num(result.total_weight),
+                    "part": f"{component.part:.2f}",
+                },
+            )
+        )
+    lines.append(
+        _sentence(policy.explain.score).format(
+            lang, {"model": model.name.get(lang), "score": f"{result.score:.2f}", "tier": result.name(lang)}
+        )
+    )
     return lines
 
 
@@ -80,17 +90,23 @@ def _raw(component: Component, dimension: Dimension, model: WeightedModel, polic
     texts, kind, raw = policy.explain, dimension.source_kind, component.raw
     inputs = dict(component.inputs)
     if kind == "contribution_percentile":
-        params = {"revenue": display_money(raw), "currency": policy.base_currency,
-                  "lower": str(inputs["lower"]), "equal": str(inputs["equal"]),
-                  "others": str(inputs["others"])}
+        params = {
+            "revenue": display_money(raw),
+            "currency": policy.base_currency,
+            "lower": str(inputs["lower"]),
+            "equal": str(inputs["equal"]),
+            "others": str(inputs["others"]),
+        }
         if inputs.get("imported"):  # the annual revenue on the record, until own deals suffice
-            return _sentence(texts.contribution_imported).format(lang, params | {
-                "deals": str(inputs["own_deals"]), "own_deals": str(model.own_deals)})
+            return _sentence(texts.contribution_imported).format(
+                lang, params | {"deals": str(inputs["own_deals"]), "own_deals": str(model.own_deals)}
+            )
         template = texts.contribution if inputs["others"] else texts.contribution_alone
         return _sentence(template).format(lang, params)
     if kind == "stability":
-        return _sentence(texts.stability).format(lang, {"years": f"{raw['years']:.2f}",
-                                             "months": str(raw["active_months"])})
+        return _sentence(texts.stability).format(
+            lang, {"years": f"{raw['years']:.2f}", "months": str(raw["active_months"])}
+        )
     if inputs.get("missing"):
         return _sentence(texts.missing).format(lang, {})
     if kind == "rating":
@@ -105,15 +121,24 @@ def _missing(value, policy: Policy, lang: str) -> str:
 def _rfm(result: RfmResult, policy: Policy, lang: str) -> str:
     model = _model(policy, result.model, RfmModel)
     if result.r is None:
-        return _sentence(policy.explain.rfm_none).format(lang, {
-            "model": model.name.get(lang), "window": str(model.window_days),
-            "segment": result.name(lang)})
+        return _sentence(policy.explain.rfm_none).format(
+            lang, {"model": model.name.get(lang), "window": str(model.window_days), "segment": result.name(lang)}
+        )
     assert result.last_deal_at is not None and result.amount is not None  # scored from deals, like r
-    return _sentence(policy.explain.rfm).format(lang, {
-        "model": model.name.get(lang), "r": str(result.r), "f": str(result.f), "m": str(result.m),
-        "last_deal": result.last_deal_at.date().isoformat(), "deals": str(result.deal_count),
-        "amount": display_money(result.amount), "currency": policy.base_currency,
-        "segment": result.name(lang)})
+    return _sentence(policy.explain.rfm).format(
+        lang,
+        {
+            "model": model.name.get(lang),
+            "r": str(result.r),
+            "f": str(result.f),
+            "m": str(result.m),
+            "last_deal": result.last_deal_at.date().isoformat(),
+            "deals": str(result.deal_count),
+            "amount": display_money(result.amount),
+            "currency": policy.base_currency,
+            "segment": result.name(lang),
+        },
+    )
 
 
 def _pipeline(result: PipelineResult, policy: Policy, lang: str) -> str:
@@ -124,25 +149,37 @@ def _pipeline(result: PipelineResult, policy: Policy, lang: str) -> str:
     index = model.stage_index.get(result.stage) if result.stage is not None else None
     stage = model.stages[index].name.get(lang) if index is not None else result.stage
     assert result.score is not None  # a pipeline result always has its maturity
-    return _sentence(policy.explain.pipeline).format(lang, {
-        "model": model.name.get(lang), "rating": _missing(result.rating, policy, lang),
-        "intention": _num(result.intention), "stage": _missing(stage, policy, lang),
-        "progress": _num(round(result.progress, 4)),
-        "signing_date": _missing(signing, policy, lang), "timing": _num(result.timing),
-        "w_intention": _num(weights.intention / total),
-        "w_progress": _num(weights.progress / total),
-        "w_timing": _num(weights.timing / total), "maturity": _num(result.score),
-        "grade": result.name(lang)})
+    return _sentence(policy.explain.pipeline).format(
+        lang,
+        {
+            "model": model.name.get(lang),
+            "rating": _missing(result.rating, policy, lang),
+            "intention": _num(result.intention),
+            "stage": _missing(stage, policy, lang),
+            "progress": _num(round(result.progress, 4)),
+            "signing_date": _missing(signing, policy, lang),
+            "timing": _num(result.timing),
+            "w_intention": _num(weights.intention / total),
+            "w_progress": _num(weights.progress / total),
+            "w_timing": _num(weights.timing / total),
+            "maturity": _num(result.score),
+            "grade": result.name(lang),
+        },
+    )
 
 
 def _service(result: ServiceResult, policy: Policy, lang: str) -> str:
     model = _model(policy, result.model, ServiceModel)
-    params = {"model": model.name.get(lang),
-              "expectation": _missing(result.expectation, policy, lang),
-              "satisfaction": _missing(result.satisfaction, policy, lang)}
+    params = {
+        "model": model.name.get(lang),
+        "expectation": _missing(result.expectation, policy, lang),
+        "satisfaction": _missing(result.satisfaction, policy, lang),
+    }
     if result.tier is None:
         return _sentence(policy.explain.service_unscored).format(lang, params)
-    source = _sentence(policy.explain.source_feedback if result.satisfaction_source == "feedback"
-                       else policy.explain.source_rating)
-    return _sentence(policy.explain.service).format(lang, params | {
-        "source": source.get(lang), "total": str(result.score), "grade": result.name(lang)})
+    source = _sentence(
+        policy.explain.source_feedback if result.satisfaction_source == "feedback" else policy.explain.source_rating
+    )
+    return _sentence(policy.explain.service).format(
+        lang, params | {"source": source.get(lang), "total": str(result.score), "grade": result.name(lang)}
+    )

@@ -8,8 +8,7 @@ from decimal import Decimal
 ZERO = Decimal(0)
 
 
-def to_base(amounts: Mapping[str, Decimal],
-            fx: Mapping[str, Decimal]) -> tuple[Decimal, tuple[str, ...]]:
+def to_base(amounts: Mapping[str, Decimal], fx: Mapping[str, Decimal]) -> tuple[Decimal, tuple[str, ...]]:
     """Total of `amounts` in the base currency, plus flags for what could not be counted.
 
     A currency without a rate counts 0 (`unknown_currency:XYZ`); a non-finite amount (NaN,

@@ -44,11 +44,17 @@ class Action:
         return self.reason_template.format(lang, self.params)
 
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
-        params = {key: (value.get(lang or "en") if isinstance(value, LocalText)
-                        else jsonable(value))
-                  for key, value in self.params.items()}
-        data = {"code": self.code, "kind": self.kind, "priority": self.priority,
-                "urgency": self.urgency, "params": params}
+        params = {
+            key: (value.get(lang or "en") if isinstance(value, LocalText) else jsonable(value))
+            for key, value in self.params.items()
+        }
+        data = {
+            "code": self.code,
+            "kind": self.kind,
+            "priority": self.priority,
+            "urgency": self.urgency,
+            "params": params,
+        }
         if lang is not None:
             data |= {"text": self.text(lang), "reason": self.reason(lang)}
         return data
@@ -65,7 +71,7 @@ def package_actions(policy: Any) -> dict[tuple[str, str], tuple[Action, ...]]:
         for tier in model.tier_by_code.values():
             values = (model.name, tier.name)
             built[(model.code, tier.code)] = tuple(
-                Action(item.code, "package", spec.priority, 0.0, names, values, item.text,
-                       spec.reason)
-                for item in tier.package)
+                Action(item.code, "package", spec.priority, 0.0, names, values, item.text, spec.reason)
+                for item in tier.package
+            )
     return built

@@ -38,14 +38,28 @@ def evaluate_pipeline(facts: CustomerFacts, model: PipelineModel, today: date) -
     timing, days, timing_flags = _timing(signing, model, today)
     weights = model.weights
     total = weights.intention + weights.progress + weights.timing
-    parts = (round(weights.intention * intention / total, 4),
-             round(weights.progress * progress / total, 4),
-             round(weights.timing * timing / total, 4))
+    parts = (
+        round(weights.intention * intention / total, 4),
+        round(weights.progress * progress / total, 4),
+        round(weights.timing * timing / total, 4),
+    )
     maturity = round(sum(parts), 4)
     tier = model.tier_for(maturity)
-    return PipelineResult(model.code, tier.code, maturity,
-                          tuple(sorted(flags + stage_flags + timing_flags)), tier.name, rating,
-                          intention, stage, progress, signing, days, timing, parts)
+    return PipelineResult(
+        model.code,
+        tier.code,
+        maturity,
+        tuple(sorted(flags + stage_flags + timing_flags)),
+        tier.name,
+        rating,
+        intention,
+        stage,
+        progress,
+        signing,
+        days,
+        timing,
+        parts,
+    )
 
 
 def _furthest_stage(opportunities: tuple[OpenOpportunity, ...], model: PipelineModel) -> str | None:
@@ -68,8 +82,7 @@ def _progress(stage: str | None, model: PipelineModel) -> tuple[float, tuple[str
     return index / (len(model.stages) - 1), ()
 
 
-def _timing(signing: date | None, model: PipelineModel,
-            today: date) -> tuple[float, int | None, tuple[str, ...]]:
+def _timing(signing: date | None, model: PipelineModel, today: date) -> tuple[float, int | None, tuple[str, ...]]:
     if signing is None:
         return 0.0, None, ("no_signing_date",)
     days = (signing - today).days

@@ -27,10 +27,21 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from .errors import PolicyError, PolicyIssue
-from .policy_checks import (check_closing_action, check_explain_needs, check_main_model,
-                            check_model, check_templates)
-from .specs import (MODEL_TYPES, ActionsSpec, ExplainSpec, ModelSpec, OrderedModel, PolicyInfo,
-                    RemindersSpec, ReviewSpec, RfmModel, ServiceModel, Spec, TierSpec)
+from .policy_checks import check_closing_action, check_explain_needs, check_main_model, check_model, check_templates
+from .specs import (
+    MODEL_TYPES,
+    ActionsSpec,
+    ExplainSpec,
+    ModelSpec,
+    OrderedModel,
+    PolicyInfo,
+    RemindersSpec,
+    ReviewSpec,
+    RfmModel,
+    ServiceModel,
+    Spec,
+    TierSpec,
+)
 from .texts import LocalText
 
 SECTIONS = ("policy", "fx", "review", "actions", "explain", "flags", "reminders")
@@ -107,8 +118,12 @@ class Policy(Spec):
     @cached_property
     def priority_tiers(self) -> frozenset[tuple[str, str]]:
         """(model, tier) of every tier marked `priority = true`."""
-        return frozenset((model.code, tier.code) for model in self.models
-                         for tier in getattr(model, "tier_by_code", {}).values() if tier.priority)
+        return frozenset(
+            (model.code, tier.code)
+            for model in self.models
+            for tier in getattr(model, "tier_by_code", {}).values()
+            if tier.priority
+        )
 
     def is_priority(self, model: str, tier: str | None) -> bool:
         return (model, tier) in self.priority_tiers
@@ -123,13 +138,20 @@ class Policy(Spec):
         found = []
         if self.info.main_model is None:
             main = self.main_model
-            found.append("policy.main_model is not set: "
-                         + (f"the first model with ordered tiers, '{main.code}', is the main one"
-                            if main else "no model has ordered tiers, so there is no main model"))
+            found.append(
+                "policy.main_model is not set: "
+                + (
+                    f"the first model with ordered tiers, '{main.code}', is the main one"
+                    if main
+                    else "no model has ordered tiers, so there is no main model"
+                )
+            )
         if not self.priority_tiers:
-            found.append("no tier has `priority = true`: no afternoon nudges for overdue customers, "
-                         "no escalations of long-overdue customers to managers, and every greeting "
-                         "draft uses the standard template")
+            found.append(
+                "no tier has `priority = true`: no afternoon nudges for overdue customers, "
+                "no escalations of long-overdue customers to managers, and every greeting "
+                "draft uses the standard template"
+            )
         return tuple(found)
 
     @cached_property
@@ -226,12 +248,12 @@ def _parse_sections(raw: dict[str, Any], issues: list[PolicyIssue]) -> dict[str,
 
 def _parse_fx(table: Any, issues: list[PolicyIssue]) -> tuple[str, dict[str, Decimal]]:
     if not isinstance(table, dict):
-        issues.append(PolicyIssue("fx", "required table is missing (at least `base = \"CNY\"`)"))
+        issues.append(PolicyIssue("fx", 'required table is missing (at least `base = "CNY"`)'))
         return "", {}
     rates = dict(table)
     base = rates.pop("base", None)
     if not isinstance(base, str) or len(base) != 3 or not base.isupper():
-        issues.append(PolicyIssue("fx.base", "must be a three-letter currency code like \"CNY\""))
+        issues.append(PolicyIssue("fx.base", 'must be a three-letter currency code like "CNY"'))
         base = ""
     validated = _validate(_RATES, rates, "fx", issues) or {}
     return base, {**validated, base: Decimal(1)}
@@ -261,8 +283,11 @@ def _parse_model(key: str, table: dict[str, Any], issues: list[PolicyIssue]) -> 
     kind = table.get("type")
     if kind not in MODEL_TYPES:
         expected = ", ".join(MODEL_TYPES)
-        message = (f"unknown model type '{kind}' (expected one of {expected})" if "type" in table
-                   else f"required (one of {expected})")
+        message = (
+            f"unknown model type '{kind}' (expected one of {expected})"
+            if "type" in table
+            else f"required (one of {expected})"
+        )
         issues.append(PolicyIssue(f"{key}.type", message))
         return None
     return _validate(MODEL_TYPES[kind], {**table, "code": key}, key, issues)
@@ -277,8 +302,7 @@ def _validate(schema: Any, data: Any, path: str, issues: list[PolicyIssue]) -> A
             return schema.validate_python(data)
         return schema.model_validate(data)
     except ValidationError as invalid:
-        issues.extend(PolicyIssue(_key_path(path, error["loc"]), _message(error))
-                      for error in invalid.errors())
+        issues.extend(PolicyIssue(_key_path(path, error["loc"]), _message(error)) for error in invalid.errors())
         return None
 
 
@@ -309,7 +333,10 @@ def _message(error: Mapping[str, Any]) -> str:
         limit = context["le"]
         return f"must be at most {int(limit) if float(limit).is_integer() else limit}"
     if kind in ("finite_number", "decimal_parsing") and str(error.get("input", "")).lower().lstrip("+-") in (
-            "inf", "infinity", "nan"):
+        "inf",
+        "infinity",
+        "nan",
+    ):
         return "must be a finite number"
     if kind == "string_too_long":
         return f"must be at most {context['max_length']} characters"

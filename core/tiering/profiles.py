@@ -52,9 +52,13 @@ def _profile(policy: Policy, stage: str, tiers: tuple[tuple[str, str], ...]) -> 
             interval = getattr(tier.cadence, kind) if tier.cadence else None
             if interval is not None:
                 spans[kind].append((interval, f"{model_code}:{tier_code}"))
-    return TierProfile(_tightest(spans["any"]), _tightest(spans["visit"]),
-                       max(leads, default=policy.actions.default_lead_days),
-                       tuple(packages), tuple(flags))
+    return TierProfile(
+        _tightest(spans["any"]),
+        _tightest(spans["visit"]),
+        max(leads, default=policy.actions.default_lead_days),
+        tuple(packages),
+        tuple(flags),
+    )
 
 
 def _tightest(intervals: list[tuple[Interval, str]]) -> Span | None:

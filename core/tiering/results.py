@@ -59,8 +59,13 @@ class Component:
     inputs: tuple[tuple[str, Any], ...] = ()  # what else a reader needs to redo `points`
 
     def as_dict(self) -> dict[str, Any]:
-        return {"raw": jsonable(self.raw), "points": self.points, "weight": self.weight,
-                "part": self.part, **{key: jsonable(value) for key, value in self.inputs}}
+        return {
+            "raw": jsonable(self.raw),
+            "points": self.points,
+            "weight": self.weight,
+            "part": self.part,
+            **{key: jsonable(value) for key, value in self.inputs},
+        }
 
 
 @init_through_slots
@@ -107,18 +112,23 @@ class WeightedResult(ModelResult):
 
     @property
     def components(self) -> tuple[Component, ...]:
-        return tuple(_component(dimension, raw, points, part, detail)
-                     for dimension, raw, points, part, detail
-                     in zip(self.spec.dimensions, self.raws, self.points, self.parts,
-                            self.details))
+        return tuple(
+            _component(dimension, raw, points, part, detail)
+            for dimension, raw, points, part, detail in zip(
+                self.spec.dimensions, self.raws, self.points, self.parts, self.details
+            )
+        )
 
     def component(self, code: str) -> Component:
         return self.components[self.codes.index(code)]
 
     def summary(self) -> dict[str, Any]:
-        return {"tier": self.tier, "score": self.score,
-                "components": {c.code: c.as_dict() for c in self.components},
-                "flags": list(self.flags)}
+        return {
+            "tier": self.tier,
+            "score": self.score,
+            "components": {c.code: c.as_dict() for c in self.components},
+            "flags": list(self.flags),
+        }
 
 
 MISSING = "missing"  # detail of a dimension whose input was missing or invalid
@@ -150,9 +160,16 @@ class RfmResult(ModelResult):
     kind: ClassVar[str] = "rfm"
 
     def summary(self) -> dict[str, Any]:
-        return {"segment": self.tier, "r": self.r, "f": self.f, "m": self.m,
-                "last_deal_at": jsonable(self.last_deal_at), "deals": self.deal_count,
-                "amount": jsonable(self.amount), "flags": list(self.flags)}
+        return {
+            "segment": self.tier,
+            "r": self.r,
+            "f": self.f,
+            "m": self.m,
+            "last_deal_at": jsonable(self.last_deal_at),
+            "deals": self.deal_count,
+            "amount": jsonable(self.amount),
+            "flags": list(self.flags),
+        }
 
 
 @init_through_slots
@@ -172,11 +189,18 @@ class PipelineResult(ModelResult):
     kind: ClassVar[str] = "pipeline"
 
     def summary(self) -> dict[str, Any]:
-        return {"grade": self.tier, "maturity": self.score, "rating": self.rating,
-                "intention": self.intention, "stage": self.stage, "progress": self.progress,
-                "signing_date": jsonable(self.signing_date), "timing": self.timing,
-                "parts": dict(zip(("intention", "progress", "timing"), self.parts)),
-                "flags": list(self.flags)}
+        return {
+            "grade": self.tier,
+            "maturity": self.score,
+            "rating": self.rating,
+            "intention": self.intention,
+            "stage": self.stage,
+            "progress": self.progress,
+            "signing_date": jsonable(self.signing_date),
+            "timing": self.timing,
+            "parts": dict(zip(("intention", "progress", "timing"), self.parts)),
+            "flags": list(self.flags),
+        }
 
 
 @init_through_slots
@@ -191,6 +215,11 @@ class ServiceResult(ModelResult):
     kind: ClassVar[str] = "service"
 
     def summary(self) -> dict[str, Any]:
-        return {"grade": self.tier, "total": self.score, "expectation": self.expectation,
-                "satisfaction": self.satisfaction,
-                "satisfaction_source": self.satisfaction_source, "flags": list(self.flags)}
+        return {
+            "grade": self.tier,
+            "total": self.score,
+            "expectation": self.expectation,
+            "satisfaction": self.satisfaction,
+            "satisfaction_source": self.satisfaction_source,
+            "flags": list(self.flags),
+        }

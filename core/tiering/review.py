@@ -55,9 +55,16 @@ class Assignment:
     reason: str
 
 
-def decide_tier(model: str, previous: str | None, live_tier: str | None,
-                live_score: float | None, override: Override | None, is_review: bool,
-                policy: Policy, now: datetime) -> Assignment:
+def decide_tier(
+    model: str,
+    previous: str | None,
+    live_tier: str | None,
+    live_score: float | None,
+    override: Override | None,
+    is_review: bool,
+    policy: Policy,
+    now: datetime,
+) -> Assignment:
     spec = policy.model_by_code.get(model)
     if spec is None:
         raise BookError(f"the policy has no model '{model}'")
@@ -80,8 +87,7 @@ def decide_tier(model: str, previous: str | None, live_tier: str | None,
     return _review_ordered(spec, previous, live_tier, live_score)
 
 
-def _review_ordered(spec: OrderedModel, previous: str, live_tier: str,
-                    live_score: float) -> Assignment:
+def _review_ordered(spec: OrderedModel, previous: str, live_tier: str, live_score: float) -> Assignment:
     if spec.tier_rank[live_tier] < spec.tier_rank[previous]:
         return _assign(previous, live_tier, "upgrade")
     # Rounded so that float noise (0.7 − 0.65) cannot decide a boundary case.
@@ -96,6 +102,7 @@ def _assign(previous: str | None, tier: str | None, reason: str) -> Assignment:
 
 
 # --- the review calendar ----------------------------------------------------------------------
+
 
 def next_review_date(policy: Policy, on: date) -> date:
     """The first review day strictly after `on`."""
@@ -113,8 +120,8 @@ def is_review_day(policy: Policy, day: date) -> bool:
 def review_days(review: ReviewSpec, year: int) -> list[date]:
     """All review days of `year`, in order."""
     if review.cycle == "dates":
-        return [date(year, month, day) for month, day in review.month_days
-                if day <= calendar.monthrange(year, month)[1]]
+        return [
+            date(year, month, day) for month, day in review.month_days if day <= calendar.monthrange(year, month)[1]
+        ]
     months = QUARTER_MONTHS if review.cycle == "quarterly" else range(1, 13)
-    return [date(year, month, min(review.day, calendar.monthrange(year, month)[1]))
-            for month in months]
+    return [date(year, month, min(review.day, calendar.monthrange(year, month)[1])) for month in months]

@@ -15,9 +15,9 @@ from datetime import datetime
 from .facts import CustomerFacts
 from .localtime import as_utc
 from .money import to_base
+from .peers import PeerColumn
 from .results import RfmResult
 from .specs import RfmModel
-from .peers import PeerColumn
 from .stats import RfmColumns
 
 
@@ -25,8 +25,7 @@ def position_score(position: int, size: int) -> int:
     return 1 + (5 * position) // size
 
 
-def evaluate_rfm(facts: CustomerFacts, model: RfmModel, columns: RfmColumns | None,
-                 fx, now: datetime) -> RfmResult:
+def evaluate_rfm(facts: CustomerFacts, model: RfmModel, columns: RfmColumns | None, fx, now: datetime) -> RfmResult:
     last, count = facts.rfm_last_deal_at, facts.rfm_deal_count
     if count == 0 and last is None:  # most prospects: one shared result
         shared = model.shared_results.get("no_purchases")
@@ -48,14 +47,14 @@ def evaluate_rfm(facts: CustomerFacts, model: RfmModel, columns: RfmColumns | No
         f = _score(columns.frequency, (count, customer_id), customer_id)
         m = _score(columns.monetary, (amount, customer_id), customer_id)
     row = model.segment_table[r, f, m]
-    return RfmResult(model.code, row.code, None, tuple(sorted(flags)) if flags else (), row.name, r, f, m,
-                     last, count, amount)
+    return RfmResult(
+        model.code, row.code, None, tuple(sorted(flags)) if flags else (), row.name, r, f, m, last, count, amount
+    )
 
 
 def _no_purchases(model: RfmModel, count: int, flags: tuple[str, ...]) -> RfmResult:
     row = model.no_purchases
-    return RfmResult(model.code, row.code, None, flags, row.name, None, None, None, None,
-                     count, None)
+    return RfmResult(model.code, row.code, None, flags, row.name, None, None, None, None, count, None)
 
 
 def _score(column: PeerColumn, key: tuple, customer_id: int) -> int:

@@ -13,7 +13,6 @@ from .results import ServiceResult
 from .specs import ServiceModel
 from .value import rating_flags, valid_rating
 
-
 _SMALL = frozenset((None, 1, 2, 3, 4, 5))
 
 
@@ -33,12 +32,12 @@ def _grade(facts: CustomerFacts, model: ServiceModel) -> ServiceResult:
     flags += rating_flags("expectation", facts.expectation)
     if expectation is None or satisfaction is None:
         flags = tuple(sorted({*flags, "unscored_service"}))
-        return ServiceResult(model.code, None, None, flags, None, expectation, satisfaction,
-                             source)
+        return ServiceResult(model.code, None, None, flags, None, expectation, satisfaction, source)
     total = expectation + satisfaction
     tier = model.tier_for(total)
-    return ServiceResult(model.code, tier.code, total, tuple(sorted(flags)), tier.name,
-                         expectation, satisfaction, source)
+    return ServiceResult(
+        model.code, tier.code, total, tuple(sorted(flags)), tier.name, expectation, satisfaction, source
+    )
 
 
 def _satisfaction(facts: CustomerFacts) -> tuple[int | None, str | None, tuple[str, ...]]:
@@ -50,4 +49,3 @@ def _satisfaction(facts: CustomerFacts) -> tuple[int | None, str | None, tuple[s
     if rating is not None:
         return rating, "rating", flags
     return None, None, flags + rating_flags("satisfaction", facts.satisfaction)
-

@@ -34,6 +34,7 @@ def _between(low: float, high: float):
         if value is not None and not low <= value <= high:
             raise ValueError(f"must be between {low:g} and {high:g}")
         return value
+
     return AfterValidator(check)
 
 
@@ -43,6 +44,7 @@ class Spec(BaseModel):
 
 
 # --- tiers and what hangs off them -----------------------------------------------------------
+
 
 class Interval(Spec):
     """Days between contacts: `ideal` is when a contact becomes due, `max` when it is overdue."""
@@ -100,16 +102,15 @@ class Segment(TierSpec):
         for name in ("r", "f", "m"):
             low, high = getattr(self, name)
             if not 1 <= low <= high <= 5:
-                raise ValueError(f"{name} = [{low}, {high}]: "
-                                 "ranges must satisfy 1 ≤ low ≤ high ≤ 5")
+                raise ValueError(f"{name} = [{low}, {high}]: ranges must satisfy 1 ≤ low ≤ high ≤ 5")
         return self
 
     def matches(self, r: int, f: int, m: int) -> bool:
-        return (self.r[0] <= r <= self.r[1] and self.f[0] <= f <= self.f[1]
-                and self.m[0] <= m <= self.m[1])
+        return self.r[0] <= r <= self.r[1] and self.f[0] <= f <= self.f[1] and self.m[0] <= m <= self.m[1]
 
 
 # --- weighted models (value tiers, sponsor levels, ...) ---------------------------------------
+
 
 class Band(Spec):
     """Points for an attribute at or above `min` (the highest band reached wins)."""
@@ -283,19 +284,23 @@ class RfmModel(ModelBase):
     def segment_table(self) -> dict[tuple[int, int, int], TierSpec]:
         """All 125 (r, f, m) combinations resolved once: first matching row, else others."""
         scores = range(1, 6)
-        return {(r, f, m): next((s for s in self.segments if s.matches(r, f, m)), self.others)
-                for r in scores for f in scores for m in scores}
+        return {
+            (r, f, m): next((s for s in self.segments if s.matches(r, f, m)), self.others)
+            for r in scores
+            for f in scores
+            for m in scores
+        }
 
     def segment_for(self, r: int, f: int, m: int) -> TierSpec:
         return self.segment_table[r, f, m]
 
 
 ModelSpec = WeightedModel | RfmModel | PipelineModel | ServiceModel
-MODEL_TYPES = {"weighted": WeightedModel, "rfm": RfmModel,
-               "pipeline": PipelineModel, "service": ServiceModel}
+MODEL_TYPES = {"weighted": WeightedModel, "rfm": RfmModel, "pipeline": PipelineModel, "service": ServiceModel}
 
 
 # --- policy-wide sections ---------------------------------------------------------------------
+
 
 def _month_day(value: str) -> str:
     month, _, day = value.partition("-")

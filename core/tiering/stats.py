@@ -19,6 +19,7 @@ from .policy import Policy
 from .specs import RfmModel, WeightedModel
 from .value import contribution_revenue
 
+
 @dataclass(frozen=True, slots=True)
 class RfmColumns:
     """Keys are (metric, customer id): ties are broken by ascending id."""
@@ -41,16 +42,16 @@ def build_stats(book: Iterable[CustomerFacts], policy: Policy) -> BookStats:
     customers = list(book)
     if len({facts.id for facts in customers}) != len(customers):
         raise BookError("customer ids in a book must be unique")
-    contribution = {model.code: _revenue_column(customers, model, policy)
-                    for model in policy.models
-                    if isinstance(model, WeightedModel) and model.uses_contribution}
-    rfm = {model.code: _rfm_columns(customers, model, policy)
-           for model in policy.models if isinstance(model, RfmModel)}
+    contribution = {
+        model.code: _revenue_column(customers, model, policy)
+        for model in policy.models
+        if isinstance(model, WeightedModel) and model.uses_contribution
+    }
+    rfm = {model.code: _rfm_columns(customers, model, policy) for model in policy.models if isinstance(model, RfmModel)}
     return BookStats(policy.version, contribution, rfm, len(customers))
 
 
-def _revenue_column(customers: list[CustomerFacts], model: WeightedModel,
-                    policy: Policy) -> PeerColumn:
+def _revenue_column(customers: list[CustomerFacts], model: WeightedModel, policy: Policy) -> PeerColumn:
     stages, fx = model.stage_set, policy.fx
     if model.imported_revenue == "never":
         return PeerColumn.of({f.id: to_base(f.revenue_12m, fx)[0] for f in customers if f.stage in stages})
@@ -62,13 +63,12 @@ def rfm_keys(facts: CustomerFacts, fx: Mapping) -> tuple[tuple, tuple, tuple] | 
     if facts.rfm_deal_count <= 0 or facts.rfm_last_deal_at is None:
         return None
     amount = to_base(facts.rfm_amount, fx)[0]
-    return ((as_utc(facts.rfm_last_deal_at), facts.id), (facts.rfm_deal_count, facts.id),
-            (amount, facts.id))
+    return ((as_utc(facts.rfm_last_deal_at), facts.id), (facts.rfm_deal_count, facts.id), (amount, facts.id))
 
 
 def _rfm_columns(customers: list[CustomerFacts], model: RfmModel, policy: Policy) -> RfmColumns:
     stages, fx = model.stage_set, policy.fx
-    keyed = [(facts.id, keys) for facts in customers
-             if facts.stage in stages and (keys := rfm_keys(facts, fx)) is not None]
-    return RfmColumns(*(PeerColumn.of_unique({cid: keys[i] for cid, keys in keyed})
-                        for i in range(3)))
+    keyed = [
+        (facts.id, keys) for facts in customers if facts.stage in stages and (keys := rfm_keys(facts, fx)) is not None
+    ]
+    return RfmColumns(*(PeerColumn.of_unique({cid: keys[i] for cid, keys in keyed}) for i in range(3)))

@@ -15,9 +15,9 @@ from typing import Any
 from .facts import CustomerFacts
 from .localtime import as_utc
 from .money import to_base
+from .peers import PeerColumn
 from .results import MISSING, WeightedResult
 from .specs import Dimension, WeightedModel
-from .peers import PeerColumn
 
 DAYS_PER_YEAR = 365  # a year of relationship is 365 days, so a calendar year always counts full
 
@@ -34,8 +34,7 @@ class WeightedContext:
         self.column, self.fx, self.now, self.model = column, fx, now, model
 
 
-def weighted_evaluator(model: WeightedModel,
-                       context: WeightedContext) -> Callable[[CustomerFacts], WeightedResult]:
+def weighted_evaluator(model: WeightedModel, context: WeightedContext) -> Callable[[CustomerFacts], WeightedResult]:
     """Evaluation of one model with the lookups bound once (a batch calls it 100k times)."""
     scorers = tuple((SCORERS[d.source_kind], d) for d in model.dimensions)
     weights, total_weight = model.dimension_weights, model.total_weight
@@ -43,7 +42,8 @@ def weighted_evaluator(model: WeightedModel,
 
     def evaluate(facts: CustomerFacts) -> WeightedResult:
         raws, points, dimension_flags, details = zip(
-            *[scorer(facts, dimension, context) for scorer, dimension in scorers])
+            *[scorer(facts, dimension, context) for scorer, dimension in scorers]
+        )
         parts = tuple([round(p * w / total_weight, 2) for p, w in zip(points, weights)])
         score = round(sum(parts), 2)
         for rank, tier in ranked_tiers:  # noqa: B007 - rank is read after the loop
@@ -53,9 +53,19 @@ def weighted_evaluator(model: WeightedModel,
         if rank and model.develop is not None:
             flags += _develop_flag(facts, model)
         gap = round(model.tiers[rank - 1].min_score - score, 2) if rank else None
-        return WeightedResult(model.code, tier.code, score,
-                              tuple(sorted(set(flags))) if flags else (), tier.name, model,
-                              raws, points, parts, details, gap)
+        return WeightedResult(
+            model.code,
+            tier.code,
+            score,
+            tuple(sorted(set(flags))) if flags else (),
+            tier.name,
+            model,
+            raws,
+            points,
+            parts,
+            details,
+            gap,
+        )
 
     return evaluate
 
@@ -80,6 +90,7 @@ def rating_flags(field: str, value: Any) -> tuple[str, ...]:
 
 
 # --- dimension scorers ------------------------------------------------------------------------
+
 
 def contribution_points(revenue: Decimal, lower: int, equal: int, others: int) -> float:
     """Revenue percentile among the model's customers, 0–100.

@@ -63,8 +63,9 @@ async def test_a_silenced_strangers_button_stops_spinning_without_a_word(harness
 
 async def test_an_invite_code_is_read_within_the_silence_and_uses_up_no_refusal(harness: Harness) -> None:
     with harness.db.session() as session:
-        invite = onboarding.create_invite(session, role="rep", team=None, actor_id=None, now=harness.clock.now(),
-                                          ttl=timedelta(days=7))
+        invite = onboarding.create_invite(
+            session, role="rep", team=None, actor_id=None, now=harness.clock.now(), ttl=timedelta(days=7)
+        )
     newcomer = await harness.person(None, language="en")
     await harness.send(newcomer, "hello")
     await harness.send(newcomer, "/start not-a-real-code")
@@ -97,8 +98,14 @@ async def test_group_chat_is_refused(harness: Harness) -> None:
 async def test_start_with_invite_onboards_once_and_tells_the_inviter(harness: Harness) -> None:
     manager = await harness.person("manager", name="Wang", team="East")
     with harness.db.session() as session:
-        invite = onboarding.create_invite(session, role="rep", team="East", actor_id=manager.account.id,
-                                          now=harness.clock.now(), ttl=timedelta(days=7))
+        invite = onboarding.create_invite(
+            session,
+            role="rep",
+            team="East",
+            actor_id=manager.account.id,
+            now=harness.clock.now(),
+            ttl=timedelta(days=7),
+        )
     newcomer = await harness.person(None, name="Li")
     await harness.send(newcomer, f"/start {invite.code}")
     assert "Welcome aboard" in harness.last(newcomer).text and "East" in harness.last(newcomer).text
@@ -117,10 +124,17 @@ async def test_start_with_invite_onboards_once_and_tells_the_inviter(harness: Ha
 
 async def test_used_expired_and_unknown_invites_are_refused(harness: Harness) -> None:
     with harness.db.session() as session:
-        used = onboarding.create_invite(session, role="rep", team=None, actor_id=None, now=harness.clock.now(),
-                                        ttl=timedelta(days=7))
-        expired = onboarding.create_invite(session, role="rep", team=None, actor_id=None,
-                                           now=harness.clock.now() - timedelta(days=8), ttl=timedelta(days=7))
+        used = onboarding.create_invite(
+            session, role="rep", team=None, actor_id=None, now=harness.clock.now(), ttl=timedelta(days=7)
+        )
+        expired = onboarding.create_invite(
+            session,
+            role="rep",
+            team=None,
+            actor_id=None,
+            now=harness.clock.now() - timedelta(days=8),
+            ttl=timedelta(days=7),
+        )
     first, second, third = [await harness.person(None) for _ in range(3)]
     await harness.send(first, f"/start {used.code}")
     await harness.send(second, f"/start {used.code}")
@@ -138,8 +152,9 @@ async def test_guessing_invite_codes_is_rate_limited(harness: Harness) -> None:
     """Five wrong codes within an hour, then even a valid code is refused unchecked (zh and en);
     an hour later the valid code works. Other people are not affected."""
     with harness.db.session() as session:
-        good = onboarding.create_invite(session, role="rep", team=None, actor_id=None, now=harness.clock.now(),
-                                        ttl=timedelta(days=7))
+        good = onboarding.create_invite(
+            session, role="rep", team=None, actor_id=None, now=harness.clock.now(), ttl=timedelta(days=7)
+        )
     guesser = await harness.person(None, language="zh")
     for n in range(onboarding.MAX_FAILED_CODES):
         await harness.send(guesser, f"/start guess{n:04d}")
@@ -248,8 +263,14 @@ async def test_notification_to_blocked_user_waits(harness: Harness) -> None:
 
     rep = await harness.person("rep")
     with harness.db.session() as session:
-        outbox.enqueue(session, recipient_id=rep.account.id, kind="test", dedupe_key="t:1",
-                       payload={"template": "reminders/fallback", "params": {"kind": "test"}}, now=harness.clock.now())
+        outbox.enqueue(
+            session,
+            recipient_id=rep.account.id,
+            kind="test",
+            dedupe_key="t:1",
+            payload={"template": "reminders/fallback", "params": {"kind": "test"}},
+            now=harness.clock.now(),
+        )
     harness.api.faults.append(Fault("sendMessage", 403, "Forbidden: bot was blocked by the user"))
     await harness.advance_to(harness.clock.now() + timedelta(minutes=1))
     with harness.db.session() as session:

@@ -39,8 +39,15 @@ async def test_a_voice_message_and_a_sticker_get_a_hint_in_chinese(harness: Harn
     voice = {"file_id": "v1", "file_unique_id": "v1", "duration": 3}
     await harness.feed(harness.api.message(rep.telegram, None, voice=voice))
     assert "我暂时听不了语音" in harness.last(rep).text
-    sticker = {"file_id": "s1", "file_unique_id": "s1", "width": 10, "height": 10, "is_animated": False,
-               "is_video": False, "type": "regular"}
+    sticker = {
+        "file_id": "s1",
+        "file_unique_id": "s1",
+        "width": 10,
+        "height": 10,
+        "is_animated": False,
+        "is_video": False,
+        "type": "regular",
+    }
     await harness.feed(harness.api.message(rep.telegram, None, sticker=sticker))
     assert harness.last(rep).text.startswith("我能读懂文字消息和命令。")
 
@@ -48,10 +55,10 @@ async def test_a_voice_message_and_a_sticker_get_a_hint_in_chinese(harness: Harn
 async def test_a_used_and_an_expired_invite_are_refused_in_chinese(harness: Harness) -> None:
     now = harness.clock.now()
     with harness.db.session() as session:
-        used = onboarding.create_invite(session, role="rep", team=None, actor_id=None, now=now,
-                                        ttl=timedelta(days=7))
-        expired = onboarding.create_invite(session, role="rep", team=None, actor_id=None,
-                                           now=now - timedelta(days=8), ttl=timedelta(days=7))
+        used = onboarding.create_invite(session, role="rep", team=None, actor_id=None, now=now, ttl=timedelta(days=7))
+        expired = onboarding.create_invite(
+            session, role="rep", team=None, actor_id=None, now=now - timedelta(days=8), ttl=timedelta(days=7)
+        )
     await harness.send(await harness.person(None, language="zh"), f"/start {used.code}")
     late = await harness.person(None, language="zh")
     await harness.send(late, f"/start {used.code}")
@@ -111,8 +118,9 @@ async def test_an_import_asked_for_twice_cancelled_or_of_unknown_kind_in_chinese
         assert sorted(c.name for c in session.exec(select(Customer)).all()) == ["Acme"]
 
 
-async def test_an_import_that_fails_says_it_stopped_in_chinese(harness: Harness,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_import_that_fails_says_it_stopped_in_chinese(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def fails(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the disk went away")
 
@@ -146,8 +154,9 @@ async def test_the_policy_download_versions_and_refused_files_in_chinese(harness
         assert session.exec(select(PolicyVersion)).all() == []
 
 
-async def test_a_pinned_policy_refuses_an_upload_in_chinese(any_db: Database, clock: ManualClock,
-                                                            tmp_path: Path) -> None:
+async def test_a_pinned_policy_refuses_an_upload_in_chinese(
+    any_db: Database, clock: ManualClock, tmp_path: Path
+) -> None:
     path = tmp_path / "sponsor.toml"
     path.write_text(example_policy_text("sponsor"), encoding="utf-8")
     harness = await Harness.start(any_db, clock, _env_file=None, telegram_bot_token=None, policy_file=str(path))
@@ -170,8 +179,11 @@ async def test_a_name_typed_on_the_log_card_is_refused_in_chinese(harness: Harne
 async def test_a_save_committed_before_the_card_was_redrawn_shows_it_in_chinese(harness: Harness) -> None:
     rep = await harness.person("rep", name="李伟", language="zh", team="East")
     with harness.db.session() as session:
-        session.add(Customer(name="华为", owner_id=rep.account.id, stage="active",
-                             added_at=harness.clock.now() - timedelta(days=60)))
+        session.add(
+            Customer(
+                name="华为", owner_id=rep.account.id, stage="active", added_at=harness.clock.now() - timedelta(days=60)
+            )
+        )
     book.invalidate()
     await harness.send(rep, "给华为打了电话，聊了报价")
     card = harness.last_with_buttons(rep)
@@ -191,8 +203,18 @@ async def test_an_opportunity_edit_menu_in_chinese(harness: Harness) -> None:
     now = harness.clock.now()
     with harness.db.session() as session:
         huawei = session.exec(select(Customer).where(Customer.name == "华为")).one()
-        session.add(Opportunity(customer_id=huawei.id or 0, title="二期扩容", amount_minor=80_000_000, currency="CNY",
-                                stage="proposal", rep_id=rep.account.id, created_at=now, updated_at=now))
+        session.add(
+            Opportunity(
+                customer_id=huawei.id or 0,
+                title="二期扩容",
+                amount_minor=80_000_000,
+                currency="CNY",
+                stage="proposal",
+                rep_id=rep.account.id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
     await harness.send(rep, "/find 华为")
     await harness.press(rep, "华为")
     await harness.press(rep, "🎯 1")
@@ -205,8 +227,14 @@ async def test_the_inviter_and_a_rep_given_customers_are_told_in_chinese(harness
     for who in ("wang", "li"):  # their language is stored with their first message
         await harness.send(t[who], "/help")
     with harness.db.session() as session:
-        invite = onboarding.create_invite(session, role="rep", team="East", actor_id=t["wang"].account.id,
-                                          now=harness.clock.now(), ttl=timedelta(days=7))
+        invite = onboarding.create_invite(
+            session,
+            role="rep",
+            team="East",
+            actor_id=t["wang"].account.id,
+            now=harness.clock.now(),
+            ttl=timedelta(days=7),
+        )
     await harness.send(await harness.person(None, name="小陈", language="zh"), f"/start {invite.code}")
     admin = await harness.person("admin", name="Ada")
     await harness.send(admin, "/team reassign West Co @李伟")

@@ -23,9 +23,19 @@ async def test_long_emoji_and_rtl_messages(harness: Harness) -> None:
 
 async def test_stickers_voice_and_files_get_a_hint(harness: Harness) -> None:
     rep = await harness.person("rep")
-    update = harness.api.message(rep.telegram, None, sticker={
-        "file_id": "s1", "file_unique_id": "s1", "type": "regular", "width": 1, "height": 1,
-        "is_animated": False, "is_video": False})
+    update = harness.api.message(
+        rep.telegram,
+        None,
+        sticker={
+            "file_id": "s1",
+            "file_unique_id": "s1",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        },
+    )
     await harness.feed(update)
     assert "I read text messages" in harness.last(rep).text
     await harness.upload(rep, "book.xlsx", b"PK\x03\x04 not really")  # documents are imports (issue 6)
@@ -115,8 +125,9 @@ async def test_an_import_with_a_nul_after_the_first_64_kb_imports_clean(harness:
     from core.models import Customer
 
     rep = await harness.person("rep", name="Emma", language="en", team="East")
-    content = ("Account Name,Industry\n" + "".join(f"Customer {n},Tools\n" for n in range(4000))
-               + "Glo\x00bex,Too\x00ls\n").encode()
+    content = (
+        "Account Name,Industry\n" + "".join(f"Customer {n},Tools\n" for n in range(4000)) + "Glo\x00bex,Too\x00ls\n"
+    ).encode()
     assert content.index(b"\x00") > 65_536
     try:
         [preview] = await harness.upload(rep, "accounts.csv", content)

@@ -16,8 +16,21 @@ from bot.handlers import settings as settings_handlers
 from bot.render import Renderer
 from bot.testing import Harness
 from core import backup, policy_store
-from core.errors import (AlreadyDone, BackupError, BookError, ConfigError, Forbidden, ImportFileError, InvalidInput,
-                         NotFound, PolicyError, PolicyIssue, PolicyPinned, Refusal, TierbotError)
+from core.errors import (
+    AlreadyDone,
+    BackupError,
+    BookError,
+    ConfigError,
+    Forbidden,
+    ImportFileError,
+    InvalidInput,
+    NotFound,
+    PolicyError,
+    PolicyIssue,
+    PolicyPinned,
+    Refusal,
+    TierbotError,
+)
 
 
 def _subclasses(cls: type) -> list[type]:
@@ -41,16 +54,24 @@ DIGEST = {"en": "Digest time", "zh": "待办时间"}
 
 
 def test_the_refusals_are_the_ones_the_tree_names() -> None:
-    assert {cls.__name__ for cls in REFUSALS} == {"NotFound", "Forbidden", "PolicyPinned", "AlreadyDone",
-                                                  "InvalidInput", "ImportFileError"}
+    assert {cls.__name__ for cls in REFUSALS} == {
+        "NotFound",
+        "Forbidden",
+        "PolicyPinned",
+        "AlreadyDone",
+        "InvalidInput",
+        "ImportFileError",
+    }
 
 
 @pytest.mark.parametrize("area", sorted(error_replies.AREAS))
 @pytest.mark.parametrize("cls", REFUSALS, ids=lambda cls: cls.__name__)
 def test_every_refusal_has_an_answer_in_every_area_in_both_languages(area: str, cls: type[Refusal]) -> None:
     renderer = Renderer()
-    texts = {lang: error_replies.text_for(renderer, lang, area, _instance(cls), policy_file=Path("/etc/p.toml"))
-             for lang in ("en", "zh")}
+    texts = {
+        lang: error_replies.text_for(renderer, lang, area, _instance(cls), policy_file=Path("/etc/p.toml"))
+        for lang in ("en", "zh")
+    }
     for lang, text in texts.items():
         assert text.strip(), (area, cls, lang)
         assert "Traceback" not in text and "{" not in text and "zq-marker" not in text, text
@@ -62,8 +83,9 @@ def test_an_area_answers_in_its_own_words_and_falls_back_to_the_base() -> None:
     renderer = Renderer()
     gone = error_replies.text_for(renderer, "en", "team", NotFound("person"))
     assert "no longer there" in gone and "/team" in gone  # team/error, code team_gone
-    assert error_replies.text_for(renderer, "en", "customers", NotFound("customer")) == \
-        renderer.render("en", "customers/not_found")
+    assert error_replies.text_for(renderer, "en", "customers", NotFound("customer")) == renderer.render(
+        "en", "customers/not_found"
+    )
     unknown = error_replies.text_for(renderer, "en", "team", InvalidInput("team_unknown_user", value="@nobody"))
     assert "@nobody" in unknown  # the error's params fill the template
     # an area names no Forbidden: the base's answer
@@ -78,8 +100,11 @@ def test_an_unknown_area_is_refused_when_a_handler_names_it() -> None:
 
 
 def test_the_tree_is_one_root_and_its_docstring_names_every_class() -> None:
-    classes = [obj for _, obj in inspect.getmembers(core.errors, inspect.isclass)
-               if issubclass(obj, BaseException) and obj.__module__ == "core.errors"]
+    classes = [
+        obj
+        for _, obj in inspect.getmembers(core.errors, inspect.isclass)
+        if issubclass(obj, BaseException) and obj.__module__ == "core.errors"
+    ]
     assert len(classes) >= 12
     for cls in classes:
         assert issubclass(cls, TierbotError), cls
@@ -88,7 +113,9 @@ def test_the_tree_is_one_root_and_its_docstring_names_every_class() -> None:
     assert core.tiering.PolicyError is PolicyError and core.tiering.BookError is BookError
     assert backup.BackupError is BackupError and policy_store.PolicyPinned is PolicyPinned
     assert issubclass(PolicyPinned, Forbidden) and issubclass(AlreadyDone, Refusal)
-    assert str(PolicyError([PolicyIssue("value.weight", "must be a number")])).endswith("value.weight: must be a number")
+    assert str(PolicyError([PolicyIssue("value.weight", "must be a number")])).endswith(
+        "value.weight: must be a number"
+    )
 
 
 # --- through the bot: a setting's button and its typed answer ------------------------------------------------
@@ -117,12 +144,21 @@ async def test_a_refusal_on_a_button_is_answered_from_its_area(harness: Harness,
     assert harness.last(rep).text == Renderer().render(lang, "common/not_allowed", need="manager")
 
 
-@pytest.mark.parametrize("error", [RuntimeError("disk on fire"), ConfigError("TIERBOT_X is bad"),
-                                   BackupError("no database at /x"), BookError("duplicate ids"),
-                                   TierbotError("unexpected")], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("disk on fire"),
+        ConfigError("TIERBOT_X is bad"),
+        BackupError("no database at /x"),
+        BookError("duplicate ids"),
+        TierbotError("unexpected"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
 @pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_an_error_that_is_no_refusal_gets_the_apology_and_no_traceback(harness: Harness, monkeypatch,
-                                                                            lang: str, error: Exception) -> None:
+async def test_an_error_that_is_no_refusal_gets_the_apology_and_no_traceback(
+    harness: Harness, monkeypatch, lang: str, error: Exception
+) -> None:
     rep = await harness.person("rep", language=lang)
     monkeypatch.setitem(settings_handlers._SETTERS, "digest", _raising(error))
     await harness.send(rep, "/settings")
@@ -138,7 +174,8 @@ async def test_an_error_that_is_no_refusal_gets_the_apology_and_no_traceback(har
 
 
 async def test_a_typed_answer_keeps_its_question_on_a_bad_value_and_ends_it_when_the_thing_is_gone(
-        harness: Harness, monkeypatch) -> None:
+    harness: Harness, monkeypatch
+) -> None:
     rep = await harness.person("rep")
     await harness.send(rep, "/settings")
     await harness.press(rep, "Timezone")

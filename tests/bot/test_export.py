@@ -21,18 +21,37 @@ from core.file_reader import read_bytes
 from core.importer import import_table
 from core.models import Contact, Customer, CustomerAlias, Feedback, Interaction, Opportunity, User
 
-BOOK = ("external_id,name,company,owner,stage,industry,region,timezone,language,contact_name,contact_title,"
-        "contact_phone,contact_email,birthday,contract_start,annual_revenue,potential,influence,intention,"
-        "expectation,satisfaction,pipeline_stage,expected_signing_date\n"
-        "C1,华为,华为技术有限公司,李伟,active,通信,CN,Asia/Shanghai,zh,张总,采购总监,13800000000,zhang@hw.example,"
-        "1975-03-08,2020-01-15,1200000.50,5,5,,4,4,,\n"
-        "C2,Acme,Acme Corp,Emma,prospect,Manufacturing,US,America/New_York,en,Bob Smith,CEO,,bob@acme.example,,,,3,2,"
-        "4,,,proposal,2026-12-20\n"
-        ",星辰科技,,李伟,lost,软件,,,,,,,,,,,,,,,,,\n"
-        "W1,西部客户,,孙强,active,物流,,,,刘经理,,,,,2024-06-01,80000,,,,,,,\n")
-CUSTOMER_COLUMNS = ("external_id", "name", "company", "owner_id", "stage", "industry", "region", "timezone", "language",
-                    "contract_start", "annual_revenue_minor", "potential", "influence", "intention", "expectation",
-                    "satisfaction", "pipeline_stage", "expected_signing_date")
+BOOK = (
+    "external_id,name,company,owner,stage,industry,region,timezone,language,contact_name,contact_title,"
+    "contact_phone,contact_email,birthday,contract_start,annual_revenue,potential,influence,intention,"
+    "expectation,satisfaction,pipeline_stage,expected_signing_date\n"
+    "C1,华为,华为技术有限公司,李伟,active,通信,CN,Asia/Shanghai,zh,张总,采购总监,13800000000,zhang@hw.example,"
+    "1975-03-08,2020-01-15,1200000.50,5,5,,4,4,,\n"
+    "C2,Acme,Acme Corp,Emma,prospect,Manufacturing,US,America/New_York,en,Bob Smith,CEO,,bob@acme.example,,,,3,2,"
+    "4,,,proposal,2026-12-20\n"
+    ",星辰科技,,李伟,lost,软件,,,,,,,,,,,,,,,,,\n"
+    "W1,西部客户,,孙强,active,物流,,,,刘经理,,,,,2024-06-01,80000,,,,,,,\n"
+)
+CUSTOMER_COLUMNS = (
+    "external_id",
+    "name",
+    "company",
+    "owner_id",
+    "stage",
+    "industry",
+    "region",
+    "timezone",
+    "language",
+    "contract_start",
+    "annual_revenue_minor",
+    "potential",
+    "influence",
+    "intention",
+    "expectation",
+    "satisfaction",
+    "pipeline_stage",
+    "expected_signing_date",
+)
 CONTACT_COLUMNS = ("name", "title", "phone", "email", "birthday", "is_primary")
 
 
@@ -53,22 +72,61 @@ async def _book(harness: Harness) -> dict[str, Person]:
     }
     now = harness.clock.now()
     with harness.db.session() as session:
-        report = import_table(session, "customers", read_bytes(BOOK.encode()), actor=None, now=now, currency="CNY",
-                              timezone="Asia/Shanghai", apply=True)
+        report = import_table(
+            session,
+            "customers",
+            read_bytes(BOOK.encode()),
+            actor=None,
+            now=now,
+            currency="CNY",
+            timezone="Asia/Shanghai",
+            apply=True,
+        )
         assert report.ok and report.created == 4
         ids = {c.name: c.id for c in session.exec(select(Customer)).all()}
-        session.add(Interaction(customer_id=ids["华为"], rep_id=people["li"].account.id, kind="deal",
-                                occurred_at=now - timedelta(days=3), amount_minor=50_000_000, currency="CNY",
-                                summary="签约50万", created_at=now))
-        session.add(Interaction(customer_id=ids["西部客户"], rep_id=people["sun"].account.id, kind="visit",
-                                occurred_at=now - timedelta(days=100), summary="west visit", created_at=now))
-        session.add(Feedback(customer_id=ids["华为"], rep_id=people["li"].account.id, kind="complaint",
-                             text="交货慢", created_at=now))
-        session.add(CustomerAlias(customer_id=ids["华为"], text="华为技术", key="华为技术", source="manual",
-                                  created_at=now))
-        session.add(Opportunity(customer_id=ids["华为"], rep_id=people["li"].account.id, title="二期扩容",
-                                amount_minor=80_000_000, currency="CNY", expected_signing_date=now.date() + timedelta(days=40),
-                                stage="proposal", created_at=now, updated_at=now))
+        session.add(
+            Interaction(
+                customer_id=ids["华为"],
+                rep_id=people["li"].account.id,
+                kind="deal",
+                occurred_at=now - timedelta(days=3),
+                amount_minor=50_000_000,
+                currency="CNY",
+                summary="签约50万",
+                created_at=now,
+            )
+        )
+        session.add(
+            Interaction(
+                customer_id=ids["西部客户"],
+                rep_id=people["sun"].account.id,
+                kind="visit",
+                occurred_at=now - timedelta(days=100),
+                summary="west visit",
+                created_at=now,
+            )
+        )
+        session.add(
+            Feedback(
+                customer_id=ids["华为"], rep_id=people["li"].account.id, kind="complaint", text="交货慢", created_at=now
+            )
+        )
+        session.add(
+            CustomerAlias(customer_id=ids["华为"], text="华为技术", key="华为技术", source="manual", created_at=now)
+        )
+        session.add(
+            Opportunity(
+                customer_id=ids["华为"],
+                rep_id=people["li"].account.id,
+                title="二期扩容",
+                amount_minor=80_000_000,
+                currency="CNY",
+                expected_signing_date=now.date() + timedelta(days=40),
+                stage="proposal",
+                created_at=now,
+                updated_at=now,
+            )
+        )
     return people
 
 
@@ -85,9 +143,21 @@ async def test_rep_gets_their_own_book_with_tiers_and_cadence(harness: Harness) 
     assert csv_file.file_name == "tierbot-export-2026-11-24-customers.csv"
     sheets = _workbook(xlsx)
     assert list(sheets) == ["Customers", "Interactions", "Feedback", "Opportunities"]
-    assert sheets["Opportunities"] == [["Customer", "Title", "Expected amount (not revenue)", "Currency",
-                                        "Expected signing date", "Pipeline stage", "Status", "Lost reason", "Created",
-                                        "Updated", "Rep"]]  # 华为's is not in Emma's book
+    assert sheets["Opportunities"] == [
+        [
+            "Customer",
+            "Title",
+            "Expected amount (not revenue)",
+            "Currency",
+            "Expected signing date",
+            "Pipeline stage",
+            "Status",
+            "Lost reason",
+            "Created",
+            "Updated",
+            "Rep",
+        ]
+    ]  # 华为's is not in Emma's book
     header, *rows = sheets["Customers"]
     assert header[:5] == ["External ID", "Name", "Owner", "Tier: Value tier", "Score: Value tier"]
     assert {"Company", "Stage", "Cadence", "Next due", "Next visit due", "Days overdue"} <= set(header)
@@ -95,8 +165,20 @@ async def test_rep_gets_their_own_book_with_tiers_and_cadence(harness: Harness) 
     assert [row[1] for row in rows] == ["Acme"] and (tiers["Owner"], tiers["Stage"]) == ("Emma", "Prospect")
     assert any(key.startswith("Tier:") and value for key, value in tiers.items())
     assert tiers["Cadence"] in ("On track", "Due", "Overdue") and tiers["Next due"] is not None
-    assert sheets["Interactions"] == [["Record ID", "External ID", "Customer", "Customer external ID", "Date", "Kind",
-                                       "Amount", "Currency", "Summary", "Rep"]]
+    assert sheets["Interactions"] == [
+        [
+            "Record ID",
+            "External ID",
+            "Customer",
+            "Customer external ID",
+            "Date",
+            "Kind",
+            "Amount",
+            "Currency",
+            "Summary",
+            "Rep",
+        ]
+    ]
     text = csv_file.file_bytes.decode("utf-8-sig")
     assert [row[1] for row in csv.reader(io.StringIO(text))] == ["Name", "Acme"]
 
@@ -115,7 +197,11 @@ async def test_manager_gets_the_team_in_chinese_and_a_rep_only_theirs(harness: H
     assert sorted(row[1] for row in rows) == ["Acme", "华为", "星辰科技"]  # not the West team's
     huawei = dict(zip(header, next(row for row in rows if row[1] == "华为")))
     assert (huawei["阶段"], huawei["联系人"], huawei["年交易额"], huawei["档次：价值分档"] is not None) == (
-        "服务中", "张总", 1200000.5, True)
+        "服务中",
+        "张总",
+        1200000.5,
+        True,
+    )
     [deal] = sheets["互动记录"][1:]
     assert deal[2:4] == ["华为", "C1"] and deal[5:9] == ["成交", 500000, "CNY", "签约50万"]
     [complaint] = sheets["客户反馈"][1:]
@@ -134,14 +220,18 @@ def _snapshot(db) -> dict[str, tuple]:
             values[3] = owners.get(customer.owner_id)
             contacts = session.exec(select(Contact).where(Contact.customer_id == customer.id)).all()
             names = session.exec(select(CustomerAlias.text).where(CustomerAlias.customer_id == customer.id)).all()
-            customers[customer.name] = (tuple(values), tuple(tuple(getattr(c, k) for k in CONTACT_COLUMNS)
-                                                             for c in contacts), tuple(sorted(names)))
+            customers[customer.name] = (
+                tuple(values),
+                tuple(tuple(getattr(c, k) for k in CONTACT_COLUMNS) for c in contacts),
+                tuple(sorted(names)),
+            )
     return customers
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-async def test_export_then_import_into_a_fresh_database_loses_nothing(harness: Harness, tmp_path: Path,
-                                                                      language: str) -> None:
+async def test_export_then_import_into_a_fresh_database_loses_nothing(
+    harness: Harness, tmp_path: Path, language: str
+) -> None:
     people = await _book(harness)
     admin = await harness.person("admin", name="Root", language=language, telegram_id=66)
     await harness.send(admin, "/export")
@@ -153,43 +243,85 @@ async def test_export_then_import_into_a_fresh_database_loses_nothing(harness: H
         try:
             with fresh.session() as session:
                 for person in [*people.values(), admin]:
-                    accounts.add_user(session, telegram_id=person.chat_id, name=person.account.name,
-                                      role=person.account.role, team=person.account.team_name, now=harness.clock.now())
+                    accounts.add_user(
+                        session,
+                        telegram_id=person.chat_id,
+                        name=person.account.name,
+                        role=person.account.role,
+                        team=person.account.team_name,
+                        now=harness.clock.now(),
+                    )
             with fresh.session() as session:
-                report = import_table(session, "customers", read_bytes(content), actor=None, now=harness.clock.now(),
-                                      currency="CNY", timezone="Asia/Shanghai", apply=True)
+                report = import_table(
+                    session,
+                    "customers",
+                    read_bytes(content),
+                    actor=None,
+                    now=harness.clock.now(),
+                    currency="CNY",
+                    timezone="Asia/Shanghai",
+                    apply=True,
+                )
             assert report.ok and report.created == 4 and report.unknown_columns == [], (name, report)
             assert _snapshot(fresh) == before, name
             with fresh.session() as session:  # and once more: nothing new, nothing changed
-                report = import_table(session, "customers", read_bytes(content), actor=None, now=harness.clock.now(),
-                                      currency="CNY", timezone="Asia/Shanghai", apply=True)
+                report = import_table(
+                    session,
+                    "customers",
+                    read_bytes(content),
+                    actor=None,
+                    now=harness.clock.now(),
+                    currency="CNY",
+                    timezone="Asia/Shanghai",
+                    apply=True,
+                )
             assert (report.created, report.updated, report.unchanged) == (0, 0, 4)
         finally:
             fresh.dispose()
 
 
 # Values a spreadsheet would run as formulas (issue 12 §3), in every kind of text column.
-HOSTILE = ("external_id,name,company,owner,stage,industry,contact_name,contact_title,contact_phone,contact_email\n"
-           'X1,"=HYPERLINK(""https:evil.example"",""Click"")",@SUM(A1),李伟,active,+1+2,-Bob,=1+1,+86 138 0000 0000,'
-           "-x@evil.example\n"  # an e-mail address must be one (issue 14 §3), and may still start with -
-           "X2,''=already quoted,'plain quote,李伟,active,'''+two quotes,Ann,#N/A,,\n")  # each stored with one ' less
+HOSTILE = (
+    "external_id,name,company,owner,stage,industry,contact_name,contact_title,contact_phone,contact_email\n"
+    'X1,"=HYPERLINK(""https:evil.example"",""Click"")",@SUM(A1),李伟,active,+1+2,-Bob,=1+1,+86 138 0000 0000,'
+    "-x@evil.example\n"  # an e-mail address must be one (issue 14 §3), and may still start with -
+    "X2,''=already quoted,'plain quote,李伟,active,'''+two quotes,Ann,#N/A,,\n"
+)  # each stored with one ' less
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-async def test_export_writes_formula_like_text_as_quoted_strings_and_imports_back(harness: Harness,
-                                                                                 tmp_path: Path) -> None:
+async def test_export_writes_formula_like_text_as_quoted_strings_and_imports_back(
+    harness: Harness, tmp_path: Path
+) -> None:
     li = await harness.person("rep", name="李伟", language="zh", team="East", telegram_id=61)
     admin = await harness.person("admin", name="Root", language="en", telegram_id=66)
     now = harness.clock.now()
     with harness.db.session() as session:
-        report = import_table(session, "customers", read_bytes(HOSTILE.encode()), actor=None, now=now,
-                              currency="CNY", timezone="Asia/Shanghai", apply=True)
+        report = import_table(
+            session,
+            "customers",
+            read_bytes(HOSTILE.encode()),
+            actor=None,
+            now=now,
+            currency="CNY",
+            timezone="Asia/Shanghai",
+            apply=True,
+        )
         assert report.ok and report.created == 2, report.errors
         ids = {c.external_id: c.id for c in session.exec(select(Customer)).all()}
-        session.add(Interaction(customer_id=ids["X1"], rep_id=li.account.id, kind="call", occurred_at=now,
-                                summary="=cmd|' /C calc'!A0", created_at=now))
-        session.add(Feedback(customer_id=ids["X1"], rep_id=li.account.id, kind="complaint", text="-2+3",
-                             created_at=now))
+        session.add(
+            Interaction(
+                customer_id=ids["X1"],
+                rep_id=li.account.id,
+                kind="call",
+                occurred_at=now,
+                summary="=cmd|' /C calc'!A0",
+                created_at=now,
+            )
+        )
+        session.add(
+            Feedback(customer_id=ids["X1"], rep_id=li.account.id, kind="complaint", text="-2+3", created_at=now)
+        )
     before = _snapshot(harness.db)
     assert '=HYPERLINK("https:evil.example","Click")' in before and "'=already quoted" in before
     await harness.send(admin, "/export")
@@ -200,24 +332,48 @@ async def test_export_writes_formula_like_text_as_quoted_strings_and_imports_bac
     texts = [c.value for c in cells if isinstance(c.value, str)]
     assert all(c.data_type == "s" for c in cells if isinstance(c.value, str))
     assert not [t for t in texts if t.startswith(FORMULA_START)], texts
-    for expected in ("'=HYPERLINK(\"https:evil.example\",\"Click\")", "'@SUM(A1)", "'+1+2", "'-Bob", "'=1+1",
-                     "'+86 138 0000 0000", "'-x@evil.example", "''=already quoted", "'''+two quotes",
-                     "'=cmd|' /C calc'!A0", "'-2+3"):
+    for expected in (
+        '\'=HYPERLINK("https:evil.example","Click")',
+        "'@SUM(A1)",
+        "'+1+2",
+        "'-Bob",
+        "'=1+1",
+        "'+86 138 0000 0000",
+        "'-x@evil.example",
+        "''=already quoted",
+        "'''+two quotes",
+        "'=cmd|' /C calc'!A0",
+        "'-2+3",
+    ):
         assert expected in texts, expected
     assert "'plain quote" in texts  # a quote before no formula sign is left as it is
     rows = list(csv.reader(io.StringIO(csv_file.file_bytes.decode("utf-8-sig"))))
     assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_START)]
-    assert "'=HYPERLINK(\"https:evil.example\",\"Click\")" in rows[1] + rows[2] and "'+1+2" in rows[1] + rows[2]
+    assert '\'=HYPERLINK("https:evil.example","Click")' in rows[1] + rows[2] and "'+1+2" in rows[1] + rows[2]
     for name, content in (("csv", csv_file.file_bytes), ("xlsx", xlsx.file_bytes)):  # the round trip loses nothing
         fresh = open_database(f"sqlite:///{tmp_path / f'fresh-{name}.db'}")
         try:
             with fresh.session() as session:
                 for person in (li, admin):
-                    accounts.add_user(session, telegram_id=person.chat_id, name=person.account.name,
-                                      role=person.account.role, team=person.account.team_name, now=now)
+                    accounts.add_user(
+                        session,
+                        telegram_id=person.chat_id,
+                        name=person.account.name,
+                        role=person.account.role,
+                        team=person.account.team_name,
+                        now=now,
+                    )
             with fresh.session() as session:
-                report = import_table(session, "customers", read_bytes(content), actor=None, now=now,
-                                      currency="CNY", timezone="Asia/Shanghai", apply=True)
+                report = import_table(
+                    session,
+                    "customers",
+                    read_bytes(content),
+                    actor=None,
+                    now=now,
+                    currency="CNY",
+                    timezone="Asia/Shanghai",
+                    apply=True,
+                )
             assert report.ok and report.created == 2, (name, report.errors)
             assert _snapshot(fresh) == before, name
         finally:
@@ -239,16 +395,33 @@ async def test_export_a_manager_can_filter(harness: Harness) -> None:
     now = harness.clock.now()
     with harness.db.session() as session:
         ids = {c.name: c.id for c in session.exec(select(Customer)).all()}
-        session.add(FollowUp(customer_id=ids["华为"], rep_id=people["li"].account.id, due_at=now + timedelta(days=2),
-                             text="回访", created_at=now))
-        session.add(Interaction(customer_id=ids["华为"], rep_id=people["li"].account.id, kind="call",
-                                occurred_at=now - timedelta(days=1), summary="电话", created_at=now))
+        session.add(
+            FollowUp(
+                customer_id=ids["华为"],
+                rep_id=people["li"].account.id,
+                due_at=now + timedelta(days=2),
+                text="回访",
+                created_at=now,
+            )
+        )
+        session.add(
+            Interaction(
+                customer_id=ids["华为"],
+                rep_id=people["li"].account.id,
+                kind="call",
+                occurred_at=now - timedelta(days=1),
+                summary="电话",
+                created_at=now,
+            )
+        )
     await harness.send(people["wang"], "/export")
     xlsx, _ = harness.sent(people["wang"])[-2:]
     sheets = _sheets(xlsx)
     for sheet in sheets.values():  # every sheet: frozen header, a filter over all its rows, readable widths
         assert sheet.freeze_panes == "A2", sheet.title
-        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}", sheet.title
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}", (
+            sheet.title
+        )
         for cell in sheet[1]:
             width = sheet.column_dimensions[cell.column_letter].width
             assert width >= min(60, sum(2 if ord(c) > 0x2E80 else 1 for c in cell.value)), (sheet.title, cell.value)
@@ -264,8 +437,10 @@ async def test_export_a_manager_can_filter(harness: Harness) -> None:
     booked, expected = huawei["近12个月成交额（CNY）"], huawei["未结商机预计金额（CNY）"]
     assert (booked.value, booked.number_format) == (500000, "#,##0.00")
     assert (expected.value, expected.number_format) == (800000, "#,##0.00")  # apart from the booked revenue
-    assert huawei["最近联系"].value == (now - timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).replace(
-        tzinfo=None) and huawei["最近联系"].number_format == "yyyy-mm-dd hh:mm"
+    assert (
+        huawei["最近联系"].value == (now - timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+        and huawei["最近联系"].number_format == "yyyy-mm-dd hh:mm"
+    )
     assert huawei["联络状态"].value in ("联系正常", "该联系了", "已逾期") or huawei["联络状态"].value
     assert huawei["下次联系"].number_format == "yyyy-mm-dd"
     assert (huawei["未完成跟进"].value, huawei["未处理投诉"].value) == (1, 1)
@@ -289,9 +464,16 @@ async def test_a_book_over_the_telegram_limit_comes_split_with_a_clear_message(h
     with harness.db.session() as session:
         huawei = session.exec(select(Customer).where(Customer.name == "华为")).one()
         for n in range(3000):
-            session.add(Interaction(customer_id=huawei.id, rep_id=people["li"].account.id, kind="call",
-                                    occurred_at=now - timedelta(hours=n + 1), summary=f"第 {n} 次电话，聊了续约和价格",
-                                    created_at=now))
+            session.add(
+                Interaction(
+                    customer_id=huawei.id,
+                    rep_id=people["li"].account.id,
+                    kind="call",
+                    occurred_at=now - timedelta(hours=n + 1),
+                    summary=f"第 {n} 次电话，聊了续约和价格",
+                    created_at=now,
+                )
+            )
     monkeypatch.setattr(core.exporter, "MAX_FILE_BYTES", 60_000)
     await harness.send(people["wang"], "/export")
     files = [s for s in harness.sent(people["wang"]) if s.kind == "document"]
@@ -311,12 +493,21 @@ async def test_a_customers_csv_over_the_limit_is_zipped(harness: Harness, monkey
     import core.exporter
 
     admin = await harness.person("admin", name="Root", language="en", telegram_id=66)
-    rows = "".join(f"Customer {n},Active,{n}0000,Contact {n},+1 415 555 {n:04d},c{n}@example.com,long note {n} " + "x" * 80
-                   + "\n" for n in range(400))
+    rows = "".join(
+        f"Customer {n},Active,{n}0000,Contact {n},+1 415 555 {n:04d},c{n}@example.com,long note {n} " + "x" * 80 + "\n"
+        for n in range(400)
+    )
     with harness.db.session() as session:
-        report = import_table(session, "customers", read_bytes(("name,stage,annual_revenue,contact_name,contact_phone,"
-                                                                "contact_email,notes\n" + rows).encode()),
-                              actor=None, now=harness.clock.now(), currency="CNY", timezone="Asia/Shanghai", apply=True)
+        report = import_table(
+            session,
+            "customers",
+            read_bytes(("name,stage,annual_revenue,contact_name,contact_phone,contact_email,notes\n" + rows).encode()),
+            actor=None,
+            now=harness.clock.now(),
+            currency="CNY",
+            timezone="Asia/Shanghai",
+            apply=True,
+        )
         assert report.ok, report.errors[:3]
     monkeypatch.setattr(core.exporter, "MAX_FILE_BYTES", 90_000)
     await harness.send(admin, "/export")

@@ -19,10 +19,12 @@ from core.greetings import _Drafts, greetings_environment
 from core.settings import load_settings
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("rep", "您是 李伟 Li Wei（rep）"),
-                                                   ("rep-en", "You are Emma Chen (rep)")])
-async def test_the_console_opens_with_its_banner_in_the_persona_language(tmp_path: Path, persona: str,
-                                                                         expected: str) -> None:
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("rep", "您是 李伟 Li Wei（rep）"), ("rep-en", "You are Emma Chen (rep)")]
+)
+async def test_the_console_opens_with_its_banner_in_the_persona_language(
+    tmp_path: Path, persona: str, expected: str
+) -> None:
     out = io.StringIO()
     console = Console(load_settings(_env_file=None, telegram_bot_token=None), persona, tmp_path / "demo.db", out)
     assert await console.run(io.StringIO("")) == 0
@@ -30,12 +32,16 @@ async def test_the_console_opens_with_its_banner_in_the_persona_language(tmp_pat
     assert expected in banner and str(tmp_path / "demo.db") in banner
 
 
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("zh", "您有一条 tierbot 提醒——发送 /today 查看详情。"),
-    ("en", "You have a reminder from tierbot — open /today for the details."),
-])
-def test_a_payload_whose_template_fails_is_sent_as_the_plain_reminder(lang: str, expected: str,
-                                                                      caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh", "您有一条 tierbot 提醒——发送 /today 查看详情。"),
+        ("en", "You have a reminder from tierbot — open /today for the details."),
+    ],
+)
+def test_a_payload_whose_template_fails_is_sent_as_the_plain_reminder(
+    lang: str, expected: str, caplog: pytest.LogCaptureFixture
+) -> None:
     payload = {"template": "reminders/followup", "params": {}}  # its parameters are missing
     assert render_payload(Renderer(), lang, payload) == expected
     assert "template reminders/followup failed" in caplog.text
@@ -50,15 +56,25 @@ class _OnlyFallbacks(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("zh", "王伟，您好！值此中秋节之际，谨致诚挚问候，祝您一切顺利！"),
-    ("en", "Dear 王伟, warm wishes on this special occasion (中秋节). All the best!"),
-])
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh", "王伟，您好！值此中秋节之际，谨致诚挚问候，祝您一切顺利！"),
+        ("en", "Dear 王伟, warm wishes on this special occasion (中秋节). All the best!"),
+    ],
+)
 @pytest.mark.parametrize("plain", [True, False], ids=["plain", "bot"])
-def test_a_greeting_without_an_occasion_template_is_the_shipped_fallback(lang: str, expected: str,
-                                                                         plain: bool) -> None:
+def test_a_greeting_without_an_occasion_template_is_the_shipped_fallback(lang: str, expected: str, plain: bool) -> None:
     env = greetings_environment() if plain else Renderer().env
     env.loader = _OnlyFallbacks(str(TEMPLATES_DIR))
-    context = dict(lang=lang, tier="personal", occasion="mid_autumn", occasion_name="中秋节",
-                   occasion_date=date(2027, 9, 15), customer_name="华为", contact_name="王伟", years=None)
+    context = dict(
+        lang=lang,
+        tier="personal",
+        occasion="mid_autumn",
+        occasion_name="中秋节",
+        occasion_date=date(2027, 9, 15),
+        customer_name="华为",
+        contact_name="王伟",
+        years=None,
+    )
     assert _Drafts(env).render("mid_autumn", "personal", lang, context, customer_id=1) == (expected, "fallback")

@@ -16,8 +16,9 @@ from core.models import Customer, Feedback, FollowUp
 async def _rep(harness: Harness, language: str = "zh") -> tuple[Person, int]:
     rep = await harness.person("rep", name="李伟", language=language, team="East")
     with harness.db.session() as session:
-        row = Customer(name="华为", owner_id=rep.account.id, stage="active",
-                       added_at=harness.clock.now() - timedelta(days=60))
+        row = Customer(
+            name="华为", owner_id=rep.account.id, stage="active", added_at=harness.clock.now() - timedelta(days=60)
+        )
         session.add(row)
         session.flush()
         customer_id = row.id
@@ -27,8 +28,13 @@ async def _rep(harness: Harness, language: str = "zh") -> tuple[Person, int]:
 
 def _follow_up(harness: Harness, rep: Person, customer_id: int, text: str, *, days: float = 1) -> int:
     with harness.db.session() as session:
-        row = FollowUp(customer_id=customer_id, rep_id=rep.account.id, due_at=harness.clock.now() + timedelta(days=days),
-                       text=text, created_at=harness.clock.now() - timedelta(days=3))
+        row = FollowUp(
+            customer_id=customer_id,
+            rep_id=rep.account.id,
+            due_at=harness.clock.now() + timedelta(days=days),
+            text=text,
+            created_at=harness.clock.now() - timedelta(days=3),
+        )
         session.add(row)
         session.flush()
         return row.id  # type: ignore[return-value]

@@ -16,14 +16,17 @@ async def test_birthday_drafts_and_mark_sent(harness: Harness) -> None:
     rep = await harness.person("rep", name="Li", language="zh", team="East")
     now = harness.clock.now()
     with harness.db.session() as session:
-        customer = Customer(name="华为", owner_id=rep.account.id, stage="active", region="CN",
-                            added_at=now - timedelta(days=300))
+        customer = Customer(
+            name="华为", owner_id=rep.account.id, stage="active", region="CN", added_at=now - timedelta(days=300)
+        )
         session.add(customer)
         session.flush()
-        session.add(Contact(customer_id=customer.id, name="张总", title="采购总监", birthday=date(1975, 12, 1),
-                            is_primary=True))
-        session.add(CustomerTier(customer_id=customer.id, model="value", tier="vip", policy_version="x",
-                                 assigned_at=now))
+        session.add(
+            Contact(customer_id=customer.id, name="张总", title="采购总监", birthday=date(1975, 12, 1), is_primary=True)
+        )
+        session.add(
+            CustomerTier(customer_id=customer.id, model="value", tier="vip", policy_version="x", assigned_at=now)
+        )
         customer_id = customer.id
     await harness.send(rep, "/help")  # the client language (zh) is known once the rep has written
     # VIP lead time 7 days: the draft comes on 2026-11-24 for a 2026-12-01 birthday
@@ -48,13 +51,15 @@ async def test_drafts_come_at_the_digest_minute_not_the_next_hour(harness: Harne
     rep = await harness.person("rep", name="Li", language="en", team="East")
     now = harness.clock.now()
     with harness.db.session() as session:
-        customer = Customer(name="Globex", owner_id=rep.account.id, stage="active", region="CN",
-                            added_at=now - timedelta(days=300))
+        customer = Customer(
+            name="Globex", owner_id=rep.account.id, stage="active", region="CN", added_at=now - timedelta(days=300)
+        )
         session.add(customer)
         session.flush()
         session.add(Contact(customer_id=customer.id, name="Bob", birthday=date(1975, 12, 1), is_primary=True))
-        session.add(CustomerTier(customer_id=customer.id, model="value", tier="vip", policy_version="x",
-                                 assigned_at=now))
+        session.add(
+            CustomerTier(customer_id=customer.id, model="value", tier="vip", policy_version="x", assigned_at=now)
+        )
         accounts.set_digest_time(session, rep.account.id, "09:40")
     await harness.send(rep, "/help")
     harness.clock.set(datetime(2026, 11, 24, 1, 30, tzinfo=UTC))  # 09:30 in Shanghai

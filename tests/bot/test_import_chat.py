@@ -120,8 +120,10 @@ async def test_mixed_dates_and_unknown_owner_in_the_preview(harness: Harness) ->
     manager = await harness.person("manager", name="Wang", language="en", team="East")
     await harness.person("rep", name="Emma", team="East")
     await harness.person("rep", name="Sun", team="West")
-    content = ("Account Name,Owner,Contract Start\nAcme,Emma,2024-03-08\nGlobex,Emma,25/03/2024\n"
-               "Initech,Sun,2024年3月10日\nHooli,Nobody,Mar 12 2024\nUmbrella,,31.12.2023\n").encode()
+    content = (
+        "Account Name,Owner,Contract Start\nAcme,Emma,2024-03-08\nGlobex,Emma,25/03/2024\n"
+        "Initech,Sun,2024年3月10日\nHooli,Nobody,Mar 12 2024\nUmbrella,,31.12.2023\n"
+    ).encode()
     [preview] = await harness.upload(manager, "team.csv", content)
     assert "3 ready: 3 new" in preview.text and "2 with errors" in preview.text
     assert "line 4: Owner: “Sun” is not in your team" in preview.text
@@ -225,8 +227,9 @@ async def test_the_preview_names_new_customers_that_look_like_ones_in_the_book(h
     other = await harness.person("rep", name="Zoe Quinn", language="en", team="West")
     with harness.db.session() as session:
         session.add(Customer(name="小米", owner_id=rep.account.id, stage="active", added_at=harness.clock.now()))
-        session.add(Customer(name="Stark Industries", owner_id=other.account.id, stage="active",
-                             added_at=harness.clock.now()))
+        session.add(
+            Customer(name="Stark Industries", owner_id=other.account.id, stage="active", added_at=harness.clock.now())
+        )
     book.invalidate()
     content = "客户名称,行业\n小米科技有限公司,电子\nStark Industries Inc.,制造\n光明乳业,食品\n".encode()
     [preview] = await harness.upload(rep, "客户.csv", content)

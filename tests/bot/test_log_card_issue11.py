@@ -29,10 +29,24 @@ def fresh_index():
 async def _rep(harness: Harness, language: str = "zh", name: str = "李伟") -> Person:
     rep = await harness.person("rep", name=name, language=language, team="East")
     with harness.db.session() as session:
-        for customer, contact in (("阿里巴巴", None), ("华为", "张总"), ("星辰科技", "王经理"), ("瑞丰医疗", "李总"),
-                                  ("Contoso", None), ("Fabrikam", None), ("Acme", None), ("Acme Logistics", None)):
-            row = Customer(name=customer, owner_id=rep.account.id, stage="active",
-                           added_at=harness.clock.now() - timedelta(days=400), potential=3, influence=3)
+        for customer, contact in (
+            ("阿里巴巴", None),
+            ("华为", "张总"),
+            ("星辰科技", "王经理"),
+            ("瑞丰医疗", "李总"),
+            ("Contoso", None),
+            ("Fabrikam", None),
+            ("Acme", None),
+            ("Acme Logistics", None),
+        ):
+            row = Customer(
+                name=customer,
+                owner_id=rep.account.id,
+                stage="active",
+                added_at=harness.clock.now() - timedelta(days=400),
+                potential=3,
+                influence=3,
+            )
             session.add(row)
             session.flush()
             if contact:
@@ -124,12 +138,14 @@ async def test_the_typed_name_matches_like_find_offers_choices_and_create(harnes
         customer = session.get(Customer, created)
         assert customer.owner_id == rep.account.id and customer.stage == "prospect"
         from core.models import CustomerTier
+
         assert session.exec(select(CustomerTier).where(CustomerTier.customer_id == created)).first() is not None
     assert [r.customer_id for r in _logs(harness)] == [created]
 
 
-async def test_an_unknown_company_in_the_sentence_is_one_tap_from_created(harness: Harness,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_unknown_company_in_the_sentence_is_one_tap_from_created(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep = await _rep(harness)
     _parser_adds(monkeypatch, new_customer="光明乳业", customer_text=None)
     await harness.send(rep, "拜访了光明乳业，聊了新品")
@@ -140,8 +156,12 @@ async def test_an_unknown_company_in_the_sentence_is_one_tap_from_created(harnes
     assert "记住了" not in harness.last(rep).text  # its own name: no alias
     # a contact of another customer matched, and a company not in the book is named too
     monkeypatch.undo()
-    _parser_adds(monkeypatch, new_customer="蒙牛乳业", ambiguous=False,
-                 candidates=(Candidate(_id(harness, "星辰科技"), "星辰科技", 80.0, "王经理"),))
+    _parser_adds(
+        monkeypatch,
+        new_customer="蒙牛乳业",
+        ambiguous=False,
+        candidates=(Candidate(_id(harness, "星辰科技"), "星辰科技", 80.0, "王经理"),),
+    )
     await harness.send(rep, "拜访了蒙牛乳业的王经理")
     card = harness.last(rep).text
     assert "<b>星辰科技</b>" in card and "🆕 “蒙牛乳业”不在您的客户名单中" in card
@@ -151,8 +171,9 @@ async def test_an_unknown_company_in_the_sentence_is_one_tap_from_created(harnes
     assert [r.customer_id for r in _logs(harness)] == [_id(harness, "光明乳业"), _id(harness, "蒙牛乳业")]
 
 
-async def test_a_missed_call_is_an_attempt_and_the_clock_keeps_running(harness: Harness,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_missed_call_is_an_attempt_and_the_clock_keeps_running(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep = await _rep(harness)
     _parser_adds(monkeypatch, attempt=True)
     await harness.send(rep, "给华为打电话 没人接")
@@ -166,8 +187,9 @@ async def test_a_missed_call_is_an_attempt_and_the_clock_keeps_running(harness: 
     assert row.attempt is True and row.kind == "call"
 
 
-async def test_an_attempt_the_rep_says_was_answered_is_a_contact(harness: Harness,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_attempt_the_rep_says_was_answered_is_a_contact(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep = await _rep(harness, language="en", name="Emma")
     _parser_adds(monkeypatch, attempt=True)
     await harness.send(rep, "called Acme Logistics, voicemail")
@@ -187,8 +209,12 @@ async def test_one_message_about_two_customers_logs_each(harness: Harness, monke
     def first_only(parsed):
         return tuple(c for c in parsed.candidates if c.customer_id == contoso)
 
-    _parser_adds(monkeypatch, candidates=first_only, ambiguous=False,
-                 others=(Candidate(fabrikam, "Fabrikam", 100.0, "Fabrikam"),))
+    _parser_adds(
+        monkeypatch,
+        candidates=first_only,
+        ambiguous=False,
+        others=(Candidate(fabrikam, "Fabrikam", 100.0, "Fabrikam"),),
+    )
     await harness.send(rep, "Called Contoso and Fabrikam about the joint bid")
     card = harness.last(rep)
     assert "<b>Contoso</b>" in card.text and "also about <b>Fabrikam</b>" in card.text
@@ -208,7 +234,8 @@ async def test_one_message_about_two_customers_logs_each(harness: Harness, monke
 
 
 async def test_a_birthday_in_a_sentence_is_one_tap_to_apply_and_no_log_without_save(
-        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep = await _rep(harness)
     ruifeng = _id(harness, "瑞丰医疗")
     _parser_adds(monkeypatch, facts=(Fact("birthday", "李总", "03-05", ruifeng),))

@@ -36,7 +36,9 @@ async def test_deals_export_in_chat_says_how_many_tiers_change_then_changes_them
     assert "（商机）" in preview.text and "4 行可导入：新增 4" in preview.text
     assert "🏷 导入后的档次（按定期评估的规则：人工调档保持不变，降档需超过缓冲分），涉及 2 位客户" in preview.text
     assert "• 价值分档：普通客户 → 重要客户：1" in preview.text  # 华为, booked 3,000,000
-    assert "读取的列：商机编号、商机名称、客户名称、金额、阶段、预计成交日期 → 成交日期、负责人、输单原因" in preview.text
+    assert (
+        "读取的列：商机编号、商机名称、客户名称、金额、阶段、预计成交日期 → 成交日期、负责人、输单原因" in preview.text
+    )
     await harness.press(rep, "导入", preview)
     result, report = harness.sent(rep)[-2:]
     assert "新增商机 4 条" in result.text and "🏷 已重新分档，涉及 2 位客户" in result.text
@@ -44,17 +46,20 @@ async def test_deals_export_in_chat_says_how_many_tiers_change_then_changes_them
     assert [r[-2] for r in rows[1:]] == ["新增"] * 4
     with harness.db.session() as session:
         huawei = session.exec(select(Customer).where(Customer.name == "华为")).one()
-        tier = session.exec(select(CustomerTier.tier).where(CustomerTier.customer_id == huawei.id,
-                                                            CustomerTier.model == "value")).one()
+        tier = session.exec(
+            select(CustomerTier.tier).where(CustomerTier.customer_id == huawei.id, CustomerTier.model == "value")
+        ).one()
     assert tier == "key"
 
 
-SPONSORS = ("name,stage,赞助金额,Sponsorship frequency,years\n"
-            "金牌赞助商,active,60万,6,5\n"       # 100 × .5 + 100 × .25 + 100 × .25 = 100 → 高档
-            "银牌赞助商,active,\"250,000\",3,3\n"  # 70 × .5 + 60 × .25 + 60 × .25 = 65 → 中档
-            "铜牌赞助商,active,8万,1,1\n"          # 40 × .5 + 30 × .25 + 30 × .25 = 35 → 低档
-            "空白赞助商,active,,,\n"
-            "写错的赞助商,active,很多,2,2\n")
+SPONSORS = (
+    "name,stage,赞助金额,Sponsorship frequency,years\n"
+    "金牌赞助商,active,60万,6,5\n"  # 100 × .5 + 100 × .25 + 100 × .25 = 100 → 高档
+    '银牌赞助商,active,"250,000",3,3\n'  # 70 × .5 + 60 × .25 + 60 × .25 = 65 → 中档
+    "铜牌赞助商,active,8万,1,1\n"  # 40 × .5 + 30 × .25 + 30 × .25 = 35 → 低档
+    "空白赞助商,active,,,\n"
+    "写错的赞助商,active,很多,2,2\n"
+)
 
 
 @pytest.fixture
@@ -68,9 +73,13 @@ async def sponsor_harness(any_db, clock, tmp_path: Path):
 
 def _levels(harness: Harness) -> dict[str, str | None]:
     with harness.db.session() as session:
-        return dict(session.exec(select(Customer.name, CustomerTier.tier)
-                                 .join(CustomerTier, CustomerTier.customer_id == Customer.id)
-                                 .where(CustomerTier.model == "sponsor")).all())
+        return dict(
+            session.exec(
+                select(Customer.name, CustomerTier.tier)
+                .join(CustomerTier, CustomerTier.customer_id == Customer.id)
+                .where(CustomerTier.model == "sponsor")
+            ).all()
+        )
 
 
 async def test_sponsors_import_with_their_inputs_and_get_the_levels_the_bands_give(sponsor_harness: Harness) -> None:

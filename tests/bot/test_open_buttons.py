@@ -41,8 +41,14 @@ def fresh_caches():
 
 @pytest.fixture
 async def app_harness(any_db: Database, clock: ManualClock) -> AsyncIterator[Harness]:
-    bot = await Harness.start(any_db, clock, _env_file=None, telegram_bot_token=None,
-                              bot_username="tierbot_test_bot", web_public_url=APP + "/")
+    bot = await Harness.start(
+        any_db,
+        clock,
+        _env_file=None,
+        telegram_bot_token=None,
+        bot_username="tierbot_test_bot",
+        web_public_url=APP + "/",
+    )
     yield bot
     await bot.stop()
 
@@ -55,8 +61,14 @@ async def _team(harness: Harness, language: str = "en") -> dict[str, Person]:
         "c": await harness.person("rep", name="Carl", language="en", team="West"),
     }
     with harness.db.session() as session:
-        add_book(session, harness.clock.now(), manager=people["manager"].account.id, rep_a=people["a"].account.id,
-                 rep_b=people["b"].account.id, rep_c=people["c"].account.id)
+        add_book(
+            session,
+            harness.clock.now(),
+            manager=people["manager"].account.id,
+            rep_a=people["a"].account.id,
+            rep_b=people["b"].account.id,
+            rep_c=people["c"].account.id,
+        )
         session.commit()
     return people
 
@@ -78,8 +90,12 @@ async def _api(harness: Harness, person: Person, path: str, params: dict[str, st
 
 async def test_without_the_setting_no_reply_has_an_app_button(harness: Harness) -> None:
     people = await _team(harness)
-    replies = [*await harness.send(people["a"], "/today"), *await harness.send(people["a"], "/find 华为"),
-               *await harness.send(people["a"], "/find zzzz"), *await harness.send(people["manager"], "/summary")]
+    replies = [
+        *await harness.send(people["a"], "/today"),
+        *await harness.send(people["a"], "/find 华为"),
+        *await harness.send(people["a"], "/find zzzz"),
+        *await harness.send(people["manager"], "/summary"),
+    ]
     assert len(replies) == 5  # the summary is a chart and a message
     for message in replies:
         assert message.web_apps == []
@@ -163,22 +179,27 @@ async def test_no_app_button_outside_a_private_chat(app_harness: Harness) -> Non
     for kind, expected in (("group", None), ("supergroup", None), ("channel", None)):
         update = SimpleNamespace(effective_chat=SimpleNamespace(type=kind))
         assert open_button(update, context, {"open": "list"}) is expected  # type: ignore[arg-type]
-    private = open_button(SimpleNamespace(effective_chat=SimpleNamespace(type="private")),  # type: ignore[arg-type]
-                          context, {"open": "list", "q": "a b"})  # type: ignore[arg-type]
+    private = open_button(
+        SimpleNamespace(effective_chat=SimpleNamespace(type="private")),  # type: ignore[arg-type]
+        context,
+        {"open": "list", "q": "a b"},
+    )  # type: ignore[arg-type]
     assert private is not None and private.web_app is not None and private.web_app.url == APP + "/?open=list&q=a+b"
 
 
 async def test_the_console_prints_where_the_button_opens(tmp_path: Path) -> None:
     """Offline there is no Telegram to open the app: pressing 📋 prints its address."""
     out = io.StringIO()
-    console = Console(load_settings(_env_file=None, telegram_bot_token=None, web_public_url=APP), "rep-en",
-                      tmp_path / "demo.db", out)
+    console = Console(
+        load_settings(_env_file=None, telegram_bot_token=None, web_public_url=APP), "rep-en", tmp_path / "demo.db", out
+    )
     assert await console.run(io.StringIO("/find acme\n")) == 0
     shown = out.getvalue().splitlines()
     buttons = next(line for line in reversed(shown) if "📋 Open" in line)
     number = next(part.split("]")[0] for part in buttons.split("[") if "📋 Open" in part)
     out.truncate(0)
-    console = Console(load_settings(_env_file=None, telegram_bot_token=None, web_public_url=APP), "rep-en",
-                      tmp_path / "demo.db", out)
+    console = Console(
+        load_settings(_env_file=None, telegram_bot_token=None, web_public_url=APP), "rep-en", tmp_path / "demo.db", out
+    )
     assert await console.run(io.StringIO(f"/find acme\n{number}\n")) == 0
     assert f"📋 {APP}/?open=list&q=acme" in out.getvalue().splitlines()

@@ -19,8 +19,14 @@ def _long_reminder(harness: Harness, recipient_id: int, key: str) -> None:
     # One paragraph per line: split_message cuts it at lines into three parts.
     text = "\n".join(f"line {n:03d} " + "x" * 90 for n in range(120))
     with harness.db.session() as session:
-        outbox.enqueue(session, recipient_id=recipient_id, kind="followup", dedupe_key=key, now=harness.clock.now(),
-                       payload={"template": "reminders/followup", "params": {"name": "Acme", "text": text, "due": ""}})
+        outbox.enqueue(
+            session,
+            recipient_id=recipient_id,
+            kind="followup",
+            dedupe_key=key,
+            now=harness.clock.now(),
+            payload={"template": "reminders/followup", "params": {"name": "Acme", "text": text, "due": ""}},
+        )
 
 
 async def test_a_failure_between_parts_resumes_after_the_last_part_sent(harness: Harness) -> None:
@@ -51,9 +57,14 @@ async def test_a_failure_between_parts_resumes_after_the_last_part_sent(harness:
 async def test_a_row_claimed_by_another_sender_waits_for_its_lease(harness: Harness) -> None:
     rep = await harness.person("rep", language="en")
     with harness.db.session() as session:
-        outbox.enqueue(session, recipient_id=rep.account.id, kind="followup", dedupe_key="held:1",
-                       now=harness.clock.now(),
-                       payload={"template": "reminders/followup", "params": {"name": "Acme", "text": "call", "due": ""}})
+        outbox.enqueue(
+            session,
+            recipient_id=rep.account.id,
+            kind="followup",
+            dedupe_key="held:1",
+            now=harness.clock.now(),
+            payload={"template": "reminders/followup", "params": {"name": "Acme", "text": "call", "due": ""}},
+        )
         # another worker claimed it a moment ago (and may be sending it right now)
         session.execute(update(Notification).values(claimed_until=harness.clock.now() + timedelta(seconds=60)))
     await jobs.send_outbox(harness.app, harness.clock.now())

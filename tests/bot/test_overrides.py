@@ -52,7 +52,9 @@ async def test_pin_in_chinese_shows_on_the_card(harness: Harness) -> None:
     [pin] = _pins(harness)
     assert (pin.model, pin.tier, pin.reason, pin.created_by_id) == ("value", "key", "战略合作伙伴", manager.account.id)
     with harness.db.session() as session:
-        assert session.exec(select(AuditLog).where(AuditLog.action == "override.pin")).one().actor_id == manager.account.id
+        assert (
+            session.exec(select(AuditLog).where(AuditLog.action == "override.pin")).one().actor_id == manager.account.id
+        )
 
 
 async def test_pin_and_remove_in_english(harness: Harness) -> None:
@@ -105,8 +107,9 @@ async def test_a_reason_is_asked_when_missing(harness: Harness) -> None:
 
 async def test_a_tier_name_in_two_models_is_asked_by_buttons(any_db, clock, tmp_path: Path) -> None:
     # a policy whose service grade D is also called "Key": /override … key fits two models
-    text = default_policy_text().replace('name = { en = "D (loyal)", zh = "D级（优质）" }',
-                                         'name = { en = "Key (loyal)", zh = "D级（优质）" }')
+    text = default_policy_text().replace(
+        'name = { en = "D (loyal)", zh = "D级（优质）" }', 'name = { en = "Key (loyal)", zh = "D级（优质）" }'
+    )
     path = tmp_path / "policy.toml"
     path.write_text(text, encoding="utf-8")
     harness = await Harness.start(any_db, clock, _env_file=None, telegram_bot_token=None, policy_file=str(path))

@@ -26,8 +26,11 @@ async def _rep(harness: Harness, language: str) -> Person:
     rep = await harness.person("rep", name="Li", language=language, team="East")
     with harness.db.session() as session:
         for name, stage in (("华为", "prospect"), ("Acme", "prospect"), ("Globex", "active")):
-            session.add(Customer(name=name, owner_id=rep.account.id, stage=stage,
-                                 added_at=harness.clock.now() - timedelta(days=60)))
+            session.add(
+                Customer(
+                    name=name, owner_id=rep.account.id, stage=stage, added_at=harness.clock.now() - timedelta(days=60)
+                )
+            )
     book.invalidate()
     return rep
 

@@ -80,12 +80,19 @@ async def test_upload_preview_apply_then_versions_and_restore(harness: Harness) 
     apply_key = preview.buttons[0][1]
     await harness.press(manager, "Apply")
     assert "is in force" in harness.last(manager).text and "3 customers changed tier" in harness.last(manager).text
-    assert value_tiers(harness.db) == {"Orion": "vip", "Vega": "key", "Lyra": "regular", "Draco": "regular",
-                                       "Cygnus": "key"}
+    assert value_tiers(harness.db) == {
+        "Orion": "vip",
+        "Vega": "key",
+        "Lyra": "regular",
+        "Draco": "regular",
+        "Cygnus": "key",
+    }
     assert _versions(harness)[0].activated_at == harness.clock.now()
     assert harness.services.policy.version == LOWER.version  # this process at once
     with harness.db.session() as session:
-        assert session.exec(select(AuditLog).where(AuditLog.action == "policy.apply")).one().actor_id == manager.account.id
+        assert (
+            session.exec(select(AuditLog).where(AuditLog.action == "policy.apply")).one().actor_id == manager.account.id
+        )
         assert session.exec(select(Notification)).one().recipient_id == rep.account.id
     await harness.press_data(manager, preview, apply_key)  # the same ✅ again
     assert harness.last_answer() == "Already done ✓" and len(_versions(harness)) == 1
@@ -137,8 +144,9 @@ async def test_hostile_policies_are_refused_with_their_key_paths(harness: Harnes
     """Issue 12 §6: a cadence of 10⁹ days would apply and then fail every card of its tier; deep
     nesting raised RecursionError. Both get the list of errors, and nothing is stored."""
     manager, _ = await _team(harness)
-    huge = default_policy_text().replace("cadence = { any = { ideal = 7, max = 14 }",
-                                         "cadence = { any = { ideal = 7, max = 1000000000 }", 1)
+    huge = default_policy_text().replace(
+        "cadence = { any = { ideal = 7, max = 14 }", "cadence = { any = { ideal = 7, max = 1000000000 }", 1
+    )
     [answer] = await harness.upload(manager, "huge.toml", huge.encode())
     assert "<code>value.tiers[0].cadence.any.max</code>: must be at most 3660" in answer.text
     deep = default_policy_text() + "\nx = " + "[" * 3000 + "]" * 3000 + "\n"
@@ -189,8 +197,9 @@ async def test_a_second_process_uses_the_new_version_within_its_refresh_interval
     assert other.policy.version == LOWER.version  # within its 30 s, well within the minute
 
 
-async def test_the_cli_uses_the_policy_in_the_database(harness: Harness, monkeypatch: pytest.MonkeyPatch,
-                                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_the_cli_uses_the_policy_in_the_database(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bot import cli
 
     manager, _ = await _team(harness)
@@ -210,7 +219,8 @@ async def test_the_cli_uses_the_policy_in_the_database(harness: Harness, monkeyp
 
 
 async def test_the_periodic_policy_check_runs_in_the_gates_worker_thread_not_on_the_event_loop(
-        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A database query on the event loop stalls every chat for its duration: the check that a
     lapsed interval triggers is made in the gate's own worker-thread transaction, and a version
     activated elsewhere is still in force for the very next message."""
@@ -228,8 +238,9 @@ async def test_the_periodic_policy_check_runs_in_the_gates_worker_thread_not_on_
     monkeypatch.setattr(policy_store.PolicyHolder, "_check", recorded)
     other = services_for(harness.services.settings, harness.db, harness.clock)  # another process applies
     with harness.db.session() as session:
-        draft = policy_store.store_draft(session, other.settings, manager.account, LOWER_THRESHOLDS, note="x.toml",
-                                         now=harness.clock.now())
+        draft = policy_store.store_draft(
+            session, other.settings, manager.account, LOWER_THRESHOLDS, note="x.toml", now=harness.clock.now()
+        )
     policy_store.apply(harness.db, other.settings, manager.account, draft.id, harness.clock.now())
     checks.clear()
     harness.clock.advance(policy_store.REFRESH_INTERVAL + timedelta(seconds=1))

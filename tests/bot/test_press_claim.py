@@ -29,8 +29,11 @@ async def _card(harness: Harness) -> tuple[Person, str]:
     """A rep with one customer, and the ✅ key of a log card for it."""
     rep = await harness.person("rep", name="Li", language="en", team="East")
     with harness.db.session() as session:
-        session.add(Customer(name="Acme", owner_id=rep.account.id, stage="active",
-                             added_at=harness.clock.now() - timedelta(days=60)))
+        session.add(
+            Customer(
+                name="Acme", owner_id=rep.account.id, stage="active", added_at=harness.clock.now() - timedelta(days=60)
+            )
+        )
     book.invalidate()
     await harness.send(rep, "Called Acme about the quote")
     save = next(data for label, data in harness.last_with_buttons(rep).buttons if "Save" in label)
@@ -47,7 +50,9 @@ def _logs(harness: Harness) -> int:
         return len(session.exec(select(Interaction)).all())
 
 
-async def test_the_key_is_not_claimed_before_the_save_commits(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_key_is_not_claimed_before_the_save_commits(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """While the save's transaction runs (its interaction written, not committed), the key is
     still unclaimed for everyone else: a process killed there leaves ✅ pressable. The gate
     used to commit the claim first, and a kill in between lost the log for good."""
@@ -65,8 +70,9 @@ async def test_the_key_is_not_claimed_before_the_save_commits(harness: Harness, 
     assert harness.last(rep).text.startswith("✅")
 
 
-async def test_a_fault_after_the_write_rolls_back_the_claim_with_it(harness: Harness,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_fault_after_the_write_rolls_back_the_claim_with_it(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep, save = await _card(harness)
     card = harness.last_with_buttons(rep)
 
@@ -98,8 +104,9 @@ def _arrive_then_the_other_worker_commits(harness: Harness, key: str) -> Any:
     return arrive
 
 
-async def test_a_press_that_loses_the_claim_to_another_worker_writes_nothing(harness: Harness,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_press_that_loses_the_claim_to_another_worker_writes_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two workers took the same ✅ (both passed the gate); the other one committed first: this
     one's save is rolled back with its failed claim, and it answers "already done"."""
     rep, save = await _card(harness)
@@ -110,10 +117,12 @@ async def test_a_press_that_loses_the_claim_to_another_worker_writes_nothing(har
 
 
 async def test_a_press_whose_write_fails_on_another_workers_commit_answers_already_done(
-        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On PostgreSQL the other worker's commit can make this one's write fail (the same log,
     the unique index) before its claim: that is "already done", not an error."""
     rep, save = await _card(harness)
+
     def the_other_worker_won(*args: Any, **kwargs: Any) -> Any:
         raise IntegrityError("INSERT INTO interaction …", {}, Exception("uq_interaction_source"))
 
@@ -142,8 +151,14 @@ async def test_a_button_that_writes_nothing_is_done_once_it_has_run(harness: Har
     rep = await harness.person("rep", name="Li", language="en", team="East")
     await harness.send(rep, "/help")
     with harness.db.session() as session:  # a greeting reminder's ✗ (core.reminders stores it so)
-        key = buttons.issue(session, user_id=rep.account.id, action="greeting.skip", payload={"customer_id": 1},
-                            now=harness.clock.now(), ttl=buttons.REMINDER_TTL)
+        key = buttons.issue(
+            session,
+            user_id=rep.account.id,
+            action="greeting.skip",
+            payload={"customer_id": 1},
+            now=harness.clock.now(),
+            ttl=buttons.REMINDER_TTL,
+        )
     await harness.press_data(rep, harness.last(rep), key)
     assert harness.last_answer() == "Skipped" and _done_at(harness, key) is not None
     await harness.press_data(rep, harness.last(rep), key)

@@ -18,12 +18,20 @@ from core.models import Customer, FollowUp, Notification, User
 async def _rep(harness: Harness, language: str = "en"):
     rep = await harness.person("rep", name="Li", language=language, team="East")
     with harness.db.session() as session:
-        customer = Customer(name="Acme", owner_id=rep.account.id, stage="active",
-                            added_at=harness.clock.now() - timedelta(days=100))
+        customer = Customer(
+            name="Acme", owner_id=rep.account.id, stage="active", added_at=harness.clock.now() - timedelta(days=100)
+        )
         session.add(customer)
         session.flush()
-        session.add(FollowUp(customer_id=customer.id, rep_id=rep.account.id, due_at=harness.clock.now(),
-                             text="send the quote", created_at=harness.clock.now()))
+        session.add(
+            FollowUp(
+                customer_id=customer.id,
+                rep_id=rep.account.id,
+                due_at=harness.clock.now(),
+                text="send the quote",
+                created_at=harness.clock.now(),
+            )
+        )
     return rep
 
 
@@ -88,8 +96,14 @@ async def test_server_errors_are_retried_later_and_rate_limits_waited_out(harnes
     rep = await harness.person("rep")
     with harness.db.session() as session:
         for n in range(3):
-            outbox.enqueue(session, recipient_id=rep.account.id, kind="test", dedupe_key=f"t:{n}", now=harness.clock.now(),
-                           payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": "10:00"}})
+            outbox.enqueue(
+                session,
+                recipient_id=rep.account.id,
+                kind="test",
+                dedupe_key=f"t:{n}",
+                now=harness.clock.now(),
+                payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": "10:00"}},
+            )
     harness.api.faults.append(Fault("sendMessage", 500, "Internal Server Error"))
     await harness.advance_to(harness.clock.now() + timedelta(minutes=1))
     with harness.db.session() as session:

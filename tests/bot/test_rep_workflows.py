@@ -25,10 +25,23 @@ def fresh_index():
 async def _rep_with_book(harness: Harness, language: str = "zh", name: str = "李伟") -> Person:
     rep = await harness.person("rep", name=name, language=language, team="East")
     with harness.db.session() as session:
-        for customer, contact in (("华为", "张总"), ("Acme", "Bob Smith"), ("星辰科技", "王经理"), ("腾讯", None),
-                                  ("Initech", None), ("蓝海物流", "陈主任"), ("Globex", "Alice Jones")):
-            row = Customer(name=customer, owner_id=rep.account.id, stage="active",
-                           added_at=harness.clock.now() - timedelta(days=60), potential=3, influence=3)
+        for customer, contact in (
+            ("华为", "张总"),
+            ("Acme", "Bob Smith"),
+            ("星辰科技", "王经理"),
+            ("腾讯", None),
+            ("Initech", None),
+            ("蓝海物流", "陈主任"),
+            ("Globex", "Alice Jones"),
+        ):
+            row = Customer(
+                name=customer,
+                owner_id=rep.account.id,
+                stage="active",
+                added_at=harness.clock.now() - timedelta(days=60),
+                potential=3,
+                influence=3,
+            )
             session.add(row)
             session.flush()
             if contact:
@@ -150,8 +163,10 @@ async def test_edited_message_updates_the_open_card(harness: Harness) -> None:
     update = harness.api.message(rep.telegram, "called acme")
     await harness.feed(update)
     card = harness.last(rep)
-    edited = {"update_id": update["update_id"] + 1000,
-              "edited_message": {**update["message"], "text": "visited globex", "edit_date": 1}}
+    edited = {
+        "update_id": update["update_id"] + 1000,
+        "edited_message": {**update["message"], "text": "visited globex", "edit_date": 1},
+    }
     await harness.feed(edited)
     refreshed = harness.api.messages[(card.chat_id, card.message_id)]
     assert "Globex" in refreshed.text and refreshed.history
@@ -217,8 +232,10 @@ async def test_guided_new_customer(harness: Harness) -> None:
     await harness.send(rep, "Umbrella Corp")
     await harness.press(rep, "Active customer")
     await harness.send(rep, "Alice / +1 555 0100")
-    assert any("Umbrella Corp" in s.text and "Edit" in " ".join(label for label, _ in s.buttons)
-               for s in harness.sent(rep)[-2:])
+    assert any(
+        "Umbrella Corp" in s.text and "Edit" in " ".join(label for label, _ in s.buttons)
+        for s in harness.sent(rep)[-2:]
+    )
     assert _customer(harness, "Umbrella Corp").stage == "active"
 
 
@@ -269,8 +286,9 @@ async def test_remind_and_today_buttons(harness: Harness) -> None:
 async def test_customer_names_are_escaped(harness: Harness) -> None:
     rep = await _rep_with_book(harness, language="en")
     with harness.db.session() as session:
-        session.add(Customer(name="<b>Acme & Co</b>", owner_id=rep.account.id, stage="active",
-                             added_at=harness.clock.now()))
+        session.add(
+            Customer(name="<b>Acme & Co</b>", owner_id=rep.account.id, stage="active", added_at=harness.clock.now())
+        )
     book.invalidate()
     await harness.send(rep, "/find Acme & Co")
     await harness.press(rep, "<b>Acme & Co</b>")
@@ -279,8 +297,15 @@ async def test_customer_names_are_escaped(harness: Harness) -> None:
 
 async def test_bad_input_saves_nothing(harness: Harness) -> None:
     rep = await _rep_with_book(harness)
-    for text in ("   ", "🙂🙂🙂", "'; DROP TABLE interaction; --", "<script>alert(1)</script>", "字" * 5000,
-                 "2月30日拜访了华为", "大约5万?"):
+    for text in (
+        "   ",
+        "🙂🙂🙂",
+        "'; DROP TABLE interaction; --",
+        "<script>alert(1)</script>",
+        "字" * 5000,
+        "2月30日拜访了华为",
+        "大约5万?",
+    ):
         replies = await harness.send(rep, text)
         assert replies and all(len(r.text) <= 4096 for r in replies)
     assert _interactions(harness) == []
@@ -332,10 +357,12 @@ async def test_buttons_of_removed_items_answer_gone(harness: Harness) -> None:
     assert "no longer exists" in (harness.last_answer() or "")
 
 
-@pytest.mark.parametrize(("score", "kind"), [(5, "praise"), (4, "praise"), (3, "suggestion"), (2, "complaint"),
-                                             (1, "complaint")])
-async def test_a_satisfaction_score_alone_is_saved_as_the_feedback_it_stands_for(harness: Harness, score: int,
-                                                                                 kind: str) -> None:
+@pytest.mark.parametrize(
+    ("score", "kind"), [(5, "praise"), (4, "praise"), (3, "suggestion"), (2, "complaint"), (1, "complaint")]
+)
+async def test_a_satisfaction_score_alone_is_saved_as_the_feedback_it_stands_for(
+    harness: Harness, score: int, kind: str
+) -> None:
     """The rule lives in core (core.feedback.kind_for_score); the card offers it and ✅ saves it."""
     rep = await _rep_with_book(harness, language="en", name="Lee")
     await harness.send(rep, f"Lunch with Globex yesterday, satisfaction {score}")

@@ -18,8 +18,8 @@ digest and resolves complaints on Fridays. Every day the test checks what the bo
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,26 +42,157 @@ NEGLECTED = 3  # priority-tier customers the rep leaves alone for the first week
 NEGLECT_UNTIL = START + timedelta(days=40)
 CJK = re.compile(r"[\u3400-\u9fff]")
 
-ZH_NAMES = [p + s for p, s in zip(
-    ["华星", "蓝海", "金山", "青云", "银河", "东方", "北辰", "南风", "西岭", "中天", "长江", "黄河", "泰山", "峨眉",
-     "昆仑", "天山", "珠江", "太湖", "洞庭", "鄱阳", "紫金", "白云", "翠湖", "碧水", "红枫", "绿洲", "朝阳", "晨光",
-     "星火", "曙光", "远航", "启明", "恒信", "宏达", "鼎盛", "瑞丰", "嘉禾", "安泰", "德润", "富源", "广和", "海纳",
-     "锦程", "聚力", "凯旋", "隆兴", "茂源", "宁远", "鹏程", "齐心", "荣达", "盛世", "天成", "万通", "祥和", "永利",
-     "卓越", "智联", "众诚", "博雅"],
-    ["科技", "物流", "实业", "集团", "制造"] * 12, strict=True)]
-EN_NAMES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Wonka", "Tyrell",
-            "Cyberdyne", "Soylent", "Gringotts", "Oscorp", "Mathers", "Aperture", "Blackwood", "Monarch", "Virtucon",
-            "Nakatomi", "Bertram", "Krusty", "Sterling", "Piedmont", "Dunder", "Prescott", "Bluth", "Wernham",
-            "Gekko", "Rekall", "Zorg", "Kessel", "Oceanic", "Dharma", "Veidt", "Abstergo", "Omnicorp", "Ingen",
-            "Yoyodyne", "Spacely", "Cogswell", "Gadgetron", "Lacuna", "Macrosoft", "Nuka", "Pemberton", "Quarkton",
-            "Roxxon", "Sirius", "Tessier", "Ultor", "Vought", "Weyland", "Xanatos", "Yutani", "Zenith", "Axiom",
-            "Brawndo", "Caldera", "Duras"]
-ZH_MESSAGES = ["拜访了{n}，聊了二期方案", "给{n}打了电话，下周三回访", "和{n}开会讨论报价", "给{n}打电话确认需求",
-               "拜访{n}，下周五再联系", "给{n}发邮件确认合同", "{n}签约20万", "微信联系{n}，对交货时间不满意"]
-EN_MESSAGES = ["Visited {n}, talked about phase two", "Called {n}, follow up next Wednesday",
-               "Met {n} to discuss the quote", "Called {n} to confirm the requirements",
-               "Visited {n}, follow up next Friday", "Emailed {n} to confirm the contract",
-               "Signed a 200k deal with {n}", "Messaged {n}, they complained about late delivery"]
+ZH_NAMES = [
+    p + s
+    for p, s in zip(
+        [
+            "华星",
+            "蓝海",
+            "金山",
+            "青云",
+            "银河",
+            "东方",
+            "北辰",
+            "南风",
+            "西岭",
+            "中天",
+            "长江",
+            "黄河",
+            "泰山",
+            "峨眉",
+            "昆仑",
+            "天山",
+            "珠江",
+            "太湖",
+            "洞庭",
+            "鄱阳",
+            "紫金",
+            "白云",
+            "翠湖",
+            "碧水",
+            "红枫",
+            "绿洲",
+            "朝阳",
+            "晨光",
+            "星火",
+            "曙光",
+            "远航",
+            "启明",
+            "恒信",
+            "宏达",
+            "鼎盛",
+            "瑞丰",
+            "嘉禾",
+            "安泰",
+            "德润",
+            "富源",
+            "广和",
+            "海纳",
+            "锦程",
+            "聚力",
+            "凯旋",
+            "隆兴",
+            "茂源",
+            "宁远",
+            "鹏程",
+            "齐心",
+            "荣达",
+            "盛世",
+            "天成",
+            "万通",
+            "祥和",
+            "永利",
+            "卓越",
+            "智联",
+            "众诚",
+            "博雅",
+        ],
+        ["科技", "物流", "实业", "集团", "制造"] * 12,
+        strict=True,
+    )
+]
+EN_NAMES = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Vandelay",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Gringotts",
+    "Oscorp",
+    "Mathers",
+    "Aperture",
+    "Blackwood",
+    "Monarch",
+    "Virtucon",
+    "Nakatomi",
+    "Bertram",
+    "Krusty",
+    "Sterling",
+    "Piedmont",
+    "Dunder",
+    "Prescott",
+    "Bluth",
+    "Wernham",
+    "Gekko",
+    "Rekall",
+    "Zorg",
+    "Kessel",
+    "Oceanic",
+    "Dharma",
+    "Veidt",
+    "Abstergo",
+    "Omnicorp",
+    "Ingen",
+    "Yoyodyne",
+    "Spacely",
+    "Cogswell",
+    "Gadgetron",
+    "Lacuna",
+    "Macrosoft",
+    "Nuka",
+    "Pemberton",
+    "Quarkton",
+    "Roxxon",
+    "Sirius",
+    "Tessier",
+    "Ultor",
+    "Vought",
+    "Weyland",
+    "Xanatos",
+    "Yutani",
+    "Zenith",
+    "Axiom",
+    "Brawndo",
+    "Caldera",
+    "Duras",
+]
+ZH_MESSAGES = [
+    "拜访了{n}，聊了二期方案",
+    "给{n}打了电话，下周三回访",
+    "和{n}开会讨论报价",
+    "给{n}打电话确认需求",
+    "拜访{n}，下周五再联系",
+    "给{n}发邮件确认合同",
+    "{n}签约20万",
+    "微信联系{n}，对交货时间不满意",
+]
+EN_MESSAGES = [
+    "Visited {n}, talked about phase two",
+    "Called {n}, follow up next Wednesday",
+    "Met {n} to discuss the quote",
+    "Called {n} to confirm the requirements",
+    "Visited {n}, follow up next Friday",
+    "Emailed {n} to confirm the contract",
+    "Signed a 200k deal with {n}",
+    "Messaged {n}, they complained about late delivery",
+]
 # (policy, the rep's language)
 RUNS = [("default", "zh"), ("sponsor", "en"), ("partner", "zh")]
 
@@ -81,16 +212,28 @@ class Book:
         added = _at(START, "09:00") - timedelta(days=20)
         with db.session() as session:
             for name, tier in zip(names, tiers, strict=True):
-                row = Customer(name=name, owner_id=rep.account.id, stage="active", added_at=added, region="CN",
-                               language=rep.account.language)
+                row = Customer(
+                    name=name,
+                    owner_id=rep.account.id,
+                    stage="active",
+                    added_at=added,
+                    region="CN",
+                    language=rep.account.language,
+                )
                 session.add(row)
                 session.flush()
                 self.ids[name] = row.id or 0
                 self.tier[row.id or 0] = tier
                 # everyone was visited in the fortnight before: nobody starts overdue
-                session.add(Interaction(customer_id=row.id or 0, rep_id=rep.account.id, kind="visit",
-                                        occurred_at=_at(START, "10:00") - timedelta(days=self.rng.randint(1, 12)),
-                                        created_at=added))
+                session.add(
+                    Interaction(
+                        customer_id=row.id or 0,
+                        rep_id=rep.account.id,
+                        kind="visit",
+                        occurred_at=_at(START, "10:00") - timedelta(days=self.rng.randint(1, 12)),
+                        created_at=added,
+                    )
+                )
                 store_tiers(session, vocabulary, row.id or 0, tier)
         self.neglected = [cid for cid, tier in self.tier.items() if tier == vocabulary.top][:NEGLECTED]
         self.name_of = {cid: name for name, cid in self.ids.items()}
@@ -104,8 +247,10 @@ def overdue_by_hand(db: Database, vocabulary: Vocabulary, now: datetime) -> dict
     policy, today = vocabulary.policy, now.astimezone(ZONE).date()
     late: dict[int, float] = {}
     with db.session() as session:
-        stored = {(t.customer_id): t.tier for t in session.exec(
-            select(CustomerTier).where(CustomerTier.model == vocabulary.main)).all()}
+        stored = {
+            (t.customer_id): t.tier
+            for t in session.exec(select(CustomerTier).where(CustomerTier.model == vocabulary.main)).all()
+        }
         rows = session.exec(select(Interaction).where(Interaction.occurred_at <= now)).all()
         added = {c.id: c.added_at for c in session.exec(select(Customer)).all()}
     last_any: dict[int, datetime] = {}
@@ -145,9 +290,13 @@ class Day:
     def __init__(self, db: Database, user_id: int, day: date) -> None:
         since, until = _at(day, "00:00"), _at(day + timedelta(days=1), "00:00")
         with db.session() as session:
-            self.rows = session.exec(select(Notification).where(Notification.recipient_id == user_id,
-                                                                Notification.created_at >= since,
-                                                                Notification.created_at < until)).all()
+            self.rows = session.exec(
+                select(Notification).where(
+                    Notification.recipient_id == user_id,
+                    Notification.created_at >= since,
+                    Notification.created_at < until,
+                )
+            ).all()
 
     def of(self, kind: str) -> list[Notification]:
         return [row for row in self.rows if row.kind == kind]
@@ -176,8 +325,14 @@ async def test_sixty_days_of_a_rep(any_db: Database, policy_name: str, lang: str
     vocabulary = VOCABULARIES[policy_name]
     policy_path = (POLICY_DIR if policy_name == "partner" else SHIPPED_DIR) / f"{policy_name}.toml"
     clock = ManualClock(_at(START, "07:00"))
-    harness = await Harness.start(any_db, clock, _env_file=None, telegram_bot_token=None,
-                                  bot_username="tierbot_test_bot", policy_file=str(policy_path))
+    harness = await Harness.start(
+        any_db,
+        clock,
+        _env_file=None,
+        telegram_bot_token=None,
+        bot_username="tierbot_test_bot",
+        policy_file=str(policy_path),
+    )
     try:
         await _run(harness, any_db, vocabulary, lang)
     finally:
@@ -201,8 +356,14 @@ async def _run(harness: Harness, db: Database, vocabulary: Vocabulary, lang: str
     book.invalidate()
     messages, save = (ZH_MESSAGES, "保存") if lang == "zh" else (EN_MESSAGES, "Save")
     turn = 0
-    seen: dict[str, int] = {"digests": 0, "nudged": 0, "escalated": 0, "rolled_up": 0, "summaries": 0,
-                            "complaints_resolved": 0}
+    seen: dict[str, int] = {
+        "digests": 0,
+        "nudged": 0,
+        "escalated": 0,
+        "rolled_up": 0,
+        "summaries": 0,
+        "complaints_resolved": 0,
+    }
     escalated: dict[int, list[str]] = {}
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
@@ -228,10 +389,15 @@ async def _run(harness: Harness, db: Database, vocabulary: Vocabulary, lang: str
             # about eight messages, to the customers whose turn it is (the neglected ones wait)
             clock_at = _at(day, "10:00")
             with db.session() as session:
-                last = dict(session.exec(select(Interaction.customer_id, Interaction.occurred_at)
-                                         .order_by(Interaction.occurred_at)).all())
-            waiting = sorted((cid for cid in customers.tier if day >= NEGLECT_UNTIL or cid not in customers.neglected),
-                             key=lambda cid: (last.get(cid), cid))
+                last = dict(
+                    session.exec(
+                        select(Interaction.customer_id, Interaction.occurred_at).order_by(Interaction.occurred_at)
+                    ).all()
+                )
+            waiting = sorted(
+                (cid for cid in customers.tier if day >= NEGLECT_UNTIL or cid not in customers.neglected),
+                key=lambda cid: (last.get(cid), cid),
+            )
             for cid in waiting[:PER_DAY]:
                 harness.clock.set(clock_at)
                 await _log(harness, rep, messages[turn % len(messages)].format(n=customers.name_of[cid]), save)
@@ -272,17 +438,22 @@ async def _run(harness: Harness, db: Database, vocabulary: Vocabulary, lang: str
     assert seen["complaints_resolved"] >= 4, seen
 
 
-async def _check_numbers_agree(harness: Harness, db: Database, vocabulary: Vocabulary, manager: Person, rep: Person,
-                               now: datetime) -> None:
+async def _check_numbers_agree(
+    harness: Harness, db: Database, vocabulary: Vocabulary, manager: Person, rep: Person, now: datetime
+) -> None:
     """The summary's "contacted on time" per tier counts the customers the rep's agenda (the
     digest's source) counts overdue, and its overdue total is the digest's."""
     with db.session() as session:
         scope = summary.resolve_scope(session, manager.account, summary.Request())
-        result = summary.build(session, manager.account, vocabulary.policy, now, org_timezone="Asia/Shanghai",
-                               scope=scope)
+        result = summary.build(
+            session, manager.account, vocabulary.policy, now, org_timezone="Asia/Shanghai", scope=scope
+        )
         items = agenda.build(session, rep.account, vocabulary.policy, now, org_timezone="Asia/Shanghai")
-        stored = dict(session.exec(select(CustomerTier.customer_id, CustomerTier.tier)
-                                   .where(CustomerTier.model == vocabulary.main)).all())
+        stored = dict(
+            session.exec(
+                select(CustomerTier.customer_id, CustomerTier.tier).where(CustomerTier.model == vocabulary.main)
+            ).all()
+        )
     figures = next(m for m in result.models if m.code == vocabulary.main)
     in_summary = {t.code: t.with_cadence - t.covered for t in figures.tiers}
     in_agenda = {code: sum(1 for c in items.overdue if stored[c.customer_id] == code) for code in in_summary}

@@ -41,8 +41,14 @@ async def _team(harness: Harness, language: str = "zh") -> dict[str, Person]:
         "admin": await harness.person("admin", name="Root", language=language),
     }
     with harness.db.session() as session:
-        add_book(session, harness.clock.now(), manager=people["manager"].account.id, rep_a=people["a"].account.id,
-                 rep_b=people["b"].account.id, rep_c=people["c"].account.id)
+        add_book(
+            session,
+            harness.clock.now(),
+            manager=people["manager"].account.id,
+            rep_a=people["a"].account.id,
+            rep_b=people["b"].account.id,
+            rep_c=people["c"].account.id,
+        )
     return people
 
 
@@ -116,9 +122,11 @@ async def test_admin_sees_the_organisation_or_one_team(harness: Harness) -> None
 
 async def test_bad_arguments_get_the_usage(harness: Harness) -> None:
     people = await _team(harness, "en")
-    for text, expected in (("/summary foo", "I don't know anyone called “foo”"),
-                           ("/summary @ghost", "I don't know anyone called “@ghost”"),
-                           ("/summary week month", "I can't read “month” here")):
+    for text, expected in (
+        ("/summary foo", "I don't know anyone called “foo”"),
+        ("/summary @ghost", "I don't know anyone called “@ghost”"),
+        ("/summary week month", "I can't read “month” here"),
+    ):
         sent = await harness.send(people["manager"], text)
         assert [m.kind for m in sent] == ["text"]
         assert expected in sent[0].text and "/summary [team|@rep] [week|month|quarter]" in sent[0].text
@@ -141,14 +149,16 @@ async def test_buttons_drill_down_to_a_tier_and_to_a_reps_overdue_list(harness: 
     assert "Overdue contacts of 李伟" in overdue.text and "Acme" in overdue.text and "overdue 79 d" in overdue.text
     # a button outlives a change of team: pressing it again re-checks the scope
     with harness.db.session() as session:
-        accounts.add_user(session, telegram_id=people["a"].chat_id, name="李伟", role="rep", team="West",
-                          now=harness.clock.now())
+        accounts.add_user(
+            session, telegram_id=people["a"].chat_id, name="李伟", role="rep", team="West", now=harness.clock.now()
+        )
     await harness.press(manager, "⏰ 李伟 (1)", summary_message)
     assert "李伟 is not in your team" in harness.last(manager).text
 
 
-async def test_a_summary_being_computed_does_not_hold_other_users(harness: Harness,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_summary_being_computed_does_not_hold_other_users(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     people = await _team(harness, "en")
     entered, release = threading.Event(), threading.Event()
     real_build = summary.build
@@ -218,13 +228,20 @@ async def test_weekly_summary_waits_for_quiet_hours_and_follows_the_timezone(har
 def test_jobs_run_weekly_dry_run_prints_and_records_nothing(sqlite_db, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     url = str(sqlite_db.engine.url)
     with sqlite_db.session() as session:
-        manager = accounts.add_user(session, telegram_id=11, name="王芳", role="manager", team="East",
-                                    now=MONDAY_0859, language="en")
+        manager = accounts.add_user(
+            session, telegram_id=11, name="王芳", role="manager", team="East", now=MONDAY_0859, language="en"
+        )
         rep_a = accounts.add_user(session, telegram_id=12, name="李伟", role="rep", team="East", now=MONDAY_0859)
         rep_b = accounts.add_user(session, telegram_id=13, name="Emma", role="rep", team="East", now=MONDAY_0859)
         rep_c = accounts.add_user(session, telegram_id=14, name="Carl", role="rep", team="West", now=MONDAY_0859)
-        add_book(session, datetime(2026, 11, 24, 1, 0, tzinfo=UTC), manager=manager.id, rep_a=rep_a.id,
-                 rep_b=rep_b.id, rep_c=rep_c.id)
+        add_book(
+            session,
+            datetime(2026, 11, 24, 1, 0, tzinfo=UTC),
+            manager=manager.id,
+            rep_a=rep_a.id,
+            rep_b=rep_b.id,
+            rep_c=rep_c.id,
+        )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TIERBOT_DATABASE_URL", url)
     assert cli.main(["jobs", "run", "weekly", "--at", "2026-11-30T08:30", "--dry-run"]) == 0

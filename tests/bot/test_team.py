@@ -26,28 +26,48 @@ def fresh_index():
 
 async def _team(harness: Harness, language: str = "en") -> dict:
     """East: manager 王芳 and reps 李伟 (3 customers) and Emma; West: manager Omar, rep Zoe."""
-    t = {"wang": await harness.person("manager", name="王芳", language=language, team="East"),
-         "li": await harness.person("rep", name="李伟", language=language, team="East"),
-         "emma": await harness.person("rep", name="Emma", language=language, team="East"),
-         "omar": await harness.person("manager", name="Omar", language=language, team="West"),
-         "zoe": await harness.person("rep", name="Zoe", language=language, team="West")}
+    t = {
+        "wang": await harness.person("manager", name="王芳", language=language, team="East"),
+        "li": await harness.person("rep", name="李伟", language=language, team="East"),
+        "emma": await harness.person("rep", name="Emma", language=language, team="East"),
+        "omar": await harness.person("manager", name="Omar", language=language, team="West"),
+        "zoe": await harness.person("rep", name="Zoe", language=language, team="West"),
+    }
     now = harness.clock.now()
     ids = {}
     with harness.db.session() as session:
         for user in ("li", "emma", "zoe"):
             session.get(User, t[user].account.id).manager_id = t["wang" if user != "zoe" else "omar"].account.id
-        for name, owner, tier, days in (("华为", "li", "vip", 100), ("腾讯", "li", "key", 200),
-                                        ("Acme", "li", "regular", 3), ("Globex", "emma", "vip", 100),
-                                        ("West Co", "zoe", "vip", 1)):
+        for name, owner, tier, days in (
+            ("华为", "li", "vip", 100),
+            ("腾讯", "li", "key", 200),
+            ("Acme", "li", "regular", 3),
+            ("Globex", "emma", "vip", 100),
+            ("West Co", "zoe", "vip", 1),
+        ):
             row = Customer(name=name, owner_id=t[owner].account.id, stage="active", added_at=now - timedelta(days=400))
             session.add(row)
             session.flush()
             ids[name] = row.id
             session.add(CustomerTier(customer_id=row.id, model="value", tier=tier, policy_version="t", assigned_at=now))
-            session.add(Interaction(customer_id=row.id, rep_id=t[owner].account.id, kind="call",
-                                    occurred_at=now - timedelta(days=days), created_at=now))
-        session.add(FollowUp(customer_id=ids["腾讯"], rep_id=t["li"].account.id, due_at=now + timedelta(days=1),
-                             text="send the quote", created_at=now))
+            session.add(
+                Interaction(
+                    customer_id=row.id,
+                    rep_id=t[owner].account.id,
+                    kind="call",
+                    occurred_at=now - timedelta(days=days),
+                    created_at=now,
+                )
+            )
+        session.add(
+            FollowUp(
+                customer_id=ids["腾讯"],
+                rep_id=t["li"].account.id,
+                due_at=now + timedelta(days=1),
+                text="send the quote",
+                created_at=now,
+            )
+        )
     book.invalidate()
     return {**t, "ids": ids}
 
@@ -69,7 +89,9 @@ def _labels(person_message) -> list[str]:
 # --- rights ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("language", "refusal"), [("en", "managers and administrators only"), ("zh", "仅限主管和管理员")])
+@pytest.mark.parametrize(
+    ("language", "refusal"), [("en", "managers and administrators only"), ("zh", "仅限主管和管理员")]
+)
 async def test_a_rep_is_refused_politely(harness: Harness, language: str, refusal: str) -> None:
     t = await _team(harness, language)
     await harness.send(t["li"], "/team")
@@ -85,7 +107,7 @@ async def test_overview_in_english_shows_only_the_managers_team(harness: Harness
     text = _plain(harness.last(t["wang"]))
     assert "Team East" in text and "3 people" in text and "4 customers" in text
     assert "李伟" in text and "Emma" in text and "Zoe" not in text and "West Co" not in text
-    li_line = text[text.index("李伟"):text.index("Press a name")]
+    li_line = text[text.index("李伟") : text.index("Press a name")]
     assert "3 customer(s)" in li_line and "VIP 1" in li_line and "Key 1" in li_line and "Regular 1" in li_line
     assert "overdue 2" in li_line and "last activity 2026-11-21" in li_line
     labels = _labels(harness.last(t["wang"]))
@@ -124,8 +146,10 @@ async def test_typed_reassign_confirms_then_moves_with_history(harness: Harness)
         assert {session.get(Customer, t["ids"][n]).owner_id for n in ("华为", "腾讯", "Acme")} == {emma}
         assert session.exec(select(FollowUp)).one().rep_id == emma
         assert set(session.exec(select(Interaction.rep_id).where(Interaction.customer_id == t["ids"]["华为"]))) == {li}
-        assert session.exec(select(func.count()).select_from(AuditLog)
-                            .where(AuditLog.action == "customer.owner")).one() == 3
+        assert (
+            session.exec(select(func.count()).select_from(AuditLog).where(AuditLog.action == "customer.owner")).one()
+            == 3
+        )
     await harness.press_data(wang, ask, confirm)  # pressed again: done once
     assert harness.last_answer() == "Already done ✓"
     await harness.send(t["emma"], "/find 华为")
@@ -164,8 +188,14 @@ async def test_reassign_bad_input(harness: Harness) -> None:
     t = await _team(harness)
     wang = t["wang"]
     answers = {}
-    for typed in ("/team reassign @李伟 @Zoe", "/team reassign @李伟 @nobody", "/team reassign @李伟 @Emma tier gold",
-                  "/team reassign Nothing Like This @Emma", "/team reassign @Emma", "/team reassign @Zoe @Emma"):
+    for typed in (
+        "/team reassign @李伟 @Zoe",
+        "/team reassign @李伟 @nobody",
+        "/team reassign @李伟 @Emma tier gold",
+        "/team reassign Nothing Like This @Emma",
+        "/team reassign @Emma",
+        "/team reassign @Zoe @Emma",
+    ):
         await harness.send(wang, typed)
         answers[typed] = _plain(harness.last(wang))
     assert "Zoe is not in your team" in answers["/team reassign @李伟 @Zoe"]
@@ -258,23 +288,36 @@ async def test_merge_two_records_nothing_lost(harness: Harness) -> None:
         session.add(twin)
         session.flush()
         twin_id = twin.id
-        session.add_all([Contact(customer_id=twin_id, name="张总", is_primary=True),
-                         Feedback(customer_id=twin_id, kind="question", text="price?", created_at=now),
-                         Interaction(customer_id=twin_id, rep_id=t["emma"].account.id, kind="visit",
-                                     occurred_at=now - timedelta(days=1), created_at=now)])
+        session.add_all(
+            [
+                Contact(customer_id=twin_id, name="张总", is_primary=True),
+                Feedback(customer_id=twin_id, kind="question", text="price?", created_at=now),
+                Interaction(
+                    customer_id=twin_id,
+                    rep_id=t["emma"].account.id,
+                    kind="visit",
+                    occurred_at=now - timedelta(days=1),
+                    created_at=now,
+                ),
+            ]
+        )
     book.invalidate()
 
     def counts() -> tuple[int, ...]:
         with harness.db.session() as session:
-            return tuple(session.exec(select(func.count()).select_from(table)).one()
-                         for table in (Interaction, Feedback, FollowUp, Contact))
+            return tuple(
+                session.exec(select(func.count()).select_from(table)).one()
+                for table in (Interaction, Feedback, FollowUp, Contact)
+            )
 
     before = counts()
     keep = t["ids"]["华为"]
     await harness.send(wang, f"/team merge #{keep} | Nothing Like This")
     assert "No customer “Nothing Like This”" in _plain(harness.last(wang))
     await harness.send(wang, "/team merge 华为 | 华为")
-    assert "Several customers match “华为”" in _plain(harness.last(wang)) and f"#{twin_id}" in _plain(harness.last(wang))
+    assert "Several customers match “华为”" in _plain(harness.last(wang)) and f"#{twin_id}" in _plain(
+        harness.last(wang)
+    )
     await harness.send(wang, f"/team merge #{keep} | #{keep}")
     assert "one and the same record" in _plain(harness.last(wang))
     await harness.send(wang, f"/team merge #{twin_id} | #{keep}")
@@ -287,7 +330,10 @@ async def test_merge_two_records_nothing_lost(harness: Harness) -> None:
     assert counts() == before
     with harness.db.session() as session:
         assert session.get(Customer, twin_id).merged_into_id == keep
-        assert session.exec(select(func.count()).select_from(Interaction).where(Interaction.customer_id == keep)).one() == 2
+        assert (
+            session.exec(select(func.count()).select_from(Interaction).where(Interaction.customer_id == keep)).one()
+            == 2
+        )
         assert session.exec(select(Contact).where(Contact.customer_id == keep)).one().name == "张总"
 
 

@@ -19,18 +19,25 @@ from core.models import Customer
 from core.settings import load_settings
 
 
-def test_warm_start_compiles_every_template_and_ranks_the_book(any_db: Database, clock: ManualClock,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warm_start_compiles_every_template_and_ranks_the_book(
+    any_db: Database, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with any_db.session() as session:
         rep = accounts.add_user(session, telegram_id=5, name="Li", role="rep", now=clock.now())
         session.add(Customer(name="Acme", owner_id=rep.id, stage="active", added_at=clock.now() - timedelta(days=9)))
-        session.add(Customer(name="Initech", owner_id=rep.id, stage="active", region="US",
-                             added_at=clock.now() - timedelta(days=9)))
+        session.add(
+            Customer(
+                name="Initech", owner_id=rep.id, stage="active", region="US", added_at=clock.now() - timedelta(days=9)
+            )
+        )
     services = services_for(load_settings(_env_file=None, telegram_bot_token=None), any_db, clock)
     evaluated: list[int] = []
     evaluate = tiers.evaluate_customer
-    monkeypatch.setattr(tiers, "evaluate_customer", lambda session, policy, cid, *a, **k: evaluated.append(cid)
-                        or evaluate(session, policy, cid, *a, **k))
+    monkeypatch.setattr(
+        tiers,
+        "evaluate_customer",
+        lambda session, policy, cid, *a, **k: evaluated.append(cid) or evaluate(session, policy, cid, *a, **k),
+    )
     warm_start(services)
     env = services.renderer.env
     assert len(env.cache) == len(env.list_templates(extensions=["j2"])) > 300  # type: ignore[arg-type]

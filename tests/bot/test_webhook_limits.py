@@ -58,8 +58,11 @@ class Served:
     def connections(self) -> set[int]:
         """The client ports of the connections aiohttp holds."""
         assert self.serving.runner.server is not None
-        return {h.transport.get_extra_info("peername")[1] for h in self.serving.runner.server.connections
-                if h.transport is not None}
+        return {
+            h.transport.get_extra_info("peername")[1]
+            for h in self.serving.runner.server.connections
+            if h.transport is not None
+        }
 
 
 Serve = Callable[[Limits], Awaitable[Served]]
@@ -72,8 +75,9 @@ async def serve(sqlite_db: Database) -> AsyncIterator[Serve]:
     async def start(limits: Limits) -> Served:
         application = ApplicationBuilder().token("1:offline").updater(None).build()
         clock = Clock()
-        serving = await start_serving(application, sqlite_db, host="127.0.0.1", port=0, path=PATH,
-                                      secret=SECRET, limits=limits, clock=clock)
+        serving = await start_serving(
+            application, sqlite_db, host="127.0.0.1", port=0, path=PATH, secret=SECRET, limits=limits, clock=clock
+        )
         started.append(Served(serving, application, clock))
         return started[-1]
 
@@ -126,15 +130,26 @@ def queued(served: Served) -> Update:
 
 
 def update_body(update_id: int = 7) -> bytes:
-    return json.dumps({"update_id": update_id, "message": {
-        "message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
-        "from": {"id": 5, "is_bot": False, "first_name": "Li"}, "text": "/help"}}).encode()
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 5, "type": "private"},
+                "from": {"id": 5, "is_bot": False, "first_name": "Li"},
+                "text": "/help",
+            },
+        }
+    ).encode()
 
 
 def post_head(length: int) -> bytes:
     """The head of an authentic update's POST (the secret is right)."""
-    return (f"POST {PATH} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {length}\r\n{SECRET_HEADER}: {SECRET}\r\n\r\n").encode()
+    return (
+        f"POST {PATH} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\n{SECRET_HEADER}: {SECRET}\r\n\r\n"
+    ).encode()
 
 
 async def post_update(served: Served, update_id: int = 7) -> bytes:
@@ -150,9 +165,9 @@ async def post_update(served: Served, update_id: int = 7) -> bytes:
 
 # --- the request head ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("sends", ["a request line, then a header byte every 50 ms", "nothing"])
-async def test_a_request_head_not_complete_within_the_header_timeout_is_cut_off(
-        serve: Serve, sends: str) -> None:
+async def test_a_request_head_not_complete_within_the_header_timeout_is_cut_off(serve: Serve, sends: str) -> None:
     served = await serve(Limits(header_timeout=SHORT, body_timeout=LONG))
     reader, writer = await served.connect()
     loop = asyncio.get_running_loop()
@@ -178,8 +193,8 @@ async def test_a_head_sent_in_time_is_answered(serve: Serve) -> None:
 
 # --- the body -----------------------------------------------------------------------------------
 
-async def test_a_body_not_complete_within_the_body_timeout_gets_408_and_the_connection_is_closed(
-        serve: Serve) -> None:
+
+async def test_a_body_not_complete_within_the_body_timeout_gets_408_and_the_connection_is_closed(serve: Serve) -> None:
     served = await serve(Limits(header_timeout=LONG, body_timeout=SHORT))
     reader, writer = await served.connect()
     loop = asyncio.get_running_loop()
@@ -200,6 +215,7 @@ async def test_a_body_not_complete_within_the_body_timeout_gets_408_and_the_conn
 
 # --- the connection cap -------------------------------------------------------------------------
 
+
 async def held(served: Served, writer: asyncio.StreamWriter) -> None:
     """Until the server has accepted this connection (open_connection returns at the handshake)."""
     port = port_of(writer)
@@ -218,8 +234,7 @@ async def slow_clients(served: Served, count: int) -> list[tuple[asyncio.StreamR
     return clients
 
 
-async def test_below_the_cap_a_real_update_is_answered_while_slow_clients_hold_connections(
-        serve: Serve) -> None:
+async def test_below_the_cap_a_real_update_is_answered_while_slow_clients_hold_connections(serve: Serve) -> None:
     served = await serve(Limits(header_timeout=LONG, body_timeout=LONG, connections=4))
     slow = await slow_clients(served, 3)
     served.clock.now += 10  # the slow ones have waited long: still nobody is closed below the cap
@@ -228,8 +243,7 @@ async def test_below_the_cap_a_real_update_is_answered_while_slow_clients_hold_c
     assert {port_of(writer) for _, writer in slow} <= served.connections()
 
 
-async def test_at_the_cap_the_longest_waiting_slow_client_makes_room_for_a_real_update(
-        serve: Serve) -> None:
+async def test_at_the_cap_the_longest_waiting_slow_client_makes_room_for_a_real_update(serve: Serve) -> None:
     served = await serve(Limits(header_timeout=LONG, body_timeout=LONG, connections=3))
     slow = await slow_clients(served, 3)
     # At the cap, with none of them waiting EVICT_IDLE_SECONDS yet: the newcomer is refused at once.
@@ -264,6 +278,7 @@ async def test_at_the_cap_requests_in_progress_are_not_closed_to_make_room(serve
 
 
 # --- the open-file limit --------------------------------------------------------------------------
+
 
 def test_the_readmes_systemd_unit_raises_the_open_file_limit() -> None:
     blocks = re.findall(r"```ini\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)

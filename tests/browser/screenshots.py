@@ -30,8 +30,9 @@ async def shoot(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         db = open_database(f"sqlite:///{Path(scratch) / 'screens.db'}")
-        harness = await Harness.start(db, ManualClock(TEST_START), _env_file=None, telegram_bot_token=None,
-                                      bot_username="tierbot_demo_bot")
+        harness = await Harness.start(
+            db, ManualClock(TEST_START), _env_file=None, telegram_bot_token=None, bot_username="tierbot_demo_bot"
+        )
         try:
             people = support.seed_demo(harness)
             support.liven_up(harness, people)  # tier movements and a complaint on the dashboard
@@ -66,7 +67,9 @@ async def _view(browser, base, harness, people, view, customer, lang, dark, path
     hash_path = {"table": "", "customer": f"#/c/{customer}", "dashboard": "#/dash"}[view]
     opened = await support.open_app(browser, base, who, harness, lang=lang, dark=dark, hash_path=hash_path)
     page = opened.page
-    await page.wait_for_selector({"table": "tr.customer", "customer": "#history li", "dashboard": "#chart-overdue"}[view])
+    await page.wait_for_selector(
+        {"table": "tr.customer", "customer": "#history li", "dashboard": "#chart-overdue"}[view]
+    )
     await page.wait_for_timeout(200)  # fonts settle
     await page.screenshot(path=str(path), full_page=view != "table")
     await page.context.close()

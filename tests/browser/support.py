@@ -23,8 +23,10 @@ from core import accounts, book, customer_table, demo, feedback, interactions, t
 from web.app import create_app
 
 CHROMIUM = Path(os.environ.get("TIERBOT_CHROMIUM", "/usr/bin/chromium"))
-MISSING = (f"{CHROMIUM} is missing: the browser tests drive Debian's chromium (never a browser Playwright "
-           "downloads). `make test` installs it with apt-get when it can; else run `apt-get install chromium` as root.")
+MISSING = (
+    f"{CHROMIUM} is missing: the browser tests drive Debian's chromium (never a browser Playwright "
+    "downloads). `make test` installs it with apt-get when it can; else run `apt-get install chromium` as root."
+)
 PHONE = {"width": 390, "height": 844}
 
 
@@ -48,8 +50,11 @@ async def browser() -> AsyncIterator[Browser]:
 
 async def _launch(playwright: Playwright, path: Path) -> Browser:
     # --no-sandbox: CI runs as root, where chromium's sandbox refuses to start
-    return await playwright.chromium.launch(executable_path=str(path), args=["--no-sandbox", "--disable-gpu"],
-                                            env={**os.environ, "FONTCONFIG_FILE": str(_fontconfig())})
+    return await playwright.chromium.launch(
+        executable_path=str(path),
+        args=["--no-sandbox", "--disable-gpu"],
+        env={**os.environ, "FONTCONFIG_FILE": str(_fontconfig())},
+    )
 
 
 def _fontconfig() -> Path:
@@ -59,8 +64,10 @@ def _fontconfig() -> Path:
 
     conf = Path(tempfile.gettempdir()) / f"tierbot-fonts-{os.getuid()}.conf"
     system = '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-    text = (f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{system}'
-            f"<dir>{Path(FONT_PATH).parent}</dir></fontconfig>")
+    text = (
+        f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>{system}'
+        f"<dir>{Path(FONT_PATH).parent}</dir></fontconfig>"
+    )
     scratch = conf.with_suffix(f".{os.getpid()}")
     scratch.write_text(text, encoding="utf-8")
     scratch.replace(conf)  # atomic: parallel runs never read half a file
@@ -74,8 +81,9 @@ def seed_demo(harness: Harness, age: timedelta = timedelta(0)) -> dict[str, acco
     with harness.db.session() as session:
         people = demo.seed(session, now - age)
         session.commit()
-    tiers.recompute(harness.db, harness.services.policy, now, org_timezone=harness.services.settings.timezone,
-                    review=False)
+    tiers.recompute(
+        harness.db, harness.services.policy, now, org_timezone=harness.services.settings.timezone, review=False
+    )
     book.invalidate()
     customer_table.forget()
     return people
@@ -90,19 +98,44 @@ def liven_up(harness: Harness, people: dict[str, accounts.Account], *, deals: in
     assert main is not None
     now = harness.clock.now()
     with harness.db.session() as session:
-        rows = customer_table.search(session, people["manager"], policy,
-                                     customer_table.Query(tiers={main.code: (main.tiers[-1].code,)}, sort="name"),
-                                     now, org_timezone=settings.timezone).rows[:deals]
+        rows = customer_table.search(
+            session,
+            people["manager"],
+            policy,
+            customer_table.Query(tiers={main.code: (main.tiers[-1].code,)}, sort="name"),
+            now,
+            org_timezone=settings.timezone,
+        ).rows[:deals]
         for number, row in enumerate(rows):
             owner = next(p for p in people.values() if p.id == row.owner_id)
-            draft = interactions.LogDraft(customer_id=row.id, kind="deal", summary="签约年度框架合同 annual contract",
-                                          occurred_at=(now - timedelta(hours=3)).isoformat(), amount="6000000")
-            interactions.log_and_retier(session, owner, draft, chat_id=-owner.telegram_id, message_id=9000 + number,
-                                        now=now, currency=settings.currency, policy=policy,
-                                        org_timezone=settings.timezone)
+            draft = interactions.LogDraft(
+                customer_id=row.id,
+                kind="deal",
+                summary="签约年度框架合同 annual contract",
+                occurred_at=(now - timedelta(hours=3)).isoformat(),
+                amount="6000000",
+            )
+            interactions.log_and_retier(
+                session,
+                owner,
+                draft,
+                chat_id=-owner.telegram_id,
+                message_id=9000 + number,
+                now=now,
+                currency=settings.currency,
+                policy=policy,
+                org_timezone=settings.timezone,
+            )
         owner = next(p for p in people.values() if p.id == rows[0].owner_id)
-        feedback.record(session, owner, rows[0].id, kind="complaint", text="交付延期两周 delivery two weeks late",
-                        now=now, severity="high")
+        feedback.record(
+            session,
+            owner,
+            rows[0].id,
+            kind="complaint",
+            text="交付延期两周 delivery two weeks late",
+            now=now,
+            severity="high",
+        )
         session.commit()
     harness.clock.set(now + timedelta(days=1))
     tiers.recompute(harness.db, policy, harness.clock.now(), org_timezone=settings.timezone, review=True)
@@ -131,24 +164,43 @@ class Opened:
     errors: list[str]  # uncaught page errors and console errors
 
 
-async def open_app(browser: Browser, base: str, account: accounts.Account, harness: Harness, *,
-                   lang: str | None = None, dark: bool = False, hash_path: str = "",
-                   before_load: str | None = None) -> Opened:
+async def open_app(
+    browser: Browser,
+    base: str,
+    account: accounts.Account,
+    harness: Harness,
+    *,
+    lang: str | None = None,
+    dark: bool = False,
+    hash_path: str = "",
+    before_load: str | None = None,
+) -> Opened:
     """A phone-sized page signed in as `account` with initData signed by the bot's token (the
     console's link); telegram.org's script is refused, as where only the bot server is reachable."""
-    context = await browser.new_context(viewport=PHONE, device_scale_factor=1, color_scheme="dark" if dark else "light",
-                                        locale="zh-CN" if (lang or account.language) == "zh" else "en-US")
+    context = await browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=1,
+        color_scheme="dark" if dark else "light",
+        locale="zh-CN" if (lang or account.language) == "zh" else "en-US",
+    )
     context.set_default_timeout(15_000)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error"
-            and "telegram.org" not in message.text and "ERR_FAILED" not in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "telegram.org" not in message.text and "ERR_FAILED" not in message.text
+            else None
+        ),
+    )
     await page.route("https://telegram.org/**", lambda route: route.abort())
     if before_load:
         await page.add_init_script(before_load)
-    link = local_link(base, LOCAL_TOKEN, account.telegram_id, account.name, lang or account.language,
-                      harness.clock.now())
+    link = local_link(
+        base, LOCAL_TOKEN, account.telegram_id, account.name, lang or account.language, harness.clock.now()
+    )
     await page.goto(link)
     await page.wait_for_selector("#tabs button")
     if hash_path:

@@ -58,9 +58,14 @@ async def wait_rows(page: Page, total: int) -> None:
 
 def table(harness: Harness, account: accounts.Account, **query: Any) -> customer_table.Page:
     with harness.db.session() as session:
-        return customer_table.search(session, account, harness.services.policy,
-                                     customer_table.Query(limit=30, **query), harness.clock.now(),
-                                     org_timezone=harness.services.settings.timezone)
+        return customer_table.search(
+            session,
+            account,
+            harness.services.policy,
+            customer_table.Query(limit=30, **query),
+            harness.clock.now(),
+            org_timezone=harness.services.settings.timezone,
+        )
 
 
 async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, demo_app: Any, chromium: Browser) -> None:
@@ -76,13 +81,17 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
 
     # a short name finds its customer
     with harness.db.session() as session:
-        mine = session.exec(select(Customer.name).where(Customer.owner_id == rep.id,
-                                                        Customer.name.in_(SHORT_NAMES))).all()  # type: ignore[attr-defined]
+        mine = session.exec(
+            select(Customer.name).where(Customer.owner_id == rep.id, Customer.name.in_(SHORT_NAMES))
+        ).all()  # type: ignore[attr-defined]
     assert mine, "the demo book gives this rep one of the customers with a short name"
     full = sorted(mine)[0]
     await page.fill("#q", SHORT_NAMES[full])
-    await page.wait_for_function("(name) => [...document.querySelectorAll('tr.customer')].some(r => r.textContent.includes(name))"
-                                 " && document.querySelectorAll('tr.customer').length <= 3", arg=full)
+    await page.wait_for_function(
+        "(name) => [...document.querySelectorAll('tr.customer')].some(r => r.textContent.includes(name))"
+        " && document.querySelectorAll('tr.customer').length <= 3",
+        arg=full,
+    )
     await page.fill("#q", "")
     await wait_rows(page, everyone.total)
 
@@ -100,7 +109,9 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
     assert wanted.total < everyone.total
     await wait_rows(page, wanted.total)
     key_name = next(t.name.get(lang) for t in main.tiers if t.code == key)
-    cells = await page.locator("tr.customer").evaluate_all("rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    cells = await page.locator("tr.customer").evaluate_all(
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+    )
     now = harness.clock.now()
     for row, shown in zip(wanted.rows, cells, strict=True):
         assert row.tiers[main.code] == key and row.cadence == "overdue"
@@ -116,8 +127,9 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
     assert revenues == sorted(revenues) and revenues[0] < revenues[-1]
     await page.click("th[data-sort='revenue']")
     await page.wait_for_selector("th[data-sort='revenue'].desc")
-    descending = table(harness, rep, tiers={main.code: (key,)}, cadence=("overdue",), silent_days=60, sort="revenue",
-                       descending=True)
+    descending = table(
+        harness, rep, tiers={main.code: (key,)}, cadence=("overdue",), silent_days=60, sort="revenue", descending=True
+    )
     assert await shown_ids(page) == [row.id for row in descending.rows]
     assert [row.revenue for row in descending.rows] == revenues[::-1]
 
@@ -131,7 +143,9 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
     await form.locator("select[name='kind']").select_option("call")
     await form.locator("textarea[name='summary']").fill(note)
     await form.locator("button").click()
-    await page.wait_for_function("(note) => document.querySelector('#history li')?.textContent.includes(note)", arg=note)
+    await page.wait_for_function(
+        "(note) => document.querySelector('#history li')?.textContent.includes(note)", arg=note
+    )
     assert await page.locator("#toast").inner_text() == words["saved"]
     with harness.db.session() as session:
         saved = session.exec(select(Interaction).where(Interaction.summary == note)).all()
@@ -143,8 +157,9 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
 
 async def chart_ready(page: Page, canvas: str) -> None:
     """The canvas is in the page before Chart.js has drawn on it: wait for the chart itself."""
-    await page.wait_for_function("(id) => window.Chart !== undefined && "
-                                 "Chart.getChart(document.getElementById(id)) !== undefined", arg=canvas)
+    await page.wait_for_function(
+        "(id) => window.Chart !== undefined && Chart.getChart(document.getElementById(id)) !== undefined", arg=canvas
+    )
 
 
 async def bar_click(page: Page, canvas: str, index: int, dataset: int = 0) -> None:
@@ -158,20 +173,25 @@ async def bar_click(page: Page, canvas: str, index: int, dataset: int = 0) -> No
             const box = chart.canvas.getBoundingClientRect();
             const centre = element.getCenterPoint();
             return {x: box.left + centre.x, y: box.top + centre.y};
-        }""", [canvas, index, dataset])
+        }""",
+        [canvas, index, dataset],
+    )
     await page.mouse.click(point["x"], point["y"])
 
 
 async def test_a_manager_drills_from_dashboard_bars_to_their_customers_and_reassigns(
-        harness: Harness, demo_app: Any, chromium: Browser) -> None:
+    harness: Harness, demo_app: Any, chromium: Browser
+) -> None:
     base, people = demo_app
     manager = people["manager"]
     dealt = support.liven_up(harness, people)  # deals that move tiers, a complaint
     opened = await support.open_app(chromium, base, manager, harness, hash_path="#/dash")
     page = opened.page
     await page.wait_for_selector("#chart-overdue")
-    board = await page.evaluate("() => fetch('/api/dashboard?period=month', {headers: {Authorization: 'tma ' + S.initData}})"
-                                ".then(r => r.json())")
+    board = await page.evaluate(
+        "() => fetch('/api/dashboard?period=month', {headers: {Authorization: 'tma ' + S.initData}})"
+        ".then(r => r.json())"
+    )
 
     # overdue by rep: the bar of the first person opens exactly the customers it counts
     person = board["overdue_people"][0]
@@ -230,18 +250,23 @@ async def test_a_manager_drills_from_dashboard_bars_to_their_customers_and_reass
     await page.wait_for_selector("#reassign-to")
     await page.select_option("#reassign-to", str(other.id))
     await page.click("#reassign button")
-    await page.wait_for_function("(name) => document.querySelector('#toast')?.textContent.includes(name)", arg=other.name)
+    await page.wait_for_function(
+        "(name) => document.querySelector('#toast')?.textContent.includes(name)", arg=other.name
+    )
     with harness.db.session() as session:
         assert session.get(Customer, customer.id).owner_id == other.id  # type: ignore[union-attr]
     assert opened.errors == []
 
 
 async def test_the_page_and_its_charts_take_telegrams_theme_and_the_dark_scheme(
-        harness: Harness, demo_app: Any, chromium: Browser) -> None:
+    harness: Harness, demo_app: Any, chromium: Browser
+) -> None:
     base, people = demo_app
     manager = people["manager"]
-    colour = "() => [getComputedStyle(document.body).backgroundColor, " \
-             "Chart.getChart(document.getElementById('chart-mix')).data.datasets[0].backgroundColor[0]]"
+    colour = (
+        "() => [getComputedStyle(document.body).backgroundColor, "
+        "Chart.getChart(document.getElementById('chart-mix')).data.datasets[0].backgroundColor[0]]"
+    )
     dark = await support.open_app(chromium, base, manager, harness, dark=True, hash_path="#/dash")
     await chart_ready(dark.page, "chart-mix")
     light = await support.open_app(chromium, base, manager, harness, hash_path="#/dash")
@@ -249,15 +274,21 @@ async def test_the_page_and_its_charts_take_telegrams_theme_and_the_dark_scheme(
     assert await dark.page.evaluate(colour) == ["rgb(23, 33, 43)", "#2481cc"]
     assert await light.page.evaluate(colour) == ["rgb(255, 255, 255)", "#2481cc"]
     # inside Telegram, telegram-web-app.js sets --tg-theme-* on the page: they win, charts too
-    theme = ("document.addEventListener('DOMContentLoaded', () => { const s = document.documentElement.style;"
-             " s.setProperty('--tg-theme-bg-color', '#101010'); s.setProperty('--tg-theme-button-color', '#ff8800'); })")
-    telegram = await support.open_app(chromium, base, manager, harness, dark=True, hash_path="#/dash", before_load=theme)
+    theme = (
+        "document.addEventListener('DOMContentLoaded', () => { const s = document.documentElement.style;"
+        " s.setProperty('--tg-theme-bg-color', '#101010'); s.setProperty('--tg-theme-button-color', '#ff8800'); })"
+    )
+    telegram = await support.open_app(
+        chromium, base, manager, harness, dark=True, hash_path="#/dash", before_load=theme
+    )
     await chart_ready(telegram.page, "chart-mix")
     assert await telegram.page.evaluate(colour) == ["rgb(16, 16, 16)", "#ff8800"]
     assert dark.errors == light.errors == telegram.errors == []
 
 
-def test_without_chromium_the_tests_fail_and_say_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def test_without_chromium_the_tests_fail_and_say_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
     monkeypatch.setattr(support, "CHROMIUM", tmp_path / "no-chromium")
     with pytest.raises(RuntimeError, match="apt-get install chromium"):
         support.chromium()

@@ -39,25 +39,50 @@ TIERS = {
 }
 
 
-def add_book(session: Session, now: datetime, *, manager: int, rep_a: int, rep_b: int, rep_c: int,
-             policy_version: str = "test") -> dict[str, int]:
+def add_book(
+    session: Session, now: datetime, *, manager: int, rep_a: int, rep_b: int, rep_c: int, policy_version: str = "test"
+) -> dict[str, int]:
     owners = {"华为": rep_a, "Acme": rep_a, "Globex": rep_b, "腾讯": rep_b, "Westco": rep_c}
     ids: dict[str, int] = {}
     for name, owner in owners.items():
-        row = Customer(name=name, owner_id=owner, stage="active", added_at=now - timedelta(days=60),
-                       potential=3, influence=3, expectation=4, satisfaction=4)
+        row = Customer(
+            name=name,
+            owner_id=owner,
+            stage="active",
+            added_at=now - timedelta(days=60),
+            potential=3,
+            influence=3,
+            expectation=4,
+            satisfaction=4,
+        )
         session.add(row)
         session.flush()
         ids[name] = row.id or 0
         for model, tier in zip(("value", "service", "rfm"), TIERS[name], strict=True):
-            session.add(CustomerTier(customer_id=row.id, model=model, tier=tier, policy_version=policy_version,
-                                     reason="initial", assigned_at=now - timedelta(days=200)))
+            session.add(
+                CustomerTier(
+                    customer_id=row.id,
+                    model=model,
+                    tier=tier,
+                    policy_version=policy_version,
+                    reason="initial",
+                    assigned_at=now - timedelta(days=200),
+                )
+            )
 
     def interaction(name: str, kind: str, days: float, amount: int | None = None, channel: str | None = None) -> None:
-        session.add(Interaction(customer_id=ids[name], rep_id=owners[name], kind=kind, channel=channel,
-                                occurred_at=now - timedelta(days=days),
-                                amount_minor=amount * 100 if amount is not None else None,
-                                currency="CNY" if amount is not None else None, created_at=now))
+        session.add(
+            Interaction(
+                customer_id=ids[name],
+                rep_id=owners[name],
+                kind=kind,
+                channel=channel,
+                occurred_at=now - timedelta(days=days),
+                amount_minor=amount * 100 if amount is not None else None,
+                currency="CNY" if amount is not None else None,
+                created_at=now,
+            )
+        )
 
     interaction("华为", "deal", 10, 600_000, channel="visit")
     interaction("华为", "call", 3)
@@ -70,8 +95,17 @@ def add_book(session: Session, now: datetime, *, manager: int, rep_a: int, rep_b
     interaction("Westco", "deal", 20, 900_000)
 
     def moved(name: str, model: str, old: str | None, new: str, days: float) -> None:
-        session.add(TierAssignment(customer_id=ids[name], model=model, tier=new, previous_tier=old,
-                                   policy_version=policy_version, reason="upgrade", at=now - timedelta(days=days)))
+        session.add(
+            TierAssignment(
+                customer_id=ids[name],
+                model=model,
+                tier=new,
+                previous_tier=old,
+                policy_version=policy_version,
+                reason="upgrade",
+                at=now - timedelta(days=days),
+            )
+        )
 
     moved("华为", "value", None, "key", 200)  # the first assignment: not a movement
     moved("华为", "value", "key", "vip", 3)
@@ -83,8 +117,15 @@ def add_book(session: Session, now: datetime, *, manager: int, rep_a: int, rep_b
     moved("Westco", "value", "key", "vip", 2)
 
     def complaint(name: str, hours: float, status: str = "open") -> None:
-        session.add(Feedback(customer_id=ids[name], kind="complaint", text=f"complaint about {name}", status=status,
-                             created_at=now - timedelta(hours=hours)))
+        session.add(
+            Feedback(
+                customer_id=ids[name],
+                kind="complaint",
+                text=f"complaint about {name}",
+                status=status,
+                created_at=now - timedelta(hours=hours),
+            )
+        )
 
     complaint("Acme", 72)
     complaint("华为", 1, status="in_progress")
@@ -92,8 +133,17 @@ def add_book(session: Session, now: datetime, *, manager: int, rep_a: int, rep_b
     complaint("Westco", 100)
 
     def override(name: str, tier: str, **extra: Any) -> None:
-        session.add(TierOverride(customer_id=ids[name], model="value", tier=tier, reason=f"pinned {name}",
-                                 created_by_id=manager, created_at=now - timedelta(days=1), **extra))
+        session.add(
+            TierOverride(
+                customer_id=ids[name],
+                model="value",
+                tier=tier,
+                reason=f"pinned {name}",
+                created_by_id=manager,
+                created_at=now - timedelta(days=1),
+                **extra,
+            )
+        )
 
     override("Acme", "key", expires_at=now + timedelta(days=30))
     override("Globex", "key", removed_at=now - timedelta(hours=1))

@@ -34,8 +34,7 @@ def fresh_index():
 
 def _people(session):
     manager = accounts.add_user(session, telegram_id=1, name="Wang", role="manager", team="East", now=NOW)
-    rep = accounts.add_user(session, telegram_id=2, name="Li", role="rep", team="East", now=NOW,
-                            manager_id=manager.id)
+    rep = accounts.add_user(session, telegram_id=2, name="Li", role="rep", team="East", now=NOW, manager_id=manager.id)
     other = accounts.add_user(session, telegram_id=3, name="Zhou", role="rep", team="West", now=NOW)
     return manager, rep, other
 
@@ -75,8 +74,13 @@ def test_aliases_refused_with_a_reason_and_removed(any_db: Database) -> None:
         alibaba = _customer(session, "阿里巴巴", rep)
         _customer(session, "星辰科技", rep)
     with any_db.session() as session:
-        for text, code in (("星辰科技", "alias_taken"), ("阿里巴巴", "alias_known"), ("阿", "alias_too_short"),
-                           ("🙂🙂", "alias_no_letters"), ("长" * 41, "alias_too_long")):
+        for text, code in (
+            ("星辰科技", "alias_taken"),
+            ("阿里巴巴", "alias_known"),
+            ("阿", "alias_too_short"),
+            ("🙂🙂", "alias_no_letters"),
+            ("长" * 41, "alias_too_long"),
+        ):
             with pytest.raises(InvalidInput) as refused:
                 aliases.add(session, rep, alibaba, text, now=NOW)
             assert refused.value.code == code, text
@@ -111,24 +115,32 @@ def test_aliases_column_of_a_crm_import(any_db: Database, tmp_path: Path) -> Non
     with any_db.session() as session:
         rep = accounts.add_user(session, telegram_id=1001, name="Li Wei", role="rep", now=NOW)
     path = tmp_path / "c.csv"
-    path.write_text("客户名称,别名\n阿里巴巴,阿里；Ali、淘宝集团 / 阿里巴巴\nStark Industries,\"Stark, SI\"\n",
-                    encoding="utf-8")
+    path.write_text(
+        '客户名称,别名\n阿里巴巴,阿里；Ali、淘宝集团 / 阿里巴巴\nStark Industries,"Stark, SI"\n', encoding="utf-8"
+    )
     for _ in range(2):  # the same file twice: no duplicate aliases
         with any_db.session() as session:
             report = import_customers(session, path, now=NOW, currency="CNY", actor=rep)
         assert report.ok and report.applied
     with any_db.session() as session:
         rows = session.exec(select(CustomerAlias.text, CustomerAlias.source).order_by(CustomerAlias.id)).all()
-        assert rows == [("阿里", "import"), ("Ali", "import"), ("淘宝集团", "import"), ("Stark", "import"),
-                        ("SI", "import")]
+        assert rows == [
+            ("阿里", "import"),
+            ("Ali", "import"),
+            ("淘宝集团", "import"),
+            ("Stark", "import"),
+            ("SI", "import"),
+        ]
         assert [c.name for c in book.index_for(session, rep).mentions("拜访了淘宝集团")] == ["阿里巴巴"]
     clash = tmp_path / "clash.csv"
     clash.write_text("name,aliases\nGlobex,Stark Industries\nInitech,x\n", encoding="utf-8")
     with any_db.session() as session:
         report = import_customers(session, clash, now=NOW, currency="CNY", actor=rep)
     assert not report.applied
-    assert [(e.line, e.code, e.column) for e in report.errors] == [(2, "alias_taken", "aliases"),
-                                                                   (3, "alias_invalid", "aliases")]
+    assert [(e.line, e.code, e.column) for e in report.errors] == [
+        (2, "alias_taken", "aliases"),
+        (3, "alias_invalid", "aliases"),
+    ]
 
 
 def test_attempts_and_notes_do_not_reset_the_contact_clock(any_db: Database) -> None:
@@ -137,8 +149,16 @@ def test_attempts_and_notes_do_not_reset_the_contact_clock(any_db: Database) -> 
         cid = _customer(session, "华为", rep)
         called = NOW - timedelta(days=40)
         for kind, attempt, days in (("call", False, 40), ("call", True, 2), ("note", False, 1), ("visit", True, 3)):
-            session.add(Interaction(customer_id=cid, rep_id=rep.id, kind=kind, attempt=attempt,
-                                    occurred_at=NOW - timedelta(days=days), created_at=NOW))
+            session.add(
+                Interaction(
+                    customer_id=cid,
+                    rep_id=rep.id,
+                    kind=kind,
+                    attempt=attempt,
+                    occurred_at=NOW - timedelta(days=days),
+                    created_at=NOW,
+                )
+            )
     policy = POLICY
     with any_db.session() as session:
         [facts] = load_facts(session, policy, NOW, org_timezone="Asia/Shanghai", customer_ids=[cid])
@@ -151,8 +171,13 @@ def test_attempts_and_notes_do_not_reset_the_contact_clock(any_db: Database) -> 
 
 
 def _draft(customer_id: int, **changes) -> LogDraft:
-    return LogDraft(customer_id=customer_id, kind="call", occurred_at=NOW.isoformat(),
-                    summary="Called Contoso and Fabrikam about the joint bid", **changes)
+    return LogDraft(
+        customer_id=customer_id,
+        kind="call",
+        occurred_at=NOW.isoformat(),
+        summary="Called Contoso and Fabrikam about the joint bid",
+        **changes,
+    )
 
 
 def test_one_message_logs_each_chosen_customer_once(any_db: Database) -> None:
@@ -160,12 +185,16 @@ def test_one_message_logs_each_chosen_customer_once(any_db: Database) -> None:
         _, rep, other = _people(session)
         contoso, fabrikam = _customer(session, "Contoso", rep), _customer(session, "Fabrikam", rep)
         hidden = _customer(session, "Hooli", other)
-    options = dict(chat_id=7, message_id=70, now=NOW, currency="CNY", policy=POLICY,
-                   org_timezone="Asia/Shanghai")
+    options = dict(chat_id=7, message_id=70, now=NOW, currency="CNY", policy=POLICY, org_timezone="Asia/Shanghai")
     for _ in range(2):  # ✅ twice (a repeated delivery): written once
         with any_db.session() as session:
-            logged = interactions.log_and_retier(session, rep, _draft(contoso, amount="1000", follow_up_due=NOW.isoformat()),
-                                                 others=[fabrikam, contoso], **options)
+            logged = interactions.log_and_retier(
+                session,
+                rep,
+                _draft(contoso, amount="1000", follow_up_due=NOW.isoformat()),
+                others=[fabrikam, contoso],
+                **options,
+            )
     assert logged.saved.duplicate and [o.customer_name for o in logged.others] == ["Fabrikam"]
     with any_db.session() as session:
         rows = {r.customer_id: r for r in session.exec(select(Interaction)).all()}
@@ -186,8 +215,7 @@ def test_a_log_that_does_not_reset_the_clock_never_shows_a_past_next_contact(any
     with any_db.session() as session:
         _, rep, _ = _people(session)
         cid = _customer(session, "华为", rep)
-    options = dict(chat_id=7, message_id=80, now=NOW, currency="CNY", policy=POLICY,
-                   org_timezone="Asia/Shanghai")
+    options = dict(chat_id=7, message_id=80, now=NOW, currency="CNY", policy=POLICY, org_timezone="Asia/Shanghai")
     with any_db.session() as session:
         logged = interactions.log_and_retier(session, rep, _draft(cid, attempt=True), **options)
     assert logged.next_due is None and logged.next_visit_due is None
@@ -220,7 +248,11 @@ def test_facts_update_or_create_the_contact(any_db: Database) -> None:
         contacts = {c.name: c for c in session.exec(select(Contact)).all()}
     assert contacts["李总"].birthday == date(1970, 3, 5)  # the year it had is kept
     assert contacts["Bruce Wayne"].phone == "+86 138 0013 8000"
-    assert (contacts["王经理"].birthday.month, contacts["王经理"].birthday.day, contacts["王经理"].is_primary) == (2, 29, False)
+    assert (contacts["王经理"].birthday.month, contacts["王经理"].birthday.day, contacts["王经理"].is_primary) == (
+        2,
+        29,
+        False,
+    )
     with any_db.session() as session:  # a new contact is a name the index finds
         assert [c.name for c in book.index_for(session, rep).mentions("王经理来电")] == ["瑞丰医疗"]
 
@@ -231,10 +263,21 @@ def test_merge_keeps_aliases_and_one_log_per_message(any_db: Database) -> None:
         keep, drop = _customer(session, "Acme", rep), _customer(session, "Acme Corp", rep)
         aliases.add(session, rep, keep, "Roadrunner", now=NOW)
         for cid, text in ((drop, "roadrunner"), (drop, "Wile E")):
-            session.add(CustomerAlias(customer_id=cid, text=text, key=aliases.alias_key(text), source="manual",
-                                      created_at=NOW))
-        interactions.log_and_retier(session, rep, _draft(keep), others=[drop], chat_id=7, message_id=90, now=NOW,
-                                    currency="CNY", policy=POLICY, org_timezone="Asia/Shanghai")
+            session.add(
+                CustomerAlias(customer_id=cid, text=text, key=aliases.alias_key(text), source="manual", created_at=NOW)
+            )
+        interactions.log_and_retier(
+            session,
+            rep,
+            _draft(keep),
+            others=[drop],
+            chat_id=7,
+            message_id=90,
+            now=NOW,
+            currency="CNY",
+            policy=POLICY,
+            org_timezone="Asia/Shanghai",
+        )
     from core import team
 
     with any_db.session() as session:

@@ -30,18 +30,25 @@ def _setup(session: Session) -> tuple[accounts.Account, int, int, int]:
         session.add(row)
         session.flush()
         ids.append(row.id)
-    draft = LogDraft(customer_id=ids[0], kind="deal", occurred_at=(NOW - timedelta(days=2)).isoformat(),
-                     summary="签约50万，客户对交付不满意", amount="500000", currency="CNY",
-                     feedback_kind="complaint", feedback_text="对交付不满意",
-                     follow_up_due=(NOW + timedelta(days=3)).isoformat())
-    logged = log_and_retier(session, rep, draft, chat_id=1, message_id=1, now=NOW, currency="CNY",
-                            policy=POLICY, org_timezone=TZ)
+    draft = LogDraft(
+        customer_id=ids[0],
+        kind="deal",
+        occurred_at=(NOW - timedelta(days=2)).isoformat(),
+        summary="签约50万，客户对交付不满意",
+        amount="500000",
+        currency="CNY",
+        feedback_kind="complaint",
+        feedback_text="对交付不满意",
+        follow_up_due=(NOW + timedelta(days=3)).isoformat(),
+    )
+    logged = log_and_retier(
+        session, rep, draft, chat_id=1, message_id=1, now=NOW, currency="CNY", policy=POLICY, org_timezone=TZ
+    )
     return rep, ids[0], ids[1], logged.saved.interaction_id
 
 
 def _fix(session: Session, rep, interaction_id: int, field: str, value):
-    return correct(session, rep, interaction_id, field, value, now=NOW, policy=POLICY, org_timezone=TZ,
-                   currency="CNY")
+    return correct(session, rep, interaction_id, field, value, now=NOW, policy=POLICY, org_timezone=TZ, currency="CNY")
 
 
 def _revenue(session: Session, customer_id: int):
@@ -90,12 +97,20 @@ def test_kind_date_amount_currency_and_feedback(any_db: Database) -> None:
         assert session.exec(select(Feedback).where(Feedback.interaction_id == iid)).all() == []
 
 
-@pytest.mark.parametrize(("field", "value", "code"), [
-    ("kind", "party", "bad_kind"), ("kind", "other", "bad_kind"), ("amount", "a lot", "bad_amount"),
-    ("amount", "1e20", "bad_amount"), ("amount", "9 XYZ", "bad_amount"), ("occurred_at", "tomorrow", "bad_date"),
-    ("occurred_at", "2026-11-20T10:00", "bad_date"), ("feedback", "angry", "bad_feedback"),
-    ("notes", "x", "bad_field"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("kind", "party", "bad_kind"),
+        ("kind", "other", "bad_kind"),
+        ("amount", "a lot", "bad_amount"),
+        ("amount", "1e20", "bad_amount"),
+        ("amount", "9 XYZ", "bad_amount"),
+        ("occurred_at", "tomorrow", "bad_date"),
+        ("occurred_at", "2026-11-20T10:00", "bad_date"),
+        ("feedback", "angry", "bad_feedback"),
+        ("notes", "x", "bad_field"),
+    ],
+)
 def test_bad_corrections_write_nothing(any_db: Database, field: str, value: str, code: str) -> None:
     with any_db.session() as session:
         rep, huawei, _, iid = _setup(session)

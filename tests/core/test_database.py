@@ -26,8 +26,21 @@ def test_migrations_go_down_and_up_again(any_db: Database) -> None:
     upgrade(any_db.engine)
     upgrade(any_db.engine)  # idempotent
     tables = set(inspect(any_db.engine).get_table_names())
-    assert {"user", "team", "invite", "customer", "contact", "interaction", "feedback", "followup",
-            "tier_assignment", "notification", "action_key", "pending_card", "audit_log"} <= tables
+    assert {
+        "user",
+        "team",
+        "invite",
+        "customer",
+        "contact",
+        "interaction",
+        "feedback",
+        "followup",
+        "tier_assignment",
+        "notification",
+        "action_key",
+        "pending_card",
+        "audit_log",
+    } <= tables
 
 
 def test_sqlite_runs_in_wal_mode_with_busy_timeout(sqlite_db: Database) -> None:
@@ -42,8 +55,16 @@ def test_times_come_back_as_utc_and_money_is_exact(any_db: Database) -> None:
         customer = Customer(name="星辰科技", added_at=NOW)
         session.add(customer)
         session.flush()
-        session.add(Interaction(customer_id=customer.id, kind="deal", occurred_at=shanghai,
-                                amount_minor=to_minor(Decimal("500000.07"), "CNY"), currency="CNY", created_at=NOW))
+        session.add(
+            Interaction(
+                customer_id=customer.id,
+                kind="deal",
+                occurred_at=shanghai,
+                amount_minor=to_minor(Decimal("500000.07"), "CNY"),
+                currency="CNY",
+                created_at=NOW,
+            )
+        )
     with any_db.session() as session:
         row = session.exec(select(Interaction)).one()
         assert row.occurred_at == shanghai and row.occurred_at.tzinfo is not None
@@ -64,8 +85,9 @@ def test_one_telegram_message_never_makes_two_interactions(any_db: Database) -> 
         session.add(customer)
         session.flush()
         customer_id = customer.id
-    row = dict(customer_id=customer_id, kind="call", occurred_at=NOW, created_at=NOW,
-               source_chat_id=42, source_message_id=7)
+    row = dict(
+        customer_id=customer_id, kind="call", occurred_at=NOW, created_at=NOW, source_chat_id=42, source_message_id=7
+    )
     with any_db.session() as session:
         session.add(Interaction(**row))
     with pytest.raises(IntegrityError):
@@ -78,10 +100,12 @@ def test_one_telegram_message_never_makes_two_interactions(any_db: Database) -> 
 def test_outbox_dedupes_and_backs_off(any_db: Database) -> None:
     with any_db.session() as session:
         rep = accounts.add_user(session, telegram_id=1, name="r", role="rep", now=NOW)
-        first = outbox.enqueue(session, recipient_id=rep.id, kind="k", dedupe_key="digest:1:2026-11-24",
-                               payload={"template": "t"}, now=NOW)
-        second = outbox.enqueue(session, recipient_id=rep.id, kind="k", dedupe_key="digest:1:2026-11-24",
-                                payload={"template": "t"}, now=NOW)
+        first = outbox.enqueue(
+            session, recipient_id=rep.id, kind="k", dedupe_key="digest:1:2026-11-24", payload={"template": "t"}, now=NOW
+        )
+        second = outbox.enqueue(
+            session, recipient_id=rep.id, kind="k", dedupe_key="digest:1:2026-11-24", payload={"template": "t"}, now=NOW
+        )
         assert (first, second) == (True, False)
     with any_db.session() as session:
         [due] = outbox.due(session, NOW)
@@ -95,22 +119,37 @@ def test_outbox_dedupes_and_backs_off(any_db: Database) -> None:
 
 def test_invite_is_single_use_and_expires(any_db: Database) -> None:
     with any_db.session() as session:
-        invite = onboarding.create_invite(session, role="rep", team="East", actor_id=None, now=NOW,
-                                          ttl=timedelta(days=7))
+        invite = onboarding.create_invite(
+            session, role="rep", team="East", actor_id=None, now=NOW, ttl=timedelta(days=7)
+        )
     assert len(invite.code) <= 64 and all(c.isalnum() or c in "-_" for c in invite.code)
 
     def redeem(telegram_id: int, at: datetime = NOW) -> RedeemStatus:
         with any_db.session() as session:
-            return accounts.redeem_invite(session, code=invite.code, telegram_id=telegram_id, name="n",
-                                          username=None, telegram_language="en", now=at).status
+            return accounts.redeem_invite(
+                session,
+                code=invite.code,
+                telegram_id=telegram_id,
+                name="n",
+                username=None,
+                telegram_language="en",
+                now=at,
+            ).status
 
     assert redeem(10) is RedeemStatus.JOINED
     assert redeem(10) is RedeemStatus.ALREADY_MEMBER
     assert redeem(11) is RedeemStatus.USED
     with any_db.session() as session:
         late = onboarding.create_invite(session, role="rep", team=None, actor_id=None, now=NOW, ttl=timedelta(days=1))
-        status = accounts.redeem_invite(session, code=late.code, telegram_id=12, name="n", username=None,
-                                        telegram_language=None, now=NOW + timedelta(days=2)).status
+        status = accounts.redeem_invite(
+            session,
+            code=late.code,
+            telegram_id=12,
+            name="n",
+            username=None,
+            telegram_language=None,
+            now=NOW + timedelta(days=2),
+        ).status
     assert status is RedeemStatus.EXPIRED
 
 
@@ -118,8 +157,9 @@ def test_button_keys(any_db: Database) -> None:
     with any_db.session() as session:
         owner = accounts.add_user(session, telegram_id=1, name="a", role="rep", now=NOW)
         other = accounts.add_user(session, telegram_id=2, name="b", role="rep", now=NOW)
-        key = buttons.issue(session, user_id=owner.id, action="x.do", payload={"n": 1}, now=NOW,
-                            ttl=buttons.REMINDER_TTL)
+        key = buttons.issue(
+            session, user_id=owner.id, action="x.do", payload={"n": 1}, now=NOW, ttl=buttons.REMINDER_TTL
+        )
     assert len(key.encode()) <= 64
     with any_db.session() as session:
         assert buttons.press(session, key=key, user_id=other.id, now=NOW).status is buttons.PressStatus.NOT_YOURS
@@ -127,8 +167,10 @@ def test_button_keys(any_db: Database) -> None:
         assert pressed.status is buttons.PressStatus.OK and pressed.payload == {"n": 1} and pressed.single_use
         # resolving claims nothing: the action's own transaction does (see tests/faults/test_kill_save.py)
         assert buttons.press(session, key=key, user_id=owner.id, now=NOW).status is buttons.PressStatus.OK
-        assert buttons.press(session, key=key, user_id=owner.id, now=NOW + timedelta(days=15)).status \
+        assert (
+            buttons.press(session, key=key, user_id=owner.id, now=NOW + timedelta(days=15)).status
             is buttons.PressStatus.EXPIRED
+        )
         buttons.claim(session, key=key, now=NOW)
         assert buttons.press(session, key=key, user_id=owner.id, now=NOW).status is buttons.PressStatus.DONE
         with pytest.raises(AlreadyDone):
@@ -166,10 +208,12 @@ def test_migrations_upgrade_a_populated_database(tmp_path) -> None:
     with db.engine.begin() as connection:  # rows as an older release wrote them (no ORM: old schema)
         connection.exec_driver_sql(
             "INSERT INTO user (id, telegram_id, name, role, country, digest_time, quiet_off, active, created_at)"
-            " VALUES (1, 5, 'r', 'rep', 'CN', '09:00:00', 0, 1, '2026-11-24 01:00:00')")
+            " VALUES (1, 5, 'r', 'rep', 'CN', '09:00:00', 0, 1, '2026-11-24 01:00:00')"
+        )
         connection.exec_driver_sql(
             "INSERT INTO customer (name, owner_id, stage, region, tags, attributes, added_at, archived)"
-            " VALUES ('Acme', 1, 'active', 'CN', '[]', '{}', '2026-11-24 01:00:00', 0)")
+            " VALUES ('Acme', 1, 'active', 'CN', '[]', '{}', '2026-11-24 01:00:00', 0)"
+        )
     upgrade(db.engine)
     downgrade(db.engine, "0002")
     upgrade(db.engine)

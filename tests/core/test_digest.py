@@ -23,23 +23,52 @@ NOW = datetime.combine(date(2026, 11, 24), time(9, 0), SHANGHAI).astimezone(UTC)
 
 def _rep(session) -> int:
     manager = accounts.add_user(session, telegram_id=1, name="Wang", role="manager", team="East", now=NOW)
-    return accounts.add_user(session, telegram_id=2, name="Li", role="rep", team="East", now=NOW,
-                             manager_id=manager.id).id
+    return accounts.add_user(
+        session, telegram_id=2, name="Li", role="rep", team="East", now=NOW, manager_id=manager.id
+    ).id
 
 
-def _customer(session, rep_id: int, name: str, *, tiers: dict[str, str], last_call_days: float,
-              stage: str = "active", visit_days: float | None = None) -> int:
+def _customer(
+    session,
+    rep_id: int,
+    name: str,
+    *,
+    tiers: dict[str, str],
+    last_call_days: float,
+    stage: str = "active",
+    visit_days: float | None = None,
+) -> int:
     row = Customer(name=name, owner_id=rep_id, stage=stage, added_at=NOW - timedelta(days=400))
     session.add(row)
     session.flush()
-    session.add(Interaction(customer_id=row.id, rep_id=rep_id, kind="call",
-                            occurred_at=NOW - timedelta(days=last_call_days), created_at=NOW))
-    session.add(Interaction(customer_id=row.id, rep_id=rep_id, kind="visit",
-                            occurred_at=NOW - timedelta(days=last_call_days if visit_days is None else visit_days),
-                            created_at=NOW))
+    session.add(
+        Interaction(
+            customer_id=row.id,
+            rep_id=rep_id,
+            kind="call",
+            occurred_at=NOW - timedelta(days=last_call_days),
+            created_at=NOW,
+        )
+    )
+    session.add(
+        Interaction(
+            customer_id=row.id,
+            rep_id=rep_id,
+            kind="visit",
+            occurred_at=NOW - timedelta(days=last_call_days if visit_days is None else visit_days),
+            created_at=NOW,
+        )
+    )
     for model, tier in tiers.items():
-        session.add(CustomerTier(customer_id=row.id, model=model, tier=tier, policy_version=DEFAULT.version,
-                                 assigned_at=NOW - timedelta(days=300)))
+        session.add(
+            CustomerTier(
+                customer_id=row.id,
+                model=model,
+                tier=tier,
+                policy_version=DEFAULT.version,
+                assigned_at=NOW - timedelta(days=300),
+            )
+        )
     return row.id  # type: ignore[return-value]
 
 
@@ -56,10 +85,25 @@ def test_one_line_per_customer_with_the_reasons_merged(any_db: Database) -> None
     with any_db.session() as session:
         rep = _rep(session)
         vip = _customer(session, rep, "华为", tiers={"value": "vip", **ACTIVE}, last_call_days=30)
-        session.add(Feedback(customer_id=vip, rep_id=rep, kind="complaint", text="发货延迟", status="open",
-                             created_at=NOW - timedelta(days=2)))
-        session.add(FollowUp(customer_id=vip, rep_id=rep, due_at=NOW - timedelta(days=3), text="回访",
-                             created_at=NOW - timedelta(days=10)))
+        session.add(
+            Feedback(
+                customer_id=vip,
+                rep_id=rep,
+                kind="complaint",
+                text="发货延迟",
+                status="open",
+                created_at=NOW - timedelta(days=2),
+            )
+        )
+        session.add(
+            FollowUp(
+                customer_id=vip,
+                rep_id=rep,
+                due_at=NOW - timedelta(days=3),
+                text="回访",
+                created_at=NOW - timedelta(days=10),
+            )
+        )
     digest = _digest(any_db)
     [line] = digest.payload["params"]["entries"]
     assert line["contact"]["status"] == "overdue" and line["complaint"]["text"] == "发货延迟"
@@ -73,16 +117,28 @@ def test_at_most_digest_lines_lines_and_button_rows_ranked_by_what_matters(any_d
     with any_db.session() as session:
         rep = _rep(session)
         # 20 regular customers overdue by a lot (max 45): they must not crowd out what matters
-        regulars = [_customer(session, rep, f"Regular {n:02}", tiers={"value": "regular", **ACTIVE},
-                              last_call_days=200 + n) for n in range(20)]
+        regulars = [
+            _customer(session, rep, f"Regular {n:02}", tiers={"value": "regular", **ACTIVE}, last_call_days=200 + n)
+            for n in range(20)
+        ]
         # a B prospect with a tight cadence (max 10), very late, and a VIP only a little overdue
-        prospect = _customer(session, rep, "B prospect", tiers={"pipeline": "B", "rfm": "others"},
-                             last_call_days=300, stage="prospect")
-        vip = _customer(session, rep, "VIP a little late", tiers={"value": "vip", **ACTIVE}, last_call_days=15,
-                        visit_days=20)
+        prospect = _customer(
+            session, rep, "B prospect", tiers={"pipeline": "B", "rfm": "others"}, last_call_days=300, stage="prospect"
+        )
+        vip = _customer(
+            session, rep, "VIP a little late", tiers={"value": "vip", **ACTIVE}, last_call_days=15, visit_days=20
+        )
         complained = _customer(session, rep, "Complainer", tiers={"value": "key", **ACTIVE}, last_call_days=1)
-        session.add(Feedback(customer_id=complained, rep_id=rep, kind="complaint", text="broken", status="open",
-                             created_at=NOW - timedelta(hours=5)))
+        session.add(
+            Feedback(
+                customer_id=complained,
+                rep_id=rep,
+                kind="complaint",
+                text="broken",
+                status="open",
+                created_at=NOW - timedelta(hours=5),
+            )
+        )
         promised = _customer(session, rep, "Promised", tiers={"value": "key", **ACTIVE}, last_call_days=1)
         session.add(FollowUp(customer_id=promised, rep_id=rep, due_at=NOW, text="send the quote", created_at=NOW))
     params = (digest := _digest(any_db)).payload["params"]
@@ -99,12 +155,26 @@ def test_old_follow_ups_are_rolled_up_into_one_line_and_button(any_db: Database)
     with any_db.session() as session:
         rep = _rep(session)
         fresh = _customer(session, rep, "Fresh", tiers={"value": "key", **ACTIVE}, last_call_days=1)
-        session.add(FollowUp(customer_id=fresh, rep_id=rep, due_at=NOW - timedelta(days=rollup - 1), text="recent",
-                             created_at=NOW - timedelta(days=30)))
+        session.add(
+            FollowUp(
+                customer_id=fresh,
+                rep_id=rep,
+                due_at=NOW - timedelta(days=rollup - 1),
+                text="recent",
+                created_at=NOW - timedelta(days=30),
+            )
+        )
         for n in range(5):
             old = _customer(session, rep, f"Old {n}", tiers={"value": "key", **ACTIVE}, last_call_days=1)
-            session.add(FollowUp(customer_id=old, rep_id=rep, due_at=NOW - timedelta(days=rollup + n), text=f"old {n}",
-                                 created_at=NOW - timedelta(days=60)))
+            session.add(
+                FollowUp(
+                    customer_id=old,
+                    rep_id=rep,
+                    due_at=NOW - timedelta(days=rollup + n),
+                    text=f"old {n}",
+                    created_at=NOW - timedelta(days=60),
+                )
+            )
     digest = _digest(any_db)
     params = digest.payload["params"]
     assert [e["customer_id"] for e in params["entries"]] == [fresh]

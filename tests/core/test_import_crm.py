@@ -25,11 +25,20 @@ from tests.crm_export import HEADERS, crm_export
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
-def _import(db: Database, content: bytes, actor: Account | None, *, kind: str = "customers",
-            apply: bool = True) -> ImportReport:
+def _import(
+    db: Database, content: bytes, actor: Account | None, *, kind: str = "customers", apply: bool = True
+) -> ImportReport:
     with db.session() as session:
-        return import_table(session, kind, read_bytes(content), actor=actor, now=NOW, currency="CNY",
-                            timezone="Asia/Shanghai", apply=apply)
+        return import_table(
+            session,
+            kind,
+            read_bytes(content),
+            actor=actor,
+            now=NOW,
+            currency="CNY",
+            timezone="Asia/Shanghai",
+            apply=apply,
+        )
 
 
 def _people(db: Database) -> dict[str, Account]:
@@ -64,8 +73,10 @@ def test_realistic_gbk_crm_export_imports_exactly_and_twice_creates_nothing(any_
     first = export.rows[0]
     row = customers[first[1]]
     assert row.external_id == first[0] and row.industry == first[4]
-    assert row.stage == {"服务中": "active", "已签约": "active", "待签约": "prospect", "潜在": "prospect",
-                         "流失": "lost"}[first[3]]
+    assert (
+        row.stage
+        == {"服务中": "active", "已签约": "active", "待签约": "prospect", "潜在": "prospect", "流失": "lost"}[first[3]]
+    )
     with any_db.session() as session:
         contact = session.exec(select(Contact).where(Contact.customer_id == row.id)).one()
     assert (contact.name, contact.phone, contact.is_primary) == (first[5], first[6], True)
@@ -101,31 +112,43 @@ def test_report_file_has_every_row_as_it_was_with_its_outcome_and_the_reason(any
 
 def test_synonyms_of_the_issue_in_english_and_chinese(any_db: Database) -> None:
     people = _people(any_db)
-    salesforce = ("Account ID,Account Name,Account Owner,Type,Industry,Contact Name,Phone,Email,Birthday,"
-                  "Annual Revenue,Pipeline Stage\n"
-                  "SF1,Initech,李伟,Customer,Software,Peter Gibbons,555-0100,peter@initech.example,1970-05-01,"
-                  "\"250,000\",\n"
-                  "SF2,Globex,李伟,Prospect,Energy,Hank Scorpio,,hank@globex.example,,,Proposal/Price Quote\n"
-                  "SF3,Umbrella,李伟,Lost,Pharma,,,,,,\n"
-                  "SF4,Hooli,李伟,Active,Tech,,,,,,\n")
+    salesforce = (
+        "Account ID,Account Name,Account Owner,Type,Industry,Contact Name,Phone,Email,Birthday,"
+        "Annual Revenue,Pipeline Stage\n"
+        "SF1,Initech,李伟,Customer,Software,Peter Gibbons,555-0100,peter@initech.example,1970-05-01,"
+        '"250,000",\n'
+        "SF2,Globex,李伟,Prospect,Energy,Hank Scorpio,,hank@globex.example,,,Proposal/Price Quote\n"
+        "SF3,Umbrella,李伟,Lost,Pharma,,,,,,\n"
+        "SF4,Hooli,李伟,Active,Tech,,,,,,\n"
+    )
     report = _import(any_db, salesforce.encode(), people["admin"])
     assert report.ok and report.created == 4 and report.unknown_columns == []
     customers = _customers(any_db)
-    assert [customers[n].stage for n in ("Initech", "Globex", "Umbrella", "Hooli")] == ["active", "prospect", "lost",
-                                                                                         "active"]
+    assert [customers[n].stage for n in ("Initech", "Globex", "Umbrella", "Hooli")] == [
+        "active",
+        "prospect",
+        "lost",
+        "active",
+    ]
     assert customers["Globex"].pipeline_stage == "proposal"
     assert customers["Initech"].annual_revenue_minor == 25_000_000
-    zh = ("公司名称,联系人,负责人,行业,电话,邮箱,生日,阶段,销售阶段,年交易额\n"
-          "星辰科技,王经理,李伟,软件,13800000001,wang@xc.example,1980年6月1日,待签约,商务谈判,12.5万\n"
-          "蓝海物流,陈主任,李伟,物流,,,,潜在,,\n"
-          "东方制造,刘总,李伟,制造,,,,已签约,,\n"
-          "北辰贸易,,李伟,贸易,,,,流失,,\n")
+    zh = (
+        "公司名称,联系人,负责人,行业,电话,邮箱,生日,阶段,销售阶段,年交易额\n"
+        "星辰科技,王经理,李伟,软件,13800000001,wang@xc.example,1980年6月1日,待签约,商务谈判,12.5万\n"
+        "蓝海物流,陈主任,李伟,物流,,,,潜在,,\n"
+        "东方制造,刘总,李伟,制造,,,,已签约,,\n"
+        "北辰贸易,,李伟,贸易,,,,流失,,\n"
+    )
     report = _import(any_db, zh.encode("gbk"), people["admin"])
     assert report.ok and report.created == 4  # 公司名称 stands in for the name when no 客户名称 column
     customers = _customers(any_db)
     xc = customers["星辰科技"]
-    assert (xc.stage, xc.pipeline_stage, xc.industry, xc.annual_revenue_minor) == ("prospect", "negotiation", "软件",
-                                                                                   12_500_000)
+    assert (xc.stage, xc.pipeline_stage, xc.industry, xc.annual_revenue_minor) == (
+        "prospect",
+        "negotiation",
+        "软件",
+        12_500_000,
+    )
     assert [customers[n].stage for n in ("蓝海物流", "东方制造", "北辰贸易")] == ["prospect", "active", "lost"]
     with any_db.session() as session:
         contact = session.exec(select(Contact).where(Contact.customer_id == xc.id)).one()
@@ -166,19 +189,27 @@ def test_files_that_cannot_be_read_are_refused_whole(any_db: Database) -> None:
 
 def test_mixed_date_formats_in_one_column(any_db: Database) -> None:
     people = _people(any_db)
-    dates = {"A": ("2024-03-08", date(2024, 3, 8)), "B": ("2024/3/9", date(2024, 3, 9)),
-             "C": ("2024年3月10日", date(2024, 3, 10)), "D": ("20240311", date(2024, 3, 11)),
-             "E": ("12 Mar 2024", date(2024, 3, 12)), "F": ("Mar 13, 2024", date(2024, 3, 13)),
-             "G": ("25/03/2024", date(2024, 3, 25)), "H": ("03/04/2024", date(2024, 4, 3)),  # day-first column
-             "I": ("45366", date(2024, 3, 15)), "J": ("2024.03.16 00:00:00", date(2024, 3, 16))}
+    dates = {
+        "A": ("2024-03-08", date(2024, 3, 8)),
+        "B": ("2024/3/9", date(2024, 3, 9)),
+        "C": ("2024年3月10日", date(2024, 3, 10)),
+        "D": ("20240311", date(2024, 3, 11)),
+        "E": ("12 Mar 2024", date(2024, 3, 12)),
+        "F": ("Mar 13, 2024", date(2024, 3, 13)),
+        "G": ("25/03/2024", date(2024, 3, 25)),
+        "H": ("03/04/2024", date(2024, 4, 3)),  # day-first column
+        "I": ("45366", date(2024, 3, 15)),
+        "J": ("2024.03.16 00:00:00", date(2024, 3, 16)),
+    }
     text = "name,contract_start\n" + "".join(f'{name},"{value}"\n' for name, (value, _) in dates.items())
     report = _import(any_db, text.encode(), people["li"])
     assert report.ok, report.errors
     customers = _customers(any_db)
     assert {name: customers[name].contract_start for name in dates} == {n: d for n, (_, d) in dates.items()}
     # with no value showing the order, 03/04/2024 is refused rather than guessed
-    report = _import(any_db, b"name,contract_start\nK,03/04/2024\nL,2024-13-01\nM,04/04/2024\n",
-                     people["li"], apply=False)
+    report = _import(
+        any_db, b"name,contract_start\nK,03/04/2024\nL,2024-13-01\nM,04/04/2024\n", people["li"], apply=False
+    )
     assert [(e.line, e.code) for e in report.errors] == [(2, "date_ambiguous"), (3, "date")]
     assert report.created == 1  # 04/04 reads the same both ways
 
@@ -218,8 +249,11 @@ def test_another_teams_customers_are_as_good_as_absent(any_db: Database) -> None
     text = "客户编号,日期,类型\n{ref},2026-11-20,电话\n"
     hidden = _import(any_db, text.format(ref="W1").encode(), people["wang"], kind="interactions", apply=False)
     absent = _import(any_db, text.format(ref="W9").encode(), people["wang"], kind="interactions", apply=False)
-    assert [(e.code, e.params) for e in hidden.errors] == [(e.code, {"value": "W1"}) for e in absent.errors] == [
-        ("customer_unknown", {"value": "W1"})]
+    assert (
+        [(e.code, e.params) for e in hidden.errors]
+        == [(e.code, {"value": "W1"}) for e in absent.errors]
+        == [("customer_unknown", {"value": "W1"})]
+    )
     report = _import(any_db, "客户名称\n共享名称\n".encode(), people["wang"])
     assert report.ok and report.created == 1
     with any_db.session() as session:
@@ -241,16 +275,22 @@ def test_ambiguous_owner_names_need_the_telegram_id(any_db: Database) -> None:
 def test_interactions_with_zh_and_en_headers(any_db: Database) -> None:
     people = _people(any_db)
     _import(any_db, "客户编号,客户名称,负责人\nC1,华为,李伟\nC2,腾讯,陈静\nC3,西部,孙强\n".encode(), people["admin"])
-    zh = ("客户,日期,类型,金额,内容,销售\n"
-          "华为,2026-11-20 15:30,拜访,50万,签约,\n"
-          "C2,2026/11/21,电话,,报价,陈静\n"
-          "华为,2026年11月22日,微信,,问候,李伟\n"
-          "西部,2026-11-22,电话,,,\n"
-          "华为,2026-11-23,跳舞,,,\n"
-          "华为,2026-11-23,电话,,,赵六\n")
+    zh = (
+        "客户,日期,类型,金额,内容,销售\n"
+        "华为,2026-11-20 15:30,拜访,50万,签约,\n"
+        "C2,2026/11/21,电话,,报价,陈静\n"
+        "华为,2026年11月22日,微信,,问候,李伟\n"
+        "西部,2026-11-22,电话,,,\n"
+        "华为,2026-11-23,跳舞,,,\n"
+        "华为,2026-11-23,电话,,,赵六\n"
+    )
     assert detect_kind(read_bytes(zh.encode("gbk")).headers) == "interactions"
     report = _import(any_db, zh.encode("gbk"), people["wang"], kind="interactions")
-    assert [(e.line, e.code) for e in report.errors] == [(5, "customer_unknown"), (6, "choice_kind"), (7, "owner_unknown")]
+    assert [(e.line, e.code) for e in report.errors] == [
+        (5, "customer_unknown"),
+        (6, "choice_kind"),
+        (7, "owner_unknown"),
+    ]
     assert report.created == 3
     with any_db.session() as session:
         rows = {r.summary: r for r in session.exec(select(Interaction)).all()}
@@ -262,9 +302,11 @@ def test_interactions_with_zh_and_en_headers(any_db: Database) -> None:
     assert rows["问候"].kind == "message"
     again = _import(any_db, zh.encode("gbk"), people["wang"], kind="interactions")
     assert (again.created, again.unchanged) == (0, 3)
-    en = ("Account Name,Activity Date,Activity Type,Subject,Assigned To\n"
-          "华为,11/25/2026 10:00 AM,Phone Call,follow-up call,李伟\n"
-          "腾讯,11/25/2026,Meeting,quarterly review,孙强\n")
+    en = (
+        "Account Name,Activity Date,Activity Type,Subject,Assigned To\n"
+        "华为,11/25/2026 10:00 AM,Phone Call,follow-up call,李伟\n"
+        "腾讯,11/25/2026,Meeting,quarterly review,孙强\n"
+    )
     report = _import(any_db, en.encode(), people["li"], kind="interactions")
     # a rep logs for their own customers only, as themselves
     assert [(e.line, e.code) for e in report.errors] == [(3, "customer_unknown")] and report.created == 1

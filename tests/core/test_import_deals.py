@@ -20,35 +20,44 @@ from core.models import Customer, CustomerTier, Interaction, Opportunity
 from tests.core.test_import_onboarding import confirm, preview
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-BOOK = ("客户编号,客户名称,负责人,阶段,年交易额,签约日期\n"
-        "A1,华为,李伟,服务中,,2019-03-01\n"
-        "A2,腾讯,李伟,服务中,,2019-03-01\n"
-        "A3,海尔,李伟,服务中,50万,2019-03-01\n"
-        "A4,美的,李伟,待签约,,\n"
-        + "".join(f"B{i},小客户{i},李伟,服务中,{i + 1}万,2019-03-01\n" for i in range(6)))
+BOOK = (
+    "客户编号,客户名称,负责人,阶段,年交易额,签约日期\n"
+    "A1,华为,李伟,服务中,,2019-03-01\n"
+    "A2,腾讯,李伟,服务中,,2019-03-01\n"
+    "A3,海尔,李伟,服务中,50万,2019-03-01\n"
+    "A4,美的,李伟,待签约,,\n" + "".join(f"B{i},小客户{i},李伟,服务中,{i + 1}万,2019-03-01\n" for i in range(6))
+)
 SHAPES = {
-    "zoho": ("Record Id,Deal Name,Account Name,Amount,Stage,Closing Date,Deal Owner,Probability (%),Expected Revenue,"
-             "Reason For Loss\n"
-             "Z1,华为 5G 扩容,华为,3000000,Closed Won,2026-10-15,李伟,100,3000000,\n"
-             "Z2,腾讯云合作,腾讯,800000,Negotiation/Review,2026-12-20,李伟,80,640000,\n"
-             "Z3,海尔冰箱线,海尔,200000,Closed Lost,2026-09-01,李伟,0,0,价格太高\n"
-             "Z4,美的首单,美的,1200000,Closed Won,2026-11-01,李伟,100,1200000,\n"),
-    "hubspot": ("Record ID,Deal Name,Deal Stage,Close Date,Amount,Deal owner,Associated Company,Pipeline\n"
-                "H1,华为 5G 扩容,Closed Won,2026-10-15,3000000,李伟,华为,Sales Pipeline\n"
-                "H2,腾讯云合作,Contract Sent,2026-12-20,800000,李伟,腾讯,Sales Pipeline\n"
-                "H3,海尔冰箱线,Closed Lost,2026-09-01,200000,李伟,海尔,Sales Pipeline\n"
-                "H4,美的首单,Closed Won,2026-11-01,1200000,李伟,美的,Sales Pipeline\n"),
-    "salesforce": ("Opportunity ID,Opportunity Name,Account Name,Amount,Stage,Close Date,Opportunity Owner,"
-                   "Probability (%),Fiscal Period\n"
-                   "S1,华为 5G 扩容,华为,\"3,000,000.00\",Closed Won,10/15/2026,李伟,100,Q4-2026\n"
-                   "S2,腾讯云合作,腾讯,\"800,000.00\",Proposal/Price Quote,12/20/2026,李伟,75,Q4-2026\n"
-                   "S3,海尔冰箱线,海尔,\"200,000.00\",Closed Lost,9/1/2026,李伟,0,Q3-2026\n"
-                   "S4,美的首单,美的,\"1,200,000.00\",Closed Won,11/1/2026,李伟,100,Q4-2026\n"),
-    "fxiaoke": ("商机编号,商机名称,客户名称,金额,阶段,预计成交日期,负责人,输单原因\n"
-                "F1,华为 5G 扩容,华为,300万,赢单,2026-10-15,李伟,\n"
-                "F2,腾讯云合作,腾讯,80万,商务谈判,2026-12-20,李伟,\n"
-                "F3,海尔冰箱线,海尔,20万,输单,2026-09-01,李伟,价格太高\n"
-                "F4,美的首单,美的,120万,赢单,2026-11-01,李伟,\n"),
+    "zoho": (
+        "Record Id,Deal Name,Account Name,Amount,Stage,Closing Date,Deal Owner,Probability (%),Expected Revenue,"
+        "Reason For Loss\n"
+        "Z1,华为 5G 扩容,华为,3000000,Closed Won,2026-10-15,李伟,100,3000000,\n"
+        "Z2,腾讯云合作,腾讯,800000,Negotiation/Review,2026-12-20,李伟,80,640000,\n"
+        "Z3,海尔冰箱线,海尔,200000,Closed Lost,2026-09-01,李伟,0,0,价格太高\n"
+        "Z4,美的首单,美的,1200000,Closed Won,2026-11-01,李伟,100,1200000,\n"
+    ),
+    "hubspot": (
+        "Record ID,Deal Name,Deal Stage,Close Date,Amount,Deal owner,Associated Company,Pipeline\n"
+        "H1,华为 5G 扩容,Closed Won,2026-10-15,3000000,李伟,华为,Sales Pipeline\n"
+        "H2,腾讯云合作,Contract Sent,2026-12-20,800000,李伟,腾讯,Sales Pipeline\n"
+        "H3,海尔冰箱线,Closed Lost,2026-09-01,200000,李伟,海尔,Sales Pipeline\n"
+        "H4,美的首单,Closed Won,2026-11-01,1200000,李伟,美的,Sales Pipeline\n"
+    ),
+    "salesforce": (
+        "Opportunity ID,Opportunity Name,Account Name,Amount,Stage,Close Date,Opportunity Owner,"
+        "Probability (%),Fiscal Period\n"
+        'S1,华为 5G 扩容,华为,"3,000,000.00",Closed Won,10/15/2026,李伟,100,Q4-2026\n'
+        'S2,腾讯云合作,腾讯,"800,000.00",Proposal/Price Quote,12/20/2026,李伟,75,Q4-2026\n'
+        'S3,海尔冰箱线,海尔,"200,000.00",Closed Lost,9/1/2026,李伟,0,Q3-2026\n'
+        'S4,美的首单,美的,"1,200,000.00",Closed Won,11/1/2026,李伟,100,Q4-2026\n'
+    ),
+    "fxiaoke": (
+        "商机编号,商机名称,客户名称,金额,阶段,预计成交日期,负责人,输单原因\n"
+        "F1,华为 5G 扩容,华为,300万,赢单,2026-10-15,李伟,\n"
+        "F2,腾讯云合作,腾讯,80万,商务谈判,2026-12-20,李伟,\n"
+        "F3,海尔冰箱线,海尔,20万,输单,2026-09-01,李伟,价格太高\n"
+        "F4,美的首单,美的,120万,赢单,2026-11-01,李伟,\n"
+    ),
 }
 UNUSED = {"zoho": ["Expected Revenue"], "hubspot": ["Pipeline"], "salesforce": ["Fiscal Period"], "fxiaoke": []}
 
@@ -72,8 +81,9 @@ def test_deals_export_books_the_won_expects_the_open_closes_the_lost(any_db: Dat
     content = SHAPES[shape].encode("gbk" if shape == "fxiaoke" else "utf-8")
     assert detect_kind(read_bytes(content).headers) == "deals"
     with any_db.session() as session:
-        before = dict(session.exec(select(CustomerTier.customer_id, CustomerTier.tier)
-                                   .where(CustomerTier.model == "value")).all())
+        before = dict(
+            session.exec(select(CustomerTier.customer_id, CustomerTier.tier).where(CustomerTier.model == "value")).all()
+        )
     upload, seen = preview(any_db, rep, content, kind="deals")
     assert seen.ok and (seen.created, seen.updated, seen.unchanged) == (4, 0, 0)
     assert seen.unknown_columns == UNUSED[shape]
@@ -98,7 +108,10 @@ def test_deals_export_books_the_won_expects_the_open_closes_the_lost(any_db: Dat
     assert deals[ids["华为"]].occurred_at == datetime(2026, 10, 15, 4, 0, tzinfo=UTC)  # noon in Shanghai
     open_one = opportunities["腾讯云合作"]
     assert (open_one.status, open_one.amount_minor, open_one.expected_signing_date) == (
-        "open", 80_000_000, date(2026, 12, 20))
+        "open",
+        80_000_000,
+        date(2026, 12, 20),
+    )
     assert open_one.stage in ("negotiation", "contract_sent", "proposal") and ids["腾讯"] not in deals
     lost = opportunities["海尔冰箱线"]
     assert lost.status == "lost" and lost.closed_at is not None and ids["海尔"] not in deals
@@ -107,8 +120,9 @@ def test_deals_export_books_the_won_expects_the_open_closes_the_lost(any_db: Dat
     meidi = next(c for c in _rows(any_db, Customer) if c.name == "美的")
     assert (meidi.stage, meidi.contract_start) == ("active", date(2026, 11, 1))  # signed by its won deal
     with any_db.session() as session:
-        after = dict(session.exec(select(CustomerTier.customer_id, CustomerTier.tier)
-                                  .where(CustomerTier.model == "value")).all())
+        after = dict(
+            session.exec(select(CustomerTier.customer_id, CustomerTier.tier).where(CustomerTier.model == "value")).all()
+        )
     assert before[ids["华为"]] == "regular" and after[ids["华为"]] == "key" and after[ids["美的"]] is not None
 
     # the same file again: nothing new, nothing changed, no tier moves
@@ -120,10 +134,12 @@ def test_an_open_deal_won_later_is_booked_and_a_closed_one_is_never_reopened(any
     rep = _setup(any_db)
     upload, _ = preview(any_db, rep, SHAPES["zoho"].encode(), kind="deals")
     confirm(any_db, rep, upload)
-    later = ("Record Id,Deal Name,Account Name,Amount,Stage,Closing Date,Deal Owner\n"
-             "Z2,腾讯云合作,腾讯,900000,Closed Won,2026-11-20,李伟\n"
-             "Z3,海尔冰箱线,海尔,200000,Closed Won,2026-11-20,李伟\n"
-             "Z5,腾讯二期,腾讯,400000,Qualification,2027-03-01,李伟\n")
+    later = (
+        "Record Id,Deal Name,Account Name,Amount,Stage,Closing Date,Deal Owner\n"
+        "Z2,腾讯云合作,腾讯,900000,Closed Won,2026-11-20,李伟\n"
+        "Z3,海尔冰箱线,海尔,200000,Closed Won,2026-11-20,李伟\n"
+        "Z5,腾讯二期,腾讯,400000,Qualification,2027-03-01,李伟\n"
+    )
     upload, seen = preview(any_db, rep, later.encode(), kind="deals")
     assert (seen.created, seen.updated) == (1, 1)
     assert [(e.line, e.code) for e in seen.errors] == [(3, "deal_closed_lost")]
@@ -138,15 +154,17 @@ def test_an_open_deal_won_later_is_booked_and_a_closed_one_is_never_reopened(any
 
 def test_bad_deal_rows_are_refused_with_the_column_and_the_fix_in_chinese(any_db: Database) -> None:
     rep = _setup(any_db)
-    content = ("商机名称,客户名称,金额,阶段,预计成交日期,负责人\n"
-               "好商机,华为,10万,方案报价,2026-12-01,\n"
-               "无名客户的商机,不存在的公司,10万,赢单,2026-10-01,\n"
-               "奇怪阶段,华为,10万,考虑中,2026-12-01,\n"
-               "没日期的赢单,华为,10万,赢单,,\n"
-               "未来的赢单,华为,10万,赢单,2027-01-01,\n"
-               ",华为,10万,赢单,2026-10-01,\n"
-               "负数,华为,-10万,赢单,2026-10-01,\n"
-               "好商机,华为,12万,方案报价,2026-12-01,\n").encode("gbk")
+    content = (
+        "商机名称,客户名称,金额,阶段,预计成交日期,负责人\n"
+        "好商机,华为,10万,方案报价,2026-12-01,\n"
+        "无名客户的商机,不存在的公司,10万,赢单,2026-10-01,\n"
+        "奇怪阶段,华为,10万,考虑中,2026-12-01,\n"
+        "没日期的赢单,华为,10万,赢单,,\n"
+        "未来的赢单,华为,10万,赢单,2027-01-01,\n"
+        ",华为,10万,赢单,2026-10-01,\n"
+        "负数,华为,-10万,赢单,2026-10-01,\n"
+        "好商机,华为,12万,方案报价,2026-12-01,\n"
+    ).encode("gbk")
     _, report = preview(any_db, rep, content, kind="deals")
     reasons = {e.line: row_reason(Renderer(), "zh", e) for e in report.errors}
     assert report.created == 1 and reasons == {

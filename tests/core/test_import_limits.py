@@ -13,8 +13,15 @@ import pytest
 from core.errors import ImportFileError
 from core.file_reader import read_bytes
 from core.import_files import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, parse_bytes
-from tests.hostile_files import (entity_sheet_xlsx, lying_size_xlsx, ratio_bomb_xlsx, sheet_xml, short_rows_csv,
-                                 sparse_xlsx, xlsx_of_sheet)
+from tests.hostile_files import (
+    entity_sheet_xlsx,
+    lying_size_xlsx,
+    ratio_bomb_xlsx,
+    sheet_xml,
+    short_rows_csv,
+    sparse_xlsx,
+    xlsx_of_sheet,
+)
 
 
 def _refusal(content: bytes, **limits: float) -> ImportFileError:
@@ -39,8 +46,11 @@ def test_the_dimension_alone_is_checked_too() -> None:
 def test_a_sheet_at_the_limits_is_read() -> None:
     last_column = "CV"  # the 100th
     assert MAX_COLUMNS == 100
-    content = xlsx_of_sheet(sheet_xml({1: [("A1", "Account Name"), (f"{last_column}1", "Notes")],
-                                       MAX_ROWS + 1: [(f"A{MAX_ROWS + 1}", "Acme")]}))
+    content = xlsx_of_sheet(
+        sheet_xml(
+            {1: [("A1", "Account Name"), (f"{last_column}1", "Notes")], MAX_ROWS + 1: [(f"A{MAX_ROWS + 1}", "Acme")]}
+        )
+    )
     table = read_bytes(content)
     assert table.headers[0] == "Account Name" and table.headers[-1] == "Notes" and len(table.headers) == 100
     assert table.rows == [(MAX_ROWS + 1, ["Acme"] + [""] * 99)]
@@ -89,8 +99,11 @@ def test_columns_and_cells_are_capped() -> None:
 
 def test_control_characters_are_stripped_from_every_cell() -> None:
     # the first 64 KB decide whether this is text at all; a NUL later is only dropped
-    content = ("Account Name,Notes\n" + "".join(f"Acme {n},ok\n" for n in range(7000))
-               + 'Ac\x00me\x07 X,"line one\r\nline\ttwo\x1b"\n').encode()
+    content = (
+        "Account Name,Notes\n"
+        + "".join(f"Acme {n},ok\n" for n in range(7000))
+        + 'Ac\x00me\x07 X,"line one\r\nline\ttwo\x1b"\n'
+    ).encode()
     assert len(content) > 65_536
     table = read_bytes(content)
     assert table.rows[-1][1] == ["Acme X", "line one\nline\ttwo"]

@@ -35,11 +35,22 @@ def _rep(db: Database) -> Account:
         return accounts.add_user(session, telegram_id=11, name="李伟", role="rep", team="East", now=NOW, language="zh")
 
 
-def preview(db: Database, actor: Account, content: bytes, kind: str = "customers", policy=POLICY) -> tuple[int, ImportReport]:
+def preview(
+    db: Database, actor: Account, content: bytes, kind: str = "customers", policy=POLICY
+) -> tuple[int, ImportReport]:
     with db.session() as session:
         upload = uploads.store(session, actor, filename="book.csv", content=content, kind=kind, now=NOW)
-        return upload, uploads.preview(session, actor, upload, kind, now=NOW, currency="CNY", timezone=ZONE,
-                                       policy=policy, table=read_bytes(content))
+        return upload, uploads.preview(
+            session,
+            actor,
+            upload,
+            kind,
+            now=NOW,
+            currency="CNY",
+            timezone=ZONE,
+            policy=policy,
+            table=read_bytes(content),
+        )
 
 
 def confirm(db: Database, actor: Account, upload: int, policy=POLICY) -> tuple[ImportReport, RecomputeReport]:
@@ -52,9 +63,13 @@ def confirm(db: Database, actor: Account, upload: int, policy=POLICY) -> tuple[I
 
 def _tiers(db: Database, model: str = "value") -> dict[str, str | None]:
     with db.session() as session:
-        return dict(session.exec(select(Customer.name, CustomerTier.tier)
-                                 .join(CustomerTier, CustomerTier.customer_id == Customer.id)
-                                 .where(CustomerTier.model == model)).all())
+        return dict(
+            session.exec(
+                select(Customer.name, CustomerTier.tier)
+                .join(CustomerTier, CustomerTier.customer_id == Customer.id)
+                .where(CustomerTier.model == model)
+            ).all()
+        )
 
 
 def test_a_500_customer_gbk_book_arrives_tiered_by_revenue_with_nothing_dropped(any_db: Database) -> None:
@@ -85,7 +100,7 @@ def test_a_500_customer_gbk_book_arrives_tiered_by_revenue_with_nothing_dropped(
     # contribution alone reach it), customers without revenue are Regular; before the change
     # every customer was Regular (score 20 + stability)
     ranked = sorted(export.revenue, key=export.revenue.get)  # type: ignore[arg-type]
-    top = ranked[-len(ranked) // 4 + 1:]
+    top = ranked[-len(ranked) // 4 + 1 :]
     assert all(tiers[name] in ("key", "vip") for name in top)
     assert all(tiers[name] == "regular" for name, yuan in export.revenue.items() if not yuan)
     key_revenue = [export.revenue[n] for n, t in tiers.items() if t == "key"]
@@ -102,7 +117,12 @@ def test_a_500_customer_gbk_book_arrives_tiered_by_revenue_with_nothing_dropped(
         # birthday, phone and e-mail without a contact name: the customer's own primary contact
         [contact] = session.exec(select(Contact).where(Contact.customer_id == customer.id)).all()
         assert (contact.name, contact.phone, contact.email, contact.birthday, contact.is_primary) == (
-            first[1], first[5], first[6], date.fromisoformat(first[7]), True)
+            first[1],
+            first[5],
+            first[6],
+            date.fromisoformat(first[7]),
+            True,
+        )
         assert len(session.exec(select(Contact)).all()) == export.valid
         # the customer's "why" says the figure came from the import
         _, _, lines, _ = cards.explanation(session, rep, customer.id, POLICY, NOW, org_timezone=ZONE, lang="zh")
@@ -110,9 +130,18 @@ def test_a_500_customer_gbk_book_arrives_tiered_by_revenue_with_nothing_dropped(
 
     # the downloadable report: every row with its outcome, refused ones with why (in Chinese)
     reasons = [row_reason(RENDERER, "zh", e) for e in report.errors]
-    rows = list(csv.reader(io.StringIO(outcome_csv(report, reasons, ("导入结果", "未导入原因"),
-                                                   {"created": "新增", "updated": "更新", "unchanged": "无变化",
-                                                    "refused": "未导入"}).decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                outcome_csv(
+                    report,
+                    reasons,
+                    ("导入结果", "未导入原因"),
+                    {"created": "新增", "updated": "更新", "unchanged": "无变化", "refused": "未导入"},
+                ).decode("utf-8-sig")
+            )
+        )
+    )
     assert rows[0] == [*ONBOARDING_HEADERS, "导入结果", "未导入原因"] and len(rows) == 501
     outcomes = {r[0]: (r[-2], r[-1]) for r in rows[1:]}
     assert outcomes["ON0004"] == ("未导入", "邮箱：“contact@@example”不是邮箱地址（请写成 name@example.com）")
@@ -128,16 +157,28 @@ def test_revenue_counts_until_the_customer_has_enough_deals_of_its_own(any_db: D
     from core.models import Interaction
 
     rep = _rep(any_db)
-    book = ("客户名称,阶段,年交易额,签约日期\n" + "".join(f"大客户{i},服务中,{(i + 1) * 100}万,2020-01-01\n" for i in range(4))
-            + "".join(f"小客户{i},服务中,,2020-01-01\n" for i in range(4)))
+    book = (
+        "客户名称,阶段,年交易额,签约日期\n"
+        + "".join(f"大客户{i},服务中,{(i + 1) * 100}万,2020-01-01\n" for i in range(4))
+        + "".join(f"小客户{i},服务中,,2020-01-01\n" for i in range(4))
+    )
     upload, _ = preview(any_db, rep, book.encode())
     confirm(any_db, rep, upload)
     with any_db.session() as session:
         ids = dict(session.exec(select(Customer.name, Customer.id)).all())
         # the biggest stated revenue now has three small deals of its own in the 365 days: they count instead
         for day in (1, 5, 10):
-            session.add(Interaction(customer_id=ids["大客户3"], rep_id=rep.id, kind="deal", amount_minor=100_00,
-                                    currency="CNY", occurred_at=datetime(2026, 11, day, 4, tzinfo=UTC), created_at=NOW))
+            session.add(
+                Interaction(
+                    customer_id=ids["大客户3"],
+                    rep_id=rep.id,
+                    kind="deal",
+                    amount_minor=100_00,
+                    currency="CNY",
+                    occurred_at=datetime(2026, 11, day, 4, tzinfo=UTC),
+                    created_at=NOW,
+                )
+            )
     with any_db.session() as session:
         _, _, lines, _ = cards.explanation(session, rep, ids["大客户3"], POLICY, NOW, org_timezone=ZONE, lang="en")
         text = "\n".join(line for block in lines for line in block)
@@ -146,7 +187,9 @@ def test_revenue_counts_until_the_customer_has_enough_deals_of_its_own(any_db: D
         text = "\n".join(line for block in lines for line in block)
         assert "annual revenue 3,000,000.00 CNY from the import" in text and "0 so far" in text
     # a policy that says "never": booked deals only, the stated revenue is no contribution
-    never = parse_policy(default_policy_text().replace('imported_revenue = "until_deals"', 'imported_revenue = "never"'))
+    never = parse_policy(
+        default_policy_text().replace('imported_revenue = "until_deals"', 'imported_revenue = "never"')
+    )
     report = recompute(any_db, never, NOW, org_timezone=ZONE, review=True, store=False)
     by_id = {c.customer_id: c for c in report.changes if c.model == "value"}
     assert by_id[ids["大客户2"]].new == "regular"  # Key under the default, Regular without its figure
@@ -154,18 +197,20 @@ def test_revenue_counts_until_the_customer_has_enough_deals_of_its_own(any_db: D
 
 def test_values_are_checked_and_refused_in_the_uploaders_language(any_db: Database) -> None:
     rep = _rep(any_db)
-    content = ("客户名称,阶段,联系人,电话,邮箱,生日,签约日期,年交易额,语言\n"
-               "甲公司,服务中,张总,13800138000,zhang@jia.example,1980-01-01,2020-01-01,12万,中文\n"
-               "乙公司,服务中,,,contact@@example,,,,\n"
-               "丙公司,服务中,,1380013800,,,,,\n"
-               "丁公司,合作中,,,,,,,\n"
-               "戊公司,服务中,,,,2030-01-01,,,\n"
-               "己公司,服务中,,,,,2026-02-30,,\n"
-               "庚公司,服务中,,,,,,面议,\n"
-               "辛公司,服务中,,,,,,-5万,\n"
-               "壬公司,服务中,,电话号码,,,,,\n"
-               "癸公司,服务中,,,,,,,法语\n"
-               "甲公司,服务中,,,,,,,\n").encode("gbk")
+    content = (
+        "客户名称,阶段,联系人,电话,邮箱,生日,签约日期,年交易额,语言\n"
+        "甲公司,服务中,张总,13800138000,zhang@jia.example,1980-01-01,2020-01-01,12万,中文\n"
+        "乙公司,服务中,,,contact@@example,,,,\n"
+        "丙公司,服务中,,1380013800,,,,,\n"
+        "丁公司,合作中,,,,,,,\n"
+        "戊公司,服务中,,,,2030-01-01,,,\n"
+        "己公司,服务中,,,,,2026-02-30,,\n"
+        "庚公司,服务中,,,,,,面议,\n"
+        "辛公司,服务中,,,,,,-5万,\n"
+        "壬公司,服务中,,电话号码,,,,,\n"
+        "癸公司,服务中,,,,,,,法语\n"
+        "甲公司,服务中,,,,,,,\n"
+    ).encode("gbk")
     _, report = preview(any_db, rep, content)
     assert report.created == 1
     reasons = {e.line: row_reason(RENDERER, "zh", e) for e in report.errors}
@@ -198,18 +243,28 @@ def test_a_phone_or_email_without_a_contact_name_is_the_customers_own_and_update
     with any_db.session() as session:
         [contact] = session.exec(select(Contact)).all()
     assert (contact.name, contact.phone, contact.email, contact.birthday) == (
-        "王小明", "13800000001", "xm@example.cn", date(1990, 5, 1))
+        "王小明",
+        "13800000001",
+        "xm@example.cn",
+        date(1990, 5, 1),
+    )
 
 
 def test_customer_since_counts_for_stability_and_is_no_contract_anniversary(any_db: Database) -> None:
     rep = _rep(any_db)
-    upload, _ = preview(any_db, rep, b"Account Name,Type,Created Time,Description\nAcme,Customer,2016-12-01 09:30,"
-                                     b"\"Key account, pays late\"\n")
+    upload, _ = preview(
+        any_db,
+        rep,
+        b'Account Name,Type,Created Time,Description\nAcme,Customer,2016-12-01 09:30,"Key account, pays late"\n',
+    )
     confirm(any_db, rep, upload)
     with any_db.session() as session:
         [acme] = session.exec(select(Customer)).all()
-        assert (acme.customer_since, acme.contract_start, acme.notes) == (date(2016, 12, 1), None,
-                                                                          "Key account, pays late")
+        assert (acme.customer_since, acme.contract_start, acme.notes) == (
+            date(2016, 12, 1),
+            None,
+            "Key account, pays late",
+        )
         result = cards.evaluate(session, POLICY, acme.id, NOW, ZONE)
     stability = result.model("value").component("stability")
     assert stability.raw["years"] > 9.9 and dict(stability.inputs)["since"] == date(2016, 12, 1)
@@ -221,14 +276,22 @@ def test_amounts_as_reps_write_them_and_a_book_without_stages_is_served_where_it
     no stage column, a customer with revenue of its own is served (tiered as a customer), the rest
     are prospects — not 800万 a year filed as 待签约."""
     rep = _rep(any_db)
-    content = ("客户名称,年交易额\n光明乳业,800万元\n小米,35w\n蔚来,\"1,200,000\"\n星巴克,50k\n"
-               "Acme,1.2M\n甲公司,¥12万\n新线索,\n").encode()
+    content = (
+        '客户名称,年交易额\n光明乳业,800万元\n小米,35w\n蔚来,"1,200,000"\n星巴克,50k\n'
+        "Acme,1.2M\n甲公司,¥12万\n新线索,\n"
+    ).encode()
     upload, report = preview(any_db, rep, content)
     assert (report.created, report.errors) == (7, [])
     confirm(any_db, rep, upload)
     with any_db.session() as session:
         rows = {c.name: (c.stage, c.annual_revenue_minor) for c in session.exec(select(Customer)).all()}
-    assert rows == {"光明乳业": ("active", 800_000_000), "小米": ("active", 35_000_000),
-                    "蔚来": ("active", 120_000_000), "星巴克": ("active", 5_000_000),
-                    "Acme": ("active", 120_000_000), "甲公司": ("active", 12_000_000), "新线索": ("prospect", None)}
+    assert rows == {
+        "光明乳业": ("active", 800_000_000),
+        "小米": ("active", 35_000_000),
+        "蔚来": ("active", 120_000_000),
+        "星巴克": ("active", 5_000_000),
+        "Acme": ("active", 120_000_000),
+        "甲公司": ("active", 12_000_000),
+        "新线索": ("prospect", None),
+    }
     assert _tiers(any_db)["光明乳业"] is not None  # value-tiered as a served customer from day one

@@ -69,7 +69,10 @@ def test_a_bad_row_refuses_the_file_unless_skip_invalid(any_db: Database, rep, t
         report = import_customers(session, path, now=NOW, currency="CNY")
     assert not report.applied and [e.line for e in report.errors] == [5, 5, 5]
     assert [(e.column, e.code) for e in report.errors] == [
-        ("owner", "owner_unknown"), ("contract_start", "date"), ("potential", "rating")]
+        ("owner", "owner_unknown"),
+        ("contract_start", "date"),
+        ("potential", "rating"),
+    ]
     with any_db.session() as session:
         assert session.exec(select(Customer)).all() == []
         report = import_customers(session, path, now=NOW, currency="CNY", skip_invalid=True)
@@ -116,9 +119,12 @@ def test_xlsx(any_db: Database, rep, tmp_path: Path) -> None:
 
 def test_unreadable_files(tmp_path: Path, any_db: Database) -> None:
     with any_db.session() as session:
-        for name, content, code in (("e.csv", "\n\n", "empty"), ("e.pdf", "%PDF-1.4", "not_table"),
-                                    ("e.xlsx", "PK\x03\x04 not a zip", "xlsx_unreadable"),
-                                    ("e.xlsx", "not a zip", "no_columns")):
+        for name, content, code in (
+            ("e.csv", "\n\n", "empty"),
+            ("e.pdf", "%PDF-1.4", "not_table"),
+            ("e.xlsx", "PK\x03\x04 not a zip", "xlsx_unreadable"),
+            ("e.xlsx", "not a zip", "no_columns"),
+        ):
             with pytest.raises(ImportFileError) as caught:
                 import_customers(session, _write(tmp_path, name, content), now=NOW, currency="CNY")
             assert caught.value.code == code
@@ -127,11 +133,13 @@ def test_unreadable_files(tmp_path: Path, any_db: Database) -> None:
 def test_interactions_import(any_db: Database, rep, tmp_path: Path) -> None:
     with any_db.session() as session:
         import_customers(session, _write(tmp_path, "c.csv", CUSTOMERS), now=NOW, currency="CNY")
-    text = ("external_id,customer,kind,occurred_at,amount,currency,summary\n"
-            "I1,C1,deal,2026-11-20,\"500,000.25\",,signed\n"
-            ",Acme,call,2026-11-21 15:30,,,asked for a quote\n"
-            ",Globex,visit,2026-11-22T10:00:00+00:00,,,\n"
-            ",Acme,电话,2026-11-23,,,中文类型\n")
+    text = (
+        "external_id,customer,kind,occurred_at,amount,currency,summary\n"
+        'I1,C1,deal,2026-11-20,"500,000.25",,signed\n'
+        ",Acme,call,2026-11-21 15:30,,,asked for a quote\n"
+        ",Globex,visit,2026-11-22T10:00:00+00:00,,,\n"
+        ",Acme,电话,2026-11-23,,,中文类型\n"
+    )
     path = _write(tmp_path, "i.csv", text)
     for expected_created in (4, 0):
         with any_db.session() as session:
@@ -150,11 +158,18 @@ def test_interactions_import(any_db: Database, rep, tmp_path: Path) -> None:
 def test_interaction_errors(any_db: Database, rep, tmp_path: Path) -> None:
     with any_db.session() as session:
         import_customers(session, _write(tmp_path, "c.csv", CUSTOMERS), now=NOW, currency="CNY")
-    text = ("customer,kind,occurred_at,amount\nNope,call,2026-11-20,\nAcme,dance,2026-11-20,\n"
-            "Acme,call,yesterday,\nAcme,deal,2026-11-20,lots\n")
+    text = (
+        "customer,kind,occurred_at,amount\nNope,call,2026-11-20,\nAcme,dance,2026-11-20,\n"
+        "Acme,call,yesterday,\nAcme,deal,2026-11-20,lots\n"
+    )
     with any_db.session() as session:
-        report = import_interactions(session, _write(tmp_path, "i.csv", text), now=NOW, currency="CNY",
-                                     timezone="Asia/Shanghai")
+        report = import_interactions(
+            session, _write(tmp_path, "i.csv", text), now=NOW, currency="CNY", timezone="Asia/Shanghai"
+        )
         assert session.exec(select(Interaction)).all() == []
     assert [(e.line, e.code) for e in report.errors] == [
-        (2, "customer_unknown"), (3, "choice_kind"), (4, "date"), (5, "amount")] and not report.applied
+        (2, "customer_unknown"),
+        (3, "choice_kind"),
+        (4, "date"),
+        (5, "amount"),
+    ] and not report.applied

@@ -42,16 +42,29 @@ def _customer(session: Session, owner: int, name: str, stage: str = "prospect", 
 
 
 def _deal(session: Session, customer_id: int, amount: str, days_ago: int) -> None:
-    session.add(Interaction(customer_id=customer_id, kind="deal", occurred_at=NOW - timedelta(days=days_ago),
-                            amount_minor=to_minor(Decimal(amount), "CNY"), currency="CNY", created_at=NOW))
+    session.add(
+        Interaction(
+            customer_id=customer_id,
+            kind="deal",
+            occurred_at=NOW - timedelta(days=days_ago),
+            amount_minor=to_minor(Decimal(amount), "CNY"),
+            currency="CNY",
+            created_at=NOW,
+        )
+    )
 
 
 def _log(session: Session, rep: accounts.Account, customer_id: int, message_id: int, **fields):
-    draft = LogDraft(customer_id=customer_id, kind=fields.pop("kind", "call"),
-                     occurred_at=(NOW - timedelta(hours=1)).isoformat(), summary=fields.pop("summary", "talked"),
-                     **fields)
-    return log_and_retier(session, rep, draft, chat_id=1, message_id=message_id, now=NOW, currency="CNY",
-                          policy=POLICY, org_timezone=TZ)
+    draft = LogDraft(
+        customer_id=customer_id,
+        kind=fields.pop("kind", "call"),
+        occurred_at=(NOW - timedelta(hours=1)).isoformat(),
+        summary=fields.pop("summary", "talked"),
+        **fields,
+    )
+    return log_and_retier(
+        session, rep, draft, chat_id=1, message_id=message_id, now=NOW, currency="CNY", policy=POLICY, org_timezone=TZ
+    )
 
 
 def _facts(session: Session, customer_id: int):
@@ -62,14 +75,28 @@ def test_expected_money_opens_an_opportunity_and_is_never_revenue(any_db: Databa
     with any_db.session() as session:
         rep = _rep(session)
         cid = _customer(session, rep.id, "华为")
-        logged = _log(session, rep, cid, 1, kind="deal", amount="800000", currency="CNY", money="expected",
-                      expected_by="2027-01-15", summary="下个月签 大约八十万")
+        logged = _log(
+            session,
+            rep,
+            cid,
+            1,
+            kind="deal",
+            amount="800000",
+            currency="CNY",
+            money="expected",
+            expected_by="2027-01-15",
+            summary="下个月签 大约八十万",
+        )
     with any_db.session() as session:
         interaction = session.get(Interaction, logged.saved.interaction_id)
         assert interaction.kind == "note" and interaction.amount_minor is None  # not a deal, no amount
         row = session.exec(select(Opportunity).where(Opportunity.customer_id == cid)).one()
-        assert (row.amount_minor, row.currency, row.expected_signing_date, row.status) == \
-            (80_000_000, "CNY", date(2027, 1, 15), "open")
+        assert (row.amount_minor, row.currency, row.expected_signing_date, row.status) == (
+            80_000_000,
+            "CNY",
+            date(2027, 1, 15),
+            "open",
+        )
         assert row.source_interaction_id == interaction.id and logged.saved.opportunity_created
         facts = _facts(session, cid)
         assert facts.revenue_12m == {} and facts.rfm_deal_count == 0  # expected ≠ booked
@@ -81,8 +108,7 @@ def test_a_second_expected_amount_updates_the_open_opportunity(any_db: Database)
         rep = _rep(session)
         cid = _customer(session, rep.id, "Acme")
         first = _log(session, rep, cid, 1, amount="120000", currency="USD", money="expected")
-        second = _log(session, rep, cid, 2, amount="150000", currency="USD", money="expected",
-                      expected_by="2026-12-20")
+        second = _log(session, rep, cid, 2, amount="150000", currency="USD", money="expected", expected_by="2026-12-20")
         third = _log(session, rep, cid, 3, amount="9000", currency="EUR", money="expected")
     assert first.saved.opportunity_id == second.saved.opportunity_id and not second.saved.opportunity_created
     assert third.saved.opportunity_created and third.saved.opportunity_id != first.saved.opportunity_id
@@ -109,15 +135,42 @@ def test_the_pipeline_grade_reads_open_opportunities(any_db: Database) -> None:
         rep = _rep(session)
         cid = _customer(session, rep.id, "Initech", intention=4)
         before = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
-        logged = _log(session, rep, cid, 1, amount="300000", currency="CNY", money="expected",
-                      expected_by=(NOW.date() + timedelta(days=20)).isoformat())
-        opportunities.edit(session, rep, logged.saved.opportunity_id, "stage", "negotiation", now=NOW,
-                           policy=POLICY, org_timezone=TZ, currency="CNY")
-        opportunities.edit(session, rep, logged.saved.opportunity_id, "intention", "5", now=NOW,
-                           policy=POLICY, org_timezone=TZ, currency="CNY")
+        logged = _log(
+            session,
+            rep,
+            cid,
+            1,
+            amount="300000",
+            currency="CNY",
+            money="expected",
+            expected_by=(NOW.date() + timedelta(days=20)).isoformat(),
+        )
+        opportunities.edit(
+            session,
+            rep,
+            logged.saved.opportunity_id,
+            "stage",
+            "negotiation",
+            now=NOW,
+            policy=POLICY,
+            org_timezone=TZ,
+            currency="CNY",
+        )
+        opportunities.edit(
+            session,
+            rep,
+            logged.saved.opportunity_id,
+            "intention",
+            "5",
+            now=NOW,
+            policy=POLICY,
+            org_timezone=TZ,
+            currency="CNY",
+        )
         during = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
-        opportunities.lose(session, rep, logged.saved.opportunity_id, "chose a competitor", now=NOW,
-                           policy=POLICY, org_timezone=TZ)
+        opportunities.lose(
+            session, rep, logged.saved.opportunity_id, "chose a competitor", now=NOW, policy=POLICY, org_timezone=TZ
+        )
         after = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
     assert before.stage is None and before.signing_date is None
     assert (during.stage, during.days_to_signing, during.rating) == ("negotiation", 20, 5)  # the customer's is 4
@@ -133,9 +186,18 @@ def test_several_opportunities_the_furthest_stage_and_nearest_date_count(any_db:
         rep = _rep(session)
         cid = _customer(session, rep.id, "Hooli")
         for stage, days, intention in (("lead", 10, 2), ("proposal", 100, 5), (None, -5, None)):
-            session.add(Opportunity(customer_id=cid, stage=stage, intention=intention, currency="CNY",
-                                    amount_minor=100, expected_signing_date=NOW.date() + timedelta(days=days),
-                                    created_at=NOW, updated_at=NOW))
+            session.add(
+                Opportunity(
+                    customer_id=cid,
+                    stage=stage,
+                    intention=intention,
+                    currency="CNY",
+                    amount_minor=100,
+                    expected_signing_date=NOW.date() + timedelta(days=days),
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
         session.add(Opportunity(customer_id=cid, stage="contract_sent", status="lost", created_at=NOW, updated_at=NOW))
         session.flush()
         result = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
@@ -149,8 +211,9 @@ def test_a_refund_never_raises_contribution_or_rfm(any_db: Database) -> None:
         _deal(session, cid, "100000", 200)
         session.flush()
         before = _facts(session, cid)
-        logged = _log(session, rep, cid, 1, kind="call", amount="30000", currency="CNY", money="refund",
-                      summary="退款3万")
+        logged = _log(
+            session, rep, cid, 1, kind="call", amount="30000", currency="CNY", money="refund", summary="退款3万"
+        )
         after = _facts(session, cid)
         row = session.get(Interaction, logged.saved.interaction_id)
         assert (row.kind, row.channel, row.amount_minor) == ("deal", "call", -3_000_000)
@@ -165,15 +228,20 @@ def test_a_refund_lowers_the_value_score_never_raises_it(any_db: Database) -> No
     score at a review is lower than before and lower than the other's."""
     with any_db.session() as session:
         rep = _rep(session)
-        one, other = _customer(session, rep.id, "One", stage="active"), _customer(session, rep.id, "Two", stage="active")
+        one, other = (
+            _customer(session, rep.id, "One", stage="active"),
+            _customer(session, rep.id, "Two", stage="active"),
+        )
         for cid in (one, other):
             _deal(session, cid, "50000", 30)
 
     def scores() -> dict[int, float]:  # live scores, ranked against the whole book as at a review
         recompute(any_db, POLICY, NOW, org_timezone=TZ, review=True)
         with any_db.session() as session:
-            return {cid: evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(VALUE).score
-                    for cid in (one, other)}
+            return {
+                cid: evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(VALUE).score
+                for cid in (one, other)
+            }
 
     before = scores()
     with any_db.session() as session:
@@ -190,8 +258,16 @@ def test_retention_counts_purchases_not_refunds(any_db: Database) -> None:
         rep = _rep(session)
         cid = _customer(session, rep.id, "Kept?", stage="active")
         _deal(session, cid, "1000", 500)  # a purchase 12–24 months ago
-        session.add(Interaction(customer_id=cid, kind="deal", occurred_at=NOW - timedelta(days=30),
-                                amount_minor=-50_000, currency="CNY", created_at=NOW))  # only a refund since
+        session.add(
+            Interaction(
+                customer_id=cid,
+                kind="deal",
+                occurred_at=NOW - timedelta(days=30),
+                amount_minor=-50_000,
+                currency="CNY",
+                created_at=NOW,
+            )
+        )  # only a refund since
         session.flush()
         assert _retention(session, Customer.id == cid, NOW) == (1, 0)
 
@@ -217,7 +293,9 @@ def test_undo_of_the_log_that_opened_an_opportunity_removes_it(any_db: Database)
         cid = _customer(session, rep.id, "Wayne")
         logged = _log(session, rep, cid, 1, amount="5000", currency="CNY", money="expected")
     with any_db.session() as session:
-        assert undo_last(session, rep, NOW + timedelta(minutes=5), policy=POLICY, org_timezone="Asia/Shanghai") is not None
+        assert (
+            undo_last(session, rep, NOW + timedelta(minutes=5), policy=POLICY, org_timezone="Asia/Shanghai") is not None
+        )
     with any_db.session() as session:
         assert session.get(Opportunity, logged.saved.opportunity_id) is None
 
@@ -227,31 +305,50 @@ def test_bad_opportunity_edits_write_nothing(any_db: Database) -> None:
         rep = _rep(session)
         cid = _customer(session, rep.id, "Vandelay")
         oid = _log(session, rep, cid, 1, amount="5000", currency="CNY", money="expected").saved.opportunity_id
-        for field, text, code in (("amount", "lots", "bad_amount"), ("amount", "-5", "bad_amount"),
-                                  ("expected_signing_date", "someday", "bad_date"), ("stage", "won", "bad_stage"),
-                                  ("title", "  ", "empty_text"), ("intention", "7", "bad_rating"),
-                                  ("intention", "", "bad_rating"), ("colour", "red", "bad_field")):
+        for field, text, code in (
+            ("amount", "lots", "bad_amount"),
+            ("amount", "-5", "bad_amount"),
+            ("expected_signing_date", "someday", "bad_date"),
+            ("stage", "won", "bad_stage"),
+            ("title", "  ", "empty_text"),
+            ("intention", "7", "bad_rating"),
+            ("intention", "", "bad_rating"),
+            ("colour", "red", "bad_field"),
+        ):
             with pytest.raises(InvalidInput) as raised:
-                opportunities.edit(session, rep, oid, field, text, now=NOW, policy=POLICY, org_timezone=TZ,
-                                   currency="CNY")
+                opportunities.edit(
+                    session, rep, oid, field, text, now=NOW, policy=POLICY, org_timezone=TZ, currency="CNY"
+                )
             assert raised.value.code == code
         with pytest.raises(InvalidInput):
             opportunities.lose(session, rep, oid, " ", now=NOW, policy=POLICY, org_timezone=TZ)
         row = session.get(Opportunity, oid)
         assert (row.amount_minor, row.status, row.stage) == (500_000, "open", None)
-        opportunities.edit(session, rep, oid, "amount", "3万 USD", now=NOW, policy=POLICY, org_timezone=TZ,
-                           currency="CNY")
+        opportunities.edit(
+            session, rep, oid, "amount", "3万 USD", now=NOW, policy=POLICY, org_timezone=TZ, currency="CNY"
+        )
         assert (row.amount_minor, row.currency) == (3_000_000, "USD")
 
 
-@pytest.mark.parametrize(("kind", "channel", "money", "saved"), [
-    ("deal", "visit", "expected", ("visit", None)),  # expected money is never a deal
-    ("deal", None, "expected", ("note", None)),
-    ("call", None, "refund", ("deal", "call")),  # a refund is a (negative) deal
-    ("visit", None, "booked", ("deal", "visit")),  # booked money said so is a deal
-    ("visit", None, None, ("visit", None)),  # an amount nobody classified stays as logged
-])
+@pytest.mark.parametrize(
+    ("kind", "channel", "money", "saved"),
+    [
+        ("deal", "visit", "expected", ("visit", None)),  # expected money is never a deal
+        ("deal", None, "expected", ("note", None)),
+        ("call", None, "refund", ("deal", "call")),  # a refund is a (negative) deal
+        ("visit", None, "booked", ("deal", "visit")),  # booked money said so is a deal
+        ("visit", None, None, ("visit", None)),  # an amount nobody classified stays as logged
+    ],
+)
 def test_what_a_draft_is_saved_as(kind: str, channel: str | None, money: str | None, saved: tuple) -> None:
-    draft = LogDraft(customer_id=1, kind=kind, channel=channel, occurred_at=NOW.isoformat(), summary="x",
-                     amount="100", currency="CNY", money=money).coherent()
+    draft = LogDraft(
+        customer_id=1,
+        kind=kind,
+        channel=channel,
+        occurred_at=NOW.isoformat(),
+        summary="x",
+        amount="100",
+        currency="CNY",
+        money=money,
+    ).coherent()
     assert (draft.kind, draft.channel) == saved

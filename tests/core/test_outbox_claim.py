@@ -21,8 +21,9 @@ def _queue(db: Database, count: int) -> list[int]:
     with db.session() as session:
         rep = accounts.add_user(session, telegram_id=1, name="r", role="rep", now=NOW)
         for n in range(count):
-            outbox.enqueue(session, recipient_id=rep.id, kind="k", dedupe_key=f"claim:{n}",
-                           payload={"template": "t"}, now=NOW)
+            outbox.enqueue(
+                session, recipient_id=rep.id, kind="k", dedupe_key=f"claim:{n}", payload={"template": "t"}, now=NOW
+            )
         return [m.id for m in outbox.due(session, NOW, count + 1)]
 
 

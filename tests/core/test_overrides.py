@@ -55,7 +55,12 @@ def test_tiers_are_named_by_code_or_name_in_either_language() -> None:
 
 def test_reading_the_command() -> None:
     args = overrides.parse_args(POLICY, "Acme Corp 重要 strategic partner until 2027-01-31", TODAY)
-    assert (args.name, args.word, args.reason, args.until) == ("Acme Corp", "重要", "strategic partner", date(2027, 1, 31))
+    assert (args.name, args.word, args.reason, args.until) == (
+        "Acme Corp",
+        "重要",
+        "strategic partner",
+        date(2027, 1, 31),
+    )
     assert [(c.model, c.tier) for c in args.choices] == [("value", "key")]
     zh = overrides.parse_args(POLICY, "华为 VIP 战略客户，要到年底 至 2026-12-31", TODAY)
     assert (zh.name, zh.reason, zh.until) == ("华为", "战略客户，要到年底", date(2026, 12, 31))
@@ -77,8 +82,19 @@ def test_pin_retiers_at_once_is_audited_and_shows_on_the_card(any_db: Database, 
     manager, draco = people["manager"], people["ids"]["Draco"]
     assert _value_tier(any_db, draco) == ("regular", "initial")
     with any_db.session() as session:
-        pinned = overrides.pin(session, manager, POLICY, draco, "value", "vip", "  strategic   partner ", NOW,
-                               until=date(2027, 3, 31), timezone=TZ, org_timezone=TZ)
+        pinned = overrides.pin(
+            session,
+            manager,
+            POLICY,
+            draco,
+            "value",
+            "vip",
+            "  strategic   partner ",
+            NOW,
+            until=date(2027, 3, 31),
+            timezone=TZ,
+            org_timezone=TZ,
+        )
     assert [(c.old, c.new, c.reason) for c in pinned.changes] == [("regular", "vip", "override")]
     assert _value_tier(any_db, draco) == ("vip", "override")
     assert (pinned.pin.reason, pinned.pin.by, pinned.pin.until) == ("strategic partner", "王芳", date(2027, 3, 31))
@@ -95,14 +111,27 @@ def test_pin_retiers_at_once_is_audited_and_shows_on_the_card(any_db: Database, 
 def test_a_new_pin_replaces_the_old_and_unpin_returns_to_the_score(any_db: Database, people) -> None:
     manager, draco = people["manager"], people["ids"]["Draco"]
     with any_db.session() as session:
-        overrides.pin(session, manager, POLICY, draco, "value", "vip", "trial", NOW, until=None, timezone=TZ,
-                      org_timezone=TZ)
+        overrides.pin(
+            session, manager, POLICY, draco, "value", "vip", "trial", NOW, until=None, timezone=TZ, org_timezone=TZ
+        )
     with any_db.session() as session:
-        second = overrides.pin(session, manager, POLICY, draco, "value", "key", "scaled down", NOW, until=None,
-                               timezone=TZ, org_timezone=TZ)
+        second = overrides.pin(
+            session,
+            manager,
+            POLICY,
+            draco,
+            "value",
+            "key",
+            "scaled down",
+            NOW,
+            until=None,
+            timezone=TZ,
+            org_timezone=TZ,
+        )
         assert second.replaced == "vip"
-        assert [(o.tier, o.removed_at is None) for o in session.exec(select(TierOverride).order_by(TierOverride.id))] \
-            == [("vip", False), ("key", True)]
+        assert [
+            (o.tier, o.removed_at is None) for o in session.exec(select(TierOverride).order_by(TierOverride.id))
+        ] == [("vip", False), ("key", True)]
     assert _value_tier(any_db, draco) == ("key", "override")
     with any_db.session() as session:
         name, ended, changes = overrides.unpin(session, manager, POLICY, draco, NOW, org_timezone=TZ)
@@ -117,8 +146,19 @@ def test_a_new_pin_replaces_the_old_and_unpin_returns_to_the_score(any_db: Datab
 def test_an_expired_pin_stops_applying_and_is_settled(any_db: Database, people) -> None:
     manager, vega = people["manager"], people["ids"]["Vega"]
     with any_db.session() as session:
-        overrides.pin(session, manager, POLICY, vega, "value", "vip", "event season", NOW, until=date(2026, 11, 30),
-                      timezone=TZ, org_timezone=TZ)
+        overrides.pin(
+            session,
+            manager,
+            POLICY,
+            vega,
+            "value",
+            "vip",
+            "event season",
+            NOW,
+            until=date(2026, 11, 30),
+            timezone=TZ,
+            org_timezone=TZ,
+        )
     expiry = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 1 December 00:00 in Shanghai
     with any_db.session() as session:
         assert overrides.expire_due(session, POLICY, expiry - timedelta(minutes=1), org_timezone=TZ) == 0
@@ -136,16 +176,41 @@ def test_an_expired_pin_stops_applying_and_is_settled(any_db: Database, people) 
 def test_rights_reps_never_managers_their_team_admins_all(any_db: Database, people) -> None:
     lyra = people["ids"]["Lyra"]
     with any_db.session() as session, pytest.raises(Forbidden):
-        overrides.pin(session, people["rep"], POLICY, lyra, "value", "vip", "mine", NOW, until=None, timezone=TZ,
-                      org_timezone=TZ)
+        overrides.pin(
+            session, people["rep"], POLICY, lyra, "value", "vip", "mine", NOW, until=None, timezone=TZ, org_timezone=TZ
+        )
     with any_db.session() as session, pytest.raises(NotFound):
-        overrides.pin(session, people["other"], POLICY, lyra, "value", "vip", "not my team", NOW, until=None,
-                      timezone=TZ, org_timezone=TZ)
+        overrides.pin(
+            session,
+            people["other"],
+            POLICY,
+            lyra,
+            "value",
+            "vip",
+            "not my team",
+            NOW,
+            until=None,
+            timezone=TZ,
+            org_timezone=TZ,
+        )
     with any_db.session() as session:
-        overrides.pin(session, people["admin"], POLICY, lyra, "value", "key", "board decision", NOW, until=None,
-                      timezone=TZ, org_timezone=TZ)
+        overrides.pin(
+            session,
+            people["admin"],
+            POLICY,
+            lyra,
+            "value",
+            "key",
+            "board decision",
+            NOW,
+            until=None,
+            timezone=TZ,
+            org_timezone=TZ,
+        )
     with any_db.session() as session:
-        assert [p.customer_name for p in overrides.active_overrides(session, people["manager"], NOW, POLICY)] == ["Lyra"]
+        assert [p.customer_name for p in overrides.active_overrides(session, people["manager"], NOW, POLICY)] == [
+            "Lyra"
+        ]
         assert overrides.active_overrides(session, people["other"], NOW, POLICY) == []
         with pytest.raises(Forbidden):
             overrides.unpin(session, people["rep"], POLICY, lyra, NOW, org_timezone=TZ)
@@ -154,13 +219,16 @@ def test_rights_reps_never_managers_their_team_admins_all(any_db: Database, peop
 
 def test_bad_pins_write_nothing(any_db: Database, people) -> None:
     manager, lyra = people["manager"], people["ids"]["Lyra"]
-    cases = [("pipeline", "A", "prospect grade", "override_model_not_applicable"),  # Lyra is active
-             ("value", "gold", "no such tier", "override_bad_tier"),
-             ("value", "vip", "   ", "override_no_reason")]
+    cases = [
+        ("pipeline", "A", "prospect grade", "override_model_not_applicable"),  # Lyra is active
+        ("value", "gold", "no such tier", "override_bad_tier"),
+        ("value", "vip", "   ", "override_no_reason"),
+    ]
     for model, tier, reason, code in cases:
         with any_db.session() as session, pytest.raises(InvalidInput) as error:
-            overrides.pin(session, manager, POLICY, lyra, model, tier, reason, NOW, until=None, timezone=TZ,
-                          org_timezone=TZ)
+            overrides.pin(
+                session, manager, POLICY, lyra, model, tier, reason, NOW, until=None, timezone=TZ, org_timezone=TZ
+            )
         assert error.value.code == code
     with any_db.session() as session:
         assert session.exec(select(TierOverride)).all() == []

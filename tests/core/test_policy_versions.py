@@ -25,18 +25,19 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 TZ = "Asia/Shanghai"
 DEFAULT = parse_policy(default_policy_text())
 # VIP from 45 (was 75), Key from 30 (was 50): only the value tier's thresholds move.
-LOWER_THRESHOLDS = default_policy_text().replace("min_score = 75", "min_score = 45", 1) \
-                                        .replace("min_score = 50", "min_score = 30", 1)
+LOWER_THRESHOLDS = (
+    default_policy_text().replace("min_score = 75", "min_score = 45", 1).replace("min_score = 50", "min_score = 30", 1)
+)
 
 # (name, potential, influence, contract start). No deals and no interactions, so under the
 # default value model: contribution 0 (no revenue), stability = ½ × length (full after 5 years)
 # + ½ × active months (0) → 50 with a 2019 contract, else 0; ratings 1–5 → 0/25/50/75/100.
 # score = 0.40 × 0 + 0.25 × potential + 0.20 × stability + 0.15 × influence:
 SMALL_BOOK = (
-    ("Orion", 5, 5, date(2019, 1, 1)),   # 25 + 10 + 15   = 50   → key
-    ("Vega", 5, 5, None),                # 25 + 0 + 15    = 40   → regular
-    ("Lyra", 3, 3, None),                # 12.5 + 0 + 7.5 = 20   → regular
-    ("Draco", 1, 1, None),               # 0              = 0    → regular
+    ("Orion", 5, 5, date(2019, 1, 1)),  # 25 + 10 + 15   = 50   → key
+    ("Vega", 5, 5, None),  # 25 + 0 + 15    = 40   → regular
+    ("Lyra", 3, 3, None),  # 12.5 + 0 + 7.5 = 20   → regular
+    ("Draco", 1, 1, None),  # 0              = 0    → regular
     ("Cygnus", 5, 3, date(2019, 1, 1)),  # 25 + 10 + 7.5  = 42.5 → regular
 )
 # Under LOWER_THRESHOLDS: Orion 50 ≥ 45 → vip (upgrades need no hysteresis); Vega 40 and
@@ -53,8 +54,15 @@ def small_book(db: Database, owner_id: int | None = None, now: datetime = NOW) -
     ids = {}
     with db.session() as session:
         for name, potential, influence, start in SMALL_BOOK:
-            row = Customer(name=name, stage="active", potential=potential, influence=influence, contract_start=start,
-                           owner_id=owner_id, added_at=now - timedelta(days=400))
+            row = Customer(
+                name=name,
+                stage="active",
+                potential=potential,
+                influence=influence,
+                contract_start=start,
+                owner_id=owner_id,
+                added_at=now - timedelta(days=400),
+            )
             session.add(row)
             session.flush()
             ids[name] = row.id
@@ -64,8 +72,11 @@ def small_book(db: Database, owner_id: int | None = None, now: datetime = NOW) -
 
 def value_tiers(db: Database) -> dict[str, str | None]:
     with db.session() as session:
-        rows = session.exec(select(Customer.name, CustomerTier.tier).join(CustomerTier, CustomerTier.customer_id == Customer.id)
-                            .where(CustomerTier.model == "value")).all()
+        rows = session.exec(
+            select(Customer.name, CustomerTier.tier)
+            .join(CustomerTier, CustomerTier.customer_id == Customer.id)
+            .where(CustomerTier.model == "value")
+        ).all()
     return dict(rows)
 
 
@@ -92,7 +103,9 @@ def test_invalid_uploads_are_refused_with_key_paths(any_db: Database) -> None:
     with any_db.session() as session, pytest.raises(PolicyError) as syntax:
         policy_store.store_draft(session, settings(), manager, "[value\ntype = ", note="bad.toml", now=NOW)
     assert "not valid TOML" in str(syntax.value.issues[0])
-    broken = default_policy_text().replace("min_score = 50", "min_score = 140", 1).replace("weight = 40", "weight = \"x\"", 1)
+    broken = (
+        default_policy_text().replace("min_score = 50", "min_score = 140", 1).replace("weight = 40", 'weight = "x"', 1)
+    )
     with any_db.session() as session, pytest.raises(PolicyError) as schema:
         policy_store.store_draft(session, settings(), manager, broken, note="bad.toml", now=NOW)
     assert "value.dimensions[0].weight" in schema.value.paths
@@ -108,8 +121,13 @@ def test_invalid_uploads_are_refused_with_key_paths(any_db: Database) -> None:
 
 def test_preview_counts_match_the_hand_checked_book(any_db: Database) -> None:
     small_book(any_db)
-    assert value_tiers(any_db) == {"Orion": "key", "Vega": "regular", "Lyra": "regular", "Draco": "regular",
-                                   "Cygnus": "regular"}
+    assert value_tiers(any_db) == {
+        "Orion": "key",
+        "Vega": "regular",
+        "Lyra": "regular",
+        "Draco": "regular",
+        "Cygnus": "regular",
+    }
     with any_db.session() as session:
         manager, _ = _people(session)
         draft = policy_store.store_draft(session, settings(), manager, LOWER_THRESHOLDS, note="lower.toml", now=NOW)
@@ -145,8 +163,13 @@ def test_apply_activates_retiers_notifies_and_restore_goes_back(any_db: Database
     applied = policy_store.apply(any_db, settings(), manager, draft.id, NOW)
     assert applied is not None and applied.changed == 3 and applied.notices == 1
     assert policy_store.apply(any_db, settings(), manager, draft.id, NOW) is None  # a second press does nothing
-    assert value_tiers(any_db) == {"Orion": "vip", "Vega": "key", "Lyra": "regular", "Draco": "regular",
-                                   "Cygnus": "key"}
+    assert value_tiers(any_db) == {
+        "Orion": "vip",
+        "Vega": "key",
+        "Lyra": "regular",
+        "Draco": "regular",
+        "Cygnus": "key",
+    }
     assert policy_store.effective_policy(settings(), any_db).version == draft.policy.version
     with any_db.session() as session:
         [notice] = session.exec(select(Notification)).all()
@@ -161,8 +184,13 @@ def test_apply_activates_retiers_notifies_and_restore_goes_back(any_db: Database
     assert policy_store.apply(any_db, settings(), manager, restored.id, later).changed == 3
     # back as before: each is more than the 5-point hysteresis under its tier's old threshold
     # (Orion 50 vs VIP 75, Vega 40 and Cygnus 42.5 vs Key 50), so the review rules move them down
-    assert value_tiers(any_db) == {"Orion": "key", "Vega": "regular", "Lyra": "regular", "Draco": "regular",
-                                   "Cygnus": "regular"}
+    assert value_tiers(any_db) == {
+        "Orion": "key",
+        "Vega": "regular",
+        "Lyra": "regular",
+        "Draco": "regular",
+        "Cygnus": "regular",
+    }
     with any_db.session() as session:
         listed, total = policy_store.versions(session)
         again = policy_store.draft_from_version(session, settings(), manager, draft.id, now=later)
@@ -204,7 +232,9 @@ def test_a_pinned_file_wins_and_refuses_changes(any_db: Database, tmp_path: Path
     pinned = settings(policy_file=str(path))
     with any_db.session() as session:
         manager, _ = _people(session)
-        session.add(PolicyVersion(version=DEFAULT.version, text=default_policy_text(), created_at=NOW, activated_at=NOW))
+        session.add(
+            PolicyVersion(version=DEFAULT.version, text=default_policy_text(), created_at=NOW, activated_at=NOW)
+        )
     holder = policy_store.PolicyHolder(pinned, any_db, ManualClock(NOW))
     assert holder.pinned and holder.policy.name == "sponsor" and not holder.refresh()
     assert policy_store.effective_policy(pinned, any_db).name == "sponsor"

@@ -27,24 +27,28 @@ def at(day: str, clock: str, zone: ZoneInfo = SHANGHAI) -> datetime:
     return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock), zone).astimezone(UTC)
 
 
-@pytest.mark.parametrize(("country", "day", "works"), [
-    ("CN", "2026-02-14", True),   # a Saturday made a working day (Spring Festival swap)
-    ("CN", "2026-10-01", False),  # National Day
-    ("CN", "2026-11-28", False),  # an ordinary Saturday
-    ("CN", "2026-11-24", True),
-    ("US", "2026-11-26", False),  # Thanksgiving
-    ("US", "2026-11-27", True),
-    ("XX", "2026-11-28", False),  # unknown country: Monday–Friday
-    ("XX", "2026-11-27", True),
-])
+@pytest.mark.parametrize(
+    ("country", "day", "works"),
+    [
+        ("CN", "2026-02-14", True),  # a Saturday made a working day (Spring Festival swap)
+        ("CN", "2026-10-01", False),  # National Day
+        ("CN", "2026-11-28", False),  # an ordinary Saturday
+        ("CN", "2026-11-24", True),
+        ("US", "2026-11-26", False),  # Thanksgiving
+        ("US", "2026-11-27", True),
+        ("XX", "2026-11-28", False),  # unknown country: Monday–Friday
+        ("XX", "2026-11-27", True),
+    ],
+)
 def test_working_days(country: str, day: str, works: bool) -> None:
     assert reminders.working_day(country, date.fromisoformat(day)) is works
 
 
 def _person(any_db: Database, **user_fields) -> reminders.Person:
     with any_db.session() as session:
-        account = accounts.add_user(session, telegram_id=user_fields.pop("telegram_id", 77), name="p", role="rep",
-                                    now=at("2026-11-24", "09:00"))
+        account = accounts.add_user(
+            session, telegram_id=user_fields.pop("telegram_id", 77), name="p", role="rep", now=at("2026-11-24", "09:00")
+        )
         user = session.get(User, account.id)
         for key, value in user_fields.items():
             setattr(user, key, value)
@@ -83,8 +87,11 @@ def _book(session: Session, *, timezone: str | None = None, digest: time = time(
     session.add(Interaction(customer_id=regular.id, kind="call", occurred_at=now - timedelta(days=2), created_at=now))
     session.flush()
     for customer_id, tier in ((vip.id, "vip"), (regular.id, "regular")):
-        session.add(CustomerTier(customer_id=customer_id, model="value", tier=tier, policy_version=POLICY.version,
-                                 assigned_at=now))
+        session.add(
+            CustomerTier(
+                customer_id=customer_id, model="value", tier=tier, policy_version=POLICY.version, assigned_at=now
+            )
+        )
     return manager.id, rep.id, vip.id
 
 
@@ -139,15 +146,28 @@ def test_invalid_stored_timezone_falls_back(any_db: Database) -> None:
 def test_nothing_due_no_digest_and_away_pauses(any_db: Database) -> None:
     with any_db.session() as session:
         _, rep_id, vip_id = _book(session)
-        session.add(Interaction(customer_id=vip_id, kind="visit", occurred_at=at("2026-11-23", "10:00"),
-                                created_at=at("2026-11-23", "10:00")))
+        session.add(
+            Interaction(
+                customer_id=vip_id,
+                kind="visit",
+                occurred_at=at("2026-11-23", "10:00"),
+                created_at=at("2026-11-23", "10:00"),
+            )
+        )
     assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "09:00")) == []
     with any_db.session() as session:
         user = session.get(User, rep_id)
         user.away_until = date(2026, 11, 30)
         session.add(user)
-        session.add(FollowUp(customer_id=vip_id, rep_id=rep_id, due_at=at("2026-11-26", "09:00"), text="call",
-                             created_at=at("2026-11-24", "09:00")))
+        session.add(
+            FollowUp(
+                customer_id=vip_id,
+                rep_id=rep_id,
+                due_at=at("2026-11-26", "09:00"),
+                text="call",
+                created_at=at("2026-11-24", "09:00"),
+            )
+        )
     assert _plan(any_db, reminders.plan_digests, at("2026-11-26", "09:00")) == []  # away: paused
     assert _plan(any_db, reminders.plan_digests, at("2026-11-30", "09:00")) == []  # the last day away
     assert len(_plan(any_db, reminders.plan_digests, at("2026-12-01", "09:00"))) == 1  # back
@@ -156,8 +176,15 @@ def test_nothing_due_no_digest_and_away_pauses(any_db: Database) -> None:
 def test_afternoon_nudge_lists_overdue_vips_and_todays_follow_ups(any_db: Database) -> None:
     with any_db.session() as session:
         _, rep_id, vip_id = _book(session)
-        session.add(FollowUp(customer_id=vip_id, rep_id=rep_id, due_at=at("2026-11-24", "09:00"), text="send quote",
-                             created_at=at("2026-11-20", "09:00")))
+        session.add(
+            FollowUp(
+                customer_id=vip_id,
+                rep_id=rep_id,
+                due_at=at("2026-11-24", "09:00"),
+                text="send quote",
+                created_at=at("2026-11-20", "09:00"),
+            )
+        )
     assert [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "14:59")) if p.kind == "nudge"] == []
     [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
     [line] = nudge.payload["params"]["entries"]  # one line per customer: the overdue VIP and its follow-up
@@ -168,10 +195,26 @@ def test_afternoon_nudge_lists_overdue_vips_and_todays_follow_ups(any_db: Databa
 def test_follow_up_with_a_time_is_pushed_at_that_time_and_waits_for_quiet_hours_to_end(any_db: Database) -> None:
     with any_db.session() as session:
         _, rep_id, vip_id = _book(session)
-        session.add(FollowUp(customer_id=vip_id, rep_id=rep_id, due_at=at("2026-11-24", "10:00"), has_time=True,
-                             text="call back", created_at=at("2026-11-20", "09:00")))
-        session.add(FollowUp(customer_id=vip_id, rep_id=rep_id, due_at=at("2026-11-24", "22:30"), has_time=True,
-                             text="late one", created_at=at("2026-11-20", "09:00")))
+        session.add(
+            FollowUp(
+                customer_id=vip_id,
+                rep_id=rep_id,
+                due_at=at("2026-11-24", "10:00"),
+                has_time=True,
+                text="call back",
+                created_at=at("2026-11-20", "09:00"),
+            )
+        )
+        session.add(
+            FollowUp(
+                customer_id=vip_id,
+                rep_id=rep_id,
+                due_at=at("2026-11-24", "22:30"),
+                has_time=True,
+                text="late one",
+                created_at=at("2026-11-20", "09:00"),
+            )
+        )
     assert [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "09:59")) if p.kind == "followup"] == []
     [timed] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "10:00")) if p.kind == "followup"]
     assert timed.payload["params"]["text"] == "call back" and timed.not_before == at("2026-11-24", "10:00")
@@ -183,28 +226,50 @@ def test_vip_escalation_once_per_overdue_episode(any_db: Database) -> None:
     with any_db.session() as session:
         manager_id, _, vip_id = _book(session)
     # VIP max 14 days; 20 days since the last call = 1.43× → not yet
-    assert [p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-24", "10:00")) if "overdue" in p.dedupe_key] == []
-    [first] = [p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00")) if "overdue" in p.dedupe_key]
+    assert [
+        p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-24", "10:00")) if "overdue" in p.dedupe_key
+    ] == []
+    [first] = [
+        p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00")) if "overdue" in p.dedupe_key
+    ]
     assert first.recipient_id == manager_id and first.kind == "escalation"
     _enqueue(any_db, [first], at("2026-11-26", "10:00"))
     again = _plan(any_db, reminders.plan_escalations, at("2026-11-28", "10:00"))
     assert _enqueue(any_db, again, at("2026-11-28", "10:00")) == 0  # same episode: same key, nothing new
     with any_db.session() as session:  # contacted, then overdue again: a new episode
-        session.add(Interaction(customer_id=vip_id, kind="visit", occurred_at=at("2026-11-29", "10:00"),
-                                created_at=at("2026-11-29", "10:00")))
-    later = [p for p in _plan(any_db, reminders.plan_escalations, at("2026-12-21", "10:00")) if "overdue" in p.dedupe_key]
+        session.add(
+            Interaction(
+                customer_id=vip_id,
+                kind="visit",
+                occurred_at=at("2026-11-29", "10:00"),
+                created_at=at("2026-11-29", "10:00"),
+            )
+        )
+    later = [
+        p for p in _plan(any_db, reminders.plan_escalations, at("2026-12-21", "10:00")) if "overdue" in p.dedupe_key
+    ]
     assert len(later) == 1 and _enqueue(any_db, later, at("2026-12-21", "10:00")) == 1
 
 
 def test_complaint_escalation_after_48_hours_and_to_the_delegate_when_away(any_db: Database) -> None:
     with any_db.session() as session:
         manager_id, rep_id, vip_id = _book(session)
-        delegate = accounts.add_user(session, telegram_id=3, name="Zhao", role="rep", team="East",
-                                     now=at("2026-11-24", "09:00"))
-        session.add(Feedback(customer_id=vip_id, kind="complaint", text="late delivery", status="open",
-                             created_at=at("2026-11-24", "10:00")))
+        delegate = accounts.add_user(
+            session, telegram_id=3, name="Zhao", role="rep", team="East", now=at("2026-11-24", "09:00")
+        )
+        session.add(
+            Feedback(
+                customer_id=vip_id,
+                kind="complaint",
+                text="late delivery",
+                status="open",
+                created_at=at("2026-11-24", "10:00"),
+            )
+        )
+
     def complaint_targets(now: datetime) -> list[int]:
         return [p.recipient_id for p in _plan(any_db, reminders.plan_escalations, now) if "complaint" in p.dedupe_key]
+
     assert complaint_targets(at("2026-11-26", "09:59")) == []
     assert complaint_targets(at("2026-11-26", "10:00")) == [manager_id]
     with any_db.session() as session:
@@ -218,23 +283,38 @@ def test_escalations_reach_the_manager_and_the_delegate_each_once(any_db: Databa
     """Issue 12 §5: one dedupe key per recipient, so the delegate's copy never takes the manager's."""
     with any_db.session() as session:
         manager_id, rep_id, vip_id = _book(session)
-        delegate = accounts.add_user(session, telegram_id=3, name="Zhao", role="rep", team="East",
-                                     now=at("2026-11-24", "09:00"))
-        session.add(Feedback(customer_id=vip_id, kind="complaint", text="late delivery", status="open",
-                             created_at=at("2026-11-24", "10:00")))
+        delegate = accounts.add_user(
+            session, telegram_id=3, name="Zhao", role="rep", team="East", now=at("2026-11-24", "09:00")
+        )
+        session.add(
+            Feedback(
+                customer_id=vip_id,
+                kind="complaint",
+                text="late delivery",
+                status="open",
+                created_at=at("2026-11-24", "10:00"),
+            )
+        )
         user = session.get(User, rep_id)
         user.away_until, user.delegate_id = date(2026, 11, 30), delegate.id
         session.add(user)
     planned = _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00"))
-    by_kind = {kind: sorted(p.recipient_id for p in planned if f":{kind}:" in p.dedupe_key) for kind in ("overdue", "complaint")}
+    by_kind = {
+        kind: sorted(p.recipient_id for p in planned if f":{kind}:" in p.dedupe_key)
+        for kind in ("overdue", "complaint")
+    }
     assert by_kind == {"overdue": sorted([manager_id, delegate.id]), "complaint": sorted([manager_id, delegate.id])}
     assert len({p.dedupe_key for p in planned}) == len(planned) == 4
     assert _enqueue(any_db, planned, at("2026-11-26", "10:00")) == 4
     with any_db.session() as session:
         stored = session.exec(select(Notification).where(Notification.kind == "escalation")).all()
     assert sorted(n.recipient_id for n in stored) == sorted([manager_id, manager_id, delegate.id, delegate.id])
-    assert _enqueue(any_db, _plan(any_db, reminders.plan_escalations, at("2026-11-27", "10:00")),
-                    at("2026-11-27", "10:00")) == 0  # and each only once
+    assert (
+        _enqueue(
+            any_db, _plan(any_db, reminders.plan_escalations, at("2026-11-27", "10:00")), at("2026-11-27", "10:00")
+        )
+        == 0
+    )  # and each only once
 
 
 def test_a_delegate_of_another_team_gets_nothing_of_the_rep(any_db: Database) -> None:
@@ -242,10 +322,18 @@ def test_a_delegate_of_another_team_gets_nothing_of_the_rep(any_db: Database) ->
     escalations and VIP reminders go to the manager alone."""
     with any_db.session() as session:
         manager_id, rep_id, vip_id = _book(session)
-        stranger = accounts.add_user(session, telegram_id=4, name="Zoe", role="rep", team="West",
-                                     now=at("2026-11-24", "09:00"))
-        session.add(Feedback(customer_id=vip_id, kind="complaint", text="late delivery", status="open",
-                             created_at=at("2026-11-24", "10:00")))
+        stranger = accounts.add_user(
+            session, telegram_id=4, name="Zoe", role="rep", team="West", now=at("2026-11-24", "09:00")
+        )
+        session.add(
+            Feedback(
+                customer_id=vip_id,
+                kind="complaint",
+                text="late delivery",
+                status="open",
+                created_at=at("2026-11-24", "10:00"),
+            )
+        )
         user = session.get(User, rep_id)
         user.away_until, user.delegate_id = date(2026, 11, 30), stranger.id
         session.add(user)
@@ -261,8 +349,9 @@ def test_away_takes_a_delegate_from_the_own_team_or_the_manager(any_db: Database
         manager_id, rep_id, _ = _book(session)
         accounts.add_user(session, telegram_id=3, name="Zhao", role="rep", team="East", now=at("2026-11-24", "09:00"))
         accounts.add_user(session, telegram_id=4, name="Zoe", role="rep", team="West", now=at("2026-11-24", "09:00"))
-        accounts.add_user(session, telegram_id=5, name="Omar", role="manager", team="West",
-                          now=at("2026-11-24", "09:00"))
+        accounts.add_user(
+            session, telegram_id=5, name="Omar", role="manager", team="West", now=at("2026-11-24", "09:00")
+        )
     for name in ("Zoe", "Omar"):
         with any_db.session() as session, pytest.raises(InvalidInput) as refused:
             accounts.set_away(session, rep_id, date(2026, 11, 30), f"@{name}", today)
@@ -304,8 +393,9 @@ def test_dry_run_of_the_review_stores_nothing(any_db: Database) -> None:
 def test_vip_reminders_of_an_away_rep_go_to_the_delegate(any_db: Database) -> None:
     with any_db.session() as session:
         manager_id, rep_id, _ = _book(session)
-        delegate = accounts.add_user(session, telegram_id=3, name="Zhao", role="rep", team="East",
-                                     now=at("2026-11-24", "09:00"))
+        delegate = accounts.add_user(
+            session, telegram_id=3, name="Zhao", role="rep", team="East", now=at("2026-11-24", "09:00")
+        )
         user = session.get(User, rep_id)
         user.away_until, user.delegate_id = date(2026, 11, 30), delegate.id
         session.add(user)

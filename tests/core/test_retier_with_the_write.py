@@ -31,8 +31,16 @@ def _book(db: Database) -> tuple[accounts.Account, int, int]:
         customer = Customer(name="Acme", owner_id=rep.id, stage="prospect", added_at=NOW - timedelta(days=40))
         session.add(customer)
         session.flush()
-        log = Interaction(customer_id=customer.id or 0, rep_id=rep.id, kind="call", occurred_at=NOW - timedelta(hours=2),
-                          summary="called", source_chat_id=7, source_message_id=1, created_at=NOW - timedelta(hours=1))
+        log = Interaction(
+            customer_id=customer.id or 0,
+            rep_id=rep.id,
+            kind="call",
+            occurred_at=NOW - timedelta(hours=2),
+            summary="called",
+            source_chat_id=7,
+            source_message_id=1,
+            created_at=NOW - timedelta(hours=1),
+        )
         session.add(log)
         session.flush()
         return rep, customer.id or 0, log.id or 0
@@ -49,12 +57,14 @@ def _logs(db: Database) -> int:
 
 
 USE_CASES: dict[str, Callable[[Session, accounts.Account, int, int], Any]] = {
-    "greeting sent": lambda s, rep, cid, log: interactions.mark_greeting_sent(s, rep, cid, "new_year", "New Year",
-                                                                              NOW, **TIERS),
+    "greeting sent": lambda s, rep, cid, log: interactions.mark_greeting_sent(
+        s, rep, cid, "new_year", "New Year", NOW, **TIERS
+    ),
     "undo": lambda s, rep, cid, log: interactions.undo_last(s, rep, NOW, **TIERS),
     "delete from history": lambda s, rep, cid, log: interactions.delete_interaction(s, rep, log, NOW, **TIERS),
-    "edit stage": lambda s, rep, cid, log: customers.edit_field(s, rep, cid, "stage", "active", now=NOW,
-                                                                currency="CNY", **TIERS),
+    "edit stage": lambda s, rep, cid, log: customers.edit_field(
+        s, rep, cid, "stage", "active", now=NOW, currency="CNY", **TIERS
+    ),
 }
 WRITTEN: dict[str, Callable[[Database], bool]] = {  # did the use case's own write commit?
     "greeting sent": lambda db: _logs(db) == 2,
@@ -80,8 +90,9 @@ def test_the_use_case_re_tiers_in_its_own_transaction(use_case: str, any_db: Dat
 
 
 @pytest.mark.parametrize("use_case", list(USE_CASES))
-def test_a_failing_re_tier_rolls_the_write_back(use_case: str, any_db: Database,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_re_tier_rolls_the_write_back(
+    use_case: str, any_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep, customer_id, log_id = _book(any_db)
 
     def broken(*args: Any, **kwargs: Any) -> Any:

@@ -34,17 +34,20 @@ def _people(session) -> dict[str, Account]:  # type: ignore[no-untyped-def]
     return people
 
 
-def _build(any_db: Database, actor: str = "manager", request: summary.Request | None = None,
-           period: str | None = None) -> summary.Summary:
+def _build(
+    any_db: Database, actor: str = "manager", request: summary.Request | None = None, period: str | None = None
+) -> summary.Summary:
     with any_db.session() as session:  # committed first: a whole-book read also uses a second connection
         people = _people(session)
-        add_book(session, NOW, manager=people["manager"].id, rep_a=people["a"].id, rep_b=people["b"].id,
-                 rep_c=people["c"].id)
+        add_book(
+            session, NOW, manager=people["manager"].id, rep_a=people["a"].id, rep_b=people["b"].id, rep_c=people["c"].id
+        )
     with any_db.session() as session:
         request = request or summary.Request()
         scope = summary.resolve_scope(session, people[actor], request)
-        return summary.build(session, people[actor], POLICY, NOW, org_timezone=ZONE, scope=scope,
-                             period=period or request.period)
+        return summary.build(
+            session, people[actor], POLICY, NOW, org_timezone=ZONE, scope=scope, period=period or request.period
+        )
 
 
 def _model(result: summary.Summary, code: str) -> summary.ModelFigures:
@@ -63,13 +66,20 @@ def test_distribution_revenue_share_and_coverage_of_the_team(any_db: Database) -
     assert {code: t.customers for code, t in value.items()} == {"vip": 1, "key": 1, "regular": 2}
     assert value["vip"].revenue == Decimal("600000.00") and value["key"].revenue == Decimal("300000.00")
     assert value["regular"].revenue == 0  # 腾讯's deal is older than 12 months
-    assert (value["vip"].revenue_share, value["key"].revenue_share, value["regular"].revenue_share) == (0.6667, 0.3333, 0.0)
+    assert (value["vip"].revenue_share, value["key"].revenue_share, value["regular"].revenue_share) == (
+        0.6667,
+        0.3333,
+        0.0,
+    )
     assert (value["vip"].share, value["regular"].share) == (0.25, 0.5)
     assert [(t.with_cadence, t.covered) for t in value.values()] == [(1, 1), (1, 0), (2, 1)]
     assert (value["vip"].coverage, value["key"].coverage, value["regular"].coverage) == (1.0, 0.0, 0.5)
     service = _tiers(result, "service")
     assert {code: (t.customers, t.covered, t.with_cadence) for code, t in service.items()} == {
-        "D": (2, 1, 2), "E": (1, 0, 1), "F": (1, 1, 1)}
+        "D": (2, 1, 2),
+        "E": (1, 0, 1),
+        "F": (1, 1, 1),
+    }
     rfm = _tiers(result, "rfm")
     assert set(rfm) == {"champions", "loyal", "no_purchases", "others"}  # only segments that hold someone
     assert _model(result, "pipeline").customers == 0  # no prospects
@@ -78,8 +88,11 @@ def test_distribution_revenue_share_and_coverage_of_the_team(any_db: Database) -
 def test_movements_are_net_per_customer_and_ordered_by_the_policy(any_db: Database) -> None:
     month = _build(any_db)
     moves = {(m.name, m.model): (m.old, m.new, m.direction) for m in month.movements}
-    assert moves == {("华为", "value"): ("key", "vip", "up"), ("腾讯", "service"): ("E", "D", "up"),
-                     ("Acme", "value"): ("vip", "key", "down")}  # RFM has no order: counted, not listed
+    assert moves == {
+        ("华为", "value"): ("key", "vip", "up"),
+        ("腾讯", "service"): ("E", "D", "up"),
+        ("Acme", "value"): ("vip", "key", "down"),
+    }  # RFM has no order: counted, not listed
     value, service, rfm = _model(month, "value"), _model(month, "service"), _model(month, "rfm")
     assert (value.upgrades, value.downgrades, service.upgrades, rfm.changed) == (1, 1, 1, 1)
     assert next(m for m in month.movements if m.name == "华为").new_name == {"zh": "VIP客户", "en": "VIP"}
@@ -108,9 +121,11 @@ def test_lifetime_value_from_observed_retention(any_db: Database) -> None:
     result = _build(any_db)
     assert (result.retention, result.retention_base) == (0.5, 2)
     clv = {v.code: (v.average_revenue, v.lifetime_years, v.clv) for v in result.lifetimes}
-    assert clv == {"vip": (Decimal("600000.00"), 2.0, Decimal("1200000.00")),
-                   "key": (Decimal("300000.00"), 2.0, Decimal("600000.00")),
-                   "regular": (Decimal("0.00"), 2.0, Decimal("0.00"))}
+    assert clv == {
+        "vip": (Decimal("600000.00"), 2.0, Decimal("1200000.00")),
+        "key": (Decimal("300000.00"), 2.0, Decimal("600000.00")),
+        "regular": (Decimal("0.00"), 2.0, Decimal("0.00")),
+    }
 
 
 def test_one_person_and_the_admins_views(any_db: Database) -> None:
@@ -138,15 +153,18 @@ def test_params_are_json_safe(sqlite_db: Database) -> None:
     assert again["period"] == "month"
 
 
-@pytest.mark.parametrize(("words", "expected"), [
-    ([], summary.Request("month")),
-    (["week"], summary.Request("week")),
-    (["季度"], summary.Request("quarter")),
-    (["team"], summary.Request("month", team="")),
-    (["team", "East", "China", "week"], summary.Request("week", team="East China")),
-    (["@li", "quarter"], summary.Request("quarter", person="@li")),
-    (["李伟"], summary.Request("month", person="李伟")),
-])
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ([], summary.Request("month")),
+        (["week"], summary.Request("week")),
+        (["季度"], summary.Request("quarter")),
+        (["team"], summary.Request("month", team="")),
+        (["team", "East", "China", "week"], summary.Request("week", team="East China")),
+        (["@li", "quarter"], summary.Request("quarter", person="@li")),
+        (["李伟"], summary.Request("month", person="李伟")),
+    ],
+)
 def test_arguments(words: list[str], expected: summary.Request) -> None:
     assert summary.parse_request(words) == expected
 
@@ -184,8 +202,9 @@ def test_who_may_ask_for_what(sqlite_db: Database) -> None:
 def test_drill_down_lists_a_tiers_customers_within_the_scope(sqlite_db: Database) -> None:
     with sqlite_db.session() as session:
         people = _people(session)
-        add_book(session, NOW, manager=people["manager"].id, rep_a=people["a"].id, rep_b=people["b"].id,
-                 rep_c=people["c"].id)
+        add_book(
+            session, NOW, manager=people["manager"].id, rep_a=people["a"].id, rep_b=people["b"].id, rep_c=people["c"].id
+        )
         team = summary.resolve_scope(session, people["manager"], summary.Request())
         lines, total = summary.tier_customers(session, people["manager"], POLICY, team, "value", "vip")
         assert total == 1 and [line.name for line in lines] == ["华为"]  # not Westco

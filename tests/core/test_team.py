@@ -14,8 +14,19 @@ from core import accounts, agenda, book, feedback, people, reminders, team
 from core.accounts import Account
 from core.db import Database
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.models import (AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, Notification,
-                         Opportunity, TierOverride, User)
+from core.models import (
+    AuditLog,
+    Contact,
+    Customer,
+    CustomerTier,
+    Feedback,
+    FollowUp,
+    Interaction,
+    Notification,
+    Opportunity,
+    TierOverride,
+    User,
+)
 from core.policies import default_policy_text
 from core.settings import load_settings
 from core.tiering import parse_policy
@@ -34,17 +45,32 @@ def fresh_index():
     book.invalidate()
 
 
-def _customer(session: Session, name: str, owner: Account | None, *, tier: str | None = "regular",
-              days_since_contact: int | None = None, **fields) -> int:
-    row = Customer(name=name, owner_id=owner.id if owner else None, stage="active",
-                   added_at=NOW - timedelta(days=400), **fields)
+def _customer(
+    session: Session,
+    name: str,
+    owner: Account | None,
+    *,
+    tier: str | None = "regular",
+    days_since_contact: int | None = None,
+    **fields,
+) -> int:
+    row = Customer(
+        name=name, owner_id=owner.id if owner else None, stage="active", added_at=NOW - timedelta(days=400), **fields
+    )
     session.add(row)
     session.flush()
     if tier:
         session.add(CustomerTier(customer_id=row.id, model="value", tier=tier, policy_version="t", assigned_at=NOW))
     if days_since_contact is not None:
-        session.add(Interaction(customer_id=row.id, rep_id=owner.id if owner else None, kind="call",
-                                occurred_at=NOW - timedelta(days=days_since_contact), created_at=NOW))
+        session.add(
+            Interaction(
+                customer_id=row.id,
+                rep_id=owner.id if owner else None,
+                kind="call",
+                occurred_at=NOW - timedelta(days=days_since_contact),
+                created_at=NOW,
+            )
+        )
     session.flush()
     return row.id or 0
 
@@ -52,23 +78,39 @@ def _customer(session: Session, name: str, owner: Account | None, *, tier: str |
 def _org(session: Session) -> dict:
     """East: manager 王芳, reps 李伟 and Emma; West: manager Omar, rep Zoe; admin Ada."""
     add = accounts.add_user
-    o = {"wang": add(session, telegram_id=1, name="王芳", role="manager", team="East", now=NOW),
-         "omar": add(session, telegram_id=2, name="Omar", role="manager", team="West", now=NOW),
-         "ada": add(session, telegram_id=3, name="Ada", role="admin", now=NOW)}
+    o = {
+        "wang": add(session, telegram_id=1, name="王芳", role="manager", team="East", now=NOW),
+        "omar": add(session, telegram_id=2, name="Omar", role="manager", team="West", now=NOW),
+        "ada": add(session, telegram_id=3, name="Ada", role="admin", now=NOW),
+    }
     o["li"] = add(session, telegram_id=4, name="李伟", role="rep", team="East", now=NOW, manager_id=o["wang"].id)
-    o["emma"] = add(session, telegram_id=5, name="Emma Stone", role="rep", team="East", now=NOW,
-                    manager_id=o["wang"].id)
+    o["emma"] = add(
+        session, telegram_id=5, name="Emma Stone", role="rep", team="East", now=NOW, manager_id=o["wang"].id
+    )
     o["zoe"] = add(session, telegram_id=6, name="Zoe", role="rep", team="West", now=NOW, manager_id=o["omar"].id)
     session.get(User, o["emma"].id).username = "emma_s"
-    c = {"华为": _customer(session, "华为", o["li"], tier="vip", days_since_contact=2),
-         "腾讯": _customer(session, "腾讯", o["li"], tier="key", days_since_contact=200),
-         "Acme": _customer(session, "Acme", o["li"], tier="regular", days_since_contact=100),
-         "Globex": _customer(session, "Globex", o["emma"], tier="vip", days_since_contact=5),
-         "West Co": _customer(session, "West Co", o["zoe"], tier="vip")}
-    session.add(FollowUp(customer_id=c["腾讯"], rep_id=o["li"].id, due_at=NOW + timedelta(days=1), text="call back",
-                         created_at=NOW))
-    session.add(FollowUp(customer_id=c["腾讯"], rep_id=o["li"].id, due_at=NOW - timedelta(days=3), text="old",
-                         status="done", created_at=NOW))
+    c = {
+        "华为": _customer(session, "华为", o["li"], tier="vip", days_since_contact=2),
+        "腾讯": _customer(session, "腾讯", o["li"], tier="key", days_since_contact=200),
+        "Acme": _customer(session, "Acme", o["li"], tier="regular", days_since_contact=100),
+        "Globex": _customer(session, "Globex", o["emma"], tier="vip", days_since_contact=5),
+        "West Co": _customer(session, "West Co", o["zoe"], tier="vip"),
+    }
+    session.add(
+        FollowUp(
+            customer_id=c["腾讯"], rep_id=o["li"].id, due_at=NOW + timedelta(days=1), text="call back", created_at=NOW
+        )
+    )
+    session.add(
+        FollowUp(
+            customer_id=c["腾讯"],
+            rep_id=o["li"].id,
+            due_at=NOW - timedelta(days=3),
+            text="old",
+            status="done",
+            created_at=NOW,
+        )
+    )
     session.flush()
     return {**o, "c": c}
 
@@ -108,12 +150,14 @@ def test_reps_may_use_nothing(any_db: Database) -> None:
     with any_db.session() as session:
         o = _org(session)
         c = o["c"]
-        for call in (lambda: team.overview(session, o["li"], POLICY, NOW, org_timezone=ZONE),
-                     lambda: team.reassign(session, o["li"], [c["Acme"]], o["emma"].id, NOW),
-                     lambda: team.archive(session, o["li"], c["Acme"], NOW),
-                     lambda: team.merge(session, o["li"], POLICY, c["Acme"], c["腾讯"], NOW, org_timezone=ZONE),
-                     lambda: people.deactivate(session, o["li"], o["emma"].id, NOW),
-                     lambda: people.set_role(session, o["li"], o["emma"].id, "manager", NOW)):
+        for call in (
+            lambda: team.overview(session, o["li"], POLICY, NOW, org_timezone=ZONE),
+            lambda: team.reassign(session, o["li"], [c["Acme"]], o["emma"].id, NOW),
+            lambda: team.archive(session, o["li"], c["Acme"], NOW),
+            lambda: team.merge(session, o["li"], POLICY, c["Acme"], c["腾讯"], NOW, org_timezone=ZONE),
+            lambda: people.deactivate(session, o["li"], o["emma"].id, NOW),
+            lambda: people.set_role(session, o["li"], o["emma"].id, "manager", NOW),
+        ):
             with pytest.raises(Forbidden):
                 call()
 
@@ -132,13 +176,15 @@ def test_reassign_a_whole_book_keeps_history_and_moves_open_follow_ups(any_db: D
     with any_db.session() as session:
         owners = set(session.exec(select(Customer.owner_id).where(Customer.id.in_(picked.ids))).all())
         assert owners == {o["emma"].id}
-        assert set(session.exec(select(Interaction.rep_id).where(Interaction.customer_id.in_(picked.ids))).all()) \
-            == {o["li"].id}  # who logged it stays
+        assert set(session.exec(select(Interaction.rep_id).where(Interaction.customer_id.in_(picked.ids))).all()) == {
+            o["li"].id
+        }  # who logged it stays
         follow_ups = {f.text: f.rep_id for f in session.exec(select(FollowUp)).all()}
         assert follow_ups == {"call back": o["emma"].id, "old": o["li"].id}  # done ones stay as they were
         changes = session.exec(select(AuditLog).where(AuditLog.action == "customer.owner")).all()
-        assert {(a.target, a.detail["old"], a.detail["new"]) for a in changes} == \
-            {(f"customer:{cid}", o["li"].id, o["emma"].id) for cid in picked.ids}
+        assert {(a.target, a.detail["old"], a.detail["new"]) for a in changes} == {
+            (f"customer:{cid}", o["li"].id, o["emma"].id) for cid in picked.ids
+        }
         assert all(a.actor_id == o["wang"].id for a in changes)
         [notice] = session.exec(select(Notification).where(Notification.kind == "team_reassigned")).all()
         assert notice.recipient_id == o["emma"].id and notice.payload["params"]["count"] == 3
@@ -214,8 +260,12 @@ def test_account_manager_for_vip_only_and_the_load(any_db: Database) -> None:
         assert [w["name"] for w in load.without] == ["Globex"]
         assert can_see_customer(session, _fresh(session, o["emma"]), c["华为"])  # the AM sees the customer
         assert team.set_account_manager(session, o["wang"], POLICY, c["华为"], None, NOW) == ("华为", None)
-        assert session.exec(select(func.count()).select_from(AuditLog)
-                            .where(AuditLog.action == "customer.account_manager")).one() == 2
+        assert (
+            session.exec(
+                select(func.count()).select_from(AuditLog).where(AuditLog.action == "customer.account_manager")
+            ).one()
+            == 2
+        )
 
 
 # --- archive --------------------------------------------------------------------------------------
@@ -256,23 +306,38 @@ def test_archived_customers_leave_every_list_and_come_back(any_db: Database) -> 
 
 
 def _counts(session: Session) -> dict[str, int]:
-    return {table.__name__: session.exec(select(func.count()).select_from(table)).one()
-            for table in (Interaction, Feedback, FollowUp, Contact, TierOverride, Opportunity)}
+    return {
+        table.__name__: session.exec(select(func.count()).select_from(table)).one()
+        for table in (Interaction, Feedback, FollowUp, Contact, TierOverride, Opportunity)
+    }
 
 
 def test_merge_moves_everything_and_loses_nothing(any_db: Database) -> None:
     with any_db.session() as session:
         o = _org(session)
         keep = o["c"]["华为"]
-        drop = _customer(session, "华为技术", o["emma"], tier="regular", days_since_contact=1, company="华为技术有限公司",
-                         external_id="CRM-77", potential=5)
-        session.add_all([Contact(customer_id=keep, name="张总", is_primary=True),
-                         Contact(customer_id=drop, name="李经理", is_primary=True),
-                         Feedback(customer_id=drop, kind="praise", text="great", status="resolved", created_at=NOW),
-                         FollowUp(customer_id=drop, rep_id=o["emma"].id, due_at=NOW, text="visit", created_at=NOW),
-                         TierOverride(customer_id=drop, model="value", tier="vip", reason="strategic", created_at=NOW),
-                         Opportunity(customer_id=drop, title="二期", amount_minor=100, currency="CNY", created_at=NOW,
-                                     updated_at=NOW)])
+        drop = _customer(
+            session,
+            "华为技术",
+            o["emma"],
+            tier="regular",
+            days_since_contact=1,
+            company="华为技术有限公司",
+            external_id="CRM-77",
+            potential=5,
+        )
+        session.add_all(
+            [
+                Contact(customer_id=keep, name="张总", is_primary=True),
+                Contact(customer_id=drop, name="李经理", is_primary=True),
+                Feedback(customer_id=drop, kind="praise", text="great", status="resolved", created_at=NOW),
+                FollowUp(customer_id=drop, rep_id=o["emma"].id, due_at=NOW, text="visit", created_at=NOW),
+                TierOverride(customer_id=drop, model="value", tier="vip", reason="strategic", created_at=NOW),
+                Opportunity(
+                    customer_id=drop, title="二期", amount_minor=100, currency="CNY", created_at=NOW, updated_at=NOW
+                ),
+            ]
+        )
     with any_db.session() as session:
         before = _counts(session)
         first, second = team.merge_preview(session, o["wang"], drop, keep)
@@ -284,8 +349,14 @@ def test_merge_moves_everything_and_loses_nothing(any_db: Database) -> None:
             team.merge(session, o["wang"], POLICY, keep, o["c"]["West Co"], NOW, org_timezone=ZONE)
     with any_db.session() as session:
         merged = team.merge(session, o["wang"], POLICY, keep, drop, NOW, org_timezone=ZONE)
-        assert merged.moved == {"interactions": 1, "feedback": 1, "follow_ups": 1, "contacts": 1, "overrides": 1,
-                                "opportunities": 1}
+        assert merged.moved == {
+            "interactions": 1,
+            "feedback": 1,
+            "follow_ups": 1,
+            "contacts": 1,
+            "overrides": 1,
+            "opportunities": 1,
+        }
     with any_db.session() as session:
         assert _counts(session) == before  # nothing deleted
         for table in (Interaction, Feedback, FollowUp, Contact, TierOverride, Opportunity):
@@ -319,7 +390,9 @@ def test_deactivated_rep_gets_no_digest_and_their_customers_wait(any_db: Databas
         change = people.deactivate(session, o["wang"], o["li"].id, NOW)
         assert (change.old, change.new, change.customers) == ("active", "inactive", 3)
     with any_db.session() as session:
-        assert o["li"].id not in {p.recipient_id for p in reminders.plan_digests(session, POLICY, SETTINGS, digest_time)}
+        assert o["li"].id not in {
+            p.recipient_id for p in reminders.plan_digests(session, POLICY, SETTINGS, digest_time)
+        }
         assert o["li"].id not in {p.account.id for p in reminders.people(session, SETTINGS, with_books_only=False)}
         assert accounts.find_by_telegram_id(session, 4) is None and people.is_deactivated(session, 4)
         view = team.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE)

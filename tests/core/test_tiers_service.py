@@ -40,12 +40,25 @@ def _customer(session: Session, name: str, **fields) -> int:
     return row.id
 
 
-def _touch(session: Session, customer_id: int, kind: str, days_ago: float, amount: str | None = None,
-           channel: str | None = None) -> None:
-    session.add(Interaction(customer_id=customer_id, kind=kind, channel=channel,
-                            occurred_at=NOW - timedelta(days=days_ago), created_at=NOW,
-                            amount_minor=to_minor(Decimal(amount), "CNY") if amount else None,
-                            currency="CNY" if amount else None))
+def _touch(
+    session: Session,
+    customer_id: int,
+    kind: str,
+    days_ago: float,
+    amount: str | None = None,
+    channel: str | None = None,
+) -> None:
+    session.add(
+        Interaction(
+            customer_id=customer_id,
+            kind=kind,
+            channel=channel,
+            occurred_at=NOW - timedelta(days=days_ago),
+            created_at=NOW,
+            amount_minor=to_minor(Decimal(amount), "CNY") if amount else None,
+            currency="CNY" if amount else None,
+        )
+    )
 
 
 def test_facts_are_aggregated_in_sql(any_db: Database) -> None:
@@ -57,8 +70,11 @@ def test_facts_are_aggregated_in_sql(any_db: Database) -> None:
         _touch(session, cid, "call", 100)
         _touch(session, cid, "call", -3)  # in the future: ignored
         session.add(Feedback(customer_id=cid, kind="complaint", satisfaction=2, created_at=NOW - timedelta(days=5)))
-        session.add(Feedback(customer_id=cid, kind="praise", satisfaction=4, status="resolved",
-                             created_at=NOW - timedelta(days=20)))
+        session.add(
+            Feedback(
+                customer_id=cid, kind="praise", satisfaction=4, status="resolved", created_at=NOW - timedelta(days=20)
+            )
+        )
         session.add(Contact(customer_id=cid, name="Bob", birthday=date(1980, 11, 27), is_primary=True))
     with any_db.session() as session:
         [facts] = load_facts(session, POLICY, NOW, org_timezone=TZ)
@@ -81,8 +97,10 @@ def test_first_assignment_then_review_with_hysteresis_and_history(any_db: Databa
         _touch(session, rich, "deal", 5, "900000")
         _touch(session, poor, "deal", 5, "10")
     first = recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
-    assert {(c.customer_id, c.model, c.reason) for c in first.changes} >= {(rich, "value", "initial"),
-                                                                           (poor, "value", "initial")}
+    assert {(c.customer_id, c.model, c.reason) for c in first.changes} >= {
+        (rich, "value", "initial"),
+        (poor, "value", "initial"),
+    }
     again = recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
     assert again.changes == []  # nothing moves outside a review
     with any_db.session() as session:
@@ -99,20 +117,36 @@ def test_override_pins_the_tier_until_it_expires(any_db: Database) -> None:
         cid = _customer(session, "Pinned", stage="active", potential=1, influence=1)
     recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
     with any_db.session() as session:
-        session.add(TierOverride(customer_id=cid, model="value", tier="vip", reason="strategic", created_at=NOW,
-                                 expires_at=NOW + timedelta(days=30)))
+        session.add(
+            TierOverride(
+                customer_id=cid,
+                model="value",
+                tier="vip",
+                reason="strategic",
+                created_at=NOW,
+                expires_at=NOW + timedelta(days=30),
+            )
+        )
     report = recompute(any_db, POLICY, NOW, org_timezone=TZ, review=True)
-    assert [(c.model, c.new, c.reason) for c in report.changes if c.customer_id == cid and c.model == "value"] \
-        == [("value", "vip", "override")]
+    assert [(c.model, c.new, c.reason) for c in report.changes if c.customer_id == cid and c.model == "value"] == [
+        ("value", "vip", "override")
+    ]
     later = recompute(any_db, POLICY, NOW + timedelta(days=31), org_timezone=TZ, review=True)
-    assert [(c.new, c.reason) for c in later.changes if c.customer_id == cid and c.model == "value"] \
-        == [("regular", "downgrade")]
+    assert [(c.new, c.reason) for c in later.changes if c.customer_id == cid and c.model == "value"] == [
+        ("regular", "downgrade")
+    ]
 
 
 def test_stage_change_clears_models_that_no_longer_apply(any_db: Database) -> None:
     with any_db.session() as session:
-        cid = _customer(session, "Prospect", stage="prospect", intention=5, pipeline_stage="contract_sent",
-                        expected_signing_date=date(2026, 12, 1))
+        cid = _customer(
+            session,
+            "Prospect",
+            stage="prospect",
+            intention=5,
+            pipeline_stage="contract_sent",
+            expected_signing_date=date(2026, 12, 1),
+        )
     recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
     with any_db.session() as session:
         assert session.get(CustomerTier, (cid, "pipeline")).tier == "A"
@@ -127,16 +161,38 @@ def test_stage_change_clears_models_that_no_longer_apply(any_db: Database) -> No
 def test_tiers_json_shape(any_db: Database) -> None:
     with any_db.session() as session:
         owner = accounts.add_user(session, telegram_id=7, name="Li Wei", role="rep", now=NOW)
-        cid = _customer(session, "华为", stage="active", potential=4, influence=3, external_id="C1",
-                        owner_id=owner.id, expectation=4, satisfaction=5)
+        cid = _customer(
+            session,
+            "华为",
+            stage="active",
+            potential=4,
+            influence=3,
+            external_id="C1",
+            owner_id=owner.id,
+            expectation=4,
+            satisfaction=5,
+        )
         _touch(session, cid, "deal", 3, "500000.25", channel="visit")
         empty = _customer(session, "Empty", stage="prospect")
     recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
     with any_db.session() as session:
         views = {v.id: v for v in tier_views(session, POLICY, NOW, org_timezone=TZ)}
     row = tier_json(views[cid], POLICY, "en", "CNY")
-    assert {"id", "external_id", "name", "owner", "stage", "value", "rfm", "pipeline", "service", "models",
-            "flags", "cadence", "actions"} <= set(row)
+    assert {
+        "id",
+        "external_id",
+        "name",
+        "owner",
+        "stage",
+        "value",
+        "rfm",
+        "pipeline",
+        "service",
+        "models",
+        "flags",
+        "cadence",
+        "actions",
+    } <= set(row)
     assert (row["external_id"], row["owner"], row["stage"]) == ("C1", "Li Wei", "active")
     assert row["value"]["tier"] in ("vip", "key", "regular")
     assert set(row["value"]["components"]) == {"contribution", "potential", "stability", "influence"}
@@ -146,8 +202,13 @@ def test_tiers_json_shape(any_db: Database) -> None:
     assert row["cadence"]["status"] == "ok" and row["cadence"]["next_visit_due"]
     assert all({"code", "text", "reason"} <= set(a) for a in row["actions"])
     blank = tier_json(views[empty], POLICY, "zh", "CNY")
-    assert blank["rfm"] == {"r": None, "f": None, "m": None, "segment": "no_purchases",
-                            "segment_name": blank["rfm"]["segment_name"]}
+    assert blank["rfm"] == {
+        "r": None,
+        "f": None,
+        "m": None,
+        "segment": "no_purchases",
+        "segment_name": blank["rfm"]["segment_name"],
+    }
     assert blank["value"] is None and blank["pipeline"]["grade"] == "C"
 
 
@@ -157,25 +218,51 @@ def _seeded_book(db: Database, customers: int = 120) -> None:
     rng = random.Random(11)
     with db.session() as session:
         for n in range(customers):
-            cid = _customer(session, f"c{n}", stage=rng.choice(("active", "active", "prospect", "lost")),
-                            potential=rng.choice((None, 1, 3, 5)), influence=rng.randint(1, 5),
-                            intention=rng.randint(1, 5), pipeline_stage=rng.choice((None, "lead", "proposal")),
-                            contract_start=rng.choice((None, date(2020, 5, 1))),
-                            added_at=NOW - timedelta(days=rng.randint(10, 900)))
+            cid = _customer(
+                session,
+                f"c{n}",
+                stage=rng.choice(("active", "active", "prospect", "lost")),
+                potential=rng.choice((None, 1, 3, 5)),
+                influence=rng.randint(1, 5),
+                intention=rng.randint(1, 5),
+                pipeline_stage=rng.choice((None, "lead", "proposal")),
+                contract_start=rng.choice((None, date(2020, 5, 1))),
+                added_at=NOW - timedelta(days=rng.randint(10, 900)),
+            )
             for _ in range(rng.randint(0, 12)):
                 kind = rng.choice(("call", "visit", "note", "deal", "deal"))
                 currency = rng.choice(("CNY", "CNY", "USD"))
-                session.add(Interaction(
-                    customer_id=cid, kind=kind, channel=rng.choice((None, "visit")),
-                    occurred_at=NOW - timedelta(hours=rng.randint(1, 800 * 24)), created_at=NOW,
-                    amount_minor=rng.randint(1, 10**7) if kind == "deal" else None,
-                    currency=currency if kind == "deal" else None))
+                session.add(
+                    Interaction(
+                        customer_id=cid,
+                        kind=kind,
+                        channel=rng.choice((None, "visit")),
+                        occurred_at=NOW - timedelta(hours=rng.randint(1, 800 * 24)),
+                        created_at=NOW,
+                        amount_minor=rng.randint(1, 10**7) if kind == "deal" else None,
+                        currency=currency if kind == "deal" else None,
+                    )
+                )
             if rng.random() < 0.2:
-                session.add(Feedback(customer_id=cid, kind="complaint", satisfaction=rng.randint(1, 5),
-                                     created_at=NOW - timedelta(days=rng.randint(1, 60))))
+                session.add(
+                    Feedback(
+                        customer_id=cid,
+                        kind="complaint",
+                        satisfaction=rng.randint(1, 5),
+                        created_at=NOW - timedelta(days=rng.randint(1, 60)),
+                    )
+                )
             if n % 3 == 0:
-                session.add(CustomerTier(customer_id=cid, model="rfm", tier="others", policy_version="old",
-                                         reason="initial", assigned_at=NOW - timedelta(days=90)))
+                session.add(
+                    CustomerTier(
+                        customer_id=cid,
+                        model="rfm",
+                        tier="others",
+                        policy_version="old",
+                        reason="initial",
+                        assigned_at=NOW - timedelta(days=90),
+                    )
+                )
 
 
 # sha256 of the sorted (customer, model, new tier, score) of the seeded book's first
@@ -188,8 +275,9 @@ def test_the_book_loads_and_decides_as_before(any_db: Database) -> None:
     _seeded_book(any_db)
     book = sorted(load_book_facts(any_db, POLICY, NOW, org_timezone=TZ), key=lambda f: f.id)
     with any_db.session() as session:
-        one_session = sorted(load_facts(session, POLICY, NOW, org_timezone=TZ, with_occasions=False),
-                             key=lambda f: f.id)
+        one_session = sorted(
+            load_facts(session, POLICY, NOW, org_timezone=TZ, with_occasions=False), key=lambda f: f.id
+        )
     assert book == one_session  # the threaded recompute path reads what one session reads
     already = [f for f in book if f.assigned_tiers]
     assert already and len({id(f.assigned_tiers) for f in already}) < len(already)  # shared mappings

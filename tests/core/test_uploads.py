@@ -15,14 +15,23 @@ CSV = b"Account Name\nAcme\nGlobex\n"
 def test_an_import_cut_short_is_found_once_and_a_committed_one_never(any_db: Database) -> None:
     with any_db.session() as session:
         rep = accounts.add_user(session, telegram_id=77, name="Emma", role="rep", now=TEST_START, language="zh")
-        cut, done = (uploads.store(session, rep, filename=name, content=CSV, kind="customers", now=TEST_START)
-                     for name in ("cut.csv", "done.csv"))
+        cut, done = (
+            uploads.store(session, rep, filename=name, content=CSV, kind="customers", now=TEST_START)
+            for name in ("cut.csv", "done.csv")
+        )
     with any_db.session() as session:
         uploads.begin_import(session, rep, cut, chat_id=77, message_id=5)
         uploads.begin_import(session, rep, done, chat_id=77, message_id=9)
     with any_db.session() as session:
-        report = uploads.confirm(session, rep, done, now=TEST_START, currency="CNY", timezone="Asia/Shanghai",
-                                 policy=parse_policy(default_policy_text()))
+        report = uploads.confirm(
+            session,
+            rep,
+            done,
+            now=TEST_START,
+            currency="CNY",
+            timezone="Asia/Shanghai",
+            policy=parse_policy(default_policy_text()),
+        )
         assert report is not None and report.created == 2
     with any_db.session() as session:
         assert uploads.unfinished(session) == [uploads.Unfinished(77, 5, "zh")]

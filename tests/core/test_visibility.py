@@ -22,18 +22,30 @@ def _book(session: Session) -> dict[str, object]:
         "west_manager": accounts.add_user(session, telegram_id=2, name="m2", role="manager", team="West", now=NOW),
         "admin": accounts.add_user(session, telegram_id=3, name="a", role="admin", now=NOW),
     }
-    people["east_rep"] = accounts.add_user(session, telegram_id=4, name="r1", role="rep", team="East", now=NOW,
-                                           manager_id=people["east_manager"].id)
+    people["east_rep"] = accounts.add_user(
+        session, telegram_id=4, name="r1", role="rep", team="East", now=NOW, manager_id=people["east_manager"].id
+    )
     people["east_rep2"] = accounts.add_user(session, telegram_id=5, name="r2", role="rep", team="East", now=NOW)
     people["west_rep"] = accounts.add_user(session, telegram_id=6, name="r3", role="rep", team="West", now=NOW)
     customers = {}
     teams = {"east": people["east_manager"].team_id, "west": people["west_manager"].team_id, None: None}
     for name, owner, kam, unassigned_team in (
-            ("e1", "east_rep", None, None), ("e2", "east_rep2", None, None), ("w1", "west_rep", None, None),
-            ("vip", "west_rep", "east_rep", None), ("free", None, None, None), ("mgr", "east_manager", None, None),
-            ("free_east", None, None, "east"), ("free_west", None, None, "west")):
-        row = Customer(name=name, added_at=NOW, owner_id=people[owner].id if owner else None,
-                       account_manager_id=people[kam].id if kam else None, team_id=teams[unassigned_team])
+        ("e1", "east_rep", None, None),
+        ("e2", "east_rep2", None, None),
+        ("w1", "west_rep", None, None),
+        ("vip", "west_rep", "east_rep", None),
+        ("free", None, None, None),
+        ("mgr", "east_manager", None, None),
+        ("free_east", None, None, "east"),
+        ("free_west", None, None, "west"),
+    ):
+        row = Customer(
+            name=name,
+            added_at=NOW,
+            owner_id=people[owner].id if owner else None,
+            account_manager_id=people[kam].id if kam else None,
+            team_id=teams[unassigned_team],
+        )
         session.add(row)
         session.flush()
         customers[name] = row.id
@@ -71,8 +83,16 @@ def test_deactivated_account_sees_nothing(any_db: Database) -> None:
 
 def _import(db: Database, text: str, actor: accounts.Account | None) -> None:
     with db.session() as session:
-        report = import_table(session, "customers", read_bytes(text.encode()), actor=actor, now=NOW,
-                              currency="CNY", timezone="Asia/Shanghai", apply=True)
+        report = import_table(
+            session,
+            "customers",
+            read_bytes(text.encode()),
+            actor=actor,
+            now=NOW,
+            currency="CNY",
+            timezone="Asia/Shanghai",
+            apply=True,
+        )
         assert report.ok and report.created == 1, report.errors
 
 
@@ -112,8 +132,13 @@ def test_migration_gives_unassigned_customers_the_team_of_who_imported_them(any_
         imported_at = NOW + timedelta(hours=1)
         upload = session.get(Upload, upload_id)
         upload.status, upload.finished_at = "done", imported_at
-        session.add_all([upload, Customer(name="from chat", added_at=imported_at),
-                         Customer(name="from cli", added_at=NOW + timedelta(hours=2))])
+        session.add_all(
+            [
+                upload,
+                Customer(name="from chat", added_at=imported_at),
+                Customer(name="from cli", added_at=NOW + timedelta(hours=2)),
+            ]
+        )
         for row in session.exec(select(Customer)).all():  # as before 0007: no team recorded anywhere
             row.team_id = None
             session.add(row)
@@ -124,4 +149,5 @@ def test_migration_gives_unassigned_customers_the_team_of_who_imported_them(any_
         west_team = session.exec(select(Team.id).where(Team.name == "West")).one()
     assert teams["from chat"] == west_team
     assert {name: team_id for name, team_id in teams.items() if name != "from chat"} == dict.fromkeys(
-        ("e1", "e2", "w1", "vip", "free", "mgr", "free_east", "free_west", "from cli"), None)
+        ("e1", "e2", "w1", "vip", "free", "mgr", "free_east", "free_west", "from cli"), None
+    )

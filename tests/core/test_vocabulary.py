@@ -44,8 +44,15 @@ def store_tiers(session, vocabulary: Vocabulary, customer_id: int, main_tier: st
         else:
             assert isinstance(model, OrderedModel)
             tier = model.tiers[-1].code
-        session.add(CustomerTier(customer_id=customer_id, model=model.code, tier=tier,
-                                 policy_version=vocabulary.policy.version, assigned_at=at("09:00") - timedelta(days=300)))
+        session.add(
+            CustomerTier(
+                customer_id=customer_id,
+                model=model.code,
+                tier=tier,
+                policy_version=vocabulary.policy.version,
+                assigned_at=at("09:00") - timedelta(days=300),
+            )
+        )
 
 
 def make_book(db: Database, vocabulary: Vocabulary) -> dict[str, int]:
@@ -56,24 +63,49 @@ def make_book(db: Database, vocabulary: Vocabulary) -> dict[str, int]:
     now = at("09:00")
     with db.session() as session:
         manager = accounts.add_user(session, telegram_id=1, name="Wang", role="manager", team="East", now=now)
-        rep = accounts.add_user(session, telegram_id=2, name="Li", role="rep", team="East", now=now,
-                                manager_id=manager.id)
+        rep = accounts.add_user(
+            session, telegram_id=2, name="Li", role="rep", team="East", now=now, manager_id=manager.id
+        )
         ids = {"manager": manager.id, "rep": rep.id}
-        for label, tier, days in (("top", vocabulary.top, 2 * vocabulary.max_days(vocabulary.top, "visit")),
-                                  ("middle", vocabulary.middle, 1), ("lowest", vocabulary.lowest, 1)):
-            customer = Customer(name=f"{label.title()} Co", owner_id=rep.id, stage="active", region="CN",
-                                language="zh", added_at=now - timedelta(days=400))
+        for label, tier, days in (
+            ("top", vocabulary.top, 2 * vocabulary.max_days(vocabulary.top, "visit")),
+            ("middle", vocabulary.middle, 1),
+            ("lowest", vocabulary.lowest, 1),
+        ):
+            customer = Customer(
+                name=f"{label.title()} Co",
+                owner_id=rep.id,
+                stage="active",
+                region="CN",
+                language="zh",
+                added_at=now - timedelta(days=400),
+            )
             session.add(customer)
             session.flush()
             ids[label] = customer.id
-            session.add(Interaction(customer_id=customer.id, rep_id=rep.id, kind="visit",
-                                    occurred_at=now - timedelta(days=days), created_at=now))
-            session.add(Interaction(customer_id=customer.id, rep_id=rep.id, kind="call",
-                                    occurred_at=now - timedelta(days=1), created_at=now))
+            session.add(
+                Interaction(
+                    customer_id=customer.id,
+                    rep_id=rep.id,
+                    kind="visit",
+                    occurred_at=now - timedelta(days=days),
+                    created_at=now,
+                )
+            )
+            session.add(
+                Interaction(
+                    customer_id=customer.id,
+                    rep_id=rep.id,
+                    kind="call",
+                    occurred_at=now - timedelta(days=1),
+                    created_at=now,
+                )
+            )
             lead = vocabulary.policy.tier(vocabulary.main, tier).lead_days  # type: ignore[union-attr]
             birthday = TODAY + timedelta(days=lead)
-            session.add(Contact(customer_id=customer.id, name=f"{label}", is_primary=True,
-                                birthday=birthday.replace(year=1980)))
+            session.add(
+                Contact(customer_id=customer.id, name=f"{label}", is_primary=True, birthday=birthday.replace(year=1980))
+            )
             store_tiers(session, vocabulary, customer.id, tier)
     return ids
 
@@ -130,8 +162,9 @@ def test_the_digest_ranks_the_top_tier_first(any_db: Database, vocabulary: Vocab
 def test_greeting_styles_follow_the_policy(any_db: Database, vocabulary: Vocabulary) -> None:
     ids = make_book(any_db, vocabulary)
     with any_db.session() as session:
-        batches = greetings.due_greetings(session, vocabulary.policy, greetings.greetings_environment(), TODAY,
-                                          org_timezone="Asia/Shanghai")
+        batches = greetings.due_greetings(
+            session, vocabulary.policy, greetings.greetings_environment(), TODAY, org_timezone="Asia/Shanghai"
+        )
     styles = {item.customer_id: item.tier for batch in batches for item in batch.items}
     assert styles == {ids["top"]: "personal", ids["middle"]: "warm", ids["lowest"]: "standard"}
 
@@ -149,16 +182,20 @@ def test_summary_on_time_agrees_with_the_digest_and_the_escalations(any_db: Data
     late_in_summary = {code: t.with_cadence - t.covered for code, t in figures.items()}
     tier_of = {ids["top"]: vocabulary.top, ids["middle"]: vocabulary.middle, ids["lowest"]: vocabulary.lowest}
     late_in_digest = {code: sum(1 for c in items.overdue if tier_of[c.customer_id] == code) for code in figures}
-    escalated = {tier_of[int(p.dedupe_key.split(":")[2])]
-                 for p in plan(any_db, vocabulary, reminders.plan_escalations, now)}
+    escalated = {
+        tier_of[int(p.dedupe_key.split(":")[2])] for p in plan(any_db, vocabulary, reminders.plan_escalations, now)
+    }
     assert late_in_summary == late_in_digest == {vocabulary.top: 1, vocabulary.middle: 0, vocabulary.lowest: 0}
     assert escalated == {vocabulary.top}
     assert result.overdue_total == len(items.overdue) == 1
 
 
 def test_policy_check_explains_a_policy_that_names_no_main_model_or_priority_tier() -> None:
-    text = VOCABULARIES["sponsor"].policy.text.replace('main_model = "sponsor"\n', "").replace(
-        "priority = true", "priority = false")
+    text = (
+        VOCABULARIES["sponsor"]
+        .policy.text.replace('main_model = "sponsor"\n', "")
+        .replace("priority = true", "priority = false")
+    )
     notes = parse_policy(text).notes
     assert any("main_model is not set" in n and "'sponsor'" in n for n in notes)
     assert any("no tier has `priority = true`" in n for n in notes)
@@ -167,24 +204,32 @@ def test_policy_check_explains_a_policy_that_names_no_main_model_or_priority_tie
         parse_policy(text.replace('name = "sponsor"', 'name = "sponsor"\nmain_model = "nope"'))
 
 
-def test_tier_change_notices_name_tiers_and_models_in_the_readers_language(any_db: Database,
-                                                                          vocabulary: Vocabulary) -> None:
+def test_tier_change_notices_name_tiers_and_models_in_the_readers_language(
+    any_db: Database, vocabulary: Vocabulary
+) -> None:
     ids = make_book(any_db, vocabulary)
-    changes = [TierChange(ids["middle"], vocabulary.main, vocabulary.middle, vocabulary.top, 80.0, "upgrade"),
-               TierChange(ids["lowest"], vocabulary.main, vocabulary.middle, vocabulary.lowest, 10.0, "downgrade")]
+    changes = [
+        TierChange(ids["middle"], vocabulary.main, vocabulary.middle, vocabulary.top, 80.0, "upgrade"),
+        TierChange(ids["lowest"], vocabulary.main, vocabulary.middle, vocabulary.lowest, 10.0, "downgrade"),
+    ]
     with any_db.session() as session:
         [review] = reminders.change_notices(session, changes, TODAY, vocabulary.policy)
-        [by_policy] = reminders.change_notices(session, changes, TODAY, vocabulary.policy,
-                                               {"kind": "policy", "by": "Wang", "version": 7})
+        [by_policy] = reminders.change_notices(
+            session, changes, TODAY, vocabulary.policy, {"kind": "policy", "by": "Wang", "version": 7}
+        )
     main = vocabulary.policy.main_model
     assert main is not None
     name = vocabulary.name
     zh, en = texts(review)["zh"], texts(review)["en"]
-    assert (f"<b>Middle Co</b> · {main.name.get('zh')}：{name(vocabulary.middle, 'zh')} → "
-            f"<b>{name(vocabulary.top, 'zh')}</b>（升档）") in zh
+    assert (
+        f"<b>Middle Co</b> · {main.name.get('zh')}：{name(vocabulary.middle, 'zh')} → "
+        f"<b>{name(vocabulary.top, 'zh')}</b>（升档）"
+    ) in zh
     assert f"{name(vocabulary.middle, 'zh')} → <b>{name(vocabulary.lowest, 'zh')}</b>（降档）" in zh
     assert "定期评估（2026-11-24）" in zh and "Review of 2026-11-24" in en
-    assert f"{main.name.get('en')}: {name(vocabulary.middle, 'en')} → <b>{name(vocabulary.top, 'en')}</b> (upgrade)" in en
+    assert (
+        f"{main.name.get('en')}: {name(vocabulary.middle, 'en')} → <b>{name(vocabulary.top, 'en')}</b> (upgrade)" in en
+    )
     assert "分档规则已更新（Wang 修改）" in texts(by_policy)["zh"]
     for text in (zh, en):
         assert f"{vocabulary.main}:" not in text and "upgrade)" not in zh
@@ -194,13 +239,25 @@ def test_a_managers_pin_tells_the_rep_whose_customer_it_is(any_db: Database, voc
     ids = make_book(any_db, vocabulary)
     with any_db.session() as session:
         manager = accounts.get_account(session, ids["manager"])
-        overrides.pin(session, manager, vocabulary.policy, ids["lowest"], vocabulary.main, vocabulary.top,
-                      "strategic partner", at("10:00"), until=date(2027, 3, 31), timezone="Asia/Shanghai",
-                      org_timezone="Asia/Shanghai")
+        overrides.pin(
+            session,
+            manager,
+            vocabulary.policy,
+            ids["lowest"],
+            vocabulary.main,
+            vocabulary.top,
+            "strategic partner",
+            at("10:00"),
+            until=date(2027, 3, 31),
+            timezone="Asia/Shanghai",
+            org_timezone="Asia/Shanghai",
+        )
     with any_db.session() as session:
         [notice] = session.exec(select(Notification).where(Notification.dedupe_key.startswith("pin:"))).all()
     assert notice.recipient_id == ids["rep"]
     zh = render_payload(RENDERER, "zh", notice.payload)
-    assert (f"Wang 人工调档：<b>Lowest Co</b> · {vocabulary.policy.main_model.name.get('zh')}："  # type: ignore[union-attr]
-            f"{vocabulary.name(vocabulary.lowest, 'zh')} → <b>{vocabulary.name(vocabulary.top, 'zh')}</b>（升档）") in zh
+    assert (
+        f"Wang 人工调档：<b>Lowest Co</b> · {vocabulary.policy.main_model.name.get('zh')}："  # type: ignore[union-attr]
+        f"{vocabulary.name(vocabulary.lowest, 'zh')} → <b>{vocabulary.name(vocabulary.top, 'zh')}</b>（升档）"
+    ) in zh
     assert "理由：strategic partner · 有效至 2027-03-31" in zh

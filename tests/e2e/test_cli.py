@@ -29,9 +29,11 @@ def test_run_without_token_names_the_variable_and_the_demo(cli_env: dict[str, st
 
 
 def test_bad_settings_stop_with_one_line(cli_env: dict[str, str]) -> None:
-    for name, value, needle in (("TIERBOT_DATABASE_URL", "mysql://nope", "TIERBOT_DATABASE_URL"),
-                                ("TELEGRAM_BOT_TOKEN", "not-a-token", "malformed token"),
-                                ("TIERBOT_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none", "cannot open")):
+    for name, value, needle in (
+        ("TIERBOT_DATABASE_URL", "mysql://nope", "TIERBOT_DATABASE_URL"),
+        ("TELEGRAM_BOT_TOKEN", "not-a-token", "malformed token"),
+        ("TIERBOT_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none", "cannot open"),
+    ):
         result = _run(["db", "upgrade"], {**cli_env, name: value})
         assert result.returncode == 2, result.stderr
         assert needle in result.stderr and "Traceback" not in result.stderr
@@ -73,8 +75,12 @@ def test_real_run_polls_the_stand_in_over_http(served_api: tuple[LocalBotAPI, st
 
 
 def _post(url: str, update: dict) -> None:
-    request = urllib.request.Request(f"{url}/_local/updates", data=json.dumps(update).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        f"{url}/_local/updates",
+        data=json.dumps(update).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     urllib.request.urlopen(request, timeout=10).read()
 
 

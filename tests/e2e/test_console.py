@@ -23,8 +23,14 @@ SCRIPT = """/start
 
 
 def _console(tmp_path: Path, env: dict[str, str], script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([TIERBOT, "console", "--db", str(tmp_path / "demo.db"), *args], input=script,
-                          capture_output=True, text=True, env=env, timeout=180)
+    return subprocess.run(
+        [TIERBOT, "console", "--db", str(tmp_path / "demo.db"), *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
 
 
 def test_scripted_console_session(tmp_path: Path, cli_env: dict[str, str]) -> None:

@@ -27,8 +27,9 @@ def _answers(rows: list[dict], chat_id: int) -> list[str]:
     return [r["text"] for r in rows if r["chat_id"] == chat_id]
 
 
-def test_a_running_bot_answers_hostile_files_and_keeps_answering(served_api: tuple[LocalBotAPI, str],
-                                                                 cli_env: dict[str, str]) -> None:
+def test_a_running_bot_answers_hostile_files_and_keeps_answering(
+    served_api: tuple[LocalBotAPI, str], cli_env: dict[str, str]
+) -> None:
     api, url = served_api
     env = {**cli_env, "TELEGRAM_BOT_TOKEN": LOCAL_TOKEN, "TIERBOT_TELEGRAM_API_URL": url}
     db, now = open_database(env["TIERBOT_DATABASE_URL"]), datetime.now(UTC)

@@ -44,9 +44,16 @@ def workers(processes: list[subprocess.Popen]) -> list[subprocess.Popen]:
 
 
 def _env(cli_env: dict[str, str], api_url: str, database_url: str | None = None, **extra: str) -> dict[str, str]:
-    env = {**cli_env, "TELEGRAM_BOT_TOKEN": LOCAL_TOKEN, "TIERBOT_TELEGRAM_API_URL": api_url,
-           "TIERBOT_WEBHOOK_SECRET": SECRET, "TIERBOT_QUIET_HOURS": "off", "TIERBOT_LEADER_CHECK_SECONDS": "1",
-           "TIERBOT_OUTBOX_LEASE_SECONDS": "5", **extra}
+    env = {
+        **cli_env,
+        "TELEGRAM_BOT_TOKEN": LOCAL_TOKEN,
+        "TIERBOT_TELEGRAM_API_URL": api_url,
+        "TIERBOT_WEBHOOK_SECRET": SECRET,
+        "TIERBOT_QUIET_HOURS": "off",
+        "TIERBOT_LEADER_CHECK_SECONDS": "1",
+        "TIERBOT_OUTBOX_LEASE_SECONDS": "5",
+        **extra,
+    }
     if database_url:
         env["TIERBOT_DATABASE_URL"] = database_url
     return env
@@ -61,9 +68,20 @@ def _free_port() -> int:
 def _start_webhook(env: dict[str, str], log: Path, workers: list[subprocess.Popen]) -> str:
     """A `tierbot run --webhook` on a free loopback port; returns its base URL once healthy."""
     port = _free_port()
-    process = subprocess.Popen([TIERBOT, "run", "--webhook", "--listen", f"127.0.0.1:{port}",
-                                "--public-url", "https://bot.example.com/tg/hook"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    process = subprocess.Popen(
+        [
+            TIERBOT,
+            "run",
+            "--webhook",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--public-url",
+            "https://bot.example.com/tg/hook",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
     workers.append(process)
     base = f"http://127.0.0.1:{port}"
 
@@ -97,15 +115,17 @@ def _get(url: str) -> tuple[int, Any]:
         return 0, None
 
 
-
 def _rep_with_customer(database_url: str) -> None:
     db = open_database(database_url)
     with db.session() as session:
-        rep = accounts.add_user(session, telegram_id=REP, name="Emma", role="rep", language="en",
-                                now=datetime.now(UTC))
-        session.execute(text("INSERT INTO customer (name, owner_id, stage, region, tags, attributes, added_at, archived)"
-                             " VALUES ('Acme', :owner, 'active', 'CN', '[]', '{}', '2025-01-01 00:00:00', false)"),
-                        {"owner": rep.id})
+        rep = accounts.add_user(session, telegram_id=REP, name="Emma", role="rep", language="en", now=datetime.now(UTC))
+        session.execute(
+            text(
+                "INSERT INTO customer (name, owner_id, stage, region, tags, attributes, added_at, archived)"
+                " VALUES ('Acme', :owner, 'active', 'CN', '[]', '{}', '2025-01-01 00:00:00', false)"
+            ),
+            {"owner": rep.id},
+        )
     db.dispose()
 
 
@@ -117,32 +137,46 @@ def _queue(database_url: str, count: int, prefix: str) -> None:
         assert rep is not None
         recipient = rep.id
         for n in range(count):
-            outbox.enqueue(session, recipient_id=recipient, kind="test", dedupe_key=f"{prefix}:{n}", now=now,
-                           payload={"template": "reminders/followup",
-                                    "params": {"name": f"{prefix}{n:03d}", "text": "x", "due": ""}})
+            outbox.enqueue(
+                session,
+                recipient_id=recipient,
+                kind="test",
+                dedupe_key=f"{prefix}:{n}",
+                now=now,
+                payload={
+                    "template": "reminders/followup",
+                    "params": {"name": f"{prefix}{n:03d}", "text": "x", "due": ""},
+                },
+            )
     db.dispose()
 
 
 def _statuses(database_url: str, prefix: str) -> Counter[str]:
     engine = create_engine(normalise_database_url(database_url))
     with engine.connect() as connection:
-        statuses = Counter(row[0] for row in connection.execute(
-            text("SELECT status FROM notification WHERE dedupe_key LIKE :p"), {"p": f"{prefix}:%"}))
+        statuses = Counter(
+            row[0]
+            for row in connection.execute(
+                text("SELECT status FROM notification WHERE dedupe_key LIKE :p"), {"p": f"{prefix}:%"}
+            )
+        )
     engine.dispose()
     return statuses
 
 
 def _delivered(api: LocalBotAPI, prefix: str) -> Counter[str]:
-    words = (w for s in api.outgoing if s.chat_id == REP
-             for w in s.text.replace("<b>", " ").replace("</b>", " ").split())
-    return Counter(w for w in words if w.startswith(prefix) and w[len(prefix):].isdigit())
+    words = (
+        w for s in api.outgoing if s.chat_id == REP for w in s.text.replace("<b>", " ").replace("</b>", " ").split()
+    )
+    return Counter(w for w in words if w.startswith(prefix) and w[len(prefix) :].isdigit())
 
 
 # --- webhook ------------------------------------------------------------------------------------
 
+
 def test_webhook_checks_the_secret_and_queues_only_authentic_updates(
-        served_api: tuple[LocalBotAPI, str], cli_env: dict[str, str], workers: list[subprocess.Popen],
-        tmp_path: Path) -> None:
+    served_api: tuple[LocalBotAPI, str], cli_env: dict[str, str], workers: list[subprocess.Popen], tmp_path: Path
+) -> None:
     api, api_url = served_api
     env = _env(cli_env, api_url)
     _rep_with_customer(env["TIERBOT_DATABASE_URL"])
@@ -177,25 +211,44 @@ def test_webhook_checks_the_secret_and_queues_only_authentic_updates(
     assert api.webhook is not None
 
 
-def test_webhook_needs_a_good_secret_and_a_public_url(served_api: tuple[LocalBotAPI, str],
-                                                      cli_env: dict[str, str]) -> None:
+def test_webhook_needs_a_good_secret_and_a_public_url(
+    served_api: tuple[LocalBotAPI, str], cli_env: dict[str, str]
+) -> None:
     _, api_url = served_api
-    cases = [({"TIERBOT_WEBHOOK_SECRET": ""}, ["--public-url", "https://x.example/t"], "TIERBOT_WEBHOOK_SECRET is not set"),
-             ({"TIERBOT_WEBHOOK_SECRET": "short"}, ["--public-url", "https://x.example/t"], "TIERBOT_WEBHOOK_SECRET: use 16"),
-             ({"TIERBOT_WEBHOOK_SECRET": "has spaces in it 0123456"}, ["--public-url", "https://x.example/t"],
-              "TIERBOT_WEBHOOK_SECRET: use 16"),
-             ({}, [], "--public-url is required"),
-             ({}, ["--public-url", "https://x.example/t", "--listen", "nowhere"], "--listen:")]
+    cases = [
+        ({"TIERBOT_WEBHOOK_SECRET": ""}, ["--public-url", "https://x.example/t"], "TIERBOT_WEBHOOK_SECRET is not set"),
+        (
+            {"TIERBOT_WEBHOOK_SECRET": "short"},
+            ["--public-url", "https://x.example/t"],
+            "TIERBOT_WEBHOOK_SECRET: use 16",
+        ),
+        (
+            {"TIERBOT_WEBHOOK_SECRET": "has spaces in it 0123456"},
+            ["--public-url", "https://x.example/t"],
+            "TIERBOT_WEBHOOK_SECRET: use 16",
+        ),
+        ({}, [], "--public-url is required"),
+        ({}, ["--public-url", "https://x.example/t", "--listen", "nowhere"], "--listen:"),
+    ]
     for extra, args, message in cases:
-        result = subprocess.run([TIERBOT, "run", "--webhook", *args], env=_env(cli_env, api_url, **extra),
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [TIERBOT, "run", "--webhook", *args],
+            env=_env(cli_env, api_url, **extra),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 2 and message in result.stderr, (extra, args, result.stderr)
         assert "Traceback" not in result.stderr
 
 
 def test_healthz_answers_503_while_the_database_is_away(
-        served_api: tuple[LocalBotAPI, str], cli_env: dict[str, str], workers: list[subprocess.Popen],
-        pg_url: str, tmp_path: Path) -> None:
+    served_api: tuple[LocalBotAPI, str],
+    cli_env: dict[str, str],
+    workers: list[subprocess.Popen],
+    pg_url: str,
+    tmp_path: Path,
+) -> None:
     _, api_url = served_api
     base = _start_webhook(_env(cli_env, api_url, pg_url), tmp_path / "bot.log", workers)
     assert _get(f"{base}/healthz")[0] == 200
@@ -204,8 +257,9 @@ def test_healthz_answers_503_while_the_database_is_away(
     try:
         with admin.connect() as connection:  # the database refuses connections, and drops the open ones
             connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                               {"n": name})
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
         assert _get(f"{base}/healthz") == (503, {"ok": False, "leader": False})
     finally:
         with admin.connect() as connection:
@@ -217,9 +271,14 @@ def test_healthz_answers_503_while_the_database_is_away(
 
 # --- several workers on PostgreSQL ------------------------------------------------------------
 
+
 def test_two_workers_share_updates_and_send_each_outbox_row_once(
-        served_api: tuple[LocalBotAPI, str], cli_env: dict[str, str], workers: list[subprocess.Popen],
-        pg_url: str, tmp_path: Path) -> None:
+    served_api: tuple[LocalBotAPI, str],
+    cli_env: dict[str, str],
+    workers: list[subprocess.Popen],
+    pg_url: str,
+    tmp_path: Path,
+) -> None:
     api, api_url = served_api
     env = _env(cli_env, api_url, pg_url)
     _rep_with_customer(pg_url)
@@ -247,8 +306,12 @@ def test_two_workers_share_updates_and_send_each_outbox_row_once(
 
 
 def test_when_the_leader_is_killed_the_other_worker_takes_over_and_delivers_the_rest(
-        served_api: tuple[LocalBotAPI, str], cli_env: dict[str, str], workers: list[subprocess.Popen],
-        pg_url: str, tmp_path: Path) -> None:
+    served_api: tuple[LocalBotAPI, str],
+    cli_env: dict[str, str],
+    workers: list[subprocess.Popen],
+    pg_url: str,
+    tmp_path: Path,
+) -> None:
     api, api_url = served_api
     env = _env(cli_env, api_url, pg_url, TIERBOT_SEND_RATE="10")
     _rep_with_customer(pg_url)
@@ -271,15 +334,18 @@ def test_when_the_leader_is_killed_the_other_worker_takes_over_and_delivers_the_
     counts = _delivered(api, "K")
     assert set(counts) == {f"K{n:03d}" for n in range(total)}  # nothing lost
     assert sum(c - 1 for c in counts.values()) <= 1  # at most the message in flight at the kill, twice
-    print(f"takeover after {took_over:.1f} s; all {total} delivered {time.monotonic() - killed:.1f} s after the kill; "
-          f"{sum(c - 1 for c in counts.values())} twice")  # figures for the README (pytest -s)
+    print(
+        f"takeover after {took_over:.1f} s; all {total} delivered {time.monotonic() - killed:.1f} s after the kill; "
+        f"{sum(c - 1 for c in counts.values())} twice"
+    )  # figures for the README (pytest -s)
 
 
 # --- one bot per SQLite file ------------------------------------------------------------------
 
+
 def test_a_second_run_on_the_same_sqlite_file_refuses_while_cli_commands_work(
-        served_api: tuple[LocalBotAPI, str], cli_env: dict[str, str], workers: list[subprocess.Popen],
-        tmp_path: Path) -> None:
+    served_api: tuple[LocalBotAPI, str], cli_env: dict[str, str], workers: list[subprocess.Popen], tmp_path: Path
+) -> None:
     api, api_url = served_api
     env = _env(cli_env, api_url)
     first = subprocess.Popen([TIERBOT, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

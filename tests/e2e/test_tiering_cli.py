@@ -92,12 +92,21 @@ def test_policy_check_and_show(tmp_path: Path, cli_env: dict[str, str]) -> None:
     checked = _tierbot(cli_env, "policy", "check", str(bad))
     assert checked.returncode == 1 and ".min_score" in checked.stdout
     hostile = tmp_path / "hostile.toml"  # issue 12 §6: every error at once, never a traceback
-    hostile.write_text(sponsor.read_text().replace("min_score = 0", "min_score = 140", 1)
-                       .replace("max = 21", "max = 1000000000", 1) + "\nx = " + "[" * 3000 + "]" * 3000 + "\n")
+    hostile.write_text(
+        sponsor.read_text().replace("min_score = 0", "min_score = 140", 1).replace("max = 21", "max = 1000000000", 1)
+        + "\nx = "
+        + "[" * 3000
+        + "]" * 3000
+        + "\n"
+    )
     checked = _tierbot(cli_env, "policy", "check", str(hostile))
     assert checked.returncode == 1 and "nested too deeply" in checked.stdout and "Traceback" not in checked.stderr
-    hostile.write_text(sponsor.read_text().replace('"01-15", ', '"01-32", ', 1)
-                       .replace("max = 21", "max = 1000000000", 1).replace("{since}", "{since:1000000000}"))
+    hostile.write_text(
+        sponsor.read_text()
+        .replace('"01-15", ', '"01-32", ', 1)
+        .replace("max = 21", "max = 1000000000", 1)
+        .replace("{since}", "{since:1000000000}")
+    )
     checked = _tierbot(cli_env, "policy", "check", str(hostile))  # three tables, each error reported
     assert checked.returncode == 1 and "review.dates[0]: " in checked.stdout, checked.stdout
     assert ".cadence.any.max: must be at most 3660" in checked.stdout and "sets a width" in checked.stdout

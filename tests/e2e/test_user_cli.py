@@ -28,8 +28,9 @@ def _seed(env: dict[str, str]) -> None:
     with db.session() as session:
         accounts.add_user(session, telegram_id=101, name="Ada", role="admin", now=NOW)
         boss = accounts.add_user(session, telegram_id=102, name="王芳", role="manager", team="East", now=NOW)
-        rep = accounts.add_user(session, telegram_id=103, name="李伟", role="rep", team="East", now=NOW,
-                                manager_id=boss.id)
+        rep = accounts.add_user(
+            session, telegram_id=103, name="李伟", role="rep", team="East", now=NOW, manager_id=boss.id
+        )
         session.get(User, rep.id).username = "liwei"
         session.add_all([Customer(name=name, owner_id=rep.id, added_at=NOW) for name in ("华为", "腾讯")])
     db.dispose()
@@ -78,16 +79,21 @@ def test_set_role_set_team_deactivate_and_activate(cli_env: dict[str, str]) -> N
         logged = session.exec(select(AuditLog).where(AuditLog.action.like("user.%")).order_by(AuditLog.id)).all()
     db.dispose()
     assert [(a.action, a.detail["via"], a.actor_id) for a in logged] == [
-        ("user.role", "cli", None), ("user.team", "cli", None), ("user.deactivate", "cli", None),
-        ("user.reactivate", "cli", None)]
+        ("user.role", "cli", None),
+        ("user.team", "cli", None),
+        ("user.deactivate", "cli", None),
+        ("user.reactivate", "cli", None),
+    ]
 
 
 def test_errors_are_one_clear_line(cli_env: dict[str, str]) -> None:
     _seed(cli_env)
-    for args, needle in ((["user", "deactivate", "@nobody"], "I know nobody called “@nobody”"),
-                         (["user", "deactivate", "Ada"], "Ada is the last active administrator"),
-                         (["user", "set-role", "王芳", "manager"], "Nothing to change for 王芳"),
-                         (["user", "set-team", "李伟", "  "], "Name the team")):
+    for args, needle in (
+        (["user", "deactivate", "@nobody"], "I know nobody called “@nobody”"),
+        (["user", "deactivate", "Ada"], "Ada is the last active administrator"),
+        (["user", "set-role", "王芳", "manager"], "Nothing to change for 王芳"),
+        (["user", "set-team", "李伟", "  "], "Name the team"),
+    ):
         result = _run(args, cli_env)
         assert result.returncode == 1, (args, result.stdout, result.stderr)
         assert needle in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr

@@ -23,7 +23,8 @@ from telegram import Update
 from bot import jobs, ops
 from bot.local_api import Fault
 from bot.testing import Harness, Person
-from core import book, db as core_db, outbox
+from core import book, outbox
+from core import db as core_db
 from core.clock import ManualClock
 from core.db import Database, open_database
 from core.models import ActionKey, Customer, Interaction, Notification, PendingCard
@@ -56,8 +57,11 @@ async def bot(fast_busy_db: Database) -> AsyncIterator[Harness]:
 async def _rep(harness: Harness, language: str) -> Person:
     rep = await harness.person("rep", name="Li", language=language, team="East")
     with harness.db.session() as session:
-        session.add(Customer(name="Acme", owner_id=rep.account.id, stage="active",
-                             added_at=harness.clock.now() - timedelta(days=60)))
+        session.add(
+            Customer(
+                name="Acme", owner_id=rep.account.id, stage="active", added_at=harness.clock.now() - timedelta(days=60)
+            )
+        )
     book.invalidate()
     await harness.send(rep, "/help")  # the first update records the client's language
     return rep
@@ -160,7 +164,8 @@ async def _deliver(harness: Harness, update: dict) -> None:
 
 
 async def test_duplicate_delivery_is_processed_once_and_every_update_is_logged(
-        bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     rep = await _rep(bot, "en")
     stranger = await bot.person(None)
     caplog.set_level(logging.INFO, logger="tierbot.updates")
@@ -216,11 +221,19 @@ async def test_outbox_survives_502_429_and_malformed_answers_and_gives_up_loudly
     now = bot.clock.now()
     with bot.db.session() as session:
         for n in range(4):
-            outbox.enqueue(session, recipient_id=rep.account.id, kind="test", dedupe_key=f"t:{n}", now=now,
-                           payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": ""}})
-    bot.api.faults += [Fault("sendMessage", 502, "Bad Gateway"),
-                       Fault("sendMessage", 200, "", body="<html>502 Bad Gateway</html>"),  # a proxy's page
-                       Fault("sendMessage", 429, "Too Many Requests: retry after 5", retry_after=5)]
+            outbox.enqueue(
+                session,
+                recipient_id=rep.account.id,
+                kind="test",
+                dedupe_key=f"t:{n}",
+                now=now,
+                payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": ""}},
+            )
+    bot.api.faults += [
+        Fault("sendMessage", 502, "Bad Gateway"),
+        Fault("sendMessage", 200, "", body="<html>502 Bad Gateway</html>"),  # a proxy's page
+        Fault("sendMessage", 429, "Too Many Requests: retry after 5", retry_after=5),
+    ]
     before = len(bot.sent(rep))
     await jobs.send_outbox(bot.app, now)  # K0: 502, K1: not JSON, K2: 429 → the sweep stops
     with bot.db.session() as session:
@@ -234,8 +247,14 @@ async def test_outbox_survives_502_429_and_malformed_answers_and_gives_up_loudly
     assert sorted(re.search(r"K\d", t).group() for t in texts) == ["K0", "K1", "K2", "K3"]  # each once
     # A message that keeps failing is given up after MAX_ATTEMPTS, and the admins hear of it once.
     with bot.db.session() as session:
-        outbox.enqueue(session, recipient_id=rep.account.id, kind="test", dedupe_key="t:doomed", now=now,
-                       payload={"template": "reminders/followup", "params": {"name": "KX", "text": "x", "due": ""}})
+        outbox.enqueue(
+            session,
+            recipient_id=rep.account.id,
+            kind="test",
+            dedupe_key="t:doomed",
+            now=now,
+            payload={"template": "reminders/followup", "params": {"name": "KX", "text": "x", "due": ""}},
+        )
     bot.api.faults.append(Fault("sendMessage", 500, "Internal Server Error", times=outbox.MAX_ATTEMPTS))
     for _ in range(outbox.MAX_ATTEMPTS):
         bot.clock.advance(timedelta(hours=1))
@@ -273,8 +292,9 @@ async def test_an_import_that_fails_says_so_in_a_new_message_and_keeps_its_butto
     """Issue 12 §8, §9: the press was answered once at the start; the failure comes as a new
     message, the progress message says the import stopped, and ✅ on the preview retries it."""
     rep = await bot.person("rep", name="Emma", language="en", team="East")
-    content = ("Account Name,Industry,Notes\n"
-               + "".join(f"Customer {n},Tools,{'a long note ' * 20}\n" for n in range(3000))).encode()
+    content = (
+        "Account Name,Industry,Notes\n" + "".join(f"Customer {n},Tools,{'a long note ' * 20}\n" for n in range(3000))
+    ).encode()
     [preview] = await bot.upload(rep, "accounts.csv", content)
     assert "3,000 ready" in preview.text
     disk = PageLimit(bot.db)

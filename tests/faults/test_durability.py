@@ -20,8 +20,18 @@ from bot.testing import Harness
 from core import accounts, backup, erase, outbox, stats
 from core.clock import ManualClock
 from core.db import Database, downgrade, open_database
-from core.models import (AuditLog, Contact, Customer, Feedback, FollowUp, Interaction, JobRun, Notification,
-                         Opportunity, PendingCard)
+from core.models import (
+    AuditLog,
+    Contact,
+    Customer,
+    Feedback,
+    FollowUp,
+    Interaction,
+    JobRun,
+    Notification,
+    Opportunity,
+    PendingCard,
+)
 from tests.conftest import TEST_START
 
 NOW = TEST_START
@@ -43,14 +53,17 @@ def _add_customers(db: Database, names: list[str]) -> None:
 
 # --- backup -------------------------------------------------------------------------------------
 
+
 def test_backup_is_consistent_while_another_connection_writes(tmp_path: Path) -> None:
     path = tmp_path / "live.db"
     db = open_database(f"sqlite:///{path}")
     _add_customers(db, ["Acme", "星辰科技"])
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # a bot in the middle of a write
-    writer.execute("INSERT INTO customer (name, stage, region, tags, attributes, added_at, archived) "
-                   "VALUES ('half', 'prospect', 'CN', '[]', '{}', '2026-11-24 01:00:00', 0)")
+    writer.execute(
+        "INSERT INTO customer (name, stage, region, tags, attributes, added_at, archived) "
+        "VALUES ('half', 'prospect', 'CN', '[]', '{}', '2026-11-24 01:00:00', 0)"
+    )
     size = backup.backup_sqlite(path, tmp_path / "copy.db")
     assert size > 0 and _customers(tmp_path / "copy.db") == 2  # the uncommitted row is not in it
     writer.execute("COMMIT")
@@ -73,7 +86,8 @@ def test_nightly_backups_keep_the_last_seven_of_their_own_database(tmp_path: Pat
         assert backup.nightly(path, directory, day) == directory / f"tierbot-{day}.db"
     assert backup.nightly(path, directory, days[-1]) is None  # once a day
     assert sorted(p.name for p in directory.iterdir()) == (
-        ["demo-2026-01-01.db"] + [f"tierbot-{day}.db" for day in days[-7:]])
+        ["demo-2026-01-01.db"] + [f"tierbot-{day}.db" for day in days[-7:]]
+    )
 
 
 async def test_the_backup_sweep_runs_from_three_in_the_morning(sqlite_db: Database, tmp_path: Path) -> None:
@@ -101,6 +115,7 @@ def test_backup_dir_setting(tmp_path: Path) -> None:
 
 # --- restore ------------------------------------------------------------------------------------
 
+
 def test_restore_is_refused_while_a_bot_holds_the_database(tmp_path: Path) -> None:
     path = tmp_path / "tierbot.db"
     open_database(f"sqlite:///{path}").dispose()
@@ -127,8 +142,12 @@ def test_restore_refuses_what_is_not_a_tierbot_database(tmp_path: Path) -> None:
     connection.execute("UPDATE alembic_version SET version_num = '0099'")
     connection.commit()
     connection.close()
-    for bad, reason in ((tmp_path / "notes.txt", "not an SQLite database"), (tmp_path / "other.db", "not a tierbot"),
-                        (future, "does not know"), (tmp_path / "missing.db", "no file")):
+    for bad, reason in (
+        (tmp_path / "notes.txt", "not an SQLite database"),
+        (tmp_path / "other.db", "not a tierbot"),
+        (future, "does not know"),
+        (tmp_path / "missing.db", "no file"),
+    ):
         with pytest.raises(backup.BackupError, match=reason):
             backup.restore_sqlite(bad, path, stamp="x")
     assert backup.backup_revision(path) == backup.known_revisions()[0]  # untouched
@@ -157,8 +176,9 @@ def test_restore_migrates_an_older_backup_and_swaps_it_in(tmp_path: Path) -> Non
     reopened.dispose()
 
 
-def test_backup_and_restore_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_backup_and_restore_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "tierbot.db"
     monkeypatch.setenv("TIERBOT_DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.chdir(tmp_path)  # no .env of the developer's
@@ -174,8 +194,8 @@ def test_backup_and_restore_commands(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 @pytest.mark.processes  # runs pg_dump
 def test_postgres_backup_runs_pg_dump_and_restore_prints_the_steps(
-        postgres_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    postgres_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = postgres_db.engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("TIERBOT_DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)
@@ -194,38 +214,105 @@ def test_postgres_backup_runs_pg_dump_and_restore_prints_the_steps(
 
 # --- erase --------------------------------------------------------------------------------------
 
+
 def _customer_with_history(db: Database) -> tuple[int, int, int]:
     with db.session() as session:
         rep = accounts.add_user(session, telegram_id=901, name="Li", role="rep", now=NOW)
-        customer = Customer(name="星辰科技", company="星辰科技有限公司", owner_id=rep.id, stage="active",
-                            external_id="CRM-7", added_at=NOW)
+        customer = Customer(
+            name="星辰科技",
+            company="星辰科技有限公司",
+            owner_id=rep.id,
+            stage="active",
+            external_id="CRM-7",
+            added_at=NOW,
+        )
         other = Customer(name="Acme", owner_id=rep.id, added_at=NOW)
         session.add_all([customer, other])
         session.flush()
-        contact = Contact(customer_id=customer.id, name="张总", phone="13800000000", email="zhang@xc.cn",
-                          birthday=date(1980, 5, 1), is_primary=True)
+        contact = Contact(
+            customer_id=customer.id,
+            name="张总",
+            phone="13800000000",
+            email="zhang@xc.cn",
+            birthday=date(1980, 5, 1),
+            is_primary=True,
+        )
         session.add(contact)
         session.flush()
-        interaction = Interaction(customer_id=customer.id, contact_id=contact.id, rep_id=rep.id, kind="deal",
-                                  occurred_at=NOW, amount_minor=50_000_000, currency="CNY",
-                                  summary="拜访张总，签约50万，电话13800000000", created_at=NOW)
-        session.add_all([interaction, Interaction(customer_id=other.id, kind="call", occurred_at=NOW,
-                                                  summary="Acme call", created_at=NOW)])
+        interaction = Interaction(
+            customer_id=customer.id,
+            contact_id=contact.id,
+            rep_id=rep.id,
+            kind="deal",
+            occurred_at=NOW,
+            amount_minor=50_000_000,
+            currency="CNY",
+            summary="拜访张总，签约50万，电话13800000000",
+            created_at=NOW,
+        )
+        session.add_all(
+            [
+                interaction,
+                Interaction(customer_id=other.id, kind="call", occurred_at=NOW, summary="Acme call", created_at=NOW),
+            ]
+        )
         session.flush()
-        session.add(Feedback(customer_id=customer.id, interaction_id=interaction.id, kind="complaint",
-                             text="张总 complained about delivery", resolution="called 张总 back", created_at=NOW))
+        session.add(
+            Feedback(
+                customer_id=customer.id,
+                interaction_id=interaction.id,
+                kind="complaint",
+                text="张总 complained about delivery",
+                resolution="called 张总 back",
+                created_at=NOW,
+            )
+        )
         session.add(FollowUp(customer_id=customer.id, rep_id=rep.id, due_at=NOW, text="回访张总", created_at=NOW))
-        session.add(Opportunity(customer_id=customer.id, title="张总的二期项目", amount_minor=100, currency="CNY",
-                                status="lost", lost_reason="张总 chose a rival", created_at=NOW, updated_at=NOW))
-        outbox.enqueue(session, recipient_id=rep.id, kind="followup", dedupe_key="followup:x", now=NOW,
-                       payload={"template": "reminders/followup",
-                                "params": {"name": "星辰科技", "text": "回访张总", "due": ""}})
-        outbox.enqueue(session, recipient_id=rep.id, kind="digest", dedupe_key="digest:x", now=NOW,
-                       payload={"template": "reminders/digest", "params": {"entries": [
-                           {"kind": "complaint", "customer_id": customer.id, "name": "星辰科技", "text": "late"},
-                           {"kind": "contact", "customer_id": other.id, "name": "Acme"}]}})
-        session.add(PendingCard(user_id=rep.id, flow="log", data={"text": "拜访了星辰科技"}, created_at=NOW,
-                                expires_at=NOW + timedelta(hours=1)))
+        session.add(
+            Opportunity(
+                customer_id=customer.id,
+                title="张总的二期项目",
+                amount_minor=100,
+                currency="CNY",
+                status="lost",
+                lost_reason="张总 chose a rival",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        outbox.enqueue(
+            session,
+            recipient_id=rep.id,
+            kind="followup",
+            dedupe_key="followup:x",
+            now=NOW,
+            payload={"template": "reminders/followup", "params": {"name": "星辰科技", "text": "回访张总", "due": ""}},
+        )
+        outbox.enqueue(
+            session,
+            recipient_id=rep.id,
+            kind="digest",
+            dedupe_key="digest:x",
+            now=NOW,
+            payload={
+                "template": "reminders/digest",
+                "params": {
+                    "entries": [
+                        {"kind": "complaint", "customer_id": customer.id, "name": "星辰科技", "text": "late"},
+                        {"kind": "contact", "customer_id": other.id, "name": "Acme"},
+                    ]
+                },
+            },
+        )
+        session.add(
+            PendingCard(
+                user_id=rep.id,
+                flow="log",
+                data={"text": "拜访了星辰科技"},
+                created_at=NOW,
+                expires_at=NOW + timedelta(hours=1),
+            )
+        )
         return customer.id, other.id, rep.id
 
 
@@ -246,23 +333,39 @@ def test_erase_removes_personal_data_and_keeps_anonymous_counts(any_db: Database
         assert session.exec(select(FollowUp)).one().text == "[erased]"
         opportunity = session.exec(select(Opportunity)).one()
         assert (opportunity.title, opportunity.lost_reason, opportunity.amount_minor) == ("[erased]", None, 100)
-        dump = json.dumps([n.payload for n in session.exec(select(Notification)).all()]
-                          + [c.data for c in session.exec(select(PendingCard)).all()], ensure_ascii=False)
+        dump = json.dumps(
+            [n.payload for n in session.exec(select(Notification)).all()]
+            + [c.data for c in session.exec(select(PendingCard)).all()],
+            ensure_ascii=False,
+        )
         assert "星辰" not in dump and "张总" not in dump and "Acme" in dump  # the other customer untouched
         assert session.get(Customer, other_id).name == "Acme"
         assert session.exec(select(Interaction.summary).where(Interaction.customer_id == other_id)).one() == "Acme call"
         audit = session.exec(select(AuditLog).where(AuditLog.action == "customer.erase")).one()
         assert audit.target == f"customer:{customer_id}" and audit.detail["by"] == "DPO Wang"
-        everything = json.dumps([[str(v) for v in row] for table in ("customer", "contact", "interaction", "feedback",
-                                                                       "followup", "notification", "pending_card")
-                                 for row in session.execute(text(f"SELECT * FROM {table}")).all()],
-                                ensure_ascii=False)
+        everything = json.dumps(
+            [
+                [str(v) for v in row]
+                for table in (
+                    "customer",
+                    "contact",
+                    "interaction",
+                    "feedback",
+                    "followup",
+                    "notification",
+                    "pending_card",
+                )
+                for row in session.execute(text(f"SELECT * FROM {table}")).all()
+            ],
+            ensure_ascii=False,
+        )
         for personal in ("星辰", "张总", "13800000000", "zhang@xc.cn", "1980-05-01", "CRM-7"):
             assert personal not in everything
 
 
-def test_erase_command_asks_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_erase_command_asks_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "tierbot.db"
     monkeypatch.setenv("TIERBOT_DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.chdir(tmp_path)
@@ -285,9 +388,10 @@ def test_erase_command_asks_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 # --- stats --------------------------------------------------------------------------------------
 
-async def test_sweep_runs_are_recorded_and_stats_show_them(sqlite_db: Database, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+
+async def test_sweep_runs_are_recorded_and_stats_show_them(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _customer_with_history(sqlite_db)
     clock = ManualClock(NOW)
     harness = await Harness.start(sqlite_db, clock, _env_file=None, telegram_bot_token=None)

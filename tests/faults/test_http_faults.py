@@ -46,8 +46,9 @@ class Server:
         self.runner: Any = None
 
     def start(self) -> str:
-        self.runner, self.port = asyncio.run_coroutine_threadsafe(serve(self.api, "127.0.0.1", self.port),
-                                                                  self.loop).result(10)
+        self.runner, self.port = asyncio.run_coroutine_threadsafe(
+            serve(self.api, "127.0.0.1", self.port), self.loop
+        ).result(10)
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
@@ -76,13 +77,21 @@ async def test_outbox_over_http_loses_nothing_through_errors_timeouts_and_outage
         with sqlite_db.session() as session:
             rep = accounts.add_user(session, telegram_id=777, name="Li", role="rep", now=clock.now())
             for n in range(6):
-                outbox.enqueue(session, recipient_id=rep.id, kind="test", dedupe_key=f"h:{n}", now=clock.now(),
-                               payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": ""}})
-        api.faults += [Fault("sendMessage", 500, "Internal Server Error"),
-                       Fault("sendMessage", 502, "Bad Gateway"),
-                       Fault("sendMessage", 200, "", body="{not json"),
-                       Fault("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1),
-                       Fault("sendMessage", 200, "", delay=1.5)]  # delivered, but the answer comes too late
+                outbox.enqueue(
+                    session,
+                    recipient_id=rep.id,
+                    kind="test",
+                    dedupe_key=f"h:{n}",
+                    now=clock.now(),
+                    payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": ""}},
+                )
+        api.faults += [
+            Fault("sendMessage", 500, "Internal Server Error"),
+            Fault("sendMessage", 502, "Bad Gateway"),
+            Fault("sendMessage", 200, "", body="{not json"),
+            Fault("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1),
+            Fault("sendMessage", 200, "", delay=1.5),
+        ]  # delivered, but the answer comes too late
         await jobs.send_outbox(app, clock.now())  # K0 500, K1 502, K2 malformed, K3 429: stop for now
         assert api.sent_to(777) == []
         clock.advance(timedelta(minutes=2))
@@ -108,10 +117,13 @@ async def test_outbox_over_http_loses_nothing_through_errors_timeouts_and_outage
 
 
 def _post(url: str, update: dict) -> None:
-    request = urllib.request.Request(f"{url}/_local/updates", data=json.dumps(update).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        f"{url}/_local/updates",
+        data=json.dumps(update).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     urllib.request.urlopen(request, timeout=10).read()
-
 
 
 @pytest.mark.processes  # starts `tierbot run`
@@ -120,17 +132,26 @@ def test_a_running_bot_rides_out_api_errors_and_an_outage(cli_env: dict[str, str
     server = Server(api)
     url = server.start()
     env = {**cli_env, "TELEGRAM_BOT_TOKEN": LOCAL_TOKEN, "TIERBOT_TELEGRAM_API_URL": url}
-    assert subprocess.run([TIERBOT, "admin", "add", "--telegram-id", "42", "--name", "Boss"], env=env,
-                          capture_output=True, timeout=120).returncode == 0
+    assert (
+        subprocess.run(
+            [TIERBOT, "admin", "add", "--telegram-id", "42", "--name", "Boss"],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 0
+    )
     log = (tmp_path / "bot.log").open("w+")
     process = subprocess.Popen([TIERBOT, "run"], env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     boss = user(42, "Boss")
     try:
         _wait(lambda: any(name == "getUpdates" for name, _ in api.calls), 60)
-        api.faults += [Fault("getUpdates", 500, "Internal Server Error"),
-                       Fault("getUpdates", 502, "Bad Gateway"),
-                       Fault("getUpdates", 200, "", body="<html>oops</html>"),
-                       Fault("getUpdates", 429, "Too Many Requests: retry after 1", retry_after=1)]
+        api.faults += [
+            Fault("getUpdates", 500, "Internal Server Error"),
+            Fault("getUpdates", 502, "Bad Gateway"),
+            Fault("getUpdates", 200, "", body="<html>oops</html>"),
+            Fault("getUpdates", 429, "Too Many Requests: retry after 1", retry_after=1),
+        ]
         _post(url, api.message(boss, "/help"))  # fetched once the faults are used up
         _wait(lambda: any(s.chat_id == 42 for s in api.outgoing), 90)
         server.stop()  # refused connections for a while
@@ -151,7 +172,11 @@ def test_a_running_bot_rides_out_api_errors_and_an_outage(cli_env: dict[str, str
     assert re.search(r"update id=\d+ user=42 handler=help\.show action=- ms=[\d.]+ outcome=ok", output)
     assert "handler=agenda.today" in output
     # each problem is one line in the log, no traceback
-    for problem in ("NetworkError: Internal Server Error", "NetworkError: Bad Gateway", "Invalid server response",
-                    "ConnectError"):
+    for problem in (
+        "NetworkError: Internal Server Error",
+        "NetworkError: Bad Gateway",
+        "Invalid server response",
+        "ConnectError",
+    ):
         assert "WARNING tierbot.errors: Bot API: " in output and problem in output
     assert "ERROR tierbot" not in output  # (python-telegram-bot itself logs the bad JSON with a trace)

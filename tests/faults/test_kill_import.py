@@ -47,8 +47,9 @@ def test_sigkill_during_an_import_leaves_nothing_half_imported(tmp_path: Path, c
         writer.writerows([f"X{n}", f"客户 {n}", "active", f"联系人 {n}", f"138{n:08d}"] for n in range(ROWS))
     assert subprocess.run([TIERBOT, "db", "upgrade"], env=cli_env, capture_output=True, timeout=120).returncode == 0
     wal = Path(f"{database}-wal")
-    process = subprocess.Popen([TIERBOT, "import", "customers", str(big)], env=cli_env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [TIERBOT, "import", "customers", str(big)], env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 120
         # mid-way: the import's transaction is writing (its pages spill into the WAL) and has not
@@ -63,8 +64,9 @@ def test_sigkill_during_an_import_leaves_nothing_half_imported(tmp_path: Path, c
     assert process.returncode == -signal.SIGKILL
     assert _count(database, "customer") == 0 and _count(database, "contact") == 0
     assert _count(database, "customer_tier") == 0
-    again = subprocess.run([TIERBOT, "import", "customers", str(big)], env=cli_env, capture_output=True,
-                           text=True, timeout=600)
+    again = subprocess.run(
+        [TIERBOT, "import", "customers", str(big)], env=cli_env, capture_output=True, text=True, timeout=600
+    )
     assert again.returncode == 0, again.stderr
     assert f"{ROWS} created" in again.stdout
     assert _count(database, "customer") == ROWS and _count(database, "contact") == ROWS
@@ -74,7 +76,8 @@ def test_sigkill_during_an_import_leaves_nothing_half_imported(tmp_path: Path, c
 
 
 def test_sigkill_during_a_chat_import_leaves_the_preview_button_to_retry(
-        tmp_path: Path, cli_env: dict[str, str], served_api: tuple[LocalBotAPI, str]) -> None:
+    tmp_path: Path, cli_env: dict[str, str], served_api: tuple[LocalBotAPI, str]
+) -> None:
     """Issue 12 §9: a real `tierbot run` killed while it writes an import from chat. The preview
     keeps ✅ until the import has committed, so after the restart the same button imports it all."""
     api, url = served_api
@@ -82,8 +85,9 @@ def test_sigkill_during_a_chat_import_leaves_the_preview_button_to_retry(
     database = Path(env["TIERBOT_DATABASE_URL"].removeprefix("sqlite:///"))
     db = open_database(env["TIERBOT_DATABASE_URL"])
     with db.session() as session:
-        accounts.add_user(session, telegram_id=42, name="Emma", role="rep", team="East", now=datetime.now(UTC),
-                          language="en")
+        accounts.add_user(
+            session, telegram_id=42, name="Emma", role="rep", team="East", now=datetime.now(UTC), language="en"
+        )
     db.dispose()
     rep = user(42, "Emma")
     lines = ["external_id,name,stage,contact_name,contact_phone"]

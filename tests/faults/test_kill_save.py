@@ -80,17 +80,28 @@ def _tap(url: str, api: LocalBotAPI, rep: dict, card: Sent, data: str) -> str | 
 
 
 @pytest.mark.parametrize("delay_ms", DELAYS_MS)
-def test_a_tapped_save_survives_sigkill(delay_ms: int, database_url: str, cli_env: dict[str, str],
-                                        served_api: tuple[LocalBotAPI, str], bots: list[subprocess.Popen],
-                                        tmp_path: Path) -> None:
+def test_a_tapped_save_survives_sigkill(
+    delay_ms: int,
+    database_url: str,
+    cli_env: dict[str, str],
+    served_api: tuple[LocalBotAPI, str],
+    bots: list[subprocess.Popen],
+    tmp_path: Path,
+) -> None:
     api, url = served_api
-    env = {**cli_env, "TIERBOT_DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": LOCAL_TOKEN,
-           "TIERBOT_TELEGRAM_API_URL": url, "TIERBOT_QUIET_HOURS": "off"}
+    env = {
+        **cli_env,
+        "TIERBOT_DATABASE_URL": database_url,
+        "TELEGRAM_BOT_TOKEN": LOCAL_TOKEN,
+        "TIERBOT_TELEGRAM_API_URL": url,
+        "TIERBOT_QUIET_HOURS": "off",
+    }
     db = open_database(database_url)
     now = datetime.now(UTC)
     with db.session() as session:
-        rep_account = accounts.add_user(session, telegram_id=REP, name="Emma", role="rep", team="East", now=now,
-                                        language="en")
+        rep_account = accounts.add_user(
+            session, telegram_id=REP, name="Emma", role="rep", team="East", now=now, language="en"
+        )
         session.add(Customer(name="Acme", owner_id=rep_account.id, stage="active", added_at=now - timedelta(days=90)))
     db.dispose()
     rep = user(REP, "Emma")

@@ -23,5 +23,5 @@ def test_a_big_book_gets_its_greetings(sqlite_db: Database) -> None:
             batches = due_greetings(session, POLICY, env, today, org_timezone="Asia/Shanghai")
         counts[today] = sum(len(b.items) for b in batches)
         assert all(item.template != "fallback" for b in batches for item in b.items)
-    assert counts[DAYS[0]] > counts[DAYS[1]] > 0    # the bottom tier (most customers) is the heaviest send date
-    assert counts[DAYS[2]] > 0                      # birthdays on a day with no holiday
+    assert counts[DAYS[0]] > counts[DAYS[1]] > 0  # the bottom tier (most customers) is the heaviest send date
+    assert counts[DAYS[2]] > 0  # birthdays on a day with no holiday

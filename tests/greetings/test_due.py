@@ -48,7 +48,10 @@ def test_lead_time_follows_the_tier(any_db: Database) -> None:
         assert _who(batches) == expected.get(days_ahead, set()), days_ahead
         for batch in batches:
             assert (batch.occasion_key, batch.occasion_date, batch.send_date) == (
-                "holiday:CN:2027-09-15:mid_autumn", MID_AUTUMN, today)
+                "holiday:CN:2027-09-15:mid_autumn",
+                MID_AUTUMN,
+                today,
+            )
             assert batch.occasion_name == {"zh": "中秋节", "en": "Mid-Autumn Festival"}
     [vip] = _due(any_db, date(2027, 9, 8))[0].items
     [key] = _due(any_db, date(2027, 9, 12))[0].items
@@ -90,19 +93,26 @@ def test_one_batch_per_rep_and_occasion(any_db: Database) -> None:
         book.customer("A4", tier="key", rep="Ann", contract_start=date(2027, 3, 14))  # year 0: none
     batches = _due(any_db, date(2027, 3, 11))
     assert {(b.kind, b.rep_id, len(b.items)) for b in batches} == {
-        ("birthday", book.reps["Ann"], 3), ("anniversary", book.reps["Ann"], 1)}
+        ("birthday", book.reps["Ann"], 3),
+        ("anniversary", book.reps["Ann"], 1),
+    }
     birthday = next(b for b in batches if b.kind == "birthday")
     assert birthday.occasion_date == date(2027, 3, 14)  # the earliest of the batch
     assert birthday.occasion_key == "birthday:2027-03-14"
     assert [(i.contact_name, i.occasion_date) for i in birthday.items] == [
-        ("Amy", date(2027, 3, 14)), ("Andy", date(2027, 3, 14)), ("Alice", date(2027, 3, 18))]
+        ("Amy", date(2027, 3, 14)),
+        ("Andy", date(2027, 3, 14)),
+        ("Alice", date(2027, 3, 18)),
+    ]
     anniversary = next(b for b in batches if b.kind == "anniversary")
     assert (anniversary.items[0].customer_name, anniversary.items[0].years) == ("A3", 3)
     assert len({b.dedupe_key for b in batches}) == len(batches)
 
     national_day = _due(any_db, date(2027, 9, 24))  # 7 days before 国庆: the VIPs of each rep
     assert {(b.rep_id, tuple(i.customer_name for i in b.items)) for b in national_day} == {
-        (book.reps["Ann"], ("A1",)), (book.reps["Ben"], ("B1",))}
+        (book.reps["Ann"], ("A1",)),
+        (book.reps["Ben"], ("B1",)),
+    }
 
 
 def test_29_february_birthday_is_greeted_on_28_february_in_common_years(any_db: Database) -> None:
@@ -125,7 +135,8 @@ def test_unknown_region_has_no_holidays_but_keeps_birthdays(sqlite_db: Database)
         book.customer("Nothing Ltd", tier="vip", region="")
     batches = _due(sqlite_db, date(2027, 9, 8))
     assert [(b.kind, b.items[0].customer_name, b.items[0].language) for b in batches] == [
-        ("birthday", "Nowhere Ltd", "en")]
+        ("birthday", "Nowhere Ltd", "en")
+    ]
 
 
 def test_other_countries_get_their_holidays_with_the_generic_template(sqlite_db: Database) -> None:
@@ -154,7 +165,11 @@ def test_vip_drafts_are_personal_and_in_the_customer_language(any_db: Database) 
     assert (zh.language, zh.contact_name, zh.contact_title) == ("zh", "王伟", "总经理")
     assert zh.draft.startswith("尊敬的王伟总经理，您好！")
     assert "8月20日" in zh.draft and "中秋" in zh.draft and "李明" in zh.draft
-    assert (zh.last_touch.date, zh.last_touch.kind, zh.last_touch.summary) == (date(2027, 8, 20), "meeting", "讨论了二期方案")
+    assert (zh.last_touch.date, zh.last_touch.kind, zh.last_touch.summary) == (
+        date(2027, 8, 20),
+        "meeting",
+        "讨论了二期方案",
+    )
     en = vip["Acme <b>&"]
     assert en.language == "en" and en.draft.startswith("Dear John Smith,")
     assert "March 2" in en.draft and "Mid-Autumn" in en.draft
@@ -165,8 +180,9 @@ def test_vip_drafts_are_personal_and_in_the_customer_language(any_db: Database) 
     assert "&amp;" not in en.draft + zh.draft
 
 
-def test_a_broken_template_gives_a_log_line_and_the_fallback_text(sqlite_db: Database, tmp_path: Path,
-                                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_a_broken_template_gives_a_log_line_and_the_fallback_text(
+    sqlite_db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(Path(__file__).resolve().parents[2] / "templates" / "greetings", templates / "greetings")
     (templates / "greetings/mid_autumn/personal.zh.txt.j2").write_text("{% if %}中秋", encoding="utf-8")  # syntax
@@ -193,7 +209,10 @@ def test_a_broken_template_gives_a_log_line_and_the_fallback_text(sqlite_db: Dat
     (templates / "greetings/fallback.zh.txt.j2").write_text("{{ missing }}", encoding="utf-8")
     batches = _due(sqlite_db, date(2027, 9, 8), env=greetings_environment(templates))
     holiday = next(b for b in batches if b.kind == "holiday")
-    assert next(i for i in holiday.items if i.customer_name == "甲公司").draft == "甲公司联系人，您好！值此中秋节之际，谨致诚挚问候，祝您一切顺利！"
+    assert (
+        next(i for i in holiday.items if i.customer_name == "甲公司").draft
+        == "甲公司联系人，您好！值此中秋节之际，谨致诚挚问候，祝您一切顺利！"
+    )
 
 
 def test_a_missing_style_template_falls_back_to_standard(sqlite_db: Database, tmp_path: Path) -> None:
@@ -207,12 +226,14 @@ def test_a_missing_style_template_falls_back_to_standard(sqlite_db: Database, tm
     assert batch.items[0].template == "greetings/mid_autumn/standard.zh.txt.j2"
 
 
-def test_a_template_failing_for_one_customer_still_serves_the_others(sqlite_db: Database, tmp_path: Path,
-                                                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_a_template_failing_for_one_customer_still_serves_the_others(
+    sqlite_db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(Path(__file__).resolve().parents[2] / "templates" / "greetings", templates / "greetings")
     (templates / "greetings/mid_autumn/personal.zh.txt.j2").write_text(
-        "{{ contact_title.upper() }}，中秋快乐！", encoding="utf-8")  # fails when a contact has no title
+        "{{ contact_title.upper() }}，中秋快乐！", encoding="utf-8"
+    )  # fails when a contact has no title
     (templates / "greetings/_common.en.txt.j2").write_text("{% macro thanks( %}", encoding="utf-8")
     with sqlite_db.session() as session:
         book = Book(session)

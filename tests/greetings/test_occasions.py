@@ -29,8 +29,15 @@ def test_lantern_festival_is_the_15th_day_of_the_first_lunar_month() -> None:
 
 def test_cn_greets_exactly_the_seven_occasions_with_names_in_both_languages() -> None:
     found = greeting_holidays("cn", 2027)  # the region's case does not matter
-    assert [h.code for h in found] == ["new_year", "spring_festival", "lantern", "qingming", "dragon_boat",
-                                       "mid_autumn", "national_day"]
+    assert [h.code for h in found] == [
+        "new_year",
+        "spring_festival",
+        "lantern",
+        "qingming",
+        "dragon_boat",
+        "mid_autumn",
+        "national_day",
+    ]
     names = {h.code: dict(h.names) for h in found}
     assert names["mid_autumn"] == {"zh": "中秋节", "en": "Mid-Autumn Festival"}
     assert names["lantern"] == {"zh": "元宵节", "en": "Lantern Festival"}
@@ -60,13 +67,16 @@ def test_substitute_days_off_are_no_occasions() -> None:
             assert not [h for h in greeting_holidays(region, year) if h.names["en"].startswith("Day off")]
 
 
-@pytest.mark.parametrize(("origin", "day", "expected"), [
-    (date(2000, 2, 29), date(2027, 2, 28), True),  # common year: 28 February
-    (date(2000, 2, 29), date(2027, 3, 1), False),
-    (date(2000, 2, 29), date(2028, 2, 29), True),  # leap year: the day itself
-    (date(2000, 2, 29), date(2028, 2, 28), False),
-    (date(1990, 3, 8), date(2027, 3, 8), True),
-])
+@pytest.mark.parametrize(
+    ("origin", "day", "expected"),
+    [
+        (date(2000, 2, 29), date(2027, 2, 28), True),  # common year: 28 February
+        (date(2000, 2, 29), date(2027, 3, 1), False),
+        (date(2000, 2, 29), date(2028, 2, 29), True),  # leap year: the day itself
+        (date(2000, 2, 29), date(2028, 2, 28), False),
+        (date(1990, 3, 8), date(2027, 3, 8), True),
+    ],
+)
 def test_29_february_falls_on_28_february_in_common_years(origin: date, day: date, expected: bool) -> None:
     assert falls_on(origin, day) is expected
 

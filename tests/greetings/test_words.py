@@ -55,8 +55,16 @@ def test_a_personal_draft_never_thanks_for_a_complaint_call(any_db: Database) ->
         for customer in (pleased, annoyed):
             book.touch(customer, "call", moment, "聊了二期方案")
         call = session.exec(select(Interaction).where(Interaction.customer_id == annoyed)).one()
-        session.add(Feedback(customer_id=annoyed, interaction_id=call.id, kind="complaint", text="交付太慢",
-                             status="open", created_at=moment))
+        session.add(
+            Feedback(
+                customer_id=annoyed,
+                interaction_id=call.id,
+                kind="complaint",
+                text="交付太慢",
+                status="open",
+                created_at=moment,
+            )
+        )
     [batch] = _due(any_db, date(2027, 9, 8))  # 中秋, VIP 7 days ahead
     items = {item.customer_name: item for item in batch.items}
     assert items["乙公司"].last_touch is not None and "电话中的耐心沟通" in items["乙公司"].draft

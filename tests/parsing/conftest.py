@@ -18,10 +18,12 @@ def index() -> CustomerIndex:
 @pytest.fixture(scope="session")
 def read(index: CustomerIndex):
     """parse() at the corpus moment (Tue 2026-11-24 09:00 Shanghai)."""
+
     def run(text: str, **kwargs) -> ParsedLog:
         kwargs.setdefault("now", NOW)
         kwargs.setdefault("timezone", ZONE)
         return parse(text, index, **kwargs)
+
     return run
 
 

@@ -10,8 +10,34 @@ from .book import BOOK
 
 _ZH = "安宝北诚达鼎东方丰福光广海瀚恒宏华佳嘉建金锦京凯科蓝乐力联隆美明南鹏启瑞润森盛顺泰天通万伟祥新信兴星旭雅亚扬益银永宇源远越云泽长正智中卓"
 _ZH_SUFFIX = ("科技", "贸易", "物流", "集团", "实业", "电子", "网络", "餐饮", "传媒", "医药")
-_SYLLABLES = ("ac", "bel", "cor", "dan", "el", "fal", "gen", "hal", "in", "jor", "kel", "lum", "mar",
-              "nor", "ov", "pra", "quin", "ros", "sol", "tar", "ul", "ver", "wex", "xan", "yor", "zen")
+_SYLLABLES = (
+    "ac",
+    "bel",
+    "cor",
+    "dan",
+    "el",
+    "fal",
+    "gen",
+    "hal",
+    "in",
+    "jor",
+    "kel",
+    "lum",
+    "mar",
+    "nor",
+    "ov",
+    "pra",
+    "quin",
+    "ros",
+    "sol",
+    "tar",
+    "ul",
+    "ver",
+    "wex",
+    "xan",
+    "yor",
+    "zen",
+)
 _EN_SUFFIX = ("Corp", "Inc", "Ltd", "Group", "Systems", "Labs", "Partners", "Holdings")
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 _FIRST = ("Anna", "Ben", "Carl", "Dana", "Eric", "Fay", "Gus", "Hana", "Ivan", "Jon", "Kim", "Liam")

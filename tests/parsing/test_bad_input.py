@@ -22,13 +22,38 @@ def sane(log: ParsedLog) -> None:
     assert len(log.candidates) <= 8
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "\n\t", "🙏", "🎉🎉🎉👍", "?", "。。。", "0", "1.2.3.4", "¥", "$$$", "万", "满意度",
-    "SELECT * FROM customers WHERE name = '' OR 1=1; --", "'; DROP TABLE interactions; --",
-    "<script>alert('x')</script>", "<b>华为</b><img src=x onerror=alert(1)>", "&lt;b&gt;",
-    "\x00\x01\x02", "\u202e\u200b\ufeff", "𠀀𠀁𠀂", "Ｃａｌｌｅｄ　Ａｃｍｅ", "ℌ𝔢𝔩𝔩𝔬",
-    "99999999999999999999999999万", "1e999", "2月30日2月31日13月45日", "满意度999999999999",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\n\t",
+        "🙏",
+        "🎉🎉🎉👍",
+        "?",
+        "。。。",
+        "0",
+        "1.2.3.4",
+        "¥",
+        "$$$",
+        "万",
+        "满意度",
+        "SELECT * FROM customers WHERE name = '' OR 1=1; --",
+        "'; DROP TABLE interactions; --",
+        "<script>alert('x')</script>",
+        "<b>华为</b><img src=x onerror=alert(1)>",
+        "&lt;b&gt;",
+        "\x00\x01\x02",
+        "\u202e\u200b\ufeff",
+        "𠀀𠀁𠀂",
+        "Ｃａｌｌｅｄ　Ａｃｍｅ",
+        "ℌ𝔢𝔩𝔩𝔬",
+        "99999999999999999999999999万",
+        "1e999",
+        "2月30日2月31日13月45日",
+        "满意度999999999999",
+    ],
+)
 def test_odd_text(read, text: str) -> None:
     sane(read(text))
 
@@ -71,8 +96,15 @@ def test_unknown_timezone_and_naive_now(index) -> None:
 
 
 def test_odd_book_entries() -> None:
-    index = CustomerIndex([BookEntry(1, "", None), BookEntry(2, " ", "  ", ("", " ")),
-                           BookEntry(3, "A", None), BookEntry(4, "🙏", None), BookEntry(5, "华", None)])
+    index = CustomerIndex(
+        [
+            BookEntry(1, "", None),
+            BookEntry(2, " ", "  ", ("", " ")),
+            BookEntry(3, "A", None),
+            BookEntry(4, "🙏", None),
+            BookEntry(5, "华", None),
+        ]
+    )
     sane(parse("华 A 🙏 called", index, now=NOW, timezone=ZONE))
     assert index.find("🙏") is not None
 
@@ -83,9 +115,42 @@ def test_any_text(read, text: str) -> None:
     sane(read(text))
 
 
-_PIECES = st.sampled_from(["华为", "Acme", "签约", "50万", "¥", "$", "1.2m", "明天", "下周三", "回访", "满意度",
-                           "4", "/5", "2月30日", "11.20", "11/20", "，", "。", " ", "follow up", "Friday",
-                           "about", "?", "约", "万", "点", "下午3点", "3天后", "张总", "(", "）", "yesterday"])
+_PIECES = st.sampled_from(
+    [
+        "华为",
+        "Acme",
+        "签约",
+        "50万",
+        "¥",
+        "$",
+        "1.2m",
+        "明天",
+        "下周三",
+        "回访",
+        "满意度",
+        "4",
+        "/5",
+        "2月30日",
+        "11.20",
+        "11/20",
+        "，",
+        "。",
+        " ",
+        "follow up",
+        "Friday",
+        "about",
+        "?",
+        "约",
+        "万",
+        "点",
+        "下午3点",
+        "3天后",
+        "张总",
+        "(",
+        "）",
+        "yesterday",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

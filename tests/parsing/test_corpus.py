@@ -53,8 +53,10 @@ def observed(log: ParsedLog) -> dict:
 
 
 def expected(row: dict) -> dict:
-    out = {key: row[key] for key in ("customer", "kind", "date", "amount", "currency", "follow_up",
-                                     "feedback", "satisfaction")}
+    out = {
+        key: row[key]
+        for key in ("customer", "kind", "date", "amount", "currency", "follow_up", "feedback", "satisfaction")
+    }
     out["approximate"] = row.get("approximate", False)
     if "customer_text" in row:
         out["customer_text"] = row["customer_text"]

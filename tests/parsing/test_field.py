@@ -12,9 +12,21 @@ import pytest
 
 from .field.score import score, table
 
-HOLDOUT_FLOORS = {"customer": 98.0, "new_customer": 80.0, "kind": 94.0, "attempt": 97.0, "date": 97.0,
-                  "part_of_day": 95.0, "amount": 98.0, "money": 97.0, "currency": 98.0, "follow_up": 95.0,
-                  "follow_up_text": 95.0, "feedback": 97.5, "fact": 90.0}
+HOLDOUT_FLOORS = {
+    "customer": 98.0,
+    "new_customer": 80.0,
+    "kind": 94.0,
+    "attempt": 97.0,
+    "date": 97.0,
+    "part_of_day": 95.0,
+    "amount": 98.0,
+    "money": 97.0,
+    "currency": 98.0,
+    "follow_up": 95.0,
+    "follow_up_text": 95.0,
+    "feedback": 97.5,
+    "fact": 90.0,
+}
 DEV_FLOOR = 95.0
 
 
@@ -27,8 +39,11 @@ def test_holdout_per_field_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
         print("\nfield set, held-out part (never tuned on):\n" + table(right, total))
     assert sum(total.values()) and total["customer"] >= 300
-    low = {f: round(_percent(right, total, f), 1) for f, floor in HOLDOUT_FLOORS.items()
-           if _percent(right, total, f) < floor}
+    low = {
+        f: round(_percent(right, total, f), 1)
+        for f, floor in HOLDOUT_FLOORS.items()
+        if _percent(right, total, f) < floor
+    }
     assert not low, f"held-out accuracy fell below its floor: {low}"
 
 

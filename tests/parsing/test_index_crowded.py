@@ -7,8 +7,10 @@ from core.parsing.model import BookEntry
 
 
 def _book(n: int) -> CustomerIndex:
-    return CustomerIndex([BookEntry(i, f"Company {i:05d} Ltd") for i in range(1, n + 1)]
-                         + [BookEntry(10_001, "中兴通讯"), BookEntry(10_002, "中兴微电子")])
+    return CustomerIndex(
+        [BookEntry(i, f"Company {i:05d} Ltd") for i in range(1, n + 1)]
+        + [BookEntry(10_001, "中兴通讯"), BookEntry(10_002, "中兴微电子")]
+    )
 
 
 def test_a_form_shared_by_more_customers_than_a_card_can_rank_makes_no_mention() -> None:

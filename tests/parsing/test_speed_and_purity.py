@@ -24,8 +24,10 @@ def test_ten_thousand_customers_build_and_parse(capsys) -> None:
     index = CustomerIndex(book)
     build = time.perf_counter() - started
     warm_up()
-    texts = [json.loads(line)["text"] for line in
-             (Path(__file__).with_name("corpus.jsonl")).read_text(encoding="utf-8").splitlines()]
+    texts = [
+        json.loads(line)["text"]
+        for line in (Path(__file__).with_name("corpus.jsonl")).read_text(encoding="utf-8").splitlines()
+    ]
     timings, found = [], 0
     for text in texts * 3:
         started = time.perf_counter()
@@ -35,8 +37,10 @@ def test_ten_thousand_customers_build_and_parse(capsys) -> None:
     timings.sort()
     mean, p95 = statistics.mean(timings), timings[int(0.95 * len(timings))]
     with capsys.disabled():
-        print(f"\nindex 10k: {build * 1000:.0f} ms; parse mean {mean:.2f} ms, p95 {p95:.2f} ms "
-              f"over {len(timings)} messages")
+        print(
+            f"\nindex 10k: {build * 1000:.0f} ms; parse mean {mean:.2f} ms, p95 {p95:.2f} ms "
+            f"over {len(timings)} messages"
+        )
     assert len(index) == 10_000
     assert found >= 0.9 * len(timings)  # the corpus names a customer in nearly every message
 

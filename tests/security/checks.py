@@ -25,11 +25,11 @@ class Mark:
         self.versions = {id(sent): len(sent.history) for sent in harness.api.outgoing}
 
     def sent(self, person: Person | None = None) -> list[Sent]:
-        out = self.harness.api.outgoing[self.outgoing:]
+        out = self.harness.api.outgoing[self.outgoing :]
         return [s for s in out if person is None or s.chat_id == person.chat_id]
 
     def answers_text(self) -> list[str]:
-        return [str(a.get("text") or "") for a in self.harness.api.callback_answers[self.answers:]]
+        return [str(a.get("text") or "") for a in self.harness.api.callback_answers[self.answers :]]
 
     def texts(self, person: Person) -> list[str]:
         """Every word the person got since the mark: new messages (every version), captions,
@@ -38,9 +38,9 @@ class Mark:
         texts = []
         for sent in self.sent(person):
             texts += [*sent.history, sent.text, *file_texts(sent)]
-        for sent in self.harness.api.outgoing[:self.outgoing]:
+        for sent in self.harness.api.outgoing[: self.outgoing]:
             if sent.chat_id == person.chat_id and len(sent.history) > self.versions[id(sent)]:
-                texts += [*sent.history[self.versions[id(sent)] + 1:], sent.text]
+                texts += [*sent.history[self.versions[id(sent)] + 1 :], sent.text]
         return texts + self.answers_text()
 
 
@@ -51,8 +51,11 @@ def file_texts(sent: Sent) -> list[str]:
         return [sent.file_bytes.decode("utf-8-sig")]
     if sent.file_name.endswith(".xlsx"):
         book = load_workbook(io.BytesIO(sent.file_bytes), read_only=True)
-        return [" | ".join(str(v) for v in row if v is not None)
-                for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+        return [
+            " | ".join(str(v) for v in row if v is not None)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        ]
     return []
 
 

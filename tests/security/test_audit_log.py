@@ -87,45 +87,98 @@ async def _revoke(harness: Harness, world: World) -> None:
 
 
 CASES: dict[str, Case] = {
-    "reassign": Case("manager", _typed("manager", "/team reassign Aurora @Emma", then=("team.confirm",)),
-                     "team.reassign", user("emma"), {"customers": 1}),
-    "reassign (each customer)": Case("manager", _typed("manager", "/team reassign Aurora @Emma", then=("team.confirm",)),
-                                     "customer.owner", customer("aurora")),
-    "archive": Case("manager", _typed("manager", "/team archive Aurora", then=("team.confirm",)),
-                    "customer.archive", customer("aurora")),
-    "unarchive": Case("other_manager", _typed("other_manager", "/team unarchive Echo"),
-                      "customer.unarchive", customer("echo")),
-    "merge": Case("manager", _typed("manager", "/team merge Aurora | Borealis", then=("team.confirm",)),
-                  "customer.merge", customer("aurora")),
-    "account manager": Case("other_manager", _typed("other_manager", "/team am Cobalt @Xena"),
-                            "customer.account_manager", customer("cobalt")),
-    "deactivate": Case("manager", _typed("manager", "/team deactivate @Emma", then=("team.confirm",)),
-                       "user.deactivate", user("emma")),
-    "reactivate": Case("other_manager", _typed("other_manager", "/team activate @Yuri"),
-                       "user.reactivate", user("yuri")),
-    "role change": Case("admin", _typed("admin", "/team role @Emma manager", then=("team.confirm",)),
-                        "user.role", user("emma"), {"old": "rep", "new": "manager"}),
-    "move team": Case("admin", _typed("admin", "/team move @Emma West", then=("team.confirm",)),
-                      "user.team", user("emma"), {"old": "East", "new": "West"}),
-    "override pin": Case("manager", _typed("manager", "/override Aurora VIP big renewal"),
-                         "override.pin", customer("aurora")),
-    "override unpin": Case("other_manager", _typed("other_manager", "/override Cobalt off"),
-                           "override.remove", customer("cobalt")),
-    "policy apply": Case("manager", _policy_upload, "policy.apply",
-                         lambda h, w: f"policy_version:{_last_id(PolicyVersion)(h, w)}", {"note": "lower.toml"}),
-    "policy restore": Case("admin", _policy_restore, "policy.apply",
-                           lambda h, w: f"policy_version:{_last_id(PolicyVersion)(h, w)}", {"note": "shipped default"}),
-    "import": Case("manager", _import, "import.customers", lambda h, w: f"upload:{_last_id(Upload)(h, w)}",
-                   {"file": "team.csv"}),
-    "invite create": Case("manager", _typed("manager", "/invite rep"), "invite.create",
-                          lambda h, w: f"invite:{_last_id(Invite)(h, w)}", {"role": "rep", "team": "East"}),
+    "reassign": Case(
+        "manager",
+        _typed("manager", "/team reassign Aurora @Emma", then=("team.confirm",)),
+        "team.reassign",
+        user("emma"),
+        {"customers": 1},
+    ),
+    "reassign (each customer)": Case(
+        "manager",
+        _typed("manager", "/team reassign Aurora @Emma", then=("team.confirm",)),
+        "customer.owner",
+        customer("aurora"),
+    ),
+    "archive": Case(
+        "manager",
+        _typed("manager", "/team archive Aurora", then=("team.confirm",)),
+        "customer.archive",
+        customer("aurora"),
+    ),
+    "unarchive": Case(
+        "other_manager", _typed("other_manager", "/team unarchive Echo"), "customer.unarchive", customer("echo")
+    ),
+    "merge": Case(
+        "manager",
+        _typed("manager", "/team merge Aurora | Borealis", then=("team.confirm",)),
+        "customer.merge",
+        customer("aurora"),
+    ),
+    "account manager": Case(
+        "other_manager",
+        _typed("other_manager", "/team am Cobalt @Xena"),
+        "customer.account_manager",
+        customer("cobalt"),
+    ),
+    "deactivate": Case(
+        "manager", _typed("manager", "/team deactivate @Emma", then=("team.confirm",)), "user.deactivate", user("emma")
+    ),
+    "reactivate": Case(
+        "other_manager", _typed("other_manager", "/team activate @Yuri"), "user.reactivate", user("yuri")
+    ),
+    "role change": Case(
+        "admin",
+        _typed("admin", "/team role @Emma manager", then=("team.confirm",)),
+        "user.role",
+        user("emma"),
+        {"old": "rep", "new": "manager"},
+    ),
+    "move team": Case(
+        "admin",
+        _typed("admin", "/team move @Emma West", then=("team.confirm",)),
+        "user.team",
+        user("emma"),
+        {"old": "East", "new": "West"},
+    ),
+    "override pin": Case(
+        "manager", _typed("manager", "/override Aurora VIP big renewal"), "override.pin", customer("aurora")
+    ),
+    "override unpin": Case(
+        "other_manager", _typed("other_manager", "/override Cobalt off"), "override.remove", customer("cobalt")
+    ),
+    "policy apply": Case(
+        "manager",
+        _policy_upload,
+        "policy.apply",
+        lambda h, w: f"policy_version:{_last_id(PolicyVersion)(h, w)}",
+        {"note": "lower.toml"},
+    ),
+    "policy restore": Case(
+        "admin",
+        _policy_restore,
+        "policy.apply",
+        lambda h, w: f"policy_version:{_last_id(PolicyVersion)(h, w)}",
+        {"note": "shipped default"},
+    ),
+    "import": Case(
+        "manager", _import, "import.customers", lambda h, w: f"upload:{_last_id(Upload)(h, w)}", {"file": "team.csv"}
+    ),
+    "invite create": Case(
+        "manager",
+        _typed("manager", "/invite rep"),
+        "invite.create",
+        lambda h, w: f"invite:{_last_id(Invite)(h, w)}",
+        {"role": "rep", "team": "East"},
+    ),
     "invite revoke": Case("manager", _revoke, "invite.revoke", lambda h, w: f"invite:{_last_id(Invite)(h, w)}"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-async def test_manager_and_admin_actions_are_audited(harness: Harness, caplog: pytest.LogCaptureFixture,
-                                                     case: str) -> None:
+async def test_manager_and_admin_actions_are_audited(
+    harness: Harness, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
     caplog.set_level(logging.WARNING)
     world = await build(harness)
     spec = CASES[case]
@@ -134,8 +187,11 @@ async def test_manager_and_admin_actions_are_audited(harness: Harness, caplog: p
     await spec.steps(harness, world)
     target = spec.target(harness, world)
     with harness.db.session() as session:
-        rows = [row for row in session.exec(select(AuditLog).where(AuditLog.action == spec.action)).all()
-                if row.id not in before]
+        rows = [
+            row
+            for row in session.exec(select(AuditLog).where(AuditLog.action == spec.action)).all()
+            if row.id not in before
+        ]
     assert rows, f"{case}: no {spec.action} row; the bot said {harness.last(world.person(spec.actor)).text[:300]!r}"
     mine = [row for row in rows if row.actor_id == world.account(spec.actor).id and row.target == target]
     assert mine, f"{case}: {[(r.actor_id, r.target) for r in rows]} (wanted {world.account(spec.actor).id}, {target})"

@@ -63,36 +63,65 @@ COBALT = "Cobalt Mining"
 SPECS: dict[str, Spec] = {
     # agenda, follow-ups, feedback, greetings
     "today.page": Spec((same({"page": 0}),)),
-    "greeting.sent": Spec((lambda i: {"customer_id": i["customer"], "occasion": "birthday",
-                                      "name": {"en": "Birthday", "zh": "生日"}},), owner="other_rep", owner_changes=True),
+    "greeting.sent": Spec(
+        (lambda i: {"customer_id": i["customer"], "occasion": "birthday", "name": {"en": "Birthday", "zh": "生日"}},),
+        owner="other_rep",
+        owner_changes=True,
+    ),
     "greeting.skip": Spec((lambda i: {"customer_id": i["customer"], "occasion": "birthday"},)),
-    "followup.start": Spec((lambda i: {"id": i["customer"]},), steps=(("text", "next Friday call back"),),
-                           owner="other_rep", owner_changes=True),
-    "followup.done": Spec((lambda i: {"id": i["followup"]}, lambda i: {"id": i["followup"], "view": "digest"},
-                           lambda i: {"id": i["followup"], "view": "today", "page": 0}),
-                          owner="other_rep", owner_changes=True),
-    "followup.snooze": Spec((lambda i: {"id": i["followup"], "by": "1d"},
-                             lambda i: {"id": i["followup"], "by": "1d", "view": "nudge"}),
-                            owner="other_rep", owner_changes=True),
+    "followup.start": Spec(
+        (lambda i: {"id": i["customer"]},),
+        steps=(("text", "next Friday call back"),),
+        owner="other_rep",
+        owner_changes=True,
+    ),
+    "followup.done": Spec(
+        (
+            lambda i: {"id": i["followup"]},
+            lambda i: {"id": i["followup"], "view": "digest"},
+            lambda i: {"id": i["followup"], "view": "today", "page": 0},
+        ),
+        owner="other_rep",
+        owner_changes=True,
+    ),
+    "followup.snooze": Spec(
+        (lambda i: {"id": i["followup"], "by": "1d"}, lambda i: {"id": i["followup"], "by": "1d", "view": "nudge"}),
+        owner="other_rep",
+        owner_changes=True,
+    ),
     "followup.close_many": Spec((lambda i: {"ids": [i["followup"]]},), owner="other_rep", owner_changes=True),
     "followup.review": Spec((same({}),), self_only=True),
     "away.delegate": Spec((lambda i: {"id": i["user"]},)),
     "feedback.start": Spec((lambda i: {"id": i["customer"]},)),
-    "feedback.kind": Spec((lambda i: {"id": i["customer"], "kind": "complaint"},),
-                          steps=(("text", "late delivery again"),), owner="other_rep", owner_changes=True),
-    "feedback.progress": Spec((lambda i: {"id": i["feedback"]}, lambda i: {"id": i["feedback"], "view": "feedback"}),
-                              owner="other_rep", owner_changes=True),
-    "feedback.resolve": Spec((lambda i: {"id": i["feedback"]},), steps=(("text", "refunded"),),
-                             owner="other_rep", owner_changes=True),
+    "feedback.kind": Spec(
+        (lambda i: {"id": i["customer"], "kind": "complaint"},),
+        steps=(("text", "late delivery again"),),
+        owner="other_rep",
+        owner_changes=True,
+    ),
+    "feedback.progress": Spec(
+        (lambda i: {"id": i["feedback"]}, lambda i: {"id": i["feedback"], "view": "feedback"}),
+        owner="other_rep",
+        owner_changes=True,
+    ),
+    "feedback.resolve": Spec(
+        (lambda i: {"id": i["feedback"]},), steps=(("text", "refunded"),), owner="other_rep", owner_changes=True
+    ),
     "invite.revoke": Spec((lambda i: {"invite_id": i["invite"]},), owner="other_manager", owner_changes=True),
     # the log card
-    "log.set": Spec((lambda i: {"field": "customer_id", "value": i["customer"]},), card=True,
-                    steps=(("press", "log.save"),), owner="other_rep", owner_changes=True),
+    "log.set": Spec(
+        (lambda i: {"field": "customer_id", "value": i["customer"]},),
+        card=True,
+        steps=(("press", "log.save"),),
+        owner="other_rep",
+        owner_changes=True,
+    ),
     "log.pick": Spec((same({"field": "kind"}),), card=True),
     "log.back": Spec((same({}),), card=True),
     "log.set_followup": Spec((same({"days": 1}),), card=True),
-    "log.ask": Spec((same({"field": "customer"}),), card=True, steps=(("text", "{prefix}"),),
-                    owner="other_rep", owner_sees=COBALT),
+    "log.ask": Spec(
+        (same({"field": "customer"}),), card=True, steps=(("text", "{prefix}"),), owner="other_rep", owner_sees=COBALT
+    ),
     "log.cancel": Spec((same({}),), card=True),
     "log.create_customer": Spec((same({}),), card=True),
     "log.save": Spec((same({}),), card=True),
@@ -100,8 +129,12 @@ SPECS: dict[str, Spec] = {
     "log.reached": Spec((same({}),), card=True),
     "log.fact": Spec((same({"index": 0}),), card=True),
     "log.create_named": Spec((same({}),), card=True),
-    "customer.log": Spec((lambda i: {"id": i["customer"]},), steps=(("text", CARD_TEXT), ("press", "log.save")),
-                         owner="other_rep", owner_changes=True),
+    "customer.log": Spec(
+        (lambda i: {"id": i["customer"]},),
+        steps=(("text", CARD_TEXT), ("press", "log.save")),
+        owner="other_rep",
+        owner_changes=True,
+    ),
     # settings (one's own, always): invalid or harmless values change nothing
     "settings.menu": Spec((same({}),), self_only=True),
     "settings.pick": Spec((same({"field": "timezone"}),), self_only=True),
@@ -120,109 +153,188 @@ SPECS: dict[str, Spec] = {
     "team.book": Spec((lambda i: {"id": i["user"]},), owner="other_manager", owner_sees=COBALT),
     "team.customer": Spec((lambda i: {"id": i["customer"]},), owner="other_manager", owner_sees=COBALT),
     "team.scope": Spec((lambda i: {"from": i["user"]},), owner="other_manager", owner_sees="Zoe Quinn"),
-    "team.pick": Spec((lambda i: {"from": i["user"]}, lambda i: {"ids": [i["customer"]]},
-                       lambda i: {"from": i["user"], "tier": ["value", "vip"]}),
-                      owner="other_manager", owner_sees="Zoe Quinn"),
-    "team.ask_reassign": Spec((lambda i: {"ids": [i["customer"]], "to": i["ally"]},
-                               lambda i: {"from": i["user"], "to": i["ally"]}),
-                              owner="other_manager", owner_sees=COBALT),
+    "team.pick": Spec(
+        (
+            lambda i: {"from": i["user"]},
+            lambda i: {"ids": [i["customer"]]},
+            lambda i: {"from": i["user"], "tier": ["value", "vip"]},
+        ),
+        owner="other_manager",
+        owner_sees="Zoe Quinn",
+    ),
+    "team.ask_reassign": Spec(
+        (lambda i: {"ids": [i["customer"]], "to": i["ally"]}, lambda i: {"from": i["user"], "to": i["ally"]}),
+        owner="other_manager",
+        owner_sees=COBALT,
+    ),
     "team.cancel": Spec((same({}),)),
-    "team.confirm": Spec((lambda i: {"op": "reassign", "ids": [i["customer"]], "to": i["ally"]},
-                          lambda i: {"op": "archive", "id": i["customer"]},
-                          lambda i: {"op": "merge", "keep": i["ally_customer"], "drop": i["customer"]},
-                          lambda i: {"op": "merge", "keep": i["customer"], "drop": i["ally_customer"]},
-                          lambda i: {"op": "deactivate", "id": i["user"], "value": None},
-                          lambda i: {"op": "role", "id": i["user"], "value": "manager"},
-                          lambda i: {"op": "move", "id": i["user"], "value": "East"}),
-                         owner="admin", owner_changes=True),
+    "team.confirm": Spec(
+        (
+            lambda i: {"op": "reassign", "ids": [i["customer"]], "to": i["ally"]},
+            lambda i: {"op": "archive", "id": i["customer"]},
+            lambda i: {"op": "merge", "keep": i["ally_customer"], "drop": i["customer"]},
+            lambda i: {"op": "merge", "keep": i["customer"], "drop": i["ally_customer"]},
+            lambda i: {"op": "deactivate", "id": i["user"], "value": None},
+            lambda i: {"op": "role", "id": i["user"], "value": "manager"},
+            lambda i: {"op": "move", "id": i["user"], "value": "East"},
+        ),
+        owner="admin",
+        owner_changes=True,
+    ),
     "team.am": Spec((same({}),)),
     "team.am_pick": Spec((lambda i: {"customer": i["customer"]},), owner="other_manager", owner_sees=COBALT),
-    "team.am_set": Spec((lambda i: {"customer": i["customer"], "user": i["ally"]},
-                         lambda i: {"customer": i["customer"], "user": None}),
-                        owner="other_manager", owner_changes=True),
+    "team.am_set": Spec(
+        (lambda i: {"customer": i["customer"], "user": i["ally"]}, lambda i: {"customer": i["customer"], "user": None}),
+        owner="other_manager",
+        owner_changes=True,
+    ),
     "team.archive_prompt": Spec((same({}),), steps=(("text", "{prefix}"),), owner="other_manager", owner_sees=COBALT),
     "team.ask_archive": Spec((lambda i: {"id": i["customer"]},), owner="other_manager", owner_sees=COBALT),
     "team.archived": Spec((same({"offset": 0}),), owner="other_manager", owner_sees="Echo Archived"),
     "team.unarchive": Spec((lambda i: {"id": i["archived"]},), owner="other_manager", owner_changes=True),
-    "team.merge_prompt": Spec((same({}),), steps=(("text", "{ally_prefix} | {prefix}"),),
-                              owner="other_manager", owner_sees=COBALT),
-    "team.merge_with": Spec((lambda i: {"id": i["customer"]},), steps=(("text", "{ally_prefix}"),),
-                            owner="other_manager", owner_sees=COBALT),
+    "team.merge_prompt": Spec(
+        (same({}),), steps=(("text", "{ally_prefix} | {prefix}"),), owner="other_manager", owner_sees=COBALT
+    ),
+    "team.merge_with": Spec(
+        (lambda i: {"id": i["customer"]},), steps=(("text", "{ally_prefix}"),), owner="other_manager", owner_sees=COBALT
+    ),
     "team.ask_deactivate": Spec((lambda i: {"id": i["user"]},), owner="other_manager", owner_sees="Zoe Quinn"),
     "team.reactivate": Spec((lambda i: {"id": i["inactive"]},), owner="other_manager", owner_changes=True),
     "team.roles": Spec((lambda i: {"id": i["user"]},), owner="other_manager", owner_sees="Zoe Quinn"),
-    "team.ask_role": Spec((lambda i: {"id": i["user"], "role": "manager"},), owner="other_manager",
-                          owner_sees="Zoe Quinn"),
+    "team.ask_role": Spec(
+        (lambda i: {"id": i["user"], "role": "manager"},), owner="other_manager", owner_sees="Zoe Quinn"
+    ),
     "team.teams": Spec((lambda i: {"id": i["user"]},), owner="admin", owner_sees="Zoe Quinn"),
     "team.ask_move": Spec((lambda i: {"id": i["user"], "team": "East"},), owner="admin", owner_sees="Zoe Quinn"),
     # /summary
     "summary.open": Spec((same({"period": "month"}),)),
-    "summary.tier": Spec((lambda i: {"scope": {"kind": "team", "team_id": i["team_id"], "label": i["team_name"]},
-                                     "model": "value", "tier": "vip"},
-                          lambda i: {"scope": {"kind": "person", "user_id": i["user"], "label": "x"},
-                                     "model": "value", "tier": "vip"},
-                          lambda i: {"scope": {"kind": "org"}, "model": "value", "tier": "vip"}),
-                         owner="other_manager", owner_sees=COBALT),
+    "summary.tier": Spec(
+        (
+            lambda i: {
+                "scope": {"kind": "team", "team_id": i["team_id"], "label": i["team_name"]},
+                "model": "value",
+                "tier": "vip",
+            },
+            lambda i: {
+                "scope": {"kind": "person", "user_id": i["user"], "label": "x"},
+                "model": "value",
+                "tier": "vip",
+            },
+            lambda i: {"scope": {"kind": "org"}, "model": "value", "tier": "vip"},
+        ),
+        owner="other_manager",
+        owner_sees=COBALT,
+    ),
     "summary.overdue": Spec((lambda i: {"user_id": i["user"]},), owner="other_manager", owner_sees=COBALT),
     "summary.card": Spec((lambda i: {"id": i["customer"]},), owner="other_manager", owner_sees=COBALT),
     # overrides (人工调档)
-    "override.customer": Spec((lambda i: {"id": i["customer"], "word": "key", "choices": [["value", "key"]],
-                                          "reason": "downgrade", "until": None, "off": False},
-                               lambda i: {"id": i["customer"], "off": True}),
-                              owner="other_manager", owner_changes=True),
-    "override.model": Spec((lambda i: {"id": i["customer"], "model": "value", "tier": "key", "reason": "downgrade"},),
-                           owner="other_manager", owner_changes=True),
+    "override.customer": Spec(
+        (
+            lambda i: {
+                "id": i["customer"],
+                "word": "key",
+                "choices": [["value", "key"]],
+                "reason": "downgrade",
+                "until": None,
+                "off": False,
+            },
+            lambda i: {"id": i["customer"], "off": True},
+        ),
+        owner="other_manager",
+        owner_changes=True,
+    ),
+    "override.model": Spec(
+        (lambda i: {"id": i["customer"], "model": "value", "tier": "key", "reason": "downgrade"},),
+        owner="other_manager",
+        owner_changes=True,
+    ),
     "override.start": Spec((lambda i: {"id": i["customer"]},), owner="other_manager", owner_sees="strategic"),
     "override.pick_model": Spec((lambda i: {"id": i["customer"], "model": "value"},)),
-    "override.pick_tier": Spec((lambda i: {"id": i["customer"], "model": "value", "tier": "key"},),
-                               steps=(("text", "downgrade now"),), owner="other_manager", owner_changes=True),
-    "override.remove": Spec((lambda i: {"id": i["customer"], "model": "value"},), owner="other_manager",
-                            owner_changes=True),
+    "override.pick_tier": Spec(
+        (lambda i: {"id": i["customer"], "model": "value", "tier": "key"},),
+        steps=(("text", "downgrade now"),),
+        owner="other_manager",
+        owner_changes=True,
+    ),
+    "override.remove": Spec(
+        (lambda i: {"id": i["customer"], "model": "value"},), owner="other_manager", owner_changes=True
+    ),
     # import
     "import.expect": Spec((same({"kind": "customers"}),)),
-    "import.kind": Spec((lambda i: {"upload": i["upload"], "kind": "customers"},), owner="other_rep",
-                        owner_changes=True),
+    "import.kind": Spec(
+        (lambda i: {"upload": i["upload"], "kind": "customers"},), owner="other_rep", owner_changes=True
+    ),
     "import.cancel": Spec((lambda i: {"upload": i["upload"]},), owner="other_rep", owner_changes=True),
     "import.confirm": Spec((lambda i: {"upload": i["upload"]},), owner="other_rep", owner_changes=True),
     # customers and the card
     "customer.new_stage": Spec((same({"stage": "active"}),)),
     "customer.new_skip": Spec((same({}),)),
     "customer.new_skip_input": Spec((same({}),)),
-    "customer.create": Spec((same({"name": "Zenith Forged", "stage": "prospect", "contact": None, "phone": None}),),
-                            self_only=True),
+    "customer.create": Spec(
+        (same({"name": "Zenith Forged", "stage": "prospect", "contact": None, "phone": None}),), self_only=True
+    ),
     "customer.card": Spec((lambda i: {"id": i["customer"]},), owner="other_rep", owner_sees=COBALT),
     "customer.why": Spec((lambda i: {"id": i["customer"]},), owner="other_rep", owner_sees=COBALT),
     "customer.history": Spec((lambda i: {"id": i["customer"]},), owner="other_rep", owner_sees="call with Cobalt"),
-    "customer.delete_log": Spec((lambda i: {"id": i["customer"], "interaction": i["interaction"]},),
-                                owner="other_rep", owner_changes=True),
-    "customer.edit_log": Spec((lambda i: {"id": i["customer"], "interaction": i["interaction"]},),
-                              steps=(("press", "customer.fix_log"), ("text", "rewritten by someone")),
-                              owner="other_rep", owner_changes=True),
-    "customer.fix_log": Spec((lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "amount"},
-                              lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "summary"}),
-                             steps=(("text", "5000"),), owner="other_rep", owner_changes=True),
-    "customer.fix_log_set": Spec((lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "kind",
-                                             "value": "visit"},
-                                  lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "feedback",
-                                             "value": "complaint"}),
-                                 owner="other_rep", owner_changes=True),
+    "customer.delete_log": Spec(
+        (lambda i: {"id": i["customer"], "interaction": i["interaction"]},), owner="other_rep", owner_changes=True
+    ),
+    "customer.edit_log": Spec(
+        (lambda i: {"id": i["customer"], "interaction": i["interaction"]},),
+        steps=(("press", "customer.fix_log"), ("text", "rewritten by someone")),
+        owner="other_rep",
+        owner_changes=True,
+    ),
+    "customer.fix_log": Spec(
+        (
+            lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "amount"},
+            lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "summary"},
+        ),
+        steps=(("text", "5000"),),
+        owner="other_rep",
+        owner_changes=True,
+    ),
+    "customer.fix_log_set": Spec(
+        (
+            lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "kind", "value": "visit"},
+            lambda i: {"id": i["customer"], "interaction": i["interaction"], "field": "feedback", "value": "complaint"},
+        ),
+        owner="other_rep",
+        owner_changes=True,
+    ),
     # open opportunities on the card
     "opportunity.won": Spec((lambda i: {"id": i["opportunity"]},), owner="other_rep", owner_changes=True),
-    "opportunity.lost": Spec((lambda i: {"id": i["opportunity"]},), steps=(("text", "went elsewhere"),),
-                             owner="other_rep", owner_changes=True),
-    "opportunity.edit": Spec((lambda i: {"id": i["opportunity"]},), owner="other_rep", owner_sees="Cobalt Mining expansion"),
-    "opportunity.edit_field": Spec((lambda i: {"id": i["opportunity"], "field": "title"},
-                                    lambda i: {"id": i["opportunity"], "field": "stage"}),
-                                   steps=(("text", "renamed by someone"),), owner="other_rep", owner_changes=True),
-    "opportunity.set_stage": Spec((lambda i: {"id": i["opportunity"], "stage": "negotiation"},), owner="other_rep",
-                                  owner_changes=True),
+    "opportunity.lost": Spec(
+        (lambda i: {"id": i["opportunity"]},),
+        steps=(("text", "went elsewhere"),),
+        owner="other_rep",
+        owner_changes=True,
+    ),
+    "opportunity.edit": Spec(
+        (lambda i: {"id": i["opportunity"]},), owner="other_rep", owner_sees="Cobalt Mining expansion"
+    ),
+    "opportunity.edit_field": Spec(
+        (lambda i: {"id": i["opportunity"], "field": "title"}, lambda i: {"id": i["opportunity"], "field": "stage"}),
+        steps=(("text", "renamed by someone"),),
+        owner="other_rep",
+        owner_changes=True,
+    ),
+    "opportunity.set_stage": Spec(
+        (lambda i: {"id": i["opportunity"], "stage": "negotiation"},), owner="other_rep", owner_changes=True
+    ),
     "customer.edit": Spec((lambda i: {"id": i["customer"]},)),
-    "alias.add": Spec((lambda i: {"id": i["customer"]},), steps=(("text", "Cobble Rock"),),
-                      owner="other_rep", owner_changes=True),
-    "alias.remove": Spec((lambda i: {"id": i["customer"], "alias": i["alias"]},), owner="other_rep",
-                         owner_changes=True),
-    "customer.edit_field": Spec((lambda i: {"id": i["customer"], "field": "company"},),
-                                steps=(("text", "Evil Corp"),), owner="other_rep", owner_changes=True),
+    "alias.add": Spec(
+        (lambda i: {"id": i["customer"]},), steps=(("text", "Cobble Rock"),), owner="other_rep", owner_changes=True
+    ),
+    "alias.remove": Spec(
+        (lambda i: {"id": i["customer"], "alias": i["alias"]},), owner="other_rep", owner_changes=True
+    ),
+    "customer.edit_field": Spec(
+        (lambda i: {"id": i["customer"], "field": "company"},),
+        steps=(("text", "Evil Corp"),),
+        owner="other_rep",
+        owner_changes=True,
+    ),
 }
 
 
@@ -235,27 +347,59 @@ def ids_for(world: World, side: str, presser: str) -> Ids:
     w = world.ids
     ally = {"rep": "rep", "manager": "rep", "other_rep": "xena", "other_manager": "xena", "admin": "rep"}[presser]
     ally_customer = "aurora" if ally == "rep" else "delta"
-    common = {"upload": w["upload"], "invite": w["invite"], "draft": w["policy_draft"], "archived": w["echo"],
-              "inactive": world.account("yuri").id, "ally": world.account(ally).id,
-              "ally_customer": w[ally_customer], "ally_prefix": ally_customer.capitalize()}
+    common = {
+        "upload": w["upload"],
+        "invite": w["invite"],
+        "draft": w["policy_draft"],
+        "archived": w["echo"],
+        "inactive": world.account("yuri").id,
+        "ally": world.account(ally).id,
+        "ally_customer": w[ally_customer],
+        "ally_prefix": ally_customer.capitalize(),
+    }
     if side == "west":
-        return {**common, "customer": w["cobalt"], "interaction": w["cobalt_interaction"], "alias": w["cobalt_alias"],
-                "feedback": w["cobalt_feedback"], "followup": w["cobalt_followup"], "opportunity": w["cobalt_opportunity"],
-                "user": world.account("other_rep").id, "team_id": w["west_team"], "team_name": "West",
-                "prefix": "Cobalt"}
-    return {**common, "customer": w["borealis"], "interaction": w["borealis_interaction"], "alias": w["borealis_alias"],
-            "feedback": w["borealis_feedback"], "followup": w["borealis_followup"],
-            "opportunity": w["borealis_opportunity"],
-            "user": world.account("emma").id, "team_id": w["east_team"], "team_name": "East", "prefix": "Borealis"}
+        return {
+            **common,
+            "customer": w["cobalt"],
+            "interaction": w["cobalt_interaction"],
+            "alias": w["cobalt_alias"],
+            "feedback": w["cobalt_feedback"],
+            "followup": w["cobalt_followup"],
+            "opportunity": w["cobalt_opportunity"],
+            "user": world.account("other_rep").id,
+            "team_id": w["west_team"],
+            "team_name": "West",
+            "prefix": "Cobalt",
+        }
+    return {
+        **common,
+        "customer": w["borealis"],
+        "interaction": w["borealis_interaction"],
+        "alias": w["borealis_alias"],
+        "feedback": w["borealis_feedback"],
+        "followup": w["borealis_followup"],
+        "opportunity": w["borealis_opportunity"],
+        "user": world.account("emma").id,
+        "team_id": w["east_team"],
+        "team_name": "East",
+        "prefix": "Borealis",
+    }
 
 
-async def press_forged(harness: Harness, person: Person, action: str, payload: dict[str, Any], *,
-                       single_use: bool = True) -> str:
+async def press_forged(
+    harness: Harness, person: Person, action: str, payload: dict[str, Any], *, single_use: bool = True
+) -> str:
     """Store a key for `person` as a keyboard would, and press it on their last message."""
     assert person.account is not None
     with harness.db.session() as session:
-        key = buttons.issue(session, user_id=person.account.id, action=action, payload=payload,
-                            now=harness.clock.now(), single_use=single_use)
+        key = buttons.issue(
+            session,
+            user_id=person.account.id,
+            action=action,
+            payload=payload,
+            now=harness.clock.now(),
+            single_use=single_use,
+        )
     await harness.press_data(person, harness.last(person), key)
     return key
 
@@ -272,8 +416,9 @@ async def press_action(harness: Harness, person: Person, action: str) -> None:
     raise AssertionError(f"no {action} button on {message.text[:80]!r}")
 
 
-async def run_press(harness: Harness, world: World, role: str, action: str, spec: Spec, payload: dict[str, Any],
-                    ids: Ids) -> None:
+async def run_press(
+    harness: Harness, world: World, role: str, action: str, spec: Spec, payload: dict[str, Any], ids: Ids
+) -> None:
     person = world.person(role)
     _clear_flow(world, role)
     await harness.send(person, "/help")  # a message for the button to sit on
@@ -340,7 +485,9 @@ def _only_own_changes(harness: Harness, world: World, role: str, before: dict, a
     """A self-only button may change the presser's own things (a customer they create, their
     settings), nothing of anyone else."""
     changed = changed_tables(before, after)
-    assert set(changed) <= {"customer", "customer_tier", "tier_assignment", "audit_log", "contact"}, f"{what}: {changed}"
+    assert set(changed) <= {"customer", "customer_tier", "tier_assignment", "audit_log", "contact"}, (
+        f"{what}: {changed}"
+    )
     with harness.db.session() as session:
         owners = {c.owner_id for c in session.exec(select(Customer).where(Customer.name == "Zenith Forged")).all()}
     assert len(after["customer"]) - len(before["customer"]) in (0, 1), what

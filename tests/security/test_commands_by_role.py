@@ -24,8 +24,7 @@ from bot.handlers import register
 from bot.testing import Harness
 from core import flows, onboarding
 from core.models import StrangerRefusal, User
-from tests.security.checks import (Mark, assert_no_error_answer, assert_no_error_logged, assert_no_leak,
-                                   refusal_text)
+from tests.security.checks import Mark, assert_no_error_answer, assert_no_error_logged, assert_no_leak, refusal_text
 from tests.security.world import ROLES, World, build, hidden_from
 
 KNOWN = frozenset(ROLES) - {"stranger"}
@@ -53,8 +52,17 @@ TABLE: dict[str, Row] = {
     "feedback": Row(KNOWN, ("/feedback", "/feedback {own}", "/feedback {foreign}")),
     "undo": Row(KNOWN, ("/undo",)),
     "away": Row(KNOWN, ("/away until 2026-12-10", "/away off")),
-    "team": Row(MANAGERS, ("/team", "/team archive {foreign}", "/team merge {own} | {foreign}",
-                           "/team archived", "/team West", "/team am")),
+    "team": Row(
+        MANAGERS,
+        (
+            "/team",
+            "/team archive {foreign}",
+            "/team merge {own} | {foreign}",
+            "/team archived",
+            "/team West",
+            "/team am",
+        ),
+    ),
     "import": Row(KNOWN, ("/import",)),
     "export": Row(KNOWN, ("/export",)),
     "summary": Row(MANAGERS, ("/summary", "/summary team West", "/summary @Zoe")),
@@ -63,18 +71,35 @@ TABLE: dict[str, Row] = {
 }
 
 # The prefix of a customer each role sees, and of those it does not (an admin sees all).
-OWN = {"stranger": "Aurora", "rep": "Aurora", "other_rep": "Cobalt", "manager": "Borealis",
-       "other_manager": "Cobalt", "admin": "Cobalt"}
-FOREIGN = {"stranger": ("Cobalt",), "rep": ("Cobalt", "Borealis"), "other_rep": ("Aurora",),
-           "manager": ("Cobalt", "Echo"), "other_manager": ("Aurora", "Borealis"), "admin": ()}
+OWN = {
+    "stranger": "Aurora",
+    "rep": "Aurora",
+    "other_rep": "Cobalt",
+    "manager": "Borealis",
+    "other_manager": "Cobalt",
+    "admin": "Cobalt",
+}
+FOREIGN = {
+    "stranger": ("Cobalt",),
+    "rep": ("Cobalt", "Borealis"),
+    "other_rep": ("Aurora",),
+    "manager": ("Cobalt", "Echo"),
+    "other_manager": ("Aurora", "Borealis"),
+    "admin": (),
+}
 FULL = {"Aurora": "Aurora Foods", "Borealis": "Borealis Trading", "Cobalt": "Cobalt Mining"}
 
 
 def registered_commands() -> list[str]:
     app = ApplicationBuilder().token("1:offline").updater(None).build()
     register(app)
-    return sorted(command for handlers in app.handlers.values() for handler in handlers
-                  if isinstance(handler, CommandHandler) for command in handler.commands)
+    return sorted(
+        command
+        for handlers in app.handlers.values()
+        for handler in handlers
+        if isinstance(handler, CommandHandler)
+        for command in handler.commands
+    )
 
 
 def test_every_registered_command_has_a_row() -> None:
@@ -112,11 +137,15 @@ async def test_command_for_every_role(harness: Harness, caplog: pytest.LogCaptur
     assert_no_error_logged(caplog, f"/{command}")
 
 
-def _assert_allowed_or_refused(harness: Harness, world: World, role: str, row: Row, texts: list[str],
-                               what: str) -> None:
+def _assert_allowed_or_refused(
+    harness: Harness, world: World, role: str, row: Row, texts: list[str], what: str
+) -> None:
     person = world.person(role)
-    refusal = refusal_text(harness, person, "access/unknown_user") if role == "stranger" else \
-        refusal_text(harness, person, "common/not_allowed", need="manager")
+    refusal = (
+        refusal_text(harness, person, "access/unknown_user")
+        if role == "stranger"
+        else refusal_text(harness, person, "common/not_allowed", need="manager")
+    )
     if role in row.allowed:
         assert not any(refusal in t for t in texts), f"{what}: refused, but the role may use it"
     else:
@@ -138,8 +167,14 @@ def _clear_flow(world: World, role: str) -> None:
 async def _stranger_redeems_an_invite(harness: Harness, world: World) -> None:
     """The one thing a stranger may do: `/start <code>`."""
     with harness.db.session() as session:
-        invite = onboarding.create_invite(session, role="rep", team="East", actor_id=world.account("manager").id,
-                                          now=harness.clock.now(), ttl=timedelta(days=7))
+        invite = onboarding.create_invite(
+            session,
+            role="rep",
+            team="East",
+            actor_id=world.account("manager").id,
+            now=harness.clock.now(),
+            ttl=timedelta(days=7),
+        )
     stranger = world.person("stranger")
     mark = Mark(harness)
     await harness.send(stranger, f"/start {invite.code}")
@@ -154,8 +189,7 @@ async def _stranger_redeems_an_invite(harness: Harness, world: World) -> None:
 # Issue 12 §10: every command sent bare and with garbage, by every role, gets its usage or a clear
 # answer in the person's language — never silence, the error template, or another language's words.
 
-GARBAGE = ("💥💥", "xyz", "tomorrow", "99999 @nobody", "a\x00b\x07c\x1b[31m", "<b>&amp;</b> %s {0} {{x}}",
-           "长" * 3900)
+GARBAGE = ("💥💥", "xyz", "tomorrow", "99999 @nobody", "a\x00b\x07c\x1b[31m", "<b>&amp;</b> %s {0} {{x}}", "长" * 3900)
 # What a command reads in its arguments, spelled wrong: a subcommand without its operands, a date
 # that is not one, a person or team nobody has.
 SPECIFIC: dict[str, tuple[str, ...]] = {
@@ -166,14 +200,36 @@ SPECIFIC: dict[str, tuple[str, ...]] = {
     "tier": ("/tier 💥", "/tier %"),
     "remind": ("/remind {own}", "/remind tomorrow", "/remind {own} 2099-99-99 x"),
     "feedback": ("/feedback 💥 complaint",),
-    "away": ("/away tomorrow", "/away until 2026-12-10 @Zoe Quinn", "/away until 2026-12-10 @nobody",
-             "/away until 2020-01-01", "/away until", "/away 2026-13-45", "/away until 2026-12-10 @Wang Fang"),
-    "team": ("/team reassign 99999 @nobody", "/team reassign", "/team merge |", "/team merge", "/team archive",
-             "/team am 💥", "/team @nobody", "/team unarchive 💥", "/team role @nobody admin",
-             "/team deactivate", "/team archived 💥"),
+    "away": (
+        "/away tomorrow",
+        "/away until 2026-12-10 @Zoe Quinn",
+        "/away until 2026-12-10 @nobody",
+        "/away until 2020-01-01",
+        "/away until",
+        "/away 2026-13-45",
+        "/away until 2026-12-10 @Wang Fang",
+    ),
+    "team": (
+        "/team reassign 99999 @nobody",
+        "/team reassign",
+        "/team merge |",
+        "/team merge",
+        "/team archive",
+        "/team am 💥",
+        "/team @nobody",
+        "/team unarchive 💥",
+        "/team role @nobody admin",
+        "/team deactivate",
+        "/team archived 💥",
+    ),
     "summary": ("/summary xyz", "/summary team Nowhere", "/summary @nobody", "/summary team", "/summary 99999"),
-    "override": ("/override {own} 💥", "/override 💥 VIP", "/override {own}", "/override {own} VIP",
-                 "/override {own} off"),
+    "override": (
+        "/override {own} 💥",
+        "/override 💥 VIP",
+        "/override {own}",
+        "/override {own} VIP",
+        "/override {own} off",
+    ),
     "policy": ("/policy 💥", "/policy apply 99999", "/policy show"),
     "import": ("/import 💥",),
     "export": ("/export 💥",),
@@ -188,8 +244,9 @@ def garbage_invocations(command: str) -> list[str]:
 
 
 @pytest.mark.parametrize("command", sorted(TABLE))
-async def test_bare_and_garbage_for_every_role(harness: Harness, caplog: pytest.LogCaptureFixture,
-                                               command: str) -> None:
+async def test_bare_and_garbage_for_every_role(
+    harness: Harness, caplog: pytest.LogCaptureFixture, command: str
+) -> None:
     caplog.set_level(logging.WARNING)
     world = await build(harness)
     row = TABLE[command]

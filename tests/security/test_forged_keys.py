@@ -34,8 +34,9 @@ def _key_of(harness: Harness, message, action: str) -> str:  # type: ignore[no-u
     raise AssertionError(f"no {action} button")
 
 
-async def test_keys_of_one_person_pressed_by_another_do_nothing(harness: Harness,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+async def test_keys_of_one_person_pressed_by_another_do_nothing(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     """The West manager's and rep's real buttons (a card, a follow-up's ✓, an archive ✅, a
     reassignment target, the policy versions) pressed by the East manager, the East rep and even
     the admin: "belongs to someone else", nothing changes, nothing leaks."""
@@ -52,9 +53,13 @@ async def test_keys_of_one_person_pressed_by_another_do_nothing(harness: Harness
     reassign = harness.last_with_buttons(omar)
     await harness.send(omar, "/policy")
     policy = harness.last_with_buttons(omar)
-    keys = [(found, _key_of(harness, found, "customer.card")), (today, _key_of(harness, today, "followup.done")),
-            (archive, _key_of(harness, archive, "team.confirm")), (reassign, _key_of(harness, reassign, "team.confirm")),
-            (policy, _key_of(harness, policy, "policy.versions"))]
+    keys = [
+        (found, _key_of(harness, found, "customer.card")),
+        (today, _key_of(harness, today, "followup.done")),
+        (archive, _key_of(harness, archive, "team.confirm")),
+        (reassign, _key_of(harness, reassign, "team.confirm")),
+        (policy, _key_of(harness, policy, "policy.versions")),
+    ]
     for role in ("rep", "manager", "admin"):
         presser = world.person(role)
         for message, key in keys:
@@ -79,10 +84,15 @@ async def test_random_and_over_long_callback_data_are_refused(harness: Harness) 
     confirm = harness.last_with_buttons(manager)
     real = _key_of(harness, confirm, "team.confirm")
     before = snapshot(harness)
-    for data in (secrets.token_urlsafe(buttons.KEY_BYTES),  # well-formed, never issued
-                 real + "A" * 100,  # a real key with a tail (Telegram sends at most 64 bytes; we never trust it)
-                 real[:-1],  # one character short
-                 "é" * 200, "", " " * 16, "'; DROP TABLE action_key; --"):
+    for data in (
+        secrets.token_urlsafe(buttons.KEY_BYTES),  # well-formed, never issued
+        real + "A" * 100,  # a real key with a tail (Telegram sends at most 64 bytes; we never trust it)
+        real[:-1],  # one character short
+        "é" * 200,
+        "",
+        " " * 16,
+        "'; DROP TABLE action_key; --",
+    ):
         mark = Mark(harness)
         await harness.press_data(manager, confirm, data)
         assert mark.answers_text() == [_label(harness, "buttons.unknown")], data
@@ -94,8 +104,9 @@ async def test_random_and_over_long_callback_data_are_refused(harness: Harness) 
         assert session.get(Customer, world.ids["aurora"]).archived
 
 
-async def test_single_use_keys_replayed_after_the_action_do_nothing_twice(harness: Harness,
-                                                                          caplog: pytest.LogCaptureFixture) -> None:
+async def test_single_use_keys_replayed_after_the_action_do_nothing_twice(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     world = await build(harness)
     manager, rep = world.person("manager"), world.person("rep")

@@ -44,8 +44,24 @@ FIELDS = {
     "rep display name": "<b>Rep</b> & <script>Li",
     "manager display name": "<i>Boss</i> & <script>Wang",
 }
-TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "tg-emoji",
-                 "code", "pre", "blockquote"}
+TELEGRAM_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "tg-emoji",
+    "code",
+    "pre",
+    "blockquote",
+}
 STRAY_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
@@ -97,7 +113,9 @@ def fresh_index():
     book.invalidate()
 
 
-async def test_markup_in_every_stored_field_is_shown_escaped(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+async def test_markup_in_every_stored_field_is_shown_escaped(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     manager = await harness.person("manager", name=FIELDS["manager display name"], language="en", team="East")
     rep = await harness.person("rep", name=FIELDS["rep display name"], language="en", team="East")
@@ -110,8 +128,10 @@ async def test_markup_in_every_stored_field_is_shown_escaped(harness: Harness, c
     await harness.press(rep, "Active")
     await harness.send(rep, f"{FIELDS['contact name']} | 13800000000")
     # one through the import (company, contact and title too)
-    csv = ("Account Name,Company,Contact Name,Title,Stage\n"
-           f"\"{BETA}\",\"{FIELDS['company (import)']}\",\"{FIELDS['contact name']}\",\"{FIELDS['contact title']}\",Active\n")
+    csv = (
+        "Account Name,Company,Contact Name,Title,Stage\n"
+        f'"{BETA}","{FIELDS["company (import)"]}","{FIELDS["contact name"]}","{FIELDS["contact title"]}",Active\n'
+    )
     await harness.upload(rep, "book.csv", csv.encode())
     await press_action(harness, rep, "import.confirm")
     alpha, beta = _customer(harness, ALPHA), _customer(harness, BETA)
@@ -165,15 +185,21 @@ async def test_markup_in_every_stored_field_is_shown_escaped(harness: Harness, c
     await view("overrides", harness.send(manager, "/override"))
     await view("digest", harness.advance_to(TEST_START + timedelta(days=1, minutes=2)))  # Wednesday 09:00
     await view("export", harness.send(rep, "/export"), harness.send(manager, "/export"))
-    expected = {"today": ("customer name (/new)", "follow-up text", "feedback text"),
-                "card": ("customer name (/new)", "company (edit)", "contact name", "override reason"),
-                "history": ("interaction summary",), "why": ("customer name (/new)",),
-                "imported card": ("customer name (import)", "company (import)", "contact name", "contact title"),
-                "tier": ("customer name (import)",), "feedback": ("feedback text",),
-                "summary": ("customer name (/new)",), "team": ("rep display name",),
-                "member": ("rep display name",), "book": ("customer name (/new)", "customer name (import)"),
-                "overrides": ("customer name (/new)", "override reason", "manager display name"),
-                "digest": ("customer name (/new)", "follow-up text")}
+    expected = {
+        "today": ("customer name (/new)", "follow-up text", "feedback text"),
+        "card": ("customer name (/new)", "company (edit)", "contact name", "override reason"),
+        "history": ("interaction summary",),
+        "why": ("customer name (/new)",),
+        "imported card": ("customer name (import)", "company (import)", "contact name", "contact title"),
+        "tier": ("customer name (import)",),
+        "feedback": ("feedback text",),
+        "summary": ("customer name (/new)",),
+        "team": ("rep display name",),
+        "member": ("rep display name",),
+        "book": ("customer name (/new)", "customer name (import)"),
+        "overrides": ("customer name (/new)", "override reason", "manager display name"),
+        "digest": ("customer name (/new)", "follow-up text"),
+    }
     for name, fields in expected.items():
         for field in fields:
             assert escaped(FIELDS[field]) in views[name], f"{name}: {field} not shown escaped in {views[name][:500]!r}"
@@ -184,8 +210,14 @@ async def test_markup_in_every_stored_field_is_shown_escaped(harness: Harness, c
     for field, value in FIELDS.items():
         assert escaped(value) in shown, f"{field} never shown escaped"
     cells = "\n".join(t for m in messages for t in file_texts(m))
-    for field in ("customer name (/new)", "customer name (import)", "company (edit)", "contact name",
-                  "interaction summary", "feedback text"):
+    for field in (
+        "customer name (/new)",
+        "customer name (import)",
+        "company (edit)",
+        "contact name",
+        "interaction summary",
+        "feedback text",
+    ):
         assert FIELDS[field] in cells, f"the export lacks the literal {field}"
     assert_no_error_logged(caplog, "markup in fields")
 
@@ -197,7 +229,9 @@ def _all_valid_html(messages: list[Sent]) -> None:
             if message.parse_mode == "HTML":
                 assert TelegramHTML().check(version) == [], f"{TelegramHTML().check(version)} in {version[:300]!r}"
             else:
-                assert "&lt;" not in version and "&amp;" not in version, f"escaped text sent as plain: {version[:200]!r}"
+                assert "&lt;" not in version and "&amp;" not in version, (
+                    f"escaped text sent as plain: {version[:200]!r}"
+                )
 
 
 async def _card(harness: Harness, person, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -219,7 +253,9 @@ def _stored_as_typed(harness: Harness, customer_id: int) -> None:
     """The database keeps the literal text (escaping is the renderer's job, at display time)."""
     with harness.db.session() as session:
         assert session.get(Customer, customer_id).company == FIELDS["company (edit)"]
-        assert session.exec(select(Contact).where(Contact.customer_id == customer_id)).one().name == FIELDS["contact name"]
+        assert (
+            session.exec(select(Contact).where(Contact.customer_id == customer_id)).one().name == FIELDS["contact name"]
+        )
         summaries = [i.summary for i in session.exec(select(Interaction).where(Interaction.customer_id == customer_id))]
         assert any(FIELDS["interaction summary"] in s for s in summaries), summaries
         feedback = [f.text for f in session.exec(select(Feedback).where(Feedback.customer_id == customer_id))]

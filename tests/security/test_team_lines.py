@@ -13,14 +13,21 @@ from tests.security.checks import Mark, assert_no_error_logged, assert_no_leak
 from tests.security.world import build
 
 
-async def test_west_managers_unassigned_import_stays_in_west(harness: Harness,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+async def test_west_managers_unassigned_import_stays_in_west(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     world = await build(harness)
     settings = harness.services.settings
     with harness.db.session() as session:  # Omar confirms his upload of "West Two" (no owner column)
-        report = uploads.confirm(session, world.account("other_manager"), world.ids["manager_upload"],
-                                 now=harness.clock.now(), currency=settings.currency, timezone=settings.timezone,
-                                 policy=harness.services.policy)
+        report = uploads.confirm(
+            session,
+            world.account("other_manager"),
+            world.ids["manager_upload"],
+            now=harness.clock.now(),
+            currency=settings.currency,
+            timezone=settings.timezone,
+            policy=harness.services.policy,
+        )
         assert report is not None and report.created == 1
         west_two = session.exec(select(Customer).where(Customer.name == "West Two")).one()
         assert (west_two.owner_id, west_two.team_id) == (None, world.ids["west_team"])
@@ -49,9 +56,15 @@ async def test_an_east_rep_cannot_hand_escalations_to_a_west_rep(harness: Harnes
     with harness.db.session() as session:
         li = session.get(User, world.account("rep").id)
         assert (li.away_until, li.delegate_id) == (None, None)
-        assert session.exec(select(Notification).where(  # (the world's pin of Cobalt tells its owner: issue 13)
-            Notification.recipient_id == world.account("other_rep").id,
-            Notification.dedupe_key.not_like("pin:%"))).all() == []  # type: ignore[attr-defined]
+        assert (
+            session.exec(
+                select(Notification).where(  # (the world's pin of Cobalt tells its owner: issue 13)
+                    Notification.recipient_id == world.account("other_rep").id,
+                    Notification.dedupe_key.not_like("pin:%"),
+                )
+            ).all()
+            == []
+        )  # type: ignore[attr-defined]
 
 
 async def test_the_duplicate_check_names_only_the_owner_and_never_matches_contacts(harness: Harness) -> None:
@@ -60,8 +73,10 @@ async def test_the_duplicate_check_names_only_the_owner_and_never_matches_contac
     answer = (await harness.send(rep, "/new Cobalt Mining Co."))[-1]
     assert "Zoe Quinn" in answer.text and "Cobalt Mining</" not in answer.text.split("\n", 1)[1]
     assert [label for label, _ in answer.buttons] == ["仍然新建"]
-    answer = (await harness.send(rep, "/new Mining contact"))  # part of a contact's name: no match
+    answer = await harness.send(rep, "/new Mining contact")  # part of a contact's name: no match
     assert not any("Zoe Quinn" in s.text for s in answer)
     with harness.db.session() as session:
-        assert session.exec(select(Customer).where(Customer.name == "Mining contact")).one().owner_id == \
-            world.account("rep").id
+        assert (
+            session.exec(select(Customer).where(Customer.name == "Mining contact")).one().owner_id
+            == world.account("rep").id
+        )

@@ -31,8 +31,9 @@ ROLES = ("stranger", "rep", "other_rep", "manager", "other_manager", "admin")
 EAST_CUSTOMERS = ("Aurora Foods", "Borealis Trading")
 WEST_CUSTOMERS = ("Cobalt Mining", "Echo Archived", "Delta Metals")
 # VIP from 45, Key from 30: a valid policy that differs from the default (a draft to apply).
-LOWER_THRESHOLDS = default_policy_text().replace("min_score = 75", "min_score = 45", 1) \
-                                        .replace("min_score = 50", "min_score = 30", 1)
+LOWER_THRESHOLDS = (
+    default_policy_text().replace("min_score = 75", "min_score = 45", 1).replace("min_score = 50", "min_score = 30", 1)
+)
 # Tables a press may change without meaning anything: its own claimed key and the user's flow.
 VOLATILE = {"action_key", "pending_card", "job_run", "stranger_refusal"}
 
@@ -83,11 +84,21 @@ async def build(harness: Harness) -> World:
     }
     world = World(h, people)
     now = h.clock.now()
-    owners = {"Aurora Foods": "rep", "Borealis Trading": "emma", "Cobalt Mining": "other_rep",
-              "Echo Archived": "other_rep", "Delta Metals": "xena"}
+    owners = {
+        "Aurora Foods": "rep",
+        "Borealis Trading": "emma",
+        "Cobalt Mining": "other_rep",
+        "Echo Archived": "other_rep",
+        "Delta Metals": "xena",
+    }
     with h.db.session() as session:
-        for rep, manager in (("rep", "manager"), ("emma", "manager"), ("other_rep", "other_manager"),
-                             ("xena", "other_manager"), ("yuri", "other_manager")):
+        for rep, manager in (
+            ("rep", "manager"),
+            ("emma", "manager"),
+            ("other_rep", "other_manager"),
+            ("xena", "other_manager"),
+            ("yuri", "other_manager"),
+        ):
             session.get(User, world.account(rep).id).manager_id = world.account(manager).id
         session.get(User, world.account("yuri").id).active = False
         for person in people.values():  # as after their first message (the gate stores it then)
@@ -95,49 +106,111 @@ async def build(harness: Harness) -> World:
                 session.get(User, person.account.id).telegram_language = person.telegram.get("language_code")
         for name, owner in owners.items():
             rep_id = world.account(owner).id
-            customer = Customer(name=name, owner_id=rep_id, stage="active", added_at=now - timedelta(days=400),
-                                potential=4, influence=4, archived=name == "Echo Archived",
-                                archived_at=now if name == "Echo Archived" else None)
+            customer = Customer(
+                name=name,
+                owner_id=rep_id,
+                stage="active",
+                added_at=now - timedelta(days=400),
+                potential=4,
+                influence=4,
+                archived=name == "Echo Archived",
+                archived_at=now if name == "Echo Archived" else None,
+            )
             session.add(customer)
             session.flush()
             key = name.split()[0].lower()
             world.ids[key] = customer.id or 0
             session.add(Contact(customer_id=customer.id, name=f"{name} contact", is_primary=True))
-            alias = CustomerAlias(customer_id=customer.id, text=f"{name} Group", key=f"{name} group".lower(),
-                                  source="manual", created_by_id=rep_id, created_at=now)
+            alias = CustomerAlias(
+                customer_id=customer.id,
+                text=f"{name} Group",
+                key=f"{name} group".lower(),
+                source="manual",
+                created_by_id=rep_id,
+                created_at=now,
+            )
             session.add(alias)
             session.flush()
             world.ids[f"{key}_alias"] = alias.id or 0
-            interaction = Interaction(customer_id=customer.id, rep_id=rep_id, kind="call", summary=f"call with {name}",
-                                      occurred_at=now - timedelta(days=200), created_at=now - timedelta(days=200))
+            interaction = Interaction(
+                customer_id=customer.id,
+                rep_id=rep_id,
+                kind="call",
+                summary=f"call with {name}",
+                occurred_at=now - timedelta(days=200),
+                created_at=now - timedelta(days=200),
+            )
             session.add(interaction)
             session.flush()
             world.ids[f"{key}_interaction"] = interaction.id or 0
-            feedback = Feedback(customer_id=customer.id, rep_id=rep_id, kind="complaint", text=f"{name} complains",
-                                severity="high", created_at=now - timedelta(days=3))
-            follow_up = FollowUp(customer_id=customer.id, rep_id=rep_id, due_at=now - timedelta(hours=1),
-                                 text=f"call {name} back", created_at=now - timedelta(days=2))
-            opportunity = Opportunity(customer_id=customer.id or 0, title=f"{name} expansion", amount_minor=5_000_000,
-                                      currency="CNY", stage="proposal", rep_id=rep_id, created_at=now, updated_at=now)
+            feedback = Feedback(
+                customer_id=customer.id,
+                rep_id=rep_id,
+                kind="complaint",
+                text=f"{name} complains",
+                severity="high",
+                created_at=now - timedelta(days=3),
+            )
+            follow_up = FollowUp(
+                customer_id=customer.id,
+                rep_id=rep_id,
+                due_at=now - timedelta(hours=1),
+                text=f"call {name} back",
+                created_at=now - timedelta(days=2),
+            )
+            opportunity = Opportunity(
+                customer_id=customer.id or 0,
+                title=f"{name} expansion",
+                amount_minor=5_000_000,
+                currency="CNY",
+                stage="proposal",
+                rep_id=rep_id,
+                created_at=now,
+                updated_at=now,
+            )
             session.add_all([feedback, follow_up, opportunity])
             session.flush()
             world.ids[f"{key}_feedback"], world.ids[f"{key}_followup"] = feedback.id or 0, follow_up.id or 0
             world.ids[f"{key}_opportunity"] = opportunity.id or 0
     recompute(h.db, h.services.policy, now, org_timezone=h.services.settings.timezone, review=False)
     with h.db.session() as session:
-        pinned = overrides.pin(session, world.account("other_manager"), h.services.policy, world.ids["cobalt"],
-                               "value", "vip", "strategic", now, until=None, timezone="Asia/Shanghai",
-                               org_timezone="Asia/Shanghai")
+        pinned = overrides.pin(
+            session,
+            world.account("other_manager"),
+            h.services.policy,
+            world.ids["cobalt"],
+            "value",
+            "vip",
+            "strategic",
+            now,
+            until=None,
+            timezone="Asia/Shanghai",
+            org_timezone="Asia/Shanghai",
+        )
         assert pinned.pin is not None
-        world.ids["upload"] = uploads.store(session, world.account("other_rep"), filename="west.csv",
-                                            content="客户名称\nWest Newco\n".encode(), kind="customers", now=now)
-        world.ids["manager_upload"] = uploads.store(session, world.account("other_manager"), filename="w.csv",
-                                                    content=b"Account Name\nWest Two\n", kind="customers", now=now)
-        invite = onboarding.create_invite(session, role="rep", team="West", actor_id=world.account("other_manager").id,
-                                          now=now, ttl=timedelta(days=7))
+        world.ids["upload"] = uploads.store(
+            session,
+            world.account("other_rep"),
+            filename="west.csv",
+            content="客户名称\nWest Newco\n".encode(),
+            kind="customers",
+            now=now,
+        )
+        world.ids["manager_upload"] = uploads.store(
+            session,
+            world.account("other_manager"),
+            filename="w.csv",
+            content=b"Account Name\nWest Two\n",
+            kind="customers",
+            now=now,
+        )
+        invite = onboarding.create_invite(
+            session, role="rep", team="West", actor_id=world.account("other_manager").id, now=now, ttl=timedelta(days=7)
+        )
         world.ids["invite"] = invite.id or 0
-        draft = policy_store.store_draft(session, h.services.settings, world.account("other_manager"),
-                                         LOWER_THRESHOLDS, note="west.toml", now=now)
+        draft = policy_store.store_draft(
+            session, h.services.settings, world.account("other_manager"), LOWER_THRESHOLDS, note="west.toml", now=now
+        )
         world.ids["policy_draft"] = draft.id
         world.ids["west_team"] = session.get(User, world.account("other_rep").id).team_id or 0
         world.ids["east_team"] = session.get(User, world.account("rep").id).team_id or 0
@@ -157,6 +230,11 @@ def snapshot(harness: Harness) -> dict[str, list[str]]:
 
 
 def changed_tables(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, Any]:
-    return {name: {"gone": sorted(set(before[name]) - set(after[name]))[:3],
-                   "new": sorted(set(after[name]) - set(before[name]))[:3]}
-            for name in before if before[name] != after[name]}
+    return {
+        name: {
+            "gone": sorted(set(before[name]) - set(after[name]))[:3],
+            "new": sorted(set(after[name]) - set(before[name]))[:3],
+        }
+        for name in before
+        if before[name] != after[name]
+    }

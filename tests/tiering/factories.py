@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, UTC
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from core.policies import default_policy_text
@@ -14,8 +14,11 @@ TODAY = NOW.date()
 
 def facts(id: int = 1, stage: str = "active", **overrides) -> CustomerFacts:
     """A customer added 400 days ago and contacted yesterday, unless a test says otherwise."""
-    values = {"added_at": NOW - timedelta(days=400), "last_contact_at": NOW - timedelta(days=1),
-              "last_visit_at": NOW - timedelta(days=1)}
+    values = {
+        "added_at": NOW - timedelta(days=400),
+        "last_contact_at": NOW - timedelta(days=1),
+        "last_visit_at": NOW - timedelta(days=1),
+    }
     values.update(overrides)
     return CustomerFacts(id=id, stage=stage, **values)
 

@@ -20,8 +20,13 @@ def situational(policy, customer):
 def test_contact_overdue(policy):
     customer = facts(last_contact_at=days_ago(50), last_visit_at=None)
     action = situational(policy, customer)["contact_overdue"]
-    assert action.params == {"days": 5, "since": 50, "ideal_days": 30, "max_days": 45,
-                             "last_date": TODAY - timedelta(days=50)}
+    assert action.params == {
+        "days": 5,
+        "since": 50,
+        "ideal_days": 30,
+        "max_days": 45,
+        "last_date": TODAY - timedelta(days=50),
+    }
     assert action.text("en") == "Get in touch: contact is 5 days overdue"
     assert action.text("zh") == "尽快联系：已逾期 5 天"
     assert action.reason("en") == "No contact for 50 days; the cadence allows at most 45."
@@ -43,23 +48,36 @@ def test_open_complaint(policy):
 
 def greetings(policy, tiers, *occasions, stage="active"):
     customer = facts(stage=stage, assigned_tiers=tiers, occasions=occasions)
-    return [(a.code, a.params["days"]) for a in actions_of(policy, customer)
-            if a.code in ("holiday", "birthday", "anniversary")]
+    return [
+        (a.code, a.params["days"])
+        for a in actions_of(policy, customer)
+        if a.code in ("holiday", "birthday", "anniversary")
+    ]
 
 
 def test_greetings_within_the_tiers_lead_time(policy):
-    assert greetings(policy, VIP, Occasion("birthday", date_in(7), "Ms. Li"),
-                     Occasion("holiday", date_in(8), "中秋节")) == [("birthday", 7)]
-    assert greetings(policy, {"value": "key"}, Occasion("anniversary", date_in(3), "3 years"),
-                     Occasion("birthday", date_in(4), "Ms. Li")) == [("anniversary", 3)]
-    assert greetings(policy, {"value": "regular"}, Occasion("holiday", date_in(1), "春节"),
-                     Occasion("holiday", date_in(2), "元宵节"),
-                     Occasion("birthday", date_in(-1), "Ms. Li")) == [("holiday", 1)]
+    assert greetings(
+        policy, VIP, Occasion("birthday", date_in(7), "Ms. Li"), Occasion("holiday", date_in(8), "中秋节")
+    ) == [("birthday", 7)]
+    assert greetings(
+        policy,
+        {"value": "key"},
+        Occasion("anniversary", date_in(3), "3 years"),
+        Occasion("birthday", date_in(4), "Ms. Li"),
+    ) == [("anniversary", 3)]
+    assert greetings(
+        policy,
+        {"value": "regular"},
+        Occasion("holiday", date_in(1), "春节"),
+        Occasion("holiday", date_in(2), "元宵节"),
+        Occasion("birthday", date_in(-1), "Ms. Li"),
+    ) == [("holiday", 1)]
 
 
 def test_greetings_for_prospects_use_the_default_lead_time(policy):
-    assert greetings(policy, {}, Occasion("holiday", date_in(1), "春节"),
-                     Occasion("holiday", date_in(2), "元宵节"), stage="prospect") == [("holiday", 1)]
+    assert greetings(
+        policy, {}, Occasion("holiday", date_in(1), "春节"), Occasion("holiday", date_in(2), "元宵节"), stage="prospect"
+    ) == [("holiday", 1)]
 
 
 def test_greeting_texts(policy):
@@ -78,8 +96,7 @@ def test_unknown_occasion_kind_is_flagged(policy):
 def near_vip(stability_days: int = 0, active_months: int = 6):
     # alone with revenue: 40 + potential 5 (25) + influence 1 (0) + stability × 0.2
     start = TODAY - timedelta(days=stability_days) if stability_days else None
-    return facts(revenue_12m=cny("1"), potential=5, influence=1, contract_start=start,
-                 active_months_12=active_months)
+    return facts(revenue_12m=cny("1"), potential=5, influence=1, contract_start=start, active_months_12=active_months)
 
 
 def test_upsell_within_five_points_of_the_next_tier(policy):
@@ -98,21 +115,18 @@ def test_no_upsell_beyond_five_points(policy):
 
 
 def test_activity_dropping(policy):
-    assert "activity_dropping" in situational(policy, facts(interactions_last_90=2,
-                                                            interactions_prev_90=5))
-    assert "activity_dropping" not in situational(policy, facts(interactions_last_90=3,
-                                                                interactions_prev_90=6))
-    assert "activity_dropping" not in situational(policy, facts(interactions_last_90=0,
-                                                                interactions_prev_90=0))
+    assert "activity_dropping" in situational(policy, facts(interactions_last_90=2, interactions_prev_90=5))
+    assert "activity_dropping" not in situational(policy, facts(interactions_last_90=3, interactions_prev_90=6))
+    assert "activity_dropping" not in situational(policy, facts(interactions_last_90=0, interactions_prev_90=0))
     customer = facts(interactions_last_90=1, interactions_prev_90=8)
     action = situational(policy, customer)["activity_dropping"]
-    assert action.reason("en") == \
-        "1 interactions in the last 90 days against 8 in the 90 days before."
+    assert action.reason("en") == "1 interactions in the last 90 days against 8 in the 90 days before."
 
 
 def prospect(rating, stage, signing_in_days):
-    return facts(stage="prospect", intention=rating, pipeline_stage=stage,
-                 expected_signing_date=date_in(signing_in_days))
+    return facts(
+        stage="prospect", intention=rating, pipeline_stage=stage, expected_signing_date=date_in(signing_in_days)
+    )
 
 
 def test_closing_incentive_for_an_a_prospect_signing_within_14_days(policy):
@@ -137,20 +151,39 @@ def test_packages_follow_the_served_tier(policy):
 
 
 def test_ranking_by_priority_then_urgency(policy):
-    customer = facts(revenue_12m=cny("1"), potential=5, influence=1, active_months_12=6,
-                     open_complaints=1, last_contact_at=days_ago(30), last_visit_at=days_ago(30),
-                     interactions_last_90=1, interactions_prev_90=9, expectation=4, satisfaction=4,
-                     occasions=(Occasion("holiday", date_in(3), "端午节"),
-                                Occasion("birthday", date_in(1), "Mr. Zhao")))
+    customer = facts(
+        revenue_12m=cny("1"),
+        potential=5,
+        influence=1,
+        active_months_12=6,
+        open_complaints=1,
+        last_contact_at=days_ago(30),
+        last_visit_at=days_ago(30),
+        interactions_last_90=1,
+        interactions_prev_90=9,
+        expectation=4,
+        satisfaction=4,
+        occasions=(Occasion("holiday", date_in(3), "端午节"), Occasion("birthday", date_in(1), "Mr. Zhao")),
+    )
     codes = [a.code for a in actions_of(policy, customer)]
-    assert codes == ["open_complaint", "contact_overdue", "birthday", "holiday",
-                     "activity_dropping", "upsell", "regular_follow_up", "event_invitations",
-                     "maintain_and_renew"]
+    assert codes == [
+        "open_complaint",
+        "contact_overdue",
+        "birthday",
+        "holiday",
+        "activity_dropping",
+        "upsell",
+        "regular_follow_up",
+        "event_invitations",
+        "maintain_and_renew",
+    ]
 
 
 def test_more_days_overdue_ranks_higher_across_customers(policy):
-    book = [facts(1, last_contact_at=days_ago(48), last_visit_at=None),
-            facts(2, last_contact_at=days_ago(60), last_visit_at=None)]
+    book = [
+        facts(1, last_contact_at=days_ago(48), last_visit_at=None),
+        facts(2, last_contact_at=days_ago(60), last_visit_at=None),
+    ]
     results = evaluate_book(book, policy, NOW)
     overdue = [a for r in results for a in r.actions if a.code == "contact_overdue"]
     assert [a.params["days"] for a in sorted(overdue, key=lambda a: a.rank_key)] == [15, 3]
@@ -158,6 +191,12 @@ def test_more_days_overdue_ranks_higher_across_customers(policy):
 
 def test_action_to_dict(policy):
     data = situational(policy, facts(open_complaints=1))["open_complaint"].to_dict("zh")
-    assert data == {"code": "open_complaint", "kind": "situational", "priority": 100,
-                    "urgency": 1, "params": {"count": 1}, "text": "处理未解决的投诉（1 条）",
-                    "reason": "投诉未解决会损害客户关系。"}
+    assert data == {
+        "code": "open_complaint",
+        "kind": "situational",
+        "priority": 100,
+        "urgency": 1,
+        "params": {"count": 1},
+        "text": "处理未解决的投诉（1 条）",
+        "reason": "投诉未解决会损害客户关系。",
+    }

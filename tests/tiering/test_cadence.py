@@ -1,6 +1,6 @@
 """Contact cadence: ok / due / overdue, tightest wins, local dates, assigned vs live tiers."""
 
-from datetime import date, datetime, UTC
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -11,49 +11,50 @@ from .factories import NOW, TODAY, cny, days_ago, facts, policy_with
 VIP = {"value": "vip"}
 
 
-@pytest.mark.parametrize("days, status, overdue", [
-    (0, "ok", 0), (6, "ok", 0), (7, "due", 0), (14, "due", 0),
-    (15, "overdue", 1), (20, "overdue", 6),
-])
+@pytest.mark.parametrize(
+    "days, status, overdue",
+    [
+        (0, "ok", 0),
+        (6, "ok", 0),
+        (7, "due", 0),
+        (14, "due", 0),
+        (15, "overdue", 1),
+        (20, "overdue", 6),
+    ],
+)
 def test_any_contact_status_for_a_vip(policy, days, status, overdue):
-    clock = cadence_for(facts(last_contact_at=days_ago(days), last_visit_at=None), VIP,
-                        policy, NOW).any
+    clock = cadence_for(facts(last_contact_at=days_ago(days), last_visit_at=None), VIP, policy, NOW).any
     assert (clock.status, clock.days_since, clock.days_overdue) == (status, days, overdue)
     assert clock.next_due == date.fromordinal(TODAY.toordinal() - days + 7)
     assert clock.deadline == date.fromordinal(TODAY.toordinal() - days + 14)
 
 
 def test_visit_clock_and_overall_status(policy):
-    cadence = cadence_for(facts(last_contact_at=days_ago(2), last_visit_at=days_ago(31)), VIP,
-                          policy, NOW)
+    cadence = cadence_for(facts(last_contact_at=days_ago(2), last_visit_at=days_ago(31)), VIP, policy, NOW)
     assert (cadence.any.status, cadence.visit.status, cadence.status) == ("ok", "due", "due")
     assert cadence.next_visit_due == date(2025, 6, 14)
-    late = cadence_for(facts(last_contact_at=days_ago(2), last_visit_at=days_ago(50)), VIP,
-                       policy, NOW)
+    late = cadence_for(facts(last_contact_at=days_ago(2), last_visit_at=days_ago(50)), VIP, policy, NOW)
     assert (late.status, late.days_overdue) == ("overdue", 5)
 
 
 def test_a_visit_resets_the_any_clock_too(policy):
-    clock = cadence_for(facts(last_contact_at=days_ago(20), last_visit_at=days_ago(2)), VIP,
-                        policy, NOW).any
+    clock = cadence_for(facts(last_contact_at=days_ago(20), last_visit_at=days_ago(2)), VIP, policy, NOW).any
     assert clock.days_since == 2 and clock.status == "ok"
 
 
 def test_regular_customers_have_no_visit_clock(policy):
-    cadence = cadence_for(facts(last_contact_at=days_ago(31), last_visit_at=None),
-                          {"value": "regular"}, policy, NOW)
+    cadence = cadence_for(facts(last_contact_at=days_ago(31), last_visit_at=None), {"value": "regular"}, policy, NOW)
     assert cadence.visit is None and cadence.next_visit_due is None
     assert (cadence.any.ideal_days, cadence.any.max_days, cadence.status) == (30, 45, "due")
 
 
 def test_the_tightest_cadence_wins(policy):
-    tight = policy_with(('time_share = "0.70"',
-                         'time_share = "0.70"\ncadence = { any = { ideal = 5, max = 30 } }'))
-    clock = cadence_for(facts(last_contact_at=days_ago(6), last_visit_at=None),
-                        {"value": "vip", "service": "D"}, tight, NOW).any
+    tight = policy_with(('time_share = "0.70"', 'time_share = "0.70"\ncadence = { any = { ideal = 5, max = 30 } }'))
+    clock = cadence_for(
+        facts(last_contact_at=days_ago(6), last_visit_at=None), {"value": "vip", "service": "D"}, tight, NOW
+    ).any
     # ideal 5 from service D, max 14 from VIP: taken separately
-    assert (clock.ideal_days, clock.max_days, clock.set_by, clock.status) == \
-        (5, 14, "value:vip", "due")
+    assert (clock.ideal_days, clock.max_days, clock.set_by, clock.status) == (5, 14, "value:vip", "due")
 
 
 def test_never_contacted_counts_from_added_at(policy):
@@ -67,8 +68,9 @@ def test_never_contacted_counts_from_added_at(policy):
 
 def test_dates_are_local_to_the_customer(policy):
     contact = datetime(2025, 6, 10, 23, 30, tzinfo=UTC)  # 11 June, 07:30 in Shanghai
-    shanghai = cadence_for(facts(timezone="Asia/Shanghai", last_contact_at=contact,
-                                 last_visit_at=None), VIP, policy, NOW)
+    shanghai = cadence_for(
+        facts(timezone="Asia/Shanghai", last_contact_at=contact, last_visit_at=None), VIP, policy, NOW
+    )
     utc = cadence_for(facts(last_contact_at=contact, last_visit_at=None), VIP, policy, NOW)
     assert (shanghai.any.counted_from, shanghai.next_due) == (date(2025, 6, 11), date(2025, 6, 18))
     assert (utc.any.counted_from, utc.next_due) == (date(2025, 6, 10), date(2025, 6, 17))
@@ -95,9 +97,16 @@ def test_tiers_of_other_stages_are_ignored_and_unknown_tiers_flagged(policy):
 
 def test_engine_cadence_follows_the_assigned_tier(policy):
     # live VIP (alone with revenue, top ratings, long contract) but stored as Key
-    customer = facts(revenue_12m=cny("1"), potential=5, influence=5, active_months_12=12,
-                     contract_start=date(2015, 1, 1), last_contact_at=days_ago(15),
-                     last_visit_at=days_ago(15), assigned_tiers={"value": "key"})
+    customer = facts(
+        revenue_12m=cny("1"),
+        potential=5,
+        influence=5,
+        active_months_12=12,
+        contract_start=date(2015, 1, 1),
+        last_contact_at=days_ago(15),
+        last_visit_at=days_ago(15),
+        assigned_tiers={"value": "key"},
+    )
     result = evaluate_book([customer], policy, NOW)[0]
     assert result.model("value").tier == "vip" and result.tiers["value"] == "key"
     assert (result.cadence.any.max_days, result.cadence.status) == (21, "due")
@@ -115,7 +124,6 @@ def test_lost_customers_have_no_cadence(policy):
 
 
 def test_cadence_to_dict(policy):
-    data = cadence_for(facts(last_contact_at=days_ago(15), last_visit_at=days_ago(15)), VIP,
-                       policy, NOW).to_dict()
+    data = cadence_for(facts(last_contact_at=days_ago(15), last_visit_at=days_ago(15)), VIP, policy, NOW).to_dict()
     assert data["status"] == "overdue" and data["days_overdue"] == 1
     assert data["next_due"] == "2025-06-07" and data["any"]["deadline"] == "2025-06-14"

@@ -36,8 +36,9 @@ def _fields(obj) -> tuple:
     return tuple(getattr(obj, name) for name in obj.__dataclass_fields__)
 
 
-@pytest.mark.parametrize("args, kwargs", [((1,), {}), ((1, "x"), {}), ((), {"a": 2, "c": [3]}),
-                                          ((4,), {"b": "y", "c": [5]})])
+@pytest.mark.parametrize(
+    "args, kwargs", [((1,), {}), ((1, "x"), {}), ((), {"a": 2, "c": [3]}), ((4,), {"b": "y", "c": [5]})]
+)
 def test_same_values_as_the_generated_init(args, kwargs):
     assert _fields(Fast(*args, **kwargs)) == _fields(Plain(*args, **kwargs))
 

@@ -27,8 +27,9 @@ def test_there_are_modules_to_check():
 def test_no_forbidden_imports():
     for path in PACKAGE.glob("*.py"):
         for module in imported_modules(path):
-            assert not any(module == bad or module.startswith(bad + ".")
-                           for bad in FORBIDDEN_MODULES), f"{path.name} imports {module}"
+            assert not any(module == bad or module.startswith(bad + ".") for bad in FORBIDDEN_MODULES), (
+                f"{path.name} imports {module}"
+            )
 
 
 def test_no_clock_and_no_files():

@@ -28,10 +28,15 @@ def test_review_upgrades_at_once(policy):
     assert (decision.tier, decision.changed, decision.reason) == ("vip", True, "upgrade")
 
 
-@pytest.mark.parametrize("score, tier, reason", [
-    (74.99, "vip", "hysteresis"), (70.01, "vip", "hysteresis"),
-    (70.0, "key", "downgrade"), (40.0, "regular", "downgrade"),
-])
+@pytest.mark.parametrize(
+    "score, tier, reason",
+    [
+        (74.99, "vip", "hysteresis"),
+        (70.01, "vip", "hysteresis"),
+        (70.0, "key", "downgrade"),
+        (40.0, "regular", "downgrade"),
+    ],
+)
 def test_review_downgrades_only_past_the_hysteresis(policy, score, tier, reason):
     live = "key" if score >= 50 else "regular"
     decision = decide(policy, "vip", live, score)
@@ -85,10 +90,15 @@ def test_unknown_model_is_an_error(policy):
         decide(policy, None, "x", 1.0, model="loyalty")
 
 
-@pytest.mark.parametrize("on, expected", [
-    (date(2025, 3, 31), date(2025, 4, 1)), (date(2025, 4, 1), date(2025, 7, 1)),
-    (date(2025, 12, 15), date(2026, 1, 1)), (date(2025, 1, 1), date(2025, 4, 1)),
-])
+@pytest.mark.parametrize(
+    "on, expected",
+    [
+        (date(2025, 3, 31), date(2025, 4, 1)),
+        (date(2025, 4, 1), date(2025, 7, 1)),
+        (date(2025, 12, 15), date(2026, 1, 1)),
+        (date(2025, 1, 1), date(2025, 4, 1)),
+    ],
+)
 def test_quarterly_review(policy, on, expected):
     assert next_review_date(policy, on) == expected
 

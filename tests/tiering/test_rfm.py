@@ -12,8 +12,7 @@ from .factories import NOW, cny, days_ago, facts
 
 
 def buyer(id, days=10, deals=1, amount="100", **overrides):
-    return facts(id, rfm_last_deal_at=days_ago(days), rfm_deal_count=deals,
-                 rfm_amount=cny(amount), **overrides)
+    return facts(id, rfm_last_deal_at=days_ago(days), rfm_deal_count=deals, rfm_amount=cny(amount), **overrides)
 
 
 def rfm_of(policy, book):
@@ -36,43 +35,70 @@ def test_ties_are_broken_by_ascending_customer_id(policy):
     book = [buyer(i, days=3, deals=2, amount="50") for i in (5, 3, 1, 4, 2)]
     results = rfm_of(policy, book)
     assert {cid: (r.r, r.f, r.m) for cid, r in results.items()} == {
-        1: (1, 1, 1), 2: (2, 2, 2), 3: (3, 3, 3), 4: (4, 4, 4), 5: (5, 5, 5)}
+        1: (1, 1, 1),
+        2: (2, 2, 2),
+        3: (3, 3, 3),
+        4: (4, 4, 4),
+        5: (5, 5, 5),
+    }
 
 
 def test_frequency_and_monetary_use_count_and_converted_amount(policy):
-    book = [buyer(1, deals=9, amount="1000"), buyer(2, deals=1, amount="10"),
-            facts(3, rfm_last_deal_at=days_ago(10), rfm_deal_count=5,
-                  rfm_amount={"USD": Decimal("200")}),  # 1420 CNY: the biggest
-            buyer(4, deals=3, amount="500"), buyer(5, deals=7, amount="1")]
+    book = [
+        buyer(1, deals=9, amount="1000"),
+        buyer(2, deals=1, amount="10"),
+        facts(
+            3, rfm_last_deal_at=days_ago(10), rfm_deal_count=5, rfm_amount={"USD": Decimal("200")}
+        ),  # 1420 CNY: the biggest
+        buyer(4, deals=3, amount="500"),
+        buyer(5, deals=7, amount="1"),
+    ]
     results = rfm_of(policy, book)
     assert {cid: r.f for cid, r in results.items()} == {1: 5, 2: 1, 3: 3, 4: 2, 5: 4}
     assert {cid: r.m for cid, r in results.items()} == {1: 4, 2: 2, 3: 5, 4: 3, 5: 1}
     assert results[3].amount == Decimal("1420.00")
 
 
-@pytest.mark.parametrize("scores, segment", [
-    ((5, 5, 5), "champions"), ((4, 4, 4), "champions"),
-    ((1, 4, 5), "cant_lose_them"), ((1, 5, 4), "cant_lose_them"),
-    ((3, 3, 3), "loyal"), ((2, 5, 3), "loyal"), ((5, 3, 5), "loyal"),
-    ((5, 1, 1), "new"), ((4, 1, 1), "new"),
-    ((3, 1, 1), "promising"),
-    ((5, 2, 1), "potential_loyalist"), ((3, 3, 1), "potential_loyalist"),
-    ((3, 2, 2), "potential_loyalist"),
-    ((3, 1, 2), "potential_loyalist"),
-    ((2, 2, 2), "need_attention"), ((2, 3, 2), "need_attention"),
-    ((2, 1, 1), "about_to_sleep"), ((2, 1, 2), "about_to_sleep"), ((2, 2, 1), "about_to_sleep"),
-    ((1, 3, 3), "at_risk"), ((1, 2, 5), "at_risk"), ((1, 4, 3), "at_risk"),
-    ((1, 1, 1), "lost"), ((1, 2, 1), "lost"), ((1, 1, 2), "lost"),
-    ((5, 5, 1), "others"), ((1, 1, 5), "others"), ((5, 1, 5), "others"),
-])
+@pytest.mark.parametrize(
+    "scores, segment",
+    [
+        ((5, 5, 5), "champions"),
+        ((4, 4, 4), "champions"),
+        ((1, 4, 5), "cant_lose_them"),
+        ((1, 5, 4), "cant_lose_them"),
+        ((3, 3, 3), "loyal"),
+        ((2, 5, 3), "loyal"),
+        ((5, 3, 5), "loyal"),
+        ((5, 1, 1), "new"),
+        ((4, 1, 1), "new"),
+        ((3, 1, 1), "promising"),
+        ((5, 2, 1), "potential_loyalist"),
+        ((3, 3, 1), "potential_loyalist"),
+        ((3, 2, 2), "potential_loyalist"),
+        ((3, 1, 2), "potential_loyalist"),
+        ((2, 2, 2), "need_attention"),
+        ((2, 3, 2), "need_attention"),
+        ((2, 1, 1), "about_to_sleep"),
+        ((2, 1, 2), "about_to_sleep"),
+        ((2, 2, 1), "about_to_sleep"),
+        ((1, 3, 3), "at_risk"),
+        ((1, 2, 5), "at_risk"),
+        ((1, 4, 3), "at_risk"),
+        ((1, 1, 1), "lost"),
+        ((1, 2, 1), "lost"),
+        ((1, 1, 2), "lost"),
+        ((5, 5, 1), "others"),
+        ((1, 1, 5), "others"),
+        ((5, 1, 5), "others"),
+    ],
+)
 def test_segment_table_first_matching_row_wins(policy, scores, segment):
     assert policy.model("rfm").segment_for(*scores).code == segment
 
 
 def test_every_segment_row_is_reachable(policy):
     model = policy.model("rfm")
-    reached = {model.segment_for(r, f, m).code
-               for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
+    reached = {model.segment_for(r, f, m).code for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
     assert reached == {s.code for s in model.segments} | {"others"}
 
 

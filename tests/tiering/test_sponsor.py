@@ -8,9 +8,11 @@ from .factories import NOW, days_ago, facts
 
 
 def sponsor(id=1, amount=None, frequency=None, years=None, **overrides):
-    attributes = {name: Decimal(value) for name, value in
-                  (("amount", amount), ("frequency", frequency), ("years", years))
-                  if value is not None}
+    attributes = {
+        name: Decimal(value)
+        for name, value in (("amount", amount), ("frequency", frequency), ("years", years))
+        if value is not None
+    }
     return facts(id, attributes=attributes, **overrides)
 
 
@@ -36,8 +38,9 @@ def test_missing_attributes_count_zero_and_are_flagged(sponsor_policy):
 
 
 def test_packages_cadence_and_upsell(sponsor_policy):
-    customer = sponsor(amount="200000", frequency="6", years="1", potential=4,
-                       last_contact_at=days_ago(40), last_visit_at=days_ago(40))
+    customer = sponsor(
+        amount="200000", frequency="6", years="1", potential=4, last_contact_at=days_ago(40), last_visit_at=days_ago(40)
+    )
     result = level(sponsor_policy, customer)
     value = result.model("sponsor")
     assert (value.score, value.tier, value.gap) == (67.5, "mid", 2.5)
@@ -51,8 +54,12 @@ def test_packages_cadence_and_upsell(sponsor_policy):
 
 def test_high_sponsors_get_the_full_package(sponsor_policy):
     result = level(sponsor_policy, sponsor(amount="900000", frequency="8", years="9"))
-    assert [a.text("zh") for a in result.actions] == ["专属客服", "定制化活动与赞助方案", "专属资源",
-                                                     "市场信息分享与行业趋势分析"]
+    assert [a.text("zh") for a in result.actions] == [
+        "专属客服",
+        "定制化活动与赞助方案",
+        "专属资源",
+        "市场信息分享与行业趋势分析",
+    ]
     cadence = cadence_for(sponsor(), {"sponsor": "high"}, sponsor_policy, NOW)
     assert (cadence.any.max_days, cadence.visit.max_days) == (21, 90)
 

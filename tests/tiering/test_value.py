@@ -11,35 +11,44 @@ from .factories import NOW, TODAY, cny, days_ago, facts
 
 
 def value_results(policy, book):
-    return {result.customer_id: result.model("value")
-            for result in evaluate_book(book, policy, NOW)}
+    return {result.customer_id: result.model("value") for result in evaluate_book(book, policy, NOW)}
 
 
 def contribution(policy, book):
-    return {cid: result.component("contribution").points
-            for cid, result in value_results(policy, book).items() if result is not None}
+    return {
+        cid: result.component("contribution").points
+        for cid, result in value_results(policy, book).items()
+        if result is not None
+    }
 
 
 # --- contribution percentile ----------------------------------------------------------------
 
+
 def test_percentile_with_ties(policy):
-    book = [facts(1, revenue_12m=cny("100")), facts(2, revenue_12m=cny("200")),
-            facts(3, revenue_12m=cny("200")), facts(4, revenue_12m=cny("300")),
-            facts(5, revenue_12m=cny("0"))]
+    book = [
+        facts(1, revenue_12m=cny("100")),
+        facts(2, revenue_12m=cny("200")),
+        facts(3, revenue_12m=cny("200")),
+        facts(4, revenue_12m=cny("300")),
+        facts(5, revenue_12m=cny("0")),
+    ]
     # n = 5: L and E count the *other* active customers; points = 100·(L + E/2)/(n − 1)
     assert contribution(policy, book) == {1: 25.0, 2: 62.5, 3: 62.5, 4: 100.0, 5: 0.0}
 
 
 def test_only_active_customers_are_compared(policy):
-    book = [facts(1, revenue_12m=cny("100")), facts(2, revenue_12m=cny("300")),
-            facts(3, stage="prospect", revenue_12m=cny("1000")),
-            facts(4, stage="lost", revenue_12m=cny("1000"))]
+    book = [
+        facts(1, revenue_12m=cny("100")),
+        facts(2, revenue_12m=cny("300")),
+        facts(3, stage="prospect", revenue_12m=cny("1000")),
+        facts(4, stage="lost", revenue_12m=cny("1000")),
+    ]
     assert contribution(policy, book) == {1: 0.0, 2: 100.0}
 
 
 def test_lower_equal_and_others_are_in_the_explanation(policy):
-    book = [facts(1, revenue_12m=cny("100")), facts(2, revenue_12m=cny("200")),
-            facts(3, revenue_12m=cny("200"))]
+    book = [facts(1, revenue_12m=cny("100")), facts(2, revenue_12m=cny("200")), facts(3, revenue_12m=cny("200"))]
     component = value_results(policy, book)[2].component("contribution")
     assert dict(component.inputs) == {"lower": 1, "equal": 1, "others": 2}
     assert component.raw == Decimal("200")
@@ -61,20 +70,25 @@ def test_identical_positive_revenues_score_fifty_each(policy):
 
 
 def test_amounts_with_cents_and_exchange_rates(policy):
-    book = [facts(1, revenue_12m={"USD": Decimal("100.25")}),      # 711.7750 CNY
-            facts(2, revenue_12m=cny("711.78")),
-            facts(3, revenue_12m={"USD": Decimal("100.25"), "CNY": Decimal("0.01")}),
-            facts(4, revenue_12m=cny("711.77"))]
+    book = [
+        facts(1, revenue_12m={"USD": Decimal("100.25")}),  # 711.7750 CNY
+        facts(2, revenue_12m=cny("711.78")),
+        facts(3, revenue_12m={"USD": Decimal("100.25"), "CNY": Decimal("0.01")}),
+        facts(4, revenue_12m=cny("711.77")),
+    ]
     results = value_results(policy, book)
     assert results[1].component("contribution").raw == Decimal("711.7750")
     assert results[3].component("contribution").raw == Decimal("711.7850")
-    assert contribution(policy, book) == {4: 0.0, 1: pytest.approx(100 / 3, abs=0.01),
-                                          2: pytest.approx(200 / 3, abs=0.01), 3: 100.0}
+    assert contribution(policy, book) == {
+        4: 0.0,
+        1: pytest.approx(100 / 3, abs=0.01),
+        2: pytest.approx(200 / 3, abs=0.01),
+        3: 100.0,
+    }
 
 
 def test_unknown_currency_counts_zero_and_is_flagged(policy):
-    result = value_results(policy, [facts(1, revenue_12m={"XYZ": Decimal("5"),
-                                                          "CNY": Decimal("10")})])[1]
+    result = value_results(policy, [facts(1, revenue_12m={"XYZ": Decimal("5"), "CNY": Decimal("10")})])[1]
     assert result.component("contribution").raw == Decimal("10")
     assert "unknown_currency:XYZ" in result.flags
 
@@ -88,13 +102,13 @@ def test_negative_revenue_counts_as_given_scores_zero_and_is_flagged(policy):
 
 
 def test_non_finite_amounts_count_zero_and_are_flagged(policy):
-    result = value_results(policy, [facts(1, revenue_12m={"CNY": Decimal("NaN"),
-                                                          "USD": Decimal("1")})])[1]
+    result = value_results(policy, [facts(1, revenue_12m={"CNY": Decimal("NaN"), "USD": Decimal("1")})])[1]
     assert result.component("contribution").raw == Decimal("7.10")
     assert "invalid_amount:CNY" in result.flags
 
 
 # --- ratings --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("rating, points", [(1, 0), (2, 25), (3, 50), (4, 75), (5, 100)])
 def test_rating_points(policy, rating, points):
@@ -118,6 +132,7 @@ def test_out_of_range_rating_is_ignored_and_flagged(policy):
 
 # --- stability ------------------------------------------------------------------------------
 
+
 def stability(policy, **overrides):
     return value_results(policy, [facts(**overrides)])[1].component("stability")
 
@@ -135,8 +150,7 @@ def test_stability_falls_back_to_the_first_interaction(policy):
 
 
 def test_stability_is_full_from_five_years(policy):
-    assert stability(policy, contract_start=TODAY - timedelta(days=3000),
-                     active_months_12=12).points == 100.0
+    assert stability(policy, contract_start=TODAY - timedelta(days=3000), active_months_12=12).points == 100.0
 
 
 def test_stability_without_a_start_date_is_flagged(policy):
@@ -159,12 +173,22 @@ def test_active_months_out_of_range_are_clamped_and_flagged(policy):
 
 # --- score and tiers ------------------------------------------------------------------------
 
+
 def test_score_is_the_weighted_sum(policy):
-    book = [facts(1, revenue_12m=cny("100")), facts(2, revenue_12m=cny("200"), potential=4,
-                                                    influence=2, active_months_12=6,
-                                                    contract_start=TODAY - timedelta(days=730)),
-            facts(3, revenue_12m=cny("200")), facts(4, revenue_12m=cny("300")),
-            facts(5, revenue_12m=cny("0"))]
+    book = [
+        facts(1, revenue_12m=cny("100")),
+        facts(
+            2,
+            revenue_12m=cny("200"),
+            potential=4,
+            influence=2,
+            active_months_12=6,
+            contract_start=TODAY - timedelta(days=730),
+        ),
+        facts(3, revenue_12m=cny("200")),
+        facts(4, revenue_12m=cny("300")),
+        facts(5, revenue_12m=cny("0")),
+    ]
     result = value_results(policy, book)[2]
     # contribution 62.5 × 40 + potential 75 × 25 + stability 45 × 20 + influence 25 × 15, / 100
     assert result.parts == (25.0, 18.75, 9.0, 3.75)
@@ -174,8 +198,13 @@ def test_score_is_the_weighted_sum(policy):
 def vip_candidate(days_of_contract: int):
     # Alone with revenue: contribution 100 (40); potential 5 (25); influence 1 (0);
     # stability only from the contract's length, without active months.
-    return facts(revenue_12m=cny("1"), potential=5, influence=1, active_months_12=0,
-                 contract_start=TODAY - timedelta(days=days_of_contract))
+    return facts(
+        revenue_12m=cny("1"),
+        potential=5,
+        influence=1,
+        active_months_12=0,
+        contract_start=TODAY - timedelta(days=days_of_contract),
+    )
 
 
 def test_threshold_74_99_is_key_and_75_is_vip(policy):

@@ -1,6 +1,6 @@
 """Time the engine on a synthetic book:
 
-    .venv/bin/python -m tests.tiering.time_evaluate_book [customers] [rounds]
+.venv/bin/python -m tests.tiering.time_evaluate_book [customers] [rounds]
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ def main(size: int, rounds: int) -> None:
         results = evaluate_book(book, policy, NOW)
         timings.append(time.perf_counter() - started)
         del results  # freeing 100k results is the caller's time, not the engine's
-    print(f"evaluate_book, {size} customers: best {min(timings):.2f} s, "
-          f"median {statistics.median(timings):.2f} s "
-          f"({min(timings) / size * 1e6:.1f} µs per customer)")
+    print(
+        f"evaluate_book, {size} customers: best {min(timings):.2f} s, "
+        f"median {statistics.median(timings):.2f} s "
+        f"({min(timings) / size * 1e6:.1f} µs per customer)"
+    )
     stats = build_stats(book, policy)
     started = time.perf_counter()
     calls = 5000
@@ -39,5 +41,4 @@ def main(size: int, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000,
-         int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000, int(sys.argv[2]) if len(sys.argv) > 2 else 3)

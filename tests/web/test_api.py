@@ -39,9 +39,18 @@ async def client(harness: Harness) -> AsyncIterator[TestClient]:
         yield test_client
 
 
-def auth(harness: Harness, person: Person, *, token: str = LOCAL_TOKEN, age: timedelta = timedelta(0)) -> dict[str, str]:
-    data = sign(token, {"id": person.chat_id, "first_name": person.telegram["first_name"],
-                        "language_code": person.telegram.get("language_code")}, harness.clock.now() - age)
+def auth(
+    harness: Harness, person: Person, *, token: str = LOCAL_TOKEN, age: timedelta = timedelta(0)
+) -> dict[str, str]:
+    data = sign(
+        token,
+        {
+            "id": person.chat_id,
+            "first_name": person.telegram["first_name"],
+            "language_code": person.telegram.get("language_code"),
+        },
+        harness.clock.now() - age,
+    )
     return {"Authorization": f"tma {data}"}
 
 
@@ -55,8 +64,14 @@ async def team_book(harness: Harness) -> tuple[dict[str, Person], dict[str, int]
         "stranger": await harness.person(None, name="Nobody"),
     }
     with harness.db.session() as session:
-        ids = add_book(session, harness.clock.now(), manager=people["manager"].account.id,
-                       rep_a=people["a"].account.id, rep_b=people["b"].account.id, rep_c=people["c"].account.id)
+        ids = add_book(
+            session,
+            harness.clock.now(),
+            manager=people["manager"].account.id,
+            rep_a=people["a"].account.id,
+            rep_b=people["b"].account.id,
+            rep_c=people["c"].account.id,
+        )
         session.commit()
     return people, ids
 
@@ -79,8 +94,13 @@ async def test_valid_init_data_signs_in_and_bad_ones_get_401_with_nothing(harnes
     good = auth(harness, rep)["Authorization"]
     forged = good.replace("%22first_name%22", "%22first_nam3%22")
     other_user = sign(LOCAL_TOKEN, {"id": people["c"].chat_id}, harness.clock.now())
-    swapped = good.split("&user=")[0] + "&user=" + other_user.split("&user=")[1].split("&")[0] + \
-        "&hash=" + good.split("hash=")[1]
+    swapped = (
+        good.split("&user=")[0]
+        + "&user="
+        + other_user.split("&user=")[1].split("&")[0]
+        + "&hash="
+        + good.split("hash=")[1]
+    )
     cases = {
         "forged": {"Authorization": forged},
         "replayed for another user": {"Authorization": swapped},
@@ -106,39 +126,56 @@ async def test_role_matrix_and_404_for_other_peoples_customers(harness: Harness,
         status, page = await get(client, "/api/customers?limit=200", auth(harness, people[role]))
         assert status == 200
         seen[role] = {row["name"] for row in page["rows"]}
-    assert seen == {"a": {"华为", "Acme"}, "manager": {"华为", "Acme", "Globex", "腾讯"},
-                    "admin": {"华为", "Acme", "Globex", "腾讯", "Westco"}, "c": {"Westco"}}
+    assert seen == {
+        "a": {"华为", "Acme"},
+        "manager": {"华为", "Acme", "Globex", "腾讯"},
+        "admin": {"华为", "Acme", "Globex", "腾讯", "Westco"},
+        "c": {"Westco"},
+    }
     status, card = await get(client, f"/api/customers/{ids['华为']}", auth(harness, people["a"]))
     assert status == 200 and card["card"]["customer"]["name"] == "华为" and card["why"] and card["history"]
     for role, name in (("a", "Globex"), ("c", "华为"), ("manager", "Westco")):
         status, body = await get(client, f"/api/customers/{ids[name]}", auth(harness, people[role]))
         assert status == 404 and "华为" not in str(body) and "Westco" not in str(body)
-        response = await client.post(f"/api/customers/{ids[name]}/followup", headers=auth(harness, people[role]),
-                                     json={"due": "2026-12-01", "text": "call"})
+        response = await client.post(
+            f"/api/customers/{ids[name]}/followup",
+            headers=auth(harness, people[role]),
+            json={"due": "2026-12-01", "text": "call"},
+        )
         assert response.status == 404
     assert (await get(client, "/api/customers/999999", auth(harness, people["admin"])))[0] == 404
     assert (await get(client, "/api/dashboard", auth(harness, people["a"])))[0] == 403
     assert (await get(client, "/api/dashboard", auth(harness, people["manager"])))[0] == 200
     assert (await get(client, "/api/dashboard", auth(harness, people["admin"])))[0] == 200
-    response = await client.post("/api/reassign", headers=auth(harness, people["a"]),
-                                 json={"customer_ids": [ids["华为"]], "to_user_id": people["b"].account.id})
+    response = await client.post(
+        "/api/reassign",
+        headers=auth(harness, people["a"]),
+        json={"customer_ids": [ids["华为"]], "to_user_id": people["b"].account.id},
+    )
     assert response.status == 403
     with harness.db.session() as session:
         assert session.exec(select(FollowUp)).all() == [] or all(
-            f.text != "call" for f in session.exec(select(FollowUp)).all())
+            f.text != "call" for f in session.exec(select(FollowUp)).all()
+        )
 
 
 # --- the dashboard is /summary ------------------------------------------------------------------
 
 
-async def test_dashboard_has_the_summary_figures_and_each_drills_down_to_them(harness: Harness,
-                                                                              client: TestClient) -> None:
+async def test_dashboard_has_the_summary_figures_and_each_drills_down_to_them(
+    harness: Harness, client: TestClient
+) -> None:
     people, ids = await team_book(harness)
     manager = people["manager"]
     with harness.db.session() as session:
-        chat = summary.build(session, manager.account, harness.services.policy, harness.clock.now(),
-                             org_timezone=harness.services.settings.timezone,
-                             scope=summary.resolve_scope(session, manager.account, summary.Request())).params()
+        chat = summary.build(
+            session,
+            manager.account,
+            harness.services.policy,
+            harness.clock.now(),
+            org_timezone=harness.services.settings.timezone,
+            scope=summary.resolve_scope(session, manager.account, summary.Request()),
+        ).params()
     status, board = await get(client, "/api/dashboard?period=month", auth(harness, manager))
     assert status == 200
     for key in ("models", "overdue_total", "overdue_people", "complaints_open", "allocation", "movements"):
@@ -200,8 +237,19 @@ async def test_search_filters_sort_and_paging(harness: Harness, client: TestClie
         names += [row["name"] for row in page["rows"]]
     status, everything = await get(client, "/api/customers?sort=name&limit=200", admin)
     assert names == [row["name"] for row in everything["rows"]] and len(set(names)) == 5
-    for bad in ("offset=-1", "limit=0", "limit=100000", "offset=99999999999", "sort=password", "colour=red",
-                "tier.value=emperor", "tier.nosuchmodel=x", "cadence=late", "revenue_min=abc", "silent_days=x"):
+    for bad in (
+        "offset=-1",
+        "limit=0",
+        "limit=100000",
+        "offset=99999999999",
+        "sort=password",
+        "colour=red",
+        "tier.value=emperor",
+        "tier.nosuchmodel=x",
+        "cadence=late",
+        "revenue_min=abc",
+        "silent_days=x",
+    ):
         status, body = await get(client, f"/api/customers?{bad}", admin)
         assert status == 400 and body["error"], bad
     status, page = await get(client, "/api/customers?q=%27%3B%20DROP%20TABLE%20customer%3B--%3Cb%3E", admin)
@@ -213,8 +261,10 @@ async def test_search_filters_sort_and_paging(harness: Harness, client: TestClie
 
 async def _counts(harness: Harness) -> tuple[int, int, int]:
     with harness.db.session() as session:
-        return tuple(session.exec(select(func.count()).select_from(table)).one()  # type: ignore[return-value]
-                     for table in (Interaction, FollowUp, Feedback))
+        return tuple(
+            session.exec(select(func.count()).select_from(table)).one()  # type: ignore[return-value]
+            for table in (Interaction, FollowUp, Feedback)
+        )
 
 
 async def test_posts_validate_like_the_chat_and_write_whole_or_nothing(harness: Harness, client: TestClient) -> None:
@@ -238,14 +288,22 @@ async def test_posts_validate_like_the_chat_and_write_whole_or_nothing(harness: 
         response = await client.post(f"/api/customers/{customer}/{action}", headers=headers, json=body)
         answer = await response.json()
         assert response.status == 400 and answer["error"], (action, body)
-    response = await client.post(f"/api/customers/{customer}/edit", headers=zh_manager,
-                                 json={"field": "email", "value": "nope"})
+    response = await client.post(
+        f"/api/customers/{customer}/edit", headers=zh_manager, json={"field": "email", "value": "nope"}
+    )
     assert "电子邮件" in (await response.json())["error"]  # the manager's language
     response = await client.post(f"/api/customers/{customer}/log", headers=rep, data="{not json")
     assert response.status == 400
     assert await _counts(harness) == before
-    log = {"kind": "visit", "summary": "拜访，谈续约", "request_id": 77, "follow_up_due": "2026-12-01",
-           "follow_up_text": "回访", "feedback_kind": "complaint", "feedback_text": "交付慢"}
+    log = {
+        "kind": "visit",
+        "summary": "拜访，谈续约",
+        "request_id": 77,
+        "follow_up_due": "2026-12-01",
+        "follow_up_text": "回访",
+        "feedback_kind": "complaint",
+        "feedback_text": "交付慢",
+    }
     for _ in range(2):  # a double tap writes once
         response = await client.post(f"/api/customers/{customer}/log", headers=rep, json=log)
         assert response.status == 200
@@ -255,15 +313,17 @@ async def test_posts_validate_like_the_chat_and_write_whole_or_nothing(harness: 
     assert card["history"][0]["summary"] == "拜访，谈续约"  # the chat's history shows it too
     status, page = await get(client, "/api/customers?q=华为", rep)
     assert page["rows"][0]["last_contact"] is not None and page["rows"][0]["open_complaints"] >= 1
-    response = await client.post(f"/api/customers/{customer}/edit", headers=rep, json={"field": "notes",
-                                                                                        "value": "likes green tea"})
+    response = await client.post(
+        f"/api/customers/{customer}/edit", headers=rep, json={"field": "notes", "value": "likes green tea"}
+    )
     assert response.status == 200
     status, page = await get(client, "/api/customers?q=green%20tea", rep)
     assert [row["name"] for row in page["rows"]] == ["华为"]
 
 
-async def test_people_to_reassign_to_are_the_managers_own_and_reps_get_403(harness: Harness,
-                                                                          client: TestClient) -> None:
+async def test_people_to_reassign_to_are_the_managers_own_and_reps_get_403(
+    harness: Harness, client: TestClient
+) -> None:
     people, ids = await team_book(harness)
     status, found = await get(client, "/api/people", auth(harness, people["manager"]))
     assert status == 200
@@ -272,8 +332,11 @@ async def test_people_to_reassign_to_are_the_managers_own_and_reps_get_403(harne
     assert status == 200 and {"Carl", "Root"} <= {p["name"] for p in everyone["people"]}
     assert (await get(client, "/api/people", auth(harness, people["a"])))[0] == 403
     emma = next(p["id"] for p in found["people"] if p["name"] == "Emma")
-    response = await client.post("/api/reassign", headers=auth(harness, people["manager"]),
-                                 json={"customer_ids": [ids["华为"]], "to_user_id": emma})
+    response = await client.post(
+        "/api/reassign",
+        headers=auth(harness, people["manager"]),
+        json={"customer_ids": [ids["华为"]], "to_user_id": emma},
+    )
     assert response.status == 200 and (await response.json())["moved"] == 1
     status, page = await get(client, "/api/customers?limit=200", auth(harness, people["b"]))
     assert "华为" in {row["name"] for row in page["rows"]}

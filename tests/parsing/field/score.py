@@ -27,8 +27,21 @@ from .book import BOOK, NOW, ZONE
 
 HERE = Path(__file__).parent
 PARTS_OF_DAY = {"morning": (5, 11), "noon": (11, 14), "afternoon": (13, 18), "evening": (18, 24)}
-FIELDS = ("customer", "new_customer", "kind", "attempt", "date", "part_of_day", "amount", "money",
-          "currency", "follow_up", "follow_up_text", "feedback", "fact")
+FIELDS = (
+    "customer",
+    "new_customer",
+    "kind",
+    "attempt",
+    "date",
+    "part_of_day",
+    "amount",
+    "money",
+    "currency",
+    "follow_up",
+    "follow_up_text",
+    "feedback",
+    "fact",
+)
 
 
 def load(part: str) -> list[dict]:
@@ -53,12 +66,15 @@ def _fact(log: ParsedLog, want: dict) -> bool:
     if not log.facts:
         return False
     fact = log.facts[0]
-    if fact.kind != want["kind"] or fact.contact.lower() not in want["contact"].lower() and \
-            want["contact"].lower() not in fact.contact.lower():
+    if (
+        fact.kind != want["kind"]
+        or fact.contact.lower() not in want["contact"].lower()
+        and want["contact"].lower() not in fact.contact.lower()
+    ):
         return False
     if want["kind"] == "birthday":
         return fact.value == f"{want['month']:02d}-{want['day']:02d}"
-    return fact.value.lstrip("+") .endswith(want["value"].lstrip("+")[-11:])
+    return fact.value.lstrip("+").endswith(want["value"].lstrip("+")[-11:])
 
 
 def judge(row: dict, log: ParsedLog) -> dict[str, bool]:
@@ -70,12 +86,12 @@ def judge(row: dict, log: ParsedLog) -> dict[str, bool]:
         "kind": log.kind == row["kind"],
         "attempt": log.attempt == row["attempt"],
         "date": when.date().isoformat() == row["date"],
-        "amount": (log.amount is None) == (row["amount"] is None) and (
-            row["amount"] is None or Decimal(row["amount"]) == log.amount),
+        "amount": (log.amount is None) == (row["amount"] is None)
+        and (row["amount"] is None or Decimal(row["amount"]) == log.amount),
         "money": log.money == row["money"],
         "currency": log.currency == row["currency"],
         "follow_up": (log.follow_up.due.astimezone(zone).date().isoformat() if log.follow_up else None)
-                     == row["follow_up"],
+        == row["follow_up"],
         "feedback": (log.feedback.kind if log.feedback else None) == row["feedback"],
     }
     if row["new_customer"] is not None:
@@ -106,13 +122,21 @@ def score(part: str) -> tuple[Counter, Counter, list[str]]:
 
 
 def _shown(field: str, row: dict, log: ParsedLog) -> str:
-    got = {"customer": _customers(log), "new_customer": log.new_customer, "kind": log.kind,
-           "attempt": log.attempt, "date": log.occurred_at.astimezone(ZoneInfo(ZONE)).isoformat(),
-           "part_of_day": log.occurred_at.astimezone(ZoneInfo(ZONE)).isoformat(),
-           "amount": log.amount, "money": log.money, "currency": log.currency,
-           "follow_up": log.follow_up and log.follow_up.due.astimezone(ZoneInfo(ZONE)).date().isoformat(),
-           "follow_up_text": log.follow_up and log.follow_up.text,
-           "feedback": log.feedback and log.feedback.kind, "fact": log.facts}[field]
+    got = {
+        "customer": _customers(log),
+        "new_customer": log.new_customer,
+        "kind": log.kind,
+        "attempt": log.attempt,
+        "date": log.occurred_at.astimezone(ZoneInfo(ZONE)).isoformat(),
+        "part_of_day": log.occurred_at.astimezone(ZoneInfo(ZONE)).isoformat(),
+        "amount": log.amount,
+        "money": log.money,
+        "currency": log.currency,
+        "follow_up": log.follow_up and log.follow_up.due.astimezone(ZoneInfo(ZONE)).date().isoformat(),
+        "follow_up_text": log.follow_up and log.follow_up.text,
+        "feedback": log.feedback and log.feedback.kind,
+        "fact": log.facts,
+    }[field]
     want = {"customer": row["customers"], "follow_up_text": row["follow_up_keywords"]}.get(field, row.get(field))
     return f"want {want!r} got {got!r}"
 
