@@ -292,3 +292,17 @@ def test_without_chromium_the_tests_fail_and_say_how_to_install_it(
     monkeypatch.setattr(support, "CHROMIUM", tmp_path / "no-chromium")
     with pytest.raises(RuntimeError, match="apt-get install chromium"):
         support.chromium()
+
+
+async def test_todays_view_shows_its_two_statuses_in_the_filter(
+    harness: Harness, demo_app: Any, chromium: Browser
+) -> None:
+    base, people = demo_app
+    rep = people["rep"]
+    opened = await support.open_app(chromium, base, rep, harness, hash_path="#/list?cadence=overdue%2Cdue")
+    page = opened.page
+    behind = table(harness, rep, cadence=("overdue", "due"))
+    await wait_rows(page, behind.total)
+    assert behind.total > 0 and await shown_ids(page) == [row.id for row in behind.rows]
+    assert await page.input_value("#cadence") == "overdue,due"  # not "any", as before
+    assert opened.errors == []

@@ -74,7 +74,10 @@ function showList() {
     s.value = S.query["tier." + m.code] || ""; return s;
   });
   const cadence = el("select", { id: "cadence", onchange: (e) => setQuery({ cadence: e.target.value }) },
-    el("option", { value: "" }, L("cadence") + ": " + L("any")), ["overdue", "due", "ok"].map((c) => el("option", { value: c }, L(c))));
+    el("option", { value: "" }, L("cadence") + ": " + L("any")),
+    // "overdue,due" is /today's view (the chat's 📋 Open): what needs a contact now
+    el("option", { value: "overdue,due" }, L("overdue") + " + " + L("due")),
+    ["overdue", "due", "ok"].map((c) => el("option", { value: c }, L(c))));
   cadence.value = S.query.cadence || "";
   const stage = el("select", { id: "stage", onchange: (e) => setQuery({ stage: e.target.value }) },
     el("option", { value: "" }, L("stage") + ": " + L("any")), Object.entries(S.me.labels.stages).map(([c, n]) => el("option", { value: c }, n)));
