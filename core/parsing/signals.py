@@ -237,7 +237,8 @@ FEEDBACK = [
             r"投诉|不满意|不满|抱怨|吐槽|埋怨|差评|生气|发火|不高兴|有意见|意见很大|不爽|失望|不太满意|很差|有异议|"
             r"恼火|火大|骂|要退|退货|索赔|流失|不续|不合作了|要换供应商|损坏|破损|质量问题|出问题|故障|延误|晚到|没到货|"
             r"谈崩|不顺利|很糟|糟糕|对不上|太慢|太差|太贵|断连|掉线|断线|卡顿|报错|不稳定|质量差|宕机|崩了|挂了|开错|搞错|弄错|出错|"
-            r"停摆|瘫痪|很急",
+            r"停摆|瘫痪|很急|(?:价格|报价|价钱|费用)(?:太|偏|有点|比较)高|太烂|很烂|烂透|难用|不好用|"
+            r"(?:refund|退款|货款|货|发票|款)\s*(?:还没|一直没|迟迟没)(?:收到|到)",
             r"\b(?:complain|complained|complains|complaint|complaints|complaining|unhappy|"
             r"dissatisfied|not happy|not satisfied|not pleased|angry|upset|frustrated|annoyed|"
             r"disappointed|escalated|pissed|went badly|go(?:ne|ing)? badly|went poorly|"
@@ -251,7 +252,7 @@ FEEDBACK = [
     (
         "suggestion",
         _any(
-            r"建议|提议|希望我们|希望(?:能|可以|你们)?(?:增加|提供|加上?|改进|优化|支持|改善|开通|延长|降低|提前|加快|尽快)|"
+            r"建议|提议|希望我们(?!再?(?:降|便宜|打折|优惠|让))|希望(?:能|可以|你们)?(?:增加|提供|加上?|改进|优化|支持|改善|开通|延长|降低|提前|加快|尽快)|"
             r"提了.{0,6}(?:需求|意见)|想要(?:增加|一个)",
             r"\b(?:suggest|suggested|suggests|suggesting|suggestion|suggestions|feature request|"
             r"maybe (?:we )?(?:offer|add|do|try|give|build)|how about|what if we|"
@@ -262,7 +263,7 @@ FEEDBACK = [
     (
         "question",
         _any(
-            r"咨询|询问|询价|问价|打听|想了解|想知道|有疑问|疑问|提问|(?<![提疑追责访])问(?![题候责卷他她])|"
+            r"咨询|询问|询价|问价|打听|想了解|想知道|有疑问|疑问|提问|(?<![提疑追责访])问(?![题候责卷他她])(?!了?\x00)|"
             r"(?:能不能|能否|可不可以|是否).{0,12}[?？]|[吗么][?？]",
             r"\b(?:ask(?:ed|ing|s)? (?:about|if|whether|how|when|what|why|where|which)|"
             r"had (?:a |some |a few )?questions?|questions? (?:about|on|regarding)|enquired|"

@@ -459,3 +459,23 @@ def test_find_reads_the_short_forms_the_card_reads(index, query: str, name: str)
 )
 def test_a_visit_again_reads_as_a_visit(read, text: str, task: str) -> None:
     assert read(text).follow_up.text == task
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "周一拜访海尔吴经理 他说我们价格太高了",  # our price too high
+        "字节跳动Kevin说我们的API文档写得太烂了 要改",
+        "Soylent Tom 发 WeChat 说 refund 还没收到 要我们查一下",
+    ],
+)
+def test_complaints_said_the_dev8_way(read, text: str) -> None:
+    assert read(text).feedback.kind == "complaint"
+
+
+def test_the_rep_asking_the_customer_is_no_question_from_them(read) -> None:
+    assert read("问了美团赵总 他们的年度采购预算是1.5亿").feedback is None
+
+
+def test_bargaining_is_no_suggestion(read) -> None:
+    assert read("阿里巴巴陈总说他们预算只有45万 希望我们再降点").feedback is None
