@@ -186,6 +186,19 @@ def any_db(request: pytest.FixtureRequest) -> Database:
 
 
 @pytest.fixture
+def fresh_caches() -> Iterator[None]:
+    """The process-wide name index and the Mini App's kept rows forgotten before and after: a
+    test that reads either starts from its own book (use with pytest.mark.usefixtures)."""
+    from core import book, customer_table
+
+    book.invalidate()
+    customer_table.forget()
+    yield
+    book.invalidate()
+    customer_table.forget()
+
+
+@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(TEST_START)
 

@@ -19,7 +19,6 @@ from bot.app_links import open_button
 from bot.console import Console
 from bot.local_api import LOCAL_TOKEN
 from bot.testing import Harness, Person
-from core import book, customer_table
 from core.clock import ManualClock
 from core.db import Database
 from core.settings import load_settings
@@ -30,13 +29,7 @@ from web.initdata import sign
 APP = "https://app.example.com/tier"
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    book.invalidate()
-    customer_table.forget()
-    yield
-    book.invalidate()
-    customer_table.forget()
+pytestmark = pytest.mark.usefixtures("fresh_caches")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sqlmodel import func, select
 
 from bot.local_api import LOCAL_TOKEN
 from bot.testing import Harness, Person
-from core import book, customer_table, summary
+from core import summary
 from core.models import Feedback, FollowUp, Interaction
 from tests.core.summary_book import add_book
 from web.app import create_app
@@ -24,13 +24,7 @@ from web.initdata import sign
 OTHER_TOKEN = "7000000002:ANOTHER-bot-token-for-the-signature-test"
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    book.invalidate()
-    customer_table.forget()
-    yield
-    book.invalidate()
-    customer_table.forget()
+pytestmark = pytest.mark.usefixtures("fresh_caches")  # tests/conftest.py
 
 
 @pytest.fixture
