@@ -197,9 +197,9 @@ def find_amount(low: str, clauses: list[tuple[int, int]]) -> Amount | None:
             continue
         end = m.end()
         if multiplier == "万" and not cur2 and (tail := _DIGIT_AFTER_WAN.match(low, m.end("mult"))):
-            value, end = value + int(tail.group(1)) * 1000, tail.end()  # 3万5 = 35,000
+            value, end = value + int(tail.group(1)) * 1000, max(end, tail.end())  # 3万5 = 35,000
         approximate = bool(m.group("pre") or m.group("post")) or _near_approx(low, m.start("num"))
-        amount = Amount(value, currency, approximate, m.start("num"), max(end, m.end()))
+        amount = Amount(value, currency, approximate, m.start("num"), end)
         if cur1 or cur2 or multiplier or is_zh_numeral:
             strong = strong or amount
             break

@@ -53,7 +53,6 @@ from .signals import (
 from .tasks import task_text
 from .text import clause_bounds, clause_of, has_cjk, lower, normalise
 
-UTC = UTC
 MAX_CANDIDATES = 8
 NOON = time(12)
 FOLLOW_UP_HOUR = time(9)

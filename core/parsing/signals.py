@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import is_cjk, to_int
-from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, ZH_COMPANY_SUFFIXES
+from .words import COMING_TO_US_ZH, COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, ZH_COMPANY_SUFFIXES
 from .words import SURNAMES as _SURNAMES
 
 
@@ -69,7 +69,7 @@ CHANNELS = {
         r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
         r"请客|喝茶|喝咖啡|喝酒|喝了.{0,3}酒|星巴克|咖啡馆|咖啡厅|茶馆|餐厅|饭店|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
         r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
-        r"\b(?:meeting|mtg|mtng|expo|trade show|summit|no-?show|no show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
+        r"\b(?:meeting|mtg|mtng|expo|trade show|summit|no[- ]?show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
         r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
         r"teams (?:call|meeting)|quarterly review|business review|review w(?:ith|/)?)\b",
     ),
@@ -142,8 +142,8 @@ _ATTEMPT = _any(
     r"没人应|没有人接|扑空|没见到|没见着|不让进|找不到对接人|都没人|没人在|人不在|不在(?!乎|意|话下)|白跑|出差了",
     r"\b(?:no answer|no one (?:answered|picked up)|nobody (?:answered|picked up|was there)|"
     r"didn'?t (?:answer|pick up)|did not (?:answer|pick up)|not picking up|no pick-?up|"
-    r"went (?:straight )?to (?:voicemail|vm)|left (?:a )?(?:voicemail|vm)|voicemail again|"
-    r"missed call|(?:straight|went) to (?:voicemail|vm)|voicemail (?:both times|twice|again)|gatekeeper|wouldn'?t put (?:me|us) through|no-?show|no show|stood (?:us|me) up|didn'?t show(?: up)?|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
+    r"(?:went (?:straight )?|straight )to (?:voicemail|vm)|left (?:a )?(?:voicemail|vm)|voicemail (?:again|twice|both times)|"
+    r"missed call|gatekeeper|wouldn'?t put (?:me|us) through|no[- ]?show|stood (?:us|me) up|didn'?t show(?: up)?|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
     r"unreachable|not reachable|phone (?:was )?off|line (?:was )?busy|busy signal|missed my call|"
     r"wasn'?t (?:in|there|around|available)|was (?:out|away|off)(?! of)|out sick|not in (?:the office|today))\b",
 )
@@ -408,7 +408,7 @@ _FIRST_PERSON = _any(r"我(?![们司方])", r"\b(?:i|i'll|i'm|i will|i'd)\b")
 
 # A meeting both sides will be at is the rep's date too: "wants to meet thurs", 说下周一 kickoff.
 _APPOINTMENT = _any(
-    r"见面|开会|会议|kickoff|饭局|吃饭|拜访|面谈|演示|demo|来(?:我们|我司|公司|看|访|.{0,3}office)|过来|参观",
+    rf"见面|开会|会议|kickoff|饭局|吃饭|拜访|面谈|演示|demo|参观|{COMING_TO_US_ZH}",
     r"\b(?:meet|meeting|mtg|kickoff|kick-off|sync|lunch|dinner|demo|offsite|zoom|visit|a call|"
     r"our (?:call|meeting|sync|demo)|present|presentation|come (?:in|by|over))\b",
 )
@@ -569,8 +569,8 @@ _INTRODUCED_EN = re.compile(
     r"((?:[A-Z][\w&'-]*|[a-z][\w&'-]*-[\w&'-]+)(?: [A-Z][\w&'-]*){0,3}"
     r"|[a-z][\w&'-]+(?: [a-z][\w&'-]+){0,2}(?=\s*(?:[,;.]|$|\s(?:for|and|who|-)\s)))"
 )
-# "acme 介绍了一个新客户 globalnet": the new client named in Latin letters after 新客户.
-_INTRODUCED_LATIN = re.compile(
+# "acme 介绍了一个新客户 globalnet", 美的介绍了一家新客户 万和电气: the new client named after 新客户.
+_INTRODUCED_NEW_CLIENT = re.compile(
     r"(?:介绍|推荐|引荐)了?(?:一个|一家|个|家)?新客户[:：\s]*([A-Za-z][\w&'-]+(?: [A-Za-z][\w&'-]+){0,2}"
     r"|[\u4e00-\u9fff]{2,10}(?=[\s，,。]|$))"
 )
@@ -583,9 +583,9 @@ _NEW_CLIENT_NAMED = re.compile(
 
 def introduced_name(norm: str) -> str | None:
     """The new company in a sentence about a book customer: only where someone introduced it."""
-    latin = _INTRODUCED_LATIN.search(norm)
-    if latin and not any(w.lower() in COMMON_WORDS for w in latin.group(1).split()):
-        return latin.group(1)
+    named = _INTRODUCED_NEW_CLIENT.search(norm)
+    if named and not any(w.lower() in COMMON_WORDS for w in named.group(1).split()):
+        return named.group(1)
     found = _INTRODUCED_ZH.search(norm)
     if found:
         name = found.group(1) or found.group(2)
@@ -653,7 +653,7 @@ def _en_name(norm: str) -> str | None:
         return " ".join(words)
     for rule in (_EN_LEADING_MARKED, _EN_LEADING_LOWER, _EN_AFTER_VERB_LOWER):
         lower = rule.search(norm.strip())
-        name = lower and (lower.group(1) or lower.group(lower.lastindex or 1))
+        name = next((group for group in lower.groups() if group), None) if lower else None
         if name and not any(w in COMMON_WORDS for w in name.split()):
             return name
     for m in _EN_NAME.finditer(norm):
@@ -681,12 +681,6 @@ _LATIN_IN_ZH = re.compile(
 )
 _TRADE_ACRONYMS = frozenset(
     "CEO CFO COO CTO CIO CMO VP PO POC QBR IT HR PM RFP RFQ SAAS CRM ERP API BD KA OK PPT PDF".split()
-)
-
-
-_LATIN_LOWER_IN_ZH = re.compile(
-    r"(?:^|(?<=[\u4e00-\u9fff\s]))([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){0,3})\s*"
-    r"(?:的\s*(?:[\u4e00-\u9fff]{1,2}(?:总监|总|经理|工|主任|老板)|采购|cto|ceo|cfo|buyer|老板)|(?=\s+(?:发了|发|打了|打)))"
 )
 
 
@@ -725,6 +719,12 @@ _PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
 
 
 _TITLES = r"(?:总监|总|经理|主任|老板|董事长|董|工|老师|先生|女士|小姐|秘书|部长|处长|科长|局长|院长|书记|助理)"
+# A lower-case Latin name inside a Chinese sentence, before 的 and a person or after 给 and before
+# what was sent: 拜访了 kingsoft cloud 的王总, 给 alpine ski house 发了 (read by _latin_in_chinese).
+_LATIN_LOWER_IN_ZH = re.compile(
+    r"(?:^|(?<=[\u4e00-\u9fff\s]))([a-z][a-z&'-]+(?: [a-z][a-z&'-]+){0,3})\s*"
+    r"(?:的\s*(?:[\u4e00-\u9fff]{1,2}(?:总监|总|经理|工|主任|老板)|采购|cto|ceo|cfo|buyer|老板)|(?=\s+(?:发了|发|打了|打)))"
+)
 _OF_PERSON = re.compile(
     rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?|[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){{0,2}})的"
     rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|[\u4e00-\u9fff]{{0,4}}(?:采购|负责人|部|组|团队)|老板|IT部)"

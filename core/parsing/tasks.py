@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from .words import COMING_TO_US_ZH
+
 _ACTIONS = [  # first match in the follow-up clause wins
     (
         "call",
@@ -33,9 +35,7 @@ _ACTIONS = [  # first match in the follow-up clause wins
     # the customer coming to us: 周五来看样品, 下周三过来, "meeting at our office"
     (
         "host",
-        re.compile(
-            r"来(?:我们|我司|公司|看|访|参观|.{0,3}office)|过来|\b(?:at our office|come (?:in|by|over)|visit us)\b"
-        ),
+        re.compile(rf"{COMING_TO_US_ZH}|\b(?:at our office|come (?:in|by|over)|visit us)\b"),
     ),
     ("revisit", re.compile(r"回访")),
     ("visit", re.compile(r"拜访|上门|再去|\b(?:visit|drop by|stop by|swing by|pop by|drop in)\b")),

@@ -215,6 +215,10 @@ traders trading works supply supplies corporation company industrial textiles ch
 """.split()
 )
 
+# The customer coming to our place (周五来看样品, 下周三过来, 来我们 office): the words a follow-up
+# owner (signals._APPOINTMENT) and the task's action (tasks: 接待X来访) both read.
+COMING_TO_US_ZH = r"来(?:我们|我司|公司|看|访|参观|.{0,3}office)|过来"
+
 # Common surnames: 李总, 王经理, 唐工 are a person when one of these leads the title.
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
