@@ -306,3 +306,23 @@ async def test_todays_view_shows_its_two_statuses_in_the_filter(
     assert behind.total > 0 and await shown_ids(page) == [row.id for row in behind.rows]
     assert await page.input_value("#cadence") == "overdue,due"  # not "any", as before
     assert opened.errors == []
+
+
+async def test_leaving_the_list_before_its_rows_arrive_breaks_nothing(
+    harness: Harness, demo_app: Any, chromium: Browser
+) -> None:
+    base, people = demo_app
+    manager = people["manager"]
+    opened = await support.open_app(chromium, base, manager, harness, hash_path="#/dash")
+    page = opened.page
+    await page.wait_for_selector("#chart-mix")
+    held: list[Any] = []
+    await page.route("**/api/customers?*", lambda route: held.append(route))  # the rows answer late
+    await page.evaluate("() => { location.hash = '#/'; }")
+    await page.wait_for_function("() => document.querySelector('#total') !== null")
+    await page.evaluate("() => { location.hash = '#/dash'; }")  # gone before the rows came
+    await page.wait_for_selector("#chart-mix")
+    for route in held:
+        await route.continue_()
+    await page.wait_for_timeout(300)
+    assert held and await page.locator("#chart-mix").count() == 1 and opened.errors == []

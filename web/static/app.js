@@ -97,7 +97,7 @@ function showList() {
 async function loadRows() {
   const seq = (S.seq = (S.seq || 0) + 1);
   const page = await api("/api/customers?" + listParams());
-  if (seq !== S.seq) return; // a later filter's answer is (or will be) shown
+  if (seq !== S.seq || !$("#total")) return; // a later filter's answer is (or will be) shown, or the list was left
   $("#total").textContent = L("total", { n: page.total }) + " · " + L("revenue") + " " + money(page.revenue_total);
   const sortBy = (key) => () => setQuery({ sort: key, desc: S.query.sort === key && S.query.desc !== "1" ? "1" : "" });
   const th = (key, label, cls) => el("th", { "data-sort": key, class: [cls, S.query.sort === key ? (S.query.desc === "1" ? "desc" : "asc") : null].filter(Boolean).join(" ") || null, onclick: sortBy(key) }, label);

@@ -71,6 +71,7 @@ async function showDashboard(params) {
   // the scope the chat's /summary asked for (bot/app_links.py): one person or one team
   const scope = { person: params.get("person") || "", team: params.get("team") || "" };
   const data = await api("/api/dashboard?" + new URLSearchParams({ period, ...scope }));
+  if (!location.hash.startsWith("#/dash")) return; // left before the figures came: draw nothing over the new view
   Dash.last = { params, data };
   drawDashboard(params, data);
 }
