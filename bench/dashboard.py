@@ -1,4 +1,4 @@
-"""Benchmark: the Mini App's dashboard (core.dashboard.build) for a 100k-customer team against a
+"""Benchmark: the Mini App's dashboard (core.reports.dashboard.build) for a 100k-customer team against a
 fixed plain GROUP BY baseline measured in the same run, on SQLite and PostgreSQL (issue 16).
 
     .venv/bin/python -m bench.dashboard [--rounds 5] [--postgres URL]
@@ -13,7 +13,7 @@ too.
 Each round times, alternately so a busy neighbour weighs on both alike:
 - the baseline: `SELECT customer_id, max(occurred_at), count(*), sum(amount) FROM baseline GROUP
   BY customer_id` over the plain `baseline` table (1M rows, one index);
-- the dashboard for the manager's team and a month (`core.dashboard.build`: /summary's figures,
+- the dashboard for the manager's team and a month (`core.reports.dashboard.build`: /summary's figures,
   the pipeline's expected money and every drill-down filter), in a fresh transaction.
 Reported: the medians and their ratio; target ≤ 2×. Results print as Markdown table rows for
 bench/README.md.
@@ -33,9 +33,10 @@ from sqlalchemy import create_engine, make_url, text
 
 from bench.summary import MANAGER_TELEGRAM_ID, ZONE, prepare
 from bench.tiering import NOW, OUT, _ts, timed
-from core import accounts, dashboard
+from core import accounts
 from core.db import Database, open_database
 from core.policies import default_policy_text
+from core.reports import dashboard
 from core.settings import normalise_database_url
 from core.tiering import parse_policy
 

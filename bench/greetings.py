@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from core.db import open_database
-from core.greetings import due_greetings, greetings_environment
+from core.reminders.greetings import due_greetings, greetings_environment
 from tests.greetings.big_book import CUSTOMERS, POLICY, build
 
 DAYS = (date(2027, 9, 14), date(2027, 9, 8), date(2027, 9, 1))  # bottom tier, priority tiers, no holiday

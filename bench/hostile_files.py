@@ -62,7 +62,7 @@ def _readers(pid: int) -> list[int]:
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
             for child in (task / "children").read_text().split():
-                if b"core.file_reader" in Path(f"/proc/{child}/cmdline").read_bytes():
+                if b"core.imports.file_reader" in Path(f"/proc/{child}/cmdline").read_bytes():
                     readers.append(int(child))
         except OSError:
             pass

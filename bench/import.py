@@ -8,7 +8,7 @@ tests/crm_export.py (7% of the rows invalid), `onboarding` like its `onboarding_
 customer active, with an annual revenue, a creation date, a note, the customer's own phone,
 e-mail and birthday; 6% invalid) — then on a fresh migrated database (SQLite file by default, or
 `--database postgresql://…`, whose schema is reset) times what the chat does, as an admin:
-the preview (`core.uploads.preview`: read, validate and match every row, write them under a
+the preview (`core.imports.uploads.preview`: read, validate and match every row, write them under a
 savepoint, work out the tier changes of the customers touched, roll back), then ✅ (read the
 bytes again, validate, match, write the valid rows in one transaction with a progress callback,
 commit), then the re-tiering of the customers the import touched (`recompute(review=True,
@@ -27,14 +27,15 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from core import accounts, uploads
+from core import accounts
 from core.db import open_database
-from core.file_reader import read_bytes
-from core.importer import import_table
+from core.imports import uploads
+from core.imports.file_reader import read_bytes
+from core.imports.importer import import_table
 from core.policies import default_policy_text
 from core.settings import normalise_database_url
+from core.tier_records.retier import recompute
 from core.tiering import parse_policy
-from core.tiers import recompute
 from tests.crm_export import crm_export, onboarding_export
 
 OUT = Path(__file__).resolve().parent / "out"

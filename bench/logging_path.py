@@ -28,10 +28,11 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalRequest, user
 from bot.testing import Harness, Person
-from core import accounts, book
+from core import accounts
 from core.clock import ManualClock
 from core.db import open_database
 from core.models import Customer
+from core.names import book
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 OUT = Path(__file__).resolve().parent / "out"
@@ -175,8 +176,8 @@ def main() -> None:
 def _recompute_loop(stop: threading.Event, runs: list[float]) -> None:
     """Full recomputes of the 100k tiering-benchmark book, back to back, until told to stop."""
     from core.policies import default_policy_text
+    from core.tier_records.retier import recompute
     from core.tiering import parse_policy
-    from core.tiers import recompute
 
     source = OUT / "tiering-100000-1000000.db"
     if not source.exists():

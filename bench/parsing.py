@@ -1,5 +1,5 @@
 """Benchmark: reading one message against a 10k-customer book (issue 11: ≤ 2 ms median), and
-building that book's index (once a minute per rep at most, see core.book.INDEX_TTL).
+building that book's index (once a minute per rep at most, see core.names.book.INDEX_TTL).
 
     .venv/bin/python -m bench.parsing [--customers 10000] [--rounds 3]
 

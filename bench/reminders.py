@@ -28,11 +28,13 @@ from bench.tiering import OUT, timed
 from bot import jobs
 from bot.app import build_application, services_for
 from bot.local_api import LOCAL_TOKEN, Fault, LocalBotAPI, LocalRequest
-from core import accounts, outbox, reminders
+from core import accounts
+from core.chat import outbox
 from core.clock import ManualClock
 from core.db import open_database
 from core.models import Notification
 from core.policies import default_policy_text
+from core.reminders import planner
 from core.settings import load_settings
 from core.tiering import parse_policy
 
@@ -55,7 +57,7 @@ def compose(rounds: int) -> tuple[float, float, int]:
 
     def digests() -> None:
         with db.session() as session:
-            planned[:] = reminders.plan_digests(session, policy, settings, at)
+            planned[:] = planner.plan_digests(session, policy, settings, at)
             session.rollback()  # measure composing, record nothing
 
     # baseline and digests alternate round by round, so load from other processes on a shared

@@ -11,9 +11,9 @@ team: every rep joins team "Bench" led by one manager, the book gets its first t
 In one run it times
 - the baseline: `SELECT customer_id, max(occurred_at), count(*), sum(amount) … GROUP BY
   customer_id` over the plain `baseline` table (median of --rounds);
-- the summary's figures for the manager's team (`core.summary.build`, month; median of
+- the summary's figures for the manager's team (`core.reports.summary.build`, month; median of
   --rounds, each in a fresh transaction); target ≤ 2× the baseline;
-- the chart (`core.charts.summary_chart`, zh): the first one (matplotlib and the CJK font
+- the chart (`core.reports.charts.summary_chart`, zh): the first one (matplotlib and the CJK font
   loaded) and the median of five more; target ≤ 1 s;
 - through the harness (the bot's own handlers, per-chat update processor and stand-in API):
   /help updates of a rep while the manager's /summary runs, against the same rep's /help with
@@ -37,12 +37,13 @@ from bot.handlers.summary import chart_labels
 from bot.local_api import user
 from bot.render import Renderer
 from bot.testing import Harness, Person
-from core import accounts, charts, summary
+from core import accounts
 from core.clock import ManualClock
 from core.db import Database, open_database
 from core.policies import default_policy_text
+from core.reports import charts, figures, scoping, summary
+from core.tier_records.retier import has_assignments, recompute
 from core.tiering import parse_policy
-from core.tiers import has_assignments, recompute
 
 ZONE = "Asia/Shanghai"
 MANAGER_TELEGRAM_ID = 20_001
@@ -124,7 +125,7 @@ def figures_and_chart(db: Database, rounds: int) -> dict[str, float]:
     with db.session() as session:
         manager = accounts.find_by_telegram_id(session, MANAGER_TELEGRAM_ID)
     assert manager is not None
-    scope = summary.Scope("team", "Bench", team_id=manager.team_id)
+    scope = scoping.Scope("team", "Bench", team_id=manager.team_id)
 
     def baseline() -> None:
         with db.engine.connect() as connection:
@@ -132,7 +133,7 @@ def figures_and_chart(db: Database, rounds: int) -> dict[str, float]:
                 "SELECT customer_id, max(occurred_at), count(*), sum(amount) FROM baseline GROUP BY customer_id"
             ).fetchall()
 
-    result: list[summary.Summary] = []
+    result: list[figures.Summary] = []
 
     def figures() -> None:
         with db.session() as session:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from core.db import open_database
 from core.policies import default_policy_text
+from core.tier_records.retier import recompute, retier_customer
 from core.tiering import parse_policy
-from core.tiers import recompute, retier_customer
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 OUT = Path(__file__).resolve().parent / "out"

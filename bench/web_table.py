@@ -4,10 +4,10 @@
 
 The book is the tiering benchmark's generator (bench/tiering.py) written to
 bench/out/web-table-*.db with every customer owned by rep 1, tiered once (`recompute`). It times
-- building the rows (core.customer_table.build_rows: customers, contacts, 12-month revenue,
+- building the rows (core.customers.table.build_rows: customers, contacts, 12-month revenue,
   expected money, complaints, cadence of the stored tiers): what the first request after a
   change pays (median of 3);
-- a request with the rows kept (core.customer_table.search, each in a fresh transaction:
+- a request with the rows kept (core.customers.table.search, each in a fresh transaction:
   the stamp queries, search text through the book index, filters, sort, one page), over a mix
   of searches ("customer 12", pinyin-free Latin text), tier/cadence/silence/revenue filters and
   every sort column, ascending and descending; p50 and p95. Target: p95 ≤ 100 ms.
@@ -24,13 +24,13 @@ import time
 from decimal import Decimal
 
 from bench.tiering import NOW, OUT, build_book
-from core import customer_table
 from core.accounts import get_account
-from core.customer_table import Query
+from core.customers import table
+from core.customers.table import Query
 from core.db import open_database
 from core.policies import default_policy_text
+from core.tier_records.retier import has_assignments, recompute
 from core.tiering import parse_policy
-from core.tiers import has_assignments, recompute
 
 ZONE = "Asia/Shanghai"
 
@@ -59,11 +59,11 @@ def main() -> None:
     for _ in range(3):
         with db.session() as session:
             started = time.perf_counter()
-            built = customer_table.build_rows(session, rep, policy, NOW, org_timezone=ZONE)
+            built = table.build_rows(session, rep, policy, NOW, org_timezone=ZONE)
             builds.append(time.perf_counter() - started)
     rng = random.Random(16)
     value_tiers = [tier.code for tier in policy.model("value").tiers]
-    sorts = [*customer_table.SORTS, *(f"tier:{m.code}" for m in policy.models)]
+    sorts = [*table.SORTS, *(f"tier:{m.code}" for m in policy.models)]
     queries = []
     for n in range(args.queries):
         queries.append(
@@ -80,12 +80,12 @@ def main() -> None:
             )
         )
     with db.session() as session:  # the rows kept, as after the first request
-        customer_table.search(session, rep, policy, Query(), NOW, org_timezone=ZONE)
+        table.search(session, rep, policy, Query(), NOW, org_timezone=ZONE)
     timings = []
     for query in queries:
         started = time.perf_counter()
         with db.session() as session:
-            customer_table.search(session, rep, policy, query, NOW, org_timezone=ZONE)
+            table.search(session, rep, policy, query, NOW, org_timezone=ZONE)
         timings.append(time.perf_counter() - started)
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]

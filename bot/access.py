@@ -5,7 +5,7 @@
   NUL, and no handler below needs to think about them.
 - Group chats: one line saying the bot works in private chat only.
 - Unknown or deactivated users: one short polite refusal in their language, then an hour of
-  silence (core.strangers; a pressed button only stops spinning) — except `/start <code>`,
+  silence (core.team.strangers; a pressed button only stops spinning) — except `/start <code>`,
   which is how a person is onboarded and is always read.
 - Known users: `context.account` is set for the handlers; writing to the bot clears "blocked".
 What a known user may see is checked again in core for every customer they touch.
@@ -24,9 +24,11 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import updatelog
 from bot.context import BotContext
-from core import accounts, buttons, flows, people, strangers
-from core.policy_store import PolicyHolder
+from core import accounts
+from core.chat import buttons, flows
+from core.team import people, strangers
 from core.text import CONTROL, strip_controls
+from core.tier_records.policy_store import PolicyHolder
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +90,7 @@ def _arrive(
 ) -> Arrival:
     """One transaction per update for what every handler needs first: who it is, their pending
     flow, and for a button press the resolved key (claimed later, with the action's write: see
-    bot.actions). The policy's periodic check rides along, off the event loop. For someone
+    bot.button_dispatch). The policy's periodic check rides along, off the event loop. For someone
     without an account, whether this message gets the refusal (`joining`: an invite code, which
     the onboarding handler answers, and which uses up no refusal)."""
     policies.refresh_if_due(session, now)

@@ -17,12 +17,13 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.context import BotContext, BotData, Services
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.render import Renderer
-from core import interactions, tiers
 from core.clock import Clock
 from core.db import Database
+from core.interactions import logbook
 from core.parsing import warm_up
-from core.policy_store import PolicyHolder
 from core.settings import Settings
+from core.tier_records import retier
+from core.tier_records.policy_store import PolicyHolder
 
 log = logging.getLogger(__name__)
 COMMANDS = (
@@ -108,10 +109,8 @@ def warm_start(services: Services) -> None:
     services.renderer.warm_up()
     policy, settings, now = services.policy, services.settings, services.clock.now()
     with services.db.session() as session:
-        tiers.warm_up(session, policy, now, org_timezone=settings.timezone)
-    interactions.rehearse_log(
-        services.db, now, currency=settings.currency, policy=policy, org_timezone=settings.timezone
-    )
+        retier.warm_up(session, policy, now, org_timezone=settings.timezone)
+    logbook.rehearse_log(services.db, now, currency=settings.currency, policy=policy, org_timezone=settings.timezone)
 
 
 async def startup(application: Application) -> None:

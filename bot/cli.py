@@ -23,7 +23,7 @@ from core.errors import ConfigError, InvalidInput
 from core.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
-    from core.people import PersonView
+    from core.team.people import PersonView
     from core.tiering import Policy
 
 log = logging.getLogger("tierbot")
@@ -180,7 +180,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     instance = hold_for_run(settings.database_url)
     import threading
 
-    from core import charts
+    from core.reports import charts
 
     # the first /summary chart would otherwise pay for loading matplotlib and the CJK font
     threading.Thread(target=charts.warm_up, name="chart-warm-up", daemon=True).start()
@@ -264,8 +264,8 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.handlers.invite import invite_link
-    from core import onboarding
     from core.clock import SystemClock
+    from core.team import onboarding
 
     ttl = timedelta(days=args.ttl_days or settings.invite_ttl_days)
     with database(settings) as db:
@@ -342,10 +342,10 @@ def parse_at(value: str | None, settings: Settings) -> datetime:
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.import_texts import file_problem, row_line
     from bot.render import Renderer
-    from core import importer
     from core.clock import SystemClock
-    from core.policy_store import effective_policy
-    from core.tiers import recompute
+    from core.imports import importer
+    from core.tier_records.policy_store import effective_policy
+    from core.tier_records.retier import recompute
 
     now = SystemClock().now()
     with database(settings) as db:
@@ -399,8 +399,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_recompute(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from core.policy_store import effective_policy
-    from core.tiers import recompute
+    from core.tier_records.policy_store import effective_policy
+    from core.tier_records.retier import recompute
 
     at = parse_at(args.at, settings)
     with database(settings) as db:
@@ -412,9 +412,9 @@ def cmd_recompute(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from core.policy_store import effective_policy
-    from core.tier_report import tier_json, tier_table
-    from core.tiers import tier_views
+    from core.tier_records.policy_store import effective_policy
+    from core.tier_records.report import tier_json, tier_table
+    from core.tier_records.retier import tier_views
 
     at = parse_at(args.at, settings)
     with database(settings) as db:
@@ -442,7 +442,7 @@ def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_policy(settings: Settings, args: argparse.Namespace) -> int:
-    from core.policy_store import effective_source, read_policy_file
+    from core.tier_records.policy_store import effective_source, read_policy_file
     from core.tiering import PolicyError, parse_policy
 
     if args.policy_command == "show":
@@ -506,22 +506,25 @@ def _policy_inputs(policy: Policy) -> list[str]:
 def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
     from bot.jobs import render_payload
     from bot.render import Renderer
-    from core import reminders, weekly
     from core.accounts import get_account
-    from core.policy_store import effective_policy
+    from core.chat import plans
+    from core.reminders import planner
+    from core.reports import weekly
+    from core.tier_records import review_cycle
+    from core.tier_records.policy_store import effective_policy
 
     at = parse_at(args.at, settings)
     with database(settings) as db:
         policy = effective_policy(settings, db)
         if args.job == "retier" and not args.dry_run:
-            changed, notices = reminders.run_review(db, policy, settings, at)
+            changed, notices = review_cycle.run_review(db, policy, settings, at)
             print(f"retier: {changed} customer(s) changed tier, {notices} notice(s) queued")
             return 0
         planners = {
-            "digest": reminders.plan_digests,
-            "nudges": reminders.plan_nudges,
-            "greetings": reminders.plan_greetings,
-            "retier": reminders.plan_review_notices,
+            "digest": planner.plan_digests,
+            "nudges": planner.plan_nudges,
+            "greetings": planner.plan_greetings,
+            "retier": review_cycle.plan_review_notices,
             "weekly": weekly.plan_weekly,
         }
         with db.session() as session:
@@ -536,7 +539,7 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
                     print()
                 print(f"{args.job}: {len(planned)} message(s) planned (dry run: nothing recorded)")
                 return 0
-            queued = reminders.enqueue(session, planned, at)
+            queued = plans.enqueue(session, planned, at)
         print(f"{args.job}: {len(planned)} planned, {queued} new in the outbox (the bot's sender delivers them)")
         return 0
 
@@ -548,8 +551,8 @@ def cmd_user(settings: Settings, args: argparse.Namespace) -> int:
     import re
 
     from bot.render import Renderer
-    from core import people
     from core.clock import SystemClock
+    from core.team import people
 
     now = SystemClock().now()
     with database(settings) as db:

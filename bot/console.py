@@ -23,11 +23,12 @@ from telegram import Update
 from bot import jobs
 from bot.app import build_application, services_for, startup
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalRequest, Sent, user
-from core import demo, tiers
 from core.clock import ManualClock, SystemClock
 from core.db import open_database
-from core.policy_store import effective_policy
+from core.ops import demo
 from core.settings import Settings
+from core.tier_records import retier
+from core.tier_records.policy_store import effective_policy
 
 _DURATION = re.compile(r"^(\d+)\s*([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -63,9 +64,9 @@ class Console:
         self.db = open_database(f"sqlite:///{db_path}")
         with self.db.session() as session:
             self.people = demo.seed(session, start)
-            needs_tiers = not tiers.has_assignments(session)
+            needs_tiers = not retier.has_assignments(session)
         if needs_tiers:  # a fresh demo book gets its tiers at once, as an import would
-            tiers.recompute(
+            retier.recompute(
                 self.db, effective_policy(settings, self.db), start, org_timezone=settings.timezone, review=False
             )
         self.account = self.people[PERSONAS[persona]]

@@ -18,15 +18,15 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.leader import Leadership
 from bot.render import Renderer
-from core import buttons
 from core.accounts import Account
-from core.buttons import Press
+from core.chat import buttons
+from core.chat.buttons import Press
+from core.chat.flows import Pending
 from core.clock import Clock
 from core.db import Database, WriteWatch
 from core.errors import AlreadyDone
-from core.flows import Pending
-from core.policy_store import PolicyHolder
 from core.settings import Settings
+from core.tier_records.policy_store import PolicyHolder
 from core.tiering import Policy
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 @dataclass
 class PendingClaim:
-    """A pressed single-use key, claimed (core.buttons.claim) in the first unit of work of the
+    """A pressed single-use key, claimed (core.chat.buttons.claim) in the first unit of work of the
     press that writes, so the key is done exactly when what the button did is committed."""
 
     key: str
@@ -54,7 +54,7 @@ class Services:
     @property
     def policy(self) -> Policy:
         """The policy in force now: re-checked in the database at most every 30 s, so an upload
-        or a restore done by any process reaches this one within a minute (core.policy_store)."""
+        or a restore done by any process reaches this one within a minute (core.tier_records.policy_store)."""
         return self.policies.policy
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -122,10 +122,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         super().__init__(application, chat_id, user_id)
         self.account: Account | None = None
         # Loaded by the gate in the same transaction as the account (bot.access): the user's
-        # pending flow as of now (kept current by bot.flows) and, for a button, the resolved key.
+        # pending flow as of now (kept current by bot.flow_dispatch) and, for a button, the resolved key.
         self.flow: Pending | None = None
         self.pressed: Press | None = None
-        # A single-use key being pressed (bot.actions): `run` claims it with the first write.
+        # A single-use key being pressed (bot.button_dispatch): `run` claims it with the first write.
         self.claim: PendingClaim | None = None
 
     @property

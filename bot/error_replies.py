@@ -2,8 +2,8 @@
 InvalidInput, ImportFileError, AlreadyDone) to the reply the user sees.
 
 A handler names its feature area with `@answers("team")`. The three dispatchers catch a refusal
-the handler did not catch itself and answer it from `AREAS` — bot.actions for button presses
-(area "buttons" unless the action names one), bot.flows for typed answers to a pending flow
+the handler did not catch itself and answer it from `AREAS` — bot.button_dispatch for button presses
+(area "buttons" unless the action names one), bot.flow_dispatch for typed answers to a pending flow
 (where `ends_flow` says whether the question is over) and `guard`, which bot.handlers wraps round
 every command and message handler (these two: area "chat" unless the handler names one). Any other exception is a bug: it goes on to
 bot.handlers.errors.on_error, which logs it and apologises without a traceback.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.render import Renderer
 from core.errors import ImportFileError
-from core.importer import ImportReport, RowError
+from core.imports.importer import ImportReport, RowError
 
 
 def file_problem(renderer: Renderer, lang: str, error: ImportFileError) -> str:

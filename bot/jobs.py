@@ -24,8 +24,14 @@ from telegram.ext import Application
 from bot import ops
 from bot.context import BotContext
 from bot.render import Renderer, split_message
-from core import accounts, buttons, outbox, overrides, policy_store, reminders, strangers, tiers, uploads, weekly
+from core import accounts
+from core.chat import buttons, outbox, plans
 from core.clock import ManualClock
+from core.imports import uploads
+from core.reminders import planner
+from core.reports import weekly
+from core.team import strangers
+from core.tier_records import overrides, policy_store, retier, review_cycle
 
 log = logging.getLogger("tierbot.jobs")
 SweepFn = Callable[[Application, datetime], Awaitable[None]]
@@ -47,7 +53,7 @@ OUTBOX_CLAIM = 25  # rows claimed at a time: a sender that dies holds at most th
 async def send_outbox(app: Application, now: datetime) -> None:
     """Deliver due outbox rows, each rendered in the recipient's language at send time, with its
     buttons' keys issued for the recipient (valid 14 days). Rows are claimed first
-    (core.outbox.claim), so two senders never send the same row."""
+    (core.chat.outbox.claim), so two senders never send the same row."""
     services = app.bot_data.services
     lease = timedelta(seconds=services.settings.outbox_lease_seconds)
     handled = 0
@@ -123,33 +129,33 @@ async def plan_and_enqueue(app: Application, now: datetime, planner: Any) -> Non
 
 
 def _plan_and_enqueue(session: Any, planner: Any, policy: Any, settings: Any, now: datetime) -> int:
-    return reminders.enqueue(session, planner(session, policy, settings, now), now)
+    return plans.enqueue(session, planner(session, policy, settings, now), now)
 
 
 async def digest(app: Application, now: datetime) -> None:
-    await plan_and_enqueue(app, now, reminders.plan_digests)
+    await plan_and_enqueue(app, now, planner.plan_digests)
 
 
 async def nudges(app: Application, now: datetime) -> None:
-    await plan_and_enqueue(app, now, reminders.plan_afternoon)
+    await plan_and_enqueue(app, now, planner.plan_afternoon)
 
 
 async def greetings(app: Application, now: datetime) -> None:
-    await plan_and_enqueue(app, now, reminders.plan_greetings)
+    await plan_and_enqueue(app, now, planner.plan_greetings)
 
 
 async def greetings_on_time(app: Application, now: datetime) -> None:
     """Greetings of the people whose digest minute just came (the hourly pass catches up)."""
-    await plan_and_enqueue(app, now, partial(reminders.plan_greetings, just_reached=timedelta(minutes=1)))
+    await plan_and_enqueue(app, now, partial(planner.plan_greetings, just_reached=timedelta(minutes=1)))
 
 
 async def escalations(app: Application, now: datetime) -> None:
-    await plan_and_enqueue(app, now, reminders.plan_escalations)
+    await plan_and_enqueue(app, now, planner.plan_escalations)
 
 
 async def review(app: Application, now: datetime) -> None:
     services = app.bot_data.services
-    await asyncio.to_thread(reminders.run_review, services.db, services.policy, services.settings, now)
+    await asyncio.to_thread(review_cycle.run_review, services.db, services.policy, services.settings, now)
 
 
 async def housekeeping(app: Application, now: datetime) -> None:
@@ -170,7 +176,7 @@ async def weekly_summaries(app: Application, now: datetime) -> None:
 async def refresh_tier_stats(app: Application, now: datetime) -> None:
     """Rebuild the book's ranking statistics in the background, so no rep's message pays for it."""
     services = app.bot_data.services
-    await services.run(tiers.refresh_stats, services.policy, now, services.settings.timezone)
+    await services.run(retier.refresh_stats, services.policy, now, services.settings.timezone)
 
 
 async def refresh_policy(app: Application, now: datetime) -> None:
@@ -206,7 +212,7 @@ SWEEPS = (
     Sweep("housekeeping", timedelta(hours=1), housekeeping),
     Sweep("backup", timedelta(hours=1), ops.nightly_backup),  # SQLite, from 03:00 organisation time, last 7 kept
     Sweep("alerts", timedelta(hours=1), ops.check_outbox),  # messages given up on → one notice to admins
-    Sweep("weekly", timedelta(minutes=1), weekly_summaries),  # managers, Monday 09:00 local (core.weekly)
+    Sweep("weekly", timedelta(minutes=1), weekly_summaries),  # managers, Monday 09:00 local (core.reports.weekly)
     Sweep("outbox", timedelta(seconds=10), send_outbox),
 )
 
@@ -254,11 +260,11 @@ async def run_between(app: Application, clock: ManualClock, end: datetime) -> in
     """Move `clock` to `end`, running each sweep at every instant passed over; returns runs.
 
     The minute sweeps (digest, nudges, outbox) run at the minutes where their answer can change
-    (core.reminders.wakeups) rather than at all 1,440 minutes of a day: the same messages, at the
+    (core.reminders.planner.wakeups) rather than at all 1,440 minutes of a day: the same messages, at the
     same minutes, without minutes of waiting when the console jumps a week ahead."""
     start = clock.now()
     services = app.bot_data.services
-    marks = await services.run(reminders.wakeups, services.settings, start, end)
+    marks = await services.run(planner.wakeups, services.settings, start, end)
     minutes = sorted({_ceil_minute(m) for m in marks} | {_ceil_minute(end)} if end > start else set())
     plan = []
     for index, sweep in enumerate(SWEEPS):

@@ -1,4 +1,4 @@
-"""Inline keyboards whose callback data is an opaque stored key (see core.buttons)."""
+"""Inline keyboards whose callback data is an opaque stored key (see core.chat.buttons)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import BotContext
-from core import buttons
+from core.chat import buttons
 
 
 @dataclass(frozen=True)

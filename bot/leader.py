@@ -9,7 +9,7 @@ worker takes it. Before each sweep the leader runs a query on that connection: a
 no longer answers means the lock may be gone, so the sweep is skipped and leadership dropped.
 
 A stale leader (it lost the lock but has not noticed yet) can at worst finish a sweep in flight:
-planning is idempotent (dedupe keys) and outbox rows are claimed (core.outbox.claim), so that
+planning is idempotent (dedupe keys) and outbox rows are claimed (core.chat.outbox.claim), so that
 never sends a row twice.
 
 On SQLite there is no Leadership: one `tierbot run` per file (bot.instance_lock) is the leader.

@@ -1,5 +1,5 @@
 """Operations glue of the running bot: every sweep run recorded (`JobRun`, shown by `tierbot
-stats`), persistent failures turned into one admin notice per kind and hour (core.alerts), and the
+stats`), persistent failures turned into one admin notice per kind and hour (core.ops.alerts), and the
 sweeps of durability — the nightly SQLite backup and the check for messages given up on.
 
 "Persistent" means: the same kind of failure THRESHOLD times within WINDOW (THRESHOLDS for some) (a lock held too long
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
-from core import alerts, backup, stats
+from core.ops import alerts, backup, stats
 
 if TYPE_CHECKING:
     from bot.context import Services

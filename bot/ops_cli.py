@@ -42,7 +42,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from core import backup
+    from core.ops import backup
 
     database = backup.sqlite_path(settings.database_url)
     try:
@@ -67,8 +67,8 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from core import backup
     from core.clock import SystemClock
+    from core.ops import backup
 
     database = backup.sqlite_path(settings.database_url)
     if database is None:
@@ -92,8 +92,8 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from core import erase
     from core.clock import SystemClock
+    from core.customers import erase
     from core.errors import NotFound
 
     with database_for_command(settings.database_url) as db:
@@ -126,8 +126,8 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
-    from core import stats
     from core.clock import SystemClock
+    from core.ops import stats
 
     with database_for_command(settings.database_url) as db:
         with db.session() as session:

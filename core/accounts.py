@@ -183,7 +183,7 @@ class RedeemResult:
     status: RedeemStatus
     account: Account | None = None
     inviter_id: int | None = None
-    answer: bool = True  # False: TOO_MANY again within the hour after saying so (core.strangers)
+    answer: bool = True  # False: TOO_MANY again within the hour after saying so (core.team.strangers)
 
 
 def redeem_invite(

@@ -149,7 +149,7 @@ class Interaction(SQLModel, table=True):
     __table_args__ = (
         # one Telegram message is one log per customer it is about (Called Contoso and Fabrikam …)
         UniqueConstraint("source_chat_id", "source_message_id", "customer_id", name="uq_interaction_source"),
-        # Covering indexes for the set-based facts queries (core.facts): the activity pass and
+        # Covering indexes for the set-based facts queries (core.tier_records.fact_queries): the activity pass and
         # the deals pass read only the index, never the table rows.
         Index("ix_interaction_activity", "customer_id", "occurred_at", "kind", "channel", "attempt"),
         Index(
@@ -376,7 +376,7 @@ class Upload(SQLModel, table=True):
     kind: str = Field(max_length=16)  # customers | interactions | policy
     filename: str = Field(default="", max_length=200)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    status: str = Field(default="preview", max_length=16)  # preview | done | cancelled | expired (core.uploads)
+    status: str = Field(default="preview", max_length=16)  # preview | done | cancelled | expired (core.imports.uploads)
     summary: dict[str, Any] = _json(dict)
     created_at: datetime = _utc(nullable=False)
     finished_at: datetime | None = _utc()
@@ -394,7 +394,7 @@ class JobRun(SQLModel, table=True):
 
 
 class StrangerRefusal(SQLModel, table=True):
-    """When a Telegram user without an account was last refused (core.strangers): one refusal, then
+    """When a Telegram user without an account was last refused (core.team.strangers): one refusal, then
     an hour of silence. Rows older than that are purged by the housekeeping sweep."""
 
     __tablename__ = "stranger_refusal"

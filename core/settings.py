@@ -130,7 +130,7 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(
         60.0, ge=1, le=3600, validation_alias=AliasChoices("TIERBOT_OUTBOX_LEASE_SECONDS", "outbox_lease_seconds")
     )
-    # Nightly SQLite backups (core.backup): the directory, or `off`; empty → `backups/` beside
+    # Nightly SQLite backups (core.ops.backup): the directory, or `off`; empty → `backups/` beside
     # the database file (data/backups for the default database).
     backup_dir: str = Field("", validation_alias=AliasChoices("TIERBOT_BACKUP_DIR", "backup_dir"))
 

@@ -2,7 +2,7 @@
 
 PostgreSQL refuses NUL in text, and no other C0 control character belongs in a name, a note or
 a cell; tab and line feed stay (multi-line notes), a carriage return becomes a line feed. Chat
-input is cleaned once, at the gate (bot/access.py); imported cells in core/import_files.py.
+input is cleaned once, at the gate (bot/access.py); imported cells in core/imports/files.py.
 """
 
 from __future__ import annotations

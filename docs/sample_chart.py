@@ -1,4 +1,4 @@
-"""Draw the sample /summary chart shown in the README: the demo book (core/demo.py) as its
+"""Draw the sample /summary chart shown in the README: the demo book (core/ops/demo.py) as its
 manager 王芳 sees it, Chinese labels.
 
     .venv/bin/python docs/sample_chart.py [OUT.png]     (default: docs/summary-chart.png)
@@ -19,11 +19,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.handlers.summary import chart_labels  # noqa: E402
 from bot.render import Renderer  # noqa: E402
-from core import charts, demo, summary  # noqa: E402
+from core.reports import charts, scoping, summary# noqa: E402
+from core.ops import demo
 from core.db import open_database  # noqa: E402
 from core.policies import default_policy_text  # noqa: E402
 from core.tiering import parse_policy  # noqa: E402
-from core.tiers import recompute  # noqa: E402
+from core.tier_records.retier import recompute  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 ZONE = "Asia/Shanghai"
@@ -40,7 +41,7 @@ def main() -> None:
         recompute(db, policy, seeded, org_timezone=ZONE, review=False)
         recompute(db, policy, NOW, org_timezone=ZONE, review=True)
         with db.session() as session:
-            scope = summary.resolve_scope(session, manager, summary.Request(period="quarter"))
+            scope = scoping.resolve_scope(session, manager, scoping.Request(period="quarter"))
             params = summary.build(session, manager, policy, NOW, org_timezone=ZONE, scope=scope,
                                    period="quarter").params()
         db.dispose()

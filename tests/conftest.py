@@ -145,9 +145,12 @@ def postgres_db() -> Iterator[Database]:
     db.dispose()
 
 
-# The file reader's child (`python -m core.file_reader`, core/file_reader.py) is how every import
+# The file reader's child (`python -m core.imports.file_reader`, core/imports/file_reader.py) is how every import
 # reads its file, in process or not: it is part of the fast suite.
-_IN_PROCESS_CHILDREN = (("-m", "core.file_reader"),)
+_IN_PROCESS_CHILDREN = (("-m", "core.imports.file_reader"),)
+# matplotlib runs fc-list once, to build its font cache on a machine that has none yet
+# (~/.cache/matplotlib): the library's own start-up, not a program the test starts
+_LIBRARY_PROGRAMS = ("fc-list",)
 
 
 @pytest.fixture(autouse=True)
@@ -161,7 +164,10 @@ def _processes_are_marked(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
 
     def refuse(self: subprocess.Popen, args: Any, *rest: Any, **kwargs: Any) -> None:
         argv = [args] if isinstance(args, str | bytes | os.PathLike) else list(args)
-        if tuple(str(a) for a in argv[1:3]) in _IN_PROCESS_CHILDREN:
+        if (
+            tuple(str(a) for a in argv[1:3]) in _IN_PROCESS_CHILDREN
+            or os.path.basename(str(argv[0])) in _LIBRARY_PROGRAMS
+        ):
             return execute_child(self, args, *rest, **kwargs)
         raise AssertionError(f"{request.node.nodeid} starts {argv[0]!s}: mark it @pytest.mark.processes")
 
@@ -189,13 +195,14 @@ def any_db(request: pytest.FixtureRequest) -> Database:
 def fresh_caches() -> Iterator[None]:
     """The process-wide name index and the Mini App's kept rows forgotten before and after: a
     test that reads either starts from its own book (use with pytest.mark.usefixtures)."""
-    from core import book, customer_table
+    from core.customers import table
+    from core.names import book
 
     book.invalidate()
-    customer_table.forget()
+    table.forget()
     yield
     book.invalidate()
-    customer_table.forget()
+    table.forget()
 
 
 @pytest.fixture

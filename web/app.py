@@ -19,10 +19,14 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from core import accounts, cards, customer_table, customers, dashboard, feedback, followups, interactions, people, team
+from core import accounts
 from core.accounts import Account
+from core.customers import cards, registry, table
 from core.errors import Forbidden, InvalidInput, NotFound
+from core.interactions import feedback, followups, logbook
 from core.json_values import jsonable
+from core.reports import dashboard
+from core.team import people, reassign
 from web.initdata import InvalidInitData, verify
 
 log = logging.getLogger("tierbot.web")
@@ -63,7 +67,7 @@ def create_app(services: Services, *, bot_token: str) -> web.Application:
     app.router.add_post("/api/customers/{id}/edit", edit_field)
     app.router.add_get("/api/dashboard", dashboard_view)
     app.router.add_get("/api/people", assignees)
-    app.router.add_post("/api/reassign", reassign)
+    app.router.add_post("/api/reassign", reassign_customers)
     app.router.add_static("/static/", STATIC, show_index=False)
     return app
 
@@ -143,7 +147,7 @@ async def me(request: web.Request) -> web.Response:
         {
             "code": model.code,
             "name": model.name.get(lang),
-            "tiers": [{"code": tier.code, "name": tier.name.get(lang)} for tier in customer_table.model_tiers(model)],
+            "tiers": [{"code": tier.code, "name": tier.name.get(lang)} for tier in table.model_tiers(model)],
         }
         for model in policy.models
     ]
@@ -158,7 +162,7 @@ async def me(request: web.Request) -> web.Response:
             "currency": policy.base_currency,
             "models": models,
             "labels": labels,
-            "editable": list(customers.EDITABLE),
+            "editable": list(registry.EDITABLE),
         }
     )
 
@@ -184,7 +188,7 @@ _KNOWN = {
 }
 
 
-def parse_query(params: Any) -> customer_table.Query:
+def parse_query(params: Any) -> table.Query:
     """Query-string → Query; an unknown field or a malformed number is InvalidInput."""
     tiers: dict[str, tuple[str, ...]] = {}
     for key in params:
@@ -196,7 +200,7 @@ def parse_query(params: Any) -> customer_table.Query:
     def many(key: str) -> tuple[str, ...]:
         return tuple(v for value in params.getall(key, []) for v in value.split(",") if v)
 
-    return customer_table.Query(
+    return table.Query(
         text=params.get("q", ""),
         tiers=tiers,
         cadence=many("cadence"),
@@ -250,7 +254,7 @@ async def customer_list(request: web.Request) -> web.Response:
     account, services = _me(request), _services(request)
     query = parse_query(request.query)
     page = await services.run(
-        customer_table.search,
+        table.search,
         account,
         services.policy,
         query,
@@ -268,7 +272,7 @@ async def customer_list(request: web.Request) -> web.Response:
     )
 
 
-def _row(row: customer_table.Row) -> dict[str, Any]:
+def _row(row: table.Row) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
@@ -309,7 +313,7 @@ def _detail(
     _, badges, why, actions = cards.explanation(
         session, account, customer_id, policy, now, org_timezone=org_timezone, lang=lang
     )
-    history, total = interactions.history(session, account, customer_id, limit=20)
+    history, total = logbook.history(session, account, customer_id, limit=20)
     return {
         "card": jsonable(card),
         "why": [{"badge": jsonable(b), "lines": lines} for b, lines in zip(badges, why)],
@@ -380,7 +384,7 @@ async def log_interaction(request: web.Request) -> web.Response:
     satisfaction = body.get("satisfaction")
     if satisfaction is not None and not isinstance(satisfaction, int):
         raise InvalidInput("bad_rating", value=str(satisfaction)[:10])
-    draft = interactions.LogDraft(
+    draft = logbook.LogDraft(
         customer_id=customer_id,
         kind=_text(body, "kind", "") or "",
         occurred_at=occurred.isoformat(),
@@ -398,7 +402,7 @@ async def log_interaction(request: web.Request) -> web.Response:
         raise InvalidInput("web_bad_json", value="request_id")
     # idempotent like a Telegram message: (the user's chat, the page's request id) is written once
     result = await services.run(
-        interactions.log_and_retier,
+        logbook.log_and_retier,
         account,
         draft,
         chat_id=-account.telegram_id,
@@ -455,7 +459,7 @@ async def edit_field(request: web.Request) -> web.Response:
     settings = services.settings
     body = await _body(request)
     await services.run(
-        customers.edit_field,
+        registry.edit_field,
         account,
         _customer_id(request),
         _text(body, "field", "") or "",
@@ -494,8 +498,8 @@ async def assignees(request: web.Request) -> web.Response:
     return web.json_response({"people": [{"id": p.id, "name": p.name, "role": p.role, "team": p.team} for p in found]})
 
 
-async def reassign(request: web.Request) -> web.Response:
-    """The chat's /reassign: the same rules (core.team.reassign: the actor's own team, an active
+async def reassign_customers(request: web.Request) -> web.Response:
+    """The chat's /reassign: the same rules (core.team.reassign.reassign: the actor's own team, an active
     target, only customers the actor may see)."""
     account, services = _me(request), _services(request)
     if not account.is_manager:
@@ -510,5 +514,5 @@ async def reassign(request: web.Request) -> web.Response:
         or not isinstance(to, int)
     ):
         raise InvalidInput("web_bad_json", value="customer_ids")
-    done = await services.run(team.reassign, account, ids, to, services.clock.now())  # invalidates the book itself
+    done = await services.run(reassign.reassign, account, ids, to, services.clock.now())  # invalidates the book itself
     return web.json_response({"moved": done.moved, "follow_ups": done.follow_ups, "to": done.to_name})

@@ -4,7 +4,7 @@ Group -1 holds the access gate alone: it runs for every update and stops refused
 handler below ever sees a stranger or a group chat. In group 0 the first matching handler wins.
 Every command and message handler is wrapped in `guard`: a refusal from core (NotFound, Forbidden,
 InvalidInput, …) is answered from the handler's area (bot.error_replies); button presses and typed
-answers to a flow are answered the same way by their dispatchers (bot.actions, bot.flows).
+answers to a flow are answered the same way by their dispatchers (bot.button_dispatch, bot.flow_dispatch).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot import access, actions, updatelog
+from bot import access, button_dispatch, updatelog
 from bot.error_replies import guard
 
 # button-only features: importing them registers their @action and @expects handlers
@@ -65,7 +65,7 @@ def register(app: Application) -> None:
             CommandHandler("override", guard(override_handlers.command)),
             CommandHandler("policy", guard(policy_handlers.command)),
             # Every button press: stored key → re-checked → the registered action.
-            CallbackQueryHandler(actions.on_press),
+            CallbackQueryHandler(button_dispatch.on_press),
             # A command we do not know (after the known ones, so they win).
             MessageHandler(filters.COMMAND, guard(common.unknown_command)),
             # An edited message whose log card is still open re-reads it (before the filters below,

@@ -10,14 +10,19 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.actions import action
 from bot.app_links import table_view, with_open_button
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
-from bot.flows import begin, expects, finish
+from bot.flow_dispatch import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import accounts, agenda, book, buttons, customers, feedback, followups, interactions, reminders
+from core import accounts
+from core.chat import buttons
+from core.customers import registry
+from core.interactions import feedback, followups, logbook
+from core.names import book
+from core.reminders import agenda, planner
 
 PAGE = 6  # agenda lines per message (each with its own buttons)
 REVIEW_SHOWN = 10  # old follow-ups listed by the review button
@@ -41,7 +46,7 @@ async def _show_page(update: Update, context: BotContext, number: int, *, new: b
     policy = context.services.policy
     items = await context.run(agenda.build, context.me, policy, context.now(), org_timezone=settings.timezone)
     zone = ZoneInfo(context.me.timezone or settings.timezone)
-    entries = [reminders.line_entry(line, zone) for line in items.lines]
+    entries = [planner.line_entry(line, zone) for line in items.lines]
     pages = max(1, -(-len(entries) // PAGE))
     number = min(max(number, 0), pages - 1)
     shown = entries[number * PAGE : (number + 1) * PAGE]
@@ -52,7 +57,7 @@ async def _show_page(update: Update, context: BotContext, number: int, *, new: b
         page=number + 1,
         pages=pages,
         empty=items.empty,
-        counts=reminders.digest_counts(items),
+        counts=planner.digest_counts(items),
         old_follow_ups=len(items.old_follow_ups),
         rollup_days=policy.reminders.rollup_days,
     )
@@ -127,7 +132,7 @@ async def greeting_sent(update: Update, context: BotContext, payload: dict[str, 
     label = name.get(context.me.language) or name.get("en") or str(payload["occasion"])
     customer_id = int(payload["customer_id"])
     await context.run(
-        interactions.mark_greeting_sent,
+        logbook.mark_greeting_sent,
         context.me,
         customer_id,
         str(payload["occasion"]),
@@ -281,7 +286,7 @@ async def followup_typed(update: Update, context: BotContext, text: str, data: d
         text=parsed.follow_up.text or text,
         now=context.now(),
     )
-    name = await context.run(customers.name_of, context.me, int(data["id"]))
+    name = await context.run(registry.name_of, context.me, int(data["id"]))
     await reply(
         update,
         context.render(
@@ -335,9 +340,9 @@ async def _refresh(update: Update, context: BotContext, payload: dict[str, Any])
     items = await context.run(agenda.build, context.me, policy, now, org_timezone=settings.timezone)
     zone = ZoneInfo(context.me.timezone or settings.timezone)
     message = (
-        reminders.digest_payload(items, zone, policy, morning=now.astimezone(zone).time() < reminders.MORNING_ENDS)
+        planner.digest_payload(items, zone, policy, morning=now.astimezone(zone).time() < planner.MORNING_ENDS)
         if view == "digest" and not items.empty
-        else reminders.nudge_payload(items, zone, policy)
+        else planner.nudge_payload(items, zone, policy)
         if view == "nudge"
         else None
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import flows
+from bot import flow_dispatch
 from bot.context import BotContext
 from bot.handlers import log
 from bot.replies import reply
 
 
 async def cancel(update: Update, context: BotContext) -> None:
-    had_flow = await flows.finish(context)
+    had_flow = await flow_dispatch.finish(context)
     await reply(update, context.render("common/cancelled", had_flow=had_flow))
 
 
@@ -20,7 +20,7 @@ async def text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     content = message.text if message.text is not None else (message.caption or "")
-    if await flows.take_input(update, context, content):
+    if await flow_dispatch.take_input(update, context, content):
         return
     await log.on_text(update, context, content)
 

@@ -9,18 +9,19 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.actions import action
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
-from bot.flows import begin, expects, finish
+from bot.flow_dispatch import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.handlers.opportunities import tier_changes
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import book, interactions
 from core.errors import InvalidInput
-from core.import_values import parse_instant
+from core.interactions import logbook
 from core.models import FEEDBACK_KINDS, INTERACTION_KINDS
+from core.names import book
+from core.values import parse_instant
 
 FLOW = "customer.fix_log"
 FIELDS = ("summary", "customer", "kind", "occurred_at", "amount", "feedback")
@@ -31,7 +32,7 @@ CLEAR_LEAD = 10.0  # rapidfuzz points by which the best customer must lead to be
 @action("customer.edit_log")
 async def menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     customer_id, interaction_id = int(payload["id"]), int(payload["interaction"])
-    item, feedback = await context.run(interactions.entry, context.me, interaction_id)
+    item, feedback = await context.run(logbook.entry, context.me, interaction_id)
     ref = {"id": customer_id, "interaction": interaction_id}
     buttons = [
         Button(context.label(f"correct.{f}"), "customer.fix_log", {**ref, "field": f}, single_use=False) for f in FIELDS
@@ -51,7 +52,7 @@ async def menu(update: Update, context: BotContext, payload: dict[str, Any]) -> 
 async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     field = str(payload["field"])
     ref = {"id": int(payload["id"]), "interaction": int(payload["interaction"])}
-    await context.run(interactions.entry, context.me, ref["interaction"])  # still there, still visible
+    await context.run(logbook.entry, context.me, ref["interaction"])  # still there, still visible
     if field == "summary":  # the note itself: the History's text edit (bot/handlers/customers.py)
         await begin(context, "customer.edit_log", ref)
         await reply(update, context.render("customers/edit_log_prompt"))
@@ -147,10 +148,10 @@ async def _typed_value(update: Update, context: BotContext, field: str, text: st
     return None
 
 
-async def _correct(context: BotContext, interaction_id: int, field: str, value: Any) -> interactions.Corrected:
+async def _correct(context: BotContext, interaction_id: int, field: str, value: Any) -> logbook.Corrected:
     settings = context.services.settings
     return await context.run(
-        interactions.correct,
+        logbook.correct,
         context.me,
         interaction_id,
         field,
@@ -162,7 +163,7 @@ async def _correct(context: BotContext, interaction_id: int, field: str, value: 
     )
 
 
-async def _show(update: Update, context: BotContext, field: str, done: interactions.Corrected) -> None:
+async def _show(update: Update, context: BotContext, field: str, done: logbook.Corrected) -> None:
     await reply(
         update,
         context.render(

@@ -9,16 +9,18 @@ from typing import Any
 
 from telegram import Update
 
-from bot.actions import action
 from bot.app_links import table_view, with_open_button
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
-from bot.flows import begin, expects, finish, pending
+from bot.flow_dispatch import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import aliases, book, cards, customers, interactions
-from core.customers import NewCustomer
+from core.customers import cards, registry
+from core.customers.registry import NewCustomer
 from core.errors import InvalidInput, NotFound
+from core.interactions import logbook
+from core.names import aliases, book
 
 MATCH_SHOWN = 8
 HISTORY_PAGE = 5
@@ -44,7 +46,7 @@ EDIT_FIELDS = (
     "company",
     "notes",
 )
-ATTRIBUTE = customers.ATTRIBUTE  # attr:<name>: one of the policy's own inputs (sponsorship amount …)
+ATTRIBUTE = registry.ATTRIBUTE  # attr:<name>: one of the policy's own inputs (sponsorship amount …)
 
 
 def _fields(context: BotContext) -> list[tuple[str, str]]:
@@ -98,7 +100,7 @@ async def new_typed(update: Update, context: BotContext, text: str, data: dict[s
         await _next_input(update, context, {**data, "contact": parts[0], "phone": parts[1], "inputs": {}})
         return
     if data.get("step") == "input":  # one of the policy's own inputs, typed
-        value = customers.parse_input(text)  # not a number: said, and the question stays (bot.error_replies)
+        value = registry.parse_input(text)  # not a number: said, and the question stays (bot.error_replies)
         name = str(data["input"])
         inputs = {**data.get("inputs", {}), **({name: value} if value is not None else {})}
         await _next_input(update, context, {**data, "inputs": inputs, "done": [*data.get("done", []), name]})
@@ -179,11 +181,11 @@ async def _propose(update: Update, context: BotContext, values: NewCustomer) -> 
     invalid name or phone is said here, not by bot.error_replies: the caller goes on (the flow of
     /new ends after it either way)."""
     try:
-        values = customers.validate_new(values)
+        values = registry.validate_new(values)
     except InvalidInput as exc:
         await reply(update, context.render("customers/invalid", code=exc.code, **exc.params))
         return
-    similar = await context.run(customers.similar, context.me, values.name)
+    similar = await context.run(registry.similar, context.me, values.name)
     if not similar:
         await _create(update, context, values)
         return
@@ -229,7 +231,7 @@ async def create_anyway(update: Update, context: BotContext, payload: dict[str, 
 
 async def _create(update: Update, context: BotContext, values: NewCustomer) -> None:
     customer_id = await context.run(
-        customers.create_and_tier,
+        registry.create_and_tier,
         context.me,
         values,
         context.now(),
@@ -363,8 +365,8 @@ async def explain(update: Update, context: BotContext, customer_id: int) -> None
 @answers("customers")
 async def history(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     customer_id, offset = int(payload["id"]), int(payload.get("offset", 0))
-    items, total = await context.run(interactions.history, context.me, customer_id, limit=HISTORY_PAGE, offset=offset)
-    view = await context.run(customers.get, context.me, customer_id)
+    items, total = await context.run(logbook.history, context.me, customer_id, limit=HISTORY_PAGE, offset=offset)
+    view = await context.run(registry.get, context.me, customer_id)
     rows = (
         [
             [
@@ -394,7 +396,7 @@ async def history(update: Update, context: BotContext, payload: dict[str, Any]) 
 @action("customer.delete_log")
 async def delete_log(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
     customer_id = await context.run(
-        interactions.delete_interaction,
+        logbook.delete_interaction,
         context.me,
         int(payload["interaction"]),
         context.now(),
@@ -408,7 +410,7 @@ async def delete_log(update: Update, context: BotContext, payload: dict[str, Any
 @expects("customer.edit_log")
 @answers("log")
 async def edit_log_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
-    await context.run(interactions.edit_summary, context.me, int(data["interaction"]), text, context.now())
+    await context.run(logbook.edit_summary, context.me, int(data["interaction"]), text, context.now())
     await finish(context)
     await reply(update, context.render("customers/saved"))
     await show_card(update, context, int(data["id"]), as_new_message=True)
@@ -447,7 +449,7 @@ async def edit_typed(update: Update, context: BotContext, text: str, data: dict[
     field = str(data["field"])
     value = _stage_word(text) if field == "stage" else text
     await context.run(
-        customers.edit_field,
+        registry.edit_field,
         context.me,
         customer_id,
         field,
@@ -511,7 +513,7 @@ def alias_rows(context: BotContext, customer_id: int, shown: list[aliases.AliasV
 @action("alias.add")
 async def alias_add(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     customer_id = int(payload["id"])
-    view = await context.run(customers.get, context.me, customer_id)
+    view = await context.run(registry.get, context.me, customer_id)
     await begin(context, "customer.alias", {"id": customer_id})
     await reply(update, context.render("customers/alias_prompt", name=view.name))
 
@@ -532,7 +534,7 @@ async def alias_typed(update: Update, context: BotContext, text: str, data: dict
         )
         await show_card(update, context, customer_id, as_new_message=True)
         return
-    view = await context.run(customers.get, context.me, customer_id)
+    view = await context.run(registry.get, context.me, customer_id)
     await reply(update, context.render("customers/alias_added", value=added.text, name=view.name))
     await show_card(update, context, customer_id, as_new_message=True)
 

@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import ops, updatelog
-from bot.actions import FailedAfterAnswer
+from bot.button_dispatch import FailedAfterAnswer
 from bot.context import BotContext
 from core.accounts import pick_language
 from core.faults import database_fault

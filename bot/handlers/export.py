@@ -10,7 +10,7 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 
 from bot.context import BotContext
-from core.exporter import (
+from core.reports.exporter import (
     CADENCE_FIELDS,
     CUSTOMER_FIELDS,
     FEEDBACK_FIELDS,

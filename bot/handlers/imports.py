@@ -5,7 +5,7 @@ written → the customers it touched re-tiered once → the result, and every ro
 a CSV (refused rows with their reason: fix them and send the file again).
 
 A file over the limit is refused from `document.file_size`, before anything is downloaded.
-Rights are core's (core.importer): reps into their own book, managers for their team.
+Rights are core's (core.imports.importer): reps into their own book, managers for their team.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.actions import FailedAfterAnswer, action
+from bot.button_dispatch import FailedAfterAnswer, action
 from bot.context import BotContext
-from bot.flows import begin, expects, finish
+from bot.flow_dispatch import begin, expects, finish
 from bot.import_texts import error_reasons, file_problem, row_line
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import uploads
 from core.errors import ImportFileError, NotFound
-from core.file_reader import read_bytes
-from core.import_files import Table, normalise_header
-from core.importer import ImportReport, detect_kind, outcome_csv
-from core.tiers import movements
+from core.imports import uploads
+from core.imports.file_reader import read_bytes
+from core.imports.files import Table, normalise_header
+from core.imports.importer import ImportReport, detect_kind, outcome_csv
+from core.tier_records.retier import movements
 
 log = logging.getLogger(__name__)
 PREVIEW_ERRORS = 5  # error lines shown in the preview; the rest are in the returned file

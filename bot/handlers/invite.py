@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.actions import action
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import onboarding
 from core.errors import NotFound
 from core.models import ROLES
+from core.team import onboarding
 
 
 async def create(update: Update, context: BotContext) -> None:

@@ -18,20 +18,23 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.actions import action
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
-from bot.flows import begin, expects, finish, finished, pending, started
+from bot.flow_dispatch import begin, expects, finish, finished, pending, started
 from bot.keyboards import Button, Draft, markup
 from bot.keyboards import draft as keyboard_draft
 from bot.replies import edit, reply
-from core import book, buttons, contact_facts, customers, feedback, interactions
-from core import flows as core_flows
+from core.chat import buttons
+from core.chat import flows as core_flows
+from core.customers import contact_facts, registry
 from core.errors import InvalidInput
-from core.importer import parse_amount
-from core.interactions import LogDraft
+from core.interactions import feedback, logbook
+from core.interactions.logbook import LogDraft
 from core.models import INTERACTION_KINDS
+from core.names import book
 from core.parsing import ParsedLog
+from core.values import parse_amount
 
 FLOW = "log.confirm"
 LOG_KINDS = tuple(k for k in INTERACTION_KINDS if k != "other")
@@ -131,7 +134,7 @@ async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Draft]:
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
     name = next((n for cid, n in data.get("candidates", []) if cid == draft.customer_id), None)
     if draft.customer_id is not None and name is None:
-        name = await context.run(customers.name_or_none, context.me, draft.customer_id)
+        name = await context.run(registry.name_or_none, context.me, draft.customer_id)
     text = context.render(
         "log/confirm",
         d=draft,
@@ -258,7 +261,7 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     elif field == "money":
         options = [
             Button(context.label(f"log.money_{m}"), "log.set", {"field": "money", "value": m}, single_use=False)
-            for m in interactions.MONEY
+            for m in logbook.MONEY
         ]
     elif field == "followup":
         options = [
@@ -396,9 +399,9 @@ async def create_customer(update: Update, context: BotContext, payload: dict[str
     if not name or draft.customer_id is not None:
         return
     customer_id = await context.run(
-        customers.create_and_tier,
+        registry.create_and_tier,
         context.me,
-        customers.NewCustomer(name),
+        registry.NewCustomer(name),
         context.now(),
         policy=context.services.policy,
         org_timezone=context.services.settings.timezone,
@@ -416,7 +419,7 @@ async def _saved_before(update: Update, context: BotContext, payload: dict[str, 
     if query is None or query.message is None or "msg" not in payload:
         return None
     logged = await context.run(
-        interactions.logged_from_message, context.me, chat_id=query.message.chat.id, message_id=int(payload["msg"])
+        logbook.logged_from_message, context.me, chat_id=query.message.chat.id, message_id=int(payload["msg"])
     )
     if logged:
         await edit(update, context.render("log/saved_before", logged=logged))
@@ -433,7 +436,7 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     draft = LogDraft.from_json(data["draft"])
     # a refusal (bot.error_replies, "log.save"): nothing saved, nothing claimed, ✅ can be pressed again
     logged = await context.run(
-        interactions.save_and_close,
+        logbook.save_and_close,
         context.me,
         draft,
         chat_id=int(data["chat_id"]),
@@ -470,7 +473,7 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
 
 
 async def _follow_ups_block(
-    context: BotContext, text: str, logged: interactions.LoggedResult
+    context: BotContext, text: str, logged: logbook.LoggedResult
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Follow-up life cycle under the saved reply: what the log answered, and one ✓ to close the
     customer's other open follow-ups."""
@@ -493,7 +496,7 @@ def _tier_name(policy: Any, model: str, tier: str | None, lang: str) -> str:
 
 async def undo(update: Update, context: BotContext) -> None:
     undone = await context.run(
-        interactions.undo_last,
+        logbook.undo_last,
         context.me,
         context.now(),
         policy=context.services.policy,
@@ -738,9 +741,9 @@ async def create_named(update: Update, context: BotContext, payload: dict[str, A
         return
     name = str(data.pop("new_customer"))
     customer_id = await context.run(
-        customers.create_and_tier,
+        registry.create_and_tier,
         context.me,
-        customers.NewCustomer(name),
+        registry.NewCustomer(name),
         context.now(),
         policy=context.services.policy,
         org_timezone=context.services.settings.timezone,

@@ -7,14 +7,14 @@ from typing import Any
 
 from telegram import Update
 
-from bot.actions import action
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
-from bot.flows import begin, expects, finish
+from bot.flow_dispatch import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import opportunities
+from core.interactions import opportunities
 from core.models import PIPELINE_STAGES
 
 

@@ -6,7 +6,7 @@
 
 and from the customer card: 📌 Pin tier → model → tier → the reason typed (optionally ending in
 `until DATE`), or ✖ Unpin. The model is inferred from the tier's name; when the name fits several
-models that grade the customer, buttons ask which. Rights and the audit are core's (core.overrides).
+models that grade the customer, buttons ask which. Rights and the audit are core's (core.tier_records.overrides).
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.actions import action
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
-from bot.flows import begin, expects, finish
+from bot.flow_dispatch import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import book, overrides
 from core.errors import NotFound
+from core.names import book
+from core.tier_records import overrides
 
 MATCH_SHOWN = 8
 CLEAR_LEAD = 10  # rapidfuzz points by which the best match must lead to be taken without asking

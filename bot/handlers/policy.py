@@ -6,7 +6,7 @@ is audited):
     a .toml document     validated (up to 10 errors with their key paths) → preview: how many
                          customers would change tier, per model and move → ✅ Apply / ✖ Cancel
 
-Applying activates the version (every process picks it up within a minute, core.policy_store),
+Applying activates the version (every process picks it up within a minute, core.tier_records.policy_store),
 re-tiers the book as a review would and queues the reps' tier-change notices. With
 TIERBOT_POLICY_FILE set the operator pinned the policy: uploads and restores are refused.
 A file over 256 KB is refused from `document.file_size`, before anything is downloaded.
@@ -22,13 +22,13 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.actions import action
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
-from core import policy_store
 from core.errors import NotFound
+from core.tier_records import policy_store
 from core.tiering import PolicyError, parse_policy
 
 ISSUES_SHOWN = 10

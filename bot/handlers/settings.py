@@ -6,10 +6,10 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.actions import action
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
-from bot.flows import begin, expects, finish
+from bot.flow_dispatch import begin, expects, finish
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core import accounts

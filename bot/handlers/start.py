@@ -6,8 +6,9 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.replies import reply
-from core import accounts, onboarding
+from core import accounts
 from core.accounts import RedeemStatus
+from core.team import onboarding
 
 _REFUSED = {
     RedeemStatus.INVALID: "start/invite_invalid",

@@ -15,15 +15,15 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ChatAction
 
-from bot.actions import action
 from bot.app_links import dashboard_view, with_open_button
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
 from bot.render import Renderer
 from bot.replies import edit, reply
-from core import charts, summary
+from core.reports import charts, drilldown, labels, scoping, summary
 
 TIER_PAGE = 10
 OVERDUE_SHOWN = 15
@@ -35,7 +35,7 @@ async def show(update: Update, context: BotContext) -> None:
     if not context.me.is_manager:
         await reply(update, context.render("common/not_allowed", need="manager"))
         return
-    request = summary.parse_request(list(context.args or []))
+    request = scoping.parse_request(list(context.args or []))
     await send_summary(update, context, request)
 
 
@@ -43,10 +43,10 @@ async def show(update: Update, context: BotContext) -> None:
 @answers("summary")
 async def open_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """The button under the weekly push: the same summary, with its chart and buttons."""
-    await send_summary(update, context, summary.Request(period=str(payload.get("period", summary.DEFAULT_PERIOD))))
+    await send_summary(update, context, scoping.Request(period=str(payload.get("period", scoping.DEFAULT_PERIOD))))
 
 
-async def send_summary(update: Update, context: BotContext, request: summary.Request) -> None:
+async def send_summary(update: Update, context: BotContext, request: scoping.Request) -> None:
     chat = update.effective_chat
     assert chat is not None
     settings = context.services.settings
@@ -121,7 +121,7 @@ def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
 async def tier_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     offset = max(int(payload.get("offset", 0)), 0)
     lines, total = await context.run(
-        summary.tier_page,
+        drilldown.tier_page,
         context.me,
         context.services.policy,
         dict(payload.get("scope") or {}),
@@ -138,7 +138,7 @@ async def tier_pressed(update: Update, context: BotContext, payload: dict[str, A
         total=total,
         offset=offset,
         model_name={lang: model.name.get(lang) for lang in ("zh", "en")} if model else {},
-        tier_name=summary.tier_label(policy, str(payload["model"]), str(payload["tier"])),
+        tier_name=labels.tier_label(policy, str(payload["model"]), str(payload["tier"])),
     )
     rows = [
         [
@@ -183,7 +183,7 @@ async def tier_pressed(update: Update, context: BotContext, payload: dict[str, A
 async def overdue_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     # moved to another team since the summary was sent: InvalidInput, said briefly (bot.error_replies)
     name, contacts = await context.run(
-        summary.overdue_of,
+        drilldown.overdue_of,
         context.me,
         context.services.policy,
         context.now(),

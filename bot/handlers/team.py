@@ -6,7 +6,7 @@ Everything works with buttons from the overview, and as typed commands (`/team h
 destructive changes show a confirmation with ✅ / ✖ first; the ✅ key carries exactly what was
 confirmed (the customer ids, the person), and core checks the rights again when it runs.
 Typed answers to prompts (a customer's name to archive, the two records to merge) go through
-the pending flow in the database (core.flows).
+the pending flow in the database (core.chat.flows).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.actions import action
+from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
-from bot.flows import begin, expects, finish
+from bot.flow_dispatch import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
-from core import people, team
+from core.team import account_managers, archive, lookup, merge, overview, people, reassign
 
 PAGE = 10  # people per overview page
 BOOK_PAGE = 10  # customers per page of a book
@@ -122,7 +122,7 @@ async def help_pressed(update: Update, context: BotContext, payload: dict[str, A
 
 async def _overview(update: Update, context: BotContext, page: int, team_name: str | None) -> None:
     me = context.me
-    found = await context.run(team.overview, me, context.services.policy, team=team_name, **_now_and_zone(context))
+    found = await context.run(overview.overview, me, context.services.policy, team=team_name, **_now_and_zone(context))
     pages = max(1, -(-len(found.members) // PAGE))
     page = min(max(page, 0), pages - 1)
     shown = found.members[page * PAGE : (page + 1) * PAGE]
@@ -175,9 +175,9 @@ async def page_pressed(update: Update, context: BotContext, payload: dict[str, A
 
 async def _member(update: Update, context: BotContext, user_id: int) -> None:
     me = context.me
-    row = await context.run(team.member, me, context.services.policy, user_id, **_now_and_zone(context))
+    row = await context.run(overview.member, me, context.services.policy, user_id, **_now_and_zone(context))
     text = context.render(
-        "team/member", m=row, tier_names=team.tier_names(context.services.policy), zone=_zone(context)
+        "team/member", m=row, tier_names=overview.tier_names(context.services.policy), zone=_zone(context)
     )
     rows = [
         [
@@ -210,7 +210,7 @@ async def member_pressed(update: Update, context: BotContext, payload: dict[str,
 async def book_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     user_id, offset = int(payload["id"]), int(payload.get("offset", 0))
     policy = context.services.policy
-    page = await context.run(team.book_page, context.me, policy, user_id, offset=offset, limit=BOOK_PAGE)
+    page = await context.run(overview.book_page, context.me, policy, user_id, offset=offset, limit=BOOK_PAGE)
     lines, total = page.lines, page.total
     text = context.render(
         "team/book",
@@ -219,7 +219,7 @@ async def book_pressed(update: Update, context: BotContext, payload: dict[str, A
         total=total,
         offset=offset,
         shown=len(lines),
-        tier_names=team.tier_names(policy),
+        tier_names=overview.tier_names(policy),
     )
     rows = _pairs(
         [
@@ -235,7 +235,7 @@ async def book_pressed(update: Update, context: BotContext, payload: dict[str, A
 @action("team.customer")
 @answers("team")
 async def customer_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    ref = await context.run(team.customer_ref, context.me, int(payload["id"]))
+    ref = await context.run(lookup.customer_ref, context.me, int(payload["id"]))
     label = context.label
     rows = [
         [
@@ -261,12 +261,12 @@ async def customer_pressed(update: Update, context: BotContext, payload: dict[st
 async def scope_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """Which of a person's customers: all, or one tier of the main model."""
     user_id = int(payload["from"])
-    row = await context.run(team.member, context.me, context.services.policy, user_id, **_now_and_zone(context))
+    row = await context.run(overview.member, context.me, context.services.policy, user_id, **_now_and_zone(context))
     if not row.book:
         await _say(update, context.render("team/error", code="team_nothing_selected"))
         return
-    model = team.main_model(context.services.policy)[0]
-    names = team.tier_names(context.services.policy)
+    model = overview.main_model(context.services.policy)[0]
+    names = overview.tier_names(context.services.policy)
     options = [Button(context.label("team.all", n=row.book), "team.pick", {"from": user_id}, single_use=False)]
     options += [
         Button(
@@ -283,7 +283,7 @@ async def scope_pressed(update: Update, context: BotContext, payload: dict[str, 
 
 
 def _selection(payload: dict[str, Any]) -> dict[str, Any]:
-    """The selection a button's payload names, as core.team.selection's arguments."""
+    """The selection a button's payload names, as core.team.reassign.selection's arguments."""
     tier = payload.get("tier")
     return {
         "from_user_id": payload.get("from"),
@@ -297,7 +297,7 @@ def _selection(payload: dict[str, Any]) -> dict[str, Any]:
 @answers("team")
 async def pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """To whom: the active people the presser manages."""
-    choice = await context.run(team.reassign_choice, context.me, **_selection(payload), limit=PICK_MAX)
+    choice = await context.run(reassign.reassign_choice, context.me, **_selection(payload), limit=PICK_MAX)
     found = choice.selection
     rows = _pairs(
         [Button(p.name, "team.ask_reassign", {**payload, "to": p.id}, single_use=False) for p in choice.targets]
@@ -318,7 +318,7 @@ async def ask_reassign_pressed(update: Update, context: BotContext, payload: dic
 
 async def _confirm_reassign(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     me = context.me
-    preview = await context.run(team.reassign_preview, me, int(payload["to"]), **_selection(payload))
+    preview = await context.run(reassign.reassign_preview, me, int(payload["to"]), **_selection(payload))
     found, target = preview.selection, preview.to_name
     tier = payload.get("tier")
     tier_label = None
@@ -361,13 +361,13 @@ async def confirm_pressed(update: Update, context: BotContext, payload: dict[str
     me, now, op = context.me, context.now(), payload["op"]
     policy = context.services.policy
     if op == "reassign":
-        done = await context.run(team.reassign, me, list(payload["ids"]), int(payload["to"]), now)
+        done = await context.run(reassign.reassign, me, list(payload["ids"]), int(payload["to"]), now)
         params: dict[str, Any] = {"moved": done.moved, "follow_ups": done.follow_ups, "to_name": done.to_name}
     elif op == "archive":
-        params = {"name": await context.run(team.archive, me, int(payload["id"]), now)}
+        params = {"name": await context.run(archive.archive, me, int(payload["id"]), now)}
     elif op == "merge":
         merged = await context.run(
-            team.merge,
+            merge.merge,
             me,
             policy,
             int(payload["keep"]),
@@ -400,11 +400,11 @@ async def _typed_reassign(update: Update, context: BotContext, rest: str) -> Non
         await _usage(update, context, rest)
         return
     source, to_ref = tokens[: refs[-1]], tokens[refs[-1]]
-    plan = await context.run(team.plan_reassign, context.me, context.services.policy, source, to_ref, tier_text)
+    plan = await context.run(reassign.plan_reassign, context.me, context.services.policy, source, to_ref, tier_text)
     await _confirm_reassign(update, context, _plan_payload(plan))
 
 
-def _plan_payload(plan: team.ReassignPlan) -> dict[str, Any]:
+def _plan_payload(plan: reassign.ReassignPlan) -> dict[str, Any]:
     """The typed reassignment as the payload the buttons would carry."""
     payload: dict[str, Any] = {"to": plan.to_user_id}
     if plan.tier:
@@ -429,8 +429,8 @@ async def am_pressed(update: Update, context: BotContext, payload: dict[str, Any
 
 async def _am_load(update: Update, context: BotContext) -> None:
     policy = context.services.policy
-    load = await context.run(team.account_manager_load, context.me, policy)
-    names = team.tier_names(policy)
+    load = await context.run(account_managers.account_manager_load, context.me, policy)
+    names = overview.tier_names(policy)
     top_name = names.get(load.tier or "", {}).get(context.me.language, load.tier or "")
     rows = _pairs(
         [
@@ -445,7 +445,9 @@ async def _am_load(update: Update, context: BotContext) -> None:
 @action("team.am_pick")
 @answers("team")
 async def am_pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    choice = await context.run(team.account_manager_choice, context.me, int(payload["customer"]), limit=PICK_MAX)
+    choice = await context.run(
+        account_managers.account_manager_choice, context.me, int(payload["customer"]), limit=PICK_MAX
+    )
     ref = choice.customer
     rows = _pairs([Button(p.name, "team.am_set", {"customer": ref.id, "user": p.id}) for p in choice.targets])
     rows.append(
@@ -462,7 +464,7 @@ async def am_pick_pressed(update: Update, context: BotContext, payload: dict[str
 async def am_set_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     user = payload.get("user")
     name, manager = await context.run(
-        team.set_account_manager,
+        account_managers.set_account_manager,
         context.me,
         context.services.policy,
         int(payload["customer"]),
@@ -483,7 +485,7 @@ async def _typed_am(update: Update, context: BotContext, rest: str) -> None:
         return
     user_ref = None if tokens[-1] in NO_ONE else tokens[-1]
     name, manager = await context.run(
-        team.set_account_manager_by_name,
+        account_managers.set_account_manager_by_name,
         context.me,
         context.services.policy,
         " ".join(tokens[:-1]),
@@ -522,7 +524,7 @@ async def _typed_archive(update: Update, context: BotContext, rest: str) -> None
 
 
 async def _ask_archive_by_name(update: Update, context: BotContext, name: str) -> None:
-    ref = await context.run(team.find_customer, context.me, name)
+    ref = await context.run(lookup.find_customer, context.me, name)
     await _ask(
         update,
         context,
@@ -534,7 +536,7 @@ async def _ask_archive_by_name(update: Update, context: BotContext, name: str) -
 @action("team.ask_archive")
 @answers("team")
 async def ask_archive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    ref = await context.run(team.customer_ref, context.me, int(payload["id"]))
+    ref = await context.run(lookup.customer_ref, context.me, int(payload["id"]))
     await _ask(
         update,
         context,
@@ -550,7 +552,7 @@ async def archived_pressed(update: Update, context: BotContext, payload: dict[st
 
 
 async def _archived(update: Update, context: BotContext, offset: int) -> None:
-    lines, total = await context.run(team.archived, context.me, offset=offset, limit=BOOK_PAGE)
+    lines, total = await context.run(archive.archived, context.me, offset=offset, limit=BOOK_PAGE)
     rows = _pairs(
         [
             Button(f"♻ {offset + n}", "team.unarchive", {"id": line.id})
@@ -571,7 +573,7 @@ async def _archived(update: Update, context: BotContext, offset: int) -> None:
 @action("team.unarchive")
 @answers("team")
 async def unarchive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    name = await context.run(team.unarchive, context.me, int(payload["id"]), context.now())
+    name = await context.run(archive.unarchive, context.me, int(payload["id"]), context.now())
     await reply(update, context.render("team/done", op="unarchive", name=name))
 
 
@@ -579,7 +581,7 @@ async def _typed_unarchive(update: Update, context: BotContext, rest: str) -> No
     if not rest:
         await _archived(update, context, 0)
         return
-    name = await context.run(team.unarchive_by_name, context.me, rest, context.now())
+    name = await context.run(archive.unarchive_by_name, context.me, rest, context.now())
     await reply(update, context.render("team/done", op="unarchive", name=name))
 
 
@@ -600,7 +602,7 @@ async def merge_prompt_pressed(update: Update, context: BotContext, payload: dic
 @action("team.merge_with")
 @answers("team")
 async def merge_with_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    ref = await context.run(team.customer_ref, context.me, int(payload["id"]))
+    ref = await context.run(lookup.customer_ref, context.me, int(payload["id"]))
     await begin(context, "team.merge", {"first": ref.id})
     await reply(update, context.render("team/prompt", step="merge_with", name=ref.name))
 
@@ -626,7 +628,7 @@ async def _typed_merge(update: Update, context: BotContext, rest: str) -> None:
 
 
 async def _ask_merge(update: Update, context: BotContext, first: str, second: str) -> None:
-    records = await context.run(team.merge_preview_by_name, context.me, first, second)
+    records = await context.run(merge.merge_preview_by_name, context.me, first, second)
     rows = [
         [
             Button(

@@ -10,17 +10,17 @@ explanations. No I/O, no clock, no database: the caller passes aggregated facts 
     decision = decide_tier(model_code, previous, live, score, override, is_review, policy, now)
 """
 
-from .actions import Action
-from .cadence import CadenceResult, Clock, cadence_for
+from .book_stats import BookStats, build_stats
+from .cadence import CadenceResult, Countdown, cadence_for
 from .customer_result import CustomerResult, live_cadence
 from .engine import cadence_of_assigned, collector_paused, evaluate_book, evaluate_models, evaluate_one
 from .errors import BookError, PolicyError, PolicyIssue, TieringError
 from .explain import explain, explain_model
 from .facts import CustomerFacts, Occasion, OpenOpportunity
 from .policy import MAX_POLICY_BYTES, Policy, parse_policy
+from .recommendations import Action
 from .results import Component, ModelResult, PipelineResult, RfmResult, ServiceResult, WeightedResult
 from .review import Assignment, Override, decide_tier, is_review_day, next_review_date
-from .stats import BookStats, build_stats
 from .texts import LocalText
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
     "BookError",
     "BookStats",
     "CadenceResult",
-    "Clock",
+    "Countdown",
     "Component",
     "CustomerFacts",
     "CustomerResult",

@@ -31,8 +31,9 @@ _SEVERITY = {"ok": 1, "due": 2, "overdue": 3}
 
 
 @dataclass(frozen=True, slots=True)
-class Clock:
-    """One cadence clock; status and dates derive from `days_since` and the interval."""
+class Countdown:
+    """One cadence countdown (any contact, or a visit): status and dates derive from `days_since`
+    and the interval."""
 
     kind: str  # 'any' | 'visit'
     last_at: datetime | None  # None: never, counted from added_at
@@ -67,8 +68,8 @@ class Clock:
 
 @dataclass(frozen=True, slots=True)
 class CadenceResult:
-    any: Clock | None
-    visit: Clock | None
+    any: Countdown | None
+    visit: Countdown | None
     flags: tuple[str, ...] = ()
 
     @property
@@ -137,10 +138,10 @@ def _clock(
     zone_info: tzinfo,
     today: date,
     flags: list[str],
-) -> Clock:
+) -> Countdown:
     counted_from = local_date(last if last is not None else facts.added_at, zone_info)
     days_since = (today - counted_from).days
     if days_since < 0:  # a date after now: shown as is, flagged, never overdue
         flags.append(f"future_date:{field if last is not None else 'added_at'}")
     ideal, maximum, source = span
-    return Clock(kind, last, counted_from, ideal, maximum, days_since, source)
+    return Countdown(kind, last, counted_from, ideal, maximum, days_since, source)

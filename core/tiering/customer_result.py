@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .actions import Action, recommend
 from .cadence import CadenceResult, cadence_for
 from .facts import CustomerFacts
 from .policy import Policy
 from .profiles import TierProfile
+from .recommendations import Action, recommend
 from .results import ModelResult
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, tzinfo
 
-from .actions import occasion_flags
+from .book_stats import BookStats, build_stats
 from .cadence import CadenceResult, cadence_from_profile
 from .customer_result import CustomerResult
 from .errors import BookError
@@ -32,11 +32,11 @@ from .localtime import UTC, zone
 from .pipeline import evaluate_pipeline
 from .policy import Policy
 from .profiles import TierProfile, tier_profile
+from .recommendations import occasion_flags
 from .results import ModelResult
 from .rfm import evaluate_rfm
 from .service import evaluate_service
 from .specs import STAGES, ModelSpec, PipelineModel, RfmModel, ServiceModel, WeightedModel
-from .stats import BookStats, build_stats
 from .value import WeightedContext, weighted_evaluator
 
 
@@ -75,7 +75,7 @@ def cadence_of_assigned(book: Iterable[CustomerFacts], policy: Policy, now: date
     now = _utc_now(now)
     local_days: dict[str, LocalDay] = {}
     # A book holds few distinct (stage, stored tiers) pairs, and customers with the same stored
-    # tiers share one mapping (core.facts): work each pair's profile out once, keyed by identity.
+    # tiers share one mapping (core.tier_records.fact_queries): work each pair's profile out once, keyed by identity.
     profiles: dict[tuple[str, int], tuple[Mapping[str, str], TierProfile | None]] = {}
     cadences: list[CadenceResult | None] = []
     with collector_paused():

@@ -57,7 +57,7 @@ class CustomerFacts:
       active_months_12  how many of the last 12 calendar months had at least one interaction
       interactions_*    counts of the last 90 days and of the 90 days before those
       last_contact_at   last contact: an interaction that is neither a note nor an attempt (a visit
-                        counts too; see core.facts.is_contact)
+                        counts too; see core.tier_records.fact_queries.is_contact)
       last_visit_at     last visit, or deal closed in a visit
     `assigned_tiers` are the stored tiers per model code (see review.decide_tier); cadence,
     service packages and closing incentives follow them, falling back to the live tier.

@@ -1,5 +1,5 @@
 """One metric of every customer a model covers, sorted once, so one customer ranks among the
-others in O(log n) (core.tiering.stats builds the book's columns; value and rfm rank on them).
+others in O(log n) (core.tiering.book_stats builds the book's columns; value and rfm rank on them).
 """
 
 from __future__ import annotations

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .book_stats import RfmColumns
 from .facts import CustomerFacts
 from .localtime import as_utc
 from .money import to_base
 from .peers import PeerColumn
 from .results import RfmResult
 from .specs import RfmModel
-from .stats import RfmColumns
 
 
 def position_score(position: int, size: int) -> int:

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import onboarding, strangers
 from core.models import ActionKey, AuditLog, Invite, Notification, StrangerRefusal, User
+from core.team import onboarding, strangers
 
 
 async def test_stranger_gets_one_polite_refusal_in_their_language_then_an_hour_of_silence(harness: Harness) -> None:
@@ -259,7 +259,7 @@ def _count_audits(action: str, harness: Harness) -> int:
 async def test_notification_to_blocked_user_waits(harness: Harness) -> None:
     """A 403 marks the user blocked; the row stays pending and is sent after they write again."""
     from bot.local_api import Fault
-    from core import outbox
+    from core.chat import outbox
 
     rep = await harness.person("rep")
     with harness.db.session() as session:

@@ -10,11 +10,13 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import book, onboarding, uploads
 from core.clock import ManualClock
 from core.db import Database
+from core.imports import uploads
 from core.models import Customer, Feedback, Interaction, Opportunity, PolicyVersion
+from core.names import book
 from core.policies import example_policy_text
+from core.team import onboarding
 from tests.bot.test_followup_lifecycle import _rep as _rep_with_huawei
 from tests.bot.test_log_card_issue11 import _rep as _rep_with_card_book
 from tests.bot.test_pipeline_money import _rep, _rows

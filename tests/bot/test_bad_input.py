@@ -86,8 +86,8 @@ def test_split_message_respects_the_limit_and_tags() -> None:
 async def test_control_characters_in_a_log_and_in_new_are_stripped_at_the_gate(harness: Harness) -> None:
     from sqlmodel import select
 
-    from core import book
     from core.models import Contact, Customer, Interaction
+    from core.names import book
 
     rep = await harness.person("rep", name="Emma", language="en", team="East")
     with harness.db.session() as session:
@@ -121,8 +121,8 @@ async def test_control_characters_in_a_log_and_in_new_are_stripped_at_the_gate(h
 async def test_an_import_with_a_nul_after_the_first_64_kb_imports_clean(harness: Harness) -> None:
     from sqlmodel import select
 
-    from core import book
     from core.models import Customer
+    from core.names import book
 
     rep = await harness.person("rep", name="Emma", language="en", team="East")
     content = (

@@ -15,7 +15,6 @@ from bot import error_replies
 from bot.handlers import settings as settings_handlers
 from bot.render import Renderer
 from bot.testing import Harness
-from core import backup, policy_store
 from core.errors import (
     AlreadyDone,
     BackupError,
@@ -31,6 +30,8 @@ from core.errors import (
     Refusal,
     TierbotError,
 )
+from core.ops import backup
+from core.tier_records import policy_store
 
 
 def _subclasses(cls: type) -> list[type]:
@@ -191,7 +192,7 @@ async def test_a_typed_answer_keeps_its_question_on_a_bad_value_and_ends_it_when
 
 
 def _flow(harness: Harness, person) -> str | None:
-    from core import flows
+    from core.chat import flows
 
     with harness.db.session() as session:
         pending = flows.current(session, person.account.id, harness.clock.now())

@@ -15,11 +15,12 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.testing import Harness, Person
-from core import accounts, book
+from core import accounts
 from core.db import open_database
-from core.file_reader import read_bytes
-from core.importer import import_table
+from core.imports.file_reader import read_bytes
+from core.imports.importer import import_table
 from core.models import Contact, Customer, CustomerAlias, Feedback, Interaction, Opportunity, User
+from core.names import book
 
 BOOK = (
     "external_id,name,company,owner,stage,industry,region,timezone,language,contact_name,contact_title,"
@@ -457,7 +458,7 @@ async def test_export_a_manager_can_filter(harness: Harness) -> None:
 
 
 async def test_a_book_over_the_telegram_limit_comes_split_with_a_clear_message(harness: Harness, monkeypatch) -> None:
-    import core.exporter
+    import core.reports.exporter
 
     people = await _book(harness)
     now = harness.clock.now()
@@ -474,7 +475,7 @@ async def test_a_book_over_the_telegram_limit_comes_split_with_a_clear_message(h
                     created_at=now,
                 )
             )
-    monkeypatch.setattr(core.exporter, "MAX_FILE_BYTES", 60_000)
+    monkeypatch.setattr(core.reports.exporter, "MAX_FILE_BYTES", 60_000)
     await harness.send(people["wang"], "/export")
     files = [s for s in harness.sent(people["wang"]) if s.kind == "document"]
     assert "超过 Telegram 单个文件 50 MB 的上限" in files[0].text and f"分成 {len(files)} 个文件" in files[0].text
@@ -490,7 +491,7 @@ async def test_a_book_over_the_telegram_limit_comes_split_with_a_clear_message(h
 async def test_a_customers_csv_over_the_limit_is_zipped(harness: Harness, monkeypatch) -> None:
     import zipfile
 
-    import core.exporter
+    import core.reports.exporter
 
     admin = await harness.person("admin", name="Root", language="en", telegram_id=66)
     rows = "".join(
@@ -509,7 +510,7 @@ async def test_a_customers_csv_over_the_limit_is_zipped(harness: Harness, monkey
             apply=True,
         )
         assert report.ok, report.errors[:3]
-    monkeypatch.setattr(core.exporter, "MAX_FILE_BYTES", 90_000)
+    monkeypatch.setattr(core.reports.exporter, "MAX_FILE_BYTES", 90_000)
     await harness.send(admin, "/export")
     files = [s for s in harness.sent(admin) if s.kind == "document"]
     [archive] = [f for f in files if f.file_name.endswith(".zip")]

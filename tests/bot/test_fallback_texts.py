@@ -15,7 +15,7 @@ import pytest
 from bot.console import Console
 from bot.jobs import render_payload
 from bot.render import TEMPLATES_DIR, Renderer
-from core.greetings import _Drafts, greetings_environment
+from core.reminders.greetings import _Drafts, greetings_environment
 from core.settings import load_settings
 
 

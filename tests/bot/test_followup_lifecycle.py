@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from bot.testing import Harness, Person
-from core import book
 from core.models import Customer, Feedback, FollowUp
+from core.names import book
 
 
 async def _rep(harness: Harness, language: str = "zh") -> tuple[Person, int]:

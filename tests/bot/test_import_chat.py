@@ -10,9 +10,10 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import book, uploads
+from core.imports import uploads
+from core.imports.uploads import MAX_UPLOAD_BYTES
 from core.models import AuditLog, Customer, Interaction, Upload
-from core.uploads import MAX_UPLOAD_BYTES
+from core.names import book
 from tests.crm_export import HEADERS, crm_export
 
 

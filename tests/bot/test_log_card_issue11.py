@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from bot.handlers import log as log_handlers
 from bot.testing import Harness, Person
-from core import book
 from core.models import Contact, Customer, CustomerAlias, Interaction
+from core.names import book
 from core.parsing import Candidate, Fact
 
 

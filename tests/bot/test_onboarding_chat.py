@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import book
 from core.models import Customer, CustomerTier
+from core.names import book
 from core.policies import example_policy_text
 from tests.core.test_import_deals import BOOK, SHAPES
 

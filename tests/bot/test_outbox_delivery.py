@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot import jobs
 from bot.local_api import Fault
 from bot.testing import Harness
-from core import outbox
+from core.chat import outbox
 from core.models import Notification
 
 

@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness, Person
-from core import book
 from core.models import AuditLog, CustomerTier, TierOverride
+from core.names import book
 from core.policies import default_policy_text
 from tests.core.test_policy_versions import small_book
 

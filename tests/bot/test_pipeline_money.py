@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness, Person
-from core import book
 from core.models import Customer, Feedback, Interaction, Opportunity
+from core.names import book
 
 
 @pytest.fixture(autouse=True)

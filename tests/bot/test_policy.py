@@ -14,9 +14,10 @@ from sqlmodel import select
 
 from bot.app import services_for
 from bot.testing import Harness, Person
-from core import book, policy_store
 from core.models import AuditLog, Notification, PolicyVersion
+from core.names import book
 from core.policies import default_policy_text, example_policy_text
+from core.tier_records import policy_store
 from core.tiering import parse_policy
 from tests.core.test_policy_versions import LOWER_THRESHOLDS, small_book, value_tiers
 

@@ -13,9 +13,11 @@ from sqlmodel import select
 
 from bot import access
 from bot.testing import Harness, Person
-from core import book, buttons, interactions
+from core.chat import buttons
+from core.interactions import logbook
 from core.models import ActionKey, AuditLog, Customer, Interaction
-from core.tiers import retier_customer
+from core.names import book
+from core.tier_records.retier import retier_customer
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +65,7 @@ async def test_the_key_is_not_claimed_before_the_save_commits(
         seen.append((_done_at(harness, save), _logs(harness)))
         return retier_customer(session, *args, **kwargs)
 
-    monkeypatch.setattr(interactions, "retier_customer", retier_and_look)
+    monkeypatch.setattr(logbook, "retier_customer", retier_and_look)
     await harness.press(rep, "Save")
     assert seen == [(None, 0)]  # mid-save: neither the log nor the claim is visible
     assert _logs(harness) == 1 and _done_at(harness, save) is not None  # committed together
@@ -79,12 +81,12 @@ async def test_a_fault_after_the_write_rolls_back_the_claim_with_it(
     def broken_retier(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("injected after the interaction was written")
 
-    monkeypatch.setattr(interactions, "retier_customer", broken_retier)
+    monkeypatch.setattr(logbook, "retier_customer", broken_retier)
     await harness.press_data(rep, card, save)
     assert _logs(harness) == 0 and _done_at(harness, save) is None  # neither: ✅ is still pressable
     with harness.db.session() as session:
         assert session.exec(select(AuditLog).where(AuditLog.action == "interaction.create")).all() == []
-    monkeypatch.setattr(interactions, "retier_customer", retier_customer)
+    monkeypatch.setattr(logbook, "retier_customer", retier_customer)
     await harness.press_data(rep, card, save)
     assert _logs(harness) == 1 and _done_at(harness, save) is not None
     await harness.press_data(rep, card, save)  # a tap after success
@@ -127,7 +129,7 @@ async def test_a_press_whose_write_fails_on_another_workers_commit_answers_alrea
         raise IntegrityError("INSERT INTO interaction …", {}, Exception("uq_interaction_source"))
 
     monkeypatch.setattr(access, "_arrive", _arrive_then_the_other_worker_commits(harness, save))
-    monkeypatch.setattr(interactions, "retier_customer", the_other_worker_won)
+    monkeypatch.setattr(logbook, "retier_customer", the_other_worker_won)
     before = len(harness.sent(rep))
     await harness.press(rep, "Save")
     assert harness.last_answer() == "Already done ✓"

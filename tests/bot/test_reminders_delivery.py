@@ -11,7 +11,7 @@ from bot.jobs import render_payload
 from bot.local_api import Fault
 from bot.render import Renderer
 from bot.testing import Harness
-from core import outbox
+from core.chat import outbox
 from core.models import Customer, FollowUp, Notification, User
 
 

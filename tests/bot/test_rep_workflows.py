@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness, Person
-from core import book
 from core.models import Contact, Customer, Feedback, FollowUp, Interaction
 from core.money import from_minor
+from core.names import book
 
 
 @pytest.fixture(autouse=True)
@@ -363,7 +363,7 @@ async def test_buttons_of_removed_items_answer_gone(harness: Harness) -> None:
 async def test_a_satisfaction_score_alone_is_saved_as_the_feedback_it_stands_for(
     harness: Harness, score: int, kind: str
 ) -> None:
-    """The rule lives in core (core.feedback.kind_for_score); the card offers it and ✅ saves it."""
+    """The rule lives in core (core.interactions.feedback.kind_for_score); the card offers it and ✅ saves it."""
     rep = await _rep_with_book(harness, language="en", name="Lee")
     await harness.send(rep, f"Lunch with Globex yesterday, satisfaction {score}")
     await harness.press(rep, "Save")

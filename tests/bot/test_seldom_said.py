@@ -13,12 +13,13 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import book, policy_store
 from core.clock import ManualClock
 from core.db import Database
 from core.models import Contact, Customer, CustomerAlias, FollowUp, Interaction, TierOverride
+from core.names import book
 from core.parsing import Fact
 from core.policies import default_policy_text
+from core.tier_records import policy_store
 from tests.bot.test_log_card_issue11 import _id as _customer_id
 from tests.bot.test_log_card_issue11 import _parser_adds
 from tests.bot.test_log_card_issue11 import _rep as _rep_with_card_book

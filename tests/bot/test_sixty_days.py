@@ -27,10 +27,12 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness, Person
-from core import agenda, book, reminders, summary
 from core.clock import ManualClock
 from core.db import Database
 from core.models import Customer, CustomerTier, Interaction, Notification, User
+from core.names import book
+from core.reminders import agenda, planner
+from core.reports import scoping, summary
 from tests.core.test_vocabulary import store_tiers
 from tests.vocabulary import POLICY_DIR, SHIPPED_DIR, VOCABULARIES, Vocabulary
 
@@ -368,7 +370,7 @@ async def _run(harness: Harness, db: Database, vocabulary: Vocabulary, lang: str
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
         await harness.advance_to(_at(day, "09:05"))  # the night's hourly sweeps, then the digest
-        works = reminders.working_day("CN", day)
+        works = planner.working_day("CN", day)
         today = Day(db, rep.account.id, day)
         for row in today.of("digest"):
             seen["digests"] += 1
@@ -418,7 +420,7 @@ async def _run(harness: Harness, db: Database, vocabulary: Vocabulary, lang: str
                 cid = int(row.dedupe_key.split(":")[2])
                 escalated.setdefault(cid, []).append(row.dedupe_key)
         for cid, times in late.items():
-            if times > reminders.ESCALATE_FACTOR:
+            if times > planner.ESCALATE_FACTOR:
                 assert len(escalated.get(cid, [])) >= 1, (day, cid, times)
         if day.weekday() == 0 and works:
             await _check_numbers_agree(harness, db, vocabulary, manager, rep, _at(day, "15:06"))
@@ -444,7 +446,7 @@ async def _check_numbers_agree(
     """The summary's "contacted on time" per tier counts the customers the rep's agenda (the
     digest's source) counts overdue, and its overdue total is the digest's."""
     with db.session() as session:
-        scope = summary.resolve_scope(session, manager.account, summary.Request())
+        scope = scoping.resolve_scope(session, manager.account, scoping.Request())
         result = summary.build(
             session, manager.account, vocabulary.policy, now, org_timezone="Asia/Shanghai", scope=scope
         )
@@ -458,4 +460,4 @@ async def _check_numbers_agree(
     in_summary = {t.code: t.with_cadence - t.covered for t in figures.tiers}
     in_agenda = {code: sum(1 for c in items.overdue if stored[c.customer_id] == code) for code in in_summary}
     assert in_summary == in_agenda
-    assert result.overdue_total == reminders.digest_counts(items)["overdue"]
+    assert result.overdue_total == planner.digest_counts(items)["overdue"]

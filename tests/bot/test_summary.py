@@ -17,8 +17,10 @@ from sqlmodel import select
 from bot import cli
 from bot.handlers import summary as summary_handler
 from bot.testing import Harness, Person
-from core import accounts, book, summary
+from core import accounts
 from core.models import Notification
+from core.names import book
+from core.reports import summary
 from tests.core.summary_book import add_book
 
 MONDAY_0859 = datetime(2026, 11, 30, 0, 59, tzinfo=UTC)  # Shanghai 08:59

@@ -13,8 +13,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import book
 from core.models import AuditLog, Contact, Customer, CustomerTier, Feedback, FollowUp, Interaction, User
+from core.names import book
 
 
 @pytest.fixture(autouse=True)

@@ -12,11 +12,12 @@ from sqlmodel import select
 from bot import app
 from bot.app import build_application, services_for, warm_start
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalRequest
-from core import accounts, tiers
+from core import accounts
 from core.clock import ManualClock
 from core.db import Database
 from core.models import Customer
 from core.settings import load_settings
+from core.tier_records import retier
 
 
 def test_warm_start_compiles_every_template_and_ranks_the_book(
@@ -32,9 +33,9 @@ def test_warm_start_compiles_every_template_and_ranks_the_book(
         )
     services = services_for(load_settings(_env_file=None, telegram_bot_token=None), any_db, clock)
     evaluated: list[int] = []
-    evaluate = tiers.evaluate_customer
+    evaluate = retier.evaluate_customer
     monkeypatch.setattr(
-        tiers,
+        retier,
         "evaluate_customer",
         lambda session, policy, cid, *a, **k: evaluated.append(cid) or evaluate(session, policy, cid, *a, **k),
     )
@@ -48,7 +49,7 @@ def test_warm_start_compiles_every_template_and_ranks_the_book(
     def no_rebuild(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the ranking statistics were built again")
 
-    monkeypatch.setattr(tiers, "build_stats", no_rebuild)
+    monkeypatch.setattr(retier, "build_stats", no_rebuild)
     with any_db.session() as session:  # the first re-tier ranks against what the warm-up built
         first = min(ids)
         facts, result = evaluate(session, services.policy, first, clock.now(), org_timezone=services.settings.timezone)

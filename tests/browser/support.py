@@ -19,7 +19,12 @@ from playwright.async_api import Browser, Page, Playwright, async_playwright
 from bot.local_api import LOCAL_TOKEN
 from bot.testing import Harness
 from bot.webapp import local_link
-from core import accounts, book, customer_table, demo, feedback, interactions, tiers
+from core import accounts
+from core.customers import table
+from core.interactions import feedback, logbook
+from core.names import book
+from core.ops import demo
+from core.tier_records import retier
 from web.app import create_app
 
 CHROMIUM = Path(os.environ.get("TIERBOT_CHROMIUM", "/usr/bin/chromium"))
@@ -81,11 +86,11 @@ def seed_demo(harness: Harness, age: timedelta = timedelta(0)) -> dict[str, acco
     with harness.db.session() as session:
         people = demo.seed(session, now - age)
         session.commit()
-    tiers.recompute(
+    retier.recompute(
         harness.db, harness.services.policy, now, org_timezone=harness.services.settings.timezone, review=False
     )
     book.invalidate()
-    customer_table.forget()
+    table.forget()
     return people
 
 
@@ -98,24 +103,24 @@ def liven_up(harness: Harness, people: dict[str, accounts.Account], *, deals: in
     assert main is not None
     now = harness.clock.now()
     with harness.db.session() as session:
-        rows = customer_table.search(
+        rows = table.search(
             session,
             people["manager"],
             policy,
-            customer_table.Query(tiers={main.code: (main.tiers[-1].code,)}, sort="name"),
+            table.Query(tiers={main.code: (main.tiers[-1].code,)}, sort="name"),
             now,
             org_timezone=settings.timezone,
         ).rows[:deals]
         for number, row in enumerate(rows):
             owner = next(p for p in people.values() if p.id == row.owner_id)
-            draft = interactions.LogDraft(
+            draft = logbook.LogDraft(
                 customer_id=row.id,
                 kind="deal",
                 summary="签约年度框架合同 annual contract",
                 occurred_at=(now - timedelta(hours=3)).isoformat(),
                 amount="6000000",
             )
-            interactions.log_and_retier(
+            logbook.log_and_retier(
                 session,
                 owner,
                 draft,
@@ -138,8 +143,8 @@ def liven_up(harness: Harness, people: dict[str, accounts.Account], *, deals: in
         )
         session.commit()
     harness.clock.set(now + timedelta(days=1))
-    tiers.recompute(harness.db, policy, harness.clock.now(), org_timezone=settings.timezone, review=True)
-    customer_table.forget()
+    retier.recompute(harness.db, policy, harness.clock.now(), org_timezone=settings.timezone, review=True)
+    table.forget()
     return [row.id for row in rows]
 
 

@@ -16,14 +16,17 @@ from playwright.async_api import Browser, Page
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import accounts, book, customer_table, interactions
+from core import accounts
+from core.customers import table
+from core.interactions import logbook
 from core.models import Customer, Interaction
+from core.names import book
 from tests.browser import support
 
 # Chromium runs as a child process (via Playwright's driver): `make test-fast` leaves these out.
 pytestmark = pytest.mark.processes
 
-# Short names reps type for demo customers (the book's index derives them: core/book.py).
+# Short names reps type for demo customers (the book's index derives them: core/names/book.py).
 SHORT_NAMES = {"瑞丰医疗": "瑞丰", "青岛啤酒": "青岛", "明远教育": "明远"}
 BOOK_AGE = timedelta(days=45)  # the demo book seeded 45 days ago: enough key customers gone quiet
 
@@ -40,7 +43,7 @@ async def demo_app(harness: Harness) -> AsyncIterator[tuple[str, dict[str, accou
     async with support.serve(harness) as base:
         yield base, people
     book.invalidate()
-    customer_table.forget()
+    table.forget()
 
 
 def labels(harness: Harness, lang: str, section: str = "web") -> dict[str, Any]:
@@ -56,13 +59,13 @@ async def wait_rows(page: Page, total: int) -> None:
     await page.wait_for_function("(n) => document.querySelector('#total')?.dataset.total === String(n)", arg=total)
 
 
-def table(harness: Harness, account: accounts.Account, **query: Any) -> customer_table.Page:
+def search_table(harness: Harness, account: accounts.Account, **query: Any) -> table.Page:
     with harness.db.session() as session:
-        return customer_table.search(
+        return table.search(
             session,
             account,
             harness.services.policy,
-            customer_table.Query(limit=30, **query),
+            table.Query(limit=30, **query),
             harness.clock.now(),
             org_timezone=harness.services.settings.timezone,
         )
@@ -76,7 +79,7 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
     opened = await support.open_app(chromium, base, rep, harness)
     page = opened.page
     await page.wait_for_selector("tr.customer")
-    everyone = table(harness, rep)
+    everyone = search_table(harness, rep)
     assert await shown_ids(page) == [row.id for row in everyone.rows]
 
     # a short name finds its customer
@@ -104,7 +107,7 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
     await page.select_option("#cadence", "overdue")
     await page.fill("#silent_days", "60")
     await page.press("#silent_days", "Tab")
-    wanted = table(harness, rep, tiers={main.code: (key,)}, cadence=("overdue",), silent_days=60)
+    wanted = search_table(harness, rep, tiers={main.code: (key,)}, cadence=("overdue",), silent_days=60)
     assert wanted.total >= 2, "the demo book has key customers of this rep overdue for 60 days"
     assert wanted.total < everyone.total
     await wait_rows(page, wanted.total)
@@ -121,7 +124,9 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
     # sorted by revenue: ascending on the first tap, descending on the second
     await page.click("th[data-sort='revenue']")
     await page.wait_for_selector("th[data-sort='revenue'].asc")
-    ascending = table(harness, rep, tiers={main.code: (key,)}, cadence=("overdue",), silent_days=60, sort="revenue")
+    ascending = search_table(
+        harness, rep, tiers={main.code: (key,)}, cadence=("overdue",), silent_days=60, sort="revenue"
+    )
     assert await shown_ids(page) == [row.id for row in ascending.rows]
     revenues = [row.revenue for row in ascending.rows]
     assert revenues == sorted(revenues) and revenues[0] < revenues[-1]
@@ -150,7 +155,7 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
     with harness.db.session() as session:
         saved = session.exec(select(Interaction).where(Interaction.summary == note)).all()
         assert [(i.customer_id, i.kind, i.rep_id) for i in saved] == [(first, "call", rep.id)]
-        history, _ = interactions.history(session, rep, first, limit=1)
+        history, _ = logbook.history(session, rep, first, limit=1)
     assert history[0].summary == note and history[0].kind == "call"
     assert opened.errors == []
 
@@ -198,7 +203,7 @@ async def test_a_manager_drills_from_dashboard_bars_to_their_customers_and_reass
     await bar_click(page, "chart-overdue", 0)
     await page.wait_for_selector("#drilled")
     await wait_rows(page, person["overdue"])
-    behind = table(harness, manager, cadence=("overdue",), person=person["user_id"])
+    behind = search_table(harness, manager, cadence=("overdue",), person=person["user_id"])
     assert behind.total == person["overdue"] > 0
     assert await shown_ids(page) == [row.id for row in behind.rows]
     assert all(person["user_id"] in (row.owner_id, row.account_manager_id) for row in behind.rows)
@@ -210,7 +215,7 @@ async def test_a_manager_drills_from_dashboard_bars_to_their_customers_and_reass
     tier = model["tiers"][1]
     await bar_click(page, "chart-revenue", 1)
     await wait_rows(page, tier["customers"])
-    behind = table(harness, manager, tiers={model["code"]: (tier["code"],)}, sort="revenue", descending=True)
+    behind = search_table(harness, manager, tiers={model["code"]: (tier["code"],)}, sort="revenue", descending=True)
     assert behind.total == tier["customers"] > 0
     assert await shown_ids(page) == [row.id for row in behind.rows]
 
@@ -301,7 +306,7 @@ async def test_todays_view_shows_its_two_statuses_in_the_filter(
     rep = people["rep"]
     opened = await support.open_app(chromium, base, rep, harness, hash_path="#/list?cadence=overdue%2Cdue")
     page = opened.page
-    behind = table(harness, rep, cadence=("overdue", "due"))
+    behind = search_table(harness, rep, cadence=("overdue", "due"))
     await wait_rows(page, behind.total)
     assert behind.total > 0 and await shown_ids(page) == [row.id for row in behind.rows]
     assert await page.input_value("#cadence") == "overdue,due"  # not "any", as before

@@ -11,14 +11,17 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from core import accounts, aliases, book, contact_facts, interactions
+from core import accounts
+from core.customers import contact_facts
 from core.db import Database
 from core.errors import InvalidInput, NotFound
-from core.facts import load_cadence_facts, load_facts
-from core.importer import import_customers
-from core.interactions import LogDraft
+from core.imports.importer import import_customers
+from core.interactions import logbook
+from core.interactions.logbook import LogDraft
 from core.models import Contact, Customer, CustomerAlias, Interaction
+from core.names import aliases, book
 from core.policies import default_policy_text
+from core.tier_records.fact_queries import load_cadence_facts, load_facts
 from core.tiering import parse_policy
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -188,7 +191,7 @@ def test_one_message_logs_each_chosen_customer_once(any_db: Database) -> None:
     options = dict(chat_id=7, message_id=70, now=NOW, currency="CNY", policy=POLICY, org_timezone="Asia/Shanghai")
     for _ in range(2):  # ✅ twice (a repeated delivery): written once
         with any_db.session() as session:
-            logged = interactions.log_and_retier(
+            logged = logbook.log_and_retier(
                 session,
                 rep,
                 _draft(contoso, amount="1000", follow_up_due=NOW.isoformat()),
@@ -202,10 +205,10 @@ def test_one_message_logs_each_chosen_customer_once(any_db: Database) -> None:
         assert rows[contoso].amount_minor == 100_000 and rows[fabrikam].amount_minor is None  # money stays with one
         assert {r.source_message_id for r in rows.values()} == {70}
     with pytest.raises(NotFound), any_db.session() as session:  # a customer the rep cannot see: nothing written
-        interactions.log_and_retier(session, rep, _draft(contoso), others=[hidden], **{**options, "message_id": 71})
+        logbook.log_and_retier(session, rep, _draft(contoso), others=[hidden], **{**options, "message_id": 71})
     with any_db.session() as session:
         assert len(session.exec(select(Interaction)).all()) == 2
-        undone = interactions.undo_last(session, rep, NOW, policy=POLICY, org_timezone="Asia/Shanghai")
+        undone = logbook.undo_last(session, rep, NOW, policy=POLICY, org_timezone="Asia/Shanghai")
     assert undone is not None and {undone.customer_id, *(cid for cid, _ in undone.others)} == {contoso, fabrikam}
     with any_db.session() as session:
         assert session.exec(select(Interaction)).all() == []
@@ -217,12 +220,12 @@ def test_a_log_that_does_not_reset_the_clock_never_shows_a_past_next_contact(any
         cid = _customer(session, "华为", rep)
     options = dict(chat_id=7, message_id=80, now=NOW, currency="CNY", policy=POLICY, org_timezone="Asia/Shanghai")
     with any_db.session() as session:
-        logged = interactions.log_and_retier(session, rep, _draft(cid, attempt=True), **options)
+        logged = logbook.log_and_retier(session, rep, _draft(cid, attempt=True), **options)
     assert logged.next_due is None and logged.next_visit_due is None
     assert logged.status == "overdue" and logged.due_since is not None and logged.due_since < NOW.date()
     with any_db.session() as session:
         assert session.exec(select(Interaction.attempt)).one() is True
-        reached = interactions.log_and_retier(session, rep, _draft(cid), **{**options, "message_id": 81})
+        reached = logbook.log_and_retier(session, rep, _draft(cid), **{**options, "message_id": 81})
     assert reached.due_since is None and reached.next_due is not None and reached.next_due > NOW.date()
 
 
@@ -266,7 +269,7 @@ def test_merge_keeps_aliases_and_one_log_per_message(any_db: Database) -> None:
             session.add(
                 CustomerAlias(customer_id=cid, text=text, key=aliases.alias_key(text), source="manual", created_at=NOW)
             )
-        interactions.log_and_retier(
+        logbook.log_and_retier(
             session,
             rep,
             _draft(keep),
@@ -278,10 +281,10 @@ def test_merge_keeps_aliases_and_one_log_per_message(any_db: Database) -> None:
             policy=POLICY,
             org_timezone="Asia/Shanghai",
         )
-    from core import team
+    from core.team import merge
 
     with any_db.session() as session:
-        team.merge(session, manager, POLICY, keep, drop, NOW, org_timezone="Asia/Shanghai")
+        merge.merge(session, manager, POLICY, keep, drop, NOW, org_timezone="Asia/Shanghai")
     with any_db.session() as session:
         assert sorted(a.text for a in aliases.of_customer(session, rep, keep)) == ["Roadrunner", "Wile E"]
         rows = session.exec(select(Interaction).where(Interaction.customer_id == keep)).all()
@@ -289,7 +292,7 @@ def test_merge_keeps_aliases_and_one_log_per_message(any_db: Database) -> None:
 
 
 def test_erasing_a_customer_removes_its_aliases(any_db: Database) -> None:
-    from core.erase import erase_customer
+    from core.customers.erase import erase_customer
 
     with any_db.session() as session:
         _, rep, _ = _people(session)

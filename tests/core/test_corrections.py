@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 from core import accounts
 from core.db import Database
 from core.errors import InvalidInput, NotFound
-from core.facts import load_facts
-from core.interactions import LogDraft, correct, log_and_retier
+from core.interactions.logbook import LogDraft, correct, log_and_retier
 from core.models import AuditLog, Customer, CustomerTier, Feedback, FollowUp, Interaction, Opportunity
 from core.policies import default_policy_text
+from core.tier_records.fact_queries import load_facts
 from core.tiering import parse_policy
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

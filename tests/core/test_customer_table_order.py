@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from core.customer_table import Query, Row, select_rows, sort_rows
+from core.customers.table import Query, Row, select_rows, sort_rows
 from core.policies import default_policy_text
 from core.tiering import parse_policy
 

@@ -10,12 +10,14 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from core import accounts, buttons, flows, onboarding, outbox
+from core import accounts
 from core.accounts import RedeemStatus
+from core.chat import buttons, flows, outbox
 from core.db import Database, WriteWatch, downgrade, upgrade
 from core.errors import AlreadyDone
 from core.models import Customer, Interaction, Notification
 from core.money import from_minor, to_minor
+from core.team import onboarding
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 

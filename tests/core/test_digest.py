@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 from bot.jobs import render_payload
 from bot.render import Renderer
-from core import accounts, reminders
+from core import accounts
+from core.chat import plans
 from core.db import Database
 from core.models import Customer, CustomerTier, Feedback, FollowUp, Interaction
+from core.reminders import planner
 from core.settings import load_settings
 from tests.vocabulary import VOCABULARIES
 
@@ -75,9 +77,9 @@ def _customer(
 ACTIVE = {"rfm": "others", "service": "E"}
 
 
-def _digest(db: Database, now: datetime = NOW) -> reminders.Planned:
+def _digest(db: Database, now: datetime = NOW) -> plans.Planned:
     with db.session() as session:
-        [digest] = reminders.plan_digests(session, DEFAULT, SETTINGS, now)
+        [digest] = planner.plan_digests(session, DEFAULT, SETTINGS, now)
     return digest
 
 
@@ -190,7 +192,7 @@ def test_nothing_due_means_no_digest_and_a_late_catch_up_does_not_say_good_morni
         rep = _rep(session)
         _customer(session, rep, "Fine", tiers={"value": "key", **ACTIVE}, last_call_days=1)
     with any_db.session() as session:
-        assert reminders.plan_digests(session, DEFAULT, SETTINGS, NOW) == []
+        assert planner.plan_digests(session, DEFAULT, SETTINGS, NOW) == []
         late = _customer(session, rep, "Late", tiers={"value": "vip", **ACTIVE}, last_call_days=30)
     assert late
     morning = _digest(any_db, NOW + timedelta(hours=2, minutes=30))  # 11:30

@@ -16,8 +16,8 @@ from core import accounts
 from core.accounts import Account
 from core.db import Database
 from core.errors import ImportFileError
-from core.file_reader import read_bytes
-from core.importer import ImportReport, detect_kind, import_table, outcome_csv
+from core.imports.file_reader import read_bytes
+from core.imports.importer import ImportReport, detect_kind, import_table, outcome_csv
 from core.models import Contact, Customer, Interaction
 from core.money import from_minor
 from tests.crm_export import HEADERS, crm_export

@@ -14,8 +14,8 @@ from bot.import_texts import row_reason
 from bot.render import Renderer
 from core import accounts
 from core.db import Database
-from core.file_reader import read_bytes
-from core.importer import detect_kind
+from core.imports.file_reader import read_bytes
+from core.imports.importer import detect_kind
 from core.models import Customer, CustomerTier, Interaction, Opportunity
 from tests.core.test_import_onboarding import confirm, preview
 

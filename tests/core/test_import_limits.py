@@ -11,8 +11,8 @@ import tracemalloc
 import pytest
 
 from core.errors import ImportFileError
-from core.file_reader import read_bytes
-from core.import_files import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, parse_bytes
+from core.imports.file_reader import read_bytes
+from core.imports.files import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, parse_bytes
 from tests.hostile_files import (
     entity_sheet_xlsx,
     lying_size_xlsx,

@@ -13,15 +13,17 @@ from sqlmodel import select
 
 from bot.import_texts import row_reason
 from bot.render import Renderer
-from core import accounts, cards, uploads
+from core import accounts
 from core.accounts import Account
+from core.customers import cards
 from core.db import Database
-from core.file_reader import read_bytes
-from core.importer import ImportReport, outcome_csv
+from core.imports import uploads
+from core.imports.file_reader import read_bytes
+from core.imports.importer import ImportReport, outcome_csv
 from core.models import Contact, Customer, CustomerTier, TierAssignment
 from core.policies import default_policy_text
+from core.tier_records.retier import RecomputeReport, recompute
 from core.tiering import parse_policy
-from core.tiers import RecomputeReport, recompute
 from tests.crm_export import ONBOARDING_HEADERS, onboarding_export
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

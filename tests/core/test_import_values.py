@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.import_values import _PLAIN_EMAIL, BadValue, _plain_email, parse_email, parse_phone
+from core.values import _PLAIN_EMAIL, BadValue, _plain_email, parse_email, parse_phone
 
 
 @settings(max_examples=400, deadline=None)

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from core import accounts
 from core.db import Database
-from core.importer import ImportFileError, import_customers, import_interactions
+from core.imports.importer import ImportFileError, import_customers, import_interactions
 from core.models import Contact, Customer, Interaction
 from core.money import from_minor
 

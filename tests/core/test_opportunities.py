@@ -10,18 +10,19 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from core import accounts, opportunities
+from core import accounts
 from core.db import Database
 from core.errors import InvalidInput
-from core.facts import load_facts
-from core.interactions import LogDraft, log_and_retier, undo_last
+from core.interactions import opportunities
+from core.interactions.logbook import LogDraft, log_and_retier, undo_last
 from core.models import AuditLog, Customer, Interaction, Opportunity
 from core.money import to_minor
 from core.policies import default_policy_text
-from core.summary import _retention
+from core.reports.summary import _retention
+from core.tier_records.fact_queries import load_facts
+from core.tier_records.retier import evaluate_customer, recompute
 from core.tiering import parse_policy
 from core.tiering.specs import PipelineModel, WeightedModel
-from core.tiers import evaluate_customer, recompute
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 POLICY = parse_policy(default_policy_text())

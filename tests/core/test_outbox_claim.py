@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from core import accounts, outbox
+from core import accounts
+from core.chat import outbox
 from core.db import Database
 from core.models import Notification
 

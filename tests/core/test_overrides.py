@@ -8,13 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from core import accounts, cards, overrides
+from core import accounts
+from core.customers import cards
 from core.db import Database
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import AuditLog, Customer, CustomerTier, TierOverride
 from core.policies import default_policy_text
+from core.tier_records import overrides
+from core.tier_records.retier import active_overrides as engine_overrides
 from core.tiering import parse_policy
-from core.tiers import active_overrides as engine_overrides
 from tests.core.test_policy_versions import small_book
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Shanghai

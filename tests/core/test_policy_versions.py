@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from core import accounts, policy_store
+from core import accounts
 from core.accounts import Account
 from core.clock import ManualClock
 from core.db import Database
@@ -18,8 +18,9 @@ from core.errors import Forbidden
 from core.models import AuditLog, Customer, CustomerTier, Notification, PolicyVersion
 from core.policies import default_policy_text, example_policy_text
 from core.settings import Settings, load_settings
+from core.tier_records import policy_store
+from core.tier_records.retier import recompute
 from core.tiering import PolicyError, parse_policy
-from core.tiers import recompute
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 TZ = "Asia/Shanghai"

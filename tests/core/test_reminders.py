@@ -9,14 +9,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from core import accounts, reminders
+from core import accounts
+from core.chat import plans
 from core.db import Database
 from core.errors import InvalidInput
 from core.models import Customer, CustomerTier, Feedback, FollowUp, Interaction, Notification, User
 from core.policies import default_policy_text
+from core.reminders import planner
 from core.settings import load_settings
+from core.tier_records import review_cycle
+from core.tier_records.retier import recompute
 from core.tiering import parse_policy
-from core.tiers import recompute
 
 POLICY = parse_policy(default_policy_text())
 SETTINGS = load_settings(_env_file=None)
@@ -41,10 +44,10 @@ def at(day: str, clock: str, zone: ZoneInfo = SHANGHAI) -> datetime:
     ],
 )
 def test_working_days(country: str, day: str, works: bool) -> None:
-    assert reminders.working_day(country, date.fromisoformat(day)) is works
+    assert planner.working_day(country, date.fromisoformat(day)) is works
 
 
-def _person(any_db: Database, **user_fields) -> reminders.Person:
+def _person(any_db: Database, **user_fields) -> planner.Person:
     with any_db.session() as session:
         account = accounts.add_user(
             session, telegram_id=user_fields.pop("telegram_id", 77), name="p", role="rep", now=at("2026-11-24", "09:00")
@@ -54,20 +57,20 @@ def _person(any_db: Database, **user_fields) -> reminders.Person:
             setattr(user, key, value)
         session.add(user)
     with any_db.session() as session:
-        return next(p for p in reminders.people(session, SETTINGS, with_books_only=False) if p.account.id == account.id)
+        return next(p for p in planner.people(session, SETTINGS, with_books_only=False) if p.account.id == account.id)
 
 
 def test_quiet_hours(any_db: Database) -> None:
     default = _person(any_db)
-    assert reminders.is_quiet(default, SETTINGS, at("2026-11-24", "22:00"))
-    assert reminders.is_quiet(default, SETTINGS, at("2026-11-24", "07:59"))
-    assert not reminders.is_quiet(default, SETTINGS, at("2026-11-24", "08:00"))
-    assert reminders.quiet_ends(default, SETTINGS, at("2026-11-24", "22:00")) == at("2026-11-25", "08:00")
+    assert planner.is_quiet(default, SETTINGS, at("2026-11-24", "22:00"))
+    assert planner.is_quiet(default, SETTINGS, at("2026-11-24", "07:59"))
+    assert not planner.is_quiet(default, SETTINGS, at("2026-11-24", "08:00"))
+    assert planner.quiet_ends(default, SETTINGS, at("2026-11-24", "22:00")) == at("2026-11-25", "08:00")
     night_owl = _person(any_db, telegram_id=78, quiet_start=time(1, 0), quiet_end=time(6, 0))
-    assert not reminders.is_quiet(night_owl, SETTINGS, at("2026-11-24", "22:00"))
-    assert reminders.is_quiet(night_owl, SETTINGS, at("2026-11-24", "03:00"))
+    assert not planner.is_quiet(night_owl, SETTINGS, at("2026-11-24", "22:00"))
+    assert planner.is_quiet(night_owl, SETTINGS, at("2026-11-24", "03:00"))
     off = _person(any_db, telegram_id=79, quiet_off=True)
-    assert not reminders.is_quiet(off, SETTINGS, at("2026-11-24", "03:00"))
+    assert not planner.is_quiet(off, SETTINGS, at("2026-11-24", "03:00"))
 
 
 def _book(session: Session, *, timezone: str | None = None, digest: time = time(9, 0)) -> tuple[int, int, int]:
@@ -95,52 +98,52 @@ def _book(session: Session, *, timezone: str | None = None, digest: time = time(
     return manager.id, rep.id, vip.id
 
 
-def _plan(db: Database, planner, now: datetime) -> list[reminders.Planned]:
+def _plan(db: Database, planner, now: datetime) -> list[plans.Planned]:
     with db.session() as session:
         return planner(session, POLICY, SETTINGS, now)
 
 
-def _enqueue(db: Database, planned: list[reminders.Planned], now: datetime) -> int:
+def _enqueue(db: Database, planned: list[plans.Planned], now: datetime) -> int:
     with db.session() as session:
-        return reminders.enqueue(session, planned, now)
+        return plans.enqueue(session, planned, now)
 
 
 def test_digest_at_digest_time_on_working_days_once(any_db: Database) -> None:
     with any_db.session() as session:
         _, rep_id, _ = _book(session)
-    assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "08:59")) == []
-    [digest] = _plan(any_db, reminders.plan_digests, at("2026-11-24", "09:00"))
+    assert _plan(any_db, planner.plan_digests, at("2026-11-24", "08:59")) == []
+    [digest] = _plan(any_db, planner.plan_digests, at("2026-11-24", "09:00"))
     assert (digest.recipient_id, digest.kind, digest.dedupe_key) == (rep_id, "digest", f"digest:{rep_id}:2026-11-24")
     names = [e["name"] for e in digest.payload["params"]["entries"]]
     assert names == ["华为"]  # the VIP is overdue (max 14 days); Acme was called 2 days ago
     assert _enqueue(any_db, [digest], at("2026-11-24", "09:00")) == 1
-    assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "09:01")) == []  # sent already
-    assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "11:30")) == []
-    assert len(_plan(any_db, reminders.plan_digests, at("2026-11-25", "09:00"))) == 1  # a new day
+    assert _plan(any_db, planner.plan_digests, at("2026-11-24", "09:01")) == []  # sent already
+    assert _plan(any_db, planner.plan_digests, at("2026-11-24", "11:30")) == []
+    assert len(_plan(any_db, planner.plan_digests, at("2026-11-25", "09:00"))) == 1  # a new day
 
 
 def test_digest_late_after_a_restart_but_not_in_quiet_hours_and_not_on_holidays(any_db: Database) -> None:
     with any_db.session() as session:
         _book(session)
-    assert len(_plan(any_db, reminders.plan_digests, at("2026-11-24", "14:00"))) == 1  # missed at 09:00: sent late
-    assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "15:30")) == []  # the nudge has taken over
-    assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "21:30")) == []  # quiet hours began
-    assert _plan(any_db, reminders.plan_digests, at("2026-10-01", "09:00")) == []  # National Day
-    assert len(_plan(any_db, reminders.plan_digests, at("2026-02-14", "09:00"))) == 1  # make-up working Saturday
+    assert len(_plan(any_db, planner.plan_digests, at("2026-11-24", "14:00"))) == 1  # missed at 09:00: sent late
+    assert _plan(any_db, planner.plan_digests, at("2026-11-24", "15:30")) == []  # the nudge has taken over
+    assert _plan(any_db, planner.plan_digests, at("2026-11-24", "21:30")) == []  # quiet hours began
+    assert _plan(any_db, planner.plan_digests, at("2026-10-01", "09:00")) == []  # National Day
+    assert len(_plan(any_db, planner.plan_digests, at("2026-02-14", "09:00"))) == 1  # make-up working Saturday
 
 
 def test_digest_follows_the_reps_timezone(any_db: Database) -> None:
     with any_db.session() as session:
         _book(session, timezone="Europe/Berlin")
     berlin = ZoneInfo("Europe/Berlin")
-    assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "08:59", berlin)) == []
-    assert len(_plan(any_db, reminders.plan_digests, at("2026-11-24", "09:00", berlin))) == 1
+    assert _plan(any_db, planner.plan_digests, at("2026-11-24", "08:59", berlin)) == []
+    assert len(_plan(any_db, planner.plan_digests, at("2026-11-24", "09:00", berlin))) == 1
 
 
 def test_invalid_stored_timezone_falls_back(any_db: Database) -> None:
     with any_db.session() as session:
         _book(session, timezone="Mars/Olympus")
-    assert len(_plan(any_db, reminders.plan_digests, at("2026-11-24", "09:00"))) == 1
+    assert len(_plan(any_db, planner.plan_digests, at("2026-11-24", "09:00"))) == 1
 
 
 def test_nothing_due_no_digest_and_away_pauses(any_db: Database) -> None:
@@ -154,7 +157,7 @@ def test_nothing_due_no_digest_and_away_pauses(any_db: Database) -> None:
                 created_at=at("2026-11-23", "10:00"),
             )
         )
-    assert _plan(any_db, reminders.plan_digests, at("2026-11-24", "09:00")) == []
+    assert _plan(any_db, planner.plan_digests, at("2026-11-24", "09:00")) == []
     with any_db.session() as session:
         user = session.get(User, rep_id)
         user.away_until = date(2026, 11, 30)
@@ -168,9 +171,9 @@ def test_nothing_due_no_digest_and_away_pauses(any_db: Database) -> None:
                 created_at=at("2026-11-24", "09:00"),
             )
         )
-    assert _plan(any_db, reminders.plan_digests, at("2026-11-26", "09:00")) == []  # away: paused
-    assert _plan(any_db, reminders.plan_digests, at("2026-11-30", "09:00")) == []  # the last day away
-    assert len(_plan(any_db, reminders.plan_digests, at("2026-12-01", "09:00"))) == 1  # back
+    assert _plan(any_db, planner.plan_digests, at("2026-11-26", "09:00")) == []  # away: paused
+    assert _plan(any_db, planner.plan_digests, at("2026-11-30", "09:00")) == []  # the last day away
+    assert len(_plan(any_db, planner.plan_digests, at("2026-12-01", "09:00"))) == 1  # back
 
 
 def test_afternoon_nudge_lists_overdue_vips_and_todays_follow_ups(any_db: Database) -> None:
@@ -185,8 +188,8 @@ def test_afternoon_nudge_lists_overdue_vips_and_todays_follow_ups(any_db: Databa
                 created_at=at("2026-11-20", "09:00"),
             )
         )
-    assert [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "14:59")) if p.kind == "nudge"] == []
-    [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
+    assert [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "14:59")) if p.kind == "nudge"] == []
+    [nudge] = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
     [line] = nudge.payload["params"]["entries"]  # one line per customer: the overdue VIP and its follow-up
     assert line["priority"] and line["contact"]["status"] == "overdue" and line["followup"]["text"] == "send quote"
     assert nudge.dedupe_key == f"nudge:{rep_id}:2026-11-24"
@@ -215,10 +218,10 @@ def test_follow_up_with_a_time_is_pushed_at_that_time_and_waits_for_quiet_hours_
                 created_at=at("2026-11-20", "09:00"),
             )
         )
-    assert [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "09:59")) if p.kind == "followup"] == []
-    [timed] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "10:00")) if p.kind == "followup"]
+    assert [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "09:59")) if p.kind == "followup"] == []
+    [timed] = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "10:00")) if p.kind == "followup"]
     assert timed.payload["params"]["text"] == "call back" and timed.not_before == at("2026-11-24", "10:00")
-    late = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "22:30")) if p.kind == "followup"]
+    late = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "22:30")) if p.kind == "followup"]
     assert {p.payload["params"]["text"]: p.not_before for p in late}["late one"] == at("2026-11-25", "08:00")
 
 
@@ -227,14 +230,14 @@ def test_vip_escalation_once_per_overdue_episode(any_db: Database) -> None:
         manager_id, _, vip_id = _book(session)
     # VIP max 14 days; 20 days since the last call = 1.43× → not yet
     assert [
-        p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-24", "10:00")) if "overdue" in p.dedupe_key
+        p for p in _plan(any_db, planner.plan_escalations, at("2026-11-24", "10:00")) if "overdue" in p.dedupe_key
     ] == []
     [first] = [
-        p for p in _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00")) if "overdue" in p.dedupe_key
+        p for p in _plan(any_db, planner.plan_escalations, at("2026-11-26", "10:00")) if "overdue" in p.dedupe_key
     ]
     assert first.recipient_id == manager_id and first.kind == "escalation"
     _enqueue(any_db, [first], at("2026-11-26", "10:00"))
-    again = _plan(any_db, reminders.plan_escalations, at("2026-11-28", "10:00"))
+    again = _plan(any_db, planner.plan_escalations, at("2026-11-28", "10:00"))
     assert _enqueue(any_db, again, at("2026-11-28", "10:00")) == 0  # same episode: same key, nothing new
     with any_db.session() as session:  # contacted, then overdue again: a new episode
         session.add(
@@ -245,9 +248,7 @@ def test_vip_escalation_once_per_overdue_episode(any_db: Database) -> None:
                 created_at=at("2026-11-29", "10:00"),
             )
         )
-    later = [
-        p for p in _plan(any_db, reminders.plan_escalations, at("2026-12-21", "10:00")) if "overdue" in p.dedupe_key
-    ]
+    later = [p for p in _plan(any_db, planner.plan_escalations, at("2026-12-21", "10:00")) if "overdue" in p.dedupe_key]
     assert len(later) == 1 and _enqueue(any_db, later, at("2026-12-21", "10:00")) == 1
 
 
@@ -268,7 +269,7 @@ def test_complaint_escalation_after_48_hours_and_to_the_delegate_when_away(any_d
         )
 
     def complaint_targets(now: datetime) -> list[int]:
-        return [p.recipient_id for p in _plan(any_db, reminders.plan_escalations, now) if "complaint" in p.dedupe_key]
+        return [p.recipient_id for p in _plan(any_db, planner.plan_escalations, now) if "complaint" in p.dedupe_key]
 
     assert complaint_targets(at("2026-11-26", "09:59")) == []
     assert complaint_targets(at("2026-11-26", "10:00")) == [manager_id]
@@ -298,7 +299,7 @@ def test_escalations_reach_the_manager_and_the_delegate_each_once(any_db: Databa
         user = session.get(User, rep_id)
         user.away_until, user.delegate_id = date(2026, 11, 30), delegate.id
         session.add(user)
-    planned = _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00"))
+    planned = _plan(any_db, planner.plan_escalations, at("2026-11-26", "10:00"))
     by_kind = {
         kind: sorted(p.recipient_id for p in planned if f":{kind}:" in p.dedupe_key)
         for kind in ("overdue", "complaint")
@@ -310,9 +311,7 @@ def test_escalations_reach_the_manager_and_the_delegate_each_once(any_db: Databa
         stored = session.exec(select(Notification).where(Notification.kind == "escalation")).all()
     assert sorted(n.recipient_id for n in stored) == sorted([manager_id, manager_id, delegate.id, delegate.id])
     assert (
-        _enqueue(
-            any_db, _plan(any_db, reminders.plan_escalations, at("2026-11-27", "10:00")), at("2026-11-27", "10:00")
-        )
+        _enqueue(any_db, _plan(any_db, planner.plan_escalations, at("2026-11-27", "10:00")), at("2026-11-27", "10:00"))
         == 0
     )  # and each only once
 
@@ -337,9 +336,9 @@ def test_a_delegate_of_another_team_gets_nothing_of_the_rep(any_db: Database) ->
         user = session.get(User, rep_id)
         user.away_until, user.delegate_id = date(2026, 11, 30), stranger.id
         session.add(user)
-    planned = _plan(any_db, reminders.plan_escalations, at("2026-11-26", "10:00"))
+    planned = _plan(any_db, planner.plan_escalations, at("2026-11-26", "10:00"))
     assert planned and {p.recipient_id for p in planned} == {manager_id}
-    [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
+    [nudge] = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
     assert nudge.recipient_id == manager_id
 
 
@@ -366,10 +365,10 @@ def test_away_takes_a_delegate_from_the_own_team_or_the_manager(any_db: Database
 def test_review_day_runs_once_and_tells_reps_what_changed(any_db: Database) -> None:
     with any_db.session() as session:
         _, rep_id, vip_id = _book(session)
-    assert reminders.run_review(any_db, POLICY, SETTINGS, at("2026-12-31", "10:00")) == (0, 0)  # not a review day
-    changed, notices = reminders.run_review(any_db, POLICY, SETTINGS, at("2027-01-01", "10:00"))
+    assert review_cycle.run_review(any_db, POLICY, SETTINGS, at("2026-12-31", "10:00")) == (0, 0)  # not a review day
+    changed, notices = review_cycle.run_review(any_db, POLICY, SETTINGS, at("2027-01-01", "10:00"))
     assert changed >= 1 and notices == 1  # the stored "vip" no longer matches its live score
-    assert reminders.run_review(any_db, POLICY, SETTINGS, at("2027-01-01", "11:00")) == (0, 0)  # once per day
+    assert review_cycle.run_review(any_db, POLICY, SETTINGS, at("2027-01-01", "11:00")) == (0, 0)  # once per day
     with any_db.session() as session:
         notice = session.exec(select(Notification).where(Notification.kind == "tier_changes")).one()
     assert notice.recipient_id == rep_id and notice.dedupe_key == f"tier_changes:{rep_id}:2027-01-01"
@@ -381,7 +380,7 @@ def test_dry_run_of_the_review_stores_nothing(any_db: Database) -> None:
         _book(session)
     recompute(any_db, POLICY, at("2026-11-24", "09:00"), org_timezone="Asia/Shanghai", review=False)
     with any_db.session() as session:
-        planned = reminders.plan_review_notices(session, POLICY, SETTINGS, at("2027-01-01", "10:00"))
+        planned = review_cycle.plan_review_notices(session, POLICY, SETTINGS, at("2027-01-01", "10:00"))
         before = {(t.customer_id, t.model): t.tier for t in session.exec(select(CustomerTier)).all()}
     assert isinstance(planned, list)
     with any_db.session() as session:
@@ -399,21 +398,21 @@ def test_vip_reminders_of_an_away_rep_go_to_the_delegate(any_db: Database) -> No
         user = session.get(User, rep_id)
         user.away_until, user.delegate_id = date(2026, 11, 30), delegate.id
         session.add(user)
-    [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
+    [nudge] = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
     assert nudge.recipient_id == delegate.id and nudge.payload["params"]["for_rep"] == "Li"
     with any_db.session() as session:
         user = session.get(User, rep_id)
         user.delegate_id = None
         session.add(user)
-    [nudge] = [p for p in _plan(any_db, reminders.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
+    [nudge] = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
     assert nudge.recipient_id == manager_id
 
 
 def test_a_review_missed_while_down_runs_within_the_week(any_db: Database) -> None:
     with any_db.session() as session:
         _book(session)
-    changed, notices = reminders.run_review(any_db, POLICY, SETTINGS, at("2027-01-03", "10:00"))  # 1 Jan missed
+    changed, notices = review_cycle.run_review(any_db, POLICY, SETTINGS, at("2027-01-03", "10:00"))  # 1 Jan missed
     assert changed >= 1 and notices == 1
     with any_db.session() as session:
-        assert reminders.review_due(session, POLICY, SETTINGS, at("2027-01-04", "10:00")) is None
-        assert reminders.review_due(session, POLICY, SETTINGS, at("2027-01-20", "10:00")) is None  # too late
+        assert review_cycle.review_due(session, POLICY, SETTINGS, at("2027-01-04", "10:00")) is None
+        assert review_cycle.review_due(session, POLICY, SETTINGS, at("2027-01-20", "10:00")) is None  # too late

@@ -12,10 +12,14 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from core import accounts, book, customers, interactions, tiers
+from core import accounts
+from core.customers import registry
 from core.db import Database
+from core.interactions import logbook
 from core.models import Customer, CustomerTier, Interaction
+from core.names import book
 from core.policies import default_policy_text
+from core.tier_records import retier
 from core.tiering import parse_policy
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -57,12 +61,12 @@ def _logs(db: Database) -> int:
 
 
 USE_CASES: dict[str, Callable[[Session, accounts.Account, int, int], Any]] = {
-    "greeting sent": lambda s, rep, cid, log: interactions.mark_greeting_sent(
+    "greeting sent": lambda s, rep, cid, log: logbook.mark_greeting_sent(
         s, rep, cid, "new_year", "New Year", NOW, **TIERS
     ),
-    "undo": lambda s, rep, cid, log: interactions.undo_last(s, rep, NOW, **TIERS),
-    "delete from history": lambda s, rep, cid, log: interactions.delete_interaction(s, rep, log, NOW, **TIERS),
-    "edit stage": lambda s, rep, cid, log: customers.edit_field(
+    "undo": lambda s, rep, cid, log: logbook.undo_last(s, rep, NOW, **TIERS),
+    "delete from history": lambda s, rep, cid, log: logbook.delete_interaction(s, rep, log, NOW, **TIERS),
+    "edit stage": lambda s, rep, cid, log: registry.edit_field(
         s, rep, cid, "stage", "active", now=NOW, currency="CNY", **TIERS
     ),
 }
@@ -98,8 +102,8 @@ def test_a_failing_re_tier_rolls_the_write_back(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("injected: the re-tier fails")
 
-    monkeypatch.setattr(interactions, "retier_customer", broken)
-    monkeypatch.setattr(customers, "retier_customer", broken)
+    monkeypatch.setattr(logbook, "retier_customer", broken)
+    monkeypatch.setattr(registry, "retier_customer", broken)
     with pytest.raises(RuntimeError, match="injected"), any_db.session() as session:
         USE_CASES[use_case](session, rep, customer_id, log_id)
     assert not WRITTEN[use_case](any_db)  # neither the write nor a tier: the two go together
@@ -112,7 +116,7 @@ def test_an_edit_that_cannot_move_tiers_does_not_re_tier_but_refreshes_the_index
         book.index_for(session, rep)
     assert book.cached(rep) is not None
     with any_db.session() as session:
-        customers.edit_field(session, rep, customer_id, "name", "Acme Robotics", now=NOW, currency="CNY", **TIERS)
+        registry.edit_field(session, rep, customer_id, "name", "Acme Robotics", now=NOW, currency="CNY", **TIERS)
         assert book.cached(rep) is not None  # not before the commit (a rebuild would cache the old name)
     assert book.cached(rep) is None
     assert _tiers(any_db, customer_id) == []
@@ -125,17 +129,17 @@ def test_the_rehearsal_at_start_leaves_no_trace(any_db: Database, monkeypatch: p
     """bot.app.warm_start saves a log and rolls it back, to compile what a ✅ runs."""
     rep, customer_id, _ = _book(any_db)
     saved: list[Any] = []
-    log_and_retier = interactions.log_and_retier
+    log_and_retier = logbook.log_and_retier
 
     def save_and_see(*args: Any, **kwargs: Any) -> Any:
         saved.append(log_and_retier(*args, **kwargs))
         return saved[-1]
 
-    monkeypatch.setattr(interactions, "log_and_retier", save_and_see)
-    interactions.rehearse_log(any_db, NOW, currency="CNY", **TIERS)
+    monkeypatch.setattr(logbook, "log_and_retier", save_and_see)
+    logbook.rehearse_log(any_db, NOW, currency="CNY", **TIERS)
     [rehearsed] = saved
     assert rehearsed.saved.customer_id == customer_id and not rehearsed.saved.duplicate  # it did save …
     assert _logs(any_db) == 1 and _tiers(any_db, customer_id) == []  # … and nothing of it is left
     with any_db.session() as session:
-        tiers.warm_up(session, POLICY, NOW, org_timezone=TZ)
+        retier.warm_up(session, POLICY, NOW, org_timezone=TZ)
     assert _tiers(any_db, customer_id) == []  # reads only

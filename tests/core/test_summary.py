@@ -9,11 +9,12 @@ from decimal import Decimal
 
 import pytest
 
-from core import accounts, charts, summary
+from core import accounts
 from core.accounts import Account
 from core.db import Database
 from core.errors import Forbidden, InvalidInput
 from core.policies import default_policy_text
+from core.reports import charts, drilldown, figures, scoping, summary
 from core.tiering import parse_policy
 from tests.core.summary_book import add_book
 
@@ -35,26 +36,26 @@ def _people(session) -> dict[str, Account]:  # type: ignore[no-untyped-def]
 
 
 def _build(
-    any_db: Database, actor: str = "manager", request: summary.Request | None = None, period: str | None = None
-) -> summary.Summary:
+    any_db: Database, actor: str = "manager", request: scoping.Request | None = None, period: str | None = None
+) -> figures.Summary:
     with any_db.session() as session:  # committed first: a whole-book read also uses a second connection
         people = _people(session)
         add_book(
             session, NOW, manager=people["manager"].id, rep_a=people["a"].id, rep_b=people["b"].id, rep_c=people["c"].id
         )
     with any_db.session() as session:
-        request = request or summary.Request()
-        scope = summary.resolve_scope(session, people[actor], request)
+        request = request or scoping.Request()
+        scope = scoping.resolve_scope(session, people[actor], request)
         return summary.build(
             session, people[actor], POLICY, NOW, org_timezone=ZONE, scope=scope, period=period or request.period
         )
 
 
-def _model(result: summary.Summary, code: str) -> summary.ModelFigures:
+def _model(result: figures.Summary, code: str) -> figures.ModelFigures:
     return next(m for m in result.models if m.code == code)
 
 
-def _tiers(result: summary.Summary, code: str) -> dict[str, summary.TierFigures]:
+def _tiers(result: figures.Summary, code: str) -> dict[str, figures.TierFigures]:
     return {t.code: t for t in _model(result, code).tiers}
 
 
@@ -129,7 +130,7 @@ def test_lifetime_value_from_observed_retention(any_db: Database) -> None:
 
 
 def test_one_person_and_the_admins_views(any_db: Database) -> None:
-    rep_a = _build(any_db, request=summary.parse_request(["@李伟", "week"]))
+    rep_a = _build(any_db, request=scoping.parse_request(["@李伟", "week"]))
     assert (rep_a.scope.kind, rep_a.scope.label, rep_a.period, rep_a.customers) == ("person", "李伟", "week", 2)
     assert {t.code: t.customers for t in _model(rep_a, "value").tiers} == {"vip": 1, "key": 1, "regular": 0}
 
@@ -141,7 +142,7 @@ def test_admin_sees_everything_or_one_team(any_db: Database) -> None:
 
 
 def test_admin_names_a_team(sqlite_db: Database) -> None:
-    west = _build(sqlite_db, actor="admin", request=summary.parse_request(["team", "west"]))
+    west = _build(sqlite_db, actor="admin", request=scoping.parse_request(["team", "west"]))
     assert (west.scope.label, west.customers) == ("West", 1)
     assert {t.code: t.customers for t in _model(west, "value").tiers}["vip"] == 1
 
@@ -156,23 +157,23 @@ def test_params_are_json_safe(sqlite_db: Database) -> None:
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
-        ([], summary.Request("month")),
-        (["week"], summary.Request("week")),
-        (["季度"], summary.Request("quarter")),
-        (["team"], summary.Request("month", team="")),
-        (["team", "East", "China", "week"], summary.Request("week", team="East China")),
-        (["@li", "quarter"], summary.Request("quarter", person="@li")),
-        (["李伟"], summary.Request("month", person="李伟")),
+        ([], scoping.Request("month")),
+        (["week"], scoping.Request("week")),
+        (["季度"], scoping.Request("quarter")),
+        (["team"], scoping.Request("month", team="")),
+        (["team", "East", "China", "week"], scoping.Request("week", team="East China")),
+        (["@li", "quarter"], scoping.Request("quarter", person="@li")),
+        (["李伟"], scoping.Request("month", person="李伟")),
     ],
 )
-def test_arguments(words: list[str], expected: summary.Request) -> None:
-    assert summary.parse_request(words) == expected
+def test_arguments(words: list[str], expected: scoping.Request) -> None:
+    assert scoping.parse_request(words) == expected
 
 
 @pytest.mark.parametrize("words", [["week", "month"], ["@a", "@b"], ["@"], ["team", "East", "@a"]])
 def test_arguments_that_cannot_be_read(words: list[str]) -> None:
     with pytest.raises(InvalidInput) as caught:
-        summary.parse_request(words)
+        scoping.parse_request(words)
     assert caught.value.code == "summary_usage"
 
 
@@ -180,23 +181,23 @@ def test_who_may_ask_for_what(sqlite_db: Database) -> None:
     with sqlite_db.session() as session:
         people = _people(session)
         with pytest.raises(Forbidden):
-            summary.resolve_scope(session, people["a"], summary.Request())
+            scoping.resolve_scope(session, people["a"], scoping.Request())
 
-        def refused(actor: str, request: summary.Request) -> str:
+        def refused(actor: str, request: scoping.Request) -> str:
             with pytest.raises(InvalidInput) as caught:
-                summary.resolve_scope(session, people[actor], request)
+                scoping.resolve_scope(session, people[actor], request)
             return caught.value.code
 
-        assert refused("manager", summary.Request(person="@Carl")) == "summary_other_team"
-        assert refused("manager", summary.Request(person="nobody")) == "summary_unknown_user"
-        assert refused("manager", summary.Request(team="West")) == "summary_team_forbidden"
-        assert refused("admin", summary.Request(team="Nowhere")) == "summary_unknown_team"
-        assert summary.resolve_scope(session, people["admin"], summary.Request(person="Carl")).label == "Carl"
+        assert refused("manager", scoping.Request(person="@Carl")) == "summary_other_team"
+        assert refused("manager", scoping.Request(person="nobody")) == "summary_unknown_user"
+        assert refused("manager", scoping.Request(team="West")) == "summary_team_forbidden"
+        assert refused("admin", scoping.Request(team="Nowhere")) == "summary_unknown_team"
+        assert scoping.resolve_scope(session, people["admin"], scoping.Request(person="Carl")).label == "Carl"
         # a button's scope is checked again for whoever presses it
-        west = summary.Scope("person", "Carl", user_id=people["c"].id).as_payload()
+        west = scoping.Scope("person", "Carl", user_id=people["c"].id).as_payload()
         with pytest.raises(Forbidden):
-            summary.scope_from_payload(session, people["manager"], west)
-        assert summary.scope_from_payload(session, people["admin"], west).user_id == people["c"].id
+            scoping.scope_from_payload(session, people["manager"], west)
+        assert scoping.scope_from_payload(session, people["admin"], west).user_id == people["c"].id
 
 
 def test_drill_down_lists_a_tiers_customers_within_the_scope(sqlite_db: Database) -> None:
@@ -205,10 +206,10 @@ def test_drill_down_lists_a_tiers_customers_within_the_scope(sqlite_db: Database
         add_book(
             session, NOW, manager=people["manager"].id, rep_a=people["a"].id, rep_b=people["b"].id, rep_c=people["c"].id
         )
-        team = summary.resolve_scope(session, people["manager"], summary.Request())
-        lines, total = summary.tier_customers(session, people["manager"], POLICY, team, "value", "vip")
+        team = scoping.resolve_scope(session, people["manager"], scoping.Request())
+        lines, total = drilldown.tier_customers(session, people["manager"], POLICY, team, "value", "vip")
         assert total == 1 and [line.name for line in lines] == ["华为"]  # not Westco
-        lines, total = summary.tier_customers(session, people["admin"], POLICY, summary.Scope("org"), "value", "vip")
+        lines, total = drilldown.tier_customers(session, people["admin"], POLICY, scoping.Scope("org"), "value", "vip")
         assert total == 2
 
 

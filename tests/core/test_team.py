@@ -1,4 +1,4 @@
-"""core.team and core.people called directly: the overview figures, reassignment with history,
+"""core.team and core.team.people called directly: the overview figures, reassignment with history,
 dedicated account managers, archive, merge without losing anything, people changes — and who
 may do what (reps nothing, managers their own team, admins everywhere)."""
 
@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core import accounts, agenda, book, feedback, people, reminders, team
+from core import accounts
 from core.accounts import Account
 from core.db import Database
 from core.errors import Forbidden, InvalidInput, NotFound
+from core.interactions import feedback
 from core.models import (
     AuditLog,
     Contact,
@@ -27,8 +28,11 @@ from core.models import (
     TierOverride,
     User,
 )
+from core.names import book
 from core.policies import default_policy_text
+from core.reminders import agenda, planner
 from core.settings import load_settings
+from core.team import account_managers, archive, lookup, merge, overview, people, reassign
 from core.tiering import parse_policy
 from core.visibility import can_see_customer, visible_customer_ids
 
@@ -126,7 +130,7 @@ def test_overview_counts_book_tier_mix_overdue_and_last_activity(any_db: Databas
     with any_db.session() as session:
         o = _org(session)
     with any_db.session() as session:
-        view = team.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE)
+        view = overview.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE)
         rows = {m.name: m for m in view.members}
         assert set(rows) == {"王芳", "李伟", "Emma Stone"}  # never another team's people
         li = rows["李伟"]
@@ -137,12 +141,12 @@ def test_overview_counts_book_tier_mix_overdue_and_last_activity(any_db: Databas
         assert li.last_activity == NOW - timedelta(days=2)
         assert rows["王芳"].book == 0 and rows["王芳"].last_activity is None
         assert view.customers == 4 and view.waiting == 0 and view.unassigned == 0
-        everyone = team.overview(session, o["ada"], POLICY, NOW, org_timezone=ZONE)
+        everyone = overview.overview(session, o["ada"], POLICY, NOW, org_timezone=ZONE)
         assert {m.name for m in everyone.members} == {"王芳", "Omar", "Ada", "李伟", "Emma Stone", "Zoe"}
-        west = team.overview(session, o["ada"], POLICY, NOW, org_timezone=ZONE, team="west")
+        west = overview.overview(session, o["ada"], POLICY, NOW, org_timezone=ZONE, team="west")
         assert {m.name for m in west.members} == {"Omar", "Zoe"} and west.customers == 1
         with pytest.raises(InvalidInput) as unknown:
-            team.overview(session, o["ada"], POLICY, NOW, org_timezone=ZONE, team="Nowhere")
+            overview.overview(session, o["ada"], POLICY, NOW, org_timezone=ZONE, team="Nowhere")
         assert unknown.value.code == "team_unknown_team"
 
 
@@ -151,10 +155,10 @@ def test_reps_may_use_nothing(any_db: Database) -> None:
         o = _org(session)
         c = o["c"]
         for call in (
-            lambda: team.overview(session, o["li"], POLICY, NOW, org_timezone=ZONE),
-            lambda: team.reassign(session, o["li"], [c["Acme"]], o["emma"].id, NOW),
-            lambda: team.archive(session, o["li"], c["Acme"], NOW),
-            lambda: team.merge(session, o["li"], POLICY, c["Acme"], c["腾讯"], NOW, org_timezone=ZONE),
+            lambda: overview.overview(session, o["li"], POLICY, NOW, org_timezone=ZONE),
+            lambda: reassign.reassign(session, o["li"], [c["Acme"]], o["emma"].id, NOW),
+            lambda: archive.archive(session, o["li"], c["Acme"], NOW),
+            lambda: merge.merge(session, o["li"], POLICY, c["Acme"], c["腾讯"], NOW, org_timezone=ZONE),
             lambda: people.deactivate(session, o["li"], o["emma"].id, NOW),
             lambda: people.set_role(session, o["li"], o["emma"].id, "manager", NOW),
         ):
@@ -169,9 +173,9 @@ def test_reassign_a_whole_book_keeps_history_and_moves_open_follow_ups(any_db: D
     with any_db.session() as session:
         o = _org(session)
     with any_db.session() as session:
-        picked = team.select_customers(session, o["wang"], from_user_id=o["li"].id)
+        picked = reassign.select_customers(session, o["wang"], from_user_id=o["li"].id)
         assert len(picked.ids) == 3 and picked.from_name == "李伟"
-        done = team.reassign(session, o["wang"], picked.ids, o["emma"].id, NOW)
+        done = reassign.reassign(session, o["wang"], picked.ids, o["emma"].id, NOW)
         assert (done.moved, done.follow_ups, done.to_name) == (3, 1, "Emma Stone")
     with any_db.session() as session:
         owners = set(session.exec(select(Customer.owner_id).where(Customer.id.in_(picked.ids))).all())
@@ -193,13 +197,15 @@ def test_reassign_a_whole_book_keeps_history_and_moves_open_follow_ups(any_db: D
 def test_reassign_by_tier_and_by_names(any_db: Database) -> None:
     with any_db.session() as session:
         o = _org(session)
-        vip = team.select_customers(session, o["wang"], from_user_id=o["li"].id, tier=team.parse_tier(POLICY, "VIP"))
+        vip = reassign.select_customers(
+            session, o["wang"], from_user_id=o["li"].id, tier=reassign.parse_tier(POLICY, "VIP")
+        )
         assert vip.ids == [o["c"]["华为"]]
-        assert team.parse_tier(POLICY, "重要客户") == ("value", "key")
+        assert reassign.parse_tier(POLICY, "重要客户") == ("value", "key")
         with pytest.raises(InvalidInput) as bad:
-            team.parse_tier(POLICY, "platinum")
+            reassign.parse_tier(POLICY, "platinum")
         assert bad.value.code == "team_bad_tier"
-        named = team.select_customers(session, o["wang"], customer_ids=[o["c"]["Acme"], o["c"]["West Co"]])
+        named = reassign.select_customers(session, o["wang"], customer_ids=[o["c"]["Acme"], o["c"]["West Co"]])
         assert named.ids == [o["c"]["Acme"]]  # another team's customer is not selectable by a manager
 
 
@@ -207,14 +213,14 @@ def test_manager_cannot_reassign_to_another_team_admin_can(any_db: Database) -> 
     with any_db.session() as session:
         o = _org(session)
         with pytest.raises(InvalidInput) as other:
-            team.reassign(session, o["wang"], [o["c"]["Acme"]], o["zoe"].id, NOW)
+            reassign.reassign(session, o["wang"], [o["c"]["Acme"]], o["zoe"].id, NOW)
         assert other.value.code == "team_other_team" and other.value.params["name"] == "Zoe"
         with pytest.raises(InvalidInput) as other_user:
             people.find_user(session, o["wang"], "@Zoe")
         assert other_user.value.code == "team_other_team"
         # a manager cannot move another team's customer even by id: it is not in their scope
-        assert team.reassign(session, o["wang"], [o["c"]["West Co"]], o["emma"].id, NOW).moved == 0
-        assert team.reassign(session, o["ada"], [o["c"]["Acme"]], o["zoe"].id, NOW).moved == 1
+        assert reassign.reassign(session, o["wang"], [o["c"]["West Co"]], o["emma"].id, NOW).moved == 0
+        assert reassign.reassign(session, o["ada"], [o["c"]["Acme"]], o["zoe"].id, NOW).moved == 1
         assert session.get(Customer, o["c"]["Acme"]).owner_id == o["zoe"].id
 
 
@@ -227,15 +233,15 @@ def test_finding_people_and_customers(any_db: Database) -> None:
         with pytest.raises(InvalidInput) as unknown:
             people.find_user(session, wang, "@nobody")
         assert unknown.value.code == "team_unknown_user"
-        assert team.find_customer(session, wang, "acme").id == o["c"]["Acme"]
-        assert team.find_customer(session, wang, f"#{o['c']['腾讯']}").name == "腾讯"
-        assert team.find_customer(session, wang, "huawei").name == "华为"  # pinyin, through the search index
+        assert lookup.find_customer(session, wang, "acme").id == o["c"]["Acme"]
+        assert lookup.find_customer(session, wang, f"#{o['c']['腾讯']}").name == "腾讯"
+        assert lookup.find_customer(session, wang, "huawei").name == "华为"  # pinyin, through the search index
         with pytest.raises(InvalidInput) as missing:
-            team.find_customer(session, wang, "West Co")  # another team's
+            lookup.find_customer(session, wang, "West Co")  # another team's
         assert missing.value.code == "team_customer_not_found"
         _customer(session, "华为", o["emma"])
         with pytest.raises(InvalidInput) as twins:
-            team.find_customer(session, wang, "华为")
+            lookup.find_customer(session, wang, "华为")
         assert twins.value.code == "team_ambiguous_customer" and len(twins.value.params["candidates"]) == 2
 
 
@@ -246,20 +252,20 @@ def test_account_manager_for_vip_only_and_the_load(any_db: Database) -> None:
     with any_db.session() as session:
         o = _org(session)
         c = o["c"]
-        load = team.account_manager_load(session, o["wang"], POLICY)
+        load = account_managers.account_manager_load(session, o["wang"], POLICY)
         assert load.tier == "vip" and load.top_total == 2 and load.without_total == 2
-        name, manager = team.set_account_manager(session, o["wang"], POLICY, c["华为"], o["emma"].id, NOW)
+        name, manager = account_managers.set_account_manager(session, o["wang"], POLICY, c["华为"], o["emma"].id, NOW)
         assert (name, manager) == ("华为", "Emma Stone")
         with pytest.raises(InvalidInput) as not_vip:
-            team.set_account_manager(session, o["wang"], POLICY, c["Acme"], o["emma"].id, NOW)
+            account_managers.set_account_manager(session, o["wang"], POLICY, c["Acme"], o["emma"].id, NOW)
         assert not_vip.value.code == "team_not_vip"
         with pytest.raises(InvalidInput):
-            team.set_account_manager(session, o["wang"], POLICY, c["Globex"], o["zoe"].id, NOW)
-        load = team.account_manager_load(session, o["wang"], POLICY)
+            account_managers.set_account_manager(session, o["wang"], POLICY, c["Globex"], o["zoe"].id, NOW)
+        load = account_managers.account_manager_load(session, o["wang"], POLICY)
         assert load.managers == [{"id": o["emma"].id, "name": "Emma Stone", "active": True, "customers": 1, "top": 1}]
         assert [w["name"] for w in load.without] == ["Globex"]
         assert can_see_customer(session, _fresh(session, o["emma"]), c["华为"])  # the AM sees the customer
-        assert team.set_account_manager(session, o["wang"], POLICY, c["华为"], None, NOW) == ("华为", None)
+        assert account_managers.set_account_manager(session, o["wang"], POLICY, c["华为"], None, NOW) == ("华为", None)
         assert (
             session.exec(
                 select(func.count()).select_from(AuditLog).where(AuditLog.action == "customer.account_manager")
@@ -277,7 +283,7 @@ def test_archived_customers_leave_every_list_and_come_back(any_db: Database) -> 
         c = o["c"]
         session.add(Feedback(customer_id=c["腾讯"], kind="complaint", text="late", created_at=NOW - timedelta(days=3)))
     with any_db.session() as session:
-        assert team.archive(session, o["wang"], c["腾讯"], NOW) == "腾讯"
+        assert archive.archive(session, o["wang"], c["腾讯"], NOW) == "腾讯"
     book.invalidate()
     with any_db.session() as session:
         li = o["li"]
@@ -287,15 +293,15 @@ def test_archived_customers_leave_every_list_and_come_back(any_db: Database) -> 
         today = agenda.build(session, li, POLICY, NOW, org_timezone=ZONE)
         assert all(x.customer_id != c["腾讯"] for x in [*today.contacts, *today.follow_ups, *today.complaints])
         assert not feedback.open_items(session, li)
-        escalations = reminders.plan_escalations(session, POLICY, SETTINGS, NOW)
+        escalations = planner.plan_escalations(session, POLICY, SETTINGS, NOW)
         assert all(p.payload["params"]["customer_id"] != c["腾讯"] for p in escalations)
-        assert team.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE).customers == 3
-        lines, total = team.archived(session, o["wang"])
+        assert overview.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE).customers == 3
+        lines, total = archive.archived(session, o["wang"])
         assert total == 1 and lines[0].name == "腾讯"
         with pytest.raises(InvalidInput):  # a rep of another team cannot see it in the archive either
-            team.find_customer(session, o["omar"], "腾讯", archived=True)
-        assert team.find_customer(session, o["wang"], "腾讯", archived=True).archived
-        assert team.unarchive(session, o["wang"], c["腾讯"], NOW) == "腾讯"
+            lookup.find_customer(session, o["omar"], "腾讯", archived=True)
+        assert lookup.find_customer(session, o["wang"], "腾讯", archived=True).archived
+        assert archive.unarchive(session, o["wang"], c["腾讯"], NOW) == "腾讯"
     with any_db.session() as session:
         assert c["腾讯"] in visible_customer_ids(session, o["li"])
         actions = [a.action for a in session.exec(select(AuditLog).order_by(AuditLog.id)).all()]
@@ -340,15 +346,15 @@ def test_merge_moves_everything_and_loses_nothing(any_db: Database) -> None:
         )
     with any_db.session() as session:
         before = _counts(session)
-        first, second = team.merge_preview(session, o["wang"], drop, keep)
+        first, second = merge.merge_preview(session, o["wang"], drop, keep)
         assert first.id in (keep, drop) and {first.id, second.id} == {keep, drop}
         with pytest.raises(InvalidInput) as same:
-            team.merge_preview(session, o["wang"], keep, keep)
+            merge.merge_preview(session, o["wang"], keep, keep)
         assert same.value.code == "team_merge_same"
         with pytest.raises(NotFound):  # both records must be visible to the actor
-            team.merge(session, o["wang"], POLICY, keep, o["c"]["West Co"], NOW, org_timezone=ZONE)
+            merge.merge(session, o["wang"], POLICY, keep, o["c"]["West Co"], NOW, org_timezone=ZONE)
     with any_db.session() as session:
-        merged = team.merge(session, o["wang"], POLICY, keep, drop, NOW, org_timezone=ZONE)
+        merged = merge.merge(session, o["wang"], POLICY, keep, drop, NOW, org_timezone=ZONE)
         assert merged.moved == {
             "interactions": 1,
             "feedback": 1,
@@ -372,7 +378,7 @@ def test_merge_moves_everything_and_loses_nothing(any_db: Database) -> None:
         assert session.exec(select(AuditLog).where(AuditLog.action == "customer.merge")).one().detail["merged"] == drop
         assert drop not in visible_customer_ids(session, o["emma"])
         with pytest.raises(InvalidInput) as restore:
-            team.unarchive(session, o["wang"], drop, NOW)
+            archive.unarchive(session, o["wang"], drop, NOW)
         assert restore.value.code == "team_merged_record"
 
 
@@ -384,26 +390,24 @@ def test_deactivated_rep_gets_no_digest_and_their_customers_wait(any_db: Databas
         o = _org(session)
     digest_time = datetime(2026, 11, 24, 1, 5, tzinfo=UTC)
     with any_db.session() as session:
-        planned = {p.recipient_id for p in reminders.plan_digests(session, POLICY, SETTINGS, digest_time)}
+        planned = {p.recipient_id for p in planner.plan_digests(session, POLICY, SETTINGS, digest_time)}
         assert o["li"].id in planned
     with any_db.session() as session:
         change = people.deactivate(session, o["wang"], o["li"].id, NOW)
         assert (change.old, change.new, change.customers) == ("active", "inactive", 3)
     with any_db.session() as session:
-        assert o["li"].id not in {
-            p.recipient_id for p in reminders.plan_digests(session, POLICY, SETTINGS, digest_time)
-        }
-        assert o["li"].id not in {p.account.id for p in reminders.people(session, SETTINGS, with_books_only=False)}
+        assert o["li"].id not in {p.recipient_id for p in planner.plan_digests(session, POLICY, SETTINGS, digest_time)}
+        assert o["li"].id not in {p.account.id for p in planner.people(session, SETTINGS, with_books_only=False)}
         assert accounts.find_by_telegram_id(session, 4) is None and people.is_deactivated(session, 4)
-        view = team.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE)
+        view = overview.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE)
         assert view.waiting == 3 and view.customers == 4  # nothing lost: still the manager's
         li_row = next(m for m in view.members if m.name == "李伟")
         assert not li_row.active and li_row.book == 3
         with pytest.raises(InvalidInput) as inactive:
-            team.reassign(session, o["wang"], [o["c"]["Acme"]], o["li"].id, NOW)
+            reassign.reassign(session, o["wang"], [o["c"]["Acme"]], o["li"].id, NOW)
         assert inactive.value.code == "team_inactive_target"
-        picked = team.select_customers(session, o["wang"], from_user_id=o["li"].id)
-        assert team.reassign(session, o["wang"], picked.ids, o["emma"].id, NOW).moved == 3
+        picked = reassign.select_customers(session, o["wang"], from_user_id=o["li"].id)
+        assert reassign.reassign(session, o["wang"], picked.ids, o["emma"].id, NOW).moved == 3
         audit = session.exec(select(AuditLog).where(AuditLog.action == "user.deactivate")).one()
         assert (audit.actor_id, audit.detail["old"], audit.detail["new"]) == (o["wang"].id, "active", "inactive")
 
@@ -459,11 +463,11 @@ def test_team_changes_invalidate_the_name_index_once_committed(any_db: Database)
         o = _org(session)
     wang, li, emma = o["wang"], o["li"], o["emma"]
     steps = [
-        lambda s: team.reassign(s, _fresh(s, wang), [o["c"]["Acme"]], emma.id, NOW),
-        lambda s: team.set_account_manager(s, _fresh(s, wang), POLICY, o["c"]["华为"], emma.id, NOW),
-        lambda s: team.archive(s, _fresh(s, wang), o["c"]["Acme"], NOW),
-        lambda s: team.unarchive_by_name(s, _fresh(s, wang), "Acme", NOW),
-        lambda s: team.merge(s, _fresh(s, wang), POLICY, o["c"]["华为"], o["c"]["Acme"], NOW, org_timezone=ZONE),
+        lambda s: reassign.reassign(s, _fresh(s, wang), [o["c"]["Acme"]], emma.id, NOW),
+        lambda s: account_managers.set_account_manager(s, _fresh(s, wang), POLICY, o["c"]["华为"], emma.id, NOW),
+        lambda s: archive.archive(s, _fresh(s, wang), o["c"]["Acme"], NOW),
+        lambda s: archive.unarchive_by_name(s, _fresh(s, wang), "Acme", NOW),
+        lambda s: merge.merge(s, _fresh(s, wang), POLICY, o["c"]["华为"], o["c"]["Acme"], NOW, org_timezone=ZONE),
         lambda s: people.change(s, _fresh(s, wang), "deactivate", li.id, None, NOW),
     ]
     for step in steps:
@@ -474,5 +478,5 @@ def test_team_changes_invalidate_the_name_index_once_committed(any_db: Database)
         assert book.version() != before
     before = book.version()
     with pytest.raises(InvalidInput), any_db.session() as session:
-        team.reassign(session, _fresh(session, wang), [o["c"]["West Co"]], o["zoe"].id, NOW)  # another team's
+        reassign.reassign(session, _fresh(session, wang), [o["c"]["West Co"]], o["zoe"].id, NOW)  # another team's
     assert book.version() == before

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 from core import accounts
 from core.db import Database
-from core.facts import load_book_facts, load_facts
 from core.models import (
     Contact,
     Customer,
@@ -24,9 +23,10 @@ from core.models import (
 )
 from core.money import to_minor
 from core.policies import default_policy_text
-from core.tier_report import tier_json
+from core.tier_records.fact_queries import load_book_facts, load_facts
+from core.tier_records.report import tier_json
+from core.tier_records.retier import recompute, retier_customer, tier_views
 from core.tiering import parse_policy
-from core.tiers import recompute, retier_customer, tier_views
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 POLICY = parse_policy(default_policy_text())

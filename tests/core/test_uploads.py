@@ -3,8 +3,9 @@ is shown; its commit replaces the note, so the notes left at a start are the imp
 
 from __future__ import annotations
 
-from core import accounts, uploads
+from core import accounts
 from core.db import Database
+from core.imports import uploads
 from core.policies import default_policy_text
 from core.tiering import parse_policy
 from tests.conftest import TEST_START

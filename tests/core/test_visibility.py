@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from core import accounts, team, uploads
+from core import accounts
 from core.db import Database, downgrade, upgrade
-from core.file_reader import read_bytes
-from core.importer import import_table
+from core.imports import uploads
+from core.imports.file_reader import read_bytes
+from core.imports.importer import import_table
 from core.models import Customer, Team, Upload
+from core.team import reassign
 from core.visibility import can_see_customer, visible_customer_ids
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -115,11 +117,11 @@ def test_an_unassigned_import_stays_in_the_importers_team(any_db: Database) -> N
         assert newco.id in visible_customer_ids(session, west) and newco.id in visible_customer_ids(session, admin)
         assert newco.id not in visible_customer_ids(session, east)
         assert rows["Server Co"].id not in visible_customer_ids(session, west) | visible_customer_ids(session, east)
-        assert newco.id not in team.select_customers(session, east, unassigned=True).ids
-        assert team.reassign(session, east, [newco.id], book["east_rep"].id, NOW).moved == 0
+        assert newco.id not in reassign.select_customers(session, east, unassigned=True).ids
+        assert reassign.reassign(session, east, [newco.id], book["east_rep"].id, NOW).moved == 0
         assert session.get(Customer, newco.id).owner_id is None
-        assert newco.id in team.select_customers(session, west, unassigned=True).ids
-        assert team.reassign(session, west, [newco.id], book["west_rep"].id, NOW).moved == 1
+        assert newco.id in reassign.select_customers(session, west, unassigned=True).ids
+        assert reassign.reassign(session, west, [newco.id], book["west_rep"].id, NOW).moved == 1
 
 
 def test_migration_gives_unassigned_customers_the_team_of_who_imported_them(any_db: Database) -> None:

@@ -12,13 +12,17 @@ from sqlmodel import select
 
 from bot.jobs import render_payload
 from bot.render import Renderer
-from core import accounts, agenda, greetings, overrides, reminders, summary
+from core import accounts
+from core.chat import plans
 from core.db import Database
 from core.models import Contact, Customer, CustomerTier, Interaction, Notification
+from core.reminders import agenda, greetings, planner
+from core.reports import scoping, summary
 from core.settings import load_settings
+from core.tier_records import overrides, review_cycle
+from core.tier_records.retier import TierChange
 from core.tiering import PolicyError, parse_policy
 from core.tiering.specs import OrderedModel, RfmModel
-from core.tiers import TierChange
 from tests.vocabulary import VOCABULARIES, Vocabulary
 
 SETTINGS = load_settings(_env_file=None)
@@ -110,12 +114,12 @@ def make_book(db: Database, vocabulary: Vocabulary) -> dict[str, int]:
     return ids
 
 
-def plan(db: Database, vocabulary: Vocabulary, planner, now: datetime) -> list[reminders.Planned]:
+def plan(db: Database, vocabulary: Vocabulary, planner, now: datetime) -> list[plans.Planned]:
     with db.session() as session:
         return planner(session, vocabulary.policy, SETTINGS, now)
 
 
-def texts(planned: reminders.Planned) -> dict[str, str]:
+def texts(planned: plans.Planned) -> dict[str, str]:
     return {lang: render_payload(RENDERER, lang, planned.payload) for lang in ("zh", "en")}
 
 
@@ -133,7 +137,7 @@ def vocabulary(request: pytest.FixtureRequest) -> Vocabulary:
 
 def test_the_top_tier_overdue_is_nudged_in_the_afternoon_in_words(any_db: Database, vocabulary: Vocabulary) -> None:
     ids = make_book(any_db, vocabulary)
-    [nudge] = [p for p in plan(any_db, vocabulary, reminders.plan_afternoon, at("15:00")) if p.kind == "nudge"]
+    [nudge] = [p for p in plan(any_db, vocabulary, planner.plan_afternoon, at("15:00")) if p.kind == "nudge"]
     [line] = nudge.payload["params"]["entries"]
     assert (nudge.recipient_id, line["customer_id"], line["priority"]) == (ids["rep"], ids["top"], True)
     for lang, text in texts(nudge).items():
@@ -142,7 +146,7 @@ def test_the_top_tier_overdue_is_nudged_in_the_afternoon_in_words(any_db: Databa
 
 def test_the_top_tier_long_overdue_is_escalated_once_and_no_other(any_db: Database, vocabulary: Vocabulary) -> None:
     ids = make_book(any_db, vocabulary)
-    [escalation] = plan(any_db, vocabulary, reminders.plan_escalations, at("15:00"))
+    [escalation] = plan(any_db, vocabulary, planner.plan_escalations, at("15:00"))
     assert escalation.recipient_id == ids["manager"]
     assert escalation.dedupe_key.startswith(f"escalation:overdue:{ids['top']}:")
     for lang, text in texts(escalation).items():
@@ -151,7 +155,7 @@ def test_the_top_tier_long_overdue_is_escalated_once_and_no_other(any_db: Databa
 
 def test_the_digest_ranks_the_top_tier_first(any_db: Database, vocabulary: Vocabulary) -> None:
     ids = make_book(any_db, vocabulary)
-    [digest] = plan(any_db, vocabulary, reminders.plan_digests, at("09:00"))
+    [digest] = plan(any_db, vocabulary, planner.plan_digests, at("09:00"))
     entries = digest.payload["params"]["entries"]
     assert entries[0]["customer_id"] == ids["top"] and entries[0]["priority"]
     assert digest.payload["params"]["counts"]["overdue"] == 1
@@ -175,7 +179,7 @@ def test_summary_on_time_agrees_with_the_digest_and_the_escalations(any_db: Data
     with any_db.session() as session:
         manager = accounts.get_account(session, ids["manager"])
         rep = accounts.get_account(session, ids["rep"])
-        scope = summary.resolve_scope(session, manager, summary.Request())
+        scope = scoping.resolve_scope(session, manager, scoping.Request())
         result = summary.build(session, manager, vocabulary.policy, now, org_timezone="Asia/Shanghai", scope=scope)
         items = agenda.build(session, rep, vocabulary.policy, now, org_timezone="Asia/Shanghai")
     figures = {t.code: t for t in next(m for m in result.models if m.code == vocabulary.main).tiers}
@@ -183,7 +187,7 @@ def test_summary_on_time_agrees_with_the_digest_and_the_escalations(any_db: Data
     tier_of = {ids["top"]: vocabulary.top, ids["middle"]: vocabulary.middle, ids["lowest"]: vocabulary.lowest}
     late_in_digest = {code: sum(1 for c in items.overdue if tier_of[c.customer_id] == code) for code in figures}
     escalated = {
-        tier_of[int(p.dedupe_key.split(":")[2])] for p in plan(any_db, vocabulary, reminders.plan_escalations, now)
+        tier_of[int(p.dedupe_key.split(":")[2])] for p in plan(any_db, vocabulary, planner.plan_escalations, now)
     }
     assert late_in_summary == late_in_digest == {vocabulary.top: 1, vocabulary.middle: 0, vocabulary.lowest: 0}
     assert escalated == {vocabulary.top}
@@ -213,8 +217,8 @@ def test_tier_change_notices_name_tiers_and_models_in_the_readers_language(
         TierChange(ids["lowest"], vocabulary.main, vocabulary.middle, vocabulary.lowest, 10.0, "downgrade"),
     ]
     with any_db.session() as session:
-        [review] = reminders.change_notices(session, changes, TODAY, vocabulary.policy)
-        [by_policy] = reminders.change_notices(
+        [review] = review_cycle.change_notices(session, changes, TODAY, vocabulary.policy)
+        [by_policy] = review_cycle.change_notices(
             session, changes, TODAY, vocabulary.policy, {"kind": "policy", "by": "Wang", "version": 7}
         )
     main = vocabulary.policy.main_model

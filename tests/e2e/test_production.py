@@ -21,7 +21,8 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, user
-from core import accounts, outbox
+from core import accounts
+from core.chat import outbox
 from core.db import open_database
 from core.settings import normalise_database_url
 from tests.e2e.conftest import TIERBOT

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI
-from core import accounts, outbox
+from core import accounts
+from core.chat import outbox
 from core.db import Database, open_database
 from tests.e2e.conftest import TIERBOT
 from tests.waiting import wait_until as _wait

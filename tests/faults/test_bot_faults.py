@@ -23,11 +23,12 @@ from telegram import Update
 from bot import jobs, ops
 from bot.local_api import Fault
 from bot.testing import Harness, Person
-from core import book, outbox
 from core import db as core_db
+from core.chat import outbox
 from core.clock import ManualClock
 from core.db import Database, open_database
 from core.models import ActionKey, Customer, Interaction, Notification, PendingCard
+from core.names import book
 from tests.conftest import TEST_START
 
 BUSY = {"en": "busy right now, so nothing was saved", "zh": "数据库正忙"}

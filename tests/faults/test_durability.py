@@ -17,8 +17,10 @@ from bot import jobs, ops
 from bot.cli import main
 from bot.instance_lock import hold_for_run
 from bot.testing import Harness
-from core import accounts, backup, erase, outbox, stats
+from core import accounts
+from core.chat import outbox
 from core.clock import ManualClock
+from core.customers import erase
 from core.db import Database, downgrade, open_database
 from core.models import (
     AuditLog,
@@ -32,6 +34,7 @@ from core.models import (
     Opportunity,
     PendingCard,
 )
+from core.ops import backup, stats
 from tests.conftest import TEST_START
 
 NOW = TEST_START

@@ -24,7 +24,8 @@ from telegram.request import HTTPXRequest
 from bot import jobs
 from bot.app import build_application, services_for
 from bot.local_api import LOCAL_TOKEN, Fault, LocalBotAPI, serve, user
-from core import accounts, outbox
+from core import accounts
+from core.chat import outbox
 from core.clock import ManualClock
 from core.db import Database
 from core.models import Notification

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.db import Database
-from core.greetings import due_greetings, greetings_environment
+from core.reminders.greetings import due_greetings, greetings_environment
 
 from .big_book import POLICY, build
 

@@ -13,8 +13,8 @@ import pytest
 
 from bot.render import Renderer
 from core.db import Database
-from core.greetings import GreetingBatch, due_greetings, greetings_environment
 from core.policies import default_policy_text
+from core.reminders.greetings import GreetingBatch, due_greetings, greetings_environment
 from core.tiering import parse_policy
 
 from .book import TZ, Book
@@ -193,7 +193,7 @@ def test_a_broken_template_gives_a_log_line_and_the_fallback_text(
         for name in ("甲公司", "乙公司"):
             cid = book.customer(name, tier="vip")
             book.contact(cid, f"{name}联系人", birthday=date(1980, 9, 15))
-    with caplog.at_level(logging.WARNING, logger="core.greetings"):
+    with caplog.at_level(logging.WARNING, logger="core.reminders.greetings"):
         batches = _due(sqlite_db, date(2027, 9, 8), env=greetings_environment(templates))
     assert {b.kind for b in batches} == {"holiday", "birthday"}
     for batch in batches:
@@ -240,7 +240,7 @@ def test_a_template_failing_for_one_customer_still_serves_the_others(
         book.contact(book.customer("甲公司", tier="vip"), "甲", title="ceo")
         book.contact(book.customer("乙公司", tier="vip"), "乙")
         book.customer("Acme", tier="vip", language="en")
-    with caplog.at_level(logging.WARNING, logger="core.greetings"):
+    with caplog.at_level(logging.WARNING, logger="core.reminders.greetings"):
         [batch] = _due(sqlite_db, date(2027, 9, 8), env=greetings_environment(templates))
     drafts = {i.customer_name: (i.template, i.draft) for i in batch.items}
     assert drafts["甲公司"] == ("greetings/mid_autumn/personal.zh.txt.j2", "CEO，中秋快乐！")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.render import Renderer
-from core.greetings import LANGUAGES, STYLES, LastTouch, addressee, greetings_environment
+from core.reminders.greetings import LANGUAGES, STYLES, LastTouch, addressee, greetings_environment
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 OCCASIONS = (

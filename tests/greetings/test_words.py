@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
-from core import accounts, customers
+from core import accounts
+from core.customers import registry
 from core.db import Database
-from core.greetings import GreetingBatch, due_greetings, greetings_environment
 from core.models import Customer, Feedback, Interaction, User
 from core.policies import default_policy_text
+from core.reminders.greetings import GreetingBatch, due_greetings, greetings_environment
 from core.tiering import parse_policy
 
 from .book import TZ, Book
@@ -80,7 +81,7 @@ def test_a_new_customer_gets_its_reps_language_and_region_unless_told(any_db: Da
         session.add(user)
         session.flush()
         rep = accounts.get_account(session, rep.id)
-        plain = customers.create(session, rep, customers.NewCustomer("Acme"), now)
-        told = customers.create(session, rep, customers.NewCustomer("华为", region="CN", language="zh"), now)
+        plain = registry.create(session, rep, registry.NewCustomer("Acme"), now)
+        told = registry.create(session, rep, registry.NewCustomer("华为", region="CN", language="zh"), now)
         assert (session.get(Customer, plain).language, session.get(Customer, plain).region) == ("en", "US")
         assert (session.get(Customer, told).language, session.get(Customer, told).region) == ("zh", "CN")

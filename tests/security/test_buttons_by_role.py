@@ -1,6 +1,6 @@
 """Issue 7 §6: every button action, pressed with a forged key.
 
-For each action registered with `@action(...)` (bot/actions.py `_ACTIONS`, filled by importing
+For each action registered with `@action(...)` (bot/button_dispatch.py `_ACTIONS`, filled by importing
 the handler modules), a key is stored for the presser — as the real keyboards would — whose
 payload points at what the presser may not touch: a customer, interaction, feedback, follow-up,
 person, upload, invite or policy draft of the other team, or a teammate's customer. Pressed
@@ -25,9 +25,9 @@ import pytest
 from sqlmodel import select
 
 import bot.handlers  # noqa: F401 - importing the handler modules registers every action
-from bot.actions import _ACTIONS
+from bot.button_dispatch import _ACTIONS
 from bot.testing import Harness, Person
-from core import buttons, flows
+from core.chat import buttons, flows
 from core.models import ActionKey, Customer
 from tests.security.checks import Mark, assert_no_error_answer, assert_no_error_logged, assert_no_leak
 from tests.security.world import World, build, changed_tables, hidden_from, snapshot

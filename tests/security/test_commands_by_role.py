@@ -22,8 +22,9 @@ from telegram.ext import ApplicationBuilder, CommandHandler
 
 from bot.handlers import register
 from bot.testing import Harness
-from core import flows, onboarding
+from core.chat import flows
 from core.models import StrangerRefusal, User
+from core.team import onboarding
 from tests.security.checks import Mark, assert_no_error_answer, assert_no_error_logged, assert_no_leak, refusal_text
 from tests.security.world import ROLES, World, build, hidden_from
 

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import buttons
+from core.chat import buttons
 from core.models import ActionKey, AuditLog, Customer, FollowUp
 from tests.security.checks import Mark, assert_no_error_answer, assert_no_error_logged, assert_no_leak
 from tests.security.test_buttons_by_role import press_forged

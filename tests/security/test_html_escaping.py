@@ -21,8 +21,8 @@ from sqlmodel import select
 
 from bot.local_api import Sent
 from bot.testing import Harness
-from core import book
 from core.models import Contact, Customer, Feedback, FollowUp, Interaction, TierOverride, User
+from core.names import book
 from tests.conftest import TEST_START
 from tests.security.checks import Mark, assert_no_error_logged, file_texts
 from tests.security.test_buttons_by_role import press_action

@@ -7,8 +7,9 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness
-from core import book, uploads
+from core.imports import uploads
 from core.models import Customer, Notification, User
+from core.names import book
 from tests.security.checks import Mark, assert_no_error_logged, assert_no_leak
 from tests.security.world import build
 

@@ -21,11 +21,14 @@ from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel
 
 from bot.testing import Harness, Person
-from core import book, onboarding, overrides, policy_store, uploads
 from core.accounts import Account
+from core.imports import uploads
 from core.models import Contact, Customer, CustomerAlias, Feedback, FollowUp, Interaction, Opportunity, User
+from core.names import book
 from core.policies import default_policy_text
-from core.tiers import recompute
+from core.team import onboarding
+from core.tier_records import overrides, policy_store
+from core.tier_records.retier import recompute
 
 ROLES = ("stranger", "rep", "other_rep", "manager", "other_manager", "admin")
 EAST_CUSTOMERS = ("Aurora Foods", "Borealis Trading")
@@ -56,7 +59,7 @@ class World:
 def hidden_from(role: str) -> tuple[str, ...]:
     """Customer names `role` may not see: other teams' customers; a rep also not a teammate's; a
     stranger none at all. (People of other teams are named in refusals by design — a manager who
-    types `@Zoe` learns Zoe is not in their team, core.people.find_user — so they are not listed.)"""
+    types `@Zoe` learns Zoe is not in their team, core.team.people.find_user — so they are not listed.)"""
     return {
         "stranger": EAST_CUSTOMERS + WEST_CUSTOMERS,
         "rep": ("Borealis Trading",) + WEST_CUSTOMERS,

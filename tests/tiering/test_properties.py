@@ -108,7 +108,7 @@ tier_codes = st.one_of(st.none(), st.sampled_from(["vip", "key", "regular", "gon
 
 @given(tier=tier_codes, score=st.one_of(st.none(), st.floats(min_value=0, max_value=100)), review=st.booleans())
 def test_without_an_override_a_stored_tier_equal_to_the_live_one_stays(tier, score, review):
-    # core.tiers skips decide_tier for these (most customers at every recompute)
+    # core.tier_records.retier skips decide_tier for these (most customers at every recompute)
     decision = decide_tier("value", tier, tier, score, None, review, POLICY, NOW)
     assert (decision.tier, decision.changed) == (tier, False)
 

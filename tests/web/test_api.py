@@ -15,8 +15,8 @@ from sqlmodel import func, select
 
 from bot.local_api import LOCAL_TOKEN
 from bot.testing import Harness, Person
-from core import summary
 from core.models import Feedback, FollowUp, Interaction
+from core.reports import scoping, summary
 from tests.core.summary_book import add_book
 from web.app import create_app
 from web.initdata import sign
@@ -168,7 +168,7 @@ async def test_dashboard_has_the_summary_figures_and_each_drills_down_to_them(
             harness.services.policy,
             harness.clock.now(),
             org_timezone=harness.services.settings.timezone,
-            scope=summary.resolve_scope(session, manager.account, summary.Request()),
+            scope=scoping.resolve_scope(session, manager.account, scoping.Request()),
         ).params()
     status, board = await get(client, "/api/dashboard?period=month", auth(harness, manager))
     assert status == 200

@@ -1,0 +1,1 @@
+"""What happened with a customer: logged interactions, feedback, follow-ups and opportunities (expected money)."""

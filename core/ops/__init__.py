@@ -1,0 +1,1 @@
+"""Operations: backups and restores, run statistics, admin alerts and the seeded demo book."""
