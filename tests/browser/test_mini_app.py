@@ -132,7 +132,7 @@ async def test_a_rep_searches_filters_sorts_opens_and_logs(harness: Harness, dem
     assert revenues == sorted(revenues) and revenues[0] < revenues[-1]
     await page.click("th[data-sort='revenue']")
     await page.wait_for_selector("th[data-sort='revenue'].desc")
-    descending = table(
+    descending = search_table(
         harness, rep, tiers={main.code: (key,)}, cadence=("overdue",), silent_days=60, sort="revenue", descending=True
     )
     assert await shown_ids(page) == [row.id for row in descending.rows]
