@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot import ops_cli
 from core.db import Database, database_for_command
 from core.errors import ConfigError, InvalidInput
+from core.models import Role
 from core.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
@@ -76,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("revision")
 
     invite = sub.add_parser("invite", help="print a single-use invite link")
-    invite.add_argument("--role", choices=["rep", "manager", "admin"], required=True)
+    invite.add_argument("--role", choices=[r.value for r in Role], required=True)
     invite.add_argument("--team", default=None)
     invite.add_argument("--ttl-days", type=int, default=None, help="validity (default TIERBOT_INVITE_TTL_DAYS)")
 
@@ -119,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--team", default=None)
     set_role = user_sub.add_parser("set-role", help="rep, manager or admin")
     set_role.add_argument("user", help="Telegram id, @username or name")
-    set_role.add_argument("role", choices=["rep", "manager", "admin"])
+    set_role.add_argument("role", choices=[r.value for r in Role])
     set_team = user_sub.add_parser("set-team", help="move to a team (created if new); their customers go along")
     set_team.add_argument("user", help="Telegram id, @username or name")
     set_team.add_argument("team")
@@ -318,7 +319,7 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     now = SystemClock().now()
     with database(settings) as db:
         with db.session() as session:
-            account = accounts.add_user(session, telegram_id=args.telegram_id, name=args.name, role="admin", now=now)
+            account = accounts.add_user(session, telegram_id=args.telegram_id, name=args.name, role=Role.ADMIN, now=now)
             audit.record(session, actor_id=None, action="admin.add", now=now, target=f"user:{account.id}")
     print(f"admin: {account.name} (telegram id {account.telegram_id}) can now use the bot")
     return 0

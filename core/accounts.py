@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
-from core.models import ROLES, Invite, Team, User, pk
+from core.models import ROLES, Invite, Role, Team, User, pk
 from core.settings import check_timezone, parse_hhmm, parse_quiet_hours
 
 LANGUAGES = ("zh", "en")
@@ -38,7 +38,7 @@ class Account:
 
     @property
     def is_manager(self) -> bool:
-        return self.role in ("manager", "admin")
+        return self.role in (Role.MANAGER, Role.ADMIN)
 
 
 def pick_language(chosen: str | None, telegram_code: str | None) -> str:
@@ -211,7 +211,7 @@ def redeem_invite(
     user = session.exec(select(User).where(User.telegram_id == telegram_id)).first()
     if user is None:  # a deactivated user keeps their row and comes back with a new invite
         user = User(telegram_id=telegram_id, name=name, role=invite.role, created_at=now)
-    manager_id = _team_manager_id(session, invite.team_id) if invite.role == "rep" else None
+    manager_id = _team_manager_id(session, invite.team_id) if invite.role == Role.REP else None
     user.name, user.role, user.active = (name.strip()[:200] or str(telegram_id)), invite.role, True
     user.username, user.telegram_language = username, telegram_language
     user.team_id, user.manager_id = invite.team_id, manager_id
@@ -231,7 +231,7 @@ def redeem_invite(
 def _team_manager_id(session: Session, team_id: int | None) -> int | None:
     if team_id is None:
         return None
-    manager = session.exec(select(User).where(User.team_id == team_id, User.role == "manager", User.active)).first()
+    manager = session.exec(select(User).where(User.team_id == team_id, User.role == Role.MANAGER, User.active)).first()
     return manager.id if manager else None
 
 

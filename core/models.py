@@ -8,6 +8,7 @@ short strings checked in core (a new kind needs no migration of a database enum 
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -29,10 +30,35 @@ from sqlmodel import Field, SQLModel
 
 from core.db_types import UTCDateTime
 
-ROLES = ("rep", "manager", "admin")
+
+class Role(StrEnum):
+    """Who a user is to tierbot (stored as its value): a rep reaches their own customers, a
+    manager their team's, an admin everyone's."""
+
+    REP = "rep"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class InteractionKind(StrEnum):
+    """What happened with a customer (stored as its value). A note records no contact."""
+
+    CALL = "call"
+    VISIT = "visit"
+    MEETING = "meeting"
+    MESSAGE = "message"
+    EMAIL = "email"
+    DEAL = "deal"
+    GREETING = "greeting"
+    NOTE = "note"
+    OTHER = "other"
+
+
+# StrEnum members equal their stored strings, so `role in ROLES` works for a value read back
+ROLES = tuple(Role)
 STAGES = ("prospect", "active", "lost")
 PIPELINE_STAGES = ("lead", "contacted", "needs_confirmed", "proposal", "negotiation", "contract_sent")
-INTERACTION_KINDS = ("call", "visit", "meeting", "message", "email", "deal", "greeting", "note", "other")
+INTERACTION_KINDS = tuple(InteractionKind)
 FEEDBACK_KINDS = ("complaint", "suggestion", "praise", "question")
 FEEDBACK_STATUSES = ("open", "in_progress", "resolved")
 FOLLOWUP_STATUSES = ("open", "done", "cancelled")

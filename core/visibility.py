@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session, col, select
 
 from core.accounts import Account
-from core.models import Customer, User
+from core.models import Customer, Role, User
 
 
 def customer_scope(account: Account, *, include_archived: bool = False) -> ColumnElement[bool]:
@@ -26,10 +26,10 @@ def customer_scope(account: Account, *, include_archived: bool = False) -> Colum
         return false()
     if not include_archived:
         return and_(col(Customer.archived).is_(False), customer_scope(account, include_archived=True))
-    if account.role == "admin":
+    if account.role == Role.ADMIN:
         return true()
     mine = or_(col(Customer.owner_id) == account.id, col(Customer.account_manager_id) == account.id)
-    if account.role != "manager":
+    if account.role != Role.MANAGER:
         return mine
     team_members = select(User.id).where(
         or_(col(User.manager_id) == account.id, *([col(User.team_id) == account.team_id] if account.team_id else []))

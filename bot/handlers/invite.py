@@ -13,7 +13,7 @@ from bot.context import BotContext
 from bot.keyboards import Button, markup
 from bot.replies import edit, reply
 from core.errors import NotFound
-from core.models import ROLES
+from core.models import ROLES, Role
 from core.team import onboarding
 
 
@@ -25,10 +25,10 @@ async def create(update: Update, context: BotContext) -> None:
     args = context.args or []
     role = args[0].lower() if args else "rep"
     team = " ".join(args[1:]).strip() or me.team_name
-    if role not in ROLES or (me.role == "manager" and role != "rep"):
-        await reply(update, context.render("invite/usage", admin=me.role == "admin"))
+    if role not in ROLES or (me.role == Role.MANAGER and role != Role.REP):
+        await reply(update, context.render("invite/usage", admin=me.role == Role.ADMIN))
         return
-    if me.role == "manager":
+    if me.role == Role.MANAGER:
         team = me.team_name  # a manager invites into their own team only
     ttl = timedelta(days=context.services.settings.invite_ttl_days)
     invite = await context.run(

@@ -24,6 +24,7 @@ from bot.error_replies import answers
 from bot.flow_dispatch import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
 from bot.replies import edit, reply
+from core.models import Role
 from core.team import account_managers, archive, lookup, merge, overview, people, reassign
 
 PAGE = 10  # people per overview page
@@ -101,20 +102,20 @@ async def command(update: Update, context: BotContext) -> None:
     elif args[0].startswith("@") and len(args) == 1:
         person = await context.run(people.find_person, me, args[0])
         await _member(update, context, person.id)
-    elif me.role == "admin":
+    elif me.role == Role.ADMIN:
         await _overview(update, context, 0, " ".join(args))
     else:
         await _usage(update, context, "")
 
 
 async def _usage(update: Update, context: BotContext, rest: str) -> None:
-    await _say(update, context.render("team/usage", admin=context.me.role == "admin"))
+    await _say(update, context.render("team/usage", admin=context.me.role == Role.ADMIN))
 
 
 @action("team.help")
 @answers("team")
 async def help_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await reply(update, context.render("team/usage", admin=context.me.role == "admin"))
+    await reply(update, context.render("team/usage", admin=context.me.role == Role.ADMIN))
 
 
 # --- the overview -----------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ async def _overview(update: Update, context: BotContext, page: int, team_name: s
     pages = max(1, -(-len(found.members) // PAGE))
     page = min(max(page, 0), pages - 1)
     shown = found.members[page * PAGE : (page + 1) * PAGE]
-    everyone = me.role == "admin" and team_name is None
+    everyone = me.role == Role.ADMIN and team_name is None
     text = context.render(
         "team/overview",
         o=found,
@@ -185,14 +186,14 @@ async def _member(update: Update, context: BotContext, user_id: int) -> None:
             Button(context.label("team.reassign"), "team.scope", {"from": row.id}, single_use=False),
         ]
     ]
-    if row.id != me.id and (me.role == "admin" or row.role != "admin"):
+    if row.id != me.id and (me.role == Role.ADMIN or row.role != Role.ADMIN):
         access = (
             Button(context.label("team.deactivate"), "team.ask_deactivate", {"id": row.id}, single_use=False)
             if row.active
             else Button(context.label("team.reactivate"), "team.reactivate", {"id": row.id})
         )
         people_row = [Button(context.label("team.role"), "team.roles", {"id": row.id}, single_use=False), access]
-        if me.role == "admin":
+        if me.role == Role.ADMIN:
             people_row.append(Button(context.label("team.move"), "team.teams", {"id": row.id}, single_use=False))
         rows.append(people_row)
     rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
@@ -682,7 +683,7 @@ async def _reactivate(update: Update, context: BotContext, user_id: int) -> None
 async def roles_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     me, user_id = context.me, int(payload["id"])
     person = await context.run(people.person, me, user_id)
-    roles = ("rep", "manager", "admin") if me.role == "admin" else ("rep", "manager")
+    roles = tuple(Role) if me.role == Role.ADMIN else (Role.REP, Role.MANAGER)
     rows = [
         [
             Button(context.label(f"roles.{r}"), "team.ask_role", {"id": user_id, "role": r}, single_use=False)

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from core.accounts import Account
 from core.imports.files import Columns
-from core.models import Customer, User, table_of
+from core.models import Customer, Role, User, table_of
 from core.values import BadValue
 from core.visibility import customer_scope
 
@@ -156,9 +156,9 @@ class People:
             self.by_name.setdefault(name.strip().casefold(), []).append(uid)
         self.actor = actor
         self.allowed: set[int] | None = None
-        if actor is not None and actor.role == "rep":
+        if actor is not None and actor.role == Role.REP:
             self.allowed = {actor.id}
-        elif actor is not None and actor.role == "manager":
+        elif actor is not None and actor.role == Role.MANAGER:
             self.allowed = {
                 uid
                 for uid, _, _, team, manager in users
@@ -170,7 +170,7 @@ class People:
         """Whose a row without an owner is: a rep's own, and a manager's of no team (an unassigned
         customer of no team is for the admins alone); unassigned for other managers and the CLI."""
         if self.actor is not None and (
-            self.actor.role == "rep" or (self.actor.role == "manager" and self.actor.team_id is None)
+            self.actor.role == Role.REP or (self.actor.role == Role.MANAGER and self.actor.team_id is None)
         ):
             return self.actor.id
         return None
@@ -193,12 +193,12 @@ class People:
                 raise BadValue("owner_unknown", value=text)
             found = named[0]
         if self.allowed is not None and found not in self.allowed:
-            raise BadValue("owner_rep" if self.actor and self.actor.role == "rep" else "owner_team", value=text)
+            raise BadValue("owner_rep" if self.actor and self.actor.role == Role.REP else "owner_team", value=text)
         return found
 
 
 def visible(session: Session, actor: Account | None) -> set[int] | None:
-    if actor is None or actor.role == "admin":
+    if actor is None or actor.role == Role.ADMIN:
         return None
     scope = customer_scope(actor, include_archived=True)  # an archived customer is still the same customer
     return {cid for cid in session.exec(select(Customer.id).where(scope)).all() if cid}

@@ -18,7 +18,16 @@ from core.chat import flows
 from core.db import Database
 from core.errors import InvalidInput, NotFound
 from core.interactions import followups, opportunities
-from core.models import FEEDBACK_KINDS, INTERACTION_KINDS, Customer, Feedback, FollowUp, Interaction, User
+from core.models import (
+    FEEDBACK_KINDS,
+    INTERACTION_KINDS,
+    Customer,
+    Feedback,
+    FollowUp,
+    Interaction,
+    InteractionKind,
+    User,
+)
 from core.money import from_minor, parse_money, to_minor
 from core.names import aliases
 from core.tier_records.retier import retier_customer
@@ -75,11 +84,11 @@ class LogDraft:
         (or a note). Money said to be booked, or a refund (a negative deal), is a deal made in
         the contact it was agreed in."""
         money = self.money_kind
-        if money == "expected" and self.kind == "deal":
+        if money == "expected" and self.kind == InteractionKind.DEAL:
             return self.replace(kind=self.channel if self.channel in CONTACT_KINDS else "note", channel=None)
         if (money == "refund" or self.money == "booked") and self.kind in CONTACT_KINDS:
             return self.replace(kind="deal", channel=self.kind)
-        if money == "refund" and self.kind != "deal":
+        if money == "refund" and self.kind != InteractionKind.DEAL:
             return self.replace(kind="deal")
         return self
 
@@ -660,7 +669,7 @@ def correct(
         _move(session, account, row, _visible_customer(session, account, int(value)))
     elif field == "kind":
         row.kind = draft.kind
-        row.channel = row.channel if draft.kind == "deal" else None
+        row.channel = row.channel if draft.kind == InteractionKind.DEAL else None
     elif field == "occurred_at":
         row.occurred_at = datetime.fromisoformat(draft.occurred_at)
     elif field == "amount":

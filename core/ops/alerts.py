@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.chat import outbox
-from core.models import Notification, User, pk
+from core.models import Notification, Role, User, pk
 
 KIND = "alert"
 
@@ -25,7 +25,7 @@ KIND = "alert"
 def alert_admins(session: Session, kind: str, now: datetime, **params: Any) -> int:
     """Queue the notice for every active admin; returns how many new rows (0: already told)."""
     hour = now.strftime("%Y-%m-%dT%H")
-    admins = session.exec(select(pk(User.id)).where(User.role == "admin", User.active)).all()
+    admins = session.exec(select(pk(User.id)).where(User.role == Role.ADMIN, User.active)).all()
     payload = {"template": "ops/alert", "params": {"kind": kind, **params}}
     return sum(
         outbox.enqueue(

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlmodel import Session, func, select
 
 from core import accounts
-from core.models import Contact, Customer, Interaction, Opportunity, User
+from core.models import Contact, Customer, Interaction, Opportunity, Role, User
 from core.money import to_minor
 
 TEAM = "华东销售 East China"
@@ -120,7 +120,7 @@ def seed(session: Session, now: datetime) -> dict[str, accounts.Account]:
             name=p.name,
             role=p.role,
             now=now,
-            team=TEAM if p.role != "admin" else None,
+            team=TEAM if p.role != Role.ADMIN else None,
             language=p.language,
         )
         for key, p in PEOPLE.items()

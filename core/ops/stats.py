@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from core.models import Customer, Feedback, FollowUp, Interaction, JobRun, Notification, User, table_of
+from core.models import Customer, Feedback, FollowUp, Interaction, JobRun, Notification, Role, User, table_of
 
 OUTCOME_MAX = 200
 
@@ -87,7 +87,7 @@ def collect(session: Session, now: datetime) -> Stats:
     ]
     return Stats(
         at=now.isoformat(timespec="seconds"),
-        users={role: users.get(role, 0) for role in ("rep", "manager", "admin")},
+        users={role.value: users.get(role, 0) for role in Role},
         customers={"active": total - archived, "archived": archived, "erased": erased},
         interactions=session.exec(select(func.count()).select_from(Interaction)).one(),
         open_follow_ups=session.exec(select(func.count()).select_from(FollowUp).where(FollowUp.status == "open")).one(),

@@ -45,7 +45,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from core import occasions
-from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, User, pk
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, InteractionKind, User, pk
 from core.occasions import Holiday
 from core.tiering import Policy, collector_paused
 
@@ -57,7 +57,14 @@ STYLES = ("personal", "warm", "standard")  # draft styles, most personal first
 LANGUAGES = ("zh", "en")
 GREETED_STAGES = ("active", "prospect")
 # Touches worth recalling in a personal draft (not notes, nor earlier greetings).
-RECALLED_KINDS = ("visit", "meeting", "call", "deal", "message", "email")
+RECALLED_KINDS = (
+    InteractionKind.VISIT,
+    InteractionKind.MEETING,
+    InteractionKind.CALL,
+    InteractionKind.DEAL,
+    InteractionKind.MESSAGE,
+    InteractionKind.EMAIL,
+)
 RECALL_WITHIN = timedelta(days=365)
 SNIPPET_CHARS = {"zh": 24, "en": 60}
 # A Chinese contact name that already ends in a form of address ("黄总", "王经理") takes no title

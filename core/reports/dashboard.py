@@ -14,7 +14,7 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from core.accounts import Account
-from core.models import Customer, Opportunity
+from core.models import Customer, Opportunity, Role
 from core.money import from_minor
 from core.reports import scoping, summary
 from core.tiering import Policy
@@ -63,7 +63,7 @@ def scope_filter(actor: Account, scope: scoping.Scope) -> dict[str, str]:
     and an admin's organisation are their whole visible book (no filter)."""
     if scope.kind == "person" and scope.user_id is not None:
         return {"person": str(scope.user_id)}
-    if scope.kind == "team" and actor.role == "admin" and scope.team_id is not None:
+    if scope.kind == "team" and actor.role == Role.ADMIN and scope.team_id is not None:
         return {"team": str(scope.team_id)}
     return {}
 

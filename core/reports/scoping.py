@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from core.accounts import Account
 from core.errors import Forbidden, InvalidInput
-from core.models import Customer, Team, User
+from core.models import Customer, Role, Team, User
 from core.team.people import find_user, in_domain
 from core.visibility import customer_scope
 
@@ -114,7 +114,7 @@ class Scope:
 
 
 def require_summary_rights(actor: Account) -> None:
-    if actor.role not in ("manager", "admin") or not actor.active:
+    if actor.role not in (Role.MANAGER, Role.ADMIN) or not actor.active:
         raise Forbidden("summaries are for managers and admins")
 
 
@@ -134,14 +134,14 @@ def resolve_scope(session: Session, actor: Account, request: Request) -> Scope:
         return Scope("person", user.name, user_id=user.id)
     if request.team:
         team = session.exec(select(Team).where(func.lower(Team.name) == request.team.strip().lower())).first()
-        if actor.role != "admin":
+        if actor.role != Role.ADMIN:
             if team is None or team.id != actor.team_id:
                 raise InvalidInput("summary_team_forbidden", value=request.team[:100], own=actor.team_name)
             return Scope("team", actor.team_name, team_id=actor.team_id)
         if team is None:
             raise InvalidInput("summary_unknown_team", value=request.team[:100])
         return Scope("team", team.name, team_id=team.id)
-    if actor.role == "admin":
+    if actor.role == Role.ADMIN:
         return Scope("org")
     return Scope("team", actor.team_name, team_id=actor.team_id)
 
@@ -152,9 +152,9 @@ def scope_from_payload(session: Session, actor: Account, payload: dict[str, Any]
     scope = Scope(str(payload.get("kind")), payload.get("label"), payload.get("user_id"), payload.get("team_id"))
     if scope.kind == "person" and scope.user_id is not None and in_domain(session, actor, int(scope.user_id)):
         return scope
-    if scope.kind == "org" and actor.role == "admin":
+    if scope.kind == "org" and actor.role == Role.ADMIN:
         return scope
-    if scope.kind == "team" and (actor.role == "admin" or scope.team_id == actor.team_id):
+    if scope.kind == "team" and (actor.role == Role.ADMIN or scope.team_id == actor.team_id):
         return scope
     raise Forbidden("scope no longer visible")
 
@@ -166,7 +166,7 @@ def scope_clause(actor: Account, scope: Scope) -> ColumnElement[bool]:
         return and_(
             visible, or_(col(Customer.owner_id) == scope.user_id, col(Customer.account_manager_id) == scope.user_id)
         )
-    if scope.kind == "team" and actor.role == "admin":
+    if scope.kind == "team" and actor.role == Role.ADMIN:
         members = select(User.id).where(User.team_id == scope.team_id)
         return and_(visible, col(Customer.owner_id).in_(members))
     return visible

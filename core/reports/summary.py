@@ -22,9 +22,7 @@ Figures, each a set-based query (GROUP BY) over the scope's customers:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,10 +30,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa  # sa.select: rows of more than 4 columns (sqlmodel's select() types at most 4)
-from sqlalchemy import Engine, and_, case, func, literal_column, or_
+from sqlalchemy import and_, case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from core.accounts import Account
+from core.db import beside, raw_rows
 from core.errors import InvalidInput
 from core.models import Customer, CustomerTier, Feedback, Interaction, TierAssignment, TierOverride, User
 from core.money import from_minor
@@ -78,14 +77,14 @@ def build(
         raise InvalidInput("summary_usage", value=period)
     since = now - timedelta(days=PERIOD_DAYS[period])
     clause = scope_clause(actor, scope)
-    with _beside(session) as beside:
+    with beside(session) as aside:
         # The pure GROUP BY figures run on a second connection while this thread builds the
         # cadence (Python): the database works without the GIL meanwhile.
-        pending = beside.submit(_aggregates, clause, policy, since, now, org_timezone)
+        pending = aside.submit(_aggregates, clause, policy, since, now, org_timezone)
         book = {
             cid: (owner, am)
-            for cid, owner, am in _raw_rows(
-                session, select(Customer.id, Customer.owner_id, Customer.account_manager_id).where(clause)
+            for cid, owner, am in raw_rows(
+                session.connection(), select(Customer.id, Customer.owner_id, Customer.account_manager_id).where(clause)
             )
         }
         coverage, overdue = _cadence(session, policy, now, org_timezone, book)
@@ -157,57 +156,6 @@ def _aggregates(
         *_retention(session, clause, now),
         _overrides(session, clause, policy, now, org_timezone),
     )
-
-
-class _Inline:
-    """`submit` that runs at once in this session (an in-memory database has no second connection)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def submit(self, fn: Any, *args: Any) -> Future[Any]:
-        done: Future[Any] = Future()
-        done.set_result(fn(self.session, *args))
-        return done
-
-
-class _Aside:
-    """`submit` that runs in a worker thread on a session of its own (it sees committed rows,
-    which is all a summary reads: nothing was written before it in the transaction)."""
-
-    def __init__(self, engine: Engine, worker: ThreadPoolExecutor) -> None:
-        self.engine, self.worker = engine, worker
-
-    def submit(self, fn: Any, *args: Any) -> Future[Any]:
-        def run() -> Any:
-            with Session(self.engine) as session:
-                return fn(session, *args)
-
-        return self.worker.submit(run)
-
-
-@contextmanager
-def _beside(session: Session) -> Iterator[_Inline | _Aside]:
-    engine = session.get_bind()
-    if (
-        not isinstance(engine, Engine)
-        or engine.dialect.name == "sqlite"
-        and engine.url.database in (None, "", ":memory:")
-    ):
-        yield _Inline(session)
-        return
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        yield _Aside(engine, worker)
-
-
-def _raw_rows(session: Session, statement: Any) -> Sequence[tuple[Any, ...]]:
-    """The driver's tuples, without SQLAlchemy's Row objects (a third of the time for 100k
-    plain integers, as core.tier_records.fact_queries does)."""
-    result = session.connection().execute(statement)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
 
 
 def _tier_counts(session: Session, clause: Any) -> dict[tuple[str, str], int]:

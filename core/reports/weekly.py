@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from core.accounts import account_of
 from core.chat.plans import Planned
-from core.models import Notification, Team, User
+from core.models import Notification, Role, Team, User
 from core.reminders.planner import Person, is_away, is_quiet, working_day
 from core.reports import figures, scoping, summary
 from core.settings import Settings, zone_or_default
@@ -68,7 +68,9 @@ def payload(figures: figures.Summary) -> dict[str, Any]:
 def _due(session: Session, settings: Settings, now: datetime) -> list[tuple[Person, str]]:
     found = []
     rows = session.exec(
-        select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id)).where(User.active, User.role == "manager")
+        select(User, Team)
+        .outerjoin(Team, col(Team.id) == col(User.team_id))
+        .where(User.active, User.role == Role.MANAGER)
     ).all()
     for user, team in rows:
         zone = zone_or_default(user.timezone, settings.timezone)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from core import accounts, audit
 from core.accounts import RedeemResult, RedeemStatus
 from core.chat import outbox
-from core.models import AuditLog, Invite, User
+from core.models import AuditLog, Invite, Role, User
 from core.team import strangers
 
 MAX_FAILED_CODES = 5
@@ -42,7 +42,7 @@ def revoke_invite(session: Session, *, invite_id: int, actor_id: int, now: datet
     """Make an unused invite expire now; False when it was already used, does not exist, or is
     not the actor's to revoke (a manager revokes their own invites, an admin any)."""
     actor = session.get(User, actor_id)
-    mine = [] if actor is not None and actor.role == "admin" else [col(Invite.created_by_id) == actor_id]
+    mine = [] if actor is not None and actor.role == Role.ADMIN else [col(Invite.created_by_id) == actor_id]
     result = session.exec(
         update(Invite)
         .where(col(Invite.id) == invite_id, col(Invite.used_by_id).is_(None), *mine)

@@ -23,6 +23,7 @@ from core.models import (
     Customer,
     CustomerTier,
     Interaction,
+    Role,
     Team,
     User,
     pk,
@@ -88,7 +89,7 @@ def overview(
         statement = statement.where(func.lower(Team.name) == team.strip().lower())
     people = list(session.exec(statement).all())
     members = _member_rows(session, people, policy, now, org_timezone)
-    members.sort(key=lambda m: (m.team or "\uffff", not m.active, m.role != "manager", m.name.casefold()))
+    members.sort(key=lambda m: (m.team or "\uffff", not m.active, m.role != Role.MANAGER, m.name.casefold()))
     visible = customer_scope(actor)
     if team is not None:  # an admin's view of one team: that team's customers
         visible = visible & col(Customer.owner_id).in_([u.id for u, _ in people])

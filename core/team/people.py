@@ -24,7 +24,7 @@ from core import audit
 from core.accounts import Account, ensure_team
 from core.chat import flows
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.models import ROLES, Customer, Team, User, pk
+from core.models import ROLES, Customer, Role, Team, User, pk
 from core.names import book
 
 
@@ -56,14 +56,14 @@ class PeopleChange:
 
 def require_manager(actor: Account | None) -> None:
     """Managers and admins only (the operator on the server too)."""
-    if actor is not None and (actor.role not in ("manager", "admin") or not actor.active):
+    if actor is not None and (actor.role not in (Role.MANAGER, Role.ADMIN) or not actor.active):
         raise Forbidden("manager or admin only")
 
 
 def members_clause(actor: Account | None) -> ColumnElement[bool]:
     """A WHERE clause on `User`: the people `actor` manages (admins, the operator: everyone).
     The same people whose customers `core.visibility.customer_scope` shows a manager."""
-    if actor is None or actor.role == "admin":
+    if actor is None or actor.role == Role.ADMIN:
         return true()
     ways = [col(User.manager_id) == actor.id, col(User.id) == actor.id]
     if actor.team_id is not None:
@@ -137,16 +137,16 @@ def _check_target(session: Session, actor: Account | None, user: User) -> None:
         raise InvalidInput("team_other_team", name=user.name)
     if actor is not None and user.id == actor.id:
         raise InvalidInput("team_not_self")
-    if actor is not None and actor.role == "manager" and user.role == "admin":
+    if actor is not None and actor.role == Role.MANAGER and user.role == Role.ADMIN:
         raise InvalidInput("team_not_admin", name=user.name)
 
 
 def _keep_an_admin(session: Session, user: User) -> None:
     """Refuse to remove the last active admin (nobody could manage the organisation then)."""
-    if user.role != "admin" or not user.active:
+    if user.role != Role.ADMIN or not user.active:
         return
     others = session.exec(
-        select(func.count()).select_from(User).where(User.role == "admin", User.active, User.id != user.id)
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active, User.id != user.id)
     ).one()
     if not others:
         raise InvalidInput("team_last_admin", name=user.name)
@@ -230,13 +230,13 @@ def _validate(
     """(old, new) of the change, or InvalidInput saying why it may not happen."""
     if op == "team":  # before the target check: a manager learns it is for admins only
         require_manager(actor)
-        if actor is not None and actor.role != "admin":
+        if actor is not None and actor.role != Role.ADMIN:
             raise InvalidInput("team_admin_only")
     _check_target(session, actor, user)
     if op == "deactivate":
         if not user.active:
             raise InvalidInput("team_already_inactive", name=user.name)
-        if actor is not None and actor.role == "manager" and user.role != "rep":
+        if actor is not None and actor.role == Role.MANAGER and user.role != Role.REP:
             raise InvalidInput("team_reps_only", name=user.name)
         _keep_an_admin(session, user)
         return "active", "inactive"
@@ -248,11 +248,11 @@ def _validate(
         role = (value or "").strip().lower()
         if role not in ROLES:
             raise InvalidInput("team_bad_role", value=(value or "")[:16])
-        if actor is not None and actor.role == "manager" and role == "admin":
+        if actor is not None and actor.role == Role.MANAGER and role == Role.ADMIN:
             raise InvalidInput("team_admin_only")
         if user.role == role:
             raise InvalidInput("team_no_change", name=user.name)
-        if user.role == "admin":
+        if user.role == Role.ADMIN:
             _keep_an_admin(session, user)
         return user.role, role
     if op == "team":
@@ -282,7 +282,7 @@ def reactivate(session: Session, actor: Account | None, user_id: int, now: datet
     user.active = True
     session.add(user)
     session.flush()
-    if user.role == "manager":
+    if user.role == Role.MANAGER:
         _adopt_team(session, user)
     return _done(session, actor, user, "user.reactivate", old, new, now)
 
@@ -291,12 +291,12 @@ def set_role(session: Session, actor: Account | None, user_id: int, role: str, n
     user = _user(session, user_id)
     old, new = _validate(session, actor, user, "role", role)
     user.role = new or role
-    user.manager_id = _team_manager(session, user.team_id, besides=user.id) if user.role == "rep" else None
+    user.manager_id = _team_manager(session, user.team_id, besides=user.id) if user.role == Role.REP else None
     session.add(user)
     session.flush()
-    if old == "manager":
+    if old == Role.MANAGER:
         _rehome_reports(session, user, user.team_id)
-    if user.role == "manager":
+    if user.role == Role.MANAGER:
         _adopt_team(session, user)
     return _done(session, actor, user, "user.role", old, new, now)
 
@@ -308,10 +308,10 @@ def set_team(session: Session, actor: Account | None, user_id: int, team: str, n
     old, new = _validate(session, actor, user, "team", team)
     old_team_id = user.team_id
     user.team_id = ensure_team(session, new or team, now).id
-    user.manager_id = _team_manager(session, user.team_id, besides=user.id) if user.role == "rep" else None
+    user.manager_id = _team_manager(session, user.team_id, besides=user.id) if user.role == Role.REP else None
     session.add(user)
     session.flush()
-    if user.role == "manager":
+    if user.role == Role.MANAGER:
         _rehome_reports(session, user, old_team_id)
         _adopt_team(session, user)
     return _done(session, actor, user, "user.team", old, new, now)
@@ -378,7 +378,7 @@ def _team_manager(session: Session, team_id: int | None, *, besides: int | None)
         return None
     found = session.exec(
         select(User.id)
-        .where(User.team_id == team_id, User.role == "manager", User.active, col(User.id) != besides)
+        .where(User.team_id == team_id, User.role == Role.MANAGER, User.active, col(User.id) != besides)
         .order_by(col(User.id))
     ).first()
     return found
@@ -398,12 +398,12 @@ def _adopt_team(session: Session, manager: User) -> None:
     """A new manager of a team takes the team's reps who have no active manager."""
     if manager.team_id is None or not manager.active:
         return
-    active_managers = select(User.id).where(User.role == "manager", User.active)
+    active_managers = select(User.id).where(User.role == Role.MANAGER, User.active)
     session.execute(
         update(User)
         .where(
             col(User.team_id) == manager.team_id,
-            col(User.role) == "rep",
+            col(User.role) == Role.REP,
             col(User.id) != manager.id,
             or_(col(User.manager_id).is_(None), col(User.manager_id).not_in(active_managers)),
         )

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -26,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Connection,
-    Engine,
     String,
     Text,
     and_,
@@ -42,8 +40,8 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from core import occasions
-from core.db import Database
-from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, Opportunity, table_of
+from core.db import Database, beside, raw_rows
+from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, InteractionKind, Opportunity, table_of
 from core.money import from_minor
 from core.tiering import CustomerFacts, Occasion, OpenOpportunity, Policy, collector_paused
 
@@ -77,13 +75,9 @@ def load_book_facts(db: Database, policy: Policy, now: datetime, *, org_timezone
     none). The pass over `interaction` runs on a connection of its own in a worker thread while
     this thread reads the other tables and prepares everything else."""
     queries = FactQueries(policy, now, org_timezone, db.engine.dialect.name)
-    if _in_memory(db.engine):  # a second connection would open another, empty database
-        with db.session() as session:
-            return load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False)
-    with ThreadPoolExecutor(max_workers=1) as worker, collector_paused():
-        activity = worker.submit(lambda: _activity(_rows_in_one_step(db.engine, queries.activity(), queries.params)))
-        with db.session() as session:
-            return _facts(session.connection(), queries, None, activity.result, False)
+    with db.session() as session, beside(session) as aside, collector_paused():
+        activity = aside.submit(lambda other: _activity(_rows_in_one_step(other, queries.activity(), queries.params)))
+        return _facts(session.connection(), queries, None, activity.result, False)
 
 
 def load_cadence_facts(
@@ -100,11 +94,11 @@ def load_cadence_facts(
     ids = None if customer_ids is None else list(customer_ids)
     queries = FactQueries(policy, now, org_timezone, session.get_bind().dialect.name)
     connection = session.connection()
-    engine = session.get_bind()
-    with ThreadPoolExecutor(max_workers=1) as worker, collector_paused():
-        if ids is None and isinstance(engine, Engine) and not _in_memory(engine):
-            pending = worker.submit(lambda: _rows_in_one_step(engine, queries.contacts(), queries.params))
-            activity_rows: Callable[[], Sequence[Any]] = pending.result
+    with beside(session) as aside, collector_paused():
+        if ids is None:
+            activity_rows: Callable[[], Sequence[Any]] = aside.submit(
+                _rows_in_one_step, queries.contacts(), queries.params
+            ).result
         else:
             rows = _fetch(connection, queries.contacts(), Interaction.customer_id, ids, queries.params)
             activity_rows = lambda: rows  # noqa: E731
@@ -133,21 +127,17 @@ def load_cadence_facts(
         return facts
 
 
-def _in_memory(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-
-
-def _rows_in_one_step(engine: Engine, statement: Any, params: Mapping[str, Any]) -> Sequence[Any]:
-    """All rows of `statement` on a connection of its own, read so that the worker thread seldom
-    needs the GIL. SQLite steps once per row and takes the GIL back after each step, which
-    stalls while another thread runs Python; folded into one JSON array, the whole query is a
-    single step (GIL released) and one `json.loads`. psycopg reads a whole result at once."""
-    with engine.connect() as connection:
-        if connection.dialect.name != "sqlite":
-            return connection.execute(statement, dict(params)).all()
-        columns = statement.subquery().c
-        folded = select(func.json_group_array(func.json_array(*columns)))
-        return json.loads(connection.execute(folded, dict(params)).scalar_one())
+def _rows_in_one_step(session: Session, statement: Any, params: Mapping[str, Any]) -> Sequence[Any]:
+    """All rows of `statement`, read so that a worker thread (core.db.beside) seldom needs the
+    GIL. SQLite steps once per row and takes the GIL back after each step, which stalls while
+    another thread runs Python; folded into one JSON array, the whole query is a single step
+    (GIL released) and one `json.loads`. psycopg reads a whole result at once."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return connection.execute(statement, dict(params)).all()
+    columns = statement.subquery().c
+    folded = select(func.json_group_array(func.json_array(*columns)))
+    return json.loads(connection.execute(folded, dict(params)).scalar_one())
 
 
 def _facts(
@@ -254,9 +244,8 @@ def _fetch(
     connection: Connection, statement: Any, column: Any, ids: list[int] | None, params: Mapping[str, Any] | None = None
 ) -> list[tuple[Any, ...]]:
     """All rows of `statement` (for `ids` only, in chunks, when given) as the driver's tuples.
-    SQLAlchemy binds the parameters, but the rows skip its Row objects and result processors
-    (a third of the reading time): every value read here is raw on purpose (`_raw` instants,
-    numbers, text, JSON as text or as parsed by the driver)."""
+    Read with core.db.raw_rows: every value here is raw on purpose (`_raw` instants, numbers,
+    text, JSON as text or as parsed by the driver)."""
     given = dict(params or {})
     if ids is None:
         runs = [(statement, given)]
@@ -265,9 +254,7 @@ def _fetch(
         runs = [(for_ids, {**given, "ids": ids[start : start + CHUNK]}) for start in range(0, len(ids), CHUNK)]
     rows: list[tuple[Any, ...]] = []
     for one, values in runs:
-        result = connection.execute(one, values)
-        rows += result.cursor.fetchall()
-        result.close()
+        rows += raw_rows(connection, one, values)
     return rows
 
 
@@ -437,12 +424,15 @@ def is_contact(i: Any = Interaction) -> Any:
     """What counts as a contact — the one definition every cadence, agenda, digest and summary
     reads: an interaction that is neither a plain note nor an attempt (a missed call, a message
     left unanswered). Both are logged and shown, but neither resets the contact clock."""
-    return and_(i.kind != "note", i.attempt.is_(False))
+    return and_(i.kind != InteractionKind.NOTE, i.attempt.is_(False))
 
 
 def _is_visit(i: Any = Interaction) -> Any:
     """A face-to-face visit (or a deal made in one) that took place: resets the visit clock."""
-    return and_(or_(i.kind == "visit", and_(i.kind == "deal", i.channel == "visit")), i.attempt.is_(False))
+    return and_(
+        or_(i.kind == InteractionKind.VISIT, and_(i.kind == InteractionKind.DEAL, i.channel == "visit")),
+        i.attempt.is_(False),
+    )
 
 
 def _uses_attributes(policy: Policy) -> bool:
