@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import is_cjk, to_int
-from .words import COMING_TO_US_ZH, COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, ZH_COMPANY_SUFFIXES
+from .words import (
+    COMING_TO_US_ZH,
+    COMMON_WORDS,
+    LATIN_COMPANY_SUFFIXES,
+    LATIN_COMPANY_WORDS,
+    TRADE_ACRONYMS,
+    ZH_COMPANY_SUFFIXES,
+    ZH_PLACES,
+)
 from .words import SURNAMES as _SURNAMES
 
 
@@ -495,12 +503,12 @@ _ZH_STOP = frozenset(
     "了 给 和 与 跟 同 在 去 到 见 拜访 联系 电话 微信 新 客户 新客户 潜在 潜在客户 一家 家 的 是 个 一个 位 "
     "那 这 今天 昨天 前天 刚 刚刚 已 已经 也 又 还 就 我 我们 他 他们 她 对 向 为 从 被 把 "
     "今日 上午 下午 晚上 发 发了 打 打了 约 约了 谈 谈了 聊 聊了 接触 认识 介绍 签约 签了 成交 叫 名 "
-    "合作 对接 意向 有 想 要 说 看 跑 见了 邮件 短信 回访 拜访了 联系了 一下 公司的".split()
+    "合作 对接 意向 有 想 要 说 看 跑 见了 邮件 短信 回访 拜访了 联系了 一下 公司的 里 微信里 电话里".split()
 )
 _EN_NAME = re.compile(
     r"\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,3}\s+(?:Inc|Ltd|LLC|Corp|Co|GmbH|Group|Holdings|Limited)\b\.?)"
     r"|\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2}\s+(?:" + "|".join(w.title() for w in LATIN_COMPANY_WORDS) + r"))\b"
-    r"|\b(?i:from|at|with|to|called|call|met|meet|visited|visit|emailed|messaged|texted|for|heard|"
+    r"|\b(?i:from|at|with|w/|to|called|call|met|meet|visited|visit|emailed|messaged|texted|for|heard|"
     r"(?:ceo|cfo|coo|cto|cio|vp|founder|owner) of|"
     r"new (?:client|customer|lead|prospect)[,:]?)\s+"
     r"([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})"
@@ -633,6 +641,21 @@ def _unknown_name(norm: str) -> str | None:
     return found if found and not any(is_cjk(c) for c in found) else None  # not "BYD合同signed"
 
 
+# A capitalised name that opens the message may end in a common word of a trade (Maple & Oak Coffee).
+_LEADING_COMPANY_TAIL = LATIN_COMPANY_WORDS | {"coffee", "cafe", "bakery", "print", "foods"}
+
+
+def _unpossessed(words: list[str]) -> list[str]:
+    """Lamna Healthcare's procurement lead → Lamna Healthcare: a possessive ends the name; so
+    does a department after it (Alpine Ski House IT)."""
+    for i, word in enumerate(words):
+        if word.endswith(("'s", "’s")) and len(word) > 3:
+            return [*words[:i], word[:-2]]
+    while len(words) > 1 and words[-1] in TRADE_ACRONYMS:
+        words = words[:-1]
+    return words
+
+
 _CALENDAR_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
     "fri sat sun today tomorrow tonight january february march april may june july august "
@@ -646,10 +669,11 @@ def _en_name(norm: str) -> str | None:
     if person_at and not any(w.lower() in COMMON_WORDS for w in person_at.group(1).split()):
         return person_at.group(1)
     leading = _EN_LEADING.match(norm.strip())
-    words = leading.group(1).split() if leading else []
+    words = _unpossessed(leading.group(1).split()) if leading else []
     if leading and len(words) > 1 and words[-1].lower().strip(".") in _LEGAL_FORMS:  # Zentrix Ltd. is offered as typed
         words[-1] += "." if norm.strip()[leading.end(1) : leading.end(1) + 1] == "." else ""
-    if words and not any(w.lower() in COMMON_WORDS for w in words):
+    body = words[:-1] if len(words) > 1 and words[-1].lower() in _LEADING_COMPANY_TAIL else words  # … Oak Coffee
+    if words and not any(w.lower() in COMMON_WORDS for w in body):
         return " ".join(words)
     for rule in (_EN_LEADING_MARKED, _EN_LEADING_LOWER, _EN_AFTER_VERB_LOWER):
         lower = rule.search(norm.strip())
@@ -657,7 +681,7 @@ def _en_name(norm: str) -> str | None:
         if name and not any(w in COMMON_WORDS for w in name.split()):
             return name
     for m in _EN_NAME.finditer(norm):
-        words = (m.group(1) or m.group(2) or m.group(3) or "").split()
+        words = _unpossessed((m.group(1) or m.group(2) or m.group(3) or "").split())
         while words and words[0].lower() in COMMON_WORDS:  # "Visited Blue Origin Logistics"
             words = words[1:]
         if words and all(w.lower() not in COMMON_WORDS for w in words[:-1]) and not _PERSONISH.match(words[0]):
@@ -679,9 +703,7 @@ _LATIN_IN_ZH = re.compile(
     r"(?:^|(?<=[\u4e00-\u9fff\s]))([A-Z][A-Za-z0-9&'-]*(?: [A-Z][A-Za-z0-9&'-]*){0,3})(?:'s)?"
     r"(?=的|[\u4e00-\u9fff]|\s[\u4e00-\u9fff]|\s*$)"
 )
-_TRADE_ACRONYMS = frozenset(
-    "CEO CFO COO CTO CIO CMO VP PO POC QBR IT HR PM RFP RFQ SAAS CRM ERP API BD KA OK PPT PDF".split()
-)
+_TRADE_ACRONYMS = TRADE_ACRONYMS
 
 
 def _latin_in_chinese(norm: str) -> str | None:
@@ -714,7 +736,9 @@ _PERSON_AT = re.compile(
     r"\b(?:with|w/|to|from|called|emailed|met|texted)\s+[A-Z][a-z]+(?: [A-Z][a-z]+)?\s+(?:at|from|of)\s+"
     r"([A-Z][\w&'-]+(?: [A-Z][\w&'-]+){0,3})"
 )
-_EN_LEADING = re.compile(r"^([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})(?=\s+[a-z~$\d]|[,:]|$)")
+# "Maple & Oak Coffee left a voicemail", "Quanta Freight's CTO called": an ampersand joins the
+# name's words, a possessive ends it.
+_EN_LEADING = re.compile(r"^([A-Z][\w&'-]+(?:\s+(?:&\s+)?[A-Z][\w&'-]+){0,2})(?=\s+[a-z~$\d]|\s+[A-Z]{2,5}\b|[,:]|$)")
 _PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
 
 
@@ -726,8 +750,8 @@ _LATIN_LOWER_IN_ZH = re.compile(
     r"(?:的\s*(?:[\u4e00-\u9fff]{1,2}(?:总监|总|经理|工|主任|老板)|采购|cto|ceo|cfo|buyer|老板)|(?=\s+(?:发了|发|打了|打)))"
 )
 _OF_PERSON = re.compile(
-    rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?|[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){{0,2}})的"
-    rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|[\u4e00-\u9fff]{{0,4}}(?:采购|负责人|部|组|团队)|老板|IT部)"
+    rf"(?:^|[\s，,。和跟与同给里]|(?<=[认见识])了)([\u4e00-\u9fff]{{2,6}}?|[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){{0,2}})的"
+    rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|(?:IT|it)?[\u4e00-\u9fff]{{0,4}}(?:采购|负责人|部|组|团队)|老板|IT部)"
 )
 # Reps write the company first, then what happened: "携程 商旅部 视频会议", "农夫山泉 下单 15万".
 _LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
@@ -770,7 +794,31 @@ _DEPARTMENT_TAIL = re.compile(
 )
 
 
+# A company written before its site in a city: 去中联重科长沙园区拜访, 去了趟海天味业佛山总部.
+_AT_ITS_SITE = re.compile(
+    r"(?:^|[\s，,。；;])(?:去|到|在)?(?:了趟)?((?:(?![的了])[\u4e00-\u9fff]){2,6}?)(?:"
+    + "|".join(ZH_PLACES)
+    + r")(?:市)?(?:总部|园区|工厂|基地|分公司|办事处|厂区|研发中心)"
+)
+# A company that opens the message, then when it came or called: 药明康德昨天上午来访.
+_LEADING_THEN_CAME = re.compile(
+    r"^((?:(?![的了说过在和跟与给])[\u4e00-\u9fff]){2,6}?)(?:今天|昨天|前天|刚才|刚刚|今早|昨晚)?(?:上午|下午|中午|晚上)?"
+    r"(?:来访|到访|来电|打来电话|来了?我们|来公司|来我司)"
+)
+# 公司 after these is the rep's own (来公司参观), not the end of a company's name.
+_OUR_OFFICE_BEFORE = frozenset("来 到 回 我 我们 我司 咱们 本".split())
+
+
 def _zh_name(norm: str) -> str | None:
+    for rule in (_AT_ITS_SITE, _LEADING_THEN_CAME):
+        site = rule.search(norm.strip())
+        if (
+            site
+            and _name_like(site.group(1))
+            and not _channel_or_cue(site.group(1))
+            and not re.search(f"[{_SURNAMES}]{_TITLES}", site.group(1))  # 唐工过两天来我们公司: a person
+        ):
+            return site.group(1)
     person_after = _NAME_THEN_PERSON.match(norm.strip())
     if person_after:
         name = _DEPARTMENT_TAIL.sub("", person_after.group(1))  # 三只松鼠市场部王总监 → 三只松鼠
@@ -795,11 +843,16 @@ def _zh_name(norm: str) -> str | None:
     brand = _BRAND_THEN.search(norm)
     if brand and _name_like(brand.group(1)) and not _channel_or_cue(brand.group(1)):
         return brand.group(1)
+    owner = _OF_PERSON.match(norm.strip())  # 良品铺子的电商总监…: the message opens with whose person it is
+    if owner and owner.group(1) not in _ZH_STOP and _name_like(owner.group(1)) and is_cjk(owner.group(1)[0]):
+        return owner.group(1)
     tokens = list(jieba_tokenizer().cut(norm))
     suffixes = set(ZH_COMPANY_SUFFIXES)
     for i, token in enumerate(tokens):
         ends_like_company = token in suffixes or any(token.endswith(s) and len(token) > len(s) for s in suffixes)
         if not ends_like_company or not all(is_cjk(c) for c in token):
+            continue
+        if token == "公司" and i and tokens[i - 1] in _OUR_OFFICE_BEFORE:
             continue
         parts = [token]
         j = i - 1
@@ -816,7 +869,7 @@ def _zh_name(norm: str) -> str | None:
             if (
                 len(ahead) == span
                 and all(is_cjk(c) for t in ahead for c in t)
-                and not set(ahead) & _ZH_STOP
+                and not set(ahead) & (_ZH_STOP | _OUR_OFFICE_BEFORE)
                 and "".join(ahead).endswith(("有限公司", "股份公司", "集团", "公司"))
             ):
                 parts += ahead
