@@ -215,7 +215,7 @@ def parse(
         follow_up = FollowUp(
             when.follow_up_due.astimezone(UTC),
             when.follow_up_has_time,
-            _follow_up_words(norm, masked, when, ranked, names, attempt),
+            _follow_up_words(norm, masked, when, ranked, names, attempt, _lead_contact(norm, mentions, ranked, names)),
         )
         if follow_up.due < now - timedelta(minutes=1):
             problems.append("follow_up_in_past")
@@ -338,6 +338,8 @@ class _When:
 
 
 _Reading = tuple[date, DateMention]
+# A reminder to oneself anywhere in the message cues every date in it: "周四下午三点 … 别忘了".
+_REMINDER = re.compile(r"别忘了?|别忘记|\bdon'?t forget\b")
 
 
 def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime, problems: list[str]) -> _When:
@@ -407,8 +409,10 @@ def _roles(
         if mention.invalid or masked.startswith(("'s ", "’s "), mention.end):
             continue  # "a recap of yesterday's call": a date that names another event
         clause = clause_of(bounds, mention.start)
-        cued = FOLLOW_UP_CUE.search(masked, *clause) is not None or (
-            TODO_CALL.search(masked, *clause) is not None and not said_in_past(masked, 0, len(masked))
+        cued = (
+            FOLLOW_UP_CUE.search(masked, *clause) is not None
+            or _REMINDER.search(masked) is not None
+            or (TODO_CALL.search(masked, *clause) is not None and not said_in_past(masked, 0, len(masked)))
         )
         ahead = (
             mention.direction == FUTURE
@@ -513,7 +517,19 @@ def _plan_span(masked: str, low: str, bounds, follow_up_span: tuple[int, int]) -
     return (gaps[-1] if gaps else start), end
 
 
-def _follow_up_words(norm: str, masked: str, when: _When, ranked, names: list[str], attempt: bool) -> str:
+def _lead_contact(norm: str, mentions, ranked, names: list[str]) -> str:
+    """The lead customer's person named in the message (美的集团's 曹经理), for the task's who."""
+    if not ranked or not names or names[0] != ranked[0].name:
+        return ""
+    lead = ranked[0].customer_id
+    person = next((m for m in mentions if m.is_contact and m.customer_id == lead), None)
+    written = norm[person.start : person.end] if person else ""
+    return written if written and has_cjk(written) and written not in names[0] else ""
+
+
+def _follow_up_words(
+    norm: str, masked: str, when: _When, ranked, names: list[str], attempt: bool, contact: str = ""
+) -> str:
     """The task: what to do and with whom (tasks.py); `names` are the customers the message is
     about, the first one the lead (several: 跟进小米、京东物流)."""
     start, end = when.follow_up_span or (0, 0)
@@ -525,7 +541,9 @@ def _follow_up_words(norm: str, masked: str, when: _When, ranked, names: list[st
     around = next((masked[s:e] for s, e in clause_bounds(masked) if s <= start < e), "")
     letters = re.sub(r"[\W\d_\x00]", "", masked[start:end])
     zh = has_cjk(letters) if letters else has_cjk(norm)  # "张总 asked …, send by Fri": an English task
-    customer = ("、" if zh else " and ").join(names)
     if ranked and ranked[0].matched:
         said = said.replace(ranked[0].matched, ranked[0].name)
+    if zh and contact and len(names) == 1 and contact not in said:  # 接待东方航空吴经理来访: whom to ask for
+        names = [names[0] + contact]
+    customer = ("、" if zh else " and ").join(names)
     return task_text(said, masked[start:end], masked, customer, zh, attempt, around)[:DEFAULT_TEXT_CHARS]

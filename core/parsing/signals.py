@@ -147,13 +147,16 @@ def answered_by(follow_up_text: str, kind: str, channel: str | None) -> bool:
 # A call (or a visit) that did not reach anyone is an attempt: logged, but no contact.
 _ATTEMPT = _any(
     r"没人接|没接|未接|无人接听?|不接|没打通|打不通|没通|未接通|没接通|关机|占线|停机|不在服务区|无法接通|"
-    r"没人应|没有人接|扑空|没见到|没见着|不让进|找不到对接人|都没人|没人在|人不在|不在(?!乎|意|话下)|白跑|出差了",
+    r"没人应|没有人接|扑空|没见到|没见着|没见上|没见成|不让进|找不到对接人|都没人|没人在|人不在|不在(?!乎|意|话下)|白跑|出差了|"
+    r"忙线|去外地了|休假",
     r"\b(?:no answer|no one (?:answered|picked up)|nobody (?:answered|picked up|was there)|"
     r"didn'?t (?:answer|pick up)|did not (?:answer|pick up)|not picking up|no pick-?up|"
     r"(?:went (?:straight )?|straight )to (?:voicemail|vm)|left (?:a )?(?:voicemail|vm)|voicemail (?:again|twice|both times)|"
     r"missed call|gatekeeper|wouldn'?t put (?:me|us) through|no[- ]?show|stood (?:us|me) up|didn'?t show(?: up)?|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
     r"unreachable|not reachable|phone (?:was )?off|line (?:was )?busy|busy signal|missed my call|"
-    r"wasn'?t (?:in|there|around|available)|was (?:out|away|off)(?! of)|out sick|not in (?:the office|today))\b",
+    r"wasn'?t (?:in|there|around|available)|was (?:out|away|off)(?! of)|out sick|not in (?:the office|today)|"
+    r"nobody (?:\w+ ){0,3}showed up|no one (?:\w+ ){0,3}showed up|(?:was|is|were) on (?:vacation|holiday|leave)|"
+    r"wasted (?:trip|journey)|didn'?t (?:dial|join|call) in|never (?:dialed|dialled|joined|showed))\b",
 )
 
 
@@ -367,13 +370,15 @@ FOLLOW_UP_CUE = _any(
     r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末号])前|到期|下次|需要|要(?!了)|"
     r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把(?![^，,。；\s]{0,8}了)|记得|"
     r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到|约\s*(?:demo|演示|见面|开会|拜访)|"
-    r"改约|重约|约(?=\s*(?:周|星期|礼拜|明天|后天|下周|\d))|对方让|让我们|让我",
+    r"改约|重约|约(?=\s*(?:周|星期|礼拜|明天|后天|下周|\d))|对方让|让我们|让我|别忘了?|别忘记|推到|挪到|"
+    r"[请让](?:他|她|对方)(?:们)?",
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|check (?:back|in)|call (?:\w+ )?back|"
     r"circle back|touch base|ping|chase|by|due|deadline|needs? to|will|should|plan(?:ning)? to|"
     r"going to|gonna|to do|todo|next step|schedul\w*|reschedul\w*|postpon\w*|moved to|pushed to|set up|"
     r"wants? to (?:meet|move|reschedule)|invited (?:us|me) to|(?:set|booked) for|wants? a (?:call|meeting|demo)|"
     r"wants? (?:us|me) to|set (?:it|that|this|one) up|(?:meeting|mtg|call|demo|visit|lunch|dinner)\b[^,.;]{0,30}\bconfirmed|"
-    r"swing by|come (?:in|by|over)|"
+    r"swing by|come (?:in|by|over)|don'?t forget|confirmed for|"
+    r"(?:moved|pushed|bumped|shifted|push|move) (?:it|this|that|the \w+|our \w+) (?:to|until)|"
     r"send|before|until|till)\b",
     # An order to oneself at the start of a clause: "…, call them Monday".
     r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b"
@@ -392,18 +397,20 @@ JOINT = "joint"  # the customer's date for a meeting with the rep: the rep's fol
 _MINE = _any(
     r"我|提醒|回访|跟进|再打|再约|再联系|再试|再问|问问|记得|催|复查|想约|约他|约她|约个|把|发他|发她|发给|发过去|"
     r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)|"
-    r"前要(?:报价|方案|样品|合同|资料|发票)|对方让|让我们|让我",  # 下周一前要报价: what the customer asked of us
+    r"前要(?:报价|方案|样品|合同|资料|发票)|对方让|让我们|让我|别忘|"  # 下周一前要报价: what the customer asked of us
+    r"[请让](?:他|她|对方)",  # 请他周五前盖章: what the rep asked of them, and will chase
     r"(?:^|(?<=[,.;:!])|(?<=[,.;:!] ))will\b|\bwants? (?:us|me) to\b|"
     r"\b(?:try|trying) (?:\w+ )?again\b|\bwants? (?:a |an |the |our )?(?:\w+ )?(?:quote|proposal|deck|contract|"
     r"samples?|pricing|report|docs?|specs?|price list|draft)\b",
+    r"\bwants? (?:the |a |an |our )?[\w -]{0,30}? by\b|\bdon'?t forget\b|"  # "wants the revised SOW by Friday"
     r"\b(?:i|i'll|i will|i'm|me|my|remind|f/u|follow(?:ing)?[ -]?up|followup|chase|ping|check (?:in|back)|"
     r"touch base|circle back)\b|^\s*(?:book|send|call|email|ping|chase|prep|schedule|set up|visit|text|"
     r"message|draft|prepare|get|arrange)\b(?!\s+(?:w/|with|from)\b)",
 )
 _THEIRS = _any(
-    r"(?<=[总工理\x00])那边|(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
+    r"答应|承诺|(?<=[总工理\x00])那边|(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
     r"\b(?:they|they'll|they're|he|he'll|he's|she|she'll|she's|says|said|will|wants?|plans?|"
-    r"decides?|board|birthday|bday|b-day)\b",
+    r"decides?|board|birthday|bday|b-day|promised)\b",
 )
 
 

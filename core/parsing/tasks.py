@@ -57,7 +57,13 @@ _ACTIONS = [  # first match in the follow-up clause wins
     ),
 ]
 _MEET = dict(_ACTIONS)["meet"]
-_MOVED = re.compile(r"\b(?:pushed|moved|rescheduled|postponed)\b|改到|改期|推迟|延期|延到")
+_MOVED = re.compile(r"\b(?:pushed|moved|rescheduled|postponed|push|bumped)\b|改到|改期|推迟|推到|挪到|延期|延到")
+# What was moved (会议推到12月7号, "moved it to Thu" after "the 8am call"): the task is that event.
+_EVENT = [
+    ("call", re.compile(r"电话会|电话|\b(?:call|phone)\b")),
+    ("visit", re.compile(r"拜访|\bvisit\b")),
+    ("meet", re.compile(r"会议|开会|(?<=的)会|\b(?:meeting|mtg|sync|kickoff|kick-off|demo|review|lunch|dinner)\b")),
+]
 _PHRASES = {  # (zh, en)
     "call": ("给{c}打电话", "Call {c}"),
     "chase": ("催一下{c}", "Chase {c}"),
@@ -109,8 +115,12 @@ def task_text(
     )
     if action in (None, "follow_up") and _MOVED.search(masked) and _MEET.search(masked):
         action = "meet"  # "pushed our sync to next wed": the task is the meeting, on its new day
-    if action is None and attempt:  # 没人接 … 明早再试: the task is the call
-        action = "call"
+    if _MOVED.search(clause) and customer:  # 会议推到12月7号, 改到下周四: the event that was moved
+        event = next((name for name, pattern in _EVENT if pattern.search(masked)), None)
+        if event:
+            return _composed(event, customer, None, zh, "开会" if event == "meet" else masked)
+    if action in (None, "follow_up") and attempt and dict(_ACTIONS)["call"].search(masked):
+        action = "call"  # 拨了三个电话都在忙线 周四再联系: the task is the call, tried again
     said = _FILLER.sub(" ", said).strip()
     if action == "host" and customer:  # 周五来看样品: receive them; the rest is how they said it
         return _composed(action, customer, _thing(masked), zh, clause)

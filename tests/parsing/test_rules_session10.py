@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import local
+
 
 @pytest.mark.parametrize(
     "text, name",
@@ -74,3 +76,66 @@ def test_short_forms_reps_type_find_the_customer(read, text: str, customer: str)
 def test_a_surname_in_lower_case_is_no_contact(read) -> None:
     log = read("the fox ate my lunch")
     assert not log.candidates
+
+
+@pytest.mark.parametrize(
+    "text, day, words",
+    [
+        ("Jane missed the 10am call, moved it to Thu", 26, "Call Acme"),  # moved it to <day>
+        ("腾讯马经理说下周出差 会议推到12月7号", 7, "开会"),  # 推到 <date>: the meeting
+        ("星辰科技张总今天的会取消了 改到下周四", 3, "开会"),  # 改到 after a cancelled 会
+        ("Bob Smith wants to push the kickoff to the 8th", 8, "Globex"),  # push the <event> to the 8th
+    ],
+)
+def test_a_rescheduled_event_is_the_follow_up_on_its_new_day(read, text: str, day: int, words: str) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and local(follow_up.due).day == day and words in follow_up.text
+
+
+@pytest.mark.parametrize(
+    "text, day",
+    [
+        ("给华为李经理发了合同 请他周五前盖章", 27),  # what the rep asked of them: the rep chases
+        ("给小米刘经理寄了样品 让他周四试用后反馈", 26),  # ... a bare weekday after 让他 is ahead
+        ("Lucius Fox emailed, wants the updated SOW by Friday", 27),  # "wants <a thing> by <day>"
+    ],
+)
+def test_what_the_customer_was_asked_for_by_a_day_is_the_reps_follow_up(read, text: str, day: int) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and local(follow_up.due).day == day
+
+
+def test_a_reminder_at_the_end_cues_the_date(read) -> None:
+    follow_up = read("周四下午三点 蓝海物流王总电话会议 别忘了").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 26
+
+
+@pytest.mark.parametrize(
+    "text", ["昨晚饭局 比亚迪孙总喝多了 答应下个月下单", "Bob Smith promised to send the PO next week"]
+)
+def test_what_the_customer_promised_is_no_follow_up(read, text: str) -> None:
+    assert read(text).follow_up is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "给华为李经理拨了两次都在忙线",
+        "到星辰科技门口才知道张总去外地了 没见上",
+        "Drove out to Initech but Peter was on vacation",
+        "Went to Hooli HQ, nobody from sales showed up",
+        "Gavin Belson didn't dial in for the 8am call",
+    ],
+)
+def test_a_busy_line_or_an_absent_customer_is_an_attempt(read, text: str) -> None:
+    assert read(text).attempt is True
+
+
+def test_a_failed_call_then_contact_again_is_a_call(read) -> None:
+    follow_up = read("给华为李经理打了三个电话都在忙线 周四再联系").follow_up
+    assert follow_up is not None and "电话" in follow_up.text and "华为" in follow_up.text
+
+
+def test_the_task_names_the_customers_person(read) -> None:
+    follow_up = read("蓝海物流王总下周三来公司签约").follow_up
+    assert follow_up is not None and "蓝海物流王总" in follow_up.text
