@@ -123,6 +123,9 @@ def parse(
     amount = find_amount(masked, bounds)
 
     kind_text = masked
+    on_the_day = _birthday_task(norm, masked, bounds, facts, local_now, ranked[0].name if ranked else "")
+    if on_the_day is not None:  # 到时候送个蛋糕: what the rep will do on the day is no greeting yet
+        kind_text = _blank(kind_text, *on_the_day[2])
     if when.follow_up_span:
         kind_text = _blank(kind_text, *_plan_span(masked, low, clause_bounds(low, spaces=False), when.follow_up_span))
     if when.their_plan is not None:  # what the customer will do is no contact or deal yet (郑经理说下个月初付款)
@@ -220,6 +223,10 @@ def parse(
         if follow_up.due < now - timedelta(minutes=1):
             problems.append("follow_up_in_past")
 
+    if follow_up is None and on_the_day is not None:
+        due = datetime.combine(on_the_day[0], FOLLOW_UP_HOUR, tzinfo=local_now.tzinfo)
+        follow_up = FollowUp(due.astimezone(UTC), False, on_the_day[1][:DEFAULT_TEXT_CHARS])
+
     return ParsedLog(
         candidates=tuple(ranked),
         customer_text=ranked[0].matched if ranked else new_customer,
@@ -277,6 +284,32 @@ def _read_facts(norm: str, masked: str, mentions, ranked, bounds, local_now: dat
         if contact:
             facts.append(Fact(found.kind, contact, found.value, customer_id))
     return tuple(facts), masked
+
+
+def _birthday_task(
+    norm: str, masked: str, bounds, facts: tuple[Fact, ...], local_now: datetime, customer: str
+) -> tuple[date, str, tuple[int, int]] | None:
+    """A birthday stated with what the rep will do on the day (格力小孙生日12月8号 到时候送个蛋糕):
+    the day it next falls on, the task, and the span of what the rep will do."""
+    cue = _ON_THE_DAY.search(masked)
+    birthday = next((f for f in facts if f.kind == "birthday"), None)
+    if cue is None or birthday is None:
+        return None
+    month, day = (int(part) for part in birthday.value.split("-"))
+    today = local_now.date()
+    try:
+        due = date(today.year, month, day)
+        if due < today:
+            due = date(today.year + 1, month, day)
+    except ValueError:  # 02-29 in a year without it
+        return None
+    start, end = clause_of(bounds, cue.start())
+    if has_cjk(norm[start:end]):
+        rest = norm[cue.end() : end].strip(" ，,。.")
+        who = birthday.contact if customer in birthday.contact else customer + birthday.contact
+        return due, f"{who}生日" + (f"：{rest}" if rest else ""), (cue.start(), end)
+    who = f"{birthday.contact} ({customer})" if customer and customer not in birthday.contact else birthday.contact
+    return due, f"Wish {who} a happy birthday", (cue.start(), end)
 
 
 def _dates(masked: str, local_now: datetime) -> list[DateMention]:
@@ -339,6 +372,10 @@ class _When:
 
 _Reading = tuple[date, DateMention]
 # A reminder to oneself anywhere in the message cues every date in it: "周四下午三点 … 别忘了".
+# "Then" after the customer's day, and what the rep will do on it (到时候再约, 届时再联系).
+_THEN_AGAIN = re.compile(r"(?:到时候|届时|到时)\s*(?:再|我们?再?)?(?:约|联系|跟进|打|去|问|确认|沟通)")
+# A birthday, then what the rep will do on the day (到时候送个蛋糕, "set a reminder to wish her").
+_ON_THE_DAY = re.compile(r"到时候|届时|到那天|当天|提醒我|\bset (?:a )?reminder\b|\bremind me\b")
 _REMINDER = re.compile(r"别忘了?|别忘记|\bdon'?t forget\b")
 
 
@@ -348,6 +385,9 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime, 
     if any(d.invalid for d in mentions):
         problems.append("invalid_date")
     occurred, follow_up, their_plan = _roles(masked, bounds, mentions, local_now.date())
+    then = _THEN_AGAIN.search(masked, their_plan[1].end) if follow_up is None and their_plan is not None else None
+    if then is not None:
+        follow_up, their_plan = their_plan, None  # 林工说测试环境下周一才能准备好 到时候再约: the rep's day too
     attached = _attach_times(times, mentions, bounds)
     occurred, follow_up = _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now)
     when = _When(
@@ -359,6 +399,9 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime, 
             masked[slice(*clause_of(bounds, mention.start))], meals=True
         )
         moment = _occurred_moment(occurred, _time_for(mention, attached), local_now, hint)
+        own = part_of_day(masked[mention.start : mention.end])  # "dinner with Hank tonight", 今晚 at 09:00
+        if own is not None and occurred[0] == local_now.date() and own > local_now.time().replace(tzinfo=None):
+            moment = datetime.combine(occurred[0], own, tzinfo=local_now.tzinfo)
         if moment > local_now + timedelta(minutes=1):
             plain = _blank_all(masked, when.spans)  # "today" alone says nothing of the past
             if follow_up is None and moment.date() == local_now.date() and not said_in_past(plain, 0, len(plain)):
@@ -395,6 +438,8 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime, 
         when.follow_up_due = datetime.combine(day, at.at if at else FOLLOW_UP_HOUR, tzinfo=local_now.tzinfo)
         when.follow_up_has_time = at is not None
         when.follow_up_span = _follow_up_span(masked, bounds, mention)
+        if then is not None:  # the task is what the rep will do then (再约)
+            when.follow_up_span = (then.start(), clause_of(bounds, then.start())[1])
     return when
 
 

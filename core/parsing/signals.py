@@ -424,7 +424,7 @@ _FIRST_PERSON = _any(r"我(?![们司方])", r"\b(?:i|i'll|i'm|i will|i'd)\b")
 # A meeting both sides will be at is the rep's date too: "wants to meet thurs", 说下周一 kickoff.
 _APPOINTMENT = _any(
     rf"见面|开会|会议|kickoff|饭局|吃饭|拜访|面谈|演示|demo|参观|{COMING_TO_US_ZH}",
-    r"\b(?:meet|meeting|mtg|kickoff|kick-off|sync|lunch|dinner|demo|offsite|zoom|visit|a call|"
+    r"\b(?:meet|meeting|mtg|kickoff|kick-off|sync|lunch|dinner|demo|offsite|zoom|visit|a call|tour|roundtable|"
     r"our (?:call|meeting|sync|demo)|present|presentation|come (?:in|by|over))\b",
 )
 
@@ -488,7 +488,7 @@ TODO_CALL = re.compile(
 # Cues whose own words make a sensible default follow-up text (回访 华为, Follow up Acme).
 ACTION_CUE = _any(r"回访|跟进|再联系|复查", r"\b(?:follow[ -]?up|check in|call back|circle back|touch base)\b")
 _CUE_NOISE = re.compile(
-    r"提醒我|提醒|回访|跟进|待办|截止|到期|"
+    r"提醒我|提醒|回访|跟进|待办|截止|到期|到时候|届时|"
     r"\b(?:remind me(?: to)?|reminder(?: to)?|follow(?:ing)?[ -]?up(?: with| on)?|"
     r"followup|f/u|by|due|until|till|on|at|in|next|this|coming)\b",
     re.IGNORECASE,

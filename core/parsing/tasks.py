@@ -35,7 +35,7 @@ _ACTIONS = [  # first match in the follow-up clause wins
     # the customer coming to us: 周五来看样品, 下周三过来, "meeting at our office"
     (
         "host",
-        re.compile(rf"{COMING_TO_US_ZH}|\b(?:at our office|come (?:in|by|over)|visit us)\b"),
+        re.compile(rf"{COMING_TO_US_ZH}|\b(?:at our office|come (?:in|by|over)|visit us|tour (?:our|the))\b"),
     ),
     ("revisit", re.compile(r"回访")),
     ("visit", re.compile(r"拜访|上门|再去|\b(?:visit|drop by|stop by|swing by|pop by|drop in)\b")),
@@ -64,6 +64,7 @@ _EVENT = [
     ("visit", re.compile(r"拜访|\bvisit\b")),
     ("meet", re.compile(r"会议|开会|(?<=的)会|\b(?:meeting|mtg|sync|kickoff|kick-off|demo|review|lunch|dinner)\b")),
 ]
+_EVENT_EN = re.compile(r"\b(kickoff|kick-off|demo|review|sync|lunch|dinner|workshop|training|roundtable)\b")
 _PHRASES = {  # (zh, en)
     "call": ("给{c}打电话", "Call {c}"),
     "chase": ("催一下{c}", "Chase {c}"),
@@ -117,13 +118,16 @@ def task_text(
         action = "meet"  # "pushed our sync to next wed": the task is the meeting, on its new day
     if _MOVED.search(clause) and customer:  # 会议推到12月7号, 改到下周四: the event that was moved
         event = next((name for name, pattern in _EVENT if pattern.search(masked)), None)
+        named = _EVENT_EN.search(masked) if event == "meet" and not zh else None
+        if named:  # "push the kickoff to the 8th" → Kickoff with BnL
+            return f"{named.group(1).capitalize()} with {customer}"
         if event:
             return _composed(event, customer, None, zh, "开会" if event == "meet" else masked)
     if action in (None, "follow_up") and attempt and dict(_ACTIONS)["call"].search(masked):
         action = "call"  # 拨了三个电话都在忙线 周四再联系: the task is the call, tried again
     said = _FILLER.sub(" ", said).strip()
     if action == "host" and customer:  # 周五来看样品: receive them; the rest is how they said it
-        return _composed(action, customer, _thing(masked), zh, clause)
+        return _composed(action, customer, _thing(masked), zh, clause, masked)
     kept = _named(said, customer, zh)
     if kept and _substance(said, action, customer):
         if (
@@ -138,14 +142,24 @@ def task_text(
                 return kept + _ABOUT[0 if zh else 1].format(o=thing)
             return kept
         rest = " ".join(said.replace(customer, " ").split()).strip(" ：:,，的")
-        return _composed(action, customer, _thing(masked), zh, clause) + (("：" if zh else ": ") + rest if rest else "")
+        return _composed(action, customer, _thing(masked), zh, clause, masked) + (
+            ("：" if zh else ": ") + rest if rest else ""
+        )
     if not customer:
         return kept or ""
-    return _composed(action, customer, _thing(masked), zh, clause)
+    return _composed(action, customer, _thing(masked), zh, clause, masked)
 
 
-def _composed(action: str | None, customer: str, thing: str | None, zh: bool, clause: str = "") -> str:
+_MEAL_EN = re.compile(r"\b(lunch|dinner|breakfast|coffee|drinks)\b")
+
+
+def _composed(
+    action: str | None, customer: str, thing: str | None, zh: bool, clause: str = "", masked: str = ""
+) -> str:
     """The task from its action, the customer and the thing the message is about."""
+    meal = _MEAL_EN.search(clause) or _MEAL_EN.search(masked) if action == "meet" and not zh else None
+    if meal:  # "dinner with Hank tonight" → Dinner with Globex
+        return f"{meal.group(1).capitalize()} with {customer}"
     if action == "send" and thing:
         return ("给{c}发{o}" if zh else "Send {c} {o}").format(c=customer, o=thing)
     phrase = _PHRASES[action or "follow_up"][0 if zh else 1].format(c=customer)

@@ -139,3 +139,41 @@ def test_a_failed_call_then_contact_again_is_a_call(read) -> None:
 def test_the_task_names_the_customers_person(read) -> None:
     follow_up = read("蓝海物流王总下周三来公司签约").follow_up
     assert follow_up is not None and "蓝海物流王总" in follow_up.text
+
+
+@pytest.mark.parametrize(
+    "text, month, day, words",
+    [
+        ("星辰科技张总生日12月8号 到时候送个蛋糕", 12, 8, "送个蛋糕"),  # the birthday, then what to do on it
+        ("Pepper Potts bday is Dec 2 - set a reminder to wish her", 12, 2, "birthday"),
+    ],
+)
+def test_a_birthday_with_what_to_do_on_the_day_is_a_follow_up(
+    read, text: str, month: int, day: int, words: str
+) -> None:
+    log = read(text)
+    assert log.facts and log.facts[0].kind == "birthday"
+    assert log.follow_up is not None and (local(log.follow_up.due).month, local(log.follow_up.due).day) == (month, day)
+    assert words in log.follow_up.text
+    assert log.kind != "greeting"  # nothing was sent yet
+
+
+def test_then_after_the_customers_day_makes_it_the_reps(read) -> None:
+    follow_up = read("华为李经理说测试环境下周一才能准备好 到时候再约").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 30 and "约" in follow_up.text
+
+
+def test_tonight_is_a_plan_in_the_morning(read) -> None:
+    log = read("dinner with Bob Smith tonight")
+    assert log.kind == "note"
+    assert log.follow_up is not None and local(log.follow_up.due).day == 24 and "Dinner" in log.follow_up.text
+
+
+def test_a_tour_of_our_place_is_hosting_them(read) -> None:
+    follow_up = read("Pepper Potts wants to tour our warehouse Wednesday next week").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 2 and follow_up.text.startswith("Host")
+
+
+def test_a_moved_kickoff_is_named(read) -> None:
+    follow_up = read("Bob Smith wants to push the kickoff to the 8th").follow_up
+    assert follow_up is not None and follow_up.text.startswith("Kickoff with")
