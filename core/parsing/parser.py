@@ -158,6 +158,20 @@ def parse(
     money = expected_by = None
     if amount:
         money = money_role(masked, bounds, amount.start, deal=kind == "deal")
+        if (
+            money == BOOKED
+            and any(
+                clause_of(bounds, at) == clause_of(bounds, amount.start)
+                for at in (
+                    when.follow_up_span[0] if when.follow_up_span else None,
+                    when.their_plan[1].start if when.their_plan else None,
+                )
+                if at is not None
+            )
+            and _PAID_LATER.search(masked, *clause_of(bounds, amount.start))
+            and not said_in_past(masked, *clause_of(bounds, amount.start))
+        ):
+            money = EXPECTED  # 尾款这周五到账, 预付款三十万明天打: paid on a day ahead, not yet
         if money == REFUND:  # booked as a negative amount against the customer's deals
             kind, channel = "deal", channel
         elif money != BOOKED and kind == "deal":
@@ -376,6 +390,10 @@ _Reading = tuple[date, DateMention]
 _THEN_AGAIN = re.compile(r"(?:到时候|届时|到时)\s*(?:再|我们?再?)?(?:约|联系|跟进|打|去|问|确认|沟通)")
 # A birthday, then what the rep will do on the day (到时候送个蛋糕, "set a reminder to wish her").
 _ON_THE_DAY = re.compile(r"到时候|届时|到那天|当天|提醒我|\bset (?:a )?reminder\b|\bremind me\b")
+# Money that arrives on a day ahead (尾款这周五到账, 预付款三十万明天打, "payment lands Friday").
+_PAID_LATER = re.compile(
+    r"到账|打款|打过来|转过来|汇过来|付款|(?<=[万元\d\s])打\s*$|\b(?:lands?|arrives?|clears?|wire)\b"
+)
 _REMINDER = re.compile(r"别忘了?|别忘记|\bdon'?t forget\b")
 
 

@@ -36,13 +36,16 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # is a call).
 _DEAL = _any(
     r"签约|签了(?!字)|签下|签单|签合同|签署|(?:今天|已经?|刚)?签字了|签了字|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
+    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|盖的章|(?:单|合同|项目)(?:终于)?落地了|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
     r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
     r"\b(?:signed(?! (?:the |an? )?(?:nda|mou|loi)\b)|(?:(?:called|rang|emailed|wrote) to )?confirm(?:ed|s)? (?:[\w\x00]+'s |the |their |our |an? )?order|po\b.{0,24}\bapproved|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
     r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
     r"wired|transferred|remitted|po (?:is )?in|po arrived|agreed to (?:the|our|a)|said yes|accept(?:s|ed) (?:the|our) (?:price|offer|quote|deal|terms)|"
     r"signing (?:for )?\$?\d|sent (?:the|their|us)? ?payment|paid (?:the|their|us) ?(?:invoice|deposit|balance)?|"
     r"new order|ordered|purchased|bought|renewed|paid|payment received|got the po|po received|"
+    r"put pen to paper|countersigned (?:\w+ )?(?:msa|contract|agreement|order|sow|po|deal)|landed in (?:our|the) (?:bank|account)|"
+    r"(?:deposit|payment|wire|funds|transfer|down payment) (?:received|landed|cleared|came through)|"
+    r"received (?:the |a |their )?(?:deposit|wire|transfer|down payment)|"
     r"booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b",
 )
 _NOT_YET = _any(
@@ -239,6 +242,7 @@ def deal_said(low: str) -> bool:
 # complaint > suggestion > question > praise. "very positive" alone is a mood, not praise.
 _NO_COMPLAINT = re.compile(
     r"没有?(?:任何|什么)?(?:投诉|抱怨|不满|意见|异议)|无(?:投诉|意见|异议)|\bno complaints?\b|\bdidn't complain\b|"
+    r"零故障|无故障|没出(?:过)?故障|零投诉|\bzero (?:downtime|outages?|incidents?)\b|"
     r"\bnot complain(?:ing|ed)?\b|\bwithout complaint"
 )
 FEEDBACK = [
@@ -248,7 +252,7 @@ FEEDBACK = [
             r"投诉|不满意|不满|抱怨|吐槽|埋怨|差评|生气|发火|不高兴|有意见|意见很大|不爽|失望|不太满意|很差|有异议|"
             r"恼火|火大|骂|要退|退货|索赔|流失|不续|不合作了|要换供应商|损坏|破损|质量问题|出问题|故障|延误|晚到|没到货|"
             r"谈崩|不顺利|很糟|糟糕|对不上|太慢|太差|太贵|断连|掉线|断线|卡顿|报错|不稳定|质量差|宕机|崩了|挂了|开错|搞错|弄错|出错|"
-            r"停摆|瘫痪|很急|(?:价格|报价|价钱|费用)(?:太|偏|有点|比较)高|太烂|很烂|烂透|难用|不好用|"
+            r"停摆|瘫痪|很急|受潮|换货|发错|少发|漏发|(?:价格|报价|价钱|费用)(?:太|偏|有点|比较)高|太烂|很烂|烂透|难用|不好用|"
             r"(?:refund|退款|货款|货|发票|款)\s*(?:还没|一直没|迟迟没)(?:收到|到)",
             r"\b(?:complain|complained|complains|complaint|complaints|complaining|unhappy|"
             r"dissatisfied|not happy|not satisfied|not pleased|angry|upset|frustrated|annoyed|"
@@ -257,7 +261,8 @@ FEEDBACK = [
             r"churn(?:ing|ed)?|furious|livid|damaged|broken|defective|faulty|late delivery|"
             r"threatened|terrible|awful|bad experience|not working|too (?:high|expensive|pricey)|overpriced|outage|(?:is|was|went|been) down|wrong invoice|"
             r"or (?:he|she|they) (?:walks?|leaves?|leave)|"
-            r"(?:will|gonna|going to) walk|grumpy|too slow|buggy|crash(?:es|ed|ing)?|keeps? failing)\b",
+            r"(?:will|gonna|going to) walk|grumpy|too slow|buggy|crash(?:es|ed|ing)?|keeps? failing|"
+            r"yell(?:ed|ing)? at|shout(?:ed|ing)? at|chewed (?:me|us) out|ripped into)\b",
         ),
     ),
     (
@@ -285,7 +290,7 @@ FEEDBACK = [
     (
         "praise",
         _any(
-            r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|谢谢我们|感谢我们|很有帮助|(?:整体|都|比较|挺|还算|基本)满意|稳定多了|好用|好多了|(?:比|跟).{1,8}(?:好|强)(?:多了|很多|不少)|反响(?:不错|很好|挺好)|效果(?:不错|很好|挺好)|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
+            r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|谢谢我们|感谢我们|很有帮助|(?:整体|都|比较|挺|还算|基本)满意|稳定多了|好用|好多了|(?:比|跟).{1,8}(?:好|强)(?:多了|很多|不少)|反响(?:不错|很好|挺好)|效果(?:不错|很好|挺好)|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可|评价(?:挺|很|非常|特别|比较)?(?:高|好|不错)",
             r"\b(?:praised|praise|praising|very happy with|really happy with|so happy with|thanked|"
             r"grateful|(?:super|really|very) helpful|excellent|awesome|amazing|fantastic|the best|thanks for|"
             r"thank you for|to say thanks|complimented|compliments|loved|loves (?:our|the)|very satisfied|"

@@ -177,3 +177,49 @@ def test_a_tour_of_our_place_is_hosting_them(read) -> None:
 def test_a_moved_kickoff_is_named(read) -> None:
     follow_up = read("Bob Smith wants to push the kickoff to the 8th").follow_up
     assert follow_up is not None and follow_up.text.startswith("Kickoff with")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bob Smith put pen to paper 🎉 $900k",
+        "Peter Gibbons sent over the countersigned MSA - 50k USD per year",
+        "$12,000 from Initech landed in our account this morning",
+        "deposit received from Hooli: 8k USD",
+        "星辰科技那单终于落地了 合同八十万 今天盖的章",
+    ],
+)
+def test_a_deal_done_said_these_ways_is_booked(read, text: str) -> None:
+    log = read(text)
+    assert log.kind == "deal" and log.money == "booked"
+
+
+def test_an_nda_countersigned_is_no_deal(read) -> None:
+    assert read("mail to Bob Smith re: NDA countersigned").kind != "deal"
+
+
+def test_money_sent_back_is_a_refund(read) -> None:
+    assert read("Umbrella overpaid, we sent back $900 today").money == "refund"
+
+
+@pytest.mark.parametrize("text", ["华为李经理那边二十万的尾款这周五到账", "阿里陈总邮件确认 预付款三十万明天打"])
+def test_money_paid_on_a_day_ahead_is_expected(read, text: str) -> None:
+    assert read(text).money == "expected"
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("昨天星辰科技张总来我们公司看了演示 评价挺高", "praise"),
+        ("小米刘经理电话里说 上批货有两箱受潮 要求换货", "complaint"),
+        ("Cave Johnson yelled at me on the phone about the invoice", "complaint"),
+    ],
+)
+def test_feedback_said_these_ways(read, text: str, kind: str) -> None:
+    feedback = read(text).feedback
+    assert feedback is not None and feedback.kind == kind
+
+
+def test_zero_faults_is_no_complaint(read) -> None:
+    feedback = read("京东物流周总表扬了我们的系统 双十一零故障").feedback
+    assert feedback is not None and feedback.kind == "praise"
