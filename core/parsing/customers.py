@@ -121,7 +121,8 @@ def _short_names(name: str) -> frozenset[str]:
             stripped = _ZH_SUFFIX.sub("", stripped)
             if stripped == current or len(stripped) < 2:
                 break
-            out.add(stripped)
+            if not _is_place(stripped):  # 青岛啤酒 → 青岛 is the city, not the brewery
+                out.add(stripped)
             current = stripped
         return frozenset(out)
     words = _latin_key(name).split()

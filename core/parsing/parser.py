@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 from .amounts import find_amount
 from .customers import CustomerIndex
 from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times, part_of_day
-from .facts import BIRTHDAY_WORD, FactSpan, find_facts, person_before
+from .facts import BIRTHDAY_WORD, FactSpan, find_facts, new_person_before, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
 from .signals import (
@@ -102,12 +102,17 @@ def parse(
         for m in index.scan(norm)  # 腾讯会议 is a meeting tool, not the customer 腾讯
         if not any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) for s, e in products)
     ]
+    served = _used_as_a_service(low, mentions)
+    if served:  # 样机已经顺丰寄出了, 在京东下单了礼物, 机票已订 东航的: the courier, shop or airline used
+        mentions = [m for m in mentions if (m.start, m.end) not in {(s, e) for s, e, _ in served}]
     resolved = index.resolve(mentions, norm)
     ranked = list(resolved.candidates[:MAX_CANDIDATES])
     masked = low
     for mention in mentions:  # not blanks: a name is not the start of a clause ("Hooli visit …")
         masked = _blank(masked, mention.start, mention.end, CUSTOMER_FILLER)
 
+    for start, _, end in served:
+        masked = _blank(masked, start, end)
     facts, masked = _read_facts(norm, masked, mentions, ranked, bounds, local_now)
 
     satisfaction = detect_satisfaction(masked)
@@ -283,6 +288,26 @@ _PHONE_LABEL = re.compile(
 )
 
 
+_SERVICE_AFTER = re.compile(r"\s*的?\s*(?:机票|航班|快递|寄出|寄了|寄过去|寄的|发货|发的货|下单|下的单|买的|订的|上买)")
+_SERVICE_BEFORE = re.compile(r"(?:机票|航班|快递)[^，,。；;]{0,4}$|(?:在|用|坐|搭|通过)\s*$")
+
+
+def _used_as_a_service(low: str, mentions) -> list[tuple[int, int, int]]:
+    """Customers named only as the courier, shop or airline the rep used, beside another
+    customer the message is about: (mention start, mention end, end of the service words)."""
+    out = []
+    for m in mentions:
+        if m.is_contact:
+            continue
+        after = _SERVICE_AFTER.match(low, m.end)
+        if after or _SERVICE_BEFORE.search(low, max(0, m.start - 8), m.start):
+            out.append((m.start, m.end, after.end() if after else m.end))
+    spans = {(s, e) for s, e, _ in out}
+    if not any(not m.is_contact and (m.start, m.end) not in spans for m in mentions):
+        return []  # the only customer named: 顺丰寄出了 alone may be about 顺丰 itself
+    return out
+
+
 def _read_facts(norm: str, masked: str, mentions, ranked, bounds, local_now: datetime) -> tuple[tuple[Fact, ...], str]:
     """Birthdays and phone numbers stated about contacts; their spans are blanked so the date
     is no follow-up and the number no amount."""
@@ -330,12 +355,23 @@ def _dates(masked: str, local_now: datetime) -> list[DateMention]:
     return find_dates(masked, local_now, lang_en=re.search(r"[a-z]", masked) is not None, lang_zh=has_cjk(masked))
 
 
+_AGE_TODAY = re.compile(
+    r"今天(?:满|刚满|就)?[\d一二三四五六七八九十百]+岁|今天是?.{0,8}?[\d一二三四五六七八九十]+岁生日|"
+    r"\btoday is [\w .'’\x00]{0,30}?(?:'s|’s) \d{1,3}(?:st|nd|rd|th)\b|\bturns? \d{1,3} today\b"
+)
+
+
 def _relative_birthdays(masked: str, found: list[FactSpan], bounds, local_now: datetime) -> list[FactSpan]:
     """A birthday given by a relative day (小米宋经理这周六生日, 今天是黄总生日, his bday is next
     friday): the day it falls on this time, read like any other date in its clause."""
+    today = [  # 他今天五十岁, "Today is Art Vandelay's 60th 🎂": the birthday is today
+        FactSpan("birthday", f"{local_now.month:02d}-{local_now.day:02d}", m.start(), m.end())
+        for m in _AGE_TODAY.finditer(masked)
+        if not any(f.kind == "birthday" for f in found)
+    ][:1]
     words = [m for m in BIRTHDAY_WORD.finditer(masked) if not any(f.start <= m.start() < f.end for f in found)]
-    if not words:
-        return []
+    if today or not words:
+        return today
     dates = _dates(masked, local_now)
     out = []
     for word in words:
@@ -356,6 +392,9 @@ def _fact_person(norm: str, found, mentions, ranked, bounds) -> tuple[str | None
     start, end = clause_of(bounds, found.start)
     contacts = [m for m in mentions if m.is_contact]
     lead = ranked[0].customer_id if ranked else None
+    new = new_person_before(norm, found.start) if found.kind == "phone" else None
+    if new is not None:  # 发来了新的对接人 小周 电话 …: the number is 小周's, not 郑经理's
+        return norm[new[0] : new[1]], lead
     if contacts:
         best = min(
             contacts,

@@ -824,13 +824,15 @@ _OUR_OFFICE_BEFORE = frozenset("来 到 回 我 我们 我司 咱们 本".split(
 def _zh_name(norm: str) -> str | None:
     for rule in (_AT_ITS_SITE, _LEADING_THEN_CAME):
         site = rule.search(norm.strip())
+        name = _DEPARTMENT_TAIL.sub("", site.group(1)) if site else ""  # 香飘飘采购部打来电话 → 香飘飘
         if (
-            site
-            and _name_like(site.group(1))
-            and not _channel_or_cue(site.group(1))
-            and not re.search(f"[{_SURNAMES}]{_TITLES}", site.group(1))  # 唐工过两天来我们公司: a person
+            name
+            and _name_like(name)
+            and not _channel_or_cue(name)
+            and not _DEPARTMENT.search(name)
+            and not re.search(f"[{_SURNAMES}]{_TITLES}", name)  # 唐工过两天来我们公司: a person
         ):
-            return site.group(1)
+            return name
     person_after = _NAME_THEN_PERSON.match(norm.strip())
     if person_after:
         name = _DEPARTMENT_TAIL.sub("", person_after.group(1))  # 三只松鼠市场部王总监 → 三只松鼠

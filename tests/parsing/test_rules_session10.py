@@ -223,3 +223,53 @@ def test_feedback_said_these_ways(read, text: str, kind: str) -> None:
 def test_zero_faults_is_no_complaint(read) -> None:
     feedback = read("京东物流周总表扬了我们的系统 双十一零故障").feedback
     assert feedback is not None and feedback.kind == "praise"
+
+
+def test_a_department_after_the_brand_is_dropped(read) -> None:
+    assert read("喜茶采购部打来电话 想要一份方案").new_customer == "喜茶"
+
+
+@pytest.mark.parametrize(
+    "text, lead, dropped",
+    [
+        ("小米刘经理要的样机已经京东物流寄出了", "小米", "京东物流"),  # the courier used
+        ("腾讯马经理下周一生日 礼物已经在京东下单了", "腾讯", "京东物流"),  # the shop used
+    ],
+)
+def test_a_customer_used_as_a_service_is_not_about_the_message(read, text: str, lead: str, dropped: str) -> None:
+    log = read(text)
+    names = [c.name for c in log.candidates] + [c.name for c in log.others]
+    assert names and names[0] == lead and dropped not in names
+    assert log.kind != "deal"  # 在京东下单了 bought a gift, no deal with the customer
+
+
+def test_a_customer_named_alone_with_a_courier_word_stays(read) -> None:
+    log = read("京东物流周总说货已经寄出了")
+    assert log.candidates and log.candidates[0].name == "京东物流"
+
+
+def test_a_city_that_is_a_short_form_is_no_customer(index) -> None:
+    from core.parsing import BookEntry, CustomerIndex
+
+    book = CustomerIndex([BookEntry(1, "青岛啤酒", "青岛啤酒股份有限公司", ("黄总",))])
+    assert not book.mentions("在青岛吃的海鲜")
+    assert book.mentions("青岛啤酒黄总来电")[0].name == "青岛啤酒"
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("note: Pepper Potts was born on Valentine's Day", "02-14"),  # a birthday on a named day
+        ("华为李经理的生日是圣诞节", "12-25"),
+        ("一早给华为李经理打电话祝生日快乐 他今天四十岁", "11-24"),  # an age today
+        ("Today is Art Vandelay's 50th 🎂 sent a cake", "11-24"),
+    ],
+)
+def test_birthdays_said_these_ways(read, text: str, value: str) -> None:
+    facts = read(text).facts
+    assert facts and facts[0].kind == "birthday" and facts[0].value == value
+
+
+def test_a_new_contacts_number_is_theirs(read) -> None:
+    facts = read("华为李经理 微信 发来了新的对接人 小王 电话 13500001111").facts
+    assert facts and facts[0].kind == "phone" and facts[0].contact == "小王"
