@@ -138,6 +138,8 @@ def parse(
         kind_text = _blank(kind_text, plan_at, clause_of(bounds, plan_at)[1])
     for asked in _ASKED_FOR.finditer(kind_text):  # "wants a demo" asks for one; none was held
         kind_text = _blank(kind_text, asked.start(), asked.end())
+    for moved in _MOVED_EVENT.finditer(masked):  # 会议推到12月7号, 约了去虹桥拜访: not held (yet)
+        kind_text = _blank(kind_text, moved.start(), moved.end())
     kind, channel = detect_kind(kind_text)
     planned = _PLANNED.match(low)
     if (
@@ -149,7 +151,10 @@ def parse(
         and re.fullmatch(r"[^,，:：;；.。]{1,24}", low[planned.end() : when.follow_up_span[0]])
     ):
         kind, channel = "note", None  # "meeting w/ jared tmr 2pm": a plan, kept as its follow-up
-    attempt = detect_attempt(kind_text)
+    attempt = detect_attempt(kind_text) or detect_attempt(
+        _blank(masked, *when.follow_up_span) if when.follow_up_span else masked
+    )
+    # (一直无人接听😓 周五再打: the plan's span may reach back over what happened)
     if (
         kind not in ("note", "deal", "greeting")
         and not attempt
@@ -159,6 +164,14 @@ def parse(
         kind, channel = "note", None
     if attempt and kind == "note":
         kind = "call"
+    if (
+        kind in ("meeting", "call", "visit")
+        and not attempt
+        and when.follow_up_span is not None
+        and _REMINDER.search(masked)
+        and not said_in_past(_REMINDER.sub(lambda m: " " * len(m.group()), masked), 0, len(masked))
+    ):
+        kind, channel = "note", None  # 周四下午三点 顺丰冯总电话会议 别忘了: a reminder of what is ahead
 
     money = expected_by = None
     if amount:
@@ -279,6 +292,13 @@ _ASKED_FOR = re.compile(
     r"|\binvited (?:us|me) to\b[^,.;]*"
     r"|\b(?:call|meeting|mtg|demo|visit|lunch|zoom) (?:is )?(?:set|scheduled|booked|planned) for\b"
     r"|(?:要|想要|想看|约)\s*(?:demo|演示)"
+)
+# An event moved, cancelled or arranged for later is no contact held: 会议推到12月7号, 的会取消了,
+# 约了去虹桥拜访, "the call was moved", "meeting cancelled".
+_MOVED_EVENT = re.compile(
+    r"(?:会议|会|拜访|见面|电话会议?|饭局)\s*(?:推到|改到|挪到|推迟|延期|延到|改期|取消)|"
+    r"约(?:了|好了?)\s*(?:去|来)?[^，,。；;\s]{0,6}?(?:拜访|见面|面谈|吃饭|开会)|"
+    r"\b(?:meeting|mtg|call|visit|demo|lunch|dinner)\s+(?:was |is |got |has been )?(?:cancell?ed|moved|pushed|postponed)\b"
 )
 # A message that opens with the meeting it plans: "meeting w/ jared tmr 2pm", "lunch with bob fri".
 _PLANNED = re.compile(r"^(?:meeting|mtg|call|lunch|dinner|coffee|zoom|demo|visit)\s+(?:w/?|with)\s")

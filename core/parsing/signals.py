@@ -61,7 +61,7 @@ _NOT_YET = _any(
 )
 _GREETING = _any(
     r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日快乐|新年快乐|春节快乐|中秋快乐|圣诞快乐|元旦快乐|"
-    r"国庆快乐|端午安康|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券)",
+    r"国庆快乐|端午安康|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券|围巾|特产|巧克力|坚果|保温杯)",
     r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"
     r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
     r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
@@ -77,7 +77,7 @@ CHANNELS = {
         r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)",
     ),
     "meeting": _any(
-        r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
+        r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|饭桌上|当面|开了个?[^，,。\s]{0,10}?的会|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
         r"请客|喝茶|喝咖啡|喝酒|喝了.{0,3}酒|星巴克|咖啡馆|咖啡厅|茶馆|餐厅|饭店|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
         r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
         r"\b(?:meeting|mtg|mtng|expo|trade show|summit|no[- ]?show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
@@ -109,7 +109,7 @@ _TALKED = _any(
     # the contact picked up (伊利郭总接了)
     r"(?<=[总工理\x00])接了|接通了|打通了|"
     # what a contact said is a conversation (黄总说下周三给答复, Pepper说…); not 听说/据说
-    r"(?<!听.)(?<!听..)(?<!听...)(?<!听....)(?<=[总工理姐哥董\x00a-z])说",
+    r"(?<!听.)(?<!听..)(?<!听...)(?<!听....)(?<=[总工理姐哥董\x00a-z])说|(?<=秘书|助理)说",
     r"\b(?:talked (?:to|with)|spoke (?:to|with)|chatted|touched base|connected with|checked in with|"
     r"reached|got hold of|heard back from|had a chat|had a word)\b",
     r"\x00 (?:says|said|told (?:me|us)|mentioned)\b",
@@ -174,7 +174,16 @@ def _channel_or_cue(text: str) -> bool:
 
 
 def detect_attempt(low: str) -> bool:
-    return _ATTEMPT.search(low) is not None
+    """A call or visit that reached no one — unless someone was talked to after all (刘总没见上
+    跟Kevin聊了一会)."""
+    missed = _ATTEMPT.search(low)
+    return missed is not None and _TALKED_AFTER.search(low, missed.end()) is None
+
+
+# Someone the rep talked to after the one who was missed (跟Kevin聊了一会, "spoke to his deputy instead").
+_TALKED_AFTER = re.compile(
+    r"(?:跟|和|与|同)[^，,。；;]{1,10}?(?:聊了|谈了|沟通了|见了)|\b(?:spoke|talked|met) (?:to|with)\b"
+)
 
 
 # Tools named after companies: a customer called 腾讯 is not meant by 腾讯会议.
@@ -188,10 +197,11 @@ TOOL_NAMES = re.compile(
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
 _AT_SITE = _any(
     r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
-    r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
+    r"来了?(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
     r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
     r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
-    r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour)\b",
+    r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour|in our (?:lobby|office|showroom|reception))\b|"
+    r"\b(?:meeting|mtg) at \x00",
 )
 # Work done for the customer online counts as a meeting: a demo, a training, a webinar.
 _ONLINE = _any(
@@ -829,7 +839,6 @@ def _zh_name(norm: str) -> str | None:
             name
             and _name_like(name)
             and not _channel_or_cue(name)
-            and not _DEPARTMENT.search(name)
             and not re.search(f"[{_SURNAMES}]{_TITLES}", name)  # 唐工过两天来我们公司: a person
         ):
             return name

@@ -273,3 +273,40 @@ def test_birthdays_said_these_ways(read, text: str, value: str) -> None:
 def test_a_new_contacts_number_is_theirs(read) -> None:
     facts = read("华为李经理 微信 发来了新的对接人 小王 电话 13500001111").facts
     assert facts and facts[0].kind == "phone" and facts[0].contact == "小王"
+
+
+def test_someone_talked_to_after_the_one_missed_is_no_attempt(read) -> None:
+    assert read("去星辰科技拜访 张总临时开会没见上 跟他助理聊了一会").attempt is False
+
+
+def test_an_attempt_before_a_spaced_plan_is_kept(read) -> None:
+    assert read("打给华为李经理 一直无人接听😓 周五再打").attempt is True
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("星辰科技张总和蓝海物流王总 昨天都来了我们的年会", "visit"),  # the customer at our place
+        ("Jane Doe is in our lobby right now for the quarterly review", "visit"),
+        ("In yesterday's meeting at Acme, Jane suggested a bigger pilot", "visit"),  # at the customer's
+        ("星辰科技张总对交付很满意 昨天饭桌上当面说的", "meeting"),
+        ("昨天比亚迪孙总和华为李经理一起开了个供应链的会", "meeting"),
+        ("降温了 给腾讯马经理送了两条羊绒围巾", "greeting"),
+        ("阿里陈总的秘书说陈总下周出差", "call"),  # what a secretary said, like any contact
+    ],
+)
+def test_kinds_said_the_dev9_ways(read, text: str, kind: str) -> None:
+    assert read(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "华为李经理说下周出差 会议推到12月7号",  # a meeting moved was not held
+        "蓝海物流王总这周五下午有空 约了去虹桥拜访",  # a visit arranged is ahead
+        "周四下午三点 蓝海物流王总电话会议 别忘了",  # a reminder of what is ahead
+    ],
+)
+def test_an_event_moved_arranged_or_reminded_is_not_held(read, text: str) -> None:
+    log = read(text)
+    assert log.kind not in ("meeting", "visit") and log.follow_up is not None
