@@ -105,6 +105,9 @@ def parse(
     served = _used_as_a_service(low, mentions)
     if served:  # 样机已经顺丰寄出了, 在京东下单了礼物, 机票已订 东航的: the courier, shop or airline used
         mentions = [m for m in mentions if (m.start, m.end) not in {(s, e) for s, e, _ in served}]
+    negated = [m.span() for m in _NOT_THAT_ONE.finditer(low)]
+    if negated:  # 同花顺的徐总（不是华为那个）: the 徐总 of another company, not 华为's
+        mentions = [m for m in mentions if not any(s <= m.start < e for s, e in negated)]
     resolved = index.resolve(mentions, norm)
     ranked = list(resolved.candidates[:MAX_CANDIDATES])
     masked = low
@@ -308,6 +311,7 @@ _PHONE_LABEL = re.compile(
 )
 
 
+_NOT_THAT_ONE = re.compile(r"不是[^，,。；;()（）\s]{2,10}?(?:那个|那位|那边的|家的)|\bnot the [\w ]{2,20}? one\b")
 _SERVICE_AFTER = re.compile(r"\s*的?\s*(?:机票|航班|快递|寄出|寄了|寄过去|寄的|发货|发的货|下单|下的单|买的|订的|上买)")
 _SERVICE_BEFORE = re.compile(r"(?:机票|航班|快递)[^，,。；;]{0,4}$|(?:在|用|坐|搭|通过)\s*$")
 
@@ -453,6 +457,10 @@ _ON_THE_DAY = re.compile(r"到时候|届时|到那天|当天|提醒我|\bset (?:
 _PAID_LATER = re.compile(
     r"到账|打款|打过来|转过来|汇过来|付款|(?<=[万元\d\s])打\s*$|\b(?:lands?|arrives?|clears?|wire)\b"
 )
+_CANCELLED = re.compile(r"取消|\bcancell?(?:ed|s)?\b|\bcalled off\b")
+_RESCHEDULED_TO = re.compile(
+    r"改到|推到|挪到|延到|改成|改为|\b(?:moved|pushed|rescheduled|postponed|bumped)\b[^,.;]{0,20}\b(?:to|until|for)\b"
+)
 _REMINDER = re.compile(r"别忘了?|别忘记|\bdon'?t forget\b")
 
 
@@ -528,9 +536,14 @@ def _roles(
     occurred = None
     ahead_of: dict[str, _Reading] = {}  # whose plan a future date is: mine | neutral | theirs
     for mention in mentions:
-        if mention.invalid or masked.startswith(("'s ", "’s "), mention.end):
-            continue  # "a recap of yesterday's call": a date that names another event
+        if mention.invalid or (
+            masked.startswith(("'s ", "’s "), mention.end)
+            and not re.search(r"\b(?:in|at|during|after)\s+$", masked[max(0, mention.start - 8) : mention.start])
+        ):
+            continue  # "a recap of yesterday's call": a date that names another event ("in yesterday's meeting" is this one)
         clause = clause_of(bounds, mention.start)
+        if _CANCELLED.search(masked, *clause) and not _RESCHEDULED_TO.search(masked, *clause):
+            continue  # 12/1 的 meeting 取消: a day that no longer holds anything
         cued = (
             FOLLOW_UP_CUE.search(masked, *clause) is not None
             or _REMINDER.search(masked) is not None
@@ -552,7 +565,9 @@ def _roles(
         # 周五来看样品, 李经理说周五来看样品, 微信加上了 说周五来看样品: they come on Friday (what they
         # said, or did in another clause, is no past of theirs)
         if ahead and mention.future_day is not None:
-            ahead_of.setdefault(plan_owner(masked, *clause, mention.start), (mention.future_day, mention))
+            moved = _RESCHEDULED_TO.search(masked, max(clause[0], mention.start - 6), mention.start)
+            owner = MINE if moved else plan_owner(masked, *clause, mention.start)  # 拜访改到12月9号: the new day
+            ahead_of.setdefault(owner, (mention.future_day, mention))
         elif not ahead and occurred is None and mention.past_day is not None:
             occurred = (mention.past_day, mention)
     # The rep's own task wins; a date that is only the customer's plan (他们下个月招标, he'll call

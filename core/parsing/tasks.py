@@ -48,6 +48,7 @@ _ACTIONS = [  # first match in the follow-up clause wins
             r"见面|再约|约|开会|吃饭|\b(?:meet|meeting|mtg|lunch|dinner|coffee|kickoff|kick-off|sync|offsite|zoom)\b"
         ),
     ),
+    ("sign", re.compile(r"签约|签合同|签(?![到名字收])|\b(?:sign|signing)\b")),
     (
         "follow_up",
         re.compile(
@@ -75,8 +76,24 @@ _PHRASES = {  # (zh, en)
     "email": ("给{c}发邮件", "Email {c}"),
     "message": ("给{c}发消息", "Message {c}"),
     "meet": ("约{c}见面", "Meet {c}"),
+    "sign": ("和{c}签约", "Sign with {c}"),
     "follow_up": ("跟进{c}", "Follow up with {c}"),
 }
+# What the task is about when the rep says so: 关于 pilot 的结果, "about the renewal".
+_TOPIC = re.compile(r"(?:关于|有关|\babout\b|\bregarding\b|\bre:)\s*([^，,。;；:：\x00]{2,24}?)\s*(?=[，,。;；]|$)")
+# An appointment arranged in another clause of the message (这周五下午有空 约了去虹桥拜访).
+_ARRANGED = re.compile(
+    r"约(?:了|好了?)\s*(?:去|来)?[^，,。；;\s]{0,6}?(拜访|见面|吃饭|开会)|"
+    r"\b(?:set up|arranged|booked|scheduled) (?:a |an |the )?(visit|meeting|lunch|dinner|call)\b"
+)
+_ARRANGED_ACTION = {"拜访": "visit", "visit": "visit", "call": "call"}
+
+
+def _arranged(masked: str) -> str | None:
+    m = _ARRANGED.search(masked)
+    return _ARRANGED_ACTION.get(m.group(1) or m.group(2), "meet") if m else None
+
+
 _ABOUT = ("（{o}）", " on {o}")
 _PRONOUN_EN = re.compile(r"\b(?:them|em|him|her|they|it|the client|the customer)\b", re.IGNORECASE)
 _PRONOUN_ZH = re.compile(r"他们|她们|他|她|对方|客户")
@@ -111,8 +128,10 @@ def task_text(
     masked); `masked`: the whole lowered message with customer names as \\x00; `customer`: the
     display name, or "" when no customer is known; `zh`: the message is written in Chinese;
     `around`: the whole sentence part the follow-up is in ("intro call set for Thu")."""
-    action = next((name for name, pattern in _ACTIONS if pattern.search(clause)), None) or next(
-        (name for name, pattern in _ACTIONS if name != "follow_up" and pattern.search(around)), None
+    action = (
+        next((name for name, pattern in _ACTIONS if pattern.search(clause)), None)
+        or next((name for name, pattern in _ACTIONS if name != "follow_up" and pattern.search(around)), None)
+        or _arranged(masked)
     )
     if action in (None, "follow_up") and _MOVED.search(masked) and _MEET.search(masked):
         action = "meet"  # "pushed our sync to next wed": the task is the meeting, on its new day
@@ -202,6 +221,9 @@ def _named(said: str, customer: str, zh: bool) -> str:
 
 
 def _thing(masked: str) -> str | None:
+    topic = _TOPIC.search(masked)
+    if topic and not topic.group(1).strip().startswith(("我", "我们", "us ", "it")):
+        return topic.group(1).strip()
     m = _THING_ZH.search(masked)
     if m:
         return m.group(1)

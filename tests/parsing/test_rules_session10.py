@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from .conftest import local
@@ -310,3 +312,45 @@ def test_kinds_said_the_dev9_ways(read, text: str, kind: str) -> None:
 def test_an_event_moved_arranged_or_reminded_is_not_held(read, text: str) -> None:
     log = read(text)
     assert log.kind not in ("meeting", "visit") and log.follow_up is not None
+
+
+def test_a_count_is_no_day_of_the_month(read) -> None:
+    log = read("Gavin Belson ghosting me, that's the 3rd unanswered email")
+    assert local(log.occurred_at).date() == date(2026, 11, 24)
+
+
+def test_the_day_of_the_meeting_being_logged_counts(read) -> None:
+    log = read("In yesterday's meeting at Acme, Jane suggested a bigger pilot")
+    assert local(log.occurred_at).date() == date(2026, 11, 23)
+
+
+def test_a_cancelled_days_event_is_no_follow_up(read) -> None:
+    assert read("星辰科技张总 text 我 说 12/1 的 meeting 取消").follow_up is None
+
+
+def test_the_new_day_of_a_moved_visit_beats_their_other_plans(read) -> None:
+    follow_up = read("瑞丰医疗李总发短信说 下周去外地出差 拜访改到12月9号").follow_up
+    assert follow_up is not None and (local(follow_up.due).month, local(follow_up.due).day) == (12, 9)
+
+
+def test_a_customer_said_not_to_be_meant_is_dropped(read) -> None:
+    log = read("恒达集团的李经理（不是华为那个）约了明天中午吃饭")
+    assert not log.candidates and log.new_customer == "恒达集团"
+
+
+def test_an_english_meal_glued_to_chinese_dates_the_log(read) -> None:
+    log = read("Umbrella的Alice Wong lunch聊了一下 他们要扩到亚太")
+    assert local(log.occurred_at).date() == date(2026, 11, 23) and local(log.occurred_at).hour == 12
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("明天 f/u 华为李经理 关于 pilot 的结果", "pilot"),  # what it is about, as the rep says
+        ("字节跳动Kevin Zhang微信说 contract已经legal review完了 本周五签", "签"),  # a signing day
+        ("蓝海物流王总这周五下午有空 约了去虹桥拜访", "拜访"),  # the visit arranged in another clause
+    ],
+)
+def test_the_task_says_what_to_do(read, text: str, words: str) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and words in follow_up.text
