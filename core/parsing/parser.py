@@ -165,8 +165,8 @@ def parse(
         and not said_in_past(masked, 0, len(masked))
     ):
         kind, channel = "note", None
-    if attempt and kind == "note":
-        kind = "call"
+    if attempt and kind == "note":  # "Went to Harborview Bank, nobody showed up": a visit that reached no one
+        kind = "visit" if re.search(r"\b(?:went|drove|walked) (?:out |over )?to\b|去了|跑了一趟", kind_text) else "call"
     if (
         kind in ("meeting", "call", "visit")
         and not attempt

@@ -423,9 +423,9 @@ _MINE = _any(
     r"message|draft|prepare|get|arrange)\b(?!\s+(?:w/|with|from)\b)",
 )
 _THEIRS = _any(
-    r"答应|承诺|(?<=[总工理\x00])那边|(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
+    r"答应|承诺|才(?:能|有|会|出)|(?<=[总工理\x00])那边|(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
     r"\b(?:they|they'll|they're|he|he'll|he's|she|she'll|she's|says|said|will|wants?|plans?|"
-    r"decides?|board|birthday|bday|b-day|promised)\b",
+    r"decides?|board|birthday|bday|b-day|promised)\b|\x00+ (?:is|are) \w+ing\b",
 )
 
 
@@ -487,7 +487,7 @@ def said_in_past(low: str, start: int, end: int) -> bool:
 # A note to oneself: a to-do list line or a preparation, with nothing said in the past tense
 # ("plan: demo for initech next wed", "need to prep the wayne ent QBR deck", 整理华为的方案).
 SELF_NOTE = _any(
-    r"^\s*(?:待办|备忘|计划|笔记|备注)\s*[:：]|^\s*(?:要|得|需要)(?!了)|准备(?!好了)|整理|要做|得做",
+    r"^\s*(?:待办|备忘|计划|笔记|备注)\s*[:：]|^\s*(?:要|得(?![物力到体])|需要)(?!了)|准备(?!好了)|整理|要做|得做",
     r"^\s*(?:plan|todo|to-?do|note|memo|reminder)\s*[:：]|"
     r"\b(?:prep|prepare|preparing|need to|needs to|have to|has to|gotta|must)\b|^\s*draft\b",
 )  # not "the contract draft"

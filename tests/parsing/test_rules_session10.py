@@ -354,3 +354,24 @@ def test_an_english_meal_glued_to_chinese_dates_the_log(read) -> None:
 def test_the_task_says_what_to_do(read, text: str, words: str) -> None:
     follow_up = read(text).follow_up
     assert follow_up is not None and words in follow_up.text
+
+
+def test_a_brand_starting_with_de_is_no_self_note(read) -> None:
+    log = read("得物的产品经理微信问我们能不能对接开放平台")
+    assert log.kind == "message" and log.new_customer == "得物"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "华为李经理说方案还要内部过一遍 估计下周才有结果",  # the customer's wait, not the rep's task
+        "Called Pepper Potts this morning, Stark is approving the budget next week",  # what they are doing
+    ],
+)
+def test_what_the_customer_is_doing_ahead_is_no_follow_up(read, text: str) -> None:
+    assert read(text).follow_up is None
+
+
+def test_a_trip_that_reached_no_one_is_a_visit(read) -> None:
+    log = read("Went to Northwind Traders downtown, nobody from IT showed up")
+    assert log.kind == "visit" and log.attempt is True
