@@ -661,7 +661,9 @@ def _lead_contact(norm: str, mentions, ranked, names: list[str]) -> str:
     lead = ranked[0].customer_id
     person = next((m for m in mentions if m.is_contact and m.customer_id == lead), None)
     written = norm[person.start : person.end] if person else ""
-    return written if written and has_cjk(written) and written not in names[0] else ""
+    if not written or written.lower() in names[0].lower() or not (has_cjk(written) or " " in written.strip()):
+        return ""  # a lone first name (peter) adds nothing to the customer's name
+    return written
 
 
 def _follow_up_words(
@@ -680,7 +682,15 @@ def _follow_up_words(
     zh = has_cjk(letters) if letters else has_cjk(norm)  # "张总 asked …, send by Fri": an English task
     if ranked and ranked[0].matched:
         said = said.replace(ranked[0].matched, ranked[0].name)
-    if zh and contact and len(names) == 1 and contact not in said:  # 接待东方航空吴经理来访: whom to ask for
-        names = [names[0] + contact]
+    if contact and len(names) == 1 and contact.lower() not in said.lower():  # 接待东方航空吴经理来访: whom to ask for
+        if zh and has_cjk(contact):
+            names = [names[0] + contact]
+        else:
+            contact = f"（{contact}）" if zh else f" ({contact})"  # Meet 东方航空 (吴经理): after the task
+    else:
+        contact = ""
     customer = ("、" if zh else " and ").join(names)
-    return task_text(said, masked[start:end], masked, customer, zh, attempt, around)[:DEFAULT_TEXT_CHARS]
+    task = task_text(said, masked[start:end], masked, customer, zh, attempt, around)
+    if contact.startswith((" (", "（")) and task and contact.strip(" ()（）").lower() not in task.lower():
+        task += contact
+    return task[:DEFAULT_TEXT_CHARS]

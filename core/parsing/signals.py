@@ -504,7 +504,7 @@ TODO_CALL = re.compile(
 ACTION_CUE = _any(r"回访|跟进|再联系|复查", r"\b(?:follow[ -]?up|check in|call back|circle back|touch base)\b")
 _CUE_NOISE = re.compile(
     r"提醒我|提醒|回访|跟进|待办|截止|到期|到时候|届时|"
-    r"\b(?:remind me(?: to)?|reminder(?: to)?|follow(?:ing)?[ -]?up(?: with| on)?|"
+    r"\b(?:remind me(?: to)?|reminder(?: to)?|follow(?:ing)?[ -]?up(?: with| on| w/)?|"
     r"followup|f/u|by|due|until|till|on|at|in|next|this|coming)\b",
     re.IGNORECASE,
 )
@@ -638,6 +638,8 @@ def introduced_name(norm: str) -> str | None:
 def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
     found = _unknown_name(norm)
+    if found and found.endswith(("'s", "’s")) and len(found) > 4:  # "litware's cto, lunch yesterday"
+        found = found[:-2]
     return None if found and found.lower().strip(".") in _CALENDAR_WORDS else found  # "send by Fri"
 
 
@@ -805,8 +807,8 @@ _LEAD_WORDS = "给和跟与同在陪找约对向把让请帮见去到"
 
 # Where the rep went, or whom money went to: 去卓越物流谈仓配, 去海信拜访, 给三只松鼠退了…
 _WENT_TO = re.compile(
-    r"(?:^|[\s，,。；;])(?:今天|昨天|明天|后天|上午|下午|晚上)?(?:去|到|给)((?:(?![的了])[\u4e00-\u9fff]){2,6}?)"
-    r"(?:谈|拜访|参观|考察|开会|签|退了?|打款|回款|付|\s*(?:visit|onsite|demo)\b)"
+    r"(?:^|[\s，,。；;]|邮件|微信|短信)(?:今天|昨天|明天|后天|上午|下午|晚上)?(?:去|到|给)((?:(?![的了])[\u4e00-\u9fff]){2,6}?)"
+    r"(?:谈|拜访|参观|考察|开会|签|退了?|打款|回款|付|(?:采购|市场部|技术部)?(?:发了|寄了)|\s*(?:visit|onsite|demo)\b)"
 )
 # A company written right before a person: 中天科技王总, 波司登李经理.
 _NAME_THEN_PERSON = re.compile(rf"^((?:(?!的)[\u4e00-\u9fff]){{2,8}}?)[{_SURNAMES}]{_TITLES}")

@@ -39,7 +39,7 @@ _ACTIONS = [  # first match in the follow-up clause wins
     ),
     ("revisit", re.compile(r"回访")),
     ("visit", re.compile(r"拜访|上门|再去|\b(?:visit|drop by|stop by|swing by|pop by|drop in)\b")),
-    ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit)\b")),
+    ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit|ship)\b")),
     ("email", re.compile(r"邮件|\b(?:e-?mail)\b")),
     ("message", re.compile(r"微信|短信|\b(?:text|wechat|message|whatsapp)\b")),
     (
@@ -48,7 +48,7 @@ _ACTIONS = [  # first match in the follow-up clause wins
             r"见面|再约|约|开会|吃饭|\b(?:meet|meeting|mtg|lunch|dinner|coffee|kickoff|kick-off|sync|offsite|zoom)\b"
         ),
     ),
-    ("sign", re.compile(r"签约|签合同|签(?![到名字收])|\b(?:sign|signing)\b")),
+    ("sign", re.compile(r"签约|签合同|签字|签(?![到名收])|\b(?:sign|signing)\b")),
     (
         "follow_up",
         re.compile(
@@ -98,7 +98,7 @@ _ABOUT = ("（{o}）", " on {o}")
 _PRONOUN_EN = re.compile(r"\b(?:them|em|him|her|they|it|the client|the customer)\b", re.IGNORECASE)
 _PRONOUN_ZH = re.compile(r"他们|她们|他|她|对方|客户")
 _VERB_FIRST_EN = re.compile(
-    r"^(send|email|call|text|ping|chase|visit|meet|remind|ask|tell|update|invite|pay|show)\b", re.IGNORECASE
+    r"^(send|email|call|text|ping|chase|visit|meet|remind|ask|tell|update|invite|pay|show|ship)\b", re.IGNORECASE
 )
 _VERB_FIRST_ZH = re.compile(r"^(?:发|打|送|寄|回|报|交|约|问|催|提交|确认|安排|整理|准备|改|写|更新|订|预订|做)")
 # The business thing the message is about: "sent Globex the contract", "给阿里发了报价".
@@ -106,7 +106,11 @@ _THING_EN = re.compile(
     r"\b(contract|quote|quotation|proposal|invoice|po|purchase order|samples?|pricing|price list|"
     r"renewal|sow|nda|msa|agreement|redlines?|deck|demo|trial|rfp|rfq|tender|bid|order|"
     r"payment|deposit|specs?|catalog(?:ue)?|brochure|estimate|budget|case stud(?:y|ies)|report|"
-    r"(?:security )?white ?paper|price list|pricing sheet|roadmap|sla|timeline)\b"
+    r"(?:security )?white ?paper|price list|pricing sheet|roadmap|sla|timeline)s?\b"
+)
+_WANTED_EN = re.compile(
+    r"\b(?:wants?|needs?|asked for|requested)\s+(?:the |a |an |our |some )?(?:[\w-]+ ){0,2}?"
+    r"(quote|proposal|contract|samples?|pricing|price list|report|deck|sow|nda|msa|invoice|estimate|specs?|docs?)s?\b"
 )
 _THING_ZH = re.compile(
     r"(框架协议|合同|报价单|报价|方案|样品|资料|标书|发票|账单|对账单|协议|清单|价格表|目录|"
@@ -221,6 +225,9 @@ def _named(said: str, customer: str, zh: bool) -> str:
 
 
 def _thing(masked: str) -> str | None:
+    wanted = _WANTED_EN.search(masked)  # "she wants a revised quote by fri": what they asked for
+    if wanted:
+        return f"the {wanted.group(1).upper() if len(wanted.group(1)) <= 3 else wanted.group(1)}"
     topic = _TOPIC.search(masked)
     if topic and not topic.group(1).strip().startswith(("我", "我们", "us ", "it")):
         return topic.group(1).strip()

@@ -375,3 +375,30 @@ def test_what_the_customer_is_doing_ahead_is_no_follow_up(read, text: str) -> No
 def test_a_trip_that_reached_no_one_is_a_visit(read) -> None:
     log = read("Went to Northwind Traders downtown, nobody from IT showed up")
     assert log.kind == "visit" and log.attempt is True
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("proseware's cto, lunch yesterday, keen on the api", "proseware"),  # a lower-case possessive ends it
+        ("邮件给农夫山泉采购发了报价 25万", "农夫山泉"),  # to whom the rep sent it, after the channel
+    ],
+)
+def test_more_new_company_shapes(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("后天上午10点 去星辰科技签字", "签"),  # signing in person
+        ("on site @ initech, peter wants the usage reports by friday", "report"),  # a plural thing
+        ("called Pepper Potts re q1 renewal, she wants a revised quote by fri", "quote"),  # what they asked for
+        ("acme asked for samples, ship them by thursday", "Send Acme the samples"),  # ship is a send
+        ("follow up w/ acme next tue re: latex order", "Follow up"),  # w/ after the cue
+        ("蓝海物流 王总 wechat 说下周一 kickoff", "王总"),  # the customer's person, in an English task
+    ],
+)
+def test_more_tasks_say_what_to_do_and_with_whom(read, text: str, words: str) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and words in follow_up.text
