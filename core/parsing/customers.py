@@ -69,6 +69,12 @@ _ALL_CJK = re.compile("[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[&'.+-][a-z0-9]+)*")
 _NOT_LETTER = re.compile(r"[\W_]+")
 _DERIVED_WEIGHTS = frozenset({PREFIX, ABBREVIATION})  # forms the index derives, not names anyone wrote
+# Three-letter words of a rep's shorthand that are no one's initials (mtg, fyi, tmr …).
+CHAT_ABBREVIATIONS = frozenset(
+    "mtg fyi eta pls plz thx tmr tmw tdy sow nda msa mou loi sla kpi roi sms qbr pdf ppt xls doc fwd btw lol omg "
+    "tbd tba eod eow eom eoy wfh ooo pto hrs min sec usd cny rmb hkd eur gbp jpy vip est pst cst utc gmt asap "
+    "b2b b2c ppl pcs qty amt ref req msg txt yrs mos wks idk imo jic nvm".split()
+)
 SHARED_SHORT_MIN = 3  # duplicate check: two short forms alike count from this length (星辰科技, 星辰物流: 星辰)
 
 
@@ -171,7 +177,7 @@ def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameFor
                 out.setdefault(form[0] + (form[3] if form.endswith("银行") else form[2]), ABBREVIATION)
             if len(form) == 3 and _ALL_CJK.fullmatch(form):  # 比亚迪 → byd, as reps type it
                 initials = "".join(syllable[0] for syllable in _syllables(form))
-                if initials not in COMMON_WORDS and initials.upper() not in TRADE_ACRONYMS:
+                if initials not in COMMON_WORDS | CHAT_ABBREVIATIONS and initials.upper() not in TRADE_ACRONYMS:
                     out.setdefault(initials, ABBREVIATION)
             for nickname in NICKNAMES.get(form, ()):  # 鹅厂 → 腾讯
                 out.setdefault(nickname, ABBREVIATION)

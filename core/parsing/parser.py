@@ -313,7 +313,7 @@ _PHONE_LABEL = re.compile(
 
 _NOT_THAT_ONE = re.compile(r"不是[^，,。；;()（）\s]{2,10}?(?:那个|那位|那边的|家的)|\bnot the [\w ]{2,20}? one\b")
 _SERVICE_AFTER = re.compile(r"\s*的?\s*(?:机票|航班|快递|寄出|寄了|寄过去|寄的|发货|发的货|下单|下的单|买的|订的|上买)")
-_SERVICE_BEFORE = re.compile(r"(?:机票|航班|快递)[^，,。；;]{0,4}$|(?:在|用|坐|搭|通过)\s*$")
+_SERVICE_BEFORE = re.compile(r"(?:机票|航班|快递)[^，,。；;]{0,4}$|(?:坐|搭|寄)\s*$")  # not 在华为: a place
 
 
 def _used_as_a_service(low: str, mentions) -> list[tuple[int, int, int]]:

@@ -784,7 +784,8 @@ _NOT_A_NAME = re.compile(
     r"^(?:接到|收到|今[天日晚早]|明[天日晚早]|昨[天日晚]|前[天几两]|后[天面]|[上下](?:周|个|次|午|月|星期|礼拜)|"
     r"这(?:周|个|次|边)|本[周月]|每|刚|已|再|要|在|和|跟|给|去|到|电话|微信|短信|邮件|拜访|听说|"
     r"视频|会议|开会|见面|吃饭|签|回访|跟进|提醒|客户|新客户|我|他|她|对接人|联系人|负责人)|"
-    r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧|是|对接人|联系人)$"
+    r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧|是|对接人|联系人|今天|昨天|前天|刚才|刚刚|上午|下午|晚上|早上)$|"
+    r"^[小老][\u4e00-\u9fff]$"  # 小王昨天来电: a person, then when
 )
 
 
@@ -842,6 +843,7 @@ def _zh_name(norm: str) -> str | None:
             and _name_like(name)
             and not _channel_or_cue(name)
             and not re.search(f"[{_SURNAMES}]{_TITLES}", name)  # 唐工过两天来我们公司: a person
+            and not (name[0] in _SURNAMES + "小老" and len(name) <= 3)  # 张三昨天来电, 小王来访: a person
         ):
             return name
     person_after = _NAME_THEN_PERSON.match(norm.strip())

@@ -402,3 +402,22 @@ def test_more_new_company_shapes(read, text: str, name: str) -> None:
 def test_more_tasks_say_what_to_do_and_with_whom(read, text: str, words: str) -> None:
     follow_up = read(text).follow_up
     assert follow_up is not None and words in follow_up.text
+
+
+@pytest.mark.parametrize("text", ["小王昨天来电 问了下价格", "张三丰今天来访"])
+def test_a_person_who_came_or_called_is_no_company(read, text: str) -> None:
+    assert read(text).new_customer is None
+
+
+def test_a_customer_where_the_rep_was_is_no_service(read) -> None:
+    log = read("在华为开会 见了小米刘经理")
+    names = [c.name for c in log.candidates] + [c.name for c in log.others]
+    assert "华为" in names and "小米" in names
+
+
+def test_shorthand_is_no_customers_initials() -> None:
+    from core.parsing import BookEntry, CustomerIndex
+
+    book = CustomerIndex([BookEntry(1, "美特高", None, ("王总",)), BookEntry(2, "比亚迪", None, ("孙总",))])
+    assert not book.mentions("mtg w/ jane tmr")
+    assert book.mentions("byd孙总说下个月下单")[0].name == "比亚迪"
