@@ -476,7 +476,7 @@ def _en_rules(today: date):
     def day_of_month(m):
         return _nth_of_month(today, int(m.group(1)))
 
-    return [
+    rules = [
         (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"), iso),
         (
             re.compile(
@@ -524,6 +524,10 @@ def _en_rules(today: date):
         (re.compile(r"\b(last|past|previous|this|next)\s+week\b"), week_only),
         (re.compile(r"\b(last|this|next)\s+month\b"), month_only),
         (re.compile(rf"(?<![\d.$¥€£/])\b(\d{{1,2}})/(\d{{1,2}})(?:/(\d{{4}}|\d{{2}}))?\b(?!/){_NOT_AMOUNT}"), slashed),
+    ]
+    # ASCII word boundaries: an English date glued to Chinese (next tue再跟进) still counts.
+    return [
+        (re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII), reader) for pattern, reader in rules
     ]
 
 

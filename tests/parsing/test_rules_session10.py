@@ -421,3 +421,8 @@ def test_shorthand_is_no_customers_initials() -> None:
     book = CustomerIndex([BookEntry(1, "美特高", None, ("王总",)), BookEntry(2, "比亚迪", None, ("孙总",))])
     assert not book.mentions("mtg w/ jane tmr")
     assert book.mentions("byd孙总说下个月下单")[0].name == "比亚迪"
+
+
+def test_an_english_date_glued_to_chinese_is_read(read) -> None:
+    follow_up = read("跟阿里陈总call了一下 next Tue再跟进").follow_up
+    assert follow_up is not None and local(follow_up.due).date() == date(2026, 12, 1)
