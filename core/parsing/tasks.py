@@ -28,44 +28,52 @@ _ACTIONS = [  # first match in the follow-up clause wins
         "call",
         re.compile(
             r"再打|打电话|打个电话|回电|致电|电话|再试|再call|\b(?:call(?:\s+\w+)?\s+back|call|ring|phone|"
-            r"try (?:\w+ )?again)\b"
+            r"try (?:\w+ )?again)\b",
+            re.ASCII,
         ),
     ),
-    ("chase", re.compile(r"催|\b(?:chase|nudge|push)\b")),
+    ("chase", re.compile(r"催|\b(?:chase|nudge|push)\b", re.ASCII)),
     # the customer coming to us: 周五来看样品, 下周三过来, "meeting at our office"
     (
         "host",
-        re.compile(rf"{COMING_TO_US_ZH}|\b(?:at our office|come (?:in|by|over)|visit us|tour (?:our|the))\b"),
+        re.compile(rf"{COMING_TO_US_ZH}|\b(?:at our office|come (?:in|by|over)|visit us|tour (?:our|the))\b", re.ASCII),
     ),
-    ("revisit", re.compile(r"回访")),
-    ("visit", re.compile(r"拜访|上门|再去|\b(?:visit|drop by|stop by|swing by|pop by|drop in)\b")),
-    ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit|ship)\b")),
-    ("email", re.compile(r"邮件|\b(?:e-?mail)\b")),
-    ("message", re.compile(r"微信|短信|\b(?:text|wechat|message|whatsapp)\b")),
+    ("revisit", re.compile(r"回访", re.ASCII)),
+    ("visit", re.compile(r"拜访|上门|再去|\b(?:visit|drop by|stop by|swing by|pop by|drop in)\b", re.ASCII)),
+    ("send", re.compile(r"发送|寄|发(?!现|展|生)|送|\b(?:send|deliver|share|submit|ship)\b", re.ASCII)),
+    ("email", re.compile(r"邮件|\b(?:e-?mail)\b", re.ASCII)),
+    ("message", re.compile(r"微信|短信|\b(?:text|wechat|message|whatsapp)\b", re.ASCII)),
     (
         "meet",
         re.compile(
-            r"见面|再约|约|开会|吃饭|\b(?:meet|meeting|mtg|lunch|dinner|coffee|kickoff|kick-off|sync|offsite|zoom)\b"
+            r"见面|再约|约|开会|吃饭|\b(?:meet|meeting|mtg|lunch|dinner|coffee|kickoff|kick-off|sync|offsite|zoom)\b",
+            re.ASCII,
         ),
     ),
-    ("sign", re.compile(r"签约|签合同|签字|签(?![到名收])|\b(?:sign|signing)\b")),
+    ("sign", re.compile(r"签约|签合同|签字|签(?![到名收])|\b(?:sign|signing)\b", re.ASCII)),
     (
         "follow_up",
         re.compile(
             r"跟进|跟踪|再联系|联系|复查|\b(?:follow(?:ing)?[ -]?up|followup|f/u|check (?:in|back)|"
-            r"touch base|circle back|ping|reach out)\b"
+            r"touch base|circle back|ping|reach out)\b",
+            re.ASCII,
         ),
     ),
 ]
 _MEET = dict(_ACTIONS)["meet"]
-_MOVED = re.compile(r"\b(?:pushed|moved|rescheduled|postponed|push|bumped)\b|改到|改期|推迟|推到|挪到|延期|延到")
+_MOVED = re.compile(
+    r"\b(?:pushed|moved|rescheduled|postponed|push|bumped)\b|改到|改期|推迟|推到|挪到|延期|延到", re.ASCII
+)
 # What was moved (会议推到12月7号, "moved it to Thu" after "the 8am call"): the task is that event.
 _EVENT = [
-    ("call", re.compile(r"电话会|电话|\b(?:call|phone)\b")),
-    ("visit", re.compile(r"拜访|\bvisit\b")),
-    ("meet", re.compile(r"会议|开会|(?<=的)会|\b(?:meeting|mtg|sync|kickoff|kick-off|demo|review|lunch|dinner)\b")),
+    ("call", re.compile(r"电话会|电话|\b(?:call|phone)\b", re.ASCII)),
+    ("visit", re.compile(r"拜访|\bvisit\b", re.ASCII)),
+    (
+        "meet",
+        re.compile(r"会议|开会|(?<=的)会|\b(?:meeting|mtg|sync|kickoff|kick-off|demo|review|lunch|dinner)\b", re.ASCII),
+    ),
 ]
-_EVENT_EN = re.compile(r"\b(kickoff|kick-off|demo|review|sync|lunch|dinner|workshop|training|roundtable)\b")
+_EVENT_EN = re.compile(r"\b(kickoff|kick-off|demo|review|sync|lunch|dinner|workshop|training|roundtable)\b", re.ASCII)
 _PHRASES = {  # (zh, en)
     "call": ("给{c}打电话", "Call {c}"),
     "chase": ("催一下{c}", "Chase {c}"),
@@ -80,11 +88,14 @@ _PHRASES = {  # (zh, en)
     "follow_up": ("跟进{c}", "Follow up with {c}"),
 }
 # What the task is about when the rep says so: 关于 pilot 的结果, "about the renewal".
-_TOPIC = re.compile(r"(?:关于|有关|\babout\b|\bregarding\b|\bre:)\s*([^，,。;；:：\x00]{2,24}?)\s*(?=[，,。;；]|$)")
+_TOPIC = re.compile(
+    r"(?:关于|有关|\babout\b|\bregarding\b|\bre:)\s*([^，,。;；:：\x00]{2,24}?)\s*(?=[，,。;；]|$)", re.ASCII
+)
 # An appointment arranged in another clause of the message (这周五下午有空 约了去虹桥拜访).
 _ARRANGED = re.compile(
     r"约(?:了|好了?)\s*(?:去|来)?[^，,。；;\s]{0,6}?(拜访|见面|吃饭|开会)|"
-    r"\b(?:set up|arranged|booked|scheduled) (?:a |an |the )?(visit|meeting|lunch|dinner|call)\b"
+    r"\b(?:set up|arranged|booked|scheduled) (?:a |an |the )?(visit|meeting|lunch|dinner|call)\b",
+    re.ASCII,
 )
 _ARRANGED_ACTION = {"拜访": "visit", "visit": "visit", "call": "call"}
 
@@ -95,32 +106,38 @@ def _arranged(masked: str) -> str | None:
 
 
 _ABOUT = ("（{o}）", " on {o}")
-_PRONOUN_EN = re.compile(r"\b(?:them|em|him|her|they|it|the client|the customer)\b", re.IGNORECASE)
-_PRONOUN_ZH = re.compile(r"他们|她们|他|她|对方|客户")
+_PRONOUN_EN = re.compile(r"\b(?:them|em|him|her|they|it|the client|the customer)\b", re.IGNORECASE | re.ASCII)
+_PRONOUN_ZH = re.compile(r"他们|她们|他|她|对方|客户", re.ASCII)
 _VERB_FIRST_EN = re.compile(
-    r"^(send|email|call|text|ping|chase|visit|meet|remind|ask|tell|update|invite|pay|show|ship)\b", re.IGNORECASE
+    r"^(send|email|call|text|ping|chase|visit|meet|remind|ask|tell|update|invite|pay|show|ship)\b",
+    re.IGNORECASE | re.ASCII,
 )
-_VERB_FIRST_ZH = re.compile(r"^(?:发|打|送|寄|回|报|交|约|问|催|提交|确认|安排|整理|准备|改|写|更新|订|预订|做)")
+_VERB_FIRST_ZH = re.compile(
+    r"^(?:发|打|送|寄|回|报|交|约|问|催|提交|确认|安排|整理|准备|改|写|更新|订|预订|做)", re.ASCII
+)
 # The business thing the message is about: "sent Globex the contract", "给阿里发了报价".
 _THING_EN = re.compile(
     r"\b(contract|quote|quotation|proposal|invoice|po|purchase order|samples?|pricing|price list|"
     r"renewal|sow|nda|msa|agreement|redlines?|deck|demo|trial|rfp|rfq|tender|bid|order|"
     r"payment|deposit|specs?|catalog(?:ue)?|brochure|estimate|budget|case stud(?:y|ies)|report|"
-    r"(?:security )?white ?paper|price list|pricing sheet|roadmap|sla|timeline)s?\b"
+    r"(?:security )?white ?paper|price list|pricing sheet|roadmap|sla|timeline)s?\b",
+    re.ASCII,
 )
 _WANTED_EN = re.compile(
     r"\b(?:wants?|needs?|asked for|requested)\s+(?:the |a |an |our |some )?(?:[\w-]+ ){0,2}?"
-    r"(quote|proposal|contract|samples?|pricing|price list|report|deck|sow|nda|msa|invoice|estimate|specs?|docs?)s?\b"
+    r"(quote|proposal|contract|samples?|pricing|price list|report|deck|sow|nda|msa|invoice|estimate|specs?|docs?)s?\b",
+    re.ASCII,
 )
 _THING_ZH = re.compile(
     r"(框架协议|合同|报价单|报价|方案|样品|资料|标书|发票|账单|对账单|协议|清单|价格表|目录|"
-    r"续约|续费|订单|回款|尾款|预付款|付款|试用|演示|招标|投标|预算|案例|报告)"
+    r"续约|续费|订单|回款|尾款|预付款|付款|试用|演示|招标|投标|预算|案例|报告)",
+    re.ASCII,
 )
 _FILLER = re.compile(
     r"^约(?:了|好了?)(?=\s)|一下|一趟|(?<=去)一次|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前|"
     r"\b(?:(?:is )?(?:set|booked|scheduled) for|rescheduled to|to (?:both|them all|all of them)|"
     r"swing(?: by| over)?(?: again)?|pop(?: by| in)?(?: again)?)\b",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
@@ -173,7 +190,7 @@ def task_text(
     return _composed(action, customer, _thing(masked), zh, clause, masked)
 
 
-_MEAL_EN = re.compile(r"\b(lunch|dinner|breakfast|coffee|drinks)\b")
+_MEAL_EN = re.compile(r"\b(lunch|dinner|breakfast|coffee|drinks)\b", re.ASCII)
 
 
 def _composed(

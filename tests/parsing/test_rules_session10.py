@@ -426,3 +426,8 @@ def test_shorthand_is_no_customers_initials() -> None:
 def test_an_english_date_glued_to_chinese_is_read(read) -> None:
     follow_up = read("跟阿里陈总call了一下 next Tue再跟进").follow_up
     assert follow_up is not None and local(follow_up.due).date() == date(2026, 12, 1)
+
+
+def test_an_english_action_glued_to_chinese_is_read(read) -> None:
+    follow_up = read("华为李经理 明天call一下").follow_up
+    assert follow_up is not None and "电话" in follow_up.text  # the call, not a bare follow-up
