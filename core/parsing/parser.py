@@ -682,7 +682,9 @@ def _follow_up_words(
     zh = has_cjk(letters) if letters else has_cjk(norm)  # "张总 asked …, send by Fri": an English task
     if ranked and ranked[0].matched:
         said = said.replace(ranked[0].matched, ranked[0].name)
-    if contact and len(names) == 1 and contact.lower() not in said.lower():  # 接待东方航空吴经理来访: whom to ask for
+    if (
+        contact and len(names) == 1 and contact.lower() not in said.lower() and names[0].lower() not in said.lower()
+    ):  # 接待东方航空吴经理来访: whom to ask for
         if zh and has_cjk(contact):
             names = [names[0] + contact]
         else:
@@ -690,7 +692,7 @@ def _follow_up_words(
     else:
         contact = ""
     customer = ("、" if zh else " and ").join(names)
-    task = task_text(said, masked[start:end], masked, customer, zh, attempt, around)
+    task = re.sub(r"\s{2,}", " ", task_text(said, masked[start:end], masked, customer, zh, attempt, around))
     if contact.startswith((" (", "（")) and task and contact.strip(" ()（）").lower() not in task.lower():
         task += contact
     return task[:DEFAULT_TEXT_CHARS]

@@ -509,7 +509,7 @@ _CUE_NOISE = re.compile(
     re.IGNORECASE,
 )
 _LEADING = re.compile(
-    r"^(?:[\s,.:;!?\-()]|to\b|and\b|then\b|with\b|about\b|re\b|will\b|i'll\b|we'll\b|i will\b|之前|以前|前|再|要|需要|并|然后|和|再次)+",
+    r"^(?:[\s,.:;!?\-()]|to\b|and\b|then\b|with\b|about\b|re\b|will\b|i'll\b|we'll\b|i will\b|之前|以前|前|再|要(?!求)|需要|并|然后|和|再次|让我们|让我)+",
     re.IGNORECASE,
 )
 

@@ -134,7 +134,7 @@ _THING_ZH = re.compile(
     re.ASCII,
 )
 _FILLER = re.compile(
-    r"^约(?:了|好了?)(?=\s)|一下|一趟|(?<=去)一次|在(?=\s|$)|(?<=\s)前(?=\s|$)|^前|之前|以前|"
+    r"^约(?:了|好了?)(?=\s)|一下|一趟|(?<=去)一次|在(?=\s|$)|(?<=\s)前(?![面期台天])|^前|之前|以前|"
     r"\b(?:(?:is )?(?:set|booked|scheduled) for|rescheduled to|to (?:both|them all|all of them)|"
     r"swing(?: by| over)?(?: again)?|pop(?: by| in)?(?: again)?)\b",
     re.IGNORECASE | re.ASCII,
@@ -200,6 +200,8 @@ def _composed(
     meal = _MEAL_EN.search(clause) or _MEAL_EN.search(masked) if action == "meet" and not zh else None
     if meal:  # "dinner with Hank tonight" → Dinner with Globex
         return f"{meal.group(1).capitalize()} with {customer}"
+    if zh and thing:
+        thing = thing.removeprefix("the ")  # 给X发RFP, not 发the RFP
     if action == "send" and thing:
         return ("给{c}发{o}" if zh else "Send {c} {o}").format(c=customer, o=thing)
     phrase = _PHRASES[action or "follow_up"][0 if zh else 1].format(c=customer)
@@ -219,6 +221,7 @@ def _substance(said: str, action: str | None, customer: str) -> bool:
     if action is not None:
         pattern = dict(_ACTIONS)[action]
         rest = pattern.sub(" ", rest, count=1)
+        rest = dict(_ACTIONS)["follow_up"].sub(" ", rest)  # 打电话：联系 — a bare follow-up word adds nothing
     rest = re.sub(r"^(?:再|要|去|给|and|to|with|the)\b|[再要去给]", " ", rest.strip())
     return len(_LETTERS.findall(rest)) >= 2
 

@@ -431,3 +431,21 @@ def test_an_english_date_glued_to_chinese_is_read(read) -> None:
 def test_an_english_action_glued_to_chinese_is_read(read) -> None:
     follow_up = read("华为李经理 明天call一下").follow_up
     assert follow_up is not None and "电话" in follow_up.text  # the call, not a bare follow-up
+
+
+@pytest.mark.parametrize(
+    "text, task",
+    [
+        ("星辰科技张总今早来电 让我们月底前给报价", "给星辰科技张总报价"),  # no 让我们 or stray 前
+        ("给华为李经理打了三个电话都在忙线 周四再联系", "给华为李经理打电话"),  # no trailing 联系
+        ("月底前 send quote to 京东物流 周总", "send quote to 京东物流"),  # the customer is already in it
+    ],
+)
+def test_the_task_has_no_leftover_cue_words(read, text: str, task: str) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and follow_up.text == task
+
+
+def test_a_chinese_task_names_an_english_thing_without_the(read) -> None:
+    follow_up = read("Acme 的 procurement 邮件发来 RFP 截止12月11号").follow_up
+    assert follow_up is not None and "the " not in follow_up.text and "RFP" in follow_up.text
