@@ -19,6 +19,9 @@ has counts 30 less for the other customers who share it):
     name written in pinyin               80   huawei → 华为
     Latin typo                   ratio × 0.95  Acmee → Acme (ratio ≥ 85)
     contact's first name alone           60   Bob (only when capitalised in the text)
+    contact's surname alone              58   Osborn → Norman Osborn (only when capitalised)
+    pinyin initials of a 3-character name 86  byd → 比亚迪
+    well-known nickname                  86   鹅厂 → 腾讯, 菊厂 → 华为 (words.NICKNAMES)
 """
 
 from __future__ import annotations
@@ -36,9 +39,17 @@ from rapidfuzz import fuzz, process
 
 from .model import BookEntry, Candidate
 from .text import has_cjk, is_cjk, lower, normalise
-from .words import COMMON_WORDS, LATIN_COMPANY_SUFFIXES, WORDLIKE_NAMES, ZH_COMPANY_SUFFIXES, ZH_PLACES
+from .words import (
+    COMMON_WORDS,
+    LATIN_COMPANY_SUFFIXES,
+    NICKNAMES,
+    TRADE_ACRONYMS,
+    WORDLIKE_NAMES,
+    ZH_COMPANY_SUFFIXES,
+    ZH_PLACES,
+)
 
-NAME, CORE, CONTACT, HOMOPHONE, PINYIN, FIRST_NAME = 100.0, 92.0, 80.0, 84.0, 80.0, 60.0
+NAME, CORE, CONTACT, HOMOPHONE, PINYIN, FIRST_NAME, SURNAME = 100.0, 92.0, 80.0, 84.0, 80.0, 60.0, 58.0
 ALIAS = 96.0  # a name the reps taught (阿里 → 阿里巴巴) or an import's 别名 column
 PREFIX = 88.0  # leading characters or words: 中兴 → 中兴通讯, stark ind → Stark Industries
 ABBREVIATION = 86.0  # first character of each part: 青啤 → 青岛啤酒, 东航 → 东方航空
@@ -58,6 +69,12 @@ _ALL_CJK = re.compile("[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[&'.+-][a-z0-9]+)*")
 _NOT_LETTER = re.compile(r"[\W_]+")
 _DERIVED_WEIGHTS = frozenset({PREFIX, ABBREVIATION})  # forms the index derives, not names anyone wrote
+# Three-letter words of a rep's shorthand that are no one's initials (mtg, fyi, tmr …).
+CHAT_ABBREVIATIONS = frozenset(
+    "mtg fyi eta pls plz thx tmr tmw tdy sow nda msa mou loi sla kpi roi sms qbr pdf ppt xls doc fwd btw lol omg "
+    "tbd tba eod eow eom eoy wfh ooo pto hrs min sec usd cny rmb hkd eur gbp jpy vip est pst cst utc gmt asap "
+    "b2b b2c ppl pcs qty amt ref req msg txt yrs mos wks idk imo jic nvm".split()
+)
 SHARED_SHORT_MIN = 3  # duplicate check: two short forms alike count from this length (星辰科技, 星辰物流: 星辰)
 
 
@@ -110,7 +127,8 @@ def _short_names(name: str) -> frozenset[str]:
             stripped = _ZH_SUFFIX.sub("", stripped)
             if stripped == current or len(stripped) < 2:
                 break
-            out.add(stripped)
+            if not _is_place(stripped):  # 青岛啤酒 → 青岛 is the city, not the brewery
+                out.add(stripped)
             current = stripped
         return frozenset(out)
     words = _latin_key(name).split()
@@ -157,6 +175,12 @@ def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameFor
         for form in {name, *shorts}:
             if len(form) == 4 and _ALL_CJK.fullmatch(form) and form[2:] in ABBREVIATED_SUFFIXES:
                 out.setdefault(form[0] + (form[3] if form.endswith("银行") else form[2]), ABBREVIATION)
+            if len(form) == 3 and _ALL_CJK.fullmatch(form):  # 比亚迪 → byd, as reps type it
+                initials = "".join(syllable[0] for syllable in _syllables(form))
+                if initials not in COMMON_WORDS | CHAT_ABBREVIATIONS and initials.upper() not in TRADE_ACRONYMS:
+                    out.setdefault(initials, ABBREVIATION)
+            for nickname in NICKNAMES.get(form, ()):  # 鹅厂 → 腾讯
+                out.setdefault(nickname, ABBREVIATION)
     else:
         words = _latin_key(name).split()
         if len(words) > 2 and words[0] in _LATIN_ARTICLES:  # Los Pollos Hermanos → pollos
@@ -235,6 +259,8 @@ class CustomerIndex:
             words = contact.split()
             if len(words) > 1 and not has_cjk(contact):
                 self._latin[_latin_key(words[0])].append(Alias(cid, FIRST_NAME, True, words[0]))
+                if len(words[-1]) >= 3:  # "Osborn didn't dial in": the surname alone, capitalised
+                    self._latin[_latin_key(words[-1])].append(Alias(cid, SURNAME, True, words[-1]))
         for name in names + taught:
             self._search_entry(name, cid)
         for contact in entry.contacts:
@@ -565,7 +591,7 @@ def _unpossessed(start: int, end: int, word: str) -> tuple[int, int, str]:
 def _case_ok(alias: Alias, written: str, key: str) -> bool:
     """Common words ("Target", "Shell") count only when capitalised; so do first names that are
     also words (Art, Bill, Will) — reps type "texted bruce", not "texted Bruce"."""
-    if key in COMMON_WORDS or (alias.weight == FIRST_NAME and key in WORDLIKE_NAMES):
+    if key in COMMON_WORDS or alias.weight == SURNAME or (alias.weight == FIRST_NAME and key in WORDLIKE_NAMES):
         return written[:1].isupper()
     return True
 

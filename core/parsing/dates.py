@@ -476,7 +476,7 @@ def _en_rules(today: date):
     def day_of_month(m):
         return _nth_of_month(today, int(m.group(1)))
 
-    return [
+    rules = [
         (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"), iso),
         (
             re.compile(
@@ -499,7 +499,14 @@ def _en_rules(today: date):
             month_day,
         ),
         (re.compile(r"\b(?:end of (?:the )?(month|year|week)|(eom|eoy|eow))\b"), end_of),
-        (re.compile(r"\b(?:on\s+|by\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+of)"), day_of_month),
+        (  # not "the 3rd unanswered email", "the 2nd call": a count
+            re.compile(
+                r"\b(?:on\s+|by\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+of)"
+                r"(?!\s+(?:\w+\s+)?(?:emails?|calls?|time|times|attempts?|tries|try|messages?|texts?|"
+                r"reminders?|follow-?ups?|voicemails?|visits?|meetings?|round|order|quote|invoice)\b)"
+            ),
+            day_of_month,
+        ),
         (re.compile(rf"\b({FULL_WEEKDAY}|{SHORT_WEEKDAY})\s+(next|this|last) week\b"), weekday_of_week),
         (
             re.compile(
@@ -517,6 +524,10 @@ def _en_rules(today: date):
         (re.compile(r"\b(last|past|previous|this|next)\s+week\b"), week_only),
         (re.compile(r"\b(last|this|next)\s+month\b"), month_only),
         (re.compile(rf"(?<![\d.$¥€£/])\b(\d{{1,2}})/(\d{{1,2}})(?:/(\d{{4}}|\d{{2}}))?\b(?!/){_NOT_AMOUNT}"), slashed),
+    ]
+    # ASCII word boundaries: an English date glued to Chinese (next tue再跟进) still counts.
+    return [
+        (re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII), reader) for pattern, reader in rules
     ]
 
 
@@ -581,16 +592,17 @@ def find_dates(low: str, local_now: datetime, lang_en: bool, lang_zh: bool) -> l
 
 
 _PART_OF_DAY = [
-    (re.compile(r"(上午|早上|早晨|清早|今早|明早|昨早|今晨|\bmorning\b)"), time(9)),
-    (re.compile(r"(中午|\bnoon\b|\bmidday\b|\blunchtime\b)"), time(12)),
-    (re.compile(r"(下午|\bafternoon\b|\barvo\b)"), time(14)),
-    (re.compile(r"(傍晚|晚上|今晚|明晚|昨晚|夜里|\bevening\b|\btonight\b|\blast night\b)"), time(19)),
+    (re.compile(r"(上午|早上|早晨|清早|今早|明早|昨早|今晨|\bmorning\b)", re.ASCII), time(9)),
+    (re.compile(r"(中午|\bnoon\b|\bmidday\b|\blunchtime\b)", re.ASCII), time(12)),
+    (re.compile(r"(下午|\bafternoon\b|\barvo\b)", re.ASCII), time(14)),
+    (re.compile(r"(傍晚|晚上|今晚|明晚|昨晚|夜里|\bevening\b|\btonight\b|\blast night\b)", re.ASCII), time(19)),
 ]
-# Meals say when it happened when nothing else does (lunch w/ Pepper → 12:00).
+# Meals say when it happened when nothing else does (lunch w/ Pepper → 12:00). ASCII word
+# boundaries: an English word glued to Chinese (lunch聊了一下) still counts.
 _MEALS = [
-    (re.compile(r"早餐|早饭|早茶|\bbreakfast\b"), time(8)),
-    (re.compile(r"午餐|午饭|\blunch\b"), time(12)),
-    (re.compile(r"晚餐|晚饭|宵夜|\bdinner\b|\bdrinks\b"), time(19)),
+    (re.compile(r"早餐|早饭|早茶|\bbreakfast\b", re.ASCII), time(8)),
+    (re.compile(r"午餐|午饭|\blunch\b", re.ASCII), time(12)),
+    (re.compile(r"晚餐|晚饭|宵夜|\bdinner\b|\bdrinks\b", re.ASCII), time(19)),
 ]
 
 

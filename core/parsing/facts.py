@@ -41,6 +41,30 @@ _BIRTHDAY = re.compile(
     re.IGNORECASE,
 )
 BIRTHDAY_WORD = re.compile(_BIRTHDAY_WORD, re.IGNORECASE)
+# A birthday on a named day: "born on Valentine's Day", 生日是圣诞节.
+_HOLIDAYS = {
+    "valentine": "02-14",
+    "情人节": "02-14",
+    "christmas eve": "12-24",
+    "平安夜": "12-24",
+    "christmas": "12-25",
+    "圣诞": "12-25",
+    "new year's eve": "12-31",
+    "new year": "01-01",
+    "元旦": "01-01",
+    "halloween": "10-31",
+    "国庆": "10-01",
+    "儿童节": "06-01",
+    "劳动节": "05-01",
+    "妇女节": "03-08",
+    "愚人节": "04-01",
+}
+_ON_A_HOLIDAY = re.compile(
+    r"(?:\bborn on|\b(?:birthday|bday|b-day) (?:is )?(?:on )?|生日(?:是|在|刚好是|正好是)?)\s*(?:the )?"
+    r"(valentine'?s(?: day)?|christmas eve|christmas(?: day)?|new year'?s eve|new year'?s(?: day)?|halloween|"
+    r"情人节|平安夜|圣诞节?|元旦|国庆节?|儿童节|劳动节|妇女节|愚人节)",
+    re.IGNORECASE,
+)
 _PHONE = re.compile(
     r"(?:手机号码|手机号|手机|电话号码|号码|新号|换号|联系方式|微信号|微信同号|同号|座机|电话|\bphone\b|\bmobile\b|\bcell\b|\bnumber\b|"
     r"\bdirect line\b|\bno\.|\bnew\s*#|\b(?:phone|tel|cell)\s*#)"
@@ -71,6 +95,10 @@ def find_facts(text: str) -> list[FactSpan]:
         if month is None or not (1 <= month <= 12 and 1 <= day <= 31):
             continue
         found.append(FactSpan("birthday", f"{month:02d}-{day:02d}", m.start(), m.end()))
+    for m in _ON_A_HOLIDAY.finditer(text):
+        name = m.group(1).lower().replace("’", "'")
+        value = next(v for k, v in _HOLIDAYS.items() if name.startswith(k) or k in name)
+        found.append(FactSpan("birthday", value, m.start(), m.end()))
     for m in _PHONE.finditer(text):
         digits = re.sub(r"[ ().-]", "", m.group("number"))
         if not 7 <= len(digits.lstrip("+")) <= 15:
@@ -84,6 +112,21 @@ def find_facts(text: str) -> list[FactSpan]:
             continue
         found.append(FactSpan("phone", digits, m.start(), m.end()))
     return found
+
+
+# A new contact named before their number: 新的对接人 小周 电话 135…, "new contact Amy Lee, cell …".
+_NEW_PERSON = re.compile(
+    r"(?:新的?(?:对接人|联系人|负责人)|\bnew (?:contact|poc|point of contact)\b)[:：,\s]*"
+    r"(小[\u4e00-\u9fff]|老[\u4e00-\u9fff]|[\u4e00-\u9fff]{2,3}(?=\s)|[A-Z][a-z]+(?: [A-Z][a-z]+)?)"
+)
+
+
+def new_person_before(text: str, start: int) -> tuple[int, int] | None:
+    """The new contact a phone number belongs to, named just before it (within 24 characters)."""
+    m = None
+    for m in _NEW_PERSON.finditer(text, max(0, start - 24), start):  # noqa: B007 - the last one
+        pass
+    return m.span(1) if m else None
 
 
 def person_before(text: str, start: int, end: int) -> tuple[int, int] | None:

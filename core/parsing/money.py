@@ -25,7 +25,7 @@ BOOKED, EXPECTED, REFUND = "booked", "expected", "refund"
 _REFUND = re.compile(
     r"退款|退了?.{0,8}(?:款|钱|费)|(?:同意|答应|已经?)退了?|退\s*[¥￥$]|退给|退还|退押金|押金退|退了\s*(?:\d|[一二两三四五六七八九十])|退钱|退费|退回|返还|返款|退货款|赔付|赔款|赔了|扣款|"
     r"\b(?:refund(?:ed|s|ing)?|reimburs\w*|credit(?:ed)? (?:note|back)|chargeback|charged back|"
-    r"money back|paid (?:them|him|her) back|gave (?:them|him|her) back)\b",
+    r"money back|paid (?:them|him|her) back|gave (?:them|him|her) back|sent (?:it |the money |the difference )?back)\b",
     re.ASCII,
 )
 _SIGNING = re.compile(

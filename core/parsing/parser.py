@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 from .amounts import find_amount
 from .customers import CustomerIndex
 from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times, part_of_day
-from .facts import BIRTHDAY_WORD, FactSpan, find_facts, person_before
+from .facts import BIRTHDAY_WORD, FactSpan, find_facts, new_person_before, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
 from .money import BOOKED, EXPECTED, REFUND, money_role, signing_only
 from .signals import (
@@ -102,12 +102,20 @@ def parse(
         for m in index.scan(norm)  # 腾讯会议 is a meeting tool, not the customer 腾讯
         if not any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) for s, e in products)
     ]
+    served = _used_as_a_service(low, mentions)
+    if served:  # 样机已经顺丰寄出了, 在京东下单了礼物, 机票已订 东航的: the courier, shop or airline used
+        mentions = [m for m in mentions if (m.start, m.end) not in {(s, e) for s, e, _ in served}]
+    negated = [m.span() for m in _NOT_THAT_ONE.finditer(low)]
+    if negated:  # 同花顺的徐总（不是华为那个）: the 徐总 of another company, not 华为's
+        mentions = [m for m in mentions if not any(s <= m.start < e for s, e in negated)]
     resolved = index.resolve(mentions, norm)
     ranked = list(resolved.candidates[:MAX_CANDIDATES])
     masked = low
     for mention in mentions:  # not blanks: a name is not the start of a clause ("Hooli visit …")
         masked = _blank(masked, mention.start, mention.end, CUSTOMER_FILLER)
 
+    for start, _, end in served:
+        masked = _blank(masked, start, end)
     facts, masked = _read_facts(norm, masked, mentions, ranked, bounds, local_now)
 
     satisfaction = detect_satisfaction(masked)
@@ -123,6 +131,9 @@ def parse(
     amount = find_amount(masked, bounds)
 
     kind_text = masked
+    on_the_day = _birthday_task(norm, masked, bounds, facts, local_now, ranked[0].name if ranked else "")
+    if on_the_day is not None:  # 到时候送个蛋糕: what the rep will do on the day is no greeting yet
+        kind_text = _blank(kind_text, *on_the_day[2])
     if when.follow_up_span:
         kind_text = _blank(kind_text, *_plan_span(masked, low, clause_bounds(low, spaces=False), when.follow_up_span))
     if when.their_plan is not None:  # what the customer will do is no contact or deal yet (郑经理说下个月初付款)
@@ -130,6 +141,8 @@ def parse(
         kind_text = _blank(kind_text, plan_at, clause_of(bounds, plan_at)[1])
     for asked in _ASKED_FOR.finditer(kind_text):  # "wants a demo" asks for one; none was held
         kind_text = _blank(kind_text, asked.start(), asked.end())
+    for moved in _MOVED_EVENT.finditer(masked):  # 会议推到12月7号, 约了去虹桥拜访: not held (yet)
+        kind_text = _blank(kind_text, moved.start(), moved.end())
     kind, channel = detect_kind(kind_text)
     planned = _PLANNED.match(low)
     if (
@@ -141,7 +154,10 @@ def parse(
         and re.fullmatch(r"[^,，:：;；.。]{1,24}", low[planned.end() : when.follow_up_span[0]])
     ):
         kind, channel = "note", None  # "meeting w/ jared tmr 2pm": a plan, kept as its follow-up
-    attempt = detect_attempt(kind_text)
+    attempt = detect_attempt(kind_text) or detect_attempt(
+        _blank(masked, *when.follow_up_span) if when.follow_up_span else masked
+    )
+    # (一直无人接听😓 周五再打: the plan's span may reach back over what happened)
     if (
         kind not in ("note", "deal", "greeting")
         and not attempt
@@ -149,12 +165,34 @@ def parse(
         and not said_in_past(masked, 0, len(masked))
     ):
         kind, channel = "note", None
-    if attempt and kind == "note":
-        kind = "call"
+    if attempt and kind == "note":  # "Went to Harborview Bank, nobody showed up": a visit that reached no one
+        kind = "visit" if re.search(r"\b(?:went|drove|walked) (?:out |over )?to\b|去了|跑了一趟", kind_text) else "call"
+    if (
+        kind in ("meeting", "call", "visit")
+        and not attempt
+        and when.follow_up_span is not None
+        and _REMINDER.search(masked)
+        and not said_in_past(_REMINDER.sub(lambda m: " " * len(m.group()), masked), 0, len(masked))
+    ):
+        kind, channel = "note", None  # 周四下午三点 顺丰冯总电话会议 别忘了: a reminder of what is ahead
 
     money = expected_by = None
     if amount:
         money = money_role(masked, bounds, amount.start, deal=kind == "deal")
+        if (
+            money == BOOKED
+            and any(
+                clause_of(bounds, at) == clause_of(bounds, amount.start)
+                for at in (
+                    when.follow_up_span[0] if when.follow_up_span else None,
+                    when.their_plan[1].start if when.their_plan else None,
+                )
+                if at is not None
+            )
+            and _PAID_LATER.search(masked, *clause_of(bounds, amount.start))
+            and not said_in_past(masked, *clause_of(bounds, amount.start))
+        ):
+            money = EXPECTED  # 尾款这周五到账, 预付款三十万明天打: paid on a day ahead, not yet
         if money == REFUND:  # booked as a negative amount against the customer's deals
             kind, channel = "deal", channel
         elif money != BOOKED and kind == "deal":
@@ -215,10 +253,14 @@ def parse(
         follow_up = FollowUp(
             when.follow_up_due.astimezone(UTC),
             when.follow_up_has_time,
-            _follow_up_words(norm, masked, when, ranked, names, attempt),
+            _follow_up_words(norm, masked, when, ranked, names, attempt, _lead_contact(norm, mentions, ranked, names)),
         )
         if follow_up.due < now - timedelta(minutes=1):
             problems.append("follow_up_in_past")
+
+    if follow_up is None and on_the_day is not None:
+        due = datetime.combine(on_the_day[0], FOLLOW_UP_HOUR, tzinfo=local_now.tzinfo)
+        follow_up = FollowUp(due.astimezone(UTC), False, on_the_day[1][:DEFAULT_TEXT_CHARS])
 
     return ParsedLog(
         candidates=tuple(ranked),
@@ -254,12 +296,40 @@ _ASKED_FOR = re.compile(
     r"|\b(?:call|meeting|mtg|demo|visit|lunch|zoom) (?:is )?(?:set|scheduled|booked|planned) for\b"
     r"|(?:要|想要|想看|约)\s*(?:demo|演示)"
 )
+# An event moved, cancelled or arranged for later is no contact held: 会议推到12月7号, 的会取消了,
+# 约了去虹桥拜访, "the call was moved", "meeting cancelled".
+_MOVED_EVENT = re.compile(
+    r"(?:会议|会|拜访|见面|电话会议?|饭局)\s*(?:推到|改到|挪到|推迟|延期|延到|改期|取消)|"
+    r"约(?:了|好了?)\s*(?:去|来)?[^，,。；;\s]{0,6}?(?:拜访|见面|面谈|吃饭|开会)|"
+    r"\b(?:meeting|mtg|call|visit|demo|lunch|dinner)\s+(?:was |is |got |has been )?(?:cancell?ed|moved|pushed|postponed)\b"
+)
 # A message that opens with the meeting it plans: "meeting w/ jared tmr 2pm", "lunch with bob fri".
 _PLANNED = re.compile(r"^(?:meeting|mtg|call|lunch|dinner|coffee|zoom|demo|visit)\s+(?:w/?|with)\s")
 _PHONE_LABEL = re.compile(
     r"(?:手机号?|电话号?码?|微信同号|微信|号码|新号码?|(?:new |direct |cell |mobile )?(?:number|line|phone|cell)"
     r")[\s:：是为改成换成]*$"
 )
+
+
+_NOT_THAT_ONE = re.compile(r"不是[^，,。；;()（）\s]{2,10}?(?:那个|那位|那边的|家的)|\bnot the [\w ]{2,20}? one\b")
+_SERVICE_AFTER = re.compile(r"\s*的?\s*(?:机票|航班|快递|寄出|寄了|寄过去|寄的|发货|发的货|下单|下的单|买的|订的|上买)")
+_SERVICE_BEFORE = re.compile(r"(?:机票|航班|快递)[^，,。；;]{0,4}$|(?:坐|搭|寄)\s*$")  # not 在华为: a place
+
+
+def _used_as_a_service(low: str, mentions) -> list[tuple[int, int, int]]:
+    """Customers named only as the courier, shop or airline the rep used, beside another
+    customer the message is about: (mention start, mention end, end of the service words)."""
+    out = []
+    for m in mentions:
+        if m.is_contact:
+            continue
+        after = _SERVICE_AFTER.match(low, m.end)
+        if after or _SERVICE_BEFORE.search(low, max(0, m.start - 8), m.start):
+            out.append((m.start, m.end, after.end() if after else m.end))
+    spans = {(s, e) for s, e, _ in out}
+    if not any(not m.is_contact and (m.start, m.end) not in spans for m in mentions):
+        return []  # the only customer named: 顺丰寄出了 alone may be about 顺丰 itself
+    return out
 
 
 def _read_facts(norm: str, masked: str, mentions, ranked, bounds, local_now: datetime) -> tuple[tuple[Fact, ...], str]:
@@ -279,16 +349,53 @@ def _read_facts(norm: str, masked: str, mentions, ranked, bounds, local_now: dat
     return tuple(facts), masked
 
 
+def _birthday_task(
+    norm: str, masked: str, bounds, facts: tuple[Fact, ...], local_now: datetime, customer: str
+) -> tuple[date, str, tuple[int, int]] | None:
+    """A birthday stated with what the rep will do on the day (格力小孙生日12月8号 到时候送个蛋糕):
+    the day it next falls on, the task, and the span of what the rep will do."""
+    cue = _ON_THE_DAY.search(masked)
+    birthday = next((f for f in facts if f.kind == "birthday"), None)
+    if cue is None or birthday is None:
+        return None
+    month, day = (int(part) for part in birthday.value.split("-"))
+    today = local_now.date()
+    try:
+        due = date(today.year, month, day)
+        if due < today:
+            due = date(today.year + 1, month, day)
+    except ValueError:  # 02-29 in a year without it
+        return None
+    start, end = clause_of(bounds, cue.start())
+    if has_cjk(norm[start:end]):
+        rest = norm[cue.end() : end].strip(" ，,。.")
+        who = birthday.contact if customer in birthday.contact else customer + birthday.contact
+        return due, f"{who}生日" + (f"：{rest}" if rest else ""), (cue.start(), end)
+    who = f"{birthday.contact} ({customer})" if customer and customer not in birthday.contact else birthday.contact
+    return due, f"Wish {who} a happy birthday", (cue.start(), end)
+
+
 def _dates(masked: str, local_now: datetime) -> list[DateMention]:
     return find_dates(masked, local_now, lang_en=re.search(r"[a-z]", masked) is not None, lang_zh=has_cjk(masked))
+
+
+_AGE_TODAY = re.compile(
+    r"今天(?:满|刚满|就)?[\d一二三四五六七八九十百]+岁|今天是?.{0,8}?[\d一二三四五六七八九十]+岁生日|"
+    r"\btoday is [\w .'’\x00]{0,30}?(?:'s|’s) \d{1,3}(?:st|nd|rd|th)\b|\bturns? \d{1,3} today\b"
+)
 
 
 def _relative_birthdays(masked: str, found: list[FactSpan], bounds, local_now: datetime) -> list[FactSpan]:
     """A birthday given by a relative day (小米宋经理这周六生日, 今天是黄总生日, his bday is next
     friday): the day it falls on this time, read like any other date in its clause."""
+    today = [  # 他今天五十岁, "Today is Art Vandelay's 60th 🎂": the birthday is today
+        FactSpan("birthday", f"{local_now.month:02d}-{local_now.day:02d}", m.start(), m.end())
+        for m in _AGE_TODAY.finditer(masked)
+        if not any(f.kind == "birthday" for f in found)
+    ][:1]
     words = [m for m in BIRTHDAY_WORD.finditer(masked) if not any(f.start <= m.start() < f.end for f in found)]
-    if not words:
-        return []
+    if today or not words:
+        return today
     dates = _dates(masked, local_now)
     out = []
     for word in words:
@@ -309,6 +416,9 @@ def _fact_person(norm: str, found, mentions, ranked, bounds) -> tuple[str | None
     start, end = clause_of(bounds, found.start)
     contacts = [m for m in mentions if m.is_contact]
     lead = ranked[0].customer_id if ranked else None
+    new = new_person_before(norm, found.start) if found.kind == "phone" else None
+    if new is not None:  # 发来了新的对接人 小周 电话 …: the number is 小周's, not 郑经理's
+        return norm[new[0] : new[1]], lead
     if contacts:
         best = min(
             contacts,
@@ -338,6 +448,20 @@ class _When:
 
 
 _Reading = tuple[date, DateMention]
+# A reminder to oneself anywhere in the message cues every date in it: "周四下午三点 … 别忘了".
+# "Then" after the customer's day, and what the rep will do on it (到时候再约, 届时再联系).
+_THEN_AGAIN = re.compile(r"(?:到时候|届时|到时)\s*(?:再|我们?再?)?(?:约|联系|跟进|打|去|问|确认|沟通)")
+# A birthday, then what the rep will do on the day (到时候送个蛋糕, "set a reminder to wish her").
+_ON_THE_DAY = re.compile(r"到时候|届时|到那天|当天|提醒我|\bset (?:a )?reminder\b|\bremind me\b")
+# Money that arrives on a day ahead (尾款这周五到账, 预付款三十万明天打, "payment lands Friday").
+_PAID_LATER = re.compile(
+    r"到账|打款|打过来|转过来|汇过来|付款|(?<=[万元\d\s])打\s*$|\b(?:lands?|arrives?|clears?|wire)\b"
+)
+_CANCELLED = re.compile(r"取消|\bcancell?(?:ed|s)?\b|\bcalled off\b")
+_RESCHEDULED_TO = re.compile(
+    r"改到|推到|挪到|延到|改成|改为|\b(?:moved|pushed|rescheduled|postponed|bumped)\b[^,.;]{0,20}\b(?:to|until|for)\b"
+)
+_REMINDER = re.compile(r"别忘了?|别忘记|\bdon'?t forget\b")
 
 
 def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime, problems: list[str]) -> _When:
@@ -346,6 +470,9 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime, 
     if any(d.invalid for d in mentions):
         problems.append("invalid_date")
     occurred, follow_up, their_plan = _roles(masked, bounds, mentions, local_now.date())
+    then = _THEN_AGAIN.search(masked, their_plan[1].end) if follow_up is None and their_plan is not None else None
+    if then is not None:
+        follow_up, their_plan = their_plan, None  # 林工说测试环境下周一才能准备好 到时候再约: the rep's day too
     attached = _attach_times(times, mentions, bounds)
     occurred, follow_up = _lone_times(masked, bounds, times, attached, occurred, follow_up, local_now)
     when = _When(
@@ -357,6 +484,9 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime, 
             masked[slice(*clause_of(bounds, mention.start))], meals=True
         )
         moment = _occurred_moment(occurred, _time_for(mention, attached), local_now, hint)
+        own = part_of_day(masked[mention.start : mention.end])  # "dinner with Hank tonight", 今晚 at 09:00
+        if own is not None and occurred[0] == local_now.date() and own > local_now.time().replace(tzinfo=None):
+            moment = datetime.combine(occurred[0], own, tzinfo=local_now.tzinfo)
         if moment > local_now + timedelta(minutes=1):
             plain = _blank_all(masked, when.spans)  # "today" alone says nothing of the past
             if follow_up is None and moment.date() == local_now.date() and not said_in_past(plain, 0, len(plain)):
@@ -393,6 +523,8 @@ def _read_when(masked: str, bounds: list[tuple[int, int]], local_now: datetime, 
         when.follow_up_due = datetime.combine(day, at.at if at else FOLLOW_UP_HOUR, tzinfo=local_now.tzinfo)
         when.follow_up_has_time = at is not None
         when.follow_up_span = _follow_up_span(masked, bounds, mention)
+        if then is not None:  # the task is what the rep will do then (再约)
+            when.follow_up_span = (then.start(), clause_of(bounds, then.start())[1])
     return when
 
 
@@ -404,11 +536,18 @@ def _roles(
     occurred = None
     ahead_of: dict[str, _Reading] = {}  # whose plan a future date is: mine | neutral | theirs
     for mention in mentions:
-        if mention.invalid or masked.startswith(("'s ", "’s "), mention.end):
-            continue  # "a recap of yesterday's call": a date that names another event
+        if mention.invalid or (
+            masked.startswith(("'s ", "’s "), mention.end)
+            and not re.search(r"\b(?:in|at|during|after)\s+$", masked[max(0, mention.start - 8) : mention.start])
+        ):
+            continue  # "a recap of yesterday's call": a date that names another event ("in yesterday's meeting" is this one)
         clause = clause_of(bounds, mention.start)
-        cued = FOLLOW_UP_CUE.search(masked, *clause) is not None or (
-            TODO_CALL.search(masked, *clause) is not None and not said_in_past(masked, 0, len(masked))
+        if _CANCELLED.search(masked, *clause) and not _RESCHEDULED_TO.search(masked, *clause):
+            continue  # 12/1 的 meeting 取消: a day that no longer holds anything
+        cued = (
+            FOLLOW_UP_CUE.search(masked, *clause) is not None
+            or _REMINDER.search(masked) is not None
+            or (TODO_CALL.search(masked, *clause) is not None and not said_in_past(masked, 0, len(masked)))
         )
         ahead = (
             mention.direction == FUTURE
@@ -426,7 +565,9 @@ def _roles(
         # 周五来看样品, 李经理说周五来看样品, 微信加上了 说周五来看样品: they come on Friday (what they
         # said, or did in another clause, is no past of theirs)
         if ahead and mention.future_day is not None:
-            ahead_of.setdefault(plan_owner(masked, *clause, mention.start), (mention.future_day, mention))
+            moved = _RESCHEDULED_TO.search(masked, max(clause[0], mention.start - 6), mention.start)
+            owner = MINE if moved else plan_owner(masked, *clause, mention.start)  # 拜访改到12月9号: the new day
+            ahead_of.setdefault(owner, (mention.future_day, mention))
         elif not ahead and occurred is None and mention.past_day is not None:
             occurred = (mention.past_day, mention)
     # The rep's own task wins; a date that is only the customer's plan (他们下个月招标, he'll call
@@ -513,7 +654,21 @@ def _plan_span(masked: str, low: str, bounds, follow_up_span: tuple[int, int]) -
     return (gaps[-1] if gaps else start), end
 
 
-def _follow_up_words(norm: str, masked: str, when: _When, ranked, names: list[str], attempt: bool) -> str:
+def _lead_contact(norm: str, mentions, ranked, names: list[str]) -> str:
+    """The lead customer's person named in the message (美的集团's 曹经理), for the task's who."""
+    if not ranked or not names or names[0] != ranked[0].name:
+        return ""
+    lead = ranked[0].customer_id
+    person = next((m for m in mentions if m.is_contact and m.customer_id == lead), None)
+    written = norm[person.start : person.end] if person else ""
+    if not written or written.lower() in names[0].lower() or not (has_cjk(written) or " " in written.strip()):
+        return ""  # a lone first name (peter) adds nothing to the customer's name
+    return written
+
+
+def _follow_up_words(
+    norm: str, masked: str, when: _When, ranked, names: list[str], attempt: bool, contact: str = ""
+) -> str:
     """The task: what to do and with whom (tasks.py); `names` are the customers the message is
     about, the first one the lead (several: 跟进小米、京东物流)."""
     start, end = when.follow_up_span or (0, 0)
@@ -525,7 +680,19 @@ def _follow_up_words(norm: str, masked: str, when: _When, ranked, names: list[st
     around = next((masked[s:e] for s, e in clause_bounds(masked) if s <= start < e), "")
     letters = re.sub(r"[\W\d_\x00]", "", masked[start:end])
     zh = has_cjk(letters) if letters else has_cjk(norm)  # "张总 asked …, send by Fri": an English task
-    customer = ("、" if zh else " and ").join(names)
     if ranked and ranked[0].matched:
         said = said.replace(ranked[0].matched, ranked[0].name)
-    return task_text(said, masked[start:end], masked, customer, zh, attempt, around)[:DEFAULT_TEXT_CHARS]
+    if (
+        contact and len(names) == 1 and contact.lower() not in said.lower() and names[0].lower() not in said.lower()
+    ):  # 接待东方航空吴经理来访: whom to ask for
+        if zh and has_cjk(contact):
+            names = [names[0] + contact]
+        else:
+            contact = f"（{contact}）" if zh else f" ({contact})"  # Meet 东方航空 (吴经理): after the task
+    else:
+        contact = ""
+    customer = ("、" if zh else " and ").join(names)
+    task = re.sub(r"\s{2,}", " ", task_text(said, masked[start:end], masked, customer, zh, attempt, around))
+    if contact.startswith((" (", "（")) and task and contact.strip(" ()（）").lower() not in task.lower():
+        task += contact
+    return task[:DEFAULT_TEXT_CHARS]

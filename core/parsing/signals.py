@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import is_cjk, to_int
-from .words import COMING_TO_US_ZH, COMMON_WORDS, LATIN_COMPANY_SUFFIXES, LATIN_COMPANY_WORDS, ZH_COMPANY_SUFFIXES
+from .words import (
+    COMING_TO_US_ZH,
+    COMMON_WORDS,
+    LATIN_COMPANY_SUFFIXES,
+    LATIN_COMPANY_WORDS,
+    TRADE_ACRONYMS,
+    ZH_COMPANY_SUFFIXES,
+    ZH_PLACES,
+)
 from .words import SURNAMES as _SURNAMES
 
 
@@ -28,13 +36,16 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # is a call).
 _DEAL = _any(
     r"签约|签了(?!字)|签下|签单|签合同|签署|(?:今天|已经?|刚)?签字了|签了字|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
+    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|盖的章|(?:单|合同|项目)(?:终于)?落地了|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
     r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
     r"\b(?:signed(?! (?:the |an? )?(?:nda|mou|loi)\b)|(?:(?:called|rang|emailed|wrote) to )?confirm(?:ed|s)? (?:[\w\x00]+'s |the |their |our |an? )?order|po\b.{0,24}\bapproved|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
     r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
     r"wired|transferred|remitted|po (?:is )?in|po arrived|agreed to (?:the|our|a)|said yes|accept(?:s|ed) (?:the|our) (?:price|offer|quote|deal|terms)|"
     r"signing (?:for )?\$?\d|sent (?:the|their|us)? ?payment|paid (?:the|their|us) ?(?:invoice|deposit|balance)?|"
     r"new order|ordered|purchased|bought|renewed|paid|payment received|got the po|po received|"
+    r"put pen to paper|countersigned (?:\w+ )?(?:msa|contract|agreement|order|sow|po|deal)|landed in (?:our|the) (?:bank|account)|"
+    r"(?:deposit|payment|wire|funds|transfer|down payment) (?:received|landed|cleared|came through)|"
+    r"received (?:the |a |their )?(?:deposit|wire|transfer|down payment)|"
     r"booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b",
 )
 _NOT_YET = _any(
@@ -50,7 +61,7 @@ _NOT_YET = _any(
 )
 _GREETING = _any(
     r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日快乐|新年快乐|春节快乐|中秋快乐|圣诞快乐|元旦快乐|"
-    r"国庆快乐|端午安康|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券)",
+    r"国庆快乐|端午安康|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券|围巾|特产|巧克力|坚果|保温杯)",
     r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"
     r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
     r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
@@ -66,7 +77,7 @@ CHANNELS = {
         r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)",
     ),
     "meeting": _any(
-        r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
+        r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|饭桌上|当面|开了个?[^，,。\s]{0,10}?的会|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
         r"请客|喝茶|喝咖啡|喝酒|喝了.{0,3}酒|星巴克|咖啡馆|咖啡厅|茶馆|餐厅|饭店|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
         r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
         r"\b(?:meeting|mtg|mtng|expo|trade show|summit|no[- ]?show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
@@ -98,7 +109,7 @@ _TALKED = _any(
     # the contact picked up (伊利郭总接了)
     r"(?<=[总工理\x00])接了|接通了|打通了|"
     # what a contact said is a conversation (黄总说下周三给答复, Pepper说…); not 听说/据说
-    r"(?<!听.)(?<!听..)(?<!听...)(?<!听....)(?<=[总工理姐哥董\x00a-z])说",
+    r"(?<!听.)(?<!听..)(?<!听...)(?<!听....)(?<=[总工理姐哥董\x00a-z])说|(?<=秘书|助理)说",
     r"\b(?:talked (?:to|with)|spoke (?:to|with)|chatted|touched base|connected with|checked in with|"
     r"reached|got hold of|heard back from|had a chat|had a word)\b",
     r"\x00 (?:says|said|told (?:me|us)|mentioned)\b",
@@ -139,13 +150,16 @@ def answered_by(follow_up_text: str, kind: str, channel: str | None) -> bool:
 # A call (or a visit) that did not reach anyone is an attempt: logged, but no contact.
 _ATTEMPT = _any(
     r"没人接|没接|未接|无人接听?|不接|没打通|打不通|没通|未接通|没接通|关机|占线|停机|不在服务区|无法接通|"
-    r"没人应|没有人接|扑空|没见到|没见着|不让进|找不到对接人|都没人|没人在|人不在|不在(?!乎|意|话下)|白跑|出差了",
+    r"没人应|没有人接|扑空|没见到|没见着|没见上|没见成|不让进|找不到对接人|都没人|没人在|人不在|不在(?!乎|意|话下)|白跑|出差了|"
+    r"忙线|去外地了|休假",
     r"\b(?:no answer|no one (?:answered|picked up)|nobody (?:answered|picked up|was there)|"
     r"didn'?t (?:answer|pick up)|did not (?:answer|pick up)|not picking up|no pick-?up|"
     r"(?:went (?:straight )?|straight )to (?:voicemail|vm)|left (?:a )?(?:voicemail|vm)|voicemail (?:again|twice|both times)|"
     r"missed call|gatekeeper|wouldn'?t put (?:me|us) through|no[- ]?show|stood (?:us|me) up|didn'?t show(?: up)?|couldn'?t (?:reach|get through|get hold of)|could not (?:reach|get through)|"
     r"unreachable|not reachable|phone (?:was )?off|line (?:was )?busy|busy signal|missed my call|"
-    r"wasn'?t (?:in|there|around|available)|was (?:out|away|off)(?! of)|out sick|not in (?:the office|today))\b",
+    r"wasn'?t (?:in|there|around|available)|was (?:out|away|off)(?! of)|out sick|not in (?:the office|today)|"
+    r"nobody (?:\w+ ){0,3}showed up|no one (?:\w+ ){0,3}showed up|(?:was|is|were) on (?:vacation|holiday|leave)|"
+    r"wasted (?:trip|journey)|didn'?t (?:dial|join|call) in|never (?:dialed|dialled|joined|showed))\b",
 )
 
 
@@ -160,7 +174,16 @@ def _channel_or_cue(text: str) -> bool:
 
 
 def detect_attempt(low: str) -> bool:
-    return _ATTEMPT.search(low) is not None
+    """A call or visit that reached no one — unless someone was talked to after all (刘总没见上
+    跟Kevin聊了一会)."""
+    missed = _ATTEMPT.search(low)
+    return missed is not None and _TALKED_AFTER.search(low, missed.end()) is None
+
+
+# Someone the rep talked to after the one who was missed (跟Kevin聊了一会, "spoke to his deputy instead").
+_TALKED_AFTER = re.compile(
+    r"(?:跟|和|与|同)[^，,。；;]{1,10}?(?:聊了|谈了|沟通了|见了)|\b(?:spoke|talked|met) (?:to|with)\b"
+)
 
 
 # Tools named after companies: a customer called 腾讯 is not meant by 腾讯会议.
@@ -174,10 +197,11 @@ TOOL_NAMES = re.compile(
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
 _AT_SITE = _any(
     r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
-    r"来(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
+    r"来了?(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
     r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
     r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
-    r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour)\b",
+    r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour|in our (?:lobby|office|showroom|reception))\b|"
+    r"\b(?:meeting|mtg) at \x00",
 )
 # Work done for the customer online counts as a meeting: a demo, a training, a webinar.
 _ONLINE = _any(
@@ -228,6 +252,7 @@ def deal_said(low: str) -> bool:
 # complaint > suggestion > question > praise. "very positive" alone is a mood, not praise.
 _NO_COMPLAINT = re.compile(
     r"没有?(?:任何|什么)?(?:投诉|抱怨|不满|意见|异议)|无(?:投诉|意见|异议)|\bno complaints?\b|\bdidn't complain\b|"
+    r"零故障|无故障|没出(?:过)?故障|零投诉|\bzero (?:downtime|outages?|incidents?)\b|"
     r"\bnot complain(?:ing|ed)?\b|\bwithout complaint"
 )
 FEEDBACK = [
@@ -237,7 +262,7 @@ FEEDBACK = [
             r"投诉|不满意|不满|抱怨|吐槽|埋怨|差评|生气|发火|不高兴|有意见|意见很大|不爽|失望|不太满意|很差|有异议|"
             r"恼火|火大|骂|要退|退货|索赔|流失|不续|不合作了|要换供应商|损坏|破损|质量问题|出问题|故障|延误|晚到|没到货|"
             r"谈崩|不顺利|很糟|糟糕|对不上|太慢|太差|太贵|断连|掉线|断线|卡顿|报错|不稳定|质量差|宕机|崩了|挂了|开错|搞错|弄错|出错|"
-            r"停摆|瘫痪|很急|(?:价格|报价|价钱|费用)(?:太|偏|有点|比较)高|太烂|很烂|烂透|难用|不好用|"
+            r"停摆|瘫痪|很急|受潮|换货|发错|少发|漏发|(?:价格|报价|价钱|费用)(?:太|偏|有点|比较)高|太烂|很烂|烂透|难用|不好用|"
             r"(?:refund|退款|货款|货|发票|款)\s*(?:还没|一直没|迟迟没)(?:收到|到)",
             r"\b(?:complain|complained|complains|complaint|complaints|complaining|unhappy|"
             r"dissatisfied|not happy|not satisfied|not pleased|angry|upset|frustrated|annoyed|"
@@ -246,7 +271,8 @@ FEEDBACK = [
             r"churn(?:ing|ed)?|furious|livid|damaged|broken|defective|faulty|late delivery|"
             r"threatened|terrible|awful|bad experience|not working|too (?:high|expensive|pricey)|overpriced|outage|(?:is|was|went|been) down|wrong invoice|"
             r"or (?:he|she|they) (?:walks?|leaves?|leave)|"
-            r"(?:will|gonna|going to) walk|grumpy|too slow|buggy|crash(?:es|ed|ing)?|keeps? failing)\b",
+            r"(?:will|gonna|going to) walk|grumpy|too slow|buggy|crash(?:es|ed|ing)?|keeps? failing|"
+            r"yell(?:ed|ing)? at|shout(?:ed|ing)? at|chewed (?:me|us) out|ripped into)\b",
         ),
     ),
     (
@@ -274,7 +300,7 @@ FEEDBACK = [
     (
         "praise",
         _any(
-            r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|谢谢我们|感谢我们|很有帮助|(?:整体|都|比较|挺|还算|基本)满意|稳定多了|好用|好多了|(?:比|跟).{1,8}(?:好|强)(?:多了|很多|不少)|反响(?:不错|很好|挺好)|效果(?:不错|很好|挺好)|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可",
+            r"表扬|夸(?!张)|称赞|赞扬|赞赏|点赞|好评|感谢(?!支持|合作|关照|配合)|感激|谢谢我们|感谢我们|很有帮助|(?:整体|都|比较|挺|还算|基本)满意|稳定多了|好用|好多了|(?:比|跟).{1,8}(?:好|强)(?:多了|很多|不少)|反响(?:不错|很好|挺好)|效果(?:不错|很好|挺好)|(?:很|非常|挺|十分|特别|相当)满意|(?:很|非常|十分|高度)认可|评价(?:挺|很|非常|特别|比较)?(?:高|好|不错)",
             r"\b(?:praised|praise|praising|very happy with|really happy with|so happy with|thanked|"
             r"grateful|(?:super|really|very) helpful|excellent|awesome|amazing|fantastic|the best|thanks for|"
             r"thank you for|to say thanks|complimented|compliments|loved|loves (?:our|the)|very satisfied|"
@@ -359,13 +385,15 @@ FOLLOW_UP_CUE = _any(
     r"回访|跟进|跟踪|提醒|再联系|再跟|再约|再打|再去|再聊|再发|再问|再确认|再试|复查|待办|截止|之前|(?<=[一二三四五六日天末号])前|到期|下次|需要|要(?!了)|"
     r"确认(?!了)|回复(?!了)|约个|约一下|发过去|发给|发他|把(?![^，,。；\s]{0,8}了)|记得|"
     r"得|准备|打算|计划|想约|想去|(?<![签合预节])约了|约好|安排|改到|改期|推迟|延期|延到|约\s*(?:demo|演示|见面|开会|拜访)|"
-    r"改约|重约|约(?=\s*(?:周|星期|礼拜|明天|后天|下周|\d))|对方让|让我们|让我",
+    r"改约|重约|约(?=\s*(?:周|星期|礼拜|明天|后天|下周|\d))|对方让|让我们|让我|别忘了?|别忘记|推到|挪到|"
+    r"[请让](?:他|她|对方)(?:们)?",
     r"\b(?:follow(?:ing)?[ -]?up|followup|f/u|remind|reminder|check (?:back|in)|call (?:\w+ )?back|"
     r"circle back|touch base|ping|chase|by|due|deadline|needs? to|will|should|plan(?:ning)? to|"
     r"going to|gonna|to do|todo|next step|schedul\w*|reschedul\w*|postpon\w*|moved to|pushed to|set up|"
     r"wants? to (?:meet|move|reschedule)|invited (?:us|me) to|(?:set|booked) for|wants? a (?:call|meeting|demo)|"
     r"wants? (?:us|me) to|set (?:it|that|this|one) up|(?:meeting|mtg|call|demo|visit|lunch|dinner)\b[^,.;]{0,30}\bconfirmed|"
-    r"swing by|come (?:in|by|over)|"
+    r"swing by|come (?:in|by|over)|don'?t forget|confirmed for|"
+    r"(?:moved|pushed|bumped|shifted|push|move) (?:it|this|that|the \w+|our \w+) (?:to|until)|"
     r"send|before|until|till)\b",
     # An order to oneself at the start of a clause: "…, call them Monday".
     r"(?:^|(?<=[,.;:!?]))\s*(?:call|email|send|ping|visit|meet|text|message|chase|try|remind)\b"
@@ -384,18 +412,20 @@ JOINT = "joint"  # the customer's date for a meeting with the rep: the rep's fol
 _MINE = _any(
     r"我|提醒|回访|跟进|再打|再约|再联系|再试|再问|问问|记得|催|复查|想约|约他|约她|约个|把|发他|发她|发给|发过去|"
     r"整理|改好|准备好|(?:^|\s|前)给\x00+\s*(?:打|回|发|开|送|寄|报|做)(?![^，。\s]{0,3}了)|"
-    r"前要(?:报价|方案|样品|合同|资料|发票)|对方让|让我们|让我",  # 下周一前要报价: what the customer asked of us
+    r"前要(?:报价|方案|样品|合同|资料|发票)|对方让|让我们|让我|别忘|"  # 下周一前要报价: what the customer asked of us
+    r"[请让](?:他|她|对方)",  # 请他周五前盖章: what the rep asked of them, and will chase
     r"(?:^|(?<=[,.;:!])|(?<=[,.;:!] ))will\b|\bwants? (?:us|me) to\b|"
     r"\b(?:try|trying) (?:\w+ )?again\b|\bwants? (?:a |an |the |our )?(?:\w+ )?(?:quote|proposal|deck|contract|"
     r"samples?|pricing|report|docs?|specs?|price list|draft)\b",
+    r"\bwants? (?:the |a |an |our )?[\w -]{0,30}? by\b|\bdon'?t forget\b|"  # "wants the revised SOW by Friday"
     r"\b(?:i|i'll|i will|i'm|me|my|remind|f/u|follow(?:ing)?[ -]?up|followup|chase|ping|check (?:in|back)|"
     r"touch base|circle back)\b|^\s*(?:book|send|call|email|ping|chase|prep|schedule|set up|visit|text|"
     r"message|draft|prepare|get|arrange)\b(?!\s+(?:w/|with|from)\b)",
 )
 _THEIRS = _any(
-    r"(?<=[总工理\x00])那边|(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
+    r"答应|承诺|才(?:能|有|会|出)|(?<=[总工理\x00])那边|(?<![去到在来])他们(?!(?:的)?(?:公司|办公室|园区|工厂|总部|那边|那里))|(?<![去到在来])他|她|对方|(?<![我再])说|透露|表示|生日|内部|董事会",
     r"\b(?:they|they'll|they're|he|he'll|he's|she|she'll|she's|says|said|will|wants?|plans?|"
-    r"decides?|board|birthday|bday|b-day)\b",
+    r"decides?|board|birthday|bday|b-day|promised)\b|\x00+ (?:is|are) \w+ing\b",
 )
 
 
@@ -409,7 +439,7 @@ _FIRST_PERSON = _any(r"我(?![们司方])", r"\b(?:i|i'll|i'm|i will|i'd)\b")
 # A meeting both sides will be at is the rep's date too: "wants to meet thurs", 说下周一 kickoff.
 _APPOINTMENT = _any(
     rf"见面|开会|会议|kickoff|饭局|吃饭|拜访|面谈|演示|demo|参观|{COMING_TO_US_ZH}",
-    r"\b(?:meet|meeting|mtg|kickoff|kick-off|sync|lunch|dinner|demo|offsite|zoom|visit|a call|"
+    r"\b(?:meet|meeting|mtg|kickoff|kick-off|sync|lunch|dinner|demo|offsite|zoom|visit|a call|tour|roundtable|"
     r"our (?:call|meeting|sync|demo)|present|presentation|come (?:in|by|over))\b",
 )
 
@@ -457,7 +487,7 @@ def said_in_past(low: str, start: int, end: int) -> bool:
 # A note to oneself: a to-do list line or a preparation, with nothing said in the past tense
 # ("plan: demo for initech next wed", "need to prep the wayne ent QBR deck", 整理华为的方案).
 SELF_NOTE = _any(
-    r"^\s*(?:待办|备忘|计划|笔记|备注)\s*[:：]|^\s*(?:要|得|需要)(?!了)|准备(?!好了)|整理|要做|得做",
+    r"^\s*(?:待办|备忘|计划|笔记|备注)\s*[:：]|^\s*(?:要|得(?![物力到体])|需要)(?!了)|准备(?!好了)|整理|要做|得做",
     r"^\s*(?:plan|todo|to-?do|note|memo|reminder)\s*[:：]|"
     r"\b(?:prep|prepare|preparing|need to|needs to|have to|has to|gotta|must)\b|^\s*draft\b",
 )  # not "the contract draft"
@@ -473,13 +503,13 @@ TODO_CALL = re.compile(
 # Cues whose own words make a sensible default follow-up text (回访 华为, Follow up Acme).
 ACTION_CUE = _any(r"回访|跟进|再联系|复查", r"\b(?:follow[ -]?up|check in|call back|circle back|touch base)\b")
 _CUE_NOISE = re.compile(
-    r"提醒我|提醒|回访|跟进|待办|截止|到期|"
-    r"\b(?:remind me(?: to)?|reminder(?: to)?|follow(?:ing)?[ -]?up(?: with| on)?|"
+    r"提醒我|提醒|回访|跟进|待办|截止|到期|到时候|届时|"
+    r"\b(?:remind me(?: to)?|reminder(?: to)?|follow(?:ing)?[ -]?up(?: with| on| w/)?|"
     r"followup|f/u|by|due|until|till|on|at|in|next|this|coming)\b",
     re.IGNORECASE,
 )
 _LEADING = re.compile(
-    r"^(?:[\s,.:;!?\-()]|to\b|and\b|then\b|with\b|about\b|re\b|will\b|i'll\b|we'll\b|i will\b|之前|以前|前|再|要|需要|并|然后|和|再次)+",
+    r"^(?:[\s,.:;!?\-()]|to\b|and\b|then\b|with\b|about\b|re\b|will\b|i'll\b|we'll\b|i will\b|之前|以前|前|再|要(?!求)|需要|并|然后|和|再次|让我们|让我)+",
     re.IGNORECASE,
 )
 
@@ -495,12 +525,12 @@ _ZH_STOP = frozenset(
     "了 给 和 与 跟 同 在 去 到 见 拜访 联系 电话 微信 新 客户 新客户 潜在 潜在客户 一家 家 的 是 个 一个 位 "
     "那 这 今天 昨天 前天 刚 刚刚 已 已经 也 又 还 就 我 我们 他 他们 她 对 向 为 从 被 把 "
     "今日 上午 下午 晚上 发 发了 打 打了 约 约了 谈 谈了 聊 聊了 接触 认识 介绍 签约 签了 成交 叫 名 "
-    "合作 对接 意向 有 想 要 说 看 跑 见了 邮件 短信 回访 拜访了 联系了 一下 公司的".split()
+    "合作 对接 意向 有 想 要 说 看 跑 见了 邮件 短信 回访 拜访了 联系了 一下 公司的 里 微信里 电话里".split()
 )
 _EN_NAME = re.compile(
     r"\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,3}\s+(?:Inc|Ltd|LLC|Corp|Co|GmbH|Group|Holdings|Limited)\b\.?)"
     r"|\b([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2}\s+(?:" + "|".join(w.title() for w in LATIN_COMPANY_WORDS) + r"))\b"
-    r"|\b(?i:from|at|with|to|called|call|met|meet|visited|visit|emailed|messaged|texted|for|heard|"
+    r"|\b(?i:from|at|with|w/|to|called|call|met|meet|visited|visit|emailed|messaged|texted|for|heard|"
     r"(?:ceo|cfo|coo|cto|cio|vp|founder|owner) of|"
     r"new (?:client|customer|lead|prospect)[,:]?)\s+"
     r"([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})"
@@ -608,6 +638,8 @@ def introduced_name(norm: str) -> str | None:
 def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
     found = _unknown_name(norm)
+    if found and found.endswith(("'s", "’s")) and len(found) > 4:  # "litware's cto, lunch yesterday"
+        found = found[:-2]
     return None if found and found.lower().strip(".") in _CALENDAR_WORDS else found  # "send by Fri"
 
 
@@ -633,6 +665,21 @@ def _unknown_name(norm: str) -> str | None:
     return found if found and not any(is_cjk(c) for c in found) else None  # not "BYD合同signed"
 
 
+# A capitalised name that opens the message may end in a common word of a trade (Maple & Oak Coffee).
+_LEADING_COMPANY_TAIL = LATIN_COMPANY_WORDS | {"coffee", "cafe", "bakery", "print", "foods"}
+
+
+def _unpossessed(words: list[str]) -> list[str]:
+    """Lamna Healthcare's procurement lead → Lamna Healthcare: a possessive ends the name; so
+    does a department after it (Alpine Ski House IT)."""
+    for i, word in enumerate(words):
+        if word.endswith(("'s", "’s")) and len(word) > 3:
+            return [*words[:i], word[:-2]]
+    while len(words) > 1 and words[-1] in TRADE_ACRONYMS:
+        words = words[:-1]
+    return words
+
+
 _CALENDAR_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
     "fri sat sun today tomorrow tonight january february march april may june july august "
@@ -646,10 +693,11 @@ def _en_name(norm: str) -> str | None:
     if person_at and not any(w.lower() in COMMON_WORDS for w in person_at.group(1).split()):
         return person_at.group(1)
     leading = _EN_LEADING.match(norm.strip())
-    words = leading.group(1).split() if leading else []
+    words = _unpossessed(leading.group(1).split()) if leading else []
     if leading and len(words) > 1 and words[-1].lower().strip(".") in _LEGAL_FORMS:  # Zentrix Ltd. is offered as typed
         words[-1] += "." if norm.strip()[leading.end(1) : leading.end(1) + 1] == "." else ""
-    if words and not any(w.lower() in COMMON_WORDS for w in words):
+    body = words[:-1] if len(words) > 1 and words[-1].lower() in _LEADING_COMPANY_TAIL else words  # … Oak Coffee
+    if words and not any(w.lower() in COMMON_WORDS for w in body):
         return " ".join(words)
     for rule in (_EN_LEADING_MARKED, _EN_LEADING_LOWER, _EN_AFTER_VERB_LOWER):
         lower = rule.search(norm.strip())
@@ -657,7 +705,7 @@ def _en_name(norm: str) -> str | None:
         if name and not any(w in COMMON_WORDS for w in name.split()):
             return name
     for m in _EN_NAME.finditer(norm):
-        words = (m.group(1) or m.group(2) or m.group(3) or "").split()
+        words = _unpossessed((m.group(1) or m.group(2) or m.group(3) or "").split())
         while words and words[0].lower() in COMMON_WORDS:  # "Visited Blue Origin Logistics"
             words = words[1:]
         if words and all(w.lower() not in COMMON_WORDS for w in words[:-1]) and not _PERSONISH.match(words[0]):
@@ -679,9 +727,7 @@ _LATIN_IN_ZH = re.compile(
     r"(?:^|(?<=[\u4e00-\u9fff\s]))([A-Z][A-Za-z0-9&'-]*(?: [A-Z][A-Za-z0-9&'-]*){0,3})(?:'s)?"
     r"(?=的|[\u4e00-\u9fff]|\s[\u4e00-\u9fff]|\s*$)"
 )
-_TRADE_ACRONYMS = frozenset(
-    "CEO CFO COO CTO CIO CMO VP PO POC QBR IT HR PM RFP RFQ SAAS CRM ERP API BD KA OK PPT PDF".split()
-)
+_TRADE_ACRONYMS = TRADE_ACRONYMS
 
 
 def _latin_in_chinese(norm: str) -> str | None:
@@ -714,7 +760,9 @@ _PERSON_AT = re.compile(
     r"\b(?:with|w/|to|from|called|emailed|met|texted)\s+[A-Z][a-z]+(?: [A-Z][a-z]+)?\s+(?:at|from|of)\s+"
     r"([A-Z][\w&'-]+(?: [A-Z][\w&'-]+){0,3})"
 )
-_EN_LEADING = re.compile(r"^([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,2})(?=\s+[a-z~$\d]|[,:]|$)")
+# "Maple & Oak Coffee left a voicemail", "Quanta Freight's CTO called": an ampersand joins the
+# name's words, a possessive ends it.
+_EN_LEADING = re.compile(r"^([A-Z][\w&'-]+(?:\s+(?:&\s+)?[A-Z][\w&'-]+){0,2})(?=\s+[a-z~$\d]|\s+[A-Z]{2,5}\b|[,:]|$)")
 _PERSONISH = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Mister)\b")
 
 
@@ -726,8 +774,8 @@ _LATIN_LOWER_IN_ZH = re.compile(
     r"(?:的\s*(?:[\u4e00-\u9fff]{1,2}(?:总监|总|经理|工|主任|老板)|采购|cto|ceo|cfo|buyer|老板)|(?=\s+(?:发了|发|打了|打)))"
 )
 _OF_PERSON = re.compile(
-    rf"(?:^|[\s，,。和跟与同给])([\u4e00-\u9fff]{{2,6}}?|[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){{0,2}})的"
-    rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|[\u4e00-\u9fff]{{0,4}}(?:采购|负责人|部|组|团队)|老板|IT部)"
+    rf"(?:^|[\s，,。和跟与同给里]|(?<=[认见识])了)([\u4e00-\u9fff]{{2,6}}?|[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){{0,2}})的"
+    rf"(?:[\u4e00-\u9fff]{{1,2}}{_TITLES}|人|同事|(?:IT|it)?[\u4e00-\u9fff]{{0,4}}(?:采购|负责人|部|组|团队)|老板|IT部)"
 )
 # Reps write the company first, then what happened: "携程 商旅部 视频会议", "农夫山泉 下单 15万".
 _LEADING_NAME = re.compile(r"^([\u4e00-\u9fff]{2,6})(?=[\s,，:：!！]|$)")
@@ -736,7 +784,8 @@ _NOT_A_NAME = re.compile(
     r"^(?:接到|收到|今[天日晚早]|明[天日晚早]|昨[天日晚]|前[天几两]|后[天面]|[上下](?:周|个|次|午|月|星期|礼拜)|"
     r"这(?:周|个|次|边)|本[周月]|每|刚|已|再|要|在|和|跟|给|去|到|电话|微信|短信|邮件|拜访|听说|"
     r"视频|会议|开会|见面|吃饭|签|回访|跟进|提醒|客户|新客户|我|他|她|对接人|联系人|负责人)|"
-    r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧|是|对接人|联系人)$"
+    r"(?:跟进|回访|联系|提醒|一下|了|过|吗|呢|吧|是|对接人|联系人|今天|昨天|前天|刚才|刚刚|上午|下午|晚上|早上)$|"
+    r"^[小老][\u4e00-\u9fff]$"  # 小王昨天来电: a person, then when
 )
 
 
@@ -759,8 +808,8 @@ _LEAD_WORDS = "给和跟与同在陪找约对向把让请帮见去到"
 
 # Where the rep went, or whom money went to: 去卓越物流谈仓配, 去海信拜访, 给三只松鼠退了…
 _WENT_TO = re.compile(
-    r"(?:^|[\s，,。；;])(?:今天|昨天|明天|后天|上午|下午|晚上)?(?:去|到|给)((?:(?![的了])[\u4e00-\u9fff]){2,6}?)"
-    r"(?:谈|拜访|参观|考察|开会|签|退了?|打款|回款|付|\s*(?:visit|onsite|demo)\b)"
+    r"(?:^|[\s，,。；;]|邮件|微信|短信)(?:今天|昨天|明天|后天|上午|下午|晚上)?(?:去|到|给)((?:(?![的了])[\u4e00-\u9fff]){2,6}?)"
+    r"(?:谈|拜访|参观|考察|开会|签|退了?|打款|回款|付|(?:采购|市场部|技术部)?(?:发了|寄了)|\s*(?:visit|onsite|demo)\b)"
 )
 # A company written right before a person: 中天科技王总, 波司登李经理.
 _NAME_THEN_PERSON = re.compile(rf"^((?:(?!的)[\u4e00-\u9fff]){{2,8}}?)[{_SURNAMES}]{_TITLES}")
@@ -770,7 +819,33 @@ _DEPARTMENT_TAIL = re.compile(
 )
 
 
+# A company written before its site in a city: 去中联重科长沙园区拜访, 去了趟海天味业佛山总部.
+_AT_ITS_SITE = re.compile(
+    r"(?:^|[\s，,。；;])(?:去|到|在)?(?:了趟)?((?:(?![的了])[\u4e00-\u9fff]){2,6}?)(?:"
+    + "|".join(ZH_PLACES)
+    + r")(?:市)?(?:总部|园区|工厂|基地|分公司|办事处|厂区|研发中心)"
+)
+# A company that opens the message, then when it came or called: 药明康德昨天上午来访.
+_LEADING_THEN_CAME = re.compile(
+    r"^((?:(?![的了说过在和跟与给])[\u4e00-\u9fff]){2,6}?)(?:今天|昨天|前天|刚才|刚刚|今早|昨晚)?(?:上午|下午|中午|晚上)?"
+    r"(?:来访|到访|来电|打来电话|来了?我们|来公司|来我司)"
+)
+# 公司 after these is the rep's own (来公司参观), not the end of a company's name.
+_OUR_OFFICE_BEFORE = frozenset("来 到 回 我 我们 我司 咱们 本".split())
+
+
 def _zh_name(norm: str) -> str | None:
+    for rule in (_AT_ITS_SITE, _LEADING_THEN_CAME):
+        site = rule.search(norm.strip())
+        name = _DEPARTMENT_TAIL.sub("", site.group(1)) if site else ""  # 香飘飘采购部打来电话 → 香飘飘
+        if (
+            name
+            and _name_like(name)
+            and not _channel_or_cue(name)
+            and not re.search(f"[{_SURNAMES}]{_TITLES}", name)  # 唐工过两天来我们公司: a person
+            and not (name[0] in _SURNAMES + "小老" and len(name) <= 3)  # 张三昨天来电, 小王来访: a person
+        ):
+            return name
     person_after = _NAME_THEN_PERSON.match(norm.strip())
     if person_after:
         name = _DEPARTMENT_TAIL.sub("", person_after.group(1))  # 三只松鼠市场部王总监 → 三只松鼠
@@ -795,11 +870,16 @@ def _zh_name(norm: str) -> str | None:
     brand = _BRAND_THEN.search(norm)
     if brand and _name_like(brand.group(1)) and not _channel_or_cue(brand.group(1)):
         return brand.group(1)
+    owner = _OF_PERSON.match(norm.strip())  # 良品铺子的电商总监…: the message opens with whose person it is
+    if owner and owner.group(1) not in _ZH_STOP and _name_like(owner.group(1)) and is_cjk(owner.group(1)[0]):
+        return owner.group(1)
     tokens = list(jieba_tokenizer().cut(norm))
     suffixes = set(ZH_COMPANY_SUFFIXES)
     for i, token in enumerate(tokens):
         ends_like_company = token in suffixes or any(token.endswith(s) and len(token) > len(s) for s in suffixes)
         if not ends_like_company or not all(is_cjk(c) for c in token):
+            continue
+        if token == "公司" and i and tokens[i - 1] in _OUR_OFFICE_BEFORE:
             continue
         parts = [token]
         j = i - 1
@@ -816,7 +896,7 @@ def _zh_name(norm: str) -> str | None:
             if (
                 len(ahead) == span
                 and all(is_cjk(c) for t in ahead for c in t)
-                and not set(ahead) & _ZH_STOP
+                and not set(ahead) & (_ZH_STOP | _OUR_OFFICE_BEFORE)
                 and "".join(ahead).endswith(("有限公司", "股份公司", "集团", "公司"))
             ):
                 parts += ahead

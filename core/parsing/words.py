@@ -28,6 +28,7 @@ problems discount budget target shell apple orange office general first second t
 two three four five six seven eight nine ten hundred thousand million k m about around approx
 please thanks thank ok okay yes via re fw fwd went go going gone said says told tell talk talked
 chat chatted spoke speak discussed discuss discussion update updated mr mrs ms dr sir
+got get gets whatsapp zoom teams linkedin slack skype webex facetime
 """.split()
 )
 
@@ -212,6 +213,7 @@ motors pharma pharmaceuticals bank capital media group holdings consulting servi
 software electronics energy airlines airways analytics dynamics ventures studios retail brands
 manufacturing robotics biotech health healthcare insurance financial properties realty
 traders trading works supply supplies corporation company industrial textiles chemicals steel
+roasters freight tooling printing apparel
 """.split()
 )
 
@@ -223,4 +225,22 @@ COMING_TO_US_ZH = r"来(?:我们|我司|公司|看|访|参观|.{0,3}office)|过�
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
     "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+
+# Nicknames the trade uses for well-known companies (鹅厂 is 腾讯): a book customer whose name or
+# short form is the key is also found by these.
+NICKNAMES = {
+    "腾讯": ("鹅厂", "企鹅"),
+    "百度": ("度厂",),
+    "华为": ("菊厂",),
+    "网易": ("猪厂",),
+    "京东": ("狗东",),
+    "阿里巴巴": ("猫厂",),
+    "阿里": ("猫厂",),
+    "字节跳动": ("宇宙厂",),
+}
+
+# Titles and acronyms of the trade (CTO, PO, POC …): no company's name.
+TRADE_ACRONYMS = frozenset(
+    "CEO CFO COO CTO CIO CMO VP PO POC QBR IT HR PM RFP RFQ SAAS CRM ERP API BD KA OK PPT PDF".split()
 )
