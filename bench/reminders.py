@@ -30,6 +30,7 @@ from bot.app import build_application, services_for
 from bot.local_api import LOCAL_TOKEN, Fault, LocalBotAPI, LocalRequest
 from core import accounts
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.clock import ManualClock
 from core.db import open_database
 from core.models import Notification
@@ -86,7 +87,7 @@ async def dispatch(path: Path, messages: int, faults: bool) -> tuple[float, int,
                 kind="bench",
                 dedupe_key=f"bench:{n}",
                 now=now,
-                payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": ""}},
+                message=OutboxMessage("reminders/followup", {"name": f"K{n}", "text": "x", "due": ""}),
             )
     api = LocalBotAPI()
     if faults:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -21,11 +21,13 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter
 from telegram.ext import Application
 
-from bot import ops
+from bot import ops, push_buttons
 from bot.context import BotContext
+from bot.keyboards import Button
 from bot.render import Renderer, split_message
 from core import accounts
 from core.chat import buttons, outbox, plans
+from core.chat.messages import OutboxMessage
 from core.clock import ManualClock
 from core.imports import uploads
 from core.reminders import planner
@@ -74,7 +76,7 @@ async def _deliver(app: Application, message: outbox.OutgoingMessage, now: datet
     account = await services.run(accounts.get_account, message.recipient_id)
     try:
         text = render_payload(services.renderer, account.language, message.payload)
-        markup = await _markup(services, account.id, message.payload.get("buttons") or [], now)
+        markup = await _markup(services, account.id, push_buttons.rows_of(message.payload), now)
         sent = None
         parts = split_message(text)
         # Resume after the parts a previous attempt already sent (the last part always goes).
@@ -99,27 +101,27 @@ async def _deliver(app: Application, message: outbox.OutgoingMessage, now: datet
     return True
 
 
-def render_payload(renderer: Renderer, lang: str, payload: dict[str, Any]) -> str:
-    """The message text of an outbox payload; a template that fails falls back to plain text."""
-    template = str(payload.get("template", ""))
+def render_payload(renderer: Renderer, lang: str, payload: OutboxMessage | Mapping[str, Any]) -> str:
+    """The message text of an outbox message (or of its stored payload); a template that fails
+    falls back to plain text."""
+    message = payload if isinstance(payload, OutboxMessage) else OutboxMessage.from_payload(payload)
+    template = message.template
     try:
-        return renderer.render(lang, template, **dict(payload.get("params", {})))
+        return renderer.render(lang, template, **dict(message.params))
     except Exception:  # a broken template (edited by a manager) must not stop sending
         log.exception("template %s failed; sending the plain fallback", template)
         return renderer.render(lang, "reminders/fallback", kind=template)
 
 
-async def _markup(
-    services: Any, user_id: int, rows: list[list[dict[str, Any]]], now: datetime
-) -> InlineKeyboardMarkup | None:
+async def _markup(services: Any, user_id: int, rows: list[list[Button]], now: datetime) -> InlineKeyboardMarkup | None:
+    """The keyboard of a pushed message, its keys issued for the recipient (bot.push_buttons
+    says which buttons)."""
     if not rows:
         return None
-    specs = [
-        buttons.ButtonSpec(b["action"], b.get("payload", {}), b.get("single_use", True)) for row in rows for b in row
-    ]
+    specs = [buttons.ButtonSpec(b.action, b.payload, b.single_use) for row in rows for b in row]
     keys = iter(await services.run(buttons.issue_many, user_id=user_id, specs=specs, now=now, ttl=buttons.REMINDER_TTL))
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b["label"], callback_data=next(keys)) for b in row] for row in rows]
+        [[InlineKeyboardButton(b.label, callback_data=next(keys)) for b in row] for row in rows]
     )
 
 

@@ -85,3 +85,26 @@ def test_both_string_catalogs_have_the_same_keys() -> None:
     assert keys(catalogs[0]) == keys(catalogs[1])
     areas = [{p.name for p in (ROOT / "templates" / lang / "strings").glob("*.toml")} for lang in ("zh", "en")]
     assert areas[0] == areas[1]
+
+
+def _dict_keys(package: str) -> list[tuple[str, int, set[str]]]:
+    found = []
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+                found.append((str(path.relative_to(ROOT)), node.lineno, keys))
+    return found
+
+
+def test_core_offers_what_a_pushed_message_does_and_the_bot_draws_its_buttons() -> None:
+    """Core says what a message offers (core.chat.messages.Offer) and builds its payload through
+    OutboxMessage; button labels and action names are bot/push_buttons.py's. No dict in core
+    is a button ({label, action}) or a keyboard ("buttons"), and none but OutboxMessage's own
+    writes an outbox payload ("template") by hand."""
+    offenders = [
+        f"{path}:{line} {sorted(keys)}"
+        for path, line, keys in _dict_keys("core")
+        if {"label", "action"} <= keys or "buttons" in keys or ("template" in keys and path != "core/chat/messages.py")
+    ]
+    assert offenders == []

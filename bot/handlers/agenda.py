@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
+from bot import push_buttons
 from bot.app_links import table_view, with_open_button
 from bot.button_dispatch import action
 from bot.context import BotContext
@@ -349,13 +350,10 @@ async def _refresh(update: Update, context: BotContext, payload: dict[str, Any])
     if message is None:
         await edit(update, context.render("agenda/all_done"))
         return
-    rows = [
-        [Button(b["label"], b["action"], b.get("payload", {}), single_use=b.get("single_use", True)) for b in row]
-        for row in message["buttons"]
-    ]
+    rows = push_buttons.rows(message)
     await edit(
         update,
-        context.render(message["template"], **message["params"]),
+        context.render(message.template, **message.params),
         await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None,
     )
 

@@ -24,6 +24,7 @@ from bot.keyboards import Button, markup
 from bot.render import Renderer
 from bot.replies import edit, reply
 from core.reports import charts, drilldown, labels, scoping, summary
+from core.reports.figures import Summary
 
 TIER_PAGE = 10
 OVERDUE_SHOWN = 15
@@ -51,7 +52,7 @@ async def send_summary(update: Update, context: BotContext, request: scoping.Req
     assert chat is not None
     settings = context.services.settings
     await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
-    params = await context.run(
+    figures = await context.run(
         summary.figures,
         context.me,
         context.services.policy,
@@ -60,14 +61,15 @@ async def send_summary(update: Update, context: BotContext, request: scoping.Req
         request=request,
     )
     lang = context.me.language
+    params = figures.params()  # the chart and the templates read the JSON-safe form
     labels = chart_labels(context.services.renderer, lang, params)
     png = await asyncio.to_thread(charts.summary_chart, params, lang, labels)
     await chat.send_photo(png, filename="summary.png")
     keyboard = with_open_button(
         update,
         context,
-        await markup(context, _buttons(context, params)),
-        dashboard_view(params["period"], request.person, request.team),
+        await markup(context, _buttons(context, figures)),
+        dashboard_view(figures.period, request.person, request.team),
     )
     await reply(update, context.render("summary/summary", s=params), keyboard)
 
@@ -80,31 +82,31 @@ def chart_labels(renderer: Renderer, lang: str, params: dict[str, Any]) -> dict[
     return {**labels, "title": labels["title"].format(scope=scope, period=period)}
 
 
-def _buttons(context: BotContext, params: dict[str, Any]) -> list[list[Button]]:
+def _buttons(context: BotContext, figures: Summary) -> list[list[Button]]:
     """One button per tier that holds customers (ordered models), then the people with the most
     overdue contacts."""
     lang = context.me.language
-    scope = params["scope"]
+    scope = figures.scope.as_payload()
     tiers = [
         Button(
-            context.label("summary.tier_button", name=tier["name"][lang], n=tier["customers"]),
+            context.label("summary.tier_button", name=tier.name[lang], n=tier.customers),
             "summary.tier",
-            {"scope": scope, "model": model["code"], "tier": tier["code"]},
+            {"scope": scope, "model": model.code, "tier": tier.code},
             single_use=False,
         )
-        for model in params["models"]
-        if model["ordered"]
-        for tier in model["tiers"]
-        if tier["customers"]
+        for model in figures.models
+        if model.ordered
+        for tier in model.tiers
+        if tier.customers
     ]
     people = [
         Button(
-            context.label("summary.overdue_button", name=p["name"], n=p["overdue"]),
+            context.label("summary.overdue_button", name=p.name, n=p.overdue),
             "summary.overdue",
-            {"user_id": p["user_id"]},
+            {"user_id": p.user_id},
             single_use=False,
         )
-        for p in params["overdue_people"][:PEOPLE_BUTTONS]
+        for p in figures.overdue_people[:PEOPLE_BUTTONS]
     ]
     return [row for row in (*_rows(tiers, 3), *_rows(people, 2)) if row]
 

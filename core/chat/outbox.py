@@ -2,8 +2,8 @@
 
 A row is written once per unique dedupe key (a second enqueue of the same key is a no-op), then
 the sender drains due rows, marks each sent with Telegram's message id, or reschedules it with a
-back-off. The payload names a template and its parameters; it is rendered at send time in the
-recipient's current language.
+back-off. The payload is an `OutboxMessage` (core.chat.messages: a template, its parameters and
+what the message offers) as JSON; it is rendered at send time in the recipient's current language.
 
 Several workers (README "Run in production"): a sender first *claims* rows (`claim`), owning them
 for a lease; on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED`, on SQLite with a conditional
@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from core.chat.messages import OutboxMessage
 from core.models import Notification, User, table_of
 
 MAX_ATTEMPTS = 6
@@ -39,9 +40,13 @@ class OutgoingMessage:
     telegram_id: int
     kind: str
     dedupe_key: str
-    payload: dict[str, Any]
+    payload: dict[str, Any]  # as stored (an `OutboxMessage`'s JSON, or an older row's shape)
     attempts: int
     parts_sent: int = 0  # of a message split in parts, how many already went out
+
+    @property
+    def message(self) -> OutboxMessage:
+        return OutboxMessage.from_payload(self.payload)
 
 
 def enqueue(
@@ -50,7 +55,7 @@ def enqueue(
     recipient_id: int,
     kind: str,
     dedupe_key: str,
-    payload: dict[str, Any],
+    message: OutboxMessage,
     now: datetime,
     not_before: datetime | None = None,
 ) -> bool:
@@ -59,7 +64,7 @@ def enqueue(
         recipient_id=recipient_id,
         kind=kind,
         dedupe_key=dedupe_key,
-        payload=payload,
+        payload=message.to_payload(),
         status="pending",
         attempts=0,
         not_before=not_before or now,

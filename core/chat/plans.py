@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Planned:
     name: str
     kind: str
     dedupe_key: str
-    payload: dict[str, Any]
+    payload: OutboxMessage
     not_before: datetime | None = None
 
 
@@ -35,7 +35,7 @@ def enqueue(session: Session, planned: list[Planned], now: datetime) -> int:
             recipient_id=p.recipient_id,
             kind=p.kind,
             dedupe_key=p.dedupe_key,
-            payload=p.payload,
+            message=p.payload,
             now=now,
             not_before=p.not_before,
         )

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.models import Notification, Role, User, pk
 
 KIND = "alert"
@@ -26,10 +27,10 @@ def alert_admins(session: Session, kind: str, now: datetime, **params: Any) -> i
     """Queue the notice for every active admin; returns how many new rows (0: already told)."""
     hour = now.strftime("%Y-%m-%dT%H")
     admins = session.exec(select(pk(User.id)).where(User.role == Role.ADMIN, User.active)).all()
-    payload = {"template": "ops/alert", "params": {"kind": kind, **params}}
+    message = OutboxMessage("ops/alert", {"kind": kind, **params})
     return sum(
         outbox.enqueue(
-            session, recipient_id=admin, kind=KIND, dedupe_key=f"alert:{kind}:{hour}:{admin}", payload=payload, now=now
+            session, recipient_id=admin, kind=KIND, dedupe_key=f"alert:{kind}:{hour}:{admin}", message=message, now=now
         )
         for admin in admins
     )

@@ -20,6 +20,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from core.accounts import Account, account_of, may_delegate_to
+from core.chat.messages import Act, Offer, OutboxMessage
 from core.chat.plans import Planned
 from core.models import Customer, Feedback, FollowUp, Notification, Team, User
 from core.reminders import agenda, greetings
@@ -216,19 +217,20 @@ def plan_digests(session: Session, policy: Policy, settings: Settings, now: date
     return planned
 
 
-def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morning: bool = True) -> dict[str, Any]:
-    """JSON-safe: the digest is rendered at send time, in the recipient's language then. At most
-    the policy's `digest_lines` lines, one row of buttons each; old follow-ups take one line."""
+def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morning: bool = True) -> OutboxMessage:
+    """JSON-safe params: the digest is rendered at send time, in the recipient's language then.
+    At most the policy's `digest_lines` lines, each with what it offers; old follow-ups take one
+    line (their review)."""
     limit = policy.reminders.digest_lines
     room = limit - 1 if items.old_follow_ups else limit
     total = agenda.line_count(items)
     shown = [line_entry(line, zone) for line in agenda.rank_lines(items, room)]
-    buttons = _entry_buttons(shown, "digest")
+    offers = line_offers(shown)
     if items.old_follow_ups:
-        buttons.append([_review_button(len(shown) + 1)])
-    return {
-        "template": "reminders/digest",
-        "params": {
+        offers.append(Offer(Act.REVIEW, line=len(shown) + 1))
+    return OutboxMessage(
+        "reminders/digest",
+        {
             "entries": shown,
             "more": total - len(shown),
             "morning": morning,
@@ -236,8 +238,8 @@ def digest_payload(items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, morn
             "rollup_days": policy.reminders.rollup_days,
             "counts": digest_counts(items),
         },
-        "buttons": buttons,
-    }
+        tuple(offers),
+    )
 
 
 def digest_counts(items: agenda.Agenda) -> dict[str, int]:
@@ -292,46 +294,19 @@ def line_entry(line: agenda.Line, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _entry_buttons(entries: list[dict[str, Any]], view: str) -> list[list[dict[str, Any]]]:
-    """One row per line: ✍ log, and ✓ done / snooze for its follow-up, or ✓ resolve for its
-    complaint; labels carry no words (any language). `view` (digest | nudge) lets ✓ and snooze
-    redraw the message they sit on."""
-    rows = []
+def line_offers(entries: list[dict[str, Any]]) -> list[Offer]:
+    """What each numbered line offers: log (a customer's line), and done / snooze for its
+    follow-up, or resolve for its complaint."""
+    offers = []
     for n, entry in enumerate(entries, start=1):
-        row = (
-            []
-            if entry["personal"]
-            else [
-                {
-                    "label": f"{n} ✍",
-                    "action": "customer.log",
-                    "payload": {"id": entry["customer_id"]},
-                    "single_use": False,
-                }
-            ]
-        )
+        if not entry["personal"]:
+            offers.append(Offer(Act.LOG, {"customer": entry["customer_id"]}, n))
         if entry["followup"]:
-            follow_up = entry["followup"]["id"]
-            row.append({"label": f"{n} ✓", "action": "followup.done", "payload": {"id": follow_up, "view": view}})
-            row += [
-                {"label": f"{n} +{d}", "action": "followup.snooze", "payload": {"id": follow_up, "by": d, "view": view}}
-                for d in ("1d", "3d")
-            ]
+            follow_up = {"follow_up": entry["followup"]["id"]}
+            offers += [Offer(Act.DONE, follow_up, n), Offer(Act.SNOOZE, follow_up, n)]
         elif entry["complaint"]:
-            row.append(
-                {
-                    "label": f"{n} ✓",
-                    "action": "feedback.resolve",
-                    "payload": {"id": entry["complaint"]["id"]},
-                    "single_use": False,
-                }
-            )
-        rows.append(row)
-    return rows
-
-
-def _review_button(n: int) -> dict[str, Any]:
-    return {"label": f"{n} 🗂", "action": "followup.review", "payload": {}, "single_use": False}
+            offers.append(Offer(Act.RESOLVE, {"complaint": entry["complaint"]["id"]}, n))
+    return offers
 
 
 # --- nudges, timed follow-ups and escalations --------------------------------------------------------
@@ -378,9 +353,9 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
 
 def nudge_payload(
     items: agenda.Agenda, zone: ZoneInfo, policy: Policy, *, for_rep: str | None = None
-) -> dict[str, Any] | None:
+) -> OutboxMessage | None:
     """The afternoon nudge: priority-tier customers overdue, follow-ups due today (not while the
-    rep is away: then it goes to `for_rep`'s delegate without buttons); None when nothing is."""
+    rep is away: then it goes to `for_rep`'s delegate offering nothing); None when nothing is."""
     lines = [
         line
         for line in items.lines
@@ -389,11 +364,11 @@ def nudge_payload(
     if not lines:
         return None
     entries = [line_entry(line, zone) for line in lines[: policy.reminders.digest_lines]]
-    return {
-        "template": "reminders/nudge",
-        "params": {"entries": entries, "more": len(lines) - len(entries), "for_rep": for_rep},
-        "buttons": [] if for_rep else _entry_buttons(entries, "nudge"),
-    }
+    return OutboxMessage(
+        "reminders/nudge",
+        {"entries": entries, "more": len(lines) - len(entries), "for_rep": for_rep},
+        () if for_rep else tuple(line_offers(entries)),
+    )
 
 
 def _timed_follow_ups(
@@ -423,27 +398,15 @@ def _timed_follow_ups(
                 person.account.name,
                 "followup",
                 key,
-                {
-                    "template": "reminders/followup",
-                    "params": {
+                OutboxMessage(
+                    "reminders/followup",
+                    {
                         "name": name,
                         "text": follow_up.text[:300],
                         "due": follow_up.due_at.astimezone(person.zone).strftime("%H:%M"),
                     },
-                    "buttons": [
-                        [
-                            {"label": "✓", "action": "followup.done", "payload": {"id": follow_up.id}},
-                            *[
-                                {
-                                    "label": f"+{d}",
-                                    "action": "followup.snooze",
-                                    "payload": {"id": follow_up.id, "by": d},
-                                }
-                                for d in ("1d", "3d")
-                            ],
-                        ]
-                    ],
-                },
+                    (Offer(Act.DONE, {"follow_up": follow_up.id}), Offer(Act.SNOOZE, {"follow_up": follow_up.id})),
+                ),
                 not_before=quiet_ends(person, settings, now),
             )
         )
@@ -559,7 +522,7 @@ def _escalations(
             target.account.name,
             "escalation",
             key if target.account.id == manager_id else f"{key}:to:{target.account.id}",
-            {"template": "reminders/escalation", "params": {**params, "rep": rep.account.name}},
+            OutboxMessage("reminders/escalation", {**params, "rep": rep.account.name}),
             not_before=quiet_ends(target, settings, now),
         )
         for target in targets
@@ -613,7 +576,7 @@ def plan_greetings(
     return planned
 
 
-def greeting_payload(batch: greetings.GreetingBatch) -> dict[str, Any]:
+def greeting_payload(batch: greetings.GreetingBatch) -> OutboxMessage:
     items = [
         {
             "customer_id": i.customer_id,
@@ -625,28 +588,17 @@ def greeting_payload(batch: greetings.GreetingBatch) -> dict[str, Any]:
         }
         for i in batch.items
     ]
-    buttons = [
-        [
-            {
-                "label": f"{n} ✓",
-                "action": "greeting.sent",
-                "payload": {
-                    "customer_id": i["customer_id"],
-                    "occasion": batch.occasion_key,
-                    "name": batch.occasion_name,
-                },
-            },
-            {"label": f"{n} ✗", "action": "greeting.skip", "payload": {"customer_id": i["customer_id"]}},
-        ]
+    occasion = {"occasion": batch.occasion_key, "name": batch.occasion_name}
+    offers = [
+        offer
         for n, i in enumerate(items, start=1)
+        for offer in (
+            Offer(Act.GREETING_SENT, {"customer": i["customer_id"], **occasion}, n),
+            Offer(Act.GREETING_SKIPPED, {"customer": i["customer_id"]}, n),
+        )
     ]
-    return {
-        "template": "reminders/greetings",
-        "params": {
-            "kind": batch.kind,
-            "occasion": batch.occasion_name,
-            "on": batch.occasion_date.isoformat(),
-            "items": items,
-        },
-        "buttons": buttons,
-    }
+    return OutboxMessage(
+        "reminders/greetings",
+        {"kind": batch.kind, "occasion": batch.occasion_name, "on": batch.occasion_date.isoformat(), "items": items},
+        tuple(offers),
+    )

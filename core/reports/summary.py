@@ -127,10 +127,11 @@ def build(
 
 def figures(
     session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str, request: Request
-) -> dict[str, Any]:
-    """The summary `request` asks for (its scope within what `actor` may see), JSON-safe."""
+) -> Summary:
+    """The summary `request` asks for (its scope within what `actor` may see); `.params()` makes
+    it JSON-safe where it is serialised."""
     scope = resolve_scope(session, actor, request)
-    return build(session, actor, policy, now, org_timezone=org_timezone, scope=scope, period=request.period).params()
+    return build(session, actor, policy, now, org_timezone=org_timezone, scope=scope, period=request.period)
 
 
 @dataclass(frozen=True)

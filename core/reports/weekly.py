@@ -15,11 +15,11 @@ customers in their scope gets nothing. The message is text with one button that 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from core.accounts import account_of
+from core.chat.messages import Act, Offer, OutboxMessage
 from core.chat.plans import Planned
 from core.models import Notification, Role, Team, User
 from core.reminders.planner import Person, is_away, is_quiet, working_day
@@ -55,14 +55,12 @@ def plan_weekly(session: Session, policy: Policy, settings: Settings, now: datet
     return planned
 
 
-def payload(figures: figures.Summary) -> dict[str, Any]:
-    """JSON-safe; rendered at send time in the recipient's language. The button's label has no
-    words (the sender does not translate labels)."""
-    return {
-        "template": "summary/weekly",
-        "params": {"s": figures.params()},
-        "buttons": [[{"label": "📊", "action": "summary.open", "payload": {"period": "week"}, "single_use": False}]],
-    }
+def payload(figures: figures.Summary) -> OutboxMessage:
+    """Rendered at send time in the recipient's language: the summary is serialised here, for the
+    outbox row. It offers the full summary of the week (the chart and the drill-down buttons)."""
+    return OutboxMessage(
+        "summary/weekly", {"s": figures.params()}, (Offer(Act.OPEN_SUMMARY, {"period": figures.period}),)
+    )
 
 
 def _due(session: Session, settings: Settings, now: datetime) -> list[tuple[Person, str]]:

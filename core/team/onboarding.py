@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from core import accounts, audit
 from core.accounts import RedeemResult, RedeemStatus
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.models import AuditLog, Invite, Role, User
 from core.team import strangers
 
@@ -97,6 +98,6 @@ def onboard(
             kind="user_joined",
             dedupe_key=f"user_joined:{joined.id}",
             now=now,
-            payload={"template": "notify/user_joined", "params": {"name": joined.name, "role": joined.role}},
+            message=OutboxMessage("notify/user_joined", {"name": joined.name, "role": joined.role}),
         )
     return result

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from core import audit
 from core.accounts import Account
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.errors import InvalidInput
 from core.models import (
     AuditLog,
@@ -286,10 +287,10 @@ def reassign(session: Session, actor: Account, customer_ids: list[int], to_user_
                 kind="team_reassigned",
                 dedupe_key=f"team_reassigned:{to_user_id}:{now.isoformat()}:{min(moving)}",
                 now=now,
-                payload={
-                    "template": "team/notify_reassigned",
-                    "params": {"count": len(moving), "by": actor.name, "names": _names(session, sorted(moving)[:5])},
-                },
+                message=OutboxMessage(
+                    "team/notify_reassigned",
+                    {"count": len(moving), "by": actor.name, "names": _names(session, sorted(moving)[:5])},
+                ),
             )
     book.invalidate_on_commit(session)  # owners change what each person's search finds
     return Reassigned(len(moving), follow_ups, to_user_id, target.name)

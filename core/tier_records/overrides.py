@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from core import audit
 from core.accounts import Account
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Customer, TierOverride, User
 from core.parsing.dates import find_dates
@@ -271,16 +272,16 @@ def _tell_owner(
         recipient_id=customer.owner_id,
         kind="tier_changes",
         dedupe_key=f"pin:{row.id}",
-        payload={
-            "template": "reminders/pinned",
-            "params": {
+        message=OutboxMessage(
+            "reminders/pinned",
+            {
                 "by": actor.name,
                 "name": customer.name,
                 "reason": row.reason,
                 "until": until.isoformat() if until else None,
                 **tier_change_words(policy, row.model, old, row.tier),
             },
-        },
+        ),
         now=now,
     )
 

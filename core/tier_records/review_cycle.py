@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from core.chat.messages import OutboxMessage
 from core.chat.plans import Planned, enqueue
 from core.db import Database
 from core.models import AuditLog, Customer, TierAssignment, User
@@ -84,10 +85,10 @@ def change_notices(
                 user.name,
                 "tier_changes",
                 f"tier_changes:{rep_id}:{day.isoformat()}",
-                {
-                    "template": "reminders/tier_changes",
-                    "params": {"changes": items[:40], "cause": cause, "more": max(len(items) - 40, 0)},
-                },
+                OutboxMessage(
+                    "reminders/tier_changes",
+                    {"changes": items[:40], "cause": cause, "more": max(len(items) - 40, 0)},
+                ),
             )
         )
     return planned

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.testing import Harness
+from core.chat.messages import OutboxMessage
 from core.models import ActionKey, AuditLog, Invite, Notification, StrangerRefusal, User
 from core.team import onboarding, strangers
 
@@ -268,7 +269,7 @@ async def test_notification_to_blocked_user_waits(harness: Harness) -> None:
             recipient_id=rep.account.id,
             kind="test",
             dedupe_key="t:1",
-            payload={"template": "reminders/fallback", "params": {"kind": "test"}},
+            message=OutboxMessage("reminders/fallback", {"kind": "test"}),
             now=harness.clock.now(),
         )
     harness.api.faults.append(Fault("sendMessage", 403, "Forbidden: bot was blocked by the user"))

@@ -12,6 +12,7 @@ from bot import jobs
 from bot.local_api import Fault
 from bot.testing import Harness
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.models import Notification
 
 
@@ -25,7 +26,7 @@ def _long_reminder(harness: Harness, recipient_id: int, key: str) -> None:
             kind="followup",
             dedupe_key=key,
             now=harness.clock.now(),
-            payload={"template": "reminders/followup", "params": {"name": "Acme", "text": text, "due": ""}},
+            message=OutboxMessage("reminders/followup", {"name": "Acme", "text": text, "due": ""}),
         )
 
 
@@ -63,7 +64,7 @@ async def test_a_row_claimed_by_another_sender_waits_for_its_lease(harness: Harn
             kind="followup",
             dedupe_key="held:1",
             now=harness.clock.now(),
-            payload={"template": "reminders/followup", "params": {"name": "Acme", "text": "call", "due": ""}},
+            message=OutboxMessage("reminders/followup", {"name": "Acme", "text": "call", "due": ""}),
         )
         # another worker claimed it a moment ago (and may be sending it right now)
         session.execute(update(Notification).values(claimed_until=harness.clock.now() + timedelta(seconds=60)))

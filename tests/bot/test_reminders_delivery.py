@@ -12,6 +12,7 @@ from bot.local_api import Fault
 from bot.render import Renderer
 from bot.testing import Harness
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.models import Customer, FollowUp, Notification, User
 
 
@@ -102,7 +103,7 @@ async def test_server_errors_are_retried_later_and_rate_limits_waited_out(harnes
                 kind="test",
                 dedupe_key=f"t:{n}",
                 now=harness.clock.now(),
-                payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": "10:00"}},
+                message=OutboxMessage("reminders/followup", {"name": f"K{n}", "text": "x", "due": "10:00"}),
             )
     harness.api.faults.append(Fault("sendMessage", 500, "Internal Server Error"))
     await harness.advance_to(harness.clock.now() + timedelta(minutes=1))

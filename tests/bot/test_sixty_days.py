@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot import push_buttons
 from bot.testing import Harness, Person
 from core.clock import ManualClock
 from core.db import Database
@@ -375,7 +376,7 @@ async def _run(harness: Harness, db: Database, vocabulary: Vocabulary, lang: str
         for row in today.of("digest"):
             seen["digests"] += 1
             entries = row.payload["params"]["entries"]
-            rows = row.payload["buttons"]
+            rows = push_buttons.rows_of(row.payload)
             assert len(entries) + (1 if row.payload["params"]["old_follow_ups"] else 0) <= limit
             assert len(rows) <= limit
             assert all(e["followup"] is None or e["followup"]["late"] < rollup for e in entries)

@@ -13,6 +13,7 @@ from sqlmodel import select
 from core import accounts
 from core.accounts import RedeemStatus
 from core.chat import buttons, flows, outbox
+from core.chat.messages import OutboxMessage
 from core.db import Database, WriteWatch, downgrade, upgrade
 from core.errors import AlreadyDone
 from core.models import Customer, Interaction, Notification
@@ -103,10 +104,20 @@ def test_outbox_dedupes_and_backs_off(any_db: Database) -> None:
     with any_db.session() as session:
         rep = accounts.add_user(session, telegram_id=1, name="r", role="rep", now=NOW)
         first = outbox.enqueue(
-            session, recipient_id=rep.id, kind="k", dedupe_key="digest:1:2026-11-24", payload={"template": "t"}, now=NOW
+            session,
+            recipient_id=rep.id,
+            kind="k",
+            dedupe_key="digest:1:2026-11-24",
+            message=OutboxMessage("t"),
+            now=NOW,
         )
         second = outbox.enqueue(
-            session, recipient_id=rep.id, kind="k", dedupe_key="digest:1:2026-11-24", payload={"template": "t"}, now=NOW
+            session,
+            recipient_id=rep.id,
+            kind="k",
+            dedupe_key="digest:1:2026-11-24",
+            message=OutboxMessage("t"),
+            now=NOW,
         )
         assert (first, second) == (True, False)
     with any_db.session() as session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import push_buttons
 from bot.jobs import render_payload
 from bot.render import Renderer
 from core import accounts
@@ -107,10 +108,10 @@ def test_one_line_per_customer_with_the_reasons_merged(any_db: Database) -> None
             )
         )
     digest = _digest(any_db)
-    [line] = digest.payload["params"]["entries"]
+    [line] = digest.payload.params["entries"]
     assert line["contact"]["status"] == "overdue" and line["complaint"]["text"] == "发货延迟"
     assert line["followup"] == {"id": line["followup"]["id"], "text": "回访", "late": 3, "due": ""}
-    assert len(digest.payload["buttons"]) == 1
+    assert len(push_buttons.rows(digest.payload)) == 1
     zh = render_payload(Renderer(), "zh", digest.payload)
     assert zh.count("华为") == 1 and "跟进已逾期 3 天" in zh and "投诉：发货延迟" in zh
 
@@ -143,9 +144,9 @@ def test_at_most_digest_lines_lines_and_button_rows_ranked_by_what_matters(any_d
         )
         promised = _customer(session, rep, "Promised", tiers={"value": "key", **ACTIVE}, last_call_days=1)
         session.add(FollowUp(customer_id=promised, rep_id=rep, due_at=NOW, text="send the quote", created_at=NOW))
-    params = (digest := _digest(any_db)).payload["params"]
+    params = (digest := _digest(any_db)).payload.params
     order = [e["customer_id"] for e in params["entries"]]
-    assert len(order) == DEFAULT.reminders.digest_lines == len(digest.payload["buttons"]) == 10
+    assert len(order) == DEFAULT.reminders.digest_lines == len(push_buttons.rows(digest.payload)) == 10
     assert order[:3] == [vip, complained, promised]  # priority overdue, complaint, follow-up
     # then by how late: the B prospect (290 days past its 10) before the regulars, after the VIP
     assert order[3:] == ([prospect] + sorted(regulars, reverse=True))[:7]
@@ -178,11 +179,11 @@ def test_old_follow_ups_are_rolled_up_into_one_line_and_button(any_db: Database)
                 )
             )
     digest = _digest(any_db)
-    params = digest.payload["params"]
+    params = digest.payload.params
     assert [e["customer_id"] for e in params["entries"]] == [fresh]
     assert params["entries"][0]["followup"]["late"] == rollup - 1
     assert params["old_follow_ups"] == 5
-    assert [b["action"] for b in digest.payload["buttons"][-1]] == ["followup.review"]
+    assert [b.action for b in push_buttons.rows(digest.payload)[-1]] == ["followup.review"]
     en = render_payload(Renderer(), "en", digest.payload)
     assert "5 follow-up(s) more than 14 days overdue — review" in en and "old 0" not in en
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from core import accounts
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.db import Database
 from core.models import Notification
 
@@ -23,7 +24,12 @@ def _queue(db: Database, count: int) -> list[int]:
         rep = accounts.add_user(session, telegram_id=1, name="r", role="rep", now=NOW)
         for n in range(count):
             outbox.enqueue(
-                session, recipient_id=rep.id, kind="k", dedupe_key=f"claim:{n}", payload={"template": "t"}, now=NOW
+                session,
+                recipient_id=rep.id,
+                kind="k",
+                dedupe_key=f"claim:{n}",
+                message=OutboxMessage("t"),
+                now=NOW,
             )
         return [m.id for m in outbox.due(session, NOW, count + 1)]
 

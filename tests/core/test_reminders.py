@@ -114,7 +114,7 @@ def test_digest_at_digest_time_on_working_days_once(any_db: Database) -> None:
     assert _plan(any_db, planner.plan_digests, at("2026-11-24", "08:59")) == []
     [digest] = _plan(any_db, planner.plan_digests, at("2026-11-24", "09:00"))
     assert (digest.recipient_id, digest.kind, digest.dedupe_key) == (rep_id, "digest", f"digest:{rep_id}:2026-11-24")
-    names = [e["name"] for e in digest.payload["params"]["entries"]]
+    names = [e["name"] for e in digest.payload.params["entries"]]
     assert names == ["华为"]  # the VIP is overdue (max 14 days); Acme was called 2 days ago
     assert _enqueue(any_db, [digest], at("2026-11-24", "09:00")) == 1
     assert _plan(any_db, planner.plan_digests, at("2026-11-24", "09:01")) == []  # sent already
@@ -190,7 +190,7 @@ def test_afternoon_nudge_lists_overdue_vips_and_todays_follow_ups(any_db: Databa
         )
     assert [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "14:59")) if p.kind == "nudge"] == []
     [nudge] = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
-    [line] = nudge.payload["params"]["entries"]  # one line per customer: the overdue VIP and its follow-up
+    [line] = nudge.payload.params["entries"]  # one line per customer: the overdue VIP and its follow-up
     assert line["priority"] and line["contact"]["status"] == "overdue" and line["followup"]["text"] == "send quote"
     assert nudge.dedupe_key == f"nudge:{rep_id}:2026-11-24"
 
@@ -220,9 +220,9 @@ def test_follow_up_with_a_time_is_pushed_at_that_time_and_waits_for_quiet_hours_
         )
     assert [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "09:59")) if p.kind == "followup"] == []
     [timed] = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "10:00")) if p.kind == "followup"]
-    assert timed.payload["params"]["text"] == "call back" and timed.not_before == at("2026-11-24", "10:00")
+    assert timed.payload.params["text"] == "call back" and timed.not_before == at("2026-11-24", "10:00")
     late = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "22:30")) if p.kind == "followup"]
-    assert {p.payload["params"]["text"]: p.not_before for p in late}["late one"] == at("2026-11-25", "08:00")
+    assert {p.payload.params["text"]: p.not_before for p in late}["late one"] == at("2026-11-25", "08:00")
 
 
 def test_vip_escalation_once_per_overdue_episode(any_db: Database) -> None:
@@ -399,7 +399,7 @@ def test_vip_reminders_of_an_away_rep_go_to_the_delegate(any_db: Database) -> No
         user.away_until, user.delegate_id = date(2026, 11, 30), delegate.id
         session.add(user)
     [nudge] = [p for p in _plan(any_db, planner.plan_afternoon, at("2026-11-24", "15:00")) if p.kind == "nudge"]
-    assert nudge.recipient_id == delegate.id and nudge.payload["params"]["for_rep"] == "Li"
+    assert nudge.recipient_id == delegate.id and nudge.payload.params["for_rep"] == "Li"
     with any_db.session() as session:
         user = session.get(User, rep_id)
         user.delegate_id = None

@@ -294,7 +294,7 @@ def test_archived_customers_leave_every_list_and_come_back(any_db: Database) -> 
         assert all(x.customer_id != c["腾讯"] for x in [*today.contacts, *today.follow_ups, *today.complaints])
         assert not feedback.open_items(session, li)
         escalations = planner.plan_escalations(session, POLICY, SETTINGS, NOW)
-        assert all(p.payload["params"]["customer_id"] != c["腾讯"] for p in escalations)
+        assert all(p.payload.params["customer_id"] != c["腾讯"] for p in escalations)
         assert overview.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE).customers == 3
         lines, total = archive.archived(session, o["wang"])
         assert total == 1 and lines[0].name == "腾讯"

@@ -138,7 +138,7 @@ def vocabulary(request: pytest.FixtureRequest) -> Vocabulary:
 def test_the_top_tier_overdue_is_nudged_in_the_afternoon_in_words(any_db: Database, vocabulary: Vocabulary) -> None:
     ids = make_book(any_db, vocabulary)
     [nudge] = [p for p in plan(any_db, vocabulary, planner.plan_afternoon, at("15:00")) if p.kind == "nudge"]
-    [line] = nudge.payload["params"]["entries"]
+    [line] = nudge.payload.params["entries"]
     assert (nudge.recipient_id, line["customer_id"], line["priority"]) == (ids["rep"], ids["top"], True)
     for lang, text in texts(nudge).items():
         assert_in_words(text, vocabulary, lang)
@@ -156,9 +156,9 @@ def test_the_top_tier_long_overdue_is_escalated_once_and_no_other(any_db: Databa
 def test_the_digest_ranks_the_top_tier_first(any_db: Database, vocabulary: Vocabulary) -> None:
     ids = make_book(any_db, vocabulary)
     [digest] = plan(any_db, vocabulary, planner.plan_digests, at("09:00"))
-    entries = digest.payload["params"]["entries"]
+    entries = digest.payload.params["entries"]
     assert entries[0]["customer_id"] == ids["top"] and entries[0]["priority"]
-    assert digest.payload["params"]["counts"]["overdue"] == 1
+    assert digest.payload.params["counts"]["overdue"] == 1
     for lang, text in texts(digest).items():
         assert_in_words(text, vocabulary, lang)
 

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, make_url, text
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, user
 from core import accounts
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.db import open_database
 from core.settings import normalise_database_url
 from tests.e2e.conftest import TIERBOT
@@ -144,10 +145,7 @@ def _queue(database_url: str, count: int, prefix: str) -> None:
                 kind="test",
                 dedupe_key=f"{prefix}:{n}",
                 now=now,
-                payload={
-                    "template": "reminders/followup",
-                    "params": {"name": f"{prefix}{n:03d}", "text": "x", "due": ""},
-                },
+                message=OutboxMessage("reminders/followup", {"name": f"{prefix}{n:03d}", "text": "x", "due": ""}),
             )
     db.dispose()
 

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI
 from core import accounts
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.db import Database, open_database
 from tests.e2e.conftest import TIERBOT
 from tests.waiting import wait_until as _wait
@@ -115,7 +116,7 @@ def test_sigkill_during_dispatch_loses_nothing_and_repeats_at_most_the_in_flight
                 kind="test",
                 dedupe_key=f"kill:{n}",
                 now=now,
-                payload={"template": "reminders/followup", "params": {"name": f"K{n:03d}", "text": "x", "due": ""}},
+                message=OutboxMessage("reminders/followup", {"name": f"K{n:03d}", "text": "x", "due": ""}),
             )
     first = subprocess.Popen([TIERBOT, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

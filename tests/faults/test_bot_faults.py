@@ -25,6 +25,7 @@ from bot.local_api import Fault
 from bot.testing import Harness, Person
 from core import db as core_db
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.clock import ManualClock
 from core.db import Database, open_database
 from core.models import ActionKey, Customer, Interaction, Notification, PendingCard
@@ -228,7 +229,7 @@ async def test_outbox_survives_502_429_and_malformed_answers_and_gives_up_loudly
                 kind="test",
                 dedupe_key=f"t:{n}",
                 now=now,
-                payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": ""}},
+                message=OutboxMessage("reminders/followup", {"name": f"K{n}", "text": "x", "due": ""}),
             )
     bot.api.faults += [
         Fault("sendMessage", 502, "Bad Gateway"),
@@ -254,7 +255,7 @@ async def test_outbox_survives_502_429_and_malformed_answers_and_gives_up_loudly
             kind="test",
             dedupe_key="t:doomed",
             now=now,
-            payload={"template": "reminders/followup", "params": {"name": "KX", "text": "x", "due": ""}},
+            message=OutboxMessage("reminders/followup", {"name": "KX", "text": "x", "due": ""}),
         )
     bot.api.faults.append(Fault("sendMessage", 500, "Internal Server Error", times=outbox.MAX_ATTEMPTS))
     for _ in range(outbox.MAX_ATTEMPTS):

@@ -19,6 +19,7 @@ from bot.instance_lock import hold_for_run
 from bot.testing import Harness
 from core import accounts
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.clock import ManualClock
 from core.customers import erase
 from core.db import Database, downgrade, open_database
@@ -289,7 +290,7 @@ def _customer_with_history(db: Database) -> tuple[int, int, int]:
             kind="followup",
             dedupe_key="followup:x",
             now=NOW,
-            payload={"template": "reminders/followup", "params": {"name": "星辰科技", "text": "回访张总", "due": ""}},
+            message=OutboxMessage("reminders/followup", {"name": "星辰科技", "text": "回访张总", "due": ""}),
         )
         outbox.enqueue(
             session,
@@ -297,15 +298,15 @@ def _customer_with_history(db: Database) -> tuple[int, int, int]:
             kind="digest",
             dedupe_key="digest:x",
             now=NOW,
-            payload={
-                "template": "reminders/digest",
-                "params": {
+            message=OutboxMessage(
+                "reminders/digest",
+                {
                     "entries": [
                         {"kind": "complaint", "customer_id": customer.id, "name": "星辰科技", "text": "late"},
                         {"kind": "contact", "customer_id": other.id, "name": "Acme"},
                     ]
                 },
-            },
+            ),
         )
         session.add(
             PendingCard(

@@ -26,6 +26,7 @@ from bot.app import build_application, services_for
 from bot.local_api import LOCAL_TOKEN, Fault, LocalBotAPI, serve, user
 from core import accounts
 from core.chat import outbox
+from core.chat.messages import OutboxMessage
 from core.clock import ManualClock
 from core.db import Database
 from core.models import Notification
@@ -84,7 +85,7 @@ async def test_outbox_over_http_loses_nothing_through_errors_timeouts_and_outage
                     kind="test",
                     dedupe_key=f"h:{n}",
                     now=clock.now(),
-                    payload={"template": "reminders/followup", "params": {"name": f"K{n}", "text": "x", "due": ""}},
+                    message=OutboxMessage("reminders/followup", {"name": f"K{n}", "text": "x", "due": ""}),
                 )
         api.faults += [
             Fault("sendMessage", 500, "Internal Server Error"),
