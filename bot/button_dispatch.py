@@ -6,13 +6,31 @@ InvalidInput, …) is answered from its area (bot.error_replies, "buttons" unles
 A single-use key is claimed in the first transaction of its action that writes (bot.app), so a
 process killed at any moment leaves the button either done with its write, or pressable with
 nothing written. An action that fails leaves it pressable (its transaction rolled back the
-claim); one that writes nothing claims it once it has run."""
+claim); one that writes nothing claims it once it has run.
+
+Payloads are typed. Each action's payload is a frozen stdlib dataclass that names its action —
+`@dataclass(frozen=True) class PickField(Payload, action="log.pick"): field: str; msg: int` —
+declared next to its handler, which is registered with the class: `@action(PickField)` and then
+reads `payload.field`. The class is the one place the action's name is written: a button is built
+from an instance (`Button.of(label, PickField(field="kind", msg=m))`, bot.keyboards), so the name
+cannot drift from the payload and a mistyped field fails mypy, not a press. The stored dict is the
+instance's fields by name (an alias where the stored name is a Python keyword: `from`), so keys
+issued by core (core.reminders, core.reports.weekly, core.team.reassign) with plain dicts parse into
+the same classes. The dict is parsed once, here, before the handler runs (pydantic, strict, from
+its JSON form: ints are ints, a list fits a tuple, unknown fields are ignored); a payload that does
+not fit — a stale key from an older shape, a forged row, a missing or mistyped field — is answered
+like an unknown key ("buttons.unknown"), and the handler never runs. `when_done` redrawers get the
+same typed payload."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar, overload
 
+from pydantic import TypeAdapter, ValidationError
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 
@@ -21,7 +39,32 @@ from bot.context import BotContext, PendingClaim
 from core.chat import buttons
 from core.errors import AlreadyDone, Refusal
 
-ActionHandler = Callable[[Update, BotContext, dict[str, Any]], Awaitable[str | None]]
+log = logging.getLogger(__name__)
+
+
+class Payload:
+    """Base of every button payload: subclass it as a frozen dataclass naming its action
+    (`class Card(Payload, action="customer.card")`). `as_dict` is what the key stores."""
+
+    action: ClassVar[str]
+    _adapter: ClassVar[TypeAdapter[Any]]
+
+    def __init_subclass__(cls, *, action: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.action = action
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(_adapter(type(self)).dump_python(self, mode="json", by_alias=True))
+
+
+@dataclass(frozen=True)
+class NoPayload(Payload, action=""):
+    """The payload of an action that needs nothing: subclass it with the action's name."""
+
+
+P = TypeVar("P", bound=Payload)
+Handler = Callable[[Update, BotContext, P], Awaitable[str | None]]
+ActionHandler = Callable[[Update, BotContext, Any], Awaitable[str | None]]
 
 
 class FailedAfterAnswer(Exception):
@@ -32,6 +75,7 @@ class FailedAfterAnswer(Exception):
 
 _ACTIONS: dict[str, ActionHandler] = {}
 _WHEN_DONE: dict[str, ActionHandler] = {}
+_PAYLOADS: dict[str, type[Payload]] = {}
 _REFUSALS = {
     buttons.PressStatus.UNKNOWN: "buttons.unknown",
     buttons.PressStatus.NOT_YOURS: "buttons.not_yours",
@@ -39,20 +83,64 @@ _REFUSALS = {
 }
 
 
-def action(name: str, *, when_done: ActionHandler | None = None) -> Callable[[ActionHandler], ActionHandler]:
-    """Register `name`'s handler. `when_done` redraws the message of a single-use button pressed
-    again after its work was committed: a process killed between the commit and the edit of the
-    card left the card as it was, and the next press shows what was done instead of a stale card."""
+@overload
+def action(payload: str, *, when_done: Any = None) -> Any: ...  # TRANSITION: str names until every module is typed
 
-    def register(handler: ActionHandler) -> ActionHandler:
-        if name in _ACTIONS:
-            raise ValueError(f"action {name!r} registered twice")
+
+@overload
+def action(payload: type[P], *, when_done: Handler[P] | None = None) -> Callable[[Handler[P]], Handler[P]]: ...
+
+
+def action(payload: Any, *, when_done: Any = None) -> Any:
+    """Register the handler of `payload`'s action. `when_done` redraws the message of a
+    single-use button pressed again after its work was committed: a process killed between the
+    commit and the edit of the card left the card as it was, and the next press shows what was
+    done instead of a stale card."""
+    if isinstance(payload, str):  # TRANSITION
+        name = payload
+
+        def register_untyped(handler: Any) -> Any:
+            _ACTIONS[name] = handler
+            if when_done is not None:
+                _WHEN_DONE[name] = when_done
+            return handler
+
+        return register_untyped
+    name = payload.action
+
+    def register(handler: Handler[P]) -> Handler[P]:
+        if not name or name in _ACTIONS:
+            raise ValueError(f"action {name!r} unnamed or registered twice")
+        _adapter(payload)  # built now: a payload class pydantic cannot read fails at import
         _ACTIONS[name] = handler
+        _PAYLOADS[name] = payload
         if when_done is not None:
             _WHEN_DONE[name] = when_done
         return handler
 
     return register
+
+
+def _adapter(cls: type[Payload]) -> TypeAdapter[Any]:
+    adapter = cls.__dict__.get("_adapter")
+    if adapter is None:
+        adapter = TypeAdapter(cls)
+        cls._adapter = adapter
+    return adapter
+
+
+def parse(name: str, stored: dict[str, Any] | None) -> Payload | None:
+    """The stored dict as `name`'s payload class, or None when the action is unknown or the
+    dict does not fit it."""
+    cls = _PAYLOADS.get(name)
+    if cls is None:
+        return (stored or {}) if name in _ACTIONS else None  # type: ignore[return-value]  # TRANSITION
+    try:
+        parsed: Payload = _adapter(cls).validate_json(json.dumps(stored or {}), strict=True)
+    except ValidationError as error:
+        log.info("a %s key whose payload does not fit: %s", name, error.errors(include_input=False))
+        return None
+    return parsed
 
 
 async def on_press(update: Update, context: BotContext) -> None:
@@ -67,10 +155,11 @@ async def on_press(update: Update, context: BotContext) -> None:
         )
     )
     if pressed.status is buttons.PressStatus.DONE:
-        await _already_done(update, context, pressed.action, pressed.payload or {})
+        await _already_done(update, context, pressed.action, pressed.payload)
         return
     handler = _ACTIONS.get(pressed.action) if pressed.status is buttons.PressStatus.OK else None
-    if handler is None:
+    payload = parse(pressed.action, pressed.payload) if handler is not None else None
+    if handler is None or payload is None:
         status = pressed.status if pressed.status is not buttons.PressStatus.OK else buttons.PressStatus.UNKNOWN
         await query.answer(context.label(_REFUSALS[status]), show_alert=True)
         return
@@ -79,9 +168,9 @@ async def on_press(update: Update, context: BotContext) -> None:
     # A failure rolls back the transaction it happened in, with the claim if it was in it: the
     # button stays pressable unless what it did was committed before the failure.
     try:
-        notice = await handler(update, context, pressed.payload or {})
+        notice = await handler(update, context, payload)
     except AlreadyDone:  # another worker's press of the same key committed first
-        await _already_done(update, context, pressed.action, pressed.payload or {})
+        await _already_done(update, context, pressed.action, pressed.payload)
         return
     except Refusal as error:  # gone meanwhile, a bad value, not allowed: nothing claimed, pressable again
         await error_replies.tell(update, context, error_replies.area_of(handler, "buttons"), error)
@@ -90,11 +179,12 @@ async def on_press(update: Update, context: BotContext) -> None:
     await _answer(query, notice)
 
 
-async def _already_done(update: Update, context: BotContext, name: str, payload: dict[str, Any]) -> None:
+async def _already_done(update: Update, context: BotContext, name: str, stored: dict[str, Any] | None) -> None:
     """A single-use button whose work was committed: show the done state again where the action
     knows how (`when_done`), and say so."""
     redraw = _WHEN_DONE.get(name)
-    if redraw is not None and _still_offered(update.callback_query):
+    payload = parse(name, stored) if redraw is not None else None
+    if redraw is not None and payload is not None and _still_offered(update.callback_query):
         await redraw(update, context, payload)  # nothing to show (undone since): it leaves the card
     assert update.callback_query is not None
     await _answer(update.callback_query, context.label("buttons.done"))

@@ -2,35 +2,48 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.button_dispatch import Payload
 from bot.context import BotContext
 from core.chat import buttons
 
 
 @dataclass(frozen=True)
 class Button:
+    """A button as stored: its action's name and payload dict. Build it from a typed payload
+    with `Button.of` (bot.button_dispatch.Payload), which writes both."""
+
     label: str
     action: str
     payload: dict[str, Any] = field(default_factory=dict)
     single_use: bool = True
 
+    @classmethod
+    def of(cls, label: str, payload: Payload, *, single_use: bool = True) -> Button:
+        return cls(label, payload.action, payload.as_dict(), single_use)
 
-def page_row(
-    action: str, payload: dict[str, Any], *, at: int, step: int, end: int, key: str = "offset"
-) -> list[list[Button]]:
+
+def page_row(payload: Any, old: Any = None, *, at: int, step: int, end: int, key: str = "offset") -> list[list[Button]]:
     """◀ ▶ to the previous and next page of a list (as a row to add, or none on a single page):
-    `at` is the current page (key "page", step 1) or offset (key "offset", step = page size),
-    `end` the page count or the number of items."""
+    `payload` is the current page's, `at` its field `key` — the page ("page", step 1) or the
+    offset ("offset", step = page size) — and `end` the page count or the number of items."""
     nav = []
+    if isinstance(payload, str):  # TRANSITION
+        if at > 0:
+            nav.append(Button("◀", payload, {**old, key: max(at - step, 0)}, single_use=False))
+        if at + step < end:
+            nav.append(Button("▶", payload, {**old, key: at + step}, single_use=False))
+        return [nav] if nav else []
     if at > 0:
-        nav.append(Button("◀", action, {**payload, key: max(at - step, 0)}, single_use=False))
+        nav.append(Button.of("◀", dataclasses.replace(payload, **{key: max(at - step, 0)}), single_use=False))
     if at + step < end:
-        nav.append(Button("▶", action, {**payload, key: at + step}, single_use=False))
+        nav.append(Button.of("▶", dataclasses.replace(payload, **{key: at + step}), single_use=False))
     return [nav] if nav else []
 
 

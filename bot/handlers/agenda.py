@@ -17,6 +17,23 @@ from bot.context import BotContext
 from bot.error_replies import answers
 from bot.flow_dispatch import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
+from bot.payloads import (
+    AwayDelegate,
+    CustomerCard,
+    CustomerLog,
+    FeedbackKind,
+    FeedbackProgress,
+    FeedbackResolve,
+    FeedbackStart,
+    FollowupCloseMany,
+    FollowupDone,
+    FollowupReview,
+    FollowupSnooze,
+    FollowupStart,
+    GreetingSent,
+    GreetingSkip,
+    TodayPage,
+)
 from bot.replies import edit, reply
 from core import accounts
 from core.chat import buttons
@@ -37,9 +54,9 @@ async def today(update: Update, context: BotContext) -> None:
     await _show_page(update, context, 0, new=True)
 
 
-@action("today.page")
-async def page(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _show_page(update, context, int(payload.get("page", 0)), new=False)
+@action(TodayPage)
+async def page(update: Update, context: BotContext, payload: TodayPage) -> None:
+    await _show_page(update, context, payload.page, new=False)
 
 
 async def _show_page(update: Update, context: BotContext, number: int, *, new: bool) -> None:
@@ -64,8 +81,8 @@ async def _show_page(update: Update, context: BotContext, number: int, *, new: b
     )
     rows = [_item_buttons(index, entry) for index, entry in enumerate(shown, start=number * PAGE + 1)]
     if items.old_follow_ups:
-        rows.append([Button("🗂", "followup.review", {}, single_use=False)])
-    rows += page_row("today.page", {}, at=number, step=1, end=pages, key="page")
+        rows.append([Button.of("🗂", FollowupReview(), single_use=False)])
+    rows += page_row(TodayPage(page=number), at=number, step=1, end=pages, key="page")
     keyboard = await markup(context, rows, ttl=buttons.REMINDER_TTL) if rows else None
     # the table of the same customers: this person's overdue and due contacts, most urgent first
     keyboard = with_open_button(
@@ -80,25 +97,24 @@ async def _show_page(update: Update, context: BotContext, number: int, *, new: b
 def _item_buttons(index: int, entry: dict[str, Any]) -> list[Button]:
     """One row per customer line: ✍ log, then its follow-up's ✓ and snoozes, or its complaint's
     ✓, or the customer card."""
-    log = (
-        []
-        if entry["personal"]
-        else [Button(f"{index} ✍", "customer.log", {"id": entry["customer_id"]}, single_use=False)]
-    )
+    log = [] if entry["personal"] else [Button.of(f"{index} ✍", CustomerLog(id=entry["customer_id"]), single_use=False)]
     if entry["followup"]:
-        here = {"id": entry["followup"]["id"], "view": "today", "page": (index - 1) // PAGE}
+        follow_up, page = entry["followup"]["id"], (index - 1) // PAGE
         return [
             *log,
-            Button(f"{index} ✓", "followup.done", here),
-            *[Button(f"{index} +{d}", "followup.snooze", {**here, "by": d}) for d in ("1d", "3d", "1w")],
+            Button.of(f"{index} ✓", FollowupDone(id=follow_up, view="today", page=page)),
+            *[
+                Button.of(f"{index} +{d}", FollowupSnooze(id=follow_up, by=d, view="today", page=page))
+                for d in ("1d", "3d", "1w")
+            ],
         ]
     if entry["complaint"]:
-        return [*log, Button(f"{index} ✓", "feedback.resolve", {"id": entry["complaint"]["id"]}, single_use=False)]
-    return [*log, Button(f"{index} 📇", "customer.card", {"id": entry["customer_id"]}, single_use=False)]
+        return [*log, Button.of(f"{index} ✓", FeedbackResolve(id=entry["complaint"]["id"]), single_use=False)]
+    return [*log, Button.of(f"{index} 📇", CustomerCard(id=entry["customer_id"]), single_use=False)]
 
 
-@action("followup.review")
-async def review_old(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(FollowupReview)
+async def review_old(update: Update, context: BotContext, payload: FollowupReview) -> None:
     """The follow-ups rolled up as "old" in the digest and /today, each with ✓ and +1w."""
     settings = context.services.settings
     policy = context.services.policy
@@ -111,10 +127,10 @@ async def review_old(update: Update, context: BotContext, payload: dict[str, Any
     ]
     rows = [
         [
-            Button(f"{n} ✓", "followup.done", {"id": i["id"]}),
-            Button(f"{n} +1w", "followup.snooze", {"id": i["id"], "by": "1w"}),
+            Button.of(f"{n} ✓", FollowupDone(id=f.id)),
+            Button.of(f"{n} +1w", FollowupSnooze(id=f.id, by="1w")),
         ]
-        for n, i in enumerate(shown, start=1)
+        for n, f in enumerate(old[:REVIEW_SHOWN], start=1)
     ]
     await reply(
         update,
@@ -126,17 +142,17 @@ async def review_old(update: Update, context: BotContext, payload: dict[str, Any
 # --- greetings (buttons on the greeting reminders) -------------------------------------------------------
 
 
-@action("greeting.sent")
-async def greeting_sent(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+@action(GreetingSent)
+async def greeting_sent(update: Update, context: BotContext, payload: GreetingSent) -> str:
     settings = context.services.settings
-    name = payload.get("name") or {}
-    label = name.get(context.me.language) or name.get("en") or str(payload["occasion"])
-    customer_id = int(payload["customer_id"])
+    name = payload.name or {}
+    label = name.get(context.me.language) or name.get("en") or payload.occasion
+    customer_id = payload.customer_id
     await context.run(
         logbook.mark_greeting_sent,
         context.me,
         customer_id,
-        str(payload["occasion"]),
+        payload.occasion,
         label,
         context.now(),
         policy=context.services.policy,
@@ -145,8 +161,8 @@ async def greeting_sent(update: Update, context: BotContext, payload: dict[str, 
     return context.label("agenda.greeting_logged")
 
 
-@action("greeting.skip")
-async def greeting_skip(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+@action(GreetingSkip)
+async def greeting_skip(update: Update, context: BotContext, payload: GreetingSkip) -> str:
     return context.label("agenda.greeting_skipped")
 
 
@@ -175,7 +191,7 @@ async def away(update: Update, context: BotContext) -> None:
     delegate = " ".join(w for w in words if _iso_day(w) is None) or None  # @username, a name, an id
     until, delegate_name = await context.run(accounts.set_away, context.me.id, until, delegate, today)
     team = [] if delegate_name else await context.run(accounts.teammates, context.me.id)
-    rows = [[Button(name, "away.delegate", {"id": uid})] for uid, name in team[:AWAY_CHOICES]]
+    rows = [[Button.of(name, AwayDelegate(id=uid))] for uid, name in team[:AWAY_CHOICES]]
     await reply(
         update,
         context.render("agenda/away", until=until, delegate=delegate_name, choose=bool(rows)),
@@ -190,12 +206,12 @@ def _iso_day(word: str) -> date | None:
         return None
 
 
-@action("away.delegate")
-async def away_delegate(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(AwayDelegate)
+async def away_delegate(update: Update, context: BotContext, payload: AwayDelegate) -> None:
     """A colleague picked from the /away button list takes over escalations and priority reminders."""
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
     today = context.now().astimezone(zone).date()
-    until, name = await context.run(accounts.set_delegate, context.me.id, int(payload["id"]), today)
+    until, name = await context.run(accounts.set_delegate, context.me.id, payload.id, today)
     await edit(update, context.render("agenda/away", until=until, delegate=name, choose=False))
 
 
@@ -254,9 +270,9 @@ def _is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-@action("followup.start")
-async def followup_start(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await begin(context, "followup.for_customer", {"id": int(payload["id"])})
+@action(FollowupStart)
+async def followup_start(update: Update, context: BotContext, payload: FollowupStart) -> None:
+    await begin(context, "followup.for_customer", {"id": payload.id})
     await reply(update, context.render("agenda/followup_prompt"))
 
 
@@ -300,39 +316,36 @@ async def followup_typed(update: Update, context: BotContext, text: str, data: d
     )
 
 
-@action("followup.done")
-async def followup_done(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
-    item = await context.run(followups.done, context.me, int(payload["id"]), context.now())
-    await _refresh(update, context, payload)
+@action(FollowupDone)
+async def followup_done(update: Update, context: BotContext, payload: FollowupDone) -> str:
+    item = await context.run(followups.done, context.me, payload.id, context.now())
+    await _refresh(update, context, payload.view, payload.page)
     return context.label("agenda.done", name=item.customer_name)
 
 
-@action("followup.snooze")
-async def followup_snooze(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
-    item = await context.run(followups.snooze, context.me, int(payload["id"]), str(payload["by"]), context.now())
+@action(FollowupSnooze)
+async def followup_snooze(update: Update, context: BotContext, payload: FollowupSnooze) -> str:
+    item = await context.run(followups.snooze, context.me, payload.id, payload.by, context.now())
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
-    await _refresh(update, context, payload)
+    await _refresh(update, context, payload.view, payload.page)
     return context.label("agenda.snoozed", name=item.customer_name, due=item.due_at.astimezone(zone).strftime("%m-%d"))
 
 
-@action("followup.close_many")
-async def followup_close_many(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+@action(FollowupCloseMany)
+async def followup_close_many(update: Update, context: BotContext, payload: FollowupCloseMany) -> str:
     """✓ under a saved log: close the customer's other open follow-ups; the button goes away."""
-    closed = await context.run(
-        followups.close_many, context.me, [int(i) for i in payload.get("ids", [])], context.now()
-    )
+    closed = await context.run(followups.close_many, context.me, list(payload.ids), context.now())
     query = update.callback_query
     if query is not None and query.message is not None:
         await query.edit_message_reply_markup(None)
     return context.label("followups.closed", n=closed)
 
 
-async def _refresh(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def _refresh(update: Update, context: BotContext, view: str | None, page: int) -> None:
     """Redraw the digest, nudge or /today page a ✓ or snooze was pressed on, as of now (the
     message of a button without a view — a timed follow-up — stays as it is)."""
-    view = payload.get("view")
     if view == "today":
-        await _show_page(update, context, int(payload.get("page", 0)), new=False)
+        await _show_page(update, context, page, new=False)
         return
     if view not in ("digest", "nudge"):
         return
@@ -371,7 +384,7 @@ async def feedback_command(update: Update, context: BotContext) -> None:
     if not found:
         await reply(update, context.render("customers/none_found", query=query[:100]))
         return
-    rows = [[Button(c.name, "feedback.start", {"id": c.customer_id}, single_use=False)] for c in found]
+    rows = [[Button.of(c.name, FeedbackStart(id=c.customer_id), single_use=False)] for c in found]
     await reply(
         update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows)
     )
@@ -382,8 +395,8 @@ async def _feedback_list(update: Update, context: BotContext, *, new: bool) -> N
     items = await context.run(feedback.open_items, context.me)
     rows = [
         [
-            Button(f"{i} ▶", "feedback.progress", {"id": f.id, "view": "feedback"}, single_use=False),
-            Button(f"{i} ✓", "feedback.resolve", {"id": f.id}, single_use=False),
+            Button.of(f"{i} ▶", FeedbackProgress(id=f.id, view="feedback"), single_use=False),
+            Button.of(f"{i} ✓", FeedbackResolve(id=f.id), single_use=False),
         ]
         for i, f in enumerate(items[:10], start=1)
     ]
@@ -395,24 +408,19 @@ async def _feedback_list(update: Update, context: BotContext, *, new: bool) -> N
         await edit(update, text, keyboard)
 
 
-@action("feedback.start")
-async def feedback_start(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(FeedbackStart)
+async def feedback_start(update: Update, context: BotContext, payload: FeedbackStart) -> None:
     kinds = [
-        Button(
-            context.label(f"feedback_kinds.{k}"),
-            "feedback.kind",
-            {"id": int(payload["id"]), "kind": k},
-            single_use=False,
-        )
+        Button.of(context.label(f"feedback_kinds.{k}"), FeedbackKind(id=payload.id, kind=k), single_use=False)
         for k in ("complaint", "suggestion", "praise", "question")
     ]
     await reply(update, context.render("feedback/kind"), await markup(context, [kinds[:2], kinds[2:]]))
 
 
-@action("feedback.kind")
-async def feedback_kind(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await begin(context, "feedback.text", {"id": int(payload["id"]), "kind": payload["kind"]})
-    await edit(update, context.render("feedback/text_prompt", kind=payload["kind"]))
+@action(FeedbackKind)
+async def feedback_kind(update: Update, context: BotContext, payload: FeedbackKind) -> None:
+    await begin(context, "feedback.text", {"id": payload.id, "kind": payload.kind})
+    await edit(update, context.render("feedback/text_prompt", kind=payload.kind))
 
 
 @expects("feedback.text")
@@ -440,17 +448,17 @@ def _trailing_score(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-@action("feedback.progress")
-async def feedback_progress(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
-    item = await context.run(feedback.set_status, context.me, int(payload["id"]), "in_progress", context.now())
-    if payload.get("view") == "feedback":
+@action(FeedbackProgress)
+async def feedback_progress(update: Update, context: BotContext, payload: FeedbackProgress) -> str:
+    item = await context.run(feedback.set_status, context.me, payload.id, "in_progress", context.now())
+    if payload.view == "feedback":
         await _feedback_list(update, context, new=False)
     return context.label("feedback.in_progress", name=item.customer_name)
 
 
-@action("feedback.resolve")
-async def feedback_resolve(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await begin(context, "feedback.resolution", {"id": int(payload["id"])})
+@action(FeedbackResolve)
+async def feedback_resolve(update: Update, context: BotContext, payload: FeedbackResolve) -> None:
+    await begin(context, "feedback.resolution", {"id": payload.id})
     await reply(update, context.render("feedback/resolution_prompt"))
 
 

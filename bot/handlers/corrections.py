@@ -16,6 +16,7 @@ from bot.flow_dispatch import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.handlers.opportunities import tier_changes
 from bot.keyboards import Button, markup
+from bot.payloads import CustomerHistory, EditLog, FixLog, FixLogSet
 from bot.replies import edit, reply
 from core.errors import InvalidInput
 from core.interactions import logbook
@@ -29,18 +30,20 @@ TYPED = ("customer", "occurred_at", "amount")
 CLEAR_LEAD = 10.0  # rapidfuzz points by which the best customer must lead to be taken without asking
 
 
-@action("customer.edit_log")
-async def menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    customer_id, interaction_id = int(payload["id"]), int(payload["interaction"])
+@action(EditLog)
+async def menu(update: Update, context: BotContext, payload: EditLog) -> None:
+    customer_id, interaction_id = payload.id, payload.interaction
     item, feedback = await context.run(logbook.entry, context.me, interaction_id)
-    ref = {"id": customer_id, "interaction": interaction_id}
     buttons = [
-        Button(context.label(f"correct.{f}"), "customer.fix_log", {**ref, "field": f}, single_use=False) for f in FIELDS
+        Button.of(
+            context.label(f"correct.{f}"), FixLog(id=customer_id, interaction=interaction_id, field=f), single_use=False
+        )
+        for f in FIELDS
     ]
     rows = [
         buttons[:3],
         buttons[3:],
-        [Button(context.label("correct.back"), "customer.history", {"id": customer_id}, single_use=False)],
+        [Button.of(context.label("correct.back"), CustomerHistory(id=customer_id), single_use=False)],
     ]
     zone = context.me.timezone or context.services.settings.timezone
     await edit(
@@ -48,10 +51,10 @@ async def menu(update: Update, context: BotContext, payload: dict[str, Any]) -> 
     )
 
 
-@action("customer.fix_log")
-async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    field = str(payload["field"])
-    ref = {"id": int(payload["id"]), "interaction": int(payload["interaction"])}
+@action(FixLog)
+async def pick(update: Update, context: BotContext, payload: FixLog) -> None:
+    field = payload.field
+    ref = {"id": payload.id, "interaction": payload.interaction}
     await context.run(logbook.entry, context.me, ref["interaction"])  # still there, still visible
     if field == "summary":  # the note itself: the History's text edit (bot/handlers/customers.py)
         await begin(context, "customer.edit_log", ref)
@@ -63,10 +66,9 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
         return
     if field == "kind":
         options = [
-            Button(
+            Button.of(
                 context.label(f"kinds.{k}"),
-                "customer.fix_log_set",
-                {**ref, "field": "kind", "value": k},
+                FixLogSet(id=payload.id, interaction=payload.interaction, field="kind", value=k),
                 single_use=False,
             )
             for k in INTERACTION_KINDS
@@ -74,33 +76,37 @@ async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> 
         ]
     elif field == "feedback":
         options = [
-            Button(
+            Button.of(
                 context.label(f"feedback_kinds.{k}"),
-                "customer.fix_log_set",
-                {**ref, "field": "feedback", "value": k},
+                FixLogSet(id=payload.id, interaction=payload.interaction, field="feedback", value=k),
                 single_use=False,
             )
             for k in FEEDBACK_KINDS
         ]
         options.append(
-            Button(
+            Button.of(
                 context.label("log.none"),
-                "customer.fix_log_set",
-                {**ref, "field": "feedback", "value": None},
+                FixLogSet(id=payload.id, interaction=payload.interaction, field="feedback", value=None),
                 single_use=False,
             )
         )
     else:
         return
     rows = [options[i : i + 3] for i in range(0, len(options), 3)]
-    rows.append([Button(context.label("log.back"), "customer.edit_log", ref, single_use=False)])
+    rows.append(
+        [
+            Button.of(
+                context.label("log.back"), EditLog(id=payload.id, interaction=payload.interaction), single_use=False
+            )
+        ]
+    )
     await edit(update, context.render("corrections/ask", field=field), await markup(context, rows))
 
 
-@action("customer.fix_log_set")
-async def set_value(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    field = str(payload["field"])
-    done = await _correct(context, int(payload["interaction"]), field, payload.get("value"))
+@action(FixLogSet)
+async def set_value(update: Update, context: BotContext, payload: FixLogSet) -> None:
+    field = payload.field
+    done = await _correct(context, payload.interaction, field, payload.value)
     await _show(update, context, field, done)
 
 
@@ -139,9 +145,15 @@ async def _typed_value(update: Update, context: BotContext, field: str, text: st
     if len(found) == 1 or found[0].score - found[1].score >= CLEAR_LEAD:
         return found[0].customer_id
     await finish(context)
-    ref = {"id": int(data["id"]), "interaction": int(data["interaction"])}
+    customer_id, interaction_id = int(data["id"]), int(data["interaction"])
     rows = [
-        [Button(c.name, "customer.fix_log_set", {**ref, "field": "customer", "value": c.customer_id}, single_use=False)]
+        [
+            Button.of(
+                c.name,
+                FixLogSet(id=customer_id, interaction=interaction_id, field="customer", value=c.customer_id),
+                single_use=False,
+            )
+        ]
         for c in found
     ]
     await reply(update, context.render("corrections/ask", field="customer_choice"), await markup(context, rows))

@@ -10,11 +10,33 @@ from typing import Any
 from telegram import Update
 
 from bot.app_links import table_view, with_open_button
-from bot.button_dispatch import action
+from bot.button_dispatch import Payload, action
 from bot.context import BotContext
 from bot.error_replies import answers
 from bot.flow_dispatch import begin, expects, finish, pending
 from bot.keyboards import Button, markup, page_row
+from bot.payloads import (
+    AliasAdd,
+    AliasRemove,
+    CustomerCard,
+    CustomerCreate,
+    CustomerDeleteLog,
+    CustomerEdit,
+    CustomerEditField,
+    CustomerHistory,
+    CustomerLog,
+    CustomerNewSkip,
+    CustomerNewSkipInput,
+    CustomerNewStage,
+    CustomerWhy,
+    EditLog,
+    FeedbackStart,
+    FollowupStart,
+    OpportunityEdit,
+    OpportunityLost,
+    OpportunityWon,
+    OverrideStart,
+)
 from bot.replies import edit, reply
 from core.customers import cards, registry
 from core.customers.registry import NewCustomer
@@ -76,9 +98,7 @@ async def new(update: Update, context: BotContext) -> None:
 async def new_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
     if data.get("step") == "name":
         await begin(context, "customer.new", {"step": "stage", "name": text.strip()[:200]})
-        stages = [
-            Button(context.label(f"stages.{s}"), "customer.new_stage", {"stage": s}) for s in ("prospect", "active")
-        ]
+        stages = [Button.of(context.label(f"stages.{s}"), CustomerNewStage(stage=s)) for s in ("prospect", "active")]
         await reply(
             update,
             context.render("customers/new_prompt", step="stage", name=text.strip()[:200]),
@@ -86,9 +106,7 @@ async def new_typed(update: Update, context: BotContext, text: str, data: dict[s
         )
         return
     if data.get("step") == "stage":  # typed instead of pressed: ask again with the buttons
-        stages = [
-            Button(context.label(f"stages.{s}"), "customer.new_stage", {"stage": s}) for s in ("prospect", "active")
-        ]
+        stages = [Button.of(context.label(f"stages.{s}"), CustomerNewStage(stage=s)) for s in ("prospect", "active")]
         await reply(
             update,
             context.render("customers/new_prompt", step="stage", name=data.get("name", "")),
@@ -130,7 +148,7 @@ async def _next_input(update: Update, context: BotContext, data: dict[str, Any],
         return
     item = missing[0]
     await begin(context, "customer.new", {**data, "step": "input", "input": item.name})
-    skip = Button(context.label("customers.skip_contact"), "customer.new_skip_input")
+    skip = Button.of(context.label("customers.skip_contact"), CustomerNewSkipInput())
     send = edit if as_edit else reply
     await send(
         update,
@@ -141,8 +159,8 @@ async def _next_input(update: Update, context: BotContext, data: dict[str, Any],
     )
 
 
-@action("customer.new_skip_input")
-async def new_skip_input(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(CustomerNewSkipInput)
+async def new_skip_input(update: Update, context: BotContext, payload: CustomerNewSkipInput) -> None:
     flow = await pending(context)
     if flow is None or flow.flow != "customer.new" or flow.data.get("step") != "input":
         await edit(update, context.render("common/flow_gone"))
@@ -151,14 +169,14 @@ async def new_skip_input(update: Update, context: BotContext, payload: dict[str,
     await _next_input(update, context, {**data, "done": [*data.get("done", []), data["input"]]}, as_edit=True)
 
 
-@action("customer.new_stage")
-async def new_stage(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(CustomerNewStage)
+async def new_stage(update: Update, context: BotContext, payload: CustomerNewStage) -> None:
     flow = await pending(context)
     if flow is None or flow.flow != "customer.new" or "name" not in flow.data:
         await edit(update, context.render("common/flow_gone"))
         return
-    await begin(context, "customer.new", {**flow.data, "step": "contact", "stage": payload["stage"]})
-    skip = Button(context.label("customers.skip_contact"), "customer.new_skip")
+    await begin(context, "customer.new", {**flow.data, "step": "contact", "stage": payload.stage})
+    skip = Button.of(context.label("customers.skip_contact"), CustomerNewSkip())
     await edit(
         update,
         context.render("customers/new_prompt", step="contact", name=flow.data["name"]),
@@ -166,8 +184,8 @@ async def new_stage(update: Update, context: BotContext, payload: dict[str, Any]
     )
 
 
-@action("customer.new_skip")
-async def new_skip(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(CustomerNewSkip)
+async def new_skip(update: Update, context: BotContext, payload: CustomerNewSkip) -> None:
     flow = await pending(context)
     if flow is None or "name" not in flow.data:
         await finish(context)
@@ -191,21 +209,20 @@ async def _propose(update: Update, context: BotContext, values: NewCustomer) -> 
         return
     rows = [
         [
-            Button(
+            Button.of(
                 context.label("customers.create_anyway"),
-                "customer.create",
-                {
-                    "name": values.name,
-                    "stage": values.stage,
-                    "contact": values.contact_name,
-                    "phone": values.phone,
-                    "inputs": dict(values.attributes),
-                },
+                CustomerCreate(
+                    name=values.name,
+                    stage=values.stage,
+                    contact=values.contact_name,
+                    phone=values.phone,
+                    inputs=dict(values.attributes),
+                ),
             )
         ]
     ]
     rows += [
-        [Button(s.name or "", "customer.card", {"id": s.customer_id}, single_use=False)]
+        [Button.of(s.name or "", CustomerCard(id=s.customer_id), single_use=False)]
         for s in similar
         if s.customer_id is not None
     ]
@@ -214,17 +231,17 @@ async def _propose(update: Update, context: BotContext, values: NewCustomer) -> 
     )
 
 
-@action("customer.create")
-async def create_anyway(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(CustomerCreate)
+async def create_anyway(update: Update, context: BotContext, payload: CustomerCreate) -> None:
     await _create(
         update,
         context,
         NewCustomer(
-            payload["name"],
-            payload.get("stage", "prospect"),
-            payload.get("contact"),
-            payload.get("phone"),
-            attributes=tuple(sorted(payload.get("inputs", {}).items())),
+            payload.name,
+            payload.stage,
+            payload.contact,
+            payload.phone,
+            attributes=tuple(sorted(payload.inputs.items())),
         ),
     )
 
@@ -271,7 +288,7 @@ async def _find(update: Update, context: BotContext, query: str) -> None:
             with_open_button(update, context, None, view),
         )
         return
-    rows = [[Button(c.name, "customer.card", {"id": c.customer_id}, single_use=False)] for c in found]
+    rows = [[Button.of(c.name, CustomerCard(id=c.customer_id), single_use=False)] for c in found]
     await reply(
         update,
         context.render("customers/found", query=query[:100], count=len(found)),
@@ -279,9 +296,9 @@ async def _find(update: Update, context: BotContext, query: str) -> None:
     )
 
 
-@action("customer.card")
-async def card_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await show_card(update, context, int(payload["id"]))
+@action(CustomerCard)
+async def card_pressed(update: Update, context: BotContext, payload: CustomerCard) -> None:
+    await show_card(update, context, payload.id)
 
 
 async def show_card(update: Update, context: BotContext, customer_id: int, *, as_new_message: bool = False) -> None:
@@ -313,33 +330,40 @@ async def show_card(update: Update, context: BotContext, customer_id: int, *, as
 
 
 def card_buttons(context: BotContext, customer_id: int, opportunity_ids: Sequence[int] = ()) -> list[list[Button]]:
-    def button(key: str, act: str) -> Button:
-        return Button(context.label(f"card.{key}"), act, {"id": customer_id}, single_use=False)
+    def button(key: str, payload: Payload) -> Button:
+        return Button.of(context.label(f"card.{key}"), payload, single_use=False)
 
+    c = customer_id
     rows = [
-        [button("log", "customer.log"), button("feedback", "feedback.start"), button("followup", "followup.start")],
-        [button("why", "customer.why"), button("history", "customer.history"), button("edit", "customer.edit")],
+        [
+            button("log", CustomerLog(id=c)),
+            button("feedback", FeedbackStart(id=c)),
+            button("followup", FollowupStart(id=c)),
+        ],
+        [
+            button("why", CustomerWhy(id=c)),
+            button("history", CustomerHistory(id=c)),
+            button("edit", CustomerEdit(id=c)),
+        ],
     ]
     if context.me.is_manager:  # 人工调档 (bot/handlers/overrides.py)
-        rows.append(
-            [Button(context.label("override_buttons.pin"), "override.start", {"id": customer_id}, single_use=False)]
-        )
+        rows.append([Button.of(context.label("override_buttons.pin"), OverrideStart(id=c), single_use=False)])
     # open opportunities, numbered as the card lists them (bot/handlers/opportunities.py)
     rows += [
         [
-            Button(f"🏆 {n}", "opportunity.won", {"id": oid}),
-            Button(f"✖ {n}", "opportunity.lost", {"id": oid}, single_use=False),
-            Button(f"🎯 {n}", "opportunity.edit", {"id": oid}, single_use=False),
+            Button.of(f"🏆 {n}", OpportunityWon(id=oid)),
+            Button.of(f"✖ {n}", OpportunityLost(id=oid), single_use=False),
+            Button.of(f"🎯 {n}", OpportunityEdit(id=oid), single_use=False),
         ]
         for n, oid in enumerate(opportunity_ids, start=1)
     ]
     return rows
 
 
-@action("customer.why")
+@action(CustomerWhy)
 @answers("customers")
-async def why(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await explain(update, context, int(payload["id"]))
+async def why(update: Update, context: BotContext, payload: CustomerWhy) -> None:
+    await explain(update, context, payload.id)
 
 
 async def explain(update: Update, context: BotContext, customer_id: int) -> None:
@@ -353,7 +377,7 @@ async def explain(update: Update, context: BotContext, customer_id: int) -> None
         org_timezone=settings.timezone,
         lang=context.me.language,
     )
-    back = Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)
+    back = Button.of(context.label("card.back"), CustomerCard(id=customer_id), single_use=False)
     await reply(
         update,
         context.render("customers/why", c=view, models=list(zip(badges, lines, strict=True)), actions=actions),
@@ -361,30 +385,28 @@ async def explain(update: Update, context: BotContext, customer_id: int) -> None
     )
 
 
-@action("customer.history")
+@action(CustomerHistory)
 @answers("customers")
-async def history(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    customer_id, offset = int(payload["id"]), int(payload.get("offset", 0))
+async def history(update: Update, context: BotContext, payload: CustomerHistory) -> None:
+    customer_id, offset = payload.id, payload.offset
     items, total = await context.run(logbook.history, context.me, customer_id, limit=HISTORY_PAGE, offset=offset)
     view = await context.run(registry.get, context.me, customer_id)
     rows = (
         [
             [
-                Button(
-                    f"{icon} {offset + i + 1}",
-                    act,
-                    {"id": customer_id, "interaction": item.id},
-                    single_use=act == "customer.delete_log",
-                )
+                Button.of(f"✏️ {offset + i + 1}", EditLog(id=customer_id, interaction=item.id), single_use=False)
                 for i, item in enumerate(items)
-            ]
-            for icon, act in (("✏️", "customer.edit_log"), ("🗑", "customer.delete_log"))
+            ],
+            [
+                Button.of(f"🗑 {offset + i + 1}", CustomerDeleteLog(id=customer_id, interaction=item.id))
+                for i, item in enumerate(items)
+            ],
         ]
         if items
         else []
     )
-    rows += page_row("customer.history", {"id": customer_id}, at=offset, step=HISTORY_PAGE, end=total)
-    rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
+    rows += page_row(payload, at=offset, step=HISTORY_PAGE, end=total)
+    rows.append([Button.of(context.label("card.back"), CustomerCard(id=customer_id), single_use=False)])
     zone = context.me.timezone or context.services.settings.timezone
     await edit(
         update,
@@ -393,17 +415,17 @@ async def history(update: Update, context: BotContext, payload: dict[str, Any]) 
     )
 
 
-@action("customer.delete_log")
-async def delete_log(update: Update, context: BotContext, payload: dict[str, Any]) -> str:
+@action(CustomerDeleteLog)
+async def delete_log(update: Update, context: BotContext, payload: CustomerDeleteLog) -> str:
     customer_id = await context.run(
         logbook.delete_interaction,
         context.me,
-        int(payload["interaction"]),
+        payload.interaction,
         context.now(),
         policy=context.services.policy,
         org_timezone=context.services.settings.timezone,
     )
-    await history(update, context, {"id": customer_id})
+    await history(update, context, CustomerHistory(id=customer_id))
     return context.label("card.deleted")  # the pop-up the press is answered with
 
 
@@ -419,25 +441,24 @@ async def edit_log_typed(update: Update, context: BotContext, text: str, data: d
 # --- editing one field ---------------------------------------------------------------------------
 
 
-@action("customer.edit")
-async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    customer_id = int(payload["id"])
+@action(CustomerEdit)
+async def edit_menu(update: Update, context: BotContext, payload: CustomerEdit) -> None:
+    customer_id = payload.id
     buttons = [
-        Button(label, "customer.edit_field", {"id": customer_id, "field": f}, single_use=False)
-        for f, label in _fields(context)
+        Button.of(label, CustomerEditField(id=customer_id, field=f), single_use=False) for f, label in _fields(context)
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
+    rows.append([Button.of(context.label("card.back"), CustomerCard(id=customer_id), single_use=False)])
     await edit(update, context.render("customers/edit_menu"), await markup(context, rows))
 
 
-@action("customer.edit_field")
-async def edit_field(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    field = str(payload["field"])
+@action(CustomerEditField)
+async def edit_field(update: Update, context: BotContext, payload: CustomerEditField) -> None:
+    field = payload.field
     labels = dict(_fields(context))
     if field not in labels:
         return
-    await begin(context, "customer.edit", {"id": int(payload["id"]), "field": field})
+    await begin(context, "customer.edit", {"id": payload.id, "field": field})
     await reply(update, context.render("customers/edit_prompt", field=field, label=labels[field]))
 
 
@@ -486,7 +507,7 @@ async def tier(update: Update, context: BotContext) -> None:
     elif len(found) == 1 or found[0].score - found[1].score >= 10:
         await explain(update, context, found[0].customer_id)
     else:
-        rows = [[Button(c.name, "customer.why", {"id": c.customer_id}, single_use=False)] for c in found]
+        rows = [[Button.of(c.name, CustomerWhy(id=c.customer_id), single_use=False)] for c in found]
         await reply(
             update, context.render("customers/found", query=query[:100], count=len(found)), await markup(context, rows)
         )
@@ -497,22 +518,17 @@ async def tier(update: Update, context: BotContext) -> None:
 
 def alias_rows(context: BotContext, customer_id: int, shown: list[aliases.AliasView]) -> list[list[Button]]:
     removes = [
-        Button(
-            context.label("aliases.remove", text=a.text[:24]),
-            "alias.remove",
-            {"id": customer_id, "alias": a.id},
-            single_use=True,
-        )
+        Button.of(context.label("aliases.remove", text=a.text[:24]), AliasRemove(id=customer_id, alias=a.id))
         for a in shown
     ]
     rows = [removes[i : i + 3] for i in range(0, len(removes), 3)]
-    rows.append([Button(context.label("aliases.add"), "alias.add", {"id": customer_id}, single_use=False)])
+    rows.append([Button.of(context.label("aliases.add"), AliasAdd(id=customer_id), single_use=False)])
     return rows
 
 
-@action("alias.add")
-async def alias_add(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    customer_id = int(payload["id"])
+@action(AliasAdd)
+async def alias_add(update: Update, context: BotContext, payload: AliasAdd) -> None:
+    customer_id = payload.id
     view = await context.run(registry.get, context.me, customer_id)
     await begin(context, "customer.alias", {"id": customer_id})
     await reply(update, context.render("customers/alias_prompt", name=view.name))
@@ -539,8 +555,8 @@ async def alias_typed(update: Update, context: BotContext, text: str, data: dict
     await show_card(update, context, customer_id, as_new_message=True)
 
 
-@action("alias.remove")
-async def alias_remove(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
-    customer_id = await context.run(aliases.remove, context.me, int(payload["alias"]), now=context.now())
+@action(AliasRemove)
+async def alias_remove(update: Update, context: BotContext, payload: AliasRemove) -> str | None:
+    customer_id = await context.run(aliases.remove, context.me, payload.alias, now=context.now())
     await show_card(update, context, customer_id)
     return context.label("aliases.removed")

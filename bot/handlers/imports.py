@@ -23,6 +23,7 @@ from bot.context import BotContext
 from bot.flow_dispatch import begin, expects, finish
 from bot.import_texts import error_reasons, file_problem, row_line
 from bot.keyboards import Button, markup
+from bot.payloads import ImportCancel, ImportConfirm, ImportExpect, ImportKind
 from bot.replies import edit, reply
 from core.errors import ImportFileError, NotFound
 from core.imports import uploads
@@ -41,16 +42,14 @@ WAIT_FLOW = "import.wait"
 
 
 async def start(update: Update, context: BotContext) -> None:
-    rows = [
-        [Button(context.label(f"import_buttons.{kind}"), "import.expect", {"kind": kind}) for kind in uploads.KINDS]
-    ]
+    rows = [[Button.of(context.label(f"import_buttons.{kind}"), ImportExpect(kind=kind)) for kind in uploads.KINDS]]
     await reply(update, context.render("imports/how", limit=_limit_mb()), await markup(context, rows))
 
 
-@action("import.expect")
-async def expect(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await begin(context, WAIT_FLOW, {"kind": payload["kind"]})
-    await edit(update, context.render("imports/send_now", kind=payload["kind"], limit=_limit_mb()))
+@action(ImportExpect)
+async def expect(update: Update, context: BotContext, payload: ImportExpect) -> None:
+    await begin(context, WAIT_FLOW, {"kind": payload.kind})
+    await edit(update, context.render("imports/send_now", kind=payload.kind, limit=_limit_mb()))
 
 
 @expects(WAIT_FLOW)
@@ -87,7 +86,7 @@ async def on_document(update: Update, context: BotContext) -> None:
     if kind is None:
         rows = [
             [
-                Button(context.label(f"import_buttons.{k}"), "import.kind", {"upload": upload_id, "kind": k})
+                Button.of(context.label(f"import_buttons.{k}"), ImportKind(upload=upload_id, kind=k))
                 for k in uploads.KINDS
             ]
         ]
@@ -105,14 +104,14 @@ def _limit_mb() -> int:
     return uploads.MAX_UPLOAD_BYTES // (1024 * 1024)
 
 
-@action("import.kind")
-async def choose_kind(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    content = await context.run(uploads.content_of, context.me, payload["upload"])
+@action(ImportKind)
+async def choose_kind(update: Update, context: BotContext, payload: ImportKind) -> None:
+    content = await context.run(uploads.content_of, context.me, payload.upload)
     if not content:
         await edit(update, context.render("imports/already"))
         return
     table = await asyncio.to_thread(read_bytes, content)
-    await _preview(update, context, payload["upload"], payload["kind"], table, as_edit=True)
+    await _preview(update, context, payload.upload, payload.kind, table, as_edit=True)
 
 
 # --- preview ------------------------------------------------------------------------------------------------
@@ -168,13 +167,12 @@ async def _preview(
         return
     rows = [
         [
-            Button(
+            Button.of(
                 context.label("import_buttons.confirm", count=f"{to_write:,}"),
-                "import.confirm",
-                {"upload": upload_id},
+                ImportConfirm(upload=upload_id),
                 single_use=False,
             ),
-            Button(context.label("import_buttons.cancel"), "import.cancel", {"upload": upload_id}, single_use=False),
+            Button.of(context.label("import_buttons.cancel"), ImportCancel(upload=upload_id), single_use=False),
         ]
     ]
     await send(update, text, await markup(context, rows))
@@ -187,9 +185,9 @@ def _file_name(update: Update) -> str:
     return ""
 
 
-@action("import.cancel")
-async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
-    cancelled = await context.run(uploads.cancel, context.me, payload["upload"], now=context.now())
+@action(ImportCancel)
+async def cancel(update: Update, context: BotContext, payload: ImportCancel) -> str | None:
+    cancelled = await context.run(uploads.cancel, context.me, payload.upload, now=context.now())
     if not cancelled:
         return context.label("buttons.done")
     await edit(update, context.render("imports/cancelled"))
@@ -199,8 +197,8 @@ async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -
 # --- import ------------------------------------------------------------------------------------------------
 
 
-@action("import.confirm")
-async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+@action(ImportConfirm)
+async def confirm(update: Update, context: BotContext, payload: ImportConfirm) -> str | None:
     """The preview keeps ✅ until the import has committed: a process killed half-way (nothing
     written, the upload still a preview) leaves the same button to press again after the restart,
     where `tell_unfinished` corrects the progress message; a failure is told in a new message
@@ -216,14 +214,14 @@ async def confirm(update: Update, context: BotContext, payload: dict[str, Any]) 
         await context.run(
             uploads.begin_import,
             context.me,
-            payload["upload"],
+            payload.upload,
             chat_id=update.effective_chat.id,
             message_id=progress.message_id or 0,
         )
         report = await context.run(
             uploads.confirm,
             context.me,
-            payload["upload"],
+            payload.upload,
             now=now,
             currency=settings.currency,
             timezone=settings.timezone,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -11,6 +10,7 @@ from telegram import Update
 from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.keyboards import Button, markup
+from bot.payloads import InviteRevoke
 from bot.replies import edit, reply
 from core.errors import NotFound
 from core.models import ROLES, Role
@@ -37,16 +37,16 @@ async def create(update: Update, context: BotContext) -> None:
     link = invite_link(context.bot.username or context.services.settings.bot_username or "", invite.code)
     tz = ZoneInfo(me.timezone or context.services.settings.timezone)
     expires = invite.expires_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    revoke = Button(context.label("invite.revoke"), "invite.revoke", {"invite_id": invite.id})
+    revoke = Button.of(context.label("invite.revoke"), InviteRevoke(invite_id=invite.id))
     text = context.render("invite/created", revoked=False, role=role, team=team, link=link, expires=expires)
     await reply(update, text, await markup(context, [[revoke]], ttl=ttl))
 
 
-@action("invite.revoke")
-async def revoke(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(InviteRevoke)
+async def revoke(update: Update, context: BotContext, payload: InviteRevoke) -> None:
     revoked = await context.run(
         onboarding.revoke_invite,
-        invite_id=int(payload["invite_id"]),
+        invite_id=payload.invite_id,
         actor_id=context.me.id,
         now=context.services.clock.now(),
     )

@@ -13,6 +13,14 @@ from bot.error_replies import answers
 from bot.flow_dispatch import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
+from bot.payloads import (
+    CustomerCard,
+    OpportunityEdit,
+    OpportunityEditField,
+    OpportunityLost,
+    OpportunitySetStage,
+    OpportunityWon,
+)
 from bot.replies import edit, reply
 from core.interactions import opportunities
 from core.models import PIPELINE_STAGES
@@ -29,13 +37,13 @@ def tier_changes(context: BotContext, changes: list[Any]) -> list[tuple[str, str
     return [(policy.model(c.model).name.get(lang), name(c.model, c.old), name(c.model, c.new)) for c in changes]
 
 
-@action("opportunity.won")
-async def won(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(OpportunityWon)
+async def won(update: Update, context: BotContext, payload: OpportunityWon) -> None:
     settings = context.services.settings
     closed = await context.run(
         opportunities.win,
         context.me,
-        int(payload["id"]),
+        payload.id,
         now=context.now(),
         policy=context.services.policy,
         org_timezone=settings.timezone,
@@ -53,9 +61,9 @@ async def won(update: Update, context: BotContext, payload: dict[str, Any]) -> N
     await show_card(update, context, closed.opportunity.customer_id, as_new_message=True)
 
 
-@action("opportunity.lost")
-async def lost(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await begin(context, "opportunity.lost", {"id": int(payload["id"])})
+@action(OpportunityLost)
+async def lost(update: Update, context: BotContext, payload: OpportunityLost) -> None:
+    await begin(context, "opportunity.lost", {"id": payload.id})
     await reply(update, context.render("opportunities/ask", field="lost_reason"))
 
 
@@ -87,23 +95,18 @@ async def lost_reason(update: Update, context: BotContext, text: str, data: dict
     await show_card(update, context, closed.opportunity.customer_id, as_new_message=True)
 
 
-@action("opportunity.edit")
-async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    opportunity_id = int(payload["id"])
+@action(OpportunityEdit)
+async def edit_menu(update: Update, context: BotContext, payload: OpportunityEdit) -> None:
+    opportunity_id = payload.id
     view = await context.run(opportunities.get_open, context.me, opportunity_id)
     fields = [
-        Button(
-            context.label(f"opportunity.{f}"),
-            "opportunity.edit_field",
-            {"id": opportunity_id, "field": f},
-            single_use=False,
-        )
+        Button.of(context.label(f"opportunity.{f}"), OpportunityEditField(id=opportunity_id, field=f), single_use=False)
         for f in opportunities.EDIT_FIELDS
     ]
     rows = [
         fields[:3],
         fields[3:],
-        [Button(context.label("card.back"), "customer.card", {"id": view.customer_id}, single_use=False)],
+        [Button.of(context.label("card.back"), CustomerCard(id=view.customer_id), single_use=False)],
     ]
     await edit(
         update,
@@ -112,16 +115,16 @@ async def edit_menu(update: Update, context: BotContext, payload: dict[str, Any]
     )
 
 
-@action("opportunity.edit_field")
-async def edit_field(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    opportunity_id, field = int(payload["id"]), str(payload["field"])
+@action(OpportunityEditField)
+async def edit_field(update: Update, context: BotContext, payload: OpportunityEditField) -> None:
+    opportunity_id, field = payload.id, payload.field
     if field not in opportunities.EDIT_FIELDS:
         return
     await context.run(opportunities.get_open, context.me, opportunity_id)
     if field == "stage":
         names = opportunities.stage_names(context.services.policy, context.me.language)
         buttons = [
-            Button(names.get(s, s), "opportunity.set_stage", {"id": opportunity_id, "stage": s}, single_use=False)
+            Button.of(names.get(s, s), OpportunitySetStage(id=opportunity_id, stage=s), single_use=False)
             for s in PIPELINE_STAGES
         ]
         await edit(
@@ -134,9 +137,9 @@ async def edit_field(update: Update, context: BotContext, payload: dict[str, Any
     await reply(update, context.render("opportunities/ask", field=field))
 
 
-@action("opportunity.set_stage")
-async def set_stage(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    view = await _save(context, int(payload["id"]), "stage", str(payload["stage"]))
+@action(OpportunitySetStage)
+async def set_stage(update: Update, context: BotContext, payload: OpportunitySetStage) -> None:
+    view = await _save(context, payload.id, "stage", payload.stage)
     await show_card(update, context, view.customer_id)
 
 

@@ -11,6 +11,7 @@ models that grade the customer, buttons ask which. Rights and the audit are core
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,15 @@ from bot.error_replies import answers
 from bot.flow_dispatch import begin, expects, finish
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
+from bot.payloads import (
+    CustomerCard,
+    OverrideCustomer,
+    OverrideModel,
+    OverridePickModel,
+    OverridePickTier,
+    OverrideRemove,
+    OverrideStart,
+)
 from bot.replies import edit, reply
 from core.errors import NotFound
 from core.names import book
@@ -66,76 +76,64 @@ async def command(update: Update, context: BotContext) -> None:
         await reply(update, context.render("overrides/usage", pins=pins[:LISTED], more=len(pins) > LISTED))
         return
     args = overrides.parse_args(policy, text, _today(context))
-    payload = {
-        "word": args.word,
-        "choices": [[c.model, c.tier] for c in args.choices],
-        "reason": args.reason,
-        "until": args.until.isoformat() if args.until else None,
-        "off": args.off,
-    }
+    asked = OverrideCustomer(
+        id=0,
+        word=args.word,
+        choices=tuple((c.model, c.tier) for c in args.choices),
+        reason=args.reason,
+        until=args.until.isoformat() if args.until else None,
+        off=args.off,
+    )
     found = await context.run(book.search, context.me, args.name, MATCH_SHOWN)
     if not found:
         await reply(update, context.render("customers/none_found", query=args.name[:100]))
     elif len(found) == 1 or found[0].score - found[1].score >= CLEAR_LEAD:
-        await _go(update, context, {**payload, "id": found[0].customer_id})
+        await _go(update, context, dataclasses.replace(asked, id=found[0].customer_id))
     else:
-        rows = [[Button(c.name, "override.customer", {**payload, "id": c.customer_id})] for c in found]
+        rows = [[Button.of(c.name, dataclasses.replace(asked, id=c.customer_id))] for c in found]
         await reply(
             update, context.render("overrides/choose_customer", query=args.name[:100]), await markup(context, rows)
         )
 
 
-@action("override.customer")
+@action(OverrideCustomer)
 @answers("overrides")
-async def customer_chosen(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def customer_chosen(update: Update, context: BotContext, payload: OverrideCustomer) -> None:
     await _go(update, context, payload)
 
 
-async def _go(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def _go(update: Update, context: BotContext, payload: OverrideCustomer) -> None:
     """A customer and what the command asked: remove, pin, or ask for the model or the reason."""
-    customer_id = int(payload["id"])
-    if payload.get("off"):
+    customer_id = payload.id
+    if payload.off:
         await _unpin(update, context, customer_id, None)
         return
     policy = context.services.policy
     models = await context.run(overrides.models_for, context.me, policy, customer_id)
-    choices = [c for c in payload.get("choices", []) if c[0] in models]
+    choices = [c for c in payload.choices if c[0] in models]
     if not choices:
-        await reply(
-            update, context.render("overrides/invalid", code="override_no_model", value=payload.get("word", ""))
-        )
+        await reply(update, context.render("overrides/invalid", code="override_no_model", value=payload.word))
         return
     if len(choices) > 1:
         rows = [
             [
-                Button(
+                Button.of(
                     policy.model(model).name.get(context.me.language),
-                    "override.model",
-                    {**payload, "model": model, "tier": tier},
+                    OverrideModel(id=customer_id, model=model, tier=tier, reason=payload.reason, until=payload.until),
                 )
             ]
             for model, tier in choices
         ]
-        await reply(
-            update, context.render("overrides/choose_model", word=payload.get("word", "")), await markup(context, rows)
-        )
+        await reply(update, context.render("overrides/choose_model", word=payload.word), await markup(context, rows))
         return
     [(model, tier)] = choices
-    await _pin_or_ask(update, context, customer_id, model, tier, payload.get("reason", ""), payload.get("until"))
+    await _pin_or_ask(update, context, customer_id, model, tier, payload.reason, payload.until)
 
 
-@action("override.model")
+@action(OverrideModel)
 @answers("overrides")
-async def model_chosen(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _pin_or_ask(
-        update,
-        context,
-        int(payload["id"]),
-        payload["model"],
-        payload["tier"],
-        payload.get("reason", ""),
-        payload.get("until"),
-    )
+async def model_chosen(update: Update, context: BotContext, payload: OverrideModel) -> None:
+    await _pin_or_ask(update, context, payload.id, payload.model, payload.tier, payload.reason, payload.until)
 
 
 async def _pin_or_ask(
@@ -197,10 +195,10 @@ def _names(context: BotContext, model: str, tier: str) -> dict[str, str]:
 # --- from the card -----------------------------------------------------------------------------------
 
 
-@action("override.start")
+@action(OverrideStart)
 @answers("overrides")
-async def start_from_card(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    customer_id = int(payload["id"])
+async def start_from_card(update: Update, context: BotContext, payload: OverrideStart) -> None:
+    customer_id = payload.id
     policy, lang = context.services.policy, context.me.language
     models = await context.run(overrides.models_for, context.me, policy, customer_id)
     pins = await context.run(
@@ -213,66 +211,54 @@ async def start_from_card(update: Update, context: BotContext, payload: dict[str
         customer_ids=[customer_id],
     )
     rows = [
-        [
-            Button(
-                policy.model(m).name.get(lang), "override.pick_model", {"id": customer_id, "model": m}, single_use=False
-            )
-        ]
+        [Button.of(policy.model(m).name.get(lang), OverridePickModel(id=customer_id, model=m), single_use=False)]
         for m in models
     ]
     rows += [
         [
-            Button(
+            Button.of(
                 context.label("override_buttons.unpin", model=p.model_name),
-                "override.remove",
-                {"id": customer_id, "model": p.model},
+                OverrideRemove(id=customer_id, model=p.model),
             )
         ]
         for p in pins
     ]
-    rows.append([Button(context.label("card.back"), "customer.card", {"id": customer_id}, single_use=False)])
+    rows.append([Button.of(context.label("card.back"), CustomerCard(id=customer_id), single_use=False)])
     await edit(
         update, context.render("overrides/menu", pins=pins, has_models=bool(models)), await markup(context, rows)
     )
 
 
-@action("override.pick_model")
-async def pick_model(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    customer_id, model = int(payload["id"]), str(payload["model"])
+@action(OverridePickModel)
+async def pick_model(update: Update, context: BotContext, payload: OverridePickModel) -> None:
+    customer_id, model = payload.id, payload.model
     policy, lang = context.services.policy, context.me.language
     spec = policy.model_by_code.get(model)
     if spec is None:  # the policy changed since the menu was shown
         raise NotFound(f"model {model}")
     rows = [
-        [
-            Button(
-                tier.name.get(lang),
-                "override.pick_tier",
-                {"id": customer_id, "model": model, "tier": code},
-                single_use=False,
-            )
-        ]
+        [Button.of(tier.name.get(lang), OverridePickTier(id=customer_id, model=model, tier=code), single_use=False)]
         for code, tier in spec.tier_by_code.items()
     ]
-    rows.append([Button(context.label("card.back"), "override.start", {"id": customer_id}, single_use=False)])
+    rows.append([Button.of(context.label("card.back"), OverrideStart(id=customer_id), single_use=False)])
     await edit(
         update, context.render("overrides/choose_tier", model_name=spec.name.get(lang)), await markup(context, rows)
     )
 
 
-@action("override.pick_tier")
-async def pick_tier(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    model, tier = str(payload["model"]), str(payload["tier"])
+@action(OverridePickTier)
+async def pick_tier(update: Update, context: BotContext, payload: OverridePickTier) -> None:
+    model, tier = payload.model, payload.tier
     if context.services.policy.tier(model, tier) is None:
         raise NotFound(f"tier {model}.{tier}")
-    await begin(context, REASON_FLOW, {"id": int(payload["id"]), "model": model, "tier": tier, "until": None})
+    await begin(context, REASON_FLOW, {"id": payload.id, "model": model, "tier": tier, "until": None})
     await edit(update, context.render("overrides/reason_prompt", **_names(context, model, tier)))
 
 
-@action("override.remove")
+@action(OverrideRemove)
 @answers("overrides")
-async def remove(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _unpin(update, context, int(payload["id"]), payload.get("model"))
+async def remove(update: Update, context: BotContext, payload: OverrideRemove) -> None:
+    await _unpin(update, context, payload.id, payload.model)
 
 
 async def _unpin(update: Update, context: BotContext, customer_id: int, model: str | None) -> None:

@@ -15,7 +15,6 @@ A file over 256 KB is refused from `document.file_size`, before anything is down
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Update
@@ -26,6 +25,7 @@ from bot.button_dispatch import action
 from bot.context import BotContext
 from bot.error_replies import answers
 from bot.keyboards import Button, markup
+from bot.payloads import PolicyApply, PolicyCancel, PolicyDownload, PolicyRestore, PolicyVersions
 from bot.replies import edit, reply
 from core.errors import NotFound
 from core.tier_records import policy_store
@@ -48,8 +48,8 @@ async def command(update: Update, context: BotContext) -> None:
     source, policy = await context.run(policy_store.policy_in_force, context.services.settings)
     rows = [
         [
-            Button(context.label("policy_buttons.download"), "policy.download", single_use=False),
-            Button(context.label("policy_buttons.versions"), "policy.versions", single_use=False),
+            Button.of(context.label("policy_buttons.download"), PolicyDownload(), single_use=False),
+            Button.of(context.label("policy_buttons.versions"), PolicyVersions(), single_use=False),
         ]
     ]
     await reply(
@@ -59,8 +59,8 @@ async def command(update: Update, context: BotContext) -> None:
     )
 
 
-@action("policy.download")
-async def download(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(PolicyDownload)
+async def download(update: Update, context: BotContext, payload: PolicyDownload) -> None:
     if not context.me.is_manager:
         raise NotFound("policy")
     source, text = await context.run(policy_store.effective_source, context.services.settings)
@@ -74,8 +74,8 @@ async def download(update: Update, context: BotContext, payload: dict[str, Any])
     )
 
 
-@action("policy.versions")
-async def versions(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(PolicyVersions)
+async def versions(update: Update, context: BotContext, payload: PolicyVersions) -> None:
     if not context.me.is_manager:
         raise NotFound("policy")
     found, total = await context.run(policy_store.versions)
@@ -84,13 +84,13 @@ async def versions(update: Update, context: BotContext, payload: dict[str, Any])
         []
         if pinned
         else [
-            [Button(context.label("policy_buttons.restore", id=v.id), "policy.restore", {"id": v.id})]
+            [Button.of(context.label("policy_buttons.restore", id=v.id), PolicyRestore(id=v.id))]
             for v in found
             if not v.current
         ]
     )
     if not pinned and found:
-        rows.append([Button(context.label("policy_buttons.restore_default"), "policy.restore", {"id": None})])
+        rows.append([Button.of(context.label("policy_buttons.restore_default"), PolicyRestore(id=None))])
     await reply(
         update,
         context.render(
@@ -105,11 +105,11 @@ async def versions(update: Update, context: BotContext, payload: dict[str, Any])
     )
 
 
-@action("policy.restore")
+@action(PolicyRestore)
 @answers("policy")
-async def restore(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def restore(update: Update, context: BotContext, payload: PolicyRestore) -> None:
     draft = await context.run(
-        policy_store.draft_from_version, context.services.settings, context.me, payload.get("id"), now=context.now()
+        policy_store.draft_from_version, context.services.settings, context.me, payload.id, now=context.now()
     )
     await _preview(update, context, draft)
 
@@ -178,8 +178,8 @@ async def _preview(update: Update, context: BotContext, draft: policy_store.Draf
     )
     rows = [
         [
-            Button(context.label("policy_buttons.apply"), "policy.apply", {"draft": draft.id}),
-            Button(context.label("policy_buttons.cancel"), "policy.cancel", {"draft": draft.id}),
+            Button.of(context.label("policy_buttons.apply"), PolicyApply(draft=draft.id)),
+            Button.of(context.label("policy_buttons.cancel"), PolicyCancel(draft=draft.id)),
         ]
     ]
     text = context.render(
@@ -192,15 +192,15 @@ async def _preview(update: Update, context: BotContext, draft: policy_store.Draf
         await reply(update, text, keyboard)
 
 
-@action("policy.apply")
+@action(PolicyApply)
 @answers("policy")
-async def apply(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+async def apply(update: Update, context: BotContext, payload: PolicyApply) -> str | None:
     query = update.callback_query
     assert query is not None
     await query.answer(context.label("policy_buttons.applying"))  # the re-tiering takes a while
     services = context.services
     applied = await asyncio.to_thread(
-        policy_store.apply, services.db, services.settings, context.me, int(payload["draft"]), context.now()
+        policy_store.apply, services.db, services.settings, context.me, payload.draft, context.now()
     )
     if applied is None:
         await edit(update, context.render("policy/already"))
@@ -210,8 +210,8 @@ async def apply(update: Update, context: BotContext, payload: dict[str, Any]) ->
     return None
 
 
-@action("policy.cancel")
-async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
-    discarded = await context.run(policy_store.discard, context.me, int(payload["draft"]))
+@action(PolicyCancel)
+async def cancel(update: Update, context: BotContext, payload: PolicyCancel) -> str | None:
+    discarded = await context.run(policy_store.discard, context.me, payload.draft)
     await edit(update, context.render("policy/cancelled" if discarded else "policy/already"))
     return None

@@ -11,6 +11,7 @@ from bot.context import BotContext
 from bot.error_replies import answers
 from bot.flow_dispatch import begin, expects, finish
 from bot.keyboards import Button, markup
+from bot.payloads import SettingsMenu, SettingsPick, SettingsSet, SettingsType
 from bot.replies import edit, reply
 from core import accounts
 from core.accounts import Account
@@ -42,41 +43,39 @@ async def show(update: Update, context: BotContext) -> None:
     await reply(update, text, keyboard)
 
 
-@action("settings.menu")
-async def back_to_menu(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(SettingsMenu)
+async def back_to_menu(update: Update, context: BotContext, payload: SettingsMenu) -> None:
     text, keyboard = await _menu(context, context.me, saved=False)
     await edit(update, text, keyboard)
 
 
-@action("settings.pick")
-async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    field = payload.get("field")
+@action(SettingsPick)
+async def pick(update: Update, context: BotContext, payload: SettingsPick) -> None:
+    field = payload.field
     if field not in FIELDS:
         return None
     choices = _choices(context, field)
     rows = [choices[i : i + 3] for i in range(0, len(choices), 3)]
-    extra = [Button(context.label("settings.back"), "settings.menu", single_use=False)]
+    extra = [Button.of(context.label("settings.back"), SettingsMenu(), single_use=False)]
     if field != "language":
-        extra.insert(
-            0, Button(context.label("settings.type_other"), "settings.type", {"field": field}, single_use=False)
-        )
+        extra.insert(0, Button.of(context.label("settings.type_other"), SettingsType(field=field), single_use=False))
     keyboard = await markup(context, [*rows, extra])
     await edit(update, context.render("settings/pick", field=field), keyboard)
     return None
 
 
-@action("settings.set")
+@action(SettingsSet)
 @answers("settings")
-async def choose(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    account = await _save(update, context, str(payload.get("field")), str(payload.get("value")))
+async def choose(update: Update, context: BotContext, payload: SettingsSet) -> None:
+    account = await _save(update, context, payload.field, payload.value)
     if account is not None:
         text, keyboard = await _menu(context, account, saved=True)
         await edit(update, text, keyboard)
 
 
-@action("settings.type")
-async def ask_to_type(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    field = payload.get("field")
+@action(SettingsType)
+async def ask_to_type(update: Update, context: BotContext, payload: SettingsType) -> None:
+    field = payload.field
     if field not in FIELDS:
         return None
     await begin(context, "settings.input", {"field": field})
@@ -106,7 +105,7 @@ async def _save(update: Update, context: BotContext, field: str, value: str) -> 
 
 def _choices(context: BotContext, field: str) -> list[Button]:
     def button(label: str, value: str) -> Button:
-        return Button(label, "settings.set", {"field": field, "value": value}, single_use=False)
+        return Button.of(label, SettingsSet(field=field, value=value), single_use=False)
 
     if field == "language":
         return [button(context.label(f"languages.{code}"), code) for code in accounts.LANGUAGES]
@@ -136,9 +135,7 @@ async def _menu(context: BotContext, account: Account, *, saved: bool) -> tuple[
     )
     rows = [
         [
-            Button(
-                context.services.renderer.label(lang, f"settings.{f}"), "settings.pick", {"field": f}, single_use=False
-            )
+            Button.of(context.services.renderer.label(lang, f"settings.{f}"), SettingsPick(field=f), single_use=False)
             for f in pair
         ]
         for pair in (FIELDS[:2], FIELDS[2:])

@@ -10,6 +10,7 @@ processor (bot/ordering.py) keeps other users' messages flowing meanwhile.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from telegram import Update
@@ -21,6 +22,7 @@ from bot.context import BotContext
 from bot.error_replies import answers
 from bot.handlers.customers import show_card
 from bot.keyboards import Button, markup
+from bot.payloads import SummaryCard, SummaryOpen, SummaryOverdue, SummaryTier
 from bot.render import Renderer
 from bot.replies import edit, reply
 from core.reports import charts, drilldown, labels, scoping, summary
@@ -40,11 +42,11 @@ async def show(update: Update, context: BotContext) -> None:
     await send_summary(update, context, request)
 
 
-@action("summary.open")
+@action(SummaryOpen)
 @answers("summary")
-async def open_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def open_pressed(update: Update, context: BotContext, payload: SummaryOpen) -> None:
     """The button under the weekly push: the same summary, with its chart and buttons."""
-    await send_summary(update, context, scoping.Request(period=str(payload.get("period", scoping.DEFAULT_PERIOD))))
+    await send_summary(update, context, scoping.Request(period=payload.period))
 
 
 async def send_summary(update: Update, context: BotContext, request: scoping.Request) -> None:
@@ -88,10 +90,9 @@ def _buttons(context: BotContext, figures: Summary) -> list[list[Button]]:
     lang = context.me.language
     scope = figures.scope.as_payload()
     tiers = [
-        Button(
+        Button.of(
             context.label("summary.tier_button", name=tier.name[lang], n=tier.customers),
-            "summary.tier",
-            {"scope": scope, "model": model.code, "tier": tier.code},
+            SummaryTier(scope=scope, model=model.code, tier=tier.code),
             single_use=False,
         )
         for model in figures.models
@@ -100,10 +101,9 @@ def _buttons(context: BotContext, figures: Summary) -> list[list[Button]]:
         if tier.customers
     ]
     people = [
-        Button(
+        Button.of(
             context.label("summary.overdue_button", name=p.name, n=p.overdue),
-            "summary.overdue",
-            {"user_id": p.user_id},
+            SummaryOverdue(user_id=p.user_id),
             single_use=False,
         )
         for p in figures.overdue_people[:PEOPLE_BUTTONS]
@@ -118,37 +118,34 @@ def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
 # --- drill-down -----------------------------------------------------------------------------------
 
 
-@action("summary.tier")
+@action(SummaryTier)
 @answers("summary.drill")
-async def tier_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    offset = max(int(payload.get("offset", 0)), 0)
+async def tier_pressed(update: Update, context: BotContext, payload: SummaryTier) -> None:
+    offset = max(payload.offset or 0, 0)
     lines, total = await context.run(
         drilldown.tier_page,
         context.me,
         context.services.policy,
-        dict(payload.get("scope") or {}),
-        str(payload["model"]),
-        str(payload["tier"]),
+        dict(payload.scope),
+        payload.model,
+        payload.tier,
         offset=offset,
         limit=TIER_PAGE,
     )
     policy = context.services.policy
-    model = policy.model_by_code.get(str(payload["model"]))
+    model = policy.model_by_code.get(payload.model)
     text = context.render(
         "summary/tier_list",
         lines=lines,
         total=total,
         offset=offset,
         model_name={lang: model.name.get(lang) for lang in ("zh", "en")} if model else {},
-        tier_name=labels.tier_label(policy, str(payload["model"]), str(payload["tier"])),
+        tier_name=labels.tier_label(policy, payload.model, payload.tier),
     )
     rows = [
         [
-            Button(
-                f"{offset + n} {context.label('summary.card')}",
-                "summary.card",
-                {"id": line.customer_id},
-                single_use=False,
+            Button.of(
+                f"{offset + n} {context.label('summary.card')}", SummaryCard(id=line.customer_id), single_use=False
             )
             for n, line in enumerate(lines[start : start + 5], start=start + 1)
         ]
@@ -157,32 +154,28 @@ async def tier_pressed(update: Update, context: BotContext, payload: dict[str, A
     nav = []
     if offset > 0:
         nav.append(
-            Button(
+            Button.of(
                 context.label("summary.back"),
-                "summary.tier",
-                {**payload, "offset": max(offset - TIER_PAGE, 0)},
+                dataclasses.replace(payload, offset=max(offset - TIER_PAGE, 0)),
                 single_use=False,
             )
         )
     if offset + len(lines) < total:
         nav.append(
-            Button(
-                context.label("summary.more"),
-                "summary.tier",
-                {**payload, "offset": offset + TIER_PAGE},
-                single_use=False,
+            Button.of(
+                context.label("summary.more"), dataclasses.replace(payload, offset=offset + TIER_PAGE), single_use=False
             )
         )
     keyboard = await markup(context, [*rows, nav] if nav else rows) if rows or nav else None
-    if "offset" in payload:  # paging: the list in place
+    if payload.offset is not None:  # paging: the list in place
         await edit(update, text, keyboard)
     else:  # from the summary: a new message, so the summary stays
         await reply(update, text, keyboard)
 
 
-@action("summary.overdue")
+@action(SummaryOverdue)
 @answers("summary.drill")
-async def overdue_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def overdue_pressed(update: Update, context: BotContext, payload: SummaryOverdue) -> None:
     # moved to another team since the summary was sent: InvalidInput, said briefly (bot.error_replies)
     name, contacts = await context.run(
         drilldown.overdue_of,
@@ -190,12 +183,12 @@ async def overdue_pressed(update: Update, context: BotContext, payload: dict[str
         context.services.policy,
         context.now(),
         org_timezone=context.services.settings.timezone,
-        user_id=int(payload["user_id"]),
+        user_id=payload.user_id,
     )
     shown = contacts[:OVERDUE_SHOWN]
     rows = [
         [
-            Button(f"{n} {context.label('summary.card')}", "summary.card", {"id": c.customer_id}, single_use=False)
+            Button.of(f"{n} {context.label('summary.card')}", SummaryCard(id=c.customer_id), single_use=False)
             for n, c in enumerate(shown[start : start + 5], start=start + 1)
         ]
         for start in range(0, len(shown), 5)
@@ -204,7 +197,7 @@ async def overdue_pressed(update: Update, context: BotContext, payload: dict[str
     await reply(update, text, await markup(context, rows) if rows else None)
 
 
-@action("summary.card")
-async def card_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(SummaryCard)
+async def card_pressed(update: Update, context: BotContext, payload: SummaryCard) -> None:
     """A customer's card as a new message (the list it was picked from stays)."""
-    await show_card(update, context, int(payload["id"]), as_new_message=True)
+    await show_card(update, context, payload.id, as_new_message=True)

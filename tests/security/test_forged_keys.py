@@ -172,3 +172,54 @@ async def test_reminder_keys_live_fourteen_days_then_expire(harness: Harness, ca
 def _audits(harness: Harness, action: str) -> int:
     with harness.db.session() as session:
         return len(session.exec(select(AuditLog).where(AuditLog.action == action)).all())
+
+
+# the owner's own keys, stored with a payload that does not fit the action's payload class (an old
+# key from before a change of shape, or a row written by hand): "no longer works", like an unknown
+# key — the handler never runs, nothing changes, nothing is claimed, no traceback
+MISFIT_PAYLOADS = (
+    (
+        "import.cancel",
+        "other_rep",
+        "upload",
+        ({}, {"upload": "7"}, {"upload": None}, {"upload": [7]}, {"upload": True}),
+    ),
+    ("invite.revoke", "other_manager", "invite", ({"id": 1}, {"invite_id": "x"}, {"invite_id": 1.5})),
+    ("policy.cancel", "other_manager", "policy_draft", ({"draft": {"id": 1}}, {"draft": False})),
+    ("opportunity.set_stage", "other_rep", "cobalt_opportunity", ({"id": 1, "stage": 3}, {"stage": "won"})),
+)
+
+
+@pytest.mark.parametrize(("action", "owner", "target", "misfits"), MISFIT_PAYLOADS, ids=[m[0] for m in MISFIT_PAYLOADS])
+async def test_a_key_whose_payload_does_not_fit_its_action_no_longer_works(
+    harness: Harness,
+    caplog: pytest.LogCaptureFixture,
+    action: str,
+    owner: str,
+    target: str,
+    misfits: tuple[dict, ...],  # type: ignore[type-arg]
+) -> None:
+    caplog.set_level(logging.WARNING)
+    world = await build(harness)
+    person = world.person(owner)
+    await harness.send(person, "/help")  # a message for the buttons to sit on
+    unknown = {_label(harness, "buttons.unknown", lang) for lang in ("zh", "en")}  # in the presser's language
+    for payload in misfits:
+        before = snapshot(harness)
+        mark = Mark(harness)
+        key = await press_forged(harness, person, action, payload)
+        [answer] = mark.answers_text()
+        assert answer in unknown, payload
+        assert mark.sent() == [] and snapshot(harness) == before, (payload, changed_tables(before, snapshot(harness)))
+        with harness.db.session() as session:
+            assert session.get(ActionKey, key).done_at is None, payload
+    # the same action with a payload that fits does its work (so the refusals above were the payload's)
+    fits = {"import.cancel": {"upload": world.ids[target]}, "invite.revoke": {"invite_id": world.ids[target]}}
+    fits |= {"policy.cancel": {"draft": world.ids[target]}}
+    fits |= {"opportunity.set_stage": {"id": world.ids[target], "stage": "negotiation"}}
+    before = snapshot(harness)
+    mark = Mark(harness)
+    await press_forged(harness, person, action, fits[action])
+    assert not unknown & set(mark.answers_text())
+    assert snapshot(harness) != before, f"{action} with a fitting payload changed nothing"
+    assert_no_error_logged(caplog, action)
