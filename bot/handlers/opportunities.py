@@ -36,9 +36,7 @@ async def won(update: Update, context: BotContext, payload: dict[str, Any]) -> N
         opportunities.win,
         context.me,
         int(payload["id"]),
-        now=context.now(),
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
+        as_of=context.as_of(),
     )
     await reply(
         update,
@@ -69,9 +67,7 @@ async def lost_reason(update: Update, context: BotContext, text: str, data: dict
         context.me,
         int(data["id"]),
         text,
-        now=context.now(),
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
+        as_of=context.as_of(),
     )
     await finish(context)
     await reply(
@@ -159,8 +155,6 @@ async def _save(context: BotContext, opportunity_id: int, field: str, value: str
         opportunity_id,
         field,
         value,
-        now=context.now(),
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
+        as_of=context.as_of(),
         currency=settings.currency,
     )
