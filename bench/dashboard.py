@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, make_url, text
 from bench.summary import MANAGER_TELEGRAM_ID, ZONE, prepare
 from bench.tiering import NOW, OUT, _ts, timed
 from core import accounts
+from core.as_of import AsOf
 from core.db import Database, open_database
 from core.policies import default_policy_text
 from core.reports import dashboard
@@ -157,7 +158,7 @@ def measure(db: Database, rounds: int) -> dict[str, float]:
 
     def figures() -> None:
         with db.session() as session:
-            result[:] = [dashboard.build(session, manager, policy, NOW, org_timezone=ZONE, period="month")]
+            result[:] = [dashboard.build(session, manager, AsOf(policy, NOW, ZONE), period="month")]
 
     base, runs = [], []
     for _ in range(rounds):

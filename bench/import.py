@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from core import accounts
+from core.as_of import AsOf
 from core.db import open_database
 from core.imports import uploads
 from core.imports.file_reader import read_bytes
@@ -88,9 +89,7 @@ def run(rows: int, form: str, url: str | None, file: str) -> None:
     started = time.perf_counter()
     with db.session() as session:
         upload = uploads.store(session, admin, filename="bench.csv", content=content, kind="customers", now=NOW)
-        seen = uploads.preview(
-            session, admin, upload, "customers", now=NOW, currency="CNY", timezone=ZONE, policy=policy
-        )
+        seen = uploads.preview(session, admin, upload, "customers", as_of=AsOf(policy, NOW, ZONE), currency="CNY")
     preview = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -116,7 +115,7 @@ def run(rows: int, form: str, url: str | None, file: str) -> None:
         written = time.perf_counter() - started
     total = time.perf_counter() - started
     tier_start = time.perf_counter()
-    retier = recompute(db, policy, NOW, org_timezone=ZONE, review=True, customer_ids=sorted(report.touched_ids))
+    retier = recompute(db, AsOf(policy, NOW, ZONE), review=True, customer_ids=sorted(report.touched_ids))
     tiers = time.perf_counter() - tier_start
     again_start = time.perf_counter()
     with db.session() as session:

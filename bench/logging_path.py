@@ -29,6 +29,7 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalRequest, user
 from bot.testing import Harness, Person
 from core import accounts
+from core.as_of import AsOf
 from core.clock import ManualClock
 from core.db import open_database
 from core.models import Customer
@@ -186,7 +187,7 @@ def _recompute_loop(stop: threading.Event, runs: list[float]) -> None:
     policy = parse_policy(default_policy_text())
     while not stop.is_set():
         started = time.perf_counter()
-        recompute(db, policy, NOW, org_timezone="Asia/Shanghai", review=True)
+        recompute(db, AsOf(policy, NOW, "Asia/Shanghai"), review=True)
         runs.append(time.perf_counter() - started)
     db.dispose()
 

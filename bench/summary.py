@@ -38,6 +38,7 @@ from bot.local_api import user
 from bot.render import Renderer
 from bot.testing import Harness, Person
 from core import accounts
+from core.as_of import AsOf
 from core.clock import ManualClock
 from core.db import Database, open_database
 from core.policies import default_policy_text
@@ -65,7 +66,7 @@ def prepare(customers: int, interactions: int) -> Path:
     with db.session() as session:
         missing = not has_assignments(session)
     if missing:
-        recompute(db, policy, NOW, org_timezone=ZONE, review=False)
+        recompute(db, AsOf(policy, NOW, ZONE), review=False)
     db.dispose()
     rng = random.Random(17)
     connection = sqlite3.connect(path)
@@ -137,7 +138,7 @@ def figures_and_chart(db: Database, rounds: int) -> dict[str, float]:
 
     def figures() -> None:
         with db.session() as session:
-            result[:] = [summary.build(session, manager, policy, NOW, org_timezone=ZONE, scope=scope, period="month")]
+            result[:] = [summary.build(session, manager, AsOf(policy, NOW, ZONE), scope=scope, period="month")]
 
     # alternate baseline and figures round by round, so a busy neighbour weighs on both alike
     base, runs = [], []

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from core.as_of import AsOf
 from core.db import open_database
 from core.policies import default_policy_text
 from core.tier_records.retier import recompute, retier_customer
@@ -130,9 +131,9 @@ def main() -> None:
             ).fetchall()
 
     def full() -> None:
-        recompute(db, policy, NOW, org_timezone="Asia/Shanghai", review=True)
+        recompute(db, AsOf(policy, NOW, "Asia/Shanghai"), review=True)
 
-    first = timed(lambda: recompute(db, policy, NOW, org_timezone="Asia/Shanghai", review=False), 1)[0]
+    first = timed(lambda: recompute(db, AsOf(policy, NOW, "Asia/Shanghai"), review=False), 1)[0]
     base = timed(baseline, args.rounds)
     runs = timed(full, args.rounds)
     one = _retier_one(db, policy, args.customers)
@@ -152,7 +153,7 @@ def _retier_one(db, policy, customers: int) -> float:  # type: ignore[no-untyped
         customer_id = rng.randint(1, customers)
         started = time.perf_counter()
         with db.session() as session:
-            retier_customer(session, policy, customer_id, NOW, org_timezone="Asia/Shanghai")
+            retier_customer(session, AsOf(policy, NOW, "Asia/Shanghai"), customer_id)
         timings.append(time.perf_counter() - started)
     return statistics.median(timings)
 

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from bench.tiering import NOW, OUT, build_book
 from core.accounts import get_account
+from core.as_of import AsOf
 from core.customers import table
 from core.customers.table import Query
 from core.db import open_database
@@ -52,14 +53,14 @@ def main() -> None:
     with db.session() as session:
         tiered = has_assignments(session)
     if not tiered:
-        recompute(db, policy, NOW, org_timezone=ZONE, review=False)
+        recompute(db, AsOf(policy, NOW, ZONE), review=False)
     with db.session() as session:
         rep = get_account(session, 1)
     builds = []
     for _ in range(3):
         with db.session() as session:
             started = time.perf_counter()
-            built = table.build_rows(session, rep, policy, NOW, org_timezone=ZONE)
+            built = table.build_rows(session, rep, AsOf(policy, NOW, ZONE))
             builds.append(time.perf_counter() - started)
     rng = random.Random(16)
     value_tiers = [tier.code for tier in policy.model("value").tiers]
@@ -80,12 +81,12 @@ def main() -> None:
             )
         )
     with db.session() as session:  # the rows kept, as after the first request
-        table.search(session, rep, policy, Query(), NOW, org_timezone=ZONE)
+        table.search(session, rep, AsOf(policy, NOW, ZONE), Query())
     timings = []
     for query in queries:
         started = time.perf_counter()
         with db.session() as session:
-            table.search(session, rep, policy, query, NOW, org_timezone=ZONE)
+            table.search(session, rep, AsOf(policy, NOW, ZONE), query)
         timings.append(time.perf_counter() - started)
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]

@@ -17,6 +17,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.context import BotContext, BotData, Services
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.render import Renderer
+from core.as_of import AsOf
 from core.clock import Clock
 from core.db import Database
 from core.interactions import logbook
@@ -109,8 +110,8 @@ def warm_start(services: Services) -> None:
     services.renderer.warm_up()
     policy, settings, now = services.policy, services.settings, services.clock.now()
     with services.db.session() as session:
-        retier.warm_up(session, policy, now, org_timezone=settings.timezone)
-    logbook.rehearse_log(services.db, now, currency=settings.currency, policy=policy, org_timezone=settings.timezone)
+        retier.warm_up(session, AsOf(policy, now, settings.timezone))
+    logbook.rehearse_log(services.db, AsOf(policy, now, settings.timezone), currency=settings.currency)
 
 
 async def startup(application: Application) -> None:

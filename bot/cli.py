@@ -343,6 +343,7 @@ def parse_at(value: str | None, settings: Settings) -> datetime:
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.import_texts import file_problem, row_line
     from bot.render import Renderer
+    from core.as_of import AsOf
     from core.clock import SystemClock
     from core.imports import importer
     from core.tier_records.policy_store import effective_policy
@@ -377,7 +378,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         if report.applied and report.touched_ids:
             # the customers the file touched are re-tiered once, as a review would (pins stay)
             changes = recompute(
-                db, policy, now, org_timezone=settings.timezone, review=True, customer_ids=sorted(report.touched_ids)
+                db, AsOf(policy, now, settings.timezone), review=True, customer_ids=sorted(report.touched_ids)
             ).changes
     print(
         f"{args.file.name}: {report.rows} rows — {report.created} created, {report.updated} updated, "
@@ -400,12 +401,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_recompute(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
+    from core.as_of import AsOf
     from core.tier_records.policy_store import effective_policy
     from core.tier_records.retier import recompute
 
     at = parse_at(args.at, settings)
     with database(settings) as db:
-        report = recompute(db, effective_policy(settings, db), at, org_timezone=settings.timezone, review=True)
+        report = recompute(db, AsOf(effective_policy(settings, db), at, settings.timezone), review=True)
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     return 0
 
@@ -413,6 +415,7 @@ def cmd_recompute(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
+    from core.as_of import AsOf
     from core.tier_records.policy_store import effective_policy
     from core.tier_records.report import tier_json, tier_table
     from core.tier_records.retier import tier_views
@@ -421,7 +424,7 @@ def cmd_tiers(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings) as db:
         policy = effective_policy(settings, db)
         with db.session() as session:
-            views = tier_views(session, policy, at, org_timezone=settings.timezone, customer_id=args.customer)
+            views = tier_views(session, AsOf(policy, at, settings.timezone), customer_id=args.customer)
     if args.customer is not None and not views:
         print(f"tierbot: no customer with id {args.customer}", file=sys.stderr)
         return 1

@@ -23,6 +23,7 @@ from telegram import Update
 from bot import jobs
 from bot.app import build_application, services_for, startup
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalRequest, Sent, user
+from core.as_of import AsOf
 from core.clock import ManualClock, SystemClock
 from core.db import open_database
 from core.ops import demo
@@ -66,9 +67,7 @@ class Console:
             self.people = demo.seed(session, start)
             needs_tiers = not retier.has_assignments(session)
         if needs_tiers:  # a fresh demo book gets its tiers at once, as an import would
-            retier.recompute(
-                self.db, effective_policy(settings, self.db), start, org_timezone=settings.timezone, review=False
-            )
+            retier.recompute(self.db, AsOf(effective_policy(settings, self.db), start, settings.timezone), review=False)
         self.account = self.people[PERSONAS[persona]]
         self.tz = ZoneInfo(settings.timezone)
         self.api = LocalBotAPI()

@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.leader import Leadership
 from bot.render import Renderer
 from core.accounts import Account
+from core.as_of import AsOf
 from core.chat import buttons
 from core.chat.buttons import Press
 from core.chat.flows import Pending
@@ -56,6 +57,11 @@ class Services:
         """The policy in force now: re-checked in the database at most every 30 s, so an upload
         or a restore done by any process reaches this one within a minute (core.tier_records.policy_store)."""
         return self.policies.policy
+
+    def as_of(self, now: datetime | None = None) -> AsOf:
+        """What a use case reads the book as of: the policy in force, `now` (the clock's, unless
+        given) and the organisation's timezone — built once per request or sweep."""
+        return AsOf(self.policy, self.clock.now() if now is None else now, self.settings.timezone)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a core use case `fn(session, *args, **kwargs)` in one transaction, off the loop."""
@@ -151,3 +157,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
     def now(self) -> datetime:
         return self.services.clock.now()
+
+    def as_of(self, now: datetime | None = None) -> AsOf:
+        """Services.as_of: the policy in force, `now` (the clock's, unless given), the organisation's timezone."""
+        return self.services.as_of(now)

@@ -178,7 +178,7 @@ async def weekly_summaries(app: Application, now: datetime) -> None:
 async def refresh_tier_stats(app: Application, now: datetime) -> None:
     """Rebuild the book's ranking statistics in the background, so no rep's message pays for it."""
     services = app.bot_data.services
-    await services.run(retier.refresh_stats, services.policy, now, services.settings.timezone)
+    await services.run(retier.refresh_stats, services.as_of(now))
 
 
 async def refresh_policy(app: Application, now: datetime) -> None:
@@ -194,7 +194,7 @@ async def settle_tiers(app: Application, now: datetime) -> None:
     services = app.bot_data.services
     settings = services.settings
     await asyncio.to_thread(policy_store.retier_pending, services.db, settings, now)
-    await services.run(overrides.expire_due, services.policy, now, org_timezone=settings.timezone)
+    await services.run(overrides.expire_due, services.as_of(now))
 
 
 # Order matters when several fall on one instant (the console's :advance): plan first, send last.

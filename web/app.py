@@ -21,6 +21,7 @@ from aiohttp import web
 
 from core import accounts
 from core.accounts import Account
+from core.as_of import AsOf
 from core.customers import cards, registry, table
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.interactions import feedback, followups, logbook
@@ -45,6 +46,8 @@ class Services(Protocol):
 
     @property
     def policy(self) -> Any: ...
+
+    def as_of(self, now: datetime | None = None) -> AsOf: ...
 
     async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any: ...
 
@@ -256,10 +259,8 @@ async def customer_list(request: web.Request) -> web.Response:
     page = await services.run(
         table.search,
         account,
-        services.policy,
+        services.as_of(),
         query,
-        services.clock.now(),
-        org_timezone=services.settings.timezone,
     )
     return web.json_response(
         {
@@ -303,16 +304,10 @@ def _customer_id(request: web.Request) -> int:
     return value
 
 
-def _detail(
-    session: Any, account: Account, customer_id: int, policy: Any, now: datetime, *, org_timezone: str, currency: str
-) -> dict[str, Any]:
+def _detail(session: Any, account: Account, customer_id: int, as_of: AsOf, *, currency: str) -> dict[str, Any]:
     lang = account.language
-    card = cards.card(
-        session, account, customer_id, policy, now, org_timezone=org_timezone, lang=lang, currency=currency
-    )
-    _, badges, why, actions = cards.explanation(
-        session, account, customer_id, policy, now, org_timezone=org_timezone, lang=lang
-    )
+    card = cards.card(session, account, customer_id, as_of, lang=lang, currency=currency)
+    _, badges, why, actions = cards.explanation(session, account, customer_id, as_of, lang=lang)
     history, total = logbook.history(session, account, customer_id, limit=20)
     return {
         "card": jsonable(card),
@@ -330,9 +325,7 @@ async def customer_detail(request: web.Request) -> web.Response:
         _detail,
         account,
         _customer_id(request),
-        services.policy,
-        services.clock.now(),
-        org_timezone=settings.timezone,
+        services.as_of(),
         currency=settings.currency,
     )
     return web.json_response(found)
@@ -407,10 +400,8 @@ async def log_interaction(request: web.Request) -> web.Response:
         draft,
         chat_id=-account.telegram_id,
         message_id=request_id,
-        now=now,
+        as_of=services.as_of(now),
         currency=settings.currency,
-        policy=services.policy,
-        org_timezone=settings.timezone,
     )
     return web.json_response(
         {"interaction_id": result.saved.interaction_id, "duplicate": result.saved.duplicate, "status": result.status}
@@ -464,10 +455,8 @@ async def edit_field(request: web.Request) -> web.Response:
         _customer_id(request),
         _text(body, "field", "") or "",
         _text(body, "value", "") or "",
-        now=services.clock.now(),
+        as_of=services.as_of(),
         currency=settings.currency,
-        policy=services.policy,
-        org_timezone=settings.timezone,
     )
     return web.json_response({"ok": True})
 
@@ -482,9 +471,7 @@ async def dashboard_view(request: web.Request) -> web.Response:
     figures = await services.run(
         dashboard.build,
         account,
-        services.policy,
-        services.clock.now(),
-        org_timezone=services.settings.timezone,
+        services.as_of(),
         period=period,
         person=query.get("person") or None,
         team=query.get("team") or None,

@@ -62,7 +62,7 @@ async def page(update: Update, context: BotContext, payload: TodayPage) -> None:
 async def _show_page(update: Update, context: BotContext, number: int, *, new: bool) -> None:
     settings = context.services.settings
     policy = context.services.policy
-    items = await context.run(agenda.build, context.me, policy, context.now(), org_timezone=settings.timezone)
+    items = await context.run(agenda.build, context.me, context.as_of())
     zone = ZoneInfo(context.me.timezone or settings.timezone)
     entries = [planner.line_entry(line, zone) for line in items.lines]
     pages = max(1, -(-len(entries) // PAGE))
@@ -118,7 +118,7 @@ async def review_old(update: Update, context: BotContext, payload: FollowupRevie
     """The follow-ups rolled up as "old" in the digest and /today, each with ✓ and +1w."""
     settings = context.services.settings
     policy = context.services.policy
-    items = await context.run(agenda.build, context.me, policy, context.now(), org_timezone=settings.timezone)
+    items = await context.run(agenda.build, context.me, context.as_of())
     old = items.old_follow_ups
     today, zone = items.today or context.now().date(), items.zone or settings.timezone  # build sets both
     shown = [
@@ -144,7 +144,6 @@ async def review_old(update: Update, context: BotContext, payload: FollowupRevie
 
 @action(GreetingSent)
 async def greeting_sent(update: Update, context: BotContext, payload: GreetingSent) -> str:
-    settings = context.services.settings
     name = payload.name or {}
     label = name.get(context.me.language) or name.get("en") or payload.occasion
     customer_id = payload.customer_id
@@ -154,9 +153,7 @@ async def greeting_sent(update: Update, context: BotContext, payload: GreetingSe
         customer_id,
         payload.occasion,
         label,
-        context.now(),
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
+        context.as_of(),
     )
     return context.label("agenda.greeting_logged")
 
@@ -351,7 +348,7 @@ async def _refresh(update: Update, context: BotContext, view: str | None, page: 
         return
     settings, policy = context.services.settings, context.services.policy
     now = context.now()
-    items = await context.run(agenda.build, context.me, policy, now, org_timezone=settings.timezone)
+    items = await context.run(agenda.build, context.me, context.as_of(now))
     zone = ZoneInfo(context.me.timezone or settings.timezone)
     message = (
         planner.digest_payload(items, zone, policy, morning=now.astimezone(zone).time() < planner.MORNING_ENDS)

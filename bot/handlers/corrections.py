@@ -168,9 +168,7 @@ async def _correct(context: BotContext, interaction_id: int, field: str, value: 
         interaction_id,
         field,
         value,
-        now=context.now(),
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
+        as_of=context.as_of(),
         currency=settings.currency,
     )
 

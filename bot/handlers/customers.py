@@ -251,9 +251,7 @@ async def _create(update: Update, context: BotContext, values: NewCustomer) -> N
         registry.create_and_tier,
         context.me,
         values,
-        context.now(),
-        policy=context.services.policy,
-        org_timezone=context.services.settings.timezone,
+        context.as_of(),
     )
     await reply(update, context.render("customers/created", name=values.name))
     await show_card(update, context, customer_id, as_new_message=True)
@@ -308,9 +306,7 @@ async def show_card(update: Update, context: BotContext, customer_id: int, *, as
             cards.card,
             context.me,
             customer_id,
-            context.services.policy,
-            context.now(),
-            org_timezone=settings.timezone,
+            context.as_of(),
             lang=context.me.language,
             currency=settings.currency,
         )
@@ -367,14 +363,11 @@ async def why(update: Update, context: BotContext, payload: CustomerWhy) -> None
 
 
 async def explain(update: Update, context: BotContext, customer_id: int) -> None:
-    settings = context.services.settings
     view, badges, lines, actions = await context.run(
         cards.explanation,
         context.me,
         customer_id,
-        context.services.policy,
-        context.now(),
-        org_timezone=settings.timezone,
+        context.as_of(),
         lang=context.me.language,
     )
     back = Button.of(context.label("card.back"), CustomerCard(id=customer_id), single_use=False)
@@ -421,9 +414,7 @@ async def delete_log(update: Update, context: BotContext, payload: CustomerDelet
         logbook.delete_interaction,
         context.me,
         payload.interaction,
-        context.now(),
-        policy=context.services.policy,
-        org_timezone=context.services.settings.timezone,
+        context.as_of(),
     )
     await history(update, context, CustomerHistory(id=customer_id))
     return context.label("card.deleted")  # the pop-up the press is answered with
@@ -475,10 +466,8 @@ async def edit_typed(update: Update, context: BotContext, text: str, data: dict[
         customer_id,
         field,
         value,
-        now=context.now(),
+        as_of=context.as_of(),
         currency=settings.currency,
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
     )
     await finish(context)
     await reply(update, context.render("customers/saved"))

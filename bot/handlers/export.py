@@ -71,9 +71,7 @@ async def export(update: Update, context: BotContext) -> None:
     result = await context.run(
         export_book,
         context.me,
-        context.services.policy,
-        now,
-        org_timezone=settings.timezone,
+        context.as_of(now),
         currency=settings.currency,
         lang=lang,
         labels=labels,

@@ -128,10 +128,8 @@ async def _preview(
             context.me,
             upload_id,
             kind,
-            now=context.now(),
+            as_of=context.as_of(),
             currency=settings.currency,
-            timezone=settings.timezone,
-            policy=context.services.policy,
             table=table,
         )
     except ImportFileError as exc:  # the upload is dropped first; said where the preview would be
@@ -222,10 +220,8 @@ async def confirm(update: Update, context: BotContext, payload: ImportConfirm) -
             uploads.confirm,
             context.me,
             payload.upload,
-            now=now,
+            as_of=context.as_of(now),
             currency=settings.currency,
-            timezone=settings.timezone,
-            policy=context.services.policy,
             progress=progress.report,
         )
     except NotFound:  # not the presser's upload (a forged key)
@@ -251,9 +247,7 @@ async def confirm(update: Update, context: BotContext, payload: ImportConfirm) -
     changes = await asyncio.to_thread(
         uploads.retier_imported,
         context.services.db,
-        context.services.policy,
-        now,
-        org_timezone=settings.timezone,
+        context.as_of(now),
         touched_ids=report.touched_ids,
     )
     await reply(

@@ -402,9 +402,7 @@ async def create_customer(update: Update, context: BotContext, payload: dict[str
         registry.create_and_tier,
         context.me,
         registry.NewCustomer(name),
-        context.now(),
-        policy=context.services.policy,
-        org_timezone=context.services.settings.timezone,
+        context.as_of(),
     )
     data["draft"] = draft.replace(customer_id=customer_id).to_json()
     data["candidates"] = [[customer_id, name]]
@@ -441,10 +439,8 @@ async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> 
         draft,
         chat_id=int(data["chat_id"]),
         message_id=int(data["message_id"]),
-        now=context.now(),
+        as_of=context.as_of(),
         currency=settings.currency,
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
         others=_chosen_others(draft, data),
         learn=_to_learn(draft, data),
     )
@@ -498,9 +494,7 @@ async def undo(update: Update, context: BotContext) -> None:
     undone = await context.run(
         logbook.undo_last,
         context.me,
-        context.now(),
-        policy=context.services.policy,
-        org_timezone=context.services.settings.timezone,
+        context.as_of(),
     )
     await reply(update, context.render("log/undone", undone=undone))
 
@@ -744,9 +738,7 @@ async def create_named(update: Update, context: BotContext, payload: dict[str, A
         registry.create_and_tier,
         context.me,
         registry.NewCustomer(name),
-        context.now(),
-        policy=context.services.policy,
-        org_timezone=context.services.settings.timezone,
+        context.as_of(),
     )
     data["draft"] = LogDraft.from_json(data["draft"]).replace(customer_id=customer_id).to_json()
     data["candidates"] = [[customer_id, name]]

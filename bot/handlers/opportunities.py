@@ -44,9 +44,7 @@ async def won(update: Update, context: BotContext, payload: OpportunityWon) -> N
         opportunities.win,
         context.me,
         payload.id,
-        now=context.now(),
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
+        as_of=context.as_of(),
     )
     await reply(
         update,
@@ -77,9 +75,7 @@ async def lost_reason(update: Update, context: BotContext, text: str, data: dict
         context.me,
         int(data["id"]),
         text,
-        now=context.now(),
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
+        as_of=context.as_of(),
     )
     await finish(context)
     await reply(
@@ -162,8 +158,6 @@ async def _save(context: BotContext, opportunity_id: int, field: str, value: str
         opportunity_id,
         field,
         value,
-        now=context.now(),
-        policy=context.services.policy,
-        org_timezone=settings.timezone,
+        as_of=context.as_of(),
         currency=settings.currency,
     )

@@ -149,19 +149,16 @@ async def _pin_or_ask(
 async def _pin(
     update: Update, context: BotContext, customer_id: int, model: str, tier: str, reason: str, until: date | None
 ) -> None:
-    settings = context.services.settings
     pinned = await context.run(
         overrides.pin,
         context.me,
-        context.services.policy,
+        context.as_of(),
         customer_id,
         model,
         tier,
         reason,
-        context.now(),
         until=until,
         timezone=_zone(context),
-        org_timezone=settings.timezone,
     )
     replaced = context.services.policy.tier(model, pinned.replaced) if pinned.replaced else None
     await reply(
@@ -265,10 +262,8 @@ async def _unpin(update: Update, context: BotContext, customer_id: int, model: s
     unpinned = await context.run(
         overrides.unpin,
         context.me,
-        context.services.policy,
+        context.as_of(),
         customer_id,
-        context.now(),
-        org_timezone=context.services.settings.timezone,
         model=model,
     )
     name, ended, _ = unpinned

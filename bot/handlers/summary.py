@@ -52,14 +52,11 @@ async def open_pressed(update: Update, context: BotContext, payload: SummaryOpen
 async def send_summary(update: Update, context: BotContext, request: scoping.Request) -> None:
     chat = update.effective_chat
     assert chat is not None
-    settings = context.services.settings
     await chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
     figures = await context.run(
         summary.figures,
         context.me,
-        context.services.policy,
-        context.now(),
-        org_timezone=settings.timezone,
+        context.as_of(),
         request=request,
     )
     lang = context.me.language
@@ -180,9 +177,7 @@ async def overdue_pressed(update: Update, context: BotContext, payload: SummaryO
     name, contacts = await context.run(
         drilldown.overdue_of,
         context.me,
-        context.services.policy,
-        context.now(),
-        org_timezone=context.services.settings.timezone,
+        context.as_of(),
         user_id=payload.user_id,
     )
     shown = contacts[:OVERDUE_SHOWN]

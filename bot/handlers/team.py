@@ -74,10 +74,6 @@ def _zone(context: BotContext) -> ZoneInfo:
     return ZoneInfo(context.me.timezone or context.services.settings.timezone)
 
 
-def _now_and_zone(context: BotContext) -> dict[str, Any]:
-    return {"now": context.now(), "org_timezone": context.services.settings.timezone}
-
-
 def _pairs(buttons: list[Button], width: int = 2) -> list[list[Button]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
@@ -123,7 +119,7 @@ async def help_pressed(update: Update, context: BotContext, payload: dict[str, A
 
 async def _overview(update: Update, context: BotContext, page: int, team_name: str | None) -> None:
     me = context.me
-    found = await context.run(overview.overview, me, context.services.policy, team=team_name, **_now_and_zone(context))
+    found = await context.run(overview.overview, me, context.as_of(), team=team_name)
     pages = max(1, -(-len(found.members) // PAGE))
     page = min(max(page, 0), pages - 1)
     shown = found.members[page * PAGE : (page + 1) * PAGE]
@@ -176,7 +172,7 @@ async def page_pressed(update: Update, context: BotContext, payload: dict[str, A
 
 async def _member(update: Update, context: BotContext, user_id: int) -> None:
     me = context.me
-    row = await context.run(overview.member, me, context.services.policy, user_id, **_now_and_zone(context))
+    row = await context.run(overview.member, me, context.as_of(), user_id)
     text = context.render(
         "team/member", m=row, tier_names=overview.tier_names(context.services.policy), zone=_zone(context)
     )
@@ -262,7 +258,7 @@ async def customer_pressed(update: Update, context: BotContext, payload: dict[st
 async def scope_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """Which of a person's customers: all, or one tier of the main model."""
     user_id = int(payload["from"])
-    row = await context.run(overview.member, context.me, context.services.policy, user_id, **_now_and_zone(context))
+    row = await context.run(overview.member, context.me, context.as_of(), user_id)
     if not row.book:
         await _say(update, context.render("team/error", code="team_nothing_selected"))
         return
@@ -360,7 +356,6 @@ async def cancel_pressed(update: Update, context: BotContext, payload: dict[str,
 async def confirm_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
     """The ✅ of a confirmation: do exactly what was shown (core checks the rights again)."""
     me, now, op = context.me, context.now(), payload["op"]
-    policy = context.services.policy
     if op == "reassign":
         done = await context.run(reassign.reassign, me, list(payload["ids"]), int(payload["to"]), now)
         params: dict[str, Any] = {"moved": done.moved, "follow_ups": done.follow_ups, "to_name": done.to_name}
@@ -370,11 +365,9 @@ async def confirm_pressed(update: Update, context: BotContext, payload: dict[str
         merged = await context.run(
             merge.merge,
             me,
-            policy,
+            context.as_of(now),
             int(payload["keep"]),
             int(payload["drop"]),
-            now,
-            org_timezone=context.services.settings.timezone,
         )
         params = {"kept": merged.kept_name, "dropped": merged.dropped_name, "moved": merged.moved}
     elif op in ("deactivate", "role", "move"):

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from core.accounts import Account
+from core.as_of import AsOf
 from core.customers import registry
 from core.interactions import feedback, logbook, opportunities
 from core.models import CustomerTier
@@ -60,44 +61,40 @@ class Card:
     inputs: list[tuple[str, str, str | None]] = field(default_factory=list)  # the policy's own: (name, label, value)
 
 
-def evaluate(
-    session: Session, policy: Policy, customer_id: int, now: datetime, org_timezone: str
-) -> CustomerResult | None:
+def evaluate(session: Session, as_of: AsOf, customer_id: int) -> CustomerResult | None:
     """The live result of one customer, ranked against the book's cached statistics."""
-    return evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)[1]
+    return evaluate_customer(session, as_of, customer_id)[1]
 
 
 def card(
     session: Session,
     account: Account,
     customer_id: int,
-    policy: Policy,
-    now: datetime,
+    as_of: AsOf,
     *,
-    org_timezone: str,
     lang: str,
     currency: str,
     actions: int = 3,
 ) -> Card:
     view = registry.get(session, account, customer_id, currency)
-    result = evaluate(session, policy, customer_id, now, org_timezone)
+    result = evaluate(session, as_of, customer_id)
     assert result is not None
     recent, total = logbook.history(session, account, customer_id, limit=5)
     return Card(
         view,
-        badges(session, policy, result, lang, now),
+        badges(session, as_of.policy, result, lang, as_of.now),
         _cadence(result),
         recent,
         total,
         feedback.open_items(session, account, customer_id),
         [ActionView(a.code, a.text(lang), a.reason(lang)) for a in result.actions[:actions]],
         overrides.active_overrides(
-            session, None, now, policy, lang=lang, timezone=org_timezone, customer_ids=[customer_id]
+            session, None, as_of.now, as_of.policy, lang=lang, timezone=as_of.timezone, customer_ids=[customer_id]
         ),
         opportunities.open_for(session, account, customer_id),
-        opportunities.stage_names(policy, lang),
+        opportunities.stage_names(as_of.policy, lang),
         aliases=aliases.of_customer(session, account, customer_id),
-        inputs=[(item.name, item.label.get(lang), view.attributes.get(item.name)) for item in policy.inputs],
+        inputs=[(item.name, item.label.get(lang), view.attributes.get(item.name)) for item in as_of.policy.inputs],
     )
 
 
@@ -140,12 +137,12 @@ def _cadence(result: CustomerResult) -> CadenceView:
 
 
 def explanation(
-    session: Session, account: Account, customer_id: int, policy: Policy, now: datetime, *, org_timezone: str, lang: str
+    session: Session, account: Account, customer_id: int, as_of: AsOf, *, lang: str
 ) -> tuple[registry.CustomerView, list[TierBadge], list[list[str]], list[ActionView]]:
     """Per model: the badge and the lines a reader needs to redo the tier; then all actions."""
     view = registry.get(session, account, customer_id)
-    result = evaluate(session, policy, customer_id, now, org_timezone)
+    result = evaluate(session, as_of, customer_id)
     assert result is not None
-    found = badges(session, policy, result, lang, now)
-    lines = [explain_model(result.model(b.model), policy, lang) for b in found]
+    found = badges(session, as_of.policy, result, lang, as_of.now)
+    lines = [explain_model(result.model(b.model), as_of.policy, lang) for b in found]
     return view, found, lines, [ActionView(a.code, a.text(lang), a.reason(lang)) for a in result.actions]

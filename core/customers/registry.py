@@ -13,13 +13,13 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.accounts import Account
+from core.as_of import AsOf
 from core.errors import InvalidInput, NotFound
 from core.models import PIPELINE_STAGES, STAGES, Contact, Customer, User
 from core.money import from_minor, to_minor
 from core.names import book
 from core.settings import check_timezone
 from core.tier_records.retier import retier_customer
-from core.tiering import Policy
 from core.values import BadValue, parse_amount, parse_attribute, parse_date, parse_email, parse_phone, parse_rating
 from core.visibility import can_see_customer, customer_scope
 
@@ -206,13 +206,11 @@ def is_phone(text: str) -> bool:
     return bool(_PHONE.match((text or "").strip()))
 
 
-def create_and_tier(
-    session: Session, account: Account, values: NewCustomer, now: datetime, *, policy: Any, org_timezone: str
-) -> int:
+def create_and_tier(session: Session, account: Account, values: NewCustomer, as_of: AsOf) -> int:
     """A new customer (the rep's own, with the defaults of `create`), its first tiers assigned,
     and every cached index told once committed — one transaction (➕ Create on a log card)."""
-    customer_id = create(session, account, values, now)
-    retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+    customer_id = create(session, account, values, as_of.now)
+    retier_customer(session, as_of, customer_id)
     book.invalidate_on_commit(session)
     return customer_id
 
@@ -279,16 +277,14 @@ def edit_field(
     field: str,
     text: str,
     *,
-    now: datetime,
+    as_of: AsOf,
     currency: str,
-    policy: Policy,
-    org_timezone: str,
 ) -> None:
     """Validate and store one field (attr:<name>: one of `policy`'s own inputs), re-tier the
     customer when the field can move tiers, and tell every cached index once committed — one
     transaction."""
     get(session, account, customer_id)  # visibility
-    inputs = {item.name for item in policy.inputs}
+    inputs = {item.name for item in as_of.policy.inputs}
     if field not in EDITABLE and field.removeprefix(ATTRIBUTE) not in inputs:
         raise InvalidInput("bad_field", value=field)
     customer = session.get(Customer, customer_id)
@@ -307,11 +303,16 @@ def edit_field(
             setattr(customer, field, value)
         session.add(customer)
     audit.record(
-        session, actor_id=account.id, action="customer.edit", now=now, target=f"customer:{customer_id}", field=field
+        session,
+        actor_id=account.id,
+        action="customer.edit",
+        now=as_of.now,
+        target=f"customer:{customer_id}",
+        field=field,
     )
     session.flush()
     if field in TIER_FIELDS or field.startswith(ATTRIBUTE):
-        retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+        retier_customer(session, as_of, customer_id)
     book.invalidate_on_commit(session)  # a name, company or contact changes what searches find
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import and_, func, literal_column
 from sqlmodel import Session, col, select
 
 from core.accounts import Account
+from core.as_of import AsOf
 from core.errors import InvalidInput
 from core.models import (
     STAGES,
@@ -144,14 +145,12 @@ def validate(query: Query, policy: Policy) -> Query:
     return query
 
 
-def search(
-    session: Session, account: Account, policy: Policy, query: Query, now: datetime, *, org_timezone: str
-) -> Page:
+def search(session: Session, account: Account, as_of: AsOf, query: Query) -> Page:
     """A page of `account`'s book matching `query` (validated here)."""
-    query = validate(query, policy)
-    all_rows = rows(session, account, policy, now, org_timezone=org_timezone)
-    matching = select_rows(all_rows, query, now, lambda: book.index_for(session, account))
-    ordered = sort_rows(matching, query.sort, query.descending, policy)
+    query = validate(query, as_of.policy)
+    all_rows = rows(session, account, as_of)
+    matching = select_rows(all_rows, query, as_of.now, lambda: book.index_for(session, account))
+    ordered = sort_rows(matching, query.sort, query.descending, as_of.policy)
     return Page(
         ordered[query.offset : query.offset + query.limit],
         len(ordered),
@@ -241,14 +240,14 @@ _lock = Lock()
 _kept: dict[int, tuple[tuple[Any, ...], float, list[Row]]] = {}
 
 
-def rows(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str) -> list[Row]:
+def rows(session: Session, account: Account, as_of: AsOf) -> list[Row]:
     """Every customer `account` may see, as table rows (kept while nothing they show changed)."""
-    stamp = _stamp(session, policy, now)
+    stamp = _stamp(session, as_of.policy, as_of.now)
     with _lock:
         kept = _kept.get(account.id)
     if kept is not None and kept[0] == stamp and time.monotonic() - kept[1] < ROWS_TTL:
         return kept[2]
-    built = build_rows(session, account, policy, now, org_timezone=org_timezone)
+    built = build_rows(session, account, as_of)
     with _lock:
         _kept[account.id] = (stamp, time.monotonic(), built)
     return built
@@ -276,7 +275,7 @@ def _stamp(session: Session, policy: Policy, now: datetime) -> tuple[Any, ...]:
     )
 
 
-def build_rows(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str) -> list[Row]:
+def build_rows(session: Session, account: Account, as_of: AsOf) -> list[Row]:
     owner = table_of(User).alias("owner")
     found: Sequence[Any] = session.execute(  # (twelve columns: SQLAlchemy types them as variadic)
         sa.select(
@@ -302,9 +301,9 @@ def build_rows(session: Session, account: Account, policy: Policy, now: datetime
     # the scope as a subquery, not thousands of bound ids (their expansion cost more than the queries)
     visible = select(pk(Customer.id)).where(customer_scope(account))
     contacts = _contact_text(session, visible)
-    revenue = revenue_12m(session, policy, now, visible)
-    cadence = _cadence(session, policy, now, org_timezone, ids)
-    expected = expected_money(session, policy, visible)
+    revenue = revenue_12m(session, as_of.policy, as_of.now, visible)
+    cadence = _cadence(session, as_of, ids)
+    expected = expected_money(session, as_of.policy, visible)
     complaints = _open_complaints(session, visible)
     built = []
     for cid, name, company, stage, pipeline_stage, owner_id, owner_name, team_id, am_id, tags, notes, added_at in found:
@@ -401,7 +400,7 @@ def _open_complaints(session: Session, visible: Any) -> dict[int, int]:
 
 
 def _cadence(
-    session: Session, policy: Policy, now: datetime, org_timezone: str, ids: list[int]
+    session: Session, as_of: AsOf, ids: list[int]
 ) -> dict[int, tuple[Mapping[str, str], str, str | None, datetime | None]]:
     """Per customer: (assigned tiers, cadence status, next contact due, last contact) — the
     engine's cadence of the stored tiers, or a live evaluation for a customer not tiered under
@@ -411,23 +410,21 @@ def _cadence(
     ).scalar_one()
     if len(ids) > total // 2:  # most of the book: one pass beats thousands of IN (…) lookups (as /summary)
         wanted = set(ids)
-        facts = [f for f in load_cadence_facts(session, policy, now, org_timezone=org_timezone) if f.id in wanted]
+        facts = [f for f in load_cadence_facts(session, as_of) if f.id in wanted]
     else:
-        facts = load_cadence_facts(session, policy, now, org_timezone=org_timezone, customer_ids=ids)
+        facts = load_cadence_facts(session, as_of, customer_ids=ids)
     found: dict[int, tuple[Mapping[str, str], str, str | None, datetime | None]] = {}
     unserved = []
     with collector_paused():
-        for fact, result in zip(facts, cadence_of_assigned(facts, policy, now)):
+        for fact, result in zip(facts, cadence_of_assigned(facts, as_of.policy, as_of.now)):
             if result is None:
                 unserved.append(fact.id)
                 continue
             found[fact.id] = (fact.assigned_tiers, result.status, _iso(result.next_due), fact.last_contact_at)
         if unserved:
-            stats = STATS.get(session, policy, now, org_timezone)
-            for fact in load_facts(
-                session, policy, now, org_timezone=org_timezone, customer_ids=unserved, with_occasions=False
-            ):
-                result = evaluate_one(fact, stats, policy, now).cadence
+            stats = STATS.get(session, as_of)
+            for fact in load_facts(session, as_of, customer_ids=unserved, with_occasions=False):
+                result = evaluate_one(fact, stats, as_of.policy, as_of.now).cadence
                 found[fact.id] = (fact.assigned_tiers, result.status, _iso(result.next_due), fact.last_contact_at)
     return found
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.accounts import Account, get_account
+from core.as_of import AsOf
 from core.db import Database
 from core.errors import NotFound
 from core.imports.file_reader import read_bytes
@@ -29,7 +30,6 @@ from core.imports.importer import ImportReport, Progress, import_table, plan_tab
 from core.models import Upload
 from core.names import book
 from core.tier_records.retier import TierChange, pending_changes, recompute
-from core.tiering import Policy
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # well under the Bot API's 20 MB download limit; 50k CRM rows are ~10 MB
 KINDS = ("customers", "interactions", "deals")
@@ -49,10 +49,8 @@ def preview(
     upload_id: int,
     kind: str,
     *,
-    now: datetime,
+    as_of: AsOf,
     currency: str,
-    timezone: str,
-    policy: Policy,
     table: Table | None = None,
 ) -> ImportReport:
     """Validate the upload as `kind` without keeping anything it would write; remembers the kind
@@ -63,15 +61,22 @@ def preview(
     upload = _own(session, account, upload_id)
     if table is None:
         table = read_bytes(upload.content)
-    plan = plan_table(session, kind, table, actor=account, now=now, currency=currency, timezone=timezone, policy=policy)
+    plan = plan_table(
+        session,
+        kind,
+        table,
+        actor=account,
+        now=as_of.now,
+        currency=currency,
+        timezone=as_of.timezone,
+        policy=as_of.policy,
+    )
     report = plan.report
     if report.created or report.updated:
         savepoint = session.begin_nested()
         try:
             plan.apply(session, lambda done, total: None)
-            report.tier_changes = pending_changes(
-                session, policy, now, org_timezone=timezone, customer_ids=report.touched_ids
-            )
+            report.tier_changes = pending_changes(session, as_of, customer_ids=report.touched_ids)
         finally:
             savepoint.rollback()
         report.created_ids, report.touched_ids = [], set()
@@ -128,10 +133,8 @@ def confirm(
     account: Account,
     upload_id: int,
     *,
-    now: datetime,
+    as_of: AsOf,
     currency: str,
-    timezone: str,
-    policy: Policy,
     progress: Progress | None = None,
 ) -> ImportReport | None:
     """Import the upload's valid rows; None when it is no longer waiting (done or cancelled)."""
@@ -146,21 +149,21 @@ def confirm(
         upload.kind,
         read_bytes(upload.content),
         actor=account,
-        now=now,
+        now=as_of.now,
         currency=currency,
-        timezone=timezone,
+        timezone=as_of.timezone,
         apply=True,
         skip_invalid=True,
         progress=progress,
-        policy=policy,
+        policy=as_of.policy,
     )
-    upload.status, upload.summary, upload.finished_at, upload.content = "done", report.summary(), now, b""
+    upload.status, upload.summary, upload.finished_at, upload.content = "done", report.summary(), as_of.now, b""
     session.add(upload)
     audit.record(
         session,
         actor_id=account.id,
         action=f"import.{upload.kind}",
-        now=now,
+        now=as_of.now,
         target=f"upload:{upload.id}",
         file=upload.filename,
         **{k: v for k, v in report.summary().items() if k != "kind"},
@@ -169,15 +172,13 @@ def confirm(
     return report
 
 
-def retier_imported(
-    db: Database, policy: Policy, now: datetime, *, org_timezone: str, touched_ids: Iterable[int]
-) -> list[TierChange]:
+def retier_imported(db: Database, as_of: AsOf, *, touched_ids: Iterable[int]) -> list[TierChange]:
     """After a committed import: the customers it touched re-tiered once, as its preview said
     (a review's rules, as `tierbot import` does); the tier changes."""
     ids = sorted(touched_ids)
     if not ids:
         return []
-    return recompute(db, policy, now, org_timezone=org_timezone, review=True, customer_ids=ids).changes
+    return recompute(db, as_of, review=True, customer_ids=ids).changes
 
 
 def cancel(session: Session, account: Account, upload_id: int, *, now: datetime) -> bool:

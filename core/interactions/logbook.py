@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.accounts import Account, account_of
+from core.as_of import AsOf
 from core.chat import flows
 from core.db import Database
 from core.errors import InvalidInput, NotFound
@@ -287,16 +288,14 @@ def log_and_retier(
     *,
     chat_id: int,
     message_id: int,
-    now: datetime,
+    as_of: AsOf,
     currency: str,
-    policy: Any,
-    org_timezone: str,
     others: Sequence[int] = (),
 ) -> LoggedResult:
     """Save the log and re-tier its customer in one transaction (the reply shows both). `others`:
     further customers the message is about, each logged with the same kind, date and note (the
     amount, follow-up and feedback stay with the first) and re-tiered too."""
-    saved = save_log(session, account, draft, chat_id=chat_id, message_id=message_id, now=now, currency=currency)
+    saved = save_log(session, account, draft, chat_id=chat_id, message_id=message_id, now=as_of.now, currency=currency)
     more = _log_others(
         session,
         account,
@@ -305,18 +304,18 @@ def log_and_retier(
         others,
         chat_id=chat_id,
         message_id=message_id,
-        now=now,
+        now=as_of.now,
         currency=currency,
     )
     session.flush()
     closed, still_open = (
         ((), ())
         if saved.duplicate
-        else followups.settle_after_log(session, saved.customer_id, saved.interaction_id, now)
+        else followups.settle_after_log(session, saved.customer_id, saved.interaction_id, as_of.now)
     )
     for extra in more:
-        retier_customer(session, policy, extra.customer_id, now, org_timezone=org_timezone)
-    result, changes = retier_customer(session, policy, saved.customer_id, now, org_timezone=org_timezone)
+        retier_customer(session, as_of, extra.customer_id)
+    result, changes = retier_customer(session, as_of, saved.customer_id)
     cadence = result.cadence if result is not None else None
     next_due = cadence.any.next_due if cadence and cadence.any else None
     next_visit = cadence.visit.next_due if cadence and cadence.visit else None
@@ -344,10 +343,8 @@ def save_and_close(
     *,
     chat_id: int,
     message_id: int,
-    now: datetime,
+    as_of: AsOf,
     currency: str,
-    policy: Any,
-    org_timezone: str,
     others: Sequence[int] = (),
     learn: str | None = None,
 ) -> LoggedResult:
@@ -360,19 +357,19 @@ def save_and_close(
         draft,
         chat_id=chat_id,
         message_id=message_id,
-        now=now,
+        as_of=as_of,
         currency=currency,
-        policy=policy,
-        org_timezone=org_timezone,
         others=others,
     )
     if learn and not logged.saved.duplicate:
-        logged = replace(logged, learned=aliases.learn(session, account, logged.saved.customer_id, learn, now=now))
+        logged = replace(
+            logged, learned=aliases.learn(session, account, logged.saved.customer_id, learn, now=as_of.now)
+        )
     flows.clear(session, account.id)
     return logged
 
 
-def rehearse_log(db: Database, now: datetime, *, currency: str, policy: Any, org_timezone: str) -> None:
+def rehearse_log(db: Database, as_of: AsOf, *, currency: str) -> None:
     """Log a call for one customer and roll it back (nothing is ever committed): at start, so the
     statements a ✅ runs are compiled before the first rep's ✅ (bot.app.warm_start)."""
     with Session(db.engine) as session:
@@ -386,17 +383,17 @@ def rehearse_log(db: Database, now: datetime, *, currency: str, policy: Any, org
             if found is None:
                 return
             customer_id, owner = found
-            draft = LogDraft(customer_id=customer_id, kind="call", occurred_at=now.isoformat(), summary="rehearsal")
+            draft = LogDraft(
+                customer_id=customer_id, kind="call", occurred_at=as_of.now.isoformat(), summary="rehearsal"
+            )
             log_and_retier(
                 session,
                 account_of(session, owner),
                 draft,
                 chat_id=0,
                 message_id=0,
-                now=now,
+                as_of=as_of,
                 currency=currency,
-                policy=policy,
-                org_timezone=org_timezone,
             )
         finally:
             session.rollback()
@@ -444,10 +441,7 @@ def mark_greeting_sent(
     customer_id: int,
     occasion_key: str,
     occasion_name: str,
-    now: datetime,
-    *,
-    policy: Any,
-    org_timezone: str,
+    as_of: AsOf,
 ) -> bool:
     """Log the greeting the rep sent (it resets the cadence clock) and re-tier the customer, in
     one transaction; False if already logged."""
@@ -461,14 +455,14 @@ def mark_greeting_sent(
             customer_id=customer_id,
             rep_id=account.id,
             kind="greeting",
-            occurred_at=now,
+            occurred_at=as_of.now,
             summary=occasion_name[:300],
             external_id=external_id,
-            created_at=now,
+            created_at=as_of.now,
         )
     )
     session.flush()
-    retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+    retier_customer(session, as_of, customer_id)
     return True
 
 
@@ -481,14 +475,14 @@ class Undone:
     others: tuple[tuple[int, str], ...] = ()  # (id, name) of further customers the same message logged
 
 
-def undo_last(session: Session, account: Account, now: datetime, *, policy: Any, org_timezone: str) -> Undone | None:
+def undo_last(session: Session, account: Account, as_of: AsOf) -> Undone | None:
     """Remove the rep's last log of the last 24 hours, with what it created, and re-tier the
     customers it was about, in one transaction; None if none."""
     last = session.exec(
         select(Interaction)
         .where(
             Interaction.rep_id == account.id,
-            Interaction.created_at > now - UNDO_WINDOW,
+            Interaction.created_at > as_of.now - UNDO_WINDOW,
             col(Interaction.source_message_id).is_not(None),
         )
         .order_by(col(Interaction.created_at).desc(), col(Interaction.id).desc())
@@ -497,11 +491,13 @@ def undo_last(session: Session, account: Account, now: datetime, *, policy: Any,
         return None
     logged = _same_message(session, account, last.source_chat_id, last.source_message_id)  # maybe several customers
     for row, _ in logged:
-        _remove(session, row.id or 0, now)
-        audit.record(session, actor_id=account.id, action="interaction.undo", now=now, target=f"interaction:{row.id}")
+        _remove(session, row.id or 0, as_of.now)
+        audit.record(
+            session, actor_id=account.id, action="interaction.undo", now=as_of.now, target=f"interaction:{row.id}"
+        )
     session.flush()
     for customer_id in dict.fromkeys(row.customer_id for row, _ in logged):
-        retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+        retier_customer(session, as_of, customer_id)
     (first, name), more = logged[0], logged[1:]
     return Undone(
         first.id or 0, first.customer_id, name, first.kind, tuple((row.customer_id, other) for row, other in more)
@@ -547,21 +543,19 @@ def logged_from_message(session: Session, account: Account, *, chat_id: int, mes
     ]
 
 
-def delete_interaction(
-    session: Session, account: Account, interaction_id: int, now: datetime, *, policy: Any, org_timezone: str
-) -> int:
+def delete_interaction(session: Session, account: Account, interaction_id: int, as_of: AsOf) -> int:
     """Delete one interaction from a customer's history and re-tier the customer, in one
     transaction; returns its customer id."""
     row = session.get(Interaction, interaction_id)
     if row is None or not can_see_customer(session, account, row.customer_id):
         raise NotFound(f"interaction {interaction_id}")
     customer_id = row.customer_id
-    _remove(session, interaction_id, now)
+    _remove(session, interaction_id, as_of.now)
     audit.record(
-        session, actor_id=account.id, action="interaction.delete", now=now, target=f"interaction:{interaction_id}"
+        session, actor_id=account.id, action="interaction.delete", now=as_of.now, target=f"interaction:{interaction_id}"
     )
     session.flush()
-    retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+    retier_customer(session, as_of, customer_id)
     return customer_id
 
 
@@ -646,9 +640,7 @@ def correct(
     field: str,
     value: Any,
     *,
-    now: datetime,
-    policy: Any,
-    org_timezone: str,
+    as_of: AsOf,
     currency: str,
 ) -> Corrected:
     """Change one part of a saved log — customer (an id), kind (a code), occurred_at (ISO,
@@ -677,21 +669,21 @@ def correct(
         row.currency = (draft.currency or currency).upper() if money is not None else None
         row.amount_minor = _signed_minor(draft.amount, row.currency, money)
     else:
-        _set_feedback(session, account, row, feedback_rows, draft, now)
+        _set_feedback(session, account, row, feedback_rows, draft, as_of.now)
     session.add(row)
     session.flush()
     audit.record(
         session,
         actor_id=account.id,
         action="interaction.correct",
-        now=now,
+        now=as_of.now,
         target=f"interaction:{interaction_id}",
         field=field,
         moved_from=previous if field == "customer" else None,
     )
     changes: list[Any] = []
     for customer_id in dict.fromkeys((previous, row.customer_id)):
-        _, found = retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+        _, found = retier_customer(session, as_of, customer_id)
         changes += [c for c in found if c.old is not None]
     return Corrected(interaction_id, row.customer_id, previous, changes)
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.accounts import Account
+from core.as_of import AsOf
 from core.errors import InvalidInput, NotFound
 from core.models import PIPELINE_STAGES, Customer, Interaction, Opportunity
 from core.money import from_minor, parse_money, to_minor
@@ -156,9 +157,7 @@ def _open_row(session: Session, account: Account, opportunity_id: int) -> Opport
     return row
 
 
-def win(
-    session: Session, account: Account, opportunity_id: int, *, now: datetime, policy: Any, org_timezone: str
-) -> Closed:
+def win(session: Session, account: Account, opportunity_id: int, *, as_of: AsOf) -> Closed:
     """Won: log the deal (its amount becomes booked revenue now), close the opportunity, make a
     prospect an active customer, re-tier — one transaction."""
     row = _open_row(session, account, opportunity_id)
@@ -168,30 +167,30 @@ def win(
         customer_id=row.customer_id,
         rep_id=account.id,
         kind="deal",
-        occurred_at=now,
+        occurred_at=as_of.now,
         amount_minor=row.amount_minor,
         currency=row.currency if row.amount_minor is not None else None,
         summary=row.title[:4000],
-        created_at=now,
+        created_at=as_of.now,
     )
     session.add(deal)
     session.flush()
-    row.status, row.deal_interaction_id, row.closed_at, row.updated_at = "won", deal.id, now, now
+    row.status, row.deal_interaction_id, row.closed_at, row.updated_at = "won", deal.id, as_of.now, as_of.now
     session.add(row)
     if customer.stage == "prospect":  # signed: 待签约 → 服务中
         customer.stage = "active"
-        customer.contract_start = customer.contract_start or now.date()
+        customer.contract_start = customer.contract_start or as_of.now.date()
         session.add(customer)
     audit.record(
         session,
         actor_id=account.id,
         action="opportunity.won",
-        now=now,
+        now=as_of.now,
         target=f"opportunity:{row.id}",
         interaction=deal.id,
     )
     session.flush()
-    _, changes = retier_customer(session, policy, row.customer_id, now, org_timezone=org_timezone)
+    _, changes = retier_customer(session, as_of, row.customer_id)
     return Closed(view(row), customer.name, deal.id, [c for c in changes if c.old is not None])
 
 
@@ -201,9 +200,7 @@ def lose(
     opportunity_id: int,
     reason: str,
     *,
-    now: datetime,
-    policy: Any,
-    org_timezone: str,
+    as_of: AsOf,
 ) -> Closed:
     """Lost (输单), with the reason the rep gave; re-tiers the customer."""
     if not reason.strip():
@@ -211,11 +208,11 @@ def lose(
     row = _open_row(session, account, opportunity_id)
     customer = session.get(Customer, row.customer_id)
     assert customer is not None
-    row.status, row.lost_reason, row.closed_at, row.updated_at = "lost", reason.strip()[:1000], now, now
+    row.status, row.lost_reason, row.closed_at, row.updated_at = "lost", reason.strip()[:1000], as_of.now, as_of.now
     session.add(row)
-    audit.record(session, actor_id=account.id, action="opportunity.lost", now=now, target=f"opportunity:{row.id}")
+    audit.record(session, actor_id=account.id, action="opportunity.lost", now=as_of.now, target=f"opportunity:{row.id}")
     session.flush()
-    _, changes = retier_customer(session, policy, row.customer_id, now, org_timezone=org_timezone)
+    _, changes = retier_customer(session, as_of, row.customer_id)
     return Closed(view(row), customer.name, None, [c for c in changes if c.old is not None])
 
 
@@ -226,9 +223,7 @@ def edit(
     field: str,
     text: str,
     *,
-    now: datetime,
-    policy: Any,
-    org_timezone: str,
+    as_of: AsOf,
     currency: str,
 ) -> OpportunityView:
     """Change one field of an open opportunity from typed text (the stage from its code, the
@@ -262,13 +257,18 @@ def edit(
         if not text:
             raise InvalidInput("empty_text")
         row.title = text[:200]
-    row.updated_at = now
+    row.updated_at = as_of.now
     session.add(row)
     audit.record(
-        session, actor_id=account.id, action="opportunity.edit", now=now, target=f"opportunity:{row.id}", field=field
+        session,
+        actor_id=account.id,
+        action="opportunity.edit",
+        now=as_of.now,
+        target=f"opportunity:{row.id}",
+        field=field,
     )
     session.flush()
-    retier_customer(session, policy, row.customer_id, now, org_timezone=org_timezone)
+    retier_customer(session, as_of, row.customer_id)
     return view(row)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from core.accounts import Account
+from core.as_of import AsOf
 from core.interactions import feedback, followups
 from core.models import Customer, pk
 from core.reminders import greetings as greetings_names
@@ -174,13 +175,11 @@ def line_count(items: Agenda) -> int:
     return len(customers)
 
 
-def build(session: Session, account: Account, policy: Policy, now: datetime, *, org_timezone: str) -> Agenda:
-    return build_many(session, [account], policy, now, org_timezone=org_timezone)[account.id]
+def build(session: Session, account: Account, as_of: AsOf) -> Agenda:
+    return build_many(session, [account], as_of)[account.id]
 
 
-def build_many(
-    session: Session, people: list[Account], policy: Policy, now: datetime, *, org_timezone: str
-) -> dict[int, Agenda]:
+def build_many(session: Session, people: list[Account], as_of: AsOf) -> dict[int, Agenda]:
     """Agendas of many people at once (the morning digest of every rep): one facts load and one
     evaluation for all their customers, then grouped by person — not a query per rep."""
     owners, names, total = _books(session, [p.id for p in people])
@@ -188,12 +187,12 @@ def build_many(
     contacts_of: dict[int, list[ContactDue]] = {}
     occasions_of: dict[int, tuple] = {}
     # Cadence follows the stored tiers: most customers need no model evaluated at all.
-    facts = _facts_of(session, policy, now, org_timezone, ids, whole_book=len(ids) > total // 2)
+    facts = _facts_of(session, as_of, ids, whole_book=len(ids) > total // 2)
     unserved = []
     priority_of: dict[int, bool] = {}
     kept: list[Any] = []
     with collector_paused():  # thousands of results that all survive the loop
-        for fact, cadence in zip(facts, cadence_of_assigned(facts, policy, now)):
+        for fact, cadence in zip(facts, cadence_of_assigned(facts, as_of.policy, as_of.now)):
             occasions_of[fact.id] = fact.occasions
             if cadence is None:
                 unserved.append(fact.id)
@@ -202,31 +201,29 @@ def build_many(
                 assigned = fact.assigned_tiers
                 priority = priority_of.get(id(assigned))
                 if priority is None:
-                    priority = priority_of[id(assigned)] = policy.has_priority_tier(assigned)
+                    priority = priority_of[id(assigned)] = as_of.policy.has_priority_tier(assigned)
                     kept.append(assigned)  # keeps the id valid for the loop
-                contacts_of[fact.id] = _contacts(fact.id, cadence, names.get(fact.id, ""), policy, priority)
+                contacts_of[fact.id] = _contacts(fact.id, cadence, names.get(fact.id, ""), as_of.policy, priority)
     if unserved:  # not tiered yet under some model: the live tier serves, so evaluate them
-        stats = STATS.get(session, policy, now, org_timezone)
-        for fact in load_facts(
-            session, policy, now, org_timezone=org_timezone, customer_ids=unserved, with_occasions=False
-        ):
-            result = evaluate_one(fact, stats, policy, now)
+        stats = STATS.get(session, as_of)
+        for fact in load_facts(session, as_of, customer_ids=unserved, with_occasions=False):
+            result = evaluate_one(fact, stats, as_of.policy, as_of.now)
             served = {code: model.tier for code, model in result.models.items() if model is not None}
             contacts_of[fact.id] = _contacts(
                 fact.id,
                 result.cadence,
                 names.get(fact.id, ""),
-                policy,
-                policy.has_priority_tier({**served, **fact.assigned_tiers}),
+                as_of.policy,
+                as_of.policy.has_priority_tier({**served, **fact.assigned_tiers}),
             )
-    follow_ups = followups.due_many(session, [p.id for p in people], _end_of_today(people, now, org_timezone))
+    follow_ups = followups.due_many(session, [p.id for p in people], _end_of_today(people, as_of.now, as_of.timezone))
     complaints = feedback.open_complaints_of(session, ids)
-    rollup = policy.reminders.rollup_days
+    rollup = as_of.policy.reminders.rollup_days
     agendas = {}
     for person in people:
         book = owners.get(person.id, set())
-        zone = zone_or_default(person.timezone, org_timezone)
-        today = now.astimezone(zone).date()
+        zone = zone_or_default(person.timezone, as_of.timezone)
+        today = as_of.now.astimezone(zone).date()
         # in no particular order: `lines` ranks them (sorting 100k contacts per morning for
         # nothing would cost the digest sweep a tenth of its time)
         contacts = [c for cid in book for c in contacts_of.get(cid, ())]
@@ -260,17 +257,15 @@ def build_many(
     return agendas
 
 
-def _facts_of(
-    session: Session, policy: Policy, now: datetime, org_timezone: str, ids: list[int], *, whole_book: bool
-) -> list[Any]:
+def _facts_of(session: Session, as_of: AsOf, ids: list[int], *, whole_book: bool) -> list[Any]:
     """Facts of `ids`; when they are most of the book (the morning digest of every rep), one
     pass over the whole book is cheaper than thousands of IN (…) lookups."""
     if not ids:
         return []
     if not whole_book:
-        return load_cadence_facts(session, policy, now, org_timezone=org_timezone, customer_ids=ids)
+        return load_cadence_facts(session, as_of, customer_ids=ids)
     wanted = set(ids)
-    return [f for f in load_cadence_facts(session, policy, now, org_timezone=org_timezone) if f.id in wanted]
+    return [f for f in load_cadence_facts(session, as_of) if f.id in wanted]
 
 
 def _books(session: Session, user_ids: list[int]) -> tuple[dict[int, set[int]], dict[int, str], int]:

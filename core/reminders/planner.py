@@ -20,6 +20,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from core.accounts import Account, account_of, may_delegate_to
+from core.as_of import AsOf
 from core.chat.messages import Act, Offer, OutboxMessage
 from core.chat.plans import Planned
 from core.models import Customer, Feedback, FollowUp, Notification, Team, User
@@ -197,7 +198,7 @@ def plan_digests(session: Session, policy: Policy, settings: Settings, now: date
     due = [(p, k) for p, k in due if k not in already]
     if not due:
         return []
-    agendas = agenda.build_many(session, [p.account for p, _ in due], policy, now, org_timezone=settings.timezone)
+    agendas = agenda.build_many(session, [p.account for p, _ in due], AsOf(policy, now, settings.timezone))
     planned = []
     for person, key in due:
         items = agendas[person.account.id]
@@ -335,7 +336,7 @@ def plan_afternoon(session: Session, policy: Policy, settings: Settings, now: da
     already = _sent_keys(session, "nudge:")
     waiting = [(p, k) for p, k in waiting if k not in already]
     agendas = (
-        agenda.build_many(session, [p.account for p, _ in waiting], policy, now, org_timezone=settings.timezone)
+        agenda.build_many(session, [p.account for p, _ in waiting], AsOf(policy, now, settings.timezone))
         if waiting
         else {}
     )
@@ -422,9 +423,7 @@ def plan_escalations(session: Session, policy: Policy, settings: Settings, now: 
     planned = []
     reps = [p for p in everyone.values() if p.manager_id or p.delegate_id]
     agendas = (
-        agenda.build_many(session, [p.account for p in reps], policy, now, org_timezone=settings.timezone)
-        if reps
-        else {}
+        agenda.build_many(session, [p.account for p in reps], AsOf(policy, now, settings.timezone)) if reps else {}
     )
     for rep in reps:
         targets = _escalation_targets(rep, everyone, now)

@@ -6,7 +6,6 @@ figure the table filter (core.customers.table.Query fields) that lists the custo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from core.accounts import Account
+from core.as_of import AsOf
 from core.models import Customer, Opportunity, Role
 from core.money import from_minor
 from core.reports import scoping, summary
@@ -24,10 +24,8 @@ from core.tiering.specs import ServiceModel
 def build(
     session: Session,
     actor: Account,
-    policy: Policy,
-    now: datetime,
+    as_of: AsOf,
     *,
-    org_timezone: str,
     period: str = scoping.DEFAULT_PERIOD,
     person: str | None = None,
     team: str | None = None,
@@ -36,10 +34,10 @@ def build(
     Forbidden for reps; InvalidInput (summary_*) for a scope the actor may not see."""
     request = scoping.Request(period=period, person=person, team=team)
     scope = scoping.resolve_scope(session, actor, request)
-    figures = summary.build(session, actor, policy, now, org_timezone=org_timezone, scope=scope, period=period).params()
+    figures = summary.build(session, actor, as_of, scope=scope, period=period).params()
     base = scope_filter(actor, scope)
     figures["pipeline"] = {
-        "expected": str(pipeline_expected(session, actor, policy, scope)),
+        "expected": str(pipeline_expected(session, actor, as_of.policy, scope)),
         "drill": {**base, "expected": "1", "sort": "expected", "desc": "1"},
     }
     figures["drill"] = {
@@ -52,7 +50,7 @@ def build(
             tier["drill"] = {**base, f"tier.{model['code']}": tier["code"], "sort": "revenue", "desc": "1"}
     for person_line in figures["overdue_people"]:
         person_line["drill"] = {**base, "cadence": "overdue", "person": str(person_line["user_id"])}
-    service = next((m for m in policy.models if isinstance(m, ServiceModel)), None)
+    service = next((m for m in as_of.policy.models if isinstance(m, ServiceModel)), None)
     for share in figures["allocation"]:
         share["drill"] = {**base, f"tier.{service.code}": share["code"]} if service else base
     return figures

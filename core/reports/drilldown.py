@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from core.accounts import Account, get_account
+from core.as_of import AsOf
 from core.errors import InvalidInput
 from core.models import Customer, CustomerTier, User
 from core.reminders import agenda
@@ -82,13 +82,11 @@ def tier_page(
     )
 
 
-def overdue_of(
-    session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str, user_id: int
-) -> tuple[str, list[agenda.ContactDue]]:
+def overdue_of(session: Session, actor: Account, as_of: AsOf, *, user_id: int) -> tuple[str, list[agenda.ContactDue]]:
     """The overdue contacts of one person `actor` manages: exactly those of their /today."""
     require_summary_rights(actor)
     person = get_account(session, user_id)
     if not in_domain(session, actor, user_id):
         raise InvalidInput("summary_other_team", value=person.name, name=person.name)
-    items = agenda.build(session, person, policy, now, org_timezone=org_timezone)
+    items = agenda.build(session, person, as_of)
     return person.name, sorted(items.overdue, key=lambda c: (not c.priority, -c.days_late, c.name))

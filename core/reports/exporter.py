@@ -38,6 +38,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.accounts import Account
+from core.as_of import AsOf
 from core.models import Contact, Customer, CustomerAlias, Feedback, FollowUp, Interaction, Opportunity, User
 from core.money import from_minor
 from core.spreadsheet import quote_formula
@@ -179,19 +180,17 @@ class _Sheet:
 def export_book(
     session: Session,
     account: Account,
-    policy: Policy,
-    now: datetime,
+    as_of: AsOf,
     *,
-    org_timezone: str,
     currency: str,
     lang: str,
     labels: ExportLabels,
     max_bytes: int | None = None,
 ) -> Export:
     limit = max_bytes or MAX_FILE_BYTES
-    zone = ZoneInfo(org_timezone)
-    customer_header, customer_formats = _customer_columns(policy, lang, labels)
-    customers = list(_customer_rows(session, account, policy, now, org_timezone, currency, lang, labels, zone))
+    zone = as_of.zone
+    customer_header, customer_formats = _customer_columns(as_of.policy, lang, labels)
+    customers = list(_customer_rows(session, account, as_of, currency, lang, labels, zone))
     sheets = [
         _Sheet("customers", labels.sheets["customers"], customer_header, customer_formats, lambda: customers),
         _Sheet(
@@ -405,9 +404,7 @@ def _customer_columns(policy: Policy, lang: str, labels: ExportLabels) -> tuple[
 def _customer_rows(
     session: Session,
     account: Account,
-    policy: Policy,
-    now: datetime,
-    org_timezone: str,
+    as_of: AsOf,
     currency: str,
     lang: str,
     labels: ExportLabels,
@@ -426,26 +423,23 @@ def _customer_rows(
     alias_texts = _aliases(session, ids)
     expected = _open_expected(session, ids)
     followups = _open_followups(session, ids)
-    facts = {
-        f.id: f
-        for f in load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=ids, with_occasions=False)
-    }
-    stats = STATS.get(session, policy, now, org_timezone) if facts else None
+    facts = {f.id: f for f in load_facts(session, as_of, customer_ids=ids, with_occasions=False)}
+    stats = STATS.get(session, as_of) if facts else None
     stage_words, pipeline_words = labels.values["stage"], labels.values["pipeline_stage"]
     cadence_words = labels.values["cadence"]
     for customer, owner in rows:
         cid = customer.id or 0
         contact = contacts.get(cid)
         fact = facts.get(cid)
-        result = evaluate_one(fact, stats, policy, now) if fact is not None and stats is not None else None
+        result = evaluate_one(fact, stats, as_of.policy, as_of.now) if fact is not None and stats is not None else None
         served = result.tiers if result is not None else {}
         models = result.models if result is not None else {}
         cadence = result.cadence if result is not None else None
         tiers: list[Any] = []
-        for model in policy.models:
+        for model in as_of.policy.models:
             live = models.get(model.code)
             tiers += [
-                _tier_name(policy, model.code, served.get(model.code), lang),
+                _tier_name(as_of.policy, model.code, served.get(model.code), lang),
                 live.score if live is not None else None,
             ]
         attributes = customer.attributes or {}
@@ -454,8 +448,8 @@ def _customer_rows(
             customer.name,
             owner,
             *tiers,
-            to_base(fact.revenue_12m, policy.fx)[0] if fact is not None else None,
-            to_base(expected[cid], policy.fx)[0] if cid in expected else None,
+            to_base(fact.revenue_12m, as_of.policy.fx)[0] if fact is not None else None,
+            to_base(expected[cid], as_of.policy.fx)[0] if cid in expected else None,
             _local(fact.last_contact_at, zone) if fact is not None else None,
             cadence_words.get(cadence.status, cadence.status) if cadence else None,
             cadence.next_due if cadence else None,
@@ -488,7 +482,7 @@ def _customer_rows(
             pipeline_words.get(customer.pipeline_stage or "", customer.pipeline_stage),
             customer.expected_signing_date,
             customer.notes,
-            *[_number(attributes.get(item.name)) for item in policy.inputs],
+            *[_number(attributes.get(item.name)) for item in as_of.policy.inputs],
         ]
 
 

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa  # sa.select: rows of more than 4 columns (sqlmodel's select() types at most 4)
 from sqlalchemy import and_, case, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from core.accounts import Account
+from core.as_of import AsOf
 from core.db import beside, raw_rows
 from core.errors import InvalidInput
 from core.models import Customer, CustomerTier, Feedback, Interaction, TierAssignment, TierOverride, User
@@ -65,46 +65,44 @@ YEAR = timedelta(days=365)
 def build(
     session: Session,
     actor: Account,
-    policy: Policy,
-    now: datetime,
+    as_of: AsOf,
     *,
-    org_timezone: str,
     scope: Scope,
     period: str = DEFAULT_PERIOD,
 ) -> Summary:
     require_summary_rights(actor)
     if period not in PERIOD_DAYS:
         raise InvalidInput("summary_usage", value=period)
-    since = now - timedelta(days=PERIOD_DAYS[period])
+    since = as_of.now - timedelta(days=PERIOD_DAYS[period])
     clause = scope_clause(actor, scope)
     with beside(session) as aside:
         # The pure GROUP BY figures run on a second connection while this thread builds the
         # cadence (Python): the database works without the GIL meanwhile.
-        pending = aside.submit(_aggregates, clause, policy, since, now, org_timezone)
+        pending = aside.submit(_aggregates, clause, as_of, since)
         book = {
             cid: (owner, am)
             for cid, owner, am in raw_rows(
                 session.connection(), select(Customer.id, Customer.owner_id, Customer.account_manager_id).where(clause)
             )
         }
-        coverage, overdue = _cadence(session, policy, now, org_timezone, book)
-        moves, movements = _movements(session, book, policy, since, now)
+        coverage, overdue = _cadence(session, as_of, book)
+        moves, movements = _movements(session, book, as_of.policy, since, as_of.now)
         people, people_more, overdue_total = _overdue_people(session, overdue, book)
         figures = pending.result()
-    models = [_model_figures(model, figures.counts, figures.revenue, coverage, moves) for model in policy.models]
-    clv_model, retention, lifetimes = lifetime_values(policy, models, figures.retention_base, figures.retained)
+    models = [_model_figures(model, figures.counts, figures.revenue, coverage, moves) for model in as_of.policy.models]
+    clv_model, retention, lifetimes = lifetime_values(as_of.policy, models, figures.retention_base, figures.retained)
     complaints_open, complaints_old = figures.complaints
     allocation_model, allocation_total, allocation = figures.allocation
     overrides, overrides_total = figures.overrides
-    zone = ZoneInfo(org_timezone)
+    zone = as_of.zone
     return Summary(
         scope,
         period,
         since,
-        now,
+        as_of.now,
         since.astimezone(zone).date(),
-        now.astimezone(zone).date(),
-        policy.base_currency,
+        as_of.today,
+        as_of.policy.base_currency,
         len(book),
         models,
         movements,
@@ -125,13 +123,11 @@ def build(
     )
 
 
-def figures(
-    session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str, request: Request
-) -> Summary:
+def figures(session: Session, actor: Account, as_of: AsOf, *, request: Request) -> Summary:
     """The summary `request` asks for (its scope within what `actor` may see); `.params()` makes
     it JSON-safe where it is serialised."""
     scope = resolve_scope(session, actor, request)
-    return build(session, actor, policy, now, org_timezone=org_timezone, scope=scope, period=request.period)
+    return build(session, actor, as_of, scope=scope, period=request.period)
 
 
 @dataclass(frozen=True)
@@ -145,17 +141,15 @@ class _Aggregates:
     overrides: tuple[list[OverrideLine], int]
 
 
-def _aggregates(
-    session: Session, clause: Any, policy: Policy, since: datetime, now: datetime, org_timezone: str
-) -> _Aggregates:
+def _aggregates(session: Session, clause: Any, as_of: AsOf, since: datetime) -> _Aggregates:
     """Every figure that is one GROUP BY (or a count) and nothing else."""
     return _Aggregates(
         _tier_counts(session, clause),
-        _tier_revenue(session, clause, policy, now),
-        _complaints(session, clause, now),
-        _allocation(session, clause, policy, since, now),
-        *_retention(session, clause, now),
-        _overrides(session, clause, policy, now, org_timezone),
+        _tier_revenue(session, clause, as_of.policy, as_of.now),
+        _complaints(session, clause, as_of.now),
+        _allocation(session, clause, as_of.policy, since, as_of.now),
+        *_retention(session, clause, as_of.now),
+        _overrides(session, clause, as_of),
     )
 
 
@@ -198,7 +192,7 @@ def _tier_revenue(session: Session, clause: Any, policy: Policy, now: datetime) 
 
 
 def _cadence(
-    session: Session, policy: Policy, now: datetime, org_timezone: str, book: dict[int, tuple[int | None, int | None]]
+    session: Session, as_of: AsOf, book: dict[int, tuple[int | None, int | None]]
 ) -> tuple[dict[tuple[str, str], tuple[int, int]], list[int]]:
     """((model, tier) → (customers with a contact interval, of them not overdue), overdue
     customers). Cadence is the engine's: stored tiers through `cadence_of_assigned`, and a live
@@ -209,28 +203,26 @@ def _cadence(
         select(func.count()).select_from(Customer).where(col(Customer.archived).is_(False))
     ).scalar_one()
     if len(book) > total // 2:  # most of the book: one pass beats thousands of IN (…) lookups
-        facts = [f for f in load_cadence_facts(session, policy, now, org_timezone=org_timezone) if f.id in book]
+        facts = [f for f in load_cadence_facts(session, as_of) if f.id in book]
     else:
-        facts = load_cadence_facts(session, policy, now, org_timezone=org_timezone, customer_ids=sorted(book))
+        facts = load_cadence_facts(session, as_of, customer_ids=sorted(book))
     tally: Counter[tuple[int, bool]] = Counter()  # (id of the shared assigned mapping, not overdue)
     mappings: dict[int, Any] = {}
     overdue: list[int] = []
     unserved: list[int] = []
     with collector_paused():
-        for fact, cadence in zip(facts, cadence_of_assigned(facts, policy, now)):
+        for fact, cadence in zip(facts, cadence_of_assigned(facts, as_of.policy, as_of.now)):
             if cadence is None:
                 unserved.append(fact.id)
             else:
                 _count(fact.id, fact.assigned_tiers, cadence, tally, mappings, overdue)
         if unserved:
-            stats = STATS.get(session, policy, now, org_timezone)
-            for fact in load_facts(
-                session, policy, now, org_timezone=org_timezone, customer_ids=unserved, with_occasions=False
-            ):
+            stats = STATS.get(session, as_of)
+            for fact in load_facts(session, as_of, customer_ids=unserved, with_occasions=False):
                 _count(
                     fact.id,
                     fact.assigned_tiers,
-                    evaluate_one(fact, stats, policy, now).cadence,
+                    evaluate_one(fact, stats, as_of.policy, as_of.now).cadence,
                     tally,
                     mappings,
                     overdue,
@@ -469,11 +461,9 @@ def _retention(session: Session, clause: Any, now: datetime) -> tuple[int, int]:
     return int(base or 0), int(kept or 0)
 
 
-def _overrides(
-    session: Session, clause: Any, policy: Policy, now: datetime, org_timezone: str
-) -> tuple[list[OverrideLine], int]:
+def _overrides(session: Session, clause: Any, as_of: AsOf) -> tuple[list[OverrideLine], int]:
     o = TierOverride
-    active = and_(clause, col(o.removed_at).is_(None), or_(col(o.expires_at).is_(None), col(o.expires_at) > now))
+    active = and_(clause, col(o.removed_at).is_(None), or_(col(o.expires_at).is_(None), col(o.expires_at) > as_of.now))
     total: int = session.execute(
         select(func.count()).select_from(o).join(Customer, col(Customer.id) == col(o.customer_id)).where(active)
     ).scalar_one()
@@ -495,7 +485,7 @@ def _overrides(
     ).all()
     lines = []
     for cid, name, model, tier, reason, expires, by in rows:
-        spec = policy.model_by_code.get(model)
+        spec = as_of.policy.model_by_code.get(model)
         lines.append(
             OverrideLine(
                 cid,
@@ -503,9 +493,9 @@ def _overrides(
                 model,
                 bilingual(spec.name) if spec else {"zh": model, "en": model},
                 tier,
-                tier_label(policy, model, tier),
+                tier_label(as_of.policy, model, tier),
                 reason or "",
-                expires.astimezone(ZoneInfo(org_timezone)).date() if expires else None,
+                expires.astimezone(as_of.zone).date() if expires else None,
                 by,
             )
         )

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from core.accounts import account_of
+from core.as_of import AsOf
 from core.chat.messages import Act, Offer, OutboxMessage
 from core.chat.plans import Planned
 from core.models import Notification, Role, Team, User
@@ -46,9 +47,7 @@ def plan_weekly(session: Session, policy: Policy, settings: Settings, now: datet
             continue
         account = person.account
         scope = scoping.resolve_scope(session, account, scoping.Request(period="week"))
-        figures = summary.build(
-            session, account, policy, now, org_timezone=settings.timezone, scope=scope, period="week"
-        )
+        figures = summary.build(session, account, AsOf(policy, now, settings.timezone), scope=scope, period="week")
         if not figures.customers:
             continue
         planned.append(Planned(account.id, person.telegram_id, account.name, "weekly", key, payload(figures)))

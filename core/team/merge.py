@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.accounts import Account
+from core.as_of import AsOf
 from core.errors import InvalidInput
 from core.models import (
     Contact,
@@ -25,7 +26,6 @@ from core.models import (
 from core.names import aliases, book
 from core.team.lookup import find_customer, visible_customer
 from core.tier_records.retier import retier_customer
-from core.tiering import Policy
 
 # --- merge --------------------------------------------------------------------------------------
 
@@ -100,9 +100,7 @@ class Merged:
     moved: dict[str, int]
 
 
-def merge(
-    session: Session, actor: Account, policy: Policy, keep_id: int, drop_id: int, now: datetime, *, org_timezone: str
-) -> Merged:
+def merge(session: Session, actor: Account, as_of: AsOf, keep_id: int, drop_id: int) -> Merged:
     """Two records of the same customer become one: interactions, feedback, follow-ups,
     contacts and tier overrides move to the kept record, which takes the other's facts where it
     has none; the other is archived with `merged_into_id`. The kept one is re-tiered."""
@@ -123,7 +121,7 @@ def merge(
     for extra in primaries[1:]:
         extra.is_primary = False
         session.add(extra)
-    _one_active_override_per_model(session, keep_id, now)
+    _one_active_override_per_model(session, keep_id, as_of.now)
     if keep.owner_id is not None and drop.owner_id not in (None, keep.owner_id):  # their open promises move too
         session.execute(
             update(FollowUp)
@@ -145,7 +143,7 @@ def merge(
         session.flush()  # free the unique value first
         keep.external_id = external_id
         filled.append("external_id")
-    drop.archived, drop.archived_at, drop.merged_into_id = True, now, keep_id
+    drop.archived, drop.archived_at, drop.merged_into_id = True, as_of.now, keep_id
     session.add_all([keep, drop])
     session.flush()
     moved_aliases = aliases.move(session, drop_id, keep_id)
@@ -153,14 +151,14 @@ def merge(
         session,
         actor_id=actor.id,
         action="customer.merge",
-        now=now,
+        now=as_of.now,
         target=f"customer:{keep_id}",
         merged=drop_id,
         moved=moved,
         filled=filled,
         aliases=moved_aliases,
     )
-    retier_customer(session, policy, keep_id, now, org_timezone=org_timezone)
+    retier_customer(session, as_of, keep_id)
     book.invalidate_on_commit(session)  # one record fewer to find
     return Merged(keep_id, keep.name, drop.name, moved)
 

@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.accounts import Account, account_of
+from core.as_of import AsOf
 from core.errors import InvalidInput, NotFound
 from core.models import (
     Customer,
@@ -77,9 +78,7 @@ def top_tier(policy: Policy) -> tuple[str | None, str | None]:
     return model, tiers[0].code if tiers else None
 
 
-def overview(
-    session: Session, actor: Account, policy: Policy, now: datetime, *, org_timezone: str, team: str | None = None
-) -> Overview:
+def overview(session: Session, actor: Account, as_of: AsOf, *, team: str | None = None) -> Overview:
     """The people `actor` manages (an admin: everyone, or one `team`) with their figures."""
     require_manager(actor)
     statement = select(User, Team).outerjoin(Team, col(Team.id) == col(User.team_id)).where(members_clause(actor))
@@ -88,7 +87,7 @@ def overview(
             raise InvalidInput("team_unknown_team", value=team[:100])
         statement = statement.where(func.lower(Team.name) == team.strip().lower())
     people = list(session.exec(statement).all())
-    members = _member_rows(session, people, policy, now, org_timezone)
+    members = _member_rows(session, people, as_of)
     members.sort(key=lambda m: (m.team or "\uffff", not m.active, m.role != Role.MANAGER, m.name.casefold()))
     visible = customer_scope(actor)
     if team is not None:  # an admin's view of one team: that team's customers
@@ -101,12 +100,10 @@ def overview(
     unassigned = session.exec(
         select(func.count()).select_from(Customer).where(customer_scope(actor), col(Customer.owner_id).is_(None))
     ).one()
-    return Overview(members, main_model(policy)[0], tier_names(policy), customers, waiting, unassigned)
+    return Overview(members, main_model(as_of.policy)[0], tier_names(as_of.policy), customers, waiting, unassigned)
 
 
-def member(
-    session: Session, actor: Account, policy: Policy, user_id: int, now: datetime, *, org_timezone: str
-) -> MemberRow:
+def member(session: Session, actor: Account, as_of: AsOf, user_id: int) -> MemberRow:
     """One person's row (someone `actor` manages)."""
     require_manager(actor)
     row = session.exec(
@@ -116,7 +113,7 @@ def member(
     ).first()
     if row is None:
         raise NotFound(f"user {user_id}")
-    return _member_rows(session, [row], policy, now, org_timezone)[0]
+    return _member_rows(session, [row], as_of)[0]
 
 
 def tier_names(policy: Policy) -> dict[str, dict[str, str]]:
@@ -124,12 +121,10 @@ def tier_names(policy: Policy) -> dict[str, dict[str, str]]:
     return {t.code: {"zh": t.name.get("zh"), "en": t.name.get("en")} for t in main_model(policy)[1]}
 
 
-def _member_rows(
-    session: Session, people: Sequence[tuple[User, Team | None]], policy: Policy, now: datetime, org_timezone: str
-) -> list[MemberRow]:
+def _member_rows(session: Session, people: Sequence[tuple[User, Team | None]], as_of: AsOf) -> list[MemberRow]:
     """Figures of many people in a few GROUP BY queries plus one agenda build for all of them."""
     ids: list[int | None] = [u.id for u, _ in people]
-    model = main_model(policy)[0]
+    model = main_model(as_of.policy)[0]
     not_archived = col(Customer.archived).is_(False)
     books = _counts(
         session,
@@ -148,7 +143,7 @@ def _member_rows(
     last = _counts(
         session,
         select(Interaction.rep_id, func.max(Interaction.occurred_at))
-        .where(col(Interaction.occurred_at) <= now)
+        .where(col(Interaction.occurred_at) <= as_of.now)
         .group_by(col(Interaction.rep_id)),
         col(Interaction.rep_id),
         ids,
@@ -168,7 +163,7 @@ def _member_rows(
             if tier is not None:
                 mix.setdefault(owner, {})[tier] = count
     accounts = [account_of(session, u, t) for u, t in people]
-    agendas = agenda.build_many(session, accounts, policy, now, org_timezone=org_timezone) if accounts else {}
+    agendas = agenda.build_many(session, accounts, as_of) if accounts else {}
     members = []
     for (user, team_row), account in zip(people, accounts, strict=True):
         statuses = Counter(c.status for c in agendas[account.id].contacts)

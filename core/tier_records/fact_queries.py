@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from core import occasions
+from core.as_of import AsOf
 from core.db import Database, beside, raw_rows
 from core.models import Contact, Customer, CustomerTier, Feedback, Interaction, InteractionKind, Opportunity, table_of
 from core.money import from_minor
@@ -51,10 +52,8 @@ MAX_LEAD_DAYS = 31  # occasions are looked up this far ahead; the policy's lead 
 
 def load_facts(
     session: Session,
-    policy: Policy,
-    now: datetime,
+    as_of: AsOf,
     *,
-    org_timezone: str,
     customer_ids: Sequence[int] | None = None,
     with_occasions: bool = True,
 ) -> list[CustomerFacts]:
@@ -63,25 +62,25 @@ def load_facts(
     if customer_ids is not None and not customer_ids:
         return []
     ids = None if customer_ids is None else list(customer_ids)
-    queries = FactQueries(policy, now, org_timezone, session.get_bind().dialect.name)
+    queries = FactQueries(as_of, session.get_bind().dialect.name)
     connection = session.connection()
     with collector_paused():
         activity = _activity(_fetch(connection, queries.activity(), Interaction.customer_id, ids, queries.params))
         return _facts(connection, queries, ids, lambda: activity, with_occasions)
 
 
-def load_book_facts(db: Database, policy: Policy, now: datetime, *, org_timezone: str) -> list[CustomerFacts]:
+def load_book_facts(db: Database, as_of: AsOf) -> list[CustomerFacts]:
     """Facts of every non-archived customer as of `now`, without occasions (a recompute needs
     none). The pass over `interaction` runs on a connection of its own in a worker thread while
     this thread reads the other tables and prepares everything else."""
-    queries = FactQueries(policy, now, org_timezone, db.engine.dialect.name)
+    queries = FactQueries(as_of, db.engine.dialect.name)
     with db.session() as session, beside(session) as aside, collector_paused():
         activity = aside.submit(lambda other: _activity(_rows_in_one_step(other, queries.activity(), queries.params)))
         return _facts(session.connection(), queries, None, activity.result, False)
 
 
 def load_cadence_facts(
-    session: Session, policy: Policy, now: datetime, *, org_timezone: str, customer_ids: Sequence[int] | None = None
+    session: Session, as_of: AsOf, *, customer_ids: Sequence[int] | None = None
 ) -> list[CustomerFacts]:
     """Only what cadence and greetings need (stage, zone, last contact and visit, stored tiers,
     occasions) for every non-archived customer or for `customer_ids`: the morning digest of a
@@ -92,7 +91,7 @@ def load_cadence_facts(
     if customer_ids is not None and not customer_ids:
         return []
     ids = None if customer_ids is None else list(customer_ids)
-    queries = FactQueries(policy, now, org_timezone, session.get_bind().dialect.name)
+    queries = FactQueries(as_of, session.get_bind().dialect.name)
     connection = session.connection()
     with beside(session) as aside, collector_paused():
         if ids is None:
@@ -108,7 +107,7 @@ def load_cadence_facts(
         last = {cid: (_as_utc(contact), _as_utc(visit)) for cid, contact, visit in activity_rows()}
         facts = []
         for cid, stage, added_at, zone_name, contract_start, region in customers:
-            zone_name = zone_name or org_timezone
+            zone_name = zone_name or as_of.timezone
             contract_start = _as_date(contract_start)
             contact, visit = last.get(cid, (None, None))
             facts.append(
@@ -120,7 +119,7 @@ def load_cadence_facts(
                     contract_start=contract_start,
                     last_contact_at=contact,
                     last_visit_at=visit,
-                    occasions=_occasions(region, contract_start, birthdays.get(cid, ()), now, zone_name),
+                    occasions=_occasions(region, contract_start, birthdays.get(cid, ()), as_of.now, zone_name),
                     assigned_tiers=assigned.get(cid, NO_ENTRIES),
                 )
             )
@@ -277,12 +276,12 @@ class FactQueries:
     out once per call. Re-tiering one customer thus composes no statement: SQLAlchemy's
     construction and cache key cost more than the queries for one customer."""
 
-    def __init__(self, policy: Policy, now: datetime, timezone: str, dialect: str) -> None:
-        self.policy, self.now, self.timezone, self.dialect = policy, now, timezone, dialect
+    def __init__(self, as_of: AsOf, dialect: str) -> None:
+        policy, now, zone = as_of.policy, as_of.now, as_of.zone
+        self.policy, self.now, self.timezone, self.dialect = policy, now, as_of.timezone, dialect
         rfm_since = now - timedelta(days=policy.rfm_window_days or 730)
         year_ago = now - timedelta(days=365)
-        zone = ZoneInfo(timezone)
-        first_month = _months_back(now.astimezone(zone).date().replace(day=1), 11)
+        first_month = _months_back(as_of.today.replace(day=1), 11)
         offset = now.astimezone(zone).utcoffset() or timedelta()
         self.params: dict[str, Any] = {
             "now": now,
@@ -294,7 +293,7 @@ class FactQueries:
             "year_ago": year_ago,
             "deal_since": min(rfm_since, year_ago),
         }
-        self._built = _statements(_uses_attributes(policy), timezone, dialect)
+        self._built = _statements(_uses_attributes(policy), as_of.timezone, dialect)
 
     def customers(self) -> Any:
         return self._built.customers

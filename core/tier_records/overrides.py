@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.accounts import Account
+from core.as_of import AsOf
 from core.chat import outbox
 from core.chat.messages import OutboxMessage
 from core.errors import Forbidden, InvalidInput, NotFound
@@ -187,21 +188,19 @@ def models_for(session: Session, actor: Account, policy: Policy, customer_id: in
 def pin(
     session: Session,
     actor: Account,
-    policy: Policy,
+    as_of: AsOf,
     customer_id: int,
     model: str,
     tier: str,
     reason: str,
-    now: datetime,
     *,
     until: date | None,
     timezone: str,
-    org_timezone: str,
 ) -> Pinned:
     """Pin `tier` under `model` (replacing an active pin of that model) and re-tier the customer.
     `until` is a date in `timezone` through which the pin holds."""
     customer = _customer(session, actor, customer_id)
-    spec = policy.model_by_code.get(model)
+    spec = as_of.policy.model_by_code.get(model)
     if spec is None or tier not in spec.tier_by_code:
         raise InvalidInput("override_bad_tier", value=tier)
     if customer.stage not in spec.stage_set:
@@ -215,10 +214,12 @@ def pin(
     if not reason:
         raise InvalidInput("override_no_reason")
     expires_at = expiry_instant(until, timezone)
-    if expires_at is not None and expires_at <= now:
+    if expires_at is not None and expires_at <= as_of.now:
         raise InvalidInput("override_past_date", value=until.isoformat() if until else "")
     replaced = [
-        r for r in _end_pins(session, customer_id, now, model=model) if r.expires_at is None or r.expires_at > now
+        r
+        for r in _end_pins(session, customer_id, as_of.now, model=model)
+        if r.expires_at is None or r.expires_at > as_of.now
     ]
     row = TierOverride(
         customer_id=customer_id,
@@ -227,7 +228,7 @@ def pin(
         reason=reason,
         expires_at=expires_at,
         created_by_id=actor.id,
-        created_at=now,
+        created_at=as_of.now,
     )
     session.add(row)
     session.flush()
@@ -235,7 +236,7 @@ def pin(
         session,
         actor_id=actor.id,
         action="override.pin",
-        now=now,
+        now=as_of.now,
         target=f"customer:{customer_id}",
         model=model,
         tier=tier,
@@ -243,9 +244,9 @@ def pin(
         expires_at=expires_at.isoformat() if expires_at else None,
         replaced=replaced[0].tier if replaced else None,
     )
-    _, changes = retier_customer(session, policy, customer_id, now, org_timezone=org_timezone)
-    view = _views(session, policy, [(row, customer.name)], actor.language, timezone)[0]
-    _tell_owner(session, policy, actor, customer, row, changes, until, now)
+    _, changes = retier_customer(session, as_of, customer_id)
+    view = _views(session, as_of.policy, [(row, customer.name)], actor.language, timezone)[0]
+    _tell_owner(session, as_of.policy, actor, customer, row, changes, until, as_of.now)
     return Pinned(view, changes, replaced[0].tier if replaced else None)
 
 
@@ -289,17 +290,15 @@ def _tell_owner(
 def unpin(
     session: Session,
     actor: Account,
-    policy: Policy,
+    as_of: AsOf,
     customer_id: int,
-    now: datetime,
     *,
-    org_timezone: str,
     model: str | None = None,
 ) -> tuple[str, list[TierOverride], list[TierChange]]:
     """End the customer's active pins (of `model`, or all); the models go back to their scores
     as at a review. (customer name, pins ended, tier changes)."""
     customer = _customer(session, actor, customer_id)
-    ended = _end_pins(session, customer_id, now, model=model)
+    ended = _end_pins(session, customer_id, as_of.now, model=model)
     if not ended:
         return customer.name, [], []
     for row in ended:
@@ -307,18 +306,16 @@ def unpin(
             session,
             actor_id=actor.id,
             action="override.remove",
-            now=now,
+            now=as_of.now,
             target=f"customer:{customer_id}",
             model=row.model,
             tier=row.tier,
         )
     _, changes = retier_customer(
         session,
-        policy,
+        as_of,
         customer_id,
-        now,
-        org_timezone=org_timezone,
-        ended={(customer_id, row.model): Override(row.tier, row.reason, now) for row in ended},
+        ended={(customer_id, row.model): Override(row.tier, row.reason, as_of.now) for row in ended},
     )
     return customer.name, ended, changes
 
@@ -404,23 +401,23 @@ def _last_day(expires_at: datetime | None, timezone: str) -> date | None:
     return (expires_at.astimezone(ZoneInfo(timezone)) - timedelta(microseconds=1)).date()
 
 
-def expire_due(session: Session, policy: Policy, now: datetime, *, org_timezone: str) -> int:
+def expire_due(session: Session, as_of: AsOf) -> int:
     """Close the pins whose expiry has passed and hand their models back to the scores (as at a
     review); returns how many. Run hourly: the engine already ignores them from `expires_at` on,
     this settles the stored tier and records it."""
     rows = session.exec(
-        select(TierOverride).where(col(TierOverride.removed_at).is_(None), col(TierOverride.expires_at) <= now)
+        select(TierOverride).where(col(TierOverride.removed_at).is_(None), col(TierOverride.expires_at) <= as_of.now)
     ).all()
     by_customer: dict[int, list[TierOverride]] = {}
     for row in rows:
-        row.removed_at = now
+        row.removed_at = as_of.now
         session.add(row)
         by_customer.setdefault(row.customer_id, []).append(row)
         audit.record(
             session,
             actor_id=None,
             action="override.expired",
-            now=now,
+            now=as_of.now,
             target=f"customer:{row.customer_id}",
             model=row.model,
             tier=row.tier,
@@ -430,10 +427,8 @@ def expire_due(session: Session, policy: Policy, now: datetime, *, org_timezone:
     for customer_id, ended in by_customer.items():
         retier_customer(
             session,
-            policy,
+            as_of,
             customer_id,
-            now,
-            org_timezone=org_timezone,
             ended={(customer_id, r.model): Override(r.tier, r.reason, r.expires_at) for r in ended},
         )
     return len(rows)

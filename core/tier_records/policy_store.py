@@ -32,6 +32,7 @@ from sqlmodel import Session, col, func, select
 
 from core import audit
 from core.accounts import Account
+from core.as_of import AsOf
 from core.clock import Clock
 from core.db import Database
 from core.errors import ConfigError, Forbidden, NotFound, PolicyPinned
@@ -376,7 +377,7 @@ def preview_changes(db: Database, new: Policy, current: Policy, now: datetime, *
         recompute,
     )  # the tiering service imports nothing of ours; late import keeps start-up light
 
-    report = recompute(db, new, now, org_timezone=org_timezone, review=True, store=False)
+    report = recompute(db, AsOf(new, now, org_timezone), review=True, store=False)
     with db.session() as session:
         dropped = dict(
             session.exec(
@@ -422,7 +423,7 @@ def retier_book(db: Database, settings: Settings, version_id: int, policy: Polic
     from core.tier_records.retier import recompute
     from core.tier_records.review_cycle import change_notices
 
-    report = recompute(db, policy, now, org_timezone=settings.timezone, review=True)
+    report = recompute(db, AsOf(policy, now, settings.timezone), review=True)
     with db.session() as session:
         day = now.astimezone(ZoneInfo(settings.timezone)).date()
         row = session.get(PolicyVersion, version_id)

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
+from core.as_of import AsOf
 from core.db import Database
 from core.models import Customer, CustomerTier, TierAssignment, TierOverride, User, pk, table_of
 from core.tier_records.fact_queries import load_book_facts, load_facts
@@ -59,12 +60,13 @@ class StatsCache:
         with self._lock:
             self._entries[policy.version] = (at, stats)
 
-    def get(self, session: Session, policy: Policy, now: datetime, org_timezone: str) -> BookStats:
+    def get(self, session: Session, as_of: AsOf) -> BookStats:
+        policy, now = as_of.policy, as_of.now
         with self._lock:
             entry = self._entries.get(policy.version)
         if entry is not None and abs(now - entry[0]) <= STATS_MAX_AGE:
             return entry[1]
-        stats = build_stats(load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False), policy)
+        stats = build_stats(load_facts(session, as_of, with_occasions=False), policy)
         self.put(policy, now, stats)
         return stats
 
@@ -112,10 +114,8 @@ class RecomputeReport:
 
 def recompute(
     db: Database,
-    policy: Policy,
-    now: datetime,
+    as_of: AsOf,
     *,
-    org_timezone: str,
     review: bool,
     customer_ids: Sequence[int] | None = None,
     store: bool = True,
@@ -125,28 +125,28 @@ def recompute(
     # 100k facts and results, a million small objects without reference cycles: the cyclic
     # collector stays off until they are freed again (it would walk them and find nothing).
     with collector_paused():
-        customers, rows = _book_changes(db, policy, now, org_timezone, review, customer_ids)
+        customers, rows = _book_changes(db, as_of, review, customer_ids)
     for start in range(0, len(rows) if store else 0, BATCH):
         with db.session() as session:
-            _store(session, rows[start : start + BATCH], policy, now)
-    return RecomputeReport(now, policy.version, review, customers, [change for change, _ in rows])
+            _store(session, rows[start : start + BATCH], as_of.policy, as_of.now)
+    return RecomputeReport(as_of.now, as_of.policy.version, review, customers, [change for change, _ in rows])
 
 
 def _book_changes(
-    db: Database, policy: Policy, now: datetime, org_timezone: str, review: bool, customer_ids: Sequence[int] | None
+    db: Database, as_of: AsOf, review: bool, customer_ids: Sequence[int] | None
 ) -> tuple[int, list[tuple[TierChange, ModelResult | None]]]:
     """(customers evaluated, the changes of `customer_ids` or of everyone). Keeps the book's
     ranking statistics for re-tiering single customers."""
-    facts = load_book_facts(db, policy, now, org_timezone=org_timezone)
+    facts = load_book_facts(db, as_of)
     with db.session() as session:
-        overrides = active_overrides(session, now)
+        overrides = active_overrides(session, as_of.now)
     wanted = set(customer_ids) if customer_ids is not None else None
-    stats = build_stats(facts, policy)
-    STATS.put(policy, now, stats)
+    stats = build_stats(facts, as_of.policy)
+    STATS.put(as_of.policy, as_of.now, stats)
     rows = []
-    for customer, results in zip(facts, evaluate_models(facts, stats, policy, now), strict=True):
+    for customer, results in zip(facts, evaluate_models(facts, stats, as_of.policy, as_of.now), strict=True):
         if wanted is None or customer.id in wanted:
-            rows += _changes(customer, results, policy, overrides, review, now)
+            rows += _changes(customer, results, as_of.policy, overrides, review, as_of.now)
     return len(facts), rows
 
 
@@ -175,10 +175,8 @@ def _changes(
 
 def pending_changes(
     session: Session,
-    policy: Policy,
-    now: datetime,
+    as_of: AsOf,
     *,
-    org_timezone: str,
     customer_ids: Iterable[int],
     review: bool = True,
 ) -> list[TierChange]:
@@ -188,14 +186,14 @@ def pending_changes(
     wanted = set(customer_ids)
     if not wanted:
         return []
-    facts = load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False)
-    stats = build_stats(facts, policy)
+    facts = load_facts(session, as_of, with_occasions=False)
+    stats = build_stats(facts, as_of.policy)
     chosen = [f for f in facts if f.id in wanted]
-    overrides = active_overrides(session, now)
+    overrides = active_overrides(session, as_of.now)
     return [
         change
-        for customer, results in zip(chosen, evaluate_models(chosen, stats, policy, now), strict=True)
-        for change, _ in _changes(customer, results, policy, overrides, review, now)
+        for customer, results in zip(chosen, evaluate_models(chosen, stats, as_of.policy, as_of.now), strict=True)
+        for change, _ in _changes(customer, results, as_of.policy, overrides, review, as_of.now)
     ]
 
 
@@ -241,34 +239,32 @@ def movements(changes: Iterable[TierChange], policy: Policy, former: Policy | No
 
 
 def evaluate_customer(
-    session: Session, policy: Policy, customer_id: int, now: datetime, *, org_timezone: str
+    session: Session, as_of: AsOf, customer_id: int
 ) -> tuple[CustomerFacts | None, CustomerResult | None]:
     """One customer's facts and live result, ranked against the book's cached statistics."""
-    facts = load_facts(session, policy, now, org_timezone=org_timezone, customer_ids=[customer_id])
+    facts = load_facts(session, as_of, customer_ids=[customer_id])
     if not facts:
         return None, None
-    return facts[0], evaluate_one(facts[0], STATS.get(session, policy, now, org_timezone), policy, now)
+    return facts[0], evaluate_one(facts[0], STATS.get(session, as_of), as_of.policy, as_of.now)
 
 
 def retier_customer(
     session: Session,
-    policy: Policy,
+    as_of: AsOf,
     customer_id: int,
-    now: datetime,
     *,
-    org_timezone: str,
     ended: dict[tuple[int, str], Override] | None = None,
 ) -> tuple[CustomerResult | None, list[TierChange]]:
     """After a new interaction or an edit: the customer's live result, and any assignment it
     gets now (a first tier, or a model that starts or stops applying). Score-driven moves wait
     for the review — except under a pin that just `ended` (removed or expired, core.tier_records.overrides):
     decide_tier then decides that model as at a review."""
-    facts, result = evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+    facts, result = evaluate_customer(session, as_of, customer_id)
     if facts is None or result is None:
         return None, []
-    overrides = {**(ended or {}), **active_overrides(session, now, customer_id)}
-    rows = _changes(facts, result.results, policy, overrides, False, now)
-    _store(session, rows, policy, now)
+    overrides = {**(ended or {}), **active_overrides(session, as_of.now, customer_id)}
+    rows = _changes(facts, result.results, as_of.policy, overrides, False, as_of.now)
+    _store(session, rows, as_of.policy, as_of.now)
     return result, [change for change, _ in rows]
 
 
@@ -367,13 +363,11 @@ class TierView:
     result: CustomerResult
 
 
-def tier_views(
-    session: Session, policy: Policy, at: datetime, *, org_timezone: str, customer_id: int | None = None
-) -> list[TierView]:
-    """Live results as of `at` (ranked against the whole book) with the stored assignments."""
-    facts = load_facts(session, policy, at, org_timezone=org_timezone)
-    stats = build_stats(facts, policy)
-    results = {f.id: evaluate_one(f, stats, policy, at) for f in facts}
+def tier_views(session: Session, as_of: AsOf, *, customer_id: int | None = None) -> list[TierView]:
+    """Live results as of `as_of.now` (ranked against the whole book) with the stored assignments."""
+    facts = load_facts(session, as_of)
+    stats = build_stats(facts, as_of.policy)
+    results = {f.id: evaluate_one(f, stats, as_of.policy, as_of.now) for f in facts}
     ids = [customer_id] if customer_id is not None else list(results)
     people = _identities(session, ids)
     assigned: dict[int, dict[str, str | None]] = {}
@@ -385,7 +379,7 @@ def tier_views(
             continue
         external_id, name, owner, stage, zone = people[cid]
         views.append(
-            TierView(cid, external_id, name, owner, stage, zone or org_timezone, assigned.get(cid, {}), results[cid])
+            TierView(cid, external_id, name, owner, stage, zone or as_of.timezone, assigned.get(cid, {}), results[cid])
         )
     return views
 
@@ -410,11 +404,11 @@ def _in_ids(session: Session, statement: Any, column: Any, ids: list[int]) -> It
 WARM_REGIONS = 50  # at most this many regions' holidays loaded at start (a book has a handful)
 
 
-def warm_up(session: Session, policy: Policy, now: datetime, *, org_timezone: str) -> None:
+def warm_up(session: Session, as_of: AsOf) -> None:
     """At start, what the first re-tier would otherwise pay for: the book's ranking statistics,
     and one customer of each region evaluated (its queries compiled, its region's holidays
     loaded). Reads only."""
-    refresh_stats(session, policy, now, org_timezone)
+    refresh_stats(session, as_of)
     firsts = session.exec(
         select(func.min(pk(Customer.id)))
         .where(col(Customer.archived).is_(False))
@@ -422,13 +416,13 @@ def warm_up(session: Session, policy: Policy, now: datetime, *, org_timezone: st
         .limit(WARM_REGIONS)
     ).all()
     for customer_id in firsts:
-        evaluate_customer(session, policy, customer_id, now, org_timezone=org_timezone)
+        evaluate_customer(session, as_of, customer_id)
 
 
-def refresh_stats(session: Session, policy: Policy, now: datetime, org_timezone: str) -> None:
+def refresh_stats(session: Session, as_of: AsOf) -> None:
     """Rebuild the cached ranking statistics (a background sweep calls this)."""
     STATS.put(
-        policy,
-        now,
-        build_stats(load_facts(session, policy, now, org_timezone=org_timezone, with_occasions=False), policy),
+        as_of.policy,
+        as_of.now,
+        build_stats(load_facts(session, as_of, with_occasions=False), as_of.policy),
     )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from core.as_of import AsOf
 from core.chat.messages import OutboxMessage
 from core.chat.plans import Planned, enqueue
 from core.db import Database
@@ -126,7 +127,7 @@ def plan_review_notices(session: Session, policy: Policy, settings: Settings, no
     if day is None:
         return []
     db = Database(session.get_bind().engine)  # an Engine's .engine is itself, a Connection's its engine
-    report = recompute(db, policy, now, org_timezone=settings.timezone, review=True, store=False)
+    report = recompute(db, AsOf(policy, now, settings.timezone), review=True, store=False)
     return change_notices(session, report.changes, day, policy)
 
 
@@ -136,7 +137,7 @@ def run_review(db: Database, policy: Policy, settings: Settings, now: datetime) 
         day = review_due(session, policy, settings, now)
     if day is None:
         return 0, 0
-    report = recompute(db, policy, now, org_timezone=settings.timezone, review=True)
+    report = recompute(db, AsOf(policy, now, settings.timezone), review=True)
     with db.session() as session:
         # from the stored history, not from this run's report: if a crash came between the
         # recompute and this point, the next run finds nothing left to change but still tells

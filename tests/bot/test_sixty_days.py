@@ -28,6 +28,7 @@ from sqlmodel import select
 
 from bot import push_buttons
 from bot.testing import Harness, Person
+from core.as_of import AsOf
 from core.clock import ManualClock
 from core.db import Database
 from core.models import Customer, CustomerTier, Interaction, Notification, User
@@ -448,10 +449,8 @@ async def _check_numbers_agree(
     digest's source) counts overdue, and its overdue total is the digest's."""
     with db.session() as session:
         scope = scoping.resolve_scope(session, manager.account, scoping.Request())
-        result = summary.build(
-            session, manager.account, vocabulary.policy, now, org_timezone="Asia/Shanghai", scope=scope
-        )
-        items = agenda.build(session, rep.account, vocabulary.policy, now, org_timezone="Asia/Shanghai")
+        result = summary.build(session, manager.account, AsOf(vocabulary.policy, now, "Asia/Shanghai"), scope=scope)
+        items = agenda.build(session, rep.account, AsOf(vocabulary.policy, now, "Asia/Shanghai"))
         stored = dict(
             session.exec(
                 select(CustomerTier.customer_id, CustomerTier.tier).where(CustomerTier.model == vocabulary.main)

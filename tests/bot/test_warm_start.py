@@ -13,6 +13,7 @@ from bot import app
 from bot.app import build_application, services_for, warm_start
 from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalRequest
 from core import accounts
+from core.as_of import AsOf
 from core.clock import ManualClock
 from core.db import Database
 from core.models import Customer
@@ -37,7 +38,7 @@ def test_warm_start_compiles_every_template_and_ranks_the_book(
     monkeypatch.setattr(
         retier,
         "evaluate_customer",
-        lambda session, policy, cid, *a, **k: evaluated.append(cid) or evaluate(session, policy, cid, *a, **k),
+        lambda session, as_of, cid, *a, **k: evaluated.append(cid) or evaluate(session, as_of, cid, *a, **k),
     )
     warm_start(services)
     env = services.renderer.env
@@ -52,7 +53,7 @@ def test_warm_start_compiles_every_template_and_ranks_the_book(
     monkeypatch.setattr(retier, "build_stats", no_rebuild)
     with any_db.session() as session:  # the first re-tier ranks against what the warm-up built
         first = min(ids)
-        facts, result = evaluate(session, services.policy, first, clock.now(), org_timezone=services.settings.timezone)
+        facts, result = evaluate(session, AsOf(services.policy, clock.now(), services.settings.timezone), first)
     assert result is not None
 
 

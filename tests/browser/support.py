@@ -20,6 +20,7 @@ from bot.local_api import LOCAL_TOKEN
 from bot.testing import Harness
 from bot.webapp import local_link
 from core import accounts
+from core.as_of import AsOf
 from core.customers import table
 from core.interactions import feedback, logbook
 from core.names import book
@@ -86,9 +87,7 @@ def seed_demo(harness: Harness, age: timedelta = timedelta(0)) -> dict[str, acco
     with harness.db.session() as session:
         people = demo.seed(session, now - age)
         session.commit()
-    retier.recompute(
-        harness.db, harness.services.policy, now, org_timezone=harness.services.settings.timezone, review=False
-    )
+    retier.recompute(harness.db, AsOf(harness.services.policy, now, harness.services.settings.timezone), review=False)
     book.invalidate()
     table.forget()
     return people
@@ -106,10 +105,8 @@ def liven_up(harness: Harness, people: dict[str, accounts.Account], *, deals: in
         rows = table.search(
             session,
             people["manager"],
-            policy,
+            AsOf(policy, now, settings.timezone),
             table.Query(tiers={main.code: (main.tiers[-1].code,)}, sort="name"),
-            now,
-            org_timezone=settings.timezone,
         ).rows[:deals]
         for number, row in enumerate(rows):
             owner = next(p for p in people.values() if p.id == row.owner_id)
@@ -126,10 +123,8 @@ def liven_up(harness: Harness, people: dict[str, accounts.Account], *, deals: in
                 draft,
                 chat_id=-owner.telegram_id,
                 message_id=9000 + number,
-                now=now,
+                as_of=AsOf(policy, now, settings.timezone),
                 currency=settings.currency,
-                policy=policy,
-                org_timezone=settings.timezone,
             )
         owner = next(p for p in people.values() if p.id == rows[0].owner_id)
         feedback.record(
@@ -143,7 +138,7 @@ def liven_up(harness: Harness, people: dict[str, accounts.Account], *, deals: in
         )
         session.commit()
     harness.clock.set(now + timedelta(days=1))
-    retier.recompute(harness.db, policy, harness.clock.now(), org_timezone=settings.timezone, review=True)
+    retier.recompute(harness.db, AsOf(policy, harness.clock.now(), settings.timezone), review=True)
     table.forget()
     return [row.id for row in rows]
 

@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.testing import Harness
 from core import accounts
+from core.as_of import AsOf
 from core.customers import table
 from core.interactions import logbook
 from core.models import Customer, Interaction
@@ -64,10 +65,8 @@ def search_table(harness: Harness, account: accounts.Account, **query: Any) -> t
         return table.search(
             session,
             account,
-            harness.services.policy,
+            AsOf(harness.services.policy, harness.clock.now(), harness.services.settings.timezone),
             table.Query(limit=30, **query),
-            harness.clock.now(),
-            org_timezone=harness.services.settings.timezone,
         )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from core import accounts
+from core.as_of import AsOf
 from core.customers import contact_facts
 from core.db import Database
 from core.errors import InvalidInput, NotFound
@@ -164,9 +165,9 @@ def test_attempts_and_notes_do_not_reset_the_contact_clock(any_db: Database) -> 
             )
     policy = POLICY
     with any_db.session() as session:
-        [facts] = load_facts(session, policy, NOW, org_timezone="Asia/Shanghai", customer_ids=[cid])
-        [lean] = load_cadence_facts(session, policy, NOW, org_timezone="Asia/Shanghai", customer_ids=[cid])
-        [book_wide] = [f for f in load_cadence_facts(session, policy, NOW, org_timezone="Asia/Shanghai") if f.id == cid]
+        [facts] = load_facts(session, AsOf(policy, NOW, "Asia/Shanghai"), customer_ids=[cid])
+        [lean] = load_cadence_facts(session, AsOf(policy, NOW, "Asia/Shanghai"), customer_ids=[cid])
+        [book_wide] = [f for f in load_cadence_facts(session, AsOf(policy, NOW, "Asia/Shanghai")) if f.id == cid]
     for one in (facts, lean, book_wide):  # the same definition in every pass
         assert one.last_contact_at == called
         assert one.last_visit_at is None  # a visit nobody answered is no visit
@@ -188,7 +189,7 @@ def test_one_message_logs_each_chosen_customer_once(any_db: Database) -> None:
         _, rep, other = _people(session)
         contoso, fabrikam = _customer(session, "Contoso", rep), _customer(session, "Fabrikam", rep)
         hidden = _customer(session, "Hooli", other)
-    options = dict(chat_id=7, message_id=70, now=NOW, currency="CNY", policy=POLICY, org_timezone="Asia/Shanghai")
+    options = dict(chat_id=7, message_id=70, as_of=AsOf(POLICY, NOW, "Asia/Shanghai"), currency="CNY")
     for _ in range(2):  # ✅ twice (a repeated delivery): written once
         with any_db.session() as session:
             logged = logbook.log_and_retier(
@@ -208,7 +209,7 @@ def test_one_message_logs_each_chosen_customer_once(any_db: Database) -> None:
         logbook.log_and_retier(session, rep, _draft(contoso), others=[hidden], **{**options, "message_id": 71})
     with any_db.session() as session:
         assert len(session.exec(select(Interaction)).all()) == 2
-        undone = logbook.undo_last(session, rep, NOW, policy=POLICY, org_timezone="Asia/Shanghai")
+        undone = logbook.undo_last(session, rep, AsOf(POLICY, NOW, "Asia/Shanghai"))
     assert undone is not None and {undone.customer_id, *(cid for cid, _ in undone.others)} == {contoso, fabrikam}
     with any_db.session() as session:
         assert session.exec(select(Interaction)).all() == []
@@ -218,7 +219,7 @@ def test_a_log_that_does_not_reset_the_clock_never_shows_a_past_next_contact(any
     with any_db.session() as session:
         _, rep, _ = _people(session)
         cid = _customer(session, "华为", rep)
-    options = dict(chat_id=7, message_id=80, now=NOW, currency="CNY", policy=POLICY, org_timezone="Asia/Shanghai")
+    options = dict(chat_id=7, message_id=80, as_of=AsOf(POLICY, NOW, "Asia/Shanghai"), currency="CNY")
     with any_db.session() as session:
         logged = logbook.log_and_retier(session, rep, _draft(cid, attempt=True), **options)
     assert logged.next_due is None and logged.next_visit_due is None
@@ -276,15 +277,13 @@ def test_merge_keeps_aliases_and_one_log_per_message(any_db: Database) -> None:
             others=[drop],
             chat_id=7,
             message_id=90,
-            now=NOW,
+            as_of=AsOf(POLICY, NOW, "Asia/Shanghai"),
             currency="CNY",
-            policy=POLICY,
-            org_timezone="Asia/Shanghai",
         )
     from core.team import merge
 
     with any_db.session() as session:
-        merge.merge(session, manager, POLICY, keep, drop, NOW, org_timezone="Asia/Shanghai")
+        merge.merge(session, manager, AsOf(POLICY, NOW, "Asia/Shanghai"), keep, drop)
     with any_db.session() as session:
         assert sorted(a.text for a in aliases.of_customer(session, rep, keep)) == ["Roadrunner", "Wile E"]
         rows = session.exec(select(Interaction).where(Interaction.customer_id == keep)).all()

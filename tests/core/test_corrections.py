@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core import accounts
+from core.as_of import AsOf
 from core.db import Database
 from core.errors import InvalidInput, NotFound
 from core.interactions.logbook import LogDraft, correct, log_and_retier
@@ -41,18 +42,16 @@ def _setup(session: Session) -> tuple[accounts.Account, int, int, int]:
         feedback_text="对交付不满意",
         follow_up_due=(NOW + timedelta(days=3)).isoformat(),
     )
-    logged = log_and_retier(
-        session, rep, draft, chat_id=1, message_id=1, now=NOW, currency="CNY", policy=POLICY, org_timezone=TZ
-    )
+    logged = log_and_retier(session, rep, draft, chat_id=1, message_id=1, as_of=AsOf(POLICY, NOW, TZ), currency="CNY")
     return rep, ids[0], ids[1], logged.saved.interaction_id
 
 
 def _fix(session: Session, rep, interaction_id: int, field: str, value):
-    return correct(session, rep, interaction_id, field, value, now=NOW, policy=POLICY, org_timezone=TZ, currency="CNY")
+    return correct(session, rep, interaction_id, field, value, as_of=AsOf(POLICY, NOW, TZ), currency="CNY")
 
 
 def _revenue(session: Session, customer_id: int):
-    return load_facts(session, POLICY, NOW, org_timezone=TZ, customer_ids=[customer_id])[0].revenue_12m
+    return load_facts(session, AsOf(POLICY, NOW, TZ), customer_ids=[customer_id])[0].revenue_12m
 
 
 def test_moving_a_log_moves_what_it_created_and_retiers_both(any_db: Database) -> None:

@@ -15,6 +15,7 @@ from bot.import_texts import row_reason
 from bot.render import Renderer
 from core import accounts
 from core.accounts import Account
+from core.as_of import AsOf
 from core.customers import cards
 from core.db import Database
 from core.imports import uploads
@@ -47,10 +48,8 @@ def preview(
             actor,
             upload,
             kind,
-            now=NOW,
+            as_of=AsOf(policy, NOW, ZONE),
             currency="CNY",
-            timezone=ZONE,
-            policy=policy,
             table=read_bytes(content),
         )
 
@@ -58,9 +57,9 @@ def preview(
 def confirm(db: Database, actor: Account, upload: int, policy=POLICY) -> tuple[ImportReport, RecomputeReport]:
     """What ✅ does: import in one transaction, then re-tier the customers it touched once."""
     with db.session() as session:
-        report = uploads.confirm(session, actor, upload, now=NOW, currency="CNY", timezone=ZONE, policy=policy)
+        report = uploads.confirm(session, actor, upload, as_of=AsOf(policy, NOW, ZONE), currency="CNY")
     assert report is not None
-    return report, recompute(db, policy, NOW, org_timezone=ZONE, review=True, customer_ids=sorted(report.touched_ids))
+    return report, recompute(db, AsOf(policy, NOW, ZONE), review=True, customer_ids=sorted(report.touched_ids))
 
 
 def _tiers(db: Database, model: str = "value") -> dict[str, str | None]:
@@ -127,7 +126,7 @@ def test_a_500_customer_gbk_book_arrives_tiered_by_revenue_with_nothing_dropped(
         )
         assert len(session.exec(select(Contact)).all()) == export.valid
         # the customer's "why" says the figure came from the import
-        _, _, lines, _ = cards.explanation(session, rep, customer.id, POLICY, NOW, org_timezone=ZONE, lang="zh")
+        _, _, lines, _ = cards.explanation(session, rep, customer.id, AsOf(POLICY, NOW, ZONE), lang="zh")
         assert any("导入的年交易额 2,780,000.00 CNY" in line for block in lines for line in block)
 
     # the downloadable report: every row with its outcome, refused ones with why (in Chinese)
@@ -182,17 +181,17 @@ def test_revenue_counts_until_the_customer_has_enough_deals_of_its_own(any_db: D
                 )
             )
     with any_db.session() as session:
-        _, _, lines, _ = cards.explanation(session, rep, ids["大客户3"], POLICY, NOW, org_timezone=ZONE, lang="en")
+        _, _, lines, _ = cards.explanation(session, rep, ids["大客户3"], AsOf(POLICY, NOW, ZONE), lang="en")
         text = "\n".join(line for block in lines for line in block)
         assert "300.00 CNY in 12 months" in text and "from the import" not in text
-        _, _, lines, _ = cards.explanation(session, rep, ids["大客户2"], POLICY, NOW, org_timezone=ZONE, lang="en")
+        _, _, lines, _ = cards.explanation(session, rep, ids["大客户2"], AsOf(POLICY, NOW, ZONE), lang="en")
         text = "\n".join(line for block in lines for line in block)
         assert "annual revenue 3,000,000.00 CNY from the import" in text and "0 so far" in text
     # a policy that says "never": booked deals only, the stated revenue is no contribution
     never = parse_policy(
         default_policy_text().replace('imported_revenue = "until_deals"', 'imported_revenue = "never"')
     )
-    report = recompute(any_db, never, NOW, org_timezone=ZONE, review=True, store=False)
+    report = recompute(any_db, AsOf(never, NOW, ZONE), review=True, store=False)
     by_id = {c.customer_id: c for c in report.changes if c.model == "value"}
     assert by_id[ids["大客户2"]].new == "regular"  # Key under the default, Regular without its figure
 
@@ -267,7 +266,7 @@ def test_customer_since_counts_for_stability_and_is_no_contract_anniversary(any_
             None,
             "Key account, pays late",
         )
-        result = cards.evaluate(session, POLICY, acme.id, NOW, ZONE)
+        result = cards.evaluate(session, AsOf(POLICY, NOW, ZONE), acme.id)
     stability = result.model("value").component("stability")
     assert stability.raw["years"] > 9.9 and dict(stability.inputs)["since"] == date(2016, 12, 1)
     assert not [o for o in result.facts.occasions if o.kind == "anniversary"]

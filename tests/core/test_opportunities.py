@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core import accounts
+from core.as_of import AsOf
 from core.db import Database
 from core.errors import InvalidInput
 from core.interactions import opportunities
@@ -64,12 +65,12 @@ def _log(session: Session, rep: accounts.Account, customer_id: int, message_id: 
         **fields,
     )
     return log_and_retier(
-        session, rep, draft, chat_id=1, message_id=message_id, now=NOW, currency="CNY", policy=POLICY, org_timezone=TZ
+        session, rep, draft, chat_id=1, message_id=message_id, as_of=AsOf(POLICY, NOW, TZ), currency="CNY"
     )
 
 
 def _facts(session: Session, customer_id: int):
-    return load_facts(session, POLICY, NOW, org_timezone=TZ, customer_ids=[customer_id])[0]
+    return load_facts(session, AsOf(POLICY, NOW, TZ), customer_ids=[customer_id])[0]
 
 
 def test_expected_money_opens_an_opportunity_and_is_never_revenue(any_db: Database) -> None:
@@ -135,7 +136,7 @@ def test_the_pipeline_grade_reads_open_opportunities(any_db: Database) -> None:
     with any_db.session() as session:
         rep = _rep(session)
         cid = _customer(session, rep.id, "Initech", intention=4)
-        before = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
+        before = evaluate_customer(session, AsOf(POLICY, NOW, TZ), cid)[1].model(PIPELINE)
         logged = _log(
             session,
             rep,
@@ -152,9 +153,7 @@ def test_the_pipeline_grade_reads_open_opportunities(any_db: Database) -> None:
             logged.saved.opportunity_id,
             "stage",
             "negotiation",
-            now=NOW,
-            policy=POLICY,
-            org_timezone=TZ,
+            as_of=AsOf(POLICY, NOW, TZ),
             currency="CNY",
         )
         opportunities.edit(
@@ -163,16 +162,12 @@ def test_the_pipeline_grade_reads_open_opportunities(any_db: Database) -> None:
             logged.saved.opportunity_id,
             "intention",
             "5",
-            now=NOW,
-            policy=POLICY,
-            org_timezone=TZ,
+            as_of=AsOf(POLICY, NOW, TZ),
             currency="CNY",
         )
-        during = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
-        opportunities.lose(
-            session, rep, logged.saved.opportunity_id, "chose a competitor", now=NOW, policy=POLICY, org_timezone=TZ
-        )
-        after = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
+        during = evaluate_customer(session, AsOf(POLICY, NOW, TZ), cid)[1].model(PIPELINE)
+        opportunities.lose(session, rep, logged.saved.opportunity_id, "chose a competitor", as_of=AsOf(POLICY, NOW, TZ))
+        after = evaluate_customer(session, AsOf(POLICY, NOW, TZ), cid)[1].model(PIPELINE)
     assert before.stage is None and before.signing_date is None
     assert (during.stage, during.days_to_signing, during.rating) == ("negotiation", 20, 5)  # the customer's is 4
     assert during.score > before.score + 0.4
@@ -201,7 +196,7 @@ def test_several_opportunities_the_furthest_stage_and_nearest_date_count(any_db:
             )
         session.add(Opportunity(customer_id=cid, stage="contract_sent", status="lost", created_at=NOW, updated_at=NOW))
         session.flush()
-        result = evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(PIPELINE)
+        result = evaluate_customer(session, AsOf(POLICY, NOW, TZ), cid)[1].model(PIPELINE)
     assert (result.stage, result.days_to_signing, result.rating) == ("proposal", 10, 5)
 
 
@@ -237,10 +232,10 @@ def test_a_refund_lowers_the_value_score_never_raises_it(any_db: Database) -> No
             _deal(session, cid, "50000", 30)
 
     def scores() -> dict[int, float]:  # live scores, ranked against the whole book as at a review
-        recompute(any_db, POLICY, NOW, org_timezone=TZ, review=True)
+        recompute(any_db, AsOf(POLICY, NOW, TZ), review=True)
         with any_db.session() as session:
             return {
-                cid: evaluate_customer(session, POLICY, cid, NOW, org_timezone=TZ)[1].model(VALUE).score
+                cid: evaluate_customer(session, AsOf(POLICY, NOW, TZ), cid)[1].model(VALUE).score
                 for cid in (one, other)
             }
 
@@ -278,13 +273,13 @@ def test_won_logs_the_deal_and_activates_the_prospect(any_db: Database) -> None:
         rep = _rep(session)
         cid = _customer(session, rep.id, "Stark")
         logged = _log(session, rep, cid, 1, amount="1200000", currency="USD", money="expected")
-        won = opportunities.win(session, rep, logged.saved.opportunity_id, now=NOW, policy=POLICY, org_timezone=TZ)
+        won = opportunities.win(session, rep, logged.saved.opportunity_id, as_of=AsOf(POLICY, NOW, TZ))
         deal = session.get(Interaction, won.deal_interaction_id)
         assert (deal.kind, deal.amount_minor, deal.currency) == ("deal", 120_000_000, "USD")
         assert session.get(Customer, cid).stage == "active"
         assert _facts(session, cid).revenue_12m == {"USD": Decimal("1200000.00")}
         with pytest.raises(InvalidInput):  # a second press: already closed
-            opportunities.win(session, rep, logged.saved.opportunity_id, now=NOW, policy=POLICY, org_timezone=TZ)
+            opportunities.win(session, rep, logged.saved.opportunity_id, as_of=AsOf(POLICY, NOW, TZ))
         assert session.exec(select(AuditLog).where(AuditLog.action == "opportunity.won")).one()
 
 
@@ -294,9 +289,7 @@ def test_undo_of_the_log_that_opened_an_opportunity_removes_it(any_db: Database)
         cid = _customer(session, rep.id, "Wayne")
         logged = _log(session, rep, cid, 1, amount="5000", currency="CNY", money="expected")
     with any_db.session() as session:
-        assert (
-            undo_last(session, rep, NOW + timedelta(minutes=5), policy=POLICY, org_timezone="Asia/Shanghai") is not None
-        )
+        assert undo_last(session, rep, AsOf(POLICY, NOW + timedelta(minutes=5), "Asia/Shanghai")) is not None
     with any_db.session() as session:
         assert session.get(Opportunity, logged.saved.opportunity_id) is None
 
@@ -317,17 +310,13 @@ def test_bad_opportunity_edits_write_nothing(any_db: Database) -> None:
             ("colour", "red", "bad_field"),
         ):
             with pytest.raises(InvalidInput) as raised:
-                opportunities.edit(
-                    session, rep, oid, field, text, now=NOW, policy=POLICY, org_timezone=TZ, currency="CNY"
-                )
+                opportunities.edit(session, rep, oid, field, text, as_of=AsOf(POLICY, NOW, TZ), currency="CNY")
             assert raised.value.code == code
         with pytest.raises(InvalidInput):
-            opportunities.lose(session, rep, oid, " ", now=NOW, policy=POLICY, org_timezone=TZ)
+            opportunities.lose(session, rep, oid, " ", as_of=AsOf(POLICY, NOW, TZ))
         row = session.get(Opportunity, oid)
         assert (row.amount_minor, row.status, row.stage) == (500_000, "open", None)
-        opportunities.edit(
-            session, rep, oid, "amount", "3万 USD", now=NOW, policy=POLICY, org_timezone=TZ, currency="CNY"
-        )
+        opportunities.edit(session, rep, oid, "amount", "3万 USD", as_of=AsOf(POLICY, NOW, TZ), currency="CNY")
         assert (row.amount_minor, row.currency) == (3_000_000, "USD")
 
 

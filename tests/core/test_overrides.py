@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from core import accounts
+from core.as_of import AsOf
 from core.customers import cards
 from core.db import Database
 from core.errors import Forbidden, InvalidInput, NotFound
@@ -87,15 +88,13 @@ def test_pin_retiers_at_once_is_audited_and_shows_on_the_card(any_db: Database, 
         pinned = overrides.pin(
             session,
             manager,
-            POLICY,
+            AsOf(POLICY, NOW, TZ),
             draco,
             "value",
             "vip",
             "  strategic   partner ",
-            NOW,
             until=date(2027, 3, 31),
             timezone=TZ,
-            org_timezone=TZ,
         )
     assert [(c.old, c.new, c.reason) for c in pinned.changes] == [("regular", "vip", "override")]
     assert _value_tier(any_db, draco) == ("vip", "override")
@@ -104,7 +103,7 @@ def test_pin_retiers_at_once_is_audited_and_shows_on_the_card(any_db: Database, 
     with any_db.session() as session:
         [entry] = session.exec(select(AuditLog).where(AuditLog.action == "override.pin")).all()
         assert (entry.actor_id, entry.target, entry.detail["tier"]) == (manager.id, f"customer:{draco}", "vip")
-        card = cards.card(session, manager, draco, POLICY, NOW, org_timezone=TZ, lang="zh", currency="CNY")
+        card = cards.card(session, manager, draco, AsOf(POLICY, NOW, TZ), lang="zh", currency="CNY")
     [pin] = card.pins
     assert (pin.model_name, pin.tier_name, pin.by, pin.until) == ("价值分档", "VIP客户", "王芳", date(2027, 3, 31))
     assert [b.pinned for b in card.badges if b.model == "value"] == [True]
@@ -113,22 +112,18 @@ def test_pin_retiers_at_once_is_audited_and_shows_on_the_card(any_db: Database, 
 def test_a_new_pin_replaces_the_old_and_unpin_returns_to_the_score(any_db: Database, people) -> None:
     manager, draco = people["manager"], people["ids"]["Draco"]
     with any_db.session() as session:
-        overrides.pin(
-            session, manager, POLICY, draco, "value", "vip", "trial", NOW, until=None, timezone=TZ, org_timezone=TZ
-        )
+        overrides.pin(session, manager, AsOf(POLICY, NOW, TZ), draco, "value", "vip", "trial", until=None, timezone=TZ)
     with any_db.session() as session:
         second = overrides.pin(
             session,
             manager,
-            POLICY,
+            AsOf(POLICY, NOW, TZ),
             draco,
             "value",
             "key",
             "scaled down",
-            NOW,
             until=None,
             timezone=TZ,
-            org_timezone=TZ,
         )
         assert second.replaced == "vip"
         assert [
@@ -136,12 +131,12 @@ def test_a_new_pin_replaces_the_old_and_unpin_returns_to_the_score(any_db: Datab
         ] == [("vip", False), ("key", True)]
     assert _value_tier(any_db, draco) == ("key", "override")
     with any_db.session() as session:
-        name, ended, changes = overrides.unpin(session, manager, POLICY, draco, NOW, org_timezone=TZ)
+        name, ended, changes = overrides.unpin(session, manager, AsOf(POLICY, NOW, TZ), draco)
     assert name == "Draco" and [o.tier for o in ended] == ["key"]
     # handed back as at a review: score 0 is far under Key's 50, so down at once, not next quarter
     assert [(c.old, c.new, c.reason) for c in changes] == [("key", "regular", "downgrade")]
     with any_db.session() as session:
-        assert overrides.unpin(session, manager, POLICY, draco, NOW, org_timezone=TZ)[1] == []
+        assert overrides.unpin(session, manager, AsOf(POLICY, NOW, TZ), draco)[1] == []
         assert [a.action for a in session.exec(select(AuditLog).order_by(AuditLog.id))].count("override.remove") == 1
 
 
@@ -151,63 +146,57 @@ def test_an_expired_pin_stops_applying_and_is_settled(any_db: Database, people) 
         overrides.pin(
             session,
             manager,
-            POLICY,
+            AsOf(POLICY, NOW, TZ),
             vega,
             "value",
             "vip",
             "event season",
-            NOW,
             until=date(2026, 11, 30),
             timezone=TZ,
-            org_timezone=TZ,
         )
     expiry = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 1 December 00:00 in Shanghai
     with any_db.session() as session:
-        assert overrides.expire_due(session, POLICY, expiry - timedelta(minutes=1), org_timezone=TZ) == 0
+        assert overrides.expire_due(session, AsOf(POLICY, expiry - timedelta(minutes=1), TZ)) == 0
         assert len(overrides.active_overrides(session, None, expiry - timedelta(minutes=1), POLICY)) == 1
         assert overrides.active_overrides(session, None, expiry, POLICY) == []  # the card stops showing it
         assert engine_overrides(session, expiry) == {}  # and the engine stops applying it
-        assert overrides.expire_due(session, POLICY, expiry + timedelta(minutes=30), org_timezone=TZ) == 1
+        assert overrides.expire_due(session, AsOf(POLICY, expiry + timedelta(minutes=30), TZ)) == 1
     assert _value_tier(any_db, vega) == ("regular", "downgrade")  # 40: more than 5 under Key's 50
     with any_db.session() as session:
         assert session.exec(select(TierOverride)).one().removed_at is not None
         assert session.exec(select(AuditLog).where(AuditLog.action == "override.expired")).one().actor_id is None
-        assert overrides.expire_due(session, POLICY, expiry + timedelta(hours=2), org_timezone=TZ) == 0
+        assert overrides.expire_due(session, AsOf(POLICY, expiry + timedelta(hours=2), TZ)) == 0
 
 
 def test_rights_reps_never_managers_their_team_admins_all(any_db: Database, people) -> None:
     lyra = people["ids"]["Lyra"]
     with any_db.session() as session, pytest.raises(Forbidden):
         overrides.pin(
-            session, people["rep"], POLICY, lyra, "value", "vip", "mine", NOW, until=None, timezone=TZ, org_timezone=TZ
+            session, people["rep"], AsOf(POLICY, NOW, TZ), lyra, "value", "vip", "mine", until=None, timezone=TZ
         )
     with any_db.session() as session, pytest.raises(NotFound):
         overrides.pin(
             session,
             people["other"],
-            POLICY,
+            AsOf(POLICY, NOW, TZ),
             lyra,
             "value",
             "vip",
             "not my team",
-            NOW,
             until=None,
             timezone=TZ,
-            org_timezone=TZ,
         )
     with any_db.session() as session:
         overrides.pin(
             session,
             people["admin"],
-            POLICY,
+            AsOf(POLICY, NOW, TZ),
             lyra,
             "value",
             "key",
             "board decision",
-            NOW,
             until=None,
             timezone=TZ,
-            org_timezone=TZ,
         )
     with any_db.session() as session:
         assert [p.customer_name for p in overrides.active_overrides(session, people["manager"], NOW, POLICY)] == [
@@ -215,7 +204,7 @@ def test_rights_reps_never_managers_their_team_admins_all(any_db: Database, peop
         ]
         assert overrides.active_overrides(session, people["other"], NOW, POLICY) == []
         with pytest.raises(Forbidden):
-            overrides.unpin(session, people["rep"], POLICY, lyra, NOW, org_timezone=TZ)
+            overrides.unpin(session, people["rep"], AsOf(POLICY, NOW, TZ), lyra)
         assert session.exec(select(TierOverride)).one().removed_at is None
 
 
@@ -228,9 +217,7 @@ def test_bad_pins_write_nothing(any_db: Database, people) -> None:
     ]
     for model, tier, reason, code in cases:
         with any_db.session() as session, pytest.raises(InvalidInput) as error:
-            overrides.pin(
-                session, manager, POLICY, lyra, model, tier, reason, NOW, until=None, timezone=TZ, org_timezone=TZ
-            )
+            overrides.pin(session, manager, AsOf(POLICY, NOW, TZ), lyra, model, tier, reason, until=None, timezone=TZ)
         assert error.value.code == code
     with any_db.session() as session:
         assert session.exec(select(TierOverride)).all() == []

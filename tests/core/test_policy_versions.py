@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from core import accounts
 from core.accounts import Account
+from core.as_of import AsOf
 from core.clock import ManualClock
 from core.db import Database
 from core.errors import Forbidden
@@ -67,7 +68,7 @@ def small_book(db: Database, owner_id: int | None = None, now: datetime = NOW) -
             session.add(row)
             session.flush()
             ids[name] = row.id
-    recompute(db, DEFAULT, now, org_timezone=TZ, review=False)
+    recompute(db, AsOf(DEFAULT, now, TZ), review=False)
     return ids
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core import accounts
+from core.as_of import AsOf
 from core.chat import plans
 from core.db import Database
 from core.errors import InvalidInput
@@ -378,7 +379,7 @@ def test_review_day_runs_once_and_tells_reps_what_changed(any_db: Database) -> N
 def test_dry_run_of_the_review_stores_nothing(any_db: Database) -> None:
     with any_db.session() as session:
         _book(session)
-    recompute(any_db, POLICY, at("2026-11-24", "09:00"), org_timezone="Asia/Shanghai", review=False)
+    recompute(any_db, AsOf(POLICY, at("2026-11-24", "09:00"), "Asia/Shanghai"), review=False)
     with any_db.session() as session:
         planned = review_cycle.plan_review_notices(session, POLICY, SETTINGS, at("2027-01-01", "10:00"))
         before = {(t.customer_id, t.model): t.tier for t in session.exec(select(CustomerTier)).all()}

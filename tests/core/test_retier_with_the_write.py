@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core import accounts
+from core.as_of import AsOf
 from core.customers import registry
 from core.db import Database
 from core.interactions import logbook
@@ -25,7 +26,7 @@ from core.tiering import parse_policy
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 POLICY = parse_policy(default_policy_text())
 TZ = "Asia/Shanghai"
-TIERS = {"policy": POLICY, "org_timezone": TZ}
+AS_OF = AsOf(POLICY, NOW, TZ)
 
 
 def _book(db: Database) -> tuple[accounts.Account, int, int]:
@@ -61,13 +62,11 @@ def _logs(db: Database) -> int:
 
 
 USE_CASES: dict[str, Callable[[Session, accounts.Account, int, int], Any]] = {
-    "greeting sent": lambda s, rep, cid, log: logbook.mark_greeting_sent(
-        s, rep, cid, "new_year", "New Year", NOW, **TIERS
-    ),
-    "undo": lambda s, rep, cid, log: logbook.undo_last(s, rep, NOW, **TIERS),
-    "delete from history": lambda s, rep, cid, log: logbook.delete_interaction(s, rep, log, NOW, **TIERS),
+    "greeting sent": lambda s, rep, cid, log: logbook.mark_greeting_sent(s, rep, cid, "new_year", "New Year", AS_OF),
+    "undo": lambda s, rep, cid, log: logbook.undo_last(s, rep, AS_OF),
+    "delete from history": lambda s, rep, cid, log: logbook.delete_interaction(s, rep, log, AS_OF),
     "edit stage": lambda s, rep, cid, log: registry.edit_field(
-        s, rep, cid, "stage", "active", now=NOW, currency="CNY", **TIERS
+        s, rep, cid, "stage", "active", as_of=AS_OF, currency="CNY"
     ),
 }
 WRITTEN: dict[str, Callable[[Database], bool]] = {  # did the use case's own write commit?
@@ -116,7 +115,7 @@ def test_an_edit_that_cannot_move_tiers_does_not_re_tier_but_refreshes_the_index
         book.index_for(session, rep)
     assert book.cached(rep) is not None
     with any_db.session() as session:
-        registry.edit_field(session, rep, customer_id, "name", "Acme Robotics", now=NOW, currency="CNY", **TIERS)
+        registry.edit_field(session, rep, customer_id, "name", "Acme Robotics", as_of=AS_OF, currency="CNY")
         assert book.cached(rep) is not None  # not before the commit (a rebuild would cache the old name)
     assert book.cached(rep) is None
     assert _tiers(any_db, customer_id) == []
@@ -136,10 +135,10 @@ def test_the_rehearsal_at_start_leaves_no_trace(any_db: Database, monkeypatch: p
         return saved[-1]
 
     monkeypatch.setattr(logbook, "log_and_retier", save_and_see)
-    logbook.rehearse_log(any_db, NOW, currency="CNY", **TIERS)
+    logbook.rehearse_log(any_db, AS_OF, currency="CNY")
     [rehearsed] = saved
     assert rehearsed.saved.customer_id == customer_id and not rehearsed.saved.duplicate  # it did save …
     assert _logs(any_db) == 1 and _tiers(any_db, customer_id) == []  # … and nothing of it is left
     with any_db.session() as session:
-        retier.warm_up(session, POLICY, NOW, org_timezone=TZ)
+        retier.warm_up(session, AsOf(POLICY, NOW, TZ))
     assert _tiers(any_db, customer_id) == []  # reads only

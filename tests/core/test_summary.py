@@ -11,6 +11,7 @@ import pytest
 
 from core import accounts
 from core.accounts import Account
+from core.as_of import AsOf
 from core.db import Database
 from core.errors import Forbidden, InvalidInput
 from core.policies import default_policy_text
@@ -47,7 +48,7 @@ def _build(
         request = request or scoping.Request()
         scope = scoping.resolve_scope(session, people[actor], request)
         return summary.build(
-            session, people[actor], POLICY, NOW, org_timezone=ZONE, scope=scope, period=period or request.period
+            session, people[actor], AsOf(POLICY, NOW, ZONE), scope=scope, period=period or request.period
         )
 
 

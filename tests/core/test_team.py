@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from core import accounts
 from core.accounts import Account
+from core.as_of import AsOf
 from core.db import Database
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.interactions import feedback
@@ -130,23 +131,23 @@ def test_overview_counts_book_tier_mix_overdue_and_last_activity(any_db: Databas
     with any_db.session() as session:
         o = _org(session)
     with any_db.session() as session:
-        view = overview.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE)
+        view = overview.overview(session, o["wang"], AsOf(POLICY, NOW, ZONE))
         rows = {m.name: m for m in view.members}
         assert set(rows) == {"王芳", "李伟", "Emma Stone"}  # never another team's people
         li = rows["李伟"]
         assert li.book == 3 and li.mix == {"vip": 1, "key": 1, "regular": 1}
-        today = agenda.build(session, o["li"], POLICY, NOW, org_timezone=ZONE)
+        today = agenda.build(session, o["li"], AsOf(POLICY, NOW, ZONE))
         assert li.overdue == sum(c.status == "overdue" for c in today.contacts) >= 2  # 腾讯 and Acme
         assert li.due == sum(c.status == "due" for c in today.contacts)
         assert li.last_activity == NOW - timedelta(days=2)
         assert rows["王芳"].book == 0 and rows["王芳"].last_activity is None
         assert view.customers == 4 and view.waiting == 0 and view.unassigned == 0
-        everyone = overview.overview(session, o["ada"], POLICY, NOW, org_timezone=ZONE)
+        everyone = overview.overview(session, o["ada"], AsOf(POLICY, NOW, ZONE))
         assert {m.name for m in everyone.members} == {"王芳", "Omar", "Ada", "李伟", "Emma Stone", "Zoe"}
-        west = overview.overview(session, o["ada"], POLICY, NOW, org_timezone=ZONE, team="west")
+        west = overview.overview(session, o["ada"], AsOf(POLICY, NOW, ZONE), team="west")
         assert {m.name for m in west.members} == {"Omar", "Zoe"} and west.customers == 1
         with pytest.raises(InvalidInput) as unknown:
-            overview.overview(session, o["ada"], POLICY, NOW, org_timezone=ZONE, team="Nowhere")
+            overview.overview(session, o["ada"], AsOf(POLICY, NOW, ZONE), team="Nowhere")
         assert unknown.value.code == "team_unknown_team"
 
 
@@ -155,10 +156,10 @@ def test_reps_may_use_nothing(any_db: Database) -> None:
         o = _org(session)
         c = o["c"]
         for call in (
-            lambda: overview.overview(session, o["li"], POLICY, NOW, org_timezone=ZONE),
+            lambda: overview.overview(session, o["li"], AsOf(POLICY, NOW, ZONE)),
             lambda: reassign.reassign(session, o["li"], [c["Acme"]], o["emma"].id, NOW),
             lambda: archive.archive(session, o["li"], c["Acme"], NOW),
-            lambda: merge.merge(session, o["li"], POLICY, c["Acme"], c["腾讯"], NOW, org_timezone=ZONE),
+            lambda: merge.merge(session, o["li"], AsOf(POLICY, NOW, ZONE), c["Acme"], c["腾讯"]),
             lambda: people.deactivate(session, o["li"], o["emma"].id, NOW),
             lambda: people.set_role(session, o["li"], o["emma"].id, "manager", NOW),
         ):
@@ -290,12 +291,12 @@ def test_archived_customers_leave_every_list_and_come_back(any_db: Database) -> 
         assert c["腾讯"] not in visible_customer_ids(session, li)
         assert c["腾讯"] not in visible_customer_ids(session, o["ada"])
         assert "腾讯" not in [x.name for x in book.search(session, li, "腾讯", 5)]
-        today = agenda.build(session, li, POLICY, NOW, org_timezone=ZONE)
+        today = agenda.build(session, li, AsOf(POLICY, NOW, ZONE))
         assert all(x.customer_id != c["腾讯"] for x in [*today.contacts, *today.follow_ups, *today.complaints])
         assert not feedback.open_items(session, li)
         escalations = planner.plan_escalations(session, POLICY, SETTINGS, NOW)
         assert all(p.payload.params["customer_id"] != c["腾讯"] for p in escalations)
-        assert overview.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE).customers == 3
+        assert overview.overview(session, o["wang"], AsOf(POLICY, NOW, ZONE)).customers == 3
         lines, total = archive.archived(session, o["wang"])
         assert total == 1 and lines[0].name == "腾讯"
         with pytest.raises(InvalidInput):  # a rep of another team cannot see it in the archive either
@@ -352,9 +353,9 @@ def test_merge_moves_everything_and_loses_nothing(any_db: Database) -> None:
             merge.merge_preview(session, o["wang"], keep, keep)
         assert same.value.code == "team_merge_same"
         with pytest.raises(NotFound):  # both records must be visible to the actor
-            merge.merge(session, o["wang"], POLICY, keep, o["c"]["West Co"], NOW, org_timezone=ZONE)
+            merge.merge(session, o["wang"], AsOf(POLICY, NOW, ZONE), keep, o["c"]["West Co"])
     with any_db.session() as session:
-        merged = merge.merge(session, o["wang"], POLICY, keep, drop, NOW, org_timezone=ZONE)
+        merged = merge.merge(session, o["wang"], AsOf(POLICY, NOW, ZONE), keep, drop)
         assert merged.moved == {
             "interactions": 1,
             "feedback": 1,
@@ -399,7 +400,7 @@ def test_deactivated_rep_gets_no_digest_and_their_customers_wait(any_db: Databas
         assert o["li"].id not in {p.recipient_id for p in planner.plan_digests(session, POLICY, SETTINGS, digest_time)}
         assert o["li"].id not in {p.account.id for p in planner.people(session, SETTINGS, with_books_only=False)}
         assert accounts.find_by_telegram_id(session, 4) is None and people.is_deactivated(session, 4)
-        view = overview.overview(session, o["wang"], POLICY, NOW, org_timezone=ZONE)
+        view = overview.overview(session, o["wang"], AsOf(POLICY, NOW, ZONE))
         assert view.waiting == 3 and view.customers == 4  # nothing lost: still the manager's
         li_row = next(m for m in view.members if m.name == "李伟")
         assert not li_row.active and li_row.book == 3
@@ -467,7 +468,7 @@ def test_team_changes_invalidate_the_name_index_once_committed(any_db: Database)
         lambda s: account_managers.set_account_manager(s, _fresh(s, wang), POLICY, o["c"]["华为"], emma.id, NOW),
         lambda s: archive.archive(s, _fresh(s, wang), o["c"]["Acme"], NOW),
         lambda s: archive.unarchive_by_name(s, _fresh(s, wang), "Acme", NOW),
-        lambda s: merge.merge(s, _fresh(s, wang), POLICY, o["c"]["华为"], o["c"]["Acme"], NOW, org_timezone=ZONE),
+        lambda s: merge.merge(s, _fresh(s, wang), AsOf(POLICY, NOW, ZONE), o["c"]["华为"], o["c"]["Acme"]),
         lambda s: people.change(s, _fresh(s, wang), "deactivate", li.id, None, NOW),
     ]
     for step in steps:

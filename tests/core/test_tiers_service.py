@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from core import accounts
+from core.as_of import AsOf
 from core.db import Database
 from core.models import (
     Contact,
@@ -77,7 +78,7 @@ def test_facts_are_aggregated_in_sql(any_db: Database) -> None:
         )
         session.add(Contact(customer_id=cid, name="Bob", birthday=date(1980, 11, 27), is_primary=True))
     with any_db.session() as session:
-        [facts] = load_facts(session, POLICY, NOW, org_timezone=TZ)
+        [facts] = load_facts(session, AsOf(POLICY, NOW, TZ))
     assert facts.revenue_12m == {"CNY": Decimal("1000.50")}
     assert facts.rfm_amount == {"CNY": Decimal("1099.50")} and facts.rfm_deal_count == 2
     assert facts.last_contact_at == NOW - timedelta(days=10)  # notes do not count as contact
@@ -96,12 +97,12 @@ def test_first_assignment_then_review_with_hysteresis_and_history(any_db: Databa
         poor = _customer(session, "Poor", stage="active", potential=1, influence=1)
         _touch(session, rich, "deal", 5, "900000")
         _touch(session, poor, "deal", 5, "10")
-    first = recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
+    first = recompute(any_db, AsOf(POLICY, NOW, TZ), review=False)
     assert {(c.customer_id, c.model, c.reason) for c in first.changes} >= {
         (rich, "value", "initial"),
         (poor, "value", "initial"),
     }
-    again = recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
+    again = recompute(any_db, AsOf(POLICY, NOW, TZ), review=False)
     assert again.changes == []  # nothing moves outside a review
     with any_db.session() as session:
         tier = session.get(CustomerTier, (rich, "value"))
@@ -115,7 +116,7 @@ def test_first_assignment_then_review_with_hysteresis_and_history(any_db: Databa
 def test_override_pins_the_tier_until_it_expires(any_db: Database) -> None:
     with any_db.session() as session:
         cid = _customer(session, "Pinned", stage="active", potential=1, influence=1)
-    recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
+    recompute(any_db, AsOf(POLICY, NOW, TZ), review=False)
     with any_db.session() as session:
         session.add(
             TierOverride(
@@ -127,11 +128,11 @@ def test_override_pins_the_tier_until_it_expires(any_db: Database) -> None:
                 expires_at=NOW + timedelta(days=30),
             )
         )
-    report = recompute(any_db, POLICY, NOW, org_timezone=TZ, review=True)
+    report = recompute(any_db, AsOf(POLICY, NOW, TZ), review=True)
     assert [(c.model, c.new, c.reason) for c in report.changes if c.customer_id == cid and c.model == "value"] == [
         ("value", "vip", "override")
     ]
-    later = recompute(any_db, POLICY, NOW + timedelta(days=31), org_timezone=TZ, review=True)
+    later = recompute(any_db, AsOf(POLICY, NOW + timedelta(days=31), TZ), review=True)
     assert [(c.new, c.reason) for c in later.changes if c.customer_id == cid and c.model == "value"] == [
         ("regular", "downgrade")
     ]
@@ -147,12 +148,12 @@ def test_stage_change_clears_models_that_no_longer_apply(any_db: Database) -> No
             pipeline_stage="contract_sent",
             expected_signing_date=date(2026, 12, 1),
         )
-    recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
+    recompute(any_db, AsOf(POLICY, NOW, TZ), review=False)
     with any_db.session() as session:
         assert session.get(CustomerTier, (cid, "pipeline")).tier == "A"
         session.get(Customer, cid).stage = "active"
     with any_db.session() as session:
-        _, changes = retier_customer(session, POLICY, cid, NOW, org_timezone=TZ)
+        _, changes = retier_customer(session, AsOf(POLICY, NOW, TZ), cid)
     reasons = {(c.model, c.new, c.reason) for c in changes}
     assert ("pipeline", None, "not_applicable") in reasons
     assert any(model == "value" and reason == "initial" for model, _, reason in reasons)
@@ -174,9 +175,9 @@ def test_tiers_json_shape(any_db: Database) -> None:
         )
         _touch(session, cid, "deal", 3, "500000.25", channel="visit")
         empty = _customer(session, "Empty", stage="prospect")
-    recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
+    recompute(any_db, AsOf(POLICY, NOW, TZ), review=False)
     with any_db.session() as session:
-        views = {v.id: v for v in tier_views(session, POLICY, NOW, org_timezone=TZ)}
+        views = {v.id: v for v in tier_views(session, AsOf(POLICY, NOW, TZ))}
     row = tier_json(views[cid], POLICY, "en", "CNY")
     assert {
         "id",
@@ -273,14 +274,12 @@ SEEDED_BOOK_DIGEST = "b389ae2df2bb2bcebf05e04860619a49651558d2ee1bdf7ea55a285843
 
 def test_the_book_loads_and_decides_as_before(any_db: Database) -> None:
     _seeded_book(any_db)
-    book = sorted(load_book_facts(any_db, POLICY, NOW, org_timezone=TZ), key=lambda f: f.id)
+    book = sorted(load_book_facts(any_db, AsOf(POLICY, NOW, TZ)), key=lambda f: f.id)
     with any_db.session() as session:
-        one_session = sorted(
-            load_facts(session, POLICY, NOW, org_timezone=TZ, with_occasions=False), key=lambda f: f.id
-        )
+        one_session = sorted(load_facts(session, AsOf(POLICY, NOW, TZ), with_occasions=False), key=lambda f: f.id)
     assert book == one_session  # the threaded recompute path reads what one session reads
     already = [f for f in book if f.assigned_tiers]
     assert already and len({id(f.assigned_tiers) for f in already}) < len(already)  # shared mappings
-    report = recompute(any_db, POLICY, NOW, org_timezone=TZ, review=False)
+    report = recompute(any_db, AsOf(POLICY, NOW, TZ), review=False)
     decided = sorted((c.customer_id, c.model, c.new or "", c.score or 0.0) for c in report.changes)
     assert hashlib.sha256(repr(decided).encode()).hexdigest() == SEEDED_BOOK_DIGEST

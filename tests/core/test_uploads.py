@@ -4,6 +4,7 @@ is shown; its commit replaces the note, so the notes left at a start are the imp
 from __future__ import annotations
 
 from core import accounts
+from core.as_of import AsOf
 from core.db import Database
 from core.imports import uploads
 from core.policies import default_policy_text
@@ -28,10 +29,8 @@ def test_an_import_cut_short_is_found_once_and_a_committed_one_never(any_db: Dat
             session,
             rep,
             done,
-            now=TEST_START,
+            as_of=AsOf(parse_policy(default_policy_text()), TEST_START, "Asia/Shanghai"),
             currency="CNY",
-            timezone="Asia/Shanghai",
-            policy=parse_policy(default_policy_text()),
         )
         assert report is not None and report.created == 2
     with any_db.session() as session:

@@ -13,6 +13,7 @@ from sqlmodel import select
 from bot.jobs import render_payload
 from bot.render import Renderer
 from core import accounts
+from core.as_of import AsOf
 from core.chat import plans
 from core.db import Database
 from core.models import Contact, Customer, CustomerTier, Interaction, Notification
@@ -180,8 +181,8 @@ def test_summary_on_time_agrees_with_the_digest_and_the_escalations(any_db: Data
         manager = accounts.get_account(session, ids["manager"])
         rep = accounts.get_account(session, ids["rep"])
         scope = scoping.resolve_scope(session, manager, scoping.Request())
-        result = summary.build(session, manager, vocabulary.policy, now, org_timezone="Asia/Shanghai", scope=scope)
-        items = agenda.build(session, rep, vocabulary.policy, now, org_timezone="Asia/Shanghai")
+        result = summary.build(session, manager, AsOf(vocabulary.policy, now, "Asia/Shanghai"), scope=scope)
+        items = agenda.build(session, rep, AsOf(vocabulary.policy, now, "Asia/Shanghai"))
     figures = {t.code: t for t in next(m for m in result.models if m.code == vocabulary.main).tiers}
     late_in_summary = {code: t.with_cadence - t.covered for code, t in figures.items()}
     tier_of = {ids["top"]: vocabulary.top, ids["middle"]: vocabulary.middle, ids["lowest"]: vocabulary.lowest}
@@ -246,15 +247,13 @@ def test_a_managers_pin_tells_the_rep_whose_customer_it_is(any_db: Database, voc
         overrides.pin(
             session,
             manager,
-            vocabulary.policy,
+            AsOf(vocabulary.policy, at("10:00"), "Asia/Shanghai"),
             ids["lowest"],
             vocabulary.main,
             vocabulary.top,
             "strategic partner",
-            at("10:00"),
             until=date(2027, 3, 31),
             timezone="Asia/Shanghai",
-            org_timezone="Asia/Shanghai",
         )
     with any_db.session() as session:
         [notice] = session.exec(select(Notification).where(Notification.dedupe_key.startswith("pin:"))).all()

@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from bot.testing import Harness
+from core.as_of import AsOf
 from core.imports import uploads
 from core.models import Customer, Notification, User
 from core.names import book
@@ -24,10 +25,8 @@ async def test_west_managers_unassigned_import_stays_in_west(
             session,
             world.account("other_manager"),
             world.ids["manager_upload"],
-            now=harness.clock.now(),
+            as_of=AsOf(harness.services.policy, harness.clock.now(), settings.timezone),
             currency=settings.currency,
-            timezone=settings.timezone,
-            policy=harness.services.policy,
         )
         assert report is not None and report.created == 1
         west_two = session.exec(select(Customer).where(Customer.name == "West Two")).one()

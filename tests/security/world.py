@@ -22,6 +22,7 @@ from sqlmodel import SQLModel
 
 from bot.testing import Harness, Person
 from core.accounts import Account
+from core.as_of import AsOf
 from core.imports import uploads
 from core.models import Contact, Customer, CustomerAlias, Feedback, FollowUp, Interaction, Opportunity, User
 from core.names import book
@@ -175,20 +176,18 @@ async def build(harness: Harness) -> World:
             session.flush()
             world.ids[f"{key}_feedback"], world.ids[f"{key}_followup"] = feedback.id or 0, follow_up.id or 0
             world.ids[f"{key}_opportunity"] = opportunity.id or 0
-    recompute(h.db, h.services.policy, now, org_timezone=h.services.settings.timezone, review=False)
+    recompute(h.db, AsOf(h.services.policy, now, h.services.settings.timezone), review=False)
     with h.db.session() as session:
         pinned = overrides.pin(
             session,
             world.account("other_manager"),
-            h.services.policy,
+            AsOf(h.services.policy, now, "Asia/Shanghai"),
             world.ids["cobalt"],
             "value",
             "vip",
             "strategic",
-            now,
             until=None,
             timezone="Asia/Shanghai",
-            org_timezone="Asia/Shanghai",
         )
         assert pinned.pin is not None
         world.ids["upload"] = uploads.store(

@@ -15,6 +15,7 @@ from sqlmodel import func, select
 
 from bot.local_api import LOCAL_TOKEN
 from bot.testing import Harness, Person
+from core.as_of import AsOf
 from core.models import Feedback, FollowUp, Interaction
 from core.reports import scoping, summary
 from tests.core.summary_book import add_book
@@ -165,9 +166,7 @@ async def test_dashboard_has_the_summary_figures_and_each_drills_down_to_them(
         chat = summary.build(
             session,
             manager.account,
-            harness.services.policy,
-            harness.clock.now(),
-            org_timezone=harness.services.settings.timezone,
+            AsOf(harness.services.policy, harness.clock.now(), harness.services.settings.timezone),
             scope=scoping.resolve_scope(session, manager.account, scoping.Request()),
         ).params()
     status, board = await get(client, "/api/dashboard?period=month", auth(harness, manager))
