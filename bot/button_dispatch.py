@@ -20,7 +20,13 @@ the same classes. The dict is parsed once, here, before the handler runs (pydant
 its JSON form: ints are ints, a list fits a tuple, unknown fields are ignored); a payload that does
 not fit — a stale key from an older shape, a forged row, a missing or mistyped field — is answered
 like an unknown key ("buttons.unknown"), and the handler never runs. `when_done` redrawers get the
-same typed payload."""
+same typed payload.
+
+An action whose payload comes in several shapes (team.confirm: a reassignment, an archive, a merge,
+a people change) is registered with a class naming the action, and each shape subclasses it
+naming none: `class ConfirmArchive(TeamConfirm): op: Literal["archive"]; id: int`. The stored dict
+is parsed as whichever shape fits (a required Literal field tells them apart), and the handler
+tells them apart with isinstance; each shape stores only its own fields."""
 
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar, overload
+from typing import Any, ClassVar, TypeVar, Union
 
 from pydantic import TypeAdapter, ValidationError
 from telegram import CallbackQuery, Message, Update
@@ -49,9 +55,13 @@ class Payload:
     action: ClassVar[str]
     _adapter: ClassVar[TypeAdapter[Any]]
 
-    def __init_subclass__(cls, *, action: str, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, action: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.action = action
+        if action is not None:
+            cls.action = action
+            return
+        # no action named: one shape of the parent's action (its payload is one of its shapes)
+        _SHAPES.setdefault(cls.__mro__[1], []).append(cls)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(_adapter(type(self)).dump_python(self, mode="json", by_alias=True))
@@ -76,6 +86,7 @@ class FailedAfterAnswer(Exception):
 _ACTIONS: dict[str, ActionHandler] = {}
 _WHEN_DONE: dict[str, ActionHandler] = {}
 _PAYLOADS: dict[str, type[Payload]] = {}
+_SHAPES: dict[type, list[type[Payload]]] = {}  # a payload class → its shapes, if it has any
 _REFUSALS = {
     buttons.PressStatus.UNKNOWN: "buttons.unknown",
     buttons.PressStatus.NOT_YOURS: "buttons.not_yours",
@@ -83,29 +94,11 @@ _REFUSALS = {
 }
 
 
-@overload
-def action(payload: str, *, when_done: Any = None) -> Any: ...  # TRANSITION: str names until every module is typed
-
-
-@overload
-def action(payload: type[P], *, when_done: Handler[P] | None = None) -> Callable[[Handler[P]], Handler[P]]: ...
-
-
-def action(payload: Any, *, when_done: Any = None) -> Any:
+def action(payload: type[P], *, when_done: Handler[P] | None = None) -> Callable[[Handler[P]], Handler[P]]:
     """Register the handler of `payload`'s action. `when_done` redraws the message of a
     single-use button pressed again after its work was committed: a process killed between the
     commit and the edit of the card left the card as it was, and the next press shows what was
     done instead of a stale card."""
-    if isinstance(payload, str):  # TRANSITION
-        name = payload
-
-        def register_untyped(handler: Any) -> Any:
-            _ACTIONS[name] = handler
-            if when_done is not None:
-                _WHEN_DONE[name] = when_done
-            return handler
-
-        return register_untyped
     name = payload.action
 
     def register(handler: Handler[P]) -> Handler[P]:
@@ -124,7 +117,8 @@ def action(payload: Any, *, when_done: Any = None) -> Any:
 def _adapter(cls: type[Payload]) -> TypeAdapter[Any]:
     adapter = cls.__dict__.get("_adapter")
     if adapter is None:
-        adapter = TypeAdapter(cls)
+        shapes: Any = Union[tuple(_SHAPES[cls])] if cls in _SHAPES else cls  # noqa: UP007 - built at run time
+        adapter = TypeAdapter(shapes)
         cls._adapter = adapter
     return adapter
 
@@ -134,7 +128,7 @@ def parse(name: str, stored: dict[str, Any] | None) -> Payload | None:
     dict does not fit it."""
     cls = _PAYLOADS.get(name)
     if cls is None:
-        return (stored or {}) if name in _ACTIONS else None  # type: ignore[return-value]  # TRANSITION
+        return None
     try:
         parsed: Payload = _adapter(cls).validate_json(json.dumps(stored or {}), strict=True)
     except ValidationError as error:

@@ -29,21 +29,16 @@ class Button:
         return cls(label, payload.action, payload.as_dict(), single_use)
 
 
-def page_row(payload: Any, old: Any = None, *, at: int, step: int, end: int, key: str = "offset") -> list[list[Button]]:
+def page_row(payload: Payload, *, at: int, step: int, end: int, key: str = "offset") -> list[list[Button]]:
     """◀ ▶ to the previous and next page of a list (as a row to add, or none on a single page):
     `payload` is the current page's, `at` its field `key` — the page ("page", step 1) or the
     offset ("offset", step = page size) — and `end` the page count or the number of items."""
     nav = []
-    if isinstance(payload, str):  # TRANSITION
-        if at > 0:
-            nav.append(Button("◀", payload, {**old, key: max(at - step, 0)}, single_use=False))
-        if at + step < end:
-            nav.append(Button("▶", payload, {**old, key: at + step}, single_use=False))
-        return [nav] if nav else []
+    page: Any = payload  # a dataclass instance (every Payload is)
     if at > 0:
-        nav.append(Button.of("◀", dataclasses.replace(payload, **{key: max(at - step, 0)}), single_use=False))
+        nav.append(Button.of("◀", dataclasses.replace(page, **{key: max(at - step, 0)}), single_use=False))
     if at + step < end:
-        nav.append(Button.of("▶", dataclasses.replace(payload, **{key: at + step}), single_use=False))
+        nav.append(Button.of("▶", dataclasses.replace(page, **{key: at + step}), single_use=False))
     return [nav] if nav else []
 
 

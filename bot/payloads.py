@@ -9,12 +9,15 @@ that core stores itself (core.reminders.planner: the digest's, nudges' and greet
 core.reports.weekly: the push's 📊) keep the shape it writes.
 
 An `int` is an id unless its name says otherwise; `msg` is the message id of the log card a
-button is bound to."""
+button is bound to. A stored name that is a Python keyword is an alias: `from_` is stored as
+"from"."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from bot.button_dispatch import NoPayload, Payload
 from core.reports import scoping
@@ -139,6 +142,77 @@ class FeedbackResolve(Payload, action="feedback.resolve"):
 @dataclass(frozen=True)
 class CustomerLog(Payload, action="customer.log"):
     id: int  # the customer's
+
+
+# Every button of a log card carries `msg`, the message the card is about: a button of an older
+# card (its draft replaced by a newer message) must not change or save the newer draft.
+
+
+@dataclass(frozen=True)
+class LogSet(Payload, action="log.set"):
+    field: str  # the draft's field: customer_id, kind, occurred_at, money, feedback_kind
+    value: str | int | None  # a customer id, a word, an ISO date, or no feedback
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogPick(Payload, action="log.pick"):
+    field: str  # kind, date, money, followup, feedback
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogAsk(Payload, action="log.ask"):
+    field: str  # customer, amount, date, followup
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogSetFollowup(Payload, action="log.set_followup"):
+    days: int  # from today, at 9:00; 0: no follow-up
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogBack(Payload, action="log.back"):
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogCancel(Payload, action="log.cancel"):
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogSave(Payload, action="log.save"):
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogCreateCustomer(Payload, action="log.create_customer"):
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogCreateNamed(Payload, action="log.create_named"):
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogReached(Payload, action="log.reached"):
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogOther(Payload, action="log.other"):
+    index: int  # in the card's further customers
+    msg: int
+
+
+@dataclass(frozen=True)
+class LogFact(Payload, action="log.fact"):
+    index: int  # in the card's facts
+    msg: int
 
 
 # --- bot/handlers/customers.py ---------------------------------------------------------------------------
@@ -394,3 +468,177 @@ class SummaryOverdue(Payload, action="summary.overdue"):
 @dataclass(frozen=True)
 class SummaryCard(Payload, action="summary.card"):
     id: int
+
+
+# --- bot/handlers/team.py --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamHelp(NoPayload, action="team.help"):
+    pass
+
+
+@dataclass(frozen=True)
+class TeamPage(Payload, action="team.page"):
+    page: int = 0
+    team: str | None = None  # an admin's overview of one team
+
+
+@dataclass(frozen=True)
+class TeamMember(Payload, action="team.member"):
+    id: int  # the person's
+
+
+@dataclass(frozen=True)
+class TeamBook(Payload, action="team.book"):
+    id: int  # the person's
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class TeamCustomer(Payload, action="team.customer"):
+    id: int
+
+
+@dataclass(frozen=True)
+class TeamScope(Payload, action="team.scope"):
+    """Which of a person's customers to reassign."""
+
+    from_: Annotated[int, Field(alias="from")]  # the person's
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamPick(Payload, action="team.pick"):
+    """Whose customers to reassign (core.team.reassign.selection): a person's (all, or one tier),
+    the unassigned ones, or the customers named."""
+
+    from_: Annotated[int | None, Field(alias="from")] = None  # the person's
+    tier: tuple[str, str] | None = None  # (model, tier) of the main model
+    ids: tuple[int, ...] | None = None  # the customers'
+    unassigned: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamAskReassign(TeamPick, action="team.ask_reassign"):
+    """The selection and to whom: the confirmation."""
+
+    to: int  # the person's
+
+
+@dataclass(frozen=True)
+class TeamCancel(NoPayload, action="team.cancel"):
+    pass
+
+
+@dataclass(frozen=True)
+class TeamConfirm(Payload, action="team.confirm"):
+    """The ✅ of a confirmation, carrying exactly what was confirmed: one of the shapes below,
+    told apart by `op` (a subclass naming no action is a shape, bot.button_dispatch)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmReassign(TeamConfirm):
+    op: Literal["reassign"]  # required: a stored dict without it fits no shape
+    ids: tuple[int, ...]  # the customers shown
+    to: int  # the person's
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmArchive(TeamConfirm):
+    op: Literal["archive"]  # required: a stored dict without it fits no shape
+    id: int  # the customer's
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmMerge(TeamConfirm):
+    op: Literal["merge"]  # required: a stored dict without it fits no shape
+    keep: int  # the customer kept
+    drop: int  # the customer merged into it
+
+
+PeopleOp = Literal["deactivate", "role", "move"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmPeople(TeamConfirm):
+    op: PeopleOp
+    id: int  # the person's
+    value: str | None = None  # the new role or team, as previewed
+
+
+@dataclass(frozen=True)
+class TeamAm(NoPayload, action="team.am"):
+    pass
+
+
+@dataclass(frozen=True)
+class TeamAmPick(Payload, action="team.am_pick"):
+    customer: int
+
+
+@dataclass(frozen=True)
+class TeamAmSet(Payload, action="team.am_set"):
+    customer: int
+    user: int | None = None  # None: remove the account manager
+
+
+@dataclass(frozen=True)
+class TeamArchivePrompt(NoPayload, action="team.archive_prompt"):
+    pass
+
+
+@dataclass(frozen=True)
+class TeamAskArchive(Payload, action="team.ask_archive"):
+    id: int  # the customer's
+
+
+@dataclass(frozen=True)
+class TeamArchived(Payload, action="team.archived"):
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class TeamUnarchive(Payload, action="team.unarchive"):
+    id: int  # the customer's
+
+
+@dataclass(frozen=True)
+class TeamMergePrompt(NoPayload, action="team.merge_prompt"):
+    pass
+
+
+@dataclass(frozen=True)
+class TeamMergeWith(Payload, action="team.merge_with"):
+    id: int  # the customer's
+
+
+@dataclass(frozen=True)
+class TeamAskDeactivate(Payload, action="team.ask_deactivate"):
+    id: int  # the person's
+
+
+@dataclass(frozen=True)
+class TeamReactivate(Payload, action="team.reactivate"):
+    id: int
+
+
+@dataclass(frozen=True)
+class TeamRoles(Payload, action="team.roles"):
+    id: int
+
+
+@dataclass(frozen=True)
+class TeamAskRole(Payload, action="team.ask_role"):
+    id: int
+    role: str
+
+
+@dataclass(frozen=True)
+class TeamTeams(Payload, action="team.teams"):
+    id: int
+
+
+@dataclass(frozen=True)
+class TeamAskMove(Payload, action="team.ask_move"):
+    id: int
+    team: str  # the team's name

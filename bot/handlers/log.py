@@ -12,18 +12,34 @@ import asyncio
 import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.button_dispatch import action
+from bot.button_dispatch import Payload, action
 from bot.context import BotContext
 from bot.error_replies import answers
 from bot.flow_dispatch import begin, expects, finish, finished, pending, started
 from bot.keyboards import Button, Draft, markup
 from bot.keyboards import draft as keyboard_draft
+from bot.payloads import (
+    CustomerLog,
+    FollowupCloseMany,
+    LogAsk,
+    LogBack,
+    LogCancel,
+    LogCreateCustomer,
+    LogCreateNamed,
+    LogFact,
+    LogOther,
+    LogPick,
+    LogReached,
+    LogSave,
+    LogSet,
+    LogSetFollowup,
+)
 from bot.replies import edit, reply
 from core.chat import buttons
 from core.chat import flows as core_flows
@@ -147,61 +163,68 @@ async def _card(context: BotContext, data: dict[str, Any]) -> tuple[str, Draft]:
         currency=draft.currency or context.services.settings.currency,
         more=_more_view(data),
     )
-    return text, keyboard_draft(_bind(_buttons(context, draft, data), data))
+    return text, keyboard_draft(_buttons(context, draft, data))
+
+
+def _msg(data: dict[str, Any]) -> int:
+    """The message the card is about: every button of the card carries it (see `_current`)."""
+    return int(data["message_id"])
 
 
 def _buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list[list[Button]]:
-    def button(key: str, act: str, **payload: Any) -> Button:
-        return Button(context.label(f"log.{key}"), act, payload, single_use=False)
+    msg = _msg(data)
+
+    def button(key: str, payload: Payload) -> Button:
+        return Button.of(context.label(f"log.{key}"), payload, single_use=False)
 
     rows: list[list[Button]] = []
     if draft.customer_id is None:
         choices = [
-            Button(name, "log.set", {"field": "customer_id", "value": cid}, single_use=False)
+            Button.of(name, LogSet(field="customer_id", value=cid, msg=msg), single_use=False)
             for cid, name in data.get("candidates", [])
         ]
         rows += [choices[i : i + 3] for i in range(0, len(choices), 3)]
         if draft.customer_text:
-            rows.append([Button(context.label("log.create"), "log.create_customer", {}, single_use=True)])
-        rows.append([button("search", "log.ask", field="customer")])
+            rows.append([Button.of(context.label("log.create"), LogCreateCustomer(msg=msg))])
+        rows.append([button("search", LogAsk(field="customer", msg=msg))])
     else:
-        rows.append([Button(context.label("log.save"), "log.save", {}, single_use=True)])
+        rows.append([Button.of(context.label("log.save"), LogSave(msg=msg))])
     rows += _more_buttons(context, draft, data)
     rows.append(
         [
-            button("customer", "log.ask", field="customer"),
-            button("kind", "log.pick", field="kind"),
-            button("date", "log.pick", field="date"),
+            button("customer", LogAsk(field="customer", msg=msg)),
+            button("kind", LogPick(field="kind", msg=msg)),
+            button("date", LogPick(field="date", msg=msg)),
         ]
     )
     rows.append(
         [
-            button("amount", "log.ask", field="amount"),
-            button("followup", "log.pick", field="followup"),
-            button("feedback", "log.pick", field="feedback"),
+            button("amount", LogAsk(field="amount", msg=msg)),
+            button("followup", LogPick(field="followup", msg=msg)),
+            button("feedback", LogPick(field="feedback", msg=msg)),
         ]
     )
     if draft.amount is not None:  # booked, expected or a refund: one tap to say which
-        rows.append([button("money", "log.pick", field="money")])
-    rows.append([button("cancel", "log.cancel")])
+        rows.append([button("money", LogPick(field="money", msg=msg))])
+    rows.append([button("cancel", LogCancel(msg=msg))])
     return rows
 
 
-async def _current(update: Update, context: BotContext, payload: dict[str, Any]) -> dict[str, Any] | None:
+class _OfCard(Protocol):
+    """A card button's payload, as `_current` reads it (every one of them carries `msg`)."""
+
+    @property
+    def msg(self) -> int: ...
+
+
+async def _current(update: Update, context: BotContext, payload: _OfCard) -> dict[str, Any] | None:
     """The open card's data — only for buttons of that card: a button of an older card (whose
     draft was replaced by a newer message) must not change or save the newer draft."""
     flow = await pending(context)
-    if flow is None or flow.flow != FLOW or payload.get("msg") != flow.data.get("message_id"):
+    if flow is None or flow.flow != FLOW or payload.msg != flow.data.get("message_id"):
         await edit(update, context.render("common/flow_gone"))
         return None
     return flow.data
-
-
-def _bind(rows: list[list[Button]], data: dict[str, Any]) -> list[list[Button]]:
-    """Tie every button of a card to the message the card is about (see `_current`)."""
-    return [
-        [Button(b.label, b.action, {**b.payload, "msg": data["message_id"]}, b.single_use) for b in row] for row in rows
-    ]
 
 
 async def _redraw(update: Update, context: BotContext, data: dict[str, Any], *, as_new: bool = False) -> None:
@@ -214,13 +237,13 @@ async def _redraw(update: Update, context: BotContext, data: dict[str, Any], *, 
     await _opened(context, data, keyboard)
 
 
-@action("log.set")
-async def set_part(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogSet)
+async def set_part(update: Update, context: BotContext, payload: LogSet) -> None:
     data = await _current(update, context, payload)
     if data is None:
         return
     draft = LogDraft.from_json(data["draft"])
-    field, value = str(payload["field"]), payload["value"]
+    field, value = payload.field, payload.value
     if field == "kind" and value == "deal" and draft.money_kind == "expected":
         draft = draft.replace(money="booked")  # the rep says it was signed
     draft = draft.replace(**{field: value}).coherent()
@@ -232,76 +255,73 @@ async def set_part(update: Update, context: BotContext, payload: dict[str, Any])
     await _redraw(update, context, data)
 
 
-@action("log.pick")
-async def pick(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogPick)
+async def pick(update: Update, context: BotContext, payload: LogPick) -> None:
     """Buttons for one part: kind, date, follow-up or feedback."""
     data = await _current(update, context, payload)
     if data is None:
         return
-    field = payload["field"]
+    field, msg = payload.field, payload.msg
     zone = ZoneInfo(context.me.timezone or context.services.settings.timezone)
     today = context.now().astimezone(zone)
     options: list[Button]
     if field == "kind":
         options = [
-            Button(context.label(f"kinds.{k}"), "log.set", {"field": "kind", "value": k}, single_use=False)
+            Button.of(context.label(f"kinds.{k}"), LogSet(field="kind", value=k, msg=msg), single_use=False)
             for k in LOG_KINDS
         ]
     elif field == "date":
         options = [
-            Button(
+            Button.of(
                 context.label(f"log.days_ago_{n}"),
-                "log.set",
-                {"field": "occurred_at", "value": (today - timedelta(days=n)).isoformat()},
+                LogSet(field="occurred_at", value=(today - timedelta(days=n)).isoformat(), msg=msg),
                 single_use=False,
             )
             for n in range(3)
         ]
-        options.append(Button(context.label("log.type"), "log.ask", {"field": "date"}, single_use=False))
+        options.append(Button.of(context.label("log.type"), LogAsk(field="date", msg=msg), single_use=False))
     elif field == "money":
         options = [
-            Button(context.label(f"log.money_{m}"), "log.set", {"field": "money", "value": m}, single_use=False)
+            Button.of(context.label(f"log.money_{m}"), LogSet(field="money", value=m, msg=msg), single_use=False)
             for m in logbook.MONEY
         ]
     elif field == "followup":
         options = [
-            Button(context.label(f"log.in_{n}"), "log.set_followup", {"days": n}, single_use=False) for n in (1, 3, 7)
+            Button.of(context.label(f"log.in_{n}"), LogSetFollowup(days=n, msg=msg), single_use=False)
+            for n in (1, 3, 7)
         ]
         options += [
-            Button(context.label("log.none"), "log.set_followup", {"days": 0}, single_use=False),
-            Button(context.label("log.type"), "log.ask", {"field": "followup"}, single_use=False),
+            Button.of(context.label("log.none"), LogSetFollowup(days=0, msg=msg), single_use=False),
+            Button.of(context.label("log.type"), LogAsk(field="followup", msg=msg), single_use=False),
         ]
     else:
         options = [
-            Button(
-                context.label(f"feedback_kinds.{k}"),
-                "log.set",
-                {"field": "feedback_kind", "value": k},
-                single_use=False,
+            Button.of(
+                context.label(f"feedback_kinds.{k}"), LogSet(field="feedback_kind", value=k, msg=msg), single_use=False
             )
             for k in ("complaint", "suggestion", "praise", "question")
         ]
         options.append(
-            Button(context.label("log.none"), "log.set", {"field": "feedback_kind", "value": None}, single_use=False)
+            Button.of(context.label("log.none"), LogSet(field="feedback_kind", value=None, msg=msg), single_use=False)
         )
     rows = [options[i : i + 3] for i in range(0, len(options), 3)]
-    rows.append([Button(context.label("log.back"), "log.back", {}, single_use=False)])
-    await edit(update, context.render("log/pick", field=field), await markup(context, _bind(rows, data)))
+    rows.append([Button.of(context.label("log.back"), LogBack(msg=msg), single_use=False)])
+    await edit(update, context.render("log/pick", field=field), await markup(context, rows))
 
 
-@action("log.back")
-async def back(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogBack)
+async def back(update: Update, context: BotContext, payload: LogBack) -> None:
     data = await _current(update, context, payload)
     if data is not None:
         await _redraw(update, context, data)
 
 
-@action("log.set_followup")
-async def set_followup(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogSetFollowup)
+async def set_followup(update: Update, context: BotContext, payload: LogSetFollowup) -> None:
     data = await _current(update, context, payload)
     if data is None:
         return
-    days = int(payload["days"])
+    days = payload.days
     draft = LogDraft.from_json(data["draft"])
     if days == 0:
         draft = draft.replace(follow_up_due=None, follow_up_has_time=False)
@@ -315,15 +335,15 @@ async def set_followup(update: Update, context: BotContext, payload: dict[str, A
     await _redraw(update, context, data)
 
 
-@action("log.ask")
-async def ask(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogAsk)
+async def ask(update: Update, context: BotContext, payload: LogAsk) -> None:
     """Ask for one part to be typed (customer name, amount, date, follow-up)."""
     data = await _current(update, context, payload)
     if data is None:
         return
-    data["asking"] = payload["field"]
+    data["asking"] = payload.field
     await begin(context, FLOW, data)
-    await reply(update, context.render("log/ask", field=payload["field"]))
+    await reply(update, context.render("log/ask", field=payload.field))
 
 
 @expects(FLOW)
@@ -381,16 +401,16 @@ def _amount(text: str) -> str | None:
     return str(amount.quantize(Decimal("0.01")))
 
 
-@action("log.cancel")
-async def cancel(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogCancel)
+async def cancel(update: Update, context: BotContext, payload: LogCancel) -> None:
     flow = await pending(context)
     applied = flow is not None and flow.flow == FLOW and any(f.get("applied") for f in flow.data.get("facts", []))
     await finish(context)
     await edit(update, context.render("log/cancelled_kept" if applied else "log/cancelled"))
 
 
-@action("log.create_customer")
-async def create_customer(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogCreateCustomer)
+async def create_customer(update: Update, context: BotContext, payload: LogCreateCustomer) -> None:
     data = await _current(update, context, payload)
     if data is None:
         return
@@ -410,23 +430,23 @@ async def create_customer(update: Update, context: BotContext, payload: dict[str
     await _redraw(update, context, data)
 
 
-async def _saved_before(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+async def _saved_before(update: Update, context: BotContext, payload: LogSave) -> str | None:
     """✅ pressed again after its save was committed (the process may have died before the card
     was redrawn): show what the message was saved as."""
     query = update.callback_query
-    if query is None or query.message is None or "msg" not in payload:
+    if query is None or query.message is None:
         return None
     logged = await context.run(
-        logbook.logged_from_message, context.me, chat_id=query.message.chat.id, message_id=int(payload["msg"])
+        logbook.logged_from_message, context.me, chat_id=query.message.chat.id, message_id=payload.msg
     )
     if logged:
         await edit(update, context.render("log/saved_before", logged=logged))
     return None
 
 
-@action("log.save", when_done=_saved_before)
+@action(LogSave, when_done=_saved_before)
 @answers("log.save")
-async def save(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+async def save(update: Update, context: BotContext, payload: LogSave) -> str | None:
     data = await _current(update, context, payload)
     if data is None:
         return None
@@ -481,7 +501,7 @@ async def _follow_ups_block(
     if not logged.open_follow_ups:
         return text, None
     ids = [f.id for f in logged.open_follow_ups]
-    row = [Button(context.label("followups.close_open", n=len(ids)), "followup.close_many", {"ids": ids})]
+    row = [Button.of(context.label("followups.close_open", n=len(ids)), FollowupCloseMany(ids=tuple(ids)))]
     return text, await markup(context, [row], ttl=buttons.REMINDER_TTL)
 
 
@@ -532,10 +552,10 @@ async def on_edited(update: Update, context: BotContext) -> None:
     await _opened(context, data, keyboard)
 
 
-@action("customer.log")
-async def log_for_customer(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(CustomerLog)
+async def log_for_customer(update: Update, context: BotContext, payload: CustomerLog) -> None:
     """The card's Log button: the next message is a log for this customer."""
-    await begin(context, "log.for_customer", {"id": int(payload["id"])})
+    await begin(context, "log.for_customer", {"id": payload.id})
     await reply(update, context.render("log/ask", field="note"))
 
 
@@ -594,23 +614,16 @@ def _more_view(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _more_buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) -> list[list[Button]]:
+    msg = _msg(data)
     rows: list[list[Button]] = []
     if draft.customer_id is not None and data.get("new_customer"):  # a company not in the book besides the one chosen
         rows.append(
-            [
-                Button(
-                    context.label("log_card.create", name=str(data["new_customer"])[:30]),
-                    "log.create_named",
-                    {},
-                    single_use=True,
-                )
-            ]
+            [Button.of(context.label("log_card.create", name=str(data["new_customer"])[:30]), LogCreateNamed(msg=msg))]
         )
     others = [
-        Button(
+        Button.of(
             context.label("log_card.also_on" if chosen else "log_card.also", name=name),
-            "log.other",
-            {"index": i},
+            LogOther(index=i, msg=msg),
             single_use=False,
         )
         for i, (cid, name, chosen) in enumerate(data.get("others", []))
@@ -621,18 +634,16 @@ def _more_buttons(context: BotContext, draft: LogDraft, data: dict[str, Any]) ->
         if not fact.get("applied") and (fact.get("customer_id") or draft.customer_id):
             rows.append(
                 [
-                    Button(
+                    Button.of(
                         context.label(
                             f"log_card.apply_{fact['kind']}", contact=fact["contact"][:20], value=fact["value"]
                         ),
-                        "log.fact",
-                        {"index": i},
-                        single_use=True,
+                        LogFact(index=i, msg=msg),
                     )
                 ]
             )
     if draft.attempt:
-        rows.append([Button(context.label("log_card.reached"), "log.reached", {}, single_use=False)])
+        rows.append([Button.of(context.label("log_card.reached"), LogReached(msg=msg), single_use=False)])
     return rows
 
 
@@ -675,21 +686,21 @@ async def _typed_customer(
     return draft.replace(customer_id=found[0].customer_id if sure else None), data
 
 
-@action("log.other")
-async def toggle_other(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogOther)
+async def toggle_other(update: Update, context: BotContext, payload: LogOther) -> None:
     """➕ also Fabrikam: log the same message for a further customer it names (or not)."""
     data = await _current(update, context, payload)
     if data is None:
         return
     others = data.get("others", [])
-    index = int(payload["index"])
+    index = payload.index
     if 0 <= index < len(others):
         others[index][2] = not others[index][2]
     await _redraw(update, context, data)
 
 
-@action("log.reached")
-async def reached(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogReached)
+async def reached(update: Update, context: BotContext, payload: LogReached) -> None:
     """The parser read a missed call, the rep says they did talk: a contact after all."""
     data = await _current(update, context, payload)
     if data is None:
@@ -698,14 +709,14 @@ async def reached(update: Update, context: BotContext, payload: dict[str, Any]) 
     await _redraw(update, context, data)
 
 
-@action("log.fact")
-async def apply_fact(update: Update, context: BotContext, payload: dict[str, Any]) -> str | None:
+@action(LogFact)
+async def apply_fact(update: Update, context: BotContext, payload: LogFact) -> str | None:
     """🎂 / 📱 Apply: set the contact's birthday or phone (the log itself waits for ✅)."""
     data = await _current(update, context, payload)
     if data is None:
         return None
     facts = data.get("facts", [])
-    index = int(payload["index"])
+    index = payload.index
     draft = LogDraft.from_json(data["draft"])
     if not 0 <= index < len(facts) or facts[index].get("applied"):
         return None
@@ -727,8 +738,8 @@ async def apply_fact(update: Update, context: BotContext, payload: dict[str, Any
     return context.label("log_card.applied")
 
 
-@action("log.create_named")
-async def create_named(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+@action(LogCreateNamed)
+async def create_named(update: Update, context: BotContext, payload: LogCreateNamed) -> None:
     """➕ Create the company the sentence named (not in the book) instead of the customer chosen."""
     data = await _current(update, context, payload)
     if data is None or not data.get("new_customer"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -23,6 +23,39 @@ from bot.context import BotContext
 from bot.error_replies import answers
 from bot.flow_dispatch import begin, expects, finish
 from bot.keyboards import Button, markup, page_row
+from bot.payloads import (
+    ConfirmArchive,
+    ConfirmMerge,
+    ConfirmPeople,
+    ConfirmReassign,
+    CustomerCard,
+    PeopleOp,
+    TeamAm,
+    TeamAmPick,
+    TeamAmSet,
+    TeamArchived,
+    TeamArchivePrompt,
+    TeamAskArchive,
+    TeamAskDeactivate,
+    TeamAskMove,
+    TeamAskReassign,
+    TeamAskRole,
+    TeamBook,
+    TeamCancel,
+    TeamConfirm,
+    TeamCustomer,
+    TeamHelp,
+    TeamMember,
+    TeamMergePrompt,
+    TeamMergeWith,
+    TeamPage,
+    TeamPick,
+    TeamReactivate,
+    TeamRoles,
+    TeamScope,
+    TeamTeams,
+    TeamUnarchive,
+)
 from bot.replies import edit, reply
 from core.models import Role
 from core.team import account_managers, archive, lookup, merge, overview, people, reassign
@@ -108,9 +141,9 @@ async def _usage(update: Update, context: BotContext, rest: str) -> None:
     await _say(update, context.render("team/usage", admin=context.me.role == Role.ADMIN))
 
 
-@action("team.help")
+@action(TeamHelp)
 @answers("team")
-async def help_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def help_pressed(update: Update, context: BotContext, payload: TeamHelp) -> None:
     await reply(update, context.render("team/usage", admin=context.me.role == Role.ADMIN))
 
 
@@ -138,33 +171,31 @@ async def _overview(update: Update, context: BotContext, page: int, team_name: s
     )
     rows = _pairs(
         [
-            Button(
-                f"{page * PAGE + n}. {m.name}{'' if m.active else ' ⛔'}", "team.member", {"id": m.id}, single_use=False
-            )
+            Button.of(f"{page * PAGE + n}. {m.name}{'' if m.active else ' ⛔'}", TeamMember(id=m.id), single_use=False)
             for n, m in enumerate(shown, start=1)
         ]
     )
-    rows += page_row("team.page", {"team": team_name}, at=page, step=1, end=pages, key="page")
+    rows += page_row(TeamPage(page=page, team=team_name), at=page, step=1, end=pages, key="page")
     rows.append(
         [
-            Button(context.label("team.am"), "team.am", single_use=False),
-            Button(context.label("team.archived"), "team.archived", single_use=False),
+            Button.of(context.label("team.am"), TeamAm(), single_use=False),
+            Button.of(context.label("team.archived"), TeamArchived(), single_use=False),
         ]
     )
     rows.append(
         [
-            Button(context.label("team.archive"), "team.archive_prompt", single_use=False),
-            Button(context.label("team.merge"), "team.merge_prompt", single_use=False),
-            Button(context.label("team.help"), "team.help", single_use=False),
+            Button.of(context.label("team.archive"), TeamArchivePrompt(), single_use=False),
+            Button.of(context.label("team.merge"), TeamMergePrompt(), single_use=False),
+            Button.of(context.label("team.help"), TeamHelp(), single_use=False),
         ]
     )
     await _say(update, text, await markup(context, rows))
 
 
-@action("team.page")
+@action(TeamPage)
 @answers("team")
-async def page_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _overview(update, context, int(payload.get("page", 0)), payload.get("team"))
+async def page_pressed(update: Update, context: BotContext, payload: TeamPage) -> None:
+    await _overview(update, context, payload.page, payload.team)
 
 
 # --- one person -------------------------------------------------------------------------------------
@@ -178,34 +209,34 @@ async def _member(update: Update, context: BotContext, user_id: int) -> None:
     )
     rows = [
         [
-            Button(context.label("team.book"), "team.book", {"id": row.id}, single_use=False),
-            Button(context.label("team.reassign"), "team.scope", {"from": row.id}, single_use=False),
+            Button.of(context.label("team.book"), TeamBook(id=row.id), single_use=False),
+            Button.of(context.label("team.reassign"), TeamScope(from_=row.id), single_use=False),
         ]
     ]
     if row.id != me.id and (me.role == Role.ADMIN or row.role != Role.ADMIN):
         access = (
-            Button(context.label("team.deactivate"), "team.ask_deactivate", {"id": row.id}, single_use=False)
+            Button.of(context.label("team.deactivate"), TeamAskDeactivate(id=row.id), single_use=False)
             if row.active
-            else Button(context.label("team.reactivate"), "team.reactivate", {"id": row.id})
+            else Button.of(context.label("team.reactivate"), TeamReactivate(id=row.id))
         )
-        people_row = [Button(context.label("team.role"), "team.roles", {"id": row.id}, single_use=False), access]
+        people_row = [Button.of(context.label("team.role"), TeamRoles(id=row.id), single_use=False), access]
         if me.role == Role.ADMIN:
-            people_row.append(Button(context.label("team.move"), "team.teams", {"id": row.id}, single_use=False))
+            people_row.append(Button.of(context.label("team.move"), TeamTeams(id=row.id), single_use=False))
         rows.append(people_row)
-    rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
+    rows.append([Button.of(context.label("team.back"), TeamPage(page=0), single_use=False)])
     await _say(update, text, await markup(context, rows))
 
 
-@action("team.member")
+@action(TeamMember)
 @answers("team")
-async def member_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _member(update, context, int(payload["id"]))
+async def member_pressed(update: Update, context: BotContext, payload: TeamMember) -> None:
+    await _member(update, context, payload.id)
 
 
-@action("team.book")
+@action(TeamBook)
 @answers("team")
-async def book_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    user_id, offset = int(payload["id"]), int(payload.get("offset", 0))
+async def book_pressed(update: Update, context: BotContext, payload: TeamBook) -> None:
+    user_id, offset = payload.id, payload.offset
     policy = context.services.policy
     page = await context.run(overview.book_page, context.me, policy, user_id, offset=offset, limit=BOOK_PAGE)
     lines, total = page.lines, page.total
@@ -220,86 +251,93 @@ async def book_pressed(update: Update, context: BotContext, payload: dict[str, A
     )
     rows = _pairs(
         [
-            Button(f"{offset + n}. {line.name}", "team.customer", {"id": line.id}, single_use=False)
+            Button.of(f"{offset + n}. {line.name}", TeamCustomer(id=line.id), single_use=False)
             for n, line in enumerate(lines, start=1)
         ]
     )
-    rows += page_row("team.book", {"id": user_id}, at=offset, step=BOOK_PAGE, end=total)
-    rows.append([Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)])
+    rows += page_row(payload, at=offset, step=BOOK_PAGE, end=total)
+    rows.append([Button.of(context.label("team.back"), TeamMember(id=user_id), single_use=False)])
     await _say(update, text, await markup(context, rows))
 
 
-@action("team.customer")
+@action(TeamCustomer)
 @answers("team")
-async def customer_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    ref = await context.run(lookup.customer_ref, context.me, int(payload["id"]))
+async def customer_pressed(update: Update, context: BotContext, payload: TeamCustomer) -> None:
+    ref = await context.run(lookup.customer_ref, context.me, payload.id)
     label = context.label
     rows = [
         [
-            Button(label("team.card"), "customer.card", {"id": ref.id}, single_use=False),
-            Button(label("team.reassign"), "team.pick", {"ids": [ref.id]}, single_use=False),
+            Button.of(label("team.card"), CustomerCard(id=ref.id), single_use=False),
+            Button.of(label("team.reassign"), TeamPick(ids=(ref.id,)), single_use=False),
         ],
         [
-            Button(label("team.set_am"), "team.am_pick", {"customer": ref.id}, single_use=False),
-            Button(label("team.archive"), "team.ask_archive", {"id": ref.id}, single_use=False),
-            Button(label("team.merge_with"), "team.merge_with", {"id": ref.id}, single_use=False),
+            Button.of(label("team.set_am"), TeamAmPick(customer=ref.id), single_use=False),
+            Button.of(label("team.archive"), TeamAskArchive(id=ref.id), single_use=False),
+            Button.of(label("team.merge_with"), TeamMergeWith(id=ref.id), single_use=False),
         ],
     ]
     if ref.owner_id is not None:
-        rows.append([Button(label("team.back"), "team.book", {"id": ref.owner_id}, single_use=False)])
+        rows.append([Button.of(label("team.back"), TeamBook(id=ref.owner_id), single_use=False)])
     await _say(update, context.render("team/customer", c=ref), await markup(context, rows))
 
 
 # --- reassigning ------------------------------------------------------------------------------------
 
 
-@action("team.scope")
+@action(TeamScope)
 @answers("team")
-async def scope_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def scope_pressed(update: Update, context: BotContext, payload: TeamScope) -> None:
     """Which of a person's customers: all, or one tier of the main model."""
-    user_id = int(payload["from"])
+    user_id = payload.from_
     row = await context.run(overview.member, context.me, context.as_of(), user_id)
     if not row.book:
         await _say(update, context.render("team/error", code="team_nothing_selected"))
         return
     model = overview.main_model(context.services.policy)[0]
     names = overview.tier_names(context.services.policy)
-    options = [Button(context.label("team.all", n=row.book), "team.pick", {"from": user_id}, single_use=False)]
+    options = [Button.of(context.label("team.all", n=row.book), TeamPick(from_=user_id), single_use=False)]
     options += [
-        Button(
+        Button.of(
             context.label("team.tier", name=names[code][context.me.language], n=row.mix[code]),
-            "team.pick",
-            {"from": user_id, "tier": [model, code]},
+            TeamPick(from_=user_id, tier=(model, code)),
             single_use=False,
         )
         for code in names
-        if row.mix.get(code)
+        if row.mix.get(code) and model is not None  # no main model: no tiers either
     ]
-    rows = _pairs(options, 2) + [[Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)]]
+    rows = _pairs(options, 2) + [[Button.of(context.label("team.back"), TeamMember(id=user_id), single_use=False)]]
     await _say(update, context.render("team/scope", name=row.name), await markup(context, rows))
 
 
-def _selection(payload: dict[str, Any]) -> dict[str, Any]:
+def _selection(payload: TeamPick) -> dict[str, Any]:
     """The selection a button's payload names, as core.team.reassign.selection's arguments."""
-    tier = payload.get("tier")
     return {
-        "from_user_id": payload.get("from"),
-        "unassigned": bool(payload.get("unassigned")),
-        "tier": (tier[0], tier[1]) if tier else None,
-        "customer_ids": payload.get("ids"),
+        "from_user_id": payload.from_,
+        "unassigned": payload.unassigned,
+        "tier": payload.tier,
+        "customer_ids": list(payload.ids) if payload.ids is not None else None,
     }
 
 
-@action("team.pick")
+@action(TeamPick)
 @answers("team")
-async def pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def pick_pressed(update: Update, context: BotContext, payload: TeamPick) -> None:
     """To whom: the active people the presser manages."""
     choice = await context.run(reassign.reassign_choice, context.me, **_selection(payload), limit=PICK_MAX)
     found = choice.selection
     rows = _pairs(
-        [Button(p.name, "team.ask_reassign", {**payload, "to": p.id}, single_use=False) for p in choice.targets]
+        [
+            Button.of(
+                p.name,
+                TeamAskReassign(
+                    from_=payload.from_, tier=payload.tier, ids=payload.ids, unassigned=payload.unassigned, to=p.id
+                ),
+                single_use=False,
+            )
+            for p in choice.targets
+        ]
     )
-    rows.append([Button(context.label("team.cancel"), "team.cancel")])
+    rows.append([Button.of(context.label("team.cancel"), TeamCancel())])
     await _say(
         update,
         context.render("team/pick", what="reassign", count=len(found.ids), from_name=found.from_name),
@@ -307,17 +345,17 @@ async def pick_pressed(update: Update, context: BotContext, payload: dict[str, A
     )
 
 
-@action("team.ask_reassign")
+@action(TeamAskReassign)
 @answers("team")
-async def ask_reassign_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def ask_reassign_pressed(update: Update, context: BotContext, payload: TeamAskReassign) -> None:
     await _confirm_reassign(update, context, payload)
 
 
-async def _confirm_reassign(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def _confirm_reassign(update: Update, context: BotContext, payload: TeamAskReassign) -> None:
     me = context.me
-    preview = await context.run(reassign.reassign_preview, me, int(payload["to"]), **_selection(payload))
+    preview = await context.run(reassign.reassign_preview, me, payload.to, **_selection(payload))
     found, target = preview.selection, preview.to_name
-    tier = payload.get("tier")
+    tier = payload.tier
     tier_label = None
     if tier:
         spec = context.services.policy.tier(tier[0], tier[1])
@@ -331,51 +369,46 @@ async def _confirm_reassign(update: Update, context: BotContext, payload: dict[s
         to_name=target,
         names=found.names,
     )
-    await _ask(update, context, text, {"op": "reassign", "ids": found.ids, "to": int(payload["to"])})
+    await _ask(update, context, text, ConfirmReassign(op="reassign", ids=tuple(found.ids), to=payload.to))
 
 
-async def _ask(update: Update, context: BotContext, text: str, payload: dict[str, Any]) -> None:
+async def _ask(update: Update, context: BotContext, text: str, payload: TeamConfirm) -> None:
     rows = [
         [
-            Button(context.label("team.confirm"), "team.confirm", payload),
-            Button(context.label("team.cancel"), "team.cancel"),
+            Button.of(context.label("team.confirm"), payload),
+            Button.of(context.label("team.cancel"), TeamCancel()),
         ]
     ]
     await _say(update, text, await markup(context, rows))
 
 
-@action("team.cancel")
+@action(TeamCancel)
 @answers("team")
-async def cancel_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def cancel_pressed(update: Update, context: BotContext, payload: TeamCancel) -> None:
     await finish(context)
     await _say(update, context.render("team/done", op="cancelled"))
 
 
-@action("team.confirm")
+@action(TeamConfirm)
 @answers("team")
-async def confirm_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def confirm_pressed(update: Update, context: BotContext, payload: TeamConfirm) -> None:
     """The ✅ of a confirmation: do exactly what was shown (core checks the rights again)."""
-    me, now, op = context.me, context.now(), payload["op"]
-    if op == "reassign":
-        done = await context.run(reassign.reassign, me, list(payload["ids"]), int(payload["to"]), now)
-        params: dict[str, Any] = {"moved": done.moved, "follow_ups": done.follow_ups, "to_name": done.to_name}
-    elif op == "archive":
-        params = {"name": await context.run(archive.archive, me, int(payload["id"]), now)}
-    elif op == "merge":
-        merged = await context.run(
-            merge.merge,
-            me,
-            context.as_of(now),
-            int(payload["keep"]),
-            int(payload["drop"]),
-        )
+    me, now = context.me, context.now()
+    params: dict[str, Any]
+    if isinstance(payload, ConfirmReassign):
+        done = await context.run(reassign.reassign, me, list(payload.ids), payload.to, now)
+        params = {"moved": done.moved, "follow_ups": done.follow_ups, "to_name": done.to_name}
+    elif isinstance(payload, ConfirmArchive):
+        params = {"name": await context.run(archive.archive, me, payload.id, now)}
+    elif isinstance(payload, ConfirmMerge):
+        merged = await context.run(merge.merge, me, context.as_of(now), payload.keep, payload.drop)
         params = {"kept": merged.kept_name, "dropped": merged.dropped_name, "moved": merged.moved}
-    elif op in ("deactivate", "role", "move"):
-        change = await context.run(people.change, me, op, int(payload["id"]), payload.get("value"), now)
+    elif isinstance(payload, ConfirmPeople):
+        change = await context.run(people.change, me, payload.op, payload.id, payload.value, now)
         params = {"name": change.person.name, "customers": change.customers, "new": change.new}
-    else:
+    else:  # not one of TeamConfirm's shapes: the dispatch parses only those
         return
-    await _say(update, context.render("team/done", op=op, **params))
+    await _say(update, context.render("team/done", op=payload.op, **params))
 
 
 async def _typed_reassign(update: Update, context: BotContext, rest: str) -> None:
@@ -398,26 +431,23 @@ async def _typed_reassign(update: Update, context: BotContext, rest: str) -> Non
     await _confirm_reassign(update, context, _plan_payload(plan))
 
 
-def _plan_payload(plan: reassign.ReassignPlan) -> dict[str, Any]:
+def _plan_payload(plan: reassign.ReassignPlan) -> TeamAskReassign:
     """The typed reassignment as the payload the buttons would carry."""
-    payload: dict[str, Any] = {"to": plan.to_user_id}
-    if plan.tier:
-        payload["tier"] = list(plan.tier)
+    tier = plan.tier or None
     if plan.from_user_id is not None:
-        payload["from"] = plan.from_user_id
-    elif plan.unassigned:
-        payload["unassigned"] = True
-    else:
-        payload["ids"] = plan.customer_ids
-    return payload
+        return TeamAskReassign(from_=plan.from_user_id, tier=tier, to=plan.to_user_id)
+    if plan.unassigned:
+        return TeamAskReassign(unassigned=True, tier=tier, to=plan.to_user_id)
+    ids = tuple(plan.customer_ids) if plan.customer_ids is not None else None
+    return TeamAskReassign(ids=ids, tier=tier, to=plan.to_user_id)
 
 
 # --- dedicated account managers -------------------------------------------------------------------
 
 
-@action("team.am")
+@action(TeamAm)
 @answers("team")
-async def am_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def am_pressed(update: Update, context: BotContext, payload: TeamAm) -> None:
     await _am_load(update, context)
 
 
@@ -428,41 +458,38 @@ async def _am_load(update: Update, context: BotContext) -> None:
     top_name = names.get(load.tier or "", {}).get(context.me.language, load.tier or "")
     rows = _pairs(
         [
-            Button(f"{n}. {c['name']}", "team.am_pick", {"customer": c["id"]}, single_use=False)
+            Button.of(f"{n}. {c['name']}", TeamAmPick(customer=c["id"]), single_use=False)
             for n, c in enumerate(load.without, start=1)
         ]
     )
-    rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
+    rows.append([Button.of(context.label("team.back"), TeamPage(page=0), single_use=False)])
     await _say(update, context.render("team/am", load=load, top_name=top_name), await markup(context, rows))
 
 
-@action("team.am_pick")
+@action(TeamAmPick)
 @answers("team")
-async def am_pick_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    choice = await context.run(
-        account_managers.account_manager_choice, context.me, int(payload["customer"]), limit=PICK_MAX
-    )
+async def am_pick_pressed(update: Update, context: BotContext, payload: TeamAmPick) -> None:
+    choice = await context.run(account_managers.account_manager_choice, context.me, payload.customer, limit=PICK_MAX)
     ref = choice.customer
-    rows = _pairs([Button(p.name, "team.am_set", {"customer": ref.id, "user": p.id}) for p in choice.targets])
+    rows = _pairs([Button.of(p.name, TeamAmSet(customer=ref.id, user=p.id)) for p in choice.targets])
     rows.append(
         [
-            Button(context.label("team.remove_am"), "team.am_set", {"customer": ref.id, "user": None}),
-            Button(context.label("team.cancel"), "team.cancel"),
+            Button.of(context.label("team.remove_am"), TeamAmSet(customer=ref.id, user=None)),
+            Button.of(context.label("team.cancel"), TeamCancel()),
         ]
     )
     await _say(update, context.render("team/pick", what="am", name=ref.name), await markup(context, rows))
 
 
-@action("team.am_set")
+@action(TeamAmSet)
 @answers("team")
-async def am_set_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    user = payload.get("user")
+async def am_set_pressed(update: Update, context: BotContext, payload: TeamAmSet) -> None:
     name, manager = await context.run(
         account_managers.set_account_manager,
         context.me,
         context.services.policy,
-        int(payload["customer"]),
-        int(user) if user is not None else None,
+        payload.customer,
+        payload.user,
         context.now(),
     )
     await _say(update, context.render("team/done", op="am", name=name, manager=manager))
@@ -492,9 +519,9 @@ async def _typed_am(update: Update, context: BotContext, rest: str) -> None:
 # --- archive ----------------------------------------------------------------------------------------
 
 
-@action("team.archive_prompt")
+@action(TeamArchivePrompt)
 @answers("team")
-async def archive_prompt_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def archive_prompt_pressed(update: Update, context: BotContext, payload: TeamArchivePrompt) -> None:
     await _prompt_archive(update, context)
 
 
@@ -523,40 +550,40 @@ async def _ask_archive_by_name(update: Update, context: BotContext, name: str) -
         update,
         context,
         context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
-        {"op": "archive", "id": ref.id},
+        ConfirmArchive(op="archive", id=ref.id),
     )
 
 
-@action("team.ask_archive")
+@action(TeamAskArchive)
 @answers("team")
-async def ask_archive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    ref = await context.run(lookup.customer_ref, context.me, int(payload["id"]))
+async def ask_archive_pressed(update: Update, context: BotContext, payload: TeamAskArchive) -> None:
+    ref = await context.run(lookup.customer_ref, context.me, payload.id)
     await _ask(
         update,
         context,
         context.render("team/confirm", op="archive", name=ref.name, owner=ref.owner),
-        {"op": "archive", "id": ref.id},
+        ConfirmArchive(op="archive", id=ref.id),
     )
 
 
-@action("team.archived")
+@action(TeamArchived)
 @answers("team")
-async def archived_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _archived(update, context, int(payload.get("offset", 0)))
+async def archived_pressed(update: Update, context: BotContext, payload: TeamArchived) -> None:
+    await _archived(update, context, payload.offset)
 
 
 async def _archived(update: Update, context: BotContext, offset: int) -> None:
     lines, total = await context.run(archive.archived, context.me, offset=offset, limit=BOOK_PAGE)
     rows = _pairs(
         [
-            Button(f"♻ {offset + n}", "team.unarchive", {"id": line.id})
+            Button.of(f"♻ {offset + n}", TeamUnarchive(id=line.id))
             for n, line in enumerate(lines, start=1)
             if line.merged_into is None
         ],
         5,
     )
-    rows += page_row("team.archived", {}, at=offset, step=BOOK_PAGE, end=total)
-    rows.append([Button(context.label("team.back"), "team.page", {"page": 0}, single_use=False)])
+    rows += page_row(TeamArchived(offset=offset), at=offset, step=BOOK_PAGE, end=total)
+    rows.append([Button.of(context.label("team.back"), TeamPage(page=0), single_use=False)])
     await _say(
         update,
         context.render("team/archived", lines=lines, total=total, offset=offset, zone=_zone(context)),
@@ -564,10 +591,10 @@ async def _archived(update: Update, context: BotContext, offset: int) -> None:
     )
 
 
-@action("team.unarchive")
+@action(TeamUnarchive)
 @answers("team")
-async def unarchive_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    name = await context.run(archive.unarchive, context.me, int(payload["id"]), context.now())
+async def unarchive_pressed(update: Update, context: BotContext, payload: TeamUnarchive) -> None:
+    name = await context.run(archive.unarchive, context.me, payload.id, context.now())
     await reply(update, context.render("team/done", op="unarchive", name=name))
 
 
@@ -586,17 +613,17 @@ async def _typed_archived(update: Update, context: BotContext, rest: str) -> Non
 # --- merge ------------------------------------------------------------------------------------------
 
 
-@action("team.merge_prompt")
+@action(TeamMergePrompt)
 @answers("team")
-async def merge_prompt_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
+async def merge_prompt_pressed(update: Update, context: BotContext, payload: TeamMergePrompt) -> None:
     await begin(context, "team.merge", {})
     await reply(update, context.render("team/prompt", step="merge"))
 
 
-@action("team.merge_with")
+@action(TeamMergeWith)
 @answers("team")
-async def merge_with_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    ref = await context.run(lookup.customer_ref, context.me, int(payload["id"]))
+async def merge_with_pressed(update: Update, context: BotContext, payload: TeamMergeWith) -> None:
+    ref = await context.run(lookup.customer_ref, context.me, payload.id)
     await begin(context, "team.merge", {"first": ref.id})
     await reply(update, context.render("team/prompt", step="merge_with", name=ref.name))
 
@@ -625,28 +652,27 @@ async def _ask_merge(update: Update, context: BotContext, first: str, second: st
     records = await context.run(merge.merge_preview_by_name, context.me, first, second)
     rows = [
         [
-            Button(
+            Button.of(
                 context.label("team.keep", n=n, name=keep.name[:24]),
-                "team.confirm",
-                {"op": "merge", "keep": keep.id, "drop": other.id},
+                ConfirmMerge(op="merge", keep=keep.id, drop=other.id),
             )
         ]
         for n, (keep, other) in enumerate((records, records[::-1]), start=1)
     ]
-    rows.append([Button(context.label("team.cancel"), "team.cancel")])
+    rows.append([Button.of(context.label("team.cancel"), TeamCancel())])
     await _say(update, context.render("team/merge", records=records), await markup(context, rows))
 
 
 # --- people -----------------------------------------------------------------------------------------
 
 
-@action("team.ask_deactivate")
+@action(TeamAskDeactivate)
 @answers("team")
-async def ask_deactivate_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _ask_people(update, context, "deactivate", int(payload["id"]), None)
+async def ask_deactivate_pressed(update: Update, context: BotContext, payload: TeamAskDeactivate) -> None:
+    await _ask_people(update, context, "deactivate", payload.id, None)
 
 
-async def _ask_people(update: Update, context: BotContext, op: str, user_id: int, value: str | None) -> None:
+async def _ask_people(update: Update, context: BotContext, op: PeopleOp, user_id: int, value: str | None) -> None:
     change = await context.run(people.preview, context.me, user_id, "team" if op == "move" else op, value)
     text = context.render(
         "team/confirm",
@@ -657,13 +683,13 @@ async def _ask_people(update: Update, context: BotContext, op: str, user_id: int
         role=change.new,
         team=change.new,
     )
-    await _ask(update, context, text, {"op": op, "id": user_id, "value": change.new})
+    await _ask(update, context, text, ConfirmPeople(op=op, id=user_id, value=change.new))
 
 
-@action("team.reactivate")
+@action(TeamReactivate)
 @answers("team")
-async def reactivate_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _reactivate(update, context, int(payload["id"]))
+async def reactivate_pressed(update: Update, context: BotContext, payload: TeamReactivate) -> None:
+    await _reactivate(update, context, payload.id)
 
 
 async def _reactivate(update: Update, context: BotContext, user_id: int) -> None:
@@ -671,19 +697,19 @@ async def _reactivate(update: Update, context: BotContext, user_id: int) -> None
     await _say(update, context.render("team/done", op="reactivate", name=change.person.name))
 
 
-@action("team.roles")
+@action(TeamRoles)
 @answers("team")
-async def roles_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    me, user_id = context.me, int(payload["id"])
+async def roles_pressed(update: Update, context: BotContext, payload: TeamRoles) -> None:
+    me, user_id = context.me, payload.id
     person = await context.run(people.person, me, user_id)
     roles = tuple(Role) if me.role == Role.ADMIN else (Role.REP, Role.MANAGER)
     rows = [
         [
-            Button(context.label(f"roles.{r}"), "team.ask_role", {"id": user_id, "role": r}, single_use=False)
+            Button.of(context.label(f"roles.{r}"), TeamAskRole(id=user_id, role=r.value), single_use=False)
             for r in roles
             if r != person.role
         ],
-        [Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)],
+        [Button.of(context.label("team.back"), TeamMember(id=user_id), single_use=False)],
     ]
     await _say(
         update,
@@ -692,27 +718,27 @@ async def roles_pressed(update: Update, context: BotContext, payload: dict[str, 
     )
 
 
-@action("team.ask_role")
+@action(TeamAskRole)
 @answers("team")
-async def ask_role_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _ask_people(update, context, "role", int(payload["id"]), str(payload["role"]))
+async def ask_role_pressed(update: Update, context: BotContext, payload: TeamAskRole) -> None:
+    await _ask_people(update, context, "role", payload.id, payload.role)
 
 
-@action("team.teams")
+@action(TeamTeams)
 @answers("team")
-async def teams_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    me, user_id = context.me, int(payload["id"])
+async def teams_pressed(update: Update, context: BotContext, payload: TeamTeams) -> None:
+    me, user_id = context.me, payload.id
     person = await context.run(people.person, me, user_id)
     names = await context.run(people.team_names)
     rows = _pairs(
         [
-            Button(name, "team.ask_move", {"id": user_id, "team": name}, single_use=False)
+            Button.of(name, TeamAskMove(id=user_id, team=name), single_use=False)
             for name in names
             if name != person.team
         ][:PICK_MAX],
         3,
     )
-    rows.append([Button(context.label("team.back"), "team.member", {"id": user_id}, single_use=False)])
+    rows.append([Button.of(context.label("team.back"), TeamMember(id=user_id), single_use=False)])
     await _say(
         update,
         context.render("team/pick", what="move", name=person.name, ref=person.username or person.name),
@@ -720,13 +746,13 @@ async def teams_pressed(update: Update, context: BotContext, payload: dict[str, 
     )
 
 
-@action("team.ask_move")
+@action(TeamAskMove)
 @answers("team")
-async def ask_move_pressed(update: Update, context: BotContext, payload: dict[str, Any]) -> None:
-    await _ask_people(update, context, "move", int(payload["id"]), str(payload["team"]))
+async def ask_move_pressed(update: Update, context: BotContext, payload: TeamAskMove) -> None:
+    await _ask_people(update, context, "move", payload.id, payload.team)
 
 
-def _typed_people(op: str) -> Callable[[Update, BotContext, str], Awaitable[None]]:
+def _typed_people(op: PeopleOp | Literal["activate"]) -> Callable[[Update, BotContext, str], Awaitable[None]]:
     """`deactivate @user`, `activate @user`, `role @user ROLE`, `move @user TEAM`."""
 
     async def typed(update: Update, context: BotContext, rest: str) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from bot.testing import Harness
 from core.chat import buttons
-from core.models import ActionKey, AuditLog, Customer, FollowUp
+from core.models import ActionKey, AuditLog, Customer, FollowUp, PendingCard
 from tests.security.checks import Mark, assert_no_error_answer, assert_no_error_logged, assert_no_leak
 from tests.security.test_buttons_by_role import press_forged
 from tests.security.world import build, changed_tables, hidden_from, snapshot
@@ -187,7 +187,27 @@ MISFIT_PAYLOADS = (
     ("invite.revoke", "other_manager", "invite", ({"id": 1}, {"invite_id": "x"}, {"invite_id": 1.5})),
     ("policy.cancel", "other_manager", "policy_draft", ({"draft": {"id": 1}}, {"draft": False})),
     ("opportunity.set_stage", "other_rep", "cobalt_opportunity", ({"id": 1, "stage": 3}, {"stage": "won"})),
+    # ✅ of a log card: `msg` names the card's message (the fitting one is read from the open card)
+    ("log.save", "other_rep", "cobalt", ({}, {"msg": "1"}, {"msg": None}, {"msg": [1]}, {"msg": 1.5})),
+    # ✅ of a /team confirmation: one of its shapes, told apart by `op`
+    (
+        "team.confirm",
+        "other_manager",
+        "cobalt",
+        (
+            {"op": "archive"},
+            {"op": "archive", "id": "7"},
+            {"op": "archive", "ids": [7]},
+            {"op": "erase", "id": 7},
+            {"id": 7},
+            {"op": "merge", "keep": 7},
+            {"op": "reassign", "ids": 7, "to": 7},
+            {"op": "role", "id": 7, "value": 3},
+        ),
+    ),
 )
+# what the person sends first, for the buttons to sit on (a log card for log.save)
+MISFIT_SETUP = {"log.save": "Called Cobalt Mining today, they want a quote"}
 
 
 @pytest.mark.parametrize(("action", "owner", "target", "misfits"), MISFIT_PAYLOADS, ids=[m[0] for m in MISFIT_PAYLOADS])
@@ -202,7 +222,7 @@ async def test_a_key_whose_payload_does_not_fit_its_action_no_longer_works(
     caplog.set_level(logging.WARNING)
     world = await build(harness)
     person = world.person(owner)
-    await harness.send(person, "/help")  # a message for the buttons to sit on
+    await harness.send(person, MISFIT_SETUP.get(action, "/help"))
     unknown = {_label(harness, "buttons.unknown", lang) for lang in ("zh", "en")}  # in the presser's language
     for payload in misfits:
         before = snapshot(harness)
@@ -217,6 +237,12 @@ async def test_a_key_whose_payload_does_not_fit_its_action_no_longer_works(
     fits = {"import.cancel": {"upload": world.ids[target]}, "invite.revoke": {"invite_id": world.ids[target]}}
     fits |= {"policy.cancel": {"draft": world.ids[target]}}
     fits |= {"opportunity.set_stage": {"id": world.ids[target], "stage": "negotiation"}}
+    fits |= {"team.confirm": {"op": "archive", "id": world.ids[target]}}
+    if action == "log.save":
+        with harness.db.session() as session:
+            card = session.exec(select(PendingCard).where(PendingCard.user_id == person.account.id)).one()
+            assert card.data["draft"]["customer_id"] == world.ids[target]  # the card is about Cobalt
+            fits |= {"log.save": {"msg": card.data["message_id"]}}
     before = snapshot(harness)
     mark = Mark(harness)
     await press_forged(harness, person, action, fits[action])
