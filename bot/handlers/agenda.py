@@ -37,7 +37,6 @@ from bot.payloads import (
 from bot.replies import edit, reply
 from core import accounts
 from core.chat import buttons
-from core.customers import registry
 from core.interactions import feedback, followups, logbook
 from core.names import book
 from core.reminders import agenda, planner
@@ -221,50 +220,41 @@ async def remind(update: Update, context: BotContext) -> None:
     if not text:
         await reply(update, context.render("agenda/remind_usage"))
         return
+    result = await _remind(context, text, None)
+    if result.status == "ambiguous":
+        await reply(update, context.render("agenda/remind_no_customer", text=text[:200], names=list(result.names)))
+        return
+    await _reminder_reply(update, context, result)
+
+
+async def _remind(context: BotContext, text: str, customer_id: int | None) -> followups.Reminder:
     settings = context.services.settings
-    zone = context.me.timezone or settings.timezone
-    parsed = await context.run(
-        book.read,
+    return await context.run(
+        followups.remind,
         context.me,
-        f"提醒 {text}" if _is_chinese(text) else f"remind me {text}",
+        text,
+        customer_id=customer_id,
         now=context.now(),
-        timezone=zone,
+        timezone=context.me.timezone or settings.timezone,
         currency=settings.currency,
     )
-    if parsed.ambiguous:
-        await reply(
-            update,
-            context.render("agenda/remind_no_customer", text=text[:200], names=[c.name for c in parsed.candidates[:5]]),
-        )
-        return
-    if parsed.follow_up is None:
+
+
+async def _reminder_reply(update: Update, context: BotContext, result: followups.Reminder) -> None:
+    if result.status == "no_date" or result.due is None:
         await reply(update, context.render("agenda/remind_no_date"))
         return
-    customer = parsed.candidates[0] if parsed.candidates else None  # none named: a personal reminder
-    what = parsed.follow_up.text or text
-    await context.run(
-        followups.create,
-        context.me,
-        customer.customer_id if customer else None,
-        due_at=parsed.follow_up.due,
-        has_time=parsed.follow_up.has_time,
-        text=what,
-        now=context.now(),
-    )
+    zone = context.me.timezone or context.services.settings.timezone
     await reply(
         update,
         context.render(
             "agenda/reminder_set",
-            customer=customer.name if customer else None,
-            text=what,
-            due=parsed.follow_up.due.astimezone(ZoneInfo(zone)),
-            has_time=parsed.follow_up.has_time,
+            customer=result.customer,
+            text=result.text,
+            due=result.due.astimezone(ZoneInfo(zone)),
+            has_time=result.has_time,
         ),
     )
-
-
-def _is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 @action(FollowupStart)
@@ -276,41 +266,11 @@ async def followup_start(update: Update, context: BotContext, payload: FollowupS
 @expects("followup.for_customer")
 @answers("log")
 async def followup_typed(update: Update, context: BotContext, text: str, data: dict[str, Any]) -> None:
-    settings = context.services.settings
-    zone = context.me.timezone or settings.timezone
-    parsed = await context.run(
-        book.read,
-        context.me,
-        f"remind me {text}" if not _is_chinese(text) else f"提醒 {text}",
-        now=context.now(),
-        timezone=zone,
-        currency=settings.currency,
-    )
-    if parsed.follow_up is None:
-        await reply(update, context.render("agenda/remind_no_date"))
-        return
-    await finish(context)
-    # reassigned or archived meanwhile (or never visible): NotFound says so (bot.error_replies)
-    await context.run(
-        followups.create,
-        context.me,
-        int(data["id"]),
-        due_at=parsed.follow_up.due,
-        has_time=parsed.follow_up.has_time,
-        text=parsed.follow_up.text or text,
-        now=context.now(),
-    )
-    name = await context.run(registry.name_of, context.me, int(data["id"]))
-    await reply(
-        update,
-        context.render(
-            "agenda/reminder_set",
-            customer=name,
-            text=parsed.follow_up.text or text,
-            due=parsed.follow_up.due.astimezone(ZoneInfo(zone)),
-            has_time=parsed.follow_up.has_time,
-        ),
-    )
+    # a customer reassigned or archived meanwhile: NotFound ends the question (bot.error_replies)
+    result = await _remind(context, text, int(data["id"]))
+    if result.status == "set":
+        await finish(context)
+    await _reminder_reply(update, context, result)
 
 
 @action(FollowupDone)

@@ -7,6 +7,7 @@ counted among the old follow-ups instead of listed (core.reminders.agenda)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from core import audit
 from core.accounts import Account
 from core.errors import InvalidInput, NotFound
 from core.models import Customer, FollowUp, Interaction
+from core.names import book
 from core.parsing import answered_by
 from core.visibility import can_see_customer
 
@@ -63,6 +65,68 @@ def create(
     session.add(row)
     session.flush()
     return row.id or 0
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """What a typed reminder did: "set" (the follow-up was created), "ambiguous" (several
+    customers fit the name: `names`) or "no_date" (no day was read: nothing was stored)."""
+
+    status: str
+    customer: str | None = None
+    text: str = ""
+    due: datetime | None = None
+    has_time: bool = False
+    names: tuple[str, ...] = ()
+
+
+def remind(
+    session: Session,
+    account: Account,
+    text: str,
+    *,
+    customer_id: int | None = None,
+    now: datetime,
+    timezone: str,
+    currency: str,
+) -> Reminder:
+    """`/remind Acme Friday send the quote` (`customer_id` None: the customer is read from the
+    text, or none for a personal reminder) or the text typed after a customer's ⏰ (that
+    customer): the sentence is read with the rep's name index as a reminder, and the follow-up
+    is created in the same transaction. A customer the rep may no longer see raises NotFound."""
+    if _is_chinese(text):
+        # "/remind 瑞丰 周五 发报价" arrives as words joined by spaces; the parser reads a bare
+        # weekday set off by spaces as the day something happened, so the reminder is read as
+        # the rep would write it in one go (提醒我瑞丰周五发报价)
+        phrase = "提醒我" + _CJK_GAP.sub("", text)
+    else:
+        phrase = f"remind me {text}"
+    parsed = book.read(session, account, phrase, now=now, timezone=timezone, currency=currency)
+    if customer_id is None and parsed.ambiguous:
+        return Reminder("ambiguous", names=tuple(c.name for c in parsed.candidates[:5]))
+    if parsed.follow_up is None:
+        return Reminder("no_date")
+    if customer_id is None and parsed.candidates:
+        customer_id = parsed.candidates[0].customer_id
+    what = parsed.follow_up.text or text
+    create(
+        session,
+        account,
+        customer_id,
+        due_at=parsed.follow_up.due,
+        has_time=parsed.follow_up.has_time,
+        text=what,
+        now=now,
+    )
+    row = session.get(Customer, customer_id) if customer_id is not None else None
+    return Reminder("set", row.name if row else None, what, parsed.follow_up.due, parsed.follow_up.has_time)
+
+
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])")
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _mine(session: Session, account: Account, follow_up_id: int) -> FollowUp:
