@@ -51,7 +51,7 @@ from .signals import (
     unknown_name,
 )
 from .tasks import task_text
-from .text import clause_bounds, clause_of, has_cjk, lower, normalise
+from .text import clause_bounds, clause_of, fold_speech, has_cjk, lower, normalise
 
 MAX_CANDIDATES = 8
 NOON = time(12)
@@ -93,7 +93,7 @@ def parse(
     local_now = now.astimezone(zone)
     summary = (text or "").strip()
     norm = normalise(summary)
-    low = lower(norm)
+    low = fold_speech(lower(norm))
     bounds = clause_bounds(low)
 
     products = [m.span() for m in TOOL_NAMES.finditer(low)]

@@ -36,7 +36,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # is a call).
 _DEAL = _any(
     r"签约|签了(?!字)|签下|签单|签合同|签署|(?:今天|已经?|刚)?签字了|签了字|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|盖的章|(?:单|合同|项目)(?:终于)?落地了|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
+    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|盖的章|(?:单|合同|项目)(?:终于)?落地了|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了|下了|已下|收到|追加)|\bpo\b[^，,。；;]{0,16}到了|拍板了|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
     r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
     r"\b(?:signed(?! (?:the |an? )?(?:nda|mou|loi)\b)|(?:(?:called|rang|emailed|wrote) to )?confirm(?:ed|s)? (?:[\w\x00]+'s |the |their |our |an? )?order|po\b.{0,24}\bapproved|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
     r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
@@ -46,7 +46,7 @@ _DEAL = _any(
     r"put pen to paper|countersigned (?:\w+ )?(?:msa|contract|agreement|order|sow|po|deal)|landed in (?:our|the) (?:bank|account)|"
     r"(?:deposit|payment|wire|funds|transfer|down payment) (?:received|landed|cleared|came through)|"
     r"received (?:the |a |their )?(?:deposit|wire|transfer|down payment)|"
-    r"booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b",
+    r"po (?:reach|reached|came)|sign(?:ed)? already|booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b",
 )
 _NOT_YET = _any(
     r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争取|还没|没有|没|未|尚未|即将|可能|希望|等|待|提醒|催|讨论|谈|聊|商量|沟通|关于|问)\s*.{0,2}$",
@@ -78,7 +78,7 @@ CHANNELS = {
     ),
     "meeting": _any(
         r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|饭桌上|当面|开了个?[^，,。\s]{0,10}?的会|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
-        r"请客|喝茶|喝咖啡|喝酒|喝了.{0,3}酒|星巴克|咖啡馆|咖啡厅|茶馆|餐厅|饭店|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
+        r"请客|喝茶|喝咖啡|ktv|唱k|喝酒|喝了.{0,3}酒|星巴克|咖啡馆|咖啡厅|茶馆|餐厅|饭店|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
         r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
         r"\b(?:meeting|mtg|mtng|expo|trade show|summit|no[- ]?show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
         r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
@@ -109,12 +109,17 @@ _TALKED = _any(
     # the contact picked up (伊利郭总接了)
     r"(?<=[总工理\x00])接了|接通了|打通了|"
     # what a contact said is a conversation (黄总说下周三给答复, Pepper说…); not 听说/据说
-    r"(?<!听.)(?<!听..)(?<!听...)(?<!听....)(?<=[总工理姐哥董\x00a-z])说|(?<=秘书|助理)说",
+    r"(?<!听.)(?<!听..)(?<!听...)(?<!听....)(?<=[总工理姐哥董监\x00a-z])说|(?<=秘书|助理)说|(?<=[总工理监\x00]呃)说",
     r"\b(?:talked (?:to|with)|spoke (?:to|with)|chatted|touched base|connected with|checked in with|"
     r"reached|got hold of|heard back from|had a chat|had a word)\b",
     r"\x00 (?:says|said|told (?:me|us)|mentioned)\b",
+    # Singapore English drops the -s and the past: "he say", "Engineer Chen say", "PA say"
+    r"(?:\b(?:he|she|they|pa|boss|buyer|bursar|secretary|engineer|manager)|\x00) say\b",
     r"\b(?!(?:it|this|that|which|who|report|news|article|website|site|doc|document|email|mail|message|text|"
     r"contract|invoice|po|quote|sign|system|app|one|everyone|nobody|someone|rumou?r)\b)[a-z]{3,} (?:says|said)\b",
+    r"\b(?!(?:it|this|that|which|who|report|news|article|website|site|doc|document|email|mail|message|text|"
+    r"contract|invoice|po|quote|sign|system|app|one|everyone|nobody|someone|rumou?r|would|will|could|should|"
+    r"can|cannot|don't|didn't|dont|didnt|not|let|must|might|may|shall|never|just|to)\b)[a-z]{3,} say (?!hi\b|hello\b|thanks\b|no\b|yes\b)",
 )
 
 
@@ -197,9 +202,9 @@ TOOL_NAMES = re.compile(
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
 _AT_SITE = _any(
     r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
-    r"来了?(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
+    r"来了?(?:我们|我司|公司|我们公司|我们工厂|我们办公室|厂里)|(?:到|来)(?:我们|我司)(?:公司|工厂|办公室|厂里|这边)?[^，,。\s]{0,3}来(?![的我])|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
     r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
-    r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
+    r"came (?:by |to |over to )?our (?:office|factory|showroom|place|plant)|came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
     r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour|in our (?:lobby|office|showroom|reception))\b|"
     r"\b(?:meeting|mtg) at \x00",
 )
@@ -207,7 +212,7 @@ _AT_SITE = _any(
 _ONLINE = _any(
     r"(?:做|开)了?.{0,4}(?:demo|演示|培训|分享会?|汇报|讲解)|线上(?:demo|演示|培训|会)",
     r"\b(?:ran|gave|did|held|hosted|delivered) (?:a |an |the )?(?:\w+ )?(?:demo|training|webinar|workshop|walkthrough|"
-    r"presentation|session)|ran into|bumped into\b",
+    r"presentation|session)|ran into|bumped into|bump into|bumped in\b",
 )
 # A call made through a chat app is a call (微信语音, 钉钉电话, voice call); a voice note is not.
 _VOICE = _any(
@@ -431,9 +436,10 @@ _THEIRS = _any(
 
 # Reported speech before a date makes it the speaker's plan (郑经理说月底前把款付了, 唐工说过两天来我们
 # 公司, "he said he'd call me back tmr"), unless the rep speaks in the first person in between
-# (韩总说… 我下周一再跟进). "我们" / "us" as an object (给我们PO, 来我们公司) is no first person.
+# (韩总说… 我下周一再跟进), is asked to act (说要我们周四前报价) or will get back to them (再约).
+# "我们" / "us" as a mere object (给我们PO, 来我们公司) is no first person.
 SAID = _any(r"(?<![我再听据])说", r"\b(?:says|said|told (?:me|us))\b")
-_FIRST_PERSON = _any(r"我(?![们司方])", r"\b(?:i|i'll|i'm|i will|i'd)\b")
+_FIRST_PERSON = _any(r"我(?![们司方])|[要让请叫]我们|再约|再联系|再打给", r"\b(?:i|i'll|i'm|i will|i'd)\b")
 
 
 # A meeting both sides will be at is the rep's date too: "wants to meet thurs", 说下周一 kickoff.

@@ -1,0 +1,97 @@
+"""Rules added after the field set's tenth part (dev10, written blind), one rule per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import local
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "顺丰冯总讲明年的运费框架还要再压一压",  # Shanghainese 讲 for 说: what a contact said is a call
+        "青岛啤酒黄总呃讲新品的包装要改",  # ... with a dictation filler before 讲
+        "百度何总的助理讲他下午在开董事会",  # ... an assistant speaking for them
+    ],
+)
+def test_what_a_contact_tells_with_jiang_is_a_call(read, text: str) -> None:
+    assert read(text).kind == "call"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "万科许总上午去听了个行业讲座",  # 讲座 is a lecture, not "said"
+        "小米宋经理在展会做了场演讲",  # ... nor is 演讲
+    ],
+)
+def test_jiang_in_a_word_that_is_not_say_is_no_call(read, text: str) -> None:
+    assert read(text).kind != "call"
+
+
+def test_jiang_before_a_plan_for_us_leaves_the_reps_follow_up(read) -> None:
+    follow_up = read("海尔杨总讲要我们周四前把测试报告发过去").follow_up
+    assert follow_up is not None and local(follow_up.due).day == 26
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kevin from ByteDance say the pilot can start in Jan",  # Singapore English "X say"
+        "Mr Liang PA say he in Beijing whole week",  # ... a PA speaking for the contact
+        "Haier Mr Yang say their budget cut liao",  # ... a contact's name with no -s
+    ],
+)
+def test_singapore_english_say_is_a_call(read, text: str) -> None:
+    assert read(text).kind == "call"
+
+
+@pytest.mark.parametrize(
+    "text", ["Remember to say thanks to Kevin for the referral", "Cannot say yet whether Tony keen"]
+)
+def test_say_as_a_plain_verb_is_no_call(read, text: str) -> None:
+    assert read(text).kind == "note"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小米宋经理的PO下了，总价 RMB 38w",  # PO下了
+        "京东物流 PO 收到，US$12k",  # PO 收到
+        "伊利 PO 追加 2k pcs，总 RMB 9.6w",  # PO 追加: a further order
+        "美的邓总那边的 PO 和图纸都到了，RMB 20w",  # PO … 到了
+        "海尔杨总拍板了，RMB 300w",  # 拍板了: decided
+        "Yili Mr Guo PO reach us already, US$30k",  # Singapore English "PO reach us"
+        "Mengniu sign already, S$40k for 2 years",  # "sign already"
+    ],
+)
+def test_a_po_or_decision_in_hardware_and_singapore_wording_is_a_deal(read, text: str) -> None:
+    assert read(text).kind == "deal"
+
+
+def test_a_po_that_can_come_later_is_no_deal(read) -> None:
+    assert read("宋经理说 PO 下个月才能下").kind != "deal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "伊利郭总上午到我们公司来了一趟看了演示机",  # 到我们公司来: came to us, said the other way round
+        "唐工昨天来厂里看了老化测试",  # 来厂里: at our factory
+        "Mr Feng from SF came our showroom this morning",  # Singapore English "came our showroom"
+    ],
+)
+def test_the_customer_at_our_place_is_a_visit(read, text: str) -> None:
+    assert read(text).kind == "visit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bump into Ms Cao at the airport lounge, chat abit",  # Singapore English "bump into"
+        "昨晚跟比亚迪韩总去KTV，聊得很开心",  # a KTV night
+    ],
+)
+def test_a_chance_meeting_or_ktv_is_a_meeting(read, text: str) -> None:
+    assert read(text).kind == "meeting"
