@@ -22,6 +22,7 @@ has counts 30 less for the other customers who share it):
     contact's surname alone              58   Osborn → Norman Osborn (only when capitalised)
     pinyin initials of a 3-character name 86  byd → 比亚迪
     well-known nickname                  86   鹅厂 → 腾讯, 菊厂 → 华为 (words.NICKNAMES)
+    English trade name                   86   Gree → 格力电器, CMB → 招商银行 (words.ENGLISH_NAMES)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from .model import BookEntry, Candidate
 from .text import has_cjk, is_cjk, lower, normalise
 from .words import (
     COMMON_WORDS,
+    ENGLISH_NAMES,
     LATIN_COMPANY_SUFFIXES,
     NICKNAMES,
     TRADE_ACRONYMS,
@@ -179,7 +181,7 @@ def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameFor
                 initials = "".join(syllable[0] for syllable in _syllables(form))
                 if initials not in COMMON_WORDS | CHAT_ABBREVIATIONS and initials.upper() not in TRADE_ACRONYMS:
                     out.setdefault(initials, ABBREVIATION)
-            for nickname in NICKNAMES.get(form, ()):  # 鹅厂 → 腾讯
+            for nickname in NICKNAMES.get(form, ()) + ENGLISH_NAMES.get(form, ()):  # 鹅厂, Tencent → 腾讯
                 out.setdefault(nickname, ABBREVIATION)
     else:
         words = _latin_key(name).split()

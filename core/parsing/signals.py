@@ -641,9 +641,16 @@ def introduced_name(norm: str) -> str | None:
     return None
 
 
+# Dictation fillers are no part of a name: 呃上海电气那个项目 → 上海电气; 呃那个杨总 → none.
+_FILLERS = re.compile(r"^(?:呃|嗯|额|啊|那个|这个)+")
+
+
 def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
     found = _unknown_name(norm)
+    if found and _FILLERS.match(found):
+        found = _FILLERS.sub("", found)
+        found = found if len(found) >= 2 and _name_like(found) else None
     if found and found.endswith(("'s", "’s")) and len(found) > 4:  # "litware's cto, lunch yesterday"
         found = found[:-2]
     return None if found and found.lower().strip(".") in _CALENDAR_WORDS else found  # "send by Fri"

@@ -95,3 +95,31 @@ def test_the_customer_at_our_place_is_a_visit(read, text: str) -> None:
 )
 def test_a_chance_meeting_or_ktv_is_a_meeting(read, text: str) -> None:
     assert read(text).kind == "meeting"
+
+
+@pytest.mark.parametrize(
+    "text, customer",
+    [
+        ("Gree Mr Sun whatsapp ask for the spec sheet", "格力电器"),  # the English trade name of a book customer
+        ("China Eastern Ms Wu email the group fare sheet", "东方航空"),  # ... two words
+        ("Lunch with JD Logistics ops team, very friendly", "京东物流"),  # ... after "with"
+        ("ZTE 陈工 say the board need one more revision", "中兴通讯"),  # ... beside a Chinese contact
+    ],
+)
+def test_a_chinese_customers_english_name_finds_it(read, text: str, customer: str) -> None:
+    log = read(text)
+    assert log.candidates and log.candidates[0].name == customer and log.new_customer is None
+
+
+@pytest.mark.parametrize("text", ["Tried calling Pepper twice, no answer", "Pls remind me to send Bob the deck"])
+def test_an_opening_verb_is_no_company(read, text: str) -> None:
+    assert read(text).new_customer is None
+
+
+def test_a_dictation_filler_is_no_part_of_a_new_company(read) -> None:
+    assert read("呃宝钢股份那个风电的项目签下来了").new_customer == "宝钢股份"
+
+
+def test_fillers_alone_are_no_company(read) -> None:
+    log = read("呃那个海尔杨总昨天打电话来问报价")
+    assert log.new_customer is None and log.candidates[0].name == "海尔"
