@@ -612,7 +612,7 @@ _INTRODUCED_NEW_CLIENT = re.compile(
 )
 # The name a rep writes right after saying it is a new client, set off by a space or a colon.
 _NEW_CLIENT_NAMED = re.compile(
-    r"(?:新客户|潜在客户|新的客户|潜客)[:：]?\s+(?:(?:叫|是)\s*)?(?:([\u4e00-\u9fff]{2,12})(?=[\s，,。]|$)"
+    r"(?:新客户|潜在客户|新的客户|潜客)(?:[:：]?\s+|(?=叫|是))(?:(?:叫做|叫|是)\s*)?(?:([\u4e00-\u9fff]{2,20})(?=[\s，,。]|$)"
     r"|([A-Za-z][\w&'.-]*(?: [A-Za-z][\w&'.-]*){0,3})(?=\s*(?:[\u4e00-\u9fff，,。]|$)))"
 )
 
@@ -641,6 +641,29 @@ def introduced_name(norm: str) -> str | None:
     return None
 
 
+# A legal form typed after a Latin name is kept as typed (Lion City Logistics Pte. Ltd., Pearl
+# River Textiles Co., Ltd.): the dot after a form, then more forms after a space or a comma.
+_LEGAL_FORM_AFTER = re.compile(r",?\s+(pte|co|ltd|inc|corp|llc|gmbh|limited|plc|bhd|sdn bhd)\b(\.)?", re.IGNORECASE)
+
+
+def _with_legal_form(norm: str, found: str) -> str:
+    at = norm.find(found)
+    if at < 0:
+        return found
+    end = at + len(found)
+    last = found.rsplit(" ", 1)[-1].lower().rstrip(".")
+    while True:
+        if last in _LEGAL_FORM_WORDS and not norm[at:end].endswith(".") and norm[end : end + 1] == ".":
+            end += 1
+        more = _LEGAL_FORM_AFTER.match(norm, end)
+        if not more:
+            return norm[at:end]
+        end, last = more.end(1), more.group(1).lower()
+
+
+_LEGAL_FORM_WORDS = frozenset("pte co ltd inc corp llc gmbh limited plc bhd".split())
+
+
 # Dictation fillers are no part of a name: 呃上海电气那个项目 → 上海电气; 呃那个杨总 → none.
 _FILLERS = re.compile(r"^(?:呃|嗯|额|啊|那个|这个)+")
 
@@ -648,6 +671,8 @@ _FILLERS = re.compile(r"^(?:呃|嗯|额|啊|那个|这个)+")
 def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
     found = _unknown_name(norm)
+    if found and found.isascii():
+        found = _with_legal_form(norm, found)
     if found and _FILLERS.match(found):
         found = _FILLERS.sub("", found)
         found = found if len(found) >= 2 and _name_like(found) else None
@@ -656,13 +681,19 @@ def unknown_name(norm: str) -> str | None:
     return None if found and found.lower().strip(".") in _CALENDAR_WORDS else found  # "send by Fri"
 
 
+# Fillers of dictated text set off what follows like a pause: 呃携程那边…, 那个新客户叫做…呃昨天.
+_PAUSES = re.compile(r"[呃嗯]+|(?:^|(?<=[呃嗯\s，,。]))(?:那个|这个)")
+
+
 def _unknown_name(norm: str) -> str | None:
+    if "呃" in norm or "嗯" in norm or norm.startswith(("那个", "这个")):
+        norm = _PAUSES.sub(lambda m: " " * len(m.group()), norm)
     named = _NEW_CLIENT_NAMED.search(norm)
     if named:
         name = named.group(1) or named.group(2)
         if (
             name
-            and (_name_like(name) or not is_cjk(name[0]))
+            and (_name_like(name) or not is_cjk(name[0]) or name.endswith(ZH_COMPANY_SUFFIXES[:4]))
             and not any(w.lower() in COMMON_WORDS for w in name.split())
         ):
             return name
@@ -813,7 +844,7 @@ _PERSON_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,2}}{_TITLES}$")
 # 隆基绿能签了第一单, 安踏体育下了试用订单 (the shortest name before the word).
 _BRAND_THEN = re.compile(
     r"(?:^|[\s，,。；;])(?:(?:刚刚|刚才|今天|昨天|上午|下午)?[跟和与同])?((?:(?!的)[\u4e00-\u9fff]){2,6}?)(?:采购部|采购经理|采购总监|商旅部|市场部|技术部|"
-    r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|签了|签约了|下了|下单|打电话来|打来电话|来电|发来|想要)"
+    r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|那边(?:有|的)|签了|签约了|下了|下单|打电话来|打来电话|来电|发来|想要)"
 )
 # Words that begin a span _OF_PERSON takes but belong to the sentence: 给用友的赵经理 → 用友.
 _LEAD_WORDS = "给和跟与同在陪找约对向把让请帮见去到"
@@ -826,6 +857,7 @@ _WENT_TO = re.compile(
 )
 # A company written right before a person: 中天科技王总, 波司登李经理.
 _NAME_THEN_PERSON = re.compile(rf"^((?:(?!的)[\u4e00-\u9fff]){{2,8}}?)[{_SURNAMES}]{_TITLES}")
+_ROLE_TAIL = re.compile(r"(?<=..)(?:的)?(?:采购|老板|销售|工程师|助理|秘书)$")
 _DEPARTMENT = re.compile(r"(?:部|组|处|科|中心|团队)$")
 _DEPARTMENT_TAIL = re.compile(
     r"(?:市场|采购|技术|销售|财务|行政|人事|信息|商旅|电商|IT|运营|法务|客服)(?:部|中心)$|项目组$"
@@ -841,7 +873,7 @@ _AT_ITS_SITE = re.compile(
 # A company that opens the message, then when it came or called: 药明康德昨天上午来访.
 _LEADING_THEN_CAME = re.compile(
     r"^((?:(?![的了说过在和跟与给])[\u4e00-\u9fff]){2,6}?)(?:今天|昨天|前天|刚才|刚刚|今早|昨晚)?(?:上午|下午|中午|晚上)?"
-    r"(?:来访|到访|来电|打来电话|来了?我们|来公司|来我司)"
+    r"(?:来访|到访|来电|打来电话|来了?我们|来公司|来我司|来厂里)"
 )
 # 公司 after these is the rep's own (来公司参观), not the end of a company's name.
 _OUR_OFFICE_BEFORE = frozenset("来 到 回 我 我们 我司 咱们 本".split())
@@ -879,7 +911,8 @@ def _zh_name(norm: str) -> str | None:
         return went.group(1)
     leading = _LEADING_NAME.match(norm.strip())
     if leading and _name_like(leading.group(1)) and not _channel_or_cue(leading.group(1)):
-        return leading.group(1)
+        name = _ROLE_TAIL.sub("", leading.group(1))  # 大疆采购 Lily: the brand, then who
+        return name if len(name) >= 2 else None
     brand = _BRAND_THEN.search(norm)
     if brand and _name_like(brand.group(1)) and not _channel_or_cue(brand.group(1)):
         return brand.group(1)

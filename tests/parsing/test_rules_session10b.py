@@ -123,3 +123,30 @@ def test_a_dictation_filler_is_no_part_of_a_new_company(read) -> None:
 def test_fillers_alone_are_no_company(read) -> None:
     log = read("呃那个海尔杨总昨天打电话来问报价")
     assert log.new_customer is None and log.candidates[0].name == "海尔"
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Signed with Orchard Road Dental Pte. Ltd. today", "Orchard Road Dental Pte. Ltd."),  # forms kept as typed
+        ("Kowloon Bay Printing Co., Ltd. emailed the artwork", "Kowloon Bay Printing Co., Ltd."),  # … after a comma
+        ("Dinner with Lantau Ferry Holdings Ltd. tonight", "Lantau Ferry Holdings Ltd."),  # … the dot after Ltd
+    ],
+)
+def test_a_latin_companys_legal_form_is_kept_as_typed(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("呃名创优品那边有个运营加了我微信", "名创优品"),  # a filler, then the brand and 那边有
+        ("呃叮咚买菜那边的采购电话没接", "叮咚买菜"),  # … 那边的
+        ("那个新客户叫做科大讯飞呃上午见了他们的产品经理", "科大讯飞"),  # 新客户叫做 …, a filler after
+        ("新客户 广州市视源电子科技股份有限公司，下周约 demo", "广州市视源电子科技股份有限公司"),  # a long legal name
+        ("歌尔采购 Amy 问 MOQ 能不能降", "歌尔"),  # a brand then its buyer
+        ("舜宇光学今天上午来厂里看了产线", "舜宇光学"),  # a company that opens the message, then came to our factory
+    ],
+)
+def test_a_new_chinese_company_in_dictated_or_trade_wording_is_offered(read, text: str, name: str) -> None:
+    assert read(text).new_customer == name
