@@ -36,7 +36,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # is a call).
 _DEAL = _any(
     r"签约|签了(?!字)|签下|签单|签合同|签署|(?:今天|已经?|刚)?签字了|签了字|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|盖的章|(?:单|合同|项目)(?:终于)?落地了|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了|下了|已下|收到|追加)|\bpo\b[^，,。；;]{0,16}到了|拍板了|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
+    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|盖的章|(?:单|合同|项目)(?:终于)?落地了|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了|下了|已下|收到|追加)|\bpo\b[^，,。；;]{0,16}到了|拍板了|(?:过来|发了个?|发来了?)\s*po\b|\bpo\s*过来|盖好章|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
     r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
     r"\b(?:signed(?! (?:the |an? )?(?:nda|mou|loi)\b)|(?:(?:called|rang|emailed|wrote) to )?confirm(?:ed|s)? (?:[\w\x00]+'s |the |their |our |an? )?order|po\b.{0,24}\bapproved|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
     r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
@@ -46,7 +46,7 @@ _DEAL = _any(
     r"put pen to paper|countersigned (?:\w+ )?(?:msa|contract|agreement|order|sow|po|deal)|landed in (?:our|the) (?:bank|account)|"
     r"(?:deposit|payment|wire|funds|transfer|down payment) (?:received|landed|cleared|came through)|"
     r"received (?:the |a |their )?(?:deposit|wire|transfer|down payment)|"
-    r"po (?:reach|reached|came)|sign(?:ed)? already|booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b",
+    r"po (?:reach|reached|came)|confirm(?:ed|s)? (?:the )?po|sign(?:ed)? already|booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b",
 )
 _NOT_YET = _any(
     r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争取|还没|没有|没|未|尚未|即将|可能|希望|等|待|提醒|催|讨论|谈|聊|商量|沟通|关于|问)\s*.{0,2}$",
@@ -61,7 +61,7 @@ _NOT_YET = _any(
 )
 _GREETING = _any(
     r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日快乐|新年快乐|春节快乐|中秋快乐|圣诞快乐|元旦快乐|"
-    r"国庆快乐|端午安康|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券|围巾|特产|巧克力|坚果|保温杯)",
+    r"国庆快乐|端午安康|祝[^，,。；;]{0,12}快乐|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券|围巾|特产|巧克力|坚果|保温杯)",
     r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"
     r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
     r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
@@ -201,8 +201,8 @@ TOOL_NAMES = re.compile(
 # Where it happened decides between a meeting and a visit: at the customer's (在招行总部开会,
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
 _AT_SITE = _any(
-    r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
-    r"来了?(?:我们|我司|公司|我们公司|我们工厂|我们办公室|厂里)|(?:到|来)(?:我们|我司)(?:公司|工厂|办公室|厂里|这边)?[^，,。\s]{0,3}来(?![的我])|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
+    r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?[^，,。\s]{0,4}?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
+    r"来了?(?:我们|我司|公司|我们公司|我们工厂|我们办公室|厂里)|(?:到|来)(?:我们|我司)(?:公司|工厂|办公室|厂里|这边)?[^，,。\s]{0,3}来(?![的我])|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝|见了)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
     r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
     r"came (?:by |to |over to )?our (?:office|factory|showroom|place|plant)|came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
     r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour|in our (?:lobby|office|showroom|reception))\b|"

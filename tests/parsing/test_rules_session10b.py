@@ -150,3 +150,31 @@ def test_a_latin_companys_legal_form_is_kept_as_typed(read, text: str, name: str
 )
 def test_a_new_chinese_company_in_dictated_or_trade_wording_is_offered(read, text: str, name: str) -> None:
     assert read(text).new_customer == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "京东物流周总 email 过来 PO，RMB 12w",  # a PO sent through a channel is a deal, not the channel
+        "小米刘经理微信发了个 PO 过来，US$9k",  # … on WeChat
+        "Globex Bob Smith email confirm PO US$40k",  # … "confirm PO"
+        "华为李经理电话里讲合同他们已经盖好章了",  # 盖好章: the contract is stamped
+    ],
+)
+def test_a_po_or_stamp_told_through_a_channel_is_a_deal(read, text: str) -> None:
+    assert read(text).kind == "deal"
+
+
+def test_wishing_someone_a_happy_day_is_a_greeting(read) -> None:
+    assert read("昨晚给星辰科技张总发了条短信祝他乔迁快乐").kind == "greeting"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上周四在他们南山总部见的面，聊了新平台",  # at their HQ, with the city between
+        "下午去他们那边见了采购",  # 去…那边见了
+    ],
+)
+def test_a_meeting_at_the_customers_place_is_a_visit(read, text: str) -> None:
+    assert read(text).kind == "visit"
