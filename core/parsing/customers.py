@@ -114,6 +114,20 @@ def _syllables(text: str) -> tuple[str, ...]:
     return tuple(_syllable(c) for c in text)
 
 
+def sounds_like_start(typed: str, name: str) -> bool:
+    """梦牛 sounds like the start of 蒙牛乳业: a voice-typing slip for the name, one character at least
+    in common."""
+    head = name[: len(typed)]
+    return (
+        len(typed) >= 2
+        and len(head) == len(typed)
+        and is_cjk(typed[0])
+        and is_cjk(head[0])
+        and any(a == b for a, b in zip(typed, head))
+        and _syllables(typed) == _syllables(head)
+    )
+
+
 def _latin_key(text: str) -> str:
     return " ".join(_WORD.findall(lower(text)))
 

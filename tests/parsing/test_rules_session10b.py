@@ -178,3 +178,8 @@ def test_wishing_someone_a_happy_day_is_a_greeting(read) -> None:
 )
 def test_a_meeting_at_the_customers_place_is_a_visit(read, text: str) -> None:
     assert read(text).kind == "visit"
+
+
+def test_a_voice_typed_homophone_before_the_contact_is_their_company(read) -> None:
+    log = read("歌力的董总刚才打电话问交期")  # 歌力 sounds like 格力 and 董总 is 格力电器's
+    assert log.new_customer is None and log.candidates and log.candidates[0].name == "格力电器"
