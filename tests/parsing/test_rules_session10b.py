@@ -183,3 +183,17 @@ def test_a_meeting_at_the_customers_place_is_a_visit(read, text: str) -> None:
 def test_a_voice_typed_homophone_before_the_contact_is_their_company(read) -> None:
     log = read("歌力的董总刚才打电话问交期")  # 歌力 sounds like 格力 and 董总 is 格力电器's
     assert log.new_customer is None and log.candidates and log.candidates[0].name == "格力电器"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "星辰科技张总电话没人接，等下再打",  # 等下再打: later today
+        "小米刘经理电话占线，晚上再 call",  # 晚上再 call: tonight
+        "Jane from Acme missed my call, will try again later",  # "try again later"
+        "Rang Globex Bob Smith, busy, call back later",  # "call back later"
+    ],
+)
+def test_later_today_is_a_follow_up_today(read, text: str) -> None:
+    follow_up = read(text).follow_up
+    assert follow_up is not None and local(follow_up.due).date().isoformat() == "2026-11-24"
