@@ -71,9 +71,9 @@ _GREETING = _any(
 )
 CHANNELS = {
     "visit": _any(
-        r"拜访|上门|前台|走访|到访|来访|登门|实地|参观|(?<![发送寄传])(?<!发过)(?<!送过)(?<!寄过)(?<!传过)去了|去过|(?:去|到)\s+[a-z]|跑了一趟|现场|(?<![收接得遇找想提碰见看])(?:去|到)\x00",
+        r"拜访|上门|前台|走访|到访|来访|登门|实地|参观|(?<![发送寄传])(?<!发过)(?<!送过)(?<!寄过)(?<!传过)去了|去过|(?:去|到)\s+[a-z]|跑了一趟|现场|(?<![发送寄传要想])去[^，,。\s]{2,10}?看了|(?<![收接得遇找想提碰见看])(?:去|到)\x00",
         r"\b(?:visit|visited|visiting|visitd|visted|vistied|on[- ]?site|site visit|dropped by|stopped by|popped in|"
-        r"went to (?:their|the|see)|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
+        r"went to (?:their|the|see)|went \w+ (?:see|visit)|went (?:and|to) see|go and see|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
         r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)",
     ),
     "meeting": _any(
@@ -94,7 +94,7 @@ CHANNELS = {
         r"sent (?:the |a |our |them the |\x00+ the )?(?:deck|slides|pdf|docs?|proposal|quote|deck))\b",
     ),
     "message": _any(
-        r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微|ping\s*(?:了|过)|linkedin\s*上(?=.{0,3}(?:联系|发|私信|留言|聊))",
+        r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微|ping\s*(?:了|过)|linkedin\s*上(?=.{0,3}(?:联系|发|私信|留言|聊|找))",
         r"\b(?:wechat|wechatted|wx|sms|text|texted|texting|message|messaged|messaging|"
         r"whatsapp|whatsapped|whatsapp'd|(?<!saw it )(?<!saw )(?<!read )(?<!posted )on linkedin|telegram|tg|dm|dmed|dm'd|slack|slacked|qq|pinged|msg|msged|inmail|teams chat)\b",
     ),

@@ -197,3 +197,18 @@ def test_a_voice_typed_homophone_before_the_contact_is_their_company(read) -> No
 def test_later_today_is_a_follow_up_today(read, text: str) -> None:
     follow_up = read(text).follow_up
     assert follow_up is not None and local(follow_up.due).date().isoformat() == "2026-11-24"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上午去松山湖一家模具厂看了产线",  # 去…看了: went to see them
+        "Yesterday went Tuas see Hooli warehouse, Gavin Belson very happy",  # Singapore English "went X see"
+    ],
+)
+def test_going_to_see_them_is_a_visit(read, text: str) -> None:
+    assert read(text).kind == "visit"
+
+
+def test_a_linkedin_approach_is_a_message(read) -> None:
+    assert read("Initech 的 Peter Gibbons LinkedIn 上找我问 API 价格").kind == "message"
