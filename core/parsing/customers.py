@@ -22,6 +22,7 @@ has counts 30 less for the other customers who share it):
     contact's surname alone              58   Osborn → Norman Osborn (only when capitalised)
     pinyin initials of a 3-character name 86  byd → 比亚迪
     well-known nickname                  86   鹅厂 → 腾讯, 菊厂 → 华为 (words.NICKNAMES)
+    English trade name                   86   Gree → 格力电器, CMB → 招商银行 (words.ENGLISH_NAMES)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from .model import BookEntry, Candidate
 from .text import has_cjk, is_cjk, lower, normalise
 from .words import (
     COMMON_WORDS,
+    ENGLISH_NAMES,
     LATIN_COMPANY_SUFFIXES,
     NICKNAMES,
     TRADE_ACRONYMS,
@@ -112,6 +114,20 @@ def _syllables(text: str) -> tuple[str, ...]:
     return tuple(_syllable(c) for c in text)
 
 
+def sounds_like_start(typed: str, name: str) -> bool:
+    """梦牛 sounds like the start of 蒙牛乳业: a voice-typing slip for the name, one character at least
+    in common."""
+    head = name[: len(typed)]
+    return (
+        len(typed) >= 2
+        and len(head) == len(typed)
+        and is_cjk(typed[0])
+        and is_cjk(head[0])
+        and any(a == b for a, b in zip(typed, head))
+        and _syllables(typed) == _syllables(head)
+    )
+
+
 def _latin_key(text: str) -> str:
     return " ".join(_WORD.findall(lower(text)))
 
@@ -179,7 +195,7 @@ def name_forms(name: str, shorts: frozenset[str] | None = None) -> tuple[NameFor
                 initials = "".join(syllable[0] for syllable in _syllables(form))
                 if initials not in COMMON_WORDS | CHAT_ABBREVIATIONS and initials.upper() not in TRADE_ACRONYMS:
                     out.setdefault(initials, ABBREVIATION)
-            for nickname in NICKNAMES.get(form, ()):  # 鹅厂 → 腾讯
+            for nickname in NICKNAMES.get(form, ()) + ENGLISH_NAMES.get(form, ()):  # 鹅厂, Tencent → 腾讯
                 out.setdefault(nickname, ABBREVIATION)
     else:
         words = _latin_key(name).split()

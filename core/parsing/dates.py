@@ -385,7 +385,7 @@ def _zh_rules(today: date):
         ),
         (
             re.compile(
-                r"(晚点|晚些|稍后|待会儿?|等会儿?|回头|过\s*(?:半|一|两|几|\d+)\s*个?小时)(?=\s*(?:再|打|联系|回|发|问|去|跟))"
+                r"(晚点|晚些|稍后|待会儿?|等会儿?|等下|等一下|回头|过\s*(?:半|一|两|几|\d+)\s*个?小时|(?<![昨前明后])晚上(?=\s*再))(?=\s*(?:再|打|联系|回|发|问|去|跟))"
             ),
             later_today,
         ),
@@ -487,6 +487,7 @@ def _en_rules(today: date):
             relative,
         ),
         (re.compile(r"\b(later today|later this (?:afternoon|evening)|this arvo)\b"), later_today),
+        (re.compile(r"(?:(?<=\bback )|(?<=\bagain ))(later)\b"), later_today),  # "call back later", "try again later"
         (
             re.compile(
                 rf"\b(?:on\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({MONTH})(?![a-z])"

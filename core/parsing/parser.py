@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rapidfuzz import fuzz
 
 from .amounts import find_amount
-from .customers import CustomerIndex
+from .customers import CustomerIndex, sounds_like_start
 from .dates import EITHER, FUTURE, DateMention, TimeMention, find_dates, find_times, part_of_day
 from .facts import BIRTHDAY_WORD, FactSpan, find_facts, new_person_before, person_before
 from .model import Fact, Feedback, FollowUp, ParsedLog
@@ -51,7 +51,7 @@ from .signals import (
     unknown_name,
 )
 from .tasks import task_text
-from .text import clause_bounds, clause_of, has_cjk, lower, normalise
+from .text import clause_bounds, clause_of, fold_speech, has_cjk, lower, normalise
 
 MAX_CANDIDATES = 8
 NOON = time(12)
@@ -93,7 +93,7 @@ def parse(
     local_now = now.astimezone(zone)
     summary = (text or "").strip()
     norm = normalise(summary)
-    low = lower(norm)
+    low = fold_speech(lower(norm))
     bounds = clause_bounds(low)
 
     products = [m.span() for m in TOOL_NAMES.finditer(low)]
@@ -223,9 +223,12 @@ def parse(
         if new_customer and any(new_customer in c.matched or c.matched in new_customer for c in ranked):
             new_customer = None  # the person is a contact in the book (张总), not a company
         elif new_customer and any(
-            new_customer[0] == c.name[0] and fuzz.partial_ratio(new_customer, c.name) >= 50 for c in ranked
+            new_customer[0] == c.name[0]
+            and fuzz.partial_ratio(new_customer, c.name) >= 50
+            or sounds_like_start(new_customer, c.name)
+            for c in ranked
         ):
-            new_customer = None  # 蒙午王经理: a slip for the contact's own company (蒙牛乳业)
+            new_customer = None  # 蒙午王经理, 梦牛的王经理: a slip for the contact's own company (蒙牛乳业)
         elif new_customer and ranked:  # 恒达集团的李总: the 李总 of a company not in the book
             ranked = []
     else:  # 华为林工介绍了立讯精密的采购: the card is 华为's, 立讯精密 is offered beside it

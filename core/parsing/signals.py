@@ -36,7 +36,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 # is a call).
 _DEAL = _any(
     r"签约|签了(?!字)|签下|签单|签合同|签署|(?:今天|已经?|刚)?签字了|签了字|成交|下单|下了单|新订单|订购|续约|续签|续费|中标|拿下|回款|到账|"
-    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|盖的章|(?:单|合同|项目)(?:终于)?落地了|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了)|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
+    r"打款|付了?款|谈妥|盖章了|盖了章|合同盖章|盖的章|(?:单|合同|项目)(?:终于)?落地了|订单确认|确认了订单|下了.{0,4}订单|(?:发来|收到了?)\s*po\b|\bpo\s*(?:到了|已到|来了|下来了|批了|下了|已下|收到|追加)|\bpo\b[^，,。；;]{0,16}到了|拍板了|(?:过来|发了个?|发来了?)\s*po\b|\bpo\s*过来|盖好章|定了.{0,4}签|签\s*\d|收到.{0,4}款|已收.{0,2}款|采购了|购买了|确认采购|确认订单|款.{0,6}(?:到了|到账|收到了)|款.{0,10}?(?:打过来|打来|转过来|汇过来)了|签好了|订单(?:下来了|到了|来了)|close\s*了|收到.{0,16}\bpayment\b|付了.{0,3}(?:款|尾款|定金|订金)|"
     r"(?:订金|定金|货款|尾款|首付|预付款|服务费|合同款|款项).{0,4}(?:已收|已付|付清|到账|收到)",
     r"\b(?:signed(?! (?:the |an? )?(?:nda|mou|loi)\b)|(?:(?:called|rang|emailed|wrote) to )?confirm(?:ed|s)? (?:[\w\x00]+'s |the |their |our |an? )?order|po\b.{0,24}\bapproved|closed|deal closed|deal done|won|placed an? order|placed the order|order placed|"
     r"orders? came in|po came in|payment came in|received (?:the )?payment|got paid|invoice paid|paid in full|"
@@ -46,7 +46,7 @@ _DEAL = _any(
     r"put pen to paper|countersigned (?:\w+ )?(?:msa|contract|agreement|order|sow|po|deal)|landed in (?:our|the) (?:bank|account)|"
     r"(?:deposit|payment|wire|funds|transfer|down payment) (?:received|landed|cleared|came through)|"
     r"received (?:the |a |their )?(?:deposit|wire|transfer|down payment)|"
-    r"booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b",
+    r"po (?:reach|reached|came)|confirm(?:ed|s)? (?:the )?po|sign(?:ed)? already|booked an order|order confirmed|confirmed the order|purchase order|(?:a|the|their) po)\b",
 )
 _NOT_YET = _any(
     r"(?:准备|打算|计划|将要|将|要|想|有望|预计|争取|还没|没有|没|未|尚未|即将|可能|希望|等|待|提醒|催|讨论|谈|聊|商量|沟通|关于|问)\s*.{0,2}$",
@@ -61,7 +61,7 @@ _NOT_YET = _any(
 )
 _GREETING = _any(
     r"祝福|问候|拜年|贺卡|贺岁|慰问|节日快乐|生日快乐|新年快乐|春节快乐|中秋快乐|圣诞快乐|元旦快乐|"
-    r"国庆快乐|端午安康|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券|围巾|特产|巧克力|坚果|保温杯)",
+    r"国庆快乐|端午安康|祝[^，,。；;]{0,12}快乐|恭喜|祝贺|道贺|礼盒|台历|挂历|发了?个?红包|送了?一?[盒瓶箱份束篮]|(?:送|寄)了?.{0,8}(?:月饼|礼品|礼物|粽子|酒|蛋糕|鲜花|花篮|花|茶叶|茶|水果|年货|红包|票|卡|券|围巾|特产|巧克力|坚果|保温杯)",
     r"\b(?:greetings|greeted|greeting|merry christmas|season's greetings|happy new year|"
     r"happy birthday|happy holidays|birthday (?:wishes|card|message)|holiday (?:card|wishes)|"
     r"new year wishes|congratulated|congrats|wished (?:them|him|her)|(?:christmas|xmas|holiday|greeting|new year|"
@@ -71,14 +71,14 @@ _GREETING = _any(
 )
 CHANNELS = {
     "visit": _any(
-        r"拜访|上门|前台|走访|到访|来访|登门|实地|参观|(?<![发送寄传])(?<!发过)(?<!送过)(?<!寄过)(?<!传过)去了|去过|(?:去|到)\s+[a-z]|跑了一趟|现场|(?<![收接得遇找想提碰见看])(?:去|到)\x00",
+        r"拜访|上门|前台|走访|到访|来访|登门|实地|参观|(?<![发送寄传])(?<!发过)(?<!送过)(?<!寄过)(?<!传过)去了|去过|(?:去|到)\s+[a-z]|跑了一趟|现场|(?<![发送寄传要想])去[^，,。\s]{2,10}?看了|(?<![收接得遇找想提碰见看])(?:去|到)\x00",
         r"\b(?:visit|visited|visiting|visitd|visted|vistied|on[- ]?site|site visit|dropped by|stopped by|popped in|"
-        r"went to (?:their|the|see)|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
+        r"went to (?:their|the|see)|went \w+ (?:see|visit)|went (?:and|to) see|go and see|went over to|swung by|popped by|dropped in|(?:at|to) (?:their|\x00+(?:'s)?) "
         r"(?:office|site|plant|factory|warehouse|hq|store|shop)s?)\b|\b(?:went|came|drove) (?:to|by|over to) (?=\x00)",
     ),
     "meeting": _any(
         r"钉钉视频|钉钉会|飞书视频|微信视频|视频|腾讯会议|飞书会议|钉钉会议|线上会|开了.{0,3}会|会议|开会|开了会|视频会|电话会|线上会|会面|见面|面谈|面聊|饭局|吃饭|吃了?.{0,3}饭|吃了顿|饭桌上|当面|开了个?[^，,。\s]{0,10}?的会|午饭|午餐|晚饭|晚餐|早餐|早茶|宴请|"
-        r"请客|喝茶|喝咖啡|喝酒|喝了.{0,3}酒|星巴克|咖啡馆|咖啡厅|茶馆|餐厅|饭店|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
+        r"请客|喝茶|喝咖啡|ktv|唱k|喝酒|喝了.{0,3}酒|星巴克|咖啡馆|咖啡厅|茶馆|餐厅|饭店|聚餐|宵夜|约见|碰面|碰到|遇到|偶遇|峰会|论坛|年会|碰了?个?头|洽谈|座谈|交流会|研讨会|路演|展会|演示|见了|见到|"
         r"开了?(?:[个一二两三四五六七八九几\d]+次?)?会",
         r"\b(?:meeting|mtg|mtng|expo|trade show|summit|no[- ]?show|stood (?:us|me) up|qbr|ebr|kickoff|kick-off|standup|met|meet|lunch|dinner|breakfast|coffee|drinks|conference|demo|"
         r"presentation|workshop|sat down|catch-?up|caught up|sync|synced|zoom|webex|video call|"
@@ -94,7 +94,7 @@ CHANNELS = {
         r"sent (?:the |a |our |them the |\x00+ the )?(?:deck|slides|pdf|docs?|proposal|quote|deck))\b",
     ),
     "message": _any(
-        r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微|ping\s*(?:了|过)|linkedin\s*上(?=.{0,3}(?:联系|发|私信|留言|聊))",
+        r"微信|短信|消息|留言|私信|钉钉|飞书|发信息|发了信息|企微|ping\s*(?:了|过)|linkedin\s*上(?=.{0,3}(?:联系|发|私信|留言|聊|找))",
         r"\b(?:wechat|wechatted|wx|sms|text|texted|texting|message|messaged|messaging|"
         r"whatsapp|whatsapped|whatsapp'd|(?<!saw it )(?<!saw )(?<!read )(?<!posted )on linkedin|telegram|tg|dm|dmed|dm'd|slack|slacked|qq|pinged|msg|msged|inmail|teams chat)\b",
     ),
@@ -109,12 +109,17 @@ _TALKED = _any(
     # the contact picked up (伊利郭总接了)
     r"(?<=[总工理\x00])接了|接通了|打通了|"
     # what a contact said is a conversation (黄总说下周三给答复, Pepper说…); not 听说/据说
-    r"(?<!听.)(?<!听..)(?<!听...)(?<!听....)(?<=[总工理姐哥董\x00a-z])说|(?<=秘书|助理)说",
+    r"(?<!听.)(?<!听..)(?<!听...)(?<!听....)(?<=[总工理姐哥董监\x00a-z])说|(?<=秘书|助理)说|(?<=[总工理监\x00]呃)说",
     r"\b(?:talked (?:to|with)|spoke (?:to|with)|chatted|touched base|connected with|checked in with|"
     r"reached|got hold of|heard back from|had a chat|had a word)\b",
     r"\x00 (?:says|said|told (?:me|us)|mentioned)\b",
+    # Singapore English drops the -s and the past: "he say", "Engineer Chen say", "PA say"
+    r"(?:\b(?:he|she|they|pa|boss|buyer|bursar|secretary|engineer|manager)|\x00) say\b",
     r"\b(?!(?:it|this|that|which|who|report|news|article|website|site|doc|document|email|mail|message|text|"
     r"contract|invoice|po|quote|sign|system|app|one|everyone|nobody|someone|rumou?r)\b)[a-z]{3,} (?:says|said)\b",
+    r"\b(?!(?:it|this|that|which|who|report|news|article|website|site|doc|document|email|mail|message|text|"
+    r"contract|invoice|po|quote|sign|system|app|one|everyone|nobody|someone|rumou?r|would|will|could|should|"
+    r"can|cannot|don't|didn't|dont|didnt|not|let|must|might|may|shall|never|just|to)\b)[a-z]{3,} say (?!hi\b|hello\b|thanks\b|no\b|yes\b)",
 )
 
 
@@ -196,10 +201,10 @@ TOOL_NAMES = re.compile(
 # Where it happened decides between a meeting and a visit: at the customer's (在招行总部开会,
 # mtg at hooli HQ, site survey) or the customer at ours (来我们公司, came by our office) is a visit.
 _AT_SITE = _any(
-    r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
-    r"来了?(?:我们|我司|公司|我们公司|我们工厂|我们办公室)|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
+    r"去[^\s，,。]{1,8}(?:总部|工厂|门店|仓库|园区|厂区)|[在去]\x00+[^，,。\s]{0,4}(?:总部|公司|办公室|会议室|工厂|门店|现场|厂里|那边|楼)|(?:在|去)他们(?:的)?[^，,。\s]{0,4}?(?:公司|办公室|会议室|工厂|门店|总部|仓库|厂里|店里|园区|车间)|"
+    r"来了?(?:我们|我司|公司|我们公司|我们工厂|我们办公室|厂里)|(?:到|来)(?:我们|我司)(?:公司|工厂|办公室|厂里|这边)?[^，,。\s]{0,3}来(?![的我])|办公室(?:坐了|坐坐|喝茶)|(?:到|去)[^，,。\s]{1,10}(?:那里|那儿|那边)(?:坐|聊|喝|见了)|验厂|扫楼|实地|踩点|巡店|到店|陪同.{0,4}(?:考察|参观)",
     r"\b(?:at (?:the )?(?:\x00+(?:'s)? )?(?:their |the )?(?:hq|office|offices|plant|factory|site|warehouse|store|shop|premises)|"
-    r"came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
+    r"came (?:by |to |over to )?our (?:office|factory|showroom|place|plant)|came (?:by|to|over to) our|visited us|came in to (?:our|the) office|site (?:survey|walk|visit|inspection|tour)|"
     r"drove (?:out )?(?:to|over to)|walk-?through|plant tour|factory tour|in our (?:lobby|office|showroom|reception))\b|"
     r"\b(?:meeting|mtg) at \x00",
 )
@@ -207,7 +212,7 @@ _AT_SITE = _any(
 _ONLINE = _any(
     r"(?:做|开)了?.{0,4}(?:demo|演示|培训|分享会?|汇报|讲解)|线上(?:demo|演示|培训|会)",
     r"\b(?:ran|gave|did|held|hosted|delivered) (?:a |an |the )?(?:\w+ )?(?:demo|training|webinar|workshop|walkthrough|"
-    r"presentation|session)|ran into|bumped into\b",
+    r"presentation|session)|ran into|bumped into|bump into|bumped in\b",
 )
 # A call made through a chat app is a call (微信语音, 钉钉电话, voice call); a voice note is not.
 _VOICE = _any(
@@ -431,9 +436,10 @@ _THEIRS = _any(
 
 # Reported speech before a date makes it the speaker's plan (郑经理说月底前把款付了, 唐工说过两天来我们
 # 公司, "he said he'd call me back tmr"), unless the rep speaks in the first person in between
-# (韩总说… 我下周一再跟进). "我们" / "us" as an object (给我们PO, 来我们公司) is no first person.
+# (韩总说… 我下周一再跟进), is asked to act (说要我们周四前报价) or will get back to them (再约).
+# "我们" / "us" as a mere object (给我们PO, 来我们公司) is no first person.
 SAID = _any(r"(?<![我再听据])说", r"\b(?:says|said|told (?:me|us))\b")
-_FIRST_PERSON = _any(r"我(?![们司方])", r"\b(?:i|i'll|i'm|i will|i'd)\b")
+_FIRST_PERSON = _any(r"我(?![们司方])|[要让请叫]我们|再约|再联系|再打给", r"\b(?:i|i'll|i'm|i will|i'd)\b")
 
 
 # A meeting both sides will be at is the rep's date too: "wants to meet thurs", 说下周一 kickoff.
@@ -606,7 +612,7 @@ _INTRODUCED_NEW_CLIENT = re.compile(
 )
 # The name a rep writes right after saying it is a new client, set off by a space or a colon.
 _NEW_CLIENT_NAMED = re.compile(
-    r"(?:新客户|潜在客户|新的客户|潜客)[:：]?\s+(?:(?:叫|是)\s*)?(?:([\u4e00-\u9fff]{2,12})(?=[\s，,。]|$)"
+    r"(?:新客户|潜在客户|新的客户|潜客)(?:[:：]?\s+|(?=叫|是))(?:(?:叫做|叫|是)\s*)?(?:([\u4e00-\u9fff]{2,20})(?=[\s，,。]|$)"
     r"|([A-Za-z][\w&'.-]*(?: [A-Za-z][\w&'.-]*){0,3})(?=\s*(?:[\u4e00-\u9fff，,。]|$)))"
 )
 
@@ -635,21 +641,59 @@ def introduced_name(norm: str) -> str | None:
     return None
 
 
+# A legal form typed after a Latin name is kept as typed (Lion City Logistics Pte. Ltd., Pearl
+# River Textiles Co., Ltd.): the dot after a form, then more forms after a space or a comma.
+_LEGAL_FORM_AFTER = re.compile(r",?\s+(pte|co|ltd|inc|corp|llc|gmbh|limited|plc|bhd|sdn bhd)\b(\.)?", re.IGNORECASE)
+
+
+def _with_legal_form(norm: str, found: str) -> str:
+    at = norm.find(found)
+    if at < 0:
+        return found
+    end = at + len(found)
+    last = found.rsplit(" ", 1)[-1].lower().rstrip(".")
+    while True:
+        if last in _LEGAL_FORM_WORDS and not norm[at:end].endswith(".") and norm[end : end + 1] == ".":
+            end += 1
+        more = _LEGAL_FORM_AFTER.match(norm, end)
+        if not more:
+            return norm[at:end]
+        end, last = more.end(1), more.group(1).lower()
+
+
+_LEGAL_FORM_WORDS = frozenset("pte co ltd inc corp llc gmbh limited plc bhd".split())
+
+
+# Dictation fillers are no part of a name: 呃上海电气那个项目 → 上海电气; 呃那个杨总 → none.
+_FILLERS = re.compile(r"^(?:呃|嗯|额|啊|那个|这个)+")
+
+
 def unknown_name(norm: str) -> str | None:
     """A name-like span for a customer not in the book: 拜访了新客户云帆科技 → 云帆科技."""
     found = _unknown_name(norm)
+    if found and found.isascii():
+        found = _with_legal_form(norm, found)
+    if found and _FILLERS.match(found):
+        found = _FILLERS.sub("", found)
+        found = found if len(found) >= 2 and _name_like(found) else None
     if found and found.endswith(("'s", "’s")) and len(found) > 4:  # "litware's cto, lunch yesterday"
         found = found[:-2]
     return None if found and found.lower().strip(".") in _CALENDAR_WORDS else found  # "send by Fri"
 
 
+# Fillers of dictated text set off what follows like a pause: 呃携程那边…, 那个新客户叫做…呃昨天.
+_PAUSES = re.compile(r"[呃嗯]+|(?:^|(?<=[呃嗯\s，,。]))(?:那个|这个)")
+
+
 def _unknown_name(norm: str) -> str | None:
+    if "呃" in norm or "嗯" in norm or norm.startswith(("那个", "这个")):
+        norm = _PAUSES.sub(lambda m: " " * len(m.group()), norm)
     named = _NEW_CLIENT_NAMED.search(norm)
     if named:
         name = named.group(1) or named.group(2)
         if (
             name
-            and (_name_like(name) or not is_cjk(name[0]))
+            and (_name_like(name) or not is_cjk(name[0]) or name.endswith(ZH_COMPANY_SUFFIXES[:4]))
             and not any(w.lower() in COMMON_WORDS for w in name.split())
         ):
             return name
@@ -800,7 +844,7 @@ _PERSON_NAME = re.compile(rf"^[\u4e00-\u9fff]{{1,2}}{_TITLES}$")
 # 隆基绿能签了第一单, 安踏体育下了试用订单 (the shortest name before the word).
 _BRAND_THEN = re.compile(
     r"(?:^|[\s，,。；;])(?:(?:刚刚|刚才|今天|昨天|上午|下午)?[跟和与同])?((?:(?!的)[\u4e00-\u9fff]){2,6}?)(?:采购部|采购经理|采购总监|商旅部|市场部|技术部|"
-    r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|签了|签约了|下了|下单|打电话来|打来电话|来电|发来|想要)"
+    r"财务部|信息部|IT部|行政部|人事部|销售部|项目组|那边(?:有|的)|签了|签约了|下了|下单|打电话来|打来电话|来电|发来|想要)"
 )
 # Words that begin a span _OF_PERSON takes but belong to the sentence: 给用友的赵经理 → 用友.
 _LEAD_WORDS = "给和跟与同在陪找约对向把让请帮见去到"
@@ -813,6 +857,7 @@ _WENT_TO = re.compile(
 )
 # A company written right before a person: 中天科技王总, 波司登李经理.
 _NAME_THEN_PERSON = re.compile(rf"^((?:(?!的)[\u4e00-\u9fff]){{2,8}}?)[{_SURNAMES}]{_TITLES}")
+_ROLE_TAIL = re.compile(r"(?<=..)(?:的)?(?:采购|老板|销售|工程师|助理|秘书)$")
 _DEPARTMENT = re.compile(r"(?:部|组|处|科|中心|团队)$")
 _DEPARTMENT_TAIL = re.compile(
     r"(?:市场|采购|技术|销售|财务|行政|人事|信息|商旅|电商|IT|运营|法务|客服)(?:部|中心)$|项目组$"
@@ -828,7 +873,7 @@ _AT_ITS_SITE = re.compile(
 # A company that opens the message, then when it came or called: 药明康德昨天上午来访.
 _LEADING_THEN_CAME = re.compile(
     r"^((?:(?![的了说过在和跟与给])[\u4e00-\u9fff]){2,6}?)(?:今天|昨天|前天|刚才|刚刚|今早|昨晚)?(?:上午|下午|中午|晚上)?"
-    r"(?:来访|到访|来电|打来电话|来了?我们|来公司|来我司)"
+    r"(?:来访|到访|来电|打来电话|来了?我们|来公司|来我司|来厂里)"
 )
 # 公司 after these is the rep's own (来公司参观), not the end of a company's name.
 _OUR_OFFICE_BEFORE = frozenset("来 到 回 我 我们 我司 咱们 本".split())
@@ -866,7 +911,8 @@ def _zh_name(norm: str) -> str | None:
         return went.group(1)
     leading = _LEADING_NAME.match(norm.strip())
     if leading and _name_like(leading.group(1)) and not _channel_or_cue(leading.group(1)):
-        return leading.group(1)
+        name = _ROLE_TAIL.sub("", leading.group(1))  # 大疆采购 Lily: the brand, then who
+        return name if len(name) >= 2 else None
     brand = _BRAND_THEN.search(norm)
     if brand and _name_like(brand.group(1)) and not _channel_or_cue(brand.group(1)):
         return brand.group(1)

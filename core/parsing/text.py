@@ -60,6 +60,15 @@ def lower(text: str) -> str:
     return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
 
+# Shanghainese and voice dictation say 讲 for 说 (王经理讲下周来, 电话里讲…); read it as 说, one char for
+# one, except in words where 讲 is not "say" (讲解, 讲座, 演讲, 讲课, 讲究, 讲价) or presents (讲方案).
+_SPOKEN_SAY = re.compile(r"(?<![演听宣主])讲(?![解座课师究台义稿价]|方案|产品|ppt)")
+
+
+def fold_speech(low: str) -> str:
+    return _SPOKEN_SAY.sub("说", low) if "讲" in low else low
+
+
 def has_cjk(text: str) -> bool:
     return not text.isascii() and _CJK_CHAR.search(text) is not None
 

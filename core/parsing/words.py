@@ -29,6 +29,7 @@ two three four five six seven eight nine ten hundred thousand million k m about 
 please thanks thank ok okay yes via re fw fwd went go going gone said says told tell talk talked
 chat chatted spoke speak discussed discuss discussion update updated mr mrs ms dr sir
 got get gets whatsapp zoom teams linkedin slack skype webex facetime
+pass passed try tried trying pls plz bump bumped
 """.split()
 )
 
@@ -238,6 +239,42 @@ NICKNAMES = {
     "阿里巴巴": ("猫厂",),
     "阿里": ("猫厂",),
     "字节跳动": ("宇宙厂",),
+}
+
+# The English names well-known Chinese companies trade under, as reps in Singapore or Hong Kong
+# write them (Gree 张总, CMB Mr Qian): a book customer whose name or short form is the key is
+# also found by these.
+ENGLISH_NAMES = {
+    "腾讯": ("tencent",),
+    "中兴": ("zte",),
+    "中兴通讯": ("zte",),
+    "格力": ("gree",),
+    "格力电器": ("gree",),
+    "美的": ("midea",),
+    "美的集团": ("midea",),
+    "青岛啤酒": ("tsingtao",),
+    "招商银行": ("cmb", "china merchants bank"),
+    "京东物流": ("jd logistics",),
+    "宁德时代": ("catl",),
+    "蒙牛": ("mengniu",),
+    "蒙牛乳业": ("mengniu",),
+    "伊利": ("yili",),
+    "伊利股份": ("yili",),
+    "顺丰": ("sf express",),
+    "顺丰速运": ("sf express",),
+    "东方航空": ("china eastern",),
+    "华为云": ("huawei cloud",),
+    "字节跳动": ("bytedance",),
+    "小米": ("xiaomi",),
+    "小米科技": ("xiaomi",),
+    "海尔": ("haier",),
+    "海尔集团": ("haier",),
+    "万科": ("vanke",),
+    "联想": ("lenovo",),
+    "大疆": ("dji",),
+    "中国平安": ("ping an",),
+    "携程": ("trip.com", "ctrip"),
+    "网易": ("netease",),
 }
 
 # Titles and acronyms of the trade (CTO, PO, POC …): no company's name.
