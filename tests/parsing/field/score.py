@@ -1,8 +1,8 @@
 """Scores the parser on the field set (tests/parsing/field): 2,320 messages written and labelled
 blind — by people who had not read the parser — against a book of full registered names.
 
-`dev.jsonl` … `dev10.jsonl` (1,960 in ten parts, each scored before it was first tuned on; dev10
-was scored at the end of session 10 and not tuned on yet) are the parts tuned on; `holdout.jsonl`
+`dev.jsonl` … `dev10.jsonl` (1,960 in ten parts, each scored before it was first tuned on) are
+the parts tuned on; `holdout.jsonl`
 (360) is never tuned on: only its per-field table is ever printed, not its misses. Run
 `python -m tests.parsing.field.score dev10` to see a dev part's misses.
 
