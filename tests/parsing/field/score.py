@@ -2,9 +2,8 @@
 blind — by people who had not read the parser — against a book of full registered names.
 
 `dev.jsonl` … `dev10.jsonl` (1,960 in ten parts, each scored before it was first tuned on) are
-the parts tuned on; `holdout.jsonl`
-(360) is never tuned on: only its per-field table is ever printed, not its misses. Run
-`python -m tests.parsing.field.score dev10` to see a dev part's misses.
+the parts tuned on; `holdout.jsonl` (360) is never tuned on: only its per-field table is ever
+printed, not its misses. Run `python -m tests.parsing.field.score dev10` to see a dev part's misses.
 
 Fields: customer (the book names the message is about, in order; ["ambiguous"] for a shared
 contact alone), new_customer (a company not in the book, offered for creation), kind, attempt,
