@@ -20,6 +20,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Customer, FollowUp, Interaction
 from core.names import book
 from core.parsing import answered_by
+from core.parsing.text import CJK, has_cjk
 from core.visibility import can_see_customer
 
 SNOOZES = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
@@ -94,7 +95,7 @@ def remind(
     text, or none for a personal reminder) or the text typed after a customer's ⏰ (that
     customer): the sentence is read with the rep's name index as a reminder, and the follow-up
     is created in the same transaction. A customer the rep may no longer see raises NotFound."""
-    if _is_chinese(text):
+    if has_cjk(text):
         # "/remind 瑞丰 周五 发报价" arrives as words joined by spaces; the parser reads a bare
         # weekday set off by spaces as the day something happened, so the reminder is read as
         # the rep would write it in one go (提醒我瑞丰周五发报价)
@@ -122,11 +123,7 @@ def remind(
     return Reminder("set", row.name if row else None, what, parsed.follow_up.due, parsed.follow_up.has_time)
 
 
-_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])")
-
-
-def _is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+_CJK_GAP = re.compile(rf"(?<=[{CJK}])\s+(?=[{CJK}\d])|(?<=[{CJK}\d])\s+(?=[{CJK}])")
 
 
 def _mine(session: Session, account: Account, follow_up_id: int) -> FollowUp:
