@@ -24,9 +24,6 @@ class Planned:
     not_before: datetime | None = None
 
 
-# --- writing the plan ----------------------------------------------------------------------------------
-
-
 def enqueue(session: Session, planned: list[Planned], now: datetime) -> int:
     """Write the planned messages to the outbox; returns how many were new."""
     return sum(

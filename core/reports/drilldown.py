@@ -20,8 +20,6 @@ from core.reports.scoping import Scope, require_summary_rights, scope_clause, sc
 from core.team.people import in_domain
 from core.tiering import Policy
 
-# --- drill-down --------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class CustomerLine:

@@ -12,8 +12,6 @@ from typing import Any
 from core.json_values import jsonable
 from core.reports.scoping import Scope
 
-# --- the figures ------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class TierFigures:

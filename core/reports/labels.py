@@ -8,8 +8,6 @@ from typing import Any
 
 from core.tiering import Policy
 
-# --- helpers -----------------------------------------------------------------------------------
-
 
 def tier_label(policy: Policy, model: str, tier: str) -> dict[str, str]:
     spec = policy.tier(model, tier)

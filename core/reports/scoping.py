@@ -52,9 +52,6 @@ _PERIOD_WORDS = {
 _TEAM_WORDS = {"team", "团队", "小组", "本组"}
 
 
-# --- what was asked ---------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Request:
     period: str = DEFAULT_PERIOD

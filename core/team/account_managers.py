@@ -27,8 +27,6 @@ from core.team.reassign import target_user, targets
 from core.tiering import Policy
 from core.visibility import customer_scope
 
-# --- dedicated account managers (重点客户经理) ------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class AmLoad:

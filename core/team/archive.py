@@ -22,8 +22,6 @@ from core.team.lookup import find_customer, visible_customer
 from core.team.people import require_manager
 from core.visibility import customer_scope
 
-# --- archive ------------------------------------------------------------------------------------
-
 
 def archive(session: Session, actor: Account, customer_id: int, now: datetime) -> str:
     """Out of every agenda, digest, search and tier statistic; nothing is deleted."""

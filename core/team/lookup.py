@@ -27,9 +27,6 @@ MATCH_GAP = 10.0  # a fuzzy best match counts as "the one" this many points ahea
 MATCH_MIN = 70.0
 
 
-# --- finding customers by name --------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class CustomerRef:
     id: int

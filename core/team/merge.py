@@ -27,8 +27,6 @@ from core.names import aliases, book
 from core.team.lookup import find_customer, visible_customer
 from core.tier_records.retier import retier_customer
 
-# --- merge --------------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class RecordView:

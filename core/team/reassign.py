@@ -31,8 +31,6 @@ from core.team.people import PersonView, find_user, in_domain, list_people, requ
 from core.tiering import Policy
 from core.visibility import customer_scope
 
-# --- reassigning ----------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Selection:

@@ -20,9 +20,6 @@ from core.settings import Settings
 from core.tier_records.retier import TierChange, recompute
 from core.tiering import Policy, is_review_day
 
-# --- review cycle and tier-change notices -----------------------------------------------------------
-
-
 REVIEW_CATCH_UP = 7  # days: a review missed while the bot was down still runs within a week
 
 
